@@ -10,14 +10,14 @@ function(atoll_cc_library)
   target_compile_options(${ARG_NAME} PRIVATE -fno-rtti)
 endfunction()
 
-# atoll_cc_test(NAME name SRCS ... DEPS ... [LABELS ...]): a gtest binary registered with ctest.
+# atoll_cc_test(NAME name SRCS ... DEPS ...): a gtest binary registered with ctest.
 function(atoll_cc_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_options(${ARG_NAME} PRIVATE -fno-rtti)
   gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 30
-    PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "ATOLL_BIN=$<TARGET_FILE:atoll>;ATOLL_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    PROPERTIES ENVIRONMENT "ATOLL_BIN=$<TARGET_FILE:atoll>;ATOLL_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
 
 include(GoogleTest)

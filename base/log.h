@@ -1,0 +1,40 @@
+#pragma once
+// Structured logging: one JSON object per line on stderr (SPEC §1): `ts`, `level`, `msg`, plus
+// any extra fields (`tenant`, `status`, `ms`, `path`, ...).
+//
+//   LogLine(LogLevel::kInfo, "listening").Str("address", "127.0.0.1:8080").Emit();
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/json_writer.h"
+
+namespace atl::base {
+
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+std::string_view LogLevelName(LogLevel level);
+
+// Parses "debug" | "info" | "warn" | "error"; anything else is kInfo.
+LogLevel ParseLogLevel(std::string_view name);
+
+// Lines below this level are dropped (default kInfo; ATOLL_LOG_LEVEL=debug shows everything).
+void SetMinLogLevel(LogLevel level);
+bool LogEnabled(LogLevel level);
+
+// Builds one log line; Emit() writes it with a single write(2) so lines never interleave.
+class LogLine {
+ public:
+  LogLine(LogLevel level, std::string_view msg);
+  LogLine& Str(std::string_view key, std::string_view value);
+  LogLine& Int(std::string_view key, int64_t value);
+  LogLine& Num(std::string_view key, double value);
+  void Emit();
+
+ private:
+  std::string line_;
+  JsonWriter writer_;
+};
+
+}  // namespace atl::base

@@ -1,0 +1,125 @@
+#include "bindings/fetch_dispatch.h"
+
+#include <string>
+#include <vector>
+
+#include "bindings/native_scope.h"
+#include "bindings/worker.h"
+#include "bindings/worker_host.h"
+#include "isolates/v8_util.h"
+
+namespace atl::bindings {
+namespace {
+
+// Appends a ByteString (https://webidl.spec.whatwg.org/#idl-ByteString) as bytes; a string with
+// characters past U+00FF (which Headers should have refused) is sent as UTF-8.
+void AppendByteString(v8::Isolate* isolate, v8::Local<v8::String> text, std::string* out) {
+  if (!text->ContainsOnlyOneByte()) {
+    isolates::AppendUtf8(isolate, text, out);
+    return;
+  }
+  size_t start = out->size();
+  out->resize(start + static_cast<size_t>(text->Length()));
+  text->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out->data() + start), 0, text->Length(),
+                     v8::String::NO_NULL_TERMINATION);
+}
+
+bool RequestId(const v8::FunctionCallbackInfo<v8::Value>& info, uint64_t* id) {
+  if (!info[0]->IsNumber()) {
+    ThrowTypeError(info.GetIsolate(), "request id must be a number");
+    return false;
+  }
+  *id = static_cast<uint64_t>(info[0].As<v8::Number>()->Value());
+  return true;
+}
+
+// Scratch space reused across responses: one byte arena for status text, headers and a string
+// body, then views into it once it stopped growing.
+struct Scratch {
+  std::string arena;
+  std::vector<std::pair<size_t, size_t>> spans;  // (offset, length) per header name and value
+  std::vector<HeaderView> headers;
+};
+
+void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  uint64_t id;
+  if (!RequestId(info, &id)) return;
+  static thread_local Scratch scratch;
+  scratch.arena.clear();
+  scratch.spans.clear();
+  scratch.headers.clear();
+
+  ResponseView response;
+  response.status = info[1]->Int32Value(context).FromMaybe(500);
+  if (info[2]->IsString() && info[2].As<v8::String>()->Length() > 0) {
+    AppendByteString(isolate, info[2].As<v8::String>(), &scratch.arena);
+  }
+  size_t status_text_length = scratch.arena.size();
+
+  if (info[3]->IsArray()) {
+    v8::Local<v8::Array> flat = info[3].As<v8::Array>();
+    uint32_t length = flat->Length() & ~1u;
+    for (uint32_t i = 0; i < length; ++i) {
+      v8::Local<v8::Value> item;
+      v8::Local<v8::String> text;
+      if (!flat->Get(context, i).ToLocal(&item) || !item->ToString(context).ToLocal(&text)) return;
+      size_t start = scratch.arena.size();
+      AppendByteString(isolate, text, &scratch.arena);
+      scratch.spans.emplace_back(start, scratch.arena.size() - start);
+    }
+  }
+
+  std::shared_ptr<v8::BackingStore> body_store;
+  size_t body_offset = 0, body_length = 0;
+  bool body_in_arena = false;
+  v8::Local<v8::Value> body = info[4];
+  if (body->IsString()) {
+    body_offset = scratch.arena.size();
+    isolates::AppendUtf8(isolate, body.As<v8::String>(), &scratch.arena);
+    body_length = scratch.arena.size() - body_offset;
+    body_in_arena = true;
+  } else if (body->IsArrayBufferView()) {
+    auto view = body.As<v8::ArrayBufferView>();
+    body_store = view->Buffer()->GetBackingStore();
+    body_offset = view->ByteOffset();
+    body_length = view->ByteLength();
+  } else if (body->IsArrayBuffer()) {
+    body_store = body.As<v8::ArrayBuffer>()->GetBackingStore();
+    body_length = body_store->ByteLength();
+  } else if (!body->IsNullOrUndefined()) {
+    ThrowTypeError(isolate, "respond: body must be a string, an ArrayBuffer, a view or null");
+    return;
+  }
+
+  const char* arena = scratch.arena.data();
+  response.status_text = std::string_view(arena, status_text_length);
+  for (size_t i = 0; i + 1 < scratch.spans.size(); i += 2) {
+    scratch.headers.emplace_back(std::string_view(arena + scratch.spans[i].first, scratch.spans[i].second),
+                                 std::string_view(arena + scratch.spans[i + 1].first, scratch.spans[i + 1].second));
+  }
+  response.headers = scratch.headers;
+  if (body_in_arena) {
+    response.body = std::string_view(arena + body_offset, body_length);
+  } else if (body_store) {
+    response.body = std::string_view(static_cast<const char*>(body_store->Data()) + body_offset, body_length);
+  }
+  NativeScope::WorkerFrom(info)->host()->OnResponse(id, response);
+}
+
+void Fail(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  uint64_t id;
+  if (!RequestId(info, &id)) return;
+  std::string message = isolates::ToUtf8(info.GetIsolate(), info[1]);
+  NativeScope::WorkerFrom(info)->host()->OnScriptError(id, message);
+}
+
+}  // namespace
+
+void InstallFetchDispatch(NativeScope& scope) {
+  scope.SetFunction("respond", Respond);
+  scope.SetFunction("fail", Fail);
+}
+
+}  // namespace atl::bindings

@@ -1,0 +1,24 @@
+#include "bindings/native_scope.h"
+
+#include "isolates/v8_util.h"
+
+namespace atl::bindings {
+
+NativeScope::NativeScope(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                         v8::Local<v8::Object> native, Worker* worker)
+    : isolate_(isolate), context_(context), native_(native), data_(v8::External::New(isolate, worker)) {}
+
+void NativeScope::SetFunction(std::string_view name, v8::FunctionCallback callback) {
+  v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(
+      isolate_, callback, data_, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow);
+  v8::Local<v8::String> key = isolates::NewSymbolString(isolate_, name);
+  v8::Local<v8::Function> fn = tmpl->GetFunction(context_).ToLocalChecked();
+  fn->SetName(key);
+  native_->Set(context_, key, fn).Check();
+}
+
+void ThrowTypeError(v8::Isolate* isolate, std::string_view message) {
+  isolate->ThrowException(v8::Exception::TypeError(isolates::NewString(isolate, message)));
+}
+
+}  // namespace atl::bindings

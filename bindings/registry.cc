@@ -1,0 +1,24 @@
+#include "bindings/registry.h"
+
+#include "bindings/console.h"
+#include "bindings/encoding.h"
+#include "bindings/fetch_dispatch.h"
+#include "bindings/timers.h"
+
+namespace atl::bindings {
+
+// Every binding unit, in load order. A new Web API adds one line here.
+constexpr BindingUnit kUnits[] = {
+    {"console", InstallConsole, "00_console.js"},
+    {"encoding", InstallEncoding, ""},
+    {"headers", nullptr, "10_headers.js"},
+    {"body", nullptr, "20_body.js"},
+    {"request", nullptr, "30_request.js"},
+    {"response", nullptr, "40_response.js"},
+    {"timers", InstallTimers, "50_timers.js"},
+    {"fetch_dispatch", InstallFetchDispatch, "90_dispatch.js"},
+};
+
+std::span<const BindingUnit> BindingUnits() { return kUnits; }
+
+}  // namespace atl::bindings

@@ -1,0 +1,41 @@
+#include "bindings/timers.h"
+
+#include <cmath>
+
+#include "bindings/native_scope.h"
+#include "bindings/worker.h"
+
+namespace atl::bindings {
+namespace {
+
+bool TimerId(const v8::FunctionCallbackInfo<v8::Value>& info, uint32_t* id) {
+  if (!info[0]->IsUint32()) {
+    ThrowTypeError(info.GetIsolate(), "timer id must be a positive integer");
+    return false;
+  }
+  *id = info[0].As<v8::Uint32>()->Value();
+  return true;
+}
+
+void SetTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  uint32_t id;
+  if (!TimerId(info, &id)) return;
+  double ms = info[1]->NumberValue(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
+  if (!std::isfinite(ms) || ms < 0) ms = 0;
+  NativeScope::WorkerFrom(info)->host()->SetTimer(id, ms, info[2]->BooleanValue(info.GetIsolate()));
+}
+
+void ClearTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  uint32_t id;
+  if (!TimerId(info, &id)) return;
+  NativeScope::WorkerFrom(info)->host()->ClearTimer(id);
+}
+
+}  // namespace
+
+void InstallTimers(NativeScope& scope) {
+  scope.SetFunction("setTimer", SetTimer);
+  scope.SetFunction("clearTimer", ClearTimer);
+}
+
+}  // namespace atl::bindings

@@ -1,0 +1,45 @@
+#pragma once
+// The boundary between a tenant's JS and the server around it: what a Worker hands out
+// (responses, script errors) and what it asks of the event loop (timers). Implemented in server/;
+// bindings never see the loop library.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <utility>
+
+namespace atl::bindings {
+
+using HeaderView = std::pair<std::string_view, std::string_view>;
+
+// A request as the server parsed it. Views are valid for the duration of Worker::Dispatch.
+struct RequestView {
+  std::string_view method;
+  std::string_view url;                 // absolute: "http://host/path?query"
+  std::span<const HeaderView> headers;  // names lower-case, in the order received
+  std::string_view body;
+  bool has_body = false;
+};
+
+// A response the handler produced. Views are valid only during WorkerHost::OnResponse.
+struct ResponseView {
+  int status = 200;
+  std::string_view status_text;         // empty: the standard reason phrase
+  std::span<const HeaderView> headers;  // validated by the Headers class; names lower-case
+  std::string_view body;
+};
+
+class WorkerHost {
+ public:
+  virtual ~WorkerHost() = default;
+  // Request `id` is answered. Called at most once per id, from inside Dispatch or a timer.
+  virtual void OnResponse(uint64_t id, const ResponseView& response) = 0;
+  // Request `id` failed in the script (500 script_error); `message` is for the log only.
+  virtual void OnScriptError(uint64_t id, std::string_view message) = 0;
+  // Arms timer `id` to fire after `delay_ms` (every `delay_ms` when `repeat`), then
+  // Worker::FireTimer(id). Arming an armed id re-arms it.
+  virtual void SetTimer(uint32_t id, double delay_ms, bool repeat) = 0;
+  virtual void ClearTimer(uint32_t id) = 0;
+};
+
+}  // namespace atl::bindings

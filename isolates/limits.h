@@ -1,0 +1,29 @@
+#pragma once
+// Every limit atoll enforces, in one place: per tenant (SPEC §2 [defaults]) and per connection
+// (SPEC §4). Code that enforces a limit reads it from here; nobody else holds the constants.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace atl::isolates {
+
+// What one tenant may use. Defaults are SPEC §2's [defaults].
+struct TenantLimits {
+  uint32_t memory_mb = 128;                      // V8 heap + ArrayBuffers of one isolate
+  uint32_t cpu_ms = 50;                          // JS CPU time of one request
+  uint32_t wall_ms = 30000;                      // one request, start to response
+  uint32_t subrequests = 50;                     // outbound fetch() calls per request
+  uint64_t max_request_body = 10ull << 20;       // bytes; over it: 413 body_too_large
+};
+
+// What one HTTP connection may hold or take (server/).
+struct ConnectionLimits {
+  size_t max_header_bytes = 64 * 1024;           // request line + headers; over it: 431
+  uint32_t header_timeout_ms = 10000;            // first byte to end of headers; else 408
+  uint32_t body_timeout_ms = 30000;              // between two reads of one body; else 408
+  uint32_t idle_timeout_ms = 60000;              // keep-alive connection with nothing to do
+  size_t max_pipelined = 32;                     // requests parsed ahead of their responses
+  size_t max_buffered_output = 1 << 20;          // bytes not yet taken by the socket; past it, stop reading
+};
+
+}  // namespace atl::isolates

@@ -1,0 +1,33 @@
+#pragma once
+// The process-wide V8 platform: initialized once before any isolate exists, torn down at exit.
+// Guards the V8 version: the preinstalled nodejs ships V8 11.3 headers that would compile and
+// silently misbehave against libnode's V8 10.2.
+
+#include <memory>
+#include <string>
+
+#include <v8-version.h>
+
+static_assert(V8_MAJOR_VERSION == 10 && V8_MINOR_VERSION == 2,
+              "atoll is built against V8 10.2 from libnode108 (third_party/sysroot)");
+
+namespace v8 {
+class Isolate;
+}
+
+namespace atl::isolates {
+
+// Initializes V8 on first call (thread-safe); later calls do nothing.
+void InitializeV8();
+
+// Runs the foreground tasks V8 posted for `isolate` (GC finalization, Wasm tier-up). Called by
+// the event loop between I/O events.
+void PumpPlatformTasks(v8::Isolate* isolate);
+
+// V8's version string, e.g. "10.2.154.26-node.36".
+std::string V8Version();
+
+// The V8 flags atoll sets; part of every code cache key.
+const char* V8Flags();
+
+}  // namespace atl::isolates

@@ -1,0 +1,196 @@
+#include "isolates/script_loader.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "base/strings.h"
+#include "base/strings.h"
+#include "isolates/platform.h"
+#include "isolates/v8_util.h"
+
+namespace atl::isolates {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The loader resolving imports right now: V8's resolve callback carries no data pointer.
+thread_local ScriptLoader* t_current_loader = nullptr;
+
+absl::StatusOr<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(base::StrCat(path.string(), ": cannot read file"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Compiles with a cached blob if there is one, and stores a fresh one if there was none or V8
+// rejected it. `compile` gets the CachedData (or nullptr) and returns the compiled thing. `kind`
+// keeps a classic script's cache apart from a module's made from the same source.
+template <typename T, typename Compile, typename MakeCache>
+v8::MaybeLocal<T> CompileCached(cache::CodeCache* code_cache, std::string_view kind,
+                                std::string_view source, Compile compile, MakeCache make_cache) {
+  std::string key = cache::CodeCache::KeyFor(source, V8Version(), base::StrCat(V8Flags(), " ", kind));
+  cache::CodeCache::Blob blob = code_cache ? code_cache->Find(key) : nullptr;
+  v8::ScriptCompiler::CachedData* data =
+      blob ? new v8::ScriptCompiler::CachedData(blob->data(), static_cast<int>(blob->size()))
+           : nullptr;
+  bool rejected = false;
+  v8::MaybeLocal<T> result = compile(data, &rejected);
+  if (code_cache && !result.IsEmpty() && (blob == nullptr || rejected)) {
+    std::unique_ptr<v8::ScriptCompiler::CachedData> fresh(make_cache(result.ToLocalChecked()));
+    if (fresh) code_cache->Insert(key, std::vector<uint8_t>(fresh->data, fresh->data + fresh->length));
+  }
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> context,
+                                                        const fs::path& script_path) {
+  v8::Isolate* isolate = context->GetIsolate();
+  std::error_code ec;
+  fs::path path = fs::weakly_canonical(fs::absolute(script_path), ec);
+  if (ec) return absl::NotFoundError(base::StrCat(script_path.string(), ": ", ec.message()));
+  root_ = path.parent_path();
+  absl::StatusOr<std::string> source = ReadFile(path);
+  if (!source.ok()) return source.status();
+
+  v8::EscapableHandleScope scope(isolate);
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::String> source_string = NewString(isolate, *source);
+  v8::Local<v8::String> name = NewString(isolate, path.string());
+
+  // A classic script first: if it compiles, it is a service-worker script.
+  v8::ScriptOrigin classic_origin(isolate, name);
+  v8::MaybeLocal<v8::Script> classic = CompileCached<v8::Script>(
+      code_cache_, "classic", *source,
+      [&](v8::ScriptCompiler::CachedData* data, bool* rejected) {
+        v8::ScriptCompiler::Source src(source_string, classic_origin, data);
+        auto options = data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions;
+        v8::MaybeLocal<v8::Script> script = v8::ScriptCompiler::Compile(context, &src, options);
+        *rejected = data && src.GetCachedData()->rejected;
+        return script;
+      },
+      [](v8::Local<v8::Script> script) { return v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()); });
+  if (!classic.IsEmpty()) {
+    if (classic.ToLocalChecked()->Run(context).IsEmpty()) {
+      return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
+    }
+    return scope.Escape(v8::Local<v8::Value>(v8::Undefined(isolate)));
+  }
+  try_catch.Reset();
+
+  absl::StatusOr<v8::Local<v8::Module>> module = LoadModuleGraph(context, path, &*source);
+  if (!module.ok()) return module.status();
+  ScriptLoader* previous = t_current_loader;
+  t_current_loader = this;
+  bool instantiated = (*module)->InstantiateModule(context, &ResolveCallback).FromMaybe(false);
+  t_current_loader = previous;
+  if (!instantiated) return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
+  v8::Local<v8::Value> result;
+  if (!(*module)->Evaluate(context).ToLocal(&result)) {
+    return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
+  }
+  isolate->PerformMicrotaskCheckpoint();
+  if ((*module)->GetStatus() == v8::Module::kErrored) {
+    v8::Local<v8::Value> error = (*module)->GetException();
+    return absl::InvalidArgumentError(base::StrCat(path.string(), ": ", ToUtf8(isolate, error)));
+  }
+  if (result->IsPromise() && result.As<v8::Promise>()->State() == v8::Promise::kPending) {
+    return absl::InvalidArgumentError(base::StrCat(path.string(), ": top-level await did not settle"));
+  }
+  return scope.Escape((*module)->GetModuleNamespace());
+}
+
+absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8::Context> context,
+                                                                    const fs::path& path,
+                                                                    const std::string* known_source) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (LoadedModule* loaded = FindByPath(path)) return loaded->module.Get(isolate);
+  std::string read_source;
+  if (known_source == nullptr) {
+    absl::StatusOr<std::string> source = ReadFile(path);
+    if (!source.ok()) return source.status();
+    read_source = std::move(*source);
+    known_source = &read_source;
+  }
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::String> source_string = NewString(isolate, *known_source);
+  v8::ScriptOrigin origin(isolate, NewString(isolate, path.string()), 0, 0, false, -1,
+                          v8::Local<v8::Value>(), false, false, /*is_module=*/true);
+  v8::MaybeLocal<v8::Module> compiled = CompileCached<v8::Module>(
+      code_cache_, "module", *known_source,
+      [&](v8::ScriptCompiler::CachedData* data, bool* rejected) {
+        v8::ScriptCompiler::Source src(source_string, origin, data);
+        auto options = data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions;
+        v8::MaybeLocal<v8::Module> m = v8::ScriptCompiler::CompileModule(isolate, &src, options);
+        *rejected = data && src.GetCachedData()->rejected;
+        return m;
+      },
+      [](v8::Local<v8::Module> m) { return v8::ScriptCompiler::CreateCodeCache(m->GetUnboundModuleScript()); });
+  v8::Local<v8::Module> module;
+  if (!compiled.ToLocal(&module)) return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
+  modules_.push_back({v8::Global<v8::Module>(isolate, module), path});
+
+  v8::Local<v8::FixedArray> requests = module->GetModuleRequests();
+  for (int i = 0; i < requests->Length(); ++i) {
+    auto request = requests->Get(context, i).As<v8::ModuleRequest>();
+    std::string specifier = ToUtf8(isolate, request->GetSpecifier());
+    absl::StatusOr<fs::path> resolved = Resolve(path, specifier);
+    if (!resolved.ok()) return resolved.status();
+    absl::StatusOr<v8::Local<v8::Module>> dependency = LoadModuleGraph(context, *resolved, nullptr);
+    if (!dependency.ok()) return dependency.status();
+  }
+  return module;
+}
+
+absl::StatusOr<fs::path> ScriptLoader::Resolve(const fs::path& referrer,
+                                               std::string_view specifier) const {
+  if (!specifier.starts_with("./") && !specifier.starts_with("../")) {
+    return absl::InvalidArgumentError(base::StrCat(
+        referrer.string(), ": cannot import \"", specifier,
+        "\": only relative imports (./ or ../) inside the script's folder are supported"));
+  }
+  fs::path resolved = (referrer.parent_path() / std::string(specifier)).lexically_normal();
+  auto [root_end, ignored] = std::mismatch(root_.begin(), root_.end(), resolved.begin(), resolved.end());
+  if (root_end != root_.end()) {
+    return absl::PermissionDeniedError(base::StrCat(referrer.string(), ": import \"", specifier,
+                                                    "\" leaves the script's folder ", root_.string()));
+  }
+  return resolved;
+}
+
+ScriptLoader::LoadedModule* ScriptLoader::FindByModule(v8::Local<v8::Module> module) {
+  for (LoadedModule& loaded : modules_) {
+    if (loaded.module == module) return &loaded;
+  }
+  return nullptr;
+}
+
+ScriptLoader::LoadedModule* ScriptLoader::FindByPath(const fs::path& path) {
+  for (LoadedModule& loaded : modules_) {
+    if (loaded.path == path) return &loaded;
+  }
+  return nullptr;
+}
+
+v8::MaybeLocal<v8::Module> ScriptLoader::ResolveCallback(v8::Local<v8::Context> context,
+                                                         v8::Local<v8::String> specifier,
+                                                         v8::Local<v8::FixedArray> import_assertions,
+                                                         v8::Local<v8::Module> referrer) {
+  v8::Isolate* isolate = context->GetIsolate();
+  ScriptLoader* self = t_current_loader;
+  LoadedModule* from = self ? self->FindByModule(referrer) : nullptr;
+  if (from != nullptr) {
+    absl::StatusOr<fs::path> path = self->Resolve(from->path, ToUtf8(isolate, specifier));
+    if (path.ok()) {
+      if (LoadedModule* target = self->FindByPath(*path)) return target->module.Get(isolate);
+    }
+  }
+  isolate->ThrowException(v8::Exception::Error(
+      NewString(isolate, base::StrCat("cannot resolve module \"", ToUtf8(isolate, specifier), "\""))));
+  return {};
+}
+
+}  // namespace atl::isolates

@@ -1,0 +1,53 @@
+#pragma once
+// Loads a tenant's script into a context. The script is either an ES module
+// (`export default { fetch }`, relative imports resolved from the script's folder) or a classic
+// service-worker script (`addEventListener("fetch", ...)`): whatever compiles as a classic script
+// is one, since a module's `import`/`export` cannot. Compiled code goes through the CodeCache.
+//
+//   ScriptLoader loader(&code_cache);
+//   absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, "/srv/app/worker.js");
+
+#include <v8.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cache/code_cache.h"
+
+namespace atl::isolates {
+
+class ScriptLoader {
+ public:
+  explicit ScriptLoader(cache::CodeCache* code_cache) : code_cache_(code_cache) {}
+
+  // Compiles and runs `path` in `context`. Returns the module namespace for an ES module, or
+  // undefined for a classic script. Errors read "file:line: SyntaxError: ...".
+  absl::StatusOr<v8::Local<v8::Value>> Load(v8::Local<v8::Context> context,
+                                            const std::filesystem::path& path);
+
+ private:
+  struct LoadedModule {
+    v8::Global<v8::Module> module;
+    std::filesystem::path path;
+  };
+
+  absl::StatusOr<v8::Local<v8::Module>> LoadModuleGraph(v8::Local<v8::Context> context,
+                                                        const std::filesystem::path& path,
+                                                        const std::string* source);
+  absl::StatusOr<std::filesystem::path> Resolve(const std::filesystem::path& referrer,
+                                                std::string_view specifier) const;
+  LoadedModule* FindByModule(v8::Local<v8::Module> module);
+  LoadedModule* FindByPath(const std::filesystem::path& path);
+  static v8::MaybeLocal<v8::Module> ResolveCallback(v8::Local<v8::Context> context,
+                                                    v8::Local<v8::String> specifier,
+                                                    v8::Local<v8::FixedArray> import_assertions,
+                                                    v8::Local<v8::Module> referrer);
+
+  cache::CodeCache* code_cache_;
+  std::filesystem::path root_;
+  std::vector<LoadedModule> modules_;
+};
+
+}  // namespace atl::isolates

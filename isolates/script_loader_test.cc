@@ -1,0 +1,102 @@
+#include "isolates/script_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "isolates/tenant_isolate.h"
+#include "isolates/v8_util.h"
+
+namespace atl::isolates {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ScriptLoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("atoll-loader-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_ / "lib");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+
+  // Loads `name` into a fresh context and returns the status and, on success, `expr` evaluated.
+  std::string LoadAndEval(const std::string& name, const std::string& expr) {
+    v8::Isolate* isolate = tenant_.isolate();
+    v8::Isolate::Scope isolate_scope(isolate);
+    v8::HandleScope handles(isolate);
+    v8::Local<v8::Context> context = tenant_.NewContext();
+    v8::Context::Scope context_scope(context);
+    ScriptLoader loader(&cache_);
+    absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, dir_ / name);
+    if (!ns.ok()) return "error: " + std::string(ns.status().message());
+    context->Global()->Set(context, NewString(isolate, "ns"), *ns).Check();
+    v8::TryCatch try_catch(isolate);
+    // Compiled from C++ (not by a tenant), so the string-compilation block does not apply.
+    v8::Local<v8::Script> script =
+        v8::Script::Compile(context, NewString(isolate, expr)).ToLocalChecked();
+    v8::Local<v8::Value> value;
+    if (!script->Run(context).ToLocal(&value)) return "throws: " + DescribeException(isolate, try_catch);
+    return ToUtf8(isolate, value);
+  }
+
+  fs::path dir_;
+  cache::CodeCache cache_;
+  TenantIsolate tenant_{TenantLimits{}};
+};
+
+TEST_F(ScriptLoaderTest, LoadsModuleWithRelativeImports) {
+  Write("lib/greet.js", "export const greet = (n) => `hi ${n}`;");
+  Write("main.js", "import { greet } from './lib/greet.js';\nexport default { value: greet('a') };");
+  EXPECT_EQ(LoadAndEval("main.js", "ns.default.value"), "hi a");
+}
+
+TEST_F(ScriptLoaderTest, ClassicScriptReturnsUndefinedNamespace) {
+  Write("sw.js", "globalThis.seen = 41 + 1;");
+  EXPECT_EQ(LoadAndEval("sw.js", "String(ns) + ' ' + seen"), "undefined 42");
+}
+
+TEST_F(ScriptLoaderTest, SyntaxErrorNamesFileAndLine) {
+  Write("bad.js", "export default {\n  fetch() { return 1 +; }\n};");
+  std::string result = LoadAndEval("bad.js", "1");
+  EXPECT_NE(result.find("bad.js:2:"), std::string::npos) << result;
+  EXPECT_NE(result.find("SyntaxError"), std::string::npos) << result;
+}
+
+TEST_F(ScriptLoaderTest, RefusesBareAndEscapingImports) {
+  Write("bare.js", "import fs from 'fs'; export default {};");
+  EXPECT_NE(LoadAndEval("bare.js", "1").find("only relative imports"), std::string::npos);
+  Write("lib/escape.js", "import x from '../../etc/passwd'; export default {};");
+  EXPECT_NE(LoadAndEval("lib/escape.js", "1").find("leaves the script's folder"), std::string::npos);
+  Write("missing.js", "import x from './nope.js'; export default {};");
+  EXPECT_NE(LoadAndEval("missing.js", "1").find("cannot read file"), std::string::npos);
+}
+
+TEST_F(ScriptLoaderTest, EvalIsBlocked) {
+  Write("evil.js", "export default { r: (() => { try { eval('1'); return 'ran'; } catch (e) { return e.name; } })() };");
+  EXPECT_EQ(LoadAndEval("evil.js", "ns.default.r"), "EvalError");
+}
+
+TEST_F(ScriptLoaderTest, SecondLoadUsesCodeCache) {
+  Write("main.js", "export default { v: 7 };");
+  EXPECT_EQ(LoadAndEval("main.js", "ns.default.v"), "7");
+  size_t entries = cache_.size();
+  EXPECT_GE(entries, 1u);
+  EXPECT_EQ(LoadAndEval("main.js", "ns.default.v"), "7");
+  EXPECT_EQ(cache_.size(), entries);
+  Write("main.js", "export default { v: 8 };");  // same length, new source: a new entry
+  EXPECT_EQ(LoadAndEval("main.js", "ns.default.v"), "8");
+  EXPECT_EQ(cache_.size(), entries + 1);
+}
+
+TEST_F(ScriptLoaderTest, ThrowingTopLevelIsAnError) {
+  Write("throws.js", "throw new TypeError('boom');\nexport default {};");
+  EXPECT_NE(LoadAndEval("throws.js", "1").find("boom"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atl::isolates

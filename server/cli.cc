@@ -1,0 +1,78 @@
+#include "server/cli.h"
+
+#include "base/strings.h"
+#include "base/strings.h"
+#include "config/byte_size.h"
+
+namespace atl::server {
+
+const char* UsageText() {
+  return R"(usage:
+  atoll serve SCRIPT.js [--listen HOST:PORT]...    serve one tenant "default" on every route
+        [--max-request-body SIZE]                  default 10MB (413 body_too_large past it)
+        [--header-timeout-ms N] [--body-timeout-ms N] [--idle-timeout-ms N]
+  atoll version                                    versions of atoll, V8, libuv, llhttp, OpenSSL
+  atoll help
+)";
+}
+
+absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
+  CommandLine out;
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") return out;
+  if (args[0] == "version" || args[0] == "--version") {
+    out.command = CommandLine::Command::kVersion;
+    return out;
+  }
+  if (args[0] != "serve") return absl::InvalidArgumentError(base::StrCat("unknown command \"", args[0], "\""));
+  out.command = CommandLine::Command::kServe;
+  ServeOptions& serve = out.serve;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&]() -> absl::StatusOr<std::string> {
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError(base::StrCat(arg, " needs a value"));
+      return args[++i];
+    };
+    auto millis = [&](uint32_t* field) -> absl::Status {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      if (!base::ParseUnsigned(*text, field) || *field == 0) {
+        return absl::InvalidArgumentError(base::StrCat(arg, ": expected a positive number of milliseconds"));
+      }
+      return absl::OkStatus();
+    };
+    absl::Status status;
+    if (arg == "--listen") {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      absl::StatusOr<config::ListenAddress> address = config::ParseListenAddress(*text);
+      if (!address.ok()) return address.status();
+      serve.listen.push_back(*address);
+    } else if (arg == "--max-request-body") {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      absl::StatusOr<uint64_t> size = config::ParseByteSize(*text);
+      if (!size.ok()) return size.status();
+      serve.tenant_limits.max_request_body = *size;
+    } else if (arg == "--header-timeout-ms") {
+      status = millis(&serve.connection_limits.header_timeout_ms);
+    } else if (arg == "--body-timeout-ms") {
+      status = millis(&serve.connection_limits.body_timeout_ms);
+    } else if (arg == "--idle-timeout-ms") {
+      status = millis(&serve.connection_limits.idle_timeout_ms);
+    } else if (arg == "--config") {
+      return absl::UnimplementedError("--config (multi-tenant TOML) is not available yet; use atoll serve SCRIPT.js");
+    } else if (!arg.empty() && arg[0] == '-') {
+      return absl::InvalidArgumentError(base::StrCat("unknown option ", arg));
+    } else if (serve.script_path.empty()) {
+      serve.script_path = arg;
+    } else {
+      return absl::InvalidArgumentError(base::StrCat("unexpected argument \"", arg, "\""));
+    }
+    if (!status.ok()) return status;
+  }
+  if (serve.script_path.empty()) return absl::InvalidArgumentError("serve: missing SCRIPT.js");
+  if (serve.listen.empty()) serve.listen.push_back(*config::ParseListenAddress("127.0.0.1:8080"));
+  return out;
+}
+
+}  // namespace atl::server

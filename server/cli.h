@@ -1,0 +1,30 @@
+#pragma once
+// The command line of SPEC §1, parsed into what each command needs.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/listen_address.h"
+#include "isolates/limits.h"
+
+namespace atl::server {
+
+struct ServeOptions {
+  std::string script_path;
+  std::vector<config::ListenAddress> listen;
+  isolates::TenantLimits tenant_limits;
+  isolates::ConnectionLimits connection_limits;
+};
+
+struct CommandLine {
+  enum class Command { kServe, kVersion, kHelp } command = Command::kHelp;
+  ServeOptions serve;
+};
+
+absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args);
+
+// The usage text printed by `atoll help` and on errors.
+const char* UsageText();
+
+}  // namespace atl::server

@@ -1,0 +1,40 @@
+#include "server/cli.h"
+
+#include <gtest/gtest.h>
+
+namespace atl::server {
+namespace {
+
+TEST(CommandLine, ServeWithDefaults) {
+  auto cl = ParseCommandLine({"serve", "hello.js"});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->command, CommandLine::Command::kServe);
+  EXPECT_EQ(cl->serve.script_path, "hello.js");
+  ASSERT_EQ(cl->serve.listen.size(), 1u);
+  EXPECT_EQ(cl->serve.listen[0].ToString(), "127.0.0.1:8080");
+  EXPECT_EQ(cl->serve.tenant_limits.max_request_body, 10u << 20);
+}
+
+TEST(CommandLine, ServeWithOptions) {
+  auto cl = ParseCommandLine({"serve", "--listen", "[::1]:0", "w.js", "--listen", "127.0.0.1:9",
+                              "--max-request-body", "1KB", "--header-timeout-ms", "250"});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->serve.listen.size(), 2u);
+  EXPECT_EQ(cl->serve.tenant_limits.max_request_body, 1024u);
+  EXPECT_EQ(cl->serve.connection_limits.header_timeout_ms, 250u);
+}
+
+TEST(CommandLine, Errors) {
+  EXPECT_FALSE(ParseCommandLine({"serve"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "a.js", "b.js"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "a.js", "--listen"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "a.js", "--listen", "nope"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "a.js", "--bogus"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "a.js", "--idle-timeout-ms", "0"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"frobnicate"}).ok());
+  EXPECT_EQ(ParseCommandLine({"version"})->command, CommandLine::Command::kVersion);
+  EXPECT_EQ(ParseCommandLine({})->command, CommandLine::Command::kHelp);
+}
+
+}  // namespace
+}  // namespace atl::server

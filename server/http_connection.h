@@ -1,0 +1,122 @@
+#pragma once
+// One HTTP/1.1 client connection on libuv: parses requests (keep-alive, pipelining, chunked and
+// Content-Length bodies, Expect: 100-continue), hands each complete request to the server, and
+// writes responses strictly in request order.
+//
+// Rules, as node's handle wrappers: nothing here throws; the object is deleted only from the
+// libuv close callbacks, so callbacks already queued never see freed memory. Memory is bounded:
+// at most `max_pipelined` requests and `max_buffered_output` bytes wait before reading stops.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bindings/worker_host.h"
+#include "server/error_response.h"
+#include "server/http_parser.h"
+
+namespace atl::server {
+
+class HttpServer;
+
+class HttpConnection : public HttpParser::Delegate {
+ public:
+  // Accepts a pending connection on `listener`; the object owns itself from here on.
+  static void Accept(uv_stream_t* listener, HttpServer* server);
+
+  // The answer to request `id` of this connection (from the server's dispatch).
+  void Complete(uint64_t id, const bindings::ResponseView& response);
+  void Fail(uint64_t id, ServerError error);
+
+  // Writes what is ready, in order; resumes reading once the backlog has drained.
+  void Flush();
+
+  // Closes the connection now (shutdown, fatal error).
+  void Close();
+
+ private:
+  // A response slot, in request order. `id == 0` marks a server-made error response.
+  struct Slot {
+    uint64_t id = 0;
+    bool done = false;
+    bool head = false;          // HEAD request: no body bytes
+    bool close_after = false;   // last response on this connection
+    bool keep_alive_http10 = false;
+    std::string data;           // serialized response, once done
+  };
+  enum class TimerMode { kNone, kIdle, kHeaders, kBody, kLinger };
+
+  explicit HttpConnection(HttpServer* server);
+  ~HttpConnection() override;
+
+  // HttpParser::Delegate
+  HttpParser::Action OnMessageBegin() override;
+  HttpParser::Action OnUrl(std::string_view piece) override;
+  HttpParser::Action OnHeaderField(std::string_view piece) override;
+  HttpParser::Action OnHeaderValue(std::string_view piece) override;
+  HttpParser::Action OnHeadersComplete(const RequestHead& head) override;
+  HttpParser::Action OnBody(std::string_view piece) override;
+  HttpParser::Action OnMessageComplete(bool keep_alive) override;
+
+  void OnRead(ssize_t nread, const uv_buf_t* buf);
+  // Feeds `data` to the parser; keeps what a pause left unread in `pending_input_`.
+  void Parse(std::string_view data);
+  void ParseError();
+  // Queues a server-made error response and stops reading from this connection.
+  void RespondError(ServerError error);
+  bool CountHeaderBytes(size_t n);
+  void Serialize(Slot& slot, const bindings::ResponseView& response);
+  Slot* FindSlot(uint64_t id);
+  bool OverBacklog() const;
+  void StartReading();
+  void StopReading();
+  void SetTimer(TimerMode mode);
+  void OnTimer();
+  void OnWriteDone(int status);
+  void MarkDirty();
+  // Half-closes after the last response and discards what the client still sends (bounded in
+  // time), so it reads that response instead of a connection reset.
+  void Linger();
+
+  HttpServer* server_;
+  uv_tcp_t tcp_;
+  uv_timer_t timer_;
+  uv_write_t write_req_;
+  uv_shutdown_t shutdown_req_;
+  HttpParser parser_;
+
+  // The request being parsed.
+  std::string method_;
+  std::string target_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string body_;
+  bool in_message_ = false;
+  bool header_value_next_ = false;  // the last header callback was a value
+  bool has_body_ = false;
+  bool head_method_ = false;
+  bool http10_ = false;
+  size_t header_bytes_ = 0;
+  ServerError parse_error_ = ServerError::kBadRequest;
+
+  std::deque<Slot> slots_;
+  std::string out_;            // bytes ready for the socket, in order
+  std::string writing_;        // bytes owned by the write in flight
+  std::string pending_input_;  // bytes read while paused
+  bool write_in_flight_ = false;
+  bool reading_ = false;
+  bool paused_ = false;        // parser paused for backpressure
+  bool no_more_requests_ = false;
+  bool dirty_ = false;
+  bool closing_ = false;
+  bool lingering_ = false;
+  int handles_open_ = 0;
+  TimerMode timer_mode_ = TimerMode::kNone;
+
+  friend class HttpServer;
+};
+
+}  // namespace atl::server

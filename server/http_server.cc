@@ -1,0 +1,101 @@
+#include "server/http_server.h"
+
+#include <algorithm>
+
+#include "base/strings.h"
+#include "server/http_connection.h"
+
+namespace atl::server {
+
+HttpServer::HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, uint64_t max_request_body,
+                       RequestSink* sink)
+    : loop_(loop), limits_(limits), max_request_body_(max_request_body), sink_(sink) {
+  uv_check_init(loop_, &flush_check_);
+  flush_check_.data = this;
+  uv_check_start(&flush_check_, [](uv_check_t* check) { static_cast<HttpServer*>(check->data)->FlushDirty(); });
+  uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));
+}
+
+HttpServer::~HttpServer() { Shutdown(); }
+
+absl::StatusOr<std::string> HttpServer::Listen(const config::ListenAddress& address) {
+  sockaddr_storage storage{};
+  int rc = address.ipv6 ? uv_ip6_addr(address.host.c_str(), address.port, reinterpret_cast<sockaddr_in6*>(&storage))
+                        : uv_ip4_addr(address.host.c_str(), address.port, reinterpret_cast<sockaddr_in*>(&storage));
+  if (rc != 0) return absl::InvalidArgumentError(base::StrCat("bad address ", address.ToString()));
+  auto* tcp = new uv_tcp_t;
+  uv_tcp_init(loop_, tcp);
+  tcp->data = this;
+  auto fail = [&](std::string_view what, int code) {
+    uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    return absl::UnavailableError(base::StrCat("cannot ", what, " ", address.ToString(), ": ", uv_strerror(code)));
+  };
+  if ((rc = uv_tcp_bind(tcp, reinterpret_cast<sockaddr*>(&storage), 0)) != 0) return fail("bind", rc);
+  rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 1024, [](uv_stream_t* listener, int status) {
+    if (status == 0) HttpConnection::Accept(listener, static_cast<HttpServer*>(listener->data));
+  });
+  if (rc != 0) return fail("listen on", rc);
+  listeners_.push_back(tcp);
+
+  sockaddr_storage bound{};
+  int length = sizeof(bound);
+  uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &length);
+  char host[64] = {0};
+  int port;
+  if (bound.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&bound);
+    uv_ip6_name(in6, host, sizeof(host));
+    port = ntohs(in6->sin6_port);
+  } else {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&bound);
+    uv_ip4_name(in4, host, sizeof(host));
+    port = ntohs(in4->sin_port);
+  }
+  std::string bound_text = bound.ss_family == AF_INET6 ? base::StrCat("[", host, "]:", port) : base::StrCat(host, ":", port);
+  if (default_host_.empty()) default_host_ = bound_text;
+  return bound_text;
+}
+
+void HttpServer::Shutdown() {
+  for (uv_tcp_t* tcp : listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  }
+  listeners_.clear();
+  std::vector<HttpConnection*> open(connections_.begin(), connections_.end());
+  for (HttpConnection* connection : open) connection->Close();
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&flush_check_))) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
+  }
+}
+
+uint64_t HttpServer::NewRequest(HttpConnection* connection) {
+  uint64_t id = next_id_++;
+  inflight_[id] = connection;
+  return id;
+}
+
+void HttpServer::Complete(uint64_t id, const bindings::ResponseView& response) {
+  auto it = inflight_.find(id);
+  if (it != inflight_.end()) it->second->Complete(id, response);
+}
+
+void HttpServer::Fail(uint64_t id, ServerError error) {
+  auto it = inflight_.find(id);
+  if (it != inflight_.end()) it->second->Fail(id, error);
+}
+
+void HttpServer::Unregister(HttpConnection* connection) {
+  connections_.erase(connection);
+  dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), connection), dirty_.end());
+}
+
+void HttpServer::FlushDirty() {
+  // Flushing may mark connections dirty again (resumed parsing): loop until quiet.
+  while (!dirty_.empty()) {
+    std::vector<HttpConnection*> batch;
+    batch.swap(dirty_);
+    for (HttpConnection* connection : batch) connection->Flush();
+  }
+}
+
+}  // namespace atl::server

@@ -1,0 +1,80 @@
+#pragma once
+// The HTTP front end of one worker process: listeners, the live connections, and the map from
+// request id to the connection waiting for it. Requests go to a RequestSink (the tenant runtime);
+// answers come back through Complete()/Fail(), now or later, and are written once per loop turn.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "bindings/worker_host.h"
+#include "config/listen_address.h"
+#include "isolates/limits.h"
+#include "server/error_response.h"
+
+namespace atl::server {
+
+class HttpConnection;
+
+// Where complete requests go. Must answer each id exactly once through HttpServer.
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  virtual void Dispatch(uint64_t id, const bindings::RequestView& request) = 0;
+};
+
+class HttpServer {
+ public:
+  HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, uint64_t max_request_body,
+             RequestSink* sink);
+  ~HttpServer();
+
+  // Binds and listens; returns the address actually bound (port 0 picks a free one).
+  absl::StatusOr<std::string> Listen(const config::ListenAddress& address);
+
+  // Stops listening and closes every connection.
+  void Shutdown();
+
+  // The answer to request `id`; ignored if its connection has gone.
+  void Complete(uint64_t id, const bindings::ResponseView& response);
+  void Fail(uint64_t id, ServerError error);
+
+  // Writes what every touched connection has ready. Runs after each loop turn's I/O; callers
+  // that produce responses outside I/O callbacks (timers) call it themselves.
+  void FlushDirty();
+
+  uv_loop_t* loop() const { return loop_; }
+  const isolates::ConnectionLimits& limits() const { return limits_; }
+  uint64_t max_request_body() const { return max_request_body_; }
+  std::string_view default_host() const { return default_host_; }
+  size_t connection_count() const { return connections_.size(); }
+
+ private:
+  friend class HttpConnection;
+  // A new request id answered to `connection`; then Dispatch(id, ...) hands the request over.
+  uint64_t NewRequest(HttpConnection* connection);
+  void Dispatch(uint64_t id, const bindings::RequestView& request) { sink_->Dispatch(id, request); }
+  void Forget(uint64_t id) { inflight_.erase(id); }
+  void MarkDirty(HttpConnection* connection) { dirty_.push_back(connection); }
+  void Register(HttpConnection* connection) { connections_.insert(connection); }
+  void Unregister(HttpConnection* connection);
+
+  uv_loop_t* loop_;
+  isolates::ConnectionLimits limits_;
+  uint64_t max_request_body_;
+  RequestSink* sink_;
+  std::string default_host_;
+  uv_check_t flush_check_;
+  std::vector<uv_tcp_t*> listeners_;
+  absl::flat_hash_set<HttpConnection*> connections_;
+  absl::flat_hash_map<uint64_t, HttpConnection*> inflight_;
+  std::vector<HttpConnection*> dirty_;
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace atl::server

@@ -1,0 +1,44 @@
+// atoll: a multi-tenant edge function server. The command line is SPEC §1.
+#include <openssl/opensslv.h>
+#include <uv.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <llhttp.h>
+
+#include "isolates/platform.h"
+#include "server/cli.h"
+#include "server/serve.h"
+
+namespace {
+
+void PrintVersion() {
+  std::printf("atoll %s\nV8 %s\nlibuv %s\nllhttp %d.%d.%d\n%s\n", ATOLL_VERSION,
+              atl::isolates::V8Version().c_str(), uv_version_string(), LLHTTP_VERSION_MAJOR,
+              LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, OPENSSL_VERSION_TEXT);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::StatusOr<atl::server::CommandLine> command_line =
+      atl::server::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (!command_line.ok()) {
+    std::fprintf(stderr, "atoll: %s\n\n%s", std::string(command_line.status().message()).c_str(),
+                 atl::server::UsageText());
+    return 2;
+  }
+  switch (command_line->command) {
+    case atl::server::CommandLine::Command::kServe:
+      return atl::server::RunServe(command_line->serve);
+    case atl::server::CommandLine::Command::kVersion:
+      PrintVersion();
+      return 0;
+    case atl::server::CommandLine::Command::kHelp:
+      std::fputs(atl::server::UsageText(), stdout);
+      return 0;
+  }
+  return 0;
+}
