@@ -1,0 +1,45 @@
+// Runs every bindings/js/*_test.js through the real runtime: each is a handler that runs its
+// assertions and answers {passed, failed, failures}.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+class JsApiTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(JsApiTest, AllAssertionsPass) {
+  TestServer server(SourcePath("bindings/js/" + GetParam()));
+  HttpResponse r = Get(server.port(), "/");
+  ASSERT_EQ(r.status, 200) << r.body << "\n" << server.log();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.body, m, std::regex(R"re("passed":(\d+),"failed":(\d+))re"))) << r.body;
+  int passed = std::stoi(m[1]), failed = std::stoi(m[2]);
+  EXPECT_EQ(failed, 0) << r.body;
+  EXPECT_GE(passed, 1) << r.body;
+  RecordProperty("passed", passed);
+}
+
+std::vector<std::string> JsTests() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(SourcePath("bindings/js"))) {
+    std::string name = entry.path().filename().string();
+    if (name.size() > 8 && name.ends_with("_test.js")) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Bindings, JsApiTest, ::testing::ValuesIn(JsTests()),
+                         [](const auto& info) {
+                           std::string name = info.param.substr(0, info.param.size() - 3);
+                           for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace atl::testing

@@ -1,0 +1,252 @@
+#include "tests/test_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <regex>
+
+namespace atl::testing {
+
+using Clock = std::chrono::steady_clock;
+
+std::string SourcePath(const std::string& relative) {
+  const char* root = std::getenv("ATOLL_SOURCE_DIR");
+  return std::string(root ? root : ATOLL_SOURCE_DIR_DEFAULT) + "/" + relative;
+}
+
+TestServer::TestServer(const std::string& script, std::vector<std::string> extra_args) {
+  const char* bin = std::getenv("ATOLL_BIN");
+  if (bin == nullptr) {
+    ADD_FAILURE() << "ATOLL_BIN is not set (run through ctest)";
+    return;
+  }
+  std::vector<std::string> args = {bin, "serve", script, "--listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(pipe_fds[1], STDERR_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  stderr_fd_ = pipe_fds[0];
+  reader_ = std::thread([this] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(stderr_fd_, buf, sizeof(buf))) > 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      log_.append(buf, static_cast<size_t>(n));
+    }
+  });
+  std::regex listening(R"re("msg":"listening","address":"127\.0\.0\.1:(\d+)")re");
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline && running()) {
+    std::smatch m;
+    std::string text = log();
+    if (std::regex_search(text, m, listening)) {
+      port_ = std::stoi(m[1]);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "atoll did not start listening; log:\n" << log();
+}
+
+TestServer::~TestServer() { Stop(); }
+
+bool TestServer::running() const { return pid_ > 0 && kill(pid_, 0) == 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+std::string TestServer::log() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_;
+}
+
+bool TestServer::WaitForLog(const std::string& text, std::chrono::milliseconds timeout) const {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+int TestServer::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  pid_t done = 0;
+  while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (done == 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    status = -1;
+  }
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+  if (stderr_fd_ >= 0) close(stderr_fd_);
+  stderr_fd_ = -1;
+  return status == -1 ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+std::string HttpResponse::Header(const std::string& name) const {
+  for (const auto& [n, v] : headers) {
+    if (n == name) return v;
+  }
+  return "";
+}
+
+RawClient::RawClient(int port) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // loopback only, always
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
+RawClient::~RawClient() {
+  if (fd_ >= 0) close(fd_);
+}
+
+RawClient& RawClient::operator=(RawClient&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = other.fd_;
+    buffer_ = std::move(other.buffer_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+void RawClient::Send(const std::string& bytes) {
+  size_t sent = 0;
+  while (fd_ >= 0 && sent < bytes.size()) {
+    ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+  }
+}
+
+bool RawClient::Fill(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  if (left <= 0 || fd_ < 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+  char buf[65536];
+  ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+  if (n <= 0) return false;
+  buffer_.append(buf, static_cast<size_t>(n));
+  return true;
+}
+
+std::string RawClient::ReadSome(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Fill(deadline)) {
+  }
+  std::string out;
+  out.swap(buffer_);
+  return out;
+}
+
+bool RawClient::WaitForClose(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, 50) > 0) {
+      char buf[4096];
+      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) return true;
+      buffer_.append(buf, static_cast<size_t>(n));
+    }
+  }
+  return false;
+}
+
+HttpResponse RawClient::ReadResponse(bool head_request, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  HttpResponse response;
+  size_t end;
+  while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    if (!Fill(deadline)) return response;
+  }
+  std::string head = buffer_.substr(0, end);
+  buffer_.erase(0, end + 4);
+  size_t line_end = head.find("\r\n");
+  std::string status_line = head.substr(0, line_end);
+  response.status = std::atoi(status_line.substr(9, 3).c_str());
+  response.reason = status_line.size() > 13 ? status_line.substr(13) : "";
+  size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    size_t next = head.find("\r\n", pos);
+    if (next == std::string::npos) next = head.size();
+    std::string line = head.substr(pos, next - pos);
+    size_t colon = line.find(':');
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    response.headers.emplace_back(name, value);
+    pos = next + 2;
+  }
+  if (head_request || response.status / 100 == 1 || response.status == 204 || response.status == 304) return response;
+  if (response.Header("transfer-encoding") == "chunked") {
+    response.chunked = true;
+    while (true) {
+      size_t crlf;
+      while ((crlf = buffer_.find("\r\n")) == std::string::npos) {
+        if (!Fill(deadline)) return response;
+      }
+      size_t size = std::stoul(buffer_.substr(0, crlf), nullptr, 16);
+      while (buffer_.size() < crlf + 2 + size + 2) {
+        if (!Fill(deadline)) return response;
+      }
+      response.body.append(buffer_, crlf + 2, size);
+      buffer_.erase(0, crlf + 2 + size + 2);
+      if (size == 0) return response;
+    }
+  }
+  std::string length = response.Header("content-length");
+  if (!length.empty()) {
+    size_t n = std::stoul(length);
+    while (buffer_.size() < n) {
+      if (!Fill(deadline)) break;
+    }
+    response.body = buffer_.substr(0, n);
+    buffer_.erase(0, std::min(n, buffer_.size()));
+    return response;
+  }
+  while (Fill(deadline)) {
+  }
+  response.body.swap(buffer_);
+  return response;
+}
+
+HttpResponse Get(int port, const std::string& path, const std::string& extra_headers) {
+  RawClient client(port);
+  client.Send("GET " + path + " HTTP/1.1\r\nHost: test.local\r\n" + extra_headers + "\r\n");
+  return client.ReadResponse();
+}
+
+}  // namespace atl::testing

@@ -1,0 +1,77 @@
+#pragma once
+// Integration-test helpers: start the real `atoll` binary on 127.0.0.1 (port 0, read back from
+// its "listening" log line), capture its log, and talk raw HTTP to it. Only loopback is used.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace atl::testing {
+
+// Path of a file under the source tree (ATOLL_SOURCE_DIR, set by ctest).
+std::string SourcePath(const std::string& relative);
+
+class TestServer {
+ public:
+  // Starts `atoll serve SCRIPT --listen 127.0.0.1:0 EXTRA...`; fails the test if it does not listen.
+  explicit TestServer(const std::string& script, std::vector<std::string> extra_args = {});
+  ~TestServer();
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  bool running() const;
+  // Everything the server logged so far.
+  std::string log() const;
+  // Waits up to `timeout` for `text` to appear in the log.
+  bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  // SIGTERM and wait; returns the exit status (or -1).
+  int Stop();
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int stderr_fd_ = -1;
+  std::thread reader_;
+  mutable std::mutex mu_;
+  std::string log_;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string reason;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  bool chunked = false;
+  std::string Header(const std::string& name) const;  // "" if absent
+};
+
+// A raw TCP client on 127.0.0.1.
+class RawClient {
+ public:
+  explicit RawClient(int port);
+  ~RawClient();
+  RawClient(RawClient&& other) noexcept : fd_(other.fd_), buffer_(std::move(other.buffer_)) { other.fd_ = -1; }
+  RawClient& operator=(RawClient&& other) noexcept;
+  bool connected() const { return fd_ >= 0; }
+  void Send(const std::string& bytes);
+  // Reads one response (Content-Length, chunked, or to EOF); status 0 on timeout or EOF first.
+  HttpResponse ReadResponse(bool head_request = false, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // True if the server closed the connection within `timeout` (after what was buffered).
+  bool WaitForClose(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Reads whatever arrives within `timeout`.
+  std::string ReadSome(std::chrono::milliseconds timeout);
+
+ private:
+  bool Fill(std::chrono::steady_clock::time_point deadline);
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// One request on a fresh connection.
+HttpResponse Get(int port, const std::string& path, const std::string& extra_headers = "");
+
+}  // namespace atl::testing
