@@ -1,0 +1,285 @@
+"use strict";
+// 40_response.js: Response (https://fetch.spec.whatwg.org/#response-class).
+//
+// Hot path: `new Response("hello")` allocates the Response and nothing else. The Headers object
+// is created on the first `.headers` read; until then the only header a constructor can produce,
+// the body's Content-Type, waits in a slot, and native.respond receives a shared frozen flat list
+// for it.
+//
+// internal.sendResponse(id, value) -> false if `value` is not a Response; otherwise completes
+// request `id` with native.respond(id, status, statusText, flatHeaders, body) (body: a string, a
+// Uint8Array or null) or native.fail(id, ...) for Response.error() and used bodies, and returns
+// true. Sending consumes the body, as in Workers: a Response can be returned once.
+
+const {
+  exposeInterface, registerInspect, uncurryThis, headersFromFlat, headersToFlat, headersCopyList,
+  headersFill, headersGuard, headersContains, headersAppendRaw, headersGet, extractBody,
+  extractedContentType, cloneBody, bodyUnusable, installBodyMixin, parseURL, BODY_USED, TEXT_PLAIN,
+} = internal;
+const nativeRespond = native.respond;
+const nativeFail = native.fail;
+const ObjectFreeze = Object.freeze;
+const RegExpPrototypeTest = uncurryThis(RegExp.prototype.test);
+const JSONStringify = JSON.stringify;
+const MathTrunc = Math.trunc;
+const NumberIsFinite = Number.isFinite;
+const $TypeError = TypeError;
+const $RangeError = RangeError;
+
+const JSON_TYPE = "application/json";
+const NO_HEADERS = ObjectFreeze([]);
+const TEXT_PLAIN_HEADERS = ObjectFreeze(["content-type", TEXT_PLAIN]);
+const JSON_HEADERS = ObjectFreeze(["content-type", JSON_TYPE]);
+// https://httpwg.org/specs/rfc9112.html#status.line: reason-phrase = *( HTAB / SP / VCHAR / obs-text )
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+// Web IDL `unsigned short` conversion (ToNumber, truncate, modulo 2^16).
+function toUnsignedShort(value) {
+  let n = +value;
+  if (!NumberIsFinite(n)) return 0;
+  n = MathTrunc(n) % 65536;
+  if (n < 0) n += 65536;
+  return n === 0 ? 0 : n;
+}
+
+function isNullBodyStatus(status) {
+  return status === 101 || status === 103 || status === 204 || status === 205 || status === 304;
+}
+
+function isRedirectStatus(status) {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+// Web IDL conversion of a ResponseInit (members in lexicographic order: headers, status,
+// statusText) -> [headersInit, status, statusText]. `init` is neither undefined nor null.
+function convertInit(init) {
+  if (typeof init !== "object" && typeof init !== "function") {
+    throw new $TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
+  }
+  const headersInit = init.headers;
+  const statusInit = init.status;
+  const status = statusInit === undefined ? 200 : toUnsignedShort(statusInit);
+  const statusTextInit = init.statusText;
+  const statusText = statusTextInit === undefined ? "" : `${statusTextInit}`;
+  return [headersInit, status, statusText];
+}
+
+const kInternal = {};
+let bodyAccess;
+let sendResponse;
+let initialize;
+let createResponse;
+
+class Response {
+  #status;
+  #statusText;
+  #headers;     // Headers, or null until first read (then the list is #contentType only)
+  #contentType; // the body's Content-Type while #headers is null
+  #body;
+  #type;        // "default" | "error"
+
+  constructor(body = null, init = undefined) {
+    if (body === kInternal) return;
+    let value = null;
+    let type = null;
+    if (body !== null && body !== undefined) {
+      if (typeof body === "string") {
+        value = body;
+        type = TEXT_PLAIN;
+      } else {
+        value = extractBody(body);
+        type = extractedContentType();
+      }
+    }
+    this.#body = value;
+    this.#type = "default";
+    if (init === undefined || init === null) {
+      this.#status = 200;
+      this.#statusText = "";
+      this.#headers = null;
+      this.#contentType = type;
+      return;
+    }
+    initialize(this, convertInit(init), value, type);
+  }
+
+  static error() {
+    return createResponse(0, "", headersFromFlat([], "immutable"), null, null, "error");
+  }
+
+  static redirect(url, status = undefined) {
+    if (arguments.length < 1) throw new $TypeError("Failed to execute 'redirect' on 'Response': 1 argument required, but only 0 present.");
+    const href = parseURL(`${url}`);
+    const code = status === undefined ? 302 : toUnsignedShort(status);
+    if (!isRedirectStatus(code)) {
+      throw new $RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${code}.`);
+    }
+    return createResponse(code, "", headersFromFlat(["location", href], "immutable"), null, null, "default");
+  }
+
+  static json(data, init = undefined) {
+    if (arguments.length < 1) throw new $TypeError("Failed to execute 'json' on 'Response': 1 argument required, but only 0 present.");
+    const converted = init === undefined || init === null ? null : convertInit(init);
+    const text = JSONStringify(data);
+    if (text === undefined) throw new $TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable.");
+    const response = new Response(kInternal);
+    response.#body = text;
+    response.#type = "default";
+    if (converted === null) {
+      response.#status = 200;
+      response.#statusText = "";
+      response.#headers = null;
+      response.#contentType = JSON_TYPE;
+    } else {
+      initialize(response, converted, text, JSON_TYPE);
+    }
+    return response;
+  }
+
+  get type() {
+    return this.#type;
+  }
+
+  get url() {
+    this.#type;
+    return "";
+  }
+
+  get redirected() {
+    this.#type;
+    return false;
+  }
+
+  get status() {
+    return this.#status;
+  }
+
+  get ok() {
+    const status = this.#status;
+    return status >= 200 && status <= 299;
+  }
+
+  get statusText() {
+    return this.#statusText;
+  }
+
+  get headers() {
+    let headers = this.#headers;
+    if (headers === null) {
+      const type = this.#contentType;
+      headers = this.#headers = headersFromFlat(type === null ? [] : ["content-type", type], "response");
+    }
+    return headers;
+  }
+
+  clone() {
+    const body = this.#body;
+    if (bodyUnusable(this, body)) {
+      throw new $TypeError("Failed to execute 'clone' on 'Response': Response body is already used.");
+    }
+    const headers = this.#headers;
+    return createResponse(
+      this.#status, this.#statusText,
+      headers === null ? null : headersFromFlat(headersCopyList(headers), headersGuard(headers)),
+      this.#contentType, cloneBody(body), this.#type);
+  }
+
+  static {
+    createResponse = (status, statusText, headers, contentType, body, type) => {
+      const response = new Response(kInternal);
+      response.#status = status;
+      response.#statusText = statusText;
+      response.#headers = headers;
+      response.#contentType = contentType;
+      response.#body = body;
+      response.#type = type;
+      return response;
+    };
+
+    // https://fetch.spec.whatwg.org/#initialize-a-response, with the ResponseInit dictionary
+    // already converted by convertInit().
+    initialize = (response, converted, body, contentType) => {
+      const headersInit = converted[0];
+      const status = converted[1];
+      const statusText = converted[2];
+      if (status < 200 || status > 599) {
+        throw new $RangeError(`Failed to construct 'Response': The status provided (${status}) is outside the range [200, 599].`);
+      }
+      if (statusText !== "" && !RegExpPrototypeTest(REASON_PHRASE, statusText)) {
+        throw new $TypeError("Failed to construct 'Response': Invalid statusText.");
+      }
+      response.#status = status;
+      response.#statusText = statusText;
+      let headers = null;
+      if (headersInit !== undefined) {
+        headers = headersFromFlat([], "response");
+        headersFill(headers, headersInit);
+      }
+      if (body !== null && isNullBodyStatus(status)) {
+        throw new $TypeError(`Failed to construct 'Response': Response with null body status (${status}) cannot have body.`);
+      }
+      if (headers !== null) {
+        if (contentType !== null && !headersContains(headers, "content-type")) {
+          headersAppendRaw(headers, "content-type", contentType);
+        }
+        response.#headers = headers;
+        response.#contentType = null;
+      } else {
+        response.#headers = null;
+        response.#contentType = body === null ? null : contentType;
+      }
+    };
+
+    sendResponse = (id, response) => {
+      if (response === null || typeof response !== "object" || !(#status in response)) return false;
+      const status = response.#status;
+      if (status === 0) {
+        nativeFail(id, "handler returned Response.error() (a network error)");
+        return true;
+      }
+      const body = response.#body;
+      if (body !== null) {
+        if (bodyUnusable(response, body)) {
+          nativeFail(id, "TypeError: the handler returned a Response whose body was already used");
+          return true;
+        }
+        response.#body = BODY_USED;
+      }
+      let flat;
+      const headers = response.#headers;
+      if (headers !== null) {
+        flat = headersToFlat(headers);
+      } else {
+        const type = response.#contentType;
+        flat = type === null ? NO_HEADERS : type === TEXT_PLAIN ? TEXT_PLAIN_HEADERS : type === JSON_TYPE ? JSON_HEADERS : ["content-type", type];
+      }
+      nativeRespond(id, status, response.#statusText, flat, body);
+      return true;
+    };
+
+    bodyAccess = {
+      has: (o) => o !== null && typeof o === "object" && #status in o,
+      get: (o) => o.#body,
+      set: (o, body) => {
+        o.#body = body;
+      },
+      contentType: (o) => (o.#headers !== null ? headersGet(o.#headers, "content-type") : o.#contentType),
+    };
+  }
+}
+
+installBodyMixin(Response, bodyAccess);
+exposeInterface(Response, "Response");
+registerInspect(Response, (response) => ({
+  status: response.status,
+  statusText: response.statusText,
+  headers: response.headers,
+  ok: response.ok,
+  redirected: response.redirected,
+  type: response.type,
+  url: response.url,
+  bodyUsed: response.bodyUsed,
+}));
+
+internal.sendResponse = sendResponse;
+internal.isResponse = bodyAccess.has;

@@ -1,0 +1,111 @@
+"use strict";
+// 50_timers.js: setTimeout / setInterval / clearTimeout / clearInterval
+// (https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#timers) and queueMicrotask.
+//
+// Timers live on the C++ event loop: native.setTimer(id, ms, repeat) arms timer `id`,
+// native.clearTimer(id) cancels it, and C++ calls internal.onTimer(id) when it fires (for a
+// repeating timer, every period; C++ re-arms it). Ids are positive integers below 2^31, shared
+// by timeouts and intervals as in HTML. A string handler would need eval, which the sandbox
+// forbids: it is a TypeError. The timeout is converted like Web IDL `long` (so 2^31 wraps to a
+// negative number) and clamped to >= 0; an interval is clamped to >= 1 ms so that
+// setInterval(f, 0) cannot spin the loop. There is no nesting clamp (Workers has none either).
+// The callback runs with `this` = globalThis; what it throws goes to internal.reportError.
+
+const { defineGlobal, reportError, uncurryThis } = internal;
+const nativeSetTimer = native.setTimer;
+const nativeClearTimer = native.clearTimer;
+const ReflectApply = Reflect.apply;
+const MapGet = uncurryThis(Map.prototype.get);
+const MapSet = uncurryThis(Map.prototype.set);
+const MapHas = uncurryThis(Map.prototype.has);
+const MapDelete = uncurryThis(Map.prototype.delete);
+const PromisePrototypeThen = uncurryThis(Promise.prototype.then);
+const $Promise = Promise;
+const $TypeError = TypeError;
+const MAX_ID = 0x7fffffff;
+
+const timers = new Map(); // id -> { callback, args, repeat }
+let nextId = 1;
+
+// Web IDL `long`: ToNumber (throws on Symbol/BigInt), NaN/Infinity -> 0, ToInt32.
+function toLong(value) {
+  const n = +value;
+  return n === n && n !== Infinity && n !== -Infinity ? n | 0 : 0;
+}
+
+function allocateId() {
+  for (;;) {
+    const id = nextId;
+    nextId = nextId === MAX_ID ? 1 : nextId + 1;
+    if (!MapHas(timers, id)) return id;
+  }
+}
+
+function start(name, handler, timeout, args, repeat) {
+  if (typeof handler !== "function") {
+    throw new $TypeError(`Failed to execute '${name}': the handler must be a function (string handlers would need eval, which is disabled).`);
+  }
+  let ms = toLong(timeout);
+  if (ms < 0) ms = 0;
+  if (repeat && ms < 1) ms = 1;
+  const id = allocateId();
+  MapSet(timers, id, { callback: handler, args, repeat });
+  nativeSetTimer(id, ms, repeat);
+  return id;
+}
+
+function setTimeout(handler, timeout = 0, ...args) {
+  return start("setTimeout", handler, timeout, args, false);
+}
+
+function setInterval(handler, timeout = 0, ...args) {
+  return start("setInterval", handler, timeout, args, true);
+}
+
+function clearTimeout(id = 0) {
+  id = toLong(id);
+  if (id > 0 && MapDelete(timers, id)) nativeClearTimer(id);
+}
+
+function clearInterval(id = 0) {
+  id = toLong(id);
+  if (id > 0 && MapDelete(timers, id)) nativeClearTimer(id);
+}
+
+function onTimer(id) {
+  const timer = MapGet(timers, id);
+  if (timer === undefined) return; // cleared after C++ queued it
+  if (!timer.repeat) MapDelete(timers, id);
+  try {
+    ReflectApply(timer.callback, globalThis, timer.args);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+defineGlobal("setTimeout", setTimeout);
+defineGlobal("setInterval", setInterval);
+defineGlobal("clearTimeout", clearTimeout);
+defineGlobal("clearInterval", clearInterval);
+internal.onTimer = onTimer;
+
+// https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#dom-queuemicrotask
+// (V8 leaves it to the embedder.) An exception in the callback is reported, not turned into an
+// unhandled rejection.
+if (typeof globalThis.queueMicrotask !== "function") {
+  const resolved = $Promise.resolve();
+  const queueMicrotask = function queueMicrotask(callback) {
+    if (arguments.length < 1) throw new $TypeError("Failed to execute 'queueMicrotask': 1 argument required, but only 0 present.");
+    if (typeof callback !== "function") {
+      throw new $TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
+    }
+    PromisePrototypeThen(resolved, () => {
+      try {
+        callback();
+      } catch (e) {
+        reportError(e);
+      }
+    });
+  };
+  defineGlobal("queueMicrotask", queueMicrotask);
+}

@@ -1,0 +1,362 @@
+"use strict";
+// 90_dispatch.js: from internal.dispatch (C++) to the tenant's handler and back.
+//
+// Two script styles (https://developers.cloudflare.com/workers/reference/migrate-to-module-workers/):
+// - ES module: `export default { fetch(request, env, ctx) }`, called with `this` = the default
+//   export; `ctx` has waitUntil(promise) and passThroughOnException().
+// - service worker: `addEventListener("fetch", (event) => event.respondWith(...))`. Env bindings
+//   are not passed in this mode (Workers exposes them as globals; atoll does not, yet).
+//
+// The handler's result (or what respondWith got) must be a Response or a promise for one. A
+// Response returned synchronously is sent synchronously: no promise is created. Anything else
+// ends the request with native.fail(). Exactly one of native.respond / native.fail is called per
+// request id.
+//
+// ctx.waitUntil(promise) / event.waitUntil(promise): a rejection is logged ("Uncaught (in
+// waitUntil) ..."). If C++ provides native.waitUntil(id, promise) it is called too, so that the
+// runtime can keep the request's context alive until the promise settles.
+// passThroughOnException() is a no-op: atoll has no origin to pass the request through to, an
+// exception is always a 500 script_error.
+
+const {
+  defineGlobal, exposeInterface, newIncomingRequest, sendResponse, reportError, errorMessage,
+  inspect, uncurryThis,
+} = internal;
+const nativeFail = native.fail;
+const nativeWaitUntil = typeof native.waitUntil === "function" ? native.waitUntil : null;
+const nativeLog = native.log;
+const FunctionPrototypeCall = Function.prototype.call;
+const call = FunctionPrototypeCall.bind(FunctionPrototypeCall); // call(fn, thisArg, ...args)
+const PromiseResolve = Promise.resolve.bind(Promise);
+const PromisePrototypeThen = uncurryThis(Promise.prototype.then);
+const ArrayPrototypePush = uncurryThis(Array.prototype.push);
+const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
+const ArrayPrototypeSplice = uncurryThis(Array.prototype.splice);
+const MapGet = uncurryThis(Map.prototype.get);
+const MapSet = uncurryThis(Map.prototype.set);
+const StringPrototypeSlice = uncurryThis(String.prototype.slice);
+const $TypeError = TypeError;
+
+const kToken = {};
+
+function describe(value) {
+  let text;
+  try {
+    text = inspect(value, 0);
+  } catch {
+    text = typeof value;
+  }
+  return text.length > 200 ? `${StringPrototypeSlice(text, 0, 200)}...` : text;
+}
+
+function notAResponse(value) {
+  return `handler did not return a Response (got ${describe(value)})`;
+}
+
+function logWaitUntilRejection(error) {
+  let message;
+  try {
+    message = `Uncaught (in waitUntil) ${errorMessage(error)}`;
+  } catch {
+    message = "Uncaught (in waitUntil) exception";
+  }
+  nativeLog("error", message);
+}
+
+function waitUntil(id, value) {
+  const promise = PromiseResolve(value);
+  PromisePrototypeThen(promise, undefined, logWaitUntilRejection);
+  if (nativeWaitUntil !== null) nativeWaitUntil(id, promise);
+}
+
+function invalidState(message) {
+  const DOMException = internal.DOMException || globalThis.DOMException;
+  if (typeof DOMException === "function") return new DOMException(message, "InvalidStateError");
+  return new $TypeError(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completing a request
+
+async function settleAsync(id, promise) {
+  let value;
+  try {
+    value = await promise;
+  } catch (e) {
+    nativeFail(id, errorMessage(e));
+    return;
+  }
+  if (!sendResponse(id, value)) nativeFail(id, notAResponse(value));
+}
+
+function settle(id, result) {
+  if (sendResponse(id, result)) return;
+  if (result !== null && (typeof result === "object" || typeof result === "function")) {
+    let then;
+    try {
+      then = result.then;
+    } catch (e) {
+      nativeFail(id, errorMessage(e));
+      return;
+    }
+    if (typeof then === "function") {
+      settleAsync(id, result);
+      return;
+    }
+  }
+  nativeFail(id, notAResponse(result));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ES module handlers
+
+class ExecutionContext {
+  #id;
+
+  constructor(token, id) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#id = id;
+  }
+
+  waitUntil(promise) {
+    const id = this.#id;
+    if (arguments.length < 1) throw new $TypeError("Failed to execute 'waitUntil' on 'ExecutionContext': 1 argument required, but only 0 present.");
+    waitUntil(id, promise);
+  }
+
+  passThroughOnException() {
+    this.#id;
+  }
+}
+exposeInterface(ExecutionContext, "ExecutionContext", false);
+
+// ---------------------------------------------------------------------------------------------
+// Service-worker handlers: addEventListener / removeEventListener on the global scope.
+
+const listeners = new Map(); // type -> [{ callback, capture, once, removed }]
+
+function flattenOptions(options) {
+  if (typeof options === "boolean") return { capture: options, once: false };
+  if (options !== null && typeof options === "object") return { capture: !!options.capture, once: !!options.once };
+  return { capture: !!options, once: false };
+}
+
+function addEventListener(type, callback, options = undefined) {
+  if (arguments.length < 2) throw new $TypeError(`Failed to execute 'addEventListener': 2 arguments required, but only ${arguments.length} present.`);
+  type = `${type}`;
+  const { capture, once } = flattenOptions(options);
+  if (callback === null || callback === undefined) return;
+  if (typeof callback !== "function" && typeof callback !== "object") {
+    throw new $TypeError("Failed to execute 'addEventListener': parameter 2 is not of type 'EventListener'.");
+  }
+  let list = MapGet(listeners, type);
+  if (list === undefined) {
+    list = [];
+    MapSet(listeners, type, list);
+  }
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].callback === callback && list[i].capture === capture) return;
+  }
+  ArrayPrototypePush(list, { callback, capture, once, removed: false });
+}
+
+function removeEventListener(type, callback, options = undefined) {
+  if (arguments.length < 2) throw new $TypeError(`Failed to execute 'removeEventListener': 2 arguments required, but only ${arguments.length} present.`);
+  type = `${type}`;
+  const { capture } = flattenOptions(options);
+  const list = MapGet(listeners, type);
+  if (list === undefined) return;
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i];
+    if (entry.callback === callback && entry.capture === capture) {
+      entry.removed = true;
+      ArrayPrototypeSplice(list, i, 1);
+      return;
+    }
+  }
+}
+
+defineGlobal("addEventListener", addEventListener);
+defineGlobal("removeEventListener", removeEventListener);
+
+let eventState;
+
+// Not a global (Event/EventTarget do not exist yet); handed to fetch listeners.
+class FetchEvent {
+  #id;
+  #request;
+  #dispatching = true;
+  #responded = false;
+  #response = undefined;
+  #stop = false;
+  #canceled = false;
+
+  constructor(token, id, request) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#id = id;
+    this.#request = request;
+  }
+
+  get type() {
+    this.#id;
+    return "fetch";
+  }
+
+  get request() {
+    return this.#request;
+  }
+
+  get defaultPrevented() {
+    return this.#canceled;
+  }
+
+  respondWith(response) {
+    this.#id;
+    if (arguments.length < 1) throw new $TypeError("Failed to execute 'respondWith' on 'FetchEvent': 1 argument required, but only 0 present.");
+    if (!this.#dispatching) {
+      throw invalidState("Failed to execute 'respondWith' on 'FetchEvent': The event handler is already finished.");
+    }
+    if (this.#responded) {
+      throw invalidState("Failed to execute 'respondWith' on 'FetchEvent': The event has already been responded to.");
+    }
+    this.#canceled = true;
+    this.#stop = true;
+    this.#responded = true;
+    this.#response = response;
+  }
+
+  waitUntil(promise) {
+    const id = this.#id;
+    if (arguments.length < 1) throw new $TypeError("Failed to execute 'waitUntil' on 'FetchEvent': 1 argument required, but only 0 present.");
+    waitUntil(id, promise);
+  }
+
+  passThroughOnException() {
+    this.#id;
+  }
+
+  preventDefault() {
+    this.#canceled = true;
+  }
+
+  stopPropagation() {
+    this.#id;
+  }
+
+  stopImmediatePropagation() {
+    this.#stop = true;
+  }
+
+  static {
+    eventState = {
+      stopped: (event) => event.#stop,
+      finish: (event) => {
+        event.#dispatching = false;
+        return event.#responded;
+      },
+      response: (event) => event.#response,
+    };
+  }
+}
+exposeInterface(FetchEvent, "FetchEvent", false);
+
+function dispatchFetchEvent(id, request) {
+  const list = MapGet(listeners, "fetch");
+  if (list === undefined || list.length === 0) {
+    nativeFail(id, "no 'fetch' event listener is registered");
+    return;
+  }
+  const event = new FetchEvent(kToken, id, request);
+  const snapshot = list.length === 1 ? list : ArrayPrototypeSlice(list);
+  let firstError;
+  let failed = false;
+  for (let i = 0; i < snapshot.length; i++) {
+    const entry = snapshot[i];
+    if (entry.removed) continue;
+    if (entry.once) removeEventListener("fetch", entry.callback, entry.capture);
+    try {
+      const callback = entry.callback;
+      if (typeof callback === "function") {
+        call(callback, globalThis, event);
+      } else {
+        const handleEvent = callback.handleEvent;
+        if (typeof handleEvent !== "function") throw new $TypeError("The 'fetch' event listener has no handleEvent() method.");
+        call(handleEvent, callback, event);
+      }
+    } catch (e) {
+      if (failed) {
+        reportError(e);
+      } else {
+        failed = true;
+        firstError = e;
+      }
+    }
+    if (eventState.stopped(event)) break;
+  }
+  if (eventState.finish(event)) {
+    if (failed) reportError(firstError);
+    settle(id, eventState.response(event));
+  } else if (failed) {
+    nativeFail(id, errorMessage(firstError));
+  } else {
+    nativeFail(id, "no 'fetch' event listener called respondWith()");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points for C++
+
+const MODE_NONE = 0;
+const MODE_MODULE = 1;
+const MODE_SERVICE_WORKER = 2;
+let mode = MODE_NONE;
+let handler = null;
+
+function hasFetchListener() {
+  const list = MapGet(listeners, "fetch");
+  return list !== undefined && list.length > 0;
+}
+
+internal.setHandler = function setHandler(namespace) {
+  if (namespace !== undefined && namespace !== null) {
+    const exported = namespace.default;
+    if (exported !== null && (typeof exported === "object" || typeof exported === "function") &&
+        typeof exported.fetch === "function") {
+      mode = MODE_MODULE;
+      handler = exported;
+      return;
+    }
+  }
+  if (hasFetchListener()) {
+    mode = MODE_SERVICE_WORKER;
+    return;
+  }
+  if (namespace === undefined) {
+    throw new $TypeError("the script registered no 'fetch' event listener (addEventListener(\"fetch\", (event) => event.respondWith(...)))");
+  }
+  throw new $TypeError("the module has no default export with a fetch() method (export default { async fetch(request, env, ctx) { ... } })");
+};
+
+internal.dispatch = function dispatch(id, method, url, headers, body, env) {
+  const request = newIncomingRequest(method, url, headers, body);
+  if (mode === MODE_MODULE) {
+    let result;
+    try {
+      const target = handler;
+      const fetch = target.fetch;
+      if (typeof fetch !== "function") {
+        nativeFail(id, "the default export has no fetch() method any more");
+        return;
+      }
+      result = call(fetch, target, request, env, new ExecutionContext(kToken, id));
+    } catch (e) {
+      nativeFail(id, errorMessage(e));
+      return;
+    }
+    settle(id, result);
+  } else if (mode === MODE_SERVICE_WORKER) {
+    dispatchFetchEvent(id, request);
+  } else {
+    nativeFail(id, "no handler: internal.setHandler() was not called");
+  }
+};
