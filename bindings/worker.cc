@@ -36,8 +36,11 @@ absl::Status Worker::InstallBindings(v8::Local<v8::Context> context, v8::Local<v
   v8::Local<v8::Object> native = v8::Object::New(isolate_);
   NativeScope scope(isolate_, context, native, this);
   v8::Local<v8::Value> args[] = {native, internal};
+  // Every native first: a glue file may capture natives of units listed after it.
   for (const BindingUnit& unit : BindingUnits()) {
     if (unit.install_native) unit.install_native(scope);
+  }
+  for (const BindingUnit& unit : BindingUnits()) {
     if (unit.js_file.empty()) continue;
     std::string_view source = EmbeddedJs(unit.js_file);
     if (source.empty()) return absl::InternalError(base::StrCat("missing embedded ", unit.js_file));

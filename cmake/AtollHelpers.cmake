@@ -16,7 +16,7 @@ function(atoll_cc_test)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_options(${ARG_NAME} PRIVATE -fno-rtti)
-  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 30
+  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 30 DISCOVERY_MODE PRE_TEST
     PROPERTIES ENVIRONMENT "ATOLL_BIN=$<TARGET_FILE:atoll>;ATOLL_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
 

@@ -147,7 +147,7 @@ HttpParser::Action HttpConnection::OnMessageBegin() {
   in_message_ = true;
   method_.clear();
   target_.clear();
-  headers_.clear();
+  header_count_ = 0;
   body_.clear();
   header_value_next_ = false;
   has_body_ = false;
@@ -165,11 +165,14 @@ HttpParser::Action HttpConnection::OnUrl(std::string_view piece) {
 
 HttpParser::Action HttpConnection::OnHeaderField(std::string_view piece) {
   if (!CountHeaderBytes(piece.size())) return HttpParser::Action::kError;
-  if (header_value_next_ || headers_.empty()) {
-    headers_.emplace_back();
+  if (header_value_next_ || header_count_ == 0) {
+    if (header_count_ == headers_.size()) headers_.emplace_back();
+    headers_[header_count_].first.clear();
+    headers_[header_count_].second.clear();
+    ++header_count_;
     header_value_next_ = false;
   }
-  std::string& name = headers_.back().first;
+  std::string& name = headers_[header_count_ - 1].first;
   size_t start = name.size();
   name.append(piece);
   for (size_t i = start; i < name.size(); ++i) name[i] = base::AsciiToLower(name[i]);
@@ -179,7 +182,8 @@ HttpParser::Action HttpConnection::OnHeaderField(std::string_view piece) {
 HttpParser::Action HttpConnection::OnHeaderValue(std::string_view piece) {
   if (!CountHeaderBytes(piece.size())) return HttpParser::Action::kError;
   header_value_next_ = true;
-  headers_.back().second.append(piece);
+  if (header_count_ == 0) return HttpParser::Action::kError;
+  headers_[header_count_ - 1].second.append(piece);
   return HttpParser::Action::kContinue;
 }
 
@@ -193,7 +197,10 @@ HttpParser::Action HttpConnection::OnHeadersComplete(const RequestHead& head) {
     return HttpParser::Action::kError;
   }
   bool has_host = false;
-  for (const auto& [name, value] : headers_) {
+  for (size_t i = 0; i < header_count_; ++i) {
+    auto& [name, value] = headers_[i];
+    // llhttp leaves trailing whitespace in a value; the field value excludes it (RFC 9110 §5.5).
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
     if (name == "host") {
       has_host = true;
     } else if (name == "expect" && base::EqualsIgnoreCase(value, "100-continue") && !http10_ && has_body_ &&
@@ -231,27 +238,27 @@ HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
   }
 
   // The URL the handler sees is absolute, as in Workers: scheme, Host, then the target.
-  std::string url;
+  url_.clear();
   if (target_.starts_with("http://") || target_.starts_with("https://")) {
-    url = std::move(target_);
+    url_.append(target_);
   } else {
     std::string_view host = server_->default_host();
-    for (const auto& [name, value] : headers_) {
-      if (name == "host") host = value;
+    for (size_t i = 0; i < header_count_; ++i) {
+      if (headers_[i].first == "host") host = headers_[i].second;
     }
-    url = base::StrCat("http://", host, target_);
+    base::StrAppend(&url_, "http://", host, target_);
   }
   bindings::HeaderView views[64];
   std::vector<bindings::HeaderView> many;
   std::span<const bindings::HeaderView> header_span;
-  if (headers_.size() <= std::size(views)) {
-    for (size_t i = 0; i < headers_.size(); ++i) views[i] = {headers_[i].first, headers_[i].second};
-    header_span = std::span(views, headers_.size());
+  if (header_count_ <= std::size(views)) {
+    for (size_t i = 0; i < header_count_; ++i) views[i] = {headers_[i].first, headers_[i].second};
+    header_span = std::span(views, header_count_);
   } else {
-    many.assign(headers_.begin(), headers_.end());
+    many.assign(headers_.begin(), headers_.begin() + static_cast<ptrdiff_t>(header_count_));
     header_span = many;
   }
-  bindings::RequestView request{method_, url, header_span, body_, has_body_};
+  bindings::RequestView request{method_, url_, header_span, body_, has_body_};
   // The dispatch may answer at once (Complete() re-enters this connection; it only queues).
   slot.id = server_->NewRequest(this);
   server_->Dispatch(slot.id, request);
@@ -271,7 +278,8 @@ void HttpConnection::Serialize(Slot& slot, const bindings::ResponseView& respons
   head.status = response.status;
   head.status_text = response.status_text;
   head.headers = response.headers;
-  head.content_length = no_body ? 0 : response.body.size();
+  head.no_body = no_body;
+  head.content_length = response.body.size();
   head.close = slot.close_after;
   head.keep_alive_http10 = slot.keep_alive_http10;
   // Fast path: the oldest response goes straight to the output buffer.

@@ -92,7 +92,11 @@ class HttpConnection : public HttpParser::Delegate {
   // The request being parsed.
   std::string method_;
   std::string target_;
+  // Header strings are reused from request to request (no allocation per header once warm);
+  // the first `header_count_` entries belong to the current request.
   std::vector<std::pair<std::string, std::string>> headers_;
+  size_t header_count_ = 0;
+  std::string url_;
   std::string body_;
   bool in_message_ = false;
   bool header_value_next_ = false;  // the last header callback was a value

@@ -95,7 +95,7 @@ void AppendResponseHead(const ResponseHead& head, std::string* out) {
   }
   if (head.chunked) {
     out->append("transfer-encoding: chunked\r\n");
-  } else {
+  } else if (!head.no_body) {
     base::StrAppend(out, "content-length: ", head.content_length, "\r\n");
   }
   if (head.close) out->append("connection: close\r\n");

@@ -17,6 +17,7 @@ struct ResponseHead {
   std::string_view status_text;                     // empty: the standard reason phrase
   std::span<const bindings::HeaderView> headers;    // from the handler; lower-case names
   bool chunked = false;                             // else content-length: content_length
+  bool no_body = false;                             // 1xx, 204, 304: no framing header at all
   uint64_t content_length = 0;
   bool close = false;                               // adds `connection: close`
   bool keep_alive_http10 = false;                   // adds `connection: keep-alive`
