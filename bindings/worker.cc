@@ -18,6 +18,7 @@ Worker::Worker(const WorkerOptions& options, WorkerHost* host)
     : options_(options), host_(host), tenant_isolate_(options.limits), isolate_(tenant_isolate_.isolate()) {}
 
 Worker::~Worker() {
+  unhandled_rejections_.clear();
   dispatch_.Reset();
   on_timer_.Reset();
   env_.Reset();
@@ -62,6 +63,8 @@ absl::Status Worker::InstallBindings(v8::Local<v8::Context> context, v8::Local<v
 absl::Status Worker::Initialize(cache::CodeCache* code_cache) {
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
+  isolate_->SetData(0, this);
+  isolate_->SetPromiseRejectCallback(OnPromiseReject);
   v8::Local<v8::Context> context = tenant_isolate_.NewContext();
   context_.Reset(isolate_, context);
   v8::Context::Scope context_scope(context);
@@ -103,7 +106,38 @@ bool Worker::CallIntoJs(v8::Local<v8::Function> fn, int argc, v8::Local<v8::Valu
   bool ok = !fn->Call(context, v8::Undefined(isolate_), argc, argv).IsEmpty();
   if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
   isolate_->PerformMicrotaskCheckpoint();
+  if (!unhandled_rejections_.empty()) LogUnhandledRejections();
   return ok;
+}
+
+void Worker::OnPromiseReject(v8::PromiseRejectMessage message) {
+  v8::Local<v8::Promise> promise = message.GetPromise();
+  v8::Isolate* isolate = promise->GetIsolate();
+  auto* self = static_cast<Worker*>(isolate->GetData(0));
+  auto& pending = self->unhandled_rejections_;
+  if (message.GetEvent() == v8::kPromiseRejectWithNoHandler) {
+    std::string text = isolates::ToUtf8(isolate, message.GetValue());
+    v8::Local<v8::Value> value = message.GetValue();
+    if (value->IsObject()) {
+      v8::Local<v8::Value> stack;
+      v8::Local<v8::Context> context = isolate->GetCurrentContext();
+      if (value.As<v8::Object>()->Get(context, NewSymbolString(isolate, "stack")).ToLocal(&stack) && stack->IsString()) {
+        text = isolates::ToUtf8(isolate, stack);
+      }
+    }
+    pending.push_back({v8::Global<v8::Promise>(isolate, promise), std::move(text)});
+  } else if (message.GetEvent() == v8::kPromiseHandlerAddedAfterReject) {
+    std::erase_if(pending, [&](const Rejection& r) { return r.promise == promise; });
+  }
+}
+
+void Worker::LogUnhandledRejections() {
+  for (const Rejection& rejection : unhandled_rejections_) {
+    base::LogLine(base::LogLevel::kError, base::StrCat("Uncaught (in promise) ", rejection.message))
+        .Str("tenant", options_.tenant_name)
+        .Emit();
+  }
+  unhandled_rejections_.clear();
 }
 
 void Worker::Dispatch(uint64_t id, const RequestView& request) {
@@ -112,12 +146,21 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Context::Scope context_scope(context);
 
-  v8::Local<v8::Array> headers = v8::Array::New(isolate_, static_cast<int>(request.headers.size() * 2));
-  uint32_t index = 0;
-  for (const HeaderView& header : request.headers) {
-    headers->Set(context, index++, NewSymbolString(isolate_, header.first)).Check();
-    headers->Set(context, index++, NewLatin1String(isolate_, header.second)).Check();
+  // Built in one go: per-element Set() walks V8's lookup machinery for every header.
+  constexpr size_t kInline = 64;
+  v8::Local<v8::Value> inline_items[kInline];
+  std::vector<v8::Local<v8::Value>> many;
+  v8::Local<v8::Value>* items = inline_items;
+  if (request.headers.size() * 2 > kInline) {
+    many.resize(request.headers.size() * 2);
+    items = many.data();
   }
+  size_t count = 0;
+  for (const HeaderView& header : request.headers) {
+    items[count++] = NewSymbolString(isolate_, header.first);
+    items[count++] = NewLatin1String(isolate_, header.second);
+  }
+  v8::Local<v8::Array> headers = v8::Array::New(isolate_, items, count);
   v8::Local<v8::Value> body = v8::Null(isolate_);
   if (request.has_body) {
     std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(isolate_, request.body.size());

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "bindings/worker_host.h"
@@ -50,6 +51,14 @@ class Worker {
   absl::Status InstallBindings(v8::Local<v8::Context> context, v8::Local<v8::Object> internal);
   // Calls `fn` with `argv` in the context, then a microtask checkpoint; false if it threw.
   bool CallIntoJs(v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv, std::string* error);
+  // Rejected promises nobody handled by the end of a microtask checkpoint go to the log.
+  static void OnPromiseReject(v8::PromiseRejectMessage message);
+  void LogUnhandledRejections();
+
+  struct Rejection {
+    v8::Global<v8::Promise> promise;
+    std::string message;
+  };
 
   WorkerOptions options_;
   WorkerHost* host_;
@@ -59,6 +68,7 @@ class Worker {
   v8::Global<v8::Function> dispatch_;
   v8::Global<v8::Function> on_timer_;
   v8::Global<v8::Object> env_;
+  std::vector<Rejection> unhandled_rejections_;
 };
 
 }  // namespace atl::bindings

@@ -92,9 +92,9 @@ void HttpServer::Unregister(HttpConnection* connection) {
 void HttpServer::FlushDirty() {
   // Flushing may mark connections dirty again (resumed parsing): loop until quiet.
   while (!dirty_.empty()) {
-    std::vector<HttpConnection*> batch;
-    batch.swap(dirty_);
-    for (HttpConnection* connection : batch) connection->Flush();
+    flushing_.swap(dirty_);
+    for (HttpConnection* connection : flushing_) connection->Flush();
+    flushing_.clear();
   }
 }
 

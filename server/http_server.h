@@ -74,6 +74,7 @@ class HttpServer {
   absl::flat_hash_set<HttpConnection*> connections_;
   absl::flat_hash_map<uint64_t, HttpConnection*> inflight_;
   std::vector<HttpConnection*> dirty_;
+  std::vector<HttpConnection*> flushing_;  // FlushDirty's batch; kept for its capacity
   uint64_t next_id_ = 1;
 };
 

@@ -277,6 +277,14 @@ TEST(Handlers, WaitUntilRunsAfterTheResponse) {
   EXPECT_TRUE(server.WaitForLog("waitUntil ran"));
 }
 
+TEST(Handlers, UnhandledRejectionIsLoggedNotFatal) {
+  TestServer server(Echo());
+  EXPECT_EQ(Get(server.port(), "/orphan").body, "orphaned");
+  EXPECT_TRUE(server.WaitForLog("Uncaught (in promise) RangeError: nobody handles this")) << server.log();
+  EXPECT_EQ(server.log().find("handled in time"), std::string::npos) << server.log();
+  EXPECT_EQ(Get(server.port(), "/after").status, 200);
+}
+
 TEST(Handlers, GlobalStatePersistsAcrossRequests) {
   TestServer server(Echo());
   int first = std::stoi(Get(server.port(), "/count").body);

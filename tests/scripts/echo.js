@@ -43,6 +43,13 @@ export default {
       case "/waituntil":
         ctx.waitUntil(new Promise((resolve) => setTimeout(() => { console.log("waitUntil ran"); resolve(); }, 20)));
         return new Response("answered first");
+      case "/orphan": {
+        Promise.reject(new RangeError("nobody handles this"));
+        const handledLater = Promise.reject(new Error("handled in time"));
+        await null;
+        handledLater.catch(() => {});
+        return new Response("orphaned");
+      }
       case "/count":
         return new Response(String(served));
       default:
