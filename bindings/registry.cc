@@ -9,7 +9,8 @@ namespace atl::bindings {
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
-    {"console", InstallConsole, "00_console.js"},
+    {"inspect", nullptr, "00_inspect.js"},
+    {"console", InstallConsole, "01_console.js"},
     {"encoding", InstallEncoding, ""},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},

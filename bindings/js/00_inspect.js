@@ -1,18 +1,19 @@
 "use strict";
-// 00_console.js: the global `console` (https://console.spec.whatwg.org/) with node-like formatting.
-//
-// This file runs first, so it also hosts the few helpers every later glue file needs (the README
-// allows one JS file per unit, and there is no "util" unit):
+// 00_inspect.js: value formatting shared by console and error reporting — a compact port of
+// node's util.inspect and the console formatter (https://console.spec.whatwg.org/#formatter) —
+// plus the few helpers every later glue file needs:
 //   internal.defineGlobal(name, value)      installs a global the Web IDL way
 //   internal.exposeInterface(Class, name)   Web IDL shape for a class + defineGlobal
 //   internal.registerInspect(Class, fn)     how console shows instances with private state
 //   internal.inspect(value, depth?)         the console's object formatter
+//   internal.formatArgs(args)               console's argument formatting (%s %d %o ...)
 //   internal.reportError(error)             logs an uncaught error ("Uncaught ...") at level error
 //   internal.errorMessage(error)            the text native.fail gets for a thrown value
 //   internal.uncurryThis(fn)                fn.call without looking `call` up at call time
 //
 // Every built-in used after tenant code started running is captured here first, so a tenant that
 // patches Array.prototype or Object cannot break logging.
+
 
 const FunctionPrototypeCall = Function.prototype.call;
 const uncurryThis = (fn) => FunctionPrototypeCall.bind(fn);
@@ -762,137 +763,6 @@ function formatArgs(args) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// console
-
-let groupIndent = "";
-
-function emit(level, args) {
-  let message;
-  try {
-    message = formatArgs(args);
-  } catch (e) {
-    message = "[console: the arguments could not be formatted]";
-  }
-  if (groupIndent !== "") {
-    message = groupIndent + StringPrototypeReplace(message, kNewline, `\n${groupIndent}`);
-  }
-  nativeLog(level, message);
-}
-
-const counts = new $Map();
-const timers = new $Map();
-const MapDelete = uncurryThis(Map.prototype.delete);
-
-function label(value) {
-  return value === undefined ? "default" : `${value}`;
-}
-
-function now() {
-  const perf = globalThis.performance;
-  if (perf !== undefined && perf !== null && typeof perf.now === "function") return perf.now();
-  return DateNow();
-}
-
-function formatDuration(ms) {
-  return `${formatNumber(MathRound(ms * 1000) / 1000)}ms`;
-}
-
-const console = {
-  log(...args) { emit("info", args); },
-  info(...args) { emit("info", args); },
-  warn(...args) { emit("warn", args); },
-  error(...args) { emit("error", args); },
-  debug(...args) { emit("debug", args); },
-  trace(...args) {
-    let stack = "";
-    try {
-      // Drop the "Error" line and the frame of trace() itself.
-      stack = `${new $Error().stack}`;
-      for (let n = 0; n < 2; n++) {
-        const eol = StringPrototypeIndexOf(stack, "\n");
-        stack = eol === -1 ? "" : StringPrototypeSlice(stack, eol + 1);
-      }
-    } catch {}
-    const message = args.length === 0 ? "" : formatArgs(args);
-    emit("debug", [`Trace${message === "" ? "" : `: ${message}`}${stack === "" ? "" : `\n${stack}`}`]);
-  },
-  assert(condition, ...data) {
-    if (condition) return;
-    if (data.length === 0) {
-      emit("error", ["Assertion failed"]);
-    } else if (typeof data[0] === "string") {
-      data[0] = `Assertion failed: ${data[0]}`;
-      emit("error", data);
-    } else {
-      const args = ["Assertion failed"];
-      for (let i = 0; i < data.length; i++) ArrayPrototypePush(args, data[i]);
-      emit("error", args);
-    }
-  },
-  dir(item, options) {
-    let depth = 2;
-    if (options !== null && typeof options === "object" && options.depth !== undefined) {
-      depth = options.depth === null ? Infinity : $Number(options.depth);
-    }
-    emit("info", [typeof item === "string" ? quoteString(item) : inspect(item, depth)]);
-  },
-  dirxml(...args) { emit("info", args); },
-  table(...args) { emit("info", args); }, // no table rendering: logs the data like log()
-  count(countLabel) {
-    const key = label(countLabel);
-    const n = (MapGet(counts, key) || 0) + 1;
-    MapSet(counts, key, n);
-    emit("info", [`${key}: ${n}`]);
-  },
-  countReset(countLabel) {
-    const key = label(countLabel);
-    if (!MapDelete(counts, key)) emit("warn", [`Count for '${key}' does not exist`]);
-  },
-  group(...args) {
-    if (args.length > 0) emit("info", args);
-    groupIndent += "  ";
-  },
-  groupCollapsed(...args) {
-    if (args.length > 0) emit("info", args);
-    groupIndent += "  ";
-  },
-  groupEnd() {
-    groupIndent = StringPrototypeSlice(groupIndent, 0, MathMax(0, groupIndent.length - 2));
-  },
-  time(timerLabel) {
-    const key = label(timerLabel);
-    if (MapGet(timers, key) !== undefined) {
-      emit("warn", [`Timer '${key}' already exists`]);
-      return;
-    }
-    MapSet(timers, key, now());
-  },
-  timeLog(timerLabel, ...data) {
-    const key = label(timerLabel);
-    const start = MapGet(timers, key);
-    if (start === undefined) {
-      emit("warn", [`Timer '${key}' does not exist`]);
-      return;
-    }
-    const args = [`${key}: ${formatDuration(now() - start)}`];
-    for (let i = 0; i < data.length; i++) ArrayPrototypePush(args, data[i]);
-    emit("info", args);
-  },
-  timeEnd(timerLabel) {
-    const key = label(timerLabel);
-    const start = MapGet(timers, key);
-    if (start === undefined) {
-      emit("warn", [`Timer '${key}' does not exist`]);
-      return;
-    }
-    MapDelete(timers, key);
-    emit("info", [`${key}: ${formatDuration(now() - start)}`]);
-  },
-};
-ObjectDefineProperty(console, SymbolToStringTag, { value: "console", writable: false, enumerable: false, configurable: true });
-defineGlobal("console", console);
-
-// ---------------------------------------------------------------------------------------------
 
 function reportError(error) {
   let message;
@@ -924,3 +794,7 @@ internal.registerInspect = registerInspect;
 internal.inspect = inspect;
 internal.reportError = reportError;
 internal.errorMessage = errorMessage;
+
+internal.formatArgs = formatArgs;
+internal.formatNumber = formatNumber;
+internal.quoteString = quoteString;
