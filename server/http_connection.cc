@@ -123,12 +123,7 @@ void HttpConnection::RespondError(ServerError error) {
   in_message_ = false;
   Slot slot;
   slot.close_after = true;
-  bindings::HeaderView content_type[] = {{"content-type", "application/json"}};
-  bindings::ResponseView response;
-  response.status = StatusOf(error);
-  response.headers = content_type;
-  response.body = BodyOf(error);
-  Serialize(slot, response);
+  SerializeError(slot, error);
   slots_.push_back(std::move(slot));
   no_more_requests_ = true;
   StopReading();
@@ -290,6 +285,15 @@ void HttpConnection::Serialize(Slot& slot, const bindings::ResponseView& respons
   slot.done = true;
 }
 
+void HttpConnection::SerializeError(Slot& slot, ServerError error) {
+  static constexpr bindings::HeaderView kJsonContentType[] = {{"content-type", "application/json"}};
+  bindings::ResponseView response;
+  response.status = StatusOf(error);
+  response.headers = kJsonContentType;
+  response.body = BodyOf(error);
+  Serialize(slot, response);
+}
+
 void HttpConnection::Complete(uint64_t id, const bindings::ResponseView& response) {
   Slot* slot = FindSlot(id);
   if (slot == nullptr) return;
@@ -300,12 +304,7 @@ void HttpConnection::Complete(uint64_t id, const bindings::ResponseView& respons
 void HttpConnection::Fail(uint64_t id, ServerError error) {
   Slot* slot = FindSlot(id);
   if (slot == nullptr) return;
-  bindings::HeaderView content_type[] = {{"content-type", "application/json"}};
-  bindings::ResponseView response;
-  response.status = StatusOf(error);
-  response.headers = content_type;
-  response.body = BodyOf(error);
-  Serialize(*slot, response);
+  SerializeError(*slot, error);
   MarkDirty();
 }
 

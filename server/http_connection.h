@@ -70,6 +70,8 @@ class HttpConnection : public HttpParser::Delegate {
   void RespondError(ServerError error);
   bool CountHeaderBytes(size_t n);
   void Serialize(Slot& slot, const bindings::ResponseView& response);
+  // The server-made response of SPEC §4 for `error`.
+  void SerializeError(Slot& slot, ServerError error);
   Slot* FindSlot(uint64_t id);
   bool OverBacklog() const;
   void StartReading();
