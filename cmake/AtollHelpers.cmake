@@ -17,7 +17,7 @@ function(atoll_cc_test)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_options(${ARG_NAME} PRIVATE -fno-rtti)
   gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 30 DISCOVERY_MODE PRE_TEST
-    PROPERTIES ENVIRONMENT "ATOLL_BIN=$<TARGET_FILE:atoll>;ATOLL_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    PROPERTIES ENVIRONMENT "ATOLL_BIN=$<TARGET_FILE:atoll>")
 endfunction()
 
 include(GoogleTest)

@@ -68,15 +68,11 @@ void HttpConnection::OnRead(ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   if (nread < 0) {
-    // EOF or reset. A client that half-closes after its last request still gets its responses.
+    // EOF or reset. A client that half-closes after its last complete request still gets its
+    // responses; a reset, or EOF in the middle of a request, ends the connection now.
     StopReading();
     no_more_requests_ = true;
-    if (nread != UV_EOF || slots_.empty()) {
-      Close();
-    } else if (in_message_) {
-      parser_.Finish();
-      Close();
-    }
+    if (nread != UV_EOF || slots_.empty() || in_message_) Close();
     return;
   }
   if (nread == 0) return;

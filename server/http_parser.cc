@@ -109,7 +109,6 @@ HttpParser::Result HttpParser::Execute(std::string_view data, size_t* consumed) 
 
 void HttpParser::Resume() { llhttp_resume(&impl_->parser); }
 
-bool HttpParser::Finish() { return llhttp_finish(&impl_->parser) == HPE_OK; }
 
 const char* HttpParser::error_reason() const {
   const char* reason = llhttp_get_error_reason(&impl_->parser);

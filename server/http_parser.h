@@ -52,8 +52,6 @@ class HttpParser {
 
   Result Execute(std::string_view data, size_t* consumed);
   void Resume();
-  // The peer closed its side: true if that ends the stream cleanly (no partial request).
-  bool Finish();
   const char* error_reason() const;
 
   struct Impl;  // llhttp's state; opaque outside http_parser.cc

@@ -19,8 +19,7 @@ namespace atl::testing {
 using Clock = std::chrono::steady_clock;
 
 std::string SourcePath(const std::string& relative) {
-  const char* root = std::getenv("ATOLL_SOURCE_DIR");
-  return std::string(root ? root : ATOLL_SOURCE_DIR_DEFAULT) + "/" + relative;
+  return std::string(ATOLL_SOURCE_DIR) + "/" + relative;
 }
 
 TestServer::TestServer(const std::string& script, std::vector<std::string> extra_args) {

@@ -12,7 +12,7 @@
 
 namespace atl::testing {
 
-// Path of a file under the source tree (ATOLL_SOURCE_DIR, set by ctest).
+// Path of a file under the source tree this test was built from.
 std::string SourcePath(const std::string& relative);
 
 class TestServer {
