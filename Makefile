@@ -28,6 +28,7 @@ test: build
 
 bench: build
 	bash bench/run.sh
+	bash bench/churn.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -4,13 +4,16 @@
 
 namespace atl::bindings {
 
-NativeScope::NativeScope(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                         v8::Local<v8::Object> native, Worker* worker)
-    : isolate_(isolate), context_(context), native_(native), data_(v8::External::New(isolate, worker)) {}
+NativeScope::NativeScope(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native)
+    : isolate_(isolate), context_(context), native_(native) {}
 
 void NativeScope::SetFunction(std::string_view name, v8::FunctionCallback callback) {
+  if (references_ != nullptr) {
+    references_->push_back(reinterpret_cast<intptr_t>(callback));
+    return;
+  }
   v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(
-      isolate_, callback, data_, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow);
+      isolate_, callback, v8::Local<v8::Value>(), v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow);
   v8::Local<v8::String> key = isolates::NewSymbolString(isolate_, name);
   v8::Local<v8::Function> fn = tmpl->GetFunction(context_).ToLocalChecked();
   fn->SetName(key);

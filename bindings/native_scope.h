@@ -1,36 +1,43 @@
 #pragma once
 // What a binding unit gets to install its native half: the `native` object the JS glue closes
-// over, and the Worker the callbacks reach through their data slot.
+// over. Installation happens once, when the startup snapshot is made; the same calls in collect
+// mode list every callback, which V8 needs (as "external references") to deserialize the
+// snapshot's functions. Callbacks find their Worker through the isolate, never through data
+// pointers baked into the snapshot.
 
 #include <v8.h>
 
+#include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace atl::bindings {
 
 class Worker;
 
+// Isolate data slot holding the Worker that runs the isolate.
+inline constexpr uint32_t kWorkerIsolateSlot = 0;
+
 class NativeScope {
  public:
-  NativeScope(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native,
-              Worker* worker);
+  // Installs the functions on `native` in `context`.
+  NativeScope(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native);
+  // Only records each callback's address in `references`.
+  explicit NativeScope(std::vector<intptr_t>* references) : references_(references) {}
 
-  // native[name] = a function calling `callback`; `info.Data()` holds the Worker.
+  // native[name] = a function calling `callback`.
   void SetFunction(std::string_view name, v8::FunctionCallback callback);
 
-  // The Worker a native callback was installed for.
+  // The Worker running the isolate a native callback was called in.
   static Worker* WorkerFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
-    return static_cast<Worker*>(info.Data().As<v8::External>()->Value());
+    return static_cast<Worker*>(info.GetIsolate()->GetData(kWorkerIsolateSlot));
   }
 
-  v8::Isolate* isolate() const { return isolate_; }
-  v8::Local<v8::Context> context() const { return context_; }
-
  private:
-  v8::Isolate* isolate_;
+  v8::Isolate* isolate_ = nullptr;
   v8::Local<v8::Context> context_;
   v8::Local<v8::Object> native_;
-  v8::Local<v8::External> data_;
+  std::vector<intptr_t>* references_ = nullptr;
 };
 
 // Throws a TypeError with `message` in the current context.

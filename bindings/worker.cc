@@ -1,150 +1,215 @@
 #include "bindings/worker.h"
 
-#include "base/strings.h"
+#include <chrono>
+#include <cstring>
+
 #include "base/log.h"
+#include "base/strings.h"
 #include "bindings/native_scope.h"
-#include "bindings/registry.h"
+#include "bindings/runtime_snapshot.h"
 #include "isolates/platform.h"
-#include "isolates/script_loader.h"
 #include "isolates/v8_util.h"
 
 namespace atl::bindings {
+namespace {
 
 using isolates::NewLatin1String;
 using isolates::NewString;
 using isolates::NewSymbolString;
 
-Worker::Worker(const WorkerOptions& options, WorkerHost* host)
-    : options_(options), host_(host), tenant_isolate_(options.limits), isolate_(tenant_isolate_.isolate()) {}
+// Context embedder data slot holding the context's ContextState.
+constexpr int kStateSlot = 2;
 
-Worker::~Worker() {
-  unhandled_rejections_.clear();
-  dispatch_.Reset();
-  on_timer_.Reset();
-  env_.Reset();
-  context_.Reset();
+uint64_t TimerKey(uint32_t serial, uint32_t id) { return (uint64_t{serial} << 32) | id; }
+
+}  // namespace
+
+Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
+               cache::CodeCache* code_cache, isolates::CpuWatchdog* watchdog)
+    : options_(options),
+      tenant_isolate_(std::move(isolate)),
+      isolate_(tenant_isolate_->isolate()),
+      host_(host),
+      code_cache_(code_cache),
+      watchdog_(watchdog),
+      target_ready_(options.warm_contexts) {
+  tenant_isolate_->ApplyLimits(options_.limits, options_.heap_slack_mb);
+  isolate_->SetData(kWorkerIsolateSlot, this);
+  isolate_->SetPromiseRejectCallback(OnPromiseReject);
 }
 
-absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(const WorkerOptions& options, WorkerHost* host,
-                                                       cache::CodeCache* code_cache) {
-  std::unique_ptr<Worker> worker(new Worker(options, host));
-  absl::Status status = worker->Initialize(code_cache);
-  if (!status.ok()) return status;
+Worker::~Worker() {
+  if (tenant_isolate_) ReleaseIsolate().reset();
+}
+
+std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
+  for (auto& [serial, state] : contexts_) {
+    for (auto& [id, repeat] : state->timers) host_->ClearTimer(TimerKey(serial, id));
+  }
+  unhandled_rejections_.clear();
+  contexts_.clear();
+  ready_.clear();
+  inflight_.clear();
+  shared_ = nullptr;
+  dead_ = true;
+  isolate_->SetData(kWorkerIsolateSlot, nullptr);
+  return std::move(tenant_isolate_);
+}
+
+absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(const WorkerOptions& options,
+                                                       std::unique_ptr<isolates::TenantIsolate> isolate,
+                                                       WorkerHost* host, cache::CodeCache* code_cache,
+                                                       isolates::CpuWatchdog* watchdog) {
+  std::unique_ptr<Worker> worker(new Worker(options, std::move(isolate), host, code_cache, watchdog));
+  absl::StatusOr<ContextState*> first = worker->NewContext();
+  if (!first.ok()) return first.status();
+  if (options.per_request_context) {
+    worker->ready_.push_back(*first);
+  } else {
+    worker->shared_ = *first;
+  }
   return worker;
 }
 
-absl::Status Worker::InstallBindings(v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
-  v8::Local<v8::Object> native = v8::Object::New(isolate_);
-  NativeScope scope(isolate_, context, native, this);
-  v8::Local<v8::Value> args[] = {native, internal};
-  // Every native first: a glue file may capture natives of units listed after it.
-  for (const BindingUnit& unit : BindingUnits()) {
-    if (unit.install_native) unit.install_native(scope);
-  }
-  for (const BindingUnit& unit : BindingUnits()) {
-    if (unit.js_file.empty()) continue;
-    std::string_view source = EmbeddedJs(unit.js_file);
-    if (source.empty()) return absl::InternalError(base::StrCat("missing embedded ", unit.js_file));
-    // Each glue file is the body of `function (native, internal)`; line numbers stay aligned.
-    std::string wrapped = base::StrCat("(function (native, internal) {", source, "\n})");
-    v8::TryCatch try_catch(isolate_);
-    v8::ScriptOrigin origin(isolate_, NewString(isolate_, base::StrCat("atoll:", unit.js_file)));
-    v8::Local<v8::Script> script;
-    v8::Local<v8::Value> fn;
-    if (!v8::Script::Compile(context, NewString(isolate_, wrapped), &origin).ToLocal(&script) ||
-        !script->Run(context).ToLocal(&fn) ||
-        fn.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 2, args).IsEmpty()) {
-      return absl::InternalError(isolates::DescribeException(isolate_, try_catch));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Worker::Initialize(cache::CodeCache* code_cache) {
+absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
-  isolate_->SetData(0, this);
-  isolate_->SetPromiseRejectCallback(OnPromiseReject);
-  v8::Local<v8::Context> context = tenant_isolate_.NewContext();
-  context_.Reset(isolate_, context);
+  v8::Local<v8::Context> context = tenant_isolate_->NewContext();
   v8::Context::Scope context_scope(context);
+  v8::Local<v8::Object> internal;
+  if (!context->GetDataFromSnapshotOnce<v8::Object>(kInternalSnapshotIndex).ToLocal(&internal)) {
+    return absl::InternalError("the startup snapshot has no bindings");
+  }
+  auto state = std::make_unique<ContextState>();
+  state->serial = next_serial_++;
+  state->context.Reset(isolate_, context);
+  context->SetAlignedPointerInEmbedderData(kStateSlot, state.get());
 
-  v8::Local<v8::Object> internal = v8::Object::New(isolate_);
-  absl::Status installed = InstallBindings(context, internal);
-  if (!installed.ok()) return installed;
-
-  auto get_function = [&](std::string_view name, v8::Global<v8::Function>* out) -> absl::Status {
+  v8::Global<v8::Function> set_handler;
+  for (auto [name, slot] : {std::pair{"dispatch", &state->dispatch}, {"onTimer", &state->on_timer},
+                            {"setHandler", &set_handler}}) {
     v8::Local<v8::Value> value;
     if (!internal->Get(context, NewSymbolString(isolate_, name)).ToLocal(&value) || !value->IsFunction()) {
       return absl::InternalError(base::StrCat("bindings did not define internal.", name));
     }
-    out->Reset(isolate_, value.As<v8::Function>());
-    return absl::OkStatus();
-  };
-  v8::Global<v8::Function> set_handler;
-  for (auto [name, slot] : {std::pair{"dispatch", &dispatch_}, {"onTimer", &on_timer_}, {"setHandler", &set_handler}}) {
-    absl::Status status = get_function(name, slot);
-    if (!status.ok()) return status;
+    slot->Reset(isolate_, value.As<v8::Function>());
   }
   v8::Local<v8::Object> env = v8::Object::New(isolate_);
-  env_.Reset(isolate_, env);
-
-  isolates::ScriptLoader loader(code_cache);
-  absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path);
-  if (!ns.ok()) return ns.status();
-  v8::Local<v8::Value> argv[] = {*ns};
-  std::string error;
-  if (!CallIntoJs(set_handler.Get(isolate_), 1, argv, &error)) {
-    return absl::InvalidArgumentError(base::StrCat(options_.script_path.string(), ": ", error));
+  for (const auto& [name, value] : options_.env) {
+    env->Set(context, NewString(isolate_, name), NewString(isolate_, value)).Check();
   }
-  return absl::OkStatus();
+  state->env.Reset(isolate_, env);
+
+  ContextState* raw = state.get();
+  contexts_[raw->serial] = std::move(state);
+  ++contexts_created_;
+  isolates::ScriptLoader loader(code_cache_, &loader_memo_);
+  EnterJs(std::max(options_.limits.cpu_ms, options_.limits.startup_cpu_ms));
+  absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path);
+  ExitJs();
+  std::string error;
+  if (ns.ok()) {
+    v8::Local<v8::Value> argv[] = {*ns};
+    if (CallIntoJs(raw, set_handler.Get(isolate_), 1, argv, &error)) return raw;
+  }
+  if (killed() != isolates::LimitKind::kNone) {
+    error = "the script's top level hit a limit";
+  } else if (!ns.ok()) {
+    error = base::ToStd(ns.status().message());
+  }
+  contexts_.erase(raw->serial);
+  return absl::InvalidArgumentError(ns.ok() ? base::StrCat(options_.script_path.string(), ": ", error) : error);
 }
 
-bool Worker::CallIntoJs(v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv, std::string* error) {
-  v8::Local<v8::Context> context = context_.Get(isolate_);
-  v8::TryCatch try_catch(isolate_);
-  bool ok = !fn->Call(context, v8::Undefined(isolate_), argc, argv).IsEmpty();
-  if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
-  isolate_->PerformMicrotaskCheckpoint();
+void Worker::EnterJs(uint32_t budget_ms) {
+  if (js_depth_++ > 0) return;
+  isolates::AdvanceClock();
+  if (watchdog_ != nullptr) watchdog_->Enter(tenant_isolate_.get(), budget_ms);
+}
+
+void Worker::ExitJs() {
+  if (--js_depth_ > 0) return;
+  if (watchdog_ != nullptr) watchdog_->Exit();
+}
+
+bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
+                        std::string* error) {
+  v8::Local<v8::Context> context = state->context.Get(isolate_);
+  EnterJs(options_.limits.cpu_ms);
+  bool ok;
+  {
+    v8::TryCatch try_catch(isolate_);
+    ok = !fn->Call(context, v8::Undefined(isolate_), argc, argv).IsEmpty();
+    if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
+    if (killed() == isolates::LimitKind::kNone) isolate_->PerformMicrotaskCheckpoint();
+  }
+  ExitJs();
+  if (js_depth_ > 0) return ok;
+  if (isolates::LimitKind why = killed(); why != isolates::LimitKind::kNone) {
+    if (!dead_) {
+      dead_ = true;
+      host_->OnKilled(why);
+    }
+    return false;
+  }
   if (!unhandled_rejections_.empty()) LogUnhandledRejections();
+  DropRetired();
   return ok;
 }
 
-void Worker::OnPromiseReject(v8::PromiseRejectMessage message) {
-  v8::Local<v8::Promise> promise = message.GetPromise();
-  v8::Isolate* isolate = promise->GetIsolate();
-  auto* self = static_cast<Worker*>(isolate->GetData(0));
-  auto& pending = self->unhandled_rejections_;
-  if (message.GetEvent() == v8::kPromiseRejectWithNoHandler) {
-    std::string text = isolates::ToUtf8(isolate, message.GetValue());
-    v8::Local<v8::Value> value = message.GetValue();
-    if (value->IsObject()) {
-      v8::Local<v8::Value> stack;
-      v8::Local<v8::Context> context = isolate->GetCurrentContext();
-      if (value.As<v8::Object>()->Get(context, NewSymbolString(isolate, "stack")).ToLocal(&stack) && stack->IsString()) {
-        text = isolates::ToUtf8(isolate, stack);
-      }
-    }
-    pending.push_back({v8::Global<v8::Promise>(isolate, promise), std::move(text)});
-  } else if (message.GetEvent() == v8::kPromiseHandlerAddedAfterReject) {
-    std::erase_if(pending, [&](const Rejection& r) { return r.promise == promise; });
-  }
+Worker::ContextState* Worker::CurrentState() {
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  if (context.IsEmpty()) return nullptr;
+  return static_cast<ContextState*>(context->GetAlignedPointerFromEmbedderData(kStateSlot));
 }
 
-void Worker::LogUnhandledRejections() {
-  for (const Rejection& rejection : unhandled_rejections_) {
-    base::LogLine(base::LogLevel::kError, base::StrCat("Uncaught (in promise) ", rejection.message))
-        .Str("tenant", options_.tenant_name)
-        .Emit();
+bool Worker::NeedsContexts() const {
+  return options_.per_request_context && !dead_ && ready_.size() < target_ready_;
+}
+
+absl::Status Worker::PrepareContext() {
+  absl::StatusOr<ContextState*> state = NewContext();
+  if (!state.ok()) return state.status();
+  ready_.push_back(*state);
+  return absl::OkStatus();
+}
+
+Worker::ContextState* Worker::TakeContext() {
+  if (shared_ != nullptr) return shared_;
+  auto start = std::chrono::steady_clock::now();
+  ContextState* state = nullptr;
+  if (!ready_.empty()) {
+    state = ready_.front();
+    ready_.pop_front();
+  } else {
+    // Requests outran the prepared contexts: keep more ready from now on.
+    target_ready_ = std::min(std::max(target_ready_ * 2, 1u), options_.max_warm_contexts);
+    absl::StatusOr<ContextState*> made = NewContext();
+    if (!made.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(made.status().message())).Str("tenant", options_.tenant_name).Emit();
+      return nullptr;
+    }
+    state = *made;
   }
-  unhandled_rejections_.clear();
+  state->single_use = true;
+  context_take_latency_.Record(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count()));
+  return state;
 }
 
 void Worker::Dispatch(uint64_t id, const RequestView& request) {
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
-  v8::Local<v8::Context> context = context_.Get(isolate_);
+  ContextState* state = dead_ ? nullptr : TakeContext();
+  if (state == nullptr) {
+    if (!dead_) host_->OnScriptError(id, "no context could be made for this request");
+    return;
+  }
+  v8::Local<v8::Context> context = state->context.Get(isolate_);
   v8::Context::Scope context_scope(context);
+  state->used = true;
+  ++state->requests;
+  inflight_[id] = state;
 
   // Built in one go: per-element Set() walks V8's lookup machinery for every header.
   constexpr size_t kInline = 64;
@@ -173,25 +238,149 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
       NewLatin1String(isolate_, request.url),
       headers,
       body,
-      env_.Get(isolate_),
+      state->env.Get(isolate_),
   };
   std::string error;
-  if (!CallIntoJs(dispatch_.Get(isolate_), 6, argv, &error)) host_->OnScriptError(id, error);
+  if (!CallIntoJs(state, state->dispatch.Get(isolate_), 6, argv, &error) && !dead_) Fail(id, error);
 }
 
-void Worker::FireTimer(uint32_t id) {
+void Worker::Respond(uint64_t id, const ResponseView& response) {
+  auto it = inflight_.find(id);
+  if (it == inflight_.end()) return;  // abandoned (wall limit) or already answered
+  ContextState* state = it->second;
+  inflight_.erase(it);
+  host_->OnResponse(id, response);
+  RequestFinished(state);
+}
+
+void Worker::Fail(uint64_t id, std::string_view message) {
+  auto it = inflight_.find(id);
+  if (it == inflight_.end()) return;
+  ContextState* state = it->second;
+  inflight_.erase(it);
+  host_->OnScriptError(id, message);
+  RequestFinished(state);
+}
+
+void Worker::Abandon(uint64_t id) {
+  auto it = inflight_.find(id);
+  if (it == inflight_.end()) return;
+  ContextState* state = it->second;
+  inflight_.erase(it);
+  RequestFinished(state);
+  if (js_depth_ == 0) DropRetired();
+}
+
+std::vector<uint64_t> Worker::InflightIds() const {
+  std::vector<uint64_t> ids;
+  ids.reserve(inflight_.size());
+  for (const auto& [id, state] : inflight_) ids.push_back(id);
+  return ids;
+}
+
+void Worker::RequestFinished(ContextState* state) {
+  --state->requests;
+  MaybeRetire(state);
+}
+
+void Worker::MaybeRetire(ContextState* state) {
+  if (state->single_use && state->requests == 0 && state->wait_until == 0) retired_.push_back(state->serial);
+}
+
+void Worker::DropRetired() {
+  for (uint32_t serial : retired_) {
+    auto it = contexts_.find(serial);
+    if (it == contexts_.end()) continue;
+    for (auto& [id, repeat] : it->second->timers) host_->ClearTimer(TimerKey(serial, id));
+    contexts_.erase(it);
+  }
+  retired_.clear();
+}
+
+void Worker::ArmTimer(uint32_t id, double delay_ms, bool repeat) {
+  ContextState* state = CurrentState();
+  if (state == nullptr) return;
+  state->timers[id] = repeat;
+  host_->SetTimer(TimerKey(state->serial, id), delay_ms, repeat);
+}
+
+void Worker::CancelTimer(uint32_t id) {
+  ContextState* state = CurrentState();
+  if (state == nullptr || state->timers.erase(id) == 0) return;
+  host_->ClearTimer(TimerKey(state->serial, id));
+}
+
+void Worker::WaitUntil(uint64_t id, v8::Local<v8::Promise> promise) {
+  ContextState* state = CurrentState();
+  if (state == nullptr || !state->single_use) return;  // a shared context lives on anyway
+  ++state->wait_until;
+  v8::Local<v8::Context> context = state->context.Get(isolate_);
+  auto settled = [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    auto* self = static_cast<Worker*>(info.GetIsolate()->GetData(kWorkerIsolateSlot));
+    if (self == nullptr) return;
+    auto it = self->contexts_.find(static_cast<uint32_t>(info.Data().As<v8::Uint32>()->Value()));
+    if (it == self->contexts_.end()) return;
+    --it->second->wait_until;
+    self->MaybeRetire(it->second.get());
+  };
+  v8::Local<v8::Function> fn;
+  if (v8::Function::New(context, settled, v8::Integer::NewFromUnsigned(isolate_, state->serial)).ToLocal(&fn)) {
+    (void)promise->Then(context, fn, fn);
+  }
+}
+
+void Worker::FireTimer(uint64_t key) {
+  if (dead_) return;
+  auto it = contexts_.find(static_cast<uint32_t>(key >> 32));
+  if (it == contexts_.end()) return;
+  ContextState* state = it->second.get();
+  auto id = static_cast<uint32_t>(key);
+  auto timer = state->timers.find(id);
+  if (timer == state->timers.end()) return;
+  if (!timer->second) state->timers.erase(timer);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
-  v8::Local<v8::Context> context = context_.Get(isolate_);
-  v8::Context::Scope context_scope(context);
+  v8::Context::Scope context_scope(state->context.Get(isolate_));
   v8::Local<v8::Value> argv[] = {v8::Integer::NewFromUnsigned(isolate_, id)};
   std::string error;
-  if (!CallIntoJs(on_timer_.Get(isolate_), 1, argv, &error)) {
+  if (!CallIntoJs(state, state->on_timer.Get(isolate_), 1, argv, &error) && !dead_) {
     base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
   }
 }
 
+void Worker::OnPromiseReject(v8::PromiseRejectMessage message) {
+  v8::Local<v8::Promise> promise = message.GetPromise();
+  v8::Isolate* isolate = promise->GetIsolate();
+  auto* self = static_cast<Worker*>(isolate->GetData(kWorkerIsolateSlot));
+  if (self == nullptr) return;
+  auto& pending = self->unhandled_rejections_;
+  if (message.GetEvent() == v8::kPromiseRejectWithNoHandler) {
+    std::string text = isolates::ToUtf8(isolate, message.GetValue());
+    v8::Local<v8::Value> value = message.GetValue();
+    if (value->IsObject()) {
+      v8::Local<v8::Value> stack;
+      v8::Local<v8::Context> context = isolate->GetCurrentContext();
+      if (value.As<v8::Object>()->Get(context, NewSymbolString(isolate, "stack")).ToLocal(&stack) && stack->IsString()) {
+        text = isolates::ToUtf8(isolate, stack);
+      }
+    }
+    pending.push_back({v8::Global<v8::Promise>(isolate, promise), std::move(text)});
+  } else if (message.GetEvent() == v8::kPromiseHandlerAddedAfterReject) {
+    std::erase_if(pending, [&](const Rejection& r) { return r.promise == promise; });
+  }
+}
+
+void Worker::LogUnhandledRejections() {
+  for (const Rejection& rejection : unhandled_rejections_) {
+    base::LogLine(base::LogLevel::kError, base::StrCat("Uncaught (in promise) ", rejection.message))
+        .Str("tenant", options_.tenant_name)
+        .Emit();
+  }
+  unhandled_rejections_.clear();
+}
+
 void Worker::RunPlatformTasks() {
+  if (!tenant_isolate_) return;
   v8::Isolate::Scope isolate_scope(isolate_);
   isolates::PumpPlatformTasks(isolate_);
 }

@@ -1,20 +1,33 @@
 #pragma once
-// One tenant's script running in one V8 context: the bindings installed from the registry, the
-// script loaded, and a dispatch entry point per request. Answers go to the WorkerHost.
+// One tenant's script running in one tenant isolate. The isolate comes from the pool (made from
+// the runtime snapshot, so every context already has the bindings); the Worker loads the script
+// into a context and dispatches requests to it. Two context modes (SPEC §2 `context`):
+// - shared: one context, the module evaluated once, globals persist (Workers semantics);
+// - per_request: every request takes a fresh context, prepared ahead of time with the script
+//   already evaluated (PrepareContext, off the request path), and dropped once the request is
+//   answered and its waitUntil promises settled. Nothing survives from one request to the next.
+// Every entry into JS runs under the CPU watchdog; a limit kill makes the Worker dead and the
+// host is told (WorkerHost::OnKilled).
 //
-//   auto worker = Worker::Create({.tenant_name = "default", .script_path = "hello.js"}, &host, &cache);
+//   auto worker = Worker::Create(options, pool.Take(), &host, &code_cache, &watchdog);
 //   (*worker)->Dispatch(id, request);   // host.OnResponse(id, ...) now or later
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "base/latency_histogram.h"
 #include "bindings/worker_host.h"
 #include "cache/code_cache.h"
+#include "isolates/cpu_watchdog.h"
 #include "isolates/limits.h"
+#include "isolates/script_loader.h"
 #include "isolates/tenant_isolate.h"
 
 namespace atl::bindings {
@@ -23,52 +36,108 @@ struct WorkerOptions {
   std::string tenant_name = "default";
   std::filesystem::path script_path;
   isolates::TenantLimits limits;
+  bool per_request_context = false;
+  uint32_t warm_contexts = 2;                          // per_request: ready contexts kept at first
+  uint32_t max_warm_contexts = 32;                     // ... doubled up to this when requests outrun them
+  uint32_t heap_slack_mb = 16;
+  std::vector<std::pair<std::string, std::string>> env;  // env.NAME = value (vars, secrets)
 };
 
 class Worker {
  public:
-  // Creates the isolate and context, installs the bindings and runs the script. Errors name the
-  // file and line (a syntax error, a throw at top level, no fetch handler).
+  // Loads the script into a first context (errors name the file and line: a syntax error, a
+  // throw at top level, no fetch handler). `watchdog` may be null (no CPU limit).
   static absl::StatusOr<std::unique_ptr<Worker>> Create(const WorkerOptions& options,
-                                                        WorkerHost* host, cache::CodeCache* code_cache);
+                                                        std::unique_ptr<isolates::TenantIsolate> isolate,
+                                                        WorkerHost* host, cache::CodeCache* code_cache,
+                                                        isolates::CpuWatchdog* watchdog);
   ~Worker();
 
   // Runs the handler for request `id`, then the microtasks it queued.
   void Dispatch(uint64_t id, const RequestView& request);
-
-  // Timer `id` (armed through WorkerHost::SetTimer) fired.
-  void FireTimer(uint32_t id);
-
+  // Timer `key` (armed through WorkerHost::SetTimer) fired.
+  void FireTimer(uint64_t key);
   // Runs V8's pending foreground tasks; called by the loop when idle.
   void RunPlatformTasks();
 
+  // per_request: whether fewer than `warm_contexts` contexts are ready, and making one.
+  bool NeedsContexts() const;
+  absl::Status PrepareContext();
+
+  // The server gave up on request `id` (wall limit): it will not be answered through the host.
+  void Abandon(uint64_t id);
+  std::vector<uint64_t> InflightIds() const;
+  size_t inflight() const { return inflight_.size(); }
+  isolates::LimitKind killed() const { return tenant_isolate_->killed(); }
+  // Drops every context and hands the isolate back (to the pool, which disposes it).
+  std::unique_ptr<isolates::TenantIsolate> ReleaseIsolate();
+
   const std::string& tenant_name() const { return options_.tenant_name; }
-  WorkerHost* host() const { return host_; }
+  const base::LatencyHistogram& context_take_latency() const { return context_take_latency_; }
+  size_t contexts_created() const { return contexts_created_; }
+
+  // Called by the native bindings, in the isolate's current context.
+  void Respond(uint64_t id, const ResponseView& response);
+  void Fail(uint64_t id, std::string_view message);
+  void ArmTimer(uint32_t id, double delay_ms, bool repeat);
+  void CancelTimer(uint32_t id);
+  void WaitUntil(uint64_t id, v8::Local<v8::Promise> promise);
 
  private:
-  Worker(const WorkerOptions& options, WorkerHost* host);
-  absl::Status Initialize(cache::CodeCache* code_cache);
-  absl::Status InstallBindings(v8::Local<v8::Context> context, v8::Local<v8::Object> internal);
-  // Calls `fn` with `argv` in the context, then a microtask checkpoint; false if it threw.
-  bool CallIntoJs(v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv, std::string* error);
-  // Rejected promises nobody handled by the end of a microtask checkpoint go to the log.
-  static void OnPromiseReject(v8::PromiseRejectMessage message);
-  void LogUnhandledRejections();
-
+  // One context of this Worker, with what the glue left in `internal` for C++.
+  struct ContextState {
+    uint32_t serial = 0;
+    v8::Global<v8::Context> context;
+    v8::Global<v8::Function> dispatch;
+    v8::Global<v8::Function> on_timer;
+    v8::Global<v8::Object> env;
+    absl::flat_hash_map<uint32_t, bool> timers;  // armed id -> repeat
+    uint32_t requests = 0;                       // in flight
+    uint32_t wait_until = 0;                     // unsettled waitUntil promises
+    bool single_use = false;                     // per_request: dropped once idle
+    bool used = false;
+  };
   struct Rejection {
     v8::Global<v8::Promise> promise;
     std::string message;
   };
 
+  Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
+         cache::CodeCache* code_cache, isolates::CpuWatchdog* watchdog);
+  absl::StatusOr<ContextState*> NewContext();
+  ContextState* CurrentState();
+  ContextState* TakeContext();
+  // Calls `fn` in `state`'s context under the CPU watchdog, then a microtask checkpoint; false
+  // if it threw or a limit stopped it.
+  bool CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
+                  std::string* error);
+  void EnterJs(uint32_t budget_ms);
+  void ExitJs();
+  void RequestFinished(ContextState* state);
+  void MaybeRetire(ContextState* state);
+  void DropRetired();
+  static void OnPromiseReject(v8::PromiseRejectMessage message);
+  void LogUnhandledRejections();
+
   WorkerOptions options_;
-  WorkerHost* host_;
-  isolates::TenantIsolate tenant_isolate_;
+  std::unique_ptr<isolates::TenantIsolate> tenant_isolate_;
   v8::Isolate* isolate_;
-  v8::Global<v8::Context> context_;
-  v8::Global<v8::Function> dispatch_;
-  v8::Global<v8::Function> on_timer_;
-  v8::Global<v8::Object> env_;
+  WorkerHost* host_;
+  cache::CodeCache* code_cache_;
+  isolates::CpuWatchdog* watchdog_;
+  isolates::ScriptLoader::Memo loader_memo_;
+  absl::flat_hash_map<uint32_t, std::unique_ptr<ContextState>> contexts_;
+  ContextState* shared_ = nullptr;
+  std::deque<ContextState*> ready_;
+  std::vector<uint32_t> retired_;
+  absl::flat_hash_map<uint64_t, ContextState*> inflight_;
   std::vector<Rejection> unhandled_rejections_;
+  uint32_t next_serial_ = 1;
+  uint32_t target_ready_ = 0;
+  int js_depth_ = 0;
+  bool dead_ = false;
+  size_t contexts_created_ = 0;
+  base::LatencyHistogram context_take_latency_;
 };
 
 }  // namespace atl::bindings

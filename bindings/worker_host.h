@@ -1,12 +1,14 @@
 #pragma once
 // The boundary between a tenant's JS and the server around it: what a Worker hands out
-// (responses, script errors) and what it asks of the event loop (timers). Implemented in server/;
-// bindings never see the loop library.
+// (responses, script errors, limit kills) and what it asks of the event loop (timers).
+// Implemented in server/; bindings never see the loop library.
 
 #include <cstdint>
 #include <span>
 #include <string_view>
 #include <utility>
+
+#include "isolates/limits.h"
 
 namespace atl::bindings {
 
@@ -36,10 +38,14 @@ class WorkerHost {
   virtual void OnResponse(uint64_t id, const ResponseView& response) = 0;
   // Request `id` failed in the script (500 script_error); `message` is for the log only.
   virtual void OnScriptError(uint64_t id, std::string_view message) = 0;
-  // Arms timer `id` to fire after `delay_ms` (every `delay_ms` when `repeat`), then
-  // Worker::FireTimer(id). Arming an armed id re-arms it.
-  virtual void SetTimer(uint32_t id, double delay_ms, bool repeat) = 0;
-  virtual void ClearTimer(uint32_t id) = 0;
+  // Arms timer `key` to fire after `delay_ms` (every `delay_ms` when `repeat`), then
+  // Worker::FireTimer(key). Arming an armed key re-arms it.
+  virtual void SetTimer(uint64_t key, double delay_ms, bool repeat) = 0;
+  virtual void ClearTimer(uint64_t key) = 0;
+  // A limit stopped the isolate: the Worker is dead and answers nothing more. The host fails
+  // the requests still in flight on it (Worker::InflightIds) and drops the Worker later, not
+  // from inside this call.
+  virtual void OnKilled(isolates::LimitKind why) = 0;
 };
 
 }  // namespace atl::bindings

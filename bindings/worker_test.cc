@@ -1,5 +1,7 @@
 #include "bindings/worker.h"
 
+#include "bindings/runtime_snapshot.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,7 +23,8 @@ class FakeHost : public WorkerHost {
     std::vector<std::pair<std::string, std::string>> headers;
   };
   std::map<uint64_t, Answer> answers;
-  std::map<uint32_t, double> timers;
+  std::map<uint64_t, double> timers;
+  std::vector<isolates::LimitKind> kills;
 
   void OnResponse(uint64_t id, const ResponseView& r) override {
     Answer& a = answers[id];
@@ -31,8 +34,9 @@ class FakeHost : public WorkerHost {
     for (auto& [n, v] : r.headers) a.headers.emplace_back(n, v);
   }
   void OnScriptError(uint64_t id, std::string_view message) override { answers[id].error = message; }
-  void SetTimer(uint32_t id, double ms, bool) override { timers[id] = ms; }
-  void ClearTimer(uint32_t id) override { timers.erase(id); }
+  void SetTimer(uint64_t key, double ms, bool) override { timers[key] = ms; }
+  void ClearTimer(uint64_t key) override { timers.erase(key); }
+  void OnKilled(isolates::LimitKind why) override { kills.push_back(why); }
 };
 
 class WorkerTest : public ::testing::Test {
@@ -44,11 +48,12 @@ class WorkerTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  absl::StatusOr<std::unique_ptr<Worker>> Start(const std::string& source) {
+  absl::StatusOr<std::unique_ptr<Worker>> Start(const std::string& source, WorkerOptions options = {}) {
     std::ofstream(dir_ / "worker.js") << source;
-    WorkerOptions options;
     options.script_path = dir_ / "worker.js";
-    return Worker::Create(options, &host_, &cache_);
+    auto blueprint = RuntimeBlueprint(128);
+    if (!blueprint.ok()) return blueprint.status();
+    return Worker::Create(options, isolates::TenantIsolate::Create(*blueprint), &host_, &cache_, &watchdog_);
   }
 
   static RequestView Get(std::string_view url, std::span<const HeaderView> headers = {}) {
@@ -58,6 +63,7 @@ class WorkerTest : public ::testing::Test {
   fs::path dir_;
   FakeHost host_;
   cache::CodeCache cache_;
+  isolates::CpuWatchdog watchdog_;
 };
 
 TEST_F(WorkerTest, ModuleHandlerSeesRequestAndAnswers) {
@@ -137,6 +143,89 @@ TEST_F(WorkerTest, RequestBodyReachesHandler) {
   ASSERT_TRUE(worker.ok()) << worker.status();
   (*worker)->Dispatch(1, RequestView{"POST", "http://h/", {}, R"({"n":41})", true});
   EXPECT_EQ(host_.answers[1].body, R"({"got":42})");
+}
+
+TEST_F(WorkerTest, SharedContextKeepsModuleStatePerRequestDoesNot) {
+  const char* counter = "let n = 0; export default { fetch() { n++; return new Response(String(n)); } };";
+  auto shared = Start(counter);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  for (uint64_t id = 1; id <= 3; ++id) (*shared)->Dispatch(id, Get("http://h/"));
+  EXPECT_EQ(host_.answers[3].body, "3");
+
+  WorkerOptions per_request;
+  per_request.per_request_context = true;
+  auto fresh = Start(counter, per_request);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  for (uint64_t id = 11; id <= 15; ++id) {
+    (*fresh)->Dispatch(id, Get("http://h/"));
+    if ((*fresh)->NeedsContexts()) ASSERT_TRUE((*fresh)->PrepareContext().ok());
+  }
+  for (uint64_t id = 11; id <= 15; ++id) EXPECT_EQ(host_.answers[id].body, "1") << id;
+  EXPECT_GE((*fresh)->contexts_created(), 5u);
+  EXPECT_EQ((*fresh)->context_take_latency().count(), 5u);
+}
+
+TEST_F(WorkerTest, PerRequestContextDropsItsTimers) {
+  WorkerOptions per_request;
+  per_request.per_request_context = true;
+  auto worker = Start("export default { fetch() { setTimeout(() => {}, 60000); return new Response('x'); } };",
+                      per_request);
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "x");
+  EXPECT_TRUE(host_.timers.empty()) << "the answered request's context is gone, with its timers";
+}
+
+TEST_F(WorkerTest, EndlessLoopIsKilledByTheCpuLimit) {
+  WorkerOptions options;
+  options.limits.cpu_ms = 20;
+  auto worker = Start("export default { fetch() { while (true) {} } };", options);
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  ASSERT_EQ(host_.kills.size(), 1u);
+  EXPECT_EQ(host_.kills[0], isolates::LimitKind::kCpu);
+  EXPECT_EQ(host_.answers.count(1), 0u) << "the host answers a killed request, not the Worker";
+  EXPECT_EQ((*worker)->InflightIds(), std::vector<uint64_t>{1});
+}
+
+TEST_F(WorkerTest, HeapAndArrayBufferBombsAreKilledByTheMemoryLimit) {
+  WorkerOptions options;
+  options.limits.memory_mb = 16;
+  options.limits.cpu_ms = 10000;  // the memory limit must be what stops these
+  auto heap = Start("export default { fetch() { const a = []; while (true) a.push({ x: [1, 2, 3] }); } };", options);
+  ASSERT_TRUE(heap.ok()) << heap.status();
+  (*heap)->Dispatch(1, Get("http://h/"));
+  ASSERT_EQ(host_.kills.size(), 1u);
+  EXPECT_EQ(host_.kills[0], isolates::LimitKind::kMemory);
+
+  auto buffers = Start(R"(export default { fetch() {
+      const keep = [];
+      for (let i = 0; i < 512; i++) { try { keep.push(new Uint8Array(1 << 20)); } catch {} }
+      return new Response(String(keep.length)); } };)", options);
+  ASSERT_TRUE(buffers.ok()) << buffers.status();
+  (*buffers)->Dispatch(2, Get("http://h/"));
+  ASSERT_EQ(host_.kills.size(), 2u);
+  EXPECT_EQ(host_.kills[1], isolates::LimitKind::kMemory);
+  EXPECT_EQ(host_.answers.count(2), 0u);
+}
+
+TEST_F(WorkerTest, SandboxRules) {
+  WorkerOptions options;
+  options.limits.cpu_ms = 5000;
+  auto worker = Start(R"(export default { fetch() {
+      const out = [];
+      try { eval("1"); out.push("eval ran"); } catch (e) { out.push(e.name); }
+      try { new Function("return 1"); out.push("Function ran"); } catch (e) { out.push(e.name); }
+      out.push(typeof SharedArrayBuffer);
+      try { Atomics.wait(new Int32Array(4), 0, 0, 0); out.push("wait ran"); } catch (e) { out.push(e.name); }
+      const t0 = Date.now();
+      let x = 0; for (let i = 0; i < 3e7; i++) x += i;  // tens of ms
+      out.push(Date.now() === t0 && new Date().getTime() === t0 ? "frozen" : "moved");
+      return new Response(out.join(" "));
+    } };)", options);
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "EvalError EvalError undefined TypeError frozen") << host_.answers[1].error;
 }
 
 }  // namespace

@@ -1,27 +1,108 @@
 #include "cache/code_cache.h"
 
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
 #include "cache/content_hash.h"
 
 namespace atl::cache {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A disk entry: magic, then the hex SHA-256 of the payload, then the payload.
+constexpr std::string_view kMagic = "atoll-v8cache-1\n";
+constexpr size_t kHashHex = 64;
+
+std::string_view AsText(const std::vector<uint8_t>& data) {
+  return {reinterpret_cast<const char*>(data.data()), data.size()};
+}
+
+}  // namespace
+
+CodeCache::CodeCache(fs::path dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+}
 
 std::string CodeCache::KeyFor(std::string_view source, std::string_view v8_version,
                               std::string_view flags) {
   return Sha256Hex({v8_version, std::string_view("\0", 1), flags, std::string_view("\0", 1), source});
 }
 
-CodeCache::Blob CodeCache::Find(const std::string& key) const {
-  absl::MutexLock lock(&mu_);
-  auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : it->second;
+fs::path CodeCache::FileFor(const std::string& key) const { return dir_ / (key + ".v8cache"); }
+
+CodeCache::Blob CodeCache::Find(const std::string& key) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) return it->second;
+  }
+  if (dir_.empty()) return nullptr;
+  Blob blob = ReadFromDisk(key);
+  if (blob) {
+    absl::MutexLock lock(&mu_);
+    entries_[key] = blob;
+  }
+  return blob;
+}
+
+CodeCache::Blob CodeCache::ReadFromDisk(const std::string& key) const {
+  std::ifstream in(FileFor(key), std::ios::binary);
+  if (!in) return nullptr;
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string file = std::move(text).str();
+  std::string_view view = file;
+  bool valid = view.size() >= kMagic.size() + kHashHex && view.starts_with(kMagic);
+  if (valid) {
+    std::string_view hash = view.substr(kMagic.size(), kHashHex);
+    std::string_view payload = view.substr(kMagic.size() + kHashHex);
+    valid = Sha256Hex({payload}) == hash;
+    if (valid) return std::make_shared<const std::vector<uint8_t>>(payload.begin(), payload.end());
+  }
+  std::error_code ec;
+  fs::remove(FileFor(key), ec);  // corrupt: compile again and replace it
+  return nullptr;
+}
+
+void CodeCache::WriteToDisk(const std::string& key, const std::vector<uint8_t>& data) const {
+  fs::path target = FileFor(key);
+  fs::path temp = target;
+  temp += ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) return;  // a cache that cannot be written is only slower
+    std::string hash = Sha256Hex({AsText(data)});
+    out.write(kMagic.data(), static_cast<std::streamsize>(kMagic.size()));
+    out.write(hash.data(), static_cast<std::streamsize>(hash.size()));
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    if (!out) {
+      std::error_code ec;
+      fs::remove(temp, ec);
+      return;
+    }
+  }
+  std::error_code ec;
+  fs::rename(temp, target, ec);
+  if (ec) fs::remove(temp, ec);
 }
 
 void CodeCache::Insert(const std::string& key, std::vector<uint8_t> data) {
   auto blob = std::make_shared<const std::vector<uint8_t>>(std::move(data));
+  if (!dir_.empty()) WriteToDisk(key, *blob);
   absl::MutexLock lock(&mu_);
   entries_[key] = std::move(blob);
 }
 
 void CodeCache::Remove(const std::string& key) {
+  if (!dir_.empty()) {
+    std::error_code ec;
+    fs::remove(FileFor(key), ec);
+  }
   absl::MutexLock lock(&mu_);
   entries_.erase(key);
 }

@@ -1,8 +1,13 @@
 #pragma once
-// In-memory V8 code cache: compiled-code blobs keyed by the SHA-256 of source + V8 version +
-// flags, so a script that is loaded again (another isolate, another context) skips the compile.
-// Thread-safe. Entries V8 rejects are dropped by the caller with Remove() and made again.
+// V8 code cache: compiled-code blobs keyed by the SHA-256 of source + V8 version + flags, so a
+// script loaded again (another isolate, another context, another run of the server) skips the
+// compile. Kept in memory and, when given a directory, on disk (`<dir>/<key>.v8cache`, written
+// to a temp file and renamed), so a restart compiles nothing. A disk entry carries its own
+// SHA-256: a truncated or corrupt file is ignored and deleted. Entries V8 rejects are replaced
+// by the caller with Insert(). Thread-safe.
 
+#include <atomic>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,18 +23,38 @@ class CodeCache {
  public:
   using Blob = std::shared_ptr<const std::vector<uint8_t>>;
 
+  // What the users of the cache did with it (for logs and stats).
+  struct Stats {
+    std::atomic<uint64_t> hits{0};       // compiled from a cache entry
+    std::atomic<uint64_t> compiles{0};   // compiled from source (no entry, or V8 rejected it)
+    std::atomic<uint64_t> rejected{0};   // entries V8 refused
+  };
+
+  // In memory only.
+  CodeCache() = default;
+  // In memory and under `dir` (created if missing).
+  explicit CodeCache(std::filesystem::path dir);
+
   // The key for `source` compiled by this V8 with these flags.
   static std::string KeyFor(std::string_view source, std::string_view v8_version,
                             std::string_view flags);
 
-  Blob Find(const std::string& key) const;
+  Blob Find(const std::string& key);
   void Insert(const std::string& key, std::vector<uint8_t> data);
   void Remove(const std::string& key);
   size_t size() const;
 
+  Stats& stats() { return stats_; }
+
  private:
+  std::filesystem::path FileFor(const std::string& key) const;
+  Blob ReadFromDisk(const std::string& key) const;
+  void WriteToDisk(const std::string& key, const std::vector<uint8_t>& data) const;
+
+  std::filesystem::path dir_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Blob> entries_ ABSL_GUARDED_BY(mu_);
+  Stats stats_;
 };
 
 }  // namespace atl::cache

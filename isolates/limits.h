@@ -11,9 +11,21 @@ namespace atl::isolates {
 struct TenantLimits {
   uint32_t memory_mb = 128;                      // V8 heap + ArrayBuffers of one isolate
   uint32_t cpu_ms = 50;                          // JS CPU time of one request
+  uint32_t startup_cpu_ms = 400;                 // JS CPU time of the script's top level (as Workers)
   uint32_t wall_ms = 30000;                      // one request, start to response
   uint32_t subrequests = 50;                     // outbound fetch() calls per request
   uint64_t max_request_body = 10ull << 20;       // bytes; over it: 413 body_too_large
+};
+
+// Why a tenant's isolate was stopped; each becomes a 503 with the matching SPEC §4 code.
+enum class LimitKind { kNone, kMemory, kCpu, kWall };
+
+// How many isolates and contexts one worker process keeps (SPEC §2 [server]).
+struct PoolLimits {
+  uint32_t max_isolates = 2000;                  // tenant isolates alive at once; LRU idle ones are evicted
+  uint32_t warm_isolates = 4;                    // blank isolates kept ready for cold tenants
+  uint32_t warm_contexts = 2;                    // ready contexts per "per_request" tenant
+  uint32_t heap_slack_mb = 16;                   // granted past the heap limit so V8 can unwind a kill
 };
 
 // What one HTTP connection may hold or take (server/).

@@ -4,18 +4,72 @@
 #include <v8-initialization.h>
 #include <v8-platform.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 
 namespace atl::isolates {
 namespace {
-// Set before V8::Initialize: tenant scripts get no `gc()` and no `%Natives` syntax.
-constexpr char kFlags[] = "--no-expose-gc --no-allow-natives-syntax";
-v8::Platform* g_platform = nullptr;
+// Set before V8::Initialize: tenant scripts get no `gc()`, no `%Natives` syntax and no
+// SharedArrayBuffer (SPEC §3; V8 would re-add it to every context made from the snapshot).
+constexpr char kFlags[] = "--no-expose-gc --no-allow-natives-syntax --no-harmony-sharedarraybuffer";
+
+std::atomic<double> g_frozen_ms{0};
+
+double RealClockMillis() {
+  using namespace std::chrono;
+  return static_cast<double>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+// V8's default platform, except for the wall clock behind Date: it reads the frozen clock.
+// (workerd does the same to keep Date from timing code.)
+class FrozenClockPlatform : public v8::Platform {
+ public:
+  explicit FrozenClockPlatform(std::unique_ptr<v8::Platform> inner) : inner_(std::move(inner)) {}
+  v8::Platform* inner() const { return inner_.get(); }
+
+  v8::PageAllocator* GetPageAllocator() override { return inner_->GetPageAllocator(); }
+  v8::ZoneBackingAllocator* GetZoneBackingAllocator() override { return inner_->GetZoneBackingAllocator(); }
+  void OnCriticalMemoryPressure() override { inner_->OnCriticalMemoryPressure(); }
+  bool OnCriticalMemoryPressure(size_t length) override { return inner_->OnCriticalMemoryPressure(length); }
+  int NumberOfWorkerThreads() override { return inner_->NumberOfWorkerThreads(); }
+  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(v8::Isolate* isolate) override {
+    return inner_->GetForegroundTaskRunner(isolate);
+  }
+  void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override { inner_->CallOnWorkerThread(std::move(task)); }
+  void CallBlockingTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_->CallBlockingTaskOnWorkerThread(std::move(task));
+  }
+  void CallLowPriorityTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_->CallLowPriorityTaskOnWorkerThread(std::move(task));
+  }
+  void CallDelayedOnWorkerThread(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
+    inner_->CallDelayedOnWorkerThread(std::move(task), delay_in_seconds);
+  }
+  bool IdleTasksEnabled(v8::Isolate* isolate) override { return inner_->IdleTasksEnabled(isolate); }
+  std::unique_ptr<v8::JobHandle> PostJob(v8::TaskPriority priority, std::unique_ptr<v8::JobTask> job_task) override {
+    return inner_->PostJob(priority, std::move(job_task));
+  }
+  double MonotonicallyIncreasingTime() override { return inner_->MonotonicallyIncreasingTime(); }
+  double CurrentClockTimeMillis() override { return FrozenClockMillis(); }
+  StackTracePrinter GetStackTracePrinter() override { return inner_->GetStackTracePrinter(); }
+  v8::TracingController* GetTracingController() override { return inner_->GetTracingController(); }
+  void DumpWithoutCrashing() override { inner_->DumpWithoutCrashing(); }
+
+ private:
+  std::unique_ptr<v8::Platform> inner_;
+};
+
+FrozenClockPlatform* g_platform = nullptr;
 }  // namespace
 
+void AdvanceClock() { g_frozen_ms.store(RealClockMillis(), std::memory_order_relaxed); }
+
+double FrozenClockMillis() { return g_frozen_ms.load(std::memory_order_relaxed); }
+
 void PumpPlatformTasks(v8::Isolate* isolate) {
-  while (v8::platform::PumpMessageLoop(g_platform, isolate)) {
+  while (v8::platform::PumpMessageLoop(g_platform->inner(), isolate)) {
   }
 }
 
@@ -26,11 +80,12 @@ std::string V8Version() { return v8::V8::GetVersion(); }
 void InitializeV8() {
   static std::once_flag once;
   std::call_once(once, [] {
+    AdvanceClock();
     v8::V8::SetFlagsFromString(kFlags, std::strlen(kFlags));
     // One background thread: the process runs one worker per core already.
-    static std::unique_ptr<v8::Platform> platform = v8::platform::NewDefaultPlatform(1);
-    g_platform = platform.get();
-    v8::V8::InitializePlatform(platform.get());
+    static FrozenClockPlatform platform(v8::platform::NewDefaultPlatform(1));
+    g_platform = &platform;
+    v8::V8::InitializePlatform(&platform);
     v8::V8::Initialize();
   });
 }

@@ -24,6 +24,12 @@ void InitializeV8();
 // the event loop between I/O events.
 void PumpPlatformTasks(v8::Isolate* isolate);
 
+// What Date.now() and new Date() read (SPEC §3): the wall clock as of the last call to
+// AdvanceClock(), which the event loop makes before each entry into JS, so time stands still
+// while a script runs and cannot be used to time it.
+void AdvanceClock();
+double FrozenClockMillis();
+
 // V8's version string, e.g. "10.2.154.26-node.36".
 std::string V8Version();
 

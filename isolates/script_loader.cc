@@ -4,7 +4,6 @@
 #include <sstream>
 
 #include "base/strings.h"
-#include "base/strings.h"
 #include "isolates/platform.h"
 #include "isolates/v8_util.h"
 
@@ -37,6 +36,11 @@ v8::MaybeLocal<T> CompileCached(cache::CodeCache* code_cache, std::string_view k
            : nullptr;
   bool rejected = false;
   v8::MaybeLocal<T> result = compile(data, &rejected);
+  if (code_cache && !result.IsEmpty()) {
+    auto& stats = code_cache->stats();
+    (blob != nullptr && !rejected ? stats.hits : stats.compiles).fetch_add(1, std::memory_order_relaxed);
+    if (rejected) stats.rejected.fetch_add(1, std::memory_order_relaxed);
+  }
   if (code_cache && !result.IsEmpty() && (blob == nullptr || rejected)) {
     std::unique_ptr<v8::ScriptCompiler::CachedData> fresh(make_cache(result.ToLocalChecked()));
     if (fresh) code_cache->Insert(key, std::vector<uint8_t>(fresh->data, fresh->data + fresh->length));
@@ -44,7 +48,23 @@ v8::MaybeLocal<T> CompileCached(cache::CodeCache* code_cache, std::string_view k
   return result;
 }
 
+// True when a module compiled from `source` is in the cache: no need to try it as a classic script.
+bool CachedAsModule(cache::CodeCache* code_cache, std::string_view source) {
+  if (code_cache == nullptr) return false;
+  return code_cache->Find(cache::CodeCache::KeyFor(source, V8Version(), base::StrCat(V8Flags(), " module"))) != nullptr;
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> ScriptLoader::ReadSource(const fs::path& path) {
+  if (memo_ != nullptr) {
+    auto it = memo_->sources.find(path.string());
+    if (it != memo_->sources.end()) return it->second;
+  }
+  absl::StatusOr<std::string> source = ReadFile(path);
+  if (source.ok() && memo_ != nullptr) memo_->sources[path.string()] = *source;
+  return source;
+}
 
 absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> context,
                                                         const fs::path& script_path) {
@@ -53,7 +73,7 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
   fs::path path = fs::weakly_canonical(fs::absolute(script_path), ec);
   if (ec) return absl::NotFoundError(base::StrCat(script_path.string(), ": ", ec.message()));
   root_ = path.parent_path();
-  absl::StatusOr<std::string> source = ReadFile(path);
+  absl::StatusOr<std::string> source = ReadSource(path);
   if (!source.ok()) return source.status();
 
   v8::EscapableHandleScope scope(isolate);
@@ -62,8 +82,10 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
   v8::Local<v8::String> name = NewString(isolate, path.string());
 
   // A classic script first: if it compiles, it is a service-worker script.
+  bool known_module = memo_ && memo_->is_module.has_value() ? *memo_->is_module : CachedAsModule(code_cache_, *source);
   v8::ScriptOrigin classic_origin(isolate, name);
-  v8::MaybeLocal<v8::Script> classic = CompileCached<v8::Script>(
+  v8::MaybeLocal<v8::Script> classic;
+  if (!known_module) classic = CompileCached<v8::Script>(
       code_cache_, "classic", *source,
       [&](v8::ScriptCompiler::CachedData* data, bool* rejected) {
         v8::ScriptCompiler::Source src(source_string, classic_origin, data);
@@ -73,6 +95,7 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
         return script;
       },
       [](v8::Local<v8::Script> script) { return v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()); });
+  if (memo_ != nullptr) memo_->is_module = classic.IsEmpty();
   if (!classic.IsEmpty()) {
     if (classic.ToLocalChecked()->Run(context).IsEmpty()) {
       return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
@@ -110,7 +133,7 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
   if (LoadedModule* loaded = FindByPath(path)) return loaded->module.Get(isolate);
   std::string read_source;
   if (known_source == nullptr) {
-    absl::StatusOr<std::string> source = ReadFile(path);
+    absl::StatusOr<std::string> source = ReadSource(path);
     if (!source.ok()) return source.status();
     read_source = std::move(*source);
     known_source = &read_source;

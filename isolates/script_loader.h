@@ -10,9 +10,11 @@
 #include <v8.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "cache/code_cache.h"
 
@@ -20,7 +22,16 @@ namespace atl::isolates {
 
 class ScriptLoader {
  public:
-  explicit ScriptLoader(cache::CodeCache* code_cache) : code_cache_(code_cache) {}
+  // What the owner of many contexts keeps between loads of the same script: the files read and
+  // whether the main script is a module, so another context reads no file and does not try a
+  // module as a classic script first.
+  struct Memo {
+    absl::flat_hash_map<std::string, std::string> sources;  // absolute path -> text
+    std::optional<bool> is_module;
+  };
+
+  explicit ScriptLoader(cache::CodeCache* code_cache, Memo* memo = nullptr)
+      : code_cache_(code_cache), memo_(memo) {}
 
   // Compiles and runs `path` in `context`. Returns the module namespace for an ES module, or
   // undefined for a classic script. Errors read "file:line: SyntaxError: ...".
@@ -45,7 +56,10 @@ class ScriptLoader {
                                                     v8::Local<v8::FixedArray> import_assertions,
                                                     v8::Local<v8::Module> referrer);
 
+  absl::StatusOr<std::string> ReadSource(const std::filesystem::path& path);
+
   cache::CodeCache* code_cache_;
+  Memo* memo_;
   std::filesystem::path root_;
   std::vector<LoadedModule> modules_;
 };

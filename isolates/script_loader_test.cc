@@ -26,10 +26,10 @@ class ScriptLoaderTest : public ::testing::Test {
 
   // Loads `name` into a fresh context and returns the status and, on success, `expr` evaluated.
   std::string LoadAndEval(const std::string& name, const std::string& expr) {
-    v8::Isolate* isolate = tenant_.isolate();
+    v8::Isolate* isolate = tenant_->isolate();
     v8::Isolate::Scope isolate_scope(isolate);
     v8::HandleScope handles(isolate);
-    v8::Local<v8::Context> context = tenant_.NewContext();
+    v8::Local<v8::Context> context = tenant_->NewContext();
     v8::Context::Scope context_scope(context);
     ScriptLoader loader(&cache_);
     absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, dir_ / name);
@@ -46,7 +46,7 @@ class ScriptLoaderTest : public ::testing::Test {
 
   fs::path dir_;
   cache::CodeCache cache_;
-  TenantIsolate tenant_{TenantLimits{}};
+  std::unique_ptr<TenantIsolate> tenant_ = TenantIsolate::Create(IsolateBlueprint{});
 };
 
 TEST_F(ScriptLoaderTest, LoadsModuleWithRelativeImports) {

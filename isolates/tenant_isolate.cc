@@ -4,27 +4,52 @@
 
 namespace atl::isolates {
 
-TenantIsolate::TenantIsolate(const TenantLimits& limits) {
+std::unique_ptr<TenantIsolate> TenantIsolate::Create(const IsolateBlueprint& blueprint) {
   InitializeV8();
-  allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  std::unique_ptr<TenantIsolate> self(new TenantIsolate());
   v8::Isolate::CreateParams params;
-  params.array_buffer_allocator = allocator_.get();
-  params.constraints.ConfigureDefaultsFromHeapSize(0, size_t{limits.memory_mb} << 20);
-  isolate_ = v8::Isolate::New(params);
-  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
-  isolate_->SetAllowAtomicsWait(false);
+  params.array_buffer_allocator = &self->allocator_;
+  params.snapshot_blob = blueprint.snapshot;
+  params.external_references = blueprint.external_references;
+  params.constraints.ConfigureDefaultsFromHeapSize(0, size_t{blueprint.heap_mb} << 20);
+  self->isolate_ = v8::Isolate::New(params);
+  v8::Isolate* isolate = self->isolate_;
+  isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolate->SetAllowAtomicsWait(false);
+  isolate->AddNearHeapLimitCallback(OnNearHeapLimit, self.get());
+  TenantIsolate* raw = self.get();
+  self->allocator_.set_on_exceeded([raw] { raw->Kill(LimitKind::kMemory); });
+  return self;
 }
 
 TenantIsolate::~TenantIsolate() { isolate_->Dispose(); }
 
-v8::Local<v8::Context> TenantIsolate::NewContext(v8::Local<v8::ObjectTemplate> global) {
+void TenantIsolate::ApplyLimits(const TenantLimits& limits, uint32_t heap_slack_mb) {
+  size_t bytes = size_t{limits.memory_mb} << 20;
+  heap_slack_bytes_ = size_t{heap_slack_mb} << 20;
+  allocator_.set_budget(bytes);
+  // V8 lowers the heap limit only when a near-heap-limit callback is removed with a new limit.
+  isolate_->RemoveNearHeapLimitCallback(OnNearHeapLimit, bytes);
+  isolate_->AddNearHeapLimitCallback(OnNearHeapLimit, this);
+}
+
+void TenantIsolate::Kill(LimitKind why) {
+  LimitKind none = LimitKind::kNone;
+  killed_.compare_exchange_strong(none, why, std::memory_order_acq_rel);
+  isolate_->TerminateExecution();
+}
+
+size_t TenantIsolate::OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit) {
+  auto* self = static_cast<TenantIsolate*>(data);
+  self->Kill(LimitKind::kMemory);
+  // Room to unwind: without it V8 aborts the whole process.
+  return current_limit + self->heap_slack_bytes_;
+}
+
+v8::Local<v8::Context> TenantIsolate::NewContext() {
   v8::EscapableHandleScope scope(isolate_);
-  v8::Local<v8::Context> context = v8::Context::New(isolate_, nullptr, global);
+  v8::Local<v8::Context> context = v8::Context::New(isolate_);
   context->AllowCodeGenerationFromStrings(false);
-  v8::Context::Scope context_scope(context);
-  v8::Local<v8::Object> global_object = context->Global();
-  auto name = v8::String::NewFromUtf8Literal(isolate_, "SharedArrayBuffer");
-  (void)global_object->Delete(context, name);
   return scope.Escape(context);
 }
 

@@ -1,32 +1,61 @@
 #pragma once
-// One V8 isolate for one tenant: its own heap (sized from the tenant's limits), its own
-// ArrayBuffer allocator, explicit microtasks, and the sandbox rules of SPEC §3 that are set per
-// isolate. Dispose happens in the destructor.
+// One V8 isolate for one tenant: made from the runtime's startup snapshot (the bindings' glue
+// already in its default context), with its own heap limit, its own ArrayBuffer budget, explicit
+// microtasks, no Atomics.wait, and a record of why it was stopped. Any thread may Kill() it;
+// everything else happens on the thread that runs it. Dispose happens in the destructor.
+//
+//   auto isolate = TenantIsolate::Create(blueprint);
+//   isolate->ApplyLimits(limits, /*heap_slack_mb=*/16);
+//   ... JS runs; the heap or ArrayBuffers overflow -> killed() == LimitKind::kMemory
 
 #include <v8.h>
 
+#include <atomic>
 #include <memory>
 
+#include "isolates/array_buffer_budget.h"
 #include "isolates/limits.h"
 
 namespace atl::isolates {
 
+// How to make an isolate: the startup snapshot and the native functions it refers to.
+struct IsolateBlueprint {
+  v8::StartupData* snapshot = nullptr;            // null: a bare V8 isolate
+  const intptr_t* external_references = nullptr;  // null-terminated; required with a snapshot
+  uint32_t heap_mb = 128;                         // heap limit at creation; ApplyLimits may lower it
+};
+
 class TenantIsolate {
  public:
-  explicit TenantIsolate(const TenantLimits& limits);
+  static std::unique_ptr<TenantIsolate> Create(const IsolateBlueprint& blueprint);
   ~TenantIsolate();
   TenantIsolate(const TenantIsolate&) = delete;
   TenantIsolate& operator=(const TenantIsolate&) = delete;
 
   v8::Isolate* isolate() const { return isolate_; }
 
-  // A new context with the sandbox rules of SPEC §3 applied: no code generation from strings
-  // (eval, new Function -> EvalError), no SharedArrayBuffer.
-  v8::Local<v8::Context> NewContext(v8::Local<v8::ObjectTemplate> global = {});
+  // Heap limit and ArrayBuffer budget of `limits.memory_mb` each. Past the heap limit V8 gets
+  // `heap_slack_mb` more so that it can unwind the kill instead of aborting the process.
+  void ApplyLimits(const TenantLimits& limits, uint32_t heap_slack_mb);
+
+  // Stops running JS as soon as possible (thread-safe) and records why; the first reason wins.
+  void Kill(LimitKind why);
+  LimitKind killed() const { return killed_.load(std::memory_order_acquire); }
+
+  // A new context from the snapshot's default context, with the per-context sandbox rule of
+  // SPEC §3 applied: no code generation from strings (eval, new Function -> EvalError).
+  v8::Local<v8::Context> NewContext();
+
+  size_t array_buffer_bytes() const { return allocator_.used(); }
 
  private:
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  TenantIsolate() = default;
+  static size_t OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit);
+
+  ArrayBufferBudget allocator_;
   v8::Isolate* isolate_ = nullptr;
+  std::atomic<LimitKind> killed_{LimitKind::kNone};
+  size_t heap_slack_bytes_ = 16u << 20;
 };
 
 }  // namespace atl::isolates

@@ -1,7 +1,6 @@
 #include "server/cli.h"
 
 #include "base/strings.h"
-#include "base/strings.h"
 #include "config/byte_size.h"
 
 namespace atl::server {
@@ -10,7 +9,11 @@ const char* UsageText() {
   return R"(usage:
   atoll serve SCRIPT.js [--listen HOST:PORT]...    serve one tenant "default" on every route
         [--max-request-body SIZE]                  default 10MB (413 body_too_large past it)
-        [--header-timeout-ms N] [--body-timeout-ms N] [--idle-timeout-ms N]
+        [--header-timeout-ms N] [--body-timeout-ms N] [--idle-timeout-ms N] [--data-dir DIR]
+  atoll serve --config atoll.toml                  the tenants, routes and limits of a config file
+        [--listen HOST:PORT]... [--data-dir DIR]   (override the file's) and the timeouts above
+  atoll check --config atoll.toml                  validate the config and compile every script;
+                                                   exit 1 with file:line or the key path on error
   atoll version                                    versions of atoll, V8, libuv, llhttp, OpenSSL
   atoll help
 )";
@@ -23,8 +26,13 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     out.command = CommandLine::Command::kVersion;
     return out;
   }
-  if (args[0] != "serve") return absl::InvalidArgumentError(base::StrCat("unknown command \"", args[0], "\""));
-  out.command = CommandLine::Command::kServe;
+  if (args[0] == "serve") {
+    out.command = CommandLine::Command::kServe;
+  } else if (args[0] == "check") {
+    out.command = CommandLine::Command::kCheck;
+  } else {
+    return absl::InvalidArgumentError(base::StrCat("unknown command \"", args[0], "\""));
+  }
   ServeOptions& serve = out.serve;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -60,7 +68,15 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     } else if (arg == "--idle-timeout-ms") {
       status = millis(&serve.connection_limits.idle_timeout_ms);
     } else if (arg == "--config") {
-      return absl::UnimplementedError("--config (multi-tenant TOML) is not available yet; use atoll serve SCRIPT.js");
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      serve.config_path = *text;
+    } else if (arg == "--data-dir") {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      serve.data_dir = *text;
+    } else if (arg == "--workers" || arg == "--admin-listen") {
+      return absl::UnimplementedError(base::StrCat(arg, " is not available yet (one worker process serves)"));
     } else if (!arg.empty() && arg[0] == '-') {
       return absl::InvalidArgumentError(base::StrCat("unknown option ", arg));
     } else if (serve.script_path.empty()) {
@@ -70,8 +86,15 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     }
     if (!status.ok()) return status;
   }
-  if (serve.script_path.empty()) return absl::InvalidArgumentError("serve: missing SCRIPT.js");
-  if (serve.listen.empty()) serve.listen.push_back(*config::ParseListenAddress("127.0.0.1:8080"));
+  if (out.command == CommandLine::Command::kCheck) {
+    if (serve.config_path.empty() || !serve.script_path.empty()) {
+      return absl::InvalidArgumentError("check: usage is atoll check --config FILE");
+    }
+    return out;
+  }
+  if (serve.script_path.empty() == serve.config_path.empty()) {
+    return absl::InvalidArgumentError("serve: give either SCRIPT.js or --config FILE");
+  }
   return out;
 }
 

@@ -11,14 +11,16 @@
 namespace atl::server {
 
 struct ServeOptions {
-  std::string script_path;
-  std::vector<config::ListenAddress> listen;
+  std::string script_path;                    // `serve SCRIPT.js`: one tenant "default" on every route
+  std::string config_path;                    // `serve --config FILE` / `check --config FILE`
+  std::string data_dir;                       // --data-dir (overrides the config's)
+  std::vector<config::ListenAddress> listen;  // --listen (overrides the config's)
   isolates::TenantLimits tenant_limits;
   isolates::ConnectionLimits connection_limits;
 };
 
 struct CommandLine {
-  enum class Command { kServe, kVersion, kHelp } command = Command::kHelp;
+  enum class Command { kServe, kCheck, kVersion, kHelp } command = Command::kHelp;
   ServeOptions serve;
 };
 

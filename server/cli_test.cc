@@ -10,8 +10,7 @@ TEST(CommandLine, ServeWithDefaults) {
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(cl->command, CommandLine::Command::kServe);
   EXPECT_EQ(cl->serve.script_path, "hello.js");
-  ASSERT_EQ(cl->serve.listen.size(), 1u);
-  EXPECT_EQ(cl->serve.listen[0].ToString(), "127.0.0.1:8080");
+  EXPECT_TRUE(cl->serve.listen.empty()) << "127.0.0.1:8080 is applied when serving, after the config";
   EXPECT_EQ(cl->serve.tenant_limits.max_request_body, 10u << 20);
 }
 
@@ -22,6 +21,21 @@ TEST(CommandLine, ServeWithOptions) {
   EXPECT_EQ(cl->serve.listen.size(), 2u);
   EXPECT_EQ(cl->serve.tenant_limits.max_request_body, 1024u);
   EXPECT_EQ(cl->serve.connection_limits.header_timeout_ms, 250u);
+}
+
+TEST(CommandLine, ConfigAndCheck) {
+  auto serve = ParseCommandLine({"serve", "--config", "atoll.toml", "--data-dir", "/tmp/d", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(serve.ok()) << serve.status();
+  EXPECT_EQ(serve->serve.config_path, "atoll.toml");
+  EXPECT_EQ(serve->serve.data_dir, "/tmp/d");
+  EXPECT_EQ(serve->serve.listen.size(), 1u);
+  auto check = ParseCommandLine({"check", "--config", "atoll.toml"});
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(check->command, CommandLine::Command::kCheck);
+  EXPECT_FALSE(ParseCommandLine({"check"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"check", "a.js"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "a.js", "--config", "atoll.toml"}).ok()) << "one or the other";
+  EXPECT_FALSE(ParseCommandLine({"serve", "--config"}).ok());
 }
 
 TEST(CommandLine, Errors) {

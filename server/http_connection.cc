@@ -183,31 +183,38 @@ HttpParser::Action HttpConnection::OnHeadersComplete(const RequestHead& head) {
   head_method_ = head.method == "HEAD";
   http10_ = head.http_major == 1 && head.http_minor == 0;
   has_body_ = head.chunked || (head.has_content_length && head.content_length > 0);
-  if (head.has_content_length && head.content_length > server_->max_request_body()) {
-    parse_error_ = ServerError::kBodyTooLarge;
-    return HttpParser::Action::kError;
-  }
   bool has_host = false;
+  std::string_view host;
   for (size_t i = 0; i < header_count_; ++i) {
     auto& [name, value] = headers_[i];
     // llhttp leaves trailing whitespace in a value; the field value excludes it (RFC 9110 §5.5).
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
     if (name == "host") {
       has_host = true;
-    } else if (name == "expect" && base::EqualsIgnoreCase(value, "100-continue") && !http10_ && has_body_ &&
+      host = value;
+    }
+  }
+  if (!has_host && !http10_) return HttpParser::Action::kError;  // RFC 9112 §3.2
+  route_ = RouteTarget(host);
+  if (head.has_content_length && head.content_length > route_.max_request_body) {
+    parse_error_ = ServerError::kBodyTooLarge;
+    return HttpParser::Action::kError;
+  }
+  for (size_t i = 0; i < header_count_; ++i) {
+    auto& [name, value] = headers_[i];
+    if (name == "expect" && base::EqualsIgnoreCase(value, "100-continue") && !http10_ && has_body_ &&
                slots_.empty()) {
       // The client waits for this before sending the body; later in a pipeline it is skipped.
       out_.append("HTTP/1.1 100 Continue\r\n\r\n");
       MarkDirty();
     }
   }
-  if (!has_host && !http10_) return HttpParser::Action::kError;  // RFC 9112 §3.2
   SetTimer(has_body_ ? TimerMode::kBody : TimerMode::kNone);
   return HttpParser::Action::kContinue;
 }
 
 HttpParser::Action HttpConnection::OnBody(std::string_view piece) {
-  if (body_.size() + piece.size() > server_->max_request_body()) {
+  if (body_.size() + piece.size() > route_.max_request_body) {
     parse_error_ = ServerError::kBodyTooLarge;
     return HttpParser::Action::kError;
   }
@@ -252,8 +259,22 @@ HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
   bindings::RequestView request{method_, url_, header_span, body_, has_body_};
   // The dispatch may answer at once (Complete() re-enters this connection; it only queues).
   slot.id = server_->NewRequest(this);
-  server_->Dispatch(slot.id, request);
+  server_->Dispatch(slot.id, route_.target, request);
   return OverBacklog() ? HttpParser::Action::kPause : HttpParser::Action::kContinue;
+}
+
+RouteDecision HttpConnection::RouteTarget(std::string_view host) {
+  std::string_view target = target_;
+  // An absolute-form target carries its own authority (RFC 9112 §3.2.2).
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (!target.starts_with(scheme)) continue;
+    target.remove_prefix(scheme.size());
+    size_t slash = target.find('/');
+    host = target.substr(0, slash);
+    target = slash == std::string_view::npos ? "/" : target.substr(slash);
+    break;
+  }
+  return server_->Route(host, target.substr(0, target.find('?')));
 }
 
 HttpConnection::Slot* HttpConnection::FindSlot(uint64_t id) {

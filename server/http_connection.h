@@ -18,6 +18,7 @@
 #include "bindings/worker_host.h"
 #include "server/error_response.h"
 #include "server/http_parser.h"
+#include "server/http_server.h"
 
 namespace atl::server {
 
@@ -73,6 +74,8 @@ class HttpConnection : public HttpParser::Delegate {
   // The server-made response of SPEC §4 for `error`.
   void SerializeError(Slot& slot, ServerError error);
   Slot* FindSlot(uint64_t id);
+  // Asks the server where the request whose head was just parsed goes.
+  RouteDecision RouteTarget(std::string_view host);
   bool OverBacklog() const;
   void StartReading();
   void StopReading();
@@ -94,6 +97,7 @@ class HttpConnection : public HttpParser::Delegate {
   // The request being parsed.
   std::string method_;
   std::string target_;
+  RouteDecision route_;           // where the request being parsed goes (from its head)
   // Header strings are reused from request to request (no allocation per header once warm);
   // the first `header_count_` entries belong to the current request.
   std::vector<std::pair<std::string, std::string>> headers_;

@@ -7,9 +7,8 @@
 
 namespace atl::server {
 
-HttpServer::HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, uint64_t max_request_body,
-                       RequestSink* sink)
-    : loop_(loop), limits_(limits), max_request_body_(max_request_body), sink_(sink) {
+HttpServer::HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, RequestSink* sink)
+    : loop_(loop), limits_(limits), sink_(sink) {
   uv_check_init(loop_, &flush_check_);
   flush_check_.data = this;
   uv_check_start(&flush_check_, [](uv_check_t* check) { static_cast<HttpServer*>(check->data)->FlushDirty(); });

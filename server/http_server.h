@@ -21,17 +21,25 @@ namespace atl::server {
 
 class HttpConnection;
 
+// Where a request goes once its head is parsed, and what may be read for it.
+struct RouteDecision {
+  int32_t target = -1;                // the sink's own number for where it goes; -1: nowhere
+  uint64_t max_request_body = 0;      // over it: 413 body_too_large
+};
+
 // Where complete requests go. Must answer each id exactly once through HttpServer.
 class RequestSink {
  public:
   virtual ~RequestSink() = default;
-  virtual void Dispatch(uint64_t id, const bindings::RequestView& request) = 0;
+  // Called when the request head is complete: `host` is the Host header (may be empty), `path`
+  // the request target's path without the query.
+  virtual RouteDecision Route(std::string_view host, std::string_view path) = 0;
+  virtual void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) = 0;
 };
 
 class HttpServer {
  public:
-  HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, uint64_t max_request_body,
-             RequestSink* sink);
+  HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, RequestSink* sink);
   ~HttpServer();
 
   // Binds and listens; returns the address actually bound (port 0 picks a free one).
@@ -50,7 +58,6 @@ class HttpServer {
 
   uv_loop_t* loop() const { return loop_; }
   const isolates::ConnectionLimits& limits() const { return limits_; }
-  uint64_t max_request_body() const { return max_request_body_; }
   std::string_view default_host() const { return default_host_; }
   size_t connection_count() const { return connections_.size(); }
 
@@ -58,7 +65,10 @@ class HttpServer {
   friend class HttpConnection;
   // A new request id answered to `connection`; then Dispatch(id, ...) hands the request over.
   uint64_t NewRequest(HttpConnection* connection);
-  void Dispatch(uint64_t id, const bindings::RequestView& request) { sink_->Dispatch(id, request); }
+  RouteDecision Route(std::string_view host, std::string_view path) { return sink_->Route(host, path); }
+  void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) {
+    sink_->Dispatch(id, target, request);
+  }
   void Forget(uint64_t id) { inflight_.erase(id); }
   void MarkDirty(HttpConnection* connection) { dirty_.push_back(connection); }
   void Register(HttpConnection* connection) { connections_.insert(connection); }
@@ -66,7 +76,6 @@ class HttpServer {
 
   uv_loop_t* loop_;
   isolates::ConnectionLimits limits_;
-  uint64_t max_request_body_;
   RequestSink* sink_;
   std::string default_host_;
   uv_check_t flush_check_;

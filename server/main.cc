@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   switch (command_line->command) {
     case atl::server::CommandLine::Command::kServe:
       return atl::server::RunServe(command_line->serve);
+    case atl::server::CommandLine::Command::kCheck:
+      return atl::server::RunCheck(command_line->serve);
     case atl::server::CommandLine::Command::kVersion:
       PrintVersion();
       return 0;

@@ -3,11 +3,15 @@
 #include <signal.h>
 #include <uv.h>
 
+#include <cstdio>
+
 #include "base/log.h"
 #include "base/strings.h"
+#include "bindings/runtime_snapshot.h"
 #include "cache/code_cache.h"
 #include "server/http_server.h"
-#include "server/tenant_runtime.h"
+#include "server/serve_plan.h"
+#include "server/tenant_manager.h"
 
 namespace atl::server {
 namespace {
@@ -15,48 +19,77 @@ namespace {
 struct StopSignals {
   uv_signal_t sigint, sigterm;
   HttpServer* server;
-  TenantRuntime* runtime;
+  TenantManager* tenants;
 };
 
 void OnStopSignal(uv_signal_t* handle, int signum) {
   auto* stop = static_cast<StopSignals*>(handle->data);
   base::LogLine(base::LogLevel::kInfo, "shutting down").Int("signal", signum).Emit();
   stop->server->Shutdown();
-  stop->runtime->Shutdown();
+  stop->tenants->LogStats();
+  stop->tenants->Shutdown();
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigint), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigterm), nullptr);
 }
+
+std::unique_ptr<cache::CodeCache> MakeCodeCache(const ServePlan& plan) {
+  if (plan.data_dir.empty()) return std::make_unique<cache::CodeCache>();
+  return std::make_unique<cache::CodeCache>(plan.data_dir / "code-cache");
+}
+
+// Ignores what a script does at its top level beyond compiling and running (check only).
+class CheckHost : public bindings::WorkerHost {
+ public:
+  void OnResponse(uint64_t, const bindings::ResponseView&) override {}
+  void OnScriptError(uint64_t, std::string_view) override {}
+  void SetTimer(uint64_t, double, bool) override {}
+  void ClearTimer(uint64_t) override {}
+  void OnKilled(isolates::LimitKind) override {}
+};
 
 }  // namespace
 
 int RunServe(const ServeOptions& options) {
   signal(SIGPIPE, SIG_IGN);
   if (const char* level = getenv("ATOLL_LOG_LEVEL")) base::SetMinLogLevel(base::ParseLogLevel(level));
-  uv_loop_t* loop = uv_default_loop();
-
-  cache::CodeCache code_cache;
-  TenantRuntime runtime(loop);
-  bindings::WorkerOptions worker_options;
-  worker_options.script_path = options.script_path;
-  worker_options.limits = options.tenant_limits;
-  absl::Status loaded = runtime.Load(worker_options, &code_cache);
-  if (!loaded.ok()) {
-    base::LogLine(base::LogLevel::kError, base::ToStd(loaded.message())).Str("tenant", worker_options.tenant_name).Emit();
+  absl::StatusOr<ServePlan> plan = PlanServe(options);
+  if (!plan.ok()) {
+    base::LogLine(base::LogLevel::kError, base::ToStd(plan.status().message())).Emit();
     return 1;
   }
-
-  HttpServer server(loop, options.connection_limits, options.tenant_limits.max_request_body, &runtime);
-  runtime.set_server(&server);
-  for (const config::ListenAddress& address : options.listen) {
+  uv_loop_t* loop = uv_default_loop();
+  std::unique_ptr<cache::CodeCache> code_cache = MakeCodeCache(*plan);
+  TenantManager tenants(loop, plan->pool, code_cache.get());
+  size_t tenant_count = plan->tenants.size();
+  absl::Status started = tenants.Start(std::move(plan->tenants));
+  if (!started.ok()) {
+    base::LogLine(base::LogLevel::kError, base::ToStd(started.message())).Emit();
+    return 1;
+  }
+  HttpServer server(loop, options.connection_limits, &tenants);
+  tenants.set_server(&server);
+  if (options.config_path.empty()) {
+    // One script: load it now, so that a broken one stops startup with its file and line.
+    absl::Status loaded = tenants.Preload();
+    if (!loaded.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(loaded.message())).Str("tenant", "default").Emit();
+      return 1;
+    }
+  }
+  for (const config::ListenAddress& address : plan->listen) {
     absl::StatusOr<std::string> bound = server.Listen(address);
     if (!bound.ok()) {
       base::LogLine(base::LogLevel::kError, base::ToStd(bound.status().message())).Emit();
       return 1;
     }
-    base::LogLine(base::LogLevel::kInfo, "listening").Str("address", *bound).Str("script", options.script_path).Emit();
+    base::LogLine(base::LogLevel::kInfo, "listening")
+        .Str("address", *bound)
+        .Str("config", plan->source)
+        .Int("tenants", static_cast<int64_t>(tenant_count))
+        .Emit();
   }
 
-  StopSignals stop{{}, {}, &server, &runtime};
+  StopSignals stop{{}, {}, &server, &tenants};
   uv_signal_init(loop, &stop.sigint);
   uv_signal_init(loop, &stop.sigterm);
   stop.sigint.data = stop.sigterm.data = &stop;
@@ -66,6 +99,36 @@ int RunServe(const ServeOptions& options) {
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);
   base::LogLine(base::LogLevel::kInfo, "stopped").Emit();
+  return 0;
+}
+
+int RunCheck(const ServeOptions& options) {
+  absl::StatusOr<ServePlan> plan = PlanServe(options);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "atoll check: %s\n", std::string(plan.status().message()).c_str());
+    return 1;
+  }
+  absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(128);
+  if (!blueprint.ok()) {
+    std::fprintf(stderr, "atoll check: %s\n", std::string(blueprint.status().message()).c_str());
+    return 1;
+  }
+  std::unique_ptr<cache::CodeCache> code_cache = MakeCodeCache(*plan);
+  isolates::CpuWatchdog watchdog;
+  CheckHost host;
+  std::unique_ptr<isolates::TenantIsolate> isolate;
+  for (const TenantSpec& tenant : plan->tenants) {
+    if (!isolate || isolate->killed() != isolates::LimitKind::kNone) isolate = isolates::TenantIsolate::Create(*blueprint);
+    absl::StatusOr<std::unique_ptr<bindings::Worker>> worker =
+        bindings::Worker::Create(tenant.worker, std::move(isolate), &host, code_cache.get(), &watchdog);
+    if (!worker.ok()) {
+      std::fprintf(stderr, "atoll check: tenant %s: %s\n", tenant.worker.tenant_name.c_str(),
+                   std::string(worker.status().message()).c_str());
+      return 1;
+    }
+    isolate = (*worker)->ReleaseIsolate();
+  }
+  std::printf("%s: %zu tenants OK\n", plan->source.c_str(), plan->tenants.size());
   return 0;
 }
 

@@ -1,12 +1,13 @@
 #pragma once
-// `atoll serve`: one worker process running the HTTP front end and one tenant on the libuv loop
-// until SIGINT/SIGTERM.
+// `atoll serve`: one worker process running the HTTP front end and every tenant on the libuv
+// loop until SIGINT/SIGTERM; `atoll check`: validate the config and compile every script.
 
 #include "server/cli.h"
 
 namespace atl::server {
 
-// Returns the process exit code.
+// Each returns the process exit code.
 int RunServe(const ServeOptions& options);
+int RunCheck(const ServeOptions& options);
 
 }  // namespace atl::server

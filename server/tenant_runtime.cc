@@ -1,55 +1,73 @@
 #include "server/tenant_runtime.h"
 
+#include <algorithm>
+
 #include "base/log.h"
+#include "server/tenant_manager.h"
 
 namespace atl::server {
 
-TenantRuntime::TenantRuntime(uv_loop_t* loop) : loop_(loop) {
-  // V8 posts foreground tasks (GC finalization, code flushing); run them a few times a second.
-  uv_timer_init(loop_, &platform_tasks_);
-  platform_tasks_.data = this;
-  uv_timer_start(&platform_tasks_, [](uv_timer_t* t) {
-    auto* self = static_cast<TenantRuntime*>(t->data);
-    if (self->worker_) self->worker_->RunPlatformTasks();
-  }, 100, 100);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&platform_tasks_));
+ServerError ErrorForLimit(isolates::LimitKind why) {
+  switch (why) {
+    case isolates::LimitKind::kMemory: return ServerError::kMemoryLimit;
+    case isolates::LimitKind::kWall: return ServerError::kWallLimit;
+    default: return ServerError::kCpuLimit;
+  }
 }
 
-TenantRuntime::~TenantRuntime() { Shutdown(); }
+TenantRuntime::TenantRuntime(uv_loop_t* loop, HttpServer* server, TenantManager* owner, uint32_t tenant)
+    : loop_(loop), server_(server), owner_(owner), tenant_(tenant) {}
 
-absl::Status TenantRuntime::Load(const bindings::WorkerOptions& options, cache::CodeCache* code_cache) {
-  absl::StatusOr<std::unique_ptr<bindings::Worker>> worker = bindings::Worker::Create(options, this, code_cache);
+TenantRuntime::~TenantRuntime() { Shutdown().reset(); }
+
+absl::Status TenantRuntime::Load(const bindings::WorkerOptions& options,
+                                 std::unique_ptr<isolates::TenantIsolate> isolate, cache::CodeCache* code_cache,
+                                 isolates::CpuWatchdog* watchdog) {
+  absl::StatusOr<std::unique_ptr<bindings::Worker>> worker =
+      bindings::Worker::Create(options, std::move(isolate), this, code_cache, watchdog);
   if (!worker.ok()) return worker.status();
   worker_ = std::move(*worker);
   return absl::OkStatus();
 }
 
-void TenantRuntime::Shutdown() {
-  for (auto& [id, timer] : timers_) CloseTimer(timer);
+std::unique_ptr<isolates::TenantIsolate> TenantRuntime::Shutdown() {
+  std::unique_ptr<isolates::TenantIsolate> isolate;
+  if (worker_) isolate = worker_->ReleaseIsolate();
+  for (auto& [key, timer] : timers_) CloseTimer(timer);
   timers_.clear();
-  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&platform_tasks_))) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&platform_tasks_), nullptr);
-  }
   worker_.reset();
-}
-
-void TenantRuntime::Dispatch(uint64_t id, const bindings::RequestView& request) {
-  worker_->Dispatch(id, request);
+  return isolate;
 }
 
 void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& response) {
+  owner_->RequestAnswered(id);
   server_->Complete(id, response);
 }
 
 void TenantRuntime::OnScriptError(uint64_t id, std::string_view message) {
   base::LogLine(base::LogLevel::kError, message).Str("tenant", worker_->tenant_name()).Str("error", "script_error").Emit();
+  owner_->RequestAnswered(id);
   server_->Fail(id, ServerError::kScriptError);
 }
 
-void TenantRuntime::SetTimer(uint32_t id, double delay_ms, bool repeat) {
-  JsTimer*& timer = timers_[id];
+void TenantRuntime::OnKilled(isolates::LimitKind why) {
+  ServerError error = ErrorForLimit(why);
+  base::LogLine(base::LogLevel::kWarn, "limit hit: isolate discarded")
+      .Str("tenant", worker_->tenant_name())
+      .Str("error", CodeOf(error))
+      .Int("requests_lost", static_cast<int64_t>(worker_->inflight()))
+      .Emit();
+  for (uint64_t id : worker_->InflightIds()) {
+    owner_->RequestAnswered(id);
+    server_->Fail(id, error);
+  }
+  owner_->OnKilled(tenant_, why);
+}
+
+void TenantRuntime::SetTimer(uint64_t key, double delay_ms, bool repeat) {
+  JsTimer*& timer = timers_[key];
   if (timer == nullptr) {
-    timer = new JsTimer{{}, id, repeat, this};
+    timer = new JsTimer{{}, key, repeat, this};
     uv_timer_init(loop_, &timer->handle);
     timer->handle.data = timer;
   }
@@ -61,8 +79,8 @@ void TenantRuntime::SetTimer(uint32_t id, double delay_ms, bool repeat) {
   }, ms, repeat ? std::max<uint64_t>(ms, 1) : 0);
 }
 
-void TenantRuntime::ClearTimer(uint32_t id) {
-  auto it = timers_.find(id);
+void TenantRuntime::ClearTimer(uint64_t key) {
+  auto it = timers_.find(key);
   if (it == timers_.end()) return;
   CloseTimer(it->second);
   timers_.erase(it);
@@ -74,13 +92,13 @@ void TenantRuntime::CloseTimer(JsTimer* timer) {
 }
 
 void TenantRuntime::OnTimerFired(JsTimer* timer) {
-  uint32_t id = timer->id;
+  uint64_t key = timer->key;
   if (!timer->repeat) {
-    // A one-shot timer is gone once it fired; the callback may arm the same id again.
-    timers_.erase(id);
+    // A one-shot timer is gone once it fired; the callback may arm the same key again.
+    timers_.erase(key);
     CloseTimer(timer);
   }
-  if (worker_) worker_->FireTimer(id);
+  if (worker_) worker_->FireTimer(key);
   server_->FlushDirty();
 }
 

@@ -1,0 +1,96 @@
+#include "bindings/runtime_snapshot.h"
+
+#include <v8.h>
+
+#include <vector>
+
+#include "base/strings.h"
+#include "bindings/native_scope.h"
+#include "bindings/registry.h"
+#include "cache/startup_snapshot.h"
+#include "isolates/platform.h"
+#include "isolates/v8_util.h"
+
+namespace atl::bindings {
+namespace {
+
+using isolates::NewString;
+
+// Installs every native, then runs every glue file, into `context`.
+absl::Status InstallBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
+  v8::Local<v8::Object> native = v8::Object::New(isolate);
+  NativeScope scope(isolate, context, native);
+  v8::Local<v8::Value> args[] = {native, internal};
+  // Every native first: a glue file may capture natives of units listed after it.
+  for (const BindingUnit& unit : BindingUnits()) {
+    if (unit.install_native) unit.install_native(scope);
+  }
+  for (const BindingUnit& unit : BindingUnits()) {
+    if (unit.js_file.empty()) continue;
+    std::string_view source = EmbeddedJs(unit.js_file);
+    if (source.empty()) return absl::InternalError(base::StrCat("missing embedded ", unit.js_file));
+    // Each glue file is the body of `function (native, internal)`; line numbers stay aligned.
+    std::string wrapped = base::StrCat("(function (native, internal) {", source, "\n})");
+    v8::TryCatch try_catch(isolate);
+    v8::ScriptOrigin origin(isolate, NewString(isolate, base::StrCat("atoll:", unit.js_file)));
+    v8::Local<v8::Script> script;
+    v8::Local<v8::Value> fn;
+    if (!v8::Script::Compile(context, NewString(isolate, wrapped), &origin).ToLocal(&script) ||
+        !script->Run(context).ToLocal(&fn) ||
+        fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 2, args).IsEmpty()) {
+      return absl::InternalError(isolates::DescribeException(isolate, try_catch));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const intptr_t* ExternalReferences() {
+  static const std::vector<intptr_t>* references = [] {
+    auto* list = new std::vector<intptr_t>();
+    NativeScope collect(list);
+    for (const BindingUnit& unit : BindingUnits()) {
+      if (unit.install_native) unit.install_native(collect);
+    }
+    list->push_back(0);
+    return list;
+  }();
+  return references->data();
+}
+
+absl::StatusOr<std::string> BuildStartupSnapshot() {
+  isolates::InitializeV8();
+  v8::SnapshotCreator creator(ExternalReferences());
+  v8::Isolate* isolate = creator.GetIsolate();
+  {
+    v8::HandleScope handles(isolate);
+    v8::Local<v8::Context> context = v8::Context::New(isolate);
+    v8::Context::Scope context_scope(context);
+    // SPEC §3: no SharedArrayBuffer (Atomics.wait is refused per isolate).
+    (void)context->Global()->Delete(context, NewString(isolate, "SharedArrayBuffer"));
+    v8::Local<v8::Object> internal = v8::Object::New(isolate);
+    absl::Status installed = InstallBindings(isolate, context, internal);
+    if (!installed.ok()) return installed;
+    if (creator.AddData(context, internal) != kInternalSnapshotIndex) {
+      return absl::InternalError("snapshot: unexpected data index for internal");
+    }
+    creator.SetDefaultContext(context);
+  }
+  v8::StartupData blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
+  if (blob.data == nullptr) return absl::InternalError("snapshot: V8 could not serialize the context");
+  std::string bytes(blob.data, static_cast<size_t>(blob.raw_size));
+  delete[] blob.data;
+  return bytes;
+}
+
+absl::StatusOr<isolates::IsolateBlueprint> RuntimeBlueprint(uint32_t heap_mb) {
+  static v8::StartupData data = [] {
+    std::string_view bytes = cache::EmbeddedStartupSnapshot();
+    return v8::StartupData{bytes.data(), static_cast<int>(bytes.size())};
+  }();
+  if (data.raw_size == 0) return absl::FailedPreconditionError("this binary has no startup snapshot");
+  return isolates::IsolateBlueprint{&data, ExternalReferences(), heap_mb};
+}
+
+}  // namespace atl::bindings

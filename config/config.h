@@ -1,0 +1,84 @@
+#pragma once
+// The TOML configuration of SPEC §2, parsed and validated as a whole before anything starts.
+// Every error names the file, line and key path ("atoll.toml:12:1: tenants[3].routes[0]: ...");
+// nothing half-loads. Relative paths in the file are relative to the file's folder.
+//
+//   absl::StatusOr<Config> config = LoadConfigFile("atoll.toml");
+//   for (const TenantConfig& tenant : config->tenants) ...
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/listen_address.h"
+#include "config/route_pattern.h"
+
+namespace atl::config {
+
+enum class ContextMode { kShared, kPerRequest };
+
+// A tenant's limits and context mode: [defaults], then the tenant's own overrides.
+struct TenantSettings {
+  uint32_t memory_mb = 128;
+  uint32_t cpu_ms = 50;
+  uint32_t wall_ms = 30000;
+  uint32_t subrequests = 50;
+  uint64_t max_request_body = 10ull << 20;
+  ContextMode context = ContextMode::kShared;
+};
+
+using NamedValue = std::pair<std::string, std::string>;
+
+struct TenantConfig {
+  std::string name;                       // [a-z0-9-]{1,63}
+  std::filesystem::path script;           // absolute
+  std::vector<RoutePattern> routes;       // may be empty (reachable only through services)
+  TenantSettings settings;
+  std::vector<NamedValue> vars;           // env.NAME = value, in file order
+  std::vector<NamedValue> secrets;        // env.NAME = the value of the named environment variable
+  std::vector<NamedValue> kv;             // env.NAME = KV namespace name
+  std::vector<std::pair<std::string, std::filesystem::path>> wasm;  // env.NAME = module file (absolute)
+  std::vector<NamedValue> services;       // env.NAME = another tenant's name
+  std::vector<std::string> outbound;      // host patterns fetch() may reach
+};
+
+struct TlsConfig {
+  std::filesystem::path cert;  // absolute
+  std::filesystem::path key;   // absolute
+};
+
+struct ServerConfig {
+  std::vector<ListenAddress> listen;      // default: 127.0.0.1:8080
+  uint32_t workers = 0;                   // 0 = "auto" (one per core)
+  std::optional<ListenAddress> admin_listen;
+  std::string admin_token_env = "ATOLL_ADMIN_TOKEN";
+  std::filesystem::path data_dir;         // absolute; default "<config folder>/atoll-data"
+  uint32_t max_isolates = 2000;
+  uint32_t drain_ms = 10000;
+  std::optional<TlsConfig> tls;
+};
+
+struct Config {
+  std::filesystem::path path;             // the file it came from (absolute), empty if parsed from text
+  ServerConfig server;
+  TenantSettings defaults;
+  std::vector<TenantConfig> tenants;
+};
+
+// Reads an environment variable; nullopt when unset. Tests pass their own.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+EnvLookup ProcessEnv();
+
+// Parses `text` as if read from `file` (used in messages and to resolve relative paths).
+absl::StatusOr<Config> ParseConfig(std::string_view text, const std::filesystem::path& file,
+                                   const EnvLookup& env = ProcessEnv());
+absl::StatusOr<Config> LoadConfigFile(const std::filesystem::path& file,
+                                      const EnvLookup& env = ProcessEnv());
+
+}  // namespace atl::config

@@ -1,0 +1,36 @@
+#include "isolates/array_buffer_budget.h"
+
+namespace atl::isolates {
+
+ArrayBufferBudget::ArrayBufferBudget() : system_(v8::ArrayBuffer::Allocator::NewDefaultAllocator()) {}
+
+ArrayBufferBudget::~ArrayBufferBudget() { delete system_; }
+
+bool ArrayBufferBudget::Reserve(size_t length) {
+  size_t before = used_.fetch_add(length, std::memory_order_relaxed);
+  if (before + length <= budget_.load(std::memory_order_relaxed)) return true;
+  used_.fetch_sub(length, std::memory_order_relaxed);
+  if (on_exceeded_) on_exceeded_();
+  return false;
+}
+
+void* ArrayBufferBudget::Allocate(size_t length) {
+  if (!Reserve(length)) return nullptr;
+  void* data = system_->Allocate(length);
+  if (data == nullptr) used_.fetch_sub(length, std::memory_order_relaxed);
+  return data;
+}
+
+void* ArrayBufferBudget::AllocateUninitialized(size_t length) {
+  if (!Reserve(length)) return nullptr;
+  void* data = system_->AllocateUninitialized(length);
+  if (data == nullptr) used_.fetch_sub(length, std::memory_order_relaxed);
+  return data;
+}
+
+void ArrayBufferBudget::Free(void* data, size_t length) {
+  system_->Free(data, length);
+  used_.fetch_sub(length, std::memory_order_relaxed);
+}
+
+}  // namespace atl::isolates

@@ -1,0 +1,39 @@
+#pragma once
+// The ArrayBuffer allocator of one tenant isolate. ArrayBuffer memory lives outside the V8 heap
+// (512 MB of Uint8Arrays fit in a 16 MB isolate), so this allocator counts it and refuses an
+// allocation that would take the isolate past its budget; V8 then throws a RangeError and the
+// owner is told through `on_exceeded`, which stops the isolate (503 memory_limit).
+
+#include <v8.h>
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+
+namespace atl::isolates {
+
+class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
+ public:
+  ArrayBufferBudget();
+  ~ArrayBufferBudget() override;
+
+  // Bytes ArrayBuffers may hold at once; until set, there is no limit.
+  void set_budget(size_t bytes) { budget_.store(bytes, std::memory_order_relaxed); }
+  // Called (on the allocating thread) when an allocation is refused.
+  void set_on_exceeded(std::function<void()> callback) { on_exceeded_ = std::move(callback); }
+  size_t used() const { return used_.load(std::memory_order_relaxed); }
+
+  void* Allocate(size_t length) override;
+  void* AllocateUninitialized(size_t length) override;
+  void Free(void* data, size_t length) override;
+
+ private:
+  bool Reserve(size_t length);
+
+  v8::ArrayBuffer::Allocator* system_;
+  std::atomic<size_t> used_{0};
+  std::atomic<size_t> budget_{~size_t{0}};
+  std::function<void()> on_exceeded_;
+};
+
+}  // namespace atl::isolates

@@ -1,0 +1,285 @@
+#include "server/tenant_manager.h"
+
+#include <chrono>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "bindings/runtime_snapshot.h"
+
+namespace atl::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+// Background work done per loop turn, at most: enough to keep pools full under load without
+// holding up I/O for long.
+constexpr auto kBackgroundBudget = std::chrono::milliseconds(4);
+// V8's foreground tasks (GC finalization, code flushing) run this often.
+constexpr uint64_t kPlatformTasksMs = 100;
+
+template <typename Handle>
+uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
+
+}  // namespace
+
+TenantManager::TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_limits, cache::CodeCache* code_cache)
+    : loop_(loop), pool_limits_(pool_limits), code_cache_(code_cache) {
+  uv_idle_init(loop_, &background_);
+  background_.data = this;
+  uv_timer_init(loop_, &wall_timer_);
+  wall_timer_.data = this;
+  uv_unref(AsHandle(&wall_timer_));
+  uv_timer_init(loop_, &platform_timer_);
+  platform_timer_.data = this;
+  uv_unref(AsHandle(&platform_timer_));
+}
+
+TenantManager::~TenantManager() { Shutdown(); }
+
+absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
+  uint32_t heap_mb = 0;
+  tenants_.reserve(tenants.size());
+  for (TenantSpec& spec : tenants) {
+    auto index = static_cast<uint32_t>(tenants_.size());
+    for (const config::RoutePattern& route : spec.routes) {
+      absl::Status added = router_.Add(route, index);
+      if (!added.ok()) {
+        return absl::InvalidArgumentError(base::StrCat("tenant ", spec.worker.tenant_name, ": ", base::ToStd(added.message())));
+      }
+    }
+    heap_mb = std::max(heap_mb, spec.worker.limits.memory_mb);
+    spec.worker.heap_slack_mb = pool_limits_.heap_slack_mb;
+    tenants_.push_back(Tenant{std::move(spec), nullptr, {}});
+  }
+  // Blank isolates are made with the largest heap any tenant may have; each tenant's own limit
+  // is applied when it takes one.
+  absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(std::max(heap_mb, 16u));
+  if (!blueprint.ok()) return blueprint.status();
+  pool_ = std::make_unique<isolates::IsolatePool>(*blueprint, pool_limits_.warm_isolates);
+  watchdog_ = std::make_unique<isolates::CpuWatchdog>();
+  uv_timer_start(&platform_timer_, [](uv_timer_t* t) { static_cast<TenantManager*>(t->data)->PumpPlatformTasks(); },
+                 kPlatformTasksMs, kPlatformTasksMs);
+  WantBackground();
+  return absl::OkStatus();
+}
+
+void TenantManager::Shutdown() {
+  for (Tenant& tenant : tenants_) {
+    if (tenant.runtime) tenant.runtime->Shutdown().reset();
+    tenant.runtime.reset();
+  }
+  lru_.clear();
+  doomed_.clear();
+  for (uv_handle_t* handle : {AsHandle(&background_), AsHandle(&wall_timer_), AsHandle(&platform_timer_)}) {
+    if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+  }
+}
+
+RouteDecision TenantManager::Route(std::string_view host, std::string_view path) {
+  std::optional<uint32_t> tenant = router_.Match(host, path);
+  if (!tenant) return RouteDecision{-1, isolates::TenantLimits().max_request_body};
+  return RouteDecision{static_cast<int32_t>(*tenant), tenants_[*tenant].spec.worker.limits.max_request_body};
+}
+
+void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) {
+  if (target < 0) {
+    server_->Fail(id, ServerError::kNoRoute);
+    return;
+  }
+  auto index = static_cast<uint32_t>(target);
+  Tenant& tenant = tenants_[index];
+  TenantRuntime* runtime = tenant.runtime.get();
+  if (runtime == nullptr) {
+    runtime = Activate(index, id);
+    if (runtime == nullptr) return;  // answered
+  } else if (tenant.lru != lru_.begin()) {
+    lru_.splice(lru_.begin(), lru_, tenant.lru);
+  }
+  wall_pending_[id] = index;
+  runtime->worker()->Dispatch(id, request);
+  if (wall_pending_.contains(id)) {
+    wall_queue_.push({uv_now(loop_) + tenant.spec.worker.limits.wall_ms, id});
+    ArmWallTimer();
+  }
+  if (tenant.runtime && tenant.runtime->worker()->NeedsContexts()) {
+    want_contexts_.push_back(index);
+    WantBackground();
+  }
+}
+
+absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {
+  Tenant& tenant = tenants_[index];
+  if (lru_.size() >= pool_limits_.max_isolates && !EvictOne()) {
+    return absl::ResourceExhaustedError("every isolate is busy");
+  }
+  auto start = Clock::now();
+  auto runtime = std::make_unique<TenantRuntime>(loop_, server_, this, index);
+  absl::Status loaded = runtime->Load(tenant.spec.worker, pool_->Take(), code_cache_, watchdog_.get());
+  WantBackground();  // the pool is one short
+  if (!loaded.ok()) {
+    if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
+    return loaded;
+  }
+  tenant_load_latency_.Record(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
+  tenant.runtime = std::move(runtime);
+  lru_.push_front(index);
+  tenant.lru = lru_.begin();
+  return tenant.runtime.get();
+}
+
+TenantRuntime* TenantManager::Activate(uint32_t index, uint64_t id) {
+  absl::StatusOr<TenantRuntime*> runtime = Load(index);
+  if (runtime.ok()) return *runtime;
+  if (absl::IsResourceExhausted(runtime.status())) {
+    ++counters_.overloaded;
+    server_->Fail(id, ServerError::kOverloaded);
+    return nullptr;
+  }
+  base::LogLine(base::LogLevel::kError, base::ToStd(runtime.status().message()))
+      .Str("tenant", tenants_[index].spec.worker.tenant_name)
+      .Str("error", "script_error")
+      .Emit();
+  server_->Fail(id, ServerError::kScriptError);
+  return nullptr;
+}
+
+absl::Status TenantManager::Preload() {
+  for (uint32_t index = 0; index < tenants_.size(); ++index) {
+    if (tenants_[index].runtime) continue;
+    absl::StatusOr<TenantRuntime*> runtime = Load(index);
+    if (!runtime.ok()) return runtime.status();
+  }
+  return absl::OkStatus();
+}
+
+bool TenantManager::EvictOne() {
+  for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) {
+    Tenant& tenant = tenants_[*it];
+    if (tenant.runtime->worker()->inflight() > 0) continue;
+    ++counters_.evictions;
+    base::LogLine(base::LogLevel::kDebug, "evicted").Str("tenant", tenant.spec.worker.tenant_name).Emit();
+    Retire(*it);
+    return true;
+  }
+  return false;
+}
+
+// Takes the tenant out of service now; its isolate is disposed in the background.
+void TenantManager::Retire(uint32_t index) {
+  Tenant& tenant = tenants_[index];
+  const base::LatencyHistogram& takes = tenant.runtime->worker()->context_take_latency();
+  context_take_retired_.Merge(takes);
+  contexts_created_retired_ += tenant.runtime->worker()->contexts_created();
+  lru_.erase(tenant.lru);
+  doomed_.push_back(std::move(tenant.runtime));
+  WantBackground();
+}
+
+void TenantManager::OnKilled(uint32_t tenant, isolates::LimitKind why) {
+  (why == isolates::LimitKind::kMemory ? counters_.memory_kills : counters_.cpu_kills)++;
+  Retire(tenant);
+}
+
+void TenantManager::WantBackground() {
+  if (background_running_ || uv_is_closing(AsHandle(&background_))) return;
+  background_running_ = true;
+  uv_idle_start(&background_, [](uv_idle_t* h) { static_cast<TenantManager*>(h->data)->RunBackground(); });
+}
+
+void TenantManager::RunBackground() {
+  auto deadline = Clock::now() + kBackgroundBudget;
+  for (auto& runtime : doomed_) {
+    if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
+  }
+  doomed_.clear();
+  while (!want_contexts_.empty() && Clock::now() < deadline) {
+    Tenant& tenant = tenants_[want_contexts_.back()];
+    bindings::Worker* worker = tenant.runtime ? tenant.runtime->worker() : nullptr;
+    if (worker == nullptr || !worker->NeedsContexts()) {
+      want_contexts_.pop_back();
+      continue;
+    }
+    absl::Status prepared = worker->PrepareContext();
+    if (!prepared.ok()) {
+      want_contexts_.pop_back();
+      base::LogLine(base::LogLevel::kError, base::ToStd(prepared.message())).Str("tenant", tenant.spec.worker.tenant_name).Emit();
+    }
+  }
+  if (Clock::now() < deadline) {
+    pool_->Refill(std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()));
+  }
+  if (want_contexts_.empty() && !pool_->NeedsRefill()) {
+    uv_idle_stop(&background_);
+    background_running_ = false;
+  }
+}
+
+void TenantManager::ArmWallTimer() {
+  if (wall_queue_.empty()) return;
+  uint64_t at = wall_queue_.top().at_ms;
+  if (uv_is_active(AsHandle(&wall_timer_)) && wall_timer_at_ <= at) return;
+  wall_timer_at_ = at;
+  uint64_t now = uv_now(loop_);
+  uv_timer_start(&wall_timer_, [](uv_timer_t* t) { static_cast<TenantManager*>(t->data)->OnWallTimer(); },
+                 at > now ? at - now : 0, 0);
+}
+
+void TenantManager::OnWallTimer() {
+  uint64_t now = uv_now(loop_);
+  while (!wall_queue_.empty() && wall_queue_.top().at_ms <= now) {
+    uint64_t id = wall_queue_.top().id;
+    wall_queue_.pop();
+    auto it = wall_pending_.find(id);
+    if (it == wall_pending_.end()) continue;  // answered in time
+    Tenant& tenant = tenants_[it->second];
+    wall_pending_.erase(it);
+    if (tenant.runtime) tenant.runtime->worker()->Abandon(id);
+    ++counters_.wall_kills;
+    base::LogLine(base::LogLevel::kWarn, "wall time limit: request abandoned")
+        .Str("tenant", tenant.spec.worker.tenant_name)
+        .Str("error", "wall_limit")
+        .Emit();
+    server_->Fail(id, ServerError::kWallLimit);
+  }
+  server_->FlushDirty();
+  ArmWallTimer();
+}
+
+void TenantManager::PumpPlatformTasks() {
+  for (uint32_t index : lru_) tenants_[index].runtime->worker()->RunPlatformTasks();
+}
+
+void TenantManager::LogStats() const {
+  base::LatencyHistogram context_takes = context_take_retired_;
+  uint64_t contexts_created = contexts_created_retired_;
+  for (uint32_t index : lru_) {
+    context_takes.Merge(tenants_[index].runtime->worker()->context_take_latency());
+    contexts_created += tenants_[index].runtime->worker()->contexts_created();
+  }
+  const auto& pool = pool_ ? pool_->stats() : isolates::IsolatePool::Stats{};
+  base::LatencyHistogram isolate_takes;
+  if (pool_) isolate_takes = pool_->take_latency();
+  auto us = [](uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
+  base::LogLine(base::LogLevel::kInfo, "pool stats")
+      .Num("context_take_us_p50", us(context_takes.Percentile(0.5)))
+      .Num("context_take_us_p99", us(context_takes.Percentile(0.99)))
+      .Num("isolate_take_us_p50", us(isolate_takes.Percentile(0.5)))
+      .Num("isolate_take_us_p99", us(isolate_takes.Percentile(0.99)))
+      .Num("tenant_load_us_p50", us(tenant_load_latency_.Percentile(0.5)))
+      .Num("tenant_load_us_p99", us(tenant_load_latency_.Percentile(0.99)))
+      .Int("contexts_created", static_cast<int64_t>(contexts_created))
+      .Int("isolates_created", static_cast<int64_t>(pool.created))
+      .Int("isolates_taken_cold", static_cast<int64_t>(pool.taken_cold))
+      .Int("isolates_live", static_cast<int64_t>(lru_.size()))
+      .Int("evictions", static_cast<int64_t>(counters_.evictions))
+      .Int("overloaded", static_cast<int64_t>(counters_.overloaded))
+      .Int("cpu_kills", static_cast<int64_t>(counters_.cpu_kills))
+      .Int("memory_kills", static_cast<int64_t>(counters_.memory_kills))
+      .Int("wall_kills", static_cast<int64_t>(counters_.wall_kills))
+      .Int("scripts_compiled", static_cast<int64_t>(code_cache_->stats().compiles.load()))
+      .Int("code_cache_hits", static_cast<int64_t>(code_cache_->stats().hits.load()))
+      .Int("code_cache_rejected", static_cast<int64_t>(code_cache_->stats().rejected.load()))
+      .Emit();
+}
+
+}  // namespace atl::server

@@ -1,0 +1,123 @@
+#pragma once
+// Every tenant of one worker process, and the isolates they run on. Requests are routed by Host
+// and path (Router); a tenant gets an isolate on its first request (startup does not depend on
+// the number of tenants), taken from a pool of blank isolates made ahead of time from the
+// startup snapshot. At `max_isolates` the least recently used idle tenant is evicted (its
+// memory goes back to the OS); when every isolate is busy the request gets 503 overloaded.
+// Limit kills (cpu, memory) discard the tenant's isolate; its next request gets a fresh one.
+// Wall time is enforced here: a request still unanswered after `wall_ms` gets 503 wall_limit.
+// Background work (refilling pools, preparing per_request contexts, tearing down killed
+// isolates) runs between I/O events, never on a request's path.
+
+#include <uv.h>
+
+#include <list>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "base/latency_histogram.h"
+#include "bindings/worker.h"
+#include "cache/code_cache.h"
+#include "config/route_pattern.h"
+#include "isolates/cpu_watchdog.h"
+#include "isolates/isolate_pool.h"
+#include "isolates/limits.h"
+#include "server/http_server.h"
+#include "server/router.h"
+#include "server/tenant_runtime.h"
+
+namespace atl::server {
+
+// One tenant as the server runs it.
+struct TenantSpec {
+  bindings::WorkerOptions worker;     // name, script, limits, context mode, env
+  std::vector<config::RoutePattern> routes;
+};
+
+class TenantManager : public RequestSink {
+ public:
+  struct Counters {
+    uint64_t evictions = 0;
+    uint64_t overloaded = 0;
+    uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
+  };
+
+  TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_limits, cache::CodeCache* code_cache);
+  ~TenantManager() override;
+
+  // Routes and the isolate pool; errors on a route conflict or a binary without a snapshot.
+  absl::Status Start(std::vector<TenantSpec> tenants);
+  void set_server(HttpServer* server) { server_ = server; }
+  // Loads every tenant now instead of on its first request (`serve SCRIPT.js`: a broken script
+  // stops startup). Call after set_server.
+  absl::Status Preload();
+  // Drops every tenant's isolate and stops the background work.
+  void Shutdown();
+  // One "pool stats" log line: pool and context latencies, creations, evictions, compiles.
+  void LogStats() const;
+
+  // RequestSink
+  RouteDecision Route(std::string_view host, std::string_view path) override;
+  void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) override;
+
+  // From TenantRuntime.
+  void RequestAnswered(uint64_t id) { wall_pending_.erase(id); }
+  void OnKilled(uint32_t tenant, isolates::LimitKind why);
+
+  const Counters& counters() const { return counters_; }
+
+ private:
+  struct Tenant {
+    TenantSpec spec;
+    std::unique_ptr<TenantRuntime> runtime;    // null while cold
+    std::list<uint32_t>::iterator lru;         // valid while runtime is set
+  };
+  // A request answered asynchronously, waiting for its wall deadline.
+  struct WallDeadline {
+    uint64_t at_ms;
+    uint64_t id;
+    bool operator>(const WallDeadline& other) const { return at_ms > other.at_ms; }
+  };
+
+  // Gives `tenant` an isolate with its script loaded, evicting if needed; ResourceExhausted
+  // when every isolate is busy.
+  absl::StatusOr<TenantRuntime*> Load(uint32_t tenant);
+  // Load() for request `id`, which is answered (503 or 500) on failure.
+  TenantRuntime* Activate(uint32_t tenant, uint64_t id);
+  bool EvictOne();
+  void Retire(uint32_t tenant);
+  void WantBackground();
+  void RunBackground();
+  void ArmWallTimer();
+  void OnWallTimer();
+  void PumpPlatformTasks();
+
+  uv_loop_t* loop_;
+  isolates::PoolLimits pool_limits_;
+  cache::CodeCache* code_cache_;
+  HttpServer* server_ = nullptr;
+  std::vector<Tenant> tenants_;
+  Router router_;
+  std::unique_ptr<isolates::IsolatePool> pool_;
+  std::unique_ptr<isolates::CpuWatchdog> watchdog_;
+  std::list<uint32_t> lru_;                    // live tenants, most recently used first
+  std::vector<std::unique_ptr<TenantRuntime>> doomed_;
+  std::vector<uint32_t> want_contexts_;        // per_request tenants short of ready contexts
+  absl::flat_hash_map<uint64_t, uint32_t> wall_pending_;  // id -> tenant
+  std::priority_queue<WallDeadline, std::vector<WallDeadline>, std::greater<>> wall_queue_;
+  uv_idle_t background_;
+  uv_timer_t wall_timer_;
+  uv_timer_t platform_timer_;
+  bool background_running_ = false;
+  uint64_t wall_timer_at_ = 0;
+  Counters counters_;
+  base::LatencyHistogram tenant_load_latency_;    // a cold tenant's isolate + script, per load
+  base::LatencyHistogram context_take_retired_;  // from Workers already gone
+  uint64_t contexts_created_retired_ = 0;
+};
+
+}  // namespace atl::server
