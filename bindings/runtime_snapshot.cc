@@ -77,7 +77,7 @@ absl::StatusOr<std::string> BuildStartupSnapshot() {
     }
     creator.SetDefaultContext(context);
   }
-  v8::StartupData blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
+  v8::StartupData blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kClear);
   if (blob.data == nullptr) return absl::InternalError("snapshot: V8 could not serialize the context");
   std::string bytes(blob.data, static_cast<size_t>(blob.raw_size));
   delete[] blob.data;

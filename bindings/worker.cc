@@ -379,6 +379,12 @@ void Worker::LogUnhandledRejections() {
   unhandled_rejections_.clear();
 }
 
+void Worker::ReduceMemory() {
+  if (!tenant_isolate_ || dead_) return;
+  v8::Isolate::Scope isolate_scope(isolate_);
+  isolate_->LowMemoryNotification();
+}
+
 void Worker::RunPlatformTasks() {
   if (!tenant_isolate_) return;
   v8::Isolate::Scope isolate_scope(isolate_);

@@ -59,6 +59,8 @@ class Worker {
   void FireTimer(uint64_t key);
   // Runs V8's pending foreground tasks; called by the loop when idle.
   void RunPlatformTasks();
+  // A full, compacting GC that gives unused heap pages back; for a tenant gone idle.
+  void ReduceMemory();
 
   // per_request: whether fewer than `warm_contexts` contexts are ready, and making one.
   bool NeedsContexts() const;

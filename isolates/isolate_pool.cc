@@ -2,48 +2,84 @@
 
 #include <malloc.h>
 
+#include <chrono>
+
 namespace atl::isolates {
-namespace {
-using Clock = std::chrono::steady_clock;
-}
 
 IsolatePool::IsolatePool(const IsolateBlueprint& blueprint, uint32_t warm)
-    : blueprint_(blueprint), warm_(warm) {}
+    : blueprint_(blueprint), warm_(warm), thread_([this] { Run(); }) {}
 
-IsolatePool::~IsolatePool() = default;
+IsolatePool::~IsolatePool() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
 
 std::unique_ptr<TenantIsolate> IsolatePool::Take() {
-  auto start = Clock::now();
+  auto start = std::chrono::steady_clock::now();
   std::unique_ptr<TenantIsolate> isolate;
-  if (!ready_.empty()) {
-    isolate = std::move(ready_.back());
-    ready_.pop_back();
-    ++stats_.taken_warm;
+  {
+    std::lock_guard lock(mu_);
+    if (!ready_.empty()) {
+      isolate = std::move(ready_.back());
+      ready_.pop_back();
+      ++stats_.taken_warm;
+    } else {
+      ++stats_.created;
+      ++stats_.taken_cold;
+    }
+  }
+  wake_.notify_one();  // one short: make another
+  if (isolate) {
+    isolate->Bind();
   } else {
     isolate = TenantIsolate::Create(blueprint_);
-    ++stats_.created;
-    ++stats_.taken_cold;
   }
-  take_latency_.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+  take_latency_.Record(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count()));
   return isolate;
 }
 
 void IsolatePool::Release(std::unique_ptr<TenantIsolate> isolate) {
-  isolate.reset();
-  ++stats_.released;
-  trim_pending_ = true;
+  isolate->Unbind();
+  {
+    std::lock_guard lock(mu_);
+    doomed_.push_back(std::move(isolate));
+    ++stats_.released;
+  }
+  wake_.notify_one();
 }
 
-void IsolatePool::Refill(std::chrono::microseconds budget) {
-  auto deadline = Clock::now() + budget;
-  if (trim_pending_) {
-    malloc_trim(0);
-    trim_pending_ = false;
-  }
-  while (ready_.size() < warm_ && Clock::now() < deadline) {
-    ready_.push_back(TenantIsolate::Create(blueprint_));
+IsolatePool::Stats IsolatePool::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void IsolatePool::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [&] { return stop_ || !doomed_.empty() || ready_.size() < warm_; });
+    if (stop_) break;
+    if (!doomed_.empty()) {
+      std::deque<std::unique_ptr<TenantIsolate>> doomed;
+      doomed.swap(doomed_);
+      lock.unlock();
+      doomed.clear();  // Dispose
+      malloc_trim(0);
+      lock.lock();
+      continue;
+    }
+    lock.unlock();
+    std::unique_ptr<TenantIsolate> isolate = TenantIsolate::CreateUnbound(blueprint_);
+    lock.lock();
+    ready_.push_back(std::move(isolate));
     ++stats_.created;
   }
+  ready_.clear();
+  doomed_.clear();
 }
 
 }  // namespace atl::isolates

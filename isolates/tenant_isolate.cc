@@ -5,6 +5,12 @@
 namespace atl::isolates {
 
 std::unique_ptr<TenantIsolate> TenantIsolate::Create(const IsolateBlueprint& blueprint) {
+  std::unique_ptr<TenantIsolate> self = CreateUnbound(blueprint);
+  self->Bind();
+  return self;
+}
+
+std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBlueprint& blueprint) {
   InitializeV8();
   std::unique_ptr<TenantIsolate> self(new TenantIsolate());
   v8::Isolate::CreateParams params;
@@ -12,8 +18,9 @@ std::unique_ptr<TenantIsolate> TenantIsolate::Create(const IsolateBlueprint& blu
   params.snapshot_blob = blueprint.snapshot;
   params.external_references = blueprint.external_references;
   params.constraints.ConfigureDefaultsFromHeapSize(0, size_t{blueprint.heap_mb} << 20);
-  self->isolate_ = v8::Isolate::New(params);
-  v8::Isolate* isolate = self->isolate_;
+  v8::Isolate* isolate = self->isolate_ = v8::Isolate::Allocate();
+  v8::Locker locker(isolate);
+  v8::Isolate::Initialize(isolate, params);
   isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate->SetAllowAtomicsWait(false);
   isolate->AddNearHeapLimitCallback(OnNearHeapLimit, self.get());
@@ -22,7 +29,16 @@ std::unique_ptr<TenantIsolate> TenantIsolate::Create(const IsolateBlueprint& blu
   return self;
 }
 
-TenantIsolate::~TenantIsolate() { isolate_->Dispose(); }
+TenantIsolate::~TenantIsolate() {
+  locker_.reset();
+  isolate_->Dispose();
+}
+
+void TenantIsolate::Bind() {
+  if (!locker_) locker_ = std::make_unique<v8::Locker>(isolate_);
+}
+
+void TenantIsolate::Unbind() { locker_.reset(); }
 
 void TenantIsolate::ApplyLimits(const TenantLimits& limits, uint32_t heap_slack_mb) {
   size_t bytes = size_t{limits.memory_mb} << 20;

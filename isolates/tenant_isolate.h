@@ -1,14 +1,17 @@
 #pragma once
 // One V8 isolate for one tenant: made from the runtime's startup snapshot (the bindings' glue
 // already in its default context), with its own heap limit, its own ArrayBuffer budget, explicit
-// microtasks, no Atomics.wait, and a record of why it was stopped. Any thread may Kill() it;
-// everything else happens on the thread that runs it. Dispose happens in the destructor.
+// microtasks, no Atomics.wait, and a record of why it was stopped. Any thread may Kill() it.
+// An isolate may be made on one thread (the pool's) and run on another: the running thread
+// holds a v8::Locker on it from Bind() until Unbind() or destruction, which also sets V8's stack
+// limit for that thread. Dispose happens in the destructor, on any thread, once unbound.
 //
 //   auto isolate = TenantIsolate::Create(blueprint);
 //   isolate->ApplyLimits(limits, /*heap_slack_mb=*/16);
 //   ... JS runs; the heap or ArrayBuffers overflow -> killed() == LimitKind::kMemory
 
 #include <v8.h>
+#include <v8-locker.h>
 
 #include <atomic>
 #include <memory>
@@ -27,12 +30,19 @@ struct IsolateBlueprint {
 
 class TenantIsolate {
  public:
+  // Made and bound to the calling thread.
   static std::unique_ptr<TenantIsolate> Create(const IsolateBlueprint& blueprint);
+  // Made on the calling thread but left unbound, for another thread to Bind().
+  static std::unique_ptr<TenantIsolate> CreateUnbound(const IsolateBlueprint& blueprint);
   ~TenantIsolate();
   TenantIsolate(const TenantIsolate&) = delete;
   TenantIsolate& operator=(const TenantIsolate&) = delete;
 
   v8::Isolate* isolate() const { return isolate_; }
+
+  // Takes (and keeps) the isolate's lock for the calling thread; releases it.
+  void Bind();
+  void Unbind();
 
   // Heap limit and ArrayBuffer budget of `limits.memory_mb` each. Past the heap limit V8 gets
   // `heap_slack_mb` more so that it can unwind the kill instead of aborting the process.
@@ -54,6 +64,7 @@ class TenantIsolate {
 
   ArrayBufferBudget allocator_;
   v8::Isolate* isolate_ = nullptr;
+  std::unique_ptr<v8::Locker> locker_;
   std::atomic<LimitKind> killed_{LimitKind::kNone};
   size_t heap_slack_bytes_ = 16u << 20;
 };

@@ -10,11 +10,12 @@ namespace atl::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-// Background work done per loop turn, at most: enough to keep pools full under load without
-// holding up I/O for long.
-constexpr auto kBackgroundBudget = std::chrono::milliseconds(4);
 // V8's foreground tasks (GC finalization, code flushing) run this often.
 constexpr uint64_t kPlatformTasksMs = 100;
+// A tenant idle this long gets a compacting GC that returns its unused heap pages.
+constexpr uint64_t kIdleBeforeReduceMs = 1000;
+// At most this much of a loop turn goes to those GCs.
+constexpr auto kReduceBudget = std::chrono::milliseconds(20);
 
 template <typename Handle>
 uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
@@ -56,9 +57,11 @@ absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
   if (!blueprint.ok()) return blueprint.status();
   pool_ = std::make_unique<isolates::IsolatePool>(*blueprint, pool_limits_.warm_isolates);
   watchdog_ = std::make_unique<isolates::CpuWatchdog>();
-  uv_timer_start(&platform_timer_, [](uv_timer_t* t) { static_cast<TenantManager*>(t->data)->PumpPlatformTasks(); },
-                 kPlatformTasksMs, kPlatformTasksMs);
-  WantBackground();
+  uv_timer_start(&platform_timer_, [](uv_timer_t* t) {
+    auto* self = static_cast<TenantManager*>(t->data);
+    self->PumpPlatformTasks();
+    self->ReduceIdleMemory();
+  }, kPlatformTasksMs, kPlatformTasksMs);
   return absl::OkStatus();
 }
 
@@ -94,6 +97,8 @@ void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::Reques
   } else if (tenant.lru != lru_.begin()) {
     lru_.splice(lru_.begin(), lru_, tenant.lru);
   }
+  tenant.last_used_ms = uv_now(loop_);
+  tenant.reduced = false;
   wall_pending_[id] = index;
   runtime->worker()->Dispatch(id, request);
   if (wall_pending_.contains(id)) {
@@ -114,7 +119,6 @@ absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {
   auto start = Clock::now();
   auto runtime = std::make_unique<TenantRuntime>(loop_, server_, this, index);
   absl::Status loaded = runtime->Load(tenant.spec.worker, pool_->Take(), code_cache_, watchdog_.get());
-  WantBackground();  // the pool is one short
   if (!loaded.ok()) {
     if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
     return loaded;
@@ -187,12 +191,12 @@ void TenantManager::WantBackground() {
 }
 
 void TenantManager::RunBackground() {
-  auto deadline = Clock::now() + kBackgroundBudget;
   for (auto& runtime : doomed_) {
     if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
   }
   doomed_.clear();
-  while (!want_contexts_.empty() && Clock::now() < deadline) {
+  // Every context a per_request tenant is short of, now: they are what its next requests take.
+  while (!want_contexts_.empty()) {
     Tenant& tenant = tenants_[want_contexts_.back()];
     bindings::Worker* worker = tenant.runtime ? tenant.runtime->worker() : nullptr;
     if (worker == nullptr || !worker->NeedsContexts()) {
@@ -205,10 +209,7 @@ void TenantManager::RunBackground() {
       base::LogLine(base::LogLevel::kError, base::ToStd(prepared.message())).Str("tenant", tenant.spec.worker.tenant_name).Emit();
     }
   }
-  if (Clock::now() < deadline) {
-    pool_->Refill(std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()));
-  }
-  if (want_contexts_.empty() && !pool_->NeedsRefill()) {
+  if (want_contexts_.empty()) {
     uv_idle_stop(&background_);
     background_running_ = false;
   }
@@ -249,6 +250,23 @@ void TenantManager::PumpPlatformTasks() {
   for (uint32_t index : lru_) tenants_[index].runtime->worker()->RunPlatformTasks();
 }
 
+void TenantManager::ReduceIdleMemory() {
+  uint64_t now = uv_now(loop_);
+  auto deadline = Clock::now() + kReduceBudget;
+  // Least recently used first; stop at the first tenant used too recently.
+  for (auto it = lru_.rbegin(); it != lru_.rend() && Clock::now() < deadline; ++it) {
+    Tenant& tenant = tenants_[*it];
+    if (now - tenant.last_used_ms < kIdleBeforeReduceMs) break;
+    if (tenant.reduced || tenant.runtime->worker()->inflight() > 0) continue;
+    auto start = Clock::now();
+    tenant.runtime->worker()->ReduceMemory();
+    reduce_latency_.Record(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
+    tenant.reduced = true;
+    ++counters_.memory_reductions;
+  }
+}
+
 void TenantManager::LogStats() const {
   base::LatencyHistogram context_takes = context_take_retired_;
   uint64_t contexts_created = contexts_created_retired_;
@@ -256,7 +274,7 @@ void TenantManager::LogStats() const {
     context_takes.Merge(tenants_[index].runtime->worker()->context_take_latency());
     contexts_created += tenants_[index].runtime->worker()->contexts_created();
   }
-  const auto& pool = pool_ ? pool_->stats() : isolates::IsolatePool::Stats{};
+  isolates::IsolatePool::Stats pool = pool_ ? pool_->stats() : isolates::IsolatePool::Stats{};
   base::LatencyHistogram isolate_takes;
   if (pool_) isolate_takes = pool_->take_latency();
   auto us = [](uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
@@ -272,6 +290,8 @@ void TenantManager::LogStats() const {
       .Int("isolates_taken_cold", static_cast<int64_t>(pool.taken_cold))
       .Int("isolates_live", static_cast<int64_t>(lru_.size()))
       .Int("evictions", static_cast<int64_t>(counters_.evictions))
+      .Int("memory_reductions", static_cast<int64_t>(counters_.memory_reductions))
+      .Num("memory_reduction_us_p50", us(reduce_latency_.Percentile(0.5)))
       .Int("overloaded", static_cast<int64_t>(counters_.overloaded))
       .Int("cpu_kills", static_cast<int64_t>(counters_.cpu_kills))
       .Int("memory_kills", static_cast<int64_t>(counters_.memory_kills))

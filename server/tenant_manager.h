@@ -6,8 +6,9 @@
 // memory goes back to the OS); when every isolate is busy the request gets 503 overloaded.
 // Limit kills (cpu, memory) discard the tenant's isolate; its next request gets a fresh one.
 // Wall time is enforced here: a request still unanswered after `wall_ms` gets 503 wall_limit.
-// Background work (refilling pools, preparing per_request contexts, tearing down killed
-// isolates) runs between I/O events, never on a request's path.
+// Background work (preparing per_request contexts, tearing down killed isolates, a compacting
+// GC for tenants idle for a second) runs between I/O events, never on a request's path; blank
+// isolates are made and disposed on the pool's own thread.
 
 #include <uv.h>
 
@@ -44,6 +45,7 @@ class TenantManager : public RequestSink {
     uint64_t evictions = 0;
     uint64_t overloaded = 0;
     uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
+    uint64_t memory_reductions = 0;   // idle tenants given a compacting GC
   };
 
   TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_limits, cache::CodeCache* code_cache);
@@ -75,6 +77,8 @@ class TenantManager : public RequestSink {
     TenantSpec spec;
     std::unique_ptr<TenantRuntime> runtime;    // null while cold
     std::list<uint32_t>::iterator lru;         // valid while runtime is set
+    uint64_t last_used_ms = 0;                 // loop time of its last request
+    bool reduced = true;                       // no request since its last idle GC
   };
   // A request answered asynchronously, waiting for its wall deadline.
   struct WallDeadline {
@@ -95,6 +99,7 @@ class TenantManager : public RequestSink {
   void ArmWallTimer();
   void OnWallTimer();
   void PumpPlatformTasks();
+  void ReduceIdleMemory();
 
   uv_loop_t* loop_;
   isolates::PoolLimits pool_limits_;
@@ -116,6 +121,7 @@ class TenantManager : public RequestSink {
   uint64_t wall_timer_at_ = 0;
   Counters counters_;
   base::LatencyHistogram tenant_load_latency_;    // a cold tenant's isolate + script, per load
+  base::LatencyHistogram reduce_latency_;         // one idle tenant's compacting GC
   base::LatencyHistogram context_take_retired_;  // from Workers already gone
   uint64_t contexts_created_retired_ = 0;
 };

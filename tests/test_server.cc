@@ -29,6 +29,7 @@ TestServer::TestServer(const std::string& script, std::vector<std::string> extra
     return;
   }
   std::vector<std::string> args = {bin, "serve", script, "--listen", "127.0.0.1:0"};
+  if (script.ends_with(".toml")) args = {bin, "serve", "--config", script, "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return;
@@ -243,8 +244,12 @@ HttpResponse RawClient::ReadResponse(bool head_request, std::chrono::millisecond
 }
 
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers) {
+  return GetFrom(port, "test.local", path, extra_headers);
+}
+
+HttpResponse GetFrom(int port, const std::string& host, const std::string& path, const std::string& extra_headers) {
   RawClient client(port);
-  client.Send("GET " + path + " HTTP/1.1\r\nHost: test.local\r\n" + extra_headers + "\r\n");
+  client.Send("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + extra_headers + "\r\n");
   return client.ReadResponse();
 }
 

@@ -17,7 +17,8 @@ std::string SourcePath(const std::string& relative);
 
 class TestServer {
  public:
-  // Starts `atoll serve SCRIPT --listen 127.0.0.1:0 EXTRA...`; fails the test if it does not listen.
+  // Starts `atoll serve SCRIPT --listen 127.0.0.1:0 EXTRA...` (`serve --config SCRIPT` when it
+  // ends in .toml); fails the test if it does not listen.
   explicit TestServer(const std::string& script, std::vector<std::string> extra_args = {});
   ~TestServer();
 
@@ -71,7 +72,8 @@ class RawClient {
   std::string buffer_;
 };
 
-// One request on a fresh connection.
+// One request on a fresh connection (Host: test.local, or `host`).
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers = "");
+HttpResponse GetFrom(int port, const std::string& host, const std::string& path, const std::string& extra_headers = "");
 
 }  // namespace atl::testing

@@ -1,0 +1,121 @@
+// Per-tenant limits through the real binary: a tenant that blows its memory, CPU or wall-time
+// budget gets 503 with the limit's code, its next request runs on a fresh isolate, and the
+// tenant next door answers 200 all the while.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/tenant_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+// Tenant "a" misbehaves on request (path chooses how); tenant "b" is a well-behaved neighbour.
+// Module state `n` shows whether "a" kept its isolate.
+class LimitsTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& a_limits) {
+    fixture_.Write("a.js", R"(
+let n = 0;
+export default {
+  async fetch(request) {
+    n++;
+    const path = "/" + request.url.split("/").slice(3).join("/");
+    if (path === "/heap") { const keep = []; while (true) keep.push({ n, s: "x".repeat(64) }); }
+    if (path === "/buffers") { const keep = []; for (let i = 0; i < 512; i++) keep.push(new Uint8Array(1 << 20)); }
+    if (path === "/loop") { while (true) {} }
+    if (path === "/regex") { /^(a+)+$/.test("a".repeat(40) + "!"); }
+    if (path === "/microtasks") { const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {}); }
+    if (path === "/hang") { await new Promise(() => {}); }
+    return new Response("a " + n);
+  }
+};)");
+    fixture_.Write("b.js", "export default { fetch() { return new Response('b'); } };");
+    server_ = std::make_unique<TestServer>(fixture_.WriteConfig("", R"(
+[[tenants]]
+name = "a"
+script = "a.js"
+routes = ["a.test/*"]
+)" + a_limits + R"(
+[[tenants]]
+name = "b"
+script = "b.js"
+routes = ["b.test/*"]
+)"));
+  }
+  HttpResponse A(const std::string& path) { return GetFrom(server_->port(), "a.test", path); }
+  HttpResponse B() { return GetFrom(server_->port(), "b.test", "/"); }
+
+  // `a` misbehaves at `path` and gets `error` while `b` keeps answering; then `a` is fresh.
+  void ExpectKilled(const std::string& path, const std::string& error) {
+    EXPECT_EQ(A("/").body, "a 1");
+    std::atomic<bool> done{false};
+    std::atomic<int> b_ok{0}, b_bad{0};
+    std::thread neighbour([&] {
+      while (!done) (B().status == 200 ? b_ok : b_bad)++;
+    });
+    HttpResponse killed = A(path);
+    done = true;
+    neighbour.join();
+    EXPECT_EQ(killed.status, 503) << path << ": " << killed.body;
+    EXPECT_EQ(killed.body, "{\"error\":\"" + error + "\"}");
+    EXPECT_EQ(b_bad, 0) << "the neighbour failed while " << path << " ran";
+    EXPECT_GT(b_ok, 0);
+    EXPECT_EQ(B().status, 200);
+    EXPECT_EQ(A("/").body, "a 1") << "a fresh isolate after the kill";
+    EXPECT_TRUE(server_->running());
+  }
+
+  TenantFixture fixture_;
+  std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(LimitsTest, HeapBombGetsMemoryLimit) {
+  Start("memory_mb = 16\ncpu_ms = 10000");
+  ExpectKilled("/heap", "memory_limit");
+}
+
+TEST_F(LimitsTest, ArrayBuffersCountAgainstTheSameBudget) {
+  Start("memory_mb = 16\ncpu_ms = 10000");
+  ExpectKilled("/buffers", "memory_limit");
+}
+
+TEST_F(LimitsTest, EndlessLoopGetsCpuLimit) {
+  Start("cpu_ms = 20");
+  ExpectKilled("/loop", "cpu_limit");
+}
+
+TEST_F(LimitsTest, CatastrophicRegexGetsCpuLimit) {
+  Start("cpu_ms = 20");
+  ExpectKilled("/regex", "cpu_limit");
+}
+
+TEST_F(LimitsTest, EndlessMicrotaskChainGetsCpuLimit) {
+  Start("cpu_ms = 20");
+  ExpectKilled("/microtasks", "cpu_limit");
+}
+
+TEST_F(LimitsTest, HangingRequestGetsWallLimitAndOnlyItFails) {
+  Start("wall_ms = 300");
+  EXPECT_EQ(A("/").body, "a 1");
+  HttpResponse hung = A("/hang");
+  EXPECT_EQ(hung.status, 503);
+  EXPECT_EQ(hung.body, "{\"error\":\"wall_limit\"}");
+  // Nothing ran away: the isolate (and its module state) stays.
+  EXPECT_EQ(A("/").body, "a 3");
+  EXPECT_EQ(B().status, 200);
+}
+
+TEST_F(LimitsTest, KillsAreCounted) {
+  Start("cpu_ms = 20\nmemory_mb = 16");
+  EXPECT_EQ(A("/loop").status, 503);
+  EXPECT_EQ(A("/buffers").status, 503);
+  EXPECT_EQ(server_->Stop(), 0);
+  EXPECT_EQ(PoolStat(server_->log(), "cpu_kills"), 1);
+  EXPECT_EQ(PoolStat(server_->log(), "memory_kills"), 1);
+}
+
+}  // namespace
+}  // namespace atl::testing
