@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <mutex>
 
 namespace atl::isolates {
@@ -73,7 +75,15 @@ void PumpPlatformTasks(v8::Isolate* isolate) {
   }
 }
 
-const char* V8Flags() { return kFlags; }
+const char* V8Flags() {
+  // ATOLL_V8_FLAGS (for experiments) goes after atoll's own; both are part of cache keys.
+  static const std::string flags = [] {
+    std::string all = kFlags;
+    if (const char* extra = std::getenv("ATOLL_V8_FLAGS")) all += std::string(" ") + extra;
+    return all;
+  }();
+  return flags.c_str();
+}
 
 std::string V8Version() { return v8::V8::GetVersion(); }
 
@@ -81,7 +91,7 @@ void InitializeV8() {
   static std::once_flag once;
   std::call_once(once, [] {
     AdvanceClock();
-    v8::V8::SetFlagsFromString(kFlags, std::strlen(kFlags));
+    v8::V8::SetFlagsFromString(V8Flags(), std::strlen(V8Flags()));
     // One background thread: the process runs one worker per core already.
     static FrozenClockPlatform platform(v8::platform::NewDefaultPlatform(1));
     g_platform = &platform;
