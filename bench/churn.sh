@@ -10,6 +10,7 @@
 #      BENCH_CHURN_SERVERS (atoll,workerd,node,node-ivm)  BENCH_CHURN_WARMUP (2s)
 #      BENCH_CHURN_CONNECTIONS (50)  BENCH_CHURN_CONTEXT (shared: mode of rows a, c, d)
 #      BENCH_CHURN_WORKERD_MAX_TENANTS (5000)  BENCH_ATOLL (build/atoll)
+#      BENCH_CHURN_SETTLE (4: seconds before reading resident memory)
 #      BENCH_SERVER_CPU (0)  BENCH_WRK_CPU (1)
 # Traffic goes to 127.0.0.1 only. Every server started here is killed on exit, error or Ctrl-C;
 # the generated tenants and configs live in a temporary directory removed on exit.
@@ -34,7 +35,7 @@ update_readme=0
 for arg in "$@"; do
   case "$arg" in
     --update-readme) update_readme=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "churn.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done

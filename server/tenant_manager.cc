@@ -14,8 +14,10 @@ using Clock = std::chrono::steady_clock;
 constexpr uint64_t kPlatformTasksMs = 100;
 // A tenant idle this long gets a compacting GC that returns its unused heap pages.
 constexpr uint64_t kIdleBeforeReduceMs = 1000;
-// At most this much of a loop turn goes to those GCs.
-constexpr auto kReduceBudget = std::chrono::milliseconds(20);
+// At most this much of each tick goes to those GCs: little while requests arrive, most of it
+// when none came since the last tick.
+constexpr auto kReduceBudgetBusy = std::chrono::milliseconds(20);
+constexpr auto kReduceBudgetQuiet = std::chrono::milliseconds(80);
 
 template <typename Handle>
 uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
@@ -99,6 +101,7 @@ void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::Reques
   }
   tenant.last_used_ms = uv_now(loop_);
   tenant.reduced = false;
+  dispatched_since_tick_ = true;
   wall_pending_[id] = index;
   runtime->worker()->Dispatch(id, request);
   if (wall_pending_.contains(id)) {
@@ -252,7 +255,8 @@ void TenantManager::PumpPlatformTasks() {
 
 void TenantManager::ReduceIdleMemory() {
   uint64_t now = uv_now(loop_);
-  auto deadline = Clock::now() + kReduceBudget;
+  auto deadline = Clock::now() + (dispatched_since_tick_ ? kReduceBudgetBusy : kReduceBudgetQuiet);
+  dispatched_since_tick_ = false;
   // Least recently used first; stop at the first tenant used too recently.
   for (auto it = lru_.rbegin(); it != lru_.rend() && Clock::now() < deadline; ++it) {
     Tenant& tenant = tenants_[*it];

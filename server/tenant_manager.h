@@ -118,6 +118,7 @@ class TenantManager : public RequestSink {
   uv_timer_t wall_timer_;
   uv_timer_t platform_timer_;
   bool background_running_ = false;
+  bool dispatched_since_tick_ = false;
   uint64_t wall_timer_at_ = 0;
   Counters counters_;
   base::LatencyHistogram tenant_load_latency_;    // a cold tenant's isolate + script, per load
