@@ -13,6 +13,7 @@ void Log(const v8::FunctionCallbackInfo<v8::Value>& info) {
   base::LogLevel level = base::ParseLogLevel(isolates::ToUtf8(isolate, info[0]));
   if (!base::LogEnabled(level)) return;
   Worker* worker = NativeScope::WorkerFrom(info);
+  if (worker == nullptr) return;  // the snapshot builder's warm-up
   base::LogLine(level, isolates::ToUtf8(isolate, info[1])).Str("tenant", worker->tenant_name()).Emit();
 }
 

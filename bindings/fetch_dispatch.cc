@@ -105,21 +105,21 @@ void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
   } else if (body_store) {
     response.body = std::string_view(static_cast<const char*>(body_store->Data()) + body_offset, body_length);
   }
-  NativeScope::WorkerFrom(info)->Respond(id, response);
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->Respond(id, response);
 }
 
 void Fail(const v8::FunctionCallbackInfo<v8::Value>& info) {
   uint64_t id;
   if (!RequestId(info, &id)) return;
   std::string message = isolates::ToUtf8(info.GetIsolate(), info[1]);
-  NativeScope::WorkerFrom(info)->Fail(id, message);
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->Fail(id, message);
 }
 
 // native.waitUntil(id, promise): a per_request context lives until the promise settles.
 void WaitUntil(const v8::FunctionCallbackInfo<v8::Value>& info) {
   uint64_t id;
   if (!RequestId(info, &id) || !info[1]->IsPromise()) return;
-  NativeScope::WorkerFrom(info)->WaitUntil(id, info[1].As<v8::Promise>());
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->WaitUntil(id, info[1].As<v8::Promise>());
 }
 
 }  // namespace

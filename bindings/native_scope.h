@@ -28,7 +28,8 @@ class NativeScope {
   // native[name] = a function calling `callback`.
   void SetFunction(std::string_view name, v8::FunctionCallback callback);
 
-  // The Worker running the isolate a native callback was called in.
+  // The Worker running the isolate a native callback was called in; null while the snapshot is
+  // made (its warm-up request has no Worker behind it).
   static Worker* WorkerFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return static_cast<Worker*>(info.GetIsolate()->GetData(kWorkerIsolateSlot));
   }

@@ -22,13 +22,13 @@ void SetTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!TimerId(info, &id)) return;
   double ms = info[1]->NumberValue(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
   if (!std::isfinite(ms) || ms < 0) ms = 0;
-  NativeScope::WorkerFrom(info)->ArmTimer(id, ms, info[2]->BooleanValue(info.GetIsolate()));
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->ArmTimer(id, ms, info[2]->BooleanValue(info.GetIsolate()));
 }
 
 void ClearTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   uint32_t id;
   if (!TimerId(info, &id)) return;
-  NativeScope::WorkerFrom(info)->CancelTimer(id);
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->CancelTimer(id);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ enum class LimitKind { kNone, kMemory, kCpu, kWall };
 // How many isolates and contexts one worker process keeps (SPEC §2 [server]).
 struct PoolLimits {
   uint32_t max_isolates = 2000;                  // tenant isolates alive at once; LRU idle ones are evicted
-  uint32_t warm_isolates = 8;                    // blank isolates kept ready for cold tenants
+  uint32_t warm_isolates = 16;                   // blank isolates kept ready for cold tenants
   uint32_t warm_contexts = 2;                    // ready contexts per "per_request" tenant
   uint32_t heap_slack_mb = 16;                   // granted past the heap limit so V8 can unwind a kill
 };

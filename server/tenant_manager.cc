@@ -1,5 +1,7 @@
 #include "server/tenant_manager.h"
 
+#include <malloc.h>
+
 #include <chrono>
 
 #include "base/log.h"
@@ -257,6 +259,7 @@ void TenantManager::ReduceIdleMemory() {
   uint64_t now = uv_now(loop_);
   auto deadline = Clock::now() + (dispatched_since_tick_ ? kReduceBudgetBusy : kReduceBudgetQuiet);
   dispatched_since_tick_ = false;
+  uint64_t reduced_before = counters_.memory_reductions;
   // Least recently used first; stop at the first tenant used too recently.
   for (auto it = lru_.rbegin(); it != lru_.rend() && Clock::now() < deadline; ++it) {
     Tenant& tenant = tenants_[*it];
@@ -269,6 +272,8 @@ void TenantManager::ReduceIdleMemory() {
     tenant.reduced = true;
     ++counters_.memory_reductions;
   }
+  // What the GCs freed in malloc'd memory goes back to the OS too (glibc keeps it otherwise).
+  if (counters_.memory_reductions != reduced_before) malloc_trim(0);
 }
 
 void TenantManager::LogStats() const {
