@@ -8,7 +8,9 @@ ArrayBufferBudget::~ArrayBufferBudget() { delete system_; }
 
 bool ArrayBufferBudget::Reserve(size_t length) {
   size_t before = used_.fetch_add(length, std::memory_order_relaxed);
-  if (before + length <= budget_.load(std::memory_order_relaxed)) return true;
+  size_t budget = budget_.load(std::memory_order_relaxed);
+  size_t heap = heap_used_.load(std::memory_order_relaxed);
+  if (heap <= budget && before + length <= budget - heap) return true;
   used_.fetch_sub(length, std::memory_order_relaxed);
   if (on_exceeded_) on_exceeded_();
   return false;

@@ -1,8 +1,9 @@
 #pragma once
 // The ArrayBuffer allocator of one tenant isolate. ArrayBuffer memory lives outside the V8 heap
-// (512 MB of Uint8Arrays fit in a 16 MB isolate), so this allocator counts it and refuses an
-// allocation that would take the isolate past its budget; V8 then throws a RangeError and the
-// owner is told through `on_exceeded`, which stops the isolate (503 memory_limit).
+// (512 MB of Uint8Arrays fit in a 16 MB isolate), so this allocator counts it against the same
+// budget as the heap: an allocation is refused when ArrayBuffers plus the heap as of the last GC
+// would pass it. V8 then throws a RangeError and the owner is told through `on_exceeded`, which
+// stops the isolate (503 memory_limit).
 
 #include <v8.h>
 
@@ -22,6 +23,8 @@ class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
   // Called (on the allocating thread) when an allocation is refused.
   void set_on_exceeded(std::function<void()> callback) { on_exceeded_ = std::move(callback); }
   size_t used() const { return used_.load(std::memory_order_relaxed); }
+  // The V8 heap's size after its last GC, which shares the budget.
+  void set_heap_used(size_t bytes) { heap_used_.store(bytes, std::memory_order_relaxed); }
 
   void* Allocate(size_t length) override;
   void* AllocateUninitialized(size_t length) override;
@@ -33,6 +36,7 @@ class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
   v8::ArrayBuffer::Allocator* system_;
   std::atomic<size_t> used_{0};
   std::atomic<size_t> budget_{~size_t{0}};
+  std::atomic<size_t> heap_used_{0};
   std::function<void()> on_exceeded_;
 };
 

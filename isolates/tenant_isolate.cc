@@ -24,6 +24,14 @@ std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBluepri
   isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate->SetAllowAtomicsWait(false);
   isolate->AddNearHeapLimitCallback(OnNearHeapLimit, self.get());
+  // ArrayBuffers share the heap's budget: the allocator learns the heap's size after each GC.
+  isolate->AddGCEpilogueCallback(
+      [](v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
+        v8::HeapStatistics stats;
+        isolate->GetHeapStatistics(&stats);
+        static_cast<ArrayBufferBudget*>(data)->set_heap_used(stats.used_heap_size());
+      },
+      &self->allocator_);
   TenantIsolate* raw = self.get();
   self->allocator_.set_on_exceeded([raw] { raw->Kill(LimitKind::kMemory); });
   return self;

@@ -1,0 +1,46 @@
+#include "isolates/array_buffer_budget.h"
+
+#include <gtest/gtest.h>
+
+namespace atl::isolates {
+namespace {
+
+TEST(ArrayBufferBudget, RefusesPastTheBudgetAndTellsTheOwner) {
+  ArrayBufferBudget budget;
+  int exceeded = 0;
+  budget.set_on_exceeded([&] { ++exceeded; });
+  budget.set_budget(1000);
+  void* a = budget.Allocate(600);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(budget.used(), 600u);
+  EXPECT_EQ(budget.Allocate(500), nullptr);
+  EXPECT_EQ(exceeded, 1);
+  EXPECT_EQ(budget.used(), 600u) << "a refused allocation is not counted";
+  budget.Free(a, 600);
+  EXPECT_EQ(budget.used(), 0u);
+  void* b = budget.AllocateUninitialized(1000);
+  EXPECT_NE(b, nullptr);
+  budget.Free(b, 1000);
+}
+
+TEST(ArrayBufferBudget, TheHeapSharesTheBudget) {
+  ArrayBufferBudget budget;
+  budget.set_budget(1000);
+  budget.set_heap_used(700);
+  EXPECT_EQ(budget.Allocate(400), nullptr);
+  void* fits = budget.Allocate(300);
+  EXPECT_NE(fits, nullptr);
+  budget.Free(fits, 300);
+  budget.set_heap_used(2000);  // the heap alone is over: nothing more
+  EXPECT_EQ(budget.Allocate(1), nullptr);
+}
+
+TEST(ArrayBufferBudget, UnlimitedUntilABudgetIsSet) {
+  ArrayBufferBudget budget;
+  void* big = budget.Allocate(64 << 20);
+  ASSERT_NE(big, nullptr);
+  budget.Free(big, 64 << 20);
+}
+
+}  // namespace
+}  // namespace atl::isolates
