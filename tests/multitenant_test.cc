@@ -224,6 +224,9 @@ TEST(Check, ValidatesConfigAndCompilesEveryScript) {
   EXPECT_EQ(RunAtoll("check --config " + bad, &output), 1);
   EXPECT_NE(output.find("bad.js:3"), std::string::npos) << output;
 
+  EXPECT_EQ(RunAtoll("check --config " + SourcePath("examples/atoll.toml") + " --data-dir " + fixture.dir().string(), &output), 0)
+      << "the bundled example config stays valid: " << output;
+
   std::string wrong = fixture.WriteConfig("", "[[tenants]]\nname = \"b\"\nscript = \"good.js\"\nroutes = [\"*/*\", \"x.com/a*b\"]\n");
   EXPECT_EQ(RunAtoll("check --config " + wrong, &output), 1);
   EXPECT_NE(output.find("tenants[0].routes[1]"), std::string::npos) << output;
