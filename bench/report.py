@@ -84,7 +84,8 @@ def parse(path):
           f"{_ms(p99.group(1)):.3f}\t{errors}")
 
 
-def _machine():
+def machine():
+    """"N cores, CPU model, Linux release" for the header of a results table."""
     model = "unknown CPU"
     try:
         for line in open("/proc/cpuinfo"):
@@ -141,7 +142,7 @@ def table(runs_tsv, notes_path, out_md, readme=None):
             f"| {med(r['p50']):.2f} | {med(r['p99']):.2f} | {med(r['cpu']):,.0f} | {ratio} |")
     notes = [n.strip() for n in open(notes_path) if n.strip()] if os.path.exists(notes_path) else []
     when = time.strftime("%Y-%m-%d %H:%M %Z")
-    body = [f"Run {when} on {_machine()}.", f"Parameters: {params}.", ""] + lines
+    body = [f"Run {when} on {machine()}.", f"Parameters: {params}.", ""] + lines
     if notes:
         body += ["", "Notes:"] + [f"- {n}" for n in notes]
     text = "\n".join(body) + "\n"

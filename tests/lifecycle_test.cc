@@ -11,19 +11,6 @@
 namespace atl::testing {
 namespace {
 
-// Runs the binary with `args` (stderr captured); returns the exit code.
-int RunAtoll(const std::string& args, std::string* output) {
-  std::string out_file = "/tmp/atoll-lifecycle-" + std::to_string(getpid()) + ".log";
-  std::string command = std::string(std::getenv("ATOLL_BIN")) + " " + args + " >" + out_file + " 2>&1";
-  int status = std::system(command.c_str());
-  std::ifstream in(out_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  *output = text.str();
-  std::remove(out_file.c_str());
-  return WEXITSTATUS(status);
-}
-
 TEST(Lifecycle, BrokenScriptFailsStartupNamingFileAndLine) {
   std::string output;
   EXPECT_EQ(RunAtoll("serve " + SourcePath("tests/scripts/syntax_error.js") + " --listen 127.0.0.1:0", &output), 1);

@@ -199,18 +199,6 @@ KEY = { env = "ATOLL_TEST_SECRET" }
   EXPECT_EQ(Get(server.port(), "/").body, "hi s3cret");
 }
 
-// Runs `atoll ARGS`; returns the exit code, with stdout + stderr in `output`.
-int RunAtoll(const std::string& args, std::string* output) {
-  std::string out_file = "/tmp/atoll-check-" + std::to_string(getpid()) + ".log";
-  int status = std::system((std::string(std::getenv("ATOLL_BIN")) + " " + args + " >" + out_file + " 2>&1").c_str());
-  std::ifstream in(out_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  *output = text.str();
-  std::remove(out_file.c_str());
-  return WEXITSTATUS(status);
-}
-
 TEST(Check, ValidatesConfigAndCompilesEveryScript) {
   TenantFixture fixture;
   fixture.Write("good.js", TenantScript(1));

@@ -11,8 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 namespace atl::testing {
 
@@ -241,6 +244,22 @@ HttpResponse RawClient::ReadResponse(bool head_request, std::chrono::millisecond
   }
   response.body.swap(buffer_);
   return response;
+}
+
+int RunAtoll(const std::string& args, std::string* output) {
+  std::string out_file = "/tmp/atoll-run-" + std::to_string(getpid()) + ".log";
+  const char* bin = std::getenv("ATOLL_BIN");
+  if (bin == nullptr) {
+    ADD_FAILURE() << "ATOLL_BIN is not set (run through ctest)";
+    return -1;
+  }
+  int status = std::system((std::string(bin) + " " + args + " >" + out_file + " 2>&1").c_str());
+  std::ifstream in(out_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  *output = text.str();
+  std::remove(out_file.c_str());
+  return WEXITSTATUS(status);
 }
 
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers) {

@@ -72,6 +72,10 @@ class RawClient {
   std::string buffer_;
 };
 
+// Runs `atoll ARGS` to completion (not a server); returns its exit code, with stdout and
+// stderr in `output`.
+int RunAtoll(const std::string& args, std::string* output);
+
 // One request on a fresh connection (Host: test.local, or `host`).
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers = "");
 HttpResponse GetFrom(int port, const std::string& host, const std::string& path, const std::string& extra_headers = "");

@@ -32,6 +32,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from report import machine  # noqa: E402  (bench/report.py, shared with the hello-world table)
+
 MISROUTED = 3
 # Seconds between the last cold request and the resident-memory reading (BENCH_CHURN_SETTLE).
 SETTLE_S = float(os.environ.get("BENCH_CHURN_SETTLE", "4"))
@@ -314,18 +317,6 @@ def pool(log):
 
 
 # --- the table -----------------------------------------------------------------------------
-def _machine():
-    model = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {model}, Linux {platform.release()}"
-
-
 def _num(v):
     try:
         return float(v)
@@ -452,7 +443,7 @@ def table(tsv, out_md, readme=None):
         for n in data[s].get("notes", []):
             notes.append(f"{s}: {n}")
     when = time.strftime("%Y-%m-%d %H:%M %Z")
-    body = [f"Run {when} on {_machine()}."] + [f"{p}." for p in params] + [""] + lines
+    body = [f"Run {when} on {machine()}."] + [f"{p}." for p in params] + [""] + lines
     if notes:
         body += ["", "Notes:"] + [f"- {n}" for n in notes]
     text = "\n".join(body) + "\n"
