@@ -63,11 +63,15 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(const WorkerOptions& opti
   std::unique_ptr<Worker> worker(new Worker(options, std::move(isolate), host, code_cache, watchdog));
   absl::StatusOr<ContextState*> first = worker->NewContext();
   if (!first.ok()) return first.status();
+  if (worker->killed() != isolates::LimitKind::kNone) {
+    return absl::InvalidArgumentError(base::StrCat(options.script_path.string(), ": the top level hit a limit"));
+  }
   if (options.per_request_context) {
     worker->ready_.push_back(*first);
   } else {
     worker->shared_ = *first;
   }
+  worker->serving_ = true;
   return worker;
 }
 
@@ -148,7 +152,8 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
   if (isolates::LimitKind why = killed(); why != isolates::LimitKind::kNone) {
     if (!dead_) {
       dead_ = true;
-      host_->OnKilled(why);
+      // While Create() runs there is no host-side state yet: Create() reports the failure.
+      if (serving_) host_->OnKilled(why);
     }
     return false;
   }

@@ -138,6 +138,7 @@ class Worker {
   uint32_t target_ready_ = 0;
   int js_depth_ = 0;
   bool dead_ = false;
+  bool serving_ = false;  // Create() finished
   size_t contexts_created_ = 0;
   base::LatencyHistogram context_take_latency_;
 };

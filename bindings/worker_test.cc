@@ -209,6 +209,16 @@ TEST_F(WorkerTest, HeapAndArrayBufferBombsAreKilledByTheMemoryLimit) {
   EXPECT_EQ(host_.answers.count(2), 0u);
 }
 
+TEST_F(WorkerTest, TopLevelThatRunsAwayFailsToLoad) {
+  WorkerOptions options;
+  options.limits.cpu_ms = 10;
+  options.limits.startup_cpu_ms = 20;
+  auto worker = Start("while (true) {}\nexport default { fetch() { return new Response('x'); } };", options);
+  ASSERT_FALSE(worker.ok());
+  EXPECT_NE(worker.status().message().find("limit"), std::string_view::npos) << worker.status();
+  EXPECT_TRUE(host_.kills.empty()) << "Create() reports it; the host has nothing to clean up";
+}
+
 TEST_F(WorkerTest, SandboxRules) {
   WorkerOptions options;
   options.limits.cpu_ms = 5000;

@@ -176,6 +176,7 @@ bool TenantManager::EvictOne() {
 // Takes the tenant out of service now; its isolate is disposed in the background.
 void TenantManager::Retire(uint32_t index) {
   Tenant& tenant = tenants_[index];
+  if (!tenant.runtime) return;
   const base::LatencyHistogram& takes = tenant.runtime->worker()->context_take_latency();
   context_take_retired_.Merge(takes);
   contexts_created_retired_ += tenant.runtime->worker()->contexts_created();

@@ -108,6 +108,30 @@ TEST_F(LimitsTest, HangingRequestGetsWallLimitAndOnlyItFails) {
   EXPECT_EQ(B().status, 200);
 }
 
+TEST(Limits, RunawayTopLevelIsAScriptErrorNotAHang) {
+  TenantFixture fixture;
+  fixture.Write("spin.js", "while (true) {}\nexport default { fetch() { return new Response('never'); } };");
+  fixture.Write("b.js", "export default { fetch() { return new Response('b'); } };");
+  TestServer server(fixture.WriteConfig("", R"(
+[[tenants]]
+name = "spin"
+script = "spin.js"
+routes = ["spin.test/*"]
+cpu_ms = 10
+[[tenants]]
+name = "b"
+script = "b.js"
+routes = ["b.test/*"]
+)"));
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse spin = GetFrom(server.port(), "spin.test", "/");
+    EXPECT_EQ(spin.status, 500);
+    EXPECT_EQ(spin.body, "{\"error\":\"script_error\"}");
+    EXPECT_EQ(GetFrom(server.port(), "b.test", "/").body, "b");
+  }
+  EXPECT_TRUE(server.WaitForLog("top level hit a limit")) << server.log();
+}
+
 TEST_F(LimitsTest, KillsAreCounted) {
   Start("cpu_ms = 20\nmemory_mb = 16");
   EXPECT_EQ(A("/loop").status, 503);
