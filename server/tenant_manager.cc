@@ -14,6 +14,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // V8's foreground tasks (GC finalization, code flushing) run this often.
 constexpr uint64_t kPlatformTasksMs = 100;
+// After a tenant's script failed to load, its requests get 500 at once for this long.
+constexpr uint64_t kRetryLoadAfterMs = 5000;
 // A tenant idle this long gets a compacting GC that returns its unused heap pages.
 constexpr uint64_t kIdleBeforeReduceMs = 1000;
 // At most this much of each tick goes to those GCs: little while requests arrive, most of it
@@ -137,6 +139,11 @@ absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {
 }
 
 TenantRuntime* TenantManager::Activate(uint32_t index, uint64_t id) {
+  Tenant& tenant = tenants_[index];
+  if (uv_now(loop_) < tenant.retry_load_at_ms) {
+    server_->Fail(id, ServerError::kScriptError);  // failed to load a moment ago
+    return nullptr;
+  }
   absl::StatusOr<TenantRuntime*> runtime = Load(index);
   if (runtime.ok()) return *runtime;
   if (absl::IsResourceExhausted(runtime.status())) {
@@ -145,9 +152,12 @@ TenantRuntime* TenantManager::Activate(uint32_t index, uint64_t id) {
     return nullptr;
   }
   base::LogLine(base::LogLevel::kError, base::ToStd(runtime.status().message()))
-      .Str("tenant", tenants_[index].spec.worker.tenant_name)
+      .Str("tenant", tenant.spec.worker.tenant_name)
       .Str("error", "script_error")
+      .Int("retry_in_ms", static_cast<int64_t>(kRetryLoadAfterMs))
       .Emit();
+  // A script that does not load costs up to its startup CPU budget per attempt: not again at once.
+  tenant.retry_load_at_ms = uv_now(loop_) + kRetryLoadAfterMs;
   server_->Fail(id, ServerError::kScriptError);
   return nullptr;
 }

@@ -79,6 +79,7 @@ class TenantManager : public RequestSink {
     std::list<uint32_t>::iterator lru;         // valid while runtime is set
     uint64_t last_used_ms = 0;                 // loop time of its last request
     bool reduced = true;                       // no request since its last idle GC
+    uint64_t retry_load_at_ms = 0;             // after a failed load: 500 until then
   };
   // A request answered asynchronously, waiting for its wall deadline.
   struct WallDeadline {

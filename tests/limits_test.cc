@@ -130,6 +130,14 @@ routes = ["b.test/*"]
     EXPECT_EQ(GetFrom(server.port(), "b.test", "/").body, "b");
   }
   EXPECT_TRUE(server.WaitForLog("top level hit a limit")) << server.log();
+  EXPECT_EQ(server.Stop(), 0);
+  EXPECT_EQ(PoolStat(server.log(), "isolates_live"), 1) << "only b";
+  size_t attempts = 0;
+  for (size_t at = server.log().find("top level hit a limit"); at != std::string::npos;
+       at = server.log().find("top level hit a limit", at + 1)) {
+    ++attempts;
+  }
+  EXPECT_EQ(attempts, 1u) << "the second request is refused without running the script again";
 }
 
 TEST_F(LimitsTest, KillsAreCounted) {
