@@ -44,7 +44,7 @@ Worker::~Worker() {
 
 std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
   for (auto& [serial, state] : contexts_) {
-    for (auto& [id, repeat] : state->timers) host_->ClearTimer(TimerKey(serial, id));
+    for (auto& [id, timer] : state->timers) host_->ClearTimer(TimerKey(serial, id));
   }
   unhandled_rejections_.clear();
   contexts_.clear();
@@ -137,9 +137,16 @@ void Worker::ExitJs() {
 }
 
 bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
-                        std::string* error) {
+                        std::string* error, uint64_t request) {
   v8::Local<v8::Context> context = state->context.Get(isolate_);
-  EnterJs(options_.limits.cpu_ms);
+  // A request's runs share its budget: what earlier runs (timers, continuations) used is gone.
+  uint64_t budget_ns = uint64_t{options_.limits.cpu_ms} * 1'000'000u;
+  auto charged = request != 0 ? inflight_.find(request) : inflight_.end();
+  if (charged != inflight_.end()) budget_ns -= std::min(budget_ns, charged->second.js_ns);
+  uint64_t previous_request = running_request_;
+  running_request_ = request;
+  auto start = std::chrono::steady_clock::now();
+  EnterJs(static_cast<uint32_t>(std::max<uint64_t>(1, (budget_ns + 999'999) / 1'000'000)));
   bool ok;
   {
     v8::TryCatch try_catch(isolate_);
@@ -148,6 +155,16 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
     if (killed() == isolates::LimitKind::kNone) isolate_->PerformMicrotaskCheckpoint();
   }
   ExitJs();
+  running_request_ = previous_request;
+  // JS time, measured on the JS thread's wall clock (it does nothing else meanwhile), so that
+  // entering JS costs no system call; the watchdog enforces each run on the CPU clock.
+  if (request != 0) {
+    auto still = inflight_.find(request);
+    if (still != inflight_.end()) {
+      still->second.js_ns += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
   if (js_depth_ > 0) return ok;
   if (isolates::LimitKind why = killed(); why != isolates::LimitKind::kNone) {
     if (!dead_) {
@@ -214,7 +231,7 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   v8::Context::Scope context_scope(context);
   state->used = true;
   ++state->requests;
-  inflight_[id] = state;
+  inflight_[id] = Inflight{state, 0};
 
   // Built in one go: per-element Set() walks V8's lookup machinery for every header.
   constexpr size_t kInline = 64;
@@ -246,13 +263,13 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
       state->env.Get(isolate_),
   };
   std::string error;
-  if (!CallIntoJs(state, state->dispatch.Get(isolate_), 6, argv, &error) && !dead_) Fail(id, error);
+  if (!CallIntoJs(state, state->dispatch.Get(isolate_), 6, argv, &error, id) && !dead_) Fail(id, error);
 }
 
 void Worker::Respond(uint64_t id, const ResponseView& response) {
   auto it = inflight_.find(id);
   if (it == inflight_.end()) return;  // abandoned (wall limit) or already answered
-  ContextState* state = it->second;
+  ContextState* state = it->second.state;
   inflight_.erase(it);
   host_->OnResponse(id, response);
   RequestFinished(state);
@@ -261,7 +278,7 @@ void Worker::Respond(uint64_t id, const ResponseView& response) {
 void Worker::Fail(uint64_t id, std::string_view message) {
   auto it = inflight_.find(id);
   if (it == inflight_.end()) return;
-  ContextState* state = it->second;
+  ContextState* state = it->second.state;
   inflight_.erase(it);
   host_->OnScriptError(id, message);
   RequestFinished(state);
@@ -270,7 +287,7 @@ void Worker::Fail(uint64_t id, std::string_view message) {
 void Worker::Abandon(uint64_t id) {
   auto it = inflight_.find(id);
   if (it == inflight_.end()) return;
-  ContextState* state = it->second;
+  ContextState* state = it->second.state;
   inflight_.erase(it);
   RequestFinished(state);
   if (js_depth_ == 0) DropRetired();
@@ -279,7 +296,7 @@ void Worker::Abandon(uint64_t id) {
 std::vector<uint64_t> Worker::InflightIds() const {
   std::vector<uint64_t> ids;
   ids.reserve(inflight_.size());
-  for (const auto& [id, state] : inflight_) ids.push_back(id);
+  for (const auto& [id, request] : inflight_) ids.push_back(id);
   return ids;
 }
 
@@ -296,7 +313,7 @@ void Worker::DropRetired() {
   for (uint32_t serial : retired_) {
     auto it = contexts_.find(serial);
     if (it == contexts_.end()) continue;
-    for (auto& [id, repeat] : it->second->timers) host_->ClearTimer(TimerKey(serial, id));
+    for (auto& [id, timer] : it->second->timers) host_->ClearTimer(TimerKey(serial, id));
     contexts_.erase(it);
   }
   retired_.clear();
@@ -305,7 +322,8 @@ void Worker::DropRetired() {
 void Worker::ArmTimer(uint32_t id, double delay_ms, bool repeat) {
   ContextState* state = CurrentState();
   if (state == nullptr) return;
-  state->timers[id] = repeat;
+  // JS the timer runs is charged to the request whose JS armed it.
+  state->timers[id] = Timer{repeat, running_request_};
   host_->SetTimer(TimerKey(state->serial, id), delay_ms, repeat);
 }
 
@@ -342,13 +360,14 @@ void Worker::FireTimer(uint64_t key) {
   auto id = static_cast<uint32_t>(key);
   auto timer = state->timers.find(id);
   if (timer == state->timers.end()) return;
-  if (!timer->second) state->timers.erase(timer);
+  uint64_t request = timer->second.request;
+  if (!timer->second.repeat) state->timers.erase(timer);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
   v8::Context::Scope context_scope(state->context.Get(isolate_));
   v8::Local<v8::Value> argv[] = {v8::Integer::NewFromUnsigned(isolate_, id)};
   std::string error;
-  if (!CallIntoJs(state, state->on_timer.Get(isolate_), 1, argv, &error) && !dead_) {
+  if (!CallIntoJs(state, state->on_timer.Get(isolate_), 1, argv, &error, request) && !dead_) {
     base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
   }
 }

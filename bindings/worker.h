@@ -86,6 +86,11 @@ class Worker {
   void WaitUntil(uint64_t id, v8::Local<v8::Promise> promise);
 
  private:
+  // A timer armed by the glue; JS it runs is charged to `request` (0: none).
+  struct Timer {
+    bool repeat = false;
+    uint64_t request = 0;
+  };
   // One context of this Worker, with what the glue left in `internal` for C++.
   struct ContextState {
     uint32_t serial = 0;
@@ -93,11 +98,16 @@ class Worker {
     v8::Global<v8::Function> dispatch;
     v8::Global<v8::Function> on_timer;
     v8::Global<v8::Object> env;
-    absl::flat_hash_map<uint32_t, bool> timers;  // armed id -> repeat
+    absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
     uint32_t wait_until = 0;                     // unsettled waitUntil promises
     bool single_use = false;                     // per_request: dropped once idle
     bool used = false;
+  };
+  // A request in flight: its context, and the JS time charged to it so far.
+  struct Inflight {
+    ContextState* state = nullptr;
+    uint64_t js_ns = 0;
   };
   struct Rejection {
     v8::Global<v8::Promise> promise;
@@ -110,9 +120,10 @@ class Worker {
   ContextState* CurrentState();
   ContextState* TakeContext();
   // Calls `fn` in `state`'s context under the CPU watchdog, then a microtask checkpoint; false
-  // if it threw or a limit stopped it.
+  // if it threw or a limit stopped it. The run is charged to `request` (0: none), whose
+  // remaining `cpu_ms` is the run's budget.
   bool CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
-                  std::string* error);
+                  std::string* error, uint64_t request = 0);
   void EnterJs(uint32_t budget_ms);
   void ExitJs();
   void RequestFinished(ContextState* state);
@@ -132,7 +143,8 @@ class Worker {
   ContextState* shared_ = nullptr;
   std::deque<ContextState*> ready_;
   std::vector<uint32_t> retired_;
-  absl::flat_hash_map<uint64_t, ContextState*> inflight_;
+  absl::flat_hash_map<uint64_t, Inflight> inflight_;
+  uint64_t running_request_ = 0;  // the request the JS running now is charged to
   std::vector<Rejection> unhandled_rejections_;
   uint32_t next_serial_ = 1;
   uint32_t target_ready_ = 0;

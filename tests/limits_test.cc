@@ -29,6 +29,15 @@ export default {
     if (path === "/regex") { /^(a+)+$/.test("a".repeat(40) + "!"); }
     if (path === "/microtasks") { const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {}); }
     if (path === "/hang") { await new Promise(() => {}); }
+    if (path === "/slices") {
+      // 40 runs of a few ms each: every run is far under cpu_ms, their sum is not.
+      let x = 0;
+      for (let i = 0; i < 40; i++) {
+        for (let k = 0; k < 3e6; k++) x += k;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      return new Response("survived " + x);
+    }
     return new Response("a " + n);
   }
 };)");
@@ -95,6 +104,11 @@ TEST_F(LimitsTest, CatastrophicRegexGetsCpuLimit) {
 TEST_F(LimitsTest, EndlessMicrotaskChainGetsCpuLimit) {
   Start("cpu_ms = 20");
   ExpectKilled("/microtasks", "cpu_limit");
+}
+
+TEST_F(LimitsTest, CpuBudgetIsSummedOverARequestsRuns) {
+  Start("cpu_ms = 50");
+  ExpectKilled("/slices", "cpu_limit");
 }
 
 TEST_F(LimitsTest, HangingRequestGetsWallLimitAndOnlyItFails) {
