@@ -2,6 +2,7 @@
 
 #include <v8.h>
 
+#include <random>
 #include <vector>
 
 #include "base/strings.h"
@@ -100,6 +101,12 @@ const intptr_t* ExternalReferences() {
 }
 
 absl::StatusOr<std::string> BuildStartupSnapshot() {
+  // A hash seed of this build's own: the snapshot's hash tables are laid out for it, and the
+  // binaries it is embedded in run V8 with it, so contexts are not rehashed when deserialized.
+  std::random_device random;
+  uint64_t seed = 0;
+  while (seed == 0) seed = (uint64_t{random()} << 32) | random();
+  isolates::UseHashSeed(seed);
   isolates::InitializeV8();
   v8::SnapshotCreator creator(ExternalReferences());
   v8::Isolate* isolate = creator.GetIsolate();
@@ -121,14 +128,14 @@ absl::StatusOr<std::string> BuildStartupSnapshot() {
   if (!warmed.ok()) return warmed;
   v8::StartupData blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
   if (blob.data == nullptr) return absl::InternalError("snapshot: V8 could not serialize the context");
-  std::string bytes(blob.data, static_cast<size_t>(blob.raw_size));
+  std::string file = cache::EncodeStartupSnapshot(seed, std::string_view(blob.data, static_cast<size_t>(blob.raw_size)));
   delete[] blob.data;
-  return bytes;
+  return file;
 }
 
 absl::StatusOr<isolates::IsolateBlueprint> RuntimeBlueprint(uint32_t heap_mb) {
   static v8::StartupData data = [] {
-    std::string_view bytes = cache::EmbeddedStartupSnapshot();
+    std::string_view bytes = cache::StartupSnapshotBlob(cache::EmbeddedStartupSnapshot());
     return v8::StartupData{bytes.data(), static_cast<int>(bytes.size())};
   }();
   if (data.raw_size == 0) return absl::FailedPreconditionError("this binary has no startup snapshot");

@@ -18,7 +18,8 @@ inline constexpr size_t kInternalSnapshotIndex = 0;
 // Every native callback of every unit, null-terminated, in registry order.
 const intptr_t* ExternalReferences();
 
-// Runs every unit in a fresh isolate and returns the serialized snapshot.
+// Runs every unit in a fresh isolate and returns the snapshot file (cache/startup_snapshot.h),
+// made with a random hash seed. Call before anything else initializes V8.
 absl::StatusOr<std::string> BuildStartupSnapshot();
 
 // How to make tenant isolates from the embedded snapshot; an error if the binary has none.

@@ -1,6 +1,8 @@
 #include "bindings/worker.h"
 
 #include "bindings/runtime_snapshot.h"
+#include "cache/startup_snapshot.h"
+#include "isolates/platform.h"
 
 #include <gtest/gtest.h>
 
@@ -217,6 +219,13 @@ TEST_F(WorkerTest, TopLevelThatRunsAwayFailsToLoad) {
   ASSERT_FALSE(worker.ok());
   EXPECT_NE(worker.status().message().find("limit"), std::string_view::npos) << worker.status();
   EXPECT_TRUE(host_.kills.empty()) << "Create() reports it; the host has nothing to clean up";
+}
+
+TEST(RuntimeSnapshot, RunsWithTheSeedItWasMadeWith) {
+  std::string flags = isolates::V8Flags();
+  EXPECT_NE(flags.find("--no-rehash-snapshot"), std::string::npos) << flags;
+  EXPECT_NE(flags.find("--hash-seed=" + std::to_string(cache::StartupSnapshotHashSeed(cache::EmbeddedStartupSnapshot()))),
+            std::string::npos) << flags;
 }
 
 TEST_F(WorkerTest, SandboxRules) {

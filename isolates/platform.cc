@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include "cache/startup_snapshot.h"
 #include <mutex>
 
 namespace atl::isolates {
@@ -64,6 +66,14 @@ class FrozenClockPlatform : public v8::Platform {
 };
 
 FrozenClockPlatform* g_platform = nullptr;
+uint64_t g_hash_seed_override = 0;
+
+// The hash seed V8 runs with: the snapshot maker's choice, or the one the embedded snapshot was
+// made with (0: none, V8 picks one per isolate and rehashes every deserialized context).
+uint64_t HashSeed() {
+  if (g_hash_seed_override != 0) return g_hash_seed_override;
+  return cache::StartupSnapshotHashSeed(cache::EmbeddedStartupSnapshot());
+}
 }  // namespace
 
 void AdvanceClock() { g_frozen_ms.store(RealClockMillis(), std::memory_order_relaxed); }
@@ -75,10 +85,17 @@ void PumpPlatformTasks(v8::Isolate* isolate) {
   }
 }
 
+void UseHashSeed(uint64_t seed) { g_hash_seed_override = seed; }
+
+bool HashSeedFixed() { return HashSeed() != 0; }
+
 const char* V8Flags() {
   // ATOLL_V8_FLAGS (for experiments) goes after atoll's own; both are part of cache keys.
   static const std::string flags = [] {
     std::string all = kFlags;
+    if (uint64_t seed = HashSeed(); seed != 0) {
+      all += " --hash-seed=" + std::to_string(seed) + " --no-rehash-snapshot";
+    }
     if (const char* extra = std::getenv("ATOLL_V8_FLAGS")) all += std::string(" ") + extra;
     return all;
   }();

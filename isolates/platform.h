@@ -3,6 +3,7 @@
 // Guards the V8 version: the preinstalled nodejs ships V8 11.3 headers that would compile and
 // silently misbehave against libnode's V8 10.2.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,14 @@ double FrozenClockMillis();
 
 // V8's version string, e.g. "10.2.154.26-node.36".
 std::string V8Version();
+
+// Makes V8 use `seed` for string hashing (before InitializeV8). The snapshot maker calls it with a
+// random seed per build; serving binaries use the seed their embedded snapshot records, so that
+// a deserialized context needs no rehash (cache/startup_snapshot.h).
+void UseHashSeed(uint64_t seed);
+// Whether V8 runs with a fixed seed and no rehashing: then only atoll's snapshot may be used,
+// never V8's built-in one (whose tables were laid out for another seed).
+bool HashSeedFixed();
 
 // The V8 flags atoll sets; part of every code cache key.
 const char* V8Flags();

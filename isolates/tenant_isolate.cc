@@ -2,6 +2,9 @@
 
 #include "isolates/platform.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace atl::isolates {
 
 std::unique_ptr<TenantIsolate> TenantIsolate::Create(const IsolateBlueprint& blueprint) {
@@ -12,6 +15,11 @@ std::unique_ptr<TenantIsolate> TenantIsolate::Create(const IsolateBlueprint& blu
 
 std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBlueprint& blueprint) {
   InitializeV8();
+  if (blueprint.snapshot == nullptr && HashSeedFixed()) {
+    // V8's built-in snapshot would be used without the rehash its tables need: refuse loudly.
+    std::fprintf(stderr, "atoll: an isolate without atoll's snapshot in a binary that fixes V8's hash seed\n");
+    std::abort();
+  }
   std::unique_ptr<TenantIsolate> self(new TenantIsolate());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = &self->allocator_;

@@ -23,7 +23,8 @@ namespace atl::isolates {
 
 // How to make an isolate: the startup snapshot and the native functions it refers to.
 struct IsolateBlueprint {
-  v8::StartupData* snapshot = nullptr;            // null: a bare V8 isolate
+  v8::StartupData* snapshot = nullptr;            // null: V8's built-in snapshot (only where
+                                                  // no hash seed is fixed: see HashSeedFixed)
   const intptr_t* external_references = nullptr;  // null-terminated; required with a snapshot
   uint32_t heap_mb = 128;                         // heap limit at creation; ApplyLimits may lower it
 };

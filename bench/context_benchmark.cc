@@ -1,0 +1,88 @@
+// What a fresh context costs (the floor of context = "per_request"): V8's bare snapshot, atoll's
+// runtime snapshot, and a per_request context as the Worker prepares one (snapshot context +
+// the tenant's module loaded from the code cache + its handler registered). Each iteration
+// drops the context it made, so GC is included.
+// Run: build/bench/context_benchmark   (ATOLL_SNAPSHOT_FILE=path: another snapshot file made with
+// the same hash seed, e.g. build/bindings/snapshot.bin)
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bindings/runtime_snapshot.h"
+#include "cache/startup_snapshot.h"
+#include "bindings/worker.h"
+#include "isolates/platform.h"
+#include "isolates/tenant_isolate.h"
+
+namespace atl::bindings {
+namespace {
+
+isolates::IsolateBlueprint Blueprint() {
+  static std::string file_blob;
+  static v8::StartupData data;
+  if (const char* path = std::getenv("ATOLL_SNAPSHOT_FILE")) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    file_blob = std::string(cache::StartupSnapshotBlob(bytes.str()));
+    data = {file_blob.data(), static_cast<int>(file_blob.size())};
+    return {&data, ExternalReferences(), 128};
+  }
+  return *RuntimeBlueprint(128);
+}
+
+void ContextLoop(benchmark::State& state, const isolates::IsolateBlueprint& blueprint) {
+  auto isolate = isolates::TenantIsolate::Create(blueprint);
+  v8::Isolate::Scope isolate_scope(isolate->isolate());
+  for (auto _ : state) {
+    v8::HandleScope handles(isolate->isolate());
+    benchmark::DoNotOptimize(isolate->NewContext());
+  }
+}
+
+void BM_BareV8Context(benchmark::State& state) {
+  // V8's built-in snapshot was made for another hash seed than the one this binary fixes.
+  if (isolates::HashSeedFixed()) return state.SkipWithError("V8's own snapshot needs a rehash this binary turns off");
+  ContextLoop(state, isolates::IsolateBlueprint{});
+}
+void BM_RuntimeSnapshotContext(benchmark::State& state) { ContextLoop(state, Blueprint()); }
+
+class NoHost : public WorkerHost {
+ public:
+  void OnResponse(uint64_t, const ResponseView&) override {}
+  void OnScriptError(uint64_t, std::string_view) override {}
+  void SetTimer(uint64_t, double, bool) override {}
+  void ClearTimer(uint64_t) override {}
+  void OnKilled(isolates::LimitKind) override {}
+};
+
+void BM_PerRequestContextAndRequest(benchmark::State& state) {
+  auto script = std::filesystem::temp_directory_path() / "atoll-context-benchmark.js";
+  std::ofstream(script) << "export default { fetch() { return new Response('hi'); } };";
+  NoHost host;
+  cache::CodeCache code_cache;
+  WorkerOptions options;
+  options.script_path = script;
+  options.per_request_context = true;
+  options.warm_contexts = 1;
+  auto worker = Worker::Create(options, isolates::TenantIsolate::Create(Blueprint()), &host, &code_cache, nullptr);
+  if (!worker.ok()) {
+    state.SkipWithError(std::string(worker.status().message()).c_str());
+    return;
+  }
+  uint64_t id = 0;
+  for (auto _ : state) {
+    (*worker)->Dispatch(++id, RequestView{"GET", "http://bench/", {}, {}, false});
+    if ((*worker)->NeedsContexts()) (void)(*worker)->PrepareContext();
+  }
+}
+
+BENCHMARK(BM_BareV8Context)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
+BENCHMARK(BM_RuntimeSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
+BENCHMARK(BM_PerRequestContextAndRequest)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
+
+}  // namespace
+}  // namespace atl::bindings
