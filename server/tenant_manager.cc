@@ -112,7 +112,8 @@ void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::Reques
     wall_queue_.push({uv_now(loop_) + tenant.spec.worker.limits.wall_ms, id});
     ArmWallTimer();
   }
-  if (tenant.runtime && tenant.runtime->worker()->NeedsContexts()) {
+  if (tenant.runtime && !tenant.wants_contexts && tenant.runtime->worker()->NeedsContexts()) {
+    tenant.wants_contexts = true;
     want_contexts_.push_back(index);
     WantBackground();
   }
@@ -216,11 +217,13 @@ void TenantManager::RunBackground() {
     Tenant& tenant = tenants_[want_contexts_.back()];
     bindings::Worker* worker = tenant.runtime ? tenant.runtime->worker() : nullptr;
     if (worker == nullptr || !worker->NeedsContexts()) {
+      tenant.wants_contexts = false;
       want_contexts_.pop_back();
       continue;
     }
     absl::Status prepared = worker->PrepareContext();
     if (!prepared.ok()) {
+      tenant.wants_contexts = false;
       want_contexts_.pop_back();
       base::LogLine(base::LogLevel::kError, base::ToStd(prepared.message())).Str("tenant", tenant.spec.worker.tenant_name).Emit();
     }

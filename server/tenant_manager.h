@@ -80,6 +80,7 @@ class TenantManager : public RequestSink {
     uint64_t last_used_ms = 0;                 // loop time of its last request
     bool reduced = true;                       // no request since its last idle GC
     uint64_t retry_load_at_ms = 0;             // after a failed load: 500 until then
+    bool wants_contexts = false;               // queued in want_contexts_
   };
   // A request answered asynchronously, waiting for its wall deadline.
   struct WallDeadline {
