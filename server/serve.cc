@@ -57,6 +57,9 @@ int RunServe(const ServeOptions& options) {
     base::LogLine(base::LogLevel::kError, base::ToStd(plan.status().message())).Emit();
     return 1;
   }
+  if (plan->workers != 1) {
+    base::LogLine(base::LogLevel::kInfo, "server.workers: one worker process serves (the supervisor is not available yet)").Emit();
+  }
   uv_loop_t* loop = uv_default_loop();
   std::unique_ptr<cache::CodeCache> code_cache = MakeCodeCache(*plan);
   TenantManager tenants(loop, plan->pool, code_cache.get());

@@ -31,7 +31,16 @@ absl::Status RefuseUnavailable(size_t index, const config::TenantConfig& tenant)
 absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   absl::StatusOr<config::Config> config = config::LoadConfigFile(options.config_path);
   if (!config.ok()) return config.status();
+  // Parts of SPEC §2 that later issues bring: a config relying on TLS or an admin API must not
+  // come up silently without them.
+  if (config->server.tls) {
+    return absl::UnimplementedError("server.tls: TLS is not available in this version of atoll");
+  }
+  if (config->server.admin_listen) {
+    return absl::UnimplementedError("server.admin_listen: the admin API is not available in this version of atoll");
+  }
   ServePlan plan;
+  plan.workers = config->server.workers;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;

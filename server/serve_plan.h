@@ -20,6 +20,7 @@ struct ServePlan {
   isolates::PoolLimits pool;
   std::filesystem::path data_dir;   // empty: compiled code is kept in memory only
   std::string source;               // the config file, or the script, for the log
+  uint32_t workers = 1;             // what the config asked for (0: auto); one process serves for now
 };
 
 absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options);

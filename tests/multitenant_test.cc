@@ -215,6 +215,10 @@ TEST(Check, ValidatesConfigAndCompilesEveryScript) {
   EXPECT_EQ(RunAtoll("check --config " + SourcePath("examples/atoll.toml") + " --data-dir " + fixture.dir().string(), &output), 0)
       << "the bundled example config stays valid: " << output;
 
+  std::string admin = fixture.WriteConfig("admin_listen = \"127.0.0.1:9901\"", TenantBlock(0).replace(TenantBlock(0).find("t0.js"), 5, "good.js"));
+  EXPECT_EQ(RunAtoll("check --config " + admin, &output), 1) << "a config that needs the admin API must not come up without it";
+  EXPECT_NE(output.find("server.admin_listen"), std::string::npos) << output;
+
   std::string wrong = fixture.WriteConfig("", "[[tenants]]\nname = \"b\"\nscript = \"good.js\"\nroutes = [\"*/*\", \"x.com/a*b\"]\n");
   EXPECT_EQ(RunAtoll("check --config " + wrong, &output), 1);
   EXPECT_NE(output.find("tenants[0].routes[1]"), std::string::npos) << output;
