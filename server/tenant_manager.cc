@@ -61,7 +61,9 @@ absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
   // is applied when it takes one.
   absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(std::max(heap_mb, 16u));
   if (!blueprint.ok()) return blueprint.status();
-  pool_ = std::make_unique<isolates::IsolatePool>(*blueprint, pool_limits_.warm_isolates);
+  // No more blank isolates than there are tenants that could want one.
+  auto warm = static_cast<uint32_t>(std::min<size_t>(pool_limits_.warm_isolates, tenants_.size()));
+  pool_ = std::make_unique<isolates::IsolatePool>(*blueprint, warm);
   watchdog_ = std::make_unique<isolates::CpuWatchdog>();
   uv_timer_start(&platform_timer_, [](uv_timer_t* t) {
     auto* self = static_cast<TenantManager*>(t->data);
