@@ -105,7 +105,9 @@ absl::StatusOr<std::string> BuildStartupSnapshot() {
   // binaries it is embedded in run V8 with it, so contexts are not rehashed when deserialized.
   std::random_device random;
   uint64_t seed = 0;
-  while (seed == 0) seed = (uint64_t{random()} << 32) | random();
+  // V8's flag parser takes --hash-seed only up to INT64_MAX (and ignores every flag after a
+  // refused one), so the seed has 63 random bits.
+  while (seed == 0) seed = ((uint64_t{random()} << 32) | random()) & 0x7fff'ffff'ffff'ffffu;
   isolates::UseHashSeed(seed);
   isolates::InitializeV8();
   v8::SnapshotCreator creator(ExternalReferences());

@@ -222,6 +222,9 @@ TEST_F(WorkerTest, TopLevelThatRunsAwayFailsToLoad) {
 }
 
 TEST(RuntimeSnapshot, RunsWithTheSeedItWasMadeWith) {
+  uint64_t seed = cache::StartupSnapshotHashSeed(cache::EmbeddedStartupSnapshot());
+  EXPECT_NE(seed, 0u);
+  EXPECT_LE(seed, uint64_t{INT64_MAX}) << "V8's flag parser refuses larger seeds";
   std::string flags = isolates::V8Flags();
   EXPECT_NE(flags.find("--no-rehash-snapshot"), std::string::npos) << flags;
   EXPECT_NE(flags.find("--hash-seed=" + std::to_string(cache::StartupSnapshotHashSeed(cache::EmbeddedStartupSnapshot()))),
