@@ -161,8 +161,7 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
   if (request != 0) {
     auto still = inflight_.find(request);
     if (still != inflight_.end()) {
-      still->second.js_ns += static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+      still->second.js_ns += base::NanosSince(start);
     }
   }
   if (js_depth_ > 0) return ok;
@@ -214,8 +213,7 @@ Worker::ContextState* Worker::TakeContext() {
     state = *made;
   }
   state->single_use = true;
-  context_take_latency_.Record(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count()));
+  context_take_latency_.RecordSince(start);
   return state;
 }
 

@@ -38,8 +38,7 @@ std::unique_ptr<TenantIsolate> IsolatePool::Take() {
   } else {
     isolate = TenantIsolate::Create(blueprint_);
   }
-  take_latency_.Record(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count()));
+  take_latency_.RecordSince(start);
   return isolate;
 }
 

@@ -133,8 +133,7 @@ absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {
     if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
     return loaded;
   }
-  tenant_load_latency_.Record(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
+  tenant_load_latency_.RecordSince(start);
   tenant.runtime = std::move(runtime);
   lru_.push_front(index);
   tenant.lru = lru_.begin();
@@ -283,8 +282,7 @@ void TenantManager::ReduceIdleMemory() {
     if (tenant.reduced || tenant.runtime->worker()->inflight() > 0) continue;
     auto start = Clock::now();
     tenant.runtime->worker()->ReduceMemory();
-    reduce_latency_.Record(static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
+    reduce_latency_.RecordSince(start);
     tenant.reduced = true;
     ++counters_.memory_reductions;
   }
