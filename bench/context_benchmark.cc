@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "base/files.h"
 #include "bindings/runtime_snapshot.h"
 #include "cache/startup_snapshot.h"
 #include "bindings/worker.h"
@@ -24,10 +24,7 @@ isolates::IsolateBlueprint Blueprint() {
   static std::string file_blob;
   static v8::StartupData data;
   if (const char* path = std::getenv("ATOLL_SNAPSHOT_FILE")) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    file_blob = std::string(cache::StartupSnapshotBlob(bytes.str()));
+    file_blob = std::string(cache::StartupSnapshotBlob(base::ReadFile(path).value_or("")));
     data = {file_blob.data(), static_cast<int>(file_blob.size())};
     return {&data, ExternalReferences(), 128};
   }

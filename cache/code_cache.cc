@@ -4,8 +4,8 @@
 
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
+#include "base/files.h"
 #include "cache/content_hash.h"
 
 namespace atl::cache {
@@ -51,12 +51,9 @@ CodeCache::Blob CodeCache::Find(const std::string& key) {
 }
 
 CodeCache::Blob CodeCache::ReadFromDisk(const std::string& key) const {
-  std::ifstream in(FileFor(key), std::ios::binary);
-  if (!in) return nullptr;
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string file = std::move(text).str();
-  std::string_view view = file;
+  absl::StatusOr<std::string> file = base::ReadFile(FileFor(key));
+  if (!file.ok()) return nullptr;  // no entry
+  std::string_view view = *file;
   bool valid = view.size() >= kMagic.size() + kHashHex && view.starts_with(kMagic);
   if (valid) {
     std::string_view hash = view.substr(kMagic.size(), kHashHex);

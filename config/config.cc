@@ -3,10 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -14,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/files.h"
 #include "base/strings.h"
 #include "config/byte_size.h"
 
@@ -681,19 +679,9 @@ absl::StatusOr<Config> LoadConfigFile(const std::filesystem::path& file, const E
   fs::path path = fs::absolute(file, ec);
   if (ec) path = file;
   path = path.lexically_normal();
-  auto unreadable = [&](int err) {
-    return absl::NotFoundError(StrCat("cannot read config file \"", path.string(), "\": ", std::strerror(err)));
-  };
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return unreadable(errno);
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
-  int err = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (err != 0) return unreadable(err);
-  return ParseConfig(text, path, env);
+  absl::StatusOr<std::string> text = base::ReadFile(path);
+  if (!text.ok()) return absl::NotFoundError(StrCat("config: ", text.status().message()));
+  return ParseConfig(*text, path, env);
 }
 
 }  // namespace atl::config

@@ -1,8 +1,6 @@
 #include "isolates/script_loader.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "base/files.h"
 #include "base/strings.h"
 #include "isolates/platform.h"
 #include "isolates/v8_util.h"
@@ -14,14 +12,6 @@ namespace fs = std::filesystem;
 
 // The loader resolving imports right now: V8's resolve callback carries no data pointer.
 thread_local ScriptLoader* t_current_loader = nullptr;
-
-absl::StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(base::StrCat(path.string(), ": cannot read file"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Compiles with a cached blob if there is one, and stores a fresh one if there was none or V8
 // rejected it. `compile` gets the CachedData (or nullptr) and returns the compiled thing. `kind`
@@ -61,7 +51,7 @@ absl::StatusOr<std::string> ScriptLoader::ReadSource(const fs::path& path) {
     auto it = memo_->sources.find(path.string());
     if (it != memo_->sources.end()) return it->second;
   }
-  absl::StatusOr<std::string> source = ReadFile(path);
+  absl::StatusOr<std::string> source = base::ReadFile(path);
   if (source.ok() && memo_ != nullptr) memo_->sources[path.string()] = *source;
   return source;
 }
