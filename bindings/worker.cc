@@ -264,31 +264,28 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   if (!CallIntoJs(state, state->dispatch.Get(isolate_), 6, argv, &error, id) && !dead_) Fail(id, error);
 }
 
-void Worker::Respond(uint64_t id, const ResponseView& response) {
+template <typename Report>
+bool Worker::Finish(uint64_t id, Report report) {
   auto it = inflight_.find(id);
-  if (it == inflight_.end()) return;  // abandoned (wall limit) or already answered
+  if (it == inflight_.end()) return false;  // abandoned (wall limit) or already answered
   ContextState* state = it->second.state;
   inflight_.erase(it);
-  host_->OnResponse(id, response);
-  RequestFinished(state);
+  report();
+  --state->requests;
+  MaybeRetire(state);
+  return true;
+}
+
+void Worker::Respond(uint64_t id, const ResponseView& response) {
+  Finish(id, [&] { host_->OnResponse(id, response); });
 }
 
 void Worker::Fail(uint64_t id, std::string_view message) {
-  auto it = inflight_.find(id);
-  if (it == inflight_.end()) return;
-  ContextState* state = it->second.state;
-  inflight_.erase(it);
-  host_->OnScriptError(id, message);
-  RequestFinished(state);
+  Finish(id, [&] { host_->OnScriptError(id, message); });
 }
 
 void Worker::Abandon(uint64_t id) {
-  auto it = inflight_.find(id);
-  if (it == inflight_.end()) return;
-  ContextState* state = it->second.state;
-  inflight_.erase(it);
-  RequestFinished(state);
-  if (js_depth_ == 0) DropRetired();
+  if (Finish(id, [] {}) && js_depth_ == 0) DropRetired();
 }
 
 std::vector<uint64_t> Worker::InflightIds() const {
@@ -296,11 +293,6 @@ std::vector<uint64_t> Worker::InflightIds() const {
   ids.reserve(inflight_.size());
   for (const auto& [id, request] : inflight_) ids.push_back(id);
   return ids;
-}
-
-void Worker::RequestFinished(ContextState* state) {
-  --state->requests;
-  MaybeRetire(state);
 }
 
 void Worker::MaybeRetire(ContextState* state) {

@@ -126,7 +126,10 @@ class Worker {
                   std::string* error, uint64_t request = 0);
   void EnterJs(uint32_t budget_ms);
   void ExitJs();
-  void RequestFinished(ContextState* state);
+  // Takes request `id` out of flight, calls `report` (tells the host), and lets its context go
+  // if the request was its last use. False if `id` was not in flight.
+  template <typename Report>
+  bool Finish(uint64_t id, Report report);
   void MaybeRetire(ContextState* state);
   void DropRetired();
   static void OnPromiseReject(v8::PromiseRejectMessage message);
