@@ -17,9 +17,8 @@ thread_local ScriptLoader* t_current_loader = nullptr;
 // rejected it. `compile` gets the CachedData (or nullptr) and returns the compiled thing. `kind`
 // keeps a classic script's cache apart from a module's made from the same source.
 template <typename T, typename Compile, typename MakeCache>
-v8::MaybeLocal<T> CompileCached(cache::CodeCache* code_cache, std::string_view kind,
-                                std::string_view source, Compile compile, MakeCache make_cache) {
-  std::string key = cache::CodeCache::KeyFor(source, V8Version(), base::StrCat(V8Flags(), " ", kind));
+v8::MaybeLocal<T> CompileCached(cache::CodeCache* code_cache, const std::string& key, Compile compile,
+                                MakeCache make_cache) {
   cache::CodeCache::Blob blob = code_cache ? code_cache->Find(key) : nullptr;
   v8::ScriptCompiler::CachedData* data =
       blob ? new v8::ScriptCompiler::CachedData(blob->data(), static_cast<int>(blob->size()))
@@ -38,13 +37,20 @@ v8::MaybeLocal<T> CompileCached(cache::CodeCache* code_cache, std::string_view k
   return result;
 }
 
-// True when a module compiled from `source` is in the cache: no need to try it as a classic script.
-bool CachedAsModule(cache::CodeCache* code_cache, std::string_view source) {
-  if (code_cache == nullptr) return false;
-  return code_cache->Find(cache::CodeCache::KeyFor(source, V8Version(), base::StrCat(V8Flags(), " module"))) != nullptr;
-}
-
 }  // namespace
+
+std::string ScriptLoader::CacheKey(const fs::path& path, std::string_view kind, std::string_view source) {
+  // Hashing the source is the costly part; a Worker loading the same files into context after
+  // context does it once per file and kind.
+  std::string memo_key = base::StrCat(kind, " ", path.string());
+  if (memo_ != nullptr) {
+    auto it = memo_->cache_keys.find(memo_key);
+    if (it != memo_->cache_keys.end()) return it->second;
+  }
+  std::string key = cache::CodeCache::KeyFor(source, V8Version(), base::StrCat(V8Flags(), " ", kind));
+  if (memo_ != nullptr) memo_->cache_keys[memo_key] = key;
+  return key;
+}
 
 absl::StatusOr<std::string> ScriptLoader::ReadSource(const fs::path& path) {
   if (memo_ != nullptr) {
@@ -72,11 +78,14 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
   v8::Local<v8::String> name = NewString(isolate, path.string());
 
   // A classic script first: if it compiles, it is a service-worker script.
-  bool known_module = memo_ && memo_->is_module.has_value() ? *memo_->is_module : CachedAsModule(code_cache_, *source);
+  // ...unless it is known to be a module, or its module code is in the cache already.
+  bool known_module = memo_ && memo_->is_module.has_value()
+                          ? *memo_->is_module
+                          : code_cache_ && code_cache_->Find(CacheKey(path, "module", *source)) != nullptr;
   v8::ScriptOrigin classic_origin(isolate, name);
   v8::MaybeLocal<v8::Script> classic;
   if (!known_module) classic = CompileCached<v8::Script>(
-      code_cache_, "classic", *source,
+      code_cache_, CacheKey(path, "classic", *source),
       [&](v8::ScriptCompiler::CachedData* data, bool* rejected) {
         v8::ScriptCompiler::Source src(source_string, classic_origin, data);
         auto options = data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions;
@@ -133,7 +142,7 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
   v8::ScriptOrigin origin(isolate, NewString(isolate, path.string()), 0, 0, false, -1,
                           v8::Local<v8::Value>(), false, false, /*is_module=*/true);
   v8::MaybeLocal<v8::Module> compiled = CompileCached<v8::Module>(
-      code_cache_, "module", *known_source,
+      code_cache_, CacheKey(path, "module", *known_source),
       [&](v8::ScriptCompiler::CachedData* data, bool* rejected) {
         v8::ScriptCompiler::Source src(source_string, origin, data);
         auto options = data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions;

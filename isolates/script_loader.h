@@ -27,6 +27,7 @@ class ScriptLoader {
   // module as a classic script first.
   struct Memo {
     absl::flat_hash_map<std::string, std::string> sources;  // absolute path -> text
+    absl::flat_hash_map<std::string, std::string> cache_keys;  // "kind path" -> code cache key
     std::optional<bool> is_module;
   };
 
@@ -57,6 +58,8 @@ class ScriptLoader {
                                                     v8::Local<v8::Module> referrer);
 
   absl::StatusOr<std::string> ReadSource(const std::filesystem::path& path);
+  // The code cache key of `source` (the text of `path`) compiled as `kind`.
+  std::string CacheKey(const std::filesystem::path& path, std::string_view kind, std::string_view source);
 
   cache::CodeCache* code_cache_;
   Memo* memo_;
