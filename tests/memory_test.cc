@@ -3,23 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <thread>
 
+#include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
 namespace {
 
-long ResidentKb(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
 
 // Sends `count` requests over `connections` keep-alive connections, 50 pipelined at a time.
 void Load(int port, int count) {
@@ -36,13 +28,13 @@ void Load(int port, int count) {
 
 // Resident memory once it has stopped moving for 300 ms (background threads, such as the isolate
 // pool's, finish what they started), or after 5 s.
-long SettledResidentKb(pid_t pid) {
-  long last = ResidentKb(pid);
+int64_t SettledResidentKb(pid_t pid) {
+  int64_t last = ResidentKb(pid);
   auto stable_since = std::chrono::steady_clock::now();
   auto give_up = stable_since + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    long now = ResidentKb(pid);
+    int64_t now = ResidentKb(pid);
     if (now != last) {
       last = now;
       stable_since = std::chrono::steady_clock::now();
@@ -56,9 +48,9 @@ long SettledResidentKb(pid_t pid) {
 TEST(Memory, ResidentMemoryIsFlatOver200kKeepAliveRequests) {
   TestServer server(SourcePath("tests/scripts/echo.js"));
   Load(server.port(), 10000);
-  long after_10k = SettledResidentKb(server.pid());
+  int64_t after_10k = SettledResidentKb(server.pid());
   Load(server.port(), 190000);
-  long after_200k = ResidentKb(server.pid());
+  int64_t after_200k = ResidentKb(server.pid());
   ASSERT_GT(after_10k, 0);
   RecordProperty("rss_kb_after_10k", std::to_string(after_10k));
   RecordProperty("rss_kb_after_200k", std::to_string(after_200k));
