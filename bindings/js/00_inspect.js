@@ -10,6 +10,7 @@
 //   internal.reportError(error)             logs an uncaught error ("Uncaught ...") at level error
 //   internal.errorMessage(error)            the text native.fail gets for a thrown value
 //   internal.uncurryThis(fn)                fn.call without looking `call` up at call time
+//   internal.primordials                    the captured built-ins more than one glue file uses
 //
 // Every built-in used after tenant code started running is captured here first, so a tenant that
 // patches Array.prototype or Object cannot break logging.
@@ -58,6 +59,10 @@ const MapSize = uncurryThis(ObjectGetOwnPropertyDescriptor(Map.prototype, "size"
 const MapEntries = uncurryThis(Map.prototype.entries);
 const SetSize = uncurryThis(ObjectGetOwnPropertyDescriptor(Set.prototype, "size").get);
 const SetValues = uncurryThis(Set.prototype.values);
+const MapDelete = uncurryThis(Map.prototype.delete);
+const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
+const StringPrototypeToLowerCase = uncurryThis(String.prototype.toLowerCase);
+const PromisePrototypeThen = uncurryThis(Promise.prototype.then);
 const MapIteratorNext = uncurryThis(ObjectGetPrototypeOf(new Map().entries()).next);
 const SetIteratorNext = uncurryThis(ObjectGetPrototypeOf(new Set().values()).next);
 const WeakMapHas = uncurryThis(WeakMap.prototype.has);
@@ -787,6 +792,26 @@ function errorMessage(error) {
   }
 }
 
+// The captures more than one glue file needs, made once per context and shared.
+internal.primordials = {
+  ArrayBufferByteLength,
+  ArrayPrototypePush,
+  ArrayPrototypeSlice,
+  DataViewByteLength,
+  DataViewByteOffset,
+  MapDelete,
+  MapGet,
+  MapSet,
+  ObjectPropertyIsEnumerable,
+  PromisePrototypeThen,
+  RegExpPrototypeTest,
+  StringPrototypeCharCodeAt,
+  StringPrototypeIndexOf,
+  StringPrototypeReplace,
+  StringPrototypeSlice,
+  StringPrototypeToLowerCase,
+  TypedArrayToStringTag,
+};
 internal.uncurryThis = uncurryThis;
 internal.defineGlobal = defineGlobal;
 internal.exposeInterface = exposeInterface;

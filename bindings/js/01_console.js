@@ -2,13 +2,10 @@
 // 01_console.js: the global `console` (https://console.spec.whatwg.org/): formats with
 // 00_inspect.js and writes one JSON log line per call through native.log (tenant name added in C++).
 
-const uncurryThis = internal.uncurryThis;
-const ArrayPrototypePush = uncurryThis(Array.prototype.push);
-const StringPrototypeIndexOf = uncurryThis(String.prototype.indexOf);
-const StringPrototypeReplace = uncurryThis(String.prototype.replace);
-const StringPrototypeSlice = uncurryThis(String.prototype.slice);
-const MapGet = uncurryThis(Map.prototype.get);
-const MapSet = uncurryThis(Map.prototype.set);
+const {
+  ArrayPrototypePush, StringPrototypeIndexOf, StringPrototypeReplace, StringPrototypeSlice, MapGet,
+  MapSet, MapDelete,
+} = internal.primordials;
 const ObjectDefineProperty = Object.defineProperty;
 const DateNow = Date.now;
 const MathMax = Math.max;
@@ -41,7 +38,6 @@ function emit(level, args) {
 
 const counts = new $Map();
 const timers = new $Map();
-const MapDelete = uncurryThis(Map.prototype.delete);
 
 function label(value) {
   return value === undefined ? "default" : `${value}`;

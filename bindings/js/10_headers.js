@@ -29,17 +29,14 @@ const { exposeInterface, registerInspect, uncurryThis } = internal;
 const ReflectApply = Reflect.apply;
 const ObjectKeys = Object.keys;
 const ObjectGetOwnPropertySymbols = Object.getOwnPropertySymbols;
-const ObjectPropertyIsEnumerable = uncurryThis(Object.prototype.propertyIsEnumerable);
+const {
+  ObjectPropertyIsEnumerable, ArrayPrototypePush, ArrayPrototypeSlice, StringPrototypeToLowerCase,
+  StringPrototypeSlice, StringPrototypeCharCodeAt, RegExpPrototypeTest,
+} = internal.primordials;
 const ObjectDefineProperty = Object.defineProperty;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
 const ObjectCreate = Object.create;
-const ArrayPrototypePush = uncurryThis(Array.prototype.push);
 const ArrayPrototypeSort = uncurryThis(Array.prototype.sort);
-const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
-const StringPrototypeToLowerCase = uncurryThis(String.prototype.toLowerCase);
-const StringPrototypeSlice = uncurryThis(String.prototype.slice);
-const StringPrototypeCharCodeAt = uncurryThis(String.prototype.charCodeAt);
-const RegExpPrototypeTest = uncurryThis(RegExp.prototype.test);
 const SymbolIterator = Symbol.iterator;
 const $TypeError = TypeError;
 

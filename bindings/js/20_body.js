@@ -33,20 +33,16 @@ const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const ObjectDefineProperty = Object.defineProperty;
 const ArrayBufferIsView = ArrayBuffer.isView;
 const ArrayBufferSlice = uncurryThis(ArrayBuffer.prototype.slice);
-const ArrayBufferByteLength = uncurryThis(ObjectGetOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get);
+const {
+  ArrayBufferByteLength, TypedArrayToStringTag, DataViewByteOffset, DataViewByteLength,
+  StringPrototypeCharCodeAt, StringPrototypeSlice, StringPrototypeToLowerCase, RegExpPrototypeTest,
+} = internal.primordials;
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 const TypedArrayBuffer = uncurryThis(ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, "buffer").get);
 const TypedArrayByteOffset = uncurryThis(ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, "byteOffset").get);
 const TypedArrayByteLength = uncurryThis(ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, "byteLength").get);
-const TypedArrayToStringTag = uncurryThis(ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get);
 const TypedArraySlice = uncurryThis(TypedArrayPrototype.slice);
 const DataViewBuffer = uncurryThis(ObjectGetOwnPropertyDescriptor(DataView.prototype, "buffer").get);
-const DataViewByteOffset = uncurryThis(ObjectGetOwnPropertyDescriptor(DataView.prototype, "byteOffset").get);
-const DataViewByteLength = uncurryThis(ObjectGetOwnPropertyDescriptor(DataView.prototype, "byteLength").get);
-const StringPrototypeCharCodeAt = uncurryThis(String.prototype.charCodeAt);
-const StringPrototypeSlice = uncurryThis(String.prototype.slice);
-const StringPrototypeToLowerCase = uncurryThis(String.prototype.toLowerCase);
-const RegExpPrototypeTest = uncurryThis(RegExp.prototype.test);
 const WeakMapGet = uncurryThis(WeakMap.prototype.get);
 const WeakMapSet = uncurryThis(WeakMap.prototype.set);
 const JSONParse = JSON.parse;

@@ -21,16 +21,13 @@ const {
   extractBody, extractedContentType, cloneBody, bodyUnusable, installBodyMixin, BODY_USED, TOKEN,
 } = internal;
 const ObjectFreeze = Object.freeze;
-const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
-const ArrayPrototypePush = uncurryThis(Array.prototype.push);
+const {
+  ArrayPrototypeSlice, ArrayPrototypePush, StringPrototypeToLowerCase, StringPrototypeReplace,
+  StringPrototypeIndexOf, StringPrototypeSlice, RegExpPrototypeTest,
+} = internal.primordials;
 const ArrayPrototypeIncludes = uncurryThis(Array.prototype.includes);
 const StringPrototypeToUpperCase = uncurryThis(String.prototype.toUpperCase);
-const StringPrototypeToLowerCase = uncurryThis(String.prototype.toLowerCase);
-const StringPrototypeReplace = uncurryThis(String.prototype.replace);
 const StringPrototypeLastIndexOf = uncurryThis(String.prototype.lastIndexOf);
-const StringPrototypeIndexOf = uncurryThis(String.prototype.indexOf);
-const StringPrototypeSlice = uncurryThis(String.prototype.slice);
-const RegExpPrototypeTest = uncurryThis(RegExp.prototype.test);
 const RegExpPrototypeExec = uncurryThis(RegExp.prototype.exec);
 const $Uint8Array = Uint8Array;
 const $TypeError = TypeError;

@@ -12,14 +12,14 @@
 // true. Sending consumes the body, as in Workers: a Response can be returned once.
 
 const {
-  exposeInterface, registerInspect, uncurryThis, headersFromFlat, headersToFlat, headersCopyList,
+  exposeInterface, registerInspect, headersFromFlat, headersToFlat, headersCopyList,
   headersFill, headersGuard, headersContains, headersAppendRaw, headersGet, extractBody,
   extractedContentType, cloneBody, bodyUnusable, installBodyMixin, parseURL, BODY_USED, TEXT_PLAIN,
 } = internal;
 const nativeRespond = native.respond;
 const nativeFail = native.fail;
 const ObjectFreeze = Object.freeze;
-const RegExpPrototypeTest = uncurryThis(RegExp.prototype.test);
+const { RegExpPrototypeTest } = internal.primordials;
 const JSONStringify = JSON.stringify;
 const MathTrunc = Math.trunc;
 const NumberIsFinite = Number.isFinite;

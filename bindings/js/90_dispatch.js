@@ -28,13 +28,11 @@ const nativeLog = native.log;
 const FunctionPrototypeCall = Function.prototype.call;
 const call = FunctionPrototypeCall.bind(FunctionPrototypeCall); // call(fn, thisArg, ...args)
 const PromiseResolve = Promise.resolve.bind(Promise);
-const PromisePrototypeThen = uncurryThis(Promise.prototype.then);
-const ArrayPrototypePush = uncurryThis(Array.prototype.push);
-const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
+const {
+  PromisePrototypeThen, ArrayPrototypePush, ArrayPrototypeSlice, MapGet, MapSet,
+  StringPrototypeSlice,
+} = internal.primordials;
 const ArrayPrototypeSplice = uncurryThis(Array.prototype.splice);
-const MapGet = uncurryThis(Map.prototype.get);
-const MapSet = uncurryThis(Map.prototype.set);
-const StringPrototypeSlice = uncurryThis(String.prototype.slice);
 const $TypeError = TypeError;
 
 const kToken = {};
