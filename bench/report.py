@@ -98,6 +98,20 @@ def machine():
     return f"{nproc} cores, {model}, Linux {platform.release()}"
 
 
+def publish(title, header_lines, table_lines, notes, out_md):
+    """Writes a results page (run time and machine, header lines, the table, notes) to out_md,
+    prints it, and returns its text (without the title) for the README."""
+    when = time.strftime("%Y-%m-%d %H:%M %Z")
+    body = [f"Run {when} on {machine()}."] + header_lines + [""] + table_lines
+    if notes:
+        body += ["", "Notes:"] + [f"- {n}" for n in notes]
+    text = "\n".join(body) + "\n"
+    with open(out_md, "w") as f:
+        f.write(f"# {title}: latest run\n\n" + text)
+    print(text, end="")
+    return text
+
+
 def table(runs_tsv, notes_path, out_md, readme=None):
     # runs.tsv: server version run requests seconds rps p50 p99 errors cpu_ticks clk_tck
     order, rows = [], {}
@@ -141,14 +155,7 @@ def table(runs_tsv, notes_path, out_md, readme=None):
             f"| {name} | {r['version']} | {rps:,.0f} | {min(r['rps']):,.0f}-{max(r['rps']):,.0f} "
             f"| {med(r['p50']):.2f} | {med(r['p99']):.2f} | {med(r['cpu']):,.0f} | {ratio} |")
     notes = [n.strip() for n in open(notes_path) if n.strip()] if os.path.exists(notes_path) else []
-    when = time.strftime("%Y-%m-%d %H:%M %Z")
-    body = [f"Run {when} on {machine()}.", f"Parameters: {params}.", ""] + lines
-    if notes:
-        body += ["", "Notes:"] + [f"- {n}" for n in notes]
-    text = "\n".join(body) + "\n"
-    with open(out_md, "w") as f:
-        f.write("# Hello-world peer benchmark: latest run\n\n" + text)
-    print(text, end="")
+    text = publish("Hello-world peer benchmark", [f"Parameters: {params}."], lines, notes, out_md)
     if readme:
         old = open(readme).read()
         a, b = old.find(README_START), old.find(README_END)

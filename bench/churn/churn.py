@@ -25,7 +25,6 @@ Exit status 3 = a tenant answered with another tenant's body (misrouted): the be
 import http.client
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -33,7 +32,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from report import machine  # noqa: E402  (bench/report.py, shared with the hello-world table)
+from report import publish  # noqa: E402  (bench/report.py, shared with the hello-world table)
 
 MISROUTED = 3
 # Seconds between the last cold request and the resident-memory reading (BENCH_CHURN_SETTLE).
@@ -442,14 +441,7 @@ def table(tsv, out_md, readme=None):
     for s in order:
         for n in data[s].get("notes", []):
             notes.append(f"{s}: {n}")
-    when = time.strftime("%Y-%m-%d %H:%M %Z")
-    body = [f"Run {when} on {machine()}."] + [f"{p}." for p in params] + [""] + lines
-    if notes:
-        body += ["", "Notes:"] + [f"- {n}" for n in notes]
-    text = "\n".join(body) + "\n"
-    with open(out_md, "w") as f:
-        f.write("# Churn benchmark: latest run\n\n" + text)
-    print(text, end="")
+    text = publish("Churn benchmark", [f"{p}." for p in params], lines, notes, out_md)
     if readme:
         update_readme(readme, text)
 
