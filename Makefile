@@ -3,13 +3,13 @@
 BUILD ?= build
 JOBS ?= 2
 LISTEN ?= 127.0.0.1:8080
-SETUP_STAMP := third_party/sysroot/.setup-done-v1
+SETUP_STAMP := third_party/sysroot/.setup-done-v2
 
 .PHONY: all setup build run test bench clean
 
 all: build
 
-$(SETUP_STAMP): scripts/setup.sh
+$(SETUP_STAMP): scripts/setup.sh package-lock.json
 	bash scripts/setup.sh --force
 
 setup: $(SETUP_STAMP)

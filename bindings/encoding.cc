@@ -19,6 +19,8 @@ void Utf8Encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, length));
 }
 
+// native.utf8Decode(bytes): a leading BOM is stripped; native.utf8DecodeWithoutBOM(bytes) keeps it.
+template <bool kStripBom>
 void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const char* data;
@@ -37,7 +39,7 @@ void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
     ThrowTypeError(isolate, "utf8Decode: expected an ArrayBuffer or ArrayBufferView");
     return;
   }
-  if (length >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+  if (kStripBom && length >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
     data += 3;
     length -= 3;
   }
@@ -57,7 +59,8 @@ void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void InstallEncoding(NativeScope& scope) {
   scope.SetFunction("utf8Encode", Utf8Encode);
-  scope.SetFunction("utf8Decode", Utf8Decode);
+  scope.SetFunction("utf8Decode", Utf8Decode<true>);
+  scope.SetFunction("utf8DecodeWithoutBOM", Utf8Decode<false>);
 }
 
 }  // namespace atl::bindings

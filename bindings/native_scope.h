@@ -28,6 +28,12 @@ class NativeScope {
   // native[name] = a function calling `callback`.
   void SetFunction(std::string_view name, v8::FunctionCallback callback);
 
+  // Lists a callback V8 calls that is not a native function (an accessor getter, say); only
+  // collect mode records it.
+  void AddReference(intptr_t callback) {
+    if (references_ != nullptr) references_->push_back(callback);
+  }
+
   // The Worker running the isolate a native callback was called in; null while the snapshot is
   // made (its warm-up request has no Worker behind it).
   static Worker* WorkerFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {

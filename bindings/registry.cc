@@ -3,15 +3,21 @@
 #include "bindings/console.h"
 #include "bindings/encoding.h"
 #include "bindings/fetch_dispatch.h"
+#include "bindings/lazy_modules.h"
 #include "bindings/timers.h"
+#include "bindings/url.h"
 
 namespace atl::bindings {
+
+constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
     {"inspect", nullptr, "00_inspect.js"},
     {"console", InstallConsole, "01_console.js"},
+    {"require", InstallLazyModules, "02_require.js"},
     {"encoding", InstallEncoding, ""},
+    {"url", InstallUrl, "", "url", kUrlGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

@@ -13,6 +13,9 @@ struct BindingUnit {
   std::string_view name;
   void (*install_native)(NativeScope& scope);  // may be null
   std::string_view js_file;                    // may be empty
+  // A module of bindings/js/lazy/ loaded on first read of any of `lazy_globals` (lazy_modules.h).
+  std::string_view lazy_module = {};
+  std::span<const std::string_view> lazy_globals = {};
 };
 
 std::span<const BindingUnit> BindingUnits();

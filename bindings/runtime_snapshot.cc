@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "bindings/lazy_modules.h"
 #include "bindings/native_scope.h"
 #include "bindings/registry.h"
 #include "cache/startup_snapshot.h"
@@ -42,7 +43,7 @@ absl::Status InstallBindings(v8::Isolate* isolate, v8::Local<v8::Context> contex
       return absl::InternalError(isolates::DescribeException(isolate, try_catch));
     }
   }
-  return absl::OkStatus();
+  return InstallLazyGlobals(isolate, context, internal);
 }
 
 // A request through the hello-world path of a throwaway context that ran the same glue: the

@@ -1,5 +1,6 @@
 #include "bindings/worker.h"
 
+#include "bindings/lazy_modules.h"
 #include "bindings/runtime_snapshot.h"
 #include "cache/startup_snapshot.h"
 #include "isolates/platform.h"
@@ -86,6 +87,25 @@ TEST_F(WorkerTest, ModuleHandlerSeesRequestAndAnswers) {
   EXPECT_EQ(a.body, "GET http://h/p?q 1");
   EXPECT_NE(std::find(a.headers.begin(), a.headers.end(), std::pair<std::string, std::string>{"x-b", "2"}),
             a.headers.end());
+}
+
+TEST_F(WorkerTest, LazyBuiltInLoadsOnFirstUseAndCompilesOncePerProcess) {
+  const char* script = R"(
+    const before = Object.getOwnPropertyDescriptor(globalThis, "URL");
+    export default {
+      fetch(request) {
+        return new Response(new URL("../b", request.url).href + " " + (typeof before.value));
+      }
+    };)";
+  auto first = Start(script);
+  ASSERT_TRUE(first.ok()) << first.status();
+  (*first)->Dispatch(1, Get("http://h/a/c"));
+  EXPECT_EQ(host_.answers[1].body, "http://h/b function") << host_.answers[1].error;
+  auto second = Start(script);  // another isolate: the module's code cache is reused
+  ASSERT_TRUE(second.ok()) << second.status();
+  (*second)->Dispatch(2, Get("http://h/x/y"));
+  EXPECT_EQ(host_.answers[2].body, "http://h/b function") << host_.answers[2].error;
+  EXPECT_EQ(LazyModuleCompilesForTesting(), 1) << "one compile of \"url\" in this process, whatever ran before";
 }
 
 TEST_F(WorkerTest, ServiceWorkerScriptAnswers) {

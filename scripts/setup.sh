@@ -4,11 +4,13 @@
 #  - libnode108 + libnode-dev (V8 10.2) and node-llhttp (llhttp 8.1 sources), fetched with
 #    `apt-get download` and extracted with `dpkg -x` into third_party/sysroot/ (git-ignored):
 #    installing libnode-dev conflicts with the preinstalled nodejs 20 (see shared/notes/v8-stack.md).
+#  - npm packages of package-lock.json (`npm ci`): esbuild and the spec implementations it
+#    bundles into the lazily loaded built-ins at build time (bindings/README.md).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sysroot="$root/third_party/sysroot"
-stamp="$sysroot/.setup-done-v1"
+stamp="$sysroot/.setup-done-v2"
 
 if [[ -f "$stamp" && "${1:-}" != "--force" ]]; then
   exit 0
@@ -20,7 +22,7 @@ if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 packages=(
   build-essential cmake pkg-config
   libuv1-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libtomlplusplus-dev libsqlite3-dev
+  libtomlplusplus-dev libsqlite3-dev libicu-dev
   wrk util-linux curl python3
   # libnode108's shared-library dependencies (its JS-only ones are not needed: atoll never calls node::Start)
   libbrotli1 libc-ares2 libicu72 libnghttp2-14 libssl3 libuv1 zlib1g
@@ -53,6 +55,13 @@ if [[ "$major.$minor" != "10.2" ]]; then
 fi
 [[ -f "$sysroot/usr/share/llhttp/llhttp.c" || -n "$(find "$sysroot" -name llhttp.c -print -quit)" ]] || {
   echo "setup: node-llhttp sources missing" >&2; exit 1; }
+
+# Node.js and npm run only at build time (esbuild). Any Node >= 18 does; Debian's packages are
+# installed only when none is on the PATH (the machine image may bring its own).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq nodejs npm
+fi
+(cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
 
 touch "$stamp"
 echo "setup: done (V8 $major.$minor in $sysroot)"

@@ -97,7 +97,8 @@ function extractBody(object) {
       extractedType = null;
       return new $Uint8Array(ArrayBufferSlice(object, 0));
     }
-    if (isInstance(object, "URLSearchParams")) {
+    const url = internal.loaded("url");
+    if (url !== undefined && object instanceof url.URLSearchParams) {
       const text = `${object}`;
       extractedType = FORM_URLENCODED;
       return text;

@@ -4,11 +4,8 @@
 // the body mixin and clone(). mode/credentials/cache/referrer/referrerPolicy/priority/duplex/window
 // are validated as the spec's RequestInit demands and otherwise ignored.
 //
-// URLs: the URL unit comes later. When a URL constructor is there (internal.URL, else
-// globalThis.URL) `new URL(input).href` is used; until then an absolute URL is required
-// (/^[a-zA-Z][a-zA-Z0-9+.-]*:/) and lightly normalized (scheme and host lower-cased, "/" path
-// added to http(s)/ws(s)/ftp URLs without one). Relative URLs are a TypeError: a server has no
-// base URL.
+// URLs are parsed by the URL unit (lazy module "url", loaded on first use; a tenant replacing
+// globalThis.URL does not change it). Relative URLs are a TypeError: a server has no base URL.
 //
 // internal.newIncomingRequest(method, url, flatHeaders, arrayBufferOrNull) builds the Request
 // given to the handler: no validation, headers created only when `.headers` is read, with guard
@@ -21,59 +18,31 @@ const {
   extractBody, extractedContentType, cloneBody, bodyUnusable, installBodyMixin, BODY_USED, TOKEN,
 } = internal;
 const ObjectFreeze = Object.freeze;
-const {
-  ArrayPrototypeSlice, ArrayPrototypePush, StringPrototypeToLowerCase, StringPrototypeReplace,
-  StringPrototypeIndexOf, StringPrototypeSlice, RegExpPrototypeTest,
-} = internal.primordials;
+const { ArrayPrototypeSlice, ArrayPrototypePush, RegExpPrototypeTest } = internal.primordials;
 const ArrayPrototypeIncludes = uncurryThis(Array.prototype.includes);
 const StringPrototypeToUpperCase = uncurryThis(String.prototype.toUpperCase);
-const StringPrototypeLastIndexOf = uncurryThis(String.prototype.lastIndexOf);
-const RegExpPrototypeExec = uncurryThis(RegExp.prototype.exec);
 const $Uint8Array = Uint8Array;
 const $TypeError = TypeError;
 
 // ---------------------------------------------------------------------------------------------
 // URLs
 
-const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
-const EDGE_C0_OR_SPACE = /^[\x00-\x20]+|[\x00-\x20]+$/g;
-const TAB_OR_NEWLINE = /[\t\n\r]/g;
-const AUTHORITY_URL = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^\/?#]*)([\s\S]*)$/;
-const SPECIAL_SCHEMES = ["http", "https", "ws", "wss", "ftp", "file"];
-const CREDENTIALS = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\/?#]*@/;
-
 function invalidURL(input) {
   return new $TypeError(`Invalid URL: "${input}" (an absolute URL is required)`);
 }
 
+// -> a URL object (whatwg-url's), or throws a TypeError.
+function parseURLRecord(input) {
+  const { URL } = internal.require("url");
+  try {
+    return new URL(input);
+  } catch {
+    throw invalidURL(input);
+  }
+}
+
 function parseURL(input) {
-  const URL = internal.URL || globalThis.URL;
-  if (typeof URL === "function") {
-    let url;
-    try {
-      url = new URL(input);
-    } catch {
-      throw invalidURL(input);
-    }
-    return `${url.href}`;
-  }
-  let text = StringPrototypeReplace(StringPrototypeReplace(input, EDGE_C0_OR_SPACE, ""), TAB_OR_NEWLINE, "");
-  if (!RegExpPrototypeTest(SCHEME, text)) throw invalidURL(input);
-  const match = RegExpPrototypeExec(AUTHORITY_URL, text);
-  if (match === null) {
-    const colon = StringPrototypeIndexOf(text, ":");
-    return `${StringPrototypeToLowerCase(StringPrototypeSlice(text, 0, colon))}${StringPrototypeSlice(text, colon)}`;
-  }
-  const scheme = StringPrototypeToLowerCase(match[1]);
-  let authority = match[2];
-  let rest = match[3];
-  if (!ArrayPrototypeIncludes(SPECIAL_SCHEMES, scheme)) return `${scheme}://${authority}${rest}`;
-  const at = StringPrototypeLastIndexOf(authority, "@");
-  const host = StringPrototypeSlice(authority, at + 1);
-  if (host === "" && scheme !== "file") throw invalidURL(input);
-  authority = `${StringPrototypeSlice(authority, 0, at + 1)}${StringPrototypeToLowerCase(host)}`;
-  if (rest === "" || rest[0] === "?" || rest[0] === "#") rest = `/${rest}`;
-  return `${scheme}://${authority}${rest}`;
+  return parseURLRecord(input).href;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,8 +204,9 @@ class Request {
       if (signalValue === undefined) extra.signal = inputExtra.signal;
       if (extra.cf === undefined) extra.cf = inputExtra.cf;
     } else {
-      url = parseURL(inputText);
-      if (RegExpPrototypeTest(CREDENTIALS, url)) {
+      const parsed = parseURLRecord(inputText);
+      url = parsed.href;
+      if (parsed.username !== "" || parsed.password !== "") {
         throw new $TypeError(`Failed to construct 'Request': Request cannot be constructed from a URL that includes credentials: ${url}`);
       }
       method = "GET";

@@ -1,0 +1,20 @@
+"use strict";
+// 02_require.js: internal.require(name) loads a built-in of bindings/js/lazy/ into this context,
+// once; the lazy globals (lazy_modules.h) and glue that needs a lazy API call it.
+
+const loaded = { __proto__: null };
+
+internal.require = function require(name) {
+  let exports = loaded[name];
+  if (exports === undefined) {
+    exports = native.loadModule(name, native, internal);
+    loaded[name] = exports;
+  }
+  return exports;
+};
+
+// The exports of `name` if this context loaded it, else undefined: a value cannot be an instance
+// of a class from a module that was never loaded, so type checks need not load it.
+internal.loaded = function ifLoaded(name) {
+  return loaded[name];
+};

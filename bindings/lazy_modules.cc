@@ -1,0 +1,138 @@
+#include "bindings/lazy_modules.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/strings.h"
+#include "bindings/native_scope.h"
+#include "bindings/registry.h"
+#include "isolates/v8_util.h"
+
+namespace atl::bindings {
+namespace {
+
+using isolates::NewString;
+using isolates::NewSymbolString;
+
+// Code caches of the lazy modules, shared by every isolate of the process.
+struct ModuleCaches {
+  std::mutex mutex;
+  std::map<std::string, std::string, std::less<>> by_name;
+  int compiles = 0;
+};
+
+ModuleCaches& Caches() {
+  static ModuleCaches* caches = new ModuleCaches();
+  return *caches;
+}
+
+// native.loadModule(name, native, internal): compiles the module as the body of
+// `function (native, internal, module, exports)`, runs it and returns `module.exports`.
+void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  std::string name = isolates::ToUtf8(isolate, info[0]);
+  std::string_view text = LazyModuleSource(name);
+  if (text.empty()) {
+    ThrowTypeError(isolate, base::StrCat("no built-in module ", name));
+    return;
+  }
+  ModuleCaches& caches = Caches();
+  std::string cached;
+  {
+    std::lock_guard lock(caches.mutex);
+    auto it = caches.by_name.find(name);
+    if (it != caches.by_name.end()) cached = it->second;
+  }
+  v8::ScriptOrigin origin(isolate, NewString(isolate, base::StrCat("atoll:lazy/", name, ".js")));
+  v8::ScriptCompiler::CachedData* data =
+      cached.empty() ? nullptr
+                     : new v8::ScriptCompiler::CachedData(reinterpret_cast<const uint8_t*>(cached.data()),
+                                                          static_cast<int>(cached.size()));
+  v8::ScriptCompiler::Source source(NewString(isolate, text), origin, data);  // owns `data`
+  v8::Local<v8::String> params[] = {NewSymbolString(isolate, "native"), NewSymbolString(isolate, "internal"),
+                                    NewSymbolString(isolate, "module"), NewSymbolString(isolate, "exports")};
+  v8::Local<v8::Function> fn;
+  if (!v8::ScriptCompiler::CompileFunction(context, &source, 4, params, 0, nullptr,
+                                           data ? v8::ScriptCompiler::kConsumeCodeCache
+                                                : v8::ScriptCompiler::kNoCompileOptions)
+           .ToLocal(&fn)) {
+    return;
+  }
+  bool rejected = data != nullptr && source.GetCachedData()->rejected;
+  v8::Local<v8::Object> module = v8::Object::New(isolate);
+  v8::Local<v8::Object> exports = v8::Object::New(isolate);
+  v8::Local<v8::String> exports_key = NewSymbolString(isolate, "exports");
+  if (module->Set(context, exports_key, exports).IsNothing()) return;
+  v8::Local<v8::Value> args[] = {info[1], info[2], module, exports};
+  if (fn->Call(context, v8::Undefined(isolate), 4, args).IsEmpty()) return;
+  if (data == nullptr || rejected) {
+    // Made after the module ran, so the functions its top level compiled are included.
+    std::unique_ptr<v8::ScriptCompiler::CachedData> made(v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
+    std::lock_guard lock(caches.mutex);
+    ++caches.compiles;
+    if (made) caches.by_name[name] = std::string(reinterpret_cast<const char*>(made->data), made->length);
+  }
+  v8::Local<v8::Value> result;
+  if (module->Get(context, exports_key).ToLocal(&result)) info.GetReturnValue().Set(result);
+}
+
+// Context embedder data slot holding internal.require (the Worker's ContextState is slot 2).
+// The getter's data cannot hold it: V8 shares an accessor's data between every context made
+// from the snapshot, so a function there would run in the snapshot builder's context.
+constexpr int kRequireSlot = 3;
+
+// The getter behind a lazy global: data is the module's name; returns
+// require(module)[property]. V8 then replaces the property with the value.
+void LazyGlobalGetter(v8::Local<v8::Name> property, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Value> require = context->GetEmbedderData(kRequireSlot);
+  v8::Local<v8::Value> module_name = info.Data();
+  v8::Local<v8::Value> exports, value;
+  if (!require->IsFunction() ||
+      !require.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &module_name).ToLocal(&exports) ||
+      !exports->IsObject() || !exports.As<v8::Object>()->Get(context, property).ToLocal(&value)) {
+    return;
+  }
+  info.GetReturnValue().Set(value);
+}
+
+}  // namespace
+
+void InstallLazyModules(NativeScope& scope) {
+  scope.SetFunction("loadModule", LoadModule);
+  scope.AddReference(reinterpret_cast<intptr_t>(LazyGlobalGetter));
+}
+
+absl::Status InstallLazyGlobals(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
+  v8::Local<v8::Value> require;
+  if (!internal->Get(context, NewSymbolString(isolate, "require")).ToLocal(&require) || !require->IsFunction()) {
+    return absl::InternalError("bindings did not define internal.require");
+  }
+  context->SetEmbedderData(kRequireSlot, require);
+  v8::Local<v8::Object> global = context->Global();
+  for (const BindingUnit& unit : BindingUnits()) {
+    if (unit.lazy_module.empty()) continue;
+    if (LazyModuleSource(unit.lazy_module).empty()) {
+      return absl::InternalError(base::StrCat("missing lazy module ", unit.lazy_module));
+    }
+    v8::Local<v8::String> data = NewSymbolString(isolate, unit.lazy_module);
+    for (std::string_view name : unit.lazy_globals) {
+      if (!global->SetLazyDataProperty(context, NewSymbolString(isolate, name), LazyGlobalGetter, data, v8::DontEnum)
+               .FromMaybe(false)) {
+        return absl::InternalError(base::StrCat("could not define global ", name));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+int LazyModuleCompilesForTesting() {
+  std::lock_guard lock(Caches().mutex);
+  return Caches().compiles;
+}
+
+}  // namespace atl::bindings

@@ -1,0 +1,33 @@
+#pragma once
+// Built-ins loaded on first use. Most Web APIs (URL, streams, crypto, ...) are bundled JS that a
+// given tenant may never touch; baking them into the startup snapshot would make every context
+// bigger and slower to deserialize. Instead each such global starts as a lazy data property
+// (v8::Object::SetLazyDataProperty): the first read of `URL` loads module "url" (bundled from
+// bindings/js/lazy/ by esbuild at build time), and the property becomes a plain data property.
+// A module is evaluated at most once per context; its bytecode is compiled once per process and
+// shared through a V8 code cache.
+
+#include <v8.h>
+
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace atl::bindings {
+
+class NativeScope;
+
+// The bundled source of lazy module `name`, empty if there is none (generated at build time).
+std::string_view LazyModuleSource(std::string_view name);
+
+// native.loadModule(name, native, internal) -> the module's exports object.
+void InstallLazyModules(NativeScope& scope);
+
+// Defines every lazy global of the registry's units on `context`'s global object; `internal`
+// must already hold `require` (js/02_require.js).
+absl::Status InstallLazyGlobals(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal);
+
+// How many times this process compiled a lazy module without a code cache (for tests).
+int LazyModuleCompilesForTesting();
+
+}  // namespace atl::bindings
