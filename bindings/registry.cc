@@ -9,6 +9,7 @@
 
 namespace atl::bindings {
 
+constexpr std::string_view kDomExceptionGlobals[] = {"DOMException"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
@@ -17,6 +18,7 @@ constexpr BindingUnit kUnits[] = {
     {"console", InstallConsole, "01_console.js"},
     {"require", InstallLazyModules, "02_require.js"},
     {"encoding", InstallEncoding, ""},
+    {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
