@@ -10,6 +10,7 @@
 namespace atl::bindings {
 
 constexpr std::string_view kDomExceptionGlobals[] = {"DOMException"};
+constexpr std::string_view kEncodingGlobals[] = {"TextEncoder", "TextDecoder", "atob", "btoa"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
@@ -17,7 +18,7 @@ constexpr BindingUnit kUnits[] = {
     {"inspect", nullptr, "00_inspect.js"},
     {"console", InstallConsole, "01_console.js"},
     {"require", InstallLazyModules, "02_require.js"},
-    {"encoding", InstallEncoding, ""},
+    {"encoding", InstallEncoding, "", "encoding", kEncodingGlobals},
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
     {"headers", nullptr, "10_headers.js"},

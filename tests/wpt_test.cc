@@ -60,7 +60,8 @@ INSTANTIATE_TEST_SUITE_P(Wpt, WptTest,
                          ::testing::Values(Suite{"urltestdata", "url/resources/urltestdata.json", 0.99},
                                            Suite{"urltestdata", "url/resources/urltestdata-javascript-only.json", 1.0},
                                            Suite{"setters", "url/resources/setters_tests.json", 0.99},
-                                           Suite{"toascii", "url/resources/toascii.json", 0.99}),
+                                           Suite{"toascii", "url/resources/toascii.json", 0.99},
+                                           Suite{"base64", "fetch/data-urls/resources/base64.json", 1.0}),
                          [](const auto& info) {
                            std::string name = info.param.file.substr(info.param.file.rfind('/') + 1);
                            name = name.substr(0, name.find('.'));

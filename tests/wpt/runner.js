@@ -101,6 +101,29 @@ const suites = {
       }
     }
   },
+  // html/webappapis/atob/base64.any.js on fetch/data-urls/resources/base64.json
+  base64(data, results) {
+    for (const [input, bytes] of data) {
+      const name = `atob(${JSON.stringify(input)})`;
+      check(results, name, () => {
+        if (bytes === null) {
+          try {
+            atob(input);
+          } catch (error) {
+            return error instanceof DOMException && error.name === "InvalidCharacterError" ? undefined : `threw ${error}`;
+          }
+          return "did not throw";
+        }
+        const decoded = atob(input);
+        const codes = Array.from(decoded, (c) => c.charCodeAt(0));
+        return differs("bytes", JSON.stringify(codes), JSON.stringify(bytes));
+      });
+      if (bytes !== null) {
+        check(results, `btoa round trip of ${name}`, () =>
+          differs("round trip", atob(btoa(String.fromCharCode(...bytes))), String.fromCharCode(...bytes)));
+      }
+    }
+  },
 };
 
 export default {

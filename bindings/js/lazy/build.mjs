@@ -14,11 +14,19 @@ const [output, ...modules] = process.argv.slice(2);
 const shims = {
   "tr46": "shims/tr46.js",
 };
+// Data files of npm packages that their "exports" do not list: the Encoding standard's labels and
+// single-byte indexes, from @exodus/bytes (whose decoders atoll does not use: they reach for the
+// TextDecoder global).
+const dataFiles = {
+  "atoll-data:encoding-labels": "@exodus/bytes/fallback/encoding.labels.js",
+  "atoll-data:single-byte-indexes": "@exodus/bytes/fallback/single-byte.encodings.js",
+};
 const shimPlugin = {
   name: "atoll-shims",
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (shims[args.path]) return { path: join(here, shims[args.path]) };
+      if (dataFiles[args.path]) return { path: join(here, "../../../node_modules", dataFiles[args.path]) };
       // whatwg-url's UTF-8 helpers use the TextEncoder/TextDecoder globals, which a tenant may
       // have replaced before its first URL: use the natives instead.
       if (args.path === "./encoding" && args.importer.includes("whatwg-url")) {
