@@ -11,6 +11,9 @@ namespace atl::bindings {
 
 constexpr std::string_view kDomExceptionGlobals[] = {"DOMException"};
 constexpr std::string_view kEncodingGlobals[] = {"TextEncoder", "TextDecoder", "atob", "btoa"};
+constexpr std::string_view kEventsGlobals[] = {
+    "Event", "EventTarget", "CustomEvent", "ErrorEvent", "PromiseRejectionEvent", "AbortController", "AbortSignal",
+    "dispatchEvent", "reportError"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
@@ -20,6 +23,7 @@ constexpr BindingUnit kUnits[] = {
     {"require", InstallLazyModules, "02_require.js"},
     {"encoding", InstallEncoding, "", "encoding", kEncodingGlobals},
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
+    {"events", nullptr, "", "events", kEventsGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},

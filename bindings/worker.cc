@@ -91,7 +91,7 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
 
   v8::Global<v8::Function> set_handler;
   for (auto [name, slot] : {std::pair{"dispatch", &state->dispatch}, {"onTimer", &state->on_timer},
-                            {"setHandler", &set_handler}}) {
+                            {"unhandledRejection", &state->unhandled_rejection}, {"setHandler", &set_handler}}) {
     v8::Local<v8::Value> value;
     if (!internal->Get(context, NewSymbolString(isolate_, name)).ToLocal(&value) || !value->IsFunction()) {
       return absl::InternalError(base::StrCat("bindings did not define internal.", name));
@@ -385,12 +385,36 @@ void Worker::OnPromiseReject(v8::PromiseRejectMessage message) {
 }
 
 void Worker::LogUnhandledRejections() {
-  for (const Rejection& rejection : unhandled_rejections_) {
+  std::vector<Rejection> rejections = std::move(unhandled_rejections_);
+  unhandled_rejections_.clear();
+  for (Rejection& rejection : rejections) {
+    if (DispatchUnhandledRejection(rejection)) continue;
     base::LogLine(base::LogLevel::kError, base::StrCat("Uncaught (in promise) ", rejection.message))
         .Str("tenant", options_.tenant_name)
         .Emit();
   }
-  unhandled_rejections_.clear();
+}
+
+bool Worker::DispatchUnhandledRejection(const Rejection& rejection) {
+  if (dead_) return false;
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Promise> promise = rejection.promise.Get(isolate_);
+  v8::Local<v8::Context> context;
+  if (!promise->GetCreationContext().ToLocal(&context)) return false;
+  // The context's state, if the context is still one of ours (a dropped per-request context's
+  // embedder data points at freed memory, so it is looked up rather than read).
+  ContextState* state = nullptr;
+  for (auto& [serial, candidate] : contexts_) {
+    if (candidate->context == context) state = candidate.get();
+  }
+  if (state == nullptr || state->unhandled_rejection.IsEmpty()) return false;
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Value> argv[] = {promise, promise->Result(), NewString(isolate_, rejection.message)};
+  std::string error;
+  if (!CallIntoJs(state, state->unhandled_rejection.Get(isolate_), 3, argv, &error) && !dead_) {
+    base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
+  }
+  return true;
 }
 
 void Worker::ReduceMemory() {

@@ -97,6 +97,7 @@ class Worker {
     v8::Global<v8::Context> context;
     v8::Global<v8::Function> dispatch;
     v8::Global<v8::Function> on_timer;
+    v8::Global<v8::Function> unhandled_rejection;
     v8::Global<v8::Object> env;
     absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
@@ -134,6 +135,8 @@ class Worker {
   void DropRetired();
   static void OnPromiseReject(v8::PromiseRejectMessage message);
   void LogUnhandledRejections();
+  // Fires `unhandledrejection` in the promise's context; false if that context is gone.
+  bool DispatchUnhandledRejection(const Rejection& rejection);
 
   WorkerOptions options_;
   std::unique_ptr<isolates::TenantIsolate> tenant_isolate_;

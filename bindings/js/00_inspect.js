@@ -769,7 +769,18 @@ function formatArgs(args) {
 
 // ---------------------------------------------------------------------------------------------
 
+// https://html.spec.whatwg.org/multipage/webappapis.html#report-an-exception: once the events
+// module is loaded, an `error` event at the global scope first (a listener may cancel the log).
 function reportError(error) {
+  const events = internal.loaded("events");
+  if (events !== undefined) {
+    events.reportException(error);
+  } else {
+    logUncaught(error);
+  }
+}
+
+function logUncaught(error) {
   let message;
   try {
     message = `Uncaught ${formatArgs([error])}`;
@@ -818,6 +829,7 @@ internal.exposeInterface = exposeInterface;
 internal.registerInspect = registerInspect;
 internal.inspect = inspect;
 internal.reportError = reportError;
+internal.logUncaught = logUncaught;
 internal.errorMessage = errorMessage;
 
 internal.formatArgs = formatArgs;

@@ -87,14 +87,14 @@ function normalizeMethod(method) {
   return method;
 }
 
+// An AbortSignal exists only if the events module was loaded in this context.
 function isAbortSignal(value) {
-  const AbortSignal = internal.AbortSignal || globalThis.AbortSignal;
-  return typeof AbortSignal !== "function" || value instanceof AbortSignal;
+  const events = internal.loaded("events");
+  return events !== undefined && value instanceof events.AbortSignal;
 }
 
 function newAbortSignal() {
-  const AbortController = internal.AbortController || globalThis.AbortController;
-  return typeof AbortController === "function" ? new AbortController().signal : null;
+  return internal.require("events").signalAccess.create();
 }
 
 // Members rarely read, kept out of the Request object itself. The incoming request shares one
@@ -283,13 +283,11 @@ class Request {
     return this.#extra.keepalive;
   }
 
-  // null until an AbortSignal implementation exists; then the request's signal (a new one that
-  // never aborts when none was given).
+  // The request's signal: made on first read (a signal that never aborts) when none was given.
   get signal() {
     let extra = this.#extra;
     if (extra.signal === null) {
       const signal = newAbortSignal();
-      if (signal === null) return null;
       extra = this.#extra = copyExtra(extra, extra.guard);
       extra.signal = signal;
     }

@@ -85,6 +85,7 @@ defineGlobal("setInterval", setInterval);
 defineGlobal("clearTimeout", clearTimeout);
 defineGlobal("clearInterval", clearInterval);
 internal.onTimer = onTimer;
+internal.setTimeout = setTimeout;
 
 // https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#dom-queuemicrotask
 // (V8 leaves it to the embedder.) An exception in the callback is reported, not turned into an

@@ -139,9 +139,15 @@ function flattenOptions(options) {
   return { capture: !!options, once: false };
 }
 
+// Events other than "fetch" go to the events module's EventTarget for the global scope.
+function globalTarget() {
+  return internal.require("events").globalTarget;
+}
+
 function addEventListener(type, callback, options = undefined) {
   if (arguments.length < 2) throw new $TypeError(`Failed to execute 'addEventListener': 2 arguments required, but only ${arguments.length} present.`);
   type = `${type}`;
+  if (type !== "fetch") return globalTarget().addEventListener(type, callback, options);
   const { capture, once } = flattenOptions(options);
   if (callback === null || callback === undefined) return;
   if (typeof callback !== "function" && typeof callback !== "object") {
@@ -161,6 +167,7 @@ function addEventListener(type, callback, options = undefined) {
 function removeEventListener(type, callback, options = undefined) {
   if (arguments.length < 2) throw new $TypeError(`Failed to execute 'removeEventListener': 2 arguments required, but only ${arguments.length} present.`);
   type = `${type}`;
+  if (type !== "fetch") return globalTarget().removeEventListener(type, callback, options);
   const { capture } = flattenOptions(options);
   const list = MapGet(listeners, type);
   if (list === undefined) return;
@@ -176,6 +183,14 @@ function removeEventListener(type, callback, options = undefined) {
 
 defineGlobal("addEventListener", addEventListener);
 defineGlobal("removeEventListener", removeEventListener);
+
+// Called by C++ for each promise rejected with no handler by the end of a run, with the text to
+// log: an `unhandledrejection` event at the global scope first, which a listener may cancel.
+internal.unhandledRejection = function unhandledRejection(promise, reason, message) {
+  const events = internal.loaded("events");
+  if (events !== undefined && events.unhandledRejection(promise, reason)) return;
+  nativeLog("error", `Uncaught (in promise) ${message}`);
+};
 
 let eventState;
 

@@ -29,8 +29,9 @@ test("defaults", () => {
   assert.ok(r.headers instanceof Headers);
   assert.equal(r.headers, r.headers, "same Headers object every time");
   assert.deepEqual([...r.headers], []);
-  if (typeof AbortSignal === "function") assert.ok(r.signal instanceof AbortSignal);
-  else assert.equal(r.signal, null);
+  assert.ok(r.signal instanceof AbortSignal);
+  assert.equal(r.signal.aborted, false);
+  assert.equal(r.signal, r.signal, "the same signal on every read");
 });
 
 test("url", () => {

@@ -1,0 +1,476 @@
+// Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent
+// (https://dom.spec.whatwg.org/#events, https://html.spec.whatwg.org/#the-errorevent-interface)
+// and AbortController, AbortSignal (https://dom.spec.whatwg.org/#aborting-ongoing-activities).
+// Hand-written: there is no tree, so dispatch is the at-target part of the DOM algorithm.
+// Also the global scope's own events (`error`, `unhandledrejection`): globalTarget holds the
+// global's listeners, dispatched with `globalThis` as target.
+const { exposeInterface, logUncaught } = internal;
+const { DOMException } = internal.require("dom_exception");
+const $TypeError = TypeError;
+const ReflectApply = Reflect.apply;
+const ObjectDefineProperty = Object.defineProperty;
+const ArrayPrototypeSlice = Function.prototype.call.bind(Array.prototype.slice);
+const ArrayPrototypeSplice = Function.prototype.call.bind(Array.prototype.splice);
+const ArrayPrototypePush = Function.prototype.call.bind(Array.prototype.push);
+const DateNow = Date.now;
+const timeOrigin = DateNow();
+
+const NONE = 0;
+const CAPTURING_PHASE = 1;
+const AT_TARGET = 2;
+const BUBBLING_PHASE = 3;
+
+// Events created by atoll itself (isTrusted true).
+const kTrusted = Symbol("trusted");
+
+function requireArgs(count, needed, what) {
+  if (count < needed) throw new $TypeError(`Failed to execute '${what}': ${needed} argument${needed > 1 ? "s" : ""} required, but only ${count} present.`);
+}
+
+function dictionary(value, what) {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" && typeof value !== "function") throw new $TypeError(`${what} must be an object`);
+  return value;
+}
+
+// Module-private access to Event, EventTarget and AbortSignal internals (set in static blocks).
+let eventAccess;
+let listenerCount;
+let signalAccess;
+
+class Event {
+  #type;
+  #bubbles;
+  #cancelable;
+  #composed;
+  #target = null;
+  #currentTarget = null;
+  #phase = NONE;
+  #stopPropagation = false;
+  #stopImmediate = false;
+  #canceled = false;
+  #inPassiveListener = false;
+  #dispatching = false;
+  #timeStamp;
+
+  constructor(type, eventInitDict = undefined) {
+    requireArgs(arguments.length, 1, "Event constructor");
+    const init = dictionary(eventInitDict, "EventInit");
+    this.#type = `${type}`;
+    this.#bubbles = Boolean(init.bubbles);
+    this.#cancelable = Boolean(init.cancelable);
+    this.#composed = Boolean(init.composed);
+    this.#timeStamp = DateNow() - timeOrigin;
+    const trusted = eventInitDict !== null && typeof eventInitDict === "object" && eventInitDict[kTrusted] === true;
+    // [LegacyUnforgeable] readonly attribute boolean isTrusted: an own, non-configurable getter.
+    ObjectDefineProperty(this, "isTrusted", { get: trusted ? isTrustedTrue : isTrustedFalse, enumerable: true, configurable: false });
+  }
+
+  get type() { return this.#type; }
+  get target() { return this.#target; }
+  get srcElement() { return this.#target; }
+  get currentTarget() { return this.#currentTarget; }
+  get eventPhase() { return this.#phase; }
+  get bubbles() { return this.#bubbles; }
+  get cancelable() { return this.#cancelable; }
+  get composed() { return this.#composed; }
+  get defaultPrevented() { return this.#canceled; }
+  get timeStamp() { return this.#timeStamp; }
+
+  composedPath() {
+    return this.#dispatching && this.#currentTarget !== null ? [this.#currentTarget] : [];
+  }
+
+  stopPropagation() { this.#stopPropagation = true; }
+  stopImmediatePropagation() {
+    this.#stopPropagation = true;
+    this.#stopImmediate = true;
+  }
+  get cancelBubble() { return this.#stopPropagation; }
+  set cancelBubble(value) { if (value) this.#stopPropagation = true; }
+
+  preventDefault() {
+    if (this.#cancelable && !this.#inPassiveListener) this.#canceled = true;
+  }
+  get returnValue() { return !this.#canceled; }
+  set returnValue(value) { if (!value) this.preventDefault(); }
+
+  initEvent(type, bubbles = false, cancelable = false) {
+    requireArgs(arguments.length, 1, "initEvent");
+    if (this.#dispatching) return;
+    this.#type = `${type}`;
+    this.#bubbles = Boolean(bubbles);
+    this.#cancelable = Boolean(cancelable);
+    this.#stopPropagation = this.#stopImmediate = this.#canceled = false;
+    this.#target = null;
+  }
+
+  // For EventTarget's dispatch (module-private through `eventAccess`).
+  static {
+    eventAccess = {
+      isEvent: (value) => value !== null && typeof value === "object" && #type in value,
+      dispatching: (event) => event.#dispatching,
+      begin(event, target) {
+        event.#dispatching = true;
+        event.#target = target;
+        event.#currentTarget = target;
+        event.#phase = AT_TARGET;
+      },
+      stopped: (event) => event.#stopPropagation,
+      stoppedImmediately: (event) => event.#stopImmediate,
+      setPassive(event, passive) { event.#inPassiveListener = passive; },
+      end(event) {
+        event.#dispatching = false;
+        event.#phase = NONE;
+        event.#currentTarget = null;
+        event.#stopPropagation = false;
+        event.#stopImmediate = false;
+        return !event.#canceled;
+      },
+    };
+  }
+}
+function isTrustedTrue() { return true; }
+function isTrustedFalse() { return false; }
+for (const [name, value] of [["NONE", NONE], ["CAPTURING_PHASE", CAPTURING_PHASE], ["AT_TARGET", AT_TARGET], ["BUBBLING_PHASE", BUBBLING_PHASE]]) {
+  const descriptor = { value, writable: false, enumerable: true, configurable: false };
+  ObjectDefineProperty(Event, name, descriptor);
+  ObjectDefineProperty(Event.prototype, name, descriptor);
+}
+
+// The value dispatch reports as target/currentTarget for an EventTarget (globalTarget -> globalThis).
+const targetOverride = new WeakMap();
+
+class EventTarget {
+  #listeners = new Map(); // type -> [{ callback, capture, once, passive, removed }]
+
+  addEventListener(type, callback, options = undefined) {
+    requireArgs(arguments.length, 2, "addEventListener");
+    type = `${type}`;
+    let capture = false, once = false, passive = false, signal = undefined;
+    if (options !== null && typeof options === "object") {
+      capture = Boolean(options.capture);
+      once = Boolean(options.once);
+      passive = Boolean(options.passive);
+      signal = options.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw new $TypeError("Failed to execute 'addEventListener': member signal is not of type 'AbortSignal'.");
+      }
+    } else {
+      capture = Boolean(options);
+    }
+    if (callback === null || callback === undefined) return;
+    if (typeof callback !== "function" && typeof callback !== "object") {
+      throw new $TypeError("Failed to execute 'addEventListener': parameter 2 is not of type 'EventListener'.");
+    }
+    if (signal !== undefined && signal.aborted) return;
+    let list = this.#listeners.get(type);
+    if (list === undefined) {
+      list = [];
+      this.#listeners.set(type, list);
+    }
+    for (const entry of list) {
+      if (entry.callback === callback && entry.capture === capture) return;
+    }
+    ArrayPrototypePush(list, { callback, capture, once, passive, removed: false });
+    if (signal !== undefined) {
+      signalAccess.onAbort(signal, () => this.removeEventListener(type, callback, { capture }));
+    }
+  }
+
+  removeEventListener(type, callback, options = undefined) {
+    requireArgs(arguments.length, 2, "removeEventListener");
+    type = `${type}`;
+    const capture = options !== null && typeof options === "object" ? Boolean(options.capture) : Boolean(options);
+    const list = this.#listeners.get(type);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i];
+      if (entry.callback === callback && entry.capture === capture) {
+        entry.removed = true;
+        ArrayPrototypeSplice(list, i, 1);
+        return;
+      }
+    }
+  }
+
+  dispatchEvent(event) {
+    requireArgs(arguments.length, 1, "dispatchEvent");
+    if (!eventAccess.isEvent(event)) throw new $TypeError("Failed to execute 'dispatchEvent': parameter 1 is not of type 'Event'.");
+    if (eventAccess.dispatching(event)) {
+      throw new DOMException("Failed to execute 'dispatchEvent': The event is already being dispatched.", "InvalidStateError");
+    }
+    const target = targetOverride.get(this) ?? this;
+    eventAccess.begin(event, target);
+    const list = this.#listeners.get(event.type);
+    if (list !== undefined && list.length > 0) {
+      const snapshot = ArrayPrototypeSlice(list);
+      // At the target, capture listeners run first, then the others.
+      for (const capturePass of [true, false]) {
+        for (const entry of snapshot) {
+          if (entry.capture !== capturePass || entry.removed) continue;
+          if (entry.once) this.removeEventListener(event.type, entry.callback, { capture: entry.capture });
+          invokeListener(entry, target, event);
+          if (eventAccess.stoppedImmediately(event)) break;
+        }
+        if (eventAccess.stoppedImmediately(event)) break;
+      }
+    }
+    return eventAccess.end(event);
+  }
+
+  static {
+    listenerCount = (target, type) => target.#listeners.get(type)?.length ?? 0;
+  }
+}
+function invokeListener(entry, target, event) {
+  eventAccess.setPassive(event, entry.passive);
+  try {
+    const callback = entry.callback;
+    if (typeof callback === "function") {
+      ReflectApply(callback, target, [event]);
+    } else {
+      const handleEvent = callback.handleEvent;
+      if (typeof handleEvent !== "function") throw new $TypeError("The event listener has no handleEvent() method.");
+      ReflectApply(handleEvent, callback, [event]);
+    }
+  } catch (error) {
+    reportError(error);
+  } finally {
+    eventAccess.setPassive(event, false);
+  }
+}
+
+class CustomEvent extends Event {
+  #detail;
+
+  constructor(type, eventInitDict = undefined) {
+    requireArgs(arguments.length, 1, "CustomEvent constructor");
+    super(type, eventInitDict);
+    this.#detail = dictionary(eventInitDict, "CustomEventInit").detail ?? null;
+  }
+
+  get detail() { return this.#detail; }
+
+  initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
+    requireArgs(arguments.length, 1, "initCustomEvent");
+    if (eventAccess.dispatching(this)) return;
+    this.initEvent(type, bubbles, cancelable);
+    this.#detail = detail;
+  }
+}
+
+class ErrorEvent extends Event {
+  #message;
+  #filename;
+  #lineno;
+  #colno;
+  #error;
+
+  constructor(type, eventInitDict = undefined) {
+    requireArgs(arguments.length, 1, "ErrorEvent constructor");
+    super(type, eventInitDict);
+    const init = dictionary(eventInitDict, "ErrorEventInit");
+    this.#message = init.message === undefined ? "" : `${init.message}`;
+    this.#filename = init.filename === undefined ? "" : `${init.filename}`;
+    this.#lineno = init.lineno >>> 0;
+    this.#colno = init.colno >>> 0;
+    this.#error = init.error;
+  }
+
+  get message() { return this.#message; }
+  get filename() { return this.#filename; }
+  get lineno() { return this.#lineno; }
+  get colno() { return this.#colno; }
+  get error() { return this.#error; }
+}
+
+class PromiseRejectionEvent extends Event {
+  #promise;
+  #reason;
+
+  constructor(type, eventInitDict) {
+    requireArgs(arguments.length, 2, "PromiseRejectionEvent constructor");
+    const init = dictionary(eventInitDict, "PromiseRejectionEventInit");
+    if (!("promise" in init)) throw new $TypeError("Failed to construct 'PromiseRejectionEvent': required member promise is undefined.");
+    super(type, eventInitDict);
+    this.#promise = init.promise;
+    this.#reason = init.reason;
+  }
+
+  get promise() { return this.#promise; }
+  get reason() { return this.#reason; }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AbortSignal, AbortController
+
+const kCreate = Symbol("create");
+
+function abortError() {
+  return new DOMException("This operation was aborted", "AbortError");
+}
+
+class AbortSignal extends EventTarget {
+  #aborted = false;
+  #reason = undefined;
+  #algorithms = [];
+  #onabort = null;
+  #dependents = []; // signals made by AbortSignal.any() that follow this one
+
+  constructor(token) {
+    if (token !== kCreate) throw new $TypeError("Illegal constructor");
+    super();
+  }
+
+  get aborted() { return this.#aborted; }
+  get reason() { return this.#reason; }
+
+  throwIfAborted() {
+    if (this.#aborted) throw this.#reason;
+  }
+
+  get onabort() { return this.#onabort; }
+  set onabort(value) {
+    const handler = typeof value === "function" || (value !== null && typeof value === "object") ? value : null;
+    if (this.#onabort === null && handler !== null) {
+      this.addEventListener("abort", (event) => {
+        const current = this.#onabort;
+        if (typeof current === "function") ReflectApply(current, this, [event]);
+      });
+    }
+    this.#onabort = handler;
+  }
+
+  static abort(reason = undefined) {
+    const signal = new AbortSignal(kCreate);
+    signal.#aborted = true;
+    signal.#reason = reason === undefined ? abortError() : reason;
+    return signal;
+  }
+
+  static timeout(milliseconds) {
+    requireArgs(arguments.length, 1, "AbortSignal.timeout");
+    const ms = Number(milliseconds);
+    if (!Number.isFinite(ms) || ms < 0 || ms > Number.MAX_SAFE_INTEGER) {
+      throw new $TypeError("Failed to execute 'timeout' on 'AbortSignal': Value is outside the 'unsigned long long' value range.");
+    }
+    const signal = new AbortSignal(kCreate);
+    internal.setTimeout(() => {
+      signal.#abort(new DOMException("The operation timed out.", "TimeoutError"));
+    }, ms);
+    return signal;
+  }
+
+  static any(signals) {
+    requireArgs(arguments.length, 1, "AbortSignal.any");
+    const list = [...signals];
+    for (const signal of list) {
+      if (!(signal instanceof AbortSignal)) throw new $TypeError("Failed to execute 'any' on 'AbortSignal': member is not of type 'AbortSignal'.");
+    }
+    const result = new AbortSignal(kCreate);
+    for (const signal of list) {
+      if (signal.#aborted) {
+        result.#aborted = true;
+        result.#reason = signal.#reason;
+        return result;
+      }
+    }
+    for (const signal of list) ArrayPrototypePush(signal.#dependents, result);
+    return result;
+  }
+
+  // https://dom.spec.whatwg.org/#abortsignal-signal-abort
+  #abort(reason) {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason === undefined ? abortError() : reason;
+    const dependents = this.#dependents.filter((signal) => !signal.#aborted);
+    this.#dependents = [];
+    for (const signal of dependents) {
+      signal.#aborted = true;
+      signal.#reason = this.#reason;
+    }
+    this.#runAbortSteps();
+    for (const signal of dependents) signal.#runAbortSteps();
+  }
+
+  #runAbortSteps() {
+    const algorithms = this.#algorithms;
+    this.#algorithms = [];
+    for (const algorithm of algorithms) {
+      try {
+        algorithm();
+      } catch (error) {
+        reportError(error);
+      }
+    }
+    this.dispatchEvent(new Event("abort", { [kTrusted]: true }));
+  }
+
+  static {
+    signalAccess = {
+      create: () => new AbortSignal(kCreate),
+      abort: (signal, reason) => signal.#abort(reason),
+      // Runs `algorithm` when the signal aborts (not when already aborted).
+      onAbort: (signal, algorithm) => ArrayPrototypePush(signal.#algorithms, algorithm),
+    };
+  }
+}
+
+class AbortController {
+  #signal = signalAccess.create();
+
+  get signal() { return this.#signal; }
+
+  abort(reason = undefined) {
+    signalAccess.abort(this.#signal, reason);
+  }
+}
+
+for (const [Class, name] of [[Event, "Event"], [EventTarget, "EventTarget"], [CustomEvent, "CustomEvent"],
+  [ErrorEvent, "ErrorEvent"], [PromiseRejectionEvent, "PromiseRejectionEvent"], [AbortSignal, "AbortSignal"],
+  [AbortController, "AbortController"]]) {
+  exposeInterface(Class, name, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The global scope's events
+
+const globalTarget = new EventTarget();
+targetOverride.set(globalTarget, globalThis);
+
+// https://html.spec.whatwg.org/multipage/webappapis.html#report-an-exception: an `error`
+// ErrorEvent at the global scope; logged unless a listener cancels it.
+function reportError(error) {
+  if (listenerCount(globalTarget, "error") > 0) {
+    const message = error !== null && typeof error === "object" && "message" in error ? `${error.message}` : `${error}`;
+    const event = new ErrorEvent("error", { message, error, cancelable: true, [kTrusted]: true });
+    if (!globalTarget.dispatchEvent(event)) return;
+  }
+  logUncaught(error);
+}
+
+// An unhandled rejection: an `unhandledrejection` event; true when a listener cancelled it.
+function unhandledRejection(promise, reason) {
+  if (listenerCount(globalTarget, "unhandledrejection") === 0) return false;
+  const event = new PromiseRejectionEvent("unhandledrejection", { promise, reason, cancelable: true, [kTrusted]: true });
+  return !globalTarget.dispatchEvent(event);
+}
+
+function dispatchEvent(event) {
+  requireArgs(arguments.length, 1, "dispatchEvent");
+  return globalTarget.dispatchEvent(event);
+}
+
+function reportErrorGlobal(error) {
+  requireArgs(arguments.length, 1, "reportError");
+  reportError(error);
+}
+ObjectDefineProperty(reportErrorGlobal, "name", { value: "reportError" });
+
+export {
+  Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent, AbortSignal, AbortController,
+  dispatchEvent, reportErrorGlobal as reportError, globalTarget, unhandledRejection, reportError as reportException,
+  signalAccess,
+};
