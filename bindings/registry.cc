@@ -4,6 +4,7 @@
 #include "bindings/encoding.h"
 #include "bindings/fetch_dispatch.h"
 #include "bindings/lazy_modules.h"
+#include "bindings/scope.h"
 #include "bindings/timers.h"
 #include "bindings/url.h"
 
@@ -14,6 +15,9 @@ constexpr std::string_view kEncodingGlobals[] = {"TextEncoder", "TextDecoder", "
 constexpr std::string_view kEventsGlobals[] = {
     "Event", "EventTarget", "CustomEvent", "ErrorEvent", "PromiseRejectionEvent", "AbortController", "AbortSignal",
     "dispatchEvent", "reportError"};
+constexpr std::string_view kScopeGlobals[] = {"structuredClone", "performance", "Performance", "navigator",
+                                               "Navigator"};
+constexpr std::string_view kMessagingGlobals[] = {"MessageChannel", "MessagePort", "MessageEvent"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
@@ -24,6 +28,8 @@ constexpr BindingUnit kUnits[] = {
     {"encoding", InstallEncoding, "", "encoding", kEncodingGlobals},
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
     {"events", nullptr, "", "events", kEventsGlobals},
+    {"scope", InstallScope, "", "scope", kScopeGlobals},
+    {"messaging", nullptr, "", "messaging", kMessagingGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},

@@ -181,6 +181,8 @@ function removeEventListener(type, callback, options = undefined) {
   }
 }
 
+// https://html.spec.whatwg.org/multipage/workers.html#dom-workerglobalscope-self
+defineGlobal("self", globalThis);
 defineGlobal("addEventListener", addEventListener);
 defineGlobal("removeEventListener", removeEventListener);
 

@@ -1,0 +1,80 @@
+// structuredClone (https://html.spec.whatwg.org/multipage/structured-data.html), performance
+// (https://w3c.github.io/hr-time/), navigator and self.
+import { test, assert, run } from "./testing/harness.js";
+
+test("structuredClone copies the structured types", () => {
+  const source = {
+    date: new Date(86400000), map: new Map([["k", { v: 1 }]]), set: new Set([1, "a"]), regexp: /x+/gi,
+    bytes: new Uint16Array([1, 65535]), big: 12345678901234567890n, nested: [1, [2, [3]]], negZero: -0,
+    undef: undefined, str: new String("boxed"), error: new TypeError("bad", { cause: 1 }),
+  };
+  source.cycle = source;
+  const clone = structuredClone(source);
+  assert.notEqual(clone, source);
+  assert.equal(clone.cycle, clone, "cycles are kept");
+  assert.equal(clone.date.getTime(), 86400000);
+  assert.ok(clone.date instanceof Date);
+  assert.deepEqual(clone.map.get("k"), { v: 1 });
+  assert.notEqual(clone.map.get("k"), source.map.get("k"), "deep");
+  assert.ok(clone.set.has("a"));
+  assert.equal(String(clone.regexp), "/x+/gi");
+  assert.deepEqual(clone.bytes, new Uint16Array([1, 65535]));
+  assert.equal(clone.big, 12345678901234567890n);
+  assert.deepEqual(clone.nested, [1, [2, [3]]]);
+  assert.ok(Object.is(clone.negZero, -0));
+  assert.ok("undef" in clone);
+  assert.equal(clone.str.valueOf(), "boxed");
+  assert.ok(clone.error instanceof TypeError);
+  assert.equal(clone.error.message, "bad");
+});
+
+test("structuredClone drops what it must and refuses what it cannot clone", () => {
+  class Point { constructor() { this.x = 1; } get y() { return 2; } }
+  const clone = structuredClone(new Point());
+  assert.equal(Object.getPrototypeOf(clone), Object.prototype, "class instances become plain objects");
+  assert.deepEqual(clone, { x: 1 });
+  for (const value of [() => 1, Symbol("s"), { f() {} }, new WeakMap(), Promise.resolve()]) {
+    const error = assert.throws(() => structuredClone(value), DOMException);
+    assert.equal(error.name, "DataCloneError");
+  }
+  assert.throws(() => structuredClone(), TypeError);
+  assert.equal(structuredClone(null), null);
+  assert.equal(structuredClone("s"), "s");
+});
+
+test("structuredClone transfers ArrayBuffers", () => {
+  const buffer = new Uint8Array([9, 8, 7]).buffer;
+  const clone = structuredClone({ buffer }, { transfer: [buffer] });
+  assert.deepEqual(new Uint8Array(clone.buffer), new Uint8Array([9, 8, 7]));
+  assert.equal(buffer.byteLength, 0, "the original is detached");
+  const error = assert.throws(() => structuredClone(buffer, { transfer: [buffer] }), DOMException);
+  assert.equal(error.name, "DataCloneError", "a detached buffer cannot be transferred");
+  const other = new ArrayBuffer(2);
+  assert.throws(() => structuredClone(1, { transfer: [other, other] }), DOMException, "listed twice");
+  assert.throws(() => structuredClone(1, { transfer: [{}] }), DOMException, "not an ArrayBuffer");
+});
+
+test("performance", () => {
+  assert.equal(typeof performance.now(), "number");
+  assert.equal(performance.timeOrigin, 0, "as in Workers");
+  const before = performance.now();
+  for (let i = 0; i < 1e6; i++);
+  assert.equal(performance.now(), before, "frozen while JS runs (SPEC §3)");
+  assert.ok(Math.abs(performance.now() - Date.now()) < 1);
+  assert.ok(performance instanceof Performance);
+  assert.throws(() => new Performance(), TypeError);
+  assert.deepEqual(performance.toJSON(), { timeOrigin: 0 });
+});
+
+test("navigator and self", () => {
+  assert.ok(/^atoll\/\d+\.\d+\.\d+$/.test(navigator.userAgent), navigator.userAgent);
+  assert.ok(navigator instanceof Navigator);
+  assert.equal(self, globalThis);
+  assert.equal(Object.getOwnPropertyDescriptor(globalThis, "self").enumerable, false);
+});
+
+export default {
+  async fetch() {
+    return Response.json(await run());
+  },
+};
