@@ -18,6 +18,7 @@ constexpr std::string_view kEventsGlobals[] = {
 constexpr std::string_view kScopeGlobals[] = {"structuredClone", "performance", "Performance", "navigator",
                                                "Navigator"};
 constexpr std::string_view kMessagingGlobals[] = {"MessageChannel", "MessagePort", "MessageEvent"};
+constexpr std::string_view kBlobGlobals[] = {"Blob", "File", "FormData"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
@@ -30,6 +31,7 @@ constexpr BindingUnit kUnits[] = {
     {"events", nullptr, "", "events", kEventsGlobals},
     {"scope", InstallScope, "", "scope", kScopeGlobals},
     {"messaging", nullptr, "", "messaging", kMessagingGlobals},
+    {"blob", nullptr, "", "blob", kBlobGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},

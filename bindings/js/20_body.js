@@ -14,10 +14,10 @@
 // body (use text()/json()/arrayBuffer()/bytes()). If a ReadableStream constructor is present
 // (internal.ReadableStream, else globalThis.ReadableStream) `body` lazily returns a stream over
 // the bytes; reading it consumes the body. Constructing a Request/Response FROM a ReadableStream
-// is refused with a TypeError until the streams unit exists, and so is FormData (no multipart
-// serializer yet); a Blob body needs internal.blobBytes(blob) -> Uint8Array (a copy) from the
-// future Blob unit. URLSearchParams is used when present. Any other object is converted with
-// String(), the Web IDL fallback of the BodyInit union.
+// is refused with a TypeError until the streams unit exists. Blob, FormData (multipart) and
+// URLSearchParams bodies come from their lazy modules ("blob", "url"), checked only when the
+// context loaded them. Any other object is converted with String(), the Web IDL fallback of the
+// BodyInit union.
 //
 // internal helpers:
 //   internal.BODY_USED, internal.TEXT_PLAIN
@@ -35,8 +35,10 @@ const ArrayBufferIsView = ArrayBuffer.isView;
 const ArrayBufferSlice = uncurryThis(ArrayBuffer.prototype.slice);
 const {
   ArrayBufferByteLength, TypedArrayToStringTag, DataViewByteOffset, DataViewByteLength,
-  StringPrototypeCharCodeAt, StringPrototypeSlice, StringPrototypeToLowerCase, RegExpPrototypeTest,
+  StringPrototypeCharCodeAt, StringPrototypeSlice, StringPrototypeToLowerCase, StringPrototypeIndexOf,
+  RegExpPrototypeTest,
 } = internal.primordials;
+const StringPrototypeTrim = uncurryThis(String.prototype.trim);
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 const TypedArrayBuffer = uncurryThis(ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, "buffer").get);
 const TypedArrayByteOffset = uncurryThis(ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, "byteOffset").get);
@@ -103,15 +105,18 @@ function extractBody(object) {
       extractedType = FORM_URLENCODED;
       return text;
     }
-    if (isInstance(object, "Blob")) {
-      if (typeof internal.blobBytes !== "function") throw new $TypeError("Blob bodies are not supported yet.");
-      const bytes = internal.blobBytes(object);
-      const type = `${object.type}`;
+    const blob = internal.loaded("blob");
+    if (blob !== undefined && object instanceof blob.Blob) {
+      const type = object.type;
       extractedType = type === "" ? null : type;
+      return blob.blobBytes(object);
+    }
+    if (blob !== undefined && object instanceof blob.FormData) {
+      const { bytes, contentType } = blob.serializeFormData(object);
+      extractedType = contentType;
       return bytes;
     }
     if (isInstance(object, "ReadableStream")) throw new $TypeError("ReadableStream bodies are not supported yet.");
-    if (isInstance(object, "FormData")) throw new $TypeError("FormData bodies are not supported yet.");
   }
   const text = `${object}`;
   extractedType = TEXT_PLAIN;
@@ -212,11 +217,32 @@ function installBodyMixin(Class, access) {
     },
     blob() {
       try {
-        const Blob = internal.Blob || globalThis.Blob;
-        if (typeof Blob !== "function") throw new $TypeError("Blob is not supported yet.");
+        const { Blob } = internal.require("blob");
         const type = has(this) ? contentType(this) : null;
         const bytes = bodyBytes(consume(this));
         return PromiseResolve(new Blob([bytes], { type: type === null ? "" : StringPrototypeToLowerCase(type) }));
+      } catch (e) {
+        return PromiseReject(e);
+      }
+    },
+    // https://fetch.spec.whatwg.org/#dom-body-formdata
+    formData() {
+      try {
+        const type = has(this) ? contentType(this) : null;
+        const semicolon = type === null ? -1 : StringPrototypeIndexOf(type, ";");
+        const essence = type === null ? ""
+          : StringPrototypeToLowerCase(StringPrototypeTrim(semicolon === -1 ? type : StringPrototypeSlice(type, 0, semicolon)));
+        if (essence === "multipart/form-data") {
+          return PromiseResolve(internal.require("blob").parseMultipart(bodyBytes(consume(this)), type));
+        }
+        if (essence === "application/x-www-form-urlencoded") {
+          const { FormData } = internal.require("blob");
+          const params = new (internal.require("url").URLSearchParams)(bodyText(consume(this)));
+          const formData = new FormData();
+          for (const [name, value] of params) formData.append(name, value);
+          return PromiseResolve(formData);
+        }
+        throw new $TypeError(`Failed to parse the body as FormData: the Content-Type is ${type === null ? "missing" : `"${type}"`}`);
       } catch (e) {
         return PromiseReject(e);
       }
@@ -261,7 +287,7 @@ function installBodyMixin(Class, access) {
     },
   };
   const proto = Class.prototype;
-  for (const name of ["arrayBuffer", "blob", "bytes", "json", "text", "body", "bodyUsed"]) {
+  for (const name of ["arrayBuffer", "blob", "bytes", "formData", "json", "text", "body", "bodyUsed"]) {
     const desc = ObjectGetOwnPropertyDescriptor(members, name);
     desc.enumerable = false; // exposeInterface() makes them enumerable with the rest
     ObjectDefineProperty(proto, name, desc);
