@@ -22,13 +22,18 @@ test("shape", () => {
 test("messages are cloned, ordered and asynchronous", async () => {
   const { port1, port2 } = new MessageChannel();
   const received = [];
-  port2.onmessage = (event) => received.push(event.data);
+  const both = new Promise((resolve) => {
+    port2.onmessage = (event) => {
+      received.push(event.data);
+      if (received.length === 2) resolve();
+    };
+  });
   const payload = { n: 1 };
   port1.postMessage(payload);
   payload.n = 2;
   port1.postMessage("second");
   assert.deepEqual(received, [], "not delivered synchronously");
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  await both;
   assert.deepEqual(received, [{ n: 1 }, "second"], "cloned at postMessage, in order");
   const back = nextMessage(port1);
   port1.start();
@@ -43,8 +48,9 @@ test("addEventListener needs start(); queued messages wait for it", async () => 
   port2.addEventListener("message", (event) => { got = event.data; });
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(got, null, "not started");
+  const delivered = nextMessage(port2);
   port2.start();
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  await delivered;
   assert.equal(got, "queued");
 });
 
