@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -39,6 +40,29 @@ TEST(Lifecycle, SigtermExitsZero) {
   TestServer server(SourcePath("examples/hello.js"));
   EXPECT_EQ(Get(server.port(), "/").status, 200);
   EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(Lifecycle, ConsoleWritesOneLogLinePerCallWithTheTenantName) {
+  TenantFixture fixture;
+  std::string script = fixture.Write("log.js", R"(
+    export default {
+      fetch() {
+        console.log("plain %d", 42);
+        console.table([{ a: 1, b: "x" }, { a: 2 }]);
+        console.count("c");
+        console.count("c");
+        console.error(new Error("oops"));
+        return new Response("logged");
+      }
+    };)");
+  TestServer server(script);
+  ASSERT_EQ(Get(server.port(), "/").body, "logged");
+  ASSERT_TRUE(server.WaitForLog("c: 2")) << server.log();
+  std::string log = server.log();
+  EXPECT_NE(log.find(R"("level":"info","msg":"plain 42","tenant":"default")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"(│ (index) │ a │ b   │\n├)"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"(│ 1       │ 2 │     │)"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("level":"error","msg":"Error: oops\n    at)"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -806,6 +806,7 @@ function errorMessage(error) {
 // The captures more than one glue file needs, made once per context and shared.
 internal.primordials = {
   ArrayBufferByteLength,
+  ArrayPrototypeIndexOf,
   ArrayPrototypePush,
   ArrayPrototypeSlice,
   DataViewByteLength,
@@ -818,6 +819,8 @@ internal.primordials = {
   RegExpPrototypeTest,
   StringPrototypeCharCodeAt,
   StringPrototypeIndexOf,
+  StringPrototypePadEnd,
+  StringPrototypeRepeat,
   StringPrototypeReplace,
   StringPrototypeSlice,
   StringPrototypeToLowerCase,
