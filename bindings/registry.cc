@@ -15,11 +15,13 @@ constexpr std::string_view kEncodingGlobals[] = {"TextEncoder", "TextDecoder", "
 constexpr std::string_view kEventsGlobals[] = {
     "Event", "EventTarget", "CustomEvent", "ErrorEvent", "PromiseRejectionEvent", "AbortController", "AbortSignal",
     "dispatchEvent", "reportError"};
-constexpr std::string_view kScopeGlobals[] = {"structuredClone", "performance", "Performance", "navigator",
-                                               "Navigator"};
+constexpr std::string_view kScopeGlobals[] = {
+    "structuredClone", "performance", "Performance", "PerformanceEntry", "PerformanceMark", "PerformanceMeasure",
+    "navigator", "Navigator"};
 constexpr std::string_view kMessagingGlobals[] = {"MessageChannel", "MessagePort", "MessageEvent"};
 constexpr std::string_view kBlobGlobals[] = {"Blob", "File", "FormData"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
+constexpr std::string_view kUrlPatternGlobals[] = {"URLPattern"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -33,6 +35,7 @@ constexpr BindingUnit kUnits[] = {
     {"messaging", nullptr, "", "messaging", kMessagingGlobals},
     {"blob", nullptr, "", "blob", kBlobGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
+    {"urlpattern", nullptr, "", "urlpattern", kUrlPatternGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

@@ -34,6 +34,7 @@ const {
 } = internal.primordials;
 const ArrayPrototypeSplice = uncurryThis(Array.prototype.splice);
 const $TypeError = TypeError;
+const ObjectDefineProperty = Object.defineProperty;
 
 const kToken = {};
 
@@ -185,6 +186,36 @@ function removeEventListener(type, callback, options = undefined) {
 defineGlobal("self", globalThis);
 defineGlobal("addEventListener", addEventListener);
 defineGlobal("removeEventListener", removeEventListener);
+
+// The global scope's event handler attributes (https://html.spec.whatwg.org/#event-handler-attributes):
+// onerror is called as (message, filename, lineno, colno, error) and cancels the event by
+// returning true; onunhandledrejection gets the event and cancels it by returning false.
+for (const type of ["error", "unhandledrejection"]) {
+  let handler = null;
+  let registered = false;
+  ObjectDefineProperty(globalThis, `on${type}`, {
+    get() {
+      return handler;
+    },
+    set(value) {
+      handler = typeof value === "function" || (value !== null && typeof value === "object") ? value : null;
+      if (registered || handler === null) return;
+      registered = true;
+      addEventListener(type, (event) => {
+        const current = handler;
+        if (typeof current !== "function") return;
+        if (type === "error") {
+          const result = call(current, globalThis, event.message, event.filename, event.lineno, event.colno, event.error);
+          if (result === true) event.preventDefault();
+        } else if (call(current, globalThis, event) === false) {
+          event.preventDefault();
+        }
+      });
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
 
 // Called by C++ for each promise rejected with no handler by the end of a run, with the text to
 // log: an `unhandledrejection` event at the global scope first, which a listener may cancel.

@@ -66,6 +66,33 @@ test("performance", () => {
   assert.deepEqual(performance.toJSON(), { timeOrigin: 0 });
 });
 
+test("performance marks and measures", () => {
+  performance.clearMarks();
+  const start = performance.mark("start", { detail: { step: 1 } });
+  assert.ok(start instanceof PerformanceMark);
+  assert.ok(start instanceof PerformanceEntry);
+  assert.equal(start.entryType, "mark");
+  assert.equal(start.duration, 0);
+  assert.deepEqual(start.detail, { step: 1 });
+  performance.mark("end", { startTime: start.startTime + 25 });
+  const measure = performance.measure("span", "start", "end");
+  assert.equal(measure.duration, 25);
+  assert.equal(measure.entryType, "measure");
+  assert.equal(performance.measure("opts", { start: "start", duration: 5 }).duration, 5);
+  assert.deepEqual(performance.getEntriesByType("mark").map((e) => e.name), ["start", "end"]);
+  assert.equal(performance.getEntriesByName("span")[0], measure);
+  assert.equal(performance.getEntriesByName("span", "mark").length, 0);
+  assert.equal(assert.throws(() => performance.measure("x", "no such mark"), DOMException).name, "SyntaxError");
+  performance.clearMarks("start");
+  assert.deepEqual(performance.getEntriesByType("mark").map((e) => e.name), ["end"]);
+  performance.clearMeasures();
+  assert.equal(performance.getEntriesByType("measure").length, 0);
+  assert.equal(new PerformanceMark("m", { startTime: 3 }).startTime, 3);
+  assert.throws(() => new PerformanceEntry(), TypeError);
+  assert.deepEqual(JSON.parse(JSON.stringify(new PerformanceMark("j", { startTime: 1 }))),
+    { name: "j", entryType: "mark", startTime: 1, duration: 0 });
+});
+
 test("navigator and self", () => {
   assert.ok(/^atoll\/\d+\.\d+\.\d+$/.test(navigator.userAgent), navigator.userAgent);
   assert.ok(navigator instanceof Navigator);

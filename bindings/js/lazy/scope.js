@@ -1,7 +1,7 @@
 // The small globals of the WinterTC list: structuredClone
 // (https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone, V8's
 // ValueSerializer in C++), performance (https://w3c.github.io/hr-time/) and navigator
-// (userAgent "atoll/VERSION"). As in Cloudflare Workers, performance.timeOrigin is 0 and
+// (userAgent "atoll/VERSION"), with user timing marks and measures. As in Cloudflare Workers, performance.timeOrigin is 0 and
 // performance.now() is Date.now(): coarse, and frozen between I/O events (SPEC §3).
 const { exposeInterface } = internal;
 const { DOMException } = internal.require("dom_exception");
@@ -27,9 +27,119 @@ function structuredClone(value, options = undefined) {
 
 const timeOrigin = 0;
 
+// https://w3c.github.io/performance-timeline/#the-performanceentry-interface
+class PerformanceEntry {
+  #name;
+  #entryType;
+  #startTime;
+  #duration;
+
+  constructor(token, name, entryType, startTime, duration) {
+    if (token !== kCreate) throw new $TypeError("Illegal constructor");
+    this.#name = name;
+    this.#entryType = entryType;
+    this.#startTime = startTime;
+    this.#duration = duration;
+  }
+
+  get name() { return this.#name; }
+  get entryType() { return this.#entryType; }
+  get startTime() { return this.#startTime; }
+  get duration() { return this.#duration; }
+
+  toJSON() {
+    return { name: this.#name, entryType: this.#entryType, startTime: this.#startTime, duration: this.#duration };
+  }
+}
+
+// https://w3c.github.io/user-timing/#performancemark
+class PerformanceMark extends PerformanceEntry {
+  #detail;
+
+  constructor(markName, markOptions = undefined) {
+    if (arguments.length < 1) throw new $TypeError("Failed to construct 'PerformanceMark': 1 argument required, but only 0 present.");
+    const startTime = markOptions?.startTime === undefined ? DateNow() : Number(markOptions.startTime);
+    if (!(startTime >= 0)) throw new $TypeError("Failed to construct 'PerformanceMark': startTime cannot be negative.");
+    super(kCreate, `${markName}`, "mark", startTime, 0);
+    this.#detail = markOptions?.detail === undefined ? null : structuredClone(markOptions.detail);
+  }
+
+  get detail() { return this.#detail; }
+}
+
+class PerformanceMeasure extends PerformanceEntry {
+  #detail;
+
+  constructor(token, name, startTime, duration, detail) {
+    super(token, name, "measure", startTime, duration);
+    this.#detail = detail;
+  }
+
+  get detail() { return this.#detail; }
+}
+
+const entries = [];
+
+function markTime(nameOrTime, what) {
+  if (typeof nameOrTime === "number") return nameOrTime;
+  const name = `${nameOrTime}`;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if (entries[i].entryType === "mark" && entries[i].name === name) return entries[i].startTime;
+  }
+  throw new DOMException(`Failed to execute 'measure' on 'Performance': The mark '${name}' does not exist (${what}).`, "SyntaxError");
+}
+
 class Performance {
   constructor(token) {
     if (token !== kCreate) throw new $TypeError("Illegal constructor");
+  }
+
+  mark(markName, markOptions = undefined) {
+    const mark = new PerformanceMark(markName, markOptions);
+    entries.push(mark);
+    return mark;
+  }
+
+  // https://w3c.github.io/user-timing/#dom-performance-measure
+  measure(measureName, startOrMeasureOptions = undefined, endMark = undefined) {
+    let start = 0, end = DateNow(), detail = null;
+    if (startOrMeasureOptions !== null && typeof startOrMeasureOptions === "object") {
+      const options = startOrMeasureOptions;
+      if (endMark !== undefined) throw new $TypeError("Failed to execute 'measure': endMark cannot be given with options.");
+      if (options.start !== undefined) start = markTime(options.start, "start");
+      if (options.end !== undefined) end = markTime(options.end, "end");
+      else if (options.duration !== undefined) end = start + Number(options.duration);
+      if (options.start === undefined && options.duration !== undefined && options.end !== undefined) {
+        start = end - Number(options.duration);
+      }
+      if (options.detail !== undefined) detail = structuredClone(options.detail);
+    } else {
+      if (startOrMeasureOptions !== undefined) start = markTime(startOrMeasureOptions, "start");
+      if (endMark !== undefined) end = markTime(endMark, "end");
+    }
+    const measure = new PerformanceMeasure(kCreate, `${measureName}`, start, end - start, detail);
+    entries.push(measure);
+    return measure;
+  }
+
+  getEntries() {
+    return entries.slice();
+  }
+
+  getEntriesByType(type) {
+    return entries.filter((entry) => entry.entryType === `${type}`);
+  }
+
+  getEntriesByName(name, type = undefined) {
+    return entries.filter((entry) => entry.name === `${name}` && (type === undefined || entry.entryType === `${type}`));
+  }
+
+  clearMarks(markName = undefined) {
+    clearEntries("mark", markName);
+  }
+
+  clearMeasures(measureName = undefined) {
+    clearEntries("measure", measureName);
   }
 
   get timeOrigin() {
@@ -45,6 +155,12 @@ class Performance {
   }
 }
 
+function clearEntries(type, name) {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if (entries[i].entryType === type && (name === undefined || entries[i].name === `${name}`)) entries.splice(i, 1);
+  }
+}
+
 class Navigator {
   constructor(token) {
     if (token !== kCreate) throw new $TypeError("Illegal constructor");
@@ -56,8 +172,13 @@ class Navigator {
 }
 
 exposeInterface(Performance, "Performance", false);
+exposeInterface(PerformanceEntry, "PerformanceEntry", false);
+exposeInterface(PerformanceMark, "PerformanceMark", false);
+exposeInterface(PerformanceMeasure, "PerformanceMeasure", false);
 exposeInterface(Navigator, "Navigator", false);
 const performance = new Performance(kCreate);
 const navigator = new Navigator(kCreate);
 
-export { structuredClone, performance, Performance, navigator, Navigator };
+export {
+  structuredClone, performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure, navigator, Navigator,
+};
