@@ -28,6 +28,7 @@ test: build
 
 bench: build
 	bash bench/run.sh
+	BENCH_WORKLOAD=json bash bench/run.sh
 	bash bench/churn.sh
 
 clean:

@@ -4,7 +4,7 @@
   report.py freeport                  a free TCP port on 127.0.0.1
   report.py cputicks PID              utime+stime (clock ticks) of PID and all its descendants
   report.py parse WRK_OUTPUT          one TSV line: requests seconds rps p50_ms p99_ms errors
-  report.py table RUNS_TSV NOTES OUT_MD [--readme README.md]
+  report.py table RUNS_TSV NOTES OUT_MD WORKLOAD [--readme README.md]
                                       render the table to stdout and OUT_MD (and README.md)
 """
 import os
@@ -17,8 +17,9 @@ import sys
 import time
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
-README_START = "<!-- results:start -->"
-README_END = "<!-- results:end -->"
+# The README section each workload's table replaces.
+README_MARKERS = {"hello": "results", "json": "json-results"}
+TITLES = {"hello": "Hello-world peer benchmark", "json": "JSON peer benchmark"}
 
 
 def freeport():
@@ -112,7 +113,7 @@ def publish(title, header_lines, table_lines, notes, out_md):
     return text
 
 
-def table(runs_tsv, notes_path, out_md, readme=None):
+def table(runs_tsv, notes_path, out_md, workload, readme=None):
     # runs.tsv: server version run requests seconds rps p50 p99 errors cpu_ticks clk_tck
     order, rows = [], {}
     params = ""
@@ -155,13 +156,14 @@ def table(runs_tsv, notes_path, out_md, readme=None):
             f"| {name} | {r['version']} | {rps:,.0f} | {min(r['rps']):,.0f}-{max(r['rps']):,.0f} "
             f"| {med(r['p50']):.2f} | {med(r['p99']):.2f} | {med(r['cpu']):,.0f} | {ratio} |")
     notes = [n.strip() for n in open(notes_path) if n.strip()] if os.path.exists(notes_path) else []
-    text = publish("Hello-world peer benchmark", [f"Parameters: {params}."], lines, notes, out_md)
+    text = publish(TITLES[workload], [f"Parameters: {params}."], lines, notes, out_md)
     if readme:
+        start, end = f"<!-- {README_MARKERS[workload]}:start -->", f"<!-- {README_MARKERS[workload]}:end -->"
         old = open(readme).read()
-        a, b = old.find(README_START), old.find(README_END)
+        a, b = old.find(start), old.find(end)
         if a < 0 or b < a:
-            sys.exit(f"table: {readme} lacks the {README_START} / {README_END} markers")
-        new = old[: a + len(README_START)] + "\n" + text + old[b:]
+            sys.exit(f"table: {readme} lacks the {start} / {end} markers")
+        new = old[: a + len(start)] + "\n" + text + old[b:]
         with open(readme, "w") as f:
             f.write(new)
         print(f"(updated {readme})")
@@ -174,9 +176,9 @@ def main(argv):
         return cputicks(argv[1])
     if len(argv) == 2 and argv[0] == "parse":
         return parse(argv[1])
-    if len(argv) in (4, 6) and argv[0] == "table":
-        readme = argv[5] if len(argv) == 6 and argv[4] == "--readme" else None
-        return table(argv[1], argv[2], argv[3], readme)
+    if len(argv) in (5, 7) and argv[0] == "table" and argv[4] in TITLES:
+        readme = argv[6] if len(argv) == 7 and argv[5] == "--readme" else None
+        return table(argv[1], argv[2], argv[3], argv[4], readme)
     sys.exit(__doc__)
 
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Hello-world peer benchmark (`make bench`): wrk against atoll and, in the same run, against
-# node, bun, deno and workerd serving the same body. See bench/README.md.
+# Peer benchmark (`make bench`): wrk against atoll and, in the same run, against node, bun, deno
+# and workerd serving the same thing. See bench/README.md. Two workloads:
+#   hello  a fixed hello-world body (examples/hello.js)
+#   json   parse the URL, read a header, JSON.stringify ~1 KB (peers/json_worker.js)
 #
 #   bash bench/run.sh [--update-readme]
 #
-# Env: BENCH_DURATION (10s)  BENCH_RUNS (3)  BENCH_CONNECTIONS (50)  BENCH_WARMUP (2s)
+# Env: BENCH_WORKLOAD (hello)  BENCH_DURATION (10s)  BENCH_RUNS (3)  BENCH_CONNECTIONS (50)  BENCH_WARMUP (2s)
 #      BENCH_SERVERS (atoll,node,bun,deno,workerd)  BENCH_ATOLL (build/atoll)
 #      BENCH_SERVER_CPU (0)  BENCH_WRK_CPU (1)
 # Traffic goes to 127.0.0.1 only. Every server started here is killed on exit, error or Ctrl-C.
@@ -20,7 +22,13 @@ servers="${BENCH_SERVERS:-atoll,node,bun,deno,workerd}"
 atoll_bin="${BENCH_ATOLL:-$root/build/atoll}"
 server_cpu="${BENCH_SERVER_CPU:-0}"
 wrk_cpu="${BENCH_WRK_CPU:-1}"
-body=$'Hello from atoll!\n'
+workload="${BENCH_WORKLOAD:-hello}"
+case "$workload" in
+  hello) body=$'Hello from atoll!\n'; suffix=""; wrk_headers=() ;;
+  json) body='{"path":"/","query":{},"host":"127.0.0.1","requestId":"12345",'; suffix="-json"
+        wrk_headers=(-H "x-request-id: 12345") ;;
+  *) echo "run.sh: BENCH_WORKLOAD must be hello or json" >&2; exit 2 ;;
+esac
 
 update_readme=0
 for arg in "$@"; do
@@ -37,8 +45,8 @@ peers_dir="$here/.peers"
 nm="$peers_dir/node_modules"
 report=(python3 "$here/report.py")
 mkdir -p "$logs" "$results/wrk"
-runs_tsv="$results/latest.tsv"
-notes="$results/notes.txt"
+runs_tsv="$results/latest$suffix.tsv"
+notes="$results/notes$suffix.txt"
 : >"$notes"
 
 note() { echo "bench: $*" >&2; echo "$*" >>"$notes"; }
@@ -118,31 +126,35 @@ server_cmd() {
     atoll)
       [[ -x "$atoll_bin" ]] || { note "atoll: not run (${atoll_bin#"$root"/} not found; run make build)"; return 1; }
       version[atoll]="$(probe "$atoll_bin" version || true)"
-      cmd=("$atoll_bin" serve "$root/examples/hello.js" --listen "127.0.0.1:$p") ;;
+      script="$root/examples/hello.js"
+      [[ "$workload" == hello ]] || script="$here/peers/json_worker.js"
+      cmd=("$atoll_bin" serve "$script" --listen "127.0.0.1:$p") ;;
     node)
       bin="$(command -v node)" || { note "node: not run (node not found)"; return 1; }
       version[node]="$(probe "$bin" --version)"
-      cmd=("$bin" "$here/peers/node_hello.mjs" "$p") ;;
+      cmd=("$bin" "$here/peers/node_$workload.mjs" "$p") ;;
     bun)
       install_peers
       bin="$(first_working "$nm"/@oven/bun-linux-*/bin/bun "$nm/bun/bin/bun.exe")" ||
         { note "bun: not run (no working binary in bench/.peers)"; return 1; }
       version[bun]="$(probe "$bin" --version)"
       env_vars=(DO_NOT_TRACK=1)
-      cmd=("$bin" "$here/peers/bun_hello.js" "$p") ;;
+      cmd=("$bin" "$here/peers/bun_$workload.js" "$p") ;;
     deno)
       install_peers
       bin="$(first_working "$nm"/@deno/linux-*/deno "$nm/deno/deno")" ||
         { note "deno: not run (no working binary in bench/.peers)"; return 1; }
       version[deno]="$(probe "$bin" --version | awk '{print $2}')"
       env_vars=(DENO_NO_UPDATE_CHECK=1 "DENO_DIR=$peers_dir/deno-dir")
-      cmd=("$bin" run --allow-net=127.0.0.1 "$here/peers/deno_hello.js" "$p") ;;
+      cmd=("$bin" run --allow-net=127.0.0.1 "$here/peers/deno_$workload.js" "$p") ;;
     workerd)
       install_peers
       bin="$(first_working "$nm"/@cloudflare/workerd-linux-*/bin/workerd "$nm/workerd/bin/workerd")" ||
         { note "workerd: not run (no working binary in bench/.peers)"; return 1; }
       version[workerd]="$(probe "$bin" --version | awk '{print $2}')"
-      cmd=("$bin" serve "$here/peers/workerd.capnp" --socket-addr "http=127.0.0.1:$p") ;;
+      capnp="$here/peers/workerd.capnp"
+      [[ "$workload" == hello ]] || capnp="$here/peers/workerd_json.capnp"
+      cmd=("$bin" serve "$capnp" --socket-addr "http=127.0.0.1:$p") ;;
     *) note "$name: unknown server"; return 1 ;;
   esac
 }
@@ -162,11 +174,11 @@ start_server() {
       note "$name: not run (exited at startup; see bench/results/logs/$name.log)"
       unset "pid[$name]"; return 1
     fi
-    got="$(curl -s --max-time 1 "http://127.0.0.1:$p/" 2>/dev/null)" && got+=$'\n' && break
+    got="$(curl -s --max-time 1 -H "x-request-id: 12345" "http://127.0.0.1:$p/" 2>/dev/null)" && got+=$'\n' && break
     sleep 0.1
   done
-  if [[ "$got" != "$body" ]]; then
-    note "$name: not run (no hello body on 127.0.0.1:$p within 30 s)"
+  if [[ "$got" != "$body"* ]]; then
+    note "$name: not run (no $workload body on 127.0.0.1:$p within 30 s)"
     stop_server "$name"; return 1
   fi
   echo "bench: $name ${version[$name]} ready on 127.0.0.1:$p (pid ${pid[$name]})" >&2
@@ -183,7 +195,7 @@ secs() {  # wrk duration (500ms, 10s, 1m) -> whole seconds, at least 1
 run_wrk() {  # run_wrk NAME DURATION OUT; in the background so a trapped Ctrl-C acts at once
   local rc=0
   timeout $(( $(secs "$2") + 30 )) taskset -c "$wrk_cpu" \
-    wrk -t1 -c"$conns" -d"$2" --latency --timeout 5s "http://127.0.0.1:${port[$1]}/" >"$3" 2>&1 &
+    wrk -t1 -c"$conns" -d"$2" --latency --timeout 5s "${wrk_headers[@]}" "http://127.0.0.1:${port[$1]}/" >"$3" 2>&1 &
   wrk_pid=$!
   wait "$wrk_pid" || rc=$?
   wrk_pid=""
@@ -208,7 +220,7 @@ for (( r = 1; r <= runs; r++ )); do
   # One round = every server once, so slow drifts of a noisy machine hit all of them alike.
   for name in "${live[@]}"; do
     [[ -n "${pid[$name]:-}" ]] || continue
-    out="$results/wrk/$name-$r.txt"
+    out="$results/wrk/$name$suffix-$r.txt"
     echo "bench: run $r/$runs: $name" >&2
     before="$("${report[@]}" cputicks "${pid[$name]}")" || before=""
     ok=1
@@ -230,8 +242,8 @@ cleanup
 if ! grep -q -v '^#' "$runs_tsv"; then
   echo "bench: no run completed" >&2; exit 1
 fi
-table_args=(table "$runs_tsv" "$notes" "$results/latest.md")
+table_args=(table "$runs_tsv" "$notes" "$results/latest$suffix.md" "$workload")
 (( update_readme )) && table_args+=(--readme "$here/README.md")
 echo
 "${report[@]}" "${table_args[@]}"
-echo "(also in bench/results/latest.md)"
+echo "(also in bench/results/latest$suffix.md)"

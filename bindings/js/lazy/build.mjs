@@ -5,14 +5,17 @@ import { build } from "esbuild";
 import { writeFileSync, readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [output, ...modules] = process.argv.slice(2);
 
-// npm packages whose dependencies atoll replaces: IDNA comes from ICU (native.domainToASCII)
-// instead of tr46's 250 KB mapping table.
+// npm packages whose dependencies atoll replaces or wraps: IDNA comes from ICU
+// (native.domainToASCII) instead of tr46's 250 KB mapping table; webidl-conversions gets a
+// faster USVString.
 const shims = {
   "tr46": "shims/tr46.js",
+  "webidl-conversions": "shims/webidl_conversions.js",
 };
 // Data files of npm packages that their "exports" do not list: the Encoding standard's labels and
 // single-byte indexes, from @exodus/bytes (whose decoders atoll does not use: they reach for the
@@ -26,6 +29,10 @@ const shimPlugin = {
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (shims[args.path]) return { path: join(here, shims[args.path]) };
+      // A shim reaches the package it wraps as "atoll-npm:<package>".
+      if (args.path.startsWith("atoll-npm:")) {
+        return { path: createRequire(join(here, "build.mjs")).resolve(args.path.slice("atoll-npm:".length)) };
+      }
       if (dataFiles[args.path]) return { path: join(here, "../../../node_modules", dataFiles[args.path]) };
       // whatwg-url's UTF-8 helpers use the TextEncoder/TextDecoder globals, which a tenant may
       // have replaced before its first URL: use the natives instead.
