@@ -1,6 +1,7 @@
 #include "bindings/registry.h"
 
 #include "bindings/console.h"
+#include "bindings/crypto.h"
 #include "bindings/encoding.h"
 #include "bindings/fetch_dispatch.h"
 #include "bindings/lazy_modules.h"
@@ -11,6 +12,7 @@ namespace atl::bindings {
 
 constexpr std::string_view kDomExceptionGlobals[] = {"DOMException"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
+constexpr std::string_view kCryptoGlobals[] = {"crypto", "Crypto", "SubtleCrypto", "CryptoKey"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -20,6 +22,7 @@ constexpr BindingUnit kUnits[] = {
     {"encoding", InstallEncoding, ""},
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
+    {"crypto", InstallCrypto, "", "crypto", kCryptoGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},
