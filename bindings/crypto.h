@@ -6,12 +6,12 @@
 // (crypto_util.h) that only these natives can read.
 //
 // The natives, by file:
-//   crypto_util.cc    cryptoRandomFill, cryptoRandomUUID, cryptoBase64urlEncode/Decode
+//   crypto_util.cc    cryptoRandomFill, cryptoRandomUUID, cryptoCopy, cryptoBase64urlEncode/Decode
 //   crypto_digest.cc  cryptoDigest, cryptoHmac, cryptoHmacVerify, cryptoPbkdf2, cryptoHkdf
 //   crypto_aes.cc     cryptoAesCbc, cryptoAesCtr, cryptoAesGcm, cryptoAesKw
 //   crypto_keys.cc    cryptoSecretImport/Generate, cryptoKeyGenerate, cryptoKeyImport,
 //                     cryptoKeyImportJwk, cryptoKeyExport, cryptoKeyExportJwk, cryptoKeyInfo
-//   crypto_sign.cc    cryptoSign, cryptoVerify, cryptoEcdh, cryptoRsaOaep
+//   crypto_sign.cc    cryptoSign, cryptoVerify, cryptoDerive, cryptoRsaOaep
 // A native that fails for a reason the tenant caused answers a string (the message); the JS
 // half turns it into the DOMException the spec names for that step.
 

@@ -37,15 +37,45 @@ void DeleteKeyMaterial(void* data, size_t, void*) {
   delete material;
 }
 
-// native.cryptoRandomFill(view): fills an integer typed array in place (the JS half checks the
-// type and the 65536-byte quota).
+// native.cryptoRandomFill(view) -> undefined, or the name of the DOMException
+// https://w3c.github.io/webcrypto/#Crypto-method-getRandomValues throws: "TypeMismatchError"
+// unless an integer typed array, "QuotaExceededError" past 65536 bytes.
 void RandomFill(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Value> value = info[0];
+  if (!value->IsArrayBufferView()) {
+    ThrowTypeError(isolate, "getRandomValues: the argument is not an ArrayBufferView");
+    return;
+  }
+  if (!(value->IsInt8Array() || value->IsUint8Array() || value->IsUint8ClampedArray() || value->IsInt16Array() ||
+        value->IsUint16Array() || value->IsInt32Array() || value->IsUint32Array() || value->IsBigInt64Array() ||
+        value->IsBigUint64Array())) {
+    info.GetReturnValue().Set(isolates::NewString(isolate, "TypeMismatchError"));
+    return;
+  }
   Bytes bytes;
-  if (!GetBytes(info.GetIsolate(), info[0], &bytes)) return;
+  if (!GetBytes(isolate, value, &bytes)) return;
+  if (bytes.size > 65536) {
+    info.GetReturnValue().Set(isolates::NewString(isolate, "QuotaExceededError"));
+    return;
+  }
   if (bytes.size > 0 && RAND_bytes(const_cast<uint8_t*>(bytes.data), static_cast<int>(bytes.size)) != 1) {
     ERR_clear_error();
-    ThrowTypeError(info.GetIsolate(), "random number generator failed");
+    ThrowTypeError(isolate, "random number generator failed");
   }
+}
+
+// native.cryptoCopy(value) -> a new ArrayBuffer with the bytes of a BufferSource, or null if
+// `value` is not one (https://webidl.spec.whatwg.org/#dfn-get-buffer-source-copy).
+void Copy(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Local<v8::Value> value = info[0];
+  if (!value->IsArrayBuffer() && !value->IsArrayBufferView()) {
+    info.GetReturnValue().SetNull();
+    return;
+  }
+  Bytes bytes;
+  if (!GetBytes(info.GetIsolate(), value, &bytes)) return;
+  info.GetReturnValue().Set(NewBuffer(info.GetIsolate(), bytes.view()));
 }
 
 // native.cryptoRandomUUID() -> a version 4 UUID (https://www.rfc-editor.org/rfc/rfc9562#section-5.4).
@@ -235,6 +265,7 @@ absl::Status OpenSslError(std::string_view what) {
 void InstallCryptoUtil(NativeScope& scope) {
   scope.SetFunction("cryptoRandomFill", RandomFill);
   scope.SetFunction("cryptoRandomUUID", RandomUuid);
+  scope.SetFunction("cryptoCopy", Copy);
   scope.SetFunction("cryptoBase64urlEncode", Base64urlEncode);
   scope.SetFunction("cryptoBase64urlDecode", Base64urlDecode);
 }
