@@ -5,37 +5,9 @@ import { test, assert, run } from "./testing/harness.js";
 import {
   SHA, HMAC, SP800_38A, GCM, AES_KW, PBKDF2, HKDF, ECDSA, ECDH, ED25519, RSA,
 } from "./testing/crypto_vectors.js";
+import { ascii, b64url, hex, unhex } from "./testing/bytes.js";
 
 const subtle = crypto.subtle;
-
-function unhex(text) {
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.substr(i * 2, 2), 16);
-  return out;
-}
-function hex(buffer) {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-function ascii(text) {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
-}
-function b64url(hexText) {
-  const bytes = unhex(hexText);
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoaUrl(binary);
-}
-// base64url without btoa (not every runtime build has it): a small encoder.
-function btoaUrl(binary) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  let out = "";
-  for (let i = 0; i < binary.length; i += 3) {
-    const n = (binary.charCodeAt(i) << 16) | ((binary.charCodeAt(i + 1) || 0) << 8) | (binary.charCodeAt(i + 2) || 0);
-    const chars = Math.min(4, Math.ceil(((binary.length - i) * 8) / 6));
-    for (let j = 0; j < chars; j++) out += alphabet[(n >> (18 - 6 * j)) & 63];
-  }
-  return out;
-}
 
 test("globals: lazy data properties; Crypto, SubtleCrypto, CryptoKey are not constructible", () => {
   const descriptor = Object.getOwnPropertyDescriptor(globalThis, "crypto");
@@ -323,7 +295,7 @@ test("Ed25519: RFC 8032 TEST 1-3 signatures, byte for byte", async () => {
     "Ed25519", true, ["sign"]), "DataError", "x does not match d");
 });
 
-test("RSASSA-PKCS1-v1_5 and RSA-PSS: Wycheproof signatures verify; generated keys round-trip", async () => {
+test("RSASSA-PKCS1-v1_5 and RSA-PSS: Wycheproof signatures verify", async () => {
   const pkcs1 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
   const spkiKey = await subtle.importKey("spki", unhex(RSA.spki), pkcs1, true, ["verify"]);
   const jwkKey = await subtle.importKey("jwk", { kty: "RSA", n: RSA.n, e: RSA.e, alg: "RS256" }, pkcs1, true, ["verify"]);
@@ -347,18 +319,6 @@ test("RSASSA-PKCS1-v1_5 and RSA-PSS: Wycheproof signatures verify; generated key
   await assert.rejects(subtle.verify("RSASSA-PKCS1-v1_5", pssKey, unhex(RSA.pkcs1[0].signature), new Uint8Array(0)),
     "InvalidAccessError", "a key for another algorithm");
 
-  const pair = await subtle.generateKey({ name: "RSA-PSS", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true, ["sign", "verify"]);
-  assert.equal(pair.privateKey.algorithm.modulusLength, 1024);
-  const signature = await subtle.sign({ name: "RSA-PSS", saltLength: 32 }, pair.privateKey, ascii("message"));
-  assert.equal(signature.byteLength, 128);
-  assert.equal(await subtle.verify({ name: "RSA-PSS", saltLength: 32 }, pair.publicKey, signature, ascii("message")), true);
-  const pkcs8 = await subtle.exportKey("pkcs8", pair.privateKey);
-  const asPkcs1 = await subtle.importKey("pkcs8", pkcs8, pkcs1, false, ["sign"]);
-  const publicPkcs1 = await subtle.importKey("spki", await subtle.exportKey("spki", pair.publicKey), pkcs1, false, ["verify"]);
-  const s1 = await subtle.sign("RSASSA-PKCS1-v1_5", asPkcs1, ascii("message"));
-  assert.equal(hex(s1), hex(await subtle.sign("RSASSA-PKCS1-v1_5", asPkcs1, ascii("message"))), "PKCS#1 v1.5 is deterministic");
-  assert.equal(await subtle.verify("RSASSA-PKCS1-v1_5", publicPkcs1, s1, ascii("message")), true);
 });
 
 export default {

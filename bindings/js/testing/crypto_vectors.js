@@ -163,6 +163,15 @@ export const ED25519 = [
       "4a7c15e9716ed28dc027beceea1ec40a" },
 ];
 
+// RFC 7748 §6.1: X25519 key agreement (Alice's and Bob's keys, the shared secret K).
+export const X25519 = {
+  alicePrivate: "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+  alicePublic: "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+  bobPrivate: "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+  bobPublic: "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+  shared: "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+};
+
 // Wycheproof (C2SP/wycheproof) testvectors/rsa_signature_2048_sha256_test.json (RSASSA-PKCS1-v1_5,
 // tcId 1 and 3 valid, tcId 9 invalid) and testvectors_v1/rsa_pss_2048_sha256_mgf1_32_test.json
 // (RSA-PSS, SHA-256, MGF1-SHA-256, salt 32, tcId 1 and 3); both files use the same 2048-bit key.
