@@ -66,7 +66,7 @@ void Digest(const v8::FunctionCallbackInfo<v8::Value>& info) {
     ReturnError(info, OpenSslError("digest failed"));
     return;
   }
-  info.GetReturnValue().Set(NewBuffer(isolate, std::string_view(reinterpret_cast<const char*>(out), length)));
+  ReturnBuffer(info, std::string(reinterpret_cast<const char*>(out), length));
 }
 
 // native.cryptoHmac(hash, key, data) -> ArrayBuffer

@@ -348,7 +348,9 @@ void KeyInfo(const v8::FunctionCallbackInfo<v8::Value>& info) {
     out[0] = isolates::NewString(isolate, "RSA");
     out[2] = v8::Number::New(isolate, EVP_PKEY_get_bits(pkey));
     std::optional<std::string> e = BnParam(pkey, OSSL_PKEY_PARAM_RSA_E, 0);
-    if (e) out[3] = NewBuffer(isolate, *e);
+    v8::Local<v8::ArrayBuffer> exponent;
+    if (e && !NewBuffer(isolate, *e).ToLocal(&exponent)) return;
+    if (e) out[3] = exponent;
   } else if (EVP_PKEY_is_a(pkey, "ED25519")) {
     out[0] = isolates::NewString(isolate, "Ed25519");
   } else if (EVP_PKEY_is_a(pkey, "X25519")) {
@@ -440,8 +442,11 @@ void KeyExportJwk(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::vector<v8::Local<v8::Value>> values;
   for (std::optional<std::string>& part : parts) {
     if (!part) return ReturnError(info, OpenSslError("export failed"));
-    values.push_back(NewBuffer(isolate, *part));
+    v8::Local<v8::ArrayBuffer> buffer;
+    bool made = NewBuffer(isolate, *part).ToLocal(&buffer);
     OPENSSL_cleanse(part->data(), part->size());
+    if (!made) return;
+    values.push_back(buffer);
   }
   if (values.empty()) return ReturnError(info, absl::InvalidArgumentError("export failed"));
   info.GetReturnValue().Set(v8::Array::New(isolate, values.data(), values.size()));

@@ -75,7 +75,8 @@ void Copy(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   Bytes bytes;
   if (!GetBytes(info.GetIsolate(), value, &bytes)) return;
-  info.GetReturnValue().Set(NewBuffer(info.GetIsolate(), bytes.view()));
+  v8::Local<v8::ArrayBuffer> copy;
+  if (NewBuffer(info.GetIsolate(), bytes.view()).ToLocal(&copy)) info.GetReturnValue().Set(copy);
 }
 
 // native.cryptoRandomUUID() -> a version 4 UUID (https://www.rfc-editor.org/rfc/rfc9562#section-5.4).
@@ -163,7 +164,8 @@ void Base64urlDecode(const v8::FunctionCallbackInfo<v8::Value>& info) {
       out += static_cast<char>((acc >> bits) & 0xff);
     }
   }
-  info.GetReturnValue().Set(NewBuffer(isolate, out));
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (NewBuffer(isolate, out).ToLocal(&buffer)) info.GetReturnValue().Set(buffer);
   OPENSSL_cleanse(out.data(), out.size());
 }
 
@@ -187,9 +189,21 @@ bool GetBytes(v8::Isolate* isolate, v8::Local<v8::Value> value, Bytes* out) {
   return false;
 }
 
-v8::Local<v8::ArrayBuffer> NewBuffer(v8::Isolate* isolate, std::string_view bytes) {
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(isolate, bytes.size());
-  if (!bytes.empty()) std::memcpy(store->Data(), bytes.data(), bytes.size());
+v8::MaybeLocal<v8::ArrayBuffer> NewBuffer(v8::Isolate* isolate, std::string_view bytes) {
+  if (bytes.empty()) return v8::ArrayBuffer::New(isolate, 0);
+  v8::ArrayBuffer::Allocator* allocator = isolate->GetArrayBufferAllocator();
+  void* data = allocator->AllocateUninitialized(bytes.size());
+  if (data == nullptr) {
+    isolate->ThrowException(v8::Exception::RangeError(isolates::NewString(isolate, "Array buffer allocation failed")));
+    return {};
+  }
+  std::memcpy(data, bytes.data(), bytes.size());
+  // Freed through the same allocator (V8 may call this on its sweeper thread; the budget's
+  // counters are atomic).
+  auto free = [](void* data, size_t length, void* allocator) {
+    static_cast<v8::ArrayBuffer::Allocator*>(allocator)->Free(data, length);
+  };
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(data, bytes.size(), free, allocator);
   return v8::ArrayBuffer::New(isolate, std::move(store));
 }
 
@@ -202,7 +216,8 @@ void ReturnBuffer(const v8::FunctionCallbackInfo<v8::Value>& info, const absl::S
     ReturnError(info, result.status());
     return;
   }
-  info.GetReturnValue().Set(NewBuffer(info.GetIsolate(), *result));
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (NewBuffer(info.GetIsolate(), *result).ToLocal(&buffer)) info.GetReturnValue().Set(buffer);
 }
 
 KeyMaterial::~KeyMaterial() {

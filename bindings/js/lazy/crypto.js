@@ -175,9 +175,9 @@ class SubtleCrypto {
     if (!isSubtle(this)) throw illegalInvocation();
     requireArguments(arguments.length, 5, "importKey");
     const keyFormatValue = keyFormat(format);
-    const data = convertKeyData(keyFormatValue, keyData);
     const usages = convertUsages(keyUsages);
     const normalized = normalizeAlgorithm(algorithm, "importKey");
+    const data = convertKeyData(keyFormatValue, keyData);
     return importKeyFrom(keyFormatValue, data, normalized, !!extractable, usages);
   }
 
