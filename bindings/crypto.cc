@@ -9,6 +9,7 @@ void InstallCrypto(NativeScope& scope) {
   crypto::InstallCryptoDigest(scope);
   crypto::InstallCryptoAes(scope);
   crypto::InstallCryptoKeys(scope);
+  crypto::InstallCryptoJwk(scope);
   crypto::InstallCryptoSign(scope);
 }
 

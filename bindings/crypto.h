@@ -10,7 +10,8 @@
 //   crypto_digest.cc  cryptoDigest, cryptoHmac, cryptoHmacVerify, cryptoPbkdf2, cryptoHkdf
 //   crypto_aes.cc     cryptoAesCbc, cryptoAesCtr, cryptoAesGcm, cryptoAesKw
 //   crypto_keys.cc    cryptoSecretImport/Generate, cryptoKeyGenerate, cryptoKeyImport,
-//                     cryptoKeyImportJwk, cryptoKeyExport, cryptoKeyExportJwk, cryptoKeyInfo
+//                     cryptoKeyExport, cryptoKeyInfo
+//   crypto_jwk.cc     cryptoKeyImportJwk, cryptoKeyExportJwk
 //   crypto_sign.cc    cryptoSign, cryptoVerify, cryptoDerive, cryptoRsaOaep
 // A native that fails for a reason the tenant caused answers a string (the message); the JS
 // half turns it into the DOMException the spec names for that step.

@@ -98,6 +98,7 @@ void InstallCryptoUtil(NativeScope& scope);
 void InstallCryptoDigest(NativeScope& scope);
 void InstallCryptoAes(NativeScope& scope);
 void InstallCryptoKeys(NativeScope& scope);
+void InstallCryptoJwk(NativeScope& scope);
 void InstallCryptoSign(NativeScope& scope);
 
 }  // namespace atl::bindings::crypto
