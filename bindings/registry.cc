@@ -1,6 +1,7 @@
 #include "bindings/registry.h"
 
 #include "bindings/console.h"
+#include "bindings/crypto.h"
 #include "bindings/encoding.h"
 #include "bindings/fetch_dispatch.h"
 #include "bindings/lazy_modules.h"
@@ -22,6 +23,7 @@ constexpr std::string_view kMessagingGlobals[] = {"MessageChannel", "MessagePort
 constexpr std::string_view kBlobGlobals[] = {"Blob", "File", "FormData"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 constexpr std::string_view kUrlPatternGlobals[] = {"URLPattern"};
+constexpr std::string_view kCryptoGlobals[] = {"crypto", "Crypto", "SubtleCrypto", "CryptoKey"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -36,6 +38,7 @@ constexpr BindingUnit kUnits[] = {
     {"blob", nullptr, "", "blob", kBlobGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
     {"urlpattern", nullptr, "", "urlpattern", kUrlPatternGlobals},
+    {"crypto", InstallCrypto, "", "crypto", kCryptoGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

@@ -25,6 +25,12 @@ export default {
     const path = "/" + request.url.split("/").slice(3).join("/");
     if (path === "/heap") { const keep = []; while (true) keep.push({ n, s: "x".repeat(64) }); }
     if (path === "/buffers") { const keep = []; for (let i = 0; i < 512; i++) keep.push(new Uint8Array(1 << 20)); }
+    if (path === "/crypto") {
+      // Some CPU first, so that the neighbour is served while this runs.
+      let x = 0;
+      for (let k = 0; k < 3e7; k++) x += k;
+      await crypto.subtle.digest("SHA-256", new Uint8Array(10 << 20));
+    }
     if (path === "/loop") { while (true) {} }
     if (path === "/regex") { /^(a+)+$/.test("a".repeat(40) + "!"); }
     if (path === "/microtasks") { const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {}); }
@@ -89,6 +95,13 @@ TEST_F(LimitsTest, HeapBombGetsMemoryLimit) {
 TEST_F(LimitsTest, ArrayBuffersCountAgainstTheSameBudget) {
   Start("memory_mb = 16\ncpu_ms = 10000");
   ExpectKilled("/buffers", "memory_limit");
+}
+
+// WebCrypto copies its input (and makes its output) through the same budget; a refused
+// allocation there stops the tenant, not the process.
+TEST_F(LimitsTest, CryptoBuffersCountAgainstTheSameBudget) {
+  Start("memory_mb = 16\ncpu_ms = 10000");
+  ExpectKilled("/crypto", "memory_limit");
 }
 
 TEST_F(LimitsTest, EndlessLoopGetsCpuLimit) {
