@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "base/strings.h"
+#include "bindings/buffers.h"
 #include "bindings/native_scope.h"
 #include "isolates/v8_util.h"
 
@@ -190,21 +191,10 @@ bool GetBytes(v8::Isolate* isolate, v8::Local<v8::Value> value, Bytes* out) {
 }
 
 v8::MaybeLocal<v8::ArrayBuffer> NewBuffer(v8::Isolate* isolate, std::string_view bytes) {
-  if (bytes.empty()) return v8::ArrayBuffer::New(isolate, 0);
-  v8::ArrayBuffer::Allocator* allocator = isolate->GetArrayBufferAllocator();
-  void* data = allocator->AllocateUninitialized(bytes.size());
-  if (data == nullptr) {
-    isolate->ThrowException(v8::Exception::RangeError(isolates::NewString(isolate, "Array buffer allocation failed")));
-    return {};
-  }
-  std::memcpy(data, bytes.data(), bytes.size());
-  // Freed through the same allocator (V8 may call this on its sweeper thread; the budget's
-  // counters are atomic).
-  auto free = [](void* data, size_t length, void* allocator) {
-    static_cast<v8::ArrayBuffer::Allocator*>(allocator)->Free(data, length);
-  };
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(data, bytes.size(), free, allocator);
-  return v8::ArrayBuffer::New(isolate, std::move(store));
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!NewArrayBuffer(isolate, bytes.size()).ToLocal(&buffer)) return {};
+  if (!bytes.empty()) std::memcpy(buffer->Data(), bytes.data(), bytes.size());
+  return buffer;
 }
 
 void ReturnError(const v8::FunctionCallbackInfo<v8::Value>& info, const absl::Status& status) {

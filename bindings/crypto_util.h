@@ -37,10 +37,8 @@ struct Bytes {
 // False (and a TypeError thrown) if `value` is neither an ArrayBuffer nor an ArrayBufferView.
 bool GetBytes(v8::Isolate* isolate, v8::Local<v8::Value> value, Bytes* out);
 
-// A new ArrayBuffer holding `bytes`, its memory from the isolate's ArrayBuffer allocator (so it
-// counts against the tenant's budget). Empty, with a RangeError thrown, when the allocator
-// refuses: v8::ArrayBuffer::NewBackingStore(isolate, n) would abort the whole process instead
-// ("Fatal process OOM"), taking every other tenant with it.
+// A new ArrayBuffer holding `bytes` (bindings/buffers.h: counted against the tenant's budget;
+// empty, with a RangeError thrown, when the allocator refuses).
 v8::MaybeLocal<v8::ArrayBuffer> NewBuffer(v8::Isolate* isolate, std::string_view bytes);
 
 // Answers a failure of the operation (a string the JS half wraps in a DOMException).

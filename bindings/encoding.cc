@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bindings/base64.h"
+#include "bindings/buffers.h"
 #include "bindings/native_scope.h"
 #include "bindings/utf8.h"
 #include "isolates/v8_util.h"
@@ -18,10 +19,10 @@ void Utf8Encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::String> text;
   if (!info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&text)) return;
   int length = text->Utf8Length(isolate);
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(isolate, length);
-  text->WriteUtf8(isolate, static_cast<char*>(store->Data()), length, nullptr,
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!NewArrayBuffer(isolate, static_cast<size_t>(length)).ToLocal(&buffer)) return;
+  text->WriteUtf8(isolate, static_cast<char*>(buffer->Data()), length, nullptr,
                   v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, std::move(store));
   info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, length));
 }
 

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "bindings/buffers.h"
 #include "bindings/native_scope.h"
 #include "bindings/runtime_snapshot.h"
 #include "isolates/platform.h"
@@ -125,6 +126,17 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   return absl::InvalidArgumentError(ns.ok() ? base::StrCat(options_.script_path.string(), ": ", error) : error);
 }
 
+bool Worker::NoticeKill() {
+  isolates::LimitKind why = killed();
+  if (why == isolates::LimitKind::kNone) return false;
+  if (!dead_) {
+    dead_ = true;
+    // While Create() runs there is no host-side state yet: Create() reports the failure.
+    if (serving_) host_->OnKilled(why);
+  }
+  return true;
+}
+
 void Worker::EnterJs(uint32_t budget_ms) {
   if (js_depth_++ > 0) return;
   isolates::AdvanceClock();
@@ -165,14 +177,7 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
     }
   }
   if (js_depth_ > 0) return ok;
-  if (isolates::LimitKind why = killed(); why != isolates::LimitKind::kNone) {
-    if (!dead_) {
-      dead_ = true;
-      // While Create() runs there is no host-side state yet: Create() reports the failure.
-      if (serving_) host_->OnKilled(why);
-    }
-    return false;
-  }
+  if (NoticeKill()) return false;
   if (!unhandled_rejections_.empty()) LogUnhandledRejections();
   DropRetired();
   return ok;
@@ -248,9 +253,15 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   v8::Local<v8::Array> headers = v8::Array::New(isolate_, items, count);
   v8::Local<v8::Value> body = v8::Null(isolate_);
   if (request.has_body) {
-    std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(isolate_, request.body.size());
-    if (!request.body.empty()) std::memcpy(store->Data(), request.body.data(), request.body.size());
-    body = v8::ArrayBuffer::New(isolate_, std::move(store));
+    v8::TryCatch refused(isolate_);
+    v8::Local<v8::ArrayBuffer> buffer;
+    if (!NewArrayBuffer(isolate_, request.body.size()).ToLocal(&buffer)) {
+      // The budget refused it, and counts that as the tenant running out of memory.
+      if (!NoticeKill()) Fail(id, "the request body does not fit in the tenant's memory limit");
+      return;
+    }
+    if (!request.body.empty()) std::memcpy(buffer->Data(), request.body.data(), request.body.size());
+    body = buffer;
   }
   v8::Local<v8::Value> argv[] = {
       v8::Number::New(isolate_, static_cast<double>(id)),
@@ -337,8 +348,9 @@ void Worker::WaitUntil(uint64_t id, v8::Local<v8::Promise> promise) {
     self->MaybeRetire(it->second.get());
   };
   v8::Local<v8::Function> fn;
-  if (v8::Function::New(context, settled, v8::Integer::NewFromUnsigned(isolate_, state->serial)).ToLocal(&fn)) {
-    (void)promise->Then(context, fn, fn);
+  if (!v8::Function::New(context, settled, v8::Integer::NewFromUnsigned(isolate_, state->serial)).ToLocal(&fn) ||
+      promise->Then(context, fn, fn).IsEmpty()) {
+    --state->wait_until;  // nothing will call `settled` (the run is being terminated)
   }
 }
 

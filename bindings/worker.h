@@ -135,6 +135,8 @@ class Worker {
   void DropRetired();
   static void OnPromiseReject(v8::PromiseRejectMessage message);
   void LogUnhandledRejections();
+  // If a limit killed the isolate: marks this Worker dead and tells the host (once); true then.
+  bool NoticeKill();
   // Fires `unhandledrejection` in the promise's context; false if that context is gone.
   bool DispatchUnhandledRejection(const Rejection& rejection);
 

@@ -104,6 +104,21 @@ TEST_F(LimitsTest, CryptoBuffersCountAgainstTheSameBudget) {
   ExpectKilled("/crypto", "memory_limit");
 }
 
+TEST_F(LimitsTest, AnUploadLargerThanTheMemoryBudgetFailsOnlyItsRequest) {
+  Start("memory_mb = 16\nmax_request_body = \"64MB\"");
+  EXPECT_EQ(A("/").body, "a 1");
+  RawClient client(server_->port());
+  const std::string body(40 << 20, 'x');  // within max_request_body, over the 16 MB budget
+  client.Send("POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  client.Send(body);
+  HttpResponse refused = client.ReadResponse();
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.body, "{\"error\":\"memory_limit\"}");
+  EXPECT_TRUE(server_->running());
+  EXPECT_EQ(B().status, 200);
+  EXPECT_EQ(A("/").body, "a 1") << "a fresh isolate after the kill";
+}
+
 TEST_F(LimitsTest, EndlessLoopGetsCpuLimit) {
   Start("cpu_ms = 20");
   ExpectKilled("/loop", "cpu_limit");

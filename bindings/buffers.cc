@@ -1,0 +1,26 @@
+#include "bindings/buffers.h"
+
+#include <memory>
+
+#include "isolates/v8_util.h"
+
+namespace atl::bindings {
+
+v8::MaybeLocal<v8::ArrayBuffer> NewArrayBuffer(v8::Isolate* isolate, size_t length) {
+  if (length == 0) return v8::ArrayBuffer::New(isolate, 0);
+  v8::ArrayBuffer::Allocator* allocator = isolate->GetArrayBufferAllocator();
+  void* data = allocator->AllocateUninitialized(length);
+  if (data == nullptr) {
+    isolate->ThrowException(v8::Exception::RangeError(isolates::NewString(isolate, "Array buffer allocation failed")));
+    return {};
+  }
+  // Freed through the same allocator (V8 may call this on its sweeper thread; the budget's
+  // counters are atomic).
+  auto free = [](void* data, size_t length, void* allocator) {
+    static_cast<v8::ArrayBuffer::Allocator*>(allocator)->Free(data, length);
+  };
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(data, length, free, allocator);
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
+}  // namespace atl::bindings
