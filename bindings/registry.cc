@@ -1,5 +1,7 @@
 #include "bindings/registry.h"
 
+#include "bindings/body_stream.h"
+#include "bindings/compression.h"
 #include "bindings/console.h"
 #include "bindings/encoding.h"
 #include "bindings/fetch_dispatch.h"
@@ -11,6 +13,12 @@ namespace atl::bindings {
 
 constexpr std::string_view kDomExceptionGlobals[] = {"DOMException"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
+constexpr std::string_view kStreamsGlobals[] = {
+    "ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamDefaultController",
+    "ReadableByteStreamController", "ReadableStreamBYOBRequest", "WritableStream", "WritableStreamDefaultWriter",
+    "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+    "ByteLengthQueuingStrategy", "CountQueuingStrategy"};
+constexpr std::string_view kCompressionGlobals[] = {"CompressionStream", "DecompressionStream"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -20,6 +28,8 @@ constexpr BindingUnit kUnits[] = {
     {"encoding", InstallEncoding, ""},
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},
+    {"streams", InstallBodyStream, "", "streams", kStreamsGlobals},
+    {"compression", InstallCompression, "", "compression", kCompressionGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},
