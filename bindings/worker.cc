@@ -333,6 +333,13 @@ bool Worker::PushUpload(uint64_t id, std::string_view bytes) {
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
   v8::Context::Scope context_scope(it->second.state->context.Get(isolate_));  // ArrayBuffer::New needs one
+  // Every chunk is a new ArrayBuffer that is garbage once read, and V8 lets some 64 MB of such
+  // external memory pile up before it collects: a long upload asks for a collection sooner.
+  upload_bytes_since_gc_ += bytes.size();
+  if (upload_bytes_since_gc_ >= kUploadBytesPerGc) {
+    upload_bytes_since_gc_ = 0;
+    isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+  }
   std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(isolate_, bytes.size());
   if (!bytes.empty()) std::memcpy(store->Data(), bytes.data(), bytes.size());
   v8::Local<v8::Value> data = v8::ArrayBuffer::New(isolate_, std::move(store));

@@ -170,6 +170,8 @@ class Worker {
   uint64_t running_request_ = 0;  // the request the JS running now is charged to
   std::vector<Rejection> unhandled_rejections_;
   uint32_t next_serial_ = 1;
+  static constexpr size_t kUploadBytesPerGc = 8u << 20;
+  size_t upload_bytes_since_gc_ = 0;  // request body bytes handed to JS since the last GC hint
   uint32_t target_ready_ = 0;
   int js_depth_ = 0;
   bool dead_ = false;
