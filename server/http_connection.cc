@@ -522,7 +522,7 @@ void HttpConnection::Flush() {
   dirty_ = false;
   if (closing_ || lingering_) return;
   bool close_after = false;
-  std::vector<std::pair<uint64_t, bool>> forgotten;  // (id, aborted), told once the slots settled
+  aborted_.clear();  // ids whose streams are cancelled once the slots settled (that runs JS)
   while (!slots_.empty()) {
     Slot& slot = slots_.front();
     if (!slot.data.empty()) {
@@ -532,18 +532,23 @@ void HttpConnection::Flush() {
     }
     if (!slot.done) break;  // not answered yet, or a body still streaming
     close_after = slot.close_after;
-    if (slot.id != 0) forgotten.emplace_back(slot.id, slot.cancel_stream);
+    if (slot.cancel_stream) aborted_.push_back(slot.id);
+    else if (slot.id != 0) server_->Forget(slot.id, false);
     slots_.pop_front();
     if (close_after) {
       for (const Slot& rest : slots_) {
-        if (rest.id != 0) forgotten.emplace_back(rest.id, true);
+        if (rest.id != 0) aborted_.push_back(rest.id);
       }
       slots_.clear();
       break;
     }
   }
-  for (const auto& [id, aborted] : forgotten) server_->Forget(id, aborted);
-  if (closing_) return;
+  if (!aborted_.empty()) {
+    std::vector<uint64_t> aborted;
+    aborted.swap(aborted_);
+    for (uint64_t id : aborted) server_->Forget(id, true);
+    if (closing_) return;
+  }
   if (!write_in_flight_ && !out_.empty()) {
     uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned int>(out_.size()));
     int written = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);

@@ -154,6 +154,7 @@ class HttpConnection : public HttpParser::Delegate {
   ServerError parse_error_ = ServerError::kBadRequest;
 
   std::deque<Slot> slots_;
+  std::vector<uint64_t> aborted_;  // Flush's scratch: requests whose body streams it cancels
   std::string out_;            // bytes ready for the socket, in order
   std::string writing_;        // bytes owned by the write in flight
   std::string pending_input_;  // bytes read while paused
