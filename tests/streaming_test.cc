@@ -155,7 +155,7 @@ TEST_F(Streaming, LargeUploadStreamsWithBoundedMemory) {
   EXPECT_GT(JsonNumber(r.body, "chunks"), 100) << "the body arrived in pieces";
   int64_t growth_kb = peak - before;
   RecordProperty("rss_growth_kb", static_cast<int>(growth_kb));
-  std::printf("200 MB upload in %.2f s, resident memory grew %lld KB at most\n", seconds,
+  std::printf("200 MB upload in %.2f s (%s), resident memory grew %lld KB at most\n", seconds, r.body.c_str(),
               static_cast<long long>(growth_kb));
   EXPECT_LT(growth_kb, 32 * 1024);
 }
