@@ -100,12 +100,14 @@ void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
                                  std::string_view(arena + scratch.spans[i + 1].first, scratch.spans[i + 1].second));
   }
   response.headers = scratch.headers;
+  response.body_streamed = info[5]->IsTrue();
   if (body_in_arena) {
     response.body = std::string_view(arena + body_offset, body_length);
   } else if (body_store) {
     response.body = std::string_view(static_cast<const char*>(body_store->Data()) + body_offset, body_length);
   }
-  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->Respond(id, response);
+  Worker* worker = NativeScope::WorkerFrom(info);
+  info.GetReturnValue().Set(worker != nullptr && worker->Respond(id, response));
 }
 
 void Fail(const v8::FunctionCallbackInfo<v8::Value>& info) {

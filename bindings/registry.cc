@@ -1,5 +1,7 @@
 #include "bindings/registry.h"
 
+#include "bindings/body_stream.h"
+#include "bindings/compression.h"
 #include "bindings/console.h"
 #include "bindings/crypto.h"
 #include "bindings/encoding.h"
@@ -24,6 +26,12 @@ constexpr std::string_view kBlobGlobals[] = {"Blob", "File", "FormData"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 constexpr std::string_view kUrlPatternGlobals[] = {"URLPattern"};
 constexpr std::string_view kCryptoGlobals[] = {"crypto", "Crypto", "SubtleCrypto", "CryptoKey"};
+constexpr std::string_view kStreamsGlobals[] = {
+    "ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamDefaultController",
+    "ReadableByteStreamController", "ReadableStreamBYOBRequest", "WritableStream", "WritableStreamDefaultWriter",
+    "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+    "ByteLengthQueuingStrategy", "CountQueuingStrategy"};
+constexpr std::string_view kCompressionGlobals[] = {"CompressionStream", "DecompressionStream"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -39,6 +47,8 @@ constexpr BindingUnit kUnits[] = {
     {"url", InstallUrl, "", "url", kUrlGlobals},
     {"urlpattern", nullptr, "", "urlpattern", kUrlPatternGlobals},
     {"crypto", InstallCrypto, "", "crypto", kCryptoGlobals},
+    {"streams", InstallBodyStream, "", "streams", kStreamsGlobals},
+    {"compression", InstallCompression, "", "compression", kCompressionGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "bindings/body_stream.h"
 #include "bindings/buffers.h"
 #include "bindings/native_scope.h"
 #include "bindings/runtime_snapshot.h"
@@ -92,7 +93,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
 
   v8::Global<v8::Function> set_handler;
   for (auto [name, slot] : {std::pair{"dispatch", &state->dispatch}, {"onTimer", &state->on_timer},
-                            {"unhandledRejection", &state->unhandled_rejection}, {"setHandler", &set_handler}}) {
+                            {"unhandledRejection", &state->unhandled_rejection},
+                            {"onStreamEvent", &state->on_stream_event}, {"setHandler", &set_handler}}) {
     v8::Local<v8::Value> value;
     if (!internal->Get(context, NewSymbolString(isolate_, name)).ToLocal(&value) || !value->IsFunction()) {
       return absl::InternalError(base::StrCat("bindings did not define internal.", name));
@@ -149,7 +151,7 @@ void Worker::ExitJs() {
 }
 
 bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
-                        std::string* error, uint64_t request) {
+                        std::string* error, uint64_t request, v8::Local<v8::Value>* result) {
   v8::Local<v8::Context> context = state->context.Get(isolate_);
   // A request's runs share its budget: what earlier runs (timers, continuations) used is gone.
   uint64_t budget_ns = uint64_t{options_.limits.cpu_ms} * 1'000'000u;
@@ -162,7 +164,9 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
   bool ok;
   {
     v8::TryCatch try_catch(isolate_);
-    ok = !fn->Call(context, v8::Undefined(isolate_), argc, argv).IsEmpty();
+    v8::Local<v8::Value> value;
+    ok = fn->Call(context, v8::Undefined(isolate_), argc, argv).ToLocal(&value);
+    if (ok && result != nullptr) *result = value;
     if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
     if (killed() == isolates::LimitKind::kNone) isolate_->PerformMicrotaskCheckpoint();
   }
@@ -252,7 +256,9 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   }
   v8::Local<v8::Array> headers = v8::Array::New(isolate_, items, count);
   v8::Local<v8::Value> body = v8::Null(isolate_);
-  if (request.has_body) {
+  if (request.body_streamed) {
+    body = v8::True(isolate_);  // the glue makes a stream that PushUpload() feeds
+  } else if (request.has_body) {
     v8::TryCatch refused(isolate_);
     v8::Local<v8::ArrayBuffer> buffer;
     if (!NewArrayBuffer(isolate_, request.body.size()).ToLocal(&buffer)) {
@@ -287,8 +293,105 @@ bool Worker::Finish(uint64_t id, Report report) {
   return true;
 }
 
-void Worker::Respond(uint64_t id, const ResponseView& response) {
+bool Worker::Respond(uint64_t id, const ResponseView& response) {
+  if (response.body_streamed) {
+    auto it = inflight_.find(id);
+    if (it == inflight_.end() || it->second.streaming) return false;
+    if (host_->OnStreamedResponse(id, response)) {
+      inflight_[id].streaming = true;  // in flight until EndBody or Abort
+      return true;
+    }
+    Finish(id, [] {});
+    return false;
+  }
   Finish(id, [&] { host_->OnResponse(id, response); });
+  return true;
+}
+
+bool Worker::WriteBody(uint64_t id, std::string_view bytes) {
+  auto it = inflight_.find(id);
+  if (it == inflight_.end() || !it->second.streaming) return false;
+  return host_->OnBodyChunk(id, bytes);
+}
+
+void Worker::EndBody(uint64_t id, bool complete) {
+  auto it = inflight_.find(id);
+  if (it == inflight_.end() || !it->second.streaming) return;
+  Finish(id, [&] { host_->OnBodyEnd(id, complete); });
+}
+
+void Worker::UploadControl(uint64_t id, bool cancel) { host_->OnUploadControl(id, cancel); }
+
+bool Worker::SendStreamEvent(uint64_t id, int kind, v8::Local<v8::Value> data) {
+  auto it = inflight_.find(id);
+  if (dead_ || it == inflight_.end()) return true;
+  ContextState* state = it->second.state;
+  v8::Context::Scope context_scope(state->context.Get(isolate_));
+  v8::Local<v8::Value> argv[] = {v8::Number::New(isolate_, static_cast<double>(id)),
+                                 v8::Integer::New(isolate_, kind), data};
+  v8::Local<v8::Value> result;
+  std::string error;
+  if (!CallIntoJs(state, state->on_stream_event.Get(isolate_), 3, argv, &error, id, &result)) {
+    if (!dead_) base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
+    return true;
+  }
+  return result.IsEmpty() || result->IsTrue();
+}
+
+bool Worker::PushUpload(uint64_t id, std::string_view bytes) {
+  auto it = inflight_.find(id);
+  if (dead_ || it == inflight_.end()) return true;  // nobody reads it: discard
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  v8::Context::Scope context_scope(it->second.state->context.Get(isolate_));  // ArrayBuffer::New needs one
+  // Every chunk is a new ArrayBuffer that is garbage once read, and V8 lets some 64 MB of such
+  // external memory pile up before it collects: a long upload asks for a collection sooner.
+  upload_bytes_since_gc_ += bytes.size();
+  if (upload_bytes_since_gc_ >= kUploadBytesPerGc) {
+    upload_bytes_since_gc_ = 0;
+    isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+  }
+  v8::Local<v8::ArrayBuffer> data;
+  {
+    v8::TryCatch refused(isolate_);
+    if (!NewArrayBuffer(isolate_, bytes.size()).ToLocal(&data)) {
+      NoticeKill();  // the budget refused the chunk: the tenant is out of memory
+      return true;
+    }
+  }
+  if (!bytes.empty()) std::memcpy(data->Data(), bytes.data(), bytes.size());
+  return SendStreamEvent(id, static_cast<int>(StreamEvent::kUploadChunk), data);
+}
+
+void Worker::EndUpload(uint64_t id, std::string_view error) {
+  if (dead_ || !inflight_.contains(id)) return;
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  if (error.empty()) {
+    SendStreamEvent(id, static_cast<int>(StreamEvent::kUploadEnd), v8::Undefined(isolate_));
+  } else {
+    SendStreamEvent(id, static_cast<int>(StreamEvent::kUploadError), NewString(isolate_, error));
+  }
+}
+
+void Worker::ResumeResponse(uint64_t id) {
+  auto it = inflight_.find(id);
+  if (dead_ || it == inflight_.end() || !it->second.streaming) return;
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  SendStreamEvent(id, static_cast<int>(StreamEvent::kResponseDrain), v8::Undefined(isolate_));
+}
+
+void Worker::Abort(uint64_t id) {
+  if (dead_ || !inflight_.contains(id)) return;
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  SendStreamEvent(id, static_cast<int>(StreamEvent::kUploadError),
+                  NewString(isolate_, "The client closed the connection before the request body ended."));
+  auto it = inflight_.find(id);
+  if (it == inflight_.end() || !it->second.streaming) return;
+  SendStreamEvent(id, static_cast<int>(StreamEvent::kResponseCancel), v8::Undefined(isolate_));
+  if (Finish(id, [] {}) && js_depth_ == 0) DropRetired();
 }
 
 void Worker::Fail(uint64_t id, std::string_view message) {

@@ -68,6 +68,17 @@ class Worker {
 
   // The server gave up on request `id` (wall limit): it will not be answered through the host.
   void Abandon(uint64_t id);
+
+  // Streamed bodies (js/lazy/streams.js). A request dispatched with `body_streamed` gets its body
+  // here: false asks the host to stop reading until WorkerHost::OnUploadControl(id, false).
+  bool PushUpload(uint64_t id, std::string_view bytes);
+  // The request body ended: complete when `error` is empty, else the stream errors with it.
+  void EndUpload(uint64_t id, std::string_view error);
+  // The client took the streamed response body written so far: the Worker may write more.
+  void ResumeResponse(uint64_t id);
+  // The client of request `id` went away: its body streams are cancelled, and a streamed
+  // response ends here.
+  void Abort(uint64_t id);
   std::vector<uint64_t> InflightIds() const;
   size_t inflight() const { return inflight_.size(); }
   isolates::LimitKind killed() const { return tenant_isolate_->killed(); }
@@ -79,11 +90,15 @@ class Worker {
   size_t contexts_created() const { return contexts_created_; }
 
   // Called by the native bindings, in the isolate's current context.
-  void Respond(uint64_t id, const ResponseView& response);
+  // False for a streamed response nobody takes any more.
+  bool Respond(uint64_t id, const ResponseView& response);
   void Fail(uint64_t id, std::string_view message);
   void ArmTimer(uint32_t id, double delay_ms, bool repeat);
   void CancelTimer(uint32_t id);
   void WaitUntil(uint64_t id, v8::Local<v8::Promise> promise);
+  bool WriteBody(uint64_t id, std::string_view bytes);
+  void EndBody(uint64_t id, bool complete);
+  void UploadControl(uint64_t id, bool cancel);
 
  private:
   // A timer armed by the glue; JS it runs is charged to `request` (0: none).
@@ -98,6 +113,7 @@ class Worker {
     v8::Global<v8::Function> dispatch;
     v8::Global<v8::Function> on_timer;
     v8::Global<v8::Function> unhandled_rejection;
+    v8::Global<v8::Function> on_stream_event;
     v8::Global<v8::Object> env;
     absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
@@ -105,10 +121,12 @@ class Worker {
     bool single_use = false;                     // per_request: dropped once idle
     bool used = false;
   };
-  // A request in flight: its context, and the JS time charged to it so far.
+  // A request in flight: its context, and the JS time charged to it so far. A request whose
+  // response head went out with a streamed body stays in flight until the body ends.
   struct Inflight {
     ContextState* state = nullptr;
     uint64_t js_ns = 0;
+    bool streaming = false;
   };
   struct Rejection {
     v8::Global<v8::Promise> promise;
@@ -122,9 +140,9 @@ class Worker {
   ContextState* TakeContext();
   // Calls `fn` in `state`'s context under the CPU watchdog, then a microtask checkpoint; false
   // if it threw or a limit stopped it. The run is charged to `request` (0: none), whose
-  // remaining `cpu_ms` is the run's budget.
+  // remaining `cpu_ms` is the run's budget; `result`, if given, gets what `fn` returned.
   bool CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
-                  std::string* error, uint64_t request = 0);
+                  std::string* error, uint64_t request = 0, v8::Local<v8::Value>* result = nullptr);
   void EnterJs(uint32_t budget_ms);
   void ExitJs();
   // Takes request `id` out of flight, calls `report` (tells the host), and lets its context go
@@ -132,6 +150,8 @@ class Worker {
   template <typename Report>
   bool Finish(uint64_t id, Report report);
   void MaybeRetire(ContextState* state);
+  // Calls internal.onStreamEvent(id, kind, data) in request `id`'s context; its boolean answer.
+  bool SendStreamEvent(uint64_t id, int kind, v8::Local<v8::Value> data);
   void DropRetired();
   static void OnPromiseReject(v8::PromiseRejectMessage message);
   void LogUnhandledRejections();
@@ -155,6 +175,8 @@ class Worker {
   uint64_t running_request_ = 0;  // the request the JS running now is charged to
   std::vector<Rejection> unhandled_rejections_;
   uint32_t next_serial_ = 1;
+  static constexpr size_t kUploadBytesPerGc = 8u << 20;
+  size_t upload_bytes_since_gc_ = 0;  // request body bytes handed to JS since the last GC hint
   uint32_t target_ready_ = 0;
   int js_depth_ = 0;
   bool dead_ = false;

@@ -21,6 +21,8 @@ struct RequestView {
   std::span<const HeaderView> headers;  // names lower-case, in the order received
   std::string_view body;
   bool has_body = false;
+  // The body is not in `body`: it arrives later through Worker::PushUpload / EndUpload.
+  bool body_streamed = false;
 };
 
 // A response the handler produced. Views are valid only during WorkerHost::OnResponse.
@@ -29,6 +31,8 @@ struct ResponseView {
   std::string_view status_text;         // empty: the standard reason phrase
   std::span<const HeaderView> headers;  // validated by the Headers class; names lower-case
   std::string_view body;
+  // The body is not in `body`: it follows through OnBodyChunk, then OnBodyEnd.
+  bool body_streamed = false;
 };
 
 class WorkerHost {
@@ -46,6 +50,19 @@ class WorkerHost {
   // the requests still in flight on it (Worker::InflightIds) and drops the Worker later, not
   // from inside this call.
   virtual void OnKilled(isolates::LimitKind why) = 0;
+
+  // Streamed bodies (the defaults refuse them, for hosts that never stream).
+  // Request `id` is answered with a head whose body follows (ResponseView::body_streamed): false
+  // if nobody waits for it any more (the Worker then cancels the body stream).
+  virtual bool OnStreamedResponse(uint64_t id, const ResponseView& response) { return false; }
+  // A chunk of request `id`'s streamed response body. False: the client is not keeping up (or is
+  // gone); the Worker writes no more until Worker::ResumeResponse(id).
+  virtual bool OnBodyChunk(uint64_t id, std::string_view bytes) { return false; }
+  // The streamed response body of `id` ended: `complete`, or cut short by an error.
+  virtual void OnBodyEnd(uint64_t id, bool complete) {}
+  // The handler wants more of request `id`'s streamed body (`cancel` false: read the socket
+  // again), or none of the rest (`cancel`: discard it).
+  virtual void OnUploadControl(uint64_t id, bool cancel) {}
 };
 
 }  // namespace atl::bindings

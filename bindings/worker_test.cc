@@ -270,5 +270,28 @@ TEST_F(WorkerTest, SandboxRules) {
   EXPECT_EQ(host_.answers[1].body, "EvalError EvalError undefined TypeError frozen") << host_.answers[1].error;
 }
 
+// The hello-world path and small bodies never load the streams module (lazy_modules.h): it is
+// compiled the first time a body is used as a stream.
+TEST_F(WorkerTest, BodiesLoadStreamsOnlyWhenUsedAsStreams) {
+  auto worker = Start(R"(
+    export default {
+      async fetch(request) {
+        if (request.url.endsWith("/stream")) return new Response(new Response("s").body);
+        const text = request.method === "POST" ? await request.text() : "";
+        return new Response("hello " + text, { headers: { "content-type": "text/plain" } });
+      }
+    };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  int before = LazyModuleCompilesForTesting();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  RequestView post{"POST", "http://h/", {}, "body", true};
+  (*worker)->Dispatch(2, post);
+  EXPECT_EQ(host_.answers[1].body, "hello ");
+  EXPECT_EQ(host_.answers[2].body, "hello body");
+  EXPECT_EQ(LazyModuleCompilesForTesting(), before) << "a plain request loaded a lazy module";
+  (*worker)->Dispatch(3, Get("http://h/stream"));  // FakeHost takes no streamed response
+  EXPECT_GT(LazyModuleCompilesForTesting(), before) << "streams (and dom_exception, which it uses) load on first use";
+}
+
 }  // namespace
 }  // namespace atl::bindings

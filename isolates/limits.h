@@ -36,6 +36,10 @@ struct ConnectionLimits {
   uint32_t idle_timeout_ms = 60000;              // keep-alive connection with nothing to do
   size_t max_pipelined = 32;                     // requests parsed ahead of their responses
   size_t max_buffered_output = 1 << 20;          // bytes not yet taken by the socket; past it, stop reading
+  size_t max_streamed_output = 64 * 1024;        // a streamed response body's bytes not yet taken by the
+                                                 // socket; past it, the body stream is not read
+  size_t max_buffered_request_body = 64 * 1024;  // Content-Length up to this: the body is read whole before
+                                                 // the handler runs; larger or chunked: streamed to it
 };
 
 }  // namespace atl::isolates

@@ -1,9 +1,7 @@
 #include "server/http_connection.h"
 
-#include "base/strings.h"
-#include "base/strings.h"
-#include "base/strings.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "server/http_server.h"
 #include "server/response_writer.h"
 
@@ -86,7 +84,7 @@ void HttpConnection::Parse(std::string_view data) {
     data.remove_prefix(consumed);
     if (result == HttpParser::Result::kOk) break;
     if (result == HttpParser::Result::kPaused) {
-      if (OverBacklog()) {
+      if (OverBacklog() || upload_paused_) {
         paused_ = true;
         StopReading();
         pending_input_.assign(data);
@@ -105,6 +103,11 @@ void HttpConnection::Parse(std::string_view data) {
     ParseError();
     break;
   }
+  // The read ended inside a body that may stream: the handler gets what came so far.
+  if (in_message_ && may_stream_body_ && !closing_ && !no_more_requests_ && !paused_ && StartUpload()) {
+    paused_ = true;
+    StopReading();
+  }
   MarkDirty();
 }
 
@@ -117,6 +120,22 @@ void HttpConnection::ParseError() {
 
 void HttpConnection::RespondError(ServerError error) {
   in_message_ = false;
+  if (upload_id_ != 0) {
+    // The request is with its handler already: its body stream errors, and the error is the
+    // answer unless the handler answered first.
+    uint64_t id = upload_id_;
+    EndUpload(base::StrCat("The request body could not be read: ", CodeOf(error)));
+    Slot* pending = FindSlot(id);
+    if (pending != nullptr && !pending->streaming) {
+      SerializeError(*pending, error);
+      pending->close_after = true;
+      no_more_requests_ = true;
+      StopReading();
+      SetTimer(TimerMode::kNone);
+      MarkDirty();
+      return;
+    }
+  }
   Slot slot;
   slot.close_after = true;
   SerializeError(slot, error);
@@ -140,6 +159,8 @@ HttpParser::Action HttpConnection::OnMessageBegin() {
   target_.clear();
   header_count_ = 0;
   body_.clear();
+  body_bytes_ = 0;
+  may_stream_body_ = false;
   header_value_next_ = false;
   has_body_ = false;
   header_bytes_ = 0;
@@ -210,27 +231,102 @@ HttpParser::Action HttpConnection::OnHeadersComplete(const RequestHead& head) {
     }
   }
   SetTimer(has_body_ ? TimerMode::kBody : TimerMode::kNone);
+  // A body over max_buffered_request_body, or of unknown length, may go to the handler as a
+  // stream (StartUpload): once it outgrows that bound, or a read ends before it does. A body
+  // that arrives whole with its head is read first (one call into JS, no stream).
+  head_keep_alive_ = head.keep_alive;
+  may_stream_body_ = has_body_ && (head.chunked || head.content_length > server_->limits().max_buffered_request_body);
   return HttpParser::Action::kContinue;
 }
 
+bool HttpConnection::StartUpload() {
+  may_stream_body_ = false;
+  DispatchRequest(head_keep_alive_, /*streamed=*/true);
+  if (body_.empty()) return false;
+  std::string first;
+  first.swap(body_);
+  return PushUpload(first) == HttpParser::Action::kPause;
+}
+
 HttpParser::Action HttpConnection::OnBody(std::string_view piece) {
-  if (body_.size() + piece.size() > route_.max_request_body) {
+  body_bytes_ += piece.size();
+  if (body_bytes_ > route_.max_request_body) {
     parse_error_ = ServerError::kBodyTooLarge;
     return HttpParser::Action::kError;
   }
-  body_.append(piece);
   SetTimer(TimerMode::kBody);
+  if (upload_id_ != 0) return PushUpload(piece);
+  body_.append(piece);
+  if (may_stream_body_ && body_.size() > server_->limits().max_buffered_request_body && StartUpload()) {
+    return HttpParser::Action::kPause;
+  }
   return HttpParser::Action::kContinue;
+}
+
+HttpParser::Action HttpConnection::PushUpload(std::string_view piece) {
+  if (upload_discard_) return HttpParser::Action::kContinue;
+  upload_resumed_ = false;
+  bool more = server_->PushUpload(upload_id_, piece);
+  if (more || upload_resumed_ || upload_discard_ || upload_id_ == 0 || closing_) return HttpParser::Action::kContinue;
+  // The handler's stream holds its high-water mark: wait for it to read (UploadControl), not
+  // for the client (no body timeout meanwhile).
+  upload_paused_ = true;
+  SetTimer(TimerMode::kNone);
+  return HttpParser::Action::kPause;
+}
+
+void HttpConnection::EndUpload(std::string_view error) {
+  uint64_t id = upload_id_;
+  bool discard = upload_discard_;
+  upload_id_ = 0;
+  upload_paused_ = upload_resumed_ = upload_discard_ = false;
+  if (id != 0 && !discard) server_->EndUpload(id, error);
+}
+
+void HttpConnection::DoneWithUpload(uint64_t id) {
+  if (id == 0 || id != upload_id_) return;
+  upload_discard_ = true;
+  if (upload_paused_) {
+    upload_paused_ = false;
+    MarkDirty();  // Flush resumes parsing
+  }
+}
+
+void HttpConnection::UploadControl(uint64_t id, bool cancel) {
+  if (id == 0 || id != upload_id_) return;
+  if (cancel) {
+    DoneWithUpload(id);
+    return;
+  }
+  upload_resumed_ = true;
+  if (upload_paused_) {
+    upload_paused_ = false;
+    MarkDirty();
+  }
 }
 
 HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
   in_message_ = false;
   SetTimer(TimerMode::kNone);
+  if (upload_id_ != 0) {
+    if (!keep_alive) {
+      no_more_requests_ = true;
+      StopReading();
+    }
+    EndUpload("");
+  } else {
+    DispatchRequest(keep_alive, /*streamed=*/false);
+  }
+  return OverBacklog() ? HttpParser::Action::kPause : HttpParser::Action::kContinue;
+}
+
+void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
   Slot& slot = slots_.emplace_back();
   slot.head = head_method_;
+  slot.http10 = http10_;
   slot.close_after = !keep_alive;
   slot.keep_alive_http10 = keep_alive && http10_;
-  if (!keep_alive) {
+  if (!keep_alive && !streamed) {
     no_more_requests_ = true;
     StopReading();
   }
@@ -257,10 +353,11 @@ HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
     header_span = many;
   }
   bindings::RequestView request{method_, url_, header_span, body_, has_body_};
+  request.body_streamed = streamed;
   // The dispatch may answer at once (Complete() re-enters this connection; it only queues).
-  slot.id = server_->NewRequest(this);
-  server_->Dispatch(slot.id, route_.target, request);
-  return OverBacklog() ? HttpParser::Action::kPause : HttpParser::Action::kContinue;
+  uint64_t id = slot.id = server_->NewRequest(this);
+  if (streamed) upload_id_ = id;
+  server_->Dispatch(id, route_.target, request);
 }
 
 RouteDecision HttpConnection::RouteTarget(std::string_view host) {
@@ -313,15 +410,99 @@ void HttpConnection::SerializeError(Slot& slot, ServerError error) {
 
 void HttpConnection::Complete(uint64_t id, const bindings::ResponseView& response) {
   Slot* slot = FindSlot(id);
-  if (slot == nullptr) return;
+  if (slot == nullptr || slot->streaming) return;
   Serialize(*slot, response);
+  DoneWithUpload(id);
   MarkDirty();
 }
 
 void HttpConnection::Fail(uint64_t id, ServerError error) {
   Slot* slot = FindSlot(id);
   if (slot == nullptr) return;
+  if (slot->streaming) {
+    EndBody(id, /*complete=*/false);  // the head is out: all that is left is to cut the body short
+    return;
+  }
   SerializeError(*slot, error);
+  DoneWithUpload(id);
+  MarkDirty();
+}
+
+bool HttpConnection::StartStream(uint64_t id, const bindings::ResponseView& response) {
+  Slot* slot = FindSlot(id);
+  if (slot == nullptr || slot->streaming || closing_) return false;
+  bool no_body = response.status == 204 || response.status == 304 || (response.status >= 100 && response.status < 200);
+  ResponseHead head;
+  head.status = response.status;
+  head.status_text = response.status_text;
+  head.headers = response.headers;
+  for (const auto& [name, value] : response.headers) {
+    uint64_t length = 0;
+    if (name == "content-length" && !value.empty() && value.size() <= 18 &&
+        value.find_first_not_of("0123456789") == std::string_view::npos) {
+      for (char c : value) length = length * 10 + static_cast<uint64_t>(c - '0');
+      slot->has_length = true;
+      slot->remaining = length;
+      head.content_length = length;
+    }
+  }
+  if (no_body) {
+    head.no_body = true;
+  } else if (!slot->has_length) {
+    if (slot->http10) {
+      head.no_body = true;  // no framing header: the body ends with the connection
+      slot->close_after = true;
+    } else {
+      head.chunked = true;
+    }
+  }
+  head.close = slot->close_after;
+  head.keep_alive_http10 = slot->keep_alive_http10 && !slot->close_after;
+  AppendResponseHead(head, OutputOf(*slot));
+  if (slot->head || no_body) {
+    slot->done = true;
+    slot->cancel_stream = true;  // Flush tells the server, which cancels the body stream
+    DoneWithUpload(id);
+  } else {
+    slot->streaming = true;
+    slot->chunked = head.chunked;
+  }
+  MarkDirty();
+  return true;
+}
+
+bool HttpConnection::WriteBody(uint64_t id, std::string_view bytes) {
+  Slot* slot = FindSlot(id);
+  if (slot == nullptr || !slot->streaming || closing_) return false;
+  std::string* out = OutputOf(*slot);
+  if (slot->chunked) {
+    AppendChunk(bytes, out);
+  } else {
+    if (slot->has_length) {
+      if (bytes.size() > slot->remaining) {
+        bytes = bytes.substr(0, slot->remaining);
+        slot->close_after = true;  // more than the Content-Length promised: the body is cut
+      }
+      slot->remaining -= bytes.size();
+    }
+    out->append(bytes);
+  }
+  MarkDirty();
+  size_t unsent = out == &out_ ? out_.size() + writing_.size() : out->size();
+  if (unsent < server_->limits().max_streamed_output) return true;
+  slot->wants_drain = true;
+  return false;
+}
+
+void HttpConnection::EndBody(uint64_t id, bool complete) {
+  Slot* slot = FindSlot(id);
+  if (slot == nullptr || !slot->streaming) return;
+  if (complete && slot->chunked) AppendLastChunk(OutputOf(*slot));
+  // A body cut short, or shorter than its Content-Length, can only end with the connection.
+  if (!complete || (slot->has_length && slot->remaining != 0)) slot->close_after = true;
+  slot->done = true;
+  slot->wants_drain = false;
+  DoneWithUpload(id);
   MarkDirty();
 }
 
@@ -341,17 +522,32 @@ void HttpConnection::Flush() {
   dirty_ = false;
   if (closing_ || lingering_) return;
   bool close_after = false;
-  while (!slots_.empty() && slots_.front().done) {
+  aborted_.clear();  // ids whose streams are cancelled once the slots settled (that runs JS)
+  while (!slots_.empty()) {
     Slot& slot = slots_.front();
-    if (out_.empty()) out_.swap(slot.data);
-    else out_.append(slot.data);
+    if (!slot.data.empty()) {
+      if (out_.empty()) out_.swap(slot.data);
+      else out_.append(slot.data);
+      slot.data.clear();
+    }
+    if (!slot.done) break;  // not answered yet, or a body still streaming
     close_after = slot.close_after;
-    if (slot.id != 0) server_->Forget(slot.id);
+    if (slot.cancel_stream) aborted_.push_back(slot.id);
+    else if (slot.id != 0) server_->Forget(slot.id, false);
     slots_.pop_front();
     if (close_after) {
+      for (const Slot& rest : slots_) {
+        if (rest.id != 0) aborted_.push_back(rest.id);
+      }
       slots_.clear();
       break;
     }
+  }
+  if (!aborted_.empty()) {
+    std::vector<uint64_t> aborted;
+    aborted.swap(aborted_);
+    for (uint64_t id : aborted) server_->Forget(id, true);
+    if (closing_) return;
   }
   if (!write_in_flight_ && !out_.empty()) {
     uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned int>(out_.size()));
@@ -375,8 +571,9 @@ void HttpConnection::Flush() {
     Linger();
     return;
   }
-  if (paused_ && !OverBacklog()) {
+  if (paused_ && !OverBacklog() && !upload_paused_) {
     paused_ = false;
+    if (in_message_) SetTimer(TimerMode::kBody);
     parser_.Resume();
     std::string input;
     input.swap(pending_input_);
@@ -385,6 +582,13 @@ void HttpConnection::Flush() {
   }
   if (slots_.empty() && !in_message_ && !write_in_flight_ && timer_mode_ == TimerMode::kNone) {
     SetTimer(TimerMode::kIdle);
+  }
+  // The oldest response streams its body and the socket took enough of it: the handler's stream
+  // may be read again (which may write more and mark this connection dirty again).
+  if (!slots_.empty() && slots_.front().wants_drain &&
+      out_.size() + writing_.size() < server_->limits().max_streamed_output) {
+    slots_.front().wants_drain = false;
+    server_->ResumeResponse(slots_.front().id);
   }
 }
 
@@ -445,9 +649,14 @@ void HttpConnection::Close() {
   closing_ = true;
   StopReading();
   server_->Unregister(this);
+  std::vector<std::pair<uint64_t, bool>> forgotten;
   for (const Slot& slot : slots_) {
-    if (slot.id != 0) server_->Forget(slot.id);
+    if (slot.id != 0) forgotten.emplace_back(slot.id, !slot.done || slot.cancel_stream);
   }
+  slots_.clear();
+  // A body the handler still streams from the client, or to it, ends here.
+  if (upload_id_ != 0) EndUpload("The client closed the connection before the request body ended.");
+  for (const auto& [id, aborted] : forgotten) server_->Forget(id, aborted);
   auto on_close = [](uv_handle_t* h) {
     auto* self = static_cast<HttpConnection*>(h->data);
     if (--self->handles_open_ == 0) delete self;

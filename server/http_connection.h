@@ -33,6 +33,18 @@ class HttpConnection : public HttpParser::Delegate {
   void Complete(uint64_t id, const bindings::ResponseView& response);
   void Fail(uint64_t id, ServerError error);
 
+  // A response whose body follows in pieces: chunked (no Content-Length from the handler), raw
+  // with the handler's Content-Length, or to the connection's end for HTTP/1.0. False if request
+  // `id` is not waiting for an answer.
+  bool StartStream(uint64_t id, const bindings::ResponseView& response);
+  // A piece of that body; false once more than `max_streamed_output` of it waits unsent (the
+  // server's ResumeResponse(id) follows when the socket took it) or when nobody reads it.
+  bool WriteBody(uint64_t id, std::string_view bytes);
+  // The body ended; not `complete`: cut short, the connection closes after what was written.
+  void EndBody(uint64_t id, bool complete);
+  // The handler's stream of the request body being read wants more (`cancel` false) or none.
+  void UploadControl(uint64_t id, bool cancel);
+
   // Writes what is ready, in order; resumes reading once the backlog has drained.
   void Flush();
 
@@ -47,7 +59,14 @@ class HttpConnection : public HttpParser::Delegate {
     bool head = false;          // HEAD request: no body bytes
     bool close_after = false;   // last response on this connection
     bool keep_alive_http10 = false;
-    std::string data;           // serialized response, once done
+    bool http10 = false;
+    bool streaming = false;     // the head is out (or queued); the body follows (WriteBody)
+    bool chunked = false;       // streaming with chunked framing
+    bool has_length = false;    // streaming raw with the handler's Content-Length...
+    uint64_t remaining = 0;     // ... of which this much is still due
+    bool wants_drain = false;   // WriteBody said no: ResumeResponse once the socket took it
+    bool cancel_stream = false; // HEAD or a null-body status: the body stream is cancelled
+    std::string data;           // serialized response (or what of it waits behind earlier ones)
   };
   enum class TimerMode { kNone, kIdle, kHeaders, kBody, kLinger };
 
@@ -62,6 +81,20 @@ class HttpConnection : public HttpParser::Delegate {
   HttpParser::Action OnHeadersComplete(const RequestHead& head) override;
   HttpParser::Action OnBody(std::string_view piece) override;
   HttpParser::Action OnMessageComplete(bool keep_alive) override;
+
+  // Hands the request whose head was parsed to the server: its body is body_ (complete), or
+  // streamed (then pieces go through the server's PushUpload as they arrive).
+  void DispatchRequest(bool keep_alive, bool streamed);
+  // The streamed request body: a piece, its end (an error message, or empty), and the point
+  // where its request was answered (what is left of it is read and dropped).
+  HttpParser::Action PushUpload(std::string_view piece);
+  // Dispatches the request being parsed with a streamed body, handing it what was read so far;
+  // true if its stream is full already (reading pauses).
+  bool StartUpload();
+  void EndUpload(std::string_view error);
+  void DoneWithUpload(uint64_t id);
+  // Where a slot's bytes go now: the socket's buffer for the oldest slot, else the slot's own.
+  std::string* OutputOf(Slot& slot) { return &slots_.front() == &slot ? &out_ : &slot.data; }
 
   void OnRead(ssize_t nread, const uv_buf_t* buf);
   // Feeds `data` to the parser; keeps what a pause left unread in `pending_input_`.
@@ -104,6 +137,14 @@ class HttpConnection : public HttpParser::Delegate {
   size_t header_count_ = 0;
   std::string url_;
   std::string body_;
+  uint64_t body_bytes_ = 0;
+  bool head_keep_alive_ = true;
+  bool may_stream_body_ = false;  // the body goes to the handler as a stream if it does not arrive whole
+  // The request whose body is streamed to its handler while it is parsed (0: none).
+  uint64_t upload_id_ = 0;
+  bool upload_paused_ = false;   // the handler's body stream is full: reading waits for it
+  bool upload_resumed_ = false;  // the handler asked for more during the last PushUpload
+  bool upload_discard_ = false;  // the handler answered or cancelled: the rest is dropped
   bool in_message_ = false;
   bool header_value_next_ = false;  // the last header callback was a value
   bool has_body_ = false;
@@ -113,6 +154,7 @@ class HttpConnection : public HttpParser::Delegate {
   ServerError parse_error_ = ServerError::kBadRequest;
 
   std::deque<Slot> slots_;
+  std::vector<uint64_t> aborted_;  // Flush's scratch: requests whose body streams it cancels
   std::string out_;            // bytes ready for the socket, in order
   std::string writing_;        // bytes owned by the write in flight
   std::string pending_input_;  // bytes read while paused

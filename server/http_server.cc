@@ -83,6 +83,24 @@ void HttpServer::Fail(uint64_t id, ServerError error) {
   if (it != inflight_.end()) it->second->Fail(id, error);
 }
 
+bool HttpServer::StartStream(uint64_t id, const bindings::ResponseView& response) {
+  HttpConnection* connection = ConnectionOf(id);
+  return connection != nullptr && connection->StartStream(id, response);
+}
+
+bool HttpServer::WriteBody(uint64_t id, std::string_view bytes) {
+  HttpConnection* connection = ConnectionOf(id);
+  return connection != nullptr && connection->WriteBody(id, bytes);
+}
+
+void HttpServer::EndBody(uint64_t id, bool complete) {
+  if (HttpConnection* connection = ConnectionOf(id)) connection->EndBody(id, complete);
+}
+
+void HttpServer::UploadControl(uint64_t id, bool cancel) {
+  if (HttpConnection* connection = ConnectionOf(id)) connection->UploadControl(id, cancel);
+}
+
 void HttpServer::Unregister(HttpConnection* connection) {
   connections_.erase(connection);
   dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), connection), dirty_.end());

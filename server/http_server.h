@@ -35,6 +35,17 @@ class RequestSink {
   // the request target's path without the query.
   virtual RouteDecision Route(std::string_view host, std::string_view path) = 0;
   virtual void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) = 0;
+
+  // Streamed bodies (defaults: a sink that streams nothing). A piece of request `id`'s streamed
+  // body (`body_streamed`): false stops reading until HttpServer::UploadControl(id, false).
+  virtual bool PushUpload(uint64_t id, std::string_view bytes) { return true; }
+  // The streamed request body ended: complete when `error` is empty.
+  virtual void EndUpload(uint64_t id, std::string_view error) {}
+  // The client took request `id`'s streamed response body written so far.
+  virtual void ResumeResponse(uint64_t id) {}
+  // The connection is done with request `id`: `aborted` when the response did not (or will not)
+  // go out whole, e.g. the client went away.
+  virtual void Forget(uint64_t id, bool aborted) {}
 };
 
 class HttpServer {
@@ -51,6 +62,15 @@ class HttpServer {
   // The answer to request `id`; ignored if its connection has gone.
   void Complete(uint64_t id, const bindings::ResponseView& response);
   void Fail(uint64_t id, ServerError error);
+
+  // A response whose body follows in pieces (bindings::ResponseView::body_streamed); false if
+  // nobody waits for it any more. Then WriteBody (false: more than the bound waits unsent; the
+  // sink's ResumeResponse follows) and EndBody.
+  bool StartStream(uint64_t id, const bindings::ResponseView& response);
+  bool WriteBody(uint64_t id, std::string_view bytes);
+  void EndBody(uint64_t id, bool complete);
+  // The handler's request body stream wants more (`cancel` false) or none of the rest.
+  void UploadControl(uint64_t id, bool cancel);
 
   // Writes what every touched connection has ready. Runs after each loop turn's I/O; callers
   // that produce responses outside I/O callbacks (timers) call it themselves.
@@ -69,7 +89,17 @@ class HttpServer {
   void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) {
     sink_->Dispatch(id, target, request);
   }
-  void Forget(uint64_t id) { inflight_.erase(id); }
+  void Forget(uint64_t id, bool aborted) {
+    inflight_.erase(id);
+    sink_->Forget(id, aborted);
+  }
+  bool PushUpload(uint64_t id, std::string_view bytes) { return sink_->PushUpload(id, bytes); }
+  void EndUpload(uint64_t id, std::string_view error) { sink_->EndUpload(id, error); }
+  void ResumeResponse(uint64_t id) { sink_->ResumeResponse(id); }
+  HttpConnection* ConnectionOf(uint64_t id) const {
+    auto it = inflight_.find(id);
+    return it == inflight_.end() ? nullptr : it->second;
+  }
   void MarkDirty(HttpConnection* connection) { dirty_.push_back(connection); }
   void Register(HttpConnection* connection) { connections_.insert(connection); }
   void Unregister(HttpConnection* connection);

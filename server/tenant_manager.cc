@@ -109,6 +109,7 @@ void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::Reques
   tenant.reduced = false;
   dispatched_since_tick_ = true;
   wall_pending_[id] = index;
+  if (request.body_streamed) streams_[id] = index;
   runtime->worker()->Dispatch(id, request);
   if (wall_pending_.contains(id)) {
     wall_queue_.push({uv_now(loop_) + tenant.spec.worker.limits.wall_ms, id});
@@ -119,6 +120,33 @@ void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::Reques
     want_contexts_.push_back(index);
     WantBackground();
   }
+}
+
+bindings::Worker* TenantManager::StreamWorker(uint64_t id) const {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return nullptr;
+  const Tenant& tenant = tenants_[it->second];
+  return tenant.runtime ? tenant.runtime->worker() : nullptr;
+}
+
+bool TenantManager::PushUpload(uint64_t id, std::string_view bytes) {
+  bindings::Worker* worker = StreamWorker(id);
+  return worker == nullptr || worker->PushUpload(id, bytes);
+}
+
+void TenantManager::EndUpload(uint64_t id, std::string_view error) {
+  if (bindings::Worker* worker = StreamWorker(id)) worker->EndUpload(id, error);
+}
+
+void TenantManager::ResumeResponse(uint64_t id) {
+  if (bindings::Worker* worker = StreamWorker(id)) worker->ResumeResponse(id);
+}
+
+void TenantManager::Forget(uint64_t id, bool aborted) {
+  if (streams_.empty()) return;
+  bindings::Worker* worker = aborted ? StreamWorker(id) : nullptr;
+  streams_.erase(id);
+  if (worker != nullptr) worker->Abort(id);
 }
 
 absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {

@@ -65,9 +65,15 @@ class TenantManager : public RequestSink {
   // RequestSink
   RouteDecision Route(std::string_view host, std::string_view path) override;
   void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) override;
+  bool PushUpload(uint64_t id, std::string_view bytes) override;
+  void EndUpload(uint64_t id, std::string_view error) override;
+  void ResumeResponse(uint64_t id) override;
+  void Forget(uint64_t id, bool aborted) override;
 
   // From TenantRuntime.
   void RequestAnswered(uint64_t id) { wall_pending_.erase(id); }
+  // Request `id` of `tenant` has a streamed body (either way) until the connection forgets it.
+  void TrackStream(uint64_t id, uint32_t tenant) { streams_[id] = tenant; }
   void OnKilled(uint32_t tenant, isolates::LimitKind why);
 
   const Counters& counters() const { return counters_; }
@@ -102,6 +108,8 @@ class TenantManager : public RequestSink {
   void OnWallTimer();
   void PumpPlatformTasks();
   void ReduceIdleMemory();
+  // The Worker of the tenant streaming request `id`, or null.
+  bindings::Worker* StreamWorker(uint64_t id) const;
 
   uv_loop_t* loop_;
   isolates::PoolLimits pool_limits_;
@@ -115,6 +123,7 @@ class TenantManager : public RequestSink {
   std::vector<std::unique_ptr<TenantRuntime>> doomed_;
   std::vector<uint32_t> want_contexts_;        // per_request tenants short of ready contexts
   absl::flat_hash_map<uint64_t, uint32_t> wall_pending_;  // id -> tenant
+  absl::flat_hash_map<uint64_t, uint32_t> streams_;       // id -> tenant, requests with a streamed body
   std::priority_queue<WallDeadline, std::vector<WallDeadline>, std::greater<>> wall_queue_;
   uv_idle_t background_;
   uv_timer_t wall_timer_;

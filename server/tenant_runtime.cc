@@ -44,6 +44,19 @@ void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& respon
   server_->Complete(id, response);
 }
 
+bool TenantRuntime::OnStreamedResponse(uint64_t id, const bindings::ResponseView& response) {
+  owner_->RequestAnswered(id);  // the wall limit ends with the head; the body runs while the client reads
+  if (!server_->StartStream(id, response)) return false;
+  owner_->TrackStream(id, tenant_);
+  return true;
+}
+
+bool TenantRuntime::OnBodyChunk(uint64_t id, std::string_view bytes) { return server_->WriteBody(id, bytes); }
+
+void TenantRuntime::OnBodyEnd(uint64_t id, bool complete) { server_->EndBody(id, complete); }
+
+void TenantRuntime::OnUploadControl(uint64_t id, bool cancel) { server_->UploadControl(id, cancel); }
+
 void TenantRuntime::OnScriptError(uint64_t id, std::string_view message) {
   base::LogLine(base::LogLevel::kError, message).Str("tenant", worker_->tenant_name()).Str("error", "script_error").Emit();
   owner_->RequestAnswered(id);

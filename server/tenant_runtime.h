@@ -38,6 +38,10 @@ class TenantRuntime : public bindings::WorkerHost {
   void SetTimer(uint64_t key, double delay_ms, bool repeat) override;
   void ClearTimer(uint64_t key) override;
   void OnKilled(isolates::LimitKind why) override;
+  bool OnStreamedResponse(uint64_t id, const bindings::ResponseView& response) override;
+  bool OnBodyChunk(uint64_t id, std::string_view bytes) override;
+  void OnBodyEnd(uint64_t id, bool complete) override;
+  void OnUploadControl(uint64_t id, bool cancel) override;
 
  private:
   struct JsTimer {

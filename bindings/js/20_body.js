@@ -3,28 +3,33 @@
 // Response, and body extraction (https://fetch.spec.whatwg.org/#concept-bodyinit-extract).
 //
 // A body is held in the owner's private slot as one of:
-//   null          no body
-//   a string      a USVString body, kept as a string so native.respond gets it untouched and
-//                 C++ encodes it once (no UTF-8 encoding in JS on the hot path)
-//   a Uint8Array  bytes, always exclusively owned by the body (copied at construction, moved by
-//                 new Request(request), copied by clone()), so reading it hands it out, no copy
-//   BODY_USED     the body was consumed (disturbed)
+//   null            no body
+//   a string        a USVString body, kept as a string so native.respond gets it untouched and
+//                   C++ encodes it once (no UTF-8 encoding in JS on the hot path)
+//   a Uint8Array    bytes, always exclusively owned by the body (copied at construction, moved by
+//                   new Request(request), copied by clone()), so reading it hands it out, no copy
+//   a ReadableStream  the body as a stream (lazy module "streams"): given to the constructor,
+//                   an incoming request body the server streams, or a string/bytes body whose
+//                   `body` getter was read (the stream then owns the bytes). It is used when
+//                   disturbed, unusable when locked or disturbed (https://fetch.spec.whatwg.org/#body-unusable)
+//   BODY_USED       a string/bytes body that was consumed
+// Only the first three exist on the hot path: the streams module is loaded the first time a body
+// becomes a stream.
 //
-// ReadableStream does not exist yet. Until it does, `body` returns null even when there is a
-// body (use text()/json()/arrayBuffer()/bytes()). If a ReadableStream constructor is present
-// (internal.ReadableStream, else globalThis.ReadableStream) `body` lazily returns a stream over
-// the bytes; reading it consumes the body. Constructing a Request/Response FROM a ReadableStream
-// is refused with a TypeError until the streams unit exists. Blob, FormData (multipart) and
-// URLSearchParams bodies come from their lazy modules ("blob", "url"), checked only when the
-// context loaded them. Any other object is converted with String(), the Web IDL fallback of the
+// Blob, FormData (multipart) and URLSearchParams bodies come from their lazy modules ("blob",
+// "url"), checked only when the context loaded them. Any other object is converted with
+// String(), the Web IDL fallback of the
 // BodyInit union.
 //
 // internal helpers:
 //   internal.BODY_USED, internal.TEXT_PLAIN
-//   internal.extractBody(object) -> string | Uint8Array   (object neither null nor undefined)
+//   internal.extractBody(object) -> string | Uint8Array | ReadableStream  (object not null/undefined)
 //   internal.extractedContentType() -> Content-Type of the last extractBody() call, or null
-//   internal.cloneBody(body), internal.bodyUnusable(owner, body)
+//   internal.isStreamBody(body), internal.cloneBody(body, replaceOriginal), internal.bodyUnusable(owner, body)
 //   internal.installBodyMixin(Class, {has, get, set, contentType})
+//   internal.uploadSinks, internal.responseSinks: request id -> event handler of a streamed body
+//   internal.onStreamEvent(id, kind, data) (C++ -> JS, bindings/body_stream.h)
+//   internal.dropUpload(id): the response is complete, the rest of the request body is discarded
 
 const { uncurryThis } = internal;
 const utf8Encode = native.utf8Encode;
@@ -45,8 +50,7 @@ const TypedArrayByteOffset = uncurryThis(ObjectGetOwnPropertyDescriptor(TypedArr
 const TypedArrayByteLength = uncurryThis(ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, "byteLength").get);
 const TypedArraySlice = uncurryThis(TypedArrayPrototype.slice);
 const DataViewBuffer = uncurryThis(ObjectGetOwnPropertyDescriptor(DataView.prototype, "buffer").get);
-const WeakMapGet = uncurryThis(WeakMap.prototype.get);
-const WeakMapSet = uncurryThis(WeakMap.prototype.set);
+const { MapGet, PromisePrototypeThen: PromiseThen } = internal.primordials;
 const JSONParse = JSON.parse;
 const $Promise = Promise;
 const PromiseResolve = $Promise.resolve.bind($Promise);
@@ -68,9 +72,13 @@ function isArrayBuffer(value) {
   }
 }
 
-function isInstance(value, name) {
-  const Class = internal[name] || globalThis[name];
-  return typeof Class === "function" && value instanceof Class;
+// A stream body: the only object a body slot holds that is not a Uint8Array.
+function isStreamBody(body) {
+  return typeof body === "object" && body !== null && !ArrayBufferIsView(body);
+}
+
+function bodyStreams() {
+  return internal.require("streams").bodyStreams;
 }
 
 let extractedType = null;
@@ -116,7 +124,15 @@ function extractBody(object) {
       extractedType = contentType;
       return bytes;
     }
-    if (isInstance(object, "ReadableStream")) throw new $TypeError("ReadableStream bodies are not supported yet.");
+    const streams = internal.loaded("streams");
+    if (streams !== undefined && streams.bodyStreams.isReadableStream(object)) {
+      const helpers = streams.bodyStreams;
+      if (helpers.isDisturbed(object) || helpers.isLocked(object)) {
+        throw new $TypeError("The ReadableStream body is locked or has already been read.");
+      }
+      extractedType = null;
+      return object;
+    }
   }
   const text = `${object}`;
   extractedType = TEXT_PLAIN;
@@ -127,8 +143,13 @@ function extractedContentType() {
   return extractedType;
 }
 
-function cloneBody(body) {
-  return body !== null && typeof body === "object" ? TypedArraySlice(body) : body;
+// The body of a clone; a stream body is teed, its first branch replacing the original's.
+function cloneBody(body, replaceOriginal) {
+  if (body === null || typeof body !== "object") return body;
+  if (!isStreamBody(body)) return TypedArraySlice(body);
+  const branches = bodyStreams().tee(body);
+  replaceOriginal(branches[0]);
+  return branches[1];
 }
 
 // A string body read as text: the USVString conversion (lone surrogates -> U+FFFD) and the BOM
@@ -148,8 +169,7 @@ function bodyBytes(body) {
   return typeof body === "string" ? utf8Encode(body) : body;
 }
 
-function bodyArrayBuffer(body) {
-  const bytes = bodyBytes(body);
+function bytesToArrayBuffer(bytes) {
   const buffer = TypedArrayBuffer(bytes);
   const offset = TypedArrayByteOffset(bytes);
   const length = TypedArrayByteLength(bytes);
@@ -161,129 +181,94 @@ function usedError() {
   return new $TypeError("Body has already been used. It can only be read once; use clone() to read it twice.");
 }
 
-// owner -> the ReadableStream handed out by the `body` getter (only when streams exist).
-const streams = new WeakMap();
-
 function bodyUnusable(owner, body) {
   if (body === BODY_USED) return true;
-  if (body === null) return false;
-  const stream = WeakMapGet(streams, owner);
-  return stream !== undefined && stream.locked === true;
+  if (!isStreamBody(body)) return false;
+  const helpers = bodyStreams();
+  return helpers.isDisturbed(body) || helpers.isLocked(body);
 }
 
 function installBodyMixin(Class, access) {
   const { has, get, set, contentType } = access;
 
   // https://fetch.spec.whatwg.org/#concept-body-consume-body, synchronous part: returns the
-  // body (null for no body) and marks it used, or throws the TypeError to reject with.
+  // body (null for no body; a stream to read) and marks it used, or throws the TypeError to
+  // reject with.
   function consume(owner) {
     if (!has(owner)) throw new $TypeError("Illegal invocation");
     const body = get(owner);
     if (body === null) return null;
     if (body === BODY_USED) throw usedError();
-    const stream = WeakMapGet(streams, owner);
-    if (stream !== undefined) {
-      if (stream.locked === true) throw usedError();
-      stream.getReader(); // fully reading the stream leaves it locked
+    if (isStreamBody(body)) {
+      if (bodyUnusable(owner, body)) throw usedError();
+      return body; // reading it leaves it disturbed and locked
     }
     set(owner, BODY_USED);
     return body;
   }
 
-  function makeStream(ReadableStream, owner) {
-    return new ReadableStream({
-      pull(controller) {
-        const body = get(owner);
-        if (body !== null && body !== BODY_USED) {
-          set(owner, BODY_USED);
-          const bytes = bodyBytes(body);
-          if (TypedArrayByteLength(bytes) !== 0) controller.enqueue(bytes);
-        }
-        controller.close();
-      },
-      cancel() {
-        if (get(owner) !== null) set(owner, BODY_USED);
-      },
-    }, { highWaterMark: 0 });
+  // consume() then `convert` (a function of the body, or of its bytes when it was a stream).
+  function consumeAs(owner, convert) {
+    try {
+      const body = consume(owner);
+      if (isStreamBody(body)) return PromiseThen(bodyStreams().readAll(body), convert);
+      return PromiseResolve(convert(body));
+    } catch (e) {
+      return PromiseReject(e);
+    }
   }
 
   const members = {
     arrayBuffer() {
-      try {
-        return PromiseResolve(bodyArrayBuffer(consume(this)));
-      } catch (e) {
-        return PromiseReject(e);
-      }
+      return consumeAs(this, (body) => bytesToArrayBuffer(bodyBytes(body)));
     },
     blob() {
-      try {
-        const { Blob } = internal.require("blob");
-        const type = has(this) ? contentType(this) : null;
-        const bytes = bodyBytes(consume(this));
-        return PromiseResolve(new Blob([bytes], { type: type === null ? "" : StringPrototypeToLowerCase(type) }));
-      } catch (e) {
-        return PromiseReject(e);
-      }
+      const { Blob } = internal.require("blob");
+      const type = has(this) ? contentType(this) : null;
+      return consumeAs(this, (body) =>
+        new Blob([bodyBytes(body)], { type: type === null ? "" : StringPrototypeToLowerCase(type) }));
     },
-    // https://fetch.spec.whatwg.org/#dom-body-formdata
+    // https://fetch.spec.whatwg.org/#dom-body-formdata: the body is read, then parsed by its
+    // Content-Type (a type that is not a form rejects with a TypeError, the body used).
     formData() {
-      try {
-        const type = has(this) ? contentType(this) : null;
-        const semicolon = type === null ? -1 : StringPrototypeIndexOf(type, ";");
-        const essence = type === null ? ""
-          : StringPrototypeToLowerCase(StringPrototypeTrim(semicolon === -1 ? type : StringPrototypeSlice(type, 0, semicolon)));
-        if (essence === "multipart/form-data") {
-          return PromiseResolve(internal.require("blob").parseMultipart(bodyBytes(consume(this)), type));
-        }
+      const type = has(this) ? contentType(this) : null;
+      const semicolon = type === null ? -1 : StringPrototypeIndexOf(type, ";");
+      const essence = type === null ? ""
+        : StringPrototypeToLowerCase(StringPrototypeTrim(semicolon === -1 ? type : StringPrototypeSlice(type, 0, semicolon)));
+      return consumeAs(this, (body) => {
+        if (essence === "multipart/form-data") return internal.require("blob").parseMultipart(bodyBytes(body), type);
         if (essence === "application/x-www-form-urlencoded") {
           const { FormData } = internal.require("blob");
-          const params = new (internal.require("url").URLSearchParams)(bodyText(consume(this)));
+          const params = new (internal.require("url").URLSearchParams)(bodyText(body));
           const formData = new FormData();
           for (const [name, value] of params) formData.append(name, value);
-          return PromiseResolve(formData);
+          return formData;
         }
         throw new $TypeError(`Failed to parse the body as FormData: the Content-Type is ${type === null ? "missing" : `"${type}"`}`);
-      } catch (e) {
-        return PromiseReject(e);
-      }
+      });
     },
     bytes() {
-      try {
-        return PromiseResolve(bodyBytes(consume(this)));
-      } catch (e) {
-        return PromiseReject(e);
-      }
+      return consumeAs(this, bodyBytes);
     },
     json() {
-      try {
-        return PromiseResolve(JSONParse(bodyText(consume(this))));
-      } catch (e) {
-        return PromiseReject(e);
-      }
+      return consumeAs(this, (body) => JSONParse(bodyText(body)));
     },
     text() {
-      try {
-        return PromiseResolve(bodyText(consume(this)));
-      } catch (e) {
-        return PromiseReject(e);
-      }
+      return consumeAs(this, bodyText);
     },
     get body() {
       if (!has(this)) throw new $TypeError("Illegal invocation");
       const body = get(this);
-      if (body === null) return null;
-      let stream = WeakMapGet(streams, this);
-      if (stream !== undefined) return stream;
-      const ReadableStream = internal.ReadableStream || globalThis.ReadableStream;
-      if (typeof ReadableStream !== "function") return null;
-      stream = makeStream(ReadableStream, this);
-      WeakMapSet(streams, this, stream);
-      if (body === BODY_USED) stream.getReader();
+      if (body === null || isStreamBody(body)) return body;
+      const stream = bodyStreams().fromBytes(body === BODY_USED ? null : bodyBytes(body));
+      set(this, stream);
       return stream;
     },
     get bodyUsed() {
       if (!has(this)) throw new $TypeError("Illegal invocation");
-      return get(this) === BODY_USED;
+      const body = get(this);
+      if (body === BODY_USED) return true;
+      return isStreamBody(body) && bodyStreams().isDisturbed(body);
     },
   };
   const proto = Class.prototype;
@@ -294,10 +279,30 @@ function installBodyMixin(Class, access) {
   }
 }
 
+// Streamed bodies of requests in flight (js/lazy/streams.js registers the handlers).
+const uploadSinks = new Map();
+const responseSinks = new Map();
+const UPLOAD_ERROR = 2;
+const RESPONSE_DRAIN = 3;
+
+internal.onStreamEvent = function onStreamEvent(id, kind, data) {
+  const sink = MapGet(kind < RESPONSE_DRAIN ? uploadSinks : responseSinks, id);
+  if (sink === undefined) return kind === 0; // a chunk nobody reads any more: keep discarding
+  return sink(kind, data);
+};
+
+internal.dropUpload = function dropUpload(id) {
+  const sink = MapGet(uploadSinks, id);
+  if (sink !== undefined) sink(UPLOAD_ERROR, "The response was sent before the request body was read.");
+};
+
 internal.BODY_USED = BODY_USED;
 internal.TEXT_PLAIN = TEXT_PLAIN;
 internal.extractBody = extractBody;
 internal.extractedContentType = extractedContentType;
 internal.cloneBody = cloneBody;
+internal.isStreamBody = isStreamBody;
+internal.uploadSinks = uploadSinks;
+internal.responseSinks = responseSinks;
 internal.bodyUnusable = bodyUnusable;
 internal.installBodyMixin = installBodyMixin;

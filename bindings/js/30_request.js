@@ -7,15 +7,15 @@
 // URLs are parsed by the URL unit (lazy module "url", loaded on first use; a tenant replacing
 // globalThis.URL does not change it). Relative URLs are a TypeError: a server has no base URL.
 //
-// internal.newIncomingRequest(method, url, flatHeaders, arrayBufferOrNull) builds the Request
-// given to the handler: no validation, headers created only when `.headers` is read, with guard
+// internal.newIncomingRequest(method, url, flatHeaders, body, id) builds the Request given to the
+// handler (body: an ArrayBuffer, null, or true for a body the server streams as it arrives): no validation, headers created only when `.headers` is read, with guard
 // "immutable" (as Workers does for the incoming request). It adopts the flat header array.
 // internal.parseURL(string) -> serialized absolute URL or TypeError (used by Response.redirect).
 
 const {
   exposeInterface, registerInspect, uncurryThis, headersFromFlat, headersToFlat, headersCopyList,
   headersFill, headersGuard, headersContains, headersAppendRaw, headersGet, flatListGet,
-  extractBody, extractedContentType, cloneBody, bodyUnusable, installBodyMixin, BODY_USED, TOKEN,
+  extractBody, extractedContentType, cloneBody, bodyUnusable, isStreamBody, installBodyMixin, BODY_USED, TOKEN,
 } = internal;
 const ObjectFreeze = Object.freeze;
 const { ArrayPrototypeSlice, ArrayPrototypePush, RegExpPrototypeTest } = internal.primordials;
@@ -141,6 +141,7 @@ class Request {
     let signalValue;
     let initBody = null;
     let initHeaders;
+    let duplexText;
     if (init !== undefined && init !== null) {
       if (typeof init !== "object" && typeof init !== "function") {
         throw new $TypeError("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
@@ -154,7 +155,7 @@ class Request {
       const credentials = init.credentials;
       if (credentials !== undefined) toEnum(credentials, REQUEST_CREDENTIALS, "RequestCredentials");
       const duplex = init.duplex;
-      if (duplex !== undefined) toEnum(duplex, REQUEST_DUPLEX, "RequestDuplex");
+      if (duplex !== undefined) duplexText = toEnum(duplex, REQUEST_DUPLEX, "RequestDuplex");
       initHeaders = init.headers;
       const integrity = init.integrity;
       if (integrity !== undefined) extra.integrity = integrityText = `${integrity}`;
@@ -229,6 +230,9 @@ class Request {
     let body = null;
     if (initBody !== null) {
       body = extractBody(initBody);
+      if (isStreamBody(body) && duplexText === undefined) {
+        throw new $TypeError("Failed to construct 'Request': The duplex member must be specified for a request with a streaming body.");
+      }
       const type = extractedContentType();
       if (type !== null) {
         if (headers !== null) {
@@ -315,19 +319,21 @@ class Request {
       request.#headers = null;
       request.#flat = ArrayPrototypeSlice(this.#flat);
     }
-    request.#body = cloneBody(body);
+    request.#body = cloneBody(body, (branch) => {
+      this.#body = branch;
+    });
     request.#extra = this.#extra === INCOMING_EXTRA ? INCOMING_EXTRA : copyExtra(this.#extra, this.#extra.guard);
     return request;
   }
 
   static {
-    newIncomingRequest = (method, url, flat, body) => {
+    newIncomingRequest = (method, url, flat, body, id) => {
       const request = new Request(kInternal);
       request.#method = method;
       request.#url = url;
       request.#headers = null;
       request.#flat = flat;
-      request.#body = body === null ? null : new $Uint8Array(body);
+      request.#body = body === null ? null : body === true ? internal.require("streams").bodyStreams.newUpload(id) : new $Uint8Array(body);
       request.#extra = INCOMING_EXTRA;
       return request;
     };

@@ -9,12 +9,14 @@
 // internal.sendResponse(id, value) -> false if `value` is not a Response; otherwise completes
 // request `id` with native.respond(id, status, statusText, flatHeaders, body) (body: a string, a
 // Uint8Array or null) or native.fail(id, ...) for Response.error() and used bodies, and returns
-// true. Sending consumes the body, as in Workers: a Response can be returned once.
+// true. Sending consumes the body, as in Workers: a Response can be returned once. A stream body
+// goes as native.respond(..., null, true), then chunk by chunk (js/lazy/streams.js pumpResponse).
 
 const {
   exposeInterface, registerInspect, headersFromFlat, headersToFlat, headersCopyList,
   headersFill, headersGuard, headersContains, headersAppendRaw, headersGet, extractBody,
   extractedContentType, cloneBody, bodyUnusable, installBodyMixin, parseURL, BODY_USED, TEXT_PLAIN,
+  isStreamBody, dropUpload,
 } = internal;
 const nativeRespond = native.respond;
 const nativeFail = native.fail;
@@ -181,7 +183,9 @@ class Response {
     return createResponse(
       this.#status, this.#statusText,
       headers === null ? null : headersFromFlat(headersCopyList(headers), headersGuard(headers)),
-      this.#contentType, cloneBody(body), this.#type);
+      this.#contentType, cloneBody(body, (branch) => {
+        this.#body = branch;
+      }), this.#type);
   }
 
   static {
@@ -253,7 +257,14 @@ class Response {
         const type = response.#contentType;
         flat = type === null ? NO_HEADERS : type === TEXT_PLAIN ? TEXT_PLAIN_HEADERS : type === JSON_TYPE ? JSON_HEADERS : ["content-type", type];
       }
-      nativeRespond(id, status, response.#statusText, flat, body);
+      if (isStreamBody(body)) {
+        const { bodyStreams } = internal.require("streams");
+        if (nativeRespond(id, status, response.#statusText, flat, null, true)) bodyStreams.pumpResponse(id, body);
+        else bodyStreams.cancel(body);
+      } else {
+        nativeRespond(id, status, response.#statusText, flat, body);
+        dropUpload(id);
+      }
       return true;
     };
 

@@ -23,6 +23,13 @@ const {
   inspect, uncurryThis,
 } = internal;
 const nativeFail = native.fail;
+const { dropUpload } = internal;
+
+// native.fail, and the request body the failed handler may not have read is discarded.
+function failRequest(id, message) {
+  nativeFail(id, message);
+  dropUpload(id);
+}
 const nativeWaitUntil = typeof native.waitUntil === "function" ? native.waitUntil : null;
 const nativeLog = native.log;
 const FunctionPrototypeCall = Function.prototype.call;
@@ -82,10 +89,10 @@ async function settleAsync(id, promise) {
   try {
     value = await promise;
   } catch (e) {
-    nativeFail(id, errorMessage(e));
+    failRequest(id, errorMessage(e));
     return;
   }
-  if (!sendResponse(id, value)) nativeFail(id, notAResponse(value));
+  if (!sendResponse(id, value)) failRequest(id, notAResponse(value));
 }
 
 function settle(id, result) {
@@ -95,7 +102,7 @@ function settle(id, result) {
     try {
       then = result.then;
     } catch (e) {
-      nativeFail(id, errorMessage(e));
+      failRequest(id, errorMessage(e));
       return;
     }
     if (typeof then === "function") {
@@ -103,7 +110,7 @@ function settle(id, result) {
       return;
     }
   }
-  nativeFail(id, notAResponse(result));
+  failRequest(id, notAResponse(result));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,7 +316,7 @@ exposeInterface(FetchEvent, "FetchEvent", false);
 function dispatchFetchEvent(id, request) {
   const list = MapGet(listeners, "fetch");
   if (list === undefined || list.length === 0) {
-    nativeFail(id, "no 'fetch' event listener is registered");
+    failRequest(id, "no 'fetch' event listener is registered");
     return;
   }
   const event = new FetchEvent(kToken, id, request);
@@ -343,9 +350,9 @@ function dispatchFetchEvent(id, request) {
     if (failed) reportError(firstError);
     settle(id, eventState.response(event));
   } else if (failed) {
-    nativeFail(id, errorMessage(firstError));
+    failRequest(id, errorMessage(firstError));
   } else {
-    nativeFail(id, "no 'fetch' event listener called respondWith()");
+    failRequest(id, "no 'fetch' event listener called respondWith()");
   }
 }
 
@@ -384,25 +391,25 @@ internal.setHandler = function setHandler(namespace) {
 };
 
 internal.dispatch = function dispatch(id, method, url, headers, body, env) {
-  const request = newIncomingRequest(method, url, headers, body);
+  const request = newIncomingRequest(method, url, headers, body, id);
   if (mode === MODE_MODULE) {
     let result;
     try {
       const target = handler;
       const fetch = target.fetch;
       if (typeof fetch !== "function") {
-        nativeFail(id, "the default export has no fetch() method any more");
+        failRequest(id, "the default export has no fetch() method any more");
         return;
       }
       result = call(fetch, target, request, env, new ExecutionContext(kToken, id));
     } catch (e) {
-      nativeFail(id, errorMessage(e));
+      failRequest(id, errorMessage(e));
       return;
     }
     settle(id, result);
   } else if (mode === MODE_SERVICE_WORKER) {
     dispatchFetchEvent(id, request);
   } else {
-    nativeFail(id, "no handler: internal.setHandler() was not called");
+    failRequest(id, "no handler: internal.setHandler() was not called");
   }
 };

@@ -1,0 +1,63 @@
+#include "bindings/body_stream.h"
+
+#include "bindings/native_scope.h"
+#include "bindings/worker.h"
+
+namespace atl::bindings {
+namespace {
+
+void TransferArrayBuffer(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsArrayBuffer()) {
+    ThrowTypeError(isolate, "expected an ArrayBuffer");
+    return;
+  }
+  v8::Local<v8::ArrayBuffer> buffer = info[0].As<v8::ArrayBuffer>();
+  if (!buffer->IsDetachable() || buffer->WasDetached()) {
+    ThrowTypeError(isolate, "the ArrayBuffer cannot be transferred");
+    return;
+  }
+  std::shared_ptr<v8::BackingStore> store = buffer->GetBackingStore();
+  buffer->Detach();
+  info.GetReturnValue().Set(v8::ArrayBuffer::New(isolate, std::move(store)));
+}
+
+void IsDetachedArrayBuffer(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(info[0]->IsArrayBuffer() && info[0].As<v8::ArrayBuffer>()->WasDetached());
+}
+
+uint64_t IdOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return info[0]->IsNumber() ? static_cast<uint64_t>(info[0].As<v8::Number>()->Value()) : 0;
+}
+
+void WriteBody(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Worker* worker = NativeScope::WorkerFrom(info);
+  if (worker == nullptr || !info[1]->IsArrayBufferView()) {
+    info.GetReturnValue().Set(false);
+    return;
+  }
+  auto view = info[1].As<v8::ArrayBufferView>();
+  std::shared_ptr<v8::BackingStore> store = view->Buffer()->GetBackingStore();
+  std::string_view bytes(static_cast<const char*>(store->Data()) + view->ByteOffset(), view->ByteLength());
+  info.GetReturnValue().Set(worker->WriteBody(IdOf(info), bytes));
+}
+
+void EndBody(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->EndBody(IdOf(info), info[1]->IsTrue());
+}
+
+void UploadControl(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->UploadControl(IdOf(info), info[1]->IsTrue());
+}
+
+}  // namespace
+
+void InstallBodyStream(NativeScope& scope) {
+  scope.SetFunction("transferArrayBuffer", TransferArrayBuffer);
+  scope.SetFunction("isDetachedArrayBuffer", IsDetachedArrayBuffer);
+  scope.SetFunction("writeBody", WriteBody);
+  scope.SetFunction("endBody", EndBody);
+  scope.SetFunction("uploadControl", UploadControl);
+}
+
+}  // namespace atl::bindings
