@@ -15,6 +15,7 @@ namespace atl::bindings {
 
 constexpr std::string_view kDomExceptionGlobals[] = {"DOMException"};
 constexpr std::string_view kEncodingGlobals[] = {"TextEncoder", "TextDecoder", "atob", "btoa"};
+constexpr std::string_view kEncodingStreamsGlobals[] = {"TextEncoderStream", "TextDecoderStream"};
 constexpr std::string_view kEventsGlobals[] = {
     "Event", "EventTarget", "CustomEvent", "ErrorEvent", "PromiseRejectionEvent", "AbortController", "AbortSignal",
     "dispatchEvent", "reportError"};
@@ -49,6 +50,7 @@ constexpr BindingUnit kUnits[] = {
     {"crypto", InstallCrypto, "", "crypto", kCryptoGlobals},
     {"streams", InstallBodyStream, "", "streams", kStreamsGlobals},
     {"compression", InstallCompression, "", "compression", kCompressionGlobals},
+    {"encoding_streams", nullptr, "", "encoding_streams", kEncodingStreamsGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},
