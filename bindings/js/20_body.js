@@ -297,6 +297,7 @@ internal.dropUpload = function dropUpload(id) {
 };
 
 internal.BODY_USED = BODY_USED;
+internal.isArrayBuffer = isArrayBuffer;
 internal.TEXT_PLAIN = TEXT_PLAIN;
 internal.extractBody = extractBody;
 internal.extractedContentType = extractedContentType;

@@ -10,19 +10,9 @@ const $Uint8Array = Uint8Array;
 const ArrayBufferIsView = ArrayBuffer.isView;
 const MathMax = Math.max;
 const MathMin = Math.min;
-const ArrayBufferByteLength = Function.prototype.call.bind(
-  Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get);
+const { isArrayBuffer } = internal;
 // Module-private: a copy of a Blob's bytes (set in Blob's static block).
 let blobBytes;
-
-function isArrayBuffer(value) {
-  try {
-    ArrayBufferByteLength(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function concat(chunks, total) {
   const out = new $Uint8Array(total);

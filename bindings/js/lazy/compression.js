@@ -6,20 +6,11 @@ const { uncurryThis, exposeInterface } = internal;
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 const TypedArrayToStringTag = uncurryThis(Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get);
 const ArrayBufferIsView = ArrayBuffer.isView;
-const { ArrayBufferByteLength } = internal.primordials;
+const { isArrayBuffer } = internal;
 const $TypeError = TypeError;
 const $Uint8Array = Uint8Array;
 
 const FORMATS = { __proto__: null, "gzip": 0, "deflate": 1, "deflate-raw": 2 };
-
-function isArrayBuffer(value) {
-  try {
-    ArrayBufferByteLength(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // A BufferSource chunk as a view native.zlibWrite can read.
 function toView(chunk) {

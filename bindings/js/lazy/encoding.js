@@ -67,16 +67,9 @@ function singleByteTable(name) {
   return table;
 }
 
-const ArrayBufferByteLength = Function.prototype.call.bind(
-  Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get);
-
 function toBytes(input) {
   if (ArrayBufferIsView(input)) return new $Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  try {
-    ArrayBufferByteLength(input);
-  } catch {
-    throw new $TypeError("TextDecoder.decode: input must be an ArrayBuffer or ArrayBufferView");
-  }
+  if (!internal.isArrayBuffer(input)) throw new $TypeError("TextDecoder.decode: input must be an ArrayBuffer or ArrayBufferView");
   return new $Uint8Array(input);
 }
 
