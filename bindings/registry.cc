@@ -6,6 +6,7 @@
 #include "bindings/crypto.h"
 #include "bindings/encoding.h"
 #include "bindings/fetch_dispatch.h"
+#include "bindings/kv.h"
 #include "bindings/lazy_modules.h"
 #include "bindings/scope.h"
 #include "bindings/timers.h"
@@ -51,6 +52,7 @@ constexpr BindingUnit kUnits[] = {
     {"streams", InstallBodyStream, "", "streams", kStreamsGlobals},
     {"compression", InstallCompression, "", "compression", kCompressionGlobals},
     {"encoding_streams", nullptr, "", "encoding_streams", kEncodingStreamsGlobals},
+    {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindKvNamespaces)
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

@@ -105,6 +105,10 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   for (const auto& [name, value] : options_.env) {
     env->Set(context, NewString(isolate_, name), NewString(isolate_, value)).Check();
   }
+  if (!options_.kv.empty()) {
+    absl::Status bound = BindKvNamespaces(context, internal, env);
+    if (!bound.ok()) return bound;
+  }
   state->env.Reset(isolate_, env);
 
   ContextState* raw = state.get();
@@ -126,6 +130,34 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   }
   contexts_.erase(raw->serial);
   return absl::InvalidArgumentError(ns.ok() ? base::StrCat(options_.script_path.string(), ": ", error) : error);
+}
+
+absl::Status Worker::BindKvNamespaces(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
+                                      v8::Local<v8::Object> env) {
+  v8::Local<v8::Value> require;
+  if (!internal->Get(context, NewSymbolString(isolate_, "require")).ToLocal(&require) || !require->IsFunction()) {
+    return absl::InternalError("bindings did not define internal.require");
+  }
+  EnterJs(std::max(options_.limits.cpu_ms, options_.limits.startup_cpu_ms));
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Value> module_name = NewSymbolString(isolate_, "kv");
+  v8::Local<v8::Value> module;
+  v8::Local<v8::Value> make;
+  bool ok = require.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &module_name).ToLocal(&module) &&
+            module->IsObject() &&
+            module.As<v8::Object>()->Get(context, NewSymbolString(isolate_, "newNamespace")).ToLocal(&make) &&
+            make->IsFunction();
+  for (uint32_t i = 0; ok && i < options_.kv.size(); ++i) {
+    v8::Local<v8::Value> index = v8::Integer::NewFromUnsigned(isolate_, i);
+    v8::Local<v8::Value> binding;
+    ok = make.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &index).ToLocal(&binding) &&
+         env->Set(context, NewString(isolate_, options_.kv[i].name), binding).FromMaybe(false);
+  }
+  ExitJs();
+  if (ok) return absl::OkStatus();
+  return absl::InternalError(base::StrCat("could not bind the KV namespaces: ",
+                                          try_catch.HasCaught() ? isolates::DescribeException(isolate_, try_catch)
+                                                                : std::string("no kv module")));
 }
 
 bool Worker::NoticeKill() {

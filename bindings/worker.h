@@ -29,8 +29,16 @@
 #include "isolates/limits.h"
 #include "isolates/script_loader.h"
 #include "isolates/tenant_isolate.h"
+#include "kv/kv_store.h"
 
 namespace atl::bindings {
+
+// env.NAME = the KV namespace `namespace_name` (SPEC §3; bindings/kv.h).
+struct KvBinding {
+  std::string name;
+  std::string namespace_name;
+  std::shared_ptr<kv::KvStore> store;  // null: its methods throw (atoll check opens no stores)
+};
 
 struct WorkerOptions {
   std::string tenant_name = "default";
@@ -41,6 +49,7 @@ struct WorkerOptions {
   uint32_t max_warm_contexts = 32;                     // ... doubled up to this when requests outrun them
   uint32_t heap_slack_mb = 16;
   std::vector<std::pair<std::string, std::string>> env;  // env.NAME = value (vars, secrets)
+  std::vector<KvBinding> kv;                             // env.NAME = a KV namespace
 };
 
 class Worker {
@@ -99,6 +108,10 @@ class Worker {
   bool WriteBody(uint64_t id, std::string_view bytes);
   void EndBody(uint64_t id, bool complete);
   void UploadControl(uint64_t id, bool cancel);
+  // The store of KV binding `index` (WorkerOptions::kv); null if there is none.
+  kv::KvStore* kv_store(uint32_t index) const {
+    return index < options_.kv.size() ? options_.kv[index].store.get() : nullptr;
+  }
 
  private:
   // A timer armed by the glue; JS it runs is charged to `request` (0: none).
@@ -136,6 +149,9 @@ class Worker {
   Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
          cache::CodeCache* code_cache, isolates::CpuWatchdog* watchdog);
   absl::StatusOr<ContextState*> NewContext();
+  // env[name] = internal.require("kv").newNamespace(index) for every KV binding.
+  absl::Status BindKvNamespaces(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
+                                v8::Local<v8::Object> env);
   ContextState* CurrentState();
   ContextState* TakeContext();
   // Calls `fn` in `state`'s context under the CPU watchdog, then a microtask checkpoint; false

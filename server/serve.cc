@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "bindings/runtime_snapshot.h"
 #include "cache/code_cache.h"
+#include "kv/kv_store.h"
 #include "server/http_server.h"
 #include "server/serve_plan.h"
 #include "server/tenant_manager.h"
@@ -59,6 +60,20 @@ int RunServe(const ServeOptions& options) {
   }
   if (plan->workers != 1) {
     base::LogLine(base::LogLevel::kInfo, "server.workers: one worker process serves (the supervisor is not available yet)").Emit();
+  }
+  // One store per KV namespace, shared by every tenant that binds it; kept open until exit.
+  kv::KvRegistry kv_stores(plan->data_dir);
+  for (TenantSpec& spec : plan->tenants) {
+    for (bindings::KvBinding& binding : spec.worker.kv) {
+      absl::StatusOr<std::shared_ptr<kv::KvStore>> store = kv_stores.Open(binding.namespace_name);
+      if (!store.ok()) {
+        base::LogLine(base::LogLevel::kError, base::StrCat("tenant ", spec.worker.tenant_name, ": kv.", binding.name,
+                                                           ": ", base::ToStd(store.status().message())))
+            .Emit();
+        return 1;
+      }
+      binding.store = *store;
+    }
   }
   uv_loop_t* loop = uv_default_loop();
   std::unique_ptr<cache::CodeCache> code_cache = MakeCodeCache(*plan);

@@ -15,13 +15,16 @@ class JsApiTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(JsApiTest, AllAssertionsPass) {
   // One request runs a whole file: give it more than a request's default 50 ms of CPU, so that
-  // a busy machine does not turn a slow run into a cpu_limit.
+  // a busy machine does not turn a slow run into a cpu_limit. env.STORE is a KV namespace of
+  // the fixture's own data_dir (kv_test.js).
   TenantFixture fixture;
   TestServer server(fixture.WriteConfig("", R"([[tenants]]
 name = "default"
 script = ")" + SourcePath("bindings/js/" + GetParam()) + R"("
 routes = ["*/*"]
 cpu_ms = 5000
+[tenants.kv]
+STORE = "js-test"
 )"));
   HttpResponse r = Get(server.port(), "/");
   ASSERT_EQ(r.status, 200) << r.body << "\n" << server.log();

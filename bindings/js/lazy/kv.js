@@ -1,0 +1,135 @@
+// KV namespaces (SPEC §3), shaped as Cloudflare Workers KV
+// (https://developers.cloudflare.com/kv/api/): env.STORE is a KVNamespace whose methods return
+// promises. The natives (bindings/kv.h) do the work synchronously, one short SQLite statement
+// each, and check the limits (key 1-512 UTF-8 bytes, value 25 MiB, metadata 1024 bytes
+// serialized, expirationTtl and expiration at least 60 s ahead, list limit 1-1000).
+// Worker::NewContext calls newNamespace(index) for each [tenants.kv] binding.
+const $TypeError = TypeError;
+const $String = String;
+const $Number = Number;
+const $Uint8Array = Uint8Array;
+const $Promise = Promise;
+const JSONParse = JSON.parse;
+const JSONStringify = JSON.stringify;
+const ArrayBufferIsView = ArrayBuffer.isView;
+const { isArrayBuffer } = internal;
+const kCreate = Symbol("create");
+const $RangeError = RangeError;
+const MathFloor = Math.floor;
+
+function typeOf(options, method) {
+  let type = options;
+  if (options !== null && typeof options === "object") type = options.type;
+  if (type === undefined) return "text";
+  type = $String(type);
+  if (type !== "text" && type !== "json" && type !== "arrayBuffer" && type !== "stream") {
+    throw new $TypeError(`KV ${method}(): unknown response type "${type}"; expected one of "text", "json", "arrayBuffer", "stream"`);
+  }
+  return type;
+}
+
+// A value read as bytes or text, converted to `type`.
+function convert(value, type) {
+  switch (type) {
+    case "json": return JSONParse(value);
+    case "stream": return internal.require("streams").bodyStreams.fromBytes(new $Uint8Array(value));
+    default: return value;
+  }
+}
+
+function read(index, key, options, method, withMetadata) {
+  const type = typeOf(options, method);
+  // cacheTtl is accepted and ignored: every read goes to the store.
+  const result = native.kvGet(index, $String(key), type === "text" || type === "json", withMetadata);
+  if (!withMetadata) return result === null ? null : convert(result, type);
+  if (result === null) return { value: null, metadata: null, cacheStatus: null };
+  return { value: convert(result[0], type), metadata: result[1] === null ? null : JSONParse(result[1]), cacheStatus: null };
+}
+
+// A number option, or undefined; the natives check the ranges.
+function numberOption(options, name) {
+  const value = options[name];
+  if (value === undefined || value === null) return undefined;
+  const number = $Number(value);
+  if (number !== number) throw new $TypeError(`KV put(): ${name} must be a number, not ${$String(value)}`);
+  return number;
+}
+
+class KVNamespace {
+  #index;
+
+  constructor(token, index) {
+    if (token !== kCreate) throw new $TypeError("Illegal constructor");
+    this.#index = index;
+  }
+
+  async get(key, options = undefined) {
+    return read(this.#index, key, options, "get", false);
+  }
+
+  async getWithMetadata(key, options = undefined) {
+    return read(this.#index, key, options, "getWithMetadata", true);
+  }
+
+  async put(key, value, options = undefined) {
+    const index = this.#index;
+    key = $String(key);
+    const opts = options ?? {};
+    if (typeof opts !== "object") throw new $TypeError("KV put(): options must be an object");
+    const expiration = numberOption(opts, "expiration");
+    const expirationTtl = numberOption(opts, "expirationTtl");
+    let metadata;
+    if (opts.metadata !== undefined && opts.metadata !== null) {
+      metadata = JSONStringify(opts.metadata);
+      if (metadata === undefined) throw new $TypeError("KV put(): metadata must be serializable to JSON");
+    }
+    if (typeof value !== "string" && !isArrayBuffer(value) && !ArrayBufferIsView(value)) {
+      const streams = internal.loaded("streams");
+      if (streams === undefined || !streams.bodyStreams.isReadableStream(value)) {
+        throw new $TypeError("KV put(): the value must be a string, an ArrayBuffer, an ArrayBufferView or a ReadableStream");
+      }
+      const { bodyStreams } = streams;
+      if (bodyStreams.isLocked(value) || bodyStreams.isDisturbed(value)) {
+        throw new $TypeError("KV put(): the ReadableStream is locked or already read");
+      }
+      value = await bodyStreams.readAll(value);
+    }
+    native.kvPut(index, key, value, expiration, expirationTtl, metadata);
+  }
+
+  async delete(key) {
+    native.kvDelete(this.#index, $String(key));
+  }
+
+  async list(options = undefined) {
+    const opts = options ?? {};
+    const prefix = opts.prefix === undefined || opts.prefix === null ? "" : $String(opts.prefix);
+    let limit = 1000;
+    if (opts.limit !== undefined && opts.limit !== null) {
+      limit = $Number(opts.limit);
+      if (!(limit >= 1 && limit <= 1000) || limit !== MathFloor(limit)) {
+        throw new $RangeError(`KV list(): limit is ${$String(opts.limit)}; it must be an integer between 1 and 1000`);
+      }
+    }
+    const cursor = opts.cursor === undefined || opts.cursor === null ? "" : $String(opts.cursor);
+    const flat = native.kvList(this.#index, prefix, limit, cursor);
+    const keys = [];
+    for (let i = 2; i < flat.length; i += 3) {
+      const entry = { name: flat[i] };
+      if (flat[i + 1] !== undefined) entry.expiration = flat[i + 1];
+      if (flat[i + 2] !== undefined) entry.metadata = JSONParse(flat[i + 2]);
+      keys[keys.length] = entry;
+    }
+    const result = { keys, list_complete: flat[0], cacheStatus: null };
+    if (!flat[0]) result.cursor = flat[1];
+    return result;
+  }
+}
+
+Object.defineProperty(KVNamespace.prototype, Symbol.toStringTag, { value: "KVNamespace", configurable: true });
+
+function newNamespace(index) {
+  return new KVNamespace(kCreate, index);
+}
+
+export { newNamespace };
