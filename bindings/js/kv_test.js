@@ -1,6 +1,6 @@
 // KV namespaces (env.STORE, bindings/kv.h, js/lazy/kv.js): Cloudflare Workers KV semantics.
 // tests/js_api_test.cc binds STORE to a fresh namespace for every JS test file; durability,
-// expiry over time and sharing between tenants are in tests/kv_test.cc.
+// expiry over time and sharing between tenants are in tests/kv_namespace_test.cc.
 import { test, assert, run } from "./testing/harness.js";
 
 let STORE;
