@@ -180,7 +180,9 @@ TEST_F(WorkerTest, SharedContextKeepsModuleStatePerRequestDoesNot) {
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   for (uint64_t id = 11; id <= 15; ++id) {
     (*fresh)->Dispatch(id, Get("http://h/"));
-    if ((*fresh)->NeedsContexts()) ASSERT_TRUE((*fresh)->PrepareContext().ok());
+    if ((*fresh)->NeedsContexts()) {
+      ASSERT_TRUE((*fresh)->PrepareContext().ok());
+    }
   }
   for (uint64_t id = 11; id <= 15; ++id) EXPECT_EQ(host_.answers[id].body, "1") << id;
   EXPECT_GE((*fresh)->contexts_created(), 5u);

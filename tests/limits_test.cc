@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "tests/tenant_fixture.h"
@@ -72,7 +73,10 @@ routes = ["b.test/*"]
     std::thread neighbour([&] {
       while (!done) (B().status == 200 ? b_ok : b_bad)++;
     });
+    // The neighbour is answering before the kill starts and is still answering after it ends.
+    while (b_ok + b_bad == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     HttpResponse killed = A(path);
+    for (int before = b_ok + b_bad; b_ok + b_bad < before + 2;) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     done = true;
     neighbour.join();
     EXPECT_EQ(killed.status, 503) << path << ": " << killed.body;
