@@ -77,6 +77,39 @@ void BM_PerRequestContextAndRequest(benchmark::State& state) {
   }
 }
 
+// Not a timing: the committed size of each V8 heap space of a shared-context tenant after one
+// request and an idle-tenant GC, as counters (KB). Where a tenant's resident memory goes.
+void BM_TenantHeapSpaces(benchmark::State& state) {
+  auto script = std::filesystem::temp_directory_path() / "atoll-context-benchmark.js";
+  std::ofstream(script) << "export default { fetch() { return new Response('hi'); } };";
+  NoHost host;
+  cache::CodeCache code_cache;
+  WorkerOptions options;
+  options.script_path = script;
+  auto tenant = isolates::TenantIsolate::Create(Blueprint());
+  v8::Isolate* isolate = tenant->isolate();
+  auto worker = Worker::Create(options, std::move(tenant), &host, &code_cache, nullptr);
+  if (!worker.ok()) {
+    state.SkipWithError(std::string(worker.status().message()).c_str());
+    return;
+  }
+  (*worker)->Dispatch(1, RequestView{"GET", "http://bench/", {}, {}, false});
+  (*worker)->ReduceMemory();
+  for (auto _ : state) {
+  }
+  v8::Isolate::Scope scope(isolate);
+  double total = 0;
+  for (size_t i = 0; i < isolate->NumberOfHeapSpaces(); ++i) {
+    v8::HeapSpaceStatistics space;
+    isolate->GetHeapSpaceStatistics(&space, i);
+    if (space.physical_space_size() == 0) continue;
+    state.counters[std::string(space.space_name()) + "_kb"] = static_cast<double>(space.physical_space_size()) / 1024;
+    total += static_cast<double>(space.physical_space_size()) / 1024;
+  }
+  state.counters["total_kb"] = total;
+}
+BENCHMARK(BM_TenantHeapSpaces)->Iterations(1);
+
 BENCHMARK(BM_BareV8Context)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_RuntimeSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_PerRequestContextAndRequest)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
