@@ -5,6 +5,7 @@
 #include "bindings/console.h"
 #include "bindings/crypto.h"
 #include "bindings/encoding.h"
+#include "bindings/fetch.h"
 #include "bindings/fetch_dispatch.h"
 #include "bindings/lazy_modules.h"
 #include "bindings/scope.h"
@@ -33,6 +34,7 @@ constexpr std::string_view kStreamsGlobals[] = {
     "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
     "ByteLengthQueuingStrategy", "CountQueuingStrategy"};
 constexpr std::string_view kCompressionGlobals[] = {"CompressionStream", "DecompressionStream"};
+constexpr std::string_view kFetchGlobals[] = {"fetch"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -51,6 +53,7 @@ constexpr BindingUnit kUnits[] = {
     {"streams", InstallBodyStream, "", "streams", kStreamsGlobals},
     {"compression", InstallCompression, "", "compression", kCompressionGlobals},
     {"encoding_streams", nullptr, "", "encoding_streams", kEncodingStreamsGlobals},
+    {"fetch", InstallFetch, "", "fetch", kFetchGlobals},
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

@@ -24,6 +24,10 @@ constexpr int kStateSlot = 2;
 
 uint64_t TimerKey(uint32_t serial, uint32_t id) { return (uint64_t{serial} << 32) | id; }
 
+// Fetch ids are unique in the process (the host keeps one table for every tenant); all Workers
+// run on the loop's thread.
+uint64_t next_fetch_id = 1;
+
 }  // namespace
 
 Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
@@ -45,6 +49,7 @@ Worker::~Worker() {
 }
 
 std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
+  CancelFetches([](const OutboundFetch&) { return true; });
   for (auto& [serial, state] : contexts_) {
     for (auto& [id, timer] : state->timers) host_->ClearTimer(TimerKey(serial, id));
   }
@@ -94,7 +99,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   v8::Global<v8::Function> set_handler;
   for (auto [name, slot] : {std::pair{"dispatch", &state->dispatch}, {"onTimer", &state->on_timer},
                             {"unhandledRejection", &state->unhandled_rejection},
-                            {"onStreamEvent", &state->on_stream_event}, {"setHandler", &set_handler}}) {
+                            {"onStreamEvent", &state->on_stream_event}, {"onFetchEvent", &state->on_fetch_event},
+                            {"setHandler", &set_handler}}) {
     v8::Local<v8::Value> value;
     if (!internal->Get(context, NewSymbolString(isolate_, name)).ToLocal(&value) || !value->IsFunction()) {
       return absl::InternalError(base::StrCat("bindings did not define internal.", name));
@@ -104,6 +110,27 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   v8::Local<v8::Object> env = v8::Object::New(isolate_);
   for (const auto& [name, value] : options_.env) {
     env->Set(context, NewString(isolate_, name), NewString(isolate_, value)).Check();
+  }
+  if (!options_.services.empty()) {
+    // env.NAME = an object whose fetch() calls the other tenant (lazy module "fetch").
+    v8::Local<v8::Value> require, module, make;
+    v8::Local<v8::Value> module_name = NewSymbolString(isolate_, "fetch");
+    v8::TryCatch try_catch(isolate_);
+    if (!internal->Get(context, NewSymbolString(isolate_, "require")).ToLocal(&require) || !require->IsFunction() ||
+        !require.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &module_name).ToLocal(&module) ||
+        !module->IsObject() ||
+        !module.As<v8::Object>()->Get(context, NewSymbolString(isolate_, "serviceBinding")).ToLocal(&make) ||
+        !make->IsFunction()) {
+      return absl::InternalError("could not load the service bindings");
+    }
+    for (const auto& [name, target] : options_.services) {
+      v8::Local<v8::Value> argv[] = {NewString(isolate_, name)};
+      v8::Local<v8::Value> binding;
+      if (!make.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, argv).ToLocal(&binding)) {
+        return absl::InternalError("could not make a service binding");
+      }
+      env->Set(context, NewString(isolate_, name), binding).Check();
+    }
   }
   state->env.Reset(isolate_, env);
 
@@ -287,6 +314,7 @@ bool Worker::Finish(uint64_t id, Report report) {
   if (it == inflight_.end()) return false;  // abandoned (wall limit) or already answered
   ContextState* state = it->second.state;
   inflight_.erase(it);
+  if (!subrequests_.empty()) subrequests_.erase(id);
   report();
   --state->requests;
   MaybeRetire(state);
@@ -399,7 +427,106 @@ void Worker::Fail(uint64_t id, std::string_view message) {
 }
 
 void Worker::Abandon(uint64_t id) {
+  // The request's fetches are subject to its wall limit: they end with it.
+  CancelFetches([id](const OutboundFetch& fetch) { return fetch.request == id; });
+  subrequests_.erase(id);
   if (Finish(id, [] {}) && js_depth_ == 0) DropRetired();
+}
+
+template <typename Match>
+void Worker::CancelFetches(Match match) {
+  std::vector<uint64_t> cancelled;
+  for (const auto& [fetch, info] : fetches_) {
+    if (match(info)) cancelled.push_back(fetch);
+  }
+  for (uint64_t fetch : cancelled) {
+    fetches_.erase(fetch);
+    host_->FetchControl(fetch, true);
+  }
+}
+
+uint64_t Worker::StartFetch(const FetchRequestView& request, std::string* error) {
+  ContextState* state = CurrentState();
+  if (dead_ || state == nullptr || running_request_ == 0) {
+    *error = "fetch() can only be called while handling a request (not at the top level of the script)";
+    return 0;
+  }
+  uint32_t& count = subrequests_[running_request_];
+  if (count >= options_.limits.subrequests) {
+    *error = base::StrCat("fetch() refused: this request already made ", options_.limits.subrequests,
+                          " subrequests (the tenant's subrequests limit)");
+    return 0;
+  }
+  uint64_t fetch = next_fetch_id++;
+  if (!host_->StartFetch(fetch, request, error)) return 0;
+  ++count;
+  fetches_[fetch] = OutboundFetch{state->serial, running_request_};
+  return fetch;
+}
+
+bool Worker::FetchWrite(uint64_t fetch, std::string_view bytes, bool end) {
+  if (!fetches_.contains(fetch)) return false;
+  return host_->FetchWrite(fetch, bytes, end);
+}
+
+void Worker::FetchControl(uint64_t fetch, bool cancel) {
+  if (!fetches_.contains(fetch)) return;
+  if (cancel) fetches_.erase(fetch);
+  host_->FetchControl(fetch, cancel);
+}
+
+bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
+  auto it = fetches_.find(fetch);
+  if (dead_ || it == fetches_.end()) return false;
+  OutboundFetch info = it->second;
+  if (event.kind == FetchEventKind::kEnd || event.kind == FetchEventKind::kError) fetches_.erase(it);
+  auto state_it = contexts_.find(info.serial);
+  if (state_it == contexts_.end()) return false;
+  ContextState* state = state_it->second.get();
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Context> context = state->context.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Value> a = v8::Undefined(isolate_), b = v8::Undefined(isolate_), c = v8::Undefined(isolate_);
+  switch (event.kind) {
+    case FetchEventKind::kHead: {
+      a = v8::Integer::New(isolate_, event.status);
+      b = NewLatin1String(isolate_, event.status_text);
+      std::vector<v8::Local<v8::Value>> items;
+      items.reserve(event.headers.size() * 2);
+      for (const HeaderView& header : event.headers) {
+        items.push_back(NewLatin1String(isolate_, header.first));
+        items.push_back(NewLatin1String(isolate_, header.second));
+      }
+      c = v8::Array::New(isolate_, items.data(), items.size());
+      break;
+    }
+    case FetchEventKind::kChunk: {
+      v8::TryCatch refused(isolate_);
+      v8::Local<v8::ArrayBuffer> buffer;
+      if (!NewArrayBuffer(isolate_, event.data.size()).ToLocal(&buffer)) {
+        NoticeKill();
+        return false;
+      }
+      if (!event.data.empty()) std::memcpy(buffer->Data(), event.data.data(), event.data.size());
+      a = buffer;
+      break;
+    }
+    case FetchEventKind::kError:
+      a = NewString(isolate_, event.data);
+      break;
+    default:
+      break;
+  }
+  v8::Local<v8::Value> argv[] = {v8::Number::New(isolate_, static_cast<double>(fetch)),
+                                 v8::Integer::New(isolate_, static_cast<int>(event.kind)), a, b, c};
+  v8::Local<v8::Value> result;
+  std::string error;
+  if (!CallIntoJs(state, state->on_fetch_event.Get(isolate_), 5, argv, &error, info.request, &result)) {
+    if (!dead_) base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
+    return false;
+  }
+  return !result.IsEmpty() && result->IsTrue();
 }
 
 std::vector<uint64_t> Worker::InflightIds() const {
@@ -418,6 +545,7 @@ void Worker::DropRetired() {
     auto it = contexts_.find(serial);
     if (it == contexts_.end()) continue;
     for (auto& [id, timer] : it->second->timers) host_->ClearTimer(TimerKey(serial, id));
+    if (!fetches_.empty()) CancelFetches([serial](const OutboundFetch& fetch) { return fetch.serial == serial; });
     contexts_.erase(it);
   }
   retired_.clear();

@@ -41,6 +41,7 @@ struct WorkerOptions {
   uint32_t max_warm_contexts = 32;                     // ... doubled up to this when requests outrun them
   uint32_t heap_slack_mb = 16;
   std::vector<std::pair<std::string, std::string>> env;  // env.NAME = value (vars, secrets)
+  std::vector<std::pair<std::string, std::string>> services;  // env.NAME = service binding to tenant
 };
 
 class Worker {
@@ -99,6 +100,14 @@ class Worker {
   bool WriteBody(uint64_t id, std::string_view bytes);
   void EndBody(uint64_t id, bool complete);
   void UploadControl(uint64_t id, bool cancel);
+  // fetch(): counts a subrequest of the request whose JS is running and starts it through the
+  // host; 0 with `error` set when refused (no request, over `subrequests`, refused by the host).
+  uint64_t StartFetch(const FetchRequestView& request, std::string* error);
+  bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end);
+  void FetchControl(uint64_t fetch, bool cancel);
+
+  // From the host: an event of fetch `fetch`; for kChunk, whether the JS side wants more now.
+  bool DeliverFetchEvent(uint64_t fetch, const FetchEventView& event);
 
  private:
   // A timer armed by the glue; JS it runs is charged to `request` (0: none).
@@ -114,6 +123,7 @@ class Worker {
     v8::Global<v8::Function> on_timer;
     v8::Global<v8::Function> unhandled_rejection;
     v8::Global<v8::Function> on_stream_event;
+    v8::Global<v8::Function> on_fetch_event;
     v8::Global<v8::Object> env;
     absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
@@ -128,6 +138,14 @@ class Worker {
     uint64_t js_ns = 0;
     bool streaming = false;
   };
+  // A fetch in flight: the context its events go to, and the request it is charged to.
+  struct OutboundFetch {
+    uint32_t serial = 0;
+    uint64_t request = 0;
+  };
+  // Cancels the fetches `match` selects (host told, no more events).
+  template <typename Match>
+  void CancelFetches(Match match);
   struct Rejection {
     v8::Global<v8::Promise> promise;
     std::string message;
@@ -175,6 +193,8 @@ class Worker {
   uint64_t running_request_ = 0;  // the request the JS running now is charged to
   std::vector<Rejection> unhandled_rejections_;
   uint32_t next_serial_ = 1;
+  absl::flat_hash_map<uint64_t, OutboundFetch> fetches_;
+  absl::flat_hash_map<uint64_t, uint32_t> subrequests_;  // request id -> fetch() calls so far
   static constexpr size_t kUploadBytesPerGc = 8u << 20;
   size_t upload_bytes_since_gc_ = 0;  // request body bytes handed to JS since the last GC hint
   uint32_t target_ready_ = 0;

@@ -24,7 +24,6 @@ absl::Status RefuseUnavailable(size_t index, const config::TenantConfig& tenant)
   };
   if (!tenant.kv.empty()) return refuse("kv", "KV namespaces");
   if (!tenant.wasm.empty()) return refuse("wasm", "WebAssembly module bindings");
-  if (!tenant.services.empty()) return refuse("services", "service bindings");
   return absl::OkStatus();
 }
 
@@ -56,6 +55,8 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
     spec.worker.per_request_context = tenant.settings.context == config::ContextMode::kPerRequest;
     spec.worker.env = tenant.vars;
     spec.worker.env.insert(spec.worker.env.end(), tenant.secrets.begin(), tenant.secrets.end());
+    spec.worker.services = tenant.services;
+    spec.outbound = tenant.outbound;
     spec.routes = std::move(tenant.routes);
     plan.tenants.push_back(std::move(spec));
   }
