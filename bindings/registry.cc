@@ -5,6 +5,7 @@
 #include "bindings/console.h"
 #include "bindings/crypto.h"
 #include "bindings/encoding.h"
+#include "bindings/fetch.h"
 #include "bindings/fetch_dispatch.h"
 #include "bindings/kv.h"
 #include "bindings/lazy_modules.h"
@@ -34,6 +35,7 @@ constexpr std::string_view kStreamsGlobals[] = {
     "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
     "ByteLengthQueuingStrategy", "CountQueuingStrategy"};
 constexpr std::string_view kCompressionGlobals[] = {"CompressionStream", "DecompressionStream"};
+constexpr std::string_view kFetchGlobals[] = {"fetch"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -52,7 +54,8 @@ constexpr BindingUnit kUnits[] = {
     {"streams", InstallBodyStream, "", "streams", kStreamsGlobals},
     {"compression", InstallCompression, "", "compression", kCompressionGlobals},
     {"encoding_streams", nullptr, "", "encoding_streams", kEncodingStreamsGlobals},
-    {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindKvNamespaces)
+    {"fetch", InstallFetch, "", "fetch", kFetchGlobals},
+    {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

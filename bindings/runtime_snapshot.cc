@@ -118,7 +118,9 @@ absl::StatusOr<std::string> BuildStartupSnapshot() {
     v8::Local<v8::Context> context = v8::Context::New(isolate);
     v8::Context::Scope context_scope(context);
     // SPEC §3: no SharedArrayBuffer (Atomics.wait is refused per isolate).
-    (void)context->Global()->Delete(context, NewString(isolate, "SharedArrayBuffer"));
+    if (!context->Global()->Delete(context, NewString(isolate, "SharedArrayBuffer")).FromMaybe(false)) {
+      return absl::InternalError("snapshot: could not delete SharedArrayBuffer");
+    }
     v8::Local<v8::Object> internal = v8::Object::New(isolate);
     absl::Status installed = InstallBindings(isolate, context, internal);
     if (!installed.ok()) return installed;

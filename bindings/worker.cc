@@ -24,6 +24,10 @@ constexpr int kStateSlot = 2;
 
 uint64_t TimerKey(uint32_t serial, uint32_t id) { return (uint64_t{serial} << 32) | id; }
 
+// Fetch ids are unique in the process (the host keeps one table for every tenant); all Workers
+// run on the loop's thread.
+uint64_t next_fetch_id = 1;
+
 }  // namespace
 
 Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
@@ -45,6 +49,7 @@ Worker::~Worker() {
 }
 
 std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
+  CancelFetches([](const OutboundFetch&) { return true; });
   for (auto& [serial, state] : contexts_) {
     for (auto& [id, timer] : state->timers) host_->ClearTimer(TimerKey(serial, id));
   }
@@ -94,7 +99,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   v8::Global<v8::Function> set_handler;
   for (auto [name, slot] : {std::pair{"dispatch", &state->dispatch}, {"onTimer", &state->on_timer},
                             {"unhandledRejection", &state->unhandled_rejection},
-                            {"onStreamEvent", &state->on_stream_event}, {"setHandler", &set_handler}}) {
+                            {"onStreamEvent", &state->on_stream_event}, {"onFetchEvent", &state->on_fetch_event},
+                            {"setHandler", &set_handler}}) {
     v8::Local<v8::Value> value;
     if (!internal->Get(context, NewSymbolString(isolate_, name)).ToLocal(&value) || !value->IsFunction()) {
       return absl::InternalError(base::StrCat("bindings did not define internal.", name));
@@ -105,8 +111,20 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   for (const auto& [name, value] : options_.env) {
     env->Set(context, NewString(isolate_, name), NewString(isolate_, value)).Check();
   }
+  // env.NAME = a KV namespace (lazy module "kv") or a service binding whose fetch() calls the
+  // other tenant (lazy module "fetch"); made by each module's factory.
   if (!options_.kv.empty()) {
-    absl::Status bound = BindKvNamespaces(context, internal, env);
+    std::vector<std::pair<std::string, v8::Local<v8::Value>>> bindings;
+    for (uint32_t i = 0; i < options_.kv.size(); ++i) {
+      bindings.emplace_back(options_.kv[i].name, v8::Integer::NewFromUnsigned(isolate_, i));
+    }
+    absl::Status bound = BindFromModule(context, internal, env, "kv", "newNamespace", bindings);
+    if (!bound.ok()) return bound;
+  }
+  if (!options_.services.empty()) {
+    std::vector<std::pair<std::string, v8::Local<v8::Value>>> bindings;
+    for (const auto& [name, target] : options_.services) bindings.emplace_back(name, NewString(isolate_, name));
+    absl::Status bound = BindFromModule(context, internal, env, "fetch", "serviceBinding", bindings);
     if (!bound.ok()) return bound;
   }
   state->env.Reset(isolate_, env);
@@ -132,32 +150,33 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   return absl::InvalidArgumentError(ns.ok() ? base::StrCat(options_.script_path.string(), ": ", error) : error);
 }
 
-absl::Status Worker::BindKvNamespaces(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
-                                      v8::Local<v8::Object> env) {
+absl::Status Worker::BindFromModule(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
+                                    v8::Local<v8::Object> env, std::string_view module_name, std::string_view factory,
+                                    const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings) {
   v8::Local<v8::Value> require;
   if (!internal->Get(context, NewSymbolString(isolate_, "require")).ToLocal(&require) || !require->IsFunction()) {
     return absl::InternalError("bindings did not define internal.require");
   }
   EnterJs(std::max(options_.limits.cpu_ms, options_.limits.startup_cpu_ms));
   v8::TryCatch try_catch(isolate_);
-  v8::Local<v8::Value> module_name = NewSymbolString(isolate_, "kv");
+  v8::Local<v8::Value> name = NewSymbolString(isolate_, module_name);
   v8::Local<v8::Value> module;
   v8::Local<v8::Value> make;
-  bool ok = require.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &module_name).ToLocal(&module) &&
+  bool ok = require.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &name).ToLocal(&module) &&
             module->IsObject() &&
-            module.As<v8::Object>()->Get(context, NewSymbolString(isolate_, "newNamespace")).ToLocal(&make) &&
+            module.As<v8::Object>()->Get(context, NewSymbolString(isolate_, factory)).ToLocal(&make) &&
             make->IsFunction();
-  for (uint32_t i = 0; ok && i < options_.kv.size(); ++i) {
-    v8::Local<v8::Value> index = v8::Integer::NewFromUnsigned(isolate_, i);
+  for (size_t i = 0; ok && i < bindings.size(); ++i) {
+    v8::Local<v8::Value> arg = bindings[i].second;
     v8::Local<v8::Value> binding;
-    ok = make.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &index).ToLocal(&binding) &&
-         env->Set(context, NewString(isolate_, options_.kv[i].name), binding).FromMaybe(false);
+    ok = make.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &arg).ToLocal(&binding) &&
+         env->Set(context, NewString(isolate_, bindings[i].first), binding).FromMaybe(false);
   }
   ExitJs();
   if (ok) return absl::OkStatus();
-  return absl::InternalError(base::StrCat("could not bind the KV namespaces: ",
+  return absl::InternalError(base::StrCat("could not make the ", module_name, " bindings of env: ",
                                           try_catch.HasCaught() ? isolates::DescribeException(isolate_, try_catch)
-                                                                : std::string("no kv module")));
+                                                                : base::StrCat("no ", module_name, ".", factory)));
 }
 
 bool Worker::NoticeKill() {
@@ -319,6 +338,7 @@ bool Worker::Finish(uint64_t id, Report report) {
   if (it == inflight_.end()) return false;  // abandoned (wall limit) or already answered
   ContextState* state = it->second.state;
   inflight_.erase(it);
+  if (!subrequests_.empty()) subrequests_.erase(id);
   report();
   --state->requests;
   MaybeRetire(state);
@@ -431,7 +451,106 @@ void Worker::Fail(uint64_t id, std::string_view message) {
 }
 
 void Worker::Abandon(uint64_t id) {
+  // The request's fetches are subject to its wall limit: they end with it.
+  CancelFetches([id](const OutboundFetch& fetch) { return fetch.request == id; });
+  subrequests_.erase(id);
   if (Finish(id, [] {}) && js_depth_ == 0) DropRetired();
+}
+
+template <typename Match>
+void Worker::CancelFetches(Match match) {
+  std::vector<uint64_t> cancelled;
+  for (const auto& [fetch, info] : fetches_) {
+    if (match(info)) cancelled.push_back(fetch);
+  }
+  for (uint64_t fetch : cancelled) {
+    fetches_.erase(fetch);
+    host_->FetchControl(fetch, true);
+  }
+}
+
+uint64_t Worker::StartFetch(const FetchRequestView& request, std::string* error) {
+  ContextState* state = CurrentState();
+  if (dead_ || state == nullptr || running_request_ == 0) {
+    *error = "fetch() can only be called while handling a request (not at the top level of the script)";
+    return 0;
+  }
+  uint32_t& count = subrequests_[running_request_];
+  if (count >= options_.limits.subrequests) {
+    *error = base::StrCat("fetch() refused: this request already made ", options_.limits.subrequests,
+                          " subrequests (the tenant's subrequests limit)");
+    return 0;
+  }
+  uint64_t fetch = next_fetch_id++;
+  if (!host_->StartFetch(fetch, request, error)) return 0;
+  ++count;
+  fetches_[fetch] = OutboundFetch{state->serial, running_request_};
+  return fetch;
+}
+
+bool Worker::FetchWrite(uint64_t fetch, std::string_view bytes, bool end) {
+  if (!fetches_.contains(fetch)) return false;
+  return host_->FetchWrite(fetch, bytes, end);
+}
+
+void Worker::FetchControl(uint64_t fetch, bool cancel) {
+  if (!fetches_.contains(fetch)) return;
+  if (cancel) fetches_.erase(fetch);
+  host_->FetchControl(fetch, cancel);
+}
+
+bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
+  auto it = fetches_.find(fetch);
+  if (dead_ || it == fetches_.end()) return false;
+  OutboundFetch info = it->second;
+  if (event.kind == FetchEventKind::kEnd || event.kind == FetchEventKind::kError) fetches_.erase(it);
+  auto state_it = contexts_.find(info.serial);
+  if (state_it == contexts_.end()) return false;
+  ContextState* state = state_it->second.get();
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Context> context = state->context.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Value> a = v8::Undefined(isolate_), b = v8::Undefined(isolate_), c = v8::Undefined(isolate_);
+  switch (event.kind) {
+    case FetchEventKind::kHead: {
+      a = v8::Integer::New(isolate_, event.status);
+      b = NewLatin1String(isolate_, event.status_text);
+      std::vector<v8::Local<v8::Value>> items;
+      items.reserve(event.headers.size() * 2);
+      for (const HeaderView& header : event.headers) {
+        items.push_back(NewLatin1String(isolate_, header.first));
+        items.push_back(NewLatin1String(isolate_, header.second));
+      }
+      c = v8::Array::New(isolate_, items.data(), items.size());
+      break;
+    }
+    case FetchEventKind::kChunk: {
+      v8::TryCatch refused(isolate_);
+      v8::Local<v8::ArrayBuffer> buffer;
+      if (!NewArrayBuffer(isolate_, event.data.size()).ToLocal(&buffer)) {
+        NoticeKill();
+        return false;
+      }
+      if (!event.data.empty()) std::memcpy(buffer->Data(), event.data.data(), event.data.size());
+      a = buffer;
+      break;
+    }
+    case FetchEventKind::kError:
+      a = NewString(isolate_, event.data);
+      break;
+    default:
+      break;
+  }
+  v8::Local<v8::Value> argv[] = {v8::Number::New(isolate_, static_cast<double>(fetch)),
+                                 v8::Integer::New(isolate_, static_cast<int>(event.kind)), a, b, c};
+  v8::Local<v8::Value> result;
+  std::string error;
+  if (!CallIntoJs(state, state->on_fetch_event.Get(isolate_), 5, argv, &error, info.request, &result)) {
+    if (!dead_) base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
+    return false;
+  }
+  return !result.IsEmpty() && result->IsTrue();
 }
 
 std::vector<uint64_t> Worker::InflightIds() const {
@@ -450,6 +569,7 @@ void Worker::DropRetired() {
     auto it = contexts_.find(serial);
     if (it == contexts_.end()) continue;
     for (auto& [id, timer] : it->second->timers) host_->ClearTimer(TimerKey(serial, id));
+    if (!fetches_.empty()) CancelFetches([serial](const OutboundFetch& fetch) { return fetch.serial == serial; });
     contexts_.erase(it);
   }
   retired_.clear();

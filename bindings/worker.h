@@ -50,6 +50,7 @@ struct WorkerOptions {
   uint32_t heap_slack_mb = 16;
   std::vector<std::pair<std::string, std::string>> env;  // env.NAME = value (vars, secrets)
   std::vector<KvBinding> kv;                             // env.NAME = a KV namespace
+  std::vector<std::pair<std::string, std::string>> services;  // env.NAME = service binding to tenant
 };
 
 class Worker {
@@ -112,6 +113,14 @@ class Worker {
   kv::KvStore* kv_store(uint32_t index) const {
     return index < options_.kv.size() ? options_.kv[index].store.get() : nullptr;
   }
+  // fetch(): counts a subrequest of the request whose JS is running and starts it through the
+  // host; 0 with `error` set when refused (no request, over `subrequests`, refused by the host).
+  uint64_t StartFetch(const FetchRequestView& request, std::string* error);
+  bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end);
+  void FetchControl(uint64_t fetch, bool cancel);
+
+  // From the host: an event of fetch `fetch`; for kChunk, whether the JS side wants more now.
+  bool DeliverFetchEvent(uint64_t fetch, const FetchEventView& event);
 
  private:
   // A timer armed by the glue; JS it runs is charged to `request` (0: none).
@@ -127,6 +136,7 @@ class Worker {
     v8::Global<v8::Function> on_timer;
     v8::Global<v8::Function> unhandled_rejection;
     v8::Global<v8::Function> on_stream_event;
+    v8::Global<v8::Function> on_fetch_event;
     v8::Global<v8::Object> env;
     absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
@@ -141,6 +151,14 @@ class Worker {
     uint64_t js_ns = 0;
     bool streaming = false;
   };
+  // A fetch in flight: the context its events go to, and the request it is charged to.
+  struct OutboundFetch {
+    uint32_t serial = 0;
+    uint64_t request = 0;
+  };
+  // Cancels the fetches `match` selects (host told, no more events).
+  template <typename Match>
+  void CancelFetches(Match match);
   struct Rejection {
     v8::Global<v8::Promise> promise;
     std::string message;
@@ -149,9 +167,11 @@ class Worker {
   Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
          cache::CodeCache* code_cache, isolates::CpuWatchdog* watchdog);
   absl::StatusOr<ContextState*> NewContext();
-  // env[name] = internal.require("kv").newNamespace(index) for every KV binding.
-  absl::Status BindKvNamespaces(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
-                                v8::Local<v8::Object> env);
+  // env[name] = internal.require(module)[factory](arg) for every (name, arg) of `bindings`
+  // (KV namespaces, service bindings), under the startup CPU budget.
+  absl::Status BindFromModule(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
+                              v8::Local<v8::Object> env, std::string_view module_name, std::string_view factory,
+                              const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings);
   ContextState* CurrentState();
   ContextState* TakeContext();
   // Calls `fn` in `state`'s context under the CPU watchdog, then a microtask checkpoint; false
@@ -191,6 +211,8 @@ class Worker {
   uint64_t running_request_ = 0;  // the request the JS running now is charged to
   std::vector<Rejection> unhandled_rejections_;
   uint32_t next_serial_ = 1;
+  absl::flat_hash_map<uint64_t, OutboundFetch> fetches_;
+  absl::flat_hash_map<uint64_t, uint32_t> subrequests_;  // request id -> fetch() calls so far
   static constexpr size_t kUploadBytesPerGc = 8u << 20;
   size_t upload_bytes_since_gc_ = 0;  // request body bytes handed to JS since the last GC hint
   uint32_t target_ready_ = 0;

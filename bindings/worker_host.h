@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -35,6 +36,32 @@ struct ResponseView {
   bool body_streamed = false;
 };
 
+// An outbound request of fetch() (or of a service binding's fetch()). Views are valid only
+// during WorkerHost::StartFetch.
+struct FetchRequestView {
+  std::string_view service;             // non-empty: the env name of a service binding
+  std::string_view method;
+  std::string_view url;                 // absolute, serialized
+  bool https = false;
+  std::string_view host;                // URL host (IPv6 in brackets), lower-case
+  uint16_t port = 80;
+  std::string_view target;              // path and query
+  std::span<const HeaderView> headers;
+  std::string_view body;
+  bool body_streamed = false;           // the body follows through WorkerHost::FetchWrite
+};
+
+// What happens to a fetch (Worker::DeliverFetchEvent; internal.onFetchEvent's `kind`).
+enum class FetchEventKind { kHead = 0, kChunk = 1, kEnd = 2, kError = 3, kDrain = 4 };
+
+struct FetchEventView {
+  FetchEventKind kind = FetchEventKind::kEnd;
+  int status = 0;                       // kHead
+  std::string_view status_text;         // kHead
+  std::span<const HeaderView> headers;  // kHead, names lower-case
+  std::string_view data;                // kChunk: bytes; kError: the TypeError's message
+};
+
 class WorkerHost {
  public:
   virtual ~WorkerHost() = default;
@@ -63,6 +90,18 @@ class WorkerHost {
   // The handler wants more of request `id`'s streamed body (`cancel` false: read the socket
   // again), or none of the rest (`cancel`: discard it).
   virtual void OnUploadControl(uint64_t id, bool cancel) {}
+
+  // Outbound fetch (the defaults refuse it). Starts fetch `fetch` (an id the Worker chose, unique
+  // in the isolate); its events come back later, never from inside this call, through
+  // Worker::DeliverFetchEvent. False with `error` set: refused at once (a TypeError).
+  virtual bool StartFetch(uint64_t fetch, const FetchRequestView& request, std::string* error) {
+    *error = "fetch() is not available here";
+    return false;
+  }
+  // A chunk of a streamed request body (`end`: its end). False: wait for a kDrain event.
+  virtual bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end) { return false; }
+  // The response body stream wants more (`cancel` false), or the fetch is cancelled (no more events).
+  virtual void FetchControl(uint64_t fetch, bool cancel) {}
 };
 
 }  // namespace atl::bindings

@@ -23,7 +23,6 @@ absl::Status RefuseUnavailable(size_t index, const config::TenantConfig& tenant)
                                                  " are not available in this version of atoll"));
   };
   if (!tenant.wasm.empty()) return refuse("wasm", "WebAssembly module bindings");
-  if (!tenant.services.empty()) return refuse("services", "service bindings");
   return absl::OkStatus();
 }
 
@@ -56,6 +55,8 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
     spec.worker.env = tenant.vars;
     spec.worker.env.insert(spec.worker.env.end(), tenant.secrets.begin(), tenant.secrets.end());
     for (auto& [name, namespace_name] : tenant.kv) spec.worker.kv.push_back({name, namespace_name, nullptr});
+    spec.worker.services = tenant.services;
+    spec.outbound = tenant.outbound;
     spec.routes = std::move(tenant.routes);
     plan.tenants.push_back(std::move(spec));
   }

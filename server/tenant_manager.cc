@@ -38,6 +38,7 @@ TenantManager::TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_l
   uv_timer_init(loop_, &platform_timer_);
   platform_timer_.data = this;
   uv_unref(AsHandle(&platform_timer_));
+  outbound_ = std::make_unique<Outbound>(loop_, this, isolates::FetchLimits());
 }
 
 TenantManager::~TenantManager() { Shutdown(); }
@@ -74,6 +75,7 @@ absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
 }
 
 void TenantManager::Shutdown() {
+  if (outbound_) outbound_->Shutdown();
   for (Tenant& tenant : tenants_) {
     if (tenant.runtime) tenant.runtime->Shutdown().reset();
     tenant.runtime.reset();
@@ -93,7 +95,7 @@ RouteDecision TenantManager::Route(std::string_view host, std::string_view path)
 
 void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) {
   if (target < 0) {
-    server_->Fail(id, ServerError::kNoRoute);
+    FailRequest(id, ServerError::kNoRoute);
     return;
   }
   auto index = static_cast<uint32_t>(target);
@@ -149,6 +151,49 @@ void TenantManager::Forget(uint64_t id, bool aborted) {
   if (worker != nullptr) worker->Abort(id);
 }
 
+void TenantManager::FailRequest(uint64_t id, ServerError error) {
+  if (Outbound::IsServiceRequest(id)) {
+    outbound_->ServiceFail(id, error);
+  } else {
+    server_->Fail(id, error);
+  }
+}
+
+bindings::Worker* TenantManager::WorkerOf(uint32_t tenant) const {
+  if (tenant >= tenants_.size() || !tenants_[tenant].runtime) return nullptr;
+  return tenants_[tenant].runtime->worker();
+}
+
+bool TenantManager::StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
+                               std::string* error) {
+  const TenantSpec& spec = tenants_[tenant].spec;
+  int32_t target = -1;
+  if (!request.service.empty()) {
+    for (const auto& [binding, name] : spec.worker.services) {
+      if (binding != request.service) continue;
+      for (uint32_t i = 0; i < tenants_.size(); ++i) {
+        if (tenants_[i].spec.worker.tenant_name == name) target = static_cast<int32_t>(i);
+      }
+    }
+  }
+  return outbound_->Start(tenant, fetch, request, spec.outbound, target, error);
+}
+
+void TenantManager::DispatchService(uint64_t id, uint32_t target, const bindings::RequestView& request) {
+  Dispatch(id, static_cast<int32_t>(target), request);
+}
+
+void TenantManager::CancelService(uint64_t id) {
+  auto pending = wall_pending_.find(id);
+  if (pending != wall_pending_.end()) {
+    Tenant& tenant = tenants_[pending->second];
+    wall_pending_.erase(pending);
+    if (tenant.runtime) tenant.runtime->worker()->Abandon(id);
+    return;
+  }
+  Forget(id, true);
+}
+
 absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {
   Tenant& tenant = tenants_[index];
   if (lru_.size() >= pool_limits_.max_isolates && !EvictOne()) {
@@ -171,14 +216,14 @@ absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {
 TenantRuntime* TenantManager::Activate(uint32_t index, uint64_t id) {
   Tenant& tenant = tenants_[index];
   if (uv_now(loop_) < tenant.retry_load_at_ms) {
-    server_->Fail(id, ServerError::kScriptError);  // failed to load a moment ago
+    FailRequest(id, ServerError::kScriptError);  // failed to load a moment ago
     return nullptr;
   }
   absl::StatusOr<TenantRuntime*> runtime = Load(index);
   if (runtime.ok()) return *runtime;
   if (absl::IsResourceExhausted(runtime.status())) {
     ++counters_.overloaded;
-    server_->Fail(id, ServerError::kOverloaded);
+    FailRequest(id, ServerError::kOverloaded);
     return nullptr;
   }
   base::LogLine(base::LogLevel::kError, base::ToStd(runtime.status().message()))
@@ -188,7 +233,7 @@ TenantRuntime* TenantManager::Activate(uint32_t index, uint64_t id) {
       .Emit();
   // A script that does not load costs up to its startup CPU budget per attempt: not again at once.
   tenant.retry_load_at_ms = uv_now(loop_) + kRetryLoadAfterMs;
-  server_->Fail(id, ServerError::kScriptError);
+  FailRequest(id, ServerError::kScriptError);
   return nullptr;
 }
 
@@ -288,7 +333,7 @@ void TenantManager::OnWallTimer() {
         .Str("tenant", tenant.spec.worker.tenant_name)
         .Str("error", "wall_limit")
         .Emit();
-    server_->Fail(id, ServerError::kWallLimit);
+    FailRequest(id, ServerError::kWallLimit);
   }
   server_->FlushDirty();
   ArmWallTimer();

@@ -28,6 +28,7 @@
 #include "isolates/isolate_pool.h"
 #include "isolates/limits.h"
 #include "server/http_server.h"
+#include "server/outbound.h"
 #include "server/router.h"
 #include "server/tenant_runtime.h"
 
@@ -37,6 +38,7 @@ namespace atl::server {
 struct TenantSpec {
   bindings::WorkerOptions worker;     // name, script, limits, context mode, env
   std::vector<config::RoutePattern> routes;
+  std::vector<std::string> outbound;  // hosts fetch() may reach besides public ones (ssrf_guard.h)
 };
 
 class TenantManager : public RequestSink {
@@ -75,6 +77,17 @@ class TenantManager : public RequestSink {
   // Request `id` of `tenant` has a streamed body (either way) until the connection forgets it.
   void TrackStream(uint64_t id, uint32_t tenant) { streams_[id] = tenant; }
   void OnKilled(uint32_t tenant, isolates::LimitKind why);
+  // Answers request `id` with a server error: to its connection, or to the tenant that called
+  // through a service binding.
+  void FailRequest(uint64_t id, ServerError error);
+  Outbound& outbound() { return *outbound_; }
+
+  // Outbound fetch (through TenantRuntime) and service bindings (through Outbound).
+  bool StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request, std::string* error);
+  void DispatchService(uint64_t id, uint32_t target, const bindings::RequestView& request);
+  void CancelService(uint64_t id);
+  bindings::Worker* WorkerOf(uint32_t tenant) const;
+  const std::string& TenantName(uint32_t tenant) const { return tenants_[tenant].spec.worker.tenant_name; }
 
   const Counters& counters() const { return counters_; }
 
@@ -135,6 +148,7 @@ class TenantManager : public RequestSink {
   base::LatencyHistogram tenant_load_latency_;    // a cold tenant's isolate + script, per load
   base::LatencyHistogram reduce_latency_;         // one idle tenant's compacting GC
   base::LatencyHistogram context_take_retired_;  // from Workers already gone
+  std::unique_ptr<Outbound> outbound_;
   uint64_t contexts_created_retired_ = 0;
 };
 

@@ -39,28 +39,60 @@ std::unique_ptr<isolates::TenantIsolate> TenantRuntime::Shutdown() {
   return isolate;
 }
 
+// Requests with a service id came from another tenant's service binding (outbound.h): their
+// answers go back to it, not to a connection.
 void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& response) {
   owner_->RequestAnswered(id);
+  if (Outbound::IsServiceRequest(id)) {
+    owner_->outbound().ServiceResponse(id, response);
+    return;
+  }
   server_->Complete(id, response);
 }
 
 bool TenantRuntime::OnStreamedResponse(uint64_t id, const bindings::ResponseView& response) {
   owner_->RequestAnswered(id);  // the wall limit ends with the head; the body runs while the client reads
-  if (!server_->StartStream(id, response)) return false;
+  if (Outbound::IsServiceRequest(id)) {
+    if (!owner_->outbound().ServiceStreamStart(id, response)) return false;
+  } else if (!server_->StartStream(id, response)) {
+    return false;
+  }
   owner_->TrackStream(id, tenant_);
   return true;
 }
 
-bool TenantRuntime::OnBodyChunk(uint64_t id, std::string_view bytes) { return server_->WriteBody(id, bytes); }
+bool TenantRuntime::OnBodyChunk(uint64_t id, std::string_view bytes) {
+  if (Outbound::IsServiceRequest(id)) return owner_->outbound().ServiceChunk(id, bytes);
+  return server_->WriteBody(id, bytes);
+}
 
-void TenantRuntime::OnBodyEnd(uint64_t id, bool complete) { server_->EndBody(id, complete); }
+void TenantRuntime::OnBodyEnd(uint64_t id, bool complete) {
+  if (Outbound::IsServiceRequest(id)) {
+    owner_->outbound().ServiceEnd(id, complete);
+    owner_->Forget(id, false);
+    return;
+  }
+  server_->EndBody(id, complete);
+}
 
-void TenantRuntime::OnUploadControl(uint64_t id, bool cancel) { server_->UploadControl(id, cancel); }
+void TenantRuntime::OnUploadControl(uint64_t id, bool cancel) {
+  if (!Outbound::IsServiceRequest(id)) server_->UploadControl(id, cancel);
+}
+
+bool TenantRuntime::StartFetch(uint64_t fetch, const bindings::FetchRequestView& request, std::string* error) {
+  return owner_->StartFetch(tenant_, fetch, request, error);
+}
+
+bool TenantRuntime::FetchWrite(uint64_t fetch, std::string_view bytes, bool end) {
+  return owner_->outbound().Write(fetch, bytes, end);
+}
+
+void TenantRuntime::FetchControl(uint64_t fetch, bool cancel) { owner_->outbound().Control(fetch, cancel); }
 
 void TenantRuntime::OnScriptError(uint64_t id, std::string_view message) {
   base::LogLine(base::LogLevel::kError, message).Str("tenant", worker_->tenant_name()).Str("error", "script_error").Emit();
   owner_->RequestAnswered(id);
-  server_->Fail(id, ServerError::kScriptError);
+  owner_->FailRequest(id, ServerError::kScriptError);
 }
 
 void TenantRuntime::OnKilled(isolates::LimitKind why) {
@@ -72,7 +104,7 @@ void TenantRuntime::OnKilled(isolates::LimitKind why) {
       .Emit();
   for (uint64_t id : worker_->InflightIds()) {
     owner_->RequestAnswered(id);
-    server_->Fail(id, error);
+    owner_->FailRequest(id, error);
   }
   owner_->OnKilled(tenant_, why);
 }

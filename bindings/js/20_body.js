@@ -291,6 +291,16 @@ internal.onStreamEvent = function onStreamEvent(id, kind, data) {
   return sink(kind, data);
 };
 
+// Outbound fetches in flight (js/lazy/fetch.js registers a handler per fetch id); C++ calls
+// internal.onFetchEvent(id, kind, a, b, c) (bindings/fetch.h).
+const fetchSinks = new Map();
+internal.onFetchEvent = function onFetchEvent(id, kind, a, b, c) {
+  const sink = MapGet(fetchSinks, id);
+  if (sink === undefined) return false;
+  return sink(kind, a, b, c) === true;
+};
+internal.fetchSinks = fetchSinks;
+
 internal.dropUpload = function dropUpload(id) {
   const sink = MapGet(uploadSinks, id);
   if (sink !== undefined) sink(UPLOAD_ERROR, "The response was sent before the request body was read.");

@@ -337,6 +337,19 @@ class Request {
       request.#extra = INCOMING_EXTRA;
       return request;
     };
+    // What fetch() sends (js/lazy/fetch.js): the body is taken (the request is left used).
+    internal.requestParts = (request) => {
+      const body = request.#body;
+      if (body !== null) request.#body = BODY_USED;
+      return {
+        method: request.#method,
+        url: request.#url,
+        headers: request.#headers !== null ? headersToFlat(request.#headers) : ArrayPrototypeSlice(request.#flat),
+        body,
+        redirect: request.#extra.redirect,
+        signal: request.#extra.signal,
+      };
+    };
     bodyAccess = {
       has: (o) => o !== null && typeof o === "object" && #method in o,
       get: (o) => o.#body,
@@ -361,3 +374,4 @@ registerInspect(Request, (request) => ({
 internal.newIncomingRequest = newIncomingRequest;
 internal.parseURL = parseURL;
 internal.isRequest = bodyAccess.has;
+internal.Request = Request;

@@ -13,7 +13,7 @@
 // goes as native.respond(..., null, true), then chunk by chunk (js/lazy/streams.js pumpResponse).
 
 const {
-  exposeInterface, registerInspect, headersFromFlat, headersToFlat, headersCopyList,
+  uncurryThis, exposeInterface, registerInspect, headersFromFlat, headersToFlat, headersCopyList,
   headersFill, headersGuard, headersContains, headersAppendRaw, headersGet, extractBody,
   extractedContentType, cloneBody, bodyUnusable, installBodyMixin, parseURL, BODY_USED, TEXT_PLAIN,
   isStreamBody, dropUpload,
@@ -67,6 +67,11 @@ function convertInit(init) {
 }
 
 const kInternal = {};
+// url and redirected of responses fetch() made (https://fetch.spec.whatwg.org/#concept-response-url-list);
+// every other Response has "" and false.
+const fetchedInfo = new WeakMap();
+const WeakMapGet = uncurryThis(WeakMap.prototype.get);
+const WeakMapSet = uncurryThis(WeakMap.prototype.set);
 let bodyAccess;
 let sendResponse;
 let initialize;
@@ -144,12 +149,14 @@ class Response {
 
   get url() {
     this.#type;
-    return "";
+    const info = WeakMapGet(fetchedInfo, this);
+    return info === undefined ? "" : info.url;
   }
 
   get redirected() {
     this.#type;
-    return false;
+    const info = WeakMapGet(fetchedInfo, this);
+    return info === undefined ? false : info.redirected;
   }
 
   get status() {
@@ -232,6 +239,13 @@ class Response {
         response.#headers = null;
         response.#contentType = body === null ? null : contentType;
       }
+    };
+
+    // The Response of a fetch(): headers immutable, body null or a stream.
+    internal.newFetchedResponse = (status, statusText, flat, body, url, redirected) => {
+      const response = createResponse(status, statusText, headersFromFlat(flat, "immutable"), null, body, "default");
+      WeakMapSet(fetchedInfo, response, { url, redirected });
+      return response;
     };
 
     sendResponse = (id, response) => {

@@ -1,0 +1,298 @@
+// fetch() (https://fetch.spec.whatwg.org/#fetch-method) and service bindings (env.NAME.fetch()).
+// The request is built by the Request class, sent by the host (bindings/fetch.h: the HTTP client
+// and SSRF guard of server/, or another tenant for a service binding), and answered as a Response
+// whose body is a byte stream fed as the bytes arrive; the host stops reading the socket while
+// that stream is full (64 KB). Redirects are followed here (redirect: "follow", at most 20;
+// 301/302 turn POST into GET, 303 anything but HEAD into GET, as the spec says); "manual" returns
+// the 3xx response, "error" rejects. Each hop is one subrequest. An AbortSignal rejects the
+// promise with its reason, errors the body stream and closes the connection.
+const { uncurryThis, fetchSinks, requestParts, newFetchedResponse, Request: $Request } = internal;
+const { ReadableStream, ReadableStreamDefaultReader, bodyStreams } = internal.require("streams");
+const { URL: $URL } = internal.require("url");
+const { signalAccess } = internal.require("events");
+const nativeFetchStart = native.fetchStart;
+const nativeFetchWrite = native.fetchWrite;
+const nativeFetchControl = native.fetchControl;
+const utf8Encode = native.utf8Encode;
+const $Promise = Promise;
+const $TypeError = TypeError;
+const $Uint8Array = Uint8Array;
+const ObjectFreeze = Object.freeze;
+const MapSet = uncurryThis(Map.prototype.set);
+const MapDelete = uncurryThis(Map.prototype.delete);
+const PromiseThen = uncurryThis(Promise.prototype.then);
+const getReader = uncurryThis(ReadableStream.prototype.getReader);
+const read = uncurryThis(ReadableStreamDefaultReader.prototype.read);
+const cancelReader = uncurryThis(ReadableStreamDefaultReader.prototype.cancel);
+const ArrayPrototypePush = uncurryThis(Array.prototype.push);
+const StringPrototypeToLowerCase = uncurryThis(String.prototype.toLowerCase);
+const AbortSignalAborted = uncurryThis(Object.getOwnPropertyDescriptor(internal.require("events").AbortSignal.prototype, "aborted").get);
+const AbortSignalReason = uncurryThis(Object.getOwnPropertyDescriptor(internal.require("events").AbortSignal.prototype, "reason").get);
+
+// Kinds of internal.onFetchEvent (worker_host.h FetchEventKind).
+const HEAD = 0;
+const CHUNK = 1;
+const END = 2;
+const ERROR = 3;
+const DRAIN = 4;
+
+const MAX_REDIRECTS = 20;
+const RESPONSE_HIGH_WATER_MARK = 64 * 1024;
+// Request-body-header names (https://fetch.spec.whatwg.org/#request-body-header-name), dropped
+// when a redirect turns the request into a GET.
+const BODY_HEADERS = ["content-encoding", "content-language", "content-location", "content-type", "content-length"];
+
+function isRedirect(status) {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function isNullBodyStatus(status) {
+  return status === 101 || status === 103 || status === 204 || status === 205 || status === 304;
+}
+
+function flatGet(flat, name) {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return flat[i + 1];
+  return null;
+}
+
+function flatWithout(flat, names) {
+  const out = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = StringPrototypeToLowerCase(flat[i]);
+    let drop = false;
+    for (let j = 0; j < names.length; j++) if (names[j] === name) drop = true;
+    if (!drop) ArrayPrototypePush(out, flat[i], flat[i + 1]);
+  }
+  return out;
+}
+
+function refusedScheme(url) {
+  return new $TypeError(`fetch to ${url.href} refused: the ${url.protocol} scheme is not allowed (only http: and https:)`);
+}
+
+// Sends the body stream of a request to fetch `id`, chunk by chunk, waiting for the drain event
+// when the host says its buffer is full.
+function pumpUpload(id, stream, state) {
+  const reader = getReader(stream);
+  state.uploadReader = reader;
+  const next = () => {
+    if (state.done) return;
+    PromiseThen(read(reader), (result) => {
+      if (state.done) return;
+      if (result.done) {
+        nativeFetchWrite(id, null);
+        return;
+      }
+      const chunk = result.value;
+      if (!(chunk instanceof $Uint8Array)) {
+        state.fail(new $TypeError("A request body stream chunk is not a Uint8Array."));
+        return;
+      }
+      if (nativeFetchWrite(id, chunk)) next();
+      else state.waitDrain = next;
+    }, (error) => state.fail(error));
+  };
+  next();
+}
+
+// One fetch() or service call: hop after hop until a response that is not followed.
+function doFetch(input, init, service) {
+  return new $Promise((resolve, reject) => {
+    let request;
+    try {
+      request = new $Request(input, init);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const parts = requestParts(request);
+    const signal = parts.signal;
+    if (signal !== null && AbortSignalAborted(signal)) {
+      reject(AbortSignalReason(signal));
+      return;
+    }
+    let method = parts.method;
+    let headers = parts.headers;
+    let body = parts.body;
+    let streamBody = null;
+    if (typeof body === "string") body = utf8Encode(body);
+    else if (body !== null && !(body instanceof $Uint8Array)) {
+      streamBody = body;
+      body = null;
+    }
+    let url;
+    try {
+      url = new $URL(parts.url);
+    } catch {
+      reject(new $TypeError(`Invalid URL: ${parts.url}`));
+      return;
+    }
+    let redirects = 0;
+    let settled = false;
+    let current = 0; // fetch id in flight
+    let controller = null; // of the response body stream, once the head came
+    const state = { done: false, waitDrain: null, uploadReader: null, fail: null };
+
+    const finish = () => {
+      state.done = true;
+      if (current !== 0) MapDelete(fetchSinks, current);
+    };
+    const fail = (error) => {
+      if (state.done) return;
+      const id = current;
+      finish();
+      if (id !== 0) nativeFetchControl(id, true);
+      if (!settled) {
+        settled = true;
+        reject(error);
+      } else if (controller !== null) {
+        try {
+          controller.error(error);
+        } catch {}
+      }
+      if (state.uploadReader !== null) PromiseThen(cancelReader(state.uploadReader, error), undefined, () => {});
+    };
+    state.fail = fail;
+    if (signal !== null) signalAccess.onAbort(signal, () => fail(AbortSignalReason(signal)));
+
+    const start = () => {
+      if (service === "" && url.protocol !== "http:" && url.protocol !== "https:") {
+        fail(refusedScheme(url));
+        return;
+      }
+      const https = url.protocol === "https:";
+      const port = url.port === "" ? (https ? 443 : 80) : +url.port;
+      let id;
+      try {
+        id = nativeFetchStart(service, method, url.href, https, url.hostname, port, `${url.pathname}${url.search}`,
+          headers, body, streamBody !== null);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      current = id;
+      MapSet(fetchSinks, id, (kind, a, b, c) => {
+        if (kind === HEAD) return onHead(a, b, c);
+        if (kind === CHUNK) {
+          if (controller === null) return false;
+          controller.enqueue(new $Uint8Array(a));
+          return controller.desiredSize > 0;
+        }
+        if (kind === END) {
+          finish();
+          if (controller !== null) controller.close();
+          return false;
+        }
+        if (kind === ERROR) {
+          finish();
+          const error = new $TypeError(`${a}`);
+          if (!settled) {
+            settled = true;
+            reject(error);
+          } else if (controller !== null) {
+            controller.error(error);
+          }
+          return false;
+        }
+        if (kind === DRAIN) {
+          const next = state.waitDrain;
+          state.waitDrain = null;
+          if (next !== null) next();
+        }
+        return false;
+      });
+      if (streamBody !== null) pumpUpload(id, streamBody, state);
+    };
+
+    const onHead = (status, statusText, flat) => {
+      const location = isRedirect(status) ? flatGet(flat, "location") : null;
+      if (location !== null && parts.redirect !== "manual") {
+        if (parts.redirect === "error") {
+          fail(new $TypeError(`fetch to ${url.href} failed: redirect (${status}) with redirect mode "error"`));
+          return false;
+        }
+        let next;
+        try {
+          next = new $URL(location, url.href);
+        } catch {
+          fail(new $TypeError(`fetch to ${url.href} failed: invalid redirect location "${location}"`));
+          return false;
+        }
+        if (++redirects > MAX_REDIRECTS) {
+          fail(new $TypeError(`fetch to ${parts.url} failed: more than ${MAX_REDIRECTS} redirects`));
+          return false;
+        }
+        if (streamBody !== null && status !== 303) {
+          fail(new $TypeError(`fetch to ${url.href} failed: cannot follow a ${status} redirect with a streamed request body`));
+          return false;
+        }
+        // https://fetch.spec.whatwg.org/#http-redirect-fetch step 12.
+        if (((status === 301 || status === 302) && method === "POST") || (status === 303 && method !== "GET" && method !== "HEAD")) {
+          method = "GET";
+          body = null;
+          streamBody = null;
+          headers = flatWithout(headers, BODY_HEADERS);
+        }
+        if (next.origin !== url.origin) headers = flatWithout(headers, ["authorization"]);
+        const id = current;
+        MapDelete(fetchSinks, id);
+        nativeFetchControl(id, true);
+        current = 0;
+        url = next;
+        start();
+        return false;
+      }
+      const id = current;
+      let responseBody = null;
+      if (!isNullBodyStatus(status) && method !== "HEAD") {
+        responseBody = new ReadableStream({
+          type: "bytes",
+          start(c) {
+            controller = c;
+          },
+          pull() {
+            if (!state.done) nativeFetchControl(id, false);
+          },
+          cancel() {
+            if (state.done) return;
+            finish();
+            nativeFetchControl(id, true);
+          },
+        }, { highWaterMark: RESPONSE_HIGH_WATER_MARK });
+      }
+      settled = true;
+      resolve(newFetchedResponse(status, statusText, flat, responseBody, url.href, redirects > 0));
+      return false;
+    };
+
+    if (service !== "" && streamBody !== null) {
+      // A service binding gets the whole body (another tenant's request is not streamed yet).
+      PromiseThen(bodyStreams.readAll(streamBody), (bytes) => {
+        body = bytes;
+        streamBody = null;
+        start();
+      }, (error) => fail(error));
+    } else {
+      start();
+    }
+  });
+}
+
+export function fetch(input, init = undefined) {
+  if (arguments.length < 1) {
+    return $Promise.reject(new $TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present."));
+  }
+  return doFetch(input, init, "");
+}
+
+// env.NAME for a [tenants.services] binding: fetch() goes to the other tenant, in this process.
+export function serviceBinding(name) {
+  return ObjectFreeze({
+    fetch(input, init = undefined) {
+      if (arguments.length < 1) {
+        return $Promise.reject(new $TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present."));
+      }
+      return doFetch(input, init, name);
+    },
+  });
+}

@@ -1,0 +1,104 @@
+#pragma once
+// The HTTP/1.1 client behind fetch(): libuv sockets, llhttp for responses, OpenSSL 3 for https
+// (the system CA store, SNI and hostname verification), DNS through uv_getaddrinfo, a keep-alive
+// pool per origin for the whole process. Every address is checked by the SSRF guard
+// (ssrf_guard.h) after resolution; no connection is ever opened to a refused one. Bodies stream
+// both ways with bounds (isolates/limits.h FetchLimits): the response is read no faster than the
+// sink takes it, and a streamed request body is accepted no faster than the socket takes it.
+//
+//   HttpClient client(loop, limits);
+//   HttpClient::Exchange* x = client.Start(std::move(request), &sink);   // events go to `sink`
+//   client.Write(x, chunk); client.EndBody(x);   // a streamed request body
+//   client.Resume(x);                             // after sink.OnChunk answered false
+//   client.Cancel(x);                             // no more events; the connection is closed
+// After OnEnd or OnError the exchange is gone: do not use it.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "isolates/limits.h"
+
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace atl::server {
+
+struct OutboundRequest {
+  std::string method = "GET";
+  bool https = false;
+  std::string host;    // lower-case; an IPv6 literal in brackets ("[::1]")
+  uint16_t port = 80;
+  std::string target;  // path and query ("/a?b")
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool body_streamed = false;  // the body follows through Write/EndBody (chunked)
+  std::vector<std::string> outbound;  // the tenant's allowed host patterns
+  std::string tenant;                 // for the log
+};
+
+class FetchSink {
+ public:
+  virtual ~FetchSink() = default;
+  virtual void OnHead(int status, std::string_view status_text,
+                      const std::vector<std::pair<std::string, std::string>>& headers) = 0;
+  // False: the client stops reading until HttpClient::Resume.
+  virtual bool OnChunk(std::string_view bytes) = 0;
+  virtual void OnEnd() = 0;
+  // `message` is the TypeError's (a refusal names the guard's rule).
+  virtual void OnError(const std::string& message) = 0;
+  // A streamed request body may be written again (after Write answered false).
+  virtual void OnDrain() = 0;
+};
+
+class HttpClient {
+ public:
+  struct Exchange;
+  struct Connection;
+
+  HttpClient(uv_loop_t* loop, const isolates::FetchLimits& limits);
+  ~HttpClient();
+
+  Exchange* Start(OutboundRequest request, FetchSink* sink);
+  // A chunk of a streamed request body; false when more than max_buffered_upload waits unsent
+  // (OnDrain follows).
+  bool Write(Exchange* exchange, std::string_view bytes);
+  void EndBody(Exchange* exchange);
+  void Resume(Exchange* exchange);
+  void Cancel(Exchange* exchange);
+  // Closes every connection (shutdown); exchanges in flight get no more events.
+  void Shutdown();
+
+  // Connections opened so far (tests and stats).
+  uint64_t connections_opened() const { return connections_opened_; }
+
+  // Internal, used by the callbacks in http_client.cc.
+  uv_loop_t* loop() const { return loop_; }
+  const isolates::FetchLimits& limits() const { return limits_; }
+  SSL_CTX* tls() const { return tls_; }
+  void Connected(Connection* connection);
+  void Release(Connection* connection);  // back to the pool, or closed
+  void Forget(Connection* connection);   // closing: out of the pool
+  void Resolved(Exchange* exchange, int status, struct addrinfo* result);
+  void Fail(Exchange* exchange, const std::string& message);
+  void CountConnection() { ++connections_opened_; }
+  std::string Describe(const Exchange* exchange) const;
+
+ private:
+  // False if it failed at once (the exchange is gone).
+  bool Connect(Exchange* exchange, const struct sockaddr* address, int rule);
+
+  uv_loop_t* loop_;
+  isolates::FetchLimits limits_;
+  SSL_CTX* tls_ = nullptr;
+  absl::flat_hash_map<std::string, std::vector<Connection*>> idle_;  // origin -> kept-alive connections
+  std::vector<Connection*> all_;
+  uint64_t connections_opened_ = 0;
+};
+
+}  // namespace atl::server

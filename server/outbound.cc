@@ -1,0 +1,284 @@
+#include "server/outbound.h"
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "server/tenant_manager.h"
+
+namespace atl::server {
+
+using bindings::FetchEventKind;
+
+// One fetch in flight: the HttpClient's sink, or the caller's side of a service call.
+struct Outbound::Fetch : FetchSink {
+  Outbound* owner = nullptr;
+  uint64_t id = 0;
+  uint32_t tenant = 0;
+  HttpClient::Exchange* exchange = nullptr;  // network fetch, until it ends
+  uint64_t service_request = 0;              // service call: the called tenant's request id
+  bool service_streaming = false;            // ... whose answer is a streamed body
+  size_t queued = 0;                         // body bytes queued for JS
+  bool js_wants = true;                      // JS answered its last chunk with "more"
+  bool source_paused = false;                // the client / the called tenant was told to wait
+  bool done = false;
+
+  void OnHead(int status, std::string_view status_text,
+              const std::vector<std::pair<std::string, std::string>>& headers) override {
+    Event event = MakeEvent(id, FetchEventKind::kHead);
+    event.status = status;
+    event.text = std::string(status_text);
+    event.headers = headers;
+    owner->Queue(std::move(event));
+  }
+  bool OnChunk(std::string_view bytes) override {
+    Event event = MakeEvent(id, FetchEventKind::kChunk);
+    event.data = std::string(bytes);
+    queued += bytes.size();
+    owner->Queue(std::move(event));
+    bool more = js_wants && queued < owner->limits_.max_buffered_response;
+    if (!more) source_paused = true;
+    return more;
+  }
+  void OnEnd() override {
+    exchange = nullptr;
+    done = true;
+    owner->Queue(MakeEvent(id, FetchEventKind::kEnd));
+  }
+  void OnError(const std::string& message) override {
+    exchange = nullptr;
+    done = true;
+    Event event = MakeEvent(id, FetchEventKind::kError);
+    event.data = message;
+    owner->Queue(std::move(event));
+  }
+  void OnDrain() override { owner->Queue(MakeEvent(id, FetchEventKind::kDrain)); }
+};
+
+Outbound::Outbound(uv_loop_t* loop, TenantManager* tenants, const isolates::FetchLimits& limits)
+    : loop_(loop), tenants_(tenants), limits_(limits), client_(loop, limits) {
+  uv_idle_init(loop_, &drain_);
+  drain_.data = this;
+}
+
+Outbound::~Outbound() { Shutdown(); }
+
+void Outbound::Shutdown() {
+  if (closed_) return;
+  closed_ = true;
+  for (auto& [id, fetch] : fetches_) {
+    if (fetch->exchange != nullptr) client_.Cancel(fetch->exchange);
+    fetch->exchange = nullptr;
+  }
+  fetches_.clear();
+  queue_.clear();
+  client_.Shutdown();
+  uv_close(reinterpret_cast<uv_handle_t*>(&drain_), nullptr);
+}
+
+void Outbound::Post(std::function<void()> task) {
+  if (closed_) return;
+  queue_.push_back(std::move(task));
+  if (!draining_) {
+    draining_ = true;
+    uv_idle_start(&drain_, [](uv_idle_t* h) { static_cast<Outbound*>(h->data)->Drain(); });
+  }
+}
+
+void Outbound::Queue(Event event) {
+  Post([this, event = std::move(event)] {
+    auto it = fetches_.find(event.fetch);
+    if (it == fetches_.end()) return;  // cancelled meanwhile
+    Fetch* fetch = it->second.get();
+    std::vector<bindings::HeaderView> headers;
+    for (const auto& [name, value] : event.headers) headers.emplace_back(name, value);
+    bindings::FetchEventView view;
+    view.kind = event.kind;
+    view.status = event.status;
+    view.status_text = event.text;
+    view.headers = headers;
+    view.data = event.data;
+    bindings::Worker* worker = tenants_->WorkerOf(fetch->tenant);
+    bool more = worker != nullptr && worker->DeliverFetchEvent(event.fetch, view);
+    it = fetches_.find(event.fetch);  // JS may have cancelled it
+    if (it == fetches_.end()) return;
+    if (worker == nullptr) {
+      Control(event.fetch, true);
+      return;
+    }
+    if (event.kind == FetchEventKind::kChunk) {
+      fetch->queued -= std::min(fetch->queued, event.data.size());
+      fetch->js_wants = more;
+      MaybeResume(fetch);
+    } else if (event.kind == FetchEventKind::kEnd || event.kind == FetchEventKind::kError) {
+      Erase(event.fetch);
+    }
+  });
+}
+
+void Outbound::Drain() {
+  // Tasks queued while draining wait for the next turn (a chatty stream cannot starve the loop).
+  size_t count = queue_.size();
+  for (size_t i = 0; i < count && !queue_.empty(); ++i) {
+    std::function<void()> task = std::move(queue_.front());
+    queue_.pop_front();
+    task();
+  }
+  if (queue_.empty() && !closed_) {
+    uv_idle_stop(&drain_);
+    draining_ = false;
+  }
+}
+
+void Outbound::MaybeResume(Fetch* fetch) {
+  if (!fetch->source_paused || !fetch->js_wants || fetch->queued >= limits_.max_buffered_response) return;
+  fetch->source_paused = false;
+  if (fetch->exchange != nullptr) {
+    client_.Resume(fetch->exchange);
+  } else if (fetch->service_request != 0 && fetch->service_streaming) {
+    tenants_->ResumeResponse(fetch->service_request);
+  }
+}
+
+void Outbound::Erase(uint64_t id) {
+  auto it = fetches_.find(id);
+  if (it == fetches_.end()) return;
+  if (it->second->service_request != 0) service_calls_.erase(it->second->service_request);
+  fetches_.erase(it);
+}
+
+bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestView& request,
+                     const std::vector<std::string>& outbound, int32_t target, std::string* error) {
+  if (closed_) {
+    *error = "fetch() is not available while the server shuts down";
+    return false;
+  }
+  auto fetch = std::make_unique<Fetch>();
+  fetch->owner = this;
+  fetch->id = id;
+  fetch->tenant = tenant;
+  Fetch* raw = fetch.get();
+  if (!request.service.empty()) {
+    if (target < 0) {
+      *error = base::StrCat("no service binding named ", request.service);
+      return false;
+    }
+    uint64_t service_id = next_service_id_++;
+    raw->service_request = service_id;
+    service_calls_[service_id] = id;
+    fetches_[id] = std::move(fetch);
+    // Dispatched from the loop: the caller's JS is running now, and the callee's cannot run
+    // inside it.
+    auto method = std::string(request.method);
+    auto url = std::string(request.url);
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& [name, value] : request.headers) headers.emplace_back(std::string(name), std::string(value));
+    auto body = std::string(request.body);
+    Post([this, service_id, target, method = std::move(method), url = std::move(url), headers = std::move(headers),
+          body = std::move(body)] {
+      if (!service_calls_.contains(service_id)) return;  // cancelled before it started
+      std::vector<bindings::HeaderView> views;
+      for (const auto& [name, value] : headers) views.emplace_back(name, value);
+      bindings::RequestView view;
+      view.method = method;
+      view.url = url;
+      view.headers = views;
+      view.body = body;
+      view.has_body = !body.empty();
+      tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view);
+    });
+    return true;
+  }
+  OutboundRequest out;
+  out.method = std::string(request.method);
+  out.https = request.https;
+  out.host = std::string(request.host);
+  out.port = request.port;
+  out.target = std::string(request.target);
+  for (const auto& [name, value] : request.headers) out.headers.emplace_back(std::string(name), std::string(value));
+  out.body = std::string(request.body);
+  out.body_streamed = request.body_streamed;
+  out.outbound = outbound;
+  out.tenant = tenants_->TenantName(tenant);
+  fetches_[id] = std::move(fetch);
+  // Refusals and failures found at once reach the sink now; they are queued like any event.
+  HttpClient::Exchange* exchange = client_.Start(std::move(out), raw);
+  if (!raw->done) raw->exchange = exchange;
+  return true;
+}
+
+bool Outbound::Write(uint64_t id, std::string_view bytes, bool end) {
+  auto it = fetches_.find(id);
+  if (it == fetches_.end() || it->second->exchange == nullptr) return true;
+  if (end) {
+    client_.EndBody(it->second->exchange);
+    return true;
+  }
+  return client_.Write(it->second->exchange, bytes);
+}
+
+void Outbound::Control(uint64_t id, bool cancel) {
+  auto it = fetches_.find(id);
+  if (it == fetches_.end()) return;
+  Fetch* fetch = it->second.get();
+  if (!cancel) {
+    fetch->js_wants = true;
+    MaybeResume(fetch);
+    return;
+  }
+  if (fetch->exchange != nullptr) client_.Cancel(fetch->exchange);
+  fetch->exchange = nullptr;
+  uint64_t service_request = fetch->service_request;
+  bool done = fetch->done;
+  Erase(id);
+  if (service_request != 0 && !done) tenants_->CancelService(service_request);
+}
+
+Outbound::Fetch* Outbound::FindService(uint64_t id) {
+  auto it = service_calls_.find(id);
+  if (it == service_calls_.end()) return nullptr;
+  auto fetch = fetches_.find(it->second);
+  return fetch == fetches_.end() ? nullptr : fetch->second.get();
+}
+
+void Outbound::ServiceResponse(uint64_t id, const bindings::ResponseView& response) {
+  Fetch* fetch = FindService(id);
+  if (fetch == nullptr) return;
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const auto& [name, value] : response.headers) headers.emplace_back(std::string(name), std::string(value));
+  fetch->OnHead(response.status, response.status_text, headers);
+  if (!response.body.empty()) fetch->OnChunk(response.body);
+  fetch->OnEnd();
+}
+
+bool Outbound::ServiceStreamStart(uint64_t id, const bindings::ResponseView& response) {
+  Fetch* fetch = FindService(id);
+  if (fetch == nullptr) return false;
+  fetch->service_streaming = true;
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const auto& [name, value] : response.headers) headers.emplace_back(std::string(name), std::string(value));
+  fetch->OnHead(response.status, response.status_text, headers);
+  return true;
+}
+
+bool Outbound::ServiceChunk(uint64_t id, std::string_view bytes) {
+  Fetch* fetch = FindService(id);
+  if (fetch == nullptr) return false;
+  return fetch->OnChunk(bytes);
+}
+
+void Outbound::ServiceEnd(uint64_t id, bool complete) {
+  Fetch* fetch = FindService(id);
+  if (fetch == nullptr) return;
+  if (complete) fetch->OnEnd();
+  else fetch->OnError("the service's response body ended early");
+}
+
+void Outbound::ServiceFail(uint64_t id, ServerError error) {
+  Fetch* fetch = FindService(id);
+  if (fetch == nullptr) return;
+  // The caller sees what an HTTP client of that tenant would: the server's error response.
+  fetch->OnHead(StatusOf(error), "", {{"content-type", "application/json"}});
+  fetch->OnChunk(BodyOf(error));
+  fetch->OnEnd();
+}
+
+}  // namespace atl::server

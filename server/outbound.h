@@ -1,0 +1,92 @@
+#pragma once
+// Every fetch() in flight in this process, and service-binding calls between tenants. A fetch
+// goes to the HttpClient (guarded by the tenant's `outbound` list) or, for a service binding, to
+// another tenant through the TenantManager (no socket: the request is dispatched to the other
+// tenant's Worker under an id of its own, and its answer comes back here instead of to a
+// connection). Events for the calling Worker are queued and delivered from the loop, never from
+// inside JS (a call into one isolate cannot run inside another's run), with backpressure: at most
+// `max_buffered_response` bytes wait for a JS side that has not asked for more.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "bindings/worker_host.h"
+#include "isolates/limits.h"
+#include "server/error_response.h"
+#include "server/http_client.h"
+
+namespace atl::server {
+
+class TenantManager;
+
+class Outbound {
+ public:
+  // Request ids of service calls start here (HttpServer's ids are far below; JS numbers hold
+  // integers up to 2^53 exactly).
+  static constexpr uint64_t kServiceIdBase = uint64_t{1} << 52;
+  static bool IsServiceRequest(uint64_t id) { return id >= kServiceIdBase; }
+
+  Outbound(uv_loop_t* loop, TenantManager* tenants, const isolates::FetchLimits& limits);
+  ~Outbound();
+
+  // From a tenant's WorkerHost. `outbound`: the tenant's allowed hosts; `target` the tenant a
+  // service binding names (-1: none).
+  bool Start(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
+             const std::vector<std::string>& outbound, int32_t target, std::string* error);
+  bool Write(uint64_t fetch, std::string_view bytes, bool end);
+  void Control(uint64_t fetch, bool cancel);
+
+  // The answer of service request `id` (from the called tenant's runtime).
+  void ServiceResponse(uint64_t id, const bindings::ResponseView& response);
+  bool ServiceStreamStart(uint64_t id, const bindings::ResponseView& response);
+  bool ServiceChunk(uint64_t id, std::string_view bytes);
+  void ServiceEnd(uint64_t id, bool complete);
+  void ServiceFail(uint64_t id, ServerError error);
+
+  void Shutdown();
+  const HttpClient& client() const { return client_; }
+
+ private:
+  struct Fetch;
+  struct Event {
+    uint64_t fetch;
+    bindings::FetchEventKind kind;
+    int status = 0;
+    std::string text;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string data;
+  };
+  static Event MakeEvent(uint64_t fetch, bindings::FetchEventKind kind) {
+    Event event;
+    event.fetch = fetch;
+    event.kind = kind;
+    return event;
+  }
+  void Queue(Event event);
+  void Post(std::function<void()> task);
+  void Drain();
+  void Erase(uint64_t fetch);
+  Fetch* FindService(uint64_t id);
+  void MaybeResume(Fetch* fetch);
+
+  uv_loop_t* loop_;
+  TenantManager* tenants_;
+  isolates::FetchLimits limits_;
+  HttpClient client_;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Fetch>> fetches_;
+  absl::flat_hash_map<uint64_t, uint64_t> service_calls_;  // service request id -> fetch id
+  std::deque<std::function<void()>> queue_;
+  uv_idle_t drain_;
+  bool draining_ = false;
+  bool closed_ = false;
+  uint64_t next_service_id_ = kServiceIdBase;
+};
+
+}  // namespace atl::server
