@@ -41,7 +41,6 @@ const {
 } = internal.primordials;
 const ArrayPrototypeSplice = uncurryThis(Array.prototype.splice);
 const $TypeError = TypeError;
-const ObjectDefineProperty = Object.defineProperty;
 
 const kToken = {};
 
@@ -194,40 +193,31 @@ defineGlobal("self", globalThis);
 defineGlobal("addEventListener", addEventListener);
 defineGlobal("removeEventListener", removeEventListener);
 
-// The global scope's event handler attributes (https://html.spec.whatwg.org/#event-handler-attributes):
-// onerror is called as (message, filename, lineno, colno, error) and cancels the event by
-// returning true; onunhandledrejection gets the event and cancels it by returning false.
-for (const type of ["error", "unhandledrejection"]) {
-  let handler = null;
-  let registered = false;
-  ObjectDefineProperty(globalThis, `on${type}`, {
-    get() {
-      return handler;
-    },
-    set(value) {
-      handler = typeof value === "function" || (value !== null && typeof value === "object") ? value : null;
-      if (registered || handler === null) return;
-      registered = true;
-      addEventListener(type, (event) => {
-        const current = handler;
-        if (typeof current !== "function") return;
-        if (type === "error") {
-          const result = call(current, globalThis, event.message, event.filename, event.lineno, event.colno, event.error);
-          if (result === true) event.preventDefault();
-        } else if (call(current, globalThis, event) === false) {
-          event.preventDefault();
-        }
-      });
-    },
-    enumerable: true,
-    configurable: true,
-  });
+// The global scope's event handler attributes (https://html.spec.whatwg.org/#event-handler-attributes)
+// are plain data properties here: the events module calls the function they hold, after the
+// listeners, when it dispatches `error` (as (message, filename, lineno, colno, error); true
+// cancels) or `unhandledrejection` (with the event; false cancels).
+defineGlobal("onerror", null);
+defineGlobal("onunhandledrejection", null);
+
+// The events module when it is loaded or a global handler is set (it would then be needed).
+function globalEvents(handler) {
+  const events = internal.loaded("events");
+  if (events !== undefined) return events;
+  let value;
+  try {
+    value = globalThis[handler];
+  } catch {
+    return undefined;
+  }
+  return typeof value === "function" ? internal.require("events") : undefined;
 }
+internal.globalEvents = globalEvents;
 
 // Called by C++ for each promise rejected with no handler by the end of a run, with the text to
 // log: an `unhandledrejection` event at the global scope first, which a listener may cancel.
 internal.unhandledRejection = function unhandledRejection(promise, reason, message) {
-  const events = internal.loaded("events");
+  const events = globalEvents("onunhandledrejection");
   if (events !== undefined && events.unhandledRejection(promise, reason)) return;
   nativeLog("error", `Uncaught (in promise) ${message}`);
 };

@@ -443,19 +443,34 @@ targetOverride.set(globalTarget, globalThis);
 // https://html.spec.whatwg.org/multipage/webappapis.html#report-an-exception: an `error`
 // ErrorEvent at the global scope; logged unless a listener cancels it.
 function reportError(error) {
-  if (listenerCount(globalTarget, "error") > 0) {
+  const handler = globalThis.onerror;
+  if (listenerCount(globalTarget, "error") > 0 || typeof handler === "function") {
     const message = error !== null && typeof error === "object" && "message" in error ? `${error.message}` : `${error}`;
     const event = new ErrorEvent("error", { message, error, cancelable: true, [kTrusted]: true });
     if (!globalTarget.dispatchEvent(event)) return;
+    if (typeof handler === "function" && callHandler(handler, [message, "", 0, 0, error]) === true) return;
   }
   logUncaught(error);
 }
 
-// An unhandled rejection: an `unhandledrejection` event; true when a listener cancelled it.
+// An unhandled rejection: an `unhandledrejection` event; true when a listener or the
+// onunhandledrejection handler cancelled it.
 function unhandledRejection(promise, reason) {
-  if (listenerCount(globalTarget, "unhandledrejection") === 0) return false;
+  const handler = globalThis.onunhandledrejection;
+  if (listenerCount(globalTarget, "unhandledrejection") === 0 && typeof handler !== "function") return false;
   const event = new PromiseRejectionEvent("unhandledrejection", { promise, reason, cancelable: true, [kTrusted]: true });
-  return !globalTarget.dispatchEvent(event);
+  if (!globalTarget.dispatchEvent(event)) return true;
+  return typeof handler === "function" && callHandler(handler, [event]) === false;
+}
+
+// A global event handler's result; what it throws is logged, not thrown at the caller.
+function callHandler(handler, args) {
+  try {
+    return ReflectApply(handler, globalThis, args);
+  } catch (error) {
+    logUncaught(error);
+    return undefined;
+  }
 }
 
 function dispatchEvent(event) {
