@@ -13,6 +13,8 @@ HttpServer::HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits
   flush_check_.data = this;
   uv_check_start(&flush_check_, [](uv_check_t* check) { static_cast<HttpServer*>(check->data)->FlushDirty(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));
+  uv_idle_init(loop_, &wake_);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&wake_));
 }
 
 HttpServer::~HttpServer() { Shutdown(); }
@@ -62,6 +64,7 @@ void HttpServer::Shutdown() {
   listeners_.clear();
   std::vector<HttpConnection*> open(connections_.begin(), connections_.end());
   for (HttpConnection* connection : open) connection->Close();
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&wake_))) uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&flush_check_))) {
     uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   }

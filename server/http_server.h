@@ -100,7 +100,13 @@ class HttpServer {
     auto it = inflight_.find(id);
     return it == inflight_.end() ? nullptr : it->second;
   }
-  void MarkDirty(HttpConnection* connection) { dirty_.push_back(connection); }
+  // Queues `connection` for the flush after this loop turn's poll. A connection made dirty outside
+  // the poll phase (by a timer, an idle task, an outbound fetch's answer) also wakes the loop,
+  // or the poll would block until the next event and the answer would wait for it.
+  void MarkDirty(HttpConnection* connection) {
+    if (dirty_.empty()) uv_idle_start(&wake_, [](uv_idle_t* idle) { uv_idle_stop(idle); });
+    dirty_.push_back(connection);
+  }
   void Register(HttpConnection* connection) { connections_.insert(connection); }
   void Unregister(HttpConnection* connection);
 
@@ -113,6 +119,7 @@ class HttpServer {
   absl::flat_hash_set<HttpConnection*> connections_;
   absl::flat_hash_map<uint64_t, HttpConnection*> inflight_;
   std::vector<HttpConnection*> dirty_;
+  uv_idle_t wake_;  // active while a flush is pending: the poll then does not block
   std::vector<HttpConnection*> flushing_;  // FlushDirty's batch; kept for its capacity
   uint64_t next_id_ = 1;
 };
