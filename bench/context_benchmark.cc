@@ -56,16 +56,23 @@ class NoHost : public WorkerHost {
   void OnKilled(isolates::LimitKind) override {}
 };
 
-void BM_PerRequestContextAndRequest(benchmark::State& state) {
+// A hello-world tenant on a fresh isolate; `isolate` gets its V8 isolate.
+absl::StatusOr<std::unique_ptr<Worker>> HelloWorker(bool per_request, v8::Isolate** isolate = nullptr) {
+  static NoHost host;
+  static cache::CodeCache code_cache;
   auto script = std::filesystem::temp_directory_path() / "atoll-context-benchmark.js";
   std::ofstream(script) << "export default { fetch() { return new Response('hi'); } };";
-  NoHost host;
-  cache::CodeCache code_cache;
   WorkerOptions options;
   options.script_path = script;
-  options.per_request_context = true;
+  options.per_request_context = per_request;
   options.warm_contexts = 1;
-  auto worker = Worker::Create(options, isolates::TenantIsolate::Create(Blueprint()), &host, &code_cache, nullptr);
+  auto tenant = isolates::TenantIsolate::Create(Blueprint());
+  if (isolate != nullptr) *isolate = tenant->isolate();
+  return Worker::Create(options, std::move(tenant), &host, &code_cache, nullptr);
+}
+
+void BM_PerRequestContextAndRequest(benchmark::State& state) {
+  auto worker = HelloWorker(true);
   if (!worker.ok()) {
     state.SkipWithError(std::string(worker.status().message()).c_str());
     return;
@@ -80,15 +87,8 @@ void BM_PerRequestContextAndRequest(benchmark::State& state) {
 // Not a timing: the committed size of each V8 heap space of a shared-context tenant after one
 // request and an idle-tenant GC, as counters (KB). Where a tenant's resident memory goes.
 void BM_TenantHeapSpaces(benchmark::State& state) {
-  auto script = std::filesystem::temp_directory_path() / "atoll-context-benchmark.js";
-  std::ofstream(script) << "export default { fetch() { return new Response('hi'); } };";
-  NoHost host;
-  cache::CodeCache code_cache;
-  WorkerOptions options;
-  options.script_path = script;
-  auto tenant = isolates::TenantIsolate::Create(Blueprint());
-  v8::Isolate* isolate = tenant->isolate();
-  auto worker = Worker::Create(options, std::move(tenant), &host, &code_cache, nullptr);
+  v8::Isolate* isolate = nullptr;
+  auto worker = HelloWorker(false, &isolate);
   if (!worker.ok()) {
     state.SkipWithError(std::string(worker.status().message()).c_str());
     return;
