@@ -12,6 +12,7 @@
 
 #include "base/files.h"
 #include "bindings/runtime_snapshot.h"
+#include "bindings/wasm_modules.h"
 #include "cache/startup_snapshot.h"
 #include "bindings/worker.h"
 #include "isolates/platform.h"
@@ -109,6 +110,35 @@ void BM_TenantHeapSpaces(benchmark::State& state) {
   state.counters["total_kb"] = total;
 }
 BENCHMARK(BM_TenantHeapSpaces)->Iterations(1);
+
+// A WebAssembly.Module in a fresh isolate's context when the process already compiled the file
+// (bindings/wasm_modules.h), then its instantiation: what a second tenant binding the same
+// module pays. ATOLL_BENCH_WASM names the .wasm (default build/examples/wasm/crc32.wasm).
+void BM_WasmSharedModuleAndInstance(benchmark::State& state) {
+  const char* env = std::getenv("ATOLL_BENCH_WASM");
+  std::filesystem::path wasm = env ? env : "build/examples/wasm/crc32.wasm";
+  auto first = isolates::TenantIsolate::Create(Blueprint());
+  {
+    v8::Isolate::Scope scope(first->isolate());
+    v8::HandleScope handles(first->isolate());
+    v8::Context::Scope context_scope(first->NewContext());
+    if (!WasmModuleFor(first->isolate(), wasm).ok()) return state.SkipWithError("no wasm file (ATOLL_BENCH_WASM)");
+  }
+  auto second = isolates::TenantIsolate::Create(Blueprint());
+  v8::Isolate* isolate = second->isolate();
+  v8::Isolate::Scope scope(isolate);
+  v8::HandleScope handles(isolate);
+  v8::Local<v8::Context> context = second->NewContext();
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Function> instantiate = v8::Script::Compile(context, v8::String::NewFromUtf8Literal(isolate,
+      "(m) => new WebAssembly.Instance(m)")).ToLocalChecked()->Run(context).ToLocalChecked().As<v8::Function>();
+  for (auto _ : state) {
+    v8::HandleScope iteration(isolate);
+    v8::Local<v8::Value> module = *WasmModuleFor(isolate, wasm);
+    benchmark::DoNotOptimize(instantiate->Call(context, v8::Undefined(isolate), 1, &module));
+  }
+}
+BENCHMARK(BM_WasmSharedModuleAndInstance)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK(BM_BareV8Context)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_RuntimeSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);

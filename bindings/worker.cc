@@ -9,6 +9,7 @@
 #include "bindings/buffers.h"
 #include "bindings/native_scope.h"
 #include "bindings/runtime_snapshot.h"
+#include "bindings/wasm_modules.h"
 #include "isolates/platform.h"
 #include "isolates/v8_util.h"
 
@@ -120,6 +121,12 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
     }
     absl::Status bound = BindFromModule(context, internal, env, "kv", "newNamespace", bindings);
     if (!bound.ok()) return bound;
+  }
+  for (const auto& [name, path] : options_.wasm) {
+    // Compiled once per process (wasm_modules.h); each context gets a Module of its own realm.
+    absl::StatusOr<v8::Local<v8::WasmModuleObject>> module = WasmModuleFor(isolate_, path);
+    if (!module.ok()) return module.status();
+    env->Set(context, NewString(isolate_, name), *module).Check();
   }
   if (!options_.services.empty()) {
     std::vector<std::pair<std::string, v8::Local<v8::Value>>> bindings;

@@ -51,6 +51,7 @@ struct WorkerOptions {
   std::vector<std::pair<std::string, std::string>> env;  // env.NAME = value (vars, secrets)
   std::vector<KvBinding> kv;                             // env.NAME = a KV namespace
   std::vector<std::pair<std::string, std::string>> services;  // env.NAME = service binding to tenant
+  std::vector<std::pair<std::string, std::filesystem::path>> wasm;  // env.NAME = WebAssembly.Module of the file
 };
 
 class Worker {

@@ -16,16 +16,6 @@ isolates::TenantLimits LimitsOf(const config::TenantSettings& settings) {
   return limits;
 }
 
-// Bindings of SPEC §2 that later issues bring; refusing them beats a silently missing env.X.
-absl::Status RefuseUnavailable(size_t index, const config::TenantConfig& tenant) {
-  auto refuse = [&](const char* key, const char* what) {
-    return absl::UnimplementedError(base::StrCat("tenants[", std::to_string(index), "].", key, ": ", what,
-                                                 " are not available in this version of atoll"));
-  };
-  if (!tenant.wasm.empty()) return refuse("wasm", "WebAssembly module bindings");
-  return absl::OkStatus();
-}
-
 absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   absl::StatusOr<config::Config> config = config::LoadConfigFile(options.config_path);
   if (!config.ok()) return config.status();
@@ -45,8 +35,6 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.pool.max_isolates = config->server.max_isolates;
   for (size_t i = 0; i < config->tenants.size(); ++i) {
     config::TenantConfig& tenant = config->tenants[i];
-    absl::Status available = RefuseUnavailable(i, tenant);
-    if (!available.ok()) return available;
     TenantSpec spec;
     spec.worker.tenant_name = tenant.name;
     spec.worker.script_path = tenant.script;
@@ -56,6 +44,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
     spec.worker.env.insert(spec.worker.env.end(), tenant.secrets.begin(), tenant.secrets.end());
     for (auto& [name, namespace_name] : tenant.kv) spec.worker.kv.push_back({name, namespace_name, nullptr});
     spec.worker.services = tenant.services;
+    spec.worker.wasm = tenant.wasm;
     spec.outbound = tenant.outbound;
     spec.routes = std::move(tenant.routes);
     plan.tenants.push_back(std::move(spec));

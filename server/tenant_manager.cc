@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "bindings/runtime_snapshot.h"
+#include "bindings/wasm_modules.h"
 
 namespace atl::server {
 namespace {
@@ -395,6 +396,7 @@ void TenantManager::LogStats() const {
       .Int("scripts_compiled", static_cast<int64_t>(code_cache_->stats().compiles.load()))
       .Int("code_cache_hits", static_cast<int64_t>(code_cache_->stats().hits.load()))
       .Int("code_cache_rejected", static_cast<int64_t>(code_cache_->stats().rejected.load()))
+      .Int("wasm_compilations", bindings::WasmCompilations())
       .Emit();
 }
 

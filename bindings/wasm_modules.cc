@@ -1,0 +1,90 @@
+#include "bindings/wasm_modules.h"
+
+#include <map>
+#include <mutex>
+
+#include "base/files.h"
+#include "base/strings.h"
+#include "cache/content_hash.h"
+#include "isolates/v8_util.h"
+
+namespace atl::bindings {
+namespace {
+
+// Compiled modules by SHA-256 of their bytes, for the whole process; and, so that a context does
+// not read and hash the file again, the hash of each path as of its size and modification time.
+struct Registry {
+  struct FileKey {
+    std::filesystem::file_time_type mtime;
+    uintmax_t size = 0;
+    std::string hash;
+  };
+  std::mutex mutex;
+  std::map<std::string, std::shared_ptr<v8::CompiledWasmModule>> by_hash;
+  std::map<std::filesystem::path, FileKey> by_path;
+  int compilations = 0;
+};
+
+Registry& Modules() {
+  static Registry* registry = new Registry();
+  return *registry;
+}
+
+}  // namespace
+
+absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isolate, const std::filesystem::path& path) {
+  Registry& registry = Modules();
+  std::error_code error;
+  auto mtime = std::filesystem::last_write_time(path, error);
+  uintmax_t size = error ? 0 : std::filesystem::file_size(path, error);
+  std::shared_ptr<v8::CompiledWasmModule> compiled;
+  if (!error) {
+    std::lock_guard lock(registry.mutex);
+    auto known = registry.by_path.find(path);
+    if (known != registry.by_path.end() && known->second.mtime == mtime && known->second.size == size) {
+      auto it = registry.by_hash.find(known->second.hash);
+      if (it != registry.by_hash.end()) compiled = it->second;
+    }
+  }
+  absl::StatusOr<std::string> bytes;
+  std::string hash;
+  if (!compiled) {
+    bytes = base::ReadFile(path);
+    if (!bytes.ok()) return bytes.status();
+    hash = cache::Sha256Hex({*bytes});
+    std::lock_guard lock(registry.mutex);
+    if (!error) registry.by_path[path] = {mtime, size, hash};
+    auto it = registry.by_hash.find(hash);
+    if (it != registry.by_hash.end()) compiled = it->second;
+  }
+  v8::EscapableHandleScope handles(isolate);
+  v8::Local<v8::WasmModuleObject> module;
+  if (compiled) {
+    if (!v8::WasmModuleObject::FromCompiledModule(isolate, *compiled).ToLocal(&module)) {
+      return absl::InternalError(base::StrCat(path.string(), ": the compiled module could not be shared"));
+    }
+    return handles.Escape(module);
+  }
+  v8::TryCatch try_catch(isolate);
+  v8::MemorySpan<const uint8_t> wire(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
+  if (!v8::WasmModuleObject::Compile(isolate, wire).ToLocal(&module)) {
+    return absl::InvalidArgumentError(
+        base::StrCat(path.string(), ": not a valid WebAssembly module: ", isolates::DescribeException(isolate, try_catch)));
+  }
+  {
+    std::lock_guard lock(registry.mutex);
+    auto [it, inserted] = registry.by_hash.emplace(hash, nullptr);
+    if (inserted) {
+      it->second = std::make_shared<v8::CompiledWasmModule>(module->GetCompiledModule());
+      ++registry.compilations;
+    }
+  }
+  return handles.Escape(module);
+}
+
+int WasmCompilations() {
+  std::lock_guard lock(Modules().mutex);
+  return Modules().compilations;
+}
+
+}  // namespace atl::bindings

@@ -1,0 +1,25 @@
+#pragma once
+// WebAssembly module bindings (`[tenants.wasm] NAME = "file.wasm"` gives env.NAME, a
+// WebAssembly.Module): each distinct file is compiled once per process and its compiled code
+// (v8::CompiledWasmModule, V8's NativeModule) is shared by every isolate that binds it; another
+// isolate gets a WebAssembly.Module over the same code without compiling anything.
+
+#include <v8.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace atl::bindings {
+
+// The module of `path` for `isolate` (which must have a current context). The first request for
+// a file's content compiles it; later ones, in any isolate, reuse that compilation. Errors name
+// the file (unreadable, or not valid WebAssembly with V8's message).
+absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isolate, const std::filesystem::path& path);
+
+// How many Wasm compilations this process has made (one per distinct module content).
+int WasmCompilations();
+
+}  // namespace atl::bindings

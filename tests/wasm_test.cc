@@ -1,0 +1,81 @@
+// WebAssembly module bindings through the real binary: `[tenants.wasm] CRC = "crc32.wasm"` (built
+// from examples/wasm/crc32.c) gives env.CRC, a WebAssembly.Module compiled once per process;
+// the example handler (examples/wasm/crc32.js) answers the CRC-32 of the request body.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/tenant_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+// Next to the atoll binary under test: build/examples/wasm/crc32.wasm.
+std::string BuiltWasm() {
+  const char* bin = std::getenv("ATOLL_BIN");
+  return (std::filesystem::path(bin ? bin : "build/atoll").parent_path() / "examples/wasm/crc32.wasm").string();
+}
+
+uint32_t Crc32(const std::string& bytes) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : bytes) {
+    c ^= b;
+    for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+std::string Hex(uint32_t v) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%08x\n", v);
+  return text;
+}
+
+HttpResponse Post(int port, const std::string& host, const std::string& body) {
+  RawClient client(port);
+  client.Send("POST / HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+              body);
+  return client.ReadResponse();
+}
+
+TEST(Wasm, TwoTenantsShareOneCompilationAndComputeWithIt) {
+  ASSERT_TRUE(std::filesystem::exists(BuiltWasm())) << BuiltWasm();
+  TenantFixture fixture;
+  std::string script = SourcePath("examples/wasm/crc32.js");
+  std::string tenants;
+  for (const char* name : {"a", "b"}) {
+    tenants += std::string("[[tenants]]\nname = \"") + name + "\"\nscript = \"" + script + "\"\nroutes = [\"" + name +
+               ".test/*\"]\n" + (std::string(name) == "b" ? "context = \"per_request\"\n" : "") +
+               "[tenants.wasm]\nCRC = \"" + BuiltWasm() + "\"\n";
+  }
+  TestServer server(fixture.WriteConfig("", tenants));
+  EXPECT_EQ(Post(server.port(), "a.test", "123456789").body, "cbf43926\n");  // the CRC-32 check value
+  std::string large(200000, '\0');
+  for (size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>((i * 7919) >> 3);
+  EXPECT_EQ(Post(server.port(), "a.test", large).body, Hex(Crc32(large))) << "more than one 64 KB window";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Post(server.port(), "b.test", "123456789").body, "cbf43926\n") << "per_request context " << i;
+  }
+  ASSERT_EQ(server.Stop(), 0);
+  EXPECT_EQ(PoolStat(server.log(), "wasm_compilations"), 1) << server.log();
+}
+
+TEST(Wasm, CheckNamesAFileThatIsNotWebAssembly) {
+  TenantFixture fixture;
+  fixture.Write("h.js", "export default { fetch(r, env) { return new Response(String(env.BAD)); } };");
+  fixture.Write("bad.wasm", std::string("\0asm\x01\0\0\0 and then garbage", 24));  // a valid header only
+  std::string config = fixture.WriteConfig("", R"([[tenants]]
+name = "t"
+script = "h.js"
+routes = ["*/*"]
+[tenants.wasm]
+BAD = "bad.wasm"
+)");
+  std::string output;
+  EXPECT_EQ(RunAtoll("check --config " + config, &output), 1) << output;
+  EXPECT_NE(output.find("bad.wasm: not a valid WebAssembly module"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace atl::testing
