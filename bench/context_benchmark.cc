@@ -140,6 +140,29 @@ void BM_WasmSharedModuleAndInstance(benchmark::State& state) {
 }
 BENCHMARK(BM_WasmSharedModuleAndInstance)->Unit(benchmark::kMicrosecond);
 
+// The first tenant's case: compiling the file (what WasmModuleFor does once per process) and
+// instantiating it, in a fresh isolate's context.
+void BM_WasmFirstCompileAndInstance(benchmark::State& state) {
+  const char* env = std::getenv("ATOLL_BENCH_WASM");
+  absl::StatusOr<std::string> bytes = base::ReadFile(env ? env : "build/examples/wasm/crc32.wasm");
+  if (!bytes.ok()) return state.SkipWithError("no wasm file (ATOLL_BENCH_WASM)");
+  auto tenant = isolates::TenantIsolate::Create(Blueprint());
+  v8::Isolate* isolate = tenant->isolate();
+  v8::Isolate::Scope scope(isolate);
+  v8::HandleScope handles(isolate);
+  v8::Local<v8::Context> context = tenant->NewContext();
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Function> instantiate = v8::Script::Compile(context, v8::String::NewFromUtf8Literal(isolate,
+      "(m) => new WebAssembly.Instance(m)")).ToLocalChecked()->Run(context).ToLocalChecked().As<v8::Function>();
+  v8::MemorySpan<const uint8_t> wire(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
+  for (auto _ : state) {
+    v8::HandleScope iteration(isolate);
+    v8::Local<v8::Value> module = v8::WasmModuleObject::Compile(isolate, wire).ToLocalChecked();
+    benchmark::DoNotOptimize(instantiate->Call(context, v8::Undefined(isolate), 1, &module));
+  }
+}
+BENCHMARK(BM_WasmFirstCompileAndInstance)->Unit(benchmark::kMicrosecond);
+
 BENCHMARK(BM_BareV8Context)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_RuntimeSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_PerRequestContextAndRequest)->Unit(benchmark::kMicrosecond)->MinTime(2.0);

@@ -239,6 +239,7 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
     }
   }
   if (js_depth_ > 0) return ok;
+  tenant_isolate_->CheckExternalMemory();
   if (NoticeKill()) return false;
   if (!unhandled_rejections_.empty()) LogUnhandledRejections();
   DropRetired();

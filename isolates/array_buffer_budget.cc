@@ -9,11 +9,18 @@ ArrayBufferBudget::~ArrayBufferBudget() { delete system_; }
 bool ArrayBufferBudget::Reserve(size_t length) {
   size_t before = used_.fetch_add(length, std::memory_order_relaxed);
   size_t budget = budget_.load(std::memory_order_relaxed);
-  size_t heap = heap_used_.load(std::memory_order_relaxed);
+  size_t heap = heap_used_.load(std::memory_order_relaxed) + external_.load(std::memory_order_relaxed);
   if (heap <= budget && before + length <= budget - heap) return true;
   used_.fetch_sub(length, std::memory_order_relaxed);
   if (on_exceeded_) on_exceeded_();
   return false;
+}
+
+bool ArrayBufferBudget::over_budget() const {
+  size_t budget = budget_.load(std::memory_order_relaxed);
+  size_t total = heap_used_.load(std::memory_order_relaxed) + external_.load(std::memory_order_relaxed) +
+                 used_.load(std::memory_order_relaxed);
+  return total > budget;
 }
 
 void* ArrayBufferBudget::Allocate(size_t length) {

@@ -3,7 +3,8 @@
 // (512 MB of Uint8Arrays fit in a 16 MB isolate), so this allocator counts it against the same
 // budget as the heap: an allocation is refused when ArrayBuffers plus the heap as of the last GC
 // would pass it. V8 then throws a RangeError and the owner is told through `on_exceeded`, which
-// stops the isolate (503 memory_limit).
+// stops the isolate (503 memory_limit). WebAssembly memory, which V8 allocates itself (and
+// reports as the isolate's external memory), shares the same budget: see set_external().
 
 #include <v8.h>
 
@@ -25,6 +26,10 @@ class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
   size_t used() const { return used_.load(std::memory_order_relaxed); }
   // The V8 heap's size after its last GC, which shares the budget.
   void set_heap_used(size_t bytes) { heap_used_.store(bytes, std::memory_order_relaxed); }
+  // Memory V8 allocates outside this allocator (WebAssembly memories), which shares the budget.
+  void set_external(size_t bytes) { external_.store(bytes, std::memory_order_relaxed); }
+  // Whether heap, external memory and ArrayBuffers together are past the budget.
+  bool over_budget() const;
 
   void* Allocate(size_t length) override;
   void* AllocateUninitialized(size_t length) override;
@@ -37,6 +42,7 @@ class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
   std::atomic<size_t> used_{0};
   std::atomic<size_t> budget_{~size_t{0}};
   std::atomic<size_t> heap_used_{0};
+  std::atomic<size_t> external_{0};
   std::function<void()> on_exceeded_;
 };
 

@@ -65,6 +65,20 @@ void TenantIsolate::ApplyLimits(const TenantLimits& limits, uint32_t heap_slack_
   isolate_->AddNearHeapLimitCallback(OnNearHeapLimit, this);
 }
 
+void TenantIsolate::CheckExternalMemory() {
+  auto measure = [this] {
+    int64_t external = isolate_->AdjustAmountOfExternalAllocatedMemory(0);
+    allocator_.set_external(external > 0 ? static_cast<size_t>(external) : 0);
+  };
+  measure();
+  if (!allocator_.over_budget()) return;
+  // Memories of instances nobody holds any more count until a GC frees them: collect first
+  // (rare: only past the budget), as V8 does before its own heap limit.
+  isolate_->LowMemoryNotification();
+  measure();
+  if (allocator_.over_budget()) Kill(LimitKind::kMemory);
+}
+
 void TenantIsolate::Kill(LimitKind why) {
   LimitKind none = LimitKind::kNone;
   killed_.compare_exchange_strong(none, why, std::memory_order_acq_rel);

@@ -59,6 +59,13 @@ class TenantIsolate {
 
   size_t array_buffer_bytes() const { return allocator_.used(); }
 
+  // After a run of JS (on the isolate's thread): WebAssembly memories, which V8 allocates itself,
+  // join the heap and ArrayBuffers in the memory budget; past it the isolate is killed
+  // (LimitKind::kMemory), as a heap or ArrayBuffer overflow is, after a full GC has had a chance
+  // to free unreachable memories. Grows inside a run are seen at its end. Costs one V8 call (no
+  // heap walk) unless past the budget.
+  void CheckExternalMemory();
+
  private:
   TenantIsolate() = default;
   static size_t OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit);

@@ -61,6 +61,49 @@ TEST(Wasm, TwoTenantsShareOneCompilationAndComputeWithIt) {
   EXPECT_EQ(PoolStat(server.log(), "wasm_compilations"), 1) << server.log();
 }
 
+TEST(Wasm, MemoryCountsAgainstTheTenantsBudget) {
+  TenantFixture fixture;
+  fixture.Write("a.js", R"(
+let n = 0;
+export default {
+  async fetch(request) {
+    n++;
+    const path = new URL(request.url).pathname;
+    // 64 KB pages: 32 MB in a 16 MB tenant, held across an await; then 4 MB, dropped at once.
+    if (path === "/grow") {
+      const memory = new WebAssembly.Memory({ initial: 512 });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return new Response("survived " + memory.buffer.byteLength);
+    }
+    if (path === "/small") {
+      for (let i = 0; i < 40; i++) new WebAssembly.Memory({ initial: 64 });
+      return new Response("small " + n);
+    }
+    return new Response("a " + n);
+  }
+};)");
+  fixture.Write("b.js", "export default { fetch() { return new Response('b'); } };");
+  TestServer server(fixture.WriteConfig("", R"([[tenants]]
+name = "a"
+script = "a.js"
+routes = ["a.test/*"]
+memory_mb = 16
+[[tenants]]
+name = "b"
+script = "b.js"
+routes = ["b.test/*"]
+)"));
+  EXPECT_EQ(GetFrom(server.port(), "a.test", "/").body, "a 1");
+  // 40 x 4 MB of memories that are garbage at once: a GC frees them, nothing is killed.
+  EXPECT_EQ(GetFrom(server.port(), "a.test", "/small").body, "small 2");
+  HttpResponse killed = GetFrom(server.port(), "a.test", "/grow");
+  EXPECT_EQ(killed.status, 503) << killed.body;
+  EXPECT_EQ(killed.body, "{\"error\":\"memory_limit\"}");
+  EXPECT_EQ(GetFrom(server.port(), "b.test", "/").body, "b") << "the neighbour is unaffected";
+  EXPECT_EQ(GetFrom(server.port(), "a.test", "/").body, "a 1") << "a fresh isolate after the kill";
+  EXPECT_TRUE(server.running());
+}
+
 TEST(Wasm, CheckNamesAFileThatIsNotWebAssembly) {
   TenantFixture fixture;
   fixture.Write("h.js", "export default { fetch(r, env) { return new Response(String(env.BAD)); } };");
