@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "server/ssrf_guard.h"
+#include "server/tls.h"
 
 namespace atl::server {
 
@@ -214,11 +215,8 @@ void SendRaw(Connection* c, std::string data) {
 
 // What OpenSSL wrote into its memory BIO goes to the socket.
 void FlushTls(Connection* c) {
-  BIO* wbio = SSL_get_wbio(c->ssl);
-  char buf[16384];
   std::string out;
-  int n;
-  while ((n = BIO_read(wbio, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  DrainBio(SSL_get_wbio(c->ssl), &out);
   SendRaw(c, std::move(out));
 }
 
@@ -376,10 +374,7 @@ void FailTls(Connection* c) {
   if (verify != X509_V_OK) {
     why = base::StrCat("TLS certificate verification failed (", X509_verify_cert_error_string(verify), ")");
   } else {
-    unsigned long e = ERR_get_error();
-    char text[256] = "TLS handshake failed";
-    if (e != 0) ERR_error_string_n(e, text, sizeof text);
-    why = base::StrCat("TLS handshake failed (", text, ")");
+    why = base::StrCat("TLS handshake failed (", TakeTlsError("TLS handshake failed"), ")");
   }
   ERR_clear_error();
   if (x != nullptr) c->client->Fail(x, base::StrCat("fetch to ", c->client->Describe(x), " failed: ", why));

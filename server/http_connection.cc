@@ -30,6 +30,7 @@ HttpConnection::HttpConnection(HttpServer* server) : server_(server), parser_(th
   tcp_.data = timer_.data = write_req_.data = shutdown_req_.data = this;
   handles_open_ = 2;
   headers_.reserve(16);
+  if (server->tls() != nullptr) tls_ = std::make_unique<TlsSession>(*server->tls());
 }
 
 HttpConnection::~HttpConnection() = default;
@@ -66,15 +67,47 @@ void HttpConnection::OnRead(ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   if (nread < 0) {
-    // EOF or reset. A client that half-closes after its last complete request still gets its
-    // responses; a reset, or EOF in the middle of a request, ends the connection now.
-    StopReading();
-    no_more_requests_ = true;
-    if (nread != UV_EOF || slots_.empty() || in_message_) Close();
+    OnEnd(nread == UV_EOF);
     return;
   }
   if (nread == 0) return;
+  if (tls_ != nullptr) {
+    OnTlsRead(std::string_view(buf->base, static_cast<size_t>(nread)));
+    return;
+  }
   Parse(std::string_view(buf->base, static_cast<size_t>(nread)));
+}
+
+void HttpConnection::OnEnd(bool clean) {
+  // A client that half-closes after its last complete request still gets its responses; a
+  // reset, or EOF in the middle of a request, ends the connection now.
+  StopReading();
+  no_more_requests_ = true;
+  if (!clean || slots_.empty() || in_message_) Close();
+}
+
+void HttpConnection::OnTlsRead(std::string_view ciphertext) {
+  tls_->Feed(ciphertext);
+  tls_plain_.clear();
+  TlsSession::Status status = tls_->Read(&tls_plain_);
+  if (status == TlsSession::Status::kError) {
+    // Not TLS (a plaintext request, garbage) or a failed handshake: this connection only. The
+    // alert OpenSSL queued goes out if the socket takes it at once.
+    if (base::LogEnabled(base::LogLevel::kDebug)) {
+      base::LogLine(base::LogLevel::kDebug, "TLS connection closed").Str("reason", tls_->error()).Emit();
+    }
+    if (!write_in_flight_) {
+      tls_out_.clear();
+      tls_->TakeOutput(&tls_out_);
+      uv_buf_t buf = uv_buf_init(tls_out_.data(), static_cast<unsigned int>(tls_out_.size()));
+      if (!tls_out_.empty()) uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
+    }
+    Close();
+    return;
+  }
+  if (tls_->has_output()) MarkDirty();  // handshake records, session tickets
+  if (!tls_plain_.empty()) Parse(tls_plain_);  // what a pause leaves unread is copied out
+  if (status == TlsSession::Status::kClosed && !closing_) OnEnd(/*clean=*/true);
 }
 
 void HttpConnection::Parse(std::string_view data) {
@@ -340,7 +373,7 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
     for (size_t i = 0; i < header_count_; ++i) {
       if (headers_[i].first == "host") host = headers_[i].second;
     }
-    base::StrAppend(&url_, "http://", host, target_);
+    base::StrAppend(&url_, tls_ != nullptr ? "https://" : "http://", host, target_);
   }
   bindings::HeaderView views[64];
   std::vector<bindings::HeaderView> many;
@@ -549,25 +582,15 @@ void HttpConnection::Flush() {
     for (uint64_t id : aborted) server_->Forget(id, true);
     if (closing_) return;
   }
-  if (!write_in_flight_ && !out_.empty()) {
-    uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned int>(out_.size()));
-    int written = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
-    if (written == static_cast<int>(out_.size())) {
-      out_.clear();
-    } else if (written >= 0 || written == UV_EAGAIN) {
-      writing_.assign(out_, written > 0 ? written : 0);
-      out_.clear();
-      write_in_flight_ = true;
-      uv_buf_t rest = uv_buf_init(writing_.data(), static_cast<unsigned int>(writing_.size()));
-      uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1,
-               [](uv_write_t* req, int status) { Self(req)->OnWriteDone(status); });
-    } else {
-      Close();
-      return;
-    }
-  }
+  if (!WriteOut()) return;
   if (close_after) no_more_requests_ = true;
   if (no_more_requests_ && slots_.empty() && out_.empty() && !write_in_flight_) {
+    if (tls_ != nullptr && !tls_shutdown_) {
+      tls_shutdown_ = true;
+      tls_->Shutdown();  // close_notify before the TCP half-close
+      if (!WriteOut()) return;
+      if (write_in_flight_) return;  // lingers once it is written (OnWriteDone flushes again)
+    }
     Linger();
     return;
   }
@@ -590,6 +613,40 @@ void HttpConnection::Flush() {
     slots_.front().wants_drain = false;
     server_->ResumeResponse(slots_.front().id);
   }
+}
+
+bool HttpConnection::WriteOut() {
+  if (write_in_flight_) return true;
+  std::string* wire = &out_;
+  if (tls_ != nullptr) {
+    // Encrypted only when the socket can take it, so what waits stays counted in out_.
+    if (!out_.empty() && tls_->handshake_done()) {
+      if (!tls_->Write(out_)) {
+        Close();
+        return false;
+      }
+      out_.clear();
+    }
+    tls_->TakeOutput(&tls_out_);
+    wire = &tls_out_;
+  }
+  if (wire->empty()) return true;
+  uv_buf_t buf = uv_buf_init(wire->data(), static_cast<unsigned int>(wire->size()));
+  int written = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
+  if (written == static_cast<int>(wire->size())) {
+    wire->clear();
+  } else if (written >= 0 || written == UV_EAGAIN) {
+    writing_.assign(*wire, written > 0 ? written : 0);
+    wire->clear();
+    write_in_flight_ = true;
+    uv_buf_t rest = uv_buf_init(writing_.data(), static_cast<unsigned int>(writing_.size()));
+    uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1,
+             [](uv_write_t* req, int status) { Self(req)->OnWriteDone(status); });
+  } else {
+    Close();
+    return false;
+  }
+  return true;
 }
 
 void HttpConnection::Linger() {

@@ -3,6 +3,10 @@
 // Content-Length bodies, Expect: 100-continue), hands each complete request to the server, and
 // writes responses strictly in request order.
 //
+// On a TLS listener a TlsSession sits between the socket and the parser/writer: what is read is
+// decrypted before Parse(), and `out_` (plaintext) is encrypted when Flush() hands it to the
+// socket. A failed handshake or a TLS error closes this connection only.
+//
 // Rules, as node's handle wrappers: nothing here throws; the object is deleted only from the
 // libuv close callbacks, so callbacks already queued never see freed memory. Memory is bounded:
 // at most `max_pipelined` requests and `max_buffered_output` bytes wait before reading stops.
@@ -11,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +24,7 @@
 #include "server/error_response.h"
 #include "server/http_parser.h"
 #include "server/http_server.h"
+#include "server/tls.h"
 
 namespace atl::server {
 
@@ -97,6 +103,12 @@ class HttpConnection : public HttpParser::Delegate {
   std::string* OutputOf(Slot& slot) { return &slots_.front() == &slot ? &out_ : &slot.data; }
 
   void OnRead(ssize_t nread, const uv_buf_t* buf);
+  // Ciphertext from the socket: handshake, then parse what it decrypts to.
+  void OnTlsRead(std::string_view ciphertext);
+  // The client sent no more (EOF, close_notify) or reset the connection.
+  void OnEnd(bool clean);
+  // Hands what is in `out_` to the socket (encrypted first on TLS); false if the connection closed.
+  bool WriteOut();
   // Feeds `data` to the parser; keeps what a pause left unread in `pending_input_`.
   void Parse(std::string_view data);
   void ParseError();
@@ -158,6 +170,10 @@ class HttpConnection : public HttpParser::Delegate {
   std::string out_;            // bytes ready for the socket, in order
   std::string writing_;        // bytes owned by the write in flight
   std::string pending_input_;  // bytes read while paused
+  std::unique_ptr<TlsSession> tls_;  // null: plaintext
+  std::string tls_plain_;      // OnTlsRead's scratch: what one read decrypted to
+  std::string tls_out_;        // ciphertext ready for the socket
+  bool tls_shutdown_ = false;  // close_notify queued
   bool write_in_flight_ = false;
   bool reading_ = false;
   bool paused_ = false;        // parser paused for backpressure

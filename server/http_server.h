@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 namespace atl::server {
 
 class HttpConnection;
+class TlsServerContext;
 
 // Where a request goes once its head is parsed, and what may be read for it.
 struct RouteDecision {
@@ -52,6 +54,11 @@ class HttpServer {
  public:
   HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, RequestSink* sink);
   ~HttpServer();
+
+  // TLS on every listener from now on (null: plaintext). Connections accepted later use
+  // `context`; open ones keep the one they were accepted with (a certificate reload).
+  void SetTls(std::shared_ptr<TlsServerContext> context) { tls_ = std::move(context); }
+  const std::shared_ptr<TlsServerContext>& tls() const { return tls_; }
 
   // Binds and listens; returns the address actually bound (port 0 picks a free one).
   absl::StatusOr<std::string> Listen(const config::ListenAddress& address);
@@ -114,6 +121,7 @@ class HttpServer {
   isolates::ConnectionLimits limits_;
   RequestSink* sink_;
   std::string default_host_;
+  std::shared_ptr<TlsServerContext> tls_;
   uv_check_t flush_check_;
   std::vector<uv_tcp_t*> listeners_;
   absl::flat_hash_set<HttpConnection*> connections_;

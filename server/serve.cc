@@ -13,15 +13,34 @@
 #include "server/http_server.h"
 #include "server/serve_plan.h"
 #include "server/tenant_manager.h"
+#include "server/tls.h"
 
 namespace atl::server {
 namespace {
 
 struct StopSignals {
-  uv_signal_t sigint, sigterm;
+  uv_signal_t sigint, sigterm, sighup;
   HttpServer* server;
   TenantManager* tenants;
+  const ServePlan* plan;
 };
+
+// SIGHUP: the TLS certificate and key are read again; new connections use them, open ones keep
+// theirs. A bad pair is logged and the old one stays.
+void OnReloadSignal(uv_signal_t* handle, int) {
+  auto* signals = static_cast<StopSignals*>(handle->data);
+  if (signals->plan->tls == nullptr) return;
+  absl::StatusOr<std::shared_ptr<TlsServerContext>> tls =
+      TlsServerContext::Load(signals->plan->tls_cert, signals->plan->tls_key);
+  if (!tls.ok()) {
+    base::LogLine(base::LogLevel::kError, "TLS reload failed; keeping the current certificate")
+        .Str("error", base::ToStd(tls.status().message()))
+        .Emit();
+    return;
+  }
+  signals->server->SetTls(*std::move(tls));
+  base::LogLine(base::LogLevel::kInfo, "TLS certificate reloaded").Str("cert", signals->plan->tls_cert.string()).Emit();
+}
 
 void OnStopSignal(uv_signal_t* handle, int signum) {
   auto* stop = static_cast<StopSignals*>(handle->data);
@@ -31,6 +50,7 @@ void OnStopSignal(uv_signal_t* handle, int signum) {
   stop->tenants->Shutdown();
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigint), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigterm), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop->sighup), nullptr);
 }
 
 std::unique_ptr<cache::CodeCache> MakeCodeCache(const ServePlan& plan) {
@@ -86,6 +106,7 @@ int RunServe(const ServeOptions& options) {
   }
   HttpServer server(loop, options.connection_limits, &tenants);
   tenants.set_server(&server);
+  server.SetTls(plan->tls);
   if (options.config_path.empty()) {
     // One script: load it now, so that a broken one stops startup with its file and line.
     absl::Status loaded = tenants.Preload();
@@ -102,17 +123,20 @@ int RunServe(const ServeOptions& options) {
     }
     base::LogLine(base::LogLevel::kInfo, "listening")
         .Str("address", *bound)
+        .Str("scheme", plan->tls != nullptr ? "https" : "http")
         .Str("config", plan->source)
         .Int("tenants", static_cast<int64_t>(tenant_count))
         .Emit();
   }
 
-  StopSignals stop{{}, {}, &server, &tenants};
+  StopSignals stop{{}, {}, {}, &server, &tenants, &*plan};
   uv_signal_init(loop, &stop.sigint);
   uv_signal_init(loop, &stop.sigterm);
-  stop.sigint.data = stop.sigterm.data = &stop;
+  uv_signal_init(loop, &stop.sighup);
+  stop.sigint.data = stop.sigterm.data = stop.sighup.data = &stop;
   uv_signal_start(&stop.sigint, OnStopSignal, SIGINT);
   uv_signal_start(&stop.sigterm, OnStopSignal, SIGTERM);
+  uv_signal_start(&stop.sighup, OnReloadSignal, SIGHUP);
 
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);

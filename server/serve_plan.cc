@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "config/config.h"
+#include "server/tls.h"
 
 namespace atl::server {
 namespace {
@@ -19,11 +20,8 @@ isolates::TenantLimits LimitsOf(const config::TenantSettings& settings) {
 absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   absl::StatusOr<config::Config> config = config::LoadConfigFile(options.config_path);
   if (!config.ok()) return config.status();
-  // Parts of SPEC §2 that later issues bring: a config relying on TLS or an admin API must not
-  // come up silently without them.
-  if (config->server.tls) {
-    return absl::UnimplementedError("server.tls: TLS is not available in this version of atoll");
-  }
+  // A part of SPEC §2 that a later issue brings: a config relying on an admin API must not come
+  // up silently without it.
   if (config->server.admin_listen) {
     return absl::UnimplementedError("server.admin_listen: the admin API is not available in this version of atoll");
   }
@@ -32,6 +30,15 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;
+  if (config->server.tls) {
+    // A bad certificate or key stops startup (and `atoll check`) with the file named.
+    absl::StatusOr<std::shared_ptr<TlsServerContext>> tls =
+        TlsServerContext::Load(config->server.tls->cert, config->server.tls->key);
+    if (!tls.ok()) return absl::Status(tls.status().code(), base::StrCat(config->path.string(), ": ", tls.status().message()));
+    plan.tls = *std::move(tls);
+    plan.tls_cert = config->server.tls->cert;
+    plan.tls_key = config->server.tls->key;
+  }
   plan.pool.max_isolates = config->server.max_isolates;
   for (size_t i = 0; i < config->tenants.size(); ++i) {
     config::TenantConfig& tenant = config->tenants[i];

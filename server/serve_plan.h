@@ -4,6 +4,7 @@
 // compiled code is kept. `serve SCRIPT.js` is a config of one tenant "default" on every route.
 
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -14,12 +15,17 @@
 
 namespace atl::server {
 
+class TlsServerContext;
+
 struct ServePlan {
   std::vector<config::ListenAddress> listen;
   std::vector<TenantSpec> tenants;
   isolates::PoolLimits pool;
   std::filesystem::path data_dir;   // empty: compiled code is kept in memory only
   std::string source;               // the config file, or the script, for the log
+  // [server.tls]: the loaded certificate and key (null: plaintext), and their files for a reload.
+  std::shared_ptr<TlsServerContext> tls;
+  std::filesystem::path tls_cert, tls_key;
   uint32_t workers = 1;             // what the config asked for (0: auto); one process serves for now
 };
 

@@ -1,0 +1,160 @@
+#include "server/tls.h"
+
+#include <openssl/err.h>
+
+#include <algorithm>
+#include <cstring>
+#include <system_error>
+
+#include "base/strings.h"
+
+namespace atl::server {
+namespace {
+
+// TLS 1.2 suites: forward secrecy (ECDHE) with an AEAD cipher only. TLS 1.3 keeps OpenSSL's
+// defaults (all AEAD).
+constexpr char kTls12Ciphers[] = "ECDHE+AESGCM:ECDHE+CHACHA20";
+constexpr unsigned char kAlpnHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+
+// ALPN: http/1.1 when the client offers it; a client that offers only other protocols (h2)
+// goes on without ALPN rather than failing the handshake.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
+               void*) {
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, outlen, kAlpnHttp11, sizeof kAlpnHttp11, in, inlen) !=
+      OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+absl::Status Readable(std::string_view what, const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::InvalidArgumentError(base::StrCat("server.tls.", what, ": cannot read ", path.string(), ": ",
+                                                   ec ? ec.message() : "no such file"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string TakeTlsError(std::string_view fallback) {
+  unsigned long e = ERR_get_error();
+  std::string text(fallback);
+  if (e != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    text = buf;
+  }
+  ERR_clear_error();
+  return text;
+}
+
+void DrainBio(BIO* bio, std::string* out) {
+  size_t pending = BIO_ctrl_pending(bio);
+  if (pending == 0) return;
+  size_t start = out->size();
+  out->resize(start + pending);
+  int n = BIO_read(bio, out->data() + start, static_cast<int>(pending));
+  out->resize(start + (n > 0 ? static_cast<size_t>(n) : 0));
+}
+
+absl::StatusOr<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const std::filesystem::path& cert,
+                                                                         const std::filesystem::path& key) {
+  if (absl::Status s = Readable("cert", cert); !s.ok()) return s;
+  if (absl::Status s = Readable("key", key); !s.ok()) return s;
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) return absl::InternalError(TakeTlsError("SSL_CTX_new failed"));
+  std::shared_ptr<TlsServerContext> context(new TlsServerContext(ctx));
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+    return absl::InternalError(base::StrCat("server.tls: cipher list: ", TakeTlsError("rejected")));
+  }
+  SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
+  static constexpr unsigned char kSessionContext[] = "atoll";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) {
+    return absl::InvalidArgumentError(base::StrCat("server.tls.cert: cannot load certificate ", cert.string(), ": ",
+                                                   TakeTlsError("not a PEM certificate")));
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return absl::InvalidArgumentError(base::StrCat("server.tls.key: cannot load private key ", key.string(), ": ",
+                                                   TakeTlsError("not a PEM private key")));
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    return absl::InvalidArgumentError(base::StrCat("server.tls.key: private key ", key.string(),
+                                                   " does not match certificate ", cert.string(), ": ",
+                                                   TakeTlsError("mismatch")));
+  }
+  return context;
+}
+
+TlsServerContext::~TlsServerContext() { SSL_CTX_free(ctx_); }
+
+TlsSession::TlsSession(const TlsServerContext& context) : ssl_(SSL_new(context.get())) {
+  rbio_ = BIO_new(BIO_s_mem());
+  wbio_ = BIO_new(BIO_s_mem());
+  BIO_set_mem_eof_return(rbio_, -1);  // an empty input BIO means "more to come", not EOF
+  SSL_set_bio(ssl_, rbio_, wbio_);    // the SSL owns both BIOs now
+  SSL_set_accept_state(ssl_);
+}
+
+TlsSession::~TlsSession() { SSL_free(ssl_); }
+
+void TlsSession::Feed(std::string_view ciphertext) {
+  while (!ciphertext.empty()) {
+    int n = BIO_write(rbio_, ciphertext.data(), static_cast<int>(std::min<size_t>(ciphertext.size(), 1 << 30)));
+    if (n <= 0) return;
+    ciphertext.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+TlsSession::Status TlsSession::Read(std::string* plain) {
+  if (!handshake_done()) {
+    int r = SSL_do_handshake(ssl_);
+    if (r != 1) {
+      int e = SSL_get_error(ssl_, r);
+      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return Status::kWantMore;
+      error_ = base::StrCat("TLS handshake failed: ", TakeTlsError("unexpected end"));
+      return Status::kError;
+    }
+  }
+  char buf[16384];
+  for (;;) {
+    int n = SSL_read(ssl_, buf, sizeof buf);
+    if (n > 0) {
+      plain->append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    int e = SSL_get_error(ssl_, n);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return Status::kWantMore;
+    if (e == SSL_ERROR_ZERO_RETURN) return Status::kClosed;
+    error_ = base::StrCat("TLS read failed: ", TakeTlsError("protocol error"));
+    return Status::kError;
+  }
+}
+
+bool TlsSession::Write(std::string_view plain) {
+  while (!plain.empty()) {
+    int n = SSL_write(ssl_, plain.data(), static_cast<int>(std::min<size_t>(plain.size(), 1 << 30)));
+    if (n <= 0) {
+      error_ = base::StrCat("TLS write failed: ", TakeTlsError("protocol error"));
+      return false;
+    }
+    plain.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+void TlsSession::Shutdown() {
+  if (handshake_done()) SSL_shutdown(ssl_);
+  ERR_clear_error();
+}
+
+}  // namespace atl::server

@@ -1,0 +1,81 @@
+#pragma once
+// TLS over memory BIOs, for connections on libuv: OpenSSL never touches the socket. Ciphertext
+// read from the socket goes in with Feed(); plaintext comes out of Read(); plaintext to send goes
+// in with Write(); what OpenSSL has for the socket (handshake records, alerts, encrypted data)
+// comes out of TakeOutput().
+//
+//   absl::StatusOr<std::shared_ptr<TlsServerContext>> ctx = TlsServerContext::Load(cert, key);
+//   TlsSession session = TlsSession::Server(**ctx);
+//   session.Feed(bytes);  session.Read(&plain);  session.TakeOutput(&to_socket);
+
+#include <openssl/ssl.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace atl::server {
+
+// The text of the oldest error queued in this thread's OpenSSL error queue (or `fallback`); the
+// queue is cleared.
+std::string TakeTlsError(std::string_view fallback);
+
+// Appends everything readable from a memory BIO to `out`.
+void DrainBio(BIO* bio, std::string* out);
+
+// A listener's certificate and key: TLS 1.2 and 1.3 only, ALPN http/1.1, ECDHE + AEAD suites for
+// TLS 1.2 (OpenSSL's defaults for 1.3). Shared by the sessions made from it; a session keeps the
+// context it was made with, so a reload only affects new connections.
+class TlsServerContext {
+ public:
+  // Reads a PEM certificate chain and private key; the error names the file at fault.
+  static absl::StatusOr<std::shared_ptr<TlsServerContext>> Load(const std::filesystem::path& cert,
+                                                                const std::filesystem::path& key);
+  ~TlsServerContext();
+  TlsServerContext(const TlsServerContext&) = delete;
+  TlsServerContext& operator=(const TlsServerContext&) = delete;
+
+  SSL_CTX* get() const { return ctx_; }
+
+ private:
+  explicit TlsServerContext(SSL_CTX* ctx) : ctx_(ctx) {}
+  SSL_CTX* ctx_;
+};
+
+// One server-side TLS connection over memory BIOs.
+class TlsSession {
+ public:
+  enum class Status { kOk, kWantMore, kClosed, kError };
+
+  explicit TlsSession(const TlsServerContext& context);
+  ~TlsSession();
+  TlsSession(const TlsSession&) = delete;
+  TlsSession& operator=(const TlsSession&) = delete;
+
+  bool handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
+
+  // Ciphertext from the socket.
+  void Feed(std::string_view ciphertext);
+  // Runs the handshake as far as the input allows, then appends the decrypted bytes to `plain`.
+  // kWantMore: all input used; kClosed: the peer sent close_notify; kError: error() says why.
+  Status Read(std::string* plain);
+  // Encrypts `plain` (after the handshake; false on error).
+  bool Write(std::string_view plain);
+  // Queues a close_notify alert.
+  void Shutdown();
+  // Appends what OpenSSL has for the socket to `out`.
+  void TakeOutput(std::string* out) { DrainBio(wbio_, out); }
+  bool has_output() const { return BIO_ctrl_pending(wbio_) > 0; }
+  const std::string& error() const { return error_; }
+
+ private:
+  SSL* ssl_;
+  BIO* rbio_;
+  BIO* wbio_;
+  std::string error_;
+};
+
+}  // namespace atl::server
