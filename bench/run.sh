@@ -9,6 +9,8 @@
 # Env: BENCH_WORKLOAD (hello)  BENCH_DURATION (10s)  BENCH_RUNS (3)  BENCH_CONNECTIONS (50)  BENCH_WARMUP (2s)
 #      BENCH_SERVERS (atoll,node,bun,deno,workerd)  BENCH_ATOLL (build/atoll)
 #      BENCH_SERVER_CPU (0)  BENCH_WRK_CPU (1)
+#      BENCH_TLS=1: atoll over plaintext next to atoll over TLS ([server.tls], a self-signed
+#      certificate made here with `openssl`; wrk speaks https), instead of the peers
 # Traffic goes to 127.0.0.1 only. Every server started here is killed on exit, error or Ctrl-C.
 set -euo pipefail
 
@@ -18,7 +20,8 @@ duration="${BENCH_DURATION:-10s}"
 runs="${BENCH_RUNS:-3}"
 conns="${BENCH_CONNECTIONS:-50}"
 warmup="${BENCH_WARMUP:-2s}"
-servers="${BENCH_SERVERS:-atoll,node,bun,deno,workerd}"
+tls="${BENCH_TLS:-0}"
+if [[ "$tls" == 1 ]]; then servers="${BENCH_SERVERS:-atoll,atoll-tls}"; else servers="${BENCH_SERVERS:-atoll,node,bun,deno,workerd}"; fi
 atoll_bin="${BENCH_ATOLL:-$root/build/atoll}"
 server_cpu="${BENCH_SERVER_CPU:-0}"
 wrk_cpu="${BENCH_WRK_CPU:-1}"
@@ -29,6 +32,7 @@ case "$workload" in
         wrk_headers=(-H "x-request-id: 12345") ;;
   *) echo "run.sh: BENCH_WORKLOAD must be hello or json" >&2; exit 2 ;;
 esac
+[[ "$tls" == 1 ]] && suffix="$suffix-tls"
 
 update_readme=0
 for arg in "$@"; do
@@ -59,7 +63,7 @@ if (( $(nproc) < 2 )); then
 fi
 
 # --- servers and cleanup -------------------------------------------------------------------
-declare -A pid port version
+declare -A pid port version scheme
 started=()
 
 alive() {  # any live (non-zombie) process left in process group $1?
@@ -129,6 +133,20 @@ server_cmd() {
       script="$root/examples/hello.js"
       [[ "$workload" == hello ]] || script="$here/peers/json_worker.js"
       cmd=("$atoll_bin" serve "$script" --listen "127.0.0.1:$p") ;;
+    atoll-tls)
+      [[ -x "$atoll_bin" ]] || { note "atoll-tls: not run (${atoll_bin#"$root"/} not found; run make build)"; return 1; }
+      command -v openssl >/dev/null || { note "atoll-tls: not run (no openssl command to make a certificate)"; return 1; }
+      version[atoll-tls]="$(probe "$atoll_bin" version || true)"
+      script="$root/examples/hello.js"
+      [[ "$workload" == hello ]] || script="$here/peers/json_worker.js"
+      local tls_dir="$results/tls"
+      mkdir -p "$tls_dir"
+      [[ -f "$tls_dir/cert.pem" ]] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj /CN=127.0.0.1 -days 30 -keyout "$tls_dir/key.pem" -out "$tls_dir/cert.pem" >/dev/null 2>&1
+      printf '[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n\n[[tenants]]\nname = "bench"\nscript = "%s"\nroutes = ["*/*"]\n' \
+        "$script" >"$tls_dir/atoll.toml"
+      scheme[atoll-tls]=https
+      cmd=("$atoll_bin" serve --config "$tls_dir/atoll.toml" --listen "127.0.0.1:$p" --data-dir "$tls_dir/data") ;;
     node)
       bin="$(command -v node)" || { note "node: not run (node not found)"; return 1; }
       version[node]="$(probe "$bin" --version)"
@@ -174,7 +192,7 @@ start_server() {
       note "$name: not run (exited at startup; see bench/results/logs/$name.log)"
       unset "pid[$name]"; return 1
     fi
-    got="$(curl -s --max-time 1 -H "x-request-id: 12345" "http://127.0.0.1:$p/" 2>/dev/null)" && got+=$'\n' && break
+    got="$(curl -sk --max-time 1 -H "x-request-id: 12345" "${scheme[$name]:-http}://127.0.0.1:$p/" 2>/dev/null)" && got+=$'\n' && break
     sleep 0.1
   done
   if [[ "$got" != "$body"* ]]; then
@@ -195,7 +213,7 @@ secs() {  # wrk duration (500ms, 10s, 1m) -> whole seconds, at least 1
 run_wrk() {  # run_wrk NAME DURATION OUT; in the background so a trapped Ctrl-C acts at once
   local rc=0
   timeout $(( $(secs "$2") + 30 )) taskset -c "$wrk_cpu" \
-    wrk -t1 -c"$conns" -d"$2" --latency --timeout 5s "${wrk_headers[@]}" "http://127.0.0.1:${port[$1]}/" >"$3" 2>&1 &
+    wrk -t1 -c"$conns" -d"$2" --latency --timeout 5s "${wrk_headers[@]}" "${scheme[$1]:-http}://127.0.0.1:${port[$1]}/" >"$3" 2>&1 &
   wrk_pid=$!
   wait "$wrk_pid" || rc=$?
   wrk_pid=""
