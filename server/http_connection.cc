@@ -44,7 +44,13 @@ void HttpConnection::Accept(uv_stream_t* listener, HttpServer* server) {
   uv_tcp_nodelay(&conn->tcp_, 1);
   server->Register(conn);
   conn->StartReading();
-  conn->SetTimer(TimerMode::kIdle);
+  if (conn->tls_ != nullptr) {
+    // The handshake gets as long as a request head (header_timeout_ms), not the idle timeout.
+    conn->timer_mode_ = TimerMode::kIdle;
+    uv_timer_start(&conn->timer_, [](uv_timer_t* t) { Self(t)->OnTimer(); }, server->limits().header_timeout_ms, 0);
+  } else {
+    conn->SetTimer(TimerMode::kIdle);
+  }
 }
 
 void HttpConnection::StartReading() {
@@ -89,7 +95,9 @@ void HttpConnection::OnEnd(bool clean) {
 void HttpConnection::OnTlsRead(std::string_view ciphertext) {
   tls_->Feed(ciphertext);
   tls_plain_.clear();
+  bool was_handshaking = !tls_->handshake_done();
   TlsSession::Status status = tls_->Read(&tls_plain_);
+  if (was_handshaking && tls_->handshake_done() && timer_mode_ == TimerMode::kIdle) SetTimer(TimerMode::kIdle);
   if (status == TlsSession::Status::kError) {
     // Not TLS (a plaintext request, garbage) or a failed handshake: this connection only. The
     // alert OpenSSL queued goes out if the socket takes it at once.

@@ -1,6 +1,7 @@
 #include "server/tls.h"
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cstring>
@@ -84,6 +85,13 @@ absl::StatusOr<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const s
                                                    TakeTlsError("not a PEM certificate")));
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    unsigned long e = ERR_peek_last_error();
+    if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+        (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH || ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH)) {
+      ERR_clear_error();
+      return absl::InvalidArgumentError(base::StrCat("server.tls.key: private key ", key.string(),
+                                                     " does not match certificate ", cert.string()));
+    }
     return absl::InvalidArgumentError(base::StrCat("server.tls.key: cannot load private key ", key.string(), ": ",
                                                    TakeTlsError("not a PEM private key")));
   }

@@ -275,6 +275,22 @@ TEST_F(TlsTest, PlaintextAndGarbageCostOnlyTheirConnection) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+TEST_F(TlsTest, AHandshakeThatStallsIsClosedAfterTheHeaderTimeout) {
+  TestServer server(TlsConfig(fixture_), {"--header-timeout-ms", "300"});
+  RawClient stalled(server.port());
+  stalled.Send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(stalled.WaitForClose(std::chrono::seconds(3)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // Once the handshake is done the idle timeout applies again (not the header timeout).
+  TlsClient idle(server.port(), ca_);
+  ASSERT_TRUE(idle.connected()) << idle.error();
+  std::this_thread::sleep_for(milliseconds(600));
+  ASSERT_TRUE(idle.Send(GetRequest("/late")));
+  EXPECT_EQ(idle.Read().status, 200);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST_F(TlsTest, BadOrMissingKeyFailsStartupNamingTheFile) {
   fixture_.Write("bad-key.pem", "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
   std::string config = TlsConfig(fixture_, "cert.pem", "bad-key.pem");

@@ -1,0 +1,173 @@
+#include "server/tls.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace atl::server {
+namespace {
+
+// A self-signed P-256 certificate for 127.0.0.1, written as PEM files in a temp folder.
+class TlsFiles {
+ public:
+  TlsFiles() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("atoll_tls_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::create_directories(dir_);
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    X509* cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509_sign(cert, key, EVP_sha256());
+    FILE* f = std::fopen(cert_path().c_str(), "w");
+    PEM_write_X509(f, cert);
+    std::fclose(f);
+    f = std::fopen(key_path().c_str(), "w");
+    PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+    std::fclose(f);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  ~TlsFiles() { std::filesystem::remove_all(dir_); }
+  std::filesystem::path cert_path() const { return dir_ / "cert.pem"; }
+  std::filesystem::path key_path() const { return dir_ / "key.pem"; }
+  std::filesystem::path Write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// A client SSL over memory BIOs, pumped against a TlsSession by hand.
+struct Client {
+  explicit Client(int max_version = 0) {
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (max_version != 0) {
+      SSL_CTX_set_min_proto_version(ctx, max_version);
+      SSL_CTX_set_max_proto_version(ctx, max_version);
+    }
+    static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof kAlpn);
+    ssl = SSL_new(ctx);
+    SSL_set_bio(ssl, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+    SSL_set_connect_state(ssl);
+  }
+  ~Client() {
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+  }
+  // Runs both sides until neither has anything to say; returns the server's last status.
+  TlsSession::Status Pump(TlsSession& server, std::string* plain) {
+    TlsSession::Status status = TlsSession::Status::kWantMore;
+    for (int i = 0; i < 10; ++i) {
+      SSL_do_handshake(ssl);
+      std::string to_server;
+      DrainBio(SSL_get_wbio(ssl), &to_server);
+      if (!to_server.empty()) server.Feed(to_server);
+      status = server.Read(plain);
+      if (status == TlsSession::Status::kError) return status;
+      std::string to_client;
+      server.TakeOutput(&to_client);
+      if (to_client.empty() && to_server.empty()) break;
+      BIO_write(SSL_get_rbio(ssl), to_client.data(), static_cast<int>(to_client.size()));
+    }
+    return status;
+  }
+  SSL_CTX* ctx;
+  SSL* ssl;
+};
+
+TEST(Tls, HandshakeAlpnAndDataBothWays) {
+  TlsFiles files;
+  auto context = TlsServerContext::Load(files.cert_path(), files.key_path());
+  ASSERT_TRUE(context.ok()) << context.status();
+  for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    TlsSession server(**context);
+    Client client(version);
+    std::string plain;
+    EXPECT_EQ(client.Pump(server, &plain), TlsSession::Status::kWantMore);
+    ASSERT_TRUE(server.handshake_done());
+    ASSERT_EQ(SSL_is_init_finished(client.ssl), 1);
+    EXPECT_EQ(SSL_version(client.ssl), version);
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_length = 0;
+    SSL_get0_alpn_selected(client.ssl, &alpn, &alpn_length);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(alpn), alpn_length), "http/1.1");
+    if (version == TLS1_2_VERSION) EXPECT_STREQ(SSL_get_cipher_name(client.ssl), "ECDHE-ECDSA-AES256-GCM-SHA384");
+
+    SSL_write(client.ssl, "GET / HTTP/1.1\r\n\r\n", 18);
+    EXPECT_EQ(client.Pump(server, &plain), TlsSession::Status::kWantMore);
+    EXPECT_EQ(plain, "GET / HTTP/1.1\r\n\r\n");
+
+    ASSERT_TRUE(server.Write("HTTP/1.1 200 OK\r\n\r\n"));
+    std::string records;
+    server.TakeOutput(&records);
+    BIO_write(SSL_get_rbio(client.ssl), records.data(), static_cast<int>(records.size()));
+    char buf[64];
+    int n = SSL_read(client.ssl, buf, sizeof buf);
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "HTTP/1.1 200 OK\r\n\r\n");
+
+    SSL_shutdown(client.ssl);  // close_notify
+    plain.clear();
+    EXPECT_EQ(client.Pump(server, &plain), TlsSession::Status::kClosed);
+  }
+}
+
+TEST(Tls, OldProtocolsAndPlaintextAreErrors) {
+  TlsFiles files;
+  auto context = TlsServerContext::Load(files.cert_path(), files.key_path());
+  ASSERT_TRUE(context.ok());
+  {
+    TlsSession server(**context);
+    Client client(TLS1_1_VERSION);
+    std::string plain;
+    EXPECT_EQ(client.Pump(server, &plain), TlsSession::Status::kError);
+    EXPECT_NE(server.error().find("handshake failed"), std::string::npos) << server.error();
+  }
+  {
+    TlsSession server(**context);
+    server.Feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string plain;
+    EXPECT_EQ(server.Read(&plain), TlsSession::Status::kError);
+    EXPECT_NE(server.error().find("http request"), std::string::npos) << server.error();
+    EXPECT_TRUE(plain.empty());
+  }
+}
+
+TEST(Tls, LoadNamesTheFileAtFault) {
+  TlsFiles files;
+  auto missing = TlsServerContext::Load(files.cert_path(), files.cert_path().parent_path() / "nope.pem");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("server.tls.key"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("nope.pem"), std::string::npos);
+  auto bad_cert = TlsServerContext::Load(files.Write("junk.pem", "junk"), files.key_path());
+  ASSERT_FALSE(bad_cert.ok());
+  EXPECT_NE(bad_cert.status().message().find("server.tls.cert: cannot load certificate"), std::string::npos);
+  EXPECT_NE(bad_cert.status().message().find("junk.pem"), std::string::npos);
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  std::filesystem::path other_key = files.cert_path().parent_path() / "other-key.pem";
+  FILE* f = std::fopen(other_key.c_str(), "w");
+  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(f);
+  EVP_PKEY_free(key);
+  auto mismatch = TlsServerContext::Load(files.cert_path(), other_key);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.status().message().find("does not match"), std::string::npos) << mismatch.status();
+}
+
+}  // namespace
+}  // namespace atl::server
