@@ -57,11 +57,21 @@ absl::StatusOr<std::string> HttpServer::Listen(const config::ListenAddress& addr
   return bound_text;
 }
 
-void HttpServer::Shutdown() {
+void HttpServer::StopListening() {
   for (uv_tcp_t* tcp : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
   }
   listeners_.clear();
+}
+
+void HttpServer::Drain() {
+  StopListening();
+  std::vector<HttpConnection*> open(connections_.begin(), connections_.end());
+  for (HttpConnection* connection : open) connection->Drain();
+}
+
+void HttpServer::Shutdown() {
+  StopListening();
   std::vector<HttpConnection*> open(connections_.begin(), connections_.end());
   for (HttpConnection* connection : open) connection->Close();
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&wake_))) uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);

@@ -58,6 +58,10 @@ class HttpServer {
 
   // Stops listening and closes every connection.
   void Shutdown();
+  // Stops listening; idle connections close now, busy ones after their last answer. The
+  // requests already received are still served: in_flight() counts them down to 0.
+  void Drain();
+  size_t in_flight() const { return inflight_.size(); }
 
   // The answer to request `id`; ignored if its connection has gone.
   void Complete(uint64_t id, const bindings::ResponseView& response);
@@ -108,6 +112,7 @@ class HttpServer {
     dirty_.push_back(connection);
   }
   void Register(HttpConnection* connection) { connections_.insert(connection); }
+  void StopListening();
   void Unregister(HttpConnection* connection);
 
   uv_loop_t* loop_;

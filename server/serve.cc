@@ -17,20 +17,57 @@
 namespace atl::server {
 namespace {
 
+// SIGTERM/SIGINT: stop accepting, let the requests already received finish (at most
+// `drain_ms`), then close everything and return from the loop. A second signal stops at once.
 struct StopSignals {
   uv_signal_t sigint, sigterm;
+  uv_timer_t drain_timer;
   HttpServer* server;
   TenantManager* tenants;
+  uint32_t drain_ms = 0;
+  uint64_t drain_started_ms = 0;
+  bool draining = false;
 };
 
-void OnStopSignal(uv_signal_t* handle, int signum) {
-  auto* stop = static_cast<StopSignals*>(handle->data);
-  base::LogLine(base::LogLevel::kInfo, "shutting down").Int("signal", signum).Emit();
+void StopNow(StopSignals* stop) {
+  if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&stop->drain_timer))) return;
   stop->server->Shutdown();
   stop->tenants->LogStats();
   stop->tenants->Shutdown();
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigint), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigterm), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop->drain_timer), nullptr);
+}
+
+void OnStopSignal(uv_signal_t* handle, int signum) {
+  auto* stop = static_cast<StopSignals*>(handle->data);
+  if (stop->draining) {
+    base::LogLine(base::LogLevel::kInfo, "shutting down now").Int("signal", signum).Emit();
+    StopNow(stop);
+    return;
+  }
+  stop->draining = true;
+  stop->drain_started_ms = uv_now(handle->loop);
+  base::LogLine(base::LogLevel::kInfo, "shutting down")
+      .Int("signal", signum)
+      .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
+      .Int("drain_ms", stop->drain_ms)
+      .Emit();
+  stop->server->Drain();
+  uv_timer_start(
+      &stop->drain_timer,
+      [](uv_timer_t* timer) {
+        auto* stop = static_cast<StopSignals*>(timer->data);
+        bool late = uv_now(timer->loop) - stop->drain_started_ms >= stop->drain_ms;
+        if (stop->server->in_flight() != 0 && !late) return;
+        if (late) {
+          base::LogLine(base::LogLevel::kWarn, "drain_ms passed with requests in flight")
+              .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
+              .Emit();
+        }
+        StopNow(stop);
+      },
+      0, 10);
 }
 
 std::unique_ptr<cache::CodeCache> MakeCodeCache(const ServePlan& plan) {
@@ -107,10 +144,11 @@ int RunServe(const ServeOptions& options) {
         .Emit();
   }
 
-  StopSignals stop{{}, {}, &server, &tenants};
+  StopSignals stop{{}, {}, {}, &server, &tenants, plan->drain_ms};
   uv_signal_init(loop, &stop.sigint);
   uv_signal_init(loop, &stop.sigterm);
-  stop.sigint.data = stop.sigterm.data = &stop;
+  uv_timer_init(loop, &stop.drain_timer);
+  stop.sigint.data = stop.sigterm.data = stop.drain_timer.data = &stop;
   uv_signal_start(&stop.sigint, OnStopSignal, SIGINT);
   uv_signal_start(&stop.sigterm, OnStopSignal, SIGTERM);
 

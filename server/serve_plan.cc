@@ -29,6 +29,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   }
   ServePlan plan;
   plan.workers = config->server.workers;
+  plan.drain_ms = config->server.drain_ms;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;

@@ -21,6 +21,7 @@ struct ServePlan {
   std::filesystem::path data_dir;   // empty: compiled code is kept in memory only
   std::string source;               // the config file, or the script, for the log
   uint32_t workers = 1;             // what the config asked for (0: auto); one process serves for now
+  uint32_t drain_ms = 10000;        // SIGTERM/SIGINT: how long in-flight requests may take to finish
 };
 
 absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options);
