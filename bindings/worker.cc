@@ -698,6 +698,13 @@ void Worker::ReduceMemory() {
   isolate_->LowMemoryNotification();
 }
 
+size_t Worker::heap_bytes() const {
+  if (!tenant_isolate_ || dead_) return 0;
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  return stats.used_heap_size();
+}
+
 void Worker::RunPlatformTasks() {
   if (!tenant_isolate_) return;
   v8::Isolate::Scope isolate_scope(isolate_);

@@ -72,6 +72,8 @@ class Worker {
   void RunPlatformTasks();
   // A full, compacting GC that gives unused heap pages back; for a tenant gone idle.
   void ReduceMemory();
+  // Bytes of the isolate's V8 heap in use (for the admin API and metrics).
+  size_t heap_bytes() const;
 
   // per_request: whether fewer than `warm_contexts` contexts are ready, and making one.
   bool NeedsContexts() const;

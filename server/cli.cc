@@ -12,6 +12,8 @@ const char* UsageText() {
         [--header-timeout-ms N] [--body-timeout-ms N] [--idle-timeout-ms N] [--data-dir DIR]
   atoll serve --config atoll.toml                  the tenants, routes and limits of a config file
         [--listen HOST:PORT]... [--data-dir DIR]   (override the file's) and the timeouts above
+  both: [--admin-listen HOST:PORT]                 the admin API (token from $ATOLL_ADMIN_TOKEN)
+        [--no-access-log]                          no "access" log line per request
   atoll check --config atoll.toml                  validate the config and compile every script;
                                                    exit 1 with file:line or the key path on error
   atoll version                                    versions of atoll, V8, libuv, llhttp, OpenSSL
@@ -75,7 +77,15 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       absl::StatusOr<std::string> text = value();
       if (!text.ok()) return text.status();
       serve.data_dir = *text;
-    } else if (arg == "--workers" || arg == "--admin-listen") {
+    } else if (arg == "--admin-listen") {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      absl::StatusOr<config::ListenAddress> address = config::ParseListenAddress(*text);
+      if (!address.ok()) return address.status();
+      serve.admin_listen = *address;
+    } else if (arg == "--no-access-log") {
+      serve.access_log = false;
+    } else if (arg == "--workers") {
       return absl::UnimplementedError(base::StrCat(arg, " is not available yet (one worker process serves)"));
     } else if (!arg.empty() && arg[0] == '-') {
       return absl::InvalidArgumentError(base::StrCat("unknown option ", arg));

@@ -1,6 +1,7 @@
 #pragma once
 // The command line of SPEC §1, parsed into what each command needs.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ struct ServeOptions {
   std::string config_path;                    // `serve --config FILE` / `check --config FILE`
   std::string data_dir;                       // --data-dir (overrides the config's)
   std::vector<config::ListenAddress> listen;  // --listen (overrides the config's)
+  std::optional<config::ListenAddress> admin_listen;  // --admin-listen (overrides the config's)
+  bool access_log = true;                     // --no-access-log: no "access" line per request
   isolates::TenantLimits tenant_limits;
   isolates::ConnectionLimits connection_limits;
 };

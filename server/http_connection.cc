@@ -553,6 +553,18 @@ bool HttpConnection::OverBacklog() const {
          out_.size() + writing_.size() >= limits.max_buffered_output;
 }
 
+void HttpConnection::Drain() {
+  if (closing_) return;
+  if (slots_.empty() && !in_message_ && out_.empty() && !write_in_flight_) {
+    Close();
+    return;
+  }
+  no_more_requests_ = true;
+  StopReading();
+  if (!slots_.empty()) slots_.back().close_after = true;
+  MarkDirty();
+}
+
 void HttpConnection::MarkDirty() {
   if (dirty_ || closing_) return;
   dirty_ = true;

@@ -57,6 +57,10 @@ class HttpConnection : public HttpParser::Delegate {
   // Closes the connection now (shutdown, fatal error).
   void Close();
 
+  // The server is draining: no further request is read; an idle connection closes now, a busy
+  // one after its last response (which says `connection: close`).
+  void Drain();
+
  private:
   // A response slot, in request order. `id == 0` marks a server-made error response.
   struct Slot {

@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "base/strings.h"
 #include "server/http_connection.h"
@@ -57,11 +58,21 @@ absl::StatusOr<std::string> HttpServer::Listen(const config::ListenAddress& addr
   return bound_text;
 }
 
-void HttpServer::Shutdown() {
+void HttpServer::StopListening() {
   for (uv_tcp_t* tcp : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
   }
   listeners_.clear();
+}
+
+void HttpServer::Drain() {
+  StopListening();
+  std::vector<HttpConnection*> open(connections_.begin(), connections_.end());
+  for (HttpConnection* connection : open) connection->Drain();
+}
+
+void HttpServer::Shutdown() {
+  StopListening();
   std::vector<HttpConnection*> open(connections_.begin(), connections_.end());
   for (HttpConnection* connection : open) connection->Close();
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&wake_))) uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
@@ -72,28 +83,88 @@ void HttpServer::Shutdown() {
 
 uint64_t HttpServer::NewRequest(HttpConnection* connection) {
   uint64_t id = next_id_++;
-  inflight_[id] = connection;
+  Inflight entry;
+  entry.connection = connection;
+  inflight_.insert_or_assign(id, std::move(entry));
   return id;
+}
+
+namespace {
+
+uint64_t NowNs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+// The path of an absolute request URL "http://host/path?query".
+std::string_view PathOf(std::string_view url) {
+  size_t scheme = url.find("://");
+  size_t start = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  if (start == std::string_view::npos) return "/";
+  std::string_view path = url.substr(start);
+  return path.substr(0, path.find('?'));
+}
+
+}  // namespace
+
+void HttpServer::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) {
+  if (observer_ != nullptr) {
+    auto it = inflight_.find(id);
+    if (it != inflight_.end()) {
+      it->second.target = target;
+      it->second.start_ns = NowNs();
+      it->second.method.assign(request.method);
+      it->second.path.assign(PathOf(request.url));
+    }
+  }
+  sink_->Dispatch(id, target, request);
+}
+
+void HttpServer::Forget(uint64_t id, bool aborted) {
+  auto it = inflight_.find(id);
+  if (it != inflight_.end()) {
+    if (observer_ != nullptr && it->second.start_ns != 0) {
+      const Inflight& done = it->second;
+      observer_->OnRequestDone(RequestRecord{done.target, done.method, done.path, done.status, done.body_bytes,
+                                             static_cast<double>(NowNs() - done.start_ns) / 1e9});
+    }
+    inflight_.erase(it);
+  }
+  sink_->Forget(id, aborted);
 }
 
 void HttpServer::Complete(uint64_t id, const bindings::ResponseView& response) {
   auto it = inflight_.find(id);
-  if (it != inflight_.end()) it->second->Complete(id, response);
+  if (it == inflight_.end()) return;
+  if (it->second.status == 0) {
+    it->second.status = response.status;
+    it->second.body_bytes = response.body.size();
+  }
+  it->second.connection->Complete(id, response);
 }
 
 void HttpServer::Fail(uint64_t id, ServerError error) {
   auto it = inflight_.find(id);
-  if (it != inflight_.end()) it->second->Fail(id, error);
+  if (it == inflight_.end()) return;
+  if (it->second.status == 0) {
+    it->second.status = StatusOf(error);
+    it->second.body_bytes = BodyOf(error).size();
+  }
+  it->second.connection->Fail(id, error);
 }
 
 bool HttpServer::StartStream(uint64_t id, const bindings::ResponseView& response) {
-  HttpConnection* connection = ConnectionOf(id);
-  return connection != nullptr && connection->StartStream(id, response);
+  auto it = inflight_.find(id);
+  if (it == inflight_.end()) return false;
+  if (it->second.status == 0) it->second.status = response.status;
+  return it->second.connection->StartStream(id, response);
 }
 
 bool HttpServer::WriteBody(uint64_t id, std::string_view bytes) {
-  HttpConnection* connection = ConnectionOf(id);
-  return connection != nullptr && connection->WriteBody(id, bytes);
+  auto it = inflight_.find(id);
+  if (it == inflight_.end()) return false;
+  it->second.body_bytes += bytes.size();
+  return it->second.connection->WriteBody(id, bytes);
 }
 
 void HttpServer::EndBody(uint64_t id, bool complete) {

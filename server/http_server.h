@@ -50,6 +50,23 @@ class RequestSink {
   virtual void Forget(uint64_t id, bool aborted) {}
 };
 
+// One request the server is done with (its connection wrote the answer, or gave up on it),
+// for metrics and the access log. Views are valid only during the call.
+struct RequestRecord {
+  int32_t target = -1;          // the sink's target; -1: no route (or never routed)
+  std::string_view method;
+  std::string_view path;        // without the query
+  int status = 0;               // 0: never answered (the client went away first)
+  uint64_t body_bytes = 0;      // response body bytes handed to the connection
+  double seconds = 0;           // from dispatch to done
+};
+
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void OnRequestDone(const RequestRecord& record) = 0;
+};
+
 class HttpServer {
  public:
   HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, RequestSink* sink);
@@ -65,6 +82,10 @@ class HttpServer {
 
   // Stops listening and closes every connection.
   void Shutdown();
+  // Stops listening; idle connections close now, busy ones after their last answer. The
+  // requests already received are still served: in_flight() counts them down to 0.
+  void Drain();
+  size_t in_flight() const { return inflight_.size(); }
 
   // The answer to request `id`; ignored if its connection has gone.
   void Complete(uint64_t id, const bindings::ResponseView& response);
@@ -83,6 +104,9 @@ class HttpServer {
   // that produce responses outside I/O callbacks (timers) call it themselves.
   void FlushDirty();
 
+  // Sees every dispatched request once it is done; null (the default): none.
+  void set_observer(RequestObserver* observer) { observer_ = observer; }
+
   uv_loop_t* loop() const { return loop_; }
   const isolates::ConnectionLimits& limits() const { return limits_; }
   std::string_view default_host() const { return default_host_; }
@@ -93,19 +117,14 @@ class HttpServer {
   // A new request id answered to `connection`; then Dispatch(id, ...) hands the request over.
   uint64_t NewRequest(HttpConnection* connection);
   RouteDecision Route(std::string_view host, std::string_view path) { return sink_->Route(host, path); }
-  void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) {
-    sink_->Dispatch(id, target, request);
-  }
-  void Forget(uint64_t id, bool aborted) {
-    inflight_.erase(id);
-    sink_->Forget(id, aborted);
-  }
+  void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request);
+  void Forget(uint64_t id, bool aborted);
   bool PushUpload(uint64_t id, std::string_view bytes) { return sink_->PushUpload(id, bytes); }
   void EndUpload(uint64_t id, std::string_view error) { sink_->EndUpload(id, error); }
   void ResumeResponse(uint64_t id) { sink_->ResumeResponse(id); }
   HttpConnection* ConnectionOf(uint64_t id) const {
     auto it = inflight_.find(id);
-    return it == inflight_.end() ? nullptr : it->second;
+    return it == inflight_.end() ? nullptr : it->second.connection;
   }
   // Queues `connection` for the flush after this loop turn's poll. A connection made dirty outside
   // the poll phase (by a timer, an idle task, an outbound fetch's answer) also wakes the loop,
@@ -115,6 +134,7 @@ class HttpServer {
     dirty_.push_back(connection);
   }
   void Register(HttpConnection* connection) { connections_.insert(connection); }
+  void StopListening();
   void Unregister(HttpConnection* connection);
 
   uv_loop_t* loop_;
@@ -125,7 +145,18 @@ class HttpServer {
   uv_check_t flush_check_;
   std::vector<uv_tcp_t*> listeners_;
   absl::flat_hash_set<HttpConnection*> connections_;
-  absl::flat_hash_map<uint64_t, HttpConnection*> inflight_;
+  // A request between NewRequest and Forget; what the observer needs is kept only with one.
+  struct Inflight {
+    HttpConnection* connection;
+    int32_t target = -1;
+    int status = 0;
+    uint64_t body_bytes = 0;
+    uint64_t start_ns = 0;
+    std::string method;
+    std::string path;
+  };
+  absl::flat_hash_map<uint64_t, Inflight> inflight_;
+  RequestObserver* observer_ = nullptr;
   std::vector<HttpConnection*> dirty_;
   uv_idle_t wake_;  // active while a flush is pending: the poll then does not block
   std::vector<HttpConnection*> flushing_;  // FlushDirty's batch; kept for its capacity

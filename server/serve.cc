@@ -10,19 +10,30 @@
 #include "bindings/runtime_snapshot.h"
 #include "cache/code_cache.h"
 #include "kv/kv_store.h"
+#include "server/admin_api.h"
 #include "server/http_server.h"
+#include "server/metrics.h"
 #include "server/serve_plan.h"
 #include "server/tenant_manager.h"
+#include "server/tenant_store.h"
 #include "server/tls.h"
 
 namespace atl::server {
 namespace {
 
+// SIGTERM/SIGINT: stop accepting, let the requests already received finish (at most
+// `drain_ms`), then close everything and return from the loop. A second signal stops at once.
 struct StopSignals {
-  uv_signal_t sigint, sigterm, sighup;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t drain_timer;
   HttpServer* server;
   TenantManager* tenants;
-  const ServePlan* plan;
+  AdminApi* admin;
+  uint32_t drain_ms = 0;
+  uint64_t drain_started_ms = 0;
+  bool draining = false;
+  uv_signal_t sighup;           // SIGHUP: reload the TLS certificate (OnReloadSignal)
+  const ServePlan* plan = nullptr;
 };
 
 // SIGHUP: the TLS certificate and key are read again; new connections use them, open ones keep
@@ -42,15 +53,47 @@ void OnReloadSignal(uv_signal_t* handle, int) {
   base::LogLine(base::LogLevel::kInfo, "TLS certificate reloaded").Str("cert", signals->plan->tls_cert.string()).Emit();
 }
 
-void OnStopSignal(uv_signal_t* handle, int signum) {
-  auto* stop = static_cast<StopSignals*>(handle->data);
-  base::LogLine(base::LogLevel::kInfo, "shutting down").Int("signal", signum).Emit();
+void StopNow(StopSignals* stop) {
+  if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&stop->drain_timer))) return;
   stop->server->Shutdown();
+  if (stop->admin != nullptr) stop->admin->Shutdown();
   stop->tenants->LogStats();
   stop->tenants->Shutdown();
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigint), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigterm), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop->drain_timer), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sighup), nullptr);
+}
+
+void OnStopSignal(uv_signal_t* handle, int signum) {
+  auto* stop = static_cast<StopSignals*>(handle->data);
+  if (stop->draining) {
+    base::LogLine(base::LogLevel::kInfo, "shutting down now").Int("signal", signum).Emit();
+    StopNow(stop);
+    return;
+  }
+  stop->draining = true;
+  stop->drain_started_ms = uv_now(handle->loop);
+  base::LogLine(base::LogLevel::kInfo, "shutting down")
+      .Int("signal", signum)
+      .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
+      .Int("drain_ms", stop->drain_ms)
+      .Emit();
+  stop->server->Drain();
+  uv_timer_start(
+      &stop->drain_timer,
+      [](uv_timer_t* timer) {
+        auto* stop = static_cast<StopSignals*>(timer->data);
+        bool late = uv_now(timer->loop) - stop->drain_started_ms >= stop->drain_ms;
+        if (stop->server->in_flight() != 0 && !late) return;
+        if (late) {
+          base::LogLine(base::LogLevel::kWarn, "drain_ms passed with requests in flight")
+              .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
+              .Emit();
+        }
+        StopNow(stop);
+      },
+      0, 10);
 }
 
 std::unique_ptr<cache::CodeCache> MakeCodeCache(const ServePlan& plan) {
@@ -81,23 +124,57 @@ int RunServe(const ServeOptions& options) {
   if (plan->workers != 1) {
     base::LogLine(base::LogLevel::kInfo, "server.workers: one worker process serves (the supervisor is not available yet)").Emit();
   }
+  // The admin API's token is read now: no admin listener without one.
+  std::string admin_token;
+  if (plan->admin_listen) {
+    const char* token = getenv(plan->admin_token_env.c_str());
+    if (token == nullptr || *token == '\0') {
+      base::LogLine(base::LogLevel::kError, base::StrCat("server.admin_listen: the admin API needs a token in $",
+                                                         plan->admin_token_env, ", which is not set"))
+          .Emit();
+      return 1;
+    }
+    admin_token = token;
+  }
+  // Tenants deployed through the admin API win over the config file's (SPEC §5).
+  TenantStore tenant_store(plan->data_dir / "tenants");
+  if (!plan->data_dir.empty()) {
+    absl::StatusOr<TenantStore::Loaded> deployed = tenant_store.Load();
+    if (!deployed.ok()) {
+      base::LogLine(base::LogLevel::kError, base::StrCat("data_dir tenants: ", base::ToStd(deployed.status().message()))).Emit();
+      return 1;
+    }
+    auto drop = [&](const std::string& name) {
+      std::erase_if(plan->tenants, [&](const TenantSpec& spec) { return spec.worker.tenant_name == name; });
+    };
+    for (const std::string& name : deployed->deleted) drop(name);
+    for (size_t i = 0; i < deployed->tenants.size(); ++i) {
+      drop(deployed->tenants[i].name);
+      TenantSpec spec = SpecOf(std::move(deployed->tenants[i]));
+      spec.version = deployed->versions[i];
+      spec.etag = deployed->etags[i];
+      plan->tenants.push_back(std::move(spec));
+    }
+    if (!deployed->tenants.empty()) {
+      base::LogLine(base::LogLevel::kInfo, "deployed tenants loaded from data_dir")
+          .Int("tenants", static_cast<int64_t>(deployed->tenants.size()))
+          .Emit();
+    }
+  }
   // One store per KV namespace, shared by every tenant that binds it; kept open until exit.
   kv::KvRegistry kv_stores(plan->data_dir);
   for (TenantSpec& spec : plan->tenants) {
-    for (bindings::KvBinding& binding : spec.worker.kv) {
-      absl::StatusOr<std::shared_ptr<kv::KvStore>> store = kv_stores.Open(binding.namespace_name);
-      if (!store.ok()) {
-        base::LogLine(base::LogLevel::kError, base::StrCat("tenant ", spec.worker.tenant_name, ": kv.", binding.name,
-                                                           ": ", base::ToStd(store.status().message())))
-            .Emit();
-        return 1;
-      }
-      binding.store = *store;
+    absl::Status bound = BindKvStores(&spec, &kv_stores);
+    if (!bound.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(bound.message())).Emit();
+      return 1;
     }
   }
   uv_loop_t* loop = uv_default_loop();
   std::unique_ptr<cache::CodeCache> code_cache = MakeCodeCache(*plan);
   TenantManager tenants(loop, plan->pool, code_cache.get());
+  // Tenants deployed later get isolates made with at least the default heap limit.
+  if (plan->admin_listen) tenants.set_min_heap_mb(config::TenantSettings().memory_mb);
   size_t tenant_count = plan->tenants.size();
   absl::Status started = tenants.Start(std::move(plan->tenants));
   if (!started.ok()) {
@@ -107,6 +184,12 @@ int RunServe(const ServeOptions& options) {
   HttpServer server(loop, options.connection_limits, &tenants);
   tenants.set_server(&server);
   server.SetTls(plan->tls);
+  Metrics metrics(
+      [&tenants](int32_t target) -> std::string_view {
+        return target < 0 ? std::string_view() : std::string_view(tenants.TenantName(static_cast<uint32_t>(target)));
+      },
+      options.access_log);
+  server.set_observer(&metrics);
   if (options.config_path.empty()) {
     // One script: load it now, so that a broken one stops startup with its file and line.
     absl::Status loaded = tenants.Preload();
@@ -129,11 +212,24 @@ int RunServe(const ServeOptions& options) {
         .Emit();
   }
 
-  StopSignals stop{{}, {}, {}, &server, &tenants, &*plan};
+  std::unique_ptr<AdminApi> admin;
+  if (plan->admin_listen) {
+    admin = std::make_unique<AdminApi>(loop, admin_token, &tenant_store, &tenants, &metrics, &kv_stores);
+    absl::StatusOr<std::string> bound = admin->Listen(*plan->admin_listen);
+    if (!bound.ok()) {
+      base::LogLine(base::LogLevel::kError, base::StrCat("admin API: ", base::ToStd(bound.status().message()))).Emit();
+      return 1;
+    }
+    base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", *bound).Emit();
+  }
+
+  StopSignals stop{{}, {}, {}, &server, &tenants, admin.get(), plan->drain_ms};
   uv_signal_init(loop, &stop.sigint);
   uv_signal_init(loop, &stop.sigterm);
+  uv_timer_init(loop, &stop.drain_timer);
   uv_signal_init(loop, &stop.sighup);
-  stop.sigint.data = stop.sigterm.data = stop.sighup.data = &stop;
+  stop.plan = &*plan;
+  stop.sigint.data = stop.sigterm.data = stop.drain_timer.data = stop.sighup.data = &stop;
   uv_signal_start(&stop.sigint, OnStopSignal, SIGINT);
   uv_signal_start(&stop.sigterm, OnStopSignal, SIGTERM);
   uv_signal_start(&stop.sighup, OnReloadSignal, SIGHUP);

@@ -17,16 +17,46 @@ isolates::TenantLimits LimitsOf(const config::TenantSettings& settings) {
   return limits;
 }
 
+}  // namespace
+
+TenantSpec SpecOf(config::TenantConfig tenant) {
+  TenantSpec spec;
+  spec.worker.tenant_name = tenant.name;
+  spec.worker.script_path = tenant.script;
+  spec.worker.limits = LimitsOf(tenant.settings);
+  spec.worker.per_request_context = tenant.settings.context == config::ContextMode::kPerRequest;
+  spec.worker.env = tenant.vars;
+  spec.worker.env.insert(spec.worker.env.end(), tenant.secrets.begin(), tenant.secrets.end());
+  for (auto& [name, namespace_name] : tenant.kv) spec.worker.kv.push_back({name, namespace_name, nullptr});
+  spec.worker.services = tenant.services;
+  spec.worker.wasm = tenant.wasm;
+  spec.outbound = tenant.outbound;
+  spec.routes = std::move(tenant.routes);
+  return spec;
+}
+
+absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores) {
+  for (bindings::KvBinding& binding : spec->worker.kv) {
+    absl::StatusOr<std::shared_ptr<kv::KvStore>> store = stores->Open(binding.namespace_name);
+    if (!store.ok()) {
+      return absl::Status(store.status().code(), base::StrCat("tenant ", spec->worker.tenant_name, ": kv.", binding.name,
+                                                              ": ", base::ToStd(store.status().message())));
+    }
+    binding.store = *store;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
 absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   absl::StatusOr<config::Config> config = config::LoadConfigFile(options.config_path);
   if (!config.ok()) return config.status();
-  // A part of SPEC §2 that a later issue brings: a config relying on an admin API must not come
-  // up silently without it.
-  if (config->server.admin_listen) {
-    return absl::UnimplementedError("server.admin_listen: the admin API is not available in this version of atoll");
-  }
   ServePlan plan;
+  plan.admin_listen = config->server.admin_listen;
+  plan.admin_token_env = config->server.admin_token_env;
   plan.workers = config->server.workers;
+  plan.drain_ms = config->server.drain_ms;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;
@@ -40,22 +70,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
     plan.tls_key = config->server.tls->key;
   }
   plan.pool.max_isolates = config->server.max_isolates;
-  for (size_t i = 0; i < config->tenants.size(); ++i) {
-    config::TenantConfig& tenant = config->tenants[i];
-    TenantSpec spec;
-    spec.worker.tenant_name = tenant.name;
-    spec.worker.script_path = tenant.script;
-    spec.worker.limits = LimitsOf(tenant.settings);
-    spec.worker.per_request_context = tenant.settings.context == config::ContextMode::kPerRequest;
-    spec.worker.env = tenant.vars;
-    spec.worker.env.insert(spec.worker.env.end(), tenant.secrets.begin(), tenant.secrets.end());
-    for (auto& [name, namespace_name] : tenant.kv) spec.worker.kv.push_back({name, namespace_name, nullptr});
-    spec.worker.services = tenant.services;
-    spec.worker.wasm = tenant.wasm;
-    spec.outbound = tenant.outbound;
-    spec.routes = std::move(tenant.routes);
-    plan.tenants.push_back(std::move(spec));
-  }
+  for (config::TenantConfig& tenant : config->tenants) plan.tenants.push_back(SpecOf(std::move(tenant)));
   return plan;
 }
 
@@ -78,6 +93,10 @@ absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options) {
   if (!options.listen.empty()) plan.listen = options.listen;
   if (plan.listen.empty()) plan.listen.push_back(*config::ParseListenAddress("127.0.0.1:8080"));
   if (!options.data_dir.empty()) plan.data_dir = std::filesystem::absolute(options.data_dir);
+  if (options.admin_listen) plan.admin_listen = options.admin_listen;
+  // Tenants deployed through the admin API are kept in data_dir: `serve SCRIPT.js` with an
+  // admin API and no --data-dir keeps them where a config file would (SPEC §2's default).
+  if (plan.admin_listen && plan.data_dir.empty()) plan.data_dir = std::filesystem::absolute("atoll-data");
   return plan;
 }
 

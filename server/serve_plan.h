@@ -5,10 +5,13 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "config/config.h"
 #include "config/listen_address.h"
+#include "kv/kv_store.h"
 #include "isolates/limits.h"
 #include "server/cli.h"
 #include "server/tenant_manager.h"
@@ -27,7 +30,15 @@ struct ServePlan {
   std::shared_ptr<TlsServerContext> tls;
   std::filesystem::path tls_cert, tls_key;
   uint32_t workers = 1;             // what the config asked for (0: auto); one process serves for now
+  uint32_t drain_ms = 10000;        // SIGTERM/SIGINT: how long in-flight requests may take to finish
+  std::optional<config::ListenAddress> admin_listen;   // the admin API, if any
+  std::string admin_token_env = "ATOLL_ADMIN_TOKEN";   // where its token is read from
 };
+
+// A tenant of the config file (or of one deployed through the admin API) as the server runs it.
+TenantSpec SpecOf(config::TenantConfig tenant);
+// Opens the KV namespaces `spec` binds.
+absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores);
 
 absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options);
 

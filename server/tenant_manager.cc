@@ -61,7 +61,8 @@ absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
   }
   // Blank isolates are made with the largest heap any tenant may have; each tenant's own limit
   // is applied when it takes one.
-  absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(std::max(heap_mb, 16u));
+  heap_mb_ = std::max({heap_mb, 16u, min_heap_mb_});
+  absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(heap_mb_);
   if (!blueprint.ok()) return blueprint.status();
   // No more blank isolates than there are tenants that could want one.
   auto warm = static_cast<uint32_t>(std::min<size_t>(pool_limits_.warm_isolates, tenants_.size()));
@@ -90,7 +91,7 @@ void TenantManager::Shutdown() {
 
 RouteDecision TenantManager::Route(std::string_view host, std::string_view path) {
   std::optional<uint32_t> tenant = router_.Match(host, path);
-  if (!tenant) return RouteDecision{-1, isolates::TenantLimits().max_request_body};
+  if (!tenant || tenants_[*tenant].removed) return RouteDecision{-1, isolates::TenantLimits().max_request_body};
   return RouteDecision{static_cast<int32_t>(*tenant), tenants_[*tenant].spec.worker.limits.max_request_body};
 }
 
@@ -101,6 +102,10 @@ void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::Reques
   }
   auto index = static_cast<uint32_t>(target);
   Tenant& tenant = tenants_[index];
+  if (tenant.removed) {
+    FailRequest(id, ServerError::kNoRoute);
+    return;
+  }
   TenantRuntime* runtime = tenant.runtime.get();
   if (runtime == nullptr) {
     runtime = Activate(index, id);
@@ -113,7 +118,9 @@ void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::Reques
   dispatched_since_tick_ = true;
   wall_pending_[id] = index;
   if (request.body_streamed) streams_[id] = index;
+  auto run_start = Clock::now();
   runtime->worker()->Dispatch(id, request);
+  tenant.run_ns += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - run_start).count());
   if (wall_pending_.contains(id)) {
     wall_queue_.push({uv_now(loop_) + tenant.spec.worker.limits.wall_ms, id});
     ArmWallTimer();
@@ -195,20 +202,26 @@ void TenantManager::CancelService(uint64_t id) {
   Forget(id, true);
 }
 
-absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {
-  Tenant& tenant = tenants_[index];
+absl::StatusOr<std::unique_ptr<TenantRuntime>> TenantManager::MakeRuntime(uint32_t index, const TenantSpec& spec) {
   if (lru_.size() >= pool_limits_.max_isolates && !EvictOne()) {
     return absl::ResourceExhaustedError("every isolate is busy");
   }
   auto start = Clock::now();
   auto runtime = std::make_unique<TenantRuntime>(loop_, server_, this, index);
-  absl::Status loaded = runtime->Load(tenant.spec.worker, pool_->Take(), code_cache_, watchdog_.get());
+  absl::Status loaded = runtime->Load(spec.worker, pool_->Take(), code_cache_, watchdog_.get());
   if (!loaded.ok()) {
     if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
     return loaded;
   }
   tenant_load_latency_.RecordSince(start);
-  tenant.runtime = std::move(runtime);
+  return runtime;
+}
+
+absl::StatusOr<TenantRuntime*> TenantManager::Load(uint32_t index) {
+  Tenant& tenant = tenants_[index];
+  absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = MakeRuntime(index, tenant.spec);
+  if (!runtime.ok()) return runtime.status();
+  tenant.runtime = std::move(*runtime);
   lru_.push_front(index);
   tenant.lru = lru_.begin();
   return tenant.runtime.get();
@@ -273,6 +286,7 @@ void TenantManager::Retire(uint32_t index) {
 
 void TenantManager::OnKilled(uint32_t tenant, isolates::LimitKind why) {
   (why == isolates::LimitKind::kMemory ? counters_.memory_kills : counters_.cpu_kills)++;
+  (why == isolates::LimitKind::kMemory ? tenants_[tenant].memory_kills : tenants_[tenant].cpu_kills)++;
   Retire(tenant);
 }
 
@@ -330,6 +344,7 @@ void TenantManager::OnWallTimer() {
     wall_pending_.erase(it);
     if (tenant.runtime) tenant.runtime->worker()->Abandon(id);
     ++counters_.wall_kills;
+    ++tenant.wall_kills;
     base::LogLine(base::LogLevel::kWarn, "wall time limit: request abandoned")
         .Str("tenant", tenant.spec.worker.tenant_name)
         .Str("error", "wall_limit")
@@ -362,6 +377,105 @@ void TenantManager::ReduceIdleMemory() {
   }
   // What the GCs freed in malloc'd memory goes back to the OS too (glibc keeps it otherwise).
   if (counters_.memory_reductions != reduced_before) malloc_trim(0);
+}
+
+int32_t TenantManager::Find(std::string_view name) const {
+  for (uint32_t i = 0; i < tenants_.size(); ++i) {
+    if (tenants_[i].spec.worker.tenant_name == name) return static_cast<int32_t>(i);
+  }
+  return -1;
+}
+
+TenantInfo TenantManager::Info(uint32_t index) const {
+  const Tenant& tenant = tenants_[index];
+  TenantInfo info;
+  info.spec = &tenant.spec;
+  info.live = tenant.runtime != nullptr;
+  if (tenant.runtime) info.heap_bytes = tenant.runtime->worker()->heap_bytes();
+  info.cpu_kills = tenant.cpu_kills;
+  info.memory_kills = tenant.memory_kills;
+  info.wall_kills = tenant.wall_kills;
+  info.cpu_ms = static_cast<double>(tenant.run_ns) / 1e6;
+  return info;
+}
+
+absl::StatusOr<Router> TenantManager::BuildRouter(int64_t extra_index, const TenantSpec* extra) const {
+  Router router;
+  auto add = [&](uint32_t index, const TenantSpec& spec) -> absl::Status {
+    for (const config::RoutePattern& route : spec.routes) {
+      absl::Status added = router.Add(route, index);
+      if (!added.ok()) {
+        return absl::InvalidArgumentError(base::StrCat("tenant ", spec.worker.tenant_name, ": ", base::ToStd(added.message())));
+      }
+    }
+    return absl::OkStatus();
+  };
+  for (uint32_t i = 0; i < tenants_.size(); ++i) {
+    if (static_cast<int64_t>(i) == extra_index || tenants_[i].removed) continue;
+    absl::Status added = add(i, tenants_[i].spec);
+    if (!added.ok()) return added;
+  }
+  if (extra != nullptr) {
+    absl::Status added = add(static_cast<uint32_t>(extra_index), *extra);
+    if (!added.ok()) return added;
+  }
+  return router;
+}
+
+void TenantManager::DropRuntime(uint32_t index, ServerError error) {
+  Tenant& tenant = tenants_[index];
+  if (!tenant.runtime) return;
+  bindings::Worker* worker = tenant.runtime->worker();
+  for (uint64_t id : worker->InflightIds()) {
+    worker->Abandon(id);
+    wall_pending_.erase(id);
+    streams_.erase(id);
+    FailRequest(id, error);
+  }
+  Retire(index);
+}
+
+absl::Status TenantManager::Deploy(TenantSpec spec) {
+  if (spec.worker.limits.memory_mb > heap_mb_) {
+    return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec.worker.limits.memory_mb,
+                                                   " is over this process's isolate heap limit of ", heap_mb_, " MB"));
+  }
+  spec.worker.heap_slack_mb = pool_limits_.heap_slack_mb;
+  int32_t found = Find(spec.worker.tenant_name);
+  auto index = found >= 0 ? static_cast<uint32_t>(found) : static_cast<uint32_t>(tenants_.size());
+  absl::StatusOr<Router> router = BuildRouter(index, &spec);
+  if (!router.ok()) return router.status();
+  absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = MakeRuntime(index, spec);
+  if (!runtime.ok()) {
+    if (absl::IsResourceExhausted(runtime.status())) return runtime.status();
+    return absl::InvalidArgumentError(runtime.status().message());
+  }
+  if (found < 0) {
+    tenants_.push_back(Tenant{});
+  } else {
+    DropRuntime(index, ServerError::kOverloaded);
+  }
+  Tenant& tenant = tenants_[index];
+  tenant.spec = std::move(spec);
+  tenant.removed = false;
+  tenant.retry_load_at_ms = 0;
+  tenant.runtime = std::move(*runtime);
+  lru_.push_front(index);
+  tenant.lru = lru_.begin();
+  tenant.last_used_ms = uv_now(loop_);
+  router_ = std::move(*router);
+  return absl::OkStatus();
+}
+
+bool TenantManager::Remove(std::string_view name) {
+  int32_t found = Find(name);
+  if (found < 0 || tenants_[found].removed) return false;
+  auto index = static_cast<uint32_t>(found);
+  DropRuntime(index, ServerError::kNoRoute);
+  tenants_[index].removed = true;
+  absl::StatusOr<Router> router = BuildRouter(-1, nullptr);
+  if (router.ok()) router_ = std::move(*router);
+  return true;
 }
 
 void TenantManager::LogStats() const {

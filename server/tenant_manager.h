@@ -39,6 +39,17 @@ struct TenantSpec {
   bindings::WorkerOptions worker;     // name, script, limits, context mode, env
   std::vector<config::RoutePattern> routes;
   std::vector<std::string> outbound;  // hosts fetch() may reach besides public ones (ssrf_guard.h)
+  uint64_t version = 0;               // deployed through the admin API: its version, else 0
+  std::string etag;                   // ... and its etag
+};
+
+// One tenant as the admin API and the metrics see it.
+struct TenantInfo {
+  const TenantSpec* spec = nullptr;
+  bool live = false;                  // has an isolate now
+  uint64_t heap_bytes = 0;
+  uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
+  double cpu_ms = 0;                  // time spent running its handlers synchronously on the loop
 };
 
 class TenantManager : public RequestSink {
@@ -91,6 +102,28 @@ class TenantManager : public RequestSink {
 
   const Counters& counters() const { return counters_; }
 
+  // The admin API (admin_api.h). Tenants keep their index for the life of the process; a
+  // removed tenant keeps its slot (and its name for metrics) until it is deployed again.
+  // The index of the tenant named `name` (removed ones too), or -1.
+  int32_t Find(std::string_view name) const;
+  // Whether tenant `index` serves (not removed).
+  bool Serving(uint32_t index) const { return index < tenants_.size() && !tenants_[index].removed; }
+  size_t tenant_slots() const { return tenants_.size(); }
+  TenantInfo Info(uint32_t index) const;
+  // Compiles `spec` in a fresh isolate and, if it loads, makes it the tenant of that name (new,
+  // or replacing the old version: requests in flight on the old one get 503 overloaded). On
+  // failure nothing changes: InvalidArgument with the script error or the route conflict.
+  absl::Status Deploy(TenantSpec spec);
+  // Stops routing to the tenant and drops its isolate; false if there is none of that name.
+  bool Remove(std::string_view name);
+  // Isolates with a tenant loaded, and those being torn down.
+  size_t live_isolates() const { return lru_.size(); }
+  size_t retiring_isolates() const { return doomed_.size(); }
+  isolates::IsolatePool::Stats pool_stats() const { return pool_ ? pool_->stats() : isolates::IsolatePool::Stats{}; }
+  // The heap limit blank isolates are made with is at least this (call before Start): tenants
+  // deployed later cannot ask for more.
+  void set_min_heap_mb(uint32_t mb) { min_heap_mb_ = mb; }
+
  private:
   struct Tenant {
     TenantSpec spec;
@@ -100,6 +133,9 @@ class TenantManager : public RequestSink {
     bool reduced = true;                       // no request since its last idle GC
     uint64_t retry_load_at_ms = 0;             // after a failed load: 500 until then
     bool wants_contexts = false;               // queued in want_contexts_
+    bool removed = false;                      // DELETE through the admin API: not routed
+    uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
+    uint64_t run_ns = 0;                       // synchronous handler time (Dispatch)
   };
   // A request answered asynchronously, waiting for its wall deadline.
   struct WallDeadline {
@@ -111,6 +147,12 @@ class TenantManager : public RequestSink {
   // Gives `tenant` an isolate with its script loaded, evicting if needed; ResourceExhausted
   // when every isolate is busy.
   absl::StatusOr<TenantRuntime*> Load(uint32_t tenant);
+  // A runtime for tenant `index` running `spec` (not installed).
+  absl::StatusOr<std::unique_ptr<TenantRuntime>> MakeRuntime(uint32_t index, const TenantSpec& spec);
+  // The router of every serving tenant, with `extra` (index, spec) in place of its slot.
+  absl::StatusOr<Router> BuildRouter(int64_t extra_index, const TenantSpec* extra) const;
+  // Answers what is in flight on tenant `index`'s runtime with `error` and retires it.
+  void DropRuntime(uint32_t index, ServerError error);
   // Load() for request `id`, which is answered (503 or 500) on failure.
   TenantRuntime* Activate(uint32_t tenant, uint64_t id);
   bool EvictOne();
@@ -150,6 +192,8 @@ class TenantManager : public RequestSink {
   base::LatencyHistogram context_take_retired_;  // from Workers already gone
   std::unique_ptr<Outbound> outbound_;
   uint64_t contexts_created_retired_ = 0;
+  uint32_t min_heap_mb_ = 16;
+  uint32_t heap_mb_ = 16;                      // the blank isolates' heap limit
 };
 
 }  // namespace atl::server

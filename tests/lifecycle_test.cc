@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
@@ -63,6 +65,36 @@ TEST(Lifecycle, ConsoleWritesOneLogLinePerCallWithTheTenantName) {
   EXPECT_NE(log.find(R"(│ (index) │ a │ b   │\n├)"), std::string::npos) << log;
   EXPECT_NE(log.find(R"(│ 1       │ 2 │     │)"), std::string::npos) << log;
   EXPECT_NE(log.find(R"("level":"error","msg":"Error: oops\n    at)"), std::string::npos) << log;
+}
+
+TEST(Lifecycle, SigtermLetsRequestsInFlightFinish) {
+  TenantFixture fixture;
+  std::string script = fixture.Write("slow.js", R"(
+    let started = 0;
+    export default {
+      async fetch() {
+        console.log("started " + ++started);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        return new Response("done");
+      }
+    };)");
+  TestServer server(script);
+  std::vector<RawClient> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back(server.port());
+    clients.back().Send("GET / HTTP/1.1\r\nHost: test.local\r\n\r\n");
+  }
+  ASSERT_TRUE(server.WaitForLog("started 3")) << server.log();
+  int exit_code = -2;
+  std::thread stopper([&] { exit_code = server.Stop(); });  // one SIGTERM, then waits for the exit
+  for (RawClient& client : clients) {
+    HttpResponse r = client.ReadResponse();
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, "done");
+    EXPECT_EQ(r.Header("connection"), "close") << "the last answer of a draining connection";
+  }
+  stopper.join();
+  EXPECT_EQ(exit_code, 0);
 }
 
 }  // namespace

@@ -1,0 +1,117 @@
+#include "server/metrics.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+
+#include "base/log.h"
+
+namespace atl::server {
+namespace {
+
+// A label value: backslash, quote and newline escaped.
+void AppendLabelValue(std::string* out, std::string_view value) {
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (c == '\n') {
+      out->append("\\n");
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+void AppendNumber(std::string* out, double value) {
+  char buffer[32];
+  if (value == static_cast<double>(static_cast<int64_t>(value)) && value < 1e15 && value > -1e15) {
+    std::snprintf(buffer, sizeof(buffer), "%" PRId64, static_cast<int64_t>(value));
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "%.9g", value);
+  }
+  out->append(buffer);
+}
+
+}  // namespace
+
+void AppendSample(std::string* out, std::string_view name,
+                  std::initializer_list<std::pair<std::string_view, std::string_view>> labels, double value) {
+  out->append(name);
+  if (labels.size() > 0) {
+    out->push_back('{');
+    bool first = true;
+    for (const auto& [key, label] : labels) {
+      if (!first) out->push_back(',');
+      first = false;
+      out->append(key);
+      out->append("=\"");
+      AppendLabelValue(out, label);
+      out->push_back('"');
+    }
+    out->push_back('}');
+  }
+  out->push_back(' ');
+  AppendNumber(out, value);
+  out->push_back('\n');
+}
+
+Metrics::Metrics(std::function<std::string_view(int32_t)> tenant_name, bool access_log)
+    : tenant_name_(std::move(tenant_name)), access_log_(access_log), pid_(static_cast<int>(getpid())) {}
+
+void Metrics::OnRequestDone(const RequestRecord& record) {
+  ++requests_[{record.target, record.status}];
+  TenantRequestStats& tenant = per_tenant_[record.target];
+  ++tenant.requests;
+  if (record.status >= 500 || record.status == 0) ++tenant.errors;
+  size_t bucket = std::lower_bound(kBuckets.begin(), kBuckets.end(), record.seconds) - kBuckets.begin();
+  ++duration_buckets_[bucket];
+  duration_sum_ += record.seconds;
+  ++duration_count_;
+  if (access_log_) {
+    base::LogLine(base::LogLevel::kInfo, "access")
+        .Str("tenant", tenant_name_(record.target))
+        .Str("method", record.method)
+        .Str("path", record.path)
+        .Int("status", record.status)
+        .Num("ms", record.seconds * 1000.0)
+        .Int("bytes", static_cast<int64_t>(record.body_bytes))
+        .Int("worker", pid_)
+        .Emit();
+  }
+}
+
+TenantRequestStats Metrics::StatsOf(int32_t target) const {
+  auto it = per_tenant_.find(target);
+  return it == per_tenant_.end() ? TenantRequestStats{} : it->second;
+}
+
+void Metrics::RenderRequests(std::string* out) const {
+  out->append("# HELP atoll_requests_total Requests answered, by tenant and status (0: never answered).\n"
+              "# TYPE atoll_requests_total counter\n");
+  // Sorted, so that the text is stable from scrape to scrape.
+  std::map<std::pair<std::string, int>, uint64_t> sorted;
+  for (const auto& [key, count] : requests_) sorted[{std::string(tenant_name_(key.first)), key.second}] += count;
+  for (const auto& [key, count] : sorted) {
+    std::string status = std::to_string(key.second);
+    AppendSample(out, "atoll_requests_total", {{"tenant", key.first}, {"status", status}}, static_cast<double>(count));
+  }
+  out->append("# HELP atoll_request_duration_seconds Time from a request's dispatch to its answer written.\n"
+              "# TYPE atoll_request_duration_seconds histogram\n");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    cumulative += duration_buckets_[i];
+    std::string le;
+    AppendNumber(&le, kBuckets[i]);
+    AppendSample(out, "atoll_request_duration_seconds_bucket", {{"le", le}}, static_cast<double>(cumulative));
+  }
+  cumulative += duration_buckets_.back();
+  AppendSample(out, "atoll_request_duration_seconds_bucket", {{"le", "+Inf"}}, static_cast<double>(cumulative));
+  AppendSample(out, "atoll_request_duration_seconds_sum", {}, duration_sum_);
+  AppendSample(out, "atoll_request_duration_seconds_count", {}, static_cast<double>(duration_count_));
+}
+
+}  // namespace atl::server

@@ -1,0 +1,71 @@
+#pragma once
+// Tenants deployed through the admin API (SPEC §5), kept under `data_dir/tenants/NAME/`:
+// `vN.js` (the script of version N) and `tenant.toml` (its settings as a one-tenant config,
+// the commit point: written to a temporary file, fsynced and renamed). A deleted tenant leaves
+// a `deleted` marker, so that a tenant of the same name in the config file stays away too.
+//
+// A deploy body is JSON: {"script": "...source...", "routes": [...], ...any tenant key of the
+// config file}. It is turned into TOML and read by the config parser, so every key means and
+// checks exactly what it does in atoll.toml.
+//
+//   TenantStore store(data_dir / "tenants");
+//   absl::StatusOr<TenantStore::Staged> staged = store.Stage("hello", body, {});
+//   ... compile staged->config; then store.Commit(*staged) or store.Discard(*staged)
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/config.h"
+
+namespace atl::server {
+
+class TenantStore {
+ public:
+  struct Staged {
+    std::string name;
+    uint64_t version = 0;
+    std::string etag;
+    std::filesystem::path script_file;  // written already
+    std::string toml;                   // what Commit writes
+    config::TenantConfig config;
+  };
+  // What Load found: deployed tenants, and the names deleted through the API.
+  struct Loaded {
+    std::vector<config::TenantConfig> tenants;
+    std::vector<uint64_t> versions;
+    std::vector<std::string> etags;
+    std::vector<std::string> deleted;
+  };
+
+  explicit TenantStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  // Parses `json` and writes its script as the next version; InvalidArgument for a bad body.
+  // `known_tenants` are the names a `services` binding may refer to.
+  absl::StatusOr<Staged> Stage(std::string_view name, std::string_view json,
+                               const std::vector<std::string>& known_tenants);
+  // Makes the staged version the tenant's current one, durably; older scripts are removed.
+  absl::Status Commit(const Staged& staged);
+  // Removes what Stage wrote.
+  void Discard(const Staged& staged);
+  // Marks the tenant deleted (durably).
+  absl::Status Remove(std::string_view name);
+  absl::StatusOr<Loaded> Load() const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// The TOML lines of one `[[tenants]]` block from a JSON object of tenant keys, with `script`
+// taken out into `*script`. InvalidArgument on malformed JSON or null values. Exposed for tests.
+absl::StatusOr<std::string> TenantJsonToToml(std::string_view json, std::string* script,
+                                             std::vector<std::string>* services);
+
+// Writes `bytes` to `path` atomically and durably: a temporary file, fsync, rename, fsync of
+// the folder.
+absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes);
+
+}  // namespace atl::server
