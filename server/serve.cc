@@ -209,6 +209,7 @@ int RunServe(const ServeOptions& options) {
   uv_signal_start(&stop.sigterm, OnStopSignal, SIGTERM);
 
   uv_run(loop, UV_RUN_DEFAULT);
+  base::FlushBufferedLogs();
   uv_loop_close(loop);
   base::LogLine(base::LogLevel::kInfo, "stopped").Emit();
   return 0;
