@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <string>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -10,6 +12,38 @@
 namespace atl::base {
 namespace {
 std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
+
+// Lines of EmitBuffered(), for the event-loop thread.
+std::string& Buffered() {
+  static std::string* buffer = new std::string();
+  return *buffer;
+}
+
+void WriteAll(const char* p, size_t left) {
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) return;  // stderr gone: logging must never take the server down
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+// "2026-11-23T08:53:54.123Z": the part up to the seconds is formatted once per second per thread
+// (absl::FormatTime costs more than the rest of a line).
+void AppendTimestamp(std::string* out) {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached;
+  absl::Time now = absl::Now();
+  int64_t ms = absl::ToUnixMillis(now);
+  int64_t second = ms / 1000;
+  if (second != cached_second) {
+    cached_second = second;
+    cached = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+  }
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
+  out->append(cached).append(millis);
+}
 }  // namespace
 
 std::string_view LogLevelName(LogLevel level) {
@@ -37,7 +71,9 @@ LogLine::LogLine(LogLevel level, std::string_view msg) : writer_(&line_) {
   line_.reserve(160);
   writer_.BeginObject();
   writer_.Key("ts");
-  writer_.String(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+  std::string ts;
+  AppendTimestamp(&ts);
+  writer_.String(ts);
   writer_.Key("level");
   writer_.String(LogLevelName(level));
   writer_.Key("msg");
@@ -65,14 +101,22 @@ LogLine& LogLine::Num(std::string_view key, double value) {
 void LogLine::Emit() {
   writer_.EndObject();
   line_.push_back('\n');
-  const char* p = line_.data();
-  size_t left = line_.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) return;  // stderr gone: logging must never take the server down
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  WriteAll(line_.data(), line_.size());
+}
+
+void LogLine::EmitBuffered() {
+  writer_.EndObject();
+  line_.push_back('\n');
+  std::string& buffer = Buffered();
+  buffer.append(line_);
+  if (buffer.size() >= 64 * 1024) FlushBufferedLogs();
+}
+
+void FlushBufferedLogs() {
+  std::string& buffer = Buffered();
+  if (buffer.empty()) return;
+  WriteAll(buffer.data(), buffer.size());
+  buffer.clear();
 }
 
 }  // namespace atl::base

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "server/http_connection.h"
 
@@ -187,6 +188,7 @@ void HttpServer::FlushDirty() {
     for (HttpConnection* connection : flushing_) connection->Flush();
     flushing_.clear();
   }
+  base::FlushBufferedLogs();  // the access lines of this loop turn, in one write
 }
 
 }  // namespace atl::server

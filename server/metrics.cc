@@ -80,7 +80,7 @@ void Metrics::OnRequestDone(const RequestRecord& record) {
         .Num("ms", record.seconds * 1000.0)
         .Int("bytes", static_cast<int64_t>(record.body_bytes))
         .Int("worker", pid_)
-        .Emit();
+        .EmitBuffered();  // written once per loop turn (HttpServer::FlushDirty)
   }
 }
 

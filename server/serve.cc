@@ -235,6 +235,7 @@ int RunServe(const ServeOptions& options) {
   uv_signal_start(&stop.sighup, OnReloadSignal, SIGHUP);
 
   uv_run(loop, UV_RUN_DEFAULT);
+  base::FlushBufferedLogs();
   uv_loop_close(loop);
   base::LogLine(base::LogLevel::kInfo, "stopped").Emit();
   return 0;
