@@ -26,9 +26,9 @@ namespace {
 struct StopSignals {
   uv_signal_t sigint, sigterm;
   uv_timer_t drain_timer;
-  HttpServer* server;
-  TenantManager* tenants;
-  AdminApi* admin;
+  HttpServer* server = nullptr;
+  TenantManager* tenants = nullptr;
+  AdminApi* admin = nullptr;
   uint32_t drain_ms = 0;
   uint64_t drain_started_ms = 0;
   bool draining = false;
@@ -223,7 +223,11 @@ int RunServe(const ServeOptions& options) {
     base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", *bound).Emit();
   }
 
-  StopSignals stop{{}, {}, {}, &server, &tenants, admin.get(), plan->drain_ms};
+  StopSignals stop;
+  stop.server = &server;
+  stop.tenants = &tenants;
+  stop.admin = admin.get();
+  stop.drain_ms = plan->drain_ms;
   uv_signal_init(loop, &stop.sigint);
   uv_signal_init(loop, &stop.sigterm);
   uv_timer_init(loop, &stop.drain_timer);

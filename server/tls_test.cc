@@ -106,7 +106,9 @@ TEST(Tls, HandshakeAlpnAndDataBothWays) {
     unsigned int alpn_length = 0;
     SSL_get0_alpn_selected(client.ssl, &alpn, &alpn_length);
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(alpn), alpn_length), "http/1.1");
-    if (version == TLS1_2_VERSION) EXPECT_STREQ(SSL_get_cipher_name(client.ssl), "ECDHE-ECDSA-AES256-GCM-SHA384");
+    if (version == TLS1_2_VERSION) {
+      EXPECT_STREQ(SSL_get_cipher_name(client.ssl), "ECDHE-ECDSA-AES256-GCM-SHA384");
+    }
 
     SSL_write(client.ssl, "GET / HTTP/1.1\r\n\r\n", 18);
     EXPECT_EQ(client.Pump(server, &plain), TlsSession::Status::kWantMore);

@@ -160,6 +160,8 @@ TEST_F(AdminTest, MetricsStatsAndAccessLog) {
   EXPECT_NE(info.body.find("\"cpu_ms\":"), std::string::npos) << info.body;
   EXPECT_NE(info.body.find("\"routes\":[\"*/x/*\"]"), std::string::npos) << info.body;
 
+  // The access lines reach the log through the server's stderr, a little after the answers.
+  ASSERT_TRUE(server.WaitForLog("\"path\":\"/x/99\""));
   std::regex line(R"re(\{"ts":"[^"]+","level":"info","msg":"access","tenant":"x","method":"GET","path":"/x/99","status":200,"ms":[0-9.e-]+,"bytes":5,"worker":[0-9]+\})re");
   std::string log = server.log();
   EXPECT_TRUE(std::regex_search(log, line)) << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);

@@ -300,6 +300,8 @@ std::string Replace(std::string text, const std::string& from, const std::string
 class Fetch : public ::testing::Test {
  protected:
   // Starts atoll with tenant "a" (outbound and limits from `tenant_extra`) and tenant "auth".
+  // Tenant "a" runs the tests; a CPU budget well above the default 50 ms, so that a busy
+  // machine does not turn a slow run (first use of fetch and streams) into a cpu_limit.
   void Start(const std::string& tenant_extra, int tls_port = 0) {
     fixture_.Write("a.js", Replace(Replace(kHandler, "${UPSTREAM_PORT}", std::to_string(upstream_.port())),
                                    "${TLS_PORT}", std::to_string(tls_port)));
@@ -313,6 +315,7 @@ script = "auth.js"
 name = "a"
 script = "a.js"
 routes = ["*/*"]
+cpu_ms = 1000
 )" + tenant_extra));
   }
   std::string Run(const std::string& name) { return Get(server_->port(), "/" + name).body; }
