@@ -72,4 +72,14 @@ bool ParseUnsigned(std::string_view s, T* out) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
+// The path of an absolute URL "scheme://host/path?query" (or of "/path?query"), without the
+// query; "/" when there is none.
+inline std::string_view UrlPath(std::string_view url) {
+  size_t scheme = url.find("://");
+  size_t start = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  if (start == std::string_view::npos) return "/";
+  std::string_view path = url.substr(start);
+  return path.substr(0, path.find('?'));
+}
+
 }  // namespace atl::base

@@ -30,14 +30,6 @@ std::array<unsigned char, 32> Digest(std::string_view text) {
   return out;
 }
 
-std::string_view PathOf(std::string_view url) {
-  size_t scheme = url.find("://");
-  size_t start = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
-  if (start == std::string_view::npos) return "/";
-  std::string_view path = url.substr(start);
-  return path.substr(0, path.find('?'));
-}
-
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
@@ -80,7 +72,7 @@ void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& reque
     RespondError(id, 401, "unauthorized", "Authorization: Bearer TOKEN required");
     return;
   }
-  std::string_view path = PathOf(request.url);
+  std::string_view path = base::UrlPath(request.url);
   if (request.body_streamed) {
     uploads_[id] = Upload{std::string(request.method), std::string(path), std::string(request.body)};
     return;

@@ -97,14 +97,6 @@ uint64_t NowNs() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
-// The path of an absolute request URL "http://host/path?query".
-std::string_view PathOf(std::string_view url) {
-  size_t scheme = url.find("://");
-  size_t start = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
-  if (start == std::string_view::npos) return "/";
-  std::string_view path = url.substr(start);
-  return path.substr(0, path.find('?'));
-}
 
 }  // namespace
 
@@ -115,7 +107,7 @@ void HttpServer::Dispatch(uint64_t id, int32_t target, const bindings::RequestVi
       it->second.target = target;
       it->second.start_ns = NowNs();
       it->second.method.assign(request.method);
-      it->second.path.assign(PathOf(request.url));
+      it->second.path.assign(base::UrlPath(request.url));
     }
   }
   sink_->Dispatch(id, target, request);
