@@ -23,4 +23,22 @@ v8::MaybeLocal<v8::ArrayBuffer> NewArrayBuffer(v8::Isolate* isolate, size_t leng
   return v8::ArrayBuffer::New(isolate, std::move(store));
 }
 
+bool GetBufferBytes(v8::Isolate* isolate, v8::Local<v8::Value> value, BufferBytes* out) {
+  if (value->IsArrayBufferView()) {
+    auto view = value.As<v8::ArrayBufferView>();
+    out->store = view->Buffer()->GetBackingStore();
+    out->size = view->ByteLength();
+    out->data = out->size == 0 ? nullptr : static_cast<const uint8_t*>(out->store->Data()) + view->ByteOffset();
+    return true;
+  }
+  if (value->IsArrayBuffer()) {
+    out->store = value.As<v8::ArrayBuffer>()->GetBackingStore();
+    out->size = out->store->ByteLength();
+    out->data = out->size == 0 ? nullptr : static_cast<const uint8_t*>(out->store->Data());
+    return true;
+  }
+  isolate->ThrowException(v8::Exception::TypeError(isolates::NewString(isolate, "expected an ArrayBuffer or ArrayBufferView")));
+  return false;
+}
+
 }  // namespace atl::bindings

@@ -107,15 +107,10 @@ void ZlibWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
     ThrowTypeError(isolate, "the zlib stream has ended");
     return;
   }
-  const char* data = nullptr;
-  size_t length = 0;
-  std::shared_ptr<v8::BackingStore> keep;
-  if (info[1]->IsArrayBufferView()) {
-    auto view = info[1].As<v8::ArrayBufferView>();
-    keep = view->Buffer()->GetBackingStore();
-    data = static_cast<const char*>(keep->Data()) + view->ByteOffset();
-    length = view->ByteLength();
-  }
+  BufferBytes input;  // a chunk as a view (js/lazy/compression.js), or nothing when finishing
+  if (info[1]->IsArrayBufferView() && !GetBufferBytes(isolate, info[1], &input)) return;
+  const char* data = reinterpret_cast<const char*>(input.data);
+  size_t length = input.size;
   bool finish = info[2]->IsTrue();
   std::string out;
   std::string error = Run(state, data, length, finish, &out);

@@ -165,7 +165,7 @@ void AesCbcNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const KeyMaterial* key = GetKey(isolate, info[1]);
   Bytes iv, data;
-  if (key == nullptr || !GetBytes(isolate, info[2], &iv) || !GetBytes(isolate, info[3], &data)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[2], &iv) || !GetBufferBytes(isolate, info[3], &data)) return;
   if (iv.size != 16) {
     ReturnError(info, absl::InvalidArgumentError("AES-CBC: the iv must be 16 bytes"));
     return;
@@ -184,7 +184,7 @@ void AesCtrNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const KeyMaterial* key = GetKey(isolate, info[0]);
   Bytes counter, data;
-  if (key == nullptr || !GetBytes(isolate, info[1], &counter) || !GetBytes(isolate, info[3], &data)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[1], &counter) || !GetBufferBytes(isolate, info[3], &data)) return;
   uint32_t length = info[2]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
   if (counter.size != 16 || length == 0 || length > 128) {
     ReturnError(info, absl::InvalidArgumentError("AES-CTR: bad counter"));
@@ -198,8 +198,8 @@ void AesGcmNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const KeyMaterial* key = GetKey(isolate, info[1]);
   Bytes iv, data, aad;
-  if (key == nullptr || !GetBytes(isolate, info[2], &iv) || !GetBytes(isolate, info[3], &data) ||
-      !GetBytes(isolate, info[4], &aad)) {
+  if (key == nullptr || !GetBufferBytes(isolate, info[2], &iv) || !GetBufferBytes(isolate, info[3], &data) ||
+      !GetBufferBytes(isolate, info[4], &aad)) {
     return;
   }
   uint32_t tag_length = info[5]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
@@ -217,7 +217,7 @@ void AesKwNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const KeyMaterial* key = GetKey(isolate, info[1]);
   Bytes data;
-  if (key == nullptr || !GetBytes(isolate, info[2], &data)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[2], &data)) return;
   bool wrap = info[0]->IsTrue();
   if (data.size % 8 != 0 || data.size < (wrap ? 16u : 24u)) {
     ReturnError(info, absl::InvalidArgumentError("AES-KW: the data must be a multiple of 8 bytes, at least 2 blocks"));

@@ -59,7 +59,7 @@ void Digest(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const EVP_MD* md = GetDigest(isolate, info[0]);
   Bytes data;
-  if (md == nullptr || !GetBytes(isolate, info[1], &data)) return;
+  if (md == nullptr || !GetBufferBytes(isolate, info[1], &data)) return;
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(data.data, data.size, out, &length, md, nullptr) != 1) {
@@ -76,7 +76,7 @@ void HmacSign(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (md == nullptr) return;
   const KeyMaterial* key = GetKey(isolate, info[1]);
   Bytes data;
-  if (key == nullptr || !GetBytes(isolate, info[2], &data)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[2], &data)) return;
   ReturnBuffer(info, Hmac(md, key->secret, data.view()));
 }
 
@@ -87,7 +87,7 @@ void HmacVerify(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (md == nullptr) return;
   const KeyMaterial* key = GetKey(isolate, info[1]);
   Bytes data, signature;
-  if (key == nullptr || !GetBytes(isolate, info[2], &data) || !GetBytes(isolate, info[3], &signature)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[2], &data) || !GetBufferBytes(isolate, info[3], &signature)) return;
   absl::StatusOr<std::string> mac = Hmac(md, key->secret, data.view());
   bool ok = mac.ok() && mac->size() == signature.size &&
             CRYPTO_memcmp(mac->data(), signature.data, signature.size) == 0;
@@ -101,7 +101,7 @@ void Pbkdf2(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (md == nullptr) return;
   const KeyMaterial* key = GetKey(isolate, info[1]);
   Bytes salt;
-  if (key == nullptr || !GetBytes(isolate, info[2], &salt)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[2], &salt)) return;
   double iterations = info[3]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
   double length = info[4]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
   if (iterations < 1 || iterations > kMaxPbkdf2Iterations) {
@@ -130,7 +130,7 @@ void HkdfDerive(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (md == nullptr) return;
   const KeyMaterial* key = GetKey(isolate, info[1]);
   Bytes salt, extra;
-  if (key == nullptr || !GetBytes(isolate, info[2], &salt) || !GetBytes(isolate, info[3], &extra)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[2], &salt) || !GetBufferBytes(isolate, info[3], &extra)) return;
   double length = info[4]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
   if (length < 0 || length > 255.0 * EVP_MAX_MD_SIZE) {
     ReturnError(info, absl::InvalidArgumentError("HKDF: length is more than 255 hash lengths"));

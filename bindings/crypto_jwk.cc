@@ -33,7 +33,7 @@ bool GetParts(v8::Isolate* isolate, v8::Local<v8::Value> value, std::vector<std:
       continue;
     }
     Bytes bytes;
-    if (!GetBytes(isolate, item, &bytes)) return false;
+    if (!GetBufferBytes(isolate, item, &bytes)) return false;
     parts->push_back(std::move(bytes));
   }
   return true;

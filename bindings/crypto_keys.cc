@@ -156,7 +156,7 @@ absl::StatusOr<PkeyPtr> ImportDer(std::string_view format, std::string_view kind
 // native.cryptoSecretImport(bytes) -> handle
 void SecretImport(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Bytes bytes;
-  if (!GetBytes(info.GetIsolate(), info[0], &bytes)) return;
+  if (!GetBufferBytes(info.GetIsolate(), info[0], &bytes)) return;
   auto material = std::make_unique<KeyMaterial>();
   material->secret.assign(bytes.view());
   info.GetReturnValue().Set(NewKeyHandle(info.GetIsolate(), std::move(material)));
@@ -187,7 +187,7 @@ void KeyGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
   } else if (kind == "RSA") {
     uint32_t bits = info[1]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
     Bytes exponent;
-    if (!GetBytes(isolate, info[2], &exponent)) return;
+    if (!GetBufferBytes(isolate, info[2], &exponent)) return;
     BnPtr e = Bn(exponent.view());
     if (bits < 1024 || bits > kMaxRsaGenerateBits || bits % 8 != 0 || !e ||
         !(BN_is_word(e.get(), 3) || BN_is_word(e.get(), 65537))) {
@@ -218,7 +218,7 @@ void KeyGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void KeyImport(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   Bytes data;
-  if (!GetBytes(isolate, info[2], &data)) return;
+  if (!GetBufferBytes(isolate, info[2], &data)) return;
   bool is_private = false;
   absl::StatusOr<PkeyPtr> key = ImportDer(isolates::ToUtf8(isolate, info[0]), isolates::ToUtf8(isolate, info[1]),
                                           isolates::ToUtf8(isolate, info[3]), data, &is_private);

@@ -133,7 +133,7 @@ void SignNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (scheme != Scheme::kEd25519 && md == nullptr) return;
   const KeyMaterial* key = GetKey(isolate, info[2]);
   Bytes data;
-  if (key == nullptr || !GetBytes(isolate, info[3], &data)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[3], &data)) return;
   if (!KeyFits(scheme, key->pkey) || !key->is_private) {
     return ReturnError(info, absl::InvalidArgumentError("the key does not fit the algorithm"));
   }
@@ -149,7 +149,7 @@ void VerifyNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (scheme != Scheme::kEd25519 && md == nullptr) return;
   const KeyMaterial* key = GetKey(isolate, info[2]);
   Bytes data, signature;
-  if (key == nullptr || !GetBytes(isolate, info[3], &data) || !GetBytes(isolate, info[4], &signature)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[3], &data) || !GetBufferBytes(isolate, info[4], &signature)) return;
   int salt = static_cast<int>(info[5]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0));
   bool ok = KeyFits(scheme, key->pkey) && Verify(scheme, md, key->pkey, data.view(), signature.view(), salt);
   info.GetReturnValue().Set(ok);
@@ -194,7 +194,7 @@ void RsaOaepNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (md == nullptr) return;
   const KeyMaterial* key = GetKey(isolate, info[2]);
   Bytes data, label;
-  if (key == nullptr || !GetBytes(isolate, info[3], &data) || !GetBytes(isolate, info[4], &label)) return;
+  if (key == nullptr || !GetBufferBytes(isolate, info[3], &data) || !GetBufferBytes(isolate, info[4], &label)) return;
   if (key->pkey == nullptr || !EVP_PKEY_is_a(key->pkey, "RSA") || (!encrypt && !key->is_private)) {
     return ReturnError(info, absl::InvalidArgumentError("the key does not fit the algorithm"));
   }

@@ -55,7 +55,7 @@ void RandomFill(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   Bytes bytes;
-  if (!GetBytes(isolate, value, &bytes)) return;
+  if (!GetBufferBytes(isolate, value, &bytes)) return;
   if (bytes.size > 65536) {
     info.GetReturnValue().Set(isolates::NewString(isolate, "QuotaExceededError"));
     return;
@@ -75,7 +75,7 @@ void Copy(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   Bytes bytes;
-  if (!GetBytes(info.GetIsolate(), value, &bytes)) return;
+  if (!GetBufferBytes(info.GetIsolate(), value, &bytes)) return;
   v8::Local<v8::ArrayBuffer> copy;
   if (NewBuffer(info.GetIsolate(), bytes.view()).ToLocal(&copy)) info.GetReturnValue().Set(copy);
 }
@@ -106,7 +106,7 @@ constexpr char kBase64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 // native.cryptoBase64urlEncode(bytes) -> string without padding (RFC 4648 §5, as JWK uses it).
 void Base64urlEncode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Bytes bytes;
-  if (!GetBytes(info.GetIsolate(), info[0], &bytes)) return;
+  if (!GetBufferBytes(info.GetIsolate(), info[0], &bytes)) return;
   std::string out;
   out.reserve((bytes.size + 2) / 3 * 4);
   size_t i = 0;
@@ -171,24 +171,6 @@ void Base64urlDecode(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 }  // namespace
-
-bool GetBytes(v8::Isolate* isolate, v8::Local<v8::Value> value, Bytes* out) {
-  if (value->IsArrayBufferView()) {
-    auto view = value.As<v8::ArrayBufferView>();
-    out->store = view->Buffer()->GetBackingStore();
-    out->size = view->ByteLength();
-    out->data = out->size == 0 ? nullptr : static_cast<const uint8_t*>(out->store->Data()) + view->ByteOffset();
-    return true;
-  }
-  if (value->IsArrayBuffer()) {
-    out->store = value.As<v8::ArrayBuffer>()->GetBackingStore();
-    out->size = out->store->ByteLength();
-    out->data = out->size == 0 ? nullptr : static_cast<const uint8_t*>(out->store->Data());
-    return true;
-  }
-  ThrowTypeError(isolate, "expected an ArrayBuffer or ArrayBufferView");
-  return false;
-}
 
 v8::MaybeLocal<v8::ArrayBuffer> NewBuffer(v8::Isolate* isolate, std::string_view bytes) {
   v8::Local<v8::ArrayBuffer> buffer;

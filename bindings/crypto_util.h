@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "bindings/buffers.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -26,16 +27,8 @@ class NativeScope;
 namespace atl::bindings::crypto {
 
 // The bytes of an ArrayBuffer or ArrayBufferView argument, valid while `store` is held.
-struct Bytes {
-  const uint8_t* data = nullptr;
-  size_t size = 0;
-  std::shared_ptr<v8::BackingStore> store;
+using Bytes = BufferBytes;  // bindings/buffers.h
 
-  std::string_view view() const { return {reinterpret_cast<const char*>(data), size}; }
-};
-
-// False (and a TypeError thrown) if `value` is neither an ArrayBuffer nor an ArrayBufferView.
-bool GetBytes(v8::Isolate* isolate, v8::Local<v8::Value> value, Bytes* out);
 
 // A new ArrayBuffer holding `bytes` (bindings/buffers.h: counted against the tenant's budget;
 // empty, with a RangeError thrown, when the allocator refuses).

@@ -26,24 +26,6 @@ void Utf8Encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, length));
 }
 
-// The bytes of an ArrayBuffer or ArrayBufferView; false (and a TypeError) for anything else.
-bool BufferSourceBytes(v8::Isolate* isolate, v8::Local<v8::Value> value, std::shared_ptr<v8::BackingStore>* store,
-                       std::span<const uint8_t>* bytes) {
-  if (value->IsArrayBufferView()) {
-    auto view = value.As<v8::ArrayBufferView>();
-    *store = view->Buffer()->GetBackingStore();
-    *bytes = {static_cast<const uint8_t*>((*store)->Data()) + view->ByteOffset(), view->ByteLength()};
-    return true;
-  }
-  if (value->IsArrayBuffer()) {
-    *store = value.As<v8::ArrayBuffer>()->GetBackingStore();
-    *bytes = {static_cast<const uint8_t*>((*store)->Data()), (*store)->ByteLength()};
-    return true;
-  }
-  ThrowTypeError(isolate, "expected an ArrayBuffer or ArrayBufferView");
-  return false;
-}
-
 // Returns `bytes` decoded as UTF-8 with replacement (V8's decoder follows the Encoding spec), or
 // throws a RangeError when the string would be too long.
 void ReturnUtf8(const v8::FunctionCallbackInfo<v8::Value>& info, const char* data, size_t length) {
@@ -63,11 +45,10 @@ void ReturnUtf8(const v8::FunctionCallbackInfo<v8::Value>& info, const char* dat
 template <bool kStripBom>
 void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  std::shared_ptr<v8::BackingStore> store;
-  std::span<const uint8_t> bytes;
-  if (!BufferSourceBytes(isolate, info[0], &store, &bytes)) return;
-  const char* data = reinterpret_cast<const char*>(bytes.data());
-  size_t length = bytes.size();
+  BufferBytes source;
+  if (!GetBufferBytes(isolate, info[0], &source)) return;
+  const char* data = reinterpret_cast<const char*>(source.data);
+  size_t length = source.size;
   if (kStripBom && length >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
     data += 3;
     length -= 3;
@@ -80,9 +61,9 @@ void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // start of a sequence cut by the end of the previous chunk; undefined when there is none to keep.
 void Utf8DecodeChunk(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  std::shared_ptr<v8::BackingStore> store;
-  std::span<const uint8_t> bytes;
-  if (!BufferSourceBytes(isolate, info[0], &store, &bytes)) return;
+  BufferBytes source;
+  if (!GetBufferBytes(isolate, info[0], &source)) return;
+  std::span<const uint8_t> bytes = source.span();
   bool fatal = info[1]->IsTrue();
   bool stream = info[3]->IsTrue();
   uint8_t* state = nullptr;

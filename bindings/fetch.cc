@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings/buffers.h"
 #include "bindings/native_scope.h"
 #include "bindings/worker.h"
 #include "bindings/worker_host.h"
@@ -11,11 +12,10 @@
 namespace atl::bindings {
 namespace {
 
-std::string_view BytesOf(v8::Local<v8::Value> value, std::shared_ptr<v8::BackingStore>* keep) {
-  if (!value->IsArrayBufferView()) return {};
-  auto view = value.As<v8::ArrayBufferView>();
-  *keep = view->Buffer()->GetBackingStore();
-  return {static_cast<const char*>((*keep)->Data()) + view->ByteOffset(), view->ByteLength()};
+// The bytes of a view the glue passes (a body piece); empty for anything else.
+std::string_view BytesOf(v8::Isolate* isolate, v8::Local<v8::Value> value, BufferBytes* keep) {
+  if (!value->IsArrayBufferView() || !GetBufferBytes(isolate, value, keep)) return {};
+  return keep->view();
 }
 
 void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -44,7 +44,7 @@ void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   std::vector<HeaderView> headers;
   for (size_t i = 0; i + 1 < texts.size(); i += 2) headers.emplace_back(texts[i], texts[i + 1]);
-  std::shared_ptr<v8::BackingStore> keep;
+  BufferBytes keep;
   FetchRequestView request;
   request.service = service;
   request.method = method;
@@ -54,7 +54,7 @@ void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   request.port = static_cast<uint16_t>(info[5]->Uint32Value(context).FromMaybe(0));
   request.target = target;
   request.headers = headers;
-  request.body = BytesOf(info[8], &keep);
+  request.body = BytesOf(isolate, info[8], &keep);
   request.body_streamed = info[9]->IsTrue();
   std::string error;
   uint64_t id = worker->StartFetch(request, &error);
@@ -72,9 +72,10 @@ uint64_t IdOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void FetchWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Worker* worker = NativeScope::WorkerFrom(info);
   if (worker == nullptr) return;
-  std::shared_ptr<v8::BackingStore> keep;
+  BufferBytes keep;
   bool end = info[1]->IsNull() || info[1]->IsUndefined();
-  info.GetReturnValue().Set(worker->FetchWrite(IdOf(info), end ? std::string_view() : BytesOf(info[1], &keep), end));
+  info.GetReturnValue().Set(
+      worker->FetchWrite(IdOf(info), end ? std::string_view() : BytesOf(info.GetIsolate(), info[1], &keep), end));
 }
 
 void FetchControl(const v8::FunctionCallbackInfo<v8::Value>& info) {

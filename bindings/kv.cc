@@ -140,6 +140,7 @@ void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (store == nullptr || !KeyOf(info, "put", &key)) return;
   // The value: a string, or the bytes of an ArrayBuffer or a view (the JS half read streams).
   std::string text;
+  BufferBytes bytes_value;
   std::string_view value;
   if (info[2]->IsString()) {
     v8::Local<v8::String> string = info[2].As<v8::String>();
@@ -155,13 +156,9 @@ void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
                                             " bytes (25 MiB)"));
       return;
     }
-  } else if (info[2]->IsArrayBuffer()) {
-    auto buffer = info[2].As<v8::ArrayBuffer>();
-    value = std::string_view(static_cast<const char*>(buffer->Data()), buffer->ByteLength());
-  } else if (info[2]->IsArrayBufferView()) {
-    auto view = info[2].As<v8::ArrayBufferView>();
-    const char* data = static_cast<const char*>(view->Buffer()->Data());
-    value = std::string_view(data == nullptr ? "" : data + view->ByteOffset(), view->ByteLength());
+  } else if (info[2]->IsArrayBuffer() || info[2]->IsArrayBufferView()) {
+    if (!GetBufferBytes(isolate, info[2], &bytes_value)) return;
+    value = bytes_value.view();
   } else {
     ThrowTypeError(isolate,
                    "KV put(): the value must be a string, an ArrayBuffer, an ArrayBufferView or a ReadableStream");

@@ -19,7 +19,8 @@ using isolates::NewSymbolString;
 // Code caches of the lazy modules, shared by every isolate of the process.
 struct ModuleCaches {
   std::mutex mutex;
-  std::map<std::string, std::string, std::less<>> by_name;
+  // Shared, not copied: a module is loaded in every context that uses it.
+  std::map<std::string, std::shared_ptr<const std::string>, std::less<>> by_name;
   int compiles = 0;
 };
 
@@ -40,7 +41,7 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   ModuleCaches& caches = Caches();
-  std::string cached;
+  std::shared_ptr<const std::string> cached;
   {
     std::lock_guard lock(caches.mutex);
     auto it = caches.by_name.find(name);
@@ -48,9 +49,9 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   v8::ScriptOrigin origin(isolate, NewString(isolate, base::StrCat("atoll:lazy/", name, ".js")));
   v8::ScriptCompiler::CachedData* data =
-      cached.empty() ? nullptr
-                     : new v8::ScriptCompiler::CachedData(reinterpret_cast<const uint8_t*>(cached.data()),
-                                                          static_cast<int>(cached.size()));
+      cached == nullptr ? nullptr
+                        : new v8::ScriptCompiler::CachedData(reinterpret_cast<const uint8_t*>(cached->data()),
+                                                             static_cast<int>(cached->size()));
   v8::ScriptCompiler::Source source(NewString(isolate, text), origin, data);  // owns `data`
   v8::Local<v8::String> params[] = {NewSymbolString(isolate, "native"), NewSymbolString(isolate, "internal"),
                                     NewSymbolString(isolate, "module"), NewSymbolString(isolate, "exports")};
@@ -73,7 +74,10 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
     std::unique_ptr<v8::ScriptCompiler::CachedData> made(v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
     std::lock_guard lock(caches.mutex);
     ++caches.compiles;
-    if (made) caches.by_name[name] = std::string(reinterpret_cast<const char*>(made->data), made->length);
+    if (made) {
+      caches.by_name[name] =
+          std::make_shared<const std::string>(reinterpret_cast<const char*>(made->data), made->length);
+    }
   }
   v8::Local<v8::Value> result;
   if (module->Get(context, exports_key).ToLocal(&result)) info.GetReturnValue().Set(result);

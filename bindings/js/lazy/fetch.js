@@ -9,7 +9,7 @@
 const { uncurryThis, fetchSinks, requestParts, newFetchedResponse, Request: $Request } = internal;
 const { ReadableStream, ReadableStreamDefaultReader, bodyStreams } = internal.require("streams");
 const { URL: $URL } = internal.require("url");
-const { signalAccess } = internal.require("events");
+const { signalAccess, AbortSignal } = internal.require("events");
 const nativeFetchStart = native.fetchStart;
 const nativeFetchWrite = native.fetchWrite;
 const nativeFetchControl = native.fetchControl;
@@ -18,16 +18,14 @@ const $Promise = Promise;
 const $TypeError = TypeError;
 const $Uint8Array = Uint8Array;
 const ObjectFreeze = Object.freeze;
-const MapSet = uncurryThis(Map.prototype.set);
-const MapDelete = uncurryThis(Map.prototype.delete);
-const PromiseThen = uncurryThis(Promise.prototype.then);
+const {
+  MapSet, MapDelete, PromisePrototypeThen: PromiseThen, ArrayPrototypePush, StringPrototypeToLowerCase,
+} = internal.primordials;
 const getReader = uncurryThis(ReadableStream.prototype.getReader);
 const read = uncurryThis(ReadableStreamDefaultReader.prototype.read);
 const cancelReader = uncurryThis(ReadableStreamDefaultReader.prototype.cancel);
-const ArrayPrototypePush = uncurryThis(Array.prototype.push);
-const StringPrototypeToLowerCase = uncurryThis(String.prototype.toLowerCase);
-const AbortSignalAborted = uncurryThis(Object.getOwnPropertyDescriptor(internal.require("events").AbortSignal.prototype, "aborted").get);
-const AbortSignalReason = uncurryThis(Object.getOwnPropertyDescriptor(internal.require("events").AbortSignal.prototype, "reason").get);
+const AbortSignalAborted = uncurryThis(Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted").get);
+const AbortSignalReason = uncurryThis(Object.getOwnPropertyDescriptor(AbortSignal.prototype, "reason").get);
 
 // Kinds of internal.onFetchEvent (worker_host.h FetchEventKind).
 const HEAD = 0;
