@@ -670,14 +670,19 @@ void HttpClient::Forget(Connection* c) {
   std::erase(all_, c);
 }
 
-void HttpClient::Fail(Exchange* x, const std::string& message) {
-  if (x->done) return;
+bool HttpClient::End(Exchange* x) {
+  if (x->done) return false;
   x->done = true;
   if (Connection* c = x->connection) {
     x->connection = nullptr;
     c->exchange = nullptr;
     Close(c);
   }
+  return true;
+}
+
+void HttpClient::Fail(Exchange* x, const std::string& message) {
+  if (!End(x)) return;
   FetchSink* sink = x->sink;
   if (x->resolving == nullptr) delete x;
   else x->cancelled = true;
@@ -727,13 +732,7 @@ void HttpClient::Resume(Exchange* x) {
 }
 
 void HttpClient::Cancel(Exchange* x) {
-  if (x->done) return;
-  x->done = true;
-  if (Connection* c = x->connection) {
-    x->connection = nullptr;
-    c->exchange = nullptr;
-    Close(c);
-  }
+  if (!End(x)) return;
   if (x->resolving != nullptr) {
     x->cancelled = true;
     uv_cancel(reinterpret_cast<uv_req_t*>(x->resolving));

@@ -85,6 +85,8 @@ class HttpClient {
   void Release(Connection* connection);  // back to the pool, or closed
   void Forget(Connection* connection);   // closing: out of the pool
   void Resolved(Exchange* exchange, int status, struct addrinfo* result);
+  // Marks `exchange` done and closes its connection; false if it already was.
+  bool End(Exchange* exchange);
   void Fail(Exchange* exchange, const std::string& message);
   void CountConnection() { ++connections_opened_; }
   std::string Describe(const Exchange* exchange) const;
