@@ -67,7 +67,8 @@ void SetMinLogLevel(LogLevel level) { g_min_level.store(static_cast<int>(level))
 
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_min_level.load(); }
 
-LogLine::LogLine(LogLevel level, std::string_view msg) : writer_(&line_) {
+LogLine::LogLine(LogLevel level, std::string_view msg) : writer_(&line_), enabled_(LogEnabled(level)) {
+  if (!enabled_) return;
   line_.reserve(160);
   writer_.BeginObject();
   writer_.Key("ts");
@@ -81,30 +82,35 @@ LogLine::LogLine(LogLevel level, std::string_view msg) : writer_(&line_) {
 }
 
 LogLine& LogLine::Str(std::string_view key, std::string_view value) {
+  if (!enabled_) return *this;
   writer_.Key(key);
   writer_.String(value);
   return *this;
 }
 
 LogLine& LogLine::Int(std::string_view key, int64_t value) {
+  if (!enabled_) return *this;
   writer_.Key(key);
   writer_.Int(value);
   return *this;
 }
 
 LogLine& LogLine::Num(std::string_view key, double value) {
+  if (!enabled_) return *this;
   writer_.Key(key);
   writer_.Double(value);
   return *this;
 }
 
 void LogLine::Emit() {
+  if (!enabled_) return;
   writer_.EndObject();
   line_.push_back('\n');
   WriteAll(line_.data(), line_.size());
 }
 
 void LogLine::EmitBuffered() {
+  if (!enabled_) return;
   writer_.EndObject();
   line_.push_back('\n');
   std::string& buffer = Buffered();

@@ -39,6 +39,7 @@ class LogLine {
  private:
   std::string line_;
   JsonWriter writer_;
+  bool enabled_;  // at or above the minimum level: otherwise nothing is built or written
 };
 
 // Writes what EmitBuffered() collected (the server calls it once per loop turn and at exit).

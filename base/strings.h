@@ -8,6 +8,7 @@
 #include <charconv>
 #include <string>
 #include <string_view>
+#include <vector>
 #include <type_traits>
 
 #include "absl/strings/string_view.h"
@@ -62,6 +63,17 @@ inline std::string_view StripAsciiWhitespace(std::string_view s) {
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
+}
+
+// The pieces of `s` between each `separator` (an empty `s` is one empty piece).
+inline std::vector<std::string_view> Split(std::string_view s, char separator) {
+  std::vector<std::string_view> pieces;
+  size_t start = 0;
+  for (size_t at; (at = s.find(separator, start)) != std::string_view::npos; start = at + 1) {
+    pieces.push_back(s.substr(start, at - start));
+  }
+  pieces.push_back(s.substr(start));
+  return pieces;
 }
 
 // Parses all of `s` as a base-10 unsigned number.

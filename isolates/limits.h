@@ -34,6 +34,7 @@ struct ConnectionLimits {
   uint32_t header_timeout_ms = 10000;            // first byte to end of headers; else 408
   uint32_t body_timeout_ms = 30000;              // between two reads of one body; else 408
   uint32_t idle_timeout_ms = 60000;              // keep-alive connection with nothing to do
+  uint32_t drain_idle_ms = 1000;                 // the same while the worker drains (SIGTERM, reload)
   size_t max_pipelined = 32;                     // requests parsed ahead of their responses
   size_t max_buffered_output = 1 << 20;          // bytes not yet taken by the socket; past it, stop reading
   size_t max_streamed_output = 64 * 1024;        // a streamed response body's bytes not yet taken by the

@@ -55,13 +55,16 @@ bool BearerMatches(std::string_view header, std::string_view token) {
 }
 
 AdminApi::AdminApi(uv_loop_t* loop, std::string token, TenantStore* store, TenantManager* tenants,
-                   const Metrics* metrics, kv::KvRegistry* kv_stores)
+                   const Metrics* metrics, kv::KvRegistry* kv_stores, WorkerLink* link)
     : token_(std::move(token)),
       store_(store),
       tenants_(tenants),
       metrics_(metrics),
       kv_stores_(kv_stores),
-      server_(loop, AdminConnectionLimits(), this) {}
+      link_(link),
+      server_(loop, AdminConnectionLimits(), this) {
+  link_->set_query_handler([this](std::string_view question, WorkerLink::Reply reply) { Answer(question, std::move(reply)); });
+}
 
 void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& request) {
   std::string_view authorization;
@@ -124,24 +127,24 @@ void AdminApi::RespondError(uint64_t id, int status, std::string_view code, std:
 void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view path, std::string_view body) {
   if (path == "/healthz") {
     if (method != "GET" && method != "HEAD") return RespondError(id, 405, "method_not_allowed");
-    return Respond(id, 200, "{\"status\":\"ok\"}");
+    return link_->Ask("ping", [this, id](Answers answers) {
+      size_t answering = answers.bodies.size() + 1;  // this worker too
+      bool all = answering >= answers.workers;
+      Respond(id, all ? 200 : 503, base::StrCat("{\"status\":\"", all ? "ok" : "degraded", "\",\"workers\":", answers.workers,
+                                               ",\"answering\":", answering, "}"));
+    });
   }
   if (path == "/metrics") {
     if (method != "GET" && method != "HEAD") return RespondError(id, 405, "method_not_allowed");
-    return Respond(id, 200, RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+    return link_->Ask("metrics", [this, id, local = RenderMetrics()](Answers answers) {
+      std::vector<std::string_view> texts = {local};
+      texts.insert(texts.end(), answers.bodies.begin(), answers.bodies.end());
+      Respond(id, 200, SumPrometheusTexts(texts), "text/plain; version=0.0.4; charset=utf-8");
+    });
   }
   if (path == "/tenants" || path == "/tenants/") {
     if (method != "GET") return RespondError(id, 405, "method_not_allowed");
-    std::string out = "{\"tenants\":[";
-    bool first = true;
-    for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
-      if (!tenants_->Serving(i)) continue;
-      if (!first) out.push_back(',');
-      first = false;
-      out += TenantJson(i);
-    }
-    out += "]}";
-    return Respond(id, 200, out);
+    return RespondTenants(id, std::nullopt);
   }
   constexpr std::string_view kTenants = "/tenants/";
   if (path.substr(0, kTenants.size()) != kTenants) return RespondError(id, 404, "not_found");
@@ -151,7 +154,7 @@ void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view pat
   bool exists = index >= 0 && tenants_->Serving(static_cast<uint32_t>(index));
   if (method == "GET") {
     if (!exists) return RespondError(id, 404, "no_tenant");
-    return Respond(id, 200, TenantJson(static_cast<uint32_t>(index)));
+    return RespondTenants(id, std::string(name));
   }
   if (method == "DELETE") {
     if (!exists) return RespondError(id, 404, "no_tenant");
@@ -159,10 +162,95 @@ void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view pat
     if (!removed.ok()) return RespondError(id, 500, "storage_error", base::ToStd(removed.message()));
     tenants_->Remove(name);
     base::LogLine(base::LogLevel::kInfo, "tenant deleted").Str("tenant", name).Emit();
-    return Respond(id, 200, base::StrCat("{\"name\":\"", name, "\",\"deleted\":true}"));
+    return Propagate(id, name, base::StrCat("{\"name\":\"", name, "\",\"deleted\":true}"));
   }
   if (method == "PUT") return Deploy(id, name, body);
   RespondError(id, 405, "method_not_allowed");
+}
+
+void AdminApi::Propagate(uint64_t id, std::string_view name, std::string body) {
+  link_->Ask(base::StrCat("reload ", name), [this, id, name = std::string(name), body = std::move(body)](Answers answers) {
+    size_t failed = 0;
+    for (const std::string& answer : answers.bodies) {
+      if (answer == "ok") continue;
+      ++failed;
+      base::LogLine(base::LogLevel::kWarn, "a worker did not take the change").Str("tenant", name).Str("error", answer).Emit();
+    }
+    // The workers that did not answer in time (restarting ones) read the store when they start.
+    base::LogLine(base::LogLevel::kDebug, "change propagated")
+        .Str("tenant", name)
+        .Int("workers", answers.workers)
+        .Int("answered", static_cast<int64_t>(answers.bodies.size() - failed + 1))
+        .Emit();
+    Respond(id, 200, body);
+  });
+}
+
+void AdminApi::RespondTenants(uint64_t id, std::optional<std::string> name) {
+  std::string question = name ? base::StrCat("stats ", *name) : std::string("stats");
+  link_->Ask(question, [this, id, name = std::move(name)](Answers answers) {
+    absl::flat_hash_map<std::string, TenantStats> others;
+    for (const std::string& text : answers.bodies) AddTenantStats(text, &others);
+    auto json = [&](uint32_t index) {
+      TenantStats stats = LocalStats(index);
+      if (auto it = others.find(tenants_->TenantName(index)); it != others.end()) stats.Add(it->second);
+      return TenantJson(index, stats);
+    };
+    if (name) {
+      int32_t index = tenants_->Find(*name);
+      if (index < 0 || !tenants_->Serving(static_cast<uint32_t>(index))) return RespondError(id, 404, "no_tenant");
+      return Respond(id, 200, json(static_cast<uint32_t>(index)));
+    }
+    std::string out = "{\"tenants\":[";
+    bool first = true;
+    for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
+      if (!tenants_->Serving(i)) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      out += json(i);
+    }
+    out += "]}";
+    Respond(id, 200, out);
+  });
+}
+
+void AdminApi::Answer(std::string_view question, WorkerLink::Reply reply) {
+  if (question == "ping") return reply("ok");
+  if (question == "metrics") return reply(RenderMetrics());
+  if (question == "stats" || question.starts_with("stats ")) {
+    std::vector<std::pair<std::string, TenantStats>> stats;
+    std::string_view only = question.size() > 6 ? question.substr(6) : std::string_view();
+    for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
+      if (!tenants_->Serving(i) || (!only.empty() && tenants_->TenantName(i) != only)) continue;
+      stats.emplace_back(tenants_->TenantName(i), LocalStats(i));
+    }
+    return reply(SerializeTenantStats(stats));
+  }
+  if (question.starts_with("reload ")) return reply(ReloadTenant(question.substr(7)));
+  reply("");
+}
+
+std::string AdminApi::ReloadTenant(std::string_view name) {
+  absl::StatusOr<TenantStore::Loaded> loaded = store_->LoadOne(name);
+  if (!loaded.ok()) return std::string(base::ToStd(loaded.status().message()));
+  if (!loaded->deleted.empty()) {
+    tenants_->Remove(name);
+    return "ok";
+  }
+  if (loaded->tenants.empty()) return "ok";  // never deployed: nothing to do
+  int32_t index = tenants_->Find(name);
+  if (index >= 0 && tenants_->Serving(static_cast<uint32_t>(index)) &&
+      tenants_->Info(static_cast<uint32_t>(index)).spec->version == loaded->versions[0]) {
+    return "ok";
+  }
+  TenantSpec spec = SpecOf(std::move(loaded->tenants[0]));
+  spec.version = loaded->versions[0];
+  spec.etag = loaded->etags[0];
+  absl::Status deployed = BindKvStores(&spec, kv_stores_);
+  if (deployed.ok()) deployed = tenants_->Deploy(std::move(spec));
+  if (!deployed.ok()) return std::string(base::ToStd(deployed.message()));
+  base::LogLine(base::LogLevel::kInfo, "tenant reloaded from data_dir").Str("tenant", name).Int("version", static_cast<int64_t>(loaded->versions[0])).Emit();
+  return "ok";
 }
 
 void AdminApi::Deploy(uint64_t id, std::string_view name, std::string_view body) {
@@ -170,6 +258,7 @@ void AdminApi::Deploy(uint64_t id, std::string_view name, std::string_view body)
   for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
     if (tenants_->Serving(i)) known.push_back(tenants_->TenantName(i));
   }
+  TenantStore::Lock lock = store_->Exclusive();
   absl::StatusOr<TenantStore::Staged> staged = store_->Stage(name, body, known);
   if (!staged.ok()) {
     bool client = absl::IsInvalidArgument(staged.status()) || absl::IsNotFound(staged.status());
@@ -207,13 +296,12 @@ void AdminApi::Deploy(uint64_t id, std::string_view name, std::string_view body)
   w.Key("etag");
   w.String(staged->etag);
   w.EndObject();
-  Respond(id, 200, out);
+  Propagate(id, name, std::move(out));
 }
 
-std::string AdminApi::TenantJson(uint32_t index) const {
+std::string AdminApi::TenantJson(uint32_t index, const TenantStats& stats) const {
   TenantInfo info = tenants_->Info(index);
   const TenantSpec& spec = *info.spec;
-  TenantRequestStats requests = metrics_->StatsOf(static_cast<int32_t>(index));
   std::string out;
   base::JsonWriter w(&out);
   w.BeginObject();
@@ -238,13 +326,23 @@ std::string AdminApi::TenantJson(uint32_t index) const {
   out += base::StrCat("],\"memory_mb\":", limits.memory_mb, ",\"cpu_ms\":", limits.cpu_ms, ",\"wall_ms\":", limits.wall_ms,
                       ",\"subrequests\":", limits.subrequests, ",\"max_request_body\":", limits.max_request_body,
                       ",\"context\":\"", ContextName(spec.worker), "\"}");
-  out += base::StrCat(",\"stats\":{\"requests\":", requests.requests, ",\"errors\":", requests.errors,
-                      ",\"limit_kills\":{\"cpu\":", info.cpu_kills, ",\"memory\":", info.memory_kills,
-                      ",\"wall\":", info.wall_kills, "},\"isolates\":", info.live ? 1 : 0, ",\"heap_bytes\":", info.heap_bytes);
-  char cpu[32];
-  std::snprintf(cpu, sizeof(cpu), "%.3f", info.cpu_ms);
-  out += base::StrCat(",\"cpu_ms\":", cpu, "}}");
+  out += base::StrCat(",\"stats\":{", stats.JsonMembers(), "}}");
   return out;
+}
+
+TenantStats AdminApi::LocalStats(uint32_t index) const {
+  TenantInfo info = tenants_->Info(index);
+  TenantRequestStats requests = metrics_->StatsOf(static_cast<int32_t>(index));
+  TenantStats stats;
+  stats.requests = requests.requests;
+  stats.errors = requests.errors;
+  stats.cpu_kills = info.cpu_kills;
+  stats.memory_kills = info.memory_kills;
+  stats.wall_kills = info.wall_kills;
+  stats.isolates = info.live ? 1 : 0;
+  stats.heap_bytes = info.heap_bytes;
+  stats.cpu_ms = info.cpu_ms;
+  return stats;
 }
 
 std::string AdminApi::RenderMetrics() const {

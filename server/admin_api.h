@@ -4,12 +4,18 @@
 // every request itself, never through a tenant. Every request needs
 // `Authorization: Bearer TOKEN` (compared in constant time); else 401.
 //
-//   AdminApi admin(loop, {token, data_dir / "tenants"}, &tenants, &metrics, &kv_stores);
-//   admin.Listen(address);
+// Every worker process accepts on the admin listener; whichever takes a request answers for all
+// of them through its WorkerLink: metrics and stats are summed over the workers, a deploy or a
+// delete is done here and then loaded by every other worker before the answer, and /healthz is
+// 200 only when every worker answers.
+//
+//   AdminApi admin(loop, token, &store, &tenants, &metrics, &kv_stores, &link);
+//   admin.ListenOn(fd);
 
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -18,7 +24,9 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/tenant_manager.h"
+#include "server/tenant_stats.h"
 #include "server/tenant_store.h"
+#include "server/worker_link.h"
 
 namespace atl::server {
 
@@ -28,9 +36,9 @@ class AdminApi : public RequestSink {
   static constexpr uint64_t kMaxBody = 5ull << 20;
 
   AdminApi(uv_loop_t* loop, std::string token, TenantStore* store, TenantManager* tenants, const Metrics* metrics,
-           kv::KvRegistry* kv_stores);
+           kv::KvRegistry* kv_stores, WorkerLink* link);
 
-  absl::StatusOr<std::string> Listen(const config::ListenAddress& address) { return server_.Listen(address); }
+  absl::StatusOr<std::string> ListenOn(int fd) { return server_.ListenOn(fd); }
   void Shutdown() { server_.Shutdown(); }
 
   // RequestSink
@@ -50,14 +58,24 @@ class AdminApi : public RequestSink {
   void Respond(uint64_t id, int status, std::string_view body, std::string_view content_type = "application/json");
   void RespondError(uint64_t id, int status, std::string_view code, std::string_view message = {});
   void Deploy(uint64_t id, std::string_view name, std::string_view body);
-  std::string TenantJson(uint32_t index) const;
+  // Tells the other workers that tenant `name` changed in the store, then answers `id` with `body`.
+  void Propagate(uint64_t id, std::string_view name, std::string body);
+  // Answers `id` with tenant `name` (or every serving tenant), stats summed over the workers.
+  void RespondTenants(uint64_t id, std::optional<std::string> name);
+  std::string TenantJson(uint32_t index, const TenantStats& stats) const;
+  TenantStats LocalStats(uint32_t index) const;
   std::string RenderMetrics() const;
+  // Another worker's question (WorkerLink): "ping", "metrics", "stats [NAME]", "reload NAME".
+  void Answer(std::string_view question, WorkerLink::Reply reply);
+  // Makes this worker serve what the store holds for tenant `name`: "ok" or the error.
+  std::string ReloadTenant(std::string_view name);
 
   std::string token_;
   TenantStore* store_;
   TenantManager* tenants_;
   const Metrics* metrics_;
   kv::KvRegistry* kv_stores_;
+  WorkerLink* link_;
   HttpServer server_;
   absl::flat_hash_map<uint64_t, Upload> uploads_;  // requests whose body is streamed
 };

@@ -12,7 +12,9 @@ const char* UsageText() {
         [--header-timeout-ms N] [--body-timeout-ms N] [--idle-timeout-ms N] [--data-dir DIR]
   atoll serve --config atoll.toml                  the tenants, routes and limits of a config file
         [--listen HOST:PORT]... [--data-dir DIR]   (override the file's) and the timeouts above
-  both: [--admin-listen HOST:PORT]                 the admin API (token from $ATOLL_ADMIN_TOKEN)
+  both: [--workers N|auto]                         worker processes (default: 1 for a script,
+                                                   the config's server.workers, "auto" = a core each)
+        [--admin-listen HOST:PORT]                 the admin API (token from $ATOLL_ADMIN_TOKEN)
         [--no-access-log]                          no "access" log line per request
   atoll check --config atoll.toml                  validate the config and compile every script;
                                                    exit 1 with file:line or the key path on error
@@ -86,7 +88,13 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     } else if (arg == "--no-access-log") {
       serve.access_log = false;
     } else if (arg == "--workers") {
-      return absl::UnimplementedError(base::StrCat(arg, " is not available yet (one worker process serves)"));
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      uint32_t workers = 0;
+      if (*text != "auto" && (!base::ParseUnsigned(*text, &workers) || workers == 0 || workers > 1024)) {
+        return absl::InvalidArgumentError("--workers: expected a number from 1 to 1024, or auto");
+      }
+      serve.workers = workers;
     } else if (!arg.empty() && arg[0] == '-') {
       return absl::InvalidArgumentError(base::StrCat("unknown option ", arg));
     } else if (serve.script_path.empty()) {

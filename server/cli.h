@@ -17,6 +17,7 @@ struct ServeOptions {
   std::string data_dir;                       // --data-dir (overrides the config's)
   std::vector<config::ListenAddress> listen;  // --listen (overrides the config's)
   std::optional<config::ListenAddress> admin_listen;  // --admin-listen (overrides the config's)
+  std::optional<uint32_t> workers;            // --workers N|auto (0: auto; overrides the config's)
   bool access_log = true;                     // --no-access-log: no "access" line per request
   isolates::TenantLimits tenant_limits;
   isolates::ConnectionLimits connection_limits;

@@ -350,7 +350,7 @@ HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
   in_message_ = false;
   SetTimer(TimerMode::kNone);
   if (upload_id_ != 0) {
-    if (!keep_alive) {
+    if (!keep_alive || draining_) {
       no_more_requests_ = true;
       StopReading();
     }
@@ -362,6 +362,7 @@ HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
 }
 
 void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
+  keep_alive = keep_alive && !draining_;
   Slot& slot = slots_.emplace_back();
   slot.head = head_method_;
   slot.http10 = http10_;
@@ -555,13 +556,18 @@ bool HttpConnection::OverBacklog() const {
 
 void HttpConnection::Drain() {
   if (closing_) return;
-  if (slots_.empty() && !in_message_ && out_.empty() && !write_in_flight_) {
-    Close();
+  draining_ = true;
+  if (slots_.empty() || slots_.back().done) {
+    // Every answer is written, or serialized already as keep-alive: the client may be sending
+    // its next request already (or be half-way through one), and closing now would reset it.
+    // That request is read and answered with Connection: close; without one, the idle timer
+    // closes after drain_idle_ms.
+    if (timer_mode_ == TimerMode::kIdle) SetTimer(TimerMode::kIdle);
     return;
   }
   no_more_requests_ = true;
   StopReading();
-  if (!slots_.empty()) slots_.back().close_after = true;
+  slots_.back().close_after = true;
   MarkDirty();
 }
 
@@ -702,7 +708,7 @@ void HttpConnection::SetTimer(TimerMode mode) {
   uint64_t ms = 0;
   switch (mode) {
     case TimerMode::kNone: uv_timer_stop(&timer_); return;
-    case TimerMode::kIdle: ms = limits.idle_timeout_ms; break;
+    case TimerMode::kIdle: ms = draining_ ? std::min(limits.idle_timeout_ms, limits.drain_idle_ms) : limits.idle_timeout_ms; break;
     case TimerMode::kHeaders: ms = limits.header_timeout_ms; break;
     case TimerMode::kBody: ms = limits.body_timeout_ms; break;
     case TimerMode::kLinger: return;

@@ -57,8 +57,9 @@ class HttpConnection : public HttpParser::Delegate {
   // Closes the connection now (shutdown, fatal error).
   void Close();
 
-  // The server is draining: no further request is read; an idle connection closes now, a busy
-  // one after its last response (which says `connection: close`).
+  // The server is draining: a connection with requests waiting for answers reads no further
+  // one and closes after the last answer (which says `connection: close`); any other answers at
+  // most one more request that way, and closes after drain_idle_ms without one.
   void Drain();
 
  private:
@@ -182,6 +183,7 @@ class HttpConnection : public HttpParser::Delegate {
   bool reading_ = false;
   bool paused_ = false;        // parser paused for backpressure
   bool no_more_requests_ = false;
+  bool draining_ = false;  // the server drains: the next answer closes, idle closes sooner
   bool dirty_ = false;
   bool closing_ = false;
   bool lingering_ = false;

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "server/http_connection.h"
+#include "server/listen_socket.h"
 
 namespace atl::server {
 
@@ -21,42 +22,24 @@ HttpServer::HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits
 
 HttpServer::~HttpServer() { Shutdown(); }
 
-absl::StatusOr<std::string> HttpServer::Listen(const config::ListenAddress& address) {
-  sockaddr_storage storage{};
-  int rc = address.ipv6 ? uv_ip6_addr(address.host.c_str(), address.port, reinterpret_cast<sockaddr_in6*>(&storage))
-                        : uv_ip4_addr(address.host.c_str(), address.port, reinterpret_cast<sockaddr_in*>(&storage));
-  if (rc != 0) return absl::InvalidArgumentError(base::StrCat("bad address ", address.ToString()));
+absl::StatusOr<std::string> HttpServer::ListenOn(int fd) {
   auto* tcp = new uv_tcp_t;
   uv_tcp_init(loop_, tcp);
   tcp->data = this;
   auto fail = [&](std::string_view what, int code) {
     uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-    return absl::UnavailableError(base::StrCat("cannot ", what, " ", address.ToString(), ": ", uv_strerror(code)));
+    return absl::UnavailableError(base::StrCat("cannot ", what, " descriptor ", fd, ": ", uv_strerror(code)));
   };
-  if ((rc = uv_tcp_bind(tcp, reinterpret_cast<sockaddr*>(&storage), 0)) != 0) return fail("bind", rc);
+  int rc = uv_tcp_open(tcp, fd);
+  if (rc != 0) return fail("accept on", rc);
   rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 1024, [](uv_stream_t* listener, int status) {
     if (status == 0) HttpConnection::Accept(listener, static_cast<HttpServer*>(listener->data));
   });
   if (rc != 0) return fail("listen on", rc);
   listeners_.push_back(tcp);
-
-  sockaddr_storage bound{};
-  int length = sizeof(bound);
-  uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &length);
-  char host[64] = {0};
-  int port;
-  if (bound.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&bound);
-    uv_ip6_name(in6, host, sizeof(host));
-    port = ntohs(in6->sin6_port);
-  } else {
-    auto* in4 = reinterpret_cast<sockaddr_in*>(&bound);
-    uv_ip4_name(in4, host, sizeof(host));
-    port = ntohs(in4->sin_port);
-  }
-  std::string bound_text = bound.ss_family == AF_INET6 ? base::StrCat("[", host, "]:", port) : base::StrCat(host, ":", port);
-  if (default_host_.empty()) default_host_ = bound_text;
-  return bound_text;
+  std::string bound = LocalAddressOf(fd);
+  if (default_host_.empty()) default_host_ = bound;
+  return bound;
 }
 
 void HttpServer::StopListening() {

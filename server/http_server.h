@@ -77,13 +77,15 @@ class HttpServer {
   void SetTls(std::shared_ptr<TlsServerContext> context) { tls_ = std::move(context); }
   const std::shared_ptr<TlsServerContext>& tls() const { return tls_; }
 
-  // Binds and listens; returns the address actually bound (port 0 picks a free one).
-  absl::StatusOr<std::string> Listen(const config::ListenAddress& address);
+  // Accepts on `fd`, a listening socket the supervisor opened (listen_socket.h) and shared with
+  // the other workers; returns its address. Closing it here leaves it open in the others.
+  absl::StatusOr<std::string> ListenOn(int fd);
 
   // Stops listening and closes every connection.
   void Shutdown();
-  // Stops listening; idle connections close now, busy ones after their last answer. The
-  // requests already received are still served: in_flight() counts them down to 0.
+  // Stops listening; every connection closes after its next answer (HttpConnection::Drain), or
+  // after drain_idle_ms idle. The requests already received are still served: in_flight() and
+  // connection_count() count down to 0.
   void Drain();
   size_t in_flight() const { return inflight_.size(); }
 

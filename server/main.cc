@@ -23,8 +23,9 @@ void PrintVersion() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
   absl::StatusOr<atl::server::CommandLine> command_line =
-      atl::server::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+      atl::server::ParseCommandLine(std::vector<std::string>(args.begin() + 1, args.end()));
   if (!command_line.ok()) {
     std::fprintf(stderr, "atoll: %s\n\n%s", std::string(command_line.status().message()).c_str(),
                  atl::server::UsageText());
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
   }
   switch (command_line->command) {
     case atl::server::CommandLine::Command::kServe:
-      return atl::server::RunServe(command_line->serve);
+      return atl::server::RunServe(command_line->serve, args);
     case atl::server::CommandLine::Command::kCheck:
       return atl::server::RunCheck(command_line->serve);
     case atl::server::CommandLine::Command::kVersion:

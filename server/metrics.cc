@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
 
 #include "base/log.h"
+#include "base/strings.h"
 
 namespace atl::server {
 namespace {
@@ -112,6 +114,61 @@ void Metrics::RenderRequests(std::string* out) const {
   AppendSample(out, "atoll_request_duration_seconds_bucket", {{"le", "+Inf"}}, static_cast<double>(cumulative));
   AppendSample(out, "atoll_request_duration_seconds_sum", {}, duration_sum_);
   AppendSample(out, "atoll_request_duration_seconds_count", {}, static_cast<double>(duration_count_));
+}
+
+std::string SumPrometheusTexts(const std::vector<std::string_view>& texts) {
+  struct Family {
+    std::vector<std::string> comments;  // HELP and TYPE, once
+    std::vector<std::string> series;    // "name{labels}", in the order first seen
+    absl::flat_hash_map<std::string, double> values;
+  };
+  std::vector<Family> families;
+  absl::flat_hash_map<std::string, size_t> by_name;
+  auto family_of = [&](std::string_view name) -> Family& {
+    auto [it, added] = by_name.try_emplace(std::string(name), families.size());
+    if (added) families.emplace_back();
+    return families[it->second];
+  };
+  for (std::string_view text : texts) {
+    Family* current = nullptr;
+    for (std::string_view line : base::Split(text, '\n')) {
+      if (line.empty()) continue;
+      if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) {
+        std::string_view name = line.substr(7);
+        current = &family_of(name.substr(0, name.find(' ')));
+        if (std::find(current->comments.begin(), current->comments.end(), line) == current->comments.end()) {
+          current->comments.emplace_back(line);
+        }
+        continue;
+      }
+      if (line.front() == '#') continue;
+      size_t space = line.rfind(' ');
+      if (space == std::string_view::npos) continue;
+      double value = 0;
+      std::string_view number = line.substr(space + 1);
+      auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+      if (ec != std::errc() || end != number.data() + number.size()) continue;
+      std::string_view key = line.substr(0, space);
+      Family& family = current != nullptr ? *current : family_of(key.substr(0, key.find('{')));
+      auto [it, added] = family.values.try_emplace(std::string(key), 0.0);
+      if (added) family.series.emplace_back(key);
+      it->second += value;
+    }
+  }
+  std::string out;
+  for (const Family& family : families) {
+    for (const std::string& comment : family.comments) {
+      out += comment;
+      out.push_back('\n');
+    }
+    for (const std::string& key : family.series) {
+      out += key;
+      out.push_back(' ');
+      AppendNumber(&out, family.values.at(key));
+      out.push_back('\n');
+    }
+  }
+  return out;
 }
 
 }  // namespace atl::server

@@ -1,7 +1,7 @@
 #pragma once
 // What one worker process counts about the requests it served (SPEC §5 `GET /metrics`) and its
 // access log: one JSON line per request on stderr. Counters are plain integers of this process;
-// a supervisor of several workers sums what each one renders.
+// the admin API sums what every worker renders (SumPrometheusTexts).
 //
 //   Metrics metrics(&tenant_names, /*access_log=*/true);
 //   server.set_observer(&metrics);
@@ -50,6 +50,11 @@ class Metrics : public RequestObserver {
   double duration_sum_ = 0;
   uint64_t duration_count_ = 0;
 };
+
+// The sum of several worker processes' metrics texts: the samples of one series (name and
+// labels) are added up; each family keeps its HELP and TYPE lines once and its samples together,
+// in the order first seen.
+std::string SumPrometheusTexts(const std::vector<std::string_view>& texts);
 
 // Appends one Prometheus sample line: NAME{k="v",...} VALUE.
 void AppendSample(std::string* out, std::string_view name,

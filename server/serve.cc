@@ -16,7 +16,9 @@
 #include "server/serve_plan.h"
 #include "server/tenant_manager.h"
 #include "server/tenant_store.h"
+#include "server/supervisor.h"
 #include "server/tls.h"
+#include "server/worker_link.h"
 
 namespace atl::server {
 namespace {
@@ -32,26 +34,8 @@ struct StopSignals {
   uint32_t drain_ms = 0;
   uint64_t drain_started_ms = 0;
   bool draining = false;
-  uv_signal_t sighup;           // SIGHUP: reload the TLS certificate (OnReloadSignal)
-  const ServePlan* plan = nullptr;
+  WorkerLink* link = nullptr;
 };
-
-// SIGHUP: the TLS certificate and key are read again; new connections use them, open ones keep
-// theirs. A bad pair is logged and the old one stays.
-void OnReloadSignal(uv_signal_t* handle, int) {
-  auto* signals = static_cast<StopSignals*>(handle->data);
-  if (signals->plan->tls == nullptr) return;
-  absl::StatusOr<std::shared_ptr<TlsServerContext>> tls =
-      TlsServerContext::Load(signals->plan->tls_cert, signals->plan->tls_key);
-  if (!tls.ok()) {
-    base::LogLine(base::LogLevel::kError, "TLS reload failed; keeping the current certificate")
-        .Str("error", base::ToStd(tls.status().message()))
-        .Emit();
-    return;
-  }
-  signals->server->SetTls(*std::move(tls));
-  base::LogLine(base::LogLevel::kInfo, "TLS certificate reloaded").Str("cert", signals->plan->tls_cert.string()).Emit();
-}
 
 void StopNow(StopSignals* stop) {
   if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&stop->drain_timer))) return;
@@ -59,22 +43,22 @@ void StopNow(StopSignals* stop) {
   if (stop->admin != nullptr) stop->admin->Shutdown();
   stop->tenants->LogStats();
   stop->tenants->Shutdown();
+  stop->link->Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigint), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->sigterm), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop->drain_timer), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&stop->sighup), nullptr);
 }
 
-void OnStopSignal(uv_signal_t* handle, int signum) {
-  auto* stop = static_cast<StopSignals*>(handle->data);
+// A signal, or the supervisor gone (signum 0): drain, or stop now if draining already.
+void StopOrDrain(StopSignals* stop, int signum) {
   if (stop->draining) {
     base::LogLine(base::LogLevel::kInfo, "shutting down now").Int("signal", signum).Emit();
     StopNow(stop);
     return;
   }
   stop->draining = true;
-  stop->drain_started_ms = uv_now(handle->loop);
-  base::LogLine(base::LogLevel::kInfo, "shutting down")
+  stop->drain_started_ms = uv_now(stop->server->loop());
+  base::LogLine(base::LogLevel::kInfo, signum == 0 ? "the supervisor is gone; shutting down" : "shutting down")
       .Int("signal", signum)
       .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
       .Int("drain_ms", stop->drain_ms)
@@ -85,7 +69,7 @@ void OnStopSignal(uv_signal_t* handle, int signum) {
       [](uv_timer_t* timer) {
         auto* stop = static_cast<StopSignals*>(timer->data);
         bool late = uv_now(timer->loop) - stop->drain_started_ms >= stop->drain_ms;
-        if (stop->server->in_flight() != 0 && !late) return;
+        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0) && !late) return;
         if (late) {
           base::LogLine(base::LogLevel::kWarn, "drain_ms passed with requests in flight")
               .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
@@ -111,30 +95,22 @@ class CheckHost : public bindings::WorkerHost {
   void OnKilled(isolates::LimitKind) override {}
 };
 
-}  // namespace
-
-int RunServe(const ServeOptions& options) {
+// One worker process (started by the supervisor with `role`): the tenants and the HTTP front end
+// on the listeners it was handed, until SIGTERM/SIGINT or the supervisor goes away.
+int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);  // reloads are the supervisor's: it starts new workers
   if (const char* level = getenv("ATOLL_LOG_LEVEL")) base::SetMinLogLevel(base::ParseLogLevel(level));
   absl::StatusOr<ServePlan> plan = PlanServe(options);
   if (!plan.ok()) {
     base::LogLine(base::LogLevel::kError, base::ToStd(plan.status().message())).Emit();
     return 1;
   }
-  if (plan->workers != 1) {
-    base::LogLine(base::LogLevel::kInfo, "server.workers: one worker process serves (the supervisor is not available yet)").Emit();
-  }
   // The admin API's token is read now: no admin listener without one.
-  std::string admin_token;
-  if (plan->admin_listen) {
-    const char* token = getenv(plan->admin_token_env.c_str());
-    if (token == nullptr || *token == '\0') {
-      base::LogLine(base::LogLevel::kError, base::StrCat("server.admin_listen: the admin API needs a token in $",
-                                                         plan->admin_token_env, ", which is not set"))
-          .Emit();
-      return 1;
-    }
-    admin_token = token;
+  absl::StatusOr<std::string> admin_token = AdminToken(*plan);
+  if (!admin_token.ok()) {
+    base::LogLine(base::LogLevel::kError, base::ToStd(admin_token.status().message())).Emit();
+    return 1;
   }
   // Tenants deployed through the admin API win over the config file's (SPEC §5).
   TenantStore tenant_store(plan->data_dir / "tenants");
@@ -175,7 +151,6 @@ int RunServe(const ServeOptions& options) {
   TenantManager tenants(loop, plan->pool, code_cache.get());
   // Tenants deployed later get isolates made with at least the default heap limit.
   if (plan->admin_listen) tenants.set_min_heap_mb(config::TenantSettings().memory_mb);
-  size_t tenant_count = plan->tenants.size();
   absl::Status started = tenants.Start(std::move(plan->tenants));
   if (!started.ok()) {
     base::LogLine(base::LogLevel::kError, base::ToStd(started.message())).Emit();
@@ -198,51 +173,55 @@ int RunServe(const ServeOptions& options) {
       return 1;
     }
   }
-  for (const config::ListenAddress& address : plan->listen) {
-    absl::StatusOr<std::string> bound = server.Listen(address);
+  for (uint32_t i = 0; i < role.listeners; ++i) {
+    absl::StatusOr<std::string> bound = server.ListenOn(WorkerRole::kFirstListenFd + static_cast<int>(i));
     if (!bound.ok()) {
       base::LogLine(base::LogLevel::kError, base::ToStd(bound.status().message())).Emit();
       return 1;
     }
-    base::LogLine(base::LogLevel::kInfo, "listening")
-        .Str("address", *bound)
-        .Str("scheme", plan->tls != nullptr ? "https" : "http")
-        .Str("config", plan->source)
-        .Int("tenants", static_cast<int64_t>(tenant_count))
-        .Emit();
   }
 
+  StopSignals stop;
+  WorkerLink link(loop, WorkerRole::kControlFd, [&stop] { StopOrDrain(&stop, 0); });
   std::unique_ptr<AdminApi> admin;
-  if (plan->admin_listen) {
-    admin = std::make_unique<AdminApi>(loop, admin_token, &tenant_store, &tenants, &metrics, &kv_stores);
-    absl::StatusOr<std::string> bound = admin->Listen(*plan->admin_listen);
+  if (plan->admin_listen && role.admin) {
+    admin = std::make_unique<AdminApi>(loop, *admin_token, &tenant_store, &tenants, &metrics, &kv_stores, &link);
+    absl::StatusOr<std::string> bound = admin->ListenOn(WorkerRole::kFirstListenFd + static_cast<int>(role.listeners));
     if (!bound.ok()) {
       base::LogLine(base::LogLevel::kError, base::StrCat("admin API: ", base::ToStd(bound.status().message()))).Emit();
       return 1;
     }
-    base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", *bound).Emit();
+  } else if (plan->admin_listen) {
+    base::LogLine(base::LogLevel::kWarn, "server.admin_listen: the admin API starts only with a restart").Emit();
   }
 
-  StopSignals stop;
   stop.server = &server;
   stop.tenants = &tenants;
   stop.admin = admin.get();
+  stop.link = &link;
   stop.drain_ms = plan->drain_ms;
   uv_signal_init(loop, &stop.sigint);
   uv_signal_init(loop, &stop.sigterm);
   uv_timer_init(loop, &stop.drain_timer);
-  uv_signal_init(loop, &stop.sighup);
-  stop.plan = &*plan;
-  stop.sigint.data = stop.sigterm.data = stop.drain_timer.data = stop.sighup.data = &stop;
-  uv_signal_start(&stop.sigint, OnStopSignal, SIGINT);
-  uv_signal_start(&stop.sigterm, OnStopSignal, SIGTERM);
-  uv_signal_start(&stop.sighup, OnReloadSignal, SIGHUP);
+  stop.sigint.data = stop.sigterm.data = stop.drain_timer.data = &stop;
+  auto on_signal = [](uv_signal_t* handle, int signum) { StopOrDrain(static_cast<StopSignals*>(handle->data), signum); };
+  uv_signal_start(&stop.sigint, on_signal, SIGINT);
+  uv_signal_start(&stop.sigterm, on_signal, SIGTERM);
+  link.Ready();
 
   uv_run(loop, UV_RUN_DEFAULT);
   base::FlushBufferedLogs();
   uv_loop_close(loop);
-  base::LogLine(base::LogLevel::kInfo, "stopped").Emit();
+  base::LogLine(base::LogLevel::kDebug, "worker stopped").Int("worker", role.index).Emit();
   return 0;
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& options, const std::vector<std::string>& argv) {
+  std::optional<WorkerRole> role = WorkerRole::FromEnvironment();
+  if (!role) return RunSupervisor(options, argv);
+  return RunWorker(options, *role);
 }
 
 int RunCheck(const ServeOptions& options) {

@@ -1,5 +1,7 @@
 #include "server/serve_plan.h"
 
+#include <cstdlib>
+
 #include "base/strings.h"
 #include "config/config.h"
 #include "server/tls.h"
@@ -94,10 +96,21 @@ absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options) {
   if (plan.listen.empty()) plan.listen.push_back(*config::ParseListenAddress("127.0.0.1:8080"));
   if (!options.data_dir.empty()) plan.data_dir = std::filesystem::absolute(options.data_dir);
   if (options.admin_listen) plan.admin_listen = options.admin_listen;
+  if (options.workers) plan.workers = *options.workers;
   // Tenants deployed through the admin API are kept in data_dir: `serve SCRIPT.js` with an
   // admin API and no --data-dir keeps them where a config file would (SPEC §2's default).
   if (plan.admin_listen && plan.data_dir.empty()) plan.data_dir = std::filesystem::absolute("atoll-data");
   return plan;
+}
+
+absl::StatusOr<std::string> AdminToken(const ServePlan& plan) {
+  if (!plan.admin_listen) return std::string();
+  const char* token = getenv(plan.admin_token_env.c_str());
+  if (token == nullptr || *token == '\0') {
+    return absl::FailedPreconditionError(
+        base::StrCat("server.admin_listen: the admin API needs a token in $", plan.admin_token_env, ", which is not set"));
+  }
+  return std::string(token);
 }
 
 }  // namespace atl::server

@@ -29,7 +29,7 @@ struct ServePlan {
   // [server.tls]: the loaded certificate and key (null: plaintext), and their files for a reload.
   std::shared_ptr<TlsServerContext> tls;
   std::filesystem::path tls_cert, tls_key;
-  uint32_t workers = 1;             // what the config asked for (0: auto); one process serves for now
+  uint32_t workers = 1;             // worker processes (0: one per core)
   uint32_t drain_ms = 10000;        // SIGTERM/SIGINT: how long in-flight requests may take to finish
   std::optional<config::ListenAddress> admin_listen;   // the admin API, if any
   std::string admin_token_env = "ATOLL_ADMIN_TOKEN";   // where its token is read from
@@ -41,5 +41,9 @@ TenantSpec SpecOf(config::TenantConfig tenant);
 absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores);
 
 absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options);
+
+// The admin API's bearer token, from the environment variable `admin_token_env` names: "" with
+// no admin API, an error naming the variable when it is unset or empty.
+absl::StatusOr<std::string> AdminToken(const ServePlan& plan);
 
 }  // namespace atl::server

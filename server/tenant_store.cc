@@ -1,6 +1,7 @@
 #include "server/tenant_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -408,14 +409,37 @@ absl::Status TenantStore::Remove(std::string_view name) {
 }
 
 absl::StatusOr<TenantStore::Loaded> TenantStore::Load() const {
-  Loaded loaded;
   std::error_code ec;
-  if (!fs::is_directory(dir_, ec)) return loaded;
+  if (!fs::is_directory(dir_, ec)) return Loaded();
   std::vector<fs::path> dirs;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir_, ec)) {
     if (entry.is_directory()) dirs.push_back(entry.path());
   }
   std::sort(dirs.begin(), dirs.end());
+  return LoadDirs(dirs);
+}
+
+absl::StatusOr<TenantStore::Loaded> TenantStore::LoadOne(std::string_view name) const {
+  std::error_code ec;
+  fs::path tenant_dir = dir_ / std::string(name);
+  if (!fs::is_directory(tenant_dir, ec)) return Loaded();
+  return LoadDirs({tenant_dir});
+}
+
+TenantStore::Lock::Lock(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fd_ = open((dir / ".deploy.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ >= 0) flock(fd_, LOCK_EX);
+}
+
+TenantStore::Lock::~Lock() {
+  if (fd_ >= 0) close(fd_);  // releases the lock
+}
+
+absl::StatusOr<TenantStore::Loaded> TenantStore::LoadDirs(const std::vector<fs::path>& dirs) const {
+  Loaded loaded;
+  std::error_code ec;
   for (const fs::path& tenant_dir : dirs) {
     std::string name = tenant_dir.filename().string();
     if (fs::exists(tenant_dir / "deleted", ec)) {

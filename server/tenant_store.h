@@ -54,8 +54,26 @@ class TenantStore {
   // Marks the tenant deleted (durably).
   absl::Status Remove(std::string_view name);
   absl::StatusOr<Loaded> Load() const;
+  // What Load finds of tenant `name` alone (nothing at all if it was never deployed).
+  absl::StatusOr<Loaded> LoadOne(std::string_view name) const;
+
+  // Held from Stage to Commit or Discard: worker processes deploying at the same time take
+  // turns (an exclusive flock on `.deploy.lock`), so no two pick the same version.
+  class Lock {
+   public:
+    explicit Lock(const std::filesystem::path& dir);
+    ~Lock();
+    Lock(const Lock&) = delete;
+    Lock& operator=(const Lock&) = delete;
+
+   private:
+    int fd_ = -1;
+  };
+  Lock Exclusive() const { return Lock(dir_); }
 
  private:
+  absl::StatusOr<Loaded> LoadDirs(const std::vector<std::filesystem::path>& dirs) const;
+
   std::filesystem::path dir_;
 };
 

@@ -48,9 +48,9 @@ int64_t SettledResidentKb(pid_t pid) {
 TEST(Memory, ResidentMemoryIsFlatOver200kKeepAliveRequests) {
   TestServer server(SourcePath("tests/scripts/echo.js"));
   Load(server.port(), 10000);
-  int64_t after_10k = SettledResidentKb(server.pid());
+  int64_t after_10k = SettledResidentKb(server.worker_pid());
   Load(server.port(), 190000);
-  int64_t after_200k = ResidentKb(server.pid());
+  int64_t after_200k = ResidentKb(server.worker_pid());
   ASSERT_GT(after_10k, 0);
   RecordProperty("rss_kb_after_10k", std::to_string(after_10k));
   RecordProperty("rss_kb_after_200k", std::to_string(after_200k));

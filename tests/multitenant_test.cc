@@ -94,9 +94,9 @@ TEST(MultiTenant, EvictsLeastRecentlyUsedAtMaxIsolates) {
       ASSERT_EQ(r.status, 200) << "round " << round << " tenant " << i;
       ASSERT_EQ(r.body, "tenant " + std::to_string(i) + "\n");
     }
-    if (round == 0) rss_after_first_round = ResidentKb(server.pid());
+    if (round == 0) rss_after_first_round = ResidentKb(server.worker_pid());
   }
-  int64_t rss_after_last_round = ResidentKb(server.pid());
+  int64_t rss_after_last_round = ResidentKb(server.worker_pid());
   // Bounded: 600 more tenant loads must not have added 600 tenants' worth of memory.
   EXPECT_LT(rss_after_last_round, rss_after_first_round + 60 * 1024)
       << rss_after_first_round << " KB -> " << rss_after_last_round << " KB";

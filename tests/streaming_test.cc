@@ -130,14 +130,14 @@ TEST_F(Streaming, LargeUploadStreamsWithBoundedMemory) {
   RawClient warm(port());
   warm.Send("POST /count HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n" + std::string(1 << 20, 'w'));
   ASSERT_EQ(JsonNumber(warm.ReadResponse().body, "bytes"), 1 << 20);
-  int64_t before = ResidentKb(server_->pid());
+  int64_t before = ResidentKb(server_->worker_pid());
 
   constexpr size_t kTotal = 200u << 20;
   std::atomic<bool> done{false};
   std::atomic<int64_t> peak{before};
   std::thread sampler([&] {
     while (!done) {
-      peak = std::max<int64_t>(peak, ResidentKb(server_->pid()));
+      peak = std::max<int64_t>(peak, ResidentKb(server_->worker_pid()));
       std::this_thread::sleep_for(milliseconds(5));
     }
   });

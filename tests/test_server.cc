@@ -33,6 +33,10 @@ TestServer::TestServer(const std::string& script, std::vector<std::string> extra
   }
   std::vector<std::string> args = {bin, "serve", script, "--listen", "127.0.0.1:0"};
   if (script.ends_with(".toml")) args = {bin, "serve", "--config", script, "--listen", "127.0.0.1:0"};
+  // One worker unless the test asks for more: what a test counts is then one process's.
+  if (std::find(extra_args.begin(), extra_args.end(), "--workers") == extra_args.end()) {
+    args.insert(args.end(), {"--workers", "1"});
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return;
@@ -72,6 +76,16 @@ TestServer::TestServer(const std::string& script, std::vector<std::string> extra
 }
 
 TestServer::~TestServer() { Stop(); }
+
+pid_t TestServer::worker_pid(int index) const {
+  std::regex ready(R"re("msg":"worker ready","worker":(\d+),"generation":\d+,"pid":(\d+))re");
+  std::string text = log();
+  pid_t pid = -1;
+  for (std::sregex_iterator it(text.begin(), text.end(), ready), end; it != end; ++it) {
+    if (std::stoi((*it)[1]) == index) pid = std::stoi((*it)[2]);
+  }
+  return pid;
+}
 
 bool TestServer::running() const { return pid_ > 0 && kill(pid_, 0) == 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
 

@@ -17,13 +17,16 @@ std::string SourcePath(const std::string& relative);
 
 class TestServer {
  public:
-  // Starts `atoll serve SCRIPT --listen 127.0.0.1:0 EXTRA...` (`serve --config SCRIPT` when it
-  // ends in .toml); fails the test if it does not listen.
+  // Starts `atoll serve SCRIPT --listen 127.0.0.1:0 --workers 1 EXTRA...` (`serve --config
+  // SCRIPT` when it ends in .toml; no `--workers 1` when EXTRA has --workers); fails the test if
+  // it does not listen.
   explicit TestServer(const std::string& script, std::vector<std::string> extra_args = {});
   ~TestServer();
 
   int port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return pid_; }  // the supervisor's
+  // The latest worker process of that index to say it was ready (-1 if none yet).
+  pid_t worker_pid(int index = 0) const;
   bool running() const;
   // Everything the server logged so far.
   std::string log() const;

@@ -318,29 +318,33 @@ TEST_F(TlsTest, BadOrMissingKeyFailsStartupNamingTheFile) {
   EXPECT_NE(output.find("missing-key.pem"), std::string::npos) << output;
 }
 
-TEST_F(TlsTest, SighupReloadsTheCertificateForNewConnections) {
+TEST_F(TlsTest, SighupReloadsTheCertificate) {
   TestServer server(TlsConfig(fixture_));
-  TlsClient old_client(server.port(), ca_);
-  ASSERT_TRUE(old_client.connected()) << old_client.error();
+  TlsClient before(server.port(), ca_);
+  ASSERT_TRUE(before.connected()) << before.error();
+  ASSERT_TRUE(before.Send(GetRequest("/before")));
+  EXPECT_EQ(before.Read().status, 200);
   ASSERT_TRUE(MakeCert(fixture_, "next"));
   std::string dir = fixture_.dir().string();
   std::rename((dir + "/next.pem").c_str(), (dir + "/cert.pem").c_str());
   std::rename((dir + "/next-key.pem").c_str(), (dir + "/cert-key.pem").c_str());
   kill(server.pid(), SIGHUP);
-  ASSERT_TRUE(server.WaitForLog("TLS certificate reloaded"));
-  // New connections get the new certificate (the CA file is the new one now)...
+  // New workers start with the new pair; the old ones drain.
+  ASSERT_TRUE(server.WaitForLog("\"msg\":\"reloaded\"")) << server.log();
+  // New connections get the new certificate (the CA file is the new one now).
   TlsClient fresh(server.port(), ca_);
   ASSERT_TRUE(fresh.connected()) << fresh.error();
   ASSERT_TRUE(fresh.Send(GetRequest("/new")));
   EXPECT_EQ(fresh.Read().status, 200);
-  ASSERT_TRUE(old_client.Send(GetRequest("/old")));  // ...the open one keeps its session
-  EXPECT_EQ(old_client.Read().status, 200);
   // A bad pair on reload is logged and the current one stays.
   fixture_.Write("cert-key.pem", "junk\n");
   kill(server.pid(), SIGHUP);
-  ASSERT_TRUE(server.WaitForLog("TLS reload failed"));
+  ASSERT_TRUE(server.WaitForLog("reload refused")) << server.log();
+  EXPECT_NE(server.log().find("cert-key.pem"), std::string::npos);
   TlsClient after(server.port(), ca_);
-  EXPECT_TRUE(after.connected()) << after.error();
+  ASSERT_TRUE(after.connected()) << after.error();
+  ASSERT_TRUE(after.Send(GetRequest("/after")));
+  EXPECT_EQ(after.Read().status, 200);
   EXPECT_EQ(server.Stop(), 0);
 }
 

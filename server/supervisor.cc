@@ -1,0 +1,608 @@
+#include "server/supervisor.h"
+
+#include <signal.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "server/control_channel.h"
+#include "server/listen_socket.h"
+#include "server/serve_plan.h"
+
+extern char** environ;
+
+namespace atl::server {
+
+std::string WorkerRole::ToEnvironment() const {
+  return base::StrCat("ATOLL_WORKER=", index, ",", generation, ",", listeners, ",", admin ? 1 : 0);
+}
+
+std::optional<WorkerRole> WorkerRole::FromEnvironment() {
+  const char* value = getenv("ATOLL_WORKER");
+  if (value == nullptr) return std::nullopt;
+  std::vector<std::string_view> parts = base::Split(value, ',');
+  WorkerRole role;
+  uint32_t admin = 0;
+  if (parts.size() != 4 || !base::ParseUnsigned(parts[0], &role.index) ||
+      !base::ParseUnsigned(parts[1], &role.generation) || !base::ParseUnsigned(parts[2], &role.listeners) ||
+      !base::ParseUnsigned(parts[3], &admin)) {
+    return std::nullopt;
+  }
+  role.admin = admin != 0;
+  return role;
+}
+
+namespace {
+
+constexpr uint64_t kQuickDeathMs = 5000;     // a worker that dies sooner is dying again and again
+constexpr uint64_t kMaxRestartDelayMs = 10000;
+constexpr uint64_t kAnswerTimeoutMs = 2000;  // a worker's question waits at most this for the others
+constexpr uint64_t kReloadTimeoutMs = 60000;
+
+uint32_t ResolveWorkers(uint32_t configured) {
+  return configured != 0 ? configured : std::max(1u, static_cast<uint32_t>(uv_available_parallelism()));
+}
+
+template <typename Handle>
+void CloseAndDelete(Handle* handle) {
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) { delete reinterpret_cast<Handle*>(h); });
+}
+
+class Supervisor {
+ public:
+  Supervisor(uv_loop_t* loop, ServeOptions options, std::vector<std::string> argv)
+      : loop_(loop), options_(std::move(options)), argv_(std::move(argv)) {}
+
+  // Opens the listeners and starts the first generation; false (and exit_code()) on failure.
+  bool Start(const ServePlan& plan);
+  int exit_code() const { return exit_code_; }
+
+ private:
+  // One worker process, from uv_spawn until its handle is closed after it exited.
+  struct Worker {
+    Supervisor* owner;
+    uint32_t index;
+    uint64_t generation;
+    uv_process_t process;
+    std::unique_ptr<ControlChannel> channel;
+    int pid = 0;
+    uint64_t started_ms = 0;
+    bool ready = false;
+    bool stopping = false;  // told to stop: shut down, replaced by a reload, or a failed reload's
+  };
+  // Restart bookkeeping of worker index i of the serving generation.
+  struct Slot {
+    uint32_t quick_deaths = 0;
+    uv_timer_t* timer = nullptr;  // a restart waiting out its delay
+  };
+  // A worker's question on its way to the others.
+  struct Question {
+    int asker_pid;
+    uint64_t asker_id;
+    Answers answers;
+    absl::flat_hash_set<int> waiting;  // pids
+    uv_timer_t* timer;
+  };
+
+  absl::Status Spawn(uint32_t index, uint64_t generation);
+  void OnMessage(Worker* worker, ControlMessage message);
+  void OnReady(Worker* worker);
+  void OnExit(Worker* worker, int64_t status, int signal);
+  void ScheduleRestart(uint32_t index, uint64_t lived_ms);
+  void Ask(Worker* asker, uint64_t id, std::string question);
+  void Reply(uint64_t question_id);
+  void StopWorker(Worker* worker);
+  void Shutdown(int signal);
+  void Finish();
+  void Reload();
+  void StartGeneration();
+  void CompleteReload();
+  void FailReload(std::string_view why);
+  void RunCheck();
+  Worker* FindPid(int pid);
+  size_t LiveWorkers() const { return workers_.size(); }
+
+  uv_loop_t* loop_;
+  ServeOptions options_;
+  std::vector<std::string> argv_;
+  std::string exe_;
+  std::vector<ListenSocket> listeners_;
+  std::optional<ListenSocket> admin_;
+  std::string scheme_, source_;  // for the "listening" lines
+  size_t tenant_count_ = 0;
+  uint32_t worker_count_ = 1;
+  uint64_t generation_ = 1;  // the generation that serves (or is starting, before started_)
+  bool started_ = false;     // the first generation was ready once
+  bool stopping_ = false;
+  int exit_code_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;  // every process not yet reaped
+  std::vector<Slot> slots_;
+  absl::flat_hash_map<uint64_t, Question> questions_;
+  uint64_t next_question_ = 1;
+  uv_signal_t sigterm_, sigint_, sighup_;
+  // A reload in progress: its generation and size, the check's process and output, a deadline.
+  struct Reloading {
+    uint64_t generation = 0;
+    uint32_t workers = 0;
+    uv_process_t* check = nullptr;
+    uv_pipe_t* check_output = nullptr;
+    std::string output;
+    uv_timer_t* deadline = nullptr;
+  };
+  std::optional<Reloading> reload_;
+};
+
+bool Supervisor::Start(const ServePlan& plan) {
+  char exe[4096];
+  size_t size = sizeof(exe);
+  if (uv_exepath(exe, &size) != 0) {
+    base::LogLine(base::LogLevel::kError, "cannot find this program's path to start workers").Emit();
+    exit_code_ = 1;
+    return false;
+  }
+  exe_.assign(exe, size);
+  auto open = [&](const config::ListenAddress& address, std::string_view what) -> std::optional<ListenSocket> {
+    absl::StatusOr<ListenSocket> socket = OpenListenSocket(address);
+    if (!socket.ok()) {
+      base::LogLine(base::LogLevel::kError, base::StrCat(what, base::ToStd(socket.status().message()))).Emit();
+      return std::nullopt;
+    }
+    return *socket;
+  };
+  for (const config::ListenAddress& address : plan.listen) {
+    std::optional<ListenSocket> socket = open(address, "");
+    if (!socket) return exit_code_ = 1, false;
+    listeners_.push_back(*socket);
+  }
+  if (plan.admin_listen) {
+    admin_ = open(*plan.admin_listen, "admin API: ");
+    if (!admin_) return exit_code_ = 1, false;
+  }
+  scheme_ = plan.tls != nullptr ? "https" : "http";
+  source_ = plan.source;
+  tenant_count_ = plan.tenants.size();
+  worker_count_ = ResolveWorkers(plan.workers);
+  slots_.resize(worker_count_);
+  for (uv_signal_t* signal : {&sigterm_, &sigint_, &sighup_}) {
+    uv_signal_init(loop_, signal);
+    signal->data = this;
+  }
+  uv_signal_start(&sigterm_, [](uv_signal_t* h, int signum) { static_cast<Supervisor*>(h->data)->Shutdown(signum); }, SIGTERM);
+  uv_signal_start(&sigint_, [](uv_signal_t* h, int signum) { static_cast<Supervisor*>(h->data)->Shutdown(signum); }, SIGINT);
+  uv_signal_start(&sighup_, [](uv_signal_t* h, int) { static_cast<Supervisor*>(h->data)->Reload(); }, SIGHUP);
+  for (uint32_t i = 0; i < worker_count_; ++i) {
+    absl::Status spawned = Spawn(i, generation_);
+    if (!spawned.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(spawned.message())).Emit();
+      exit_code_ = 1;
+      Shutdown(SIGTERM);
+      return true;  // the loop runs until the workers already started are gone
+    }
+  }
+  return true;
+}
+
+absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
+  auto worker = std::make_unique<Worker>();
+  worker->owner = this;
+  worker->index = index;
+  worker->generation = generation;
+  auto* control = new uv_pipe_t;
+  uv_pipe_init(loop_, control, 0);
+
+  std::vector<uv_stdio_container_t> stdio(WorkerRole::kFirstListenFd + listeners_.size() + (admin_ ? 1 : 0));
+  stdio[0].flags = UV_IGNORE;
+  for (int fd : {1, 2}) {
+    stdio[fd].flags = UV_INHERIT_FD;
+    stdio[fd].data.fd = fd;
+  }
+  stdio[WorkerRole::kControlFd].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE);
+  stdio[WorkerRole::kControlFd].data.stream = reinterpret_cast<uv_stream_t*>(control);
+  size_t next = WorkerRole::kFirstListenFd;
+  for (const ListenSocket& socket : listeners_) {
+    stdio[next].flags = UV_INHERIT_FD;
+    stdio[next++].data.fd = socket.fd;
+  }
+  if (admin_) {
+    stdio[next].flags = UV_INHERIT_FD;
+    stdio[next].data.fd = admin_->fd;
+  }
+
+  WorkerRole role{index, generation, static_cast<uint32_t>(listeners_.size()), admin_.has_value()};
+  std::vector<std::string> env_strings = {role.ToEnvironment()};
+  // With several workers on one socket, libuv accepts one connection per wakeup, so that the
+  // others get their share instead of the first awake taking a whole burst.
+  if (worker_count_ > 1) env_strings.push_back("UV_TCP_SINGLE_ACCEPT=1");
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (!entry.starts_with("ATOLL_WORKER=") && !entry.starts_with("UV_TCP_SINGLE_ACCEPT=")) env_strings.emplace_back(entry);
+  }
+  std::vector<char*> env;
+  for (std::string& entry : env_strings) env.push_back(entry.data());
+  env.push_back(nullptr);
+  std::vector<char*> args;
+  for (std::string& arg : argv_) args.push_back(arg.data());
+  args.push_back(nullptr);
+
+  uv_process_options_t options{};
+  options.file = exe_.c_str();
+  options.args = args.data();
+  options.env = env.data();
+  options.stdio = stdio.data();
+  options.stdio_count = static_cast<int>(stdio.size());
+  // Its own session: a terminal's Ctrl-C reaches the supervisor only, which tells the workers.
+  options.flags = UV_PROCESS_DETACHED;
+  options.exit_cb = [](uv_process_t* process, int64_t status, int signal) {
+    auto* worker = static_cast<Worker*>(process->data);
+    worker->owner->OnExit(worker, status, signal);
+  };
+  worker->process.data = worker.get();
+  int rc = uv_spawn(loop_, &worker->process, &options);
+  if (rc != 0) {
+    CloseAndDelete(control);
+    // The handle still has to be closed; the Worker goes with it.
+    Worker* failed = worker.release();
+    uv_close(reinterpret_cast<uv_handle_t*>(&failed->process), [](uv_handle_t* h) { delete static_cast<Worker*>(h->data); });
+    return absl::UnavailableError(base::StrCat("cannot start a worker process: ", uv_strerror(rc)));
+  }
+  worker->pid = worker->process.pid;
+  worker->started_ms = uv_now(loop_);
+  Worker* raw = worker.get();
+  worker->channel = std::make_unique<ControlChannel>(
+      control, [this, raw](ControlMessage message) { OnMessage(raw, std::move(message)); }, [] {});
+  workers_.push_back(std::move(worker));
+  return absl::OkStatus();
+}
+
+Supervisor::Worker* Supervisor::FindPid(int pid) {
+  for (const std::unique_ptr<Worker>& worker : workers_) {
+    if (worker->pid == pid) return worker.get();
+  }
+  return nullptr;
+}
+
+void Supervisor::OnMessage(Worker* worker, ControlMessage message) {
+  if (message.kind == "ready") return OnReady(worker);
+  if (message.kind == "ask") return Ask(worker, message.id, std::move(message.body));
+  if (message.kind == "answer") {
+    auto it = questions_.find(message.id);
+    if (it == questions_.end() || !it->second.waiting.erase(worker->pid)) return;
+    it->second.answers.bodies.push_back(std::move(message.body));
+    if (it->second.waiting.empty()) Reply(message.id);
+  }
+}
+
+void Supervisor::OnReady(Worker* worker) {
+  worker->ready = true;
+  base::LogLine(base::LogLevel::kInfo, "worker ready")
+      .Int("worker", worker->index)
+      .Int("generation", static_cast<int64_t>(worker->generation))
+      .Int("pid", worker->pid)
+      .Int("ms", static_cast<int64_t>(uv_now(loop_) - worker->started_ms))
+      .Emit();
+  if (worker->stopping) return;
+  if (reload_ && worker->generation == reload_->generation) {
+    size_t ready = std::count_if(workers_.begin(), workers_.end(), [&](const std::unique_ptr<Worker>& w) {
+      return w->generation == reload_->generation && w->ready && !w->stopping;
+    });
+    if (ready == reload_->workers) CompleteReload();
+    return;
+  }
+  if (started_ || worker->generation != generation_) return;
+  size_t ready = std::count_if(workers_.begin(), workers_.end(), [&](const std::unique_ptr<Worker>& w) {
+    return w->generation == generation_ && w->ready;
+  });
+  if (ready < worker_count_) return;
+  started_ = true;
+  // Tests and scripts read the port from these lines: they come once every worker accepts.
+  for (const ListenSocket& socket : listeners_) {
+    base::LogLine(base::LogLevel::kInfo, "listening")
+        .Str("address", socket.bound)
+        .Str("scheme", scheme_)
+        .Str("config", source_)
+        .Int("tenants", static_cast<int64_t>(tenant_count_))
+        .Int("workers", worker_count_)
+        .Int("pid", static_cast<int64_t>(getpid()))
+        .Emit();
+  }
+  if (admin_) base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", admin_->bound).Emit();
+}
+
+void Supervisor::OnExit(Worker* worker, int64_t status, int signal) {
+  bool expected = worker->stopping || stopping_;
+  base::LogLine(expected ? base::LogLevel::kInfo : base::LogLevel::kWarn, "worker exited")
+      .Int("worker", worker->index)
+      .Int("generation", static_cast<int64_t>(worker->generation))
+      .Int("pid", worker->pid)
+      .Int("status", status)
+      .Int("signal", signal)
+      .Emit();
+  uint64_t lived_ms = uv_now(loop_) - worker->started_ms;
+  std::vector<uint64_t> answered;
+  for (auto& [id, question] : questions_) {
+    if (question.waiting.erase(worker->pid) && question.waiting.empty()) answered.push_back(id);
+  }
+  // The process is reaped; the channel and the handle go, then the Worker.
+  worker->channel.reset();
+  auto it = std::find_if(workers_.begin(), workers_.end(), [&](const auto& w) { return w.get() == worker; });
+  Worker* gone = it->release();
+  workers_.erase(it);
+  uv_close(reinterpret_cast<uv_handle_t*>(&gone->process), [](uv_handle_t* h) { delete static_cast<Worker*>(h->data); });
+  for (uint64_t id : answered) Reply(id);
+
+  if (stopping_) {
+    if (workers_.empty()) Finish();
+    return;
+  }
+  if (gone->stopping) return;
+  if (!started_) {
+    base::LogLine(base::LogLevel::kError, "a worker failed to start; stopping").Emit();
+    exit_code_ = status != 0 ? static_cast<int>(status) : 1;
+    return Shutdown(SIGTERM);
+  }
+  if (reload_ && gone->generation == reload_->generation) return FailReload("a worker of the new generation exited");
+  if (gone->generation == generation_) ScheduleRestart(gone->index, lived_ms);
+}
+
+void Supervisor::ScheduleRestart(uint32_t index, uint64_t lived_ms) {
+  if (index >= slots_.size()) return;
+  Slot& slot = slots_[index];
+  slot.quick_deaths = lived_ms < kQuickDeathMs ? slot.quick_deaths + 1 : 1;
+  uint64_t delay_ms = slot.quick_deaths <= 1 ? 0 : std::min<uint64_t>(kMaxRestartDelayMs, 100ull << std::min(slot.quick_deaths - 2, 10u));
+  base::LogLine(base::LogLevel::kInfo, "worker restarting").Int("worker", index).Int("delay_ms", static_cast<int64_t>(delay_ms)).Emit();
+  if (slot.timer == nullptr) {
+    slot.timer = new uv_timer_t;
+    uv_timer_init(loop_, slot.timer);
+    slot.timer->data = reinterpret_cast<void*>(static_cast<uintptr_t>(index));
+  }
+  uv_timer_start(
+      slot.timer,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<Supervisor*>(timer->loop->data);
+        auto index = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(timer->data));
+        absl::Status spawned = self->Spawn(index, self->generation_);
+        if (!spawned.ok()) {
+          base::LogLine(base::LogLevel::kError, base::ToStd(spawned.message())).Emit();
+          self->ScheduleRestart(index, 0);
+        }
+      },
+      delay_ms, 0);
+}
+
+void Supervisor::Ask(Worker* asker, uint64_t id, std::string question) {
+  uint64_t question_id = next_question_++;
+  Question& q = questions_[question_id];
+  q.asker_pid = asker->pid;
+  q.asker_id = id;
+  q.answers.workers = worker_count_;
+  for (const std::unique_ptr<Worker>& worker : workers_) {
+    if (worker.get() == asker || worker->generation != generation_ || !worker->ready || worker->stopping) continue;
+    worker->channel->Send({"query", question_id, question});
+    q.waiting.insert(worker->pid);
+  }
+  q.timer = new uv_timer_t;
+  uv_timer_init(loop_, q.timer);
+  q.timer->data = reinterpret_cast<void*>(static_cast<uintptr_t>(question_id));
+  if (q.waiting.empty()) return Reply(question_id);
+  uv_timer_start(
+      q.timer,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<Supervisor*>(timer->loop->data);
+        self->Reply(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(timer->data)));
+      },
+      kAnswerTimeoutMs, 0);
+}
+
+void Supervisor::Reply(uint64_t question_id) {
+  auto it = questions_.find(question_id);
+  if (it == questions_.end()) return;
+  Question question = std::move(it->second);
+  questions_.erase(it);
+  CloseAndDelete(question.timer);
+  if (Worker* asker = FindPid(question.asker_pid); asker != nullptr && asker->channel) {
+    asker->channel->Send({"answers", question.asker_id, EncodeAnswers(question.answers)});
+  }
+}
+
+void Supervisor::StopWorker(Worker* worker) {
+  worker->stopping = true;
+  uv_process_kill(&worker->process, SIGTERM);
+}
+
+void Supervisor::Shutdown(int signal) {
+  if (stopping_) {
+    base::LogLine(base::LogLevel::kInfo, "stopping the workers now").Int("signal", signal).Emit();
+  } else {
+    base::LogLine(base::LogLevel::kInfo, "shutting down").Int("signal", signal).Int("workers", static_cast<int64_t>(LiveWorkers())).Emit();
+  }
+  stopping_ = true;
+  for (Slot& slot : slots_) {
+    if (slot.timer != nullptr) uv_timer_stop(slot.timer);
+  }
+  if (reload_) FailReload("shutting down");
+  // A second signal is forwarded too: a draining worker then stops at once.
+  for (const std::unique_ptr<Worker>& worker : workers_) StopWorker(worker.get());
+  if (workers_.empty()) Finish();
+}
+
+void Supervisor::Finish() {
+  for (uv_signal_t* signal : {&sigterm_, &sigint_, &sighup_}) {
+    if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(signal))) uv_close(reinterpret_cast<uv_handle_t*>(signal), nullptr);
+  }
+  for (Slot& slot : slots_) {
+    if (slot.timer != nullptr) CloseAndDelete(slot.timer);
+    slot.timer = nullptr;
+  }
+  for (auto& [id, question] : questions_) CloseAndDelete(question.timer);
+  questions_.clear();
+  for (ListenSocket& socket : listeners_) close(socket.fd);
+  listeners_.clear();
+  if (admin_) close(admin_->fd);
+  admin_.reset();
+}
+
+void Supervisor::Reload() {
+  if (stopping_ || !started_) return;
+  if (reload_) {
+    base::LogLine(base::LogLevel::kWarn, "reload ignored: one is in progress").Emit();
+    return;
+  }
+  absl::StatusOr<ServePlan> plan = PlanServe(options_);
+  if (!plan.ok()) {
+    base::LogLine(base::LogLevel::kError, "reload refused: the current configuration keeps serving")
+        .Str("error", base::ToStd(plan.status().message()))
+        .Emit();
+    return;
+  }
+  std::vector<std::string> bound, wanted;
+  for (const ListenSocket& socket : listeners_) bound.push_back(socket.bound);
+  for (const config::ListenAddress& address : plan->listen) wanted.push_back(address.ToString());
+  if (plan->listen.size() != listeners_.size() || plan->admin_listen.has_value() != admin_.has_value()) {
+    base::LogLine(base::LogLevel::kWarn, "reload: listen and admin_listen change only with a restart; the current listeners stay").Emit();
+  }
+  reload_.emplace();
+  reload_->generation = generation_ + 1;
+  reload_->workers = ResolveWorkers(plan->workers);
+  base::LogLine(base::LogLevel::kInfo, "reloading")
+      .Int("generation", static_cast<int64_t>(reload_->generation))
+      .Int("workers", reload_->workers)
+      .Emit();
+  reload_->deadline = new uv_timer_t;
+  uv_timer_init(loop_, reload_->deadline);
+  uv_timer_start(
+      reload_->deadline,
+      [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->loop->data)->FailReload("the new workers were not ready in time"); },
+      kReloadTimeoutMs, 0);
+  if (options_.config_path.empty()) return StartGeneration();  // a broken script stops its worker
+  RunCheck();
+}
+
+// `atoll check` in a child process: the config and every script compile, or the reload stops.
+void Supervisor::RunCheck() {
+  std::vector<std::string> argv = {exe_, "check", "--config", options_.config_path};
+  if (!options_.data_dir.empty()) {
+    argv.push_back("--data-dir");
+    argv.push_back(options_.data_dir);
+  }
+  std::vector<char*> args;
+  for (std::string& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  reload_->check_output = new uv_pipe_t;
+  uv_pipe_init(loop_, reload_->check_output, 0);
+  uv_stdio_container_t stdio[3];
+  stdio[0].flags = UV_IGNORE;
+  stdio[1].flags = UV_IGNORE;  // "N tenants OK"; errors go to stderr
+  stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+  stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(reload_->check_output);
+  uv_process_options_t options{};
+  options.file = exe_.c_str();
+  options.args = args.data();
+  options.stdio = stdio;
+  options.stdio_count = 3;
+  options.exit_cb = [](uv_process_t* process, int64_t status, int) {
+    auto* self = static_cast<Supervisor*>(process->loop->data);
+    CloseAndDelete(process);
+    if (!self->reload_ || self->reload_->check != process) return;
+    self->reload_->check = nullptr;
+    if (status == 0) return self->StartGeneration();
+    std::string output = self->reload_->output;
+    while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+    self->FailReload(output.empty() ? "atoll check failed" : output);
+  };
+  reload_->check = new uv_process_t;
+  int rc = uv_spawn(loop_, reload_->check, &options);
+  if (rc != 0) {
+    CloseAndDelete(reload_->check);
+    reload_->check = nullptr;
+    return FailReload(base::StrCat("cannot run atoll check: ", uv_strerror(rc)));
+  }
+  reload_->check_output->data = this;
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(reload_->check_output),
+      [](uv_handle_t*, size_t, uv_buf_t* buf) {
+        static char buffer[16 << 10];
+        *buf = uv_buf_init(buffer, sizeof(buffer));
+      },
+      [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
+        auto* self = static_cast<Supervisor*>(stream->data);
+        if (n > 0 && self->reload_ && self->reload_->output.size() < 64 * 1024) self->reload_->output.append(buf->base, n);
+      });
+}
+
+void Supervisor::StartGeneration() {
+  for (uint32_t i = 0; i < reload_->workers; ++i) {
+    absl::Status spawned = Spawn(i, reload_->generation);
+    if (!spawned.ok()) return FailReload(base::ToStd(spawned.message()));
+  }
+}
+
+void Supervisor::CompleteReload() {
+  uint64_t old_generation = generation_;
+  generation_ = reload_->generation;
+  worker_count_ = reload_->workers;
+  for (Slot& slot : slots_) {
+    if (slot.timer != nullptr) {
+      uv_timer_stop(slot.timer);
+      CloseAndDelete(slot.timer);
+    }
+  }
+  slots_.assign(worker_count_, Slot{});
+  for (const std::unique_ptr<Worker>& worker : workers_) {
+    if (worker->generation < generation_ && !worker->stopping) StopWorker(worker.get());
+  }
+  if (reload_->deadline != nullptr) CloseAndDelete(reload_->deadline);
+  if (reload_->check_output != nullptr) CloseAndDelete(reload_->check_output);
+  reload_.reset();
+  base::LogLine(base::LogLevel::kInfo, "reloaded")
+      .Int("generation", static_cast<int64_t>(generation_))
+      .Int("replaced_generation", static_cast<int64_t>(old_generation))
+      .Int("workers", worker_count_)
+      .Emit();
+}
+
+void Supervisor::FailReload(std::string_view why) {
+  if (!reload_) return;
+  base::LogLine(stopping_ ? base::LogLevel::kInfo : base::LogLevel::kError, "reload failed: the current workers keep serving")
+      .Str("error", why)
+      .Emit();
+  for (const std::unique_ptr<Worker>& worker : workers_) {
+    if (worker->generation == reload_->generation && !worker->stopping) StopWorker(worker.get());
+  }
+  if (reload_->check != nullptr) uv_process_kill(reload_->check, SIGKILL);
+  if (reload_->deadline != nullptr) CloseAndDelete(reload_->deadline);
+  if (reload_->check_output != nullptr) CloseAndDelete(reload_->check_output);
+  reload_.reset();
+}
+
+}  // namespace
+
+int RunSupervisor(const ServeOptions& options, const std::vector<std::string>& argv) {
+  signal(SIGPIPE, SIG_IGN);
+  if (const char* level = getenv("ATOLL_LOG_LEVEL")) base::SetMinLogLevel(base::ParseLogLevel(level));
+  absl::StatusOr<ServePlan> plan = PlanServe(options);
+  if (!plan.ok()) {
+    base::LogLine(base::LogLevel::kError, base::ToStd(plan.status().message())).Emit();
+    return 1;
+  }
+  if (absl::StatusOr<std::string> token = AdminToken(*plan); !token.ok()) {
+    base::LogLine(base::LogLevel::kError, base::ToStd(token.status().message())).Emit();
+    return 1;
+  }
+  uv_loop_t* loop = uv_default_loop();
+  std::vector<std::string> worker_argv = argv;
+  Supervisor supervisor(loop, options, std::move(worker_argv));
+  loop->data = &supervisor;
+  if (!supervisor.Start(*plan)) return supervisor.exit_code();
+  uv_run(loop, UV_RUN_DEFAULT);
+  uv_loop_close(loop);
+  base::LogLine(base::LogLevel::kInfo, "stopped").Emit();
+  return supervisor.exit_code();
+}
+
+}  // namespace atl::server

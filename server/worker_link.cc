@@ -1,0 +1,44 @@
+#include "server/worker_link.h"
+
+namespace atl::server {
+
+WorkerLink::WorkerLink(uv_loop_t* loop, int fd, std::function<void()> on_supervisor_gone)
+    : channel_(
+          loop, fd, [this](ControlMessage message) { OnMessage(std::move(message)); },
+          [this] {
+            FailAll();
+            if (on_supervisor_gone_) on_supervisor_gone_();
+          }),
+      on_supervisor_gone_(std::move(on_supervisor_gone)) {}
+
+void WorkerLink::Ask(std::string question, std::function<void(Answers)> done) {
+  if (!channel_.open()) return done(Answers{1, {}});
+  uint64_t id = next_id_++;
+  asked_[id] = std::move(done);
+  channel_.Send({"ask", id, std::move(question)});
+}
+
+void WorkerLink::OnMessage(ControlMessage message) {
+  if (message.kind == "query") {
+    uint64_t id = message.id;
+    Reply reply = [this, id](std::string body) { channel_.Send({"answer", id, std::move(body)}); };
+    if (!handler_) return reply("");
+    return handler_(message.body, std::move(reply));
+  }
+  if (message.kind == "answers") {
+    auto it = asked_.find(message.id);
+    if (it == asked_.end()) return;
+    std::function<void(Answers)> done = std::move(it->second);
+    asked_.erase(it);
+    std::optional<Answers> answers = DecodeAnswers(message.body);
+    done(answers ? *std::move(answers) : Answers{1, {}});
+  }
+}
+
+void WorkerLink::FailAll() {
+  auto asked = std::move(asked_);
+  asked_.clear();
+  for (auto& [id, done] : asked) done(Answers{1, {}});
+}
+
+}  // namespace atl::server

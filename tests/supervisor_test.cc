@@ -1,0 +1,342 @@
+// The supervisor and its worker processes (SPEC §1, issue 5): several workers on one port, a
+// killed worker restarted while the others serve, SIGHUP reloads under load, and the admin API
+// answering for every worker. Real binary, 127.0.0.1 only.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "tests/tenant_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr char kToken[] = "supervisor-token";
+
+// Keep-alive clients sending GET /x in a loop until stopped, reconnecting after a close;
+// counts what went wrong and which bodies came back.
+class Load {
+ public:
+  Load(int port, int clients) {
+    for (int i = 0; i < clients; ++i) threads_.emplace_back([this, port] { Run(port); });
+  }
+  ~Load() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  int ok() const { return ok_; }
+  int connect_failures() const { return connect_failures_; }
+  int request_failures() const { return request_failures_; }
+  // "STATUS BODY" of each failed request (status 0: the connection closed first).
+  std::vector<std::string> failures() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failures_;
+  }
+  // Bodies answered since the last call, with their counts.
+  std::map<std::string, int> TakeBodies() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(bodies_, {});
+  }
+
+ private:
+  void Run(int port) {
+    while (!stop_) {
+      RawClient client(port);
+      if (!client.connected()) {
+        ++connect_failures_;
+        continue;
+      }
+      int on_connection = 0;
+      while (!stop_) {
+        ++on_connection;
+        client.Send("GET /x HTTP/1.1\r\nHost: test.local\r\n\r\n");
+        HttpResponse r = client.ReadResponse(false, std::chrono::seconds(5));
+        if (r.status != 200) {
+          ++request_failures_;
+          std::lock_guard<std::mutex> lock(mu_);
+          failures_.push_back(std::to_string(r.status) + " " + r.body + " (request " + std::to_string(on_connection) +
+                              " on its connection)");
+          break;
+        }
+        ++ok_;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++bodies_[r.body];
+        }
+        if (r.Header("connection") == "close") break;
+      }
+    }
+  }
+  std::atomic<bool> stop_{false};
+  std::atomic<int> ok_{0}, connect_failures_{0}, request_failures_{0};
+  std::mutex mu_;
+  std::map<std::string, int> bodies_;
+  std::vector<std::string> failures_;
+  std::vector<std::thread> threads_;
+};
+
+// Each process's module-level id: which worker answered.
+constexpr char kIdScript[] = R"(
+  const id = "VERSION-" + Math.random().toString(36).slice(2, 10);
+  export default { fetch() { return new Response(id); } };)";
+
+std::string IdScript(const std::string& version) {
+  std::string script = kIdScript;
+  return script.replace(script.find("VERSION"), 7, version);
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+int AdminPort(const TestServer& server) {
+  std::smatch m;
+  std::string log = server.log();
+  std::regex re(R"re("msg":"admin API listening","address":"127\.0\.0\.1:(\d+)")re");
+  return std::regex_search(log, m, re) ? std::stoi(m[1]) : 0;
+}
+
+HttpResponse Admin(int port, const std::string& method, const std::string& path, const std::string& body = "") {
+  RawClient client(port);
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\nAuthorization: Bearer " +
+                        std::string(kToken) + "\r\n";
+  if (method == "PUT") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  client.Send(request + "\r\n" + body);
+  return client.ReadResponse();
+}
+
+// The distinct bodies of `n` requests, each on a fresh connection (so both workers get some).
+std::set<std::string> BodiesOfFreshConnections(int port, const std::string& path, int n, int* failures) {
+  std::set<std::string> bodies;
+  for (int i = 0; i < n; ++i) {
+    HttpResponse r = Get(port, path);
+    if (r.status != 200) ++*failures;
+    bodies.insert(r.body);
+  }
+  return bodies;
+}
+
+TEST(Supervisor, TwoWorkersServeTheSamePort) {
+  TenantFixture fixture;
+  TestServer server(fixture.Write("id.js", IdScript("v1")), {"--workers", "2"});
+  ASSERT_GT(server.worker_pid(0), 0);
+  ASSERT_GT(server.worker_pid(1), 0);
+  EXPECT_NE(server.worker_pid(0), server.worker_pid(1));
+  int failures = 0;
+  std::set<std::string> ids = BodiesOfFreshConnections(server.port(), "/x", 200, &failures);
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(ids.size(), 2u) << "each worker process has its own isolate, so its own id";
+  EXPECT_EQ(server.Stop(), 0);
+  EXPECT_NE(server.log().find("\"msg\":\"stopped\""), std::string::npos);
+}
+
+TEST(Supervisor, AKilledWorkerIsBackWhileTheOtherServes) {
+  TenantFixture fixture;
+  TestServer server(fixture.Write("id.js", IdScript("v1")), {"--workers", "2"});
+  pid_t victim = server.worker_pid(0);
+  ASSERT_GT(victim, 0);
+  constexpr int kClients = 8;
+  Load load(server.port(), kClients);
+  ASSERT_TRUE(WaitFor([&] { return load.ok() > 200; }, std::chrono::seconds(5)));
+  auto killed_at = Clock::now();
+  ASSERT_EQ(kill(victim, SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return server.worker_pid(0) != victim; }, std::chrono::seconds(5))) << server.log();
+  auto back_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at).count();
+  std::printf("killed worker ready again after %lld ms\n", static_cast<long long>(back_ms));
+  int ok_at_restart = load.ok();
+  ASSERT_TRUE(WaitFor([&] { return load.ok() > ok_at_restart + 200; }, std::chrono::seconds(5)));
+  load.Stop();
+  // Only the requests in flight on the killed worker fail: one per client at most.
+  EXPECT_LE(load.request_failures(), kClients);
+  EXPECT_EQ(load.connect_failures(), 0);
+  EXPECT_NE(server.log().find("\"msg\":\"worker restarting\",\"worker\":0,\"delay_ms\":0"), std::string::npos);
+  int failures = 0;
+  EXPECT_EQ(BodiesOfFreshConnections(server.port(), "/x", 100, &failures).size(), 2u);
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(Supervisor, AWorkerThatKeepsDyingIsRestartedWithGrowingDelays) {
+  TenantFixture fixture;
+  TestServer server(fixture.Write("id.js", IdScript("v1")), {"--workers", "1"});
+  for (int round = 0; round < 3; ++round) {
+    pid_t pid = server.worker_pid(0);
+    ASSERT_GT(pid, 0);
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    ASSERT_TRUE(WaitFor([&] { return server.worker_pid(0) != pid; }, std::chrono::seconds(5))) << server.log();
+  }
+  std::string log = server.log();
+  EXPECT_NE(log.find("\"worker restarting\",\"worker\":0,\"delay_ms\":0"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"worker restarting\",\"worker\":0,\"delay_ms\":100"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"worker restarting\",\"worker\":0,\"delay_ms\":200"), std::string::npos) << log;
+  EXPECT_EQ(Get(server.port(), "/x").status, 200);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(Supervisor, AWorkerThatCannotStartStopsStartUp) {
+  TenantFixture fixture;
+  std::string broken = fixture.Write("broken.js", "export default { fetch() { return new Response('x') ");
+  std::string output;
+  EXPECT_EQ(RunAtoll("serve " + broken + " --listen 127.0.0.1:0 --workers 2", &output), 1);
+  EXPECT_NE(output.find("broken.js:1"), std::string::npos) << output;
+  EXPECT_NE(output.find("a worker failed to start"), std::string::npos) << output;
+  EXPECT_EQ(output.find("worker restarting"), std::string::npos) << output;
+}
+
+TEST(Supervisor, SighupUnderLoadServesTheNewScriptWithoutRefusingAConnection) {
+  TenantFixture fixture;
+  fixture.Write("id.js", IdScript("v1"));
+  std::string config = fixture.WriteConfig("", "[[tenants]]\nname = \"t\"\nscript = \"id.js\"\nroutes = [\"*/*\"]\n");
+  TestServer server(config, {"--workers", "2", "--no-access-log"});
+  Load load(server.port(), 8);
+  ASSERT_TRUE(WaitFor([&] { return load.ok() > 200; }, std::chrono::seconds(5)));
+  fixture.Write("id.js", IdScript("v2"));
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(server.WaitForLog("\"msg\":\"reloaded\"", std::chrono::seconds(20))) << server.log();
+  // The old workers drain and exit; from then on every answer is the new script's.
+  ASSERT_TRUE(WaitFor([&] {
+    std::string log = server.log();
+    size_t exits = 0;
+    for (size_t at = 0; (at = log.find("\"msg\":\"worker exited\",\"worker\":", at)) != std::string::npos; ++at) ++exits;
+    return exits >= 2;
+  }, std::chrono::seconds(15))) << server.log();
+  load.TakeBodies();
+  int ok_now = load.ok();
+  ASSERT_TRUE(WaitFor([&] { return load.ok() > ok_now + 200; }, std::chrono::seconds(5)));
+  load.Stop();
+  for (const auto& [body, count] : load.TakeBodies()) EXPECT_EQ(body.substr(0, 3), "v2-") << body << " x" << count;
+  EXPECT_EQ(load.connect_failures(), 0);
+  EXPECT_EQ(load.request_failures(), 0) << "a draining worker answers what it read, with Connection: close: "
+                                        << (load.failures().empty() ? "" : load.failures()[0]) << server.log();
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(Supervisor, ABadReloadIsRefusedAndTheOldVersionKeepsServing) {
+  TenantFixture fixture;
+  fixture.Write("id.js", IdScript("v1"));
+  std::string config = fixture.WriteConfig("", "[[tenants]]\nname = \"t\"\nscript = \"id.js\"\nroutes = [\"*/*\"]\n");
+  TestServer server(config, {"--workers", "2"});
+  // Both workers load the tenant (scripts are read when a tenant is first loaded).
+  int failures = 0;
+  ASSERT_EQ(BodiesOfFreshConnections(server.port(), "/x", 100, &failures).size(), 2u);
+  // A script that does not compile: `atoll check` refuses it.
+  fixture.Write("id.js", "export default { fetch( { ");
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(server.WaitForLog("reload failed", std::chrono::seconds(20))) << server.log();
+  EXPECT_NE(server.log().find("id.js:1"), std::string::npos) << server.log();
+  // A config that does not parse.
+  fixture.Write("id.js", IdScript("v2"));
+  std::string text = fixture.WriteConfig("", "[[tenants]]\nname = \"t\"\nscript = \"id.js\"\nroutes = [\"*/*\"]\nbogus = 1\n");
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(server.WaitForLog("reload refused", std::chrono::seconds(20))) << server.log();
+  EXPECT_NE(server.log().find("bogus"), std::string::npos) << server.log();
+  std::set<std::string> ids = BodiesOfFreshConnections(server.port(), "/x", 50, &failures);
+  EXPECT_EQ(failures, 0);
+  for (const std::string& id : ids) EXPECT_EQ(id.substr(0, 3), "v1-") << id;
+  EXPECT_EQ(server.log().find("\"msg\":\"reloaded\""), std::string::npos);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+class SupervisorAdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override { setenv("ATOLL_ADMIN_TOKEN", kToken, 1); }
+  std::string Config() {
+    fixture_.Write("x.js", IdScript("x"));
+    return fixture_.WriteConfig("admin_listen = \"127.0.0.1:0\"",
+                                "[[tenants]]\nname = \"x\"\nscript = \"x.js\"\nroutes = [\"*/x*\"]\n");
+  }
+  TenantFixture fixture_;
+};
+
+TEST_F(SupervisorAdminTest, MetricsAndStatsAreSummedOverTheWorkers) {
+  TestServer server(Config(), {"--workers", "2"});
+  int admin = AdminPort(server);
+  ASSERT_GT(admin, 0);
+  int failures = 0;
+  std::set<std::string> ids = BodiesOfFreshConnections(server.port(), "/x", 100, &failures);
+  ASSERT_EQ(failures, 0);
+  ASSERT_EQ(ids.size(), 2u) << "both workers served some of the 100";
+  HttpResponse metrics = Admin(admin, "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("atoll_requests_total{tenant=\"x\",status=\"200\"} 100\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("atoll_request_duration_seconds_count 100\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("atoll_isolates{state=\"live\"} 2\n"), std::string::npos) << metrics.body;
+  // One HELP line per family, whatever the number of workers.
+  size_t help = 0;
+  for (size_t at = 0; (at = metrics.body.find("# HELP atoll_requests_total ", at)) != std::string::npos; ++at) ++help;
+  EXPECT_EQ(help, 1u);
+  HttpResponse stats = Admin(admin, "GET", "/tenants/x");
+  ASSERT_EQ(stats.status, 200);
+  EXPECT_NE(stats.body.find("\"requests\":100,"), std::string::npos) << stats.body;
+  EXPECT_NE(stats.body.find("\"isolates\":2,"), std::string::npos) << stats.body;
+  HttpResponse list = Admin(admin, "GET", "/tenants");
+  EXPECT_NE(list.body.find("\"requests\":100,"), std::string::npos) << list.body;
+  HttpResponse health = Admin(admin, "GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_NE(health.body.find("\"workers\":2,\"answering\":2"), std::string::npos) << health.body;
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST_F(SupervisorAdminTest, ADeployServesOnEveryWorkerWhenItIsAnswered) {
+  TestServer server(Config(), {"--workers", "2"});
+  int admin = AdminPort(server);
+  ASSERT_GT(admin, 0);
+  std::string deploy = R"({"script": "const id = 'new-' + Math.random(); export default { fetch() { return new Response(id); } };", "routes": ["*/new*"]})";
+  HttpResponse put = Admin(admin, "PUT", "/tenants/fresh", deploy);
+  ASSERT_EQ(put.status, 200) << put.body;
+  // Answered means loaded everywhere: every fresh connection, whichever worker takes it, gets it.
+  int failures = 0;
+  std::set<std::string> ids = BodiesOfFreshConnections(server.port(), "/new", 60, &failures);
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(ids.size(), 2u);
+  for (const std::string& id : ids) EXPECT_EQ(id.substr(0, 4), "new-") << id;
+  // A broken version is refused; the deployed one keeps serving on both.
+  HttpResponse broken = Admin(admin, "PUT", "/tenants/fresh", R"({"script": "export default {", "routes": ["*/new*"]})");
+  EXPECT_EQ(broken.status, 400) << broken.body;
+  failures = 0;
+  ids = BodiesOfFreshConnections(server.port(), "/new", 40, &failures);
+  EXPECT_EQ(failures, 0);
+  for (const std::string& id : ids) EXPECT_EQ(id.substr(0, 4), "new-") << id;
+  // Deleted: gone from both.
+  ASSERT_EQ(Admin(admin, "DELETE", "/tenants/fresh").status, 200);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(Get(server.port(), "/new").status, 404);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST_F(SupervisorAdminTest, HealthzIsDegradedWhileAWorkerIsDown) {
+  TestServer server(Config(), {"--workers", "2"});
+  int admin = AdminPort(server);
+  ASSERT_GT(admin, 0);
+  EXPECT_EQ(Admin(admin, "GET", "/healthz").status, 200);
+  // SIGSTOP: the worker is there but does not answer; the supervisor's question times out.
+  pid_t stopped = server.worker_pid(1);
+  ASSERT_EQ(kill(stopped, SIGSTOP), 0);
+  bool degraded = false;
+  for (int i = 0; i < 20 && !degraded; ++i) {
+    HttpResponse health = Admin(admin, "GET", "/healthz");  // the other worker may take it
+    if (health.status == 503) degraded = health.body.find("\"answering\":1") != std::string::npos;
+  }
+  EXPECT_TRUE(degraded);
+  kill(stopped, SIGCONT);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace atl::testing
