@@ -164,7 +164,7 @@ start() {
   case "$name" in
     atoll)
       cfg="$("${churn[@]}" config atoll "$tmp" "$tag" "$count" "$mode" "$sport")"
-      cmd=("$atoll_bin" serve --config "$cfg") ;;
+      cmd=("$atoll_bin" serve --config "$cfg" --workers 1) ;;
     workerd)
       cfg="$("${churn[@]}" config workerd "$tmp" "$tag" "$count" "$mode" "$sport")"
       cmd=("$workerd_bin" serve "$cfg" --socket-addr "http=127.0.0.1:$sport") ;;

@@ -44,7 +44,7 @@ UPSTREAM = "http://127.0.0.1:$upstream_port/"
 TOML
 taskset -c 1 node "$here/peers/node_hello.mjs" "$upstream_port" >/dev/null 2>&1 &
 pids+=($!)
-taskset -c 0 "$atoll_bin" serve --config "$work/atoll.toml" --listen "127.0.0.1:$atoll_port" >"$work/atoll.log" 2>&1 &
+taskset -c 0 "$atoll_bin" serve --config "$work/atoll.toml" --listen "127.0.0.1:$atoll_port" --workers 1 >"$work/atoll.log" 2>&1 &
 atoll_pid=$!
 pids+=("$atoll_pid")
 for _ in $(seq 100); do curl -s --max-time 1 "http://127.0.0.1:$atoll_port/" >/dev/null && break; sleep 0.1; done

@@ -132,7 +132,7 @@ server_cmd() {
       version[atoll]="$(probe "$atoll_bin" version || true)"
       script="$root/examples/hello.js"
       [[ "$workload" == hello ]] || script="$here/peers/json_worker.js"
-      cmd=("$atoll_bin" serve "$script" --listen "127.0.0.1:$p") ;;
+      cmd=("$atoll_bin" serve "$script" --listen "127.0.0.1:$p" --workers 1) ;;
     atoll-tls)
       [[ -x "$atoll_bin" ]] || { note "atoll-tls: not run (${atoll_bin#"$root"/} not found; run make build)"; return 1; }
       command -v openssl >/dev/null || { note "atoll-tls: not run (no openssl command to make a certificate)"; return 1; }
@@ -146,7 +146,7 @@ server_cmd() {
       printf '[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n\n[[tenants]]\nname = "bench"\nscript = "%s"\nroutes = ["*/*"]\n' \
         "$script" >"$tls_dir/atoll.toml"
       scheme[atoll-tls]=https
-      cmd=("$atoll_bin" serve --config "$tls_dir/atoll.toml" --listen "127.0.0.1:$p" --data-dir "$tls_dir/data") ;;
+      cmd=("$atoll_bin" serve --config "$tls_dir/atoll.toml" --listen "127.0.0.1:$p" --data-dir "$tls_dir/data" --workers 1) ;;
     node)
       bin="$(command -v node)" || { note "node: not run (node not found)"; return 1; }
       version[node]="$(probe "$bin" --version)"

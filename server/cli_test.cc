@@ -23,6 +23,21 @@ TEST(CommandLine, ServeWithOptions) {
   EXPECT_EQ(cl->serve.connection_limits.header_timeout_ms, 250u);
 }
 
+TEST(CommandLine, Workers) {
+  auto two = ParseCommandLine({"serve", "w.js", "--workers", "2"});
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->serve.workers, 2u);
+  auto automatic = ParseCommandLine({"serve", "w.js", "--workers", "auto"});
+  ASSERT_TRUE(automatic.ok()) << automatic.status();
+  EXPECT_EQ(automatic->serve.workers, 0u) << "0 is one per core";
+  EXPECT_FALSE(ParseCommandLine({"serve", "w.js"})->serve.workers.has_value());
+  for (const char* bad : {"0", "-1", "many", "1025"}) {
+    auto parsed = ParseCommandLine({"serve", "w.js", "--workers", bad});
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("--workers"), absl::string_view::npos);
+  }
+}
+
 TEST(CommandLine, ConfigAndCheck) {
   auto serve = ParseCommandLine({"serve", "--config", "atoll.toml", "--data-dir", "/tmp/d", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(serve.ok()) << serve.status();
