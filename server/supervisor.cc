@@ -49,6 +49,14 @@ uint32_t ResolveWorkers(uint32_t configured) {
   return configured != 0 ? configured : std::max(1u, static_cast<uint32_t>(uv_available_parallelism()));
 }
 
+// The addresses `plan` listens on, as configured (a reload cannot change them).
+std::string ListenKey(const ServePlan& plan) {
+  std::string key;
+  for (const config::ListenAddress& address : plan.listen) key += address.ToString() + " ";
+  if (plan.admin_listen) key += "admin " + plan.admin_listen->ToString();
+  return key;
+}
+
 template <typename Handle>
 void CloseAndDelete(Handle* handle) {
   uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) { delete reinterpret_cast<Handle*>(h); });
@@ -115,6 +123,7 @@ class Supervisor {
   std::vector<ListenSocket> listeners_;
   std::optional<ListenSocket> admin_;
   std::string scheme_, source_;  // for the "listening" lines
+  std::string listen_key_;       // the listen and admin_listen addresses the sockets were opened for
   size_t tenant_count_ = 0;
   uint32_t worker_count_ = 1;
   uint64_t generation_ = 1;  // the generation that serves (or is starting, before started_)
@@ -164,6 +173,7 @@ bool Supervisor::Start(const ServePlan& plan) {
     admin_ = open(*plan.admin_listen, "admin API: ");
     if (!admin_) return exit_code_ = 1, false;
   }
+  listen_key_ = ListenKey(plan);
   scheme_ = plan.tls != nullptr ? "https" : "http";
   source_ = plan.source;
   tenant_count_ = plan.tenants.size();
@@ -460,10 +470,7 @@ void Supervisor::Reload() {
         .Emit();
     return;
   }
-  std::vector<std::string> bound, wanted;
-  for (const ListenSocket& socket : listeners_) bound.push_back(socket.bound);
-  for (const config::ListenAddress& address : plan->listen) wanted.push_back(address.ToString());
-  if (plan->listen.size() != listeners_.size() || plan->admin_listen.has_value() != admin_.has_value()) {
+  if (ListenKey(*plan) != listen_key_) {
     base::LogLine(base::LogLevel::kWarn, "reload: listen and admin_listen change only with a restart; the current listeners stay").Emit();
   }
   reload_.emplace();
