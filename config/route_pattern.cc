@@ -49,14 +49,9 @@ std::string PathProblem(std::string_view path) {
 }  // namespace
 
 std::string RoutePattern::ToString() const {
-  std::string out;
-  switch (host_kind) {
-    case HostKind::kAny: out = "*"; break;
-    case HostKind::kSuffix: out = base::StrCat("*.", host); break;
-    case HostKind::kExact: out = host; break;
-  }
-  base::StrAppend(&out, path, path_prefix ? "*" : "");
-  return out;
+  std::string_view host_prefix = host_kind == HostKind::kAny ? "*" : host_kind == HostKind::kSuffix ? "*." : "";
+  std::string_view host_name = host_kind == HostKind::kAny ? std::string_view() : std::string_view(host);
+  return base::StrCat(host_prefix, host_name, path, path_prefix ? "*" : "");
 }
 
 absl::StatusOr<RoutePattern> ParseRoutePattern(std::string_view text) {
