@@ -17,7 +17,12 @@ namespace atl::isolates {
 namespace {
 // Set before V8::Initialize: tenant scripts get no `gc()`, no `%Natives` syntax and no
 // SharedArrayBuffer (SPEC §3; V8 would re-add it to every context made from the snapshot).
-constexpr char kFlags[] = "--no-expose-gc --no-allow-natives-syntax --no-harmony-sharedarraybuffer";
+// --no-expose-wasm: V8 would build the WebAssembly namespace in every new context (~20% of a
+// context); the snapshot's WebAssembly global builds it on first read instead
+// (bindings/wasm_global.h). --no-validate-asm: asm.js runs as the plain JS it is, without the
+// Wasm structures V8 would otherwise install in every context for it.
+constexpr char kFlags[] =
+    "--no-expose-gc --no-allow-natives-syntax --no-harmony-sharedarraybuffer --no-expose-wasm --no-validate-asm";
 
 std::atomic<double> g_frozen_ms{0};
 
