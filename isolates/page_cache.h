@@ -6,12 +6,13 @@
 // fifth of the CPU of such a request. This allocator keeps up to `capacity` freed pages of V8's
 // regular page size mapped (their memory stays resident, as inaccessible until reused), and
 // hands them back out when V8 asks for a page of that size again; everything else goes to the
-// allocator it wraps. A reused page is zeroed, as a fresh mapping would be.
+// allocator it wraps. A reused page is zeroed before V8 can read it, as a fresh mapping would be.
 //
 //   static PageCache cache(platform->GetPageAllocator(), 64);   // then return &cache to V8
 
 #include <v8-platform.h>
 
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <vector>
@@ -39,11 +40,9 @@ class PageCache : public v8::PageAllocator {
   bool ReleasePages(void* address, size_t length, size_t new_length) override {
     return inner_->ReleasePages(address, length, new_length);
   }
-  bool SetPermissions(void* address, size_t length, Permission permissions) override {
-    return inner_->SetPermissions(address, length, permissions);
-  }
+  bool SetPermissions(void* address, size_t length, Permission permissions) override;
   bool DiscardSystemPages(void* address, size_t size) override { return inner_->DiscardSystemPages(address, size); }
-  bool DecommitPages(void* address, size_t size) override { return inner_->DecommitPages(address, size); }
+  bool DecommitPages(void* address, size_t size) override;
   bool ReserveForSharedMemoryMapping(void* address, size_t size) override {
     return inner_->ReserveForSharedMemoryMapping(address, size);
   }
@@ -57,6 +56,12 @@ class PageCache : public v8::PageAllocator {
   const size_t capacity_;
   mutable std::mutex mutex_;
   std::vector<void*> pages_;  // freed by V8, still mapped, PROT_NONE
+  // Reused pages handed out inaccessible, to be zeroed when V8 makes them accessible (V8 asks
+  // for its pages inaccessible and then commits them: zeroing then saves two mprotect calls).
+  std::vector<void*> unzeroed_;
+  std::atomic<size_t> unzeroed_count_{0};
+  // Takes `address`'s page out of unzeroed_ if it is there (call with mutex_ held); its start.
+  void* TakeUnzeroed(void* address);
   size_t reused_ = 0;
 };
 

@@ -41,7 +41,16 @@ TEST(PageCache, AFreedPageComesBackZeroedAndOtherSizesPassThrough) {
   EXPECT_TRUE(cache.FreePages(big, 2 * kPage));
   EXPECT_EQ(cache.cached_pages(), 0u);
 
-  EXPECT_TRUE(cache.FreePages(again, kPage));
+  // Asked for inaccessible, as V8 does: zeroed when made accessible.
+  std::memset(again, 0xcd, kPage);
+  ASSERT_TRUE(cache.FreePages(again, kPage));
+  void* reserved = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kNoAccess);
+  ASSERT_EQ(reserved, again);
+  ASSERT_TRUE(cache.SetPermissions(reserved, kPage, v8::PageAllocator::kReadWrite));
+  for (size_t i = 0; i < kPage; i += 4096) ASSERT_EQ(bytes[i], 0) << i;
+  EXPECT_EQ(bytes[kPage - 1], 0);
+
+  EXPECT_TRUE(cache.FreePages(reserved, kPage));
   cache.Trim();
   EXPECT_EQ(cache.cached_pages(), 0u);
 }
