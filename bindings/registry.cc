@@ -12,6 +12,7 @@
 #include "bindings/scope.h"
 #include "bindings/timers.h"
 #include "bindings/url.h"
+#include "bindings/wasm_global.h"
 
 namespace atl::bindings {
 
@@ -56,6 +57,7 @@ constexpr BindingUnit kUnits[] = {
     {"encoding_streams", nullptr, "", "encoding_streams", kEncodingStreamsGlobals},
     {"fetch", InstallFetch, "", "fetch", kFetchGlobals},
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
+    {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

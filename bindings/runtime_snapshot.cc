@@ -9,6 +9,7 @@
 #include "bindings/lazy_modules.h"
 #include "bindings/native_scope.h"
 #include "bindings/registry.h"
+#include "bindings/wasm_global.h"
 #include "cache/startup_snapshot.h"
 #include "isolates/platform.h"
 #include "isolates/v8_util.h"
@@ -43,7 +44,9 @@ absl::Status InstallBindings(v8::Isolate* isolate, v8::Local<v8::Context> contex
       return absl::InternalError(isolates::DescribeException(isolate, try_catch));
     }
   }
-  return InstallLazyGlobals(isolate, context, internal);
+  absl::Status lazy = InstallLazyGlobals(isolate, context, internal);
+  if (!lazy.ok()) return lazy;
+  return DefineLazyWebAssembly(isolate, context);
 }
 
 // A request through the hello-world path of a throwaway context that ran the same glue: the

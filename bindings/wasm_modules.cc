@@ -5,6 +5,7 @@
 
 #include "base/files.h"
 #include "base/strings.h"
+#include "bindings/wasm_global.h"
 #include "cache/content_hash.h"
 #include "isolates/v8_util.h"
 
@@ -58,6 +59,7 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isola
     if (it != registry.by_hash.end()) compiled = it->second;
   }
   v8::EscapableHandleScope handles(isolate);
+  EnsureWebAssembly(isolate, isolate->GetCurrentContext());
   v8::Local<v8::WasmModuleObject> module;
   if (compiled) {
     if (!v8::WasmModuleObject::FromCompiledModule(isolate, *compiled).ToLocal(&module)) {

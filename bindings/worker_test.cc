@@ -108,6 +108,39 @@ TEST_F(WorkerTest, LazyBuiltInLoadsOnFirstUseAndCompilesOncePerProcess) {
   EXPECT_EQ(LazyModuleCompilesForTesting(), 1) << "one compile of \"url\" in this process, whatever ran before";
 }
 
+TEST_F(WorkerTest, WebAssemblyIsBuiltOnFirstReadAndIsFreshInEveryRequestContext) {
+  // Per request: each request's context starts with the snapshot's accessor (bindings/wasm_global.h).
+  WorkerOptions options;
+  options.per_request_context = true;
+  auto worker = Start(R"(
+    const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);  // an empty module
+    export default {
+      fetch(request) {
+        const before = Object.getOwnPropertyDescriptor(globalThis, "WebAssembly");
+        if (request.url.endsWith("/assign")) {
+          WebAssembly = 7;  // before any read: replaces the global, nothing is built
+          return new Response(String(WebAssembly));
+        }
+        const after = Object.getOwnPropertyDescriptor(globalThis, "WebAssembly");
+        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+        const had = "marker" in WebAssembly;
+        WebAssembly.marker = 1;
+        return new Response([typeof before.value, before.writable, before.enumerable, before.configurable,
+                             after.value === before.value, String(WebAssembly), WebAssembly.validate(bytes),
+                             instance instanceof WebAssembly.Instance, Object.keys(globalThis).includes("WebAssembly"), had]
+                                .join(" "));
+      }
+    };)", options);
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  (*worker)->Dispatch(1, Get("http://h/read"));
+  EXPECT_EQ(host_.answers[1].body, "object true false true true [object WebAssembly] true true false false")
+      << host_.answers[1].error;
+  (*worker)->Dispatch(2, Get("http://h/assign"));
+  EXPECT_EQ(host_.answers[2].body, "7") << host_.answers[2].error;
+  (*worker)->Dispatch(3, Get("http://h/read"));  // neither the marker nor the 7 survived
+  EXPECT_EQ(host_.answers[3].body, host_.answers[1].body) << host_.answers[3].error;
+}
+
 TEST_F(WorkerTest, ServiceWorkerScriptAnswers) {
   auto worker = Start(R"(addEventListener("fetch", (e) => e.respondWith(new Response("sw"))))");
   ASSERT_TRUE(worker.ok()) << worker.status();
