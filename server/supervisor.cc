@@ -1,5 +1,6 @@
 #include "server/supervisor.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 #include <uv.h>
@@ -592,20 +593,23 @@ void Supervisor::FailReload(std::string_view why) {
 int RunSupervisor(const ServeOptions& options, const std::vector<std::string>& argv) {
   signal(SIGPIPE, SIG_IGN);
   if (const char* level = getenv("ATOLL_LOG_LEVEL")) base::SetMinLogLevel(base::ParseLogLevel(level));
-  absl::StatusOr<ServePlan> plan = PlanServe(options);
-  if (!plan.ok()) {
-    base::LogLine(base::LogLevel::kError, base::ToStd(plan.status().message())).Emit();
-    return 1;
-  }
-  if (absl::StatusOr<std::string> token = AdminToken(*plan); !token.ok()) {
-    base::LogLine(base::LogLevel::kError, base::ToStd(token.status().message())).Emit();
-    return 1;
-  }
   uv_loop_t* loop = uv_default_loop();
-  std::vector<std::string> worker_argv = argv;
-  Supervisor supervisor(loop, options, std::move(worker_argv));
+  Supervisor supervisor(loop, options, argv);
   loop->data = &supervisor;
-  if (!supervisor.Start(*plan)) return supervisor.exit_code();
+  {
+    absl::StatusOr<ServePlan> plan = PlanServe(options);
+    if (!plan.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(plan.status().message())).Emit();
+      return 1;
+    }
+    if (absl::StatusOr<std::string> token = AdminToken(*plan); !token.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(token.status().message())).Emit();
+      return 1;
+    }
+    if (!supervisor.Start(*plan)) return supervisor.exit_code();
+  }
+  // The tenants' specs are the workers' business: what parsing them took goes back to the system.
+  malloc_trim(0);
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);
   base::LogLine(base::LogLevel::kInfo, "stopped").Emit();
