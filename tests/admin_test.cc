@@ -12,23 +12,10 @@ namespace {
 
 constexpr char kToken[] = "test-token-123";
 
-int AdminPort(const TestServer& server) {
-  EXPECT_TRUE(server.WaitForLog("admin API listening"));
-  std::smatch m;
-  std::string log = server.log();
-  std::regex re(R"re("msg":"admin API listening","address":"127\.0\.0\.1:(\d+)")re");
-  return std::regex_search(log, m, re) ? std::stoi(m[1]) : 0;
-}
-
 // One admin request; `token` empty: no Authorization header.
 HttpResponse Admin(int port, const std::string& method, const std::string& path, const std::string& body = "",
                    const std::string& token = kToken) {
-  RawClient client(port);
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n";
-  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
-  if (!body.empty() || method == "PUT") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  client.Send(request + "\r\n" + body);
-  return client.ReadResponse();
+  return AdminRequest(port, token, method, path, body);
 }
 
 std::string Deploy(const std::string& text, const std::string& routes = "[\"*/x/*\"]") {

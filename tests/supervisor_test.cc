@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -106,20 +105,8 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeou
   return done();
 }
 
-int AdminPort(const TestServer& server) {
-  std::smatch m;
-  std::string log = server.log();
-  std::regex re(R"re("msg":"admin API listening","address":"127\.0\.0\.1:(\d+)")re");
-  return std::regex_search(log, m, re) ? std::stoi(m[1]) : 0;
-}
-
 HttpResponse Admin(int port, const std::string& method, const std::string& path, const std::string& body = "") {
-  RawClient client(port);
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\nAuthorization: Bearer " +
-                        std::string(kToken) + "\r\n";
-  if (method == "PUT") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  client.Send(request + "\r\n" + body);
-  return client.ReadResponse();
+  return AdminRequest(port, kToken, method, path, body);
 }
 
 // The distinct bodies of `n` requests, each on a fresh connection (so both workers get some).

@@ -77,6 +77,24 @@ TestServer::TestServer(const std::string& script, std::vector<std::string> extra
 
 TestServer::~TestServer() { Stop(); }
 
+int AdminPort(const TestServer& server) {
+  EXPECT_TRUE(server.WaitForLog("admin API listening"));
+  std::smatch m;
+  std::string log = server.log();
+  std::regex re(R"re("msg":"admin API listening","address":"127\.0\.0\.1:(\d+)")re");
+  return std::regex_search(log, m, re) ? std::stoi(m[1]) : 0;
+}
+
+HttpResponse AdminRequest(int port, const std::string& token, const std::string& method, const std::string& path,
+                          const std::string& body) {
+  RawClient client(port);
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n";
+  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+  if (!body.empty() || method == "PUT") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  client.Send(request + "\r\n" + body);
+  return client.ReadResponse();
+}
+
 pid_t TestServer::worker_pid(int index) const {
   std::regex ready(R"re("msg":"worker ready","worker":(\d+),"generation":\d+,"pid":(\d+))re");
   std::string text = log();

@@ -75,6 +75,12 @@ class RawClient {
   std::string buffer_;
 };
 
+// The admin API's port, read from the server's "admin API listening" log line (0 if none).
+int AdminPort(const TestServer& server);
+// One admin API request on a fresh connection; `token` empty: no Authorization header.
+HttpResponse AdminRequest(int port, const std::string& token, const std::string& method, const std::string& path,
+                          const std::string& body = "");
+
 // Runs `atoll ARGS` to completion (not a server); returns its exit code, with stdout and
 // stderr in `output`.
 int RunAtoll(const std::string& args, std::string* output);
