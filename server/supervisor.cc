@@ -58,6 +58,14 @@ std::string ListenKey(const ServePlan& plan) {
   return key;
 }
 
+// A null-terminated array of pointers into `strings` (argv, envp), valid while they are.
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& text : strings) out.push_back(text.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 template <typename Handle>
 void CloseAndDelete(Handle* handle) {
   uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) { delete reinterpret_cast<Handle*>(h); });
@@ -184,8 +192,9 @@ bool Supervisor::Start(const ServePlan& plan) {
     uv_signal_init(loop_, signal);
     signal->data = this;
   }
-  uv_signal_start(&sigterm_, [](uv_signal_t* h, int signum) { static_cast<Supervisor*>(h->data)->Shutdown(signum); }, SIGTERM);
-  uv_signal_start(&sigint_, [](uv_signal_t* h, int signum) { static_cast<Supervisor*>(h->data)->Shutdown(signum); }, SIGINT);
+  auto on_stop = [](uv_signal_t* h, int signum) { static_cast<Supervisor*>(h->data)->Shutdown(signum); };
+  uv_signal_start(&sigterm_, on_stop, SIGTERM);
+  uv_signal_start(&sigint_, on_stop, SIGINT);
   uv_signal_start(&sighup_, [](uv_signal_t* h, int) { static_cast<Supervisor*>(h->data)->Reload(); }, SIGHUP);
   for (uint32_t i = 0; i < worker_count_; ++i) {
     absl::Status spawned = Spawn(i, generation_);
@@ -234,12 +243,8 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
     std::string_view entry(*e);
     if (!entry.starts_with("ATOLL_WORKER=") && !entry.starts_with("UV_TCP_SINGLE_ACCEPT=")) env_strings.emplace_back(entry);
   }
-  std::vector<char*> env;
-  for (std::string& entry : env_strings) env.push_back(entry.data());
-  env.push_back(nullptr);
-  std::vector<char*> args;
-  for (std::string& arg : argv_) args.push_back(arg.data());
-  args.push_back(nullptr);
+  std::vector<char*> env = CStrings(env_strings);
+  std::vector<char*> args = CStrings(argv_);
 
   uv_process_options_t options{};
   options.file = exe_.c_str();
@@ -498,9 +503,7 @@ void Supervisor::RunCheck() {
     argv.push_back("--data-dir");
     argv.push_back(options_.data_dir);
   }
-  std::vector<char*> args;
-  for (std::string& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
+  std::vector<char*> args = CStrings(argv);
   reload_->check_output = new uv_pipe_t;
   uv_pipe_init(loop_, reload_->check_output, 0);
   uv_stdio_container_t stdio[3];
