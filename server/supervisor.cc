@@ -154,6 +154,7 @@ class Supervisor {
     uv_process_t* check = nullptr;
     uv_pipe_t* check_output = nullptr;
     std::string output;
+    size_t logged = 0;  // output up to here was logged line by line
     uv_timer_t* deadline = nullptr;
   };
   std::optional<Reloading> reload_;
@@ -515,9 +516,12 @@ void Supervisor::Reload() {
   RunCheck();
 }
 
-// `atoll check` in a child process: the config and every script compile, or the reload stops.
+// `atoll check --keep-going` in a child process: the config is valid, or the reload stops. A
+// tenant whose script does not load (a syntax error, a top level that throws) does not stop
+// the others' reload: it is logged, and answers 500 script_error in the new generation, as it
+// would at start-up.
 void Supervisor::RunCheck() {
-  std::vector<std::string> argv = {exe_, "check", "--config", options_.config_path};
+  std::vector<std::string> argv = {exe_, "check", "--keep-going", "--config", options_.config_path};
   if (!options_.data_dir.empty()) {
     argv.push_back("--data-dir");
     argv.push_back(options_.data_dir);
@@ -561,7 +565,23 @@ void Supervisor::RunCheck() {
       },
       [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
         auto* self = static_cast<Supervisor*>(stream->data);
-        if (n > 0 && self->reload_ && self->reload_->output.size() < 64 * 1024) self->reload_->output.append(buf->base, n);
+        if (n <= 0 || !self->reload_ || self->reload_->output.size() >= 64 * 1024) return;
+        Reloading& reload = *self->reload_;
+        reload.output.append(buf->base, n);
+        // Each tenant that does not load, as its line arrives.
+        constexpr std::string_view kTenant = "atoll check: tenant ";
+        size_t end;
+        while ((end = reload.output.find('\n', reload.logged)) != std::string::npos) {
+          std::string_view line(reload.output.data() + reload.logged, end - reload.logged);
+          reload.logged = end + 1;
+          if (!line.starts_with(kTenant)) continue;
+          line.remove_prefix(kTenant.size());
+          size_t colon = line.find(": ");
+          base::LogLine(base::LogLevel::kError, "reload: a tenant does not load; it answers 500 until fixed")
+              .Str("tenant", line.substr(0, colon))
+              .Str("error", colon == std::string_view::npos ? std::string_view() : line.substr(colon + 2))
+              .Emit();
+        }
       });
 }
 

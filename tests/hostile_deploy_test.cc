@@ -250,5 +250,43 @@ TEST_F(HostileDeploy, ConcurrentDeploysOfOneTenantConvergeOnEveryWorker) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// Issue 12 item 16: SIGHUP with one tenant whose top level throws and one whose script does not compile.
+// Expected: the reload goes ahead; the other tenants serve their new version, the failing ones
+// are logged and answer 500 script_error (as at start-up); `atoll check` alone still fails.
+TEST_F(HostileDeploy, ATenantThatDoesNotLoadDoesNotStopASighupReload) {
+  fixture_.Write("good.js", "export default { fetch() { return new Response('good-v1'); } };");
+  fixture_.Write("throws.js", "throw new Error('top level says no'); export default {};");
+  fixture_.Write("broken.js", "export default { fetch() { return new Response('broken-v1'); } };");
+  std::string config = fixture_.WriteConfig(
+      "", "[[tenants]]\nname = \"good\"\nscript = \"good.js\"\nroutes = [\"*/good*\"]\n"
+          "[[tenants]]\nname = \"throws\"\nscript = \"throws.js\"\nroutes = [\"*/throws*\"]\n"
+          "[[tenants]]\nname = \"broken\"\nscript = \"broken.js\"\nroutes = [\"*/broken*\"]\n");
+  // Start-up with a tenant that does not load: the others serve, it answers 500.
+  TestServer server(config, {"--workers", "2", "--no-access-log"});
+  EXPECT_EQ(Get(server.port(), "/good").body, "good-v1");
+  EXPECT_EQ(Get(server.port(), "/throws").status, 500);
+  EXPECT_EQ(Get(server.port(), "/broken").body, "broken-v1");
+  fixture_.Write("good.js", "export default { fetch() { return new Response('good-v2'); } };");
+  fixture_.Write("broken.js", "export default { fetch( { ");
+  std::string output;
+  EXPECT_EQ(RunAtoll("check --config " + config, &output), 1) << output;
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(server.WaitForLog("\"msg\":\"reloaded\"", std::chrono::seconds(20))) << server.log();
+  std::string log = server.log();
+  EXPECT_NE(log.find(R"("msg":"reload: a tenant does not load; it answers 500 until fixed","tenant":"throws")"),
+            std::string::npos) << log;
+  EXPECT_NE(log.find(R"("tenant":"broken","error":")"), std::string::npos) << log;
+  EXPECT_NE(log.find("broken.js:1"), std::string::npos) << log;
+  // Once the old workers are gone, every answer is the new generation's.
+  ASSERT_TRUE(WaitFor([&] { return Count(server.log(), "\"msg\":\"worker exited\"") >= 2; }, std::chrono::seconds(15)))
+      << server.log();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Get(server.port(), "/good").body, "good-v2");
+    EXPECT_EQ(Get(server.port(), "/throws").status, 500);
+    EXPECT_EQ(Get(server.port(), "/broken").status, 500);
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace atl::testing
