@@ -70,6 +70,8 @@ void Outbound::Shutdown() {
   }
   fetches_.clear();
   queue_.clear();
+  chains_.clear();
+  ended_chain_entries_.clear();
   client_.Shutdown();
   uv_close(reinterpret_cast<uv_handle_t*>(&drain_), nullptr);
 }
@@ -141,8 +143,49 @@ void Outbound::MaybeResume(Fetch* fetch) {
 void Outbound::Erase(uint64_t id) {
   auto it = fetches_.find(id);
   if (it == fetches_.end()) return;
-  if (it->second->service_request != 0) service_calls_.erase(it->second->service_request);
+  if (it->second->service_request != 0) {
+    service_calls_.erase(it->second->service_request);
+    EndChainEntry(it->second->service_request);
+  }
   fetches_.erase(it);
+}
+
+bool Outbound::JoinChain(uint64_t request, ChainLink* out, std::string* error) {
+  auto it = chains_.find(request);
+  if (it == chains_.end()) {
+    if (IsServiceRequest(request)) {
+      *error = "service binding call refused: the service request it was made for ended too long ago";
+      return false;
+    }
+    it = chains_.emplace(request, ChainLink{std::make_shared<Chain>(), 1}).first;
+    // A call from a client's request already answered (a timer, waitUntil): nobody will end it.
+    if (!tenants_->ClientRequestInFlight(request)) EndChainEntry(request);
+  }
+  const ChainLink& link = it->second;
+  if (link.depth >= limits_.max_service_depth) {
+    *error = base::StrCat("service binding call refused: the chain of calls is already ", link.depth,
+                          " Workers deep (the limit is ", limits_.max_service_depth, ")");
+    return false;
+  }
+  if (link.chain->calls >= limits_.max_service_calls) {
+    *error = base::StrCat("service binding call refused: this request's chain already made ", limits_.max_service_calls,
+                          " service calls (the limit)");
+    return false;
+  }
+  ++link.chain->calls;
+  *out = ChainLink{link.chain, link.depth + 1};
+  return true;
+}
+
+void Outbound::EndChainEntry(uint64_t id) {
+  // Entries of ended requests stay for the latest few thousand, so that memory stays bounded.
+  constexpr size_t kEndedKept = 4096;
+  if (!chains_.contains(id)) return;
+  ended_chain_entries_.push_back(id);
+  while (ended_chain_entries_.size() > kEndedKept) {
+    chains_.erase(ended_chain_entries_.front());
+    ended_chain_entries_.pop_front();
+  }
 }
 
 bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestView& request,
@@ -161,7 +204,10 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       *error = base::StrCat("no service binding named ", request.service);
       return false;
     }
+    ChainLink link;
+    if (!JoinChain(request.request, &link, error)) return false;
     uint64_t service_id = next_service_id_++;
+    chains_[service_id] = std::move(link);
     raw->service_request = service_id;
     service_calls_[service_id] = id;
     fetches_[id] = std::move(fetch);

@@ -153,6 +153,7 @@ void TenantManager::ResumeResponse(uint64_t id) {
 }
 
 void TenantManager::Forget(uint64_t id, bool aborted) {
+  if (outbound_ && !Outbound::IsServiceRequest(id)) outbound_->EndChainRequest(id);
   if (streams_.empty()) return;
   bindings::Worker* worker = aborted ? StreamWorker(id) : nullptr;
   streams_.erase(id);

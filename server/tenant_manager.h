@@ -97,6 +97,8 @@ class TenantManager : public RequestSink {
   bool StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request, std::string* error);
   void DispatchService(uint64_t id, uint32_t target, const bindings::RequestView& request);
   void CancelService(uint64_t id);
+  // Whether the client's request `id` is still in flight (a service call chain's root).
+  bool ClientRequestInFlight(uint64_t id) const { return server_ != nullptr && server_->InFlight(id); }
   bindings::Worker* WorkerOf(uint32_t tenant) const;
   const std::string& TenantName(uint32_t tenant) const { return tenants_[tenant].spec.worker.tenant_name; }
 

@@ -288,5 +288,90 @@ TEST_F(HostileDeploy, ATenantThatDoesNotLoadDoesNotStopASighupReload) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// A tenant calling itself through a service binding: /deep?n=N calls /deep?n=N-1 down to 0
+// and reports where the chain was refused; /fan?level=L makes 20 calls of level L+1 down to
+// level 6 (20^6 calls uncapped) and answers how many invocations its tree ran.
+constexpr char kSelfCaller[] = R"(
+  const arg = (req, name) => +req.url.split(name + "=")[1];
+  export default {
+    async fetch(req, env) {
+      if (req.url.includes("/deep")) {
+        const n = arg(req, "n");
+        if (n <= 0) return new Response("bottom");
+        try {
+          const r = await env.SELF.fetch("http://self/deep?n=" + (n - 1));
+          return new Response(await r.text());
+        } catch (e) {
+          return new Response("refused with " + n + " left: " + e.message);
+        }
+      }
+      const level = arg(req, "level");
+      if (level >= 6) return new Response("1");
+      const calls = [];
+      for (let i = 0; i < 20; i++) {
+        calls.push(env.SELF.fetch("http://self/fan?level=" + (level + 1))
+            .then((r) => (r.ok ? r.text().then(Number) : 0), () => 0));
+      }
+      const counts = await Promise.all(calls);
+      return new Response(String(1 + counts.reduce((a, b) => a + b, 0)));
+    },
+  };)";
+
+class HostileServiceChain : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fixture_.Write("self.js", kSelfCaller);
+    fixture_.Write("victim.js", "export default { fetch() { return new Response('victim'); } };");
+    config_ = fixture_.WriteConfig(
+        "", "[[tenants]]\nname = \"self\"\nscript = \"self.js\"\nroutes = [\"*/deep*\", \"*/fan*\"]\n"
+            "[tenants.services]\nSELF = \"self\"\n"
+            "[[tenants]]\nname = \"victim\"\nscript = \"victim.js\"\nroutes = [\"*/victim*\"]\n");
+  }
+  TenantFixture fixture_;
+  std::string config_;
+};
+
+// Issue 12 item 6: a 5,000-deep chain of a tenant calling itself through a service binding.
+// Expected: the call 32 Workers deep is refused with a TypeError, the chain unwinds at once, the
+// worker survives and the victim answers.
+TEST_F(HostileServiceChain, AFiveThousandDeepSelfCallChainStopsAtTheDepthLimit) {
+  TestServer server(config_, {"--no-access-log"});
+  pid_t worker = server.worker_pid();
+  for (int i = 0; i < 3; ++i) {
+    RawClient client(server.port());
+    client.Send("GET /deep?n=5000 HTTP/1.1\r\nHost: test.local\r\n\r\n");
+    HttpResponse r = client.ReadResponse(false, std::chrono::seconds(20));
+    ASSERT_EQ(r.status, 200) << server.log();
+    // Invocation 1 has n = 5000; invocation 32 (n = 4969) may not call a 33rd.
+    EXPECT_EQ(r.body, "refused with 4969 left: service binding call refused: the chain of calls is already 32 Workers "
+                      "deep (the limit is 32)");
+    EXPECT_EQ(Get(server.port(), "/victim").body, "victim");
+  }
+  // A chain within the limit still works.
+  EXPECT_EQ(Get(server.port(), "/deep?n=20").body, "bottom");
+  EXPECT_EQ(server.worker_pid(), worker);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// Issue 12 item 6: a fan-out of 20 service calls per level, 6 levels deep (64 million calls uncapped).
+// Expected: the chain makes at most 1,000 service calls in all, the rest are refused with a
+// TypeError; the request is answered, the worker survives and the victim answers.
+TEST_F(HostileServiceChain, AServiceFanOutIsCappedForTheWholeChain) {
+  TestServer server(config_, {"--no-access-log"});
+  pid_t worker = server.worker_pid();
+  for (int i = 0; i < 2; ++i) {
+    RawClient client(server.port());
+    client.Send("GET /fan?level=0 HTTP/1.1\r\nHost: test.local\r\n\r\n");
+    HttpResponse r = client.ReadResponse(false, std::chrono::seconds(30));
+    ASSERT_EQ(r.status, 200) << r.body << server.log();
+    int invocations = std::stoi(r.body);
+    EXPECT_LE(invocations, 1 + 1000);  // the client's request and its chain's calls
+    EXPECT_GE(invocations, 1 + 20 * 20);
+    EXPECT_EQ(Get(server.port(), "/victim").body, "victim");
+  }
+  EXPECT_EQ(server.worker_pid(), worker);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace atl::testing
