@@ -58,8 +58,9 @@ struct FetchLimits {
   // Service bindings: one client request and every call made for it form a chain.
   uint32_t max_service_depth = 32;               // Workers invoked one inside the other (the client's
                                                  // request is 1; Cloudflare's limit per chain)
-  uint32_t max_service_calls = 1000;             // service calls in the whole chain, every level together
-                                                 // (subrequests caps each request; 50^32 would not be capped)
+  uint32_t max_service_calls = 1000;             // service calls in the whole chain, every level together,
+                                                 // and the fetches of the Workers it called (subrequests caps
+                                                 // each request: 50^32 calls would not be capped)
 };
 
 }  // namespace atl::isolates

@@ -169,7 +169,7 @@ bool Outbound::JoinChain(uint64_t request, ChainLink* out, std::string* error) {
   }
   if (link.chain->calls >= limits_.max_service_calls) {
     *error = base::StrCat("service binding call refused: this request's chain already made ", limits_.max_service_calls,
-                          " service calls (the limit)");
+                          " calls and fetches (the limit)");
     return false;
   }
   ++link.chain->calls;
@@ -232,6 +232,19 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view);
     });
     return true;
+  }
+  // A called Worker's fetches count in its chain too: 1,000 invocations of 50 fetches each
+  // would be 50,000 requests sent for one client request.
+  if (IsServiceRequest(request.request)) {
+    auto it = chains_.find(request.request);
+    if (it != chains_.end()) {
+      if (it->second.chain->calls >= limits_.max_service_calls) {
+        *error = base::StrCat("fetch() refused: this request's chain of service calls already made ",
+                              limits_.max_service_calls, " calls and fetches (the limit)");
+        return false;
+      }
+      ++it->second.chain->calls;
+    }
   }
   OutboundRequest out;
   out.method = std::string(request.method);

@@ -9,7 +9,8 @@
 //
 // A client's request and every service call made for it, at any depth, form a chain: each call
 // is at most `max_service_depth` Workers deep and the chain makes at most `max_service_calls`
-// calls in all; past either, fetch() throws a TypeError and nothing is dispatched.
+// calls in all (the fetches of the Workers it called count too); past either, fetch() throws a
+// TypeError and nothing is dispatched.
 
 #include <uv.h>
 

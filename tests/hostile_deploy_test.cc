@@ -305,6 +305,21 @@ constexpr char kSelfCaller[] = R"(
           return new Response("refused with " + n + " left: " + e.message);
         }
       }
+      if (req.url.includes("/net-callee")) {
+        // 50 fetches (the subrequests limit) to an address the SSRF guard refuses after counting.
+        let refused = 0;
+        const all = [];
+        for (let i = 0; i < 50; i++) {
+          all.push(fetch("http://127.0.0.1:9/").catch((e) => { if (e.message.includes("chain")) ++refused; }));
+        }
+        await Promise.all(all);
+        return new Response(String(refused));
+      }
+      if (req.url.includes("/net")) {
+        const calls = [];
+        for (let i = 0; i < 20; i++) calls.push(env.SELF.fetch("http://self/net-callee").then((r) => r.text()).then(Number));
+        return new Response(String((await Promise.all(calls)).reduce((a, b) => a + b, 0)));
+      }
       const level = arg(req, "level");
       if (level >= 6) return new Response("1");
       const calls = [];
@@ -323,7 +338,7 @@ class HostileServiceChain : public ::testing::Test {
     fixture_.Write("self.js", kSelfCaller);
     fixture_.Write("victim.js", "export default { fetch() { return new Response('victim'); } };");
     config_ = fixture_.WriteConfig(
-        "", "[[tenants]]\nname = \"self\"\nscript = \"self.js\"\nroutes = [\"*/deep*\", \"*/fan*\"]\n"
+        "", "[[tenants]]\nname = \"self\"\nscript = \"self.js\"\nroutes = [\"*/deep*\", \"*/fan*\", \"*/net*\"]\n"
             "[tenants.services]\nSELF = \"self\"\n"
             "[[tenants]]\nname = \"victim\"\nscript = \"victim.js\"\nroutes = [\"*/victim*\"]\n");
   }
@@ -370,6 +385,18 @@ TEST_F(HostileServiceChain, AServiceFanOutIsCappedForTheWholeChain) {
     EXPECT_EQ(Get(server.port(), "/victim").body, "victim");
   }
   EXPECT_EQ(server.worker_pid(), worker);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// Issue 12 item 6: 20 service calls whose callees each make 50 fetches (the subrequests limit).
+// Expected: the called Workers' fetches count in the chain's 1,000: 20 calls + 980 fetches go,
+// the last 20 fetches are refused with a TypeError naming the chain.
+TEST_F(HostileServiceChain, TheCalledWorkersFetchesCountInTheChain) {
+  TestServer server(config_, {"--no-access-log"});
+  HttpResponse r = Get(server.port(), "/net");
+  ASSERT_EQ(r.status, 200) << r.body << server.log();
+  EXPECT_EQ(r.body, "20");
+  EXPECT_EQ(Get(server.port(), "/victim").body, "victim");
   EXPECT_EQ(server.Stop(), 0);
 }
 
