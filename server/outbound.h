@@ -9,8 +9,11 @@
 //
 // A client's request and every service call made for it, at any depth, form a chain: each call
 // is at most `max_service_depth` Workers deep and the chain makes at most `max_service_calls`
-// calls in all (the fetches of the Workers it called count too); past either, fetch() throws a
-// TypeError and nothing is dispatched.
+// calls in all (the fetches of the Workers it called count too); and, as Workers called through
+// bindings share the CPU time of the client's request, no call is made once the chain's JS runs
+// (called handlers, continuations of its fetches) took that request's `cpu_ms`. Past any of
+// these, fetch() throws a TypeError and nothing is dispatched; a call made before the CPU time
+// ran out but not dispatched yet is answered 503 cpu_limit.
 
 #include <uv.h>
 
@@ -85,6 +88,8 @@ class Outbound {
   // Service calls of one chain, shared by its requests.
   struct Chain {
     uint32_t calls = 0;
+    uint64_t run_ns = 0;     // the chain's JS runs on the loop: called handlers, fetch continuations
+    uint64_t budget_ns = 0;  // the client's request's tenant's cpu_ms: no call once run_ns reaches it
   };
   // A request's place in its chain: the client's request is depth 1, a call it makes depth 2...
   struct ChainLink {
@@ -94,7 +99,7 @@ class Outbound {
   // Places a service call made for `request` (the client's or a service call's) in its chain,
   // in `out`; false with `error` past a chain limit, or when `request` is a service call that
   // ended long ago.
-  bool JoinChain(uint64_t request, ChainLink* out, std::string* error);
+  bool JoinChain(uint32_t tenant, uint64_t request, ChainLink* out, std::string* error);
   // Request `id` ended: its entry is kept a while for calls from its timers and waitUntil.
   void EndChainEntry(uint64_t id);
 
