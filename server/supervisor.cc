@@ -45,7 +45,7 @@ constexpr uint64_t kQuickDeathMs = 5000;     // a worker that dies sooner is dyi
 constexpr uint64_t kMaxRestartDelayMs = 10000;
 constexpr uint64_t kAnswerTimeoutMs = 2000;  // a worker's question waits at most this for the others
 // ... and a question for every worker (a deploy) this long: starting workers answer once they run.
-constexpr uint64_t kAllAnswerTimeoutMs = 15000;
+constexpr uint64_t kAllAnswerTimeoutMs = 30000;
 constexpr uint64_t kReloadTimeoutMs = 60000;
 
 uint32_t ResolveWorkers(uint32_t configured) {

@@ -37,8 +37,12 @@ std::string Deploy(const std::string& body) {
   return json.replace(json.find("BODY"), 4, body);
 }
 
+// An admin request that may wait for a worker starting on a loaded machine.
 HttpResponse Admin(int port, const std::string& method, const std::string& path, const std::string& body = "") {
-  return AdminRequest(port, kToken, method, path, body);
+  RawClient client(port);
+  client.Send(method + " " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\nAuthorization: Bearer " + kToken +
+              "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  return client.ReadResponse(false, std::chrono::seconds(40));
 }
 
 // `kChecks` GET /d on fresh connections (so that every accepting worker takes some): the
