@@ -490,7 +490,9 @@ uint64_t Worker::StartFetch(const FetchRequestView& request, std::string* error)
     return 0;
   }
   uint64_t fetch = next_fetch_id++;
-  if (!host_->StartFetch(fetch, request, error)) return 0;
+  FetchRequestView charged = request;
+  charged.request = running_request_;
+  if (!host_->StartFetch(fetch, charged, error)) return 0;
   ++count;
   fetches_[fetch] = OutboundFetch{state->serial, running_request_};
   return fetch;

@@ -49,6 +49,7 @@ struct FetchRequestView {
   std::span<const HeaderView> headers;
   std::string_view body;
   bool body_streamed = false;           // the body follows through WorkerHost::FetchWrite
+  uint64_t request = 0;                 // the request the call is charged to (set by Worker::StartFetch)
 };
 
 // What happens to a fetch (Worker::DeliverFetchEvent; internal.onFetchEvent's `kind`).

@@ -55,6 +55,12 @@ struct FetchLimits {
   uint32_t max_redirects = 20;                   // redirect: "follow" (Fetch spec)
   size_t max_buffered_upload = 64 * 1024;        // a streamed request body's bytes not yet taken by the socket
   size_t max_buffered_response = 64 * 1024;      // response bytes queued for JS that it has not asked for
+  // Service bindings: one client request and every call made for it form a chain.
+  uint32_t max_service_depth = 32;               // Workers invoked one inside the other (the client's
+                                                 // request is 1; Cloudflare's limit per chain)
+  uint32_t max_service_calls = 1000;             // service calls in the whole chain, every level together,
+                                                 // and the fetches of the Workers it called (subrequests caps
+                                                 // each request: 50^32 calls would not be capped)
 };
 
 }  // namespace atl::isolates

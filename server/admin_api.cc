@@ -169,14 +169,22 @@ void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view pat
 }
 
 void AdminApi::Propagate(uint64_t id, std::string_view name, std::string body) {
-  link_->Ask(base::StrCat("reload ", name), [this, id, name = std::string(name), body = std::move(body)](Answers answers) {
+  // Every live worker, starting ones too: the answer means every worker serves the change.
+  link_->AskAll(base::StrCat("reload ", name), [this, id, name = std::string(name), body = std::move(body)](Answers answers) {
     size_t failed = 0;
     for (const std::string& answer : answers.bodies) {
       if (answer == "ok") continue;
       ++failed;
       base::LogLine(base::LogLevel::kWarn, "a worker did not take the change").Str("tenant", name).Str("error", answer).Emit();
     }
-    // The workers that did not answer in time (restarting ones) read the store when they start.
+    // A worker spawned after the question reads the store when it starts.
+    if (answers.bodies.size() + 1 < answers.workers) {
+      base::LogLine(base::LogLevel::kWarn, "a worker did not answer in time; it takes the change when it does")
+          .Str("tenant", name)
+          .Int("workers", answers.workers)
+          .Int("answered", static_cast<int64_t>(answers.bodies.size() + 1))
+          .Emit();
+    }
     base::LogLine(base::LogLevel::kDebug, "change propagated")
         .Str("tenant", name)
         .Int("workers", answers.workers)
@@ -231,6 +239,8 @@ void AdminApi::Answer(std::string_view question, WorkerLink::Reply reply) {
 }
 
 std::string AdminApi::ReloadTenant(std::string_view name) {
+  // Not while another worker deploys: its commit removes the script of the version read here.
+  TenantStore::Lock lock = store_->Exclusive();
   absl::StatusOr<TenantStore::Loaded> loaded = store_->LoadOne(name);
   if (!loaded.ok()) return std::string(base::ToStd(loaded.status().message()));
   if (!loaded->deleted.empty()) {

@@ -40,6 +40,10 @@ class AdminApi : public RequestSink {
 
   absl::StatusOr<std::string> ListenOn(int fd) { return server_.ListenOn(fd); }
   void Shutdown() { server_.Shutdown(); }
+  // Stops accepting; the admin requests already received (a deploy waiting for the other
+  // workers) are still answered: in_flight() counts down to 0.
+  void Drain() { server_.Drain(); }
+  size_t in_flight() const { return server_.in_flight(); }
 
   // RequestSink
   RouteDecision Route(std::string_view host, std::string_view path) override { return {0, kMaxBody}; }

@@ -18,6 +18,8 @@ const char* UsageText() {
         [--no-access-log]                          no "access" log line per request
   atoll check --config atoll.toml                  validate the config and compile every script;
                                                    exit 1 with file:line or the key path on error
+        [--keep-going]                             report each tenant that does not load and go
+                                                   on; exit 1 only for the config itself
   atoll version                                    versions of atoll, V8, libuv, llhttp, OpenSSL
   atoll help
 )";
@@ -87,6 +89,8 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       serve.admin_listen = *address;
     } else if (arg == "--no-access-log") {
       serve.access_log = false;
+    } else if (arg == "--keep-going" && out.command == CommandLine::Command::kCheck) {
+      serve.keep_going = true;
     } else if (arg == "--workers") {
       absl::StatusOr<std::string> text = value();
       if (!text.ok()) return text.status();

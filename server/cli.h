@@ -19,6 +19,8 @@ struct ServeOptions {
   std::optional<config::ListenAddress> admin_listen;  // --admin-listen (overrides the config's)
   std::optional<uint32_t> workers;            // --workers N|auto (0: auto; overrides the config's)
   bool access_log = true;                     // --no-access-log: no "access" line per request
+  bool keep_going = false;                    // check --keep-going: a tenant that does not load is
+                                              // reported, not an error (what a SIGHUP reload runs)
   isolates::TenantLimits tenant_limits;
   isolates::ConnectionLimits connection_limits;
 };

@@ -47,6 +47,11 @@ TEST(CommandLine, ConfigAndCheck) {
   auto check = ParseCommandLine({"check", "--config", "atoll.toml"});
   ASSERT_TRUE(check.ok()) << check.status();
   EXPECT_EQ(check->command, CommandLine::Command::kCheck);
+  EXPECT_FALSE(check->serve.keep_going);
+  auto keep_going = ParseCommandLine({"check", "--keep-going", "--config", "atoll.toml"});
+  ASSERT_TRUE(keep_going.ok()) << keep_going.status();
+  EXPECT_TRUE(keep_going->serve.keep_going);
+  EXPECT_FALSE(ParseCommandLine({"serve", "--keep-going", "--config", "atoll.toml"}).ok());
   EXPECT_FALSE(ParseCommandLine({"check"}).ok());
   EXPECT_FALSE(ParseCommandLine({"check", "a.js"}).ok());
   EXPECT_FALSE(ParseCommandLine({"serve", "a.js", "--config", "atoll.toml"}).ok()) << "one or the other";

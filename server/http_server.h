@@ -88,6 +88,8 @@ class HttpServer {
   // connection_count() count down to 0.
   void Drain();
   size_t in_flight() const { return inflight_.size(); }
+  // Whether request `id` was dispatched and its connection has not forgotten it yet.
+  bool InFlight(uint64_t id) const { return inflight_.contains(id); }
 
   // The answer to request `id`; ignored if its connection has gone.
   void Complete(uint64_t id, const bindings::ResponseView& response);

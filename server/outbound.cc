@@ -1,5 +1,8 @@
 #include "server/outbound.h"
 
+#include <chrono>
+
+#include "base/latency_histogram.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "server/tenant_manager.h"
@@ -14,6 +17,7 @@ struct Outbound::Fetch : FetchSink {
   uint64_t id = 0;
   uint32_t tenant = 0;
   HttpClient::Exchange* exchange = nullptr;  // network fetch, until it ends
+  std::shared_ptr<Chain> chain;               // of the calling request, if it has one
   uint64_t service_request = 0;              // service call: the called tenant's request id
   bool service_streaming = false;            // ... whose answer is a streamed body
   size_t queued = 0;                         // body bytes queued for JS
@@ -70,6 +74,8 @@ void Outbound::Shutdown() {
   }
   fetches_.clear();
   queue_.clear();
+  chains_.clear();
+  ended_chain_entries_.clear();
   client_.Shutdown();
   uv_close(reinterpret_cast<uv_handle_t*>(&drain_), nullptr);
 }
@@ -97,7 +103,10 @@ void Outbound::Queue(Event event) {
     view.headers = headers;
     view.data = event.data;
     bindings::Worker* worker = tenants_->WorkerOf(fetch->tenant);
+    std::shared_ptr<Chain> chain = fetch->chain;  // JS may end the fetch
+    auto start = std::chrono::steady_clock::now();
     bool more = worker != nullptr && worker->DeliverFetchEvent(event.fetch, view);
+    if (chain) chain->run_ns += base::NanosSince(start);
     it = fetches_.find(event.fetch);  // JS may have cancelled it
     if (it == fetches_.end()) return;
     if (worker == nullptr) {
@@ -141,8 +150,56 @@ void Outbound::MaybeResume(Fetch* fetch) {
 void Outbound::Erase(uint64_t id) {
   auto it = fetches_.find(id);
   if (it == fetches_.end()) return;
-  if (it->second->service_request != 0) service_calls_.erase(it->second->service_request);
+  if (it->second->service_request != 0) {
+    service_calls_.erase(it->second->service_request);
+    EndChainEntry(it->second->service_request);
+  }
   fetches_.erase(it);
+}
+
+bool Outbound::JoinChain(uint32_t tenant, uint64_t request, ChainLink* out, std::string* error) {
+  auto it = chains_.find(request);
+  if (it == chains_.end()) {
+    if (IsServiceRequest(request)) {
+      *error = "service binding call refused: the service request it was made for ended too long ago";
+      return false;
+    }
+    auto chain = std::make_shared<Chain>();
+    chain->budget_ns = uint64_t{tenants_->CpuMsOf(tenant)} * 1'000'000u;
+    it = chains_.emplace(request, ChainLink{std::move(chain), 1}).first;
+    // A call from a client's request already answered (a timer, waitUntil): nobody will end it.
+    if (!tenants_->ClientRequestInFlight(request)) EndChainEntry(request);
+  }
+  const ChainLink& link = it->second;
+  if (link.depth >= limits_.max_service_depth) {
+    *error = base::StrCat("service binding call refused: the chain of calls is already ", link.depth,
+                          " Workers deep (the limit is ", limits_.max_service_depth, ")");
+    return false;
+  }
+  if (link.chain->calls >= limits_.max_service_calls) {
+    *error = base::StrCat("service binding call refused: this request's chain already made ", limits_.max_service_calls,
+                          " calls and fetches (the limit)");
+    return false;
+  }
+  if (link.chain->run_ns >= link.chain->budget_ns) {
+    *error = base::StrCat("service binding call refused: the chain of calls used the CPU time of the request it serves (",
+                          link.chain->budget_ns / 1'000'000u, " ms)");
+    return false;
+  }
+  ++link.chain->calls;
+  *out = ChainLink{link.chain, link.depth + 1};
+  return true;
+}
+
+void Outbound::EndChainEntry(uint64_t id) {
+  // Entries of ended requests stay for the latest few thousand, so that memory stays bounded.
+  constexpr size_t kEndedKept = 4096;
+  if (!chains_.contains(id)) return;
+  ended_chain_entries_.push_back(id);
+  while (ended_chain_entries_.size() > kEndedKept) {
+    chains_.erase(ended_chain_entries_.front());
+    ended_chain_entries_.pop_front();
+  }
 }
 
 bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestView& request,
@@ -161,7 +218,12 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       *error = base::StrCat("no service binding named ", request.service);
       return false;
     }
+    ChainLink link;
+    if (!JoinChain(tenant, request.request, &link, error)) return false;
     uint64_t service_id = next_service_id_++;
+    raw->chain = link.chain;
+    std::shared_ptr<Chain> chain = link.chain;
+    chains_[service_id] = std::move(link);
     raw->service_request = service_id;
     service_calls_[service_id] = id;
     fetches_[id] = std::move(fetch);
@@ -172,9 +234,11 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
     std::vector<std::pair<std::string, std::string>> headers;
     for (const auto& [name, value] : request.headers) headers.emplace_back(std::string(name), std::string(value));
     auto body = std::string(request.body);
-    Post([this, service_id, target, method = std::move(method), url = std::move(url), headers = std::move(headers),
-          body = std::move(body)] {
+    Post([this, service_id, target, chain = std::move(chain), method = std::move(method), url = std::move(url),
+          headers = std::move(headers), body = std::move(body)] {
       if (!service_calls_.contains(service_id)) return;  // cancelled before it started
+      // Calls made before the chain used its CPU time but not run yet are not run.
+      if (chain->run_ns >= chain->budget_ns) return tenants_->FailRequest(service_id, ServerError::kCpuLimit);
       std::vector<bindings::HeaderView> views;
       for (const auto& [name, value] : headers) views.emplace_back(name, value);
       bindings::RequestView view;
@@ -183,9 +247,23 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       view.headers = views;
       view.body = body;
       view.has_body = !body.empty();
-      tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view);
+      chain->run_ns += tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view);
     });
     return true;
+  }
+  // A called Worker's fetches count in its chain too: 1,000 invocations of 50 fetches each
+  // would be 50,000 requests sent for one client request.
+  if (IsServiceRequest(request.request)) {
+    auto it = chains_.find(request.request);
+    if (it != chains_.end()) {
+      raw->chain = it->second.chain;
+      if (it->second.chain->calls >= limits_.max_service_calls) {
+        *error = base::StrCat("fetch() refused: this request's chain of service calls already made ",
+                              limits_.max_service_calls, " calls and fetches (the limit)");
+        return false;
+      }
+      ++it->second.chain->calls;
+    }
   }
   OutboundRequest out;
   out.method = std::string(request.method);

@@ -6,6 +6,14 @@
 // connection). Events for the calling Worker are queued and delivered from the loop, never from
 // inside JS (a call into one isolate cannot run inside another's run), with backpressure: at most
 // `max_buffered_response` bytes wait for a JS side that has not asked for more.
+//
+// A client's request and every service call made for it, at any depth, form a chain: each call
+// is at most `max_service_depth` Workers deep and the chain makes at most `max_service_calls`
+// calls in all (the fetches of the Workers it called count too); and, as Workers called through
+// bindings share the CPU time of the client's request, no call is made once the chain's JS runs
+// (called handlers, continuations of its fetches) took that request's `cpu_ms`. Past any of
+// these, fetch() throws a TypeError and nothing is dispatched; a call made before the CPU time
+// ran out but not dispatched yet is answered 503 cpu_limit.
 
 #include <uv.h>
 
@@ -49,6 +57,8 @@ class Outbound {
   bool ServiceChunk(uint64_t id, std::string_view bytes);
   void ServiceEnd(uint64_t id, bool complete);
   void ServiceFail(uint64_t id, ServerError error);
+  // The client's request `id` is done (its connection forgot it).
+  void EndChainRequest(uint64_t id) { EndChainEntry(id); }
 
   void Shutdown();
   const HttpClient& client() const { return client_; }
@@ -75,6 +85,23 @@ class Outbound {
   void Erase(uint64_t fetch);
   Fetch* FindService(uint64_t id);
   void MaybeResume(Fetch* fetch);
+  // Service calls of one chain, shared by its requests.
+  struct Chain {
+    uint32_t calls = 0;
+    uint64_t run_ns = 0;     // the chain's JS runs on the loop: called handlers, fetch continuations
+    uint64_t budget_ns = 0;  // the client's request's tenant's cpu_ms: no call once run_ns reaches it
+  };
+  // A request's place in its chain: the client's request is depth 1, a call it makes depth 2...
+  struct ChainLink {
+    std::shared_ptr<Chain> chain;
+    uint32_t depth = 1;
+  };
+  // Places a service call made for `request` (the client's or a service call's) in its chain,
+  // in `out`; false with `error` past a chain limit, or when `request` is a service call that
+  // ended long ago.
+  bool JoinChain(uint32_t tenant, uint64_t request, ChainLink* out, std::string* error);
+  // Request `id` ended: its entry is kept a while for calls from its timers and waitUntil.
+  void EndChainEntry(uint64_t id);
 
   uv_loop_t* loop_;
   TenantManager* tenants_;
@@ -87,6 +114,8 @@ class Outbound {
   bool draining_ = false;
   bool closed_ = false;
   uint64_t next_service_id_ = kServiceIdBase;
+  absl::flat_hash_map<uint64_t, ChainLink> chains_;  // request id -> its chain
+  std::deque<uint64_t> ended_chain_entries_;         // in chains_ still, oldest first
 };
 
 }  // namespace atl::server

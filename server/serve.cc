@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base/log.h"
@@ -64,12 +65,14 @@ void StopOrDrain(StopSignals* stop, int signum) {
       .Int("drain_ms", stop->drain_ms)
       .Emit();
   stop->server->Drain();
+  if (stop->admin != nullptr) stop->admin->Drain();
   uv_timer_start(
       &stop->drain_timer,
       [](uv_timer_t* timer) {
         auto* stop = static_cast<StopSignals*>(timer->data);
         bool late = uv_now(timer->loop) - stop->drain_started_ms >= stop->drain_ms;
-        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0) && !late) return;
+        size_t admin = stop->admin != nullptr ? stop->admin->in_flight() : 0;
+        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0 || admin != 0) && !late) return;
         if (late) {
           base::LogLine(base::LogLevel::kWarn, "drain_ms passed with requests in flight")
               .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
@@ -239,18 +242,25 @@ int RunCheck(const ServeOptions& options) {
   isolates::CpuWatchdog watchdog;
   CheckHost host;
   std::unique_ptr<isolates::TenantIsolate> isolate;
+  size_t failed = 0;
   for (const TenantSpec& tenant : plan->tenants) {
     if (!isolate || isolate->killed() != isolates::LimitKind::kNone) isolate = isolates::TenantIsolate::Create(*blueprint);
     absl::StatusOr<std::unique_ptr<bindings::Worker>> worker =
         bindings::Worker::Create(tenant.worker, std::move(isolate), &host, code_cache.get(), &watchdog);
     if (!worker.ok()) {
-      std::fprintf(stderr, "atoll check: tenant %s: %s\n", tenant.worker.tenant_name.c_str(),
-                   std::string(worker.status().message()).c_str());
-      return 1;
+      // One line per tenant with --keep-going: a reload logs each.
+      std::string message(worker.status().message());
+      if (options.keep_going) std::replace(message.begin(), message.end(), '\n', ' ');
+      std::fprintf(stderr, "atoll check: tenant %s: %s\n", tenant.worker.tenant_name.c_str(), message.c_str());
+      if (!options.keep_going) return 1;
+      ++failed;
+      continue;
     }
     isolate = (*worker)->ReleaseIsolate();
   }
-  std::printf("%s: %zu tenants OK\n", plan->source.c_str(), plan->tenants.size());
+  std::printf("%s: %zu tenants OK", plan->source.c_str(), plan->tenants.size() - failed);
+  if (failed > 0) std::printf(", %zu do not load", failed);
+  std::printf("\n");
   return 0;
 }
 

@@ -44,6 +44,8 @@ namespace {
 constexpr uint64_t kQuickDeathMs = 5000;     // a worker that dies sooner is dying again and again
 constexpr uint64_t kMaxRestartDelayMs = 10000;
 constexpr uint64_t kAnswerTimeoutMs = 2000;  // a worker's question waits at most this for the others
+// ... and a question for every worker (a deploy) this long: starting workers answer once they run.
+constexpr uint64_t kAllAnswerTimeoutMs = 30000;
 constexpr uint64_t kReloadTimeoutMs = 60000;
 
 uint32_t ResolveWorkers(uint32_t configured) {
@@ -102,6 +104,7 @@ class Supervisor {
   struct Question {
     int asker_pid;
     uint64_t asker_id;
+    bool all;  // "ask_all": every live worker, starting ones and a reload's new generation too
     Answers answers;
     absl::flat_hash_set<int> waiting;  // pids
     uv_timer_t* timer;
@@ -112,7 +115,7 @@ class Supervisor {
   void OnReady(Worker* worker);
   void OnExit(Worker* worker, int64_t status, int signal);
   void ScheduleRestart(uint32_t index, uint64_t lived_ms);
-  void Ask(Worker* asker, uint64_t id, std::string question);
+  void Ask(Worker* asker, uint64_t id, std::string question, bool all);
   void Reply(uint64_t question_id);
   void StopWorker(Worker* worker);
   void Shutdown(int signal);
@@ -151,6 +154,7 @@ class Supervisor {
     uv_process_t* check = nullptr;
     uv_pipe_t* check_output = nullptr;
     std::string output;
+    size_t logged = 0;  // output up to here was logged line by line
     uv_timer_t* deadline = nullptr;
   };
   std::optional<Reloading> reload_;
@@ -285,7 +289,9 @@ Supervisor::Worker* Supervisor::FindPid(int pid) {
 
 void Supervisor::OnMessage(Worker* worker, ControlMessage message) {
   if (message.kind == "ready") return OnReady(worker);
-  if (message.kind == "ask") return Ask(worker, message.id, std::move(message.body));
+  if (message.kind == "ask" || message.kind == "ask_all") {
+    return Ask(worker, message.id, std::move(message.body), message.kind == "ask_all");
+  }
   if (message.kind == "answer") {
     auto it = questions_.find(message.id);
     if (it == questions_.end() || !it->second.waiting.erase(worker->pid)) return;
@@ -391,16 +397,24 @@ void Supervisor::ScheduleRestart(uint32_t index, uint64_t lived_ms) {
       delay_ms, 0);
 }
 
-void Supervisor::Ask(Worker* asker, uint64_t id, std::string question) {
+// A question for every worker (a deploy, a delete) goes to each process that runs and is not
+// told to stop, ready or not, of the serving generation or of the one a reload starts: a worker
+// reads the tenant store after it was spawned, so a change committed before the question missed
+// no worker, and a starting one reads the question once it runs (it waits on its channel).
+// Other questions (metrics, stats, ping) go to the serving generation's ready workers.
+void Supervisor::Ask(Worker* asker, uint64_t id, std::string question, bool all) {
   uint64_t question_id = next_question_++;
   Question& q = questions_[question_id];
   q.asker_pid = asker->pid;
   q.asker_id = id;
-  q.answers.workers = worker_count_;
+  q.all = all;
+  q.answers.workers = all ? 1 : worker_count_;
   for (const std::unique_ptr<Worker>& worker : workers_) {
-    if (worker.get() == asker || worker->generation != generation_ || !worker->ready || worker->stopping) continue;
+    if (worker.get() == asker || worker->stopping || !worker->channel) continue;
+    if (!all && (worker->generation != generation_ || !worker->ready)) continue;
     worker->channel->Send({"query", question_id, question});
     q.waiting.insert(worker->pid);
+    if (all) ++q.answers.workers;
   }
   q.timer = new uv_timer_t;
   uv_timer_init(loop_, q.timer);
@@ -412,7 +426,7 @@ void Supervisor::Ask(Worker* asker, uint64_t id, std::string question) {
         auto* self = static_cast<Supervisor*>(timer->loop->data);
         self->Reply(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(timer->data)));
       },
-      kAnswerTimeoutMs, 0);
+      all ? kAllAnswerTimeoutMs : kAnswerTimeoutMs, 0);
 }
 
 void Supervisor::Reply(uint64_t question_id) {
@@ -429,6 +443,12 @@ void Supervisor::Reply(uint64_t question_id) {
 void Supervisor::StopWorker(Worker* worker) {
   worker->stopping = true;
   uv_process_kill(&worker->process, SIGTERM);
+  // A worker on its way out no longer counts for a change every worker must take.
+  std::vector<uint64_t> answered;
+  for (auto& [id, question] : questions_) {
+    if (question.all && question.waiting.erase(worker->pid) && question.waiting.empty()) answered.push_back(id);
+  }
+  for (uint64_t id : answered) Reply(id);
 }
 
 void Supervisor::Shutdown(int signal) {
@@ -496,9 +516,12 @@ void Supervisor::Reload() {
   RunCheck();
 }
 
-// `atoll check` in a child process: the config and every script compile, or the reload stops.
+// `atoll check --keep-going` in a child process: the config is valid, or the reload stops. A
+// tenant whose script does not load (a syntax error, a top level that throws) does not stop
+// the others' reload: it is logged, and answers 500 script_error in the new generation, as it
+// would at start-up.
 void Supervisor::RunCheck() {
-  std::vector<std::string> argv = {exe_, "check", "--config", options_.config_path};
+  std::vector<std::string> argv = {exe_, "check", "--keep-going", "--config", options_.config_path};
   if (!options_.data_dir.empty()) {
     argv.push_back("--data-dir");
     argv.push_back(options_.data_dir);
@@ -542,7 +565,23 @@ void Supervisor::RunCheck() {
       },
       [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
         auto* self = static_cast<Supervisor*>(stream->data);
-        if (n > 0 && self->reload_ && self->reload_->output.size() < 64 * 1024) self->reload_->output.append(buf->base, n);
+        if (n <= 0 || !self->reload_ || self->reload_->output.size() >= 64 * 1024) return;
+        Reloading& reload = *self->reload_;
+        reload.output.append(buf->base, n);
+        // Each tenant that does not load, as its line arrives.
+        constexpr std::string_view kTenant = "atoll check: tenant ";
+        size_t end;
+        while ((end = reload.output.find('\n', reload.logged)) != std::string::npos) {
+          std::string_view line(reload.output.data() + reload.logged, end - reload.logged);
+          reload.logged = end + 1;
+          if (!line.starts_with(kTenant)) continue;
+          line.remove_prefix(kTenant.size());
+          size_t colon = line.find(": ");
+          base::LogLine(base::LogLevel::kError, "reload: a tenant does not load; it answers 500 until fixed")
+              .Str("tenant", line.substr(0, colon))
+              .Str("error", colon == std::string_view::npos ? std::string_view() : line.substr(colon + 2))
+              .Emit();
+        }
       });
 }
 

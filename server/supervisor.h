@@ -4,9 +4,12 @@
 // - A worker that dies is started again at once, then with a growing delay if it keeps dying.
 // - SIGTERM/SIGINT go to every worker (each drains); the supervisor exits 0 once they are gone.
 // - SIGHUP starts a new generation of workers from the config as it is now (checked first with
-//   `atoll check`; refused and logged if it fails); once all of them are ready the old ones are
+//   `atoll check --keep-going`: refused and logged if the config is bad; a tenant whose script
+//   does not load is logged and the others reload); once all of them are ready the old ones are
 //   told to drain. The listeners never close, so no connection is refused meanwhile.
-// - Workers ask each other questions through it (the admin API's metrics, stats and deploys).
+// - Workers ask each other questions through it (the admin API's metrics, stats and deploys). A
+//   deploy is asked of every live worker, starting ones and a reload's new generation too, so
+//   that when it is answered every worker serves it.
 //
 // A worker gets: fd 3, its control channel (control_channel.h); fds 4.., the listeners in the
 // supervisor's order, then the admin listener if there is one; and ATOLL_WORKER (WorkerRole).

@@ -120,7 +120,8 @@ void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::Reques
   if (request.body_streamed) streams_[id] = index;
   auto run_start = Clock::now();
   runtime->worker()->Dispatch(id, request);
-  tenant.run_ns += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - run_start).count());
+  last_run_ns_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - run_start).count());
+  tenant.run_ns += last_run_ns_;
   if (wall_pending_.contains(id)) {
     wall_queue_.push({uv_now(loop_) + tenant.spec.worker.limits.wall_ms, id});
     ArmWallTimer();
@@ -153,6 +154,7 @@ void TenantManager::ResumeResponse(uint64_t id) {
 }
 
 void TenantManager::Forget(uint64_t id, bool aborted) {
+  if (outbound_ && !Outbound::IsServiceRequest(id)) outbound_->EndChainRequest(id);
   if (streams_.empty()) return;
   bindings::Worker* worker = aborted ? StreamWorker(id) : nullptr;
   streams_.erase(id);
@@ -187,8 +189,10 @@ bool TenantManager::StartFetch(uint32_t tenant, uint64_t fetch, const bindings::
   return outbound_->Start(tenant, fetch, request, spec.outbound, target, error);
 }
 
-void TenantManager::DispatchService(uint64_t id, uint32_t target, const bindings::RequestView& request) {
+uint64_t TenantManager::DispatchService(uint64_t id, uint32_t target, const bindings::RequestView& request) {
+  last_run_ns_ = 0;
   Dispatch(id, static_cast<int32_t>(target), request);
+  return last_run_ns_;
 }
 
 void TenantManager::CancelService(uint64_t id) {

@@ -95,8 +95,12 @@ class TenantManager : public RequestSink {
 
   // Outbound fetch (through TenantRuntime) and service bindings (through Outbound).
   bool StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request, std::string* error);
-  void DispatchService(uint64_t id, uint32_t target, const bindings::RequestView& request);
+  // Returns how long the called handler ran synchronously (0 if it did not run).
+  uint64_t DispatchService(uint64_t id, uint32_t target, const bindings::RequestView& request);
+  uint32_t CpuMsOf(uint32_t tenant) const { return tenants_[tenant].spec.worker.limits.cpu_ms; }
   void CancelService(uint64_t id);
+  // Whether the client's request `id` is still in flight (a service call chain's root).
+  bool ClientRequestInFlight(uint64_t id) const { return server_ != nullptr && server_->InFlight(id); }
   bindings::Worker* WorkerOf(uint32_t tenant) const;
   const std::string& TenantName(uint32_t tenant) const { return tenants_[tenant].spec.worker.tenant_name; }
 
@@ -194,6 +198,7 @@ class TenantManager : public RequestSink {
   uint64_t contexts_created_retired_ = 0;
   uint32_t min_heap_mb_ = 16;
   uint32_t heap_mb_ = 16;                      // the blank isolates' heap limit
+  uint64_t last_run_ns_ = 0;                   // the synchronous handler run of the last Dispatch
 };
 
 }  // namespace atl::server

@@ -12,10 +12,18 @@ WorkerLink::WorkerLink(uv_loop_t* loop, int fd, std::function<void()> on_supervi
       on_supervisor_gone_(std::move(on_supervisor_gone)) {}
 
 void WorkerLink::Ask(std::string question, std::function<void(Answers)> done) {
+  Send("ask", std::move(question), std::move(done));
+}
+
+void WorkerLink::AskAll(std::string question, std::function<void(Answers)> done) {
+  Send("ask_all", std::move(question), std::move(done));
+}
+
+void WorkerLink::Send(std::string_view kind, std::string question, std::function<void(Answers)> done) {
   if (!channel_.open()) return done(Answers{1, {}});
   uint64_t id = next_id_++;
   asked_[id] = std::move(done);
-  channel_.Send({"ask", id, std::move(question)});
+  channel_.Send({std::string(kind), id, std::move(question)});
 }
 
 void WorkerLink::OnMessage(ControlMessage message) {

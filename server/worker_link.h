@@ -34,9 +34,13 @@ class WorkerLink {
   // Asks every other serving worker `question`; `done` gets the answers of those that answered
   // within the supervisor's timeout (with no supervisor: none, and `workers` 1).
   void Ask(std::string question, std::function<void(Answers)> done);
+  // Like Ask, but every live worker is asked, starting ones and those of a generation being
+  // started by a reload included; the supervisor waits longer for them (a deploy's answer).
+  void AskAll(std::string question, std::function<void(Answers)> done);
   void Close() { channel_.Close(); }
 
  private:
+  void Send(std::string_view kind, std::string question, std::function<void(Answers)> done);
   void OnMessage(ControlMessage message);
   void FailAll();
 
