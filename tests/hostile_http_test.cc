@@ -139,5 +139,51 @@ TEST(HostileHttp, AmbiguousFramingIsRejected) {
   EXPECT_EQ(server.worker_pid(), worker);
 }
 
+// Issue 12 item 13: `--workers 2` on a fresh data_dir with several KV namespaces (both workers open the same new SQLite files at once). Expected: it starts, every time, and both workers serve KV.
+TEST(HostileHttp, TwoWorkersStartOnAFreshDataDirWithKvNamespaces) {
+  constexpr const char* kKv = R"(
+export default {
+  async fetch(request, env) {
+    await env.ONE.put("k", "1");
+    await env.TWO.put("k", "2");
+    await env.THREE.put("k", "3");
+    return new Response([await env.ONE.get("k"), await env.TWO.get("k"), await env.THREE.get("k")].join(""));
+  },
+};
+)";
+  for (int run = 0; run < 10; ++run) {
+    TenantFixture fixture;  // a fresh folder, so a fresh data_dir, each run
+    fixture.Write("kv.js", kKv);
+    std::string config = fixture.WriteConfig("", R"(
+[[tenants]]
+name = "a"
+script = "kv.js"
+routes = ["a.test/*"]
+[tenants.kv]
+ONE = "one"
+TWO = "two"
+THREE = "three"
+[[tenants]]
+name = "b"
+script = "kv.js"
+routes = ["b.test/*"]
+[tenants.kv]
+ONE = "four"
+TWO = "five"
+THREE = "six"
+)");
+    TestServer server(config, {"--workers", "2"});
+    ASSERT_TRUE(server.WaitForLog(R"("msg":"worker ready","worker":1)", seconds(20))) << "run " << run << "\n" << server.log();
+    for (int i = 0; i < 8; ++i) {
+      HttpResponse r = GetFrom(server.port(), i % 2 ? "a.test" : "b.test", "/");
+      ASSERT_EQ(r.status, 200) << "run " << run << " " << r.body << "\n" << server.log();
+      ASSERT_EQ(r.body, "123") << "run " << run;
+    }
+    ASSERT_TRUE(server.running()) << "run " << run << "\n" << server.log();
+    ASSERT_EQ(server.log().find("database is locked"), std::string::npos) << "run " << run << "\n" << server.log();
+    EXPECT_EQ(server.Stop(), 0);
+  }
+}
+
 }  // namespace
 }  // namespace atl::testing
