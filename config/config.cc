@@ -241,6 +241,7 @@ class ConfigParser {
   std::string file_;
   fs::path base_dir_;
   const EnvLookup& env_;
+  std::string admin_token_env_;  // [server] admin_token_env: refused as a tenant's secret
 
   // Every tenant name in the file (for `services`), collected before the main pass.
   std::unordered_set<std::string> all_tenant_names_;
@@ -275,6 +276,7 @@ absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   if (server != nullptr) {
     if (absl::Status s = ParseServer(*server, top, &config.server); !s.ok()) return s;
   }
+  admin_token_env_ = config.server.admin_token_env;
   if (config.server.listen.empty()) config.server.listen.push_back(*ParseListenAddress("127.0.0.1:8080"));
   if (config.server.data_dir.empty()) config.server.data_dir = (base_dir_ / "atoll-data").lexically_normal();
   if (defaults != nullptr) {
@@ -578,6 +580,10 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
           if (!IsEnvName(*var)) {
             return Error(Where(*field.value, w), field_path,
                          StrCat("\"", *var, "\" is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"));
+          }
+          if (*var == admin_token_env_) {
+            return Error(Where(*field.value, w), field_path,
+                         StrCat("\"", *var, "\" holds the admin API's token (admin_token_env): no tenant may read it"));
           }
           value = env_(*var);
           if (!value.has_value()) return Error(w, p, StrCat("environment variable ", *var, " is not set"));

@@ -113,7 +113,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     return 1;
   }
   // Tenants deployed through the admin API win over the config file's (SPEC §5).
-  TenantStore tenant_store(plan->data_dir / "tenants");
+  TenantStore tenant_store(plan->data_dir / "tenants", plan->admin_token_env);
   if (!plan->data_dir.empty()) {
     absl::StatusOr<TenantStore::Loaded> deployed = tenant_store.Load();
     if (!deployed.ok()) {
