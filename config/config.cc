@@ -254,7 +254,8 @@ class ConfigParser {
 };
 
 constexpr std::string_view kTopKeys = "server, defaults, tenants";
-constexpr std::string_view kServerKeys = "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, tls";
+constexpr std::string_view kServerKeys =
+    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, tls";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, max_request_body, context";
 constexpr std::string_view kTenantKeys =
@@ -400,6 +401,10 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 3600000);
       if (!value.ok()) return value.status();
       out->drain_ms = static_cast<uint32_t>(*value);
+    } else if (e.key == "max_connections") {
+      absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 100000000);
+      if (!value.ok()) return value.status();
+      out->max_connections = static_cast<uint32_t>(*value);
     } else if (e.key == "tls") {
       TlsConfig tls;
       if (absl::Status s = ParseTls(v, here, key_path, &tls); !s.ok()) return s;

@@ -35,22 +35,27 @@ HttpConnection::HttpConnection(HttpServer* server) : server_(server), parser_(th
 
 HttpConnection::~HttpConnection() = default;
 
-void HttpConnection::Accept(uv_stream_t* listener, HttpServer* server) {
+HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server, int* fd) {
   auto* conn = new HttpConnection(server);
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&conn->tcp_)) != 0) {
+  uv_os_fd_t os_fd = -1;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&conn->tcp_)) != 0 ||
+      uv_fileno(reinterpret_cast<uv_handle_t*>(&conn->tcp_), &os_fd) != 0) {
     conn->Close();
-    return;
+    return nullptr;
   }
+  *fd = os_fd;
   uv_tcp_nodelay(&conn->tcp_, 1);
   server->Register(conn);
   conn->StartReading();
   if (conn->tls_ != nullptr) {
     // The handshake gets as long as a request head (header_timeout_ms), not the idle timeout.
     conn->timer_mode_ = TimerMode::kIdle;
+    server->MarkIdle(conn);
     uv_timer_start(&conn->timer_, [](uv_timer_t* t) { Self(t)->OnTimer(); }, server->limits().header_timeout_ms, 0);
   } else {
     conn->SetTimer(TimerMode::kIdle);
   }
+  return conn;
 }
 
 void HttpConnection::StartReading() {
@@ -692,6 +697,7 @@ void HttpConnection::Linger() {
   lingering_ = true;
   constexpr uint64_t kLingerMs = 2000;
   timer_mode_ = TimerMode::kLinger;
+  server_->MarkIdle(this, /*shed_first=*/true);  // all answered: the first to go at the limit
   uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->Close(); }, kLingerMs, 0);
   if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t*, int) {}) != 0) {
     Close();
@@ -716,6 +722,11 @@ void HttpConnection::OnWriteDone(int status) {
 
 void HttpConnection::SetTimer(TimerMode mode) {
   timer_mode_ = mode;
+  if (mode == TimerMode::kIdle && !closing_) {
+    server_->MarkIdle(this);
+  } else {
+    server_->MarkBusy(this);
+  }
   const auto& limits = server_->limits();
   uint64_t ms = 0;
   switch (mode) {

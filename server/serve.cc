@@ -1,6 +1,7 @@
 #include "server/serve.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include <cstdio>
@@ -80,6 +81,30 @@ void StopOrDrain(StopSignals* stop, int signum) {
       0, 10);
 }
 
+// Raises the soft open-file limit to the hard one (as nginx's worker_rlimit_nofile would), and
+// returns the limit in force.
+uint64_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    // An unlimited hard limit is still capped by the kernel's nr_open.
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? (1u << 20) : limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? (1u << 20) : limit.rlim_cur;
+}
+
+// The connection limits of this worker: the command line's, then the config file's
+// max_connections, else what the open-file limit leaves (isolates::MaxConnectionsFor).
+isolates::ConnectionLimits ConnectionLimitsOf(const ServeOptions& options, const ServePlan& plan) {
+  isolates::ConnectionLimits limits = options.connection_limits;
+  uint64_t nofile = RaiseOpenFileLimit();
+  if (limits.max_connections == 0) limits.max_connections = plan.max_connections;
+  if (limits.max_connections == 0) limits.max_connections = isolates::MaxConnectionsFor(nofile);
+  return limits;
+}
+
 std::unique_ptr<cache::CodeCache> MakeCodeCache(const ServePlan& plan) {
   if (plan.data_dir.empty()) return std::make_unique<cache::CodeCache>();
   return std::make_unique<cache::CodeCache>(plan.data_dir / "code-cache");
@@ -156,7 +181,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     base::LogLine(base::LogLevel::kError, base::ToStd(started.message())).Emit();
     return 1;
   }
-  HttpServer server(loop, options.connection_limits, &tenants);
+  HttpServer server(loop, ConnectionLimitsOf(options, *plan), &tenants);
   tenants.set_server(&server);
   server.SetTls(plan->tls);
   Metrics metrics(

@@ -4,8 +4,12 @@
 // client that must keep getting 200 from the same worker process.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
@@ -183,6 +187,104 @@ THREE = "six"
     ASSERT_EQ(server.log().find("database is locked"), std::string::npos) << "run " << run << "\n" << server.log();
     EXPECT_EQ(server.Stop(), 0);
   }
+}
+
+// Starts the server with its open-file limit (soft and hard) at `nofile`: ATOLL_BIN through a
+// shell that lowers it first.
+class LowNofileServer {
+ public:
+  LowNofileServer(const TenantFixture& fixture, const std::string& config, int nofile,
+                  std::vector<std::string> extra = {}) {
+    const char* real = std::getenv("ATOLL_BIN");
+    std::string bin = real ? real : "";
+    std::string wrapper = fixture.Write("atoll-low-nofile.sh", "#!/bin/sh\nulimit -n " + std::to_string(nofile) +
+                                                                    "\nexec '" + bin + "' \"$@\"\n");
+    std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+    setenv("ATOLL_BIN", wrapper.c_str(), 1);
+    server = std::make_unique<TestServer>(config, std::move(extra));
+    setenv("ATOLL_BIN", bin.c_str(), 1);
+  }
+  std::unique_ptr<TestServer> server;
+};
+
+// Issue 12 item 6: 1,100 idle connections to a worker whose open-file limit is 1,024. Expected: the oldest idle ones are shed, a new client is still served, the worker lives.
+TEST(HostileHttp, IdleConnectionFloodShedsTheOldestAndKeepsServing) {
+  TenantFixture fixture;
+  LowNofileServer low(fixture, TwoTenants(fixture), 1024);
+  TestServer& server = *low.server;
+  pid_t worker = server.worker_pid();
+  ASSERT_GT(worker, 0);
+  std::vector<RawClient> idle;
+  idle.reserve(1100);
+  for (int i = 0; i < 1100; ++i) {
+    idle.emplace_back(server.port());
+    ASSERT_TRUE(idle.back().connected()) << i;
+  }
+  // The victim: fresh connections get answers while all 1,100 are still open on our side.
+  for (int i = 0; i < 5; ++i) {
+    HttpResponse r = GetFrom(server.port(), "b.test", "/victim");
+    ASSERT_EQ(r.status, 200) << "victim request " << i << "\n" << server.log().substr(0, 4000);
+    EXPECT_EQ(r.body, "b /victim");
+  }
+  // The oldest idle connection was shed (the server closed it); the newest is still open and served.
+  EXPECT_TRUE(idle.front().WaitForClose(seconds(5)));
+  idle.back().Send("GET /late HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  EXPECT_EQ(idle.back().ReadResponse().body, "a /late");
+  EXPECT_TRUE(server.running());
+  EXPECT_EQ(server.worker_pid(), worker);
+  EXPECT_NE(server.log().find("connection limit reached"), std::string::npos) << server.log().substr(0, 4000);
+}
+
+// Issue 12 item 6: every connection at the cap has a request in progress. Expected: a new client waits in the backlog (not refused, not served ahead), and is served once one closes.
+TEST(HostileHttp, BusyConnectionsAtTheCapMakeNewOnesWait) {
+  TenantFixture fixture;
+  TestServer server(TwoTenants(fixture), {"--max-connections", "4"});
+  std::vector<RawClient> busy;
+  for (int i = 0; i < 4; ++i) {
+    busy.emplace_back(server.port());
+    busy.back().Send("GET /slow HTTP/1.1\r\nHost: a.test\r\n");  // a head in progress
+  }
+  std::this_thread::sleep_for(milliseconds(300));
+  RawClient waiting(server.port());
+  ASSERT_TRUE(waiting.connected());
+  waiting.Send("GET /waited HTTP/1.1\r\nHost: b.test\r\n\r\n");
+  EXPECT_EQ(waiting.ReadSome(milliseconds(700)), "");
+  busy.erase(busy.begin());  // one closes: the waiting client is accepted
+  HttpResponse r = waiting.ReadResponse();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "b /waited");
+  EXPECT_NE(server.log().find("accepting waits"), std::string::npos);
+}
+
+// Issue 12 item 6: a cap set above what the open-file limit allows, so accept() itself fails (EMFILE). Expected: no crash, no spin; served again once the flood goes.
+TEST(HostileHttp, AcceptOutOfDescriptorsNeitherCrashesNorSpins) {
+  TenantFixture fixture;
+  LowNofileServer low(fixture, TwoTenants(fixture), 1024, {"--max-connections", "100000"});
+  TestServer& server = *low.server;
+  pid_t worker = server.worker_pid();
+  {
+    std::vector<RawClient> flood;
+    flood.reserve(1100);
+    for (int i = 0; i < 1100; ++i) flood.emplace_back(server.port());
+    std::this_thread::sleep_for(milliseconds(500));
+    // Out of descriptors, the server sheds idle connections rather than refusing forever.
+    bool served = false;
+    std::string seen;
+    for (int i = 0; i < 20 && !served; ++i) {
+      HttpResponse r = GetFrom(server.port(), "b.test", "/victim");
+      served = r.status == 200;
+      seen += std::to_string(r.status) + " " + r.body + "\n";
+    }
+    EXPECT_TRUE(served) << seen;
+  }
+  HttpResponse after;
+  for (int i = 0; i < 50 && after.status != 200; ++i) {
+    after = GetFrom(server.port(), "b.test", "/victim");
+    if (after.status != 200) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(after.status, 200);
+  EXPECT_TRUE(server.running());
+  EXPECT_EQ(server.worker_pid(), worker);
 }
 
 }  // namespace
