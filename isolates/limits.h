@@ -43,8 +43,8 @@ struct ConnectionLimits {
   size_t max_buffered_request_body = 64 * 1024;  // Content-Length up to this: the body is read whole before
                                                  // the handler runs; larger or chunked: streamed to it
   uint32_t max_connections = 0;                  // open client connections per worker; at it, the oldest idle
-                                                 // one is closed for a new one, or accepting waits. 0: the
-                                                 // open-file limit minus kReservedFds (MaxConnectionsFor)
+                                                 // one is closed for a new one, or accepting waits. 0: from
+                                                 // the open-file limit (MaxConnectionsFor), raised soft to hard
 };
 
 // Descriptors a worker keeps for everything but client connections: listeners, outbound fetch

@@ -16,6 +16,7 @@ HttpServer::HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits
     : loop_(loop), limits_(limits), sink_(sink) {
   rlimit nofile{};
   if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) open_file_limit_ = nofile.rlim_cur;
+  if (limits_.max_connections == 0) limits_.max_connections = isolates::MaxConnectionsFor(open_file_limit_);
   uv_check_init(loop_, &flush_check_);
   flush_check_.data = this;
   uv_check_start(&flush_check_, [](uv_check_t* check) { static_cast<HttpServer*>(check->data)->FlushDirty(); });

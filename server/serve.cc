@@ -81,27 +81,21 @@ void StopOrDrain(StopSignals* stop, int signum) {
       0, 10);
 }
 
-// Raises the soft open-file limit to the hard one (as nginx's worker_rlimit_nofile would), and
-// returns the limit in force.
-uint64_t RaiseOpenFileLimit() {
+// Raises the soft open-file limit to the hard one, as nginx's worker_rlimit_nofile would.
+void RaiseOpenFileLimit() {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
-  if (limit.rlim_cur < limit.rlim_max) {
-    rlimit raised = limit;
-    // An unlimited hard limit is still capped by the kernel's nr_open.
-    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? (1u << 20) : limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
-  return limit.rlim_cur == RLIM_INFINITY ? (1u << 20) : limit.rlim_cur;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  // An unlimited hard limit is still capped by the kernel's nr_open.
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? (1u << 20) : limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 // The connection limits of this worker: the command line's, then the config file's
-// max_connections, else what the open-file limit leaves (isolates::MaxConnectionsFor).
+// max_connections; 0 left: HttpServer derives it from the open-file limit.
 isolates::ConnectionLimits ConnectionLimitsOf(const ServeOptions& options, const ServePlan& plan) {
+  RaiseOpenFileLimit();
   isolates::ConnectionLimits limits = options.connection_limits;
-  uint64_t nofile = RaiseOpenFileLimit();
   if (limits.max_connections == 0) limits.max_connections = plan.max_connections;
-  if (limits.max_connections == 0) limits.max_connections = isolates::MaxConnectionsFor(nofile);
   return limits;
 }
 
