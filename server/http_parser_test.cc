@@ -97,10 +97,16 @@ TEST(HttpParser, RejectsAmbiguousFraming) {
            // Obsolete line folding (RFC 9112 §5.2: a server rejects it or replaces it; we reject).
            "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
            "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n",
-           // Bare LF as a line end, and bare CR.
+           // Bare LF as a line end, and bare CR (after a chunk size, a last chunk, the head).
            "GET / HTTP/1.1\nHost: x\n\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\rXab\r\n0\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\rX",
+           "GET / HTTP/1.1\r\nHost: x\r\n\rX",
            "GET / HTTP/1.1\r\nHost: x\n\r\n",
            "GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n",
+           // Bytes a request target may not hold raw (percent-encoded they are fine).
+           "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n",
+           "GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n",
            // Whitespace before the colon, and a chunk size with junk.
            "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2 ;x\r\nab\r\n0\r\n\r\n",
