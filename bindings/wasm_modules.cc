@@ -51,7 +51,13 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isola
   std::string hash;
   if (!compiled) {
     bytes = base::ReadFile(path);
-    if (!bytes.ok()) return bytes.status();
+    if (!bytes.ok()) return absl::NotFoundError(base::StrCat(path.filename().string(), ": cannot read the file"));
+    // Errors never quote the file's bytes (V8's would quote the first ones): the file may be
+    // anything, and the message may go back to whoever deployed it.
+    if (!bytes->starts_with(std::string_view("\0asm\x01\0\0\0", 8))) {
+      return absl::InvalidArgumentError(base::StrCat(
+          path.filename().string(), ": not a WebAssembly module (it does not start with the \\0asm version 1 header)"));
+    }
     hash = cache::Sha256Hex({*bytes});
     std::lock_guard lock(registry.mutex);
     if (!error) registry.by_path[path] = {mtime, size, hash};
@@ -63,7 +69,7 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isola
   v8::Local<v8::WasmModuleObject> module;
   if (compiled) {
     if (!v8::WasmModuleObject::FromCompiledModule(isolate, *compiled).ToLocal(&module)) {
-      return absl::InternalError(base::StrCat(path.string(), ": the compiled module could not be shared"));
+      return absl::InternalError(base::StrCat(path.filename().string(), ": the compiled module could not be shared"));
     }
     return handles.Escape(module);
   }
@@ -71,7 +77,7 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isola
   v8::MemorySpan<const uint8_t> wire(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
   if (!v8::WasmModuleObject::Compile(isolate, wire).ToLocal(&module)) {
     return absl::InvalidArgumentError(
-        base::StrCat(path.string(), ": not a valid WebAssembly module: ", isolates::DescribeException(isolate, try_catch)));
+        base::StrCat(path.filename().string(), ": not a valid WebAssembly module: ", isolates::DescribeException(isolate, try_catch)));
   }
   {
     std::lock_guard lock(registry.mutex);

@@ -154,7 +154,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
     error = base::ToStd(ns.status().message());
   }
   contexts_.erase(raw->serial);
-  return absl::InvalidArgumentError(ns.ok() ? base::StrCat(options_.script_path.string(), ": ", error) : error);
+  // Named as in stack traces (the loader's names): the file, not the host's path to it.
+  return absl::InvalidArgumentError(ns.ok() ? base::StrCat(options_.script_path.filename().string(), ": ", error) : error);
 }
 
 absl::Status Worker::BindFromModule(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,

@@ -241,6 +241,7 @@ class ConfigParser {
   std::string file_;
   fs::path base_dir_;
   const EnvLookup& env_;
+  std::string admin_token_env_;  // [server] admin_token_env: refused as a tenant's secret
 
   // Every tenant name in the file (for `services`), collected before the main pass.
   std::unordered_set<std::string> all_tenant_names_;
@@ -253,7 +254,8 @@ class ConfigParser {
 };
 
 constexpr std::string_view kTopKeys = "server, defaults, tenants";
-constexpr std::string_view kServerKeys = "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, tls";
+constexpr std::string_view kServerKeys =
+    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, tls";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, max_request_body, context";
 constexpr std::string_view kTenantKeys =
@@ -275,6 +277,7 @@ absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   if (server != nullptr) {
     if (absl::Status s = ParseServer(*server, top, &config.server); !s.ok()) return s;
   }
+  admin_token_env_ = config.server.admin_token_env;
   if (config.server.listen.empty()) config.server.listen.push_back(*ParseListenAddress("127.0.0.1:8080"));
   if (config.server.data_dir.empty()) config.server.data_dir = (base_dir_ / "atoll-data").lexically_normal();
   if (defaults != nullptr) {
@@ -398,6 +401,10 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 3600000);
       if (!value.ok()) return value.status();
       out->drain_ms = static_cast<uint32_t>(*value);
+    } else if (e.key == "max_connections") {
+      absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 100000000);
+      if (!value.ok()) return value.status();
+      out->max_connections = static_cast<uint32_t>(*value);
     } else if (e.key == "tls") {
       TlsConfig tls;
       if (absl::Status s = ParseTls(v, here, key_path, &tls); !s.ok()) return s;
@@ -578,6 +585,10 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
           if (!IsEnvName(*var)) {
             return Error(Where(*field.value, w), field_path,
                          StrCat("\"", *var, "\" is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"));
+          }
+          if (*var == admin_token_env_) {
+            return Error(Where(*field.value, w), field_path,
+                         StrCat("\"", *var, "\" holds the admin API's token (admin_token_env): no tenant may read it"));
           }
           value = env_(*var);
           if (!value.has_value()) return Error(w, p, StrCat("environment variable ", *var, " is not set"));

@@ -61,6 +61,7 @@ struct ServerConfig {
   std::filesystem::path data_dir;         // absolute; default "<config folder>/atoll-data"
   uint32_t max_isolates = 2000;
   uint32_t drain_ms = 10000;
+  uint32_t max_connections = 0;  // client connections per worker; 0: from the open-file limit
   std::optional<TlsConfig> tls;
 };
 

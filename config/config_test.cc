@@ -305,6 +305,13 @@ TEST_F(ConfigTest, BadValues) {
   EXPECT_TRUE(ErrorAt("[server]\nlisten = [\"127.0.0.1:80\", \"127.0.0.1:80\"]\n", 2, "server.listen[1]", "twice"));
   EXPECT_TRUE(ErrorAt("[server]\nadmin_listen = \"9901\"\n", 2, "server.admin_listen"));
   EXPECT_TRUE(ErrorAt("[server]\nadmin_token_env = \"MY TOKEN\"\n", 2, "server.admin_token_env"));
+  EXPECT_TRUE(ErrorAt("[server]\nmax_connections = 0\n", 2, "server.max_connections"));
+  // Issue 12 item 15: the admin token's variable is no tenant's secret, wherever it is named.
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.secrets]\nT = { env = \"ATOLL_ADMIN_TOKEN\" }\n",
+                      5, "tenants[0].secrets.T.env", "admin_token_env"));
+  EXPECT_TRUE(ErrorAt("[server]\nadmin_token_env = \"HELLO_API_KEY\"\n[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n"
+                      "[tenants.secrets]\nT = { env = \"HELLO_API_KEY\" }\n",
+                      7, "tenants[0].secrets.T.env", "admin_token_env"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"Hello\"\nscript = \"hello.js\"\n", 2, "tenants[0].name", "[a-z0-9-]{1,63}"));
   EXPECT_TRUE(ErrorAt(StrCat("[[tenants]]\nname = \"", std::string(64, 'a'), "\"\n"), 2, "tenants[0].name"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nroutes = [\"example.com:8080/*\"]\n", 4,

@@ -2,6 +2,7 @@
 // Every limit atoll enforces, in one place: per tenant (SPEC §2 [defaults]) and per connection
 // (SPEC §4). Code that enforces a limit reads it from here; nobody else holds the constants.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -41,7 +42,24 @@ struct ConnectionLimits {
                                                  // socket; past it, the body stream is not read
   size_t max_buffered_request_body = 64 * 1024;  // Content-Length up to this: the body is read whole before
                                                  // the handler runs; larger or chunked: streamed to it
+  uint32_t max_connections = 0;                  // open client connections per worker; at it, the oldest idle
+                                                 // one is closed for a new one, or accepting waits. 0: from
+                                                 // the open-file limit (MaxConnectionsFor), raised soft to hard
 };
+
+// Descriptors a worker keeps for everything but client connections: listeners, outbound fetch
+// sockets, KV files (3 a namespace), the supervisor's channel, libuv's and V8's own.
+constexpr uint32_t kReservedFds = 256;
+
+// Whatever max_connections says, a connection accepted within this many descriptors of the
+// open-file limit closes the connection idle the longest (the other descriptors grew).
+constexpr uint32_t kFdHeadroom = 32;
+
+// The default max_connections for an open-file limit of `nofile`.
+constexpr uint32_t MaxConnectionsFor(uint64_t nofile) {
+  if (nofile >= 2ull * kReservedFds) return static_cast<uint32_t>(std::min<uint64_t>(nofile - kReservedFds, 1u << 30));
+  return static_cast<uint32_t>(nofile / 2 > 0 ? nofile / 2 : 1);
+}
 
 // Outbound fetch() (server/http_client.h) and service bindings.
 struct FetchLimits {

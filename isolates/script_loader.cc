@@ -75,7 +75,7 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
   v8::EscapableHandleScope scope(isolate);
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::String> source_string = NewString(isolate, *source);
-  v8::Local<v8::String> name = NewString(isolate, path.string());
+  v8::Local<v8::String> name = NewString(isolate, DisplayName(path));
 
   // A classic script first: if it compiles, it is a service-worker script.
   // ...unless it is known to be a module, or its module code is in the cache already.
@@ -117,10 +117,10 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
   isolate->PerformMicrotaskCheckpoint();
   if ((*module)->GetStatus() == v8::Module::kErrored) {
     v8::Local<v8::Value> error = (*module)->GetException();
-    return absl::InvalidArgumentError(base::StrCat(path.string(), ": ", ToUtf8(isolate, error)));
+    return absl::InvalidArgumentError(base::StrCat(DisplayName(path), ": ", ToUtf8(isolate, error)));
   }
   if (result->IsPromise() && result.As<v8::Promise>()->State() == v8::Promise::kPending) {
-    return absl::InvalidArgumentError(base::StrCat(path.string(), ": top-level await did not settle"));
+    return absl::InvalidArgumentError(base::StrCat(DisplayName(path), ": top-level await did not settle"));
   }
   return scope.Escape((*module)->GetModuleNamespace());
 }
@@ -133,13 +133,13 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
   std::string read_source;
   if (known_source == nullptr) {
     absl::StatusOr<std::string> source = ReadSource(path);
-    if (!source.ok()) return source.status();
+    if (!source.ok()) return absl::NotFoundError(base::StrCat("cannot read module \"", DisplayName(path), "\""));
     read_source = std::move(*source);
     known_source = &read_source;
   }
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::String> source_string = NewString(isolate, *known_source);
-  v8::ScriptOrigin origin(isolate, NewString(isolate, path.string()), 0, 0, false, -1,
+  v8::ScriptOrigin origin(isolate, NewString(isolate, DisplayName(path)), 0, 0, false, -1,
                           v8::Local<v8::Value>(), false, false, /*is_module=*/true);
   v8::MaybeLocal<v8::Module> compiled = CompileCached<v8::Module>(
       code_cache_, CacheKey(path, "module", *known_source),
@@ -171,16 +171,22 @@ absl::StatusOr<fs::path> ScriptLoader::Resolve(const fs::path& referrer,
                                                std::string_view specifier) const {
   if (!specifier.starts_with("./") && !specifier.starts_with("../")) {
     return absl::InvalidArgumentError(base::StrCat(
-        referrer.string(), ": cannot import \"", specifier,
+        DisplayName(referrer), ": cannot import \"", specifier,
         "\": only relative imports (./ or ../) inside the script's folder are supported"));
   }
   fs::path resolved = (referrer.parent_path() / std::string(specifier)).lexically_normal();
   auto [root_end, ignored] = std::mismatch(root_.begin(), root_.end(), resolved.begin(), resolved.end());
   if (root_end != root_.end()) {
-    return absl::PermissionDeniedError(base::StrCat(referrer.string(), ": import \"", specifier,
-                                                    "\" leaves the script's folder ", root_.string()));
+    return absl::PermissionDeniedError(
+        base::StrCat(DisplayName(referrer), ": import \"", specifier, "\" leaves the script's folder"));
   }
   return resolved;
+}
+
+std::string ScriptLoader::DisplayName(const fs::path& path) const {
+  fs::path relative = path.lexically_relative(root_);
+  if (relative.empty() || *relative.begin() == "..") return path.filename().string();
+  return relative.string();
 }
 
 ScriptLoader::LoadedModule* ScriptLoader::FindByModule(v8::Local<v8::Module> module) {

@@ -48,6 +48,9 @@ class ScriptLoader {
   absl::StatusOr<v8::Local<v8::Module>> LoadModuleGraph(v8::Local<v8::Context> context,
                                                         const std::filesystem::path& path,
                                                         const std::string* source);
+  // How `path` is named to V8 (stack traces, error.stack) and in errors: relative to the main
+  // script's folder, never the host's absolute path.
+  std::string DisplayName(const std::filesystem::path& path) const;
   absl::StatusOr<std::filesystem::path> Resolve(const std::filesystem::path& referrer,
                                                 std::string_view specifier) const;
   LoadedModule* FindByModule(v8::Local<v8::Module> module);

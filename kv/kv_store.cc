@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <system_error>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "base/strings.h"
@@ -52,6 +53,18 @@ void BindBytes(sqlite3_stmt* statement, int index, std::string_view bytes) {
   sqlite3_bind_blob64(statement, index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_STATIC);
 }
 
+constexpr int kBusyTimeoutMs = 5000;
+
+// sqlite3_exec, again while SQLite answers busy or locked, for up to kBusyTimeoutMs.
+int ExecRetryingBusy(sqlite3* db, const char* sql) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline) return rc;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 }  // namespace
 
 int64_t KvNow() {
@@ -68,15 +81,18 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const std::filesystem::pa
                            nullptr);
   std::unique_ptr<KvStore> store(new KvStore(db));
   if (rc != SQLITE_OK) return store->Error(file.string());
+  // Other workers open the same file, at the same time when they start together: every step
+  // waits for their locks (the busy timeout first), and retries what SQLite answers busy without
+  // waiting (switching a new file to WAL needs it alone).
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   // WAL: readers never wait for the writer and a commit is one append to the log.
   // synchronous=NORMAL: a commit is in the OS once Put returns (it survives kill -9), fsynced at
   // checkpoints only; see README.md for why not FULL.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"}) {
-    if (sqlite3_exec(db, pragma, nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return store->Error(base::StrCat(file.string(), ": ", pragma));
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", kSchema}) {
+    if (ExecRetryingBusy(db, sql) != SQLITE_OK) {
+      return store->Error(base::StrCat(file.string(), ": ", sql == kSchema ? "schema" : sql));
     }
   }
-  if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) return store->Error(file.string());
   absl::Status prepared = store->Prepare();
   if (!prepared.ok()) return prepared;
   return store;

@@ -19,6 +19,8 @@ isolates::ConnectionLimits AdminConnectionLimits() {
   // Deploy bodies are read whole (a chunked one is gathered from its pieces).
   limits.max_buffered_request_body = AdminApi::kMaxBody;
   limits.max_buffered_output = 8 << 20;
+  // Operators' tools, not the public: a flood of idle sockets sheds the oldest past these.
+  limits.max_connections = 128;
   return limits;
 }
 

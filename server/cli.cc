@@ -10,6 +10,7 @@ const char* UsageText() {
   atoll serve SCRIPT.js [--listen HOST:PORT]...    serve one tenant "default" on every route
         [--max-request-body SIZE]                  default 10MB (413 body_too_large past it)
         [--header-timeout-ms N] [--body-timeout-ms N] [--idle-timeout-ms N] [--data-dir DIR]
+        [--max-connections N]                      per worker (default: the open-file limit - 256)
   atoll serve --config atoll.toml                  the tenants, routes and limits of a config file
         [--listen HOST:PORT]... [--data-dir DIR]   (override the file's) and the timeouts above
   both: [--workers N|auto]                         worker processes (default: 1 for a script,
@@ -73,6 +74,13 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       status = millis(&serve.connection_limits.body_timeout_ms);
     } else if (arg == "--idle-timeout-ms") {
       status = millis(&serve.connection_limits.idle_timeout_ms);
+    } else if (arg == "--max-connections") {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      if (!base::ParseUnsigned(*text, &serve.connection_limits.max_connections) ||
+          serve.connection_limits.max_connections == 0) {
+        return absl::InvalidArgumentError("--max-connections: expected a positive number");
+      }
     } else if (arg == "--config") {
       absl::StatusOr<std::string> text = value();
       if (!text.ok()) return text.status();

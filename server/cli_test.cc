@@ -16,8 +16,9 @@ TEST(CommandLine, ServeWithDefaults) {
 
 TEST(CommandLine, ServeWithOptions) {
   auto cl = ParseCommandLine({"serve", "--listen", "[::1]:0", "w.js", "--listen", "127.0.0.1:9",
-                              "--max-request-body", "1KB", "--header-timeout-ms", "250"});
+                              "--max-request-body", "1KB", "--header-timeout-ms", "250", "--max-connections", "64"});
   ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->serve.connection_limits.max_connections, 64u);
   EXPECT_EQ(cl->serve.listen.size(), 2u);
   EXPECT_EQ(cl->serve.tenant_limits.max_request_body, 1024u);
   EXPECT_EQ(cl->serve.connection_limits.header_timeout_ms, 250u);

@@ -35,22 +35,27 @@ HttpConnection::HttpConnection(HttpServer* server) : server_(server), parser_(th
 
 HttpConnection::~HttpConnection() = default;
 
-void HttpConnection::Accept(uv_stream_t* listener, HttpServer* server) {
+HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server, int* fd) {
   auto* conn = new HttpConnection(server);
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&conn->tcp_)) != 0) {
+  uv_os_fd_t os_fd = -1;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&conn->tcp_)) != 0 ||
+      uv_fileno(reinterpret_cast<uv_handle_t*>(&conn->tcp_), &os_fd) != 0) {
     conn->Close();
-    return;
+    return nullptr;
   }
+  *fd = os_fd;
   uv_tcp_nodelay(&conn->tcp_, 1);
   server->Register(conn);
   conn->StartReading();
   if (conn->tls_ != nullptr) {
     // The handshake gets as long as a request head (header_timeout_ms), not the idle timeout.
     conn->timer_mode_ = TimerMode::kIdle;
+    server->MarkIdle(conn);
     uv_timer_start(&conn->timer_, [](uv_timer_t* t) { Self(t)->OnTimer(); }, server->limits().header_timeout_ms, 0);
   } else {
     conn->SetTimer(TimerMode::kIdle);
   }
+  return conn;
 }
 
 void HttpConnection::StartReading() {
@@ -176,6 +181,16 @@ void HttpConnection::RespondError(ServerError error) {
       MarkDirty();
       return;
     }
+    // The handler answered already (or streams its answer): that answer is the only one this
+    // request gets, and the connection closes after it, the rest of the body unread.
+    for (Slot& slot : slots_) {
+      if (slot.id == id) slot.close_after = true;
+    }
+    no_more_requests_ = true;
+    StopReading();
+    SetTimer(TimerMode::kNone);
+    MarkDirty();
+    return;
   }
   Slot slot;
   slot.close_after = true;
@@ -252,6 +267,8 @@ HttpParser::Action HttpConnection::OnHeadersComplete(const RequestHead& head) {
     // llhttp leaves trailing whitespace in a value; the field value excludes it (RFC 9110 §5.5).
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
     if (name == "host") {
+      // Two Host headers: a proxy in front may route by the other one (RFC 9112 §3.2: 400).
+      if (has_host) return HttpParser::Action::kError;
       has_host = true;
       host = value;
     }
@@ -680,6 +697,7 @@ void HttpConnection::Linger() {
   lingering_ = true;
   constexpr uint64_t kLingerMs = 2000;
   timer_mode_ = TimerMode::kLinger;
+  server_->MarkIdle(this, /*shed_first=*/true);  // all answered: the first to go at the limit
   uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->Close(); }, kLingerMs, 0);
   if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t*, int) {}) != 0) {
     Close();
@@ -704,6 +722,11 @@ void HttpConnection::OnWriteDone(int status) {
 
 void HttpConnection::SetTimer(TimerMode mode) {
   timer_mode_ = mode;
+  if (mode == TimerMode::kIdle && !closing_) {
+    server_->MarkIdle(this);
+  } else {
+    server_->MarkBusy(this);
+  }
   const auto& limits = server_->limits();
   uint64_t ms = 0;
   switch (mode) {

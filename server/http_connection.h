@@ -32,8 +32,9 @@ class HttpServer;
 
 class HttpConnection : public HttpParser::Delegate {
  public:
-  // Accepts a pending connection on `listener`; the object owns itself from here on.
-  static void Accept(uv_stream_t* listener, HttpServer* server);
+  // Accepts a pending connection on `listener`; the object owns itself from here on. Returns it,
+  // with its descriptor in `*fd` (null if the accept failed).
+  static HttpConnection* Accept(uv_stream_t* listener, HttpServer* server, int* fd);
 
   // The answer to request `id` of this connection (from the server's dispatch).
   void Complete(uint64_t id, const bindings::ResponseView& response);
@@ -189,6 +190,11 @@ class HttpConnection : public HttpParser::Delegate {
   bool lingering_ = false;
   int handles_open_ = 0;
   TimerMode timer_mode_ = TimerMode::kNone;
+  // The server's list of idle connections, oldest first (HttpServer::MarkIdle): idle while the
+  // idle timer runs (nothing in progress) or lingering after the last answer.
+  HttpConnection* idle_prev_ = nullptr;
+  HttpConnection* idle_next_ = nullptr;
+  bool idle_listed_ = false;
 
   friend class HttpServer;
 };

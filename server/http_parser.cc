@@ -8,6 +8,15 @@ struct HttpParser::Impl {
   llhttp_t parser;
   llhttp_settings_t settings;
   Delegate* delegate;
+  // The input of the Execute() call in progress, and how the current header value was seen:
+  // a value arrives in more than one piece only when a read cut it (the piece before ended at
+  // the end of its input, this one starts at the start of its own) or when it is folded.
+  const char* input_begin = nullptr;
+  const char* input_end = nullptr;
+  uint64_t executes = 0;      // Execute() calls so far
+  uint64_t value_execute = 0;  // the call that saw the last piece of the current value
+  bool in_value = false;
+  bool value_cut = false;
 
   static Delegate* DelegateOf(llhttp_t* p) { return static_cast<Impl*>(p->data)->delegate; }
 
@@ -54,7 +63,21 @@ int OnHeaderField(llhttp_t* p, const char* at, size_t n) {
   return HttpParser::Impl::ToCode(HttpParser::Impl::DelegateOf(p)->OnHeaderField({at, n}));
 }
 int OnHeaderValue(llhttp_t* p, const char* at, size_t n) {
+  auto* impl = static_cast<HttpParser::Impl*>(p->data);
+  if (impl->in_value &&
+      !(impl->value_cut && at == impl->input_begin && impl->value_execute + 1 == impl->executes)) {
+    // Obsolete line folding (RFC 9112 §5.2): a proxy may join the lines differently; refuse it.
+    llhttp_set_error_reason(p, "obsolete line folding in header value");
+    return HPE_USER;
+  }
+  impl->in_value = true;
+  impl->value_cut = at + n == impl->input_end;
+  impl->value_execute = impl->executes;
   return HttpParser::Impl::ToCode(HttpParser::Impl::DelegateOf(p)->OnHeaderValue({at, n}));
+}
+int OnHeaderValueComplete(llhttp_t* p) {
+  static_cast<HttpParser::Impl*>(p->data)->in_value = false;
+  return 0;
 }
 int OnHeadersComplete(llhttp_t* p) {
   RequestHead head;
@@ -85,6 +108,7 @@ HttpParser::HttpParser(Delegate* delegate) : impl_(std::make_unique<Impl>()) {
   impl_->settings.on_url = OnUrl;
   impl_->settings.on_header_field = OnHeaderField;
   impl_->settings.on_header_value = OnHeaderValue;
+  impl_->settings.on_header_value_complete = OnHeaderValueComplete;
   impl_->settings.on_headers_complete = OnHeadersComplete;
   impl_->settings.on_body = OnBody;
   impl_->settings.on_message_complete = OnMessageComplete;
@@ -95,6 +119,9 @@ HttpParser::HttpParser(Delegate* delegate) : impl_(std::make_unique<Impl>()) {
 HttpParser::~HttpParser() = default;
 
 HttpParser::Result HttpParser::Execute(std::string_view data, size_t* consumed) {
+  ++impl_->executes;
+  impl_->input_begin = data.data();
+  impl_->input_end = data.data() + data.size();
   llhttp_errno_t err = llhttp_execute(&impl_->parser, data.data(), data.size());
   if (err == HPE_OK) {
     *consumed = data.size();

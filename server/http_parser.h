@@ -1,8 +1,10 @@
 #pragma once
 // HTTP/1.1 request parsing behind a small interface: the only file that includes llhttp.
 // The delegate receives the pieces of each request; any callback may stop parsing by returning
-// a non-OK Action. Strict mode: Content-Length together with Transfer-Encoding, invalid header
-// characters and bad chunk framing are errors (SPEC §4: 400).
+// a non-OK Action. Strict mode (llhttp built with LLHTTP_STRICT_MODE): Content-Length together
+// with Transfer-Encoding, duplicate Content-Length, a Transfer-Encoding not ending in chunked,
+// invalid header characters, bare LF or CR line ends, obsolete line folding and bad chunk framing
+// (the CRLF after chunk data included) are errors (SPEC §4: 400).
 
 #include <cstdint>
 #include <memory>

@@ -73,9 +73,95 @@ TEST(HttpParser, RejectsSmugglingAndGarbage) {
     Recorder rec;
     HttpParser parser(&rec);
     size_t consumed;
-    EXPECT_EQ(parser.Execute(bad, &consumed), HttpParser::Result::kError) << bad;
+    EXPECT_EQ(parser.Execute(bad, &consumed), HttpParser::Result::kError) << testing::PrintToString(std::string(bad));
     EXPECT_NE(std::string(parser.error_reason()), "") << bad;
   }
+}
+
+// Issue 12 item 14: framing that two parsers could read differently (a proxy in front and us).
+// Each must be an error, never a second request.
+TEST(HttpParser, RejectsAmbiguousFraming) {
+  for (const char* bad : {
+           // Chunk data not followed by CRLF: the bytes after it would be read as a new request.
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n"
+           "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\n0\r\n\r\n",
+           // Duplicate Content-Length, equal or not.
+           "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab",
+           "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\n\r\nab",
+           // Transfer-Encoding whose last coding is not chunked, or with chunked twice.
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+           // Obsolete line folding (RFC 9112 §5.2: a server rejects it or replaces it; we reject).
+           "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n",
+           // Bare LF as a line end, and bare CR (after a chunk size, a last chunk, the head).
+           "GET / HTTP/1.1\nHost: x\n\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\rXab\r\n0\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\rX",
+           "GET / HTTP/1.1\r\nHost: x\r\n\rX",
+           "GET / HTTP/1.1\r\nHost: x\n\r\n",
+           "GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n",
+           // Bytes a request target may not hold raw (percent-encoded they are fine).
+           "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n",
+           "GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n",
+           // Whitespace before the colon, and a chunk size with junk.
+           "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2 ;x\r\nab\r\n0\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-2\r\nab\r\n0\r\n\r\n",
+       }) {
+    Recorder rec;
+    HttpParser parser(&rec);
+    size_t consumed;
+    EXPECT_EQ(parser.Execute(bad, &consumed), HttpParser::Result::kError) << testing::PrintToString(std::string(bad));
+    int dones = 0;
+    for (auto& e : rec.events) dones += e.rfind("done:", 0) == 0;
+    EXPECT_EQ(dones, 0) << testing::PrintToString(std::string(bad));
+
+    // The same bytes one read at a time.
+    Recorder bytewise;
+    HttpParser byte_parser(&bytewise);
+    bool failed = false;
+    for (std::string_view rest = bad; !rest.empty() && !failed; rest.remove_prefix(1)) {
+      failed = byte_parser.Execute(rest.substr(0, 1), &consumed) == HttpParser::Result::kError;
+    }
+    EXPECT_TRUE(failed) << "bytewise " << testing::PrintToString(std::string(bad));
+    dones = 0;
+    for (auto& e : bytewise.events) dones += e.rfind("done:", 0) == 0;
+    EXPECT_EQ(dones, 0) << "bytewise " << testing::PrintToString(std::string(bad));
+  }
+}
+
+// What strictness must not lose: chunk extensions, trailers, an empty value, a tab in a value.
+TEST(HttpParser, StrictModeStillAcceptsValidFraming) {
+  Recorder rec;
+  HttpParser parser(&rec);
+  std::string input =
+      "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nX-E:\r\nX-T: a\tb\r\n\r\n"
+      "2;name=value\r\nhi\r\n0\r\nTrailer-A: 1\r\n\r\n"
+      "POST /d HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"
+      "GET /e?q=%20 HTTP/1.1\r\nHost: x\r\n\r\n";
+  size_t consumed;
+  ASSERT_EQ(parser.Execute(input, &consumed), HttpParser::Result::kOk) << parser.error_reason();
+  std::vector<std::string> dones;
+  for (auto& e : rec.events) {
+    if (e.rfind("done:", 0) == 0) dones.push_back(e);
+  }
+  EXPECT_EQ(dones, (std::vector<std::string>{"done:hi", "done:", "done:"}));
+
+  // Cut at every byte, as reads may: the same requests, no folding seen where there is none.
+  input += "GET /f HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, upgrade-not\r\nX-Long: a b c d\r\n\r\n";
+  Recorder bytewise;
+  HttpParser byte_parser(&bytewise);
+  for (char c : input) {
+    ASSERT_EQ(byte_parser.Execute(std::string_view(&c, 1), &consumed), HttpParser::Result::kOk)
+        << byte_parser.error_reason();
+  }
+  int count = 0;
+  for (auto& e : bytewise.events) count += e.rfind("done:", 0) == 0;
+  EXPECT_EQ(count, 4);
 }
 
 TEST(HttpParser, DelegateErrorStopsParsing) {

@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -12,12 +14,18 @@ namespace atl::server {
 
 HttpServer::HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits, RequestSink* sink)
     : loop_(loop), limits_(limits), sink_(sink) {
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) open_file_limit_ = nofile.rlim_cur;
+  if (limits_.max_connections == 0) limits_.max_connections = isolates::MaxConnectionsFor(open_file_limit_);
   uv_check_init(loop_, &flush_check_);
   flush_check_.data = this;
   uv_check_start(&flush_check_, [](uv_check_t* check) { static_cast<HttpServer*>(check->data)->FlushDirty(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));
   uv_idle_init(loop_, &wake_);
   uv_unref(reinterpret_cast<uv_handle_t*>(&wake_));
+  uv_timer_init(loop_, &resume_accept_);
+  resume_accept_.data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&resume_accept_));
 }
 
 HttpServer::~HttpServer() { Shutdown(); }
@@ -33,7 +41,12 @@ absl::StatusOr<std::string> HttpServer::ListenOn(int fd) {
   int rc = uv_tcp_open(tcp, fd);
   if (rc != 0) return fail("accept on", rc);
   rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 1024, [](uv_stream_t* listener, int status) {
-    if (status == 0) HttpConnection::Accept(listener, static_cast<HttpServer*>(listener->data));
+    auto* server = static_cast<HttpServer*>(listener->data);
+    if (status == 0) {
+      server->OnConnection(listener);
+    } else {
+      server->OnAcceptError(status);
+    }
   });
   if (rc != 0) return fail("listen on", rc);
   listeners_.push_back(tcp);
@@ -43,6 +56,7 @@ absl::StatusOr<std::string> HttpServer::ListenOn(int fd) {
 }
 
 void HttpServer::StopListening() {
+  waiting_listeners_.clear();
   for (uv_tcp_t* tcp : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
   }
@@ -60,6 +74,9 @@ void HttpServer::Shutdown() {
   std::vector<HttpConnection*> open(connections_.begin(), connections_.end());
   for (HttpConnection* connection : open) connection->Close();
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&wake_))) uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&resume_accept_))) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&resume_accept_), nullptr);
+  }
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&flush_check_))) {
     uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   }
@@ -152,8 +169,106 @@ void HttpServer::UploadControl(uint64_t id, bool cancel) {
 }
 
 void HttpServer::Unregister(HttpConnection* connection) {
+  MarkBusy(connection);
   connections_.erase(connection);
   dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), connection), dirty_.end());
+  // A connection closed: a listener waiting at the limit takes its pending connection on the
+  // next loop turn, once the descriptor is closed for real.
+  if (!waiting_listeners_.empty() || accept_paused_) uv_timer_start(&resume_accept_, ResumeAccepting, 0, 0);
+}
+
+void HttpServer::ResumeAccepting(uv_timer_t* timer) {
+  auto* self = static_cast<HttpServer*>(timer->data);
+  self->accept_paused_ = false;
+  while (!self->waiting_listeners_.empty() && !self->accept_paused_ &&
+         self->connections_.size() < self->limits_.max_connections) {
+    uv_stream_t* listener = self->waiting_listeners_.back();
+    self->waiting_listeners_.pop_back();
+    self->AcceptOn(listener);
+  }
+}
+
+void HttpServer::OnConnection(uv_stream_t* listener) {
+  if (accept_paused_) {
+    waiting_listeners_.push_back(listener);  // libuv stops watching it until uv_accept
+    return;
+  }
+  if (connections_.size() >= limits_.max_connections) {
+    if (idle_first_ == nullptr) {
+      // Every connection has a request in progress: the next one to close lets this one in.
+      LogLimit("connection limit reached: accepting waits for a connection to close");
+      waiting_listeners_.push_back(listener);
+      return;
+    }
+    LogLimit("connection limit reached: closing the connection idle the longest");
+    idle_first_->Close();
+  }
+  AcceptOn(listener);
+}
+
+void HttpServer::AcceptOn(uv_stream_t* listener) {
+  int fd = -1;
+  HttpConnection* accepted = HttpConnection::Accept(listener, this, &fd);
+  // Descriptors are numbered lowest-free first: one this close to the open-file limit means
+  // every one below it is in use, whatever max_connections allows (KV files and fetch sockets
+  // grew, or max_connections is set too high). The oldest idle connections give back enough
+  // for the headroom (the libuv accept loop holds one more already), and accepting waits for
+  // the next loop turn, when their descriptors are closed: past the limit libuv would close
+  // every pending connection unanswered.
+  if (accepted == nullptr || static_cast<uint64_t>(fd) + isolates::kFdHeadroom < open_file_limit_) return;
+  accept_paused_ = true;  // before the Close: its Unregister schedules ResumeAccepting
+  uint64_t shed = static_cast<uint64_t>(fd) + isolates::kFdHeadroom + 2 - open_file_limit_;
+  if (idle_first_ == nullptr || idle_first_ == accepted) {
+    LogLimit("near the open-file limit: accepting waits for a connection to close");
+    return;
+  }
+  LogLimit("near the open-file limit: closing the connections idle the longest");
+  for (; shed > 0 && idle_first_ != nullptr && idle_first_ != accepted; --shed) idle_first_->Close();
+}
+
+void HttpServer::OnAcceptError(int status) {
+  // libuv closed what was pending already (it keeps a descriptor in reserve for that, so
+  // EMFILE does not spin); an idle connection gives a descriptor back for the next one.
+  if (status == UV_EMFILE || status == UV_ENFILE) {
+    LogLimit("cannot accept: out of file descriptors; closing the connection idle the longest");
+    if (idle_first_ != nullptr) idle_first_->Close();
+  }
+}
+
+void HttpServer::MarkIdle(HttpConnection* connection, bool shed_first) {
+  MarkBusy(connection);
+  connection->idle_listed_ = true;
+  if (shed_first) {
+    connection->idle_next_ = idle_first_;
+    if (idle_first_ != nullptr) idle_first_->idle_prev_ = connection;
+    idle_first_ = connection;
+    if (idle_last_ == nullptr) idle_last_ = connection;
+    return;
+  }
+  connection->idle_prev_ = idle_last_;
+  if (idle_last_ != nullptr) idle_last_->idle_next_ = connection;
+  idle_last_ = connection;
+  if (idle_first_ == nullptr) idle_first_ = connection;
+}
+
+void HttpServer::MarkBusy(HttpConnection* connection) {
+  if (!connection->idle_listed_) return;
+  HttpConnection* prev = connection->idle_prev_;
+  HttpConnection* next = connection->idle_next_;
+  (prev != nullptr ? prev->idle_next_ : idle_first_) = next;
+  (next != nullptr ? next->idle_prev_ : idle_last_) = prev;
+  connection->idle_prev_ = connection->idle_next_ = nullptr;
+  connection->idle_listed_ = false;
+}
+
+void HttpServer::LogLimit(std::string_view what) {
+  uint64_t now = NowNs();
+  if (limit_logged_ns_ != 0 && now - limit_logged_ns_ < 10'000'000'000ull) return;
+  limit_logged_ns_ = now;
+  base::LogLine(base::LogLevel::kWarn, what)
+      .Int("connections", static_cast<int64_t>(connections_.size()))
+      .Int("max_connections", limits_.max_connections)
+      .Emit();
 }
 
 void HttpServer::FlushDirty() {

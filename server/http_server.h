@@ -2,6 +2,10 @@
 // The HTTP front end of one worker process: listeners, the live connections, and the map from
 // request id to the connection waiting for it. Requests go to a RequestSink (the tenant runtime);
 // answers come back through Complete()/Fail(), now or later, and are written once per loop turn.
+//
+// At most `max_connections` connections are open: a new one past it closes the connection idle
+// the longest (no request in progress: a kept-alive one, or one that sent nothing yet), and with
+// none idle, accepting waits until a connection closes (new clients wait in the listen backlog).
 
 #include <uv.h>
 
@@ -140,6 +144,18 @@ class HttpServer {
   void Register(HttpConnection* connection) { connections_.insert(connection); }
   void StopListening();
   void Unregister(HttpConnection* connection);
+  // A connection is pending on `listener`: accepted now, after shedding an idle connection if
+  // at max_connections, or later (Unregister) if none is idle.
+  void OnConnection(uv_stream_t* listener);
+  void AcceptOn(uv_stream_t* listener);
+  static void ResumeAccepting(uv_timer_t* timer);
+  void OnAcceptError(int status);
+  // The idle connections, oldest first (an intrusive list through HttpConnection): `connection`
+  // became idle (to the end; to the front when `shed_first`: it is closing anyway), or busy.
+  void MarkIdle(HttpConnection* connection, bool shed_first = false);
+  void MarkBusy(HttpConnection* connection);
+  // Logs `what` about the connection limit, at most every 10 s.
+  void LogLimit(std::string_view what);
 
   uv_loop_t* loop_;
   isolates::ConnectionLimits limits_;
@@ -149,6 +165,13 @@ class HttpServer {
   uv_check_t flush_check_;
   std::vector<uv_tcp_t*> listeners_;
   absl::flat_hash_set<HttpConnection*> connections_;
+  HttpConnection* idle_first_ = nullptr;  // idle the longest: the first one shed
+  HttpConnection* idle_last_ = nullptr;
+  std::vector<uv_stream_t*> waiting_listeners_;  // a connection is pending on each, not accepted yet
+  bool accept_paused_ = false;  // near the open-file limit: no accept until ResumeAccepting
+  uv_timer_t resume_accept_;    // ResumeAccepting on the next loop turn
+  uint64_t limit_logged_ns_ = 0;
+  uint64_t open_file_limit_ = UINT64_MAX;  // RLIMIT_NOFILE when the server was made
   // A request between NewRequest and Forget; what the observer needs is kept only with one.
   struct Inflight {
     HttpConnection* connection;

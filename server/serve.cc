@@ -1,6 +1,7 @@
 #include "server/serve.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -83,6 +84,24 @@ void StopOrDrain(StopSignals* stop, int signum) {
       0, 10);
 }
 
+// Raises the soft open-file limit to the hard one, as nginx's worker_rlimit_nofile would.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  // An unlimited hard limit is still capped by the kernel's nr_open.
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? (1u << 20) : limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+// The connection limits of this worker: the command line's, then the config file's
+// max_connections; 0 left: HttpServer derives it from the open-file limit.
+isolates::ConnectionLimits ConnectionLimitsOf(const ServeOptions& options, const ServePlan& plan) {
+  RaiseOpenFileLimit();
+  isolates::ConnectionLimits limits = options.connection_limits;
+  if (limits.max_connections == 0) limits.max_connections = plan.max_connections;
+  return limits;
+}
+
 std::unique_ptr<cache::CodeCache> MakeCodeCache(const ServePlan& plan) {
   if (plan.data_dir.empty()) return std::make_unique<cache::CodeCache>();
   return std::make_unique<cache::CodeCache>(plan.data_dir / "code-cache");
@@ -116,7 +135,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     return 1;
   }
   // Tenants deployed through the admin API win over the config file's (SPEC §5).
-  TenantStore tenant_store(plan->data_dir / "tenants");
+  TenantStore tenant_store(plan->data_dir / "tenants", plan->admin_token_env);
   if (!plan->data_dir.empty()) {
     absl::StatusOr<TenantStore::Loaded> deployed = tenant_store.Load();
     if (!deployed.ok()) {
@@ -159,7 +178,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     base::LogLine(base::LogLevel::kError, base::ToStd(started.message())).Emit();
     return 1;
   }
-  HttpServer server(loop, options.connection_limits, &tenants);
+  HttpServer server(loop, ConnectionLimitsOf(options, *plan), &tenants);
   tenants.set_server(&server);
   server.SetTls(plan->tls);
   Metrics metrics(

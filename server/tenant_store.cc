@@ -9,6 +9,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "absl/strings/escaping.h"
 #include "base/files.h"
 #include "base/strings.h"
 
@@ -35,6 +36,10 @@ class JsonToToml {
       return true;
     }
     return false;
+  }
+  bool Peek(char c) {
+    SkipSpace();
+    return pos_ < in_.size() && in_[pos_] == c;
   }
   bool AtEnd() {
     SkipSpace();
@@ -155,6 +160,40 @@ class JsonToToml {
     return absl::OkStatus();
   }
 
+  // A deploy's `wasm` object: NAME -> "path relative to the deploy's folder", or
+  // NAME -> {"base64": "...module bytes..."}.
+  absl::Status WasmTable(std::vector<DeployWasm>* out) {
+    if (!Eat('{')) return Fail("wasm: expected an object");
+    if (Eat('}')) return absl::OkStatus();
+    do {
+      DeployWasm entry;
+      absl::Status st = String(&entry.name);
+      if (!st.ok()) return st;
+      if (!Eat(':')) return Fail("expected ':'");
+      if (Peek('"')) {
+        st = String(&entry.path);
+        if (!st.ok()) return st;
+      } else if (Eat('{')) {
+        std::string field, encoded;
+        st = String(&field);
+        if (!st.ok()) return st;
+        if (field != "base64" || !Eat(':')) return Fail(base::StrCat("wasm.", entry.name, ": expected {\"base64\": ...}"));
+        st = String(&encoded);
+        if (!st.ok()) return st;
+        if (!Eat('}')) return Fail("expected '}'");
+        if (!absl::Base64Unescape(encoded, &entry.bytes)) {
+          return absl::InvalidArgumentError(base::StrCat("wasm.", entry.name, ": not valid base64"));
+        }
+        entry.inline_bytes = true;
+      } else {
+        return Fail(base::StrCat("wasm.", entry.name, ": expected a path in the deploy's folder or {\"base64\": ...}"));
+      }
+      out->push_back(std::move(entry));
+    } while (Eat(','));
+    if (!Eat('}')) return Fail("expected ',' or '}'");
+    return absl::OkStatus();
+  }
+
   static void AppendTomlString(std::string_view s, std::string* out) {
     out->push_back('"');
     for (unsigned char c : s) {
@@ -222,16 +261,47 @@ uint64_t Fnv(std::string_view a, uint64_t h = 1469598103934665603ull) {
   return h;
 }
 
-// The N of "vN.js", or 0.
+// The N of "vN.js" (a version's script) or "vN.NAME.wasm" (a module it carried), or 0.
 uint64_t VersionOf(const fs::path& file) {
   std::string name = file.filename().string();
-  if (name.size() < 5 || name[0] != 'v' || name.substr(name.size() - 3) != ".js") return 0;
+  size_t dot = name.find('.');
+  if (name.size() < 4 || name[0] != 'v' || dot < 2 || dot == std::string::npos) return 0;
+  std::string_view rest = std::string_view(name).substr(dot);
+  if (rest != ".js" && !(rest.size() > 6 && rest.ends_with(".wasm"))) return 0;
   uint64_t n = 0;
-  for (char c : name.substr(1, name.size() - 4)) {
+  for (char c : name.substr(1, dot - 1)) {
     if (c < '0' || c > '9') return 0;
     n = n * 10 + static_cast<uint64_t>(c - '0');
   }
   return n;
+}
+
+// A deploy's wasm binding names a file of its own folder: relative, no "..", and where it leads
+// (symbolic links followed) still inside the folder.
+absl::Status CheckDeployPath(const fs::path& tenant_dir, const DeployWasm& entry) {
+  fs::path p(entry.path);
+  bool up = false;
+  for (const fs::path& part : p) up = up || part == "..";
+  if (entry.path.empty() || p.is_absolute() || up) {
+    return absl::InvalidArgumentError(base::StrCat(
+        "wasm.", entry.name, ": a path must be relative to the deploy's folder, without \"..\" (or send {\"base64\": ...})"));
+  }
+  std::error_code ec;
+  fs::path root = fs::canonical(tenant_dir, ec);
+  fs::path target = fs::weakly_canonical(tenant_dir / p, ec);
+  auto [root_end, ignored] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+  if (ec || root_end != root.end() || target == root) {
+    return absl::InvalidArgumentError(base::StrCat("wasm.", entry.name, ": the path leaves the deploy's folder"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsBindingName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    if (!(c == '_' || c == '$' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))) return false;
+  }
+  return true;
 }
 
 // "# version = N, etag = E" heads tenant.toml.
@@ -247,7 +317,7 @@ void ParseHeader(std::string_view toml, uint64_t* version, std::string* etag) {
 }  // namespace
 
 absl::StatusOr<std::string> TenantJsonToToml(std::string_view json, std::string* script,
-                                             std::vector<std::string>* services) {
+                                             std::vector<std::string>* services, std::vector<DeployWasm>* wasm) {
   JsonToToml reader(json);
   std::string toml;
   bool have_script = false;
@@ -263,6 +333,13 @@ absl::StatusOr<std::string> TenantJsonToToml(std::string_view json, std::string*
         st = reader.String(script);
         if (!st.ok()) return st;
         have_script = true;
+        continue;
+      }
+      if (key == "wasm") {
+        // Not passed through: its paths are checked (Stage) before anything reads them.
+        if (wasm == nullptr) return absl::InvalidArgumentError("body: \"wasm\" is not accepted here");
+        st = reader.WasmTable(wasm);
+        if (!st.ok()) return st;
         continue;
       }
       JsonToToml::AppendTomlString(key, &toml);
@@ -327,7 +404,8 @@ absl::StatusOr<TenantStore::Staged> TenantStore::Stage(std::string_view name, st
   staged.name = std::string(name);
   std::string script;
   std::vector<std::string> services;
-  absl::StatusOr<std::string> keys = TenantJsonToToml(json, &script, &services);
+  std::vector<DeployWasm> wasm;
+  absl::StatusOr<std::string> keys = TenantJsonToToml(json, &script, &services, &wasm);
   if (!keys.ok()) return keys.status();
   fs::path tenant_dir = dir_ / name;
   std::error_code ec;
@@ -339,11 +417,40 @@ absl::StatusOr<TenantStore::Staged> TenantStore::Stage(std::string_view name, st
   }
   staged.version = last + 1;
   staged.script_file = tenant_dir / base::StrCat("v", staged.version, ".js");
+  // Wasm modules: sent bytes become files of this version; paths must stay in the folder.
+  uint64_t hash = Fnv(*keys, Fnv(script));
+  std::string wasm_toml;
+  for (const DeployWasm& entry : wasm) {
+    if (!IsBindingName(entry.name)) {
+      return absl::InvalidArgumentError(base::StrCat("wasm: \"", entry.name, "\" is not a binding name"));
+    }
+    std::string file = entry.path;
+    if (entry.inline_bytes) {
+      fs::path written = tenant_dir / base::StrCat("v", staged.version, ".", entry.name, ".wasm");
+      absl::Status st = WriteFileAtomically(written, entry.bytes);
+      staged.wasm_files.push_back(written);
+      if (!st.ok()) {
+        Discard(staged);
+        return st;
+      }
+      file = written.filename().string();
+    } else if (absl::Status st = CheckDeployPath(tenant_dir, entry); !st.ok()) {
+      Discard(staged);
+      return st;
+    }
+    hash = Fnv(entry.bytes, Fnv(file, Fnv(entry.name, hash)));
+    wasm_toml += wasm_toml.empty() ? "wasm = { " : ", ";
+    JsonToToml::AppendTomlString(entry.name, &wasm_toml);
+    wasm_toml += " = ";
+    JsonToToml::AppendTomlString(file, &wasm_toml);
+  }
+  if (!wasm_toml.empty()) wasm_toml += " }\n";
   char etag[24];
-  std::snprintf(etag, sizeof(etag), "%016llx", static_cast<unsigned long long>(Fnv(*keys, Fnv(script))));
+  std::snprintf(etag, sizeof(etag), "%016llx", static_cast<unsigned long long>(hash));
   staged.etag = etag;
   std::string toml = base::StrCat("# version = ", staged.version, ", etag = ", staged.etag, "\n[[tenants]]\n");
   toml += *keys;
+  toml += wasm_toml;
   toml += "name = ";
   JsonToToml::AppendTomlString(name, &toml);
   toml += "\nscript = ";
@@ -366,13 +473,16 @@ absl::StatusOr<TenantStore::Staged> TenantStore::Stage(std::string_view name, st
   staged.toml = toml;
   absl::Status written = WriteFileAtomically(staged.script_file, script);
   if (!written.ok()) return written;
-  absl::StatusOr<config::Config> parsed = config::ParseConfig(toml, tenant_dir / "tenant.toml");
+  absl::StatusOr<config::Config> parsed = config::ParseConfig(WithServer(toml), tenant_dir / "tenant.toml");
   if (!parsed.ok() || parsed->tenants.empty()) {
     Discard(staged);
-    // "FILE:LINE:COL: tenants[0].key: message": the key path is what the client can act on.
+    // "FILE:LINE:COL: tenants[0].key: message": the key path is what the client can act on,
+    // and files are named as in the deploy (no host path).
     std::string message(parsed.ok() ? "no tenant" : parsed.status().message());
     size_t at = message.find("tenants[0].");
     if (at != std::string::npos) message = message.substr(at + 11);
+    std::string folder = base::StrCat(tenant_dir.lexically_normal().string(), "/");
+    for (size_t pos; (pos = message.find(folder)) != std::string::npos;) message.erase(pos, folder.size());
     return absl::InvalidArgumentError(message);
   }
   staged.config = std::move(parsed->tenants[0]);
@@ -396,6 +506,17 @@ absl::Status TenantStore::Commit(const Staged& staged) {
 void TenantStore::Discard(const Staged& staged) {
   std::error_code ec;
   fs::remove(staged.script_file, ec);
+  for (const fs::path& file : staged.wasm_files) fs::remove(file, ec);
+}
+
+std::string TenantStore::WithServer(std::string_view toml) const {
+  // The server's admin_token_env, so that the parser refuses it as a secret (after the tenant:
+  // line numbers in messages stay those of tenant.toml).
+  std::string text(toml);
+  text += "\n[server]\nadmin_token_env = ";
+  JsonToToml::AppendTomlString(admin_token_env_, &text);
+  text += "\n";
+  return text;
 }
 
 absl::Status TenantStore::Remove(std::string_view name) {
@@ -450,7 +571,7 @@ absl::StatusOr<TenantStore::Loaded> TenantStore::LoadDirs(const std::vector<fs::
     if (!fs::exists(file, ec)) continue;  // staged, never committed
     absl::StatusOr<std::string> text = base::ReadFile(file);
     if (!text.ok()) return text.status();
-    absl::StatusOr<config::Config> parsed = config::ParseConfig(*text, file);
+    absl::StatusOr<config::Config> parsed = config::ParseConfig(WithServer(*text), file);
     if (!parsed.ok()) return parsed.status();
     if (parsed->tenants.empty() || parsed->tenants[0].name != name) {
       return absl::InvalidArgumentError(base::StrCat(file.string(), ": not the tenant ", name));

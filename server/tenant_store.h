@@ -23,6 +23,15 @@
 
 namespace atl::server {
 
+// A deploy's `wasm` binding: a path in the deploy's folder, or the module's bytes (sent as
+// {"base64": "..."}; Stage writes them next to the version's script as vN.NAME.wasm).
+struct DeployWasm {
+  std::string name;
+  std::string path;
+  std::string bytes;
+  bool inline_bytes = false;
+};
+
 class TenantStore {
  public:
   struct Staged {
@@ -30,6 +39,7 @@ class TenantStore {
     uint64_t version = 0;
     std::string etag;
     std::filesystem::path script_file;  // written already
+    std::vector<std::filesystem::path> wasm_files;  // modules sent inline, written already
     std::string toml;                   // what Commit writes
     config::TenantConfig config;
   };
@@ -41,7 +51,9 @@ class TenantStore {
     std::vector<std::string> deleted;
   };
 
-  explicit TenantStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  // `admin_token_env`: the server's variable holding the admin token, refused as a secret.
+  explicit TenantStore(std::filesystem::path dir, std::string admin_token_env = "ATOLL_ADMIN_TOKEN")
+      : dir_(std::move(dir)), admin_token_env_(std::move(admin_token_env)) {}
 
   // Parses `json` and writes its script as the next version; InvalidArgument for a bad body.
   // `known_tenants` are the names a `services` binding may refer to.
@@ -73,14 +85,19 @@ class TenantStore {
 
  private:
   absl::StatusOr<Loaded> LoadDirs(const std::vector<std::filesystem::path>& dirs) const;
+  // A tenant's TOML with the [server] keys the parser checks tenants against.
+  std::string WithServer(std::string_view toml) const;
 
   std::filesystem::path dir_;
+  std::string admin_token_env_;
 };
 
 // The TOML lines of one `[[tenants]]` block from a JSON object of tenant keys, with `script`
-// taken out into `*script`. InvalidArgument on malformed JSON or null values. Exposed for tests.
+// taken out into `*script` and `wasm` into `*wasm` (null: a body with `wasm` is refused).
+// InvalidArgument on malformed JSON or null values. Exposed for tests.
 absl::StatusOr<std::string> TenantJsonToToml(std::string_view json, std::string* script,
-                                             std::vector<std::string>* services);
+                                             std::vector<std::string>* services,
+                                             std::vector<DeployWasm>* wasm = nullptr);
 
 // Writes `bytes` to `path` atomically and durably: a temporary file, fsync, rename, fsync of
 // the folder.

@@ -66,6 +66,35 @@ TEST(TenantStore, StageCommitLoadAndRemove) {
   std::filesystem::remove_all(dir);
 }
 
+// Issue 12 item 15: a deploy's wasm stays in its folder; its bytes may come inline.
+TEST(TenantStore, DeployWasmIsInlineOrConfinedToTheFolder) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("atoll-store-wasm-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  TenantStore store(dir, "MY_ADMIN_TOKEN");
+  for (const char* path : {"/etc/passwd", "../y/v1.js", "a/../../x.wasm", ""}) {
+    auto bad = store.Stage("x", std::string(R"({"script": "1", "wasm": {"M": ")") + path + R"("}})", {});
+    ASSERT_FALSE(bad.ok()) << path;
+    EXPECT_NE(bad.status().message().find("relative to the deploy's folder"), std::string::npos) << bad.status();
+  }
+  auto inline_module = store.Stage("x", R"({"script": "1", "wasm": {"M": {"base64": "AGFzbQEAAAA="}}})", {});
+  ASSERT_TRUE(inline_module.ok()) << inline_module.status();
+  ASSERT_EQ(inline_module->config.wasm.size(), 1u);
+  EXPECT_EQ(inline_module->config.wasm[0].second.filename(), "v1.M.wasm");
+  ASSERT_TRUE(store.Commit(*inline_module).ok());
+  auto next = store.Stage("x", R"({"script": "2"})", {});
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->version, 2u);
+  ASSERT_TRUE(store.Commit(*next).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir / "x" / "v1.M.wasm"));  // an old version's module goes with it
+
+  auto secret = store.Stage("x", R"({"script": "1", "secrets": {"S": {"env": "MY_ADMIN_TOKEN"}}})", {});
+  ASSERT_FALSE(secret.ok());
+  EXPECT_NE(secret.status().message().find("admin_token_env"), std::string::npos) << secret.status();
+  std::string script;
+  EXPECT_FALSE(TenantJsonToToml(R"({"script": "1", "wasm": {"M": "m.wasm"}})", &script, nullptr).ok());
+  std::filesystem::remove_all(dir);
+}
+
 TEST(BearerMatches, OnlyTheExactToken) {
   EXPECT_TRUE(BearerMatches("Bearer s3cret", "s3cret"));
   EXPECT_TRUE(BearerMatches("bearer s3cret", "s3cret"));
