@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "bindings/native_scope.h"
 #include "bindings/registry.h"
+#include "bindings/worker.h"
 #include "isolates/v8_util.h"
 
 namespace atl::bindings {
@@ -29,9 +30,27 @@ ModuleCaches& Caches() {
   return *caches;
 }
 
+// Loading a module is the platform's work, not the tenant's: its CPU is not charged to the run
+// that needed it (Worker::EnterPlatform).
+class PlatformWork {
+ public:
+  explicit PlatformWork(Worker* worker) : worker_(worker) {
+    if (worker_ != nullptr) worker_->EnterPlatform();
+  }
+  ~PlatformWork() {
+    if (worker_ != nullptr) worker_->ExitPlatform();
+  }
+  PlatformWork(const PlatformWork&) = delete;
+  PlatformWork& operator=(const PlatformWork&) = delete;
+
+ private:
+  Worker* worker_;
+};
+
 // native.loadModule(name, native, internal): compiles the module as the body of
 // `function (native, internal, module, exports)`, runs it and returns `module.exports`.
 void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  PlatformWork platform(NativeScope::WorkerFrom(info));
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   std::string name = isolates::ToUtf8(isolate, info[0]);
