@@ -9,6 +9,8 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(1);
 // While nothing runs the watchdog sleeps this long unless Enter wakes it.
 constexpr auto kParked = std::chrono::milliseconds(50);
+// The most a run is charged for the wall time the watchdog did not see (before its first sample).
+constexpr uint64_t kUnsampledNs = 1'000'000;
 
 uint64_t ReadClock(clockid_t clock) {
   timespec ts;
@@ -59,8 +61,10 @@ uint64_t CpuWatchdog::Exit(Clock::time_point end) {
     std::lock_guard lock(mu_);
     target_ = nullptr;
     wall = NanosBetween(started_, end);
-    if (sampled_run_ != run_) return wall;  // shorter than a tick: its wall time
-    before_sample = NanosBetween(started_, sampled_at_);
+    // Not sampled: shorter than a tick, or the watchdog was kept from running (the machine is
+    // overloaded, and so the JS thread was most likely waiting too): at most a tick.
+    if (sampled_run_ != run_) return std::min(wall, kUnsampledNs);
+    before_sample = std::min(NanosBetween(started_, sampled_at_), kUnsampledNs);
     sampled_cpu = sampled_cpu_;
   }
   // Only runs that lasted a tick or more pay for this system call.
