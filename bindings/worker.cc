@@ -566,9 +566,20 @@ size_t Worker::heap_bytes() const {
 }
 
 void Worker::RunPlatformTasks() {
-  if (!tenant_isolate_) return;
+  if (!tenant_isolate_ || dead_) return;
   v8::Isolate::Scope isolate_scope(isolate_);
+  // V8's tasks are mostly its own (GC), but FinalizationRegistry callbacks are tenant JS: the
+  // pump runs under the watchdog with what is left of the background account, and is not charged
+  // (what a callback can do is bounded by how often the tenant's allocations make V8 collect).
+  Clock::time_point start = Clock::now();
+  uint64_t previous_request = running_request_;
+  running_request_ = isolates::CpuAccounts::kBackground;
+  auto now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count());
+  EnterJs(accounts_.Remaining(isolates::CpuAccounts::kBackground, now_ns), start);
   isolates::PumpPlatformTasks(isolate_);
+  ExitJs(Clock::now());
+  running_request_ = previous_request;
+  NoticeKill();
 }
 
 }  // namespace atl::bindings

@@ -235,6 +235,23 @@ export default { fetch() {
   ExpectStopsOnSigterm(server);
 }
 
+// Issue 12 item 3: a FinalizationRegistry callback that never returns (V8 runs it from a platform task, outside any request). Expected: the watchdog stops it (cpu_limit), the victim keeps answering.
+TEST(HostileCpu, EndlessFinalizationCallbackIsStopped) {
+  TenantFixture fixture;
+  TestServer server(TwoTenants(fixture, R"(
+const registry = new FinalizationRegistry(() => { while (true) {} });
+export default { fetch() { registry.register({}, 1); return new Response("registered"); } };)"));
+  Victim victim(server.port());
+  ASSERT_TRUE(victim.Answers(2, seconds(10)));
+  EXPECT_EQ(GetFrom(server.port(), "atk.test", "/").body, "registered");
+  // The tenant goes idle: its compacting GC (after 1 s) finds the object and queues the callback.
+  EXPECT_TRUE(server.WaitForLog("\"tenant\":\"atk\",\"error\":\"cpu_limit\"", seconds(20))) << server.log().substr(0, 4000);
+  EXPECT_TRUE(victim.Answers(5, seconds(10))) << "the victim is not answered: the loop is stuck";
+  victim.Stop();
+  EXPECT_EQ(victim.bad(), 0);
+  ExpectStopsOnSigterm(server);
+}
+
 // Issue 12 item 5 (acceptance): cpu_ms = 5 and a handler answering new URL(request.url).pathname, on 20 fresh isolates (max_isolates = 1, 20 tenants, 5 requests each). Expected: 100 of 100 served; loading the URL built-in is not charged to the tenant.
 TEST(HostileCpu, ColdIsolatesUsingUrlServeWithFiveMsOfCpu) {
   TenantFixture fixture;
