@@ -10,7 +10,7 @@ namespace atl::isolates {
 // What one tenant may use. Defaults are SPEC §2's [defaults].
 struct TenantLimits {
   uint32_t memory_mb = 128;                      // V8 heap + ArrayBuffers of one isolate
-  uint32_t cpu_ms = 50;                          // JS CPU time of one request
+  uint32_t cpu_ms = 50;                          // JS CPU time of one request and all it causes (cpu_accounts.h)
   uint32_t startup_cpu_ms = 400;                 // JS CPU time of the script's top level (as Workers)
   uint32_t wall_ms = 30000;                      // one request, start to response
   uint32_t subrequests = 50;                     // outbound fetch() calls per request
