@@ -14,7 +14,12 @@ void Log(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!base::LogEnabled(level)) return;
   Worker* worker = NativeScope::WorkerFrom(info);
   if (worker == nullptr) return;  // the snapshot builder's warm-up
-  base::LogLine(level, isolates::ToUtf8(isolate, info[1])).Str("tenant", worker->tenant_name()).Emit();
+  // Counted against the request's console budget before it is converted (a dropped line costs
+  // no copy); a UTF-16 length is what UTF-8 takes at least.
+  v8::Local<v8::Value> message = info[1];
+  size_t bytes = message->IsString() ? static_cast<size_t>(message.As<v8::String>()->Length()) : 0;
+  if (!worker->ChargeLog(bytes)) return;
+  base::LogLine(level, isolates::ToUtf8(isolate, message)).Str("tenant", worker->tenant_name()).Emit();
 }
 
 }  // namespace

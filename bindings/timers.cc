@@ -3,7 +3,10 @@
 #include <cmath>
 
 #include "bindings/native_scope.h"
+#include "base/strings.h"
 #include "bindings/worker.h"
+#include "isolates/limits.h"
+#include "isolates/v8_util.h"
 
 namespace atl::bindings {
 namespace {
@@ -22,7 +25,13 @@ void SetTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!TimerId(info, &id)) return;
   double ms = info[1]->NumberValue(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
   if (!std::isfinite(ms) || ms < 0) ms = 0;
-  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->ArmTimer(id, ms, info[2]->BooleanValue(info.GetIsolate()));
+  Worker* worker = NativeScope::WorkerFrom(info);
+  if (worker != nullptr && !worker->ArmTimer(id, ms, info[2]->BooleanValue(info.GetIsolate()))) {
+    v8::Isolate* isolate = info.GetIsolate();
+    isolate->ThrowException(v8::Exception::RangeError(isolates::NewString(
+        isolate, base::StrCat("too many pending timers: an isolate may have at most ",
+                              isolates::RuntimeCaps().max_pending_timers, " (clear some first)"))));
+  }
 }
 
 void ClearTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {

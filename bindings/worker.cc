@@ -23,8 +23,6 @@ using isolates::NewSymbolString;
 // Context embedder data slot holding the context's ContextState.
 constexpr int kStateSlot = 2;
 
-uint64_t TimerKey(uint32_t serial, uint32_t id) { return (uint64_t{serial} << 32) | id; }
-
 // Fetch ids are unique in the process (the host keeps one table for every tenant); all Workers
 // run on the loop's thread.
 uint64_t next_fetch_id = 1;
@@ -39,6 +37,7 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIso
       host_(host),
       code_cache_(code_cache),
       watchdog_(watchdog),
+      accounts_(options.limits.cpu_ms, caps_),
       target_ready_(options.warm_contexts) {
   tenant_isolate_->ApplyLimits(options_.limits, options_.heap_slack_mb);
   isolate_->SetData(kWorkerIsolateSlot, this);
@@ -51,10 +50,11 @@ Worker::~Worker() {
 
 std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
   CancelFetches([](const OutboundFetch&) { return true; });
-  for (auto& [serial, state] : contexts_) {
-    for (auto& [id, timer] : state->timers) host_->ClearTimer(TimerKey(serial, id));
-  }
+  for (auto& [serial, state] : contexts_) ForgetTimers(state.get());
+  if (wait_until_timer_ns_ != 0) host_->ClearTimer(kWaitUntilTimer);
+  wait_until_timer_ns_ = 0;
   unhandled_rejections_.clear();
+  accounts_.Clear();
   contexts_.clear();
   ready_.clear();
   inflight_.clear();
@@ -140,13 +140,13 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   contexts_[raw->serial] = std::move(state);
   ++contexts_created_;
   isolates::ScriptLoader loader(code_cache_, &loader_memo_);
-  EnterJs(std::max(options_.limits.cpu_ms, options_.limits.startup_cpu_ms));
+  EnterJs(StartupBudgetNs(), Clock::now());
   absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path);
-  ExitJs();
+  ExitJs(Clock::now());
   std::string error;
   if (ns.ok()) {
     v8::Local<v8::Value> argv[] = {*ns};
-    if (CallIntoJs(raw, set_handler.Get(isolate_), 1, argv, &error)) return raw;
+    if (CallIntoJs(raw, set_handler.Get(isolate_), 1, argv, &error, kStartupRun)) return raw;
   }
   if (killed() != isolates::LimitKind::kNone) {
     error = "the script's top level hit a limit";
@@ -165,7 +165,7 @@ absl::Status Worker::BindFromModule(v8::Local<v8::Context> context, v8::Local<v8
   if (!internal->Get(context, NewSymbolString(isolate_, "require")).ToLocal(&require) || !require->IsFunction()) {
     return absl::InternalError("bindings did not define internal.require");
   }
-  EnterJs(std::max(options_.limits.cpu_ms, options_.limits.startup_cpu_ms));
+  EnterJs(StartupBudgetNs(), Clock::now());
   v8::TryCatch try_catch(isolate_);
   v8::Local<v8::Value> name = NewSymbolString(isolate_, module_name);
   v8::Local<v8::Value> module;
@@ -180,7 +180,7 @@ absl::Status Worker::BindFromModule(v8::Local<v8::Context> context, v8::Local<v8
     ok = make.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &arg).ToLocal(&binding) &&
          env->Set(context, NewString(isolate_, bindings[i].first), binding).FromMaybe(false);
   }
-  ExitJs();
+  ExitJs(Clock::now());
   if (ok) return absl::OkStatus();
   return absl::InternalError(base::StrCat("could not make the ", module_name, " bindings of env: ",
                                           try_catch.HasCaught() ? isolates::DescribeException(isolate_, try_catch)
@@ -196,55 +196,6 @@ bool Worker::NoticeKill() {
     if (serving_) host_->OnKilled(why);
   }
   return true;
-}
-
-void Worker::EnterJs(uint32_t budget_ms) {
-  if (js_depth_++ > 0) return;
-  isolates::AdvanceClock();
-  if (watchdog_ != nullptr) watchdog_->Enter(tenant_isolate_.get(), budget_ms);
-}
-
-void Worker::ExitJs() {
-  if (--js_depth_ > 0) return;
-  if (watchdog_ != nullptr) watchdog_->Exit();
-}
-
-bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
-                        std::string* error, uint64_t request, v8::Local<v8::Value>* result) {
-  v8::Local<v8::Context> context = state->context.Get(isolate_);
-  // A request's runs share its budget: what earlier runs (timers, continuations) used is gone.
-  uint64_t budget_ns = uint64_t{options_.limits.cpu_ms} * 1'000'000u;
-  auto charged = request != 0 ? inflight_.find(request) : inflight_.end();
-  if (charged != inflight_.end()) budget_ns -= std::min(budget_ns, charged->second.js_ns);
-  uint64_t previous_request = running_request_;
-  running_request_ = request;
-  auto start = std::chrono::steady_clock::now();
-  EnterJs(static_cast<uint32_t>(std::max<uint64_t>(1, (budget_ns + 999'999) / 1'000'000)));
-  bool ok;
-  {
-    v8::TryCatch try_catch(isolate_);
-    v8::Local<v8::Value> value;
-    ok = fn->Call(context, v8::Undefined(isolate_), argc, argv).ToLocal(&value);
-    if (ok && result != nullptr) *result = value;
-    if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
-    if (killed() == isolates::LimitKind::kNone) isolate_->PerformMicrotaskCheckpoint();
-  }
-  ExitJs();
-  running_request_ = previous_request;
-  // JS time, measured on the JS thread's wall clock (it does nothing else meanwhile), so that
-  // entering JS costs no system call; the watchdog enforces each run on the CPU clock.
-  if (request != 0) {
-    auto still = inflight_.find(request);
-    if (still != inflight_.end()) {
-      still->second.js_ns += base::NanosSince(start);
-    }
-  }
-  if (js_depth_ > 0) return ok;
-  tenant_isolate_->CheckExternalMemory();
-  if (NoticeKill()) return false;
-  if (!unhandled_rejections_.empty()) LogUnhandledRejections();
-  DropRetired();
-  return ok;
 }
 
 Worker::ContextState* Worker::CurrentState() {
@@ -298,7 +249,8 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   v8::Context::Scope context_scope(context);
   state->used = true;
   ++state->requests;
-  inflight_[id] = Inflight{state, 0};
+  inflight_[id] = Inflight{state};
+  accounts_.Open(id);  // what the request's JS causes is charged here, after the response too
 
   // Built in one go: per-element Set() walks V8's lookup machinery for every header.
   constexpr size_t kInline = 64;
@@ -350,6 +302,8 @@ bool Worker::Finish(uint64_t id, Report report) {
   if (!subrequests_.empty()) subrequests_.erase(id);
   report();
   --state->requests;
+  accounts_.Unref(id);
+  StartWaitUntilClock(state);
   MaybeRetire(state);
   return true;
 }
@@ -473,9 +427,16 @@ void Worker::CancelFetches(Match match) {
     if (match(info)) cancelled.push_back(fetch);
   }
   for (uint64_t fetch : cancelled) {
-    fetches_.erase(fetch);
+    EraseFetch(fetch);
     host_->FetchControl(fetch, true);
   }
+}
+
+void Worker::EraseFetch(uint64_t fetch) {
+  auto it = fetches_.find(fetch);
+  if (it == fetches_.end()) return;
+  accounts_.Unref(it->second.request);
+  fetches_.erase(it);
 }
 
 uint64_t Worker::StartFetch(const FetchRequestView& request, std::string* error) {
@@ -496,6 +457,7 @@ uint64_t Worker::StartFetch(const FetchRequestView& request, std::string* error)
   if (!host_->StartFetch(fetch, charged, error)) return 0;
   ++count;
   fetches_[fetch] = OutboundFetch{state->serial, running_request_};
+  accounts_.Ref(running_request_);  // its events are charged to the request
   return fetch;
 }
 
@@ -506,7 +468,7 @@ bool Worker::FetchWrite(uint64_t fetch, std::string_view bytes, bool end) {
 
 void Worker::FetchControl(uint64_t fetch, bool cancel) {
   if (!fetches_.contains(fetch)) return;
-  if (cancel) fetches_.erase(fetch);
+  if (cancel) EraseFetch(fetch);
   host_->FetchControl(fetch, cancel);
 }
 
@@ -514,7 +476,14 @@ bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
   auto it = fetches_.find(fetch);
   if (dead_ || it == fetches_.end()) return false;
   OutboundFetch info = it->second;
-  if (event.kind == FetchEventKind::kEnd || event.kind == FetchEventKind::kError) fetches_.erase(it);
+  bool last = event.kind == FetchEventKind::kEnd || event.kind == FetchEventKind::kError;
+  // The last event's run is still charged to the request: its hold ends after it.
+  if (last) fetches_.erase(it);
+  struct Release {
+    isolates::CpuAccounts* accounts;
+    uint64_t request;
+    ~Release() { if (accounts) accounts->Unref(request); }
+  } release{last ? &accounts_ : nullptr, info.request};
   auto state_it = contexts_.find(info.serial);
   if (state_it == contexts_.end()) return false;
   ContextState* state = state_it->second.get();
@@ -579,120 +548,11 @@ void Worker::DropRetired() {
   for (uint32_t serial : retired_) {
     auto it = contexts_.find(serial);
     if (it == contexts_.end()) continue;
-    for (auto& [id, timer] : it->second->timers) host_->ClearTimer(TimerKey(serial, id));
+    ForgetTimers(it->second.get());
     if (!fetches_.empty()) CancelFetches([serial](const OutboundFetch& fetch) { return fetch.serial == serial; });
     contexts_.erase(it);
   }
   retired_.clear();
-}
-
-void Worker::ArmTimer(uint32_t id, double delay_ms, bool repeat) {
-  ContextState* state = CurrentState();
-  if (state == nullptr) return;
-  // JS the timer runs is charged to the request whose JS armed it.
-  state->timers[id] = Timer{repeat, running_request_};
-  host_->SetTimer(TimerKey(state->serial, id), delay_ms, repeat);
-}
-
-void Worker::CancelTimer(uint32_t id) {
-  ContextState* state = CurrentState();
-  if (state == nullptr || state->timers.erase(id) == 0) return;
-  host_->ClearTimer(TimerKey(state->serial, id));
-}
-
-void Worker::WaitUntil(uint64_t id, v8::Local<v8::Promise> promise) {
-  ContextState* state = CurrentState();
-  if (state == nullptr || !state->single_use) return;  // a shared context lives on anyway
-  ++state->wait_until;
-  v8::Local<v8::Context> context = state->context.Get(isolate_);
-  auto settled = [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    auto* self = static_cast<Worker*>(info.GetIsolate()->GetData(kWorkerIsolateSlot));
-    if (self == nullptr) return;
-    auto it = self->contexts_.find(static_cast<uint32_t>(info.Data().As<v8::Uint32>()->Value()));
-    if (it == self->contexts_.end()) return;
-    --it->second->wait_until;
-    self->MaybeRetire(it->second.get());
-  };
-  v8::Local<v8::Function> fn;
-  if (!v8::Function::New(context, settled, v8::Integer::NewFromUnsigned(isolate_, state->serial)).ToLocal(&fn) ||
-      promise->Then(context, fn, fn).IsEmpty()) {
-    --state->wait_until;  // nothing will call `settled` (the run is being terminated)
-  }
-}
-
-void Worker::FireTimer(uint64_t key) {
-  if (dead_) return;
-  auto it = contexts_.find(static_cast<uint32_t>(key >> 32));
-  if (it == contexts_.end()) return;
-  ContextState* state = it->second.get();
-  auto id = static_cast<uint32_t>(key);
-  auto timer = state->timers.find(id);
-  if (timer == state->timers.end()) return;
-  uint64_t request = timer->second.request;
-  if (!timer->second.repeat) state->timers.erase(timer);
-  v8::Isolate::Scope isolate_scope(isolate_);
-  v8::HandleScope handles(isolate_);
-  v8::Context::Scope context_scope(state->context.Get(isolate_));
-  v8::Local<v8::Value> argv[] = {v8::Integer::NewFromUnsigned(isolate_, id)};
-  std::string error;
-  if (!CallIntoJs(state, state->on_timer.Get(isolate_), 1, argv, &error, request) && !dead_) {
-    base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
-  }
-}
-
-void Worker::OnPromiseReject(v8::PromiseRejectMessage message) {
-  v8::Local<v8::Promise> promise = message.GetPromise();
-  v8::Isolate* isolate = promise->GetIsolate();
-  auto* self = static_cast<Worker*>(isolate->GetData(kWorkerIsolateSlot));
-  if (self == nullptr) return;
-  auto& pending = self->unhandled_rejections_;
-  if (message.GetEvent() == v8::kPromiseRejectWithNoHandler) {
-    std::string text = isolates::ToUtf8(isolate, message.GetValue());
-    v8::Local<v8::Value> value = message.GetValue();
-    if (value->IsObject()) {
-      v8::Local<v8::Value> stack;
-      v8::Local<v8::Context> context = isolate->GetCurrentContext();
-      if (value.As<v8::Object>()->Get(context, NewSymbolString(isolate, "stack")).ToLocal(&stack) && stack->IsString()) {
-        text = isolates::ToUtf8(isolate, stack);
-      }
-    }
-    pending.push_back({v8::Global<v8::Promise>(isolate, promise), std::move(text)});
-  } else if (message.GetEvent() == v8::kPromiseHandlerAddedAfterReject) {
-    std::erase_if(pending, [&](const Rejection& r) { return r.promise == promise; });
-  }
-}
-
-void Worker::LogUnhandledRejections() {
-  std::vector<Rejection> rejections = std::move(unhandled_rejections_);
-  unhandled_rejections_.clear();
-  for (Rejection& rejection : rejections) {
-    if (DispatchUnhandledRejection(rejection)) continue;
-    base::LogLine(base::LogLevel::kError, base::StrCat("Uncaught (in promise) ", rejection.message))
-        .Str("tenant", options_.tenant_name)
-        .Emit();
-  }
-}
-
-bool Worker::DispatchUnhandledRejection(const Rejection& rejection) {
-  if (dead_) return false;
-  v8::HandleScope handles(isolate_);
-  v8::Local<v8::Promise> promise = rejection.promise.Get(isolate_);
-  v8::Local<v8::Context> context;
-  if (!promise->GetCreationContext().ToLocal(&context)) return false;
-  // The context's state, if the context is still one of ours (a dropped per-request context's
-  // embedder data points at freed memory, so it is looked up rather than read).
-  ContextState* state = nullptr;
-  for (auto& [serial, candidate] : contexts_) {
-    if (candidate->context == context) state = candidate.get();
-  }
-  if (state == nullptr || state->unhandled_rejection.IsEmpty()) return false;
-  v8::Context::Scope context_scope(context);
-  v8::Local<v8::Value> argv[] = {promise, promise->Result(), NewString(isolate_, rejection.message)};
-  std::string error;
-  if (!CallIntoJs(state, state->unhandled_rejection.Get(isolate_), 3, argv, &error) && !dead_) {
-    base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
-  }
-  return true;
 }
 
 void Worker::ReduceMemory() {
@@ -709,9 +569,20 @@ size_t Worker::heap_bytes() const {
 }
 
 void Worker::RunPlatformTasks() {
-  if (!tenant_isolate_) return;
+  if (!tenant_isolate_ || dead_) return;
   v8::Isolate::Scope isolate_scope(isolate_);
+  // V8's tasks are mostly its own (GC), but FinalizationRegistry callbacks are tenant JS: the
+  // pump runs under the watchdog with what is left of the background account, and is not charged
+  // (what a callback can do is bounded by how often the tenant's allocations make V8 collect).
+  Clock::time_point start = Clock::now();
+  uint64_t previous_request = running_request_;
+  running_request_ = isolates::CpuAccounts::kBackground;
+  auto now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count());
+  EnterJs(accounts_.Remaining(isolates::CpuAccounts::kBackground, now_ns), start);
   isolates::PumpPlatformTasks(isolate_);
+  ExitJs(Clock::now());
+  running_request_ = previous_request;
+  NoticeKill();
 }
 
 }  // namespace atl::bindings

@@ -6,8 +6,13 @@
 // - per_request: every request takes a fresh context, prepared ahead of time with the script
 //   already evaluated (PrepareContext, off the request path), and dropped once the request is
 //   answered and its waitUntil promises settled. Nothing survives from one request to the next.
-// Every entry into JS runs under the CPU watchdog; a limit kill makes the Worker dead and the
-// host is told (WorkerHost::OnKilled).
+// Every entry into JS runs under the CPU watchdog and is charged to a CPU account (the request
+// whose JS caused it, before or after its response, or the isolate's background account:
+// isolates/cpu_accounts.h); an account that runs dry or a limit kill makes the Worker dead and
+// the host is told (WorkerHost::OnKilled). Loading a built-in module is the platform's work: the
+// run's clock stops meanwhile. The Worker also caps what JS leaves pending: timers per isolate,
+// console bytes per request, and how long waitUntil keeps a per_request context after the
+// response.
 //
 //   auto worker = Worker::Create(options, pool.Take(), &host, &code_cache, &watchdog);
 //   (*worker)->Dispatch(id, request);   // host.OnResponse(id, ...) now or later
@@ -25,6 +30,7 @@
 #include "base/latency_histogram.h"
 #include "bindings/worker_host.h"
 #include "cache/code_cache.h"
+#include "isolates/cpu_accounts.h"
 #include "isolates/cpu_watchdog.h"
 #include "isolates/limits.h"
 #include "isolates/script_loader.h"
@@ -68,6 +74,10 @@ class Worker {
   void Dispatch(uint64_t id, const RequestView& request);
   // Timer `key` (armed through WorkerHost::SetTimer) fired.
   void FireTimer(uint64_t key);
+  // Timers armed by the tenant's JS and not yet fired or cleared, in every context.
+  size_t pending_timers() const { return pending_timers_; }
+  // Request CPU accounts still open (in flight, or kept by what they caused).
+  size_t open_accounts() const { return accounts_.open(); }
   // Runs V8's pending foreground tasks; called by the loop when idle.
   void RunPlatformTasks();
   // A full, compacting GC that gives unused heap pages back; for a tenant gone idle.
@@ -106,9 +116,17 @@ class Worker {
   // False for a streamed response nobody takes any more.
   bool Respond(uint64_t id, const ResponseView& response);
   void Fail(uint64_t id, std::string_view message);
-  void ArmTimer(uint32_t id, double delay_ms, bool repeat);
+  // False (nothing armed) past RuntimeCaps::max_pending_timers.
+  bool ArmTimer(uint32_t id, double delay_ms, bool repeat);
   void CancelTimer(uint32_t id);
   void WaitUntil(uint64_t id, v8::Local<v8::Promise> promise);
+  // A console line of `bytes` from the JS running now: whether to write it. Past
+  // RuntimeCaps::max_log_bytes for the request it is charged to, one line says so instead.
+  bool ChargeLog(size_t bytes);
+  // Built-in module loading (lazy_modules.cc) is the platform's work, not the tenant's: the run's
+  // CPU clock stops between these two (they nest); the work has a budget of its own.
+  void EnterPlatform();
+  void ExitPlatform();
   bool WriteBody(uint64_t id, std::string_view bytes);
   void EndBody(uint64_t id, bool complete);
   void UploadControl(uint64_t id, bool cancel);
@@ -126,7 +144,12 @@ class Worker {
   bool DeliverFetchEvent(uint64_t fetch, const FetchEventView& event);
 
  private:
-  // A timer armed by the glue; JS it runs is charged to `request` (0: none).
+  using Clock = isolates::CpuWatchdog::Clock;
+  static constexpr uint64_t TimerKey(uint32_t serial, uint32_t id) { return (uint64_t{serial} << 32) | id; }
+  // The Worker's own timer (no context has serial 0): waitUntil deadlines.
+  static constexpr uint64_t kWaitUntilTimer = 1;  // TimerKey(0, 1)
+  // A timer armed by the glue; JS it runs is charged to `request`'s account (0: the background
+  // account), which it holds.
   struct Timer {
     bool repeat = false;
     uint64_t request = 0;
@@ -144,17 +167,18 @@ class Worker {
     absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
     uint32_t wait_until = 0;                     // unsettled waitUntil promises
+    uint64_t wait_until_deadline_ns = 0;         // per_request, answered: they are dropped then
     bool single_use = false;                     // per_request: dropped once idle
     bool used = false;
   };
-  // A request in flight: its context, and the JS time charged to it so far. A request whose
-  // response head went out with a streamed body stays in flight until the body ends.
+  // A request in flight (it holds its CPU account): its context. A request whose response head
+  // went out with a streamed body stays in flight until the body ends.
   struct Inflight {
     ContextState* state = nullptr;
-    uint64_t js_ns = 0;
     bool streaming = false;
   };
-  // A fetch in flight: the context its events go to, and the request it is charged to.
+  // A fetch in flight: the context its events go to, and the request it is charged to (whose
+  // account it holds).
   struct OutboundFetch {
     uint32_t serial = 0;
     uint64_t request = 0;
@@ -162,9 +186,13 @@ class Worker {
   // Cancels the fetches `match` selects (host told, no more events).
   template <typename Match>
   void CancelFetches(Match match);
+  // Forgets fetch `fetch` (no more events), letting go of its request's account.
+  void EraseFetch(uint64_t fetch);
+  // A promise rejected with no handler during a run; its event is charged to that run's account.
   struct Rejection {
     v8::Global<v8::Promise> promise;
     std::string message;
+    uint64_t request = 0;
   };
 
   Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
@@ -177,13 +205,32 @@ class Worker {
                               const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings);
   ContextState* CurrentState();
   ContextState* TakeContext();
+  // CallIntoJs's `request` for a run of the script's start-up (not charged to any account; its
+  // budget is startup_cpu_ms).
+  static constexpr uint64_t kStartupRun = ~uint64_t{0};
   // Calls `fn` in `state`'s context under the CPU watchdog, then a microtask checkpoint; false
-  // if it threw or a limit stopped it. The run is charged to `request` (0: none), whose
-  // remaining `cpu_ms` is the run's budget; `result`, if given, gets what `fn` returned.
+  // if it threw or a limit stopped it. The run is charged to `request`'s account (0: the
+  // background account), whose remaining budget is the run's; an account that runs dry kills
+  // the isolate. `result`, if given, gets what `fn` returned.
   bool CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
                   std::string* error, uint64_t request = 0, v8::Local<v8::Value>* result = nullptr);
-  void EnterJs(uint32_t budget_ms);
-  void ExitJs();
+  // The outermost of nested calls starts and ends a run of `budget_ns` under the watchdog;
+  // ExitJs returns the tenant's CPU time of the run (platform work left out), 0 when nested.
+  void EnterJs(uint64_t budget_ns, Clock::time_point now);
+  uint64_t ExitJs(Clock::time_point now);
+  uint64_t StartupBudgetNs() const;
+  // A piece of a run on the watchdog (a run is split where platform work starts and ends).
+  void BeginSegment(uint64_t budget_ns, Clock::time_point now);
+  uint64_t EndSegment(Clock::time_point now);
+  // Drops the references `state`'s timers hold (its context is going away).
+  void ForgetTimers(ContextState* state);
+  // waitUntil promises of answered per_request requests that outlived wait_until_ms are given up
+  // (their contexts retired); re-arms the Worker's own timer for the next deadline.
+  void ExpireWaitUntil();
+  // `state`'s request was answered: its waitUntil promises have wait_until_ms from now.
+  void StartWaitUntilClock(ContextState* state);
+  void ArmWaitUntilTimer(uint64_t deadline_ns);
+
   // Takes request `id` out of flight, calls `report` (tells the host), and lets its context go
   // if the request was its last use. False if `id` was not in flight.
   template <typename Report>
@@ -211,7 +258,16 @@ class Worker {
   std::deque<ContextState*> ready_;
   std::vector<uint32_t> retired_;
   absl::flat_hash_map<uint64_t, Inflight> inflight_;
-  uint64_t running_request_ = 0;  // the request the JS running now is charged to
+  isolates::RuntimeCaps caps_;
+  isolates::CpuAccounts accounts_;
+  uint64_t running_request_ = 0;  // the account the JS running now is charged to (0: background)
+  // The run in progress (js_depth_ > 0).
+  Clock::time_point segment_start_;
+  uint64_t run_budget_ns_ = 0;
+  uint64_t run_used_ns_ = 0;      // by the run's segments before the current one
+  int platform_depth_ = 0;
+  size_t pending_timers_ = 0;
+  uint64_t wait_until_timer_ns_ = 0;  // when the Worker's own timer fires (0: not armed)
   std::vector<Rejection> unhandled_rejections_;
   uint32_t next_serial_ = 1;
   absl::flat_hash_map<uint64_t, OutboundFetch> fetches_;

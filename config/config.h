@@ -29,6 +29,7 @@ struct TenantSettings {
   uint32_t cpu_ms = 50;
   uint32_t wall_ms = 30000;
   uint32_t subrequests = 50;
+  uint32_t wait_until_ms = 30000;
   uint64_t max_request_body = 10ull << 20;
   ContextMode context = ContextMode::kShared;
 };

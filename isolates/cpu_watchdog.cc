@@ -2,18 +2,25 @@
 
 #include <pthread.h>
 
-#include <chrono>
+#include <algorithm>
 
 namespace atl::isolates {
 namespace {
 constexpr auto kTick = std::chrono::milliseconds(1);
 // While nothing runs the watchdog sleeps this long unless Enter wakes it.
 constexpr auto kParked = std::chrono::milliseconds(50);
+// The most a run is charged for the wall time the watchdog did not see (before its first sample).
+constexpr uint64_t kUnsampledNs = 1'000'000;
 
 uint64_t ReadClock(clockid_t clock) {
   timespec ts;
   clock_gettime(clock, &ts);
   return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+
+uint64_t NanosBetween(CpuWatchdog::Clock::time_point from, CpuWatchdog::Clock::time_point to) {
+  if (to <= from) return 0;
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
 }
 }  // namespace
 
@@ -33,21 +40,37 @@ CpuWatchdog::~CpuWatchdog() {
 
 uint64_t CpuWatchdog::ThreadCpuNanos() const { return ReadClock(clock_); }
 
-void CpuWatchdog::Enter(TenantIsolate* target, uint32_t budget_ms) {
+void CpuWatchdog::Enter(TenantIsolate* target, uint64_t budget_ns, Clock::time_point start) {
   bool wake;
   {
     std::lock_guard lock(mu_);
     target_ = target;
-    budget_ns_ = uint64_t{budget_ms} * 1'000'000u;
+    budget_ns_ = budget_ns;
+    started_ = start;
     ++run_;
     wake = parked_;
   }
   if (wake) wake_.notify_one();
 }
 
-void CpuWatchdog::Exit() {
-  std::lock_guard lock(mu_);
-  target_ = nullptr;
+uint64_t CpuWatchdog::Exit(Clock::time_point end) {
+  uint64_t wall;
+  uint64_t before_sample;
+  uint64_t sampled_cpu;
+  {
+    std::lock_guard lock(mu_);
+    target_ = nullptr;
+    wall = NanosBetween(started_, end);
+    // Not sampled: shorter than a tick, or the watchdog was kept from running (the machine is
+    // overloaded, and so the JS thread was most likely waiting too): at most a tick.
+    if (sampled_run_ != run_) return std::min(wall, kUnsampledNs);
+    before_sample = std::min(NanosBetween(started_, sampled_at_), kUnsampledNs);
+    sampled_cpu = sampled_cpu_;
+  }
+  // Only runs that lasted a tick or more pay for this system call.
+  uint64_t cpu = ReadClock(clock_);
+  uint64_t bound = before_sample + (cpu > sampled_cpu ? cpu - sampled_cpu : 0);
+  return std::min(wall, bound);
 }
 
 void CpuWatchdog::Run() {
@@ -65,10 +88,16 @@ void CpuWatchdog::Run() {
     uint64_t budget = budget_ns_;
     lock.unlock();
     uint64_t now = ReadClock(clock_);
+    Clock::time_point now_wall = Clock::now();
     lock.lock();
     if (run != seen_run) {
       seen_run = run;
       run_start = now;
+      if (target_ != nullptr && run_ == run) {
+        sampled_run_ = run;
+        sampled_cpu_ = now;
+        sampled_at_ = now_wall;
+      }
     } else if (target_ != nullptr && run_ == run && now - run_start >= budget) {
       target_->Kill(LimitKind::kCpu);  // under mu_: Exit cannot return and free the target meanwhile
     }

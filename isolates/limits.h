@@ -11,11 +11,31 @@ namespace atl::isolates {
 // What one tenant may use. Defaults are SPEC §2's [defaults].
 struct TenantLimits {
   uint32_t memory_mb = 128;                      // V8 heap + ArrayBuffers of one isolate
-  uint32_t cpu_ms = 50;                          // JS CPU time of one request
+  uint32_t cpu_ms = 50;                          // JS CPU time of one request and all it causes (cpu_accounts.h)
   uint32_t startup_cpu_ms = 400;                 // JS CPU time of the script's top level (as Workers)
   uint32_t wall_ms = 30000;                      // one request, start to response
   uint32_t subrequests = 50;                     // outbound fetch() calls per request
+  uint32_t wait_until_ms = 30000;                // waitUntil promises after the response (as Workers);
+                                                 // per_request: then the context is dropped
   uint64_t max_request_body = 10ull << 20;       // bytes; over it: 413 body_too_large
+};
+
+// What one isolate's JS may cause besides a request's own work (not configurable). `cpu_ms` is
+// charged per account (isolates/cpu_accounts.h): a request's account covers its handler and all
+// it causes after the response (timers, stream callbacks, fetch events, waitUntil work); JS that
+// belongs to no request (timers armed by the script's top level) is charged to the isolate's
+// background account, a bucket of `cpu_ms` refilled at `cpu_ms` per `background_cpu_window_ms`.
+// An account that runs dry kills the isolate (503 cpu_limit).
+struct RuntimeCaps {
+  uint32_t background_cpu_window_ms = 10000;     // background JS: cpu_ms per this window (0.5% of a core
+                                                 // at the default 50 ms)
+  uint32_t platform_cpu_ms = 200;                // one load of a built-in module (js/lazy): atoll's own JS,
+                                                 // not charged to the tenant, but bounded
+  uint32_t max_pending_timers = 10000;           // per isolate; setTimeout/setInterval past it throw a RangeError
+  uint32_t min_timer_ms = 1;                     // no event-loop timer is armed for less: one armed for 0 ms
+                                                 // from its own callback would run again in the same loop turn
+  uint32_t max_log_bytes = 256 * 1024;           // console output per request (Workers: 256 KB per
+                                                 // invocation); past it one "truncated" line, then nothing
 };
 
 // Why a tenant's isolate was stopped; each becomes a 503 with the matching SPEC §4 code.

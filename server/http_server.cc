@@ -22,10 +22,19 @@ HttpServer::HttpServer(uv_loop_t* loop, const isolates::ConnectionLimits& limits
   uv_check_start(&flush_check_, [](uv_check_t* check) { static_cast<HttpServer*>(check->data)->FlushDirty(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));
   uv_idle_init(loop_, &wake_);
+  wake_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(&wake_));
   uv_timer_init(loop_, &resume_accept_);
   resume_accept_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(&resume_accept_));
+}
+
+void HttpServer::OnWake(uv_idle_t* idle) {
+  uv_idle_stop(idle);
+  auto* self = static_cast<HttpServer*>(idle->data);
+  self->resuming_.swap(self->resumes_);
+  for (uint64_t id : self->resuming_) self->sink_->ResumeResponse(id);  // may MarkDirty: flushed this turn
+  self->resuming_.clear();
 }
 
 HttpServer::~HttpServer() { Shutdown(); }

@@ -129,7 +129,16 @@ class HttpServer {
   void Forget(uint64_t id, bool aborted);
   bool PushUpload(uint64_t id, std::string_view bytes) { return sink_->PushUpload(id, bytes); }
   void EndUpload(uint64_t id, std::string_view error) { sink_->EndUpload(id, error); }
-  void ResumeResponse(uint64_t id) { sink_->ResumeResponse(id); }
+  // The streamed response `id` may be read again: the sink hears it at the start of the next
+  // loop turn, not now. Flush resumes a stream when the socket took its last chunk, and a stream
+  // that always has a chunk ready against a client that reads as fast would otherwise be
+  // written, resumed and written again inside one FlushDirty, never letting the loop poll.
+  void ResumeResponse(uint64_t id) {
+    resumes_.push_back(id);
+    uv_idle_start(&wake_, OnWake);
+  }
+  // The loop turn's start while a flush or a resume is pending.
+  static void OnWake(uv_idle_t* idle);
   HttpConnection* ConnectionOf(uint64_t id) const {
     auto it = inflight_.find(id);
     return it == inflight_.end() ? nullptr : it->second.connection;
@@ -138,7 +147,7 @@ class HttpServer {
   // the poll phase (by a timer, an idle task, an outbound fetch's answer) also wakes the loop,
   // or the poll would block until the next event and the answer would wait for it.
   void MarkDirty(HttpConnection* connection) {
-    if (dirty_.empty()) uv_idle_start(&wake_, [](uv_idle_t* idle) { uv_idle_stop(idle); });
+    if (dirty_.empty()) uv_idle_start(&wake_, OnWake);
     dirty_.push_back(connection);
   }
   void Register(HttpConnection* connection) { connections_.insert(connection); }
@@ -185,7 +194,9 @@ class HttpServer {
   absl::flat_hash_map<uint64_t, Inflight> inflight_;
   RequestObserver* observer_ = nullptr;
   std::vector<HttpConnection*> dirty_;
-  uv_idle_t wake_;  // active while a flush is pending: the poll then does not block
+  uv_idle_t wake_;  // active while a flush or a resume is pending: the poll then does not block
+  std::vector<uint64_t> resumes_;  // streamed responses to resume at the next loop turn
+  std::vector<uint64_t> resuming_;  // OnWake's batch; kept for its capacity
   std::vector<HttpConnection*> flushing_;  // FlushDirty's batch; kept for its capacity
   uint64_t next_id_ = 1;
 };

@@ -15,6 +15,7 @@ isolates::TenantLimits LimitsOf(const config::TenantSettings& settings) {
   limits.cpu_ms = settings.cpu_ms;
   limits.wall_ms = settings.wall_ms;
   limits.subrequests = settings.subrequests;
+  limits.wait_until_ms = settings.wait_until_ms;
   limits.max_request_body = settings.max_request_body;
   return limits;
 }

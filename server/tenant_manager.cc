@@ -360,7 +360,11 @@ void TenantManager::OnWallTimer() {
 }
 
 void TenantManager::PumpPlatformTasks() {
-  for (uint32_t index : lru_) tenants_[index].runtime->worker()->RunPlatformTasks();
+  // A task may run tenant JS that hits a limit, which retires that tenant (changing lru_).
+  std::vector<uint32_t> live(lru_.begin(), lru_.end());
+  for (uint32_t index : live) {
+    if (tenants_[index].runtime) tenants_[index].runtime->worker()->RunPlatformTasks();
+  }
 }
 
 void TenantManager::ReduceIdleMemory() {

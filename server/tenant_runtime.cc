@@ -117,11 +117,13 @@ void TenantRuntime::SetTimer(uint64_t key, double delay_ms, bool repeat) {
     timer->handle.data = timer;
   }
   timer->repeat = repeat;
-  auto ms = static_cast<uint64_t>(delay_ms);
+  // Never 0: libuv runs every timer due at the loop's time, so one re-armed for 0 ms from its own
+  // callback would run again in the same loop turn, forever (Node clamps to 1 ms too).
+  auto ms = std::max<uint64_t>(static_cast<uint64_t>(delay_ms), isolates::RuntimeCaps().min_timer_ms);
   uv_timer_start(&timer->handle, [](uv_timer_t* t) {
     auto* fired = static_cast<JsTimer*>(t->data);
     fired->owner->OnTimerFired(fired);
-  }, ms, repeat ? std::max<uint64_t>(ms, 1) : 0);
+  }, ms, repeat ? ms : 0);
 }
 
 void TenantRuntime::ClearTimer(uint64_t key) {

@@ -8,7 +8,10 @@
 // by timeouts and intervals as in HTML. A string handler would need eval, which the sandbox
 // forbids: it is a TypeError. The timeout is converted like Web IDL `long` (so 2^31 wraps to a
 // negative number) and clamped to >= 0; an interval is clamped to >= 1 ms so that
-// setInterval(f, 0) cannot spin the loop. There is no nesting clamp (Workers has none either).
+// setInterval(f, 0) cannot spin the loop (the event loop arms no timer for less than 1 ms either:
+// a 0 ms chain runs once per loop turn). There is no nesting clamp (Workers has none either).
+// An isolate may have at most 10,000 timers pending (isolates/limits.h): past it setTimeout and
+// setInterval throw a RangeError.
 // The callback runs with `this` = globalThis; what it throws goes to internal.reportError.
 
 const { defineGlobal, reportError, uncurryThis } = internal;
@@ -46,8 +49,8 @@ function start(name, handler, timeout, args, repeat) {
   if (ms < 0) ms = 0;
   if (repeat && ms < 1) ms = 1;
   const id = allocateId();
+  nativeSetTimer(id, ms, repeat); // a RangeError past the isolate's pending timers cap
   MapSet(timers, id, { callback: handler, args, repeat });
-  nativeSetTimer(id, ms, repeat);
   return id;
 }
 

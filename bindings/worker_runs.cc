@@ -1,0 +1,340 @@
+// Worker: every entry into a tenant's JS, the CPU account it is charged to, and what JS leaves
+// pending for later runs (timers, waitUntil promises, unhandled rejections, console output).
+#include <algorithm>
+#include <chrono>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "bindings/native_scope.h"
+#include "bindings/worker.h"
+#include "isolates/platform.h"
+#include "isolates/v8_util.h"
+
+namespace atl::bindings {
+namespace {
+
+using isolates::CpuAccounts;
+using isolates::NewString;
+using isolates::NewSymbolString;
+
+uint64_t Ns(std::chrono::steady_clock::duration d) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+}
+uint64_t Ns(std::chrono::steady_clock::time_point t) { return Ns(t.time_since_epoch()); }
+
+}  // namespace
+
+uint64_t Worker::StartupBudgetNs() const {
+  return uint64_t{std::max(options_.limits.cpu_ms, options_.limits.startup_cpu_ms)} * 1'000'000u;
+}
+
+void Worker::BeginSegment(uint64_t budget_ns, Clock::time_point now) {
+  segment_start_ = now;
+  if (watchdog_ != nullptr) watchdog_->Enter(tenant_isolate_.get(), budget_ns, now);
+}
+
+uint64_t Worker::EndSegment(Clock::time_point now) {
+  if (watchdog_ != nullptr) return watchdog_->Exit(now);
+  return now > segment_start_ ? Ns(now - segment_start_) : 0;
+}
+
+void Worker::EnterJs(uint64_t budget_ns, Clock::time_point now) {
+  if (js_depth_++ > 0) return;
+  isolates::AdvanceClock();
+  run_budget_ns_ = budget_ns;
+  run_used_ns_ = 0;
+  platform_depth_ = 0;
+  BeginSegment(budget_ns, now);
+}
+
+uint64_t Worker::ExitJs(Clock::time_point now) {
+  if (--js_depth_ > 0) return 0;
+  uint64_t last = EndSegment(now);
+  if (platform_depth_ > 0) {  // a kill unwound the run from inside platform work
+    platform_depth_ = 0;
+    return run_used_ns_;
+  }
+  return run_used_ns_ + last;
+}
+
+void Worker::EnterPlatform() {
+  if (js_depth_ == 0 || platform_depth_++ > 0) return;
+  Clock::time_point now = Clock::now();
+  run_used_ns_ += EndSegment(now);
+  BeginSegment(uint64_t{caps_.platform_cpu_ms} * 1'000'000u, now);
+}
+
+void Worker::ExitPlatform() {
+  if (js_depth_ == 0 || platform_depth_ == 0 || --platform_depth_ > 0) return;
+  Clock::time_point now = Clock::now();
+  EndSegment(now);  // the platform's time, not the tenant's
+  BeginSegment(run_budget_ns_ - std::min(run_budget_ns_, run_used_ns_), now);
+}
+
+bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int argc, v8::Local<v8::Value>* argv,
+                        std::string* error, uint64_t request, v8::Local<v8::Value>* result) {
+  bool startup = request == kStartupRun;
+  if (startup || !accounts_.Has(request)) request = CpuAccounts::kBackground;
+  bool outer = js_depth_ == 0;
+  v8::Local<v8::Context> context = state->context.Get(isolate_);
+  // The wall clock, read twice per run: the CPU clock is a system call (microseconds here), and
+  // the JS thread does nothing else while JS runs; the watchdog corrects long runs (cpu_watchdog.h).
+  Clock::time_point start = Clock::now();
+  uint64_t budget_ns = startup ? StartupBudgetNs() : accounts_.Remaining(request, Ns(start));
+  accounts_.Ref(request);  // the run keeps its account, whatever it answers or cancels meanwhile
+  uint64_t previous_request = running_request_;
+  running_request_ = request;
+  EnterJs(budget_ns, start);
+  bool ok;
+  {
+    v8::TryCatch try_catch(isolate_);
+    v8::Local<v8::Value> value;
+    ok = fn->Call(context, v8::Undefined(isolate_), argc, argv).ToLocal(&value);
+    if (ok && result != nullptr) *result = value;
+    if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
+    if (killed() == isolates::LimitKind::kNone) isolate_->PerformMicrotaskCheckpoint();
+  }
+  Clock::time_point end = Clock::now();
+  uint64_t used = ExitJs(end);
+  running_request_ = previous_request;
+  // Nested runs are part of the outer one, which is charged for them.
+  if (outer && !startup && accounts_.Charge(request, used, Ns(end)) && killed() == isolates::LimitKind::kNone) {
+    base::LogLine(base::LogLevel::kWarn, "cpu budget spent")
+        .Str("tenant", options_.tenant_name)
+        .Str("account", request == CpuAccounts::kBackground ? "background"
+                        : inflight_.contains(request)      ? "request"
+                                                            : "request after its response")
+        .Num("cpu_ms", static_cast<double>(accounts_.Used(request)) / 1e6)
+        .Emit();
+    tenant_isolate_->Kill(isolates::LimitKind::kCpu);
+  }
+  accounts_.Unref(request);
+  if (!outer) return ok;
+  tenant_isolate_->CheckExternalMemory();
+  if (NoticeKill()) return false;
+  if (!unhandled_rejections_.empty()) LogUnhandledRejections();
+  DropRetired();
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+
+bool Worker::ArmTimer(uint32_t id, double delay_ms, bool repeat) {
+  ContextState* state = CurrentState();
+  if (state == nullptr) return true;
+  auto [it, added] = state->timers.try_emplace(id);
+  if (added) {
+    if (pending_timers_ >= caps_.max_pending_timers) {
+      state->timers.erase(it);
+      return false;
+    }
+    ++pending_timers_;
+  } else {
+    accounts_.Unref(it->second.request);
+  }
+  // JS the timer runs is charged to the account of the JS that armed it.
+  it->second = Timer{repeat, running_request_};
+  accounts_.Ref(running_request_);
+  host_->SetTimer(TimerKey(state->serial, id), delay_ms, repeat);
+  return true;
+}
+
+void Worker::CancelTimer(uint32_t id) {
+  ContextState* state = CurrentState();
+  if (state == nullptr) return;
+  auto it = state->timers.find(id);
+  if (it == state->timers.end()) return;
+  accounts_.Unref(it->second.request);
+  state->timers.erase(it);
+  --pending_timers_;
+  host_->ClearTimer(TimerKey(state->serial, id));
+}
+
+void Worker::ForgetTimers(ContextState* state) {
+  for (auto& [id, timer] : state->timers) {
+    host_->ClearTimer(TimerKey(state->serial, id));
+    accounts_.Unref(timer.request);
+    --pending_timers_;
+  }
+  state->timers.clear();
+}
+
+void Worker::FireTimer(uint64_t key) {
+  if (dead_) return;
+  if (key == kWaitUntilTimer) {
+    ExpireWaitUntil();
+    return;
+  }
+  auto it = contexts_.find(static_cast<uint32_t>(key >> 32));
+  if (it == contexts_.end()) return;
+  ContextState* state = it->second.get();
+  auto id = static_cast<uint32_t>(key);
+  auto timer = state->timers.find(id);
+  if (timer == state->timers.end()) return;
+  uint64_t request = timer->second.request;
+  bool once = !timer->second.repeat;
+  if (once) {
+    state->timers.erase(timer);  // its hold on the account ends after the run
+    --pending_timers_;
+  }
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  v8::Context::Scope context_scope(state->context.Get(isolate_));
+  v8::Local<v8::Value> argv[] = {v8::Integer::NewFromUnsigned(isolate_, id)};
+  std::string error;
+  if (!CallIntoJs(state, state->on_timer.Get(isolate_), 1, argv, &error, request) && !dead_) {
+    base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
+  }
+  if (once) accounts_.Unref(request);
+}
+
+// ---------------------------------------------------------------------------------------------
+// waitUntil
+
+void Worker::WaitUntil(uint64_t id, v8::Local<v8::Promise> promise) {
+  ContextState* state = CurrentState();
+  if (state == nullptr || !state->single_use) return;  // a shared context lives on anyway
+  ++state->wait_until;
+  if (!inflight_.contains(id)) StartWaitUntilClock(state);  // called after the response
+  v8::Local<v8::Context> context = state->context.Get(isolate_);
+  auto settled = [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    auto* self = static_cast<Worker*>(info.GetIsolate()->GetData(kWorkerIsolateSlot));
+    if (self == nullptr) return;
+    auto it = self->contexts_.find(static_cast<uint32_t>(info.Data().As<v8::Uint32>()->Value()));
+    if (it == self->contexts_.end() || it->second->wait_until == 0) return;
+    --it->second->wait_until;
+    self->MaybeRetire(it->second.get());
+  };
+  v8::Local<v8::Function> fn;
+  if (!v8::Function::New(context, settled, v8::Integer::NewFromUnsigned(isolate_, state->serial)).ToLocal(&fn) ||
+      promise->Then(context, fn, fn).IsEmpty()) {
+    --state->wait_until;  // nothing will call `settled` (the run is being terminated)
+  }
+}
+
+void Worker::StartWaitUntilClock(ContextState* state) {
+  if (!state->single_use || state->wait_until == 0 || state->wait_until_deadline_ns != 0) return;
+  state->wait_until_deadline_ns = Ns(Clock::now()) + uint64_t{options_.limits.wait_until_ms} * 1'000'000u;
+  ArmWaitUntilTimer(state->wait_until_deadline_ns);
+}
+
+void Worker::ArmWaitUntilTimer(uint64_t deadline_ns) {
+  if (wait_until_timer_ns_ != 0 && wait_until_timer_ns_ <= deadline_ns) return;
+  wait_until_timer_ns_ = deadline_ns;
+  uint64_t now = Ns(Clock::now());
+  double ms = deadline_ns > now ? static_cast<double>(deadline_ns - now) / 1e6 + 1 : 1;
+  host_->SetTimer(kWaitUntilTimer, ms, false);
+}
+
+void Worker::ExpireWaitUntil() {
+  wait_until_timer_ns_ = 0;
+  uint64_t now = Ns(Clock::now());
+  uint64_t next = 0;
+  for (auto& [serial, state] : contexts_) {
+    if (state->wait_until == 0 || state->wait_until_deadline_ns == 0) continue;
+    if (state->wait_until_deadline_ns > now) {
+      if (next == 0 || state->wait_until_deadline_ns < next) next = state->wait_until_deadline_ns;
+      continue;
+    }
+    base::LogLine(base::LogLevel::kWarn, "waitUntil still pending after wait_until_ms: its context is dropped")
+        .Str("tenant", options_.tenant_name)
+        .Int("pending", state->wait_until)
+        .Int("wait_until_ms", options_.limits.wait_until_ms)
+        .Emit();
+    state->wait_until = 0;
+    MaybeRetire(state.get());
+  }
+  if (js_depth_ == 0) DropRetired();
+  if (next != 0) ArmWaitUntilTimer(next);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Console output
+
+bool Worker::ChargeLog(size_t bytes) {
+  switch (accounts_.ChargeLog(running_request_, bytes, Ns(Clock::now()))) {
+    case CpuAccounts::LogVerdict::kWrite:
+      return true;
+    case CpuAccounts::LogVerdict::kTruncate:
+      base::LogLine(base::LogLevel::kWarn,
+                    base::StrCat("console output truncated: more than ", caps_.max_log_bytes, " bytes ",
+                                 running_request_ == CpuAccounts::kBackground ? "outside requests"
+                                                                              : "from one request",
+                                 "; the rest is dropped"))
+          .Str("tenant", options_.tenant_name)
+          .Emit();
+      return false;
+    case CpuAccounts::LogVerdict::kDrop:
+      return false;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unhandled rejections
+
+void Worker::OnPromiseReject(v8::PromiseRejectMessage message) {
+  v8::Local<v8::Promise> promise = message.GetPromise();
+  v8::Isolate* isolate = promise->GetIsolate();
+  auto* self = static_cast<Worker*>(isolate->GetData(kWorkerIsolateSlot));
+  if (self == nullptr) return;
+  auto& pending = self->unhandled_rejections_;
+  if (message.GetEvent() == v8::kPromiseRejectWithNoHandler) {
+    std::string text = isolates::ToUtf8(isolate, message.GetValue());
+    v8::Local<v8::Value> value = message.GetValue();
+    if (value->IsObject()) {
+      v8::Local<v8::Value> stack;
+      v8::Local<v8::Context> context = isolate->GetCurrentContext();
+      if (value.As<v8::Object>()->Get(context, NewSymbolString(isolate, "stack")).ToLocal(&stack) && stack->IsString()) {
+        text = isolates::ToUtf8(isolate, stack);
+      }
+    }
+    // Its event is charged to the account of the run that rejected it.
+    self->accounts_.Ref(self->running_request_);
+    pending.push_back({v8::Global<v8::Promise>(isolate, promise), std::move(text), self->running_request_});
+  } else if (message.GetEvent() == v8::kPromiseHandlerAddedAfterReject) {
+    std::erase_if(pending, [&](const Rejection& r) {
+      if (r.promise != promise) return false;
+      self->accounts_.Unref(r.request);
+      return true;
+    });
+  }
+}
+
+void Worker::LogUnhandledRejections() {
+  std::vector<Rejection> rejections = std::move(unhandled_rejections_);
+  unhandled_rejections_.clear();
+  for (Rejection& rejection : rejections) {
+    if (!DispatchUnhandledRejection(rejection)) {
+      base::LogLine(base::LogLevel::kError, base::StrCat("Uncaught (in promise) ", rejection.message))
+          .Str("tenant", options_.tenant_name)
+          .Emit();
+    }
+    accounts_.Unref(rejection.request);
+  }
+}
+
+bool Worker::DispatchUnhandledRejection(const Rejection& rejection) {
+  if (dead_) return false;
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Promise> promise = rejection.promise.Get(isolate_);
+  v8::Local<v8::Context> context;
+  if (!promise->GetCreationContext().ToLocal(&context)) return false;
+  // The context's state, if the context is still one of ours (a dropped per-request context's
+  // embedder data points at freed memory, so it is looked up rather than read).
+  ContextState* state = nullptr;
+  for (auto& [serial, candidate] : contexts_) {
+    if (candidate->context == context) state = candidate.get();
+  }
+  if (state == nullptr || state->unhandled_rejection.IsEmpty()) return false;
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Value> argv[] = {promise, promise->Result(), NewString(isolate_, rejection.message)};
+  std::string error;
+  if (!CallIntoJs(state, state->unhandled_rejection.Get(isolate_), 3, argv, &error, rejection.request) && !dead_) {
+    base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
+  }
+  return true;
+}
+
+}  // namespace atl::bindings
