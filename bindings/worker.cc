@@ -41,6 +41,7 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIso
       watchdog_(watchdog),
       target_ready_(options.warm_contexts) {
   tenant_isolate_->ApplyLimits(options_.limits, options_.heap_slack_mb);
+  tenant_isolate_->set_owner(options_.tenant_name);
   isolate_->SetData(kWorkerIsolateSlot, this);
   isolate_->SetPromiseRejectCallback(OnPromiseReject);
 }
@@ -708,7 +709,17 @@ size_t Worker::heap_bytes() const {
 void Worker::RunPlatformTasks() {
   if (!tenant_isolate_) return;
   v8::Isolate::Scope isolate_scope(isolate_);
-  isolates::PumpPlatformTasks(isolate_);
+  if (!isolates::PumpPlatformTasks(isolate_) || dead_ || js_depth_ > 0) return;
+  // A task may have settled a promise (an asynchronous WebAssembly compile or instantiate): its
+  // reactions are JS of the tenant's, run now under the CPU watchdog as any run is.
+  v8::HandleScope handles(isolate_);
+  EnterJs(options_.limits.cpu_ms);
+  isolate_->PerformMicrotaskCheckpoint();
+  ExitJs();
+  tenant_isolate_->CheckExternalMemory();
+  if (NoticeKill()) return;
+  if (!unhandled_rejections_.empty()) LogUnhandledRejections();
+  DropRetired();
 }
 
 }  // namespace atl::bindings

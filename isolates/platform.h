@@ -21,9 +21,15 @@ namespace atl::isolates {
 // Initializes V8 on first call (thread-safe); later calls do nothing.
 void InitializeV8();
 
-// Runs the foreground tasks V8 posted for `isolate` (GC finalization, Wasm tier-up). Called by
-// the event loop between I/O events.
-void PumpPlatformTasks(v8::Isolate* isolate);
+// Runs the foreground tasks V8 posted for `isolate` (GC finalization, Wasm tier-up, the steps
+// of an asynchronous WebAssembly compile); whether any ran. Called by the event loop between I/O
+// events.
+bool PumpPlatformTasks(v8::Isolate* isolate);
+
+// Called (from any thread, V8's background threads included) whenever V8 posts a foreground task
+// to run now, so that the event loop pumps it without waiting for its next periodic pump. Set
+// once by the event loop's owner; `wake` must be thread-safe (uv_async_send).
+void SetForegroundTaskWakeup(void (*wake)(void*), void* data);
 
 // What Date.now() and new Date() read (SPEC §3): the wall clock as of the last call to
 // AdvanceClock(), which the event loop makes before each entry into JS, so time stands still

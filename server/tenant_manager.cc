@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "bindings/runtime_snapshot.h"
 #include "bindings/wasm_modules.h"
+#include "isolates/platform.h"
 
 namespace atl::server {
 namespace {
@@ -39,6 +40,12 @@ TenantManager::TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_l
   uv_timer_init(loop_, &platform_timer_);
   platform_timer_.data = this;
   uv_unref(AsHandle(&platform_timer_));
+  // V8 posts foreground tasks from its own threads (the steps of an asynchronous WebAssembly
+  // compile): they run at once, not at the next periodic pump.
+  uv_async_init(loop_, &platform_wakeup_, [](uv_async_t* a) { static_cast<TenantManager*>(a->data)->PumpPlatformTasks(); });
+  platform_wakeup_.data = this;
+  uv_unref(AsHandle(&platform_wakeup_));
+  isolates::SetForegroundTaskWakeup([](void* data) { uv_async_send(static_cast<uv_async_t*>(data)); }, &platform_wakeup_);
   outbound_ = std::make_unique<Outbound>(loop_, this, isolates::FetchLimits());
 }
 
@@ -84,7 +91,9 @@ void TenantManager::Shutdown() {
   }
   lru_.clear();
   doomed_.clear();
-  for (uv_handle_t* handle : {AsHandle(&background_), AsHandle(&wall_timer_), AsHandle(&platform_timer_)}) {
+  isolates::SetForegroundTaskWakeup(nullptr, nullptr);
+  for (uv_handle_t* handle : {AsHandle(&background_), AsHandle(&wall_timer_), AsHandle(&platform_timer_),
+                              AsHandle(&platform_wakeup_)}) {
     if (!uv_is_closing(handle)) uv_close(handle, nullptr);
   }
 }
@@ -356,7 +365,13 @@ void TenantManager::OnWallTimer() {
 }
 
 void TenantManager::PumpPlatformTasks() {
-  for (uint32_t index : lru_) tenants_[index].runtime->worker()->RunPlatformTasks();
+  // A task may settle a promise whose reactions run JS, which may hit a limit and retire its
+  // tenant (out of lru_): walk a copy.
+  std::vector<uint32_t> live(lru_.begin(), lru_.end());
+  for (uint32_t index : live) {
+    if (tenants_[index].runtime) tenants_[index].runtime->worker()->RunPlatformTasks();
+  }
+  if (server_ != nullptr) server_->FlushDirty();
 }
 
 void TenantManager::ReduceIdleMemory() {

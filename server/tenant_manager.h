@@ -183,6 +183,7 @@ class TenantManager : public RequestSink {
   uv_idle_t background_;
   uv_timer_t wall_timer_;
   uv_timer_t platform_timer_;
+  uv_async_t platform_wakeup_;                 // V8 posted a foreground task (isolates::SetForegroundTaskWakeup)
   bool background_running_ = false;
   bool dispatched_since_tick_ = false;
   uint64_t wall_timer_at_ = 0;
