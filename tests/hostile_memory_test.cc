@@ -3,8 +3,10 @@
 // asynchronous WebAssembly compile. Each test runs the real binary with a victim tenant next to
 // the attacker: the victim keeps answering 200 and the worker process survives (same pid).
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <atomic>
+#include <fstream>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -14,6 +16,36 @@
 
 namespace atl::testing {
 namespace {
+
+// gzip of `input` repeated `times` times.
+std::string Gzip(const std::string& input, size_t times) {
+  z_stream z{};
+  deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+  std::string out;
+  char buffer[1 << 16];
+  for (size_t i = 0; i <= times; ++i) {
+    bool last = i == times;
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+    z.avail_in = last ? 0 : static_cast<uInt>(input.size());
+    do {
+      z.next_out = reinterpret_cast<Bytef*>(buffer);
+      z.avail_out = sizeof buffer;
+      deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+      out.append(buffer, sizeof buffer - z.avail_out);
+    } while (z.avail_out == 0);
+  }
+  deflateEnd(&z);
+  return out;
+}
+
+// The highest resident memory of `pid` so far, in MB.
+int64_t PeakResidentMb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) return std::stoll(line.substr(6)) / 1024;
+  }
+  return -1;
+}
 
 // The attacker's script: each path is one attack; "/" answers how many requests this isolate
 // served (1 on a fresh isolate).
@@ -57,6 +89,12 @@ export default {
     if (path === "/invalid") {
       try { await WebAssembly.compile(NOT_WASM); } catch (e) { return new Response("rejected " + e.name); }
       return new Response("compiled garbage");
+    }
+    if (path === "/inflate") {
+      // Twice gunzipped: 2 KB in, 1 GiB out.
+      const out = request.body.pipeThrough(new DecompressionStream("gzip")).pipeThrough(new DecompressionStream("gzip"));
+      if (new URL(request.url).searchParams.has("whole")) return new Response(String((await new Response(out).arrayBuffer()).byteLength));
+      return new Response(out);
     }
     return new Response("a " + n);
   }
@@ -155,6 +193,35 @@ TEST_F(HostileMemory, AsyncWasmCompileAndInstantiateSettle) {
       EXPECT_EQ(A("/invalid").body, "rejected CompileError");
     }
   });
+}
+
+// Issue 12 item 4a: a 2 KB gzip(gzip(1 GiB of zeros)) through two DecompressionStreams, streamed
+// to a client that reads a little, and read whole by the handler. Expected: the output comes in
+// small pieces only as fast as it is read (the worker's peak RSS stays far below 1 GiB, the
+// victim is served throughout); read whole, it is a memory kill at memory_mb.
+TEST_F(HostileMemory, GzipBombInflatesOnlyAsFastAsItIsRead) {
+  const std::string bomb = Gzip(Gzip(std::string(1 << 20, '\0'), 1024), 1);
+  ASSERT_LT(bomb.size(), 8000u);
+  Start("cpu_ms = 100000");
+  auto post = [&](const std::string& path) {
+    RawClient client(server_->port());
+    client.Send("POST " + path + " HTTP/1.1\r\nHost: a.test\r\nContent-Length: " + std::to_string(bomb.size()) +
+                "\r\n\r\n" + bomb);
+    return client;
+  };
+  WithVictim([&] {
+    for (int i = 0; i < 3; ++i) {
+      RawClient reader = post("/inflate");
+      std::string some;
+      for (int reads = 0; reads < 100 && some.size() < (4u << 20); ++reads) some += reader.ReadSome(std::chrono::milliseconds(50));
+      EXPECT_NE(some.find("200 OK"), std::string::npos) << some.substr(0, 200);
+      EXPECT_GE(some.size(), 1u << 20) << "the inflated body flows";
+    }  // the client goes away: the stream is cancelled
+    RawClient whole = post("/inflate?whole");
+    HttpResponse killed = whole.ReadResponse(false, std::chrono::seconds(30));
+    EXPECT_EQ(killed.body, "{\"error\":\"memory_limit\"}");
+  });
+  EXPECT_LT(PeakResidentMb(pid_), 600) << "inflated ahead of its reader";
 }
 
 }  // namespace
