@@ -12,6 +12,7 @@
 
 #include "cache/startup_snapshot.h"
 #include "isolates/page_cache.h"
+#include "isolates/wasm_memory_meter.h"
 #include <mutex>
 
 namespace atl::isolates {
@@ -76,10 +77,11 @@ class WakingTaskRunner : public v8::TaskRunner {
 class FrozenClockPlatform : public v8::Platform {
  public:
   explicit FrozenClockPlatform(std::unique_ptr<v8::Platform> inner)
-      : inner_(std::move(inner)), pages_(inner_->GetPageAllocator(), PageCacheCapacity()) {}
+      : inner_(std::move(inner)), pages_(inner_->GetPageAllocator(), PageCacheCapacity()), meter_(&pages_) {}
   v8::Platform* inner() const { return inner_.get(); }
+  WasmMemoryMeter& meter() { return meter_; }
 
-  v8::PageAllocator* GetPageAllocator() override { return &pages_; }
+  v8::PageAllocator* GetPageAllocator() override { return &meter_; }
   v8::ZoneBackingAllocator* GetZoneBackingAllocator() override { return inner_->GetZoneBackingAllocator(); }
   void OnCriticalMemoryPressure() override { inner_->OnCriticalMemoryPressure(); }
   bool OnCriticalMemoryPressure(size_t length) override { return inner_->OnCriticalMemoryPressure(length); }
@@ -113,6 +115,7 @@ class FrozenClockPlatform : public v8::Platform {
   static size_t PageCacheCapacity() { return 32; }
   std::unique_ptr<v8::Platform> inner_;
   PageCache pages_;
+  WasmMemoryMeter meter_;
 };
 
 FrozenClockPlatform* g_platform = nullptr;
@@ -125,6 +128,11 @@ uint64_t HashSeed() {
   return cache::StartupSnapshotHashSeed(cache::EmbeddedStartupSnapshot());
 }
 }  // namespace
+
+WasmMemoryMeter& WasmMeter() {
+  InitializeV8();
+  return g_platform->meter();
+}
 
 void AdvanceClock() { g_frozen_ms.store(RealClockMillis(), std::memory_order_relaxed); }
 

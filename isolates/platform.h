@@ -18,6 +18,8 @@ class Isolate;
 
 namespace atl::isolates {
 
+class WasmMemoryMeter;
+
 // Initializes V8 on first call (thread-safe); later calls do nothing.
 void InitializeV8();
 
@@ -30,6 +32,9 @@ bool PumpPlatformTasks(v8::Isolate* isolate);
 // to run now, so that the event loop pumps it without waiting for its next periodic pump. Set
 // once by the event loop's owner; `wake` must be thread-safe (uv_async_send).
 void SetForegroundTaskWakeup(void (*wake)(void*), void* data);
+
+// The page allocator V8 runs with, which charges WebAssembly memories to their tenant's budget.
+WasmMemoryMeter& WasmMeter();
 
 // What Date.now() and new Date() read (SPEC §3): the wall clock as of the last call to
 // AdvanceClock(), which the event loop makes before each entry into JS, so time stands still

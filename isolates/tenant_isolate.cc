@@ -1,6 +1,7 @@
 #include "isolates/tenant_isolate.h"
 
 #include "isolates/platform.h"
+#include "isolates/wasm_memory_meter.h"
 
 #include "base/log.h"
 
@@ -53,6 +54,7 @@ std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBluepri
 TenantIsolate::~TenantIsolate() {
   locker_.reset();
   isolate_->Dispose();
+  WasmMeter().Forget(this);
 }
 
 void TenantIsolate::Bind() {
@@ -71,16 +73,10 @@ void TenantIsolate::ApplyLimits(const TenantLimits& limits, uint32_t heap_slack_
 }
 
 void TenantIsolate::CheckExternalMemory() {
-  auto measure = [this] {
-    int64_t external = isolate_->AdjustAmountOfExternalAllocatedMemory(0);
-    allocator_.set_external(external > 0 ? static_cast<size_t>(external) : 0);
-  };
-  measure();
   if (!allocator_.over_budget()) return;
-  // Memories of instances nobody holds any more count until a GC frees them: collect first
-  // (rare: only past the budget), as V8 does before its own heap limit.
+  // Memories and buffers nobody holds any more count until a GC frees them: collect first (rare:
+  // only past the budget), as V8 does before its own heap limit.
   isolate_->LowMemoryNotification();
-  measure();
   if (allocator_.over_budget()) Kill(LimitKind::kMemory);
 }
 

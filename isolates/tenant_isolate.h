@@ -65,11 +65,15 @@ class TenantIsolate {
 
   size_t array_buffer_bytes() const { return allocator_.used(); }
 
-  // After a run of JS (on the isolate's thread): WebAssembly memories, which V8 allocates itself,
-  // join the heap and ArrayBuffers in the memory budget; past it the isolate is killed
-  // (LimitKind::kMemory), as a heap or ArrayBuffer overflow is, after a full GC has had a chance
-  // to free unreachable memories. Grows inside a run are seen at its end. Costs one V8 call (no
-  // heap walk) unless past the budget.
+  // WebAssembly memory pages made accessible (isolates/wasm_memory_meter.h; any thread): false,
+  // counting nothing, when the budget (heap + ArrayBuffers + Wasm memory) has no room for them.
+  bool ChargeWasmMemory(size_t bytes) { return allocator_.ReserveExternal(bytes); }
+  void ReleaseWasmMemory(size_t bytes) { allocator_.ReleaseExternal(bytes); }
+  size_t wasm_memory_bytes() const { return allocator_.external(); }
+
+  // After a run of JS (on the isolate's thread): the heap grows between GCs without the budget
+  // seeing it; if heap, ArrayBuffers and Wasm memory are past the budget after a full GC, the
+  // isolate is killed (LimitKind::kMemory). Costs a few atomic loads unless past the budget.
   void CheckExternalMemory();
 
  private:

@@ -58,6 +58,10 @@ const ANSWER = new Uint8Array([0,97,115,109,1,0,0,0, 1,5,1,96,0,1,127, 3,2,1,0, 
 const DEFINES_SHARED = new Uint8Array([0,97,115,109,1,0,0,0, 5,4,1,3,1,1]);
 const IMPORTS_SHARED = new Uint8Array([0,97,115,109,1,0,0,0, 2,9,1,1,109,1,109,2,3,1,1]);
 const NOT_WASM = new Uint8Array([0,97,115,109,2,0,0,0]);
+// A module with a memory of its own (1 page, exported as "m") and (func (export "g") (param i32)
+// (result i32) (memory.grow (local.get 0))).
+const GROWER = new Uint8Array([0,97,115,109,1,0,0,0, 1,6,1,96,1,127,1,127, 3,2,1,0, 5,3,1,0,1,
+                               7,9,2,1,103,0,0,1,109,2,0, 10,8,1,6,0,32,0,64,0,11]);
 export default {
   async fetch(request) {
     n++;
@@ -89,6 +93,28 @@ export default {
     if (path === "/invalid") {
       try { await WebAssembly.compile(NOT_WASM); } catch (e) { return new Response("rejected " + e.name); }
       return new Response("compiled garbage");
+    }
+    if (path === "/memory-grow") {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      memory.grow(3135);  // to 196 MB
+      new Uint8Array(memory.buffer).fill(1);
+      return new Response("grown to " + memory.buffer.byteLength);
+    }
+    if (path === "/memory-2g") {
+      const memory = new WebAssembly.Memory({ initial: 32768 });
+      new Uint8Array(memory.buffer).fill(1);
+      return new Response("filled " + memory.buffer.byteLength);
+    }
+    if (path === "/module-grow") {
+      const { instance } = await WebAssembly.instantiate(GROWER);
+      if (instance.exports.g(3135) < 0) return new Response("grow refused");
+      new Uint8Array(instance.exports.m.buffer).fill(1);
+      return new Response("grown to " + instance.exports.m.buffer.byteLength);
+    }
+    if (path === "/small-memories") {
+      // 40 x 4 MB that are garbage at once: a GC frees them, nothing is killed.
+      for (let i = 0; i < 40; i++) new WebAssembly.Memory({ initial: 64 }).grow(1);
+      return new Response("small " + n);
     }
     if (path === "/inflate") {
       // Twice gunzipped: 2 KB in, 1 GiB out.
@@ -157,7 +183,9 @@ routes = ["v.test/*"]
 TEST_F(HostileMemory, OneHugeAllocationIsAMemoryLimitNotACrash) {
   Start("cpu_ms = 100000");  // memory, not CPU, is what stops these
   auto expect_memory_limit = [&](const char* path) {
-    HttpResponse killed = A(path);
+    RawClient client(server_->port());
+    client.Send(std::string("GET ") + path + " HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    HttpResponse killed = client.ReadResponse(false, std::chrono::seconds(60));
     EXPECT_EQ(killed.status, 503) << path << ": " << killed.body;
     EXPECT_EQ(killed.body, "{\"error\":\"memory_limit\"}") << path;
     EXPECT_EQ(A("/").body, "a 1") << "a fresh isolate after " << path;
@@ -193,6 +221,23 @@ TEST_F(HostileMemory, AsyncWasmCompileAndInstantiateSettle) {
       EXPECT_EQ(A("/invalid").body, "rejected CompileError");
     }
   });
+}
+
+// Issue 12 item 4b: a 16 MB tenant grows a WebAssembly.Memory to 196 MB from JS, or from Wasm
+// code a module-declared memory, and fills it; a 128 MB tenant fills a 2 GiB Memory. Expected:
+// 503 memory_limit before the pages are touched (no 2 GB RSS, no multi-second stall), the
+// victim served; memories that are garbage at once are collected, not counted.
+TEST_F(HostileMemory, WasmMemoryCountsAgainstMemoryMb) {
+  Start("memory_mb = 16\ncpu_ms = 100000");
+  WithVictim([&] {
+    EXPECT_EQ(A("/small-memories").body, "small 1");
+    for (const char* path : {"/memory-grow", "/module-grow", "/memory-2g"}) {
+      HttpResponse killed = A(path);
+      EXPECT_EQ(killed.body, "{\"error\":\"memory_limit\"}") << path;
+      EXPECT_EQ(A("/").body, "a 1") << "a fresh isolate after " << path;
+    }
+  });
+  EXPECT_LT(PeakResidentMb(pid_), 400) << "Wasm pages were filled past the budget";
 }
 
 // Issue 12 item 4a: a 2 KB gzip(gzip(1 GiB of zeros)) through two DecompressionStreams, streamed
