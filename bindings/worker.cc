@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "bindings/background_work.h"
 #include "bindings/body_stream.h"
 #include "bindings/buffers.h"
 #include "bindings/native_scope.h"
@@ -52,6 +53,7 @@ Worker::~Worker() {
 
 std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
   CancelFetches([](const OutboundFetch&) { return true; });
+  CancelBackgroundWork(isolate_);
   for (auto& [serial, state] : contexts_) {
     for (auto& [id, timer] : state->timers) host_->ClearTimer(TimerKey(serial, id));
   }

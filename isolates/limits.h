@@ -17,6 +17,10 @@ struct TenantLimits {
   uint64_t max_request_body = 10ull << 20;       // bytes; over it: 413 body_too_large
 };
 
+// Slow native operations (RSA key generation) of one isolate running at once on the process's
+// background thread (bindings/background_work.h); past it the call fails with a RangeError.
+inline constexpr uint32_t kMaxBackgroundJobsPerIsolate = 4;
+
 // Why a tenant's isolate was stopped; each becomes a 503 with the matching SPEC §4 code.
 enum class LimitKind { kNone, kMemory, kCpu, kWall };
 

@@ -144,6 +144,10 @@ bool PumpPlatformTasks(v8::Isolate* isolate) {
   return ran;
 }
 
+void PostForegroundTask(v8::Isolate* isolate, std::unique_ptr<v8::Task> task) {
+  g_platform->GetForegroundTaskRunner(isolate)->PostTask(std::move(task));
+}
+
 void SetForegroundTaskWakeup(void (*wake)(void*), void* data) {
   g_wake_data.store(data, std::memory_order_relaxed);
   g_wake.store(wake, std::memory_order_release);

@@ -14,6 +14,7 @@ static_assert(V8_MAJOR_VERSION == 10 && V8_MINOR_VERSION == 2,
 
 namespace v8 {
 class Isolate;
+class Task;
 }
 
 namespace atl::isolates {
@@ -27,6 +28,9 @@ void InitializeV8();
 // of an asynchronous WebAssembly compile); whether any ran. Called by the event loop between I/O
 // events.
 bool PumpPlatformTasks(v8::Isolate* isolate);
+
+// Posts `task` to run on `isolate`'s thread at its next pump (from any thread; the loop is woken).
+void PostForegroundTask(v8::Isolate* isolate, std::unique_ptr<v8::Task> task);
 
 // Called (from any thread, V8's background threads included) whenever V8 posts a foreground task
 // to run now, so that the event loop pumps it without waiting for its next periodic pump. Set
