@@ -242,6 +242,10 @@ TenantRuntime* TenantManager::Activate(uint32_t index, uint64_t id) {
     FailRequest(id, ServerError::kScriptError);  // failed to load a moment ago
     return nullptr;
   }
+  if (uv_now(loop_) < tenant.cooldown_until_ms) {
+    FailRequest(id, tenant.cooldown_error);  // killed for a limit again and again
+    return nullptr;
+  }
   absl::StatusOr<TenantRuntime*> runtime = Load(index);
   if (runtime.ok()) return *runtime;
   if (absl::IsResourceExhausted(runtime.status())) {
@@ -296,7 +300,27 @@ void TenantManager::Retire(uint32_t index) {
 void TenantManager::OnKilled(uint32_t tenant, isolates::LimitKind why) {
   (why == isolates::LimitKind::kMemory ? counters_.memory_kills : counters_.cpu_kills)++;
   (why == isolates::LimitKind::kMemory ? tenants_[tenant].memory_kills : tenants_[tenant].cpu_kills)++;
+  CoolDownAfterKill(tenants_[tenant], why);
   Retire(tenant);
+}
+
+void TenantManager::CoolDownAfterKill(Tenant& tenant, isolates::LimitKind why) {
+  bool memory = why == isolates::LimitKind::kMemory;
+  Tenant::Strikes& strikes = memory ? tenant.memory_strikes : tenant.cpu_strikes;
+  uint64_t now = uv_now(loop_);
+  bool again = strikes.count > 0 && now - strikes.last_ms < pool_limits_.kill_window_ms;
+  strikes.count = again ? strikes.count + 1 : 1;
+  strikes.last_ms = now;
+  if (strikes.count < 2) return;
+  uint64_t cooldown = uint64_t{pool_limits_.kill_cooldown_ms} << std::min(strikes.count - 2, 4u);
+  tenant.cooldown_until_ms = now + cooldown;
+  tenant.cooldown_error = memory ? ServerError::kMemoryLimit : ServerError::kCpuLimit;
+  base::LogLine(base::LogLevel::kWarn, "repeated limit kills: the tenant is refused for a while")
+      .Str("tenant", tenant.spec.worker.tenant_name)
+      .Str("limit", memory ? "memory" : "cpu")
+      .Int("kills_in_a_row", strikes.count)
+      .Int("refused_for_ms", static_cast<int64_t>(cooldown))
+      .Emit();
 }
 
 void TenantManager::WantBackground() {

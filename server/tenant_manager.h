@@ -132,6 +132,14 @@ class TenantManager : public RequestSink {
     uint64_t last_used_ms = 0;                 // loop time of its last request
     bool reduced = true;                       // no request since its last idle GC
     uint64_t retry_load_at_ms = 0;             // after a failed load: 500 until then
+    // Limit kills of one kind in a row, each within PoolLimits::kill_window_ms of the last.
+    struct Strikes {
+      uint64_t last_ms = 0;
+      uint32_t count = 0;
+    };
+    Strikes memory_strikes, cpu_strikes;
+    uint64_t cooldown_until_ms = 0;            // after repeated kills: 503 `cooldown_error` until then
+    ServerError cooldown_error = ServerError::kMemoryLimit;
     bool wants_contexts = false;               // queued in want_contexts_
     bool removed = false;                      // DELETE through the admin API: not routed
     uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
@@ -153,6 +161,9 @@ class TenantManager : public RequestSink {
   absl::StatusOr<Router> BuildRouter(int64_t extra_index, const TenantSpec* extra) const;
   // Answers what is in flight on tenant `index`'s runtime with `error` and retires it.
   void DropRuntime(uint32_t index, ServerError error);
+  // After a limit kill of `tenant`: counts it, and refuses the tenant for a while if it is one
+  // of several of that kind in a row (PoolLimits::kill_cooldown_ms).
+  void CoolDownAfterKill(Tenant& tenant, isolates::LimitKind why);
   // Load() for request `id`, which is answered (503 or 500) on failure.
   TenantRuntime* Activate(uint32_t tenant, uint64_t id);
   bool EvictOne();
