@@ -12,7 +12,10 @@
 namespace atl::bindings {
 namespace {
 
-constexpr size_t kOutputStep = 16 * 1024;
+// At most this much output per call: a small input may inflate to gigabytes (a gzip bomb), so
+// output comes a chunk at a time, each allocated through the tenant's ArrayBuffer budget, and
+// only as fast as the stream's reader asks for it (js/lazy/compression.js).
+constexpr size_t kMaxOutput = 64 * 1024;
 
 // One zlib stream. `pad` is the byte the handle's ArrayBuffer exposes; the rest stays hidden.
 struct ZlibState {
@@ -21,6 +24,8 @@ struct ZlibState {
   bool deflate = false;
   bool open = false;   // z holds zlib state that End() must free
   bool ended = false;  // decompression saw the end of the compressed data
+  bool finished = false;  // compression wrote its end
+  std::string input;   // the chunk being worked through; z.next_in points into it
 
   void End() {
     if (!open) return;
@@ -66,38 +71,38 @@ ZlibState* StateOf(v8::Local<v8::Value> handle) {
   return reinterpret_cast<ZlibState*>(store->Data());
 }
 
-// Runs zlib over `input` (finishing when `finish`), appending what it writes to `out`; an error
-// message, or empty.
-std::string Run(ZlibState* state, const char* input, size_t length, bool finish, std::string* out) {
+// Runs zlib over what is left of the current input (finishing when `finish`) until it has
+// written kMaxOutput bytes to `out` or can write no more; an error message, or empty.
+std::string Run(ZlibState* state, bool finish, std::string* out) {
   z_stream& z = state->z;
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input));
-  z.avail_in = static_cast<uInt>(length);
-  for (;;) {
+  out->resize(kMaxOutput);
+  z.next_out = reinterpret_cast<Bytef*>(out->data());
+  z.avail_out = static_cast<uInt>(kMaxOutput);
+  std::string error;
+  while (z.avail_out > 0) {
     if (!state->deflate && state->ended) {
-      if (z.avail_in > 0) return "DecompressionStream: data after the end of the compressed stream";
+      if (z.avail_in > 0) error = "DecompressionStream: data after the end of the compressed stream";
       break;
     }
-    size_t start = out->size();
-    out->resize(start + kOutputStep);
-    z.next_out = reinterpret_cast<Bytef*>(out->data() + start);
-    z.avail_out = static_cast<uInt>(kOutputStep);
+    if (state->deflate && state->finished) break;
+    uInt before_in = z.avail_in;
+    uInt before_out = z.avail_out;
     int rc = state->deflate ? deflate(&z, finish ? Z_FINISH : Z_NO_FLUSH) : inflate(&z, Z_NO_FLUSH);
-    out->resize(start + (kOutputStep - z.avail_out));
     if (rc == Z_STREAM_END) {
-      if (state->deflate) break;
-      state->ended = true;
+      (state->deflate ? state->finished : state->ended) = true;
       continue;
     }
-    if (rc == Z_BUF_ERROR) {
-      // No progress possible: zlib wants more input (or, finishing, had none left to give).
-      if (z.avail_in == 0) break;
-      continue;
+    if (rc == Z_BUF_ERROR || (rc == Z_OK && z.avail_in == before_in && z.avail_out == before_out)) break;  // wants input
+    if (rc != Z_OK) {
+      error = state->deflate ? "CompressionStream: zlib failed" : "DecompressionStream: the data is corrupt";
+      break;
     }
-    if (rc != Z_OK) return state->deflate ? "CompressionStream: zlib failed" : "DecompressionStream: the data is corrupt";
-    if (z.avail_in == 0 && z.avail_out != 0 && !finish) break;
   }
-  if (finish && !state->deflate && !state->ended) return "DecompressionStream: the compressed data ends early";
-  return "";
+  out->resize(kMaxOutput - z.avail_out);
+  if (error.empty() && finish && out->empty() && !state->deflate && !state->ended) {
+    error = "DecompressionStream: the compressed data ends early";
+  }
+  return error;
 }
 
 void ZlibWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -107,19 +112,24 @@ void ZlibWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
     ThrowTypeError(isolate, "the zlib stream has ended");
     return;
   }
-  BufferBytes input;  // a chunk as a view (js/lazy/compression.js), or nothing when finishing
-  if (info[1]->IsArrayBufferView() && !GetBufferBytes(isolate, info[1], &input)) return;
-  const char* data = reinterpret_cast<const char*>(input.data);
-  size_t length = input.size;
+  if (info[1]->IsArrayBufferView()) {
+    // A new chunk (js/lazy/compression.js): kept here while its output is taken a piece at a time.
+    BufferBytes input;
+    if (!GetBufferBytes(isolate, info[1], &input)) return;
+    state->input.assign(reinterpret_cast<const char*>(input.data), input.size);
+    state->z.next_in = reinterpret_cast<Bytef*>(state->input.data());
+    state->z.avail_in = static_cast<uInt>(state->input.size());
+  }
   bool finish = info[2]->IsTrue();
   std::string out;
-  std::string error = Run(state, data, length, finish, &out);
-  if (!error.empty() || finish) state->End();
+  std::string error = Run(state, finish, &out);
+  if (!error.empty() || (finish && out.empty())) state->End();
   if (!error.empty()) {
     ThrowTypeError(isolate, error);
     return;
   }
   if (out.empty()) {
+    if (state->z.avail_in == 0) std::string().swap(state->input);
     info.GetReturnValue().SetNull();
     return;
   }

@@ -3,8 +3,11 @@
 // the streams around it are js/lazy/compression.js.
 //
 //   native.zlibNew(format, decompress) -> handle   format 0 "gzip", 1 "deflate", 2 "deflate-raw"
-//   native.zlibWrite(handle, view, false) -> Uint8Array | null   what zlib produced from `view`
-//   native.zlibWrite(handle, null, true) -> Uint8Array | null    the end (compress: flushes)
+//   native.zlibWrite(handle, view, false) -> Uint8Array | null   up to 64 KB of output from `view`
+//   native.zlibWrite(handle, null, false) -> Uint8Array | null   the next 64 KB from the same chunk
+//   native.zlibWrite(handle, null, true) -> Uint8Array | null    the end, 64 KB at a time
+// null: nothing more comes out of what was given so far (after `true`: the stream is done). A
+// chunk's output is never made all at once: a 2 KB gzip bomb inflates only as far as it is read.
 // Errors (corrupt or truncated input, data after the end) throw a TypeError. The handle is an
 // ArrayBuffer one byte long whose backing store owns the zlib state: it is freed at the end, on
 // an error, or when the handle is collected.

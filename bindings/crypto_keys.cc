@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
+#include "bindings/background_work.h"
 #include "bindings/crypto_keys.h"
 #include "bindings/crypto_util.h"
 #include "bindings/native_scope.h"
@@ -174,8 +176,8 @@ void SecretGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(NewKeyHandle(info.GetIsolate(), std::move(material)));
 }
 
-// native.cryptoKeyGenerate(kind, curveOrBits, publicExponent) -> [private, public] or error
-// string. kind "EC" (curve "P-256" ...), "RSA" (bits, exponent bytes), "Ed25519", "X25519".
+// native.cryptoKeyGenerate(kind, curve) -> [private, public] or error string. kind "EC" (curve
+// "P-256" ...), "Ed25519", "X25519" (milliseconds at most). RSA: cryptoRsaGenerate below.
 void KeyGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   std::string kind = isolates::ToUtf8(isolate, info[0]);
@@ -184,24 +186,6 @@ void KeyGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
     const Curve* curve = CurveByWebName(isolates::ToUtf8(isolate, info[1]));
     if (!curve) return ReturnError(info, absl::InvalidArgumentError("unsupported curve"));
     generated = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve->openssl.data());
-  } else if (kind == "RSA") {
-    uint32_t bits = info[1]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
-    Bytes exponent;
-    if (!GetBufferBytes(isolate, info[2], &exponent)) return;
-    BnPtr e = Bn(exponent.view());
-    if (bits < 1024 || bits > kMaxRsaGenerateBits || bits % 8 != 0 || !e ||
-        !(BN_is_word(e.get(), 3) || BN_is_word(e.get(), 65537))) {
-      return ReturnError(info, absl::InvalidArgumentError(
-                                   "RSA: modulusLength must be a multiple of 8 from 1024 to 4096, "
-                                   "publicExponent 3 or 65537"));
-    }
-    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), static_cast<int>(bits)) != 1 ||
-        EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &generated) != 1) {
-      EVP_PKEY_free(generated);
-      generated = nullptr;
-    }
   } else if (const char* type = OkpType(kind)) {
     generated = EVP_PKEY_Q_keygen(nullptr, nullptr, type);
   }
@@ -210,6 +194,58 @@ void KeyGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!pub) return ReturnError(info, OpenSslError("key generation failed"));
   v8::Local<v8::Value> pair[] = {NewKeyHandle(isolate, key.release(), true), NewKeyHandle(isolate, pub.release(), false)};
   info.GetReturnValue().Set(v8::Array::New(isolate, pair, 2));
+}
+
+// An RSA key pair generated on the background thread (seconds for 4096 bits).
+class RsaKeygen : public BackgroundJob {
+ public:
+  RsaKeygen(uint32_t bits, BnPtr exponent) : bits_(bits), exponent_(std::move(exponent)) {}
+  void Run() override {
+    EVP_PKEY* generated = nullptr;
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), static_cast<int>(bits_)) != 1 ||
+        EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), exponent_.get()) != 1 ||
+        EVP_PKEY_keygen(ctx.get(), &generated) != 1) {
+      EVP_PKEY_free(generated);
+      generated = nullptr;
+    }
+    key_.reset(generated);
+    pub_ = key_ ? PublicOnly(key_.get()) : nullptr;
+    if (!pub_) error_ = base::ToStd(OpenSslError("key generation failed").message());  // this thread's errors
+  }
+  v8::Local<v8::Value> Finish(v8::Isolate* isolate) override {
+    if (!pub_) return isolates::NewString(isolate, error_);
+    v8::Local<v8::Value> pair[] = {NewKeyHandle(isolate, key_.release(), true), NewKeyHandle(isolate, pub_.release(), false)};
+    return v8::Array::New(isolate, pair, 2);
+  }
+
+ private:
+  uint32_t bits_;
+  BnPtr exponent_;
+  PkeyPtr key_;
+  PkeyPtr pub_;
+  std::string error_;
+};
+
+// native.cryptoRsaGenerate(bits, publicExponent) -> a promise of [private, public] or an error
+// string; the key is made on the background thread (bindings/background_work.h).
+void RsaGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  uint32_t bits = info[0]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
+  Bytes exponent;
+  if (!GetBufferBytes(isolate, info[1], &exponent)) return;
+  BnPtr e = Bn(exponent.view());
+  if (bits < 1024 || bits > kMaxRsaGenerateBits || bits % 8 != 0 || !e ||
+      !(BN_is_word(e.get(), 3) || BN_is_word(e.get(), 65537))) {
+    return ReturnError(info, absl::InvalidArgumentError(
+                                 "RSA: modulusLength must be a multiple of 8 from 1024 to 4096, "
+                                 "publicExponent 3 or 65537"));
+  }
+  v8::Local<v8::Promise> promise;
+  if (RunInBackground(isolate, std::make_unique<RsaKeygen>(bits, std::move(e))).ToLocal(&promise)) {
+    info.GetReturnValue().Set(promise);
+  }
 }
 
 // native.cryptoKeyImport(format, kind, data, curve) -> handle or error string. format "spki"
@@ -310,6 +346,7 @@ void InstallCryptoKeys(NativeScope& scope) {
   scope.SetFunction("cryptoSecretImport", SecretImport);
   scope.SetFunction("cryptoSecretGenerate", SecretGenerate);
   scope.SetFunction("cryptoKeyGenerate", KeyGenerate);
+  scope.SetFunction("cryptoRsaGenerate", RsaGenerate);
   scope.SetFunction("cryptoKeyImport", KeyImport);
   scope.SetFunction("cryptoKeyInfo", KeyInfo);
   scope.SetFunction("cryptoKeyExport", KeyExport);

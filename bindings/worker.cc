@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "bindings/background_work.h"
 #include "bindings/body_stream.h"
 #include "bindings/buffers.h"
 #include "bindings/native_scope.h"
@@ -40,6 +41,7 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIso
       accounts_(options.limits.cpu_ms, caps_),
       target_ready_(options.warm_contexts) {
   tenant_isolate_->ApplyLimits(options_.limits, options_.heap_slack_mb);
+  tenant_isolate_->set_owner(options_.tenant_name);
   isolate_->SetData(kWorkerIsolateSlot, this);
   isolate_->SetPromiseRejectCallback(OnPromiseReject);
 }
@@ -50,6 +52,7 @@ Worker::~Worker() {
 
 std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
   CancelFetches([](const OutboundFetch&) { return true; });
+  CancelBackgroundWork(isolate_);
   for (auto& [serial, state] : contexts_) ForgetTimers(state.get());
   if (wait_until_timer_ns_ != 0) host_->ClearTimer(kWaitUntilTimer);
   wait_until_timer_ns_ = 0;
@@ -566,23 +569,6 @@ size_t Worker::heap_bytes() const {
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
   return stats.used_heap_size();
-}
-
-void Worker::RunPlatformTasks() {
-  if (!tenant_isolate_ || dead_) return;
-  v8::Isolate::Scope isolate_scope(isolate_);
-  // V8's tasks are mostly its own (GC), but FinalizationRegistry callbacks are tenant JS: the
-  // pump runs under the watchdog with what is left of the background account, and is not charged
-  // (what a callback can do is bounded by how often the tenant's allocations make V8 collect).
-  Clock::time_point start = Clock::now();
-  uint64_t previous_request = running_request_;
-  running_request_ = isolates::CpuAccounts::kBackground;
-  auto now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count());
-  EnterJs(accounts_.Remaining(isolates::CpuAccounts::kBackground, now_ns), start);
-  isolates::PumpPlatformTasks(isolate_);
-  ExitJs(Clock::now());
-  running_request_ = previous_request;
-  NoticeKill();
 }
 
 }  // namespace atl::bindings

@@ -337,4 +337,41 @@ bool Worker::DispatchUnhandledRejection(const Rejection& rejection) {
   return true;
 }
 
+// ---------------------------------------------------------------------------------------------
+// V8's own tasks
+
+void Worker::RunPlatformTasks() {
+  if (!tenant_isolate_ || dead_) return;
+  v8::Isolate::Scope isolate_scope(isolate_);
+  if (js_depth_ > 0) return;
+  // V8's tasks are mostly its own (GC): the pump runs under the watchdog with what is left of the
+  // background account and is not charged. FinalizationRegistry callbacks are tenant JS, bounded
+  // that way. A task may also settle a promise (an asynchronous WebAssembly compile or
+  // instantiate): its reactions are the tenant's JS, run in a checkpoint charged to the
+  // background account (the request that awaited it is not known here).
+  v8::HandleScope handles(isolate_);
+  Clock::time_point start = Clock::now();
+  uint64_t previous_request = running_request_;
+  running_request_ = isolates::CpuAccounts::kBackground;
+  EnterJs(accounts_.Remaining(isolates::CpuAccounts::kBackground, Ns(start)), start);
+  bool ran = isolates::PumpPlatformTasks(isolate_);
+  ExitJs(Clock::now());
+  if (ran && killed() == isolates::LimitKind::kNone) {
+    Clock::time_point reactions = Clock::now();
+    EnterJs(accounts_.Remaining(isolates::CpuAccounts::kBackground, Ns(reactions)), reactions);
+    isolate_->PerformMicrotaskCheckpoint();
+    Clock::time_point end = Clock::now();
+    if (accounts_.Charge(isolates::CpuAccounts::kBackground, ExitJs(end), Ns(end)) &&
+        killed() == isolates::LimitKind::kNone) {
+      tenant_isolate_->Kill(isolates::LimitKind::kCpu);
+    }
+  }
+  running_request_ = previous_request;
+  if (NoticeKill() || !ran) return;
+  tenant_isolate_->CheckExternalMemory();
+  if (NoticeKill()) return;
+  if (!unhandled_rejections_.empty()) LogUnhandledRejections();
+  DropRetired();
+}
+
 }  // namespace atl::bindings

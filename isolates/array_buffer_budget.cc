@@ -16,6 +16,15 @@ bool ArrayBufferBudget::Reserve(size_t length) {
   return false;
 }
 
+bool ArrayBufferBudget::ReserveExternal(size_t bytes) {
+  size_t before = external_.fetch_add(bytes, std::memory_order_relaxed);
+  size_t budget = budget_.load(std::memory_order_relaxed);
+  size_t others = heap_used_.load(std::memory_order_relaxed) + used_.load(std::memory_order_relaxed);
+  if (others <= budget && before + bytes <= budget - others) return true;
+  external_.fetch_sub(bytes, std::memory_order_relaxed);
+  return false;
+}
+
 bool ArrayBufferBudget::over_budget() const {
   size_t budget = budget_.load(std::memory_order_relaxed);
   size_t total = heap_used_.load(std::memory_order_relaxed) + external_.load(std::memory_order_relaxed) +

@@ -3,8 +3,8 @@
 // (512 MB of Uint8Arrays fit in a 16 MB isolate), so this allocator counts it against the same
 // budget as the heap: an allocation is refused when ArrayBuffers plus the heap as of the last GC
 // would pass it. V8 then throws a RangeError and the owner is told through `on_exceeded`, which
-// stops the isolate (503 memory_limit). WebAssembly memory, which V8 allocates itself (and
-// reports as the isolate's external memory), shares the same budget: see set_external().
+// stops the isolate (503 memory_limit). WebAssembly memory, which V8 allocates itself, shares the
+// same budget: see ReserveExternal().
 
 #include <v8.h>
 
@@ -26,8 +26,11 @@ class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
   size_t used() const { return used_.load(std::memory_order_relaxed); }
   // The V8 heap's size after its last GC, which shares the budget.
   void set_heap_used(size_t bytes) { heap_used_.store(bytes, std::memory_order_relaxed); }
-  // Memory V8 allocates outside this allocator (WebAssembly memories), which shares the budget.
-  void set_external(size_t bytes) { external_.store(bytes, std::memory_order_relaxed); }
+  // Memory V8 allocates outside this allocator (WebAssembly memories, isolates/wasm_memory_meter.h),
+  // which shares the budget: Reserve fails (and counts nothing) past it; the owner is not told.
+  bool ReserveExternal(size_t bytes);
+  void ReleaseExternal(size_t bytes) { external_.fetch_sub(bytes, std::memory_order_relaxed); }
+  size_t external() const { return external_.load(std::memory_order_relaxed); }
   // Whether heap, external memory and ArrayBuffers together are past the budget.
   bool over_budget() const;
 

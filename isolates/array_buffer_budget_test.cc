@@ -35,6 +35,29 @@ TEST(ArrayBufferBudget, TheHeapSharesTheBudget) {
   EXPECT_EQ(budget.Allocate(1), nullptr);
 }
 
+// Wasm memory (isolates/wasm_memory_meter.h) shares the budget, and is counted once.
+TEST(ArrayBufferBudget, ExternalMemorySharesTheBudget) {
+  ArrayBufferBudget budget;
+  int exceeded = 0;
+  budget.set_on_exceeded([&] { ++exceeded; });
+  budget.set_budget(1000);
+  budget.set_heap_used(100);
+  void* a = budget.Allocate(400);
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(budget.ReserveExternal(500));
+  EXPECT_FALSE(budget.ReserveExternal(1)) << "heap 100 + buffers 400 + Wasm 500 fill it";
+  EXPECT_EQ(budget.external(), 500u) << "a refused reservation counts nothing";
+  EXPECT_EQ(exceeded, 0) << "the meter decides what a refusal means";
+  EXPECT_EQ(budget.Allocate(1), nullptr);
+  EXPECT_FALSE(budget.over_budget());
+  budget.ReleaseExternal(500);
+  EXPECT_TRUE(budget.ReserveExternal(500));
+  budget.set_heap_used(200);
+  EXPECT_TRUE(budget.over_budget()) << "the heap grew past what is left";
+  budget.ReleaseExternal(500);
+  budget.Free(a, 400);
+}
+
 TEST(ArrayBufferBudget, UnlimitedUntilABudgetIsSet) {
   ArrayBufferBudget budget;
   void* big = budget.Allocate(64 << 20);

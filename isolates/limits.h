@@ -38,6 +38,10 @@ struct RuntimeCaps {
                                                  // invocation); past it one "truncated" line, then nothing
 };
 
+// Slow native operations (RSA key generation) of one isolate running at once on the process's
+// background thread (bindings/background_work.h); past it the call fails with a RangeError.
+inline constexpr uint32_t kMaxBackgroundJobsPerIsolate = 4;
+
 // Why a tenant's isolate was stopped; each becomes a 503 with the matching SPEC §4 code.
 enum class LimitKind { kNone, kMemory, kCpu, kWall };
 
@@ -47,6 +51,13 @@ struct PoolLimits {
   uint32_t warm_isolates = 16;                   // blank isolates kept ready for cold tenants
   uint32_t warm_contexts = 2;                    // ready contexts per "per_request" tenant
   uint32_t heap_slack_mb = 16;                   // granted past the heap limit so V8 can unwind a kill
+  // A tenant whose isolate is killed twice for the same limit (memory or CPU) within
+  // kill_window_ms gets that limit's 503 at once, without running, for kill_cooldown_ms, doubled
+  // by each further such kill in the window (at most 16x): one request that allocates past its
+  // budget, or runs a builtin V8 cannot interrupt, costs the loop up to seconds, and must not be
+  // repeatable at will.
+  uint32_t kill_window_ms = 10000;
+  uint32_t kill_cooldown_ms = 1000;
 };
 
 // What one HTTP connection may hold or take (server/).

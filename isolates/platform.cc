@@ -12,6 +12,7 @@
 
 #include "cache/startup_snapshot.h"
 #include "isolates/page_cache.h"
+#include "isolates/wasm_memory_meter.h"
 #include <mutex>
 
 namespace atl::isolates {
@@ -22,8 +23,12 @@ namespace {
 // context); the snapshot's WebAssembly global builds it on first read instead
 // (bindings/wasm_global.h). --no-validate-asm: asm.js runs as the plain JS it is, without the
 // Wasm structures V8 would otherwise install in every context for it.
+// --no-experimental-wasm-threads: no shared WebAssembly memories (a SharedArrayBuffer by
+// another road): `shared` in a Memory descriptor is ignored and a module that defines or imports
+// a shared memory, or uses atomics, does not compile.
 constexpr char kFlags[] =
-    "--no-expose-gc --no-allow-natives-syntax --no-harmony-sharedarraybuffer --no-expose-wasm --no-validate-asm";
+    "--no-expose-gc --no-allow-natives-syntax --no-harmony-sharedarraybuffer --no-expose-wasm --no-validate-asm "
+    "--no-experimental-wasm-threads";
 
 std::atomic<double> g_frozen_ms{0};
 
@@ -32,21 +37,57 @@ double RealClockMillis() {
   return static_cast<double>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+std::atomic<void (*)(void*)> g_wake{nullptr};
+std::atomic<void*> g_wake_data{nullptr};
+
+void WakeLoop() {
+  if (auto wake = g_wake.load(std::memory_order_acquire)) wake(g_wake_data.load(std::memory_order_relaxed));
+}
+
+// An isolate's foreground task runner that wakes the event loop when a task is posted to run
+// now (delayed tasks wait for the loop's periodic pump).
+class WakingTaskRunner : public v8::TaskRunner {
+ public:
+  explicit WakingTaskRunner(std::shared_ptr<v8::TaskRunner> inner) : inner_(std::move(inner)) {}
+  void PostTask(std::unique_ptr<v8::Task> task) override {
+    inner_->PostTask(std::move(task));
+    WakeLoop();
+  }
+  void PostNonNestableTask(std::unique_ptr<v8::Task> task) override {
+    inner_->PostNonNestableTask(std::move(task));
+    WakeLoop();
+  }
+  void PostDelayedTask(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
+    inner_->PostDelayedTask(std::move(task), delay_in_seconds);
+  }
+  void PostNonNestableDelayedTask(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
+    inner_->PostNonNestableDelayedTask(std::move(task), delay_in_seconds);
+  }
+  void PostIdleTask(std::unique_ptr<v8::IdleTask> task) override { inner_->PostIdleTask(std::move(task)); }
+  bool IdleTasksEnabled() override { return inner_->IdleTasksEnabled(); }
+  bool NonNestableTasksEnabled() const override { return inner_->NonNestableTasksEnabled(); }
+  bool NonNestableDelayedTasksEnabled() const override { return inner_->NonNestableDelayedTasksEnabled(); }
+
+ private:
+  std::shared_ptr<v8::TaskRunner> inner_;
+};
+
 // V8's default platform, except for the wall clock behind Date: it reads the frozen clock.
 // (workerd does the same to keep Date from timing code.)
 class FrozenClockPlatform : public v8::Platform {
  public:
   explicit FrozenClockPlatform(std::unique_ptr<v8::Platform> inner)
-      : inner_(std::move(inner)), pages_(inner_->GetPageAllocator(), PageCacheCapacity()) {}
+      : inner_(std::move(inner)), pages_(inner_->GetPageAllocator(), PageCacheCapacity()), meter_(&pages_) {}
   v8::Platform* inner() const { return inner_.get(); }
+  WasmMemoryMeter& meter() { return meter_; }
 
-  v8::PageAllocator* GetPageAllocator() override { return &pages_; }
+  v8::PageAllocator* GetPageAllocator() override { return &meter_; }
   v8::ZoneBackingAllocator* GetZoneBackingAllocator() override { return inner_->GetZoneBackingAllocator(); }
   void OnCriticalMemoryPressure() override { inner_->OnCriticalMemoryPressure(); }
   bool OnCriticalMemoryPressure(size_t length) override { return inner_->OnCriticalMemoryPressure(length); }
   int NumberOfWorkerThreads() override { return inner_->NumberOfWorkerThreads(); }
   std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(v8::Isolate* isolate) override {
-    return inner_->GetForegroundTaskRunner(isolate);
+    return std::make_shared<WakingTaskRunner>(inner_->GetForegroundTaskRunner(isolate));
   }
   void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override { inner_->CallOnWorkerThread(std::move(task)); }
   void CallBlockingTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
@@ -74,6 +115,7 @@ class FrozenClockPlatform : public v8::Platform {
   static size_t PageCacheCapacity() { return 32; }
   std::unique_ptr<v8::Platform> inner_;
   PageCache pages_;
+  WasmMemoryMeter meter_;
 };
 
 FrozenClockPlatform* g_platform = nullptr;
@@ -87,13 +129,28 @@ uint64_t HashSeed() {
 }
 }  // namespace
 
+WasmMemoryMeter& WasmMeter() {
+  InitializeV8();
+  return g_platform->meter();
+}
+
 void AdvanceClock() { g_frozen_ms.store(RealClockMillis(), std::memory_order_relaxed); }
 
 double FrozenClockMillis() { return g_frozen_ms.load(std::memory_order_relaxed); }
 
-void PumpPlatformTasks(v8::Isolate* isolate) {
-  while (v8::platform::PumpMessageLoop(g_platform->inner(), isolate)) {
-  }
+bool PumpPlatformTasks(v8::Isolate* isolate) {
+  bool ran = false;
+  while (v8::platform::PumpMessageLoop(g_platform->inner(), isolate)) ran = true;
+  return ran;
+}
+
+void PostForegroundTask(v8::Isolate* isolate, std::unique_ptr<v8::Task> task) {
+  g_platform->GetForegroundTaskRunner(isolate)->PostTask(std::move(task));
+}
+
+void SetForegroundTaskWakeup(void (*wake)(void*), void* data) {
+  g_wake_data.store(data, std::memory_order_relaxed);
+  g_wake.store(wake, std::memory_order_release);
 }
 
 void UseHashSeed(uint64_t seed) { g_hash_seed_override = seed; }

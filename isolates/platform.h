@@ -14,16 +14,31 @@ static_assert(V8_MAJOR_VERSION == 10 && V8_MINOR_VERSION == 2,
 
 namespace v8 {
 class Isolate;
+class Task;
 }
 
 namespace atl::isolates {
 
+class WasmMemoryMeter;
+
 // Initializes V8 on first call (thread-safe); later calls do nothing.
 void InitializeV8();
 
-// Runs the foreground tasks V8 posted for `isolate` (GC finalization, Wasm tier-up). Called by
-// the event loop between I/O events.
-void PumpPlatformTasks(v8::Isolate* isolate);
+// Runs the foreground tasks V8 posted for `isolate` (GC finalization, Wasm tier-up, the steps
+// of an asynchronous WebAssembly compile); whether any ran. Called by the event loop between I/O
+// events.
+bool PumpPlatformTasks(v8::Isolate* isolate);
+
+// Posts `task` to run on `isolate`'s thread at its next pump (from any thread; the loop is woken).
+void PostForegroundTask(v8::Isolate* isolate, std::unique_ptr<v8::Task> task);
+
+// Called (from any thread, V8's background threads included) whenever V8 posts a foreground task
+// to run now, so that the event loop pumps it without waiting for its next periodic pump. Set
+// once by the event loop's owner; `wake` must be thread-safe (uv_async_send).
+void SetForegroundTaskWakeup(void (*wake)(void*), void* data);
+
+// The page allocator V8 runs with, which charges WebAssembly memories to their tenant's budget.
+WasmMemoryMeter& WasmMeter();
 
 // What Date.now() and new Date() read (SPEC §3): the wall clock as of the last call to
 // AdvanceClock(), which the event loop makes before each entry into JS, so time stands still

@@ -1,7 +1,11 @@
 #include "isolates/tenant_isolate.h"
 
 #include "isolates/platform.h"
+#include "isolates/wasm_memory_meter.h"
 
+#include "base/log.h"
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -32,6 +36,8 @@ std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBluepri
   isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate->SetAllowAtomicsWait(false);
   isolate->AddNearHeapLimitCallback(OnNearHeapLimit, self.get());
+  isolate->SetData(kTenantIsolateSlot, self.get());
+  isolate->SetOOMErrorHandler(OnOutOfMemory);
   // ArrayBuffers share the heap's budget: the allocator learns the heap's size after each GC.
   isolate->AddGCEpilogueCallback(
       [](v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
@@ -48,6 +54,7 @@ std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBluepri
 TenantIsolate::~TenantIsolate() {
   locker_.reset();
   isolate_->Dispose();
+  WasmMeter().Forget(this);
 }
 
 void TenantIsolate::Bind() {
@@ -66,16 +73,10 @@ void TenantIsolate::ApplyLimits(const TenantLimits& limits, uint32_t heap_slack_
 }
 
 void TenantIsolate::CheckExternalMemory() {
-  auto measure = [this] {
-    int64_t external = isolate_->AdjustAmountOfExternalAllocatedMemory(0);
-    allocator_.set_external(external > 0 ? static_cast<size_t>(external) : 0);
-  };
-  measure();
   if (!allocator_.over_budget()) return;
-  // Memories of instances nobody holds any more count until a GC frees them: collect first
-  // (rare: only past the budget), as V8 does before its own heap limit.
+  // Memories and buffers nobody holds any more count until a GC frees them: collect first (rare:
+  // only past the budget), as V8 does before its own heap limit.
   isolate_->LowMemoryNotification();
-  measure();
   if (allocator_.over_budget()) Kill(LimitKind::kMemory);
 }
 
@@ -88,8 +89,29 @@ void TenantIsolate::Kill(LimitKind why) {
 size_t TenantIsolate::OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit) {
   auto* self = static_cast<TenantIsolate*>(data);
   self->Kill(LimitKind::kMemory);
-  // Room to unwind: without it V8 aborts the whole process.
-  return current_limit + self->heap_slack_bytes_;
+  // Room to unwind, or V8 aborts the whole process. The script stops only at its next interrupt
+  // check: the operation in flight (a builtin making a 512 MB string, an array's elements store)
+  // may still allocate as much again, and V8 does not say how much it asks for. A huge object
+  // is allocated in the young large-object space whatever the limit, so the heap may already be
+  // far past it: the new limit is twice what the heap holds now, plus the slack, each time V8
+  // calls. The isolate is discarded once the script has unwound.
+  v8::HeapStatistics stats;
+  self->isolate_->GetHeapStatistics(&stats);
+  size_t base = std::max(current_limit, stats.used_heap_size());
+  return base + std::max(base, self->heap_slack_bytes_);
+}
+
+void TenantIsolate::OnOutOfMemory(const char* location, bool is_heap_oom) {
+  // V8 aborts the process when this returns: say which tenant did it, for the operator.
+  std::string owner = "(none)";
+  if (v8::Isolate* isolate = v8::Isolate::TryGetCurrent()) {
+    if (auto* self = static_cast<TenantIsolate*>(isolate->GetData(kTenantIsolateSlot))) owner = self->owner_;
+  }
+  base::LogLine(base::LogLevel::kError, "V8 ran out of memory: the worker process stops")
+      .Str("tenant", owner)
+      .Str("location", location != nullptr ? location : "")
+      .Str("kind", is_heap_oom ? "heap" : "process")
+      .Emit();
 }
 
 v8::Local<v8::Context> TenantIsolate::NewContext() {

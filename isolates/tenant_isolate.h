@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "isolates/array_buffer_budget.h"
 #include "isolates/limits.h"
@@ -40,13 +41,18 @@ class TenantIsolate {
   TenantIsolate& operator=(const TenantIsolate&) = delete;
 
   v8::Isolate* isolate() const { return isolate_; }
+  // The isolate's data slot holding its TenantIsolate (slot 0 belongs to bindings/).
+  static constexpr uint32_t kTenantIsolateSlot = 1;
+  // Who runs in it (a tenant's name), for the log line of a process-fatal V8 out-of-memory.
+  void set_owner(std::string owner) { owner_ = std::move(owner); }
 
   // Takes (and keeps) the isolate's lock for the calling thread; releases it.
   void Bind();
   void Unbind();
 
-  // Heap limit and ArrayBuffer budget of `limits.memory_mb` each. Past the heap limit V8 gets
-  // `heap_slack_mb` more so that it can unwind the kill instead of aborting the process.
+  // Heap limit and ArrayBuffer budget of `limits.memory_mb` each. Past the heap limit the script
+  // is terminated and V8 gets room to finish the operation in flight and unwind, instead of
+  // aborting the process: twice what the heap holds, at least `heap_slack_mb` more, each time.
   void ApplyLimits(const TenantLimits& limits, uint32_t heap_slack_mb);
 
   // Stops running JS as soon as possible (thread-safe) and records why; the first reason wins.
@@ -59,22 +65,28 @@ class TenantIsolate {
 
   size_t array_buffer_bytes() const { return allocator_.used(); }
 
-  // After a run of JS (on the isolate's thread): WebAssembly memories, which V8 allocates itself,
-  // join the heap and ArrayBuffers in the memory budget; past it the isolate is killed
-  // (LimitKind::kMemory), as a heap or ArrayBuffer overflow is, after a full GC has had a chance
-  // to free unreachable memories. Grows inside a run are seen at its end. Costs one V8 call (no
-  // heap walk) unless past the budget.
+  // WebAssembly memory pages made accessible (isolates/wasm_memory_meter.h; any thread): false,
+  // counting nothing, when the budget (heap + ArrayBuffers + Wasm memory) has no room for them.
+  bool ChargeWasmMemory(size_t bytes) { return allocator_.ReserveExternal(bytes); }
+  void ReleaseWasmMemory(size_t bytes) { allocator_.ReleaseExternal(bytes); }
+  size_t wasm_memory_bytes() const { return allocator_.external(); }
+
+  // After a run of JS (on the isolate's thread): the heap grows between GCs without the budget
+  // seeing it; if heap, ArrayBuffers and Wasm memory are past the budget after a full GC, the
+  // isolate is killed (LimitKind::kMemory). Costs a few atomic loads unless past the budget.
   void CheckExternalMemory();
 
  private:
   TenantIsolate() = default;
   static size_t OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit);
+  static void OnOutOfMemory(const char* location, bool is_heap_oom);
 
   ArrayBufferBudget allocator_;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<v8::Locker> locker_;
   std::atomic<LimitKind> killed_{LimitKind::kNone};
   size_t heap_slack_bytes_ = 16u << 20;
+  std::string owner_;
 };
 
 }  // namespace atl::isolates

@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "bindings/runtime_snapshot.h"
 #include "bindings/wasm_modules.h"
+#include "isolates/platform.h"
 
 namespace atl::server {
 namespace {
@@ -39,6 +40,12 @@ TenantManager::TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_l
   uv_timer_init(loop_, &platform_timer_);
   platform_timer_.data = this;
   uv_unref(AsHandle(&platform_timer_));
+  // V8 posts foreground tasks from its own threads (the steps of an asynchronous WebAssembly
+  // compile): they run at once, not at the next periodic pump.
+  uv_async_init(loop_, &platform_wakeup_, [](uv_async_t* a) { static_cast<TenantManager*>(a->data)->PumpPlatformTasks(); });
+  platform_wakeup_.data = this;
+  uv_unref(AsHandle(&platform_wakeup_));
+  isolates::SetForegroundTaskWakeup([](void* data) { uv_async_send(static_cast<uv_async_t*>(data)); }, &platform_wakeup_);
   outbound_ = std::make_unique<Outbound>(loop_, this, isolates::FetchLimits());
 }
 
@@ -84,7 +91,9 @@ void TenantManager::Shutdown() {
   }
   lru_.clear();
   doomed_.clear();
-  for (uv_handle_t* handle : {AsHandle(&background_), AsHandle(&wall_timer_), AsHandle(&platform_timer_)}) {
+  isolates::SetForegroundTaskWakeup(nullptr, nullptr);
+  for (uv_handle_t* handle : {AsHandle(&background_), AsHandle(&wall_timer_), AsHandle(&platform_timer_),
+                              AsHandle(&platform_wakeup_)}) {
     if (!uv_is_closing(handle)) uv_close(handle, nullptr);
   }
 }
@@ -237,6 +246,10 @@ TenantRuntime* TenantManager::Activate(uint32_t index, uint64_t id) {
     FailRequest(id, ServerError::kScriptError);  // failed to load a moment ago
     return nullptr;
   }
+  if (uv_now(loop_) < tenant.cooldown_until_ms) {
+    FailRequest(id, tenant.cooldown_error);  // killed for a limit again and again
+    return nullptr;
+  }
   absl::StatusOr<TenantRuntime*> runtime = Load(index);
   if (runtime.ok()) return *runtime;
   if (absl::IsResourceExhausted(runtime.status())) {
@@ -291,7 +304,27 @@ void TenantManager::Retire(uint32_t index) {
 void TenantManager::OnKilled(uint32_t tenant, isolates::LimitKind why) {
   (why == isolates::LimitKind::kMemory ? counters_.memory_kills : counters_.cpu_kills)++;
   (why == isolates::LimitKind::kMemory ? tenants_[tenant].memory_kills : tenants_[tenant].cpu_kills)++;
+  CoolDownAfterKill(tenants_[tenant], why);
   Retire(tenant);
+}
+
+void TenantManager::CoolDownAfterKill(Tenant& tenant, isolates::LimitKind why) {
+  bool memory = why == isolates::LimitKind::kMemory;
+  Tenant::Strikes& strikes = memory ? tenant.memory_strikes : tenant.cpu_strikes;
+  uint64_t now = uv_now(loop_);
+  bool again = strikes.count > 0 && now - strikes.last_ms < pool_limits_.kill_window_ms;
+  strikes.count = again ? strikes.count + 1 : 1;
+  strikes.last_ms = now;
+  if (strikes.count < 2) return;
+  uint64_t cooldown = uint64_t{pool_limits_.kill_cooldown_ms} << std::min(strikes.count - 2, 4u);
+  tenant.cooldown_until_ms = now + cooldown;
+  tenant.cooldown_error = memory ? ServerError::kMemoryLimit : ServerError::kCpuLimit;
+  base::LogLine(base::LogLevel::kWarn, "repeated limit kills: the tenant is refused for a while")
+      .Str("tenant", tenant.spec.worker.tenant_name)
+      .Str("limit", memory ? "memory" : "cpu")
+      .Int("kills_in_a_row", strikes.count)
+      .Int("refused_for_ms", static_cast<int64_t>(cooldown))
+      .Emit();
 }
 
 void TenantManager::WantBackground() {
@@ -360,11 +393,13 @@ void TenantManager::OnWallTimer() {
 }
 
 void TenantManager::PumpPlatformTasks() {
-  // A task may run tenant JS that hits a limit, which retires that tenant (changing lru_).
+  // A task may settle a promise whose reactions run JS, which may hit a limit and retire its
+  // tenant (out of lru_): walk a copy.
   std::vector<uint32_t> live(lru_.begin(), lru_.end());
   for (uint32_t index : live) {
     if (tenants_[index].runtime) tenants_[index].runtime->worker()->RunPlatformTasks();
   }
+  if (server_ != nullptr) server_->FlushDirty();
 }
 
 void TenantManager::ReduceIdleMemory() {

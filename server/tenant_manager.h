@@ -136,6 +136,14 @@ class TenantManager : public RequestSink {
     uint64_t last_used_ms = 0;                 // loop time of its last request
     bool reduced = true;                       // no request since its last idle GC
     uint64_t retry_load_at_ms = 0;             // after a failed load: 500 until then
+    // Limit kills of one kind in a row, each within PoolLimits::kill_window_ms of the last.
+    struct Strikes {
+      uint64_t last_ms = 0;
+      uint32_t count = 0;
+    };
+    Strikes memory_strikes, cpu_strikes;
+    uint64_t cooldown_until_ms = 0;            // after repeated kills: 503 `cooldown_error` until then
+    ServerError cooldown_error = ServerError::kMemoryLimit;
     bool wants_contexts = false;               // queued in want_contexts_
     bool removed = false;                      // DELETE through the admin API: not routed
     uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
@@ -157,6 +165,9 @@ class TenantManager : public RequestSink {
   absl::StatusOr<Router> BuildRouter(int64_t extra_index, const TenantSpec* extra) const;
   // Answers what is in flight on tenant `index`'s runtime with `error` and retires it.
   void DropRuntime(uint32_t index, ServerError error);
+  // After a limit kill of `tenant`: counts it, and refuses the tenant for a while if it is one
+  // of several of that kind in a row (PoolLimits::kill_cooldown_ms).
+  void CoolDownAfterKill(Tenant& tenant, isolates::LimitKind why);
   // Load() for request `id`, which is answered (503 or 500) on failure.
   TenantRuntime* Activate(uint32_t tenant, uint64_t id);
   bool EvictOne();
@@ -187,6 +198,7 @@ class TenantManager : public RequestSink {
   uv_idle_t background_;
   uv_timer_t wall_timer_;
   uv_timer_t platform_timer_;
+  uv_async_t platform_wakeup_;                 // V8 posted a foreground task (isolates::SetForegroundTaskWakeup)
   bool background_running_ = false;
   bool dispatched_since_tick_ = false;
   uint64_t wall_timer_at_ = 0;

@@ -29,18 +29,33 @@ function convertFormat(argc, format, Class) {
   return kind;
 }
 
-// The transformer both classes share: every chunk goes through zlib, what comes out is enqueued.
-function zlibTransform(kind, decompress) {
+// The transformer both classes share: every chunk goes through zlib, what comes out is enqueued
+// 64 KB at a time, and a chunk's next piece is enqueued only once the reader has taken the
+// previous one (`holder.stream`: the TransformStream, whose backpressure flag says whether the
+// readable side wants more), with at most one piece made ahead. A small compressed chunk may
+// inflate to gigabytes: it never exists whole. A chunk whose output is all enqueued is done.
+function zlibTransform(kind, decompress, holder) {
   let handle = native.zlibNew(kind, decompress);
+  function drain(out, controller, finish) {
+    while (out !== null) {
+      controller.enqueue(out);
+      out = native.zlibWrite(handle, null, finish);
+      if (out !== null && holder.stream._backpressure) return wait(out, controller, finish);
+    }
+    return undefined;
+  }
+  async function wait(out, controller, finish) {
+    const stream = holder.stream;
+    while (stream._backpressure) await stream._backpressureChangePromise;
+    return drain(out, controller, finish);
+  }
   return {
     transform(chunk, controller) {
-      const out = native.zlibWrite(handle, toView(chunk), false);
-      if (out !== null) controller.enqueue(out);
+      return drain(native.zlibWrite(handle, toView(chunk), false), controller, false);
     },
-    flush(controller) {
-      const out = native.zlibWrite(handle, null, true);
+    async flush(controller) {
+      await drain(native.zlibWrite(handle, null, true), controller, true);
       handle = null;
-      if (out !== null) controller.enqueue(out);
     },
   };
 }
@@ -50,7 +65,8 @@ class CompressionStream {
 
   constructor(format) {
     const kind = convertFormat(arguments.length, format, "CompressionStream");
-    this.#transform = new TransformStream(zlibTransform(kind, false));
+    const holder = { stream: null };
+    this.#transform = holder.stream = new TransformStream(zlibTransform(kind, false, holder));
   }
 
   get readable() {
@@ -67,7 +83,8 @@ class DecompressionStream {
 
   constructor(format) {
     const kind = convertFormat(arguments.length, format, "DecompressionStream");
-    this.#transform = new TransformStream(zlibTransform(kind, true));
+    const holder = { stream: null };
+    this.#transform = holder.stream = new TransformStream(zlibTransform(kind, true, holder));
   }
 
   get readable() {

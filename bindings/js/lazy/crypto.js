@@ -142,7 +142,7 @@ class SubtleCrypto {
     requireArguments(arguments.length, 3, "generateKey");
     const usages = convertUsages(keyUsages);
     const normalized = normalizeAlgorithm(algorithm, "generateKey");
-    const result = implementation(normalized.name, "generateKey").generateKey(normalized, !!extractable, usages);
+    const result = await implementation(normalized.name, "generateKey").generateKey(normalized, !!extractable, usages);
     return checkResultUsages(result);
   }
 
