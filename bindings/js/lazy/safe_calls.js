@@ -1,0 +1,359 @@
+// The runtime of the lazy modules' rewritten built-in uses (js/lazy/build.mjs, `hardenSource`):
+// every lazy module, npm code included, calls built-in methods and reads built-in statics through
+// here, against the intrinsics 00_inspect.js captured before any tenant code ran
+// (internal.intrinsics), so that a tenant that patches Array.prototype.push, RegExp.prototype.exec,
+// Promise.prototype.then, Object.defineProperty or the array iterator does not reach into them.
+//   globals(names)     -> { "Object": Object, "Object.defineProperty": fn, ... } as captured
+//   methods(names)     -> { push(receiver, ...args), ... }: the captured method of the receiver's
+//                         built-in prototype, else the receiver's own lookup (ordinary objects)
+//   getters(names)     -> { byteLength(receiver), ... }: the same for accessor properties
+//   iter(value)        -> what `for...of`, spread and array destructuring iterate: arrays, typed
+//                         arrays, strings, Maps and Sets through captured iteration
+//   construct(C, arg)  -> `new Map(iterable)` & co. without the patched prototype's set/add
+// This file is not rewritten itself: it reads only the captured values, array elements and its
+// own null-prototype objects.
+"use strict";
+const intrinsics = internal.intrinsics;
+const count = intrinsics.length;
+
+// Root name -> [start, end) of its entries in `intrinsics` (5 slots each).
+const segments = { __proto__: null };
+for (let i = 0; i < count; i += 5) {
+  const name = intrinsics[i];
+  const segment = segments[name];
+  if (segment === undefined) segments[name] = [i, i + 5, intrinsics[i + 1]];
+  else segment[1] = i + 5;
+}
+function find(rootName, key, slot) {
+  const segment = segments[rootName];
+  if (segment === undefined) return undefined;
+  for (let i = segment[0]; i < segment[1]; i += 5) {
+    if (intrinsics[i + 2] === key) return intrinsics[i + slot];
+  }
+  return undefined;
+}
+const VALUE = 3;
+const GETTER = 4;
+function root(name) {
+  const segment = segments[name];
+  return segment === undefined ? undefined : segment[2];
+}
+
+const ReflectApply = find("Reflect", "apply", VALUE);
+const ObjectGetPrototypeOf = find("Object", "getPrototypeOf", VALUE);
+const ObjectSetPrototypeOf = find("Object", "setPrototypeOf", VALUE);
+const ObjectDefineProperty = find("Object", "defineProperty", VALUE);
+const ObjectHasOwnProperty = find("Object.prototype", "hasOwnProperty", VALUE);
+const ObjectHasOwn = (object, key) => ReflectApply(ObjectHasOwnProperty, object, [key]);
+const ArrayIsArray = find("Array", "isArray", VALUE);
+const FunctionBind = find("Function.prototype", "bind", VALUE);
+const bind = (fn, self) => ReflectApply(FunctionBind, fn, [self]);
+const $Map = root("Map");
+const $Set = root("Set");
+const $WeakMap = root("WeakMap");
+const $WeakSet = root("WeakSet");
+const $Promise = root("Promise");
+const $RegExp = root("RegExp");
+const $Symbol = root("Symbol");
+const MapGet = find("Map.prototype", "get", VALUE);
+const MapSet = find("Map.prototype", "set", VALUE);
+const MapEntries = find("Map.prototype", "entries", VALUE);
+const SetAdd = find("Set.prototype", "add", VALUE);
+const SetValues = find("Set.prototype", "values", VALUE);
+const WeakMapSet = find("WeakMap.prototype", "set", VALUE);
+const WeakSetAdd = find("WeakSet.prototype", "add", VALUE);
+const WeakSetHas = find("WeakSet.prototype", "has", VALUE);
+const MapIteratorNext = find("MapIterator", "next", VALUE);
+const SetIteratorNext = find("SetIterator", "next", VALUE);
+const StringIteratorNext = find("StringIterator", "next", VALUE);
+const StringIterator = find("String.prototype", $Symbol.iterator, VALUE);
+const PromiseThen = find("Promise.prototype", "then", VALUE);
+const PromiseResolve = find("Promise", "resolve", VALUE);
+const RegExpExec = find("RegExp.prototype", "exec", VALUE);
+const TypedArrayLength = find("TypedArray.prototype", "length", GETTER);
+const mapGet = (map, key) => ReflectApply(MapGet, map, [key]);
+const mapSet = (map, key, value) => ReflectApply(MapSet, map, [key, value]);
+const then = (promise, onFulfilled, onRejected) => ReflectApply(PromiseThen, promise, [onFulfilled, onRejected]);
+const resolved = (value) => ReflectApply(PromiseResolve, $Promise, [value]);
+
+const ArrayPrototype = root("Array.prototype");
+const StringPrototype = root("String.prototype");
+const NumberPrototype = root("Number.prototype");
+const FunctionPrototype = root("Function.prototype");
+const RegExpPrototype = root("RegExp.prototype");
+const PromisePrototype = root("Promise.prototype");
+const MapPrototype = root("Map.prototype");
+const SetPrototype = root("Set.prototype");
+const ObjectPrototype = root("Object.prototype");
+const TYPED_ARRAYS = ["Uint8Array.prototype", "Int8Array.prototype", "Uint8ClampedArray.prototype",
+  "Uint16Array.prototype", "Int16Array.prototype", "Uint32Array.prototype", "Int32Array.prototype",
+  "Float32Array.prototype", "Float64Array.prototype", "BigInt64Array.prototype", "BigUint64Array.prototype"];
+const typedArrayPrototypes = new $Set();
+for (let i = 0; i < TYPED_ARRAYS.length; i++) ReflectApply(SetAdd, typedArrayPrototypes, [root(TYPED_ARRAYS[i])]);
+const SetHas = find("Set.prototype", "has", VALUE);
+const isTypedArray = (proto) => ReflectApply(SetHas, typedArrayPrototypes, [proto]);
+
+// The prototypes whose methods and getters a rewritten call may reach, most specific first.
+const PROTOTYPES = ["Array.prototype", "String.prototype", "Number.prototype", "Boolean.prototype",
+  "Symbol.prototype", "BigInt.prototype", "RegExp.prototype", "Promise.prototype", "Map.prototype",
+  "Set.prototype", "WeakMap.prototype", "WeakSet.prototype", "ArrayBuffer.prototype", "DataView.prototype",
+  "TypedArray.prototype", "Uint8Array.prototype", "Int8Array.prototype", "Uint8ClampedArray.prototype",
+  "Uint16Array.prototype", "Int16Array.prototype", "Uint32Array.prototype", "Int32Array.prototype",
+  "Float32Array.prototype", "Float64Array.prototype", "BigInt64Array.prototype", "BigUint64Array.prototype",
+  "Date.prototype", "Error.prototype", "Function.prototype", "ArrayIterator", "StringIterator", "MapIterator",
+  "SetIterator", "Object.prototype"];
+
+// prototype -> the captured function of `key` (in `slot`), for every prototype that has it (typed
+// arrays inherit %TypedArray%.prototype's); Object.prototype's apply to the other built-ins.
+function tableFor(key, slot) {
+  const table = new $Map();
+  const objectProto = find("Object.prototype", key, slot);
+  for (let i = 0; i < PROTOTYPES.length; i++) {
+    const name = PROTOTYPES[i];
+    let fn = find(name, key, slot);
+    if (fn === undefined && name !== "TypedArray.prototype" && isTypedArray(root(name))) {
+      fn = find("TypedArray.prototype", key, slot);
+    }
+    if (fn === undefined) fn = objectProto;
+    if (typeof fn === "function") mapSet(table, root(name), fn);
+  }
+  return table;
+}
+
+// A regular expression a built-in hands to String.prototype.replace & co.: own copies of the
+// properties those algorithms look up (as node's hardenRegExp), so patched RegExp.prototype
+// methods and getters are not reached.
+const hardened = new $WeakSet();
+// `flags` after the flags it reads.
+const REGEXP_OWN = ["exec", "dotAll", "global", "hasIndices", "ignoreCase", "multiline", "source", "sticky",
+  "unicode", "flags", $Symbol.match, $Symbol.matchAll, $Symbol.replace, $Symbol.search, $Symbol.split];
+function SafeRegExp(pattern, flags) {
+  return harden(new $RegExp(pattern, flags));
+}
+const speciesHolder = { __proto__: null, [$Symbol.species]: SafeRegExp };
+function harden(re) {
+  if (ReflectApply(WeakSetHas, hardened, [re])) return re;
+  for (let i = 0; i < REGEXP_OWN.length; i++) {
+    const key = REGEXP_OWN[i];
+    const getter = find("RegExp.prototype", key, GETTER);
+    const value = getter !== undefined ? ReflectApply(getter, re, []) : find("RegExp.prototype", key, VALUE);
+    ObjectDefineProperty(re, key, { __proto__: null, value, writable: true, configurable: true, enumerable: false });
+  }
+  ObjectDefineProperty(re, "constructor", { __proto__: null, value: speciesHolder, writable: true, configurable: true });
+  ReflectApply(WeakSetAdd, hardened, [re]);
+  return re;
+}
+const isRegExp = (value) => value !== null && typeof value === "object" && ObjectGetPrototypeOf(value) === RegExpPrototype;
+
+// Methods whose captured version would itself look up a patchable method.
+function special(name, table) {
+  const original = mapGet(table, RegExpPrototype);
+  switch (name) {
+    case "test":
+      mapSet(table, RegExpPrototype, function test(string) { return ReflectApply(RegExpExec, this, [string]) !== null; });
+      break;
+    case "replace": case "replaceAll": case "match": case "matchAll": case "split": case "search": {
+      const forString = mapGet(table, StringPrototype);
+      mapSet(table, StringPrototype, function (pattern, ...rest) {
+        if (isRegExp(pattern)) harden(pattern);
+        return ReflectApply(forString, this, [pattern, ...new SafeArrayIterator(rest)]);
+      });
+      if (original !== undefined) mapSet(table, RegExpPrototype, function (...args) { return ReflectApply(original, harden(this), args); });
+      break;
+    }
+    case "catch":
+      mapSet(table, PromisePrototype, function (onRejected) { return then(this, undefined, onRejected); });
+      break;
+    case "finally":
+      mapSet(table, PromisePrototype, function (onFinally) {
+        if (typeof onFinally !== "function") return then(this, onFinally, onFinally);
+        return then(this, (value) => then(resolved(onFinally()), () => value),
+          (reason) => then(resolved(onFinally()), () => { throw reason; }));
+      });
+      break;
+  }
+}
+
+const dispatchers = { __proto__: null };
+function dispatcher(name) {
+  let fn = dispatchers[name];
+  if (fn !== undefined) return fn;
+  const table = tableFor(name, VALUE);
+  special(name, table);
+  const forString = mapGet(table, StringPrototype);
+  const forNumber = mapGet(table, NumberPrototype);
+  const forFunction = mapGet(table, FunctionPrototype);
+  fn = function (receiver, ...args) {
+    let method;
+    if (typeof receiver === "string") {
+      method = forString;
+    } else if (typeof receiver === "object" && receiver !== null) {
+      const proto = ObjectGetPrototypeOf(receiver);
+      method = mapGet(table, proto);
+      // A plain object's own method (a dictionary with its own toString) wins.
+      if (proto === ObjectPrototype && method !== undefined && ObjectHasOwn(receiver, name)) method = undefined;
+    } else if (typeof receiver === "function") {
+      method = ObjectHasOwn(receiver, name) ? undefined : forFunction;
+    } else if (typeof receiver === "number") {
+      method = forNumber;
+    }
+    if (method === undefined) method = receiver[name];
+    return ReflectApply(method, receiver, args);
+  };
+  dispatchers[name] = fn;
+  return fn;
+}
+
+const getterDispatchers = { __proto__: null };
+function getterDispatcher(name) {
+  let fn = getterDispatchers[name];
+  if (fn !== undefined) return fn;
+  const table = tableFor(name, GETTER);
+  fn = function (receiver) {
+    const getter = typeof receiver === "object" && receiver !== null ? mapGet(table, ObjectGetPrototypeOf(receiver)) : undefined;
+    return getter === undefined ? receiver[name] : ReflectApply(getter, receiver, []);
+  };
+  getterDispatchers[name] = fn;
+  return fn;
+}
+
+// Iteration over captured state: an object with its own next and @@iterator on a null-prototype
+// prototype, so neither a patched %ArrayIteratorPrototype%.next nor Object.prototype.return is
+// reached.
+class SafeArrayIterator {
+  #list;
+  #index = 0;
+  #typed;
+  constructor(list, typed = false) {
+    this.#list = list;
+    this.#typed = typed;
+  }
+  next() {
+    const list = this.#list;
+    const length = this.#typed ? ReflectApply(TypedArrayLength, list, []) : list.length;
+    if (this.#index >= length) return { __proto__: null, value: undefined, done: true };
+    return { __proto__: null, value: list[this.#index++], done: false };
+  }
+  [$Symbol.iterator]() {
+    return this;
+  }
+}
+ObjectSetPrototypeOf(SafeArrayIterator.prototype, null);
+class SafeNativeIterator {
+  #iterator;
+  #next;
+  constructor(iterator, next) {
+    this.#iterator = iterator;
+    this.#next = next;
+  }
+  next() {
+    const result = ReflectApply(this.#next, this.#iterator, []);
+    return { __proto__: null, value: result.value, done: result.done };
+  }
+  [$Symbol.iterator]() {
+    return this;
+  }
+}
+ObjectSetPrototypeOf(SafeNativeIterator.prototype, null);
+
+function iter(value) {
+  if (typeof value === "string") return new SafeNativeIterator(ReflectApply(StringIterator, value, []), StringIteratorNext);
+  if (typeof value !== "object" || value === null) return value;
+  const proto = ObjectGetPrototypeOf(value);
+  if (proto === ArrayPrototype) return new SafeArrayIterator(value);
+  if (isTypedArray(proto)) return new SafeArrayIterator(value, true);
+  if (proto === MapPrototype) return new SafeNativeIterator(ReflectApply(MapEntries, value, []), MapIteratorNext);
+  if (proto === SetPrototype) return new SafeNativeIterator(ReflectApply(SetValues, value, []), SetIteratorNext);
+  return value;
+}
+
+// `new Map(iterable)` & co. call the new object's (patchable) set/add: fill it with the captured one.
+function construct(Class, iterable) {
+  const object = new Class();
+  if (iterable === undefined || iterable === null) return object;
+  let add;
+  if (Class === $Map) add = MapSet;
+  else if (Class === $Set) add = SetAdd;
+  else if (Class === $WeakMap) add = WeakMapSet;
+  else if (Class === $WeakSet) add = WeakSetAdd;
+  else return new Class(iterable);
+  const pairs = add === MapSet || add === WeakMapSet;
+  for (const entry of iter(iterable)) {
+    ReflectApply(add, object, pairs ? [entry[0], entry[1]] : [entry]);
+  }
+  return object;
+}
+
+// Statics that use their `this` get it bound; the rest are the captured functions themselves.
+const BOUND_STATICS = { __proto__: null, Promise: true, Array: true, TypedArray: true, Uint8Array: true };
+function promiseAll(iterable) {
+  return new $Promise((resolve, reject) => {
+    const values = [];
+    let remaining = 1;
+    let index = 0;
+    for (const item of iter(iterable)) {
+      const at = index++;
+      remaining++;
+      ObjectDefineProperty(values, at, { __proto__: null, value: undefined, writable: true, enumerable: true, configurable: true });
+      then(resolved(item), (value) => {
+        values[at] = value;
+        if (--remaining === 0) resolve(values);
+      }, reject);
+    }
+    if (--remaining === 0) resolve(values);
+  });
+}
+const ArrayFrom = find("Array", "from", VALUE);
+const overrides = {
+  __proto__: null,
+  "Promise.all": promiseAll,
+  "Array.from": (items, ...rest) => ReflectApply(ArrayFrom, root("Array"), [iter(items), ...new SafeArrayIterator(rest)]),
+};
+
+function globals(names) {
+  const out = { __proto__: null };
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    let value = overrides[name];
+    if (value === undefined) {
+      const segment = segments[name];
+      if (segment !== undefined) {
+        value = segment[2];
+      } else {
+        // "Root.key": the longest root that is a prefix.
+        let dot = name.length;
+        while (value === undefined && (dot = lastDot(name, dot)) > 0) {
+          const rootName = sliceTo(name, dot);
+          if (segments[rootName] !== undefined) {
+            const key = sliceFrom(name, dot + 1);
+            value = find(rootName, key, VALUE);
+            if (typeof value === "function" && BOUND_STATICS[rootName] === true) value = bind(value, root(rootName));
+            break;
+          }
+        }
+      }
+    }
+    // Not in this V8 (a newer built-in the module tests for): undefined, as the lookup would be.
+    out[name] = value;
+  }
+  return out;
+}
+const StringSlice = find("String.prototype", "slice", VALUE);
+const StringLastIndexOf = find("String.prototype", "lastIndexOf", VALUE);
+const lastDot = (name, before) => ReflectApply(StringLastIndexOf, name, [".", before - 1]);
+const sliceTo = (name, end) => ReflectApply(StringSlice, name, [0, end]);
+const sliceFrom = (name, start) => ReflectApply(StringSlice, name, [start]);
+
+function methods(names) {
+  const out = { __proto__: null };
+  for (let i = 0; i < names.length; i++) out[names[i]] = dispatcher(names[i]);
+  return out;
+}
+
+function getters(names) {
+  const out = { __proto__: null };
+  for (let i = 0; i < names.length; i++) out[names[i]] = getterDispatcher(names[i]);
+  return out;
+}
+
+module.exports = { __proto__: null, globals, methods, getters, iter, construct, harden, SafeRegExp };
