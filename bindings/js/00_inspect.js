@@ -23,7 +23,10 @@ Object.setPrototypeOf(native, null);
 Object.setPrototypeOf(internal, null);
 
 const FunctionPrototypeCall = Function.prototype.call;
-const uncurryThis = (fn) => FunctionPrototypeCall.bind(fn);
+const FunctionPrototypeBind = Function.prototype.bind;
+const ReflectApply = Reflect.apply;
+// fn.call without looking `call` (or `bind`) up when used.
+const uncurryThis = (fn) => ReflectApply(FunctionPrototypeBind, FunctionPrototypeCall, [fn]);
 const ObjectDefineProperty = Object.defineProperty;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const ObjectGetOwnPropertySymbols = Object.getOwnPropertySymbols;
@@ -32,7 +35,6 @@ const ObjectKeys = Object.keys;
 const ObjectHasOwn = uncurryThis(Object.prototype.hasOwnProperty);
 const ObjectPropertyIsEnumerable = uncurryThis(Object.prototype.propertyIsEnumerable);
 const ObjectToString = uncurryThis(Object.prototype.toString);
-const ReflectApply = Reflect.apply;
 const ReflectOwnKeys = Reflect.ownKeys;
 const ArrayIsArray = Array.isArray;
 const ArrayPrototypePush = uncurryThis(Array.prototype.push);

@@ -203,6 +203,17 @@ export function hardenSource(text, moduleName) {
         if (ctx === "chain") {
           return generic(node, (key, v) => (key === "callee" ? "chain" : v.type === "SpreadElement" ? "spread" : "expr"));
         }
+        // x[Symbol.iterator]() & co.: the well-known symbol's method, by receiver, as for names.
+        if (!node.optional && callee.type === "MemberExpression" && callee.computed && !callee.optional &&
+            callee.object.type !== "Super") {
+          const key = chainOf(callee.property);
+          if (key !== null && key.length === 2 && key[0] === "Symbol" && typeof Symbol[key[1]] === "symbol") {
+            const name = "@@" + key[1];
+            methods.add(name);
+            const rest = node.arguments.length > 0 ? ", " + args(node.arguments) : "";
+            return `__atoll_M[${JSON.stringify(name)}](${emit(callee.object)}${rest})`;
+          }
+        }
         if (!node.optional && callee.type === "MemberExpression" && !callee.computed && !callee.optional &&
             callee.property.type === "Identifier" && callee.object.type !== "Super") {
           const parts = chainOf(callee);

@@ -67,6 +67,11 @@ const MapIteratorNext = find("MapIterator", "next", VALUE);
 const SetIteratorNext = find("SetIterator", "next", VALUE);
 const StringIteratorNext = find("StringIterator", "next", VALUE);
 const StringIterator = find("String.prototype", $Symbol.iterator, VALUE);
+const ArrayIteratorNext = find("ArrayIterator", "next", VALUE);
+const ArrayIteratorPrototype = root("ArrayIterator");
+const MapIteratorPrototype = root("MapIterator");
+const SetIteratorPrototype = root("SetIterator");
+const StringIteratorPrototype = root("StringIterator");
 const PromiseThen = find("Promise.prototype", "then", VALUE);
 const PromiseResolve = find("Promise", "resolve", VALUE);
 const RegExpExec = find("RegExp.prototype", "exec", VALUE);
@@ -264,6 +269,11 @@ function iter(value) {
   if (isTypedArray(proto)) return new SafeArrayIterator(value, true);
   if (proto === MapPrototype) return new SafeNativeIterator(ReflectApply(MapEntries, value, []), MapIteratorNext);
   if (proto === SetPrototype) return new SafeNativeIterator(ReflectApply(SetValues, value, []), SetIteratorNext);
+  // An iterator of a built-in (array.entries(), map.keys(), ...): its captured next.
+  if (proto === ArrayIteratorPrototype) return new SafeNativeIterator(value, ArrayIteratorNext);
+  if (proto === MapIteratorPrototype) return new SafeNativeIterator(value, MapIteratorNext);
+  if (proto === SetIteratorPrototype) return new SafeNativeIterator(value, SetIteratorNext);
+  if (proto === StringIteratorPrototype) return new SafeNativeIterator(value, StringIteratorNext);
   return value;
 }
 
@@ -344,9 +354,14 @@ const lastDot = (name, before) => ReflectApply(StringLastIndexOf, name, [".", be
 const sliceTo = (name, end) => ReflectApply(StringSlice, name, [0, end]);
 const sliceFrom = (name, start) => ReflectApply(StringSlice, name, [start]);
 
+// "@@iterator" names the method keyed by Symbol.iterator (and so on).
 function methods(names) {
   const out = { __proto__: null };
-  for (let i = 0; i < names.length; i++) out[names[i]] = dispatcher(names[i]);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const wellKnown = name[0] === "@" && name[1] === "@";
+    out[name] = dispatcher(wellKnown ? $Symbol[sliceFrom(name, 2)] : name);
+  }
   return out;
 }
 
