@@ -1,11 +1,12 @@
 // hardenSource(text): rewrites a bundled lazy module so that its uses of built-ins go through the
 // intrinsics captured before any tenant code ran (lazy module "safe_calls", js/lazy/safe_calls.js):
-//   Object, Array.prototype.slice, Object.defineProperty, ...  -> __atoll_G["Object.defineProperty"]
-//   x.push(a), s.slice(1), p.then(f), fn.call(t, a), ...       -> __atoll_M.push(x, a), ...
-//   x.byteLength, x.byteOffset, x.buffer, x.size               -> __atoll_R.byteLength(x), ...
+//   Object, Array.prototype.slice, Object.defineProperty, ...  -> __atoll_g3 (its captured value)
+//   x.push(a), s.slice(1), p.then(f), fn.call(t, a), ...       -> __atoll_m0(x, a) (a dispatcher)
+//   x.byteLength, x.byteOffset, x.buffer, x.size               -> __atoll_r1(x)
 //   for (... of e), [...e], f(...e), [a, b] = e                -> e through __atoll_S.iter(e)
 //   new Map(e), new Set(e)                                     -> __atoll_S.construct(Map, e)
-// Method calls are rewritten by name (the names of the built-in prototypes' methods); at run time a
+// A RegExp is hardened where a String method gets it while RegExp.prototype is patched
+// (safe_calls.js). Method calls are rewritten by name (the names of the built-in prototypes' methods); at run time a
 // receiver that is not a built-in (an object of the module, a tenant object) gets its own method.
 // Needs node's bundled acorn (`node --expose-internals`, see bindings/CMakeLists.txt).
 import { createRequire } from "node:module";
@@ -63,9 +64,18 @@ function isNode(value) {
 
 export function hardenSource(text, moduleName) {
   const ast = acorn.parse(text, { ecmaVersion: "latest", sourceType: "script", allowReturnOutsideFunction: true });
-  const globals = new Set();
-  const methods = new Set();
-  const getters = new Set();
+  // Each captured value a module uses becomes one variable of the module (a context slot: a
+  // direct read, where a lookup on a prototype-less object would be a dictionary lookup).
+  const globals = new Map();
+  const methods = new Map();
+  const getters = new Map();
+  const slot = (map, prefix, name) => {
+    if (!map.has(name)) map.set(name, `${prefix}${map.size}`);
+    return map.get(name);
+  };
+  const G = (name) => slot(globals, "__atoll_g", name);
+  const M = (name) => slot(methods, "__atoll_m", name);
+  const R = (name) => slot(getters, "__atoll_r", name);
 
   // No binding may shadow a root: the rewrite treats every such identifier as the global.
   (function checkBindings(node) {
@@ -103,7 +113,7 @@ export function hardenSource(text, moduleName) {
       if (child.start < pos) continue;  // shorthand property: key and value share a range
       const before = text.slice(pos, child.start);
       const emitted = emit(child, ctx);
-      // `return"a".slice(1)` -> `return __atoll_M.slice("a", 1)`: keep tokens apart.
+      // `return"a".slice(1)` -> `return __atoll_m0("a", 1)`: keep tokens apart.
       const last = before.length > 0 ? before[before.length - 1] : out[out.length - 1];
       const glue = last !== undefined && /[\w$]/.test(last) && /^[\w$]/.test(emitted) && !/^[\w$]/.test(text[child.start]) ? " " : "";
       out += before + glue + emitted;
@@ -131,20 +141,11 @@ export function hardenSource(text, moduleName) {
     const found = capturedPath(parts);
     const used = found ? found.used : 1;
     const path = found ? found.path : parts[0];
-    globals.add(path);
-    return `__atoll_G[${JSON.stringify(path)}]` + parts.slice(used).map((p) => "." + p).join("");
+    return G(path) + parts.slice(used).map((p) => "." + p).join("");
   }
 
-  // Regular expression literals: hardened (safe_calls.harden) so that String.prototype.replace &
-  // co. never reach a patched RegExp.prototype. One without the g or y flag has no state that a
-  // call leaves behind and is made once, when the module loads; one with them, where it stands.
-  const hoisted = [];
-  function emitRegExp(node) {
-    if (/[gy]/.test(node.regex.flags)) return `__atoll_S.harden(${src(node)})`;
-    hoisted.push(`__atoll_re${hoisted.length}=__atoll_S.harden(${src(node)})`);
-    return `__atoll_re${hoisted.length - 1}`;
-  }
-
+  // "/1" for a call with one argument; "/*" with a spread or more than three.
+  const arity = (list) => (list.length > 3 || list.some((a) => a.type === "SpreadElement") ? "/*" : `/${list.length}`);
   const iter = (node) => `__atoll_S.iter(${emit(node)})`;
   const args = (list) => list.map((a) => (a.type === "SpreadElement" ? "..." + iter(a.argument) : emit(a))).join(", ");
 
@@ -179,8 +180,7 @@ export function hardenSource(text, moduleName) {
     switch (node.type) {
       case "Identifier":
         if ((ctx === "expr" || ctx === "callee" || ctx === "chain") && ROOTS.has(node.name)) {
-          globals.add(node.name);
-          return `__atoll_G[${JSON.stringify(node.name)}]`;
+          return G(node.name);
         }
         return node.name;
       case "MemberExpression": {
@@ -193,8 +193,7 @@ export function hardenSource(text, moduleName) {
         }
         if (ctx === "expr" && !node.computed && !node.optional && node.property.type === "Identifier" &&
             GETTERS.has(node.property.name) && node.object.type !== "Super") {
-          getters.add(node.property.name);
-          return `__atoll_R.${node.property.name}(${emit(node.object)})`;
+          return `${R(node.property.name)}(${emit(node.object)})`;
         }
         return generic(node, (key) => (key === "property" && !node.computed ? "name" : "expr"));
       }
@@ -209,9 +208,8 @@ export function hardenSource(text, moduleName) {
           const key = chainOf(callee.property);
           if (key !== null && key.length === 2 && key[0] === "Symbol" && typeof Symbol[key[1]] === "symbol") {
             const name = "@@" + key[1];
-            methods.add(name);
             const rest = node.arguments.length > 0 ? ", " + args(node.arguments) : "";
-            return `__atoll_M[${JSON.stringify(name)}](${emit(callee.object)}${rest})`;
+            return `${M(name + arity(node.arguments))}(${emit(callee.object)}${rest})`;
           }
         }
         if (!node.optional && callee.type === "MemberExpression" && !callee.computed && !callee.optional &&
@@ -219,9 +217,8 @@ export function hardenSource(text, moduleName) {
           const parts = chainOf(callee);
           const staticCall = parts !== null && capturedPath(parts) !== null && capturedPath(parts).used === parts.length;
           if (!staticCall && METHODS.has(callee.property.name)) {
-            methods.add(callee.property.name);
             const rest = node.arguments.length > 0 ? ", " + args(node.arguments) : "";
-            return `__atoll_M.${callee.property.name}(${emit(callee.object)}${rest})`;
+            return `${M(callee.property.name + arity(node.arguments))}(${emit(callee.object)}${rest})`;
           }
         }
         return generic(node, (key, v) => (key === "callee" ? "callee" : v.type === "SpreadElement" ? "spread" : "expr"));
@@ -233,16 +230,10 @@ export function hardenSource(text, moduleName) {
         const callee = node.callee;
         if (callee.type === "Identifier" && ["Map", "Set", "WeakMap", "WeakSet"].includes(callee.name) &&
             node.arguments.length === 1 && node.arguments[0].type !== "SpreadElement") {
-          globals.add(callee.name);
-          return `__atoll_S.construct(__atoll_G[${JSON.stringify(callee.name)}], ${emit(node.arguments[0])})`;
-        }
-        if (callee.type === "Identifier" && callee.name === "RegExp") {
-          return `__atoll_S.harden(${generic(node, (key, v) => (key === "arguments" && v.type === "SpreadElement" ? "spread" : "expr"))})`;
+          return `__atoll_S.construct(${G(callee.name)}, ${emit(node.arguments[0])})`;
         }
         return generic(node, (key, v) => (key === "arguments" && v.type === "SpreadElement" ? "spread" : "expr"));
       }
-      case "Literal":
-        return node.regex ? emitRegExp(node) : src(node);
       case "SpreadElement":
         return ctx === "spread" ? "..." + iter(node.argument) : generic(node);
       case "ArrayExpression":
@@ -318,10 +309,11 @@ export function hardenSource(text, moduleName) {
   }
 
   const body = emit(ast);
-  const list = (set) => JSON.stringify([...set].sort());
+  const declare = (map, table) => [...map].map(([name, variable]) => `,${variable}=${table}[${JSON.stringify(name)}]`).join("");
+  const list = (map) => JSON.stringify([...map.keys()]);
   const result = `var __atoll_S=internal.require("safe_calls"),__atoll_G=__atoll_S.globals(${list(globals)}),` +
       `__atoll_M=__atoll_S.methods(${list(methods)}),__atoll_R=__atoll_S.getters(${list(getters)})` +
-      hoisted.map((h) => "," + h).join("") + ";\n" + body;
+      declare(globals, "__atoll_G") + declare(methods, "__atoll_M") + declare(getters, "__atoll_R") + ";\n" + body;
   try {
     acorn.parse(result, { ecmaVersion: "latest", sourceType: "script", allowReturnOutsideFunction: true });
   } catch (error) {

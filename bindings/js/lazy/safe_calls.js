@@ -125,57 +125,82 @@ function tableFor(key, slot) {
   return table;
 }
 
-// A regular expression a built-in hands to String.prototype.replace & co.: own copies of the
-// properties those algorithms look up (as node's hardenRegExp), so patched RegExp.prototype
-// methods and getters are not reached.
-const hardened = new $WeakSet();
-// `flags` after the flags it reads.
-const REGEXP_OWN = ["exec", "dotAll", "global", "hasIndices", "ignoreCase", "multiline", "source", "sticky",
+// A regular expression of a built-in (every literal and `new RegExp` of a rewritten module):
+// its prototype becomes SafeRegExpPrototype, which inherits from RegExp.prototype and holds the
+// captured copy of every property the RegExp algorithms of String.prototype.replace & co. look
+// up (exec, the flag getters, flags, the @@ methods, constructor for @@split's species), so a
+// patched RegExp.prototype is not reached (node's hardenRegExp, made once per context).
+const REGEXP_KEYS = ["exec", "dotAll", "global", "hasIndices", "ignoreCase", "multiline", "source", "sticky",
   "unicode", "flags", $Symbol.match, $Symbol.matchAll, $Symbol.replace, $Symbol.search, $Symbol.split];
+const SafeRegExpPrototype = { __proto__: RegExpPrototype };
+for (let i = 0; i < REGEXP_KEYS.length; i++) {
+  const key = REGEXP_KEYS[i];
+  const get = find("RegExp.prototype", key, GETTER);
+  ObjectDefineProperty(SafeRegExpPrototype, key, get !== undefined ?
+    { __proto__: null, get, configurable: true, enumerable: false } :
+    { __proto__: null, value: find("RegExp.prototype", key, VALUE), writable: true, configurable: true, enumerable: false });
+}
 function SafeRegExp(pattern, flags) {
   return harden(new $RegExp(pattern, flags));
 }
-const speciesHolder = { __proto__: null, [$Symbol.species]: SafeRegExp };
+ObjectDefineProperty(SafeRegExpPrototype, "constructor", {
+  __proto__: null, value: { __proto__: null, [$Symbol.species]: SafeRegExp }, writable: true, configurable: true,
+});
 function harden(re) {
-  if (ReflectApply(WeakSetHas, hardened, [re])) return re;
-  for (let i = 0; i < REGEXP_OWN.length; i++) {
-    const key = REGEXP_OWN[i];
-    const getter = find("RegExp.prototype", key, GETTER);
-    const value = getter !== undefined ? ReflectApply(getter, re, []) : find("RegExp.prototype", key, VALUE);
-    ObjectDefineProperty(re, key, { __proto__: null, value, writable: true, configurable: true, enumerable: false });
-  }
-  ObjectDefineProperty(re, "constructor", { __proto__: null, value: speciesHolder, writable: true, configurable: true });
-  ReflectApply(WeakSetAdd, hardened, [re]);
+  if (ObjectGetPrototypeOf(re) === RegExpPrototype) ObjectSetPrototypeOf(re, SafeRegExpPrototype);
   return re;
 }
-const isRegExp = (value) => value !== null && typeof value === "object" && ObjectGetPrototypeOf(value) === RegExpPrototype;
+const isRegExp = (value) => {
+  if (value === null || typeof value !== "object") return false;
+  const proto = ObjectGetPrototypeOf(value);
+  return proto === RegExpPrototype || proto === SafeRegExpPrototype;
+};
 
 // Methods whose captured version would itself look up a patchable method.
+// Methods whose captured version would itself look up a patchable method, as replacements for
+// the captured one: "Proto.name" -> function (used by the dispatchers and by globals(), so that
+// `uncurryThis(String.prototype.replace)` in a module gets them too).
+// A RegExp argument is hardened only while RegExp.prototype is patched: otherwise V8 keeps its
+// fast path, which looks nothing up.
+const RegExpReplace = find("RegExp.prototype", $Symbol.replace, VALUE);
+const RegExpSplit = find("RegExp.prototype", $Symbol.split, VALUE);
+const RegExpMatch = find("RegExp.prototype", $Symbol.match, VALUE);
+const RegExpMatchAll = find("RegExp.prototype", $Symbol.matchAll, VALUE);
+const RegExpSearch = find("RegExp.prototype", $Symbol.search, VALUE);
+function regExpPatched() {
+  return RegExpPrototype.exec !== RegExpExec || RegExpPrototype[$Symbol.replace] !== RegExpReplace ||
+      RegExpPrototype[$Symbol.split] !== RegExpSplit || RegExpPrototype[$Symbol.match] !== RegExpMatch ||
+      RegExpPrototype[$Symbol.matchAll] !== RegExpMatchAll || RegExpPrototype[$Symbol.search] !== RegExpSearch;
+}
+const specials = { __proto__: null };
+const RegExpTest = find("RegExp.prototype", "test", VALUE);
+specials["RegExp.prototype.test"] = function test(string) {
+  // The captured test looks exec up: only while exec is the captured one (V8's fast path).
+  if (RegExpPrototype.exec === RegExpExec) return ReflectApply(RegExpTest, this, [string]);
+  return ReflectApply(RegExpExec, this, [string]) !== null;
+};
+const STRING_REGEXP_METHODS = ["replace", "replaceAll", "match", "matchAll", "split", "search"];
+for (let i = 0; i < STRING_REGEXP_METHODS.length; i++) {
+  const name = STRING_REGEXP_METHODS[i];
+  const forString = find("String.prototype", name, VALUE);
+  if (forString === undefined) continue;
+  // Two arguments at most (an absent second one is undefined, as these methods treat it).
+  specials[`String.prototype.${name}`] = function (pattern, second) {
+    if (isRegExp(pattern) && regExpPatched()) harden(pattern);
+    return ReflectApply(forString, this, [pattern, second]);
+  };
+}
+specials["Promise.prototype.catch"] = function (onRejected) { return then(this, undefined, onRejected); };
+specials["Promise.prototype.finally"] = function (onFinally) {
+  if (typeof onFinally !== "function") return then(this, onFinally, onFinally);
+  return then(this, (value) => then(resolved(onFinally()), () => value),
+    (reason) => then(resolved(onFinally()), () => { throw reason; }));
+};
 function special(name, table) {
-  const original = mapGet(table, RegExpPrototype);
-  switch (name) {
-    case "test":
-      mapSet(table, RegExpPrototype, function test(string) { return ReflectApply(RegExpExec, this, [string]) !== null; });
-      break;
-    case "replace": case "replaceAll": case "match": case "matchAll": case "split": case "search": {
-      const forString = mapGet(table, StringPrototype);
-      mapSet(table, StringPrototype, function (pattern, ...rest) {
-        if (isRegExp(pattern)) harden(pattern);
-        return ReflectApply(forString, this, [pattern, ...new SafeArrayIterator(rest)]);
-      });
-      if (original !== undefined) mapSet(table, RegExpPrototype, function (...args) { return ReflectApply(original, harden(this), args); });
-      break;
-    }
-    case "catch":
-      mapSet(table, PromisePrototype, function (onRejected) { return then(this, undefined, onRejected); });
-      break;
-    case "finally":
-      mapSet(table, PromisePrototype, function (onFinally) {
-        if (typeof onFinally !== "function") return then(this, onFinally, onFinally);
-        return then(this, (value) => then(resolved(onFinally()), () => value),
-          (reason) => then(resolved(onFinally()), () => { throw reason; }));
-      });
-      break;
+  const prototypes = ["RegExp.prototype", "String.prototype", "Promise.prototype"];
+  for (let i = 0; i < prototypes.length; i++) {
+    const fn = specials[`${prototypes[i]}.${typeof name === "string" ? name : ""}`];
+    if (fn !== undefined) mapSet(table, root(prototypes[i]), fn);
   }
 }
 
@@ -185,16 +210,20 @@ function dispatcher(name) {
   if (fn !== undefined) return fn;
   const table = tableFor(name, VALUE);
   special(name, table);
+  const forRegExp = mapGet(table, RegExpPrototype);
+  if (forRegExp !== undefined) mapSet(table, SafeRegExpPrototype, forRegExp);
   const forString = mapGet(table, StringPrototype);
   const forNumber = mapGet(table, NumberPrototype);
   const forFunction = mapGet(table, FunctionPrototype);
-  fn = function (receiver, ...args) {
+  const forArray = mapGet(table, ArrayPrototype);
+  // The method for `receiver`: the captured one of its built-in prototype, else its own.
+  const lookup = (receiver) => {
     let method;
     if (typeof receiver === "string") {
       method = forString;
     } else if (typeof receiver === "object" && receiver !== null) {
       const proto = ObjectGetPrototypeOf(receiver);
-      method = mapGet(table, proto);
+      method = proto === ArrayPrototype ? forArray : mapGet(table, proto);
       // A plain object's own method (a dictionary with its own toString) wins.
       if (proto === ObjectPrototype && method !== undefined && ObjectHasOwn(receiver, name)) method = undefined;
     } else if (typeof receiver === "function") {
@@ -202,9 +231,16 @@ function dispatcher(name) {
     } else if (typeof receiver === "number") {
       method = forNumber;
     }
-    if (method === undefined) method = receiver[name];
-    return ReflectApply(method, receiver, args);
+    return method === undefined ? receiver[name] : method;
   };
+  // One function per argument count a call site uses (array literals V8 turns into direct calls).
+  fn = [
+    (receiver) => ReflectApply(lookup(receiver), receiver, []),
+    (receiver, a) => ReflectApply(lookup(receiver), receiver, [a]),
+    (receiver, a, b) => ReflectApply(lookup(receiver), receiver, [a, b]),
+    (receiver, a, b, c) => ReflectApply(lookup(receiver), receiver, [a, b, c]),
+    (receiver, ...args) => ReflectApply(lookup(receiver), receiver, args),
+  ];
   dispatchers[name] = fn;
   return fn;
 }
@@ -214,6 +250,8 @@ function getterDispatcher(name) {
   let fn = getterDispatchers[name];
   if (fn !== undefined) return fn;
   const table = tableFor(name, GETTER);
+  const forRegExp = mapGet(table, RegExpPrototype);
+  if (forRegExp !== undefined) mapSet(table, SafeRegExpPrototype, forRegExp);
   fn = function (receiver) {
     const getter = typeof receiver === "object" && receiver !== null ? mapGet(table, ObjectGetPrototypeOf(receiver)) : undefined;
     return getter === undefined ? receiver[name] : ReflectApply(getter, receiver, []);
@@ -261,20 +299,47 @@ class SafeNativeIterator {
 }
 ObjectSetPrototypeOf(SafeNativeIterator.prototype, null);
 
+// While the iteration methods are the captured ones (a tenant that patches none, the common
+// case), a built-in iterates natively: the value itself is returned, and no tenant code can run
+// between this check and the for...of that uses it.
+const ArrayValues = find("Array.prototype", $Symbol.iterator, VALUE);
+const TypedArrayValues = find("TypedArray.prototype", $Symbol.iterator, VALUE);
+const IteratorPrototype = root("Iterator");
+const IteratorSelf = find("Iterator", $Symbol.iterator, VALUE);
+const TypedArrayPrototype = root("TypedArray.prototype");
 function iter(value) {
-  if (typeof value === "string") return new SafeNativeIterator(ReflectApply(StringIterator, value, []), StringIteratorNext);
+  if (typeof value === "string") {
+    if (StringPrototype[$Symbol.iterator] === StringIterator && StringIteratorPrototype.next === StringIteratorNext) return value;
+    return new SafeNativeIterator(ReflectApply(StringIterator, value, []), StringIteratorNext);
+  }
   if (typeof value !== "object" || value === null) return value;
   const proto = ObjectGetPrototypeOf(value);
-  if (proto === ArrayPrototype) return new SafeArrayIterator(value);
-  if (isTypedArray(proto)) return new SafeArrayIterator(value, true);
-  if (proto === MapPrototype) return new SafeNativeIterator(ReflectApply(MapEntries, value, []), MapIteratorNext);
-  if (proto === SetPrototype) return new SafeNativeIterator(ReflectApply(SetValues, value, []), SetIteratorNext);
+  if (proto === ArrayPrototype) {
+    if (ArrayPrototype[$Symbol.iterator] === ArrayValues && ArrayIteratorPrototype.next === ArrayIteratorNext) return value;
+    return new SafeArrayIterator(value);
+  }
+  if (isTypedArray(proto)) {
+    if (value[$Symbol.iterator] === TypedArrayValues && ArrayIteratorPrototype.next === ArrayIteratorNext &&
+        TypedArrayPrototype[$Symbol.iterator] === TypedArrayValues) return value;
+    return new SafeArrayIterator(value, true);
+  }
+  if (proto === MapPrototype) {
+    if (MapPrototype[$Symbol.iterator] === MapEntries && MapIteratorPrototype.next === MapIteratorNext) return value;
+    return new SafeNativeIterator(ReflectApply(MapEntries, value, []), MapIteratorNext);
+  }
+  if (proto === SetPrototype) {
+    if (SetPrototype[$Symbol.iterator] === SetValues && SetIteratorPrototype.next === SetIteratorNext) return value;
+    return new SafeNativeIterator(ReflectApply(SetValues, value, []), SetIteratorNext);
+  }
   // An iterator of a built-in (array.entries(), map.keys(), ...): its captured next.
-  if (proto === ArrayIteratorPrototype) return new SafeNativeIterator(value, ArrayIteratorNext);
-  if (proto === MapIteratorPrototype) return new SafeNativeIterator(value, MapIteratorNext);
-  if (proto === SetIteratorPrototype) return new SafeNativeIterator(value, SetIteratorNext);
-  if (proto === StringIteratorPrototype) return new SafeNativeIterator(value, StringIteratorNext);
-  return value;
+  let next;
+  if (proto === ArrayIteratorPrototype) next = ArrayIteratorNext;
+  else if (proto === MapIteratorPrototype) next = MapIteratorNext;
+  else if (proto === SetIteratorPrototype) next = SetIteratorNext;
+  else if (proto === StringIteratorPrototype) next = StringIteratorNext;
+  else return value;
+  if (proto.next === next && IteratorPrototype[$Symbol.iterator] === IteratorSelf) return value;
+  return new SafeNativeIterator(value, next);
 }
 
 // `new Map(iterable)` & co. call the new object's (patchable) set/add: fill it with the captured one.
@@ -314,10 +379,11 @@ function promiseAll(iterable) {
   });
 }
 const ArrayFrom = find("Array", "from", VALUE);
+const $Array = root("Array");
 const overrides = {
   __proto__: null,
   "Promise.all": promiseAll,
-  "Array.from": (items, ...rest) => ReflectApply(ArrayFrom, root("Array"), [iter(items), ...new SafeArrayIterator(rest)]),
+  "Array.from": (items, mapFn, thisArg) => ReflectApply(ArrayFrom, $Array, [iter(items), mapFn, thisArg]),
 };
 
 function globals(names) {
@@ -325,6 +391,7 @@ function globals(names) {
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     let value = overrides[name];
+    if (value === undefined) value = specials[name];
     if (value === undefined) {
       const segment = segments[name];
       if (segment !== undefined) {
@@ -354,13 +421,18 @@ const lastDot = (name, before) => ReflectApply(StringLastIndexOf, name, [".", be
 const sliceTo = (name, end) => ReflectApply(StringSlice, name, [0, end]);
 const sliceFrom = (name, start) => ReflectApply(StringSlice, name, [start]);
 
-// "@@iterator" names the method keyed by Symbol.iterator (and so on).
+// "push/1": the dispatcher of push for calls with one argument ("push/*": any number, spread);
+// "@@iterator/0" names the method keyed by Symbol.iterator (and so on).
 function methods(names) {
   const out = { __proto__: null };
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
-    const wellKnown = name[0] === "@" && name[1] === "@";
-    out[name] = dispatcher(wellKnown ? $Symbol[sliceFrom(name, 2)] : name);
+    const slash = ReflectApply(StringLastIndexOf, name, ["/"]);
+    const method = sliceTo(name, slash);
+    const arity = sliceFrom(name, slash + 1);
+    const wellKnown = method[0] === "@" && method[1] === "@";
+    const versions = dispatcher(wellKnown ? $Symbol[sliceFrom(method, 2)] : method);
+    out[name] = versions[arity === "*" ? 4 : +arity];
   }
   return out;
 }
