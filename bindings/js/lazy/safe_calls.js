@@ -16,19 +16,27 @@
 const intrinsics = internal.intrinsics;
 const count = intrinsics.length;
 
-// Root name -> [start, end) of its entries in `intrinsics` (5 slots each).
+// Root name -> [start, end) of its entries in `intrinsics` (5 slots each, `root` itself);
+// key (a string or a symbol) -> the offsets of the entries with that key, one pass each.
 const segments = { __proto__: null };
+const byKey = { __proto__: null };
 for (let i = 0; i < count; i += 5) {
   const name = intrinsics[i];
   const segment = segments[name];
   if (segment === undefined) segments[name] = [i, i + 5, intrinsics[i + 1]];
   else segment[1] = i + 5;
+  const key = intrinsics[i + 2];
+  if (key === null) continue;
+  const offsets = byKey[key];
+  if (offsets === undefined) byKey[key] = [i];
+  else offsets[offsets.length] = i;
 }
 function find(rootName, key, slot) {
-  const segment = segments[rootName];
-  if (segment === undefined) return undefined;
-  for (let i = segment[0]; i < segment[1]; i += 5) {
-    if (intrinsics[i + 2] === key) return intrinsics[i + slot];
+  const offsets = byKey[key];
+  if (offsets === undefined) return undefined;
+  for (let k = 0; k < offsets.length; k++) {
+    const i = offsets[k];
+    if (intrinsics[i] === rootName) return intrinsics[i + slot];
   }
   return undefined;
 }
