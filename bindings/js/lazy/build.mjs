@@ -59,9 +59,6 @@ const shimPlugin = {
 // Per-module esbuild options. urlpattern-polyfill calls the URL global: it gets atoll's own
 // URL class instead, which a tenant cannot have replaced.
 const moduleOptions = {
-  // The runtime of the rewrite (harden.mjs) runs after tenant code: no esbuild helpers that read
-  // Object.defineProperty when loaded; it is CommonJS (`module` is the loader's parameter).
-  safe_calls: { keepNames: false, logOverride: { "commonjs-variable-in-esm": "silent" } },
   urlpattern: {
     define: { URL: "__atollURL" },
     banner: { js: "var __atollURL = internal.require(\"url\").URL;" },
@@ -113,8 +110,8 @@ for (const name of modules) {
     mainFields: ["main", "module"], target: "es2022", minifyWhitespace: true, minifySyntax: true, keepNames: true,
     legalComments: "none", plugins: [shimPlugin], logLevel: "warning", ...moduleOptions[name],
   });
-  // Every module but the runtime of the rewrite reaches built-ins through captured intrinsics.
-  const text = name === "safe_calls" ? result.outputFiles[0].text : hardenSource(result.outputFiles[0].text, name);
+  // Every module reaches built-ins through the intrinsics captured before tenant code ran.
+  const text = hardenSource(result.outputFiles[0].text, name);
   if (text.includes(")atoll_js\"")) throw new Error(`${name} contains the raw-string delimiter`);
   // A raw string literal is limited in size by some compilers: split into 16 KB pieces.
   const pieces = [];

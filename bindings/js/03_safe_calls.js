@@ -1,8 +1,11 @@
-// The runtime of the lazy modules' rewritten built-in uses (js/lazy/build.mjs, `hardenSource`):
-// every lazy module, npm code included, calls built-in methods and reads built-in statics through
-// here, against the intrinsics 00_inspect.js captured before any tenant code ran
-// (internal.intrinsics), so that a tenant that patches Array.prototype.push, RegExp.prototype.exec,
-// Promise.prototype.then, Object.defineProperty or the array iterator does not reach into them.
+"use strict";
+// 03_safe_calls.js: the runtime of the lazy modules' rewritten built-in uses
+// (js/lazy/harden.mjs, run by build.mjs): internal.safeCalls. Every lazy module, npm code
+// included, calls built-in methods and reads built-in statics through here, against the
+// intrinsics 00_inspect.js captured before any tenant code ran (internal.intrinsics), so that a
+// tenant that patches Array.prototype.push, RegExp.prototype.exec, Promise.prototype.catch,
+// Object.defineProperty or the array iterator does not reach into them. In the snapshot: its
+// indexes are built once, at build time.
 //   globals(names)     -> { "Object": Object, "Object.defineProperty": fn, ... } as captured
 //   methods(names)     -> { push(receiver, ...args), ... }: the captured method of the receiver's
 //                         built-in prototype, else the receiver's own lookup (ordinary objects)
@@ -12,26 +15,41 @@
 //   construct(C, arg)  -> `new Map(iterable)` & co. without the patched prototype's set/add
 // This file is not rewritten itself: it reads only the captured values, array elements and its
 // own null-prototype objects.
-"use strict";
+
 const intrinsics = internal.intrinsics;
 const count = intrinsics.length;
 
-// Root name -> [start, end) of its entries in `intrinsics` (5 slots each, `root` itself);
-// key (a string or a symbol) -> the offsets of the entries with that key, one pass each.
+// Root name -> [start, end) of its entries in `intrinsics` (5 slots each, `root` itself).
 const segments = { __proto__: null };
-const byKey = { __proto__: null };
 for (let i = 0; i < count; i += 5) {
   const name = intrinsics[i];
   const segment = segments[name];
   if (segment === undefined) segments[name] = [i, i + 5, intrinsics[i + 1]];
   else segment[1] = i + 5;
-  const key = intrinsics[i + 2];
-  if (key === null) continue;
-  const offsets = byKey[key];
-  if (offsets === undefined) byKey[key] = [i];
-  else offsets[offsets.length] = i;
+}
+// Key (a string or a symbol) -> the offsets of the entries with that key: made in a context when
+// its first lazy module loads (indexKeys), not in the snapshot every context deserializes.
+let byKey;
+function indexKeys() {
+  if (byKey !== undefined) return;
+  byKey = { __proto__: null };
+  for (let i = 0; i < count; i += 5) {
+    const key = intrinsics[i + 2];
+    if (key === null) continue;
+    const offsets = byKey[key];
+    if (offsets === undefined) byKey[key] = [i];
+    else offsets[offsets.length] = i;
+  }
 }
 function find(rootName, key, slot) {
+  if (byKey === undefined) {
+    const segment = segments[rootName];
+    if (segment === undefined) return undefined;
+    for (let i = segment[0]; i < segment[1]; i += 5) {
+      if (intrinsics[i + 2] === key) return intrinsics[i + slot];
+    }
+    return undefined;
+  }
   const offsets = byKey[key];
   if (offsets === undefined) return undefined;
   for (let k = 0; k < offsets.length; k++) {
@@ -116,19 +134,40 @@ const PROTOTYPES = ["Array.prototype", "String.prototype", "Number.prototype", "
   "Date.prototype", "Error.prototype", "Function.prototype", "ArrayIterator", "StringIterator", "MapIterator",
   "SetIterator", "Object.prototype"];
 
+const PROTOTYPE_NAMES = { __proto__: null };
+for (let i = 0; i < PROTOTYPES.length; i++) PROTOTYPE_NAMES[PROTOTYPES[i]] = true;
+const MapHas = find("Map.prototype", "has", VALUE);
+
 // prototype -> the captured function of `key` (in `slot`), for every prototype that has it (typed
 // arrays inherit %TypedArray%.prototype's); Object.prototype's apply to the other built-ins.
 function tableFor(key, slot) {
+  indexKeys();
   const table = new $Map();
-  const objectProto = find("Object.prototype", key, slot);
-  for (let i = 0; i < PROTOTYPES.length; i++) {
-    const name = PROTOTYPES[i];
-    let fn = find(name, key, slot);
-    if (fn === undefined && name !== "TypedArray.prototype" && isTypedArray(root(name))) {
-      fn = find("TypedArray.prototype", key, slot);
+  const offsets = byKey[key];
+  if (offsets === undefined) return table;
+  let objectFn;
+  let typedArrayFn;
+  for (let k = 0; k < offsets.length; k++) {
+    const i = offsets[k];
+    const name = intrinsics[i];
+    const fn = intrinsics[i + slot];
+    if (typeof fn !== "function" || PROTOTYPE_NAMES[name] !== true) continue;
+    if (name === "Object.prototype") objectFn = fn;
+    if (name === "TypedArray.prototype") typedArrayFn = fn;
+    mapSet(table, intrinsics[i + 1], fn);
+  }
+  const has = (proto) => ReflectApply(MapHas, table, [proto]);
+  if (typedArrayFn !== undefined) {
+    for (let k = 0; k < TYPED_ARRAYS.length; k++) {
+      const proto = root(TYPED_ARRAYS[k]);
+      if (!has(proto)) mapSet(table, proto, typedArrayFn);
     }
-    if (fn === undefined) fn = objectProto;
-    if (typeof fn === "function") mapSet(table, root(name), fn);
+  }
+  if (objectFn !== undefined) {
+    for (let k = 0; k < PROTOTYPES.length; k++) {
+      const proto = root(PROTOTYPES[k]);
+      if (!has(proto)) mapSet(table, proto, objectFn);
+    }
   }
   return table;
 }
@@ -395,6 +434,7 @@ const overrides = {
 };
 
 function globals(names) {
+  indexKeys();
   const out = { __proto__: null };
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
@@ -451,4 +491,4 @@ function getters(names) {
   return out;
 }
 
-module.exports = { __proto__: null, globals, methods, getters, iter, construct, harden, SafeRegExp };
+internal.safeCalls = { __proto__: null, globals, methods, getters, iter, construct, harden, SafeRegExp };
