@@ -16,8 +16,17 @@
 // patches Array.prototype or Object cannot break logging.
 
 
+// `native` and `internal` (and every object of the glue a script could make the engine look a
+// property up on) have no prototype: a getter or setter a tenant defines on Object.prototype
+// never sees them.
+Object.setPrototypeOf(native, null);
+Object.setPrototypeOf(internal, null);
+
 const FunctionPrototypeCall = Function.prototype.call;
-const uncurryThis = (fn) => FunctionPrototypeCall.bind(fn);
+const FunctionPrototypeBind = Function.prototype.bind;
+const ReflectApply = Reflect.apply;
+// fn.call without looking `call` (or `bind`) up when used.
+const uncurryThis = (fn) => ReflectApply(FunctionPrototypeBind, FunctionPrototypeCall, [fn]);
 const ObjectDefineProperty = Object.defineProperty;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const ObjectGetOwnPropertySymbols = Object.getOwnPropertySymbols;
@@ -26,7 +35,6 @@ const ObjectKeys = Object.keys;
 const ObjectHasOwn = uncurryThis(Object.prototype.hasOwnProperty);
 const ObjectPropertyIsEnumerable = uncurryThis(Object.prototype.propertyIsEnumerable);
 const ObjectToString = uncurryThis(Object.prototype.toString);
-const ReflectApply = Reflect.apply;
 const ReflectOwnKeys = Reflect.ownKeys;
 const ArrayIsArray = Array.isArray;
 const ArrayPrototypePush = uncurryThis(Array.prototype.push);
@@ -43,7 +51,9 @@ const StringPrototypePadEnd = uncurryThis(String.prototype.padEnd);
 const StringPrototypeReplace = uncurryThis(String.prototype.replace);
 const StringPrototypeStartsWith = uncurryThis(String.prototype.startsWith);
 const StringPrototypeToString = uncurryThis(String.prototype.valueOf);
-const RegExpPrototypeTest = uncurryThis(RegExp.prototype.test);
+// exec itself, not test: RegExp.prototype.test looks `exec` up on the regexp, a tenant may patch it.
+const RegExpPrototypeExec = uncurryThis(RegExp.prototype.exec);
+const RegExpPrototypeTest = (regexp, string) => RegExpPrototypeExec(regexp, string) !== null;
 const RegExpPrototypeToString = uncurryThis(RegExp.prototype.toString);
 const RegExpSource = uncurryThis(ObjectGetOwnPropertyDescriptor(RegExp.prototype, "source").get);
 const NumberPrototypeValueOf = uncurryThis(Number.prototype.valueOf);
@@ -183,9 +193,59 @@ function errorMessage(error) {
   }
 }
 
+// The intrinsics as they are before any tenant code runs, for 03_safe_calls.js (the runtime of
+// the lazy modules' rewritten method calls, js/lazy/harden.mjs): for each root (a
+// global constructor or namespace, its prototype, an iterator prototype), its own properties'
+// values and getters. A flat array [rootName, root, key, value, getter, ...].
+function captureIntrinsics() {
+  const TypedArray = ObjectGetPrototypeOf(Uint8Array);
+  const roots = [
+    "Object", Object, "Function", Function, "Array", Array, "String", String, "Number", Number,
+    "Boolean", Boolean, "Symbol", Symbol, "BigInt", BigInt, "RegExp", RegExp, "Promise", Promise,
+    "Map", Map, "Set", Set, "WeakMap", WeakMap, "WeakSet", WeakSet, "ArrayBuffer", ArrayBuffer,
+    "DataView", DataView, "TypedArray", TypedArray, "Uint8Array", Uint8Array, "Int8Array", Int8Array,
+    "Uint8ClampedArray", Uint8ClampedArray, "Uint16Array", Uint16Array, "Int16Array", Int16Array,
+    "Uint32Array", Uint32Array, "Int32Array", Int32Array, "Float32Array", Float32Array,
+    "Float64Array", Float64Array, "BigInt64Array", BigInt64Array, "BigUint64Array", BigUint64Array,
+    "Date", Date, "Error", Error, "TypeError", TypeError, "RangeError", RangeError,
+    "SyntaxError", SyntaxError, "Math", Math, "JSON", JSON, "Reflect", Reflect,
+    "parseInt", parseInt, "parseFloat", parseFloat, "isNaN", isNaN, "isFinite", isFinite,
+    "encodeURIComponent", encodeURIComponent, "decodeURIComponent", decodeURIComponent,
+    "encodeURI", encodeURI, "decodeURI", decodeURI,
+  ];
+  const count = roots.length;
+  for (let i = 0; i < count; i += 2) {
+    const value = roots[i + 1];
+    const proto = typeof value === "function" ? value.prototype : undefined;
+    if (proto !== null && (typeof proto === "object" || typeof proto === "function")) ArrayPrototypePush(roots, `${roots[i]}.prototype`, proto);
+  }
+  ArrayPrototypePush(roots,
+    "ArrayIterator", ObjectGetPrototypeOf([][Symbol.iterator]()),
+    "StringIterator", ObjectGetPrototypeOf(""[Symbol.iterator]()),
+    "MapIterator", ObjectGetPrototypeOf(new Map().entries()),
+    "SetIterator", ObjectGetPrototypeOf(new Set().values()),
+    "Iterator", ObjectGetPrototypeOf(ObjectGetPrototypeOf([][Symbol.iterator]())));
+  const out = [];
+  for (let i = 0; i < roots.length; i += 2) {
+    const root = roots[i + 1];
+    ArrayPrototypePush(out, roots[i], root, null, undefined, undefined);  // the root itself
+    const keys = ReflectOwnKeys(root);
+    for (let k = 0; k < keys.length; k++) {
+      const desc = ObjectGetOwnPropertyDescriptor(root, keys[k]);
+      const value = desc.value;
+      if (typeof value === "function" || (value !== null && typeof value === "object") || desc.get !== undefined) {
+        ArrayPrototypePush(out, roots[i], root, keys[k], value, desc.get);
+      }
+    }
+  }
+  return out;
+}
+internal.intrinsics = captureIntrinsics();
+
 // Every built-in captured above, for the later glue files and the lazy modules: captured before any
 // tenant code ran, so a tenant that patches Array.prototype or Object cannot break them.
 internal.primordials = {
+  __proto__: null,
   ArrayBufferByteLength,
   ArrayIsArray,
   ArrayPrototypeIndexOf,

@@ -3,7 +3,7 @@
 // 00_inspect.js and writes one JSON log line per call through native.log (tenant name added in C++).
 
 const {
-  ArrayPrototypePush, StringPrototypeIndexOf, StringPrototypeReplace, StringPrototypeSlice, MapGet,
+  ArrayPrototypePush, StringPrototypeIndexOf, StringPrototypeSlice, MapGet,
   MapSet, MapDelete,
 } = internal.primordials;
 const ObjectDefineProperty = Object.defineProperty;
@@ -14,7 +14,6 @@ const SymbolToStringTag = Symbol.toStringTag;
 const $Error = Error;
 const $Map = Map;
 const $Number = Number;
-const kNewline = /\n/g;
 const nativeLog = native.log;
 const { defineGlobal, formatArgs, formatNumber, inspect, quoteString } = internal;
 
@@ -31,9 +30,21 @@ function emit(level, args) {
     message = "[console: the arguments could not be formatted]";
   }
   if (groupIndent !== "") {
-    message = groupIndent + StringPrototypeReplace(message, kNewline, `\n${groupIndent}`);
+    message = indentLines(message, groupIndent);
   }
   nativeLog(level, message);
+}
+
+// Every line of `message` indented (no RegExp: a tenant may have patched RegExp.prototype).
+function indentLines(message, indent) {
+  let out = indent;
+  let from = 0;
+  for (;;) {
+    const at = StringPrototypeIndexOf(message, "\n", from);
+    if (at === -1) return out + StringPrototypeSlice(message, from);
+    out += StringPrototypeSlice(message, from, at + 1) + indent;
+    from = at + 1;
+  }
 }
 
 const counts = new $Map();

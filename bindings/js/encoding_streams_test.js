@@ -73,6 +73,27 @@ test("through a body", async () => {
   assert.equal(response.bodyUsed, true);
 });
 
+// Issue 12 item 11, as WPT encoding/streams/backpressure.any.js: TextEncoderStream and
+// TextDecoderStream are TransformStreams set up with the Streams spec's default strategies, so a
+// write completes only once a read relieves the backpressure (Chromium and Deno alike).
+for (const [Class, input] of [[TextDecoderStream, new Uint8Array([65])], [TextEncoderStream, "A"]]) {
+  test(`${Class.name}: write() completes after the read that relieves backpressure`, async () => {
+    const stream = new Class();
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    const events = [];
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const write = writer.write(input);
+    write.then(() => events.push("write"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    events.push("paused");
+    await reader.read();
+    events.push("read");
+    await write;
+    assert.deepEqual(events, ["paused", "read", "write"]);
+  });
+}
+
 export default {
   async fetch() {
     return Response.json(await run());

@@ -178,6 +178,39 @@ test("global scope: dispatchEvent, reportError, unhandledrejection", async () =>
   assert.equal(request.signal.aborted, true, "a Request keeps the signal it was given");
 });
 
+// Issue 12 item 9: what an `error` listener throws is logged once, not dispatched again (HTML's
+// "error reporting mode"), so a throwing listener cannot recurse.
+test("a throwing error listener is not re-dispatched", () => {
+  let calls = 0;
+  const listener = (event) => {
+    if (!event.error?.selfThrow) return;
+    calls++;
+    const again = new Error("from the error listener");
+    again.selfThrow = true;
+    throw again;
+  };
+  addEventListener("error", listener);
+  let handlerCalls = 0;
+  onerror = (message, source, line, column, error) => {
+    if (error?.selfThrow) handlerCalls++;
+    reportError(error);
+  };
+  try {
+    const error = new Error("first");
+    error.selfThrow = true;
+    reportError(error);
+    const target = new EventTarget();
+    target.addEventListener("x", () => { throw error; });
+    target.dispatchEvent(new Event("x"));
+  } finally {
+    removeEventListener("error", listener);
+    onerror = null;
+  }
+  assert.equal(calls, 2, "one error event per reported exception");
+  assert.equal(handlerCalls, 2, "onerror once per reported exception");
+  reportError(Symbol("not convertible"));
+});
+
 export default {
   async fetch() {
     return Response.json(await run());

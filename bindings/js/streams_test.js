@@ -423,6 +423,88 @@ test("a tenant replacing the globals does not change bodies", async () => {
   }
 });
 
+// Issue 12 item 11: when `await writer.write()` settles on a transform nobody reads. The Streams
+// spec (https://streams.spec.whatwg.org/#transformstream-set-up, the default strategies) gives
+// the readable side a high-water mark of 0: a TransformStream starts with backpressure, and its
+// first write waits for a read (as in Chromium and Deno; WPT encoding/streams/backpressure.any.js).
+// A readable high-water mark of n lets n writes through unread. Cancelling the readable side or
+// aborting the writable settles a waiting write (rejects it): it never hangs.
+const writeState = (promise) => {
+  let state = "pending";
+  promise.then(() => { state = "resolved"; }, (e) => { state = `rejected:${e}`; });
+  return () => state;
+};
+const ticks = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+test("TransformStream, CompressionStream, DecompressionStream: a write nobody reads waits for a read", async () => {
+  const kinds = [
+    ["TransformStream", () => new TransformStream(), "a"],
+    ["CompressionStream", () => new CompressionStream("gzip"), new Uint8Array([1, 2, 3])],
+    ["DecompressionStream", () => new DecompressionStream("deflate-raw"), new Uint8Array([3, 0])],
+  ];
+  for (const [name, make, chunk] of kinds) {
+    const stream = make();
+    const writer = stream.writable.getWriter();
+    await ticks();
+    const first = writeState(writer.write(chunk));
+    await ticks();
+    assert.equal(first(), "pending", `${name}: backpressure holds the first write`);
+    assert.equal(writer.desiredSize, 0, `${name}: desiredSize`);
+    const reader = stream.readable.getReader();
+    const read = reader.read();
+    await ticks();
+    assert.equal(first(), "resolved", `${name}: a read relieves it`);
+    if (name === "TransformStream") assert.equal((await read).value, "a");
+  }
+});
+
+test("TransformStream with a readable high-water mark: that many writes complete unread", async () => {
+  const stream = new TransformStream({}, undefined, { highWaterMark: 2 });
+  const writer = stream.writable.getWriter();
+  await ticks();
+  const states = [writeState(writer.write("a")), writeState(writer.write("b")), writeState(writer.write("c"))];
+  await ticks();
+  assert.deepEqual(states.map((s) => s()), ["resolved", "resolved", "pending"]);
+  const reader = stream.readable.getReader();
+  assert.equal((await reader.read()).value, "a");
+  await ticks();
+  assert.equal(states[2](), "resolved", "one read makes room for the third");
+  // writer.close() needs no reader: the readable side closes after its queue.
+  const closed = writeState(writer.close());
+  await ticks();
+  assert.equal(closed(), "resolved");
+});
+
+test("a write waiting on a transform settles when the readable is cancelled or the writable aborted", async () => {
+  const makers = [() => new TransformStream(), () => new TextEncoderStream(), () => new CompressionStream("deflate")];
+  for (const make of makers) {
+    const cancelled = make();
+    const writer = cancelled.writable.getWriter();
+    const write = writeState(writer.write(make === makers[0] ? "x" : make === makers[1] ? "x" : new Uint8Array(1)));
+    await cancelled.readable.cancel("gone");
+    await ticks();
+    assert.equal(write(), "rejected:gone", "cancel rejects the waiting write");
+    const aborted = make();
+    const abortWriter = aborted.writable.getWriter();
+    const abortWrite = writeState(abortWriter.write(make === makers[2] ? new Uint8Array(1) : "x"));
+    await abortWriter.abort("stop");
+    await ticks();
+    assert.equal(abortWrite(), "rejected:stop", "abort rejects the waiting write");
+  }
+});
+
+test("writes into a Response body's transform complete as the body is read", async () => {
+  const { readable, writable } = new TransformStream();
+  const writer = writable.getWriter();
+  const writes = (async () => {
+    for (let i = 0; i < 5; i++) await writer.write(new TextEncoder().encode(`${i}`));
+    await writer.close();
+    return "done";
+  })();
+  assert.equal(await new Response(readable).text(), "01234");
+  assert.equal(await writes, "done");
+});
+
 export default {
   async fetch() {
     return Response.json(await run());

@@ -6,6 +6,7 @@ import { writeFileSync, readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { hardenSource } from "./harden.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [output, ...modules] = process.argv.slice(2);
@@ -109,7 +110,8 @@ for (const name of modules) {
     mainFields: ["main", "module"], target: "es2022", minifyWhitespace: true, minifySyntax: true, keepNames: true,
     legalComments: "none", plugins: [shimPlugin], logLevel: "warning", ...moduleOptions[name],
   });
-  const text = result.outputFiles[0].text;
+  // Every module reaches built-ins through the intrinsics captured before tenant code ran.
+  const text = hardenSource(result.outputFiles[0].text, name);
   if (text.includes(")atoll_js\"")) throw new Error(`${name} contains the raw-string delimiter`);
   // A raw string literal is limited in size by some compilers: split into 16 KB pieces.
   const pieces = [];

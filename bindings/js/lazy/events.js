@@ -441,14 +441,33 @@ const globalTarget = new EventTarget();
 targetOverride.set(globalTarget, globalThis);
 
 // https://html.spec.whatwg.org/multipage/webappapis.html#report-an-exception: an `error`
-// ErrorEvent at the global scope; logged unless a listener cancels it.
+// ErrorEvent at the global scope; logged unless a listener cancels it. While that event is being
+// dispatched the global is in "error reporting mode": what its listeners throw (or report) is
+// logged, not dispatched again, so a throwing `error` listener cannot recurse.
+let errorReportingMode = false;
+function errorEventMessage(error) {
+  try {
+    return error !== null && typeof error === "object" && "message" in error ? `${error.message}` : `${error}`;
+  } catch {
+    return "";
+  }
+}
 function reportError(error) {
+  if (errorReportingMode) {
+    logUncaught(error);
+    return;
+  }
   const handler = globalThis.onerror;
   if (listenerCount(globalTarget, "error") > 0 || typeof handler === "function") {
-    const message = error !== null && typeof error === "object" && "message" in error ? `${error.message}` : `${error}`;
-    const event = new ErrorEvent("error", { message, error, cancelable: true, [kTrusted]: true });
-    if (!globalTarget.dispatchEvent(event)) return;
-    if (typeof handler === "function" && callHandler(handler, [message, "", 0, 0, error]) === true) return;
+    errorReportingMode = true;
+    try {
+      const message = errorEventMessage(error);
+      const event = new ErrorEvent("error", { message, error, cancelable: true, [kTrusted]: true });
+      if (!globalTarget.dispatchEvent(event)) return;
+      if (typeof handler === "function" && callHandler(handler, [message, "", 0, 0, error]) === true) return;
+    } finally {
+      errorReportingMode = false;
+    }
   }
   logUncaught(error);
 }
