@@ -8,20 +8,8 @@
 // A RegExp is hardened where a String method gets it while RegExp.prototype is patched
 // (03_safe_calls.js). Method calls are rewritten by name (the names of the built-in prototypes' methods); at run time a
 // receiver that is not a built-in (an object of the module, a tenant object) gets its own method.
-// Parses with acorn: node's bundled copy (`node --expose-internals`, bindings/CMakeLists.txt).
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
-// node's own copy (every node >= 12 bundles acorn); an installed acorn package otherwise
-// (Debian's nodejs finds node-acorn in /usr/share/nodejs).
-function loadAcorn() {
-  try {
-    return require("internal/deps/acorn/acorn/dist/acorn");
-  } catch {
-    return require("acorn");
-  }
-}
-const acorn = loadAcorn();
+// Parses with acorn, pinned in package-lock.json (npm ci).
+import * as acorn from "acorn";
 
 // The roots 00_inspect.js captures (captureIntrinsics): global names, and their prototypes.
 const ROOT_NAMES = ["Object", "Function", "Array", "String", "Number", "Boolean", "Symbol", "BigInt", "RegExp",
