@@ -1,5 +1,8 @@
 #include "bindings/background_work.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -24,7 +27,8 @@ struct Pending {
   bool cancelled = false;
 };
 
-// The thread that runs the jobs of every isolate of the process, in the order they came.
+// The thread that runs the jobs of every isolate of the process, in the order they came, at the
+// lowest priority.
 class Pool {
  public:
   static Pool& Get() {
@@ -94,6 +98,9 @@ class Pool {
   };
 
   void Loop() {
+    // Lowest priority (nice 19, this thread only): a tenant's key generation uses what CPU the
+    // request path leaves, and never slows the loop that serves everyone else.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
     for (;;) {
       std::shared_ptr<Pending> pending;
       {

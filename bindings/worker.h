@@ -105,6 +105,8 @@ class Worker {
   std::vector<uint64_t> InflightIds() const;
   size_t inflight() const { return inflight_.size(); }
   isolates::LimitKind killed() const { return tenant_isolate_->killed(); }
+  // After a kill: how long the killed run went on past it (TenantIsolate::MsSinceKill).
+  uint64_t kill_overrun_ms() const { return tenant_isolate_ ? tenant_isolate_->MsSinceKill() : 0; }
   // Drops every context and hands the isolate back (to the pool, which disposes it).
   std::unique_ptr<isolates::TenantIsolate> ReleaseIsolate();
 

@@ -58,6 +58,13 @@ struct PoolLimits {
   // repeatable at will.
   uint32_t kill_window_ms = 10000;
   uint32_t kill_cooldown_ms = 1000;
+  // A killed run that held the loop more than kill_overrun_ms past its kill (V8 finishes the
+  // builtin in flight first: JSON.stringify or toUpperCase of a 512 MB string takes seconds)
+  // refuses the tenant at once, for kill_overrun_factor times that long (at most
+  // max_kill_cooldown_ms): repeating it can take at most ~1/(1+factor) of the loop.
+  uint32_t kill_overrun_ms = 100;
+  uint32_t kill_overrun_factor = 10;
+  uint32_t max_kill_cooldown_ms = 60000;
 };
 
 // What one HTTP connection may hold or take (server/).

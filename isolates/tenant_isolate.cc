@@ -6,6 +6,7 @@
 #include "base/log.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
@@ -82,8 +83,17 @@ void TenantIsolate::CheckExternalMemory() {
 
 void TenantIsolate::Kill(LimitKind why) {
   LimitKind none = LimitKind::kNone;
-  killed_.compare_exchange_strong(none, why, std::memory_order_acq_rel);
+  if (killed_.compare_exchange_strong(none, why, std::memory_order_acq_rel)) {
+    killed_at_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
+  }
   isolate_->TerminateExecution();
+}
+
+uint64_t TenantIsolate::MsSinceKill() const {
+  int64_t at = killed_at_ns_.load(std::memory_order_acquire);
+  if (at == 0) return 0;
+  int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return now > at ? static_cast<uint64_t>(now - at) / 1'000'000u : 0;
 }
 
 size_t TenantIsolate::OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit) {

@@ -58,6 +58,9 @@ class TenantIsolate {
   // Stops running JS as soon as possible (thread-safe) and records why; the first reason wins.
   void Kill(LimitKind why);
   LimitKind killed() const { return killed_.load(std::memory_order_acquire); }
+  // Milliseconds since the first Kill(): read when the killed run has unwound, how long the run
+  // held the thread past its kill (a builtin V8 cannot interrupt, a huge allocation); 0 if alive.
+  uint64_t MsSinceKill() const;
 
   // A new context from the snapshot's default context, with the per-context sandbox rule of
   // SPEC §3 applied: no code generation from strings (eval, new Function -> EvalError).
@@ -85,6 +88,7 @@ class TenantIsolate {
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<v8::Locker> locker_;
   std::atomic<LimitKind> killed_{LimitKind::kNone};
+  std::atomic<int64_t> killed_at_ns_{0};  // steady clock, set by the first Kill()
   size_t heap_slack_bytes_ = 16u << 20;
   std::string owner_;
 };

@@ -304,25 +304,32 @@ void TenantManager::Retire(uint32_t index) {
 void TenantManager::OnKilled(uint32_t tenant, isolates::LimitKind why) {
   (why == isolates::LimitKind::kMemory ? counters_.memory_kills : counters_.cpu_kills)++;
   (why == isolates::LimitKind::kMemory ? tenants_[tenant].memory_kills : tenants_[tenant].cpu_kills)++;
-  CoolDownAfterKill(tenants_[tenant], why);
+  uint64_t overrun_ms = tenants_[tenant].runtime ? tenants_[tenant].runtime->worker()->kill_overrun_ms() : 0;
+  CoolDownAfterKill(tenants_[tenant], why, overrun_ms);
   Retire(tenant);
 }
 
-void TenantManager::CoolDownAfterKill(Tenant& tenant, isolates::LimitKind why) {
+void TenantManager::CoolDownAfterKill(Tenant& tenant, isolates::LimitKind why, uint64_t overrun_ms) {
   bool memory = why == isolates::LimitKind::kMemory;
   Tenant::Strikes& strikes = memory ? tenant.memory_strikes : tenant.cpu_strikes;
   uint64_t now = uv_now(loop_);
   bool again = strikes.count > 0 && now - strikes.last_ms < pool_limits_.kill_window_ms;
   strikes.count = again ? strikes.count + 1 : 1;
   strikes.last_ms = now;
-  if (strikes.count < 2) return;
-  uint64_t cooldown = uint64_t{pool_limits_.kill_cooldown_ms} << std::min(strikes.count - 2, 4u);
+  uint64_t cooldown = 0;
+  if (strikes.count >= 2) cooldown = uint64_t{pool_limits_.kill_cooldown_ms} << std::min(strikes.count - 2, 4u);
+  if (overrun_ms > pool_limits_.kill_overrun_ms) {
+    cooldown = std::max(cooldown, std::min<uint64_t>(overrun_ms * pool_limits_.kill_overrun_factor,
+                                                     pool_limits_.max_kill_cooldown_ms));
+  }
+  if (cooldown == 0) return;
   tenant.cooldown_until_ms = now + cooldown;
   tenant.cooldown_error = memory ? ServerError::kMemoryLimit : ServerError::kCpuLimit;
-  base::LogLine(base::LogLevel::kWarn, "repeated limit kills: the tenant is refused for a while")
+  base::LogLine(base::LogLevel::kWarn, "limit kills: the tenant is refused for a while")
       .Str("tenant", tenant.spec.worker.tenant_name)
       .Str("limit", memory ? "memory" : "cpu")
       .Int("kills_in_a_row", strikes.count)
+      .Int("overrun_ms", static_cast<int64_t>(overrun_ms))
       .Int("refused_for_ms", static_cast<int64_t>(cooldown))
       .Emit();
 }

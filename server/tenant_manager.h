@@ -167,7 +167,8 @@ class TenantManager : public RequestSink {
   void DropRuntime(uint32_t index, ServerError error);
   // After a limit kill of `tenant`: counts it, and refuses the tenant for a while if it is one
   // of several of that kind in a row (PoolLimits::kill_cooldown_ms).
-  void CoolDownAfterKill(Tenant& tenant, isolates::LimitKind why);
+  // ... or at once, after a kill whose run went on `overrun_ms` past it (PoolLimits::kill_overrun_ms).
+  void CoolDownAfterKill(Tenant& tenant, isolates::LimitKind why, uint64_t overrun_ms);
   // Load() for request `id`, which is answered (503 or 500) on failure.
   TenantRuntime* Activate(uint32_t tenant, uint64_t id);
   bool EvictOne();
