@@ -10,7 +10,7 @@
 //
 //   static PageCache cache(platform->GetPageAllocator(), 64);   // then return &cache to V8
 
-#include <v8-platform.h>
+#include "isolates/forwarding_page_allocator.h"
 
 #include <atomic>
 #include <cstddef>
@@ -19,40 +19,24 @@
 
 namespace atl::isolates {
 
-class PageCache : public v8::PageAllocator {
+class PageCache : public ForwardingPageAllocator {
  public:
   // V8's regular heap page (MemoryChunk::kPageSize in V8 10.2).
   static constexpr size_t kPageBytes = 256 * 1024;
 
-  PageCache(v8::PageAllocator* inner, size_t capacity) : inner_(inner), capacity_(capacity) {}
+  PageCache(v8::PageAllocator* inner, size_t capacity) : ForwardingPageAllocator(inner), capacity_(capacity) {}
 
   // Unmaps every cached page (their memory goes back to the system).
   void Trim();
   size_t cached_pages() const;
   size_t reused_pages() const;
 
-  size_t AllocatePageSize() override { return inner_->AllocatePageSize(); }
-  size_t CommitPageSize() override { return inner_->CommitPageSize(); }
-  void SetRandomMmapSeed(int64_t seed) override { inner_->SetRandomMmapSeed(seed); }
-  void* GetRandomMmapAddr() override { return inner_->GetRandomMmapAddr(); }
   void* AllocatePages(void* address, size_t length, size_t alignment, Permission permissions) override;
   bool FreePages(void* address, size_t length) override;
-  bool ReleasePages(void* address, size_t length, size_t new_length) override {
-    return inner_->ReleasePages(address, length, new_length);
-  }
   bool SetPermissions(void* address, size_t length, Permission permissions) override;
-  bool DiscardSystemPages(void* address, size_t size) override { return inner_->DiscardSystemPages(address, size); }
   bool DecommitPages(void* address, size_t size) override;
-  bool ReserveForSharedMemoryMapping(void* address, size_t size) override {
-    return inner_->ReserveForSharedMemoryMapping(address, size);
-  }
-  std::unique_ptr<SharedMemory> AllocateSharedPages(size_t length, const void* original_address) override {
-    return inner_->AllocateSharedPages(length, original_address);
-  }
-  bool CanAllocateSharedPages() override { return inner_->CanAllocateSharedPages(); }
 
  private:
-  v8::PageAllocator* const inner_;
   const size_t capacity_;
   mutable std::mutex mutex_;
   std::vector<void*> pages_;  // freed by V8, still mapped, PROT_NONE

@@ -12,7 +12,7 @@
 //
 //   static WasmMemoryMeter meter(&page_cache);   // then return &meter to V8 as its page allocator
 
-#include <v8-platform.h>
+#include "isolates/forwarding_page_allocator.h"
 
 #include <cstdint>
 #include <map>
@@ -22,7 +22,7 @@ namespace atl::isolates {
 
 class TenantIsolate;
 
-class WasmMemoryMeter : public v8::PageAllocator {
+class WasmMemoryMeter : public ForwardingPageAllocator {
  public:
   // V8's Wasm page, the alignment of a Wasm memory's reservation.
   static constexpr size_t kWasmPageBytes = 64 * 1024;
@@ -30,32 +30,16 @@ class WasmMemoryMeter : public v8::PageAllocator {
   // spent and the tenant is over its budget for good.
   static constexpr int kRefusalsBeforeKill = 3;
 
-  explicit WasmMemoryMeter(v8::PageAllocator* inner) : inner_(inner) {}
+  explicit WasmMemoryMeter(v8::PageAllocator* inner) : ForwardingPageAllocator(inner) {}
 
   // Forgets the memories of `owner` (its isolate is gone).
   void Forget(const TenantIsolate* owner);
   // Bytes committed to Wasm memories of `owner` (for tests).
   size_t committed(const TenantIsolate* owner) const;
 
-  size_t AllocatePageSize() override { return inner_->AllocatePageSize(); }
-  size_t CommitPageSize() override { return inner_->CommitPageSize(); }
-  void SetRandomMmapSeed(int64_t seed) override { inner_->SetRandomMmapSeed(seed); }
-  void* GetRandomMmapAddr() override { return inner_->GetRandomMmapAddr(); }
   void* AllocatePages(void* address, size_t length, size_t alignment, Permission permissions) override;
   bool FreePages(void* address, size_t length) override;
-  bool ReleasePages(void* address, size_t length, size_t new_length) override {
-    return inner_->ReleasePages(address, length, new_length);
-  }
   bool SetPermissions(void* address, size_t length, Permission permissions) override;
-  bool DiscardSystemPages(void* address, size_t size) override { return inner_->DiscardSystemPages(address, size); }
-  bool DecommitPages(void* address, size_t size) override { return inner_->DecommitPages(address, size); }
-  bool ReserveForSharedMemoryMapping(void* address, size_t size) override {
-    return inner_->ReserveForSharedMemoryMapping(address, size);
-  }
-  std::unique_ptr<SharedMemory> AllocateSharedPages(size_t length, const void* original_address) override {
-    return inner_->AllocateSharedPages(length, original_address);
-  }
-  bool CanAllocateSharedPages() override { return inner_->CanAllocateSharedPages(); }
 
  private:
   // One Wasm memory's reservation.
@@ -65,7 +49,6 @@ class WasmMemoryMeter : public v8::PageAllocator {
     size_t committed = 0;  // charged to the owner's budget
     int refusals = 0;
   };
-  v8::PageAllocator* const inner_;
   mutable std::mutex mutex_;
   std::map<uintptr_t, Region> regions_;  // by start address
 };

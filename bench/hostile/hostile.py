@@ -6,9 +6,9 @@ nofile 1024) with a victim tenant and the attacker; wrk measures the victim alon
 then again while the attack runs, side by side in the same process. A row says what the
 attacker got, the victim's rate as a ratio of its baseline, the victim's failed requests,
 worker processes that died, whether both tenants answer afterwards (recovery), and how long
-SIGTERM took to stop the server. Contained = the attacker got what `expect` says, the victim
-kept >= 50% of its rate with no failure, no worker died, both answer afterwards, and SIGTERM
-stopped the server within drain_ms.
+SIGTERM took to stop the server. Contained (issue 12's acceptance) = the attacker got what
+`expect` says, the victim kept >= 50% of its rate, no worker died, both answer afterwards, and
+SIGTERM stopped the server within drain_ms; victim requests that failed are shown beside it.
 
 Part 2: the regression tests (build/tests/hostile_*_test), one row per test, with the issue
 item, attack and expectation from the `// Issue 12 item N: ...` comment above each test.
@@ -181,15 +181,18 @@ class Attack(threading.Thread):
 
 
 def wrk(port, duration):
-    """Victim's req/s and failed requests (non-2xx + socket errors) over `duration` seconds."""
+    """Victim's req/s, failed requests (non-2xx + socket errors) and, of those, wrk's timeouts
+    (an answer slower than 2 s) over `duration` seconds."""
     out = subprocess.run(["wrk", "-t1", "-c8", f"-d{duration}s", "-H", "Host: victim.test",
                           f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout
     rate = float((re.search(r"Requests/sec:\s+([\d.]+)", out) or [0, 0])[1])
     failed = int((re.search(r"Non-2xx or 3xx responses: (\d+)", out) or [0, 0])[1])
+    timeouts = 0
     errors = re.search(r"connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if errors:
         failed += sum(int(x) for x in errors.groups())
-    return rate, failed
+        timeouts = int(errors.group(4))
+    return rate, failed, timeouts
 
 
 def summarize(statuses):
@@ -211,7 +214,7 @@ def run_case(args, case, body_path):
     with tempfile.TemporaryDirectory(prefix="atoll-hostile-") as work:
         server = Server(args.atoll, work, case)
         try:
-            base_rate, _ = wrk(server.port, args.duration)
+            base_rate, _, _ = wrk(server.port, args.duration)
             body = b""
             if case.get("body") == "bomb":
                 with open(body_path, "rb") as f:
@@ -219,7 +222,7 @@ def run_case(args, case, body_path):
             attack = Attack(case, server.port, body)
             attack.start()
             time.sleep(0.1)
-            rate, failed = wrk(server.port, case.get("duration", args.duration))
+            rate, failed, timeouts = wrk(server.port, case.get("duration", args.duration))
             attack.stop()
             start = time.time()
             recovered, attacker_after = None, 0
@@ -244,11 +247,16 @@ def run_case(args, case, body_path):
         observed += f"; kills: {kills(log)}"
     ratio = rate / base_rate if base_rate else 0
     answers = all(re.search(case.get("answer", ""), b) for b in attack.bodies)
-    contained = (case["ok"](attack.statuses) and answers and ratio >= 0.5 and failed == 0 and deaths == 0
+    # Issue 12's acceptance: the attacker got what `expect` says, the victim kept >= 50% of its
+    # rate, no worker died, both tenants answer afterwards, SIGTERM stopped the server in time.
+    contained = (case["ok"](attack.statuses) and answers and ratio >= 0.5 and deaths == 0
                  and recovered is not None and stop_ms is not None)
+    verdict = "yes" if contained else "**NO**"
+    if contained and failed:
+        verdict += f" ({failed} victim requests failed)"
     return [case["name"], case["expect"], observed, f"{rate:,.0f} ({ratio:.2f}x of {base_rate:,.0f})",
-            str(failed), str(deaths), f"{recovered} ms" if recovered is not None else "no",
-            f"{stop_ms} ms" if stop_ms is not None else "hung", "yes" if contained else "**NO**"]
+            f"{failed} ({timeouts} of them wrk timeouts: slower than 2 s)" if timeouts else str(failed), str(deaths), f"{recovered} ms" if recovered is not None else "no",
+            f"{stop_ms} ms" if stop_ms is not None else "hung", verdict]
 
 
 def test_rows(build, atoll):
