@@ -43,7 +43,6 @@ constexpr BindingUnit kUnits[] = {
     {"inspect", nullptr, "00_inspect.js"},
     {"console", InstallConsole, "01_console.js"},
     {"require", InstallLazyModules, "02_require.js"},
-    {"safe_calls", nullptr, "03_safe_calls.js"},  // the built-ins every lazy module calls (harden.mjs)
     {"encoding", InstallEncoding, "", "encoding", kEncodingGlobals},
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
     {"events", nullptr, "", "events", kEventsGlobals},

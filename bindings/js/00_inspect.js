@@ -193,7 +193,7 @@ function errorMessage(error) {
   }
 }
 
-// The intrinsics as they are before any tenant code runs, for 03_safe_calls.js (the runtime of
+// The intrinsics as they are before any tenant code runs, for lazy/safe_calls.js (the runtime of
 // the lazy modules' rewritten method calls, js/lazy/harden.mjs): for each root (a
 // global constructor or namespace, its prototype, an iterator prototype), its own properties'
 // values and getters. A flat array [rootName, root, key, value, getter, ...].

@@ -18,3 +18,15 @@ internal.require = function require(name) {
 internal.loaded = function ifLoaded(name) {
   return loaded[name];
 };
+
+// internal.safeCalls (js/lazy/safe_calls.js): what every lazy module calls built-ins through,
+// loaded with the first of them in a context (a context that loads none does not carry it).
+internal.primordials.ObjectDefineProperty(internal, "safeCalls", {
+  __proto__: null,
+  configurable: true,
+  get() {
+    const calls = internal.require("safe_calls");
+    internal.primordials.ObjectDefineProperty(internal, "safeCalls", { __proto__: null, value: calls });
+    return calls;
+  },
+});

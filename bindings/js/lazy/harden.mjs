@@ -1,12 +1,12 @@
 // hardenSource(text): rewrites a bundled lazy module so that its uses of built-ins go through the
-// intrinsics captured before any tenant code ran (internal.safeCalls, js/03_safe_calls.js):
+// intrinsics captured before any tenant code ran (internal.safeCalls, js/lazy/safe_calls.js):
 //   Object, Array.prototype.slice, Object.defineProperty, ...  -> __atoll_g3 (its captured value)
 //   x.push(a), s.slice(1), p.then(f), fn.call(t, a), ...       -> __atoll_m0(x, a) (a dispatcher)
 //   x.byteLength, x.byteOffset, x.buffer, x.size               -> __atoll_r1(x)
 //   for (... of e), [...e], f(...e), [a, b] = e                -> e through __atoll_S.iter(e)
 //   new Map(e), new Set(e)                                     -> __atoll_S.construct(Map, e)
 // A RegExp is hardened where a String method gets it while RegExp.prototype is patched
-// (03_safe_calls.js). Method calls are rewritten by name (the names of the built-in prototypes' methods); at run time a
+// (safe_calls.js). Method calls are rewritten by name (the names of the built-in prototypes' methods); at run time a
 // receiver that is not a built-in (an object of the module, a tenant object) gets its own method.
 // Parses with acorn, pinned in package-lock.json (npm ci).
 import * as acorn from "acorn";
@@ -38,7 +38,7 @@ for (const p of [Object.getPrototypeOf([][Symbol.iterator]()), Object.getPrototy
 }
 
 // "Root.key" (or "Root.prototype.key") when node has that own property as a function or object:
-// the path 03_safe_calls.js can hand out; else null.
+// the path safe_calls.js can hand out; else null.
 function capturedPath(parts) {
   for (let n = Math.min(parts.length, 3); n >= 2; n--) {
     const rootParts = parts.slice(0, n - 1);

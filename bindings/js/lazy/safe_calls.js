@@ -1,11 +1,14 @@
 "use strict";
-// 03_safe_calls.js: the runtime of the lazy modules' rewritten built-in uses
+// safe_calls.js: the runtime of the lazy modules' rewritten built-in uses
 // (js/lazy/harden.mjs, run by build.mjs): internal.safeCalls. Every lazy module, npm code
 // included, calls built-in methods and reads built-in statics through here, against the
 // intrinsics 00_inspect.js captured before any tenant code ran (internal.intrinsics), so that a
 // tenant that patches Array.prototype.push, RegExp.prototype.exec, Promise.prototype.catch,
-// Object.defineProperty or the array iterator does not reach into them. In the snapshot: its
-// indexes are built once, at build time.
+// Object.defineProperty or the array iterator does not reach into them. A lazy module of its own,
+// loaded in a context with the first other lazy module (internal.safeCalls is an accessor,
+// 02_require.js), so that a context that loads none (a per_request hello world) does not carry
+// it in the snapshot it deserializes. build.mjs takes it as it is: neither bundled (esbuild's
+// helpers would read Object.defineProperty after tenant code ran) nor rewritten.
 //   globals(names)     -> { "Object": Object, "Object.defineProperty": fn, ... } as captured
 //   methods(names)     -> { push(receiver, ...args), ... }: the captured method of the receiver's
 //                         built-in prototype, else the receiver's own lookup (ordinary objects)
@@ -491,4 +494,4 @@ function getters(names) {
   return out;
 }
 
-internal.safeCalls = { __proto__: null, globals, methods, getters, iter, construct, harden, SafeRegExp };
+module.exports = { __proto__: null, globals, methods, getters, iter, construct, harden, SafeRegExp };
