@@ -52,7 +52,8 @@ enum class LimitKind { kNone, kMemory, kCpu, kWall };
 struct PoolLimits {
   uint32_t max_isolates = 2000;                  // tenant isolates alive at once; LRU idle ones are evicted
   uint32_t warm_isolates = 16;                   // blank isolates kept ready for cold tenants
-  uint32_t warm_contexts = 2;                    // ready contexts per "per_request" tenant
+  uint32_t warm_contexts = 2;                    // ready contexts per "per_request" tenant at first
+  uint32_t max_warm_contexts = 32;               // ... doubled up to this when requests outrun them
   uint32_t heap_slack_mb = 16;                   // granted past the heap limit so V8 can unwind a kill
   // A tenant whose isolate is killed twice for the same limit (memory or CPU) within
   // kill_window_ms gets that limit's 503 at once, without running, for kill_cooldown_ms, doubled

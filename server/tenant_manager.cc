@@ -63,7 +63,7 @@ absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
       }
     }
     heap_mb = std::max(heap_mb, spec.worker.limits.memory_mb);
-    spec.worker.heap_slack_mb = pool_limits_.heap_slack_mb;
+    spec.worker.pool = pool_limits_;
     tenants_.push_back(Tenant{std::move(spec), nullptr, {}});
   }
   // Blank isolates are made with the largest heap any tenant may have; each tenant's own limit
@@ -490,7 +490,7 @@ absl::Status TenantManager::Deploy(TenantSpec spec) {
     return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec.worker.limits.memory_mb,
                                                    " is over this process's isolate heap limit of ", heap_mb_, " MB"));
   }
-  spec.worker.heap_slack_mb = pool_limits_.heap_slack_mb;
+  spec.worker.pool = pool_limits_;
   int32_t found = Find(spec.worker.tenant_name);
   auto index = found >= 0 ? static_cast<uint32_t>(found) : static_cast<uint32_t>(tenants_.size());
   absl::StatusOr<Router> router = BuildRouter(index, &spec);
