@@ -39,6 +39,8 @@ struct RuntimeCaps {
                                                  // from its own callback would run again in the same loop turn
   uint32_t max_log_bytes = 256 * 1024;           // console output per request (Workers: 256 KB per
                                                  // invocation); past it one "truncated" line, then nothing
+  uint32_t max_pbkdf2_iterations = 100000;       // crypto.subtle PBKDF2 runs as one C++ call the CPU watchdog
+                                                 // cannot interrupt: capped, as Cloudflare Workers does
 };
 
 // Slow native operations (RSA key generation) of one isolate running at once on the process's
@@ -69,6 +71,28 @@ struct PoolLimits {
   uint32_t kill_overrun_ms = 100;
   uint32_t kill_overrun_factor = 10;
   uint32_t max_kill_cooldown_ms = 60000;
+  uint32_t retry_load_after_ms = 5000;           // a tenant whose script failed to load: 500 at once this long
+  uint32_t idle_before_reduce_ms = 1000;         // a tenant idle this long gets a compacting GC (unused heap
+                                                 // pages returned)
+  uint32_t reduce_budget_busy_ms = 20;           // of each 100 ms tick, at most this for those GCs while
+  uint32_t reduce_budget_quiet_ms = 80;          // requests arrive, and this when none came since the last tick
+};
+
+// The supervisor's restarts and questions to its workers (server/supervisor.cc).
+struct SupervisorLimits {
+  uint32_t quick_death_ms = 5000;                // a worker that dies sooner is dying again and again:
+  uint32_t max_restart_delay_ms = 10000;         // its restart waits 100 ms doubling up to this
+  uint32_t answer_timeout_ms = 2000;             // a worker's question waits at most this for the others,
+  uint32_t all_answer_timeout_ms = 30000;        // one for every worker (a deploy) this long: starting
+                                                 // workers answer once they run
+  uint32_t reload_timeout_ms = 60000;            // a reload (SIGHUP) waits at most this for new workers
+};
+
+// One KV namespace's SQLite file (kv/kv_store.cc).
+struct KvLimits {
+  uint32_t busy_timeout_ms = 5000;               // SQLite busy or locked: retried for up to this
+  uint32_t puts_per_sweep = 16;                  // one sweep of expired rows every this many puts,
+  uint32_t sweep_rows = 32;                      // at most this many rows
 };
 
 // What one HTTP connection may hold or take (server/).
@@ -87,6 +111,8 @@ struct ConnectionLimits {
   uint32_t max_connections = 0;                  // open client connections per worker; at it, the oldest idle
                                                  // one is closed for a new one, or accepting waits. 0: from
                                                  // the open-file limit (MaxConnectionsFor), raised soft to hard
+  uint32_t linger_ms = 2000;                     // after a final response with unread input: the write side is
+                                                 // shut and input is drained this long before the close
 };
 
 // Descriptors a worker keeps for everything but client connections: listeners, outbound fetch
