@@ -182,6 +182,21 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(auth.settings.context, ContextMode::kPerRequest);
 }
 
+// The parser fills base/limits.h's structs: what a key leaves unset is limits.h's default.
+TEST_F(ConfigTest, UnsetKeysKeepTheLimitsStructsDefaults) {
+  absl::StatusOr<Config> config = Parse("[server]\nmax_connections = 7\n[defaults]\ncpu_ms = 9\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const limits::TenantLimits tenant;
+  EXPECT_EQ(config->defaults.cpu_ms, 9u);
+  EXPECT_EQ(config->defaults.memory_mb, tenant.memory_mb);
+  EXPECT_EQ(config->defaults.startup_cpu_ms, tenant.startup_cpu_ms);
+  EXPECT_EQ(config->defaults.max_request_body, tenant.max_request_body);
+  EXPECT_EQ(config->server.pool.max_isolates, limits::PoolLimits().max_isolates);
+  EXPECT_EQ(config->server.pool.heap_slack_mb, limits::PoolLimits().heap_slack_mb);
+  EXPECT_EQ(config->server.connection.max_connections, 7u);
+  EXPECT_EQ(config->server.connection.header_timeout_ms, limits::ConnectionLimits().header_timeout_ms);
+}
+
 TEST_F(ConfigTest, EmptyFileGivesTheDefaults) {
   absl::StatusOr<Config> config = Parse("");
   ASSERT_TRUE(config.ok()) << config.status();
