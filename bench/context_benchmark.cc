@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<Worker>> HelloWorker(bool per_request, v8::Isolat
   WorkerOptions options;
   options.script_path = script;
   options.per_request_context = per_request;
-  options.warm_contexts = 1;
+  options.pool.warm_contexts = 1;
   auto tenant = isolates::TenantIsolate::Create(Blueprint());
   if (isolate != nullptr) *isolate = tenant->isolate();
   return Worker::Create(options, std::move(tenant), &host, &code_cache, nullptr);

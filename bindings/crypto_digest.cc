@@ -8,14 +8,13 @@
 #include <string>
 
 #include "bindings/crypto_util.h"
+#include "isolates/limits.h"
 #include "bindings/native_scope.h"
 
 namespace atl::bindings::crypto {
 namespace {
 
-// PBKDF2 runs as one C++ call that the CPU watchdog cannot interrupt: iteration counts are
-// capped, as Cloudflare Workers does.
-constexpr uint32_t kMaxPbkdf2Iterations = 100000;
+constexpr isolates::RuntimeCaps kCaps;
 
 absl::StatusOr<std::string> Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -104,7 +103,7 @@ void Pbkdf2(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (key == nullptr || !GetBufferBytes(isolate, info[2], &salt)) return;
   double iterations = info[3]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
   double length = info[4]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
-  if (iterations < 1 || iterations > kMaxPbkdf2Iterations) {
+  if (iterations < 1 || iterations > kCaps.max_pbkdf2_iterations) {
     ReturnError(info, absl::InvalidArgumentError("PBKDF2: iteration counts above 100000 are not supported"));
     return;
   }

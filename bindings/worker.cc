@@ -39,8 +39,8 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIso
       code_cache_(code_cache),
       watchdog_(watchdog),
       accounts_(options.limits.cpu_ms, caps_),
-      target_ready_(options.warm_contexts) {
-  tenant_isolate_->ApplyLimits(options_.limits, options_.heap_slack_mb);
+      target_ready_(options.pool.warm_contexts) {
+  tenant_isolate_->ApplyLimits(options_.limits, options_.pool.heap_slack_mb);
   tenant_isolate_->set_owner(options_.tenant_name);
   isolate_->SetData(kWorkerIsolateSlot, this);
   isolate_->SetPromiseRejectCallback(OnPromiseReject);
@@ -227,7 +227,7 @@ Worker::ContextState* Worker::TakeContext() {
     ready_.pop_front();
   } else {
     // Requests outran the prepared contexts: keep more ready from now on.
-    target_ready_ = std::min(std::max(target_ready_ * 2, 1u), options_.max_warm_contexts);
+    target_ready_ = std::min(std::max(target_ready_ * 2, 1u), options_.pool.max_warm_contexts);
     absl::StatusOr<ContextState*> made = NewContext();
     if (!made.ok()) {
       base::LogLine(base::LogLevel::kError, base::ToStd(made.status().message())).Str("tenant", options_.tenant_name).Emit();

@@ -51,9 +51,7 @@ struct WorkerOptions {
   std::filesystem::path script_path;
   isolates::TenantLimits limits;
   bool per_request_context = false;
-  uint32_t warm_contexts = 2;                          // per_request: ready contexts kept at first
-  uint32_t max_warm_contexts = 32;                     // ... doubled up to this when requests outrun them
-  uint32_t heap_slack_mb = 16;
+  isolates::PoolLimits pool;                           // the process's: warm_contexts, max_warm_contexts, heap_slack_mb
   std::vector<std::pair<std::string, std::string>> env;  // env.NAME = value (vars, secrets)
   std::vector<KvBinding> kv;                             // env.NAME = a KV namespace
   std::vector<std::pair<std::string, std::string>> services;  // env.NAME = service binding to tenant

@@ -396,7 +396,7 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
     } else if (e.key == "max_isolates") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 1000000);
       if (!value.ok()) return value.status();
-      out->max_isolates = static_cast<uint32_t>(*value);
+      out->pool.max_isolates = static_cast<uint32_t>(*value);
     } else if (e.key == "drain_ms") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 3600000);
       if (!value.ok()) return value.status();
@@ -404,7 +404,7 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
     } else if (e.key == "max_connections") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 100000000);
       if (!value.ok()) return value.status();
-      out->max_connections = static_cast<uint32_t>(*value);
+      out->connection.max_connections = static_cast<uint32_t>(*value);
     } else if (e.key == "tls") {
       TlsConfig tls;
       if (absl::Status s = ParseTls(v, here, key_path, &tls); !s.ok()) return s;

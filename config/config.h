@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/limits.h"
 #include "config/listen_address.h"
 #include "config/route_pattern.h"
 
@@ -23,14 +24,10 @@ namespace atl::config {
 
 enum class ContextMode { kShared, kPerRequest };
 
-// A tenant's limits and context mode: [defaults], then the tenant's own overrides.
-struct TenantSettings {
-  uint32_t memory_mb = 128;
-  uint32_t cpu_ms = 50;
-  uint32_t wall_ms = 30000;
-  uint32_t subrequests = 50;
-  uint32_t wait_until_ms = 30000;
-  uint64_t max_request_body = 10ull << 20;
+// A tenant's limits and context mode: [defaults], then the tenant's own overrides. The limits
+// are base/limits.h's struct itself (its defaults are the keys' defaults); the runtime takes
+// that part as it is (serve_plan.cc).
+struct TenantSettings : limits::TenantLimits {
   ContextMode context = ContextMode::kShared;
 };
 
@@ -60,9 +57,9 @@ struct ServerConfig {
   std::optional<ListenAddress> admin_listen;
   std::string admin_token_env = "ATOLL_ADMIN_TOKEN";
   std::filesystem::path data_dir;         // absolute; default "<config folder>/atoll-data"
-  uint32_t max_isolates = 2000;
   uint32_t drain_ms = 10000;
-  uint32_t max_connections = 0;  // client connections per worker; 0: from the open-file limit
+  limits::PoolLimits pool;                // max_isolates
+  limits::ConnectionLimits connection;    // max_connections (0: from the open-file limit)
   std::optional<TlsConfig> tls;
 };
 

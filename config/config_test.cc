@@ -139,7 +139,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(server.admin_listen->ToString(), "127.0.0.1:9901");
   EXPECT_EQ(server.admin_token_env, "MY_ADMIN_TOKEN");
   EXPECT_EQ(server.data_dir, dir_ / "data");
-  EXPECT_EQ(server.max_isolates, 500u);
+  EXPECT_EQ(server.pool.max_isolates, 500u);
   EXPECT_EQ(server.drain_ms, 2500u);
   ASSERT_TRUE(server.tls.has_value());
   EXPECT_EQ(server.tls->cert, dir_ / "cert.pem");
@@ -182,6 +182,21 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(auth.settings.context, ContextMode::kPerRequest);
 }
 
+// The parser fills base/limits.h's structs: what a key leaves unset is limits.h's default.
+TEST_F(ConfigTest, UnsetKeysKeepTheLimitsStructsDefaults) {
+  absl::StatusOr<Config> config = Parse("[server]\nmax_connections = 7\n[defaults]\ncpu_ms = 9\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const limits::TenantLimits tenant;
+  EXPECT_EQ(config->defaults.cpu_ms, 9u);
+  EXPECT_EQ(config->defaults.memory_mb, tenant.memory_mb);
+  EXPECT_EQ(config->defaults.startup_cpu_ms, tenant.startup_cpu_ms);
+  EXPECT_EQ(config->defaults.max_request_body, tenant.max_request_body);
+  EXPECT_EQ(config->server.pool.max_isolates, limits::PoolLimits().max_isolates);
+  EXPECT_EQ(config->server.pool.heap_slack_mb, limits::PoolLimits().heap_slack_mb);
+  EXPECT_EQ(config->server.connection.max_connections, 7u);
+  EXPECT_EQ(config->server.connection.header_timeout_ms, limits::ConnectionLimits().header_timeout_ms);
+}
+
 TEST_F(ConfigTest, EmptyFileGivesTheDefaults) {
   absl::StatusOr<Config> config = Parse("");
   ASSERT_TRUE(config.ok()) << config.status();
@@ -191,7 +206,7 @@ TEST_F(ConfigTest, EmptyFileGivesTheDefaults) {
   EXPECT_FALSE(config->server.admin_listen.has_value());
   EXPECT_EQ(config->server.admin_token_env, "ATOLL_ADMIN_TOKEN");
   EXPECT_EQ(config->server.data_dir, dir_ / "atoll-data");
-  EXPECT_EQ(config->server.max_isolates, 2000u);
+  EXPECT_EQ(config->server.pool.max_isolates, 2000u);
   EXPECT_EQ(config->server.drain_ms, 10000u);
   EXPECT_FALSE(config->server.tls.has_value());
   EXPECT_EQ(config->defaults.memory_mb, 128u);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "base/limits.h"
 #include "base/strings.h"
 
 namespace atl::kv {
@@ -21,9 +22,7 @@ constexpr const char* kSchema =
     "  value BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS kv_expiration ON kv (expiration) WHERE expiration IS NOT NULL;";
 
-// One sweep of expired rows every this many puts, at most kSweepRows rows.
-constexpr uint32_t kPutsPerSweep = 16;
-constexpr int kSweepRows = 32;
+constexpr limits::KvLimits kLimits;
 
 int64_t ClockOffset() {
   static const int64_t offset = [] {
@@ -53,11 +52,9 @@ void BindBytes(sqlite3_stmt* statement, int index, std::string_view bytes) {
   sqlite3_bind_blob64(statement, index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_STATIC);
 }
 
-constexpr int kBusyTimeoutMs = 5000;
-
-// sqlite3_exec, again while SQLite answers busy or locked, for up to kBusyTimeoutMs.
+// sqlite3_exec, again while SQLite answers busy or locked, for up to kLimits.busy_timeout_ms.
 int ExecRetryingBusy(sqlite3* db, const char* sql) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLimits.busy_timeout_ms);
   for (;;) {
     int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
     if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline) return rc;
@@ -84,7 +81,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const std::filesystem::pa
   // Other workers open the same file, at the same time when they start together: every step
   // waits for their locks (the busy timeout first), and retries what SQLite answers busy without
   // waiting (switching a new file to WAL needs it alone).
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  sqlite3_busy_timeout(db, static_cast<int>(kLimits.busy_timeout_ms));
   // WAL: readers never wait for the writer and a commit is one append to the log.
   // synchronous=NORMAL: a commit is in the OS once Put returns (it survives kill -9), fsynced at
   // checkpoints only; see README.md for why not FULL.
@@ -170,11 +167,11 @@ absl::Status KvStore::Put(std::string_view key, std::string_view value, int64_t 
     BindBytes(put_, 4, value);
     if (sqlite3_step(put_) != SQLITE_DONE) return Error("put");
   }
-  if (++puts_since_sweep_ >= kPutsPerSweep) {
+  if (++puts_since_sweep_ >= kLimits.puts_per_sweep) {
     puts_since_sweep_ = 0;
     Reset reset{sweep_};
     sqlite3_bind_int64(sweep_, 1, now);
-    sqlite3_bind_int(sweep_, 2, kSweepRows);
+    sqlite3_bind_int(sweep_, 2, static_cast<int>(kLimits.sweep_rows));
     sqlite3_step(sweep_);  // cleanup only
   }
   return absl::OkStatus();

@@ -695,10 +695,9 @@ bool HttpConnection::WriteOut() {
 void HttpConnection::Linger() {
   if (lingering_ || closing_) return;
   lingering_ = true;
-  constexpr uint64_t kLingerMs = 2000;
   timer_mode_ = TimerMode::kLinger;
   server_->MarkIdle(this, /*shed_first=*/true);  // all answered: the first to go at the limit
-  uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->Close(); }, kLingerMs, 0);
+  uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->Close(); }, server_->limits().linger_ms, 0);
   if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t*, int) {}) != 0) {
     Close();
     return;

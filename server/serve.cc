@@ -172,7 +172,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   std::unique_ptr<cache::CodeCache> code_cache = MakeCodeCache(*plan);
   TenantManager tenants(loop, plan->pool, code_cache.get());
   // Tenants deployed later get isolates made with at least the default heap limit.
-  if (plan->admin_listen) tenants.set_min_heap_mb(config::TenantSettings().memory_mb);
+  if (plan->admin_listen) tenants.set_min_heap_mb(isolates::TenantLimits().memory_mb);
   absl::Status started = tenants.Start(std::move(plan->tenants));
   if (!started.ok()) {
     base::LogLine(base::LogLevel::kError, base::ToStd(started.message())).Emit();

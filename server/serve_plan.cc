@@ -7,26 +7,12 @@
 #include "server/tls.h"
 
 namespace atl::server {
-namespace {
-
-isolates::TenantLimits LimitsOf(const config::TenantSettings& settings) {
-  isolates::TenantLimits limits;
-  limits.memory_mb = settings.memory_mb;
-  limits.cpu_ms = settings.cpu_ms;
-  limits.wall_ms = settings.wall_ms;
-  limits.subrequests = settings.subrequests;
-  limits.wait_until_ms = settings.wait_until_ms;
-  limits.max_request_body = settings.max_request_body;
-  return limits;
-}
-
-}  // namespace
 
 TenantSpec SpecOf(config::TenantConfig tenant) {
   TenantSpec spec;
   spec.worker.tenant_name = tenant.name;
   spec.worker.script_path = tenant.script;
-  spec.worker.limits = LimitsOf(tenant.settings);
+  spec.worker.limits = static_cast<const limits::TenantLimits&>(tenant.settings);
   spec.worker.per_request_context = tenant.settings.context == config::ContextMode::kPerRequest;
   spec.worker.env = tenant.vars;
   spec.worker.env.insert(spec.worker.env.end(), tenant.secrets.begin(), tenant.secrets.end());
@@ -60,7 +46,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.admin_token_env = config->server.admin_token_env;
   plan.workers = config->server.workers;
   plan.drain_ms = config->server.drain_ms;
-  plan.max_connections = config->server.max_connections;
+  plan.max_connections = config->server.connection.max_connections;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;
@@ -73,7 +59,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
     plan.tls_cert = config->server.tls->cert;
     plan.tls_key = config->server.tls->key;
   }
-  plan.pool.max_isolates = config->server.max_isolates;
+  plan.pool = config->server.pool;
   for (config::TenantConfig& tenant : config->tenants) plan.tenants.push_back(SpecOf(std::move(tenant)));
   return plan;
 }

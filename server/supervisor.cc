@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "isolates/limits.h"
 #include "server/control_channel.h"
 #include "server/listen_socket.h"
 #include "server/serve_plan.h"
@@ -41,12 +42,7 @@ std::optional<WorkerRole> WorkerRole::FromEnvironment() {
 
 namespace {
 
-constexpr uint64_t kQuickDeathMs = 5000;     // a worker that dies sooner is dying again and again
-constexpr uint64_t kMaxRestartDelayMs = 10000;
-constexpr uint64_t kAnswerTimeoutMs = 2000;  // a worker's question waits at most this for the others
-// ... and a question for every worker (a deploy) this long: starting workers answer once they run.
-constexpr uint64_t kAllAnswerTimeoutMs = 30000;
-constexpr uint64_t kReloadTimeoutMs = 60000;
+constexpr isolates::SupervisorLimits kLimits;
 
 uint32_t ResolveWorkers(uint32_t configured) {
   return configured != 0 ? configured : std::max(1u, static_cast<uint32_t>(uv_available_parallelism()));
@@ -375,8 +371,8 @@ void Supervisor::OnExit(Worker* worker, int64_t status, int signal) {
 void Supervisor::ScheduleRestart(uint32_t index, uint64_t lived_ms) {
   if (index >= slots_.size()) return;
   Slot& slot = slots_[index];
-  slot.quick_deaths = lived_ms < kQuickDeathMs ? slot.quick_deaths + 1 : 1;
-  uint64_t delay_ms = slot.quick_deaths <= 1 ? 0 : std::min<uint64_t>(kMaxRestartDelayMs, 100ull << std::min(slot.quick_deaths - 2, 10u));
+  slot.quick_deaths = lived_ms < kLimits.quick_death_ms ? slot.quick_deaths + 1 : 1;
+  uint64_t delay_ms = slot.quick_deaths <= 1 ? 0 : std::min<uint64_t>(kLimits.max_restart_delay_ms, 100ull << std::min(slot.quick_deaths - 2, 10u));
   base::LogLine(base::LogLevel::kInfo, "worker restarting").Int("worker", index).Int("delay_ms", static_cast<int64_t>(delay_ms)).Emit();
   if (slot.timer == nullptr) {
     slot.timer = new uv_timer_t;
@@ -426,7 +422,7 @@ void Supervisor::Ask(Worker* asker, uint64_t id, std::string question, bool all)
         auto* self = static_cast<Supervisor*>(timer->loop->data);
         self->Reply(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(timer->data)));
       },
-      all ? kAllAnswerTimeoutMs : kAnswerTimeoutMs, 0);
+      all ? kLimits.all_answer_timeout_ms : kLimits.answer_timeout_ms, 0);
 }
 
 void Supervisor::Reply(uint64_t question_id) {
@@ -511,7 +507,7 @@ void Supervisor::Reload() {
   uv_timer_start(
       reload_->deadline,
       [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->loop->data)->FailReload("the new workers were not ready in time"); },
-      kReloadTimeoutMs, 0);
+      kLimits.reload_timeout_ms, 0);
   if (options_.config_path.empty()) return StartGeneration();  // a broken script stops its worker
   RunCheck();
 }

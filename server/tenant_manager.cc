@@ -16,14 +16,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // V8's foreground tasks (GC finalization, code flushing) run this often.
 constexpr uint64_t kPlatformTasksMs = 100;
-// After a tenant's script failed to load, its requests get 500 at once for this long.
-constexpr uint64_t kRetryLoadAfterMs = 5000;
-// A tenant idle this long gets a compacting GC that returns its unused heap pages.
-constexpr uint64_t kIdleBeforeReduceMs = 1000;
-// At most this much of each tick goes to those GCs: little while requests arrive, most of it
-// when none came since the last tick.
-constexpr auto kReduceBudgetBusy = std::chrono::milliseconds(20);
-constexpr auto kReduceBudgetQuiet = std::chrono::milliseconds(80);
 
 template <typename Handle>
 uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
@@ -63,7 +55,7 @@ absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
       }
     }
     heap_mb = std::max(heap_mb, spec.worker.limits.memory_mb);
-    spec.worker.heap_slack_mb = pool_limits_.heap_slack_mb;
+    spec.worker.pool = pool_limits_;
     tenants_.push_back(Tenant{std::move(spec), nullptr, {}});
   }
   // Blank isolates are made with the largest heap any tenant may have; each tenant's own limit
@@ -260,10 +252,10 @@ TenantRuntime* TenantManager::Activate(uint32_t index, uint64_t id) {
   base::LogLine(base::LogLevel::kError, base::ToStd(runtime.status().message()))
       .Str("tenant", tenant.spec.worker.tenant_name)
       .Str("error", "script_error")
-      .Int("retry_in_ms", static_cast<int64_t>(kRetryLoadAfterMs))
+      .Int("retry_in_ms", static_cast<int64_t>(pool_limits_.retry_load_after_ms))
       .Emit();
   // A script that does not load costs up to its startup CPU budget per attempt: not again at once.
-  tenant.retry_load_at_ms = uv_now(loop_) + kRetryLoadAfterMs;
+  tenant.retry_load_at_ms = uv_now(loop_) + pool_limits_.retry_load_after_ms;
   FailRequest(id, ServerError::kScriptError);
   return nullptr;
 }
@@ -411,13 +403,14 @@ void TenantManager::PumpPlatformTasks() {
 
 void TenantManager::ReduceIdleMemory() {
   uint64_t now = uv_now(loop_);
-  auto deadline = Clock::now() + (dispatched_since_tick_ ? kReduceBudgetBusy : kReduceBudgetQuiet);
+  auto deadline = Clock::now() + std::chrono::milliseconds(dispatched_since_tick_ ? pool_limits_.reduce_budget_busy_ms
+                                                                        : pool_limits_.reduce_budget_quiet_ms);
   dispatched_since_tick_ = false;
   uint64_t reduced_before = counters_.memory_reductions;
   // Least recently used first; stop at the first tenant used too recently.
   for (auto it = lru_.rbegin(); it != lru_.rend() && Clock::now() < deadline; ++it) {
     Tenant& tenant = tenants_[*it];
-    if (now - tenant.last_used_ms < kIdleBeforeReduceMs) break;
+    if (now - tenant.last_used_ms < pool_limits_.idle_before_reduce_ms) break;
     if (tenant.reduced || tenant.runtime->worker()->inflight() > 0) continue;
     auto start = Clock::now();
     tenant.runtime->worker()->ReduceMemory();
@@ -490,7 +483,7 @@ absl::Status TenantManager::Deploy(TenantSpec spec) {
     return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec.worker.limits.memory_mb,
                                                    " is over this process's isolate heap limit of ", heap_mb_, " MB"));
   }
-  spec.worker.heap_slack_mb = pool_limits_.heap_slack_mb;
+  spec.worker.pool = pool_limits_;
   int32_t found = Find(spec.worker.tenant_name);
   auto index = found >= 0 ? static_cast<uint32_t>(found) : static_cast<uint32_t>(tenants_.size());
   absl::StatusOr<Router> router = BuildRouter(index, &spec);
