@@ -59,16 +59,16 @@ bool Supervisor::Start(const ServePlan& plan) {
   for (const config::ListenAddress& address : plan.listen) {
     std::optional<ListenSocket> socket = open(address, "");
     if (!socket) return exit_code_ = 1, false;
-    listeners_.push_back(*socket);
+    listening_.sockets.push_back(*socket);
   }
   if (plan.admin_listen) {
-    admin_ = open(*plan.admin_listen, "admin API: ");
-    if (!admin_) return exit_code_ = 1, false;
+    listening_.admin = open(*plan.admin_listen, "admin API: ");
+    if (!listening_.admin) return exit_code_ = 1, false;
   }
-  listen_key_ = ListenKey(plan);
-  scheme_ = plan.tls != nullptr ? "https" : "http";
-  source_ = plan.source;
-  tenant_count_ = plan.tenants.size();
+  listening_.key = ListenKey(plan);
+  listening_.scheme = plan.tls != nullptr ? "https" : "http";
+  listening_.source = plan.source;
+  listening_.tenants = plan.tenants.size();
   worker_count_ = ResolveWorkers(plan.workers);
   slots_.resize(worker_count_);
   for (uv_signal_t* signal : {&sigterm_, &sigint_, &sighup_}) {
@@ -99,7 +99,7 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   auto* control = new uv_pipe_t;
   uv_pipe_init(loop_, control, 0);
 
-  std::vector<uv_stdio_container_t> stdio(WorkerRole::kFirstListenFd + listeners_.size() + (admin_ ? 1 : 0));
+  std::vector<uv_stdio_container_t> stdio(WorkerRole::kFirstListenFd + listening_.sockets.size() + (listening_.admin ? 1 : 0));
   stdio[0].flags = UV_IGNORE;
   for (int fd : {1, 2}) {
     stdio[fd].flags = UV_INHERIT_FD;
@@ -108,16 +108,16 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   stdio[WorkerRole::kControlFd].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE);
   stdio[WorkerRole::kControlFd].data.stream = reinterpret_cast<uv_stream_t*>(control);
   size_t next = WorkerRole::kFirstListenFd;
-  for (const ListenSocket& socket : listeners_) {
+  for (const ListenSocket& socket : listening_.sockets) {
     stdio[next].flags = UV_INHERIT_FD;
     stdio[next++].data.fd = socket.fd;
   }
-  if (admin_) {
+  if (listening_.admin) {
     stdio[next].flags = UV_INHERIT_FD;
-    stdio[next].data.fd = admin_->fd;
+    stdio[next].data.fd = listening_.admin->fd;
   }
 
-  WorkerRole role{index, generation, static_cast<uint32_t>(listeners_.size()), admin_.has_value()};
+  WorkerRole role{index, generation, static_cast<uint32_t>(listening_.sockets.size()), listening_.admin.has_value()};
   std::vector<std::string> env_strings = {role.ToEnvironment()};
   // With several workers on one socket, libuv accepts one connection per wakeup, so that the
   // others get their share instead of the first awake taking a whole burst.
@@ -202,17 +202,17 @@ void Supervisor::OnReady(Worker* worker) {
   if (ready < worker_count_) return;
   started_ = true;
   // Tests and scripts read the port from these lines: they come once every worker accepts.
-  for (const ListenSocket& socket : listeners_) {
+  for (const ListenSocket& socket : listening_.sockets) {
     base::LogLine(base::LogLevel::kInfo, "listening")
         .Str("address", socket.bound)
-        .Str("scheme", scheme_)
-        .Str("config", source_)
-        .Int("tenants", static_cast<int64_t>(tenant_count_))
+        .Str("scheme", listening_.scheme)
+        .Str("config", listening_.source)
+        .Int("tenants", static_cast<int64_t>(listening_.tenants))
         .Int("workers", worker_count_)
         .Int("pid", static_cast<int64_t>(getpid()))
         .Emit();
   }
-  if (admin_) base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", admin_->bound).Emit();
+  if (listening_.admin) base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", listening_.admin->bound).Emit();
 }
 
 void Supervisor::OnExit(Worker* worker, int64_t status, int signal) {
@@ -356,10 +356,10 @@ void Supervisor::Finish() {
   }
   for (auto& [id, question] : questions_) CloseAndDelete(question.timer);
   questions_.clear();
-  for (ListenSocket& socket : listeners_) close(socket.fd);
-  listeners_.clear();
-  if (admin_) close(admin_->fd);
-  admin_.reset();
+  for (ListenSocket& socket : listening_.sockets) close(socket.fd);
+  listening_.sockets.clear();
+  if (listening_.admin) close(listening_.admin->fd);
+  listening_.admin.reset();
 }
 
 }  // namespace supervisor_internal

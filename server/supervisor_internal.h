@@ -111,11 +111,15 @@ class Supervisor {
   ServeOptions options_;
   std::vector<std::string> argv_;
   std::string exe_;
-  std::vector<ListenSocket> listeners_;
-  std::optional<ListenSocket> admin_;
-  std::string scheme_, source_;  // for the "listening" lines
-  std::string listen_key_;       // the listen and admin_listen addresses the sockets were opened for
-  size_t tenant_count_ = 0;
+  // The sockets every worker inherits, and what the "listening" lines say about them.
+  struct Listening {
+    std::vector<ListenSocket> sockets;
+    std::optional<ListenSocket> admin;
+    std::string key;  // the listen and admin_listen addresses the sockets were opened for
+    std::string scheme, source;
+    size_t tenants = 0;
+  };
+  Listening listening_;
   uint32_t worker_count_ = 1;
   uint64_t generation_ = 1;  // the generation that serves (or is starting, before started_)
   bool started_ = false;     // the first generation was ready once
@@ -125,7 +129,7 @@ class Supervisor {
   std::vector<Slot> slots_;
   absl::flat_hash_map<uint64_t, Question> questions_;
   uint64_t next_question_ = 1;
-  uv_signal_t sigterm_, sigint_, sighup_;
+  uv_signal_t sigterm_, sigint_, sighup_;  // stop, stop, reload
   // A reload in progress: its generation and size, the check's process and output, a deadline.
   struct Reloading {
     uint64_t generation = 0;

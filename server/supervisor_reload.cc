@@ -26,7 +26,7 @@ void Supervisor::Reload() {
         .Emit();
     return;
   }
-  if (ListenKey(*plan) != listen_key_) {
+  if (ListenKey(*plan) != listening_.key) {
     base::LogLine(base::LogLevel::kWarn, "reload: listen and admin_listen change only with a restart; the current listeners stay").Emit();
   }
   reload_.emplace();
