@@ -1,3 +1,6 @@
+// The supervisor (see supervisor.h): opens the listeners, spawns the workers and restarts those
+// that die (with a growing delay), routes the workers' questions to each other, shuts down.
+// SIGHUP's reload is in supervisor_reload.cc.
 #include "server/supervisor.h"
 
 #include <malloc.h>
@@ -8,14 +11,9 @@
 #include <algorithm>
 #include <memory>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "isolates/limits.h"
-#include "server/control_channel.h"
-#include "server/listen_socket.h"
-#include "server/serve_plan.h"
+#include "server/supervisor_internal.h"
 
 extern char** environ;
 
@@ -39,122 +37,7 @@ std::optional<WorkerRole> WorkerRole::FromEnvironment() {
   role.admin = admin != 0;
   return role;
 }
-
-namespace {
-
-constexpr isolates::SupervisorLimits kLimits;
-
-uint32_t ResolveWorkers(uint32_t configured) {
-  return configured != 0 ? configured : std::max(1u, static_cast<uint32_t>(uv_available_parallelism()));
-}
-
-// The addresses `plan` listens on, as configured (a reload cannot change them).
-std::string ListenKey(const ServePlan& plan) {
-  std::string key;
-  for (const config::ListenAddress& address : plan.listen) key += address.ToString() + " ";
-  if (plan.admin_listen) key += "admin " + plan.admin_listen->ToString();
-  return key;
-}
-
-// A null-terminated array of pointers into `strings` (argv, envp), valid while they are.
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& text : strings) out.push_back(text.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-template <typename Handle>
-void CloseAndDelete(Handle* handle) {
-  uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) { delete reinterpret_cast<Handle*>(h); });
-}
-
-class Supervisor {
- public:
-  Supervisor(uv_loop_t* loop, ServeOptions options, std::vector<std::string> argv)
-      : loop_(loop), options_(std::move(options)), argv_(std::move(argv)) {}
-
-  // Opens the listeners and starts the first generation; false (and exit_code()) on failure.
-  bool Start(const ServePlan& plan);
-  int exit_code() const { return exit_code_; }
-
- private:
-  // One worker process, from uv_spawn until its handle is closed after it exited.
-  struct Worker {
-    Supervisor* owner;
-    uint32_t index;
-    uint64_t generation;
-    uv_process_t process;
-    std::unique_ptr<ControlChannel> channel;
-    int pid = 0;
-    uint64_t started_ms = 0;
-    bool ready = false;
-    bool stopping = false;  // told to stop: shut down, replaced by a reload, or a failed reload's
-  };
-  // Restart bookkeeping of worker index i of the serving generation.
-  struct Slot {
-    uint32_t quick_deaths = 0;
-    uv_timer_t* timer = nullptr;  // a restart waiting out its delay
-  };
-  // A worker's question on its way to the others.
-  struct Question {
-    int asker_pid;
-    uint64_t asker_id;
-    bool all;  // "ask_all": every live worker, starting ones and a reload's new generation too
-    Answers answers;
-    absl::flat_hash_set<int> waiting;  // pids
-    uv_timer_t* timer;
-  };
-
-  absl::Status Spawn(uint32_t index, uint64_t generation);
-  void OnMessage(Worker* worker, ControlMessage message);
-  void OnReady(Worker* worker);
-  void OnExit(Worker* worker, int64_t status, int signal);
-  void ScheduleRestart(uint32_t index, uint64_t lived_ms);
-  void Ask(Worker* asker, uint64_t id, std::string question, bool all);
-  void Reply(uint64_t question_id);
-  void StopWorker(Worker* worker);
-  void Shutdown(int signal);
-  void Finish();
-  void Reload();
-  void StartGeneration();
-  void CompleteReload();
-  void FailReload(std::string_view why);
-  void RunCheck();
-  Worker* FindPid(int pid);
-  size_t LiveWorkers() const { return workers_.size(); }
-
-  uv_loop_t* loop_;
-  ServeOptions options_;
-  std::vector<std::string> argv_;
-  std::string exe_;
-  std::vector<ListenSocket> listeners_;
-  std::optional<ListenSocket> admin_;
-  std::string scheme_, source_;  // for the "listening" lines
-  std::string listen_key_;       // the listen and admin_listen addresses the sockets were opened for
-  size_t tenant_count_ = 0;
-  uint32_t worker_count_ = 1;
-  uint64_t generation_ = 1;  // the generation that serves (or is starting, before started_)
-  bool started_ = false;     // the first generation was ready once
-  bool stopping_ = false;
-  int exit_code_ = 0;
-  std::vector<std::unique_ptr<Worker>> workers_;  // every process not yet reaped
-  std::vector<Slot> slots_;
-  absl::flat_hash_map<uint64_t, Question> questions_;
-  uint64_t next_question_ = 1;
-  uv_signal_t sigterm_, sigint_, sighup_;
-  // A reload in progress: its generation and size, the check's process and output, a deadline.
-  struct Reloading {
-    uint64_t generation = 0;
-    uint32_t workers = 0;
-    uv_process_t* check = nullptr;
-    uv_pipe_t* check_output = nullptr;
-    std::string output;
-    size_t logged = 0;  // output up to here was logged line by line
-    uv_timer_t* deadline = nullptr;
-  };
-  std::optional<Reloading> reload_;
-};
+namespace supervisor_internal {
 
 bool Supervisor::Start(const ServePlan& plan) {
   char exe[4096];
@@ -176,16 +59,16 @@ bool Supervisor::Start(const ServePlan& plan) {
   for (const config::ListenAddress& address : plan.listen) {
     std::optional<ListenSocket> socket = open(address, "");
     if (!socket) return exit_code_ = 1, false;
-    listeners_.push_back(*socket);
+    listening_.sockets.push_back(*socket);
   }
   if (plan.admin_listen) {
-    admin_ = open(*plan.admin_listen, "admin API: ");
-    if (!admin_) return exit_code_ = 1, false;
+    listening_.admin = open(*plan.admin_listen, "admin API: ");
+    if (!listening_.admin) return exit_code_ = 1, false;
   }
-  listen_key_ = ListenKey(plan);
-  scheme_ = plan.tls != nullptr ? "https" : "http";
-  source_ = plan.source;
-  tenant_count_ = plan.tenants.size();
+  listening_.key = ListenKey(plan);
+  listening_.scheme = plan.tls != nullptr ? "https" : "http";
+  listening_.source = plan.source;
+  listening_.tenants = plan.tenants.size();
   worker_count_ = ResolveWorkers(plan.workers);
   slots_.resize(worker_count_);
   for (uv_signal_t* signal : {&sigterm_, &sigint_, &sighup_}) {
@@ -216,7 +99,7 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   auto* control = new uv_pipe_t;
   uv_pipe_init(loop_, control, 0);
 
-  std::vector<uv_stdio_container_t> stdio(WorkerRole::kFirstListenFd + listeners_.size() + (admin_ ? 1 : 0));
+  std::vector<uv_stdio_container_t> stdio(WorkerRole::kFirstListenFd + listening_.sockets.size() + (listening_.admin ? 1 : 0));
   stdio[0].flags = UV_IGNORE;
   for (int fd : {1, 2}) {
     stdio[fd].flags = UV_INHERIT_FD;
@@ -225,16 +108,16 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   stdio[WorkerRole::kControlFd].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE);
   stdio[WorkerRole::kControlFd].data.stream = reinterpret_cast<uv_stream_t*>(control);
   size_t next = WorkerRole::kFirstListenFd;
-  for (const ListenSocket& socket : listeners_) {
+  for (const ListenSocket& socket : listening_.sockets) {
     stdio[next].flags = UV_INHERIT_FD;
     stdio[next++].data.fd = socket.fd;
   }
-  if (admin_) {
+  if (listening_.admin) {
     stdio[next].flags = UV_INHERIT_FD;
-    stdio[next].data.fd = admin_->fd;
+    stdio[next].data.fd = listening_.admin->fd;
   }
 
-  WorkerRole role{index, generation, static_cast<uint32_t>(listeners_.size()), admin_.has_value()};
+  WorkerRole role{index, generation, static_cast<uint32_t>(listening_.sockets.size()), listening_.admin.has_value()};
   std::vector<std::string> env_strings = {role.ToEnvironment()};
   // With several workers on one socket, libuv accepts one connection per wakeup, so that the
   // others get their share instead of the first awake taking a whole burst.
@@ -319,17 +202,17 @@ void Supervisor::OnReady(Worker* worker) {
   if (ready < worker_count_) return;
   started_ = true;
   // Tests and scripts read the port from these lines: they come once every worker accepts.
-  for (const ListenSocket& socket : listeners_) {
+  for (const ListenSocket& socket : listening_.sockets) {
     base::LogLine(base::LogLevel::kInfo, "listening")
         .Str("address", socket.bound)
-        .Str("scheme", scheme_)
-        .Str("config", source_)
-        .Int("tenants", static_cast<int64_t>(tenant_count_))
+        .Str("scheme", listening_.scheme)
+        .Str("config", listening_.source)
+        .Int("tenants", static_cast<int64_t>(listening_.tenants))
         .Int("workers", worker_count_)
         .Int("pid", static_cast<int64_t>(getpid()))
         .Emit();
   }
-  if (admin_) base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", admin_->bound).Emit();
+  if (listening_.admin) base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", listening_.admin->bound).Emit();
 }
 
 void Supervisor::OnExit(Worker* worker, int64_t status, int signal) {
@@ -473,160 +356,15 @@ void Supervisor::Finish() {
   }
   for (auto& [id, question] : questions_) CloseAndDelete(question.timer);
   questions_.clear();
-  for (ListenSocket& socket : listeners_) close(socket.fd);
-  listeners_.clear();
-  if (admin_) close(admin_->fd);
-  admin_.reset();
+  for (ListenSocket& socket : listening_.sockets) close(socket.fd);
+  listening_.sockets.clear();
+  if (listening_.admin) close(listening_.admin->fd);
+  listening_.admin.reset();
 }
 
-void Supervisor::Reload() {
-  if (stopping_ || !started_) return;
-  if (reload_) {
-    base::LogLine(base::LogLevel::kWarn, "reload ignored: one is in progress").Emit();
-    return;
-  }
-  absl::StatusOr<ServePlan> plan = PlanServe(options_);
-  if (!plan.ok()) {
-    base::LogLine(base::LogLevel::kError, "reload refused: the current configuration keeps serving")
-        .Str("error", base::ToStd(plan.status().message()))
-        .Emit();
-    return;
-  }
-  if (ListenKey(*plan) != listen_key_) {
-    base::LogLine(base::LogLevel::kWarn, "reload: listen and admin_listen change only with a restart; the current listeners stay").Emit();
-  }
-  reload_.emplace();
-  reload_->generation = generation_ + 1;
-  reload_->workers = ResolveWorkers(plan->workers);
-  base::LogLine(base::LogLevel::kInfo, "reloading")
-      .Int("generation", static_cast<int64_t>(reload_->generation))
-      .Int("workers", reload_->workers)
-      .Emit();
-  reload_->deadline = new uv_timer_t;
-  uv_timer_init(loop_, reload_->deadline);
-  uv_timer_start(
-      reload_->deadline,
-      [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->loop->data)->FailReload("the new workers were not ready in time"); },
-      kLimits.reload_timeout_ms, 0);
-  if (options_.config_path.empty()) return StartGeneration();  // a broken script stops its worker
-  RunCheck();
-}
+}  // namespace supervisor_internal
 
-// `atoll check --keep-going` in a child process: the config is valid, or the reload stops. A
-// tenant whose script does not load (a syntax error, a top level that throws) does not stop
-// the others' reload: it is logged, and answers 500 script_error in the new generation, as it
-// would at start-up.
-void Supervisor::RunCheck() {
-  std::vector<std::string> argv = {exe_, "check", "--keep-going", "--config", options_.config_path};
-  if (!options_.data_dir.empty()) {
-    argv.push_back("--data-dir");
-    argv.push_back(options_.data_dir);
-  }
-  std::vector<char*> args = CStrings(argv);
-  reload_->check_output = new uv_pipe_t;
-  uv_pipe_init(loop_, reload_->check_output, 0);
-  uv_stdio_container_t stdio[3];
-  stdio[0].flags = UV_IGNORE;
-  stdio[1].flags = UV_IGNORE;  // "N tenants OK"; errors go to stderr
-  stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-  stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(reload_->check_output);
-  uv_process_options_t options{};
-  options.file = exe_.c_str();
-  options.args = args.data();
-  options.stdio = stdio;
-  options.stdio_count = 3;
-  options.exit_cb = [](uv_process_t* process, int64_t status, int) {
-    auto* self = static_cast<Supervisor*>(process->loop->data);
-    CloseAndDelete(process);
-    if (!self->reload_ || self->reload_->check != process) return;
-    self->reload_->check = nullptr;
-    if (status == 0) return self->StartGeneration();
-    std::string output = self->reload_->output;
-    while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-    self->FailReload(output.empty() ? "atoll check failed" : output);
-  };
-  reload_->check = new uv_process_t;
-  int rc = uv_spawn(loop_, reload_->check, &options);
-  if (rc != 0) {
-    CloseAndDelete(reload_->check);
-    reload_->check = nullptr;
-    return FailReload(base::StrCat("cannot run atoll check: ", uv_strerror(rc)));
-  }
-  reload_->check_output->data = this;
-  uv_read_start(
-      reinterpret_cast<uv_stream_t*>(reload_->check_output),
-      [](uv_handle_t*, size_t, uv_buf_t* buf) {
-        static char buffer[16 << 10];
-        *buf = uv_buf_init(buffer, sizeof(buffer));
-      },
-      [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
-        auto* self = static_cast<Supervisor*>(stream->data);
-        if (n <= 0 || !self->reload_ || self->reload_->output.size() >= 64 * 1024) return;
-        Reloading& reload = *self->reload_;
-        reload.output.append(buf->base, n);
-        // Each tenant that does not load, as its line arrives.
-        constexpr std::string_view kTenant = "atoll check: tenant ";
-        size_t end;
-        while ((end = reload.output.find('\n', reload.logged)) != std::string::npos) {
-          std::string_view line(reload.output.data() + reload.logged, end - reload.logged);
-          reload.logged = end + 1;
-          if (!line.starts_with(kTenant)) continue;
-          line.remove_prefix(kTenant.size());
-          size_t colon = line.find(": ");
-          base::LogLine(base::LogLevel::kError, "reload: a tenant does not load; it answers 500 until fixed")
-              .Str("tenant", line.substr(0, colon))
-              .Str("error", colon == std::string_view::npos ? std::string_view() : line.substr(colon + 2))
-              .Emit();
-        }
-      });
-}
-
-void Supervisor::StartGeneration() {
-  for (uint32_t i = 0; i < reload_->workers; ++i) {
-    absl::Status spawned = Spawn(i, reload_->generation);
-    if (!spawned.ok()) return FailReload(base::ToStd(spawned.message()));
-  }
-}
-
-void Supervisor::CompleteReload() {
-  uint64_t old_generation = generation_;
-  generation_ = reload_->generation;
-  worker_count_ = reload_->workers;
-  for (Slot& slot : slots_) {
-    if (slot.timer != nullptr) {
-      uv_timer_stop(slot.timer);
-      CloseAndDelete(slot.timer);
-    }
-  }
-  slots_.assign(worker_count_, Slot{});
-  for (const std::unique_ptr<Worker>& worker : workers_) {
-    if (worker->generation < generation_ && !worker->stopping) StopWorker(worker.get());
-  }
-  if (reload_->deadline != nullptr) CloseAndDelete(reload_->deadline);
-  if (reload_->check_output != nullptr) CloseAndDelete(reload_->check_output);
-  reload_.reset();
-  base::LogLine(base::LogLevel::kInfo, "reloaded")
-      .Int("generation", static_cast<int64_t>(generation_))
-      .Int("replaced_generation", static_cast<int64_t>(old_generation))
-      .Int("workers", worker_count_)
-      .Emit();
-}
-
-void Supervisor::FailReload(std::string_view why) {
-  if (!reload_) return;
-  base::LogLine(stopping_ ? base::LogLevel::kInfo : base::LogLevel::kError, "reload failed: the current workers keep serving")
-      .Str("error", why)
-      .Emit();
-  for (const std::unique_ptr<Worker>& worker : workers_) {
-    if (worker->generation == reload_->generation && !worker->stopping) StopWorker(worker.get());
-  }
-  if (reload_->check != nullptr) uv_process_kill(reload_->check, SIGKILL);
-  if (reload_->deadline != nullptr) CloseAndDelete(reload_->deadline);
-  if (reload_->check_output != nullptr) CloseAndDelete(reload_->check_output);
-  reload_.reset();
-}
-
-}  // namespace
+using supervisor_internal::Supervisor;
 
 int RunSupervisor(const ServeOptions& options, const std::vector<std::string>& argv) {
   signal(SIGPIPE, SIG_IGN);
