@@ -6,23 +6,24 @@ ArrayBufferBudget::ArrayBufferBudget() : system_(v8::ArrayBuffer::Allocator::New
 
 ArrayBufferBudget::~ArrayBufferBudget() { delete system_; }
 
-bool ArrayBufferBudget::Reserve(size_t length) {
-  size_t before = used_.fetch_add(length, std::memory_order_relaxed);
+// Adds `bytes` to `counter` if that keeps it within what the budget leaves after `others`.
+bool ArrayBufferBudget::TryAdd(std::atomic<size_t>& counter, size_t bytes, size_t others) {
+  size_t before = counter.fetch_add(bytes, std::memory_order_relaxed);
   size_t budget = budget_.load(std::memory_order_relaxed);
-  size_t heap = heap_used_.load(std::memory_order_relaxed) + external_.load(std::memory_order_relaxed);
-  if (heap <= budget && before + length <= budget - heap) return true;
-  used_.fetch_sub(length, std::memory_order_relaxed);
+  if (others <= budget && before + bytes <= budget - others) return true;
+  counter.fetch_sub(bytes, std::memory_order_relaxed);
+  return false;
+}
+
+bool ArrayBufferBudget::Reserve(size_t length) {
+  size_t others = heap_used_.load(std::memory_order_relaxed) + external_.load(std::memory_order_relaxed);
+  if (TryAdd(used_, length, others)) return true;
   if (on_exceeded_) on_exceeded_();
   return false;
 }
 
 bool ArrayBufferBudget::ReserveExternal(size_t bytes) {
-  size_t before = external_.fetch_add(bytes, std::memory_order_relaxed);
-  size_t budget = budget_.load(std::memory_order_relaxed);
-  size_t others = heap_used_.load(std::memory_order_relaxed) + used_.load(std::memory_order_relaxed);
-  if (others <= budget && before + bytes <= budget - others) return true;
-  external_.fetch_sub(bytes, std::memory_order_relaxed);
-  return false;
+  return TryAdd(external_, bytes, heap_used_.load(std::memory_order_relaxed) + used_.load(std::memory_order_relaxed));
 }
 
 bool ArrayBufferBudget::over_budget() const {

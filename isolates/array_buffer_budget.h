@@ -39,6 +39,7 @@ class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
   void Free(void* data, size_t length) override;
 
  private:
+  bool TryAdd(std::atomic<size_t>& counter, size_t bytes, size_t others);
   bool Reserve(size_t length);
 
   v8::ArrayBuffer::Allocator* system_;

@@ -118,19 +118,9 @@ class EarlyServer {
   }
   int Stop() {
     if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    pid_t done = 0;
-    while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (done == 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
+    int code = StopProcess(pid_);
     pid_ = -1;
-    return done > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return code;
   }
 
  private:

@@ -121,25 +121,30 @@ bool TestServer::WaitForLog(const std::string& text, std::chrono::milliseconds t
   return false;
 }
 
-int TestServer::Stop() {
-  if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
+int StopProcess(pid_t pid) {
+  kill(pid, SIGTERM);
   int status = 0;
   auto deadline = Clock::now() + std::chrono::seconds(10);
   pid_t done = 0;
-  while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && Clock::now() < deadline) {
+  while ((done = waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (done == 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    status = -1;
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
   }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int TestServer::Stop() {
+  if (pid_ <= 0) return -1;
+  int code = StopProcess(pid_);
   pid_ = -1;
   if (reader_.joinable()) reader_.join();
   if (stderr_fd_ >= 0) close(stderr_fd_);
   stderr_fd_ = -1;
-  return status == -1 ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return code;
 }
 
 std::string HttpResponse::Header(const std::string& name) const {

@@ -85,6 +85,10 @@ HttpResponse AdminRequest(int port, const std::string& token, const std::string&
 // stderr in `output`.
 int RunAtoll(const std::string& args, std::string* output);
 
+// SIGTERM to `pid`, then SIGKILL if it is still running after 10 s; its exit code (128 + the
+// signal if a signal ended it, -1 if it had to be killed).
+int StopProcess(pid_t pid);
+
 // One request on a fresh connection (Host: test.local, or `host`).
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers = "");
 HttpResponse GetFrom(int port, const std::string& host, const std::string& path, const std::string& extra_headers = "");
