@@ -24,12 +24,12 @@ HttpConnection* Self(T* handle) {
 
 }  // namespace
 
-HttpConnection::HttpConnection(HttpServer* server) : server_(server), parser_(this) {
+HttpConnection::HttpConnection(HttpServer* server) : server_(server), parser_(HttpParser::Type::kRequest, this) {
+  parser_.set_max_head_bytes(server->limits().max_header_bytes);
   uv_tcp_init(server->loop(), &tcp_);
   uv_timer_init(server->loop(), &timer_);
   tcp_.data = timer_.data = write_req_.data = shutdown_req_.data = this;
   handles_open_ = 2;
-  headers_.reserve(16);
   if (server->tls() != nullptr) tls_ = std::make_unique<TlsSession>(*server->tls());
 }
 
@@ -161,7 +161,7 @@ void HttpConnection::ParseError() {
   if (base::LogEnabled(base::LogLevel::kDebug)) {
     base::LogLine(base::LogLevel::kDebug, "malformed request").Str("reason", parser_.error_reason()).Emit();
   }
-  RespondError(parse_error_);
+  RespondError(parser_.head_too_large() ? ServerError::kHeadersTooLarge : parse_error_);
 }
 
 void HttpConnection::RespondError(ServerError error) {
@@ -202,70 +202,25 @@ void HttpConnection::RespondError(ServerError error) {
   MarkDirty();
 }
 
-bool HttpConnection::CountHeaderBytes(size_t n) {
-  header_bytes_ += n;
-  if (header_bytes_ <= server_->limits().max_header_bytes) return true;
-  parse_error_ = ServerError::kHeadersTooLarge;
-  return false;
-}
-
 HttpParser::Action HttpConnection::OnMessageBegin() {
   in_message_ = true;
-  method_.clear();
-  target_.clear();
-  header_count_ = 0;
   body_.clear();
   body_bytes_ = 0;
   may_stream_body_ = false;
-  header_value_next_ = false;
   has_body_ = false;
-  header_bytes_ = 0;
   parse_error_ = ServerError::kBadRequest;
   SetTimer(TimerMode::kHeaders);
   return HttpParser::Action::kContinue;
 }
 
-HttpParser::Action HttpConnection::OnUrl(std::string_view piece) {
-  if (!CountHeaderBytes(piece.size())) return HttpParser::Action::kError;
-  target_.append(piece);
-  return HttpParser::Action::kContinue;
-}
-
-HttpParser::Action HttpConnection::OnHeaderField(std::string_view piece) {
-  if (!CountHeaderBytes(piece.size())) return HttpParser::Action::kError;
-  if (header_value_next_ || header_count_ == 0) {
-    if (header_count_ == headers_.size()) headers_.emplace_back();
-    headers_[header_count_].first.clear();
-    headers_[header_count_].second.clear();
-    ++header_count_;
-    header_value_next_ = false;
-  }
-  std::string& name = headers_[header_count_ - 1].first;
-  size_t start = name.size();
-  name.append(piece);
-  for (size_t i = start; i < name.size(); ++i) name[i] = base::AsciiToLower(name[i]);
-  return HttpParser::Action::kContinue;
-}
-
-HttpParser::Action HttpConnection::OnHeaderValue(std::string_view piece) {
-  if (!CountHeaderBytes(piece.size())) return HttpParser::Action::kError;
-  header_value_next_ = true;
-  if (header_count_ == 0) return HttpParser::Action::kError;
-  headers_[header_count_ - 1].second.append(piece);
-  return HttpParser::Action::kContinue;
-}
-
-HttpParser::Action HttpConnection::OnHeadersComplete(const RequestHead& head) {
-  method_.assign(head.method);
+HttpParser::Action HttpConnection::OnHeadersComplete(const MessageHead& head) {
+  head_ = head;
   head_method_ = head.method == "HEAD";
   http10_ = head.http_major == 1 && head.http_minor == 0;
   has_body_ = head.chunked || (head.has_content_length && head.content_length > 0);
   bool has_host = false;
   std::string_view host;
-  for (size_t i = 0; i < header_count_; ++i) {
-    auto& [name, value] = headers_[i];
-    // llhttp leaves trailing whitespace in a value; the field value excludes it (RFC 9110 §5.5).
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  for (const auto& [name, value] : head.headers) {
     if (name == "host") {
       // Two Host headers: a proxy in front may route by the other one (RFC 9112 §3.2: 400).
       if (has_host) return HttpParser::Action::kError;
@@ -279,8 +234,7 @@ HttpParser::Action HttpConnection::OnHeadersComplete(const RequestHead& head) {
     parse_error_ = ServerError::kBodyTooLarge;
     return HttpParser::Action::kError;
   }
-  for (size_t i = 0; i < header_count_; ++i) {
-    auto& [name, value] = headers_[i];
+  for (const auto& [name, value] : head.headers) {
     if (name == "expect" && base::EqualsIgnoreCase(value, "100-continue") && !http10_ && has_body_ &&
                slots_.empty()) {
       // The client waits for this before sending the body; later in a pipeline it is skipped.
@@ -392,26 +346,28 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
 
   // The URL the handler sees is absolute, as in Workers: scheme, Host, then the target.
   url_.clear();
-  if (target_.starts_with("http://") || target_.starts_with("https://")) {
-    url_.append(target_);
+  std::string_view target = head_.target;
+  if (target.starts_with("http://") || target.starts_with("https://")) {
+    url_.append(target);
   } else {
     std::string_view host = server_->default_host();
-    for (size_t i = 0; i < header_count_; ++i) {
-      if (headers_[i].first == "host") host = headers_[i].second;
+    for (const auto& [name, value] : head_.headers) {
+      if (name == "host") host = value;
     }
-    base::StrAppend(&url_, tls_ != nullptr ? "https://" : "http://", host, target_);
+    base::StrAppend(&url_, tls_ != nullptr ? "https://" : "http://", host, target);
   }
   bindings::HeaderView views[64];
   std::vector<bindings::HeaderView> many;
   std::span<const bindings::HeaderView> header_span;
-  if (header_count_ <= std::size(views)) {
-    for (size_t i = 0; i < header_count_; ++i) views[i] = {headers_[i].first, headers_[i].second};
-    header_span = std::span(views, header_count_);
+  size_t header_count = head_.headers.size();
+  if (header_count <= std::size(views)) {
+    for (size_t i = 0; i < header_count; ++i) views[i] = {head_.headers[i].first, head_.headers[i].second};
+    header_span = std::span(views, header_count);
   } else {
-    many.assign(headers_.begin(), headers_.begin() + static_cast<ptrdiff_t>(header_count_));
+    many.assign(head_.headers.begin(), head_.headers.end());
     header_span = many;
   }
-  bindings::RequestView request{method_, url_, header_span, body_, has_body_};
+  bindings::RequestView request{head_.method, url_, header_span, body_, has_body_};
   request.body_streamed = streamed;
   // The dispatch may answer at once (Complete() re-enters this connection; it only queues).
   uint64_t id = slot.id = server_->NewRequest(this);
@@ -420,7 +376,7 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
 }
 
 RouteDecision HttpConnection::RouteTarget(std::string_view host) {
-  std::string_view target = target_;
+  std::string_view target = head_.target;
   // An absolute-form target carries its own authority (RFC 9112 §3.2.2).
   for (std::string_view scheme : {"http://", "https://"}) {
     if (!target.starts_with(scheme)) continue;

@@ -87,10 +87,7 @@ class HttpConnection : public HttpParser::Delegate {
 
   // HttpParser::Delegate
   HttpParser::Action OnMessageBegin() override;
-  HttpParser::Action OnUrl(std::string_view piece) override;
-  HttpParser::Action OnHeaderField(std::string_view piece) override;
-  HttpParser::Action OnHeaderValue(std::string_view piece) override;
-  HttpParser::Action OnHeadersComplete(const RequestHead& head) override;
+  HttpParser::Action OnHeadersComplete(const MessageHead& head) override;
   HttpParser::Action OnBody(std::string_view piece) override;
   HttpParser::Action OnMessageComplete(bool keep_alive) override;
 
@@ -120,7 +117,6 @@ class HttpConnection : public HttpParser::Delegate {
   void ParseError();
   // Queues a server-made error response and stops reading from this connection.
   void RespondError(ServerError error);
-  bool CountHeaderBytes(size_t n);
   void Serialize(Slot& slot, const bindings::ResponseView& response);
   // The server-made response of SPEC §4 for `error`.
   void SerializeError(Slot& slot, ServerError error);
@@ -145,14 +141,10 @@ class HttpConnection : public HttpParser::Delegate {
   uv_shutdown_t shutdown_req_;
   HttpParser parser_;
 
-  // The request being parsed.
-  std::string method_;
-  std::string target_;
-  RouteDecision route_;           // where the request being parsed goes (from its head)
-  // Header strings are reused from request to request (no allocation per header once warm);
-  // the first `header_count_` entries belong to the current request.
-  std::vector<std::pair<std::string, std::string>> headers_;
-  size_t header_count_ = 0;
+  // The request being parsed: its head (views into the parser's strings, valid until the next
+  // request begins) and where it goes.
+  MessageHead head_;
+  RouteDecision route_;
   std::string url_;
   std::string body_;
   uint64_t body_bytes_ = 0;
@@ -164,11 +156,9 @@ class HttpConnection : public HttpParser::Delegate {
   bool upload_resumed_ = false;  // the handler asked for more during the last PushUpload
   bool upload_discard_ = false;  // the handler answered or cancelled: the rest is dropped
   bool in_message_ = false;
-  bool header_value_next_ = false;  // the last header callback was a value
   bool has_body_ = false;
   bool head_method_ = false;
   bool http10_ = false;
-  size_t header_bytes_ = 0;
   ServerError parse_error_ = ServerError::kBadRequest;
 
   std::deque<Slot> slots_;

@@ -105,12 +105,38 @@ absl::StatusOr<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const s
 
 TlsServerContext::~TlsServerContext() { SSL_CTX_free(ctx_); }
 
-TlsSession::TlsSession(const TlsServerContext& context) : ssl_(SSL_new(context.get())) {
+absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create() {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return absl::InternalError(TakeTlsError("SSL_CTX_new failed"));
+  SSL_CTX_set_default_verify_paths(ctx);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  return std::unique_ptr<TlsClientContext>(new TlsClientContext(ctx));
+}
+
+TlsClientContext::~TlsClientContext() { SSL_CTX_free(ctx_); }
+
+TlsSession::TlsSession(SSL* ssl) : ssl_(ssl) {
   rbio_ = BIO_new(BIO_s_mem());
   wbio_ = BIO_new(BIO_s_mem());
   BIO_set_mem_eof_return(rbio_, -1);  // an empty input BIO means "more to come", not EOF
   SSL_set_bio(ssl_, rbio_, wbio_);    // the SSL owns both BIOs now
+}
+
+TlsSession::TlsSession(const TlsServerContext& context) : TlsSession(SSL_new(context.get())) {
   SSL_set_accept_state(ssl_);
+}
+
+std::unique_ptr<TlsSession> TlsSession::Client(const TlsClientContext& context, const std::string& host,
+                                               bool send_sni) {
+  SSL* ssl = SSL_new(context.get());
+  if (ssl == nullptr) return nullptr;
+  std::unique_ptr<TlsSession> session(new TlsSession(ssl));
+  session->client_ = true;
+  SSL_set_connect_state(ssl);
+  if (send_sni) SSL_set_tlsext_host_name(ssl, host.c_str());
+  SSL_set1_host(ssl, host.c_str());  // hostname (or IP address) verification
+  return session;
 }
 
 TlsSession::~TlsSession() { SSL_free(ssl_); }
@@ -129,7 +155,17 @@ TlsSession::Status TlsSession::Read(std::string* plain) {
     if (r != 1) {
       int e = SSL_get_error(ssl_, r);
       if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return Status::kWantMore;
-      error_ = base::StrCat("TLS handshake failed: ", TakeTlsError("unexpected end"));
+      if (!client_) {
+        error_ = base::StrCat("TLS handshake failed: ", TakeTlsError("unexpected end"));
+        return Status::kError;
+      }
+      long verify = SSL_get_verify_result(ssl_);
+      if (verify != X509_V_OK) {
+        error_ = base::StrCat("TLS certificate verification failed (", X509_verify_cert_error_string(verify), ")");
+      } else {
+        error_ = base::StrCat("TLS handshake failed (", TakeTlsError("TLS handshake failed"), ")");
+      }
+      ERR_clear_error();
       return Status::kError;
     }
   }

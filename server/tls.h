@@ -45,12 +45,32 @@ class TlsServerContext {
   SSL_CTX* ctx_;
 };
 
-// One server-side TLS connection over memory BIOs.
+// What the fetch client trusts: the system CA store, peer verification on, TLS 1.2 or later.
+// One per HttpClient.
+class TlsClientContext {
+ public:
+  static absl::StatusOr<std::unique_ptr<TlsClientContext>> Create();
+  ~TlsClientContext();
+  TlsClientContext(const TlsClientContext&) = delete;
+  TlsClientContext& operator=(const TlsClientContext&) = delete;
+
+  SSL_CTX* get() const { return ctx_; }
+
+ private:
+  explicit TlsClientContext(SSL_CTX* ctx) : ctx_(ctx) {}
+  SSL_CTX* ctx_;
+};
+
+// One TLS connection over memory BIOs: accepted (server) or connected (client).
 class TlsSession {
  public:
   enum class Status { kOk, kWantMore, kClosed, kError };
 
   explicit TlsSession(const TlsServerContext& context);
+  // A client session to `host` (a name or an IP address, no brackets): the certificate must be
+  // valid for it; `send_sni` names it in the handshake (not for IP addresses). Null if OpenSSL
+  // could not make one.
+  static std::unique_ptr<TlsSession> Client(const TlsClientContext& context, const std::string& host, bool send_sni);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
@@ -60,7 +80,9 @@ class TlsSession {
   // Ciphertext from the socket.
   void Feed(std::string_view ciphertext);
   // Runs the handshake as far as the input allows, then appends the decrypted bytes to `plain`.
-  // kWantMore: all input used; kClosed: the peer sent close_notify; kError: error() says why.
+  // kWantMore: all input used; kClosed: the peer sent close_notify; kError: error() says why
+  // (a client's failed handshake: "TLS certificate verification failed (...)" or
+  // "TLS handshake failed (...)").
   Status Read(std::string* plain);
   // Encrypts `plain` (after the handshake; false on error).
   bool Write(std::string_view plain);
@@ -72,7 +94,10 @@ class TlsSession {
   const std::string& error() const { return error_; }
 
  private:
+  explicit TlsSession(SSL* ssl);
+
   SSL* ssl_;
+  bool client_ = false;
   BIO* rbio_;
   BIO* wbio_;
   std::string error_;
