@@ -14,12 +14,6 @@ namespace {
 using Connection = HttpClient::Connection;
 using Exchange = HttpClient::Exchange;
 
-struct WriteRequest {
-  uv_write_t req;
-  Connection* connection;
-  std::string data;
-};
-
 bool IsInterim(int status) { return status >= 100 && status < 200 && status != 101; }
 
 std::string HostForHeader(const OutboundRequest& r) {
@@ -33,14 +27,6 @@ bool HopByHop(std::string_view name) {
          name == "proxy-connection" || name == "expect";
 }
 
-template <typename Handle>
-uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
-
-void AllocBuffer(uv_handle_t*, size_t, uv_buf_t* buf) {
-  static thread_local char storage[64 * 1024];
-  *buf = uv_buf_init(storage, sizeof storage);
-}
-
 }  // namespace
 
 std::string HttpClient::Describe(const Exchange* x) const {
@@ -48,11 +34,14 @@ std::string HttpClient::Describe(const Exchange* x) const {
 }
 
 Connection::Connection(HttpClient* client, std::string origin, int rule)
-    : client_(client), origin_(std::move(origin)), rule_(rule), parser_(HttpParser::Type::kResponse, this) {
-  uv_tcp_init(client->loop(), &tcp_);
+    : client_(client),
+      origin_(std::move(origin)),
+      rule_(rule),
+      socket_(client->loop(), this),
+      parser_(HttpParser::Type::kResponse, this) {
   uv_timer_init(client->loop(), &timer_);
+  timer_.data = this;
   handles_open_ = 2;
-  tcp_.data = timer_.data = connect_req_.data = this;
 }
 
 Connection::~Connection() = default;
@@ -65,11 +54,8 @@ void Connection::FailExchange(std::string_view why) {
 bool Connection::Connect(Exchange* x, const sockaddr* address) {
   exchange_ = x;
   x->connection = this;
-  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->OnTimer(); },
-                 client_->limits().connect_timeout_ms, 0);
-  int rc = uv_tcp_connect(&connect_req_, &tcp_, address, [](uv_connect_t* req, int status) {
-    static_cast<Connection*>(req->data)->OnConnected(status);
-  });
+  uv_timer_start(&timer_, OnTimerFired, client_->limits().connect_timeout_ms, 0);
+  int rc = socket_.Connect(address);
   if (rc < 0) {
     client_->Fail(x, base::StrCat("fetch to ", client_->Describe(x), " failed: connect: ", uv_strerror(rc)));
     return false;
@@ -77,8 +63,8 @@ bool Connection::Connect(Exchange* x, const sockaddr* address) {
   return true;
 }
 
-void Connection::OnConnected(int status) {
-  if (closing_) return;
+void Connection::OnSocketConnected(int status) {
+  if (socket_.closing()) return;
   if (status < 0) {
     FailExchange(base::StrCat("connect: ", uv_strerror(status)));
     Close();
@@ -90,7 +76,7 @@ void Connection::OnConnected(int status) {
     Close();
     return;
   }
-  uv_tcp_nodelay(&tcp_, 1);
+  socket_.SetNoDelay();
   StartReading();
   if (!x->request.https) {
     SendHead();
@@ -100,13 +86,14 @@ void Connection::OnConnected(int status) {
   std::string name = x->request.host;
   if (name.size() >= 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
   AddressRule ignored;
-  if (context != nullptr) tls_ = TlsSession::Client(*context, name, /*send_sni=*/!ClassifyLiteral(name, &ignored));
-  if (tls_ == nullptr) {
+  std::unique_ptr<TlsSession> session;
+  if (context != nullptr) session = TlsSession::Client(*context, name, /*send_sni=*/!ClassifyLiteral(name, &ignored));
+  if (session == nullptr) {
     client_->Fail(x, "fetch failed: could not start TLS");
     Close();
     return;
   }
-  OnTlsBytes({});  // the ClientHello
+  socket_.StartTls(std::move(session));  // the ClientHello goes out
 }
 
 void Connection::Reuse(Exchange* x) {
@@ -118,7 +105,7 @@ void Connection::Reuse(Exchange* x) {
 
 void Connection::Idle(uint32_t idle_ms) {
   ResetResponse();
-  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->OnTimer(); }, idle_ms, 0);
+  uv_timer_start(&timer_, OnTimerFired, idle_ms, 0);
   StartReading();  // an idle connection the peer closes is dropped at once
 }
 
@@ -161,53 +148,33 @@ HttpParser::Action Connection::OnMessageComplete(bool keep_alive) {
   return HttpParser::Action::kPause;  // stop here: what follows belongs to no request of ours
 }
 
-void Connection::SendRaw(std::string data) {
-  if (data.empty() || closing_) return;
-  auto* w = new WriteRequest{{}, this, std::move(data)};
-  write_pending_ += w->data.size();
-  uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  w->req.data = w;
-  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, [](uv_write_t* req, int status) {
-    auto* w = static_cast<WriteRequest*>(req->data);
-    Connection* c = w->connection;
-    size_t bytes = w->data.size();
-    delete w;
-    c->OnWritten(bytes, status);
-  });
-  if (rc < 0) {
-    write_pending_ -= w->data.size();
-    delete w;
-  }
+void Connection::WriteOut() {
+  if (socket_.closing() || write_error_ != 0) return;
+  int rc = socket_.Write(&out_);
+  if (rc == 0) return;
+  // Reported from the timer, as a failed write always is, never from inside Start() or Write().
+  write_error_ = rc;
+  uv_timer_start(&timer_, OnTimerFired, 0, 0);
 }
 
-void Connection::OnWritten(size_t bytes, int status) {
-  write_pending_ -= bytes;
+void Connection::OnSocketWritten(int status) {
   if (status < 0) {
-    if (!closing_) FailExchange(base::StrCat("write: ", uv_strerror(status)));
+    if (!socket_.closing()) FailExchange(base::StrCat("write: ", uv_strerror(status)));
     Close();
     return;
   }
+  WriteOut();
   Exchange* x = exchange_;
-  if (x != nullptr && x->need_drain && write_pending_ < client_->limits().max_buffered_upload) {
+  if (x != nullptr && x->need_drain && write_pending() < client_->limits().max_buffered_upload) {
     x->need_drain = false;
     x->sink->OnDrain();
   }
 }
 
-void Connection::FlushTls() {
-  std::string out;
-  tls_->TakeOutput(&out);
-  SendRaw(std::move(out));
-}
-
 void Connection::Send(std::string_view data) {
-  if (data.empty() || closing_) return;
-  if (tls_ == nullptr) {
-    SendRaw(std::string(data));
-    return;
-  }
-  tls_->Write(data);
-  FlushTls();
+  if (data.empty() || socket_.closing()) return;
+  out_.append(data);
+  WriteOut();
 }
 
 void Connection::SendHead() {
@@ -237,33 +204,34 @@ void Connection::SendHead() {
 }
 
 void Connection::OnTimer() {
-  if (exchange_ != nullptr) {
-    bool ready = connected_ && (tls_ == nullptr || tls_->handshake_done());
+  if (write_error_ != 0) {
+    FailExchange(base::StrCat("write: ", uv_strerror(write_error_)));
+  } else if (exchange_ != nullptr) {
+    bool ready = connected_ && (socket_.tls() == nullptr || socket_.tls()->handshake_done());
     FailExchange(ready ? "no response data within the idle timeout" : "connect timed out");
   }
   Close();
 }
 
 void Connection::StartIdleTimer() {
-  if (closing_) return;
-  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->OnTimer(); },
-                 client_->limits().idle_timeout_ms, 0);
+  if (socket_.closing() || write_error_ != 0) return;
+  uv_timer_start(&timer_, OnTimerFired, client_->limits().idle_timeout_ms, 0);
 }
 
 void Connection::Close() {
-  if (closing_) return;
-  closing_ = true;
+  if (socket_.closing()) return;
+  socket_.Close();
   client_->Forget(this);
   if (exchange_ != nullptr) {
     exchange_->connection = nullptr;
     exchange_ = nullptr;
   }
-  auto on_close = [](uv_handle_t* handle) {
-    auto* c = static_cast<Connection*>(handle->data);
-    if (--c->handles_open_ == 0) delete c;
-  };
-  uv_close(AsHandle(&tcp_), on_close);
-  uv_close(AsHandle(&timer_), on_close);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_),
+           [](uv_handle_t* h) { static_cast<Connection*>(h->data)->OnSocketClosed(); });
+}
+
+void Connection::OnSocketClosed() {
+  if (--handles_open_ == 0) delete this;
 }
 
 void Connection::Complete() {
@@ -304,7 +272,7 @@ void Connection::HandleEof(int status) {
 }
 
 void Connection::Parse(std::string_view data) {
-  if (closing_ || data.empty()) return;
+  if (socket_.closing() || data.empty()) return;
   Exchange* x = exchange_;
   if (x == nullptr) {  // bytes on an idle connection: nothing may arrive there
     Close();
@@ -322,66 +290,36 @@ void Connection::Parse(std::string_view data) {
       if (exchange_ != nullptr) Complete();
       return;
     }
-    if (exchange_ == nullptr || closing_) return;  // cancelled by the sink
+    if (exchange_ == nullptr || socket_.closing()) return;  // cancelled by the sink
     unparsed_.assign(data.substr(consumed));
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    socket_.StopReading();
     uv_timer_stop(&timer_);  // the JS side is the one not reading
     return;
   }
-  if (closing_ || exchange_ == nullptr) return;  // cancelled from a callback
+  if (socket_.closing() || exchange_ == nullptr) return;  // cancelled from a callback
   FailExchange(base::StrCat("invalid HTTP response (", parser_.error_reason(), ")"));
   Close();
 }
 
-void Connection::OnTlsBytes(std::string_view ciphertext) {
-  tls_->Feed(ciphertext);
-  bool was_handshaking = !tls_->handshake_done();
-  std::string plain;
-  TlsSession::Status status = tls_->Read(&plain);
-  if (status == TlsSession::Status::kError && !tls_->handshake_done()) {
-    FlushTls();  // the alert
-    FailExchange(tls_->error());
+void Connection::OnSocketBytes() {
+  if (exchange_ != nullptr && !exchange_->paused) StartIdleTimer();
+}
+
+void Connection::OnSocketHandshake() {
+  if (exchange_ != nullptr && !exchange_->head_sent) SendHead();
+}
+
+void Connection::OnSocketEnd(int status) {
+  if (socket_.closing()) return;
+  if (socket_.tls_failed() && !socket_.tls()->handshake_done()) {
+    FailExchange(socket_.tls()->error());
     Close();
     return;
   }
-  if (was_handshaking && tls_->handshake_done()) {
-    FlushTls();
-    if (exchange_ != nullptr && !exchange_->head_sent) SendHead();
-  }
-  Parse(plain);
-  if (closing_) return;
-  if (status == TlsSession::Status::kClosed) {
-    HandleEof(UV_EOF);
-    return;
-  }
-  if (status == TlsSession::Status::kError) {
-    HandleEof(UV_EPROTO);
-    return;
-  }
-  FlushTls();
+  HandleEof(status);
 }
 
-void Connection::OnRead(ssize_t nread, const uv_buf_t* buf) {
-  if (closing_) return;
-  if (nread < 0) {
-    HandleEof(static_cast<int>(nread));
-    return;
-  }
-  if (nread == 0) return;
-  if (exchange_ != nullptr && !exchange_->paused) StartIdleTimer();
-  std::string_view bytes(buf->base, static_cast<size_t>(nread));
-  if (tls_ != nullptr) {
-    OnTlsBytes(bytes);
-  } else {
-    Parse(bytes);
-  }
-}
-
-void Connection::StartReading() {
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), AllocBuffer, [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-    static_cast<Connection*>(s->data)->OnRead(n, buf);
-  });
-}
+void Connection::StartReading() { socket_.StartReading(); }
 
 void Connection::Resume() {
   parser_.Resume();
@@ -389,7 +327,7 @@ void Connection::Resume() {
   unparsed_.clear();
   Exchange* x = exchange_;
   Parse(rest);
-  if (closing_ || exchange_ != x || x->paused) return;
+  if (socket_.closing() || exchange_ != x || x->paused) return;
   if (eof_) {
     HandleEof(UV_EOF);
     return;

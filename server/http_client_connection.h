@@ -13,7 +13,7 @@
 
 #include "server/http_client.h"
 #include "server/http_parser.h"
-#include "server/tls.h"
+#include "server/stream_socket.h"
 
 namespace atl::server {
 
@@ -34,8 +34,9 @@ struct HttpClient::Exchange {
 };
 
 // Deleted only from the libuv close callbacks (Close()), so callbacks already queued never see
-// freed memory.
-class HttpClient::Connection : public HttpParser::Delegate {
+// freed memory. 16 data members: the response's parse state (status_, keep_alive_,
+// message_done_, unparsed_, eof_) is read across the socket and sink callbacks together.
+class HttpClient::Connection : public HttpParser::Delegate, public StreamSocket::Owner {
  public:
   Connection(HttpClient* client, std::string origin, int rule);
   ~Connection() override;
@@ -59,7 +60,8 @@ class HttpClient::Connection : public HttpParser::Delegate {
   int rule() const { return rule_; }
   Exchange* exchange() const { return exchange_; }
   void set_exchange(Exchange* exchange) { exchange_ = exchange; }
-  size_t write_pending() const { return write_pending_; }
+  // Request bytes not yet taken by the kernel.
+  size_t write_pending() const { return out_.size() + socket_.unsent(); }
 
  private:
   // HttpParser::Delegate
@@ -67,14 +69,18 @@ class HttpClient::Connection : public HttpParser::Delegate {
   HttpParser::Action OnBody(std::string_view piece) override;
   HttpParser::Action OnMessageComplete(bool keep_alive) override;
 
-  void OnConnected(int status);
+  // StreamSocket::Owner
+  void OnSocketConnected(int status) override;
+  void OnSocketBytes() override;
+  void OnSocketHandshake() override;
+  void OnSocketData(std::string_view plain) override { Parse(plain); }
+  void OnSocketEnd(int status) override;
+  void OnSocketWritten(int status) override;
+  void OnSocketClosed() override;
+
   void SendHead();
-  void SendRaw(std::string data);
-  void OnWritten(size_t bytes, int status);
-  void FlushTls();
-  void OnRead(ssize_t nread, const uv_buf_t* buf);
-  // Ciphertext from the socket: handshake (then the head goes out), then parse the plaintext.
-  void OnTlsBytes(std::string_view ciphertext);
+  // Writes what out_ holds as far as the socket takes it now.
+  void WriteOut();
   void Parse(std::string_view data);
   // The response ended: the sink hears it, the connection goes back to the pool (or closes).
   void Complete();
@@ -83,25 +89,24 @@ class HttpClient::Connection : public HttpParser::Delegate {
   void StartReading();
   void StartIdleTimer();
   void OnTimer();
+  static void OnTimerFired(uv_timer_t* timer) { static_cast<Connection*>(timer->data)->OnTimer(); }
   void ResetResponse();
   void FailExchange(std::string_view why);
 
   HttpClient* client_;
   std::string origin_;
   int rule_;                       // AddressRule of the peer
-  uv_tcp_t tcp_;
+  StreamSocket socket_;
   uv_timer_t timer_;
-  uv_connect_t connect_req_;
   int handles_open_ = 0;
-  std::unique_ptr<TlsSession> tls_;  // null: plaintext
   Exchange* exchange_ = nullptr;     // null while idle in the pool
   HttpParser parser_;
   int status_ = 0;                 // of the response being parsed (0: no head yet)
   bool keep_alive_ = false;        // the response ended and the connection may carry another
   bool message_done_ = false;
   std::string unparsed_;           // response bytes read while the sink was not reading
-  size_t write_pending_ = 0;
-  bool closing_ = false;
+  std::string out_;                // request bytes the socket did not take yet
+  int write_error_ = 0;            // a write failed at once: the timer reports it on the next turn
   bool connected_ = false;
   bool eof_ = false;               // the peer closed while the sink was not reading
 };

@@ -8,15 +8,6 @@
 namespace atl::server {
 namespace {
 
-// One read buffer per thread: every read is parsed before the next one arrives, and what a
-// pause leaves unread is copied out.
-constexpr size_t kReadBufferSize = 64 * 1024;
-
-void AllocReadBuffer(uv_handle_t*, size_t, uv_buf_t* buf) {
-  static thread_local char buffer[kReadBufferSize];
-  *buf = uv_buf_init(buffer, kReadBufferSize);
-}
-
 template <typename T>
 HttpConnection* Self(T* handle) {
   return static_cast<HttpConnection*>(handle->data);
@@ -24,30 +15,27 @@ HttpConnection* Self(T* handle) {
 
 }  // namespace
 
-HttpConnection::HttpConnection(HttpServer* server) : server_(server), parser_(HttpParser::Type::kRequest, this) {
+HttpConnection::HttpConnection(HttpServer* server)
+    : server_(server), socket_(server->loop(), this), parser_(HttpParser::Type::kRequest, this) {
   parser_.set_max_head_bytes(server->limits().max_header_bytes);
-  uv_tcp_init(server->loop(), &tcp_);
   uv_timer_init(server->loop(), &timer_);
-  tcp_.data = timer_.data = write_req_.data = shutdown_req_.data = this;
+  timer_.data = this;
   handles_open_ = 2;
-  if (server->tls() != nullptr) tls_ = std::make_unique<TlsSession>(*server->tls());
+  if (server->tls() != nullptr) socket_.StartTls(std::make_unique<TlsSession>(*server->tls()));
 }
 
 HttpConnection::~HttpConnection() = default;
 
 HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server, int* fd) {
   auto* conn = new HttpConnection(server);
-  uv_os_fd_t os_fd = -1;
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&conn->tcp_)) != 0 ||
-      uv_fileno(reinterpret_cast<uv_handle_t*>(&conn->tcp_), &os_fd) != 0) {
+  if (!conn->socket_.Accept(listener, fd)) {
     conn->Close();
     return nullptr;
   }
-  *fd = os_fd;
-  uv_tcp_nodelay(&conn->tcp_, 1);
+  conn->socket_.SetNoDelay();
   server->Register(conn);
   conn->StartReading();
-  if (conn->tls_ != nullptr) {
+  if (conn->socket_.tls() != nullptr) {
     // The handshake gets as long as a request head (header_timeout_ms), not the idle timeout.
     conn->timer_mode_ = TimerMode::kIdle;
     server->MarkIdle(conn);
@@ -59,34 +47,44 @@ HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server
 }
 
 void HttpConnection::StartReading() {
-  if (reading_ || closing_ || no_more_requests_) return;
-  reading_ = true;
-  uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&tcp_), AllocReadBuffer,
-      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) { Self(s)->OnRead(n, buf); });
+  if (closing_ || no_more_requests_) return;
+  socket_.StartReading();
 }
 
-void HttpConnection::StopReading() {
-  if (!reading_) return;
-  reading_ = false;
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
-}
+void HttpConnection::StopReading() { socket_.StopReading(); }
 
-void HttpConnection::OnRead(ssize_t nread, const uv_buf_t* buf) {
+void HttpConnection::OnSocketEnd(int status) {
   if (lingering_) {
-    if (nread < 0) Close();
+    Close();
     return;
   }
-  if (nread < 0) {
-    OnEnd(nread == UV_EOF);
+  if (socket_.tls_failed()) {
+    // Not TLS (a plaintext request, garbage), a failed handshake or a bad record: this
+    // connection only.
+    if (base::LogEnabled(base::LogLevel::kDebug)) {
+      base::LogLine(base::LogLevel::kDebug, "TLS connection closed").Str("reason", socket_.tls()->error()).Emit();
+    }
+    Close();
     return;
   }
-  if (nread == 0) return;
-  if (tls_ != nullptr) {
-    OnTlsRead(std::string_view(buf->base, static_cast<size_t>(nread)));
+  OnEnd(status == UV_EOF);
+}
+
+void HttpConnection::OnSocketHandshake() {
+  // The handshake had header_timeout_ms; the connection now idles as any other.
+  if (timer_mode_ == TimerMode::kIdle) SetTimer(TimerMode::kIdle);
+}
+
+void HttpConnection::OnSocketWritten(int status) {
+  if (status < 0) {
+    Close();
     return;
   }
-  Parse(std::string_view(buf->base, static_cast<size_t>(nread)));
+  MarkDirty();
+}
+
+void HttpConnection::OnSocketClosed() {
+  if (--handles_open_ == 0) delete this;
 }
 
 void HttpConnection::OnEnd(bool clean) {
@@ -95,32 +93,6 @@ void HttpConnection::OnEnd(bool clean) {
   StopReading();
   no_more_requests_ = true;
   if (!clean || slots_.empty() || in_message_) Close();
-}
-
-void HttpConnection::OnTlsRead(std::string_view ciphertext) {
-  tls_->Feed(ciphertext);
-  tls_plain_.clear();
-  bool was_handshaking = !tls_->handshake_done();
-  TlsSession::Status status = tls_->Read(&tls_plain_);
-  if (was_handshaking && tls_->handshake_done() && timer_mode_ == TimerMode::kIdle) SetTimer(TimerMode::kIdle);
-  if (status == TlsSession::Status::kError) {
-    // Not TLS (a plaintext request, garbage) or a failed handshake: this connection only. The
-    // alert OpenSSL queued goes out if the socket takes it at once.
-    if (base::LogEnabled(base::LogLevel::kDebug)) {
-      base::LogLine(base::LogLevel::kDebug, "TLS connection closed").Str("reason", tls_->error()).Emit();
-    }
-    if (!write_in_flight_) {
-      tls_out_.clear();
-      tls_->TakeOutput(&tls_out_);
-      uv_buf_t buf = uv_buf_init(tls_out_.data(), static_cast<unsigned int>(tls_out_.size()));
-      if (!tls_out_.empty()) uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
-    }
-    Close();
-    return;
-  }
-  if (tls_->has_output()) MarkDirty();  // handshake records, session tickets
-  if (!tls_plain_.empty()) Parse(tls_plain_);  // what a pause leaves unread is copied out
-  if (status == TlsSession::Status::kClosed && !closing_) OnEnd(/*clean=*/true);
 }
 
 void HttpConnection::Parse(std::string_view data) {
@@ -354,7 +326,7 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
     for (const auto& [name, value] : head_.headers) {
       if (name == "host") host = value;
     }
-    base::StrAppend(&url_, tls_ != nullptr ? "https://" : "http://", host, target);
+    base::StrAppend(&url_, socket_.tls() != nullptr ? "https://" : "http://", host, target);
   }
   bindings::HeaderView views[64];
   std::vector<bindings::HeaderView> many;
@@ -503,7 +475,7 @@ bool HttpConnection::WriteBody(uint64_t id, std::string_view bytes) {
     out->append(bytes);
   }
   MarkDirty();
-  size_t unsent = out == &out_ ? out_.size() + writing_.size() : out->size();
+  size_t unsent = out == &out_ ? out_.size() + socket_.unsent() : out->size();
   if (unsent < server_->limits().max_streamed_output) return true;
   slot->wants_drain = true;
   return false;
@@ -524,7 +496,7 @@ void HttpConnection::EndBody(uint64_t id, bool complete) {
 bool HttpConnection::OverBacklog() const {
   const auto& limits = server_->limits();
   return slots_.size() >= limits.max_pipelined ||
-         out_.size() + writing_.size() >= limits.max_buffered_output;
+         out_.size() + socket_.unsent() >= limits.max_buffered_output;
 }
 
 void HttpConnection::Drain() {
@@ -583,12 +555,10 @@ void HttpConnection::Flush() {
   }
   if (!WriteOut()) return;
   if (close_after) no_more_requests_ = true;
-  if (no_more_requests_ && slots_.empty() && out_.empty() && !write_in_flight_) {
-    if (tls_ != nullptr && !tls_shutdown_) {
-      tls_shutdown_ = true;
-      tls_->Shutdown();  // close_notify before the TCP half-close
+  if (no_more_requests_ && slots_.empty() && out_.empty() && !socket_.write_in_flight()) {
+    if (socket_.ShutdownTls()) {  // close_notify before the TCP half-close
       if (!WriteOut()) return;
-      if (write_in_flight_) return;  // lingers once it is written (OnWriteDone flushes again)
+      if (socket_.write_in_flight()) return;  // lingers once it is written (OnSocketWritten flushes again)
     }
     Linger();
     return;
@@ -602,50 +572,22 @@ void HttpConnection::Flush() {
     Parse(input);
     if (!paused_) StartReading();
   }
-  if (slots_.empty() && !in_message_ && !write_in_flight_ && timer_mode_ == TimerMode::kNone) {
+  if (slots_.empty() && !in_message_ && !socket_.write_in_flight() && timer_mode_ == TimerMode::kNone) {
     SetTimer(TimerMode::kIdle);
   }
   // The oldest response streams its body and the socket took enough of it: the handler's stream
   // may be read again (which may write more and mark this connection dirty again).
   if (!slots_.empty() && slots_.front().wants_drain &&
-      out_.size() + writing_.size() < server_->limits().max_streamed_output) {
+      out_.size() + socket_.unsent() < server_->limits().max_streamed_output) {
     slots_.front().wants_drain = false;
     server_->ResumeResponse(slots_.front().id);
   }
 }
 
 bool HttpConnection::WriteOut() {
-  if (write_in_flight_) return true;
-  std::string* wire = &out_;
-  if (tls_ != nullptr) {
-    // Encrypted only when the socket can take it, so what waits stays counted in out_.
-    if (!out_.empty() && tls_->handshake_done()) {
-      if (!tls_->Write(out_)) {
-        Close();
-        return false;
-      }
-      out_.clear();
-    }
-    tls_->TakeOutput(&tls_out_);
-    wire = &tls_out_;
-  }
-  if (wire->empty()) return true;
-  uv_buf_t buf = uv_buf_init(wire->data(), static_cast<unsigned int>(wire->size()));
-  int written = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
-  if (written == static_cast<int>(wire->size())) {
-    wire->clear();
-  } else if (written >= 0 || written == UV_EAGAIN) {
-    writing_.assign(*wire, written > 0 ? written : 0);
-    wire->clear();
-    write_in_flight_ = true;
-    uv_buf_t rest = uv_buf_init(writing_.data(), static_cast<unsigned int>(writing_.size()));
-    uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1,
-             [](uv_write_t* req, int status) { Self(req)->OnWriteDone(status); });
-  } else {
-    Close();
-    return false;
-  }
-  return true;
+  if (socket_.Write(&out_) == 0) return true;
+  Close();
+  return false;
 }
 
 void HttpConnection::Linger() {
@@ -654,25 +596,7 @@ void HttpConnection::Linger() {
   timer_mode_ = TimerMode::kLinger;
   server_->MarkIdle(this, /*shed_first=*/true);  // all answered: the first to go at the limit
   uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->Close(); }, server_->limits().linger_ms, 0);
-  if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t*, int) {}) != 0) {
-    Close();
-    return;
-  }
-  StopReading();
-  reading_ = true;
-  uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&tcp_), AllocReadBuffer,
-      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) { Self(s)->OnRead(n, buf); });
-}
-
-void HttpConnection::OnWriteDone(int status) {
-  write_in_flight_ = false;
-  writing_.clear();
-  if (status < 0) {
-    Close();
-    return;
-  }
-  MarkDirty();
+  if (!socket_.ShutdownAndDiscard()) Close();
 }
 
 void HttpConnection::SetTimer(TimerMode mode) {
@@ -718,12 +642,9 @@ void HttpConnection::Close() {
   // A body the handler still streams from the client, or to it, ends here.
   if (upload_id_ != 0) EndUpload("The client closed the connection before the request body ended.");
   for (const auto& [id, aborted] : forgotten) server_->Forget(id, aborted);
-  auto on_close = [](uv_handle_t* h) {
-    auto* self = static_cast<HttpConnection*>(h->data);
-    if (--self->handles_open_ == 0) delete self;
-  };
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_close);
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_close);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_),
+           [](uv_handle_t* h) { static_cast<HttpConnection*>(h->data)->OnSocketClosed(); });
+  socket_.Close();
 }
 
 }  // namespace atl::server

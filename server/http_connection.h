@@ -3,9 +3,9 @@
 // Content-Length bodies, Expect: 100-continue), hands each complete request to the server, and
 // writes responses strictly in request order.
 //
-// On a TLS listener a TlsSession sits between the socket and the parser/writer: what is read is
-// decrypted before Parse(), and `out_` (plaintext) is encrypted when Flush() hands it to the
-// socket. A failed handshake or a TLS error closes this connection only.
+// The socket (StreamSocket) carries TLS on a TLS listener: what is read is decrypted before
+// Parse(), and `out_` (plaintext) is encrypted when Flush() hands it to the socket. A failed
+// handshake or a TLS error closes this connection only.
 //
 // Rules, as node's handle wrappers: nothing here throws; the object is deleted only from the
 // libuv close callbacks, so callbacks already queued never see freed memory. Memory is bounded:
@@ -24,13 +24,13 @@
 #include "server/error_response.h"
 #include "server/http_parser.h"
 #include "server/http_server.h"
-#include "server/tls.h"
+#include "server/stream_socket.h"
 
 namespace atl::server {
 
 class HttpServer;
 
-class HttpConnection : public HttpParser::Delegate {
+class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner {
  public:
   // Accepts a pending connection on `listener`; the object owns itself from here on. Returns it,
   // with its descriptor in `*fd` (null if the accept failed).
@@ -105,12 +105,16 @@ class HttpConnection : public HttpParser::Delegate {
   // Where a slot's bytes go now: the socket's buffer for the oldest slot, else the slot's own.
   std::string* OutputOf(Slot& slot) { return &slots_.front() == &slot ? &out_ : &slot.data; }
 
-  void OnRead(ssize_t nread, const uv_buf_t* buf);
-  // Ciphertext from the socket: handshake, then parse what it decrypts to.
-  void OnTlsRead(std::string_view ciphertext);
+  // StreamSocket::Owner
+  void OnSocketHandshake() override;
+  void OnSocketData(std::string_view plain) override { Parse(plain); }
+  void OnSocketEnd(int status) override;
+  void OnSocketWritten(int status) override;
+  void OnSocketClosed() override;
+
   // The client sent no more (EOF, close_notify) or reset the connection.
   void OnEnd(bool clean);
-  // Hands what is in `out_` to the socket (encrypted first on TLS); false if the connection closed.
+  // Hands what is in `out_` to the socket; false if the connection closed.
   bool WriteOut();
   // Feeds `data` to the parser; keeps what a pause left unread in `pending_input_`.
   void Parse(std::string_view data);
@@ -128,17 +132,14 @@ class HttpConnection : public HttpParser::Delegate {
   void StopReading();
   void SetTimer(TimerMode mode);
   void OnTimer();
-  void OnWriteDone(int status);
   void MarkDirty();
   // Half-closes after the last response and discards what the client still sends (bounded in
   // time), so it reads that response instead of a connection reset.
   void Linger();
 
   HttpServer* server_;
-  uv_tcp_t tcp_;
+  StreamSocket socket_;
   uv_timer_t timer_;
-  uv_write_t write_req_;
-  uv_shutdown_t shutdown_req_;
   HttpParser parser_;
 
   // The request being parsed: its head (views into the parser's strings, valid until the next
@@ -164,14 +165,7 @@ class HttpConnection : public HttpParser::Delegate {
   std::deque<Slot> slots_;
   std::vector<uint64_t> aborted_;  // Flush's scratch: requests whose body streams it cancels
   std::string out_;            // bytes ready for the socket, in order
-  std::string writing_;        // bytes owned by the write in flight
   std::string pending_input_;  // bytes read while paused
-  std::unique_ptr<TlsSession> tls_;  // null: plaintext
-  std::string tls_plain_;      // OnTlsRead's scratch: what one read decrypted to
-  std::string tls_out_;        // ciphertext ready for the socket
-  bool tls_shutdown_ = false;  // close_notify queued
-  bool write_in_flight_ = false;
-  bool reading_ = false;
   bool paused_ = false;        // parser paused for backpressure
   bool no_more_requests_ = false;
   bool draining_ = false;  // the server drains: the next answer closes, idle closes sooner
