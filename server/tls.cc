@@ -105,13 +105,19 @@ absl::StatusOr<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const s
 
 TlsServerContext::~TlsServerContext() { SSL_CTX_free(ctx_); }
 
-absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create() {
+absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create(const std::filesystem::path& ca_file) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   if (ctx == nullptr) return absl::InternalError(TakeTlsError("SSL_CTX_new failed"));
-  SSL_CTX_set_default_verify_paths(ctx);
+  std::unique_ptr<TlsClientContext> context(new TlsClientContext(ctx));
+  if (ca_file.empty()) {
+    SSL_CTX_set_default_verify_paths(ctx);
+  } else if (SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1) {
+    return absl::InvalidArgumentError(base::StrCat("cannot load CA file ", ca_file.string(), ": ",
+                                                   TakeTlsError("not a PEM certificate")));
+  }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  return std::unique_ptr<TlsClientContext>(new TlsClientContext(ctx));
+  return context;
 }
 
 TlsClientContext::~TlsClientContext() { SSL_CTX_free(ctx_); }

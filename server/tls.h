@@ -45,11 +45,11 @@ class TlsServerContext {
   SSL_CTX* ctx_;
 };
 
-// What the fetch client trusts: the system CA store, peer verification on, TLS 1.2 or later.
-// One per HttpClient.
+// What the fetch client trusts: the system CA store (or `ca_file`'s certificates: tests), peer
+// verification on, TLS 1.2 or later. One per HttpClient.
 class TlsClientContext {
  public:
-  static absl::StatusOr<std::unique_ptr<TlsClientContext>> Create();
+  static absl::StatusOr<std::unique_ptr<TlsClientContext>> Create(const std::filesystem::path& ca_file = {});
   ~TlsClientContext();
   TlsClientContext(const TlsClientContext&) = delete;
   TlsClientContext& operator=(const TlsClientContext&) = delete;
