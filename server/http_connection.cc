@@ -16,7 +16,7 @@ HttpConnection* Self(T* handle) {
 }  // namespace
 
 HttpConnection::HttpConnection(HttpServer* server)
-    : server_(server), socket_(server->loop(), this), parser_(HttpParser::Type::kRequest, this) {
+    : server_(server), socket_(server->loop(), this), parser_(HttpParser::Type::kRequest, this), body_(this) {
   parser_.set_max_head_bytes(server->limits().max_header_bytes);
   uv_timer_init(server->loop(), &timer_);
   timer_.data = this;
@@ -102,7 +102,7 @@ void HttpConnection::Parse(std::string_view data) {
     data.remove_prefix(consumed);
     if (result == HttpParser::Result::kOk) break;
     if (result == HttpParser::Result::kPaused) {
-      if (OverBacklog() || upload_paused_) {
+      if (OverBacklog() || body_.paused()) {
         paused_ = true;
         StopReading();
         pending_input_.assign(data);
@@ -122,7 +122,7 @@ void HttpConnection::Parse(std::string_view data) {
     break;
   }
   // The read ended inside a body that may stream: the handler gets what came so far.
-  if (in_message_ && may_stream_body_ && !closing_ && !no_more_requests_ && !paused_ && StartUpload()) {
+  if (in_message_ && body_.may_stream() && !closing_ && !no_more_requests_ && !paused_ && StartUpload()) {
     paused_ = true;
     StopReading();
   }
@@ -138,11 +138,11 @@ void HttpConnection::ParseError() {
 
 void HttpConnection::RespondError(ServerError error) {
   in_message_ = false;
-  if (upload_id_ != 0) {
+  if (body_.streaming()) {
     // The request is with its handler already: its body stream errors, and the error is the
     // answer unless the handler answered first.
-    uint64_t id = upload_id_;
-    EndUpload(base::StrCat("The request body could not be read: ", CodeOf(error)));
+    uint64_t id = body_.stream_id();
+    body_.End(base::StrCat("The request body could not be read: ", CodeOf(error)));
     Slot* pending = FindSlot(id);
     if (pending != nullptr && !pending->streaming) {
       SerializeError(*pending, error);
@@ -176,10 +176,7 @@ void HttpConnection::RespondError(ServerError error) {
 
 HttpParser::Action HttpConnection::OnMessageBegin() {
   in_message_ = true;
-  body_.clear();
-  body_bytes_ = 0;
-  may_stream_body_ = false;
-  has_body_ = false;
+  body_.Clear();
   parse_error_ = ServerError::kBadRequest;
   SetTimer(TimerMode::kHeaders);
   return HttpParser::Action::kContinue;
@@ -187,9 +184,7 @@ HttpParser::Action HttpConnection::OnMessageBegin() {
 
 HttpParser::Action HttpConnection::OnHeadersComplete(const MessageHead& head) {
   head_ = head;
-  head_method_ = head.method == "HEAD";
-  http10_ = head.http_major == 1 && head.http_minor == 0;
-  has_body_ = head.chunked || (head.has_content_length && head.content_length > 0);
+  bool http10 = head.http_major == 1 && head.http_minor == 0;
   bool has_host = false;
   std::string_view host;
   for (const auto& [name, value] : head.headers) {
@@ -200,91 +195,61 @@ HttpParser::Action HttpConnection::OnHeadersComplete(const MessageHead& head) {
       host = value;
     }
   }
-  if (!has_host && !http10_) return HttpParser::Action::kError;  // RFC 9112 §3.2
+  if (!has_host && !http10) return HttpParser::Action::kError;  // RFC 9112 §3.2
   route_ = RouteTarget(host);
-  if (head.has_content_length && head.content_length > route_.max_request_body) {
+  // A body over max_buffered_request_body, or of unknown length, may go to the handler as a
+  // stream (StartUpload): once it outgrows that bound, or a read ends before it does. A body
+  // that arrives whole with its head is read first (one call into JS, no stream).
+  if (!body_.Begin(head, route_.max_request_body, server_->limits().max_buffered_request_body)) {
     parse_error_ = ServerError::kBodyTooLarge;
     return HttpParser::Action::kError;
   }
   for (const auto& [name, value] : head.headers) {
-    if (name == "expect" && base::EqualsIgnoreCase(value, "100-continue") && !http10_ && has_body_ &&
+    if (name == "expect" && base::EqualsIgnoreCase(value, "100-continue") && !http10 && body_.present() &&
                slots_.empty()) {
       // The client waits for this before sending the body; later in a pipeline it is skipped.
       out_.append("HTTP/1.1 100 Continue\r\n\r\n");
       MarkDirty();
     }
   }
-  SetTimer(has_body_ ? TimerMode::kBody : TimerMode::kNone);
-  // A body over max_buffered_request_body, or of unknown length, may go to the handler as a
-  // stream (StartUpload): once it outgrows that bound, or a read ends before it does. A body
-  // that arrives whole with its head is read first (one call into JS, no stream).
-  head_keep_alive_ = head.keep_alive;
-  may_stream_body_ = has_body_ && (head.chunked || head.content_length > server_->limits().max_buffered_request_body);
+  SetTimer(body_.present() ? TimerMode::kBody : TimerMode::kNone);
   return HttpParser::Action::kContinue;
 }
 
 bool HttpConnection::StartUpload() {
-  may_stream_body_ = false;
-  DispatchRequest(head_keep_alive_, /*streamed=*/true);
-  if (body_.empty()) return false;
-  std::string first;
-  first.swap(body_);
-  return PushUpload(first) == HttpParser::Action::kPause;
+  DispatchRequest(head_.keep_alive, /*streamed=*/true);
+  std::string first = body_.TakeBuffered();
+  if (first.empty()) return false;
+  return Upload(first) == HttpParser::Action::kPause;
 }
 
 HttpParser::Action HttpConnection::OnBody(std::string_view piece) {
-  body_bytes_ += piece.size();
-  if (body_bytes_ > route_.max_request_body) {
+  if (!body_.Count(piece.size())) {
     parse_error_ = ServerError::kBodyTooLarge;
     return HttpParser::Action::kError;
   }
   SetTimer(TimerMode::kBody);
-  if (upload_id_ != 0) return PushUpload(piece);
-  body_.append(piece);
-  if (may_stream_body_ && body_.size() > server_->limits().max_buffered_request_body && StartUpload()) {
-    return HttpParser::Action::kPause;
-  }
+  if (body_.streaming()) return Upload(piece);
+  if (body_.Buffer(piece) && StartUpload()) return HttpParser::Action::kPause;
   return HttpParser::Action::kContinue;
 }
 
-HttpParser::Action HttpConnection::PushUpload(std::string_view piece) {
-  if (upload_discard_) return HttpParser::Action::kContinue;
-  upload_resumed_ = false;
-  bool more = server_->PushUpload(upload_id_, piece);
-  if (more || upload_resumed_ || upload_discard_ || upload_id_ == 0 || closing_) return HttpParser::Action::kContinue;
+HttpParser::Action HttpConnection::Upload(std::string_view piece) {
+  if (body_.Push(piece)) return HttpParser::Action::kContinue;
   // The handler's stream holds its high-water mark: wait for it to read (UploadControl), not
   // for the client (no body timeout meanwhile).
-  upload_paused_ = true;
   SetTimer(TimerMode::kNone);
   return HttpParser::Action::kPause;
 }
 
-void HttpConnection::EndUpload(std::string_view error) {
-  uint64_t id = upload_id_;
-  bool discard = upload_discard_;
-  upload_id_ = 0;
-  upload_paused_ = upload_resumed_ = upload_discard_ = false;
-  if (id != 0 && !discard) server_->EndUpload(id, error);
-}
-
 void HttpConnection::DoneWithUpload(uint64_t id) {
-  if (id == 0 || id != upload_id_) return;
-  upload_discard_ = true;
-  if (upload_paused_) {
-    upload_paused_ = false;
-    MarkDirty();  // Flush resumes parsing
-  }
+  if (body_.Discard(id)) MarkDirty();  // Flush resumes parsing
 }
 
 void HttpConnection::UploadControl(uint64_t id, bool cancel) {
-  if (id == 0 || id != upload_id_) return;
   if (cancel) {
     DoneWithUpload(id);
-    return;
-  }
-  upload_resumed_ = true;
-  if (upload_paused_) {
-    upload_paused_ = false;
+  } else if (body_.Resume(id)) {
     MarkDirty();
   }
 }
@@ -292,12 +257,12 @@ void HttpConnection::UploadControl(uint64_t id, bool cancel) {
 HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
   in_message_ = false;
   SetTimer(TimerMode::kNone);
-  if (upload_id_ != 0) {
+  if (body_.streaming()) {
     if (!keep_alive || draining_) {
       no_more_requests_ = true;
       StopReading();
     }
-    EndUpload("");
+    body_.End("");
   } else {
     DispatchRequest(keep_alive, /*streamed=*/false);
   }
@@ -307,10 +272,11 @@ HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
 void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
   keep_alive = keep_alive && !draining_;
   Slot& slot = slots_.emplace_back();
-  slot.head = head_method_;
-  slot.http10 = http10_;
+  bool http10 = head_.http_major == 1 && head_.http_minor == 0;
+  slot.head = head_.method == "HEAD";
+  slot.http10 = http10;
   slot.close_after = !keep_alive;
-  slot.keep_alive_http10 = keep_alive && http10_;
+  slot.keep_alive_http10 = keep_alive && http10;
   if (!keep_alive && !streamed) {
     no_more_requests_ = true;
     StopReading();
@@ -339,11 +305,11 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
     many.assign(head_.headers.begin(), head_.headers.end());
     header_span = many;
   }
-  bindings::RequestView request{head_.method, url_, header_span, body_, has_body_};
+  bindings::RequestView request{head_.method, url_, header_span, body_.buffered(), body_.present()};
   request.body_streamed = streamed;
   // The dispatch may answer at once (Complete() re-enters this connection; it only queues).
   uint64_t id = slot.id = server_->NewRequest(this);
-  if (streamed) upload_id_ = id;
+  if (streamed) body_.StartStreaming(id);
   server_->Dispatch(id, route_.target, request);
 }
 
@@ -563,7 +529,7 @@ void HttpConnection::Flush() {
     Linger();
     return;
   }
-  if (paused_ && !OverBacklog() && !upload_paused_) {
+  if (paused_ && !OverBacklog() && !body_.paused()) {
     paused_ = false;
     if (in_message_) SetTimer(TimerMode::kBody);
     parser_.Resume();
@@ -640,7 +606,7 @@ void HttpConnection::Close() {
   }
   slots_.clear();
   // A body the handler still streams from the client, or to it, ends here.
-  if (upload_id_ != 0) EndUpload("The client closed the connection before the request body ended.");
+  if (body_.streaming()) body_.End("The client closed the connection before the request body ended.");
   for (const auto& [id, aborted] : forgotten) server_->Forget(id, aborted);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_),
            [](uv_handle_t* h) { static_cast<HttpConnection*>(h->data)->OnSocketClosed(); });

@@ -24,13 +24,14 @@
 #include "server/error_response.h"
 #include "server/http_parser.h"
 #include "server/http_server.h"
+#include "server/request_body.h"
 #include "server/stream_socket.h"
 
 namespace atl::server {
 
 class HttpServer;
 
-class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner {
+class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, public RequestBody::Stream {
  public:
   // Accepts a pending connection on `listener`; the object owns itself from here on. Returns it,
   // with its descriptor in `*fd` (null if the accept failed).
@@ -91,16 +92,19 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner {
   HttpParser::Action OnBody(std::string_view piece) override;
   HttpParser::Action OnMessageComplete(bool keep_alive) override;
 
-  // Hands the request whose head was parsed to the server: its body is body_ (complete), or
+  // RequestBody::Stream: the server's end of a streamed request body.
+  bool PushUpload(uint64_t id, std::string_view bytes) override { return server_->PushUpload(id, bytes); }
+  void EndUpload(uint64_t id, std::string_view error) override { server_->EndUpload(id, error); }
+
+  // Hands the request whose head was parsed to the server: its body is complete in body_, or
   // streamed (then pieces go through the server's PushUpload as they arrive).
   void DispatchRequest(bool keep_alive, bool streamed);
-  // The streamed request body: a piece, its end (an error message, or empty), and the point
-  // where its request was answered (what is left of it is read and dropped).
-  HttpParser::Action PushUpload(std::string_view piece);
+  // A piece of the streamed request body; kPause while the handler's stream is full.
+  HttpParser::Action Upload(std::string_view piece);
   // Dispatches the request being parsed with a streamed body, handing it what was read so far;
   // true if its stream is full already (reading pauses).
   bool StartUpload();
-  void EndUpload(std::string_view error);
+  // Request `id` was answered: what is left of its streamed body is read and dropped.
   void DoneWithUpload(uint64_t id);
   // Where a slot's bytes go now: the socket's buffer for the oldest slot, else the slot's own.
   std::string* OutputOf(Slot& slot) { return &slots_.front() == &slot ? &out_ : &slot.data; }
@@ -147,19 +151,8 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner {
   MessageHead head_;
   RouteDecision route_;
   std::string url_;
-  std::string body_;
-  uint64_t body_bytes_ = 0;
-  bool head_keep_alive_ = true;
-  bool may_stream_body_ = false;  // the body goes to the handler as a stream if it does not arrive whole
-  // The request whose body is streamed to its handler while it is parsed (0: none).
-  uint64_t upload_id_ = 0;
-  bool upload_paused_ = false;   // the handler's body stream is full: reading waits for it
-  bool upload_resumed_ = false;  // the handler asked for more during the last PushUpload
-  bool upload_discard_ = false;  // the handler answered or cancelled: the rest is dropped
+  RequestBody body_;
   bool in_message_ = false;
-  bool has_body_ = false;
-  bool head_method_ = false;
-  bool http10_ = false;
   ServerError parse_error_ = ServerError::kBadRequest;
 
   std::deque<Slot> slots_;
