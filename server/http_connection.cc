@@ -47,14 +47,14 @@ HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server
 }
 
 void HttpConnection::StartReading() {
-  if (closing_ || no_more_requests_) return;
+  if (state_ != State::kOpen) return;
   socket_.StartReading();
 }
 
 void HttpConnection::StopReading() { socket_.StopReading(); }
 
 void HttpConnection::OnSocketEnd(int status) {
-  if (lingering_) {
+  if (state_ == State::kLingering) {
     Close();
     return;
   }
@@ -91,12 +91,12 @@ void HttpConnection::OnEnd(bool clean) {
   // A client that half-closes after its last complete request still gets its responses; a
   // reset, or EOF in the middle of a request, ends the connection now.
   StopReading();
-  no_more_requests_ = true;
+  StopRequests();
   if (!clean || slots_.empty() || in_message_) Close();
 }
 
 void HttpConnection::Parse(std::string_view data) {
-  while (!data.empty() && !closing_ && !no_more_requests_) {
+  while (!data.empty() && state_ == State::kOpen) {
     size_t consumed = 0;
     HttpParser::Result result = parser_.Execute(data, &consumed);
     data.remove_prefix(consumed);
@@ -113,7 +113,7 @@ void HttpConnection::Parse(std::string_view data) {
     }
     if (result == HttpParser::Result::kUpgrade) {
       // No protocol upgrades (WebSocket) yet: answer the request, then close.
-      no_more_requests_ = true;
+      StopRequests();
       if (!slots_.empty()) slots_.back().close_after = true;
       StopReading();
       break;
@@ -122,7 +122,7 @@ void HttpConnection::Parse(std::string_view data) {
     break;
   }
   // The read ended inside a body that may stream: the handler gets what came so far.
-  if (in_message_ && body_.may_stream() && !closing_ && !no_more_requests_ && !paused_ && StartUpload()) {
+  if (in_message_ && body_.may_stream() && state_ == State::kOpen && !paused_ && StartUpload()) {
     paused_ = true;
     StopReading();
   }
@@ -147,7 +147,7 @@ void HttpConnection::RespondError(ServerError error) {
     if (pending != nullptr && !pending->streaming) {
       SerializeError(*pending, error);
       pending->close_after = true;
-      no_more_requests_ = true;
+      StopRequests();
       StopReading();
       SetTimer(TimerMode::kNone);
       MarkDirty();
@@ -158,7 +158,7 @@ void HttpConnection::RespondError(ServerError error) {
     for (Slot& slot : slots_) {
       if (slot.id == id) slot.close_after = true;
     }
-    no_more_requests_ = true;
+    StopRequests();
     StopReading();
     SetTimer(TimerMode::kNone);
     MarkDirty();
@@ -168,7 +168,7 @@ void HttpConnection::RespondError(ServerError error) {
   slot.close_after = true;
   SerializeError(slot, error);
   slots_.push_back(std::move(slot));
-  no_more_requests_ = true;
+  StopRequests();
   StopReading();
   SetTimer(TimerMode::kNone);
   MarkDirty();
@@ -259,7 +259,7 @@ HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
   SetTimer(TimerMode::kNone);
   if (body_.streaming()) {
     if (!keep_alive || draining_) {
-      no_more_requests_ = true;
+      StopRequests();
       StopReading();
     }
     body_.End("");
@@ -278,7 +278,7 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
   slot.close_after = !keep_alive;
   slot.keep_alive_http10 = keep_alive && http10;
   if (!keep_alive && !streamed) {
-    no_more_requests_ = true;
+    StopRequests();
     StopReading();
   }
 
@@ -383,7 +383,7 @@ void HttpConnection::Fail(uint64_t id, ServerError error) {
 
 bool HttpConnection::StartStream(uint64_t id, const bindings::ResponseView& response) {
   Slot* slot = FindSlot(id);
-  if (slot == nullptr || slot->streaming || closing_) return false;
+  if (slot == nullptr || slot->streaming || closing()) return false;
   bool no_body = response.status == 204 || response.status == 304 || (response.status >= 100 && response.status < 200);
   ResponseHead head;
   head.status = response.status;
@@ -426,7 +426,7 @@ bool HttpConnection::StartStream(uint64_t id, const bindings::ResponseView& resp
 
 bool HttpConnection::WriteBody(uint64_t id, std::string_view bytes) {
   Slot* slot = FindSlot(id);
-  if (slot == nullptr || !slot->streaming || closing_) return false;
+  if (slot == nullptr || !slot->streaming || closing()) return false;
   std::string* out = OutputOf(*slot);
   if (slot->chunked) {
     AppendChunk(bytes, out);
@@ -466,7 +466,7 @@ bool HttpConnection::OverBacklog() const {
 }
 
 void HttpConnection::Drain() {
-  if (closing_) return;
+  if (closing()) return;
   draining_ = true;
   if (slots_.empty() || slots_.back().done) {
     // Every answer is written, or serialized already as keep-alive: the client may be sending
@@ -476,21 +476,21 @@ void HttpConnection::Drain() {
     if (timer_mode_ == TimerMode::kIdle) SetTimer(TimerMode::kIdle);
     return;
   }
-  no_more_requests_ = true;
+  StopRequests();
   StopReading();
   slots_.back().close_after = true;
   MarkDirty();
 }
 
 void HttpConnection::MarkDirty() {
-  if (dirty_ || closing_) return;
+  if (dirty_ || closing()) return;
   dirty_ = true;
   server_->MarkDirty(this);
 }
 
 void HttpConnection::Flush() {
   dirty_ = false;
-  if (closing_ || lingering_) return;
+  if (state_ >= State::kLingering) return;
   bool close_after = false;
   aborted_.clear();  // ids whose streams are cancelled once the slots settled (that runs JS)
   while (!slots_.empty()) {
@@ -517,11 +517,11 @@ void HttpConnection::Flush() {
     std::vector<uint64_t> aborted;
     aborted.swap(aborted_);
     for (uint64_t id : aborted) server_->Forget(id, true);
-    if (closing_) return;
+    if (closing()) return;
   }
   if (!WriteOut()) return;
-  if (close_after) no_more_requests_ = true;
-  if (no_more_requests_ && slots_.empty() && out_.empty() && !socket_.write_in_flight()) {
+  if (close_after) StopRequests();
+  if (state_ != State::kOpen && slots_.empty() && out_.empty() && !socket_.write_in_flight()) {
     if (socket_.ShutdownTls()) {  // close_notify before the TCP half-close
       if (!WriteOut()) return;
       if (socket_.write_in_flight()) return;  // lingers once it is written (OnSocketWritten flushes again)
@@ -557,8 +557,8 @@ bool HttpConnection::WriteOut() {
 }
 
 void HttpConnection::Linger() {
-  if (lingering_ || closing_) return;
-  lingering_ = true;
+  if (state_ >= State::kLingering) return;
+  state_ = State::kLingering;
   timer_mode_ = TimerMode::kLinger;
   server_->MarkIdle(this, /*shed_first=*/true);  // all answered: the first to go at the limit
   uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->Close(); }, server_->limits().linger_ms, 0);
@@ -567,7 +567,7 @@ void HttpConnection::Linger() {
 
 void HttpConnection::SetTimer(TimerMode mode) {
   timer_mode_ = mode;
-  if (mode == TimerMode::kIdle && !closing_) {
+  if (mode == TimerMode::kIdle && !closing()) {
     server_->MarkIdle(this);
   } else {
     server_->MarkBusy(this);
@@ -596,8 +596,8 @@ void HttpConnection::OnTimer() {
 }
 
 void HttpConnection::Close() {
-  if (closing_) return;
-  closing_ = true;
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
   StopReading();
   server_->Unregister(this);
   std::vector<std::pair<uint64_t, bool>> forgotten;

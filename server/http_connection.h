@@ -82,6 +82,14 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
     std::string data;           // serialized response (or what of it waits behind earlier ones)
   };
   enum class TimerMode { kNone, kIdle, kHeaders, kBody, kLinger };
+  // Where the connection is in its life; it only moves forward.
+  enum class State {
+    kOpen,       // reading requests
+    kAnswering,  // reads no further request (close after an answer, an error, EOF, an upgrade,
+                 // draining): writes the answers it owes, then lingers
+    kLingering,  // all answered, write side shut: drops what the client still sends (Linger)
+    kClosed,     // handles closing; deleted from their close callbacks
+  };
 
   explicit HttpConnection(HttpServer* server);
   ~HttpConnection() override;
@@ -137,6 +145,11 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
   void SetTimer(TimerMode mode);
   void OnTimer();
   void MarkDirty();
+  // No request after the ones read so far (kOpen -> kAnswering).
+  void StopRequests() {
+    if (state_ == State::kOpen) state_ = State::kAnswering;
+  }
+  bool closing() const { return state_ == State::kClosed; }
   // Half-closes after the last response and discards what the client still sends (bounded in
   // time), so it reads that response instead of a connection reset.
   void Linger();
@@ -160,11 +173,9 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
   std::string out_;            // bytes ready for the socket, in order
   std::string pending_input_;  // bytes read while paused
   bool paused_ = false;        // parser paused for backpressure
-  bool no_more_requests_ = false;
   bool draining_ = false;  // the server drains: the next answer closes, idle closes sooner
   bool dirty_ = false;
-  bool closing_ = false;
-  bool lingering_ = false;
+  State state_ = State::kOpen;
   int handles_open_ = 0;
   TimerMode timer_mode_ = TimerMode::kNone;
   // The server's list of idle connections, oldest first (HttpServer::MarkIdle): idle while the
