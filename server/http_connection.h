@@ -31,6 +31,12 @@ namespace atl::server {
 
 class HttpServer;
 
+// 23 data members, in five groups: the transport (server, socket, timer, parser), the request
+// being parsed (head, route, url, body, parse state), the answers in request order (slots,
+// output, paused input), the connection's life (state, draining, dirty, timer mode, handles)
+// and three links that belong to HttpServer's idle list. The answers are the next piece to
+// split out (a response queue), together with the per-request response sink of issue 13.
+// Reading requests is in http_connection_read.cc.
 class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, public RequestBody::Stream {
  public:
   // Accepts a pending connection on `listener`; the object owns itself from here on. Returns it,
