@@ -228,8 +228,8 @@ const char* HttpParser::error_reason() const {
   return reason ? reason : llhttp_errno_name(llhttp_get_errno(&impl_->parser));
 }
 
-std::string HttpParser::LlhttpVersion() {
-  return base::StrCat(LLHTTP_VERSION_MAJOR, ".", LLHTTP_VERSION_MINOR, ".", LLHTTP_VERSION_PATCH);
+std::string HttpParser::LibraryVersion() {
+  return base::StrCat("llhttp ", LLHTTP_VERSION_MAJOR, ".", LLHTTP_VERSION_MINOR, ".", LLHTTP_VERSION_PATCH);
 }
 
 bool HttpParser::head_too_large() const { return impl_->too_large; }

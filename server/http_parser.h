@@ -86,8 +86,8 @@ class HttpParser {
   // The last error came from the head growing over set_max_head_bytes.
   bool head_too_large() const;
 
-  // "major.minor.patch" of the llhttp inside (`atoll version`).
-  static std::string LlhttpVersion();
+  // "llhttp major.minor.patch", the parser inside (`atoll version`).
+  static std::string LibraryVersion();
 
   struct Impl;  // llhttp's state; opaque outside http_parser.cc
 

@@ -1,6 +1,6 @@
 #pragma once
 // The body of the request an HttpConnection is parsing, after the codec removed its framing
-// (h2o's st_h2o_http1_req_entity_reader in spirit; llhttp already reads Content-Length and
+// (h2o's st_h2o_http1_req_entity_reader in spirit; the codec already reads Content-Length and
 // chunked framing, so what is left to decide is where the bytes go):
 //   - read whole and handed over with the request: a Content-Length up to
 //     max_buffered_request_body, or any body that arrives whole with its head;

@@ -1,6 +1,7 @@
 #include "server/tls.h"
 
 #include <openssl/err.h>
+#include <openssl/opensslv.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -52,6 +53,8 @@ std::string TakeTlsError(std::string_view fallback) {
   ERR_clear_error();
   return text;
 }
+
+std::string TlsLibraryVersion() { return OPENSSL_VERSION_TEXT; }
 
 void DrainBio(BIO* bio, std::string* out) {
   size_t pending = BIO_ctrl_pending(bio);
@@ -146,6 +149,8 @@ std::unique_ptr<TlsSession> TlsSession::Client(const TlsClientContext& context, 
 }
 
 TlsSession::~TlsSession() { SSL_free(ssl_); }
+
+bool TlsSession::handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
 
 void TlsSession::Feed(std::string_view ciphertext) {
   while (!ciphertext.empty()) {

@@ -23,6 +23,9 @@ namespace atl::server {
 // queue is cleared.
 std::string TakeTlsError(std::string_view fallback);
 
+// OpenSSL's version text (`atoll version`).
+std::string TlsLibraryVersion();
+
 // Appends everything readable from a memory BIO to `out`.
 void DrainBio(BIO* bio, std::string* out);
 
@@ -75,7 +78,7 @@ class TlsSession {
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
 
-  bool handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
+  bool handshake_done() const;
 
   // Ciphertext from the socket.
   void Feed(std::string_view ciphertext);
