@@ -1,15 +1,15 @@
 #include "server/stream_socket.h"
 
+#include "base/limits.h"
+
 namespace atl::server {
 namespace {
 
 // One read buffer per thread: every read is handled before the next one arrives, and what an
 // owner keeps of it is copied out.
-constexpr size_t kReadBufferSize = 64 * 1024;
-
 void AllocReadBuffer(uv_handle_t*, size_t, uv_buf_t* buf) {
-  static thread_local char buffer[kReadBufferSize];
-  *buf = uv_buf_init(buffer, kReadBufferSize);
+  static thread_local char buffer[limits::kReadBufferBytes];
+  *buf = uv_buf_init(buffer, limits::kReadBufferBytes);
 }
 
 StreamSocket* Self(void* data) { return static_cast<StreamSocket*>(data); }
