@@ -47,8 +47,13 @@ void TenantRuntime::Dispatch(uint64_t id, const bindings::RequestView& request, 
 ResponseSink* TenantRuntime::Answer(uint64_t id) {
   auto it = requests_.find(id);
   if (it == requests_.end()) return nullptr;
-  it->second.answered = true;
-  return it->second.sink;
+  ResponseSink* sink = it->second.sink;
+  if (sink == nullptr) {
+    requests_.erase(it);  // forgotten before its answer: nobody forgets it again
+  } else {
+    it->second.answered = true;
+  }
+  return sink;
 }
 
 void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& response) {
@@ -89,7 +94,7 @@ void TenantRuntime::AbandonAll(ServerError error) {
     if (it == requests_.end()) continue;
     ResponseSink* sink = it->second.sink;
     requests_.erase(it);
-    sink->Fail(error);
+    if (sink != nullptr) sink->Fail(error);
   }
 }
 
@@ -112,7 +117,13 @@ void TenantRuntime::Forget(uint64_t id, bool aborted) {
   auto it = requests_.find(id);
   if (it == requests_.end()) return;
   bool streamed = it->second.streamed;
-  requests_.erase(it);  // first: what the Worker does while aborting reaches no sink
+  // First: what the Worker does while aborting reaches no sink. A request not answered yet stays,
+  // without its sink, until the Worker answers it or gives it up: its wall limit still runs.
+  if (it->second.answered) {
+    requests_.erase(it);
+  } else {
+    it->second.sink = nullptr;
+  }
   if (aborted && streamed && worker_) worker_->Abort(id);
 }
 

@@ -51,8 +51,9 @@ class TenantRuntime : public bindings::WorkerHost {
   bool PushUpload(uint64_t id, std::string_view bytes);
   void EndUpload(uint64_t id, std::string_view error);
   void ResumeResponse(uint64_t id);
-  // The sink's owner is done with request `id`: the sink is dropped; `aborted` (the answer did
-  // not go out whole) cancels the request's streams in the Worker.
+  // The sink's owner is done with request `id`: the sink is dropped (an unanswered request stays
+  // for its wall limit); `aborted` (the answer did not go out whole) cancels the request's
+  // streams in the Worker.
   void Forget(uint64_t id, bool aborted);
   // The caller of service request `id` cancelled it: abandoned if unanswered, else aborted.
   void Cancel(uint64_t id);
@@ -76,7 +77,7 @@ class TenantRuntime : public bindings::WorkerHost {
  private:
   // A request dispatched here, until its sink's owner forgets it.
   struct Request {
-    ResponseSink* sink;
+    ResponseSink* sink;      // null once its owner forgot it
     bool answered = false;   // its head (or error) went to the sink
     bool streamed = false;   // a streamed body either way: aborting it reaches the Worker
   };
