@@ -110,6 +110,8 @@ class IsolateCache {
   void PumpPlatformTasks();
   void ReduceIdleMemory();
 
+  // 16 members: the LRU and the background work walk the same slots, so they stay one class; the
+  // three uv handles and the flag are the background work's, the statistics one struct.
   uv_loop_t* loop_;
   isolates::PoolLimits limits_;
   cache::CodeCache* code_cache_;

@@ -200,7 +200,7 @@ void TenantRuntime::OnTimerFired(JsTimer* timer) {
     CloseTimer(timer);
   }
   if (worker_) worker_->FireTimer(key);
-  server_->FlushDirty();
+  if (server_ != nullptr) server_->FlushDirty();
 }
 
 }  // namespace atl::server
