@@ -127,21 +127,22 @@ TenantRuntime* TenantManager::Activate(uint32_t index, ResponseSink* response) {
   return nullptr;
 }
 
-bool TenantManager::PushUpload(uint64_t id, int32_t target, std::string_view bytes) {
+bindings::Worker* TenantManager::StreamWorker(int32_t target, uint64_t id) const {
   TenantRuntime* runtime = target < 0 ? nullptr : cache_.Get(static_cast<uint32_t>(target));
-  return runtime == nullptr || runtime->PushUpload(id, bytes);
+  return runtime == nullptr ? nullptr : runtime->StreamWorker(id);
+}
+
+bool TenantManager::PushUpload(uint64_t id, int32_t target, std::string_view bytes) {
+  bindings::Worker* worker = StreamWorker(target, id);
+  return worker == nullptr || worker->PushUpload(id, bytes);
 }
 
 void TenantManager::EndUpload(uint64_t id, int32_t target, std::string_view error) {
-  if (TenantRuntime* runtime = target < 0 ? nullptr : cache_.Get(static_cast<uint32_t>(target))) {
-    runtime->EndUpload(id, error);
-  }
+  if (bindings::Worker* worker = StreamWorker(target, id)) worker->EndUpload(id, error);
 }
 
 void TenantManager::ResumeResponse(uint64_t id, int32_t target) {
-  if (TenantRuntime* runtime = target < 0 ? nullptr : cache_.Get(static_cast<uint32_t>(target))) {
-    runtime->ResumeResponse(id);
-  }
+  if (bindings::Worker* worker = StreamWorker(target, id)) worker->ResumeResponse(id);
 }
 
 void TenantManager::Forget(uint64_t id, int32_t target, bool aborted) {
@@ -158,9 +159,7 @@ uint64_t TenantManager::DispatchService(uint64_t id, uint32_t target, const bind
   return last_run_ns_;
 }
 
-void TenantManager::ResumeService(uint32_t target, uint64_t id) {
-  if (TenantRuntime* runtime = cache_.Get(target)) runtime->ResumeResponse(id);
-}
+void TenantManager::ResumeService(uint32_t target, uint64_t id) { ResumeResponse(id, static_cast<int32_t>(target)); }
 
 void TenantManager::CancelService(uint32_t target, uint64_t id) {
   if (TenantRuntime* runtime = cache_.Get(target)) runtime->Cancel(id);

@@ -137,6 +137,8 @@ class TenantManager : public RequestSink {
   // that kind in a row (PoolLimits::kill_cooldown_ms), or at once after a kill whose run went on
   // `overrun_ms` past it (PoolLimits::kill_overrun_ms).
   void CoolDownAfterKill(uint32_t tenant, isolates::LimitKind why, uint64_t overrun_ms);
+  // The Worker streaming request `id` of tenant `target` (either way), or null.
+  bindings::Worker* StreamWorker(int32_t target, uint64_t id) const;
   // A wall deadline passed for request `id` of `tenant`.
   void OnWallDeadline(uint64_t id, uint32_t tenant);
   Health& HealthOf(uint32_t tenant) {

@@ -98,21 +98,6 @@ void TenantRuntime::AbandonAll(ServerError error) {
   }
 }
 
-bool TenantRuntime::PushUpload(uint64_t id, std::string_view bytes) {
-  auto it = requests_.find(id);
-  return it == requests_.end() || !it->second.streamed || !worker_ || worker_->PushUpload(id, bytes);
-}
-
-void TenantRuntime::EndUpload(uint64_t id, std::string_view error) {
-  auto it = requests_.find(id);
-  if (it != requests_.end() && it->second.streamed && worker_) worker_->EndUpload(id, error);
-}
-
-void TenantRuntime::ResumeResponse(uint64_t id) {
-  auto it = requests_.find(id);
-  if (it != requests_.end() && it->second.streamed && worker_) worker_->ResumeResponse(id);
-}
-
 void TenantRuntime::Forget(uint64_t id, bool aborted) {
   auto it = requests_.find(id);
   if (it == requests_.end()) return;

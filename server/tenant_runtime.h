@@ -46,11 +46,13 @@ class TenantRuntime : public bindings::WorkerHost {
   void Abandon(uint64_t id, ServerError error);
   // Abandon() for every request in flight on the Worker.
   void AbandonAll(ServerError error);
-  // The request's side: its streamed body (PushUpload false: stop reading until the sink's
-  // UploadControl), and the reader took the streamed response written so far.
-  bool PushUpload(uint64_t id, std::string_view bytes);
-  void EndUpload(uint64_t id, std::string_view error);
-  void ResumeResponse(uint64_t id);
+  // The Worker that takes request `id`'s streamed body pieces and resumes its streamed response
+  // (Worker::PushUpload, EndUpload, ResumeResponse), or null: the request is not held here, or
+  // streams nothing.
+  bindings::Worker* StreamWorker(uint64_t id) const {
+    auto it = requests_.find(id);
+    return it == requests_.end() || !it->second.streamed ? nullptr : worker_.get();
+  }
   // The sink's owner is done with request `id`: the sink is dropped (an unanswered request stays
   // for its wall limit); `aborted` (the answer did not go out whole) cancels the request's
   // streams in the Worker.
