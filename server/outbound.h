@@ -3,9 +3,10 @@
 // goes to the HttpClient (guarded by the tenant's `outbound` list) or, for a service binding, to
 // another tenant through the TenantManager (no socket: the request is dispatched to the other
 // tenant's Worker under an id of its own, with the calling fetch as its ResponseSink, so that its
-// answer comes back here instead of to a connection). Events for the calling Worker are queued and delivered from the loop, never from
-// inside JS (a call into one isolate cannot run inside another's run), with backpressure: at most
-// `max_buffered_response` bytes wait for a JS side that has not asked for more.
+// answer comes back here instead of to a connection). Events for the calling Worker are queued
+// and delivered from the loop, never from inside JS (a call into one isolate cannot run inside
+// another's run), with backpressure: at most `max_buffered_response` bytes wait for a JS side
+// that has not asked for more.
 //
 // A client's request and every service call made for it, at any depth, form a chain: each call
 // is at most `max_service_depth` Workers deep and the chain makes at most `max_service_calls`

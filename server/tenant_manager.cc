@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <utility>
 
 #include "base/log.h"
 #include "base/strings.h"
@@ -21,7 +23,8 @@ TenantManager::TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_l
       cache_(loop, pool_limits, code_cache,
              [this](uint32_t tenant) { return std::make_unique<TenantRuntime>(loop_, server_, this, tenant); }),
       wall_(loop, [this](uint64_t id, uint32_t tenant) { OnWallDeadline(id, tenant); },
-            [this] { if (server_ != nullptr) server_->FlushDirty(); }) {
+            [this] { if (server_ != nullptr) server_->FlushDirty(); }),
+      health_(pool_limits) {
   outbound_ = std::make_unique<Outbound>(loop_, this, isolates::FetchLimits());
 }
 
@@ -40,7 +43,6 @@ absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
   }
   absl::Status routed = registry_.Reset(std::move(tenants));
   if (!routed.ok()) return routed;
-  health_.assign(registry_.size(), Health{});
   // Blank isolates are made with the largest heap any tenant may have; each tenant's own limit
   // is applied when it takes one.
   heap_mb_ = std::max({heap_mb, 16u, min_heap_mb_});
@@ -93,20 +95,15 @@ void TenantManager::DispatchTo(uint64_t id, int32_t target, const bindings::Requ
   auto run_start = Clock::now();
   runtime->Dispatch(id, request, response);
   last_run_ns_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - run_start).count());
-  health_[index].run_ns += last_run_ns_;
+  health_.counts(index).run_ns += last_run_ns_;
   // `runtime` may be retired by now (a limit kill): then it holds no request.
   if (runtime->Unanswered(id)) wall_.Add(id, index, registry_.spec(index).worker.limits.wall_ms);
   cache_.AfterDispatch(index);
 }
 
 TenantRuntime* TenantManager::Activate(uint32_t index, ResponseSink* response) {
-  Health& health = health_[index];
-  if (uv_now(loop_) < health.retry_load_at_ms) {
-    response->Fail(ServerError::kScriptError);  // failed to load a moment ago
-    return nullptr;
-  }
-  if (uv_now(loop_) < health.cooldown_until_ms) {
-    response->Fail(health.cooldown_error);  // killed for a limit again and again
+  if (std::optional<ServerError> refused = health_.Refusal(index, uv_now(loop_))) {
+    response->Fail(*refused);
     return nullptr;
   }
   absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(index, registry_.spec(index).worker);
@@ -121,8 +118,7 @@ TenantRuntime* TenantManager::Activate(uint32_t index, ResponseSink* response) {
       .Str("error", "script_error")
       .Int("retry_in_ms", static_cast<int64_t>(pool_limits_.retry_load_after_ms))
       .Emit();
-  // A script that does not load costs up to its startup CPU budget per attempt: not again at once.
-  health.retry_load_at_ms = uv_now(loop_) + pool_limits_.retry_load_after_ms;
+  health_.LoadFailed(index, uv_now(loop_));
   response->Fail(ServerError::kScriptError);
   return nullptr;
 }
@@ -184,7 +180,7 @@ void TenantManager::OnWallDeadline(uint64_t id, uint32_t index) {
   TenantRuntime* runtime = cache_.Get(index);
   if (runtime == nullptr || !runtime->Unanswered(id)) return;  // answered in time
   ++counters_.wall_kills;
-  ++health_[index].wall_kills;
+  ++health_.counts(index).wall_kills;
   base::LogLine(base::LogLevel::kWarn, "wall time limit: request abandoned")
       .Str("tenant", registry_.name(index))
       .Str("error", "wall_limit")
@@ -195,37 +191,19 @@ void TenantManager::OnWallDeadline(uint64_t id, uint32_t index) {
 void TenantManager::OnKilled(uint32_t tenant, isolates::LimitKind why) {
   bool memory = why == isolates::LimitKind::kMemory;
   (memory ? counters_.memory_kills : counters_.cpu_kills)++;
-  Health& health = HealthOf(tenant);
-  (memory ? health.memory_kills : health.cpu_kills)++;
   TenantRuntime* runtime = cache_.Get(tenant);
-  CoolDownAfterKill(tenant, why, runtime != nullptr ? runtime->worker()->kill_overrun_ms() : 0);
-  cache_.Retire(tenant);
-}
-
-void TenantManager::CoolDownAfterKill(uint32_t tenant, isolates::LimitKind why, uint64_t overrun_ms) {
-  Health& health = health_[tenant];
-  bool memory = why == isolates::LimitKind::kMemory;
-  Health::Strikes& strikes = memory ? health.memory_strikes : health.cpu_strikes;
-  uint64_t now = uv_now(loop_);
-  bool again = strikes.count > 0 && now - strikes.last_ms < pool_limits_.kill_window_ms;
-  strikes.count = again ? strikes.count + 1 : 1;
-  strikes.last_ms = now;
-  uint64_t cooldown = 0;
-  if (strikes.count >= 2) cooldown = uint64_t{pool_limits_.kill_cooldown_ms} << std::min(strikes.count - 2, 4u);
-  if (overrun_ms > pool_limits_.kill_overrun_ms) {
-    cooldown = std::max(cooldown, std::min<uint64_t>(overrun_ms * pool_limits_.kill_overrun_factor,
-                                                     pool_limits_.max_kill_cooldown_ms));
+  uint64_t overrun_ms = runtime != nullptr ? runtime->worker()->kill_overrun_ms() : 0;
+  TenantHealth::Cooldown cooldown = health_.Killed(tenant, why, overrun_ms, uv_now(loop_));
+  if (cooldown.refused_ms != 0) {
+    base::LogLine(base::LogLevel::kWarn, "limit kills: the tenant is refused for a while")
+        .Str("tenant", tenant < registry_.size() ? std::string_view(registry_.name(tenant)) : std::string_view())
+        .Str("limit", memory ? "memory" : "cpu")
+        .Int("kills_in_a_row", cooldown.kills_in_a_row)
+        .Int("overrun_ms", static_cast<int64_t>(overrun_ms))
+        .Int("refused_for_ms", static_cast<int64_t>(cooldown.refused_ms))
+        .Emit();
   }
-  if (cooldown == 0) return;
-  health.cooldown_until_ms = now + cooldown;
-  health.cooldown_error = memory ? ServerError::kMemoryLimit : ServerError::kCpuLimit;
-  base::LogLine(base::LogLevel::kWarn, "limit kills: the tenant is refused for a while")
-      .Str("tenant", registry_.name(tenant))
-      .Str("limit", memory ? "memory" : "cpu")
-      .Int("kills_in_a_row", strikes.count)
-      .Int("overrun_ms", static_cast<int64_t>(overrun_ms))
-      .Int("refused_for_ms", static_cast<int64_t>(cooldown))
-      .Emit();
+  cache_.Retire(tenant);
 }
 
 TenantInfo TenantManager::Info(uint32_t index) const {
@@ -234,11 +212,11 @@ TenantInfo TenantManager::Info(uint32_t index) const {
   TenantRuntime* runtime = cache_.Get(index);
   info.live = runtime != nullptr;
   if (runtime != nullptr) info.heap_bytes = runtime->worker()->heap_bytes();
-  const Health& health = health_[index];
-  info.cpu_kills = health.cpu_kills;
-  info.memory_kills = health.memory_kills;
-  info.wall_kills = health.wall_kills;
-  info.cpu_ms = static_cast<double>(health.run_ns) / 1e6;
+  TenantHealth::Counts counts = std::as_const(health_).counts(index);
+  info.cpu_kills = counts.cpu_kills;
+  info.memory_kills = counts.memory_kills;
+  info.wall_kills = counts.wall_kills;
+  info.cpu_ms = static_cast<double>(counts.run_ns) / 1e6;
   return info;
 }
 
@@ -265,8 +243,7 @@ absl::Status TenantManager::Deploy(TenantSpec spec) {
   }
   if (staged->replaces) DropRuntime(index, ServerError::kOverloaded);
   registry_.Commit(std::move(*staged), std::move(spec));
-  Health& health = HealthOf(index);
-  health.retry_load_at_ms = 0;
+  health_.Deployed(index);
   cache_.Install(index, std::move(*runtime));
   return absl::OkStatus();
 }

@@ -3,10 +3,10 @@
 // their tenant's isolate (IsolateCache), loaded on the tenant's first request, with the
 // ResponseSink that answers them (response_sink.h). When every isolate is busy the request gets
 // 503 overloaded. Limit kills (cpu, memory) discard the tenant's isolate; its next request gets a
-// fresh one, unless repeated kills refuse the tenant for a while. Wall time is enforced here
-// (WallLimits): a request still unanswered after `wall_ms` gets 503 wall_limit. Service-binding
-// calls between tenants (Outbound) are dispatched here too; deploys and removals through the
-// admin API change the registry and the cache together.
+// fresh one, unless repeated kills refuse the tenant for a while (TenantHealth). Wall time is
+// enforced here (WallLimits): a request still unanswered after `wall_ms` gets 503 wall_limit.
+// Service-binding calls between tenants (Outbound) are dispatched here too; deploys and removals
+// through the admin API change the registry and the cache together.
 
 #include <uv.h>
 
@@ -22,6 +22,7 @@
 #include "server/isolate_cache.h"
 #include "server/outbound.h"
 #include "server/response_sink.h"
+#include "server/tenant_health.h"
 #include "server/tenant_registry.h"
 #include "server/tenant_runtime.h"
 #include "server/wall_limits.h"
@@ -111,21 +112,6 @@ class TenantManager : public RequestSink {
   void set_min_heap_mb(uint32_t mb) { min_heap_mb_ = mb; }
 
  private:
-  // What the dispatcher keeps of one tenant besides its spec and its isolate.
-  struct Health {
-    uint64_t retry_load_at_ms = 0;             // after a failed load: 500 until then
-    // Limit kills of one kind in a row, each within PoolLimits::kill_window_ms of the last.
-    struct Strikes {
-      uint64_t last_ms = 0;
-      uint32_t count = 0;
-    };
-    Strikes memory_strikes, cpu_strikes;
-    uint64_t cooldown_until_ms = 0;            // after repeated kills: 503 `cooldown_error` until then
-    ServerError cooldown_error = ServerError::kMemoryLimit;
-    uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
-    uint64_t run_ns = 0;                       // synchronous handler time (Dispatch)
-  };
-
   // Request `id` to tenant `target`; answered through `response` at once when it cannot run.
   void DispatchTo(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink* response);
   // The live runtime of `tenant` for request `id`, loading it; null when the request was
@@ -133,18 +119,10 @@ class TenantManager : public RequestSink {
   TenantRuntime* Activate(uint32_t tenant, ResponseSink* response);
   // Answers what is in flight on tenant `index`'s runtime with `error` and retires it.
   void DropRuntime(uint32_t index, ServerError error);
-  // After a limit kill of `tenant`: refuses the tenant for a while if it is one of several of
-  // that kind in a row (PoolLimits::kill_cooldown_ms), or at once after a kill whose run went on
-  // `overrun_ms` past it (PoolLimits::kill_overrun_ms).
-  void CoolDownAfterKill(uint32_t tenant, isolates::LimitKind why, uint64_t overrun_ms);
   // The Worker streaming request `id` of tenant `target` (either way), or null.
   bindings::Worker* StreamWorker(int32_t target, uint64_t id) const;
   // A wall deadline passed for request `id` of `tenant`.
   void OnWallDeadline(uint64_t id, uint32_t tenant);
-  Health& HealthOf(uint32_t tenant) {
-    if (tenant >= health_.size()) health_.resize(tenant + 1);
-    return health_[tenant];
-  }
 
   uv_loop_t* loop_;
   isolates::PoolLimits pool_limits_;
@@ -154,7 +132,7 @@ class TenantManager : public RequestSink {
   IsolateCache cache_;
   WallLimits wall_;
   std::unique_ptr<Outbound> outbound_;
-  std::vector<Health> health_;                 // by tenant index
+  TenantHealth health_;
   Counters counters_;
   uint32_t min_heap_mb_ = 16;
   uint32_t heap_mb_ = 16;                      // the blank isolates' heap limit

@@ -137,7 +137,10 @@ TEST_F(TenantManagerTest, NoRouteAndARemovedTenantFailTheSink) {
   EXPECT_TRUE(tenants_->Remove("a"));
   EXPECT_FALSE(tenants_->Remove("a"));
   FakeSink removed;
-  tenants_->Dispatch(2, 0, bindings::RequestView{"GET", "http://a.test/"}, removed);
+  bindings::RequestView request;
+  request.method = "GET";
+  request.url = "http://a.test/";
+  tenants_->Dispatch(2, 0, request, removed);
   EXPECT_EQ(removed.status, StatusOf(ServerError::kNoRoute));
 }
 
