@@ -114,8 +114,8 @@ class TenantManager : public RequestSink {
  private:
   // Request `id` to tenant `target`; answered through `response` at once when it cannot run.
   void DispatchTo(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink* response);
-  // The live runtime of `tenant` for request `id`, loading it; null when the request was
-  // answered instead (503 or 500).
+  // The live runtime of cold `tenant`, loaded now; null when `response` got an error instead
+  // (503 overloaded or cooling down, 500 script_error).
   TenantRuntime* Activate(uint32_t tenant, ResponseSink* response);
   // Answers what is in flight on tenant `index`'s runtime with `error` and retires it.
   void DropRuntime(uint32_t index, ServerError error);
