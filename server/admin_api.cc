@@ -68,7 +68,7 @@ AdminApi::AdminApi(uv_loop_t* loop, std::string token, TenantStore* store, Tenan
   link_->set_query_handler([this](std::string_view question, WorkerLink::Reply reply) { Answer(question, std::move(reply)); });
 }
 
-void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& request) {
+void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& request, ResponseSink&) {
   std::string_view authorization;
   for (const auto& [name, value] : request.headers) {
     if (name == "authorization") authorization = value;
@@ -85,13 +85,13 @@ void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& reque
   Handle(id, request.method, path, request.body);
 }
 
-bool AdminApi::PushUpload(uint64_t id, std::string_view bytes) {
+bool AdminApi::PushUpload(uint64_t id, int32_t, std::string_view bytes) {
   auto it = uploads_.find(id);
   if (it != uploads_.end()) it->second.body.append(bytes);
   return true;
 }
 
-void AdminApi::EndUpload(uint64_t id, std::string_view error) {
+void AdminApi::EndUpload(uint64_t id, int32_t, std::string_view error) {
   auto it = uploads_.find(id);
   if (it == uploads_.end()) return;
   Upload upload = std::move(it->second);

@@ -47,10 +47,10 @@ class AdminApi : public RequestSink {
 
   // RequestSink
   RouteDecision Route(std::string_view host, std::string_view path) override { return {0, kMaxBody}; }
-  void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) override;
-  bool PushUpload(uint64_t id, std::string_view bytes) override;
-  void EndUpload(uint64_t id, std::string_view error) override;
-  void Forget(uint64_t id, bool aborted) override { uploads_.erase(id); }
+  void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) override;
+  bool PushUpload(uint64_t id, int32_t target, std::string_view bytes) override;
+  void EndUpload(uint64_t id, int32_t target, std::string_view error) override;
+  void Forget(uint64_t id, int32_t target, bool aborted) override { uploads_.erase(id); }
 
  private:
   struct Upload {

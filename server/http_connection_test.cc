@@ -27,6 +27,7 @@ class FakeSink : public RequestSink {
     std::string method, url, body;
     std::vector<std::pair<std::string, std::string>> headers;
     bool streamed;
+    ResponseSink* response;
   };
   HttpServer* server = nullptr;
   bool answer_now = true;
@@ -35,9 +36,10 @@ class FakeSink : public RequestSink {
   std::map<uint64_t, std::string> upload_ends;  // id -> error ("" when complete)
 
   RouteDecision Route(std::string_view, std::string_view) override { return {0, 1 << 20}; }
-  void Dispatch(uint64_t id, int32_t, const bindings::RequestView& r) override {
+  void Dispatch(uint64_t id, int32_t, const bindings::RequestView& r, ResponseSink& response) override {
     Request& req = requests.emplace_back();
     req.id = id;
+    req.response = &response;
     req.method = std::string(r.method);
     req.url = std::string(r.url);
     req.body = std::string(r.body);
@@ -45,17 +47,17 @@ class FakeSink : public RequestSink {
     req.streamed = r.body_streamed;
     if (answer_now && !r.body_streamed) Answer(requests.back());
   }
-  bool PushUpload(uint64_t id, std::string_view bytes) override {
+  bool PushUpload(uint64_t id, int32_t, std::string_view bytes) override {
     uploads[id].append(bytes);
     return true;
   }
-  void EndUpload(uint64_t id, std::string_view error) override { upload_ends[id] = std::string(error); }
+  void EndUpload(uint64_t id, int32_t, std::string_view error) override { upload_ends[id] = std::string(error); }
 
   void Answer(const Request& req, std::string_view extra = "") {
     std::string body = req.method + " " + req.url + " " + req.body + std::string(extra);
     bindings::ResponseView response;
     response.body = body;
-    server->Complete(req.id, response);
+    req.response->Respond(response);
   }
 };
 

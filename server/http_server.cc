@@ -33,7 +33,10 @@ void HttpServer::OnWake(uv_idle_t* idle) {
   uv_idle_stop(idle);
   auto* self = static_cast<HttpServer*>(idle->data);
   self->resuming_.swap(self->resumes_);
-  for (uint64_t id : self->resuming_) self->sink_->ResumeResponse(id);  // may MarkDirty: flushed this turn
+  for (uint64_t id : self->resuming_) {
+    int32_t target = self->TargetOf(id);
+    if (target >= 0) self->sink_->ResumeResponse(id, target);  // may MarkDirty: flushed this turn
+  }
   self->resuming_.clear();
 }
 
@@ -91,14 +94,6 @@ void HttpServer::Shutdown() {
   }
 }
 
-uint64_t HttpServer::NewRequest(HttpConnection* connection) {
-  uint64_t id = next_id_++;
-  Inflight entry;
-  entry.connection = connection;
-  inflight_.insert_or_assign(id, std::move(entry));
-  return id;
-}
-
 namespace {
 
 uint64_t NowNs() {
@@ -106,75 +101,114 @@ uint64_t NowNs() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
-
 }  // namespace
 
-void HttpServer::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) {
-  if (observer_ != nullptr) {
-    auto it = inflight_.find(id);
-    if (it != inflight_.end()) {
-      it->second.target = target;
-      it->second.start_ns = NowNs();
-      it->second.method.assign(request.method);
-      it->second.path.assign(base::UrlPath(request.url));
+// A client's request from NewRequest to Forget: where its answer goes (its connection) and what
+// the observer needs once it is done. Records are reused (spare_): answering a request costs no
+// allocation.
+struct HttpServer::Inflight final : ResponseSink {
+  HttpConnection* connection = nullptr;
+  uint64_t id = 0;
+  int32_t target = -1;
+  int status = 0;
+  uint64_t body_bytes = 0;
+  uint64_t start_ns = 0;
+  std::string method;
+  std::string path;
+
+  void Respond(const bindings::ResponseView& response) override {
+    if (status == 0) {
+      status = response.status;
+      body_bytes = response.body.size();
     }
+    connection->Complete(id, response);
   }
-  sink_->Dispatch(id, target, request);
+  void Fail(ServerError error) override {
+    if (status == 0) {
+      status = StatusOf(error);
+      body_bytes = BodyOf(error).size();
+    }
+    connection->Fail(id, error);
+  }
+  bool StartStream(const bindings::ResponseView& response) override {
+    if (status == 0) status = response.status;
+    return connection->StartStream(id, response);
+  }
+  bool WriteBody(std::string_view bytes) override {
+    body_bytes += bytes.size();
+    return connection->WriteBody(id, bytes);
+  }
+  void EndBody(bool complete) override { connection->EndBody(id, complete); }
+  void UploadControl(bool cancel) override { connection->UploadControl(id, cancel); }
+};
+
+uint64_t HttpServer::NewRequest(HttpConnection* connection) {
+  uint64_t id = next_id_++;
+  std::unique_ptr<Inflight> entry;
+  if (spare_.empty()) {
+    entry = std::make_unique<Inflight>();
+  } else {
+    entry = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  entry->connection = connection;
+  entry->id = id;
+  inflight_.insert_or_assign(id, std::move(entry));
+  return id;
 }
+
+void HttpServer::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) {
+  auto it = inflight_.find(id);
+  if (it == inflight_.end()) return;
+  Inflight& entry = *it->second;
+  entry.target = target;
+  if (observer_ != nullptr) {
+    entry.start_ns = NowNs();
+    entry.method.assign(request.method);
+    entry.path.assign(base::UrlPath(request.url));
+  }
+  sink_->Dispatch(id, target, request, entry);
+}
+
+int32_t HttpServer::TargetOf(uint64_t id) const {
+  auto it = inflight_.find(id);
+  return it == inflight_.end() ? -1 : it->second->target;
+}
+
+bool HttpServer::PushUpload(uint64_t id, std::string_view bytes) { return sink_->PushUpload(id, TargetOf(id), bytes); }
+
+void HttpServer::EndUpload(uint64_t id, std::string_view error) { sink_->EndUpload(id, TargetOf(id), error); }
 
 void HttpServer::Forget(uint64_t id, bool aborted) {
   auto it = inflight_.find(id);
-  if (it != inflight_.end()) {
-    if (observer_ != nullptr && it->second.start_ns != 0) {
-      const Inflight& done = it->second;
-      observer_->OnRequestDone(RequestRecord{done.target, done.method, done.path, done.status, done.body_bytes,
-                                             static_cast<double>(NowNs() - done.start_ns) / 1e9});
-    }
-    inflight_.erase(it);
+  if (it == inflight_.end()) {
+    sink_->Forget(id, -1, aborted);
+    return;
   }
-  sink_->Forget(id, aborted);
+  std::unique_ptr<Inflight> done = std::move(it->second);
+  inflight_.erase(it);
+  if (observer_ != nullptr && done->start_ns != 0) {
+    observer_->OnRequestDone(RequestRecord{done->target, done->method, done->path, done->status, done->body_bytes,
+                                           static_cast<double>(NowNs() - done->start_ns) / 1e9});
+  }
+  // The sink lets go of the record before it is reused.
+  sink_->Forget(id, done->target, aborted);
+  done->connection = nullptr;
+  done->target = -1;
+  done->status = 0;
+  done->body_bytes = 0;
+  done->start_ns = 0;
+  spare_.push_back(std::move(done));
 }
 
 void HttpServer::Complete(uint64_t id, const bindings::ResponseView& response) {
   auto it = inflight_.find(id);
-  if (it == inflight_.end()) return;
-  if (it->second.status == 0) {
-    it->second.status = response.status;
-    it->second.body_bytes = response.body.size();
-  }
-  it->second.connection->Complete(id, response);
+  if (it != inflight_.end()) it->second->Respond(response);
 }
 
 void HttpServer::Fail(uint64_t id, ServerError error) {
   auto it = inflight_.find(id);
-  if (it == inflight_.end()) return;
-  if (it->second.status == 0) {
-    it->second.status = StatusOf(error);
-    it->second.body_bytes = BodyOf(error).size();
-  }
-  it->second.connection->Fail(id, error);
-}
-
-bool HttpServer::StartStream(uint64_t id, const bindings::ResponseView& response) {
-  auto it = inflight_.find(id);
-  if (it == inflight_.end()) return false;
-  if (it->second.status == 0) it->second.status = response.status;
-  return it->second.connection->StartStream(id, response);
-}
-
-bool HttpServer::WriteBody(uint64_t id, std::string_view bytes) {
-  auto it = inflight_.find(id);
-  if (it == inflight_.end()) return false;
-  it->second.body_bytes += bytes.size();
-  return it->second.connection->WriteBody(id, bytes);
-}
-
-void HttpServer::EndBody(uint64_t id, bool complete) {
-  if (HttpConnection* connection = ConnectionOf(id)) connection->EndBody(id, complete);
-}
-
-void HttpServer::UploadControl(uint64_t id, bool cancel) {
-  if (HttpConnection* connection = ConnectionOf(id)) connection->UploadControl(id, cancel);
+  if (it != inflight_.end()) it->second->Fail(error);
 }
 
 void HttpServer::Unregister(HttpConnection* connection) {

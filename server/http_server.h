@@ -1,7 +1,8 @@
 #pragma once
-// The HTTP front end of one worker process: listeners, the live connections, and the map from
-// request id to the connection waiting for it. Requests go to a RequestSink (the tenant runtime);
-// answers come back through Complete()/Fail(), now or later, and are written once per loop turn.
+// The HTTP front end of one worker process: listeners, the live connections, and an in-flight
+// record per request. Requests go to a RequestSink (the tenant manager) with the record as their
+// ResponseSink (response_sink.h); answers come back through it, now or later, and are written
+// once per loop turn.
 //
 // At most `max_connections` connections are open: a new one past it closes the connection idle
 // the longest (no request in progress: a kept-alive one, or one that sent nothing yet), and with
@@ -21,6 +22,7 @@
 #include "config/listen_address.h"
 #include "isolates/limits.h"
 #include "server/error_response.h"
+#include "server/response_sink.h"
 
 namespace atl::server {
 
@@ -33,25 +35,28 @@ struct RouteDecision {
   uint64_t max_request_body = 0;      // over it: 413 body_too_large
 };
 
-// Where complete requests go. Must answer each id exactly once through HttpServer.
+// Where complete requests go. Each request is answered exactly once through the ResponseSink it
+// is dispatched with; `id` names it in the calls that follow (its Worker knows it by that id) and
+// `target` is Route's answer for it.
 class RequestSink {
  public:
   virtual ~RequestSink() = default;
   // Called when the request head is complete: `host` is the Host header (may be empty), `path`
   // the request target's path without the query.
   virtual RouteDecision Route(std::string_view host, std::string_view path) = 0;
-  virtual void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request) = 0;
+  // `response` is valid until Forget(id, ...).
+  virtual void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) = 0;
 
   // Streamed bodies (defaults: a sink that streams nothing). A piece of request `id`'s streamed
-  // body (`body_streamed`): false stops reading until HttpServer::UploadControl(id, false).
-  virtual bool PushUpload(uint64_t id, std::string_view bytes) { return true; }
+  // body (`body_streamed`): false stops reading until the response sink's UploadControl(false).
+  virtual bool PushUpload(uint64_t id, int32_t target, std::string_view bytes) { return true; }
   // The streamed request body ended: complete when `error` is empty.
-  virtual void EndUpload(uint64_t id, std::string_view error) {}
+  virtual void EndUpload(uint64_t id, int32_t target, std::string_view error) {}
   // The client took request `id`'s streamed response body written so far.
-  virtual void ResumeResponse(uint64_t id) {}
-  // The connection is done with request `id`: `aborted` when the response did not (or will not)
-  // go out whole, e.g. the client went away.
-  virtual void Forget(uint64_t id, bool aborted) {}
+  virtual void ResumeResponse(uint64_t id, int32_t target) {}
+  // The connection is done with request `id` (its response sink goes away now): `aborted` when
+  // the response did not (or will not) go out whole, e.g. the client went away.
+  virtual void Forget(uint64_t id, int32_t target, bool aborted) {}
 };
 
 // One request the server is done with (its connection wrote the answer, or gave up on it),
@@ -95,18 +100,10 @@ class HttpServer {
   // Whether request `id` was dispatched and its connection has not forgotten it yet.
   bool InFlight(uint64_t id) const { return inflight_.contains(id); }
 
-  // The answer to request `id`; ignored if its connection has gone.
+  // The answer to request `id`, for a RequestSink that keeps ids rather than the sink it was
+  // given (the admin API); ignored if its connection has gone.
   void Complete(uint64_t id, const bindings::ResponseView& response);
   void Fail(uint64_t id, ServerError error);
-
-  // A response whose body follows in pieces (bindings::ResponseView::body_streamed); false if
-  // nobody waits for it any more. Then WriteBody (false: more than the bound waits unsent; the
-  // sink's ResumeResponse follows) and EndBody.
-  bool StartStream(uint64_t id, const bindings::ResponseView& response);
-  bool WriteBody(uint64_t id, std::string_view bytes);
-  void EndBody(uint64_t id, bool complete);
-  // The handler's request body stream wants more (`cancel` false) or none of the rest.
-  void UploadControl(uint64_t id, bool cancel);
 
   // Writes what every touched connection has ready. Runs after each loop turn's I/O; callers
   // that produce responses outside I/O callbacks (timers) call it themselves.
@@ -122,13 +119,15 @@ class HttpServer {
 
  private:
   friend class HttpConnection;
+  // A request between NewRequest and Forget, and the ResponseSink that answers it (http_server.cc).
+  struct Inflight;
   // A new request id answered to `connection`; then Dispatch(id, ...) hands the request over.
   uint64_t NewRequest(HttpConnection* connection);
   RouteDecision Route(std::string_view host, std::string_view path) { return sink_->Route(host, path); }
   void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request);
   void Forget(uint64_t id, bool aborted);
-  bool PushUpload(uint64_t id, std::string_view bytes) { return sink_->PushUpload(id, bytes); }
-  void EndUpload(uint64_t id, std::string_view error) { sink_->EndUpload(id, error); }
+  bool PushUpload(uint64_t id, std::string_view bytes);
+  void EndUpload(uint64_t id, std::string_view error);
   // The streamed response `id` may be read again: the sink hears it at the start of the next
   // loop turn, not now. Flush resumes a stream when the socket took its last chunk, and a stream
   // that always has a chunk ready against a client that reads as fast would otherwise be
@@ -139,10 +138,7 @@ class HttpServer {
   }
   // The loop turn's start while a flush or a resume is pending.
   static void OnWake(uv_idle_t* idle);
-  HttpConnection* ConnectionOf(uint64_t id) const {
-    auto it = inflight_.find(id);
-    return it == inflight_.end() ? nullptr : it->second.connection;
-  }
+  int32_t TargetOf(uint64_t id) const;
   // Queues `connection` for the flush after this loop turn's poll. A connection made dirty outside
   // the poll phase (by a timer, an idle task, an outbound fetch's answer) also wakes the loop,
   // or the poll would block until the next event and the answer would wait for it.
@@ -181,17 +177,8 @@ class HttpServer {
   uv_timer_t resume_accept_;    // ResumeAccepting on the next loop turn
   uint64_t limit_logged_ns_ = 0;
   uint64_t open_file_limit_ = UINT64_MAX;  // RLIMIT_NOFILE when the server was made
-  // A request between NewRequest and Forget; what the observer needs is kept only with one.
-  struct Inflight {
-    HttpConnection* connection;
-    int32_t target = -1;
-    int status = 0;
-    uint64_t body_bytes = 0;
-    uint64_t start_ns = 0;
-    std::string method;
-    std::string path;
-  };
-  absl::flat_hash_map<uint64_t, Inflight> inflight_;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Inflight>> inflight_;
+  std::vector<std::unique_ptr<Inflight>> spare_;  // records of forgotten requests, reused: no allocation per request
   RequestObserver* observer_ = nullptr;
   std::vector<HttpConnection*> dirty_;
   uv_idle_t wake_;  // active while a flush or a resume is pending: the poll then does not block

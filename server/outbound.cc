@@ -11,14 +11,16 @@ namespace atl::server {
 
 using bindings::FetchEventKind;
 
-// One fetch in flight: the HttpClient's sink, or the caller's side of a service call.
-struct Outbound::Fetch : FetchSink {
+// One fetch in flight: the HttpClient's sink, or the caller's side of a service call (then the
+// ResponseSink the called tenant answers into).
+struct Outbound::Fetch final : FetchSink, ResponseSink {
   Outbound* owner = nullptr;
   uint64_t id = 0;
   uint32_t tenant = 0;
   HttpClient::Exchange* exchange = nullptr;  // network fetch, until it ends
   std::shared_ptr<Chain> chain;               // of the calling request, if it has one
   uint64_t service_request = 0;              // service call: the called tenant's request id
+  uint32_t service_target = 0;               // ... and the called tenant
   bool service_streaming = false;            // ... whose answer is a streamed body
   size_t queued = 0;                         // body bytes queued for JS
   bool js_wants = true;                      // JS answered its last chunk with "more"
@@ -55,6 +57,34 @@ struct Outbound::Fetch : FetchSink {
     owner->Queue(std::move(event));
   }
   void OnDrain() override { owner->Queue(MakeEvent(id, FetchEventKind::kDrain)); }
+
+  // ResponseSink: the called tenant's answer, as the events a network fetch would give.
+  void Respond(const bindings::ResponseView& response) override {
+    OnHead(response.status, response.status_text, CopyHeaders(response));
+    if (!response.body.empty()) OnChunk(response.body);
+    OnEnd();
+  }
+  bool StartStream(const bindings::ResponseView& response) override {
+    service_streaming = true;
+    OnHead(response.status, response.status_text, CopyHeaders(response));
+    return true;
+  }
+  bool WriteBody(std::string_view bytes) override { return OnChunk(bytes); }
+  void EndBody(bool complete) override {
+    if (complete) OnEnd();
+    else OnError("the service's response body ended early");
+  }
+  void Fail(ServerError error) override {
+    // The caller sees what an HTTP client of that tenant would: the server's error response.
+    OnHead(StatusOf(error), "", {{"content-type", "application/json"}});
+    OnChunk(BodyOf(error));
+    OnEnd();
+  }
+  static std::vector<std::pair<std::string, std::string>> CopyHeaders(const bindings::ResponseView& response) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& [name, value] : response.headers) headers.emplace_back(std::string(name), std::string(value));
+    return headers;
+  }
 };
 
 Outbound::Outbound(uv_loop_t* loop, TenantManager* tenants, const isolates::FetchLimits& limits)
@@ -143,24 +173,26 @@ void Outbound::MaybeResume(Fetch* fetch) {
   if (fetch->exchange != nullptr) {
     client_.Resume(fetch->exchange);
   } else if (fetch->service_request != 0 && fetch->service_streaming) {
-    tenants_->ResumeResponse(fetch->service_request);
+    tenants_->ResumeService(fetch->service_target, fetch->service_request);
   }
 }
 
 void Outbound::Erase(uint64_t id) {
   auto it = fetches_.find(id);
   if (it == fetches_.end()) return;
-  if (it->second->service_request != 0) {
-    service_calls_.erase(it->second->service_request);
-    EndChainEntry(it->second->service_request);
-  }
+  std::unique_ptr<Fetch> fetch = std::move(it->second);
   fetches_.erase(it);
+  if (fetch->service_request != 0) {
+    service_calls_.erase(fetch->service_request);
+    EndChainEntry(fetch->service_request);
+    tenants_->ReleaseService(fetch->service_target, fetch->service_request);  // before the sink goes
+  }
 }
 
 bool Outbound::JoinChain(uint32_t tenant, uint64_t request, ChainLink* out, std::string* error) {
   auto it = chains_.find(request);
   if (it == chains_.end()) {
-    if (IsServiceRequest(request)) {
+    if (IsServiceCallId(request)) {
       *error = "service binding call refused: the service request it was made for ended too long ago";
       return false;
     }
@@ -225,6 +257,7 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
     std::shared_ptr<Chain> chain = link.chain;
     chains_[service_id] = std::move(link);
     raw->service_request = service_id;
+    raw->service_target = static_cast<uint32_t>(target);
     service_calls_[service_id] = id;
     fetches_[id] = std::move(fetch);
     // Dispatched from the loop: the caller's JS is running now, and the callee's cannot run
@@ -236,9 +269,13 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
     auto body = std::string(request.body);
     Post([this, service_id, target, chain = std::move(chain), method = std::move(method), url = std::move(url),
           headers = std::move(headers), body = std::move(body)] {
-      if (!service_calls_.contains(service_id)) return;  // cancelled before it started
+      auto call = service_calls_.find(service_id);
+      if (call == service_calls_.end()) return;  // cancelled before it started
+      auto caller = fetches_.find(call->second);
+      if (caller == fetches_.end()) return;
+      Fetch* sink = caller->second.get();
       // Calls made before the chain used its CPU time but not run yet are not run.
-      if (chain->run_ns >= chain->budget_ns) return tenants_->FailRequest(service_id, ServerError::kCpuLimit);
+      if (chain->run_ns >= chain->budget_ns) return sink->Fail(ServerError::kCpuLimit);
       std::vector<bindings::HeaderView> views;
       for (const auto& [name, value] : headers) views.emplace_back(name, value);
       bindings::RequestView view;
@@ -247,15 +284,15 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       view.headers = views;
       view.body = body;
       view.has_body = !body.empty();
-      chain->run_ns += tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view);
+      chain->run_ns += tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view, sink);
     });
     return true;
   }
   // A called Worker's fetches count in its chain too: 1,000 invocations of 50 fetches each
   // would be 50,000 requests sent for one client request.
-  if (IsServiceRequest(request.request)) {
+  {
     auto it = chains_.find(request.request);
-    if (it != chains_.end()) {
+    if (it != chains_.end() && it->second.depth > 1) {
       raw->chain = it->second.chain;
       if (it->second.chain->calls >= limits_.max_service_calls) {
         *error = base::StrCat("fetch() refused: this request's chain of service calls already made ",
@@ -304,59 +341,9 @@ void Outbound::Control(uint64_t id, bool cancel) {
   }
   if (fetch->exchange != nullptr) client_.Cancel(fetch->exchange);
   fetch->exchange = nullptr;
-  uint64_t service_request = fetch->service_request;
-  bool done = fetch->done;
+  // The called tenant lets go of this sink first (Erase frees it).
+  if (fetch->service_request != 0 && !fetch->done) tenants_->CancelService(fetch->service_target, fetch->service_request);
   Erase(id);
-  if (service_request != 0 && !done) tenants_->CancelService(service_request);
-}
-
-Outbound::Fetch* Outbound::FindService(uint64_t id) {
-  auto it = service_calls_.find(id);
-  if (it == service_calls_.end()) return nullptr;
-  auto fetch = fetches_.find(it->second);
-  return fetch == fetches_.end() ? nullptr : fetch->second.get();
-}
-
-void Outbound::ServiceResponse(uint64_t id, const bindings::ResponseView& response) {
-  Fetch* fetch = FindService(id);
-  if (fetch == nullptr) return;
-  std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& [name, value] : response.headers) headers.emplace_back(std::string(name), std::string(value));
-  fetch->OnHead(response.status, response.status_text, headers);
-  if (!response.body.empty()) fetch->OnChunk(response.body);
-  fetch->OnEnd();
-}
-
-bool Outbound::ServiceStreamStart(uint64_t id, const bindings::ResponseView& response) {
-  Fetch* fetch = FindService(id);
-  if (fetch == nullptr) return false;
-  fetch->service_streaming = true;
-  std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& [name, value] : response.headers) headers.emplace_back(std::string(name), std::string(value));
-  fetch->OnHead(response.status, response.status_text, headers);
-  return true;
-}
-
-bool Outbound::ServiceChunk(uint64_t id, std::string_view bytes) {
-  Fetch* fetch = FindService(id);
-  if (fetch == nullptr) return false;
-  return fetch->OnChunk(bytes);
-}
-
-void Outbound::ServiceEnd(uint64_t id, bool complete) {
-  Fetch* fetch = FindService(id);
-  if (fetch == nullptr) return;
-  if (complete) fetch->OnEnd();
-  else fetch->OnError("the service's response body ended early");
-}
-
-void Outbound::ServiceFail(uint64_t id, ServerError error) {
-  Fetch* fetch = FindService(id);
-  if (fetch == nullptr) return;
-  // The caller sees what an HTTP client of that tenant would: the server's error response.
-  fetch->OnHead(StatusOf(error), "", {{"content-type", "application/json"}});
-  fetch->OnChunk(BodyOf(error));
-  fetch->OnEnd();
 }
 
 }  // namespace atl::server

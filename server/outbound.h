@@ -2,10 +2,11 @@
 // Every fetch() in flight in this process, and service-binding calls between tenants. A fetch
 // goes to the HttpClient (guarded by the tenant's `outbound` list) or, for a service binding, to
 // another tenant through the TenantManager (no socket: the request is dispatched to the other
-// tenant's Worker under an id of its own, and its answer comes back here instead of to a
-// connection). Events for the calling Worker are queued and delivered from the loop, never from
-// inside JS (a call into one isolate cannot run inside another's run), with backpressure: at most
-// `max_buffered_response` bytes wait for a JS side that has not asked for more.
+// tenant's Worker under an id of its own, with the calling fetch as its ResponseSink, so that its
+// answer comes back here instead of to a connection). Events for the calling Worker are queued
+// and delivered from the loop, never from inside JS (a call into one isolate cannot run inside
+// another's run), with backpressure: at most `max_buffered_response` bytes wait for a JS side
+// that has not asked for more.
 //
 // A client's request and every service call made for it, at any depth, form a chain: each call
 // is at most `max_service_depth` Workers deep and the chain makes at most `max_service_calls`
@@ -29,6 +30,7 @@
 #include "isolates/limits.h"
 #include "server/error_response.h"
 #include "server/http_client.h"
+#include "server/response_sink.h"
 
 namespace atl::server {
 
@@ -36,11 +38,6 @@ class TenantManager;
 
 class Outbound {
  public:
-  // Request ids of service calls start here (HttpServer's ids are far below; JS numbers hold
-  // integers up to 2^53 exactly).
-  static constexpr uint64_t kServiceIdBase = uint64_t{1} << 52;
-  static bool IsServiceRequest(uint64_t id) { return id >= kServiceIdBase; }
-
   Outbound(uv_loop_t* loop, TenantManager* tenants, const isolates::FetchLimits& limits);
   ~Outbound();
 
@@ -51,12 +48,6 @@ class Outbound {
   bool Write(uint64_t fetch, std::string_view bytes, bool end);
   void Control(uint64_t fetch, bool cancel);
 
-  // The answer of service request `id` (from the called tenant's runtime).
-  void ServiceResponse(uint64_t id, const bindings::ResponseView& response);
-  bool ServiceStreamStart(uint64_t id, const bindings::ResponseView& response);
-  bool ServiceChunk(uint64_t id, std::string_view bytes);
-  void ServiceEnd(uint64_t id, bool complete);
-  void ServiceFail(uint64_t id, ServerError error);
   // The client's request `id` is done (its connection forgot it).
   void EndChainRequest(uint64_t id) { EndChainEntry(id); }
 
@@ -83,7 +74,6 @@ class Outbound {
   void Post(std::function<void()> task);
   void Drain();
   void Erase(uint64_t fetch);
-  Fetch* FindService(uint64_t id);
   void MaybeResume(Fetch* fetch);
   // Service calls of one chain, shared by its requests.
   struct Chain {
@@ -96,6 +86,12 @@ class Outbound {
     std::shared_ptr<Chain> chain;
     uint32_t depth = 1;
   };
+  // Service-call ids come from a range of their own, far above HttpServer's (JS numbers hold
+  // integers up to 2^53 exactly): unique in every Worker, and a call charged to a service call
+  // whose chain entry is gone can be told from one charged to a client's request. Answers never
+  // depend on it: they go to the call's sink.
+  static constexpr uint64_t kFirstServiceCallId = uint64_t{1} << 52;
+  static bool IsServiceCallId(uint64_t id) { return id >= kFirstServiceCallId; }
   // Places a service call made for `request` (the client's or a service call's) in its chain,
   // in `out`; false with `error` past a chain limit, or when `request` is a service call that
   // ended long ago.
@@ -113,7 +109,7 @@ class Outbound {
   uv_idle_t drain_;
   bool draining_ = false;
   bool closed_ = false;
-  uint64_t next_service_id_ = kServiceIdBase;
+  uint64_t next_service_id_ = kFirstServiceCallId;
   absl::flat_hash_map<uint64_t, ChainLink> chains_;  // request id -> its chain
   std::deque<uint64_t> ended_chain_entries_;         // in chains_ still, oldest first
 };

@@ -39,44 +39,85 @@ std::unique_ptr<isolates::TenantIsolate> TenantRuntime::Shutdown() {
   return isolate;
 }
 
-// Requests with a service id came from another tenant's service binding (outbound.h): their
-// answers go back to it, not to a connection.
-void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& response) {
-  owner_->RequestAnswered(id);
-  if (Outbound::IsServiceRequest(id)) {
-    owner_->outbound().ServiceResponse(id, response);
-    return;
+void TenantRuntime::Dispatch(uint64_t id, const bindings::RequestView& request, ResponseSink* sink) {
+  requests_.insert_or_assign(id, Request{sink, false, request.body_streamed});
+  worker_->Dispatch(id, request);
+}
+
+ResponseSink* TenantRuntime::Answer(uint64_t id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return nullptr;
+  ResponseSink* sink = it->second.sink;
+  if (sink == nullptr) {
+    requests_.erase(it);  // forgotten before its answer: nobody forgets it again
+  } else {
+    it->second.answered = true;
   }
-  server_->Complete(id, response);
+  return sink;
+}
+
+void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& response) {
+  if (ResponseSink* sink = Answer(id)) sink->Respond(response);
 }
 
 bool TenantRuntime::OnStreamedResponse(uint64_t id, const bindings::ResponseView& response) {
-  owner_->RequestAnswered(id);  // the wall limit ends with the head; the body runs while the client reads
-  if (Outbound::IsServiceRequest(id)) {
-    if (!owner_->outbound().ServiceStreamStart(id, response)) return false;
-  } else if (!server_->StartStream(id, response)) {
-    return false;
-  }
-  owner_->TrackStream(id, tenant_);
+  ResponseSink* sink = Answer(id);  // the wall limit ends with the head; the body runs while the client reads
+  if (sink == nullptr || !sink->StartStream(response)) return false;
+  auto it = requests_.find(id);  // StartStream runs no JS, but look again all the same
+  if (it != requests_.end()) it->second.streamed = true;
   return true;
 }
 
 bool TenantRuntime::OnBodyChunk(uint64_t id, std::string_view bytes) {
-  if (Outbound::IsServiceRequest(id)) return owner_->outbound().ServiceChunk(id, bytes);
-  return server_->WriteBody(id, bytes);
+  ResponseSink* sink = SinkOf(id);
+  return sink != nullptr && sink->WriteBody(bytes);
 }
 
 void TenantRuntime::OnBodyEnd(uint64_t id, bool complete) {
-  if (Outbound::IsServiceRequest(id)) {
-    owner_->outbound().ServiceEnd(id, complete);
-    owner_->Forget(id, false);
-    return;
-  }
-  server_->EndBody(id, complete);
+  if (ResponseSink* sink = SinkOf(id)) sink->EndBody(complete);
 }
 
 void TenantRuntime::OnUploadControl(uint64_t id, bool cancel) {
-  if (!Outbound::IsServiceRequest(id)) server_->UploadControl(id, cancel);
+  if (ResponseSink* sink = SinkOf(id)) sink->UploadControl(cancel);
+}
+
+void TenantRuntime::Abandon(uint64_t id, ServerError error) {
+  if (worker_) worker_->Abandon(id);
+  if (ResponseSink* sink = Answer(id)) sink->Fail(error);
+}
+
+void TenantRuntime::AbandonAll(ServerError error) {
+  if (!worker_) return;
+  for (uint64_t id : worker_->InflightIds()) {
+    worker_->Abandon(id);
+    auto it = requests_.find(id);
+    if (it == requests_.end()) continue;
+    ResponseSink* sink = it->second.sink;
+    requests_.erase(it);
+    if (sink != nullptr) sink->Fail(error);
+  }
+}
+
+void TenantRuntime::Forget(uint64_t id, bool aborted) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  bool streamed = it->second.streamed;
+  // First: what the Worker does while aborting reaches no sink. A request not answered yet stays,
+  // without its sink, until the Worker answers it or gives it up: its wall limit still runs.
+  if (it->second.answered) {
+    requests_.erase(it);
+  } else {
+    it->second.sink = nullptr;
+  }
+  if (aborted && streamed && worker_) worker_->Abort(id);
+}
+
+void TenantRuntime::Cancel(uint64_t id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  if (it->second.answered) return Forget(id, true);
+  requests_.erase(it);
+  if (worker_) worker_->Abandon(id);
 }
 
 bool TenantRuntime::StartFetch(uint64_t fetch, const bindings::FetchRequestView& request, std::string* error) {
@@ -91,8 +132,7 @@ void TenantRuntime::FetchControl(uint64_t fetch, bool cancel) { owner_->outbound
 
 void TenantRuntime::OnScriptError(uint64_t id, std::string_view message) {
   base::LogLine(base::LogLevel::kError, message).Str("tenant", worker_->tenant_name()).Str("error", "script_error").Emit();
-  owner_->RequestAnswered(id);
-  owner_->FailRequest(id, ServerError::kScriptError);
+  if (ResponseSink* sink = Answer(id)) sink->Fail(ServerError::kScriptError);
 }
 
 void TenantRuntime::OnKilled(isolates::LimitKind why) {
@@ -103,8 +143,7 @@ void TenantRuntime::OnKilled(isolates::LimitKind why) {
       .Int("requests_lost", static_cast<int64_t>(worker_->inflight()))
       .Emit();
   for (uint64_t id : worker_->InflightIds()) {
-    owner_->RequestAnswered(id);
-    owner_->FailRequest(id, error);
+    if (ResponseSink* sink = Answer(id)) sink->Fail(error);
   }
   owner_->OnKilled(tenant_, why);
 }
@@ -146,7 +185,7 @@ void TenantRuntime::OnTimerFired(JsTimer* timer) {
     CloseTimer(timer);
   }
   if (worker_) worker_->FireTimer(key);
-  server_->FlushDirty();
+  if (server_ != nullptr) server_->FlushDirty();
 }
 
 }  // namespace atl::server

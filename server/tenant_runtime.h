@@ -1,8 +1,10 @@
 #pragma once
-// One tenant's live Worker on the libuv loop: responses and script errors go back to the HTTP
-// server, the Worker's timers become uv timers, and a limit kill fails the requests still in
-// flight on the isolate (503 with the limit's code) and tells the TenantManager, which tears
-// the runtime down outside the Worker's call stack.
+// One tenant's live Worker on the libuv loop. Each request is dispatched with the ResponseSink
+// that answers it (response_sink.h), kept here under the request's id (the Worker's handle for
+// it) until the sink's owner forgets it: responses, streamed bodies and script errors go to that
+// sink. The Worker's timers become uv timers, and a limit kill fails the requests still in flight
+// on the isolate (503 with the limit's code) and tells the TenantManager, which tears the runtime
+// down outside the Worker's call stack.
 
 #include <uv.h>
 
@@ -14,6 +16,7 @@
 #include "cache/code_cache.h"
 #include "isolates/cpu_watchdog.h"
 #include "server/http_server.h"
+#include "server/response_sink.h"
 
 namespace atl::server {
 
@@ -32,6 +35,33 @@ class TenantRuntime : public bindings::WorkerHost {
   // Cancels the timers and drops the Worker; returns its isolate (null if none was loaded).
   std::unique_ptr<isolates::TenantIsolate> Shutdown();
 
+  // Hands request `id` to the Worker; its answer goes to `sink`, held until Forget(id).
+  void Dispatch(uint64_t id, const bindings::RequestView& request, ResponseSink* sink);
+  // Whether request `id` is held here and its head is not answered yet (its wall time runs).
+  bool Unanswered(uint64_t id) const {
+    auto it = requests_.find(id);
+    return it != requests_.end() && !it->second.answered;
+  }
+  // The Worker gives up request `id` (wall limit, a replaced tenant), which is answered `error`.
+  void Abandon(uint64_t id, ServerError error);
+  // Abandon() for every request in flight on the Worker.
+  void AbandonAll(ServerError error);
+  // The Worker that takes request `id`'s streamed body pieces and resumes its streamed response
+  // (Worker::PushUpload, EndUpload, ResumeResponse), or null: the request is not held here, or
+  // streams nothing.
+  bindings::Worker* StreamWorker(uint64_t id) const {
+    auto it = requests_.find(id);
+    return it == requests_.end() || !it->second.streamed ? nullptr : worker_.get();
+  }
+  // The sink's owner is done with request `id`: the sink is dropped (an unanswered request stays
+  // for its wall limit); `aborted` (the answer did not go out whole) cancels the request's
+  // streams in the Worker.
+  void Forget(uint64_t id, bool aborted);
+  // The caller of service request `id` cancelled it: abandoned if unanswered, else aborted.
+  void Cancel(uint64_t id);
+  // Drops every sink: the runtime retires, and answers from it reach nobody.
+  void DropRequests() { requests_.clear(); }
+
   // bindings::WorkerHost
   void OnResponse(uint64_t id, const bindings::ResponseView& response) override;
   void OnScriptError(uint64_t id, std::string_view message) override;
@@ -47,6 +77,20 @@ class TenantRuntime : public bindings::WorkerHost {
   void FetchControl(uint64_t fetch, bool cancel) override;
 
  private:
+  // A request dispatched here, until its sink's owner forgets it.
+  struct Request {
+    ResponseSink* sink;      // null once its owner forgot it
+    bool answered = false;   // its head (or error) went to the sink
+    bool streamed = false;   // a streamed body either way: aborting it reaches the Worker
+  };
+  // The sink of request `id`, or null.
+  ResponseSink* SinkOf(uint64_t id) const {
+    auto it = requests_.find(id);
+    return it == requests_.end() ? nullptr : it->second.sink;
+  }
+  // Marks request `id` answered; its sink, or null.
+  ResponseSink* Answer(uint64_t id);
+
   struct JsTimer {
     uv_timer_t handle;
     uint64_t key;
@@ -62,6 +106,7 @@ class TenantRuntime : public bindings::WorkerHost {
   uint32_t tenant_;
   std::unique_ptr<bindings::Worker> worker_;
   absl::flat_hash_map<uint64_t, JsTimer*> timers_;
+  absl::flat_hash_map<uint64_t, Request> requests_;
 };
 
 // The SPEC §4 error for a request lost to limit `why`.

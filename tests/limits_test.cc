@@ -3,6 +3,11 @@
 // tenant next door answers 200 all the while.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -37,6 +42,7 @@ export default {
     if (path === "/regex") { /^(a+)+$/.test("a".repeat(40) + "!"); }
     if (path === "/microtasks") { const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {}); }
     if (path === "/hang") { await new Promise(() => {}); }
+    if (path === "/hang-logged") { console.log("hanging now"); await new Promise(() => {}); }
     if (path === "/slices") {
       // 40 runs of a few ms each: every run is far under cpu_ms, their sum is not.
       let x = 0;
@@ -154,6 +160,27 @@ TEST_F(LimitsTest, HangingRequestGetsWallLimitAndOnlyItFails) {
   // Nothing ran away: the isolate (and its module state) stays.
   EXPECT_EQ(A("/").body, "a 3");
   EXPECT_EQ(B().status, 200);
+}
+
+TEST_F(LimitsTest, AHangingRequestWhoseClientLeftIsStillGivenUpAtItsWallLimit) {
+  Start("wall_ms = 500");
+  // The client resets the connection (a half-close would still be answered) before the wall limit.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  std::string request = "GET /hang-logged HTTP/1.1\r\nHost: a.test\r\n\r\n";
+  ASSERT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  ASSERT_TRUE(server_->WaitForLog("hanging now")) << server_->log();
+  linger reset{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  close(fd);
+  EXPECT_TRUE(server_->WaitForLog("wall time limit: request abandoned", std::chrono::seconds(10))) << server_->log();
+  EXPECT_EQ(A("/").body, "a 2") << "the isolate stays";
+  EXPECT_EQ(server_->Stop(), 0);
+  EXPECT_EQ(PoolStat(server_->log(), "wall_kills"), 1);
 }
 
 TEST(Limits, RunawayTopLevelIsAScriptErrorNotAHang) {

@@ -1,0 +1,209 @@
+#include "server/isolate_cache.h"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "bindings/runtime_snapshot.h"
+#include "isolates/platform.h"
+#include "server/http_server.h"
+
+namespace atl::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+// V8's foreground tasks (GC finalization, code flushing) run this often.
+constexpr uint64_t kPlatformTasksMs = 100;
+
+template <typename Handle>
+uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
+
+}  // namespace
+
+IsolateCache::IsolateCache(uv_loop_t* loop, const isolates::PoolLimits& limits, cache::CodeCache* code_cache,
+                           NewRuntime new_runtime)
+    : loop_(loop), limits_(limits), code_cache_(code_cache), new_runtime_(std::move(new_runtime)) {
+  uv_idle_init(loop_, &background_);
+  background_.data = this;
+  uv_timer_init(loop_, &platform_timer_);
+  platform_timer_.data = this;
+  uv_unref(AsHandle(&platform_timer_));
+  // V8 posts foreground tasks from its own threads (the steps of an asynchronous WebAssembly
+  // compile): they run at once, not at the next periodic pump.
+  uv_async_init(loop_, &platform_wakeup_, [](uv_async_t* a) { static_cast<IsolateCache*>(a->data)->PumpPlatformTasks(); });
+  platform_wakeup_.data = this;
+  uv_unref(AsHandle(&platform_wakeup_));
+  isolates::SetForegroundTaskWakeup([](void* data) { uv_async_send(static_cast<uv_async_t*>(data)); }, &platform_wakeup_);
+}
+
+IsolateCache::~IsolateCache() { Shutdown(); }
+
+absl::Status IsolateCache::Start(uint32_t heap_mb, size_t tenants) {
+  absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(heap_mb);
+  if (!blueprint.ok()) return blueprint.status();
+  slots_.resize(std::max(slots_.size(), tenants));
+  // No more blank isolates than there are tenants that could want one.
+  auto warm = static_cast<uint32_t>(std::min<size_t>(limits_.warm_isolates, tenants));
+  pool_ = std::make_unique<isolates::IsolatePool>(*blueprint, warm);
+  watchdog_ = std::make_unique<isolates::CpuWatchdog>();
+  uv_timer_start(&platform_timer_, [](uv_timer_t* t) {
+    auto* self = static_cast<IsolateCache*>(t->data);
+    self->PumpPlatformTasks();
+    self->ReduceIdleMemory();
+  }, kPlatformTasksMs, kPlatformTasksMs);
+  return absl::OkStatus();
+}
+
+void IsolateCache::Shutdown() {
+  for (Slot& slot : slots_) {
+    if (slot.runtime) slot.runtime->Shutdown().reset();
+    slot.runtime.reset();
+  }
+  lru_.clear();
+  doomed_.clear();
+  isolates::SetForegroundTaskWakeup(nullptr, nullptr);
+  for (uv_handle_t* handle : {AsHandle(&background_), AsHandle(&platform_timer_), AsHandle(&platform_wakeup_)}) {
+    if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<TenantRuntime>> IsolateCache::Make(uint32_t tenant, const bindings::WorkerOptions& options) {
+  if (lru_.size() >= limits_.max_isolates && !EvictOne()) {
+    return absl::ResourceExhaustedError("every isolate is busy");
+  }
+  auto start = Clock::now();
+  std::unique_ptr<TenantRuntime> runtime = new_runtime_(tenant);
+  absl::Status loaded = runtime->Load(options, pool_->Take(), code_cache_, watchdog_.get());
+  if (!loaded.ok()) {
+    if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
+    return loaded;
+  }
+  stats_.tenant_load_latency.RecordSince(start);
+  return runtime;
+}
+
+TenantRuntime* IsolateCache::Install(uint32_t tenant, std::unique_ptr<TenantRuntime> runtime) {
+  Slot& slot = SlotOf(tenant);
+  slot.runtime = std::move(runtime);
+  lru_.push_front(tenant);
+  slot.lru = lru_.begin();
+  slot.last_used_ms = uv_now(loop_);
+  return slot.runtime.get();
+}
+
+void IsolateCache::Touch(uint32_t tenant) {
+  Slot& slot = slots_[tenant];
+  if (slot.lru != lru_.begin()) lru_.splice(lru_.begin(), lru_, slot.lru);
+  slot.last_used_ms = uv_now(loop_);
+  slot.reduced = false;
+  dispatched_since_tick_ = true;
+}
+
+void IsolateCache::AfterDispatch(uint32_t tenant) {
+  Slot& slot = slots_[tenant];
+  if (slot.runtime && !slot.wants_contexts && slot.runtime->worker()->NeedsContexts()) {
+    slot.wants_contexts = true;
+    want_contexts_.push_back(tenant);
+    WantBackground();
+  }
+}
+
+bool IsolateCache::EvictOne() {
+  for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) {
+    Slot& slot = slots_[*it];
+    if (slot.runtime->worker()->inflight() > 0) continue;
+    ++stats_.evictions;
+    base::LogLine(base::LogLevel::kDebug, "evicted").Str("tenant", slot.runtime->worker()->tenant_name()).Emit();
+    Retire(*it);
+    return true;
+  }
+  return false;
+}
+
+void IsolateCache::Retire(uint32_t tenant) {
+  if (tenant >= slots_.size() || !slots_[tenant].runtime) return;
+  Slot& slot = slots_[tenant];
+  slot.runtime->DropRequests();
+  stats_.context_take_retired.Merge(slot.runtime->worker()->context_take_latency());
+  stats_.contexts_created_retired += slot.runtime->worker()->contexts_created();
+  lru_.erase(slot.lru);
+  doomed_.push_back(std::move(slot.runtime));
+  WantBackground();
+}
+
+void IsolateCache::WantBackground() {
+  if (uv_is_active(AsHandle(&background_)) || uv_is_closing(AsHandle(&background_))) return;
+  uv_idle_start(&background_, [](uv_idle_t* h) { static_cast<IsolateCache*>(h->data)->RunBackground(); });
+}
+
+void IsolateCache::RunBackground() {
+  for (auto& runtime : doomed_) {
+    if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
+  }
+  doomed_.clear();
+  // Every context a per_request tenant is short of, now: they are what its next requests take.
+  while (!want_contexts_.empty()) {
+    Slot& slot = slots_[want_contexts_.back()];
+    bindings::Worker* worker = slot.runtime ? slot.runtime->worker() : nullptr;
+    if (worker == nullptr || !worker->NeedsContexts()) {
+      slot.wants_contexts = false;
+      want_contexts_.pop_back();
+      continue;
+    }
+    absl::Status prepared = worker->PrepareContext();
+    if (!prepared.ok()) {
+      slot.wants_contexts = false;
+      want_contexts_.pop_back();
+      base::LogLine(base::LogLevel::kError, base::ToStd(prepared.message())).Str("tenant", worker->tenant_name()).Emit();
+    }
+  }
+  if (want_contexts_.empty()) uv_idle_stop(&background_);
+}
+
+void IsolateCache::PumpPlatformTasks() {
+  // A task may settle a promise whose reactions run JS, which may hit a limit and retire its
+  // tenant (out of lru_): walk a copy.
+  std::vector<uint32_t> live(lru_.begin(), lru_.end());
+  for (uint32_t tenant : live) {
+    if (slots_[tenant].runtime) slots_[tenant].runtime->worker()->RunPlatformTasks();
+  }
+  if (server_ != nullptr) server_->FlushDirty();
+}
+
+void IsolateCache::ReduceIdleMemory() {
+  uint64_t now = uv_now(loop_);
+  auto deadline = Clock::now() + std::chrono::milliseconds(dispatched_since_tick_ ? limits_.reduce_budget_busy_ms
+                                                                                  : limits_.reduce_budget_quiet_ms);
+  dispatched_since_tick_ = false;
+  uint64_t reduced_before = stats_.memory_reductions;
+  // Least recently used first; stop at the first tenant used too recently.
+  for (auto it = lru_.rbegin(); it != lru_.rend() && Clock::now() < deadline; ++it) {
+    Slot& slot = slots_[*it];
+    if (now - slot.last_used_ms < limits_.idle_before_reduce_ms) break;
+    if (slot.reduced || slot.runtime->worker()->inflight() > 0) continue;
+    auto start = Clock::now();
+    slot.runtime->worker()->ReduceMemory();
+    stats_.reduce_latency.RecordSince(start);
+    slot.reduced = true;
+    ++stats_.memory_reductions;
+  }
+  // What the GCs freed in malloc'd memory goes back to the OS too (glibc keeps it otherwise).
+  if (stats_.memory_reductions != reduced_before) malloc_trim(0);
+}
+
+base::LatencyHistogram IsolateCache::context_take_latency() const {
+  base::LatencyHistogram takes = stats_.context_take_retired;
+  for (uint32_t tenant : lru_) takes.Merge(slots_[tenant].runtime->worker()->context_take_latency());
+  return takes;
+}
+
+uint64_t IsolateCache::contexts_created() const {
+  uint64_t created = stats_.contexts_created_retired;
+  for (uint32_t tenant : lru_) created += slots_[tenant].runtime->worker()->contexts_created();
+  return created;
+}
+
+}  // namespace atl::server
