@@ -1,8 +1,8 @@
 #pragma once
-// The HTTP/1.1 client behind fetch(): libuv sockets, the shared codec (http_parser.h) for
-// responses, TlsSession's client mode for https (the system CA store, SNI and hostname
-// verification), DNS through uv_getaddrinfo, a keep-alive
-// pool per origin for the whole process. Every address is checked by the SSRF guard
+// The HTTP/1.1 client behind fetch(): libuv sockets (StreamSocket), the shared codec
+// (http_parser.h) for responses, TlsSession's client mode for https (the system CA store, SNI
+// and hostname verification), DNS through uv_getaddrinfo, a keep-alive pool per origin for the
+// whole process. Every address is checked by the SSRF guard
 // (ssrf_guard.h) after resolution; no connection is ever opened to a refused one. Bodies stream
 // both ways with bounds (isolates/limits.h FetchLimits): the response is read no faster than the
 // sink takes it, and a streamed request body is accepted no faster than the socket takes it.
@@ -57,6 +57,8 @@ class FetchSink {
   virtual void OnDrain() = 0;
 };
 
+// The client: the pool per origin, DNS and the SSRF checks (http_client.cc); one exchange's
+// connection is in http_client_connection.{h,cc}.
 class HttpClient {
  public:
   struct Exchange;    // http_client_connection.h
@@ -78,7 +80,7 @@ class HttpClient {
   // Connections opened so far (tests and stats).
   uint64_t connections_opened() const { return connections_opened_; }
 
-  // Internal, used by the callbacks in http_client.cc.
+  // Internal, used by Connection (http_client_connection.cc) and the DNS callback.
   uv_loop_t* loop() const { return loop_; }
   const isolates::FetchLimits& limits() const { return limits_; }
   const TlsClientContext* tls() const { return tls_.get(); }

@@ -17,6 +17,8 @@
 
 namespace atl::server {
 
+// One fetch, from Start to the sink's OnEnd or OnError: the request, and the connection that
+// carries it once it has one.
 struct HttpClient::Exchange {
   HttpClient* client = nullptr;
   OutboundRequest request;
@@ -33,6 +35,7 @@ struct HttpClient::Exchange {
   bool done = false;
 };
 
+// One connection to an origin: carries one exchange at a time, waits in the pool between them.
 // Deleted only from the libuv close callbacks (Close()), so callbacks already queued never see
 // freed memory. 16 data members: the response's parse state (status_, keep_alive_,
 // message_done_, unparsed_, eof_) is read across the socket and sink callbacks together.

@@ -16,6 +16,7 @@
 
 namespace atl::server {
 
+// The request body reader of one HttpConnection (see above); reused from request to request.
 class RequestBody {
  public:
   // The handler's end of a streamed body (the server's PushUpload / EndUpload).

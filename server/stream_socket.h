@@ -27,8 +27,10 @@
 
 namespace atl::server {
 
+// One TCP connection with optional TLS; its owner sees plaintext and the events below.
 class StreamSocket {
  public:
+  // What the socket tells its owner (HttpConnection, HttpClient::Connection).
   class Owner {
    public:
     virtual ~Owner() = default;
