@@ -29,7 +29,6 @@ class FakeSink : public RequestSink {
     bool streamed;
     ResponseSink* response;
   };
-  HttpServer* server = nullptr;
   bool answer_now = true;
   std::vector<Request> requests;
   std::map<uint64_t, std::string> uploads;
@@ -70,7 +69,6 @@ class HttpConnectionTest : public ::testing::Test {
   }
   void Start() {
     server_ = std::make_unique<HttpServer>(&loop_, limits_, &sink_);
-    sink_.server = server_.get();
     uint16_t port = 0;
     int fd = testing::ListenLoopback(&port);
     ASSERT_GE(fd, 0);
