@@ -115,6 +115,10 @@ struct ConnectionLimits {
                                                  // shut and input is drained this long before the close
 };
 
+// One socket read, server connections and fetch() alike (server/stream_socket.cc): what a paused
+// parser keeps unread, and the largest body piece handed on at once, are at most this.
+constexpr size_t kReadBufferBytes = 64 * 1024;
+
 // Descriptors a worker keeps for everything but client connections: listeners, outbound fetch
 // sockets, KV files (3 a namespace), the supervisor's channel, libuv's and V8's own.
 constexpr uint32_t kReservedFds = 256;

@@ -1,7 +1,8 @@
 #pragma once
-// The HTTP/1.1 client behind fetch(): libuv sockets, llhttp for responses, OpenSSL 3 for https
-// (the system CA store, SNI and hostname verification), DNS through uv_getaddrinfo, a keep-alive
-// pool per origin for the whole process. Every address is checked by the SSRF guard
+// The HTTP/1.1 client behind fetch(): libuv sockets (StreamSocket), the shared codec
+// (http_parser.h) for responses, TlsSession's client mode for https (the system CA store, SNI
+// and hostname verification), DNS through uv_getaddrinfo, a keep-alive pool per origin for the
+// whole process. Every address is checked by the SSRF guard
 // (ssrf_guard.h) after resolution; no connection is ever opened to a refused one. Bodies stream
 // both ways with bounds (isolates/limits.h FetchLimits): the response is read no faster than the
 // sink takes it, and a streamed request body is accepted no faster than the socket takes it.
@@ -25,9 +26,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "isolates/limits.h"
 
-typedef struct ssl_ctx_st SSL_CTX;
-
 namespace atl::server {
+
+class TlsClientContext;
 
 struct OutboundRequest {
   std::string method = "GET";
@@ -56,10 +57,12 @@ class FetchSink {
   virtual void OnDrain() = 0;
 };
 
+// The client: the pool per origin, DNS and the SSRF checks (http_client.cc); one exchange's
+// connection is in http_client_connection.{h,cc}.
 class HttpClient {
  public:
-  struct Exchange;
-  struct Connection;
+  struct Exchange;    // http_client_connection.h
+  class Connection;   // http_client_connection.h
 
   HttpClient(uv_loop_t* loop, const isolates::FetchLimits& limits);
   ~HttpClient();
@@ -77,27 +80,27 @@ class HttpClient {
   // Connections opened so far (tests and stats).
   uint64_t connections_opened() const { return connections_opened_; }
 
-  // Internal, used by the callbacks in http_client.cc.
+  // Internal, used by Connection (http_client_connection.cc) and the DNS callback.
   uv_loop_t* loop() const { return loop_; }
   const isolates::FetchLimits& limits() const { return limits_; }
-  SSL_CTX* tls() const { return tls_; }
-  void Connected(Connection* connection);
+  const TlsClientContext* tls() const { return tls_.get(); }
   void Release(Connection* connection);  // back to the pool, or closed
   void Forget(Connection* connection);   // closing: out of the pool
   void Resolved(Exchange* exchange, int status, struct addrinfo* result);
   // Marks `exchange` done and closes its connection; false if it already was.
   bool End(Exchange* exchange);
   void Fail(Exchange* exchange, const std::string& message);
-  void CountConnection() { ++connections_opened_; }
   std::string Describe(const Exchange* exchange) const;
 
  private:
   // False if it failed at once (the exchange is gone).
   bool Connect(Exchange* exchange, const struct sockaddr* address, int rule);
+  // A kept-alive connection to the exchange's origin that this tenant may use, now its own.
+  Connection* TakeIdle(Exchange* exchange);
 
   uv_loop_t* loop_;
   isolates::FetchLimits limits_;
-  SSL_CTX* tls_ = nullptr;
+  std::unique_ptr<TlsClientContext> tls_;  // null: OpenSSL failed, https fetches fail
   absl::flat_hash_map<std::string, std::vector<Connection*>> idle_;  // origin -> kept-alive connections
   std::vector<Connection*> all_;
   uint64_t connections_opened_ = 0;

@@ -8,15 +8,6 @@
 namespace atl::server {
 namespace {
 
-// One read buffer per thread: every read is parsed before the next one arrives, and what a
-// pause leaves unread is copied out.
-constexpr size_t kReadBufferSize = 64 * 1024;
-
-void AllocReadBuffer(uv_handle_t*, size_t, uv_buf_t* buf) {
-  static thread_local char buffer[kReadBufferSize];
-  *buf = uv_buf_init(buffer, kReadBufferSize);
-}
-
 template <typename T>
 HttpConnection* Self(T* handle) {
   return static_cast<HttpConnection*>(handle->data);
@@ -24,30 +15,27 @@ HttpConnection* Self(T* handle) {
 
 }  // namespace
 
-HttpConnection::HttpConnection(HttpServer* server) : server_(server), parser_(this) {
-  uv_tcp_init(server->loop(), &tcp_);
+HttpConnection::HttpConnection(HttpServer* server)
+    : server_(server), socket_(server->loop(), this), parser_(HttpParser::Type::kRequest, this), body_(this) {
+  parser_.set_max_head_bytes(server->limits().max_header_bytes);
   uv_timer_init(server->loop(), &timer_);
-  tcp_.data = timer_.data = write_req_.data = shutdown_req_.data = this;
+  timer_.data = this;
   handles_open_ = 2;
-  headers_.reserve(16);
-  if (server->tls() != nullptr) tls_ = std::make_unique<TlsSession>(*server->tls());
+  if (server->tls() != nullptr) socket_.StartTls(std::make_unique<TlsSession>(*server->tls()));
 }
 
 HttpConnection::~HttpConnection() = default;
 
 HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server, int* fd) {
   auto* conn = new HttpConnection(server);
-  uv_os_fd_t os_fd = -1;
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&conn->tcp_)) != 0 ||
-      uv_fileno(reinterpret_cast<uv_handle_t*>(&conn->tcp_), &os_fd) != 0) {
+  if (!conn->socket_.Accept(listener, fd)) {
     conn->Close();
     return nullptr;
   }
-  *fd = os_fd;
-  uv_tcp_nodelay(&conn->tcp_, 1);
+  conn->socket_.SetNoDelay();
   server->Register(conn);
   conn->StartReading();
-  if (conn->tls_ != nullptr) {
+  if (conn->socket_.tls() != nullptr) {
     // The handshake gets as long as a request head (header_timeout_ms), not the idle timeout.
     conn->timer_mode_ = TimerMode::kIdle;
     server->MarkIdle(conn);
@@ -59,123 +47,66 @@ HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server
 }
 
 void HttpConnection::StartReading() {
-  if (reading_ || closing_ || no_more_requests_) return;
-  reading_ = true;
-  uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&tcp_), AllocReadBuffer,
-      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) { Self(s)->OnRead(n, buf); });
+  if (state_ != State::kOpen) return;
+  socket_.StartReading();
 }
 
-void HttpConnection::StopReading() {
-  if (!reading_) return;
-  reading_ = false;
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+void HttpConnection::StopReading() { socket_.StopReading(); }
+
+void HttpConnection::OnSocketEnd(int status) {
+  if (state_ == State::kLingering) {
+    Close();
+    return;
+  }
+  if (socket_.tls_failed()) {
+    // Not TLS (a plaintext request, garbage), a failed handshake or a bad record: this
+    // connection only.
+    if (base::LogEnabled(base::LogLevel::kDebug)) {
+      base::LogLine(base::LogLevel::kDebug, "TLS connection closed").Str("reason", socket_.tls()->error()).Emit();
+    }
+    Close();
+    return;
+  }
+  OnEnd(status == UV_EOF);
 }
 
-void HttpConnection::OnRead(ssize_t nread, const uv_buf_t* buf) {
-  if (lingering_) {
-    if (nread < 0) Close();
+void HttpConnection::OnSocketHandshake() {
+  // The handshake had header_timeout_ms; the connection now idles as any other.
+  if (timer_mode_ == TimerMode::kIdle) SetTimer(TimerMode::kIdle);
+}
+
+void HttpConnection::OnSocketWritten(int status) {
+  if (status < 0) {
+    Close();
     return;
   }
-  if (nread < 0) {
-    OnEnd(nread == UV_EOF);
-    return;
-  }
-  if (nread == 0) return;
-  if (tls_ != nullptr) {
-    OnTlsRead(std::string_view(buf->base, static_cast<size_t>(nread)));
-    return;
-  }
-  Parse(std::string_view(buf->base, static_cast<size_t>(nread)));
+  MarkDirty();
+}
+
+void HttpConnection::OnSocketClosed() {
+  if (--handles_open_ == 0) delete this;
 }
 
 void HttpConnection::OnEnd(bool clean) {
   // A client that half-closes after its last complete request still gets its responses; a
   // reset, or EOF in the middle of a request, ends the connection now.
   StopReading();
-  no_more_requests_ = true;
+  StopRequests();
   if (!clean || slots_.empty() || in_message_) Close();
-}
-
-void HttpConnection::OnTlsRead(std::string_view ciphertext) {
-  tls_->Feed(ciphertext);
-  tls_plain_.clear();
-  bool was_handshaking = !tls_->handshake_done();
-  TlsSession::Status status = tls_->Read(&tls_plain_);
-  if (was_handshaking && tls_->handshake_done() && timer_mode_ == TimerMode::kIdle) SetTimer(TimerMode::kIdle);
-  if (status == TlsSession::Status::kError) {
-    // Not TLS (a plaintext request, garbage) or a failed handshake: this connection only. The
-    // alert OpenSSL queued goes out if the socket takes it at once.
-    if (base::LogEnabled(base::LogLevel::kDebug)) {
-      base::LogLine(base::LogLevel::kDebug, "TLS connection closed").Str("reason", tls_->error()).Emit();
-    }
-    if (!write_in_flight_) {
-      tls_out_.clear();
-      tls_->TakeOutput(&tls_out_);
-      uv_buf_t buf = uv_buf_init(tls_out_.data(), static_cast<unsigned int>(tls_out_.size()));
-      if (!tls_out_.empty()) uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
-    }
-    Close();
-    return;
-  }
-  if (tls_->has_output()) MarkDirty();  // handshake records, session tickets
-  if (!tls_plain_.empty()) Parse(tls_plain_);  // what a pause leaves unread is copied out
-  if (status == TlsSession::Status::kClosed && !closing_) OnEnd(/*clean=*/true);
-}
-
-void HttpConnection::Parse(std::string_view data) {
-  while (!data.empty() && !closing_ && !no_more_requests_) {
-    size_t consumed = 0;
-    HttpParser::Result result = parser_.Execute(data, &consumed);
-    data.remove_prefix(consumed);
-    if (result == HttpParser::Result::kOk) break;
-    if (result == HttpParser::Result::kPaused) {
-      if (OverBacklog() || upload_paused_) {
-        paused_ = true;
-        StopReading();
-        pending_input_.assign(data);
-        return;
-      }
-      parser_.Resume();
-      continue;
-    }
-    if (result == HttpParser::Result::kUpgrade) {
-      // No protocol upgrades (WebSocket) yet: answer the request, then close.
-      no_more_requests_ = true;
-      if (!slots_.empty()) slots_.back().close_after = true;
-      StopReading();
-      break;
-    }
-    ParseError();
-    break;
-  }
-  // The read ended inside a body that may stream: the handler gets what came so far.
-  if (in_message_ && may_stream_body_ && !closing_ && !no_more_requests_ && !paused_ && StartUpload()) {
-    paused_ = true;
-    StopReading();
-  }
-  MarkDirty();
-}
-
-void HttpConnection::ParseError() {
-  if (base::LogEnabled(base::LogLevel::kDebug)) {
-    base::LogLine(base::LogLevel::kDebug, "malformed request").Str("reason", parser_.error_reason()).Emit();
-  }
-  RespondError(parse_error_);
 }
 
 void HttpConnection::RespondError(ServerError error) {
   in_message_ = false;
-  if (upload_id_ != 0) {
+  if (body_.streaming()) {
     // The request is with its handler already: its body stream errors, and the error is the
     // answer unless the handler answered first.
-    uint64_t id = upload_id_;
-    EndUpload(base::StrCat("The request body could not be read: ", CodeOf(error)));
+    uint64_t id = body_.stream_id();
+    body_.End(base::StrCat("The request body could not be read: ", CodeOf(error)));
     Slot* pending = FindSlot(id);
     if (pending != nullptr && !pending->streaming) {
       SerializeError(*pending, error);
       pending->close_after = true;
-      no_more_requests_ = true;
+      StopRequests();
       StopReading();
       SetTimer(TimerMode::kNone);
       MarkDirty();
@@ -186,7 +117,7 @@ void HttpConnection::RespondError(ServerError error) {
     for (Slot& slot : slots_) {
       if (slot.id == id) slot.close_after = true;
     }
-    no_more_requests_ = true;
+    StopRequests();
     StopReading();
     SetTimer(TimerMode::kNone);
     MarkDirty();
@@ -196,241 +127,54 @@ void HttpConnection::RespondError(ServerError error) {
   slot.close_after = true;
   SerializeError(slot, error);
   slots_.push_back(std::move(slot));
-  no_more_requests_ = true;
+  StopRequests();
   StopReading();
   SetTimer(TimerMode::kNone);
   MarkDirty();
 }
 
-bool HttpConnection::CountHeaderBytes(size_t n) {
-  header_bytes_ += n;
-  if (header_bytes_ <= server_->limits().max_header_bytes) return true;
-  parse_error_ = ServerError::kHeadersTooLarge;
-  return false;
-}
-
-HttpParser::Action HttpConnection::OnMessageBegin() {
-  in_message_ = true;
-  method_.clear();
-  target_.clear();
-  header_count_ = 0;
-  body_.clear();
-  body_bytes_ = 0;
-  may_stream_body_ = false;
-  header_value_next_ = false;
-  has_body_ = false;
-  header_bytes_ = 0;
-  parse_error_ = ServerError::kBadRequest;
-  SetTimer(TimerMode::kHeaders);
-  return HttpParser::Action::kContinue;
-}
-
-HttpParser::Action HttpConnection::OnUrl(std::string_view piece) {
-  if (!CountHeaderBytes(piece.size())) return HttpParser::Action::kError;
-  target_.append(piece);
-  return HttpParser::Action::kContinue;
-}
-
-HttpParser::Action HttpConnection::OnHeaderField(std::string_view piece) {
-  if (!CountHeaderBytes(piece.size())) return HttpParser::Action::kError;
-  if (header_value_next_ || header_count_ == 0) {
-    if (header_count_ == headers_.size()) headers_.emplace_back();
-    headers_[header_count_].first.clear();
-    headers_[header_count_].second.clear();
-    ++header_count_;
-    header_value_next_ = false;
-  }
-  std::string& name = headers_[header_count_ - 1].first;
-  size_t start = name.size();
-  name.append(piece);
-  for (size_t i = start; i < name.size(); ++i) name[i] = base::AsciiToLower(name[i]);
-  return HttpParser::Action::kContinue;
-}
-
-HttpParser::Action HttpConnection::OnHeaderValue(std::string_view piece) {
-  if (!CountHeaderBytes(piece.size())) return HttpParser::Action::kError;
-  header_value_next_ = true;
-  if (header_count_ == 0) return HttpParser::Action::kError;
-  headers_[header_count_ - 1].second.append(piece);
-  return HttpParser::Action::kContinue;
-}
-
-HttpParser::Action HttpConnection::OnHeadersComplete(const RequestHead& head) {
-  method_.assign(head.method);
-  head_method_ = head.method == "HEAD";
-  http10_ = head.http_major == 1 && head.http_minor == 0;
-  has_body_ = head.chunked || (head.has_content_length && head.content_length > 0);
-  bool has_host = false;
-  std::string_view host;
-  for (size_t i = 0; i < header_count_; ++i) {
-    auto& [name, value] = headers_[i];
-    // llhttp leaves trailing whitespace in a value; the field value excludes it (RFC 9110 §5.5).
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-    if (name == "host") {
-      // Two Host headers: a proxy in front may route by the other one (RFC 9112 §3.2: 400).
-      if (has_host) return HttpParser::Action::kError;
-      has_host = true;
-      host = value;
-    }
-  }
-  if (!has_host && !http10_) return HttpParser::Action::kError;  // RFC 9112 §3.2
-  route_ = RouteTarget(host);
-  if (head.has_content_length && head.content_length > route_.max_request_body) {
-    parse_error_ = ServerError::kBodyTooLarge;
-    return HttpParser::Action::kError;
-  }
-  for (size_t i = 0; i < header_count_; ++i) {
-    auto& [name, value] = headers_[i];
-    if (name == "expect" && base::EqualsIgnoreCase(value, "100-continue") && !http10_ && has_body_ &&
-               slots_.empty()) {
-      // The client waits for this before sending the body; later in a pipeline it is skipped.
-      out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-      MarkDirty();
-    }
-  }
-  SetTimer(has_body_ ? TimerMode::kBody : TimerMode::kNone);
-  // A body over max_buffered_request_body, or of unknown length, may go to the handler as a
-  // stream (StartUpload): once it outgrows that bound, or a read ends before it does. A body
-  // that arrives whole with its head is read first (one call into JS, no stream).
-  head_keep_alive_ = head.keep_alive;
-  may_stream_body_ = has_body_ && (head.chunked || head.content_length > server_->limits().max_buffered_request_body);
-  return HttpParser::Action::kContinue;
-}
-
-bool HttpConnection::StartUpload() {
-  may_stream_body_ = false;
-  DispatchRequest(head_keep_alive_, /*streamed=*/true);
-  if (body_.empty()) return false;
-  std::string first;
-  first.swap(body_);
-  return PushUpload(first) == HttpParser::Action::kPause;
-}
-
-HttpParser::Action HttpConnection::OnBody(std::string_view piece) {
-  body_bytes_ += piece.size();
-  if (body_bytes_ > route_.max_request_body) {
-    parse_error_ = ServerError::kBodyTooLarge;
-    return HttpParser::Action::kError;
-  }
-  SetTimer(TimerMode::kBody);
-  if (upload_id_ != 0) return PushUpload(piece);
-  body_.append(piece);
-  if (may_stream_body_ && body_.size() > server_->limits().max_buffered_request_body && StartUpload()) {
-    return HttpParser::Action::kPause;
-  }
-  return HttpParser::Action::kContinue;
-}
-
-HttpParser::Action HttpConnection::PushUpload(std::string_view piece) {
-  if (upload_discard_) return HttpParser::Action::kContinue;
-  upload_resumed_ = false;
-  bool more = server_->PushUpload(upload_id_, piece);
-  if (more || upload_resumed_ || upload_discard_ || upload_id_ == 0 || closing_) return HttpParser::Action::kContinue;
-  // The handler's stream holds its high-water mark: wait for it to read (UploadControl), not
-  // for the client (no body timeout meanwhile).
-  upload_paused_ = true;
-  SetTimer(TimerMode::kNone);
-  return HttpParser::Action::kPause;
-}
-
-void HttpConnection::EndUpload(std::string_view error) {
-  uint64_t id = upload_id_;
-  bool discard = upload_discard_;
-  upload_id_ = 0;
-  upload_paused_ = upload_resumed_ = upload_discard_ = false;
-  if (id != 0 && !discard) server_->EndUpload(id, error);
-}
-
-void HttpConnection::DoneWithUpload(uint64_t id) {
-  if (id == 0 || id != upload_id_) return;
-  upload_discard_ = true;
-  if (upload_paused_) {
-    upload_paused_ = false;
-    MarkDirty();  // Flush resumes parsing
-  }
-}
-
-void HttpConnection::UploadControl(uint64_t id, bool cancel) {
-  if (id == 0 || id != upload_id_) return;
-  if (cancel) {
-    DoneWithUpload(id);
-    return;
-  }
-  upload_resumed_ = true;
-  if (upload_paused_) {
-    upload_paused_ = false;
-    MarkDirty();
-  }
-}
-
-HttpParser::Action HttpConnection::OnMessageComplete(bool keep_alive) {
-  in_message_ = false;
-  SetTimer(TimerMode::kNone);
-  if (upload_id_ != 0) {
-    if (!keep_alive || draining_) {
-      no_more_requests_ = true;
-      StopReading();
-    }
-    EndUpload("");
-  } else {
-    DispatchRequest(keep_alive, /*streamed=*/false);
-  }
-  return OverBacklog() ? HttpParser::Action::kPause : HttpParser::Action::kContinue;
-}
-
 void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
   keep_alive = keep_alive && !draining_;
   Slot& slot = slots_.emplace_back();
-  slot.head = head_method_;
-  slot.http10 = http10_;
+  bool http10 = head_.http_major == 1 && head_.http_minor == 0;
+  slot.head = head_.method == "HEAD";
+  slot.http10 = http10;
   slot.close_after = !keep_alive;
-  slot.keep_alive_http10 = keep_alive && http10_;
+  slot.keep_alive_http10 = keep_alive && http10;
   if (!keep_alive && !streamed) {
-    no_more_requests_ = true;
+    StopRequests();
     StopReading();
   }
 
   // The URL the handler sees is absolute, as in Workers: scheme, Host, then the target.
   url_.clear();
-  if (target_.starts_with("http://") || target_.starts_with("https://")) {
-    url_.append(target_);
+  std::string_view target = head_.target;
+  if (target.starts_with("http://") || target.starts_with("https://")) {
+    url_.append(target);
   } else {
     std::string_view host = server_->default_host();
-    for (size_t i = 0; i < header_count_; ++i) {
-      if (headers_[i].first == "host") host = headers_[i].second;
+    for (const auto& [name, value] : head_.headers) {
+      if (name == "host") host = value;
     }
-    base::StrAppend(&url_, tls_ != nullptr ? "https://" : "http://", host, target_);
+    base::StrAppend(&url_, socket_.tls() != nullptr ? "https://" : "http://", host, target);
   }
   bindings::HeaderView views[64];
   std::vector<bindings::HeaderView> many;
   std::span<const bindings::HeaderView> header_span;
-  if (header_count_ <= std::size(views)) {
-    for (size_t i = 0; i < header_count_; ++i) views[i] = {headers_[i].first, headers_[i].second};
-    header_span = std::span(views, header_count_);
+  size_t header_count = head_.headers.size();
+  if (header_count <= std::size(views)) {
+    for (size_t i = 0; i < header_count; ++i) views[i] = {head_.headers[i].first, head_.headers[i].second};
+    header_span = std::span(views, header_count);
   } else {
-    many.assign(headers_.begin(), headers_.begin() + static_cast<ptrdiff_t>(header_count_));
+    many.assign(head_.headers.begin(), head_.headers.end());
     header_span = many;
   }
-  bindings::RequestView request{method_, url_, header_span, body_, has_body_};
+  bindings::RequestView request{head_.method, url_, header_span, body_.buffered(), body_.present()};
   request.body_streamed = streamed;
   // The dispatch may answer at once (Complete() re-enters this connection; it only queues).
   uint64_t id = slot.id = server_->NewRequest(this);
-  if (streamed) upload_id_ = id;
+  if (streamed) body_.StartStreaming(id);
   server_->Dispatch(id, route_.target, request);
-}
-
-RouteDecision HttpConnection::RouteTarget(std::string_view host) {
-  std::string_view target = target_;
-  // An absolute-form target carries its own authority (RFC 9112 §3.2.2).
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (!target.starts_with(scheme)) continue;
-    target.remove_prefix(scheme.size());
-    size_t slash = target.find('/');
-    host = target.substr(0, slash);
-    target = slash == std::string_view::npos ? "/" : target.substr(slash);
-    break;
-  }
-  return server_->Route(host, target.substr(0, target.find('?')));
 }
 
 HttpConnection::Slot* HttpConnection::FindSlot(uint64_t id) {
@@ -489,7 +233,7 @@ void HttpConnection::Fail(uint64_t id, ServerError error) {
 
 bool HttpConnection::StartStream(uint64_t id, const bindings::ResponseView& response) {
   Slot* slot = FindSlot(id);
-  if (slot == nullptr || slot->streaming || closing_) return false;
+  if (slot == nullptr || slot->streaming || closing()) return false;
   bool no_body = response.status == 204 || response.status == 304 || (response.status >= 100 && response.status < 200);
   ResponseHead head;
   head.status = response.status;
@@ -532,7 +276,7 @@ bool HttpConnection::StartStream(uint64_t id, const bindings::ResponseView& resp
 
 bool HttpConnection::WriteBody(uint64_t id, std::string_view bytes) {
   Slot* slot = FindSlot(id);
-  if (slot == nullptr || !slot->streaming || closing_) return false;
+  if (slot == nullptr || !slot->streaming || closing()) return false;
   std::string* out = OutputOf(*slot);
   if (slot->chunked) {
     AppendChunk(bytes, out);
@@ -547,7 +291,7 @@ bool HttpConnection::WriteBody(uint64_t id, std::string_view bytes) {
     out->append(bytes);
   }
   MarkDirty();
-  size_t unsent = out == &out_ ? out_.size() + writing_.size() : out->size();
+  size_t unsent = out == &out_ ? out_.size() + socket_.unsent() : out->size();
   if (unsent < server_->limits().max_streamed_output) return true;
   slot->wants_drain = true;
   return false;
@@ -568,11 +312,11 @@ void HttpConnection::EndBody(uint64_t id, bool complete) {
 bool HttpConnection::OverBacklog() const {
   const auto& limits = server_->limits();
   return slots_.size() >= limits.max_pipelined ||
-         out_.size() + writing_.size() >= limits.max_buffered_output;
+         out_.size() + socket_.unsent() >= limits.max_buffered_output;
 }
 
 void HttpConnection::Drain() {
-  if (closing_) return;
+  if (closing()) return;
   draining_ = true;
   if (slots_.empty() || slots_.back().done) {
     // Every answer is written, or serialized already as keep-alive: the client may be sending
@@ -582,21 +326,21 @@ void HttpConnection::Drain() {
     if (timer_mode_ == TimerMode::kIdle) SetTimer(TimerMode::kIdle);
     return;
   }
-  no_more_requests_ = true;
+  StopRequests();
   StopReading();
   slots_.back().close_after = true;
   MarkDirty();
 }
 
 void HttpConnection::MarkDirty() {
-  if (dirty_ || closing_) return;
+  if (dirty_ || closing()) return;
   dirty_ = true;
   server_->MarkDirty(this);
 }
 
 void HttpConnection::Flush() {
   dirty_ = false;
-  if (closing_ || lingering_) return;
+  if (state_ >= State::kLingering) return;
   bool close_after = false;
   aborted_.clear();  // ids whose streams are cancelled once the slots settled (that runs JS)
   while (!slots_.empty()) {
@@ -623,21 +367,19 @@ void HttpConnection::Flush() {
     std::vector<uint64_t> aborted;
     aborted.swap(aborted_);
     for (uint64_t id : aborted) server_->Forget(id, true);
-    if (closing_) return;
+    if (closing()) return;
   }
   if (!WriteOut()) return;
-  if (close_after) no_more_requests_ = true;
-  if (no_more_requests_ && slots_.empty() && out_.empty() && !write_in_flight_) {
-    if (tls_ != nullptr && !tls_shutdown_) {
-      tls_shutdown_ = true;
-      tls_->Shutdown();  // close_notify before the TCP half-close
+  if (close_after) StopRequests();
+  if (state_ != State::kOpen && slots_.empty() && out_.empty() && !socket_.write_in_flight()) {
+    if (socket_.ShutdownTls()) {  // close_notify before the TCP half-close
       if (!WriteOut()) return;
-      if (write_in_flight_) return;  // lingers once it is written (OnWriteDone flushes again)
+      if (socket_.write_in_flight()) return;  // lingers once it is written (OnSocketWritten flushes again)
     }
     Linger();
     return;
   }
-  if (paused_ && !OverBacklog() && !upload_paused_) {
+  if (paused_ && !OverBacklog() && !body_.paused()) {
     paused_ = false;
     if (in_message_) SetTimer(TimerMode::kBody);
     parser_.Resume();
@@ -646,82 +388,36 @@ void HttpConnection::Flush() {
     Parse(input);
     if (!paused_) StartReading();
   }
-  if (slots_.empty() && !in_message_ && !write_in_flight_ && timer_mode_ == TimerMode::kNone) {
+  if (slots_.empty() && !in_message_ && !socket_.write_in_flight() && timer_mode_ == TimerMode::kNone) {
     SetTimer(TimerMode::kIdle);
   }
   // The oldest response streams its body and the socket took enough of it: the handler's stream
   // may be read again (which may write more and mark this connection dirty again).
   if (!slots_.empty() && slots_.front().wants_drain &&
-      out_.size() + writing_.size() < server_->limits().max_streamed_output) {
+      out_.size() + socket_.unsent() < server_->limits().max_streamed_output) {
     slots_.front().wants_drain = false;
     server_->ResumeResponse(slots_.front().id);
   }
 }
 
 bool HttpConnection::WriteOut() {
-  if (write_in_flight_) return true;
-  std::string* wire = &out_;
-  if (tls_ != nullptr) {
-    // Encrypted only when the socket can take it, so what waits stays counted in out_.
-    if (!out_.empty() && tls_->handshake_done()) {
-      if (!tls_->Write(out_)) {
-        Close();
-        return false;
-      }
-      out_.clear();
-    }
-    tls_->TakeOutput(&tls_out_);
-    wire = &tls_out_;
-  }
-  if (wire->empty()) return true;
-  uv_buf_t buf = uv_buf_init(wire->data(), static_cast<unsigned int>(wire->size()));
-  int written = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
-  if (written == static_cast<int>(wire->size())) {
-    wire->clear();
-  } else if (written >= 0 || written == UV_EAGAIN) {
-    writing_.assign(*wire, written > 0 ? written : 0);
-    wire->clear();
-    write_in_flight_ = true;
-    uv_buf_t rest = uv_buf_init(writing_.data(), static_cast<unsigned int>(writing_.size()));
-    uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1,
-             [](uv_write_t* req, int status) { Self(req)->OnWriteDone(status); });
-  } else {
-    Close();
-    return false;
-  }
-  return true;
+  if (socket_.Write(&out_) == 0) return true;
+  Close();
+  return false;
 }
 
 void HttpConnection::Linger() {
-  if (lingering_ || closing_) return;
-  lingering_ = true;
+  if (state_ >= State::kLingering) return;
+  state_ = State::kLingering;
   timer_mode_ = TimerMode::kLinger;
   server_->MarkIdle(this, /*shed_first=*/true);  // all answered: the first to go at the limit
   uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->Close(); }, server_->limits().linger_ms, 0);
-  if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t*, int) {}) != 0) {
-    Close();
-    return;
-  }
-  StopReading();
-  reading_ = true;
-  uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&tcp_), AllocReadBuffer,
-      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) { Self(s)->OnRead(n, buf); });
-}
-
-void HttpConnection::OnWriteDone(int status) {
-  write_in_flight_ = false;
-  writing_.clear();
-  if (status < 0) {
-    Close();
-    return;
-  }
-  MarkDirty();
+  if (!socket_.ShutdownAndDiscard()) Close();
 }
 
 void HttpConnection::SetTimer(TimerMode mode) {
   timer_mode_ = mode;
-  if (mode == TimerMode::kIdle && !closing_) {
+  if (mode == TimerMode::kIdle && !closing()) {
     server_->MarkIdle(this);
   } else {
     server_->MarkBusy(this);
@@ -750,8 +446,8 @@ void HttpConnection::OnTimer() {
 }
 
 void HttpConnection::Close() {
-  if (closing_) return;
-  closing_ = true;
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
   StopReading();
   server_->Unregister(this);
   std::vector<std::pair<uint64_t, bool>> forgotten;
@@ -760,14 +456,11 @@ void HttpConnection::Close() {
   }
   slots_.clear();
   // A body the handler still streams from the client, or to it, ends here.
-  if (upload_id_ != 0) EndUpload("The client closed the connection before the request body ended.");
+  if (body_.streaming()) body_.End("The client closed the connection before the request body ended.");
   for (const auto& [id, aborted] : forgotten) server_->Forget(id, aborted);
-  auto on_close = [](uv_handle_t* h) {
-    auto* self = static_cast<HttpConnection*>(h->data);
-    if (--self->handles_open_ == 0) delete self;
-  };
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_close);
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_close);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_),
+           [](uv_handle_t* h) { static_cast<HttpConnection*>(h->data)->OnSocketClosed(); });
+  socket_.Close();
 }
 
 }  // namespace atl::server

@@ -3,9 +3,9 @@
 // Content-Length bodies, Expect: 100-continue), hands each complete request to the server, and
 // writes responses strictly in request order.
 //
-// On a TLS listener a TlsSession sits between the socket and the parser/writer: what is read is
-// decrypted before Parse(), and `out_` (plaintext) is encrypted when Flush() hands it to the
-// socket. A failed handshake or a TLS error closes this connection only.
+// The socket (StreamSocket) carries TLS on a TLS listener: what is read is decrypted before
+// Parse(), and `out_` (plaintext) is encrypted when Flush() hands it to the socket. A failed
+// handshake or a TLS error closes this connection only.
 //
 // Rules, as node's handle wrappers: nothing here throws; the object is deleted only from the
 // libuv close callbacks, so callbacks already queued never see freed memory. Memory is bounded:
@@ -24,13 +24,20 @@
 #include "server/error_response.h"
 #include "server/http_parser.h"
 #include "server/http_server.h"
-#include "server/tls.h"
+#include "server/request_body.h"
+#include "server/stream_socket.h"
 
 namespace atl::server {
 
 class HttpServer;
 
-class HttpConnection : public HttpParser::Delegate {
+// 23 data members, in five groups: the transport (server, socket, timer, parser), the request
+// being parsed (head, route, url, body, parse state), the answers in request order (slots,
+// output, paused input), the connection's life (state, draining, dirty, timer mode, handles)
+// and three links that belong to HttpServer's idle list. The answers are the next piece to
+// split out (a response queue), together with the per-request response sink of issue 13.
+// Reading requests is in http_connection_read.cc.
+class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, public RequestBody::Stream {
  public:
   // Accepts a pending connection on `listener`; the object owns itself from here on. Returns it,
   // with its descriptor in `*fd` (null if the accept failed).
@@ -81,46 +88,57 @@ class HttpConnection : public HttpParser::Delegate {
     std::string data;           // serialized response (or what of it waits behind earlier ones)
   };
   enum class TimerMode { kNone, kIdle, kHeaders, kBody, kLinger };
+  // Where the connection is in its life; it only moves forward.
+  enum class State {
+    kOpen,       // reading requests
+    kAnswering,  // reads no further request (close after an answer, an error, EOF, an upgrade,
+                 // draining): writes the answers it owes, then lingers
+    kLingering,  // all answered, write side shut: drops what the client still sends (Linger)
+    kClosed,     // handles closing; deleted from their close callbacks
+  };
 
   explicit HttpConnection(HttpServer* server);
   ~HttpConnection() override;
 
   // HttpParser::Delegate
   HttpParser::Action OnMessageBegin() override;
-  HttpParser::Action OnUrl(std::string_view piece) override;
-  HttpParser::Action OnHeaderField(std::string_view piece) override;
-  HttpParser::Action OnHeaderValue(std::string_view piece) override;
-  HttpParser::Action OnHeadersComplete(const RequestHead& head) override;
+  HttpParser::Action OnHeadersComplete(const MessageHead& head) override;
   HttpParser::Action OnBody(std::string_view piece) override;
   HttpParser::Action OnMessageComplete(bool keep_alive) override;
 
-  // Hands the request whose head was parsed to the server: its body is body_ (complete), or
+  // RequestBody::Stream: the server's end of a streamed request body.
+  bool PushUpload(uint64_t id, std::string_view bytes) override { return server_->PushUpload(id, bytes); }
+  void EndUpload(uint64_t id, std::string_view error) override { server_->EndUpload(id, error); }
+
+  // Hands the request whose head was parsed to the server: its body is complete in body_, or
   // streamed (then pieces go through the server's PushUpload as they arrive).
   void DispatchRequest(bool keep_alive, bool streamed);
-  // The streamed request body: a piece, its end (an error message, or empty), and the point
-  // where its request was answered (what is left of it is read and dropped).
-  HttpParser::Action PushUpload(std::string_view piece);
+  // A piece of the streamed request body; kPause while the handler's stream is full.
+  HttpParser::Action Upload(std::string_view piece);
   // Dispatches the request being parsed with a streamed body, handing it what was read so far;
   // true if its stream is full already (reading pauses).
   bool StartUpload();
-  void EndUpload(std::string_view error);
+  // Request `id` was answered: what is left of its streamed body is read and dropped.
   void DoneWithUpload(uint64_t id);
   // Where a slot's bytes go now: the socket's buffer for the oldest slot, else the slot's own.
   std::string* OutputOf(Slot& slot) { return &slots_.front() == &slot ? &out_ : &slot.data; }
 
-  void OnRead(ssize_t nread, const uv_buf_t* buf);
-  // Ciphertext from the socket: handshake, then parse what it decrypts to.
-  void OnTlsRead(std::string_view ciphertext);
+  // StreamSocket::Owner
+  void OnSocketHandshake() override;
+  void OnSocketData(std::string_view plain) override { Parse(plain); }
+  void OnSocketEnd(int status) override;
+  void OnSocketWritten(int status) override;
+  void OnSocketClosed() override;
+
   // The client sent no more (EOF, close_notify) or reset the connection.
   void OnEnd(bool clean);
-  // Hands what is in `out_` to the socket (encrypted first on TLS); false if the connection closed.
+  // Hands what is in `out_` to the socket; false if the connection closed.
   bool WriteOut();
   // Feeds `data` to the parser; keeps what a pause left unread in `pending_input_`.
   void Parse(std::string_view data);
   void ParseError();
   // Queues a server-made error response and stops reading from this connection.
   void RespondError(ServerError error);
-  bool CountHeaderBytes(size_t n);
   void Serialize(Slot& slot, const bindings::ResponseView& response);
   // The server-made response of SPEC §4 for `error`.
   void SerializeError(Slot& slot, ServerError error);
@@ -132,62 +150,38 @@ class HttpConnection : public HttpParser::Delegate {
   void StopReading();
   void SetTimer(TimerMode mode);
   void OnTimer();
-  void OnWriteDone(int status);
   void MarkDirty();
+  // No request after the ones read so far (kOpen -> kAnswering).
+  void StopRequests() {
+    if (state_ == State::kOpen) state_ = State::kAnswering;
+  }
+  bool closing() const { return state_ == State::kClosed; }
   // Half-closes after the last response and discards what the client still sends (bounded in
   // time), so it reads that response instead of a connection reset.
   void Linger();
 
   HttpServer* server_;
-  uv_tcp_t tcp_;
+  StreamSocket socket_;
   uv_timer_t timer_;
-  uv_write_t write_req_;
-  uv_shutdown_t shutdown_req_;
   HttpParser parser_;
 
-  // The request being parsed.
-  std::string method_;
-  std::string target_;
-  RouteDecision route_;           // where the request being parsed goes (from its head)
-  // Header strings are reused from request to request (no allocation per header once warm);
-  // the first `header_count_` entries belong to the current request.
-  std::vector<std::pair<std::string, std::string>> headers_;
-  size_t header_count_ = 0;
+  // The request being parsed: its head (views into the parser's strings, valid until the next
+  // request begins) and where it goes.
+  MessageHead head_;
+  RouteDecision route_;
   std::string url_;
-  std::string body_;
-  uint64_t body_bytes_ = 0;
-  bool head_keep_alive_ = true;
-  bool may_stream_body_ = false;  // the body goes to the handler as a stream if it does not arrive whole
-  // The request whose body is streamed to its handler while it is parsed (0: none).
-  uint64_t upload_id_ = 0;
-  bool upload_paused_ = false;   // the handler's body stream is full: reading waits for it
-  bool upload_resumed_ = false;  // the handler asked for more during the last PushUpload
-  bool upload_discard_ = false;  // the handler answered or cancelled: the rest is dropped
+  RequestBody body_;
   bool in_message_ = false;
-  bool header_value_next_ = false;  // the last header callback was a value
-  bool has_body_ = false;
-  bool head_method_ = false;
-  bool http10_ = false;
-  size_t header_bytes_ = 0;
   ServerError parse_error_ = ServerError::kBadRequest;
 
   std::deque<Slot> slots_;
   std::vector<uint64_t> aborted_;  // Flush's scratch: requests whose body streams it cancels
   std::string out_;            // bytes ready for the socket, in order
-  std::string writing_;        // bytes owned by the write in flight
   std::string pending_input_;  // bytes read while paused
-  std::unique_ptr<TlsSession> tls_;  // null: plaintext
-  std::string tls_plain_;      // OnTlsRead's scratch: what one read decrypted to
-  std::string tls_out_;        // ciphertext ready for the socket
-  bool tls_shutdown_ = false;  // close_notify queued
-  bool write_in_flight_ = false;
-  bool reading_ = false;
   bool paused_ = false;        // parser paused for backpressure
-  bool no_more_requests_ = false;
   bool draining_ = false;  // the server drains: the next answer closes, idle closes sooner
   bool dirty_ = false;
-  bool closing_ = false;
-  bool lingering_ = false;
+  State state_ = State::kOpen;
   int handles_open_ = 0;
   TimerMode timer_mode_ = TimerMode::kNone;
   // The server's list of idle connections, oldest first (HttpServer::MarkIdle): idle while the

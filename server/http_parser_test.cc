@@ -13,14 +13,13 @@ class Recorder : public HttpParser::Delegate {
  public:
   std::vector<std::string> events;
   std::string url, body;
-  HttpParser::Action OnMessageBegin() override { events.push_back("begin"); url.clear(); body.clear(); return kGo; }
-  HttpParser::Action OnUrl(std::string_view p) override { url.append(p); return kGo; }
-  HttpParser::Action OnHeaderField(std::string_view p) override { events.push_back("field:" + std::string(p)); return kGo; }
-  HttpParser::Action OnHeaderValue(std::string_view p) override { events.push_back("value:" + std::string(p)); return kGo; }
-  HttpParser::Action OnHeadersComplete(const RequestHead& h) override {
-    events.push_back("head:" + std::string(h.method) + " " + url + (h.chunked ? " chunked" : "") +
+  HttpParser::Action OnMessageBegin() override { events.push_back("begin"); body.clear(); return kGo; }
+  HttpParser::Action OnHeadersComplete(const MessageHead& h) override {
+    for (const auto& [name, value] : h.headers) events.push_back(name + ": " + value);
+    url = std::string(h.target);
+    events.push_back("head:" + std::string(h.method) + (h.status ? std::to_string(h.status) + " " + std::string(h.status_text) : "") + " " + url + (h.chunked ? " chunked" : "") +
                      (h.has_content_length ? " cl=" + std::to_string(h.content_length) : ""));
-    return kGo;
+    return skip_body ? HttpParser::Action::kSkipBody : kGo;
   }
   HttpParser::Action OnBody(std::string_view p) override { body.append(p); return kGo; }
   HttpParser::Action OnMessageComplete(bool keep_alive) override {
@@ -28,12 +27,13 @@ class Recorder : public HttpParser::Delegate {
     return pause_at_end ? HttpParser::Action::kPause : kGo;
   }
   bool pause_at_end = false;
+  bool skip_body = false;
   static constexpr HttpParser::Action kGo = HttpParser::Action::kContinue;
 };
 
 TEST(HttpParser, ParsesPipelinedRequestsWithBodies) {
   Recorder rec;
-  HttpParser parser(&rec);
+  HttpParser parser(HttpParser::Type::kRequest, &rec);
   std::string input =
       "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
       "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
@@ -53,7 +53,7 @@ TEST(HttpParser, ParsesPipelinedRequestsWithBodies) {
 TEST(HttpParser, PauseStopsAfterMessageAndResumeContinues) {
   Recorder rec;
   rec.pause_at_end = true;
-  HttpParser parser(&rec);
+  HttpParser parser(HttpParser::Type::kRequest, &rec);
   std::string input = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n";
   size_t consumed;
   ASSERT_EQ(parser.Execute(input, &consumed), HttpParser::Result::kPaused);
@@ -71,7 +71,7 @@ TEST(HttpParser, RejectsSmugglingAndGarbage) {
            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
        }) {
     Recorder rec;
-    HttpParser parser(&rec);
+    HttpParser parser(HttpParser::Type::kRequest, &rec);
     size_t consumed;
     EXPECT_EQ(parser.Execute(bad, &consumed), HttpParser::Result::kError) << testing::PrintToString(std::string(bad));
     EXPECT_NE(std::string(parser.error_reason()), "") << bad;
@@ -113,7 +113,7 @@ TEST(HttpParser, RejectsAmbiguousFraming) {
            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-2\r\nab\r\n0\r\n\r\n",
        }) {
     Recorder rec;
-    HttpParser parser(&rec);
+    HttpParser parser(HttpParser::Type::kRequest, &rec);
     size_t consumed;
     EXPECT_EQ(parser.Execute(bad, &consumed), HttpParser::Result::kError) << testing::PrintToString(std::string(bad));
     int dones = 0;
@@ -122,7 +122,7 @@ TEST(HttpParser, RejectsAmbiguousFraming) {
 
     // The same bytes one read at a time.
     Recorder bytewise;
-    HttpParser byte_parser(&bytewise);
+    HttpParser byte_parser(HttpParser::Type::kRequest, &bytewise);
     bool failed = false;
     for (std::string_view rest = bad; !rest.empty() && !failed; rest.remove_prefix(1)) {
       failed = byte_parser.Execute(rest.substr(0, 1), &consumed) == HttpParser::Result::kError;
@@ -137,7 +137,7 @@ TEST(HttpParser, RejectsAmbiguousFraming) {
 // What strictness must not lose: chunk extensions, trailers, an empty value, a tab in a value.
 TEST(HttpParser, StrictModeStillAcceptsValidFraming) {
   Recorder rec;
-  HttpParser parser(&rec);
+  HttpParser parser(HttpParser::Type::kRequest, &rec);
   std::string input =
       "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nX-E:\r\nX-T: a\tb\r\n\r\n"
       "2;name=value\r\nhi\r\n0\r\nTrailer-A: 1\r\n\r\n"
@@ -154,7 +154,7 @@ TEST(HttpParser, StrictModeStillAcceptsValidFraming) {
   // Cut at every byte, as reads may: the same requests, no folding seen where there is none.
   input += "GET /f HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, upgrade-not\r\nX-Long: a b c d\r\n\r\n";
   Recorder bytewise;
-  HttpParser byte_parser(&bytewise);
+  HttpParser byte_parser(HttpParser::Type::kRequest, &bytewise);
   for (char c : input) {
     ASSERT_EQ(byte_parser.Execute(std::string_view(&c, 1), &consumed), HttpParser::Result::kOk)
         << byte_parser.error_reason();
@@ -166,11 +166,92 @@ TEST(HttpParser, StrictModeStillAcceptsValidFraming) {
 
 TEST(HttpParser, DelegateErrorStopsParsing) {
   struct Refuser : Recorder {
-    HttpParser::Action OnHeaderField(std::string_view) override { return HttpParser::Action::kError; }
+    HttpParser::Action OnHeadersComplete(const MessageHead&) override { return HttpParser::Action::kError; }
   } rec;
-  HttpParser parser(&rec);
+  HttpParser parser(HttpParser::Type::kRequest, &rec);
   size_t consumed;
   EXPECT_EQ(parser.Execute("GET / HTTP/1.1\r\nHost: x\r\n\r\n", &consumed), HttpParser::Result::kError);
+}
+
+// The codec keeps the head: names lower-case, values without trailing whitespace, a value cut by
+// a read joined again.
+TEST(HttpParser, AccumulatesHeaders) {
+  Recorder rec;
+  HttpParser parser(HttpParser::Type::kRequest, &rec);
+  std::string input = "GET /x?y HTTP/1.1\r\nHost: a.example\r\nX-Long-Name: one two  \r\n\r\n";
+  size_t consumed;
+  for (size_t i = 0; i < input.size(); i += 7) {
+    ASSERT_EQ(parser.Execute(std::string_view(input).substr(i, 7), &consumed), HttpParser::Result::kOk);
+  }
+  EXPECT_EQ(rec.events, (std::vector<std::string>{"begin", "host: a.example", "x-long-name: one two",
+                                                  "head:GET /x?y", "done:"}));
+}
+
+TEST(HttpParser, HeadOverTheBoundIsAnError) {
+  Recorder rec;
+  HttpParser parser(HttpParser::Type::kRequest, &rec);
+  parser.set_max_head_bytes(32);
+  size_t consumed;
+  EXPECT_EQ(parser.Execute("GET / HTTP/1.1\r\nHost: x\r\n\r\n", &consumed), HttpParser::Result::kOk);
+  EXPECT_FALSE(parser.head_too_large());
+  EXPECT_EQ(parser.Execute("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(40, 'a') + "\r\n\r\n", &consumed),
+            HttpParser::Result::kError);
+  EXPECT_TRUE(parser.head_too_large());
+}
+
+TEST(HttpParser, ParsesResponses) {
+  Recorder rec;
+  HttpParser parser(HttpParser::Type::kResponse, &rec);
+  std::string input =
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: b \r\n\r\nabc"
+      "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
+  size_t consumed;
+  ASSERT_EQ(parser.Execute(input, &consumed), HttpParser::Result::kOk) << parser.error_reason();
+  EXPECT_EQ(rec.events, (std::vector<std::string>{"begin", "head:100 Continue ", "done:",
+                                                  "begin", "content-length: 3", "x-a: b", "head:200 OK  cl=3", "done:abc",
+                                                  "begin", "transfer-encoding: chunked", "head:201 Created  chunked",
+                                                  "done:hi"}));
+}
+
+TEST(HttpParser, ResponseBodyToTheEndOfTheConnection) {
+  Recorder rec;
+  HttpParser parser(HttpParser::Type::kResponse, &rec);
+  size_t consumed;
+  ASSERT_EQ(parser.Execute("HTTP/1.0 200 OK\r\n\r\nall of it", &consumed), HttpParser::Result::kOk);
+  EXPECT_EQ(rec.events.back(), "head:200 OK ");
+  EXPECT_TRUE(parser.Finish());
+  EXPECT_EQ(rec.events.back(), "done:all of it close");
+}
+
+TEST(HttpParser, ResponseToHeadSkipsTheBodyAndResetStartsOver) {
+  Recorder rec;
+  rec.skip_body = true;
+  HttpParser parser(HttpParser::Type::kResponse, &rec);
+  size_t consumed;
+  ASSERT_EQ(parser.Execute("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", &consumed), HttpParser::Result::kOk);
+  EXPECT_EQ(rec.events.back(), "done:");
+  // Half a response, then a reset: the next bytes are a new response.
+  rec.skip_body = false;
+  ASSERT_EQ(parser.Execute("HTTP/1.1 200 OK\r\nContent-Le", &consumed), HttpParser::Result::kOk);
+  parser.Reset();
+  ASSERT_EQ(parser.Execute("HTTP/1.1 204 No Content\r\n\r\n", &consumed), HttpParser::Result::kOk)
+      << parser.error_reason();
+  EXPECT_EQ(rec.events.back(), "done:");
+}
+
+TEST(HttpParser, RejectsMalformedResponses) {
+  for (const char* bad : {
+           "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+           "NOPE 200 OK\r\n\r\n",
+           "HTTP/1.1 2000 OK\r\n\r\n",
+       }) {
+    Recorder rec;
+    HttpParser parser(HttpParser::Type::kResponse, &rec);
+    size_t consumed;
+    EXPECT_EQ(parser.Execute(bad, &consumed), HttpParser::Result::kError) << testing::PrintToString(std::string(bad));
+  }
 }
 
 }  // namespace

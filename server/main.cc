@@ -1,23 +1,22 @@
 // atoll: a multi-tenant edge function server. The command line is SPEC §1.
-#include <openssl/opensslv.h>
 #include <uv.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include <llhttp.h>
-
 #include "isolates/platform.h"
 #include "server/cli.h"
+#include "server/http_parser.h"
 #include "server/serve.h"
+#include "server/tls.h"
 
 namespace {
 
 void PrintVersion() {
-  std::printf("atoll %s\nV8 %s\nlibuv %s\nllhttp %d.%d.%d\n%s\n", ATOLL_VERSION,
-              atl::isolates::V8Version().c_str(), uv_version_string(), LLHTTP_VERSION_MAJOR,
-              LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, OPENSSL_VERSION_TEXT);
+  std::printf("atoll %s\nV8 %s\nlibuv %s\n%s\n%s\n", ATOLL_VERSION, atl::isolates::V8Version().c_str(),
+              uv_version_string(), atl::server::HttpParser::LibraryVersion().c_str(),
+              atl::server::TlsLibraryVersion().c_str());
 }
 
 }  // namespace

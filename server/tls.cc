@@ -1,6 +1,7 @@
 #include "server/tls.h"
 
 #include <openssl/err.h>
+#include <openssl/opensslv.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -52,6 +53,8 @@ std::string TakeTlsError(std::string_view fallback) {
   ERR_clear_error();
   return text;
 }
+
+std::string TlsLibraryVersion() { return OPENSSL_VERSION_TEXT; }
 
 void DrainBio(BIO* bio, std::string* out) {
   size_t pending = BIO_ctrl_pending(bio);
@@ -105,15 +108,49 @@ absl::StatusOr<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const s
 
 TlsServerContext::~TlsServerContext() { SSL_CTX_free(ctx_); }
 
-TlsSession::TlsSession(const TlsServerContext& context) : ssl_(SSL_new(context.get())) {
+absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create(const std::filesystem::path& ca_file) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return absl::InternalError(TakeTlsError("SSL_CTX_new failed"));
+  std::unique_ptr<TlsClientContext> context(new TlsClientContext(ctx));
+  if (ca_file.empty()) {
+    SSL_CTX_set_default_verify_paths(ctx);
+  } else if (SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1) {
+    return absl::InvalidArgumentError(base::StrCat("cannot load CA file ", ca_file.string(), ": ",
+                                                   TakeTlsError("not a PEM certificate")));
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  return context;
+}
+
+TlsClientContext::~TlsClientContext() { SSL_CTX_free(ctx_); }
+
+TlsSession::TlsSession(SSL* ssl) : ssl_(ssl) {
   rbio_ = BIO_new(BIO_s_mem());
   wbio_ = BIO_new(BIO_s_mem());
   BIO_set_mem_eof_return(rbio_, -1);  // an empty input BIO means "more to come", not EOF
   SSL_set_bio(ssl_, rbio_, wbio_);    // the SSL owns both BIOs now
+}
+
+TlsSession::TlsSession(const TlsServerContext& context) : TlsSession(SSL_new(context.get())) {
   SSL_set_accept_state(ssl_);
 }
 
+std::unique_ptr<TlsSession> TlsSession::Client(const TlsClientContext& context, const std::string& host,
+                                               bool send_sni) {
+  SSL* ssl = SSL_new(context.get());
+  if (ssl == nullptr) return nullptr;
+  std::unique_ptr<TlsSession> session(new TlsSession(ssl));
+  session->client_ = true;
+  SSL_set_connect_state(ssl);
+  if (send_sni) SSL_set_tlsext_host_name(ssl, host.c_str());
+  SSL_set1_host(ssl, host.c_str());  // hostname (or IP address) verification
+  return session;
+}
+
 TlsSession::~TlsSession() { SSL_free(ssl_); }
+
+bool TlsSession::handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
 
 void TlsSession::Feed(std::string_view ciphertext) {
   while (!ciphertext.empty()) {
@@ -129,7 +166,17 @@ TlsSession::Status TlsSession::Read(std::string* plain) {
     if (r != 1) {
       int e = SSL_get_error(ssl_, r);
       if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return Status::kWantMore;
-      error_ = base::StrCat("TLS handshake failed: ", TakeTlsError("unexpected end"));
+      if (!client_) {
+        error_ = base::StrCat("TLS handshake failed: ", TakeTlsError("unexpected end"));
+        return Status::kError;
+      }
+      long verify = SSL_get_verify_result(ssl_);
+      if (verify != X509_V_OK) {
+        error_ = base::StrCat("TLS certificate verification failed (", X509_verify_cert_error_string(verify), ")");
+      } else {
+        error_ = base::StrCat("TLS handshake failed (", TakeTlsError("TLS handshake failed"), ")");
+      }
+      ERR_clear_error();
       return Status::kError;
     }
   }

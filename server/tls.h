@@ -23,6 +23,9 @@ namespace atl::server {
 // queue is cleared.
 std::string TakeTlsError(std::string_view fallback);
 
+// OpenSSL's version text (`atoll version`).
+std::string TlsLibraryVersion();
+
 // Appends everything readable from a memory BIO to `out`.
 void DrainBio(BIO* bio, std::string* out);
 
@@ -45,22 +48,44 @@ class TlsServerContext {
   SSL_CTX* ctx_;
 };
 
-// One server-side TLS connection over memory BIOs.
+// What the fetch client trusts: the system CA store (or `ca_file`'s certificates: tests), peer
+// verification on, TLS 1.2 or later. One per HttpClient.
+class TlsClientContext {
+ public:
+  static absl::StatusOr<std::unique_ptr<TlsClientContext>> Create(const std::filesystem::path& ca_file = {});
+  ~TlsClientContext();
+  TlsClientContext(const TlsClientContext&) = delete;
+  TlsClientContext& operator=(const TlsClientContext&) = delete;
+
+  SSL_CTX* get() const { return ctx_; }
+
+ private:
+  explicit TlsClientContext(SSL_CTX* ctx) : ctx_(ctx) {}
+  SSL_CTX* ctx_;
+};
+
+// One TLS connection over memory BIOs: accepted (server) or connected (client).
 class TlsSession {
  public:
   enum class Status { kOk, kWantMore, kClosed, kError };
 
   explicit TlsSession(const TlsServerContext& context);
+  // A client session to `host` (a name or an IP address, no brackets): the certificate must be
+  // valid for it; `send_sni` names it in the handshake (not for IP addresses). Null if OpenSSL
+  // could not make one.
+  static std::unique_ptr<TlsSession> Client(const TlsClientContext& context, const std::string& host, bool send_sni);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
 
-  bool handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
+  bool handshake_done() const;
 
   // Ciphertext from the socket.
   void Feed(std::string_view ciphertext);
   // Runs the handshake as far as the input allows, then appends the decrypted bytes to `plain`.
-  // kWantMore: all input used; kClosed: the peer sent close_notify; kError: error() says why.
+  // kWantMore: all input used; kClosed: the peer sent close_notify; kError: error() says why
+  // (a client's failed handshake: "TLS certificate verification failed (...)" or
+  // "TLS handshake failed (...)").
   Status Read(std::string* plain);
   // Encrypts `plain` (after the handshake; false on error).
   bool Write(std::string_view plain);
@@ -72,7 +97,10 @@ class TlsSession {
   const std::string& error() const { return error_; }
 
  private:
+  explicit TlsSession(SSL* ssl);
+
   SSL* ssl_;
+  bool client_ = false;
   BIO* rbio_;
   BIO* wbio_;
   std::string error_;

@@ -9,47 +9,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "server/test_certificate.h"
+
 namespace atl::server {
 namespace {
 
-// A self-signed P-256 certificate for 127.0.0.1, written as PEM files in a temp folder.
-class TlsFiles {
- public:
-  TlsFiles() {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("atoll_tls_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::create_directories(dir_);
-    EVP_PKEY* key = EVP_EC_gen("P-256");
-    X509* cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_sign(cert, key, EVP_sha256());
-    FILE* f = std::fopen(cert_path().c_str(), "w");
-    PEM_write_X509(f, cert);
-    std::fclose(f);
-    f = std::fopen(key_path().c_str(), "w");
-    PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
-    std::fclose(f);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-  ~TlsFiles() { std::filesystem::remove_all(dir_); }
-  std::filesystem::path cert_path() const { return dir_ / "cert.pem"; }
-  std::filesystem::path key_path() const { return dir_ / "key.pem"; }
-  std::filesystem::path Write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
-  }
-
- private:
-  std::filesystem::path dir_;
-};
+using testing::TlsFiles;
 
 // A client SSL over memory BIOs, pumped against a TlsSession by hand.
 struct Client {
@@ -169,6 +134,66 @@ TEST(Tls, LoadNamesTheFileAtFault) {
   auto mismatch = TlsServerContext::Load(files.cert_path(), other_key);
   ASSERT_FALSE(mismatch.ok());
   EXPECT_NE(mismatch.status().message().find("does not match"), std::string::npos) << mismatch.status();
+}
+
+// Both ends TlsSession: the client mode against the server mode, over memory.
+TlsSession::Status PumpPair(TlsSession& client, TlsSession& server, std::string* client_plain,
+                            std::string* server_plain) {
+  TlsSession::Status status = TlsSession::Status::kWantMore;
+  for (int i = 0; i < 10; ++i) {
+    status = client.Read(client_plain);
+    if (status == TlsSession::Status::kError) return status;
+    std::string to_server, to_client;
+    client.TakeOutput(&to_server);
+    server.Feed(to_server);
+    if (server.Read(server_plain) == TlsSession::Status::kError) return TlsSession::Status::kError;
+    server.TakeOutput(&to_client);
+    if (to_client.empty() && to_server.empty()) break;
+    client.Feed(to_client);
+  }
+  return status;
+}
+
+TEST(Tls, ClientModeVerifiesTheCertificateAndTheHostName) {
+  TlsFiles files("atoll.test");
+  auto server_context = TlsServerContext::Load(files.cert_path(), files.key_path());
+  ASSERT_TRUE(server_context.ok()) << server_context.status();
+  auto trusting = TlsClientContext::Create(files.cert_path());
+  ASSERT_TRUE(trusting.ok()) << trusting.status();
+  {
+    // Trusted, for the name the certificate names: data both ways.
+    TlsSession server(**server_context);
+    std::unique_ptr<TlsSession> client = TlsSession::Client(**trusting, "atoll.test", /*send_sni=*/true);
+    ASSERT_NE(client, nullptr);
+    std::string client_plain, server_plain;
+    EXPECT_EQ(PumpPair(*client, server, &client_plain, &server_plain), TlsSession::Status::kWantMore)
+        << client->error();
+    ASSERT_TRUE(client->handshake_done());
+    ASSERT_TRUE(client->Write("GET / HTTP/1.1\r\n\r\n"));
+    ASSERT_TRUE(server.Write("HTTP/1.1 204 No Content\r\n\r\n"));
+    PumpPair(*client, server, &client_plain, &server_plain);
+    EXPECT_EQ(server_plain, "GET / HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(client_plain, "HTTP/1.1 204 No Content\r\n\r\n");
+  }
+  {
+    // Trusted certificate, another name: the host name check fails.
+    TlsSession server(**server_context);
+    std::unique_ptr<TlsSession> client = TlsSession::Client(**trusting, "example.com", /*send_sni=*/true);
+    std::string client_plain, server_plain;
+    EXPECT_EQ(PumpPair(*client, server, &client_plain, &server_plain), TlsSession::Status::kError);
+    EXPECT_NE(client->error().find("TLS certificate verification failed"), std::string::npos) << client->error();
+  }
+  {
+    // The system store does not know a self-signed certificate.
+    auto system = TlsClientContext::Create();
+    ASSERT_TRUE(system.ok());
+    TlsSession server(**server_context);
+    std::unique_ptr<TlsSession> client = TlsSession::Client(**system, "atoll.test", /*send_sni=*/true);
+    std::string client_plain, server_plain;
+    EXPECT_EQ(PumpPair(*client, server, &client_plain, &server_plain), TlsSession::Status::kError);
+    EXPECT_NE(client->error().find("TLS certificate verification failed (self"), std::string::npos) << client->error();
+  }
+  EXPECT_FALSE(TlsClientContext::Create(files.cert_path().parent_path() / "nope.pem").ok());
 }
 
 }  // namespace
