@@ -232,11 +232,17 @@ class ConfigParser {
   absl::Status ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out);
   absl::Status ParseTenant(const toml::table& t, std::string_view path, const TenantSettings& defaults,
                            TenantConfig* out);
-  // A table of NAME = string bindings (vars, kv, wasm, services); `each` checks one value.
+  // The `[tenants.KIND]` table of one env binding kind, each entry parsed by the kind's parser
+  // (env_binding.h) and appended to out->env.
+  absl::Status ParseEnvBindings(const EnvBindingKind& kind, const toml::node& n, const toml::source_region& parent,
+                                std::string_view path, TenantConfig* out);
+  // A table of NAME = value bindings; `each` checks one value.
   absl::Status ParseBindings(const toml::node& n, const toml::source_region& parent, std::string_view path,
                              const std::function<absl::Status(const Entry&, std::string_view value_path,
                                                               const toml::source_region& where)>& each);
   absl::Status ClaimBinding(const Entry& e, const toml::source_region& where, std::string_view path);
+
+  friend class TomlEnvValue;
 
   std::string file_;
   fs::path base_dir_;
@@ -258,9 +264,10 @@ constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, tls";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context";
-constexpr std::string_view kTenantKeys =
-    "name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, vars, secrets, kv, "
-    "wasm, services, outbound";
+// The binding tables come from EnvBindingKinds().
+const std::string kTenantKeys =
+    StrCat("name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, ",
+           EnvBindingKeys(), ", outbound");
 
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   Config config;
@@ -519,6 +526,55 @@ absl::Status ConfigParser::ParseBindings(
   return absl::OkStatus();
 }
 
+// An env binding's value for its kind's parser (env_binding.h): the TOML node, where it is and
+// its key path.
+class TomlEnvValue : public EnvValue {
+ public:
+  TomlEnvValue(const ConfigParser& parser, const toml::node& node, const toml::source_region& where, std::string path)
+      : parser_(parser), node_(node), where_(where), path_(std::move(path)) {}
+
+  absl::StatusOr<std::string> String() const override {
+    absl::StatusOr<std::string_view> s = parser_.String(node_, where_, path_);
+    if (!s.ok()) return s.status();
+    return std::string(*s);
+  }
+  absl::StatusOr<fs::path> ExistingFile() const override {
+    return parser_.FilePath(node_, where_, path_, /*must_exist=*/true);
+  }
+  absl::StatusOr<std::unique_ptr<EnvValue>> OnlyField(std::string_view key, std::string_view expected) const override {
+    const toml::table* table = node_.as_table();
+    if (table == nullptr) return parser_.WrongType(node_, where_, path_, expected);
+    const Entry* found = nullptr;
+    std::vector<Entry> entries = Entries(*table);
+    for (const Entry& field : entries) {
+      if (field.key != key) return parser_.Unknown(field, where_, path_, key);
+      found = &field;
+    }
+    if (found == nullptr) return parser_.Error(where_, path_, StrCat("missing required key \"", key, "\""));
+    return std::unique_ptr<EnvValue>(
+        new TomlEnvValue(parser_, *found->value, Where(*found->value, where_), Join(path_, found->key)));
+  }
+  absl::Status Error(std::string_view message) const override { return parser_.Error(where_, path_, message); }
+
+ private:
+  const ConfigParser& parser_;
+  const toml::node& node_;
+  const toml::source_region& where_;
+  std::string path_;
+};
+
+absl::Status ConfigParser::ParseEnvBindings(const EnvBindingKind& kind, const toml::node& n,
+                                            const toml::source_region& parent, std::string_view path,
+                                            TenantConfig* out) {
+  EnvParseContext context{&env_, admin_token_env_, &all_tenant_names_};
+  return ParseBindings(n, parent, path, [&](const Entry& b, std::string_view p, const toml::source_region& w) {
+    absl::StatusOr<std::string> value = kind.parse(TomlEnvValue(*this, *b.value, w, std::string(p)), context);
+    if (!value.ok()) return value.status();
+    out->env.push_back({std::string(kind.key), std::string(b.key), *std::move(value)});
+    return absl::OkStatus();
+  });
+}
+
 absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view path, const TenantSettings& defaults,
                                        TenantConfig* out) {
   const toml::source_region& here = t.source();
@@ -564,72 +620,8 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
         }
         out->routes.push_back(*std::move(pattern));
       }
-    } else if (e.key == "vars") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        absl::StatusOr<std::string_view> value = String(*b.value, w, p);
-        if (!value.ok()) return value.status();
-        out->vars.emplace_back(std::string(b.key), std::string(*value));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "secrets") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        const toml::table* secret = b.value->as_table();
-        if (secret == nullptr) return WrongType(*b.value, w, p, "a table like { env = \"VARIABLE\" }");
-        std::optional<std::string> value;
-        bool have_env = false;
-        for (const Entry& field : Entries(*secret)) {
-          std::string field_path = Join(p, field.key);
-          if (field.key != "env") return Unknown(field, w, p, "env");
-          absl::StatusOr<std::string_view> var = String(*field.value, w, field_path);
-          if (!var.ok()) return var.status();
-          if (!IsEnvName(*var)) {
-            return Error(Where(*field.value, w), field_path,
-                         StrCat("\"", *var, "\" is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"));
-          }
-          if (*var == admin_token_env_) {
-            return Error(Where(*field.value, w), field_path,
-                         StrCat("\"", *var, "\" holds the admin API's token (admin_token_env): no tenant may read it"));
-          }
-          value = env_(*var);
-          if (!value.has_value()) return Error(w, p, StrCat("environment variable ", *var, " is not set"));
-          have_env = true;
-        }
-        if (!have_env) return Error(w, p, "missing required key \"env\"");
-        out->secrets.emplace_back(std::string(b.key), *std::move(value));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "kv") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        absl::StatusOr<std::string_view> ns = String(*b.value, w, p);
-        if (!ns.ok()) return ns.status();
-        if (!MatchesName(*ns, /*allow_underscore=*/true)) {
-          return Error(w, p, StrCat("KV namespace \"", *ns, "\" must match [a-z0-9_-]{1,63}"));
-        }
-        out->kv.emplace_back(std::string(b.key), std::string(*ns));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "wasm") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        absl::StatusOr<fs::path> file = FilePath(*b.value, w, p, /*must_exist=*/true);
-        if (!file.ok()) return file.status();
-        out->wasm.emplace_back(std::string(b.key), *std::move(file));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "services") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        absl::StatusOr<std::string_view> target = String(*b.value, w, p);
-        if (!target.ok()) return target.status();
-        if (all_tenant_names_.count(std::string(*target)) == 0) {
-          return Error(w, p, StrCat("no tenant is named \"", *target, "\""));
-        }
-        out->services.emplace_back(std::string(b.key), std::string(*target));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
+    } else if (const EnvBindingKind* kind = FindEnvBindingKind(e.key)) {
+      if (absl::Status st = ParseEnvBindings(*kind, v, here, key_path, out); !st.ok()) return st;
     } else if (e.key == "outbound") {
       const toml::array* hosts = v.as_array();
       if (hosts == nullptr) return WrongType(v, here, key_path, "an array of host patterns");
@@ -658,6 +650,14 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
 }
 
 }  // namespace
+
+std::vector<NamedValue> TenantConfig::Bindings(std::string_view kind) const {
+  std::vector<NamedValue> out;
+  for (const EnvBinding& binding : env) {
+    if (binding.kind == kind) out.emplace_back(binding.name, binding.value);
+  }
+  return out;
+}
 
 EnvLookup ProcessEnv() {
   return [](std::string_view name) -> std::optional<std::string> {

@@ -14,24 +14,21 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   spec.worker.script_path = tenant.script;
   spec.worker.limits = static_cast<const limits::TenantLimits&>(tenant.settings);
   spec.worker.per_request_context = tenant.settings.context == config::ContextMode::kPerRequest;
-  spec.worker.env = tenant.vars;
-  spec.worker.env.insert(spec.worker.env.end(), tenant.secrets.begin(), tenant.secrets.end());
-  for (auto& [name, namespace_name] : tenant.kv) spec.worker.kv.push_back({name, namespace_name, nullptr});
-  spec.worker.services = tenant.services;
-  spec.worker.wasm = tenant.wasm;
+  for (config::EnvBinding& binding : tenant.env) spec.worker.env.push_back({std::move(binding), nullptr});
   spec.outbound = tenant.outbound;
   spec.routes = std::move(tenant.routes);
   return spec;
 }
 
 absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores) {
-  for (bindings::KvBinding& binding : spec->worker.kv) {
-    absl::StatusOr<std::shared_ptr<kv::KvStore>> store = stores->Open(binding.namespace_name);
+  for (bindings::EnvBinding& binding : spec->worker.env) {
+    if (binding.kind != "kv") continue;
+    absl::StatusOr<std::shared_ptr<kv::KvStore>> store = stores->Open(binding.value);
     if (!store.ok()) {
       return absl::Status(store.status().code(), base::StrCat("tenant ", spec->worker.tenant_name, ": kv.", binding.name,
                                                               ": ", base::ToStd(store.status().message())));
     }
-    binding.store = *store;
+    binding.resource = *store;
   }
   return absl::OkStatus();
 }

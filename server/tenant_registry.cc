@@ -33,7 +33,7 @@ int32_t TenantRegistry::Find(std::string_view name) const {
 
 int32_t TenantRegistry::ServiceTarget(uint32_t caller, std::string_view binding) const {
   int32_t target = -1;
-  for (const auto& [env_name, tenant] : tenants_[caller].spec.worker.services) {
+  for (const auto& [env_name, tenant] : tenants_[caller].spec.worker.OfKind("services")) {
     if (env_name == binding) target = Find(tenant);
   }
   return target;

@@ -56,8 +56,8 @@ TEST(TenantStore, DeployWasmIsInlineOrConfinedToTheFolder) {
   }
   auto inline_module = store.Stage("x", R"({"script": "1", "wasm": {"M": {"base64": "AGFzbQEAAAA="}}})", {});
   ASSERT_TRUE(inline_module.ok()) << inline_module.status();
-  ASSERT_EQ(inline_module->config.wasm.size(), 1u);
-  EXPECT_EQ(inline_module->config.wasm[0].second.filename(), "v1.M.wasm");
+  ASSERT_EQ(inline_module->config.Bindings("wasm").size(), 1u);
+  EXPECT_EQ(std::filesystem::path(inline_module->config.Bindings("wasm")[0].second).filename(), "v1.M.wasm");
   ASSERT_TRUE(store.Commit(*inline_module).ok());
   auto next = store.Stage("x", R"({"script": "2"})", {});
   ASSERT_TRUE(next.ok()) << next.status();
