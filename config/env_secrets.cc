@@ -1,21 +1,9 @@
 #include "config/env_secrets.h"
 
 #include "base/strings.h"
+#include "config/names.h"
 
 namespace atl::config {
-namespace {
-
-bool IsEnvName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> ParseSecretBinding(const EnvValue& value, const EnvParseContext& context) {
   absl::StatusOr<std::unique_ptr<EnvValue>> field = value.OnlyField("env", "a table like { env = \"VARIABLE\" }");
