@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/limits.h"
 #include "base/strings.h"
 #include "bindings/buffers.h"
 #include "bindings/native_args.h"
@@ -17,6 +18,8 @@ namespace atl::bindings {
 namespace {
 
 using isolates::NewString;
+
+constexpr limits::KvLimits kLimits;  // Cloudflare Workers KV's key, value, metadata and list limits
 
 void Throw(v8::Isolate* isolate, v8::Local<v8::Value> (*make)(v8::Local<v8::String>), std::string_view message) {
   isolate->ThrowException(make(NewString(isolate, message)));
@@ -62,9 +65,9 @@ bool KeyOf(const NativeArgs& args, std::string_view operation, std::string* key)
     ThrowTypeError(isolate, base::StrCat("KV ", operation, "(): the key must not be \".\" or \"..\""));
     return false;
   }
-  if (key->size() > kv::kMaxKeyBytes) {
+  if (key->size() > kLimits.max_key_bytes) {
     ThrowRangeError(isolate, base::StrCat("KV ", operation, "(): the key is ", key->size(), " bytes (UTF-8); the limit is ",
-                                          kv::kMaxKeyBytes, " bytes"));
+                                          kLimits.max_key_bytes, " bytes"));
     return false;
   }
   return true;
@@ -149,14 +152,14 @@ void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (args[kValue]->IsString()) {
     v8::Local<v8::String> string = args[kValue].As<v8::String>();
     // Checked before copying: at most 3 UTF-8 bytes per UTF-16 unit.
-    size_t bytes = static_cast<size_t>(string->Length()) <= kv::kMaxValueBytes / 3
+    size_t bytes = static_cast<size_t>(string->Length()) <= kLimits.max_value_bytes / 3
                        ? 0
                        : static_cast<size_t>(string->Utf8Length(isolate));
-    if (bytes <= kv::kMaxValueBytes) {
+    if (bytes <= kLimits.max_value_bytes) {
       text = *args.String(kValue);
       value = text;
     } else {
-      ThrowRangeError(isolate, base::StrCat("KV put(): the value is ", bytes, " bytes; the limit is ", kv::kMaxValueBytes,
+      ThrowRangeError(isolate, base::StrCat("KV put(): the value is ", bytes, " bytes; the limit is ", kLimits.max_value_bytes,
                                             " bytes (25 MiB)"));
       return;
     }
@@ -168,9 +171,9 @@ void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
                    "KV put(): the value must be a string, an ArrayBuffer, an ArrayBufferView or a ReadableStream");
     return;
   }
-  if (value.size() > kv::kMaxValueBytes) {
+  if (value.size() > kLimits.max_value_bytes) {
     ThrowRangeError(isolate, base::StrCat("KV put(): the value is ", value.size(), " bytes; the limit is ",
-                                          kv::kMaxValueBytes, " bytes (25 MiB)"));
+                                          kLimits.max_value_bytes, " bytes (25 MiB)"));
     return;
   }
   int64_t now = kv::KvNow();
@@ -179,23 +182,23 @@ void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int64_t ttl = Seconds(args, kTtl, "expirationTtl");
   if (ttl < 0) return;
   if (!args[kTtl]->IsUndefined()) {
-    if (ttl < kv::kMinExpirationTtl) {
+    if (ttl < kLimits.min_expiration_ttl_s) {
       ThrowRangeError(isolate, base::StrCat("KV put(): expirationTtl is ", ttl, "; it must be at least ",
-                                            kv::kMinExpirationTtl, " seconds"));
+                                            kLimits.min_expiration_ttl_s, " seconds"));
       return;
     }
     expiration = now + ttl;
-  } else if (!args[kExpiration]->IsUndefined() && expiration < now + kv::kMinExpirationTtl) {
-    ThrowRangeError(isolate, base::StrCat("KV put(): expiration ", expiration, " is less than ", kv::kMinExpirationTtl,
+  } else if (!args[kExpiration]->IsUndefined() && expiration < now + kLimits.min_expiration_ttl_s) {
+    ThrowRangeError(isolate, base::StrCat("KV put(): expiration ", expiration, " is less than ", kLimits.min_expiration_ttl_s,
                                           " seconds in the future (now is ", now, ")"));
     return;
   }
   std::string metadata;
   if (args[kMetadata]->IsString()) {
     metadata = *args.String(kMetadata);
-    if (metadata.size() > kv::kMaxMetadataBytes) {
+    if (metadata.size() > kLimits.max_metadata_bytes) {
       ThrowRangeError(isolate, base::StrCat("KV put(): the metadata is ", metadata.size(),
-                                            " bytes serialized; the limit is ", kv::kMaxMetadataBytes, " bytes"));
+                                            " bytes serialized; the limit is ", kLimits.max_metadata_bytes, " bytes"));
       return;
     }
   }
@@ -220,10 +223,10 @@ void KvList(const v8::FunctionCallbackInfo<v8::Value>& info) {
   kv::KvStore* store = StoreOf(info, args);
   if (store == nullptr) return;
   std::string prefix = args.StringOr(1, "");
-  uint32_t limit = args.Uint32Or(2, kv::kMaxListLimit);
-  if (limit < 1 || limit > kv::kMaxListLimit) {
+  uint32_t limit = args.Uint32Or(2, kLimits.max_list_limit);
+  if (limit < 1 || limit > kLimits.max_list_limit) {
     ThrowRangeError(isolate, base::StrCat("KV list(): limit is ", limit, "; it must be between 1 and ",
-                                          kv::kMaxListLimit));
+                                          kLimits.max_list_limit));
     return;
   }
   std::string cursor = args.StringOr(3, "");

@@ -216,7 +216,7 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
     } else if (e.key == "drain_ms") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 3600000);
       if (!value.ok()) return value.status();
-      out->drain_ms = static_cast<uint32_t>(*value);
+      out->connection.drain_ms = static_cast<uint32_t>(*value);
     } else if (e.key == "max_connections") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 100000000);
       if (!value.ok()) return value.status();

@@ -57,9 +57,8 @@ struct ServerConfig {
   std::optional<ListenAddress> admin_listen;
   std::string admin_token_env = "ATOLL_ADMIN_TOKEN";
   std::filesystem::path data_dir;         // absolute; default "<config folder>/atoll-data"
-  uint32_t drain_ms = 10000;
   limits::PoolLimits pool;                // max_isolates
-  limits::ConnectionLimits connection;    // max_connections (0: from the open-file limit)
+  limits::ConnectionLimits connection;    // drain_ms, max_connections (0: from the open-file limit)
   std::optional<TlsConfig> tls;
 };
 

@@ -140,7 +140,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(server.admin_token_env, "MY_ADMIN_TOKEN");
   EXPECT_EQ(server.data_dir, dir_ / "data");
   EXPECT_EQ(server.pool.max_isolates, 500u);
-  EXPECT_EQ(server.drain_ms, 2500u);
+  EXPECT_EQ(server.connection.drain_ms, 2500u);
   ASSERT_TRUE(server.tls.has_value());
   EXPECT_EQ(server.tls->cert, dir_ / "cert.pem");
   EXPECT_EQ(server.tls->key, dir_ / "key.pem");
@@ -205,7 +205,7 @@ TEST_F(ConfigTest, EmptyFileGivesTheDefaults) {
   EXPECT_EQ(config->server.admin_token_env, "ATOLL_ADMIN_TOKEN");
   EXPECT_EQ(config->server.data_dir, dir_ / "atoll-data");
   EXPECT_EQ(config->server.pool.max_isolates, 2000u);
-  EXPECT_EQ(config->server.drain_ms, 10000u);
+  EXPECT_EQ(config->server.connection.drain_ms, 10000u);
   EXPECT_FALSE(config->server.tls.has_value());
   EXPECT_EQ(config->defaults.memory_mb, 128u);
   EXPECT_EQ(config->defaults.cpu_ms, 50u);

@@ -42,8 +42,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.admin_listen = config->server.admin_listen;
   plan.admin_token_env = config->server.admin_token_env;
   plan.workers = config->server.workers;
-  plan.drain_ms = config->server.drain_ms;
-  plan.max_connections = config->server.connection.max_connections;
+  plan.connection = config->server.connection;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;
