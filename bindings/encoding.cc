@@ -62,7 +62,6 @@ void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // start of a sequence cut by the end of the previous chunk; undefined when there is none to keep.
 void Utf8DecodeChunk(const v8::FunctionCallbackInfo<v8::Value>& info) {
   NativeArgs args(info, "utf8DecodeChunk");
-  v8::Isolate* isolate = info.GetIsolate();
   BufferBytes source;
   if (!args.Bytes(0, &source)) return;
   std::span<const uint8_t> bytes = source.span();

@@ -5,6 +5,7 @@
 #include "bindings/env_services.h"
 #include "bindings/env_strings.h"
 #include "bindings/env_wasm.h"
+#include "bindings/worker.h"
 
 namespace atl::bindings {
 
@@ -34,6 +35,22 @@ absl::Status InstallEnv(EnvSetup& setup, const std::vector<EnvBinding>& bindings
     if (absl::Status st = installer.install(setup, entries); !st.ok()) return st;
   }
   return absl::OkStatus();
+}
+
+std::vector<std::pair<std::string, std::string>> WorkerOptions::OfKind(std::string_view kind) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const EnvBinding& binding : env) {
+    if (binding.kind == kind) out.emplace_back(binding.name, binding.value);
+  }
+  return out;
+}
+
+void WorkerOptions::Bind(std::string_view kind, std::string_view name, std::string_view value) {
+  EnvBinding binding;
+  binding.kind = kind;
+  binding.name = name;
+  binding.value = value;
+  env.push_back(std::move(binding));
 }
 
 }  // namespace atl::bindings

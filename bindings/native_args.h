@@ -25,6 +25,8 @@
 
 namespace atl::bindings {
 
+// A native callback's arguments, read by position with their type checked (see above). Lives on
+// the callback's stack; holds a reference to `info`.
 class NativeArgs {
  public:
   // `native` names the function in TypeErrors; a literal (it is kept as a view).

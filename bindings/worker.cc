@@ -157,22 +157,6 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   return absl::InvalidArgumentError(ns.ok() ? base::StrCat(options_.script_path.filename().string(), ": ", error) : error);
 }
 
-std::vector<std::pair<std::string, std::string>> WorkerOptions::OfKind(std::string_view kind) const {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const EnvBinding& binding : env) {
-    if (binding.kind == kind) out.emplace_back(binding.name, binding.value);
-  }
-  return out;
-}
-
-void WorkerOptions::Bind(std::string_view kind, std::string_view name, std::string_view value) {
-  EnvBinding binding;
-  binding.kind = kind;
-  binding.name = name;
-  binding.value = value;
-  env.push_back(std::move(binding));
-}
-
 absl::Status Worker::BindFromModule(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
                                     v8::Local<v8::Object> env, std::string_view module_name, std::string_view factory,
                                     const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings) {
