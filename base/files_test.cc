@@ -25,5 +25,34 @@ TEST(ReadFile, MissingFileNamesItAndWhy) {
             std::string_view::npos) << text.status();
 }
 
+TEST(WriteFileAtomically, ReplacesTheFileAndLeavesNoTemporary) {
+  for (bool durable : {false, true}) {
+    auto dir = std::filesystem::path(testing::TempDir()) / ("atoll-write-atomic-" + std::to_string(durable));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto path = dir / "f";
+    ASSERT_TRUE(WriteFileAtomically(path, "old", durable).ok());
+    std::string bytes("new\0bytes", 9);
+    absl::Status written = WriteFileAtomically(path, bytes, durable);
+    ASSERT_TRUE(written.ok()) << written;
+    EXPECT_EQ(*ReadFile(path), bytes);
+    ASSERT_TRUE(WriteFileAtomically(dir / "empty", "", durable).ok());
+    EXPECT_EQ(*ReadFile(dir / "empty"), "");
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      ++files;
+      EXPECT_TRUE(entry.path().filename() == "f" || entry.path().filename() == "empty") << entry.path();
+    }
+    EXPECT_EQ(files, 2);
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST(WriteFileAtomically, NamesTheFileItCannotCreate) {
+  absl::Status written = WriteFileAtomically("/nonexistent/atoll/x", "bytes", true);
+  ASSERT_FALSE(written.ok());
+  EXPECT_NE(written.message().find("cannot create /nonexistent/atoll/x.tmp."), std::string_view::npos) << written;
+}
+
 }  // namespace
 }  // namespace atl::base

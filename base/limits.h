@@ -86,6 +86,8 @@ struct SupervisorLimits {
   uint32_t all_answer_timeout_ms = 30000;        // one for every worker (a deploy) this long: starting
                                                  // workers answer once they run
   uint32_t reload_timeout_ms = 60000;            // a reload (SIGHUP) waits at most this for new workers
+  uint32_t first_restart_delay_ms = 100;         // the first delay of a worker dying again and again
+  uint32_t max_reload_output = 64 * 1024;        // bytes of `atoll check`'s output a reload keeps for its log
 };
 
 // One KV namespace's SQLite file (kv/kv_store.cc).
@@ -93,6 +95,12 @@ struct KvLimits {
   uint32_t busy_timeout_ms = 5000;               // SQLite busy or locked: retried for up to this
   uint32_t puts_per_sweep = 16;                  // one sweep of expired rows every this many puts,
   uint32_t sweep_rows = 32;                      // at most this many rows
+  // Cloudflare Workers KV's limits, which the bindings (bindings/kv.cc) check before the store.
+  size_t max_key_bytes = 512;                    // UTF-8 bytes, and not empty
+  size_t max_value_bytes = 25u << 20;            // 25 MiB
+  size_t max_metadata_bytes = 1024;              // JSON-serialized
+  int64_t min_expiration_ttl_s = 60;             // for expirationTtl and expiration
+  uint32_t max_list_limit = 1000;                // list(): default and maximum
 };
 
 // What one HTTP connection may hold or take (server/).
@@ -113,6 +121,15 @@ struct ConnectionLimits {
                                                  // the open-file limit (MaxConnectionsFor), raised soft to hard
   uint32_t linger_ms = 2000;                     // after a final response with unread input: the write side is
                                                  // shut and input is drained this long before the close
+  uint32_t drain_ms = 10000;                     // SIGTERM/SIGINT: how long in-flight requests may take to
+                                                 // finish ([server] drain_ms)
+};
+
+// The admin API's listener (server/admin_api.cc): operators' tools, not the public. Its requests
+// are read with ConnectionLimits too; these replace the ones that differ.
+struct AdminLimits {
+  uint32_t max_connections = 128;                // a flood of idle sockets sheds the oldest past this
+  size_t max_buffered_output = 8 << 20;          // bytes of answers not yet taken by the socket
 };
 
 // One socket read, server connections and fetch() alike (server/stream_socket.cc): what a paused

@@ -1,5 +1,6 @@
 #include "bindings/body_stream.h"
 
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "bindings/worker.h"
 
@@ -26,28 +27,36 @@ void IsDetachedArrayBuffer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(info[0]->IsArrayBuffer() && info[0].As<v8::ArrayBuffer>()->WasDetached());
 }
 
-uint64_t IdOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return info[0]->IsNumber() ? static_cast<uint64_t>(info[0].As<v8::Number>()->Value()) : 0;
-}
-
+// writeBody(request id, view): false when the piece was not taken.
 void WriteBody(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "writeBody");
+  std::optional<uint64_t> id = args.Id(0);
+  if (!id) return;
   Worker* worker = NativeScope::WorkerFrom(info);
-  if (worker == nullptr || !info[1]->IsArrayBufferView()) {
+  if (worker == nullptr || !args[1]->IsArrayBufferView()) {
     info.GetReturnValue().Set(false);
     return;
   }
-  auto view = info[1].As<v8::ArrayBufferView>();
+  auto view = args[1].As<v8::ArrayBufferView>();
   std::shared_ptr<v8::BackingStore> store = view->Buffer()->GetBackingStore();
   std::string_view bytes(static_cast<const char*>(store->Data()) + view->ByteOffset(), view->ByteLength());
-  info.GetReturnValue().Set(worker->WriteBody(IdOf(info), bytes));
+  info.GetReturnValue().Set(worker->WriteBody(*id, bytes));
 }
 
+// endBody(request id, complete)
 void EndBody(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->EndBody(IdOf(info), info[1]->IsTrue());
+  NativeArgs args(info, "endBody");
+  std::optional<uint64_t> id = args.Id(0);
+  if (!id) return;
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->EndBody(*id, args.Flag(1));
 }
 
+// uploadControl(request id, cancel)
 void UploadControl(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->UploadControl(IdOf(info), info[1]->IsTrue());
+  NativeArgs args(info, "uploadControl");
+  std::optional<uint64_t> id = args.Id(0);
+  if (!id) return;
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->UploadControl(*id, args.Flag(1));
 }
 
 }  // namespace

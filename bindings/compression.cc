@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bindings/buffers.h"
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 
 namespace atl::bindings {
@@ -106,21 +107,22 @@ std::string Run(ZlibState* state, bool finish, std::string* out) {
 }
 
 void ZlibWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "zlibWrite");
   v8::Isolate* isolate = info.GetIsolate();
-  ZlibState* state = StateOf(info[0]);
+  ZlibState* state = StateOf(args[0]);
   if (state == nullptr || !state->open) {
     ThrowTypeError(isolate, "the zlib stream has ended");
     return;
   }
-  if (info[1]->IsArrayBufferView()) {
+  if (args[1]->IsArrayBufferView()) {
     // A new chunk (js/lazy/compression.js): kept here while its output is taken a piece at a time.
     BufferBytes input;
-    if (!GetBufferBytes(isolate, info[1], &input)) return;
+    if (!args.Bytes(1, &input)) return;
     state->input.assign(reinterpret_cast<const char*>(input.data), input.size);
     state->z.next_in = reinterpret_cast<Bytef*>(state->input.data());
     state->z.avail_in = static_cast<uInt>(state->input.size());
   }
-  bool finish = info[2]->IsTrue();
+  bool finish = args.Flag(2);
   std::string out;
   std::string error = Run(state, finish, &out);
   if (!error.empty() || (finish && out.empty())) state->End();

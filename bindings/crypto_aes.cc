@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bindings/crypto_util.h"
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 
 namespace atl::bindings::crypto {
@@ -162,16 +163,17 @@ absl::StatusOr<std::string> AesGcm(bool encrypt, std::string_view key, std::stri
 
 // native.cryptoAesCbc(encrypt, key, iv, data) -> ArrayBuffer or error string
 void AesCbcNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoAesCbc");
   v8::Isolate* isolate = info.GetIsolate();
-  const KeyMaterial* key = GetKey(isolate, info[1]);
+  const KeyMaterial* key = GetKey(isolate, args[1]);
   Bytes iv, data;
-  if (key == nullptr || !GetBufferBytes(isolate, info[2], &iv) || !GetBufferBytes(isolate, info[3], &data)) return;
+  if (key == nullptr || !args.Bytes(2, &iv) || !args.Bytes(3, &data)) return;
   if (iv.size != 16) {
     ReturnError(info, absl::InvalidArgumentError("AES-CBC: the iv must be 16 bytes"));
     return;
   }
   std::string out;
-  absl::Status status = Run(Mode::kCbc, info[0]->IsTrue(), key->secret, iv.data, data.view(), &out);
+  absl::Status status = Run(Mode::kCbc, args.Flag(0), key->secret, iv.data, data.view(), &out);
   if (!status.ok()) {
     ReturnError(info, status);
     return;
@@ -181,11 +183,12 @@ void AesCbcNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // native.cryptoAesCtr(key, counter, length, data) -> ArrayBuffer or error string
 void AesCtrNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoAesCtr");
   v8::Isolate* isolate = info.GetIsolate();
-  const KeyMaterial* key = GetKey(isolate, info[0]);
+  const KeyMaterial* key = GetKey(isolate, args[0]);
   Bytes counter, data;
-  if (key == nullptr || !GetBufferBytes(isolate, info[1], &counter) || !GetBufferBytes(isolate, info[3], &data)) return;
-  uint32_t length = info[2]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
+  if (key == nullptr || !args.Bytes(1, &counter) || !args.Bytes(3, &data)) return;
+  uint32_t length = args.ToUint32Or(2, 0);
   if (counter.size != 16 || length == 0 || length > 128) {
     ReturnError(info, absl::InvalidArgumentError("AES-CTR: bad counter"));
     return;
@@ -195,30 +198,32 @@ void AesCtrNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // native.cryptoAesGcm(encrypt, key, iv, data, additionalData, tagBytes) -> ArrayBuffer or error string
 void AesGcmNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoAesGcm");
   v8::Isolate* isolate = info.GetIsolate();
-  const KeyMaterial* key = GetKey(isolate, info[1]);
+  const KeyMaterial* key = GetKey(isolate, args[1]);
   Bytes iv, data, aad;
-  if (key == nullptr || !GetBufferBytes(isolate, info[2], &iv) || !GetBufferBytes(isolate, info[3], &data) ||
-      !GetBufferBytes(isolate, info[4], &aad)) {
+  if (key == nullptr || !args.Bytes(2, &iv) || !args.Bytes(3, &data) ||
+      !args.Bytes(4, &aad)) {
     return;
   }
-  uint32_t tag_length = info[5]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
+  uint32_t tag_length = args.ToUint32Or(5, 0);
   if (tag_length < 4 || tag_length > 16) {
     ReturnError(info, absl::InvalidArgumentError("AES-GCM: bad tag length"));
     return;
   }
-  absl::StatusOr<std::string> out = AesGcm(info[0]->IsTrue(), key->secret, iv.view(), data.view(), aad.view(), tag_length);
+  absl::StatusOr<std::string> out = AesGcm(args.Flag(0), key->secret, iv.view(), data.view(), aad.view(), tag_length);
   ReturnBuffer(info, out);
   if (out.ok()) OPENSSL_cleanse(out->data(), out->size());
 }
 
 // native.cryptoAesKw(wrap, key, data) -> ArrayBuffer or error string (RFC 3394)
 void AesKwNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoAesKw");
   v8::Isolate* isolate = info.GetIsolate();
-  const KeyMaterial* key = GetKey(isolate, info[1]);
+  const KeyMaterial* key = GetKey(isolate, args[1]);
   Bytes data;
-  if (key == nullptr || !GetBufferBytes(isolate, info[2], &data)) return;
-  bool wrap = info[0]->IsTrue();
+  if (key == nullptr || !args.Bytes(2, &data)) return;
+  bool wrap = args.Flag(0);
   if (data.size % 8 != 0 || data.size < (wrap ? 16u : 24u)) {
     ReturnError(info, absl::InvalidArgumentError("AES-KW: the data must be a multiple of 8 bytes, at least 2 blocks"));
     return;

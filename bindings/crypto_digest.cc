@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bindings/crypto_util.h"
+#include "bindings/native_args.h"
 #include "isolates/limits.h"
 #include "bindings/native_scope.h"
 
@@ -55,10 +56,11 @@ absl::StatusOr<std::string> Hkdf(const EVP_MD* md, std::string_view key, std::st
 
 // native.cryptoDigest(hash, data) -> ArrayBuffer
 void Digest(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoDigest");
   v8::Isolate* isolate = info.GetIsolate();
-  const EVP_MD* md = GetDigest(isolate, info[0]);
+  const EVP_MD* md = GetDigest(isolate, args[0]);
   Bytes data;
-  if (md == nullptr || !GetBufferBytes(isolate, info[1], &data)) return;
+  if (md == nullptr || !args.Bytes(1, &data)) return;
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(data.data, data.size, out, &length, md, nullptr) != 1) {
@@ -70,23 +72,25 @@ void Digest(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // native.cryptoHmac(hash, key, data) -> ArrayBuffer
 void HmacSign(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoHmac");
   v8::Isolate* isolate = info.GetIsolate();
-  const EVP_MD* md = GetDigest(isolate, info[0]);
+  const EVP_MD* md = GetDigest(isolate, args[0]);
   if (md == nullptr) return;
-  const KeyMaterial* key = GetKey(isolate, info[1]);
+  const KeyMaterial* key = GetKey(isolate, args[1]);
   Bytes data;
-  if (key == nullptr || !GetBufferBytes(isolate, info[2], &data)) return;
+  if (key == nullptr || !args.Bytes(2, &data)) return;
   ReturnBuffer(info, Hmac(md, key->secret, data.view()));
 }
 
 // native.cryptoHmacVerify(hash, key, data, signature) -> boolean (constant-time comparison)
 void HmacVerify(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoHmacVerify");
   v8::Isolate* isolate = info.GetIsolate();
-  const EVP_MD* md = GetDigest(isolate, info[0]);
+  const EVP_MD* md = GetDigest(isolate, args[0]);
   if (md == nullptr) return;
-  const KeyMaterial* key = GetKey(isolate, info[1]);
+  const KeyMaterial* key = GetKey(isolate, args[1]);
   Bytes data, signature;
-  if (key == nullptr || !GetBufferBytes(isolate, info[2], &data) || !GetBufferBytes(isolate, info[3], &signature)) return;
+  if (key == nullptr || !args.Bytes(2, &data) || !args.Bytes(3, &signature)) return;
   absl::StatusOr<std::string> mac = Hmac(md, key->secret, data.view());
   bool ok = mac.ok() && mac->size() == signature.size &&
             CRYPTO_memcmp(mac->data(), signature.data, signature.size) == 0;
@@ -95,14 +99,15 @@ void HmacVerify(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // native.cryptoPbkdf2(hash, key, salt, iterations, bytes) -> ArrayBuffer or error string
 void Pbkdf2(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoPbkdf2");
   v8::Isolate* isolate = info.GetIsolate();
-  const EVP_MD* md = GetDigest(isolate, info[0]);
+  const EVP_MD* md = GetDigest(isolate, args[0]);
   if (md == nullptr) return;
-  const KeyMaterial* key = GetKey(isolate, info[1]);
+  const KeyMaterial* key = GetKey(isolate, args[1]);
   Bytes salt;
-  if (key == nullptr || !GetBufferBytes(isolate, info[2], &salt)) return;
-  double iterations = info[3]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
-  double length = info[4]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
+  if (key == nullptr || !args.Bytes(2, &salt)) return;
+  double iterations = args.NumberOr(3, 0);
+  double length = args.NumberOr(4, 0);
   if (iterations < 1 || iterations > kCaps.max_pbkdf2_iterations) {
     ReturnError(info, absl::InvalidArgumentError("PBKDF2: iteration counts above 100000 are not supported"));
     return;
@@ -124,13 +129,14 @@ void Pbkdf2(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // native.cryptoHkdf(hash, key, salt, info, bytes) -> ArrayBuffer or error string
 void HkdfDerive(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoHkdf");
   v8::Isolate* isolate = info.GetIsolate();
-  const EVP_MD* md = GetDigest(isolate, info[0]);
+  const EVP_MD* md = GetDigest(isolate, args[0]);
   if (md == nullptr) return;
-  const KeyMaterial* key = GetKey(isolate, info[1]);
+  const KeyMaterial* key = GetKey(isolate, args[1]);
   Bytes salt, extra;
-  if (key == nullptr || !GetBufferBytes(isolate, info[2], &salt) || !GetBufferBytes(isolate, info[3], &extra)) return;
-  double length = info[4]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
+  if (key == nullptr || !args.Bytes(2, &salt) || !args.Bytes(3, &extra)) return;
+  double length = args.NumberOr(4, 0);
   if (length < 0 || length > 255.0 * EVP_MAX_MD_SIZE) {
     ReturnError(info, absl::InvalidArgumentError("HKDF: length is more than 255 hash lengths"));
     return;

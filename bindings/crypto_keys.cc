@@ -19,6 +19,7 @@
 #include "bindings/background_work.h"
 #include "bindings/crypto_keys.h"
 #include "bindings/crypto_util.h"
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "isolates/v8_util.h"
 
@@ -157,8 +158,9 @@ absl::StatusOr<PkeyPtr> ImportDer(std::string_view format, std::string_view kind
 
 // native.cryptoSecretImport(bytes) -> handle
 void SecretImport(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoSecretImport");
   Bytes bytes;
-  if (!GetBufferBytes(info.GetIsolate(), info[0], &bytes)) return;
+  if (!args.Bytes(0, &bytes)) return;
   auto material = std::make_unique<KeyMaterial>();
   material->secret.assign(bytes.view());
   info.GetReturnValue().Set(NewKeyHandle(info.GetIsolate(), std::move(material)));
@@ -166,7 +168,8 @@ void SecretImport(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // native.cryptoSecretGenerate(bytes) -> handle of that many random bytes
 void SecretGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  uint32_t length = info[0]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
+  NativeArgs args(info, "cryptoSecretGenerate");
+  uint32_t length = args.ToUint32Or(0, 0);
   auto material = std::make_unique<KeyMaterial>();
   material->secret.resize(length);
   if (length > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(material->secret.data()), static_cast<int>(length)) != 1) {
@@ -179,11 +182,12 @@ void SecretGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // native.cryptoKeyGenerate(kind, curve) -> [private, public] or error string. kind "EC" (curve
 // "P-256" ...), "Ed25519", "X25519" (milliseconds at most). RSA: cryptoRsaGenerate below.
 void KeyGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoKeyGenerate");
   v8::Isolate* isolate = info.GetIsolate();
-  std::string kind = isolates::ToUtf8(isolate, info[0]);
+  std::string kind = args.Text(0);
   EVP_PKEY* generated = nullptr;
   if (kind == "EC") {
-    const Curve* curve = CurveByWebName(isolates::ToUtf8(isolate, info[1]));
+    const Curve* curve = CurveByWebName(args.Text(1));
     if (!curve) return ReturnError(info, absl::InvalidArgumentError("unsupported curve"));
     generated = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve->openssl.data());
   } else if (const char* type = OkpType(kind)) {
@@ -231,10 +235,11 @@ class RsaKeygen : public BackgroundJob {
 // native.cryptoRsaGenerate(bits, publicExponent) -> a promise of [private, public] or an error
 // string; the key is made on the background thread (bindings/background_work.h).
 void RsaGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoRsaGenerate");
   v8::Isolate* isolate = info.GetIsolate();
-  uint32_t bits = info[0]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
+  uint32_t bits = args.ToUint32Or(0, 0);
   Bytes exponent;
-  if (!GetBufferBytes(isolate, info[1], &exponent)) return;
+  if (!args.Bytes(1, &exponent)) return;
   BnPtr e = Bn(exponent.view());
   if (bits < 1024 || bits > kMaxRsaGenerateBits || bits % 8 != 0 || !e ||
       !(BN_is_word(e.get(), 3) || BN_is_word(e.get(), 65537))) {
@@ -252,12 +257,13 @@ void RsaGenerate(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // or "pkcs8" (any key type: check cryptoKeyInfo), or "raw" (kind "EC" with curve, "Ed25519",
 // "X25519").
 void KeyImport(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoKeyImport");
   v8::Isolate* isolate = info.GetIsolate();
   Bytes data;
-  if (!GetBufferBytes(isolate, info[2], &data)) return;
+  if (!args.Bytes(2, &data)) return;
   bool is_private = false;
-  absl::StatusOr<PkeyPtr> key = ImportDer(isolates::ToUtf8(isolate, info[0]), isolates::ToUtf8(isolate, info[1]),
-                                          isolates::ToUtf8(isolate, info[3]), data, &is_private);
+  absl::StatusOr<PkeyPtr> key = ImportDer(args.Text(0), args.Text(1),
+                                          args.Text(3), data, &is_private);
   if (!key.ok()) return ReturnError(info, key.status());
   info.GetReturnValue().Set(NewKeyHandle(isolate, key->release(), is_private));
 }
@@ -266,8 +272,9 @@ void KeyImport(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // kind: "secret" (bits: the length), "EC" (curve "P-256" ..., or "" for another curve), "RSA",
 // "Ed25519", "X25519", or "other".
 void KeyInfo(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoKeyInfo");
   v8::Isolate* isolate = info.GetIsolate();
-  const KeyMaterial* key = GetKey(isolate, info[0]);
+  const KeyMaterial* key = GetKey(isolate, args[0]);
   if (key == nullptr) return;
   v8::Local<v8::Value> out[4] = {v8::Undefined(isolate), v8::Boolean::New(isolate, key->is_private),
                                  v8::Undefined(isolate), v8::Undefined(isolate)};
@@ -332,10 +339,11 @@ absl::StatusOr<std::string> ExportDer(const KeyMaterial& key, std::string_view f
 // native.cryptoKeyExport(handle, format) -> ArrayBuffer or error string. format "raw" (secret
 // bytes, uncompressed EC point, raw Ed25519/X25519 public key), "spki", "pkcs8".
 void KeyExport(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoKeyExport");
   v8::Isolate* isolate = info.GetIsolate();
-  const KeyMaterial* key = GetKey(isolate, info[0]);
+  const KeyMaterial* key = GetKey(isolate, args[0]);
   if (key == nullptr) return;
-  absl::StatusOr<std::string> out = ExportDer(*key, isolates::ToUtf8(isolate, info[1]));
+  absl::StatusOr<std::string> out = ExportDer(*key, args.Text(1));
   ReturnBuffer(info, out);
   if (out.ok()) OPENSSL_cleanse(out->data(), out->size());
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "bindings/crypto_util.h"
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "isolates/v8_util.h"
 
@@ -127,30 +128,32 @@ bool Verify(Scheme scheme, const EVP_MD* md, EVP_PKEY* pkey, std::string_view da
 // native.cryptoSign(algorithm, hash, key, data, saltLength) -> ArrayBuffer or error string.
 // algorithm "ECDSA", "Ed25519" (hash ignored), "RSASSA-PKCS1-v1_5", "RSA-PSS".
 void SignNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoSign");
   v8::Isolate* isolate = info.GetIsolate();
-  Scheme scheme = SchemeOf(isolates::ToUtf8(isolate, info[0]));
-  const EVP_MD* md = scheme == Scheme::kEd25519 ? nullptr : GetDigest(isolate, info[1]);
+  Scheme scheme = SchemeOf(args.Text(0));
+  const EVP_MD* md = scheme == Scheme::kEd25519 ? nullptr : GetDigest(isolate, args[1]);
   if (scheme != Scheme::kEd25519 && md == nullptr) return;
-  const KeyMaterial* key = GetKey(isolate, info[2]);
+  const KeyMaterial* key = GetKey(isolate, args[2]);
   Bytes data;
-  if (key == nullptr || !GetBufferBytes(isolate, info[3], &data)) return;
+  if (key == nullptr || !args.Bytes(3, &data)) return;
   if (!KeyFits(scheme, key->pkey) || !key->is_private) {
     return ReturnError(info, absl::InvalidArgumentError("the key does not fit the algorithm"));
   }
-  int salt = static_cast<int>(info[4]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0));
+  int salt = static_cast<int>(args.Int32Or(4, 0));
   ReturnBuffer(info, Sign(scheme, md, key->pkey, data.view(), salt));
 }
 
 // native.cryptoVerify(algorithm, hash, key, data, signature, saltLength) -> boolean
 void VerifyNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoVerify");
   v8::Isolate* isolate = info.GetIsolate();
-  Scheme scheme = SchemeOf(isolates::ToUtf8(isolate, info[0]));
-  const EVP_MD* md = scheme == Scheme::kEd25519 ? nullptr : GetDigest(isolate, info[1]);
+  Scheme scheme = SchemeOf(args.Text(0));
+  const EVP_MD* md = scheme == Scheme::kEd25519 ? nullptr : GetDigest(isolate, args[1]);
   if (scheme != Scheme::kEd25519 && md == nullptr) return;
-  const KeyMaterial* key = GetKey(isolate, info[2]);
+  const KeyMaterial* key = GetKey(isolate, args[2]);
   Bytes data, signature;
-  if (key == nullptr || !GetBufferBytes(isolate, info[3], &data) || !GetBufferBytes(isolate, info[4], &signature)) return;
-  int salt = static_cast<int>(info[5]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0));
+  if (key == nullptr || !args.Bytes(3, &data) || !args.Bytes(4, &signature)) return;
+  int salt = static_cast<int>(args.Int32Or(5, 0));
   bool ok = KeyFits(scheme, key->pkey) && Verify(scheme, md, key->pkey, data.view(), signature.view(), salt);
   info.GetReturnValue().Set(ok);
 }
@@ -158,10 +161,11 @@ void VerifyNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // native.cryptoDerive(privateKey, publicKey) -> the shared secret (ECDH: the x coordinate;
 // X25519: refused when all zero) as an ArrayBuffer, or an error string.
 void DeriveNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoDerive");
   v8::Isolate* isolate = info.GetIsolate();
-  const KeyMaterial* mine = GetKey(isolate, info[0]);
+  const KeyMaterial* mine = GetKey(isolate, args[0]);
   if (mine == nullptr) return;
-  const KeyMaterial* theirs = GetKey(isolate, info[1]);
+  const KeyMaterial* theirs = GetKey(isolate, args[1]);
   if (theirs == nullptr) return;
   if (mine->pkey == nullptr || theirs->pkey == nullptr || !mine->is_private) {
     return ReturnError(info, absl::InvalidArgumentError("the keys do not fit the algorithm"));
@@ -188,13 +192,14 @@ void DeriveNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // native.cryptoRsaOaep(encrypt, hash, key, data, label) -> ArrayBuffer or error string
 void RsaOaepNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "cryptoRsaOaep");
   v8::Isolate* isolate = info.GetIsolate();
-  bool encrypt = info[0]->IsTrue();
-  const EVP_MD* md = GetDigest(isolate, info[1]);
+  bool encrypt = args.Flag(0);
+  const EVP_MD* md = GetDigest(isolate, args[1]);
   if (md == nullptr) return;
-  const KeyMaterial* key = GetKey(isolate, info[2]);
+  const KeyMaterial* key = GetKey(isolate, args[2]);
   Bytes data, label;
-  if (key == nullptr || !GetBufferBytes(isolate, info[3], &data) || !GetBufferBytes(isolate, info[4], &label)) return;
+  if (key == nullptr || !args.Bytes(3, &data) || !args.Bytes(4, &label)) return;
   if (key->pkey == nullptr || !EVP_PKEY_is_a(key->pkey, "RSA") || (!encrypt && !key->is_private)) {
     return ReturnError(info, absl::InvalidArgumentError("the key does not fit the algorithm"));
   }

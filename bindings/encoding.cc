@@ -7,6 +7,7 @@
 
 #include "bindings/base64.h"
 #include "bindings/buffers.h"
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "bindings/utf8.h"
 #include "isolates/v8_util.h"
@@ -60,15 +61,15 @@ void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // input is not well-formed. `state` (a Uint8Array of 4: count, then up to 3 bytes) carries the
 // start of a sequence cut by the end of the previous chunk; undefined when there is none to keep.
 void Utf8DecodeChunk(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
+  NativeArgs args(info, "utf8DecodeChunk");
   BufferBytes source;
-  if (!GetBufferBytes(isolate, info[0], &source)) return;
+  if (!args.Bytes(0, &source)) return;
   std::span<const uint8_t> bytes = source.span();
-  bool fatal = info[1]->IsTrue();
-  bool stream = info[3]->IsTrue();
+  bool fatal = args.Flag(1);
+  bool stream = args.Flag(3);
   uint8_t* state = nullptr;
-  if (info[2]->IsUint8Array() && info[2].As<v8::Uint8Array>()->ByteLength() == 4) {
-    auto array = info[2].As<v8::Uint8Array>();
+  if (args[2]->IsUint8Array() && args[2].As<v8::Uint8Array>()->ByteLength() == 4) {
+    auto array = args[2].As<v8::Uint8Array>();
     state = static_cast<uint8_t*>(array->Buffer()->Data()) + array->ByteOffset();
   }
   std::string joined;
@@ -94,14 +95,15 @@ void Utf8DecodeChunk(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // native.utf8EncodeInto(string, Uint8Array) -> [read, written]
 // (https://encoding.spec.whatwg.org/#dom-textencoder-encodeinto)
 void Utf8EncodeInto(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "utf8EncodeInto");
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  if (!info[0]->IsString() || !info[1]->IsUint8Array()) {
+  if (!args[0]->IsString() || !args[1]->IsUint8Array()) {
     ThrowTypeError(isolate, "encodeInto: expected a string and a Uint8Array");
     return;
   }
-  auto text = info[0].As<v8::String>();
-  auto array = info[1].As<v8::Uint8Array>();
+  auto text = args[0].As<v8::String>();
+  auto array = args[1].As<v8::Uint8Array>();
   char* out = static_cast<char*>(array->Buffer()->Data()) + array->ByteOffset();
   int read = 0;
   int written = text->WriteUtf8(isolate, out, static_cast<int>(array->ByteLength()), &read,

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "bindings/buffers.h"
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "bindings/worker.h"
 #include "bindings/worker_host.h"
@@ -12,28 +13,26 @@
 namespace atl::bindings {
 namespace {
 
-// The bytes of a view the glue passes (a body piece); empty for anything else.
-std::string_view BytesOf(v8::Isolate* isolate, v8::Local<v8::Value> value, BufferBytes* keep) {
-  if (!value->IsArrayBufferView() || !GetBufferBytes(isolate, value, keep)) return {};
-  return keep->view();
-}
-
+// fetchStart(service, method, url, https, host, port, target, [name, value, ...], body view,
+// body streamed) -> the fetch's id. The glue (lazy/fetch.js) passes strings and a flat header list.
 void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  enum { kService, kMethod, kUrl, kHttps, kHost, kPort, kTarget, kHeaders, kBody, kBodyStreamed };
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  NativeArgs args(info, "fetchStart");
   Worker* worker = NativeScope::WorkerFrom(info);
   if (worker == nullptr) {
     ThrowTypeError(isolate, "fetch() is not available here");
     return;
   }
-  std::string service = isolates::ToUtf8(isolate, info[0]);
-  std::string method = isolates::ToUtf8(isolate, info[1]);
-  std::string url = isolates::ToUtf8(isolate, info[2]);
-  std::string host = isolates::ToUtf8(isolate, info[4]);
-  std::string target = isolates::ToUtf8(isolate, info[6]);
+  std::string service = args.Text(kService);
+  std::string method = args.Text(kMethod);
+  std::string url = args.Text(kUrl);
+  std::string host = args.Text(kHost);
+  std::string target = args.Text(kTarget);
   std::vector<std::string> texts;
-  if (info[7]->IsArray()) {
-    v8::Local<v8::Array> flat = info[7].As<v8::Array>();
+  if (args[kHeaders]->IsArray()) {
+    v8::Local<v8::Array> flat = args[kHeaders].As<v8::Array>();
     uint32_t length = flat->Length() & ~1u;
     texts.reserve(length);
     for (uint32_t i = 0; i < length; ++i) {
@@ -49,13 +48,13 @@ void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   request.service = service;
   request.method = method;
   request.url = url;
-  request.https = info[3]->IsTrue();
+  request.https = args.Flag(kHttps);
   request.host = host;
-  request.port = static_cast<uint16_t>(info[5]->Uint32Value(context).FromMaybe(0));
+  request.port = static_cast<uint16_t>(args[kPort]->Uint32Value(context).FromMaybe(0));
   request.target = target;
   request.headers = headers;
-  request.body = BytesOf(isolate, info[8], &keep);
-  request.body_streamed = info[9]->IsTrue();
+  request.body = args.ViewOrEmpty(kBody, &keep);
+  request.body_streamed = args.Flag(kBodyStreamed);
   std::string error;
   uint64_t id = worker->StartFetch(request, &error);
   if (id == 0) {
@@ -65,21 +64,24 @@ void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Number::New(isolate, static_cast<double>(id)));
 }
 
-uint64_t IdOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return info[0]->IsNumber() ? static_cast<uint64_t>(info[0].As<v8::Number>()->Value()) : 0;
-}
-
+// fetchWrite(fetch id, view or null at the end of the body)
 void FetchWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "fetchWrite");
+  std::optional<uint64_t> id = args.Id(0);
+  if (!id) return;
   Worker* worker = NativeScope::WorkerFrom(info);
   if (worker == nullptr) return;
   BufferBytes keep;
-  bool end = info[1]->IsNull() || info[1]->IsUndefined();
-  info.GetReturnValue().Set(
-      worker->FetchWrite(IdOf(info), end ? std::string_view() : BytesOf(info.GetIsolate(), info[1], &keep), end));
+  bool end = args.IsMissing(1);
+  info.GetReturnValue().Set(worker->FetchWrite(*id, end ? std::string_view() : args.ViewOrEmpty(1, &keep), end));
 }
 
+// fetchControl(fetch id, cancel)
 void FetchControl(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->FetchControl(IdOf(info), info[1]->IsTrue());
+  NativeArgs args(info, "fetchControl");
+  std::optional<uint64_t> id = args.Id(0);
+  if (!id) return;
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->FetchControl(*id, args.Flag(1));
 }
 
 }  // namespace

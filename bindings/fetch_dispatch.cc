@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "bindings/worker.h"
 #include "bindings/worker_host.h"
@@ -24,15 +25,6 @@ void AppendByteString(v8::Isolate* isolate, v8::Local<v8::String> text, std::str
                      v8::String::NO_NULL_TERMINATION);
 }
 
-bool RequestId(const v8::FunctionCallbackInfo<v8::Value>& info, uint64_t* id) {
-  if (!info[0]->IsNumber()) {
-    ThrowTypeError(info.GetIsolate(), "request id must be a number");
-    return false;
-  }
-  *id = static_cast<uint64_t>(info[0].As<v8::Number>()->Value());
-  return true;
-}
-
 // Scratch space reused across responses: one byte arena for status text, headers and a string
 // body, then views into it once it stopped growing.
 struct Scratch {
@@ -41,25 +33,28 @@ struct Scratch {
   std::vector<HeaderView> headers;
 };
 
+// respond(request id, status, status text, [name, value, ...], body, body streamed)
 void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  enum { kId, kStatus, kStatusText, kHeaders, kBody, kBodyStreamed };
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  uint64_t id;
-  if (!RequestId(info, &id)) return;
+  NativeArgs args(info, "respond");
+  std::optional<uint64_t> id = args.Id(kId);
+  if (!id) return;
   static thread_local Scratch scratch;
   scratch.arena.clear();
   scratch.spans.clear();
   scratch.headers.clear();
 
   ResponseView response;
-  response.status = info[1]->Int32Value(context).FromMaybe(500);
-  if (info[2]->IsString() && info[2].As<v8::String>()->Length() > 0) {
-    AppendByteString(isolate, info[2].As<v8::String>(), &scratch.arena);
+  response.status = args.Int32Or(kStatus, 500);
+  if (args[kStatusText]->IsString() && args[kStatusText].As<v8::String>()->Length() > 0) {
+    AppendByteString(isolate, args[kStatusText].As<v8::String>(), &scratch.arena);
   }
   size_t status_text_length = scratch.arena.size();
 
-  if (info[3]->IsArray()) {
-    v8::Local<v8::Array> flat = info[3].As<v8::Array>();
+  if (args[kHeaders]->IsArray()) {
+    v8::Local<v8::Array> flat = args[kHeaders].As<v8::Array>();
     uint32_t length = flat->Length() & ~1u;
     for (uint32_t i = 0; i < length; ++i) {
       v8::Local<v8::Value> item;
@@ -74,7 +69,7 @@ void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::shared_ptr<v8::BackingStore> body_store;
   size_t body_offset = 0, body_length = 0;
   bool body_in_arena = false;
-  v8::Local<v8::Value> body = info[4];
+  v8::Local<v8::Value> body = args[kBody];
   if (body->IsString()) {
     body_offset = scratch.arena.size();
     isolates::AppendUtf8(isolate, body.As<v8::String>(), &scratch.arena);
@@ -100,28 +95,31 @@ void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
                                  std::string_view(arena + scratch.spans[i + 1].first, scratch.spans[i + 1].second));
   }
   response.headers = scratch.headers;
-  response.body_streamed = info[5]->IsTrue();
+  response.body_streamed = args.Flag(kBodyStreamed);
   if (body_in_arena) {
     response.body = std::string_view(arena + body_offset, body_length);
   } else if (body_store) {
     response.body = std::string_view(static_cast<const char*>(body_store->Data()) + body_offset, body_length);
   }
   Worker* worker = NativeScope::WorkerFrom(info);
-  info.GetReturnValue().Set(worker != nullptr && worker->Respond(id, response));
+  info.GetReturnValue().Set(worker != nullptr && worker->Respond(*id, response));
 }
 
+// fail(request id, message)
 void Fail(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  uint64_t id;
-  if (!RequestId(info, &id)) return;
-  std::string message = isolates::ToUtf8(info.GetIsolate(), info[1]);
-  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->Fail(id, message);
+  NativeArgs args(info, "fail");
+  std::optional<uint64_t> id = args.Id(0);
+  if (!id) return;
+  std::string message = args.Text(1);
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->Fail(*id, message);
 }
 
 // native.waitUntil(id, promise): a per_request context lives until the promise settles.
 void WaitUntil(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  uint64_t id;
-  if (!RequestId(info, &id) || !info[1]->IsPromise()) return;
-  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->WaitUntil(id, info[1].As<v8::Promise>());
+  NativeArgs args(info, "waitUntil");
+  std::optional<uint64_t> id = args.Id(0);
+  if (!id || !args[1]->IsPromise()) return;
+  if (Worker* worker = NativeScope::WorkerFrom(info)) worker->WaitUntil(*id, args[1].As<v8::Promise>());
 }
 
 }  // namespace

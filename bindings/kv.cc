@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "base/limits.h"
 #include "base/strings.h"
 #include "bindings/buffers.h"
+#include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "bindings/worker.h"
 #include "isolates/v8_util.h"
@@ -16,6 +18,8 @@ namespace atl::bindings {
 namespace {
 
 using isolates::NewString;
+
+constexpr limits::KvLimits kLimits;  // Cloudflare Workers KV's key, value, metadata and list limits
 
 void Throw(v8::Isolate* isolate, v8::Local<v8::Value> (*make)(v8::Local<v8::String>), std::string_view message) {
   isolate->ThrowException(make(NewString(isolate, message)));
@@ -29,32 +33,30 @@ void ThrowStoreError(v8::Isolate* isolate, std::string_view operation, const abs
   Throw(isolate, v8::Exception::Error, base::StrCat("KV ", operation, "() failed: ", base::ToStd(status.message())));
 }
 
-// The store of namespace info[0]; throws if there is none (a Worker made without it, or a
+// Every KV native takes (namespace index, key or prefix, ...): the index is the binding's place
+// in WorkerOptions::env (bindings/env_kv.h).
+constexpr int kNamespace = 0;
+constexpr int kKey = 1;
+
+// The store of the namespace argument; throws if there is none (a Worker made without it, or a
 // context with no Worker, as while the snapshot is made).
-kv::KvStore* StoreOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+kv::KvStore* StoreOf(const v8::FunctionCallbackInfo<v8::Value>& info, const NativeArgs& args) {
   Worker* worker = NativeScope::WorkerFrom(info);
   kv::KvStore* store = nullptr;
-  if (worker != nullptr && info[0]->IsUint32()) store = worker->kv_store(info[0].As<v8::Uint32>()->Value());
+  // Not a uint32: no index kv_store() knows.
+  if (worker != nullptr) store = worker->kv_store(args.Uint32Or(kNamespace, UINT32_MAX));
   if (store == nullptr) Throw(info.GetIsolate(), v8::Exception::Error, "this KV namespace is not available");
   return store;
 }
 
-// A JS string's UTF-8 bytes (lone surrogates become U+FFFD).
-std::string Utf8Of(v8::Isolate* isolate, v8::Local<v8::String> text) {
-  std::string out(text->Utf8Length(isolate), '\0');
-  text->WriteUtf8(isolate, out.data(), static_cast<int>(out.size()), nullptr, v8::String::NO_NULL_TERMINATION |
-                                                                              v8::String::REPLACE_INVALID_UTF8);
-  return out;
-}
-
-// info[1] as a key: a string (the JS half converted it) of 1 to 512 UTF-8 bytes, not "." or "..".
-bool KeyOf(const v8::FunctionCallbackInfo<v8::Value>& info, std::string_view operation, std::string* key) {
-  v8::Isolate* isolate = info.GetIsolate();
-  if (!info[1]->IsString()) {
+// The key argument: a string (the JS half converted it) of 1 to 512 UTF-8 bytes, not "." or "..".
+bool KeyOf(const NativeArgs& args, std::string_view operation, std::string* key) {
+  v8::Isolate* isolate = args.isolate();
+  if (!args[kKey]->IsString()) {
     ThrowTypeError(isolate, base::StrCat("KV ", operation, "(): the key must be a string"));
     return false;
   }
-  *key = Utf8Of(isolate, info[1].As<v8::String>());
+  *key = *args.String(kKey);
   if (key->empty()) {
     ThrowTypeError(isolate, base::StrCat("KV ", operation, "(): the key must not be empty"));
     return false;
@@ -63,21 +65,23 @@ bool KeyOf(const v8::FunctionCallbackInfo<v8::Value>& info, std::string_view ope
     ThrowTypeError(isolate, base::StrCat("KV ", operation, "(): the key must not be \".\" or \"..\""));
     return false;
   }
-  if (key->size() > kv::kMaxKeyBytes) {
+  if (key->size() > kLimits.max_key_bytes) {
     ThrowRangeError(isolate, base::StrCat("KV ", operation, "(): the key is ", key->size(), " bytes (UTF-8); the limit is ",
-                                          kv::kMaxKeyBytes, " bytes"));
+                                          kLimits.max_key_bytes, " bytes"));
     return false;
   }
   return true;
 }
 
+// kvGet(namespace, key, asText, withMetadata)
 void KvGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  kv::KvStore* store = StoreOf(info);
+  NativeArgs args(info, "kvGet");
+  kv::KvStore* store = StoreOf(info, args);
   std::string key;
-  if (store == nullptr || !KeyOf(info, "get", &key)) return;
-  bool as_text = info[2]->IsTrue();
-  bool with_metadata = info[3]->IsTrue();
+  if (store == nullptr || !KeyOf(args, "get", &key)) return;
+  bool as_text = args.Flag(2);
+  bool with_metadata = args.Flag(3);
   v8::Local<v8::Value> value;
   v8::Local<v8::Value> metadata = v8::Null(isolate);
   bool failed = false;
@@ -118,80 +122,83 @@ void KvGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Array::New(isolate, pair, 2));
 }
 
-// Whole seconds from info[index] (undefined: 0); -1 after throwing.
-int64_t Seconds(const v8::FunctionCallbackInfo<v8::Value>& info, int index, const char* name) {
-  if (info[index]->IsUndefined()) return 0;
-  double seconds = info[index]->IsNumber() ? info[index].As<v8::Number>()->Value() : NAN;
+// Whole seconds from argument `index` (undefined: 0); -1 after throwing.
+int64_t Seconds(const NativeArgs& args, int index, const char* name) {
+  if (args[index]->IsUndefined()) return 0;
+  double seconds = args[index]->IsNumber() ? args[index].As<v8::Number>()->Value() : NAN;
   if (!std::isfinite(seconds)) {
-    ThrowTypeError(info.GetIsolate(), base::StrCat("KV put(): ", name, " must be a finite number of seconds"));
+    ThrowTypeError(args.isolate(), base::StrCat("KV put(): ", name, " must be a finite number of seconds"));
     return -1;
   }
   if (seconds < 0) {
-    ThrowRangeError(info.GetIsolate(), base::StrCat("KV put(): ", name, " must not be negative"));
+    ThrowRangeError(args.isolate(), base::StrCat("KV put(): ", name, " must not be negative"));
     return -1;
   }
   return static_cast<int64_t>(std::floor(seconds));
 }
 
+// kvPut(namespace, key, value, expiration, expirationTtl, metadata JSON)
 void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  kv::KvStore* store = StoreOf(info);
+  NativeArgs args(info, "kvPut");
+  constexpr int kValue = 2, kExpiration = 3, kTtl = 4, kMetadata = 5;
+  kv::KvStore* store = StoreOf(info, args);
   std::string key;
-  if (store == nullptr || !KeyOf(info, "put", &key)) return;
+  if (store == nullptr || !KeyOf(args, "put", &key)) return;
   // The value: a string, or the bytes of an ArrayBuffer or a view (the JS half read streams).
   std::string text;
   BufferBytes bytes_value;
   std::string_view value;
-  if (info[2]->IsString()) {
-    v8::Local<v8::String> string = info[2].As<v8::String>();
+  if (args[kValue]->IsString()) {
+    v8::Local<v8::String> string = args[kValue].As<v8::String>();
     // Checked before copying: at most 3 UTF-8 bytes per UTF-16 unit.
-    size_t bytes = static_cast<size_t>(string->Length()) <= kv::kMaxValueBytes / 3
+    size_t bytes = static_cast<size_t>(string->Length()) <= kLimits.max_value_bytes / 3
                        ? 0
                        : static_cast<size_t>(string->Utf8Length(isolate));
-    if (bytes <= kv::kMaxValueBytes) {
-      text = Utf8Of(isolate, string);
+    if (bytes <= kLimits.max_value_bytes) {
+      text = *args.String(kValue);
       value = text;
     } else {
-      ThrowRangeError(isolate, base::StrCat("KV put(): the value is ", bytes, " bytes; the limit is ", kv::kMaxValueBytes,
+      ThrowRangeError(isolate, base::StrCat("KV put(): the value is ", bytes, " bytes; the limit is ", kLimits.max_value_bytes,
                                             " bytes (25 MiB)"));
       return;
     }
-  } else if (info[2]->IsArrayBuffer() || info[2]->IsArrayBufferView()) {
-    if (!GetBufferBytes(isolate, info[2], &bytes_value)) return;
+  } else if (args[kValue]->IsArrayBuffer() || args[kValue]->IsArrayBufferView()) {
+    if (!args.Bytes(kValue, &bytes_value)) return;
     value = bytes_value.view();
   } else {
     ThrowTypeError(isolate,
                    "KV put(): the value must be a string, an ArrayBuffer, an ArrayBufferView or a ReadableStream");
     return;
   }
-  if (value.size() > kv::kMaxValueBytes) {
+  if (value.size() > kLimits.max_value_bytes) {
     ThrowRangeError(isolate, base::StrCat("KV put(): the value is ", value.size(), " bytes; the limit is ",
-                                          kv::kMaxValueBytes, " bytes (25 MiB)"));
+                                          kLimits.max_value_bytes, " bytes (25 MiB)"));
     return;
   }
   int64_t now = kv::KvNow();
-  int64_t expiration = Seconds(info, 3, "expiration");
+  int64_t expiration = Seconds(args, kExpiration, "expiration");
   if (expiration < 0) return;
-  int64_t ttl = Seconds(info, 4, "expirationTtl");
+  int64_t ttl = Seconds(args, kTtl, "expirationTtl");
   if (ttl < 0) return;
-  if (!info[4]->IsUndefined()) {
-    if (ttl < kv::kMinExpirationTtl) {
+  if (!args[kTtl]->IsUndefined()) {
+    if (ttl < kLimits.min_expiration_ttl_s) {
       ThrowRangeError(isolate, base::StrCat("KV put(): expirationTtl is ", ttl, "; it must be at least ",
-                                            kv::kMinExpirationTtl, " seconds"));
+                                            kLimits.min_expiration_ttl_s, " seconds"));
       return;
     }
     expiration = now + ttl;
-  } else if (!info[3]->IsUndefined() && expiration < now + kv::kMinExpirationTtl) {
-    ThrowRangeError(isolate, base::StrCat("KV put(): expiration ", expiration, " is less than ", kv::kMinExpirationTtl,
+  } else if (!args[kExpiration]->IsUndefined() && expiration < now + kLimits.min_expiration_ttl_s) {
+    ThrowRangeError(isolate, base::StrCat("KV put(): expiration ", expiration, " is less than ", kLimits.min_expiration_ttl_s,
                                           " seconds in the future (now is ", now, ")"));
     return;
   }
   std::string metadata;
-  if (info[5]->IsString()) {
-    metadata = Utf8Of(isolate, info[5].As<v8::String>());
-    if (metadata.size() > kv::kMaxMetadataBytes) {
+  if (args[kMetadata]->IsString()) {
+    metadata = *args.String(kMetadata);
+    if (metadata.size() > kLimits.max_metadata_bytes) {
       ThrowRangeError(isolate, base::StrCat("KV put(): the metadata is ", metadata.size(),
-                                            " bytes serialized; the limit is ", kv::kMaxMetadataBytes, " bytes"));
+                                            " bytes serialized; the limit is ", kLimits.max_metadata_bytes, " bytes"));
       return;
     }
   }
@@ -199,26 +206,30 @@ void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!put.ok()) ThrowStoreError(isolate, "put", put);
 }
 
+// kvDelete(namespace, key)
 void KvDelete(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  kv::KvStore* store = StoreOf(info);
+  NativeArgs args(info, "kvDelete");
+  kv::KvStore* store = StoreOf(info, args);
   std::string key;
-  if (store == nullptr || !KeyOf(info, "delete", &key)) return;
+  if (store == nullptr || !KeyOf(args, "delete", &key)) return;
   absl::Status deleted = store->Delete(key);
   if (!deleted.ok()) ThrowStoreError(info.GetIsolate(), "delete", deleted);
 }
 
+// kvList(namespace, prefix, limit, cursor)
 void KvList(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  kv::KvStore* store = StoreOf(info);
+  NativeArgs args(info, "kvList");
+  kv::KvStore* store = StoreOf(info, args);
   if (store == nullptr) return;
-  std::string prefix = info[1]->IsString() ? Utf8Of(isolate, info[1].As<v8::String>()) : std::string();
-  uint32_t limit = info[2]->IsUint32() ? info[2].As<v8::Uint32>()->Value() : kv::kMaxListLimit;
-  if (limit < 1 || limit > kv::kMaxListLimit) {
+  std::string prefix = args.StringOr(1, "");
+  uint32_t limit = args.Uint32Or(2, kLimits.max_list_limit);
+  if (limit < 1 || limit > kLimits.max_list_limit) {
     ThrowRangeError(isolate, base::StrCat("KV list(): limit is ", limit, "; it must be between 1 and ",
-                                          kv::kMaxListLimit));
+                                          kLimits.max_list_limit));
     return;
   }
-  std::string cursor = info[3]->IsString() ? Utf8Of(isolate, info[3].As<v8::String>()) : std::string();
+  std::string cursor = args.StringOr(3, "");
   absl::StatusOr<kv::KvListResult> page = store->List(prefix, limit, cursor, kv::KvNow());
   if (!page.ok()) {
     if (page.status().code() == absl::StatusCode::kInvalidArgument) {

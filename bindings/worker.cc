@@ -10,7 +10,6 @@
 #include "bindings/buffers.h"
 #include "bindings/native_scope.h"
 #include "bindings/runtime_snapshot.h"
-#include "bindings/wasm_modules.h"
 #include "isolates/platform.h"
 #include "isolates/v8_util.h"
 
@@ -86,6 +85,26 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(const WorkerOptions& opti
   return worker;
 }
 
+// The EnvSetup the env installers (env_binding.h) get while a context is made.
+class Worker::ContextEnv : public EnvSetup {
+ public:
+  ContextEnv(Worker* worker, v8::Local<v8::Context> context, v8::Local<v8::Object> internal, v8::Local<v8::Object> env)
+      : worker_(worker), context_(context), internal_(internal), env_(env) {}
+  v8::Isolate* isolate() override { return worker_->isolate_; }
+  v8::Local<v8::Context> context() override { return context_; }
+  v8::Local<v8::Object> env() override { return env_; }
+  absl::Status BindFromModule(std::string_view module, std::string_view factory,
+                              const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings) override {
+    return worker_->BindFromModule(context_, internal_, env_, module, factory, bindings);
+  }
+
+ private:
+  Worker* worker_;
+  v8::Local<v8::Context> context_;
+  v8::Local<v8::Object> internal_;
+  v8::Local<v8::Object> env_;
+};
+
 absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
@@ -112,31 +131,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
     slot->Reset(isolate_, value.As<v8::Function>());
   }
   v8::Local<v8::Object> env = v8::Object::New(isolate_);
-  for (const auto& [name, value] : options_.env) {
-    env->Set(context, NewString(isolate_, name), NewString(isolate_, value)).Check();
-  }
-  // env.NAME = a KV namespace (lazy module "kv") or a service binding whose fetch() calls the
-  // other tenant (lazy module "fetch"); made by each module's factory.
-  if (!options_.kv.empty()) {
-    std::vector<std::pair<std::string, v8::Local<v8::Value>>> bindings;
-    for (uint32_t i = 0; i < options_.kv.size(); ++i) {
-      bindings.emplace_back(options_.kv[i].name, v8::Integer::NewFromUnsigned(isolate_, i));
-    }
-    absl::Status bound = BindFromModule(context, internal, env, "kv", "newNamespace", bindings);
-    if (!bound.ok()) return bound;
-  }
-  for (const auto& [name, path] : options_.wasm) {
-    // Compiled once per process (wasm_modules.h); each context gets a Module of its own realm.
-    absl::StatusOr<v8::Local<v8::WasmModuleObject>> module = WasmModuleFor(isolate_, path);
-    if (!module.ok()) return module.status();
-    env->Set(context, NewString(isolate_, name), *module).Check();
-  }
-  if (!options_.services.empty()) {
-    std::vector<std::pair<std::string, v8::Local<v8::Value>>> bindings;
-    for (const auto& [name, target] : options_.services) bindings.emplace_back(name, NewString(isolate_, name));
-    absl::Status bound = BindFromModule(context, internal, env, "fetch", "serviceBinding", bindings);
-    if (!bound.ok()) return bound;
-  }
+  ContextEnv setup(this, context, internal, env);
+  if (absl::Status bound = InstallEnv(setup, options_.env); !bound.ok()) return bound;
   state->env.Reset(isolate_, env);
 
   ContextState* raw = state.get();

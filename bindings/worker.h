@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "base/latency_histogram.h"
+#include "bindings/env_binding.h"
 #include "bindings/worker_host.h"
 #include "cache/code_cache.h"
 #include "isolates/cpu_accounts.h"
@@ -39,23 +40,18 @@
 
 namespace atl::bindings {
 
-// env.NAME = the KV namespace `namespace_name` (SPEC §3; bindings/kv.h).
-struct KvBinding {
-  std::string name;
-  std::string namespace_name;
-  std::shared_ptr<kv::KvStore> store;  // null: its methods throw (atoll check opens no stores)
-};
-
 struct WorkerOptions {
   std::string tenant_name = "default";
   std::filesystem::path script_path;
   isolates::TenantLimits limits;
   bool per_request_context = false;
   isolates::PoolLimits pool;                           // the process's: warm_contexts, max_warm_contexts, heap_slack_mb
-  std::vector<std::pair<std::string, std::string>> env;  // env.NAME = value (vars, secrets)
-  std::vector<KvBinding> kv;                             // env.NAME = a KV namespace
-  std::vector<std::pair<std::string, std::string>> services;  // env.NAME = service binding to tenant
-  std::vector<std::pair<std::string, std::filesystem::path>> wasm;  // env.NAME = WebAssembly.Module of the file
+  std::vector<EnvBinding> env;                         // env.NAME of every kind (env_binding.h), in config order
+
+  // The (name, value) of the bindings of kind `kind`, in config order.
+  std::vector<std::pair<std::string, std::string>> OfKind(std::string_view kind) const;
+  // Appends env.NAME of kind `kind` (a config::EnvBindingKinds() key) with nothing opened for it.
+  void Bind(std::string_view kind, std::string_view name, std::string_view value);
 };
 
 class Worker {
@@ -130,9 +126,11 @@ class Worker {
   bool WriteBody(uint64_t id, std::string_view bytes);
   void EndBody(uint64_t id, bool complete);
   void UploadControl(uint64_t id, bool cancel);
-  // The store of KV binding `index` (WorkerOptions::kv); null if there is none.
+  // The store of KV binding `index` (its position in WorkerOptions::env); null if there is none.
   kv::KvStore* kv_store(uint32_t index) const {
-    return index < options_.kv.size() ? options_.kv[index].store.get() : nullptr;
+    return index < options_.env.size() && options_.env[index].kind == "kv"
+               ? static_cast<kv::KvStore*>(options_.env[index].resource.get())
+               : nullptr;
   }
   // fetch(): counts a subrequest of the request whose JS is running and starts it through the
   // host; 0 with `error` set when refused (no request, over `subrequests`, refused by the host).
@@ -198,8 +196,10 @@ class Worker {
   Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
          cache::CodeCache* code_cache, isolates::CpuWatchdog* watchdog);
   absl::StatusOr<ContextState*> NewContext();
+  // The EnvSetup of a context being made (worker.cc).
+  class ContextEnv;
   // env[name] = internal.require(module)[factory](arg) for every (name, arg) of `bindings`
-  // (KV namespaces, service bindings), under the startup CPU budget.
+  // (EnvSetup::BindFromModule), under the startup CPU budget.
   absl::Status BindFromModule(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
                               v8::Local<v8::Object> env, std::string_view module_name, std::string_view factory,
                               const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings);

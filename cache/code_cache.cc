@@ -1,9 +1,6 @@
 #include "cache/code_cache.h"
 
-#include <unistd.h>
-
 #include <cstring>
-#include <fstream>
 
 #include "base/files.h"
 #include "cache/content_hash.h"
@@ -67,25 +64,11 @@ CodeCache::Blob CodeCache::ReadFromDisk(const std::string& key) const {
 }
 
 void CodeCache::WriteToDisk(const std::string& key, const std::vector<uint8_t>& data) const {
-  fs::path target = FileFor(key);
-  fs::path temp = target;
-  temp += ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return;  // a cache that cannot be written is only slower
-    std::string hash = Sha256Hex({AsText(data)});
-    out.write(kMagic.data(), static_cast<std::streamsize>(kMagic.size()));
-    out.write(hash.data(), static_cast<std::streamsize>(hash.size()));
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    if (!out) {
-      std::error_code ec;
-      fs::remove(temp, ec);
-      return;
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, target, ec);
-  if (ec) fs::remove(temp, ec);
+  std::string entry(kMagic);
+  entry += Sha256Hex({AsText(data)});
+  entry += AsText(data);
+  // Not durable: a cache entry lost in a crash is compiled again.
+  (void)base::WriteFileAtomically(FileFor(key), entry, /*durable=*/false);  // unwritable: only slower
 }
 
 void CodeCache::Insert(const std::string& key, std::vector<uint8_t> data) {

@@ -1,7 +1,5 @@
 #include "config/config.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
@@ -14,17 +12,13 @@
 #include "base/files.h"
 #include "base/strings.h"
 #include "config/byte_size.h"
+#include "config/config_parser.h"
+#include "config/names.h"
 
-// toml++ is used header-only and without exceptions: toml::parse returns a toml::parse_result.
-#define TOML_EXCEPTIONS 0
-#define TOML_ENABLE_FORMATTERS 0
-#include <toml++/toml.h>
+// The config file as a whole, [server] and [defaults]; [[tenants]] is config_tenants.cc.
 
 namespace atl::config {
-namespace {
-
-namespace fs = std::filesystem;
-using base::StrCat;
+namespace internal {
 
 // Where an error points: the node's own position, else its parent's.
 const toml::source_region& Where(const toml::node& node, const toml::source_region& parent) {
@@ -46,6 +40,8 @@ const char* TypeName(toml::node_type type) {
   }
 }
 
+namespace {
+
 bool IsBareKey(std::string_view key) {
   if (key.empty()) return false;
   for (char c : key) {
@@ -55,6 +51,8 @@ bool IsBareKey(std::string_view key) {
   return true;
 }
 
+}  // namespace
+
 // "tenants[0]" + "vars" -> "tenants[0].vars"; keys that are not bare TOML keys are quoted.
 std::string Join(std::string_view parent, std::string_view key) {
   std::string k = IsBareKey(key) ? std::string(key) : StrCat("\"", key, "\"");
@@ -62,13 +60,6 @@ std::string Join(std::string_view parent, std::string_view key) {
 }
 
 std::string Index(std::string_view parent, size_t i) { return StrCat(parent, "[", i, "]"); }
-
-// The entries of a table in file order (toml::table itself is ordered by key).
-struct Entry {
-  std::string_view key;
-  const toml::key* key_node;
-  const toml::node* value;
-};
 
 std::vector<Entry> Entries(const toml::table& table) {
   std::vector<Entry> out;
@@ -82,186 +73,11 @@ std::vector<Entry> Entries(const toml::table& table) {
   return out;
 }
 
-bool MatchesName(std::string_view s, bool allow_underscore) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || (allow_underscore && c == '_');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// A binding name becomes a property of `env`: a JavaScript identifier (as Wrangler requires).
-bool IsBindingName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsEnvName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// Checks an outbound host pattern (`host`, `*.host`, `host:port`, IPv4, `[v6]:port`) and
-// returns it lower-cased; the error message is only the reason.
-absl::StatusOr<std::string> CanonicalOutbound(std::string_view text) {
-  auto bad = [](std::string_view why) { return absl::InvalidArgumentError(std::string(why)); };
-  std::string s;
-  for (char c : text) s.push_back(base::AsciiToLower(c));
-  std::string_view host = s;
-  std::string_view port;
-  bool has_port = false;
-  if (!host.empty() && host.front() == '[') {
-    size_t close = host.find(']');
-    if (close == std::string_view::npos) return bad("missing ']' after the IPv6 address");
-    std::string v6(host.substr(1, close - 1));
-    unsigned char buf[16];
-    if (inet_pton(AF_INET6, v6.c_str(), buf) != 1) return bad("not a valid IPv6 address");
-    std::string_view rest = host.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return bad("expected [IPv6]:PORT");
-      port = rest.substr(1);
-      has_port = true;
-    }
-  } else {
-    size_t colon = host.find(':');
-    if (colon != std::string_view::npos) {
-      if (host.find(':', colon + 1) != std::string_view::npos) {
-        return bad("an IPv6 address must be written in brackets, e.g. \"[::1]:443\"");
-      }
-      port = host.substr(colon + 1);
-      host = host.substr(0, colon);
-      has_port = true;
-    }
-    std::string_view name = host;
-    if (name.size() >= 2 && name.substr(0, 2) == "*.") name.remove_prefix(2);
-    if (name.empty()) return bad("the host is empty");
-    if (name.size() > 253) return bad("the host is longer than 253 characters");
-    bool numeric = true;
-    size_t label = 0;
-    for (size_t i = 0; i <= name.size(); ++i) {
-      if (i == name.size() || name[i] == '.') {
-        if (label == 0) return bad("the host has an empty label");
-        label = 0;
-        continue;
-      }
-      char c = name[i];
-      if (c == '*') return bad("'*' may only appear as a \"*.\" prefix");
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-        return bad(StrCat("the host may contain only letters, digits, '-' and '.', not '", c, "'"));
-      }
-      if (++label > 63) return bad("a host label is longer than 63 characters");
-      if (c < '0' || c > '9') numeric = false;
-    }
-    if (numeric) {
-      unsigned char buf[4];
-      if (name.size() != host.size() || inet_pton(AF_INET, std::string(name).c_str(), buf) != 1) {
-        return bad("not a valid IPv4 address");
-      }
-    }
-  }
-  if (has_port) {
-    uint32_t value;
-    if (!base::ParseUnsigned(port, &value) || value == 0 || value > 65535) return bad("the port must be 1-65535");
-  }
-  return s;
-}
-
-// Walks the parsed TOML document and builds a Config; stops at the first error.
-class ConfigParser {
- public:
-  ConfigParser(std::string file_label, fs::path base_dir, const EnvLookup& env)
-      : file_(std::move(file_label)), base_dir_(std::move(base_dir)), env_(env) {}
-
-  absl::StatusOr<Config> Parse(const toml::table& root);
-
- private:
-  absl::Status Error(const toml::source_region& where, std::string_view path, std::string_view message) const {
-    return absl::InvalidArgumentError(
-        StrCat(file_, ":", where.begin.line, ":", where.begin.column, ": ", path, ": ", message));
-  }
-  absl::Status Unknown(const Entry& e, const toml::source_region& parent, std::string_view path,
-                       std::string_view expected) const {
-    const toml::source_region& where = e.key_node->source().begin.line ? e.key_node->source() : Where(*e.value, parent);
-    return Error(where, Join(path, e.key),
-                 StrCat("unknown key \"", e.key, "\" (expected one of: ", expected, ")"));
-  }
-  absl::Status WrongType(const toml::node& n, const toml::source_region& parent, std::string_view path,
-                         std::string_view expected) const {
-    return Error(Where(n, parent), path, StrCat("expected ", expected, ", got ", TypeName(n.type())));
-  }
-
-  absl::StatusOr<std::string_view> String(const toml::node& n, const toml::source_region& parent,
-                                          std::string_view path) const {
-    if (const auto* s = n.as_string()) return std::string_view(s->get());
-    return WrongType(n, parent, path, "a string");
-  }
-  absl::StatusOr<int64_t> Integer(const toml::node& n, const toml::source_region& parent, std::string_view path,
-                                  int64_t min, int64_t max) const {
-    const auto* i = n.as_integer();
-    if (i == nullptr) return WrongType(n, parent, path, "an integer");
-    int64_t v = i->get();
-    if (v < min || v > max) return Error(Where(n, parent), path, StrCat("must be between ", min, " and ", max, ", got ", v));
-    return v;
-  }
-  const toml::table* Table(const toml::node& n) const { return n.as_table(); }
-
-  // Resolves a path against the config folder; `must_exist` requires a regular file there.
-  absl::StatusOr<fs::path> FilePath(const toml::node& n, const toml::source_region& parent, std::string_view path,
-                                    bool must_exist) const;
-
-  absl::Status ParseServer(const toml::node& n, const toml::source_region& parent, ServerConfig* out);
-  absl::Status ParseListen(const toml::node& n, const toml::source_region& parent, std::string_view path,
-                           std::vector<ListenAddress>* out);
-  absl::Status ParseTls(const toml::node& n, const toml::source_region& parent, std::string_view path,
-                        TlsConfig* out);
-  // Parses one [defaults] key into `out`; *handled is false when `key` is not one.
-  absl::Status ParseSetting(const Entry& e, const toml::source_region& parent, std::string_view path,
-                            TenantSettings* out, bool* handled) const;
-  absl::Status ParseDefaults(const toml::node& n, const toml::source_region& parent, TenantSettings* out);
-  absl::Status ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out);
-  absl::Status ParseTenant(const toml::table& t, std::string_view path, const TenantSettings& defaults,
-                           TenantConfig* out);
-  // A table of NAME = string bindings (vars, kv, wasm, services); `each` checks one value.
-  absl::Status ParseBindings(const toml::node& n, const toml::source_region& parent, std::string_view path,
-                             const std::function<absl::Status(const Entry&, std::string_view value_path,
-                                                              const toml::source_region& where)>& each);
-  absl::Status ClaimBinding(const Entry& e, const toml::source_region& where, std::string_view path);
-
-  std::string file_;
-  fs::path base_dir_;
-  const EnvLookup& env_;
-  std::string admin_token_env_;  // [server] admin_token_env: refused as a tenant's secret
-
-  // Every tenant name in the file (for `services`), collected before the main pass.
-  std::unordered_set<std::string> all_tenant_names_;
-  // Tenant name -> the key path and line that defined it first.
-  std::unordered_map<std::string, std::string> seen_names_;
-  // Canonical route -> the key path and line that claimed it first.
-  std::unordered_map<std::string, std::string> seen_routes_;
-  // Binding names of the tenant being parsed -> the key path that defined them.
-  std::unordered_map<std::string, std::string> bindings_;
-};
-
 constexpr std::string_view kTopKeys = "server, defaults, tenants";
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, tls";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context";
-constexpr std::string_view kTenantKeys =
-    "name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, vars, secrets, kv, "
-    "wasm, services, outbound";
-
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   Config config;
   const toml::source_region& top = root.source();
@@ -400,7 +216,7 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
     } else if (e.key == "drain_ms") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 3600000);
       if (!value.ok()) return value.status();
-      out->drain_ms = static_cast<uint32_t>(*value);
+      out->connection.drain_ms = static_cast<uint32_t>(*value);
     } else if (e.key == "max_connections") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 100000000);
       if (!value.ok()) return value.status();
@@ -470,194 +286,11 @@ absl::Status ConfigParser::ParseDefaults(const toml::node& n, const toml::source
   return absl::OkStatus();
 }
 
-absl::Status ConfigParser::ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out) {
-  const std::string path = "tenants";
-  const toml::array* array = n.as_array();
-  if (array == nullptr) return WrongType(n, parent, path, "an array of tables ([[tenants]])");
-  for (const toml::node& item : *array) {
-    if (const toml::table* t = item.as_table()) {
-      if (const toml::node* name = t->get("name"); name != nullptr && name->is_string()) {
-        all_tenant_names_.insert(name->as_string()->get());
-      }
-    }
-  }
-  out->tenants.reserve(array->size());
-  const toml::source_region& here = Where(n, parent);
-  for (size_t i = 0; i < array->size(); ++i) {
-    const toml::node& item = *array->get(i);
-    std::string item_path = Index(path, i);
-    const toml::table* t = item.as_table();
-    if (t == nullptr) return WrongType(item, here, item_path, "a table");
-    TenantConfig tenant;
-    if (absl::Status s = ParseTenant(*t, item_path, out->defaults, &tenant); !s.ok()) return s;
-    out->tenants.push_back(std::move(tenant));
-  }
-  return absl::OkStatus();
-}
+}  // namespace internal
 
-absl::Status ConfigParser::ClaimBinding(const Entry& e, const toml::source_region& where, std::string_view path) {
-  if (!IsBindingName(e.key)) {
-    return Error(where, path, StrCat("binding name \"", e.key, "\" is not a JavaScript identifier ([A-Za-z_$][A-Za-z0-9_$]*)"));
-  }
-  auto [it, inserted] = bindings_.emplace(std::string(e.key), std::string(path));
-  if (!inserted) return Error(where, path, StrCat("binding name \"", e.key, "\" is already used by ", it->second));
-  return absl::OkStatus();
-}
-
-absl::Status ConfigParser::ParseBindings(
-    const toml::node& n, const toml::source_region& parent, std::string_view path,
-    const std::function<absl::Status(const Entry&, std::string_view, const toml::source_region&)>& each) {
-  const toml::table* table = Table(n);
-  if (table == nullptr) return WrongType(n, parent, path, "a table");
-  const toml::source_region& here = Where(n, parent);
-  for (const Entry& e : Entries(*table)) {
-    std::string key_path = Join(path, e.key);
-    const toml::source_region& where = Where(*e.value, e.key_node->source().begin.line ? e.key_node->source() : here);
-    if (absl::Status s = ClaimBinding(e, where, key_path); !s.ok()) return s;
-    if (absl::Status s = each(e, key_path, where); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view path, const TenantSettings& defaults,
-                                       TenantConfig* out) {
-  const toml::source_region& here = t.source();
-  out->settings = defaults;
-  bindings_.clear();
-  bool have_name = false, have_script = false;
-  for (const Entry& e : Entries(t)) {
-    std::string key_path = Join(path, e.key);
-    const toml::node& v = *e.value;
-    const toml::source_region& where = Where(v, here);
-    if (e.key == "name") {
-      absl::StatusOr<std::string_view> name = String(v, here, key_path);
-      if (!name.ok()) return name.status();
-      if (!MatchesName(*name, /*allow_underscore=*/false)) {
-        return Error(where, key_path, StrCat("tenant name \"", *name, "\" must match [a-z0-9-]{1,63}"));
-      }
-      auto [it, inserted] =
-          seen_names_.emplace(std::string(*name), StrCat(key_path, " (line ", where.begin.line, ")"));
-      if (!inserted) return Error(where, key_path, StrCat("duplicate tenant name \"", *name, "\", also at ", it->second));
-      out->name = std::string(*name);
-      have_name = true;
-    } else if (e.key == "script") {
-      absl::StatusOr<fs::path> script = FilePath(v, here, key_path, /*must_exist=*/true);
-      if (!script.ok()) return script.status();
-      out->script = *std::move(script);
-      have_script = true;
-    } else if (e.key == "routes") {
-      const toml::array* routes = v.as_array();
-      if (routes == nullptr) return WrongType(v, here, key_path, "an array of route patterns");
-      for (size_t i = 0; i < routes->size(); ++i) {
-        const toml::node& item = *routes->get(i);
-        std::string item_path = Index(key_path, i);
-        absl::StatusOr<std::string_view> text = String(item, where, item_path);
-        if (!text.ok()) return text.status();
-        const toml::source_region& item_where = Where(item, where);
-        absl::StatusOr<RoutePattern> pattern = ParseRoutePattern(*text);
-        if (!pattern.ok()) return Error(item_where, item_path, base::ToStd(pattern.status().message()));
-        auto [it, inserted] = seen_routes_.emplace(pattern->ToString(),
-                                                   StrCat(item_path, " (line ", item_where.begin.line, ")"));
-        if (!inserted) {
-          return Error(item_where, item_path,
-                       StrCat("route \"", pattern->ToString(), "\" conflicts with the same route at ", it->second));
-        }
-        out->routes.push_back(*std::move(pattern));
-      }
-    } else if (e.key == "vars") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        absl::StatusOr<std::string_view> value = String(*b.value, w, p);
-        if (!value.ok()) return value.status();
-        out->vars.emplace_back(std::string(b.key), std::string(*value));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "secrets") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        const toml::table* secret = b.value->as_table();
-        if (secret == nullptr) return WrongType(*b.value, w, p, "a table like { env = \"VARIABLE\" }");
-        std::optional<std::string> value;
-        bool have_env = false;
-        for (const Entry& field : Entries(*secret)) {
-          std::string field_path = Join(p, field.key);
-          if (field.key != "env") return Unknown(field, w, p, "env");
-          absl::StatusOr<std::string_view> var = String(*field.value, w, field_path);
-          if (!var.ok()) return var.status();
-          if (!IsEnvName(*var)) {
-            return Error(Where(*field.value, w), field_path,
-                         StrCat("\"", *var, "\" is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"));
-          }
-          if (*var == admin_token_env_) {
-            return Error(Where(*field.value, w), field_path,
-                         StrCat("\"", *var, "\" holds the admin API's token (admin_token_env): no tenant may read it"));
-          }
-          value = env_(*var);
-          if (!value.has_value()) return Error(w, p, StrCat("environment variable ", *var, " is not set"));
-          have_env = true;
-        }
-        if (!have_env) return Error(w, p, "missing required key \"env\"");
-        out->secrets.emplace_back(std::string(b.key), *std::move(value));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "kv") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        absl::StatusOr<std::string_view> ns = String(*b.value, w, p);
-        if (!ns.ok()) return ns.status();
-        if (!MatchesName(*ns, /*allow_underscore=*/true)) {
-          return Error(w, p, StrCat("KV namespace \"", *ns, "\" must match [a-z0-9_-]{1,63}"));
-        }
-        out->kv.emplace_back(std::string(b.key), std::string(*ns));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "wasm") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        absl::StatusOr<fs::path> file = FilePath(*b.value, w, p, /*must_exist=*/true);
-        if (!file.ok()) return file.status();
-        out->wasm.emplace_back(std::string(b.key), *std::move(file));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "services") {
-      absl::Status s = ParseBindings(v, here, key_path, [&](const Entry& b, std::string_view p, const toml::source_region& w) -> absl::Status {
-        absl::StatusOr<std::string_view> target = String(*b.value, w, p);
-        if (!target.ok()) return target.status();
-        if (all_tenant_names_.count(std::string(*target)) == 0) {
-          return Error(w, p, StrCat("no tenant is named \"", *target, "\""));
-        }
-        out->services.emplace_back(std::string(b.key), std::string(*target));
-        return absl::OkStatus();
-      });
-      if (!s.ok()) return s;
-    } else if (e.key == "outbound") {
-      const toml::array* hosts = v.as_array();
-      if (hosts == nullptr) return WrongType(v, here, key_path, "an array of host patterns");
-      for (size_t i = 0; i < hosts->size(); ++i) {
-        const toml::node& item = *hosts->get(i);
-        std::string item_path = Index(key_path, i);
-        absl::StatusOr<std::string_view> text = String(item, where, item_path);
-        if (!text.ok()) return text.status();
-        absl::StatusOr<std::string> host = CanonicalOutbound(*text);
-        if (!host.ok()) {
-          return Error(Where(item, where), item_path,
-                       StrCat("invalid outbound host \"", *text, "\": ", base::ToStd(host.status().message()),
-                              " (expected host, *.host, host:port, an IPv4 address or [IPv6]:port)"));
-        }
-        out->outbound.push_back(*std::move(host));
-      }
-    } else {
-      bool handled;
-      if (absl::Status s = ParseSetting(e, here, path, &out->settings, &handled); !s.ok()) return s;
-      if (!handled) return Unknown(e, here, path, kTenantKeys);
-    }
-  }
-  if (!have_name) return Error(here, path, "missing required key \"name\"");
-  if (!have_script) return Error(here, path, "missing required key \"script\"");
-  return absl::OkStatus();
-}
-
-}  // namespace
+using internal::ConfigParser;
+namespace fs = std::filesystem;
+using base::StrCat;
 
 EnvLookup ProcessEnv() {
   return [](std::string_view name) -> std::optional<std::string> {

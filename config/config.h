@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "base/limits.h"
+#include "config/env_binding.h"
 #include "config/listen_address.h"
 #include "config/route_pattern.h"
 
@@ -38,12 +39,11 @@ struct TenantConfig {
   std::filesystem::path script;           // absolute
   std::vector<RoutePattern> routes;       // may be empty (reachable only through services)
   TenantSettings settings;
-  std::vector<NamedValue> vars;           // env.NAME = value, in file order
-  std::vector<NamedValue> secrets;        // env.NAME = the value of the named environment variable
-  std::vector<NamedValue> kv;             // env.NAME = KV namespace name
-  std::vector<std::pair<std::string, std::filesystem::path>> wasm;  // env.NAME = module file (absolute)
-  std::vector<NamedValue> services;       // env.NAME = another tenant's name
+  std::vector<EnvBinding> env;           // env.NAME of every kind (env_binding.h), in file order
   std::vector<std::string> outbound;      // host patterns fetch() may reach
+
+  // The (name, value) of the bindings of kind `kind`, in file order.
+  std::vector<NamedValue> Bindings(std::string_view kind) const;
 };
 
 struct TlsConfig {
@@ -57,9 +57,8 @@ struct ServerConfig {
   std::optional<ListenAddress> admin_listen;
   std::string admin_token_env = "ATOLL_ADMIN_TOKEN";
   std::filesystem::path data_dir;         // absolute; default "<config folder>/atoll-data"
-  uint32_t drain_ms = 10000;
   limits::PoolLimits pool;                // max_isolates
-  limits::ConnectionLimits connection;    // max_connections (0: from the open-file limit)
+  limits::ConnectionLimits connection;    // drain_ms, max_connections (0: from the open-file limit)
   std::optional<TlsConfig> tls;
 };
 
@@ -70,8 +69,7 @@ struct Config {
   std::vector<TenantConfig> tenants;
 };
 
-// Reads an environment variable; nullopt when unset. Tests pass their own.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+// The process's environment (EnvLookup: env_binding.h).
 EnvLookup ProcessEnv();
 
 // Parses `text` as if read from `file` (used in messages and to resolve relative paths).

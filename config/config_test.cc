@@ -140,7 +140,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(server.admin_token_env, "MY_ADMIN_TOKEN");
   EXPECT_EQ(server.data_dir, dir_ / "data");
   EXPECT_EQ(server.pool.max_isolates, 500u);
-  EXPECT_EQ(server.drain_ms, 2500u);
+  EXPECT_EQ(server.connection.drain_ms, 2500u);
   ASSERT_TRUE(server.tls.has_value());
   EXPECT_EQ(server.tls->cert, dir_ / "cert.pem");
   EXPECT_EQ(server.tls->key, dir_ / "key.pem");
@@ -165,13 +165,11 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(hello.settings.subrequests, 0u);
   EXPECT_EQ(hello.settings.max_request_body, 4096u);
   EXPECT_EQ(hello.settings.context, ContextMode::kShared);
-  EXPECT_EQ(hello.vars, (std::vector<NamedValue>{{"GREETING", "hi"}, {"A_FIRST", "second in file order"}}));
-  EXPECT_EQ(hello.secrets, (std::vector<NamedValue>{{"API_KEY", "s3cret"}}));
-  EXPECT_EQ(hello.kv, (std::vector<NamedValue>{{"STORE", "hello-store"}}));
-  ASSERT_EQ(hello.wasm.size(), 1u);
-  EXPECT_EQ(hello.wasm[0].first, "IMG");
-  EXPECT_EQ(hello.wasm[0].second, dir_ / "img.wasm");
-  EXPECT_EQ(hello.services, (std::vector<NamedValue>{{"AUTH", "auth"}}));
+  EXPECT_EQ(hello.Bindings("vars"), (std::vector<NamedValue>{{"GREETING", "hi"}, {"A_FIRST", "second in file order"}}));
+  EXPECT_EQ(hello.Bindings("secrets"), (std::vector<NamedValue>{{"API_KEY", "s3cret"}}));
+  EXPECT_EQ(hello.Bindings("kv"), (std::vector<NamedValue>{{"STORE", "hello-store"}}));
+  EXPECT_EQ(hello.Bindings("wasm"), (std::vector<NamedValue>{{"IMG", (dir_ / "img.wasm").string()}}));
+  EXPECT_EQ(hello.Bindings("services"), (std::vector<NamedValue>{{"AUTH", "auth"}}));
   EXPECT_EQ(hello.outbound, (std::vector<std::string>{"api.example.com", "*.trusted.net", "db.internal:5432",
                                                       "10.0.0.1", "10.0.0.2:80", "[::1]:8080"}));
 
@@ -207,7 +205,7 @@ TEST_F(ConfigTest, EmptyFileGivesTheDefaults) {
   EXPECT_EQ(config->server.admin_token_env, "ATOLL_ADMIN_TOKEN");
   EXPECT_EQ(config->server.data_dir, dir_ / "atoll-data");
   EXPECT_EQ(config->server.pool.max_isolates, 2000u);
-  EXPECT_EQ(config->server.drain_ms, 10000u);
+  EXPECT_EQ(config->server.connection.drain_ms, 10000u);
   EXPECT_FALSE(config->server.tls.has_value());
   EXPECT_EQ(config->defaults.memory_mb, 128u);
   EXPECT_EQ(config->defaults.cpu_ms, 50u);
@@ -410,7 +408,7 @@ M = "../mods/m.wasm"
   EXPECT_EQ(config->server.data_dir, dir_ / "var" / "data");
   EXPECT_EQ(config->server.tls->cert, dir_ / "cert.pem");
   EXPECT_EQ(config->tenants[0].script, dir_ / "scripts" / "app.js");
-  EXPECT_EQ(config->tenants[0].wasm[0].second, dir_ / "mods" / "m.wasm");
+  EXPECT_EQ(config->tenants[0].Bindings("wasm")[0].second, (dir_ / "mods" / "m.wasm").string());
   EXPECT_TRUE(config->tenants[0].script.is_absolute());
 
   // Absolute paths are kept (normalized).
@@ -448,7 +446,7 @@ TEST_F(ConfigTest, AThousandTenants) {
   ASSERT_EQ(config->tenants.size(), 1000u);
   EXPECT_EQ(config->tenants[999].name, "t999");
   EXPECT_EQ(config->tenants[999].routes[1].ToString(), "*/t999/*");
-  EXPECT_EQ(config->tenants[999].services[0].second, "t998");
+  EXPECT_EQ(config->tenants[999].Bindings("services")[0].second, "t998");
   EXPECT_EQ(config->tenants[500].settings.cpu_ms, 20u);
 }
 

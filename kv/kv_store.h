@@ -26,13 +26,6 @@
 
 namespace atl::kv {
 
-// The limits of Cloudflare Workers KV, which the bindings check before calling the store.
-inline constexpr size_t kMaxKeyBytes = 512;                 // UTF-8 bytes, and not empty
-inline constexpr size_t kMaxValueBytes = 25u << 20;         // 25 MiB
-inline constexpr size_t kMaxMetadataBytes = 1024;           // JSON-serialized
-inline constexpr int64_t kMinExpirationTtl = 60;            // seconds, for expirationTtl and expiration
-inline constexpr uint32_t kMaxListLimit = 1000;             // list(): default and maximum
-
 // The clock expirations are measured against: Unix seconds. A test may move it forward with the
 // environment variable ATOLL_KV_TEST_CLOCK_OFFSET (seconds, read once per process).
 int64_t KvNow();

@@ -18,9 +18,9 @@ isolates::ConnectionLimits AdminConnectionLimits() {
   isolates::ConnectionLimits limits;
   // Deploy bodies are read whole (a chunked one is gathered from its pieces).
   limits.max_buffered_request_body = AdminApi::kMaxBody;
-  limits.max_buffered_output = 8 << 20;
-  // Operators' tools, not the public: a flood of idle sockets sheds the oldest past these.
-  limits.max_connections = 128;
+  constexpr ::atl::limits::AdminLimits kAdmin;
+  limits.max_buffered_output = kAdmin.max_buffered_output;
+  limits.max_connections = kAdmin.max_connections;
   return limits;
 }
 

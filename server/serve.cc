@@ -98,7 +98,7 @@ void RaiseOpenFileLimit() {
 isolates::ConnectionLimits ConnectionLimitsOf(const ServeOptions& options, const ServePlan& plan) {
   RaiseOpenFileLimit();
   isolates::ConnectionLimits limits = options.connection_limits;
-  if (limits.max_connections == 0) limits.max_connections = plan.max_connections;
+  if (limits.max_connections == 0) limits.max_connections = plan.connection.max_connections;
   return limits;
 }
 
@@ -221,7 +221,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   stop.tenants = &tenants;
   stop.admin = admin.get();
   stop.link = &link;
-  stop.drain_ms = plan->drain_ms;
+  stop.drain_ms = plan->connection.drain_ms;
   uv_signal_init(loop, &stop.sigint);
   uv_signal_init(loop, &stop.sigterm);
   uv_timer_init(loop, &stop.drain_timer);

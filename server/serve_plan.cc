@@ -14,24 +14,21 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   spec.worker.script_path = tenant.script;
   spec.worker.limits = static_cast<const limits::TenantLimits&>(tenant.settings);
   spec.worker.per_request_context = tenant.settings.context == config::ContextMode::kPerRequest;
-  spec.worker.env = tenant.vars;
-  spec.worker.env.insert(spec.worker.env.end(), tenant.secrets.begin(), tenant.secrets.end());
-  for (auto& [name, namespace_name] : tenant.kv) spec.worker.kv.push_back({name, namespace_name, nullptr});
-  spec.worker.services = tenant.services;
-  spec.worker.wasm = tenant.wasm;
+  for (config::EnvBinding& binding : tenant.env) spec.worker.env.push_back({std::move(binding), nullptr});
   spec.outbound = tenant.outbound;
   spec.routes = std::move(tenant.routes);
   return spec;
 }
 
 absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores) {
-  for (bindings::KvBinding& binding : spec->worker.kv) {
-    absl::StatusOr<std::shared_ptr<kv::KvStore>> store = stores->Open(binding.namespace_name);
+  for (bindings::EnvBinding& binding : spec->worker.env) {
+    if (binding.kind != "kv") continue;
+    absl::StatusOr<std::shared_ptr<kv::KvStore>> store = stores->Open(binding.value);
     if (!store.ok()) {
       return absl::Status(store.status().code(), base::StrCat("tenant ", spec->worker.tenant_name, ": kv.", binding.name,
                                                               ": ", base::ToStd(store.status().message())));
     }
-    binding.store = *store;
+    binding.resource = *store;
   }
   return absl::OkStatus();
 }
@@ -45,8 +42,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.admin_listen = config->server.admin_listen;
   plan.admin_token_env = config->server.admin_token_env;
   plan.workers = config->server.workers;
-  plan.drain_ms = config->server.drain_ms;
-  plan.max_connections = config->server.connection.max_connections;
+  plan.connection = config->server.connection;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;

@@ -30,8 +30,8 @@ struct ServePlan {
   std::shared_ptr<TlsServerContext> tls;
   std::filesystem::path tls_cert, tls_key;
   uint32_t workers = 1;             // worker processes (0: one per core)
-  uint32_t drain_ms = 10000;        // SIGTERM/SIGINT: how long in-flight requests may take to finish
-  uint32_t max_connections = 0;     // [server] max_connections (0: from the open-file limit)
+  // [server] drain_ms and max_connections (0: from the open-file limit); the rest are defaults.
+  isolates::ConnectionLimits connection;
   std::optional<config::ListenAddress> admin_listen;   // the admin API, if any
   std::string admin_token_env = "ATOLL_ADMIN_TOKEN";   // where its token is read from
 };

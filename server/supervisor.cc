@@ -255,7 +255,7 @@ void Supervisor::ScheduleRestart(uint32_t index, uint64_t lived_ms) {
   if (index >= slots_.size()) return;
   Slot& slot = slots_[index];
   slot.quick_deaths = lived_ms < kLimits.quick_death_ms ? slot.quick_deaths + 1 : 1;
-  uint64_t delay_ms = slot.quick_deaths <= 1 ? 0 : std::min<uint64_t>(kLimits.max_restart_delay_ms, 100ull << std::min(slot.quick_deaths - 2, 10u));
+  uint64_t delay_ms = slot.quick_deaths <= 1 ? 0 : std::min<uint64_t>(kLimits.max_restart_delay_ms, uint64_t{kLimits.first_restart_delay_ms} << std::min(slot.quick_deaths - 2, 10u));
   base::LogLine(base::LogLevel::kInfo, "worker restarting").Int("worker", index).Int("delay_ms", static_cast<int64_t>(delay_ms)).Emit();
   if (slot.timer == nullptr) {
     slot.timer = new uv_timer_t;

@@ -95,7 +95,7 @@ void Supervisor::RunCheck() {
       },
       [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
         auto* self = static_cast<Supervisor*>(stream->data);
-        if (n <= 0 || !self->reload_ || self->reload_->output.size() >= 64 * 1024) return;
+        if (n <= 0 || !self->reload_ || self->reload_->output.size() >= kLimits.max_reload_output) return;
         Reloading& reload = *self->reload_;
         reload.output.append(buf->base, n);
         // Each tenant that does not load, as its line arrives.

@@ -152,7 +152,7 @@ TEST_F(TenantManagerTest, AServiceBindingAnswersIntoTheCallersFetch) {
       return new Response("front got " + answer.status + " " + await answer.text());
     }
   };)", "front.test/*"));
-  specs.back().worker.services = {{"BACK", "back"}};
+  specs.back().worker.Bind("services", "BACK", "back");
   specs.push_back(Spec("back", kHello, "back.test/*"));
   ASSERT_TRUE(tenants_->Start(std::move(specs)).ok());
   FakeSink sink;

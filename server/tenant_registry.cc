@@ -33,8 +33,8 @@ int32_t TenantRegistry::Find(std::string_view name) const {
 
 int32_t TenantRegistry::ServiceTarget(uint32_t caller, std::string_view binding) const {
   int32_t target = -1;
-  for (const auto& [env_name, tenant] : tenants_[caller].spec.worker.services) {
-    if (env_name == binding) target = Find(tenant);
+  for (const bindings::EnvBinding& env : tenants_[caller].spec.worker.env) {
+    if (env.kind == "services" && env.name == binding) target = Find(env.value);
   }
   return target;
 }

@@ -91,7 +91,8 @@ TEST(TenantRegistry, ARemovedTenantKeepsItsSlotAndNameButIsNotRouted) {
 
 TEST(TenantRegistry, ServiceBindingsNameTenantsByName) {
   TenantSpec caller = Spec("caller", {"c.example.com/*"});
-  caller.worker.services = {{"AUTH", "auth"}, {"GONE", "nobody"}};
+  caller.worker.Bind("services", "AUTH", "auth");
+  caller.worker.Bind("services", "GONE", "nobody");
   TenantRegistry registry;
   ASSERT_TRUE(registry.Reset(Specs({std::move(caller), Spec("auth", {})})).ok());
   EXPECT_EQ(registry.ServiceTarget(0, "AUTH"), 1);

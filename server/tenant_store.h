@@ -5,8 +5,8 @@
 // a `deleted` marker, so that a tenant of the same name in the config file stays away too.
 //
 // A deploy body is JSON: {"script": "...source...", "routes": [...], ...any tenant key of the
-// config file}. It is turned into TOML and read by the config parser, so every key means and
-// checks exactly what it does in atoll.toml.
+// config file}. It is turned into TOML (config/json_to_toml.h) and read by the config parser, so
+// every key means and checks exactly what it does in atoll.toml.
 //
 //   TenantStore store(data_dir / "tenants");
 //   absl::StatusOr<TenantStore::Staged> staged = store.Stage("hello", body, {});
@@ -20,17 +20,11 @@
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "config/json_to_toml.h"
 
 namespace atl::server {
 
-// A deploy's `wasm` binding: a path in the deploy's folder, or the module's bytes (sent as
-// {"base64": "..."}; Stage writes them next to the version's script as vN.NAME.wasm).
-struct DeployWasm {
-  std::string name;
-  std::string path;
-  std::string bytes;
-  bool inline_bytes = false;
-};
+using config::DeployWasm;
 
 class TenantStore {
  public:
@@ -91,16 +85,5 @@ class TenantStore {
   std::filesystem::path dir_;
   std::string admin_token_env_;
 };
-
-// The TOML lines of one `[[tenants]]` block from a JSON object of tenant keys, with `script`
-// taken out into `*script` and `wasm` into `*wasm` (null: a body with `wasm` is refused).
-// InvalidArgument on malformed JSON or null values. Exposed for tests.
-absl::StatusOr<std::string> TenantJsonToToml(std::string_view json, std::string* script,
-                                             std::vector<std::string>* services,
-                                             std::vector<DeployWasm>* wasm = nullptr);
-
-// Writes `bytes` to `path` atomically and durably: a temporary file, fsync, rename, fsync of
-// the folder.
-absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes);
 
 }  // namespace atl::server

@@ -10,28 +10,6 @@
 namespace atl::server {
 namespace {
 
-TEST(TenantJsonToToml, KeysBecomeTomlAndTheScriptIsTakenOut) {
-  std::string script;
-  std::vector<std::string> services;
-  absl::StatusOr<std::string> toml = TenantJsonToToml(
-      R"({"script": "export default {}\n// \u00e9 \"q\" \/", "routes": ["a.com/*"], "memory_mb": 32,
-          "vars": {"K": "v\tw"}, "services": {"AUTH": "auth"}, "per": true})",
-      &script, &services);
-  ASSERT_TRUE(toml.ok()) << toml.status();
-  EXPECT_EQ(script, "export default {}\n// \xc3\xa9 \"q\" /");
-  EXPECT_EQ(*toml, "\"routes\" = [\"a.com/*\"]\n\"memory_mb\" = 32\n\"vars\" = { \"K\" = \"v\\tw\" }\n"
-                   "\"services\" = { \"AUTH\" = \"auth\" }\n\"per\" = true\n");
-  EXPECT_EQ(services, std::vector<std::string>{"auth"});
-}
-
-TEST(TenantJsonToToml, RejectsMalformedBodies) {
-  std::string script;
-  for (const char* bad : {"", "[]", "{\"script\": 1}", "{\"routes\": []}", "{\"script\": \"x\", \"a\": null}",
-                          "{\"script\": \"x\"} x", "{\"script\": \"x\",}", "{\"script\": \"\\q\"}"}) {
-    EXPECT_FALSE(TenantJsonToToml(bad, &script, nullptr).ok()) << bad;
-  }
-}
-
 TEST(TenantStore, StageCommitLoadAndRemove) {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / ("atoll-store-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
@@ -78,8 +56,8 @@ TEST(TenantStore, DeployWasmIsInlineOrConfinedToTheFolder) {
   }
   auto inline_module = store.Stage("x", R"({"script": "1", "wasm": {"M": {"base64": "AGFzbQEAAAA="}}})", {});
   ASSERT_TRUE(inline_module.ok()) << inline_module.status();
-  ASSERT_EQ(inline_module->config.wasm.size(), 1u);
-  EXPECT_EQ(inline_module->config.wasm[0].second.filename(), "v1.M.wasm");
+  ASSERT_EQ(inline_module->config.Bindings("wasm").size(), 1u);
+  EXPECT_EQ(std::filesystem::path(inline_module->config.Bindings("wasm")[0].second).filename(), "v1.M.wasm");
   ASSERT_TRUE(store.Commit(*inline_module).ok());
   auto next = store.Stage("x", R"({"script": "2"})", {});
   ASSERT_TRUE(next.ok()) << next.status();
@@ -91,7 +69,7 @@ TEST(TenantStore, DeployWasmIsInlineOrConfinedToTheFolder) {
   ASSERT_FALSE(secret.ok());
   EXPECT_NE(secret.status().message().find("admin_token_env"), std::string::npos) << secret.status();
   std::string script;
-  EXPECT_FALSE(TenantJsonToToml(R"({"script": "1", "wasm": {"M": "m.wasm"}})", &script, nullptr).ok());
+  EXPECT_FALSE(config::TenantJsonToToml(R"({"script": "1", "wasm": {"M": "m.wasm"}})", &script, nullptr).ok());
   std::filesystem::remove_all(dir);
 }
 

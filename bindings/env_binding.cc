@@ -1,0 +1,56 @@
+#include "bindings/env_binding.h"
+
+#include "base/strings.h"
+#include "bindings/env_kv.h"
+#include "bindings/env_services.h"
+#include "bindings/env_strings.h"
+#include "bindings/env_wasm.h"
+#include "bindings/worker.h"
+
+namespace atl::bindings {
+
+const std::vector<EnvInstaller>& EnvInstallers() {
+  static const std::vector<EnvInstaller> installers = {
+      {"vars", InstallStringBindings},
+      {"secrets", InstallStringBindings},
+      {"kv", InstallKvBindings},
+      {"wasm", InstallWasmBindings},
+      {"services", InstallServiceBindings},
+  };
+  return installers;
+}
+
+absl::Status InstallEnv(EnvSetup& setup, const std::vector<EnvBinding>& bindings) {
+  for (const EnvBinding& binding : bindings) {
+    bool known = false;
+    for (const EnvInstaller& installer : EnvInstallers()) known = known || installer.kind == binding.kind;
+    if (!known) return absl::InternalError(base::StrCat("env.", binding.name, ": no installer for kind ", binding.kind));
+  }
+  for (const EnvInstaller& installer : EnvInstallers()) {
+    std::vector<EnvEntry> entries;
+    for (uint32_t i = 0; i < bindings.size(); ++i) {
+      if (bindings[i].kind == installer.kind) entries.push_back({i, &bindings[i]});
+    }
+    if (entries.empty()) continue;
+    if (absl::Status st = installer.install(setup, entries); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::pair<std::string, std::string>> WorkerOptions::OfKind(std::string_view kind) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const EnvBinding& binding : env) {
+    if (binding.kind == kind) out.emplace_back(binding.name, binding.value);
+  }
+  return out;
+}
+
+void WorkerOptions::Bind(std::string_view kind, std::string_view name, std::string_view value) {
+  EnvBinding binding;
+  binding.kind = kind;
+  binding.name = name;
+  binding.value = value;
+  env.push_back(std::move(binding));
+}
+
+}  // namespace atl::bindings

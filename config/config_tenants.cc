@@ -1,0 +1,267 @@
+#include <arpa/inet.h>
+
+#include <string>
+
+#include "base/strings.h"
+#include "config/config_parser.h"
+#include "config/names.h"
+
+// [[tenants]]: each tenant's keys, its routes, outbound hosts and env bindings (one table per
+// kind of config/env_binding.h).
+
+namespace atl::config {
+namespace internal {
+
+// Checks an outbound host pattern (`host`, `*.host`, `host:port`, IPv4, `[v6]:port`) and
+// returns it lower-cased; the error message is only the reason.
+absl::StatusOr<std::string> CanonicalOutbound(std::string_view text) {
+  auto bad = [](std::string_view why) { return absl::InvalidArgumentError(std::string(why)); };
+  std::string s;
+  for (char c : text) s.push_back(base::AsciiToLower(c));
+  std::string_view host = s;
+  std::string_view port;
+  bool has_port = false;
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return bad("missing ']' after the IPv6 address");
+    std::string v6(host.substr(1, close - 1));
+    unsigned char buf[16];
+    if (inet_pton(AF_INET6, v6.c_str(), buf) != 1) return bad("not a valid IPv6 address");
+    std::string_view rest = host.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return bad("expected [IPv6]:PORT");
+      port = rest.substr(1);
+      has_port = true;
+    }
+  } else {
+    size_t colon = host.find(':');
+    if (colon != std::string_view::npos) {
+      if (host.find(':', colon + 1) != std::string_view::npos) {
+        return bad("an IPv6 address must be written in brackets, e.g. \"[::1]:443\"");
+      }
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+      has_port = true;
+    }
+    std::string_view name = host;
+    if (name.size() >= 2 && name.substr(0, 2) == "*.") name.remove_prefix(2);
+    if (name.empty()) return bad("the host is empty");
+    if (name.size() > 253) return bad("the host is longer than 253 characters");
+    bool numeric = true;
+    size_t label = 0;
+    for (size_t i = 0; i <= name.size(); ++i) {
+      if (i == name.size() || name[i] == '.') {
+        if (label == 0) return bad("the host has an empty label");
+        label = 0;
+        continue;
+      }
+      char c = name[i];
+      if (c == '*') return bad("'*' may only appear as a \"*.\" prefix");
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+        return bad(StrCat("the host may contain only letters, digits, '-' and '.', not '", c, "'"));
+      }
+      if (++label > 63) return bad("a host label is longer than 63 characters");
+      if (c < '0' || c > '9') numeric = false;
+    }
+    if (numeric) {
+      unsigned char buf[4];
+      if (name.size() != host.size() || inet_pton(AF_INET, std::string(name).c_str(), buf) != 1) {
+        return bad("not a valid IPv4 address");
+      }
+    }
+  }
+  if (has_port) {
+    uint32_t value;
+    if (!base::ParseUnsigned(port, &value) || value == 0 || value > 65535) return bad("the port must be 1-65535");
+  }
+  return s;
+}
+
+// The binding tables come from EnvBindingKinds().
+const std::string kTenantKeys =
+    StrCat("name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, ",
+           EnvBindingKeys(), ", outbound");
+
+absl::Status ConfigParser::ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out) {
+  const std::string path = "tenants";
+  const toml::array* array = n.as_array();
+  if (array == nullptr) return WrongType(n, parent, path, "an array of tables ([[tenants]])");
+  for (const toml::node& item : *array) {
+    if (const toml::table* t = item.as_table()) {
+      if (const toml::node* name = t->get("name"); name != nullptr && name->is_string()) {
+        all_tenant_names_.insert(name->as_string()->get());
+      }
+    }
+  }
+  out->tenants.reserve(array->size());
+  const toml::source_region& here = Where(n, parent);
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& item = *array->get(i);
+    std::string item_path = Index(path, i);
+    const toml::table* t = item.as_table();
+    if (t == nullptr) return WrongType(item, here, item_path, "a table");
+    TenantConfig tenant;
+    if (absl::Status s = ParseTenant(*t, item_path, out->defaults, &tenant); !s.ok()) return s;
+    out->tenants.push_back(std::move(tenant));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConfigParser::ClaimBinding(const Entry& e, const toml::source_region& where, std::string_view path) {
+  if (!IsBindingName(e.key)) {
+    return Error(where, path, StrCat("binding name \"", e.key, "\" is not a JavaScript identifier ([A-Za-z_$][A-Za-z0-9_$]*)"));
+  }
+  auto [it, inserted] = bindings_.emplace(std::string(e.key), std::string(path));
+  if (!inserted) return Error(where, path, StrCat("binding name \"", e.key, "\" is already used by ", it->second));
+  return absl::OkStatus();
+}
+
+absl::Status ConfigParser::ParseBindings(
+    const toml::node& n, const toml::source_region& parent, std::string_view path,
+    const std::function<absl::Status(const Entry&, std::string_view, const toml::source_region&)>& each) {
+  const toml::table* table = Table(n);
+  if (table == nullptr) return WrongType(n, parent, path, "a table");
+  const toml::source_region& here = Where(n, parent);
+  for (const Entry& e : Entries(*table)) {
+    std::string key_path = Join(path, e.key);
+    const toml::source_region& where = Where(*e.value, e.key_node->source().begin.line ? e.key_node->source() : here);
+    if (absl::Status s = ClaimBinding(e, where, key_path); !s.ok()) return s;
+    if (absl::Status s = each(e, key_path, where); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// An env binding's value for its kind's parser (env_binding.h): the TOML node, where it is and
+// its key path.
+class TomlEnvValue : public EnvValue {
+ public:
+  TomlEnvValue(const ConfigParser& parser, const toml::node& node, const toml::source_region& where, std::string path)
+      : parser_(parser), node_(node), where_(where), path_(std::move(path)) {}
+
+  absl::StatusOr<std::string> String() const override {
+    absl::StatusOr<std::string_view> s = parser_.String(node_, where_, path_);
+    if (!s.ok()) return s.status();
+    return std::string(*s);
+  }
+  absl::StatusOr<fs::path> ExistingFile() const override {
+    return parser_.FilePath(node_, where_, path_, /*must_exist=*/true);
+  }
+  absl::StatusOr<std::unique_ptr<EnvValue>> OnlyField(std::string_view key, std::string_view expected) const override {
+    const toml::table* table = node_.as_table();
+    if (table == nullptr) return parser_.WrongType(node_, where_, path_, expected);
+    const Entry* found = nullptr;
+    std::vector<Entry> entries = Entries(*table);
+    for (const Entry& field : entries) {
+      if (field.key != key) return parser_.Unknown(field, where_, path_, key);
+      found = &field;
+    }
+    if (found == nullptr) return parser_.Error(where_, path_, StrCat("missing required key \"", key, "\""));
+    return std::unique_ptr<EnvValue>(
+        new TomlEnvValue(parser_, *found->value, Where(*found->value, where_), Join(path_, found->key)));
+  }
+  absl::Status Error(std::string_view message) const override { return parser_.Error(where_, path_, message); }
+
+ private:
+  const ConfigParser& parser_;
+  const toml::node& node_;
+  const toml::source_region& where_;
+  std::string path_;
+};
+
+absl::Status ConfigParser::ParseEnvBindings(const EnvBindingKind& kind, const toml::node& n,
+                                            const toml::source_region& parent, std::string_view path,
+                                            TenantConfig* out) {
+  EnvParseContext context{&env_, admin_token_env_, &all_tenant_names_};
+  return ParseBindings(n, parent, path, [&](const Entry& b, std::string_view p, const toml::source_region& w) {
+    absl::StatusOr<std::string> value = kind.parse(TomlEnvValue(*this, *b.value, w, std::string(p)), context);
+    if (!value.ok()) return value.status();
+    out->env.push_back({std::string(kind.key), std::string(b.key), *std::move(value)});
+    return absl::OkStatus();
+  });
+}
+
+absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view path, const TenantSettings& defaults,
+                                       TenantConfig* out) {
+  const toml::source_region& here = t.source();
+  out->settings = defaults;
+  bindings_.clear();
+  bool have_name = false, have_script = false;
+  for (const Entry& e : Entries(t)) {
+    std::string key_path = Join(path, e.key);
+    const toml::node& v = *e.value;
+    const toml::source_region& where = Where(v, here);
+    if (e.key == "name") {
+      absl::StatusOr<std::string_view> name = String(v, here, key_path);
+      if (!name.ok()) return name.status();
+      if (!MatchesName(*name, /*allow_underscore=*/false)) {
+        return Error(where, key_path, StrCat("tenant name \"", *name, "\" must match [a-z0-9-]{1,63}"));
+      }
+      auto [it, inserted] =
+          seen_names_.emplace(std::string(*name), StrCat(key_path, " (line ", where.begin.line, ")"));
+      if (!inserted) return Error(where, key_path, StrCat("duplicate tenant name \"", *name, "\", also at ", it->second));
+      out->name = std::string(*name);
+      have_name = true;
+    } else if (e.key == "script") {
+      absl::StatusOr<fs::path> script = FilePath(v, here, key_path, /*must_exist=*/true);
+      if (!script.ok()) return script.status();
+      out->script = *std::move(script);
+      have_script = true;
+    } else if (e.key == "routes") {
+      const toml::array* routes = v.as_array();
+      if (routes == nullptr) return WrongType(v, here, key_path, "an array of route patterns");
+      for (size_t i = 0; i < routes->size(); ++i) {
+        const toml::node& item = *routes->get(i);
+        std::string item_path = Index(key_path, i);
+        absl::StatusOr<std::string_view> text = String(item, where, item_path);
+        if (!text.ok()) return text.status();
+        const toml::source_region& item_where = Where(item, where);
+        absl::StatusOr<RoutePattern> pattern = ParseRoutePattern(*text);
+        if (!pattern.ok()) return Error(item_where, item_path, base::ToStd(pattern.status().message()));
+        auto [it, inserted] = seen_routes_.emplace(pattern->ToString(),
+                                                   StrCat(item_path, " (line ", item_where.begin.line, ")"));
+        if (!inserted) {
+          return Error(item_where, item_path,
+                       StrCat("route \"", pattern->ToString(), "\" conflicts with the same route at ", it->second));
+        }
+        out->routes.push_back(*std::move(pattern));
+      }
+    } else if (const EnvBindingKind* kind = FindEnvBindingKind(e.key)) {
+      if (absl::Status st = ParseEnvBindings(*kind, v, here, key_path, out); !st.ok()) return st;
+    } else if (e.key == "outbound") {
+      const toml::array* hosts = v.as_array();
+      if (hosts == nullptr) return WrongType(v, here, key_path, "an array of host patterns");
+      for (size_t i = 0; i < hosts->size(); ++i) {
+        const toml::node& item = *hosts->get(i);
+        std::string item_path = Index(key_path, i);
+        absl::StatusOr<std::string_view> text = String(item, where, item_path);
+        if (!text.ok()) return text.status();
+        absl::StatusOr<std::string> host = CanonicalOutbound(*text);
+        if (!host.ok()) {
+          return Error(Where(item, where), item_path,
+                       StrCat("invalid outbound host \"", *text, "\": ", base::ToStd(host.status().message()),
+                              " (expected host, *.host, host:port, an IPv4 address or [IPv6]:port)"));
+        }
+        out->outbound.push_back(*std::move(host));
+      }
+    } else {
+      bool handled;
+      if (absl::Status s = ParseSetting(e, here, path, &out->settings, &handled); !s.ok()) return s;
+      if (!handled) return Unknown(e, here, path, kTenantKeys);
+    }
+  }
+  if (!have_name) return Error(here, path, "missing required key \"name\"");
+  if (!have_script) return Error(here, path, "missing required key \"script\"");
+  return absl::OkStatus();
+}
+
+}  // namespace internal
+
+std::vector<NamedValue> TenantConfig::Bindings(std::string_view kind) const {
+  std::vector<NamedValue> out;
+  for (const EnvBinding& binding : env) {
+    if (binding.kind == kind) out.emplace_back(binding.name, binding.value);
+  }
+  return out;
+}
+
+}  // namespace atl::config

@@ -1,0 +1,13 @@
+#pragma once
+// Env binding kind `vars` (`[tenants.vars] NAME = "text"`): env.NAME is the string.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "config/env_binding.h"
+
+namespace atl::config {
+
+absl::StatusOr<std::string> ParseVarBinding(const EnvValue& value, const EnvParseContext& context);
+
+}  // namespace atl::config
