@@ -107,6 +107,8 @@ class Supervisor {
   Worker* FindPid(int pid);
   size_t LiveWorkers() const { return workers_.size(); }
 
+  // 18 members, the listeners and a reload already grouped: the rest is the process table
+  // (workers, slots, generations) and its signal handles, which every method here walks together.
   uv_loop_t* loop_;
   ServeOptions options_;
   std::vector<std::string> argv_;
