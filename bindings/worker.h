@@ -246,6 +246,11 @@ class Worker {
   // Fires `unhandledrejection` in the promise's context; false if that context is gone.
   bool DispatchUnhandledRejection(const Rejection& rejection);
 
+  // 32 members in three groups that every JS entry touches together: the contexts (contexts_ to
+  // retired_, target_ready_, the take latency), the run clock that charges CPU (accounts_,
+  // running_request_, the segment and budget fields, the depths) and outbound fetches
+  // (fetches_, subrequests_, next_serial_). Each is a plain-member class to extract next, kept
+  // inline so the hot path gains no indirection.
   WorkerOptions options_;
   std::unique_ptr<isolates::TenantIsolate> tenant_isolate_;
   v8::Isolate* isolate_;

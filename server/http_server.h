@@ -162,6 +162,9 @@ class HttpServer {
   // Logs `what` about the connection limit, at most every 10 s.
   void LogLimit(std::string_view what);
 
+  // 24 members in two halves that share the connection set: admission (listeners, the accept
+  // pause, the idle list shed at max_connections) and requests in flight (records, the flush and
+  // resume batches). The admission half is the next to move to a class of its own.
   uv_loop_t* loop_;
   isolates::ConnectionLimits limits_;
   RequestSink* sink_;
