@@ -8,6 +8,7 @@
 #include "bindings/background_work.h"
 #include "bindings/body_stream.h"
 #include "bindings/buffers.h"
+#include "bindings/builtin_modules.h"
 #include "bindings/native_scope.h"
 #include "bindings/runtime_snapshot.h"
 #include "isolates/platform.h"
@@ -138,7 +139,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   ContextState* raw = state.get();
   contexts_[raw->serial] = std::move(state);
   ++contexts_created_;
-  isolates::ScriptLoader loader(code_cache_, &loader_memo_);
+  BuiltinModules builtins(isolate_, internal, options_.compatibility_flags);
+  isolates::ScriptLoader loader(code_cache_, &loader_memo_, &builtins);
   EnterJs(StartupBudgetNs(), Clock::now());
   absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path);
   ExitJs(Clock::now());

@@ -47,6 +47,7 @@ struct WorkerOptions {
   bool per_request_context = false;
   isolates::PoolLimits pool;                           // the process's: warm_contexts, max_warm_contexts, heap_slack_mb
   std::vector<EnvBinding> env;                         // env.NAME of every kind (env_binding.h), in config order
+  std::vector<std::string> compatibility_flags;        // wrangler's flags, e.g. "nodejs_compat" (builtin_modules.h)
 
   // The (name, value) of the bindings of kind `kind`, in config order.
   std::vector<std::pair<std::string, std::string>> OfKind(std::string_view kind) const;

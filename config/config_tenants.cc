@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <string>
 
 #include "base/strings.h"
@@ -80,7 +81,7 @@ absl::StatusOr<std::string> CanonicalOutbound(std::string_view text) {
 // The binding tables come from EnvBindingKinds().
 const std::string kTenantKeys =
     StrCat("name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, ",
-           EnvBindingKeys(), ", outbound");
+           EnvBindingKeys(), ", outbound, compatibility_flags");
 
 absl::Status ConfigParser::ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out) {
   const std::string path = "tenants";
@@ -242,6 +243,24 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
                               " (expected host, *.host, host:port, an IPv4 address or [IPv6]:port)"));
         }
         out->outbound.push_back(*std::move(host));
+      }
+    } else if (e.key == "compatibility_flags") {
+      const toml::array* flags = v.as_array();
+      if (flags == nullptr) return WrongType(v, here, key_path, "an array of flag names");
+      for (size_t i = 0; i < flags->size(); ++i) {
+        const toml::node& item = *flags->get(i);
+        std::string item_path = Index(key_path, i);
+        absl::StatusOr<std::string_view> flag = String(item, where, item_path);
+        if (!flag.ok()) return flag.status();
+        // Workers has hundreds of flags, most about behaviour atoll always has; any well-formed
+        // name is accepted so that a project runs unchanged (README lists those with an effect).
+        if (flag->empty() || !std::all_of(flag->begin(), flag->end(), [](char c) {
+              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            })) {
+          return Error(Where(item, where), item_path,
+                       StrCat("invalid compatibility flag \"", *flag, "\" (expected a name like nodejs_compat)"));
+        }
+        out->compatibility_flags.emplace_back(*flag);
       }
     } else {
       bool handled;

@@ -103,6 +103,7 @@ subrequests = 0
 max_request_body = 4096
 context = "shared"
 outbound = ["api.example.com", "*.Trusted.net", "db.internal:5432", "10.0.0.1", "10.0.0.2:80", "[::1]:8080"]
+compatibility_flags = ["nodejs_compat", "streams_enable_constructors"]
 
 [tenants.vars]
 GREETING = "hi"
@@ -172,6 +173,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(hello.Bindings("services"), (std::vector<NamedValue>{{"AUTH", "auth"}}));
   EXPECT_EQ(hello.outbound, (std::vector<std::string>{"api.example.com", "*.trusted.net", "db.internal:5432",
                                                       "10.0.0.1", "10.0.0.2:80", "[::1]:8080"}));
+  EXPECT_EQ(hello.compatibility_flags, (std::vector<std::string>{"nodejs_compat", "streams_enable_constructors"}));
 
   const TenantConfig& auth = config->tenants[1];
   EXPECT_EQ(auth.name, "auth");
@@ -334,6 +336,10 @@ TEST_F(ConfigTest, BadValues) {
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\noutbound = [\"ok.com\", \"a.*.com\"]\n", 4,
                       "tenants[0].outbound[1]", "a.*.com"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\noutbound = [\"::1\"]\n", 4, "tenants[0].outbound[0]"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\ncompatibility_flags = [\"ok\", \"Node Compat\"]\n", 4,
+                      "tenants[0].compatibility_flags[1]", "invalid compatibility flag"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\ncompatibility_flags = \"nodejs_compat\"\n", 4,
+                      "tenants[0].compatibility_flags"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\noutbound = [\"a.com:0\"]\n", 4, "tenants[0].outbound[0]"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\noutbound = [\"300.1.2.3\"]\n", 4, "tenants[0].outbound[0]"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.services]\nAUTH = \"nobody\"\n", 5,

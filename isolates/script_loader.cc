@@ -108,12 +108,10 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
   ScriptLoader* previous = t_current_loader;
   t_current_loader = this;
   bool instantiated = (*module)->InstantiateModule(context, &ResolveCallback).FromMaybe(false);
-  t_current_loader = previous;
-  if (!instantiated) return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
   v8::Local<v8::Value> result;
-  if (!(*module)->Evaluate(context).ToLocal(&result)) {
-    return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
-  }
+  bool evaluated = instantiated && (*module)->Evaluate(context).ToLocal(&result);
+  t_current_loader = previous;
+  if (!evaluated) return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
   isolate->PerformMicrotaskCheckpoint();
   if ((*module)->GetStatus() == v8::Module::kErrored) {
     v8::Local<v8::Value> error = (*module)->GetException();
@@ -130,6 +128,7 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
                                                                     const std::string* known_source) {
   v8::Isolate* isolate = context->GetIsolate();
   if (LoadedModule* loaded = FindByPath(path)) return loaded->module.Get(isolate);
+  if (!path.is_absolute()) return LoadHostModule(context, path.string());
   std::string read_source;
   if (known_source == nullptr) {
     absl::StatusOr<std::string> source = ReadSource(path);
@@ -153,7 +152,7 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
       [](v8::Local<v8::Module> m) { return v8::ScriptCompiler::CreateCodeCache(m->GetUnboundModuleScript()); });
   v8::Local<v8::Module> module;
   if (!compiled.ToLocal(&module)) return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
-  modules_.push_back({v8::Global<v8::Module>(isolate, module), path});
+  modules_.push_back({v8::Global<v8::Module>(isolate, module), path, {}});
 
   v8::Local<v8::FixedArray> requests = module->GetModuleRequests();
   for (int i = 0; i < requests->Length(); ++i) {
@@ -167,8 +166,75 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
   return module;
 }
 
+absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadHostModule(v8::Local<v8::Context> context,
+                                                                   const std::string& specifier) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Object> exports;
+  if (!import_host_->Exports(context, specifier).ToLocal(&exports)) {
+    return absl::InvalidArgumentError(try_catch.HasCaught()
+                                          ? base::StrCat("import \"", specifier, "\": ", DescribeException(isolate, try_catch))
+                                          : base::StrCat("import \"", specifier, "\" failed"));
+  }
+  v8::Local<v8::Array> keys;
+  if (!exports->GetOwnPropertyNames(context, v8::ONLY_ENUMERABLE).ToLocal(&keys)) {
+    return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
+  }
+  std::vector<v8::Local<v8::String>> names;
+  bool has_default = false;
+  for (uint32_t i = 0; i < keys->Length(); ++i) {
+    v8::Local<v8::Value> key;
+    if (!keys->Get(context, i).ToLocal(&key) || !key->ToString(context).ToLocal(&key)) continue;
+    has_default = has_default || ToUtf8(isolate, key) == "default";
+    names.push_back(key.As<v8::String>());
+  }
+  if (!has_default) names.push_back(NewString(isolate, "default"));
+  v8::Local<v8::Module> module =
+      v8::Module::CreateSyntheticModule(isolate, NewString(isolate, specifier), names, &EvaluateHostModule);
+  modules_.push_back({v8::Global<v8::Module>(isolate, module), fs::path(specifier), v8::Global<v8::Object>(isolate, exports)});
+  return module;
+}
+
+v8::MaybeLocal<v8::Value> ScriptLoader::EvaluateHostModule(v8::Local<v8::Context> context, v8::Local<v8::Module> module) {
+  v8::Isolate* isolate = context->GetIsolate();
+  LoadedModule* loaded = t_current_loader ? t_current_loader->FindByModule(module) : nullptr;
+  if (loaded == nullptr || loaded->exports.IsEmpty()) {
+    isolate->ThrowException(v8::Exception::Error(NewString(isolate, "a built-in module was evaluated outside its loader")));
+    return {};
+  }
+  v8::Local<v8::Object> exports = loaded->exports.Get(isolate);
+  v8::Local<v8::Array> keys;
+  if (!exports->GetOwnPropertyNames(context, v8::ONLY_ENUMERABLE).ToLocal(&keys)) return {};
+  bool has_default = false;
+  for (uint32_t i = 0; i < keys->Length(); ++i) {
+    v8::Local<v8::Value> key;
+    v8::Local<v8::Value> value;
+    if (!keys->Get(context, i).ToLocal(&key) || !key->ToString(context).ToLocal(&key)) return {};
+    if (!exports->Get(context, key).ToLocal(&value)) return {};
+    has_default = has_default || ToUtf8(isolate, key) == "default";
+    if (module->SetSyntheticModuleExport(isolate, key.As<v8::String>(), value).IsNothing()) return {};
+  }
+  if (!has_default && module->SetSyntheticModuleExport(isolate, NewString(isolate, "default"), exports).IsNothing()) {
+    return {};
+  }
+  // With top-level await, module evaluation yields a promise (as Node's synthetic modules do).
+  v8::Local<v8::Promise::Resolver> resolver;
+  if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
+  if (resolver->Resolve(context, v8::Undefined(isolate)).IsNothing()) return {};
+  return resolver->GetPromise();
+}
+
 absl::StatusOr<fs::path> ScriptLoader::Resolve(const fs::path& referrer,
                                                std::string_view specifier) const {
+  if (import_host_ != nullptr) {
+    absl::StatusOr<bool> provided = import_host_->Provides(specifier);
+    if (!provided.ok()) {
+      return absl::Status(provided.status().code(), base::StrCat(DisplayName(referrer), ": cannot import \"", specifier,
+                                                                 "\": ", provided.status().message()));
+    }
+    // Never absolute: LoadModuleGraph tells a host's module from a file by that.
+    if (*provided) return fs::path(std::string(specifier));
+  }
   if (!specifier.starts_with("./") && !specifier.starts_with("../")) {
     return absl::InvalidArgumentError(base::StrCat(
         DisplayName(referrer), ": cannot import \"", specifier,

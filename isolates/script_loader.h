@@ -3,6 +3,8 @@
 // (`export default { fetch }`, relative imports resolved from the script's folder) or a classic
 // service-worker script (`addEventListener("fetch", ...)`): whatever compiles as a classic script
 // is one, since a module's `import`/`export` cannot. Compiled code goes through the CodeCache.
+// Specifiers an ImportHost claims (`node:buffer`, `cloudflare:workers`) become synthetic modules
+// whose exports the host makes: the loader knows no built-in by name (they live in bindings/).
 //
 //   ScriptLoader loader(&code_cache);
 //   absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, "/srv/app/worker.js");
@@ -20,6 +22,19 @@
 
 namespace atl::isolates {
 
+// What a loader asks about imports that are not JS files of the script's folder.
+class ImportHost {
+ public:
+  virtual ~ImportHost() = default;
+  // Whether `specifier` names a module this host provides; an error (e.g. "needs the
+  // nodejs_compat flag") refuses the import with that message.
+  virtual absl::StatusOr<bool> Provides(std::string_view specifier) = 0;
+  // The module's exports in `context`: its own enumerable properties become named exports, and
+  // `default` is its `default` property if it has one, else the object itself (as Node does for
+  // its built-ins). Called while the graph is linked; empty with an exception pending on failure.
+  virtual v8::MaybeLocal<v8::Object> Exports(v8::Local<v8::Context> context, std::string_view specifier) = 0;
+};
+
 class ScriptLoader {
  public:
   // What the owner of many contexts keeps between loads of the same script: the files read and
@@ -31,8 +46,8 @@ class ScriptLoader {
     std::optional<bool> is_module;
   };
 
-  explicit ScriptLoader(cache::CodeCache* code_cache, Memo* memo = nullptr)
-      : code_cache_(code_cache), memo_(memo) {}
+  explicit ScriptLoader(cache::CodeCache* code_cache, Memo* memo = nullptr, ImportHost* import_host = nullptr)
+      : code_cache_(code_cache), memo_(memo), import_host_(import_host) {}
 
   // Compiles and runs `path` in `context`. Returns the module namespace for an ES module, or
   // undefined for a classic script. Errors read "file:line: SyntaxError: ...".
@@ -42,7 +57,8 @@ class ScriptLoader {
  private:
   struct LoadedModule {
     v8::Global<v8::Module> module;
-    std::filesystem::path path;
+    std::filesystem::path path;      // a file, or the specifier of a host's module (never absolute)
+    v8::Global<v8::Object> exports;  // a host's module: what its evaluation exports
   };
 
   absl::StatusOr<v8::Local<v8::Module>> LoadModuleGraph(v8::Local<v8::Context> context,
@@ -53,12 +69,15 @@ class ScriptLoader {
   std::string DisplayName(const std::filesystem::path& path) const;
   absl::StatusOr<std::filesystem::path> Resolve(const std::filesystem::path& referrer,
                                                 std::string_view specifier) const;
+  // A synthetic module for the host's module `specifier`, its exports taken now.
+  absl::StatusOr<v8::Local<v8::Module>> LoadHostModule(v8::Local<v8::Context> context, const std::string& specifier);
   LoadedModule* FindByModule(v8::Local<v8::Module> module);
   LoadedModule* FindByPath(const std::filesystem::path& path);
   static v8::MaybeLocal<v8::Module> ResolveCallback(v8::Local<v8::Context> context,
                                                     v8::Local<v8::String> specifier,
                                                     v8::Local<v8::FixedArray> import_assertions,
                                                     v8::Local<v8::Module> referrer);
+  static v8::MaybeLocal<v8::Value> EvaluateHostModule(v8::Local<v8::Context> context, v8::Local<v8::Module> module);
 
   absl::StatusOr<std::string> ReadSource(const std::filesystem::path& path);
   // The code cache key of `source` (the text of `path`) compiled as `kind`.
@@ -66,6 +85,7 @@ class ScriptLoader {
 
   cache::CodeCache* code_cache_;
   Memo* memo_;
+  ImportHost* import_host_;
   std::filesystem::path root_;
   std::vector<LoadedModule> modules_;
 };

@@ -31,7 +31,7 @@ class ScriptLoaderTest : public ::testing::Test {
     v8::HandleScope handles(isolate);
     v8::Local<v8::Context> context = tenant_->NewContext();
     v8::Context::Scope context_scope(context);
-    ScriptLoader loader(&cache_);
+    ScriptLoader loader(&cache_, nullptr, host_);
     absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, dir_ / name);
     if (!ns.ok()) return "error: " + std::string(ns.status().message());
     context->Global()->Set(context, NewString(isolate, "ns"), *ns).Check();
@@ -45,6 +45,7 @@ class ScriptLoaderTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  ImportHost* host_ = nullptr;
   cache::CodeCache cache_;
   std::unique_ptr<TenantIsolate> tenant_ = TenantIsolate::Create(IsolateBlueprint{});
 };
@@ -98,6 +99,53 @@ TEST_F(ScriptLoaderTest, SecondLoadUsesCodeCache) {
 TEST_F(ScriptLoaderTest, ThrowingTopLevelIsAnError) {
   Write("throws.js", "throw new TypeError('boom');\nexport default {};");
   EXPECT_NE(LoadAndEval("throws.js", "1").find("boom"), std::string::npos);
+}
+
+// A host with two modules: "test:answer" ({answer: 42, "not-an-identifier": 1}), "test:default"
+// (with its own default export), and "test:flagged", which it refuses.
+class FakeImportHost : public ImportHost {
+ public:
+  absl::StatusOr<bool> Provides(std::string_view specifier) override {
+    ++provides_calls;
+    if (specifier == "test:flagged") return absl::FailedPreconditionError("needs the test flag");
+    return specifier == "test:answer" || specifier == "test:default";
+  }
+  v8::MaybeLocal<v8::Object> Exports(v8::Local<v8::Context> context, std::string_view specifier) override {
+    v8::Isolate* isolate = context->GetIsolate();
+    v8::Local<v8::Object> exports = v8::Object::New(isolate);
+    if (specifier == "test:answer") {
+      exports->Set(context, NewString(isolate, "answer"), v8::Number::New(isolate, 42)).Check();
+      exports->Set(context, NewString(isolate, "not-an-identifier"), v8::Number::New(isolate, 1)).Check();
+    } else {
+      exports->Set(context, NewString(isolate, "default"), NewString(isolate, "own default")).Check();
+    }
+    return exports;
+  }
+  int provides_calls = 0;
+};
+
+TEST_F(ScriptLoaderTest, HostModulesBecomeSyntheticModules) {
+  FakeImportHost host;
+  host_ = &host;
+  Write("lib/use.js", "import whole, { answer } from 'test:answer'; export const both = [answer, whole.answer];");
+  Write("main.js",
+        "import { both } from './lib/use.js';\n"
+        "import * as ns from 'test:answer';\n"
+        "import d from 'test:default';\n"
+        "export default { value: [...both, ns['not-an-identifier'], d].join(',') };");
+  EXPECT_EQ(LoadAndEval("main.js", "ns.default.value"), "42,42,1,own default");
+  EXPECT_GT(host.provides_calls, 0);
+}
+
+TEST_F(ScriptLoaderTest, HostRefusalNamesTheImport) {
+  FakeImportHost host;
+  host_ = &host;
+  Write("main.js", "import x from 'test:flagged';\nexport default { x };");
+  std::string result = LoadAndEval("main.js", "1");
+  EXPECT_NE(result.find("cannot import \"test:flagged\": needs the test flag"), std::string::npos) << result;
+  Write("other.js", "import x from 'test:unknown';\nexport default { x };");
+  result = LoadAndEval("other.js", "1");
+  EXPECT_NE(result.find("only relative imports"), std::string::npos) << result;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   spec.worker.per_request_context = tenant.settings.context == config::ContextMode::kPerRequest;
   for (config::EnvBinding& binding : tenant.env) spec.worker.env.push_back({std::move(binding), nullptr});
   spec.outbound = tenant.outbound;
+  spec.worker.compatibility_flags = std::move(tenant.compatibility_flags);
   spec.routes = std::move(tenant.routes);
   return spec;
 }
