@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "bindings/lazy_modules.h"
 #include "isolates/v8_util.h"
 
 namespace atl::bindings {
@@ -11,9 +12,44 @@ namespace {
 using isolates::NewString;
 using isolates::NewSymbolString;
 
-// One line per module: {specifier, lazy module, flag}.
+constexpr std::string_view kNodejsCompat = "nodejs_compat";
+
+// One line per module: {specifier, lazy module, flag}. Node's modules answer to their bare names
+// too, as under Workers' nodejs_compat_v2 (what nodejs_compat means from 2024-09-23 on).
+#define ATL_NODE_MODULE(name, lazy) {"node:" name, lazy, kNodejsCompat}, {name, lazy, kNodejsCompat}
 constexpr BuiltinModule kBuiltinModules[] = {
-    {"", "", ""},  // (placeholder so the array is never empty; never matches: specifiers are not empty)
+    ATL_NODE_MODULE("assert", "node_assert"),
+    ATL_NODE_MODULE("assert/strict", "node_assert_strict"),
+    ATL_NODE_MODULE("async_hooks", "node_async_hooks"),
+    ATL_NODE_MODULE("buffer", "node_buffer"),
+    ATL_NODE_MODULE("crypto", "node_crypto"),
+    ATL_NODE_MODULE("diagnostics_channel", "node_diagnostics_channel"),
+    ATL_NODE_MODULE("events", "node_events"),
+    ATL_NODE_MODULE("path", "node_path"),
+    ATL_NODE_MODULE("path/posix", "node_path_posix"),
+    ATL_NODE_MODULE("process", "node_process"),
+    ATL_NODE_MODULE("punycode", "node_punycode"),
+    ATL_NODE_MODULE("querystring", "node_querystring"),
+    ATL_NODE_MODULE("stream", "node_stream"),
+    ATL_NODE_MODULE("stream/promises", "node_stream_promises"),
+    ATL_NODE_MODULE("stream/web", "node_stream_web"),
+    ATL_NODE_MODULE("string_decoder", "node_string_decoder"),
+    ATL_NODE_MODULE("timers", "node_timers"),
+    ATL_NODE_MODULE("timers/promises", "node_timers_promises"),
+    ATL_NODE_MODULE("url", "node_url"),
+    ATL_NODE_MODULE("util", "node_util"),
+    ATL_NODE_MODULE("zlib", "node_zlib"),
+};
+#undef ATL_NODE_MODULE
+
+// The globals a flag adds, each read from lazy module `lazy_module` on first use.
+struct FlaggedGlobals {
+  std::string_view flag;
+  std::string_view lazy_module;
+  std::string_view names[3];
+};
+constexpr FlaggedGlobals kFlaggedGlobals[] = {
+    {kNodejsCompat, "node_globals", {"Buffer", "process", "global"}},
 };
 
 const BuiltinModule* Find(std::string_view specifier) {
@@ -28,10 +64,34 @@ const BuiltinModule* Find(std::string_view specifier) {
 
 std::span<const BuiltinModule> BuiltinModuleTable() { return kBuiltinModules; }
 
+bool HasCompatibilityFlag(const std::vector<std::string>& flags, std::string_view flag) {
+  if (std::find(flags.begin(), flags.end(), flag) != flags.end()) return true;
+  // nodejs_compat_v2 is Workers' name for what nodejs_compat means at current compatibility dates.
+  return flag == kNodejsCompat && std::find(flags.begin(), flags.end(), "nodejs_compat_v2") != flags.end();
+}
+
+absl::Status BuiltinModules::InstallGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> env) {
+  for (const FlaggedGlobals& globals : kFlaggedGlobals) {
+    if (!HasCompatibilityFlag(flags_, globals.flag)) continue;
+    for (std::string_view name : globals.names) {
+      if (absl::Status s = DefineLazyGlobal(isolate_, context, name, globals.lazy_module); !s.ok()) return s;
+    }
+  }
+  // process.env holds the tenant's text vars and secrets (js/lazy/node_process.js), as Workers'
+  // nodejs_compat_populate_process_env, unless the tenant opts out.
+  if (HasCompatibilityFlag(flags_, kNodejsCompat) &&
+      !HasCompatibilityFlag(flags_, "nodejs_compat_do_not_populate_process_env")) {
+    if (!internal_->Set(context, NewSymbolString(isolate_, "tenantEnv"), env).FromMaybe(false)) {
+      return absl::InternalError("could not give process.env the tenant's env");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> BuiltinModules::Provides(std::string_view specifier) {
   const BuiltinModule* module = Find(specifier);
   if (module == nullptr) return false;
-  if (!module->flag.empty() && std::find(flags_.begin(), flags_.end(), module->flag) == flags_.end()) {
+  if (!module->flag.empty() && !HasCompatibilityFlag(flags_, module->flag)) {
     return absl::FailedPreconditionError(
         base::StrCat("it needs the \"", module->flag, "\" compatibility flag (compatibility_flags = [\"", module->flag,
                      "\"] in the tenant's config)"));

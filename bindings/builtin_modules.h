@@ -28,12 +28,19 @@ struct BuiltinModule {
 // Every built-in module, in no particular order.
 std::span<const BuiltinModule> BuiltinModuleTable();
 
+// Whether `flags` turn `flag` on (nodejs_compat_v2 counts as nodejs_compat).
+bool HasCompatibilityFlag(const std::vector<std::string>& flags, std::string_view flag);
+
 // The table as the ScriptLoader's ImportHost for one context: exports come from
 // `internal.require(lazy_module)` (loading a module is the platform's work, never billed).
 class BuiltinModules : public isolates::ImportHost {
  public:
   BuiltinModules(v8::Isolate* isolate, v8::Local<v8::Object> internal, const std::vector<std::string>& flags)
       : isolate_(isolate), internal_(internal), flags_(flags) {}
+
+  // The globals the flags add (nodejs_compat: Buffer, process, global), lazily; and, unless
+  // the tenant opts out, the context's `env` for process.env.
+  absl::Status InstallGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> env);
 
   absl::StatusOr<bool> Provides(std::string_view specifier) override;
   v8::MaybeLocal<v8::Object> Exports(v8::Local<v8::Context> context, std::string_view specifier) override;

@@ -157,6 +157,18 @@ absl::Status InstallLazyGlobals(v8::Isolate* isolate, v8::Local<v8::Context> con
   return absl::OkStatus();
 }
 
+absl::Status DefineLazyGlobal(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view name,
+                              std::string_view module) {
+  if (LazyModuleSource(module).empty()) return absl::InternalError(base::StrCat("missing lazy module ", module));
+  if (!context->Global()
+           ->SetLazyDataProperty(context, NewSymbolString(isolate, name), LazyGlobalGetter,
+                                 NewSymbolString(isolate, module), v8::DontEnum)
+           .FromMaybe(false)) {
+    return absl::InternalError(base::StrCat("could not define global ", name));
+  }
+  return absl::OkStatus();
+}
+
 int LazyModuleCompilesForTesting() {
   std::lock_guard lock(Caches().mutex);
   return Caches().compiles;

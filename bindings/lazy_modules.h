@@ -27,6 +27,11 @@ void InstallLazyModules(NativeScope& scope);
 // must already hold `require` (js/02_require.js).
 absl::Status InstallLazyGlobals(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal);
 
+// Defines one lazy global on `context` (after InstallLazyGlobals): its first read returns
+// require(module)[name]. For globals only some tenants have (nodejs_compat's Buffer).
+absl::Status DefineLazyGlobal(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view name,
+                              std::string_view module);
+
 // How many times this process compiled a lazy module without a code cache (for tests).
 int LazyModuleCompilesForTesting();
 

@@ -135,11 +135,12 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   ContextEnv setup(this, context, internal, env);
   if (absl::Status bound = InstallEnv(setup, options_.env); !bound.ok()) return bound;
   state->env.Reset(isolate_, env);
+  BuiltinModules builtins(isolate_, internal, options_.compatibility_flags);
+  if (absl::Status globals = builtins.InstallGlobals(context, env); !globals.ok()) return globals;
 
   ContextState* raw = state.get();
   contexts_[raw->serial] = std::move(state);
   ++contexts_created_;
-  BuiltinModules builtins(isolate_, internal, options_.compatibility_flags);
   isolates::ScriptLoader loader(code_cache_, &loader_memo_, &builtins);
   EnterJs(StartupBudgetNs(), Clock::now());
   absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path);

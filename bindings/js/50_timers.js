@@ -89,6 +89,10 @@ defineGlobal("clearTimeout", clearTimeout);
 defineGlobal("clearInterval", clearInterval);
 internal.onTimer = onTimer;
 internal.setTimeout = setTimeout;
+// node:timers (js/lazy/node_timers.js) takes these, not the globals a tenant may replace.
+internal.clearTimeout = clearTimeout;
+internal.setInterval = setInterval;
+internal.clearInterval = clearInterval;
 
 // https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#dom-queuemicrotask
 // (V8 leaves it to the embedder.) An exception in the callback is reported, not turned into an

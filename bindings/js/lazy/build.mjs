@@ -25,14 +25,43 @@ const dataFiles = {
   "atoll-data:encoding-labels": "@exodus/bytes/fallback/encoding.labels.js",
   "atoll-data:single-byte-indexes": "@exodus/bytes/fallback/single-byte.encodings.js",
 };
+// Node's built-in modules (nodejs_compat, builtin_modules.cc): each is lazy module node_<name>.
+// npm code bundled into one of them that imports another ("buffer", "node:events", "process/")
+// gets that module's instance through internal.require, so that every module of a context shares
+// one Buffer class, one process and one EventEmitter; an entry reaches its own npm package as
+// "atoll-npm:<package>".
+const nodeModules = {
+  "assert": "node_assert", "assert/strict": "node_assert_strict", "async_hooks": "node_async_hooks",
+  "buffer": "node_buffer", "crypto": "node_crypto", "diagnostics_channel": "node_diagnostics_channel",
+  "events": "node_events", "path": "node_path", "path/posix": "node_path_posix", "process": "node_process",
+  "punycode": "node_punycode", "querystring": "node_querystring", "stream": "node_stream",
+  "stream/promises": "node_stream_promises", "stream/web": "node_stream_web", "string_decoder": "node_string_decoder",
+  "timers": "node_timers", "timers/promises": "node_timers_promises", "url": "node_url", "util": "node_util",
+  "zlib": "node_zlib",
+  // The npm `url` package parses query strings with qs; Node's url.parse uses querystring.
+  "qs": "node_querystring",
+  // readable-stream's AbortController fallback: the events module's (a tenant may replace the globals).
+  "abort-controller": "events",
+};
+function nodeModuleOf(path) {
+  const name = path.replace(/^node:/, "").replace(/\/$/, "");
+  return nodeModules[name];
+}
+
 const shimPlugin = {
   name: "atoll-shims",
   setup(b) {
+    const building = b.initialOptions.entryPoints[0];
+    const isNode = /[\\/]node_[a-z_]+\.js$/.test(building);
     b.onResolve({ filter: /.*/ }, (args) => {
+      const node = isNode ? nodeModuleOf(args.path) : undefined;
+      if (node !== undefined && !building.endsWith(`/${node}.js`)) return { path: node, namespace: "atoll-node" };
       if (shims[args.path]) return { path: join(here, shims[args.path]) };
       // A shim reaches the package it wraps as "atoll-npm:<package>".
       if (args.path.startsWith("atoll-npm:")) {
-        return { path: createRequire(join(here, "build.mjs")).resolve(args.path.slice("atoll-npm:".length)) };
+        // "buffer/", not "buffer": Node's resolver would answer with its own built-in.
+        const name = args.path.slice("atoll-npm:".length);
+        return { path: createRequire(join(here, "build.mjs")).resolve(name.includes("/") ? name : `${name}/`) };
       }
       if (dataFiles[args.path]) return { path: join(here, "../../../node_modules", dataFiles[args.path]) };
       // whatwg-url's UTF-8 helpers use the TextEncoder/TextDecoder globals, which a tenant may
@@ -42,6 +71,9 @@ const shimPlugin = {
       }
       return undefined;
     });
+    b.onLoad({ filter: /.*/, namespace: "atoll-node" }, (args) => ({
+      contents: `module.exports = internal.require(${JSON.stringify(args.path)});`, loader: "js",
+    }));
     // Source edits of pinned npm files (`patches` below); each must match, or the build fails.
     b.onLoad({ filter: /node_modules[\\/](web-streams-polyfill|whatwg-url)[\\/]/ }, (args) => {
       const file = Object.keys(patches).find((suffix) => args.path.replaceAll("\\", "/").endsWith(suffix));
@@ -62,6 +94,18 @@ const moduleOptions = {
   urlpattern: {
     define: { URL: "__atollURL" },
     banner: { js: "var __atollURL = internal.require(\"url\").URL;" },
+  },
+};
+
+// npm code written for Node reads the free globals `process`, `Buffer` and `global`: in a node_*
+// module they are the context's node:process and node:buffer (not globals a tenant may have
+// replaced), loaded on first use: node:process needs node:events, whose npm code never reads
+// `process`, so an eager load would go round in circles.
+const nodeGlobalsOptions = {
+  define: { process: "__atollNode.process", Buffer: "__atollNode.Buffer", global: "globalThis" },
+  banner: {
+    js: "var __atollNode={get process(){return internal.require(\"node_process\")}," +
+        "get Buffer(){return internal.require(\"node_buffer\").Buffer}};",
   },
 };
 
@@ -118,9 +162,13 @@ for (const name of modules) {
     continue;
   }
   const result = await build({
+    // The node_* entries are CommonJS (`module.exports = EventEmitter`, as Node's modules are):
+    // `module` is the loader's (lazy_modules.cc), whatever package.json's "type" says.
+    logOverride: { "commonjs-variable-in-esm": "silent" },
     entryPoints: [entry], bundle: true, write: false, format: "cjs", platform: "neutral",
     mainFields: ["main", "module"], target: "es2022", minifyWhitespace: true, minifySyntax: true, keepNames: true,
-    legalComments: "none", plugins: [shimPlugin], logLevel: "warning", ...moduleOptions[name],
+    legalComments: "none", plugins: [shimPlugin], logLevel: "warning",
+    ...(name.startsWith("node_") ? nodeGlobalsOptions : moduleOptions[name]),
   });
   // Every module reaches built-ins through the intrinsics captured before tenant code ran.
   const text = hardenSource(result.outputFiles[0].text, name);

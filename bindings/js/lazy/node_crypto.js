@@ -1,0 +1,166 @@
+// node:crypto (nodejs_compat; https://nodejs.org/api/crypto.html): the part Workers offers that a
+// worker uses most: randomBytes, randomFillSync, randomInt, randomUUID, getRandomValues,
+// createHash / createHmac (sha1, sha256, sha384, sha512; over the WebCrypto digest native, on
+// OpenSSL), timingSafeEqual, pbkdf2Sync-free webcrypto/subtle. No ciphers, keys or md5
+// (README "Workers compatibility").
+const { Buffer } = internal.require("node_buffer");
+const web = internal.require("crypto");
+
+const kHashes = {
+  "sha1": ["SHA-1", 64], "sha-1": ["SHA-1", 64], "sha256": ["SHA-256", 64], "sha-256": ["SHA-256", 64],
+  "sha384": ["SHA-384", 128], "sha-384": ["SHA-384", 128], "sha512": ["SHA-512", 128], "sha-512": ["SHA-512", 128],
+};
+
+function hashOf(algorithm) {
+  const found = kHashes[String(algorithm).toLowerCase()];
+  if (found === undefined) throw new Error(`Digest method not supported: ${algorithm}`);
+  return found;
+}
+
+function toBytes(data, encoding) {
+  if (typeof data === "string") return Buffer.from(data, encoding);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new TypeError("The \"data\" argument must be of type string or an instance of Buffer, TypedArray, or DataView");
+}
+
+function digest(name, bytes) {
+  const result = native.cryptoDigest(name, bytes);
+  if (typeof result === "string") throw new Error(result);
+  return Buffer.from(result);
+}
+
+function output(bytes, encoding) {
+  return encoding === undefined || encoding === "buffer" ? bytes : bytes.toString(encoding);
+}
+
+// One-shot natives: update() keeps the chunks and digest() hashes their concatenation.
+class Hash {
+  #name;
+  #chunks = [];
+  #done = false;
+
+  constructor(algorithm) {
+    this.#name = hashOf(algorithm)[0];
+  }
+
+  update(data, encoding = undefined) {
+    if (this.#done) throw new Error("Digest already called");
+    this.#chunks.push(Buffer.from(toBytes(data, encoding)));
+    return this;
+  }
+
+  digest(encoding = undefined) {
+    if (this.#done) throw new Error("Digest already called");
+    this.#done = true;
+    return output(digest(this.#name, Buffer.concat(this.#chunks)), encoding);
+  }
+
+  copy() {
+    const copy = new Hash(this.#name.toLowerCase());
+    for (const chunk of this.#chunks) copy.update(chunk);
+    return copy;
+  }
+}
+
+// RFC 2104: H((K ^ opad) || H((K ^ ipad) || message)).
+class Hmac {
+  #name;
+  #key;
+  #chunks = [];
+  #done = false;
+
+  constructor(algorithm, key, encoding = undefined) {
+    const [name, block] = hashOf(algorithm);
+    this.#name = name;
+    let bytes = Buffer.from(toBytes(key, encoding));
+    if (bytes.length > block) bytes = digest(name, bytes);
+    this.#key = Buffer.alloc(block);
+    bytes.copy(this.#key);
+  }
+
+  update(data, encoding = undefined) {
+    if (this.#done) throw new Error("Digest already called");
+    this.#chunks.push(Buffer.from(toBytes(data, encoding)));
+    return this;
+  }
+
+  digest(encoding = undefined) {
+    if (this.#done) throw new Error("Digest already called");
+    this.#done = true;
+    const inner = Buffer.alloc(this.#key.length);
+    const outer = Buffer.alloc(this.#key.length);
+    for (let i = 0; i < this.#key.length; i++) {
+      inner[i] = this.#key[i] ^ 0x36;
+      outer[i] = this.#key[i] ^ 0x5c;
+    }
+    const innerHash = digest(this.#name, Buffer.concat([inner, ...this.#chunks]));
+    return output(digest(this.#name, Buffer.concat([outer, innerHash])), encoding);
+  }
+}
+
+function randomFillSync(buffer, offset = 0, size = undefined) {
+  const view = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+                                          : new Uint8Array(buffer);
+  const end = size === undefined ? view.length : offset + size;
+  for (let i = offset; i < end; i += 65536) web.crypto.getRandomValues(view.subarray(i, Math.min(end, i + 65536)));
+  return buffer;
+}
+
+function randomBytes(size, callback = undefined) {
+  const bytes = randomFillSync(Buffer.alloc(size));
+  if (callback === undefined) return bytes;
+  Promise.resolve().then(() => callback(null, bytes));
+  return undefined;
+}
+
+function randomFill(buffer, offset, size, callback) {
+  if (typeof offset === "function") [offset, size, callback] = [0, undefined, offset];
+  else if (typeof size === "function") [size, callback] = [undefined, size];
+  randomFillSync(buffer, offset, size);
+  Promise.resolve().then(() => callback(null, buffer));
+}
+
+function randomInt(min, max = undefined, callback = undefined) {
+  if (max === undefined || typeof max === "function") [min, max, callback] = [0, min, max];
+  const range = max - min;
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || range <= 0 || range > 2 ** 48) {
+    throw new RangeError("randomInt: min and max must be safe integers with 0 < max - min <= 2^48");
+  }
+  // Rejection sampling over 48 random bits, so that every value is equally likely.
+  const limit = 2 ** 48 - (2 ** 48 % range);
+  let value;
+  do {
+    value = randomBytes(6).readUIntBE(0, 6);
+  } while (value >= limit);
+  const result = min + (value % range);
+  if (callback === undefined) return result;
+  Promise.resolve().then(() => callback(null, result));
+  return undefined;
+}
+
+function timingSafeEqual(a, b) {
+  const x = toBytes(a);
+  const y = toBytes(b);
+  if (x.byteLength !== y.byteLength) throw new RangeError("Input buffers must have the same byte length");
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
+  return diff === 0;
+}
+
+module.exports = {
+  createHash: (algorithm) => new Hash(algorithm),
+  createHmac: (algorithm, key, options = undefined) => new Hmac(algorithm, key, options?.encoding),
+  Hash,
+  Hmac,
+  getHashes: () => ["sha1", "sha256", "sha384", "sha512"],
+  randomBytes,
+  randomFill,
+  randomFillSync,
+  randomInt,
+  randomUUID: () => web.crypto.randomUUID(),
+  getRandomValues: (array) => web.crypto.getRandomValues(array),
+  timingSafeEqual,
+  webcrypto: web.crypto,
+  subtle: web.crypto.subtle,
+};

@@ -1,0 +1,2 @@
+// node:path/posix (nodejs_compat): the same functions as node:path.
+module.exports = internal.require("node_path").posix;
