@@ -16,14 +16,16 @@ class JsApiTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(JsApiTest, AllAssertionsPass) {
   // One request runs a whole file: give it more than a request's default 50 ms of CPU, so that
   // a busy machine does not turn a slow run into a cpu_limit. env.STORE is a KV namespace of
-  // the fixture's own data_dir (kv_test.js).
+  // the fixture's own data_dir (kv_test.js). node_*_test.js test Node's modules: their tenant
+  // has the nodejs_compat flag.
+  std::string flags = GetParam().starts_with("node_") ? "compatibility_flags = [\"nodejs_compat\"]\n" : "";
   TenantFixture fixture;
   TestServer server(fixture.WriteConfig("", R"([[tenants]]
 name = "default"
 script = ")" + SourcePath("bindings/js/" + GetParam()) + R"("
 routes = ["*/*"]
 cpu_ms = 5000
-[tenants.kv]
+)" + flags + R"([tenants.kv]
 STORE = "js-test"
 )"));
   HttpResponse r = Get(server.port(), "/");

@@ -75,7 +75,7 @@ const shimPlugin = {
       contents: `module.exports = internal.require(${JSON.stringify(args.path)});`, loader: "js",
     }));
     // Source edits of pinned npm files (`patches` below); each must match, or the build fails.
-    b.onLoad({ filter: /node_modules[\\/](web-streams-polyfill|whatwg-url)[\\/]/ }, (args) => {
+    b.onLoad({ filter: /node_modules[\\/](web-streams-polyfill|whatwg-url|buffer)[\\/]/ }, (args) => {
       const file = Object.keys(patches).find((suffix) => args.path.replaceAll("\\", "/").endsWith(suffix));
       if (file === undefined) return undefined;
       let text = readFileSync(args.path, "utf8");
@@ -137,7 +137,18 @@ const urlSearchParamsPatches = [
   ["const values = Array.from(target[implSymbol]);", "const values = target[implSymbol]._list;"],
 ];
 
+// feross/buffer predates Node's "base64url" encoding (Node 15.7, in Workers too): decoding
+// already accepts the URL-safe alphabet (base64-js), so the encoding joins "base64" everywhere
+// and toString drops the padding and swaps "+/" for "-_".
+const bufferPatches = [
+  ["case 'base64':", "case 'base64url':\n      case 'base64':"],
+  ["case 'base64url':\n      case 'base64':\n        return base64Slice(this, start, end)",
+   "case 'base64url':\n        return base64Slice(this, start, end).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '')\n" +
+   "      case 'base64':\n        return base64Slice(this, start, end)"],
+];
+
 const patches = {
+  "buffer/index.js": bufferPatches,
   "web-streams-polyfill/dist/ponyfill.mjs": ponyfillPatches,
   "whatwg-url/lib/URLSearchParams.js": urlSearchParamsPatches,
 };
