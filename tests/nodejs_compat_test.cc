@@ -1,0 +1,120 @@
+// The nodejs_compat flag end to end (README "Workers compatibility"): node: modules load only for
+// tenants with the flag, a tenant without it gets an error naming the flag, Buffer/process/global
+// are globals only with it, process.env holds the tenant's text vars and secrets unless the
+// tenant opts out, and a Sentry-style module (async_hooks + diagnostics_channel + buffer) loads.
+// Each module's own behaviour is tested by bindings/js/node_*_test.js (js_api_test).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "tests/tenant_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+std::string Tenant(const std::string& name, const std::string& flags, const std::string& extra = "") {
+  std::string block = "[[tenants]]\nname = \"" + name + "\"\nscript = \"" + name + ".js\"\nroutes = [\"" + name +
+                      ".test/*\"]\n";
+  if (!flags.empty()) block += "compatibility_flags = [" + flags + "]\n";
+  return block + extra;
+}
+
+constexpr char kGlobals[] = R"(export default { fetch() {
+  return Response.json([typeof Buffer, typeof process, typeof global]);
+} };
+)";
+
+TEST(NodejsCompat, WithoutTheFlagImportsFailNamingTheFlag) {
+  TenantFixture fixture;
+  fixture.Write("prefixed.js", "import { Buffer } from 'node:buffer';\nexport default { fetch() { return new Response('loaded'); } };\n");
+  fixture.Write("bare.js", "import events from 'events';\nexport default { fetch() { return new Response('loaded'); } };\n");
+  fixture.Write("plain.js", kGlobals);
+  fixture.Write("flagged.js", kGlobals);
+  TestServer server(fixture.WriteConfig("", Tenant("prefixed", "") + Tenant("bare", "") + Tenant("plain", "") +
+                                                Tenant("flagged", "\"nodejs_compat\"")));
+  HttpResponse prefixed = GetFrom(server.port(), "prefixed.test", "/");
+  EXPECT_EQ(prefixed.status, 500) << prefixed.body;
+  EXPECT_NE(server.log().find("node:buffer"), std::string::npos) << server.log();
+  EXPECT_NE(server.log().find("compatibility_flags = [\\\"nodejs_compat\\\"]"), std::string::npos) << server.log();
+  HttpResponse bare = GetFrom(server.port(), "bare.test", "/");
+  EXPECT_EQ(bare.status, 500) << bare.body;
+  EXPECT_EQ(GetFrom(server.port(), "plain.test", "/").body, R"(["undefined","undefined","undefined"])");
+  EXPECT_EQ(GetFrom(server.port(), "flagged.test", "/").body, R"(["function","object","object"])");
+}
+
+TEST(NodejsCompat, ProcessEnvHoldsTextVarsAndSecretsUnlessOptedOut) {
+  TenantFixture fixture;
+  constexpr char kEnv[] = R"(import process from "node:process";
+export default { fetch() { return Response.json(process.env); } };
+)";
+  fixture.Write("env.js", kEnv);
+  fixture.Write("optout.js", kEnv);
+  fixture.Write("v2.js", kEnv);
+  setenv("ATOLL_NODEJS_COMPAT_SECRET", "s3cret", 1);
+  std::string bindings = "[tenants.vars]\nGREETING = \"hi\"\n[tenants.secrets]\nKEY = { env = \"ATOLL_NODEJS_COMPAT_SECRET\" }\n"
+                         "[tenants.kv]\nSTORE = \"nodejs-compat\"\n";
+  TestServer server(fixture.WriteConfig(
+      "", Tenant("env", "\"nodejs_compat\"", bindings) +
+              Tenant("optout", "\"nodejs_compat\", \"nodejs_compat_do_not_populate_process_env\"", bindings) +
+              Tenant("v2", "\"nodejs_compat_v2\"", bindings)));
+  // Only text bindings: the KV namespace is not a string, so it is not in process.env (as in Workers).
+  EXPECT_EQ(GetFrom(server.port(), "env.test", "/").body, R"({"GREETING":"hi","KEY":"s3cret"})");
+  EXPECT_EQ(GetFrom(server.port(), "optout.test", "/").body, "{}");
+  EXPECT_EQ(GetFrom(server.port(), "v2.test", "/").body, R"({"GREETING":"hi","KEY":"s3cret"})");
+}
+
+// What @sentry/cloudflare's core imports at its top level: AsyncLocalStorage for the scope of a
+// request, a diagnostics channel, Buffer for envelopes.
+TEST(NodejsCompat, SentryStyleModuleLoads) {
+  if (!std::filesystem::exists(SourcePath("bindings/js/lazy/async_context.js"))) {
+    GTEST_SKIP() << "node:async_hooks needs lazy module async_context (branch asyncctx)";
+  }
+  TenantFixture fixture;
+  fixture.Write("sentry.js", R"(import { AsyncLocalStorage } from "node:async_hooks";
+import * as diagnosticsChannel from "node:diagnostics_channel";
+import { Buffer } from "node:buffer";
+
+const scope = new AsyncLocalStorage();
+const channel = diagnosticsChannel.channel("sentry:fetch");
+const seen = [];
+diagnosticsChannel.subscribe("sentry:fetch", (message) => seen.push(message.id));
+
+export default {
+  fetch(request) {
+    return scope.run({ id: 7 }, async () => {
+      await null;
+      channel.publish({ id: scope.getStore().id });
+      const envelope = Buffer.from(JSON.stringify({ seen })).toString("base64");
+      return new Response(Buffer.from(envelope, "base64").toString());
+    });
+  },
+};
+)");
+  TestServer server(fixture.WriteConfig("", Tenant("sentry", "\"nodejs_compat\"")));
+  HttpResponse r = GetFrom(server.port(), "sentry.test", "/");
+  EXPECT_EQ(r.status, 200) << r.body << server.log();
+  EXPECT_EQ(r.body, R"({"seen":[7]})");
+}
+
+// The same without async_hooks, so that the other two load together today.
+TEST(NodejsCompat, DiagnosticsChannelAndBufferLoadTogether) {
+  TenantFixture fixture;
+  fixture.Write("dc.js", R"(import dc from "node:diagnostics_channel";
+import { Buffer } from "node:buffer";
+const seen = [];
+dc.channel("app:x").subscribe((m) => seen.push(m));
+export default {
+  fetch() {
+    dc.channel("app:x").publish(Buffer.from("hi").toString("hex"));
+    return Response.json(seen);
+  },
+};
+)");
+  TestServer server(fixture.WriteConfig("", Tenant("dc", "\"nodejs_compat\"")));
+  EXPECT_EQ(GetFrom(server.port(), "dc.test", "/").body, R"(["6869"])");
+}
+
+}  // namespace
+}  // namespace atl::testing
