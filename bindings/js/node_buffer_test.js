@@ -1,6 +1,6 @@
 // node:buffer and the Buffer global under nodejs_compat (js/lazy/node_buffer.js).
 import { test, assert, run } from "./testing/harness.js";
-import { Buffer, constants, isUtf8, kMaxLength, Blob } from "node:buffer";
+import buffer, { Buffer, constants, isUtf8, kMaxLength } from "node:buffer";
 import bare from "buffer";
 
 test("Buffer.from / toString round trips the usual encodings", () => {
@@ -34,7 +34,8 @@ test("the module's other exports", () => {
   assert.equal(constants.MAX_LENGTH, kMaxLength);
   assert.ok(isUtf8(Buffer.from("ok €")));
   assert.ok(!isUtf8(Buffer.from([0xff, 0xfe])));
-  assert.equal(typeof Blob, "function");
+  assert.equal(buffer.Blob, globalThis.Blob);
+  assert.equal(buffer.atob("aGk="), "hi");
 });
 
 test("the global Buffer, bare `buffer` and node:buffer are one class", () => {

@@ -1,17 +1,14 @@
 // node:buffer (nodejs_compat; https://nodejs.org/api/buffer.html): feross/buffer 6.0.3, the
 // browserify Buffer (a Uint8Array subclass), plus what Node's module adds that Workers has too.
-import * as npm from "atoll-npm:buffer";
+const npm = require("atoll-npm:buffer");
 
 const { Buffer, SlowBuffer, INSPECT_MAX_BYTES, kMaxLength } = npm;
-const encoding = internal.require("encoding");
-const blob = internal.require("blob");
-
 const kStringMaxLength = (1 << 29) - 24;
 const constants = { MAX_LENGTH: kMaxLength, MAX_STRING_LENGTH: kStringMaxLength };
 
 function isUtf8(input) {
   try {
-    new encoding.TextDecoder("utf-8", { fatal: true }).decode(input);
+    new (internal.require("encoding").TextDecoder)("utf-8", { fatal: true }).decode(input);
     return true;
   } catch {
     return false;
@@ -25,10 +22,14 @@ function isAscii(input) {
   return true;
 }
 
-export {
+const buffer = {
   Buffer, SlowBuffer, INSPECT_MAX_BYTES, kMaxLength, kStringMaxLength, constants, isUtf8, isAscii,
 };
-export const atob = encoding.atob;
-export const btoa = encoding.btoa;
-export const Blob = blob.Blob;
-export const File = blob.File;
+// Blob, File, atob and btoa are the globals' (atoll's encoding and blob modules, ~650 KB of a
+// context once loaded): non-enumerable getters, so that importing node:buffer for Buffer does
+// not load them. `buffer.Blob` works; a named import of them does not (use the globals).
+for (const [name, module] of [["Blob", "blob"], ["File", "blob"], ["atob", "encoding"], ["btoa", "encoding"]]) {
+  Object.defineProperty(buffer, name, { get: () => internal.require(module)[name], enumerable: false });
+}
+
+module.exports = buffer;
