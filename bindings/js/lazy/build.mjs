@@ -54,6 +54,9 @@ const shimPlugin = {
     const building = b.initialOptions.entryPoints[0];
     const isNode = /[\\/]node_[a-z_]+\.js$/.test(building);
     b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.importer.includes("browserify-zlib") && (args.path === "assert" || args.path === "util")) {
+        return { path: join(here, "shims/zlib_deps.cjs") };
+      }
       const node = isNode ? nodeModuleOf(args.path) : undefined;
       if (node !== undefined && !building.endsWith(`/${node}.js`)) return { path: node, namespace: "atoll-node" };
       if (shims[args.path]) return { path: join(here, shims[args.path]) };
