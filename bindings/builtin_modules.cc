@@ -90,6 +90,10 @@ absl::Status BuiltinModules::InstallGlobals(v8::Local<v8::Context> context, v8::
 
 absl::StatusOr<bool> BuiltinModules::Provides(std::string_view specifier) {
   const BuiltinModule* module = Find(specifier);
+  if (module == nullptr && specifier.starts_with("node:")) {
+    return absl::NotFoundError(
+        "atoll has no such Node.js module (README.md \"Workers compatibility\" lists those it has)");
+  }
   if (module == nullptr) return false;
   if (!module->flag.empty() && !HasCompatibilityFlag(flags_, module->flag)) {
     return absl::FailedPreconditionError(
