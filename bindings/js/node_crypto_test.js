@@ -23,6 +23,28 @@ test("createHmac: RFC 4231 test case 2, and a key longer than a block", () => {
                "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 });
 
+test("md5 (not WebCrypto, but Node's and Workers')", async () => {
+  assert.equal(createHash("md5").update("abc").digest("hex"), "900150983cd24fb0d6963f7d28e17f72");
+  // RFC 2202 test case 2.
+  assert.equal(createHmac("md5", "Jefe").update("what do ya want for nothing?").digest("hex"),
+               "750c783e6ab0b503eaa86e310a5db738");
+  await assert.rejects(webcrypto.subtle.digest("MD5", new Uint8Array(1)), "NotSupportedError");
+});
+
+test("pbkdf2 (RFC 6070 case 2) and hkdf (RFC 5869 case 1)", async () => {
+  assert.equal(crypto.pbkdf2Sync("password", "salt", 2, 20, "sha1").toString("hex"),
+               "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
+  const viaCallback = await new Promise((resolve, reject) =>
+    crypto.pbkdf2("password", "salt", 2, 20, "sha1", (err, key) => (err ? reject(err) : resolve(key.toString("hex")))));
+  assert.equal(viaCallback, "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
+  assert.throws(() => crypto.pbkdf2Sync("p", "s", 1e6, 32, "sha256"), /100000/);
+  const okm = crypto.hkdfSync("sha256", Buffer.alloc(22, 0x0b), Buffer.from("000102030405060708090a0b0c", "hex"),
+                              Buffer.from("f0f1f2f3f4f5f6f7f8f9", "hex"), 42);
+  assert.ok(okm instanceof ArrayBuffer);
+  assert.equal(Buffer.from(okm).toString("hex"),
+               "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+});
+
 test("random bytes, UUIDs, integers", () => {
   const a = randomBytes(32);
   assert.equal(a.length, 32);

@@ -1,12 +1,13 @@
 // node:crypto (nodejs_compat; https://nodejs.org/api/crypto.html): the part Workers offers that a
 // worker uses most: randomBytes, randomFillSync, randomInt, randomUUID, getRandomValues,
-// createHash / createHmac (sha1, sha256, sha384, sha512; over the WebCrypto digest native, on
-// OpenSSL), timingSafeEqual, pbkdf2Sync-free webcrypto/subtle. No ciphers, keys or md5
-// (README "Workers compatibility").
+// createHash / createHmac (md5, sha1, sha256, sha384, sha512; over the WebCrypto digest native,
+// on OpenSSL), pbkdf2 / hkdf (the WebCrypto natives), timingSafeEqual, webcrypto/subtle. No
+// ciphers or keys (README "Workers compatibility").
 const { Buffer } = internal.require("node_buffer");
 const web = internal.require("crypto");
 
 const kHashes = {
+  "md5": ["MD5", 64],
   "sha1": ["SHA-1", 64], "sha-1": ["SHA-1", 64], "sha256": ["SHA-256", 64], "sha-256": ["SHA-256", 64],
   "sha384": ["SHA-384", 128], "sha-384": ["SHA-384", 128], "sha512": ["SHA-512", 128], "sha-512": ["SHA-512", 128],
 };
@@ -139,6 +140,46 @@ function randomInt(min, max = undefined, callback = undefined) {
   return undefined;
 }
 
+function checked(result) {
+  if (typeof result === "string") throw new Error(result);
+  return Buffer.from(result);
+}
+
+// https://nodejs.org/api/crypto.html#cryptopbkdf2syncpassword-salt-iterations-keylen-digest
+function pbkdf2Sync(password, salt, iterations, keylen, digest) {
+  const key = native.cryptoSecretImport(toBytes(password));
+  return checked(native.cryptoPbkdf2(hashOf(digest)[0], key, toBytes(salt), iterations, keylen));
+}
+
+function pbkdf2(password, salt, iterations, keylen, digest, callback) {
+  let result;
+  try {
+    result = pbkdf2Sync(password, salt, iterations, keylen, digest);
+  } catch (error) {
+    Promise.resolve().then(() => callback(error));
+    return;
+  }
+  Promise.resolve().then(() => callback(null, result));
+}
+
+// https://nodejs.org/api/crypto.html#cryptohkdfsyncdigest-ikm-salt-info-keylen (an ArrayBuffer).
+function hkdfSync(digest, ikm, salt, info, keylen) {
+  const key = native.cryptoSecretImport(toBytes(ikm));
+  const bytes = checked(native.cryptoHkdf(hashOf(digest)[0], key, toBytes(salt), toBytes(info), keylen));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+}
+
+function hkdf(digest, ikm, salt, info, keylen, callback) {
+  let result;
+  try {
+    result = hkdfSync(digest, ikm, salt, info, keylen);
+  } catch (error) {
+    Promise.resolve().then(() => callback(error));
+    return;
+  }
+  Promise.resolve().then(() => callback(null, result));
+}
+
 function timingSafeEqual(a, b) {
   const x = toBytes(a);
   const y = toBytes(b);
@@ -153,7 +194,11 @@ module.exports = {
   createHmac: (algorithm, key, options = undefined) => new Hmac(algorithm, key, options?.encoding),
   Hash,
   Hmac,
-  getHashes: () => ["sha1", "sha256", "sha384", "sha512"],
+  getHashes: () => ["md5", "sha1", "sha256", "sha384", "sha512"],
+  pbkdf2,
+  pbkdf2Sync,
+  hkdf,
+  hkdfSync,
   randomBytes,
   randomFill,
   randomFillSync,
