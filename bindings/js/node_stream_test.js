@@ -56,8 +56,25 @@ test("async iteration of a Readable, and finished()", async () => {
   assert.ok(pass.writableFinished);
 });
 
-test("Readable.fromWeb/toWeb are not needed: node:stream/web is the global classes", () => {
+test("node:stream/web is the global classes", () => {
   assert.equal(ReadableStream, globalThis.ReadableStream);
+});
+
+test("Readable.fromWeb / toWeb and Writable.fromWeb / toWeb: bodies in and out", async () => {
+  const { sink, chunks } = collect();
+  await pipelineAsync(Readable.fromWeb(new Response("hello body").body), sink);
+  assert.equal(chunks.join(""), "hello body");
+  const response = new Response(Readable.toWeb(Readable.from(["a", Buffer.from("b"), "c"])));
+  assert.equal(await response.text(), "abc");
+  const parts = [];
+  const web = new WritableStream({ write(chunk) { parts.push(String(chunk)); } });
+  await pipelineAsync(Readable.from(["x", "y"]), Writable.fromWeb(web, { objectMode: true }));
+  assert.deepEqual(parts, ["x", "y"]);
+  const node = collect();
+  const writer = Writable.toWeb(node.sink).getWriter();
+  await writer.write(new TextEncoder().encode("z"));
+  await writer.close();
+  assert.deepEqual(node.chunks, ["z"]);
 });
 
 test("StringDecoder holds a UTF-8 character split across chunks", () => {
