@@ -122,5 +122,35 @@ export default {
   EXPECT_EQ(GetFrom(server.port(), "dc.test", "/").body, R"(["6869"])");
 }
 
+// Node's modules load after tenant code ran (a global's first read, getBuiltinModule): built by
+// harden.mjs to reach built-ins through captured intrinsics, they work with patched prototypes,
+// in per_request contexts too (the globals and process.env are set up in every new context).
+TEST(NodejsCompat, ModulesLoadedAfterPatchedBuiltinsStillWork) {
+  TenantFixture fixture;
+  fixture.Write("patched.js", R"(export default {
+  fetch() {
+    Array.prototype.push = function () { throw new Error("patched push"); };
+    Object.keys = () => { throw new Error("patched keys"); };
+    Function.prototype.call = function () { throw new Error("patched call"); };
+    const { EventEmitter } = process.getBuiltinModule("node:events");
+    const emitter = new EventEmitter();
+    let got = 0;
+    emitter.on("x", (v) => (got = v));
+    emitter.emit("x", 5);
+    const hex = Buffer.concat([Buffer.from("a"), Buffer.from("b")]).toString("hex");
+    const zlib = process.getBuiltinModule("zlib");
+    const round = zlib.gunzipSync(zlib.gzipSync("zz")).toString();
+    return new Response(`${got} ${hex} ${round} ${JSON.stringify(process.env)}`);
+  },
+};
+)");
+  TestServer server(fixture.WriteConfig(
+      "", Tenant("patched", "\"nodejs_compat\"", "context = \"per_request\"\ncpu_ms = 2000\n[tenants.vars]\nA = \"1\"\n")));
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse r = GetFrom(server.port(), "patched.test", "/");
+    EXPECT_EQ(r.body, R"(5 6162 zz {"A":"1"})") << server.log();
+  }
+}
+
 }  // namespace
 }  // namespace atl::testing
