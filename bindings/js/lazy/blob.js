@@ -11,8 +11,25 @@ const ArrayBufferIsView = ArrayBuffer.isView;
 const MathMax = Math.max;
 const MathMin = Math.min;
 const { isArrayBuffer } = internal;
-// Module-private: a copy of a Blob's bytes (set in Blob's static block).
+// Module-private: a copy of a Blob's bytes, and a Blob's state given to another (set in Blob's
+// static block); whether a value is a Blob, a File's name and lastModified (brand checks).
 let blobBytes;
+let copyBlob;
+let isBlob;
+let fileOf;
+const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
+const HostObject = native.HostObject;
+
+// The base of Blob: its instances are host objects to V8's ValueSerializer, so that
+// structuredClone copies a Blob or File as a Blob or File (https://w3c.github.io/FileAPI/#blob-section:
+// Blobs are serializable objects) through cloneHost below, not as an empty plain object.
+// Blob.prototype's prototype is put back to Object.prototype, as Web IDL has it.
+class Cloneable {
+  constructor() {
+    return ReflectConstruct(HostObject, [], new.target);
+  }
+}
 
 function concat(chunks, total) {
   const out = new $Uint8Array(total);
@@ -57,11 +74,12 @@ function normalizeType(type) {
   return /^[\x20-\x7E]*$/.test(text) ? text.toLowerCase() : "";
 }
 
-class Blob {
+class Blob extends Cloneable {
   #bytes;
   #type;
 
   constructor(blobParts = undefined, options = undefined) {
+    super();
     if (options !== undefined && options !== null && typeof options !== "object" && typeof options !== "function") {
       throw new $TypeError("Failed to construct 'Blob': The provided value is not of type 'BlobPropertyBag'.");
     }
@@ -117,6 +135,12 @@ class Blob {
 
   static {
     blobBytes = (blob) => blob.#bytes.slice();
+    isBlob = (value) => #bytes in value;
+    // A Blob's bytes are never written to once it is made: a clone may share them.
+    copyBlob = (from, to) => {
+      to.#bytes = from.#bytes;
+      to.#type = from.#type;
+    };
   }
 }
 
@@ -134,7 +158,31 @@ class File extends Blob {
   get name() { return this.#name; }
   get lastModified() { return this.#lastModified; }
   get webkitRelativePath() { return ""; }
+
+  static {
+    fileOf = (value) => (#name in value ? [value.#name, value.#lastModified] : undefined);
+  }
 }
+
+ObjectSetPrototypeOf(Blob.prototype, Object.prototype);
+
+// structuredClone's copy of a host object (scope.h): a Blob or File with the same bytes, type,
+// name and lastModified; a subclass's instance becomes a plain Blob or File, as in browsers.
+internal.cloneHost = (value) => {
+  let copy;
+  const file = fileOf(value);
+  if (file !== undefined) {
+    copy = new File([], file[0], { lastModified: file[1] });
+  } else if (isBlob(value)) {
+    copy = new Blob([]);
+  } else {
+    const error = new Error("this platform object cannot be cloned");
+    error.name = "DataCloneError";
+    throw error;
+  }
+  copyBlob(value, copy);
+  return copy;
+};
 
 // ---------------------------------------------------------------------------------------------
 // FormData
