@@ -3,6 +3,8 @@
 // parser the body mixin uses (https://fetch.spec.whatwg.org/#body-mixin). Hand-written. A Blob
 // holds its bytes in one Uint8Array (a server's blobs are request and response bodies, not files
 // on disk).
+import { parseMimeType, serializeMimeType, extractMimeType } from "./lib/mime.js";
+
 const { exposeInterface } = internal;
 const { utf8Encode, utf8Decode } = native;
 const $TypeError = TypeError;
@@ -331,27 +333,44 @@ function latin1(bytes) {
   return text;
 }
 
-// bytes of a multipart/form-data body -> FormData; TypeError when malformed.
+// The end of the line starting at `position`: the index of its LF, or -1.
+function lineEnd(bytes, position) {
+  return bytes.indexOf(0x0a, position);
+}
+
+// bytes of a multipart/form-data body -> FormData; TypeError when malformed. Line breaks are CRLF
+// or, as Deno and browsers accept, a lone LF.
 function parseMultipart(bytes, contentType) {
   const boundary = headerParameter(contentType, "boundary");
   if (!boundary) throw new $TypeError("Failed to parse the body as FormData: no multipart boundary");
   const delimiter = utf8Encode(`--${boundary}`);
+  const nextDelimiter = utf8Encode(`\n--${boundary}`);
   const formData = new FormData();
   let position = indexOfBytes(bytes, delimiter, 0);
   if (position === -1) throw new $TypeError("Failed to parse the body as FormData: the boundary is missing");
   for (;;) {
     position += delimiter.length;
     if (bytes[position] === 0x2d && bytes[position + 1] === 0x2d) return formData; // "--": the end
-    if (bytes[position] === 0x0d && bytes[position + 1] === 0x0a) position += 2;
-    const headersEnd = indexOfBytes(bytes, utf8Encode("\r\n\r\n"), position);
-    if (headersEnd === -1) throw new $TypeError("Failed to parse the body as FormData: a part has no header end");
-    const headers = latin1(bytes.subarray(position, headersEnd)).split("\r\n");
-    const next = indexOfBytes(bytes, utf8Encode(`\r\n--${boundary}`), headersEnd + 4);
+    // The rest of the delimiter line (transport padding), then header lines up to an empty one.
+    let end = lineEnd(bytes, position);
+    if (end === -1) throw new $TypeError("Failed to parse the body as FormData: a part has no header end");
+    position = end + 1;
+    const headers = [];
+    for (;;) {
+      end = lineEnd(bytes, position);
+      if (end === -1) throw new $TypeError("Failed to parse the body as FormData: a part has no header end");
+      const line = latin1(bytes.subarray(position, end > position && bytes[end - 1] === 0x0d ? end - 1 : end));
+      position = end + 1;
+      if (line === "") break;
+      headers.push(line);
+    }
+    const next = indexOfBytes(bytes, nextDelimiter, position - 1);
     if (next === -1) throw new $TypeError("Failed to parse the body as FormData: the closing boundary is missing");
-    const body = bytes.slice(headersEnd + 4, next);
+    const body = bytes.slice(position, next > position && bytes[next - 1] === 0x0d ? next - 1 : next);
     let name = null, filename = null, type = "";
     for (const line of headers) {
       const colon = line.indexOf(":");
+      if (colon === -1) continue;
       const key = line.slice(0, colon).trim().toLowerCase();
       const value = utf8Decode(latin1Bytes(line.slice(colon + 1).trim()));
       if (key === "content-disposition") {
@@ -367,8 +386,16 @@ function parseMultipart(bytes, contentType) {
     } else {
       formData.append(name, utf8Decode(body));
     }
-    position = next + 2;
+    position = next + 1;
   }
+}
+
+// Blob.type of body.blob(): the Content-Type's MIME type, serialized (type, subtype and parameter
+// names lower-cased), "" when there is none or it does not parse
+// (https://fetch.spec.whatwg.org/#dom-body-blob).
+function blobTypeOf(contentType) {
+  const mimeType = extractMimeType(contentType);
+  return mimeType === null ? "" : serializeMimeType(mimeType);
 }
 
 function latin1Bytes(text) {
@@ -377,4 +404,4 @@ function latin1Bytes(text) {
   return bytes;
 }
 
-export { Blob, File, FormData, blobBytes, serializeFormData, parseMultipart };
+export { Blob, File, FormData, blobBytes, serializeFormData, parseMultipart, blobTypeOf, parseMimeType };
