@@ -20,6 +20,19 @@ void NativeScope::SetFunction(std::string_view name, v8::FunctionCallback callba
   native_->Set(context_, key, fn).Check();
 }
 
+void NativeScope::SetHostConstructor(std::string_view name, v8::FunctionCallback callback) {
+  if (references_ != nullptr) {
+    references_->push_back(reinterpret_cast<intptr_t>(callback));
+    return;
+  }
+  v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(isolate_, callback);
+  tmpl->InstanceTemplate()->SetInternalFieldCount(1);
+  v8::Local<v8::String> key = isolates::NewSymbolString(isolate_, name);
+  tmpl->SetClassName(key);
+  v8::Local<v8::Function> fn = tmpl->GetFunction(context_).ToLocalChecked();
+  native_->Set(context_, key, fn).Check();
+}
+
 void ThrowTypeError(v8::Isolate* isolate, std::string_view message) {
   isolate->ThrowException(v8::Exception::TypeError(isolates::NewString(isolate, message)));
 }

@@ -28,6 +28,11 @@ class NativeScope {
   // native[name] = a function calling `callback`.
   void SetFunction(std::string_view name, v8::FunctionCallback callback);
 
+  // native[name] = a constructor whose instances have one embedder field, which V8's
+  // ValueSerializer treats as host objects (structuredClone of Blob, scope.h). `callback` runs on
+  // construction.
+  void SetHostConstructor(std::string_view name, v8::FunctionCallback callback);
+
   // Lists a callback V8 calls that is not a native function (an accessor getter, say); only
   // collect mode records it.
   void AddReference(intptr_t callback) {

@@ -9,6 +9,7 @@
 #include "bindings/fetch_dispatch.h"
 #include "bindings/kv.h"
 #include "bindings/lazy_modules.h"
+#include "bindings/legacy_encoding.h"
 #include "bindings/scope.h"
 #include "bindings/timers.h"
 #include "bindings/url.h"
@@ -44,6 +45,7 @@ constexpr BindingUnit kUnits[] = {
     {"console", InstallConsole, "01_console.js"},
     {"require", InstallLazyModules, "02_require.js"},
     {"encoding", InstallEncoding, "", "encoding", kEncodingGlobals},
+    {"legacy_encoding", InstallLegacyEncoding, ""},  // natives of TextDecoder's multi-byte legacy encodings
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
     {"events", nullptr, "", "events", kEventsGlobals},
     {"scope", InstallScope, "", "scope", kScopeGlobals},

@@ -7,8 +7,12 @@
 namespace atl::bindings {
 class NativeScope;
 
-// native.structuredClone(value, transferList) -> the clone; transferred ArrayBuffers are
-// detached. Throws an Error named "DataCloneError" for what cannot be cloned.
+// native.structuredClone(value, transferList, cloneHost) -> the clone; transferred ArrayBuffers
+// are detached. Host objects (instances of native.HostObject's subclasses: Blob, File) in the
+// value are cloned by cloneHost(original) -> the copy, in the clone's place (the same copy for
+// every reference to one original). Throws an Error named "DataCloneError" for what cannot be
+// cloned.
+// native.HostObject: the base class of cloneable platform objects (Blob), see SetHostConstructor.
 // native.version() -> "0.1.0"
 void InstallScope(NativeScope& scope);
 }  // namespace atl::bindings

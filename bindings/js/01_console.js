@@ -64,7 +64,10 @@ function formatDuration(ms) {
   return `${formatNumber(MathRound(ms * 1000) / 1000)}ms`;
 }
 
+// A Web IDL namespace object (https://console.spec.whatwg.org/#console-namespace): its
+// prototype is an empty object of its own, its operations own enumerable properties.
 const console = {
+  __proto__: {},
   log(...args) { emit("info", args); },
   info(...args) { emit("info", args); },
   warn(...args) { emit("warn", args); },
@@ -95,6 +98,10 @@ const console = {
       for (let i = 0; i < data.length; i++) ArrayPrototypePush(args, data[i]);
       emit("error", args);
     }
+  },
+  // The log is a stream of lines: there is no screen to clear, only the group stack to empty.
+  clear() {
+    groupIndent = "";
   },
   dir(item, options) {
     let depth = 2;

@@ -10,8 +10,10 @@
 // Guards: "immutable" throws a TypeError on append/delete/set. Like Cloudflare Workers, the
 // "request" and "response" guards do NOT filter forbidden request-header names or
 // forbidden response-header names (set-cookie, host, content-length...): a server builds
-// responses with set-cookie and forwards requests with any header. "request-no-cors" is not
-// used by the runtime. So only "immutable" changes behaviour; the other guards are recorded.
+// responses with set-cookie and forwards requests with any header. "request-no-cors" (the
+// headers of `new Request(url, {mode: "no-cors"})`) keeps only no-CORS-safelisted request-headers,
+// silently dropping the others, as the Fetch spec has it
+// (https://fetch.spec.whatwg.org/#concept-headers-append).
 //
 // internal helpers for later files (none of them validates anything):
 //   internal.headersFromFlat(flat, guard)  a Headers that ADOPTS `flat` (caller gives it up)
@@ -20,7 +22,7 @@
 //   internal.setHeadersGuard(headers, g) / internal.headersGuard(headers)
 //   internal.headersFill(headers, init)    the spec's "fill" (validates, respects the guard)
 //   internal.headersContains(headers, lowerName) / internal.headersGet(headers, lowerName)
-//   internal.headersAppendRaw(headers, lowerName, value)
+//   internal.headersAppendRaw(headers, lowerName, value) / internal.headersAppendGuarded(...)
 //   internal.isHeaders(value)
 //   internal.flatListGet(flat, lowerName)  combined value of lowerName in a flat list, or null
 //   internal.isHeaderName(string) / internal.TOKEN
@@ -78,6 +80,44 @@ function checkValue(name, value, method) {
   }
 }
 
+// https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte
+const CORS_UNSAFE_BYTE = /[\0-\x08\x0a-\x1f"():<>?@[\\\]{}\x7f]/;
+const LANGUAGE_VALUE = /^[0-9A-Za-z *,\-.;=]*$/;
+
+// https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header: name lower-case, value
+// normalized.
+function isNoCorsSafelisted(lower, value) {
+  if (value.length > 128) return false;
+  switch (lower) {
+    case "accept":
+      return !RegExpPrototypeTest(CORS_UNSAFE_BYTE, value);
+    case "accept-language":
+    case "content-language":
+      return RegExpPrototypeTest(LANGUAGE_VALUE, value);
+    case "content-type": {
+      if (RegExpPrototypeTest(CORS_UNSAFE_BYTE, value)) return false;
+      const mimeType = internal.require("blob").parseMimeType(value);
+      if (mimeType === null) return false;
+      const essence = `${mimeType.type}/${mimeType.subtype}`;
+      return essence === "application/x-www-form-urlencoded" || essence === "multipart/form-data" || essence === "text/plain";
+    }
+    default:
+      return false;
+  }
+}
+
+// https://fetch.spec.whatwg.org/#concept-headers-remove-privileged-no-cors-request-headers
+function removePrivileged(list) {
+  let j = 0;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] === "range") continue;
+    list[j] = list[i];
+    list[j + 1] = list[i + 1];
+    j += 2;
+  }
+  list.length = j;
+}
+
 function argumentsRequired(method, required, present) {
   return new $TypeError(
     `Failed to execute '${method}' on 'Headers': ${required} argument${required > 1 ? "s" : ""} required, but only ${present} present.`);
@@ -115,7 +155,12 @@ class Headers {
     const lower = checkName(name, "append");
     checkValue(name, value, "append");
     if (this.#guard === "immutable") throw new $TypeError("Failed to execute 'append' on 'Headers': Headers are immutable.");
+    if (this.#guard === "request-no-cors") {
+      const current = getCombined(list, lower);
+      if (!isNoCorsSafelisted(lower, current === null ? value : `${current}, ${value}`)) return;
+    }
     ArrayPrototypePush(list, lower, value);
+    if (this.#guard === "request-no-cors") removePrivileged(list);
     this.#sorted = null;
   }
 
@@ -124,6 +169,10 @@ class Headers {
     if (arguments.length < 1) throw argumentsRequired("delete", 1, arguments.length);
     const lower = checkName(`${name}`, "delete");
     if (this.#guard === "immutable") throw new $TypeError("Failed to execute 'delete' on 'Headers': Headers are immutable.");
+    if (this.#guard === "request-no-cors" && lower !== "accept" && lower !== "accept-language" &&
+        lower !== "content-language" && lower !== "content-type" && lower !== "range") {
+      return;
+    }
     let j = 0;
     for (let i = 0; i < list.length; i += 2) {
       if (list[i] === lower) continue;
@@ -172,6 +221,7 @@ class Headers {
     const lower = checkName(name, "set");
     checkValue(name, value, "set");
     if (this.#guard === "immutable") throw new $TypeError("Failed to execute 'set' on 'Headers': Headers are immutable.");
+    if (this.#guard === "request-no-cors" && !isNoCorsSafelisted(lower, value)) return;
     let found = false;
     let j = 0;
     for (let i = 0; i < list.length; i += 2) {
@@ -188,6 +238,7 @@ class Headers {
     }
     list.length = j;
     if (!found) ArrayPrototypePush(list, lower, value);
+    if (this.#guard === "request-no-cors") removePrivileged(list);
     this.#sorted = null;
   }
 
@@ -298,6 +349,10 @@ function fill(headers, object) {
     const source = listOf(object);
     if (source.length === 0) return;
     if (guardOf(headers) === "immutable") throw new $TypeError("Failed to execute 'append' on 'Headers': Headers are immutable.");
+    if (guardOf(headers) === "request-no-cors") {
+      for (let i = 0; i < source.length; i += 2) appendNoCors(headers, source[i], source[i + 1]);
+      return;
+    }
     appendList(headers, source);
     return;
   }
@@ -345,8 +400,18 @@ function fill(headers, object) {
     const lower = checkName(name, "append");
     checkValue(name, value, "append");
     if (guardOf(headers) === "immutable") throw new $TypeError("Failed to execute 'append' on 'Headers': Headers are immutable.");
-    appendRaw(headers, lower, value);
+    if (guardOf(headers) === "request-no-cors") appendNoCors(headers, lower, value);
+    else appendRaw(headers, lower, value);
   }
+}
+
+// append() under the "request-no-cors" guard, of a valid lower-case name and normalized value.
+function appendNoCors(headers, lower, value) {
+  const list = listOf(headers);
+  const current = getCombined(list, lower);
+  if (!isNoCorsSafelisted(lower, current === null ? value : `${current}, ${value}`)) return;
+  appendRaw(headers, lower, value);
+  removePrivileged(list);
 }
 
 function toByteStringSequence(value) {
@@ -436,6 +501,11 @@ internal.headersCopyList = (headers) => ArrayPrototypeSlice(listOf(headers));
 internal.setHeadersGuard = setGuard;
 internal.headersGuard = guardOf;
 internal.headersFill = fill;
+// Appends a valid lower-case name and normalized value through the guard (the no-cors filter).
+internal.headersAppendGuarded = (headers, lower, value) => {
+  if (guardOf(headers) === "request-no-cors") appendNoCors(headers, lower, value);
+  else appendRaw(headers, lower, value);
+};
 internal.headersContains = (headers, lower) => {
   const list = listOf(headers);
   for (let i = 0; i < list.length; i += 2) {

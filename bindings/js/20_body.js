@@ -223,10 +223,9 @@ function installBodyMixin(Class, access) {
       return consumeAs(this, (body) => bytesToArrayBuffer(bodyBytes(body)));
     },
     blob() {
-      const { Blob } = internal.require("blob");
-      const type = has(this) ? contentType(this) : null;
-      return consumeAs(this, (body) =>
-        new Blob([bodyBytes(body)], { type: type === null ? "" : StringPrototypeToLowerCase(type) }));
+      const { Blob, blobTypeOf } = internal.require("blob");
+      const type = blobTypeOf(has(this) ? contentType(this) : null);
+      return consumeAs(this, (body) => new Blob([bodyBytes(body)], { type }));
     },
     // https://fetch.spec.whatwg.org/#dom-body-formdata: the body is read, then parsed by its
     // Content-Type (a type that is not a form rejects with a TypeError, the body used).

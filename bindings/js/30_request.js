@@ -14,7 +14,7 @@
 
 const {
   exposeInterface, registerInspect, uncurryThis, headersFromFlat, headersToFlat, headersCopyList,
-  headersFill, headersGuard, headersContains, headersAppendRaw, headersGet, flatListGet,
+  headersFill, headersGuard, headersContains, headersAppendGuarded, headersGet, flatListGet,
   extractBody, extractedContentType, cloneBody, bodyUnusable, isStreamBody, installBodyMixin, BODY_USED, TOKEN,
 } = internal;
 const ObjectFreeze = Object.freeze;
@@ -142,6 +142,7 @@ class Request {
     let initBody = null;
     let initHeaders;
     let duplexText;
+    let modeText;
     if (init !== undefined && init !== null) {
       if (typeof init !== "object" && typeof init !== "function") {
         throw new $TypeError("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
@@ -164,7 +165,7 @@ class Request {
       const initMethod = init.method;
       if (initMethod !== undefined) methodText = `${initMethod}`;
       const mode = init.mode;
-      if (mode !== undefined && toEnum(mode, REQUEST_MODE, "RequestMode") === "navigate") {
+      if (mode !== undefined && (modeText = toEnum(mode, REQUEST_MODE, "RequestMode")) === "navigate") {
         throw new $TypeError("Failed to construct 'Request': Cannot construct a Request with a RequestInit whose mode member is set as 'navigate'.");
       }
       const priority = init.priority;
@@ -214,12 +215,25 @@ class Request {
       inputList = null;
     }
     if (methodText !== undefined) method = normalizeMethod(methodText);
+    // https://fetch.spec.whatwg.org/#dom-request (steps 32-33): a no-cors request (its mode given,
+    // or taken from the input request) keeps only no-CORS-safelisted request-headers.
+    const noCors = modeText !== undefined ? modeText === "no-cors"
+      : inputRequest !== null && inputRequest.#extra.guard === "request-no-cors";
+    if (noCors) {
+      if (method !== "GET" && method !== "HEAD" && method !== "POST") {
+        throw new $TypeError(`Failed to construct 'Request': '${method}' is unsupported in no-cors mode.`);
+      }
+      extra.guard = "request-no-cors";
+    }
 
     let headers = null;
     let flat = null;
     if (initHeaders !== undefined) {
-      headers = headersFromFlat([], "request");
+      headers = headersFromFlat([], extra.guard);
       headersFill(headers, initHeaders);
+    } else if (noCors) {
+      headers = headersFromFlat([], extra.guard);
+      if (inputList !== null) headersFill(headers, headersFromFlat(ArrayPrototypeSlice(inputList), "none"));
     } else {
       flat = inputList === null ? [] : ArrayPrototypeSlice(inputList);
     }
@@ -236,7 +250,7 @@ class Request {
       const type = extractedContentType();
       if (type !== null) {
         if (headers !== null) {
-          if (!headersContains(headers, "content-type")) headersAppendRaw(headers, "content-type", type);
+          if (!headersContains(headers, "content-type")) headersAppendGuarded(headers, "content-type", type);
         } else if (flatListGet(flat, "content-type") === null) {
           ArrayPrototypePush(flat, "content-type", type);
         }

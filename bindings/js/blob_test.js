@@ -66,6 +66,20 @@ test("Blob bodies", async () => {
   assert.equal(await blob.text(), "abc");
 });
 
+test("body.blob()'s type is the Content-Type's MIME type, serialized", async () => {
+  const typeOf = async (contentType) => (await new Response("x", { headers: { "content-type": contentType } }).blob()).type;
+  // Serialized, then lower-cased by the Blob constructor (https://w3c.github.io/FileAPI/#constructorBlob), as Deno does.
+  assert.equal(await typeOf("Text/HTML; Charset=UTF-8"), "text/html;charset=utf-8", "no whitespace");
+  assert.equal(await typeOf('text/plain; a="b c";b="d"'), 'text/plain;a="b c";b=d', "quoted only where needed");
+  assert.equal(await typeOf("nonsense"), "", "a type that does not parse");
+  assert.equal(await typeOf("text/plain, */*"), "text/plain", "*/* is skipped");
+  assert.equal(await typeOf("text/html;charset=gbk, text/html"), "text/html;charset=gbk", "the charset carries over");
+  assert.equal((await new Response("x").blob()).type, "text/plain;charset=utf-8");
+  assert.equal((await new Response(new Uint8Array(1)).blob()).type, "", "no Content-Type");
+  const request = new Request("http://a/", { method: "POST", body: "{}", headers: { "Content-Type": "Application/JSON" } });
+  assert.equal((await request.blob()).type, "application/json");
+});
+
 export default {
   async fetch() {
     return Response.json(await run());

@@ -3,7 +3,7 @@
 // never throw, and call exactly the user code that node's formatting would call.
 import { test, assert, run } from "./testing/harness.js";
 
-const METHODS = ["log", "info", "warn", "error", "debug", "trace", "assert", "dir", "dirxml", "table",
+const METHODS = ["log", "info", "warn", "error", "debug", "trace", "assert", "clear", "dir", "dirxml", "table",
   "count", "countReset", "group", "groupCollapsed", "groupEnd", "time", "timeLog", "timeEnd"];
 
 test("shape", () => {
@@ -14,6 +14,25 @@ test("shape", () => {
     assert.equal(typeof console[name], "function", `console.${name}`);
   }
   assert.equal(console.log.name, "log");
+});
+
+test("a namespace object, as in browsers and Deno (https://webidl.spec.whatwg.org/#es-namespaces)", () => {
+  const proto = Object.getPrototypeOf(console);
+  assert.notEqual(proto, Object.prototype, "its prototype is an object of its own");
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+  assert.deepEqual(Reflect.ownKeys(proto), [], "an empty one");
+  assert.equal(console[Symbol.toStringTag], "console");
+  const tag = Object.getOwnPropertyDescriptor(console, Symbol.toStringTag);
+  assert.ok(!tag.writable && !tag.enumerable && tag.configurable);
+  assert.deepEqual(Object.keys(console).sort(), [...METHODS].sort(), "every method an own enumerable property, nothing else");
+  for (const name of METHODS) {
+    const descriptor = Object.getOwnPropertyDescriptor(console, name);
+    assert.ok(descriptor.writable && descriptor.enumerable && descriptor.configurable, name);
+    assert.throws(() => new console[name](), TypeError, `${name} is not a constructor`);
+  }
+  console.group("g");
+  assert.equal(console.clear(), undefined);
+  console.groupEnd();
 });
 
 test("methods work unbound and return undefined", () => {

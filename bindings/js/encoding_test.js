@@ -119,6 +119,43 @@ test("single-byte legacy encodings", () => {
   assert.equal(new TextDecoder("ibm866").decode(bytes(0x80)), "А");
 });
 
+test("multi-byte legacy encodings (ICU)", () => {
+  const decode = (label, ...values) => new TextDecoder(label).decode(bytes(...values));
+  assert.equal(decode("shift_jis", 0x93, 0xfa, 0x96, 0x7b, 0x41, 0xb1), "日本Aｱ");
+  assert.equal(decode("sjis", 0x82, 0xa0), "あ", "a label of shift_jis");
+  assert.equal(decode("euc-jp", 0xc6, 0xfc, 0xcb, 0xdc, 0x8e, 0xb1), "日本ｱ");
+  assert.equal(decode("iso-2022-jp", 0x1b, 0x24, 0x42, 0x46, 0x7c, 0x4b, 0x5c, 0x1b, 0x28, 0x42, 0x41), "日本A");
+  assert.equal(decode("gbk", 0xc4, 0xe3, 0xba, 0xc3), "你好");
+  assert.equal(decode("gb18030", 0x94, 0x39, 0xfc, 0x36, 0x81, 0x30, 0x81, 0x30, 0xa2, 0xe3), "😀\u0080€", "four-byte sequences");
+  assert.equal(decode("gb2312", 0xc4, 0xe3), "你", "gb2312 is a label of gbk");
+  assert.equal(decode("big5", 0xa4, 0xa4, 0xa4, 0xe5), "中文");
+  assert.equal(decode("euc-kr", 0xc7, 0xd1, 0xb1, 0xdb, 0x81, 0x41), "한글갂", "windows-949's extension too");
+  assert.equal(new TextDecoder("ms_kanji").encoding, "shift_jis");
+  assert.equal(new TextDecoder("x-gbk").encoding, "gbk");
+});
+
+test("multi-byte legacy encodings: streaming, errors and fatal", () => {
+  const sjis = new TextDecoder("shift_jis");
+  assert.equal(sjis.decode(bytes(0x41, 0x93), { stream: true }), "A", "a cut-off sequence waits");
+  assert.equal(sjis.decode(bytes(0xfa), { stream: true }), "日");
+  assert.equal(sjis.decode(bytes(0x96)), "\uFFFD", "a cut-off sequence at the end is an error");
+  assert.equal(sjis.decode(bytes(0x41)), "A", "the decoder starts afresh after a flush");
+  const jis = new TextDecoder("iso-2022-jp");
+  assert.equal(jis.decode(bytes(0x1b, 0x24, 0x42), { stream: true }), "");
+  assert.equal(jis.decode(bytes(0x46, 0x7c), { stream: true }), "日", "the mode carries over");
+  assert.equal(jis.decode(bytes(0x4b, 0x5c, 0x1b, 0x28, 0x42)), "本");
+  const gb = new TextDecoder("gb18030");
+  assert.equal(gb.decode(bytes(0x94, 0x39), { stream: true }) + gb.decode(bytes(0xfc, 0x36)), "😀");
+  assert.equal(new TextDecoder("euc-kr").decode(bytes(0x41, 0xff, 0x42)), "A\uFFFDB");
+  assert.equal(new TextDecoder("big5").decode(bytes(0xa4)), "\uFFFD");
+  const fatal = new TextDecoder("shift_jis", { fatal: true });
+  assert.throws(() => fatal.decode(bytes(0x93)), TypeError, "cut off");
+  assert.equal(fatal.decode(bytes(0x93, 0xfa)), "日", "usable after the error");
+  assert.throws(() => new TextDecoder("euc-kr", { fatal: true }).decode(bytes(0xff)), TypeError);
+  assert.throws(() => new TextDecoder("euc-jp", { fatal: true }).decode(bytes(0xa4)), TypeError);
+  assert.equal(new TextDecoder("gbk", { fatal: true }).decode(bytes(0xc4, 0xe3)), "你");
+});
+
 test("atob and btoa", () => {
   assert.equal(btoa("hello"), "aGVsbG8=");
   assert.equal(btoa("\xff\xfe"), "//4=");

@@ -161,6 +161,27 @@ test("AbortSignal.any", () => {
   assert.throws(() => AbortSignal.any([{}]), TypeError);
 });
 
+test("AbortSignal.any: dependent signals fire after their source, once each, in creation order", () => {
+  const controller = new AbortController();
+  const other = new AbortController();
+  const a = AbortSignal.any([controller.signal]);
+  const b = AbortSignal.any([a, controller.signal, other.signal]);
+  const c = AbortSignal.any([b]);
+  const d = AbortSignal.any([other.signal, a]);
+  const order = [];
+  for (const [name, signal] of [["c", c], ["source", controller.signal], ["a", a], ["d", d], ["b", b]]) {
+    signal.addEventListener("abort", () => order.push(`${name}:${[a, b, c, d].map((s) => s.aborted ? 1 : 0).join("")}`));
+  }
+  controller.abort("why");
+  assert.deepEqual(order, ["source:1111", "a:1111", "b:1111", "c:1111", "d:1111"],
+    "every dependent is aborted before the source's listeners run; they fire in creation order, a signal made from a dependent one too");
+  assert.equal(c.reason, "why");
+  assert.equal(d.reason, "why");
+  order.length = 0;
+  other.abort();
+  assert.deepEqual(order, [], "nothing fires twice");
+});
+
 test("global scope: dispatchEvent, reportError, unhandledrejection", async () => {
   let received;
   addEventListener("custom", (event) => { received = event; });

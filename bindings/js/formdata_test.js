@@ -69,6 +69,22 @@ test("parsing what a browser sends", async () => {
   await assert.rejects(new Response("x", { headers: { "content-type": "multipart/form-data" } }).formData(), TypeError, "no boundary");
 });
 
+test("multipart bodies with LF-only line breaks", async () => {
+  const body = [
+    "--XyZ", 'Content-Disposition: form-data; name="field"', "", "line one\r\nline two",
+    "--XyZ", 'Content-Disposition: form-data; name="file"; filename="a.txt"', "Content-Type: text/plain", "", "file body",
+    "--XyZ", 'Content-Disposition: form-data; name="empty"', "", "",
+    "--XyZ--", "",
+  ].join("\n");
+  const form = await new Response(body, { headers: { "content-type": "multipart/form-data; boundary=XyZ" } }).formData();
+  assert.equal(form.get("field"), "line one\r\nline two", "a CRLF inside a value is the value's");
+  assert.equal(await form.get("file").text(), "file body");
+  assert.equal(form.get("file").type, "text/plain");
+  assert.equal(form.get("empty"), "");
+  const mixed = "--b\r\nContent-Disposition: form-data; name=\"a\"\n\r\nx\n--b--";
+  assert.equal((await new Response(mixed, { headers: { "content-type": "multipart/form-data; boundary=b" } }).formData()).get("a"), "x");
+});
+
 test("urlencoded and other types", async () => {
   const form = await new Response("a=1&b=%20x+y&a=2", {
     headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8" },

@@ -162,6 +162,46 @@ test("clone", async () => {
   assert.equal(new Request(URL_).clone().body, null);
 });
 
+test("no-cors requests keep only no-CORS-safelisted request-headers", async () => {
+  const request = new Request("http://a/", {
+    mode: "no-cors",
+    headers: {
+      "Accept": "text/html", "X-Custom": "1", "Content-Type": "application/json", "Accept-Language": "en-US,en;q=0.9",
+      "Content-Language": "de@x", "Range": "bytes=0-1", "Authorization": "Bearer t",
+    },
+  });
+  assert.deepEqual([...request.headers], [["accept", "text/html"], ["accept-language", "en-US,en;q=0.9"]]);
+  const headers = request.headers;
+  headers.set("Content-Type", "text/plain;charset=UTF-8");
+  headers.append("x-other", "1");
+  headers.set("authorization", "x");
+  headers.append("accept", "a".repeat(130));
+  assert.equal(headers.get("content-type"), "text/plain;charset=UTF-8");
+  assert.equal(headers.get("accept"), "text/html", "the combined value would be over 128 bytes");
+  assert.ok(!headers.has("x-other") && !headers.has("authorization"));
+  headers.append("accept", "text/plain");
+  assert.equal(headers.get("accept"), "text/html, text/plain");
+  headers.set("content-type", "multipart/form-data; boundary=\"a\"");
+  assert.equal(headers.get("content-type"), "text/plain;charset=UTF-8", "a CORS-unsafe byte (\") makes set() do nothing");
+  headers.delete("accept");
+  assert.ok(!headers.has("accept"));
+  assert.throws(() => new Request("http://a/", { mode: "no-cors", method: "PUT" }), TypeError, "only GET, HEAD and POST");
+  const post = new Request("http://a/", { mode: "no-cors", method: "POST", body: new Blob(["{}"], { type: "application/json" }) });
+  assert.equal(post.headers.get("content-type"), null, "a body's type is appended through the guard");
+  const text = new Request("http://a/", { mode: "no-cors", method: "POST", body: "x" });
+  assert.equal(text.headers.get("content-type"), "text/plain;charset=UTF-8");
+  const copy = new Request(request);
+  copy.headers.set("x-a", "1");
+  assert.ok(!copy.headers.has("x-a"), "the mode carries over to new Request(request)");
+  const clone = request.clone();
+  clone.headers.set("x-a", "1");
+  assert.ok(!clone.headers.has("x-a"), "and to clone()");
+  const from = new Request(new Request("http://a/", { headers: { "x-a": "1", accept: "*/*" } }), { mode: "no-cors" });
+  assert.deepEqual([...from.headers], [["accept", "*/*"]], "the input's headers go through the guard");
+  const cors = new Request("http://a/", { mode: "cors", headers: { "x-a": "1" } });
+  assert.equal(cors.headers.get("x-a"), "1", "other modes are not filtered");
+});
+
 test("text decoding", async () => {
   const bom = new Request(URL_, { method: "POST", body: new Uint8Array([0xef, 0xbb, 0xbf, 0x61]) });
   assert.equal(await bom.text(), "a", "BOM stripped");

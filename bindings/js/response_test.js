@@ -186,6 +186,33 @@ test("clone", async () => {
   assert.deepEqual(new Uint8Array(await bytesClone.arrayBuffer()), new Uint8Array([7]));
 });
 
+test("clone of a stream body: each branch gets its own chunks", async () => {
+  const chunks = [new Uint8Array([1, 2]), new Uint8Array([3])];
+  const source = new ReadableStream({
+    pull(controller) {
+      if (chunks.length === 0) controller.close();
+      else controller.enqueue(chunks.shift());
+    },
+  });
+  const original = new Response(source);
+  const clone = original.clone();
+  const reader = original.body.getReader();
+  const seen = [];
+  for (let step = await reader.read(); !step.done; step = await reader.read()) {
+    seen.push([...step.value]);
+    step.value.fill(0xff); // the reader writes into its chunk
+  }
+  assert.deepEqual(seen, [[1, 2], [3]]);
+  assert.deepEqual(new Uint8Array(await clone.arrayBuffer()), new Uint8Array([1, 2, 3]), "the clone's chunks are copies");
+  const request = new Request("http://a/", { method: "POST", body: new ReadableStream({
+    start(controller) { controller.enqueue(new Uint8Array([9])); controller.close(); },
+  }), duplex: "half" });
+  const requestClone = request.clone();
+  const chunk = (await request.body.getReader().read()).value;
+  chunk[0] = 0;
+  assert.deepEqual(new Uint8Array(await requestClone.arrayBuffer()), new Uint8Array([9]), "Request.clone() too");
+});
+
 test("brand checks", async () => {
   assert.throws(() => Object.getOwnPropertyDescriptor(Response.prototype, "status").get.call({}), TypeError);
   assert.throws(() => Object.getOwnPropertyDescriptor(Response.prototype, "bodyUsed").get.call(new Headers()), TypeError);

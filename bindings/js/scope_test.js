@@ -42,6 +42,36 @@ test("structuredClone drops what it must and refuses what it cannot clone", () =
   assert.equal(structuredClone("s"), "s");
 });
 
+test("structuredClone copies Blobs and Files, also inside objects and arrays", async () => {
+  const blob = new Blob(["hello"], { type: "text/plain" });
+  const copy = structuredClone(blob);
+  assert.ok(copy instanceof Blob);
+  assert.notEqual(copy, blob);
+  assert.equal(copy.type, "text/plain");
+  assert.equal(await copy.text(), "hello");
+  const file = new File([new Uint8Array([1, 2, 3])], "a.bin", { type: "application/x-a", lastModified: 42 });
+  const clone = structuredClone({ list: [file, blob, file], blob });
+  assert.ok(clone.list[0] instanceof File);
+  assert.equal(clone.list[0].name, "a.bin");
+  assert.equal(clone.list[0].lastModified, 42);
+  assert.equal(clone.list[0].type, "application/x-a");
+  assert.deepEqual(await clone.list[0].bytes(), new Uint8Array([1, 2, 3]));
+  assert.equal(clone.list[2], clone.list[0], "one copy per original");
+  assert.equal(clone.blob, clone.list[1]);
+  assert.ok(!(clone.list[1] instanceof File));
+  assert.equal(await clone.blob.text(), "hello");
+  class MyBlob extends Blob {}
+  assert.equal(Object.getPrototypeOf(structuredClone(new MyBlob(["x"]))), Blob.prototype, "a subclass clones as a Blob");
+  assert.equal(Object.getPrototypeOf(Blob.prototype), Object.prototype);
+  const Base = Object.getPrototypeOf(Blob);
+  assert.equal(assert.throws(() => structuredClone([new Base()]), DOMException).name, "DataCloneError", "not a Blob");
+  const { port1, port2 } = new MessageChannel();
+  const received = new Promise((resolve) => { port2.onmessage = (event) => resolve(event.data); });
+  port1.postMessage({ file });
+  assert.equal((await received).file.name, "a.bin", "postMessage clones Blobs too");
+  port1.close();
+});
+
 test("structuredClone transfers ArrayBuffers", () => {
   const buffer = new Uint8Array([9, 8, 7]).buffer;
   const clone = structuredClone({ buffer }, { transfer: [buffer] });

@@ -3,6 +3,8 @@
 // parser the body mixin uses (https://fetch.spec.whatwg.org/#body-mixin). Hand-written. A Blob
 // holds its bytes in one Uint8Array (a server's blobs are request and response bodies, not files
 // on disk).
+import { parseMimeType, serializeMimeType, extractMimeType } from "./lib/mime.js";
+
 const { exposeInterface } = internal;
 const { utf8Encode, utf8Decode } = native;
 const $TypeError = TypeError;
@@ -11,8 +13,25 @@ const ArrayBufferIsView = ArrayBuffer.isView;
 const MathMax = Math.max;
 const MathMin = Math.min;
 const { isArrayBuffer } = internal;
-// Module-private: a copy of a Blob's bytes (set in Blob's static block).
+// Module-private: a copy of a Blob's bytes, and a Blob's state given to another (set in Blob's
+// static block); whether a value is a Blob, a File's name and lastModified (brand checks).
 let blobBytes;
+let copyBlob;
+let isBlob;
+let fileOf;
+const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
+const HostObject = native.HostObject;
+
+// The base of Blob: its instances are host objects to V8's ValueSerializer, so that
+// structuredClone copies a Blob or File as a Blob or File (https://w3c.github.io/FileAPI/#blob-section:
+// Blobs are serializable objects) through cloneHost below, not as an empty plain object.
+// Blob.prototype's prototype is put back to Object.prototype, as Web IDL has it.
+class Cloneable {
+  constructor() {
+    return ReflectConstruct(HostObject, [], new.target);
+  }
+}
 
 function concat(chunks, total) {
   const out = new $Uint8Array(total);
@@ -57,11 +76,12 @@ function normalizeType(type) {
   return /^[\x20-\x7E]*$/.test(text) ? text.toLowerCase() : "";
 }
 
-class Blob {
+class Blob extends Cloneable {
   #bytes;
   #type;
 
   constructor(blobParts = undefined, options = undefined) {
+    super();
     if (options !== undefined && options !== null && typeof options !== "object" && typeof options !== "function") {
       throw new $TypeError("Failed to construct 'Blob': The provided value is not of type 'BlobPropertyBag'.");
     }
@@ -117,6 +137,12 @@ class Blob {
 
   static {
     blobBytes = (blob) => blob.#bytes.slice();
+    isBlob = (value) => #bytes in value;
+    // A Blob's bytes are never written to once it is made: a clone may share them.
+    copyBlob = (from, to) => {
+      to.#bytes = from.#bytes;
+      to.#type = from.#type;
+    };
   }
 }
 
@@ -134,7 +160,31 @@ class File extends Blob {
   get name() { return this.#name; }
   get lastModified() { return this.#lastModified; }
   get webkitRelativePath() { return ""; }
+
+  static {
+    fileOf = (value) => (#name in value ? [value.#name, value.#lastModified] : undefined);
+  }
 }
+
+ObjectSetPrototypeOf(Blob.prototype, Object.prototype);
+
+// structuredClone's copy of a host object (scope.h): a Blob or File with the same bytes, type,
+// name and lastModified; a subclass's instance becomes a plain Blob or File, as in browsers.
+internal.cloneHost = (value) => {
+  let copy;
+  const file = fileOf(value);
+  if (file !== undefined) {
+    copy = new File([], file[0], { lastModified: file[1] });
+  } else if (isBlob(value)) {
+    copy = new Blob([]);
+  } else {
+    const error = new Error("this platform object cannot be cloned");
+    error.name = "DataCloneError";
+    throw error;
+  }
+  copyBlob(value, copy);
+  return copy;
+};
 
 // ---------------------------------------------------------------------------------------------
 // FormData
@@ -283,27 +333,44 @@ function latin1(bytes) {
   return text;
 }
 
-// bytes of a multipart/form-data body -> FormData; TypeError when malformed.
+// The end of the line starting at `position`: the index of its LF, or -1.
+function lineEnd(bytes, position) {
+  return bytes.indexOf(0x0a, position);
+}
+
+// bytes of a multipart/form-data body -> FormData; TypeError when malformed. Line breaks are CRLF
+// or, as Deno and browsers accept, a lone LF.
 function parseMultipart(bytes, contentType) {
   const boundary = headerParameter(contentType, "boundary");
   if (!boundary) throw new $TypeError("Failed to parse the body as FormData: no multipart boundary");
   const delimiter = utf8Encode(`--${boundary}`);
+  const nextDelimiter = utf8Encode(`\n--${boundary}`);
   const formData = new FormData();
   let position = indexOfBytes(bytes, delimiter, 0);
   if (position === -1) throw new $TypeError("Failed to parse the body as FormData: the boundary is missing");
   for (;;) {
     position += delimiter.length;
     if (bytes[position] === 0x2d && bytes[position + 1] === 0x2d) return formData; // "--": the end
-    if (bytes[position] === 0x0d && bytes[position + 1] === 0x0a) position += 2;
-    const headersEnd = indexOfBytes(bytes, utf8Encode("\r\n\r\n"), position);
-    if (headersEnd === -1) throw new $TypeError("Failed to parse the body as FormData: a part has no header end");
-    const headers = latin1(bytes.subarray(position, headersEnd)).split("\r\n");
-    const next = indexOfBytes(bytes, utf8Encode(`\r\n--${boundary}`), headersEnd + 4);
+    // The rest of the delimiter line (transport padding), then header lines up to an empty one.
+    let end = lineEnd(bytes, position);
+    if (end === -1) throw new $TypeError("Failed to parse the body as FormData: a part has no header end");
+    position = end + 1;
+    const headers = [];
+    for (;;) {
+      end = lineEnd(bytes, position);
+      if (end === -1) throw new $TypeError("Failed to parse the body as FormData: a part has no header end");
+      const line = latin1(bytes.subarray(position, end > position && bytes[end - 1] === 0x0d ? end - 1 : end));
+      position = end + 1;
+      if (line === "") break;
+      headers.push(line);
+    }
+    const next = indexOfBytes(bytes, nextDelimiter, position - 1);
     if (next === -1) throw new $TypeError("Failed to parse the body as FormData: the closing boundary is missing");
-    const body = bytes.slice(headersEnd + 4, next);
+    const body = bytes.slice(position, next > position && bytes[next - 1] === 0x0d ? next - 1 : next);
     let name = null, filename = null, type = "";
     for (const line of headers) {
       const colon = line.indexOf(":");
+      if (colon === -1) continue;
       const key = line.slice(0, colon).trim().toLowerCase();
       const value = utf8Decode(latin1Bytes(line.slice(colon + 1).trim()));
       if (key === "content-disposition") {
@@ -319,8 +386,16 @@ function parseMultipart(bytes, contentType) {
     } else {
       formData.append(name, utf8Decode(body));
     }
-    position = next + 2;
+    position = next + 1;
   }
+}
+
+// Blob.type of body.blob(): the Content-Type's MIME type, serialized (type, subtype and parameter
+// names lower-cased), "" when there is none or it does not parse
+// (https://fetch.spec.whatwg.org/#dom-body-blob).
+function blobTypeOf(contentType) {
+  const mimeType = extractMimeType(contentType);
+  return mimeType === null ? "" : serializeMimeType(mimeType);
 }
 
 function latin1Bytes(text) {
@@ -329,4 +404,4 @@ function latin1Bytes(text) {
   return bytes;
 }
 
-export { Blob, File, FormData, blobBytes, serializeFormData, parseMultipart };
+export { Blob, File, FormData, blobBytes, serializeFormData, parseMultipart, blobTypeOf, parseMimeType };

@@ -125,6 +125,16 @@ const ponyfillPatches = [
   // (the polyfill would then hand out the same buffer without detaching it).
   ['ce=e=>(ce="function"==typeof e.transfer?e=>e.transfer():"function"==typeof structuredClone?e=>structuredClone(e,{transfer:[e]}):e=>e,ce(e))',
    'ce=e=>native.transferArrayBuffer(e)'],
+  // ReadableStreamTee's cloneForBranch2 for default (non-byte) streams, which the polyfill leaves
+  // out: internal.teeCloning(stream, clone) tees with branch 2's chunks made by clone(chunk) as
+  // they are read from the source (https://streams.spec.whatwg.org/#abstract-opdef-readablestreamdefaulttee),
+  // what Fetch's body clone() asks for. A chunk clone() throws for errors both branches and
+  // cancels the source. Byte streams are teed as the public tee() does (their chunks are copied).
+  ['}(e):function(e){const t=V(e);let r,o,n,i,a,s=!1,l=!1,d=!1,f=!1;',
+   '}(e,t):function(e,W){const X=e,t=V(e);let r,o,n,i,a,s=!1,l=!1,d=!1,f=!1;'],
+  ['_chunkSteps:e=>{y(()=>{l=!1;const t=e,r=e;d||Rr(n._readableStreamController,t),f||Rr(i._readableStreamController,r),s=!1,l&&b()})}',
+   '_chunkSteps:e=>{y(()=>{l=!1;const t=e;let r=e;if(!f&&W)try{r=W(e)}catch(e){Tr(n._readableStreamController,e),Tr(i._readableStreamController,e),a(Mr(X,e));return}d||Rr(n._readableStreamController,t),f||Rr(i._readableStreamController,r),s=!1,l&&b()})}'],
+  ['[n,i]}(e)}function Or(r)', '[n,i]}(e,t)}internal.teeCloning=(e,t)=>Wr(e,t);function Or(r)'],
   // IsDetachedBuffer: exact, instead of "byteLength is 0".
   ['de=e=>(de="boolean"==typeof e.detached?e=>e.detached:e=>0===e.byteLength,de(e))',
    'de=e=>native.isDetachedArrayBuffer(e)'],

@@ -1,15 +1,15 @@
 // TextEncoder, TextDecoder (https://encoding.spec.whatwg.org/) and atob, btoa
 // (https://html.spec.whatwg.org/multipage/webappapis.html#atob). UTF-8 and base64 run in C++
 // (encoding.cc); UTF-16 and the single-byte legacy encodings here, with the standard's labels and
-// indexes taken from @exodus/bytes. The multi-byte legacy encodings (gbk, big5, shift_jis, ...)
-// are not supported: their labels throw a RangeError.
+// indexes taken from @exodus/bytes. The multi-byte legacy encodings (gbk, gb18030, big5, euc-jp,
+// iso-2022-jp, shift_jis, euc-kr) decode through the system ICU's converters (legacy_encoding.h).
 import LABELS from "atoll-data:encoding-labels";
 import SINGLE_BYTE_INDEXES from "atoll-data:single-byte-indexes";
 
 const { exposeInterface } = internal;
 const { DOMException } = internal.require("dom_exception");
 const {
-  utf8Encode, utf8EncodeInto, utf8DecodeChunk, base64Encode, base64Decode,
+  utf8Encode, utf8EncodeInto, utf8DecodeChunk, base64Encode, base64Decode, legacyDecoderNew, legacyDecode,
 } = native;
 const StringFromCharCode = String.fromCharCode;
 const StringPrototypeCharCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
@@ -96,18 +96,20 @@ class TextDecoder {
   #ignoreBOM;
   #bomSeen = false;
   #doNotFlush = false;
-  #state = null; // UTF-8: Uint8Array(4) of pending bytes; UTF-16: pending string of bytes
+  #state = null; // UTF-8: Uint8Array(4) of pending bytes; UTF-16: [leadByte, leadSurrogate]
+  #converter = null; // the multi-byte legacy encodings: the ICU converter's handle (kept across calls)
 
   constructor(label = "utf-8", options = {}) {
     const encoding = getEncoding(label);
     if (encoding === undefined || encoding === "replacement") {
       throw new $RangeError(`TextDecoder: the encoding label "${label}" is not supported`);
     }
-    if (MULTI_BYTE.has(encoding)) {
-      throw new $RangeError(`TextDecoder: the ${encoding} encoding is not supported by atoll`);
-    }
     if (options !== undefined && options !== null && typeof options !== "object") {
       throw new $TypeError("TextDecoder: options must be an object");
+    }
+    if (MULTI_BYTE.has(encoding)) {
+      this.#converter = legacyDecoderNew(encoding);
+      if (this.#converter === null) throw new $RangeError(`TextDecoder: the ${encoding} encoding is not available`);
     }
     this.#encoding = encoding;
     this.#fatal = Boolean(options?.fatal);
@@ -147,7 +149,7 @@ class TextDecoder {
         text = this.#decodeUtf16(bytes, stream, this.#encoding === "utf-16be");
         break;
       default:
-        text = this.#decodeSingleByte(bytes);
+        text = MULTI_BYTE.has(this.#encoding) ? this.#decodeMultiByte(bytes, stream) : this.#decodeSingleByte(bytes);
     }
     if (!this.#ignoreBOM && !this.#bomSeen && text.length > 0) {
       this.#bomSeen = true;
@@ -219,6 +221,15 @@ class TextDecoder {
     }
     this.#state = stream ? [leadByte, leadSurrogate] : null;
     return out + StringFromCharCode(...units);
+  }
+
+  #decodeMultiByte(bytes, stream) {
+    const text = legacyDecode(this.#converter, bytes, this.#fatal, stream);
+    if (text === null) {
+      this.#doNotFlush = false;
+      throw new $TypeError(`TextDecoder.decode: the input is not valid ${this.#encoding}`);
+    }
+    return text;
   }
 
   #decodeSingleByte(bytes) {

@@ -316,7 +316,9 @@ class AbortSignal extends EventTarget {
   #reason = undefined;
   #algorithms = [];
   #onabort = null;
-  #dependents = []; // signals made by AbortSignal.any() that follow this one
+  #dependents = []; // signals made by AbortSignal.any() that follow this one, in creation order
+  #dependent = false; // made by AbortSignal.any()
+  #sources = []; // a dependent signal's source signals: never themselves dependent
 
   constructor(token) {
     if (token !== kCreate) throw new $TypeError("Illegal constructor");
@@ -376,7 +378,19 @@ class AbortSignal extends EventTarget {
         return result;
       }
     }
-    for (const signal of list) ArrayPrototypePush(signal.#dependents, result);
+    // https://dom.spec.whatwg.org/#create-a-dependent-abort-signal: a dependent signal follows the
+    // sources of the dependent signals it is given, so aborting a source aborts every signal
+    // made from it at once, each once, in the order they were made.
+    result.#dependent = true;
+    const follow = (source) => {
+      if (result.#sources.includes(source)) return;
+      ArrayPrototypePush(result.#sources, source);
+      ArrayPrototypePush(source.#dependents, result);
+    };
+    for (const signal of list) {
+      if (!signal.#dependent) follow(signal);
+      else for (const source of signal.#sources) follow(source);
+    }
     return result;
   }
 

@@ -18,7 +18,8 @@ function structuredClone(value, options = undefined) {
     if (options.transfer !== undefined) transfer = [...options.transfer];
   }
   try {
-    return nativeStructuredClone(value, transfer);
+    // internal.cloneHost: set by lazy module blob, loaded before any Blob exists.
+    return nativeStructuredClone(value, transfer, internal.cloneHost);
   } catch (error) {
     if (error instanceof Error && error.name === "DataCloneError") throw new DOMException(error.message, "DataCloneError");
     throw error;

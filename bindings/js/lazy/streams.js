@@ -28,7 +28,6 @@ const TypedArrayToStringTag = uncurryThis(Object.getOwnPropertyDescriptor(TypedA
 const TypedArrayByteLength = uncurryThis(Object.getOwnPropertyDescriptor(TypedArrayPrototype, "byteLength").get);
 const TypedArraySet = uncurryThis(TypedArrayPrototype.set);
 const getReader = uncurryThis(ReadableStream.prototype.getReader);
-const tee = uncurryThis(ReadableStream.prototype.tee);
 const cancelStream = uncurryThis(ReadableStream.prototype.cancel);
 const read = uncurryThis(ReadableStreamDefaultReader.prototype.read);
 const cancelReader = uncurryThis(ReadableStreamDefaultReader.prototype.cancel);
@@ -52,6 +51,10 @@ const RESPONSE_CANCEL = 4;
 // How much of a request body may wait in its stream unread before the server stops reading the
 // socket (see server/README.md).
 const UPLOAD_HIGH_WATER_MARK = 64 * 1024;
+
+function cloneChunk(chunk) {
+  return internal.require("scope").structuredClone(chunk);
+}
 
 function isReadableStream(value) {
   return value !== null && typeof value === "object" && ObjectHasOwn(value, "_readableStreamController") &&
@@ -205,7 +208,9 @@ export const bodyStreams = {
   isLocked: (stream) => stream._reader !== undefined,
   fromBytes,
   readAll,
-  tee: (stream) => tee(stream),
+  // Fetch's "clone a body": the second branch gets structured clones of the chunks, so that a
+  // reader changing a chunk of one branch does not change the other's.
+  tee: (stream) => internal.teeCloning(stream, cloneChunk),
   // Cancels a body nobody will read (the client went away before its response started).
   cancel: (stream) => PromiseThen(cancelStream(stream, new $TypeError("The client closed the connection.")), undefined, () => {}),
   newUpload,
