@@ -1,0 +1,482 @@
+#include "config/wrangler.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "base/strings.h"
+#include "config/json_to_toml.h"
+#include "config/names.h"
+
+#define TOML_EXCEPTIONS 0
+#define TOML_ENABLE_FORMATTERS 0
+#include <toml++/toml.h>
+
+namespace atl::config {
+namespace {
+
+namespace fs = std::filesystem;
+using base::StrCat;
+
+// The esbuild wrangler bundles with (package.json pins the same one for the build).
+constexpr std::string_view kEsbuildVersion = "0.28.2";
+
+// Reads one wrangler file (TOML, or JSON with comments) as a TOML table.
+absl::StatusOr<toml::table> ReadWrangler(const fs::path& file, const std::string& label) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return absl::NotFoundError(StrCat(label, ": cannot read the file"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  std::string ext = file.extension().string();
+  if (ext == ".json" || ext == ".jsonc") {
+    absl::StatusOr<std::string> value = JsonValueToToml(StripJsonc(text), label);
+    if (!value.ok()) return value.status();
+    toml::parse_result parsed = toml::parse(StrCat("root = ", *value));
+    if (!parsed) return absl::InvalidArgumentError(StrCat(label, ": ", parsed.error().description()));
+    toml::table* root = parsed.table()["root"].as_table();
+    if (root == nullptr) return absl::InvalidArgumentError(StrCat(label, ": expected a JSON object"));
+    return std::move(*root);
+  }
+  toml::parse_result parsed = toml::parse(text, file.string());
+  if (!parsed) {
+    const auto& where = parsed.error().source().begin;
+    return absl::InvalidArgumentError(StrCat(label, ":", where.line, ":", where.column, ": ", parsed.error().description()));
+  }
+  return std::move(parsed).table();
+}
+
+// `node` as a TOML value on one line (inline tables).
+absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0) {
+  if (depth > 32) return absl::InvalidArgumentError("nested too deeply");
+  if (const auto* s = node.as_string()) {
+    AppendTomlString(s->get(), out);
+  } else if (const auto* i = node.as_integer()) {
+    out->append(std::to_string(i->get()));
+  } else if (const auto* f = node.as_floating_point()) {
+    double v = f->get();
+    if (std::isnan(v)) {
+      out->append("nan");
+    } else if (std::isinf(v)) {
+      out->append(v > 0 ? "inf" : "-inf");
+    } else {
+      char buffer[40];
+      std::snprintf(buffer, sizeof(buffer), "%.17g", v);
+      out->append(buffer);
+      if (std::string_view(buffer).find_first_of(".eE") == std::string_view::npos) out->append(".0");
+    }
+  } else if (const auto* b = node.as_boolean()) {
+    out->append(b->get() ? "true" : "false");
+  } else if (const auto* a = node.as_array()) {
+    out->push_back('[');
+    for (size_t k = 0; k < a->size(); ++k) {
+      if (k > 0) out->append(", ");
+      if (absl::Status st = AppendToml(*a->get(k), out, depth + 1); !st.ok()) return st;
+    }
+    out->push_back(']');
+  } else if (const auto* t = node.as_table()) {
+    out->append("{ ");
+    bool first = true;
+    for (const auto& [key, value] : *t) {
+      if (!first) out->append(", ");
+      first = false;
+      AppendTomlString(key.str(), out);
+      out->append(" = ");
+      if (absl::Status st = AppendToml(value, out, depth + 1); !st.ok()) return st;
+    }
+    out->append(" }");
+  } else {
+    return absl::InvalidArgumentError("dates and times are not supported here");
+  }
+  return absl::OkStatus();
+}
+
+bool IsBareSpecifier(std::string_view s) {
+  if (s.empty()) return false;
+  if (s[0] == '.' || s[0] == '/') return false;
+  for (std::string_view builtin : {"node:", "cloudflare:", "workerd:"}) {
+    if (s.substr(0, builtin.size()) == builtin) return false;
+  }
+  return s.find("://") == std::string_view::npos;
+}
+
+// The first bare import of `source` (`import x from "hono"`, `import "zod"`, `from 'pkg'`,
+// `import("pkg")`), or "". A plain scan, not a parse: good enough to tell a bundled Worker from
+// an unbundled project.
+std::string FirstBareImport(std::string_view source) {
+  for (std::string_view keyword : {"from", "import"}) {
+    size_t at = 0;
+    while ((at = source.find(keyword, at)) != std::string_view::npos) {
+      size_t i = at + keyword.size();
+      bool word_start = at == 0 || !(std::isalnum(static_cast<unsigned char>(source[at - 1])) || source[at - 1] == '_' ||
+                                     source[at - 1] == '$' || source[at - 1] == '.');
+      at = i;
+      if (!word_start) continue;
+      while (i < source.size() && (source[i] == ' ' || source[i] == '\t' || source[i] == '(')) ++i;
+      if (i >= source.size() || (source[i] != '"' && source[i] != '\'')) continue;
+      char quote = source[i];
+      size_t end = source.find(quote, i + 1);
+      if (end == std::string_view::npos || end - i > 200) continue;
+      std::string_view specifier = source.substr(i + 1, end - i - 1);
+      if (specifier.find('\n') != std::string_view::npos) continue;
+      if (IsBareSpecifier(specifier)) return std::string(specifier);
+    }
+  }
+  return "";
+}
+
+// Refuses a `main` atoll cannot run as it is, with the command that bundles it.
+absl::Status CheckMain(const fs::path& main, const std::string& main_text, const std::string& label) {
+  std::string ext = main.extension().string();
+  std::string why;
+  if (ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".cts" || ext == ".jsx") {
+    why = StrCat("it is ", ext == ".jsx" ? "JSX" : "TypeScript");
+  } else {
+    std::ifstream in(main, std::ios::binary);
+    if (!in) return absl::InvalidArgumentError(StrCat(label, ": main: file \"", main.string(), "\" does not exist"));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string bare = FirstBareImport(buffer.str());
+    if (!bare.empty()) why = StrCat("it imports the npm package \"", bare, "\"");
+  }
+  if (why.empty()) return absl::OkStatus();
+  std::string out = StrCat("dist/", main.stem().string(), ".js");
+  return absl::InvalidArgumentError(StrCat(
+      label, ": main: \"", main_text, "\" needs bundling (", why, "); atoll runs JavaScript modules as they are. ",
+      "Bundle it as wrangler does, from the project folder:\n  npx esbuild@", kEsbuildVersion, " ", main_text,
+      " --bundle --format=esm --conditions=workerd,worker,browser --external:node:* --external:cloudflare:* --outfile=", out,
+      "\nthen set main = \"", out, "\""));
+}
+
+constexpr std::string_view kSupportedKeys =
+    "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
+    "compatibility_date, triggers, limits";
+
+bool Ignored(std::string_view key) {
+  for (std::string_view k : base::Split(kWranglerIgnoredKeys, ',')) {
+    while (!k.empty() && k.front() == ' ') k.remove_prefix(1);
+    if (k == key) return true;
+  }
+  return false;
+}
+
+// Converts one file's table into the lines of one [[tenants]] block.
+class TenantWriter {
+ public:
+  TenantWriter(const fs::path& file, std::string label, bool default_route)
+      : dir_(file.parent_path()), label_(std::move(label)), default_route_(default_route) {}
+
+  absl::Status Error(std::string_view key, std::string_view message) const {
+    return absl::InvalidArgumentError(StrCat(label_, ": ", key, ": ", message));
+  }
+
+  absl::StatusOr<std::string> Convert(const toml::table& root) {
+    std::string out = "[[tenants]]\n";
+    bool have_name = false, have_main = false, have_routes = false;
+    for (const auto& [key_node, value] : root) {
+      std::string_view key = key_node.str();
+      absl::Status st;
+      if (key == "name") {
+        have_name = true;
+        st = Line("name", value, &out);
+      } else if (key == "main") {
+        have_main = true;
+        st = Main(value, &out);
+      } else if (key == "routes" || key == "route") {
+        have_routes = true;
+        st = Routes(key, value, &out);
+      } else if (key == "vars" || key == "rules" || key == "compatibility_flags") {
+        if (key == "vars" && !value.is_table()) st = Error(key, "expected a table");
+        else st = Line(key, value, &out);
+      } else if (key == "kv_namespaces") {
+        st = BindingList(key, value, "id", "kv", &out);
+      } else if (key == "services") {
+        st = BindingList(key, value, "service", "services", &out);
+      } else if (key == "wasm_modules") {
+        st = WasmModules(value, &out);
+      } else if (key == "triggers") {
+        st = Triggers(value, &out);
+      } else if (key == "limits") {
+        st = Limits(value, &out);
+      } else if (key == "compatibility_date" || Ignored(key)) {
+        continue;
+      } else {
+        st = Error(key, StrCat("unknown or unsupported key \"", key, "\" (atoll reads: ", kSupportedKeys,
+                               "; and ignores: ", kWranglerIgnoredKeys, ")"));
+      }
+      if (!st.ok()) return st;
+    }
+    if (!have_name) return Error("name", "missing required key \"name\" (the Worker's name: its tenant name)");
+    if (!have_main) return Error("main", "missing required key \"main\" (the Worker's script)");
+    if (!have_routes && default_route_) out += "routes = [\"*/*\"]\n";
+    return out;
+  }
+
+ private:
+  absl::Status Line(std::string_view key, const toml::node& value, std::string* out) {
+    AppendTomlString(key, out);
+    out->append(" = ");
+    if (absl::Status st = AppendToml(value, out); !st.ok()) return Error(key, base::ToStd(st.message()));
+    out->push_back('\n');
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> Path(std::string_view key, const toml::node& value) const {
+    const auto* s = value.as_string();
+    if (s == nullptr || s->get().empty()) return Error(key, "expected a path (a string)");
+    fs::path p(s->get());
+    if (p.is_relative()) p = dir_ / p;
+    return p.lexically_normal().string();
+  }
+
+  absl::Status Main(const toml::node& value, std::string* out) {
+    absl::StatusOr<std::string> path = Path("main", value);
+    if (!path.ok()) return path.status();
+    if (absl::Status st = CheckMain(*path, value.as_string()->get(), label_); !st.ok()) return st;
+    out->append("script = ");
+    AppendTomlString(*path, out);
+    out->push_back('\n');
+    return absl::OkStatus();
+  }
+
+  absl::Status Routes(std::string_view key, const toml::node& value, std::string* out) {
+    std::vector<const toml::node*> items;
+    if (const auto* a = value.as_array()) {
+      for (const auto& item : *a) items.push_back(&item);
+    } else {
+      items.push_back(&value);  // `route = "..."`
+    }
+    out->append("routes = [");
+    for (size_t i = 0; i < items.size(); ++i) {
+      std::string item_key = StrCat(key, "[", i, "]");
+      std::string pattern;
+      bool custom_domain = false;
+      if (const auto* s = items[i]->as_string()) {
+        pattern = s->get();
+      } else if (const auto* t = items[i]->as_table()) {
+        for (const auto& [field, v] : *t) {
+          if (field.str() == "pattern" && v.is_string()) {
+            pattern = v.as_string()->get();
+          } else if (field.str() == "custom_domain" && v.is_boolean()) {
+            custom_domain = v.as_boolean()->get();
+          } else if (field.str() != "zone_name" && field.str() != "zone_id") {
+            return Error(StrCat(item_key, ".", field.str()), "unknown key (expected pattern, zone_name, zone_id, custom_domain)");
+          }
+        }
+        if (pattern.empty()) return Error(item_key, "missing required key \"pattern\"");
+      } else {
+        return Error(item_key, "expected a route pattern or {pattern, zone_name}");
+      }
+      for (std::string_view scheme : {"https://", "http://"}) {
+        if (pattern.rfind(scheme, 0) == 0) pattern.erase(0, scheme.size());
+      }
+      // A custom domain is the whole host; a pattern without a path is the host's every path.
+      if (custom_domain || pattern.find('/') == std::string::npos) pattern += "/*";
+      if (i > 0) out->append(", ");
+      AppendTomlString(pattern, out);
+    }
+    out->append("]\n");
+    return absl::OkStatus();
+  }
+
+  // kv_namespaces [{binding, id}] and services [{binding, service}] -> NAME = value.
+  absl::Status BindingList(std::string_view key, const toml::node& value, std::string_view field,
+                           std::string_view atoll_key, std::string* out) {
+    const auto* a = value.as_array();
+    if (a == nullptr) return Error(key, StrCat("expected an array of {binding, ", field, "}"));
+    out->append(atoll_key);
+    out->append(" = { ");
+    for (size_t i = 0; i < a->size(); ++i) {
+      std::string item_key = StrCat(key, "[", i, "]");
+      const auto* t = a->get(i)->as_table();
+      if (t == nullptr) return Error(item_key, StrCat("expected {binding, ", field, "}"));
+      std::string binding, target;
+      for (const auto& [k, v] : *t) {
+        std::string_view name = k.str();
+        if (name == "binding" && v.is_string()) {
+          binding = v.as_string()->get();
+        } else if (name == field && v.is_string()) {
+          target = v.as_string()->get();
+        } else if ((name == "preview_id" && field == "id") || (name == "environment" && field == "service")) {
+          continue;  // wrangler dev --remote / deploy-time choices
+        } else {
+          return Error(StrCat(item_key, ".", name),
+                       StrCat("unknown or unsupported key (expected binding and ", field, ", both strings)"));
+        }
+      }
+      if (binding.empty()) return Error(item_key, "missing required key \"binding\"");
+      if (target.empty()) return Error(item_key, StrCat("missing required key \"", field, "\""));
+      if (field == "id") {
+        // A KV namespace id is the atoll namespace's name (data_dir/kv/ID.sqlite3).
+        for (char& c : target) c = base::AsciiToLower(c);
+        if (!MatchesName(target, /*allow_underscore=*/true)) {
+          return Error(StrCat(item_key, ".id"),
+                       StrCat("\"", target, "\" cannot name an atoll KV namespace (expected [a-z0-9_-]{1,63})"));
+        }
+      }
+      if (i > 0) out->append(", ");
+      AppendTomlString(binding, out);
+      out->append(" = ");
+      AppendTomlString(target, out);
+    }
+    out->append(" }\n");
+    return absl::OkStatus();
+  }
+
+  absl::Status WasmModules(const toml::node& value, std::string* out) {
+    const auto* t = value.as_table();
+    if (t == nullptr) return Error("wasm_modules", "expected a table of NAME = \"path.wasm\"");
+    out->append("wasm = { ");
+    bool first = true;
+    for (const auto& [k, v] : *t) {
+      absl::StatusOr<std::string> path = Path(StrCat("wasm_modules.", k.str()), v);
+      if (!path.ok()) return path.status();
+      if (!first) out->append(", ");
+      first = false;
+      AppendTomlString(k.str(), out);
+      out->append(" = ");
+      AppendTomlString(*path, out);
+    }
+    out->append(" }\n");
+    return absl::OkStatus();
+  }
+
+  absl::Status Triggers(const toml::node& value, std::string* out) {
+    const auto* t = value.as_table();
+    if (t == nullptr) return Error("triggers", "expected a table ({crons = [...]})");
+    for (const auto& [k, v] : *t) {
+      if (k.str() != "crons") return Error(StrCat("triggers.", k.str()), "unknown key (expected crons)");
+    }
+    return Line("triggers", value, out);
+  }
+
+  absl::Status Limits(const toml::node& value, std::string* out) {
+    const auto* t = value.as_table();
+    if (t == nullptr) return Error("limits", "expected a table ({cpu_ms = N})");
+    for (const auto& [k, v] : *t) {
+      if (k.str() != "cpu_ms") return Error(StrCat("limits.", k.str()), "unknown key (expected cpu_ms)");
+      if (absl::Status st = Line("cpu_ms", v, out); !st.ok()) return st;
+    }
+    return absl::OkStatus();
+  }
+
+  fs::path dir_;
+  std::string label_;
+  bool default_route_;
+};
+
+// "tenants[i].kv.X: ..." from the config parser, said in the wrangler file's terms.
+std::string ParserErrorInWranglerTerms(std::string_view message, const std::vector<std::string>& labels) {
+  size_t at = message.find(": tenants[");
+  if (at == std::string_view::npos) return StrCat(labels.front(), ": ", message);
+  size_t index_start = at + 10;
+  size_t index_end = message.find(']', index_start);
+  uint32_t index = 0;
+  if (index_end == std::string_view::npos || !base::ParseUnsigned(message.substr(index_start, index_end - index_start), &index) ||
+      index >= labels.size()) {
+    return std::string(message);
+  }
+  std::string_view rest = message.substr(index_end + 1);
+  if (!rest.empty() && rest[0] == '.') rest.remove_prefix(1);
+  std::string key(rest);
+  for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"kv.", "kv_namespaces (binding "},
+                          {"wasm.", "wasm_modules."}, {"script", "main"}, {"services.", "services (binding "}}) {
+    if (key.rfind(from, 0) == 0) {
+      std::string tail = key.substr(from.size());
+      bool binding = to.back() == ' ';
+      if (binding) {
+        size_t colon = tail.find(':');
+        key = StrCat(to, tail.substr(0, colon), ")", colon == std::string::npos ? "" : tail.substr(colon));
+      } else {
+        key = StrCat(to, tail);
+      }
+      break;
+    }
+  }
+  return StrCat(labels[index], ": ", key);
+}
+
+}  // namespace
+
+const char* const kWranglerIgnoredKeys =
+    "$schema, account_id, workers_dev, preview_urls, send_metrics, minify, keep_names, keep_vars, logpush, "
+    "observability, placement, tail_consumers, upload_source_maps, usage_model, no_bundle, dev, "
+    "first_party_worker, send_email";
+
+std::string StripJsonc(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  // Comments first (strings kept as they are).
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < text.size() && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
+      out.append(text.substr(i, std::min(j, text.size() - 1) - i + 1));
+      i = j;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      out.push_back('\n');
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  // Then trailing commas: a ',' followed only by whitespace before '}' or ']'.
+  std::string result;
+  result.reserve(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    char c = out[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < out.size() && out[j] != '"') j += out[j] == '\\' ? 2 : 1;
+      result.append(out, i, std::min(j, out.size() - 1) - i + 1);
+      i = j;
+      continue;
+    }
+    if (c == ',') {
+      size_t j = i + 1;
+      while (j < out.size() && (out[j] == ' ' || out[j] == '\t' || out[j] == '\n' || out[j] == '\r')) ++j;
+      if (j < out.size() && (out[j] == '}' || out[j] == ']')) continue;
+    }
+    result.push_back(c);
+  }
+  return result;
+}
+
+absl::StatusOr<std::string> WranglerToToml(const std::vector<fs::path>& files) {
+  // A wrangler project runs like `wrangler dev`: one process; state in .wrangler/ of the first
+  // project's folder (wrangler keeps its own in .wrangler/state).
+  std::string toml = "[server]\nworkers = 1\ndata_dir = ";
+  AppendTomlString((files.front().parent_path() / ".wrangler" / "atoll").string(), &toml);
+  toml += "\n";
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string label = files[i].string();
+    absl::StatusOr<toml::table> table = ReadWrangler(files[i], label);
+    if (!table.ok()) return table.status();
+    absl::StatusOr<std::string> tenant = TenantWriter(fs::absolute(files[i]), label, i == 0).Convert(*table);
+    if (!tenant.ok()) return tenant.status();
+    toml += *tenant;
+  }
+  return toml;
+}
+
+absl::StatusOr<Config> LoadWranglerFiles(const std::vector<std::string>& files, const EnvLookup& env) {
+  if (files.empty()) return absl::InvalidArgumentError("no wrangler file given");
+  std::vector<fs::path> paths(files.begin(), files.end());
+  absl::StatusOr<std::string> toml = WranglerToToml(paths);
+  if (!toml.ok()) return toml.status();
+  fs::path first = fs::absolute(paths.front());
+  absl::StatusOr<Config> config = ParseConfig(*toml, first, env);
+  if (!config.ok()) {
+    return absl::Status(config.status().code(), ParserErrorInWranglerTerms(base::ToStd(config.status().message()), files));
+  }
+  config->path = first;
+  return config;
+}
+
+}  // namespace atl::config
