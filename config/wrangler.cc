@@ -1,5 +1,6 @@
 #include "config/wrangler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -47,6 +48,18 @@ absl::StatusOr<toml::table> ReadWrangler(const fs::path& file, const std::string
   return std::move(parsed).table();
 }
 
+// A table's entries in the order they were written (toml::table iterates by key).
+std::vector<std::pair<std::string_view, const toml::node*>> InOrder(const toml::table& table) {
+  std::vector<std::pair<std::string_view, const toml::node*>> out;
+  for (const auto& [key, value] : table) out.emplace_back(key.str(), &value);
+  std::stable_sort(out.begin(), out.end(), [&table](const auto& a, const auto& b) {
+    const auto& pa = table.get(a.first)->source().begin;
+    const auto& pb = table.get(b.first)->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  return out;
+}
+
 // `node` as a TOML value on one line (inline tables).
 absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0) {
   if (depth > 32) return absl::InvalidArgumentError("nested too deeply");
@@ -78,12 +91,12 @@ absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0)
   } else if (const auto* t = node.as_table()) {
     out->append("{ ");
     bool first = true;
-    for (const auto& [key, value] : *t) {
+    for (const auto& [key, value] : InOrder(*t)) {
       if (!first) out->append(", ");
       first = false;
-      AppendTomlString(key.str(), out);
+      AppendTomlString(key, out);
       out->append(" = ");
-      if (absl::Status st = AppendToml(value, out, depth + 1); !st.ok()) return st;
+      if (absl::Status st = AppendToml(*value, out, depth + 1); !st.ok()) return st;
     }
     out->append(" }");
   } else {
@@ -101,25 +114,30 @@ bool IsBareSpecifier(std::string_view s) {
   return s.find("://") == std::string_view::npos;
 }
 
-// The first bare import of `source` (`import x from "hono"`, `import "zod"`, `from 'pkg'`,
-// `import("pkg")`), or "". A plain scan, not a parse: good enough to tell a bundled Worker from
-// an unbundled project.
+// The quoted specifier after `keyword` in `line` (`from "x"`, `import "x"`), or "".
+std::string_view SpecifierAfter(std::string_view line, std::string_view keyword) {
+  size_t at = line.rfind(keyword);
+  if (at == std::string_view::npos) return {};
+  size_t i = at + keyword.size();
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  if (i >= line.size() || (line[i] != '"' && line[i] != '\'')) return {};
+  size_t end = line.find(line[i], i + 1);
+  if (end == std::string_view::npos) return {};
+  return line.substr(i + 1, end - i - 1);
+}
+
+// The first bare import of `source` (`import x from "hono"`, `import "zod"`, `export * from
+// 'pkg'`, the `} from "pkg"` line of a multi-line import), or "". A scan of the lines that start
+// with import, export or `}` (static imports do, in hand-written and bundled code alike), not a
+// parse: comments and strings elsewhere are not mistaken for imports.
 std::string FirstBareImport(std::string_view source) {
-  for (std::string_view keyword : {"from", "import"}) {
-    size_t at = 0;
-    while ((at = source.find(keyword, at)) != std::string_view::npos) {
-      size_t i = at + keyword.size();
-      bool word_start = at == 0 || !(std::isalnum(static_cast<unsigned char>(source[at - 1])) || source[at - 1] == '_' ||
-                                     source[at - 1] == '$' || source[at - 1] == '.');
-      at = i;
-      if (!word_start) continue;
-      while (i < source.size() && (source[i] == ' ' || source[i] == '\t' || source[i] == '(')) ++i;
-      if (i >= source.size() || (source[i] != '"' && source[i] != '\'')) continue;
-      char quote = source[i];
-      size_t end = source.find(quote, i + 1);
-      if (end == std::string_view::npos || end - i > 200) continue;
-      std::string_view specifier = source.substr(i + 1, end - i - 1);
-      if (specifier.find('\n') != std::string_view::npos) continue;
+  for (std::string_view line : base::Split(source, '\n')) {
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    bool statement = line.rfind("import", 0) == 0 || line.rfind("export", 0) == 0 || line.rfind("}", 0) == 0;
+    if (!statement) continue;
+    if (size_t comment = line.find("//"); comment != std::string_view::npos) line = line.substr(0, comment);
+    for (std::string_view keyword : {"from", "import"}) {
+      std::string_view specifier = SpecifierAfter(line, keyword);
       if (IsBareSpecifier(specifier)) return std::string(specifier);
     }
   }
@@ -174,8 +192,8 @@ class TenantWriter {
   absl::StatusOr<std::string> Convert(const toml::table& root) {
     std::string out = "[[tenants]]\n";
     bool have_name = false, have_main = false, have_routes = false;
-    for (const auto& [key_node, value] : root) {
-      std::string_view key = key_node.str();
+    for (const auto& [key, value_ptr] : InOrder(root)) {
+      const toml::node& value = *value_ptr;
       absl::Status st;
       if (key == "name") {
         have_name = true;
@@ -329,12 +347,12 @@ class TenantWriter {
     if (t == nullptr) return Error("wasm_modules", "expected a table of NAME = \"path.wasm\"");
     out->append("wasm = { ");
     bool first = true;
-    for (const auto& [k, v] : *t) {
-      absl::StatusOr<std::string> path = Path(StrCat("wasm_modules.", k.str()), v);
+    for (const auto& [k, v] : InOrder(*t)) {
+      absl::StatusOr<std::string> path = Path(StrCat("wasm_modules.", k), *v);
       if (!path.ok()) return path.status();
       if (!first) out->append(", ");
       first = false;
-      AppendTomlString(k.str(), out);
+      AppendTomlString(k, out);
       out->append(" = ");
       AppendTomlString(*path, out);
     }
