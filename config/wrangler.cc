@@ -169,7 +169,28 @@ absl::Status CheckMain(const fs::path& main, const std::string& main_text, const
 
 constexpr std::string_view kSupportedKeys =
     "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
-    "compatibility_date, triggers, limits";
+    "compatibility_date, triggers, limits, dev (ip, port)";
+
+// Where `wrangler dev` would listen: [dev] ip (default localhost) and port (default 8787).
+absl::StatusOr<std::string> DevListen(const toml::table& root, const std::string& label) {
+  std::string ip = "127.0.0.1";
+  int64_t port = 8787;
+  if (const toml::table* dev = root["dev"].as_table()) {
+    if (const toml::node* n = dev->get("ip")) {
+      if (!n->is_string()) return absl::InvalidArgumentError(StrCat(label, ": dev.ip: expected a string"));
+      ip = n->as_string()->get();
+      if (ip == "localhost" || ip == "*") ip = ip == "*" ? "0.0.0.0" : "127.0.0.1";
+      if (ip.find(':') != std::string::npos && ip.front() != '[') ip = StrCat("[", ip, "]");
+    }
+    if (const toml::node* n = dev->get("port")) {
+      if (!n->is_integer() || n->as_integer()->get() < 1 || n->as_integer()->get() > 65535) {
+        return absl::InvalidArgumentError(StrCat(label, ": dev.port: expected a port number (1-65535)"));
+      }
+      port = n->as_integer()->get();
+    }
+  }
+  return StrCat(ip, ":", port);
+}
 
 bool Ignored(std::string_view key) {
   for (std::string_view k : base::Split(kWranglerIgnoredKeys, ',')) {
@@ -217,6 +238,8 @@ class TenantWriter {
         st = Triggers(value, &out);
       } else if (key == "limits") {
         st = Limits(value, &out);
+      } else if (key == "dev") {
+        if (!value.is_table()) st = Error(key, "expected a table");
       } else if (key == "compatibility_date" || Ignored(key)) {
         continue;
       } else {
@@ -419,7 +442,7 @@ std::string ParserErrorInWranglerTerms(std::string_view message, const std::vect
 
 const char* const kWranglerIgnoredKeys =
     "$schema, account_id, workers_dev, preview_urls, send_metrics, minify, keep_names, keep_vars, logpush, "
-    "observability, placement, tail_consumers, upload_source_maps, usage_model, no_bundle, dev, "
+    "observability, placement, tail_consumers, upload_source_maps, usage_model, no_bundle, "
     "first_party_worker, send_email";
 
 std::string StripJsonc(std::string_view text) {
@@ -476,6 +499,13 @@ absl::StatusOr<std::string> WranglerToToml(const std::vector<fs::path>& files) {
     std::string label = files[i].string();
     absl::StatusOr<toml::table> table = ReadWrangler(files[i], label);
     if (!table.ok()) return table.status();
+    if (i == 0) {
+      absl::StatusOr<std::string> listen = DevListen(*table, label);
+      if (!listen.ok()) return listen.status();
+      toml += "listen = ";
+      AppendTomlString(*listen, &toml);
+      toml += "\n";
+    }
     absl::StatusOr<std::string> tenant = TenantWriter(fs::absolute(files[i]), label, i == 0).Convert(*table);
     if (!tenant.ok()) return tenant.status();
     toml += *tenant;

@@ -91,12 +91,15 @@ cpu_ms = 20
   };
   EXPECT_EQ(t.env, expected);
   EXPECT_EQ(config->server.workers, 1u);
+  ASSERT_EQ(config->server.listen.size(), 1u);
+  EXPECT_EQ(config->server.listen[0].ToString(), "127.0.0.1:8787");  // wrangler dev's default
   EXPECT_EQ(config->server.data_dir, dir_ / ".wrangler/atoll");
 }
 
 TEST_F(WranglerTest, JsoncWithCommentsAndTrailingCommasAndSeveralFiles) {
   std::string a = Write("a/wrangler.jsonc", R"({
   // line comment with "quotes" and a , before }
+  "dev": { "port": 9001, "local_protocol": "http" },
   "name": "front", /* block
   comment */ "main": "../src/index.js",
   "vars": { "URL": "http://x/*not a comment*/", "N": 2, },
@@ -114,6 +117,7 @@ TEST_F(WranglerTest, JsoncWithCommentsAndTrailingCommasAndSeveralFiles) {
   ASSERT_EQ(config->tenants[0].routes.size(), 1u);
   EXPECT_EQ(config->tenants[0].routes[0].ToString(), "*/*");
   EXPECT_TRUE(config->tenants[1].routes.empty());
+  EXPECT_EQ(config->server.listen[0].ToString(), "127.0.0.1:9001");
 }
 
 TEST_F(WranglerTest, StripJsonc) {
