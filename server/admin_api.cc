@@ -81,7 +81,8 @@ void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& reque
   }
   std::string_view path = base::UrlPath(request.url);
   constexpr std::string_view kScheduled = "/scheduled";
-  if (path.size() > kScheduled.size() && path.substr(path.size() - kScheduled.size()) == kScheduled &&
+  // "/tenants/" NAME "/scheduled" (a tenant may itself be named "scheduled").
+  if (path.size() > 9 + kScheduled.size() && path.substr(path.size() - kScheduled.size()) == kScheduled &&
       path.substr(0, 9) == "/tenants/") {
     return FireScheduled(id, request.method, path.substr(9, path.size() - 9 - kScheduled.size()),
                          ScheduledEvents::CronOfQuery(request.url));

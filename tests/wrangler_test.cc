@@ -190,6 +190,9 @@ STORE = "shared"
   EXPECT_EQ(ok.body, "{\"tenant\":\"sw\",\"cron\":\"0 * * * *\",\"outcome\":\"ok\"}");
   EXPECT_EQ(AdminRequest(admin, "t0ken", "GET", "/tenants/nobody/scheduled").status, 405);
   EXPECT_EQ(AdminRequest(admin, "t0ken", "POST", "/tenants/nobody/scheduled").status, 404);
+  // A tenant named "scheduled" is still GET /tenants/scheduled.
+  EXPECT_EQ(AdminRequest(admin, "t0ken", "GET", "/tenants/scheduled").status, 404);
+  EXPECT_EQ(AdminRequest(admin, "t0ken", "GET", "/tenants/sw").status, 200);
   // The service-worker script's bindings are globals: KV, a number var, a name that is no identifier.
   HttpResponse sw = Get(server.port(), "/");
   EXPECT_EQ(sw.body, "{\"cron\":\"0 * * * *\",\"next\":42,\"dashed\":\"dash\"} by hand boolean") << server.log();
@@ -198,6 +201,31 @@ STORE = "shared"
   EXPECT_NE(metrics.body.find("atoll_scheduled_total{tenant=\"only\",outcome=\"exception\"} 2"), std::string::npos);
   EXPECT_NE(metrics.body.find("atoll_scheduled_total{tenant=\"sw\",outcome=\"ok\"} 1"), std::string::npos);
   EXPECT_TRUE(server.WaitForLog("scheduled failed on purpose"));
+}
+
+// A tenant deployed through the admin API with triggers and a number var fires on schedule.
+TEST(WranglerTest, DeployedTenantWithTriggersFiresAndSeesNumberVars) {
+  TenantFixture fixture;
+  std::string config = fixture.WriteConfig("admin_listen = \"127.0.0.1:0\"", "");
+  ScopedEnv token("ATOLL_ADMIN_TOKEN", "t0ken");
+  ScopedEnv minute("ATOLL_TEST_CRON_MINUTE_MS", "100");
+  TestServer server(config);
+  int admin = AdminPort(server);
+  std::string body = R"({"script": "export default { async fetch(r, env) { return new Response(String(await env.STORE.get('n'))) }, async scheduled(c, env) { await env.STORE.put('n', String(env.STEP * 2)) } }",
+    "routes": ["*/*"], "kv": {"STORE": "deployed"}, "vars": {"STEP": 21}, "triggers": {"crons": ["* * * * *"]}})";
+  HttpResponse deployed = AdminRequest(admin, "t0ken", "PUT", "/tenants/dep", body);
+  ASSERT_EQ(deployed.status, 200) << deployed.body;
+  std::string seen;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (seen != "42" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    seen = Get(server.port(), "/").body;
+  }
+  EXPECT_EQ(seen, "42") << server.log();
+  HttpResponse bad = AdminRequest(admin, "t0ken", "PUT", "/tenants/dep2",
+                                  R"({"script": "export default { scheduled() {} }", "triggers": {"crons": ["* * *"]}})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("triggers.crons[0]"), std::string::npos) << bad.body;
 }
 
 TEST(WranglerTest, CheckNamesTheKeyAndRefusesAnUnbundledMain) {
