@@ -120,6 +120,22 @@ TEST_F(WranglerTest, JsoncWithCommentsAndTrailingCommasAndSeveralFiles) {
   EXPECT_EQ(config->server.listen[0].ToString(), "127.0.0.1:9001");
 }
 
+// `rules` is the tenant key of module rules (another part of issue 14): passed on as written.
+TEST_F(WranglerTest, RulesArePassedOnVerbatim) {
+  std::string file = Write("wrangler.toml", R"(name = "w"
+main = "src/index.js"
+[[rules]]
+type = "Text"
+globs = ["**/*.txt", "**/*.html"]
+fallthrough = true
+)");
+  absl::StatusOr<std::string> toml = WranglerToToml({file});
+  ASSERT_TRUE(toml.ok()) << toml.status();
+  EXPECT_NE(toml->find("\n\"rules\" = [{ \"type\" = \"Text\", \"globs\" = [\"**/*.txt\", \"**/*.html\"], \"fallthrough\" = true }]\n"),
+            std::string::npos)
+      << *toml;
+}
+
 TEST_F(WranglerTest, StripJsonc) {
   EXPECT_EQ(StripJsonc("{\"a\": [1, 2,], // c\n\"b\": \"//x\", /* y */}"), "{\"a\": [1, 2], \n\"b\": \"//x\"  }");
   EXPECT_EQ(StripJsonc("[\"a\\\"//,]\",]"), "[\"a\\\"//,]\"]");
