@@ -493,7 +493,7 @@ absl::StatusOr<std::string> WranglerToToml(const std::vector<fs::path>& files) {
   // A wrangler project runs like `wrangler dev`: one process; state in .wrangler/ of the first
   // project's folder (wrangler keeps its own in .wrangler/state).
   std::string toml = "[server]\nworkers = 1\ndata_dir = ";
-  AppendTomlString((files.front().parent_path() / ".wrangler" / "atoll").string(), &toml);
+  AppendTomlString((fs::absolute(files.front()).parent_path() / ".wrangler" / "atoll").lexically_normal().string(), &toml);
   toml += "\n";
   for (size_t i = 0; i < files.size(); ++i) {
     std::string label = files[i].string();

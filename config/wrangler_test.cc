@@ -94,6 +94,12 @@ cpu_ms = 20
   ASSERT_EQ(config->server.listen.size(), 1u);
   EXPECT_EQ(config->server.listen[0].ToString(), "127.0.0.1:8787");  // wrangler dev's default
   EXPECT_EQ(config->server.data_dir, dir_ / ".wrangler/atoll");
+  // The same file named by a relative path: the same absolute folders.
+  absl::StatusOr<Config> relative =
+      LoadWranglerFiles({fs::relative(file).string()}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(relative.ok()) << relative.status();
+  EXPECT_EQ(relative->server.data_dir, dir_ / ".wrangler/atoll");
+  EXPECT_EQ(relative->tenants[0].script, dir_ / "src/index.js");
 }
 
 TEST_F(WranglerTest, JsoncWithCommentsAndTrailingCommasAndSeveralFiles) {

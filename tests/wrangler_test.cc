@@ -248,7 +248,8 @@ TEST(WranglerTest, CheckNamesTheKeyAndRefusesAnUnbundledMain) {
   EXPECT_NE(output.find("npx esbuild@0.28.2 src/index.ts --bundle --format=esm --conditions=workerd,worker,browser"),
             std::string::npos)
       << output;
-  std::string good = SourcePath("tests/wrangler_project/wrangler.toml");
+  // (--data-dir: the code cache goes to the fixture, not the source tree's .wrangler/.)
+  std::string good = SourcePath("tests/wrangler_project/wrangler.toml") + " --data-dir " + (fixture.dir() / "data").string();
   std::string auth = SourcePath("tests/wrangler_project/auth/wrangler.jsonc");
   EXPECT_EQ(RunAtoll("check --wrangler " + good + " --wrangler " + auth, &output), 0) << output;
   EXPECT_NE(output.find("2 tenants OK"), std::string::npos);
