@@ -212,7 +212,8 @@ class TenantWriter {
 
   absl::StatusOr<std::string> Convert(const toml::table& root) {
     std::string out = "[[tenants]]\n";
-    bool have_name = false, have_main = false, have_routes = false;
+    bool have_name = false, have_main = false, have_routes = false, have_vars = false;
+    if (absl::Status st = ReadDevVars(); !st.ok()) return st;
     for (const auto& [key, value_ptr] : InOrder(root)) {
       const toml::node& value = *value_ptr;
       absl::Status st;
@@ -225,9 +226,11 @@ class TenantWriter {
       } else if (key == "routes" || key == "route") {
         have_routes = true;
         st = Routes(key, value, &out);
-      } else if (key == "vars" || key == "rules" || key == "compatibility_flags") {
-        if (key == "vars" && !value.is_table()) st = Error(key, "expected a table");
-        else st = Line(key, value, &out);
+      } else if (key == "vars") {
+        have_vars = true;
+        st = Vars(value, &out);
+      } else if (key == "rules" || key == "compatibility_flags") {
+        st = Line(key, value, &out);
       } else if (key == "kv_namespaces") {
         st = BindingList(key, value, "id", "kv", &out);
       } else if (key == "services") {
@@ -251,10 +254,83 @@ class TenantWriter {
     if (!have_name) return Error("name", "missing required key \"name\" (the Worker's name: its tenant name)");
     if (!have_main) return Error("main", "missing required key \"main\" (the Worker's script)");
     if (!have_routes && default_route_) out += "routes = [\"*/*\"]\n";
+    if (!have_vars && !dev_vars_.empty()) {
+      if (absl::Status st = Vars(toml::table(), &out); !st.ok()) return st;
+    }
     return out;
   }
 
  private:
+  // `.dev.vars` next to the file (wrangler dev's local secrets): KEY=VALUE lines, `#` comments,
+  // values optionally in "double" (with \n escapes) or 'single' quotes. They become string vars,
+  // over [vars] of the same name, as in wrangler dev.
+  absl::Status ReadDevVars() {
+    std::ifstream in(dir_ / ".dev.vars", std::ios::binary);
+    if (!in) return absl::OkStatus();
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      std::string_view text = line;
+      while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+      if (text.empty() || text.front() == '#') continue;
+      if (text.rfind("export ", 0) == 0) text.remove_prefix(7);
+      size_t eq = text.find('=');
+      if (eq == std::string_view::npos || eq == 0) {
+        return absl::InvalidArgumentError(StrCat((dir_ / ".dev.vars").string(), ":", number, ": expected KEY=VALUE"));
+      }
+      std::string_view key = text.substr(0, eq);
+      while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+      std::string_view raw = text.substr(eq + 1);
+      while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
+      std::string value;
+      if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"') {
+        for (size_t i = 1; i + 1 < raw.size(); ++i) {
+          if (raw[i] == '\\' && i + 2 < raw.size()) {
+            char e = raw[++i];
+            value.push_back(e == 'n' ? '\n' : e == 't' ? '\t' : e);
+          } else {
+            value.push_back(raw[i]);
+          }
+        }
+      } else if (raw.size() >= 2 && raw.front() == '\'' && raw.back() == '\'') {
+        value = std::string(raw.substr(1, raw.size() - 2));
+      } else {
+        value = std::string(raw);
+      }
+      dev_vars_.emplace_back(std::string(key), std::move(value));
+    }
+    return absl::OkStatus();
+  }
+
+  // [vars] (any JSON type) with `.dev.vars` over it.
+  absl::Status Vars(const toml::node& value, std::string* out) {
+    const auto* t = value.as_table();
+    if (t == nullptr) return Error("vars", "expected a table");
+    out->append("vars = { ");
+    bool first = true;
+    for (const auto& [k, v] : InOrder(*t)) {
+      bool overridden = false;
+      for (const auto& dev : dev_vars_) overridden = overridden || dev.first == k;
+      if (overridden) continue;
+      if (!first) out->append(", ");
+      first = false;
+      AppendTomlString(k, out);
+      out->append(" = ");
+      if (absl::Status st = AppendToml(*v, out); !st.ok()) return Error(StrCat("vars.", k), base::ToStd(st.message()));
+    }
+    for (const auto& [k, v] : dev_vars_) {
+      if (!first) out->append(", ");
+      first = false;
+      AppendTomlString(k, out);
+      out->append(" = ");
+      AppendTomlString(v, out);
+    }
+    out->append(" }\n");
+    return absl::OkStatus();
+  }
+
   absl::Status Line(std::string_view key, const toml::node& value, std::string* out) {
     AppendTomlString(key, out);
     out->append(" = ");
@@ -405,6 +481,7 @@ class TenantWriter {
   fs::path dir_;
   std::string label_;
   bool default_route_;
+  std::vector<std::pair<std::string, std::string>> dev_vars_;  // .dev.vars, in file order
 };
 
 // "tenants[i].kv.X: ..." from the config parser, said in the wrangler file's terms.

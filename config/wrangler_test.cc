@@ -142,6 +142,32 @@ fallthrough = true
       << *toml;
 }
 
+// wrangler dev's local secrets: .dev.vars next to the file, over [vars] of the same name.
+TEST_F(WranglerTest, DevVarsAreStringVarsOverVars) {
+  Write("p/.dev.vars", "# local secrets\nAPI_KEY=abc123\nexport QUOTED = \"two\\nlines\"\nSINGLE='a # b'\nLIMIT=7\n");
+  Write("p/index.js", "export default { fetch() { return new Response('x') } }\n");
+  std::string file = Write("p/wrangler.toml", "name = \"w\"\nmain = \"index.js\"\n[vars]\nLIMIT = 5\nKEEP = true\n");
+  absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  std::vector<EnvBinding> expected = {
+      {"vars", "KEEP", "true", true},
+      {"vars", "API_KEY", "abc123", false},
+      {"vars", "QUOTED", "two\nlines", false},
+      {"vars", "SINGLE", "a # b", false},
+      {"vars", "LIMIT", "7", false},
+  };
+  EXPECT_EQ(config->tenants[0].env, expected);
+  // Without [vars] too.
+  std::string bare = Write("p/wrangler.toml", "name = \"w\"\nmain = \"index.js\"\n");
+  config = LoadWranglerFiles({bare}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].env.size(), 4u);
+  Write("p/.dev.vars", "NOEQUALS\n");
+  config = LoadWranglerFiles({bare}, [](std::string_view) { return std::nullopt; });
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find(".dev.vars:1: expected KEY=VALUE"), std::string_view::npos);
+}
+
 TEST_F(WranglerTest, StripJsonc) {
   EXPECT_EQ(StripJsonc("{\"a\": [1, 2,], // c\n\"b\": \"//x\", /* y */}"), "{\"a\": [1, 2], \n\"b\": \"//x\"  }");
   EXPECT_EQ(StripJsonc("[\"a\\\"//,]\",]"), "[\"a\\\"//,]\"]");
