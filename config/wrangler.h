@@ -30,6 +30,11 @@ absl::StatusOr<std::string> WranglerToToml(const std::vector<std::filesystem::pa
 // WranglerToToml, then the config parser; its errors are reported against the wrangler file.
 absl::StatusOr<Config> LoadWranglerFiles(const std::vector<std::string>& files, const EnvLookup& env = ProcessEnv());
 
+// Refuses a `main` atoll cannot run as it is (TypeScript, JSX, a bare npm import) with the
+// esbuild command that bundles it as wrangler does; `main_text` is the path as written, `label`
+// the wrangler file for the message (wrangler_inputs.cc).
+absl::Status CheckWranglerMain(const std::filesystem::path& main, const std::string& main_text, const std::string& label);
+
 // JSON with comments (// and /* */) and trailing commas, as wrangler.jsonc allows, made plain
 // JSON: comments become spaces, trailing commas go.
 std::string StripJsonc(std::string_view text);
