@@ -143,7 +143,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   ++contexts_created_;
   isolates::ScriptLoader loader(code_cache_, &loader_memo_, &builtins);
   EnterJs(StartupBudgetNs(), Clock::now());
-  absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path);
+  // A service-worker script sees its bindings as globals (as in Workers); a module only in env.
+  absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path, env);
   ExitJs(Clock::now());
   std::string error;
   if (ns.ok()) {
@@ -290,9 +291,13 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
       headers,
       body,
       state->env.Get(isolate_),
+      request.scheduled ? NewString(isolate_, request.cron).As<v8::Value>() : v8::Undefined(isolate_).As<v8::Value>(),
+      v8::Number::New(isolate_, request.scheduled_time_ms),
   };
   std::string error;
-  if (!CallIntoJs(state, state->dispatch.Get(isolate_), 6, argv, &error, id) && !dead_) Fail(id, error);
+  if (!CallIntoJs(state, state->dispatch.Get(isolate_), request.scheduled ? 8 : 6, argv, &error, id) && !dead_) {
+    Fail(id, error);
+  }
 }
 
 template <typename Report>

@@ -24,6 +24,11 @@ struct RequestView {
   bool has_body = false;
   // The body is not in `body`: it arrives later through Worker::PushUpload / EndUpload.
   bool body_streamed = false;
+  // A scheduled event (cron trigger) instead of a request: the handler's scheduled(), with this
+  // cron and scheduledTime (ms since the epoch); method, url and headers are not used.
+  bool scheduled = false;
+  std::string_view cron;
+  double scheduled_time_ms = 0;
 };
 
 // A response the handler produced. Views are valid only during WorkerHost::OnResponse.

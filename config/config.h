@@ -42,6 +42,7 @@ struct TenantConfig {
   std::vector<EnvBinding> env;           // env.NAME of every kind (env_binding.h), in file order
   std::vector<std::string> outbound;      // host patterns fetch() may reach
   std::vector<std::string> compatibility_flags;  // wrangler's flags, e.g. "nodejs_compat" (README)
+  std::vector<std::string> crons;         // [tenants.triggers] crons: 5-field cron expressions (cron.h), UTC
 
   // The (name, value) of the bindings of kind `kind`, in file order.
   std::vector<NamedValue> Bindings(std::string_view kind) const;

@@ -1,10 +1,13 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "base/strings.h"
 #include "config/config_parser.h"
+#include "config/cron.h"
 #include "config/names.h"
 
 // [[tenants]]: each tenant's keys, its routes, outbound hosts and env bindings (one table per
@@ -78,10 +81,63 @@ absl::StatusOr<std::string> CanonicalOutbound(std::string_view text) {
   return s;
 }
 
+// A TOML value as JSON text (for vars that are not strings); the error message is the reason.
+absl::Status TomlToJson(const toml::node& n, std::string* out, int depth) {
+  if (depth > 32) return absl::InvalidArgumentError("nested too deeply");
+  if (const auto* s = n.as_string()) {
+    out->push_back('"');
+    for (unsigned char c : s->get()) {
+      if (c == '"' || c == '\\') {
+        out->push_back('\\');
+        out->push_back(static_cast<char>(c));
+      } else if (c < 0x20 || c == 0x7f) {
+        char buffer[8];
+        std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+        out->append(buffer);
+      } else {
+        out->push_back(static_cast<char>(c));
+      }
+    }
+    out->push_back('"');
+  } else if (const auto* i = n.as_integer()) {
+    out->append(std::to_string(i->get()));
+  } else if (const auto* f = n.as_floating_point()) {
+    double v = f->get();
+    if (!std::isfinite(v)) return absl::InvalidArgumentError("a value that is not a finite number has no JSON form");
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.17g", v);
+    out->append(buffer);
+  } else if (const auto* b = n.as_boolean()) {
+    out->append(b->get() ? "true" : "false");
+  } else if (const auto* a = n.as_array()) {
+    out->push_back('[');
+    for (size_t k = 0; k < a->size(); ++k) {
+      if (k > 0) out->push_back(',');
+      if (absl::Status st = TomlToJson(*a->get(k), out, depth + 1); !st.ok()) return st;
+    }
+    out->push_back(']');
+  } else if (const auto* t = n.as_table()) {
+    out->push_back('{');
+    bool first = true;
+    for (const Entry& e : Entries(*t)) {
+      if (!first) out->push_back(',');
+      first = false;
+      toml::value<std::string> key{std::string(e.key)};
+      if (absl::Status st = TomlToJson(key, out, depth + 1); !st.ok()) return st;
+      out->push_back(':');
+      if (absl::Status st = TomlToJson(*e.value, out, depth + 1); !st.ok()) return st;
+    }
+    out->push_back('}');
+  } else {
+    return absl::InvalidArgumentError(StrCat("a var may be a string, number, boolean, array or table, not ", TypeName(n.type())));
+  }
+  return absl::OkStatus();
+}
+
 // The binding tables come from EnvBindingKinds().
 const std::string kTenantKeys =
     StrCat("name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, ",
-           EnvBindingKeys(), ", outbound, compatibility_flags");
+           EnvBindingKeys(), ", outbound, compatibility_flags, triggers");
 
 absl::Status ConfigParser::ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out) {
   const std::string path = "tenants";
@@ -110,7 +166,7 @@ absl::Status ConfigParser::ParseTenants(const toml::node& n, const toml::source_
 
 absl::Status ConfigParser::ClaimBinding(const Entry& e, const toml::source_region& where, std::string_view path) {
   if (!IsBindingName(e.key)) {
-    return Error(where, path, StrCat("binding name \"", e.key, "\" is not a JavaScript identifier ([A-Za-z_$][A-Za-z0-9_$]*)"));
+    return Error(where, path, StrCat("binding name \"", e.key, "\" is not valid (1-255 bytes, no control characters, not __proto__)"));
   }
   auto [it, inserted] = bindings_.emplace(std::string(e.key), std::string(path));
   if (!inserted) return Error(where, path, StrCat("binding name \"", e.key, "\" is already used by ", it->second));
@@ -144,6 +200,12 @@ class TomlEnvValue : public EnvValue {
     if (!s.ok()) return s.status();
     return std::string(*s);
   }
+  bool IsString() const override { return node_.is_string(); }
+  absl::StatusOr<std::string> Json() const override {
+    std::string out;
+    if (absl::Status st = TomlToJson(node_, &out, 0); !st.ok()) return parser_.Error(where_, path_, base::ToStd(st.message()));
+    return out;
+  }
   absl::StatusOr<fs::path> ExistingFile() const override {
     return parser_.FilePath(node_, where_, path_, /*must_exist=*/true);
   }
@@ -174,6 +236,13 @@ absl::Status ConfigParser::ParseEnvBindings(const EnvBindingKind& kind, const to
                                             TenantConfig* out) {
   EnvParseContext context{&env_, admin_token_env_, &all_tenant_names_};
   return ParseBindings(n, parent, path, [&](const Entry& b, std::string_view p, const toml::source_region& w) {
+    TomlEnvValue entry(*this, *b.value, w, std::string(p));
+    if (kind.any_json && !entry.IsString()) {
+      absl::StatusOr<std::string> json = entry.Json();
+      if (!json.ok()) return json.status();
+      out->env.push_back({std::string(kind.key), std::string(b.key), *std::move(json), /*json=*/true});
+      return absl::OkStatus();
+    }
     absl::StatusOr<std::string> value = kind.parse(TomlEnvValue(*this, *b.value, w, std::string(p)), context);
     if (!value.ok()) return value.status();
     out->env.push_back({std::string(kind.key), std::string(b.key), *std::move(value)});
@@ -261,6 +330,25 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
                        StrCat("invalid compatibility flag \"", *flag, "\" (expected a name like nodejs_compat)"));
         }
         out->compatibility_flags.emplace_back(*flag);
+      }
+    } else if (e.key == "triggers") {
+      const toml::table* triggers = v.as_table();
+      if (triggers == nullptr) return WrongType(v, here, key_path, "a table ([tenants.triggers] crons = [...])");
+      for (const Entry& t_entry : Entries(*triggers)) {
+        std::string crons_path = Join(key_path, t_entry.key);
+        if (t_entry.key != "crons") return Unknown(t_entry, where, key_path, "crons");
+        const toml::array* crons = t_entry.value->as_array();
+        const toml::source_region& crons_where = Where(*t_entry.value, where);
+        if (crons == nullptr) return WrongType(*t_entry.value, where, crons_path, "an array of cron expressions");
+        for (size_t i = 0; i < crons->size(); ++i) {
+          const toml::node& item = *crons->get(i);
+          std::string item_path = Index(crons_path, i);
+          absl::StatusOr<std::string_view> text = String(item, crons_where, item_path);
+          if (!text.ok()) return text.status();
+          absl::StatusOr<CronSchedule> cron = ParseCron(*text);
+          if (!cron.ok()) return Error(Where(item, crons_where), item_path, base::ToStd(cron.status().message()));
+          out->crons.emplace_back(*text);
+        }
       }
     } else {
       bool handled;

@@ -292,8 +292,8 @@ TEST_F(ConfigTest, WrongTypes) {
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nroutes = \"*/*\"\n", 4, "tenants[0].routes"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nroutes = [\"*/*\",\n  7]\n", 5,
                       "tenants[0].routes[1]", "expected a string"));
-  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n\n[tenants.vars]\nGREETING = 1\n", 6,
-                      "tenants[0].vars.GREETING", "expected a string, got an integer"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n\n[tenants.kv]\nGREETING = 1\n", 6,
+                      "tenants[0].kv.GREETING", "expected a string, got an integer"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.secrets]\nK = \"HELLO_API_KEY\"\n", 5,
                       "tenants[0].secrets.K", "{ env = "));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = 3\n", 2, "tenants[0].name"));
@@ -344,10 +344,34 @@ TEST_F(ConfigTest, BadValues) {
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\noutbound = [\"300.1.2.3\"]\n", 4, "tenants[0].outbound[0]"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.services]\nAUTH = \"nobody\"\n", 5,
                       "tenants[0].services.AUTH", "no tenant is named \"nobody\""));
-  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.vars]\n\"my-var\" = \"x\"\n", 5,
-                      "tenants[0].vars.my-var", "JavaScript identifier"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.vars]\n__proto__ = \"x\"\n", 5,
+                      "tenants[0].vars.__proto__", "not valid"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.vars]\nWHEN = 1979-05-27\n", 5,
+                      "tenants[0].vars.WHEN", "not a date"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.triggers]\ncrons = [\"* * * * *\", \"61 * * * *\"]\n",
+                      5, "tenants[0].triggers.crons[1]", "minute: \"61\" is out of range"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.triggers]\ncron = [\"* * * * *\"]\n",
+                      5, "tenants[0].triggers.cron", "unknown key \"cron\" (expected one of: crons)"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.vars]\nX = \"1\"\n[tenants.kv]\nX = \"ns\"\n",
                       7, "tenants[0].kv.X", "already used by tenants[0].vars.X"));
+}
+
+TEST_F(ConfigTest, VarsOfAnyTypeAndNamesThatAreNotIdentifiersAndCrons) {
+  absl::StatusOr<Config> config = Parse(
+      "[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n"
+      "[tenants.vars]\nS = \"text\"\nLIMIT = 5\nRATIO = 0.5\nON = true\n\"MY-VAR\" = \"x\"\n"
+      "OBJ = { list = [1, \"two\"], \"q\\\"k\" = { deep = false } }\n"
+      "[tenants.triggers]\ncrons = [\"*/5 * * * *\", \"0 9 * * MON-FRI\"]\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const std::vector<EnvBinding>& env = config->tenants[0].env;
+  ASSERT_EQ(env.size(), 6u);
+  EXPECT_EQ(env[0], (EnvBinding{"vars", "S", "text", false}));
+  EXPECT_EQ(env[1], (EnvBinding{"vars", "LIMIT", "5", true}));
+  EXPECT_EQ(env[2], (EnvBinding{"vars", "RATIO", "0.5", true}));
+  EXPECT_EQ(env[3], (EnvBinding{"vars", "ON", "true", true}));
+  EXPECT_EQ(env[4], (EnvBinding{"vars", "MY-VAR", "x", false}));
+  EXPECT_EQ(env[5], (EnvBinding{"vars", "OBJ", "{\"list\":[1,\"two\"],\"q\\\"k\":{\"deep\":false}}", true}));
+  EXPECT_EQ(config->tenants[0].crons, (std::vector<std::string>{"*/5 * * * *", "0 9 * * MON-FRI"}));
 }
 
 TEST_F(ConfigTest, MissingRequiredKeys) {

@@ -10,7 +10,7 @@ namespace atl::config {
 
 const std::vector<EnvBindingKind>& EnvBindingKinds() {
   static const std::vector<EnvBindingKind> kinds = {
-      {"vars", ParseVarBinding},
+      {"vars", ParseVarBinding, /*any_json=*/true},
       {"secrets", ParseSecretBinding},
       {"kv", ParseKvBinding},
       {"wasm", ParseWasmBinding},

@@ -30,6 +30,7 @@ struct EnvBinding {
   std::string kind;   // the table's key: "vars", "secrets", "kv", "wasm", "services"
   std::string name;   // env.NAME (a JavaScript identifier, unique in the tenant)
   std::string value;
+  bool json = false;  // `value` is JSON text (a var that is not a string: env.NAME is the value)
   bool operator==(const EnvBinding&) const = default;
 };
 
@@ -40,6 +41,10 @@ class EnvValue {
   virtual ~EnvValue() = default;
   // The value as a string ("expected a string, got an integer" otherwise).
   virtual absl::StatusOr<std::string> String() const = 0;
+  // Whether the value is a string; else Json() is the value as JSON text (numbers, booleans,
+  // arrays, tables; dates and non-finite floats are refused).
+  virtual bool IsString() const = 0;
+  virtual absl::StatusOr<std::string> Json() const = 0;
   // The value as a path to an existing regular file, relative to the config's folder; absolute.
   virtual absl::StatusOr<std::filesystem::path> ExistingFile() const = 0;
   // The value as a table whose only key is `key` (`expected` names its shape for a wrong type):
@@ -61,6 +66,8 @@ struct EnvParseContext {
 struct EnvBindingKind {
   std::string_view key;
   absl::StatusOr<std::string> (*parse)(const EnvValue& value, const EnvParseContext& context);
+  // A value that is not a string is taken as it is (EnvBinding::json), not given to `parse`.
+  bool any_json = false;
 };
 
 // Every kind, in the order their bindings are put on env (bindings/env_binding.cc keeps the same).

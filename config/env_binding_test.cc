@@ -26,6 +26,8 @@ class FakeValue : public EnvValue {
     if (is_table_) return Error("expected a string, got a table");
     return text_;
   }
+  bool IsString() const override { return !is_table_; }
+  absl::StatusOr<std::string> Json() const override { return Error("not JSON"); }
   absl::StatusOr<std::filesystem::path> ExistingFile() const override {
     absl::StatusOr<std::string> s = String();
     if (!s.ok()) return s.status();

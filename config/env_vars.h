@@ -1,5 +1,6 @@
 #pragma once
-// Env binding kind `vars` (`[tenants.vars] NAME = "text"`): env.NAME is the string.
+// Env binding kind `vars` (`[tenants.vars] NAME = "text"`): env.NAME is the string. Any other
+// TOML/JSON value (LIMIT = 5, FLAG = true, a table) is env.NAME as that JS value (EnvBinding::json).
 
 #include <string>
 

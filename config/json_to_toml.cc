@@ -33,10 +33,10 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 // basic strings). Depth is bounded.
 class JsonToToml {
  public:
-  explicit JsonToToml(std::string_view in) : in_(in) {}
+  explicit JsonToToml(std::string_view in, std::string_view label = "body") : in_(in), label_(label) {}
 
   absl::Status Fail(std::string_view what) {
-    return absl::InvalidArgumentError(base::StrCat("body: ", what, " at offset ", pos_));
+    return absl::InvalidArgumentError(base::StrCat(label_, ": ", what, " at offset ", pos_));
   }
   void SkipSpace() {
     while (pos_ < in_.size() && (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' || in_[pos_] == '\r')) ++pos_;
@@ -220,10 +220,19 @@ class JsonToToml {
     return true;
   }
   std::string_view in_;
+  std::string_view label_;
   size_t pos_ = 0;
 };
 
 }  // namespace
+
+absl::StatusOr<std::string> JsonValueToToml(std::string_view json, std::string_view label) {
+  JsonToToml reader(json, label);
+  std::string toml;
+  if (absl::Status st = reader.Value(&toml, 0); !st.ok()) return st;
+  if (!reader.AtEnd()) return reader.Fail("trailing bytes after the value");
+  return toml;
+}
 
 void AppendTomlString(std::string_view s, std::string* out) {
   out->push_back('"');

@@ -31,6 +31,10 @@ absl::StatusOr<std::string> TenantJsonToToml(std::string_view json, std::string*
                                              std::vector<std::string>* services,
                                              std::vector<DeployWasm>* wasm = nullptr);
 
+// One JSON value as a TOML value (inline tables and arrays, on one line); errors read
+// "LABEL: what at offset N". JSON null is refused (TOML has none).
+absl::StatusOr<std::string> JsonValueToToml(std::string_view json, std::string_view label);
+
 // `s` as a TOML basic string, quotes included, appended to `out`.
 void AppendTomlString(std::string_view s, std::string* out);
 

@@ -28,7 +28,13 @@ bool IsIdentifier(std::string_view s, bool allow_dollar) {
 }  // namespace
 
 // A binding name becomes a property of `env`: a JavaScript identifier (as Wrangler requires).
-bool IsBindingName(std::string_view s) { return IsIdentifier(s, true); }
+bool IsBindingName(std::string_view s) {
+  if (s.empty() || s.size() > 255 || s == "__proto__") return false;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
 
 bool IsEnvName(std::string_view s) { return IsIdentifier(s, false); }
 

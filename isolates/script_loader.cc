@@ -63,7 +63,8 @@ absl::StatusOr<std::string> ScriptLoader::ReadSource(const fs::path& path) {
 }
 
 absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> context,
-                                                        const fs::path& script_path) {
+                                                        const fs::path& script_path,
+                                                        v8::Local<v8::Object> classic_globals) {
   v8::Isolate* isolate = context->GetIsolate();
   std::error_code ec;
   fs::path path = fs::weakly_canonical(fs::absolute(script_path), ec);
@@ -96,6 +97,18 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
       [](v8::Local<v8::Script> script) { return v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()); });
   if (memo_ != nullptr) memo_->is_module = classic.IsEmpty();
   if (!classic.IsEmpty()) {
+    v8::Local<v8::Array> names;
+    if (!classic_globals.IsEmpty() && classic_globals->GetOwnPropertyNames(context).ToLocal(&names)) {
+      v8::Local<v8::Object> global = context->Global();
+      for (uint32_t i = 0; i < names->Length(); ++i) {
+        v8::Local<v8::Value> key, value;
+        if (!names->Get(context, i).ToLocal(&key) || !key->IsName() ||
+            !classic_globals->Get(context, key).ToLocal(&value) ||
+            global->CreateDataProperty(context, key.As<v8::Name>(), value).IsNothing()) {
+          return absl::InternalError(DescribeException(isolate, try_catch));
+        }
+      }
+    }
     if (classic.ToLocalChecked()->Run(context).IsEmpty()) {
       return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
     }

@@ -50,9 +50,11 @@ class ScriptLoader {
       : code_cache_(code_cache), memo_(memo), import_host_(import_host) {}
 
   // Compiles and runs `path` in `context`. Returns the module namespace for an ES module, or
-  // undefined for a classic script. Errors read "file:line: SyntaxError: ...".
+  // undefined for a classic script. Errors read "file:line: SyntaxError: ...". A classic
+  // script gets the own properties of `classic_globals` (if given) as globals before it runs.
   absl::StatusOr<v8::Local<v8::Value>> Load(v8::Local<v8::Context> context,
-                                            const std::filesystem::path& path);
+                                            const std::filesystem::path& path,
+                                            v8::Local<v8::Object> classic_globals = {});
 
  private:
   struct LoadedModule {

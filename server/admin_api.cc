@@ -1,5 +1,7 @@
 #include "server/admin_api.h"
 
+#include <chrono>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -78,6 +80,13 @@ void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& reque
     return;
   }
   std::string_view path = base::UrlPath(request.url);
+  constexpr std::string_view kScheduled = "/scheduled";
+  // "/tenants/" NAME "/scheduled" (a tenant may itself be named "scheduled").
+  if (path.size() > 9 + kScheduled.size() && path.substr(path.size() - kScheduled.size()) == kScheduled &&
+      path.substr(0, 9) == "/tenants/") {
+    return FireScheduled(id, request.method, path.substr(9, path.size() - 9 - kScheduled.size()),
+                         ScheduledEvents::CronOfQuery(request.url));
+  }
   if (request.body_streamed) {
     uploads_[id] = Upload{std::string(request.method), std::string(path), std::string(request.body)};
     return;
@@ -101,6 +110,34 @@ void AdminApi::EndUpload(uint64_t id, int32_t, std::string_view error) {
     return;
   }
   Handle(id, upload.method, upload.path, upload.body);
+}
+
+// POST /tenants/NAME/scheduled?cron=...: the tenant's scheduled handler runs now on this worker;
+// the answer says how it ended.
+void AdminApi::FireScheduled(uint64_t id, std::string_view method, std::string_view name, std::string cron) {
+  if (method != "POST") return RespondError(id, 405, "method_not_allowed");
+  int32_t index = ValidName(name) ? tenants_->Find(name) : -1;
+  if (index < 0 || !tenants_->Serving(static_cast<uint32_t>(index))) return RespondError(id, 404, "no_tenant");
+  double now_ms = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  tenants_->scheduled().Fire(static_cast<uint32_t>(index), cron, now_ms, nullptr, 0,
+                             [this, id, name = std::string(name), cron](bool ok, std::string_view error) {
+                               std::string body;
+                               base::JsonWriter w(&body);
+                               w.BeginObject();
+                               w.Key("tenant");
+                               w.String(name);
+                               w.Key("cron");
+                               w.String(cron);
+                               w.Key("outcome");
+                               w.String(ok ? "ok" : "exception");
+                               if (!ok) {
+                                 w.Key("error");
+                                 w.String(error);
+                               }
+                               w.EndObject();
+                               Respond(id, ok ? 200 : 500, body);
+                             });
 }
 
 void AdminApi::Respond(uint64_t id, int status, std::string_view body, std::string_view content_type) {
@@ -379,6 +416,16 @@ std::string AdminApi::RenderMetrics() const {
     if (tenants_->Serving(i)) AppendSample(&heap, "atoll_heap_bytes", {{"tenant", name}}, static_cast<double>(info.heap_bytes));
   }
   out += heap;
+  out += "# HELP atoll_scheduled_total Scheduled events (cron triggers and fired by hand) by outcome.\n"
+         "# TYPE atoll_scheduled_total counter\n";
+  for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
+    TenantInfo info = tenants_->Info(i);
+    const std::string& name = info.spec->worker.tenant_name;
+    for (auto [outcome, count] : {std::pair<std::string_view, uint64_t>{"ok", info.scheduled_ok},
+                                  {"exception", info.scheduled_exception}}) {
+      if (count > 0) AppendSample(&out, "atoll_scheduled_total", {{"tenant", name}, {"outcome", outcome}}, static_cast<double>(count));
+    }
+  }
   return out;
 }
 

@@ -59,6 +59,7 @@ class AdminApi : public RequestSink {
   };
 
   void Handle(uint64_t id, std::string_view method, std::string_view path, std::string_view body);
+  void FireScheduled(uint64_t id, std::string_view method, std::string_view name, std::string cron);
   void Respond(uint64_t id, int status, std::string_view body, std::string_view content_type = "application/json");
   void RespondError(uint64_t id, int status, std::string_view code, std::string_view message = {});
   void Deploy(uint64_t id, std::string_view name, std::string_view body);

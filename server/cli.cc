@@ -17,6 +17,9 @@ const char* UsageText() {
                                                    the config's server.workers, "auto" = a core each)
         [--admin-listen HOST:PORT]                 the admin API (token from $ATOLL_ADMIN_TOKEN)
         [--no-access-log]                          no "access" log line per request
+  atoll serve --wrangler wrangler.toml             a Workers project (wrangler.toml/.json/.jsonc);
+        [--wrangler other/wrangler.toml]...        one tenant per file (service bindings between them)
+        [--test-scheduled]                         GET /__scheduled?cron=... runs scheduled() (wrangler's)
   atoll check --config atoll.toml                  validate the config and compile every script;
                                                    exit 1 with file:line or the key path on error
         [--keep-going]                             report each tenant that does not load and go
@@ -85,6 +88,12 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       absl::StatusOr<std::string> text = value();
       if (!text.ok()) return text.status();
       serve.config_path = *text;
+    } else if (arg == "--wrangler") {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      serve.wrangler_paths.push_back(*text);
+    } else if (arg == "--test-scheduled") {
+      serve.test_scheduled = true;
     } else if (arg == "--data-dir") {
       absl::StatusOr<std::string> text = value();
       if (!text.ok()) return text.status();
@@ -116,14 +125,17 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     }
     if (!status.ok()) return status;
   }
+  if (!serve.config_path.empty() && !serve.wrangler_paths.empty()) {
+    return absl::InvalidArgumentError("give either --config FILE or --wrangler FILE..., not both");
+  }
   if (out.command == CommandLine::Command::kCheck) {
-    if (serve.config_path.empty() || !serve.script_path.empty()) {
-      return absl::InvalidArgumentError("check: usage is atoll check --config FILE");
+    if (!serve.from_files() || !serve.script_path.empty()) {
+      return absl::InvalidArgumentError("check: usage is atoll check --config FILE (or --wrangler FILE...)");
     }
     return out;
   }
-  if (serve.script_path.empty() == serve.config_path.empty()) {
-    return absl::InvalidArgumentError("serve: give either SCRIPT.js or --config FILE");
+  if (serve.script_path.empty() == !serve.from_files()) {
+    return absl::InvalidArgumentError("serve: give either SCRIPT.js, --config FILE or --wrangler FILE...");
   }
   return out;
 }

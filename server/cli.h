@@ -14,6 +14,10 @@ namespace atl::server {
 struct ServeOptions {
   std::string script_path;                    // `serve SCRIPT.js`: one tenant "default" on every route
   std::string config_path;                    // `serve --config FILE` / `check --config FILE`
+  std::vector<std::string> wrangler_paths;    // `--wrangler FILE`...: wrangler.toml / .json / .jsonc, a tenant each
+  bool test_scheduled = false;                // --test-scheduled: /__scheduled?cron=... fires scheduled()
+  // Whether the tenants come from a file (--config or --wrangler) rather than one script.
+  bool from_files() const { return !config_path.empty() || !wrangler_paths.empty(); }
   std::string data_dir;                       // --data-dir (overrides the config's)
   std::vector<config::ListenAddress> listen;  // --listen (overrides the config's)
   std::optional<config::ListenAddress> admin_listen;  // --admin-listen (overrides the config's)

@@ -59,6 +59,7 @@ void StopOrDrain(StopSignals* stop, int signum) {
     return;
   }
   stop->draining = true;
+  stop->tenants->scheduled().StopCrons();  // a new generation's worker 0 fires them now
   stop->drain_started_ms = uv_now(stop->server->loop());
   base::LogLine(base::LogLevel::kInfo, signum == 0 ? "the supervisor is gone; shutting down" : "shutting down")
       .Int("signal", signum)
@@ -187,7 +188,16 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
       },
       options.access_log);
   server.set_observer(&metrics);
-  if (options.config_path.empty()) {
+  tenants.set_test_scheduled(options.test_scheduled);
+  // Cron triggers fire in worker 0 only: once a minute in the whole server, not once per worker.
+  // ATOLL_TEST_CRON_MINUTE_MS makes a "minute" that many ms (tests).
+  if (role.index == 0) {
+    const char* minute = getenv("ATOLL_TEST_CRON_MINUTE_MS");
+    uint64_t minute_ms = 0;
+    if (minute != nullptr && !base::ParseUnsigned(std::string_view(minute), &minute_ms)) minute_ms = 0;
+    tenants.scheduled().StartCrons(minute_ms);
+  }
+  if (!options.from_files()) {
     // One script: load it now, so that a broken one stops startup with its file and line.
     absl::Status loaded = tenants.Preload();
     if (!loaded.ok()) {

@@ -4,6 +4,7 @@
 
 #include "base/strings.h"
 #include "config/config.h"
+#include "config/wrangler.h"
 #include "server/tls.h"
 
 namespace atl::server {
@@ -18,6 +19,11 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   spec.outbound = tenant.outbound;
   spec.worker.compatibility_flags = std::move(tenant.compatibility_flags);
   spec.routes = std::move(tenant.routes);
+  for (const std::string& cron : tenant.crons) {
+    if (absl::StatusOr<config::CronSchedule> schedule = config::ParseCron(cron); schedule.ok()) {
+      spec.crons.push_back(*std::move(schedule));  // the parser checked each already
+    }
+  }
   return spec;
 }
 
@@ -37,7 +43,9 @@ absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores) {
 namespace {
 
 absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
-  absl::StatusOr<config::Config> config = config::LoadConfigFile(options.config_path);
+  absl::StatusOr<config::Config> config = options.wrangler_paths.empty()
+                                               ? config::LoadConfigFile(options.config_path)
+                                               : config::LoadWranglerFiles(options.wrangler_paths);
   if (!config.ok()) return config.status();
   ServePlan plan;
   plan.admin_listen = config->server.admin_listen;
@@ -65,7 +73,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
 
 absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options) {
   ServePlan plan;
-  if (!options.config_path.empty()) {
+  if (options.from_files()) {
     absl::StatusOr<ServePlan> from_config = PlanFromConfig(options);
     if (!from_config.ok()) return from_config.status();
     plan = std::move(*from_config);

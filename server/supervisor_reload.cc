@@ -42,7 +42,7 @@ void Supervisor::Reload() {
       reload_->deadline,
       [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->loop->data)->FailReload("the new workers were not ready in time"); },
       kLimits.reload_timeout_ms, 0);
-  if (options_.config_path.empty()) return StartGeneration();  // a broken script stops its worker
+  if (!options_.from_files()) return StartGeneration();  // a broken script stops its worker
   RunCheck();
 }
 
@@ -51,7 +51,15 @@ void Supervisor::Reload() {
 // the others' reload: it is logged, and answers 500 script_error in the new generation, as it
 // would at start-up.
 void Supervisor::RunCheck() {
-  std::vector<std::string> argv = {exe_, "check", "--keep-going", "--config", options_.config_path};
+  std::vector<std::string> argv = {exe_, "check", "--keep-going"};
+  if (options_.wrangler_paths.empty()) {
+    argv.push_back("--config");
+    argv.push_back(options_.config_path);
+  }
+  for (const std::string& path : options_.wrangler_paths) {
+    argv.push_back("--wrangler");
+    argv.push_back(path);
+  }
   if (!options_.data_dir.empty()) {
     argv.push_back("--data-dir");
     argv.push_back(options_.data_dir);

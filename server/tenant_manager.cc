@@ -14,6 +14,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Whether absolute `url` is wrangler's /__scheduled?cron=...; `*cron` gets the cron.
+bool ScheduledRequest(std::string_view url, std::string* cron) {
+  if (base::UrlPath(url) != "/__scheduled") return false;
+  *cron = ScheduledEvents::CronOfQuery(url);
+  return true;
+}
+
 }  // namespace
 
 TenantManager::TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_limits, cache::CodeCache* code_cache)
@@ -26,6 +33,7 @@ TenantManager::TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_l
             [this] { if (server_ != nullptr) server_->FlushDirty(); }),
       health_(pool_limits) {
   outbound_ = std::make_unique<Outbound>(loop_, this, isolates::FetchLimits());
+  scheduled_ = std::make_unique<ScheduledEvents>(loop_, this);
 }
 
 TenantManager::~TenantManager() { Shutdown(); }
@@ -54,6 +62,10 @@ void TenantManager::Shutdown() {
   for (uint32_t index = 0; index < registry_.size(); ++index) {
     if (TenantRuntime* runtime = cache_.Get(index)) runtime->DropRequests();
   }
+  if (scheduled_) {
+    scheduled_->StopCrons();
+    scheduled_->Shutdown();
+  }
   if (outbound_) outbound_->Shutdown();
   cache_.Shutdown();
   wall_.Shutdown();
@@ -76,6 +88,15 @@ RouteDecision TenantManager::Route(std::string_view host, std::string_view path)
 }
 
 void TenantManager::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) {
+  if (test_scheduled_ && target >= 0 && registry_.Serving(static_cast<uint32_t>(target))) {
+    std::string cron;
+    if (ScheduledRequest(request.url, &cron)) {
+      double now_ms = static_cast<double>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+      scheduled_->Fire(static_cast<uint32_t>(target), cron, now_ms, &response, id);
+      return;
+    }
+  }
   DispatchTo(id, target, request, &response);
 }
 
@@ -146,6 +167,7 @@ void TenantManager::Forget(uint64_t id, int32_t target, bool aborted) {
   if (TenantRuntime* runtime = target < 0 ? nullptr : cache_.Get(static_cast<uint32_t>(target))) {
     runtime->Forget(id, aborted);
   }
+  if (test_scheduled_) scheduled_->Forget(id);
 }
 
 uint64_t TenantManager::DispatchService(uint64_t id, uint32_t target, const bindings::RequestView& request,
@@ -217,6 +239,9 @@ TenantInfo TenantManager::Info(uint32_t index) const {
   info.memory_kills = counts.memory_kills;
   info.wall_kills = counts.wall_kills;
   info.cpu_ms = static_cast<double>(counts.run_ns) / 1e6;
+  ScheduledEvents::Counts scheduled = scheduled_->CountsOf(index);
+  info.scheduled_ok = scheduled.ok;
+  info.scheduled_exception = scheduled.exception;
   return info;
 }
 

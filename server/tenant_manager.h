@@ -22,6 +22,7 @@
 #include "server/isolate_cache.h"
 #include "server/outbound.h"
 #include "server/response_sink.h"
+#include "server/scheduled_events.h"
 #include "server/tenant_health.h"
 #include "server/tenant_registry.h"
 #include "server/tenant_runtime.h"
@@ -36,6 +37,7 @@ struct TenantInfo {
   uint64_t heap_bytes = 0;
   uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
   double cpu_ms = 0;                  // time spent running its handlers synchronously on the loop
+  uint64_t scheduled_ok = 0, scheduled_exception = 0;  // scheduled events and their outcome
 };
 
 class TenantManager : public RequestSink {
@@ -88,6 +90,12 @@ class TenantManager : public RequestSink {
   const std::string& TenantName(uint32_t tenant) const { return registry_.name(tenant); }
 
   const Counters& counters() const { return counters_; }
+  const TenantSpec& spec(uint32_t index) const { return registry_.spec(index); }
+  // Cron triggers and scheduled events fired by hand (scheduled_events.h).
+  ScheduledEvents& scheduled() { return *scheduled_; }
+  // wrangler's --test-scheduled: a request for /__scheduled?cron=... runs the routed tenant's
+  // scheduled handler instead of its fetch handler.
+  void set_test_scheduled(bool on) { test_scheduled_ = on; }
 
   // The admin API (admin_api.h). Tenants keep their index for the life of the process; a
   // removed tenant keeps its slot (and its name for metrics) until it is deployed again.
@@ -132,6 +140,8 @@ class TenantManager : public RequestSink {
   IsolateCache cache_;
   WallLimits wall_;
   std::unique_ptr<Outbound> outbound_;
+  std::unique_ptr<ScheduledEvents> scheduled_;
+  bool test_scheduled_ = false;
   TenantHealth health_;
   Counters counters_;
   uint32_t min_heap_mb_ = 16;

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bindings/worker.h"
+#include "config/cron.h"
 #include "config/route_pattern.h"
 #include "server/router.h"
 
@@ -30,6 +31,7 @@ struct TenantSpec {
   bindings::WorkerOptions worker;     // name, script, limits, context mode, env
   std::vector<config::RoutePattern> routes;
   std::vector<std::string> outbound;  // hosts fetch() may reach besides public ones (ssrf_guard.h)
+  std::vector<config::CronSchedule> crons;  // [tenants.triggers] crons (scheduled_events.h)
   uint64_t version = 0;               // deployed through the admin API: its version, else 0
   std::string etag;                   // ... and its etag
 };

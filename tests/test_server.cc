@@ -33,6 +33,7 @@ TestServer::TestServer(const std::string& script, std::vector<std::string> extra
   }
   std::vector<std::string> args = {bin, "serve", script, "--listen", "127.0.0.1:0"};
   if (script.ends_with(".toml")) args = {bin, "serve", "--config", script, "--listen", "127.0.0.1:0"};
+  if (script.empty()) args = {bin, "serve", "--listen", "127.0.0.1:0"};  // EXTRA says what (--wrangler)
   // One worker unless the test asks for more: what a test counts is then one process's.
   if (std::find(extra_args.begin(), extra_args.end(), "--workers") == extra_args.end()) {
     args.insert(args.end(), {"--workers", "1"});

@@ -18,7 +18,8 @@ std::string SourcePath(const std::string& relative);
 class TestServer {
  public:
   // Starts `atoll serve SCRIPT --listen 127.0.0.1:0 --workers 1 EXTRA...` (`serve --config
-  // SCRIPT` when it ends in .toml; no `--workers 1` when EXTRA has --workers); fails the test if
+  // SCRIPT` when it ends in .toml, `serve EXTRA...` when it is empty; no `--workers 1` when EXTRA
+  // has --workers); fails the test if
   // it does not listen.
   explicit TestServer(const std::string& script, std::vector<std::string> extra_args = {});
   ~TestServer();

@@ -5,7 +5,13 @@
 // - ES module: `export default { fetch(request, env, ctx) }`, called with `this` = the default
 //   export; `ctx` has waitUntil(promise) and passThroughOnException().
 // - service worker: `addEventListener("fetch", (event) => event.respondWith(...))`. Env bindings
-//   are not passed in this mode (Workers exposes them as globals; atoll does not, yet).
+//   are globals in this mode (the Worker puts them on the global before the script runs).
+// - scheduled events (cron triggers, https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/):
+//   `export default { scheduled(controller, env, ctx) }` or `addEventListener("scheduled", e => ...)`.
+//   C++ dispatches them like a request with a cron string; the answer is a 200 "Ran scheduled
+//   event" once the handler's promise and every ctx.waitUntil promise settled, or a failure (the
+//   outcome "exception") with the first error. A script with only a scheduled handler is
+//   accepted; its HTTP requests get 501 no_fetch_handler.
 //
 // The handler's result (or what respondWith got) must be a Response or a promise for one. A
 // Response returned synchronously is sent synchronously: no promise is created. Anything else
@@ -41,6 +47,12 @@ const {
 } = internal.primordials;
 const ArrayPrototypeSplice = uncurryThis(Array.prototype.splice);
 const $TypeError = TypeError;
+const $Response = Response;
+const { MapDelete, JSONStringify } = internal.primordials;
+const $Map = Map;
+
+// Scheduled event id -> its waitUntil promises, awaited before the event is reported done.
+const scheduledWaits = new $Map();
 
 const kToken = {};
 
@@ -70,6 +82,8 @@ function logWaitUntilRejection(error) {
 
 function waitUntil(id, value) {
   const promise = PromiseResolve(value);
+  const waits = MapGet(scheduledWaits, id);
+  if (waits !== undefined) ArrayPrototypePush(waits, promise);
   PromisePrototypeThen(promise, undefined, logWaitUntilRejection);
   if (nativeWaitUntil !== null) nativeWaitUntil(id, promise);
 }
@@ -154,7 +168,7 @@ function globalTarget() {
 function addEventListener(type, callback, options = undefined) {
   if (arguments.length < 2) throw new $TypeError(`Failed to execute 'addEventListener': 2 arguments required, but only ${arguments.length} present.`);
   type = `${type}`;
-  if (type !== "fetch") return globalTarget().addEventListener(type, callback, options);
+  if (type !== "fetch" && type !== "scheduled") return globalTarget().addEventListener(type, callback, options);
   const { capture, once } = flattenOptions(options);
   if (callback === null || callback === undefined) return;
   if (typeof callback !== "function" && typeof callback !== "object") {
@@ -174,7 +188,7 @@ function addEventListener(type, callback, options = undefined) {
 function removeEventListener(type, callback, options = undefined) {
   if (arguments.length < 2) throw new $TypeError(`Failed to execute 'removeEventListener': 2 arguments required, but only ${arguments.length} present.`);
   type = `${type}`;
-  if (type !== "fetch") return globalTarget().removeEventListener(type, callback, options);
+  if (type !== "fetch" && type !== "scheduled") return globalTarget().removeEventListener(type, callback, options);
   const { capture } = flattenOptions(options);
   const list = MapGet(listeners, type);
   if (list === undefined) return;
@@ -347,6 +361,160 @@ function dispatchFetchEvent(id, request) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Scheduled events
+
+// https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
+class ScheduledController {
+  #cron;
+  #scheduledTime;
+
+  constructor(token, cron, scheduledTime) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#cron = cron;
+    this.#scheduledTime = scheduledTime;
+  }
+
+  get cron() {
+    return this.#cron;
+  }
+
+  get scheduledTime() {
+    return this.#scheduledTime;
+  }
+
+  // atoll does not retry a failed event: nothing to turn off.
+  noRetry() {
+    this.#cron;
+  }
+}
+exposeInterface(ScheduledController, "ScheduledController", false);
+
+// The service-worker form: addEventListener("scheduled", (event) => event.waitUntil(...)).
+class ScheduledEvent {
+  #id;
+  #cron;
+  #scheduledTime;
+
+  constructor(token, id, cron, scheduledTime) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#id = id;
+    this.#cron = cron;
+    this.#scheduledTime = scheduledTime;
+  }
+
+  get type() {
+    this.#id;
+    return "scheduled";
+  }
+
+  get cron() {
+    return this.#cron;
+  }
+
+  get scheduledTime() {
+    return this.#scheduledTime;
+  }
+
+  waitUntil(promise) {
+    const id = this.#id;
+    if (arguments.length < 1) throw new $TypeError("Failed to execute 'waitUntil' on 'ScheduledEvent': 1 argument required, but only 0 present.");
+    waitUntil(id, promise);
+  }
+
+  noRetry() {
+    this.#id;
+  }
+}
+exposeInterface(ScheduledEvent, "ScheduledEvent", false);
+
+// Reports scheduled event `id` once `result` and every waitUntil promise settled.
+async function finishScheduled(id, result, failed, error) {
+  if (!failed) {
+    try {
+      await result;
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+  }
+  const waits = MapGet(scheduledWaits, id);
+  for (let i = 0; i < waits.length; i++) {
+    try {
+      await waits[i];
+    } catch (e) {
+      if (!failed) {
+        failed = true;
+        error = e;
+      }
+    }
+  }
+  MapDelete(scheduledWaits, id);
+  if (failed) {
+    failRequest(id, `scheduled event: ${errorMessage(error)}`);
+  } else {
+    sendResponse(id, new $Response("Ran scheduled event\n", { headers: { "content-type": "text/plain" } }));
+  }
+}
+
+function dispatchScheduled(id, cron, scheduledTime, env) {
+  MapSet(scheduledWaits, id, []);
+  let result;
+  let failed = false;
+  let error;
+  if (mode === MODE_MODULE) {
+    try {
+      const target = handler;
+      const scheduled = target.scheduled;
+      if (typeof scheduled !== "function") throw new $TypeError("the default export has no scheduled() method");
+      result = call(scheduled, target, new ScheduledController(kToken, cron, scheduledTime), env,
+                    new ExecutionContext(kToken, id));
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+  } else {
+    const list = MapGet(listeners, "scheduled");
+    if (list === undefined || list.length === 0) {
+      failed = true;
+      error = new $TypeError("no 'scheduled' event listener is registered");
+    } else {
+      const event = new ScheduledEvent(kToken, id, cron, scheduledTime);
+      const snapshot = ArrayPrototypeSlice(list);
+      for (let i = 0; i < snapshot.length; i++) {
+        const entry = snapshot[i];
+        if (entry.removed) continue;
+        if (entry.once) removeEventListener("scheduled", entry.callback, entry.capture);
+        try {
+          const callback = entry.callback;
+          if (typeof callback === "function") {
+            call(callback, globalThis, event);
+          } else {
+            call(callback.handleEvent, callback, event);
+          }
+        } catch (e) {
+          if (!failed) {
+            failed = true;
+            error = e;
+          } else {
+            reportError(e);
+          }
+        }
+      }
+    }
+  }
+  finishScheduled(id, result, failed, error);
+}
+
+// An HTTP request to a Worker that has only a scheduled handler.
+function noFetchHandler(id) {
+  const body = JSONStringify({
+    error: "no_fetch_handler",
+    message: "this Worker has no fetch handler (only scheduled()); it runs on its cron triggers",
+  });
+  sendResponse(id, new $Response(body, { status: 501, headers: { "content-type": "application/json" } }));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Entry points for C++
 
 const MODE_NONE = 0;
@@ -355,8 +523,8 @@ const MODE_SERVICE_WORKER = 2;
 let mode = MODE_NONE;
 let handler = null;
 
-function hasFetchListener() {
-  const list = MapGet(listeners, "fetch");
+function hasListener(type) {
+  const list = MapGet(listeners, type);
   return list !== undefined && list.length > 0;
 }
 
@@ -364,23 +532,27 @@ internal.setHandler = function setHandler(namespace) {
   if (namespace !== undefined && namespace !== null) {
     const exported = namespace.default;
     if (exported !== null && (typeof exported === "object" || typeof exported === "function") &&
-        typeof exported.fetch === "function") {
+        (typeof exported.fetch === "function" || typeof exported.scheduled === "function")) {
       mode = MODE_MODULE;
       handler = exported;
       return;
     }
   }
-  if (hasFetchListener()) {
+  if (hasListener("fetch") || hasListener("scheduled")) {
     mode = MODE_SERVICE_WORKER;
     return;
   }
   if (namespace === undefined) {
     throw new $TypeError("the script registered no 'fetch' event listener (addEventListener(\"fetch\", (event) => event.respondWith(...)))");
   }
-  throw new $TypeError("the module has no default export with a fetch() method (export default { async fetch(request, env, ctx) { ... } })");
+  throw new $TypeError("the module has no default export with a fetch() or scheduled() method (export default { async fetch(request, env, ctx) { ... } })");
 };
 
-internal.dispatch = function dispatch(id, method, url, headers, body, env) {
+internal.dispatch = function dispatch(id, method, url, headers, body, env, cron, scheduledTime) {
+  if (cron !== undefined) {
+    dispatchScheduled(id, cron, scheduledTime, env);
+    return;
+  }
   const request = newIncomingRequest(method, url, headers, body, id);
   if (mode === MODE_MODULE) {
     let result;
@@ -388,6 +560,10 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env) {
       const target = handler;
       const fetch = target.fetch;
       if (typeof fetch !== "function") {
+        if (typeof target.scheduled === "function") {
+          noFetchHandler(id);
+          return;
+        }
         failRequest(id, "the default export has no fetch() method any more");
         return;
       }
@@ -398,6 +574,10 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env) {
     }
     settle(id, result);
   } else if (mode === MODE_SERVICE_WORKER) {
+    if (!hasListener("fetch") && hasListener("scheduled")) {
+      noFetchHandler(id);
+      return;
+    }
     dispatchFetchEvent(id, request);
   } else {
     failRequest(id, "no handler: internal.setHandler() was not called");

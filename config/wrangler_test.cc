@@ -1,0 +1,227 @@
+#include "config/wrangler.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "base/strings.h"
+
+namespace atl::config {
+namespace {
+
+namespace fs = std::filesystem;
+using base::StrCat;
+
+class WranglerTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(testing::TempDir()) /
+           StrCat("atoll_wrangler_", getpid(), "_", testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Write("src/index.js", "import { x } from './x.js';\nexport default { fetch() { return new Response(x) } }\n");
+    Write("src/x.js", "export const x = 'x';\n");
+    Write("auth.js", "export default { fetch() { return new Response('ok') } }\n");
+    Write("m.wasm", "\0asm");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& relative, std::string_view text) {
+    fs::path p = dir_ / relative;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  // The error of loading `text` as wrangler.toml (or `name`), which must fail.
+  std::string ErrorOf(std::string_view text, const std::string& name = "wrangler.toml") {
+    std::string file = Write(name, text);
+    absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+    if (config.ok()) return "<loaded fine>";
+    return std::string(base::ToStd(config.status().message()));
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(WranglerTest, TomlBecomesOneTenant) {
+  std::string file = Write("wrangler.toml", R"(
+name = "shop"
+main = "src/index.js"
+compatibility_date = "2024-09-23"
+compatibility_flags = ["nodejs_compat"]
+account_id = "abc"
+routes = ["shop.example.com/*", { pattern = "api.example.com/v1/*", zone_name = "example.com" }, { pattern = "my.example.com", custom_domain = true }]
+[vars]
+GREETING = "hi"
+LIMIT = 5
+RATIO = 1.5
+OBJ = { a = [1, 2], b = { c = false } }
+[[kv_namespaces]]
+binding = "STORE"
+id = "0F2AC74B498B48028CB68387C421E279"
+preview_id = "ignored"
+[wasm_modules]
+M = "m.wasm"
+[triggers]
+crons = ["*/5 * * * *"]
+[limits]
+cpu_ms = 20
+)");
+  absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants.size(), 1u);
+  const TenantConfig& t = config->tenants[0];
+  EXPECT_EQ(t.name, "shop");
+  EXPECT_EQ(t.script, dir_ / "src/index.js");
+  ASSERT_EQ(t.routes.size(), 3u);
+  EXPECT_EQ(t.routes[0].ToString(), "shop.example.com/*");
+  EXPECT_EQ(t.routes[1].ToString(), "api.example.com/v1/*");
+  EXPECT_EQ(t.routes[2].ToString(), "my.example.com/*");
+  EXPECT_EQ(t.compatibility_flags, std::vector<std::string>{"nodejs_compat"});
+  EXPECT_EQ(t.crons, std::vector<std::string>{"*/5 * * * *"});
+  EXPECT_EQ(t.settings.cpu_ms, 20u);
+  std::vector<EnvBinding> expected = {
+      {"vars", "GREETING", "hi", false},
+      {"vars", "LIMIT", "5", true},
+      {"vars", "RATIO", "1.5", true},
+      {"vars", "OBJ", "{\"a\":[1,2],\"b\":{\"c\":false}}", true},
+      {"kv", "STORE", "0f2ac74b498b48028cb68387c421e279", false},
+      {"wasm", "M", (dir_ / "m.wasm").string(), false},
+  };
+  EXPECT_EQ(t.env, expected);
+  EXPECT_EQ(config->server.workers, 1u);
+  ASSERT_EQ(config->server.listen.size(), 1u);
+  EXPECT_EQ(config->server.listen[0].ToString(), "127.0.0.1:8787");  // wrangler dev's default
+  EXPECT_EQ(config->server.data_dir, dir_ / ".wrangler/atoll");
+  // The same file named by a relative path: the same absolute folders.
+  absl::StatusOr<Config> relative =
+      LoadWranglerFiles({fs::relative(file).string()}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(relative.ok()) << relative.status();
+  EXPECT_EQ(relative->server.data_dir, dir_ / ".wrangler/atoll");
+  EXPECT_EQ(relative->tenants[0].script, dir_ / "src/index.js");
+}
+
+TEST_F(WranglerTest, JsoncWithCommentsAndTrailingCommasAndSeveralFiles) {
+  std::string a = Write("a/wrangler.jsonc", R"({
+  // line comment with "quotes" and a , before }
+  "dev": { "port": 9001, "local_protocol": "http" },
+  "name": "front", /* block
+  comment */ "main": "../src/index.js",
+  "vars": { "URL": "http://x/*not a comment*/", "N": 2, },
+  "services": [ { "binding": "AUTH", "service": "auth", }, ],
+})");
+  std::string b = Write("b/wrangler.json", R"({"name": "auth", "main": "../auth.js"})");
+  absl::StatusOr<Config> config = LoadWranglerFiles({a, b}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants.size(), 2u);
+  EXPECT_EQ(config->tenants[0].script, dir_ / "src/index.js");
+  EXPECT_EQ(config->tenants[0].env[0], (EnvBinding{"vars", "URL", "http://x/*not a comment*/", false}));
+  EXPECT_EQ(config->tenants[0].env[1], (EnvBinding{"vars", "N", "2", true}));
+  EXPECT_EQ(config->tenants[0].env[2], (EnvBinding{"services", "AUTH", "auth", false}));
+  // The first file gets every route when it names none; the others are reached through services.
+  ASSERT_EQ(config->tenants[0].routes.size(), 1u);
+  EXPECT_EQ(config->tenants[0].routes[0].ToString(), "*/*");
+  EXPECT_TRUE(config->tenants[1].routes.empty());
+  EXPECT_EQ(config->server.listen[0].ToString(), "127.0.0.1:9001");
+}
+
+// `rules` is the tenant key of module rules (another part of issue 14): passed on as written.
+TEST_F(WranglerTest, RulesArePassedOnVerbatim) {
+  std::string file = Write("wrangler.toml", R"(name = "w"
+main = "src/index.js"
+[[rules]]
+type = "Text"
+globs = ["**/*.txt", "**/*.html"]
+fallthrough = true
+)");
+  absl::StatusOr<std::string> toml = WranglerToToml({file});
+  ASSERT_TRUE(toml.ok()) << toml.status();
+  EXPECT_NE(toml->find("\n\"rules\" = [{ \"type\" = \"Text\", \"globs\" = [\"**/*.txt\", \"**/*.html\"], \"fallthrough\" = true }]\n"),
+            std::string::npos)
+      << *toml;
+}
+
+// wrangler dev's local secrets: .dev.vars next to the file, over [vars] of the same name.
+TEST_F(WranglerTest, DevVarsAreStringVarsOverVars) {
+  Write("p/.dev.vars", "# local secrets\nAPI_KEY=abc123\nexport QUOTED = \"two\\nlines\"\nSINGLE='a # b'\nLIMIT=7\n");
+  Write("p/index.js", "export default { fetch() { return new Response('x') } }\n");
+  std::string file = Write("p/wrangler.toml", "name = \"w\"\nmain = \"index.js\"\n[vars]\nLIMIT = 5\nKEEP = true\n");
+  absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  std::vector<EnvBinding> expected = {
+      {"vars", "KEEP", "true", true},
+      {"vars", "API_KEY", "abc123", false},
+      {"vars", "QUOTED", "two\nlines", false},
+      {"vars", "SINGLE", "a # b", false},
+      {"vars", "LIMIT", "7", false},
+  };
+  EXPECT_EQ(config->tenants[0].env, expected);
+  // Without [vars] too.
+  std::string bare = Write("p/wrangler.toml", "name = \"w\"\nmain = \"index.js\"\n");
+  config = LoadWranglerFiles({bare}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].env.size(), 4u);
+  Write("p/.dev.vars", "NOEQUALS\n");
+  config = LoadWranglerFiles({bare}, [](std::string_view) { return std::nullopt; });
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find(".dev.vars:1: expected KEY=VALUE"), std::string_view::npos);
+}
+
+TEST_F(WranglerTest, StripJsonc) {
+  EXPECT_EQ(StripJsonc("{\"a\": [1, 2,], // c\n\"b\": \"//x\", /* y */}"), "{\"a\": [1, 2], \n\"b\": \"//x\"  }");
+  EXPECT_EQ(StripJsonc("[\"a\\\"//,]\",]"), "[\"a\\\"//,]\"]");
+}
+
+TEST_F(WranglerTest, ErrorsNameTheFileAndKey) {
+  const std::string head = "name = \"w\"\nmain = \"src/index.js\"\n";
+  struct Case {
+    std::string text;
+    std::string message;
+  } cases[] = {
+      {head + "[[r2_buckets]]\nbinding = \"B\"\n", "wrangler.toml: r2_buckets: unknown or unsupported key \"r2_buckets\""},
+      {head + "[env.staging]\nname = \"x\"\n", "wrangler.toml: env: unknown or unsupported key \"env\""},
+      {head + "[[kv_namespaces]]\nbinding = \"K\"\nid = \"not/an id\"\n",
+       "wrangler.toml: kv_namespaces[0].id: \"not/an id\" cannot name an atoll KV namespace"},
+      {head + "[[kv_namespaces]]\nbinding = \"K\"\n", "wrangler.toml: kv_namespaces[0]: missing required key \"id\""},
+      {head + "[[services]]\nbinding = \"S\"\nservice = \"s\"\nentrypoint = \"E\"\n",
+       "wrangler.toml: services[0].entrypoint: unknown or unsupported key"},
+      {head + "[[services]]\nbinding = \"S\"\nservice = \"nobody\"\n", "wrangler.toml: services (binding S): "},
+      {head + "[wasm_modules]\nM = \"missing.wasm\"\n", "wrangler.toml: wasm_modules.M: "},
+      {head + "[triggers]\ncrons = [\"* * * *\"]\n", "wrangler.toml: triggers.crons[0]: cron \"* * * *\": expected 5 fields"},
+      {head + "[limits]\nmemory_mb = 5\n", "wrangler.toml: limits.memory_mb: unknown key (expected cpu_ms)"},
+      {head + "routes = [{ zone_name = \"x.com\" }]\n", "wrangler.toml: routes[0]: missing required key \"pattern\""},
+      {"main = \"src/index.js\"\n", "wrangler.toml: name: missing required key \"name\""},
+      {"name = \"w\"\n", "wrangler.toml: main: missing required key \"main\""},
+      {"name = \"W\"\nmain = \"src/index.js\"\n", "wrangler.toml: name: tenant name \"W\" must match"},
+      {"name = \"w\"\nmain = \"src/missing.js\"\n", "main: file \""},
+      {"name = \"w\"\nmain = \"src/index.js\"\nvars = 5\n", "wrangler.toml: vars: expected a table"},
+  };
+  for (const Case& c : cases) {
+    std::string error = ErrorOf(c.text);
+    EXPECT_NE(error.find(c.message), std::string::npos) << "expected: " << c.message << "\n got: " << error;
+  }
+  EXPECT_NE(ErrorOf("{\"name\": \"w\", \"main\": \"src/index.js\", \"vars\": {\"X\": null}}", "wrangler.json")
+                .find("wrangler.json: null is not a value here"),
+            std::string::npos);
+}
+
+TEST_F(WranglerTest, MainThatNeedsBundlingIsRefusedWithTheCommand) {
+  Write("src/app.ts", "export default {}\n");
+  std::string ts = ErrorOf("name = \"w\"\nmain = \"src/app.ts\"\n");
+  EXPECT_NE(ts.find("main: \"src/app.ts\" needs bundling (it is TypeScript)"), std::string::npos) << ts;
+  EXPECT_NE(ts.find("npx esbuild@0.28.2 src/app.ts --bundle --format=esm --conditions=workerd,worker,browser "
+                    "--external:node:* --external:cloudflare:* --outfile=dist/app.js"),
+            std::string::npos)
+      << ts;
+  Write("src/bare.js", "import { Hono } from \"hono\";\nimport { Buffer } from 'node:buffer';\nexport default new Hono();\n");
+  std::string bare = ErrorOf("name = \"w\"\nmain = \"src/bare.js\"\n");
+  EXPECT_NE(bare.find("it imports the npm package \"hono\""), std::string::npos) << bare;
+  // Relative, node: and cloudflare: imports need nothing.
+  Write("src/ok.js", "import a from './x.js';\nimport { Buffer } from \"node:buffer\";\nimport { env } from 'cloudflare:workers';\n"
+                     "const important = 1; // from 'comment-ish'\nexport default {};\n");
+  EXPECT_EQ(ErrorOf("name = \"w\"\nmain = \"src/ok.js\"\n").find("needs bundling"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atl::config

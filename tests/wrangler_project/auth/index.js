@@ -1,0 +1,5 @@
+export default {
+  fetch(request, env) {
+    return new Response(`authorized in ${env.REALM}`);
+  },
+};

@@ -1,0 +1,3 @@
+export function describe(greeting) {
+  return `${greeting} from a wrangler project\n`;
+}
