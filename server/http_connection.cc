@@ -169,7 +169,12 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
     many.assign(head_.headers.begin(), head_.headers.end());
     header_span = many;
   }
-  bindings::RequestView request{head_.method, url_, header_span, body_.buffered(), body_.present()};
+  bindings::RequestView request;
+  request.method = head_.method;
+  request.url = url_;
+  request.headers = header_span;
+  request.body = body_.buffered();
+  request.has_body = body_.present();
   request.body_streamed = streamed;
   // The dispatch may answer at once (Complete() re-enters this connection; it only queues).
   uint64_t id = slot.id = server_->NewRequest(this);
