@@ -1,5 +1,6 @@
 #include "bindings/registry.h"
 
+#include "bindings/async_context.h"
 #include "bindings/body_stream.h"
 #include "bindings/compression.h"
 #include "bindings/console.h"
@@ -44,6 +45,7 @@ constexpr BindingUnit kUnits[] = {
     {"inspect", nullptr, "00_inspect.js"},
     {"console", InstallConsole, "01_console.js"},
     {"require", InstallLazyModules, "02_require.js"},
+    {"async_context", InstallAsyncContext, "03_async_context.js"},  // the frame AsyncLocalStorage reads
     {"encoding", InstallEncoding, "", "encoding", kEncodingGlobals},
     {"legacy_encoding", InstallLegacyEncoding, ""},  // natives of TextDecoder's multi-byte legacy encodings
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},

@@ -12,9 +12,10 @@
 // a 0 ms chain runs once per loop turn). There is no nesting clamp (Workers has none either).
 // An isolate may have at most 10,000 timers pending (isolates/limits.h): past it setTimeout and
 // setInterval throw a RangeError.
-// The callback runs with `this` = globalThis; what it throws goes to internal.reportError.
+// The callback runs with `this` = globalThis, in the async context frame that was current when it
+// was scheduled (js/03_async_context.js); what it throws goes to internal.reportError.
 
-const { defineGlobal, reportError, uncurryThis } = internal;
+const { defineGlobal, reportError, uncurryThis, captureFrame, runInFrame } = internal;
 const nativeSetTimer = native.setTimer;
 const nativeClearTimer = native.clearTimer;
 const ReflectApply = Reflect.apply;
@@ -24,7 +25,7 @@ const $Promise = Promise;
 const $TypeError = TypeError;
 const MAX_ID = 0x7fffffff;
 
-const timers = new Map(); // id -> { callback, args, repeat }
+const timers = new Map(); // id -> { callback, args, repeat, frame }
 let nextId = 1;
 
 // Web IDL `long`: ToNumber (throws on Symbol/BigInt), NaN/Infinity -> 0, ToInt32.
@@ -50,7 +51,7 @@ function start(name, handler, timeout, args, repeat) {
   if (repeat && ms < 1) ms = 1;
   const id = allocateId();
   nativeSetTimer(id, ms, repeat); // a RangeError past the isolate's pending timers cap
-  MapSet(timers, id, { callback: handler, args, repeat });
+  MapSet(timers, id, { callback: handler, args, repeat, frame: captureFrame() });
   return id;
 }
 
@@ -77,7 +78,8 @@ function onTimer(id) {
   if (timer === undefined) return; // cleared after C++ queued it
   if (!timer.repeat) MapDelete(timers, id);
   try {
-    ReflectApply(timer.callback, globalThis, timer.args);
+    if (timer.frame === undefined) ReflectApply(timer.callback, globalThis, timer.args);
+    else runInFrame(timer.frame, timer.callback, globalThis, timer.args);
   } catch (e) {
     reportError(e);
   }

@@ -135,6 +135,13 @@ const ponyfillPatches = [
   ['_chunkSteps:e=>{y(()=>{l=!1;const t=e,r=e;d||Rr(n._readableStreamController,t),f||Rr(i._readableStreamController,r),s=!1,l&&b()})}',
    '_chunkSteps:e=>{y(()=>{l=!1;const t=e;let r=e;if(!f&&W)try{r=W(e)}catch(e){Tr(n._readableStreamController,e),Tr(i._readableStreamController,e),a(Mr(X,e));return}d||Rr(n._readableStreamController,t),f||Rr(i._readableStreamController,r),s=!1,l&&b()})}'],
   ['[n,i]}(e)}function Or(r)', '[n,i]}(e,t)}internal.teeCloning=(e,t)=>Wr(e,t);function Or(r)'],
+  // The members of an underlying source, sink or transformer (start, pull, write, transform,
+  // flush, close, abort, cancel), converted when the stream is made, run in the async context
+  // frame current then (js/03_async_context.js), whoever reads or writes the stream later.
+  ['return I(e,r),()=>g(e,t,[])}', 'return I(e,r),internal.bindFrame(()=>g(e,t,[]))}'],
+  ['return I(e,r),(r,o)=>g(e,t,[r,o])}', 'return I(e,r),internal.bindFrame((r,o)=>g(e,t,[r,o]))}'],
+  ['return I(e,r),r=>S(e,t,[r])}', 'return I(e,r),internal.bindFrame(r=>S(e,t,[r]))}'],
+  ['return I(e,r),r=>g(e,t,[r])}', 'return I(e,r),internal.bindFrame(r=>g(e,t,[r]))}'],
   // IsDetachedBuffer: exact, instead of "byteLength is 0".
   ['de=e=>(de="boolean"==typeof e.detached?e=>e.detached:e=>0===e.byteLength,de(e))',
    'de=e=>native.isDetachedArrayBuffer(e)'],

@@ -1,0 +1,23 @@
+#include "bindings/async_context.h"
+
+#include "bindings/native_scope.h"
+
+namespace atl::bindings {
+namespace {
+
+void GetAsyncFrame(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(info.GetIsolate()->GetCurrentContext()->GetContinuationPreservedEmbedderData());
+}
+
+void SetAsyncFrame(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetIsolate()->GetCurrentContext()->SetContinuationPreservedEmbedderData(info[0]);
+}
+
+}  // namespace
+
+void InstallAsyncContext(NativeScope& scope) {
+  scope.SetFunction("getAsyncFrame", GetAsyncFrame);
+  scope.SetFunction("setAsyncFrame", SetAsyncFrame);
+}
+
+}  // namespace atl::bindings

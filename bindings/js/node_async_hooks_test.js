@@ -1,0 +1,154 @@
+// node:async_hooks under nodejs_compat: AsyncLocalStorage's store across await, promise
+// reactions, timers, queueMicrotask and stream callbacks; enterWith, exit, disable, bind,
+// snapshot; AsyncResource (lazy module async_context, js/03_async_context.js).
+import { test, assert, run } from "./testing/harness.js";
+import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
+import * as bare from "async_hooks";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const als = new AsyncLocalStorage();
+const other = new AsyncLocalStorage();
+
+test("run, getStore, nesting, exit, the return value", () => {
+  assert.equal(bare.AsyncLocalStorage, AsyncLocalStorage);
+  assert.equal(als.getStore(), undefined);
+  const result = als.run(1, (a, b) => {
+    assert.equal(als.getStore(), 1);
+    assert.equal(other.getStore(), undefined);
+    other.run("x", () => {
+      assert.equal(als.getStore(), 1, "outer storage kept");
+      assert.equal(other.getStore(), "x");
+      als.run(2, () => assert.equal(als.getStore(), 2));
+      assert.equal(als.getStore(), 1);
+      als.exit(() => {
+        assert.equal(als.getStore(), undefined);
+        assert.equal(other.getStore(), "x");
+      });
+    });
+    assert.equal(other.getStore(), undefined);
+    return a + b;
+  }, 3, 4);
+  assert.equal(result, 7);
+  assert.equal(als.getStore(), undefined, "restored after run");
+  assert.throws(() => als.run(1, () => { throw new Error("boom"); }), Error);
+  assert.equal(als.getStore(), undefined, "restored after a throw");
+  assert.throws(() => als.run(1, "not a function"), TypeError);
+});
+
+test("await and promise reactions keep the store of where they were awaited", async () => {
+  const seen = await als.run({ id: "a" }, async () => {
+    const out = [als.getStore().id];
+    await null;
+    out.push(als.getStore().id);
+    await sleep(1);
+    out.push(als.getStore().id);
+    out.push(await Promise.resolve().then(() => als.getStore().id));
+    out.push(await new Promise((resolve) => queueMicrotask(() => resolve(als.getStore().id))));
+    return out;
+  });
+  assert.deepEqual(seen, ["a", "a", "a", "a", "a"]);
+  assert.equal(als.getStore(), undefined, "the caller's frame after await");
+  // A reaction takes the frame of `then`, not of the resolver.
+  let resolve;
+  const p = new Promise((r) => (resolve = r));
+  const got = als.run("then-side", () => p.then(() => als.getStore()));
+  als.run("resolve-side", () => resolve());
+  assert.equal(await got, "then-side");
+});
+
+test("setTimeout, setInterval and queueMicrotask run in their scheduler's frame", async () => {
+  const seen = [];
+  await new Promise((done) => {
+    als.run("t1", () => setTimeout(() => seen.push(["timeout", als.getStore()]), 2));
+    als.run("t2", () => {
+      let n = 0;
+      const id = setInterval(() => {
+        seen.push(["interval", als.getStore()]);
+        if (++n === 2) {
+          clearInterval(id);
+          done();
+        }
+      }, 3);
+    });
+    als.run("q", () => queueMicrotask(() => seen.push(["microtask", als.getStore()])));
+  });
+  await sleep(2);
+  seen.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  assert.deepEqual(seen, [["interval", "t2"], ["interval", "t2"], ["microtask", "q"], ["timeout", "t1"]]);
+});
+
+test("many interleaved runs never see each other's store", async () => {
+  const results = await Promise.all(Array.from({ length: 30 }, (_, i) => als.run(i, async () => {
+    const seen = [];
+    for (let k = 0; k < 3; k++) {
+      await sleep((i * 7 + k * 3) % 5);
+      seen.push(als.getStore());
+    }
+    return seen;
+  })));
+  results.forEach((seen, i) => assert.deepEqual(seen, [i, i, i], `run ${i}`));
+});
+
+test("stream sources, sinks and transformers run in the frame the stream was made in", async () => {
+  const stream = als.run("source", () => {
+    let n = 0;
+    return new ReadableStream({
+      start() { assert.equal(als.getStore(), "source"); },
+      async pull(controller) {
+        await null;
+        controller.enqueue(als.getStore());
+        if (++n === 2) controller.close();
+      },
+    }, { highWaterMark: 0 });
+  });
+  const transform = als.run("transform", () => new TransformStream({
+    transform(chunk, controller) { controller.enqueue(`${chunk}/${als.getStore()}`); },
+    flush(controller) { controller.enqueue(`flush/${als.getStore()}`); },
+  }));
+  const written = [];
+  const sink = als.run("sink", () => new WritableStream({
+    write(chunk) { written.push(`${chunk}/${als.getStore()}`); },
+    close() { written.push(`close/${als.getStore()}`); },
+  }));
+  await als.run("reader", () => stream.pipeThrough(transform).pipeTo(sink));
+  assert.deepEqual(written, ["source/transform/sink", "source/transform/sink", "flush/transform/sink", "close/sink"]);
+});
+
+test("enterWith and disable", async () => {
+  const seen = await (async () => {
+    await null;  // a job of its own: enterWith lasts for the rest of it
+    als.enterWith("entered");
+    const now = als.getStore();
+    await null;
+    const later = als.getStore();
+    als.disable();
+    const disabled = als.getStore();
+    als.run("again", () => {});
+    return [now, later, disabled];
+  })();
+  assert.deepEqual(seen, ["entered", "entered", undefined]);
+  assert.equal(als.getStore(), undefined, "enterWith stays in its own continuation");
+  assert.equal(als.run("on", () => als.getStore()), "on", "run enables again");
+});
+
+test("bind, snapshot and AsyncResource", async () => {
+  const bound = als.run("bound", () => AsyncLocalStorage.bind((x) => `${als.getStore()}:${x}`));
+  const snapshot = als.run("snap", () => AsyncLocalStorage.snapshot());
+  const resource = als.run("res", () => new AsyncResource("test"));
+  assert.equal(bound(1), "bound:1");
+  assert.equal(snapshot((x) => `${als.getStore()}:${x}`, 2), "snap:2");
+  assert.equal(als.run("other", () => snapshot(() => als.getStore())), "snap");
+  const self = {};
+  assert.equal(resource.runInAsyncScope(function (x) { return [this, als.getStore(), x]; }, self, 3)[1], "res");
+  assert.equal(resource.bind(() => als.getStore())(), "res");
+  const staticBound = als.run("static", () => AsyncResource.bind(function () { return als.getStore(); }));
+  assert.equal(await new Promise((r) => setTimeout(() => r(staticBound()), 1)), "static");
+  assert.equal(resource.emitDestroy(), resource);
+  assert.throws(() => new AsyncResource(), TypeError);
+});
+
+export default {
+  async fetch() {
+    return Response.json(await run());
+  },
+};
