@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include <filesystem>
-
 #include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
 
@@ -74,9 +72,6 @@ export default { fetch() { return Response.json(process.env); } };
 // What @sentry/cloudflare's core imports at its top level: AsyncLocalStorage for the scope of a
 // request, a diagnostics channel, Buffer for envelopes.
 TEST(NodejsCompat, SentryStyleModuleLoads) {
-  if (!std::filesystem::exists(SourcePath("bindings/js/lazy/async_context.js"))) {
-    GTEST_SKIP() << "node:async_hooks needs lazy module async_context (branch asyncctx)";
-  }
   TenantFixture fixture;
   fixture.Write("sentry.js", R"(import { AsyncLocalStorage } from "node:async_hooks";
 import * as diagnosticsChannel from "node:diagnostics_channel";

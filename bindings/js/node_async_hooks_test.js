@@ -4,6 +4,7 @@
 import { test, assert, run } from "./testing/harness.js";
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import * as bare from "async_hooks";
+import { setTimeout as wait, scheduler } from "node:timers/promises";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const als = new AsyncLocalStorage();
@@ -112,6 +113,31 @@ test("stream sources, sinks and transformers run in the frame the stream was mad
   }));
   await als.run("reader", () => stream.pipeThrough(transform).pipeTo(sink));
   assert.deepEqual(written, ["source/transform/sink", "source/transform/sink", "flush/transform/sink", "close/sink"]);
+});
+
+test("timers/promises, AbortSignal.timeout, MessagePort and dispatchEvent", async () => {
+  assert.equal(await als.run("tp", async () => {
+    await wait(1);
+    await scheduler.wait(1);
+    return als.getStore();
+  }), "tp");
+  // An abort from AbortSignal.timeout: the frame that made the signal (its timer's).
+  const aborted = await als.run("signal", () => new Promise((resolve) => {
+    AbortSignal.timeout(1).addEventListener("abort", () => resolve(als.getStore()));
+  }));
+  assert.equal(aborted, "signal");
+  // A message: the frame of postMessage (its delivery is scheduled there).
+  const { port1, port2 } = new MessageChannel();
+  const message = new Promise((resolve) => (port2.onmessage = () => resolve(als.getStore())));
+  als.run("poster", () => port1.postMessage("hi"));
+  assert.equal(await message, "poster");
+  port1.close();
+  // A synchronous dispatch: the dispatcher's frame, as in Node.
+  const target = new EventTarget();
+  let seen;
+  als.run("listener", () => target.addEventListener("x", () => (seen = als.getStore())));
+  als.run("dispatcher", () => target.dispatchEvent(new Event("x")));
+  assert.equal(seen, "dispatcher");
 });
 
 test("enterWith and disable", async () => {
