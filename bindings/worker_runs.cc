@@ -89,13 +89,14 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
   {
     v8::TryCatch try_catch(isolate_);
     v8::Local<v8::Value> value;
-    // Each entry from the event loop starts in the root async context frame (async_context.h):
-    // what a previous run left current (AsyncLocalStorage enterWith) is not another's.
+    // Each entry from the event loop starts and ends in the root async context frame
+    // (async_context.h): what a run left current (AsyncLocalStorage enterWith) is not another's.
     if (outer) context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
     ok = fn->Call(context, v8::Undefined(isolate_), argc, argv).ToLocal(&value);
     if (ok && result != nullptr) *result = value;
     if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
     if (killed() == isolates::LimitKind::kNone) isolate_->PerformMicrotaskCheckpoint();
+    if (outer) context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
   }
   Clock::time_point end = Clock::now();
   uint64_t used = ExitJs(end);

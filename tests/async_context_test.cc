@@ -1,6 +1,7 @@
 // AsyncLocalStorage end to end (node:async_hooks under nodejs_compat; lazy module async_context):
 // 50 concurrent requests served by one shared context, each running with a store of its own,
-// see only their own store after await, in setTimeout callbacks, in ctx.waitUntil work that runs
+// see only their own store after await, in setTimeout callbacks, after a fetch (a service binding)
+// and its body read, in ctx.waitUntil work that runs
 // after the response, and in the pulls of their streamed response bodies (called by the server's
 // pump, from the event loop). Also: a frame left current by enterWith does not leak into the next
 // request.
@@ -34,6 +35,13 @@ export default {
       return new Response(String(als.getStore()));
     }
     if (url.pathname === "/after-leak") return new Response(String(als.getStore()));
+    if (url.pathname === "/echo") return new Response(new ReadableStream({
+      async pull(controller) {
+        await randomDelay();
+        controller.enqueue(new TextEncoder().encode("echo"));
+        controller.close();
+      },
+    }));
     const id = url.searchParams.get("id");
     return als.run(`req-${id}`, async () => {
       maxInflight = Math.max(maxInflight, ++inflight);
@@ -43,6 +51,9 @@ export default {
         seen.push(als.getStore());
       }
       seen.push(await new Promise((resolve) => setTimeout(() => resolve(als.getStore()), Math.random() * 5)));
+      // A fetch completion and its streamed body (a service binding: this tenant again).
+      const echoed = await (await env.SELF.fetch("http://als.test/echo")).text();
+      seen.push(echoed === "echo" ? als.getStore() : echoed);
       ctx.waitUntil((async () => {
         await randomDelay();
         waited.set(id, als.getStore());
@@ -73,6 +84,8 @@ name = "als"
 script = "als.js"
 routes = ["als.test/*"]
 compatibility_flags = ["nodejs_compat"]
+[tenants.services]
+SELF = "als"
 )"));
   constexpr int kRequests = 50;
   std::vector<HttpResponse> responses(kRequests);
@@ -84,7 +97,8 @@ compatibility_flags = ["nodejs_compat"]
   for (int i = 0; i < kRequests; ++i) {
     std::string store = "req-" + std::to_string(i);
     EXPECT_EQ(responses[i].status, 200) << i << ": " << responses[i].body;
-    EXPECT_EQ(responses[i].body, store + "," + store + "," + store + "," + store + "|pull:" + store + "|pull:" + store)
+    EXPECT_EQ(responses[i].body,
+              store + "," + store + "," + store + "," + store + "," + store + "|pull:" + store + "|pull:" + store)
         << "request " << i;
   }
   // waitUntil work runs after the responses: ask until all 50 reported.

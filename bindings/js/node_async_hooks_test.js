@@ -140,6 +140,13 @@ test("timers/promises, AbortSignal.timeout, MessagePort and dispatchEvent", asyn
   assert.equal(seen, "dispatcher");
 });
 
+test("await of a thenable: the continuation keeps the store", async () => {
+  // (The thenable's own then() runs in the root frame: V8 10.2 does not carry the frame into
+  // the job that calls it; README "Workers compatibility" lists it.)
+  const thenable = { then(resolve) { setTimeout(() => resolve(1), 1); } };
+  assert.equal(await als.run("awaiter", async () => (await thenable) && als.getStore()), "awaiter");
+});
+
 test("enterWith and disable", async () => {
   const seen = await (async () => {
     await null;  // a job of its own: enterWith lasts for the rest of it
