@@ -122,12 +122,42 @@ void WaitUntil(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (Worker* worker = NativeScope::WorkerFrom(info)) worker->WaitUntil(*id, args[1].As<v8::Promise>());
 }
 
+// native.requestCf(id) -> [httpProtocol, tlsVersion, tlsCipher, clientTcpRtt, edgeJson] (each
+// undefined when unknown), or undefined when the request is no longer on a client connection.
+// Called once per request, on the first read of request.cf.
+void RequestCf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "requestCf");
+  std::optional<uint64_t> id = args.Id(0);
+  Worker* worker = NativeScope::WorkerFrom(info);
+  RequestCfView view;
+  if (!id || worker == nullptr || !worker->RequestCf(*id, &view)) return;
+  v8::Isolate* isolate = info.GetIsolate();
+  auto text = [isolate](std::string_view s) -> v8::Local<v8::Value> {
+    if (s.empty()) return v8::Undefined(isolate);
+    return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, static_cast<int>(s.size()))
+        .FromMaybe(v8::Local<v8::String>());
+  };
+  v8::Local<v8::Value> items[] = {
+      text(view.http_protocol),
+      text(view.tls_version),
+      text(view.tls_cipher),
+      view.client_tcp_rtt_ms < 0 ? v8::Undefined(isolate).As<v8::Value>()
+                                 : v8::Number::New(isolate, static_cast<double>(view.client_tcp_rtt_ms)).As<v8::Value>(),
+      text(view.edge_json),
+  };
+  for (v8::Local<v8::Value>& item : items) {
+    if (item.IsEmpty()) return;  // a string over V8's limit: an exception is pending
+  }
+  info.GetReturnValue().Set(v8::Array::New(isolate, items, std::size(items)));
+}
+
 }  // namespace
 
 void InstallFetchDispatch(NativeScope& scope) {
   scope.SetFunction("respond", Respond);
   scope.SetFunction("fail", Fail);
   scope.SetFunction("waitUntil", WaitUntil);
+  scope.SetFunction("requestCf", RequestCf);
 }
 
 }  // namespace atl::bindings

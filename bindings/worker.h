@@ -127,6 +127,8 @@ class Worker {
   bool WriteBody(uint64_t id, std::string_view bytes);
   void EndBody(uint64_t id, bool complete);
   void UploadControl(uint64_t id, bool cancel);
+  // What the host knows about request `id`'s connection, for request.cf (false: nothing).
+  bool RequestCf(uint64_t id, RequestCfView* out) { return !dead_ && host_->RequestCf(id, out); }
   // The store of KV binding `index` (its position in WorkerOptions::env); null if there is none.
   kv::KvStore* kv_store(uint32_t index) const {
     return index < options_.env.size() && options_.env[index].kind == "kv"

@@ -31,6 +31,16 @@ struct RequestView {
   double scheduled_time_ms = 0;
 };
 
+// What the server knows about the connection request `id` came on, for Cloudflare's `request.cf`
+// (WorkerHost::RequestCf). Views are valid only during that call; empty: unknown.
+struct RequestCfView {
+  std::string_view http_protocol;       // "HTTP/1.1"
+  std::string_view tls_version;         // "TLSv1.3"; empty on plaintext
+  std::string_view tls_cipher;          // OpenSSL's name of the suite; empty on plaintext
+  int64_t client_tcp_rtt_ms = -1;       // the kernel's smoothed RTT (TCP_INFO); -1: unknown
+  std::string_view edge_json;           // the trusted edge header's value, as received (not parsed)
+};
+
 // A response the handler produced. Views are valid only during WorkerHost::OnResponse.
 struct ResponseView {
   int status = 200;
@@ -96,6 +106,10 @@ class WorkerHost {
   // The handler wants more of request `id`'s streamed body (`cancel` false: read the socket
   // again), or none of the rest (`cancel`: discard it).
   virtual void OnUploadControl(uint64_t id, bool cancel) {}
+
+  // request.cf of request `id` (read lazily, on the handler's first `request.cf`): false when the
+  // request is no longer in flight on a client connection (a service-binding call, or answered).
+  virtual bool RequestCf(uint64_t id, RequestCfView* out) { return false; }
 
   // Outbound fetch (the defaults refuse it). Starts fetch `fetch` (an id the Worker chose, unique
   // in the isolate); its events come back later, never from inside this call, through

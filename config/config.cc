@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "absl/strings/ascii.h"
 #include "base/files.h"
 #include "base/strings.h"
 #include "config/byte_size.h"
@@ -73,9 +74,24 @@ std::vector<Entry> Entries(const toml::table& table) {
   return out;
 }
 
+// [server] cf_header: a header name (RFC 9110 token) that is not one the server reads itself.
+absl::Status CheckCfHeader(std::string_view name) {
+  if (name.empty()) return absl::InvalidArgumentError("expected a header name, got \"\"");
+  for (unsigned char c : name) {
+    if (!(absl::ascii_isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos)) {
+      return absl::InvalidArgumentError(base::StrCat("\"", name, "\" is not a header name"));
+    }
+  }
+  std::string lower = absl::AsciiStrToLower(std::string(name));
+  for (std::string_view owned : {"host", "content-length", "transfer-encoding", "connection", "expect", "upgrade", "te", "trailer"}) {
+    if (lower == owned) return absl::InvalidArgumentError(base::StrCat("\"", name, "\" is a header the server reads itself"));
+  }
+  return absl::OkStatus();
+}
+
 constexpr std::string_view kTopKeys = "server, defaults, tenants";
 constexpr std::string_view kServerKeys =
-    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, tls";
+    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
@@ -221,6 +237,11 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 100000000);
       if (!value.ok()) return value.status();
       out->connection.max_connections = static_cast<uint32_t>(*value);
+    } else if (e.key == "cf_header") {
+      absl::StatusOr<std::string_view> text = String(v, here, key_path);
+      if (!text.ok()) return text.status();
+      if (absl::Status s = CheckCfHeader(*text); !s.ok()) return Error(Where(v, here), key_path, base::ToStd(s.message()));
+      out->cf_header = absl::AsciiStrToLower(std::string(*text));
     } else if (e.key == "tls") {
       TlsConfig tls;
       if (absl::Status s = ParseTls(v, here, key_path, &tls); !s.ok()) return s;

@@ -62,6 +62,9 @@ struct ServerConfig {
   limits::PoolLimits pool;                // max_isolates
   limits::ConnectionLimits connection;    // drain_ms, max_connections (0: from the open-file limit)
   std::optional<TlsConfig> tls;
+  // The header the operator's edge sets to a JSON object merged into request.cf (lower-cased);
+  // taken out of every request. Empty (the default): no header is trusted.
+  std::string cf_header;
 };
 
 struct Config {

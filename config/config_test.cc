@@ -197,6 +197,17 @@ TEST_F(ConfigTest, UnsetKeysKeepTheLimitsStructsDefaults) {
   EXPECT_EQ(config->server.connection.header_timeout_ms, limits::ConnectionLimits().header_timeout_ms);
 }
 
+TEST_F(ConfigTest, CfHeaderIsALowerCasedHeaderNameTheServerDoesNotOwn) {
+  absl::StatusOr<Config> config = Parse("[server]\ncf_header = \"X-Atoll-CF\"\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server.cf_header, "x-atoll-cf");
+  EXPECT_EQ(Parse("")->server.cf_header, "") << "no header is trusted by default";
+  EXPECT_TRUE(ErrorAt("[server]\ncf_header = \"x edge\"\n", 2, "server.cf_header", "is not a header name"));
+  EXPECT_TRUE(ErrorAt("[server]\ncf_header = \"\"\n", 2, "server.cf_header", "expected a header name"));
+  EXPECT_TRUE(ErrorAt("[server]\ncf_header = \"Content-Length\"\n", 2, "server.cf_header", "a header the server reads itself"));
+  EXPECT_TRUE(ErrorAt("[server]\ncf_header = 1\n", 2, "server.cf_header", "string"));
+}
+
 TEST_F(ConfigTest, EmptyFileGivesTheDefaults) {
   absl::StatusOr<Config> config = Parse("");
   ASSERT_TRUE(config.ok()) << config.status();

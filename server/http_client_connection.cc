@@ -164,6 +164,10 @@ void Connection::OnSocketWritten(int status) {
     return;
   }
   WriteOut();
+  MaybeDrain();
+}
+
+void Connection::MaybeDrain() {
   Exchange* x = exchange_;
   if (x != nullptr && x->need_drain && write_pending() < client_->limits().max_buffered_upload) {
     x->need_drain = false;
@@ -201,6 +205,9 @@ void Connection::SendHead() {
   x->head_sent = true;
   Send(head);
   StartIdleTimer();
+  // A body written before the head went out may have filled the upload buffer (Write answered
+  // false); when the kernel took it all at once no write completes later to say so.
+  MaybeDrain();
 }
 
 void Connection::OnTimer() {

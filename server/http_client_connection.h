@@ -82,6 +82,9 @@ class HttpClient::Connection : public HttpParser::Delegate, public StreamSocket:
   void OnSocketClosed() override;
 
   void SendHead();
+  // The exchange's streamed body waits for room (HttpClient::Write answered false) and there is
+  // room now: tell its sink (OnDrain).
+  void MaybeDrain();
   // Writes what out_ holds as far as the socket takes it now.
   void WriteOut();
   void Parse(std::string_view data);

@@ -188,6 +188,22 @@ TEST_F(HttpClientTest, StreamedRequestBodyIsChunked) {
   EXPECT_TRUE(sink.ended) << sink.error;
 }
 
+TEST_F(HttpClientTest, ABodyThatFilledTheBufferBeforeTheHeadWentOutIsDrainedOnce) {
+  // Written before the connection was up, the body fills the upload buffer (Write answers
+  // false); the head and that body then go out in one write the kernel takes at once, so no
+  // write completes later: the drain must still come, or the body's source waits forever.
+  RecordingSink sink;
+  OutboundRequest r = Request("/up");
+  r.method = "POST";
+  r.body_streamed = true;
+  HttpClient::Exchange* x = client_->Start(std::move(r), &sink);
+  ASSERT_NE(x, nullptr);
+  EXPECT_FALSE(client_->Write(x, std::string(limits_.max_buffered_upload, 'a')));
+  ASSERT_TRUE(PeerReadsRequest(limits_.max_buffered_upload));
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return sink.drains > 0; })) << "no drain after the head and body went out";
+  EXPECT_EQ(sink.drains, 1);
+}
+
 TEST_F(HttpClientTest, RefusesLoopbackUnlessListed) {
   RecordingSink sink;
   OutboundRequest r = Request("/");

@@ -162,12 +162,28 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
   std::vector<bindings::HeaderView> many;
   std::span<const bindings::HeaderView> header_span;
   size_t header_count = head_.headers.size();
+  std::string_view cf_header = server_->cf_header();
   if (header_count <= std::size(views)) {
     for (size_t i = 0; i < header_count; ++i) views[i] = {head_.headers[i].first, head_.headers[i].second};
     header_span = std::span(views, header_count);
   } else {
     many.assign(head_.headers.begin(), head_.headers.end());
     header_span = many;
+  }
+  // The operator's edge header (request.cf) is for atoll, not the tenant: taken out, kept with
+  // the slot until request.cf asks for it. Only looked for when configured.
+  if (!cf_header.empty()) {
+    bindings::HeaderView* first = views;
+    if (!many.empty()) first = many.data();
+    size_t kept = 0;
+    for (size_t i = 0; i < header_count; ++i) {
+      if (first[i].first == cf_header) {
+        if (slot.edge_cf.empty()) slot.edge_cf.assign(first[i].second);
+      } else {
+        first[kept++] = first[i];
+      }
+    }
+    header_span = std::span(first, kept);
   }
   bindings::RequestView request;
   request.method = head_.method;

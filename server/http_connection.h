@@ -59,6 +59,10 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
   // The handler's stream of the request body being read wants more (`cancel` false) or none.
   void UploadControl(uint64_t id, bool cancel);
 
+  // request.cf of request `id` while its slot lives (until its answer is written): the HTTP
+  // version, TLS version and cipher, the kernel's RTT, the trusted edge header (request_cf.cc).
+  bool RequestCf(uint64_t id, bindings::RequestCfView* out);
+
   // Writes what is ready, in order; resumes reading once the backlog has drained.
   void Flush();
 
@@ -86,6 +90,7 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
     bool wants_drain = false;   // WriteBody said no: ResumeResponse once the socket took it
     bool cancel_stream = false; // HEAD or a null-body status: the body stream is cancelled
     std::string data;           // serialized response (or what of it waits behind earlier ones)
+    std::string edge_cf;        // the [server] cf_header's value, taken out of the request's headers
   };
   enum class TimerMode { kNone, kIdle, kHeaders, kBody, kLinger };
   // Where the connection is in its life; it only moves forward.

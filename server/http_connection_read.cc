@@ -1,6 +1,6 @@
 // HttpConnection, reading requests: the parser's delegate (head checks, routing, 100-continue,
 // the request body) and parse errors. Writing answers, the socket and the connection's life
-// are in http_connection.cc.
+// are in http_connection.cc. Also what a request's connection tells request.cf (RequestCf).
 #include "base/log.h"
 #include "base/strings.h"
 #include "server/http_connection.h"
@@ -156,6 +156,22 @@ RouteDecision HttpConnection::RouteTarget(std::string_view host) {
     break;
   }
   return server_->Route(host, target.substr(0, target.find('?')));
+}
+
+bool HttpConnection::RequestCf(uint64_t id, bindings::RequestCfView* out) {
+  for (const Slot& slot : slots_) {
+    if (slot.id != id) continue;
+    out->http_protocol = slot.http10 ? "HTTP/1.0" : "HTTP/1.1";
+    if (const TlsSession* tls = socket_.tls()) {
+      out->tls_version = tls->version();
+      out->tls_cipher = tls->cipher();
+    }
+    int64_t rtt = socket_.RoundTripMicros();
+    out->client_tcp_rtt_ms = rtt < 0 ? -1 : (rtt + 500) / 1000;
+    out->edge_json = slot.edge_cf;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace atl::server

@@ -138,6 +138,9 @@ struct HttpServer::Inflight final : ResponseSink {
     body_bytes += bytes.size();
     return connection->WriteBody(id, bytes);
   }
+  bool RequestCf(bindings::RequestCfView* out) override {
+    return connection != nullptr && connection->RequestCf(id, out);
+  }
   void EndBody(bool complete) override { connection->EndBody(id, complete); }
   void UploadControl(bool cancel) override { connection->UploadControl(id, cancel); }
 };

@@ -115,6 +115,10 @@ class HttpServer {
   uv_loop_t* loop() const { return loop_; }
   const isolates::ConnectionLimits& limits() const { return limits_; }
   std::string_view default_host() const { return default_host_; }
+  // [server] cf_header: the lower-cased name of the header the operator's edge sets to a JSON
+  // object for request.cf; it is taken out of every request. Empty (the default): none is trusted.
+  void set_cf_header(std::string name) { cf_header_ = std::move(name); }
+  std::string_view cf_header() const { return cf_header_; }
   size_t connection_count() const { return connections_.size(); }
 
  private:
@@ -169,6 +173,7 @@ class HttpServer {
   isolates::ConnectionLimits limits_;
   RequestSink* sink_;
   std::string default_host_;
+  std::string cf_header_;
   std::shared_ptr<TlsServerContext> tls_;
   uv_check_t flush_check_;
   std::vector<uv_tcp_t*> listeners_;

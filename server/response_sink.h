@@ -34,6 +34,9 @@ class ResponseSink {
   virtual void EndBody(bool complete) = 0;
   // The handler wants more of the request's streamed body (`cancel` false) or none of the rest.
   virtual void UploadControl(bool cancel) {}
+  // What the connection the request came on knows, for request.cf (false: nothing, e.g. a
+  // service-binding call). Views valid during the call.
+  virtual bool RequestCf(bindings::RequestCfView* out) { return false; }
 
  protected:
   ~ResponseSink() = default;  // owned by whoever made the request, never deleted through a sink

@@ -52,6 +52,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.admin_token_env = config->server.admin_token_env;
   plan.workers = config->server.workers;
   plan.connection = config->server.connection;
+  plan.cf_header = config->server.cf_header;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;

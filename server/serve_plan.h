@@ -34,6 +34,7 @@ struct ServePlan {
   isolates::ConnectionLimits connection;
   std::optional<config::ListenAddress> admin_listen;   // the admin API, if any
   std::string admin_token_env = "ATOLL_ADMIN_TOKEN";   // where its token is read from
+  std::string cf_header;             // [server] cf_header: the trusted edge header for request.cf ("": none)
 };
 
 // A tenant of the config file (or of one deployed through the admin API) as the server runs it.

@@ -1,5 +1,9 @@
 #include "server/stream_socket.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include "base/limits.h"
 
 namespace atl::server {
@@ -165,6 +169,15 @@ void StreamSocket::Close() {
   closing_ = true;
   StopReading();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) { Self(h->data)->owner_->OnSocketClosed(); });
+}
+
+int64_t StreamSocket::RoundTripMicros() const {
+  uv_os_fd_t fd;
+  if (closing_ || uv_fileno(reinterpret_cast<const uv_handle_t*>(&tcp_), &fd) != 0) return -1;
+  struct tcp_info info {};
+  socklen_t size = sizeof(info);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return -1;
+  return info.tcpi_rtt;
 }
 
 }  // namespace atl::server

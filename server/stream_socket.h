@@ -83,6 +83,9 @@ class StreamSocket {
   bool closing() const { return closing_; }
 
   TlsSession* tls() const { return tls_.get(); }
+  // The kernel's smoothed round-trip time of this connection in microseconds (TCP_INFO); -1 if
+  // it cannot say (not a TCP socket, closed). One getsockopt(2): asked only when wanted.
+  int64_t RoundTripMicros() const;
   bool tls_failed() const { return tls_failed_; }
 
  private:

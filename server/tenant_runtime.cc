@@ -81,6 +81,11 @@ void TenantRuntime::OnUploadControl(uint64_t id, bool cancel) {
   if (ResponseSink* sink = SinkOf(id)) sink->UploadControl(cancel);
 }
 
+bool TenantRuntime::RequestCf(uint64_t id, bindings::RequestCfView* out) {
+  ResponseSink* sink = SinkOf(id);
+  return sink != nullptr && sink->RequestCf(out);
+}
+
 void TenantRuntime::Abandon(uint64_t id, ServerError error) {
   if (worker_) worker_->Abandon(id);
   if (ResponseSink* sink = Answer(id)) sink->Fail(error);

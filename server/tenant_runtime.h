@@ -72,6 +72,7 @@ class TenantRuntime : public bindings::WorkerHost {
   bool OnBodyChunk(uint64_t id, std::string_view bytes) override;
   void OnBodyEnd(uint64_t id, bool complete) override;
   void OnUploadControl(uint64_t id, bool cancel) override;
+  bool RequestCf(uint64_t id, bindings::RequestCfView* out) override;
   bool StartFetch(uint64_t fetch, const bindings::FetchRequestView& request, std::string* error) override;
   bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end) override;
   void FetchControl(uint64_t fetch, bool cancel) override;

@@ -212,4 +212,13 @@ void TlsSession::Shutdown() {
   ERR_clear_error();
 }
 
+std::string_view TlsSession::version() const {
+  return handshake_done() ? std::string_view(SSL_get_version(ssl_)) : std::string_view();
+}
+
+std::string_view TlsSession::cipher() const {
+  const SSL_CIPHER* cipher = handshake_done() ? SSL_get_current_cipher(ssl_) : nullptr;
+  return cipher != nullptr ? std::string_view(SSL_CIPHER_get_name(cipher)) : std::string_view();
+}
+
 }  // namespace atl::server

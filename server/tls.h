@@ -95,6 +95,10 @@ class TlsSession {
   void TakeOutput(std::string* out) { DrainBio(wbio_, out); }
   bool has_output() const { return BIO_ctrl_pending(wbio_) > 0; }
   const std::string& error() const { return error_; }
+  // After the handshake: the protocol ("TLSv1.3") and OpenSSL's name of the cipher suite
+  // ("TLS_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"); "" before it.
+  std::string_view version() const;
+  std::string_view cipher() const;
 
  private:
   explicit TlsSession(SSL* ssl);

@@ -41,6 +41,7 @@ export default {
       }));
     }
     if (request.method === 'POST') return new Response('got ' + (await request.text()).length);
+    if (url.pathname === '/cf') return Response.json(request.cf);
     return new Response('hello from ' + request.url);
   },
 };
@@ -195,6 +196,19 @@ TEST_F(TlsTest, CurlGetsTheTenantsResponse) {
   // Plaintext HTTP on the same port does not get an answer.
   EXPECT_EQ(Get(server.port(), "/").status, 0);
   EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST_F(TlsTest, RequestCfHasTheTlsVersionAndCipher) {
+  TestServer server(TlsConfig(fixture_));
+  TlsClient client(server.port(), ca_);
+  ASSERT_TRUE(client.connected()) << client.error();
+  ASSERT_TRUE(client.Send(GetRequest("/cf")));
+  HttpResponse response = client.Read();
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("\"httpProtocol\":\"HTTP/1.1\""), std::string::npos) << response.body;
+  EXPECT_NE(response.body.find("\"tlsVersion\":\"" + client.version() + "\""), std::string::npos) << response.body;
+  EXPECT_NE(response.body.find("\"tlsCipher\":\"TLS_"), std::string::npos) << response.body;  // a TLS 1.3 suite
+  EXPECT_NE(response.body.find("\"clientTcpRtt\":"), std::string::npos) << response.body;
 }
 
 TEST_F(TlsTest, KeepAliveAndPipeliningOnOneConnection) {

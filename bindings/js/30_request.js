@@ -15,10 +15,12 @@
 const {
   exposeInterface, registerInspect, uncurryThis, headersFromFlat, headersToFlat, headersCopyList,
   headersFill, headersGuard, headersContains, headersAppendGuarded, headersGet, flatListGet,
-  extractBody, extractedContentType, cloneBody, bodyUnusable, isStreamBody, installBodyMixin, BODY_USED, TOKEN,
+  extractBody, extractedContentType, cloneBody, bodyUnusable, installBodyMixin, BODY_USED, TOKEN,
 } = internal;
 const ObjectFreeze = Object.freeze;
-const { ArrayPrototypeSlice, ArrayPrototypePush, RegExpPrototypeTest } = internal.primordials;
+const { ArrayPrototypeSlice, ArrayPrototypePush, RegExpPrototypeTest, ArrayIsArray, ObjectHasOwn } = internal.primordials;
+const JSONParse = JSON.parse;
+const nativeRequestCf = native.requestCf;
 const ArrayPrototypeIncludes = uncurryThis(Array.prototype.includes);
 const StringPrototypeToUpperCase = uncurryThis(String.prototype.toUpperCase);
 const $Uint8Array = Uint8Array;
@@ -108,7 +110,39 @@ function copyExtra(extra, guard) {
     keepalive: extra.keepalive, guard,
   };
 }
-const INCOMING_EXTRA = ObjectFreeze(makeExtra("immutable"));
+// An incoming request's `cf` is made on its first read (CF_PENDING until then): most handlers
+// never read it, and it costs a call to the connection (TCP_INFO) and a JSON parse.
+const CF_PENDING = ObjectFreeze({ __proto__: null });
+const INCOMING_EXTRA = makeExtra("immutable");
+INCOMING_EXTRA.cf = CF_PENDING;
+ObjectFreeze(INCOMING_EXTRA);
+
+// Cloudflare's IncomingRequestCfProperties, as far as atoll knows them: what the connection says
+// (native.requestCf), and the JSON object the operator's edge put in the [server] cf_header
+// header, whose members win (the edge faced the client). undefined once the request is no longer
+// on a client connection (a service-binding call; answered before request.cf was first read).
+function incomingCf(id) {
+  const parts = nativeRequestCf(id);
+  if (parts === undefined) return undefined;
+  let cf = null;
+  if (parts[4] !== undefined) {
+    try {
+      const edge = JSONParse(parts[4]);
+      if (edge !== null && typeof edge === "object" && !ArrayIsArray(edge)) cf = edge;
+    } catch {
+      // Not JSON: the edge's header is ignored, as if it were absent.
+    }
+  }
+  if (cf === null) cf = {};
+  const own = (name, value) => {
+    if (value !== undefined && !ObjectHasOwn(cf, name)) cf[name] = value;
+  };
+  own("httpProtocol", parts[0]);
+  own("tlsVersion", parts[1]);
+  own("tlsCipher", parts[2]);
+  own("clientTcpRtt", parts[3]);
+  return cf;
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -117,6 +151,7 @@ let newIncomingRequest;
 let bodyAccess;
 
 class Request {
+  #id;      // incoming requests: the server's request id (for request.cf)
   #method;
   #url;
   #headers; // Headers, or null while the list lives in #flat
@@ -141,7 +176,6 @@ class Request {
     let signalValue;
     let initBody = null;
     let initHeaders;
-    let duplexText;
     let modeText;
     if (init !== undefined && init !== null) {
       if (typeof init !== "object" && typeof init !== "function") {
@@ -156,7 +190,7 @@ class Request {
       const credentials = init.credentials;
       if (credentials !== undefined) toEnum(credentials, REQUEST_CREDENTIALS, "RequestCredentials");
       const duplex = init.duplex;
-      if (duplex !== undefined) duplexText = toEnum(duplex, REQUEST_DUPLEX, "RequestDuplex");
+      if (duplex !== undefined) toEnum(duplex, REQUEST_DUPLEX, "RequestDuplex");
       initHeaders = init.headers;
       const integrity = init.integrity;
       if (integrity !== undefined) extra.integrity = integrityText = `${integrity}`;
@@ -204,7 +238,7 @@ class Request {
       if (integrityText === undefined) extra.integrity = inputExtra.integrity;
       if (keepaliveValue === undefined) extra.keepalive = inputExtra.keepalive;
       if (signalValue === undefined) extra.signal = inputExtra.signal;
-      if (extra.cf === undefined) extra.cf = inputExtra.cf;
+      if (extra.cf === undefined) extra.cf = inputRequest.#cf();
     } else {
       const parsed = parseURLRecord(inputText);
       url = parsed.href;
@@ -243,10 +277,10 @@ class Request {
     }
     let body = null;
     if (initBody !== null) {
+      // A stream body needs no `duplex: "half"` (the Fetch spec demands it, Cloudflare Workers
+      // does not, and the proxy idiom `fetch(url, {method, headers, body: request.body})` relies
+      // on that); "half" is still accepted, any other value is a TypeError.
       body = extractBody(initBody);
-      if (isStreamBody(body) && duplexText === undefined) {
-        throw new $TypeError("Failed to construct 'Request': The duplex member must be specified for a request with a streaming body.");
-      }
       const type = extractedContentType();
       if (type !== null) {
         if (headers !== null) {
@@ -312,10 +346,20 @@ class Request {
     return extra.signal;
   }
 
-  // Cloudflare's request.cf: undefined for incoming requests (there is no edge metadata), or the
-  // `cf` member given to the constructor.
+  // Cloudflare's request.cf: for an incoming request what atoll knows (incomingCf), else the `cf`
+  // member given to the constructor (or the input request's).
   get cf() {
-    return this.#extra.cf;
+    return this.#cf();
+  }
+
+  #cf() {
+    let extra = this.#extra;
+    if (extra.cf === CF_PENDING) {
+      const cf = incomingCf(this.#id);
+      extra = this.#extra = copyExtra(extra, extra.guard);
+      extra.cf = cf;
+    }
+    return extra.cf;
   }
 
   clone() {
@@ -324,6 +368,7 @@ class Request {
       throw new $TypeError("Failed to execute 'clone' on 'Request': Request body is already used.");
     }
     const request = new Request(kInternal);
+    request.#id = this.#id;
     request.#method = this.#method;
     request.#url = this.#url;
     if (this.#headers !== null) {
@@ -343,6 +388,7 @@ class Request {
   static {
     newIncomingRequest = (method, url, flat, body, id) => {
       const request = new Request(kInternal);
+      request.#id = id;
       request.#method = method;
       request.#url = url;
       request.#headers = null;

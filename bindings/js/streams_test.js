@@ -396,14 +396,24 @@ test("clone() tees a stream body; a locked or disturbed stream is refused", asyn
   await assert.rejects(response.text(), TypeError, "text() of a locked body");
 });
 
-test("Request bodies: duplex is required for a stream; the body moves to a new Request", async () => {
+test("Request bodies: a stream needs no duplex (as in Workers); the body moves to a new Request", async () => {
   const stream = () => ReadableStream.from([encode("up")]);
-  assert.throws(() => new Request("http://a/", { method: "POST", body: stream() }), TypeError, "no duplex");
+  const plain = new Request("http://a/", { method: "POST", body: stream() });
+  assert.equal(await plain.text(), "up", "no duplex member");
+  assert.throws(() => new Request("http://a/", { method: "POST", body: stream(), duplex: "full" }), TypeError, "duplex other than half");
   const request = new Request("http://a/", { method: "POST", body: stream(), duplex: "half" });
   assert.ok(request.body instanceof ReadableStream);
   const moved = new Request(request);
   assert.equal(request.bodyUsed, true);
   assert.equal(await moved.text(), "up");
+  // The proxy idiom: a Request as the init of another (its body read through init.body, a stream).
+  const original = new Request("http://a/in", { method: "POST", body: stream(), headers: { "x-a": "1" } });
+  const proxied = new Request("http://b/out", original);
+  assert.equal(proxied.method, "POST");
+  assert.equal(proxied.url, "http://b/out");
+  assert.equal(proxied.headers.get("x-a"), "1");
+  assert.equal(await proxied.text(), "up");
+  assert.equal(original.bodyUsed, true, "the original's stream was read");
   const bytes = new Request("http://a/", { method: "PUT", body: "abc" });
   assert.equal(decode(await bytesOf(bytes.body)), "abc");
   assert.equal(new Request("http://a/").body, null);

@@ -1,7 +1,8 @@
 // The small globals of the WinterTC list: structuredClone
 // (https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone, V8's
 // ValueSerializer in C++), performance (https://w3c.github.io/hr-time/) and navigator
-// (userAgent "atoll/VERSION"), with user timing marks and measures. As in Cloudflare Workers, performance.timeOrigin is 0 and
+// (userAgent "Cloudflare-Workers", as Workers: libraries such as Hono's getRuntimeKey() and env(c) detect
+// the Workers runtime by it and read bindings from the handler's env only then), with user timing marks and measures. As in Cloudflare Workers, performance.timeOrigin is 0 and
 // performance.now() is Date.now(): coarse, and frozen between I/O events (SPEC §3).
 const { exposeInterface } = internal;
 const { DOMException } = internal.require("dom_exception");
@@ -167,8 +168,10 @@ class Navigator {
     if (token !== kCreate) throw new $TypeError("Illegal constructor");
   }
 
+  // Cloudflare Workers' value: atoll runs Workers code, and libraries branch on it (Hono's env(c)
+  // returns {} for a runtime it does not know). The atoll version is in `atoll version`, not here.
   get userAgent() {
-    return `atoll/${native.version()}`;
+    return "Cloudflare-Workers";
   }
 }
 
