@@ -14,9 +14,9 @@ namespace atl::bindings {
 namespace {
 
 // fetchStart(service, method, url, https, host, port, target, [name, value, ...], body view,
-// body streamed) -> the fetch's id. The glue (lazy/fetch.js) passes strings and a flat header list.
+// body streamed, body length (a streamed body's known length, or -1: chunked)) -> the fetch's id. The glue (lazy/fetch.js) passes strings and a flat header list.
 void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  enum { kService, kMethod, kUrl, kHttps, kHost, kPort, kTarget, kHeaders, kBody, kBodyStreamed };
+  enum { kService, kMethod, kUrl, kHttps, kHost, kPort, kTarget, kHeaders, kBody, kBodyStreamed, kBodyLength };
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   NativeArgs args(info, "fetchStart");
@@ -55,6 +55,10 @@ void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   request.headers = headers;
   request.body = args.ViewOrEmpty(kBody, &keep);
   request.body_streamed = args.Flag(kBodyStreamed);
+  if (request.body_streamed && args[kBodyLength]->IsNumber()) {
+    double length = args[kBodyLength].As<v8::Number>()->Value();
+    if (length >= 0 && length <= 9007199254740991.0) request.body_length = static_cast<int64_t>(length);
+  }
   std::string error;
   uint64_t id = worker->StartFetch(request, &error);
   if (id == 0) {

@@ -64,6 +64,7 @@ struct FetchRequestView {
   std::span<const HeaderView> headers;
   std::string_view body;
   bool body_streamed = false;           // the body follows through WorkerHost::FetchWrite
+  int64_t body_length = -1;             // streamed: its known length (content-length), or -1 (chunked)
   uint64_t request = 0;                 // the request the call is charged to (set by Worker::StartFetch)
 };
 

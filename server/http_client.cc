@@ -2,6 +2,7 @@
 
 #include <netdb.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/log.h"
@@ -210,7 +211,15 @@ void HttpClient::Fail(Exchange* x, const std::string& message) {
 bool HttpClient::Write(Exchange* x, std::string_view bytes) {
   if (x->done || bytes.empty()) return true;
   Connection* c = x->connection;
-  if (c != nullptr && x->head_sent) {
+  if (x->request.body_length >= 0) {
+    // Content-Length framing: what goes past the length is dropped (the glue fails the fetch
+    // first), so the upstream never reads it as the start of another request.
+    uint64_t left = static_cast<uint64_t>(x->request.body_length) - std::min<uint64_t>(x->body_written, x->request.body_length);
+    x->body_written += bytes.size();
+    bytes = bytes.substr(0, std::min<uint64_t>(left, bytes.size()));
+    if (c != nullptr && x->head_sent) c->Send(bytes);
+    else x->pending_body.append(bytes);
+  } else if (c != nullptr && x->head_sent) {
     std::string framed;
     AppendChunk(bytes, &framed);
     c->Send(framed);
@@ -227,7 +236,7 @@ void HttpClient::EndBody(Exchange* x) {
   if (x->done || x->body_ended) return;
   x->body_ended = true;
   Connection* c = x->connection;
-  if (c != nullptr && x->head_sent) {
+  if (c != nullptr && x->head_sent && x->request.body_length < 0) {
     std::string last;
     AppendLastChunk(&last);
     c->Send(last);

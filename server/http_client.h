@@ -39,6 +39,10 @@ struct OutboundRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool body_streamed = false;  // the body follows through Write/EndBody (chunked)
+  // A streamed body of known length (>= 0): sent with content-length and no chunk framing, as
+  // Workers sends an incoming request body proxied on; bytes past it are never sent, and the
+  // connection is reused only when exactly this many went out.
+  int64_t body_length = -1;
   std::vector<std::string> outbound;  // the tenant's allowed host patterns
   std::string tenant;                 // for the log
 };

@@ -191,10 +191,14 @@ void Connection::SendHead() {
     head += base::StrCat(name, ": ", value, "\r\n");
   }
   if (r.body_streamed) {
-    head += "transfer-encoding: chunked\r\n\r\n";
+    if (r.body_length >= 0) {
+      head += base::StrCat("content-length: ", std::to_string(r.body_length), "\r\n\r\n");
+    } else {
+      head += "transfer-encoding: chunked\r\n\r\n";
+    }
     head += x->pending_body;
     x->pending_body.clear();
-    if (x->body_ended) AppendLastChunk(&head);
+    if (x->body_ended && r.body_length < 0) AppendLastChunk(&head);
   } else {
     if (!r.body.empty() || (r.method != "GET" && r.method != "HEAD" && r.method != "OPTIONS" && r.method != "DELETE")) {
       head += base::StrCat("content-length: ", std::to_string(r.body.size()), "\r\n");
@@ -244,7 +248,9 @@ void Connection::OnSocketClosed() {
 void Connection::Complete() {
   Exchange* x = exchange_;
   bool reusable = keep_alive_ && unparsed_.empty() &&
-                  (!x->request.body_streamed || (x->body_ended && x->pending_body.empty()));
+                  (!x->request.body_streamed || (x->body_ended && x->pending_body.empty() &&
+                                                 (x->request.body_length < 0 ||
+                                                  x->body_written == static_cast<uint64_t>(x->request.body_length))));
   exchange_ = nullptr;
   x->connection = nullptr;
   x->done = true;

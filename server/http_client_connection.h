@@ -28,6 +28,7 @@ struct HttpClient::Exchange {
   Connection* connection = nullptr;
   std::string pending_body;        // framed body chunks written before the head went out
   bool body_ended = false;         // streamed body: EndBody was called
+  uint64_t body_written = 0;       // streamed body of known length: bytes taken by Write
   bool head_sent = false;
   bool paused = false;             // the sink answered false; reading stopped
   bool need_drain = false;

@@ -188,6 +188,34 @@ TEST_F(HttpClientTest, StreamedRequestBodyIsChunked) {
   EXPECT_TRUE(sink.ended) << sink.error;
 }
 
+TEST_F(HttpClientTest, StreamedBodyOfKnownLengthGoesWithContentLengthAndNeverPastIt) {
+  RecordingSink sink;
+  OutboundRequest r = Request("/up");
+  r.method = "PUT";
+  r.body_streamed = true;
+  r.body_length = 11;
+  r.headers = {{"content-length", "999"}, {"transfer-encoding", "chunked"}};  // the tenant's: dropped
+  HttpClient::Exchange* x = client_->Start(std::move(r), &sink);
+  ASSERT_NE(x, nullptr);
+  EXPECT_TRUE(client_->Write(x, "hello "));  // before the head went out: kept with it
+  ASSERT_TRUE(PeerReadsRequest());
+  EXPECT_TRUE(client_->Write(x, "world"));
+  EXPECT_TRUE(client_->Write(x, "!!! past the length"));  // never sent
+  client_->EndBody(x);
+  ASSERT_TRUE(RunUntil(&loop_, [&] {
+    peer_.Poll();
+    return peer_.received().ends_with("hello world");
+  }));
+  const std::string& got = peer_.received();
+  EXPECT_NE(got.find("content-length: 11\r\n"), std::string::npos) << got;
+  EXPECT_EQ(got.find("content-length: 999"), std::string::npos) << got;
+  EXPECT_EQ(got.find("chunked"), std::string::npos) << got;
+  EXPECT_EQ(got.substr(got.find("\r\n\r\n") + 4), "hello world");
+  peer_.Send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return sink.done(); }));
+  EXPECT_TRUE(sink.ended) << sink.error;
+}
+
 TEST_F(HttpClientTest, ABodyThatFilledTheBufferBeforeTheHeadWentOutIsDrainedOnce) {
   // Written before the connection was up, the body fills the upload buffer (Write answers
   // false); the head and that body then go out in one write the kernel takes at once, so no

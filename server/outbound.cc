@@ -311,6 +311,7 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
   for (const auto& [name, value] : request.headers) out.headers.emplace_back(std::string(name), std::string(value));
   out.body = std::string(request.body);
   out.body_streamed = request.body_streamed;
+  out.body_length = request.body_streamed ? request.body_length : -1;
   out.outbound = outbound;
   out.tenant = tenants_->TenantName(tenant);
   fetches_[id] = std::move(fetch);

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -116,7 +117,8 @@ bool SendAll(int fd, const char* p, size_t n) {
 }
 
 // The upstream: one thread per connection on 127.0.0.1:0.
-//   POST /sink         reads the body (chunked or Content-Length), answers "COUNT HASH"
+//   POST /sink         reads the body (chunked or Content-Length), answers "COUNT HASH FRAMING"
+//                      (FRAMING: "chunked", or "length=N" for a Content-Length body)
 //   POST /pause-sink   the same, but stops reading for `pause_ms` after the first MB
 //   GET /big           answers kDownloadBytes of the byte stream (Content-Length), as fast as
 //                      the socket takes them; counts what the kernel took (written())
@@ -194,6 +196,7 @@ class Upstream {
       return;
     }
     bool pause = path == "/pause-sink";
+    std::string framing = "none";
     Hash hash;
     size_t pos = 0;  // parse position in buf; consumed bytes are dropped now and then
     auto compact = [&] {
@@ -213,6 +216,7 @@ class Upstream {
       }
     };
     if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+      framing = "chunked";
       for (;;) {
         size_t line;
         while ((line = buf.find("\r\n", pos)) == std::string::npos) {
@@ -236,6 +240,7 @@ class Upstream {
       }
     } else if (size_t cl = lower.find("content-length: "); cl != std::string::npos) {
       uint64_t left = std::stoull(lower.substr(cl + 16));
+      framing = "length=" + std::to_string(left);
       while (left > 0) {
         if (pos == buf.size() && !Fill(fd, buf)) return;
         size_t n = static_cast<size_t>(std::min<uint64_t>(left, buf.size() - pos));
@@ -244,7 +249,7 @@ class Upstream {
         compact();
       }
     }
-    std::string body = std::to_string(hash.count) + " " + std::to_string(hash.value);
+    std::string body = std::to_string(hash.count) + " " + std::to_string(hash.value) + " " + framing;
     std::string response = "HTTP/1.1 200 OK\r\ncontent-length: " + std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body;
     SendAll(fd, response.data(), response.size());
   }
@@ -282,6 +287,8 @@ export default {
     const target = UPSTREAM + url.pathname.replace(/^\/via-request/, "");
     // The two idioms of Workers proxies, neither with a duplex member.
     if (url.pathname.startsWith("/via-request")) return fetch(new Request(target, request));
+    // A bytes body read as a stream: its length is known too.
+    if (url.pathname === "/bytes") return fetch(UPSTREAM + "/sink", { method: "POST", body: new Response("hello").body });
     return fetch(target, { method: request.method, headers: request.headers, body: request.body });
   },
 };
@@ -309,15 +316,16 @@ outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + R"("]
     Upload("/via-request/sink", 1 << 20, nullptr);
   }
 
-  // POSTs `total` bytes of the stream to `path` with Content-Length from a sending thread;
-  // returns the response body. `sent`, if given, counts the bytes the kernel took so far.
-  std::string Upload(const std::string& path, uint64_t total, std::atomic<uint64_t>* sent) {
+  // POSTs `total` bytes of the stream to `path` with Content-Length (or chunked) from a sending
+  // thread; returns the response body. `sent`, if given, counts the bytes the kernel took so far.
+  std::string Upload(const std::string& path, uint64_t total, std::atomic<uint64_t>* sent, bool chunked = false) {
     int fd = Connect();
     if (fd < 0) return "no connection";
     int size = 256 << 10;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    std::string head = "POST " + path + " HTTP/1.1\r\nhost: proxy.test\r\ncontent-type: application/octet-stream\r\n"
-                       "content-length: " + std::to_string(total) + "\r\n\r\n";
+    std::string head = "POST " + path + " HTTP/1.1\r\nhost: proxy.test\r\ncontent-type: application/octet-stream\r\n" +
+                       (chunked ? std::string("transfer-encoding: chunked") : "content-length: " + std::to_string(total)) +
+                       "\r\n\r\n";
     std::thread sender([&] {
       if (!SendAll(fd, head.data(), head.size())) return;
       Bytes bytes;
@@ -325,10 +333,17 @@ outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + R"("]
       for (uint64_t done = 0; done < total;) {
         size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), total - done));
         bytes.Fill(block.data(), n);
+        if (chunked) {
+          char line[32];
+          int len = std::snprintf(line, sizeof line, "%zx\r\n", n);
+          if (!SendAll(fd, line, static_cast<size_t>(len))) return;
+        }
         if (!SendAll(fd, block.data(), n)) return;
+        if (chunked && !SendAll(fd, "\r\n", 2)) return;
         done += n;
         if (sent != nullptr) *sent = done;
       }
+      if (chunked) SendAll(fd, "0\r\n\r\n", 5);
     });
     std::string response = ReadResponse(fd, nullptr, 0);
     shutdown(fd, SHUT_RDWR);
@@ -411,7 +426,10 @@ outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + R"("]
 
 TEST_F(Proxy, A100MbPostStreamsUpstreamWithBoundedMemoryBothIdioms) {
   Hash expected = Expected(kUploadBytes);
-  std::string want = std::to_string(expected.count) + " " + std::to_string(expected.value);
+  // The client's Content-Length goes upstream (as Workers forwards a body of known length), not
+  // chunked framing: an upstream such as an S3 presigned PUT refuses a chunked upload.
+  std::string want = std::to_string(expected.count) + " " + std::to_string(expected.value) + " length=" +
+                     std::to_string(kUploadBytes);
   for (const std::string path : {"/sink", "/via-request/sink"}) {
     int64_t rss_before = StatusKb(worker_, "VmRSS");
     auto start = Clock::now();
@@ -424,6 +442,24 @@ TEST_F(Proxy, A100MbPostStreamsUpstreamWithBoundedMemoryBothIdioms) {
                 static_cast<long long>(ms), static_cast<long long>(rss_before), static_cast<long long>(peak),
                 static_cast<long long>(peak - rss_before));
   }
+}
+
+TEST_F(Proxy, ABodyOfUnknownLengthGoesChunkedAndOneOfKnownLengthWithItsLength) {
+  // The client's chunked upload has no length: it goes upstream chunked, byte for byte.
+  uint64_t total = (3ull << 20) + 12345;
+  Hash expected = Expected(total);
+  for (const std::string path : {"/sink", "/via-request/sink"}) {
+    EXPECT_EQ(Upload(path, total, nullptr, /*chunked=*/true),
+              std::to_string(expected.count) + " " + std::to_string(expected.value) + " chunked")
+        << path;
+  }
+  // A bytes body read as `.body` (new Response("hello").body) knows its length.
+  Hash hello;
+  hello.Add("hello", 5);
+  EXPECT_EQ(Upload("/bytes", 0, nullptr), "5 " + std::to_string(hello.value) + " length=5");
+  // An empty known-length body: content-length 0, and the connection is still usable.
+  Hash empty;
+  EXPECT_EQ(Upload("/sink", 0, nullptr), "0 " + std::to_string(empty.value) + " length=0");
 }
 
 TEST_F(Proxy, AnUpstreamThatStopsReadingStopsAtollReadingTheClient) {
@@ -441,7 +477,8 @@ TEST_F(Proxy, AnUpstreamThatStopsReadingStopsAtollReadingTheClient) {
   watcher.join();
   int64_t peak = StatusKb(worker_, "VmHWM");
   Hash expected = Expected(kUploadBytes);
-  EXPECT_EQ(result, std::to_string(expected.count) + " " + std::to_string(expected.value));
+  EXPECT_EQ(result, std::to_string(expected.count) + " " + std::to_string(expected.value) + " length=" +
+                        std::to_string(kUploadBytes));
   // While the upstream read nothing for 2 s, the client could send only what the kernel buffers
   // on the way hold (and atoll's few pieces), not the 100 MB.
   EXPECT_LT(sent_at_resume, 64ull << 20) << "the client sent " << sent_at_resume << " bytes while the upstream was paused";

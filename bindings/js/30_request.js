@@ -148,6 +148,14 @@ function incomingCf(id) {
 
 const kInternal = {};
 let newIncomingRequest;
+
+// The stream of an incoming body the server streams; its Content-Length (validated by the
+// server's parser: digits only, one value) makes its length known to fetch().
+function newUploadStream(id, flat) {
+  const lengthText = flatListGet(flat, "content-length");
+  const length = lengthText === null ? -1 : +lengthText;
+  return internal.require("streams").bodyStreams.newUpload(id, length >= 0 ? length : -1);
+}
 let bodyAccess;
 
 class Request {
@@ -393,7 +401,7 @@ class Request {
       request.#url = url;
       request.#headers = null;
       request.#flat = flat;
-      request.#body = body === null ? null : body === true ? internal.require("streams").bodyStreams.newUpload(id) : new $Uint8Array(body);
+      request.#body = body === null ? null : body === true ? newUploadStream(id, flat) : new $Uint8Array(body);
       request.#extra = INCOMING_EXTRA;
       return request;
     };

@@ -24,6 +24,8 @@ const {
 const getReader = uncurryThis(ReadableStream.prototype.getReader);
 const read = uncurryThis(ReadableStreamDefaultReader.prototype.read);
 const cancelReader = uncurryThis(ReadableStreamDefaultReader.prototype.cancel);
+const TypedArrayByteLength = uncurryThis(
+  Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), "byteLength").get);
 const AbortSignalAborted = uncurryThis(Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted").get);
 const AbortSignalReason = uncurryThis(Object.getOwnPropertyDescriptor(AbortSignal.prototype, "reason").get);
 
@@ -69,21 +71,34 @@ function refusedScheme(url) {
 }
 
 // Sends the body stream of a request to fetch `id`, chunk by chunk, waiting for the drain event
-// when the host says its buffer is full.
-function pumpUpload(id, stream, state) {
+// when the host says its buffer is full. `length` >= 0: the head announced that many bytes (the
+// stream's known length); a stream that gives more or fewer fails the fetch.
+function pumpUpload(id, stream, length, state) {
   const reader = getReader(stream);
   state.uploadReader = reader;
+  let sent = 0;
+  const wrongLength = () => new $TypeError(
+    `The request body stream gave ${sent < length ? "fewer" : "more"} bytes than its known length (${length}).`);
   const next = () => {
     if (state.done) return;
     PromiseThen(read(reader), (result) => {
       if (state.done) return;
       if (result.done) {
+        if (length >= 0 && sent !== length) {
+          state.fail(wrongLength());
+          return;
+        }
         nativeFetchWrite(id, null);
         return;
       }
       const chunk = result.value;
       if (!(chunk instanceof $Uint8Array)) {
         state.fail(new $TypeError("A request body stream chunk is not a Uint8Array."));
+        return;
+      }
+      sent += TypedArrayByteLength(chunk);
+      if (length >= 0 && sent > length) {
+        state.fail(wrongLength());
         return;
       }
       if (nativeFetchWrite(id, chunk)) next();
@@ -113,9 +128,11 @@ function doFetch(input, init, service) {
     let headers = parts.headers;
     let body = parts.body;
     let streamBody = null;
+    let streamLength = -1; // streamBody's known length (bodyStreams.knownLength), or -1: chunked
     if (typeof body === "string") body = utf8Encode(body);
     else if (body !== null && !(body instanceof $Uint8Array)) {
       streamBody = body;
+      streamLength = bodyStreams.knownLength(body);
       body = null;
     }
     let url;
@@ -163,7 +180,7 @@ function doFetch(input, init, service) {
       let id;
       try {
         id = nativeFetchStart(service, method, url.href, https, url.hostname, port, `${url.pathname}${url.search}`,
-          headers, body, streamBody !== null);
+          headers, body, streamBody !== null, streamLength);
       } catch (e) {
         fail(e);
         return;
@@ -199,7 +216,7 @@ function doFetch(input, init, service) {
         }
         return false;
       });
-      if (streamBody !== null) pumpUpload(id, streamBody, state);
+      if (streamBody !== null) pumpUpload(id, streamBody, streamLength, state);
     };
 
     const onHead = (status, statusText, flat) => {

@@ -23,6 +23,8 @@ const ArrayPrototypePush = uncurryThis(Array.prototype.push);
 const PromiseThen = uncurryThis(Promise.prototype.then);
 const MapSet = uncurryThis(Map.prototype.set);
 const MapDelete = uncurryThis(Map.prototype.delete);
+const WeakMapGet = uncurryThis(WeakMap.prototype.get);
+const WeakMapSet = uncurryThis(WeakMap.prototype.set);
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 const TypedArrayToStringTag = uncurryThis(Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get);
 const TypedArrayByteLength = uncurryThis(Object.getOwnPropertyDescriptor(TypedArrayPrototype, "byteLength").get);
@@ -52,6 +54,12 @@ const RESPONSE_CANCEL = 4;
 // socket (see server/README.md).
 const UPLOAD_HIGH_WATER_MARK = 64 * 1024;
 
+// Body streams whose byte length is known before they are read: a bytes body read as `.body`,
+// and an incoming request body that came with a Content-Length. fetch() sends such a stream with
+// content-length instead of chunked, as Workers does (an upstream such as an S3 presigned PUT
+// refuses a chunked upload), so the proxy idiom forwards the client's length.
+const knownLengths = new WeakMap();
+
 function cloneChunk(chunk) {
   return internal.require("scope").structuredClone(chunk);
 }
@@ -74,13 +82,16 @@ function fromBytes(bytes) {
     PromiseThen(read(getReader(stream)), undefined, () => {});
     return stream;
   }
-  return new ReadableStream({
+  const length = TypedArrayByteLength(bytes);
+  const stream = new ReadableStream({
     type: "bytes",
     start(controller) {
-      if (TypedArrayByteLength(bytes) !== 0) controllerEnqueue(controller, bytes);
+      if (length !== 0) controllerEnqueue(controller, bytes);
       controllerClose(controller);
     },
   });
+  WeakMapSet(knownLengths, stream, length);
+  return stream;
 }
 
 // https://fetch.spec.whatwg.org/#concept-body-consume-body: every chunk, which must be a
@@ -125,7 +136,8 @@ function readAll(stream) {
 // The body stream of request `id` whose body the server streams from the socket: C++ pushes
 // chunks (UPLOAD_CHUNK; the answer false stops reading until pull() asks for more), then
 // UPLOAD_END or UPLOAD_ERROR. Cancelling it makes the server discard the rest of the body.
-function newUpload(id) {
+// `length`: the request's Content-Length (the server holds the body to it), or -1 (chunked).
+function newUpload(id, length) {
   let controller;
   const stream = new ReadableStream({
     type: "bytes",
@@ -140,6 +152,7 @@ function newUpload(id) {
       native.uploadControl(id, true);
     },
   }, { highWaterMark: UPLOAD_HIGH_WATER_MARK });
+  if (length >= 0) WeakMapSet(knownLengths, stream, length);
   MapSet(uploadSinks, id, (kind, data) => {
     if (kind === UPLOAD_CHUNK) {
       controllerEnqueue(controller, new $Uint8Array(data));
@@ -215,4 +228,9 @@ export const bodyStreams = {
   cancel: (stream) => PromiseThen(cancelStream(stream, new $TypeError("The client closed the connection.")), undefined, () => {}),
   newUpload,
   pumpResponse,
+  // The byte length `stream` will give if read whole from the start (knownLengths), or -1.
+  knownLength: (stream) => {
+    const length = WeakMapGet(knownLengths, stream);
+    return length === undefined ? -1 : length;
+  },
 };
