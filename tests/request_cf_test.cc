@@ -1,6 +1,8 @@
 // Cloudflare's request.cf on incoming requests, served by the real binary: what the connection
 // says (httpProtocol, clientTcpRtt; TLS in tls_test.cc), and the JSON object of the header named
 // by `[server] cf_header`, which is trusted only when configured and never reaches the tenant.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -13,9 +15,20 @@ namespace {
 
 // Answers request.cf, whether the tenant saw the edge header, and cf read again after an await
 // (the same object) and from a clone and a new Request made from it.
+// /later reads cf in waitUntil work that outlives the response; /seen reports what it saw.
 constexpr char kScript[] = R"js(
+let seen = "nothing yet";
 export default {
-  async fetch(request) {
+  async fetch(request, env, ctx) {
+    const path = new URL(request.url).pathname;
+    if (path === "/later") {
+      ctx.waitUntil((async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        seen = `${request.cf?.httpProtocol} ${request.cf?.country}`;
+      })());
+      return new Response("ok");
+    }
+    if (path === "/seen") return new Response(seen);
     const cf = request.cf;
     await new Promise((resolve) => setTimeout(resolve, 1));
     return Response.json({
@@ -87,6 +100,19 @@ TEST_F(RequestCf, TheConfiguredEdgeHeaderIsMergedIntoCfAndTakenOutOfTheRequest) 
     EXPECT_TRUE(Has(body, "\"cf\":{\"httpProtocol\":\"HTTP/1.1\"")) << bad << ": " << body;
     EXPECT_TRUE(Has(body, "\"header\":null")) << body;
   }
+}
+
+TEST_F(RequestCf, WaitUntilWorkAfterTheResponseStillReadsCf) {
+  // As in Workers, request.cf does not go away with the response: logging in ctx.waitUntil reads it.
+  Start("cf_header = \"x-atoll-cf\"\n");
+  EXPECT_EQ(Get(server_->port(), "/later", "x-atoll-cf: {\"country\":\"NZ\"}\r\n").body, "ok");
+  std::string seen;
+  for (int i = 0; i < 50; ++i) {
+    seen = Get(server_->port(), "/seen").body;
+    if (seen != "nothing yet") break;
+    usleep(20'000);
+  }
+  EXPECT_EQ(seen, "HTTP/1.1 NZ");
 }
 
 TEST_F(RequestCf, ACfHeaderTheServerReadsItselfIsAConfigError) {

@@ -405,6 +405,11 @@ class Request {
       request.#extra = INCOMING_EXTRA;
       return request;
     };
+    // request.cf made now, while the request is still on its connection: waitUntil work may read
+    // it after the response went out, when the connection no longer knows the request.
+    internal.settleCf = (request) => {
+      if (request.#extra.cf === CF_PENDING) request.#cf();
+    };
     // What fetch() sends (js/lazy/fetch.js): the body is taken (the request is left used).
     internal.requestParts = (request) => {
       const body = request.#body;

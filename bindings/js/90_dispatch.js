@@ -29,7 +29,7 @@ const {
   inspect, uncurryThis,
 } = internal;
 const nativeFail = native.fail;
-const { dropUpload } = internal;
+const { dropUpload, settleCf } = internal;
 
 // native.fail, and the request body the failed handler may not have read is discarded.
 function failRequest(id, message) {
@@ -80,7 +80,8 @@ function logWaitUntilRejection(error) {
   nativeLog("error", message);
 }
 
-function waitUntil(id, value) {
+function waitUntil(id, value, request) {
+  if (request !== undefined) settleCf(request);
   const promise = PromiseResolve(value);
   const waits = MapGet(scheduledWaits, id);
   if (waits !== undefined) ArrayPrototypePush(waits, promise);
@@ -131,16 +132,18 @@ function settle(id, result) {
 
 class ExecutionContext {
   #id;
+  #request; // the fetch handler's request (its cf is settled by waitUntil), or undefined
 
-  constructor(token, id) {
+  constructor(token, id, request) {
     if (token !== kToken) throw new $TypeError("Illegal constructor");
     this.#id = id;
+    this.#request = request;
   }
 
   waitUntil(promise) {
     const id = this.#id;
     if (arguments.length < 1) throw new $TypeError("Failed to execute 'waitUntil' on 'ExecutionContext': 1 argument required, but only 0 present.");
-    waitUntil(id, promise);
+    waitUntil(id, promise, this.#request);
   }
 
   passThroughOnException() {
@@ -285,7 +288,7 @@ class FetchEvent {
   waitUntil(promise) {
     const id = this.#id;
     if (arguments.length < 1) throw new $TypeError("Failed to execute 'waitUntil' on 'FetchEvent': 1 argument required, but only 0 present.");
-    waitUntil(id, promise);
+    waitUntil(id, promise, this.#request);
   }
 
   passThroughOnException() {
@@ -567,7 +570,7 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
         failRequest(id, "the default export has no fetch() method any more");
         return;
       }
-      result = call(fetch, target, request, env, new ExecutionContext(kToken, id));
+      result = call(fetch, target, request, env, new ExecutionContext(kToken, id, request));
     } catch (e) {
       failRequest(id, errorMessage(e));
       return;
