@@ -4,6 +4,7 @@
 import { test, assert, run } from "./testing/harness.js";
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import * as bare from "async_hooks";
+import hooks, { createHook, executionAsyncId, executionAsyncResource, triggerAsyncId, asyncWrapProviders } from "node:async_hooks";
 import { setTimeout as wait, scheduler } from "node:timers/promises";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -178,6 +179,30 @@ test("bind, snapshot and AsyncResource", async () => {
   assert.equal(await new Promise((r) => setTimeout(() => r(staticBound()), 1)), "static");
   assert.equal(resource.emitDestroy(), resource);
   assert.throws(() => new AsyncResource(), TypeError);
+});
+
+test("AsyncLocalStorage options: defaultValue outside run (not inside exit), name", async () => {
+  const withDefault = new AsyncLocalStorage({ defaultValue: "dflt", name: "named" });
+  assert.equal(withDefault.name, "named");
+  assert.equal(new AsyncLocalStorage().name, "");
+  assert.equal(withDefault.getStore(), "dflt");
+  assert.equal(withDefault.run("set", () => withDefault.getStore()), "set");
+  assert.equal(await withDefault.run("set", async () => { await sleep(1); return withDefault.getStore(); }), "set");
+  assert.equal(withDefault.run("set", () => withDefault.exit(() => withDefault.getStore())), undefined);
+  assert.equal(als.run(1, () => withDefault.getStore()), "dflt", "another storage's run");
+  assert.throws(() => new AsyncLocalStorage(5), TypeError);
+});
+
+test("the async hooks themselves are stubs, as in Workers", () => {
+  const hook = createHook({ init() { throw new Error("never called"); } });
+  assert.equal(hook.enable(), hook);
+  assert.equal(hook.disable(), hook);
+  assert.equal(executionAsyncId(), 0);
+  assert.equal(triggerAsyncId(), 0);
+  assert.equal(typeof executionAsyncResource(), "object");
+  assert.equal(asyncWrapProviders.NONE, 0);
+  assert.equal(hooks.AsyncLocalStorage, AsyncLocalStorage);
+  assert.equal(hooks.createHook, createHook);
 });
 
 export default {
