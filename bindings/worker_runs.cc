@@ -95,8 +95,14 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
     ok = fn->Call(context, v8::Undefined(isolate_), argc, argv).ToLocal(&value);
     if (ok && result != nullptr) *result = value;
     if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
+    // The checkpoint runs in the root frame too: V8 10.2 leaves the slot as it is for a reaction
+    // registered in the root frame, which would otherwise see a frame this run left current
+    // (enterWith), even another request's. A nested run gives its caller its frame back.
+    v8::Local<v8::Value> frame =
+        outer ? v8::Undefined(isolate_).As<v8::Value>() : context->GetContinuationPreservedEmbedderData();
+    context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
     if (killed() == isolates::LimitKind::kNone) isolate_->PerformMicrotaskCheckpoint();
-    if (outer) context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
+    context->SetContinuationPreservedEmbedderData(frame);
   }
   Clock::time_point end = Clock::now();
   uint64_t used = ExitJs(end);

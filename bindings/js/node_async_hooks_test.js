@@ -56,6 +56,24 @@ test("await and promise reactions keep the store of where they were awaited", as
   const got = als.run("then-side", () => p.then(() => als.getStore()));
   als.run("resolve-side", () => resolve());
   assert.equal(await got, "then-side");
+  // The same for await: the frame is taken when `await` suspends, not when the promise settles.
+  let resolveAwaited;
+  const awaited = new Promise((r) => (resolveAwaited = r));
+  const gotAwait = als.run("await-side", async () => {
+    await awaited;
+    return als.getStore();
+  });
+  als.run("resolve-side", () => resolveAwaited());
+  assert.equal(await gotAwait, "await-side");
+  // A reaction registered in the root frame right after one registered in a run: root, not the
+  // frame the previous job ran in.
+  let resolveBoth;
+  const both = new Promise((r) => (resolveBoth = r));
+  const first = als.run("first", () => both.then(() => als.getStore()));
+  const second = both.then(() => als.getStore());
+  const third = both.then(() => Promise.resolve({ then(r) { r(als.getStore()); } }));
+  resolveBoth();
+  assert.deepEqual(await Promise.all([first, second, third]), ["first", undefined, undefined]);
 });
 
 test("setTimeout, setInterval and queueMicrotask run in their scheduler's frame", async () => {
