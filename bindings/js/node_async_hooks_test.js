@@ -74,6 +74,15 @@ test("await and promise reactions keep the store of where they were awaited", as
   const third = both.then(() => Promise.resolve({ then(r) { r(als.getStore()); } }));
   resolveBoth();
   assert.deepEqual(await Promise.all([first, second, third]), ["first", undefined, undefined]);
+  // A thenable's then() that enters a store: what runs after it, registered in the root frame, does
+  // not see it.
+  let resolveAfter;
+  const after = new Promise((r) => (resolveAfter = r));
+  const entering = Promise.resolve({ then(r) { als.enterWith("thenable"); r(); } });
+  const afterThenable = after.then(() => als.getStore());
+  resolveAfter();
+  await entering;
+  assert.equal(await afterThenable, undefined);
 });
 
 test("setTimeout, setInterval and queueMicrotask run in their scheduler's frame", async () => {
