@@ -1,7 +1,7 @@
 // AsyncLocalStorage end to end (node:async_hooks under nodejs_compat; lazy module async_context):
 // 50 concurrent requests served by one shared context, each running with a store of its own,
-// see only their own store after await, in setTimeout callbacks, after a fetch (a service binding)
-// and its body read, in ctx.waitUntil work that runs
+// see only their own store after await, in setTimeout callbacks, after fetches (a service binding,
+// and an outbound fetch to another atoll on 127.0.0.1) and their body reads, in ctx.waitUntil work that runs
 // after the response, and in the pulls of their streamed response bodies (called by the server's
 // pump, from the event loop). Also: a frame left current by enterWith does not leak into the next
 // request, nor into reactions (of this request or another) that run after its run returns.
@@ -74,6 +74,9 @@ export default {
       // A fetch completion and its streamed body (a service binding: this tenant again).
       const echoed = await (await env.SELF.fetch("http://als.test/echo")).text();
       seen.push(echoed === "echo" ? als.getStore() : echoed);
+      // An outbound fetch (another atoll on 127.0.0.1), completed from the event loop.
+      const upstream = await (await fetch(env.UPSTREAM)).text();
+      seen.push(upstream === "up" ? als.getStore() : upstream);
       ctx.waitUntil((async () => {
         await randomDelay();
         waited.set(id, als.getStore());
@@ -98,14 +101,26 @@ export default {
 
 TEST(AsyncContext, FiftyConcurrentRequestsEachSeeOnlyTheirOwnStore) {
   TenantFixture fixture;
+  std::string up_js = fixture.Write("up.js", R"(export default {
+  async fetch() {
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+    return new Response("up");
+  },
+};
+)");
+  TestServer upstream(up_js);
+  std::string origin = "127.0.0.1:" + std::to_string(upstream.port());
   fixture.Write("als.js", kScript);
   TestServer server(fixture.WriteConfig("workers = 1\n", R"([[tenants]]
 name = "als"
 script = "als.js"
 routes = ["als.test/*"]
 compatibility_flags = ["nodejs_compat"]
+outbound = [")" + origin + R"("]
 [tenants.services]
 SELF = "als"
+[tenants.vars]
+UPSTREAM = "http://)" + origin + R"(/"
 )"));
   constexpr int kRequests = 50;
   std::vector<HttpResponse> responses(kRequests);
@@ -118,7 +133,8 @@ SELF = "als"
     std::string store = "req-" + std::to_string(i);
     EXPECT_EQ(responses[i].status, 200) << i << ": " << responses[i].body;
     EXPECT_EQ(responses[i].body,
-              store + "," + store + "," + store + "," + store + "," + store + "|pull:" + store + "|pull:" + store)
+              store + "," + store + "," + store + "," + store + "," + store + "," + store + "|pull:" + store +
+                  "|pull:" + store)
         << "request " << i;
   }
   // waitUntil work runs after the responses: ask until all 50 reported.
