@@ -6,6 +6,7 @@ import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import * as bare from "async_hooks";
 import hooks, { createHook, executionAsyncId, executionAsyncResource, triggerAsyncId, asyncWrapProviders } from "node:async_hooks";
 import { setTimeout as wait, scheduler } from "node:timers/promises";
+import process from "node:process";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const als = new AsyncLocalStorage();
@@ -85,7 +86,7 @@ test("await and promise reactions keep the store of where they were awaited", as
   assert.equal(await afterThenable, undefined);
 });
 
-test("setTimeout, setInterval and queueMicrotask run in their scheduler's frame", async () => {
+test("setTimeout, setInterval, queueMicrotask and process.nextTick run in their scheduler's frame", async () => {
   const seen = [];
   await new Promise((done) => {
     als.run("t1", () => setTimeout(() => seen.push(["timeout", als.getStore()]), 2));
@@ -100,10 +101,11 @@ test("setTimeout, setInterval and queueMicrotask run in their scheduler's frame"
       }, 3);
     });
     als.run("q", () => queueMicrotask(() => seen.push(["microtask", als.getStore()])));
+    als.run("tick", () => process.nextTick((x) => seen.push(["nextTick", `${als.getStore()}:${x}`]), 1));
   });
   await sleep(2);
   seen.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  assert.deepEqual(seen, [["interval", "t2"], ["interval", "t2"], ["microtask", "q"], ["timeout", "t1"]]);
+  assert.deepEqual(seen, [["interval", "t2"], ["interval", "t2"], ["microtask", "q"], ["nextTick", "tick:1"], ["timeout", "t1"]]);
 });
 
 test("many interleaved runs never see each other's store", async () => {
@@ -154,6 +156,14 @@ test("timers/promises, AbortSignal.timeout, MessagePort and dispatchEvent", asyn
     AbortSignal.timeout(1).addEventListener("abort", () => resolve(als.getStore()));
   }));
   assert.equal(aborted, "signal");
+  // controller.abort(): its listeners run in the aborter's frame (a synchronous dispatch, as in
+  // Node and Workers), and so does what they schedule.
+  const controller = als.run("made", () => new AbortController());
+  const abortSeen = new Promise((resolve) => controller.signal.addEventListener("abort", () => {
+    setTimeout(() => resolve(als.getStore()), 1);
+  }));
+  als.run("aborter", () => controller.abort());
+  assert.equal(await abortSeen, "aborter");
   // A message: the frame of postMessage (its delivery is scheduled there).
   const { port1, port2 } = new MessageChannel();
   const message = new Promise((resolve) => (port2.onmessage = () => resolve(als.getStore())));
