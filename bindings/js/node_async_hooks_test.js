@@ -143,6 +143,12 @@ test("stream sources, sinks and transformers run in the frame the stream was mad
   }));
   await als.run("reader", () => stream.pipeThrough(transform).pipeTo(sink));
   assert.deepEqual(written, ["source/transform/sink", "source/transform/sink", "flush/transform/sink", "close/sink"]);
+  // cancel and abort: the frame the stream was made in, not the canceller's.
+  let cancelSeen, abortSeen;
+  const cancelled = als.run("cancel-source", () => new ReadableStream({ cancel() { cancelSeen = als.getStore(); } }));
+  const aborted = als.run("abort-sink", () => new WritableStream({ abort() { abortSeen = als.getStore(); } }));
+  await als.run("canceller", () => Promise.all([cancelled.cancel("no"), aborted.abort("no")]));
+  assert.deepEqual([cancelSeen, abortSeen], ["cancel-source", "abort-sink"]);
 });
 
 test("timers/promises, AbortSignal.timeout, MessagePort and dispatchEvent", async () => {
