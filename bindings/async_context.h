@@ -4,11 +4,16 @@
 // captures in every promise reaction when `then`/`await` is called and restores while the
 // reaction runs, so promises carry it at no extra cost per promise (no promise hooks). The JS half
 // (js/03_async_context.js) carries it through timers and stream callbacks; lazy module
-// `async_context` holds the classes. Worker::CallIntoJs resets it at each entry from the event loop.
+// `async_context` holds the classes. Worker::CallIntoJs resets it at each entry from the event loop
+// and before its microtask checkpoint.
+// The root frame is undefined until the context makes an AsyncLocalStorage, then an empty frame
+// object: V8 10.2 restores the slot for a reaction only when what it captured is not undefined
+// (and clears it after), so with undefined as the root a reaction registered in the root frame
+// would run in whatever frame was left current before it (enterWith, maybe in another request).
 
 namespace atl::bindings {
 class NativeScope;
 
-// native.getAsyncFrame(), native.setAsyncFrame(frame)
+// native.getAsyncFrame(), native.setAsyncFrame(frame), native.setAsyncRootFrame(frame)
 void InstallAsyncContext(NativeScope& scope);
 }  // namespace atl::bindings

@@ -201,6 +201,10 @@ bool Worker::NoticeKill() {
   return true;
 }
 
+void Worker::SetAsyncRootFrame(v8::Local<v8::Value> frame) {
+  if (ContextState* state = CurrentState()) state->async_root_frame.Reset(isolate_, frame);
+}
+
 Worker::ContextState* Worker::CurrentState() {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   if (context.IsEmpty()) return nullptr;

@@ -79,6 +79,9 @@ class Worker {
   void ReduceMemory();
   // Bytes of the isolate's V8 heap in use (for the admin API and metrics).
   size_t heap_bytes() const;
+  // The current context's root async context frame, once it has an AsyncLocalStorage
+  // (async_context.h): what each run from the event loop starts in.
+  void SetAsyncRootFrame(v8::Local<v8::Value> frame);
 
   // per_request: whether fewer than `warm_contexts` contexts are ready, and making one.
   bool NeedsContexts() const;
@@ -165,6 +168,7 @@ class Worker {
     v8::Global<v8::Function> on_stream_event;
     v8::Global<v8::Function> on_fetch_event;
     v8::Global<v8::Object> env;
+    v8::Global<v8::Value> async_root_frame;  // empty until AsyncLocalStorage is used (async_context.h)
     absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
     uint32_t wait_until = 0;                     // unsettled waitUntil promises

@@ -91,12 +91,18 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
     v8::Local<v8::Value> value;
     // Each entry from the event loop starts and ends in the root async context frame
     // (async_context.h): what a run left current (AsyncLocalStorage enterWith) is not another's.
-    if (outer) context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
+    v8::Local<v8::Value> root = state->async_root_frame.IsEmpty() ? v8::Undefined(isolate_).As<v8::Value>()
+                                                                 : state->async_root_frame.Get(isolate_);
+    if (outer) context->SetContinuationPreservedEmbedderData(root);
     ok = fn->Call(context, v8::Undefined(isolate_), argc, argv).ToLocal(&value);
     if (ok && result != nullptr) *result = value;
     if (!ok && error) *error = isolates::DescribeException(isolate_, try_catch);
+    // The checkpoint starts in the root frame too (a frame this run left current is nobody's
+    // reactions'); a nested run gives its caller its frame back.
+    v8::Local<v8::Value> frame = outer ? root : context->GetContinuationPreservedEmbedderData();
+    context->SetContinuationPreservedEmbedderData(root);
     if (killed() == isolates::LimitKind::kNone) isolate_->PerformMicrotaskCheckpoint();
-    if (outer) context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
+    context->SetContinuationPreservedEmbedderData(frame);
   }
   Clock::time_point end = Clock::now();
   uint64_t used = ExitJs(end);

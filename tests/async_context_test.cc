@@ -1,10 +1,10 @@
 // AsyncLocalStorage end to end (node:async_hooks under nodejs_compat; lazy module async_context):
 // 50 concurrent requests served by one shared context, each running with a store of its own,
-// see only their own store after await, in setTimeout callbacks, after a fetch (a service binding)
-// and its body read, in ctx.waitUntil work that runs
+// see only their own store after await, in setTimeout callbacks, after fetches (a service binding,
+// and an outbound fetch to another atoll on 127.0.0.1) and their body reads, in ctx.waitUntil work that runs
 // after the response, and in the pulls of their streamed response bodies (called by the server's
 // pump, from the event loop). Also: a frame left current by enterWith does not leak into the next
-// request.
+// request, nor into reactions (of this request or another) that run after its run returns.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,6 +25,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomDelay = () => sleep(Math.floor(Math.random() * 6));
 const waited = new Map();  // id -> what its waitUntil work saw
 let inflight = 0, maxInflight = 0;
+let release;  // resolves the promise /wait-for-other awaits
 
 export default {
   fetch(request, env, ctx) {
@@ -35,6 +36,25 @@ export default {
       return new Response(String(als.getStore()));
     }
     if (url.pathname === "/after-leak") return new Response(String(als.getStore()));
+    if (url.pathname === "/wait-for-other") {  // awaits in the root frame until /release
+      return new Promise((resolve) => (release = resolve)).then(() => new Response(String(als.getStore())));
+    }
+    if (url.pathname === "/release") {
+      if (release === undefined) return new Response("nothing waits");
+      als.enterWith("releaser");
+      release();
+      release = undefined;
+      return new Response("released");
+    }
+    if (url.pathname === "/root-reaction") {
+      // A reaction registered in the root frame, queued now, runs after this run returns (in its
+      // microtask checkpoint): it must not see the frame enterWith left current here.
+      const seen = Promise.resolve().then(() => als.getStore());
+      const thenable = { then(resolve) { resolve(als.getStore()); } };
+      const seenByThenable = Promise.resolve(thenable);
+      als.enterWith("entered");
+      return Promise.all([seen, seenByThenable]).then((v) => new Response(v.map(String).join(",")));
+    }
     if (url.pathname === "/echo") return new Response(new ReadableStream({
       async pull(controller) {
         await randomDelay();
@@ -54,6 +74,9 @@ export default {
       // A fetch completion and its streamed body (a service binding: this tenant again).
       const echoed = await (await env.SELF.fetch("http://als.test/echo")).text();
       seen.push(echoed === "echo" ? als.getStore() : echoed);
+      // An outbound fetch (another atoll on 127.0.0.1), completed from the event loop.
+      const upstream = await (await fetch(env.UPSTREAM)).text();
+      seen.push(upstream === "up" ? als.getStore() : upstream);
       ctx.waitUntil((async () => {
         await randomDelay();
         waited.set(id, als.getStore());
@@ -78,14 +101,26 @@ export default {
 
 TEST(AsyncContext, FiftyConcurrentRequestsEachSeeOnlyTheirOwnStore) {
   TenantFixture fixture;
+  std::string up_js = fixture.Write("up.js", R"(export default {
+  async fetch() {
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+    return new Response("up");
+  },
+};
+)");
+  TestServer upstream(up_js);
+  std::string origin = "127.0.0.1:" + std::to_string(upstream.port());
   fixture.Write("als.js", kScript);
   TestServer server(fixture.WriteConfig("workers = 1\n", R"([[tenants]]
 name = "als"
 script = "als.js"
 routes = ["als.test/*"]
 compatibility_flags = ["nodejs_compat"]
+outbound = [")" + origin + R"("]
 [tenants.services]
 SELF = "als"
+[tenants.vars]
+UPSTREAM = "http://)" + origin + R"(/"
 )"));
   constexpr int kRequests = 50;
   std::vector<HttpResponse> responses(kRequests);
@@ -98,7 +133,8 @@ SELF = "als"
     std::string store = "req-" + std::to_string(i);
     EXPECT_EQ(responses[i].status, 200) << i << ": " << responses[i].body;
     EXPECT_EQ(responses[i].body,
-              store + "," + store + "," + store + "," + store + "," + store + "|pull:" + store + "|pull:" + store)
+              store + "," + store + "," + store + "," + store + "," + store + "," + store + "|pull:" + store +
+                  "|pull:" + store)
         << "request " << i;
   }
   // waitUntil work runs after the responses: ask until all 50 reported.
@@ -123,7 +159,7 @@ SELF = "als"
   EXPECT_GT(std::stoi(waited.body.substr(at + 14)), 1) << waited.body;
 }
 
-TEST(AsyncContext, EnterWithDoesNotLeakIntoTheNextRequest) {
+TEST(AsyncContext, EnterWithReachesNoOtherRequestNorARootFrameReaction) {
   TenantFixture fixture;
   fixture.Write("als.js", kScript);
   TestServer server(fixture.WriteConfig("workers = 1\n", R"([[tenants]]
@@ -134,6 +170,19 @@ compatibility_flags = ["nodejs_compat"]
 )"));
   EXPECT_EQ(GetFrom(server.port(), "als.test", "/leak").body, "leaked");
   EXPECT_EQ(GetFrom(server.port(), "als.test", "/after-leak").body, "undefined");
+  EXPECT_EQ(GetFrom(server.port(), "als.test", "/root-reaction").body, "undefined,undefined");
+  // Another request's reaction, queued while /release runs with its frame entered, runs after it:
+  // in its own (root) frame, not the releaser's.
+  HttpResponse waited;
+  std::thread waiter([&] { waited = GetFrom(server.port(), "als.test", "/wait-for-other"); });
+  std::string released;
+  for (int attempt = 0; attempt < 100 && released != "released"; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    released = GetFrom(server.port(), "als.test", "/release").body;
+  }
+  waiter.join();
+  EXPECT_EQ(released, "released");
+  EXPECT_EQ(waited.body, "undefined");
 }
 
 }  // namespace

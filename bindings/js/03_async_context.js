@@ -1,7 +1,8 @@
 "use strict";
 // 03_async_context.js: the async context frame every callback the platform schedules runs in
-// (AsyncLocalStorage, lazy module async_context; async_context.h). A frame is undefined (the
-// root) or a Map from AsyncLocalStorage to its store; it is never changed once made.
+// (AsyncLocalStorage, lazy module async_context; async_context.h). A frame is a Map from
+// AsyncLocalStorage to its store, never changed once made; the root frame is an empty one (or
+// undefined, in a context that never made an AsyncLocalStorage).
 // V8 carries the frame through promise reactions (await, then, queueMicrotask) by itself; glue
 // that keeps a callback for later (timers, stream sources, sinks and transformers) captures the
 // frame when the callback is given and runs it in that frame, through these helpers only:
@@ -9,30 +10,43 @@
 //   internal.runInFrame(frame, fn, thisArg, args) fn in `frame`, the previous one restored after
 //   internal.bindFrame(fn)                       fn, made to run in the current frame
 // A context that never made an AsyncLocalStorage has only the root frame, so until
-// internal.enableAsyncContext() is called capturing is a flag check and binding is the identity.
+// internal.enableAsyncContext() is called capturing is a check and binding is the identity.
 
-const getAsyncFrame = native.getAsyncFrame;
-const setAsyncFrame = native.setAsyncFrame;
+const getSlot = native.getAsyncFrame;
+const setSlot = native.setAsyncFrame;
+const setRootSlot = native.setAsyncRootFrame;
 const FrameApply = Reflect.apply;
-let enabled = false;
+const FrameMap = Map;
+// The root frame: undefined until enableAsyncContext(), then an empty Map (async_context.h says
+// why it is not undefined). An undefined slot (between microtasks, in a thenable's job) is root.
+let root;
+
+function currentFrame() {
+  const frame = getSlot();
+  return frame === undefined ? root : frame;
+}
+
+function enterFrame(frame) {
+  setSlot(frame === undefined ? root : frame);
+}
 
 function captureFrame() {
-  return enabled ? getAsyncFrame() : undefined;
+  return root === undefined ? undefined : currentFrame();
 }
 
 function runInFrame(frame, fn, thisArg, args) {
-  const previous = getAsyncFrame();
-  setAsyncFrame(frame);
+  const previous = getSlot();
+  enterFrame(frame);
   try {
     return FrameApply(fn, thisArg, args);
   } finally {
-    setAsyncFrame(previous);
+    enterFrame(previous);
   }
 }
 
 function bindFrame(fn) {
-  if (!enabled) return fn;
-  const frame = getAsyncFrame();
+  if (root === undefined) return fn;
+  const frame = currentFrame();
   return function bound(...args) {
     return runInFrame(frame, fn, this, args);
   };
@@ -41,8 +55,11 @@ function bindFrame(fn) {
 internal.captureFrame = captureFrame;
 internal.runInFrame = runInFrame;
 internal.bindFrame = bindFrame;
-internal.getAsyncFrame = getAsyncFrame;
-internal.setAsyncFrame = setAsyncFrame;
+internal.getAsyncFrame = currentFrame;
+internal.setAsyncFrame = enterFrame;
 internal.enableAsyncContext = function enableAsyncContext() {
-  enabled = true;
+  if (root !== undefined) return;
+  root = new FrameMap();
+  setRootSlot(root);  // what each run from the event loop starts in (Worker::CallIntoJs)
+  if (getSlot() === undefined) setSlot(root);
 };

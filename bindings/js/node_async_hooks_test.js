@@ -4,7 +4,9 @@
 import { test, assert, run } from "./testing/harness.js";
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import * as bare from "async_hooks";
+import hooks, { createHook, executionAsyncId, executionAsyncResource, triggerAsyncId, asyncWrapProviders } from "node:async_hooks";
 import { setTimeout as wait, scheduler } from "node:timers/promises";
+import process from "node:process";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const als = new AsyncLocalStorage();
@@ -55,9 +57,36 @@ test("await and promise reactions keep the store of where they were awaited", as
   const got = als.run("then-side", () => p.then(() => als.getStore()));
   als.run("resolve-side", () => resolve());
   assert.equal(await got, "then-side");
+  // The same for await: the frame is taken when `await` suspends, not when the promise settles.
+  let resolveAwaited;
+  const awaited = new Promise((r) => (resolveAwaited = r));
+  const gotAwait = als.run("await-side", async () => {
+    await awaited;
+    return als.getStore();
+  });
+  als.run("resolve-side", () => resolveAwaited());
+  assert.equal(await gotAwait, "await-side");
+  // A reaction registered in the root frame right after one registered in a run: root, not the
+  // frame the previous job ran in.
+  let resolveBoth;
+  const both = new Promise((r) => (resolveBoth = r));
+  const first = als.run("first", () => both.then(() => als.getStore()));
+  const second = both.then(() => als.getStore());
+  const third = both.then(() => Promise.resolve({ then(r) { r(als.getStore()); } }));
+  resolveBoth();
+  assert.deepEqual(await Promise.all([first, second, third]), ["first", undefined, undefined]);
+  // A thenable's then() that enters a store: what runs after it, registered in the root frame, does
+  // not see it.
+  let resolveAfter;
+  const after = new Promise((r) => (resolveAfter = r));
+  const entering = Promise.resolve({ then(r) { als.enterWith("thenable"); r(); } });
+  const afterThenable = after.then(() => als.getStore());
+  resolveAfter();
+  await entering;
+  assert.equal(await afterThenable, undefined);
 });
 
-test("setTimeout, setInterval and queueMicrotask run in their scheduler's frame", async () => {
+test("setTimeout, setInterval, queueMicrotask and process.nextTick run in their scheduler's frame", async () => {
   const seen = [];
   await new Promise((done) => {
     als.run("t1", () => setTimeout(() => seen.push(["timeout", als.getStore()]), 2));
@@ -72,10 +101,11 @@ test("setTimeout, setInterval and queueMicrotask run in their scheduler's frame"
       }, 3);
     });
     als.run("q", () => queueMicrotask(() => seen.push(["microtask", als.getStore()])));
+    als.run("tick", () => process.nextTick((x) => seen.push(["nextTick", `${als.getStore()}:${x}`]), 1));
   });
   await sleep(2);
   seen.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  assert.deepEqual(seen, [["interval", "t2"], ["interval", "t2"], ["microtask", "q"], ["timeout", "t1"]]);
+  assert.deepEqual(seen, [["interval", "t2"], ["interval", "t2"], ["microtask", "q"], ["nextTick", "tick:1"], ["timeout", "t1"]]);
 });
 
 test("many interleaved runs never see each other's store", async () => {
@@ -113,6 +143,12 @@ test("stream sources, sinks and transformers run in the frame the stream was mad
   }));
   await als.run("reader", () => stream.pipeThrough(transform).pipeTo(sink));
   assert.deepEqual(written, ["source/transform/sink", "source/transform/sink", "flush/transform/sink", "close/sink"]);
+  // cancel and abort: the frame the stream was made in, not the canceller's.
+  let cancelSeen, abortSeen;
+  const cancelled = als.run("cancel-source", () => new ReadableStream({ cancel() { cancelSeen = als.getStore(); } }));
+  const aborted = als.run("abort-sink", () => new WritableStream({ abort() { abortSeen = als.getStore(); } }));
+  await als.run("canceller", () => Promise.all([cancelled.cancel("no"), aborted.abort("no")]));
+  assert.deepEqual([cancelSeen, abortSeen], ["cancel-source", "abort-sink"]);
 });
 
 test("timers/promises, AbortSignal.timeout, MessagePort and dispatchEvent", async () => {
@@ -126,6 +162,14 @@ test("timers/promises, AbortSignal.timeout, MessagePort and dispatchEvent", asyn
     AbortSignal.timeout(1).addEventListener("abort", () => resolve(als.getStore()));
   }));
   assert.equal(aborted, "signal");
+  // controller.abort(): its listeners run in the aborter's frame (a synchronous dispatch, as in
+  // Node and Workers), and so does what they schedule.
+  const controller = als.run("made", () => new AbortController());
+  const abortSeen = new Promise((resolve) => controller.signal.addEventListener("abort", () => {
+    setTimeout(() => resolve(als.getStore()), 1);
+  }));
+  als.run("aborter", () => controller.abort());
+  assert.equal(await abortSeen, "aborter");
   // A message: the frame of postMessage (its delivery is scheduled there).
   const { port1, port2 } = new MessageChannel();
   const message = new Promise((resolve) => (port2.onmessage = () => resolve(als.getStore())));
@@ -178,6 +222,30 @@ test("bind, snapshot and AsyncResource", async () => {
   assert.equal(await new Promise((r) => setTimeout(() => r(staticBound()), 1)), "static");
   assert.equal(resource.emitDestroy(), resource);
   assert.throws(() => new AsyncResource(), TypeError);
+});
+
+test("AsyncLocalStorage options: defaultValue outside run (not inside exit), name", async () => {
+  const withDefault = new AsyncLocalStorage({ defaultValue: "dflt", name: "named" });
+  assert.equal(withDefault.name, "named");
+  assert.equal(new AsyncLocalStorage().name, "");
+  assert.equal(withDefault.getStore(), "dflt");
+  assert.equal(withDefault.run("set", () => withDefault.getStore()), "set");
+  assert.equal(await withDefault.run("set", async () => { await sleep(1); return withDefault.getStore(); }), "set");
+  assert.equal(withDefault.run("set", () => withDefault.exit(() => withDefault.getStore())), undefined);
+  assert.equal(als.run(1, () => withDefault.getStore()), "dflt", "another storage's run");
+  assert.throws(() => new AsyncLocalStorage(5), TypeError);
+});
+
+test("the async hooks themselves are stubs, as in Workers", () => {
+  const hook = createHook({ init() { throw new Error("never called"); } });
+  assert.equal(hook.enable(), hook);
+  assert.equal(hook.disable(), hook);
+  assert.equal(executionAsyncId(), 0);
+  assert.equal(triggerAsyncId(), 0);
+  assert.equal(typeof executionAsyncResource(), "object");
+  assert.equal(asyncWrapProviders.NONE, 0);
+  assert.equal(hooks.AsyncLocalStorage, AsyncLocalStorage);
+  assert.equal(hooks.createHook, createHook);
 });
 
 export default {

@@ -21,9 +21,21 @@ function checkFunction(fn, what) {
 
 class AsyncLocalStorage {
   #enabled = true;
+  #defaultValue;
+  #name;
 
-  constructor() {
+  // options (Node 24): defaultValue, what getStore() answers outside any run(); name.
+  constructor(options = undefined) {
+    if (options !== undefined && (options === null || typeof options !== "object")) {
+      throw new TypeError('The "options" argument must be of type object');
+    }
+    this.#defaultValue = options?.defaultValue;
+    this.#name = options?.name === undefined ? "" : `${options.name}`;
     enableAsyncContext();
+  }
+
+  get name() {
+    return this.#name;
   }
 
   // fn(...args) with this storage's store `store`, in a frame of its own.
@@ -33,16 +45,16 @@ class AsyncLocalStorage {
     return runInFrame(frameWith(this, store, false), fn, undefined, args);
   }
 
-  // fn(...args) with no store for this storage.
+  // fn(...args) with the store undefined for this storage (not its defaultValue, as Node).
   exit(fn, ...args) {
     checkFunction(fn, "callback");
-    return runInFrame(frameWith(this, undefined, true), fn, undefined, args);
+    return runInFrame(frameWith(this, undefined, false), fn, undefined, args);
   }
 
   getStore() {
     if (!this.#enabled) return undefined;
     const frame = getAsyncFrame();
-    return frame === undefined ? undefined : frame.get(this);
+    return frame === undefined || !frame.has(this) ? this.#defaultValue : frame.get(this);
   }
 
   // `store` for the rest of the current synchronous run and what it schedules.
