@@ -39,6 +39,7 @@ constexpr BuiltinModule kBuiltinModules[] = {
     ATL_NODE_MODULE("url", "node_url"),
     ATL_NODE_MODULE("util", "node_util"),
     ATL_NODE_MODULE("zlib", "node_zlib"),
+    {"cloudflare:workers", "cloudflare_workers", ""},
 };
 #undef ATL_NODE_MODULE
 
@@ -71,6 +72,10 @@ bool HasCompatibilityFlag(const std::vector<std::string>& flags, std::string_vie
 }
 
 absl::Status BuiltinModules::InstallGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> env) {
+  // cloudflare:workers' `env` export (js/lazy/cloudflare_workers.js).
+  if (!internal_->Set(context, NewSymbolString(isolate_, "workersEnv"), env).FromMaybe(false)) {
+    return absl::InternalError("could not give cloudflare:workers the tenant's env");
+  }
   for (const FlaggedGlobals& globals : kFlaggedGlobals) {
     if (!HasCompatibilityFlag(flags_, globals.flag)) continue;
     for (std::string_view name : globals.names) {

@@ -3,7 +3,8 @@
 //
 // Two script styles (https://developers.cloudflare.com/workers/reference/migrate-to-module-workers/):
 // - ES module: `export default { fetch(request, env, ctx) }`, called with `this` = the default
-//   export; `ctx` has waitUntil(promise) and passThroughOnException().
+//   export; `ctx` has waitUntil(promise) and passThroughOnException(). Or a class (`export default
+//   class extends WorkerEntrypoint`): per event, new Class(ctx, env).fetch(request) / .scheduled(controller).
 // - service worker: `addEventListener("fetch", (event) => event.respondWith(...))`. Env bindings
 //   are globals in this mode (the Worker puts them on the global before the script runs).
 // - scheduled events (cron triggers, https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/):
@@ -463,11 +464,12 @@ function dispatchScheduled(id, cron, scheduledTime, env) {
   let error;
   if (mode === MODE_MODULE) {
     try {
-      const target = handler;
+      const ctx = new ExecutionContext(kToken, id);
+      const target = entrypoint(env, ctx);
       const scheduled = target.scheduled;
       if (typeof scheduled !== "function") throw new $TypeError("the default export has no scheduled() method");
-      result = call(scheduled, target, new ScheduledController(kToken, cron, scheduledTime), env,
-                    new ExecutionContext(kToken, id));
+      const controller = new ScheduledController(kToken, cron, scheduledTime);
+      result = handlerIsClass ? call(scheduled, target, controller) : call(scheduled, target, controller, env, ctx);
     } catch (e) {
       failed = true;
       error = e;
@@ -522,6 +524,12 @@ const MODE_MODULE = 1;
 const MODE_SERVICE_WORKER = 2;
 let mode = MODE_NONE;
 let handler = null;
+let handlerIsClass = false;
+
+// The object whose fetch()/scheduled() handles one event, and the arguments after the event.
+function entrypoint(env, ctx) {
+  return handlerIsClass ? new handler(ctx, env) : handler;
+}
 
 function hasListener(type) {
   const list = MapGet(listeners, type);
@@ -535,6 +543,16 @@ internal.setHandler = function setHandler(namespace) {
         (typeof exported.fetch === "function" || typeof exported.scheduled === "function")) {
       mode = MODE_MODULE;
       handler = exported;
+      return;
+    }
+    // A class (`export default class extends WorkerEntrypoint { async fetch(request) {} }`):
+    // one instance per event, new Class(ctx, env), its methods called with the event only.
+    const proto = typeof exported === "function" ? exported.prototype : undefined;
+    if (proto !== null && typeof proto === "object" &&
+        (typeof proto.fetch === "function" || typeof proto.scheduled === "function")) {
+      mode = MODE_MODULE;
+      handler = exported;
+      handlerIsClass = true;
       return;
     }
   }
@@ -557,7 +575,8 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
   if (mode === MODE_MODULE) {
     let result;
     try {
-      const target = handler;
+      const ctx = new ExecutionContext(kToken, id);
+      const target = entrypoint(env, ctx);
       const fetch = target.fetch;
       if (typeof fetch !== "function") {
         if (typeof target.scheduled === "function") {
@@ -567,7 +586,7 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
         failRequest(id, "the default export has no fetch() method any more");
         return;
       }
-      result = call(fetch, target, request, env, new ExecutionContext(kToken, id));
+      result = handlerIsClass ? call(fetch, target, request) : call(fetch, target, request, env, ctx);
     } catch (e) {
       failRequest(id, errorMessage(e));
       return;
