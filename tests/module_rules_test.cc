@@ -165,5 +165,21 @@ export default { fetch(request, handlerEnv) { return Response.json([env === hand
   for (int i = 0; i < 3; ++i) EXPECT_EQ(GetFrom(server.port(), "ctx.test", "/").body, R"([true,"n"])") << server.log();
 }
 
+// A class entrypoint's scheduled(controller), with this.env and this.ctx.waitUntil.
+TEST(CloudflareWorkers, AWorkerEntrypointHandlesScheduledEvents) {
+  TenantFixture fixture;
+  fixture.Write("cron.js", R"(import { WorkerEntrypoint } from "cloudflare:workers";
+export default class Cron extends WorkerEntrypoint {
+  async fetch() { return new Response(String(await this.env.STORE.get("last"))); }
+  scheduled(controller) { this.ctx.waitUntil(this.env.STORE.put("last", controller.cron)); }
+}
+)");
+  TestServer server(fixture.WriteConfig("", Tenant("cron", "[tenants.kv]\nSTORE = \"cron\"\n")), {"--test-scheduled"});
+  EXPECT_EQ(GetFrom(server.port(), "cron.test", "/").body, "null");
+  HttpResponse fired = GetFrom(server.port(), "cron.test", "/__scheduled?cron=5+*+*+*+*");
+  EXPECT_EQ(fired.status, 200) << fired.body << server.log();
+  EXPECT_EQ(GetFrom(server.port(), "cron.test", "/").body, "5 * * * *");
+}
+
 }  // namespace
 }  // namespace atl::testing
