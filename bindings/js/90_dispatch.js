@@ -3,8 +3,7 @@
 //
 // Two script styles (https://developers.cloudflare.com/workers/reference/migrate-to-module-workers/):
 // - ES module: `export default { fetch(request, env, ctx) }`, called with `this` = the default
-//   export; `ctx` has waitUntil(promise) and passThroughOnException(). Or a class (`export default
-//   class extends WorkerEntrypoint`): per event, new Class(ctx, env).fetch(request) / .scheduled(controller).
+//   export; `ctx` has waitUntil(promise) and passThroughOnException().
 // - service worker: `addEventListener("fetch", (event) => event.respondWith(...))`. Env bindings
 //   are globals in this mode (the Worker puts them on the global before the script runs).
 // - scheduled events (cron triggers, https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/):
@@ -464,12 +463,11 @@ function dispatchScheduled(id, cron, scheduledTime, env) {
   let error;
   if (mode === MODE_MODULE) {
     try {
-      const ctx = new ExecutionContext(kToken, id);
-      const target = entrypoint(env, ctx);
+      const target = handler;
       const scheduled = target.scheduled;
       if (typeof scheduled !== "function") throw new $TypeError("the default export has no scheduled() method");
-      const controller = new ScheduledController(kToken, cron, scheduledTime);
-      result = handlerIsClass ? call(scheduled, target, controller) : call(scheduled, target, controller, env, ctx);
+      result = call(scheduled, target, new ScheduledController(kToken, cron, scheduledTime), env,
+                    new ExecutionContext(kToken, id));
     } catch (e) {
       failed = true;
       error = e;
@@ -524,12 +522,6 @@ const MODE_MODULE = 1;
 const MODE_SERVICE_WORKER = 2;
 let mode = MODE_NONE;
 let handler = null;
-let handlerIsClass = false;
-
-// The object whose fetch()/scheduled() handles one event, and the arguments after the event.
-function entrypoint(env, ctx) {
-  return handlerIsClass ? new handler(ctx, env) : handler;
-}
 
 function hasListener(type) {
   const list = MapGet(listeners, type);
@@ -545,14 +537,11 @@ internal.setHandler = function setHandler(namespace) {
       handler = exported;
       return;
     }
-    // A class (`export default class extends WorkerEntrypoint { async fetch(request) {} }`):
-    // one instance per event, new Class(ctx, env), its methods called with the event only.
+    // A class entrypoint (cloudflare:workers): made per event by the lazy module's wrapper.
     const proto = typeof exported === "function" ? exported.prototype : undefined;
-    if (proto !== null && typeof proto === "object" &&
-        (typeof proto.fetch === "function" || typeof proto.scheduled === "function")) {
+    if (proto != null && (typeof proto.fetch === "function" || typeof proto.scheduled === "function")) {
       mode = MODE_MODULE;
-      handler = exported;
-      handlerIsClass = true;
+      handler = internal.require("cloudflare_workers").entrypointOf(exported);
       return;
     }
   }
@@ -575,8 +564,7 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
   if (mode === MODE_MODULE) {
     let result;
     try {
-      const ctx = new ExecutionContext(kToken, id);
-      const target = entrypoint(env, ctx);
+      const target = handler;
       const fetch = target.fetch;
       if (typeof fetch !== "function") {
         if (typeof target.scheduled === "function") {
@@ -586,7 +574,7 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
         failRequest(id, "the default export has no fetch() method any more");
         return;
       }
-      result = handlerIsClass ? call(fetch, target, request) : call(fetch, target, request, env, ctx);
+      result = call(fetch, target, request, env, new ExecutionContext(kToken, id));
     } catch (e) {
       failRequest(id, errorMessage(e));
       return;
