@@ -39,6 +39,7 @@ constexpr BuiltinModule kBuiltinModules[] = {
     ATL_NODE_MODULE("url", "node_url"),
     ATL_NODE_MODULE("util", "node_util"),
     ATL_NODE_MODULE("zlib", "node_zlib"),
+    {"cloudflare:workers", "cloudflare_workers", ""},
 };
 #undef ATL_NODE_MODULE
 
@@ -71,6 +72,7 @@ bool HasCompatibilityFlag(const std::vector<std::string>& flags, std::string_vie
 }
 
 absl::Status BuiltinModules::InstallGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> env) {
+  env_ = env;  // for cloudflare:workers, when imported (Exports)
   for (const FlaggedGlobals& globals : kFlaggedGlobals) {
     if (!HasCompatibilityFlag(flags_, globals.flag)) continue;
     for (std::string_view name : globals.names) {
@@ -109,6 +111,13 @@ v8::MaybeLocal<v8::Object> BuiltinModules::Exports(v8::Local<v8::Context> contex
   if (module == nullptr || !internal_->Get(context, NewSymbolString(isolate_, "require")).ToLocal(&require) ||
       !require->IsFunction()) {
     isolate_->ThrowException(v8::Exception::Error(NewString(isolate_, base::StrCat("no built-in module ", specifier))));
+    return {};
+  }
+  // cloudflare:workers' `env` export (js/lazy/cloudflare_workers.js) is the context's env. Set
+  // only when imported: a property added to `internal` in every context costs every tenant memory.
+  if (module->specifier == "cloudflare:workers" &&
+      (env_.IsEmpty() || !internal_->Set(context, NewSymbolString(isolate_, "workersEnv"), env_).FromMaybe(false))) {
+    isolate_->ThrowException(v8::Exception::Error(NewString(isolate_, "cloudflare:workers has no env for this context")));
     return {};
   }
   v8::Local<v8::Value> name = NewSymbolString(isolate_, module->lazy_module);

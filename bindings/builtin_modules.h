@@ -39,7 +39,7 @@ class BuiltinModules : public isolates::ImportHost {
       : isolate_(isolate), internal_(internal), flags_(flags) {}
 
   // The globals the flags add (nodejs_compat: Buffer, process, global), lazily; and, unless
-  // the tenant opts out, the context's `env` for process.env.
+  // the tenant opts out, the context's `env` for process.env. Keeps `env` for cloudflare:workers.
   absl::Status InstallGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> env);
 
   absl::StatusOr<bool> Provides(std::string_view specifier) override;
@@ -49,6 +49,7 @@ class BuiltinModules : public isolates::ImportHost {
   v8::Isolate* isolate_;
   v8::Local<v8::Object> internal_;
   const std::vector<std::string>& flags_;
+  v8::Local<v8::Object> env_;  // the context's env, from InstallGlobals
 };
 
 }  // namespace atl::bindings

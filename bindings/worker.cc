@@ -9,6 +9,7 @@
 #include "bindings/body_stream.h"
 #include "bindings/buffers.h"
 #include "bindings/builtin_modules.h"
+#include "bindings/tenant_imports.h"
 #include "bindings/native_scope.h"
 #include "bindings/runtime_snapshot.h"
 #include "isolates/platform.h"
@@ -38,6 +39,7 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIso
       host_(host),
       code_cache_(code_cache),
       watchdog_(watchdog),
+      module_rules_(options.module_rules),
       accounts_(options.limits.cpu_ms, caps_),
       target_ready_(options.pool.warm_contexts) {
   tenant_isolate_->ApplyLimits(options_.limits, options_.pool.heap_slack_mb);
@@ -141,7 +143,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   ContextState* raw = state.get();
   contexts_[raw->serial] = std::move(state);
   ++contexts_created_;
-  isolates::ScriptLoader loader(code_cache_, &loader_memo_, &builtins);
+  TenantImports imports(&builtins, &module_rules_);
+  isolates::ScriptLoader loader(code_cache_, &loader_memo_, &imports);
   EnterJs(StartupBudgetNs(), Clock::now());
   // A service-worker script sees its bindings as globals (as in Workers); a module only in env.
   absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path, env);

@@ -31,6 +31,7 @@
 #include "bindings/env_binding.h"
 #include "bindings/worker_host.h"
 #include "cache/code_cache.h"
+#include "config/module_rules.h"
 #include "isolates/cpu_accounts.h"
 #include "isolates/cpu_watchdog.h"
 #include "isolates/limits.h"
@@ -48,6 +49,7 @@ struct WorkerOptions {
   isolates::PoolLimits pool;                           // the process's: warm_contexts, max_warm_contexts, heap_slack_mb
   std::vector<EnvBinding> env;                         // env.NAME of every kind (env_binding.h), in config order
   std::vector<std::string> compatibility_flags;        // wrangler's flags, e.g. "nodejs_compat" (builtin_modules.h)
+  std::vector<config::ModuleRule> module_rules;        // the tenant's `rules` (config/module_rules.h)
 
   // The (name, value) of the bindings of kind `kind`, in config order.
   std::vector<std::pair<std::string, std::string>> OfKind(std::string_view kind) const;
@@ -265,6 +267,7 @@ class Worker {
   cache::CodeCache* code_cache_;
   isolates::CpuWatchdog* watchdog_;
   isolates::ScriptLoader::Memo loader_memo_;
+  config::ModuleRules module_rules_;  // options_.module_rules with wrangler's defaults
   absl::flat_hash_map<uint32_t, std::unique_ptr<ContextState>> contexts_;
   ContextState* shared_ = nullptr;
   std::deque<ContextState*> ready_;

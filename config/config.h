@@ -19,6 +19,7 @@
 #include "base/limits.h"
 #include "config/env_binding.h"
 #include "config/listen_address.h"
+#include "config/module_rules.h"
 #include "config/route_pattern.h"
 
 namespace atl::config {
@@ -43,6 +44,7 @@ struct TenantConfig {
   std::vector<std::string> outbound;      // host patterns fetch() may reach
   std::vector<std::string> compatibility_flags;  // wrangler's flags, e.g. "nodejs_compat" (README)
   std::vector<std::string> crons;         // [tenants.triggers] crons: 5-field cron expressions (cron.h), UTC
+  std::vector<ModuleRule> rules;          // wrangler's module rules, in file order (module_rules.h)
 
   // The (name, value) of the bindings of kind `kind`, in file order.
   std::vector<NamedValue> Bindings(std::string_view kind) const;

@@ -112,6 +112,9 @@ class ConfigParser {
   absl::Status ParseBindings(const toml::node& n, const toml::source_region& parent, std::string_view path,
                              const std::function<absl::Status(const Entry&, std::string_view value_path,
                                                               const toml::source_region& where)>& each);
+  // The tenant key `rules`: wrangler's module rules (module_rules.h), in config_rules.cc.
+  absl::Status ParseModuleRules(const toml::node& n, const toml::source_region& parent, std::string_view path,
+                                std::vector<ModuleRule>* out) const;
   absl::Status ClaimBinding(const Entry& e, const toml::source_region& where, std::string_view path);
 
   friend class TomlEnvValue;

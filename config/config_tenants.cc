@@ -137,7 +137,7 @@ absl::Status TomlToJson(const toml::node& n, std::string* out, int depth) {
 // The binding tables come from EnvBindingKinds().
 const std::string kTenantKeys =
     StrCat("name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, ",
-           EnvBindingKeys(), ", outbound, compatibility_flags, triggers");
+           EnvBindingKeys(), ", outbound, compatibility_flags, triggers, rules");
 
 absl::Status ConfigParser::ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out) {
   const std::string path = "tenants";
@@ -331,6 +331,8 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
         }
         out->compatibility_flags.emplace_back(*flag);
       }
+    } else if (e.key == "rules") {
+      if (absl::Status st = ParseModuleRules(v, here, key_path, &out->rules); !st.ok()) return st;
     } else if (e.key == "triggers") {
       const toml::table* triggers = v.as_table();
       if (triggers == nullptr) return WrongType(v, here, key_path, "a table ([tenants.triggers] crons = [...])");

@@ -491,5 +491,43 @@ TEST_F(ConfigTest, AThousandTenants) {
   EXPECT_EQ(config->tenants[500].settings.cpu_ms, 20u);
 }
 
+
+// The tenant key `rules`: wrangler's module rules (module_rules.h), in file order.
+TEST_F(ConfigTest, ModuleRules) {
+  absl::StatusOr<Config> config = Parse(R"toml(
+[[tenants]]
+name = "a"
+script = "hello.js"
+rules = [{type = "Text", globs = ["**/*.md", "**/*.csv"], fallthrough = true}, {type = "Data", globs = ["**/*.dat"]}]
+)toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const std::vector<ModuleRule>& rules = config->tenants[0].rules;
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0].type, ModuleType::kText);
+  EXPECT_EQ(rules[0].globs, (std::vector<std::string>{"**/*.md", "**/*.csv"}));
+  EXPECT_TRUE(rules[0].fallthrough);
+  EXPECT_EQ(rules[1].type, ModuleType::kData);
+  EXPECT_FALSE(rules[1].fallthrough);
+}
+
+TEST_F(ConfigTest, BadModuleRulesNameTheKeyPath) {
+  constexpr std::string_view kHead = "[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n";
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [{type = \"CommonJS\", globs = [\"**/*.cjs\"]}]\n"), 4,
+                      "tenants[0].rules[0].type", "CommonJS modules are not supported"));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [{type = \"Text\", globs = [\"*.md\"]}, {type = \"Yaml\", globs = [\"*.y\"]}]\n"), 4,
+                      "tenants[0].rules[1].type", "unknown module rule type \"Yaml\" (expected one of: ESModule, Text, Data, CompiledWasm)"));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [{type = \"Text\"}]\n"), 4, "tenants[0].rules[0]", "missing required key \"globs\""));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [{globs = [\"*.md\"]}]\n"), 4, "tenants[0].rules[0]", "missing required key \"type\""));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [{type = \"Text\", globs = []}]\n"), 4, "tenants[0].rules[0].globs", "non-empty"));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [{type = \"Text\", globs = [\"*.md\", 3]}]\n"), 4, "tenants[0].rules[0].globs[1]",
+                      "expected a string"));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [{type = \"Text\", globs = [\"*.md\"], fallthrough = \"yes\"}]\n"), 4,
+                      "tenants[0].rules[0].fallthrough", "expected a boolean"));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [{type = \"Text\", globs = [\"*.md\"], include = [\"x\"]}]\n"), 4,
+                      "tenants[0].rules[0].include", "unknown key \"include\" (expected one of: type, globs, fallthrough)"));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = {type = \"Text\", globs = [\"*.md\"]}\n"), 4, "tenants[0].rules", "an array of module rules"));
+  EXPECT_TRUE(ErrorAt(StrCat(kHead, "rules = [\"Text\"]\n"), 4, "tenants[0].rules[0]", "a table"));
+}
+
 }  // namespace
 }  // namespace atl::config

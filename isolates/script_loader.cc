@@ -1,5 +1,7 @@
 #include "isolates/script_loader.h"
 
+#include <cstring>
+
 #include "base/files.h"
 #include "base/strings.h"
 #include "isolates/platform.h"
@@ -138,16 +140,27 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
 
 absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8::Context> context,
                                                                     const fs::path& path,
-                                                                    const std::string* known_source) {
+                                                                    const std::string* known_source,
+                                                                    const fs::path* referrer,
+                                                                    std::string_view specifier) {
   v8::Isolate* isolate = context->GetIsolate();
   if (LoadedModule* loaded = FindByPath(path)) return loaded->module.Get(isolate);
   if (!path.is_absolute()) return LoadHostModule(context, path.string());
   std::string read_source;
   if (known_source == nullptr) {
     absl::StatusOr<std::string> source = ReadSource(path);
-    if (!source.ok()) return absl::NotFoundError(base::StrCat("cannot read module \"", DisplayName(path), "\""));
+    if (!source.ok()) {
+      if (referrer == nullptr) return absl::NotFoundError(base::StrCat("cannot read module \"", DisplayName(path), "\""));
+      return absl::NotFoundError(base::StrCat(DisplayName(*referrer), ": cannot import \"", specifier, "\": there is no file \"",
+                                              DisplayName(path), "\" in the script's folder"));
+    }
     read_source = std::move(*source);
     known_source = &read_source;
+  }
+  auto type = file_types_.find(path.string());
+  if (referrer != nullptr && type != file_types_.end() && type->second != ImportHost::FileType::kJavaScript) {
+    return LoadFileModule(context, path, type->second, *known_source,
+                          base::StrCat(DisplayName(*referrer), ": import \"", specifier, "\""));
   }
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::String> source_string = NewString(isolate, *known_source);
@@ -173,7 +186,7 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
     std::string specifier = ToUtf8(isolate, request->GetSpecifier());
     absl::StatusOr<fs::path> resolved = Resolve(path, specifier);
     if (!resolved.ok()) return resolved.status();
-    absl::StatusOr<v8::Local<v8::Module>> dependency = LoadModuleGraph(context, *resolved, nullptr);
+    absl::StatusOr<v8::Local<v8::Module>> dependency = LoadModuleGraph(context, *resolved, nullptr, &path, specifier);
     if (!dependency.ok()) return dependency.status();
   }
   return module;
@@ -189,10 +202,16 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadHostModule(v8::Local<v8:
                                           ? base::StrCat("import \"", specifier, "\": ", DescribeException(isolate, try_catch))
                                           : base::StrCat("import \"", specifier, "\" failed"));
   }
+  v8::Local<v8::Module> module = SyntheticModule(context, fs::path(specifier), specifier, exports);
+  if (module.IsEmpty()) return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
+  return module;
+}
+
+v8::Local<v8::Module> ScriptLoader::SyntheticModule(v8::Local<v8::Context> context, const fs::path& path,
+                                                    const std::string& name, v8::Local<v8::Object> exports) {
+  v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Array> keys;
-  if (!exports->GetOwnPropertyNames(context, v8::ONLY_ENUMERABLE).ToLocal(&keys)) {
-    return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
-  }
+  if (!exports->GetOwnPropertyNames(context, v8::ONLY_ENUMERABLE).ToLocal(&keys)) return {};
   std::vector<v8::Local<v8::String>> names;
   bool has_default = false;
   for (uint32_t i = 0; i < keys->Length(); ++i) {
@@ -203,8 +222,48 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadHostModule(v8::Local<v8:
   }
   if (!has_default) names.push_back(NewString(isolate, "default"));
   v8::Local<v8::Module> module =
-      v8::Module::CreateSyntheticModule(isolate, NewString(isolate, specifier), names, &EvaluateHostModule);
-  modules_.push_back({v8::Global<v8::Module>(isolate, module), fs::path(specifier), v8::Global<v8::Object>(isolate, exports)});
+      v8::Module::CreateSyntheticModule(isolate, NewString(isolate, name), names, &EvaluateHostModule);
+  modules_.push_back({v8::Global<v8::Module>(isolate, module), path, v8::Global<v8::Object>(isolate, exports)});
+  return module;
+}
+
+absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadFileModule(v8::Local<v8::Context> context, const fs::path& path,
+                                                                   ImportHost::FileType type, const std::string& bytes,
+                                                                   const std::string& where) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Value> value;
+  switch (type) {
+    case ImportHost::FileType::kText:
+      value = NewString(isolate, bytes);
+      break;
+    case ImportHost::FileType::kData: {
+      v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, bytes.size());
+      if (!bytes.empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
+      value = buffer;
+      break;
+    }
+    case ImportHost::FileType::kJson:
+      if (!v8::JSON::Parse(context, NewString(isolate, bytes)).ToLocal(&value)) {
+        return absl::InvalidArgumentError(base::StrCat(where, ": ", DisplayName(path), " is not valid JSON: ",
+                                                       DescribeException(isolate, try_catch)));
+      }
+      break;
+    case ImportHost::FileType::kCompiledWasm:
+      if (import_host_ == nullptr || !import_host_->CompiledWasm(context, path).ToLocal(&value)) {
+        return absl::InvalidArgumentError(base::StrCat(
+            where, ": ", try_catch.HasCaught() ? DescribeException(isolate, try_catch) : "no WebAssembly support"));
+      }
+      break;
+    case ImportHost::FileType::kJavaScript:
+      return absl::InternalError("a JavaScript file is not a file module");
+  }
+  v8::Local<v8::Object> exports = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
+  if (!exports->CreateDataProperty(context, NewString(isolate, "default"), value).FromMaybe(false)) {
+    return absl::InternalError(DescribeException(isolate, try_catch));
+  }
+  v8::Local<v8::Module> module = SyntheticModule(context, path, DisplayName(path), exports);
+  if (module.IsEmpty()) return absl::InternalError(DescribeException(isolate, try_catch));
   return module;
 }
 
@@ -237,8 +296,7 @@ v8::MaybeLocal<v8::Value> ScriptLoader::EvaluateHostModule(v8::Local<v8::Context
   return resolver->GetPromise();
 }
 
-absl::StatusOr<fs::path> ScriptLoader::Resolve(const fs::path& referrer,
-                                               std::string_view specifier) const {
+absl::StatusOr<fs::path> ScriptLoader::Resolve(const fs::path& referrer, std::string_view specifier) {
   if (import_host_ != nullptr) {
     absl::StatusOr<bool> provided = import_host_->Provides(specifier);
     if (!provided.ok()) {
@@ -259,7 +317,28 @@ absl::StatusOr<fs::path> ScriptLoader::Resolve(const fs::path& referrer,
     return absl::PermissionDeniedError(
         base::StrCat(DisplayName(referrer), ": import \"", specifier, "\" leaves the script's folder"));
   }
+  if (import_host_ != nullptr) {
+    // Wrangler's "x.wasm?module" names the file x.wasm; the rules see the suffix.
+    std::string relative = resolved.lexically_relative(root_).generic_string();
+    constexpr std::string_view kModuleSuffix = "?module";
+    if (resolved.filename().string().ends_with(kModuleSuffix)) {
+      std::string name = resolved.filename().string();
+      resolved.replace_filename(name.substr(0, name.size() - kModuleSuffix.size()));
+    }
+    absl::StatusOr<ImportHost::FileType> type = import_host_->TypeOfFile(relative);
+    if (!type.ok()) {
+      return absl::Status(type.status().code(), base::StrCat(DisplayName(referrer), ": cannot import \"", specifier,
+                                                             "\": ", type.status().message()));
+    }
+    file_types_[resolved.string()] = *type;
+  }
   return resolved;
+}
+
+v8::MaybeLocal<v8::Value> ImportHost::CompiledWasm(v8::Local<v8::Context> context, const fs::path& path) {
+  v8::Isolate* isolate = context->GetIsolate();
+  isolate->ThrowException(v8::Exception::Error(NewString(isolate, "WebAssembly modules cannot be imported here")));
+  return {};
 }
 
 std::string ScriptLoader::DisplayName(const fs::path& path) const {

@@ -5,6 +5,9 @@
 // is one, since a module's `import`/`export` cannot. Compiled code goes through the CodeCache.
 // Specifiers an ImportHost claims (`node:buffer`, `cloudflare:workers`) become synthetic modules
 // whose exports the host makes: the loader knows no built-in by name (they live in bindings/).
+// An imported file the host's module rules call Text, Data, JSON or CompiledWasm becomes a
+// synthetic module whose only export, `default`, is a string, an ArrayBuffer, the parsed value or
+// the host's WebAssembly.Module (wrangler's module rules: config/module_rules.h).
 //
 //   ScriptLoader loader(&code_cache);
 //   absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, "/srv/app/worker.js");
@@ -25,6 +28,9 @@ namespace atl::isolates {
 // What a loader asks about imports that are not JS files of the script's folder.
 class ImportHost {
  public:
+  // What a module made of an imported file is (config::ModuleType's values, in the same order).
+  enum class FileType { kJavaScript, kText, kData, kCompiledWasm, kJson };
+
   virtual ~ImportHost() = default;
   // Whether `specifier` names a module this host provides; an error (e.g. "needs the
   // nodejs_compat flag") refuses the import with that message.
@@ -33,6 +39,11 @@ class ImportHost {
   // `default` is its `default` property if it has one, else the object itself (as Node does for
   // its built-ins). Called while the graph is linked; empty with an exception pending on failure.
   virtual v8::MaybeLocal<v8::Object> Exports(v8::Local<v8::Context> context, std::string_view specifier) = 0;
+  // The type of the imported file `relative_path` (to the main script's folder, '/'-separated,
+  // with a "?module" suffix if the import had one); an error refuses the import with its message.
+  virtual absl::StatusOr<FileType> TypeOfFile(std::string_view relative_path) { return FileType::kJavaScript; }
+  // The WebAssembly.Module of the CompiledWasm file `path`; empty with an exception pending on failure.
+  virtual v8::MaybeLocal<v8::Value> CompiledWasm(v8::Local<v8::Context> context, const std::filesystem::path& path);
 };
 
 class ScriptLoader {
@@ -60,17 +71,28 @@ class ScriptLoader {
   struct LoadedModule {
     v8::Global<v8::Module> module;
     std::filesystem::path path;      // a file, or the specifier of a host's module (never absolute)
-    v8::Global<v8::Object> exports;  // a host's module: what its evaluation exports
+    v8::Global<v8::Object> exports;  // a synthetic module: what its evaluation exports
   };
 
+  // `path`'s module and, for JS, those it imports. `source` is the text if known; `referrer` and
+  // `specifier` name the import in errors (none for the main script).
   absl::StatusOr<v8::Local<v8::Module>> LoadModuleGraph(v8::Local<v8::Context> context,
                                                         const std::filesystem::path& path,
-                                                        const std::string* source);
+                                                        const std::string* source,
+                                                        const std::filesystem::path* referrer = nullptr,
+                                                        std::string_view specifier = {});
+  // A synthetic module for the non-JS file `path` of type `type` (module rules).
+  absl::StatusOr<v8::Local<v8::Module>> LoadFileModule(v8::Local<v8::Context> context, const std::filesystem::path& path,
+                                                       ImportHost::FileType type, const std::string& bytes,
+                                                       const std::string& where);
+  // A synthetic module named `name` whose exports are `exports`' own enumerable properties.
+  v8::Local<v8::Module> SyntheticModule(v8::Local<v8::Context> context, const std::filesystem::path& path,
+                                        const std::string& name, v8::Local<v8::Object> exports);
   // How `path` is named to V8 (stack traces, error.stack) and in errors: relative to the main
   // script's folder, never the host's absolute path.
   std::string DisplayName(const std::filesystem::path& path) const;
-  absl::StatusOr<std::filesystem::path> Resolve(const std::filesystem::path& referrer,
-                                                std::string_view specifier) const;
+  // Also records an imported file's type (file_types_), asking the host.
+  absl::StatusOr<std::filesystem::path> Resolve(const std::filesystem::path& referrer, std::string_view specifier);
   // A synthetic module for the host's module `specifier`, its exports taken now.
   absl::StatusOr<v8::Local<v8::Module>> LoadHostModule(v8::Local<v8::Context> context, const std::string& specifier);
   LoadedModule* FindByModule(v8::Local<v8::Module> module);
@@ -90,6 +112,8 @@ class ScriptLoader {
   ImportHost* import_host_;
   std::filesystem::path root_;
   std::vector<LoadedModule> modules_;
+  // The type of each imported file, as the host said when it was resolved.
+  absl::flat_hash_map<std::string, ImportHost::FileType> file_types_;
 };
 
 }  // namespace atl::isolates

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -75,8 +76,9 @@ TEST_F(ScriptLoaderTest, RefusesBareAndEscapingImports) {
   EXPECT_NE(LoadAndEval("lib/escape.js", "1").find("leaves the script's folder"), std::string::npos);
   Write("missing.js", "import x from './nope.js'; export default {};");
   // Named relative to the script's folder, as in stack traces: no host path.
-  EXPECT_NE(LoadAndEval("missing.js", "1").find("cannot read module \"nope.js\""), std::string::npos);
-  EXPECT_EQ(LoadAndEval("missing.js", "1").find("/nope.js"), std::string::npos);
+  EXPECT_NE(LoadAndEval("missing.js", "1").find("missing.js: cannot import \"./nope.js\": there is no file \"nope.js\""),
+            std::string::npos);
+  EXPECT_EQ(LoadAndEval("missing.js", "1").find(dir_.string()), std::string::npos);
 }
 
 TEST_F(ScriptLoaderTest, EvalIsBlocked) {
@@ -146,6 +148,41 @@ TEST_F(ScriptLoaderTest, HostRefusalNamesTheImport) {
   Write("other.js", "import x from 'test:unknown';\nexport default { x };");
   result = LoadAndEval("other.js", "1");
   EXPECT_NE(result.find("only relative imports"), std::string::npos) << result;
+}
+
+// A host whose module rules say .txt is Text, .bin Data, .json JSON, and refuse .yaml.
+class FileRulesHost : public FakeImportHost {
+ public:
+  absl::StatusOr<FileType> TypeOfFile(std::string_view path) override {
+    seen.emplace_back(path);
+    if (path.ends_with(".txt")) return FileType::kText;
+    if (path.ends_with(".bin")) return FileType::kData;
+    if (path.ends_with(".json")) return FileType::kJson;
+    if (path.ends_with(".yaml")) return absl::InvalidArgumentError("no rule for yaml");
+    return FileType::kJavaScript;
+  }
+  std::vector<std::string> seen;
+};
+
+TEST_F(ScriptLoaderTest, FilesOfModuleRulesBecomeDefaultExports) {
+  FileRulesHost host;
+  host_ = &host;
+  Write("lib/t.txt", "text");
+  Write("b.bin", "AB");
+  Write("d.json", "[1, {\"a\": 2}]");
+  Write("lib/use.js", "import t from './t.txt'; export { t };");
+  Write("main.js",
+        "import { t } from './lib/use.js';\n"
+        "import again from './lib/t.txt';\n"
+        "import b from './b.bin';\n"
+        "import * as d from './d.json';\n"
+        "export default { v: [t, t === again, b.constructor.name, b.byteLength, JSON.stringify(d.default), Object.keys(d)].join('|') };");
+  EXPECT_EQ(LoadAndEval("main.js", "ns.default.v"), "text|true|ArrayBuffer|2|[1,{\"a\":2}]|default");
+  // The rules see paths relative to the main script's folder ('/'-separated).
+  EXPECT_NE(std::find(host.seen.begin(), host.seen.end(), "lib/t.txt"), host.seen.end());
+  Write("y.yaml", "a: 1");
+  Write("yaml.js", "import y from './y.yaml';\nexport default { y };");
+  EXPECT_NE(LoadAndEval("yaml.js", "1").find("yaml.js: cannot import \"./y.yaml\": no rule for yaml"), std::string::npos);
 }
 
 }  // namespace

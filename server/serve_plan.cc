@@ -18,6 +18,7 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   for (config::EnvBinding& binding : tenant.env) spec.worker.env.push_back({std::move(binding), nullptr});
   spec.outbound = tenant.outbound;
   spec.worker.compatibility_flags = std::move(tenant.compatibility_flags);
+  spec.worker.module_rules = std::move(tenant.rules);
   spec.routes = std::move(tenant.routes);
   for (const std::string& cron : tenant.crons) {
     if (absl::StatusOr<config::CronSchedule> schedule = config::ParseCron(cron); schedule.ok()) {

@@ -55,7 +55,7 @@ TEST(WranglerTest, ProjectRunsUnchangedWithVarsOfThreeTypesKvServiceAndWasm) {
   ASSERT_EQ(env.status, 200) << server.log();
   EXPECT_EQ(env.body,
             "{\"greeting\":\"hello\",\"limit\":5,\"limitType\":\"number\",\"features\":{\"beta\":true,\"regions\":"
-            "[\"eu\",\"us\"]},\"sum\":7,\"auth\":\"authorized in atoll\"}");
+            "[\"eu\",\"us\"]},\"sum\":7,\"imported\":3,\"banner\":\"shop banner\\n\",\"auth\":\"authorized in atoll\"}");
   // No --test-scheduled: /__scheduled is the Worker's own path.
   HttpResponse plain = Get(server.port(), "/__scheduled?cron=*+*+*+*+*");
   EXPECT_EQ(plain.body, "hello from a wrangler project\n");

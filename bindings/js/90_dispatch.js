@@ -540,6 +540,13 @@ internal.setHandler = function setHandler(namespace) {
       handler = exported;
       return;
     }
+    // A class entrypoint (cloudflare:workers): made per event by the lazy module's wrapper.
+    const proto = typeof exported === "function" ? exported.prototype : undefined;
+    if (proto != null && (typeof proto.fetch === "function" || typeof proto.scheduled === "function")) {
+      mode = MODE_MODULE;
+      handler = internal.require("cloudflare_workers").entrypointOf(exported);
+      return;
+    }
   }
   if (hasListener("fetch") || hasListener("scheduled")) {
     mode = MODE_SERVICE_WORKER;

@@ -1,5 +1,7 @@
 // A Worker with a fetch and a scheduled handler, as written for Cloudflare.
 import { describe } from "./describe.js";
+import banner from "./banner.md";
+import addModule from "./add.wasm";
 
 export default {
   async fetch(request, env) {
@@ -13,6 +15,8 @@ export default {
         limitType: typeof env.LIMIT,
         features: env.FEATURES,
         sum: add(env.LIMIT, 2),
+        imported: new WebAssembly.Instance(addModule).exports.add(1, 2),
+        banner,
         auth,
       });
     }
