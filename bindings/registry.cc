@@ -6,6 +6,7 @@
 #include "bindings/console.h"
 #include "bindings/crypto.h"
 #include "bindings/encoding.h"
+#include "bindings/es_builtins.h"
 #include "bindings/fetch.h"
 #include "bindings/fetch_dispatch.h"
 #include "bindings/kv.h"
@@ -62,6 +63,7 @@ constexpr BindingUnit kUnits[] = {
     {"fetch", InstallFetch, "", "fetch", kFetchGlobals},
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
+    {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},
