@@ -40,6 +40,8 @@ constexpr std::string_view kStreamsGlobals[] = {
     "ByteLengthQueuingStrategy", "CountQueuingStrategy"};
 constexpr std::string_view kCompressionGlobals[] = {"CompressionStream", "DecompressionStream"};
 constexpr std::string_view kFetchGlobals[] = {"fetch"};
+constexpr std::string_view kWorkersStreamsGlobals[] = {"IdentityTransformStream", "FixedLengthStream"};
+constexpr std::string_view kSchedulerGlobals[] = {"scheduler"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -61,6 +63,8 @@ constexpr BindingUnit kUnits[] = {
     {"compression", InstallCompression, "", "compression", kCompressionGlobals},
     {"encoding_streams", nullptr, "", "encoding_streams", kEncodingStreamsGlobals},
     {"fetch", InstallFetch, "", "fetch", kFetchGlobals},
+    {"workers_streams", nullptr, "", "workers_streams", kWorkersStreamsGlobals},  // and crypto.DigestStream
+    {"scheduler", nullptr, "", "scheduler", kSchedulerGlobals},
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

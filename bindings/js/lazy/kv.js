@@ -16,6 +16,8 @@ const { isArrayBuffer } = internal;
 const kCreate = Symbol("create");
 const $RangeError = RangeError;
 const MathFloor = Math.floor;
+const $Map = Map;
+const ArrayIsArray = Array.isArray;
 
 function typeOf(options, method) {
   let type = options;
@@ -37,7 +39,28 @@ function convert(value, type) {
   }
 }
 
+// Bulk reads (https://developers.cloudflare.com/kv/api/read-key-value-pairs/): get([keys]) and
+// getWithMetadata([keys]) answer a Map of every key asked for (null where there is none), for
+// 1 to 100 keys, as "text" or "json" only.
+function readMany(index, keys, options, method, withMetadata) {
+  const type = typeOf(options, method);
+  if (type !== "text" && type !== "json") {
+    throw new $TypeError(`KV ${method}(): bulk reads take type "text" or "json", not "${type}"`);
+  }
+  const count = keys.length;
+  if (count < 1 || count > 100) {
+    throw new $TypeError(`KV ${method}(): a bulk read takes 1 to 100 keys, not ${count}`);
+  }
+  const result = new $Map();
+  for (let i = 0; i < count; i++) {
+    const key = $String(keys[i]);
+    result.set(key, read(index, key, type, method, withMetadata));
+  }
+  return result;
+}
+
 function read(index, key, options, method, withMetadata) {
+  if (ArrayIsArray(key)) return readMany(index, key, options, method, withMetadata);
   const type = typeOf(options, method);
   // cacheTtl is accepted and ignored: every read goes to the store.
   const result = native.kvGet(index, $String(key), type === "text" || type === "json", withMetadata);
