@@ -124,21 +124,37 @@ test("ReadableStreamBYOBReader.readAtLeast", async () => {
 test("KV bulk get and getWithMetadata", async () => {
   await STORE.put("bulk-a", "1");
   await STORE.put("bulk-b", '{"n":2}', { metadata: { m: true } });
+  await STORE.put("bulk-text", "not json");
   const texts = await STORE.get(["bulk-a", "bulk-b", "bulk-missing"]);
   assert.ok(texts instanceof Map);
   assert.deepEqual([...texts], [["bulk-a", "1"], ["bulk-b", '{"n":2}'], ["bulk-missing", null]]);
-  const json = await STORE.get(["bulk-a", "bulk-b"], { type: "json" });
+  const json = await STORE.get(["bulk-a", "bulk-b"], { type: "json", cacheTtl: 100 });
   assert.deepEqual(json.get("bulk-b"), { n: 2 });
   assert.equal((await STORE.get(["bulk-a"], "json")).get("bulk-a"), 1);
-  const meta = await STORE.getWithMetadata(["bulk-b", "bulk-missing"]);
-  assert.deepEqual(meta.get("bulk-b").metadata, { m: true });
-  assert.equal(meta.get("bulk-b").value, '{"n":2}');
-  assert.equal(meta.get("bulk-missing").value, null);
-  await assert.rejects(STORE.get(["bulk-a"], "arrayBuffer"), TypeError);
-  await assert.rejects(STORE.get(["bulk-a"], "stream"), TypeError);
-  await assert.rejects(STORE.get([]), TypeError);
-  await assert.rejects(STORE.get(Array.from({ length: 101 }, (_, i) => `k${i}`)), TypeError);
+  const meta = await STORE.getWithMetadata(["bulk-b", "bulk-a", "bulk-missing"]);
+  assert.deepEqual(meta.get("bulk-b"), { value: '{"n":2}', metadata: { m: true } });
+  assert.deepEqual(meta.get("bulk-a"), { value: "1", metadata: null });
+  assert.equal(meta.get("bulk-missing"), null);
+  assert.deepEqual((await STORE.getWithMetadata(["bulk-b"], "json")).get("bulk-b").value, { n: 2 });
+  await assert.rejects(STORE.get(["bulk-text", "bulk-a"], "json"), /non-json value/);
+  await assert.rejects(STORE.get(["bulk-a"], "arrayBuffer"), /"arrayBuffer" is not a valid type/);
+  await assert.rejects(STORE.get(["bulk-a"], "stream"), /"stream" is not a valid type/);
+  await assert.rejects(STORE.get([]), /minimum of 1 key/);
+  await assert.rejects(STORE.get(Array.from({ length: 101 }, (_, i) => `k${i}`)), /maximum of 100 keys/);
   assert.equal((await STORE.get(Array.from({ length: 100 }, (_, i) => `k${i}`))).size, 100);
+});
+
+test("KV deleteBulk", async () => {
+  await STORE.put("del-1", "x");
+  await STORE.put("del-2", "x");
+  await STORE.put("del-3", "x");
+  assert.equal(await STORE.deleteBulk(["del-1", "del-2", "never-there"]), undefined);
+  assert.equal(await STORE.deleteBulk("del-3"), undefined);
+  assert.deepEqual([...await STORE.get(["del-1", "del-2", "del-3"])], [["del-1", null], ["del-2", null], ["del-3", null]]);
+  await STORE.put("del-4", "kept");
+  await assert.rejects(STORE.deleteBulk(Array.from({ length: 101 }, (_, i) => (i ? `k${i}` : "del-4"))),
+    /maximum of 100 keys/);
+  assert.equal(await STORE.get("del-4"), "kept", "nothing deleted when the list is too long");
 });
 
 export default {
