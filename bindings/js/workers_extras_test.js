@@ -44,7 +44,10 @@ test("crypto.DigestStream", async () => {
 });
 
 test("IdentityTransformStream passes bytes through, to BYOB readers too", async () => {
-  const { readable, writable } = new IdentityTransformStream();
+  const identity = new IdentityTransformStream();
+  assert.ok(identity instanceof TransformStream);
+  assert.ok(new FixedLengthStream(1) instanceof TransformStream);
+  const { readable, writable } = identity;
   const writer = writable.getWriter();
   const wrote = (async () => {
     await writer.write(encode("hello "));
@@ -54,6 +57,8 @@ test("IdentityTransformStream passes bytes through, to BYOB readers too", async 
   const text = await new Response(readable).text();
   await wrote;
   assert.equal(text, "hello worl");
+  const piped = new Blob(["pi", "ped"]).stream().pipeThrough(new IdentityTransformStream());
+  assert.equal(await new Response(piped).text(), "piped");
   const second = new IdentityTransformStream();
   const reader = second.readable.getReader({ mode: "byob" });
   const w2 = second.writable.getWriter();

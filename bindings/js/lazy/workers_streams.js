@@ -6,7 +6,7 @@
 // crypto.DigestStream(algorithm) (https://developers.cloudflare.com/workers/runtime-apis/web-crypto/):
 // a WritableStream of bytes whose `digest` promise resolves to the hash of everything written,
 // computed as the bytes arrive (bindings/crypto_stream.cc), not kept.
-const { ReadableStream, WritableStream } = internal.require("streams");
+const { ReadableStream, WritableStream, TransformStream } = internal.require("streams");
 const { normalizeDigest } = internal.require("crypto");
 const { isArrayBuffer } = internal;
 const $TypeError = TypeError;
@@ -74,11 +74,14 @@ function identityPair(what, limit) {
   return { readable, writable };
 }
 
-class IdentityTransformStream {
+// Subclasses of TransformStream, as workerd's (`instanceof TransformStream`); the base's own
+// pair is unused: readable and writable are the identity pair's.
+class IdentityTransformStream extends TransformStream {
   #readable;
   #writable;
 
   constructor() {
+    super();
     const pair = identityPair("IdentityTransformStream", undefined);
     this.#readable = pair.readable;
     this.#writable = pair.writable;
@@ -88,11 +91,12 @@ class IdentityTransformStream {
   get writable() { return this.#writable; }
 }
 
-class FixedLengthStream {
+class FixedLengthStream extends TransformStream {
   #readable;
   #writable;
 
   constructor(length) {
+    super();
     if (arguments.length < 1) throw new $TypeError("FixedLengthStream: the expected length is required");
     const limit = $Number(length);
     if (!(limit >= 0) || limit !== MathFloor(limit) || limit > 9007199254740991) {
