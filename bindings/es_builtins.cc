@@ -1,5 +1,6 @@
 #include "bindings/es_builtins.h"
 
+#include <initializer_list>
 #include <string_view>
 
 #include "base/strings.h"
