@@ -60,7 +60,8 @@ void PlaceholderGetter(v8::Local<v8::Name> property, const v8::PropertyCallbackI
   v8::Local<v8::Object> holder = info.Holder();
   if (holder->HasRealNamedCallbackProperty(context, property).FromMaybe(true)) {
     // core-js left it alone (it judged the engine's own fine): out of the way, as if never there.
-    (void)holder->Delete(context, property);
+    v8::Maybe<bool> deleted = holder->Delete(context, property);
+    (void)deleted;
     return;
   }
   v8::Local<v8::Value> descriptor;
