@@ -7,6 +7,7 @@ namespace atl::bindings {
 void InstallCrypto(NativeScope& scope) {
   crypto::InstallCryptoUtil(scope);
   crypto::InstallCryptoDigest(scope);
+  crypto::InstallCryptoStream(scope);
   crypto::InstallCryptoAes(scope);
   crypto::InstallCryptoKeys(scope);
   crypto::InstallCryptoJwk(scope);

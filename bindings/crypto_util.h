@@ -87,6 +87,7 @@ using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 // Each file's natives.
 void InstallCryptoUtil(NativeScope& scope);
 void InstallCryptoDigest(NativeScope& scope);
+void InstallCryptoStream(NativeScope& scope);
 void InstallCryptoAes(NativeScope& scope);
 void InstallCryptoKeys(NativeScope& scope);
 void InstallCryptoJwk(NativeScope& scope);

@@ -169,6 +169,14 @@ absl::Status DefineLazyGlobal(v8::Isolate* isolate, v8::Local<v8::Context> conte
   return absl::OkStatus();
 }
 
+v8::MaybeLocal<v8::Value> RequireLazyModule(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                            std::string_view module) {
+  v8::Local<v8::Value> require = context->GetEmbedderData(kRequireSlot);
+  if (!require->IsFunction()) return {};
+  v8::Local<v8::Value> name = NewSymbolString(isolate, module);
+  return require.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &name);
+}
+
 int LazyModuleCompilesForTesting() {
   std::lock_guard lock(Caches().mutex);
   return Caches().compiles;

@@ -32,6 +32,10 @@ absl::Status InstallLazyGlobals(v8::Isolate* isolate, v8::Local<v8::Context> con
 absl::Status DefineLazyGlobal(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view name,
                               std::string_view module);
 
+// internal.require(module) in `context` (set by InstallLazyGlobals): the module's exports.
+v8::MaybeLocal<v8::Value> RequireLazyModule(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                            std::string_view module);
+
 // How many times this process compiled a lazy module without a code cache (for tests).
 int LazyModuleCompilesForTesting();
 

@@ -6,6 +6,7 @@
 #include "bindings/console.h"
 #include "bindings/crypto.h"
 #include "bindings/encoding.h"
+#include "bindings/es_builtins.h"
 #include "bindings/fetch.h"
 #include "bindings/fetch_dispatch.h"
 #include "bindings/kv.h"
@@ -39,6 +40,8 @@ constexpr std::string_view kStreamsGlobals[] = {
     "ByteLengthQueuingStrategy", "CountQueuingStrategy"};
 constexpr std::string_view kCompressionGlobals[] = {"CompressionStream", "DecompressionStream"};
 constexpr std::string_view kFetchGlobals[] = {"fetch"};
+constexpr std::string_view kWorkersStreamsGlobals[] = {"IdentityTransformStream", "FixedLengthStream"};
+constexpr std::string_view kSchedulerGlobals[] = {"scheduler"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -60,8 +63,11 @@ constexpr BindingUnit kUnits[] = {
     {"compression", InstallCompression, "", "compression", kCompressionGlobals},
     {"encoding_streams", nullptr, "", "encoding_streams", kEncodingStreamsGlobals},
     {"fetch", InstallFetch, "", "fetch", kFetchGlobals},
+    {"workers_streams", nullptr, "", "workers_streams", kWorkersStreamsGlobals},  // and crypto.DigestStream
+    {"scheduler", nullptr, "", "scheduler", kSchedulerGlobals},
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
+    {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)
     {"headers", nullptr, "10_headers.js"},
     {"body", nullptr, "20_body.js"},
     {"request", nullptr, "30_request.js"},

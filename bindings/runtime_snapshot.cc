@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "bindings/es_builtins.h"
 #include "bindings/lazy_modules.h"
 #include "bindings/native_scope.h"
 #include "bindings/registry.h"
@@ -46,6 +47,8 @@ absl::Status InstallBindings(v8::Isolate* isolate, v8::Local<v8::Context> contex
   }
   absl::Status lazy = InstallLazyGlobals(isolate, context, internal);
   if (!lazy.ok()) return lazy;
+  absl::Status es = DefineEsBuiltinPlaceholders(isolate, context);
+  if (!es.ok()) return es;
   return DefineLazyWebAssembly(isolate, context);
 }
 

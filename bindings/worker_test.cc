@@ -329,5 +329,38 @@ TEST_F(WorkerTest, BodiesLoadStreamsOnlyWhenUsedAsStreams) {
   EXPECT_GT(LazyModuleCompilesForTesting(), before) << "streams (and dom_exception, which it uses) load on first use";
 }
 
+// The ES2023+ placeholders (es_builtins.h): enumerating, `in` checks and the other built-ins leave
+// core-js unloaded; the first read of one loads it once, and the value is the real method.
+TEST_F(WorkerTest, EsBuiltInsLoadOnFirstReadOnly) {
+  auto worker = Start(R"(
+    export default {
+      fetch(request) {
+        if (request.url.endsWith("/use")) {
+          const sorted = [3, 1, 2].toSorted();
+          const same = Array.prototype.toSorted === [].toSorted;
+          return new Response(sorted.join() + " " + same + " " + typeof Promise.withResolvers().resolve);
+        }
+        const seen = [];
+        for (const key in []) seen.push(key);
+        return new Response(seen.length + " " + ("toSorted" in []) + " " + Object.keys(Set.prototype).length + " " +
+                            JSON.stringify([1, new Set([2]).has(2)]));
+      }
+    };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  int before = LazyModuleCompilesForTesting();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "0 true 0 [1,true]") << host_.answers[1].error;
+  EXPECT_EQ(LazyModuleCompilesForTesting(), before) << "core-js loaded without a read of a placeholder";
+  (*worker)->Dispatch(2, Get("http://h/use"));
+  EXPECT_EQ(host_.answers[2].body, "1,2,3 true function") << host_.answers[2].error;
+  // es_builtins, and the modules behind the globals core-js probes as it loads (navigator,
+  // structuredClone, ...).
+  int loaded = LazyModuleCompilesForTesting();
+  EXPECT_GT(loaded, before);
+  (*worker)->Dispatch(3, Get("http://h/use"));
+  EXPECT_EQ(host_.answers[3].body, "1,2,3 true function") << host_.answers[3].error;
+  EXPECT_EQ(LazyModuleCompilesForTesting(), loaded) << "loaded once";
+}
+
 }  // namespace
 }  // namespace atl::bindings

@@ -72,6 +72,10 @@ const kInternal = {};
 const fetchedInfo = new WeakMap();
 const WeakMapGet = uncurryThis(WeakMap.prototype.get);
 const WeakMapSet = uncurryThis(WeakMap.prototype.set);
+// A FixedLengthStream's readable -> its length (js/lazy/workers_streams.js): a Response with it as
+// its body and no Content-Length of its own is sent with that Content-Length, not chunked.
+const fixedLengths = new WeakMap();
+internal.setFixedLength = (stream, length) => WeakMapSet(fixedLengths, stream, length);
 let bodyAccess;
 let sendResponse;
 let initialize;
@@ -272,6 +276,14 @@ class Response {
         flat = type === null ? NO_HEADERS : type === TEXT_PLAIN ? TEXT_PLAIN_HEADERS : type === JSON_TYPE ? JSON_HEADERS : ["content-type", type];
       }
       if (isStreamBody(body)) {
+        const length = WeakMapGet(fixedLengths, body);
+        if (length !== undefined && (headers === null || headersGet(headers, "content-length") === null)) {
+          const copy = [];
+          for (let i = 0; i < flat.length; i++) copy[i] = flat[i];
+          copy[flat.length] = "content-length";
+          copy[flat.length + 1] = `${length}`;
+          flat = copy;
+        }
         const { bodyStreams } = internal.require("streams");
         if (nativeRespond(id, status, response.#statusText, flat, null, true)) bodyStreams.pumpResponse(id, body);
         else bodyStreams.cancel(body);

@@ -65,7 +65,9 @@ test("digest: FIPS 180-2 vectors", async () => {
   assert.equal(hex(await subtle.digest("SHA-256", abc.buffer.slice(2, 5))), SHA[2].digest, "ArrayBuffer");
   assert.equal(hex(await subtle.digest("SHA-256", new Uint8Array(0))),
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "empty input");
-  await assert.rejects(subtle.digest("MD5", abc), "NotSupportedError");
+  // MD5: Cloudflare's extension (workers_extras_test.js); SHA-3 is not there.
+  assert.equal(hex(await subtle.digest("MD5", new Uint8Array(0))), "d41d8cd98f00b204e9800998ecf8427e");
+  await assert.rejects(subtle.digest("SHA3-256", abc), "NotSupportedError");
   await assert.rejects(subtle.digest("\u017Fha-256", abc), "NotSupportedError", "ASCII case-insensitive only");
   await assert.rejects(subtle.digest("SHA-256"), TypeError, "missing argument");
   await assert.rejects(subtle.digest("SHA-256", "abc"), TypeError, "not a BufferSource");

@@ -28,7 +28,8 @@ test("md5 (not WebCrypto, but Node's and Workers')", async () => {
   // RFC 2202 test case 2.
   assert.equal(createHmac("md5", "Jefe").update("what do ya want for nothing?").digest("hex"),
                "750c783e6ab0b503eaa86e310a5db738");
-  await assert.rejects(webcrypto.subtle.digest("MD5", new Uint8Array(1)), "NotSupportedError");
+  // Workers' WebCrypto digests MD5 too (and nothing else takes it as a hash).
+  assert.equal(new Uint8Array(await webcrypto.subtle.digest("MD5", new Uint8Array(0)))[0], 0xd4);
 });
 
 test("pbkdf2 (RFC 6070 case 2) and hkdf (RFC 5869 case 1)", async () => {

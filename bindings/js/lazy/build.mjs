@@ -201,8 +201,10 @@ for (const name of modules) {
     legalComments: "none", plugins: [shimPlugin], logLevel: "warning",
     ...(name.startsWith("node_") ? nodeGlobalsOptions : moduleOptions[name]),
   });
-  // Every module reaches built-ins through the intrinsics captured before tenant code ran.
-  const text = hardenSource(result.outputFiles[0].text, name);
+  // Every module reaches built-ins through the intrinsics captured before tenant code ran, but
+  // es_builtins: core-js installs built-ins on the tenant's own globals, as a polyfill the tenant
+  // bundled itself would (and shadows the global names hardening would rewrite).
+  const text = name === "es_builtins" ? result.outputFiles[0].text : hardenSource(result.outputFiles[0].text, name);
   cc += `  {"${name}", std::string_view(\n` + pieces16k(text) + `)},\n`;
 }
 cc += "};\n}  // namespace\n\nstd::string_view LazyModuleSource(std::string_view name) {\n" +

@@ -137,6 +137,15 @@ class SubtleCrypto {
     return check(native.cryptoDigest(normalized.name, bytes));
   }
 
+  // Cloudflare's extension (https://developers.cloudflare.com/workers/examples/protect-against-timing-attacks/):
+  // compares two buffer sources of the same length (a TypeError otherwise) in time that does not
+  // depend on their contents.
+  timingSafeEqual(a, b) {
+    if (!isSubtle(this)) throw illegalInvocation();
+    requireArguments(arguments.length, 2, "timingSafeEqual");
+    return native.cryptoTimingSafeEqual(bufferSource(a, "a"), bufferSource(b, "b"));
+  }
+
   async generateKey(algorithm, extractable, keyUsages) {
     if (!isSubtle(this)) throw illegalInvocation();
     requireArguments(arguments.length, 3, "generateKey");
@@ -262,6 +271,19 @@ class Crypto {
 }
 
 exposeInterface(Crypto, "Crypto", false);
+// crypto.DigestStream (Cloudflare's, js/lazy/workers_streams.js): loads the streams on first read,
+// then is a plain data property of Crypto.prototype.
+Object.defineProperty(Crypto.prototype, "DigestStream", {
+  get() {
+    const { DigestStream } = internal.require("workers_streams");
+    Object.defineProperty(Crypto.prototype, "DigestStream", { value: DigestStream, writable: true, configurable: true });
+    return DigestStream;
+  },
+  set(value) {
+    Object.defineProperty(Crypto.prototype, "DigestStream", { value, writable: true, configurable: true });
+  },
+  configurable: true,
+});
 exposeInterface(SubtleCrypto, "SubtleCrypto", false);
 exposeInterface(CryptoKey, "CryptoKey", false);
 registerInspect(CryptoKey, (key) => ({
@@ -270,4 +292,9 @@ registerInspect(CryptoKey, (key) => ({
 
 const crypto = new Crypto(kConstruct);
 
-export { crypto, Crypto, SubtleCrypto, CryptoKey };
+// A digest algorithm's normalized name (DigestStream).
+function normalizeDigest(algorithm) {
+  return normalizeAlgorithm(algorithm, "digest").name;
+}
+
+export { crypto, Crypto, SubtleCrypto, CryptoKey, normalizeDigest };

@@ -16,6 +16,9 @@ const { isArrayBuffer } = internal;
 const kCreate = Symbol("create");
 const $RangeError = RangeError;
 const MathFloor = Math.floor;
+const $Map = Map;
+const $Error = Error;
+const ArrayIsArray = Array.isArray;
 
 function typeOf(options, method) {
   let type = options;
@@ -37,7 +40,44 @@ function convert(value, type) {
   }
 }
 
+// Bulk reads (https://developers.cloudflare.com/kv/api/read-key-value-pairs/): get([keys]) and
+// getWithMetadata([keys]) answer a Map of every key asked for (null where there is none; else
+// the value, or { value, metadata }), for 1 to 100 keys, as "text" or "json" only. Errors carry
+// workerd's messages (its src/workerd/api/kv-test.js).
+function readMany(index, keys, options, withMetadata) {
+  let type = options;
+  if (options !== null && typeof options === "object") type = options.type;
+  type = type === undefined ? "text" : $String(type);
+  if (type !== "text" && type !== "json") {
+    throw new $Error(`KV GET_BULK failed: 400 "${type}" is not a valid type. Use "json" or "text"`);
+  }
+  const count = keys.length;
+  if (count > 100) throw new $Error("KV GET_BULK failed: 400 You can request a maximum of 100 keys");
+  if (count < 1) throw new $Error("KV GET_BULK failed: 400 You must request a minimum of 1 key");
+  const result = new $Map();
+  for (let i = 0; i < count; i++) {
+    const key = $String(keys[i]);
+    const found = native.kvGet(index, key, true, withMetadata);
+    let value = null;
+    if (found !== null) {
+      const text = withMetadata ? found[0] : found;
+      let parsed = text;
+      if (type === "json") {
+        try {
+          parsed = JSONParse(text);
+        } catch {
+          throw new $Error("KV GET_BULK failed: 400 At least one of the requested keys corresponds to a non-json value");
+        }
+      }
+      value = withMetadata ? { value: parsed, metadata: found[1] === null ? null : JSONParse(found[1]) } : parsed;
+    }
+    result.set(key, value);
+  }
+  return result;
+}
+
 function read(index, key, options, method, withMetadata) {
+  if (ArrayIsArray(key)) return readMany(index, key, options, withMetadata);
   const type = typeOf(options, method);
   // cacheTtl is accepted and ignored: every read goes to the store.
   const result = native.kvGet(index, $String(key), type === "text" || type === "json", withMetadata);
@@ -99,6 +139,19 @@ class KVNamespace {
 
   async delete(key) {
     native.kvDelete(this.#index, $String(key));
+  }
+
+  // workerd's deleteBulk(key | [keys]): up to 100 keys, each deleted as delete() does.
+  async deleteBulk(keys) {
+    const index = this.#index;
+    if (!ArrayIsArray(keys)) {
+      native.kvDelete(index, $String(keys));
+      return;
+    }
+    if (keys.length > 100) throw new $Error("KV DELETE failed: 400 You can delete maximum of 100 keys per request");
+    const names = [];
+    for (let i = 0; i < keys.length; i++) names[i] = $String(keys[i]);
+    for (let i = 0; i < names.length; i++) native.kvDelete(index, names[i]);
   }
 
   async list(options = undefined) {

@@ -18,6 +18,25 @@ export {
 };
 
 const { uncurryThis } = internal;
+
+// Cloudflare's ReadableStreamBYOBReader.prototype.readAtLeast(minBytes, view)
+// (https://developers.cloudflare.com/workers/runtime-apis/streams/readablestreambyobreader/):
+// fills `view` with at least minBytes bytes unless the stream ends first; the standard's
+// read(view, { min }) with the element count of minBytes.
+const byobRead = uncurryThis(ReadableStreamBYOBReader.prototype.read);
+Object.defineProperty(ReadableStreamBYOBReader.prototype, "readAtLeast", {
+  value: function readAtLeast(minBytes, view) {
+    if (!ArrayBuffer.isView(view)) return Promise.reject(new TypeError("readAtLeast: view must be an ArrayBufferView"));
+    const min = Number(minBytes);
+    const size = view.BYTES_PER_ELEMENT ?? 1;
+    if (!(min >= 1) || min !== Math.floor(min) || min > view.byteLength || min % size !== 0) {
+      return Promise.reject(new TypeError(
+        `readAtLeast: minBytes must be a positive multiple of ${size} up to the view's ${view.byteLength} bytes`));
+    }
+    return byobRead(this, view, { min: min / size });
+  },
+  writable: true, enumerable: true, configurable: true,
+});
 const ObjectHasOwn = uncurryThis(Object.prototype.hasOwnProperty);
 const ArrayPrototypePush = uncurryThis(Array.prototype.push);
 const PromiseThen = uncurryThis(Promise.prototype.then);

@@ -140,7 +140,9 @@ function table(entries) {
 // https://w3c.github.io/webcrypto/#dfn-supportedAlgorithms: operation -> algorithm -> the
 // dictionary its parameters are converted to (null: just Algorithm).
 const SUPPORTED = {
-  digest: table([[["SHA-1", "SHA-256", "SHA-384", "SHA-512"], null]]),
+  // MD5 is Cloudflare's extension for digest() alone (never a hash member: "hash" below).
+  digest: table([[["SHA-1", "SHA-256", "SHA-384", "SHA-512", "MD5"], null]]),
+  hash: table([[["SHA-1", "SHA-256", "SHA-384", "SHA-512"], null]]),
   generateKey: table([
     [RSA, "RsaHashedKeyGenParams"], [["ECDSA", "ECDH"], "EcKeyGenParams"], [["Ed25519", "X25519"], null],
     [AES, "AesKeyGenParams"], ["HMAC", "HmacKeyGenParams"],
@@ -189,7 +191,7 @@ export function normalizeAlgorithm(algorithm, op) {
   }
   for (const [member, type] of members) {
     if (type === "Hash" && normalized[member] !== undefined) {
-      normalized[member] = normalizeAlgorithm(normalized[member], "digest");
+      normalized[member] = normalizeAlgorithm(normalized[member], "hash");
     }
   }
   return normalized;
