@@ -80,7 +80,7 @@ void BM_PerRequestContextAndRequest(benchmark::State& state) {
   }
   uint64_t id = 0;
   for (auto _ : state) {
-    (*worker)->Dispatch(++id, RequestView{"GET", "http://bench/", {}, {}, false});
+    (*worker)->Dispatch(++id, RequestView{.method = "GET", .url = "http://bench/"});
     if ((*worker)->NeedsContexts()) (void)(*worker)->PrepareContext();
   }
 }
@@ -94,7 +94,7 @@ void BM_TenantHeapSpaces(benchmark::State& state) {
     state.SkipWithError(std::string(worker.status().message()).c_str());
     return;
   }
-  (*worker)->Dispatch(1, RequestView{"GET", "http://bench/", {}, {}, false});
+  (*worker)->Dispatch(1, RequestView{.method = "GET", .url = "http://bench/"});
   (*worker)->ReduceMemory();
   for (auto _ : state) {
   }

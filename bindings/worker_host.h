@@ -17,17 +17,17 @@ using HeaderView = std::pair<std::string_view, std::string_view>;
 
 // A request as the server parsed it. Views are valid for the duration of Worker::Dispatch.
 struct RequestView {
-  std::string_view method;
-  std::string_view url;                 // absolute: "http://host/path?query"
-  std::span<const HeaderView> headers;  // names lower-case, in the order received
-  std::string_view body;
+  std::string_view method{};
+  std::string_view url{};                 // absolute: "http://host/path?query"
+  std::span<const HeaderView> headers{};  // names lower-case, in the order received
+  std::string_view body{};
   bool has_body = false;
   // The body is not in `body`: it arrives later through Worker::PushUpload / EndUpload.
   bool body_streamed = false;
   // A scheduled event (cron trigger) instead of a request: the handler's scheduled(), with this
   // cron and scheduledTime (ms since the epoch); method, url and headers are not used.
   bool scheduled = false;
-  std::string_view cron;
+  std::string_view cron{};
   double scheduled_time_ms = 0;
 };
 

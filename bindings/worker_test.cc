@@ -60,7 +60,7 @@ class WorkerTest : public ::testing::Test {
   }
 
   static RequestView Get(std::string_view url, std::span<const HeaderView> headers = {}) {
-    return RequestView{"GET", url, headers, {}, false};
+    return RequestView{.method = "GET", .url = url, .headers = headers};
   }
 
   fs::path dir_;
@@ -197,7 +197,7 @@ TEST_F(WorkerTest, RequestBodyReachesHandler) {
   auto worker = Start(R"(
     export default { async fetch(request) { const j = await request.json(); return Response.json({ got: j.n + 1 }); } };)");
   ASSERT_TRUE(worker.ok()) << worker.status();
-  (*worker)->Dispatch(1, RequestView{"POST", "http://h/", {}, R"({"n":41})", true});
+  (*worker)->Dispatch(1, RequestView{.method = "POST", .url = "http://h/", .body = R"({"n":41})", .has_body = true});
   EXPECT_EQ(host_.answers[1].body, R"({"got":42})");
 }
 
@@ -320,7 +320,7 @@ TEST_F(WorkerTest, BodiesLoadStreamsOnlyWhenUsedAsStreams) {
   ASSERT_TRUE(worker.ok()) << worker.status();
   int before = LazyModuleCompilesForTesting();
   (*worker)->Dispatch(1, Get("http://h/"));
-  RequestView post{"POST", "http://h/", {}, "body", true};
+  RequestView post{.method = "POST", .url = "http://h/", .body = "body", .has_body = true};
   (*worker)->Dispatch(2, post);
   EXPECT_EQ(host_.answers[1].body, "hello ");
   EXPECT_EQ(host_.answers[2].body, "hello body");

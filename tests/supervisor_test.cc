@@ -153,7 +153,7 @@ TEST(Supervisor, AKilledWorkerIsBackWhileTheOtherServes) {
   // Only the requests in flight on the killed worker fail: one per client at most.
   EXPECT_LE(load.request_failures(), kClients);
   EXPECT_EQ(load.connect_failures(), 0);
-  EXPECT_NE(server.log().find("\"msg\":\"worker restarting\",\"worker\":0,\"delay_ms\":0"), std::string::npos);
+  EXPECT_TRUE(server.WaitForLog("\"msg\":\"worker restarting\",\"worker\":0,\"delay_ms\":0"));
   int failures = 0;
   EXPECT_EQ(BodiesOfFreshConnections(server.port(), "/x", 100, &failures).size(), 2u);
   EXPECT_EQ(failures, 0);
