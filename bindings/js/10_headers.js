@@ -80,42 +80,9 @@ function checkValue(name, value, method) {
   }
 }
 
-// https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte
-const CORS_UNSAFE_BYTE = /[\0-\x08\x0a-\x1f"():<>?@[\\\]{}\x7f]/;
-const LANGUAGE_VALUE = /^[0-9A-Za-z *,\-.;=]*$/;
-
-// https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header: name lower-case, value
-// normalized.
-function isNoCorsSafelisted(lower, value) {
-  if (value.length > 128) return false;
-  switch (lower) {
-    case "accept":
-      return !RegExpPrototypeTest(CORS_UNSAFE_BYTE, value);
-    case "accept-language":
-    case "content-language":
-      return RegExpPrototypeTest(LANGUAGE_VALUE, value);
-    case "content-type": {
-      if (RegExpPrototypeTest(CORS_UNSAFE_BYTE, value)) return false;
-      const mimeType = internal.require("blob").parseMimeType(value);
-      if (mimeType === null) return false;
-      const essence = `${mimeType.type}/${mimeType.subtype}`;
-      return essence === "application/x-www-form-urlencoded" || essence === "multipart/form-data" || essence === "text/plain";
-    }
-    default:
-      return false;
-  }
-}
-
-// https://fetch.spec.whatwg.org/#concept-headers-remove-privileged-no-cors-request-headers
-function removePrivileged(list) {
-  let j = 0;
-  for (let i = 0; i < list.length; i += 2) {
-    if (list[i] === "range") continue;
-    list[j] = list[i];
-    list[j + 1] = list[i + 1];
-    j += 2;
-  }
-  list.length = j;
+// The "request-no-cors" guard's filter (lazy module no_cors: only no-cors requests need it).
+function noCors() {
+  return internal.require("no_cors");
 }
 
 function argumentsRequired(method, required, present) {
@@ -157,10 +124,10 @@ class Headers {
     if (this.#guard === "immutable") throw new $TypeError("Failed to execute 'append' on 'Headers': Headers are immutable.");
     if (this.#guard === "request-no-cors") {
       const current = getCombined(list, lower);
-      if (!isNoCorsSafelisted(lower, current === null ? value : `${current}, ${value}`)) return;
+      if (!noCors().isNoCorsSafelisted(lower, current === null ? value : `${current}, ${value}`)) return;
     }
     ArrayPrototypePush(list, lower, value);
-    if (this.#guard === "request-no-cors") removePrivileged(list);
+    if (this.#guard === "request-no-cors") noCors().removePrivileged(list);
     this.#sorted = null;
   }
 
@@ -221,7 +188,7 @@ class Headers {
     const lower = checkName(name, "set");
     checkValue(name, value, "set");
     if (this.#guard === "immutable") throw new $TypeError("Failed to execute 'set' on 'Headers': Headers are immutable.");
-    if (this.#guard === "request-no-cors" && !isNoCorsSafelisted(lower, value)) return;
+    if (this.#guard === "request-no-cors" && !noCors().isNoCorsSafelisted(lower, value)) return;
     let found = false;
     let j = 0;
     for (let i = 0; i < list.length; i += 2) {
@@ -238,7 +205,7 @@ class Headers {
     }
     list.length = j;
     if (!found) ArrayPrototypePush(list, lower, value);
-    if (this.#guard === "request-no-cors") removePrivileged(list);
+    if (this.#guard === "request-no-cors") noCors().removePrivileged(list);
     this.#sorted = null;
   }
 
@@ -409,9 +376,9 @@ function fill(headers, object) {
 function appendNoCors(headers, lower, value) {
   const list = listOf(headers);
   const current = getCombined(list, lower);
-  if (!isNoCorsSafelisted(lower, current === null ? value : `${current}, ${value}`)) return;
+  if (!noCors().isNoCorsSafelisted(lower, current === null ? value : `${current}, ${value}`)) return;
   appendRaw(headers, lower, value);
-  removePrivileged(list);
+  noCors().removePrivileged(list);
 }
 
 function toByteStringSequence(value) {

@@ -51,8 +51,9 @@ const $Response = Response;
 const { MapDelete, JSONStringify } = internal.primordials;
 const $Map = Map;
 
-// Scheduled event id -> its waitUntil promises, awaited before the event is reported done.
-const scheduledWaits = new $Map();
+// Scheduled event id -> its waitUntil promises, awaited before the event is reported done (made
+// by the first scheduled event).
+let scheduledWaits;
 
 const kToken = {};
 
@@ -83,8 +84,10 @@ function logWaitUntilRejection(error) {
 function waitUntil(id, value, request) {
   if (request !== undefined) settleCf(request);
   const promise = PromiseResolve(value);
-  const waits = MapGet(scheduledWaits, id);
-  if (waits !== undefined) ArrayPrototypePush(waits, promise);
+  if (scheduledWaits !== undefined) {
+    const waits = MapGet(scheduledWaits, id);
+    if (waits !== undefined) ArrayPrototypePush(waits, promise);
+  }
   PromisePrototypeThen(promise, undefined, logWaitUntilRejection);
   if (nativeWaitUntil !== null) nativeWaitUntil(id, promise);
 }
@@ -364,148 +367,34 @@ function dispatchFetchEvent(id, request) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scheduled events
-
-// https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
-class ScheduledController {
-  #cron;
-  #scheduledTime;
-
-  constructor(token, cron, scheduledTime) {
-    if (token !== kToken) throw new $TypeError("Illegal constructor");
-    this.#cron = cron;
-    this.#scheduledTime = scheduledTime;
-  }
-
-  get cron() {
-    return this.#cron;
-  }
-
-  get scheduledTime() {
-    return this.#scheduledTime;
-  }
-
-  // atoll does not retry a failed event: nothing to turn off.
-  noRetry() {
-    this.#cron;
-  }
-}
-exposeInterface(ScheduledController, "ScheduledController", false);
-
-// The service-worker form: addEventListener("scheduled", (event) => event.waitUntil(...)).
-class ScheduledEvent {
-  #id;
-  #cron;
-  #scheduledTime;
-
-  constructor(token, id, cron, scheduledTime) {
-    if (token !== kToken) throw new $TypeError("Illegal constructor");
-    this.#id = id;
-    this.#cron = cron;
-    this.#scheduledTime = scheduledTime;
-  }
-
-  get type() {
-    this.#id;
-    return "scheduled";
-  }
-
-  get cron() {
-    return this.#cron;
-  }
-
-  get scheduledTime() {
-    return this.#scheduledTime;
-  }
-
-  waitUntil(promise) {
-    const id = this.#id;
-    if (arguments.length < 1) throw new $TypeError("Failed to execute 'waitUntil' on 'ScheduledEvent': 1 argument required, but only 0 present.");
-    waitUntil(id, promise);
-  }
-
-  noRetry() {
-    this.#id;
-  }
-}
-exposeInterface(ScheduledEvent, "ScheduledEvent", false);
-
-// Reports scheduled event `id` once `result` and every waitUntil promise settled.
-async function finishScheduled(id, result, failed, error) {
-  if (!failed) {
-    try {
-      await result;
-    } catch (e) {
-      failed = true;
-      error = e;
-    }
-  }
-  const waits = MapGet(scheduledWaits, id);
-  for (let i = 0; i < waits.length; i++) {
-    try {
-      await waits[i];
-    } catch (e) {
-      if (!failed) {
-        failed = true;
-        error = e;
-      }
-    }
-  }
-  MapDelete(scheduledWaits, id);
-  if (failed) {
-    failRequest(id, `scheduled event: ${errorMessage(error)}`);
-  } else {
-    sendResponse(id, new $Response("Ran scheduled event\n", { headers: { "content-type": "text/plain" } }));
-  }
-}
+// Scheduled events: lazy module `scheduled` (js/lazy/scheduled.js), given this view of the
+// handler, the listeners and the answer.
 
 function dispatchScheduled(id, cron, scheduledTime, env) {
-  MapSet(scheduledWaits, id, []);
-  let result;
-  let failed = false;
-  let error;
-  if (mode === MODE_MODULE) {
-    try {
-      const target = handler;
-      const scheduled = target.scheduled;
-      if (typeof scheduled !== "function") throw new $TypeError("the default export has no scheduled() method");
-      result = call(scheduled, target, new ScheduledController(kToken, cron, scheduledTime), env,
-                    new ExecutionContext(kToken, id));
-    } catch (e) {
-      failed = true;
-      error = e;
-    }
-  } else {
-    const list = MapGet(listeners, "scheduled");
-    if (list === undefined || list.length === 0) {
-      failed = true;
-      error = new $TypeError("no 'scheduled' event listener is registered");
-    } else {
-      const event = new ScheduledEvent(kToken, id, cron, scheduledTime);
-      const snapshot = ArrayPrototypeSlice(list);
-      for (let i = 0; i < snapshot.length; i++) {
-        const entry = snapshot[i];
-        if (entry.removed) continue;
-        if (entry.once) removeEventListener("scheduled", entry.callback, entry.capture);
-        try {
-          const callback = entry.callback;
-          if (typeof callback === "function") {
-            call(callback, globalThis, event);
-          } else {
-            call(callback.handleEvent, callback, event);
-          }
-        } catch (e) {
-          if (!failed) {
-            failed = true;
-            error = e;
-          } else {
-            reportError(e);
-          }
-        }
+  const host = {
+    handler: mode === MODE_MODULE ? handler : null,
+    listeners: MapGet(listeners, "scheduled"),
+    newContext: (eventId) => new ExecutionContext(kToken, eventId),
+    waitUntil,
+    waitsOf(eventId) {
+      if (scheduledWaits === undefined) scheduledWaits = new $Map();
+      const waits = [];
+      MapSet(scheduledWaits, eventId, waits);
+      return waits;
+    },
+    done(eventId, failed, error) {
+      MapDelete(scheduledWaits, eventId);
+      if (failed) {
+        failRequest(eventId, `scheduled event: ${errorMessage(error)}`);
+      } else {
+        sendResponse(eventId, new $Response("Ran scheduled event\n", { headers: { "content-type": "text/plain" } }));
       }
-    }
-  }
-  finishScheduled(id, result, failed, error);
+    },
+    removeListener: (callback, capture) => removeEventListener("scheduled", callback, capture),
+    reportError,
+    call,
+  };
+  internal.require("scheduled").dispatchScheduled(host, id, cron, scheduledTime, env);
 }
 
 // An HTTP request to a Worker that has only a scheduled handler.
