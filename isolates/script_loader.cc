@@ -68,9 +68,15 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
                                                         const fs::path& script_path,
                                                         v8::Local<v8::Object> classic_globals) {
   v8::Isolate* isolate = context->GetIsolate();
-  std::error_code ec;
-  fs::path path = fs::weakly_canonical(fs::absolute(script_path), ec);
-  if (ec) return absl::NotFoundError(base::StrCat(script_path.string(), ": ", ec.message()));
+  fs::path path;
+  if (memo_ != nullptr && !memo_->canonical_script.empty()) {
+    path = memo_->canonical_script;
+  } else {
+    std::error_code ec;
+    path = fs::weakly_canonical(fs::absolute(script_path), ec);
+    if (ec) return absl::NotFoundError(base::StrCat(script_path.string(), ": ", ec.message()));
+    if (memo_ != nullptr) memo_->canonical_script = path.string();
+  }
   root_ = path.parent_path();
   absl::StatusOr<std::string> source = ReadSource(path);
   if (!source.ok()) return source.status();

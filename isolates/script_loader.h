@@ -55,6 +55,7 @@ class ScriptLoader {
     absl::flat_hash_map<std::string, std::string> sources;  // absolute path -> text
     absl::flat_hash_map<std::string, std::string> cache_keys;  // "kind path" -> code cache key
     std::optional<bool> is_module;
+    std::string canonical_script;  // the script path made absolute and canonical (a path walk)
   };
 
   explicit ScriptLoader(cache::CodeCache* code_cache, Memo* memo = nullptr, ImportHost* import_host = nullptr)

@@ -18,9 +18,7 @@ const {
   extractBody, extractedContentType, cloneBody, bodyUnusable, installBodyMixin, BODY_USED, TOKEN,
 } = internal;
 const ObjectFreeze = Object.freeze;
-const { ArrayPrototypeSlice, ArrayPrototypePush, RegExpPrototypeTest, ArrayIsArray, ObjectHasOwn } = internal.primordials;
-const JSONParse = JSON.parse;
-const nativeRequestCf = native.requestCf;
+const { ArrayPrototypeSlice, ArrayPrototypePush, RegExpPrototypeTest } = internal.primordials;
 const ArrayPrototypeIncludes = uncurryThis(Array.prototype.includes);
 const StringPrototypeToUpperCase = uncurryThis(String.prototype.toUpperCase);
 const $Uint8Array = Uint8Array;
@@ -116,33 +114,6 @@ const CF_PENDING = ObjectFreeze({ __proto__: null });
 const INCOMING_EXTRA = makeExtra("immutable");
 INCOMING_EXTRA.cf = CF_PENDING;
 ObjectFreeze(INCOMING_EXTRA);
-
-// Cloudflare's IncomingRequestCfProperties, as far as atoll knows them: what the connection says
-// (native.requestCf), and the JSON object the operator's edge put in the [server] cf_header
-// header, whose members win (the edge faced the client). undefined once the request is no longer
-// on a client connection (a service-binding call; answered before request.cf was first read).
-function incomingCf(id) {
-  const parts = nativeRequestCf(id);
-  if (parts === undefined) return undefined;
-  let cf = null;
-  if (parts[4] !== undefined) {
-    try {
-      const edge = JSONParse(parts[4]);
-      if (edge !== null && typeof edge === "object" && !ArrayIsArray(edge)) cf = edge;
-    } catch {
-      // Not JSON: the edge's header is ignored, as if it were absent.
-    }
-  }
-  if (cf === null) cf = {};
-  const own = (name, value) => {
-    if (value !== undefined && !ObjectHasOwn(cf, name)) cf[name] = value;
-  };
-  own("httpProtocol", parts[0]);
-  own("tlsVersion", parts[1]);
-  own("tlsCipher", parts[2]);
-  own("clientTcpRtt", parts[3]);
-  return cf;
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -354,7 +325,7 @@ class Request {
     return extra.signal;
   }
 
-  // Cloudflare's request.cf: for an incoming request what atoll knows (incomingCf), else the `cf`
+  // Cloudflare's request.cf: for an incoming request what atoll knows (lazy module request_cf), else the `cf`
   // member given to the constructor (or the input request's).
   get cf() {
     return this.#cf();
@@ -363,7 +334,7 @@ class Request {
   #cf() {
     let extra = this.#extra;
     if (extra.cf === CF_PENDING) {
-      const cf = incomingCf(this.#id);
+      const cf = internal.require("request_cf").incomingCf(this.#id);
       extra = this.#extra = copyExtra(extra, extra.guard);
       extra.cf = cf;
     }
