@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tests/tenant_fixture.h"
+#include "server/net_test_util.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -125,17 +126,9 @@ bool SendAll(int fd, const char* p, size_t n) {
 class Upstream {
  public:
   Upstream() {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    listen(listen_fd_, 16);
-    socklen_t len = sizeof addr;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    uint16_t port = 0;
+    listen_fd_ = server::testing::ListenLoopback(&port);
+    port_ = port;
     acceptor_ = std::thread([this] {
       while (!stop_) {
         if (!WaitReadable(listen_fd_, 50)) continue;
