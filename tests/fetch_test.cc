@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "tests/tenant_fixture.h"
-#include "server/net_test_util.h"
+#include "tests/loopback_upstream.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -35,56 +35,15 @@ using std::chrono::milliseconds;
 //   GET /slow       chunked: "first", 800 ms later "last"
 //   GET /hang       headers never come; notes when the client closes
 //   POST /echo      answers "<bytes received> <chunked?>"
-class Upstream {
+class Upstream : public LoopbackUpstream {
  public:
-  Upstream() {
-    uint16_t port = 0;
-    listen_fd_ = server::testing::ListenLoopback(&port);
-    port_ = port;
-    acceptor_ = std::thread([this] { AcceptLoop(); });
-  }
-  ~Upstream() {
-    stop_ = true;
-    acceptor_.join();
-    close(listen_fd_);
-    std::lock_guard lock(mu_);
-    for (std::thread& t : workers_) t.join();
-  }
-  int port() const { return port_; }
+  Upstream() { Start(); }
+  ~Upstream() override { Stop(); }
   int accepts() const { return accepts_.load(); }
   bool hang_closed() const { return hang_closed_.load(); }
 
  private:
-  void AcceptLoop() {
-    while (!stop_) {
-      pollfd p{listen_fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      int fd = accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0) continue;
-      ++accepts_;
-      std::lock_guard lock(mu_);
-      workers_.emplace_back([this, fd] {
-        Serve(fd);
-        close(fd);
-      });
-    }
-  }
-
-  // Reads more into `buf`; false on EOF, error or stop.
-  bool Fill(int fd, std::string& buf) {
-    while (!stop_) {
-      pollfd p{fd, POLLIN, 0};
-      int r = poll(&p, 1, 50);
-      if (r == 0) continue;
-      if (r < 0) return false;
-      char tmp[65536];
-      ssize_t n = read(fd, tmp, sizeof tmp);
-      if (n <= 0) return false;
-      buf.append(tmp, static_cast<size_t>(n));
-      return true;
-    }
-    return false;
-  }
+  void OnAccept(int) override { ++accepts_; }
 
   static void Send(int fd, const std::string& s) {
     size_t off = 0;
@@ -95,9 +54,9 @@ class Upstream {
     }
   }
 
-  void Serve(int fd) {
+  void Serve(int fd) override {
     std::string buf;
-    while (!stop_) {
+    while (!stopping()) {
       size_t end;
       while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
         if (!Fill(fd, buf)) return;
@@ -143,7 +102,7 @@ class Upstream {
       } else if (path == "/hang") {
         std::string rest;
         while (Fill(fd, rest)) {}
-        if (!stop_) hang_closed_ = true;
+        if (!stopping()) hang_closed_ = true;
         return;
       } else if (path == "/echo") {
         std::string body = std::to_string(received) + (chunked ? " chunked" : " length");
@@ -154,14 +113,8 @@ class Upstream {
     }
   }
 
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
   std::atomic<int> accepts_{0};
   std::atomic<bool> hang_closed_{false};
-  std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<std::thread> workers_;
 };
 
 // The handler every test runs: `/NAME` runs tests[NAME](upstream base URL, env) and answers its

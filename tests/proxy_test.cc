@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "tests/tenant_fixture.h"
-#include "server/net_test_util.h"
+#include "tests/loopback_upstream.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -123,56 +123,23 @@ bool SendAll(int fd, const char* p, size_t n) {
 //   POST /pause-sink   the same, but stops reading for `pause_ms` after the first MB
 //   GET /big           answers kDownloadBytes of the byte stream (Content-Length), as fast as
 //                      the socket takes them; counts what the kernel took (written())
-class Upstream {
+class Upstream : public LoopbackUpstream {
  public:
-  Upstream() {
-    uint16_t port = 0;
-    listen_fd_ = server::testing::ListenLoopback(&port);
-    port_ = port;
-    acceptor_ = std::thread([this] {
-      while (!stop_) {
-        if (!WaitReadable(listen_fd_, 50)) continue;
-        int fd = accept(listen_fd_, nullptr, nullptr);
-        if (fd < 0) continue;
-        // Small kernel buffers on this side, so that a pause is felt upstream of it at once.
-        int size = 256 << 10;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-        std::lock_guard lock(mu_);
-        threads_.emplace_back([this, fd] {
-          Serve(fd);
-          close(fd);
-        });
-      }
-    });
-  }
-  ~Upstream() {
-    stop_ = true;
-    acceptor_.join();
-    close(listen_fd_);
-    std::lock_guard lock(mu_);
-    for (std::thread& t : threads_) t.join();
-  }
-  int port() const { return port_; }
+  Upstream() { Start(); }
+  ~Upstream() override { Stop(); }
   void set_pause_ms(int ms) { pause_ms_ = ms; }
   uint64_t written() const { return written_.load(); }
   std::atomic<bool> paused{false};
 
  private:
-  // Reads into buf_ (appending); false on EOF, error or stop.
-  bool Fill(int fd, std::string& buf) {
-    while (!stop_) {
-      if (!WaitReadable(fd, 50)) continue;
-      char tmp[65536];
-      ssize_t n = read(fd, tmp, sizeof tmp);
-      if (n <= 0) return false;
-      buf.append(tmp, static_cast<size_t>(n));
-      return true;
-    }
-    return false;
+  // Small kernel buffers on this side, so that a pause is felt upstream of it at once.
+  void OnAccept(int fd) override {
+    int size = 256 << 10;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   }
 
-  void Serve(int fd) {
+  void Serve(int fd) override {
     std::string buf;
     size_t end;
     while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
@@ -252,7 +219,7 @@ class Upstream {
     if (!SendAll(fd, head.data(), head.size())) return;
     Bytes bytes;
     std::string block(1 << 16, '\0');
-    for (uint64_t done = 0; done < kDownloadBytes && !stop_;) {
+    for (uint64_t done = 0; done < kDownloadBytes && !stopping();) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), kDownloadBytes - done));
       bytes.Fill(block.data(), n);
       if (!SendAll(fd, block.data(), n)) return;
@@ -261,15 +228,9 @@ class Upstream {
     }
   }
 
-  int listen_fd_ = -1;
-  int port_ = 0;
   int pause_ms_ = 0;
   bool paused_once_ = false;
-  std::atomic<bool> stop_{false};
   std::atomic<uint64_t> written_{0};
-  std::thread acceptor_;
-  mutable std::mutex mu_;
-  std::vector<std::thread> threads_;
 };
 
 constexpr char kProxy[] = R"(

@@ -1,0 +1,97 @@
+#pragma once
+// A test origin for fetch() and proxy tests: an HTTP/1.1 server on 127.0.0.1 (a free port), one
+// thread per connection. A subclass answers in Serve(fd), calls Start() at the end of its
+// constructor and Stop() first thing in its destructor (so no thread runs Serve on a half-destroyed
+// object). Loopback only; Stop() joins every thread.
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/net_test_util.h"
+
+namespace atl::testing {
+
+class LoopbackUpstream {
+ public:
+  LoopbackUpstream(const LoopbackUpstream&) = delete;
+  LoopbackUpstream& operator=(const LoopbackUpstream&) = delete;
+  virtual ~LoopbackUpstream() { Stop(); }
+
+  int port() const { return port_; }
+
+ protected:
+  LoopbackUpstream() {
+    uint16_t port = 0;
+    listen_fd_ = server::testing::ListenLoopback(&port);
+    port_ = port;
+  }
+
+  // One connection, on its own thread; the socket is closed after it returns.
+  virtual void Serve(int fd) = 0;
+  // Called on the acceptor thread for each accepted socket, before its thread starts.
+  virtual void OnAccept(int /*fd*/) {}
+
+  void Start() {
+    acceptor_ = std::thread([this] {
+      while (!stop_) {
+        if (!WaitReadable(listen_fd_, 50)) continue;
+        int fd = accept(listen_fd_, nullptr, nullptr);
+        if (fd < 0) continue;
+        OnAccept(fd);
+        std::lock_guard lock(mu_);
+        threads_.emplace_back([this, fd] {
+          Serve(fd);
+          close(fd);
+        });
+      }
+    });
+  }
+
+  void Stop() {
+    if (stop_.exchange(true)) return;
+    if (acceptor_.joinable()) acceptor_.join();
+    close(listen_fd_);
+    std::lock_guard lock(mu_);
+    for (std::thread& t : threads_) t.join();
+  }
+
+  static bool WaitReadable(int fd, int ms) {
+    pollfd p{fd, POLLIN, 0};
+    return poll(&p, 1, ms) > 0;
+  }
+
+  // Reads more into `buf`; false on EOF, error or stop.
+  bool Fill(int fd, std::string& buf) {
+    while (!stop_) {
+      pollfd p{fd, POLLIN, 0};
+      int r = poll(&p, 1, 50);
+      if (r == 0) continue;
+      if (r < 0) return false;
+      char tmp[65536];
+      ssize_t n = read(fd, tmp, sizeof tmp);
+      if (n <= 0) return false;
+      buf.append(tmp, static_cast<size_t>(n));
+      return true;
+    }
+    return false;
+  }
+
+  bool stopping() const { return stop_; }
+
+ private:
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace atl::testing
