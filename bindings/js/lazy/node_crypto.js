@@ -35,15 +35,10 @@ function output(bytes, encoding) {
   return encoding === undefined || encoding === "buffer" ? bytes : bytes.toString(encoding);
 }
 
-// One-shot natives: update() keeps the chunks and digest() hashes their concatenation.
-class Hash {
-  #name;
+// One-shot natives: update() keeps the chunks, and digest() hashes what finish() gives it once.
+class Chunks {
   #chunks = [];
   #done = false;
-
-  constructor(algorithm) {
-    this.#name = hashOf(algorithm)[0];
-  }
 
   update(data, encoding = undefined) {
     if (this.#done) throw new Error("Digest already called");
@@ -51,27 +46,44 @@ class Hash {
     return this;
   }
 
-  digest(encoding = undefined) {
+  // The chunks so far, for digest(); a second call throws, as Node's digest().
+  finish() {
     if (this.#done) throw new Error("Digest already called");
     this.#done = true;
-    return output(digest(this.#name, Buffer.concat(this.#chunks)), encoding);
+    return this.#chunks;
+  }
+
+  chunks() {
+    return this.#chunks;
+  }
+}
+
+class Hash extends Chunks {
+  #name;
+
+  constructor(algorithm) {
+    super();
+    this.#name = hashOf(algorithm)[0];
+  }
+
+  digest(encoding = undefined) {
+    return output(digest(this.#name, Buffer.concat(this.finish())), encoding);
   }
 
   copy() {
     const copy = new Hash(this.#name.toLowerCase());
-    for (const chunk of this.#chunks) copy.update(chunk);
+    for (const chunk of this.chunks()) copy.update(chunk);
     return copy;
   }
 }
 
 // RFC 2104: H((K ^ opad) || H((K ^ ipad) || message)).
-class Hmac {
+class Hmac extends Chunks {
   #name;
   #key;
-  #chunks = [];
-  #done = false;
 
   constructor(algorithm, key, encoding = undefined) {
+    super();
     const [name, block] = hashOf(algorithm);
     this.#name = name;
     let bytes = Buffer.from(toBytes(key, encoding));
@@ -80,22 +92,15 @@ class Hmac {
     bytes.copy(this.#key);
   }
 
-  update(data, encoding = undefined) {
-    if (this.#done) throw new Error("Digest already called");
-    this.#chunks.push(Buffer.from(toBytes(data, encoding)));
-    return this;
-  }
-
   digest(encoding = undefined) {
-    if (this.#done) throw new Error("Digest already called");
-    this.#done = true;
+    const chunks = this.finish();
     const inner = Buffer.alloc(this.#key.length);
     const outer = Buffer.alloc(this.#key.length);
     for (let i = 0; i < this.#key.length; i++) {
       inner[i] = this.#key[i] ^ 0x36;
       outer[i] = this.#key[i] ^ 0x5c;
     }
-    const innerHash = digest(this.#name, Buffer.concat([inner, ...this.#chunks]));
+    const innerHash = digest(this.#name, Buffer.concat([inner, ...chunks]));
     return output(digest(this.#name, Buffer.concat([outer, innerHash])), encoding);
   }
 }
