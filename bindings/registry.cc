@@ -42,6 +42,7 @@ constexpr std::string_view kCompressionGlobals[] = {"CompressionStream", "Decomp
 constexpr std::string_view kFetchGlobals[] = {"fetch"};
 constexpr std::string_view kWorkersStreamsGlobals[] = {"IdentityTransformStream", "FixedLengthStream"};
 constexpr std::string_view kSchedulerGlobals[] = {"scheduler"};
+constexpr std::string_view kEventSourceGlobals[] = {"EventSource"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -65,6 +66,7 @@ constexpr BindingUnit kUnits[] = {
     {"fetch", InstallFetch, "", "fetch", kFetchGlobals},
     {"workers_streams", nullptr, "", "workers_streams", kWorkersStreamsGlobals},  // and crypto.DigestStream
     {"scheduler", nullptr, "", "scheduler", kSchedulerGlobals},
+    {"event_source", nullptr, "", "event_source", kEventSourceGlobals},
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

@@ -138,6 +138,9 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   // Tenants deployed through the admin API win over the config file's (SPEC §5).
   TenantStore tenant_store(plan->data_dir / "tenants", plan->admin_token_env);
   if (!plan->data_dir.empty()) {
+    // Under the deploy lock: a deploy that commits while this worker starts (tenant.toml
+    // rewritten, the older script removed) is read whole or not at all, never half.
+    TenantStore::Lock lock = tenant_store.Exclusive();
     absl::StatusOr<TenantStore::Loaded> deployed = tenant_store.Load();
     if (!deployed.ok()) {
       base::LogLine(base::LogLevel::kError, base::StrCat("data_dir tenants: ", base::ToStd(deployed.status().message()))).Emit();

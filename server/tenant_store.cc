@@ -173,10 +173,12 @@ absl::Status TenantStore::Commit(const Staged& staged) {
   if (!written.ok()) return written;
   std::error_code ec;
   fs::remove(tenant_dir / "deleted", ec);
-  // Older scripts are no longer referred to; the newest number stays in use.
+  // Scripts older than the previous version are no longer referred to. The previous one stays:
+  // a worker that read its tenant.toml just before this commit may still load it until this
+  // deploy reaches it (tests/hostile_deploy_test.cc).
   for (const fs::directory_entry& entry : fs::directory_iterator(tenant_dir, ec)) {
     uint64_t version = VersionOf(entry.path());
-    if (version != 0 && version < staged.version) fs::remove(entry.path(), ec);
+    if (version != 0 && version + 1 < staged.version) fs::remove(entry.path(), ec);
   }
   return absl::OkStatus();
 }

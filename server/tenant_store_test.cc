@@ -63,7 +63,13 @@ TEST(TenantStore, DeployWasmIsInlineOrConfinedToTheFolder) {
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(next->version, 2u);
   ASSERT_TRUE(store.Commit(*next).ok());
-  EXPECT_FALSE(std::filesystem::exists(dir / "x" / "v1.M.wasm"));  // an old version's module goes with it
+  EXPECT_TRUE(std::filesystem::exists(dir / "x" / "v1.M.wasm"));  // the previous version stays one deploy longer
+  auto third = store.Stage("x", R"({"script": "3"})", {});
+  ASSERT_TRUE(third.ok()) << third.status();
+  ASSERT_TRUE(store.Commit(*third).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir / "x" / "v1.M.wasm"));  // an older version's module goes with it
+  EXPECT_FALSE(std::filesystem::exists(dir / "x" / "v1.js"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "x" / "v2.js"));
 
   auto secret = store.Stage("x", R"({"script": "1", "secrets": {"S": {"env": "MY_ADMIN_TOKEN"}}})", {});
   ASSERT_FALSE(secret.ok());
