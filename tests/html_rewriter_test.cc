@@ -140,7 +140,7 @@ TEST_F(HtmlRewriterServer, FiftyMegabytesWithConstantMemory) {
   int64_t baseline = ResidentKb(worker);
   ASSERT_GT(baseline, 0);
 
-  constexpr int kParagraphs = 270000;  // ~200 bytes each: ~52 MB
+  constexpr int kParagraphs = 360000;  // ~154 bytes each: ~55 MB
   RawClient client(server_->port());
   ASSERT_TRUE(client.connected());
   auto start = std::chrono::steady_clock::now();

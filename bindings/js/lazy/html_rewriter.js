@@ -50,9 +50,32 @@ class HTMLRewriter {
     const body = response.body;
     if (body === null) return new $Response(null, init);
     let controller = null;
+    // What lol-html emitted for the current input chunk: it emits a piece at every token boundary
+    // a handler touched (a few bytes each), so the pieces go out as one chunk per input chunk
+    // (each HTTP chunk and stream chunk has a cost of its own). Bounded by what one input chunk
+    // makes.
+    let pieces = [], pending = 0;
+    const flush = () => {
+      if (pending === 0) return;
+      let chunk = pieces[0];
+      if (pieces.length > 1) {
+        chunk = new $Uint8Array(pending);
+        let at = 0;
+        for (let i = 0; i < pieces.length; i++) {
+          chunk.set(pieces[i], at);
+          at += pieces[i].length;
+        }
+      }
+      pieces = [];
+      pending = 0;
+      controller.enqueue(chunk);
+    };
     // One lol-html rewriter per transform, its handlers registered now: a bad selector throws here.
     let rewriter = new LolRewriter((chunk) => {
-      if (chunk.length !== 0) controller.enqueue(chunk);
+      if (chunk.length === 0) return;
+      pieces.push(chunk);
+      pending += chunk.length;
+      if (pending >= 65536) flush();
     });
     try {
       for (const [selector, handlers] of this.#handlers) {
@@ -92,10 +115,12 @@ class HTMLRewriter {
             await rewriter.end();
             busy = false;
             free();
+            flush();
             controller.close();
             return;
           }
           await rewriter.write(bytesOf(value));
+          flush();
         } catch (error) {
           busy = false;
           free();
