@@ -56,6 +56,7 @@ class HTMLRewriter {
     // makes.
     let pieces = [], pending = 0;
     const flush = () => {
+      if (done) pieces = [], pending = 0;  // cancelled: nobody reads it
       if (pending === 0) return;
       let chunk = pieces[0];
       if (pieces.length > 1) {
@@ -114,8 +115,8 @@ class HTMLRewriter {
           if (ended) {
             await rewriter.end();
             busy = false;
-            free();
             flush();
+            free();
             controller.close();
             return;
           }
