@@ -9,6 +9,7 @@
 #include "bindings/es_builtins.h"
 #include "bindings/fetch.h"
 #include "bindings/fetch_dispatch.h"
+#include "bindings/html_rewriter.h"
 #include "bindings/kv.h"
 #include "bindings/lazy_modules.h"
 #include "bindings/legacy_encoding.h"
@@ -43,6 +44,7 @@ constexpr std::string_view kFetchGlobals[] = {"fetch"};
 constexpr std::string_view kWorkersStreamsGlobals[] = {"IdentityTransformStream", "FixedLengthStream"};
 constexpr std::string_view kSchedulerGlobals[] = {"scheduler"};
 constexpr std::string_view kEventSourceGlobals[] = {"EventSource"};
+constexpr std::string_view kHtmlRewriterGlobals[] = {"HTMLRewriter"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -67,6 +69,7 @@ constexpr BindingUnit kUnits[] = {
     {"workers_streams", nullptr, "", "workers_streams", kWorkersStreamsGlobals},  // and crypto.DigestStream
     {"scheduler", nullptr, "", "scheduler", kSchedulerGlobals},
     {"event_source", nullptr, "", "event_source", kEventSourceGlobals},
+    {"html_rewriter", InstallHtmlRewriter, "", "html_rewriter", kHtmlRewriterGlobals},  // lol-html (html_rewriter.h)
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

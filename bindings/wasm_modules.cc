@@ -90,6 +90,42 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isola
   return handles.Escape(module);
 }
 
+absl::StatusOr<v8::Local<v8::WasmModuleObject>> BuiltinWasmModule(v8::Isolate* isolate, std::string_view name,
+                                                                  std::string_view bytes) {
+  Registry& registry = Modules();
+  // Keyed apart from the SHA-256 keys of tenant files: "builtin:" never is a hex digest.
+  std::string key = base::StrCat("builtin:", name);
+  std::shared_ptr<v8::CompiledWasmModule> compiled;
+  {
+    std::lock_guard lock(registry.mutex);
+    auto it = registry.by_hash.find(key);
+    if (it != registry.by_hash.end()) compiled = it->second;
+  }
+  v8::EscapableHandleScope handles(isolate);
+  EnsureWebAssembly(isolate, isolate->GetCurrentContext());
+  v8::Local<v8::WasmModuleObject> module;
+  if (compiled) {
+    if (!v8::WasmModuleObject::FromCompiledModule(isolate, *compiled).ToLocal(&module)) {
+      return absl::InternalError(base::StrCat(name, ": the compiled module could not be shared"));
+    }
+    return handles.Escape(module);
+  }
+  v8::TryCatch try_catch(isolate);
+  v8::MemorySpan<const uint8_t> wire(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (!v8::WasmModuleObject::Compile(isolate, wire).ToLocal(&module)) {
+    return absl::InternalError(base::StrCat(name, ": ", isolates::DescribeException(isolate, try_catch)));
+  }
+  {
+    std::lock_guard lock(registry.mutex);
+    auto [it, inserted] = registry.by_hash.emplace(key, nullptr);
+    if (inserted) {
+      it->second = std::make_shared<v8::CompiledWasmModule>(module->GetCompiledModule());
+      ++registry.compilations;
+    }
+  }
+  return handles.Escape(module);
+}
+
 int WasmCompilations() {
   std::lock_guard lock(Modules().mutex);
   return Modules().compilations;

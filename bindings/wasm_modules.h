@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -18,6 +19,11 @@ namespace atl::bindings {
 // a file's content compiles it; later ones, in any isolate, reuse that compilation. Errors name
 // the file (unreadable, or not valid WebAssembly with V8's message).
 absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isolate, const std::filesystem::path& path);
+
+// The module of a built-in's Wasm `bytes` (embedded in the binary, e.g. HTMLRewriter's lol-html),
+// known by `name`: compiled by the process's first request, shared by every isolate after that.
+absl::StatusOr<v8::Local<v8::WasmModuleObject>> BuiltinWasmModule(v8::Isolate* isolate, std::string_view name,
+                                                                  std::string_view bytes);
 
 // How many Wasm compilations this process has made (one per distinct module content).
 int WasmCompilations();
