@@ -2,6 +2,7 @@
 
 #include "bindings/async_context.h"
 #include "bindings/body_stream.h"
+#include "bindings/cache_api.h"
 #include "bindings/compression.h"
 #include "bindings/console.h"
 #include "bindings/crypto.h"
@@ -42,6 +43,7 @@ constexpr std::string_view kCompressionGlobals[] = {"CompressionStream", "Decomp
 constexpr std::string_view kFetchGlobals[] = {"fetch"};
 constexpr std::string_view kWorkersStreamsGlobals[] = {"IdentityTransformStream", "FixedLengthStream"};
 constexpr std::string_view kSchedulerGlobals[] = {"scheduler"};
+constexpr std::string_view kCacheGlobals[] = {"caches", "CacheStorage", "Cache"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -65,6 +67,7 @@ constexpr BindingUnit kUnits[] = {
     {"fetch", InstallFetch, "", "fetch", kFetchGlobals},
     {"workers_streams", nullptr, "", "workers_streams", kWorkersStreamsGlobals},  // and crypto.DigestStream
     {"scheduler", nullptr, "", "scheduler", kSchedulerGlobals},
+    {"cache", InstallCacheApi, "", "cache", kCacheGlobals},  // the Cache API (cache_api.h)
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

@@ -320,3 +320,4 @@ registerInspect(Response, (response) => ({
 
 internal.sendResponse = sendResponse;
 internal.isResponse = bodyAccess.has;
+internal.Response = Response;
