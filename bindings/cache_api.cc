@@ -117,6 +117,11 @@ void CacheDelete(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(*deleted);
 }
 
+// cacheMaxEntryBytes() -> the largest body put stores (HttpCacheLimits::max_entry_bytes)
+void CacheMaxEntryBytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(static_cast<double>(kLimits.max_entry_bytes));
+}
+
 }  // namespace
 
 void SetHttpCache(std::shared_ptr<cache::HttpCache> cache) { SharedCache() = std::move(cache); }
@@ -125,6 +130,7 @@ void InstallCacheApi(NativeScope& scope) {
   scope.SetFunction("cacheGet", CacheGet);
   scope.SetFunction("cachePut", CachePut);
   scope.SetFunction("cacheDelete", CacheDelete);
+  scope.SetFunction("cacheMaxEntryBytes", CacheMaxEntryBytes);
 }
 
 }  // namespace atl::bindings

@@ -8,6 +8,7 @@
 //   native.cacheGet(key) -> [metaJson, ArrayBuffer body] | null
 //   native.cachePut(key, metaJson, body, expiresMs) -> stored (bool)
 //   native.cacheDelete(key) -> deleted (bool)
+//   native.cacheMaxEntryBytes() -> the largest body put stores
 
 #include <memory>
 

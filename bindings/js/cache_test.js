@@ -99,6 +99,16 @@ test("a ReadableStream body is read fully", async () => {
   assert.equal(await (await c.match("https://t.test/s")).text(), "abcdef");
 });
 
+test("an endless body stops at the per-entry limit and is not stored", async () => {
+  const c = await caches.open("endless");
+  const chunk = new Uint8Array(1 << 20);  // the same MiB again and again: no memory grows
+  let pulls = 0;
+  const body = new ReadableStream({ pull(ctl) { pulls++; ctl.enqueue(chunk); } });
+  await c.put("https://t.test/endless", fresh(body));
+  assert.equal(await c.match("https://t.test/endless"), undefined);
+  assert.ok(pulls > 32 && pulls < 40, `pulled ${pulls} MiB`);
+});
+
 export default {
   async fetch(request, env) {
     return Response.json(await run());

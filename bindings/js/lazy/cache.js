@@ -21,6 +21,7 @@ const kCreate = Symbol("create");
 const nativeGet = native.cacheGet;
 const nativePut = native.cachePut;
 const nativeDelete = native.cacheDelete;
+const maxEntryBytes = native.cacheMaxEntryBytes();
 
 // Cloudflare's default edge TTL when a response says nothing (seconds), by status.
 const DEFAULT_TTL = { 200: 7200, 203: 7200, 206: 7200, 300: 7200, 301: 7200, 302: 1200, 303: 1200, 404: 180, 410: 180 };
@@ -72,6 +73,33 @@ function freshnessMs(response, now) {
   }
   const fallback = DEFAULT_TTL[response.status];
   return fallback === undefined ? 0 : fallback * 1000;
+}
+
+// The body's bytes, or null when it is over maxEntryBytes (then the rest is cancelled, unread: an
+// endless stream ends the put rather than filling the isolate).
+async function readBounded(response) {
+  const body = response.body;
+  if (body === null) return new $Uint8Array(0);
+  const reader = body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxEntryBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new $Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 function keyOf(name, request) {
@@ -177,10 +205,11 @@ class Cache {
       throw new $TypeError("Cannot cache response with 'Vary: *' header.");
     }
     if (response.bodyUsed) throw new $TypeError("Cannot cache a Response whose body was already used.");
-    // The body is read in full whether or not the response is stored, as Workers does.
-    const body = await response.arrayBuffer();
+    // The body is read in full whether or not the response is stored, as Workers does, up to
+    // the per-entry limit.
+    const body = await readBounded(response);
     const now = DateNow();
-    if (headerOf(response, "set-cookie") !== null) return undefined;
+    if (body === null || headerOf(response, "set-cookie") !== null) return undefined;
     const ttl = freshnessMs(response, now);
     if (ttl <= 0) return undefined;
     const flat = headersToFlat(response.headers);
