@@ -2,6 +2,7 @@
 // real binary: tenants that fetch a loopback origin and cache its answers. The origin counts its
 // hits, so a test sees whether an answer came from the cache without running the origin fetch.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -164,8 +165,9 @@ class CacheApi : public ::testing::Test {
       tenants += std::string("\n[[tenants]]\nname = \"") + name + "\"\nscript = \"worker.js\"\nroutes = [\"" + name +
                  ".test/*\"]\n" + outbound + (std::string(name) == "c" ? "cache_mb = 1\n" : "");
     }
-    server_ = std::make_unique<TestServer>(
-        fixture_.WriteConfig(workers > 1 ? "workers = " + std::to_string(workers) + "\n" : "", tenants));
+    // TestServer passes --workers 1 unless told otherwise.
+    server_ = std::make_unique<TestServer>(fixture_.WriteConfig("", tenants),
+                                           std::vector<std::string>{"--workers", std::to_string(workers)});
   }
   HttpResponse Get(const std::string& tenant, const std::string& path, const std::string& headers = "") {
     return GetFrom(server_->port(), tenant + ".test", path, headers);
@@ -275,6 +277,18 @@ TEST_F(CacheApi, TwoWorkersShareTheCache) {
   EXPECT_EQ(Get("a", "/cached/max60").Header("cf-cache-status"), "MISS");
   // Each request on a new connection: the kernel spreads them over both workers.
   for (int i = 0; i < 20; ++i) EXPECT_EQ(Get("a", "/cached/max60").Header("cf-cache-status"), "HIT") << i;
+  // Both workers replaced by new processes, neither of which made the entry: still hits.
+  for (int index : {0, 1}) {
+    pid_t victim = server_->worker_pid(index);
+    ASSERT_GT(victim, 0);
+    ASSERT_EQ(kill(victim, SIGKILL), 0);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (server_->worker_pid(index) == victim && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_NE(server_->worker_pid(index), victim) << server_->log();
+  }
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Get("a", "/cached/max60").Header("cf-cache-status"), "HIT") << i;
   EXPECT_EQ(origin_.hits("/max60"), 1);
 }
 
