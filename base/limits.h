@@ -21,6 +21,7 @@ struct TenantLimits {
   uint32_t wait_until_ms = 30000;                // waitUntil promises after the response (as Workers);
                                                  // per_request: then the context is dropped
   uint64_t max_request_body = 10ull << 20;       // bytes; over it: 413 body_too_large
+  uint32_t cache_mb = 64;                        // Cache API entries (caches.*) kept for the tenant; LRU beyond
 };
 
 // What one isolate's JS may cause besides a request's own work (not configurable). `cpu_ms` is
@@ -101,6 +102,15 @@ struct KvLimits {
   size_t max_metadata_bytes = 1024;              // JSON-serialized
   int64_t min_expiration_ttl_s = 60;             // for expirationTtl and expiration
   uint32_t max_list_limit = 1000;                // list(): default and maximum
+};
+
+// The Cache API's store (cache/http_cache.cc, bindings/cache_api.cc), shared by all workers.
+struct HttpCacheLimits {
+  uint32_t busy_timeout_ms = 5000;               // SQLite busy or locked: retried for up to this
+  size_t max_entry_bytes = 32u << 20;            // one response body; larger ones are not stored
+  size_t max_key_bytes = 16 * 1024;              // cache name + URL
+  uint32_t puts_per_sweep = 16;                  // expired entries purged every this many puts,
+  uint32_t sweep_rows = 64;                      // at most this many
 };
 
 // What one HTTP connection may hold or take (server/).

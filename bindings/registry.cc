@@ -2,6 +2,7 @@
 
 #include "bindings/async_context.h"
 #include "bindings/body_stream.h"
+#include "bindings/cache_api.h"
 #include "bindings/compression.h"
 #include "bindings/console.h"
 #include "bindings/crypto.h"
@@ -45,6 +46,7 @@ constexpr std::string_view kWorkersStreamsGlobals[] = {"IdentityTransformStream"
 constexpr std::string_view kSchedulerGlobals[] = {"scheduler"};
 constexpr std::string_view kEventSourceGlobals[] = {"EventSource"};
 constexpr std::string_view kHtmlRewriterGlobals[] = {"HTMLRewriter"};
+constexpr std::string_view kCacheGlobals[] = {"caches", "CacheStorage", "Cache"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -70,6 +72,7 @@ constexpr BindingUnit kUnits[] = {
     {"scheduler", nullptr, "", "scheduler", kSchedulerGlobals},
     {"event_source", nullptr, "", "event_source", kEventSourceGlobals},
     {"html_rewriter", InstallHtmlRewriter, "", "html_rewriter", kHtmlRewriterGlobals},  // lol-html (html_rewriter.h)
+    {"cache", InstallCacheApi, "", "cache", kCacheGlobals},  // the Cache API (cache_api.h)
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

@@ -102,6 +102,7 @@ wall_ms = 1000
 subrequests = 0
 max_request_body = 4096
 context = "shared"
+cache_mb = 3
 outbound = ["api.example.com", "*.Trusted.net", "db.internal:5432", "10.0.0.1", "10.0.0.2:80", "[::1]:8080"]
 compatibility_flags = ["nodejs_compat", "streams_enable_constructors"]
 
@@ -165,6 +166,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(hello.settings.wall_ms, 1000u);
   EXPECT_EQ(hello.settings.subrequests, 0u);
   EXPECT_EQ(hello.settings.max_request_body, 4096u);
+  EXPECT_EQ(hello.settings.cache_mb, 3u);
   EXPECT_EQ(hello.settings.context, ContextMode::kShared);
   EXPECT_EQ(hello.Bindings("vars"), (std::vector<NamedValue>{{"GREETING", "hi"}, {"A_FIRST", "second in file order"}}));
   EXPECT_EQ(hello.Bindings("secrets"), (std::vector<NamedValue>{{"API_KEY", "s3cret"}}));
@@ -179,6 +181,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(auth.name, "auth");
   EXPECT_TRUE(auth.routes.empty());
   EXPECT_EQ(auth.settings.memory_mb, 256u);  // inherited
+  EXPECT_EQ(auth.settings.cache_mb, 64u);  // the default
   EXPECT_EQ(auth.settings.context, ContextMode::kPerRequest);
 }
 

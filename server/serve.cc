@@ -9,8 +9,10 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "bindings/cache_api.h"
 #include "bindings/runtime_snapshot.h"
 #include "cache/code_cache.h"
+#include "cache/http_cache.h"
 #include "kv/kv_store.h"
 #include "server/admin_api.h"
 #include "server/http_server.h"
@@ -171,6 +173,16 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
       base::LogLine(base::LogLevel::kError, base::ToStd(bound.message())).Emit();
       return 1;
     }
+  }
+  // The Cache API's store, shared by every worker process through SQLite (cache/http_cache.h).
+  if (!plan->data_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<cache::HttpCache>> http_cache =
+        cache::HttpCache::Open(plan->data_dir / "cache" / "http_cache.sqlite3");
+    if (!http_cache.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(http_cache.status().message())).Emit();
+      return 1;
+    }
+    bindings::SetHttpCache(std::shared_ptr<cache::HttpCache>(*std::move(http_cache)));
   }
   uv_loop_t* loop = uv_default_loop();
   std::unique_ptr<cache::CodeCache> code_cache = MakeCodeCache(*plan);

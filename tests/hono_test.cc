@@ -58,6 +58,15 @@ TEST_F(Hono, EnvOfTheAdapterSeesVarsAndKvOverHttp) {
   EXPECT_EQ(echo.status, 200);
   EXPECT_EQ(echo.body, R"({"bytes":300000,"country":"NZ"})");
 
+  // Hono's cache middleware (hono/cache) over the Cache API: the second answer is the first.
+  HttpResponse first = Get(server_->port(), "/cached/x");
+  HttpResponse second = Get(server_->port(), "/cached/x");
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body.size(), 36u);
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(second.Header("cf-cache-status"), "HIT");
+  EXPECT_NE(Get(server_->port(), "/cached/y").body, first.body);
+
   // hono/logger's lines are the tenant's console.log lines.
   EXPECT_TRUE(server_->WaitForLog("<-- GET /greet/ann"));
 }

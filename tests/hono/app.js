@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import { env, getRuntimeKey } from "hono/adapter";
 import { logger } from "hono/logger";
+import { cache } from "hono/cache";
 
 const app = new Hono();
 app.use("*", logger());
@@ -32,5 +33,10 @@ app.post("/echo", async (c) => {
   const copy = new Request("http://internal/echo", c.req.raw);
   return c.json({ bytes: (await copy.arrayBuffer()).byteLength, country: c.req.raw.cf?.country ?? null });
 });
+
+// Hono's cache middleware over caches.open(): a second GET is answered from the cache, so the
+// handler's random body repeats.
+app.get("/cached/*", cache({ cacheName: "hono", cacheControl: "max-age=60", wait: true }), (c) =>
+  c.text(crypto.randomUUID()));
 
 export default app;
