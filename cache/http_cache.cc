@@ -1,11 +1,10 @@
 #include "cache/http_cache.h"
 
 #include <chrono>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "base/limits.h"
+#include "base/sqlite.h"
 #include "base/strings.h"
 
 namespace atl::cache {
@@ -27,37 +26,10 @@ constexpr const char* kSchema =
 
 constexpr limits::HttpCacheLimits kLimits;
 
-std::string_view Column(sqlite3_stmt* statement, int column) {
-  const void* data = sqlite3_column_blob(statement, column);
-  int size = sqlite3_column_bytes(statement, column);
-  return data == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(data), size);
-}
-
-struct Reset {
-  sqlite3_stmt* statement;
-  ~Reset() {
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
-  }
-};
-
-void Bind(sqlite3_stmt* statement, int index, std::string_view bytes) {
-  sqlite3_bind_blob64(statement, index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_STATIC);
-}
-
-void BindText(sqlite3_stmt* statement, int index, std::string_view text) {
-  sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-}
-
-int ExecRetryingBusy(sqlite3* db, const char* sql) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLimits.busy_timeout_ms);
-  for (;;) {
-    int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline) return rc;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
-
+using base::sqlite::Column;
+using base::sqlite::Reset;
+using base::sqlite::BindBlob;
+using base::sqlite::BindText;
 }  // namespace
 
 int64_t HttpCacheNowMs() {
@@ -66,20 +38,12 @@ int64_t HttpCacheNowMs() {
 }
 
 absl::StatusOr<std::unique_ptr<HttpCache>> HttpCache::Open(const std::filesystem::path& file) {
-  std::error_code ec;
-  std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) return absl::InternalError(base::StrCat(file.parent_path().string(), ": ", ec.message()));
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
-  std::unique_ptr<HttpCache> cache(new HttpCache(db));
-  if (rc != SQLITE_OK) return cache->Error(file.string());
-  sqlite3_busy_timeout(db, static_cast<int>(kLimits.busy_timeout_ms));
-  // As kv/: WAL so that worker processes read while one writes; NORMAL: no fsync per commit (a
-  // cache may lose its last entries on a power loss).
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", kSchema}) {
-    if (ExecRetryingBusy(db, sql) != SQLITE_OK) return cache->Error(base::StrCat(file.string(), ": ", sql));
-  }
+  // As kv/: shared by the worker processes (WAL; NORMAL: no fsync per commit, so a cache may lose
+  // its last entries on a power loss).
+  absl::StatusOr<sqlite3*> db =
+      base::sqlite::OpenShared(file, static_cast<int>(kLimits.busy_timeout_ms), kSchema, "cache store");
+  if (!db.ok()) return db.status();
+  std::unique_ptr<HttpCache> cache(new HttpCache(*db));
   absl::Status prepared = cache->Prepare();
   if (!prepared.ok()) return prepared;
   return cache;
@@ -126,7 +90,7 @@ absl::StatusOr<bool> HttpCache::Get(std::string_view tenant, std::string_view ke
   {
     Reset reset{get_};
     BindText(get_, 1, tenant);
-    Bind(get_, 2, key);
+    BindBlob(get_, 2, key);
     int rc = sqlite3_step(get_);
     if (rc == SQLITE_DONE) return false;
     if (rc != SQLITE_ROW) return Error("get");
@@ -137,7 +101,7 @@ absl::StatusOr<bool> HttpCache::Get(std::string_view tenant, std::string_view ke
   sqlite3_stmt* after = live ? touch_ : delete_;
   Reset reset{after};
   BindText(after, 1, tenant);
-  Bind(after, 2, key);
+  BindBlob(after, 2, key);
   if (live) sqlite3_bind_int64(after, 3, now);
   sqlite3_step(after);
   return live;
@@ -151,12 +115,12 @@ absl::StatusOr<bool> HttpCache::Put(std::string_view tenant, std::string_view ke
   {
     Reset reset{put_};
     BindText(put_, 1, tenant);
-    Bind(put_, 2, key);
+    BindBlob(put_, 2, key);
     sqlite3_bind_int64(put_, 3, expires_ms);
     sqlite3_bind_int64(put_, 4, now);
     sqlite3_bind_int64(put_, 5, static_cast<int64_t>(size));
-    Bind(put_, 6, meta);
-    Bind(put_, 7, body);
+    BindBlob(put_, 6, meta);
+    BindBlob(put_, 7, body);
     if (sqlite3_step(put_) != SQLITE_DONE) return Error("put");
   }
   if (++puts_since_sweep_ >= kLimits.puts_per_sweep) {
@@ -200,7 +164,7 @@ absl::StatusOr<bool> HttpCache::Delete(std::string_view tenant, std::string_view
   absl::MutexLock lock(&mu_);
   Reset reset{delete_};
   BindText(delete_, 1, tenant);
-  Bind(delete_, 2, key);
+  BindBlob(delete_, 2, key);
   if (sqlite3_step(delete_) != SQLITE_DONE) return Error("delete");
   return sqlite3_changes(db_) > 0;
 }

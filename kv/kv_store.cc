@@ -2,11 +2,10 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <system_error>
-#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "base/limits.h"
+#include "base/sqlite.h"
 #include "base/strings.h"
 
 namespace atl::kv {
@@ -32,35 +31,9 @@ int64_t ClockOffset() {
   return offset;
 }
 
-std::string_view ColumnText(sqlite3_stmt* statement, int column) {
-  const void* data = sqlite3_column_blob(statement, column);
-  int size = sqlite3_column_bytes(statement, column);
-  return data == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(data), size);
-}
-
-// Resets a statement when the call that used it returns.
-struct Reset {
-  sqlite3_stmt* statement;
-  ~Reset() {
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
-  }
-};
-
-void BindBytes(sqlite3_stmt* statement, int index, std::string_view bytes) {
-  // A null pointer would bind NULL, not an empty blob.
-  sqlite3_bind_blob64(statement, index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_STATIC);
-}
-
-// sqlite3_exec, again while SQLite answers busy or locked, for up to kLimits.busy_timeout_ms.
-int ExecRetryingBusy(sqlite3* db, const char* sql) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLimits.busy_timeout_ms);
-  for (;;) {
-    int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline) return rc;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
+using base::sqlite::BindBlob;
+using base::sqlite::Column;
+using base::sqlite::Reset;
 
 }  // namespace
 
@@ -70,26 +43,12 @@ int64_t KvNow() {
 }
 
 absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const std::filesystem::path& file) {
-  std::error_code ec;
-  std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) return absl::InternalError(base::StrCat(file.parent_path().string(), ": ", ec.message()));
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
-  std::unique_ptr<KvStore> store(new KvStore(db));
-  if (rc != SQLITE_OK) return store->Error(file.string());
-  // Other workers open the same file, at the same time when they start together: every step
-  // waits for their locks (the busy timeout first), and retries what SQLite answers busy without
-  // waiting (switching a new file to WAL needs it alone).
-  sqlite3_busy_timeout(db, static_cast<int>(kLimits.busy_timeout_ms));
-  // WAL: readers never wait for the writer and a commit is one append to the log.
-  // synchronous=NORMAL: a commit is in the OS once Put returns (it survives kill -9), fsynced at
-  // checkpoints only; see README.md for why not FULL.
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", kSchema}) {
-    if (ExecRetryingBusy(db, sql) != SQLITE_OK) {
-      return store->Error(base::StrCat(file.string(), ": ", sql == kSchema ? "schema" : sql));
-    }
-  }
+  // Other workers open the same file, at the same time when they start together: OpenShared
+  // waits for their locks. WAL and synchronous=NORMAL: README.md says why not FULL.
+  absl::StatusOr<sqlite3*> db =
+      base::sqlite::OpenShared(file, static_cast<int>(kLimits.busy_timeout_ms), kSchema, "KV store");
+  if (!db.ok()) return db.status();
+  std::unique_ptr<KvStore> store(new KvStore(*db));
   absl::Status prepared = store->Prepare();
   if (!prepared.ok()) return prepared;
   return store;
@@ -133,13 +92,13 @@ absl::StatusOr<bool> KvStore::Get(std::string_view key, int64_t now, absl::Funct
   bool expired = false;
   {
     Reset reset{get_};
-    BindBytes(get_, 1, key);
+    BindBlob(get_, 1, key);
     int rc = sqlite3_step(get_);
     if (rc == SQLITE_DONE) return false;
     if (rc != SQLITE_ROW) return Error("get");
     KvRow row;
-    row.value = ColumnText(get_, 0);
-    row.metadata = ColumnText(get_, 1);
+    row.value = Column(get_, 0);
+    row.metadata = Column(get_, 1);
     row.expiration = sqlite3_column_int64(get_, 2);
     if (row.expiration != 0 && row.expiration <= now) {
       expired = true;
@@ -150,7 +109,7 @@ absl::StatusOr<bool> KvStore::Get(std::string_view key, int64_t now, absl::Funct
   }
   if (expired) {
     Reset reset{delete_};
-    BindBytes(delete_, 1, key);
+    BindBlob(delete_, 1, key);
     sqlite3_step(delete_);  // cleanup only: a failure here changes nothing the caller sees
   }
   return false;
@@ -161,10 +120,10 @@ absl::Status KvStore::Put(std::string_view key, std::string_view value, int64_t 
   absl::MutexLock lock(&mu_);
   {
     Reset reset{put_};
-    BindBytes(put_, 1, key);
+    BindBlob(put_, 1, key);
     if (expiration != 0) sqlite3_bind_int64(put_, 2, expiration);
     if (!metadata.empty()) sqlite3_bind_text64(put_, 3, metadata.data(), metadata.size(), SQLITE_STATIC, SQLITE_UTF8);
-    BindBytes(put_, 4, value);
+    BindBlob(put_, 4, value);
     if (sqlite3_step(put_) != SQLITE_DONE) return Error("put");
   }
   if (++puts_since_sweep_ >= kLimits.puts_per_sweep) {
@@ -180,7 +139,7 @@ absl::Status KvStore::Put(std::string_view key, std::string_view value, int64_t 
 absl::Status KvStore::Delete(std::string_view key) {
   absl::MutexLock lock(&mu_);
   Reset reset{delete_};
-  BindBytes(delete_, 1, key);
+  BindBlob(delete_, 1, key);
   if (sqlite3_step(delete_) != SQLITE_DONE) return Error("delete");
   return absl::OkStatus();
 }
@@ -193,8 +152,8 @@ absl::StatusOr<KvListResult> KvStore::List(std::string_view prefix, uint32_t lim
   }
   absl::MutexLock lock(&mu_);
   Reset reset{list_};
-  BindBytes(list_, 1, prefix);
-  BindBytes(list_, 2, after);
+  BindBlob(list_, 1, prefix);
+  BindBlob(list_, 2, after);
   sqlite3_bind_int64(list_, 3, now);
   sqlite3_bind_int64(list_, 4, int64_t{limit} + 1);  // one more tells whether the list is complete
   KvListResult result;
@@ -202,14 +161,14 @@ absl::StatusOr<KvListResult> KvStore::List(std::string_view prefix, uint32_t lim
     int rc = sqlite3_step(list_);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) return Error("list");
-    std::string_view name = ColumnText(list_, 0);
+    std::string_view name = Column(list_, 0);
     if (!name.starts_with(prefix)) break;  // past the keys with this prefix
     if (result.keys.size() == limit) {
       result.complete = false;
       result.cursor = absl::WebSafeBase64Escape(result.keys.back().name);
       break;
     }
-    result.keys.push_back({std::string(name), sqlite3_column_int64(list_, 1), std::string(ColumnText(list_, 2))});
+    result.keys.push_back({std::string(name), sqlite3_column_int64(list_, 1), std::string(Column(list_, 2))});
   }
   return result;
 }

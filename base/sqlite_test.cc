@@ -1,0 +1,57 @@
+#include "base/sqlite.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace atl::base::sqlite {
+namespace {
+
+class SqliteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("atoll-sqlite-" + std::to_string(getpid()));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(SqliteTest, OpenSharedMakesTheFolderUsesWalAndAppliesTheSchema) {
+  absl::StatusOr<sqlite3*> db = OpenShared(dir_ / "a" / "t.sqlite3", 1000, "CREATE TABLE t (k BLOB, v TEXT);", "test");
+  ASSERT_TRUE(db.ok()) << db.status();
+  sqlite3_stmt* mode = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(*db, "PRAGMA journal_mode", -1, &mode, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(mode), SQLITE_ROW);
+  EXPECT_EQ(Column(mode, 0), "wal");
+  sqlite3_finalize(mode);
+
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(*db, "INSERT INTO t VALUES (?, ?)", -1, &insert, nullptr), SQLITE_OK);
+  {
+    Reset reset{insert};
+    BindBlob(insert, 1, "");
+    BindText(insert, 2, "é");
+    ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+  }
+  sqlite3_finalize(insert);
+  sqlite3_stmt* select = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(*db, "SELECT typeof(k), v FROM t", -1, &select, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(select), SQLITE_ROW);
+  EXPECT_EQ(Column(select, 0), "blob") << "an empty blob, not NULL";
+  EXPECT_EQ(Column(select, 1), "é");
+  sqlite3_finalize(select);
+  sqlite3_close(*db);
+}
+
+TEST_F(SqliteTest, ABadSchemaIsAnErrorNamingTheStoreAndTheFile) {
+  absl::StatusOr<sqlite3*> db = OpenShared(dir_ / "b.sqlite3", 1000, "CREATE TABLE (", "my store");
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.status().message().find("my store: "), std::string::npos) << db.status();
+  EXPECT_NE(db.status().message().find("b.sqlite3: schema: "), std::string::npos) << db.status();
+}
+
+}  // namespace
+}  // namespace atl::base::sqlite
