@@ -31,6 +31,40 @@ Registry& Modules() {
   return *registry;
 }
 
+// The module under `key` in the registry: `compiled` shared into this isolate if given, else
+// `bytes` compiled (and registered under `key` for every other isolate). `label` names it in
+// errors; `invalid` is the prefix of a compile error.
+absl::StatusOr<v8::Local<v8::WasmModuleObject>> ShareOrCompile(v8::Isolate* isolate, const std::string& key,
+                                                               std::shared_ptr<v8::CompiledWasmModule> compiled,
+                                                               std::string_view bytes, std::string_view label,
+                                                               std::string_view invalid, bool invalid_argument) {
+  Registry& registry = Modules();
+  v8::EscapableHandleScope handles(isolate);
+  EnsureWebAssembly(isolate, isolate->GetCurrentContext());
+  v8::Local<v8::WasmModuleObject> module;
+  if (compiled) {
+    if (!v8::WasmModuleObject::FromCompiledModule(isolate, *compiled).ToLocal(&module)) {
+      return absl::InternalError(base::StrCat(label, ": the compiled module could not be shared"));
+    }
+    return handles.Escape(module);
+  }
+  v8::TryCatch try_catch(isolate);
+  v8::MemorySpan<const uint8_t> wire(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (!v8::WasmModuleObject::Compile(isolate, wire).ToLocal(&module)) {
+    std::string message = base::StrCat(label, ": ", invalid, isolates::DescribeException(isolate, try_catch));
+    return invalid_argument ? absl::InvalidArgumentError(message) : absl::InternalError(message);
+  }
+  {
+    std::lock_guard lock(registry.mutex);
+    auto [it, inserted] = registry.by_hash.emplace(key, nullptr);
+    if (inserted) {
+      it->second = std::make_shared<v8::CompiledWasmModule>(module->GetCompiledModule());
+      ++registry.compilations;
+    }
+  }
+  return handles.Escape(module);
+}
+
 }  // namespace
 
 absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isolate, const std::filesystem::path& path) {
@@ -64,30 +98,8 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isola
     auto it = registry.by_hash.find(hash);
     if (it != registry.by_hash.end()) compiled = it->second;
   }
-  v8::EscapableHandleScope handles(isolate);
-  EnsureWebAssembly(isolate, isolate->GetCurrentContext());
-  v8::Local<v8::WasmModuleObject> module;
-  if (compiled) {
-    if (!v8::WasmModuleObject::FromCompiledModule(isolate, *compiled).ToLocal(&module)) {
-      return absl::InternalError(base::StrCat(path.filename().string(), ": the compiled module could not be shared"));
-    }
-    return handles.Escape(module);
-  }
-  v8::TryCatch try_catch(isolate);
-  v8::MemorySpan<const uint8_t> wire(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
-  if (!v8::WasmModuleObject::Compile(isolate, wire).ToLocal(&module)) {
-    return absl::InvalidArgumentError(
-        base::StrCat(path.filename().string(), ": not a valid WebAssembly module: ", isolates::DescribeException(isolate, try_catch)));
-  }
-  {
-    std::lock_guard lock(registry.mutex);
-    auto [it, inserted] = registry.by_hash.emplace(hash, nullptr);
-    if (inserted) {
-      it->second = std::make_shared<v8::CompiledWasmModule>(module->GetCompiledModule());
-      ++registry.compilations;
-    }
-  }
-  return handles.Escape(module);
+  return ShareOrCompile(isolate, hash, compiled, bytes.ok() ? std::string_view(*bytes) : std::string_view(),
+                        path.filename().string(), "not a valid WebAssembly module: ", true);
 }
 
 absl::StatusOr<v8::Local<v8::WasmModuleObject>> BuiltinWasmModule(v8::Isolate* isolate, std::string_view name,
@@ -101,29 +113,7 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> BuiltinWasmModule(v8::Isolate* i
     auto it = registry.by_hash.find(key);
     if (it != registry.by_hash.end()) compiled = it->second;
   }
-  v8::EscapableHandleScope handles(isolate);
-  EnsureWebAssembly(isolate, isolate->GetCurrentContext());
-  v8::Local<v8::WasmModuleObject> module;
-  if (compiled) {
-    if (!v8::WasmModuleObject::FromCompiledModule(isolate, *compiled).ToLocal(&module)) {
-      return absl::InternalError(base::StrCat(name, ": the compiled module could not be shared"));
-    }
-    return handles.Escape(module);
-  }
-  v8::TryCatch try_catch(isolate);
-  v8::MemorySpan<const uint8_t> wire(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-  if (!v8::WasmModuleObject::Compile(isolate, wire).ToLocal(&module)) {
-    return absl::InternalError(base::StrCat(name, ": ", isolates::DescribeException(isolate, try_catch)));
-  }
-  {
-    std::lock_guard lock(registry.mutex);
-    auto [it, inserted] = registry.by_hash.emplace(key, nullptr);
-    if (inserted) {
-      it->second = std::make_shared<v8::CompiledWasmModule>(module->GetCompiledModule());
-      ++registry.compilations;
-    }
-  }
-  return handles.Escape(module);
+  return ShareOrCompile(isolate, key, compiled, bytes, name, "", false);
 }
 
 int WasmCompilations() {
