@@ -37,14 +37,6 @@ class Origin : public LoopbackUpstream {
   }
 
  private:
-  static void Send(int fd, const std::string& s) {
-    for (size_t off = 0; off < s.size();) {
-      ssize_t n = write(fd, s.data() + off, s.size() - off);
-      if (n <= 0) return;
-      off += static_cast<size_t>(n);
-    }
-  }
-
   void Serve(int fd) override {
     std::string buf;
     while (!stopping()) {

@@ -64,14 +64,6 @@ class SseOrigin : public LoopbackUpstream {
     while (Fill(fd, rest)) {}  // open until the client goes away or the test ends
   }
 
-  static void Send(int fd, const std::string& s) {
-    for (size_t off = 0; off < s.size();) {
-      ssize_t n = write(fd, s.data() + off, s.size() - off);
-      if (n <= 0) return;
-      off += static_cast<size_t>(n);
-    }
-  }
-
   mutable std::mutex mu_;
   int events_ = 0;
   int plain_ = 0;

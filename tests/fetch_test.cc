@@ -45,15 +45,6 @@ class Upstream : public LoopbackUpstream {
  private:
   void OnAccept(int) override { ++accepts_; }
 
-  static void Send(int fd, const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t n = write(fd, s.data() + off, s.size() - off);
-      if (n <= 0) return;
-      off += static_cast<size_t>(n);
-    }
-  }
-
   void Serve(int fd) override {
     std::string buf;
     while (!stopping()) {

@@ -83,6 +83,15 @@ class LoopbackUpstream {
     return false;
   }
 
+  // Writes all of `s` (or stops at the first error: the peer went away).
+  static void Send(int fd, const std::string& s) {
+    for (size_t off = 0; off < s.size();) {
+      ssize_t n = write(fd, s.data() + off, s.size() - off);
+      if (n <= 0) return;
+      off += static_cast<size_t>(n);
+    }
+  }
+
   bool stopping() const { return stop_; }
 
  private:
