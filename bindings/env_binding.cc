@@ -1,6 +1,7 @@
 #include "bindings/env_binding.h"
 
 #include "base/strings.h"
+#include "bindings/env_durable_objects.h"
 #include "bindings/env_kv.h"
 #include "bindings/env_services.h"
 #include "bindings/env_strings.h"
@@ -16,6 +17,7 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"kv", InstallKvBindings},
       {"wasm", InstallWasmBindings},
       {"services", InstallServiceBindings},
+      {"durable_objects", InstallDurableObjectBindings},
   };
   return installers;
 }

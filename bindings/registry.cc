@@ -11,6 +11,7 @@
 #include "bindings/fetch.h"
 #include "bindings/fetch_dispatch.h"
 #include "bindings/html_rewriter.h"
+#include "bindings/durable_objects.h"
 #include "bindings/kv.h"
 #include "bindings/lazy_modules.h"
 #include "bindings/legacy_encoding.h"
@@ -73,6 +74,7 @@ constexpr BindingUnit kUnits[] = {
     {"event_source", nullptr, "", "event_source", kEventSourceGlobals},
     {"html_rewriter", InstallHtmlRewriter, "", "html_rewriter", kHtmlRewriterGlobals},  // lol-html (html_rewriter.h)
     {"cache", InstallCacheApi, "", "cache", kCacheGlobals},  // the Cache API (cache_api.h)
+    {"durable_objects", InstallDurableObjects, "", "durable_objects"},  // no globals: env bindings (durable_objects.h)
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

@@ -91,7 +91,7 @@ absl::Status CheckCfHeader(std::string_view name) {
 
 constexpr std::string_view kTopKeys = "server, defaults, tenants";
 constexpr std::string_view kServerKeys =
-    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls";
+    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, do_max_storage, do_idle_ms";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
@@ -242,6 +242,16 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       if (!text.ok()) return text.status();
       if (absl::Status s = CheckCfHeader(*text); !s.ok()) return Error(Where(v, here), key_path, base::ToStd(s.message()));
       out->cf_header = absl::AsciiStrToLower(std::string(*text));
+    } else if (e.key == "do_idle_ms") {
+      absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 86400000);
+      if (!value.ok()) return value.status();
+      out->do_idle_ms = static_cast<uint32_t>(*value);
+    } else if (e.key == "do_max_storage") {
+      const auto* s = v.as_string();
+      if (s == nullptr) return WrongType(v, here, key_path, "a size (\"1GB\")");
+      absl::StatusOr<uint64_t> size = ParseByteSize(s->get());
+      if (!size.ok()) return Error(Where(v, here), key_path, base::ToStd(size.status().message()));
+      out->do_max_storage = *size;
     } else if (e.key == "tls") {
       TlsConfig tls;
       if (absl::Status s = ParseTls(v, here, key_path, &tls); !s.ok()) return s;

@@ -1,5 +1,6 @@
 #include "config/env_binding.h"
 
+#include "config/env_durable_objects.h"
 #include "config/env_kv.h"
 #include "config/env_secrets.h"
 #include "config/env_services.h"
@@ -15,6 +16,7 @@ const std::vector<EnvBindingKind>& EnvBindingKinds() {
       {"kv", ParseKvBinding},
       {"wasm", ParseWasmBinding},
       {"services", ParseServiceBinding},
+      {"durable_objects", ParseDurableObjectBinding},
   };
   return kinds;
 }

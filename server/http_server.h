@@ -113,6 +113,7 @@ class HttpServer {
   void set_observer(RequestObserver* observer) { observer_ = observer; }
 
   uv_loop_t* loop() const { return loop_; }
+  void set_next_id(uint64_t id) { next_id_ = id; }  // a second server on one TenantManager: ids apart
   const isolates::ConnectionLimits& limits() const { return limits_; }
   std::string_view default_host() const { return default_host_; }
   // [server] cf_header: the lower-cased name of the header the operator's edge sets to a JSON

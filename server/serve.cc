@@ -15,6 +15,7 @@
 #include "cache/http_cache.h"
 #include "kv/kv_store.h"
 #include "server/admin_api.h"
+#include "server/durable_objects_service.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/serve_plan.h"
@@ -35,6 +36,7 @@ struct StopSignals {
   HttpServer* server = nullptr;
   TenantManager* tenants = nullptr;
   AdminApi* admin = nullptr;
+  DurableObjectsService* durable_objects = nullptr;
   uint32_t drain_ms = 0;
   uint64_t drain_started_ms = 0;
   bool draining = false;
@@ -45,6 +47,7 @@ void StopNow(StopSignals* stop) {
   if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&stop->drain_timer))) return;
   stop->server->Shutdown();
   if (stop->admin != nullptr) stop->admin->Shutdown();
+  if (stop->durable_objects != nullptr) stop->durable_objects->Shutdown();
   stop->tenants->LogStats();
   stop->tenants->Shutdown();
   stop->link->Close();
@@ -167,6 +170,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   }
   // One store per KV namespace, shared by every tenant that binds it; kept open until exit.
   kv::KvRegistry kv_stores(plan->data_dir);
+  ConfigureDurableObjects(plan->data_dir.string(), role.index, plan->do_max_storage, plan->do_idle_ms);
   for (TenantSpec& spec : plan->tenants) {
     absl::Status bound = BindKvStores(&spec, &kv_stores);
     if (!bound.ok()) {
@@ -229,6 +233,15 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     }
   }
 
+  // Durable Objects' listener for calls other processes forward, and its alarms (data_dir only).
+  DurableObjectsService durable_objects(loop, &tenants, ConnectionLimitsOf(options, *plan));
+  if (!plan->data_dir.empty()) {
+    if (absl::Status st = durable_objects.Start(); !st.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(st.message())).Emit();
+      return 1;
+    }
+  }
+
   StopSignals stop;
   WorkerLink link(loop, WorkerRole::kControlFd, [&stop] { StopOrDrain(&stop, 0); });
   std::unique_ptr<AdminApi> admin;
@@ -246,6 +259,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   stop.server = &server;
   stop.tenants = &tenants;
   stop.admin = admin.get();
+  stop.durable_objects = &durable_objects;
   stop.link = &link;
   stop.drain_ms = plan->connection.drain_ms;
   uv_signal_init(loop, &stop.sigint);

@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "server/durable_objects_service.h"
 #include "server/supervisor_internal.h"
 
 extern char** environ;
@@ -122,9 +123,15 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   // With several workers on one socket, libuv accepts one connection per wakeup, so that the
   // others get their share instead of the first awake taking a whole burst.
   if (worker_count_ > 1) env_strings.push_back("UV_TCP_SINGLE_ACCEPT=1");
+  // Durable Objects: how many processes share the objects, and the secret of calls forwarded
+  // between them (durable_objects_service.h).
+  env_strings.push_back(DurableObjectsEnvironment(worker_count_));
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view entry(*e);
-    if (!entry.starts_with("ATOLL_WORKER=") && !entry.starts_with("UV_TCP_SINGLE_ACCEPT=")) env_strings.emplace_back(entry);
+    if (!entry.starts_with("ATOLL_WORKER=") && !entry.starts_with("UV_TCP_SINGLE_ACCEPT=") &&
+        !entry.starts_with("ATOLL_DO=")) {
+      env_strings.emplace_back(entry);
+    }
   }
   std::vector<char*> env = CStrings(env_strings);
   std::vector<char*> args = CStrings(argv_);

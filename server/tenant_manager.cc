@@ -8,6 +8,8 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "bindings/wasm_modules.h"
+#include "kv/do_store.h"
+#include "server/durable_objects_service.h"
 
 namespace atl::server {
 namespace {
@@ -194,8 +196,34 @@ bindings::Worker* TenantManager::WorkerOf(uint32_t tenant) const {
 
 bool TenantManager::StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
                                std::string* error) {
+  if (request.service.starts_with("@do:")) return ForwardToObjectOwner(tenant, fetch, request, error);
   int32_t target = request.service.empty() ? -1 : registry_.ServiceTarget(tenant, request.service);
   return outbound_->Start(tenant, fetch, request, registry_.spec(tenant).outbound, target, error);
+}
+
+// A call for a Durable Object another worker process owns (js/lazy/durable_objects.js): a
+// loopback request to that process's listener (durable_objects_service.h), with the secret.
+bool TenantManager::ForwardToObjectOwner(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
+                                         std::string* error) {
+  uint64_t owner = 0;
+  uint16_t port = 0;
+  if (base::ParseUnsigned(request.service.substr(4), &owner)) port = DurableObjectsPortOf(static_cast<uint32_t>(owner));
+  if (port == 0) {
+    *error = base::StrCat("Durable Object call refused: worker process ", owner, " is not listening (yet)");
+    return false;
+  }
+  std::string target = base::StrCat("/", registry_.name(tenant), "/");
+  std::vector<bindings::HeaderView> headers(request.headers.begin(), request.headers.end());
+  headers.emplace_back("x-atoll-do-token", kv::DoConfig().secret);
+  bindings::FetchRequestView view = request;
+  view.service = {};
+  view.https = false;
+  view.host = "127.0.0.1";
+  view.port = port;
+  view.target = target;
+  view.headers = headers;
+  std::vector<std::string> allowed = {base::StrCat("127.0.0.1:", port)};
+  return outbound_->Start(tenant, fetch, view, allowed, -1, error);
 }
 
 void TenantManager::OnWallDeadline(uint64_t id, uint32_t index) {

@@ -74,6 +74,7 @@ class TenantManager : public RequestSink {
   Outbound& outbound() { return *outbound_; }
   // Outbound fetch (through TenantRuntime) and service bindings (through Outbound).
   bool StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request, std::string* error);
+  bool ForwardToObjectOwner(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request, std::string* error);
 
   // From Outbound: service call `id` to tenant `target`, answered into `response` (valid until
   // ReleaseService). Returns how long the called handler ran synchronously (0 if it did not run).

@@ -421,6 +421,7 @@ function hasListener(type) {
 }
 
 internal.setHandler = function setHandler(namespace) {
+  internal.tenantExports = namespace; // Durable Object classes (js/lazy/durable_objects.js)
   if (namespace !== undefined && namespace !== null) {
     const exported = namespace.default;
     if (exported !== null && (typeof exported === "object" || typeof exported === "function") &&
@@ -453,6 +454,12 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
     return;
   }
   const request = newIncomingRequest(method, url, headers, body, id);
+  // A call forwarded to a Durable Object of this process (js/lazy/durable_objects.js).
+  const forwarded = internal.doHook === undefined ? undefined : internal.doHook(request);
+  if (forwarded !== undefined) {
+    settle(id, forwarded);
+    return;
+  }
   if (mode === MODE_MODULE) {
     let result;
     try {

@@ -300,6 +300,12 @@ export function fetch(input, init = undefined) {
   return doFetch(input, init, "");
 }
 
+// A call for a Durable Object another worker process owns (js/lazy/durable_objects.js): the
+// host sends it to process `owner` over loopback (server/durable_objects_service.h).
+export function durableObjectFetch(input, init, owner) {
+  return doFetch(input, init, `@do:${owner}`);
+}
+
 // env.NAME for a [tenants.services] binding: fetch() goes to the other tenant, in this process.
 export function serviceBinding(name) {
   return ObjectFreeze({

@@ -1,0 +1,619 @@
+// Durable Objects (https://developers.cloudflare.com/durable-objects/): env.NAME for a
+// [tenants.durable_objects] binding is a DurableObjectNamespace of a class the tenant's own script
+// exports. Objects live in the tenant's (shared) context, one instance per id, in the one worker
+// process kv::ObjectPlacement names (the natives: bindings/durable_objects.h). A call for an
+// object another process owns is forwarded to it over loopback (native fetch with the "@do:N"
+// service, server/durable_objects_service.h) and arrives there through internal.doHook.
+// Events to one object are serialized as Workers does: storage calls are synchronous SQLite
+// statements, so nothing else runs while one is in flight (input gate) and a write is committed
+// before its promise resolves (output gate); blockConcurrencyWhile() and transaction() hold
+// every other event of the object until they settle. Idle objects are evicted after
+// [server] do_idle_ms and re-created (storage kept) on their next event.
+const $TypeError = TypeError;
+const $RangeError = RangeError;
+const $Error = Error;
+const $String = String;
+const $Number = Number;
+const $Promise = Promise;
+const $Map = Map;
+const $Proxy = Proxy;
+const $Date = Date;
+const $Uint8Array = Uint8Array;
+const ArrayIsArray = Array.isArray;
+const DateNow = Date.now;
+const MathMin = Math.min;
+const ObjectKeys = Object.keys;
+const NumberIsFinite = Number.isFinite;
+const { headersGet, headersToFlat } = internal;
+const kToken = Symbol("token");
+const ID_RE = /^[0-9a-f]{64}$/;
+const MAX_KEY_BYTES = 2048;
+const MAX_VALUE_BYTES = 128 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Ids, namespaces, stubs
+
+class DurableObjectId {
+  #hex;
+  #name;
+  constructor(token, hex, name) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#hex = hex;
+    this.#name = name;
+  }
+  toString() { return this.#hex; }
+  equals(other) { return other instanceof DurableObjectId && other.#hex === this.#hex; }
+  get name() { return this.#name; }
+}
+
+function hexOf(id) {
+  if (!(id instanceof DurableObjectId)) throw new $TypeError("expected a DurableObjectId");
+  return id.toString();
+}
+
+class DurableObjectNamespace {
+  #className;
+  constructor(token, className) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#className = className;
+  }
+  idFromName(name) {
+    name = $String(name);
+    return new DurableObjectId(kToken, native.doIdFromName(this.#className, name), name);
+  }
+  newUniqueId(options = undefined) { return new DurableObjectId(kToken, native.doNewUniqueId(), undefined); }
+  idFromString(text) {
+    text = $String(text);
+    if (!ID_RE.test(text)) throw new $TypeError("Invalid Durable Object ID: must be 64 hex digits");
+    return new DurableObjectId(kToken, text, undefined);
+  }
+  get(id, options = undefined) { return makeStub(this.#className, hexOf(id), id); }
+  getByName(name, options = undefined) { return this.get(this.idFromName(name)); }
+  jurisdiction(name) { return this; }
+}
+
+export function newNamespace(className) {
+  return new DurableObjectNamespace(kToken, className);
+}
+
+function clone(value) {
+  return native.doDeserialize(native.doSerialize(value));
+}
+
+// A stub: fetch() and any other property is an RPC method (`then` is not, so it is not a thenable).
+function makeStub(className, hex, id) {
+  const target = {
+    id,
+    name: id.name,
+    fetch(input, init = undefined) { return stubFetch(className, hex, input, init); },
+  };
+  return new $Proxy(target, {
+    get(t, prop) {
+      if (prop in t) return t[prop];
+      if (typeof prop !== "string" || prop === "then") return undefined;
+      return (...args) => stubCall(className, hex, prop, args);
+    },
+  });
+}
+
+function stubFetch(className, hex, input, init) {
+  let request;
+  try {
+    request = new internal.Request(input, init);
+  } catch (e) {
+    return $Promise.reject(e);
+  }
+  if (!native.doIsLocal(hex)) return forward(className, hex, "fetch", request);
+  return runEvent(className, hex, (entry) => {
+    if (typeof entry.instance.fetch !== "function") throw new $TypeError(`${className} has no fetch() method`);
+    return entry.instance.fetch(request);
+  });
+}
+
+function stubCall(className, hex, method, args) {
+  let cloned;
+  try {
+    cloned = clone(args);
+  } catch (e) {
+    return $Promise.reject(e);
+  }
+  if (!native.doIsLocal(hex)) return forwardCall(className, hex, method, cloned);
+  return runEvent(className, hex, (entry) => callMethod(entry, className, method, cloned)).then(clone);
+}
+
+function callMethod(entry, className, method, args) {
+  const fn = method === "constructor" || method === "alarm" ? undefined : entry.instance[method];
+  if (typeof fn !== "function") throw new $TypeError(`The RPC receiver does not implement the method "${method}".`);
+  return fn.apply(entry.instance, args);
+}
+
+// To the owning process: `kind` fetch (the request as it is) or rpc (a serialized call).
+function forward(className, hex, kind, request, body = undefined) {
+  const headers = kind === "fetch" ? headersToFlat(request.headers) : [];
+  const out = [];
+  for (let i = 0; i < headers.length; i += 2) out.push([headers[i], headers[i + 1]]);
+  out.push(["x-atoll-do", `${kind} ${className} ${hex}`]);
+  if (kind === "fetch") {
+    out.push(["x-atoll-do-url", request.url]);
+    out.push(["x-atoll-do-method", request.method]);
+  }
+  const hasBody = kind === "rpc" || (request.method !== "GET" && request.method !== "HEAD");
+  const init = { method: "POST", headers: out, body: kind === "rpc" ? body : (hasBody ? request.body : null) };
+  return internal.require("fetch").durableObjectFetch("http://durable-object.internal/", init, native.doOwner(hex));
+}
+
+async function forwardCall(className, hex, method, args) {
+  const response = await forward(className, hex, "rpc", null, new $Uint8Array(native.doSerialize([method, args])));
+  const bytes = await response.arrayBuffer();
+  if (response.status !== 200) throw new $Error(`Durable Object call failed: ${response.status}`);
+  const result = native.doDeserialize(bytes);
+  if (result.ok) return result.value;
+  throw rebuildError(result.error);
+}
+
+function rebuildError(error) {
+  if (error === null || typeof error !== "object") return error;
+  const Ctor = { TypeError: $TypeError, RangeError: $RangeError }[error.name] ?? $Error;
+  const e = new Ctor(error.message);
+  if (error.name !== e.name) e.name = error.name;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The objects of this context
+
+const objects = new $Map(); // className + " " + hex -> Entry
+let lastSweep = 0;
+
+class Entry {
+  constructor(className, hex) {
+    this.className = className;
+    this.hex = hex;
+    this.handle = 0;
+    this.instance = null;
+    this.blocked = null; // a promise while blockConcurrencyWhile / transaction holds the object
+    this.active = 0;
+    this.lastUsed = DateNow();
+    this.alarmRetries = 0;
+  }
+}
+
+// Evicts objects idle for do_idle_ms (checked at most every half of it): their storage stays.
+function sweep() {
+  const now = DateNow();
+  const idle = native.doIdleMs();
+  if (now - lastSweep < MathMin(1000, idle / 2)) return;
+  lastSweep = now;
+  for (const [key, entry] of objects) {
+    if (entry.active === 0 && entry.blocked === null && now - entry.lastUsed >= idle) evict(key, entry);
+  }
+}
+
+function evict(key, entry) {
+  if (objects.get(key) === entry) objects.delete(key);
+  native.doClose(entry.handle);
+}
+
+function objectOf(className, hex) {
+  sweep();
+  const key = `${className} ${hex}`;
+  let entry = objects.get(key);
+  if (entry !== undefined) return entry;
+  const exported = internal.tenantExports;
+  const Class = exported != null ? exported[className] : undefined;
+  if (typeof Class !== "function") {
+    throw new $TypeError(`the script exports no Durable Object class named "${className}"`);
+  }
+  entry = new Entry(className, hex);
+  entry.handle = native.doOpen(className, hex);
+  objects.set(key, entry);
+  const id = new DurableObjectId(kToken, hex, undefined);
+  const state = new DurableObjectState(kToken, entry, id);
+  try {
+    entry.instance = new Class(state, internal.workersEnv);
+  } catch (e) {
+    evict(key, entry);
+    throw e;
+  }
+  return entry;
+}
+
+// Runs `fn(entry)` as one event of the object, once nothing holds it.
+async function runEvent(className, hex, fn) {
+  const entry = objectOf(className, hex);
+  while (entry.blocked !== null) await entry.blocked;
+  entry.active++;
+  entry.lastUsed = DateNow();
+  try {
+    return await fn(entry);
+  } finally {
+    entry.active--;
+    entry.lastUsed = DateNow();
+  }
+}
+
+function hold(entry, promise) {
+  const blocked = promise.then(() => {}, () => {});
+  entry.blocked = blocked;
+  blocked.then(() => {
+    if (entry.blocked === blocked) entry.blocked = null;
+  });
+}
+
+class DurableObjectState {
+  #entry;
+  constructor(token, entry, id) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#entry = entry;
+    this.id = id;
+    this.storage = new DurableObjectStorage(kToken, entry);
+  }
+  blockConcurrencyWhile(callback) {
+    const entry = this.#entry;
+    const result = (async () => callback())();
+    hold(entry, result);
+    // A failed initialization resets the object, as Workers does.
+    result.then(undefined, () => evict(`${entry.className} ${entry.hex}`, entry));
+    return result;
+  }
+  waitUntil(promise) {}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage
+
+function exec(entry, sql, bindings) {
+  return native.doExec(entry.handle, sql, bindings);
+}
+
+function checkKey(key) {
+  if (typeof key !== "string") key = $String(key);
+  if (key.length > MAX_KEY_BYTES) {
+    throw new $RangeError(`Keys cannot be larger than ${MAX_KEY_BYTES} bytes.`);
+  }
+  return key;
+}
+
+function serialize(value) {
+  if (value === undefined) throw new $TypeError("Durable Object storage cannot store undefined");
+  const bytes = native.doSerialize(value);
+  if (bytes.byteLength > MAX_VALUE_BYTES) {
+    throw new $RangeError(`Values cannot be larger than ${MAX_VALUE_BYTES} bytes. A value of size ${bytes.byteLength} was provided.`);
+  }
+  return bytes;
+}
+
+function getOne(entry, key) {
+  const [, cells] = exec(entry, "SELECT value FROM _cf_KV WHERE key = ?", [checkKey(key)]);
+  return cells.length === 0 ? undefined : native.doDeserialize(cells[0]);
+}
+
+function putOne(entry, key, value) {
+  exec(entry, "INSERT OR REPLACE INTO _cf_KV(key, value) VALUES (?, ?)", [checkKey(key), serialize(value)]);
+}
+
+function deleteOne(entry, key) {
+  return exec(entry, "DELETE FROM _cf_KV WHERE key = ?", [checkKey(key)])[3] > 0;
+}
+
+function listSync(entry, options) {
+  options = options ?? {};
+  const where = [];
+  const bindings = [];
+  if (options.prefix !== undefined) {
+    where.push("substr(key, 1, length(?)) = ?");
+    bindings.push($String(options.prefix), $String(options.prefix));
+  }
+  if (options.start !== undefined) { where.push("key >= ?"); bindings.push($String(options.start)); }
+  if (options.startAfter !== undefined) { where.push("key > ?"); bindings.push($String(options.startAfter)); }
+  if (options.end !== undefined) { where.push("key < ?"); bindings.push($String(options.end)); }
+  let sql = "SELECT key, value FROM _cf_KV";
+  if (where.length > 0) sql += " WHERE " + where.join(" AND ");
+  sql += options.reverse ? " ORDER BY key DESC" : " ORDER BY key ASC";
+  if (options.limit !== undefined) {
+    const limit = $Number(options.limit);
+    if (!(limit > 0)) throw new $TypeError("List limit must be positive.");
+    sql += " LIMIT ?";
+    bindings.push(limit);
+  }
+  const [, cells] = exec(entry, sql, bindings);
+  const out = new $Map();
+  for (let i = 0; i < cells.length; i += 2) out.set(cells[i], native.doDeserialize(cells[i + 1]));
+  return out;
+}
+
+function promised(fn) {
+  try {
+    return $Promise.resolve(fn());
+  } catch (e) {
+    return $Promise.reject(e);
+  }
+}
+
+class DurableObjectStorage {
+  #entry;
+  #sql;
+  constructor(token, entry) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#entry = entry;
+    this.#sql = new SqlStorage(kToken, entry);
+  }
+  get sql() { return this.#sql; }
+  get(keys, options = undefined) { return promised(() => this.getSync(keys)); }
+  getSync(keys) {
+    const entry = this.#entry;
+    if (!ArrayIsArray(keys)) return getOne(entry, keys);
+    if (keys.length > 128) throw new $RangeError("Maximum number of keys is 128.");
+    const out = new $Map();
+    const sorted = keys.map(checkKey).sort();
+    for (const key of sorted) {
+      const value = getOne(entry, key);
+      if (value !== undefined) out.set(key, value);
+    }
+    return out;
+  }
+  put(key, value = undefined, options = undefined) { return promised(() => this.putSync(key, value)); }
+  putSync(key, value) {
+    const entry = this.#entry;
+    if (key !== null && typeof key === "object") {
+      const keys = ObjectKeys(key);
+      if (keys.length > 128) throw new $RangeError("Maximum number of pairs is 128.");
+      atomically(entry, () => { for (const k of keys) putOne(entry, k, key[k]); });
+      return;
+    }
+    putOne(entry, key, value);
+  }
+  delete(keys, options = undefined) { return promised(() => this.deleteSync(keys)); }
+  deleteSync(keys) {
+    const entry = this.#entry;
+    if (!ArrayIsArray(keys)) return deleteOne(entry, keys);
+    let count = 0;
+    atomically(entry, () => { for (const key of keys) if (deleteOne(entry, key)) count++; });
+    return count;
+  }
+  list(options = undefined) { return promised(() => listSync(this.#entry, options)); }
+  deleteAll(options = undefined) {
+    return promised(() => {
+      exec(this.#entry, "DELETE FROM _cf_KV", []);
+    });
+  }
+  // The closure's storage calls commit together, or none of them if it throws (or calls
+  // txn.rollback()); the object's other events wait meanwhile.
+  transaction(closure) {
+    const entry = this.#entry;
+    const txn = new DurableObjectTransaction(kToken, this);
+    const name = `t${++savepoints}`;
+    exec(entry, `SAVEPOINT ${name}`, []);
+    const run = (async () => closure(txn))();
+    hold(entry, run);
+    return run.then((value) => {
+      if (txn.rolledBack) exec(entry, `ROLLBACK TO ${name}`, []);
+      exec(entry, `RELEASE ${name}`, []);
+      return value;
+    }, (error) => {
+      exec(entry, `ROLLBACK TO ${name}`, []);
+      exec(entry, `RELEASE ${name}`, []);
+      throw error;
+    });
+  }
+  transactionSync(fn) {
+    return atomically(this.#entry, fn);
+  }
+  sync() { return $Promise.resolve(); }
+  getAlarm(options = undefined) { return promised(() => alarmOf(this.#entry)); }
+  setAlarm(time, options = undefined) {
+    return promised(() => {
+      const entry = this.#entry;
+      const at = time instanceof $Date ? time.getTime() : $Number(time);
+      if (!NumberIsFinite(at)) throw new $TypeError("setAlarm() requires a Date or a number of milliseconds");
+      if (typeof entry.instance?.alarm !== "function" && entry.instance !== null) {
+        throw new $TypeError("Your Durable Object class must have an alarm() handler in order to call setAlarm()");
+      }
+      // The index first: an index row without an alarm is dropped when it fires; the reverse
+      // would be an alarm never fired.
+      native.doAlarmIndex(entry.className, entry.hex, at, false);
+      exec(entry, "INSERT OR REPLACE INTO _atoll_alarm(one, at) VALUES (1, ?)", [at]);
+    });
+  }
+  deleteAlarm(options = undefined) {
+    return promised(() => {
+      const entry = this.#entry;
+      exec(entry, "DELETE FROM _atoll_alarm", []);
+      native.doAlarmIndex(entry.className, entry.hex, -1, true);
+    });
+  }
+}
+
+let savepoints = 0;
+
+function atomically(entry, fn) {
+  const name = `s${++savepoints}`;
+  exec(entry, `SAVEPOINT ${name}`, []);
+  try {
+    const result = fn();
+    exec(entry, `RELEASE ${name}`, []);
+    return result;
+  } catch (e) {
+    exec(entry, `ROLLBACK TO ${name}`, []);
+    exec(entry, `RELEASE ${name}`, []);
+    throw e;
+  }
+}
+
+class DurableObjectTransaction {
+  #storage;
+  constructor(token, storage) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#storage = storage;
+    this.rolledBack = false;
+  }
+  get(keys, options) { return this.#storage.get(keys, options); }
+  put(key, value, options) { return this.#storage.put(key, value, options); }
+  delete(keys, options) { return this.#storage.delete(keys, options); }
+  list(options) { return this.#storage.list(options); }
+  getAlarm(options) { return this.#storage.getAlarm(options); }
+  setAlarm(time, options) { return this.#storage.setAlarm(time, options); }
+  deleteAlarm(options) { return this.#storage.deleteAlarm(options); }
+  rollback() { this.rolledBack = true; }
+}
+
+function alarmOf(entry) {
+  const [, cells] = exec(entry, "SELECT at FROM _atoll_alarm", []);
+  return cells.length === 0 ? null : cells[0];
+}
+
+// ctx.storage.sql (https://developers.cloudflare.com/durable-objects/api/storage-api/#sql-api).
+class SqlStorage {
+  #entry;
+  constructor(token, entry) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#entry = entry;
+  }
+  exec(query, ...bindings) {
+    query = $String(query);
+    if (/_cf_|_atoll_/i.test(query)) throw new $Error(`not authorized: access to internal tables (_cf_*) in: ${query}`);
+    return new SqlStorageCursor(kToken, exec(this.#entry, query, bindings));
+  }
+  get databaseSize() { return native.doSize(this.#entry.handle); }
+}
+
+class SqlStorageCursor {
+  #columns;
+  #cells;
+  #next = 0;
+  constructor(token, [columns, cells, read, written]) {
+    if (token !== kToken) throw new $TypeError("Illegal constructor");
+    this.#columns = columns;
+    this.#cells = cells;
+    this.rowsRead = read;
+    this.rowsWritten = written;
+  }
+  get columnNames() { return this.#columns; }
+  #rowCount() { return this.#columns.length === 0 ? 0 : this.#cells.length / this.#columns.length; }
+  #take(asArray) {
+    if (this.#next >= this.#rowCount()) return undefined;
+    const width = this.#columns.length;
+    const base = this.#next++ * width;
+    if (asArray) return this.#cells.slice(base, base + width);
+    const row = {};
+    for (let c = 0; c < width; c++) row[this.#columns[c]] = this.#cells[base + c];
+    return row;
+  }
+  next() {
+    const row = this.#take(false);
+    return row === undefined ? { done: true, value: undefined } : { done: false, value: row };
+  }
+  toArray() {
+    const out = [];
+    for (let row; (row = this.#take(false)) !== undefined;) out.push(row);
+    return out;
+  }
+  one() {
+    const rows = this.toArray();
+    if (rows.length === 0) throw new $Error("Expected exactly one result from SQL query, but got no results.");
+    if (rows.length > 1) throw new $Error("Expected exactly one result from SQL query, but got multiple results.");
+    return rows[0];
+  }
+  raw() {
+    const cursor = this;
+    const it = {
+      next() {
+        const row = cursor.#take(true);
+        return row === undefined ? { done: true, value: undefined } : { done: false, value: row };
+      },
+      toArray() {
+        const out = [];
+        for (let row; (row = cursor.#take(true)) !== undefined;) out.push(row);
+        return out;
+      },
+      [Symbol.iterator]() { return it; },
+    };
+    return it;
+  }
+  [Symbol.iterator]() { return this; }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events from the server: forwarded calls and alarms (internal.doHook, from 90_dispatch.js)
+
+function stripped(request) {
+  const flat = headersToFlat(request.headers);
+  const out = [];
+  for (let i = 0; i < flat.length; i += 2) if (!flat[i].startsWith("x-atoll-do")) out.push([flat[i], flat[i + 1]]);
+  return out;
+}
+
+async function serveRpc(className, hex, request) {
+  const [method, args] = native.doDeserialize(await request.arrayBuffer());
+  let result;
+  try {
+    const value = await runEvent(className, hex, (entry) => callMethod(entry, className, method, args));
+    result = native.doSerialize({ ok: true, value });
+  } catch (e) {
+    const error = e instanceof $Error ? { name: e.name, message: e.message } : e;
+    result = native.doSerialize({ ok: false, error });
+  }
+  return new internal.Response(result);
+}
+
+async function serveAlarm(className, hex) {
+  await runEvent(className, hex, async (entry) => {
+    const at = alarmOf(entry);
+    if (at === null) {
+      native.doAlarmIndex(className, hex, -1, true);
+      return;
+    }
+    if (at > DateNow()) {
+      native.doAlarmIndex(className, hex, at, false);
+      return;
+    }
+    try {
+      if (typeof entry.instance.alarm === "function") {
+        await entry.instance.alarm({ retryCount: entry.alarmRetries, isRetry: entry.alarmRetries > 0 });
+      }
+      entry.alarmRetries = 0;
+      // Done (at least once): cleared unless the handler set another.
+      if (alarmOf(entry) === at) {
+        exec(entry, "DELETE FROM _atoll_alarm", []);
+        native.doAlarmIndex(className, hex, at, true);
+      }
+    } catch (e) {
+      internal.reportError(e);
+      // Retried with backoff, 6 times at most, as Workers does.
+      if (entry.alarmRetries++ < 6) {
+        const next = DateNow() + 1000 * 2 ** entry.alarmRetries;
+        native.doAlarmIndex(className, hex, next, false);
+        exec(entry, "INSERT OR REPLACE INTO _atoll_alarm(one, at) VALUES (1, ?)", [next]);
+      } else {
+        entry.alarmRetries = 0;
+        exec(entry, "DELETE FROM _atoll_alarm", []);
+        native.doAlarmIndex(className, hex, -1, true);
+      }
+    }
+  });
+  return new internal.Response("alarm done");
+}
+
+// A request carrying x-atoll-do and this server's token: a call for an object of this process.
+// Undefined for every other request.
+internal.doHook = function doHook(request) {
+  const marker = headersGet(request.headers, "x-atoll-do");
+  if (marker === null) return undefined;
+  if (!native.doCheckToken(headersGet(request.headers, "x-atoll-do-token"))) return undefined;
+  const [kind, className, hex] = marker.split(" ");
+  if (!ID_RE.test(hex ?? "")) return new internal.Response("bad Durable Object id", { status: 400 });
+  if (kind === "alarm") return serveAlarm(className, hex);
+  if (kind === "rpc") return serveRpc(className, hex, request);
+  const method = headersGet(request.headers, "x-atoll-do-method") ?? "GET";
+  const inner = new internal.Request(headersGet(request.headers, "x-atoll-do-url"), {
+    method,
+    headers: stripped(request),
+    body: method === "GET" || method === "HEAD" ? null : request.body,
+  });
+  return runEvent(className, hex, (entry) => {
+    if (typeof entry.instance.fetch !== "function") throw new $TypeError(`${className} has no fetch() method`);
+    return entry.instance.fetch(inner);
+  });
+};
+
+export { DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage };
