@@ -1,0 +1,238 @@
+// Durable Objects (env.NAME namespaces, [tenants.durable_objects]) through the real binary on
+// 127.0.0.1, with two worker processes so that calls for an object the other process owns are
+// forwarded (server/durable_objects_service.h): a counter incremented 1,000 times by 50
+// connections ends at exactly 1,000, an acknowledged write survives kill -9, an alarm fires
+// within 1 s of its time after a restart, ids from names are stable, tenants never share
+// storage, RPC, ctx.storage.sql, transaction rollback, and hibernation.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/tenant_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+constexpr const char* kScript = R"JS(
+import { DurableObject } from "cloudflare:workers";
+let constructed = 0;
+export class Counter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    constructed++;
+  }
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/inc") {
+      const n = ((await this.ctx.storage.get("n")) ?? 0) + 1;
+      await this.ctx.storage.put("n", n);
+      return new Response(String(n));
+    }
+    if (url.pathname === "/alarm") {
+      const at = Date.now() + Number(url.searchParams.get("in"));
+      await this.ctx.storage.setAlarm(at);
+      return new Response(String(at));
+    }
+    if (url.pathname === "/fired") return Response.json((await this.ctx.storage.get("fired")) ?? null);
+    return new Response(String((await this.ctx.storage.get("n")) ?? 0));
+  }
+  async alarm() {
+    await this.ctx.storage.put("fired", { at: await this.ctx.storage.get("alarmAt"), now: Date.now() });
+  }
+  constructions() { return constructed; }
+  add(a, b) { return { sum: a + b, id: this.ctx.id.toString(), list: [a, b] }; }
+  fail() { throw new RangeError("nope"); }
+  sql() {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS t(k TEXT PRIMARY KEY, v INTEGER)");
+    const insert = sql.exec("INSERT OR REPLACE INTO t VALUES (?, ?), (?, ?)", "a", 1, "b", 2);
+    const rows = sql.exec("SELECT k, v FROM t ORDER BY k");
+    return { rows: rows.toArray(), written: insert.rowsWritten, one: sql.exec("SELECT v FROM t WHERE k = ?", "b").one(),
+             raw: sql.exec("SELECT k FROM t ORDER BY k").raw().toArray(), size: sql.databaseSize > 0 };
+  }
+  async txn() {
+    await this.ctx.storage.put("kept", 1);
+    try {
+      await this.ctx.storage.transaction(async (txn) => {
+        await txn.put("gone", 1);
+        await txn.delete("kept");
+        throw new Error("boom");
+      });
+    } catch (e) {}
+    return { gone: (await this.ctx.storage.get("gone")) ?? null, kept: (await this.ctx.storage.get("kept")) ?? null };
+  }
+}
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const name = url.searchParams.get("name") ?? "a";
+    const id = env.COUNTER.idFromName(name);
+    const stub = env.COUNTER.get(id);
+    switch (url.pathname) {
+      case "/id": return new Response(id.toString());
+      case "/rpc": return Response.json(await stub.add(2, 3));
+      case "/rpc-error": try { await stub.fail(); } catch (e) { return new Response(e.name + ": " + e.message); }
+      case "/constructions": return Response.json(await stub.constructions());
+      case "/sql": return Response.json(await stub.sql());
+      case "/txn": return Response.json(await stub.txn());
+    }
+    return stub.fetch(request);
+  },
+};
+)JS";
+
+std::string Config(const TenantFixture& fixture) {
+  fixture.Write("do.js", kScript);
+  return fixture.WriteConfig("do_idle_ms = 1000\n", R"(
+[[tenants]]
+name = "a"
+script = "do.js"
+routes = ["a.test/*", "test.local/*"]
+[tenants.durable_objects]
+COUNTER = "Counter"
+[[tenants]]
+name = "b"
+script = "do.js"
+routes = ["b.test/*"]
+[tenants.durable_objects]
+COUNTER = "Counter"
+)");
+}
+
+const std::vector<std::string> kTwoWorkers = {"--workers", "2"};
+
+HttpResponse On(const TestServer& server, const std::string& tenant, const std::string& path) {
+  return GetFrom(server.port(), tenant + ".test", path);
+}
+
+TEST(DurableObjects, ConcurrentIncrementsFromFiftyConnectionsEndAtExactlyOneThousand) {
+  TenantFixture fixture;
+  TestServer server(Config(fixture), kTwoWorkers);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < 50; ++c) {
+    threads.emplace_back([&server, &ok] {
+      RawClient client(server.port());
+      for (int i = 0; i < 20; ++i) {
+        client.Send("GET /inc?name=counter HTTP/1.1\r\nHost: a.test\r\n\r\n");
+        if (client.ReadResponse().status == 200) ++ok;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1000);
+  EXPECT_EQ(On(server, "a", "/get?name=counter").body, "1000");
+  // Both processes took requests for the object (the access log names the worker): the one
+  // that does not own it forwarded them.
+  std::set<std::string> workers;
+  std::string log = server.log();
+  for (size_t at = log.find("\"path\":\"/inc\""); at != std::string::npos; at = log.find("\"path\":\"/inc\"", at + 1)) {
+    size_t worker = log.find("\"worker\":", at);
+    if (worker != std::string::npos) workers.insert(log.substr(worker, log.find('}', worker) - worker));
+  }
+  EXPECT_EQ(workers.size(), 2u) << "with 50 connections both worker processes accept some";
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(DurableObjects, AcknowledgedWritesSurviveKillDashNine) {
+  TenantFixture fixture;
+  std::string config = Config(fixture);
+  TestServer server(config, kTwoWorkers);
+  for (int i = 1; i <= 30; ++i) ASSERT_EQ(On(server, "a", "/inc?name=durable").body, std::to_string(i));
+  ASSERT_TRUE(WaitFor([&] { return server.worker_pid(0) > 0 && server.worker_pid(1) > 0; }, std::chrono::seconds(5)));
+  pid_t first = server.worker_pid(0), second = server.worker_pid(1);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  ASSERT_EQ(kill(second, SIGKILL), 0);
+  // The supervisor starts both again; the object is re-created from its database.
+  ASSERT_TRUE(WaitFor([&] { return server.worker_pid(0) != first && server.worker_pid(1) != second; },
+                      std::chrono::seconds(10)));
+  HttpResponse r;
+  ASSERT_TRUE(WaitFor([&] { return (r = On(server, "a", "/get?name=durable")).status == 200; }, std::chrono::seconds(10)));
+  EXPECT_EQ(r.body, "30");
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(DurableObjects, AlarmFiresWithinOneSecondOfItsTimeAfterARestart) {
+  TenantFixture fixture;
+  std::string config = Config(fixture);
+  int64_t at = 0;
+  {
+    TestServer server(config, kTwoWorkers);
+    at = std::stoll(On(server, "a", "/alarm?name=sleeper&in=2500").body);
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  auto restarted_at = std::chrono::system_clock::now();
+  TestServer server(config, kTwoWorkers);
+  HttpResponse r;
+  ASSERT_TRUE(WaitFor([&] { return (r = On(server, "a", "/fired?name=sleeper")).body != "null"; },
+                      std::chrono::seconds(8)))
+      << r.body;
+  size_t now_at = r.body.find("\"now\":");
+  ASSERT_NE(now_at, std::string::npos) << r.body;
+  int64_t fired = std::stoll(r.body.substr(now_at + 6));
+  int64_t restart_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(restarted_at.time_since_epoch()).count();
+  EXPECT_GE(fired, at);
+  EXPECT_LE(fired - std::max(at, restart_ms), 1000) << "fired " << fired - at << " ms after its time";
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(DurableObjects, IdFromNameIsStableAcrossRestartsAndTenantsNeverShareStorage) {
+  TenantFixture fixture;
+  std::string config = Config(fixture);
+  std::string id;
+  {
+    TestServer server(config, kTwoWorkers);
+    id = On(server, "a", "/id?name=room").body;
+    EXPECT_EQ(id.size(), 64u);
+    EXPECT_NE(On(server, "b", "/id?name=room").body, id) << "another tenant's namespace";
+    for (int i = 0; i < 3; ++i) On(server, "a", "/inc?name=room");
+    EXPECT_EQ(On(server, "b", "/inc?name=room").body, "1") << "b's object has storage of its own";
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  TestServer server(config, kTwoWorkers);
+  EXPECT_EQ(On(server, "a", "/id?name=room").body, id);
+  EXPECT_EQ(On(server, "a", "/get?name=room").body, "3");
+  EXPECT_EQ(On(server, "b", "/get?name=room").body, "1");
+  EXPECT_TRUE(std::filesystem::exists(fixture.dir() / "data" / "do" / "a" / "Counter" / (id + ".sqlite3")));
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(DurableObjects, RpcSqlAndTransactionRollback) {
+  TenantFixture fixture;
+  TestServer server(Config(fixture), kTwoWorkers);
+  // Several names: some objects are owned by the process that got the request, some forwarded.
+  for (const char* name : {"r1", "r2", "r3", "r4"}) {
+    std::string id = On(server, "a", std::string("/id?name=") + name).body;
+    EXPECT_EQ(On(server, "a", std::string("/rpc?name=") + name).body,
+              "{\"sum\":5,\"id\":\"" + id + "\",\"list\":[2,3]}");
+    EXPECT_EQ(On(server, "a", std::string("/rpc-error?name=") + name).body, "RangeError: nope");
+    EXPECT_EQ(On(server, "a", std::string("/sql?name=") + name).body,
+              "{\"rows\":[{\"k\":\"a\",\"v\":1},{\"k\":\"b\",\"v\":2}],\"written\":2,\"one\":{\"v\":2},"
+              "\"raw\":[[\"a\"],[\"b\"]],\"size\":true}");
+    EXPECT_EQ(On(server, "a", std::string("/txn?name=") + name).body, "{\"gone\":null,\"kept\":1}");
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(DurableObjects, IdleObjectsHibernateAndComeBackWithTheirStorage) {
+  TenantFixture fixture;
+  TestServer server(Config(fixture), {"--workers", "1"});
+  EXPECT_EQ(On(server, "a", "/inc?name=h").body, "1");
+  EXPECT_EQ(On(server, "a", "/constructions?name=h").body, "1");
+  EXPECT_EQ(On(server, "a", "/constructions?name=h").body, "1") << "still in memory";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));  // do_idle_ms = 1000
+  EXPECT_EQ(On(server, "a", "/constructions?name=h").body, "2") << "evicted, then made again";
+  EXPECT_EQ(On(server, "a", "/get?name=h").body, "1");
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace atl::testing
