@@ -27,6 +27,8 @@ routes = ["*/*"]
 cpu_ms = 5000
 )" + flags + R"([tenants.kv]
 STORE = "js-test"
+[tenants.durable_objects]
+DO = "TestObject"
 )"));
   HttpResponse r = Get(server.port(), "/");
   ASSERT_EQ(r.status, 200) << r.body << "\n" << server.log();
