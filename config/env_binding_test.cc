@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "config/env_durable_objects.h"
 #include "config/env_kv.h"
 #include "config/env_secrets.h"
 #include "config/env_services.h"
@@ -58,9 +59,14 @@ bool Fails(const absl::StatusOr<std::string>& result, std::string_view part) {
 }
 
 TEST(EnvBindingKinds, EveryTableInOrderAndFoundByKey) {
-  EXPECT_EQ(EnvBindingKeys(), "vars, secrets, kv, wasm, services");
+  EXPECT_EQ(EnvBindingKeys(), "vars, secrets, kv, wasm, services, durable_objects");
   for (const EnvBindingKind& kind : EnvBindingKinds()) EXPECT_EQ(FindEnvBindingKind(kind.key), &kind);
   EXPECT_EQ(FindEnvBindingKind("outbound"), nullptr);
+}
+
+TEST(EnvBindingKinds, DurableObjectsNameAClass) {
+  EXPECT_EQ(*ParseDurableObjectBinding(FakeValue("ChatRoom"), {}), "ChatRoom");
+  EXPECT_TRUE(Fails(ParseDurableObjectBinding(FakeValue("not a class"), {}), "is not a class name"));
 }
 
 TEST(EnvBindingKinds, VarsAreStrings) {

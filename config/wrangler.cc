@@ -104,7 +104,8 @@ absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0)
 
 constexpr std::string_view kSupportedKeys =
     "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
-    "compatibility_date, triggers, limits, dev (ip, port)";
+    "compatibility_date, triggers, limits, durable_objects (bindings: name, class_name), migrations (ignored), "
+    "dev (ip, port)";
 
 // Where `wrangler dev` would listen: [dev] ip (default localhost) and port (default 8787).
 absl::StatusOr<std::string> DevListen(const toml::table& root, const std::string& label) {
@@ -172,6 +173,12 @@ class TenantWriter {
         st = BindingList(key, value, "service", "services", &out);
       } else if (key == "wasm_modules") {
         st = WasmModules(value, &out);
+      } else if (key == "durable_objects") {
+        st = DurableObjects(value, &out);
+      } else if (key == "migrations") {
+        // Class migrations: atoll makes an object's database on first use and never renames or
+        // deletes classes, so the list is checked for shape only.
+        if (!value.is_array()) st = Error(key, "expected an array of tables");
       } else if (key == "triggers") {
         st = Triggers(value, &out);
       } else if (key == "limits") {
@@ -376,6 +383,43 @@ class TenantWriter {
     return absl::OkStatus();
   }
 
+  // durable_objects.bindings [{name, class_name}] -> durable_objects = { NAME = "Class" }. A class
+  // of another Worker (script_name) is not supported.
+  absl::Status DurableObjects(const toml::node& value, std::string* out) {
+    const auto* t = value.as_table();
+    const toml::array* a = t == nullptr ? nullptr : (*t)["bindings"].as_array();
+    if (a == nullptr) return Error("durable_objects", "expected { bindings = [{name, class_name}] }");
+    out->append("durable_objects = { ");
+    for (size_t i = 0; i < a->size(); ++i) {
+      std::string item_key = StrCat("durable_objects.bindings[", i, "]");
+      const auto* item = a->get(i)->as_table();
+      if (item == nullptr) return Error(item_key, "expected {name, class_name}");
+      std::string name, class_name;
+      for (const auto& [k, v] : *item) {
+        std::string_view field = k.str();
+        if (field == "name" && v.is_string()) {
+          name = v.as_string()->get();
+        } else if (field == "class_name" && v.is_string()) {
+          class_name = v.as_string()->get();
+        } else if (field == "environment") {
+          continue;
+        } else {
+          return Error(StrCat(item_key, ".", field),
+                       "unknown or unsupported key (expected name and class_name, both strings; a class of another "
+                       "Worker, script_name, is not supported)");
+        }
+      }
+      if (name.empty()) return Error(item_key, "missing required key \"name\"");
+      if (class_name.empty()) return Error(item_key, "missing required key \"class_name\"");
+      if (i > 0) out->append(", ");
+      AppendTomlString(name, out);
+      out->append(" = ");
+      AppendTomlString(class_name, out);
+    }
+    out->append(" }\n");
+    return absl::OkStatus();
+  }
+
   absl::Status WasmModules(const toml::node& value, std::string* out) {
     const auto* t = value.as_table();
     if (t == nullptr) return Error("wasm_modules", "expected a table of NAME = \"path.wasm\"");
@@ -434,7 +478,8 @@ std::string ParserErrorInWranglerTerms(std::string_view message, const std::vect
   if (!rest.empty() && rest[0] == '.') rest.remove_prefix(1);
   std::string key(rest);
   for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"kv.", "kv_namespaces (binding "},
-                          {"wasm.", "wasm_modules."}, {"script", "main"}, {"services.", "services (binding "}}) {
+                          {"wasm.", "wasm_modules."}, {"script", "main"}, {"services.", "services (binding "},
+                          {"durable_objects.", "durable_objects.bindings (name "}}) {
     if (key.rfind(from, 0) == 0) {
       std::string tail = key.substr(from.size());
       bool binding = to.back() == ' ';

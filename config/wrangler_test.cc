@@ -127,6 +127,33 @@ TEST_F(WranglerTest, JsoncWithCommentsAndTrailingCommasAndSeveralFiles) {
 }
 
 // `rules` is the tenant key of module rules (another part of issue 14): passed on as written.
+TEST_F(WranglerTest, DurableObjectBindingsAndMigrations) {
+  Write("src/index.js", "export default {}");
+  std::string file = Write("wrangler.toml", R"(name = "chat"
+main = "src/index.js"
+[[durable_objects.bindings]]
+name = "ROOM"
+class_name = "ChatRoom"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["ChatRoom"]
+)");
+  absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants[0].env.size(), 1u);
+  EXPECT_EQ(config->tenants[0].env[0], (EnvBinding{"durable_objects", "ROOM", "ChatRoom", false}));
+  std::string other = Write("other/wrangler.toml", R"(name = "x"
+main = "../src/index.js"
+[[durable_objects.bindings]]
+name = "ROOM"
+class_name = "ChatRoom"
+script_name = "elsewhere"
+)");
+  absl::StatusOr<Config> refused = LoadWranglerFiles({other}, [](std::string_view) { return std::nullopt; });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("script_name"), std::string_view::npos) << refused.status();
+}
+
 TEST_F(WranglerTest, RulesArePassedOnVerbatim) {
   std::string file = Write("wrangler.toml", R"(name = "w"
 main = "src/index.js"
