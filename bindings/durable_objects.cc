@@ -58,6 +58,7 @@ struct OpenStore {
   std::string tenant;
   std::string key;  // tenant/class/id
   std::unique_ptr<kv::DoStore> store;
+  uint32_t opens = 0;  // contexts that opened it and did not close it (per_request contexts share it)
 };
 struct Stores {
   absl::flat_hash_map<uint32_t, OpenStore> by_handle;
@@ -120,6 +121,7 @@ void DoOpen(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::string key = base::StrCat(tenant, "/", class_name, "/", id);
   Stores& stores = OpenStores();
   if (auto it = stores.by_key.find(key); it != stores.by_key.end()) {
+    ++stores.by_handle[it->second].opens;
     info.GetReturnValue().Set(it->second);
     return;
   }
@@ -128,7 +130,7 @@ void DoOpen(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!store.ok()) return ThrowError(isolate, base::ToStd(store.status().message()));
   uint32_t handle = stores.next++;
   stores.by_key[key] = handle;
-  stores.by_handle[handle] = OpenStore{tenant, key, std::move(*store)};
+  stores.by_handle[handle] = OpenStore{tenant, key, std::move(*store), 1};
   info.GetReturnValue().Set(handle);
 }
 
@@ -137,6 +139,7 @@ void DoClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Stores& stores = OpenStores();
   auto it = stores.by_handle.find(args.Uint32Or(0, 0));
   if (it == stores.by_handle.end() || it->second.tenant != TenantOf(info)) return;
+  if (--it->second.opens > 0) return;
   stores.by_key.erase(it->second.key);
   stores.by_handle.erase(it);
 }

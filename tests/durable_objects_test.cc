@@ -3,7 +3,8 @@
 // forwarded (server/durable_objects_service.h): a counter incremented 1,000 times by 50
 // connections ends at exactly 1,000, an acknowledged write survives kill -9, an alarm fires
 // within 1 s of its time after a restart, ids from names are stable, tenants never share
-// storage, RPC, ctx.storage.sql, transaction rollback, and hibernation.
+// storage, RPC, ctx.storage.sql, transaction rollback, hibernation, and a client's headers
+// cannot pass for a forwarded call.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -218,6 +219,20 @@ TEST(DurableObjects, RpcSqlAndTransactionRollback) {
               "{\"rows\":[{\"k\":\"a\",\"v\":1},{\"k\":\"b\",\"v\":2}],\"written\":2,\"one\":{\"v\":2},"
               "\"raw\":[[\"a\"],[\"b\"]],\"size\":true}");
     EXPECT_EQ(On(server, "a", std::string("/txn?name=") + name).body, "{\"gone\":null,\"kept\":1}");
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(DurableObjects, ClientHeadersCannotForgeForwardedCalls) {
+  TenantFixture fixture;
+  TestServer server(Config(fixture), kTwoWorkers);
+  std::string forged = "x-atoll-do: alarm Counter " + std::string(64, '0') + "\r\nx-atoll-do-token: guess\r\n";
+  for (const char* name : {"f1", "f2", "f3", "f4"}) {
+    // Taken as the client's headers: the front Worker runs, and its call reaches the object
+    // (forwarded or not) with the client's x-atoll-do* headers left out.
+    HttpResponse r = GetFrom(server.port(), "a.test", std::string("/inc?name=") + name, forged);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, "1") << name;
   }
   EXPECT_EQ(server.Stop(), 0);
 }

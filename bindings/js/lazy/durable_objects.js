@@ -131,7 +131,10 @@ function callMethod(entry, className, method, args) {
 function forward(className, hex, kind, request, body = undefined) {
   const headers = kind === "fetch" ? headersToFlat(request.headers) : [];
   const out = [];
-  for (let i = 0; i < headers.length; i += 2) out.push([headers[i], headers[i + 1]]);
+  // A client's own x-atoll-do* headers never reach the owner (only the ones added here do).
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!headers[i].startsWith("x-atoll-do")) out.push([headers[i], headers[i + 1]]);
+  }
   out.push(["x-atoll-do", `${kind} ${className} ${hex}`]);
   if (kind === "fetch") {
     out.push(["x-atoll-do-url", request.url]);
