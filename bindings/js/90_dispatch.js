@@ -420,8 +420,18 @@ function hasListener(type) {
   return list !== undefined && list.length > 0;
 }
 
+// Durable Objects (js/lazy/durable_objects.js): the module namespace its classes come from, and
+// its hook for forwarded calls. Kept in variables set through functions made with the snapshot:
+// a property added to `internal` per context costs every tenant memory.
+let tenantExports;
+let doHook;
+internal.tenantExport = (name) => (tenantExports == null ? undefined : tenantExports[name]);
+internal.setDoHook = (hook) => {
+  doHook = hook;
+};
+
 internal.setHandler = function setHandler(namespace) {
-  internal.tenantExports = namespace; // Durable Object classes (js/lazy/durable_objects.js)
+  tenantExports = namespace;
   if (namespace !== undefined && namespace !== null) {
     const exported = namespace.default;
     if (exported !== null && (typeof exported === "object" || typeof exported === "function") &&
@@ -455,7 +465,7 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
   }
   const request = newIncomingRequest(method, url, headers, body, id);
   // A call forwarded to a Durable Object of this process (js/lazy/durable_objects.js).
-  const forwarded = internal.doHook === undefined ? undefined : internal.doHook(request);
+  const forwarded = doHook === undefined ? undefined : doHook(request);
   if (forwarded !== undefined) {
     settle(id, forwarded);
     return;

@@ -3,7 +3,8 @@
 // exports. Objects live in the tenant's (shared) context, one instance per id, in the one worker
 // process kv::ObjectPlacement names (the natives: bindings/durable_objects.h). A call for an
 // object another process owns is forwarded to it over loopback (native fetch with the "@do:N"
-// service, server/durable_objects_service.h) and arrives there through internal.doHook.
+// service, server/durable_objects_service.h) and arrives there through the hook
+// given to internal.setDoHook (90_dispatch.js).
 // Events to one object are serialized as Workers does: storage calls are synchronous SQLite
 // statements, so nothing else runs while one is in flight (input gate) and a write is committed
 // before its promise resolves (output gate); blockConcurrencyWhile() and transaction() hold
@@ -202,8 +203,7 @@ function objectOf(className, hex) {
   const key = `${className} ${hex}`;
   let entry = objects.get(key);
   if (entry !== undefined) return entry;
-  const exported = internal.tenantExports;
-  const Class = exported != null ? exported[className] : undefined;
+  const Class = internal.tenantExport(className);
   if (typeof Class !== "function") {
     throw new $TypeError(`the script exports no Durable Object class named "${className}"`);
   }
@@ -537,7 +537,7 @@ class SqlStorageCursor {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Events from the server: forwarded calls and alarms (internal.doHook, from 90_dispatch.js)
+// Events from the server: forwarded calls and alarms (the hook of internal.setDoHook, 90_dispatch.js)
 
 function stripped(request) {
   const flat = headersToFlat(request.headers);
@@ -599,7 +599,7 @@ async function serveAlarm(className, hex) {
 
 // A request carrying x-atoll-do and this server's token: a call for an object of this process.
 // Undefined for every other request.
-internal.doHook = function doHook(request) {
+internal.setDoHook(function doHook(request) {
   const marker = headersGet(request.headers, "x-atoll-do");
   if (marker === null) return undefined;
   if (!native.doCheckToken(headersGet(request.headers, "x-atoll-do-token"))) return undefined;
@@ -617,6 +617,6 @@ internal.doHook = function doHook(request) {
     if (typeof entry.instance.fetch !== "function") throw new $TypeError(`${className} has no fetch() method`);
     return entry.instance.fetch(inner);
   });
-};
+});
 
 export { DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage };
