@@ -3,7 +3,8 @@
 // get), and the base classes of class-based entrypoints. A default export that is a class (one
 // extending WorkerEntrypoint) is instantiated per event as new Class(ctx, env), as Workers does,
 // and its fetch(request) / scheduled(controller) called: 90_dispatch.js serves entrypointOf(Class).
-// DurableObject and RpcTarget are base classes only: atoll has no Durable Objects or RPC yet.
+// DurableObject is the base class of Durable Objects (js/lazy/durable_objects.js makes them);
+// RpcTarget is a base class only.
 
 // internal.workersEnv: the context's env, put there by BuiltinModules::InstallGlobals.
 const env = internal.workersEnv;
