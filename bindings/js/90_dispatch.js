@@ -420,15 +420,10 @@ function hasListener(type) {
   return list !== undefined && list.length > 0;
 }
 
-// Durable Objects (js/lazy/durable_objects.js): the module namespace its classes come from, and
-// its hook for forwarded calls. Kept in variables set through functions made with the snapshot:
-// a property added to `internal` per context costs every tenant memory.
-let tenantExports;
-let doHook;
-internal.tenantExport = (name) => (tenantExports == null ? undefined : tenantExports[name]);
-internal.setDoHook = (hook) => {
-  doHook = hook;
-};
+// Durable Objects' classes and forwarded calls (js/lazy/durable_objects.js).
+let tenantExports, doHook;
+internal.tenantExport = (name) => tenantExports?.[name];
+internal.setDoHook = (hook) => { doHook = hook; };
 
 internal.setHandler = function setHandler(namespace) {
   tenantExports = namespace;
@@ -464,12 +459,8 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
     return;
   }
   const request = newIncomingRequest(method, url, headers, body, id);
-  // A call forwarded to a Durable Object of this process (js/lazy/durable_objects.js).
-  const forwarded = doHook === undefined ? undefined : doHook(request);
-  if (forwarded !== undefined) {
-    settle(id, forwarded);
-    return;
-  }
+  const forwarded = doHook?.(request);
+  if (forwarded !== undefined) return settle(id, forwarded);
   if (mode === MODE_MODULE) {
     let result;
     try {
