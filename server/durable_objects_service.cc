@@ -170,6 +170,12 @@ void DurableObjectsService::Poll() {
     tenants_->ReleaseService(it->second->tenant(), it->first);
     it = alarms_.erase(it);
   }
+  // No alarm was ever set under this data_dir: the index is not opened (nor made) for nothing.
+  if (!alarms_seen_) {
+    std::error_code ec;
+    if (!std::filesystem::exists(kv::DoConfig().data_dir / "do" / "alarms.sqlite3", ec)) return;
+    alarms_seen_ = true;
+  }
   kv::AlarmIndex* index = kv::AlarmIndex::Get();
   if (index == nullptr) return;
   for (const kv::DueAlarm& alarm : index->Due(now)) {

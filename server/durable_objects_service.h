@@ -60,6 +60,7 @@ class DurableObjectsService : public RequestSink {
   HttpServer server_;
   uv_timer_t* timer_ = nullptr;
   uint64_t next_alarm_id_;
+  bool alarms_seen_ = false;  // the alarm index exists (made by the first setAlarm)
   std::map<uint64_t, std::unique_ptr<AlarmSink>> alarms_;   // in flight, by request id
   std::map<std::string, uint64_t> retry_after_;              // alarm key -> not before (ms)
 };
