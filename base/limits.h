@@ -135,6 +135,18 @@ struct ConnectionLimits {
                                                  // finish ([server] drain_ms)
 };
 
+// One open WebSocket (server/websocket_session.cc). Defaults follow Workers where it has them
+// (1 MiB messages). Not yet read from the config file: these defaults apply.
+struct WebSocketLimits {
+  size_t max_message_bytes = 1 << 20;            // one message, all fragments; over it: close 1009
+  size_t max_buffered_output = 1 << 20;          // bytes sent and not yet taken by the socket; past it the
+                                                 // peer is not reading: close 1008. Pongs wait (coalesced)
+                                                 // while anything is unsent
+  uint32_t ping_interval_ms = 30000;             // no input this long: a ping is sent (0: never)
+  uint32_t idle_timeout_ms = 90000;              // no input this long (pongs count): closed 1001 (0: never)
+  uint32_t close_timeout_ms = 5000;              // after our close frame: the peer's close awaited this long
+};
+
 // The admin API's listener (server/admin_api.cc): operators' tools, not the public. Its requests
 // are read with ConnectionLimits too; these replace the ones that differ.
 struct AdminLimits {
