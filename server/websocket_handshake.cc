@@ -58,4 +58,37 @@ std::string WebSocketSwitchingProtocols(std::string_view accept) {
   return out;
 }
 
+std::string WebSocketClientKey(std::string_view random16) {
+  return absl::Base64Escape(absl::string_view(random16.data(), random16.size()));
+}
+
+std::string WebSocketClientRequest(std::string_view host, std::string_view target, std::string_view key) {
+  std::string out = "GET ";
+  out.append(target.empty() ? "/" : target);
+  out += " HTTP/1.1\r\nHost: ";
+  out.append(host);
+  out += "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
+  out.append(key);
+  out += "\r\n\r\n";
+  return out;
+}
+
+absl::Status CheckWebSocketUpgradeResponse(const MessageHead& head, std::string_view key) {
+  if (head.status != 101) return absl::FailedPreconditionError("WebSocket upgrade refused: status " + std::to_string(head.status));
+  bool upgrade = false, connection = false;
+  std::string_view accept;
+  for (const auto& [name, value] : head.headers) {
+    if (name == "upgrade") upgrade = upgrade || ListsToken(value, "websocket");
+    if (name == "connection") connection = connection || ListsToken(value, "upgrade");
+    if (name == "sec-websocket-accept") accept = base::StripAsciiWhitespace(value);
+    if (name == "sec-websocket-extensions" || name == "sec-websocket-protocol") {
+      return absl::FailedPreconditionError("WebSocket server chose " + name + " the client did not offer");
+    }
+  }
+  if (!upgrade) return absl::FailedPreconditionError("WebSocket upgrade response without Upgrade: websocket");
+  if (!connection) return absl::FailedPreconditionError("WebSocket upgrade response without Connection: upgrade");
+  if (accept != WebSocketAcceptKey(key)) return absl::FailedPreconditionError("wrong Sec-WebSocket-Accept");
+  return absl::OkStatus();
+}
+
 }  // namespace atl::server

@@ -1,9 +1,14 @@
 #pragma once
-// The server's side of the WebSocket opening handshake (RFC 6455 §4.2): whether a request head is
-// a valid upgrade to WebSocket, and the 101 response that accepts it. No I/O.
+// The WebSocket opening handshake (RFC 6455 §4), both sides, no I/O. Server (§4.2): whether a
+// request head is a valid upgrade, and the 101 that accepts it. Client (§4.1, for an outbound
+// `new WebSocket(url)`): the request head, and whether the server's answer completes it.
 //
 //   absl::StatusOr<std::string> accept = WebSocketUpgradeAccept(head);
 //   if (accept.ok()) socket.Write(WebSocketSwitchingProtocols(*accept));   // else 400/426
+//
+//   std::string key = WebSocketClientKey(random16);
+//   socket.Write(WebSocketClientRequest("example.com:8080", "/chat", key));
+//   absl::Status ok = CheckWebSocketUpgradeResponse(response_head, key);
 
 #include <string>
 #include <string_view>
@@ -24,5 +29,16 @@ absl::StatusOr<std::string> WebSocketUpgradeAccept(const MessageHead& head);
 
 // The 101 response head that completes the handshake.
 std::string WebSocketSwitchingProtocols(std::string_view accept);
+
+// The Sec-WebSocket-Key of a client: 16 random bytes (the caller's CSPRNG) in base64.
+std::string WebSocketClientKey(std::string_view random16);
+
+// The client's upgrade request head. host: the Host header value; target: path and query.
+std::string WebSocketClientRequest(std::string_view host, std::string_view target, std::string_view key);
+
+// OK if the server's response head accepts the upgrade made with `key` (§4.1: 101, Upgrade
+// websocket, Connection upgrade, the matching Sec-WebSocket-Accept, no extension or subprotocol
+// the client did not ask for); FailedPrecondition saying what is wrong otherwise.
+absl::Status CheckWebSocketUpgradeResponse(const MessageHead& head, std::string_view key);
 
 }  // namespace atl::server

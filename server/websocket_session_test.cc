@@ -238,5 +238,39 @@ TEST(WebSocketHandshake, AcceptsValidUpgradesOnly) {
   EXPECT_EQ(with(4, "8"), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(WebSocketHandshake, ClientRequestAndResponseCheck) {
+  std::string key = WebSocketClientKey("the sample nonce");
+  EXPECT_EQ(key, "dGhlIHNhbXBsZSBub25jZQ==");  // RFC 6455 §1.3
+  std::string request = WebSocketClientRequest("127.0.0.1:8080", "/chat?x=1", key);
+  EXPECT_EQ(request,
+            "GET /chat?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+  // What the server side answers to that request is what the client side accepts.
+  std::vector<std::pair<std::string, std::string>> req = {{"host", "127.0.0.1:8080"}, {"upgrade", "websocket"},
+                                                          {"connection", "Upgrade"}, {"sec-websocket-version", "13"},
+                                                          {"sec-websocket-key", key}};
+  MessageHead req_head = Head(&req);
+  absl::StatusOr<std::string> accept = WebSocketUpgradeAccept(req_head);
+  ASSERT_TRUE(accept.ok());
+  std::vector<std::pair<std::string, std::string>> h = {
+      {"upgrade", "websocket"}, {"connection", "Upgrade"}, {"sec-websocket-accept", *accept}};
+  MessageHead head;
+  head.status = 101;
+  head.headers = h;
+  EXPECT_TRUE(CheckWebSocketUpgradeResponse(head, key).ok());
+  EXPECT_FALSE(CheckWebSocketUpgradeResponse(head, WebSocketClientKey("another nonce!!!")).ok());
+  head.status = 200;
+  EXPECT_FALSE(CheckWebSocketUpgradeResponse(head, key).ok());
+  head.status = 101;
+  auto with_extension = h;
+  with_extension.push_back({"sec-websocket-extensions", "permessage-deflate"});
+  head.headers = with_extension;
+  EXPECT_FALSE(CheckWebSocketUpgradeResponse(head, key).ok());
+  auto no_upgrade = h;
+  no_upgrade[0].second = "h2c";
+  head.headers = no_upgrade;
+  EXPECT_FALSE(CheckWebSocketUpgradeResponse(head, key).ok());
+}
+
 }  // namespace
 }  // namespace atl::server
