@@ -22,6 +22,8 @@ struct TenantLimits {
                                                  // per_request: then the context is dropped
   uint64_t max_request_body = 10ull << 20;       // bytes; over it: 413 body_too_large
   uint32_t cache_mb = 64;                        // Cache API entries (caches.*) kept for the tenant; LRU beyond
+  uint32_t max_websockets = 256;                 // WebSockets open at once per worker process (accepted
+                                                 // `server` ends); past it the 101 is refused (500)
 };
 
 // What one isolate's JS may cause besides a request's own work (not configurable). `cpu_ms` is

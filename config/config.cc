@@ -93,7 +93,7 @@ constexpr std::string_view kTopKeys = "server, defaults, tenants";
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls";
 constexpr std::string_view kTlsKeys = "cert, key";
-constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb";
+constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   Config config;
   const toml::source_region& top = root.source();
@@ -270,6 +270,7 @@ absl::Status ConfigParser::ParseSetting(const Entry& e, const toml::source_regio
   if (e.key == "subrequests") return number(0, 100000, &out->subrequests);
   if (e.key == "wait_until_ms") return number(1, 3600000, &out->wait_until_ms);
   if (e.key == "cache_mb") return number(0, 65536, &out->cache_mb);
+  if (e.key == "max_websockets") return number(0, 1000000, &out->max_websockets);
   if (e.key == "max_request_body") {
     if (const auto* s = v.as_string()) {
       absl::StatusOr<uint64_t> size = ParseByteSize(s->get());

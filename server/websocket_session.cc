@@ -135,4 +135,13 @@ absl::Status WebSocketSession::Close(uint16_t code, std::string_view reason, uin
   return absl::OkStatus();
 }
 
+void WebSocketSession::Shutdown(uint16_t code, std::string_view reason) {
+  if (state_ == State::kClosed) return;
+  if (state_ == State::kOpen) {
+    transport_->SendBytes(
+        SerializeWebSocketFrame(WebSocketOpcode::kClose, WebSocketClosePayload(code, reason), WebSocketRole::kServer));
+  }
+  Finish(code, reason, false, false);
+}
+
 }  // namespace atl::server

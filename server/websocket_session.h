@@ -79,6 +79,10 @@ class WebSocketSession : private WebSocketParser::Delegate {
   // Starts the close handshake. code: 1000 or 3000-4999 (as the WHATWG API), reason <= 123 bytes.
   absl::Status Close(uint16_t code, std::string_view reason, uint64_t now_ms);
 
+  // The server ends the socket without waiting for the peer's close (its owner went away: 1012,
+  // 1011): a close frame with `code`, then the connection ends once it is written.
+  void Shutdown(uint16_t code, std::string_view reason);
+
   uint64_t pongs_sent() const { return pongs_sent_; }
 
  private:
