@@ -257,6 +257,11 @@ class WebSocketPair {
   }
 }
 
+for (const [name, value] of [["CONNECTING", CONNECTING], ["OPEN", OPEN], ["CLOSING", CLOSING], ["CLOSED", CLOSED]]) {
+  Object.defineProperty(WebSocket, name, { value, enumerable: true });
+  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
+
 exposeInterface(CloseEvent, "CloseEvent", false);
 exposeInterface(WebSocket, "WebSocket", false);
 exposeInterface(WebSocketPair, "WebSocketPair", false);
