@@ -352,6 +352,11 @@ bool HttpConnection::OverBacklog() const {
 void HttpConnection::Drain() {
   if (closing()) return;
   draining_ = true;
+  if (state_ == State::kWebSocket) {
+    if (ws_) ws_->Shutdown(ws_close::kGoingAway, "server going away");  // the owner's close event, then closed
+    MarkDirty();
+    return;
+  }
   if (slots_.empty() || slots_.back().done) {
     // Every answer is written, or serialized already as keep-alive: the client may be sending
     // its next request already (or be half-way through one), and closing now would reset it.

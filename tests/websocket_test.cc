@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -374,6 +375,17 @@ TEST_F(WebSockets, EachMessageRunsUnderItsOwnCpuBudget) {
   EXPECT_TRUE(client->WaitEof(std::chrono::seconds(10)));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   EXPECT_EQ(GetFrom(server_->port(), "ws.test", "/").body, "plain");
+}
+
+TEST_F(WebSockets, ADrainingServerClosesItsSockets1001) {
+  Start();
+  auto client = Open();
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(server_->pid(), SIGTERM), 0);
+  EXPECT_EQ(client->WaitClose(), 1001);  // not after drain_ms (10 s)
+  EXPECT_TRUE(client->WaitEof());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_TRUE(server_->WaitForLog("closed 1001"));
 }
 
 TEST_F(WebSockets, ResponseWebSocketNeedsStatus101AndAnUpgrade) {

@@ -300,9 +300,8 @@ internal.onFetchEvent = function onFetchEvent(id, kind, a, b, c) {
 };
 internal.fetchSinks = fetchSinks;
 
-// Accepted WebSockets (js/lazy/websocket.js keeps them here by socket id); C++ calls
-// internal.onWebSocketEvent(id, kind, a, b, c) (bindings/websocket.h).
-internal.webSocketSinks = new Map();
+// Events of accepted WebSockets: C++ calls internal.onWebSocketEvent(id, kind, a, b, c)
+// (bindings/websocket.h), which js/lazy/websocket.js handles once loaded (no socket exists before).
 internal.onWebSocketEvent = function onWebSocketEvent(id, kind, a, b, c) {
   const handler = internal.onWebSocketEventHandler;
   if (handler !== undefined) handler(id, kind, a, b, c);

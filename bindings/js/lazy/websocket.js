@@ -47,7 +47,7 @@ class CloseEvent extends Event {
 }
 
 // Accepted `server` ends by socket id, for internal.onWebSocketEvent (js/20_body.js).
-const sinks = internal.webSocketSinks;
+const sinks = new Map();
 let access;
 
 function utf8Length(text) {
