@@ -274,3 +274,20 @@ TEST(WebSocketHandshake, ClientRequestAndResponseCheck) {
 
 }  // namespace
 }  // namespace atl::server
+
+namespace atl::server {
+namespace {
+
+TEST(WebSocketSession, ShutdownSendsItsCodeAndFinishesWithoutAHandshake) {
+  Fixture f;
+  f.session.Shutdown(1012, "service restart");
+  EXPECT_EQ(f.transport.got, Events{"close:1012:service restart"});
+  EXPECT_TRUE(f.transport.finished);
+  EXPECT_EQ(f.session.state(), WebSocketSession::State::kClosed);
+  EXPECT_EQ(f.receiver.events, Events{"close:1012:service restart:unclean"});
+  f.session.Shutdown(1001, "again");  // closed: nothing more
+  EXPECT_EQ(f.transport.got.size(), 1u);
+}
+
+}  // namespace
+}  // namespace atl::server
