@@ -40,7 +40,19 @@ void HttpConnection::StartWebSocket(Slot& slot, const bindings::ResponseView& re
     MarkDirty();
     return;
   }
-  OutputOf(slot)->append(WebSocketSwitchingProtocols(slot.ws_accept));
+  // The handler's headers go on the 101 (Sec-WebSocket-Protocol, Set-Cookie, ...), but not those
+  // the handshake or the framing own. Names and values were validated by the Headers class.
+  std::string head = WebSocketSwitchingProtocols(slot.ws_accept);
+  head.resize(head.size() - 2);  // the blank line
+  for (const auto& [name, value] : response.headers) {
+    if (name == "upgrade" || name == "connection" || name == "sec-websocket-accept" || name == "content-length" ||
+        name == "transfer-encoding" || name == "sec-websocket-extensions" || name == "content-type") {
+      continue;
+    }
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  head += "\r\n";
+  OutputOf(slot)->append(head);
   slot.done = true;
   slot.close_after = false;
   state_ = State::kWebSocket;

@@ -56,7 +56,9 @@ export default {
       // Echoed by the session already; a close from here is a no-op.
       console.log(`closed ${event.code} ${event.reason} ${event.wasClean}`);
     };
-    return new Response(null, { status: 101, webSocket: client });
+    const protocol = request.headers.get("sec-websocket-protocol");
+    const headers = protocol ? { "sec-websocket-protocol": protocol.split(",")[0].trim(), "x-room": "1" } : undefined;
+    return new Response(null, { status: 101, webSocket: client, headers });
   },
 };
 )JS";
@@ -90,10 +92,11 @@ class WsClient : private server::WebSocketParser::Delegate {
     }
   }
   // Sends the upgrade request; the response head ("" on timeout).
-  std::string Upgrade(const std::string& host = "ws.test", const std::string& path = "/chat") {
+  std::string Upgrade(const std::string& host = "ws.test", const std::string& path = "/chat",
+                      const std::string& extra = "") {
     Send("GET " + path + " HTTP/1.1\r\nHost: " + host +
          "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" + extra + "\r\n");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (buffer_.find("\r\n\r\n") == std::string::npos) {
       if (!Fill(deadline)) return "";
@@ -222,6 +225,19 @@ TEST_F(WebSockets, EchoesTextAndBinary) {
   EXPECT_EQ(m.data, std::string("\x00\x03\x02\x01", 4));
   // A plain request to the same tenant still works.
   EXPECT_EQ(GetFrom(server_->port(), "ws.test", "/").body, "plain");
+}
+
+TEST_F(WebSockets, TheHandlersHeadersGoOnThe101) {
+  Start();
+  WsClient client(server_->port());
+  std::string head = client.Upgrade("ws.test", "/chat", "Sec-WebSocket-Protocol: chat.v2, chat.v1\r\n");
+  ASSERT_TRUE(head.starts_with("HTTP/1.1 101")) << head;
+  EXPECT_NE(head.find("sec-websocket-protocol: chat.v2\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("x-room: 1\r\n"), std::string::npos) << head;
+  client.SendText("p");
+  WsClient::Message m;
+  ASSERT_TRUE(client.Next(&m));
+  EXPECT_EQ(m.data, "echo:p");
 }
 
 TEST_F(WebSockets, FragmentedMessageWithPingInBetween) {
