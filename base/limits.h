@@ -138,7 +138,7 @@ struct ConnectionLimits {
 };
 
 // One open WebSocket (server/websocket_session.cc). Defaults follow Workers where it has them
-// (1 MiB messages). Not yet read from the config file: these defaults apply.
+// (1 MiB messages). [server] websocket_ping_ms and websocket_idle_ms set the two timers.
 struct WebSocketLimits {
   size_t max_message_bytes = 1 << 20;            // one message, all fragments; over it: close 1009
   size_t max_buffered_output = 1 << 20;          // bytes sent and not yet taken by the socket; past it the

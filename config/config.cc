@@ -91,7 +91,8 @@ absl::Status CheckCfHeader(std::string_view name) {
 
 constexpr std::string_view kTopKeys = "server, defaults, tenants";
 constexpr std::string_view kServerKeys =
-    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls";
+    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
+    "websocket_ping_ms, websocket_idle_ms";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
@@ -237,6 +238,11 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 100000000);
       if (!value.ok()) return value.status();
       out->connection.max_connections = static_cast<uint32_t>(*value);
+    } else if (e.key == "websocket_ping_ms" || e.key == "websocket_idle_ms") {
+      absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 86400000);
+      if (!value.ok()) return value.status();
+      (e.key == "websocket_ping_ms" ? out->websocket.ping_interval_ms : out->websocket.idle_timeout_ms) =
+          static_cast<uint32_t>(*value);
     } else if (e.key == "cf_header") {
       absl::StatusOr<std::string_view> text = String(v, here, key_path);
       if (!text.ok()) return text.status();

@@ -117,6 +117,7 @@ class HttpServer {
   // Open WebSockets of this process: who receives their events, which connection carries them.
   WebSocketHub* websockets() { return &websockets_; }
   const limits::WebSocketLimits& websocket_limits() const { return websocket_limits_; }
+  void set_websocket_limits(const limits::WebSocketLimits& limits) { websocket_limits_ = limits; }
   const isolates::ConnectionLimits& limits() const { return limits_; }
   std::string_view default_host() const { return default_host_; }
   // [server] cf_header: the lower-cased name of the header the operator's edge sets to a JSON

@@ -137,6 +137,7 @@ class WsClient : private server::WebSocketParser::Delegate {
     return eof_;
   }
   int pongs() const { return pongs_; }
+  int pings() const { return pings_; }
   bool connected() const { return fd_ >= 0; }
 
  private:
@@ -163,7 +164,7 @@ class WsClient : private server::WebSocketParser::Delegate {
   void OnWebSocketMessage(bool binary, std::string_view data) override {
     messages_.push_back({binary, std::string(data)});
   }
-  void OnWebSocketPing(std::string_view) override {}
+  void OnWebSocketPing(std::string_view) override { ++pings_; }
   void OnWebSocketPong(std::string_view) override { ++pongs_; }
   void OnWebSocketClose(uint16_t code, std::string_view) override {
     closed_ = true;
@@ -177,19 +178,20 @@ class WsClient : private server::WebSocketParser::Delegate {
   bool closed_ = false;
   int close_code_ = 0;
   int pongs_ = 0;
+  int pings_ = 0;
   std::vector<Message> messages_;
   server::WebSocketParser parser_;
 };
 
 class WebSockets : public ::testing::Test {
  protected:
-  void Start(const std::string& ws_extra = "") {
+  void Start(const std::string& ws_extra = "", const std::string& server_extra = "") {
     fixture_.Write("ws.js", kScript);
     fixture_.Write("victim.js", "export default { fetch() { return new Response('victim ok'); } };");
     std::string tenants = "\n[[tenants]]\nname = \"ws\"\nscript = \"ws.js\"\nroutes = [\"ws.test/*\"]\ncpu_ms = 200\n" +
                           ws_extra +
                           "\n[[tenants]]\nname = \"victim\"\nscript = \"victim.js\"\nroutes = [\"victim.test/*\"]\n";
-    server_ = std::make_unique<TestServer>(fixture_.WriteConfig("", tenants));
+    server_ = std::make_unique<TestServer>(fixture_.WriteConfig(server_extra, tenants));
   }
   std::unique_ptr<WsClient> Open() {
     auto client = std::make_unique<WsClient>(server_->port());
@@ -295,6 +297,16 @@ TEST_F(WebSockets, IdleLongerThanTheWallLimitStillWorks) {
   WsClient::Message m;
   ASSERT_TRUE(client->Next(&m));
   EXPECT_EQ(m.data, "echo:still there");
+}
+
+TEST_F(WebSockets, ASilentClientIsPingedThenClosedAfterTheIdleTimeout) {
+  Start("", "websocket_ping_ms = 100\nwebsocket_idle_ms = 600\n");
+  auto client = Open();  // reads, but never answers the pings
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(client->WaitClose(std::chrono::seconds(5)), 1001);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  EXPECT_EQ(client->pings(), 1);  // one idle ping, then the timeout
+  EXPECT_TRUE(server_->WaitForLog("closed 1001 idle timeout false"));
 }
 
 TEST_F(WebSockets, PerTenantSocketLimit) {
