@@ -118,10 +118,8 @@ class WebSocket extends EventTarget {
       data = `${message}`;
     }
     if (this.#socket !== 0) {
-      if (!nativeSend(this.#socket, data, binary)) {
-        // The client is gone or not reading: the close event follows from the connection.
-        return;
-      }
+      // False when the client is gone or not reading: its close event follows from the connection.
+      nativeSend(this.#socket, data, binary);
       return;
     }
     const peer = this.#peer;
