@@ -67,6 +67,7 @@ struct ServerConfig {
   // The header the operator's edge sets to a JSON object merged into request.cf (lower-cased);
   // taken out of every request. Empty (the default): no header is trusted.
   std::string cf_header;
+  limits::WebSocketLimits websocket;     // websocket_ping_ms, websocket_idle_ms
 };
 
 struct Config {

@@ -54,6 +54,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.workers = config->server.workers;
   plan.connection = config->server.connection;
   plan.cf_header = config->server.cf_header;
+  plan.websocket = config->server.websocket;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;

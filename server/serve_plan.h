@@ -34,6 +34,7 @@ struct ServePlan {
   isolates::ConnectionLimits connection;
   std::optional<config::ListenAddress> admin_listen;   // the admin API, if any
   std::string admin_token_env = "ATOLL_ADMIN_TOKEN";   // where its token is read from
+  limits::WebSocketLimits websocket;  // [server] websocket_ping_ms, websocket_idle_ms
   std::string cf_header;             // [server] cf_header: the trusted edge header for request.cf ("": none)
 };
 
