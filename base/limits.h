@@ -22,6 +22,8 @@ struct TenantLimits {
                                                  // per_request: then the context is dropped
   uint64_t max_request_body = 10ull << 20;       // bytes; over it: 413 body_too_large
   uint32_t cache_mb = 64;                        // Cache API entries (caches.*) kept for the tenant; LRU beyond
+  uint32_t max_websockets = 256;                 // WebSockets open at once per worker process (accepted
+                                                 // `server` ends); past it the 101 is refused (500)
 };
 
 // What one isolate's JS may cause besides a request's own work (not configurable). `cpu_ms` is
@@ -133,6 +135,18 @@ struct ConnectionLimits {
                                                  // shut and input is drained this long before the close
   uint32_t drain_ms = 10000;                     // SIGTERM/SIGINT: how long in-flight requests may take to
                                                  // finish ([server] drain_ms)
+};
+
+// One open WebSocket (server/websocket_session.cc). Defaults follow Workers where it has them
+// (1 MiB messages). [server] websocket_ping_ms and websocket_idle_ms set the two timers.
+struct WebSocketLimits {
+  size_t max_message_bytes = 1 << 20;            // one message, all fragments; over it: close 1009
+  size_t max_buffered_output = 1 << 20;          // bytes sent and not yet taken by the socket; past it the
+                                                 // peer is not reading: close 1008. Pongs wait (coalesced)
+                                                 // while anything is unsent
+  uint32_t ping_interval_ms = 30000;             // no input this long: a ping is sent (0: never)
+  uint32_t idle_timeout_ms = 90000;              // no input this long (pongs count): closed 1001 (0: never)
+  uint32_t close_timeout_ms = 5000;              // after our close frame: the peer's close awaited this long
 };
 
 // The admin API's listener (server/admin_api.cc): operators' tools, not the public. Its requests

@@ -33,9 +33,11 @@ struct Scratch {
   std::vector<HeaderView> headers;
 };
 
-// respond(request id, status, status text, [name, value, ...], body, body streamed)
+// respond(request id, status, status text, [name, value, ...], body, body streamed, web socket)
+// -> whether it was taken; with `web socket` (a 101 with the client end of a WebSocketPair): the
+// socket's id, 0 if refused (websocket.h).
 void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  enum { kId, kStatus, kStatusText, kHeaders, kBody, kBodyStreamed };
+  enum { kId, kStatus, kStatusText, kHeaders, kBody, kBodyStreamed, kWebSocket };
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   NativeArgs args(info, "respond");
@@ -102,6 +104,11 @@ void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
     response.body = std::string_view(static_cast<const char*>(body_store->Data()) + body_offset, body_length);
   }
   Worker* worker = NativeScope::WorkerFrom(info);
+  if (args.Flag(kWebSocket)) {
+    uint64_t socket = worker == nullptr ? 0 : worker->RespondWebSocket(*id, response);
+    info.GetReturnValue().Set(static_cast<double>(socket));
+    return;
+  }
   info.GetReturnValue().Set(worker != nullptr && worker->Respond(*id, response));
 }
 

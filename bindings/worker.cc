@@ -126,6 +126,7 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   for (auto [name, slot] : {std::pair{"dispatch", &state->dispatch}, {"onTimer", &state->on_timer},
                             {"unhandledRejection", &state->unhandled_rejection},
                             {"onStreamEvent", &state->on_stream_event}, {"onFetchEvent", &state->on_fetch_event},
+                            {"onWebSocketEvent", &state->on_websocket_event},
                             {"setHandler", &set_handler}}) {
     v8::Local<v8::Value> value;
     if (!internal->Get(context, NewSymbolString(isolate_, name)).ToLocal(&value) || !value->IsFunction()) {
@@ -555,7 +556,7 @@ std::vector<uint64_t> Worker::InflightIds() const {
 }
 
 void Worker::MaybeRetire(ContextState* state) {
-  if (state->single_use && state->requests == 0 && state->wait_until == 0) retired_.push_back(state->serial);
+  if (state->single_use && state->requests == 0 && state->wait_until == 0 && state->sockets == 0) retired_.push_back(state->serial);
 }
 
 void Worker::DropRetired() {

@@ -150,6 +150,16 @@ class Worker {
   // From the host: an event of fetch `fetch`; for kChunk, whether the JS side wants more now.
   bool DeliverFetchEvent(uint64_t fetch, const FetchEventView& event);
 
+  // WebSockets (worker_websockets.cc). Request `id` is answered 101 with a WebSocket: the socket
+  // gets a process-unique id, 0 (nothing answered) past the tenant's max_websockets.
+  uint64_t RespondWebSocket(uint64_t id, ResponseView response);
+  bool WebSocketSend(uint64_t socket, bool binary, std::string_view data);
+  void WebSocketClose(uint64_t socket, uint16_t code, std::string_view reason);
+  // From the host: an event of socket `socket`, run under a CPU account of its own (cpu_ms per
+  // event, as Workers); kClose is the last. False if the socket is unknown here.
+  bool DeliverWebSocketEvent(uint64_t socket, const WebSocketEventView& event);
+  size_t open_websockets() const { return sockets_.size(); }
+
  private:
   using Clock = isolates::CpuWatchdog::Clock;
   static constexpr uint64_t TimerKey(uint32_t serial, uint32_t id) { return (uint64_t{serial} << 32) | id; }
@@ -170,11 +180,13 @@ class Worker {
     v8::Global<v8::Function> unhandled_rejection;
     v8::Global<v8::Function> on_stream_event;
     v8::Global<v8::Function> on_fetch_event;
+    v8::Global<v8::Function> on_websocket_event;
     v8::Global<v8::Object> env;
     v8::Global<v8::Value> async_root_frame;  // empty until AsyncLocalStorage is used (async_context.h)
     absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
     uint32_t wait_until = 0;                     // unsettled waitUntil promises
+    uint32_t sockets = 0;                        // open WebSockets whose events come here (keep it)
     uint64_t wait_until_deadline_ns = 0;         // per_request, answered: they are dropped then
     bool single_use = false;                     // per_request: dropped once idle
     bool used = false;
@@ -288,6 +300,7 @@ class Worker {
   uint32_t next_serial_ = 1;
   absl::flat_hash_map<uint64_t, OutboundFetch> fetches_;
   absl::flat_hash_map<uint64_t, uint32_t> subrequests_;  // request id -> fetch() calls so far
+  absl::flat_hash_map<uint64_t, uint32_t> sockets_;      // open WebSocket id -> its context's serial
   static constexpr size_t kUploadBytesPerGc = 8u << 20;
   size_t upload_bytes_since_gc_ = 0;  // request body bytes handed to JS since the last GC hint
   uint32_t target_ready_ = 0;

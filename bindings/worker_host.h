@@ -49,6 +49,19 @@ struct ResponseView {
   std::string_view body;
   // The body is not in `body`: it follows through OnBodyChunk, then OnBodyEnd.
   bool body_streamed = false;
+  // status 101 with `webSocket`: the id of the WebSocket the connection is upgraded to (0: none);
+  // its events come back through Worker::DeliverWebSocketEvent.
+  uint64_t web_socket = 0;
+};
+
+// What happens to an accepted WebSocket (Worker::DeliverWebSocketEvent; internal.onWebSocketEvent's `kind`).
+enum class WebSocketEventKind { kText = 0, kBinary = 1, kClose = 2, kError = 3 };
+
+struct WebSocketEventView {
+  WebSocketEventKind kind = WebSocketEventKind::kClose;
+  std::string_view data;                // kText/kBinary: the message; kClose: the reason; kError: what
+  uint16_t code = 1005;                 // kClose
+  bool was_clean = false;               // kClose
 };
 
 // An outbound request of fetch() (or of a service binding's fetch()). Views are valid only
@@ -123,6 +136,12 @@ class WorkerHost {
   virtual bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end) { return false; }
   // The response body stream wants more (`cancel` false), or the fetch is cancelled (no more events).
   virtual void FetchControl(uint64_t fetch, bool cancel) {}
+
+  // WebSockets (the defaults drop what is sent). A message from the `server` end of socket
+  // `socket` to its client; false: the socket is closed or its client is not reading.
+  virtual bool WebSocketSend(uint64_t socket, bool binary, std::string_view data) { return false; }
+  // The `server` end starts the close handshake (code 1000 or 3000-4999, reason <= 123 bytes).
+  virtual void WebSocketClose(uint64_t socket, uint16_t code, std::string_view reason) {}
 };
 
 }  // namespace atl::bindings

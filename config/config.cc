@@ -91,9 +91,10 @@ absl::Status CheckCfHeader(std::string_view name) {
 
 constexpr std::string_view kTopKeys = "server, defaults, tenants";
 constexpr std::string_view kServerKeys =
-    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, do_max_storage, do_idle_ms";
+    "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
+    "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms";
 constexpr std::string_view kTlsKeys = "cert, key";
-constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb";
+constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   Config config;
   const toml::source_region& top = root.source();
@@ -237,6 +238,11 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 100000000);
       if (!value.ok()) return value.status();
       out->connection.max_connections = static_cast<uint32_t>(*value);
+    } else if (e.key == "websocket_ping_ms" || e.key == "websocket_idle_ms") {
+      absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 86400000);
+      if (!value.ok()) return value.status();
+      (e.key == "websocket_ping_ms" ? out->websocket.ping_interval_ms : out->websocket.idle_timeout_ms) =
+          static_cast<uint32_t>(*value);
     } else if (e.key == "cf_header") {
       absl::StatusOr<std::string_view> text = String(v, here, key_path);
       if (!text.ok()) return text.status();
@@ -280,6 +286,7 @@ absl::Status ConfigParser::ParseSetting(const Entry& e, const toml::source_regio
   if (e.key == "subrequests") return number(0, 100000, &out->subrequests);
   if (e.key == "wait_until_ms") return number(1, 3600000, &out->wait_until_ms);
   if (e.key == "cache_mb") return number(0, 65536, &out->cache_mb);
+  if (e.key == "max_websockets") return number(0, 1000000, &out->max_websockets);
   if (e.key == "max_request_body") {
     if (const auto* s = v.as_string()) {
       absl::StatusOr<uint64_t> size = ParseByteSize(s->get());

@@ -71,6 +71,7 @@ struct ServerConfig {
   // an object stays in memory without events.
   uint64_t do_max_storage = uint64_t{1} << 30;
   uint32_t do_idle_ms = 10000;
+  limits::WebSocketLimits websocket;     // websocket_ping_ms, websocket_idle_ms
 };
 
 struct Config {

@@ -47,7 +47,7 @@ HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server
 }
 
 void HttpConnection::StartReading() {
-  if (state_ != State::kOpen) return;
+  if (state_ != State::kOpen && state_ != State::kWebSocket) return;
   socket_.StartReading();
 }
 
@@ -91,6 +91,11 @@ void HttpConnection::OnEnd(bool clean) {
   // A client that half-closes after its last complete request still gets its responses; a
   // reset, or EOF in the middle of a request, ends the connection now.
   StopReading();
+  if (state_ == State::kWebSocket) {
+    if (ws_) ws_->OnTransportEnd();  // the owner's close event (1006)
+    Close();
+    return;
+  }
   StopRequests();
   if (!clean || slots_.empty() || in_message_) Close();
 }
@@ -136,6 +141,7 @@ void HttpConnection::RespondError(ServerError error) {
 void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
   keep_alive = keep_alive && !draining_;
   Slot& slot = slots_.emplace_back();
+  slot.ws_accept = std::move(upgrade_accept_);
   bool http10 = head_.http_major == 1 && head_.http_minor == 0;
   slot.head = head_.method == "HEAD";
   slot.http10 = http10;
@@ -234,7 +240,14 @@ void HttpConnection::SerializeError(Slot& slot, ServerError error) {
 
 void HttpConnection::Complete(uint64_t id, const bindings::ResponseView& response) {
   Slot* slot = FindSlot(id);
-  if (slot == nullptr || slot->streaming) return;
+  if (slot == nullptr || slot->streaming) {
+    if (response.web_socket != 0) server_->websockets()->Refuse(response.web_socket);
+    return;
+  }
+  if (response.web_socket != 0) {
+    StartWebSocket(*slot, response);
+    return;
+  }
   Serialize(*slot, response);
   DoneWithUpload(id);
   MarkDirty();
@@ -339,6 +352,11 @@ bool HttpConnection::OverBacklog() const {
 void HttpConnection::Drain() {
   if (closing()) return;
   draining_ = true;
+  if (state_ == State::kWebSocket) {
+    if (ws_) ws_->Shutdown(ws_close::kGoingAway, "server going away");  // the owner's close event, then closed
+    MarkDirty();
+    return;
+  }
   if (slots_.empty() || slots_.back().done) {
     // Every answer is written, or serialized already as keep-alive: the client may be sending
     // its next request already (or be half-way through one), and closing now would reset it.
@@ -389,6 +407,10 @@ void HttpConnection::Flush() {
     aborted.swap(aborted_);
     for (uint64_t id : aborted) server_->Forget(id, true);
     if (closing()) return;
+  }
+  if (state_ == State::kWebSocket) {
+    FlushWebSocket();
+    return;
   }
   if (!WriteOut()) return;
   if (close_after) StopRequests();
@@ -451,6 +473,7 @@ void HttpConnection::SetTimer(TimerMode mode) {
     case TimerMode::kHeaders: ms = limits.header_timeout_ms; break;
     case TimerMode::kBody: ms = limits.body_timeout_ms; break;
     case TimerMode::kLinger: return;
+    case TimerMode::kWebSocket: return;  // armed by FlushWebSocket
   }
   uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->OnTimer(); }, ms, 0);
 }
@@ -458,7 +481,9 @@ void HttpConnection::SetTimer(TimerMode mode) {
 void HttpConnection::OnTimer() {
   TimerMode mode = timer_mode_;
   timer_mode_ = TimerMode::kNone;
-  if (mode == TimerMode::kIdle || mode == TimerMode::kLinger) {
+  if (mode == TimerMode::kWebSocket) {
+    OnWebSocketTimer();
+  } else if (mode == TimerMode::kIdle || mode == TimerMode::kLinger) {
     Close();
   } else if (mode == TimerMode::kHeaders || mode == TimerMode::kBody) {
     RespondError(ServerError::kRequestTimeout);
@@ -470,6 +495,7 @@ void HttpConnection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   StopReading();
+  EndWebSocket();
   server_->Unregister(this);
   std::vector<std::pair<uint64_t, bool>> forgotten;
   for (const Slot& slot : slots_) {

@@ -26,6 +26,8 @@
 #include "server/http_server.h"
 #include "server/request_body.h"
 #include "server/stream_socket.h"
+#include "server/websocket_hub.h"
+#include "server/websocket_session.h"
 
 namespace atl::server {
 
@@ -37,7 +39,11 @@ class HttpServer;
 // and three links that belong to HttpServer's idle list. The answers are the next piece to
 // split out (a response queue), together with the per-request response sink of issue 13.
 // Reading requests is in http_connection_read.cc.
-class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, public RequestBody::Stream {
+// A request answered 101 with a WebSocket (ResponseView::web_socket) turns the connection into
+// that socket's carrier (http_connection_ws.cc): its bytes go to a WebSocketSession, whose events
+// go to the socket's owner through the server's WebSocketHub.
+class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, public RequestBody::Stream,
+                       private WebSocketSession::Transport, private WebSocketReceiver, private WebSocketPeer {
  public:
   // Accepts a pending connection on `listener`; the object owns itself from here on. Returns it,
   // with its descriptor in `*fd` (null if the accept failed).
@@ -91,13 +97,15 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
     bool cancel_stream = false; // HEAD or a null-body status: the body stream is cancelled
     std::string data;           // serialized response (or what of it waits behind earlier ones)
     std::string edge_cf;        // the [server] cf_header's value, taken out of the request's headers
+    std::string ws_accept;      // a valid WebSocket upgrade request: its Sec-WebSocket-Accept
   };
-  enum class TimerMode { kNone, kIdle, kHeaders, kBody, kLinger };
+  enum class TimerMode { kNone, kIdle, kHeaders, kBody, kLinger, kWebSocket };
   // Where the connection is in its life; it only moves forward.
   enum class State {
     kOpen,       // reading requests
     kAnswering,  // reads no further request (close after an answer, an error, EOF, an upgrade,
                  // draining): writes the answers it owes, then lingers
+    kWebSocket,  // upgraded: carries one WebSocket's frames (ws_)
     kLingering,  // all answered, write side shut: drops what the client still sends (Linger)
     kClosed,     // handles closing; deleted from their close callbacks
   };
@@ -130,7 +138,7 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
 
   // StreamSocket::Owner
   void OnSocketHandshake() override;
-  void OnSocketData(std::string_view plain) override { Parse(plain); }
+  void OnSocketData(std::string_view plain) override;
   void OnSocketEnd(int status) override;
   void OnSocketWritten(int status) override;
   void OnSocketClosed() override;
@@ -161,6 +169,25 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
     if (state_ == State::kOpen) state_ = State::kAnswering;
   }
   bool closing() const { return state_ == State::kClosed; }
+  // WebSocket mode (http_connection_ws.cc).
+  void StartWebSocket(Slot& slot, const bindings::ResponseView& response);
+  void FlushWebSocket();
+  void OnWebSocketTimer();
+  void EndWebSocket();
+  uint64_t NowMs() const;
+  // WebSocketSession::Transport
+  void SendBytes(std::string bytes) override;
+  size_t Unsent() const override;
+  void Finish() override;
+  void Abort() override { Close(); }
+  // WebSocketReceiver: the client's events, to the socket's owner.
+  void OnWebSocketMessage(bool binary, std::string_view data) override;
+  void OnWebSocketClose(uint16_t code, std::string_view reason, bool was_clean) override;
+  void OnWebSocketError(std::string_view what) override;
+  // WebSocketPeer: what the owner sends.
+  bool PeerSend(bool binary, std::string_view data) override;
+  void PeerClose(uint16_t code, std::string_view reason) override;
+
   // Half-closes after the last response and discards what the client still sends (bounded in
   // time), so it reads that response instead of a connection reset.
   void Linger();
@@ -191,6 +218,10 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
   TimerMode timer_mode_ = TimerMode::kNone;
   // The server's list of idle connections, oldest first (HttpServer::MarkIdle): idle while the
   // idle timer runs (nothing in progress) or lingering after the last answer.
+  std::string upgrade_accept_;             // the request being parsed is a valid WebSocket upgrade
+  std::unique_ptr<WebSocketSession> ws_;   // kWebSocket
+  uint64_t ws_socket_ = 0;                 // the hub's id of ws_'s socket (0: none, or closed)
+  bool ws_finishing_ = false;              // the session is done: close once its output is written
   HttpConnection* idle_prev_ = nullptr;
   HttpConnection* idle_next_ = nullptr;
   bool idle_listed_ = false;

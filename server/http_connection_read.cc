@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "server/http_connection.h"
 #include "server/http_server.h"
+#include "server/websocket_handshake.h"
 
 namespace atl::server {
 
@@ -25,7 +26,9 @@ void HttpConnection::Parse(std::string_view data) {
       continue;
     }
     if (result == HttpParser::Result::kUpgrade) {
-      // No protocol upgrades (WebSocket) yet: answer the request, then close.
+      // Answer the request, then close, unless it is answered 101 with a WebSocket
+      // (StartWebSocket): what follows the request is the socket's first frames.
+      pending_input_.assign(data);
       StopRequests();
       if (!slots_.empty()) slots_.back().close_after = true;
       StopReading();
@@ -52,6 +55,7 @@ void HttpConnection::ParseError() {
 HttpParser::Action HttpConnection::OnMessageBegin() {
   in_message_ = true;
   body_.Clear();
+  upgrade_accept_.clear();
   parse_error_ = ServerError::kBadRequest;
   SetTimer(TimerMode::kHeaders);
   return HttpParser::Action::kContinue;
@@ -86,6 +90,10 @@ HttpParser::Action HttpConnection::OnHeadersComplete(const MessageHead& head) {
       out_.append("HTTP/1.1 100 Continue\r\n\r\n");
       MarkDirty();
     }
+  }
+  if (IsWebSocketUpgrade(head)) {
+    absl::StatusOr<std::string> accept = WebSocketUpgradeAccept(head);
+    if (accept.ok()) upgrade_accept_ = std::move(*accept);
   }
   SetTimer(body_.present() ? TimerMode::kBody : TimerMode::kNone);
   return HttpParser::Action::kContinue;

@@ -85,6 +85,7 @@ void HttpServer::Shutdown() {
   StopListening();
   std::vector<HttpConnection*> open(connections_.begin(), connections_.end());
   for (HttpConnection* connection : open) connection->Close();
+  websockets_.Shutdown();
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&wake_))) uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&resume_accept_))) {
     uv_close(reinterpret_cast<uv_handle_t*>(&resume_accept_), nullptr);

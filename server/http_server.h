@@ -22,6 +22,7 @@
 #include "config/listen_address.h"
 #include "isolates/limits.h"
 #include "server/error_response.h"
+#include "server/websocket_hub.h"
 #include "server/response_sink.h"
 
 namespace atl::server {
@@ -114,6 +115,10 @@ class HttpServer {
 
   uv_loop_t* loop() const { return loop_; }
   void set_next_id(uint64_t id) { next_id_ = id; }  // a second server on one TenantManager: ids apart
+  // Open WebSockets of this process: who receives their events, which connection carries them.
+  WebSocketHub* websockets() { return &websockets_; }
+  const limits::WebSocketLimits& websocket_limits() const { return websocket_limits_; }
+  void set_websocket_limits(const limits::WebSocketLimits& limits) { websocket_limits_ = limits; }
   const isolates::ConnectionLimits& limits() const { return limits_; }
   std::string_view default_host() const { return default_host_; }
   // [server] cf_header: the lower-cased name of the header the operator's edge sets to a JSON
@@ -171,6 +176,8 @@ class HttpServer {
   // pause, the idle list shed at max_connections) and requests in flight (records, the flush and
   // resume batches). The admission half is the next to move to a class of its own.
   uv_loop_t* loop_;
+  WebSocketHub websockets_{loop_};
+  limits::WebSocketLimits websocket_limits_;
   isolates::ConnectionLimits limits_;
   RequestSink* sink_;
   std::string default_host_;

@@ -202,6 +202,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   tenants.set_server(&server);
   server.SetTls(plan->tls);
   server.set_cf_header(plan->cf_header);
+  server.set_websocket_limits(plan->websocket);
   Metrics metrics(
       [&tenants](int32_t target) -> std::string_view {
         return target < 0 ? std::string_view() : std::string_view(tenants.TenantName(static_cast<uint32_t>(target)));

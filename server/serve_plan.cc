@@ -56,6 +56,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.cf_header = config->server.cf_header;
   plan.do_max_storage = config->server.do_max_storage;
   plan.do_idle_ms = config->server.do_idle_ms;
+  plan.websocket = config->server.websocket;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;

@@ -36,6 +36,7 @@ struct ServePlan {
   std::string admin_token_env = "ATOLL_ADMIN_TOKEN";   // where its token is read from
   uint64_t do_max_storage = uint64_t{1} << 30;  // [server] do_max_storage (durable_objects_service.h)
   uint32_t do_idle_ms = 10000;                   // [server] do_idle_ms
+  limits::WebSocketLimits websocket;  // [server] websocket_ping_ms, websocket_idle_ms
   std::string cf_header;             // [server] cf_header: the trusted edge header for request.cf ("": none)
 };
 

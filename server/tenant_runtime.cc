@@ -31,6 +31,7 @@ absl::Status TenantRuntime::Load(const bindings::WorkerOptions& options,
 }
 
 std::unique_ptr<isolates::TenantIsolate> TenantRuntime::Shutdown() {
+  if (server_ != nullptr) server_->websockets()->DropOwner(this);  // its sockets close; their events reach nobody
   std::unique_ptr<isolates::TenantIsolate> isolate;
   if (worker_) isolate = worker_->ReleaseIsolate();
   for (auto& [key, timer] : timers_) CloseTimer(timer);
@@ -57,7 +58,24 @@ ResponseSink* TenantRuntime::Answer(uint64_t id) {
 }
 
 void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& response) {
-  if (ResponseSink* sink = Answer(id)) sink->Respond(response);
+  if (response.web_socket != 0 && server_ != nullptr) server_->websockets()->Attach(response.web_socket, this);
+  if (ResponseSink* sink = Answer(id)) {
+    sink->Respond(response);
+  } else if (response.web_socket != 0 && server_ != nullptr) {
+    server_->websockets()->Refuse(response.web_socket);  // the client is gone
+  }
+}
+
+bool TenantRuntime::WebSocketSend(uint64_t socket, bool binary, std::string_view data) {
+  return server_ != nullptr && server_->websockets()->Send(socket, binary, data);
+}
+
+void TenantRuntime::WebSocketClose(uint64_t socket, uint16_t code, std::string_view reason) {
+  if (server_ != nullptr) server_->websockets()->Close(socket, code, reason);
+}
+
+void TenantRuntime::OnWebSocketEvent(uint64_t socket, const bindings::WebSocketEventView& event) {
+  if (worker_) worker_->DeliverWebSocketEvent(socket, event);
 }
 
 bool TenantRuntime::OnStreamedResponse(uint64_t id, const bindings::ResponseView& response) {

@@ -22,7 +22,7 @@ namespace atl::server {
 
 class TenantManager;
 
-class TenantRuntime : public bindings::WorkerHost {
+class TenantRuntime : public bindings::WorkerHost, public WebSocketOwner {
  public:
   TenantRuntime(uv_loop_t* loop, HttpServer* server, TenantManager* owner, uint32_t tenant);
   ~TenantRuntime() override;
@@ -76,6 +76,11 @@ class TenantRuntime : public bindings::WorkerHost {
   bool StartFetch(uint64_t fetch, const bindings::FetchRequestView& request, std::string* error) override;
   bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end) override;
   void FetchControl(uint64_t fetch, bool cancel) override;
+  bool WebSocketSend(uint64_t socket, bool binary, std::string_view data) override;
+  void WebSocketClose(uint64_t socket, uint16_t code, std::string_view reason) override;
+
+  // WebSocketOwner: the client's events of a socket this tenant's handler accepted.
+  void OnWebSocketEvent(uint64_t socket, const bindings::WebSocketEventView& event) override;
 
  private:
   // A request dispatched here, until its sink's owner forgets it.

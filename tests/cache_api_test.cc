@@ -40,16 +40,11 @@ class Origin : public LoopbackUpstream {
   void Serve(int fd) override {
     std::string buf;
     while (!stopping()) {
-      size_t end;
-      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
-        if (!Fill(fd, buf)) return;
-      }
-      std::string head = buf.substr(0, end);
-      buf.erase(0, end + 4);
+      std::string head;
+      if (!ReadHead(fd, buf, &head)) return;
       size_t sp = head.find(' ');
       std::string target = head.substr(sp + 1, head.find(' ', sp + 1) - sp - 1);
-      std::string lower;
-      for (char c : head) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      std::string lower = Lower(head);
       {
         std::lock_guard lock(mu_);
         ++hits_[target];

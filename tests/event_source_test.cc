@@ -29,12 +29,9 @@ class SseOrigin : public LoopbackUpstream {
 
  private:
   void Serve(int fd) override {
-    std::string head;
-    while (head.find("\r\n\r\n") == std::string::npos) {
-      if (!Fill(fd, head)) return;
-    }
-    std::string lower = head;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string buf, head;
+    if (!ReadHead(fd, buf, &head)) return;
+    std::string lower = Lower(head);
     if (head.starts_with("GET /plain ")) {
       {
         std::lock_guard lock(mu_);

@@ -48,14 +48,9 @@ class Upstream : public LoopbackUpstream {
   void Serve(int fd) override {
     std::string buf;
     while (!stopping()) {
-      size_t end;
-      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
-        if (!Fill(fd, buf)) return;
-      }
-      std::string head = buf.substr(0, end);
-      buf.erase(0, end + 4);
-      std::string lower;
-      for (char c : head) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      std::string head;
+      if (!ReadHead(fd, buf, &head)) return;
+      std::string lower = Lower(head);
       std::string method = head.substr(0, head.find(' '));
       std::string path = head.substr(method.size() + 1, head.find(' ', method.size() + 1) - method.size() - 1);
       bool chunked = lower.find("transfer-encoding: chunked") != std::string::npos;

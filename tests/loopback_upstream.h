@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -81,6 +82,23 @@ class LoopbackUpstream {
       return true;
     }
     return false;
+  }
+
+  // Reads a request head (up to the blank line) from `buf` and then `fd`: `head` without the blank
+  // line, `buf` keeps what followed it. False on EOF, error or stop.
+  bool ReadHead(int fd, std::string& buf, std::string* head) {
+    size_t end;
+    while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill(fd, buf)) return false;
+    }
+    *head = buf.substr(0, end);
+    buf.erase(0, end + 4);
+    return true;
+  }
+
+  static std::string Lower(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
   }
 
   // Writes all of `s` (or stops at the first error: the peer went away).

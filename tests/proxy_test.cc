@@ -141,14 +141,9 @@ class Upstream : public LoopbackUpstream {
 
   void Serve(int fd) override {
     std::string buf;
-    size_t end;
-    while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
-      if (!Fill(fd, buf)) return;
-    }
-    std::string head = buf.substr(0, end);
-    buf.erase(0, end + 4);
-    std::string lower;
-    for (char c : head) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    std::string head;
+    if (!ReadHead(fd, buf, &head)) return;
+    std::string lower = Lower(head);
     std::string path = head.substr(head.find(' ') + 1);
     path = path.substr(0, path.find(' '));
     if (path == "/big") {

@@ -300,6 +300,13 @@ internal.onFetchEvent = function onFetchEvent(id, kind, a, b, c) {
 };
 internal.fetchSinks = fetchSinks;
 
+// Events of accepted WebSockets: C++ calls internal.onWebSocketEvent(id, kind, a, b, c)
+// (bindings/websocket.h), which js/lazy/websocket.js handles once loaded (no socket exists before).
+internal.onWebSocketEvent = function onWebSocketEvent(id, kind, a, b, c) {
+  const handler = internal.onWebSocketEventHandler;
+  if (handler !== undefined) handler(id, kind, a, b, c);
+};
+
 internal.dropUpload = function dropUpload(id) {
   const sink = MapGet(uploadSinks, id);
   if (sink !== undefined) sink(UPLOAD_ERROR, "The response was sent before the request body was read.");

@@ -63,7 +63,16 @@ function convertInit(init) {
   const status = statusInit === undefined ? 200 : toUnsignedShort(statusInit);
   const statusTextInit = init.statusText;
   const statusText = statusTextInit === undefined ? "" : `${statusTextInit}`;
-  return [headersInit, status, statusText];
+  // Workers' extension: `webSocket`, the client end of a WebSocketPair (js/lazy/websocket.js).
+  let webSocket = init.webSocket;
+  if (webSocket === undefined) webSocket = null;
+  if (webSocket !== null) {
+    const isWebSocket = internal.isWebSocket;
+    if (isWebSocket === undefined || !isWebSocket(webSocket)) {
+      throw new $TypeError("Failed to construct 'Response': webSocket is not a WebSocket.");
+    }
+  }
+  return [headersInit, status, statusText, webSocket];
 }
 
 const kInternal = {};
@@ -88,6 +97,7 @@ class Response {
   #contentType; // the body's Content-Type while #headers is null
   #body;
   #type;        // "default" | "error"
+  #webSocket = null; // the client end of a WebSocketPair (status 101, js/lazy/websocket.js)
 
   constructor(body = null, init = undefined) {
     if (body === kInternal) return;
@@ -167,6 +177,10 @@ class Response {
     return this.#status;
   }
 
+  get webSocket() {
+    return this.#webSocket;
+  }
+
   get ok() {
     const status = this.#status;
     return status >= 200 && status <= 299;
@@ -217,7 +231,14 @@ class Response {
       const headersInit = converted[0];
       const status = converted[1];
       const statusText = converted[2];
-      if (status < 200 || status > 599) {
+      const webSocket = converted[3];
+      if (webSocket !== null && status !== 101) {
+        throw new $RangeError("Failed to construct 'Response': a Response with a webSocket must have status 101.");
+      }
+      response.#webSocket = webSocket;
+      if (webSocket !== null) {
+        // no status range check: 101 with a WebSocket (Workers)
+      } else if (status < 200 || status > 599) {
         throw new $RangeError(`Failed to construct 'Response': The status provided (${status}) is outside the range [200, 599].`);
       }
       if (statusText !== "" && !RegExpPrototypeTest(REASON_PHRASE, statusText)) {
@@ -257,6 +278,15 @@ class Response {
       const status = response.#status;
       if (status === 0) {
         nativeFail(id, "handler returned Response.error() (a network error)");
+        return true;
+      }
+      const webSocket = response.#webSocket;
+      if (webSocket !== null) {
+        const headers = response.#headers;
+        if (!internal.require("websocket").sendUpgrade(id, webSocket, headers === null ? NO_HEADERS : headersToFlat(headers))) {
+          nativeFail(id, "the WebSocket was refused (already returned, or over the tenant's max_websockets)");
+        }
+        dropUpload(id);
         return true;
       }
       const body = response.#body;
