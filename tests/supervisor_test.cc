@@ -96,15 +96,6 @@ std::string IdScript(const std::string& version) {
   return script.replace(script.find("VERSION"), 7, version);
 }
 
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
-
 HttpResponse Admin(int port, const std::string& method, const std::string& path, const std::string& body = "") {
   return AdminRequest(port, kToken, method, path, body);
 }

@@ -310,4 +310,13 @@ HttpResponse GetFrom(int port, const std::string& host, const std::string& path,
   return client.ReadResponse();
 }
 
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
 }  // namespace atl::testing

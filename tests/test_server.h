@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -75,6 +76,9 @@ class RawClient {
   int fd_ = -1;
   std::string buffer_;
 };
+
+// Polls `done` every 5 ms until it is true or `timeout` passed; its last answer.
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
 // The admin API's port, read from the server's "admin API listening" log line (0 if none).
 int AdminPort(const TestServer& server);

@@ -196,7 +196,10 @@ function errorMessage(error) {
 // The intrinsics as they are before any tenant code runs, for lazy/safe_calls.js (the runtime of
 // the lazy modules' rewritten method calls, js/lazy/harden.mjs): for each root (a
 // global constructor or namespace, its prototype, an iterator prototype), its own properties'
-// values and getters. A flat array [rootName, root, key, value, getter, ...].
+// values and getters. A flat array, per root: rootName, root, D, A, then D pairs (key, value) of
+// its data properties and A pairs (key, getter) of its accessors. Compact on purpose: every
+// context made from the snapshot deserializes it (safe_calls.js expands it when a context loads
+// its first lazy module).
 function captureIntrinsics() {
   const TypedArray = ObjectGetPrototypeOf(Uint8Array);
   const roots = [
@@ -228,15 +231,21 @@ function captureIntrinsics() {
   const out = [];
   for (let i = 0; i < roots.length; i += 2) {
     const root = roots[i + 1];
-    ArrayPrototypePush(out, roots[i], root, null, undefined, undefined);  // the root itself
+    const data = [];
+    const accessors = [];
     const keys = ReflectOwnKeys(root);
     for (let k = 0; k < keys.length; k++) {
       const desc = ObjectGetOwnPropertyDescriptor(root, keys[k]);
       const value = desc.value;
-      if (typeof value === "function" || (value !== null && typeof value === "object") || desc.get !== undefined) {
-        ArrayPrototypePush(out, roots[i], root, keys[k], value, desc.get);
+      if (desc.get !== undefined) {
+        ArrayPrototypePush(accessors, keys[k], desc.get);
+      } else if (typeof value === "function" || (value !== null && typeof value === "object")) {
+        ArrayPrototypePush(data, keys[k], value);
       }
     }
+    ArrayPrototypePush(out, roots[i], root, data.length / 2, accessors.length / 2);
+    for (let k = 0; k < data.length; k++) ArrayPrototypePush(out, data[k]);
+    for (let k = 0; k < accessors.length; k++) ArrayPrototypePush(out, accessors[k]);
   }
   return out;
 }

@@ -19,7 +19,29 @@
 // This file is not rewritten itself: it reads only the captured values, array elements and its
 // own null-prototype objects.
 
-const intrinsics = internal.intrinsics;
+// internal.intrinsics is compact (per root: name, root, D, A, D (key, value) pairs, A (key,
+// getter) pairs; 00_inspect.js); expanded here, once per context, into 5 slots per entry:
+// [rootName, root, key, value, getter], the root itself first with key null.
+function expand(compact) {
+  const out = [];
+  let n = 0;
+  for (let i = 0; i < compact.length;) {
+    const name = compact[i];
+    const root = compact[i + 1];
+    const data = compact[i + 2];
+    const accessors = compact[i + 3];
+    i += 4;
+    out[n++] = name; out[n++] = root; out[n++] = null; out[n++] = undefined; out[n++] = undefined;
+    for (let k = 0; k < data; k++, i += 2) {
+      out[n++] = name; out[n++] = root; out[n++] = compact[i]; out[n++] = compact[i + 1]; out[n++] = undefined;
+    }
+    for (let k = 0; k < accessors; k++, i += 2) {
+      out[n++] = name; out[n++] = root; out[n++] = compact[i]; out[n++] = undefined; out[n++] = compact[i + 1];
+    }
+  }
+  return out;
+}
+const intrinsics = expand(internal.intrinsics);
 const count = intrinsics.length;
 
 // Root name -> [start, end) of its entries in `intrinsics` (5 slots each, `root` itself).
