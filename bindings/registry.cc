@@ -76,7 +76,8 @@ constexpr BindingUnit kUnits[] = {
     {"event_source", nullptr, "", "event_source", kEventSourceGlobals},
     {"html_rewriter", InstallHtmlRewriter, "", "html_rewriter", kHtmlRewriterGlobals},  // lol-html (html_rewriter.h)
     {"cache", InstallCacheApi, "", "cache", kCacheGlobals},  // the Cache API (cache_api.h)
-    {"durable_objects", InstallDurableObjects, "", "durable_objects"}, // no globals: env bindings (durable_objects.h {"websocket", InstallWebSocket, "websocket", kWebSocketGlobals}, WebSocketPair, WebSocket (websocket.h)
+    {"durable_objects", InstallDurableObjects, "", "durable_objects"},  // no globals: env bindings (durable_objects.h)
+    {"websocket", InstallWebSocket, "", "websocket", kWebSocketGlobals},  // WebSocketPair, WebSocket (websocket.h)
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

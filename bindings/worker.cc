@@ -507,6 +507,7 @@ bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
   v8::Local<v8::Context> context = state->context.Get(isolate_);
   v8::Context::Scope context_scope(context);
   v8::Local<v8::Value> a = v8::Undefined(isolate_), b = v8::Undefined(isolate_), c = v8::Undefined(isolate_);
+  v8::Local<v8::Value> d = v8::Undefined(isolate_);
   switch (event.kind) {
     case FetchEventKind::kHead: {
       a = v8::Integer::New(isolate_, event.status);
@@ -518,6 +519,13 @@ bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
         items.push_back(NewLatin1String(isolate_, header.second));
       }
       c = v8::Array::New(isolate_, items.data(), items.size());
+      // An upgraded fetch: the socket's events come to this context (as an accepted socket's),
+      // within the tenant's max_websockets; past it the JS side sees no socket (0).
+      if (event.web_socket != 0 && sockets_.size() < options_.limits.max_websockets) {
+        sockets_[event.web_socket] = state->serial;
+        ++state->sockets;
+        d = v8::Number::New(isolate_, static_cast<double>(event.web_socket));
+      }
       break;
     }
     case FetchEventKind::kChunk: {
@@ -538,10 +546,10 @@ bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
       break;
   }
   v8::Local<v8::Value> argv[] = {v8::Number::New(isolate_, static_cast<double>(fetch)),
-                                 v8::Integer::New(isolate_, static_cast<int>(event.kind)), a, b, c};
+                                 v8::Integer::New(isolate_, static_cast<int>(event.kind)), a, b, c, d};
   v8::Local<v8::Value> result;
   std::string error;
-  if (!CallIntoJs(state, state->on_fetch_event.Get(isolate_), 5, argv, &error, info.request, &result)) {
+  if (!CallIntoJs(state, state->on_fetch_event.Get(isolate_), 6, argv, &error, info.request, &result)) {
     if (!dead_) base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
     return false;
   }

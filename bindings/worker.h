@@ -57,6 +57,9 @@ struct WorkerOptions {
   void Bind(std::string_view kind, std::string_view name, std::string_view value);
 };
 
+// A process-unique WebSocket id (inbound 101s and outbound upgrades share the sequence).
+uint64_t NewWebSocketId();
+
 class Worker {
  public:
   // Loads the script into a first context (errors name the file and line: a syntax error, a
@@ -159,6 +162,7 @@ class Worker {
   // event, as Workers); kClose is the last. False if the socket is unknown here.
   bool DeliverWebSocketEvent(uint64_t socket, const WebSocketEventView& event);
   size_t open_websockets() const { return sockets_.size(); }
+  bool HasWebSocket(uint64_t socket) const { return sockets_.contains(socket); }
 
  private:
   using Clock = isolates::CpuWatchdog::Clock;

@@ -90,6 +90,7 @@ struct FetchEventView {
   std::string_view status_text;         // kHead
   std::span<const HeaderView> headers;  // kHead, names lower-case
   std::string_view data;                // kChunk: bytes; kError: the TypeError's message
+  uint64_t web_socket = 0;              // kHead of a fetch answered 101 with a WebSocket: its socket id
 };
 
 class WorkerHost {

@@ -18,11 +18,13 @@ uint64_t next_event_account = 1;       // accounts of WebSocket events, apart fr
 constexpr uint64_t kEventAccountBase = uint64_t{1} << 62;
 }  // namespace
 
+uint64_t NewWebSocketId() { return next_socket_id++; }
+
 uint64_t Worker::RespondWebSocket(uint64_t id, ResponseView response) {
   ContextState* state = CurrentState();
   if (dead_ || state == nullptr || !inflight_.contains(id)) return 0;
   if (sockets_.size() >= options_.limits.max_websockets) return 0;
-  uint64_t socket = next_socket_id++;
+  uint64_t socket = NewWebSocketId();
   sockets_[socket] = state->serial;
   ++state->sockets;
   response.web_socket = socket;

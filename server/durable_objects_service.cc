@@ -129,6 +129,9 @@ absl::Status DurableObjectsService::Start() {
     close(fd);
     return absl::InternalError("Durable Objects listener: bind/listen on 127.0.0.1 failed");
   }
+  // A WebSocket upgrade forwarded here (a stub.fetch() with Upgrade: websocket) joins the
+  // process's one socket table.
+  if (HttpServer* main = tenants_->server()) server_.share_websockets(main);
   absl::StatusOr<std::string> bound = server_.ListenOn(fd);
   if (!bound.ok()) return bound.status();
   std::filesystem::path file = PortFile(kv::DoConfig().worker_index);

@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "server/client_websocket.h"
 #include "server/http_client_connection.h"
 #include "server/response_writer.h"
 #include "server/ssrf_guard.h"
@@ -41,6 +42,13 @@ HttpClient::HttpClient(uv_loop_t* loop, const isolates::FetchLimits& limits) : l
 }
 
 HttpClient::~HttpClient() { Shutdown(); }
+
+void FetchSink::OnWebSocket(int status, std::string_view status_text,
+                            const std::vector<std::pair<std::string, std::string>>& headers, ClientWebSocket* socket) {
+  socket->PeerClose(1001, "going away");
+  OnHead(status, status_text, headers);
+  OnEnd();
+}
 
 void HttpClient::Shutdown() {
   std::vector<Connection*> open = all_;

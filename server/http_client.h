@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "base/limits.h"
 #include "isolates/limits.h"
 
 namespace atl::server {
@@ -43,13 +44,23 @@ struct OutboundRequest {
   // Workers sends an incoming request body proxied on; bytes past it are never sent, and the
   // connection is reused only when exactly this many went out.
   int64_t body_length = -1;
+  // `Upgrade: websocket` on a GET: the client's opening handshake (its own key; a 101 is checked
+  // and the connection becomes a ClientWebSocket given to FetchSink::OnWebSocket).
+  bool websocket = false;
   std::vector<std::string> outbound;  // the tenant's allowed host patterns
   std::string tenant;                 // for the log
 };
 
+class ClientWebSocket;
+
 class FetchSink {
  public:
   virtual ~FetchSink() = default;
+  // A websocket request was answered 101 and the handshake checked: the exchange ends here and
+  // `socket` (owned by the connection, alive until its close event) carries the frames. The
+  // default closes the socket and reports the head and an end as for any response.
+  virtual void OnWebSocket(int status, std::string_view status_text,
+                           const std::vector<std::pair<std::string, std::string>>& headers, ClientWebSocket* socket);
   virtual void OnHead(int status, std::string_view status_text,
                       const std::vector<std::pair<std::string, std::string>>& headers) = 0;
   // False: the client stops reading until HttpClient::Resume.
@@ -81,6 +92,10 @@ class HttpClient {
   // Closes every connection (shutdown); exchanges in flight get no more events.
   void Shutdown();
 
+  // Idle ping and timeout, close handshake of outbound WebSockets ([server] websocket_*).
+  void set_websocket_limits(const limits::WebSocketLimits& limits) { websocket_limits_ = limits; }
+  const limits::WebSocketLimits& websocket_limits() const { return websocket_limits_; }
+
   // Connections opened so far (tests and stats).
   uint64_t connections_opened() const { return connections_opened_; }
 
@@ -108,6 +123,7 @@ class HttpClient {
   absl::flat_hash_map<std::string, std::vector<Connection*>> idle_;  // origin -> kept-alive connections
   std::vector<Connection*> all_;
   uint64_t connections_opened_ = 0;
+  limits::WebSocketLimits websocket_limits_;
 };
 
 }  // namespace atl::server

@@ -7,6 +7,9 @@
 #include "base/strings.h"
 #include "server/response_writer.h"
 #include "server/ssrf_guard.h"
+#include "server/websocket_handshake.h"
+
+#include <openssl/rand.h>
 
 namespace atl::server {
 namespace {
@@ -121,6 +124,7 @@ HttpParser::Action Connection::OnHeadersComplete(const MessageHead& head) {
   if (IsInterim(status_)) return HttpParser::Action::kContinue;  // 100 Continue and friends: the real one follows
   Exchange* x = exchange_;
   if (x == nullptr) return HttpParser::Action::kError;
+  if (x->request.websocket && status_ == 101) return BecomeWebSocket(head);
   std::vector<std::pair<std::string, std::string>> headers(head.headers.begin(), head.headers.end());
   x->sink->OnHead(status_, head.status_text, headers);
   if (exchange_ == nullptr) return HttpParser::Action::kError;  // cancelled from inside OnHead
@@ -139,6 +143,7 @@ HttpParser::Action Connection::OnBody(std::string_view piece) {
 }
 
 HttpParser::Action Connection::OnMessageComplete(bool keep_alive) {
+  if (ws_) return HttpParser::Action::kContinue;  // the parser stops at the upgrade (kUpgrade)
   if (IsInterim(status_)) {
     status_ = 0;
     return HttpParser::Action::kContinue;
@@ -158,6 +163,13 @@ void Connection::WriteOut() {
 }
 
 void Connection::OnSocketWritten(int status) {
+  if (ws_ && status >= 0) {
+    WriteOut();
+    if (write_pending() > 0) return;
+    if (ws_->finishing()) Close();
+    else ws_->OnWritable();
+    return;
+  }
   if (status < 0) {
     if (!socket_.closing()) FailExchange(base::StrCat("write: ", uv_strerror(status)));
     Close();
@@ -188,7 +200,17 @@ void Connection::SendHead() {
                                   HostForHeader(r), "\r\n");
   for (const auto& [name, value] : r.headers) {
     if (HopByHop(name)) continue;
+    if (r.websocket && (name == "sec-websocket-key" || name == "sec-websocket-version" || name == "sec-websocket-extensions")) {
+      continue;  // the handshake is this client's own (no extension is offered)
+    }
     head += base::StrCat(name, ": ", value, "\r\n");
+  }
+  if (r.websocket) {
+    unsigned char random[16];
+    RAND_bytes(random, sizeof(random));
+    x->ws_key = WebSocketClientKey(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
+    head += base::StrCat("connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: ",
+                         x->ws_key, "\r\n");
   }
   if (r.body_streamed) {
     if (r.body_length >= 0) {
@@ -214,7 +236,50 @@ void Connection::SendHead() {
   MaybeDrain();
 }
 
+HttpParser::Action Connection::BecomeWebSocket(const MessageHead& head) {
+  Exchange* x = exchange_;
+  std::string offered;
+  for (const auto& [name, value] : x->request.headers) {
+    if (name == "sec-websocket-protocol") offered = value;
+  }
+  absl::Status checked = CheckWebSocketUpgradeResponse(head, x->ws_key, offered);
+  if (!checked.ok()) {
+    FailExchange(std::string(checked.message()));
+    return HttpParser::Action::kError;
+  }
+  // Out of the pool for good: the socket is the WebSocket's until it closes.
+  ws_ = std::make_unique<ClientWebSocket>(client_->websocket_limits(), static_cast<ClientWebSocket::Wire*>(this));
+  uv_timer_stop(&timer_);
+  std::vector<std::pair<std::string, std::string>> headers(head.headers.begin(), head.headers.end());
+  exchange_ = nullptr;
+  x->connection = nullptr;
+  x->done = true;
+  FetchSink* sink = x->sink;
+  delete x;
+  sink->OnWebSocket(head.status, head.status_text, headers, ws_.get());
+  return HttpParser::Action::kContinue;
+}
+
+void Connection::WireTimer(uint64_t at_ms) {
+  if (socket_.closing()) return;
+  if (at_ms == 0) {
+    uv_timer_stop(&timer_);
+    return;
+  }
+  uint64_t now = uv_now(client_->loop());
+  uv_timer_start(&timer_, OnTimerFired, at_ms > now ? at_ms - now : 0, 0);
+}
+
 void Connection::OnTimer() {
+  if (ws_) {
+    if (write_error_ != 0) {
+      ws_->OnTransportEnd();
+      Close();
+      return;
+    }
+    ws_->OnTimer();
+    return;
+  }
   if (write_error_ != 0) {
     FailExchange(base::StrCat("write: ", uv_strerror(write_error_)));
   } else if (exchange_ != nullptr) {
@@ -232,6 +297,7 @@ void Connection::StartIdleTimer() {
 void Connection::Close() {
   if (socket_.closing()) return;
   socket_.Close();
+  if (ws_) ws_->OnTransportEnd();  // the owner hears 1006 unless the socket closed cleanly before
   client_->Forget(this);
   if (exchange_ != nullptr) {
     exchange_->connection = nullptr;
@@ -265,6 +331,10 @@ void Connection::Complete() {
 }
 
 void Connection::HandleEof(int status) {
+  if (ws_) {
+    Close();
+    return;
+  }
   Exchange* x = exchange_;
   if (x == nullptr) {
     Close();
@@ -286,6 +356,10 @@ void Connection::HandleEof(int status) {
 
 void Connection::Parse(std::string_view data) {
   if (socket_.closing() || data.empty()) return;
+  if (ws_) {
+    ws_->OnBytes(data);
+    return;
+  }
   Exchange* x = exchange_;
   if (x == nullptr) {  // bytes on an idle connection: nothing may arrive there
     Close();
@@ -298,6 +372,10 @@ void Connection::Parse(std::string_view data) {
   size_t consumed = 0;
   HttpParser::Result result = parser_.Execute(data, &consumed);
   if (result == HttpParser::Result::kOk) return;
+  if (ws_) {  // the 101 ended the HTTP part: what follows it are the socket's frames
+    if (result == HttpParser::Result::kUpgrade && !socket_.closing() && consumed < data.size()) ws_->OnBytes(data.substr(consumed));
+    return;
+  }
   if (result == HttpParser::Result::kPaused) {
     if (message_done_) {
       if (exchange_ != nullptr) Complete();
@@ -315,6 +393,7 @@ void Connection::Parse(std::string_view data) {
 }
 
 void Connection::OnSocketBytes() {
+  if (ws_) return;  // the session keeps its own time
   if (exchange_ != nullptr && !exchange_->paused) StartIdleTimer();
 }
 

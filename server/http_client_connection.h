@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/client_websocket.h"
 #include "server/http_client.h"
 #include "server/http_parser.h"
 #include "server/stream_socket.h"
@@ -32,15 +33,17 @@ struct HttpClient::Exchange {
   bool head_sent = false;
   bool paused = false;             // the sink answered false; reading stopped
   bool need_drain = false;
+  std::string ws_key;              // websocket request: its Sec-WebSocket-Key
   bool cancelled = false;          // Cancel() while DNS was running
   bool done = false;
 };
 
 // One connection to an origin: carries one exchange at a time, waits in the pool between them.
 // Deleted only from the libuv close callbacks (Close()), so callbacks already queued never see
-// freed memory. 16 data members: the response's parse state (status_, keep_alive_,
+// freed memory. 17 data members: the response's parse state (status_, keep_alive_,
 // message_done_, unparsed_, eof_) is read across the socket and sink callbacks together.
-class HttpClient::Connection : public HttpParser::Delegate, public StreamSocket::Owner {
+// After a websocket request's 101 the connection carries that socket (ws_) until it closes.
+class HttpClient::Connection : public HttpParser::Delegate, public StreamSocket::Owner, private ClientWebSocket::Wire {
  public:
   Connection(HttpClient* client, std::string origin, int rule);
   ~Connection() override;
@@ -83,6 +86,14 @@ class HttpClient::Connection : public HttpParser::Delegate, public StreamSocket:
   void OnSocketClosed() override;
 
   void SendHead();
+  // A websocket request's 101 checked: the exchange ends, the connection carries the socket.
+  HttpParser::Action BecomeWebSocket(const MessageHead& head);
+  // ClientWebSocket::Wire
+  void WireSend(std::string_view bytes) override { Send(bytes); }
+  size_t WirePending() const override { return write_pending(); }
+  void WireClose() override { Close(); }
+  void WireTimer(uint64_t at_ms) override;
+  uint64_t WireNowMs() const override { return uv_now(client_->loop()); }
   // The exchange's streamed body waits for room (HttpClient::Write answered false) and there is
   // room now: tell its sink (OnDrain).
   void MaybeDrain();
@@ -116,6 +127,7 @@ class HttpClient::Connection : public HttpParser::Delegate, public StreamSocket:
   int write_error_ = 0;            // a write failed at once: the timer reports it on the next turn
   bool connected_ = false;
   bool eof_ = false;               // the peer closed while the sink was not reading
+  std::unique_ptr<ClientWebSocket> ws_;  // after a websocket request's 101
 };
 
 }  // namespace atl::server

@@ -116,7 +116,13 @@ class HttpServer {
   uv_loop_t* loop() const { return loop_; }
   void set_next_id(uint64_t id) { next_id_ = id; }  // a second server on one TenantManager: ids apart
   // Open WebSockets of this process: who receives their events, which connection carries them.
-  WebSocketHub* websockets() { return &websockets_; }
+  WebSocketHub* websockets() { return hub_; }
+  // A second listener of the process (Durable Objects' loopback one) uses `main`'s hub and limits:
+  // one table of sockets per process, whichever listener took the upgrade.
+  void share_websockets(HttpServer* main) {
+    hub_ = main->websockets();
+    websocket_limits_ = main->websocket_limits();
+  }
   const limits::WebSocketLimits& websocket_limits() const { return websocket_limits_; }
   void set_websocket_limits(const limits::WebSocketLimits& limits) { websocket_limits_ = limits; }
   const isolates::ConnectionLimits& limits() const { return limits_; }
@@ -177,6 +183,7 @@ class HttpServer {
   // resume batches). The admission half is the next to move to a class of its own.
   uv_loop_t* loop_;
   WebSocketHub websockets_{loop_};
+  WebSocketHub* hub_ = &websockets_;
   limits::WebSocketLimits websocket_limits_;
   isolates::ConnectionLimits limits_;
   RequestSink* sink_;

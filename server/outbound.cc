@@ -5,6 +5,7 @@
 #include "base/latency_histogram.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "server/client_websocket.h"
 #include "server/tenant_manager.h"
 
 namespace atl::server {
@@ -57,6 +58,25 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
     owner->Queue(std::move(event));
   }
   void OnDrain() override { owner->Queue(MakeEvent(id, FetchEventKind::kDrain)); }
+  // The upgrade was answered 101: the socket joins this process's hub, owned by the tenant, its
+  // events held until the 101 reached the tenant's JS (then released, or the socket closed).
+  void OnWebSocket(int status, std::string_view status_text,
+                   const std::vector<std::pair<std::string, std::string>>& headers, ClientWebSocket* socket) override {
+    WebSocketHub* hub = nullptr;
+    uint64_t socket_id = owner->tenants_->AttachClientWebSocket(tenant, socket, &hub);
+    if (socket_id == 0) {
+      FetchSink::OnWebSocket(status, status_text, headers, socket);
+      return;
+    }
+    socket->Bind(hub, socket_id);
+    Event event = MakeEvent(id, FetchEventKind::kHead);
+    event.status = status;
+    event.text = std::string(status_text);
+    event.headers = headers;
+    event.web_socket = socket_id;
+    owner->Queue(std::move(event));
+    OnEnd();
+  }
 
   // ResponseSink: the called tenant's answer, as the events a network fetch would give.
   void Respond(const bindings::ResponseView& response) override {
@@ -122,7 +142,10 @@ void Outbound::Post(std::function<void()> task) {
 void Outbound::Queue(Event event) {
   Post([this, event = std::move(event)] {
     auto it = fetches_.find(event.fetch);
-    if (it == fetches_.end()) return;  // cancelled meanwhile
+    if (it == fetches_.end()) {  // cancelled meanwhile
+      if (event.web_socket != 0) tenants_->ReleaseClientWebSocket(UINT32_MAX, event.web_socket);
+      return;
+    }
     Fetch* fetch = it->second.get();
     std::vector<bindings::HeaderView> headers;
     for (const auto& [name, value] : event.headers) headers.emplace_back(name, value);
@@ -132,11 +155,13 @@ void Outbound::Queue(Event event) {
     view.status_text = event.text;
     view.headers = headers;
     view.data = event.data;
+    view.web_socket = event.web_socket;
     bindings::Worker* worker = tenants_->WorkerOf(fetch->tenant);
     std::shared_ptr<Chain> chain = fetch->chain;  // JS may end the fetch
     auto start = std::chrono::steady_clock::now();
     bool more = worker != nullptr && worker->DeliverFetchEvent(event.fetch, view);
     if (chain) chain->run_ns += base::NanosSince(start);
+    if (event.web_socket != 0) tenants_->ReleaseClientWebSocket(fetch->tenant, event.web_socket);
     it = fetches_.find(event.fetch);  // JS may have cancelled it
     if (it == fetches_.end()) return;
     if (worker == nullptr) {
@@ -314,6 +339,11 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
   out.body_length = request.body_streamed ? request.body_length : -1;
   out.outbound = outbound;
   out.tenant = tenants_->TenantName(tenant);
+  if (out.method == "GET") {
+    for (const auto& [name, value] : out.headers) {
+      if (base::EqualsIgnoreCase(name, "upgrade") && base::EqualsIgnoreCase(base::StripAsciiWhitespace(value), "websocket")) out.websocket = true;
+    }
+  }
   fetches_[id] = std::move(fetch);
   // Refusals and failures found at once reach the sink now; they are queued like any event.
   HttpClient::Exchange* exchange = client_.Start(std::move(out), raw);

@@ -63,6 +63,7 @@ class Outbound {
     std::string text;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string data;
+    uint64_t web_socket = 0;  // kHead of an upgraded fetch: the socket's id
   };
   static Event MakeEvent(uint64_t fetch, bindings::FetchEventKind kind) {
     Event event;

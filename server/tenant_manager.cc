@@ -194,6 +194,28 @@ bindings::Worker* TenantManager::WorkerOf(uint32_t tenant) const {
   return runtime == nullptr ? nullptr : runtime->worker();
 }
 
+uint64_t TenantManager::AttachClientWebSocket(uint32_t tenant, WebSocketPeer* peer, WebSocketHub** hub) {
+  TenantRuntime* runtime = cache_.Get(tenant);
+  if (runtime == nullptr || server_ == nullptr) return 0;
+  uint64_t socket = bindings::NewWebSocketId();
+  *hub = server_->websockets();
+  (*hub)->Attach(socket, runtime);
+  (*hub)->Hold(socket);
+  (*hub)->Connect(socket, peer);
+  return socket;
+}
+
+void TenantManager::ReleaseClientWebSocket(uint32_t tenant, uint64_t socket) {
+  if (server_ == nullptr) return;
+  WebSocketHub* hub = server_->websockets();
+  bindings::Worker* worker = tenant == UINT32_MAX ? nullptr : WorkerOf(tenant);
+  if (worker == nullptr || !worker->HasWebSocket(socket)) {
+    hub->Close(socket, 1001, "going away");  // nobody took it (the fetch was cancelled)
+    hub->Reassign(socket, nullptr);
+  }
+  hub->Release(socket);
+}
+
 bool TenantManager::StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
                                std::string* error) {
   if (request.service.starts_with("@do:")) return ForwardToObjectOwner(tenant, fetch, request, error);

@@ -53,6 +53,7 @@ class TenantManager : public RequestSink {
   // Routes and the isolate pool; errors on a route conflict or a binary without a snapshot.
   absl::Status Start(std::vector<TenantSpec> tenants);
   void set_server(HttpServer* server);
+  HttpServer* server() const { return server_; }
   // Loads every tenant now instead of on its first request (`serve SCRIPT.js`: a broken script
   // stops startup). Call after set_server.
   absl::Status Preload();
@@ -88,6 +89,12 @@ class TenantManager : public RequestSink {
   // Whether the client's request `id` is still in flight (a service call chain's root).
   bool ClientRequestInFlight(uint64_t id) const { return server_ != nullptr && server_->InFlight(id); }
   bindings::Worker* WorkerOf(uint32_t tenant) const;
+  // An outbound WebSocket of `tenant` (its fetch was answered 101): a socket id in the process's
+  // hub, owned by the tenant's runtime, events held; 0 if the tenant has no runtime any more.
+  uint64_t AttachClientWebSocket(uint32_t tenant, WebSocketPeer* peer, WebSocketHub** hub);
+  // The 101 reached the tenant's JS (or could not): the socket's events flow, or it is closed
+  // when the tenant's Worker does not know it (`tenant` UINT32_MAX: never delivered).
+  void ReleaseClientWebSocket(uint32_t tenant, uint64_t socket);
   const std::string& TenantName(uint32_t tenant) const { return registry_.name(tenant); }
 
   const Counters& counters() const { return counters_; }

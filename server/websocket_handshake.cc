@@ -73,7 +73,7 @@ std::string WebSocketClientRequest(std::string_view host, std::string_view targe
   return out;
 }
 
-absl::Status CheckWebSocketUpgradeResponse(const MessageHead& head, std::string_view key) {
+absl::Status CheckWebSocketUpgradeResponse(const MessageHead& head, std::string_view key, std::string_view offered) {
   if (head.status != 101) return absl::FailedPreconditionError("WebSocket upgrade refused: status " + std::to_string(head.status));
   bool upgrade = false, connection = false;
   std::string_view accept;
@@ -81,6 +81,7 @@ absl::Status CheckWebSocketUpgradeResponse(const MessageHead& head, std::string_
     if (name == "upgrade") upgrade = upgrade || ListsToken(value, "websocket");
     if (name == "connection") connection = connection || ListsToken(value, "upgrade");
     if (name == "sec-websocket-accept") accept = base::StripAsciiWhitespace(value);
+    if (name == "sec-websocket-protocol" && ListsToken(offered, base::StripAsciiWhitespace(value))) continue;
     if (name == "sec-websocket-extensions" || name == "sec-websocket-protocol") {
       return absl::FailedPreconditionError("WebSocket server chose " + name + " the client did not offer");
     }

@@ -38,7 +38,8 @@ std::string WebSocketClientRequest(std::string_view host, std::string_view targe
 
 // OK if the server's response head accepts the upgrade made with `key` (§4.1: 101, Upgrade
 // websocket, Connection upgrade, the matching Sec-WebSocket-Accept, no extension or subprotocol
-// the client did not ask for); FailedPrecondition saying what is wrong otherwise.
-absl::Status CheckWebSocketUpgradeResponse(const MessageHead& head, std::string_view key);
+// the client did not ask for: `offered` is the request's Sec-WebSocket-Protocol list);
+// FailedPrecondition saying what is wrong otherwise.
+absl::Status CheckWebSocketUpgradeResponse(const MessageHead& head, std::string_view key, std::string_view offered = {});
 
 }  // namespace atl::server

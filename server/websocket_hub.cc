@@ -28,6 +28,24 @@ bool WebSocketHub::Connect(uint64_t socket, WebSocketPeer* peer) {
   return true;
 }
 
+void WebSocketHub::Hold(uint64_t socket) { sockets_[socket].held = true; }
+
+void WebSocketHub::Release(uint64_t socket) {
+  auto it = sockets_.find(socket);
+  if (it == sockets_.end()) return;
+  it->second.held = false;
+  std::deque<HeldEvent> waiting;
+  waiting.swap(it->second.waiting);
+  for (const HeldEvent& held : waiting) {
+    bindings::WebSocketEventView event;
+    event.kind = held.kind;
+    event.data = held.data;
+    event.code = held.code;
+    event.was_clean = held.was_clean;
+    Deliver(socket, event);  // the close (last) forgets the socket
+  }
+}
+
 void WebSocketHub::Reassign(uint64_t socket, WebSocketOwner* owner) {
   auto it = sockets_.find(socket);
   if (it != sockets_.end()) it->second.owner = owner;
@@ -56,6 +74,10 @@ void WebSocketHub::OnRefusedTimer(uv_timer_t* timer) {
 void WebSocketHub::Deliver(uint64_t socket, const bindings::WebSocketEventView& event) {
   auto it = sockets_.find(socket);
   if (it == sockets_.end()) return;
+  if (it->second.held) {
+    it->second.waiting.push_back({event.kind, std::string(event.data), event.code, event.was_clean});
+    return;
+  }
   WebSocketOwner* owner = it->second.owner;
   if (event.kind == bindings::WebSocketEventKind::kClose) sockets_.erase(it);
   if (owner != nullptr) owner->OnWebSocketEvent(socket, event);

@@ -6,7 +6,8 @@
 // The receiving side is one small interface, WebSocketOwner: the tenant's runtime (the `server`
 // end of a WebSocketPair in its isolate) today; a Durable Object that accepts the socket
 // (ctx.acceptWebSocket, hibernation) can be another owner later (Reassign). The carrying side is
-// WebSocketPeer: the upgraded client connection (HttpConnection), an outbound socket later.
+// WebSocketPeer: the upgraded client connection (HttpConnection), or an outbound socket
+// (ClientWebSocket, client_websocket.h).
 //
 //   hub.Attach(socket, runtime);   // TenantRuntime::OnResponse, before the 101 reaches the connection
 //   hub.Connect(socket, conn);     // HttpConnection::Complete, once the 101 is written
@@ -16,6 +17,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -50,6 +52,10 @@ class WebSocketHub {
   void Attach(uint64_t socket, WebSocketOwner* owner);
   // The connection took the 101: false if nobody owns `socket` any more (the connection closes it).
   bool Connect(uint64_t socket, WebSocketPeer* peer);
+  // An outbound socket (fetch() with Upgrade: websocket): its events wait in the hub until
+  // Release, once the owner knows the socket (the fetch's 101 reached its JS).
+  void Hold(uint64_t socket);
+  void Release(uint64_t socket);
   // Hands the socket's events to another owner (a Durable Object later).
   void Reassign(uint64_t socket, WebSocketOwner* owner);
   // The 101 never reached a client (gone, or not an upgrade request): the owner gets a close
@@ -67,9 +73,17 @@ class WebSocketHub {
   size_t open() const { return sockets_.size(); }
 
  private:
+  struct HeldEvent {
+    bindings::WebSocketEventKind kind;
+    std::string data;
+    uint16_t code;
+    bool was_clean;
+  };
   struct Entry {
     WebSocketOwner* owner = nullptr;
     WebSocketPeer* peer = nullptr;
+    bool held = false;
+    std::deque<HeldEvent> waiting;  // while held
   };
   static void OnRefusedTimer(uv_timer_t* timer);
 

@@ -1,16 +1,26 @@
 // One open WebSocket's protocol obligations: see websocket_session.h.
 #include "server/websocket_session.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 
 namespace atl::server {
 
+std::string WebSocketSession::Frame(WebSocketOpcode opcode, std::string_view payload) const {
+  uint32_t mask = 0;
+  // A client masks every frame with a fresh unpredictable key (RFC 6455 §5.3).
+  if (role_ == WebSocketRole::kClient) RAND_bytes(reinterpret_cast<unsigned char*>(&mask), sizeof(mask));
+  return SerializeWebSocketFrame(opcode, payload, role_, true, mask);
+}
+
 WebSocketSession::WebSocketSession(const limits::WebSocketLimits& limits, Transport* transport,
-                                   WebSocketReceiver* receiver, uint64_t now_ms)
+                                   WebSocketReceiver* receiver, uint64_t now_ms, WebSocketRole role)
     : limits_(limits),
       transport_(transport),
       receiver_(receiver),
-      parser_(WebSocketRole::kServer, limits.max_message_bytes, this),
+      role_(role),
+      parser_(role, limits.max_message_bytes, this),
       last_input_ms_(now_ms) {}
 
 void WebSocketSession::OnBytes(std::string_view bytes, uint64_t now_ms) {
@@ -23,7 +33,7 @@ void WebSocketSession::OnBytes(std::string_view bytes, uint64_t now_ms) {
   std::string reason = parser_.failure_reason();
   if (state_ == State::kOpen) {
     transport_->SendBytes(
-        SerializeWebSocketFrame(WebSocketOpcode::kClose, WebSocketClosePayload(code, reason), WebSocketRole::kServer));
+        Frame(WebSocketOpcode::kClose, WebSocketClosePayload(code, reason)));
   }
   if (receiver_) receiver_->OnWebSocketError(reason);
   Finish(code, reason, false, false);
@@ -41,13 +51,13 @@ void WebSocketSession::OnWebSocketPing(std::string_view payload) {
     return;
   }
   ++pongs_sent_;
-  transport_->SendBytes(SerializeWebSocketFrame(WebSocketOpcode::kPong, payload, WebSocketRole::kServer));
+  transport_->SendBytes(Frame(WebSocketOpcode::kPong, payload));
 }
 
 void WebSocketSession::OnWritable() {
   if (!pending_pong_ || state_ != State::kOpen || transport_->Unsent() > 0) return;
   ++pongs_sent_;
-  transport_->SendBytes(SerializeWebSocketFrame(WebSocketOpcode::kPong, *pending_pong_, WebSocketRole::kServer));
+  transport_->SendBytes(Frame(WebSocketOpcode::kPong, *pending_pong_));
   pending_pong_.reset();
 }
 
@@ -55,7 +65,7 @@ void WebSocketSession::OnWebSocketClose(uint16_t code, std::string_view reason) 
   if (state_ == State::kOpen) {
     // The peer closes first: echo its code (§5.5.1), then the connection ends once written.
     transport_->SendBytes(
-        SerializeWebSocketFrame(WebSocketOpcode::kClose, WebSocketClosePayload(code, ""), WebSocketRole::kServer));
+        Frame(WebSocketOpcode::kClose, WebSocketClosePayload(code, "")));
   }
   Finish(code, reason, true, false);
 }
@@ -96,14 +106,13 @@ void WebSocketSession::OnTimer(uint64_t now_ms) {
   if (state_ != State::kOpen) return;
   uint64_t idle = now_ms - last_input_ms_;
   if (limits_.idle_timeout_ms > 0 && idle >= limits_.idle_timeout_ms) {
-    transport_->SendBytes(SerializeWebSocketFrame(
-        WebSocketOpcode::kClose, WebSocketClosePayload(ws_close::kGoingAway, "idle timeout"), WebSocketRole::kServer));
+    transport_->SendBytes(Frame(WebSocketOpcode::kClose, WebSocketClosePayload(ws_close::kGoingAway, "idle timeout")));
     Finish(ws_close::kGoingAway, "idle timeout", false, false);
     return;
   }
   if (limits_.ping_interval_ms > 0 && !ping_sent_ && idle >= limits_.ping_interval_ms) {
     ping_sent_ = true;
-    transport_->SendBytes(SerializeWebSocketFrame(WebSocketOpcode::kPing, "", WebSocketRole::kServer));
+    transport_->SendBytes(Frame(WebSocketOpcode::kPing, ""));
   }
 }
 
@@ -114,8 +123,7 @@ absl::Status WebSocketSession::Send(bool binary, std::string_view data) {
     Finish(ws_close::kAbnormal, "the peer is not reading", false, true);
     return absl::ResourceExhaustedError("WebSocket peer is not reading what is sent");
   }
-  transport_->SendBytes(SerializeWebSocketFrame(binary ? WebSocketOpcode::kBinary : WebSocketOpcode::kText, data,
-                                                WebSocketRole::kServer));
+  transport_->SendBytes(Frame(binary ? WebSocketOpcode::kBinary : WebSocketOpcode::kText, data));
   return absl::OkStatus();
 }
 
@@ -128,7 +136,7 @@ absl::Status WebSocketSession::Close(uint16_t code, std::string_view reason, uin
   if (!utf8.Feed(reason) || !utf8.complete()) return absl::InvalidArgumentError("close reason is not UTF-8");
   if (state_ != State::kOpen) return absl::OkStatus();  // closing twice does nothing (WHATWG)
   transport_->SendBytes(
-      SerializeWebSocketFrame(WebSocketOpcode::kClose, WebSocketClosePayload(code, reason), WebSocketRole::kServer));
+      Frame(WebSocketOpcode::kClose, WebSocketClosePayload(code, reason)));
   state_ = State::kClosing;
   pending_pong_.reset();
   close_deadline_ms_ = now_ms + limits_.close_timeout_ms;
@@ -139,7 +147,7 @@ void WebSocketSession::Shutdown(uint16_t code, std::string_view reason) {
   if (state_ == State::kClosed) return;
   if (state_ == State::kOpen) {
     transport_->SendBytes(
-        SerializeWebSocketFrame(WebSocketOpcode::kClose, WebSocketClosePayload(code, reason), WebSocketRole::kServer));
+        Frame(WebSocketOpcode::kClose, WebSocketClosePayload(code, reason)));
   }
   Finish(code, reason, false, false);
 }

@@ -56,8 +56,9 @@ class WebSocketSession : private WebSocketParser::Delegate {
 
   enum class State { kOpen, kClosing, kClosed };  // kClosing: our close frame is out, the peer's awaited
 
+  // role kClient: the outbound end (fetch() with Upgrade: websocket), whose frames are masked.
   WebSocketSession(const limits::WebSocketLimits& limits, Transport* transport, WebSocketReceiver* receiver,
-                   uint64_t now_ms);
+                   uint64_t now_ms, WebSocketRole role = WebSocketRole::kServer);
 
   // Hands the socket's events to another receiver (e.g. a Durable Object); null: drop them.
   void set_receiver(WebSocketReceiver* receiver) { receiver_ = receiver; }
@@ -90,12 +91,15 @@ class WebSocketSession : private WebSocketParser::Delegate {
   void OnWebSocketPing(std::string_view payload) override;
   void OnWebSocketPong(std::string_view payload) override {}
   void OnWebSocketClose(uint16_t code, std::string_view reason) override;
+  // One frame as this end sends it (masked by a client).
+  std::string Frame(WebSocketOpcode opcode, std::string_view payload) const;
   // Ends the session: the receiver's last event, then the transport closes.
   void Finish(uint16_t code, std::string_view reason, bool was_clean, bool abort);
 
   const limits::WebSocketLimits limits_;
   Transport* const transport_;
   WebSocketReceiver* receiver_;
+  const WebSocketRole role_;
   WebSocketParser parser_;
   State state_ = State::kOpen;
   uint64_t last_input_ms_;

@@ -95,7 +95,8 @@ TEST(ChatExample, TwentyClientsOnTwoWorkersSeeEveryMessageOnceInOneOrder) {
   std::smatch last;
   std::string body = history.body;
   std::vector<int> seqs;
-  for (std::sregex_iterator it(body.begin(), body.end(), std::regex(R"re("seq":(\d+))re")), end; it != end; ++it) {
+  const std::regex seq_pattern(R"re("seq":(\d+))re");
+  for (std::sregex_iterator it(body.begin(), body.end(), seq_pattern), end; it != end; ++it) {
     seqs.push_back(std::stoi((*it)[1]));
   }
   ASSERT_EQ(seqs.size(), 50u) << body;

@@ -291,12 +291,12 @@ internal.onStreamEvent = function onStreamEvent(id, kind, data) {
 };
 
 // Outbound fetches in flight (js/lazy/fetch.js registers a handler per fetch id); C++ calls
-// internal.onFetchEvent(id, kind, a, b, c) (bindings/fetch.h).
+// internal.onFetchEvent(id, kind, a, b, c, d) (bindings/fetch.h; d: an upgraded fetch's socket id).
 const fetchSinks = new Map();
-internal.onFetchEvent = function onFetchEvent(id, kind, a, b, c) {
+internal.onFetchEvent = function onFetchEvent(id, kind, a, b, c, d) {
   const sink = MapGet(fetchSinks, id);
   if (sink === undefined) return false;
-  return sink(kind, a, b, c) === true;
+  return sink(kind, a, b, c, d) === true;
 };
 internal.fetchSinks = fetchSinks;
 

@@ -266,9 +266,10 @@ class Response {
       }
     };
 
-    // The Response of a fetch(): headers immutable, body null or a stream.
-    internal.newFetchedResponse = (status, statusText, flat, body, url, redirected) => {
+    // The Response of a fetch(): headers immutable, body null or a stream; webSocket: an upgraded fetch's socket.
+    internal.newFetchedResponse = (status, statusText, flat, body, url, redirected, webSocket = null) => {
       const response = createResponse(status, statusText, headersFromFlat(flat, "immutable"), null, body, "default");
+      response.#webSocket = webSocket;
       WeakMapSet(fetchedInfo, response, { url, redirected });
       return response;
     };

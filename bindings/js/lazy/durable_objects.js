@@ -142,7 +142,9 @@ function forward(className, hex, kind, request, body = undefined) {
     out.push(["x-atoll-do-method", request.method]);
   }
   const hasBody = kind === "rpc" || (request.method !== "GET" && request.method !== "HEAD");
-  const init = { method: "POST", headers: out, body: kind === "rpc" ? body : (hasBody ? request.body : null) };
+  // A call without a body goes as a GET, so that a WebSocket upgrade stays one (the owner answers
+  // 101 and the socket is relayed here: js/lazy/websocket.js).
+  const init = { method: hasBody ? "POST" : "GET", headers: out, body: kind === "rpc" ? body : (hasBody ? request.body : null) };
   return internal.require("fetch").durableObjectFetch("http://durable-object.internal/", init, native.doOwner(hex));
 }
 

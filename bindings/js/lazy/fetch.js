@@ -186,8 +186,8 @@ function doFetch(input, init, service) {
         return;
       }
       current = id;
-      MapSet(fetchSinks, id, (kind, a, b, c) => {
-        if (kind === HEAD) return onHead(a, b, c);
+      MapSet(fetchSinks, id, (kind, a, b, c, d) => {
+        if (kind === HEAD) return onHead(a, b, c, d);
         if (kind === CHUNK) {
           if (controller === null) return false;
           controller.enqueue(new $Uint8Array(a));
@@ -219,7 +219,7 @@ function doFetch(input, init, service) {
       if (streamBody !== null) pumpUpload(id, streamBody, streamLength, state);
     };
 
-    const onHead = (status, statusText, flat) => {
+    const onHead = (status, statusText, flat, socket) => {
       const location = isRedirect(status) ? flatGet(flat, "location") : null;
       if (location !== null && parts.redirect !== "manual") {
         if (parts.redirect === "error") {
@@ -275,8 +275,17 @@ function doFetch(input, init, service) {
           },
         }, { highWaterMark: RESPONSE_HIGH_WATER_MARK });
       }
+      let webSocket = null;
+      if (status === 101) {
+        // An upgraded fetch (Upgrade: websocket): the socket, to accept() or to return in a 101.
+        if (socket === undefined) {
+          fail(new $TypeError(`fetch to ${url.href} failed: the WebSocket was refused (over the tenant's max_websockets)`));
+          return false;
+        }
+        webSocket = internal.require("websocket").adoptSocket(socket, url.href);
+      }
       settled = true;
-      resolve(newFetchedResponse(status, statusText, flat, responseBody, url.href, redirects > 0));
+      resolve(newFetchedResponse(status, statusText, flat, responseBody, url.href, redirects > 0, webSocket));
       return false;
     };
 

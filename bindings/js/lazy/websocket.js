@@ -4,12 +4,19 @@
 // connection is then upgraded (server/websocket_hub.h): what `server` sends goes to the real
 // client (native.wsSend), and the client's messages arrive as events on `server`
 // (internal.onWebSocketEvent, each under a CPU budget of its own). Two ends kept in one isolate
-// talk to each other directly. Outbound `new WebSocket(url)` is not implemented yet (it throws).
+// talk to each other directly.
+// Outbound: fetch() with `Upgrade: websocket` answered 101 gives `response.webSocket` (accept() it
+// to use it; server/client_websocket.h carries it), and `new WebSocket(url)` is that fetch made
+// for you (https://websockets.spec.whatwg.org/#the-websocket-interface): the same SSRF guard and
+// `outbound` list as any fetch. A fetched socket returned in a 101 is relayed to the client.
 // A lazy module: the first read of `WebSocketPair`, `WebSocket` or `CloseEvent` loads it.
 const { exposeInterface, isArrayBuffer } = internal;
 const { Event, EventTarget, ErrorEvent } = internal.require("events");
 const { MessageEvent } = internal.require("messaging");
 const { DOMException } = internal.require("dom_exception");
+const { fetch } = internal.require("fetch");
+const { URL: $URL } = internal.require("url");
+const { PromisePrototypeThen: PromiseThen } = internal.primordials;
 const nativeSend = native.wsSend;
 const nativeClose = native.wsClose;
 const nativeRespond = native.respond;
@@ -70,6 +77,7 @@ class WebSocket extends EventTarget {
   #queue = [];          // events before accept()
   #binaryType = "arraybuffer";
   #url = null;
+  #protocol = "";
   #handlers = { __proto__: null };
 
   constructor(url, protocols = undefined) {
@@ -78,12 +86,34 @@ class WebSocket extends EventTarget {
       return;
     }
     super();
-    throw new $TypeError("new WebSocket(url): outbound WebSockets are not supported by atoll yet");
+    const target = parseSocketUrl(url);
+    const offered = socketProtocols(protocols);
+    this.#url = target.href;
+    this.#readyState = CONNECTING;
+    this.#accepted = true;  // a socket of its own: events fire without accept()
+    const httpUrl = `${target.protocol === "wss:" ? "https:" : "http:"}${target.href.slice(target.protocol.length)}`;
+    const headers = [["upgrade", "websocket"]];
+    if (offered.length > 0) headers.push(["sec-websocket-protocol", offered.join(", ")]);
+    const failed = (message) => {
+      if (this.#readyState === CLOSED) return;
+      this.#readyState = CLOSED;
+      this.dispatchEvent(new ErrorEvent("error", { message }));
+      this.dispatchEvent(new CloseEvent("close", { code: 1006, reason: "", wasClean: false }));
+    };
+    PromiseThen(fetch(httpUrl, { headers }), (response) => {
+      const socket = response.webSocket;
+      if (socket === null) {
+        failed(`WebSocket connection to '${this.#url}' failed: the server answered ${response.status}`);
+        return;
+      }
+      access.takeOver(this, socket, response.headers.get("sec-websocket-protocol") ?? "");
+      this.dispatchEvent(new Event("open"));
+    }, (error) => failed(`WebSocket connection to '${this.#url}' failed: ${error?.message ?? error}`));
   }
 
   get readyState() { return this.#readyState; }
   get url() { return this.#url; }
-  get protocol() { return ""; }
+  get protocol() { return this.#protocol; }
   get extensions() { return ""; }
   get binaryType() { return this.#binaryType; }
   set binaryType(value) {
@@ -218,6 +248,29 @@ class WebSocket extends EventTarget {
         sinks.set(id, server);
       },
       taken: (client) => client.#peer === null,
+      // An upgraded fetch's socket (js/lazy/fetch.js): its events come here once accepted.
+      adopt(id, url) {
+        const ws = new WebSocket(kCreate);
+        ws.#socket = id;
+        ws.#url = url;
+        sinks.set(id, ws);
+        return ws;
+      },
+      // A fetched socket not accepted, returned in a 101: relayed to the client.
+      relayable: (ws) => ws.#socket !== 0 && ws.#peer === null && !ws.#accepted,
+      // new WebSocket(url): the fetched socket's id moves to the WebSocket made by the caller.
+      takeOver(ws, fetched, protocol) {
+        const id = fetched.#socket;
+        fetched.#socket = 0;
+        fetched.#readyState = CLOSED;
+        ws.#socket = id;
+        ws.#protocol = protocol;
+        ws.#readyState = OPEN;
+        sinks.set(id, ws);
+        const queued = fetched.#queue;
+        fetched.#queue = [];
+        for (let i = 0; i < queued.length; i++) ws.#fire(queued[i]);
+      },
     };
   }
 }
@@ -236,8 +289,72 @@ internal.onWebSocketEventHandler = (id, kind, a, b, c) => {
 
 internal.isWebSocket = (o) => access.is(o);
 
+// https://websockets.spec.whatwg.org/#dom-websocket-websocket steps 1-6: ws:, wss: (or http:,
+// https:), no fragment; a SyntaxError otherwise.
+function parseSocketUrl(url) {
+  let parsed;
+  try {
+    parsed = new $URL(`${url}`);
+  } catch {
+    throw new DOMException(`Failed to construct 'WebSocket': The URL '${url}' is invalid.`, "SyntaxError");
+  }
+  if (parsed.protocol === "http:") parsed.protocol = "ws:";
+  else if (parsed.protocol === "https:") parsed.protocol = "wss:";
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
+    throw new DOMException(`Failed to construct 'WebSocket': The URL's scheme must be either 'ws' or 'wss'. '${parsed.protocol}' is not allowed.`, "SyntaxError");
+  }
+  if (parsed.hash !== "") {
+    throw new DOMException("Failed to construct 'WebSocket': The URL contains a fragment identifier.", "SyntaxError");
+  }
+  return parsed;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+function socketProtocols(protocols) {
+  if (protocols === undefined) return [];
+  const list = typeof protocols === "string" ? [protocols] : Array.from(protocols, (p) => `${p}`);
+  const seen = new Set();
+  for (const p of list) {
+    if (!TOKEN.test(p) || seen.has(p)) {
+      throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is invalid or duplicated.`, "SyntaxError");
+    }
+    seen.add(p);
+  }
+  return list;
+}
+
+// A close code the other side of a relay may be given by close(): 1000, 3000-4999; others
+// (1001, 1006, 1011...) become 1000.
+function relayCode(code) { return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000; }
+
+// A fetched socket (a Durable Object in another process, an origin) returned in a 101: the
+// client's socket and the fetched one forward each other's messages and close.
+function relay(id, fetched, flat) {
+  const pair = new WebSocketPair();
+  const inbound = pair[1];
+  if (!sendUpgrade(id, pair[0], flat)) return false;
+  const forward = (to) => (event) => {
+    try {
+      to.send(event.data);
+    } catch {}
+  };
+  const closing = (to) => (event) => {
+    try {
+      to.close(relayCode(event.code), event.reason);
+    } catch {}
+  };
+  inbound.addEventListener("message", forward(fetched));
+  inbound.addEventListener("close", closing(fetched));
+  fetched.addEventListener("message", forward(inbound));
+  fetched.addEventListener("close", closing(inbound));
+  inbound.accept();
+  fetched.accept();
+  return true;
+}
+
 // sendResponse (js/40_response.js) for a Response with `webSocket`: the 101 with its headers.
 function sendUpgrade(id, client, flat) {
+  if (access.relayable(client)) return relay(id, client, flat);
   if (access.taken(client)) return false;  // returned twice, or an end already returned
   const socket = nativeRespond(id, 101, "", flat, null, false, true);
   if (socket === 0) return false;
@@ -264,4 +381,9 @@ exposeInterface(CloseEvent, "CloseEvent", false);
 exposeInterface(WebSocket, "WebSocket", false);
 exposeInterface(WebSocketPair, "WebSocketPair", false);
 
-export { WebSocket, WebSocketPair, CloseEvent, sendUpgrade };
+// js/lazy/fetch.js: the socket of a fetch answered 101.
+function adoptSocket(id, url) {
+  return access.adopt(id, url);
+}
+
+export { WebSocket, WebSocketPair, CloseEvent, sendUpgrade, adoptSocket };
