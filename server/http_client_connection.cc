@@ -313,7 +313,8 @@ void Connection::OnSocketClosed() {
 
 void Connection::Complete() {
   Exchange* x = exchange_;
-  bool reusable = keep_alive_ && unparsed_.empty() &&
+  // A refused upgrade's connection is not reused: servers close it after answering (atoll does).
+  bool reusable = keep_alive_ && unparsed_.empty() && !x->request.websocket &&
                   (!x->request.body_streamed || (x->body_ended && x->pending_body.empty() &&
                                                  (x->request.body_length < 0 ||
                                                   x->body_written == static_cast<uint64_t>(x->request.body_length))));

@@ -18,7 +18,9 @@ test("shape", () => {
   assert.equal(server.binaryType, "arraybuffer");
   server.binaryType = "nonsense";
   assert.equal(server.binaryType, "arraybuffer");
-  assert.throws(() => new WebSocket("ws://127.0.0.1:1"), TypeError, "outbound is not supported yet");
+  assert.throws(() => new WebSocket("ftp://127.0.0.1:1"), DOMException, "only ws: and wss: (http:, https:) URLs");
+  assert.throws(() => new WebSocket("ws://127.0.0.1:1/#fragment"), DOMException, "no fragment");
+  assert.throws(() => new WebSocket("ws://127.0.0.1:1/", ["a", "a"]), DOMException, "no duplicated subprotocol");
   const close = new CloseEvent("close", { code: 4001, reason: "r", wasClean: true });
   assert.equal(close.code, 4001);
   assert.equal(close.reason, "r");
