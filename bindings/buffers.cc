@@ -1,5 +1,6 @@
 #include "bindings/buffers.h"
 
+#include <cstring>
 #include <memory>
 
 #include "isolates/v8_util.h"
@@ -21,6 +22,13 @@ v8::MaybeLocal<v8::ArrayBuffer> NewArrayBuffer(v8::Isolate* isolate, size_t leng
   };
   std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(data, length, free, allocator);
   return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
+v8::MaybeLocal<v8::ArrayBuffer> NewArrayBufferCopy(v8::Isolate* isolate, std::string_view bytes) {
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!NewArrayBuffer(isolate, bytes.size()).ToLocal(&buffer)) return {};
+  if (!bytes.empty()) std::memcpy(buffer->Data(), bytes.data(), bytes.size());
+  return buffer;
 }
 
 bool GetBufferBytes(v8::Isolate* isolate, v8::Local<v8::Value> value, BufferBytes* out) {

@@ -17,6 +17,8 @@ namespace atl::bindings {
 
 // `length` uninitialized bytes; empty, with a RangeError thrown, when the allocator refuses.
 v8::MaybeLocal<v8::ArrayBuffer> NewArrayBuffer(v8::Isolate* isolate, size_t length);
+// An ArrayBuffer holding a copy of `bytes`; empty, with a RangeError thrown, when refused.
+v8::MaybeLocal<v8::ArrayBuffer> NewArrayBufferCopy(v8::Isolate* isolate, std::string_view bytes);
 
 // The bytes of an ArrayBuffer or ArrayBufferView (https://webidl.spec.whatwg.org/#BufferSource),
 // with the backing store that keeps them alive. `data` is null when there are none.

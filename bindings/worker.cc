@@ -284,12 +284,11 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   } else if (request.has_body) {
     v8::TryCatch refused(isolate_);
     v8::Local<v8::ArrayBuffer> buffer;
-    if (!NewArrayBuffer(isolate_, request.body.size()).ToLocal(&buffer)) {
+    if (!NewArrayBufferCopy(isolate_, request.body).ToLocal(&buffer)) {
       // The budget refused it, and counts that as the tenant running out of memory.
       if (!NoticeKill()) Fail(id, "the request body does not fit in the tenant's memory limit");
       return;
     }
-    if (!request.body.empty()) std::memcpy(buffer->Data(), request.body.data(), request.body.size());
     body = buffer;
   }
   v8::Local<v8::Value> argv[] = {
@@ -384,12 +383,11 @@ bool Worker::PushUpload(uint64_t id, std::string_view bytes) {
   v8::Local<v8::ArrayBuffer> data;
   {
     v8::TryCatch refused(isolate_);
-    if (!NewArrayBuffer(isolate_, bytes.size()).ToLocal(&data)) {
+    if (!NewArrayBufferCopy(isolate_, bytes).ToLocal(&data)) {
       NoticeKill();  // the budget refused the chunk: the tenant is out of memory
       return true;
     }
   }
-  if (!bytes.empty()) std::memcpy(data->Data(), bytes.data(), bytes.size());
   return SendStreamEvent(id, static_cast<int>(StreamEvent::kUploadChunk), data);
 }
 
@@ -531,11 +529,10 @@ bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
     case FetchEventKind::kChunk: {
       v8::TryCatch refused(isolate_);
       v8::Local<v8::ArrayBuffer> buffer;
-      if (!NewArrayBuffer(isolate_, event.data.size()).ToLocal(&buffer)) {
+      if (!NewArrayBufferCopy(isolate_, event.data).ToLocal(&buffer)) {
         NoticeKill();
         return false;
       }
-      if (!event.data.empty()) std::memcpy(buffer->Data(), event.data.data(), event.data.size());
       a = buffer;
       break;
     }

@@ -65,11 +65,10 @@ bool Worker::DeliverWebSocketEvent(uint64_t socket, const WebSocketEventView& ev
     case WebSocketEventKind::kBinary: {
       v8::TryCatch refused(isolate_);
       v8::Local<v8::ArrayBuffer> buffer;
-      if (!NewArrayBuffer(isolate_, event.data.size()).ToLocal(&buffer)) {
+      if (!NewArrayBufferCopy(isolate_, event.data).ToLocal(&buffer)) {
         NoticeKill();
         return false;
       }
-      if (!event.data.empty()) std::memcpy(buffer->Data(), event.data.data(), event.data.size());
       a = buffer;
       break;
     }
