@@ -71,6 +71,7 @@ class WebSocket extends EventTarget {
   #binaryType = "arraybuffer";
   #url = null;
   #handlers = { __proto__: null };
+  #sink = null;         // a Durable Object's ctx.acceptWebSocket (js/lazy/do_websocket.js)
 
   constructor(url, protocols = undefined) {
     if (url === kCreate) {
@@ -155,12 +156,20 @@ class WebSocket extends EventTarget {
   }
 
   #fire(event) {
+    if (this.#sink !== null) {
+      this.#sink(this, event);
+      return;
+    }
     if (!this.#accepted) {
       this.#queue.push(event);
       return;
     }
     this.dispatchEvent(event);
   }
+
+  // Durable Objects' hibernation API (js/lazy/do_websocket.js keeps the attachment).
+  serializeAttachment(value) { internal.require("do_websocket").serializeAttachment(this, value); }
+  deserializeAttachment() { return internal.require("do_websocket").deserializeAttachment(this); }
 
   #handler(type) { return this.#handlers[type] ?? null; }
   #setHandler(type, value) {
@@ -218,6 +227,17 @@ class WebSocket extends EventTarget {
         sinks.set(id, server);
       },
       taken: (client) => client.#peer === null,
+      // ctx.acceptWebSocket: the `server` end's events go to `sink` instead of its listeners.
+      adopt(ws, sink) {
+        if (ws.#accepted) throw new $TypeError("acceptWebSocket(): the WebSocket was already accepted");
+        if (ws.#peer === null && ws.#socket === 0) {
+          throw new $TypeError("acceptWebSocket(): this end was returned in a Response; accept the other end");
+        }
+        ws.#accepted = true;
+        ws.#sink = sink;
+      },
+      // The `server` end behind a returned `client` if it was accept()ed (not hibernatable).
+      plainServerOf: (client) => (access.is(client) && client.#peer !== null && client.#peer.#accepted && client.#peer.#sink === null ? client.#peer : null),
     };
   }
 }
@@ -264,4 +284,7 @@ exposeInterface(CloseEvent, "CloseEvent", false);
 exposeInterface(WebSocket, "WebSocket", false);
 exposeInterface(WebSocketPair, "WebSocketPair", false);
 
-export { WebSocket, WebSocketPair, CloseEvent, sendUpgrade };
+// For js/lazy/do_websocket.js and js/lazy/durable_objects.js.
+const hibernation = { adopt: access.adopt, plainServerOf: access.plainServerOf };
+
+export { WebSocket, WebSocketPair, CloseEvent, sendUpgrade, hibernation };
