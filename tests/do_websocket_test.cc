@@ -38,6 +38,7 @@ export class Room extends DurableObject {
       return new Response("set");
     }
     if (url.pathname === "/closed") return new Response((await this.ctx.storage.get("closed")) ?? "");
+    if (url.pathname === "/error") return new Response((await this.ctx.storage.get("error")) ?? "");
     if (url.pathname === "/limits") return Response.json(this.limits());
     const [client, server] = Object.values(new WebSocketPair());
     if (url.pathname === "/plain") {
@@ -86,6 +87,9 @@ export class Room extends DurableObject {
   async webSocketClose(ws, code, reason, wasClean) {
     await this.ctx.storage.put("closed", `${code} ${reason} ${ws.deserializeAttachment().user}`);
   }
+  async webSocketError(ws, error) {
+    await this.ctx.storage.put("error", `${error instanceof Error} ${ws.deserializeAttachment().user}`);
+  }
 }
 export default {
   fetch(request, env) {
@@ -119,6 +123,16 @@ std::string Text(WebSocketClient& client, std::chrono::milliseconds timeout = 5s
   if (!message) return "<none>";
   if (message->opcode != 1) return "<opcode " + std::to_string(message->opcode) + ">";
   return message->payload;
+}
+
+// Polls the object's /closed or /error until it is set.
+std::string Await(const TestServer& server, const std::string& path) {
+  std::string value;
+  for (int i = 0; i < 50 && value.empty(); ++i) {
+    value = Get(server, path);
+    if (value.empty()) std::this_thread::sleep_for(50ms);
+  }
+  return value;
 }
 
 // Past do_idle_ms, then an event of another object: the sweep evicts the idle ones.
@@ -193,13 +207,19 @@ TEST(DoWebSocket, WebSocketCloseRunsWhenTheClientCloses) {
     ASSERT_TRUE(echo.has_value());
     EXPECT_EQ(echo->opcode, 8);
   }
-  std::string closed;
-  for (int i = 0; i < 50 && closed.empty(); ++i) {
-    closed = Get(server, "/closed");
-    if (closed.empty()) std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_EQ(closed, "4001 bye bob");
+  EXPECT_EQ(Await(server, "/closed"), "4001 bye bob");
   EXPECT_EQ(Get(server, "/count?tag=x"), R"({"all":0,"tagged":0})") << "a closed socket leaves getWebSockets()";
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(DoWebSocket, AProtocolErrorRunsWebSocketErrorThenWebSocketClose) {
+  TenantFixture fixture;
+  TestServer server(Config(fixture), kOneWorker);
+  WebSocketClient carol(server.port(), "/ws?user=carol", "a.test");
+  ASSERT_TRUE(carol.open()) << carol.handshake();
+  ASSERT_TRUE(carol.SendFrame(1, "unmasked", true, /*mask=*/false));
+  EXPECT_EQ(Await(server, "/error"), "true carol");
+  EXPECT_EQ(Await(server, "/closed").substr(0, 5), "1002 ");
   EXPECT_EQ(server.Stop(), 0);
 }
 
