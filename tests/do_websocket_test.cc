@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
@@ -82,6 +83,7 @@ export class Room extends DurableObject {
       for (const s of this.ctx.getWebSockets(tag)) s.send(text);
       return;
     }
+    await this.ctx.storage.put("last", message);
     for (const s of this.ctx.getWebSockets()) s.send(`${ws.deserializeAttachment().user}: ${message}`);
   }
   async webSocketClose(ws, code, reason, wasClean) {
@@ -174,6 +176,36 @@ TEST(DoWebSocket, AttachmentAndTagsSurviveHibernationAndTheObjectIsMadeAgain) {
   EXPECT_EQ(Text(alice), R"({"user":"alice","joinedAt":1,"constructed":3,"tags":["red"]})")
       << "the room was evicted and made again for the message";
   EXPECT_EQ(Get(server, "/count?tag=red"), R"({"all":1,"tagged":1})") << "the socket is still the room's";
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// Write-ahead logs of the tenant's objects: SQLite removes one when its last connection closes,
+// which is what evicting the object does.
+int OpenLogs(const TenantFixture& fixture) {
+  int logs = 0;
+  for (const auto& file : std::filesystem::recursive_directory_iterator(fixture.dir() / "data" / "do" / "a")) {
+    if (file.path().string().ends_with(".sqlite3-wal")) ++logs;
+  }
+  return logs;
+}
+
+TEST(DoWebSocket, AnObjectWithOnlyHibernatableSocketsIsEvictedWithoutAnotherEvent) {
+  TenantFixture fixture;
+  TestServer server(Config(fixture), kOneWorker);
+  WebSocketClient alice(server.port(), "/ws?user=alice", "a.test");
+  ASSERT_TRUE(alice.open()) << alice.handshake();
+  ASSERT_TRUE(alice.SendText("hello"));
+  EXPECT_EQ(Text(alice), "alice: hello");
+  EXPECT_EQ(OpenLogs(fixture), 1) << "the room's database is open";
+  int logs = 1;
+  for (int i = 0; i < 40 && logs != 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+    logs = OpenLogs(fixture);
+  }
+  EXPECT_EQ(logs, 0) << "evicted after do_idle_ms with no other event";
+  EXPECT_EQ(Get(server, "/constructed"), "1");
+  ASSERT_TRUE(alice.SendText("whoami"));
+  EXPECT_EQ(Text(alice), R"({"user":"alice","joinedAt":1,"constructed":2,"tags":[]})");
   EXPECT_EQ(server.Stop(), 0);
 }
 

@@ -97,6 +97,7 @@ export function acceptWebSocket(className, hex, ws, tags) {
   hibernation.adopt(ws, onEvent);
   room.sockets.add(ws);
   socketInfo.set(ws, { room, tags: checked, autoResponseAt: null });
+  sweepLater();
 }
 
 export function getWebSockets(className, hex, tag) {
@@ -202,7 +203,25 @@ function dispatch(room, method, args) {
     const fn = instance[method];
     if (typeof fn === "function") return fn.apply(instance, args);
     return undefined;
-  }).then(undefined, (e) => internal.reportError(e));
+  }).then(undefined, (e) => internal.reportError(e)).then(sweepLater);
+}
+
+// Objects with hibernatable sockets are evicted once idle even if no other event comes (the
+// objects' own sweep runs only at an event): one timer per context while such an object is in
+// memory, do_idle_ms after the last event.
+let sweepTimer = null;
+function sweepLater() {
+  if (sweepTimer !== null) return;
+  sweepTimer = internal.setTimeout(() => {
+    sweepTimer = null;
+    const { sweepNow } = internal.require("durable_objects");
+    for (const room of rooms.values()) {
+      if (room.sockets.size > 0 && sweepNow(room.className, room.hex)) {
+        sweepLater();
+        return;
+      }
+    }
+  }, native.doIdleMs() + 50);
 }
 
 exposeInterface(WebSocketRequestResponsePair, "WebSocketRequestResponsePair", false);

@@ -291,6 +291,13 @@ export function runObjectEvent(className, hex, fn) {
   return runEvent(className, hex, (entry) => fn(entry.instance));
 }
 
+// Evicts the idle objects now (do_websocket.js's timer); whether the object is still in memory.
+export function sweepNow(className, hex) {
+  lastSweep = 0;
+  sweep();
+  return objects.has(`${className} ${hex}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Storage
 
