@@ -50,6 +50,7 @@ constexpr std::string_view kEventSourceGlobals[] = {"EventSource"};
 constexpr std::string_view kHtmlRewriterGlobals[] = {"HTMLRewriter"};
 constexpr std::string_view kCacheGlobals[] = {"caches", "CacheStorage", "Cache"};
 constexpr std::string_view kWebSocketGlobals[] = {"WebSocketPair", "WebSocket", "CloseEvent"};
+constexpr std::string_view kDoWebSocketGlobals[] = {"WebSocketRequestResponsePair"};
 
 // Every binding unit, in load order. A new Web API adds one line here.
 constexpr BindingUnit kUnits[] = {
@@ -78,6 +79,7 @@ constexpr BindingUnit kUnits[] = {
     {"cache", InstallCacheApi, "", "cache", kCacheGlobals},  // the Cache API (cache_api.h)
     {"durable_objects", InstallDurableObjects, "", "durable_objects"},  // no globals: env bindings (durable_objects.h)
     {"websocket", InstallWebSocket, "", "websocket", kWebSocketGlobals},  // WebSocketPair, WebSocket (websocket.h)
+    {"do_websocket", nullptr, "", "do_websocket", kDoWebSocketGlobals},  // DO WebSocket hibernation (js/lazy/do_websocket.js)
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

@@ -24,10 +24,49 @@ export class TestObject extends DurableObject {
   }
   events() { return this.log; }
   alarm() {}
+  // The WebSocket hibernation API (js/lazy/do_websocket.js): sockets kept as pairs in this isolate.
+  webSocketMessage(ws, message) {
+    if (message === "throw") throw new Error("thrown on purpose");
+    ws.send(`${this.ctx.getTags(ws).join("+")}:${message}:${ws.deserializeAttachment()?.n}`);
+  }
+  webSocketClose(ws, code, reason, wasClean) { this.closes = [...(this.closes ?? []), `${code} ${reason}`]; }
+}
+
+function throws(fn) {
+  try {
+    fn();
+    return "ok";
+  } catch (e) {
+    return e.name;
+  }
 }
 
 // Work done inside the object (RPC runs it there), by name.
 const ops = {
+  async websockets(storage, object) {
+    const ctx = object.ctx;
+    const out = [];
+    const next = (ws) => new Promise((resolve) => ws.addEventListener("message", (e) => resolve(e.data), { once: true }));
+    const [client, server] = Object.values(new WebSocketPair());
+    ctx.acceptWebSocket(server, ["a", "b"]);
+    server.serializeAttachment({ n: 7 });
+    out.push(throws(() => server.accept()), ctx.getWebSockets("b").includes(server), ctx.getWebSockets("zz").length);
+    client.accept();
+    client.send("throw");
+    client.send("hi");
+    out.push(await next(client));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    client.send("ping");
+    out.push(await next(client), ctx.getWebSocketAutoResponseTimestamp(server) instanceof Date);
+    client.close(1000, "done");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    out.push(object.closes, ctx.getWebSockets().includes(server));
+    out.push(throws(() => ctx.acceptWebSocket(new WebSocketPair()[1], new Array(11).fill("t"))));
+    out.push(throws(() => new WebSocketPair()[1].serializeAttachment(new Uint8Array(4096))));
+    ctx.setWebSocketAutoResponse();
+    out.push(ctx.getWebSocketAutoResponse());
+    return out;
+  },
   async kv(storage) {
     await storage.deleteAll();
     const out = [];
@@ -147,6 +186,12 @@ test("storage.sql", async () => {
 
 test("alarms: set, get, delete", async () => {
   assert.deepEqual(await DO.getByName("s").run("alarms"), [null, true, null]);
+});
+
+test("WebSocket hibernation API: acceptWebSocket, tags, attachment, auto-response, close, limits", async () => {
+  assert.deepEqual(await DO.getByName("w").run("websockets"), [
+    "TypeError", true, 0, "a+b:hi:7", "pong", true, ["1000 done"], false, "TypeError", "RangeError", null,
+  ]);
 });
 
 test("stub.fetch", async () => {

@@ -107,8 +107,20 @@ function stubFetch(className, hex, input, init) {
   if (!native.doIsLocal(hex)) return forward(className, hex, "fetch", request);
   return runEvent(className, hex, (entry) => {
     if (typeof entry.instance.fetch !== "function") throw new $TypeError(`${className} has no fetch() method`);
-    return entry.instance.fetch(request);
+    return pinSocket(entry, entry.instance.fetch(request));
   });
+}
+
+// A socket the object accept()ed (not ctx.acceptWebSocket) keeps it in memory while it is open,
+// as Workers does: its listeners are the instance's.
+async function pinSocket(entry, pending) {
+  const response = await pending;
+  const server = response?.webSocket ? internal.require("websocket").hibernation.plainServerOf(response.webSocket) : null;
+  if (server !== null) {
+    entry.pinned++;
+    server.addEventListener("close", () => { entry.pinned--; entry.lastUsed = DateNow(); }, { once: true });
+  }
+  return response;
 }
 
 function stubCall(className, hex, method, args) {
@@ -181,6 +193,7 @@ class Entry {
     this.active = 0;
     this.lastUsed = DateNow();
     this.alarmRetries = 0;
+    this.pinned = 0; // open sockets accepted with ws.accept() (pinSocket)
   }
 }
 
@@ -191,7 +204,7 @@ function sweep() {
   if (now - lastSweep < MathMin(1000, idle / 2)) return;
   lastSweep = now;
   for (const [key, entry] of objects) {
-    if (entry.active === 0 && entry.blocked === null && now - entry.lastUsed >= idle) evict(key, entry);
+    if (entry.active === 0 && entry.blocked === null && entry.pinned === 0 && now - entry.lastUsed >= idle) evict(key, entry);
   }
 }
 
@@ -262,6 +275,29 @@ class DurableObjectState {
     return result;
   }
   waitUntil(promise) {}
+  // The WebSocket hibernation API (js/lazy/do_websocket.js): by object, not by instance.
+  acceptWebSocket(ws, tags = []) { hib().acceptWebSocket(this.#entry.className, this.#entry.hex, ws, tags); }
+  getWebSockets(tag = undefined) { return hib().getWebSockets(this.#entry.className, this.#entry.hex, tag); }
+  getTags(ws) { return hib().getTags(this.#entry.className, this.#entry.hex, ws); }
+  setWebSocketAutoResponse(pair = undefined) { hib().setAutoResponse(this.#entry.className, this.#entry.hex, pair); }
+  getWebSocketAutoResponse() { return hib().getAutoResponse(this.#entry.className, this.#entry.hex); }
+  getWebSocketAutoResponseTimestamp(ws) { return hib().getAutoResponseTimestamp(this.#entry.className, this.#entry.hex, ws); }
+  setHibernatableWebSocketEventTimeout(ms = undefined) { hib().setEventTimeout(this.#entry.className, this.#entry.hex, ms); }
+  getHibernatableWebSocketEventTimeout() { return hib().getEventTimeout(this.#entry.className, this.#entry.hex); }
+}
+
+function hib() { return internal.require("do_websocket"); }
+
+// A hibernatable socket's event (do_websocket.js): `fn(instance)` as one event of the object.
+export function runObjectEvent(className, hex, fn) {
+  return runEvent(className, hex, (entry) => fn(entry.instance));
+}
+
+// Evicts the idle objects now (do_websocket.js's timer); whether the object is still in memory.
+export function sweepNow(className, hex) {
+  lastSweep = 0;
+  sweep();
+  return objects.has(`${className} ${hex}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ class WebSocket extends EventTarget {
   #url = null;
   #protocol = "";
   #handlers = { __proto__: null };
+  #sink = null;         // a Durable Object's ctx.acceptWebSocket (js/lazy/do_websocket.js)
 
   constructor(url, protocols = undefined) {
     if (url === kCreate) {
@@ -185,12 +186,20 @@ class WebSocket extends EventTarget {
   }
 
   #fire(event) {
+    if (this.#sink !== null) {
+      this.#sink(this, event);
+      return;
+    }
     if (!this.#accepted) {
       this.#queue.push(event);
       return;
     }
     this.dispatchEvent(event);
   }
+
+  // Durable Objects' hibernation API (js/lazy/do_websocket.js keeps the attachment).
+  serializeAttachment(value) { internal.require("do_websocket").serializeAttachment(this, value); }
+  deserializeAttachment() { return internal.require("do_websocket").deserializeAttachment(this); }
 
   #handler(type) { return this.#handlers[type] ?? null; }
   #setHandler(type, value) {
@@ -249,7 +258,7 @@ class WebSocket extends EventTarget {
       },
       taken: (client) => client.#peer === null,
       // An upgraded fetch's socket (js/lazy/fetch.js): its events come here once accepted.
-      adopt(id, url) {
+      adoptFetched(id, url) {
         const ws = new WebSocket(kCreate);
         ws.#socket = id;
         ws.#url = url;
@@ -271,6 +280,17 @@ class WebSocket extends EventTarget {
         fetched.#queue = [];
         for (let i = 0; i < queued.length; i++) ws.#fire(queued[i]);
       },
+      // ctx.acceptWebSocket: the `server` end's events go to `sink` instead of its listeners.
+      adopt(ws, sink) {
+        if (ws.#accepted) throw new $TypeError("acceptWebSocket(): the WebSocket was already accepted");
+        if (ws.#peer === null && ws.#socket === 0) {
+          throw new $TypeError("acceptWebSocket(): this end was returned in a Response; accept the other end");
+        }
+        ws.#accepted = true;
+        ws.#sink = sink;
+      },
+      // The `server` end behind a returned `client` if it was accept()ed (not hibernatable).
+      plainServerOf: (client) => (access.is(client) && client.#peer !== null && client.#peer.#accepted && client.#peer.#sink === null ? client.#peer : null),
     };
   }
 }
@@ -383,7 +403,10 @@ exposeInterface(WebSocketPair, "WebSocketPair", false);
 
 // js/lazy/fetch.js: the socket of a fetch answered 101.
 function adoptSocket(id, url) {
-  return access.adopt(id, url);
+  return access.adoptFetched(id, url);
 }
 
-export { WebSocket, WebSocketPair, CloseEvent, sendUpgrade, adoptSocket };
+// For js/lazy/do_websocket.js and js/lazy/durable_objects.js.
+const hibernation = { adopt: access.adopt, plainServerOf: access.plainServerOf };
+
+export { WebSocket, WebSocketPair, CloseEvent, sendUpgrade, adoptSocket, hibernation };
