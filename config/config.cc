@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/toml_text.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -346,7 +347,9 @@ absl::StatusOr<Config> ParseConfig(std::string_view text, const std::filesystem:
   if (ec) base_dir = file.parent_path();
   base_dir = base_dir.lexically_normal();
 
-  toml::parse_result result = toml::parse(text, std::string_view(label));
+  absl::StatusOr<std::string> ascii = AsciiTomlText(text, label);  // toml++ reads ASCII only (toml_text.h)
+  if (!ascii.ok()) return ascii.status();
+  toml::parse_result result = toml::parse(*ascii, std::string_view(label));
   if (!result) {
     const toml::parse_error& error = result.error();
     return absl::InvalidArgumentError(StrCat(label, ":", error.source().begin.line, ":", error.source().begin.column,

@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/json_to_toml.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -186,6 +187,38 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
 }
 
 // The parser fills base/limits.h's structs: what a key leaves unset is limits.h's default.
+// Found by fuzz/config_toml_fuzz: a table header whose key starts with a control character
+// trips an assertion inside toml++ 3.3.0 (parse_key); our release build (NDEBUG, gcc: the
+// assumption compiles to nothing) gets toml++'s own error, which must stay a clean refusal.
+TEST_F(ConfigTest, ATableHeaderStartingWithAControlCharacterIsRefused) {
+  std::string message = ErrorOf(std::string_view("[\x02", 2));
+  EXPECT_NE(message.find("Error while parsing key"), std::string::npos) << message;
+  EXPECT_NE(ErrorOf(std::string_view("[server]\n[\\\0", 12)), "<parsed fine>");
+}
+
+// Also found by fuzz/config_toml_fuzz: toml++ 3.3.0 reaches __builtin_unreachable() when it asks
+// whether a non-ASCII character is whitespace; the places where it asks are screened before it
+// parses (config/toml_text.h), and the TOML atoll makes from JSON is ASCII.
+TEST_F(ConfigTest, TomlPlusPlusIsOnlyGivenAscii) {
+  std::string head = "[server]\nlisten = [\"127.0.0.1:8080\"]\n";
+  std::string message = ErrorOf(head + "[[tenants]]\xef\xb9\xbf\n");
+  EXPECT_NE(message.find(":3:12: a non-ASCII character outside a string"), std::string::npos) << message;
+  message = ErrorOf(head + "x = 'caf\xc3\xa9'\n");
+  EXPECT_NE(message.find(":3:9: a non-ASCII character in a 'literal string'"), std::string::npos) << message;
+  message = ErrorOf(head + "x = \"\\\xc3\xa9\"\n");
+  EXPECT_NE(message.find("after a backslash"), std::string::npos) << message;
+  EXPECT_NE(ErrorOf(head + "x = \"\xc3\"\n").find("bytes that are not UTF-8"), std::string::npos);
+  // Basic strings (keys and values, multi-line too), comments and a byte order mark keep working.
+  std::string fine = "\xef\xbb\xbf# caf\xc3\xa9\n" + head + "# \xc3\xa9\n";
+  absl::StatusOr<Config> parsed = Parse(fine + "[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nroutes = [\"*/*\"]\n"
+                                               "[tenants.vars]\n\"K\xc3\xa9\" = \"caf\xc3\xa9 \xef\xb9\xbf \xf0\x9f\x98\x80\"\n"
+                                               "M = \"\"\"a\\\n  \xc3\xa9\"\"\"\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  std::string out;
+  AppendTomlString("a\xef\xb9\xbf" "b\xc3\xa9\xf0\x9f\x98\x80", &out);
+  EXPECT_EQ(out, "\"a\\uFE7Fb\\u00E9\\U0001F600\"");
+}
+
 TEST_F(ConfigTest, UnsetKeysKeepTheLimitsStructsDefaults) {
   absl::StatusOr<Config> config = Parse("[server]\nmax_connections = 7\n[defaults]\ncpu_ms = 9\n");
   ASSERT_TRUE(config.ok()) << config.status();

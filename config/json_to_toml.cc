@@ -236,7 +236,30 @@ absl::StatusOr<std::string> JsonValueToToml(std::string_view json, std::string_v
 
 void AppendTomlString(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // Every non-ASCII character as \uXXXX / \UXXXXXXXX: the TOML atoll writes is ASCII, which
+      // toml++ 3.3.0 reads safely (config/toml_text.h). Bytes that are not UTF-8 stay as they are
+      // (toml++ refuses them).
+      size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+      bool valid = n != 0 && i + n <= s.size();
+      char32_t cp = n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+      for (size_t k = 1; valid && k < n; ++k) {
+        unsigned char cc = static_cast<unsigned char>(s[i + k]);
+        valid = (cc & 0xC0) == 0x80;
+        cp = (cp << 6) | (cc & 0x3F);
+      }
+      if (!valid) {
+        out->push_back(static_cast<char>(c));
+        continue;
+      }
+      char buffer[16];
+      std::snprintf(buffer, sizeof(buffer), cp > 0xFFFF ? "\\U%08X" : "\\u%04X", static_cast<unsigned>(cp));
+      out->append(buffer);
+      i += n - 1;
+      continue;
+    }
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;

@@ -1,4 +1,5 @@
 #include "config/wrangler.h"
+#include "config/toml_text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,13 +32,15 @@ absl::StatusOr<toml::table> ReadWrangler(const fs::path& file, const std::string
   if (ext == ".json" || ext == ".jsonc") {
     absl::StatusOr<std::string> value = JsonValueToToml(StripJsonc(text), label);
     if (!value.ok()) return value.status();
-    toml::parse_result parsed = toml::parse(StrCat("root = ", *value));
+    toml::parse_result parsed = toml::parse(StrCat("root = ", *value));  // ASCII (AppendTomlString)
     if (!parsed) return absl::InvalidArgumentError(StrCat(label, ": ", parsed.error().description()));
     toml::table* root = parsed.table()["root"].as_table();
     if (root == nullptr) return absl::InvalidArgumentError(StrCat(label, ": expected a JSON object"));
     return std::move(*root);
   }
-  toml::parse_result parsed = toml::parse(text, file.string());
+  absl::StatusOr<std::string> ascii = AsciiTomlText(text, label);  // toml++ reads ASCII only (toml_text.h)
+  if (!ascii.ok()) return ascii.status();
+  toml::parse_result parsed = toml::parse(*ascii, file.string());
   if (!parsed) {
     const auto& where = parsed.error().source().begin;
     return absl::InvalidArgumentError(StrCat(label, ":", where.line, ":", where.column, ": ", parsed.error().description()));

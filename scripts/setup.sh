@@ -25,6 +25,7 @@ packages=(
   libtomlplusplus-dev libsqlite3-dev libicu-dev zlib1g-dev
   wrk util-linux curl python3 openssl
   clang lld  # examples/wasm: C for wasm32
+  libclang-rt-14-dev  # fuzz/ (bench/fuzz.sh): libFuzzer and the sanitizer runtimes
   # libnode108's shared-library dependencies (its JS-only ones are not needed: atoll never calls node::Start)
   libbrotli1 libc-ares2 libicu72 libnghttp2-14 libssl3 libuv1 zlib1g
 )

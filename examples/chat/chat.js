@@ -10,7 +10,6 @@ import { DurableObject } from "cloudflare:workers";
 export class ChatRoom extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
-    this.sessions = new Map();  // WebSocket -> member name
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, text TEXT NOT NULL)");
     this.seq = ctx.storage.sql.exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM messages").one().seq;
@@ -26,32 +25,32 @@ export class ChatRoom extends DurableObject {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a WebSocket upgrade\n", { status: 426 });
     }
-    const name = url.searchParams.get("name") ?? "anonymous";
     const [client, server] = Object.values(new WebSocketPair());
-    server.accept();
-    this.sessions.set(server, name);
-    server.addEventListener("message", (event) => this.post(server, String(event.data)));
-    const leave = () => this.sessions.delete(server);
-    server.addEventListener("close", leave);
-    server.addEventListener("error", leave);
+    // The hibernation API: the runtime holds the socket, so an idle room leaves memory while
+    // its members stay connected; the member's name rides along as the socket's attachment.
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ name: url.searchParams.get("name") ?? "anonymous" });
     return new Response(null, { status: 101, webSocket: client });
   }
 
   // Numbered and stored first (the storage write completes before anything else the object
   // sends), then sent to every member, the sender included.
-  post(from, text) {
+  webSocketMessage(from, message) {
     const seq = ++this.seq;
-    const name = this.sessions.get(from) ?? "anonymous";
+    const name = from.deserializeAttachment()?.name ?? "anonymous";
+    const text = typeof message === "string" ? message : new TextDecoder().decode(message);
     this.ctx.storage.sql.exec("INSERT INTO messages (seq, name, text) VALUES (?, ?, ?)", seq, name, text);
-    const message = JSON.stringify({ seq, name, text });
-    for (const socket of this.sessions.keys()) {
+    const post = JSON.stringify({ seq, name, text });
+    for (const socket of this.ctx.getWebSockets()) {
       try {
-        socket.send(message);
+        socket.send(post);
       } catch {
-        this.sessions.delete(socket);
+        // closing: its webSocketClose follows
       }
     }
   }
+
+  webSocketClose(socket, code, reason) {}
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>atoll chat</title>
