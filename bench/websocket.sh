@@ -91,6 +91,35 @@ pids+=($!)
 ver[atoll]="$("$atoll_bin" version 2>/dev/null | head -1 | awk '{print $2}')"
 measure atoll "$port" "${pids[-1]}"
 
+# The relay: a tenant that fetch()es a WebSocket from a second tenant of the same process and
+# returns it un-accepted (what stub.fetch() of a Durable Object owned by another worker process
+# does): every message crosses one more socket, is framed twice and is one more isolate event.
+rport="$(python3 "$here/report.py" freeport)"
+cat >"$work/relay.js" <<JS
+export default {
+  fetch(request) {
+    return fetch("http://127.0.0.1:$rport/echo", { headers: request.headers });
+  },
+};
+JS
+cat >"$work/relay.toml" <<TOML
+[server]
+data_dir = "data-relay"
+[[tenants]]
+name = "relay"
+script = "relay.js"
+routes = ["ws.test/*"]
+outbound = ["127.0.0.1"]
+[[tenants]]
+name = "echo"
+script = "echo.js"
+routes = ["*/echo"]
+TOML
+(cd "$work" && exec "$atoll_bin" serve --config relay.toml --listen "127.0.0.1:$rport" --workers 1 2>"$work/relay.log") &
+pids+=($!)
+ver[atoll_relayed]="${ver[atoll]} (relayed)"
+measure atoll_relayed "$rport" "${pids[-1]}"
+
 if [[ -n "$workerd_bin" ]]; then
   wport="$(python3 "$here/report.py" freeport)"
   cat >"$work/workerd.capnp" <<CAPNP
@@ -114,9 +143,9 @@ fi
 
 table="| server | messages/s (1 process) | server CPU ms per 1,000 messages |
 |---|---|---|"
-for name in atoll workerd; do
+for name in atoll atoll_relayed workerd; do
   [[ -n "${rate[$name]:-}" ]] || continue
-  table+=$'\n'"| $name ${ver[$name]} | ${rate[$name]} | ${cpu[$name]} |"
+  table+=$'\n'"| ${name%_relayed} ${ver[$name]} | ${rate[$name]} | ${cpu[$name]} |"
 done
 echo "$table"
 echo "($conns connections x $inflight in flight, ${size}-byte text messages, ${seconds} s, $(nproc) cores shared with the client)"
