@@ -27,9 +27,12 @@ crashes="$build/crashes/$target"
 mkdir -p "$corpus" "$crashes"
 log="$build/$target.log"
 status=0
-"$build/$target" "$corpus" "$root/fuzz/corpus/$target" -max_total_time="$seconds" -artifact_prefix="$crashes/" \
-  -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
-  >"$log" 2>&1 || status=$?
+parallel=()
+if [[ "${FUZZ_JOBS:-1}" -gt 1 ]]; then parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS"); fi
+# From build-fuzz/: parallel jobs write their fuzz-N.log files into the current directory.
+(cd "$build" && exec "$build/$target" "$corpus" "$root/fuzz/corpus/$target" -max_total_time="$seconds" \
+  -artifact_prefix="$crashes/" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 "${parallel[@]}") >"$log" 2>&1 ||
+  status=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{s+=$1} END {print s+0}')
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
 found=$(ls "$crashes" | wc -l)
