@@ -67,6 +67,8 @@ struct ServerConfig {
   // The header the operator's edge sets to a JSON object merged into request.cf (lower-cased);
   // taken out of every request. Empty (the default): no header is trusted.
   std::string cf_header;
+  // Worker processes run under the seccomp filter of server/worker_sandbox.h (default on).
+  bool sandbox = true;
   // Durable Objects (server/durable_objects_service.h): one object's storage limit, and how long
   // an object stays in memory without events.
   uint64_t do_max_storage = uint64_t{1} << 30;

@@ -233,6 +233,17 @@ TEST_F(ConfigTest, UnsetKeysKeepTheLimitsStructsDefaults) {
   EXPECT_EQ(config->server.connection.header_timeout_ms, limits::ConnectionLimits().header_timeout_ms);
 }
 
+TEST_F(ConfigTest, SandboxIsOnUnlessTurnedOff) {
+  std::string base = "[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nroutes = [\"*/*\"]\n";
+  absl::StatusOr<Config> on = Parse(base);
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_TRUE(on->server.sandbox);
+  absl::StatusOr<Config> off = Parse("[server]\nsandbox = false\n" + base);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->server.sandbox);
+  EXPECT_TRUE(ErrorAt("[server]\nsandbox = \"no\"\n" + base, 2, "server.sandbox"));
+}
+
 TEST_F(ConfigTest, CfHeaderIsALowerCasedHeaderNameTheServerDoesNotOwn) {
   absl::StatusOr<Config> config = Parse("[server]\ncf_header = \"X-Atoll-CF\"\n");
   ASSERT_TRUE(config.ok()) << config.status();

@@ -23,6 +23,7 @@ packages=(
   build-essential cmake pkg-config
   libuv1-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libtomlplusplus-dev libsqlite3-dev libicu-dev zlib1g-dev
+  libseccomp-dev  # server/worker_sandbox.cc
   wrk util-linux curl python3 openssl
   clang lld  # examples/wasm: C for wasm32
   libclang-rt-14-dev  # fuzz/ (bench/fuzz.sh): libFuzzer and the sanitizer runtimes

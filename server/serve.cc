@@ -24,6 +24,7 @@
 #include "server/supervisor.h"
 #include "server/tls.h"
 #include "server/worker_link.h"
+#include "server/worker_sandbox.h"
 
 namespace atl::server {
 namespace {
@@ -270,6 +271,20 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   auto on_signal = [](uv_signal_t* handle, int signum) { StopOrDrain(static_cast<StopSignals*>(handle->data), signum); };
   uv_signal_start(&stop.sigint, on_signal, SIGINT);
   uv_signal_start(&stop.sigterm, on_signal, SIGTERM);
+  // Tests: SIGUSR2 makes the worker try execve, which the sandbox must punish.
+  uv_signal_t probe;
+  if (SandboxProbeEnabled()) {
+    uv_signal_init(loop, &probe);
+    uv_signal_start(&probe, [](uv_signal_t*, int) { SandboxProbeExecve(); }, SIGUSR2);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&probe));
+  }
+  // Started: from here on the worker can do almost nothing else (worker_sandbox.h).
+  if (plan->sandbox) {
+    if (absl::Status sandboxed = EnterWorkerSandbox(); !sandboxed.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(sandboxed.message())).Emit();
+      return 1;
+    }
+  }
   link.Ready();
 
   uv_run(loop, UV_RUN_DEFAULT);

@@ -37,6 +37,7 @@ struct ServePlan {
   uint64_t do_max_storage = uint64_t{1} << 30;  // [server] do_max_storage (durable_objects_service.h)
   uint32_t do_idle_ms = 10000;                   // [server] do_idle_ms
   limits::WebSocketLimits websocket;  // [server] websocket_ping_ms, websocket_idle_ms
+  bool sandbox = true;               // [server] sandbox (worker_sandbox.h)
   std::string cf_header;             // [server] cf_header: the trusted edge header for request.cf ("": none)
 };
 

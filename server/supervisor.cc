@@ -224,6 +224,14 @@ void Supervisor::OnReady(Worker* worker) {
 
 void Supervisor::OnExit(Worker* worker, int64_t status, int signal) {
   bool expected = worker->stopping || stopping_;
+  if (signal == SIGSYS) {
+    // The seccomp filter killed it (worker_sandbox.h): a forbidden system call, which only code
+    // that escaped V8 (or a bug of ours) makes.
+    base::LogLine(base::LogLevel::kError, "sandbox: a worker made a forbidden system call and was killed")
+        .Int("worker", worker->index)
+        .Int("pid", worker->pid)
+        .Emit();
+  }
   base::LogLine(expected ? base::LogLevel::kInfo : base::LogLevel::kWarn, "worker exited")
       .Int("worker", worker->index)
       .Int("generation", static_cast<int64_t>(worker->generation))

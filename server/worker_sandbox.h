@@ -1,0 +1,30 @@
+#pragma once
+// The last layer around a worker process (issue 17): once it has started (listeners inherited,
+// V8 and the snapshot loaded, the Durable Objects listener bound), the worker drops what it
+// will never need again, so that code that escapes V8 finds a process that can do almost
+// nothing:
+// - PR_SET_NO_NEW_PRIVS; not dumpable and no core files (tenants' data is in its memory);
+// - a seccomp filter (libseccomp): only the system calls a worker makes (measured with strace
+//   over the whole test suite, kWorkerSyscalls in worker_sandbox.cc) are allowed; creating a
+//   process or a namespace, execve, ptrace, reading another process's memory, loading kernel
+//   code, bpf, mount... kill the process (SIGSYS: the supervisor logs it and starts another);
+//   clone only makes threads; socket() only for AF_INET, AF_INET6 and AF_UNIX; no new listening
+//   socket (bind/listen); signals only to itself; prctl only for thread names; every other call
+//   fails with EPERM and is logged (the first 64).
+// The filter covers the worker's threads (V8's platform threads, libuv's pool) too: they exist
+// before it is installed and SECCOMP_FILTER_FLAG_TSYNC applies it to all of them.
+//
+//   absl::Status sandboxed = EnterWorkerSandbox();   // serve.cc, before the worker says ready
+
+#include "absl/status/status.h"
+
+namespace atl::server {
+
+absl::Status EnterWorkerSandbox();
+
+// Tests (tests/sandbox_test.cc): with ATOLL_TEST_SANDBOX_PROBE=1 in its environment, a worker
+// calls execve("/bin/true") when it receives SIGUSR2, which the filter must punish.
+bool SandboxProbeEnabled();
+[[noreturn]] void SandboxProbeExecve();
+
+}  // namespace atl::server
