@@ -69,6 +69,8 @@ struct ServerConfig {
   std::string cf_header;
   // Worker processes run under the seccomp filter of server/worker_sandbox.h (default on).
   bool sandbox = true;
+  // Started as root: the workers run as this user (server/worker_user.h). Empty: as the supervisor.
+  std::string user;
   // Durable Objects (server/durable_objects_service.h): one object's storage limit, and how long
   // an object stays in memory without events.
   uint64_t do_max_storage = uint64_t{1} << 30;

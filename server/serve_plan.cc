@@ -55,6 +55,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.connection = config->server.connection;
   plan.cf_header = config->server.cf_header;
   plan.sandbox = config->server.sandbox;
+  plan.user = config->server.user;
   plan.do_max_storage = config->server.do_max_storage;
   plan.do_idle_ms = config->server.do_idle_ms;
   plan.websocket = config->server.websocket;

@@ -38,6 +38,7 @@ struct ServePlan {
   uint32_t do_idle_ms = 10000;                   // [server] do_idle_ms
   limits::WebSocketLimits websocket;  // [server] websocket_ping_ms, websocket_idle_ms
   bool sandbox = true;               // [server] sandbox (worker_sandbox.h)
+  std::string user;                  // [server] user (worker_user.h)
   std::string cf_header;             // [server] cf_header: the trusted edge header for request.cf ("": none)
 };
 

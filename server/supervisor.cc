@@ -49,6 +49,13 @@ bool Supervisor::Start(const ServePlan& plan) {
     return false;
   }
   exe_.assign(exe, size);
+  absl::StatusOr<std::optional<WorkerUser>> user = ResolveWorkerUser(plan.user, plan.data_dir);
+  if (!user.ok()) {
+    base::LogLine(base::LogLevel::kError, base::ToStd(user.status().message())).Emit();
+    exit_code_ = 1;
+    return false;
+  }
+  listening_.user = *user;
   auto open = [&](const config::ListenAddress& address, std::string_view what) -> std::optional<ListenSocket> {
     absl::StatusOr<ListenSocket> socket = OpenListenSocket(address);
     if (!socket.ok()) {
@@ -144,6 +151,11 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   options.stdio_count = static_cast<int>(stdio.size());
   // Its own session: a terminal's Ctrl-C reaches the supervisor only, which tells the workers.
   options.flags = UV_PROCESS_DETACHED;
+  if (listening_.user) {  // root keeps the listeners; the worker runs as server.user
+    options.uid = listening_.user->uid;
+    options.gid = listening_.user->gid;
+    options.flags |= UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+  }
   options.exit_cb = [](uv_process_t* process, int64_t status, int signal) {
     auto* worker = static_cast<Worker*>(process->data);
     worker->owner->OnExit(worker, status, signal);

@@ -21,6 +21,7 @@
 #include "server/control_channel.h"
 #include "server/listen_socket.h"
 #include "server/serve_plan.h"
+#include "server/worker_user.h"
 
 namespace atl::server::supervisor_internal {
 
@@ -120,6 +121,7 @@ class Supervisor {
     std::string key;  // the listen and admin_listen addresses the sockets were opened for
     std::string scheme, source;
     size_t tenants = 0;
+    std::optional<WorkerUser> user;  // [server] user: whom every worker runs as (set at start)
   };
   Listening listening_;
   uint32_t worker_count_ = 1;

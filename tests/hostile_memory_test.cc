@@ -187,8 +187,10 @@ routes = ["v.test/*"]
     HttpResponse fresh = A("/");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (fresh.body == "{\"error\":\"memory_limit\"}" && std::chrono::steady_clock::now() < deadline) {
-      deadline = std::max(deadline, announced_at_ + std::chrono::milliseconds(AnnouncedCooldownMs()) +
-                                        std::chrono::seconds(5));
+      // First read the announcement (it sets announced_at_), then use announced_at_: in one
+      // expression the two could be evaluated in either order.
+      int64_t cooldown_ms = AnnouncedCooldownMs();
+      deadline = std::max(deadline, announced_at_ + std::chrono::milliseconds(cooldown_ms) + std::chrono::seconds(5));
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       fresh = A("/");
     }

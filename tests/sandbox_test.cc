@@ -5,10 +5,14 @@
 // Everything else (fetch, KV, TLS, WebSockets, Durable Objects, reloads, deploys) runs with the
 // filter on in every other suite: it is on by default.
 #include <signal.h>
+#include <pwd.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -73,6 +77,39 @@ TEST_F(Sandbox, AWorkersStatusShowsTheFilterAndNoNewPrivileges) {
   // The supervisor itself is not filtered (it starts processes).
   std::string supervisor = ProcStatus(server.pid());
   EXPECT_NE(supervisor.find("Seccomp:\t0"), std::string::npos) << supervisor;
+}
+
+// [server] user: started as root (as CI and this machine run the tests), the workers run as
+// "nobody" and still serve and write KV under data_dir; the supervisor stays root.
+TEST_F(Sandbox, WorkersRunAsTheConfiguredUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  passwd* nobody = getpwnam("nobody");
+  if (nobody == nullptr) GTEST_SKIP() << "no user nobody";
+  fixture_.Write("kv.js", R"JS(
+export default {
+  async fetch(request, env) {
+    await env.STORE.put("k", "written by " + new URL(request.url).pathname);
+    return new Response(await env.STORE.get("k"));
+  },
+};)JS");
+  std::string config = fixture_.WriteConfig("user = \"nobody\"\n",
+                                            "[[tenants]]\nname = \"kv\"\nscript = \"kv.js\"\nroutes = [\"*/*\"]\n"
+                                            "[tenants.kv]\nSTORE = \"store\"\n");
+  // The worker reads the config and the scripts as nobody.
+  std::filesystem::path dir = std::filesystem::path(config).parent_path();
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                        std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                        std::filesystem::perms::others_exec);
+  TestServer server(config);
+  ASSERT_EQ(Get(server.port(), "/x").body, "written by /x") << server.log();
+  std::string worker = ProcStatus(server.worker_pid(0));
+  std::string uid = "Uid:\t" + std::to_string(nobody->pw_uid) + "\t";
+  EXPECT_NE(worker.find(uid), std::string::npos) << worker;
+  EXPECT_NE(ProcStatus(server.pid()).find("Uid:\t0\t"), std::string::npos);
+  // data_dir is nobody's now.
+  struct stat info {};
+  ASSERT_EQ(stat((dir / "data").c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, nobody->pw_uid);
 }
 
 }  // namespace
