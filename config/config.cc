@@ -93,7 +93,7 @@ absl::Status CheckCfHeader(std::string_view name) {
 constexpr std::string_view kTopKeys = "server, defaults, tenants";
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
-    "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user";
+    "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
@@ -249,6 +249,10 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       if (!text.ok()) return text.status();
       if (absl::Status s = CheckCfHeader(*text); !s.ok()) return Error(Where(v, here), key_path, base::ToStd(s.message()));
       out->cf_header = absl::AsciiStrToLower(std::string(*text));
+    } else if (e.key == "worker_memory_mb") {
+      absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, int64_t{1} << 24);
+      if (!value.ok()) return value.status();
+      out->worker_memory_mb = static_cast<uint32_t>(*value);
     } else if (e.key == "user") {
       absl::StatusOr<std::string_view> text = String(v, here, key_path);
       if (!text.ok()) return text.status();

@@ -71,6 +71,8 @@ struct ServerConfig {
   bool sandbox = true;
   // Started as root: the workers run as this user (server/worker_user.h). Empty: as the supervisor.
   std::string user;
+  // A ceiling on each worker process's memory (RLIMIT_DATA, server/worker_sandbox.h); 0: none.
+  uint32_t worker_memory_mb = 0;
   // Durable Objects (server/durable_objects_service.h): one object's storage limit, and how long
   // an object stays in memory without events.
   uint64_t do_max_storage = uint64_t{1} << 30;

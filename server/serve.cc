@@ -135,6 +135,11 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     base::LogLine(base::LogLevel::kError, base::ToStd(plan.status().message())).Emit();
     return 1;
   }
+  // Before V8 starts: the ceiling covers everything this process commits (worker_sandbox.h).
+  if (absl::Status limited = LimitWorkerMemory(plan->worker_memory_mb); !limited.ok()) {
+    base::LogLine(base::LogLevel::kError, base::ToStd(limited.message())).Emit();
+    return 1;
+  }
   // The admin API's token is read now: no admin listener without one.
   absl::StatusOr<std::string> admin_token = AdminToken(*plan);
   if (!admin_token.ok()) {

@@ -39,6 +39,7 @@ struct ServePlan {
   limits::WebSocketLimits websocket;  // [server] websocket_ping_ms, websocket_idle_ms
   bool sandbox = true;               // [server] sandbox (worker_sandbox.h)
   std::string user;                  // [server] user (worker_user.h)
+  uint32_t worker_memory_mb = 0;     // [server] worker_memory_mb (worker_sandbox.h; 0: none)
   std::string cf_header;             // [server] cf_header: the trusted edge header for request.cf ("": none)
 };
 

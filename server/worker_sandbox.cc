@@ -144,6 +144,16 @@ absl::Status EnterWorkerSandbox() {
   return absl::OkStatus();
 }
 
+absl::Status LimitWorkerMemory(uint32_t megabytes) {
+  if (megabytes == 0) return absl::OkStatus();
+  rlimit limit{};
+  limit.rlim_cur = limit.rlim_max = static_cast<rlim_t>(megabytes) << 20;
+  if (setrlimit(RLIMIT_DATA, &limit) != 0) {
+    return absl::InternalError(base::StrCat("worker_memory_mb: setrlimit(RLIMIT_DATA) failed: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 bool SandboxProbeEnabled() {
   const char* probe = std::getenv("ATOLL_TEST_SANDBOX_PROBE");
   return probe != nullptr && std::strcmp(probe, "1") == 0;

@@ -22,6 +22,13 @@ namespace atl::server {
 
 absl::Status EnterWorkerSandbox();
 
+// `[server] worker_memory_mb`: the process's writable private memory may not pass this many MB
+// (RLIMIT_DATA, soft and hard: committed V8 heap pages, malloc, ArrayBuffers and Wasm memory
+// count; V8's PROT_NONE reservations and guard regions do not). Past it an allocation fails, and
+// V8 ends the process on a heap allocation it cannot make: a leak or a V8 heap bug costs one
+// worker, which the supervisor restarts, never the machine. Set before V8 starts.
+absl::Status LimitWorkerMemory(uint32_t megabytes);
+
 // Tests (tests/sandbox_test.cc): with ATOLL_TEST_SANDBOX_PROBE=1 in its environment, a worker
 // calls execve("/bin/true") when it receives SIGUSR2, which the filter must punish.
 bool SandboxProbeEnabled();

@@ -79,6 +79,34 @@ TEST_F(Sandbox, AWorkersStatusShowsTheFilterAndNoNewPrivileges) {
   EXPECT_NE(supervisor.find("Seccomp:\t0"), std::string::npos) << supervisor;
 }
 
+// [server] worker_memory_mb: a tenant whose own budget (4 GB) is far above the worker's ceiling
+// (400 MB) meets the ceiling: its isolate is discarded (memory_limit) or its allocation throws,
+// the worker process lives on and serves, the machine's memory is never at stake.
+TEST_F(Sandbox, TheWorkerMemoryCeilingStopsATenantWhoseBudgetIsHigher) {
+  fixture_.Write("big.js", R"JS(
+const keep = [];
+export default {
+  fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/grow") { for (let i = 0; i < 40; i++) keep.push(new Array(2e6).fill(i + 0.5)); return new Response("grew"); }
+    if (path === "/buffers") { const b = []; for (let i = 0; i < 10; i++) b.push(new Uint8Array(64 << 20).fill(1)); return new Response("buffers"); }
+    return new Response("ok");
+  },
+};)JS");
+  TestServer server(fixture_.WriteConfig("worker_memory_mb = 400\n",
+                                         "[[tenants]]\nname = \"big\"\nscript = \"big.js\"\nroutes = [\"*/*\"]\n"
+                                         "memory_mb = 4000\ncpu_ms = 30000\nwall_ms = 60000\n"));
+  ASSERT_EQ(Get(server.port(), "/").body, "ok") << server.log();
+  pid_t worker = server.worker_pid(0);
+  HttpResponse grow = Get(server.port(), "/grow");
+  EXPECT_EQ(grow.status, 503) << grow.body << server.log();
+  HttpResponse buffers = Get(server.port(), "/buffers");
+  EXPECT_EQ(buffers.status, 500) << buffers.body;
+  EXPECT_TRUE(server.WaitForLog("Array buffer allocation failed")) << server.log();
+  EXPECT_EQ(Get(server.port(), "/").body, "ok");
+  EXPECT_EQ(server.worker_pid(0), worker) << "the worker process was replaced:\n" << server.log();
+}
+
 // [server] user: started as root (as CI and this machine run the tests), the workers run as
 // "nobody" and still serve and write KV under data_dir; the supervisor stays root.
 TEST_F(Sandbox, WorkersRunAsTheConfiguredUser) {
