@@ -5,7 +5,7 @@ JOBS ?= 2
 LISTEN ?= 127.0.0.1:8080
 SETUP_STAMP := third_party/sysroot/.setup-done-v2
 
-.PHONY: all setup build run test bench clean
+.PHONY: all setup build run test test-asan bench clean
 
 all: build
 
@@ -25,6 +25,13 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
+
+# The same tests on a build with ASan + UBSan (build-asan/; slower, not run by CI).
+test-asan: $(SETUP_STAMP)
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Asan
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) --timeout 600
 
 bench: build
 	bash bench/run.sh

@@ -51,8 +51,7 @@ TEST(ChatExample, TwentyClientsOnTwoWorkersSeeEveryMessageOnceInOneOrder) {
   ASSERT_GT(server.worker_pid(1), 0) << server.log();
   // Both worker processes accept before the clients connect: the room's members then land on
   // both, and those on the process that does not own the room are relayed to it.
-  ASSERT_TRUE(server.WaitForLog("\"msg\":\"worker ready\",\"worker\":1")) << server.log();
-  ASSERT_TRUE(server.WaitForLog("\"msg\":\"worker ready\",\"worker\":0")) << server.log();
+  ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();
   std::vector<std::unique_ptr<WebSocketClient>> clients;
   for (int i = 0; i < kClients; ++i) {
     // A fresh connection each: the kernel spreads them over both worker processes.

@@ -117,8 +117,7 @@ TEST(DurableObjects, ConcurrentIncrementsFromFiftyConnectionsEndAtExactlyOneThou
   TenantFixture fixture;
   TestServer server(Config(fixture), kTwoWorkers);
   // Both worker processes accept before the clients connect (else one may take them all).
-  ASSERT_TRUE(server.WaitForLog("\"msg\":\"worker ready\",\"worker\":1")) << server.log();
-  ASSERT_TRUE(server.WaitForLog("\"msg\":\"worker ready\",\"worker\":0")) << server.log();
+  ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int c = 0; c < 50; ++c) {

@@ -117,6 +117,7 @@ TEST(Supervisor, TwoWorkersServeTheSamePort) {
   ASSERT_GT(server.worker_pid(0), 0);
   ASSERT_GT(server.worker_pid(1), 0);
   EXPECT_NE(server.worker_pid(0), server.worker_pid(1));
+  ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();
   int failures = 0;
   std::set<std::string> ids = BodiesOfFreshConnections(server.port(), "/x", 200, &failures);
   EXPECT_EQ(failures, 0);
@@ -211,6 +212,7 @@ TEST(Supervisor, ABadReloadIsRefusedAndTheOldVersionKeepsServing) {
   fixture.Write("id.js", IdScript("v1"));
   std::string config = fixture.WriteConfig("", "[[tenants]]\nname = \"t\"\nscript = \"id.js\"\nroutes = [\"*/*\"]\n");
   TestServer server(config, {"--workers", "2"});
+  ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();
   // Both workers load the tenant (scripts are read when a tenant is first loaded).
   int failures = 0;
   ASSERT_EQ(BodiesOfFreshConnections(server.port(), "/x", 100, &failures).size(), 2u);
@@ -243,11 +245,18 @@ TEST_F(SupervisorAdminTest, MetricsAndStatsAreSummedOverTheWorkers) {
   TestServer server(Config(), {"--workers", "2"});
   int admin = AdminPort(server);
   ASSERT_GT(admin, 0);
+  ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();  // both take fresh connections
   int failures = 0;
   std::set<std::string> ids = BodiesOfFreshConnections(server.port(), "/x", 100, &failures);
   ASSERT_EQ(failures, 0);
   ASSERT_EQ(ids.size(), 2u) << "both workers served some of the 100";
-  HttpResponse metrics = Admin(admin, "GET", "/metrics");
+  // A worker counts a request once its response is out, which may be after the client read it:
+  // ask until every one is counted (bounded).
+  HttpResponse metrics;
+  WaitFor([&] {
+    metrics = Admin(admin, "GET", "/metrics");
+    return metrics.body.find("atoll_requests_total{tenant=\"x\",status=\"200\"} 100\n") != std::string::npos;
+  }, std::chrono::seconds(5));
   ASSERT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("atoll_requests_total{tenant=\"x\",status=\"200\"} 100\n"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("atoll_request_duration_seconds_count 100\n"), std::string::npos) << metrics.body;
@@ -272,6 +281,7 @@ TEST_F(SupervisorAdminTest, ADeployServesOnEveryWorkerWhenItIsAnswered) {
   TestServer server(Config(), {"--workers", "2"});
   int admin = AdminPort(server);
   ASSERT_GT(admin, 0);
+  ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();  // both take fresh connections
   std::string deploy = R"({"script": "const id = 'new-' + Math.random(); export default { fetch() { return new Response(id); } };", "routes": ["*/new*"]})";
   HttpResponse put = Admin(admin, "PUT", "/tenants/fresh", deploy);
   ASSERT_EQ(put.status, 200) << put.body;

@@ -113,6 +113,13 @@ std::string TestServer::log() const {
   return log_;
 }
 
+bool TestServer::WaitForWorkersReady(int count, std::chrono::milliseconds timeout) const {
+  for (int i = 0; i < count; ++i) {
+    if (!WaitForLog("\"msg\":\"worker ready\",\"worker\":" + std::to_string(i) + ",", timeout)) return false;
+  }
+  return true;
+}
+
 bool TestServer::WaitForLog(const std::string& text, std::chrono::milliseconds timeout) const {
   auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {

@@ -34,6 +34,9 @@ class TestServer {
   std::string log() const;
   // Waits up to `timeout` for `text` to appear in the log.
   bool WaitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  // Every worker 0..count-1 of the first generation said "worker ready" (it accepts connections):
+  // before a test counts on fresh connections landing on all of them.
+  bool WaitForWorkersReady(int count, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   // SIGTERM and wait; returns the exit status (or -1).
   int Stop();
 
