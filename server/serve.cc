@@ -199,6 +199,23 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   TenantManager tenants(loop, plan->pool, code_cache.get());
   // Tenants deployed later get isolates made with at least the default heap limit.
   if (plan->admin_listen) tenants.set_min_heap_mb(isolates::TenantLimits().memory_mb);
+  // What the sandbox leaves readable (worker_sandbox.h): the scripts' folders, data_dir.
+  WorkerSandboxPaths sandbox_paths;
+  if (!plan->data_dir.empty()) {
+    sandbox_paths.read_write.push_back(plan->data_dir);
+    // SQLite's temporary files (large sorts of a Durable Object's sql.exec, say) go under
+    // data_dir, the one folder a sandboxed worker may write in.
+    std::error_code ec;
+    std::filesystem::create_directories(plan->data_dir / "tmp", ec);
+    if (plan->sandbox && !ec) setenv("SQLITE_TMPDIR", (plan->data_dir / "tmp").c_str(), 1);
+  }
+  if (!plan->source.empty()) sandbox_paths.read_only.push_back(std::filesystem::path(plan->source).parent_path());
+  for (const TenantSpec& tenant : plan->tenants) {
+    sandbox_paths.read_only.push_back(tenant.worker.script_path.parent_path());
+    for (const bindings::EnvBinding& binding : tenant.worker.env) {  // [tenants.wasm] files: absolute paths
+      if (binding.kind == "wasm") sandbox_paths.read_only.push_back(std::filesystem::path(binding.value).parent_path());
+    }
+  }
   absl::Status started = tenants.Start(std::move(plan->tenants));
   if (!started.ok()) {
     base::LogLine(base::LogLevel::kError, base::ToStd(started.message())).Emit();
@@ -276,16 +293,16 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   auto on_signal = [](uv_signal_t* handle, int signum) { StopOrDrain(static_cast<StopSignals*>(handle->data), signum); };
   uv_signal_start(&stop.sigint, on_signal, SIGINT);
   uv_signal_start(&stop.sigterm, on_signal, SIGTERM);
-  // Tests: SIGUSR2 makes the worker try execve, which the sandbox must punish.
+  // Tests: SIGUSR2 makes the worker try what the sandbox must stop (worker_sandbox.h).
   uv_signal_t probe;
   if (SandboxProbeEnabled()) {
     uv_signal_init(loop, &probe);
-    uv_signal_start(&probe, [](uv_signal_t*, int) { SandboxProbeExecve(); }, SIGUSR2);
+    uv_signal_start(&probe, [](uv_signal_t*, int) { SandboxProbe(); }, SIGUSR2);
     uv_unref(reinterpret_cast<uv_handle_t*>(&probe));
   }
   // Started: from here on the worker can do almost nothing else (worker_sandbox.h).
   if (plan->sandbox) {
-    if (absl::Status sandboxed = EnterWorkerSandbox(); !sandboxed.ok()) {
+    if (absl::Status sandboxed = EnterWorkerSandbox(sandbox_paths); !sandboxed.ok()) {
       base::LogLine(base::LogLevel::kError, base::ToStd(sandboxed.message())).Emit();
       return 1;
     }

@@ -3,19 +3,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/landlock.h>
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
+#include "base/log.h"
 #include "base/strings.h"
 
 namespace atl::server {
@@ -87,14 +92,74 @@ absl::Status Add(scmp_filter_ctx ctx, uint32_t action, const char* name) {
   return absl::OkStatus();
 }
 
+// Landlock (kernel 5.13+): the files the process may still open. The system's read-only
+// folders (libraries, CA certificates, resolver files, /proc of itself), the scripts' folders read
+// only, data_dir read and write; nothing else.
+absl::Status RestrictFiles(const WorkerSandboxPaths& paths) {
+  long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  if (abi < 1) {
+    base::LogLine(base::LogLevel::kWarn, "sandbox: this kernel has no Landlock: workers may open any file their user may")
+        .Emit();
+    return absl::OkStatus();
+  }
+  uint64_t handled = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
+                     LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+                     LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                     LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+                     LANDLOCK_ACCESS_FS_MAKE_SYM;
+  if (abi >= 2) handled |= LANDLOCK_ACCESS_FS_REFER;
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+  if (abi >= 3) handled |= LANDLOCK_ACCESS_FS_TRUNCATE;
+#endif
+  landlock_ruleset_attr attr{};
+  attr.handled_access_fs = handled;
+  int ruleset = static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0));
+  if (ruleset < 0) return absl::InternalError(base::StrCat("sandbox: landlock_create_ruleset: ", strerror(errno)));
+  struct Close {
+    int fd;
+    ~Close() { close(fd); }
+  } closer{ruleset};
+  const uint64_t read = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+  const uint64_t read_write = handled & ~static_cast<uint64_t>(LANDLOCK_ACCESS_FS_EXECUTE);
+  auto allow = [&](const std::filesystem::path& path, uint64_t access) {
+    int fd = open(path.c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) return;  // not there: nothing to allow
+    struct stat info {};
+    // A file (not a folder) takes only the file rights.
+    if (fstat(fd, &info) == 0 && !S_ISDIR(info.st_mode)) {
+      access &= LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+                | LANDLOCK_ACCESS_FS_TRUNCATE
+#endif
+          ;
+    }
+    landlock_path_beneath_attr rule{};
+    rule.allowed_access = access & handled;
+    rule.parent_fd = fd;
+    syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+    close(fd);
+  };
+  for (const char* system : {"/etc", "/usr", "/lib", "/lib64", "/proc", "/sys", "/dev/urandom", "/dev/random"}) {
+    allow(system, read);
+  }
+  allow("/dev/null", read | LANDLOCK_ACCESS_FS_WRITE_FILE);
+  for (const std::filesystem::path& path : paths.read_only) allow(path, read);
+  for (const std::filesystem::path& path : paths.read_write) allow(path, read_write);
+  if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
+    return absl::InternalError(base::StrCat("sandbox: landlock_restrict_self: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::Status EnterWorkerSandbox() {
+absl::Status EnterWorkerSandbox(const WorkerSandboxPaths& paths) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return absl::InternalError("sandbox: PR_SET_NO_NEW_PRIVS failed");
   // Tenants' data is in this process's memory: no core file, no ptrace attach by the same user.
   rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (absl::Status files = RestrictFiles(paths); !files.ok()) return files;
 
   if (const char* audit = std::getenv("ATOLL_SANDBOX_AUDIT")) {
     audit_fd = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -154,15 +219,23 @@ absl::Status LimitWorkerMemory(uint32_t megabytes) {
   return absl::OkStatus();
 }
 
-bool SandboxProbeEnabled() {
-  const char* probe = std::getenv("ATOLL_TEST_SANDBOX_PROBE");
-  return probe != nullptr && std::strcmp(probe, "1") == 0;
-}
+bool SandboxProbeEnabled() { return std::getenv("ATOLL_TEST_SANDBOX_PROBE") != nullptr; }
 
-void SandboxProbeExecve() {
-  char path[] = "/bin/true";
-  char* argv[] = {path, nullptr};
-  execve(path, argv, environ);
+void SandboxProbe() {
+  std::string probe = std::getenv("ATOLL_TEST_SANDBOX_PROBE");
+  if (probe.starts_with("open:")) {
+    std::string path = probe.substr(5);
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    base::LogLine(base::LogLevel::kInfo, "sandbox probe: open")
+        .Str("path", path)
+        .Str("result", fd >= 0 ? "opened" : strerror(errno))
+        .Emit();
+    if (fd >= 0) close(fd);
+    return;
+  }
+  char program[] = "/bin/true";
+  char* argv[] = {program, nullptr};
+  execve(program, argv, environ);
   _exit(99);  // the filter failed to stop it
 }
 

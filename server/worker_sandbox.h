@@ -4,6 +4,8 @@
 // will never need again, so that code that escapes V8 finds a process that can do almost
 // nothing:
 // - PR_SET_NO_NEW_PRIVS; not dumpable and no core files (tenants' data is in its memory);
+// - Landlock (where the kernel has it): files may be opened only in the system's read-only
+//   folders (/etc, /usr, /proc, ...), the tenants' script folders (read only) and data_dir;
 // - a seccomp filter (libseccomp): only the system calls a worker makes (measured with strace
 //   over the whole test suite, kWorkerSyscalls in worker_sandbox.cc) are allowed; creating a
 //   process or a namespace, execve, ptrace, reading another process's memory, loading kernel
@@ -16,11 +18,21 @@
 //
 //   absl::Status sandboxed = EnterWorkerSandbox();   // serve.cc, before the worker says ready
 
+#include <filesystem>
+#include <vector>
+
 #include "absl/status/status.h"
 
 namespace atl::server {
 
-absl::Status EnterWorkerSandbox();
+// The folders a worker still opens files in once sandboxed (Landlock), besides the system's
+// read-only ones (/etc, /usr, /proc, ...): the scripts' folders, data_dir.
+struct WorkerSandboxPaths {
+  std::vector<std::filesystem::path> read_only;
+  std::vector<std::filesystem::path> read_write;
+};
+
+absl::Status EnterWorkerSandbox(const WorkerSandboxPaths& paths);
 
 // `[server] worker_memory_mb`: the process's writable private memory may not pass this many MB
 // (RLIMIT_DATA, soft and hard: committed V8 heap pages, malloc, ArrayBuffers and Wasm memory
@@ -29,9 +41,10 @@ absl::Status EnterWorkerSandbox();
 // worker, which the supervisor restarts, never the machine. Set before V8 starts.
 absl::Status LimitWorkerMemory(uint32_t megabytes);
 
-// Tests (tests/sandbox_test.cc): with ATOLL_TEST_SANDBOX_PROBE=1 in its environment, a worker
-// calls execve("/bin/true") when it receives SIGUSR2, which the filter must punish.
+// Tests (tests/sandbox_test.cc): with ATOLL_TEST_SANDBOX_PROBE in its environment a worker, on
+// SIGUSR2, calls execve("/bin/true") (which the filter must punish), or with "open:PATH" tries
+// to open PATH for reading and logs "sandbox probe: open" with the result.
 bool SandboxProbeEnabled();
-[[noreturn]] void SandboxProbeExecve();
+void SandboxProbe();
 
 }  // namespace atl::server

@@ -133,14 +133,25 @@ TEST(DurableObjects, ConcurrentIncrementsFromFiftyConnectionsEndAtExactlyOneThou
   EXPECT_EQ(ok.load(), 1000);
   EXPECT_EQ(On(server, "a", "/get?name=counter").body, "1000");
   // Both processes took requests for the object (the access log names the worker): the one
-  // that does not own it forwarded them.
-  std::set<std::string> workers;
-  std::string log = server.log();
-  for (size_t at = log.find("\"path\":\"/inc\""); at != std::string::npos; at = log.find("\"path\":\"/inc\"", at + 1)) {
-    size_t worker = log.find("\"worker\":", at);
-    if (worker != std::string::npos) workers.insert(log.substr(worker, log.find('}', worker) - worker));
+  // that does not own it forwarded them. Which one accepts a connection is the kernel's choice
+  // (on a loaded machine one awake worker may take all 50): increments on fresh connections
+  // until the other has taken one too, each counted.
+  auto workers_seen = [&] {
+    std::set<std::string> workers;
+    std::string log = server.log();
+    for (size_t at = log.find("\"path\":\"/inc\""); at != std::string::npos; at = log.find("\"path\":\"/inc\"", at + 1)) {
+      size_t worker = log.find("\"worker\":", at);
+      if (worker != std::string::npos) workers.insert(log.substr(worker, log.find('}', worker) - worker));
+    }
+    return workers.size();
+  };
+  int extra = 0;
+  while (workers_seen() < 2 && extra < 500) {
+    ASSERT_EQ(On(server, "a", "/inc?name=counter").status, 200);
+    ++extra;
   }
-  EXPECT_EQ(workers.size(), 2u) << "with 50 connections both worker processes accept some";
+  EXPECT_EQ(workers_seen(), 2u) << "both worker processes accept some";
+  EXPECT_EQ(On(server, "a", "/get?name=counter").body, std::to_string(1000 + extra));
   EXPECT_EQ(server.Stop(), 0);
 }
 

@@ -79,6 +79,25 @@ TEST_F(Sandbox, AWorkersStatusShowsTheFilterAndNoNewPrivileges) {
   EXPECT_NE(supervisor.find("Seccomp:\t0"), std::string::npos) << supervisor;
 }
 
+// Landlock: once started, a worker opens files only in the system's read-only folders, the
+// scripts' folders and data_dir: a file elsewhere (readable by its user) is refused.
+TEST_F(Sandbox, AWorkerOpensFilesOnlyInItsFolders) {
+  std::filesystem::path outside = std::filesystem::temp_directory_path() / ("atoll-outside-" + std::to_string(getpid()));
+  std::ofstream(outside) << "secret";
+  std::string config = Config(fixture_, "");
+  for (const auto& [path, expected] : {std::pair<std::string, std::string>{outside.string(), "Permission denied"},
+                                       {std::filesystem::path(config).parent_path() / "hello.js", "opened"},
+                                       {"/etc/hosts", "opened"}}) {
+    setenv("ATOLL_TEST_SANDBOX_PROBE", ("open:" + path).c_str(), 1);
+    TestServer server(config);
+    ASSERT_EQ(Get(server.port(), "/").body, "hello") << server.log();
+    ASSERT_EQ(kill(server.worker_pid(0), SIGUSR2), 0);
+    EXPECT_TRUE(server.WaitForLog("\"msg\":\"sandbox probe: open\",\"path\":\"" + path + "\",\"result\":\"" + expected))
+        << path << "\n" << server.log();
+  }
+  std::filesystem::remove(outside);
+}
+
 // [server] worker_memory_mb: a tenant whose own budget (4 GB) is far above the worker's ceiling
 // (400 MB) meets the ceiling: its isolate is discarded (memory_limit) or its allocation throws,
 // the worker process lives on and serves, the machine's memory is never at stake.
