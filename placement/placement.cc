@@ -347,15 +347,37 @@ absl::StatusOr<Placement> Place(absl::Span<const Node> nodes, absl::Span<const T
     }
   }
 
-  // (3) Best-fit every missing replica, largest first.
+  // (3) Best-fit every missing replica, largest first, from two queues taken in turn so that both
+  // dimensions progress at the same pace (placement.h: "Both dimensions used").
   fleet.Open();
+  std::vector<int32_t> queue[2];  // [0]: memory-dominant, [1]: rate-dominant; each share down
+  double total[2] = {0, 0}, done[2] = {0, 0};
   for (int32_t t : order) {
+    double missing = tenants[t].replicas - static_cast<double>(on[t].size());
+    if (missing <= 0) continue;
+    total[0] += missing * dm[t];
+    total[1] += missing * dr[t];
+  }
+  for (int32_t t : order) {
+    if (static_cast<int>(on[t].size()) >= tenants[t].replicas) continue;
+    bool rate = options.interleave && total[1] > 0 &&
+                (total[0] == 0 || dr[t] / total[1] > dm[t] / total[0]);
+    queue[rate].push_back(t);
+  }
+  size_t head[2] = {0, 0};
+  while (head[0] < queue[0].size() || head[1] < queue[1].size()) {
+    int q = head[0] == queue[0].size()   ? 1
+            : head[1] == queue[1].size() ? 0
+            : (done[0] * total[1] <= done[1] * total[0] ? 0 : 1);
+    int32_t t = queue[q][head[q]++];
     const Tenant& tenant = tenants[t];
     while (static_cast<int>(on[t].size()) < tenant.replicas) {
       int32_t n = fleet.Choose(dm[t], dr[t], on[t]);
       if (n < 0) break;
       fleet.Add(n, dm[t], dr[t]);
       on[t].push_back(n);
+      done[0] += dm[t];
+      done[1] += dr[t];
       ++stats.replicas_placed;
     }
     int placed = static_cast<int>(on[t].size());

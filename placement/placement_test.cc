@@ -148,6 +148,27 @@ TEST(PlacementTest, UsesFewNodesAndPairsComplementaryTenants) {
   EXPECT_EQ(placement->stats.nodes_used, 10);
 }
 
+TEST(PlacementTest, InterleavingFillsBothDimensions) {
+  // Busy tenants (1 MB, 50 req/s) and big ones (49 MB, 1 req/s): the best node holds one busy and
+  // two big ones. Placed in plain decreasing order, the busy ones pair up first and fill nodes
+  // with request rate alone.
+  std::vector<Node> nodes = MakeNodes(30, 100, 100, 0);
+  std::vector<Tenant> tenants;
+  for (int i = 0; i < 10; ++i) {
+    tenants.push_back({.name = absl::StrCat("busy-", i), .memory_mb = 1, .request_rate = 50});
+  }
+  for (int i = 0; i < 20; ++i) {
+    tenants.push_back({.name = absl::StrCat("big-", i), .memory_mb = 49, .request_rate = 1});
+  }
+  absl::StatusOr<Placement> placement = Place(nodes, tenants);
+  ASSERT_TRUE(placement.ok());
+  ExpectValid(nodes, tenants, *placement);
+  EXPECT_EQ(placement->stats.nodes_used, 10);
+  absl::StatusOr<Placement> plain = Place(nodes, tenants, {.interleave = false});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->stats.nodes_used, 15);
+}
+
 TEST(PlacementTest, OnePercentOfNodesDieOnlyTheirTenantsMove) {
   std::vector<Node> nodes = MakeNodes(1000, 16384, 8000);
   std::vector<Tenant> tenants = MakeTenants(60000, 3);
