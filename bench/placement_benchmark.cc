@@ -6,6 +6,7 @@
 //
 //   build/bench/placement_benchmark [--tenants 1000000] [--nodes 10000] [--seed 1] [--data DIR]
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -66,6 +67,9 @@ struct Run {
   Assignment repaired;
   std::vector<bool> dead;
   int64_t unplaced = 0, unplaced_after = 0;
+  double drift_seconds = 0;
+  Assignment drifted;  // re-placed after the demand of 10% of the tenants changed (all nodes alive)
+  int64_t unplaced_drift = 0;
 };
 
 struct Shape {
@@ -155,43 +159,71 @@ std::vector<bool> Kill(const Workload& w, const Assignment& a, double fraction, 
   return dead;
 }
 
-Run RunPlace(Workload& w, double kill, uint64_t seed) {
-  Run run{.name = "atoll Place()"};
+int64_t Missing(const pl::Placement& p) {
+  int64_t missing = 0;
+  for (const pl::Shortfall& s : p.shortfalls) missing += s.wanted - s.placed;
+  return missing;
+}
+
+// Sets each tenant's previous assignment (node names), as the control plane would read it.
+void Carry(Workload& w, const Assignment& a) {
+  for (size_t t = 0; t < w.tenants.size(); ++t) {
+    w.tenants[t].current.clear();
+    for (int32_t b : a[t]) w.tenants[t].current.push_back(w.nodes[b].name);
+  }
+}
+
+absl::StatusOr<pl::Placement> Timed(const Workload& w, const pl::Options& options, double* seconds) {
   auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<pl::Placement> p = pl::Place(w.nodes, w.tenants);
-  run.seconds = Since(start);
+  absl::StatusOr<pl::Placement> p = pl::Place(w.nodes, w.tenants, options);
+  *seconds = Since(start);
   if (!p.ok()) {
     std::fprintf(stderr, "Place: %s\n", std::string(p.status().message()).c_str());
     std::exit(1);
   }
+  return p;
+}
+
+Run RunPlace(Workload& w, Workload& drifted, const char* name, const pl::Options& options,
+             double kill, uint64_t seed) {
+  Run run;
+  run.name = name;
+  absl::StatusOr<pl::Placement> p = Timed(w, options, &run.seconds);
   run.initial = std::move(p->nodes);
-  for (const pl::Shortfall& s : p->shortfalls) run.unplaced += s.wanted - s.placed;
+  run.unplaced = Missing(*p);
   run.dead = Kill(w, run.initial, kill, seed);
-  for (size_t t = 0; t < w.tenants.size(); ++t) {  // the previous assignment, by name
-    for (int32_t b : run.initial[t]) w.tenants[t].current.push_back(w.nodes[b].name);
-  }
+  Carry(w, run.initial);
   for (size_t b = 0; b < w.nodes.size(); ++b) w.nodes[b].alive = !run.dead[b];
-  start = std::chrono::steady_clock::now();
-  p = pl::Place(w.nodes, w.tenants);
-  run.repair_seconds = Since(start);
-  if (!p.ok()) std::exit(1);
+  p = Timed(w, options, &run.repair_seconds);
   run.repaired = std::move(p->nodes);
-  for (const pl::Shortfall& s : p->shortfalls) run.unplaced_after += s.wanted - s.placed;
-  for (pl::Tenant& t : w.tenants) t.current.clear();
+  run.unplaced_after = Missing(*p);
   for (pl::Node& n : w.nodes) n.alive = true;
+  Carry(drifted, run.initial);
+  p = Timed(drifted, options, &run.drift_seconds);
+  run.drifted = std::move(p->nodes);
+  run.unplaced_drift = Missing(*p);
+  for (pl::Tenant& t : w.tenants) t.current.clear();
+  for (pl::Tenant& t : drifted.tenants) t.current.clear();
   return run;
 }
 
 using Baseline = Packing (*)(const std::vector<Bin>&, const std::vector<int32_t>&, const std::vector<Item>&);
 
-Run RunBaseline(const Workload& w, const char* name, Baseline algorithm, double kill, uint64_t seed) {
-  Run run{.name = name};
-  std::vector<Bin> bins;
-  for (const pl::Node& n : w.nodes) bins.push_back({pl::UsableMemory(n), pl::UsableRequestRate(n, {})});
+std::vector<Item> Items(const Workload& w) {
   std::vector<Item> items;
   for (const pl::Tenant& t : w.tenants) {
     items.push_back({t.memory_mb, t.request_rate / t.replicas, t.replicas});
   }
+  return items;
+}
+
+Run RunBaseline(const Workload& w, const Workload& drifted, const char* name, Baseline algorithm,
+                double kill, uint64_t seed) {
+  Run run;
+  run.name = name;
+  std::vector<Bin> bins;
+  for (const pl::Node& n : w.nodes) bins.push_back({pl::UsableMemory(n), pl::UsableRequestRate(n, {})});
+  std::vector<Item> items = Items(w);
   // Largest nodes first, then by name: the order Place() opens them in.
   auto order_of = [&](const std::vector<bool>& dead) {
     std::vector<int32_t> order;
@@ -214,6 +246,11 @@ Run RunBaseline(const Workload& w, const char* name, Baseline algorithm, double 
   run.repair_seconds = Since(start);
   run.repaired = std::move(second.bins);
   run.unplaced_after = second.unplaced;
+  start = std::chrono::steady_clock::now();
+  Packing third = algorithm(bins, order_of(std::vector<bool>(bins.size())), Items(drifted));
+  run.drift_seconds = Since(start);
+  run.drifted = std::move(third.bins);
+  run.unplaced_drift = third.unplaced;
   return run;
 }
 
@@ -221,10 +258,12 @@ struct Moves {
   int64_t tenants = 0, replicas = 0, floor = 0;  // floor: tenants with a replica on a dead node
 };
 
-Moves CountMoves(const Run& run) {
+// Moves from `run.initial` to `next`; the floor counts tenants on a dead node (or, with `changed`,
+// tenants whose demand changed).
+Moves CountMoves(const Run& run, const Assignment& next, const std::vector<bool>* changed = nullptr) {
   Moves m;
   for (size_t t = 0; t < run.initial.size(); ++t) {
-    std::vector<int32_t> before = run.initial[t], after = run.repaired[t];
+    std::vector<int32_t> before = run.initial[t], after = next[t];
     std::sort(before.begin(), before.end());
     std::sort(after.begin(), after.end());
     if (before != after) ++m.tenants;
@@ -233,7 +272,7 @@ Moves CountMoves(const Run& run) {
       if (!std::binary_search(after.begin(), after.end(), b)) ++m.replicas;
       hit = hit || run.dead[b];
     }
-    if (hit) ++m.floor;
+    if (changed ? (*changed)[t] : hit) ++m.floor;
   }
   return m;
 }
@@ -256,48 +295,77 @@ int Main(int argc, char** argv) {
     }
   }
   Workload w = Make(tenants, nodes, seed);
+  // Demand drift: 10% of the tenants (drawn at random) see memory and request rate each multiplied
+  // by a lognormal factor (sigma 0.5); k stays.
+  Workload drifted = w;
+  std::vector<bool> changed(w.tenants.size());
+  {
+    std::mt19937_64 rng(seed + 2);
+    std::lognormal_distribution<double> factor(0, 0.5);
+    for (size_t t = 0; t < drifted.tenants.size(); ++t) {
+      if (rng() % 10 != 0) continue;
+      changed[t] = true;
+      pl::Tenant& tenant = drifted.tenants[t];
+      tenant.memory_mb = std::clamp(tenant.memory_mb * factor(rng), 8.0, 1024.0);
+      tenant.request_rate = std::min(tenant.request_rate * factor(rng), 1000.0 * tenant.replicas);
+    }
+  }
   int64_t replicas = 0;
   for (const pl::Tenant& t : w.tenants) replicas += t.replicas;
   std::vector<Run> runs;
-  runs.push_back(RunPlace(w, kill, seed + 1));
-  runs.push_back(RunBaseline(w, "best-fit decreasing", BestFitDecreasing, kill, seed + 1));
-  runs.push_back(RunBaseline(w, "first-fit decreasing", FirstFitDecreasing, kill, seed + 1));
+  runs.push_back(RunPlace(w, drifted, "atoll Place()", {}, kill, seed + 1));
+  runs.push_back(RunPlace(w, drifted, "Place(), one queue", {.interleave = false}, kill, seed + 1));
+  runs.push_back(RunBaseline(w, drifted, "best-fit decreasing", BestFitDecreasing, kill, seed + 1));
+  runs.push_back(RunBaseline(w, drifted, "first-fit decreasing", FirstFitDecreasing, kill, seed + 1));
 
   const int lower = LowerBound(w, std::vector<bool>(w.nodes.size()));
-  std::printf("%d tenants (%lld replicas) onto %d nodes, seed %llu; lower bound %d nodes; "
-              "then %.0f%% of the nodes each algorithm uses die.\n\n",
+  std::printf("%d tenants (%lld replicas) onto %d nodes (seed %llu); lower bound %d nodes.\n\n",
               tenants, static_cast<long long>(replicas), nodes, static_cast<unsigned long long>(seed),
-              lower, kill * 100);
+              lower);
   std::printf("| algorithm | place (s) | nodes used | / lower bound | mean util | max / mean | stddev | "
-              "memory / rate util | re-place (s) | tenants moved | / tenants hit | replicas moved | unplaced |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+              "memory / rate util | unplaced |\n|---|---|---|---|---|---|---|---|---|\n");
   std::ofstream summary;
   if (!data.empty()) {
     summary.open(data + "/summary.tsv");
-    summary << "algorithm\tused_over_lb\ttenants_moved_pct\tfloor_pct\n";
+    summary << "algorithm\tused_over_lb\tkill_moved_pct\tkill_floor_pct\tdrift_moved_pct\tdrift_floor_pct\n";
   }
+  std::string kill_table, drift_table;
   for (const Run& run : runs) {
-    Shape shape = Measure(w, run.initial), after = Measure(w, run.repaired);
-    Moves moves = CountMoves(run);
-    if (shape.violations || after.violations) {
-      std::fprintf(stderr, "%s: %lld nodes over capacity\n", run.name.c_str(),
-                   static_cast<long long>(shape.violations + after.violations));
+    Shape shape = Measure(w, run.initial), after = Measure(w, run.repaired), drift = Measure(drifted, run.drifted);
+    if (shape.violations || after.violations || drift.violations) {
+      std::fprintf(stderr, "%s: nodes over capacity\n", run.name.c_str());
       return 1;
     }
-    std::printf("| %s | %.2f | %d | %.3f | %.1f%% | %.3f | %.3f | %.0f%% / %.0f%% | %.2f | %lld (%.2f%%) | %.1fx | %lld | %lld |\n",
+    Moves moves = CountMoves(run, run.repaired), drift_moves = CountMoves(run, run.drifted, &changed);
+    std::printf("| %s | %.2f | %d | %.3f | %.1f%% | %.3f | %.3f | %.0f%% / %.0f%% | %lld |\n",
                 run.name.c_str(), run.seconds, shape.used, static_cast<double>(shape.used) / lower,
                 shape.mean * 100, shape.max / shape.mean, shape.stddev, shape.mean_mem * 100,
-                shape.mean_rps * 100, run.repair_seconds, static_cast<long long>(moves.tenants),
-                100.0 * moves.tenants / tenants, static_cast<double>(moves.tenants) / std::max<int64_t>(1, moves.floor),
-                static_cast<long long>(moves.replicas), static_cast<long long>(run.unplaced + run.unplaced_after));
+                shape.mean_rps * 100, static_cast<long long>(run.unplaced));
+    auto row = [&](double seconds, const Moves& m, const Shape& s, int64_t unplaced) {
+      return absl::StrFormat("| %s | %.2f | %lld (%.2f%%) | %lld | %.2fx | %lld | %d | %lld |\n", run.name,
+                             seconds, m.tenants, 100.0 * m.tenants / tenants, m.floor,
+                             static_cast<double>(m.tenants) / std::max<int64_t>(1, m.floor), m.replicas,
+                             s.used, unplaced);
+    };
+    kill_table += row(run.repair_seconds, moves, after, run.unplaced_after);
+    drift_table += row(run.drift_seconds, drift_moves, drift, run.unplaced_drift);
     if (!data.empty()) {
       std::string file = run.name.substr(0, run.name.find(' '));
+      file.erase(std::remove_if(file.begin(), file.end(), [](char c) { return !std::isalnum(c); }), file.end());
       std::ofstream util(data + "/util_" + file + ".tsv");
       for (size_t i = 0; i < shape.utilisation.size(); ++i) util << i << '\t' << shape.utilisation[i] << '\n';
       summary << '"' << run.name << '"' << '\t' << static_cast<double>(shape.used) / lower << '\t'
-              << 100.0 * moves.tenants / tenants << '\t' << 100.0 * moves.floor / tenants << '\n';
+              << 100.0 * moves.tenants / tenants << '\t' << 100.0 * moves.floor / tenants << '\t'
+              << 100.0 * drift_moves.tenants / tenants << '\t' << 100.0 * drift_moves.floor / tenants << '\n';
     }
   }
+  const char* header =
+      "| algorithm | re-place (s) | tenants moved | floor | / floor | replicas moved | nodes used | unplaced |\n"
+      "|---|---|---|---|---|---|---|---|\n";
+  std::printf("\n%.0f%% of the nodes each algorithm uses die (floor: tenants with a replica on them):\n\n%s%s",
+              kill * 100, header, kill_table.c_str());
+  std::printf("\nThe demand of 10%% of the tenants changes, all nodes alive (floor: those tenants):\n\n%s%s",
+              header, drift_table.c_str());
   return 0;
 }
 

@@ -33,7 +33,7 @@ class Fleet {
         const Options& options)
       : cap_mem_(std::move(cap_mem)), cap_rps_(std::move(cap_rps)), alive_(std::move(alive)),
         mem_(cap_mem_.size()), rps_(cap_mem_.size()), count_(cap_mem_.size()),
-        key_(cap_mem_.size()), open_(cap_mem_.size()), options_(options) {
+        key_(kTrees * cap_mem_.size()), open_(cap_mem_.size()), options_(options) {
     for (size_t n = 0; n < cap_mem_.size(); ++n) {
       if (!alive_[n]) continue;
       ++alive_count_;
@@ -105,19 +105,17 @@ class Fleet {
     auto excluded = [&](int32_t n) {
       return std::find(exclude.begin(), exclude.end(), n) != exclude.end();
     };
-    auto it = tree_.lower_bound({s, -1});
-    int seen = 0;
-    for (auto u = it; u != tree_.end() && seen < options_.window; ++u) {
-      if (excluded(u->second)) continue;
-      ++seen;
-      consider(u->second);
-    }
-    seen = 0;
-    for (auto d = it; d != tree_.begin() && seen < options_.window;) {
-      --d;
-      if (excluded(d->second)) continue;
-      ++seen;
-      consider(d->second);
+    // The tightest nodes that surely fit (combined key), and the tightest in memory alone and in
+    // request rate alone (which fit the other dimension or not: tested).
+    const double at[kTrees] = {s, ShareMem(dm), ShareRps(dr)};
+    for (int tree = 0; tree < kTrees; ++tree) {
+      int seen = 0;
+      for (auto u = trees_[tree].lower_bound({at[tree], -1});
+           u != trees_[tree].end() && seen < options_.window; ++u) {
+        if (excluded(u->second)) continue;
+        ++seen;
+        consider(u->second);
+      }
     }
     if (best >= 0) return best;
     // Open the largest unused node that can hold it.
@@ -129,18 +127,21 @@ class Fleet {
       return n;
     }
     // Last resort: every used node.
-    for (const auto& [key, n] : tree_) {
+    for (const auto& [key, n] : trees_[0]) {
       if (!excluded(n)) consider(n);
     }
     return best;
   }
 
  private:
-  double Key(int32_t n) const {
-    double k = kInf;
-    if (ref_mem_ > 0) k = std::min(k, (cap_mem_[n] - mem_[n]) / ref_mem_);
-    if (ref_rps_ > 0) k = std::min(k, (cap_rps_[n] - rps_[n]) / ref_rps_);
-    return k;
+  double ShareMem(double m) const { return ref_mem_ > 0 ? m / ref_mem_ : 0; }
+  double ShareRps(double r) const { return ref_rps_ > 0 ? r / ref_rps_ : 0; }
+
+  // Keys: the smallest residual share, the memory one, the request rate one.
+  void Keys(int32_t n, double* keys) const {
+    keys[1] = ref_mem_ > 0 ? (cap_mem_[n] - mem_[n]) / ref_mem_ : kInf;
+    keys[2] = ref_rps_ > 0 ? (cap_rps_[n] - rps_[n]) / ref_rps_ : kInf;
+    keys[0] = std::min(keys[1], keys[2]);
   }
 
   // Residuals after placing, as shares of this node's usable capacity: the tightest fit wins, and
@@ -153,20 +154,22 @@ class Fleet {
 
   void Insert(int32_t n) {
     open_[n] = true;
-    key_[n] = Key(n);
-    tree_.insert({key_[n], n});
+    Keys(n, &key_[kTrees * n]);
+    for (int tree = 0; tree < kTrees; ++tree) trees_[tree].insert({key_[kTrees * n + tree], n});
+  }
+
+  void Erase(int32_t n) {
+    for (int tree = 0; tree < kTrees; ++tree) trees_[tree].erase({key_[kTrees * n + tree], n});
   }
 
   void Update(int32_t n, double dm, double dr) {
-    if (open_[n]) tree_.erase({key_[n], n});
+    if (open_[n]) Erase(n);
     mem_[n] += dm;
     rps_[n] += dr;
-    if (open_[n]) {
-      key_[n] = Key(n);
-      tree_.insert({key_[n], n});
-    }
+    if (open_[n]) Insert(n);
   }
 
+  static constexpr int kTrees = 3;
   std::vector<double> cap_mem_, cap_rps_;
   std::vector<bool> alive_;
   std::vector<double> mem_, rps_;
@@ -176,7 +179,7 @@ class Fleet {
   const Options& options_;
   int32_t alive_count_ = 0;
   double ref_mem_ = 0, ref_rps_ = 0;
-  absl::btree_set<std::pair<double, int32_t>> tree_;
+  absl::btree_set<std::pair<double, int32_t>> trees_[kTrees];
   std::vector<int32_t> closed_;
   size_t next_closed_ = 0;
 };

@@ -37,14 +37,15 @@
 //     (residuals as shares of the node's usable capacity): the tightest fit, with ties broken toward
 //     nodes whose two dimensions fill evenly, so that neither memory nor request rate is left stranded.
 //
-// How it stays fast (1,000,000 tenants onto 10,000 nodes in seconds): used nodes sit in a B-tree
-// keyed by their smallest residual share (against the reference capacity). A replica of dominant
-// share s surely fits in every node whose key is >= s; the search looks at the `window` nodes just
-// above s (all fit: the tightest ones) and the `window` just below (they may still fit when the
-// replica's demand lies in the node's roomier dimension: this is where memory-heavy and
-// traffic-heavy tenants pair up), tests each exactly, and scores them. Only when none fits does it
-// open a new node, and only when no node can be opened does it scan every used node. O(log n) per
-// replica in the common case.
+// How it stays fast (1,000,000 tenants onto 10,000 nodes in under 2 s): used nodes sit in three
+// B-trees, keyed by their smallest residual share, their memory residual and their request-rate
+// residual (shares of the reference capacity). A replica of dominant share s surely fits in every
+// node whose first key is >= s; the search takes the `window` nodes just at or above s in the first
+// tree (the tightest sure fits), and the `window` tightest in memory alone and in request rate alone
+// (which may or may not have room in the other dimension: this is where a memory-heavy replica
+// finds a node with memory left but its request rate spent, and the reverse), tests each exactly and
+// scores them. Only when none fits does it open a new node, and only when no node can be opened
+// does it scan every used node. O(log n) per replica in the common case.
 //
 // Incremental repair (the order of one call): (1) keep every current replica that is on an alive
 // node of the input (dropping duplicates and those beyond k); (2) on each node now over capacity,
