@@ -76,7 +76,8 @@ struct Shape {
   int used = 0;
   double mean = 0, max = 0, stddev = 0, mean_mem = 0, mean_rps = 0;
   int64_t violations = 0;
-  std::vector<double> utilisation;  // per used node, sorted down
+  std::vector<double> utilisation;            // per used node, sorted down
+  std::vector<std::pair<double, double>> dims;  // per used node: memory and request-rate shares
 };
 
 // Utilisation of each used node: its larger share of usable memory / request rate.
@@ -96,6 +97,7 @@ Shape Measure(const Workload& w, const Assignment& a) {
     double ur = rps[b] / pl::UsableRequestRate(w.nodes[b], {});
     if (um > 1 + 1e-6 || ur > 1 + 1e-6) ++s.violations;
     s.utilisation.push_back(std::max(um, ur));
+    s.dims.push_back({um, ur});
     s.mean_mem += um;
     s.mean_rps += ur;
   }
@@ -353,8 +355,9 @@ int Main(int argc, char** argv) {
       std::string file = run.name.substr(0, run.name.find(' '));
       file.erase(std::remove_if(file.begin(), file.end(), [](char c) { return !std::isalnum(c); }), file.end());
       std::ofstream util(data + "/util_" + file + ".tsv");
-      for (size_t i = 0; i < shape.utilisation.size(); ++i) util << i << '\t' << shape.utilisation[i] << '\n';
-      summary << '"' << run.name << '"' << '\t' << static_cast<double>(shape.used) / lower << '\t'
+      util << "memory\trate\n";
+      for (const auto& [um, ur] : shape.dims) util << um << '\t' << ur << '\n';
+      summary << run.name << '\t' << static_cast<double>(shape.used) / lower << '\t'
               << 100.0 * moves.tenants / tenants << '\t' << 100.0 * moves.floor / tenants << '\t'
               << 100.0 * drift_moves.tenants / tenants << '\t' << 100.0 * drift_moves.floor / tenants << '\n';
     }

@@ -25,6 +25,7 @@ packages=(
   libtomlplusplus-dev libsqlite3-dev libicu-dev zlib1g-dev
   libseccomp-dev  # server/worker_sandbox.cc
   wrk util-linux curl python3 openssl
+  gnuplot-nox  # bench/placement.sh: the placement plots
   clang lld  # examples/wasm: C for wasm32
   libclang-rt-14-dev  # fuzz/ (bench/fuzz.sh): libFuzzer and the sanitizer runtimes
   # libnode108's shared-library dependencies (its JS-only ones are not needed: atoll never calls node::Start)
