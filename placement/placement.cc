@@ -102,6 +102,13 @@ class Fleet {
         best_score = score;
       }
     };
+    // Loads only grow while placing: a demand no smaller than one that fit nowhere fits nowhere
+    // (this keeps a fleet out of capacity from costing a full scan per replica).
+    if (exclude.empty()) {
+      for (const auto& [fm, fr] : failed_) {
+        if (dm >= fm && dr >= fr) return -1;
+      }
+    }
     auto excluded = [&](int32_t n) {
       return std::find(exclude.begin(), exclude.end(), n) != exclude.end();
     };
@@ -130,6 +137,7 @@ class Fleet {
     for (const auto& [key, n] : trees_[0]) {
       if (!excluded(n)) consider(n);
     }
+    if (best < 0 && exclude.empty() && failed_.size() < kFailedMemo) failed_.push_back({dm, dr});
     return best;
   }
 
@@ -170,6 +178,7 @@ class Fleet {
   }
 
   static constexpr int kTrees = 3;
+  static constexpr size_t kFailedMemo = 64;
   std::vector<double> cap_mem_, cap_rps_;
   std::vector<bool> alive_;
   std::vector<double> mem_, rps_;
@@ -181,6 +190,7 @@ class Fleet {
   double ref_mem_ = 0, ref_rps_ = 0;
   absl::btree_set<std::pair<double, int32_t>> trees_[kTrees];
   std::vector<int32_t> closed_;
+  std::vector<std::pair<double, double>> failed_;  // demands that fit nowhere (kFailedMemo at most)
   size_t next_closed_ = 0;
 };
 
