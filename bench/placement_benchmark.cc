@@ -84,13 +84,16 @@ struct Shape {
 Shape Measure(const Workload& w, const Assignment& a) {
   size_t n = w.nodes.size();
   std::vector<double> mem(n), rps(n);
+  Shape s;
   for (size_t t = 0; t < a.size(); ++t) {
+    std::vector<int32_t> on = a[t];
+    std::sort(on.begin(), on.end());
+    if (std::adjacent_find(on.begin(), on.end()) != on.end()) ++s.violations;  // anti-affinity
     for (int32_t b : a[t]) {
       mem[b] += w.tenants[t].memory_mb;
       rps[b] += w.tenants[t].request_rate / w.tenants[t].replicas;
     }
   }
-  Shape s;
   for (size_t b = 0; b < n; ++b) {
     if (mem[b] == 0 && rps[b] == 0) continue;
     double um = mem[b] / pl::UsableMemory(w.nodes[b]);
@@ -335,7 +338,7 @@ int Main(int argc, char** argv) {
   for (const Run& run : runs) {
     Shape shape = Measure(w, run.initial), after = Measure(w, run.repaired), drift = Measure(drifted, run.drifted);
     if (shape.violations || after.violations || drift.violations) {
-      std::fprintf(stderr, "%s: nodes over capacity\n", run.name.c_str());
+      std::fprintf(stderr, "%s: a node over capacity or two replicas on one node\n", run.name.c_str());
       return 1;
     }
     Moves moves = CountMoves(run, run.repaired), drift_moves = CountMoves(run, run.drifted, &changed);
