@@ -37,7 +37,7 @@
 //     (residuals as shares of the node's usable capacity): the tightest fit, with ties broken toward
 //     nodes whose two dimensions fill evenly, so that neither memory nor request rate is left stranded.
 //
-// How it stays fast (1,000,000 tenants onto 10,000 nodes in under 2 s): used nodes sit in three
+// How it stays fast (1,000,000 tenants onto 10,000 nodes in about 2 s): used nodes sit in three
 // B-trees, keyed by their smallest residual share, their memory residual and their request-rate
 // residual (shares of the reference capacity). A replica of dominant share s surely fits in every
 // node whose first key is >= s; the search takes the `window` nodes just at or above s in the first
