@@ -90,7 +90,7 @@ struct Tenant {
 struct Options {
   double request_rate_per_core = 1000;  // a node's request rate when it gives none
   double balance_weight = 0.5;          // weight of the balance term in the fit score
-  int window = 8;                       // candidates looked at on each side of the B-tree search
+  int window = 8;                       // candidates looked at in each of the three B-trees
   bool interleave = true;               // two queues taken in turn (false: one, share down)
 };
 
