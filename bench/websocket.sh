@@ -77,6 +77,13 @@ measure() {  # measure NAME PORT PID
   echo "$name: $out; server CPU $(( (after - before) )) ticks" >&2
 }
 
+# measure_atoll NAME CONFIG PORT: one atoll process (one worker) on CONFIG, measured as NAME.
+measure_atoll() {
+  (cd "$work" && exec "$atoll_bin" serve --config "$2" --listen "127.0.0.1:$3" --workers 1 2>"$work/$1.log") &
+  pids+=($!)
+  measure "$1" "$3" "${pids[-1]}"
+}
+
 port="$(python3 "$here/report.py" freeport)"
 cat >"$work/atoll.toml" <<TOML
 [server]
@@ -86,10 +93,8 @@ name = "echo"
 script = "echo.js"
 routes = ["*/*"]
 TOML
-(cd "$work" && exec "$atoll_bin" serve --config atoll.toml --listen "127.0.0.1:$port" --workers 1 2>"$work/atoll.log") &
-pids+=($!)
 ver[atoll]="$("$atoll_bin" version 2>/dev/null | head -1 | awk '{print $2}')"
-measure atoll "$port" "${pids[-1]}"
+measure_atoll atoll atoll.toml "$port"
 
 # The relay: a tenant that fetch()es a WebSocket from a second tenant of the same process and
 # returns it un-accepted (what stub.fetch() of a Durable Object owned by another worker process
@@ -115,10 +120,8 @@ name = "echo"
 script = "echo.js"
 routes = ["*/echo"]
 TOML
-(cd "$work" && exec "$atoll_bin" serve --config relay.toml --listen "127.0.0.1:$rport" --workers 1 2>"$work/relay.log") &
-pids+=($!)
 ver[atoll_relayed]="${ver[atoll]} (relayed)"
-measure atoll_relayed "$rport" "${pids[-1]}"
+measure_atoll atoll_relayed relay.toml "$rport"
 
 if [[ -n "$workerd_bin" ]]; then
   wport="$(python3 "$here/report.py" freeport)"
