@@ -58,12 +58,16 @@ void ClusterNode::Leave() {
   uv_timer_stop(&pump_timer_);
   if (watch_ != nullptr) etcd_.CancelWatch(watch_);
   watch_ = nullptr;
-  if (lease_ != 0) etcd_.LeaseRevoke(lease_, [](absl::StatusOr<int64_t>) {});
+  if (lease_ != 0) {
+    leaving_ = true;
+    etcd_.LeaseRevoke(lease_, [this](absl::StatusOr<int64_t>) { leaving_ = false; });
+  }
   lease_ = 0;
 }
 
 void ClusterNode::Shutdown() {
   stopped_ = true;
+  leaving_ = false;
   etcd_.Shutdown();
   for (uv_timer_t* t : {&keepalive_timer_, &pump_timer_}) {
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(t))) uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);

@@ -56,6 +56,8 @@ class ClusterNode : public EtcdClient::WatchHandler {
   void Leave();
   // Closes everything; no callback afterwards.
   void Shutdown();
+  // Leave()'s revoke is still in flight (the drain waits for it, within drain_ms).
+  bool leaving() const { return leaving_; }
   bool synced() const { return registered_ && watching_ && queue_.empty() && !applying_ && !listing_; }
   int64_t applied_revision() const { return applied_; }
 
@@ -100,7 +102,7 @@ class ClusterNode : public EtcdClient::WatchHandler {
   int64_t lease_ = 0;
   int64_t applied_ = 0;      // every change up to this revision is applied
   bool registered_ = false, lease_busy_ = false, watching_ = false, listing_ = false, applying_ = false;
-  bool stopped_ = false, need_list_ = true;
+  bool stopped_ = false, need_list_ = true, leaving_ = false;
   uint64_t backoff_until_ms_ = 0;  // a bundle could not be fetched: wait before trying again
   std::deque<Change> queue_;
   absl::flat_hash_map<std::string, int64_t> unreported_;  // loaded/ puts that failed: retried

@@ -87,7 +87,8 @@ void StopOrDrain(StopSignals* stop, int signum) {
         auto* stop = static_cast<StopSignals*>(timer->data);
         bool late = uv_now(timer->loop) - stop->drain_started_ms >= stop->drain_ms;
         size_t admin = stop->admin != nullptr ? stop->admin->in_flight() : 0;
-        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0 || admin != 0) && !late) return;
+        bool leaving = stop->cluster_node != nullptr && stop->cluster_node->leaving();
+        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0 || admin != 0 || leaving) && !late) return;
         if (late) {
           base::LogLine(base::LogLevel::kWarn, "drain_ms passed with requests in flight")
               .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
