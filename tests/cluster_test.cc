@@ -220,5 +220,17 @@ TEST_F(ClusterTest, ProbesAnswerWithoutTheTokenAndReadyzFollowsEtcd) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(node(i).Answer(), "back") << i;
 }
 
+TEST(ClusterConfigTest, RefusedAtStartWithTheReason) {
+  setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
+  std::string output;
+  EXPECT_EQ(RunAtoll("serve --cluster http://127.0.0.1:1 --node-name a", &output), 1);
+  EXPECT_NE(output.find("cluster mode needs the admin API"), std::string::npos) << output;
+  EXPECT_EQ(RunAtoll("serve --cluster http://127.0.0.1:1 --node-name A_b --admin-listen 127.0.0.1:0", &output), 1);
+  EXPECT_NE(output.find("cluster.node_name"), std::string::npos) << output;
+  EXPECT_EQ(RunAtoll("serve --cluster https://127.0.0.1:1 --admin-listen 127.0.0.1:0", &output), 1);
+  EXPECT_NE(output.find("expected http://HOST:PORT"), std::string::npos) << output;
+  unsetenv("ATOLL_ADMIN_TOKEN");
+}
+
 }  // namespace
 }  // namespace atl::testing
