@@ -202,6 +202,35 @@ TEST_F(ClusterTest, FiftyDeploysInterleavedWithRestartsConverge) {
   }
 }
 
+TEST_F(ClusterTest, AWatchResumedPastACompactionListsAgain) {
+  ASSERT_EQ(node(0).Admin("PUT", "/tenants/hello", Body("one")).status, 200);
+  ASSERT_EQ(node(0).Admin("PUT", "/tenants/gone", Body("gone", "gone.test")).status, 200);
+  pid_t syncer = node(2).server().worker_pid(0);  // worker 0 follows etcd for node C
+  ASSERT_GT(syncer, 0);
+  kill(syncer, SIGSTOP);
+  // etcd restarts (C's watch connection is cut while C cannot notice), then moves on and compacts
+  // away every revision C would resume from.
+  etcd_.Stop();
+  ASSERT_TRUE(etcd_.Start()) << etcd_.log();
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(node(i).Ready()) << i;
+  HttpResponse changed = node(0).Admin("PUT", "/tenants/hello", Body("two"));  // answered once C's lease expired
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  ASSERT_EQ(node(1).Admin("DELETE", "/tenants/gone").status, 200);
+  int64_t now = JsonInt(node(0).Admin("GET", "/cluster").body, "revision");
+  ASSERT_FALSE(etcd_.Post("/v3/kv/compaction", "{\"revision\":\"" + std::to_string(now) + "\"}").empty());
+  kill(syncer, SIGCONT);
+  EXPECT_TRUE(node(2).server().WaitForLog("compacted; listing again", std::chrono::seconds(10))) << node(2).server().log();
+  ASSERT_TRUE(node(2).Ready());
+  EXPECT_EQ(node(2).server().worker_pid(0), syncer) << "the same worker 0 caught up, no restart";
+  EXPECT_EQ(node(2).Answer(), "two");
+  EXPECT_EQ(node(2).Answer("gone.test"), "HTTP 404");
+  // And it registered again (its lease had expired): deploys wait for it as before.
+  HttpResponse again = node(0).Admin("PUT", "/tenants/hello", Body("three"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find("\"nodes\":[\"a\",\"b\",\"c\"]"), std::string::npos) << again.body;
+  EXPECT_EQ(node(2).Answer(), "three");
+}
+
 TEST_F(ClusterTest, ProbesAnswerWithoutTheTokenAndReadyzFollowsEtcd) {
   EXPECT_EQ(AdminRequest(node(0).admin_port(), "", "GET", "/healthz").status, 200);
   HttpResponse ready = AdminRequest(node(0).admin_port(), "", "GET", "/readyz");
