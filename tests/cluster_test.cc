@@ -202,6 +202,27 @@ TEST_F(ClusterTest, FiftyDeploysInterleavedWithRestartsConverge) {
   }
 }
 
+TEST_F(ClusterTest, ANodeBehindGets202ThenCatchesUp) {
+  ASSERT_EQ(node(0).Admin("PUT", "/tenants/hello", Body("one")).status, 200);
+  pid_t worker = node(2).server().worker_pid(1);  // C's other worker: C stays registered, cannot finish
+  ASSERT_GT(worker, 0);
+  kill(worker, SIGSTOP);
+  auto start = std::chrono::steady_clock::now();
+  HttpResponse late = node(0).Admin("PUT", "/tenants/hello", Body("two"));
+  auto waited = std::chrono::steady_clock::now() - start;
+  kill(worker, SIGCONT);
+  EXPECT_EQ(late.status, 202) << late.body;
+  EXPECT_NE(late.body.find("\"behind\":[\"c\"]"), std::string::npos) << late.body;
+  EXPECT_GE(waited, std::chrono::milliseconds(7500)) << "deploy_timeout_ms = 8000";
+  // Committed all the same: C converges once its worker runs again.
+  int64_t revision = JsonInt(late.body, "revision");
+  EXPECT_TRUE(WaitFor([&] { return node(2).Answer() == "two"; }, std::chrono::seconds(40)));
+  EXPECT_EQ(JsonInt(node(2).Admin("GET", "/tenants/hello").body, "revision"), revision);
+  HttpResponse next = node(0).Admin("PUT", "/tenants/hello", Body("three"));
+  EXPECT_EQ(next.status, 200) << next.body;
+  EXPECT_EQ(node(2).Answer(), "three");
+}
+
 TEST_F(ClusterTest, AWatchResumedPastACompactionListsAgain) {
   ASSERT_EQ(node(0).Admin("PUT", "/tenants/hello", Body("one")).status, 200);
   ASSERT_EQ(node(0).Admin("PUT", "/tenants/gone", Body("gone", "gone.test")).status, 200);
