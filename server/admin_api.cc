@@ -430,6 +430,12 @@ void AdminApi::RemoveTenant(const std::string& name, std::function<void(absl::St
   link_->AskAll(base::StrCat("reload ", name), [done = std::move(done)](Answers) { done(absl::OkStatus()); });
 }
 
+uint64_t AdminApi::ClusterRevision(std::string_view name) const {
+  int32_t index = tenants_->Find(name);
+  if (index < 0 || !tenants_->Serving(static_cast<uint32_t>(index))) return 0;
+  return tenants_->Info(static_cast<uint32_t>(index)).spec->revision;
+}
+
 absl::flat_hash_map<std::string, uint64_t> AdminApi::ClusterTenants() const {
   absl::flat_hash_map<std::string, uint64_t> out;
   for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {

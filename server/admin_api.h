@@ -60,6 +60,7 @@ class AdminApi : public RequestSink, public ClusterApplier {
                    std::function<void(absl::Status)> done) override;
   void RemoveTenant(const std::string& name, std::function<void(absl::Status)> done) override;
   absl::flat_hash_map<std::string, uint64_t> ClusterTenants() const override;
+  uint64_t ClusterRevision(std::string_view name) const override;
 
   // RequestSink
   RouteDecision Route(std::string_view host, std::string_view path) override { return {0, kMaxBody}; }

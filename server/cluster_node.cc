@@ -135,34 +135,51 @@ void ClusterNode::Pump() {
 void ClusterNode::List() {
   listing_ = true;
   queue_.clear();
-  etcd_.Range(keys_.Tenants(), config::PrefixEnd(keys_.Tenants()), [this](absl::StatusOr<EtcdClient::RangeResult> range) {
-    listing_ = false;
+  // What loaded/NODE/ says already: a restarted node does not write it again for every tenant.
+  etcd_.Range(keys_.LoadedOf(cluster_.node_name), config::PrefixEnd(keys_.LoadedOf(cluster_.node_name)),
+              [this](absl::StatusOr<EtcdClient::RangeResult> loaded) {
     if (stopped_) return;
-    if (!range.ok()) return Log("cluster: cannot list the tenants", range.status());
-    need_list_ = false;
-    absl::flat_hash_set<std::string> listed;
-    for (EtcdClient::KeyValue& kv : range->kvs) {
-      std::string name(config::ClusterKeys::After(kv.key, keys_.Tenants()));
-      if (!config::ValidClusterName(name)) continue;
-      listed.insert(name);
-      queue_.push_back(Change{name, false, std::move(kv.value), kv.mod_revision});
+    if (!loaded.ok()) {
+      listing_ = false;
+      return Log("cluster: cannot read what this node reported", loaded.status());
     }
-    // Served here from the cluster, gone from it while this node was away.
-    for (const auto& [name, revision] : applier_->ClusterTenants()) {
-      if (!listed.contains(name)) queue_.push_back(Change{name, true, "", range->revision});
+    reported_.clear();
+    for (const EtcdClient::KeyValue& kv : loaded->kvs) {
+      reported_[std::string(config::ClusterKeys::After(kv.key, keys_.LoadedOf(cluster_.node_name)))] = std::strtoll(kv.value.c_str(), nullptr, 10);
     }
-    Change marker;
-    marker.marker = true;
-    marker.revision = range->revision;
-    queue_.push_back(std::move(marker));
-    base::LogLine(base::LogLevel::kInfo, "cluster: tenants listed")
-        .Str("node", cluster_.node_name)
-        .Int("tenants", static_cast<int64_t>(listed.size()))
-        .Int("revision", range->revision)
-        .Emit();
-    Watch(range->revision + 1);
-    Next();
+    etcd_.Range(keys_.Tenants(), config::PrefixEnd(keys_.Tenants()), [this](absl::StatusOr<EtcdClient::RangeResult> range) {
+      listing_ = false;
+      if (stopped_) return;
+      if (!range.ok()) return Log("cluster: cannot list the tenants", range.status());
+      Listed(std::move(*range));
+    });
   });
+}
+
+void ClusterNode::Listed(EtcdClient::RangeResult range) {
+  need_list_ = false;
+  absl::flat_hash_set<std::string> listed;
+  for (EtcdClient::KeyValue& kv : range.kvs) {
+    std::string name(config::ClusterKeys::After(kv.key, keys_.Tenants()));
+    if (!config::ValidClusterName(name)) continue;
+    listed.insert(name);
+    queue_.push_back(Change{name, false, std::move(kv.value), kv.mod_revision});
+  }
+  // Served here from the cluster, gone from it while this node was away.
+  for (const auto& [name, revision] : applier_->ClusterTenants()) {
+    if (!listed.contains(name)) queue_.push_back(Change{name, true, "", range.revision});
+  }
+  Change marker;
+  marker.marker = true;
+  marker.revision = range.revision;
+  queue_.push_back(std::move(marker));
+  base::LogLine(base::LogLevel::kInfo, "cluster: tenants listed")
+      .Str("node", cluster_.node_name)
+      .Int("tenants", static_cast<int64_t>(listed.size()))
+      .Int("revision", range.revision)
+      .Emit();
+  Watch(range.revision + 1);
+  Next();
 }
 
 void ClusterNode::Watch(int64_t from) {
@@ -208,26 +225,31 @@ void ClusterNode::OnWatchError(const absl::Status& error) {
 }
 
 void ClusterNode::Next() {
-  if (applying_ || stopped_ || queue_.empty() || uv_now(loop_) < backoff_until_ms_) return;
-  Change change = std::move(queue_.front());
-  queue_.pop_front();
-  applying_ = true;
-  Apply(std::move(change));
+  // A loop, not recursion: changes applied at once (unchanged tenants of a long list) come back
+  // here through Applied() while this frame is still running.
+  if (in_next_) return;
+  in_next_ = true;
+  while (!applying_ && !stopped_ && !queue_.empty() && uv_now(loop_) >= backoff_until_ms_) {
+    Change change = std::move(queue_.front());
+    queue_.pop_front();
+    applying_ = true;
+    Apply(std::move(change));
+  }
+  in_next_ = false;
 }
 
 void ClusterNode::Apply(Change change) {
   if (change.marker) return Applied(change, false);
-  absl::flat_hash_map<std::string, uint64_t> local = applier_->ClusterTenants();
-  auto it = local.find(change.tenant);
+  int64_t local = static_cast<int64_t>(applier_->ClusterRevision(change.tenant));
   if (change.deleted) {
-    if (it == local.end()) return Applied(change, true);
+    if (local == 0) return Applied(change, true);
     return applier_->RemoveTenant(change.tenant, [this, change](absl::Status removed) {
       if (!removed.ok()) Log("cluster: cannot remove a tenant", removed);
       Applied(change, removed.ok());
     });
   }
-  if (it != local.end() && static_cast<int64_t>(it->second) >= change.revision) {
-    change.revision = static_cast<int64_t>(it->second);
+  if (local >= change.revision) {
+    change.revision = local;
     return Applied(change, true);
   }
   absl::StatusOr<config::TenantRecord> record = config::DecodeTenantRecord(change.record);
@@ -287,8 +309,12 @@ void ClusterNode::Applied(const Change& change, bool report) {
 }
 
 void ClusterNode::Report(const std::string& tenant, int64_t revision) {
+  auto known = reported_.find(tenant);
+  if (known != reported_.end() && known->second == revision) return;
+  reported_[tenant] = revision;
   etcd_.Put(keys_.Loaded(cluster_.node_name, tenant), std::to_string(revision), 0, [this, tenant, revision](absl::StatusOr<int64_t> put) {
     if (put.ok()) return;
+    if (auto it = reported_.find(tenant); it != reported_.end() && it->second == revision) reported_.erase(it);
     int64_t& pending = unreported_[tenant];
     pending = std::max(pending, revision);
   });

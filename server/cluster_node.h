@@ -40,6 +40,8 @@ class ClusterApplier {
   virtual void RemoveTenant(const std::string& name, std::function<void(absl::Status)> done) = 0;
   // The tenants this node serves from the cluster: name -> the revision each is.
   virtual absl::flat_hash_map<std::string, uint64_t> ClusterTenants() const = 0;
+  // The revision of tenant `name` served here from the cluster (0: none).
+  virtual uint64_t ClusterRevision(std::string_view name) const = 0;
 };
 
 // SHA-256 of `bytes` in lower-case hex: a bundle's name.
@@ -82,6 +84,7 @@ class ClusterNode : public EtcdClient::WatchHandler {
   // Level-triggered: lists, or resumes the watch, or applies the next change, as the state asks.
   void Pump();
   void List();
+  void Listed(EtcdClient::RangeResult range);
   void Watch(int64_t from);
   void Next();
   void Apply(Change change);
@@ -106,6 +109,8 @@ class ClusterNode : public EtcdClient::WatchHandler {
   uint64_t backoff_until_ms_ = 0;  // a bundle could not be fetched: wait before trying again
   std::deque<Change> queue_;
   absl::flat_hash_map<std::string, int64_t> unreported_;  // loaded/ puts that failed: retried
+  absl::flat_hash_map<std::string, int64_t> reported_;    // what loaded/NODE/ says (read when listing)
+  bool in_next_ = false;
 };
 
 }  // namespace atl::server
