@@ -390,6 +390,13 @@ void AdminApi::Deploy(uint64_t id, std::string_view name, std::string_view body)
 void AdminApi::ClusterDeploy(uint64_t id, std::string_view name, std::string_view body, std::string_view if_match) {
   std::optional<int64_t> revision = ParseIfMatch(if_match);
   if (!if_match.empty() && !revision) return RespondError(id, 400, "bad_request", "If-Match: expected the tenant's revision");
+  absl::StatusOr<config::SplitBody> split = config::SplitDeployBody(body);
+  if (!split.ok()) return RespondError(id, 400, "invalid_tenant", base::ToStd(split.status().message()));
+  if (split->script.size() > config::kMaxClusterValue) {  // before compiling it
+    return RespondError(id, 413, "bundle_too_large",
+                        base::StrCat("the script is ", split->script.size(), " bytes; etcd takes values up to ", config::kMaxClusterValue,
+                                     " bytes (its --max-request-bytes, 1.5 MiB by default)"));
+  }
   // Checked here as every node will read it, then written to etcd; the nodes deploy it.
   {
     std::vector<std::string> known;
@@ -402,10 +409,16 @@ void AdminApi::ClusterDeploy(uint64_t id, std::string_view name, std::string_vie
       bool client = absl::IsInvalidArgument(staged.status()) || absl::IsNotFound(staged.status());
       return RespondError(id, client ? 400 : 500, client ? "invalid_tenant" : "storage_error", base::ToStd(staged.status().message()));
     }
+    // Compiled and run in a fresh isolate as every node will: a broken script is refused here.
+    TenantSpec spec = SpecOf(std::move(staged->config));
+    absl::Status checked = BindKvStores(&spec, kv_stores_);
+    if (checked.ok()) checked = tenants_->Check(std::move(spec));
     store_->Discard(*staged);
+    if (!checked.ok()) {
+      if (absl::IsResourceExhausted(checked)) return RespondError(id, 503, "overloaded", base::ToStd(checked.message()));
+      return RespondError(id, 400, "invalid_tenant", base::ToStd(checked.message()));
+    }
   }
-  absl::StatusOr<config::SplitBody> split = config::SplitDeployBody(body);
-  if (!split.ok()) return RespondError(id, 400, "invalid_tenant", base::ToStd(split.status().message()));
   cluster_->Deploy(std::string(name), *split, revision, [this, id](ClusterAdmin::Answer a) { Respond(id, a.status, a.body); });
 }
 

@@ -148,7 +148,11 @@ TEST_F(ClusterTest, StaleDeployGets409) {
   EXPECT_EQ(node(0).Admin("PUT", "/tenants/hello", Body("x"), "yesterday").status, 400);
   // Checked before anything is written, and a bundle over etcd's limit is refused clearly.
   EXPECT_EQ(node(0).Admin("PUT", "/tenants/bad", "{\"script\":\"x\",\"routes\":[\"no route\"]}").status, 400);
-  std::string big = "{\"script\":\"//" + std::string(1600 * 1024, 'x') + "\\nexport default {}\",\"routes\":[\"big.test/*\"]}";
+  HttpResponse broken = node(0).Admin("PUT", "/tenants/hello", "{\"script\":\"export default {\",\"routes\":[\"hello.test/*\"]}");
+  EXPECT_EQ(broken.status, 400) << broken.body;
+  EXPECT_NE(broken.body.find("SyntaxError"), std::string::npos) << broken.body;
+  EXPECT_EQ(JsonInt(node(2).Admin("GET", "/tenants/hello").body, "revision"), JsonInt(second.body, "revision")) << "nothing written";
+  std::string big = "{\"script\":\"//" + std::string(1600 * 1024, 'x') + "\\n" + Script("big") + "\",\"routes\":[\"big.test/*\"]}";
   HttpResponse too_big = node(0).Admin("PUT", "/tenants/big", big);
   EXPECT_EQ(too_big.status, 413) << too_big.body;
   EXPECT_NE(too_big.body.find("bundle_too_large"), std::string::npos) << too_big.body;
