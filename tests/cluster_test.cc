@@ -227,6 +227,18 @@ TEST_F(ClusterTest, ANodeBehindGets202ThenCatchesUp) {
   EXPECT_EQ(node(2).Answer(), "three");
 }
 
+TEST_F(ClusterTest, ASyncingWorkerKilledIsReplacedAndCatchesUp) {
+  ASSERT_EQ(node(0).Admin("PUT", "/tenants/hello", Body("one")).status, 200);
+  pid_t syncer = node(2).server().worker_pid(0);
+  ASSERT_GT(syncer, 0);
+  kill(syncer, SIGKILL);  // the supervisor starts another worker 0, which lists and registers again
+  HttpResponse changed = node(0).Admin("PUT", "/tenants/hello", Body("two"));
+  EXPECT_EQ(changed.status, 200) << changed.body;
+  EXPECT_NE(changed.body.find("\"nodes\":[\"a\",\"b\",\"c\"]"), std::string::npos) << changed.body;
+  EXPECT_NE(node(2).server().worker_pid(0), syncer);
+  EXPECT_EQ(node(2).Answer(), "two");
+}
+
 TEST_F(ClusterTest, AWatchResumedPastACompactionListsAgain) {
   ASSERT_EQ(node(0).Admin("PUT", "/tenants/hello", Body("one")).status, 200);
   ASSERT_EQ(node(0).Admin("PUT", "/tenants/gone", Body("gone", "gone.test")).status, 200);
