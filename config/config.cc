@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "base/files.h"
 #include "base/strings.h"
+#include "config/cluster_layout.h"
 #include "config/byte_size.h"
 #include "config/config_parser.h"
 #include "config/names.h"
@@ -90,7 +91,8 @@ absl::Status CheckCfHeader(std::string_view name) {
   return absl::OkStatus();
 }
 
-constexpr std::string_view kTopKeys = "server, defaults, tenants";
+constexpr std::string_view kTopKeys = "server, cluster, defaults, tenants";
+constexpr std::string_view kClusterKeys = "etcd, node_name, advertise, prefix, lease_ttl_s, deploy_timeout_ms";
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
     "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb";
@@ -100,16 +102,21 @@ absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   Config config;
   const toml::source_region& top = root.source();
   const toml::node* server = nullptr;
+  const toml::node* cluster = nullptr;
   const toml::node* defaults = nullptr;
   const toml::node* tenants = nullptr;
   for (const Entry& e : Entries(root)) {
     if (e.key == "server") server = e.value;
+    else if (e.key == "cluster") cluster = e.value;
     else if (e.key == "defaults") defaults = e.value;
     else if (e.key == "tenants") tenants = e.value;
     else return Unknown(e, top, "", kTopKeys);
   }
   if (server != nullptr) {
     if (absl::Status s = ParseServer(*server, top, &config.server); !s.ok()) return s;
+  }
+  if (cluster != nullptr) {
+    if (absl::Status s = ParseCluster(*cluster, top, &config.cluster); !s.ok()) return s;
   }
   admin_token_env_ = config.server.admin_token_env;
   if (config.server.listen.empty()) config.server.listen.push_back(*ParseListenAddress("127.0.0.1:8080"));
@@ -187,6 +194,45 @@ absl::Status ConfigParser::ParseTls(const toml::node& n, const toml::source_regi
   }
   if (!have_cert) return Error(here, path, "missing required key \"cert\"");
   if (!have_key) return Error(here, path, "missing required key \"key\"");
+  return absl::OkStatus();
+}
+
+absl::Status ConfigParser::ParseCluster(const toml::node& n, const toml::source_region& parent, ClusterConfig* out) {
+  const std::string path = "cluster";
+  const toml::table* table = Table(n);
+  if (table == nullptr) return WrongType(n, parent, path, "a table");
+  const toml::source_region& here = Where(n, parent);
+  for (const Entry& e : Entries(*table)) {
+    std::string key_path = Join(path, e.key);
+    if (e.key == "etcd" || e.key == "node_name" || e.key == "advertise" || e.key == "prefix") {
+      absl::StatusOr<std::string_view> text = String(*e.value, here, key_path);
+      if (!text.ok()) return text.status();
+      if (text->empty()) return Error(Where(*e.value, here), key_path, "is empty");
+      if (e.key == "etcd") {
+        if (!text->starts_with("http://")) return Error(Where(*e.value, here), key_path, "expected http://HOST:PORT (etcd's client URL)");
+        out->etcd = std::string(*text);
+      } else if (e.key == "node_name") {
+        if (!ValidClusterName(*text)) return Error(Where(*e.value, here), key_path, "must match [a-z0-9-]{1,63}");
+        out->node_name = std::string(*text);
+      } else if (e.key == "advertise") {
+        if (!ParseListenAddress(*text).ok()) return Error(Where(*e.value, here), key_path, "expected HOST:PORT");
+        out->advertise = std::string(*text);
+      } else {
+        if (text->front() != '/' || text->back() != '/') return Error(Where(*e.value, here), key_path, "must start and end with \"/\"");
+        out->prefix = std::string(*text);
+      }
+    } else if (e.key == "lease_ttl_s") {
+      absl::StatusOr<int64_t> value = Integer(*e.value, here, key_path, 2, 3600);
+      if (!value.ok()) return value.status();
+      out->lease_ttl_s = static_cast<uint32_t>(*value);
+    } else if (e.key == "deploy_timeout_ms") {
+      absl::StatusOr<int64_t> value = Integer(*e.value, here, key_path, 1, 3600000);
+      if (!value.ok()) return value.status();
+      out->deploy_timeout_ms = static_cast<uint32_t>(*value);
+    } else {
+      return Unknown(e, here, path, kClusterKeys);
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -80,9 +80,22 @@ struct ServerConfig {
   limits::WebSocketLimits websocket;     // websocket_ping_ms, websocket_idle_ms
 };
 
+// [cluster]: running as one node of a fleet (README.md "Running a fleet").
+struct ClusterConfig {
+  // The control plane: etcd's client URL ("http://HOST:PORT", its v3 JSON gateway;
+  // server/cluster_node.h). Empty: a single node, deploys kept in data_dir only.
+  std::string etcd;
+  std::string node_name;   // this node's name in etcd (default: the host name)
+  std::string advertise;   // HOST:PORT others reach this node's listener at (default: the first listen)
+  std::string prefix = "/atoll/";  // every key under it (config/cluster_layout.h)
+  uint32_t lease_ttl_s = 10;        // the node's registration lease
+  uint32_t deploy_timeout_ms = 30000;  // an admin deploy waits this long for every node (then 202)
+};
+
 struct Config {
   std::filesystem::path path;             // the file it came from (absolute), empty if parsed from text
   ServerConfig server;
+  ClusterConfig cluster;
   TenantSettings defaults;
   std::vector<TenantConfig> tenants;
 };

@@ -10,7 +10,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sysroot="$root/third_party/sysroot"
-stamp="$sysroot/.setup-done-v2"
+stamp="$sysroot/.setup-done-v4"
 
 if [[ -f "$stamp" && "${1:-}" != "--force" ]]; then
   exit 0
@@ -24,6 +24,7 @@ packages=(
   libuv1-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libtomlplusplus-dev libsqlite3-dev libicu-dev zlib1g-dev
   libseccomp-dev  # server/worker_sandbox.cc
+  etcd-server etcd-client  # 3.4 (checked below): cluster mode's control plane (server/etcd_client.cc); tests/etcd_fixture.cc
   wrk util-linux curl python3 openssl
   gnuplot-nox  # bench/placement.sh: the placement plots
   clang lld  # examples/wasm: C for wasm32
@@ -59,6 +60,13 @@ if [[ "$major.$minor" != "10.2" ]]; then
 fi
 [[ -f "$sysroot/usr/share/llhttp/llhttp.c" || -n "$(find "$sysroot" -name llhttp.c -print -quit)" ]] || {
   echo "setup: node-llhttp sources missing" >&2; exit 1; }
+
+# Cluster mode speaks etcd's v3 JSON gateway as etcd 3.4 serves it (bookworm's etcd-server).
+etcd_version=$(etcd --version 2>/dev/null | awk '/etcd Version/ {print $3}')
+if [[ "${etcd_version%.*}" != "3.4" ]]; then
+  echo "setup: expected etcd 3.4 (etcd-server), found '${etcd_version}'" >&2
+  exit 1
+fi
 
 # Node.js and npm run only at build time (esbuild). Any Node >= 18 does; Debian's packages are
 # installed only when none is on the PATH (the machine image may bring its own).

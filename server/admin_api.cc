@@ -71,10 +71,13 @@ AdminApi::AdminApi(uv_loop_t* loop, std::string token, TenantStore* store, Tenan
 }
 
 void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& request, ResponseSink&) {
-  std::string_view authorization;
+  std::string_view authorization, if_match;
   for (const auto& [name, value] : request.headers) {
     if (name == "authorization") authorization = value;
+    if (name == "if-match") if_match = value;
   }
+  std::string_view probe = base::UrlPath(request.url);
+  if (probe == "/healthz" || probe == "/readyz") return Probe(id, request.method, probe);
   if (!BearerMatches(authorization, token_)) {
     RespondError(id, 401, "unauthorized", "Authorization: Bearer TOKEN required");
     return;
@@ -88,10 +91,10 @@ void AdminApi::Dispatch(uint64_t id, int32_t, const bindings::RequestView& reque
                          ScheduledEvents::CronOfQuery(request.url));
   }
   if (request.body_streamed) {
-    uploads_[id] = Upload{std::string(request.method), std::string(path), std::string(request.body)};
+    uploads_[id] = Upload{std::string(request.method), std::string(path), std::string(request.body), std::string(if_match)};
     return;
   }
-  Handle(id, request.method, path, request.body);
+  Handle(id, request.method, path, request.body, if_match);
 }
 
 bool AdminApi::PushUpload(uint64_t id, int32_t, std::string_view bytes) {
@@ -109,7 +112,7 @@ void AdminApi::EndUpload(uint64_t id, int32_t, std::string_view error) {
     RespondError(id, 400, "bad_request", error);
     return;
   }
-  Handle(id, upload.method, upload.path, upload.body);
+  Handle(id, upload.method, upload.path, upload.body, upload.if_match);
 }
 
 // POST /tenants/NAME/scheduled?cron=...: the tenant's scheduled handler runs now on this worker;
@@ -163,15 +166,30 @@ void AdminApi::RespondError(uint64_t id, int status, std::string_view code, std:
   Respond(id, status, body);
 }
 
-void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view path, std::string_view body) {
+void AdminApi::Probe(uint64_t id, std::string_view method, std::string_view path) {
+  if (method != "GET" && method != "HEAD") return RespondError(id, 405, "method_not_allowed");
   if (path == "/healthz") {
-    if (method != "GET" && method != "HEAD") return RespondError(id, 405, "method_not_allowed");
     return link_->Ask("ping", [this, id](Answers answers) {
       size_t answering = answers.bodies.size() + 1;  // this worker too
       bool all = answering >= answers.workers;
       Respond(id, all ? 200 : 503, base::StrCat("{\"status\":\"", all ? "ok" : "degraded", "\",\"workers\":", answers.workers,
                                                ",\"answering\":", answering, "}"));
     });
+  }
+  // /readyz: every worker up and ready (worker 0, in cluster mode: synced with etcd).
+  link_->Ask("ready", [this, id](Answers answers) {
+    size_t ready = ready_ && !ready_() ? 0 : 1;
+    for (const std::string& answer : answers.bodies) ready += answer == "ok" ? 1 : 0;
+    bool all = ready >= answers.workers;
+    Respond(id, all ? 200 : 503, base::StrCat("{\"status\":\"", all ? "ready" : "not_ready", "\",\"workers\":", answers.workers,
+                                             ",\"ready\":", ready, ",\"cluster\":", cluster_ != nullptr ? "true" : "false", "}"));
+  });
+}
+
+void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view path, std::string_view body, std::string_view if_match) {
+  if (path == "/cluster" && cluster_ != nullptr) {
+    if (method != "GET") return RespondError(id, 405, "method_not_allowed");
+    return cluster_->Describe([this, id](ClusterAdmin::Answer a) { Respond(id, a.status, a.body); });
   }
   if (path == "/metrics") {
     if (method != "GET" && method != "HEAD") return RespondError(id, 405, "method_not_allowed");
@@ -197,13 +215,16 @@ void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view pat
   }
   if (method == "DELETE") {
     if (!exists) return RespondError(id, 404, "no_tenant");
+    if (cluster_ != nullptr) {
+      return cluster_->Delete(std::string(name), [this, id](ClusterAdmin::Answer a) { Respond(id, a.status, a.body); });
+    }
     absl::Status removed = store_->Remove(name);
     if (!removed.ok()) return RespondError(id, 500, "storage_error", base::ToStd(removed.message()));
     tenants_->Remove(name);
     base::LogLine(base::LogLevel::kInfo, "tenant deleted").Str("tenant", name).Emit();
     return Propagate(id, name, base::StrCat("{\"name\":\"", name, "\",\"deleted\":true}"));
   }
-  if (method == "PUT") return Deploy(id, name, body);
+  if (method == "PUT") return cluster_ != nullptr ? ClusterDeploy(id, name, body, if_match) : Deploy(id, name, body);
   RespondError(id, 405, "method_not_allowed");
 }
 
@@ -263,6 +284,7 @@ void AdminApi::RespondTenants(uint64_t id, std::optional<std::string> name) {
 
 void AdminApi::Answer(std::string_view question, WorkerLink::Reply reply) {
   if (question == "ping") return reply("ok");
+  if (question == "ready") return reply(!ready_ || ready_() ? "ok" : "not_ready");
   if (question == "metrics") return reply(RenderMetrics());
   if (question == "stats" || question.starts_with("stats ")) {
     std::vector<std::pair<std::string, TenantStats>> stats;
@@ -295,6 +317,7 @@ std::string AdminApi::ReloadTenant(std::string_view name) {
   TenantSpec spec = SpecOf(std::move(loaded->tenants[0]));
   spec.version = loaded->versions[0];
   spec.etag = loaded->etags[0];
+  spec.revision = loaded->revisions[0];
   absl::Status deployed = BindKvStores(&spec, kv_stores_);
   if (deployed.ok()) deployed = tenants_->Deploy(std::move(spec));
   if (!deployed.ok()) return std::string(base::ToStd(deployed.message()));
@@ -302,20 +325,22 @@ std::string AdminApi::ReloadTenant(std::string_view name) {
   return "ok";
 }
 
-void AdminApi::Deploy(uint64_t id, std::string_view name, std::string_view body) {
+absl::StatusOr<AdminApi::Deployed> AdminApi::DeployHere(std::string_view name, std::string_view body, uint64_t revision, int* status) {
   std::vector<std::string> known;
   for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
     if (tenants_->Serving(i)) known.push_back(tenants_->TenantName(i));
   }
   TenantStore::Lock lock = store_->Exclusive();
-  absl::StatusOr<TenantStore::Staged> staged = store_->Stage(name, body, known);
+  absl::StatusOr<TenantStore::Staged> staged = store_->Stage(name, body, known, revision);
   if (!staged.ok()) {
     bool client = absl::IsInvalidArgument(staged.status()) || absl::IsNotFound(staged.status());
-    return RespondError(id, client ? 400 : 500, client ? "invalid_tenant" : "storage_error", base::ToStd(staged.status().message()));
+    *status = client ? 400 : 500;
+    return client ? absl::InvalidArgumentError(staged.status().message()) : absl::InternalError(staged.status().message());
   }
   TenantSpec spec = SpecOf(std::move(staged->config));
   spec.version = staged->version;
   spec.etag = staged->etag;
+  spec.revision = revision;
   absl::Status bound = BindKvStores(&spec, kv_stores_);
   if (bound.ok()) bound = tenants_->Deploy(std::move(spec));
   if (!bound.ok()) {
@@ -324,28 +349,114 @@ void AdminApi::Deploy(uint64_t id, std::string_view name, std::string_view body)
         .Str("tenant", name)
         .Str("error", base::ToStd(bound.message()))
         .Emit();
-    if (absl::IsResourceExhausted(bound)) return RespondError(id, 503, "overloaded", base::ToStd(bound.message()));
-    return RespondError(id, 400, "invalid_tenant", base::ToStd(bound.message()));
+    *status = absl::IsResourceExhausted(bound) ? 503 : 400;
+    return bound;
   }
   // Serving already; what the process restarts with is written last.
   absl::Status committed = store_->Commit(*staged);
-  if (!committed.ok()) return RespondError(id, 500, "storage_error", base::ToStd(committed.message()));
+  if (!committed.ok()) {
+    *status = 500;
+    return absl::InternalError(committed.message());
+  }
   base::LogLine(base::LogLevel::kInfo, "tenant deployed")
       .Str("tenant", name)
       .Int("version", static_cast<int64_t>(staged->version))
+      .Int("revision", static_cast<int64_t>(revision))
       .Str("etag", staged->etag)
       .Emit();
+  return Deployed{staged->version, staged->etag};
+}
+
+void AdminApi::Deploy(uint64_t id, std::string_view name, std::string_view body) {
+  int status = 500;
+  absl::StatusOr<Deployed> deployed = DeployHere(name, body, 0, &status);
+  if (!deployed.ok()) {
+    std::string_view code = status == 400 ? "invalid_tenant" : status == 503 ? "overloaded" : "storage_error";
+    return RespondError(id, status, code, base::ToStd(deployed.status().message()));
+  }
   std::string out;
   base::JsonWriter w(&out);
   w.BeginObject();
   w.Key("name");
   w.String(name);
   w.Key("version");
-  w.Int(static_cast<int64_t>(staged->version));
+  w.Int(static_cast<int64_t>(deployed->version));
   w.Key("etag");
-  w.String(staged->etag);
+  w.String(deployed->etag);
   w.EndObject();
   Propagate(id, name, std::move(out));
+}
+
+void AdminApi::ClusterDeploy(uint64_t id, std::string_view name, std::string_view body, std::string_view if_match) {
+  std::optional<int64_t> revision = ParseIfMatch(if_match);
+  if (!if_match.empty() && !revision) return RespondError(id, 400, "bad_request", "If-Match: expected the tenant's revision");
+  absl::StatusOr<config::SplitBody> split = config::SplitDeployBody(body);
+  if (!split.ok()) return RespondError(id, 400, "invalid_tenant", base::ToStd(split.status().message()));
+  if (split->script.size() > config::kMaxClusterValue) {  // before compiling it
+    return RespondError(id, 413, "bundle_too_large",
+                        base::StrCat("the script is ", split->script.size(), " bytes; etcd takes values up to ", config::kMaxClusterValue,
+                                     " bytes (its --max-request-bytes, 1.5 MiB by default)"));
+  }
+  // Checked here as every node will read it, then written to etcd; the nodes deploy it.
+  {
+    std::vector<std::string> known;
+    for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
+      if (tenants_->Serving(i)) known.push_back(tenants_->TenantName(i));
+    }
+    TenantStore::Lock lock = store_->Exclusive();
+    absl::StatusOr<TenantStore::Staged> staged = store_->Stage(name, body, known);
+    if (!staged.ok()) {
+      bool client = absl::IsInvalidArgument(staged.status()) || absl::IsNotFound(staged.status());
+      return RespondError(id, client ? 400 : 500, client ? "invalid_tenant" : "storage_error", base::ToStd(staged.status().message()));
+    }
+    // Compiled and run in a fresh isolate as every node will: a broken script is refused here.
+    TenantSpec spec = SpecOf(std::move(staged->config));
+    absl::Status checked = BindKvStores(&spec, kv_stores_);
+    if (checked.ok()) checked = tenants_->Check(std::move(spec));
+    store_->Discard(*staged);
+    if (!checked.ok()) {
+      if (absl::IsResourceExhausted(checked)) return RespondError(id, 503, "overloaded", base::ToStd(checked.message()));
+      return RespondError(id, 400, "invalid_tenant", base::ToStd(checked.message()));
+    }
+  }
+  cluster_->Deploy(std::string(name), *split, revision, [this, id](ClusterAdmin::Answer a) { Respond(id, a.status, a.body); });
+}
+
+void AdminApi::ApplyTenant(const std::string& name, const std::string& body, uint64_t revision, std::function<void(absl::Status)> done) {
+  int status = 500;
+  absl::StatusOr<Deployed> deployed = DeployHere(name, body, revision, &status);
+  if (!deployed.ok()) return done(deployed.status());
+  link_->AskAll(base::StrCat("reload ", name), [done = std::move(done)](Answers answers) {
+    for (const std::string& answer : answers.bodies) {
+      if (answer != "ok") return done(absl::InternalError(base::StrCat("a worker did not take it: ", answer)));
+    }
+    if (answers.bodies.size() + 1 < answers.workers) return done(absl::UnavailableError("a worker did not answer in time"));
+    done(absl::OkStatus());
+  });
+}
+
+void AdminApi::RemoveTenant(const std::string& name, std::function<void(absl::Status)> done) {
+  absl::Status removed = store_->Remove(name);
+  if (!removed.ok()) return done(removed);
+  tenants_->Remove(name);
+  base::LogLine(base::LogLevel::kInfo, "tenant deleted").Str("tenant", name).Emit();
+  link_->AskAll(base::StrCat("reload ", name), [done = std::move(done)](Answers) { done(absl::OkStatus()); });
+}
+
+uint64_t AdminApi::ClusterRevision(std::string_view name) const {
+  int32_t index = tenants_->Find(name);
+  if (index < 0 || !tenants_->Serving(static_cast<uint32_t>(index))) return 0;
+  return tenants_->Info(static_cast<uint32_t>(index)).spec->revision;
+}
+
+absl::flat_hash_map<std::string, uint64_t> AdminApi::ClusterTenants() const {
+  absl::flat_hash_map<std::string, uint64_t> out;
+  for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
+    if (!tenants_->Serving(i)) continue;
+    uint64_t revision = tenants_->Info(i).spec->revision;
+    if (revision > 0) out[tenants_->TenantName(i)] = revision;
+  }
+  return out;
 }
 
 std::string AdminApi::TenantJson(uint32_t index, const TenantStats& stats) const {
@@ -360,6 +471,10 @@ std::string AdminApi::TenantJson(uint32_t index, const TenantStats& stats) const
   w.Int(static_cast<int64_t>(spec.version));
   w.Key("etag");
   w.String(spec.etag);
+  if (spec.revision > 0) {
+    w.Key("revision");
+    w.Int(static_cast<int64_t>(spec.revision));
+  }
   w.Key("source");
   w.String(spec.version > 0 ? "api" : "config");
   w.EndObject();

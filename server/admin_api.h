@@ -21,6 +21,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "kv/kv_store.h"
+#include "server/cluster_admin.h"
+#include "server/cluster_node.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/tenant_manager.h"
@@ -30,7 +32,11 @@
 
 namespace atl::server {
 
-class AdminApi : public RequestSink {
+// In cluster mode (set_cluster) a deploy or a delete goes to etcd (cluster_admin.h) and reaches
+// this node, like every other, through its ClusterNode, which applies it through this class
+// (ClusterApplier). /healthz (liveness) and /readyz (every worker up and, in cluster mode, the
+// node synced with etcd) answer without the token, as probes need.
+class AdminApi : public RequestSink, public ClusterApplier {
  public:
   // Deploy bodies over this get 413.
   static constexpr uint64_t kMaxBody = 5ull << 20;
@@ -44,6 +50,17 @@ class AdminApi : public RequestSink {
   // workers) are still answered: in_flight() counts down to 0.
   void Drain() { server_.Drain(); }
   size_t in_flight() const { return server_.in_flight(); }
+  // Cluster mode: deploys and deletes go to etcd.
+  void set_cluster(ClusterAdmin* cluster) { cluster_ = cluster; }
+  // Whether this worker is ready (/readyz), besides being up: worker 0's ClusterNode is synced.
+  void set_ready_check(std::function<bool()> ready) { ready_ = std::move(ready); }
+
+  // ClusterApplier
+  void ApplyTenant(const std::string& name, const std::string& body, uint64_t revision,
+                   std::function<void(absl::Status)> done) override;
+  void RemoveTenant(const std::string& name, std::function<void(absl::Status)> done) override;
+  absl::flat_hash_map<std::string, uint64_t> ClusterTenants() const override;
+  uint64_t ClusterRevision(std::string_view name) const override;
 
   // RequestSink
   RouteDecision Route(std::string_view host, std::string_view path) override { return {0, kMaxBody}; }
@@ -56,9 +73,21 @@ class AdminApi : public RequestSink {
   struct Upload {
     std::string method, path;
     std::string body;
+    std::string if_match;
+  };
+  // A deploy done on this node: staged, served by this worker, committed.
+  struct Deployed {
+    uint64_t version = 0;
+    std::string etag;
   };
 
-  void Handle(uint64_t id, std::string_view method, std::string_view path, std::string_view body);
+  void Handle(uint64_t id, std::string_view method, std::string_view path, std::string_view body, std::string_view if_match = {});
+  // /healthz and /readyz.
+  void Probe(uint64_t id, std::string_view method, std::string_view path);
+  // Stages `body` in the store, serves it on this worker and commits it; the HTTP status of a
+  // failure is in *status.
+  absl::StatusOr<Deployed> DeployHere(std::string_view name, std::string_view body, uint64_t revision, int* status);
+  void ClusterDeploy(uint64_t id, std::string_view name, std::string_view body, std::string_view if_match);
   void FireScheduled(uint64_t id, std::string_view method, std::string_view name, std::string cron);
   void Respond(uint64_t id, int status, std::string_view body, std::string_view content_type = "application/json");
   void RespondError(uint64_t id, int status, std::string_view code, std::string_view message = {});
@@ -81,6 +110,8 @@ class AdminApi : public RequestSink {
   const Metrics* metrics_;
   kv::KvRegistry* kv_stores_;
   WorkerLink* link_;
+  ClusterAdmin* cluster_ = nullptr;
+  std::function<bool()> ready_;
   HttpServer server_;
   absl::flat_hash_map<uint64_t, Upload> uploads_;  // requests whose body is streamed
 };

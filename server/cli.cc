@@ -20,6 +20,8 @@ const char* UsageText() {
   atoll serve --wrangler wrangler.toml             a Workers project (wrangler.toml/.json/.jsonc);
         [--wrangler other/wrangler.toml]...        one tenant per file (service bindings between them)
         [--test-scheduled]                         GET /__scheduled?cron=... runs scheduled() (wrangler's)
+  cluster mode: [--cluster http://ETCD:2379]        a node of a fleet: tenants from etcd (then SCRIPT.js
+        [--node-name N] [--advertise HOST:PORT]    and --config are optional); needs --admin-listen
   atoll check --config atoll.toml                  validate the config and compile every script;
                                                    exit 1 with file:line or the key path on error
         [--keep-going]                             report each tenant that does not load and go
@@ -104,6 +106,11 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       absl::StatusOr<config::ListenAddress> address = config::ParseListenAddress(*text);
       if (!address.ok()) return address.status();
       serve.admin_listen = *address;
+    } else if (arg == "--cluster" || arg == "--node-name" || arg == "--advertise") {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      if (text->empty()) return absl::InvalidArgumentError(base::StrCat(arg, ": empty value"));
+      (arg == "--cluster" ? serve.cluster_etcd : arg == "--node-name" ? serve.node_name : serve.advertise) = *text;
     } else if (arg == "--no-access-log") {
       serve.access_log = false;
     } else if (arg == "--keep-going" && out.command == CommandLine::Command::kCheck) {
@@ -134,6 +141,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     }
     return out;
   }
+  if (!serve.cluster_etcd.empty() && !serve.from_files() && serve.script_path.empty()) return out;  // tenants from etcd
   if (serve.script_path.empty() == !serve.from_files()) {
     return absl::InvalidArgumentError("serve: give either SCRIPT.js, --config FILE or --wrangler FILE...");
   }

@@ -22,6 +22,10 @@ struct ServeOptions {
   std::vector<config::ListenAddress> listen;  // --listen (overrides the config's)
   std::optional<config::ListenAddress> admin_listen;  // --admin-listen (overrides the config's)
   std::optional<uint32_t> workers;            // --workers N|auto (0: auto; overrides the config's)
+  // Cluster mode (README.md "Running a fleet"; override the config's [cluster]).
+  std::string cluster_etcd;                   // --cluster ETCD_URL
+  std::string node_name;                      // --node-name N
+  std::string advertise;                      // --advertise HOST:PORT
   bool access_log = true;                     // --no-access-log: no "access" line per request
   bool keep_going = false;                    // check --keep-going: a tenant that does not load is
                                               // reported, not an error (what a SIGHUP reload runs)

@@ -24,6 +24,19 @@ TEST(CommandLine, ServeWithOptions) {
   EXPECT_EQ(cl->serve.connection_limits.header_timeout_ms, 250u);
 }
 
+TEST(CommandLine, ClusterMode) {
+  auto node = ParseCommandLine({"serve", "--cluster", "http://127.0.0.1:2379", "--node-name", "n1", "--advertise", "10.0.0.1:8080",
+                                "--admin-listen", "127.0.0.1:9901"});
+  ASSERT_TRUE(node.ok()) << node.status() << ": tenants come from etcd, no script or config needed";
+  EXPECT_EQ(node->serve.cluster_etcd, "http://127.0.0.1:2379");
+  EXPECT_EQ(node->serve.node_name, "n1");
+  EXPECT_EQ(node->serve.advertise, "10.0.0.1:8080");
+  EXPECT_TRUE(ParseCommandLine({"serve", "--config", "a.toml", "--cluster", "http://e:2379"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "--node-name", "n1"}).ok()) << "no cluster: a script or config is still needed";
+  EXPECT_FALSE(ParseCommandLine({"serve", "--cluster"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"serve", "--cluster", ""}).ok());
+}
+
 TEST(CommandLine, Workers) {
   auto two = ParseCommandLine({"serve", "w.js", "--workers", "2"});
   ASSERT_TRUE(two.ok()) << two.status();

@@ -15,6 +15,8 @@
 #include "cache/http_cache.h"
 #include "kv/kv_store.h"
 #include "server/admin_api.h"
+#include "server/cluster_admin.h"
+#include "server/cluster_node.h"
 #include "server/durable_objects_service.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -38,6 +40,8 @@ struct StopSignals {
   TenantManager* tenants = nullptr;
   AdminApi* admin = nullptr;
   DurableObjectsService* durable_objects = nullptr;
+  ClusterNode* cluster_node = nullptr;
+  ClusterAdmin* cluster_admin = nullptr;
   uint32_t drain_ms = 0;
   uint64_t drain_started_ms = 0;
   bool draining = false;
@@ -49,6 +53,8 @@ void StopNow(StopSignals* stop) {
   stop->server->Shutdown();
   if (stop->admin != nullptr) stop->admin->Shutdown();
   if (stop->durable_objects != nullptr) stop->durable_objects->Shutdown();
+  if (stop->cluster_node != nullptr) stop->cluster_node->Shutdown();
+  if (stop->cluster_admin != nullptr) stop->cluster_admin->Shutdown();
   stop->tenants->LogStats();
   stop->tenants->Shutdown();
   stop->link->Close();
@@ -66,6 +72,7 @@ void StopOrDrain(StopSignals* stop, int signum) {
   }
   stop->draining = true;
   stop->tenants->scheduled().StopCrons();  // a new generation's worker 0 fires them now
+  if (stop->cluster_node != nullptr) stop->cluster_node->Leave();  // out of nodes/ at once
   stop->drain_started_ms = uv_now(stop->server->loop());
   base::LogLine(base::LogLevel::kInfo, signum == 0 ? "the supervisor is gone; shutting down" : "shutting down")
       .Int("signal", signum)
@@ -80,7 +87,8 @@ void StopOrDrain(StopSignals* stop, int signum) {
         auto* stop = static_cast<StopSignals*>(timer->data);
         bool late = uv_now(timer->loop) - stop->drain_started_ms >= stop->drain_ms;
         size_t admin = stop->admin != nullptr ? stop->admin->in_flight() : 0;
-        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0 || admin != 0) && !late) return;
+        bool leaving = stop->cluster_node != nullptr && stop->cluster_node->leaving();
+        if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0 || admin != 0 || leaving) && !late) return;
         if (late) {
           base::LogLine(base::LogLevel::kWarn, "drain_ms passed with requests in flight")
               .Int("in_flight", static_cast<int64_t>(stop->server->in_flight()))
@@ -166,6 +174,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
       TenantSpec spec = SpecOf(std::move(deployed->tenants[i]));
       spec.version = deployed->versions[i];
       spec.etag = deployed->etags[i];
+      spec.revision = deployed->revisions[i];
       plan->tenants.push_back(std::move(spec));
     }
     if (!deployed->tenants.empty()) {
@@ -241,7 +250,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     if (minute != nullptr && !base::ParseUnsigned(std::string_view(minute), &minute_ms)) minute_ms = 0;
     tenants.scheduled().StartCrons(minute_ms);
   }
-  if (!options.from_files()) {
+  if (!options.from_files() && !options.script_path.empty()) {
     // One script: load it now, so that a broken one stops startup with its file and line.
     absl::Status loaded = tenants.Preload();
     if (!loaded.ok()) {
@@ -279,11 +288,26 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   } else if (plan->admin_listen) {
     base::LogLine(base::LogLevel::kWarn, "server.admin_listen: the admin API starts only with a restart").Emit();
   }
+  // Cluster mode: every worker's admin API writes to etcd; worker 0 syncs the node with it.
+  std::unique_ptr<ClusterAdmin> cluster_admin;
+  std::unique_ptr<ClusterNode> cluster_node;
+  if (!plan->cluster.etcd.empty() && admin) {
+    cluster_admin = std::make_unique<ClusterAdmin>(loop, plan->cluster);
+    admin->set_cluster(cluster_admin.get());
+    if (role.index == 0) {
+      config::NodeRecord self{plan->cluster.advertise, uv_available_parallelism(), uv_get_total_memory() >> 20};
+      cluster_node = std::make_unique<ClusterNode>(loop, plan->cluster, self, plan->data_dir / "cluster" / "bundles", admin.get());
+      admin->set_ready_check([node = cluster_node.get()] { return node->synced(); });
+      cluster_node->Start();
+    }
+  }
 
   stop.server = &server;
   stop.tenants = &tenants;
   stop.admin = admin.get();
   stop.durable_objects = &durable_objects;
+  stop.cluster_node = cluster_node.get();
+  stop.cluster_admin = cluster_admin.get();
   stop.link = &link;
   stop.drain_ms = plan->connection.drain_ms;
   uv_signal_init(loop, &stop.sigint);

@@ -1,10 +1,14 @@
 #include "server/serve_plan.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "base/strings.h"
+#include "config/cluster_layout.h"
 #include "config/config.h"
 #include "config/wrangler.h"
+#include "server/etcd_client.h"
 #include "server/tls.h"
 
 namespace atl::server {
@@ -60,6 +64,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.do_max_storage = config->server.do_max_storage;
   plan.do_idle_ms = config->server.do_idle_ms;
   plan.websocket = config->server.websocket;
+  plan.cluster = config->cluster;
   plan.source = config->path.string();
   plan.listen = config->server.listen;
   plan.data_dir = config->server.data_dir;
@@ -79,13 +84,46 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
 
 }  // namespace
 
+namespace {
+
+// Cluster mode: the command line over [cluster], then the defaults that need the host.
+absl::Status PlanCluster(const ServeOptions& options, ServePlan* plan) {
+  config::ClusterConfig& cluster = plan->cluster;
+  if (!options.cluster_etcd.empty()) cluster.etcd = options.cluster_etcd;
+  if (!options.node_name.empty()) cluster.node_name = options.node_name;
+  if (!options.advertise.empty()) cluster.advertise = options.advertise;
+  if (cluster.etcd.empty()) return absl::OkStatus();
+  if (absl::StatusOr<EtcdClient::Endpoint> url = EtcdClient::ParseUrl(cluster.etcd); !url.ok()) {
+    return absl::InvalidArgumentError(base::StrCat("cluster.etcd: ", url.status().message()));
+  }
+  if (cluster.node_name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    for (char* c = host; *c != '\0'; ++c) *c = (*c >= 'A' && *c <= 'Z') ? static_cast<char>(*c - 'A' + 'a') : (*c == '.' ? '-' : *c);
+    cluster.node_name = host;
+  }
+  if (!config::ValidClusterName(cluster.node_name)) {
+    return absl::InvalidArgumentError(base::StrCat("cluster.node_name \"", cluster.node_name, "\": must match [a-z0-9-]{1,63} (--node-name)"));
+  }
+  if (cluster.advertise.empty()) cluster.advertise = plan->listen.front().ToString();
+  if (!config::ParseListenAddress(cluster.advertise).ok()) {
+    return absl::InvalidArgumentError(base::StrCat("cluster.advertise \"", cluster.advertise, "\": expected HOST:PORT"));
+  }
+  if (!plan->admin_listen) {
+    return absl::InvalidArgumentError("cluster mode needs the admin API ([server] admin_listen or --admin-listen): deploys go through it");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options) {
   ServePlan plan;
   if (options.from_files()) {
     absl::StatusOr<ServePlan> from_config = PlanFromConfig(options);
     if (!from_config.ok()) return from_config.status();
     plan = std::move(*from_config);
-  } else {
+  } else if (!options.script_path.empty()) {
     TenantSpec spec;
     spec.worker.script_path = options.script_path;
     spec.worker.limits = options.tenant_limits;
@@ -101,6 +139,7 @@ absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options) {
   // Tenants deployed through the admin API are kept in data_dir: `serve SCRIPT.js` with an
   // admin API and no --data-dir keeps them where a config file would (SPEC §2's default).
   if (plan.admin_listen && plan.data_dir.empty()) plan.data_dir = std::filesystem::absolute("atoll-data");
+  if (absl::Status cluster = PlanCluster(options, &plan); !cluster.ok()) return cluster;
   return plan;
 }
 

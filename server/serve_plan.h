@@ -41,6 +41,9 @@ struct ServePlan {
   std::string user;                  // [server] user (worker_user.h)
   uint32_t worker_memory_mb = 0;     // [server] worker_memory_mb (worker_sandbox.h; 0: none)
   std::string cf_header;             // [server] cf_header: the trusted edge header for request.cf ("": none)
+  // [cluster] and --cluster/--node-name/--advertise (etcd empty: a single node). In cluster mode
+  // node_name and advertise are always set (the host name; the first listen address).
+  config::ClusterConfig cluster;
 };
 
 // A tenant of the config file (or of one deployed through the admin API) as the server runs it.

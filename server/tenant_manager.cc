@@ -302,6 +302,22 @@ void TenantManager::DropRuntime(uint32_t index, ServerError error) {
   cache_.Retire(index);
 }
 
+absl::Status TenantManager::Check(TenantSpec spec) {
+  if (spec.worker.limits.memory_mb > heap_mb_) {
+    return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec.worker.limits.memory_mb,
+                                                   " is over this process's isolate heap limit of ", heap_mb_, " MB"));
+  }
+  spec.worker.pool = pool_limits_;
+  absl::StatusOr<TenantRegistry::Staged> staged = registry_.Stage(spec);
+  if (!staged.ok()) return staged.status();
+  absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(staged->index, spec.worker);
+  if (!runtime.ok()) {
+    if (absl::IsResourceExhausted(runtime.status())) return runtime.status();
+    return absl::InvalidArgumentError(runtime.status().message());
+  }
+  return absl::OkStatus();  // the runtime and the staged entry are dropped, as when Deploy fails
+}
+
 absl::Status TenantManager::Deploy(TenantSpec spec) {
   if (spec.worker.limits.memory_mb > heap_mb_) {
     return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec.worker.limits.memory_mb,

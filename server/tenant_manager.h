@@ -117,6 +117,9 @@ class TenantManager : public RequestSink {
   // or replacing the old version: requests in flight on the old one get 503 overloaded). On
   // failure nothing changes: InvalidArgument with the script error or the route conflict.
   absl::Status Deploy(TenantSpec spec);
+  // What Deploy would answer for `spec`, without serving it (cluster mode checks a deploy on the
+  // node that takes it before writing it to etcd).
+  absl::Status Check(TenantSpec spec);
   // Stops routing to the tenant and drops its isolate; false if there is none of that name.
   bool Remove(std::string_view name);
   // Isolates with a tenant loaded, and those being torn down.

@@ -34,6 +34,7 @@ struct TenantSpec {
   std::vector<config::CronSchedule> crons;  // [tenants.triggers] crons (scheduled_events.h)
   uint64_t version = 0;               // deployed through the admin API: its version, else 0
   std::string etag;                   // ... and its etag
+  uint64_t revision = 0;              // cluster mode: the etcd revision of tenants/NAME it is
 };
 
 class TenantRegistry {

@@ -63,22 +63,29 @@ bool IsBindingName(std::string_view name) {
   return true;
 }
 
-// "# version = N, etag = E" heads tenant.toml.
-void ParseHeader(std::string_view toml, uint64_t* version, std::string* etag) {
+// "# version = N, etag = E" heads tenant.toml, and ", revision = R" in cluster mode.
+void ParseHeader(std::string_view toml, uint64_t* version, std::string* etag, uint64_t* revision) {
   size_t v = toml.find("# version = ");
   size_t e = toml.find(", etag = ");
   size_t end = toml.find('\n');
   if (v != 0 || e == std::string_view::npos || end == std::string_view::npos || e > end) return;
   *version = std::strtoull(std::string(toml.substr(12, e - 12)).c_str(), nullptr, 10);
-  *etag = std::string(toml.substr(e + 9, end - e - 9));
+  std::string_view rest = toml.substr(e + 9, end - e - 9);
+  size_t r = rest.find(", revision = ");
+  if (r != std::string_view::npos) {
+    *revision = std::strtoull(std::string(rest.substr(r + 13)).c_str(), nullptr, 10);
+    rest = rest.substr(0, r);
+  }
+  *etag = std::string(rest);
 }
 
 }  // namespace
 
 absl::StatusOr<TenantStore::Staged> TenantStore::Stage(std::string_view name, std::string_view json,
-                                                       const std::vector<std::string>& known_tenants) {
+                                                       const std::vector<std::string>& known_tenants, uint64_t revision) {
   Staged staged;
   staged.name = std::string(name);
+  staged.revision = revision;
   std::string script;
   std::vector<std::string> services;
   std::vector<DeployWasm> wasm;
@@ -125,7 +132,9 @@ absl::StatusOr<TenantStore::Staged> TenantStore::Stage(std::string_view name, st
   char etag[24];
   std::snprintf(etag, sizeof(etag), "%016llx", static_cast<unsigned long long>(hash));
   staged.etag = etag;
-  std::string toml = base::StrCat("# version = ", staged.version, ", etag = ", staged.etag, "\n[[tenants]]\n");
+  std::string toml = base::StrCat("# version = ", staged.version, ", etag = ", staged.etag);
+  if (revision != 0) toml += base::StrCat(", revision = ", revision);
+  toml += "\n[[tenants]]\n";
   toml += *keys;
   toml += wasm_toml;
   toml += "name = ";
@@ -258,10 +267,12 @@ absl::StatusOr<TenantStore::Loaded> TenantStore::LoadDirs(const std::vector<fs::
     }
     uint64_t version = 0;
     std::string etag;
-    ParseHeader(*text, &version, &etag);
+    uint64_t revision = 0;
+    ParseHeader(*text, &version, &etag, &revision);
     loaded.tenants.push_back(std::move(parsed->tenants[0]));
     loaded.versions.push_back(version);
     loaded.etags.push_back(etag);
+    loaded.revisions.push_back(revision);
   }
   return loaded;
 }

@@ -32,6 +32,7 @@ class TenantStore {
     std::string name;
     uint64_t version = 0;
     std::string etag;
+    uint64_t revision = 0;              // cluster mode: the etcd revision of tenants/NAME it is
     std::filesystem::path script_file;  // written already
     std::vector<std::filesystem::path> wasm_files;  // modules sent inline, written already
     std::string toml;                   // what Commit writes
@@ -42,6 +43,7 @@ class TenantStore {
     std::vector<config::TenantConfig> tenants;
     std::vector<uint64_t> versions;
     std::vector<std::string> etags;
+    std::vector<uint64_t> revisions;    // cluster mode: the etcd revision each is (else 0)
     std::vector<std::string> deleted;
   };
 
@@ -51,8 +53,9 @@ class TenantStore {
 
   // Parses `json` and writes its script as the next version; InvalidArgument for a bad body.
   // `known_tenants` are the names a `services` binding may refer to.
+  // `revision`: in cluster mode, the etcd revision this deploy is (kept in tenant.toml's header).
   absl::StatusOr<Staged> Stage(std::string_view name, std::string_view json,
-                               const std::vector<std::string>& known_tenants);
+                               const std::vector<std::string>& known_tenants, uint64_t revision = 0);
   // Makes the staged version the tenant's current one, durably; older scripts are removed.
   absl::Status Commit(const Staged& staged);
   // Removes what Stage wrote.

@@ -1,0 +1,67 @@
+#include "config/cluster_layout.h"
+
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+
+namespace atl::config {
+namespace {
+
+TEST(ClusterLayoutTest, Keys) {
+  ClusterKeys keys("/atoll/");
+  EXPECT_EQ(keys.Tenant("hello"), "/atoll/tenants/hello");
+  EXPECT_EQ(keys.Loaded("n1", "hello"), "/atoll/loaded/n1/hello");
+  EXPECT_EQ(ClusterKeys::After("/atoll/loaded/n1/hello", keys.AllLoaded()), "n1/hello");
+  EXPECT_EQ(ClusterKeys::After("/other/x", keys.AllLoaded()), "");
+  EXPECT_EQ(PrefixEnd("/atoll/tenants/"), "/atoll/tenants0");
+  EXPECT_TRUE(ValidClusterName("node-1"));
+  EXPECT_FALSE(ValidClusterName("Node/1"));
+}
+
+TEST(ClusterLayoutTest, BodySplitsAndJoinsBack) {
+  absl::StatusOr<SplitBody> split = SplitDeployBody(R"({"routes":["a.test/*"],"script":"export default {}\n\"x\"","vars":{"A":"1"}})");
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_EQ(split->script, "export default {}\n\"x\"");
+  EXPECT_EQ(split->spec, R"({"routes":["a.test/*"],"vars":{"A":"1"}})");
+  std::string joined = JoinDeployBody(split->spec, split->script);
+  absl::StatusOr<SplitBody> again = SplitDeployBody(joined);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->script, split->script);
+  EXPECT_EQ(again->spec, split->spec);
+  EXPECT_EQ(JoinDeployBody("{}", "s"), R"({"script":"s"})");
+  EXPECT_FALSE(SplitDeployBody(R"({"routes":[]})").ok());
+  EXPECT_FALSE(SplitDeployBody(R"({"script":5})").ok());
+  EXPECT_FALSE(SplitDeployBody("[1]").ok());
+}
+
+TEST(ClusterLayoutTest, Records) {
+  absl::StatusOr<TenantRecord> record = DecodeTenantRecord(EncodeTenantRecord({"abc", R"({"routes":[]})"}));
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->bundle, "abc");
+  EXPECT_EQ(record->spec, R"({"routes":[]})");
+  EXPECT_FALSE(DecodeTenantRecord(R"({"bundle":"x"})").ok());
+  absl::StatusOr<NodeRecord> node = DecodeNodeRecord(EncodeNodeRecord({"127.0.0.1:8080", 2, 24000}));
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ(node->advertise, "127.0.0.1:8080");
+  EXPECT_EQ(node->cores, 2u);
+}
+
+TEST(ClusterLayoutTest, ClusterSectionOfTheConfig) {
+  absl::StatusOr<Config> config = ParseConfig(
+      "[cluster]\netcd = \"http://127.0.0.1:2379\"\nnode_name = \"n1\"\nadvertise = \"127.0.0.1:8080\"\nlease_ttl_s = 5\n", "/t/atoll.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->cluster.etcd, "http://127.0.0.1:2379");
+  EXPECT_EQ(config->cluster.node_name, "n1");
+  EXPECT_EQ(config->cluster.prefix, "/atoll/");
+  EXPECT_EQ(config->cluster.lease_ttl_s, 5u);
+  EXPECT_EQ(ParseConfig("", "/t/atoll.toml")->cluster.etcd, "");
+  for (const char* bad : {"[cluster]\netcd = \"https://x:1\"\n", "[cluster]\nnode_name = \"A B\"\n", "[cluster]\nprefix = \"atoll\"\n",
+                          "[cluster]\nadvertise = \"nope\"\n", "[cluster]\nlease_ttl_s = 1\n", "[cluster]\netcdd = \"x\"\n"}) {
+    absl::StatusOr<Config> c = ParseConfig(bad, "/t/atoll.toml");
+    EXPECT_FALSE(c.ok()) << bad;
+    if (!c.ok()) EXPECT_NE(c.status().message().find("cluster."), std::string::npos) << c.status();
+  }
+}
+
+}  // namespace
+}  // namespace atl::config
