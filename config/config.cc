@@ -90,7 +90,8 @@ absl::Status CheckCfHeader(std::string_view name) {
   return absl::OkStatus();
 }
 
-constexpr std::string_view kTopKeys = "server, defaults, tenants";
+constexpr std::string_view kTopKeys = "server, cluster, defaults, tenants";
+constexpr std::string_view kClusterKeys = "postgres";
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
     "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb";
@@ -102,14 +103,19 @@ absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   const toml::node* server = nullptr;
   const toml::node* defaults = nullptr;
   const toml::node* tenants = nullptr;
+  const toml::node* cluster = nullptr;
   for (const Entry& e : Entries(root)) {
     if (e.key == "server") server = e.value;
     else if (e.key == "defaults") defaults = e.value;
+    else if (e.key == "cluster") cluster = e.value;
     else if (e.key == "tenants") tenants = e.value;
     else return Unknown(e, top, "", kTopKeys);
   }
   if (server != nullptr) {
     if (absl::Status s = ParseServer(*server, top, &config.server); !s.ok()) return s;
+  }
+  if (cluster != nullptr) {
+    if (absl::Status s = ParseCluster(*cluster, top, &config.cluster); !s.ok()) return s;
   }
   admin_token_env_ = config.server.admin_token_env;
   if (config.server.listen.empty()) config.server.listen.push_back(*ParseListenAddress("127.0.0.1:8080"));
@@ -187,6 +193,26 @@ absl::Status ConfigParser::ParseTls(const toml::node& n, const toml::source_regi
   }
   if (!have_cert) return Error(here, path, "missing required key \"cert\"");
   if (!have_key) return Error(here, path, "missing required key \"key\"");
+  return absl::OkStatus();
+}
+
+absl::Status ConfigParser::ParseCluster(const toml::node& n, const toml::source_region& parent, ClusterConfig* out) {
+  const std::string path = "cluster";
+  const toml::table* table = Table(n);
+  if (table == nullptr) return WrongType(n, parent, path, "a table");
+  const toml::source_region& here = Where(n, parent);
+  for (const Entry& e : Entries(*table)) {
+    std::string key_path = Join(path, e.key);
+    if (e.key == "postgres") {
+      // A libpq conninfo; libpq itself checks it when a worker connects.
+      absl::StatusOr<std::string_view> text = String(*e.value, here, key_path);
+      if (!text.ok()) return text.status();
+      if (text->empty()) return Error(Where(*e.value, here), key_path, "the connection string is empty");
+      out->postgres = std::string(*text);
+    } else {
+      return Unknown(e, here, path, kClusterKeys);
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -80,9 +80,17 @@ struct ServerConfig {
   limits::WebSocketLimits websocket;     // websocket_ping_ms, websocket_idle_ms
 };
 
+// [cluster]: running as one node of a fleet (README.md "Running a fleet").
+struct ClusterConfig {
+  // A libpq connection string (URI or key=value): KV namespaces live in this PostgreSQL database
+  // instead of data_dir's SQLite files (server/pg_kv.h). Empty: SQLite.
+  std::string postgres;
+};
+
 struct Config {
   std::filesystem::path path;             // the file it came from (absolute), empty if parsed from text
   ServerConfig server;
+  ClusterConfig cluster;
   TenantSettings defaults;
   std::vector<TenantConfig> tenants;
 };

@@ -93,6 +93,7 @@ class ConfigParser {
                                     bool must_exist) const;
 
   absl::Status ParseServer(const toml::node& n, const toml::source_region& parent, ServerConfig* out);
+  absl::Status ParseCluster(const toml::node& n, const toml::source_region& parent, ClusterConfig* out);
   absl::Status ParseListen(const toml::node& n, const toml::source_region& parent, std::string_view path,
                            std::vector<ListenAddress>* out);
   absl::Status ParseTls(const toml::node& n, const toml::source_region& parent, std::string_view path,

@@ -10,7 +10,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sysroot="$root/third_party/sysroot"
-stamp="$sysroot/.setup-done-v2"
+stamp="$sysroot/.setup-done-v3"
 
 if [[ -f "$stamp" && "${1:-}" != "--force" ]]; then
   exit 0
@@ -24,6 +24,7 @@ packages=(
   libuv1-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libtomlplusplus-dev libsqlite3-dev libicu-dev zlib1g-dev
   libseccomp-dev  # server/worker_sandbox.cc
+  libpq-dev postgresql-15  # server/pg_kv.cc: shared KV in cluster mode; tests/postgres_fixture.cc
   wrk util-linux curl python3 openssl
   gnuplot-nox  # bench/placement.sh: the placement plots
   clang lld  # examples/wasm: C for wasm32

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "config/config.h"
 #include "config/wrangler.h"
+#include "kv/kv_backend.h"
 #include "server/tls.h"
 
 namespace atl::server {
@@ -36,7 +37,8 @@ absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores) {
       return absl::Status(store.status().code(), base::StrCat("tenant ", spec->worker.tenant_name, ": kv.", binding.name,
                                                               ": ", base::ToStd(store.status().message())));
     }
-    binding.resource = *store;
+    std::shared_ptr<kv::KvBackend> backend = std::make_shared<kv::SqliteKvBackend>(*store);
+    binding.resource = std::move(backend);  // Worker::kv_store casts it back to KvBackend*
   }
   return absl::OkStatus();
 }
