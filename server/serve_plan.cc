@@ -29,9 +29,26 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   return spec;
 }
 
+namespace {
+
+std::function<std::shared_ptr<kv::KvBackend>(const std::string&)>& SharedKv() {
+  static auto* open = new std::function<std::shared_ptr<kv::KvBackend>(const std::string&)>();
+  return *open;
+}
+
+}  // namespace
+
+void UseSharedKv(std::function<std::shared_ptr<kv::KvBackend>(const std::string& name)> open) {
+  SharedKv() = std::move(open);
+}
+
 absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores) {
   for (bindings::EnvBinding& binding : spec->worker.env) {
     if (binding.kind != "kv") continue;
+    if (SharedKv()) {
+      binding.resource = SharedKv()(binding.value);
+      continue;
+    }
     absl::StatusOr<std::shared_ptr<kv::KvStore>> store = stores->Open(binding.value);
     if (!store.ok()) {
       return absl::Status(store.status().code(), base::StrCat("tenant ", spec->worker.tenant_name, ": kv.", binding.name,
@@ -56,6 +73,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.workers = config->server.workers;
   plan.connection = config->server.connection;
   plan.cf_header = config->server.cf_header;
+  plan.postgres = config->cluster.postgres;
   plan.sandbox = config->server.sandbox;
   plan.user = config->server.user;
   plan.worker_memory_mb = config->server.worker_memory_mb;

@@ -134,7 +134,7 @@ bool PostgresServer::Start() {
       return false;
     }
   }
-  port_ = FreePort();
+  if (port_ == 0) port_ = FreePort();  // a restart keeps the port: clients reconnect to it
   if (!RunAs({std::string(kBin) + "postgres", "-D", dir_ + "/data", "-p", std::to_string(port_), "-k", dir_, "-c",
               "listen_addresses=127.0.0.1", "-c", "max_connections=40", "-c", "shared_buffers=16MB"},
              false, &pid_)) {

@@ -30,7 +30,7 @@ class PostgresServer {
   // initdb (first call only) and start; true once it accepts connections (within ~20 s).
   bool Start();
   // Stops the server (fast shutdown; SIGKILL after 10 s). The data folder stays, so Start() again
-  // brings back the same database.
+  // brings back the same database, on the same port.
   void Stop();
   // SIGKILL, no shutdown (a crash).
   void Kill();
