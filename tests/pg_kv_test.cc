@@ -22,7 +22,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-// /put?k=KEY&v=VALUE, /get?k=KEY[&ttl=CACHE_TTL] (404 when absent), /delete?k=KEY,
+// /put?k=KEY&v=VALUE[&ttl=EXPIRATION_TTL], /get?k=KEY[&ttl=CACHE_TTL] (404 when absent), /delete?k=KEY,
 // /list?p=PREFIX; a KV error answers 503 with its message.
 constexpr const char* kHandler = R"(
 export default {
@@ -31,9 +31,11 @@ export default {
     const key = url.searchParams.get("k");
     try {
       switch (url.pathname) {
-        case "/put":
-          await env.STORE.put(key, url.searchParams.get("v"));
+        case "/put": {
+          const ttl = url.searchParams.get("ttl");
+          await env.STORE.put(key, url.searchParams.get("v"), ttl ? { expirationTtl: Number(ttl) } : {});
           return new Response("ok");
+        }
         case "/get": {
           const ttl = url.searchParams.get("ttl");
           const value = await env.STORE.get(key, ttl === null ? {} : { cacheTtl: Number(ttl) });
@@ -147,6 +149,26 @@ TEST_F(PgKv, PostgresDownRejectsWithAClearErrorAndTheWorkerSurvives) {
   EXPECT_EQ(a.Call("/get?k=k&ttl=0").body, "before");
   EXPECT_EQ(a.Call("/put?k=k&v=after").body, "ok");
   EXPECT_EQ(a.Call("/get?k=k&ttl=0").body, "after");
+}
+
+// Expiration is PostgreSQL's too: node B, two minutes later as far as its KV clock can tell
+// (ATOLL_KV_TEST_CLOCK_OFFSET), sees none of what expired; every 16th put sweeps expired rows.
+TEST_F(PgKv, ExpiredKeysVanishOnAnotherNodeAndPutsSweepThem) {
+  Node a(fixture_, "a", pg_);
+  ASSERT_EQ(a.Call("/put?k=x/short&v=1&ttl=60").body, "ok") << a.server->log();
+  ASSERT_EQ(a.Call("/put?k=x/long&v=2&ttl=3600").body, "ok");
+  ASSERT_EQ(a.Call("/put?k=x/forever&v=3").body, "ok");
+  EXPECT_EQ(a.Call("/list?p=x/").body, "x/forever\nx/long\nx/short");
+  setenv("ATOLL_KV_TEST_CLOCK_OFFSET", "120", 1);
+  Node b(fixture_, "b", pg_);
+  unsetenv("ATOLL_KV_TEST_CLOCK_OFFSET");
+  EXPECT_EQ(b.Call("/list?p=x/").body, "x/forever\nx/long");
+  EXPECT_EQ(b.Call("/get?k=x/short").status, 404);
+  EXPECT_EQ(b.Call("/get?k=x/long").body, "2");
+  EXPECT_EQ(pg_.Psql("SELECT count(*) FROM atoll_kv WHERE key = 'x/short'"), "1\n") << "not swept yet";
+  for (int i = 0; i < 16; ++i) ASSERT_EQ(b.Call("/put?k=y" + std::to_string(i) + "&v=v").body, "ok");
+  EXPECT_TRUE(WaitFor([&] { return pg_.Psql("SELECT count(*) FROM atoll_kv WHERE key = 'x/short'") == "0\n"; },
+                      milliseconds(3000)));
 }
 
 // bindings/js/kv_test.js, the Workers KV semantics, on PostgreSQL instead of SQLite.
