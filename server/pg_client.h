@@ -54,7 +54,6 @@ class PgClient {
   PgClient& operator=(const PgClient&) = delete;
 
   void Query(std::string sql, std::vector<PgParam> params, Done done);
-  size_t waiting() const { return queue_.size(); }
 
  private:
   struct Pending {

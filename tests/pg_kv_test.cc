@@ -151,6 +151,23 @@ TEST_F(PgKv, PostgresDownRejectsWithAClearErrorAndTheWorkerSurvives) {
   EXPECT_EQ(a.Call("/get?k=k&ttl=0").body, "after");
 }
 
+// PostgreSQL that answers nothing (stopped with SIGSTOP, as behind a partition): the call
+// rejects after the client's 5 s timeout instead of hanging, and KV works again once it answers.
+TEST_F(PgKv, PostgresThatHangsRejectsAfterTheTimeout) {
+  Node a(fixture_, "a", pg_);
+  ASSERT_EQ(a.Call("/put?k=k&v=before").body, "ok") << a.server->log();
+  pg_.Pause(true);
+  auto start = steady_clock::now();
+  HttpResponse hung = a.Call("/get?k=k&ttl=0");
+  auto took = steady_clock::now() - start;
+  pg_.Pause(false);
+  EXPECT_EQ(hung.status, 503);
+  EXPECT_EQ(hung.body, "Error: KV get() failed: PostgreSQL unavailable: no answer within 5000 ms");
+  EXPECT_GE(took, milliseconds(4900));
+  EXPECT_LT(took, milliseconds(9000));
+  EXPECT_EQ(a.Call("/get?k=k&ttl=0").body, "before");
+}
+
 // Expiration is PostgreSQL's too: node B, two minutes later as far as its KV clock can tell
 // (ATOLL_KV_TEST_CLOCK_OFFSET), sees none of what expired; every 16th put sweeps expired rows.
 TEST_F(PgKv, ExpiredKeysVanishOnAnotherNodeAndPutsSweepThem) {

@@ -156,6 +156,7 @@ bool PostgresServer::Start() {
 
 void PostgresServer::Stop() {
   if (pid_ <= 0) return;
+  Pause(false);
   kill(pid_, SIGINT);  // fast shutdown: clients disconnected, a checkpoint, exit
   if (!WaitExit(pid_, std::chrono::seconds(10))) {
     kill(pid_, SIGKILL);
@@ -169,6 +170,26 @@ void PostgresServer::Kill() {
   kill(pid_, SIGKILL);
   WaitExit(pid_, std::chrono::seconds(5));
   pid_ = -1;
+}
+
+void PostgresServer::Pause(bool paused) {
+  if (pid_ <= 0) return;
+  // The postmaster's children (backends, the WAL writer, ...) each run in a session of their
+  // own: found by their parent pid in /proc/PID/stat.
+  std::vector<pid_t> pids{pid_};
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    size_t close_paren = line.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    std::istringstream rest(line.substr(close_paren + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == pid_) pids.push_back(static_cast<pid_t>(std::atoi(entry.path().filename().c_str())));
+  }
+  for (pid_t pid : pids) kill(pid, paused ? SIGSTOP : SIGCONT);
 }
 
 std::string PostgresServer::conninfo() const {

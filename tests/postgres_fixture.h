@@ -34,6 +34,9 @@ class PostgresServer {
   void Stop();
   // SIGKILL, no shutdown (a crash).
   void Kill();
+  // SIGSTOP / SIGCONT to the server and its backends (its own process group): a server that
+  // accepts nothing and answers nothing, as behind a network partition.
+  void Pause(bool paused);
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
