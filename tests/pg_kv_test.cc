@@ -112,6 +112,8 @@ TEST_F(PgKv, PutOnNodeAIsReadOnNodeBOnceItsCacheTtlAllows) {
   EXPECT_EQ(b.Call("/list?p=greet").body, "greeting\ngreeting2");
   ASSERT_EQ(b.Call("/delete?k=greeting").body, "ok");
   EXPECT_EQ(a.Call("/get?k=greeting&ttl=0").status, 404);
+  EXPECT_EQ(a.server->Stop(), 0) << "a clean stop with the connection open";
+  EXPECT_EQ(b.server->Stop(), 0);
 }
 
 TEST_F(PgKv, KillDashNineOfNodeARightAfterAcknowledgedPutsLosesNone) {
