@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "bindings/native_scope.h"
 #include "bindings/worker.h"
 #include "isolates/v8_util.h"
+#include "kv/kv_backend.h"
 #include "kv/kv_store.h"
 
 namespace atl::bindings {
@@ -20,6 +22,7 @@ namespace {
 using isolates::NewString;
 
 constexpr limits::KvLimits kLimits;  // Cloudflare Workers KV's key, value, metadata and list limits
+constexpr uint32_t kDefaultCacheTtl = 60;  // seconds, as Workers KV's get() without cacheTtl
 
 void Throw(v8::Isolate* isolate, v8::Local<v8::Value> (*make)(v8::Local<v8::String>), std::string_view message) {
   isolate->ThrowException(make(NewString(isolate, message)));
@@ -33,6 +36,59 @@ void ThrowStoreError(v8::Isolate* isolate, std::string_view operation, const abs
   Throw(isolate, v8::Exception::Error, base::StrCat("KV ", operation, "() failed: ", base::ToStd(status.message())));
 }
 
+// Starts a backend call (`start(done)`) and answers it. When the backend answered before
+// `start` returned (SQLite, a cache hit), `to_js` makes the native's return value now, or throws.
+// Otherwise the native returns undefined and the answer goes later, through the Worker's host
+// calls, to the JS callback at argument `callback_index`: callback(true, value), or
+// callback(false, exception) with what `to_js` threw. `to_js(isolate, Result)` is kept until
+// then: it must own what it captures.
+template <typename Result, typename Start, typename ToJs>
+void Answer(const v8::FunctionCallbackInfo<v8::Value>& info, int callback_index, Start start, ToJs to_js) {
+  struct Pending {
+    const v8::FunctionCallbackInfo<v8::Value>* info;  // while the native runs
+    bool answered = false;
+    uint64_t call = 0;
+    std::weak_ptr<Worker*> worker;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->info = &info;
+  start([pending, to_js](Result result) mutable {
+    if (pending->info != nullptr) {  // answered at once: the native's return value
+      pending->answered = true;
+      v8::Local<v8::Value> value;
+      if (to_js(pending->info->GetIsolate(), std::move(result)).ToLocal(&value)) pending->info->GetReturnValue().Set(value);
+      return;
+    }
+    std::shared_ptr<Worker*> worker = pending->worker.lock();
+    if (worker == nullptr || pending->call == 0) return;  // the Worker, or the call, is gone
+    (*worker)->CompleteHostCall(pending->call, [&](v8::Isolate* isolate, v8::Local<v8::Value>* argv) {
+      v8::TryCatch try_catch(isolate);
+      v8::Local<v8::Value> value;
+      bool ok = to_js(isolate, std::move(result)).ToLocal(&value);
+      argv[0] = v8::Boolean::New(isolate, ok);
+      argv[1] = ok                     ? value
+                : try_catch.HasCaught() ? try_catch.Exception()
+                                        : v8::Exception::Error(NewString(isolate, "KV call failed"));
+      return 2;
+    });
+  });
+  pending->info = nullptr;
+  if (pending->answered) return;
+  Worker* worker = NativeScope::WorkerFrom(info);
+  v8::Local<v8::Value> callback = info[callback_index];
+  if (worker != nullptr && callback->IsFunction()) {
+    pending->worker = worker->weak_handle();
+    pending->call = worker->BeginHostCall(callback.As<v8::Function>());
+  }
+  if (pending->call == 0) Throw(info.GetIsolate(), v8::Exception::Error, "KV: this call cannot wait for its answer here");
+}
+
+// The error a backend's failure becomes.
+v8::MaybeLocal<v8::Value> StoreError(v8::Isolate* isolate, std::string_view operation, const absl::Status& status) {
+  ThrowStoreError(isolate, operation, status);
+  return {};
+}
+
 // Every KV native takes (namespace index, key or prefix, ...): the index is the binding's place
 // in WorkerOptions::env (bindings/env_kv.h).
 constexpr int kNamespace = 0;
@@ -40,9 +96,9 @@ constexpr int kKey = 1;
 
 // The store of the namespace argument; throws if there is none (a Worker made without it, or a
 // context with no Worker, as while the snapshot is made).
-kv::KvStore* StoreOf(const v8::FunctionCallbackInfo<v8::Value>& info, const NativeArgs& args) {
+kv::KvBackend* StoreOf(const v8::FunctionCallbackInfo<v8::Value>& info, const NativeArgs& args) {
   Worker* worker = NativeScope::WorkerFrom(info);
-  kv::KvStore* store = nullptr;
+  kv::KvBackend* store = nullptr;
   // Not a uint32: no index kv_store() knows.
   if (worker != nullptr) store = worker->kv_store(args.Uint32Or(kNamespace, UINT32_MAX));
   if (store == nullptr) Throw(info.GetIsolate(), v8::Exception::Error, "this KV namespace is not available");
@@ -73,53 +129,44 @@ bool KeyOf(const NativeArgs& args, std::string_view operation, std::string* key)
   return true;
 }
 
-// kvGet(namespace, key, asText, withMetadata)
+// kvGet(namespace, key, asText, withMetadata, cacheTtl, callback)
 void KvGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
   NativeArgs args(info, "kvGet");
-  kv::KvStore* store = StoreOf(info, args);
+  kv::KvBackend* store = StoreOf(info, args);
   std::string key;
   if (store == nullptr || !KeyOf(args, "get", &key)) return;
   bool as_text = args.Flag(2);
   bool with_metadata = args.Flag(3);
-  v8::Local<v8::Value> value;
-  v8::Local<v8::Value> metadata = v8::Null(isolate);
-  bool failed = false;
-  absl::StatusOr<bool> found = store->Get(key, kv::KvNow(), [&](const kv::KvRow& row) {
+  uint32_t cache_ttl = args.Uint32Or(4, kDefaultCacheTtl);
+  auto to_js = [as_text, with_metadata](v8::Isolate* isolate,
+                                        absl::StatusOr<const kv::KvRow*> found) -> v8::MaybeLocal<v8::Value> {
+    if (!found.ok()) return StoreError(isolate, "get", found.status());
+    if (*found == nullptr) return v8::Null(isolate);
+    const kv::KvRow& row = **found;
+    v8::Local<v8::Value> value;
     if (as_text) {
       v8::Local<v8::String> text;
       if (!v8::String::NewFromUtf8(isolate, row.value.data(), v8::NewStringType::kNormal,
                                    static_cast<int>(row.value.size()))
                .ToLocal(&text)) {
         ThrowRangeError(isolate, "KV get(): the value is too long for a string; read it as an \"arrayBuffer\"");
-        failed = true;
-        return;
+        return {};
       }
       value = text;
     } else {
       // The bytes count against the tenant's memory budget from here on.
       v8::Local<v8::ArrayBuffer> buffer;
-      if (!NewArrayBuffer(isolate, row.value.size()).ToLocal(&buffer)) {
-        failed = true;  // a RangeError is thrown
-        return;
-      }
+      if (!NewArrayBuffer(isolate, row.value.size()).ToLocal(&buffer)) return {};  // a RangeError is thrown
       if (!row.value.empty()) std::memcpy(buffer->Data(), row.value.data(), row.value.size());
       value = buffer;
     }
-    if (with_metadata && !row.metadata.empty()) metadata = NewString(isolate, row.metadata);
-  });
-  if (failed) return;
-  if (!found.ok()) return ThrowStoreError(isolate, "get", found.status());
-  if (!*found) {
-    info.GetReturnValue().SetNull();
-    return;
-  }
-  if (!with_metadata) {
-    info.GetReturnValue().Set(value);
-    return;
-  }
-  v8::Local<v8::Value> pair[] = {value, metadata};
-  info.GetReturnValue().Set(v8::Array::New(isolate, pair, 2));
+    if (!with_metadata) return value;
+    v8::Local<v8::Value> pair[] = {value, row.metadata.empty() ? v8::Null(isolate).As<v8::Value>()
+                                                               : NewString(isolate, row.metadata).As<v8::Value>()};
+    return v8::Array::New(isolate, pair, 2);
+  };
+  Answer<absl::StatusOr<const kv::KvRow*>>(
+      info, 5, [&](kv::KvBackend::GetDone done) { store->Get(key, kv::KvNow(), cache_ttl, std::move(done)); }, to_js);
 }
 
 // Whole seconds from argument `index` (undefined: 0); -1 after throwing.
@@ -137,12 +184,12 @@ int64_t Seconds(const NativeArgs& args, int index, const char* name) {
   return static_cast<int64_t>(std::floor(seconds));
 }
 
-// kvPut(namespace, key, value, expiration, expirationTtl, metadata JSON)
+// kvPut(namespace, key, value, expiration, expirationTtl, metadata JSON, callback) -> true
 void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   NativeArgs args(info, "kvPut");
   constexpr int kValue = 2, kExpiration = 3, kTtl = 4, kMetadata = 5;
-  kv::KvStore* store = StoreOf(info, args);
+  kv::KvBackend* store = StoreOf(info, args);
   std::string key;
   if (store == nullptr || !KeyOf(args, "put", &key)) return;
   // The value: a string, or the bytes of an ArrayBuffer or a view (the JS half read streams).
@@ -202,25 +249,34 @@ void KvPut(const v8::FunctionCallbackInfo<v8::Value>& info) {
       return;
     }
   }
-  absl::Status put = store->Put(key, value, expiration, metadata, now);
-  if (!put.ok()) ThrowStoreError(isolate, "put", put);
+  Answer<absl::Status>(
+      info, 6,
+      [&](kv::KvBackend::WriteDone done) { store->Put(key, value, expiration, metadata, now, std::move(done)); },
+      [](v8::Isolate* isolate, absl::Status put) -> v8::MaybeLocal<v8::Value> {
+        if (!put.ok()) return StoreError(isolate, "put", put);
+        return v8::True(isolate);
+      });
 }
 
-// kvDelete(namespace, key)
+// kvDelete(namespace, key, callback) -> true
 void KvDelete(const v8::FunctionCallbackInfo<v8::Value>& info) {
   NativeArgs args(info, "kvDelete");
-  kv::KvStore* store = StoreOf(info, args);
+  kv::KvBackend* store = StoreOf(info, args);
   std::string key;
   if (store == nullptr || !KeyOf(args, "delete", &key)) return;
-  absl::Status deleted = store->Delete(key);
-  if (!deleted.ok()) ThrowStoreError(info.GetIsolate(), "delete", deleted);
+  Answer<absl::Status>(
+      info, 2, [&](kv::KvBackend::WriteDone done) { store->Delete(key, std::move(done)); },
+      [](v8::Isolate* isolate, absl::Status deleted) -> v8::MaybeLocal<v8::Value> {
+        if (!deleted.ok()) return StoreError(isolate, "delete", deleted);
+        return v8::True(isolate);
+      });
 }
 
-// kvList(namespace, prefix, limit, cursor)
+// kvList(namespace, prefix, limit, cursor, callback)
 void KvList(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   NativeArgs args(info, "kvList");
-  kv::KvStore* store = StoreOf(info, args);
+  kv::KvBackend* store = StoreOf(info, args);
   if (store == nullptr) return;
   std::string prefix = args.StringOr(1, "");
   uint32_t limit = args.Uint32Or(2, kLimits.max_list_limit);
@@ -230,27 +286,31 @@ void KvList(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   std::string cursor = args.StringOr(3, "");
-  absl::StatusOr<kv::KvListResult> page = store->List(prefix, limit, cursor, kv::KvNow());
-  if (!page.ok()) {
-    if (page.status().code() == absl::StatusCode::kInvalidArgument) {
-      ThrowTypeError(isolate, "KV list(): the cursor is not one list() returned");
-    } else {
-      ThrowStoreError(isolate, "list", page.status());
+  auto to_js = [](v8::Isolate* isolate, absl::StatusOr<kv::KvListResult> page) -> v8::MaybeLocal<v8::Value> {
+    if (!page.ok()) {
+      if (page.status().code() == absl::StatusCode::kInvalidArgument) {
+        ThrowTypeError(isolate, "KV list(): the cursor is not one list() returned");
+        return {};
+      }
+      return StoreError(isolate, "list", page.status());
     }
-    return;
-  }
-  std::vector<v8::Local<v8::Value>> items;
-  items.reserve(2 + page->keys.size() * 3);
-  items.push_back(v8::Boolean::New(isolate, page->complete));
-  items.push_back(NewString(isolate, page->cursor));
-  for (const kv::KvListedKey& key : page->keys) {
-    items.push_back(NewString(isolate, key.name));
-    items.push_back(key.expiration == 0 ? v8::Local<v8::Value>(v8::Undefined(isolate))
-                                        : v8::Local<v8::Value>(v8::Number::New(isolate, static_cast<double>(key.expiration))));
-    items.push_back(key.metadata.empty() ? v8::Local<v8::Value>(v8::Undefined(isolate))
-                                         : v8::Local<v8::Value>(NewString(isolate, key.metadata)));
-  }
-  info.GetReturnValue().Set(v8::Array::New(isolate, items.data(), items.size()));
+    std::vector<v8::Local<v8::Value>> items;
+    items.reserve(2 + page->keys.size() * 3);
+    items.push_back(v8::Boolean::New(isolate, page->complete));
+    items.push_back(NewString(isolate, page->cursor));
+    for (const kv::KvListedKey& key : page->keys) {
+      items.push_back(NewString(isolate, key.name));
+      items.push_back(key.expiration == 0
+                          ? v8::Local<v8::Value>(v8::Undefined(isolate))
+                          : v8::Local<v8::Value>(v8::Number::New(isolate, static_cast<double>(key.expiration))));
+      items.push_back(key.metadata.empty() ? v8::Local<v8::Value>(v8::Undefined(isolate))
+                                           : v8::Local<v8::Value>(NewString(isolate, key.metadata)));
+    }
+    return v8::Array::New(isolate, items.data(), items.size());
+  };
+  Answer<absl::StatusOr<kv::KvListResult>>(
+      info, 4,
+      [&](kv::KvBackend::ListDone done) { store->List(prefix, limit, cursor, kv::KvNow(), std::move(done)); }, to_js);
 }
 
 }  // namespace

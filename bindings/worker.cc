@@ -54,6 +54,8 @@ Worker::~Worker() {
 
 std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
   CancelFetches([](const OutboundFetch&) { return true; });
+  host_calls_.clear();  // their Globals go before the isolate
+  self_.reset();
   CancelBackgroundWork(isolate_);
   for (auto& [serial, state] : contexts_) ForgetTimers(state.get());
   if (wait_until_timer_ns_ != 0) host_->ClearTimer(kWaitUntilTimer);

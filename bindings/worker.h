@@ -37,7 +37,8 @@
 #include "isolates/limits.h"
 #include "isolates/script_loader.h"
 #include "isolates/tenant_isolate.h"
-#include "kv/kv_store.h"
+#include "absl/functional/function_ref.h"
+#include "kv/kv_backend.h"
 
 namespace atl::bindings {
 
@@ -138,12 +139,21 @@ class Worker {
   void UploadControl(uint64_t id, bool cancel);
   // What the host knows about request `id`'s connection, for request.cf (false: nothing).
   bool RequestCf(uint64_t id, RequestCfView* out) { return !dead_ && host_->RequestCf(id, out); }
-  // The store of KV binding `index` (its position in WorkerOptions::env); null if there is none.
-  kv::KvStore* kv_store(uint32_t index) const {
+  // The backend of KV binding `index` (its position in WorkerOptions::env); null if there is none.
+  kv::KvBackend* kv_store(uint32_t index) const {
     return index < options_.env.size() && options_.env[index].kind == "kv"
-               ? static_cast<kv::KvStore*>(options_.env[index].resource.get())
+               ? static_cast<kv::KvBackend*>(options_.env[index].resource.get())
                : nullptr;
   }
+  // Host calls (worker_host_calls.cc): a native started an operation that the host's loop answers
+  // later (a KV call on PostgreSQL). BeginHostCall keeps `callback` (a function of the current
+  // context) and holds the account of the request whose JS is running; 0 when no context runs.
+  // CompleteHostCall calls it in that context with the arguments `make_args` builds (at most 2),
+  // charged to that request, like a fetch event; nothing if the context or the Worker is gone.
+  uint64_t BeginHostCall(v8::Local<v8::Function> callback);
+  void CompleteHostCall(uint64_t call, absl::FunctionRef<int(v8::Isolate*, v8::Local<v8::Value>*)> make_args);
+  // What a completion holds: empty once this Worker is destroyed.
+  std::weak_ptr<Worker*> weak_handle() const { return self_; }
   // fetch(): counts a subrequest of the request whose JS is running and starts it through the
   // host; 0 with `error` set when refused (no request, over `subrequests`, refused by the host).
   uint64_t StartFetch(const FetchRequestView& request, std::string* error);
@@ -313,6 +323,15 @@ class Worker {
   bool serving_ = false;  // Create() finished
   size_t contexts_created_ = 0;
   base::LatencyHistogram context_take_latency_;
+  // Host calls in flight: the callback, its context's serial, the request it is charged to.
+  struct HostCall {
+    v8::Global<v8::Function> callback;
+    uint32_t serial = 0;
+    uint64_t request = 0;
+  };
+  absl::flat_hash_map<uint64_t, HostCall> host_calls_;
+  uint64_t next_host_call_ = 1;
+  std::shared_ptr<Worker*> self_ = std::make_shared<Worker*>(this);
 };
 
 }  // namespace atl::bindings

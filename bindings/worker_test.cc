@@ -1,6 +1,7 @@
 #include "bindings/worker.h"
 
 #include "bindings/lazy_modules.h"
+#include "kv/kv_backend.h"
 #include "bindings/runtime_snapshot.h"
 #include "cache/startup_snapshot.h"
 #include "isolates/platform.h"
@@ -360,6 +361,74 @@ TEST_F(WorkerTest, EsBuiltInsLoadOnFirstReadOnly) {
   (*worker)->Dispatch(3, Get("http://h/use"));
   EXPECT_EQ(host_.answers[3].body, "1,2,3 true function") << host_.answers[3].error;
   EXPECT_EQ(LazyModuleCompilesForTesting(), loaded) << "loaded once";
+}
+
+}  // namespace
+}  // namespace atl::bindings
+
+namespace atl::bindings {
+namespace {
+
+// A KV backend that answers when the test says (as PostgreSQL's answers come from the loop).
+class LaterKv : public kv::KvBackend {
+ public:
+  std::vector<GetDone> gets;
+  void Get(std::string_view, int64_t, uint32_t cache_ttl_s, GetDone done) override {
+    last_cache_ttl = cache_ttl_s;
+    gets.push_back(std::move(done));
+  }
+  void Put(std::string_view, std::string_view, int64_t, std::string_view, int64_t, WriteDone done) override {
+    done(absl::OkStatus());  // at once, as a backend may
+  }
+  void Delete(std::string_view, WriteDone done) override { done(absl::UnavailableError("down")); }
+  void List(std::string_view, uint32_t, std::string_view, int64_t, ListDone done) override {
+    done(absl::UnimplementedError("list"));
+  }
+  uint32_t last_cache_ttl = 0;
+};
+
+TEST_F(WorkerTest, KvCallsAnsweredLaterSettleTheirPromiseInTheirContext) {
+  auto kv = std::make_shared<LaterKv>();
+  WorkerOptions options;
+  options.env.push_back({config::EnvBinding{"kv", "STORE", "later"}, std::shared_ptr<kv::KvBackend>(kv)});
+  auto worker = Start(R"(
+    export default {
+      async fetch(request, env) {
+        const path = new URL(request.url).pathname;
+        try {
+          if (path === "/put") { await env.STORE.put("k", "v"); return new Response("put"); }
+          if (path === "/delete") { await env.STORE.delete("k"); return new Response("deleted"); }
+          const value = await env.STORE.get("k", { cacheTtl: 7 });
+          return new Response("got " + value);
+        } catch (e) {
+          return new Response(e.message, { status: 503 });
+        }
+      }
+    };)", options);
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  (*worker)->Dispatch(1, Get("http://h/get"));
+  (*worker)->Dispatch(2, Get("http://h/get"));
+  ASSERT_EQ(kv->gets.size(), 2u);
+  EXPECT_EQ(kv->last_cache_ttl, 7u);
+  EXPECT_EQ(host_.answers.count(1), 0u) << "waits for the backend";
+  // Answered out of order, each into its own request.
+  kv->gets[1](absl::UnavailableError("PostgreSQL unavailable: refused"));
+  EXPECT_EQ(host_.answers[2].status, 503);
+  EXPECT_EQ(host_.answers[2].body, "KV get() failed: PostgreSQL unavailable: refused");
+  kv::KvRow row{"later", "", 0};
+  kv->gets[0](&row);
+  EXPECT_EQ(host_.answers[1].body, "got later") << host_.answers[1].error;
+  // Answered at once: the same JS.
+  (*worker)->Dispatch(3, Get("http://h/put"));
+  EXPECT_EQ(host_.answers[3].body, "put");
+  (*worker)->Dispatch(4, Get("http://h/delete"));
+  EXPECT_EQ(host_.answers[4].body, "KV delete() failed: down");
+  // An answer for a Worker that is gone goes nowhere.
+  (*worker)->Dispatch(5, Get("http://h/get"));
+  ASSERT_EQ(kv->gets.size(), 3u);
+  worker->reset();
+  kv->gets[2](&row);
+  EXPECT_EQ(host_.answers.count(5), 0u);
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ absl::Status CheckCfHeader(std::string_view name) {
 }
 
 constexpr std::string_view kTopKeys = "server, cluster, defaults, tenants";
-constexpr std::string_view kClusterKeys = "etcd, node_name, advertise, prefix, lease_ttl_s, deploy_timeout_ms";
+constexpr std::string_view kClusterKeys = "etcd, node_name, advertise, prefix, lease_ttl_s, deploy_timeout_ms, postgres";
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
     "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb";
@@ -229,6 +229,12 @@ absl::Status ConfigParser::ParseCluster(const toml::node& n, const toml::source_
       absl::StatusOr<int64_t> value = Integer(*e.value, here, key_path, 1, 3600000);
       if (!value.ok()) return value.status();
       out->deploy_timeout_ms = static_cast<uint32_t>(*value);
+    } else if (e.key == "postgres") {
+      // A libpq conninfo; libpq itself checks it when a worker connects.
+      absl::StatusOr<std::string_view> text = String(*e.value, here, key_path);
+      if (!text.ok()) return text.status();
+      if (text->empty()) return Error(Where(*e.value, here), key_path, "the connection string is empty");
+      out->postgres = std::string(*text);
     } else {
       return Unknown(e, here, path, kClusterKeys);
     }

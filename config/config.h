@@ -90,6 +90,9 @@ struct ClusterConfig {
   std::string prefix = "/atoll/";  // every key under it (config/cluster_layout.h)
   uint32_t lease_ttl_s = 10;        // the node's registration lease
   uint32_t deploy_timeout_ms = 30000;  // an admin deploy waits this long for every node (then 202)
+  // A libpq connection string (URI or key=value): KV namespaces live in this PostgreSQL database
+  // instead of data_dir's SQLite files (server/pg_kv.h). Empty: SQLite.
+  std::string postgres;
 };
 
 struct Config {

@@ -255,6 +255,16 @@ TEST_F(ConfigTest, CfHeaderIsALowerCasedHeaderNameTheServerDoesNotOwn) {
   EXPECT_TRUE(ErrorAt("[server]\ncf_header = 1\n", 2, "server.cf_header", "string"));
 }
 
+TEST_F(ConfigTest, ClusterPostgresIsAConnectionString) {
+  absl::StatusOr<Config> config = Parse("[cluster]\npostgres = \"postgresql://atoll@127.0.0.1:5432/atoll\"\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->cluster.postgres, "postgresql://atoll@127.0.0.1:5432/atoll");
+  EXPECT_EQ(Parse("")->cluster.postgres, "") << "KV on SQLite by default";
+  EXPECT_TRUE(ErrorAt("[cluster]\npostgres = \"\"\n", 2, "cluster.postgres", "the connection string is empty"));
+  EXPECT_TRUE(ErrorAt("[cluster]\npostgres = 5\n", 2, "cluster.postgres", "expected a string"));
+  EXPECT_TRUE(ErrorAt("[cluster]\npostgress = \"x\"\n", 2, "cluster.postgress", "unknown key"));
+}
+
 TEST_F(ConfigTest, EmptyFileGivesTheDefaults) {
   absl::StatusOr<Config> config = Parse("");
   ASSERT_TRUE(config.ok()) << config.status();

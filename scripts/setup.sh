@@ -10,7 +10,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sysroot="$root/third_party/sysroot"
-stamp="$sysroot/.setup-done-v4"
+stamp="$sysroot/.setup-done-v5"
 
 if [[ -f "$stamp" && "${1:-}" != "--force" ]]; then
   exit 0
@@ -25,6 +25,7 @@ packages=(
   libtomlplusplus-dev libsqlite3-dev libicu-dev zlib1g-dev
   libseccomp-dev  # server/worker_sandbox.cc
   etcd-server etcd-client  # 3.4 (checked below): cluster mode's control plane (server/etcd_client.cc); tests/etcd_fixture.cc
+  libpq-dev postgresql-15  # server/pg_kv.cc: shared KV in cluster mode; tests/postgres_fixture.cc
   wrk util-linux curl python3 openssl
   gnuplot-nox  # bench/placement.sh: the placement plots
   clang lld  # examples/wasm: C for wasm32

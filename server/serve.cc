@@ -14,6 +14,7 @@
 #include "cache/code_cache.h"
 #include "cache/http_cache.h"
 #include "kv/kv_store.h"
+#include "server/pg_kv.h"
 #include "server/admin_api.h"
 #include "server/cluster_admin.h"
 #include "server/cluster_node.h"
@@ -185,6 +186,12 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   }
   // One store per KV namespace, shared by every tenant that binds it; kept open until exit.
   kv::KvRegistry kv_stores(plan->data_dir);
+  // Cluster mode: KV on PostgreSQL, one connection per worker process on its loop (pg_kv.h).
+  std::unique_ptr<PgKvNamespaces> shared_kv;
+  if (!plan->cluster.postgres.empty()) {
+    shared_kv = std::make_unique<PgKvNamespaces>(uv_default_loop(), plan->cluster.postgres);
+    UseSharedKv([kv = shared_kv.get()](const std::string& name) { return kv->Open(name); });
+  }
   ConfigureDurableObjects(plan->data_dir.string(), role.index, plan->do_max_storage, plan->do_idle_ms);
   for (TenantSpec& spec : plan->tenants) {
     absl::Status bound = BindKvStores(&spec, &kv_stores);

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/wrangler.h"
 #include "server/etcd_client.h"
+#include "kv/kv_backend.h"
 #include "server/tls.h"
 
 namespace atl::server {
@@ -32,15 +33,33 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   return spec;
 }
 
+namespace {
+
+std::function<std::shared_ptr<kv::KvBackend>(const std::string&)>& SharedKv() {
+  static auto* open = new std::function<std::shared_ptr<kv::KvBackend>(const std::string&)>();
+  return *open;
+}
+
+}  // namespace
+
+void UseSharedKv(std::function<std::shared_ptr<kv::KvBackend>(const std::string& name)> open) {
+  SharedKv() = std::move(open);
+}
+
 absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores) {
   for (bindings::EnvBinding& binding : spec->worker.env) {
     if (binding.kind != "kv") continue;
+    if (SharedKv()) {
+      binding.resource = SharedKv()(binding.value);
+      continue;
+    }
     absl::StatusOr<std::shared_ptr<kv::KvStore>> store = stores->Open(binding.value);
     if (!store.ok()) {
       return absl::Status(store.status().code(), base::StrCat("tenant ", spec->worker.tenant_name, ": kv.", binding.name,
                                                               ": ", base::ToStd(store.status().message())));
     }
-    binding.resource = *store;
+    std::shared_ptr<kv::KvBackend> backend = std::make_shared<kv::SqliteKvBackend>(*store);
+    binding.resource = std::move(backend);  // Worker::kv_store casts it back to KvBackend*
   }
   return absl::OkStatus();
 }

@@ -4,6 +4,7 @@
 // compiled code is kept. `serve SCRIPT.js` is a config of one tenant "default" on every route.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "config/config.h"
 #include "config/listen_address.h"
+#include "kv/kv_backend.h"
 #include "kv/kv_store.h"
 #include "isolates/limits.h"
 #include "server/cli.h"
@@ -48,8 +50,11 @@ struct ServePlan {
 
 // A tenant of the config file (or of one deployed through the admin API) as the server runs it.
 TenantSpec SpecOf(config::TenantConfig tenant);
-// Opens the KV namespaces `spec` binds.
+// Opens the KV namespaces `spec` binds: in `stores` (SQLite), or through the opener UseSharedKv
+// set (PostgreSQL, cluster mode).
 absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores);
+// From now on this process's KV namespaces are opened by `open` (null: SQLite again).
+void UseSharedKv(std::function<std::shared_ptr<kv::KvBackend>(const std::string& name)> open);
 
 absl::StatusOr<ServePlan> PlanServe(const ServeOptions& options);
 

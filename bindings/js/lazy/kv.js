@@ -1,8 +1,9 @@
 // KV namespaces (SPEC §3), shaped as Cloudflare Workers KV
 // (https://developers.cloudflare.com/kv/api/): env.STORE is a KVNamespace whose methods return
-// promises. The natives (bindings/kv.h) do the work synchronously, one short SQLite statement
-// each, and check the limits (key 1-512 UTF-8 bytes, value 25 MiB, metadata 1024 bytes
-// serialized, expirationTtl and expiration at least 60 s ahead, list limit 1-1000).
+// promises. The natives (bindings/kv.h) check the limits (key 1-512 UTF-8 bytes, value 25 MiB,
+// metadata 1024 bytes serialized, expirationTtl and expiration at least 60 s ahead, list limit
+// 1-1000) and answer at once (SQLite: one short statement; a PostgreSQL node's cache hit) or
+// later through their callback (PostgreSQL, cluster mode): see answer().
 // Worker::NewContext calls newNamespace(index) for each [tenants.kv] binding.
 const $TypeError = TypeError;
 const $String = String;
@@ -19,6 +20,36 @@ const MathFloor = Math.floor;
 const $Map = Map;
 const $Error = Error;
 const ArrayIsArray = Array.isArray;
+
+// A native call's answer: what it returned when its backend answered at once, else (undefined)
+// a promise that the callback it was given settles. Use: const box = pending();
+// await answer(native.kvX(..., box.callback), box).
+function pending() {
+  const box = { resolve: undefined, reject: undefined, callback: undefined };
+  box.callback = (ok, value) => (ok ? box.resolve(value) : box.reject(value));
+  return box;
+}
+
+function answer(result, box) {
+  if (result !== undefined) return result;
+  return new $Promise((resolve, reject) => {
+    box.resolve = resolve;
+    box.reject = reject;
+  });
+}
+
+// get()'s cacheTtl (seconds a node may answer from its cache; default 60 as Workers). Workers
+// refuses less than 30; atoll takes any whole number of seconds from 0 (0: always read through).
+function cacheTtlOf(options) {
+  if (options === null || typeof options !== "object") return 60;
+  const value = options.cacheTtl;
+  if (value === undefined || value === null) return 60;
+  const ttl = $Number(value);
+  if (!(ttl >= 0) || ttl !== MathFloor(ttl) || ttl > 4294967295) {
+    throw new $TypeError(`KV get(): cacheTtl must be a whole number of seconds, not ${$String(value)}`);
+  }
+  return ttl;
+}
 
 function typeOf(options, method) {
   let type = options;
@@ -44,7 +75,7 @@ function convert(value, type) {
 // getWithMetadata([keys]) answer a Map of every key asked for (null where there is none; else
 // the value, or { value, metadata }), for 1 to 100 keys, as "text" or "json" only. Errors carry
 // workerd's messages (its src/workerd/api/kv-test.js).
-function readMany(index, keys, options, withMetadata) {
+async function readMany(index, keys, options, withMetadata) {
   let type = options;
   if (options !== null && typeof options === "object") type = options.type;
   type = type === undefined ? "text" : $String(type);
@@ -54,10 +85,12 @@ function readMany(index, keys, options, withMetadata) {
   const count = keys.length;
   if (count > 100) throw new $Error("KV GET_BULK failed: 400 You can request a maximum of 100 keys");
   if (count < 1) throw new $Error("KV GET_BULK failed: 400 You must request a minimum of 1 key");
+  const cacheTtl = cacheTtlOf(options);
   const result = new $Map();
   for (let i = 0; i < count; i++) {
     const key = $String(keys[i]);
-    const found = native.kvGet(index, key, true, withMetadata);
+    const box = pending();
+    const found = await answer(native.kvGet(index, key, true, withMetadata, cacheTtl, box.callback), box);
     let value = null;
     if (found !== null) {
       const text = withMetadata ? found[0] : found;
@@ -76,11 +109,13 @@ function readMany(index, keys, options, withMetadata) {
   return result;
 }
 
-function read(index, key, options, method, withMetadata) {
+async function read(index, key, options, method, withMetadata) {
   if (ArrayIsArray(key)) return readMany(index, key, options, withMetadata);
   const type = typeOf(options, method);
-  // cacheTtl is accepted and ignored: every read goes to the store.
-  const result = native.kvGet(index, $String(key), type === "text" || type === "json", withMetadata);
+  const cacheTtl = cacheTtlOf(options);
+  const box = pending();
+  const result = await answer(
+    native.kvGet(index, $String(key), type === "text" || type === "json", withMetadata, cacheTtl, box.callback), box);
   if (!withMetadata) return result === null ? null : convert(result, type);
   if (result === null) return { value: null, metadata: null, cacheStatus: null };
   return { value: convert(result[0], type), metadata: result[1] === null ? null : JSONParse(result[1]), cacheStatus: null };
@@ -134,24 +169,30 @@ class KVNamespace {
       }
       value = await bodyStreams.readAll(value);
     }
-    native.kvPut(index, key, value, expiration, expirationTtl, metadata);
+    const box = pending();
+    await answer(native.kvPut(index, key, value, expiration, expirationTtl, metadata, box.callback), box);
   }
 
   async delete(key) {
-    native.kvDelete(this.#index, $String(key));
+    const box = pending();
+    await answer(native.kvDelete(this.#index, $String(key), box.callback), box);
   }
 
   // workerd's deleteBulk(key | [keys]): up to 100 keys, each deleted as delete() does.
   async deleteBulk(keys) {
     const index = this.#index;
     if (!ArrayIsArray(keys)) {
-      native.kvDelete(index, $String(keys));
+      const box = pending();
+      await answer(native.kvDelete(index, $String(keys), box.callback), box);
       return;
     }
     if (keys.length > 100) throw new $Error("KV DELETE failed: 400 You can delete maximum of 100 keys per request");
     const names = [];
     for (let i = 0; i < keys.length; i++) names[i] = $String(keys[i]);
-    for (let i = 0; i < names.length; i++) native.kvDelete(index, names[i]);
+    for (let i = 0; i < names.length; i++) {
+      const box = pending();
+      await answer(native.kvDelete(index, names[i], box.callback), box);
+    }
   }
 
   async list(options = undefined) {
@@ -165,7 +206,8 @@ class KVNamespace {
       }
     }
     const cursor = opts.cursor === undefined || opts.cursor === null ? "" : $String(opts.cursor);
-    const flat = native.kvList(this.#index, prefix, limit, cursor);
+    const box = pending();
+    const flat = await answer(native.kvList(this.#index, prefix, limit, cursor, box.callback), box);
     const keys = [];
     for (let i = 2; i < flat.length; i += 3) {
       const entry = { name: flat[i] };
