@@ -3,7 +3,8 @@
 BUILD ?= build
 JOBS ?= 2
 LISTEN ?= 127.0.0.1:8080
-SETUP_STAMP := third_party/sysroot/.setup-done-v2
+# The stamp scripts/setup.sh writes (its version changes when the script's packages do).
+SETUP_STAMP := third_party/sysroot/$(shell grep -o '\.setup-done-v[0-9]*' scripts/setup.sh)
 
 .PHONY: all setup build run test test-asan bench clean
 
