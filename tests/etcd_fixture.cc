@@ -20,35 +20,6 @@
 #include "tests/test_server.h"
 
 namespace atl::testing {
-namespace {
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-bool WaitExit(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid || r < 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
-}  // namespace
 
 EtcdServer::~EtcdServer() {
   Stop();
@@ -73,8 +44,8 @@ bool EtcdServer::Start() {
     char pattern[] = "/tmp/atoll-etcd-XXXXXX";
     if (mkdtemp(pattern) == nullptr) return false;
     dir_ = pattern;
-    client_port_ = FreePort();
-    peer_port_ = FreePort();
+    client_port_ = FreeLoopbackPort();
+    peer_port_ = FreeLoopbackPort();
   }
   std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
   std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
@@ -119,11 +90,7 @@ bool EtcdServer::Start() {
 
 void EtcdServer::Stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  if (!WaitExit(pid_, std::chrono::seconds(10))) {
-    kill(pid_, SIGKILL);
-    WaitExit(pid_, std::chrono::seconds(5));
-  }
+  StopProcess(pid_);
   pid_ = -1;
 }
 

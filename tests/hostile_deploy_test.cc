@@ -56,20 +56,6 @@ std::vector<std::string> WrongAnswers(int port, const std::string& want) {
   return wrong;
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -136,7 +122,7 @@ class HostileDeploy : public ::testing::Test {
 TEST_F(HostileDeploy, ADeployDuringStartUpReachesEveryWorker) {
   for (int round = 1; round <= kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    int port = FreePort(), admin = FreePort();
+    int port = FreeLoopbackPort(), admin = FreeLoopbackPort();
     ASSERT_NE(port, admin);
     EarlyServer server(Config(admin), port, (fixture_.dir() / "log.txt").string());
     // The supervisor listens before any worker runs: connect until it does, then a little later

@@ -19,26 +19,12 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/test_server.h"
+
 namespace atl::testing {
 namespace {
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 bool Accepts(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -49,18 +35,6 @@ bool Accepts(int port) {
   bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
   return ok;
-}
-
-// Waits for `pid` up to `timeout`; true if it exited.
-bool WaitExit(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid || r < 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
 }
 
 }  // namespace
@@ -134,7 +108,7 @@ bool PostgresServer::Start() {
       return false;
     }
   }
-  if (port_ == 0) port_ = FreePort();  // a restart keeps the port: clients reconnect to it
+  if (port_ == 0) port_ = FreeLoopbackPort();  // a restart keeps the port: clients reconnect to it
   if (!RunAs({std::string(kBin) + "postgres", "-D", dir_ + "/data", "-p", std::to_string(port_), "-k", dir_, "-c",
               "listen_addresses=127.0.0.1", "-c", "max_connections=40", "-c", "shared_buffers=16MB"},
              false, &pid_)) {
@@ -157,18 +131,14 @@ bool PostgresServer::Start() {
 void PostgresServer::Stop() {
   if (pid_ <= 0) return;
   Pause(false);
-  kill(pid_, SIGINT);  // fast shutdown: clients disconnected, a checkpoint, exit
-  if (!WaitExit(pid_, std::chrono::seconds(10))) {
-    kill(pid_, SIGKILL);
-    WaitExit(pid_, std::chrono::seconds(5));
-  }
+  StopProcess(pid_, SIGINT);  // fast shutdown: clients disconnected, a checkpoint, exit
   pid_ = -1;
 }
 
 void PostgresServer::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);
-  WaitExit(pid_, std::chrono::seconds(5));
+  WaitForExit(pid_, std::chrono::seconds(5));
   pid_ = -1;
 }
 

@@ -129,8 +129,8 @@ bool TestServer::WaitForLog(const std::string& text, std::chrono::milliseconds t
   return false;
 }
 
-int StopProcess(pid_t pid) {
-  kill(pid, SIGTERM);
+int StopProcess(pid_t pid, int signal) {
+  kill(pid, signal);
   int status = 0;
   auto deadline = Clock::now() + std::chrono::seconds(10);
   pid_t done = 0;
@@ -143,6 +143,32 @@ int StopProcess(pid_t pid) {
     return -1;
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || r < 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
 }
 
 int TestServer::Stop() {

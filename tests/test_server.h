@@ -2,6 +2,7 @@
 // Integration-test helpers: start the real `atoll` binary on 127.0.0.1 (port 0, read back from
 // its "listening" log line), capture its log, and talk raw HTTP to it. Only loopback is used.
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -93,9 +94,13 @@ HttpResponse AdminRequest(int port, const std::string& token, const std::string&
 // stderr in `output`.
 int RunAtoll(const std::string& args, std::string* output);
 
-// SIGTERM to `pid`, then SIGKILL if it is still running after 10 s; its exit code (128 + the
-// signal if a signal ended it, -1 if it had to be killed).
-int StopProcess(pid_t pid);
+// `signal` (SIGTERM) to `pid`, then SIGKILL if it is still running after 10 s; its exit code
+// (128 + the signal if a signal ended it, -1 if it had to be killed).
+int StopProcess(pid_t pid, int signal = SIGTERM);
+// Waits up to `timeout` for the child `pid` to exit (reaped); true if it did.
+bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout);
+// A TCP port on 127.0.0.1 free a moment ago (bound to port 0 and closed), for a child process.
+int FreeLoopbackPort();
 
 // One request on a fresh connection (Host: test.local, or `host`).
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers = "");
