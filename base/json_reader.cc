@@ -11,7 +11,7 @@ constexpr int kMaxDepth = 64;
 
 class Reader {
  public:
-  explicit Reader(std::string_view text) : s_(text) {}
+  Reader(std::string_view text, std::string_view label) : s_(text), label_(label) {}
 
   absl::Status Value(JsonValue* out, int depth) {
     if (depth > kMaxDepth) return Fail("too deeply nested");
@@ -53,7 +53,7 @@ class Reader {
 
  private:
   absl::Status Fail(std::string_view what) const {
-    return absl::InvalidArgumentError(StrCat("JSON: ", what, " at offset ", i_));
+    return absl::InvalidArgumentError(StrCat(label_, ": ", what, " at offset ", i_));
   }
   void Space() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
@@ -183,6 +183,7 @@ class Reader {
               i_ = save;
             }
           }
+          if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;  // a lone surrogate: not UTF-8, as TextDecoder
           Utf8(cp, out);
           break;
         }
@@ -194,6 +195,7 @@ class Reader {
   }
 
   std::string_view s_;
+  std::string_view label_;
   size_t i_ = 0;
 };
 
@@ -212,8 +214,8 @@ int64_t JsonValue::Int() const {
   return std::strtoll(text.c_str(), nullptr, 10);
 }
 
-absl::StatusOr<JsonValue> ParseJson(std::string_view text) {
-  Reader reader(text);
+absl::StatusOr<JsonValue> ParseJson(std::string_view text, std::string_view label) {
+  Reader reader(text, label);
   JsonValue value;
   if (absl::Status st = reader.Value(&value, 0); !st.ok()) return st;
   if (absl::Status st = reader.End(); !st.ok()) return st;

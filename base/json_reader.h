@@ -34,6 +34,7 @@ struct JsonValue {
   bool IsObject() const { return type == Type::kObject; }
 };
 
-absl::StatusOr<JsonValue> ParseJson(std::string_view text);
+// Errors read "LABEL: what at offset N". A lone surrogate escape decodes to U+FFFD.
+absl::StatusOr<JsonValue> ParseJson(std::string_view text, std::string_view label = "JSON");
 
 }  // namespace atl::base

@@ -24,6 +24,14 @@ TEST(JsonReaderTest, DecodesStringsAndKeepsRawSpans) {
   EXPECT_EQ(doc->Get("script")->Str(), "a\"b\n\xc3\xa9\xf0\x9f\x98\x80");
   EXPECT_EQ(doc->Get("routes")->raw, R"(["x/*", 1.5e3])");
   EXPECT_EQ(doc->Get("n")->Int(), -3);
+  // Lone surrogates are not UTF-8: U+FFFD, as TextDecoder does.
+  EXPECT_EQ(ParseJson(R"("\ud800x\udc00")")->Str(), "\xef\xbf\xbdx\xef\xbf\xbd");
+}
+
+TEST(JsonReaderTest, ErrorsNameTheLabelAndOffset) {
+  absl::StatusOr<JsonValue> doc = ParseJson("[1, x]", "body");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().message(), "body: unexpected character at offset 4");
 }
 
 TEST(JsonReaderTest, RefusesMalformed) {

@@ -1,7 +1,7 @@
 #pragma once
 // A deploy body (SPEC §5) turned into the TOML of one `[[tenants]]` block, so that the config
 // parser reads it and every key means and checks exactly what it does in atoll.toml. The JSON
-// reader is recursive descent with bounded depth; strings are decoded to UTF-8.
+// is read by base/json_reader.h (bounded depth; strings decoded to UTF-8).
 //
 //   std::string script;
 //   absl::StatusOr<std::string> toml = TenantJsonToToml(body, &script, &services, &wasm);
