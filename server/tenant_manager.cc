@@ -302,40 +302,36 @@ void TenantManager::DropRuntime(uint32_t index, ServerError error) {
   cache_.Retire(index);
 }
 
-absl::Status TenantManager::Check(TenantSpec spec) {
-  if (spec.worker.limits.memory_mb > heap_mb_) {
-    return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec.worker.limits.memory_mb,
+absl::StatusOr<TenantManager::Prepared> TenantManager::Prepare(TenantSpec* spec) {
+  if (spec->worker.limits.memory_mb > heap_mb_) {
+    return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec->worker.limits.memory_mb,
                                                    " is over this process's isolate heap limit of ", heap_mb_, " MB"));
   }
-  spec.worker.pool = pool_limits_;
-  absl::StatusOr<TenantRegistry::Staged> staged = registry_.Stage(spec);
+  spec->worker.pool = pool_limits_;
+  absl::StatusOr<TenantRegistry::Staged> staged = registry_.Stage(*spec);
   if (!staged.ok()) return staged.status();
-  absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(staged->index, spec.worker);
+  absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(staged->index, spec->worker);
   if (!runtime.ok()) {
     if (absl::IsResourceExhausted(runtime.status())) return runtime.status();
     return absl::InvalidArgumentError(runtime.status().message());
   }
-  return absl::OkStatus();  // the runtime and the staged entry are dropped, as when Deploy fails
+  return Prepared{*std::move(staged), *std::move(runtime)};
+}
+
+absl::Status TenantManager::Check(TenantSpec spec) {
+  // The runtime and the staged entry are dropped, as when Deploy fails.
+  return Prepare(&spec).status();
 }
 
 absl::Status TenantManager::Deploy(TenantSpec spec) {
-  if (spec.worker.limits.memory_mb > heap_mb_) {
-    return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec.worker.limits.memory_mb,
-                                                   " is over this process's isolate heap limit of ", heap_mb_, " MB"));
-  }
-  spec.worker.pool = pool_limits_;
-  absl::StatusOr<TenantRegistry::Staged> staged = registry_.Stage(spec);
-  if (!staged.ok()) return staged.status();
-  uint32_t index = staged->index;
-  absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(index, spec.worker);
-  if (!runtime.ok()) {
-    if (absl::IsResourceExhausted(runtime.status())) return runtime.status();
-    return absl::InvalidArgumentError(runtime.status().message());
-  }
-  if (staged->replaces) DropRuntime(index, ServerError::kOverloaded);
-  registry_.Commit(std::move(*staged), std::move(spec));
+  absl::StatusOr<Prepared> prepared = Prepare(&spec);
+  if (!prepared.ok()) return prepared.status();
+  TenantRegistry::Staged& staged = prepared->staged;
+  uint32_t index = staged.index;
+  if (staged.replaces) DropRuntime(index, ServerError::kOverloaded);
+  registry_.Commit(std::move(staged), std::move(spec));
   health_.Deployed(index);
-  cache_.Install(index, std::move(*runtime));
+  cache_.Install(index, std::move(prepared->runtime));
   return absl::OkStatus();
 }
 

@@ -131,6 +131,12 @@ class TenantManager : public RequestSink {
   void set_min_heap_mb(uint32_t mb) { min_heap_mb_ = mb; }
 
  private:
+  // A deploy checked and compiled, not yet serving (Check drops it, Deploy installs it).
+  struct Prepared {
+    TenantRegistry::Staged staged;
+    std::unique_ptr<TenantRuntime> runtime;
+  };
+  absl::StatusOr<Prepared> Prepare(TenantSpec* spec);
   // Request `id` to tenant `target`; answered through `response` at once when it cannot run.
   void DispatchTo(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink* response);
   // The live runtime of cold `tenant`, loaded now; null when `response` got an error instead
