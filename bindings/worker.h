@@ -115,6 +115,7 @@ class Worker {
   std::unique_ptr<isolates::TenantIsolate> ReleaseIsolate();
 
   const std::string& tenant_name() const { return options_.tenant_name; }
+  v8::Isolate* isolate() const { return isolate_; }  // for matching V8's posted tasks (isolates/platform.h)
   uint32_t cache_mb() const { return options_.limits.cache_mb; }  // the Cache API's cap (bindings/cache_api.h)
   const base::LatencyHistogram& context_take_latency() const { return context_take_latency_; }
   size_t contexts_created() const { return contexts_created_; }

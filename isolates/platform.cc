@@ -4,16 +4,19 @@
 #include <v8-initialization.h>
 #include <v8-platform.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cache/startup_snapshot.h"
 #include "isolates/page_cache.h"
 #include "isolates/wasm_memory_meter.h"
-#include <mutex>
 
 namespace atl::isolates {
 namespace {
@@ -40,7 +43,14 @@ double RealClockMillis() {
 std::atomic<void (*)(void*)> g_wake{nullptr};
 std::atomic<void*> g_wake_data{nullptr};
 
-void WakeLoop() {
+std::mutex g_posted_mutex;
+std::vector<v8::Isolate*> g_posted;  // isolates with a task to run now, each once
+
+void WakeLoop(v8::Isolate* isolate) {
+  {
+    std::lock_guard<std::mutex> lock(g_posted_mutex);
+    if (std::find(g_posted.begin(), g_posted.end(), isolate) == g_posted.end()) g_posted.push_back(isolate);
+  }
   if (auto wake = g_wake.load(std::memory_order_acquire)) wake(g_wake_data.load(std::memory_order_relaxed));
 }
 
@@ -48,14 +58,14 @@ void WakeLoop() {
 // now (delayed tasks wait for the loop's periodic pump).
 class WakingTaskRunner : public v8::TaskRunner {
  public:
-  explicit WakingTaskRunner(std::shared_ptr<v8::TaskRunner> inner) : inner_(std::move(inner)) {}
+  WakingTaskRunner(std::shared_ptr<v8::TaskRunner> inner, v8::Isolate* isolate) : inner_(std::move(inner)), isolate_(isolate) {}
   void PostTask(std::unique_ptr<v8::Task> task) override {
     inner_->PostTask(std::move(task));
-    WakeLoop();
+    WakeLoop(isolate_);
   }
   void PostNonNestableTask(std::unique_ptr<v8::Task> task) override {
     inner_->PostNonNestableTask(std::move(task));
-    WakeLoop();
+    WakeLoop(isolate_);
   }
   void PostDelayedTask(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
     inner_->PostDelayedTask(std::move(task), delay_in_seconds);
@@ -70,6 +80,7 @@ class WakingTaskRunner : public v8::TaskRunner {
 
  private:
   std::shared_ptr<v8::TaskRunner> inner_;
+  v8::Isolate* isolate_;
 };
 
 // V8's default platform, except for the wall clock behind Date: it reads the frozen clock.
@@ -87,7 +98,7 @@ class FrozenClockPlatform : public v8::Platform {
   bool OnCriticalMemoryPressure(size_t length) override { return inner_->OnCriticalMemoryPressure(length); }
   int NumberOfWorkerThreads() override { return inner_->NumberOfWorkerThreads(); }
   std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(v8::Isolate* isolate) override {
-    return std::make_shared<WakingTaskRunner>(inner_->GetForegroundTaskRunner(isolate));
+    return std::make_shared<WakingTaskRunner>(inner_->GetForegroundTaskRunner(isolate), isolate);
   }
   void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override { inner_->CallOnWorkerThread(std::move(task)); }
   void CallBlockingTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
@@ -146,6 +157,11 @@ bool PumpPlatformTasks(v8::Isolate* isolate) {
 
 void PostForegroundTask(v8::Isolate* isolate, std::unique_ptr<v8::Task> task) {
   g_platform->GetForegroundTaskRunner(isolate)->PostTask(std::move(task));
+}
+
+std::vector<v8::Isolate*> TakeIsolatesWithTasks() {
+  std::lock_guard<std::mutex> lock(g_posted_mutex);
+  return std::exchange(g_posted, {});
 }
 
 void SetForegroundTaskWakeup(void (*wake)(void*), void* data) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <v8-version.h>
 
@@ -36,6 +37,9 @@ void PostForegroundTask(v8::Isolate* isolate, std::unique_ptr<v8::Task> task);
 // to run now, so that the event loop pumps it without waiting for its next periodic pump. Set
 // once by the event loop's owner; `wake` must be thread-safe (uv_async_send).
 void SetForegroundTaskWakeup(void (*wake)(void*), void* data);
+// The isolates that had a task posted to run now since the last call, each once: a wakeup pumps
+// those, not every isolate of the process (delayed tasks wait for the periodic pump of all).
+std::vector<v8::Isolate*> TakeIsolatesWithTasks();
 
 // The page allocator V8 runs with, which charges WebAssembly memories to their tenant's budget.
 WasmMemoryMeter& WasmMeter();

@@ -107,7 +107,8 @@ class IsolateCache {
   bool EvictOne();
   void WantBackground();
   void RunBackground();
-  void PumpPlatformTasks();
+  void PumpPlatformTasks();        // every live tenant's (the periodic pump: delayed tasks too)
+  void PumpPostedPlatformTasks();  // those of the isolates V8 just posted a task to (the wakeup)
   void ReduceIdleMemory();
 
   // 16 members: the LRU and the background work walk the same slots, so they stay one class; the
