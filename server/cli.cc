@@ -29,6 +29,7 @@ const char* UsageText() {
         [--name NAME] [--replicas K]               default control-PID, 2 replicas per tenant
         [--lease-ttl-s S] [--interval-s S]         leader lease (3 s); re-place from load every S (10 s)
         [--prefix /atoll/] [--headroom F]          as the nodes' [cluster] prefix; node share kept free (0.2)
+        [--rate-per-core R]                        requests/s one core of a node serves (1000)
   atoll check --config atoll.toml                  validate the config and compile every script;
                                                    exit 1 with file:line or the key path on error
         [--keep-going]                             report each tenant that does not load and go
@@ -64,13 +65,17 @@ absl::StatusOr<CommandLine> ParseControl(const std::vector<std::string>& args) {
       if (arg == "--replicas") control.replicas = static_cast<int>(number);
       else if (arg == "--lease-ttl-s") control.lease_ttl_s = number;
       else control.interval_ms = number * 1000;
-    } else if (arg == "--headroom") {
+    } else if (arg == "--headroom" || arg == "--rate-per-core") {
       char* end = nullptr;
-      double headroom = std::strtod(text.c_str(), &end);
-      if (end == text.c_str() || *end != '\0' || !(headroom >= 0 && headroom < 1)) {
-        return absl::InvalidArgumentError("--headroom: expected a fraction in [0, 1)");
+      double value = std::strtod(text.c_str(), &end);
+      bool parsed = end != text.c_str() && *end == '\0';
+      if (arg == "--headroom") {
+        if (!parsed || !(value >= 0 && value < 1)) return absl::InvalidArgumentError("--headroom: expected a fraction in [0, 1)");
+        control.headroom = value;
+      } else {
+        if (!parsed || !(value > 0 && value <= 1e9)) return absl::InvalidArgumentError("--rate-per-core: expected a positive number");
+        control.rate_per_core = value;
       }
-      control.headroom = headroom;
     } else {
       return absl::InvalidArgumentError(base::StrCat("control: unknown option ", arg));
     }

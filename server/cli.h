@@ -42,6 +42,7 @@ struct ControlOptions {
   int64_t lease_ttl_s = 3;        // --lease-ttl-s: the leader's lease
   uint32_t interval_ms = 10000;   // --interval-s: a pass from the load reports this often
   double headroom = 0.2;          // --headroom: fraction of each node kept free
+  double rate_per_core = 1000;    // --rate-per-core: requests/s a node's core is taken to serve
 };
 
 struct CommandLine {

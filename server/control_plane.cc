@@ -184,24 +184,32 @@ void ControlPlane::Decide(const Snapshot& snapshot) {
   std::vector<EtcdClient::TxnOp> ops;
   size_t changed = 0, deleted = 0, shortfalls = 0;
   if (nodes.empty()) {
-    base::LogLine(base::LogLevel::kWarn, "control: no node is alive; placements left as they are").Emit();
+    if (!warned_no_nodes_) base::LogLine(base::LogLevel::kWarn, "control: no node is alive; placements left as they are").Emit();
+    warned_no_nodes_ = true;
   } else {
-    absl::StatusOr<placement::Placement> placed = placement::Place(nodes, tenants);
+    warned_no_nodes_ = false;
+    placement::Options place_options;
+    place_options.request_rate_per_core = options_.rate_per_core;
+    absl::StatusOr<placement::Placement> placed = placement::Place(nodes, tenants, place_options);
     if (!placed.ok()) {
       base::LogLine(base::LogLevel::kError, "control: placement failed").Str("error", base::ToStd(placed.status().message())).Emit();
       return Finish(false);
     }
-    for (const placement::Shortfall& s : placed->shortfalls) {
-      if (shortfalls++ == 0) {
-        base::LogLine(base::LogLevel::kWarn, "control: a tenant could not get its replicas")
-            .Str("tenant", tenants[s.tenant].name)
-            .Int("wanted", s.wanted)
-            .Int("placed", s.placed)
-            .Str("reason", s.reason)
-            .Int("tenants_short", static_cast<int64_t>(placed->shortfalls.size()))
-            .Emit();
-      }
+    shortfalls = placed->shortfalls.size();
+    // Logged when the number of tenants short of replicas changes, not on every pass.
+    if (shortfalls != last_shortfalls_ && shortfalls > 0) {
+      const placement::Shortfall& s = placed->shortfalls.front();
+      base::LogLine(base::LogLevel::kWarn, "control: tenants could not get their replicas")
+          .Int("tenants_short", static_cast<int64_t>(shortfalls))
+          .Str("tenant", tenants[s.tenant].name)
+          .Int("wanted", s.wanted)
+          .Int("placed", s.placed)
+          .Str("reason", s.reason)
+          .Emit();
+    } else if (shortfalls != last_shortfalls_) {
+      base::LogLine(base::LogLevel::kInfo, "control: every tenant has its replicas again").Emit();
     }
+    last_shortfalls_ = shortfalls;
     for (size_t i = 0; i < tenants.size(); ++i) {
       config::PlacementRecord record;
       for (int32_t n : placed->nodes[i]) record.nodes.push_back(nodes[n].name);

@@ -87,6 +87,8 @@ class ControlPlane {
   uint64_t generation_ = 0;  // bumped on every leadership change: a pass of an older one stops
   uint64_t pass_started_ms_ = 0;
   bool passing_ = false, again_ = false, stopped_ = false;
+  bool warned_no_nodes_ = false;
+  size_t last_shortfalls_ = 0;
 };
 
 // Runs `atoll control` until SIGTERM/SIGINT; the exit code.
