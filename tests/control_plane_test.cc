@@ -231,6 +231,14 @@ TEST_F(ControlPlaneTest, EveryTenantIsPlacedAndReplacedWhenANodeIsKilled) {
   StartController("ctl-1");
   StartController("ctl-2");
   ASSERT_TRUE(WaitFor([&] { return PlacedOn(tenants, {"a", "b", "c"}); }, std::chrono::seconds(10)));
+  // The admin API shows them, with the leader.
+  HttpResponse cluster = AdminRequest(AdminPort(*nodes_["b"]), kToken, "GET", "/cluster");
+  ASSERT_EQ(cluster.status, 200);
+  std::string leader = LeaderName(etcd_);
+  EXPECT_NE(cluster.body.find("\"leader\":\"" + leader + "\""), std::string::npos) << cluster.body;
+  std::string t1 = "\"t1\":[\"" + Placements()["t1"][0] + "\",\"" + Placements()["t1"][1] + "\"]";
+  EXPECT_NE(cluster.body.find("\"placements\":{"), std::string::npos) << cluster.body;
+  EXPECT_NE(cluster.body.find(t1), std::string::npos) << cluster.body;
   // A tenant added later is placed; a deleted one loses its key.
   Deploy("t6");
   tenants.push_back("t6");
