@@ -83,6 +83,11 @@ void LeaderElection::Campaign() {
     if (stopped_) return;
     if (!result.ok()) {
       base::LogLine(base::LogLevel::kWarn, "control: cannot campaign").Str("error", base::ToStd(result.status().message())).Emit();
+      // The lease expired or was revoked (etcd: "requested lease not found"): a new one at once.
+      if (result.status().message().find("lease not found") != absl::string_view::npos && lease == lease_) {
+        lease_ = 0;
+        return Grant();
+      }
       return Retry(kRetryMs);
     }
     if (result->succeeded) {
