@@ -1,6 +1,8 @@
 #include "config/cluster_layout.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 #include "base/json_reader.h"
 #include "base/json_writer.h"
@@ -110,6 +112,80 @@ absl::StatusOr<NodeRecord> DecodeNodeRecord(std::string_view json) {
   if (const base::JsonValue* v = doc->Get("advertise")) out.advertise = v->text;
   if (const base::JsonValue* v = doc->Get("cores")) out.cores = static_cast<uint32_t>(v->Int());
   if (const base::JsonValue* v = doc->Get("memory_mb")) out.memory_mb = static_cast<uint64_t>(v->Int());
+  return out;
+}
+
+std::string EncodeLoadRecord(const LoadRecord& record) {
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("cores");
+  w.Int(record.cores);
+  w.Key("memory_mb");
+  w.Int(static_cast<int64_t>(record.memory_mb));
+  w.Key("tenants");
+  w.BeginObject();
+  for (const auto& [name, load] : record.tenants) {
+    w.Key(name);
+    w.BeginObject();
+    w.Key("memory_kb");
+    w.Int(static_cast<int64_t>(load.memory_kb));
+    w.Key("rps");
+    w.Double(load.rps);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+  return out;
+}
+
+absl::StatusOr<LoadRecord> DecodeLoadRecord(std::string_view json) {
+  absl::StatusOr<base::JsonValue> doc = base::ParseJson(json);
+  if (!doc.ok()) return doc.status();
+  if (!doc->IsObject()) return absl::InvalidArgumentError("load record: expected an object");
+  LoadRecord out;
+  if (const base::JsonValue* v = doc->Get("cores")) out.cores = static_cast<uint32_t>(v->Int());
+  if (const base::JsonValue* v = doc->Get("memory_mb")) out.memory_mb = static_cast<uint64_t>(v->Int());
+  if (const base::JsonValue* tenants = doc->Get("tenants"); tenants != nullptr && tenants->IsObject()) {
+    for (const auto& [name, value] : tenants->members) {
+      TenantLoad load;
+      if (const base::JsonValue* v = value.Get("memory_kb")) load.memory_kb = static_cast<uint64_t>(std::max<int64_t>(0, v->Int()));
+      if (const base::JsonValue* v = value.Get("rps")) {
+        double rps = std::strtod(v->text.c_str(), nullptr);
+        load.rps = std::isfinite(rps) && rps > 0 ? rps : 0;
+      }
+      out.tenants.emplace_back(name, load);
+    }
+  }
+  return out;
+}
+
+std::string EncodePlacementRecord(const PlacementRecord& record) {
+  std::string out = "{\"nodes\":[";
+  for (size_t i = 0; i < record.nodes.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"";
+    base::AppendJsonEscaped(record.nodes[i], &out);
+    out += "\"";
+  }
+  out += "],\"controller\":\"";
+  base::AppendJsonEscaped(record.controller, &out);
+  out += "\"}";
+  return out;
+}
+
+absl::StatusOr<PlacementRecord> DecodePlacementRecord(std::string_view json) {
+  absl::StatusOr<base::JsonValue> doc = base::ParseJson(json);
+  if (!doc.ok()) return doc.status();
+  const base::JsonValue* nodes = doc->Get("nodes");
+  if (nodes == nullptr || nodes->type != base::JsonValue::Type::kArray) {
+    return absl::InvalidArgumentError("placement record: expected {\"nodes\": [...]}");
+  }
+  PlacementRecord out;
+  for (const base::JsonValue& n : nodes->items) {
+    if (n.type == base::JsonValue::Type::kString) out.nodes.push_back(n.text);
+  }
+  if (const base::JsonValue* v = doc->Get("controller")) out.controller = v->text;
   return out;
 }
 

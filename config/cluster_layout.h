@@ -7,10 +7,15 @@
 //   PREFIX bundles/SHA256        the script (the bundle), addressed by its content hash
 //   PREFIX nodes/NODE            {"advertise":"HOST:PORT","cores":N,"memory_mb":N}, under the node's lease
 //   PREFIX loaded/NODE/TENANT    the revision of tenants/TENANT that NODE serves ("0": deleted)
+//   PREFIX load/NODE             {"cores","memory_mb","tenants":{"NAME":{"memory_kb","rps"}}}, under the node's lease
+//   PREFIX placements/TENANT     {"nodes":["a","b"],"controller":"NAME"}, written by the `atoll control` leader
+//   PREFIX control/leader        {"name","lease"}, under the leader's lease (server/leader_election.h)
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -38,6 +43,11 @@ class ClusterKeys {
   }
   std::string LoadedOf(std::string_view node) const { return prefix_ + "loaded/" + std::string(node) + "/"; }
   std::string AllLoaded() const { return prefix_ + "loaded/"; }
+  std::string Load(std::string_view node) const { return prefix_ + "load/" + std::string(node); }
+  std::string Loads() const { return prefix_ + "load/"; }
+  std::string Placement(std::string_view tenant) const { return prefix_ + "placements/" + std::string(tenant); }
+  std::string Placements() const { return prefix_ + "placements/"; }
+  std::string ControlLeader() const { return prefix_ + "control/leader"; }
 
   // What follows `under` in `key` ("" if `key` is not under it).
   static std::string_view After(std::string_view key, std::string_view under);
@@ -73,5 +83,26 @@ struct NodeRecord {
 };
 std::string EncodeNodeRecord(const NodeRecord& record);
 absl::StatusOr<NodeRecord> DecodeNodeRecord(std::string_view json);
+
+// A node's measured load (PREFIX load/NODE), written by its syncing worker every few seconds.
+struct TenantLoad {
+  uint64_t memory_kb = 0;  // V8 heap of the tenant's isolates on the node, summed over its workers
+  double rps = 0;          // requests per second over the last report interval, all workers
+};
+struct LoadRecord {
+  uint32_t cores = 0;
+  uint64_t memory_mb = 0;
+  std::vector<std::pair<std::string, TenantLoad>> tenants;
+};
+std::string EncodeLoadRecord(const LoadRecord& record);
+absl::StatusOr<LoadRecord> DecodeLoadRecord(std::string_view json);
+
+// Where a tenant is placed (PREFIX placements/TENANT), written by the control plane's leader.
+struct PlacementRecord {
+  std::vector<std::string> nodes;  // distinct node names, sorted
+  std::string controller;          // the leader that wrote it
+};
+std::string EncodePlacementRecord(const PlacementRecord& record);
+absl::StatusOr<PlacementRecord> DecodePlacementRecord(std::string_view json);
 
 }  // namespace atl::config

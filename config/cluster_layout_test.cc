@@ -46,6 +46,44 @@ TEST(ClusterLayoutTest, Records) {
   EXPECT_EQ(node->cores, 2u);
 }
 
+TEST(ClusterLayoutTest, ControllerKeysAndRecords) {
+  ClusterKeys keys("/atoll/");
+  EXPECT_EQ(keys.Load("n1"), "/atoll/load/n1");
+  EXPECT_EQ(keys.Placement("hello"), "/atoll/placements/hello");
+  EXPECT_EQ(keys.ControlLeader(), "/atoll/control/leader");
+  // GET /cluster reads [control/leader, placements/) in one range: the order it counts on.
+  EXPECT_LT(keys.ControlLeader(), keys.Loads());
+  EXPECT_LT(keys.Nodes(), keys.Placements());
+  EXPECT_LT(keys.Placements(), keys.Tenants());
+
+  std::string load_json = EncodeLoadRecord({2, 4096, {{"a", {700, 12.5}}, {"b\"q", {0, 0}}}});
+  EXPECT_EQ(load_json, R"({"cores":2,"memory_mb":4096,"tenants":{"a":{"memory_kb":700,"rps":12.500},"b\"q":{"memory_kb":0,"rps":0.000}}})");
+  absl::StatusOr<LoadRecord> load = DecodeLoadRecord(load_json);
+  ASSERT_TRUE(load.ok()) << load.status();
+  EXPECT_EQ(load->cores, 2u);
+  EXPECT_EQ(load->memory_mb, 4096u);
+  ASSERT_EQ(load->tenants.size(), 2u);
+  EXPECT_EQ(load->tenants[0].first, "a");
+  EXPECT_EQ(load->tenants[0].second.memory_kb, 700u);
+  EXPECT_DOUBLE_EQ(load->tenants[0].second.rps, 12.5);
+  EXPECT_EQ(load->tenants[1].first, "b\"q");
+  // Nonsense numbers are 0, not negative or NaN.
+  absl::StatusOr<LoadRecord> odd = DecodeLoadRecord(R"({"tenants":{"a":{"memory_kb":-5,"rps":"nan"}}})");
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(odd->tenants[0].second.memory_kb, 0u);
+  EXPECT_EQ(odd->tenants[0].second.rps, 0);
+  EXPECT_FALSE(DecodeLoadRecord("[1]").ok());
+
+  std::string placement_json = EncodePlacementRecord({{"a", "b"}, "ctl-1"});
+  EXPECT_EQ(placement_json, R"({"nodes":["a","b"],"controller":"ctl-1"})");
+  absl::StatusOr<PlacementRecord> placement = DecodePlacementRecord(placement_json);
+  ASSERT_TRUE(placement.ok());
+  EXPECT_EQ(placement->nodes, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(placement->controller, "ctl-1");
+  EXPECT_TRUE(DecodePlacementRecord(R"({"nodes":[]})")->nodes.empty());
+  EXPECT_FALSE(DecodePlacementRecord(R"({"nodes":"a"})").ok());
+}
+
 TEST(ClusterLayoutTest, ClusterSectionOfTheConfig) {
   absl::StatusOr<Config> config = ParseConfig(
       "[cluster]\netcd = \"http://127.0.0.1:2379\"\nnode_name = \"n1\"\nadvertise = \"127.0.0.1:8080\"\nlease_ttl_s = 5\n", "/t/atoll.toml");

@@ -282,6 +282,17 @@ void AdminApi::RespondTenants(uint64_t id, std::optional<std::string> name) {
   });
 }
 
+void AdminApi::CollectStats(std::function<void(absl::flat_hash_map<std::string, TenantStats>)> done) {
+  link_->Ask("stats", [this, done = std::move(done)](Answers answers) {
+    absl::flat_hash_map<std::string, TenantStats> sum;
+    for (const std::string& text : answers.bodies) AddTenantStats(text, &sum);
+    for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
+      if (tenants_->Serving(i)) sum[tenants_->TenantName(i)].Add(LocalStats(i));
+    }
+    done(std::move(sum));
+  });
+}
+
 void AdminApi::Answer(std::string_view question, WorkerLink::Reply reply) {
   if (question == "ping") return reply("ok");
   if (question == "ready") return reply(!ready_ || ready_() ? "ok" : "not_ready");

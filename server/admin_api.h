@@ -55,6 +55,10 @@ class AdminApi : public RequestSink, public ClusterApplier {
   // Whether this worker is ready (/readyz), besides being up: worker 0's ClusterNode is synced.
   void set_ready_check(std::function<bool()> ready) { ready_ = std::move(ready); }
 
+  // Every serving tenant's stats summed over the workers (those that answer within 2 s): the
+  // node's load report (load_reporter.h).
+  void CollectStats(std::function<void(absl::flat_hash_map<std::string, TenantStats>)> done);
+
   // ClusterApplier
   void ApplyTenant(const std::string& name, const std::string& body, uint64_t revision,
                    std::function<void(absl::Status)> done) override;

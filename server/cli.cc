@@ -1,7 +1,10 @@
 #include "server/cli.h"
 
+#include <cstdlib>
+
 #include "base/strings.h"
 #include "config/byte_size.h"
+#include "config/cluster_layout.h"
 
 namespace atl::server {
 
@@ -22,6 +25,11 @@ const char* UsageText() {
         [--test-scheduled]                         GET /__scheduled?cron=... runs scheduled() (wrangler's)
   cluster mode: [--cluster http://ETCD:2379]        a node of a fleet: tenants from etcd (then SCRIPT.js
         [--node-name N] [--advertise HOST:PORT]    and --config are optional); needs --admin-listen
+  atoll control --cluster http://ETCD:2379        the placement controller (several may run; one leads)
+        [--name NAME] [--replicas K]               default control-PID, 2 replicas per tenant
+        [--lease-ttl-s S] [--interval-s S]         leader lease (3 s); re-place from load every S (10 s)
+        [--prefix /atoll/] [--headroom F]          as the nodes' [cluster] prefix; node share kept free (0.2)
+        [--rate-per-core R]                        requests/s one core of a node serves (1000)
   atoll check --config atoll.toml                  validate the config and compile every script;
                                                    exit 1 with file:line or the key path on error
         [--keep-going]                             report each tenant that does not load and go
@@ -31,6 +39,53 @@ const char* UsageText() {
 )";
 }
 
+namespace {
+
+absl::StatusOr<CommandLine> ParseControl(const std::vector<std::string>& args) {
+  CommandLine out;
+  out.command = CommandLine::Command::kControl;
+  ControlOptions& control = out.control;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (i + 1 >= args.size()) return absl::InvalidArgumentError(base::StrCat(arg, " needs a value"));
+    const std::string& text = args[++i];
+    uint32_t number = 0;
+    if (arg == "--cluster") {
+      control.etcd = text;
+    } else if (arg == "--name") {
+      if (!config::ValidClusterName(text)) return absl::InvalidArgumentError("--name: expected [a-z0-9-]{1,63}");
+      control.name = text;
+    } else if (arg == "--prefix") {
+      if (text.empty() || text.back() != '/') return absl::InvalidArgumentError("--prefix: expected a path ending in /");
+      control.prefix = text;
+    } else if (arg == "--replicas" || arg == "--lease-ttl-s" || arg == "--interval-s") {
+      if (!base::ParseUnsigned(text, &number) || number == 0 || number > 3600) {
+        return absl::InvalidArgumentError(base::StrCat(arg, ": expected a number from 1 to 3600"));
+      }
+      if (arg == "--replicas") control.replicas = static_cast<int>(number);
+      else if (arg == "--lease-ttl-s") control.lease_ttl_s = number;
+      else control.interval_ms = number * 1000;
+    } else if (arg == "--headroom" || arg == "--rate-per-core") {
+      char* end = nullptr;
+      double value = std::strtod(text.c_str(), &end);
+      bool parsed = end != text.c_str() && *end == '\0';
+      if (arg == "--headroom") {
+        if (!parsed || !(value >= 0 && value < 1)) return absl::InvalidArgumentError("--headroom: expected a fraction in [0, 1)");
+        control.headroom = value;
+      } else {
+        if (!parsed || !(value > 0 && value <= 1e9)) return absl::InvalidArgumentError("--rate-per-core: expected a positive number");
+        control.rate_per_core = value;
+      }
+    } else {
+      return absl::InvalidArgumentError(base::StrCat("control: unknown option ", arg));
+    }
+  }
+  if (control.etcd.empty()) return absl::InvalidArgumentError("control: --cluster http://ETCD:2379 is required");
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
   CommandLine out;
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") return out;
@@ -38,6 +93,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     out.command = CommandLine::Command::kVersion;
     return out;
   }
+  if (args[0] == "control") return ParseControl(args);
   if (args[0] == "serve") {
     out.command = CommandLine::Command::kServe;
   } else if (args[0] == "check") {

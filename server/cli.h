@@ -33,9 +33,22 @@ struct ServeOptions {
   isolates::ConnectionLimits connection_limits;
 };
 
+// `atoll control`: the placement controller (server/control_plane.h).
+struct ControlOptions {
+  std::string etcd;               // --cluster ETCD_URL
+  std::string name;               // --name (default: control-PID)
+  std::string prefix = "/atoll/"; // --prefix: as the nodes' [cluster] prefix
+  int replicas = 2;               // --replicas K (capped by the live nodes)
+  int64_t lease_ttl_s = 3;        // --lease-ttl-s: the leader's lease
+  uint32_t interval_ms = 10000;   // --interval-s: a pass from the load reports this often
+  double headroom = 0.2;          // --headroom: fraction of each node kept free
+  double rate_per_core = 1000;    // --rate-per-core: requests/s a node's core is taken to serve
+};
+
 struct CommandLine {
-  enum class Command { kServe, kCheck, kVersion, kHelp } command = Command::kHelp;
+  enum class Command { kServe, kCheck, kVersion, kHelp, kControl } command = Command::kHelp;
   ServeOptions serve;
+  ControlOptions control;
 };
 
 absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args);

@@ -37,6 +37,32 @@ TEST(CommandLine, ClusterMode) {
   EXPECT_FALSE(ParseCommandLine({"serve", "--cluster", ""}).ok());
 }
 
+TEST(CommandLine, Control) {
+  auto control = ParseCommandLine({"control", "--cluster", "http://127.0.0.1:2379", "--name", "ctl-1", "--replicas", "3",
+                                   "--lease-ttl-s", "5", "--interval-s", "2", "--headroom", "0.3", "--rate-per-core", "250"});
+  ASSERT_TRUE(control.ok()) << control.status();
+  EXPECT_EQ(control->command, CommandLine::Command::kControl);
+  EXPECT_EQ(control->control.etcd, "http://127.0.0.1:2379");
+  EXPECT_EQ(control->control.name, "ctl-1");
+  EXPECT_EQ(control->control.replicas, 3);
+  EXPECT_EQ(control->control.lease_ttl_s, 5);
+  EXPECT_EQ(control->control.interval_ms, 2000u);
+  EXPECT_DOUBLE_EQ(control->control.headroom, 0.3);
+  EXPECT_DOUBLE_EQ(control->control.rate_per_core, 250);
+  auto defaults = ParseCommandLine({"control", "--cluster", "http://e:2379"});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->control.replicas, 2);
+  EXPECT_EQ(defaults->control.lease_ttl_s, 3);
+  EXPECT_EQ(defaults->control.prefix, "/atoll/");
+  EXPECT_FALSE(ParseCommandLine({"control"}).ok()) << "--cluster is required";
+  EXPECT_FALSE(ParseCommandLine({"control", "--cluster", "http://e:2379", "--replicas", "0"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"control", "--cluster", "http://e:2379", "--headroom", "1"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"control", "--cluster", "http://e:2379", "--name", "Bad Name"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"control", "--cluster", "http://e:2379", "--prefix", "/x"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"control", "--cluster", "http://e:2379", "--replicas"}).ok());
+  EXPECT_FALSE(ParseCommandLine({"control", "--cluster", "http://e:2379", "--listen", "x"}).ok());
+}
+
 TEST(CommandLine, Workers) {
   auto two = ParseCommandLine({"serve", "w.js", "--workers", "2"});
   ASSERT_TRUE(two.ok()) << two.status();

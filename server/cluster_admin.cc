@@ -1,6 +1,7 @@
 #include "server/cluster_admin.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "base/json_reader.h"
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -209,9 +210,39 @@ void ClusterAdmin::Describe(Done done) {
                     }
                     out += "}}";
                   }
-                  out += "]}";
-                  done({200, std::move(out)});
+                  out += "]";
+                  AddPlacements(std::move(out), std::move(done));
                 });
+  });
+}
+
+void ClusterAdmin::AddPlacements(std::string out, Done done) {
+  // [control/leader, placements/...]: one range (it also spans load/, loaded/ and nodes/, skipped).
+  etcd_.Range(keys_.ControlLeader(), config::PrefixEnd(keys_.Placements()),
+              [this, out = std::move(out), done = std::move(done)](absl::StatusOr<EtcdClient::RangeResult> range) mutable {
+    if (!range.ok()) return done(EtcdError(range.status()));
+    std::string leader, placements;
+    for (const EtcdClient::KeyValue& kv : range->kvs) {
+      if (kv.key == keys_.ControlLeader()) {
+        absl::StatusOr<base::JsonValue> doc = base::ParseJson(kv.value);
+        if (const base::JsonValue* name = doc.ok() ? doc->Get("name") : nullptr) leader = name->text;
+        continue;
+      }
+      std::string_view tenant = config::ClusterKeys::After(kv.key, keys_.Placements());
+      absl::StatusOr<config::PlacementRecord> record = config::DecodePlacementRecord(kv.value);
+      if (tenant.empty() || !record.ok()) continue;
+      placements += base::StrCat(placements.empty() ? "" : ",", "\"", tenant, "\":[");
+      for (size_t i = 0; i < record->nodes.size(); ++i) {
+        placements += base::StrCat(i ? "," : "", "\"");
+        base::AppendJsonEscaped(record->nodes[i], &placements);
+        placements += "\"";
+      }
+      placements += "]";
+    }
+    out += ",\"leader\":\"";
+    base::AppendJsonEscaped(leader, &out);
+    out += base::StrCat("\",\"placements\":{", placements, "}}");
+    done({200, std::move(out)});
   });
 }
 

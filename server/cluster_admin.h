@@ -39,7 +39,8 @@ class ClusterAdmin {
   // the mod_revision the client's change is based on (0: the tenant must not exist yet).
   void Deploy(const std::string& name, const config::SplitBody& body, std::optional<int64_t> if_match, Done done);
   void Delete(const std::string& name, Done done);
-  // GET /cluster: the registered nodes and the revision each serves of each tenant.
+  // GET /cluster: the registered nodes and the revision each serves of each tenant, the
+  // controller leader's name and the placements (`atoll control`).
   void Describe(Done done);
   void Shutdown();
 
@@ -49,6 +50,8 @@ class ClusterAdmin {
   void Written(const std::string& name, int64_t revision, bool deleted, Done done);
   void Wait(Waiter* waiter);
   void Finish(Waiter* waiter, Answer answer);
+  // Describe's last part: `out` is {"revision":..,"nodes":[...] without its closing brace.
+  void AddPlacements(std::string out, Done done);
 
   uv_loop_t* loop_;
   config::ClusterConfig cluster_;

@@ -62,6 +62,7 @@ class ClusterNode : public EtcdClient::WatchHandler {
   bool leaving() const { return leaving_; }
   bool synced() const { return registered_ && watching_ && queue_.empty() && !applying_ && !listing_; }
   int64_t applied_revision() const { return applied_; }
+  int64_t lease() const { return lease_; }  // 0 while not registered
 
   // EtcdClient::WatchHandler
   void OnWatchStarted() override;

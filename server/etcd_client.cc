@@ -332,6 +332,50 @@ void EtcdClient::PutIfModRevision(const std::string& key, const std::string& val
   });
 }
 
+void EtcdClient::Txn(const std::vector<Compare>& compare, const std::vector<TxnOp>& success, Callback<TxnResult> done) {
+  std::string body = "{\"compare\":[";
+  for (size_t i = 0; i < compare.size(); ++i) {
+    const Compare& c = compare[i];
+    if (i > 0) body += ",";
+    body += base::StrCat("{\"key\":\"", B64(c.key), "\",\"result\":\"EQUAL\",");
+    switch (c.target) {
+      case Compare::Target::kCreate: body += base::StrCat("\"target\":\"CREATE\",\"create_revision\":\"", c.revision, "\"}"); break;
+      case Compare::Target::kMod: body += base::StrCat("\"target\":\"MOD\",\"mod_revision\":\"", c.revision, "\"}"); break;
+      case Compare::Target::kValue: body += base::StrCat("\"target\":\"VALUE\",\"value\":\"", B64(c.value), "\"}"); break;
+    }
+  }
+  body += "],\"success\":[";
+  for (size_t i = 0; i < success.size(); ++i) {
+    const TxnOp& op = success[i];
+    if (i > 0) body += ",";
+    if (op.deleted) {
+      body += base::StrCat("{\"request_delete_range\":{\"key\":\"", B64(op.key), "\"}}");
+    } else {
+      body += base::StrCat("{\"request_put\":{\"key\":\"", B64(op.key), "\",\"value\":\"", B64(op.value), "\"");
+      if (op.lease != 0) body += base::StrCat(",\"lease\":\"", op.lease, "\"");
+      body += "}}";
+    }
+  }
+  body += "],\"failure\":[";
+  if (!compare.empty()) body += base::StrCat("{\"request_range\":{\"key\":\"", B64(compare[0].key), "\"}}");
+  body += "]}";
+  Post("/v3/kv/txn", std::move(body), [done = std::move(done)](absl::StatusOr<std::string> body) {
+    if (!body.ok()) return done(body.status());
+    absl::StatusOr<JsonValue> doc = base::ParseJson(*body);
+    if (!doc.ok()) return done(doc.status());
+    TxnResult out;
+    out.revision = HeaderRevision(*doc);
+    const JsonValue* succeeded = doc->Get("succeeded");
+    out.succeeded = succeeded != nullptr && succeeded->boolean;
+    if (const JsonValue* responses = doc->Get("responses"); !out.succeeded && responses != nullptr && !responses->items.empty()) {
+      const JsonValue* range = responses->items[0].Get("response_range");
+      const JsonValue* kvs = range != nullptr ? range->Get("kvs") : nullptr;
+      if (kvs != nullptr && !kvs->items.empty()) out.current = KeyValueOf(kvs->items[0]);
+    }
+    done(std::move(out));
+  });
+}
+
 void EtcdClient::DeleteRange(const std::string& key, const std::string& range_end, Callback<int64_t> done) {
   Post("/v3/kv/deleterange", base::StrCat("{", KeyRange(key, range_end), "}"), [done = std::move(done)](absl::StatusOr<std::string> body) {
     if (!body.ok()) return done(body.status());

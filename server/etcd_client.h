@@ -77,6 +77,20 @@ class EtcdClient {
   void Put(const std::string& key, const std::string& value, int64_t lease, Callback<int64_t> done);
   // Puts only if the key's mod_revision is `mod_revision` (0: the key must not exist).
   void PutIfModRevision(const std::string& key, const std::string& value, int64_t mod_revision, Callback<TxnResult> done);
+  // A general transaction: `success` runs if every comparison holds (each is EQUAL), else the
+  // first comparison's key is read into TxnResult::current. The control plane's fenced writes.
+  struct Compare {
+    enum class Target { kCreate, kMod, kValue } target = Target::kCreate;
+    std::string key;
+    int64_t revision = 0;  // kCreate, kMod (0 with kCreate: the key does not exist)
+    std::string value;     // kValue
+  };
+  struct TxnOp {
+    bool deleted = false;  // a delete of `key`, else a put
+    std::string key, value;
+    int64_t lease = 0;
+  };
+  void Txn(const std::vector<Compare>& compare, const std::vector<TxnOp>& success, Callback<TxnResult> done);
   // Deletes [key, range_end); the store's revision after it.
   void DeleteRange(const std::string& key, const std::string& range_end, Callback<int64_t> done);
   // A lease of `ttl_s` seconds: its id.

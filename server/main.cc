@@ -7,6 +7,7 @@
 
 #include "isolates/platform.h"
 #include "server/cli.h"
+#include "server/control_plane.h"
 #include "server/http_parser.h"
 #include "server/serve.h"
 #include "server/tls.h"
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
       return atl::server::RunServe(command_line->serve, args);
     case atl::server::CommandLine::Command::kCheck:
       return atl::server::RunCheck(command_line->serve);
+    case atl::server::CommandLine::Command::kControl:
+      return atl::server::RunControl(command_line->control);
     case atl::server::CommandLine::Command::kVersion:
       PrintVersion();
       return 0;

@@ -20,6 +20,7 @@
 #include "server/cluster_node.h"
 #include "server/durable_objects_service.h"
 #include "server/http_server.h"
+#include "server/load_reporter.h"
 #include "server/metrics.h"
 #include "server/serve_plan.h"
 #include "server/tenant_manager.h"
@@ -43,6 +44,7 @@ struct StopSignals {
   DurableObjectsService* durable_objects = nullptr;
   ClusterNode* cluster_node = nullptr;
   ClusterAdmin* cluster_admin = nullptr;
+  LoadReporter* load_reporter = nullptr;
   uint32_t drain_ms = 0;
   uint64_t drain_started_ms = 0;
   bool draining = false;
@@ -56,6 +58,7 @@ void StopNow(StopSignals* stop) {
   if (stop->durable_objects != nullptr) stop->durable_objects->Shutdown();
   if (stop->cluster_node != nullptr) stop->cluster_node->Shutdown();
   if (stop->cluster_admin != nullptr) stop->cluster_admin->Shutdown();
+  if (stop->load_reporter != nullptr) stop->load_reporter->Shutdown();
   stop->tenants->LogStats();
   stop->tenants->Shutdown();
   stop->link->Close();
@@ -298,6 +301,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   // Cluster mode: every worker's admin API writes to etcd; worker 0 syncs the node with it.
   std::unique_ptr<ClusterAdmin> cluster_admin;
   std::unique_ptr<ClusterNode> cluster_node;
+  std::unique_ptr<LoadReporter> load_reporter;
   if (!plan->cluster.etcd.empty() && admin) {
     cluster_admin = std::make_unique<ClusterAdmin>(loop, plan->cluster);
     admin->set_cluster(cluster_admin.get());
@@ -306,6 +310,10 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
       cluster_node = std::make_unique<ClusterNode>(loop, plan->cluster, self, plan->data_dir / "cluster" / "bundles", admin.get());
       admin->set_ready_check([node = cluster_node.get()] { return node->synced(); });
       cluster_node->Start();
+      load_reporter = std::make_unique<LoadReporter>(
+          loop, plan->cluster, self, [api = admin.get()](auto done) { api->CollectStats(std::move(done)); },
+          [node = cluster_node.get()] { return node->lease(); });
+      load_reporter->Start();
     }
   }
 
@@ -315,6 +323,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   stop.durable_objects = &durable_objects;
   stop.cluster_node = cluster_node.get();
   stop.cluster_admin = cluster_admin.get();
+  stop.load_reporter = load_reporter.get();
   stop.link = &link;
   stop.drain_ms = plan->connection.drain_ms;
   uv_signal_init(loop, &stop.sigint);
