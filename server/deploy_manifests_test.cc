@@ -103,5 +103,17 @@ TEST(DeployManifests, TheNodesArgumentsParseAndNameTheConfigsPorts) {
   EXPECT_NE(node.find("path: /readyz, port: admin"), std::string::npos);
 }
 
+TEST(DeployManifests, TheControllersArgumentsParseAndNameTheNodesEtcd) {
+  absl::StatusOr<CommandLine> cl = ParseCommandLine(Args(ReadManifest("control.yaml")));
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->command, CommandLine::Command::kControl);
+  EXPECT_EQ(cl->control.name, "atoll-node-x7k2p");
+  absl::StatusOr<config::Config> config = NodeConfig();
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(cl->control.etcd, config->cluster.etcd) << "the controllers and the nodes follow one etcd";
+  EXPECT_EQ(cl->control.prefix, config->cluster.prefix);
+  EXPECT_NE(ReadManifest("control.yaml").find("replicas: 2"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace atl::server
