@@ -26,6 +26,7 @@
 #include "server/etcd_client.h"
 #include "server/leader_election.h"
 #include "tests/etcd_fixture.h"
+#include "tests/fleet_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -35,76 +36,6 @@ using Clock = std::chrono::steady_clock;
 constexpr char kToken[] = "control-test-token";
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// Every key under `prefix` in etcd, with its value.
-std::map<std::string, std::string> ReadPrefix(const EtcdServer& etcd, const std::string& prefix) {
-  std::string body = etcd.Post("/v3/kv/range", "{\"key\":\"" + bindings::Base64Encode(prefix) + "\",\"range_end\":\"" +
-                                                   bindings::Base64Encode(config::PrefixEnd(prefix)) + "\"}");
-  std::map<std::string, std::string> out;
-  absl::StatusOr<base::JsonValue> doc = base::ParseJson(body);
-  if (!doc.ok()) return out;
-  if (const base::JsonValue* kvs = doc->Get("kvs")) {
-    for (const base::JsonValue& kv : kvs->items) {
-      auto decode = [](const base::JsonValue* v) { return v ? bindings::ForgivingBase64Decode(v->text).value_or("") : ""; };
-      out[decode(kv.Get("key"))] = decode(kv.Get("value"));
-    }
-  }
-  return out;
-}
-
-// The "name" of the current leader ("" if none).
-std::string LeaderName(const EtcdServer& etcd) {
-  auto keys = ReadPrefix(etcd, "/atoll/control/leader");
-  if (keys.empty()) return "";
-  absl::StatusOr<base::JsonValue> doc = base::ParseJson(keys.begin()->second);
-  const base::JsonValue* name = doc.ok() ? doc->Get("name") : nullptr;
-  return name ? name->text : "";
-}
-
-// One `atoll control` process, its stderr in a file.
-class Controller {
- public:
-  Controller(const std::string& name, const std::string& etcd_url, const std::string& dir, const std::vector<std::string>& extra = {})
-      : name_(name) {
-    log_path_ = dir + "/" + name + ".log";
-    std::string bin = getenv("ATOLL_BIN") ? getenv("ATOLL_BIN") : "";
-    std::vector<std::string> args = {bin, "control", "--cluster", etcd_url, "--name", name, "--replicas", "2", "--lease-ttl-s", "3",
-                                     "--interval-s", "1"};
-    args.insert(args.end(), extra.begin(), extra.end());  // later flags win
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, STDERR_FILENO);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~Controller() { Stop(); }
-  void Kill9() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    int code = StopProcess(pid_);
-    pid_ = -1;
-    return code;
-  }
-  std::string log() const {
-    std::ifstream in(log_path_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_, log_path_;
-  pid_t pid_ = -1;
-};
 
 class ControlPlaneTest : public ::testing::Test {
  protected:
@@ -166,18 +97,9 @@ class ControlPlaneTest : public ::testing::Test {
     HttpResponse r = AdminRequest(AdminPort(*nodes_["a"]), kToken, "PUT", "/tenants/" + tenant, body);
     ASSERT_EQ(r.status, 200) << r.body;
   }
-  // tenant -> its placed nodes, from etcd.
-  std::map<std::string, std::vector<std::string>> Placements() {
-    std::map<std::string, std::vector<std::string>> out;
-    for (const auto& [key, value] : ReadPrefix(etcd_, "/atoll/placements/")) {
-      absl::StatusOr<config::PlacementRecord> record = config::DecodePlacementRecord(value);
-      out[key.substr(std::string("/atoll/placements/").size())] = record.ok() ? record->nodes : std::vector<std::string>{"(bad)"};
-    }
-    return out;
-  }
   // Every tenant of `tenants` placed on min(2, live) distinct nodes, all of them in `live`.
   bool PlacedOn(const std::vector<std::string>& tenants, const std::set<std::string>& live) {
-    auto placements = Placements();
+    auto placements = Placements(etcd_);
     if (placements.size() != tenants.size()) return false;
     for (const std::string& t : tenants) {
       auto it = placements.find(t);
@@ -239,7 +161,7 @@ TEST_F(ControlPlaneTest, EveryTenantIsPlacedAndReplacedWhenANodeIsKilled) {
   ASSERT_EQ(cluster.status, 200);
   std::string leader = LeaderName(etcd_);
   EXPECT_NE(cluster.body.find("\"leader\":\"" + leader + "\""), std::string::npos) << cluster.body;
-  std::string t1 = "\"t1\":[\"" + Placements()["t1"][0] + "\",\"" + Placements()["t1"][1] + "\"]";
+  std::string t1 = "\"t1\":[\"" + Placements(etcd_)["t1"][0] + "\",\"" + Placements(etcd_)["t1"][1] + "\"]";
   EXPECT_NE(cluster.body.find("\"placements\":{"), std::string::npos) << cluster.body;
   EXPECT_NE(cluster.body.find(t1), std::string::npos) << cluster.body;
   // A tenant added later is placed; a deleted one loses its key.
@@ -248,12 +170,12 @@ TEST_F(ControlPlaneTest, EveryTenantIsPlacedAndReplacedWhenANodeIsKilled) {
   EXPECT_TRUE(WaitFor([&] { return PlacedOn(tenants, {"a", "b", "c"}); }, std::chrono::seconds(5)));
   ASSERT_EQ(AdminRequest(AdminPort(*nodes_["a"]), kToken, "DELETE", "/tenants/t6").status, 200);
   tenants.pop_back();
-  EXPECT_TRUE(WaitFor([&] { return PlacedOn(tenants, {"a", "b", "c"}); }, std::chrono::seconds(5))) << Placements().size();
+  EXPECT_TRUE(WaitFor([&] { return PlacedOn(tenants, {"a", "b", "c"}); }, std::chrono::seconds(5))) << Placements(etcd_).size();
 
   // Pick the node with the most replicas and kill every process of it with -9 (the worker is
   // stopped first, so that it cannot revoke its lease when its supervisor disappears).
   std::map<std::string, int> count;
-  for (const auto& [t, nodes] : Placements()) {
+  for (const auto& [t, nodes] : Placements(etcd_)) {
     for (const std::string& n : nodes) ++count[n];
   }
   std::string victim = "a";
@@ -261,9 +183,9 @@ TEST_F(ControlPlaneTest, EveryTenantIsPlacedAndReplacedWhenANodeIsKilled) {
     if (c > count[victim]) victim = n;
   }
   // Passes from the load reports (every second) move nothing while nothing changes.
-  auto before = Placements();
+  auto before = Placements(etcd_);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  EXPECT_EQ(Placements(), before);
+  EXPECT_EQ(Placements(etcd_), before);
   Clock::time_point killed = Clock::now();
   KillNode(victim);
   std::set<std::string> live = {"a", "b", "c"};
@@ -274,7 +196,7 @@ TEST_F(ControlPlaneTest, EveryTenantIsPlacedAndReplacedWhenANodeIsKilled) {
               victim.c_str(), count[victim], replaced);
   EXPECT_LT(replaced, 3.0 + 2.0);
   // Only the dead node's replicas moved: a surviving replica stays where it was.
-  for (const auto& [t, nodes] : Placements()) {
+  for (const auto& [t, nodes] : Placements(etcd_)) {
     for (const std::string& n : before[t]) {
       if (n != victim) EXPECT_NE(std::find(nodes.begin(), nodes.end(), n), nodes.end()) << t << " lost its replica on " << n;
     }
@@ -297,7 +219,7 @@ TEST_F(ControlPlaneTest, LoadMovesAReplicaOffAnOverloadedNode) {
   Deploy("hot2");
   // Nodes serve 25 req/s each whatever their cores (20 usable with the 0.2 headroom), so that
   // two tenants at ~14 req/s cannot share one.
-  auto self = ReadPrefix(etcd_, "/atoll/nodes/a");
+  auto self = ReadEtcdPrefix(etcd_, "/atoll/nodes/a");
   ASSERT_EQ(self.size(), 1u);
   absl::StatusOr<config::NodeRecord> node = config::DecodeNodeRecord(self.begin()->second);
   ASSERT_TRUE(node.ok() && node->cores > 0);
@@ -306,7 +228,7 @@ TEST_F(ControlPlaneTest, LoadMovesAReplicaOffAnOverloadedNode) {
   StartController("ctl-1", {"--replicas", "1", "--rate-per-core", rate});
   std::map<std::string, std::vector<std::string>> placed;
   ASSERT_TRUE(WaitFor([&] {
-    placed = Placements();
+    placed = Placements(etcd_);
     return placed.size() == 2 && placed["hot1"].size() == 1 && placed["hot2"].size() == 1;
   }, std::chrono::seconds(10)));
   // Idle, both fit on one node: best fit packs them there.
@@ -320,7 +242,7 @@ TEST_F(ControlPlaneTest, LoadMovesAReplicaOffAnOverloadedNode) {
     EXPECT_EQ(GetFrom(nodes_["a"]->port(), "hot1.test", "/").status, 200);
     EXPECT_EQ(GetFrom(nodes_["a"]->port(), "hot2.test", "/").status, 200);
     std::this_thread::sleep_for(std::chrono::milliseconds(70));
-    placed = Placements();
+    placed = Placements(etcd_);
     moved = placed["hot1"] != placed["hot2"];
   }
   ASSERT_TRUE(moved) << "both still on " << shared;
@@ -339,7 +261,7 @@ TEST_F(ControlPlaneTest, NodesReportMeasuredLoadPerTenant) {
   // Within two report intervals, load/b carries the tenant's heap and a request rate.
   config::LoadRecord load;
   ASSERT_TRUE(WaitFor([&] {
-    auto keys = ReadPrefix(etcd_, "/atoll/load/b");
+    auto keys = ReadEtcdPrefix(etcd_, "/atoll/load/b");
     if (keys.empty()) return false;
     absl::StatusOr<config::LoadRecord> record = config::DecodeLoadRecord(keys.begin()->second);
     if (!record.ok()) return false;
@@ -348,7 +270,7 @@ TEST_F(ControlPlaneTest, NodesReportMeasuredLoadPerTenant) {
       if (name == "busy" && t.memory_kb > 0 && t.rps > 0) return true;
     }
     return false;
-  }, std::chrono::seconds(8))) << ReadPrefix(etcd_, "/atoll/load/").size();
+  }, std::chrono::seconds(8))) << ReadEtcdPrefix(etcd_, "/atoll/load/").size();
   EXPECT_GT(load.cores, 0u);
   EXPECT_GT(load.memory_mb, 0u);
   for (const auto& [name, t] : load.tenants) {
@@ -358,7 +280,7 @@ TEST_F(ControlPlaneTest, NodesReportMeasuredLoadPerTenant) {
   // The report lives under the node's lease: a node that stops takes it with it.
   nodes_["b"]->Stop();
   nodes_.erase("b");
-  EXPECT_TRUE(WaitFor([&] { return ReadPrefix(etcd_, "/atoll/load/b").empty(); }, std::chrono::seconds(5)));
+  EXPECT_TRUE(WaitFor([&] { return ReadEtcdPrefix(etcd_, "/atoll/load/b").empty(); }, std::chrono::seconds(5)));
 }
 
 // In-process: two candidates on two loops, so that the first does not learn it was deposed
@@ -428,11 +350,11 @@ TEST_F(LeaderElectionTest, ADeposedLeaderCannotWrite) {
   ASSERT_TRUE(stale.ok()) << stale.status();
   EXPECT_FALSE(*stale);
   EXPECT_FALSE(a_->leader());
-  EXPECT_EQ(ReadPrefix(etcd_, "/atoll/placements/t").begin()->second, "from a");
+  EXPECT_EQ(ReadEtcdPrefix(etcd_, "/atoll/placements/t").begin()->second, "from a");
   absl::StatusOr<bool> b_now = Write(b_.get(), &loop_b_, "from b");
   ASSERT_TRUE(b_now.ok()) << b_now.status();
   EXPECT_TRUE(*b_now);
-  EXPECT_EQ(ReadPrefix(etcd_, "/atoll/placements/t").begin()->second, "from b");
+  EXPECT_EQ(ReadEtcdPrefix(etcd_, "/atoll/placements/t").begin()->second, "from b");
 }
 
 }  // namespace
