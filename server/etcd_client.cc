@@ -311,25 +311,8 @@ void EtcdClient::Put(const std::string& key, const std::string& value, int64_t l
 }
 
 void EtcdClient::PutIfModRevision(const std::string& key, const std::string& value, int64_t mod_revision, Callback<TxnResult> done) {
-  std::string k = B64(key);
-  std::string body = base::StrCat("{\"compare\":[{\"key\":\"", k, "\",\"target\":\"MOD\",\"result\":\"EQUAL\",\"mod_revision\":\"",
-                                  mod_revision, "\"}],\"success\":[{\"request_put\":{\"key\":\"", k, "\",\"value\":\"", B64(value),
-                                  "\"}}],\"failure\":[{\"request_range\":{\"key\":\"", k, "\"}}]}");
-  Post("/v3/kv/txn", std::move(body), [done = std::move(done)](absl::StatusOr<std::string> body) {
-    if (!body.ok()) return done(body.status());
-    absl::StatusOr<JsonValue> doc = base::ParseJson(*body);
-    if (!doc.ok()) return done(doc.status());
-    TxnResult out;
-    out.revision = HeaderRevision(*doc);
-    const JsonValue* succeeded = doc->Get("succeeded");
-    out.succeeded = succeeded != nullptr && succeeded->boolean;
-    if (const JsonValue* responses = doc->Get("responses"); !out.succeeded && responses != nullptr && !responses->items.empty()) {
-      const JsonValue* range = responses->items[0].Get("response_range");
-      const JsonValue* kvs = range != nullptr ? range->Get("kvs") : nullptr;
-      if (kvs != nullptr && !kvs->items.empty()) out.current = KeyValueOf(kvs->items[0]);
-    }
-    done(std::move(out));
-  });
+  Txn({Compare{.target = Compare::Target::kMod, .key = key, .revision = mod_revision}}, {TxnOp{.key = key, .value = value}},
+      std::move(done));
 }
 
 void EtcdClient::Txn(const std::vector<Compare>& compare, const std::vector<TxnOp>& success, Callback<TxnResult> done) {
