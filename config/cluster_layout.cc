@@ -113,4 +113,36 @@ absl::StatusOr<NodeRecord> DecodeNodeRecord(std::string_view json) {
   return out;
 }
 
+std::string EncodePlacementRecord(const PlacementRecord& record) {
+  std::string out = "{\"nodes\":[";
+  for (size_t i = 0; i < record.nodes.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.push_back('"');
+    base::AppendJsonEscaped(record.nodes[i], &out);
+    out.push_back('"');
+  }
+  out += "],\"controller\":\"";
+  base::AppendJsonEscaped(record.controller, &out);
+  out += "\"}";
+  return out;
+}
+
+absl::StatusOr<PlacementRecord> DecodePlacementRecord(std::string_view json) {
+  absl::StatusOr<base::JsonValue> doc = base::ParseJson(json);
+  if (!doc.ok()) return doc.status();
+  const base::JsonValue* nodes = doc->Get("nodes");
+  if (nodes == nullptr || nodes->type != base::JsonValue::Type::kArray) {
+    return absl::InvalidArgumentError("placement record: expected {\"nodes\": [NODE, ...]}");
+  }
+  PlacementRecord out;
+  for (const base::JsonValue& node : nodes->items) {
+    if (node.type != base::JsonValue::Type::kString || !ValidClusterName(node.text)) {
+      return absl::InvalidArgumentError("placement record: a node name is not [a-z0-9-]{1,63}");
+    }
+    out.nodes.push_back(node.text);
+  }
+  if (const base::JsonValue* controller = doc->Get("controller")) out.controller = controller->text;
+  return out;
+}
+
 }  // namespace atl::config

@@ -7,10 +7,13 @@
 //   PREFIX bundles/SHA256        the script (the bundle), addressed by its content hash
 //   PREFIX nodes/NODE            {"advertise":"HOST:PORT","cores":N,"memory_mb":N}, under the node's lease
 //   PREFIX loaded/NODE/TENANT    the revision of tenants/TENANT that NODE serves ("0": deleted)
+//   PREFIX placements/TENANT     {"nodes":["a","b"],"controller":"NAME"}: the nodes that serve
+//                                TENANT (`atoll control` writes it; the others forward to them)
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -38,6 +41,8 @@ class ClusterKeys {
   }
   std::string LoadedOf(std::string_view node) const { return prefix_ + "loaded/" + std::string(node) + "/"; }
   std::string AllLoaded() const { return prefix_ + "loaded/"; }
+  std::string Placement(std::string_view tenant) const { return prefix_ + "placements/" + std::string(tenant); }
+  std::string Placements() const { return prefix_ + "placements/"; }
 
   // What follows `under` in `key` ("" if `key` is not under it).
   static std::string_view After(std::string_view key, std::string_view under);
@@ -73,5 +78,15 @@ struct NodeRecord {
 };
 std::string EncodeNodeRecord(const NodeRecord& record);
 absl::StatusOr<NodeRecord> DecodeNodeRecord(std::string_view json);
+
+// Where a tenant is placed: the nodes that serve it (in the controller's order) and the
+// controller that wrote it.
+struct PlacementRecord {
+  std::vector<std::string> nodes;
+  std::string controller;
+};
+std::string EncodePlacementRecord(const PlacementRecord& record);
+// InvalidArgument unless "nodes" is an array of valid node names.
+absl::StatusOr<PlacementRecord> DecodePlacementRecord(std::string_view json);
 
 }  // namespace atl::config

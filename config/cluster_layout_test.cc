@@ -46,6 +46,22 @@ TEST(ClusterLayoutTest, Records) {
   EXPECT_EQ(node->cores, 2u);
 }
 
+TEST(ClusterLayoutTest, PlacementRecords) {
+  ClusterKeys keys("/atoll/");
+  EXPECT_EQ(keys.Placement("t"), "/atoll/placements/t");
+  EXPECT_EQ(keys.Placements(), "/atoll/placements/");
+  std::string json = EncodePlacementRecord(PlacementRecord{{"a", "b"}, "ctl-1"});
+  EXPECT_EQ(json, R"({"nodes":["a","b"],"controller":"ctl-1"})");
+  absl::StatusOr<PlacementRecord> back = DecodePlacementRecord(json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->nodes, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(back->controller, "ctl-1");
+  EXPECT_TRUE(DecodePlacementRecord(R"({"nodes":[]})").ok());
+  for (const char* bad : {"{}", R"({"nodes":"a"})", R"({"nodes":["A B"]})", R"({"nodes":[1]})", "nope"}) {
+    EXPECT_FALSE(DecodePlacementRecord(bad).ok()) << bad;
+  }
+}
+
 TEST(ClusterLayoutTest, ClusterSectionOfTheConfig) {
   absl::StatusOr<Config> config = ParseConfig(
       "[cluster]\netcd = \"http://127.0.0.1:2379\"\nnode_name = \"n1\"\nadvertise = \"127.0.0.1:8080\"\nlease_ttl_s = 5\n", "/t/atoll.toml");
