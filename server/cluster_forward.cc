@@ -28,6 +28,15 @@ std::string_view AuthorityOf(std::string_view url) {
   return url.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
 }
 
+// The hop's client: a node that does not take the connection within a second is skipped (the
+// request is served here); an answer may pause up to two minutes between bytes.
+isolates::FetchLimits ForwardLimits() {
+  isolates::FetchLimits limits;
+  limits.connect_timeout_ms = 1000;
+  limits.idle_timeout_ms = 120000;
+  return limits;
+}
+
 }  // namespace
 
 EtcdMirror::EtcdMirror(EtcdClient* etcd, std::string prefix, std::function<void()> reset,
@@ -143,7 +152,7 @@ ClusterForward::ClusterForward(uv_loop_t* loop, const config::ClusterConfig& clu
       keys_(cluster.prefix),
       tenants_(tenants),
       etcd_(loop, EtcdClient::ParseUrl(cluster.etcd).value_or(EtcdClient::Endpoint{"127.0.0.1", 2379})),
-      client_(loop, isolates::FetchLimits()) {
+      client_(loop, ForwardLimits()) {
   uv_timer_init(loop, &pump_timer_);
   pump_timer_.data = this;
   placements_mirror_ = std::make_unique<EtcdMirror>(

@@ -175,6 +175,16 @@ TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
   EXPECT_NE(seen.body.find("\"url\":\"http://t.test/path?q=1\""), std::string::npos) << seen.body;
   EXPECT_NE(seen.body.find("[\"x-custom\",\"yes\"]"), std::string::npos) << seen.body;
   EXPECT_EQ(seen.body.find("x-atoll-forwarded"), std::string::npos) << seen.body;
+  {
+    RawClient client(node(0).port());
+    client.Send("HEAD / HTTP/1.1\r\nHost: t.test\r\n\r\n");
+    HttpResponse head = client.ReadResponse(/*head_request=*/true);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.Header("x-atoll-node"), "b");
+    EXPECT_EQ(head.body, "");
+    client.Send("GET / HTTP/1.1\r\nHost: t.test\r\n\r\n");  // the connection goes on after it
+    EXPECT_EQ(client.ReadResponse().Header("x-atoll-node"), "b");
+  }
   // Not placed elsewhere: u is still served where the request lands.
   EXPECT_EQ(GetFrom(node(2).port(), "u.test", "/").Header("x-atoll-node"), "c");
 
