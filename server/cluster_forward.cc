@@ -158,6 +158,7 @@ ClusterForward::ClusterForward(uv_loop_t* loop, const config::ClusterConfig& clu
   placements_mirror_ = std::make_unique<EtcdMirror>(
       &etcd_, keys_.Placements(), [this] { placements_.clear(); to_warm_.clear(); },
       [this](const std::string& tenant, const std::string* value) {
+        to_warm_.erase(tenant);
         if (value == nullptr) {
           placements_.erase(tenant);
           return;
