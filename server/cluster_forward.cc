@@ -316,6 +316,7 @@ void ClusterForward::StartForward(uint64_t id, int32_t target, const bindings::R
     f->replay_body_.assign(request.body);
   }
   forwards_[id] = std::move(forward);
+  Count(Metrics::Forward::kForwarded);
   // Start may fail at once: then OnError has run (and served the request here).
   HttpClient::Exchange* exchange = client_.Start(std::move(out), f);
   auto it = forwards_.find(id);
@@ -330,7 +331,11 @@ void ClusterForward::FallBack(Forward* f, const std::string& why) {
     base::LogLine(base::LogLevel::kWarn, "cluster: forward failed; serving the request here")
         .Str("node", f->node_).Str("error", why).Emit();
   }
-  if (!f->replayable_) return f->sink_->Fail(ServerError::kOverloaded);
+  if (!f->replayable_) {
+    Count(Metrics::Forward::kFailed);
+    return f->sink_->Fail(ServerError::kOverloaded);
+  }
+  Count(Metrics::Forward::kFallback);
   f->local_ = true;
   std::vector<bindings::HeaderView> headers;
   headers.reserve(f->headers_.size());

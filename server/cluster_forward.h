@@ -32,6 +32,7 @@
 #include "server/etcd_client.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
+#include "server/metrics.h"
 #include "server/tenant_manager.h"
 
 namespace atl::server {
@@ -72,6 +73,8 @@ class ClusterForward : public RequestSink {
   ~ClusterForward() override;
   void Start();
   void Shutdown();
+  // Where forwards, fallbacks and failures are counted (atoll_forwards_total); null: nowhere.
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
 
   // RequestSink
   RouteDecision Route(std::string_view host, std::string_view path) override { return tenants_->Route(host, path); }
@@ -101,11 +104,15 @@ class ClusterForward : public RequestSink {
   // The forward of `forward` failed before any answer: its request is served here.
   void FallBack(Forward* forward, const std::string& why);
   void WarmPlaced();
+  void Count(Metrics::Forward outcome) {
+    if (metrics_ != nullptr) metrics_->CountForward(outcome);
+  }
 
   uv_loop_t* loop_;
   config::ClusterConfig cluster_;
   config::ClusterKeys keys_;
   TenantManager* tenants_;
+  Metrics* metrics_ = nullptr;
   EtcdClient etcd_;
   HttpClient client_;
   std::unique_ptr<EtcdMirror> placements_mirror_, nodes_mirror_;

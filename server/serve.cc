@@ -256,6 +256,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
       },
       options.access_log);
   server.set_observer(&metrics);
+  if (cluster_forward) cluster_forward->set_metrics(&metrics);
   tenants.set_test_scheduled(options.test_scheduled);
   // Cron triggers fire in worker 0 only: once a minute in the whole server, not once per worker.
   // ATOLL_TEST_CRON_MINUTE_MS makes a "minute" that many ms (tests).

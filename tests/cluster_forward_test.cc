@@ -162,6 +162,14 @@ class ClusterForwardTest : public ::testing::Test {
   std::vector<std::unique_ptr<Node>> nodes_;
 };
 
+// The value of `atoll_forwards_total{outcome="OUTCOME"}` in node's /metrics (0: absent).
+int Forwards(const Node& node, const std::string& outcome) {
+  std::string metrics = node.Admin("GET", "/metrics").body;
+  std::string sample = "atoll_forwards_total{outcome=\"" + outcome + "\"} ";
+  size_t at = metrics.find(sample);
+  return at == std::string::npos ? 0 : std::atoi(metrics.c_str() + at + sample.size());
+}
+
 TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
   // No placement: every node serves it itself.
   for (int i = 0; i < 3; ++i) EXPECT_EQ(node(i).ServedBy(), std::string(1, "abc"[i]));
@@ -218,6 +226,9 @@ TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
   EXPECT_TRUE(streamed.chunked);
   EXPECT_EQ(streamed.body, std::string(40 * 16384, 'a'));
 
+  EXPECT_GE(Forwards(node(0), "forwarded"), 10);
+  EXPECT_EQ(Forwards(node(0), "fallback"), 0);
+  EXPECT_EQ(Forwards(node(1), "forwarded"), 0);
   // The cost of the hop: median of 1,000 keep-alive GETs through A against 1,000 straight to B.
   auto median_us = [](int port) {
     RawClient client(port);
@@ -265,6 +276,8 @@ TEST_F(ClusterForwardTest, KillNineOfThePlacedNodeLosesNoRequest) {
   // B was still in nodes/ (its lease outlives it by up to 3 s): the forwards failed and fell back.
   EXPECT_TRUE(node(0).server().WaitForLog("cluster: forward failed; serving the request here"));
   EXPECT_TRUE(node(2).server().WaitForLog("cluster: forward failed; serving the request here"));
+  EXPECT_GE(Forwards(node(0), "fallback") + Forwards(node(2), "fallback"), 1);
+  EXPECT_EQ(Forwards(node(0), "failed") + Forwards(node(2), "failed"), 0);
   EXPECT_EQ(node(0).ServedBy(), "a");  // the fallback: served where it lands
   EXPECT_EQ(node(2).ServedBy(), "c");
 }
