@@ -282,6 +282,30 @@ TEST_F(ClusterForwardTest, KillNineOfThePlacedNodeLosesNoRequest) {
   EXPECT_EQ(node(2).ServedBy(), "c");
 }
 
+TEST_F(ClusterForwardTest, AStreamedUploadIsServedHereWhenTheForwardFails) {
+  // A node in nodes/ that nobody listens for (port 1 refuses): every forward to it fails.
+  std::string key = Base64("/atoll/nodes/ghost");
+  std::string value = Base64("{\"advertise\":\"127.0.0.1:1\",\"cores\":1,\"memory_mb\":1}");
+  ASSERT_NE(etcd_.Post("/v3/kv/put", "{\"key\":\"" + key + "\",\"value\":\"" + value + "\"}").find("revision"), std::string::npos);
+  Place("t", "[\"ghost\"]");
+  ASSERT_TRUE(WaitFor([&] { return node(0).Get("/").status == 200 && Forwards(node(0), "fallback") >= 2; }, std::chrono::seconds(5)));
+  std::string big(3 << 20, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 13 + i / 4096) % 26);
+  for (int round = 0; round < 2; ++round) {
+    int before = Forwards(node(0), "fallback");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the ghost is tried again
+    RawClient client(node(0).port());
+    client.Send("POST /echo HTTP/1.1\r\nHost: t.test\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big);
+    HttpResponse echoed = client.ReadResponse(false, std::chrono::seconds(20));
+    ASSERT_EQ(echoed.status, 200) << echoed.body.substr(0, 200);
+    EXPECT_EQ(echoed.Header("x-atoll-node"), "a");
+    EXPECT_EQ(echoed.body.size(), big.size());
+    EXPECT_TRUE(echoed.body == big) << "the replayed body changed";
+    EXPECT_GT(Forwards(node(0), "fallback"), before) << "the upload was not forwarded first";
+  }
+  EXPECT_EQ(Forwards(node(0), "failed"), 0);
+}
+
 // The value of `atoll_tenant_loads_total{tenant="NAME",on="ON"}` in node's /metrics (0: absent).
 int Loads(const Node& node, const std::string& tenant, const std::string& on) {
   std::string metrics = node.Admin("GET", "/metrics").body;
