@@ -229,6 +229,22 @@ TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
   EXPECT_GE(Forwards(node(0), "forwarded"), 10);
   EXPECT_EQ(Forwards(node(0), "fallback"), 0);
   EXPECT_EQ(Forwards(node(1), "forwarded"), 0);
+  // 8 keep-alive clients at once through A: the pool serves them all, every answer from B.
+  std::atomic<int> good{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      RawClient client(node(c % 2 == 0 ? 0 : 2).port());
+      for (int i = 0; i < 100; ++i) {
+        client.Send("GET /?c=" + std::to_string(c) + " HTTP/1.1\r\nHost: t.test\r\n\r\n");
+        HttpResponse r = client.ReadResponse();
+        if (r.status == 200 && r.Header("x-atoll-node") == "b" && r.body.find("?c=" + std::to_string(c)) != std::string::npos) ++good;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(good, 800);
+
   // The cost of the hop: median of 1,000 keep-alive GETs through A against 1,000 straight to B.
   auto median_us = [](int port) {
     RawClient client(port);
