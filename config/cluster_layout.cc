@@ -183,7 +183,10 @@ absl::StatusOr<PlacementRecord> DecodePlacementRecord(std::string_view json) {
   }
   PlacementRecord out;
   for (const base::JsonValue& n : nodes->items) {
-    if (n.type == base::JsonValue::Type::kString) out.nodes.push_back(n.text);
+    if (n.type != base::JsonValue::Type::kString || !ValidClusterName(n.text)) {
+      return absl::InvalidArgumentError("placement record: a node name is not [a-z0-9-]{1,63}");
+    }
+    out.nodes.push_back(n.text);
   }
   if (const base::JsonValue* v = doc->Get("controller")) out.controller = v->text;
   return out;

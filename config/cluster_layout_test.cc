@@ -81,7 +81,9 @@ TEST(ClusterLayoutTest, ControllerKeysAndRecords) {
   EXPECT_EQ(placement->nodes, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(placement->controller, "ctl-1");
   EXPECT_TRUE(DecodePlacementRecord(R"({"nodes":[]})")->nodes.empty());
-  EXPECT_FALSE(DecodePlacementRecord(R"({"nodes":"a"})").ok());
+  for (const char* bad : {"{}", R"({"nodes":"a"})", R"({"nodes":["A B"]})", R"({"nodes":[1]})", "nope"}) {
+    EXPECT_FALSE(DecodePlacementRecord(bad).ok()) << bad;
+  }
 }
 
 TEST(ClusterLayoutTest, ClusterSectionOfTheConfig) {

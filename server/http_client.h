@@ -37,6 +37,7 @@ struct OutboundRequest {
   std::string host;    // lower-case; an IPv6 literal in brackets ("[::1]")
   uint16_t port = 80;
   std::string target;  // path and query ("/a?b")
+  std::string host_header;  // non-empty: sent as `host` instead of host[:port] (a forwarded request)
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool body_streamed = false;  // the body follows through Write/EndBody (chunked)

@@ -221,6 +221,7 @@ void HttpConnection::Serialize(Slot& slot, const bindings::ResponseView& respons
   head.content_length = response.body.size();
   head.close = slot.close_after;
   head.keep_alive_http10 = slot.keep_alive_http10;
+  head.node = server_->node_name();
   // Fast path: the oldest response goes straight to the output buffer.
   std::string* out = (!slots_.empty() && &slots_.front() == &slot) ? &out_ : &slot.data;
   out->reserve(out->size() + 160 + response.body.size());
@@ -295,6 +296,7 @@ bool HttpConnection::StartStream(uint64_t id, const bindings::ResponseView& resp
   }
   head.close = slot->close_after;
   head.keep_alive_http10 = slot->keep_alive_http10 && !slot->close_after;
+  head.node = server_->node_name();
   AppendResponseHead(head, OutputOf(*slot));
   if (slot->head || no_body) {
     slot->done = true;

@@ -131,6 +131,9 @@ class HttpServer {
   // object for request.cf; it is taken out of every request. Empty (the default): none is trusted.
   void set_cf_header(std::string name) { cf_header_ = std::move(name); }
   std::string_view cf_header() const { return cf_header_; }
+  // Cluster mode: every response says `x-atoll-node: NAME` (response_writer.h). Empty: none.
+  void set_node_name(std::string name) { node_name_ = std::move(name); }
+  std::string_view node_name() const { return node_name_; }
   size_t connection_count() const { return connections_.size(); }
 
  private:
@@ -189,6 +192,7 @@ class HttpServer {
   RequestSink* sink_;
   std::string default_host_;
   std::string cf_header_;
+  std::string node_name_;
   std::shared_ptr<TlsServerContext> tls_;
   uv_check_t flush_check_;
   std::vector<uv_tcp_t*> listeners_;

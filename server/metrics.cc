@@ -92,6 +92,13 @@ TenantRequestStats Metrics::StatsOf(int32_t target) const {
 }
 
 void Metrics::RenderRequests(std::string* out) const {
+  if (forwards_[0] + forwards_[1] + forwards_[2] > 0) {
+    out->append("# HELP atoll_forwards_total Requests for a tenant placed on other nodes, by outcome.\n"
+                "# TYPE atoll_forwards_total counter\n");
+    AppendSample(out, "atoll_forwards_total", {{"outcome", "forwarded"}}, static_cast<double>(forwards_[0]));
+    AppendSample(out, "atoll_forwards_total", {{"outcome", "fallback"}}, static_cast<double>(forwards_[1]));
+    AppendSample(out, "atoll_forwards_total", {{"outcome", "failed"}}, static_cast<double>(forwards_[2]));
+  }
   out->append("# HELP atoll_requests_total Requests answered, by tenant and status (0: never answered).\n"
               "# TYPE atoll_requests_total counter\n");
   // Sorted, so that the text is stable from scrape to scrape.

@@ -31,8 +31,13 @@ class Metrics : public RequestObserver {
 
   void OnRequestDone(const RequestRecord& record) override;
 
-  // Appends atoll_requests_total{tenant,status} and atoll_request_duration_seconds.
+  // Appends atoll_requests_total{tenant,status} and atoll_request_duration_seconds (and
+  // atoll_forwards_total{outcome} once a forward was counted).
   void RenderRequests(std::string* out) const;
+  // Cluster mode (cluster_forward.h): a request sent to its placed node, served here after that
+  // failed before an answer, or answered 503 after it (its body could not be replayed).
+  enum class Forward { kForwarded, kFallback, kFailed };
+  void CountForward(Forward outcome) { ++forwards_[static_cast<size_t>(outcome)]; }
   TenantRequestStats StatsOf(int32_t target) const;
 
   // Histogram bucket bounds, in seconds (Prometheus' defaults).
@@ -49,6 +54,7 @@ class Metrics : public RequestObserver {
   std::array<uint64_t, kBuckets.size() + 1> duration_buckets_{};  // the last one is +Inf
   double duration_sum_ = 0;
   uint64_t duration_count_ = 0;
+  std::array<uint64_t, 3> forwards_{};
 };
 
 // The sum of several worker processes' metrics texts: the samples of one series (name and

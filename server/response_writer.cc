@@ -89,10 +89,13 @@ bool IsServerOwnedHeader(std::string_view name) {
 void AppendResponseHead(const ResponseHead& head, std::string* out) {
   std::string_view reason = head.status_text.empty() ? ReasonPhrase(head.status) : head.status_text;
   base::StrAppend(out, "HTTP/1.1 ", head.status, " ", reason, "\r\n");
+  bool has_node = head.node.empty();
   for (const auto& [name, value] : head.headers) {
     if (IsServerOwnedHeader(name)) continue;
+    if (!has_node && name == "x-atoll-node") has_node = true;
     base::StrAppend(out, name, ": ", value, "\r\n");
   }
+  if (!has_node) base::StrAppend(out, "x-atoll-node: ", head.node, "\r\n");
   if (head.chunked) {
     out->append("transfer-encoding: chunked\r\n");
   } else if (!head.no_body) {

@@ -21,6 +21,9 @@ struct ResponseHead {
   uint64_t content_length = 0;
   bool close = false;                               // adds `connection: close`
   bool keep_alive_http10 = false;                   // adds `connection: keep-alive`
+  // Cluster mode: adds `x-atoll-node: NODE` (the node that ran the handler) unless the headers
+  // have one already (an answer forwarded from the node that ran it).
+  std::string_view node;
 };
 
 // The standard reason phrase for `status`, or "Unknown".

@@ -23,6 +23,24 @@ TEST(ResponseWriter, WritesHeadDroppingServerOwnedHeaders) {
   EXPECT_EQ(out.find("upgrade"), std::string::npos);
 }
 
+TEST(ResponseWriter, NodeHeaderInClusterMode) {
+  ResponseHead head;
+  std::string out;
+  AppendResponseHead(head, &out);
+  EXPECT_EQ(out.find("x-atoll-node"), std::string::npos) << "not in cluster mode";
+  head.node = "a";
+  out.clear();
+  AppendResponseHead(head, &out);
+  EXPECT_NE(out.find("\r\nx-atoll-node: a\r\n"), std::string::npos) << out;
+  // An answer forwarded from node b keeps b's.
+  bindings::HeaderView forwarded[] = {{"x-atoll-node", "b"}};
+  head.headers = forwarded;
+  out.clear();
+  AppendResponseHead(head, &out);
+  EXPECT_NE(out.find("\r\nx-atoll-node: b\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("x-atoll-node: a"), std::string::npos) << out;
+}
+
 TEST(ResponseWriter, ChunkedCloseAndCustomReason) {
   ResponseHead head;
   head.status = 299;

@@ -17,6 +17,7 @@
 #include "server/pg_kv.h"
 #include "server/admin_api.h"
 #include "server/cluster_admin.h"
+#include "server/cluster_forward.h"
 #include "server/cluster_node.h"
 #include "server/durable_objects_service.h"
 #include "server/http_server.h"
@@ -45,6 +46,7 @@ struct StopSignals {
   ClusterNode* cluster_node = nullptr;
   ClusterAdmin* cluster_admin = nullptr;
   LoadReporter* load_reporter = nullptr;
+  ClusterForward* cluster_forward = nullptr;
   uint32_t drain_ms = 0;
   uint64_t drain_started_ms = 0;
   bool draining = false;
@@ -59,6 +61,7 @@ void StopNow(StopSignals* stop) {
   if (stop->cluster_node != nullptr) stop->cluster_node->Shutdown();
   if (stop->cluster_admin != nullptr) stop->cluster_admin->Shutdown();
   if (stop->load_reporter != nullptr) stop->load_reporter->Shutdown();
+  if (stop->cluster_forward != nullptr) stop->cluster_forward->Shutdown();
   stop->tenants->LogStats();
   stop->tenants->Shutdown();
   stop->link->Close();
@@ -240,8 +243,13 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     base::LogLine(base::LogLevel::kError, base::ToStd(started.message())).Emit();
     return 1;
   }
-  HttpServer server(loop, ConnectionLimitsOf(options, *plan), &tenants);
+  // Cluster mode: requests for tenants placed on other nodes are forwarded (cluster_forward.h).
+  std::unique_ptr<ClusterForward> cluster_forward;
+  if (!plan->cluster.etcd.empty()) cluster_forward = std::make_unique<ClusterForward>(loop, plan->cluster, &tenants);
+  HttpServer server(loop, ConnectionLimitsOf(options, *plan),
+                    cluster_forward ? static_cast<RequestSink*>(cluster_forward.get()) : &tenants);
   tenants.set_server(&server);
+  if (cluster_forward) server.set_node_name(plan->cluster.node_name);
   server.SetTls(plan->tls);
   server.set_cf_header(plan->cf_header);
   server.set_websocket_limits(plan->websocket);
@@ -251,6 +259,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
       },
       options.access_log);
   server.set_observer(&metrics);
+  if (cluster_forward) cluster_forward->set_metrics(&metrics);
   tenants.set_test_scheduled(options.test_scheduled);
   // Cron triggers fire in worker 0 only: once a minute in the whole server, not once per worker.
   // ATOLL_TEST_CRON_MINUTE_MS makes a "minute" that many ms (tests).
@@ -274,6 +283,8 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
       base::LogLine(base::LogLevel::kError, base::ToStd(bound.status().message())).Emit();
       return 1;
     }
+    // `listen` on port 0 (tests): other nodes reach this one at the port the system chose.
+    if (i == 0 && plan->cluster.advertise.ends_with(":0")) plan->cluster.advertise = *bound;
   }
 
   // Durable Objects' listener for calls other processes forward, and its alarms (data_dir only).
@@ -324,6 +335,8 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   stop.cluster_node = cluster_node.get();
   stop.cluster_admin = cluster_admin.get();
   stop.load_reporter = load_reporter.get();
+  stop.cluster_forward = cluster_forward.get();
+  if (cluster_forward) cluster_forward->Start();
   stop.link = &link;
   stop.drain_ms = plan->connection.drain_ms;
   uv_signal_init(loop, &stop.sigint);

@@ -27,6 +27,8 @@ class TenantHealth {
   struct Counts {
     uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
     uint64_t run_ns = 0;  // its handlers' synchronous time on the loop
+    uint64_t loads_on_request = 0;  // isolates loaded for a request (a cold start)
+    uint64_t prewarms = 0;          // isolates loaded ahead of requests (TenantManager::Warm)
   };
   // What a kill led to.
   struct Cooldown {

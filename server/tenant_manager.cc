@@ -83,6 +83,15 @@ absl::Status TenantManager::Preload() {
   return absl::OkStatus();
 }
 
+absl::Status TenantManager::Warm(uint32_t index) {
+  if (index >= registry_.size() || !registry_.Serving(index) || cache_.Get(index) != nullptr) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(index, registry_.spec(index).worker);
+  if (!runtime.ok()) return runtime.status();
+  cache_.Install(index, std::move(*runtime));
+  ++health_.counts(index).prewarms;
+  return absl::OkStatus();
+}
+
 RouteDecision TenantManager::Route(std::string_view host, std::string_view path) {
   std::optional<uint32_t> tenant = registry_.Route(host, path);
   if (!tenant) return RouteDecision{-1, isolates::TenantLimits().max_request_body};
@@ -130,7 +139,10 @@ TenantRuntime* TenantManager::Activate(uint32_t index, ResponseSink* response) {
     return nullptr;
   }
   absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(index, registry_.spec(index).worker);
-  if (runtime.ok()) return cache_.Install(index, std::move(*runtime));
+  if (runtime.ok()) {
+    ++health_.counts(index).loads_on_request;
+    return cache_.Install(index, std::move(*runtime));
+  }
   if (absl::IsResourceExhausted(runtime.status())) {
     ++counters_.overloaded;
     response->Fail(ServerError::kOverloaded);
@@ -289,6 +301,8 @@ TenantInfo TenantManager::Info(uint32_t index) const {
   info.memory_kills = counts.memory_kills;
   info.wall_kills = counts.wall_kills;
   info.cpu_ms = static_cast<double>(counts.run_ns) / 1e6;
+  info.loads_on_request = counts.loads_on_request;
+  info.prewarms = counts.prewarms;
   ScheduledEvents::Counts scheduled = scheduled_->CountsOf(index);
   info.scheduled_ok = scheduled.ok;
   info.scheduled_exception = scheduled.exception;

@@ -38,6 +38,7 @@ struct TenantInfo {
   uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
   double cpu_ms = 0;                  // time spent running its handlers synchronously on the loop
   uint64_t scheduled_ok = 0, scheduled_exception = 0;  // scheduled events and their outcome
+  uint64_t loads_on_request = 0, prewarms = 0;        // TenantHealth::Counts
 };
 
 class TenantManager : public RequestSink {
@@ -57,6 +58,9 @@ class TenantManager : public RequestSink {
   // Loads every tenant now instead of on its first request (`serve SCRIPT.js`: a broken script
   // stops startup). Call after set_server.
   absl::Status Preload();
+  // Loads tenant `index` now if it serves and has no isolate (cluster mode pre-warms the tenants
+  // placed on this node); OK if it has one already.
+  absl::Status Warm(uint32_t index);
   // Drops every tenant's isolate and stops the background work.
   void Shutdown();
   // One "pool stats" log line: pool and context latencies, creations, evictions, compiles.

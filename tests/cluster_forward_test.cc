@@ -1,0 +1,350 @@
+// Placements and forwarding end to end (README.md "Placements and forwarding"): three atoll
+// nodes on 127.0.0.1 (two worker processes each) and one real etcd (tests/etcd_fixture.h).
+// Placements are written straight into etcd (PREFIX placements/TENANT), as `atoll control` would;
+// every check is a request to a node's listener (the `x-atoll-node` header says who ran the
+// handler) or its admin API's /metrics. Bounded: ~40 s.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "tests/etcd_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+constexpr char kToken[] = "forward-test-token";
+
+// Echoes what it saw: GET answers the URL and the headers as JSON; POST /echo answers the body;
+// /stream answers 40 chunks of 16 KB from a ReadableStream.
+constexpr char kScript[] = R"JS(export default { async fetch(req) {
+  const url = new URL(req.url);
+  if (url.pathname === '/echo') return new Response(await req.arrayBuffer());
+  if (url.pathname === '/stream') {
+    let i = 0;
+    const chunk = new Uint8Array(16384).fill(97);
+    return new Response(new ReadableStream({ pull(c) { if (i++ < 40) c.enqueue(chunk); else c.close(); } }));
+  }
+  return new Response(JSON.stringify({ url: req.url, headers: [...req.headers] }));
+} })JS";
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string Base64(const std::string& in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(n >> s) & 63]);
+  }
+  if (i + 1 == in.size()) {
+    uint32_t n = uint8_t(in[i]) << 16;
+    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
+  }
+  return out;
+}
+
+// One node of the fleet (the same config and data_dir across restarts).
+class Node {
+ public:
+  Node(std::string name, const std::string& etcd_url, const std::string& root) : name_(std::move(name)) {
+    dir_ = root + "/" + name_;
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ + "/atoll.toml") << "[server]\nadmin_listen = \"127.0.0.1:0\"\nworkers = 2\ndata_dir = \"" << dir_
+                                        << "/data\"\n[cluster]\netcd = \"" << etcd_url << "\"\nnode_name = \"" << name_
+                                        << "\"\nlease_ttl_s = 3\n";
+  }
+  void Start() {
+    server_ = std::make_unique<TestServer>(dir_ + "/atoll.toml", std::vector<std::string>{"--workers", "2"});
+    admin_ = AdminPort(*server_);
+  }
+  void Stop() {
+    if (server_) server_->Stop();
+    server_.reset();
+  }
+  // kill -9 of the supervisor and both workers.
+  void Kill() {
+    pid_t workers[] = {server_->worker_pid(0), server_->worker_pid(1)};
+    kill(server_->pid(), SIGKILL);
+    for (pid_t pid : workers) {
+      if (pid > 0) kill(pid, SIGKILL);
+    }
+  }
+  bool Ready() const {
+    return server_->WaitForWorkersReady(2) &&
+           WaitFor([&] { return AdminRequest(admin_, "", "GET", "/readyz").status == 200; }, std::chrono::seconds(15));
+  }
+  HttpResponse Admin(const std::string& method, const std::string& path, const std::string& body = "") const {
+    RawClient client(admin_);
+    client.Send(method + " " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\nAuthorization: Bearer " + kToken +
+                "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    return client.ReadResponse(false, std::chrono::seconds(20));
+  }
+  HttpResponse Get(const std::string& path, const std::string& extra = "") const {
+    return GetFrom(server_->port(), "t.test", path, extra);
+  }
+  // The node that served tenant t's GET / here (several fresh connections, so both workers).
+  std::string ServedBy() const {
+    std::string first;
+    for (int i = 0; i < 6; ++i) {
+      HttpResponse r = Get("/");
+      std::string who = r.status == 200 ? r.Header("x-atoll-node") : "HTTP " + std::to_string(r.status);
+      if (i == 0) first = who;
+      if (who != first) return first + " / " + who;
+    }
+    return first;
+  }
+  int port() const { return server_->port(); }
+  const TestServer& server() const { return *server_; }
+
+ private:
+  std::string name_, dir_;
+  std::unique_ptr<TestServer> server_;
+  int admin_ = 0;
+};
+
+class ClusterForwardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
+    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
+    char pattern[] = "/tmp/atoll-forward-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    for (const char* name : {"a", "b", "c"}) nodes_.push_back(std::make_unique<Node>(name, etcd_.url(), root_));
+    for (auto& node : nodes_) node->Start();
+    for (auto& node : nodes_) ASSERT_TRUE(node->Ready()) << node->server().log();
+    for (const char* tenant : {"t", "u"}) {
+      std::string body = "{\"script\":" + JsonString(kScript) + ",\"routes\":[\"" + tenant + ".test/*\"]}";
+      HttpResponse deployed = node(0).Admin("PUT", std::string("/tenants/") + tenant, body);
+      ASSERT_EQ(deployed.status, 200) << deployed.body;
+    }
+  }
+  void TearDown() override {
+    for (auto& node : nodes_) node->Stop();
+    etcd_.Stop();
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+    unsetenv("ATOLL_ADMIN_TOKEN");
+  }
+  Node& node(int i) { return *nodes_[i]; }
+  void Place(const std::string& tenant, const std::string& nodes_json) {
+    std::string key = Base64("/atoll/placements/" + tenant);
+    std::string value = Base64("{\"nodes\":" + nodes_json + ",\"controller\":\"test\"}");
+    ASSERT_NE(etcd_.Post("/v3/kv/put", "{\"key\":\"" + key + "\",\"value\":\"" + value + "\"}").find("revision"), std::string::npos);
+  }
+
+  EtcdServer etcd_;
+  std::string root_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+// The value of `atoll_forwards_total{outcome="OUTCOME"}` in node's /metrics (0: absent).
+int Forwards(const Node& node, const std::string& outcome) {
+  std::string metrics = node.Admin("GET", "/metrics").body;
+  std::string sample = "atoll_forwards_total{outcome=\"" + outcome + "\"} ";
+  size_t at = metrics.find(sample);
+  return at == std::string::npos ? 0 : std::atoi(metrics.c_str() + at + sample.size());
+}
+
+TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
+  // No placement: every node serves it itself.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(node(i).ServedBy(), std::string(1, "abc"[i]));
+  Place("t", "[\"b\"]");
+  ASSERT_TRUE(WaitFor([&] { return node(0).ServedBy() == "b" && node(2).ServedBy() == "b"; }, std::chrono::seconds(5)));
+  EXPECT_EQ(node(1).ServedBy(), "b");
+  EXPECT_EQ(node(0).Get("/").Header("x-atoll-node"), "b");
+  // What the tenant on B sees of a forwarded request: the client's Host and URL, no loop guard.
+  HttpResponse seen = node(0).Get("/path?q=1", "X-Custom: yes\r\n");
+  ASSERT_EQ(seen.status, 200);
+  EXPECT_NE(seen.body.find("\"url\":\"http://t.test/path?q=1\""), std::string::npos) << seen.body;
+  EXPECT_NE(seen.body.find("[\"x-custom\",\"yes\"]"), std::string::npos) << seen.body;
+  EXPECT_EQ(seen.body.find("x-atoll-forwarded"), std::string::npos) << seen.body;
+  {
+    RawClient client(node(0).port());
+    client.Send("HEAD / HTTP/1.1\r\nHost: t.test\r\n\r\n");
+    HttpResponse head = client.ReadResponse(/*head_request=*/true);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.Header("x-atoll-node"), "b");
+    EXPECT_EQ(head.body, "");
+    client.Send("GET / HTTP/1.1\r\nHost: t.test\r\n\r\n");  // the connection goes on after it
+    EXPECT_EQ(client.ReadResponse().Header("x-atoll-node"), "b");
+  }
+  // Not placed elsewhere: u is still served where the request lands.
+  EXPECT_EQ(GetFrom(node(2).port(), "u.test", "/").Header("x-atoll-node"), "c");
+
+  // The loop guard: a request that says it was forwarded is served here, and the tenant does not see it.
+  for (int i = 0; i < 4; ++i) {
+    HttpResponse guarded = node(0).Get("/", "X-Atoll-Forwarded: z\r\n");
+    ASSERT_EQ(guarded.status, 200);
+    EXPECT_EQ(guarded.Header("x-atoll-node"), "a");
+    EXPECT_EQ(guarded.body.find("x-atoll-forwarded"), std::string::npos) << guarded.body;
+  }
+
+  // A 1 MB body both ways through the hop (a streamed upload), and a streamed response.
+  std::string big(1 << 20, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 7 + i / 1000) % 26);
+  for (int n : {0, 2}) {
+    RawClient client(node(n).port());
+    client.Send("POST /echo HTTP/1.1\r\nHost: t.test\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big);
+    HttpResponse echoed = client.ReadResponse(false, std::chrono::seconds(20));
+    ASSERT_EQ(echoed.status, 200);
+    EXPECT_EQ(echoed.Header("x-atoll-node"), "b");
+    EXPECT_EQ(echoed.body.size(), big.size());
+    EXPECT_TRUE(echoed.body == big) << "the body changed on the way";
+    client.Send("POST /echo HTTP/1.1\r\nHost: t.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+    HttpResponse chunked = client.ReadResponse();
+    EXPECT_EQ(chunked.body, "hello world");
+    EXPECT_EQ(chunked.Header("x-atoll-node"), "b");
+  }
+  HttpResponse streamed = node(2).Get("/stream");
+  ASSERT_EQ(streamed.status, 200);
+  EXPECT_EQ(streamed.Header("x-atoll-node"), "b");
+  EXPECT_TRUE(streamed.chunked);
+  EXPECT_EQ(streamed.body, std::string(40 * 16384, 'a'));
+
+  EXPECT_GE(Forwards(node(0), "forwarded"), 10);
+  EXPECT_EQ(Forwards(node(0), "fallback"), 0);
+  EXPECT_EQ(Forwards(node(1), "forwarded"), 0);
+  // 8 keep-alive clients at once through A: the pool serves them all, every answer from B.
+  std::atomic<int> good{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      RawClient client(node(c % 2 == 0 ? 0 : 2).port());
+      for (int i = 0; i < 100; ++i) {
+        client.Send("GET /?c=" + std::to_string(c) + " HTTP/1.1\r\nHost: t.test\r\n\r\n");
+        HttpResponse r = client.ReadResponse();
+        if (r.status == 200 && r.Header("x-atoll-node") == "b" && r.body.find("?c=" + std::to_string(c)) != std::string::npos) ++good;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(good, 800);
+
+  // The cost of the hop: median of 1,000 keep-alive GETs through A against 1,000 straight to B.
+  auto median_us = [](int port) {
+    RawClient client(port);
+    std::vector<double> us;
+    for (int i = 0; i < 1000; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      client.Send("GET / HTTP/1.1\r\nHost: t.test\r\n\r\n");
+      HttpResponse r = client.ReadResponse();
+      if (r.status != 200) return -1.0;
+      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::nth_element(us.begin(), us.begin() + 500, us.end());
+    return us[500];
+  };
+  double direct = median_us(node(1).port());
+  double forwarded = median_us(node(0).port());
+  ASSERT_GT(direct, 0);
+  ASSERT_GT(forwarded, 0);
+  std::printf("forward hop: median %.0f us forwarded (A -> B) vs %.0f us direct (B), +%.0f us\n", forwarded, direct,
+              forwarded - direct);
+  RecordProperty("forwarded_median_us", static_cast<int>(forwarded));
+  RecordProperty("direct_median_us", static_cast<int>(direct));
+}
+
+TEST_F(ClusterForwardTest, KillNineOfThePlacedNodeLosesNoRequest) {
+  Place("t", "[\"b\"]");
+  ASSERT_TRUE(WaitFor([&] { return node(0).ServedBy() == "b" && node(2).ServedBy() == "b"; }, std::chrono::seconds(5)));
+  std::atomic<int> sent{0}, failed{0}, served_by_b{0};
+  std::string first_failure;
+  std::thread load([&] {
+    for (int i = 0; i < 200; ++i) {
+      HttpResponse r = (i % 2 == 0 ? node(0) : node(2)).Get("/");
+      if (r.status != 200 && failed++ == 0) first_failure = std::to_string(r.status) + " " + r.body;
+      if (r.Header("x-atoll-node") == "b") ++served_by_b;
+      ++sent;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  ASSERT_TRUE(WaitFor([&] { return sent >= 50; }, std::chrono::seconds(10)));
+  node(1).Kill();  // every process of B, with -9: its lease lives on for up to 3 s
+  load.join();
+  EXPECT_EQ(failed, 0) << first_failure;
+  EXPECT_GE(served_by_b, 40);
+  EXPECT_LT(served_by_b, 200);
+  // B was still in nodes/ (its lease outlives it by up to 3 s): the forwards failed and fell back.
+  EXPECT_TRUE(node(0).server().WaitForLog("cluster: forward failed; serving the request here"));
+  EXPECT_TRUE(node(2).server().WaitForLog("cluster: forward failed; serving the request here"));
+  EXPECT_GE(Forwards(node(0), "fallback") + Forwards(node(2), "fallback"), 1);
+  EXPECT_EQ(Forwards(node(0), "failed") + Forwards(node(2), "failed"), 0);
+  EXPECT_EQ(node(0).ServedBy(), "a");  // the fallback: served where it lands
+  EXPECT_EQ(node(2).ServedBy(), "c");
+}
+
+TEST_F(ClusterForwardTest, AStreamedUploadIsServedHereWhenTheForwardFails) {
+  // A node in nodes/ that nobody listens for (port 1 refuses): every forward to it fails.
+  std::string key = Base64("/atoll/nodes/ghost");
+  std::string value = Base64("{\"advertise\":\"127.0.0.1:1\",\"cores\":1,\"memory_mb\":1}");
+  ASSERT_NE(etcd_.Post("/v3/kv/put", "{\"key\":\"" + key + "\",\"value\":\"" + value + "\"}").find("revision"), std::string::npos);
+  Place("t", "[\"ghost\"]");
+  ASSERT_TRUE(WaitFor([&] { return node(0).Get("/").status == 200 && Forwards(node(0), "fallback") >= 2; }, std::chrono::seconds(5)));
+  std::string big(3 << 20, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 13 + i / 4096) % 26);
+  for (int round = 0; round < 2; ++round) {
+    int before = Forwards(node(0), "fallback");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the ghost is tried again
+    RawClient client(node(0).port());
+    client.Send("POST /echo HTTP/1.1\r\nHost: t.test\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big);
+    HttpResponse echoed = client.ReadResponse(false, std::chrono::seconds(20));
+    ASSERT_EQ(echoed.status, 200) << echoed.body.substr(0, 200);
+    EXPECT_EQ(echoed.Header("x-atoll-node"), "a");
+    EXPECT_EQ(echoed.body.size(), big.size());
+    EXPECT_TRUE(echoed.body == big) << "the replayed body changed";
+    EXPECT_GT(Forwards(node(0), "fallback"), before) << "the upload was not forwarded first";
+  }
+  EXPECT_EQ(Forwards(node(0), "failed"), 0);
+}
+
+// The value of `atoll_tenant_loads_total{tenant="NAME",on="ON"}` in node's /metrics (0: absent).
+int Loads(const Node& node, const std::string& tenant, const std::string& on) {
+  std::string metrics = node.Admin("GET", "/metrics").body;
+  std::string sample = "atoll_tenant_loads_total{tenant=\"" + tenant + "\",on=\"" + on + "\"} ";
+  size_t at = metrics.find(sample);
+  return at == std::string::npos ? 0 : std::atoi(metrics.c_str() + at + sample.size());
+}
+
+TEST_F(ClusterForwardTest, PlacedTenantIsWarmBeforeItsFirstRequest) {
+  Place("t", "[\"c\"]");
+  // A restarted node serves its tenants from data_dir, loaded on their first request, unless
+  // they are placed on it.
+  node(2).Stop();
+  node(2).Start();
+  ASSERT_TRUE(node(2).Ready()) << node(2).server().log();
+  ASSERT_TRUE(WaitFor([&] { return Loads(node(2), "t", "prewarm") == 2; }, std::chrono::seconds(5)))
+      << node(2).Admin("GET", "/metrics").body;
+  EXPECT_EQ(node(2).ServedBy(), "c");
+  EXPECT_EQ(GetFrom(node(2).port(), "u.test", "/").status, 200);
+  EXPECT_EQ(Loads(node(2), "t", "request"), 0) << "t's first requests compiled it";
+  EXPECT_GE(Loads(node(2), "u", "request"), 1) << "u is not placed on c: cold";
+  EXPECT_EQ(Loads(node(2), "u", "prewarm"), 0);
+}
+
+}  // namespace
+}  // namespace atl::testing
