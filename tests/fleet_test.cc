@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -119,6 +120,12 @@ class Load {
     return out;
   }
   int requests() const { return requests_; }
+  // Responses whose x-atoll-node named `node` (served there: forwarded when it is not the node asked).
+  int ServedBy(const std::string& node) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = served_by_.find(node);
+    return it == served_by_.end() ? 0 : it->second;
+  }
   std::vector<std::pair<std::string, std::string>> acknowledged() const {  // (tenant, key)
     std::lock_guard<std::mutex> lock(mu_);
     return acked_;
@@ -136,6 +143,7 @@ class Load {
       ++requests_;
       std::string expected = put ? "put " + key : tenant;
       std::lock_guard<std::mutex> lock(mu_);
+      ++served_by_[r.Header("x-atoll-node")];
       if (r.status == 200 && r.body == expected) {
         if (put) acked_.emplace_back(tenant, key);
       } else {
@@ -151,6 +159,7 @@ class Load {
   mutable std::mutex mu_;
   std::vector<std::pair<Clock::time_point, std::string>> failures_;
   std::vector<std::pair<std::string, std::string>> acked_;
+  std::map<std::string, int> served_by_;
 };
 
 TEST_F(FleetTest, ADeployThroughAIsAnsweredOnceEveryNodeServesIt) {
@@ -194,9 +203,10 @@ TEST_F(FleetTest, KillNineOfTheLeaderAndOfANodeUnderLoad) {
   EXPECT_LT(replaced_s, kLeaseTtlS + 2);
   std::this_thread::sleep_for(std::chrono::seconds(1));
   load.Stop();
-  std::printf("fleet: %d requests to B and C; leadership moved in %.2f s; A's tenants re-placed in %.2f s; %d failed\n",
-              load.requests(), failover_s, replaced_s, load.FailuresSince());
+  std::printf("fleet: %d requests to B and C (%d served by A, forwarded); leadership moved in %.2f s; A's tenants re-placed in %.2f s; %d failed\n",
+              load.requests(), load.ServedBy("a"), failover_s, replaced_s, load.FailuresSince());
   EXPECT_EQ(load.FailuresSince(), 0) << load.Failures();
+  EXPECT_GT(load.ServedBy("a"), 0) << "requests to B and C for tenants placed on A were forwarded there until it died";
   EXPECT_GT(load.requests(), 100);
 
   // No acknowledged write is lost: each is read back (through PostgreSQL) from both survivors.
