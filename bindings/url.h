@@ -41,10 +41,6 @@ std::vector<std::string> ParseUrlencoded(std::string_view input);
 // native.urlCanParse(input, base?) -> boolean
 // native.urlUpdate(components, href, part, value) -> href | undefined
 // native.urlParseForm(string) -> [name, value, ...]
-// native.domainToASCII(domain, beStrict) -> string | null (node:url's domainToASCII; ICU UTS #46)
 void InstallUrl(NativeScope& scope);
 
-// domain to ASCII with CheckBidi, CheckJoiners, nontransitional processing; `be_strict` adds
-// CheckHyphens, UseSTD3ASCIIRules and VerifyDnsLength. nullopt on failure. `domain` is UTF-8.
-std::optional<std::string> DomainToAscii(std::string_view domain, bool be_strict);
 }  // namespace atl::bindings
