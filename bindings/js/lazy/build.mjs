@@ -84,6 +84,9 @@ const shimPlugin = {
 // Per-module esbuild options. urlpattern-polyfill calls the URL global: it gets atoll's own
 // URL class instead, which a tenant cannot have replaced.
 const moduleOptions = {
+  // Written against internal.primordials (CommonJS, no esbuild helpers: keepNames' __name would
+  // call Object.defineProperty), so that hardening leaves it as it is and it loads no safe calls.
+  url: { keepNames: false },
   urlpattern: {
     define: { URL: "__atollURL" },
     banner: { js: "var __atollURL = internal.require(\"url\").URL;" },

@@ -5,23 +5,22 @@
 // strings here; parsing application/x-www-form-urlencoded is native (native.urlParseForm).
 // This module is bundled and hardened (build.mjs, harden.mjs): the built-ins it calls are the
 // ones captured before tenant code ran.
+// Written against internal.primordials only (captured before tenant code ran), with no method
+// call on a built-in, no for...of or spread: harden.mjs then leaves it as it is, and loading it does
+// not load the safe-calls runtime into the context (~5 ms and ~0.3 MB for a tenant's first lazy module).
 const { exposeInterface, registerInspect } = internal;
+const {
+  $TypeError, ArrayPrototypeSort, EncodeURIComponent, IteratorPrototype, ObjectDefineProperty,
+  ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf, ReflectApply, ReflectOwnKeys, StringPrototypeCharCodeAt,
+  StringPrototypeSlice, SymbolIterator, SymbolToStringTag, $Uint32Array,
+} = internal.primordials;
 const urlParse = native.urlParse;
 const urlCanParse = native.urlCanParse;
 const urlUpdate = native.urlUpdate;
 const urlParseForm = native.urlParseForm;
-const $TypeError = TypeError;
-const $Symbol = Symbol;
-const SymbolIterator = Symbol.iterator;
-const ReflectOwnKeys = Reflect.ownKeys;
-const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-const ObjectDefineProperty = Object.defineProperty;
-const ObjectSetPrototypeOf = Object.setPrototypeOf;
-const ObjectGetPrototypeOf = Object.getPrototypeOf;
-const $encodeURIComponent = encodeURIComponent;
 
 // Written by every native call (one at a time): ada's url_components and the scheme type.
-const components = new Uint32Array(9);
+const components = new $Uint32Array(9);
 const OMITTED = 0xffffffff;
 const SCHEME_NOT_SPECIAL = 1;
 const SCHEME_FILE = 6;
@@ -30,11 +29,31 @@ const HREF = 0, PROTOCOL = 1, USERNAME = 2, PASSWORD = 3, HOST = 4, HOSTNAME = 5
   SEARCH = 8, HASH = 9;
 
 // https://webidl.spec.whatwg.org/#es-USVString: ToString, then lone surrogates -> U+FFFD.
-const SURROGATE = /[\uD800-\uDFFF]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 function toUSVString(value) {
   const text = `${value}`;
-  return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, "\uFFFD") : text;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = StringPrototypeCharCodeAt(text, i);
+    if (c >= 0xd800 && c <= 0xdfff) return fixSurrogates(text, i);
+  }
+  return text;
+}
+function fixSurrogates(text, from) {
+  let out = StringPrototypeSlice(text, 0, from);
+  const length = text.length;
+  for (let i = from; i < length; i++) {
+    const c = StringPrototypeCharCodeAt(text, i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < length) {
+      const d = StringPrototypeCharCodeAt(text, i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        out += StringPrototypeSlice(text, i, i + 2);
+        i++;
+        continue;
+      }
+    }
+    out += c >= 0xd800 && c <= 0xdfff ? "\uFFFD" : text[i];
+  }
+  return out;
 }
 
 function requireArguments(count, need, what) {
@@ -135,17 +154,17 @@ class URL {
     return "null";
   }
 
-  get protocol() { return this.#href.slice(0, this.#protocolEnd); }
+  get protocol() { return StringPrototypeSlice(this.#href, 0, this.#protocolEnd); }
   set protocol(value) { this.#update(PROTOCOL, `${value}`); }
 
   get username() {
     const start = this.#protocolEnd + 2;
-    return start < this.#usernameEnd ? this.#href.slice(start, this.#usernameEnd) : "";
+    return start < this.#usernameEnd ? StringPrototypeSlice(this.#href, start, this.#usernameEnd) : "";
   }
   set username(value) { this.#update(USERNAME, `${value}`); }
 
   get password() {
-    return this.#hostStart > this.#usernameEnd ? this.#href.slice(this.#usernameEnd + 1, this.#hostStart) : "";
+    return this.#hostStart > this.#usernameEnd ? StringPrototypeSlice(this.#href, this.#usernameEnd + 1, this.#hostStart) : "";
   }
   set password(value) { this.#update(PASSWORD, `${value}`); }
 
@@ -154,14 +173,14 @@ class URL {
     if (this.#hostEnd > start && this.#href[start] === "@") start++;
     // An empty host: what lies between it and the path may be the "/." of a path that starts with "//".
     if (start === this.#hostEnd) return "";
-    return this.#href.slice(start, this.#pathnameStart);
+    return StringPrototypeSlice(this.#href, start, this.#pathnameStart);
   }
   set host(value) { this.#update(HOST, `${value}`); }
 
   get hostname() {
     let start = this.#hostStart;
     if (this.#hostEnd > start && this.#href[start] === "@") start++;
-    return this.#href.slice(start, this.#hostEnd);
+    return StringPrototypeSlice(this.#href, start, this.#hostEnd);
   }
   set hostname(value) { this.#update(HOSTNAME, `${value}`); }
 
@@ -171,14 +190,14 @@ class URL {
   get pathname() {
     const end = this.#searchStart !== OMITTED ? this.#searchStart
       : this.#hashStart !== OMITTED ? this.#hashStart : this.#href.length;
-    return this.#href.slice(this.#pathnameStart, end);
+    return StringPrototypeSlice(this.#href, this.#pathnameStart, end);
   }
   set pathname(value) { this.#update(PATHNAME, `${value}`); }
 
   get search() {
     if (this.#searchStart === OMITTED) return "";
     const end = this.#hashStart !== OMITTED ? this.#hashStart : this.#href.length;
-    return end - this.#searchStart <= 1 ? "" : this.#href.slice(this.#searchStart, end);
+    return end - this.#searchStart <= 1 ? "" : StringPrototypeSlice(this.#href, this.#searchStart, end);
   }
   set search(value) {
     const text = toUSVString(value);
@@ -194,7 +213,7 @@ class URL {
 
   get hash() {
     if (this.#hashStart === OMITTED || this.#href.length - this.#hashStart <= 1) return "";
-    return this.#href.slice(this.#hashStart);
+    return StringPrototypeSlice(this.#href, this.#hashStart);
   }
   set hash(value) { this.#update(HASH, `${value}`); }
 
@@ -203,22 +222,67 @@ class URL {
 }
 
 // The application/x-www-form-urlencoded serializer's percent-encoding of one string
-// (https://url.spec.whatwg.org/#concept-urlencoded-serializer): encodeURIComponent leaves
-// !'()~ as they are, which the form set encodes, and writes a space as %20 where the form has "+".
-const FORM_SAFE = /^[A-Za-z0-9*\-._]*$/;
-const FORM_EXTRA = /[!'()~]/g;
-const SPACE = /%20/g;
-function formExtra(c) {
-  return c === "!" ? "%21" : c === "'" ? "%27" : c === "(" ? "%28" : c === ")" ? "%29" : "%7E";
+// (https://url.spec.whatwg.org/#concept-urlencoded-serializer): ASCII by hand (the form set keeps
+// only alphanumerics and *-._, and writes a space as "+"), each run of other code points through
+// encodeURIComponent (their UTF-8 bytes, every one percent-encoded; the text is a USVString).
+const HEX = "0123456789ABCDEF";
+function formSafe(c) {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||
+    c === 0x2a || c === 0x2d || c === 0x2e || c === 0x5f;
 }
 function formEncode(text) {
-  if (FORM_SAFE.test(text)) return text;
-  return $encodeURIComponent(text).replace(SPACE, "+").replace(FORM_EXTRA, formExtra);
+  const length = text.length;
+  let i = 0;
+  while (i < length && formSafe(StringPrototypeCharCodeAt(text, i))) i++;
+  if (i === length) return text;
+  let out = StringPrototypeSlice(text, 0, i);
+  while (i < length) {
+    const c = StringPrototypeCharCodeAt(text, i);
+    if (c < 0x80) {
+      out += formSafe(c) ? text[i] : c === 0x20 ? "+" : `%${HEX[c >> 4]}${HEX[c & 15]}`;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < length && StringPrototypeCharCodeAt(text, j) >= 0x80) j++;
+    out += EncodeURIComponent(StringPrototypeSlice(text, i, j));
+    i = j;
+  }
+  return out;
 }
 
 function parseForm(text) {
   return text === "" ? [] : urlParseForm(text);
 }
+
+// Runs a method of an iterator or iterable (https://tc39.es/ecma262/#sec-getiterator) without
+// method-call syntax: the values of `iterable` through `method` (already looked up), as a list.
+function iterate(iterable, method) {
+  const iterator = ReflectApply(method, iterable, []);
+  if ((typeof iterator !== "object" || iterator === null) && typeof iterator !== "function") {
+    throw new $TypeError("Result of the Symbol.iterator method is not an object");
+  }
+  const next = iterator.next;
+  const out = [];
+  for (;;) {
+    const result = ReflectApply(next, iterator, []);
+    if ((typeof result !== "object" || result === null) && typeof result !== "function") {
+      throw new $TypeError(`Iterator result ${result} is not an object`);
+    }
+    if (result.done) return out;
+    out[out.length] = result.value;
+  }
+}
+
+function isObject(value) {
+  return (typeof value === "object" && value !== null) || typeof value === "function";
+}
+
+function byName(a, b) {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+let pairAt;  // (params, index) -> [name, value] | undefined: the live list, for the iterator
 
 // The list: name, value, name, value, ... (USVStrings).
 class URLSearchParams {
@@ -227,19 +291,24 @@ class URLSearchParams {
 
   constructor(init = undefined) {
     if (init === undefined) return;
-    if ((typeof init === "object" && init !== null) || typeof init === "function") {
+    const list = this.#list;
+    if (isObject(init)) {
       const method = init[SymbolIterator];
       if (method !== undefined && method !== null) {
         if (typeof method !== "function") throw new $TypeError("Failed to construct 'URLSearchParams': The object's @@iterator is not callable.");
-        for (const pair of init) {
-          if ((typeof pair !== "object" || pair === null) && typeof pair !== "function") {
+        const pairs = iterate(init, method);
+        for (let i = 0; i < pairs.length; i++) {
+          const pair = pairs[i];
+          const inner = isObject(pair) ? pair[SymbolIterator] : undefined;
+          if (typeof inner !== "function") {
             throw new $TypeError("Failed to construct 'URLSearchParams': The provided value cannot be converted to a sequence.");
           }
-          const items = [...pair];
+          const items = iterate(pair, inner);
           if (items.length !== 2) {
             throw new $TypeError("Failed to construct 'URLSearchParams': Sequence initializer must only contain pair elements");
           }
-          this.#list.push(toUSVString(items[0]), toUSVString(items[1]));
+          list[list.length] = toUSVString(items[0]);
+          list[list.length] = toUSVString(items[1]);
         }
         return;
       }
@@ -248,13 +317,14 @@ class URLSearchParams {
         const key = keys[i];
         const desc = ObjectGetOwnPropertyDescriptor(init, key);
         if (desc === undefined || !desc.enumerable) continue;
-        this.#list.push(toUSVString(key), toUSVString(init[key]));
+        const name = toUSVString(key);
+        list[list.length] = name;
+        list[list.length] = toUSVString(init[key]);
       }
       return;
     }
-    let text = toUSVString(init);
-    if (text[0] === "?") text = text.slice(1);
-    this.#list = parseForm(text);
+    const text = toUSVString(init);
+    this.#list = parseForm(text[0] === "?" ? StringPrototypeSlice(text, 1) : text);
   }
 
   static {
@@ -262,24 +332,31 @@ class URLSearchParams {
       const params = new URLSearchParams();
       params.#url = url;
       const search = url.search;
-      params.#list = parseForm(search === "" ? "" : search.slice(1));
+      params.#list = parseForm(search === "" ? "" : StringPrototypeSlice(search, 1));
       return params;
     };
     reparseSearchParams = (params, query) => {
-      params.#list = parseForm(query[0] === "?" ? query.slice(1) : query);
+      params.#list = parseForm(query[0] === "?" ? StringPrototypeSlice(query, 1) : query);
+    };
+    pairAt = (params, index) => {
+      const list = params.#list;
+      return index * 2 < list.length ? [list[index * 2], list[index * 2 + 1]] : undefined;
     };
   }
 
   // https://url.spec.whatwg.org/#concept-urlsearchparams-update
   #updated() {
-    if (this.#url !== null) setQuery(this.#url, this.toString());
+    if (this.#url !== null) setQuery(this.#url, this.#serialize());
   }
 
   get size() { return this.#list.length / 2; }
 
   append(name, value) {
     requireArguments(arguments.length, 2, "'append' on 'URLSearchParams'");
-    this.#list.push(toUSVString(name), toUSVString(value));
+    const list = this.#list;
+    const key = toUSVString(name);
+    list[list.length] = key;
+    list[list.length] = toUSVString(value);
     this.#updated();
   }
 
@@ -291,7 +368,8 @@ class URLSearchParams {
     const kept = [];
     for (let i = 0; i < list.length; i += 2) {
       if (list[i] === key && (match === undefined || list[i + 1] === match)) continue;
-      kept.push(list[i], list[i + 1]);
+      kept[kept.length] = list[i];
+      kept[kept.length] = list[i + 1];
     }
     this.#list = kept;
     this.#updated();
@@ -310,7 +388,7 @@ class URLSearchParams {
     const key = toUSVString(name);
     const list = this.#list;
     const out = [];
-    for (let i = 0; i < list.length; i += 2) if (list[i] === key) out.push(list[i + 1]);
+    for (let i = 0; i < list.length; i += 2) if (list[i] === key) out[out.length] = list[i + 1];
     return out;
   }
 
@@ -334,30 +412,40 @@ class URLSearchParams {
     let found = false;
     for (let i = 0; i < list.length; i += 2) {
       if (list[i] !== key) {
-        out.push(list[i], list[i + 1]);
+        out[out.length] = list[i];
+        out[out.length] = list[i + 1];
       } else if (!found) {
         found = true;
-        out.push(key, text);
+        out[out.length] = key;
+        out[out.length] = text;
       }
     }
-    if (!found) out.push(key, text);
+    if (!found) {
+      out[out.length] = key;
+      out[out.length] = text;
+    }
     this.#list = out;
     this.#updated();
   }
 
-  // Stable, by code units of the names.
+  // Stable (Array.prototype.sort is), by code units of the names.
   sort() {
     const list = this.#list;
     const pairs = [];
-    for (let i = 0; i < list.length; i += 2) pairs.push([list[i], list[i + 1]]);
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let i = 0; i < list.length; i += 2) pairs[pairs.length] = [list[i], list[i + 1]];
+    ArrayPrototypeSort(pairs, byName);
     const out = [];
-    for (let i = 0; i < pairs.length; i++) out.push(pairs[i][0], pairs[i][1]);
+    for (let i = 0; i < pairs.length; i++) {
+      out[out.length] = pairs[i][0];
+      out[out.length] = pairs[i][1];
+    }
     this.#list = out;
     this.#updated();
   }
 
-  toString() {
+  toString() { return this.#serialize(); }
+
+  #serialize() {
     const list = this.#list;
     let out = "";
     for (let i = 0; i < list.length; i += 2) {
@@ -373,23 +461,14 @@ class URLSearchParams {
       throw new $TypeError("Failed to execute 'forEach' on 'URLSearchParams': The callback provided as parameter 1 is not a function.");
     }
     for (let i = 0; i < this.#list.length; i += 2) {
-      callback.call(thisArg, this.#list[i + 1], this.#list[i], this);
+      ReflectApply(callback, thisArg, [this.#list[i + 1], this.#list[i], this]);
     }
   }
 
   entries() { return new URLSearchParamsIterator(this, 2); }
   keys() { return new URLSearchParamsIterator(this, 0); }
   values() { return new URLSearchParamsIterator(this, 1); }
-
-  static {
-    // The iterator reads the live list, as Web IDL's pair iterators do.
-    pairAt = (params, index) => {
-      const list = params.#list;
-      return index * 2 < list.length ? [list[index * 2], list[index * 2 + 1]] : undefined;
-    };
-  }
 }
-let pairAt;
 
 // https://webidl.spec.whatwg.org/#es-iterator-prototype-object: "URLSearchParams Iterator".
 class URLSearchParamsIterator {
@@ -415,15 +494,18 @@ class URLSearchParamsIterator {
 }
 
 const iteratorProto = URLSearchParamsIterator.prototype;
-ObjectSetPrototypeOf(iteratorProto, ObjectGetPrototypeOf(ObjectGetPrototypeOf(new Map().entries())));
-ObjectDefineProperty(iteratorProto, "next", { enumerable: true });
-ObjectDefineProperty(iteratorProto, $Symbol.toStringTag, {
-  value: "URLSearchParams Iterator", writable: false, enumerable: false, configurable: true,
+ObjectSetPrototypeOf(iteratorProto, IteratorPrototype);
+ObjectDefineProperty(iteratorProto, "next", { __proto__: null, enumerable: true });
+ObjectDefineProperty(iteratorProto, SymbolToStringTag, {
+  __proto__: null, value: "URLSearchParams Iterator", writable: false, enumerable: false, configurable: true,
 });
 ObjectDefineProperty(URLSearchParams.prototype, SymbolIterator, {
-  value: URLSearchParams.prototype.entries, writable: true, enumerable: false, configurable: true,
+  __proto__: null, value: URLSearchParams.prototype.entries, writable: true, enumerable: false, configurable: true,
 });
 
+// esbuild may rename a class that refers to itself (URL -> _URL) when keepNames is off.
+ObjectDefineProperty(URL, "name", { __proto__: null, value: "URL" });
+ObjectDefineProperty(URLSearchParams, "name", { __proto__: null, value: "URLSearchParams" });
 exposeInterface(URL, "URL", false);
 exposeInterface(URLSearchParams, "URLSearchParams", false);
 registerInspect(URL, (url) => ({
@@ -433,8 +515,11 @@ registerInspect(URL, (url) => ({
 }));
 registerInspect(URLSearchParams, (params) => {
   const view = {};
-  params.forEach((value, name) => { view[name] = value; });
-  return view;
+  for (let i = 0; ; i++) {
+    const pair = pairAt(params, i);
+    if (pair === undefined) return view;
+    view[pair[0]] = pair[1];
+  }
 });
 
-export { URL, URLSearchParams };
+module.exports = { URL, URLSearchParams };
