@@ -136,6 +136,20 @@ test("native URL: statics, origins, the iterator and the query object (ada, issu
   assert.equal(opaque.href, "sc:opaque", "trailing spaces of an opaque path go with the query");
   class Sub extends URL {}
   assert.equal(new Sub("http://s/").href, "http://s/");
+  const hostDescriptor = Object.getOwnPropertyDescriptor(URL.prototype, "host");
+  const searchDescriptor = Object.getOwnPropertyDescriptor(URL.prototype, "search");
+  Object.defineProperty(URL.prototype, "host", { get() { return "evil.example"; }, configurable: true });
+  Object.defineProperty(URL.prototype, "search", { get() { return "?evil=1"; }, configurable: true });
+  try {
+    const subverted = new URL("https://good.example/?a=1");
+    assert.equal(subverted.origin, "https://good.example", "origin reads the internal state, not the accessor");
+    assert.equal(subverted.searchParams.get("a"), "1");
+    subverted.hash = "x";
+    assert.equal(subverted.searchParams.get("evil"), null);
+  } finally {
+    Object.defineProperty(URL.prototype, "host", hostDescriptor);
+    Object.defineProperty(URL.prototype, "search", searchDescriptor);
+  }
 });
 
 test("a URLSearchParams body is form-urlencoded", async () => {

@@ -64,6 +64,7 @@ function requireArguments(count, need, what) {
 
 let linkSearchParams;  // (url) -> a URLSearchParams whose list is url's query (URLSearchParams's static block)
 let reparseSearchParams;  // (params, query) -> the list becomes the parse of `query`
+let searchOf;  // (url) -> its search, from its internal state
 let setQuery;  // (url, serialized) -> the URL's query, without re-parsing its URLSearchParams
 
 class URL {
@@ -102,18 +103,19 @@ class URL {
 
   // Runs ada's setter of `part`; the query object follows a changed query.
   #update(part, value) {
-    const before = this.#searchParams === null ? "" : this.search;
+    const before = this.#searchParams === null ? "" : this.#search();
     const href = urlUpdate(components, this.#href, part, value);
     if (href === undefined) return false;
     this.#adopt(href);
     if (this.#searchParams !== null && part !== SEARCH) {
-      const after = this.search;
+      const after = this.#search();
       if (after !== before) reparseSearchParams(this.#searchParams, after);
     }
     return true;
   }
 
   static {
+    searchOf = (url) => url.#search();
     setQuery = (url, serialized) => {
       const href = urlUpdate(components, url.#href, SEARCH, serialized);
       if (href !== undefined) url.#adopt(href);
@@ -139,22 +141,25 @@ class URL {
     if (!this.#update(HREF, text)) throw new $TypeError(`Invalid URL string: ${text}`);
   }
 
-  get origin() {
+  get origin() { return this.#origin(); }
+
+  // The getters' steps, on the internal state only (a tenant may redefine the public accessors).
+  #origin() {
     const scheme = this.#scheme;
     if (scheme === SCHEME_FILE) return "null";
-    if (scheme !== SCHEME_NOT_SPECIAL) return `${this.protocol}//${this.host}`;
+    if (scheme !== SCHEME_NOT_SPECIAL) return `${this.#protocol()}//${this.#host()}`;
     // https://url.spec.whatwg.org/#concept-url-origin: a blob: URL's is its path's, if http(s).
-    if (this.protocol === "blob:") {
-      const path = this.pathname;
+    if (this.#protocol() === "blob:") {
+      const path = this.#pathname();
       if (urlParse(components, path, undefined) !== undefined && (components[8] === 0 || components[8] === 2)) {
-        const inner = new URL(path);
-        return `${inner.protocol}//${inner.host}`;
+        return new URL(path).#origin();
       }
     }
     return "null";
   }
 
-  get protocol() { return StringPrototypeSlice(this.#href, 0, this.#protocolEnd); }
+  get protocol() { return this.#protocol(); }
+  #protocol() { return StringPrototypeSlice(this.#href, 0, this.#protocolEnd); }
   set protocol(value) { this.#update(PROTOCOL, `${value}`); }
 
   get username() {
@@ -168,7 +173,8 @@ class URL {
   }
   set password(value) { this.#update(PASSWORD, `${value}`); }
 
-  get host() {
+  get host() { return this.#host(); }
+  #host() {
     let start = this.#hostStart;
     if (this.#hostEnd > start && this.#href[start] === "@") start++;
     // An empty host: what lies between it and the path may be the "/." of a path that starts with "//".
@@ -187,14 +193,16 @@ class URL {
   get port() { return this.#port === OMITTED ? "" : `${this.#port}`; }
   set port(value) { this.#update(PORT, `${value}`); }
 
-  get pathname() {
+  get pathname() { return this.#pathname(); }
+  #pathname() {
     const end = this.#searchStart !== OMITTED ? this.#searchStart
       : this.#hashStart !== OMITTED ? this.#hashStart : this.#href.length;
     return StringPrototypeSlice(this.#href, this.#pathnameStart, end);
   }
   set pathname(value) { this.#update(PATHNAME, `${value}`); }
 
-  get search() {
+  get search() { return this.#search(); }
+  #search() {
     if (this.#searchStart === OMITTED) return "";
     const end = this.#hashStart !== OMITTED ? this.#hashStart : this.#href.length;
     return end - this.#searchStart <= 1 ? "" : StringPrototypeSlice(this.#href, this.#searchStart, end);
@@ -331,7 +339,7 @@ class URLSearchParams {
     linkSearchParams = (url) => {
       const params = new URLSearchParams();
       params.#url = url;
-      const search = url.search;
+      const search = searchOf(url);
       params.#list = parseForm(search === "" ? "" : StringPrototypeSlice(search, 1));
       return params;
     };
