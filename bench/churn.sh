@@ -11,6 +11,7 @@
 #      BENCH_CHURN_CONNECTIONS (50)  BENCH_CHURN_CONTEXT (shared: mode of rows a, c, d)
 #      BENCH_CHURN_WORKERD_MAX_TENANTS (5000)  BENCH_ATOLL (build/atoll)
 #      BENCH_CHURN_SETTLE (4: seconds before reading resident memory)
+#      BENCH_CHURN_HANDLER (plain; url: every tenant calls new URL(request.url))
 #      BENCH_SERVER_CPU (0)  BENCH_WRK_CPU (1)
 # Traffic goes to 127.0.0.1 only. Every server started here is killed on exit, error or Ctrl-C;
 # the generated tenants and configs live in a temporary directory removed on exit.
@@ -275,7 +276,7 @@ per_request_run() {
 }
 
 # --- the run -------------------------------------------------------------------------------
-echo "# servers on CPU $server_cpu, load on CPU $wrk_cpu; rows a, c, d with context = $context; (a) $tenants tenants on one keep-alive connection; (b) wrk -t1 -c$conns -d$duration (after $warmup warm-up) on tenant t1" >>"$tsv"
+echo "# servers on CPU $server_cpu, load on CPU $wrk_cpu; tenant handler ${BENCH_CHURN_HANDLER:-plain}; rows a, c, d with context = $context; (a) $tenants tenants on one keep-alive connection; (b) wrk -t1 -c$conns -d$duration (after $warmup warm-up) on tenant t1" >>"$tsv"
 max=$(( tenants > startup_tenants ? tenants : startup_tenants ))
 echo "churn: generating $max tenant scripts in $tmp" >&2
 "${churn[@]}" scripts "$tmp/scripts" "$max"

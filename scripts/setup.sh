@@ -4,13 +4,15 @@
 #  - libnode108 + libnode-dev (V8 10.2) and node-llhttp (llhttp 8.1 sources), fetched with
 #    `apt-get download` and extracted with `dpkg -x` into third_party/sysroot/ (git-ignored):
 #    installing libnode-dev conflicts with the preinstalled nodejs 20 (see shared/notes/v8-stack.md).
+#  - ada's headers (the WHATWG URL parser inside libnode108) from Debian's nodejs source package,
+#    into third_party/ada/ (git-ignored): scripts/fetch_ada.sh.
 #  - npm packages of package-lock.json (`npm ci`): esbuild and the spec implementations it
 #    bundles into the lazily loaded built-ins at build time (bindings/README.md).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sysroot="$root/third_party/sysroot"
-stamp="$sysroot/.setup-done-v5"
+stamp="$sysroot/.setup-done-v6"
 
 if [[ -f "$stamp" && "${1:-}" != "--force" ]]; then
   exit 0
@@ -61,6 +63,9 @@ if [[ "$major.$minor" != "10.2" ]]; then
 fi
 [[ -f "$sysroot/usr/share/llhttp/llhttp.c" || -n "$(find "$sysroot" -name llhttp.c -print -quit)" ]] || {
   echo "setup: node-llhttp sources missing" >&2; exit 1; }
+
+# ada's headers, the exact version libnode108 exports (bindings/url.cc), from Debian's nodejs source.
+"$root/scripts/fetch_ada.sh" "$(ls "$root"/third_party/debs/libnode108_*.deb | head -n1)"
 
 # Cluster mode speaks etcd's v3 JSON gateway as etcd 3.4 serves it (bookworm's etcd-server).
 etcd_version=$(etcd --version 2>/dev/null | awk '/etcd Version/ {print $3}')

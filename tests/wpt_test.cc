@@ -61,6 +61,8 @@ INSTANTIATE_TEST_SUITE_P(Wpt, WptTest,
                                            Suite{"urltestdata", "url/resources/urltestdata-javascript-only.json", 1.0},
                                            Suite{"setters", "url/resources/setters_tests.json", 0.99},
                                            Suite{"toascii", "url/resources/toascii.json", 0.99},
+                                           Suite{"idna", "url/resources/IdnaTestV2.json", 1.0},
+                                           Suite{"percentencoding", "url/resources/percent-encoding.json", 1.0},
                                            Suite{"base64", "fetch/data-urls/resources/base64.json", 1.0}),
                          [](const auto& info) {
                            std::string name = info.param.file.substr(info.param.file.rfind('/') + 1);

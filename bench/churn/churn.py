@@ -62,11 +62,20 @@ def body_of(i):
     return f"tenant {i}\n"
 
 
+# BENCH_CHURN_HANDLER=url: each tenant parses its request URL (`new URL(request.url)`) and answers
+# its pathname in a header: row (c) then includes what URL costs a tenant (issue 18).
+HANDLER = os.environ.get("BENCH_CHURN_HANDLER", "plain")
+
+
 def scripts(d, count):
     os.makedirs(d, exist_ok=True)
     for i in range(1, int(count) + 1):
         with open(os.path.join(d, f"t{i}.js"), "w") as f:
-            f.write(f'export default {{ fetch() {{ return new Response("tenant {i}\\n") }} }}\n')
+            if HANDLER == "url":
+                f.write(f'export default {{ fetch(request) {{ const url = new URL(request.url); '
+                        f'return new Response("tenant {i}\\n", {{ headers: {{ "x-path": url.pathname }} }}) }} }}\n')
+            else:
+                f.write(f'export default {{ fetch() {{ return new Response("tenant {i}\\n") }} }}\n')
 
 
 # --- configs -------------------------------------------------------------------------------

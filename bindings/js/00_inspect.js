@@ -99,6 +99,15 @@ const MathRound = Math.round;
 const MathFloor = Math.floor;
 const DateNow = Date.now;
 const SymbolToStringTag = Symbol.toStringTag;
+// For lazy modules written against the primordials alone (js/lazy/url.js), which then do not load
+// the safe-calls runtime (harden.mjs emits no prelude for a module that needs none).
+const $TypeError = TypeError;
+const EncodeURIComponent = encodeURIComponent;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
+const ArrayPrototypeSort = uncurryThis(Array.prototype.sort);
+const SymbolIterator = Symbol.iterator;
+const IteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf([][Symbol.iterator]()));
+const $Uint32Array = Uint32Array;
 const nativeLog = native.log;
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +337,8 @@ internal.primordials = {
   $Uint8Array,
   WeakMapHas,
   WeakSetHas,
+  $TypeError, EncodeURIComponent, ObjectSetPrototypeOf, ArrayPrototypeSort, SymbolIterator, IteratorPrototype,
+  $Uint32Array,
 };
 internal.uncurryThis = uncurryThis;
 internal.defineGlobal = defineGlobal;

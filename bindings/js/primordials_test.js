@@ -115,6 +115,39 @@ test("URL, URLSearchParams, URLPattern", async () => {
   });
 });
 
+test("URL setters, searchParams iteration and the form serializer (native URL, issue 18)", async () => {
+  const savedEncode = globalThis.encodeURIComponent;
+  const JSON_stringify = JSON.stringify;
+  const r = await patched(() => {
+    globalThis.encodeURIComponent = function patched() { throw new Error("patched encodeURIComponent called"); };
+    try {
+      const url = new URL("https://a.example/p?x=1&y=2");
+      const seen = [];
+      for (const pair of url.searchParams) seen[seen.length] = pair[0] + "=" + pair[1];
+      url.searchParams.forEach((value, name) => { seen[seen.length] = name + ":" + value; });
+      url.pathname = "/c d";
+      url.hash = "h2";
+      url.search = "?q=\uD800";
+      const params = new URLSearchParams({ "k \u00e9": "v!'()~" });
+      params.set("n", "1");
+      params.delete("n");
+      const parsed = URL.parse("/x", "https://b.example/");
+      return {
+        seen: seen[0] + "," + seen[1] + "," + seen[2] + "," + seen[3], href: url.href, q: url.searchParams.get("q"),
+        form: params.toString(), has: params.has("n"), parsed: parsed.href, canParse: URL.canParse("x:"),
+        blob: new URL("blob:https://c.example/uuid").origin, json: JSON_stringify(url),
+      };
+    } finally {
+      globalThis.encodeURIComponent = savedEncode;
+    }
+  });
+  assert.deepEqual(r, {
+    seen: "x=1,y=2,x:1,y:2", href: "https://a.example/c%20d?q=%EF%BF%BD#h2", q: "\uFFFD",
+    form: "k+%C3%A9=v%21%27%28%29%7E", has: false, parsed: "https://b.example/x", canParse: true,
+    blob: "https://c.example", json: '"https://a.example/c%20d?q=%EF%BF%BD#h2"',
+  });
+});
+
 test("Headers, Request, Response and their bodies", async () => {
   const r = await patched(async () => {
     const headers = new Headers({ "X-A": "1", "Content-Type": "text/plain" });

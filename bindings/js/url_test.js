@@ -98,6 +98,60 @@ test("URLSearchParams", () => {
   assert.equal(new URLSearchParams("%zz=%4").toString(), "%25zz=%254");
 });
 
+test("native URL: statics, origins, the iterator and the query object (ada, issue 18)", () => {
+  assert.equal(URL.parse("no scheme"), null);
+  assert.equal(URL.parse("/p", "https://h/").href, "https://h/p");
+  assert.throws(() => new URL(), TypeError, "one argument required");
+  assert.equal(new URL("blob:https://a.example:8443/uuid").origin, "https://a.example:8443");
+  assert.equal(new URL("blob:ftp://a.example/uuid").origin, "null");
+  assert.equal(new URL("file:///etc/hosts").origin, "null");
+  assert.equal(new URL("ws://h:80/").origin, "ws://h");
+  assert.equal(new URL("web+demo:/.//not-a-host/").pathname, "//not-a-host/");
+  assert.equal(new URL("web+demo:/.//not-a-host/").host, "");
+  const descriptor = Object.getOwnPropertyDescriptor(URL.prototype, "href");
+  assert.equal(descriptor.enumerable, true, "Web IDL attributes are enumerable");
+  assert.equal(typeof descriptor.set, "function");
+  const params = new URLSearchParams("a=1&b=2");
+  const iterator = params.keys();
+  assert.equal(Object.prototype.toString.call(iterator), "[object URLSearchParams Iterator]");
+  assert.equal(Object.getPrototypeOf(Object.getPrototypeOf(iterator)), Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())));
+  assert.equal(iterator.next().value, "a");
+  params.append("c", "3");
+  assert.equal(iterator.next().value, "b");
+  assert.equal(iterator.next().value, "c", "the iterator sees the live list");
+  assert.equal(iterator.next().done, true);
+  assert.equal(URLSearchParams.prototype[Symbol.iterator], URLSearchParams.prototype.entries);
+  const url = new URL("http://h/?x=1");
+  const query = url.searchParams;
+  url.href = "http://h/?y=2";
+  assert.equal(query.get("y"), "2", "the href setter re-parses the query object");
+  url.search = "";
+  assert.equal(query.size, 0);
+  query.append("z", "a b");
+  assert.equal(url.href, "http://h/?z=a+b");
+  query.delete("z");
+  assert.equal(url.href, "http://h/", "an empty list removes the query");
+  const opaque = new URL("sc:opaque  ?q");
+  opaque.searchParams.delete("q");
+  assert.equal(opaque.href, "sc:opaque", "trailing spaces of an opaque path go with the query");
+  class Sub extends URL {}
+  assert.equal(new Sub("http://s/").href, "http://s/");
+  const hostDescriptor = Object.getOwnPropertyDescriptor(URL.prototype, "host");
+  const searchDescriptor = Object.getOwnPropertyDescriptor(URL.prototype, "search");
+  Object.defineProperty(URL.prototype, "host", { get() { return "evil.example"; }, configurable: true });
+  Object.defineProperty(URL.prototype, "search", { get() { return "?evil=1"; }, configurable: true });
+  try {
+    const subverted = new URL("https://good.example/?a=1");
+    assert.equal(subverted.origin, "https://good.example", "origin reads the internal state, not the accessor");
+    assert.equal(subverted.searchParams.get("a"), "1");
+    subverted.hash = "x";
+    assert.equal(subverted.searchParams.get("evil"), null);
+  } finally {
+    Object.defineProperty(URL.prototype, "host", hostDescriptor);
+    Object.defineProperty(URL.prototype, "search", searchDescriptor);
+  }
+});
+
 test("a URLSearchParams body is form-urlencoded", async () => {
   const response = new Response(new URLSearchParams({ q: "a b", r: "ü" }));
   assert.equal(response.headers.get("content-type"), "application/x-www-form-urlencoded;charset=UTF-8");

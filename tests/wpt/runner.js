@@ -101,6 +101,31 @@ const suites = {
       }
     }
   },
+  // url/IdnaTestV2.window.js: UTS #46 conformance data through the host parser; as upstream, the
+  // code points that end a host are percent-encoded in the input (encodeHostEndingCodePoints)
+  idna(data, results) {
+    const encodeHostEnding = (input) => input.replace(/[:/?#\\]/g, (c) => encodeURIComponent(c));
+    for (const test of data) {
+      if (typeof test === "string" || test.input === "") continue;
+      const input = encodeHostEnding(test.input);
+      check(results, `ToASCII(${JSON.stringify(test.input)})`, () => {
+        if (test.output === null) return throwsTypeError(() => new URL(`https://${input}/x`));
+        const url = new URL(`https://${input}/x`);
+        return differs("host", url.host, test.output) ?? differs("hostname", url.hostname, test.output) ??
+          differs("pathname", url.pathname, "/x") ?? differs("href", url.href, `https://${test.output}/x`);
+      });
+    }
+  },
+  // url/percent-encoding.window.js, its UTF-8 half (the other encodings need an HTML document)
+  percentencoding(data, results) {
+    for (const test of data) {
+      if (typeof test === "string" || !("utf-8" in test.output)) continue;
+      check(results, `percent-encoding of ${JSON.stringify(test.input)}`, () => {
+        const url = new URL(`https://doesnotmatter.invalid/?${test.input}#${test.input}`);
+        return differs("search", url.search, `?${test.output["utf-8"]}`) ?? differs("hash", url.hash, `#${test.output["utf-8"]}`);
+      });
+    }
+  },
   // html/webappapis/atob/base64.any.js on fetch/data-urls/resources/base64.json
   base64(data, results) {
     for (const [input, bytes] of data) {

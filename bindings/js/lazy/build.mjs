@@ -11,13 +11,8 @@ import { hardenSource } from "./harden.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 const [output, ...modules] = process.argv.slice(2);
 
-// npm packages whose dependencies atoll replaces or wraps: IDNA comes from ICU
-// (native.domainToASCII) instead of tr46's 250 KB mapping table; webidl-conversions gets a
-// faster USVString.
-const shims = {
-  "tr46": "shims/tr46.js",
-  "webidl-conversions": "shims/webidl_conversions.js",
-};
+// npm packages whose dependencies atoll replaces or wraps (none at the moment).
+const shims = {};
 // Data files of npm packages that their "exports" do not list: the Encoding standard's labels and
 // single-byte indexes, from @exodus/bytes (whose decoders atoll does not use: they reach for the
 // TextDecoder global).
@@ -67,18 +62,13 @@ const shimPlugin = {
         return { path: createRequire(join(here, "build.mjs")).resolve(name.includes("/") ? name : `${name}/`) };
       }
       if (dataFiles[args.path]) return { path: join(here, "../../../node_modules", dataFiles[args.path]) };
-      // whatwg-url's UTF-8 helpers use the TextEncoder/TextDecoder globals, which a tenant may
-      // have replaced before its first URL: use the natives instead.
-      if (args.path === "./encoding" && args.importer.includes("whatwg-url")) {
-        return { path: join(here, "shims/utf8.js") };
-      }
       return undefined;
     });
     b.onLoad({ filter: /.*/, namespace: "atoll-node" }, (args) => ({
       contents: `module.exports = internal.require(${JSON.stringify(args.path)});`, loader: "js",
     }));
     // Source edits of pinned npm files (`patches` below); each must match, or the build fails.
-    b.onLoad({ filter: /node_modules[\\/](web-streams-polyfill|whatwg-url|buffer|html-rewriter-wasm)[\\/]/ }, (args) => {
+    b.onLoad({ filter: /node_modules[\\/](web-streams-polyfill|buffer|html-rewriter-wasm)[\\/]/ }, (args) => {
       const file = Object.keys(patches).find((suffix) => args.path.replaceAll("\\", "/").endsWith(suffix));
       if (file === undefined) return undefined;
       let text = readFileSync(args.path, "utf8");
@@ -94,6 +84,9 @@ const shimPlugin = {
 // Per-module esbuild options. urlpattern-polyfill calls the URL global: it gets atoll's own
 // URL class instead, which a tenant cannot have replaced.
 const moduleOptions = {
+  // Written against internal.primordials (CommonJS, no esbuild helpers: keepNames' __name would
+  // call Object.defineProperty), so that hardening leaves it as it is and it loads no safe calls.
+  url: { keepNames: false },
   urlpattern: {
     define: { URL: "__atollURL" },
     banner: { js: "var __atollURL = internal.require(\"url\").URL;" },
@@ -147,16 +140,6 @@ const ponyfillPatches = [
    'de=e=>native.isDetachedArrayBuffer(e)'],
 ];
 
-// whatwg-url's URLSearchParams iterator copies the list on every next() and re-creates each
-// result object "in the realm" property by property (~2 µs per iteration of an empty list);
-// atoll has one realm per module instance, so plain object literals are the same thing.
-const urlSearchParamsPatches = [
-  ["return newObjectInRealm(globalObject, { value: undefined, done: true });", "return { value: undefined, done: true };"],
-  ["return newObjectInRealm(globalObject, utils.iteratorResult(pair.map(utils.tryWrapperForImpl), kind));",
-   "return utils.iteratorResult(pair, kind);"],
-  ["const values = Array.from(target[implSymbol]);", "const values = target[implSymbol]._list;"],
-];
-
 // feross/buffer predates Node's "base64url" encoding (Node 15.7, in Workers too): decoding
 // already accepts the URL-safe alphabet (base64-js), so the encoding joins "base64" everywhere
 // and toString drops the padding and swaps "+/" for "-_".
@@ -188,7 +171,6 @@ const patches = {
   "html-rewriter-wasm/dist/asyncify.js": asyncifyPatches,
   "buffer/index.js": bufferPatches,
   "web-streams-polyfill/dist/ponyfill.mjs": ponyfillPatches,
-  "whatwg-url/lib/URLSearchParams.js": urlSearchParamsPatches,
 };
 
 // A raw string literal is limited in size by some compilers: the text in 16 KB pieces.

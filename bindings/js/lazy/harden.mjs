@@ -308,6 +308,9 @@ export function hardenSource(text, moduleName) {
   const body = emit(ast);
   const declare = (map, table) => [...map].map(([name, variable]) => `,${variable}=${table}[${JSON.stringify(name)}]`).join("");
   const list = (map) => JSON.stringify([...map.keys()]);
+  // A module that reaches no built-in through the safe calls (it uses internal.primordials) gets
+  // no prelude, and so does not load the safe-calls runtime into its context (js/lazy/url.js).
+  if (globals.size === 0 && methods.size === 0 && getters.size === 0 && !body.includes("__atoll_S")) return body;
   const result = `var __atoll_S=internal.safeCalls,__atoll_G=__atoll_S.globals(${list(globals)}),` +
       `__atoll_M=__atoll_S.methods(${list(methods)}),__atoll_R=__atoll_S.getters(${list(getters)})` +
       declare(globals, "__atoll_G") + declare(methods, "__atoll_M") + declare(getters, "__atoll_R") + ";\n" + body;
