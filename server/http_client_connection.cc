@@ -20,6 +20,7 @@ using Exchange = HttpClient::Exchange;
 bool IsInterim(int status) { return status >= 100 && status < 200 && status != 101; }
 
 std::string HostForHeader(const OutboundRequest& r) {
+  if (!r.host_header.empty()) return r.host_header;
   bool default_port = (r.https && r.port == 443) || (!r.https && r.port == 80);
   return default_port ? r.host : base::StrCat(r.host, ":", std::to_string(r.port));
 }

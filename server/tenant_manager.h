@@ -20,6 +20,7 @@
 #include "isolates/limits.h"
 #include "server/http_server.h"
 #include "server/isolate_cache.h"
+#include "server/isolation.h"
 #include "server/outbound.h"
 #include "server/response_sink.h"
 #include "server/scheduled_events.h"
@@ -126,6 +127,12 @@ class TenantManager : public RequestSink {
   size_t live_isolates() const { return cache_.live(); }
   size_t retiring_isolates() const { return cache_.retiring(); }
   isolates::IsolatePool::Stats pool_stats() const { return cache_.pool_stats(); }
+  // Isolation groups (isolation.h): whether tenant `index` is served by another process, the
+  // new table from the supervisor (tenants moved out have their runtime retired here), and the
+  // forwarding.
+  bool Elsewhere(uint32_t index) const { return isolation_->Elsewhere(registry_.name(index)); }
+  void SetIsolationTable(std::string_view table);
+  IsolationForwarder& isolation() { return *isolation_; }
   // The heap limit blank isolates are made with is at least this (call before Start): tenants
   // deployed later cannot ask for more.
   void set_min_heap_mb(uint32_t mb) { min_heap_mb_ = mb; }
@@ -152,6 +159,7 @@ class TenantManager : public RequestSink {
   WallLimits wall_;
   std::unique_ptr<Outbound> outbound_;
   std::unique_ptr<ScheduledEvents> scheduled_;
+  std::unique_ptr<IsolationForwarder> isolation_;
   bool test_scheduled_ = false;
   TenantHealth health_;
   Counters counters_;
