@@ -324,7 +324,7 @@ std::string AdminApi::ReloadTenant(std::string_view name) {
   spec.etag = loaded->etags[0];
   spec.revision = loaded->revisions[0];
   absl::Status deployed = BindKvStores(&spec, kv_stores_);
-  if (deployed.ok()) deployed = tenants_->Deploy(std::move(spec));
+  if (deployed.ok()) deployed = tenants_->Deploy(std::move(spec), /*check_elsewhere=*/false);
   if (!deployed.ok()) return std::string(base::ToStd(deployed.message()));
   base::LogLine(base::LogLevel::kInfo, "tenant reloaded from data_dir").Str("tenant", name).Int("version", static_cast<int64_t>(loaded->versions[0])).Emit();
   return "ok";

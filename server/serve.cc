@@ -247,7 +247,9 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
         return target < 0 ? std::string_view() : std::string_view(tenants.TenantName(static_cast<uint32_t>(target)));
       },
       options.access_log);
-  server.set_observer(&metrics);
+  // An isolation group's process does not count requests: the shared worker that forwarded each
+  // one counts it (and logs its access line) once, as the client saw it (isolation.h).
+  if (tenants.isolation().own().empty()) server.set_observer(&metrics);
   tenants.set_test_scheduled(options.test_scheduled);
   // Cron triggers fire in worker 0 only: once a minute in the whole server, not once per worker.
   // ATOLL_TEST_CRON_MINUTE_MS makes a "minute" that many ms (tests).

@@ -339,7 +339,7 @@ absl::Status TenantManager::Check(TenantSpec spec) {
   return absl::OkStatus();  // the runtime and the staged entry are dropped, as when Deploy fails
 }
 
-absl::Status TenantManager::Deploy(TenantSpec spec) {
+absl::Status TenantManager::Deploy(TenantSpec spec, bool check_elsewhere) {
   if (spec.worker.limits.memory_mb > heap_mb_) {
     return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec.worker.limits.memory_mb,
                                                    " is over this process's isolate heap limit of ", heap_mb_, " MB"));
@@ -348,13 +348,19 @@ absl::Status TenantManager::Deploy(TenantSpec spec) {
   absl::StatusOr<TenantRegistry::Staged> staged = registry_.Stage(spec);
   if (!staged.ok()) return staged.status();
   uint32_t index = staged->index;
+  bool elsewhere = isolation_->Elsewhere(spec.worker.tenant_name);
+  if (elsewhere && !check_elsewhere) {  // another process's tenant: its script never runs here
+    if (staged->replaces) DropRuntime(index, ServerError::kOverloaded);
+    registry_.Commit(std::move(*staged), std::move(spec));
+    health_.Deployed(index);
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(index, spec.worker);
   if (!runtime.ok()) {
     if (absl::IsResourceExhausted(runtime.status())) return runtime.status();
     return absl::InvalidArgumentError(runtime.status().message());
   }
   if (staged->replaces) DropRuntime(index, ServerError::kOverloaded);
-  bool elsewhere = isolation_->Elsewhere(spec.worker.tenant_name);
   registry_.Commit(std::move(*staged), std::move(spec));
   health_.Deployed(index);
   // Another process serves it (isolation.h): the script was checked; this one keeps no isolate.

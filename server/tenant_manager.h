@@ -117,7 +117,10 @@ class TenantManager : public RequestSink {
   // Compiles `spec` in a fresh isolate and, if it loads, makes it the tenant of that name (new,
   // or replacing the old version: requests in flight on the old one get 503 overloaded). On
   // failure nothing changes: InvalidArgument with the script error or the route conflict.
-  absl::Status Deploy(TenantSpec spec);
+  // A tenant another process serves (isolation.h) is only registered here, its script checked
+  // in a throwaway isolate when `check_elsewhere` (the admin API's deploy) and not run at all
+  // otherwise (a deploy other workers are told of).
+  absl::Status Deploy(TenantSpec spec, bool check_elsewhere = true);
   // What Deploy would answer for `spec`, without serving it (cluster mode checks a deploy on the
   // node that takes it before writing it to etcd).
   absl::Status Check(TenantSpec spec);
