@@ -254,6 +254,30 @@ TEST_F(IsolationTest, TheAdminApiMovesATenantToItsOwnProcessAndBackWithoutAFaile
   EXPECT_EQ(server.Stop(), 0);
 }
 
+TEST_F(IsolationTest, StreamedBodiesGoThroughTheForwardBothWays) {
+  fixture_.Write("e.js", "export default { async fetch(req) { return new Response(req.body); } };");
+  std::string config = fixture_.WriteConfig(
+      "", "[[tenants]]\nname = \"e\"\nscript = \"e.js\"\nroutes = [\"*/*\"]\nisolation = \"process\"\n");
+  TestServer server(config, {"--workers", "1"});
+  std::string body(3 << 20, 'x');  // past every buffered bound: streamed through both hops
+  for (size_t i = 0; i < body.size(); i += 4096) body[i] = static_cast<char>('a' + (i / 4096) % 26);
+  RawClient client(server.port());
+  client.Send("POST /echo HTTP/1.1\r\nHost: e.test\r\ncontent-length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  HttpResponse r = client.ReadResponse(false, std::chrono::seconds(30));
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 200);
+  EXPECT_EQ(r.body.size(), body.size());
+  EXPECT_TRUE(r.body == body);
+  // Chunked upload, on the same keep-alive connection.
+  client.Send("POST /echo HTTP/1.1\r\nHost: e.test\r\ntransfer-encoding: chunked\r\n\r\n"
+              "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  HttpResponse chunked = client.ReadResponse(false, std::chrono::seconds(10));
+  EXPECT_EQ(chunked.status, 200);
+  EXPECT_EQ(chunked.body, "hello world");
+  pid_t worker = server.worker_pid(0);
+  EXPECT_NE(r.Header("x-atoll-pid"), std::to_string(worker)) << "answered by the group's process";
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST_F(IsolationTest, ABadIsolationValueIsAConfigErrorWithItsKeyPath) {
   fixture_.Write("p.js", "export default { fetch() { return new Response('p'); } };");
   std::string config = fixture_.WriteConfig("", "[[tenants]]\nname = \"p\"\nscript = \"p.js\"\nroutes = [\"*/*\"]\nisolation = \"separate\"\n");
