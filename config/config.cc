@@ -377,9 +377,11 @@ absl::Status ConfigParser::ParseSetting(const Entry& e, const toml::source_regio
   if (e.key == "isolation") {
     absl::StatusOr<std::string_view> mode = String(v, parent, key_path);
     if (!mode.ok()) return mode.status();
-    if (*mode == "shared") out->process_isolation = false;
-    else if (*mode == "process") out->process_isolation = true;
-    else return Error(Where(v, parent), key_path, StrCat("expected \"shared\" or \"process\", got \"", *mode, "\""));
+    out->process_isolation = *mode == "process";
+    out->auto_isolation = *mode == "auto";
+    if (*mode != "shared" && *mode != "process" && *mode != "auto") {
+      return Error(Where(v, parent), key_path, StrCat("expected \"shared\", \"process\" or \"auto\", got \"", *mode, "\""));
+    }
     return absl::OkStatus();
   }
   *handled = false;

@@ -252,7 +252,10 @@ TEST_F(ConfigTest, IsolationIsSharedOrProcess) {
   absl::StatusOr<Config> process = Parse(base + "isolation = \"process\"\n");
   ASSERT_TRUE(process.ok()) << process.status();
   EXPECT_TRUE(process->tenants[0].settings.process_isolation);
-  EXPECT_TRUE(ErrorAt(base + "isolation = \"separate\"\n", 5, "tenants[0].isolation", "expected \"shared\" or \"process\""));
+  absl::Status auto_ok = Parse(base + "isolation = \"auto\"\n").status();
+  EXPECT_TRUE(auto_ok.ok()) << auto_ok;
+  EXPECT_TRUE(Parse(base + "isolation = \"auto\"\n")->tenants[0].settings.auto_isolation);
+  EXPECT_TRUE(ErrorAt(base + "isolation = \"separate\"\n", 5, "tenants[0].isolation", "expected \"shared\", \"process\" or \"auto\""));
   EXPECT_TRUE(ErrorAt(base + "isolation = true\n", 5, "tenants[0].isolation"));
 }
 

@@ -74,6 +74,10 @@ class IsolationForwarder {
   uint64_t forwarded_ = 0;
 };
 
+// `isolation = "auto"`: a shared worker asks the supervisor to move the tenant to a process of
+// its own once it killed it this many times in a row (TenantHealth's kill window, cpu or memory).
+inline constexpr uint32_t kAutoIsolateAfterKills = 3;
+
 // Tests: ATOLL_TEST_PID_HEADER=1 adds `x-atoll-pid: <pid of the process that answered>` to
 // every response (response_writer.cc); off otherwise.
 bool PidHeaderEnabled();

@@ -288,6 +288,15 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   StopSignals stop;
   WorkerLink link(loop, WorkerRole::kControlFd, [&stop] { StopOrDrain(&stop, 0); });
   link.set_isolation_handler([&tenants](std::string_view table) { tenants.SetIsolationTable(table); });
+  tenants.set_on_repeated_kills([&link](const std::string& name) {
+    link.Isolate(name + " process", [name](Answers answers) {
+      bool ok = answers.bodies.size() == 1 && answers.bodies[0] == "ok";
+      base::LogLine(ok ? base::LogLevel::kInfo : base::LogLevel::kWarn, "tenant moved after repeated limit kills")
+          .Str("tenant", name)
+          .Str("result", answers.bodies.empty() ? std::string_view("no answer") : std::string_view(answers.bodies[0]))
+          .Emit();
+    });
+  });
   std::unique_ptr<AdminApi> admin;
   if (plan->admin_listen && role.admin) {
     admin = std::make_unique<AdminApi>(loop, *admin_token, &tenant_store, &tenants, &metrics, &kv_stores, &link);

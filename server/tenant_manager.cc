@@ -296,6 +296,14 @@ void TenantManager::OnKilled(uint32_t tenant, isolates::LimitKind why) {
         .Int("refused_for_ms", static_cast<int64_t>(cooldown.refused_ms))
         .Emit();
   }
+  if (tenant < registry_.size() && registry_.spec(tenant).auto_isolation && !Elsewhere(tenant) &&
+      cooldown.kills_in_a_row >= kAutoIsolateAfterKills && on_repeated_kills_) {
+    base::LogLine(base::LogLevel::kWarn, "limit kills: moving the tenant to a process of its own")
+        .Str("tenant", registry_.name(tenant))
+        .Int("kills_in_a_row", cooldown.kills_in_a_row)
+        .Emit();
+    on_repeated_kills_(registry_.name(tenant));
+  }
   cache_.Retire(tenant);
 }
 

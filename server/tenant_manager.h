@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -136,6 +137,8 @@ class TenantManager : public RequestSink {
   bool Elsewhere(uint32_t index) const { return isolation_->Elsewhere(registry_.name(index)); }
   void SetIsolationTable(std::string_view table);
   IsolationForwarder& isolation() { return *isolation_; }
+  // Called with an `isolation = "auto"` tenant's name after kAutoIsolateAfterKills kills in a row.
+  void set_on_repeated_kills(std::function<void(const std::string&)> f) { on_repeated_kills_ = std::move(f); }
   // The heap limit blank isolates are made with is at least this (call before Start): tenants
   // deployed later cannot ask for more.
   void set_min_heap_mb(uint32_t mb) { min_heap_mb_ = mb; }
@@ -163,6 +166,7 @@ class TenantManager : public RequestSink {
   std::unique_ptr<Outbound> outbound_;
   std::unique_ptr<ScheduledEvents> scheduled_;
   std::unique_ptr<IsolationForwarder> isolation_;
+  std::function<void(const std::string&)> on_repeated_kills_;
   bool test_scheduled_ = false;
   TenantHealth health_;
   Counters counters_;

@@ -278,13 +278,55 @@ TEST_F(IsolationTest, StreamedBodiesGoThroughTheForwardBothWays) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+TEST_F(IsolationTest, AnAutoTenantMovesToItsOwnProcessAfterRepeatedLimitKills) {
+  fixture_.Write("a.js", "export default { fetch() { return new Response('a'); } };");
+  fixture_.Write("s.js", "export default { fetch(req) { if (new URL(req.url).pathname == '/spin') for (;;) {} "
+                         "return new Response('s'); } };");
+  std::string config = fixture_.WriteConfig(
+      "admin_listen = \"127.0.0.1:0\"",
+      "[[tenants]]\nname = \"a\"\nscript = \"a.js\"\nroutes = [\"a.test/*\"]\n"
+      "[[tenants]]\nname = \"s\"\nscript = \"s.js\"\nroutes = [\"s.test/*\"]\ncpu_ms = 20\nisolation = \"auto\"\n");
+  TestServer server(config, {"--workers", "1"});
+  int failures = 0;
+  std::set<std::string> shared = PidsOf(server.port(), "a.test", 3, &failures);
+  std::set<std::string> before = PidsOf(server.port(), "s.test", 3, &failures);
+  ASSERT_EQ(failures, 0);
+  EXPECT_EQ(before, shared);  // runs in the shared worker until it is killed
+  // Kill it three times in a row (the second kill also refuses it for a second: requests then
+  // get 503 without running).
+  auto kills = [&] {
+    std::string log = server.log();
+    size_t n = 0;
+    for (size_t at = 0; (at = log.find("limit hit: isolate discarded", at)) != std::string::npos; ++at) ++n;
+    return n;
+  };
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (kills() < 3 && Clock::now() < deadline) {
+    EXPECT_EQ(GetFrom(server.port(), "s.test", "/spin").status, 503);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  ASSERT_GE(kills(), 3u) << server.log();
+  ASSERT_TRUE(server.WaitForLog("tenant moved after repeated limit kills", std::chrono::seconds(10))) << server.log();
+  EXPECT_TRUE(server.WaitForLog("\"result\":\"ok\""));
+  // From now on it answers from a process of its own; the shared tenant stays where it was.
+  std::set<std::string> after;
+  EXPECT_TRUE(WaitFor([&] {
+    int f = 0;
+    after = PidsOf(server.port(), "s.test", 1, &f);
+    return f == 0 && after.size() == 1 && shared.count(*after.begin()) == 0;
+  }, std::chrono::seconds(10))) << server.log();
+  EXPECT_EQ(PidsOf(server.port(), "a.test", 3, &failures), shared);
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST_F(IsolationTest, ABadIsolationValueIsAConfigErrorWithItsKeyPath) {
   fixture_.Write("p.js", "export default { fetch() { return new Response('p'); } };");
   std::string config = fixture_.WriteConfig("", "[[tenants]]\nname = \"p\"\nscript = \"p.js\"\nroutes = [\"*/*\"]\nisolation = \"separate\"\n");
   std::string output;
   EXPECT_NE(RunAtoll("check --config " + config, &output), 0);
   EXPECT_NE(output.find("tenants[0].isolation"), std::string::npos) << output;
-  EXPECT_NE(output.find("expected \"shared\" or \"process\""), std::string::npos) << output;
+  EXPECT_NE(output.find("expected \"shared\", \"process\" or \"auto\""), std::string::npos) << output;
 }
 
 }  // namespace
