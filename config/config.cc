@@ -97,7 +97,7 @@ constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
     "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb";
 constexpr std::string_view kTlsKeys = "cert, key";
-constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb, max_websockets";
+constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, isolation, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   Config config;
   const toml::source_region& top = root.source();
@@ -372,6 +372,16 @@ absl::Status ConfigParser::ParseSetting(const Entry& e, const toml::source_regio
     if (*mode == "shared") out->context = ContextMode::kShared;
     else if (*mode == "per_request") out->context = ContextMode::kPerRequest;
     else return Error(Where(v, parent), key_path, StrCat("expected \"shared\" or \"per_request\", got \"", *mode, "\""));
+    return absl::OkStatus();
+  }
+  if (e.key == "isolation") {
+    absl::StatusOr<std::string_view> mode = String(v, parent, key_path);
+    if (!mode.ok()) return mode.status();
+    out->process_isolation = *mode == "process";
+    out->auto_isolation = *mode == "auto";
+    if (*mode != "shared" && *mode != "process" && *mode != "auto") {
+      return Error(Where(v, parent), key_path, StrCat("expected \"shared\", \"process\" or \"auto\", got \"", *mode, "\""));
+    }
     return absl::OkStatus();
   }
   *handled = false;

@@ -31,6 +31,11 @@ enum class ContextMode { kShared, kPerRequest };
 // that part as it is (serve_plan.cc).
 struct TenantSettings : limits::TenantLimits {
   ContextMode context = ContextMode::kShared;
+  // `isolation = "process"`: the tenant gets worker processes of its own (README "Isolation
+  // groups", server/supervisor.h); "shared" (the default): it runs in the shared workers.
+  bool process_isolation = false;
+  // `isolation = "auto"`: shared until repeated limit kills move it to a process of its own.
+  bool auto_isolation = false;
 };
 
 using NamedValue = std::pair<std::string, std::string>;

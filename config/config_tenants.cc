@@ -136,7 +136,7 @@ absl::Status TomlToJson(const toml::node& n, std::string* out, int depth) {
 
 // The binding tables come from EnvBindingKinds().
 const std::string kTenantKeys =
-    StrCat("name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, cache_mb, max_websockets, ",
+    StrCat("name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, isolation, cache_mb, max_websockets, ",
            EnvBindingKeys(), ", outbound, compatibility_flags, triggers, rules");
 
 absl::Status ConfigParser::ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out) {

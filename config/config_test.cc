@@ -244,6 +244,21 @@ TEST_F(ConfigTest, SandboxIsOnUnlessTurnedOff) {
   EXPECT_TRUE(ErrorAt("[server]\nsandbox = \"no\"\n" + base, 2, "server.sandbox"));
 }
 
+TEST_F(ConfigTest, IsolationIsSharedOrProcess) {
+  std::string base = "[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nroutes = [\"*/*\"]\n";
+  absl::StatusOr<Config> shared = Parse(base);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_FALSE(shared->tenants[0].settings.process_isolation);
+  absl::StatusOr<Config> process = Parse(base + "isolation = \"process\"\n");
+  ASSERT_TRUE(process.ok()) << process.status();
+  EXPECT_TRUE(process->tenants[0].settings.process_isolation);
+  absl::Status auto_ok = Parse(base + "isolation = \"auto\"\n").status();
+  EXPECT_TRUE(auto_ok.ok()) << auto_ok;
+  EXPECT_TRUE(Parse(base + "isolation = \"auto\"\n")->tenants[0].settings.auto_isolation);
+  EXPECT_TRUE(ErrorAt(base + "isolation = \"separate\"\n", 5, "tenants[0].isolation", "expected \"shared\", \"process\" or \"auto\""));
+  EXPECT_TRUE(ErrorAt(base + "isolation = true\n", 5, "tenants[0].isolation"));
+}
+
 TEST_F(ConfigTest, CfHeaderIsALowerCasedHeaderNameTheServerDoesNotOwn) {
   absl::StatusOr<Config> config = Parse("[server]\ncf_header = \"X-Atoll-CF\"\n");
   ASSERT_TRUE(config.ok()) << config.status();

@@ -205,6 +205,11 @@ void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view pat
   }
   constexpr std::string_view kTenants = "/tenants/";
   if (path.substr(0, kTenants.size()) != kTenants) return RespondError(id, 404, "not_found");
+  constexpr std::string_view kIsolation = "/isolation";  // (a tenant may itself be named "isolation")
+  if (path.size() > kTenants.size() + kIsolation.size() && path.ends_with(kIsolation) &&
+      ValidName(path.substr(kTenants.size(), path.size() - kTenants.size() - kIsolation.size()))) {
+    return MoveTenant(id, method, path.substr(kTenants.size(), path.size() - kTenants.size() - kIsolation.size()), body);
+  }
   std::string_view name = path.substr(kTenants.size());
   if (!ValidName(name)) return RespondError(id, 400, "bad_request", "tenant name must match [a-z0-9-]{1,63}");
   int32_t index = tenants_->Find(name);
@@ -330,7 +335,7 @@ std::string AdminApi::ReloadTenant(std::string_view name) {
   spec.etag = loaded->etags[0];
   spec.revision = loaded->revisions[0];
   absl::Status deployed = BindKvStores(&spec, kv_stores_);
-  if (deployed.ok()) deployed = tenants_->Deploy(std::move(spec));
+  if (deployed.ok()) deployed = tenants_->Deploy(std::move(spec), /*check_elsewhere=*/false);
   if (!deployed.ok()) return std::string(base::ToStd(deployed.message()));
   base::LogLine(base::LogLevel::kInfo, "tenant reloaded from data_dir").Str("tenant", name).Int("version", static_cast<int64_t>(loaded->versions[0])).Emit();
   return "ok";
@@ -395,7 +400,37 @@ void AdminApi::Deploy(uint64_t id, std::string_view name, std::string_view body)
   w.Key("etag");
   w.String(deployed->etag);
   w.EndObject();
+  // isolation = "process" deployed for a tenant without a group, or the key given explicitly
+  // and differing from where it runs: the supervisor moves it, then every worker reloads it.
+  int32_t index = tenants_->Find(name);
+  bool want = index >= 0 && tenants_->spec(static_cast<uint32_t>(index)).process_isolation;
+  bool have = tenants_->isolation().table().contains(name);
+  if (want != have && (want || body.find("\"isolation\"") != std::string_view::npos)) {
+    return link_->Isolate(base::StrCat(name, want ? " process" : " shared"),
+                          [this, id, name = std::string(name), out = std::move(out)](Answers) mutable {
+                            Propagate(id, name, std::move(out));
+                          });
+  }
   Propagate(id, name, std::move(out));
+}
+
+void AdminApi::MoveTenant(uint64_t id, std::string_view method, std::string_view name, std::string_view body) {
+  if (method != "POST" && method != "PUT") return RespondError(id, 405, "method_not_allowed");
+  int32_t index = tenants_->Find(name);
+  if (index < 0 || !tenants_->Serving(static_cast<uint32_t>(index))) return RespondError(id, 404, "no_tenant");
+  std::string_view mode = body.find("\"process\"") != std::string_view::npos  ? "process"
+                          : body.find("\"shared\"") != std::string_view::npos ? "shared"
+                                                                               : "";
+  if (mode.empty() || body.find("\"isolation\"") == std::string_view::npos) {
+    return RespondError(id, 400, "bad_request", "expected {\"isolation\": \"process\"} or {\"isolation\": \"shared\"}");
+  }
+  link_->Isolate(base::StrCat(name, " ", mode), [this, id, name = std::string(name), mode](Answers answers) {
+    if (answers.bodies.size() != 1 || answers.bodies[0] != "ok") {
+      return RespondError(id, 503, "isolation_failed", answers.bodies.empty() ? "no answer from the supervisor" : answers.bodies[0]);
+    }
+    base::LogLine(base::LogLevel::kInfo, "tenant moved").Str("tenant", name).Str("isolation", mode).Emit();
+    Respond(id, 200, base::StrCat("{\"name\":\"", name, "\",\"isolation\":\"", mode, "\"}"));
+  });
 }
 
 void AdminApi::ClusterDeploy(uint64_t id, std::string_view name, std::string_view body, std::string_view if_match) {
@@ -500,7 +535,8 @@ std::string AdminApi::TenantJson(uint32_t index, const TenantStats& stats) const
   const isolates::TenantLimits& limits = spec.worker.limits;
   out += base::StrCat("],\"memory_mb\":", limits.memory_mb, ",\"cpu_ms\":", limits.cpu_ms, ",\"wall_ms\":", limits.wall_ms,
                       ",\"subrequests\":", limits.subrequests, ",\"max_request_body\":", limits.max_request_body,
-                      ",\"context\":\"", ContextName(spec.worker), "\"}");
+                      ",\"context\":\"", ContextName(spec.worker), "\",\"isolation\":\"",
+                      tenants_->Elsewhere(index) ? "process" : "shared", "\"}");
   out += base::StrCat(",\"stats\":{", stats.JsonMembers(), "}}");
   return out;
 }

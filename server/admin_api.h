@@ -96,6 +96,8 @@ class AdminApi : public RequestSink, public ClusterApplier {
   void Respond(uint64_t id, int status, std::string_view body, std::string_view content_type = "application/json");
   void RespondError(uint64_t id, int status, std::string_view code, std::string_view message = {});
   void Deploy(uint64_t id, std::string_view name, std::string_view body);
+  // POST /tenants/NAME/isolation {"isolation":"process"|"shared"}: the supervisor moves it.
+  void MoveTenant(uint64_t id, std::string_view method, std::string_view name, std::string_view body);
   // Tells the other workers that tenant `name` changed in the store, then answers `id` with `body`.
   void Propagate(uint64_t id, std::string_view name, std::string body);
   // Answers `id` with tenant `name` (or every serving tenant), stats summed over the workers.

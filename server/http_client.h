@@ -36,8 +36,8 @@ struct OutboundRequest {
   bool https = false;
   std::string host;    // lower-case; an IPv6 literal in brackets ("[::1]")
   uint16_t port = 80;
-  std::string target;  // path and query ("/a?b")
-  std::string host_header;  // non-empty: sent as `host` instead of host[:port] (a forwarded request)
+  std::string target;  // path and query ("/a?b"); or an absolute URL (a forward, isolation.h)
+  std::string host_header;  // non-empty: the Host line's value instead of host[:port]
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool body_streamed = false;  // the body follows through Write/EndBody (chunked)

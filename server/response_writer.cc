@@ -1,8 +1,11 @@
 #include "server/response_writer.h"
 
+#include <unistd.h>
+
 #include <ctime>
 
 #include "base/strings.h"
+#include "server/isolation.h"
 
 namespace atl::server {
 
@@ -90,12 +93,15 @@ void AppendResponseHead(const ResponseHead& head, std::string* out) {
   std::string_view reason = head.status_text.empty() ? ReasonPhrase(head.status) : head.status_text;
   base::StrAppend(out, "HTTP/1.1 ", head.status, " ", reason, "\r\n");
   bool has_node = head.node.empty();
+  bool pid_header = PidHeaderEnabled();
   for (const auto& [name, value] : head.headers) {
     if (IsServerOwnedHeader(name)) continue;
     if (!has_node && name == "x-atoll-node") has_node = true;
     base::StrAppend(out, name, ": ", value, "\r\n");
+    if (name == "x-atoll-pid") pid_header = false;  // a forwarded answer names its process
   }
   if (!has_node) base::StrAppend(out, "x-atoll-node: ", head.node, "\r\n");
+  if (pid_header) base::StrAppend(out, "x-atoll-pid: ", static_cast<int64_t>(getpid()), "\r\n");
   if (head.chunked) {
     out->append("transfer-encoding: chunked\r\n");
   } else if (!head.no_body) {

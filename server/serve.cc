@@ -258,12 +258,15 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
         return target < 0 ? std::string_view() : std::string_view(tenants.TenantName(static_cast<uint32_t>(target)));
       },
       options.access_log);
-  server.set_observer(&metrics);
+  // An isolation group's process does not count requests: the shared worker that forwarded each
+  // one counts it (and logs its access line) once, as the client saw it (isolation.h).
+  if (tenants.isolation().own().empty()) server.set_observer(&metrics);
   if (cluster_forward) cluster_forward->set_metrics(&metrics);
   tenants.set_test_scheduled(options.test_scheduled);
   // Cron triggers fire in worker 0 only: once a minute in the whole server, not once per worker.
   // ATOLL_TEST_CRON_MINUTE_MS makes a "minute" that many ms (tests).
-  if (role.index == 0) {
+  // ... and in an isolation group's process for its tenant (isolation.h).
+  if (role.index == 0 || !tenants.isolation().own().empty()) {
     const char* minute = getenv("ATOLL_TEST_CRON_MINUTE_MS");
     uint64_t minute_ms = 0;
     if (minute != nullptr && !base::ParseUnsigned(std::string_view(minute), &minute_ms)) minute_ms = 0;
@@ -298,6 +301,16 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
 
   StopSignals stop;
   WorkerLink link(loop, WorkerRole::kControlFd, [&stop] { StopOrDrain(&stop, 0); });
+  link.set_isolation_handler([&tenants](std::string_view table) { tenants.SetIsolationTable(table); });
+  tenants.set_on_repeated_kills([&link](const std::string& name) {
+    link.Isolate(name + " process", [name](Answers answers) {
+      bool ok = answers.bodies.size() == 1 && answers.bodies[0] == "ok";
+      base::LogLine(ok ? base::LogLevel::kInfo : base::LogLevel::kWarn, "tenant moved after repeated limit kills")
+          .Str("tenant", name)
+          .Str("result", answers.bodies.empty() ? std::string_view("no answer") : std::string_view(answers.bodies[0]))
+          .Emit();
+    });
+  });
   std::unique_ptr<AdminApi> admin;
   if (plan->admin_listen && role.admin) {
     admin = std::make_unique<AdminApi>(loop, *admin_token, &tenant_store, &tenants, &metrics, &kv_stores, &link);
@@ -306,7 +319,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
       base::LogLine(base::LogLevel::kError, base::StrCat("admin API: ", base::ToStd(bound.status().message()))).Emit();
       return 1;
     }
-  } else if (plan->admin_listen) {
+  } else if (plan->admin_listen && tenants.isolation().own().empty()) {
     base::LogLine(base::LogLevel::kWarn, "server.admin_listen: the admin API starts only with a restart").Emit();
   }
   // Cluster mode: every worker's admin API writes to etcd; worker 0 syncs the node with it.

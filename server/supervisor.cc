@@ -79,6 +79,7 @@ bool Supervisor::Start(const ServePlan& plan) {
   listening_.tenants = plan.tenants.size();
   worker_count_ = ResolveWorkers(plan.workers);
   slots_.resize(worker_count_);
+  PlanGroups(plan);
   for (uv_signal_t* signal : {&sigterm_, &sigint_, &sighup_}) {
     uv_signal_init(loop_, signal);
     signal->data = this;
@@ -96,10 +97,20 @@ bool Supervisor::Start(const ServePlan& plan) {
       return true;  // the loop runs until the workers already started are gone
     }
   }
+  for (uint32_t g = 0; g < groups_.size(); ++g) {
+    if (absl::Status spawned = Spawn(kGroupBase + g, generation_); !spawned.ok()) {
+      base::LogLine(base::LogLevel::kError, base::ToStd(spawned.message())).Emit();
+      exit_code_ = 1;
+      Shutdown(SIGTERM);
+      return true;
+    }
+  }
   return true;
 }
 
 absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
+  Group* group = GroupOf(index);
+  if (index >= kGroupBase && (group == nullptr || !group->active)) return absl::OkStatus();  // moved back
   auto worker = std::make_unique<Worker>();
   worker->owner = this;
   worker->index = index;
@@ -107,7 +118,10 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   auto* control = new uv_pipe_t;
   uv_pipe_init(loop_, control, 0);
 
-  std::vector<uv_stdio_container_t> stdio(WorkerRole::kFirstListenFd + listening_.sockets.size() + (listening_.admin ? 1 : 0));
+  // An isolation group's process gets its loopback socket as its only listener, no admin API.
+  size_t listeners = group != nullptr ? 1 : listening_.sockets.size();
+  bool admin = group == nullptr && listening_.admin.has_value();
+  std::vector<uv_stdio_container_t> stdio(WorkerRole::kFirstListenFd + listeners + (admin ? 1 : 0));
   stdio[0].flags = UV_IGNORE;
   for (int fd : {1, 2}) {
     stdio[fd].flags = UV_INHERIT_FD;
@@ -117,16 +131,21 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   stdio[WorkerRole::kControlFd].data.stream = reinterpret_cast<uv_stream_t*>(control);
   size_t next = WorkerRole::kFirstListenFd;
   for (const ListenSocket& socket : listening_.sockets) {
+    if (group != nullptr) break;
     stdio[next].flags = UV_INHERIT_FD;
     stdio[next++].data.fd = socket.fd;
   }
-  if (listening_.admin) {
+  if (group != nullptr) {
+    stdio[next].flags = UV_INHERIT_FD;
+    stdio[next].data.fd = group->socket.fd;
+  } else if (listening_.admin) {
     stdio[next].flags = UV_INHERIT_FD;
     stdio[next].data.fd = listening_.admin->fd;
   }
 
-  WorkerRole role{index, generation, static_cast<uint32_t>(listening_.sockets.size()), listening_.admin.has_value()};
-  std::vector<std::string> env_strings = {role.ToEnvironment()};
+  WorkerRole role{index, generation, static_cast<uint32_t>(listeners), admin};
+  std::vector<std::string> env_strings = {role.ToEnvironment(), "ATOLL_ISOLATION=" + IsolationTable()};
+  if (group != nullptr) env_strings.push_back("ATOLL_ISOLATED=" + group->name);
   // With several workers on one socket, libuv accepts one connection per wakeup, so that the
   // others get their share instead of the first awake taking a whole burst.
   if (worker_count_ > 1) env_strings.push_back("UV_TCP_SINGLE_ACCEPT=1");
@@ -136,7 +155,7 @@ absl::Status Supervisor::Spawn(uint32_t index, uint64_t generation) {
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view entry(*e);
     if (!entry.starts_with("ATOLL_WORKER=") && !entry.starts_with("UV_TCP_SINGLE_ACCEPT=") &&
-        !entry.starts_with("ATOLL_DO=")) {
+        !entry.starts_with("ATOLL_DO=") && !entry.starts_with("ATOLL_ISOLATION=") && !entry.starts_with("ATOLL_ISOLATED=")) {
       env_strings.emplace_back(entry);
     }
   }
@@ -187,6 +206,7 @@ Supervisor::Worker* Supervisor::FindPid(int pid) {
 
 void Supervisor::OnMessage(Worker* worker, ControlMessage message) {
   if (message.kind == "ready") return OnReady(worker);
+  if (message.kind == "isolate") return OnIsolate(worker, message.id, message.body);
   if (message.kind == "ask" || message.kind == "ask_all") {
     return Ask(worker, message.id, std::move(message.body), message.kind == "ask_all");
   }
@@ -207,16 +227,23 @@ void Supervisor::OnReady(Worker* worker) {
       .Int("ms", static_cast<int64_t>(uv_now(loop_) - worker->started_ms))
       .Emit();
   if (worker->stopping) return;
+  if (Group* group = GroupOf(worker->index)) {
+    // A move through the admin API: the group serves now, so the shared workers forward to it.
+    if (group->waiting.empty() || worker->generation != generation_) return;
+    BroadcastIsolation();
+    for (auto [pid, id] : std::exchange(group->waiting, {})) AnswerIsolate(pid, id, "ok");
+    return;
+  }
   if (reload_ && worker->generation == reload_->generation) {
     size_t ready = std::count_if(workers_.begin(), workers_.end(), [&](const std::unique_ptr<Worker>& w) {
-      return w->generation == reload_->generation && w->ready && !w->stopping;
+      return w->generation == reload_->generation && w->ready && !w->stopping && w->index < kGroupBase;
     });
     if (ready == reload_->workers) CompleteReload();
     return;
   }
   if (started_ || worker->generation != generation_) return;
   size_t ready = std::count_if(workers_.begin(), workers_.end(), [&](const std::unique_ptr<Worker>& w) {
-    return w->generation == generation_ && w->ready;
+    return w->generation == generation_ && w->ready && w->index < kGroupBase;
   });
   if (ready < worker_count_) return;
   started_ = true;
@@ -279,8 +306,10 @@ void Supervisor::OnExit(Worker* worker, int64_t status, int signal) {
 }
 
 void Supervisor::ScheduleRestart(uint32_t index, uint64_t lived_ms) {
-  if (index >= slots_.size()) return;
-  Slot& slot = slots_[index];
+  Group* group = GroupOf(index);
+  if (group != nullptr && !group->active) return;
+  if (group == nullptr && index >= slots_.size()) return;
+  Slot& slot = group != nullptr ? group->slot : slots_[index];
   slot.quick_deaths = lived_ms < kLimits.quick_death_ms ? slot.quick_deaths + 1 : 1;
   uint64_t delay_ms = slot.quick_deaths <= 1 ? 0 : std::min<uint64_t>(kLimits.max_restart_delay_ms, uint64_t{kLimits.first_restart_delay_ms} << std::min(slot.quick_deaths - 2, 10u));
   base::LogLine(base::LogLevel::kInfo, "worker restarting").Int("worker", index).Int("delay_ms", static_cast<int64_t>(delay_ms)).Emit();
@@ -314,7 +343,7 @@ void Supervisor::Ask(Worker* asker, uint64_t id, std::string question, bool all)
   q.asker_pid = asker->pid;
   q.asker_id = id;
   q.all = all;
-  q.answers.workers = all ? 1 : worker_count_;
+  q.answers.workers = all ? 1 : worker_count_ + ActiveGroups();
   for (const std::unique_ptr<Worker>& worker : workers_) {
     if (worker.get() == asker || worker->stopping || !worker->channel) continue;
     if (!all && (worker->generation != generation_ || !worker->ready)) continue;
@@ -367,6 +396,9 @@ void Supervisor::Shutdown(int signal) {
   for (Slot& slot : slots_) {
     if (slot.timer != nullptr) uv_timer_stop(slot.timer);
   }
+  for (Group& group : groups_) {
+    if (group.slot.timer != nullptr) uv_timer_stop(group.slot.timer);
+  }
   if (reload_) FailReload("shutting down");
   // A second signal is forwarded too: a draining worker then stops at once.
   for (const std::unique_ptr<Worker>& worker : workers_) StopWorker(worker.get());
@@ -380,6 +412,12 @@ void Supervisor::Finish() {
   for (Slot& slot : slots_) {
     if (slot.timer != nullptr) CloseAndDelete(slot.timer);
     slot.timer = nullptr;
+  }
+  for (Group& group : groups_) {
+    if (group.slot.timer != nullptr) CloseAndDelete(group.slot.timer);
+    group.slot.timer = nullptr;
+    if (group.socket.fd >= 0) close(group.socket.fd);
+    group.socket.fd = -1;
   }
   for (auto& [id, question] : questions_) CloseAndDelete(question.timer);
   questions_.clear();

@@ -11,6 +11,10 @@
 //   deploy is asked of every live worker, starting ones and a reload's new generation too, so
 //   that when it is answered every worker serves it.
 //
+// - Isolation groups (isolation.h, supervisor_isolation.cc): each `isolation = "process"` tenant
+//   gets one worker of its own (index kGroupBase + g) whose only listener is a loopback socket
+//   opened here; the admin API moves tenants there and back at run time.
+//
 // A worker gets: fd 3, its control channel (control_channel.h); fds 4.., the listeners in the
 // supervisor's order, then the admin listener if there is one; and ATOLL_WORKER (WorkerRole).
 

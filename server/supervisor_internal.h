@@ -80,6 +80,18 @@ class Supervisor {
     uint32_t quick_deaths = 0;
     uv_timer_t* timer = nullptr;  // a restart waiting out its delay
   };
+  // An isolation group (isolation.h): the workers of one `isolation = "process"` tenant, on a
+  // loopback socket opened here that outlives their restarts (connections wait in its backlog).
+  static constexpr uint32_t kGroupBase = 1u << 20;  // worker index of group g: kGroupBase + g
+  struct Group {
+    std::string name;
+    ListenSocket socket;
+    uint16_t port = 0;
+    bool active = true;  // false: moved back to the shared workers (its index stays unused)
+    Slot slot;
+    // A move there through the admin API, answered once the group's worker is ready.
+    std::vector<std::pair<int, uint64_t>> waiting;  // asker pid, question id
+  };
   // A worker's question on its way to the others.
   struct Question {
     int asker_pid;
@@ -106,6 +118,19 @@ class Supervisor {
   void FailReload(std::string_view why);
   void RunCheck();
   Worker* FindPid(int pid);
+  // Isolation groups (supervisor_isolation.cc).
+  absl::Status AddGroup(const std::string& name);
+  void RetireGroup(Group& group);
+  Group* FindGroup(std::string_view name);
+  Group* GroupOf(uint32_t index) { return index >= kGroupBase && index - kGroupBase < groups_.size() ? &groups_[index - kGroupBase] : nullptr; }
+  uint32_t ActiveGroups() const;
+  std::string IsolationTable() const;
+  void BroadcastIsolation();
+  // "NAME process|shared" from a worker (the admin API): answered "ok" or why not.
+  void OnIsolate(Worker* asker, uint64_t id, std::string_view body);
+  void AnswerIsolate(int pid, uint64_t id, std::string body);
+  // The groups `plan` wants (its process tenants and the admin API's moves), before a generation.
+  void PlanGroups(const ServePlan& plan);
   size_t LiveWorkers() const { return workers_.size(); }
 
   // 18 members, the listeners and a reload already grouped: the rest is the process table
@@ -131,6 +156,8 @@ class Supervisor {
   int exit_code_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;  // every process not yet reaped
   std::vector<Slot> slots_;
+  std::vector<Group> groups_;
+  absl::flat_hash_map<std::string, bool> moved_;  // the admin API's moves: tenant -> process
   absl::flat_hash_map<uint64_t, Question> questions_;
   uint64_t next_question_ = 1;
   uv_signal_t sigterm_, sigint_, sighup_;  // stop, stop, reload

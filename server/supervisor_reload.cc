@@ -29,6 +29,7 @@ void Supervisor::Reload() {
   if (ListenKey(*plan) != listening_.key) {
     base::LogLine(base::LogLevel::kWarn, "reload: listen and admin_listen change only with a restart; the current listeners stay").Emit();
   }
+  PlanGroups(*plan);  // before the new generation: its workers' table names every group
   reload_.emplace();
   reload_->generation = generation_ + 1;
   reload_->workers = ResolveWorkers(plan->workers);
@@ -126,6 +127,10 @@ void Supervisor::RunCheck() {
 void Supervisor::StartGeneration() {
   for (uint32_t i = 0; i < reload_->workers; ++i) {
     absl::Status spawned = Spawn(i, reload_->generation);
+    if (!spawned.ok()) return FailReload(base::ToStd(spawned.message()));
+  }
+  for (uint32_t g = 0; g < groups_.size(); ++g) {
+    absl::Status spawned = Spawn(kGroupBase + g, reload_->generation);
     if (!spawned.ok()) return FailReload(base::ToStd(spawned.message()));
   }
 }

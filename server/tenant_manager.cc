@@ -36,6 +36,7 @@ TenantManager::TenantManager(uv_loop_t* loop, const isolates::PoolLimits& pool_l
       health_(pool_limits) {
   outbound_ = std::make_unique<Outbound>(loop_, this, isolates::FetchLimits());
   scheduled_ = std::make_unique<ScheduledEvents>(loop_, this);
+  isolation_ = std::make_unique<IsolationForwarder>(loop_);
 }
 
 TenantManager::~TenantManager() { Shutdown(); }
@@ -69,6 +70,7 @@ void TenantManager::Shutdown() {
     scheduled_->Shutdown();
   }
   if (outbound_) outbound_->Shutdown();
+  if (isolation_) isolation_->Shutdown();
   cache_.Shutdown();
   wall_.Shutdown();
 }
@@ -93,7 +95,14 @@ absl::Status TenantManager::Warm(uint32_t index) {
 }
 
 RouteDecision TenantManager::Route(std::string_view host, std::string_view path) {
-  std::optional<uint32_t> tenant = registry_.Route(host, path);
+  std::optional<uint32_t> tenant;
+  // An isolation group's process: whatever reaches it was routed to its tenant by a shared
+  // worker (a service binding's call too, whatever its URL).
+  if (int32_t own = isolation_->own().empty() ? -1 : registry_.Find(isolation_->own()); own >= 0) {
+    tenant = static_cast<uint32_t>(own);
+  } else {
+    tenant = registry_.Route(host, path);
+  }
   if (!tenant) return RouteDecision{-1, isolates::TenantLimits().max_request_body};
   return RouteDecision{static_cast<int32_t>(*tenant), registry_.spec(*tenant).worker.limits.max_request_body};
 }
@@ -118,6 +127,12 @@ void TenantManager::DispatchTo(uint64_t id, int32_t target, const bindings::Requ
     return;
   }
   auto index = static_cast<uint32_t>(target);
+  if (Elsewhere(index)) {  // an isolation group's tenant: its own process answers (isolation.h)
+    uint16_t port = isolation_->PortOf(registry_.name(index));
+    // A scheduled event is fired by the group's own process, never forwarded.
+    if (port == 0 || request.scheduled) return response->Fail(ServerError::kNoRoute);
+    return isolation_->Dispatch(id, port, request, response);
+  }
   TenantRuntime* runtime = cache_.Get(index);
   if (runtime == nullptr) {
     runtime = Activate(index, response);
@@ -164,19 +179,23 @@ bindings::Worker* TenantManager::StreamWorker(int32_t target, uint64_t id) const
 }
 
 bool TenantManager::PushUpload(uint64_t id, int32_t target, std::string_view bytes) {
+  if (isolation_->Has(id)) return isolation_->PushUpload(id, bytes);
   bindings::Worker* worker = StreamWorker(target, id);
   return worker == nullptr || worker->PushUpload(id, bytes);
 }
 
 void TenantManager::EndUpload(uint64_t id, int32_t target, std::string_view error) {
+  if (isolation_->Has(id)) return isolation_->EndUpload(id, error);
   if (bindings::Worker* worker = StreamWorker(target, id)) worker->EndUpload(id, error);
 }
 
 void TenantManager::ResumeResponse(uint64_t id, int32_t target) {
+  if (isolation_->Has(id)) return isolation_->ResumeResponse(id);
   if (bindings::Worker* worker = StreamWorker(target, id)) worker->ResumeResponse(id);
 }
 
 void TenantManager::Forget(uint64_t id, int32_t target, bool aborted) {
+  isolation_->Forget(id);
   if (outbound_) outbound_->EndChainRequest(id);
   if (TenantRuntime* runtime = target < 0 ? nullptr : cache_.Get(static_cast<uint32_t>(target))) {
     runtime->Forget(id, aborted);
@@ -194,10 +213,12 @@ uint64_t TenantManager::DispatchService(uint64_t id, uint32_t target, const bind
 void TenantManager::ResumeService(uint32_t target, uint64_t id) { ResumeResponse(id, static_cast<int32_t>(target)); }
 
 void TenantManager::CancelService(uint32_t target, uint64_t id) {
+  isolation_->Forget(id);
   if (TenantRuntime* runtime = cache_.Get(target)) runtime->Cancel(id);
 }
 
 void TenantManager::ReleaseService(uint32_t target, uint64_t id) {
+  isolation_->Forget(id);
   if (TenantRuntime* runtime = cache_.Get(target)) runtime->Forget(id, false);
 }
 
@@ -287,6 +308,14 @@ void TenantManager::OnKilled(uint32_t tenant, isolates::LimitKind why) {
         .Int("refused_for_ms", static_cast<int64_t>(cooldown.refused_ms))
         .Emit();
   }
+  if (tenant < registry_.size() && registry_.spec(tenant).auto_isolation && !Elsewhere(tenant) &&
+      cooldown.kills_in_a_row >= kAutoIsolateAfterKills && on_repeated_kills_) {
+    base::LogLine(base::LogLevel::kWarn, "limit kills: moving the tenant to a process of its own")
+        .Str("tenant", registry_.name(tenant))
+        .Int("kills_in_a_row", cooldown.kills_in_a_row)
+        .Emit();
+    on_repeated_kills_(registry_.name(tenant));
+  }
   cache_.Retire(tenant);
 }
 
@@ -316,7 +345,7 @@ void TenantManager::DropRuntime(uint32_t index, ServerError error) {
   cache_.Retire(index);
 }
 
-absl::StatusOr<TenantManager::Prepared> TenantManager::Prepare(TenantSpec* spec) {
+absl::StatusOr<TenantManager::Prepared> TenantManager::Prepare(TenantSpec* spec, bool compile) {
   if (spec->worker.limits.memory_mb > heap_mb_) {
     return absl::InvalidArgumentError(base::StrCat("memory_mb: ", spec->worker.limits.memory_mb,
                                                    " is over this process's isolate heap limit of ", heap_mb_, " MB"));
@@ -324,6 +353,7 @@ absl::StatusOr<TenantManager::Prepared> TenantManager::Prepare(TenantSpec* spec)
   spec->worker.pool = pool_limits_;
   absl::StatusOr<TenantRegistry::Staged> staged = registry_.Stage(*spec);
   if (!staged.ok()) return staged.status();
+  if (!compile) return Prepared{*std::move(staged), nullptr};
   absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(staged->index, spec->worker);
   if (!runtime.ok()) {
     if (absl::IsResourceExhausted(runtime.status())) return runtime.status();
@@ -334,18 +364,20 @@ absl::StatusOr<TenantManager::Prepared> TenantManager::Prepare(TenantSpec* spec)
 
 absl::Status TenantManager::Check(TenantSpec spec) {
   // The runtime and the staged entry are dropped, as when Deploy fails.
-  return Prepare(&spec).status();
+  return Prepare(&spec, true).status();
 }
 
-absl::Status TenantManager::Deploy(TenantSpec spec) {
-  absl::StatusOr<Prepared> prepared = Prepare(&spec);
+absl::Status TenantManager::Deploy(TenantSpec spec, bool check_elsewhere) {
+  // Another process's tenant (isolation.h): its script runs here only to check it, if at all.
+  bool elsewhere = isolation_->Elsewhere(spec.worker.tenant_name);
+  absl::StatusOr<Prepared> prepared = Prepare(&spec, !elsewhere || check_elsewhere);
   if (!prepared.ok()) return prepared.status();
   TenantRegistry::Staged& staged = prepared->staged;
   uint32_t index = staged.index;
   if (staged.replaces) DropRuntime(index, ServerError::kOverloaded);
   registry_.Commit(std::move(staged), std::move(spec));
   health_.Deployed(index);
-  cache_.Install(index, std::move(prepared->runtime));
+  if (!elsewhere) cache_.Install(index, std::move(prepared->runtime));
   return absl::OkStatus();
 }
 
@@ -355,6 +387,17 @@ bool TenantManager::Remove(std::string_view name) {
   DropRuntime(static_cast<uint32_t>(found), ServerError::kNoRoute);
   registry_.Remove(name);
   return true;
+}
+
+void TenantManager::SetIsolationTable(std::string_view table) {
+  isolation_->set_table(ParseIsolationTable(table));
+  // A tenant moved to its group: new requests are forwarded; an idle isolate here goes now (one
+  // with requests in flight lets them finish and is evicted as least recently used later).
+  for (uint32_t index = 0; index < registry_.size(); ++index) {
+    TenantRuntime* runtime = Elsewhere(index) ? cache_.Get(index) : nullptr;
+    if (runtime != nullptr && runtime->Idle()) cache_.Retire(index);
+  }
+  base::LogLine(base::LogLevel::kInfo, "isolation groups").Str("table", table).Emit();
 }
 
 void TenantManager::LogStats() const {

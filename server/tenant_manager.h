@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "isolates/limits.h"
 #include "server/http_server.h"
 #include "server/isolate_cache.h"
+#include "server/isolation.h"
 #include "server/outbound.h"
 #include "server/response_sink.h"
 #include "server/scheduled_events.h"
@@ -120,7 +122,10 @@ class TenantManager : public RequestSink {
   // Compiles `spec` in a fresh isolate and, if it loads, makes it the tenant of that name (new,
   // or replacing the old version: requests in flight on the old one get 503 overloaded). On
   // failure nothing changes: InvalidArgument with the script error or the route conflict.
-  absl::Status Deploy(TenantSpec spec);
+  // A tenant another process serves (isolation.h) is only registered here, its script checked
+  // in a throwaway isolate when `check_elsewhere` (the admin API's deploy) and not run at all
+  // otherwise (a deploy other workers are told of).
+  absl::Status Deploy(TenantSpec spec, bool check_elsewhere = true);
   // What Deploy would answer for `spec`, without serving it (cluster mode checks a deploy on the
   // node that takes it before writing it to etcd).
   absl::Status Check(TenantSpec spec);
@@ -130,17 +135,25 @@ class TenantManager : public RequestSink {
   size_t live_isolates() const { return cache_.live(); }
   size_t retiring_isolates() const { return cache_.retiring(); }
   isolates::IsolatePool::Stats pool_stats() const { return cache_.pool_stats(); }
+  // Isolation groups (isolation.h): whether tenant `index` is served by another process, the
+  // new table from the supervisor (tenants moved out have their runtime retired here), and the
+  // forwarding.
+  bool Elsewhere(uint32_t index) const { return isolation_->Elsewhere(registry_.name(index)); }
+  void SetIsolationTable(std::string_view table);
+  IsolationForwarder& isolation() { return *isolation_; }
+  // Called with an `isolation = "auto"` tenant's name after kAutoIsolateAfterKills kills in a row.
+  void set_on_repeated_kills(std::function<void(const std::string&)> f) { on_repeated_kills_ = std::move(f); }
   // The heap limit blank isolates are made with is at least this (call before Start): tenants
   // deployed later cannot ask for more.
   void set_min_heap_mb(uint32_t mb) { min_heap_mb_ = mb; }
 
  private:
-  // A deploy checked and compiled, not yet serving (Check drops it, Deploy installs it).
+  // A deploy checked and (if `compile`) compiled, not yet serving (Check drops it, Deploy installs it).
   struct Prepared {
     TenantRegistry::Staged staged;
     std::unique_ptr<TenantRuntime> runtime;
   };
-  absl::StatusOr<Prepared> Prepare(TenantSpec* spec);
+  absl::StatusOr<Prepared> Prepare(TenantSpec* spec, bool compile);
   // Request `id` to tenant `target`; answered through `response` at once when it cannot run.
   void DispatchTo(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink* response);
   // The live runtime of cold `tenant`, loaded now; null when `response` got an error instead
@@ -162,6 +175,8 @@ class TenantManager : public RequestSink {
   WallLimits wall_;
   std::unique_ptr<Outbound> outbound_;
   std::unique_ptr<ScheduledEvents> scheduled_;
+  std::unique_ptr<IsolationForwarder> isolation_;
+  std::function<void(const std::string&)> on_repeated_kills_;
   bool test_scheduled_ = false;
   TenantHealth health_;
   Counters counters_;

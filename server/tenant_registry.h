@@ -35,6 +35,8 @@ struct TenantSpec {
   uint64_t version = 0;               // deployed through the admin API: its version, else 0
   std::string etag;                   // ... and its etag
   uint64_t revision = 0;              // cluster mode: the etcd revision of tenants/NAME it is
+  bool process_isolation = false;     // isolation = "process" (server/isolation.h)
+  bool auto_isolation = false;        // isolation = "auto": moved there after repeated kills
 };
 
 class TenantRegistry {

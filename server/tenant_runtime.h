@@ -42,6 +42,8 @@ class TenantRuntime : public bindings::WorkerHost, public WebSocketOwner {
     auto it = requests_.find(id);
     return it != requests_.end() && !it->second.answered;
   }
+  // No request is held (retiring it now fails none).
+  bool Idle() const { return requests_.empty(); }
   // The Worker gives up request `id` (wall limit, a replaced tenant), which is answered `error`.
   void Abandon(uint64_t id, ServerError error);
   // Abandon() for every request in flight on the Worker.

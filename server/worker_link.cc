@@ -33,6 +33,10 @@ void WorkerLink::OnMessage(ControlMessage message) {
     if (!handler_) return reply("");
     return handler_(message.body, std::move(reply));
   }
+  if (message.kind == "isolation") {
+    if (isolation_) isolation_(message.body);
+    return;
+  }
   if (message.kind == "answers") {
     auto it = asked_.find(message.id);
     if (it == asked_.end()) return;

@@ -37,7 +37,12 @@ class WorkerLink {
   // Like Ask, but every live worker is asked, starting ones and those of a generation being
   // started by a reload included; the supervisor waits longer for them (a deploy's answer).
   void AskAll(std::string question, std::function<void(Answers)> done);
+  // Asks the supervisor to move tenant NAME: "NAME process" or "NAME shared" (isolation.h); the
+  // one answer is "ok" once the move is done, or why not.
+  void Isolate(std::string request, std::function<void(Answers)> done) { Send("isolate", std::move(request), std::move(done)); }
   void Close() { channel_.Close(); }
+  // The supervisor's "isolation" message: the isolation groups' table changed (isolation.h).
+  void set_isolation_handler(std::function<void(std::string_view table)> handler) { isolation_ = std::move(handler); }
 
  private:
   void Send(std::string_view kind, std::string question, std::function<void(Answers)> done);
@@ -47,6 +52,7 @@ class WorkerLink {
   ControlChannel channel_;
   std::function<void()> on_supervisor_gone_;
   QueryHandler handler_;
+  std::function<void(std::string_view)> isolation_;
   absl::flat_hash_map<uint64_t, std::function<void(Answers)>> asked_;
   uint64_t next_id_ = 1;
 };
