@@ -88,6 +88,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(const WorkerOptions& opti
     return absl::InvalidArgumentError(base::StrCat(options.script_path.string(), ": the top level hit a limit"));
   }
   if (options.per_request_context) {
+    worker->RecordPreload(*first);
     worker->ready_.push_back(*first);
   } else {
     worker->shared_ = *first;

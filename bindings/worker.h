@@ -47,10 +47,11 @@ struct WorkerOptions {
   std::filesystem::path script_path;
   isolates::TenantLimits limits;
   bool per_request_context = false;
-  // per_request, ES module scripts: a context is locked down and reset for its next request
-  // instead of dropped (worker_reuse.cc). ATOLL_CONTEXT_REUSE=0 in the environment turns it off,
-  // =naive reuses contexts as they are (no lockdown, reset or fencing: for tests to show leaks).
-  bool reuse_contexts = true;
+  // per_request (context = "per_request_hardened"), ES module scripts: a context is locked down
+  // and reset for its next request instead of dropped (worker_reuse.cc). ATOLL_CONTEXT_REUSE=0 in
+  // the environment turns it off, =naive reuses contexts as they are (no lockdown, reset or
+  // fencing: for tests to show what leaks then).
+  bool reuse_contexts = false;
   isolates::PoolLimits pool;                           // the process's: warm_contexts, max_warm_contexts, heap_slack_mb
   std::vector<EnvBinding> env;                         // env.NAME of every kind (env_binding.h), in config order
   std::vector<std::string> compatibility_flags;        // wrangler's flags, e.g. "nodejs_compat" (builtin_modules.h)
@@ -262,6 +263,9 @@ class Worker {
   // The most recently parked context, reset for a new use (fresh globals store, module graph
   // evaluated again); null if none could be.
   ContextState* UnparkOne();
+  // Remembers the built-in modules `state`'s context loaded: every locked-down context loads them
+  // before it is frozen.
+  void RecordPreload(ContextState* state);
   // CallIntoJs's `request` for a run of the script's start-up (not charged to any account; its
   // budget is startup_cpu_ms).
   static constexpr uint64_t kStartupRun = ~uint64_t{0};
@@ -320,6 +324,7 @@ class Worker {
   ContextState* shared_ = nullptr;
   std::deque<ContextState*> ready_;
   std::vector<uint32_t> parked_;  // reusable contexts, idle, not yet reset (most recent last)
+  std::vector<std::string> preload_;  // RecordPreload's
   int reuse_mode_ = 0;            // 0 off, 1 locked-down reuse, 2 naive (ATOLL_CONTEXT_REUSE)
   std::vector<uint32_t> retired_;
   absl::flat_hash_map<uint64_t, Inflight> inflight_;

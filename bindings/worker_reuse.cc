@@ -24,18 +24,20 @@ bool Worker::ReuseWanted() const {
 
 absl::Status Worker::Lockdown(ContextState* state, v8::Local<v8::Context> context, v8::Local<v8::Object> env) {
   std::vector<std::string_view> names = LazyGlobalNames();
-  std::vector<v8::Local<v8::Value>> items;
+  std::vector<v8::Local<v8::Value>> items, preload;
   items.reserve(names.size());
   for (std::string_view name : names) items.push_back(NewSymbolString(isolate_, name));
+  for (const std::string& name : preload_) preload.push_back(NewSymbolString(isolate_, name));
   EnterPlatform();  // making the context safe to reuse is the platform's work
   EnterJs(StartupBudgetNs(), Clock::now());
   v8::TryCatch try_catch(isolate_);
   v8::Local<v8::Value> module, lockdown, reset;
-  v8::Local<v8::Value> argv[] = {v8::Array::New(isolate_, items.data(), items.size()), env};
+  v8::Local<v8::Value> argv[] = {v8::Array::New(isolate_, items.data(), items.size()), env,
+                                 v8::Array::New(isolate_, preload.data(), preload.size())};
   bool ok = RequireLazyModule(isolate_, context, "lockdown").ToLocal(&module) && module->IsObject() &&
             module.As<v8::Object>()->Get(context, NewSymbolString(isolate_, "lockdown")).ToLocal(&lockdown) &&
             lockdown->IsFunction() &&
-            lockdown.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 2, argv).ToLocal(&reset) &&
+            lockdown.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 3, argv).ToLocal(&reset) &&
             reset->IsFunction();
   ExitJs(Clock::now());
   ExitPlatform();
@@ -46,6 +48,27 @@ absl::Status Worker::Lockdown(ContextState* state, v8::Local<v8::Context> contex
   }
   state->reset.Reset(isolate_, reset.As<v8::Function>());
   return absl::OkStatus();
+}
+
+void Worker::RecordPreload(ContextState* state) {
+  if (reuse_mode_ != 1) return;
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Context> context = state->context.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Value> fn, names;
+  if (!state->internal.Get(isolate_)->Get(context, NewSymbolString(isolate_, "loadedNames")).ToLocal(&fn) ||
+      !fn->IsFunction() || !fn.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 0, nullptr).ToLocal(&names) ||
+      !names->IsArray()) {
+    return;
+  }
+  v8::Local<v8::Array> list = names.As<v8::Array>();
+  for (uint32_t i = 0; i < list->Length(); ++i) {
+    v8::Local<v8::Value> name;
+    if (list->Get(context, i).ToLocal(&name) && name->IsString()) {
+      preload_.push_back(*v8::String::Utf8Value(isolate_, name));
+    }
+  }
 }
 
 absl::Status Worker::LoadScript(ContextState* state, v8::Local<v8::Context> context) {

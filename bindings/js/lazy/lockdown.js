@@ -21,6 +21,7 @@ const {
   preventExtensions, set, setPrototypeOf,
 } = Reflect;
 const { create, freeze, hasOwn } = Object;
+const ObjectPrototype = Object.prototype;
 const $Proxy = Proxy;
 const $TypeError = TypeError;
 const $WeakSet = WeakSet;
@@ -39,6 +40,12 @@ function harden(root) {
     if (value === null || (typeof value !== "object" && typeof value !== "function")) continue;
     if (apply(WeakSetHas, hardened, [value])) continue;
     apply(WeakSetAdd, hardened, [value]);
+    // A prototype (its constructor's .prototype): the methods code commonly assigns on objects
+    // that inherit them (Buffer.prototype.toString over %TypedArray%.prototype's) stay assignable there.
+    const ctor = getOwnPropertyDescriptor(value, "constructor");
+    if (ctor !== undefined && typeof ctor.value === "function" && ctor.value.prototype === value) {
+      for (let i = 0; i < kOverridable.length; i++) enableOverride(value, kOverridable[i]);
+    }
     try {
       freeze(value);
     } catch {
@@ -76,28 +83,84 @@ function enableOverride(proto, key) {
   });
 }
 
+const kOverridable = ["toString", "toLocaleString", "valueOf"];
 const kRegExpStatics = [
   "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "input", "$_", "lastMatch", "$&", "lastParen", "$+",
   "leftContext", "$`", "rightContext", "$'",
 ];
 const kErrors = ["Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError", "AggregateError"];
 
-// Built-in module name -> a fix that makes its shared state read-only before it is hardened.
-const moduleFixes = {
+// Built-in module name -> what restores its shared state that freezing cannot protect, run at
+// each reset once the module is loaded.
+const moduleResets = {
   __proto__: null,
-  // EventEmitter.defaultMaxListeners is an accessor whose setter writes a module variable.
+  // EventEmitter.defaultMaxListeners is a non-configurable accessor whose setter writes a module
+  // variable.
   node_events(exports) {
     const EventEmitter = typeof exports === "function" ? exports : exports.EventEmitter;
-    if (typeof EventEmitter !== "function") return;
-    const desc = getOwnPropertyDescriptor(EventEmitter, "defaultMaxListeners");
-    if (desc !== undefined && desc.configurable) {
-      defineProperty(EventEmitter, "defaultMaxListeners", { __proto__: null, value: EventEmitter.defaultMaxListeners, writable: false, enumerable: true, configurable: false });
-    }
+    if (typeof EventEmitter !== "function") return undefined;
+    const initial = EventEmitter.defaultMaxListeners;
+    return () => {
+      if (EventEmitter.defaultMaxListeners !== initial) EventEmitter.defaultMaxListeners = initial;
+    };
   },
 };
+const resets = [];
 
-// `lazy` is [name, module, name, module, ...]: the lazy globals. `env` is the context's env.
-function lockdown(lazy, env) {
+// The hidden intrinsics no global leads to.
+function hiddenIntrinsics() {
+  const roots = [
+    getPrototypeOf(async function () {}), getPrototypeOf(function* () {}), getPrototypeOf(async function* () {}),
+    getPrototypeOf([][Symbol.iterator]()), getPrototypeOf(new Map().entries()), getPrototypeOf(new Set().entries()),
+    getPrototypeOf(""[Symbol.iterator]()), getPrototypeOf(/a/[Symbol.matchAll]("")),
+    getPrototypeOf(getPrototypeOf((function* () {})())), getPrototypeOf(getPrototypeOf((async function* () {})())),
+    getOwnPropertyDescriptor(function () { "use strict"; return arguments; }(), "callee").get,
+  ];
+  return roots;
+}
+
+// A module's exports, and the values behind its getters (esbuild's exports are getters).
+function hardenExports(exports) {
+  harden(exports);
+  if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) return;
+  const keys = ownKeys(exports);
+  for (let i = 0; i < keys.length; i++) {
+    const desc = getOwnPropertyDescriptor(exports, keys[i]);
+    if (desc === undefined) continue;
+    const value = hasOwn(desc, "value") ? desc.value : desc.get !== undefined ? exports[keys[i]] : undefined;
+    harden(value);
+    if (value !== null && typeof value === "object") hardenGetters(value);
+  }
+}
+
+// A Web API singleton (crypto, caches, navigator, ...): what its prototypes' getters answer
+// (crypto.subtle, caches.default) is shared by every use too.
+function hardenGetters(object) {
+  for (let proto = getPrototypeOf(object); proto !== null && proto !== ObjectPrototype; proto = getPrototypeOf(proto)) {
+    const keys = ownKeys(proto);
+    for (let i = 0; i < keys.length; i++) {
+      const desc = getOwnPropertyDescriptor(proto, keys[i]);
+      if (desc === undefined || desc.get === undefined) continue;
+      try {
+        harden(apply(desc.get, object, []));
+      } catch {
+        // A getter that throws here has nothing to share.
+      }
+    }
+  }
+}
+
+// `preload`: modules to load before anything is frozen (those the tenant's first context loaded:
+// a module that assigns over intrinsics, such as Buffer's methods over Uint8Array's, cannot load
+// once they are frozen).
+function lockdown(lazy, env, preload) {
+  for (let i = 0; i < preload.length; i++) {
+    try {
+      internal.require(preload[i]);
+    } catch {
+      // Loaded on first use instead, if it can be.
+    }
+  }
   // The ES2023+ placeholders on intrinsics (es_builtins.h) install core-js when first read: read
   // now, before anything is frozen (core-js assigns to the intrinsics).
   internal.require("es_builtins");
@@ -109,9 +172,12 @@ function lockdown(lazy, env) {
   const hardRequire = function hardRequire(name) {
     const exports = plainRequire(name);
     if (!apply(WeakSetHas, hardened, [exports])) {
-      const fix = moduleFixes[name];
-      if (fix !== undefined) fix(exports);
-      harden(exports);
+      const makeReset = moduleResets[name];
+      if (makeReset !== undefined) {
+        const reset = makeReset(exports);
+        if (reset !== undefined) apply(ArrayPush, resets, [reset]);
+      }
+      hardenExports(exports);
     }
     return exports;
   };
@@ -169,6 +235,8 @@ function lockdown(lazy, env) {
     }
   }
   if (env !== undefined) harden(env);
+  const hidden = hiddenIntrinsics();
+  for (let i = 0; i < hidden.length; i++) harden(hidden[i]);
 
   // Names the global does not have live in `store`, one per use.
   let store = create(null);
@@ -202,6 +270,7 @@ function lockdown(lazy, env) {
     resetConsole();
     const scope = loaded("scope");
     if (scope !== undefined) scope.resetForUse();
+    for (let i = 0; i < resets.length; i++) resets[i]();
   };
 }
 
