@@ -240,12 +240,12 @@ Worker::ContextState* Worker::TakeContext() {
   if (shared_ != nullptr) return shared_;
   auto start = std::chrono::steady_clock::now();
   ContextState* state = nullptr;
+  // A parked context first (the most recently finished): reset now, it is warm.
   while (state == nullptr && !parked_.empty()) state = UnparkOne();
-  if (state != nullptr) {
-  } else if (!ready_.empty()) {
+  if (state == nullptr && !ready_.empty()) {
     state = ready_.front();
     ready_.pop_front();
-  } else {
+  } else if (state == nullptr) {
     // Requests outran the prepared contexts: keep more ready from now on.
     target_ready_ = std::min(std::max(target_ready_ * 2, 1u), options_.pool.max_warm_contexts);
     absl::StatusOr<ContextState*> made = NewContext();
@@ -580,6 +580,8 @@ void Worker::DropRetired() {
   for (uint32_t serial : retired_) {
     auto it = contexts_.find(serial);
     if (it == contexts_.end()) continue;
+    // The built-ins a fresh context's request used are loaded before every lockdown from now on.
+    if (!it->second->reusable && !dead_ && reuse_mode_ == 1) RecordPreload(it->second.get());
     if (it->second->reusable && !dead_) {
       if (reuse_mode_ != 2) {
         ForgetTimers(it->second.get());

@@ -5,6 +5,8 @@
 // so any host callback of the finished use finds no context and is dropped. Before its next
 // request it is reset (a fresh globals store, no timers/console/performance state) and the
 // tenant's module graph is instantiated and evaluated again (compiled from the code cache).
+#include <algorithm>
+
 #include "base/log.h"
 #include "base/strings.h"
 #include "bindings/builtin_modules.h"
@@ -65,9 +67,15 @@ void Worker::RecordPreload(ContextState* state) {
   v8::Local<v8::Array> list = names.As<v8::Array>();
   for (uint32_t i = 0; i < list->Length(); ++i) {
     v8::Local<v8::Value> name;
-    if (list->Get(context, i).ToLocal(&name) && name->IsString()) {
-      preload_.push_back(*v8::String::Utf8Value(isolate_, name));
-    }
+    if (!list->Get(context, i).ToLocal(&name) || !name->IsString()) continue;
+    std::string text = *v8::String::Utf8Value(isolate_, name);
+    if (std::find(preload_.begin(), preload_.end(), text) == preload_.end()) preload_.push_back(std::move(text));
+  }
+  // Buffer (nodejs_compat's global) assigns over Uint8Array's methods when it loads: it cannot
+  // load into a locked-down context.
+  if (HasCompatibilityFlag(options_.compatibility_flags, "nodejs_compat") &&
+      std::find(preload_.begin(), preload_.end(), "node_buffer") == preload_.end()) {
+    preload_.push_back("node_buffer");
   }
 }
 

@@ -86,6 +86,27 @@ export default {
   async fetch(request, env) {
     const { pathname } = new URL(request.url);
     if (pathname === "/cases") return new Response(Object.keys(cases).join("\n"));
+    if (pathname === "/touch-all") {
+      // Every global and every node: built-in, first used in a locked-down context: each loads.
+      const failed = [];
+      for (const name of Object.getOwnPropertyNames(globalThis)) {
+        try {
+          void globalThis[name];
+        } catch (e) {
+          failed.push(`${name}: ${e}`);
+        }
+      }
+      for (const m of ["assert", "assert/strict", "async_hooks", "buffer", "crypto", "diagnostics_channel", "events",
+                       "path", "path/posix", "process", "punycode", "querystring", "stream", "stream/promises",
+                       "stream/web", "string_decoder", "timers", "timers/promises", "url", "util", "zlib"]) {
+        try {
+          if (process.getBuiltinModule(`node:${m}`) === undefined) failed.push(`${m}: undefined`);
+        } catch (e) {
+          failed.push(`${m}: ${e}`);
+        }
+      }
+      return new Response(failed.join("\n") || "ok");
+    }
     if (pathname === "/sloppy") {
       // Within one request a new global works as a global.
       globalThis.mine = 41;

@@ -88,6 +88,13 @@ TEST_P(PerRequestIsolation, NothingARequestWritesIsSeenByTheNext) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, PerRequestIsolation, ::testing::Values("per_request_hardened", "per_request"));
 
+// Built-ins first used after the lockdown (the first context loaded none of them) load, frozen.
+TEST_P(PerRequestIsolation, EveryBuiltinLoadsWhenFirstUsedInALockedDownContext) {
+  for (int i = 0; i < 3; ++i) Get("/cases");
+  HttpResponse r = Get("/touch-all");
+  EXPECT_EQ(r.body, "ok") << server_->log();
+}
+
 // What per_request_hardened promises within one request, and what a reused context is for.
 using HardenedContexts = PerRequestIsolation;
 INSTANTIATE_TEST_SUITE_P(Hardened, HardenedContexts, ::testing::Values("per_request_hardened"));

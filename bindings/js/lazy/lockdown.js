@@ -33,7 +33,10 @@ const ArrayPop = Array.prototype.pop;
 const hardened = new $WeakSet();
 
 // Freezes `root` and everything reachable from it (own properties, accessors, prototypes).
-function harden(root) {
+// `methods`: every method of a prototype first frozen here stays assignable on objects that
+// inherit it (a built-in module's classes: node:stream's Readable.prototype.on over the already
+// frozen EventEmitter.prototype.on), not only toString/valueOf/toLocaleString.
+function harden(root, methods = false) {
   const stack = [root];
   while (stack.length > 0) {
     const value = apply(ArrayPop, stack, []);
@@ -44,7 +47,12 @@ function harden(root) {
     // that inherit them (Buffer.prototype.toString over %TypedArray%.prototype's) stay assignable there.
     const ctor = getOwnPropertyDescriptor(value, "constructor");
     if (ctor !== undefined && typeof ctor.value === "function" && ctor.value.prototype === value) {
-      for (let i = 0; i < kOverridable.length; i++) enableOverride(value, kOverridable[i]);
+      const names = methods ? ownKeys(value) : kOverridable;
+      for (let i = 0; i < names.length; i++) {
+        if (names[i] === "constructor") continue;
+        const desc = methods ? getOwnPropertyDescriptor(value, names[i]) : undefined;
+        if (!methods || (desc !== undefined && typeof desc.value === "function")) enableOverride(value, names[i]);
+      }
     }
     try {
       freeze(value);
@@ -121,14 +129,14 @@ function hiddenIntrinsics() {
 
 // A module's exports, and the values behind its getters (esbuild's exports are getters).
 function hardenExports(exports) {
-  harden(exports);
+  harden(exports, true);
   if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) return;
   const keys = ownKeys(exports);
   for (let i = 0; i < keys.length; i++) {
     const desc = getOwnPropertyDescriptor(exports, keys[i]);
     if (desc === undefined) continue;
     const value = hasOwn(desc, "value") ? desc.value : desc.get !== undefined ? exports[keys[i]] : undefined;
-    harden(value);
+    harden(value, true);
     if (value !== null && typeof value === "object") hardenGetters(value);
   }
 }
