@@ -41,6 +41,8 @@ class BuiltinModules : public isolates::ImportHost {
   // The globals the flags add (nodejs_compat: Buffer, process, global), lazily; and, unless
   // the tenant opts out, the context's `env` for process.env. Keeps `env` for cloudflare:workers.
   absl::Status InstallGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> env);
+  // The env cloudflare:workers exports, for a context whose globals are already installed.
+  void set_env(v8::Local<v8::Object> env) { env_ = env; }
 
   absl::StatusOr<bool> Provides(std::string_view specifier) override;
   v8::MaybeLocal<v8::Object> Exports(v8::Local<v8::Context> context, std::string_view specifier) override;

@@ -1,5 +1,6 @@
 #include "bindings/lazy_modules.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -157,9 +158,39 @@ absl::Status InstallLazyGlobals(v8::Isolate* isolate, v8::Local<v8::Context> con
   return absl::OkStatus();
 }
 
+namespace {
+// DefineLazyGlobal's (name, module) pairs: names are string literals of builtin_modules.cc.
+std::mutex defined_mutex;
+std::vector<std::pair<std::string_view, std::string_view>>& Defined() {
+  static auto* defined = new std::vector<std::pair<std::string_view, std::string_view>>();
+  return *defined;
+}
+}  // namespace
+
+std::vector<std::string_view> LazyGlobalNames() {
+  std::vector<std::string_view> out;
+  for (const BindingUnit& unit : BindingUnits()) {
+    for (std::string_view name : unit.lazy_globals) {
+      out.push_back(name);
+      out.push_back(unit.lazy_module);
+    }
+  }
+  std::lock_guard lock(defined_mutex);
+  for (auto [name, module] : Defined()) {
+    out.push_back(name);
+    out.push_back(module);
+  }
+  return out;
+}
+
 absl::Status DefineLazyGlobal(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view name,
                               std::string_view module) {
   if (LazyModuleSource(module).empty()) return absl::InternalError(base::StrCat("missing lazy module ", module));
+  {
+    std::lock_guard lock(defined_mutex);
+    auto& defined = Defined();
+    if (std::find(defined.begin(), defined.end(), std::pair{name, module}) == defined.end()) defined.emplace_back(name, module);
+  }
   if (!context->Global()
            ->SetLazyDataProperty(context, NewSymbolString(isolate, name), LazyGlobalGetter,
                                  NewSymbolString(isolate, module), v8::DontEnum)

@@ -10,6 +10,7 @@
 #include <v8.h>
 
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -35,6 +36,10 @@ absl::Status DefineLazyGlobal(v8::Isolate* isolate, v8::Local<v8::Context> conte
 // internal.require(module) in `context` (set by InstallLazyGlobals): the module's exports.
 v8::MaybeLocal<v8::Value> RequireLazyModule(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                             std::string_view module);
+
+// Every lazy global and its module: the registry's and those DefineLazyGlobal defined so far, as
+// [name, module, name, module, ...] (for js/lazy/lockdown.js, which must not read them).
+std::vector<std::string_view> LazyGlobalNames();
 
 // How many times this process compiled a lazy module without a code cache (for tests).
 int LazyModuleCompilesForTesting();

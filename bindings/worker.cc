@@ -1,6 +1,7 @@
 #include "bindings/worker.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include "base/log.h"
@@ -46,6 +47,10 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIso
   tenant_isolate_->set_owner(options_.tenant_name);
   isolate_->SetData(kWorkerIsolateSlot, this);
   isolate_->SetPromiseRejectCallback(OnPromiseReject);
+  if (options_.per_request_context && options_.reuse_contexts) {
+    const char* mode = std::getenv("ATOLL_CONTEXT_REUSE");
+    reuse_mode_ = mode == nullptr ? 1 : std::strcmp(mode, "naive") == 0 ? 2 : std::strcmp(mode, "0") == 0 ? 0 : 1;
+  }
 }
 
 Worker::~Worker() {
@@ -64,6 +69,7 @@ std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
   accounts_.Clear();
   contexts_.clear();
   ready_.clear();
+  parked_.clear();
   inflight_.clear();
   shared_ = nullptr;
   dead_ = true;
@@ -82,6 +88,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(const WorkerOptions& opti
     return absl::InvalidArgumentError(base::StrCat(options.script_path.string(), ": the top level hit a limit"));
   }
   if (options.per_request_context) {
+    worker->RecordPreload(*first);
     worker->ready_.push_back(*first);
   } else {
     worker->shared_ = *first;
@@ -124,7 +131,8 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   state->context.Reset(isolate_, context);
   context->SetAlignedPointerInEmbedderData(kStateSlot, state.get());
 
-  v8::Global<v8::Function> set_handler;
+  v8::Global<v8::Function>& set_handler = state->set_handler;
+  state->internal.Reset(isolate_, internal);
   for (auto [name, slot] : {std::pair{"dispatch", &state->dispatch}, {"onTimer", &state->on_timer},
                             {"unhandledRejection", &state->unhandled_rejection},
                             {"onStreamEvent", &state->on_stream_event}, {"onFetchEvent", &state->on_fetch_event},
@@ -146,25 +154,19 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   ContextState* raw = state.get();
   contexts_[raw->serial] = std::move(state);
   ++contexts_created_;
-  TenantImports imports(&builtins, &module_rules_);
-  isolates::ScriptLoader loader(code_cache_, &loader_memo_, &imports);
-  EnterJs(StartupBudgetNs(), Clock::now());
-  // A service-worker script sees its bindings as globals (as in Workers); a module only in env.
-  absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, options_.script_path, env);
-  ExitJs(Clock::now());
-  std::string error;
-  if (ns.ok()) {
-    v8::Local<v8::Value> argv[] = {*ns};
-    if (CallIntoJs(raw, set_handler.Get(isolate_), 1, argv, &error, kStartupRun)) return raw;
+  if (ReuseWanted()) {
+    raw->reusable = true;
+    if (reuse_mode_ == 1) {
+      if (absl::Status locked = Lockdown(raw, context, env); !locked.ok()) {
+        contexts_.erase(raw->serial);
+        return locked;
+      }
+    }
   }
-  if (killed() != isolates::LimitKind::kNone) {
-    error = "the script's top level hit a limit";
-  } else if (!ns.ok()) {
-    error = base::ToStd(ns.status().message());
-  }
+  absl::Status loaded = LoadScript(raw, context);
+  if (loaded.ok()) return raw;
   contexts_.erase(raw->serial);
-  // Named as in stack traces (the loader's names): the file, not the host's path to it.
-  return absl::InvalidArgumentError(ns.ok() ? base::StrCat(options_.script_path.filename().string(), ": ", error) : error);
+  return loaded;
 }
 
 absl::Status Worker::BindFromModule(v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
@@ -218,10 +220,16 @@ Worker::ContextState* Worker::CurrentState() {
 }
 
 bool Worker::NeedsContexts() const {
-  return options_.per_request_context && !dead_ && ready_.size() < target_ready_;
+  return options_.per_request_context && !dead_ && (!parked_.empty() || ready_.size() < target_ready_);
 }
 
 absl::Status Worker::PrepareContext() {
+  while (!parked_.empty()) {
+    if (ContextState* reset = UnparkOne()) {
+      ready_.push_front(reset);  // the most recently used first: its pages are warm
+      return absl::OkStatus();
+    }
+  }
   absl::StatusOr<ContextState*> state = NewContext();
   if (!state.ok()) return state.status();
   ready_.push_back(*state);
@@ -232,10 +240,12 @@ Worker::ContextState* Worker::TakeContext() {
   if (shared_ != nullptr) return shared_;
   auto start = std::chrono::steady_clock::now();
   ContextState* state = nullptr;
-  if (!ready_.empty()) {
+  // A parked context first (the most recently finished): reset now, it is warm.
+  while (state == nullptr && !parked_.empty()) state = UnparkOne();
+  if (state == nullptr && !ready_.empty()) {
     state = ready_.front();
     ready_.pop_front();
-  } else {
+  } else if (state == nullptr) {
     // Requests outran the prepared contexts: keep more ready from now on.
     target_ready_ = std::min(std::max(target_ready_ * 2, 1u), options_.pool.max_warm_contexts);
     absl::StatusOr<ContextState*> made = NewContext();
@@ -570,6 +580,16 @@ void Worker::DropRetired() {
   for (uint32_t serial : retired_) {
     auto it = contexts_.find(serial);
     if (it == contexts_.end()) continue;
+    // The built-ins a fresh context's request used are loaded before every lockdown from now on.
+    if (!it->second->reusable && !dead_ && reuse_mode_ == 1) RecordPreload(it->second.get());
+    if (it->second->reusable && !dead_) {
+      if (reuse_mode_ != 2) {
+        ForgetTimers(it->second.get());
+        if (!fetches_.empty()) CancelFetches([serial](const OutboundFetch& fetch) { return fetch.serial == serial; });
+      }
+      Park(serial);
+      continue;
+    }
     ForgetTimers(it->second.get());
     if (!fetches_.empty()) CancelFetches([serial](const OutboundFetch& fetch) { return fetch.serial == serial; });
     contexts_.erase(it);

@@ -47,6 +47,11 @@ struct WorkerOptions {
   std::filesystem::path script_path;
   isolates::TenantLimits limits;
   bool per_request_context = false;
+  // per_request (context = "per_request_hardened"), ES module scripts: a context is locked down
+  // and reset for its next request instead of dropped (worker_reuse.cc). ATOLL_CONTEXT_REUSE=0 in
+  // the environment turns it off, =naive reuses contexts as they are (no lockdown, reset or
+  // fencing: for tests to show what leaks then).
+  bool reuse_contexts = false;
   isolates::PoolLimits pool;                           // the process's: warm_contexts, max_warm_contexts, heap_slack_mb
   std::vector<EnvBinding> env;                         // env.NAME of every kind (env_binding.h), in config order
   std::vector<std::string> compatibility_flags;        // wrangler's flags, e.g. "nodejs_compat" (builtin_modules.h)
@@ -119,6 +124,7 @@ class Worker {
   uint32_t cache_mb() const { return options_.limits.cache_mb; }  // the Cache API's cap (bindings/cache_api.h)
   const base::LatencyHistogram& context_take_latency() const { return context_take_latency_; }
   size_t contexts_created() const { return contexts_created_; }
+  size_t contexts_reused() const { return contexts_reused_; }
 
   // Called by the native bindings, in the isolate's current context.
   // False for a streamed response nobody takes any more.
@@ -197,6 +203,9 @@ class Worker {
     v8::Global<v8::Function> on_fetch_event;
     v8::Global<v8::Function> on_websocket_event;
     v8::Global<v8::Object> env;
+    v8::Global<v8::Object> internal;             // the glue's, for loading the script again
+    v8::Global<v8::Function> set_handler;
+    v8::Global<v8::Function> reset;              // reusable: starts a new use (js/lazy/lockdown.js)
     v8::Global<v8::Value> async_root_frame;  // empty until AsyncLocalStorage is used (async_context.h)
     absl::flat_hash_map<uint32_t, Timer> timers;  // armed id -> what it is
     uint32_t requests = 0;                       // in flight
@@ -204,6 +213,7 @@ class Worker {
     uint32_t sockets = 0;                        // open WebSockets whose events come here (keep it)
     uint64_t wait_until_deadline_ns = 0;         // per_request, answered: they are dropped then
     bool single_use = false;                     // per_request: dropped once idle
+    bool reusable = false;                       // per_request: reset and reused once idle instead
     bool used = false;
   };
   // A request in flight (it holds its CPU account): its context. A request whose response head
@@ -242,6 +252,21 @@ class Worker {
                               const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings);
   ContextState* CurrentState();
   ContextState* TakeContext();
+  // Context reuse (worker_reuse.cc). Whether a new context of this Worker is locked down and reused.
+  bool ReuseWanted() const;
+  // Locks `state`'s new context down (js/lazy/lockdown.js) before the script runs in it.
+  absl::Status Lockdown(ContextState* state, v8::Local<v8::Context> context, v8::Local<v8::Object> env);
+  // Loads the script into `state`'s context and hands the handler to the glue.
+  absl::Status LoadScript(ContextState* state, v8::Local<v8::Context> context);
+  // An idle reusable context: its timers, fetches and host calls of the finished use are dropped
+  // and it gets a new serial (what every host callback is fenced by), then waits in parked_.
+  void Park(uint32_t serial);
+  // The most recently parked context, reset for a new use (fresh globals store, module graph
+  // evaluated again); null if none could be.
+  ContextState* UnparkOne();
+  // Remembers the built-in modules `state`'s context loaded: every locked-down context loads them
+  // before it is frozen.
+  void RecordPreload(ContextState* state);
   // CallIntoJs's `request` for a run of the script's start-up (not charged to any account; its
   // budget is startup_cpu_ms).
   static constexpr uint64_t kStartupRun = ~uint64_t{0};
@@ -299,6 +324,9 @@ class Worker {
   absl::flat_hash_map<uint32_t, std::unique_ptr<ContextState>> contexts_;
   ContextState* shared_ = nullptr;
   std::deque<ContextState*> ready_;
+  std::vector<uint32_t> parked_;  // reusable contexts, idle, not yet reset (most recent last)
+  std::vector<std::string> preload_;  // RecordPreload's
+  int reuse_mode_ = 0;            // 0 off, 1 locked-down reuse, 2 naive (ATOLL_CONTEXT_REUSE)
   std::vector<uint32_t> retired_;
   absl::flat_hash_map<uint64_t, Inflight> inflight_;
   isolates::RuntimeCaps caps_;
@@ -323,6 +351,7 @@ class Worker {
   bool dead_ = false;
   bool serving_ = false;  // Create() finished
   size_t contexts_created_ = 0;
+  size_t contexts_reused_ = 0;
   base::LatencyHistogram context_take_latency_;
   // Host calls in flight: the callback, its context's serial, the request it is charged to.
   struct HostCall {

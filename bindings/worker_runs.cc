@@ -253,6 +253,7 @@ void Worker::ExpireWaitUntil() {
         .Int("wait_until_ms", options_.limits.wait_until_ms)
         .Emit();
     state->wait_until = 0;
+    state->reusable = false;  // what it waited for may still hold on to it: dropped, not reused
     MaybeRetire(state.get());
   }
   if (js_depth_ == 0) DropRetired();

@@ -371,7 +371,8 @@ absl::Status ConfigParser::ParseSetting(const Entry& e, const toml::source_regio
     if (!mode.ok()) return mode.status();
     if (*mode == "shared") out->context = ContextMode::kShared;
     else if (*mode == "per_request") out->context = ContextMode::kPerRequest;
-    else return Error(Where(v, parent), key_path, StrCat("expected \"shared\" or \"per_request\", got \"", *mode, "\""));
+    else if (*mode == "per_request_hardened") out->context = ContextMode::kPerRequestHardened;
+    else return Error(Where(v, parent), key_path, StrCat("expected \"shared\", \"per_request\" or \"per_request_hardened\", got \"", *mode, "\""));
     return absl::OkStatus();
   }
   if (e.key == "isolation") {

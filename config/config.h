@@ -24,7 +24,9 @@
 
 namespace atl::config {
 
-enum class ContextMode { kShared, kPerRequest };
+// kPerRequestHardened: per_request isolation in locked-down contexts reused request after request
+// (README "What per_request guarantees and what it does not").
+enum class ContextMode { kShared, kPerRequest, kPerRequestHardened };
 
 // A tenant's limits and context mode: [defaults], then the tenant's own overrides. The limits
 // are base/limits.h's struct itself (its defaults are the keys' defaults); the runtime takes

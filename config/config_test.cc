@@ -370,7 +370,7 @@ TEST_F(ConfigTest, WrongTypes) {
   EXPECT_TRUE(ErrorAt("[server]\nworkers = 2.5\n", 2, "server.workers", "got a float"));
   EXPECT_TRUE(ErrorAt("[defaults]\ncpu_ms = \"50\"\n", 2, "defaults.cpu_ms", "expected an integer, got a string"));
   EXPECT_TRUE(ErrorAt("[defaults]\nmax_request_body = true\n", 2, "defaults.max_request_body"));
-  EXPECT_TRUE(ErrorAt("[defaults]\ncontext = \"global\"\n", 2, "defaults.context", "\"shared\" or \"per_request\""));
+  EXPECT_TRUE(ErrorAt("[defaults]\ncontext = \"global\"\n", 2, "defaults.context", "\"shared\", \"per_request\" or \"per_request_hardened\""));
   EXPECT_TRUE(ErrorAt("[tenants]\nname = \"a\"\n", 1, "tenants", "[[tenants]]"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nroutes = \"*/*\"\n", 4, "tenants[0].routes"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nroutes = [\"*/*\",\n  7]\n", 5,

@@ -39,7 +39,9 @@ bool ValidName(std::string_view name) {
   return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
-std::string_view ContextName(const bindings::WorkerOptions& worker) { return worker.per_request_context ? "per_request" : "shared"; }
+std::string_view ContextName(const bindings::WorkerOptions& worker) {
+  return worker.reuse_contexts ? "per_request_hardened" : worker.per_request_context ? "per_request" : "shared";
+}
 
 }  // namespace
 

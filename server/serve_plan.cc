@@ -19,7 +19,8 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   spec.worker.tenant_name = tenant.name;
   spec.worker.script_path = tenant.script;
   spec.worker.limits = static_cast<const limits::TenantLimits&>(tenant.settings);
-  spec.worker.per_request_context = tenant.settings.context == config::ContextMode::kPerRequest;
+  spec.worker.per_request_context = tenant.settings.context != config::ContextMode::kShared;
+  spec.worker.reuse_contexts = tenant.settings.context == config::ContextMode::kPerRequestHardened;
   spec.process_isolation = tenant.settings.process_isolation;
   spec.auto_isolation = tenant.settings.auto_isolation;
   for (config::EnvBinding& binding : tenant.env) spec.worker.env.push_back({std::move(binding), nullptr});

@@ -49,6 +49,8 @@ function indentLines(message, indent) {
 
 const counts = new $Map();
 const timers = new $Map();
+// console.count/time/group state is per use in a reused per_request context (js/lazy/lockdown.js).
+internal.resetConsole = () => { counts.clear(); timers.clear(); groupIndent = ""; };
 
 function label(value) {
   return value === undefined ? "default" : `${value}`;

@@ -19,6 +19,13 @@ internal.loaded = function ifLoaded(name) {
   return loaded[name];
 };
 
+// The names of the modules loaded so far (a reused per_request context loads them before it is
+// locked down: js/lazy/lockdown.js).
+const $ObjectKeys = Object.keys;
+internal.loadedNames = function loadedNames() {
+  return $ObjectKeys(loaded);
+};
+
 // internal.safeCalls (js/lazy/safe_calls.js): what every lazy module calls built-ins through,
 // loaded with the first of them in a context (a context that loads none does not carry it).
 internal.primordials.ObjectDefineProperty(internal, "safeCalls", {

@@ -27,6 +27,9 @@ const MAX_ID = 0x7fffffff;
 
 const timers = new Map(); // id -> { callback, args, repeat, frame }
 let nextId = 1;
+// A reused per_request context starts each use with no timers (js/lazy/lockdown.js; C++ has
+// cleared the armed ones).
+internal.resetTimers = () => { timers.clear(); nextId = 1; };
 
 // Web IDL `long`: ToNumber (throws on Symbol/BigInt), NaN/Infinity -> 0, ToInt32.
 function toLong(value) {

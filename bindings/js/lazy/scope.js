@@ -183,6 +183,11 @@ exposeInterface(Navigator, "Navigator", false);
 const performance = new Performance(kCreate);
 const navigator = new Navigator(kCreate);
 
+// A reused per_request context forgets the marks and measures of the previous use (lockdown.js).
+function resetForUse() {
+  entries.length = 0;
+}
+
 export {
-  structuredClone, performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure, navigator, Navigator,
+  resetForUse, structuredClone, performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure, navigator, Navigator,
 };
