@@ -42,10 +42,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-wait_for() {  # wait_for WHAT COMMAND...: up to 30 s
-  local what="$1"; shift
+wait_for() {  # wait_for WHAT LOG COMMAND...: up to 30 s, else the end of LOG and exit
+  local what="$1" log="$2"; shift 2
   for _ in $(seq 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "fleet: $what did not come up (logs in $dir)" >&2
+  echo "fleet: $what did not come up; the end of $log:" >&2
+  tail -n 20 "$dir/$log" >&2 || true
   exit 1
 }
 
@@ -56,17 +57,17 @@ etcd --name fleet --data-dir "$dir/etcd" --listen-client-urls "http://127.0.0.1:
   --initial-cluster "fleet=http://127.0.0.1:$((etcd_port + 1))" \
   --auto-compaction-retention 1h >"$dir/etcd.log" 2>&1 &
 pids+=($!)
-wait_for etcd curl -sf "http://127.0.0.1:$etcd_port/health"
+wait_for etcd etcd.log curl -sf "http://127.0.0.1:$etcd_port/health"
 
 # PostgreSQL (as the postgres user when run as root: PostgreSQL refuses root).
 mkdir -p "$dir/pg"
 as_pg=()
-if [[ $(id -u) == 0 ]]; then chown postgres "$dir/pg"; as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups); fi
+if [[ $(id -u) == 0 ]]; then chmod 711 "$dir"; chown postgres "$dir/pg"; as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups); fi
 (cd "$dir/pg" && "${as_pg[@]}" "$pg_bin/initdb" -D "$dir/pg/data" -U atoll --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1)
 (cd "$dir/pg" && exec "${as_pg[@]}" "$pg_bin/postgres" -D "$dir/pg/data" -p "$pg_port" -k "$dir/pg" \
   -c listen_addresses=127.0.0.1 >"$dir/postgres.log" 2>&1) &
 pids+=($!)
-wait_for PostgreSQL "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"
+wait_for PostgreSQL postgres.log "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"
 
 # Three nodes.
 for i in 1 2 3; do
@@ -86,7 +87,7 @@ EOF
   "$atoll" serve --config "$dir/n$i/atoll.toml" >"$dir/n$i.log" 2>&1 &
   pids+=($!)
 done
-for i in 1 2 3; do wait_for "node n$i" curl -sf "http://127.0.0.1:$((admin_port + i - 1))/readyz"; done
+for i in 1 2 3; do wait_for "node n$i" "n$i.log" curl -sf "http://127.0.0.1:$((admin_port + i - 1))/readyz"; done
 
 # Two controllers: one leads, the other takes over within its lease TTL.
 for c in 1 2; do
