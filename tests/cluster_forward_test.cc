@@ -15,7 +15,9 @@
 #include <memory>
 #include <thread>
 
+#include "bindings/base64.h"
 #include "tests/etcd_fixture.h"
+#include "tests/fleet_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -49,81 +51,24 @@ std::string JsonString(const std::string& text) {
   return out + "\"";
 }
 
-std::string Base64(const std::string& in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(n >> s) & 63]);
-  }
-  if (i + 1 == in.size()) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
-  }
-  return out;
-}
 
-// One node of the fleet (the same config and data_dir across restarts).
-class Node {
+// One node of the fleet (tests/fleet_fixture.h) and what these tests ask it about tenant t.
+class Node : public FleetNode {
  public:
-  Node(std::string name, const std::string& etcd_url, const std::string& root) : name_(std::move(name)) {
-    dir_ = root + "/" + name_;
-    std::filesystem::create_directories(dir_);
-    std::ofstream(dir_ + "/atoll.toml") << "[server]\nadmin_listen = \"127.0.0.1:0\"\nworkers = 2\ndata_dir = \"" << dir_
-                                        << "/data\"\n[cluster]\netcd = \"" << etcd_url << "\"\nnode_name = \"" << name_
-                                        << "\"\nlease_ttl_s = 3\n";
-  }
-  void Start() {
-    server_ = std::make_unique<TestServer>(dir_ + "/atoll.toml", std::vector<std::string>{"--workers", "2"});
-    admin_ = AdminPort(*server_);
-  }
-  void Stop() {
-    if (server_) server_->Stop();
-    server_.reset();
-  }
-  // kill -9 of the supervisor and both workers.
-  void Kill() {
-    pid_t workers[] = {server_->worker_pid(0), server_->worker_pid(1)};
-    kill(server_->pid(), SIGKILL);
-    for (pid_t pid : workers) {
-      if (pid > 0) kill(pid, SIGKILL);
-    }
-  }
-  bool Ready() const {
-    return server_->WaitForWorkersReady(2) &&
-           WaitFor([&] { return AdminRequest(admin_, "", "GET", "/readyz").status == 200; }, std::chrono::seconds(15));
-  }
-  HttpResponse Admin(const std::string& method, const std::string& path, const std::string& body = "") const {
-    RawClient client(admin_);
-    client.Send(method + " " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\nAuthorization: Bearer " + kToken +
-                "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
-    return client.ReadResponse(false, std::chrono::seconds(20));
-  }
-  HttpResponse Get(const std::string& path, const std::string& extra = "") const {
-    return GetFrom(server_->port(), "t.test", path, extra);
-  }
+  Node(const std::string& name, const std::string& etcd_url, const std::string& root)
+      : FleetNode(name, root, "etcd = \"" + etcd_url + "\"\n") {}
+  HttpResponse GetT(const std::string& path, const std::string& extra = "") const { return Get("t.test", path, extra); }
   // The node that served tenant t's GET / here (several fresh connections, so both workers).
   std::string ServedBy() const {
     std::string first;
     for (int i = 0; i < 6; ++i) {
-      HttpResponse r = Get("/");
+      HttpResponse r = GetT("/");
       std::string who = r.status == 200 ? r.Header("x-atoll-node") : "HTTP " + std::to_string(r.status);
       if (i == 0) first = who;
       if (who != first) return first + " / " + who;
     }
     return first;
   }
-  int port() const { return server_->port(); }
-  const TestServer& server() const { return *server_; }
-
- private:
-  std::string name_, dir_;
-  std::unique_ptr<TestServer> server_;
-  int admin_ = 0;
 };
 
 class ClusterForwardTest : public ::testing::Test {
@@ -152,8 +97,8 @@ class ClusterForwardTest : public ::testing::Test {
   }
   Node& node(int i) { return *nodes_[i]; }
   void Place(const std::string& tenant, const std::string& nodes_json) {
-    std::string key = Base64("/atoll/placements/" + tenant);
-    std::string value = Base64("{\"nodes\":" + nodes_json + ",\"controller\":\"test\"}");
+    std::string key = bindings::Base64Encode("/atoll/placements/" + tenant);
+    std::string value = bindings::Base64Encode("{\"nodes\":" + nodes_json + ",\"controller\":\"test\"}");
     ASSERT_NE(etcd_.Post("/v3/kv/put", "{\"key\":\"" + key + "\",\"value\":\"" + value + "\"}").find("revision"), std::string::npos);
   }
 
@@ -176,9 +121,9 @@ TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
   Place("t", "[\"b\"]");
   ASSERT_TRUE(WaitFor([&] { return node(0).ServedBy() == "b" && node(2).ServedBy() == "b"; }, std::chrono::seconds(5)));
   EXPECT_EQ(node(1).ServedBy(), "b");
-  EXPECT_EQ(node(0).Get("/").Header("x-atoll-node"), "b");
+  EXPECT_EQ(node(0).GetT("/").Header("x-atoll-node"), "b");
   // What the tenant on B sees of a forwarded request: the client's Host and URL, no loop guard.
-  HttpResponse seen = node(0).Get("/path?q=1", "X-Custom: yes\r\n");
+  HttpResponse seen = node(0).GetT("/path?q=1", "X-Custom: yes\r\n");
   ASSERT_EQ(seen.status, 200);
   EXPECT_NE(seen.body.find("\"url\":\"http://t.test/path?q=1\""), std::string::npos) << seen.body;
   EXPECT_NE(seen.body.find("[\"x-custom\",\"yes\"]"), std::string::npos) << seen.body;
@@ -198,7 +143,7 @@ TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
 
   // The loop guard: a request that says it was forwarded is served here, and the tenant does not see it.
   for (int i = 0; i < 4; ++i) {
-    HttpResponse guarded = node(0).Get("/", "X-Atoll-Forwarded: z\r\n");
+    HttpResponse guarded = node(0).GetT("/", "X-Atoll-Forwarded: z\r\n");
     ASSERT_EQ(guarded.status, 200);
     EXPECT_EQ(guarded.Header("x-atoll-node"), "a");
     EXPECT_EQ(guarded.body.find("x-atoll-forwarded"), std::string::npos) << guarded.body;
@@ -220,7 +165,7 @@ TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
     EXPECT_EQ(chunked.body, "hello world");
     EXPECT_EQ(chunked.Header("x-atoll-node"), "b");
   }
-  HttpResponse streamed = node(2).Get("/stream");
+  HttpResponse streamed = node(2).GetT("/stream");
   ASSERT_EQ(streamed.status, 200);
   EXPECT_EQ(streamed.Header("x-atoll-node"), "b");
   EXPECT_TRUE(streamed.chunked);
@@ -276,7 +221,7 @@ TEST_F(ClusterForwardTest, KillNineOfThePlacedNodeLosesNoRequest) {
   std::string first_failure;
   std::thread load([&] {
     for (int i = 0; i < 200; ++i) {
-      HttpResponse r = (i % 2 == 0 ? node(0) : node(2)).Get("/");
+      HttpResponse r = (i % 2 == 0 ? node(0) : node(2)).GetT("/");
       if (r.status != 200 && failed++ == 0) first_failure = std::to_string(r.status) + " " + r.body;
       if (r.Header("x-atoll-node") == "b") ++served_by_b;
       ++sent;
@@ -284,7 +229,7 @@ TEST_F(ClusterForwardTest, KillNineOfThePlacedNodeLosesNoRequest) {
     }
   });
   ASSERT_TRUE(WaitFor([&] { return sent >= 50; }, std::chrono::seconds(10)));
-  node(1).Kill();  // every process of B, with -9: its lease lives on for up to 3 s
+  node(1).Kill9();  // every process of B, with -9: its lease lives on for up to 3 s
   load.join();
   EXPECT_EQ(failed, 0) << first_failure;
   EXPECT_GE(served_by_b, 40);
@@ -300,11 +245,11 @@ TEST_F(ClusterForwardTest, KillNineOfThePlacedNodeLosesNoRequest) {
 
 TEST_F(ClusterForwardTest, AStreamedUploadIsServedHereWhenTheForwardFails) {
   // A node in nodes/ that nobody listens for (port 1 refuses): every forward to it fails.
-  std::string key = Base64("/atoll/nodes/ghost");
-  std::string value = Base64("{\"advertise\":\"127.0.0.1:1\",\"cores\":1,\"memory_mb\":1}");
+  std::string key = bindings::Base64Encode("/atoll/nodes/ghost");
+  std::string value = bindings::Base64Encode("{\"advertise\":\"127.0.0.1:1\",\"cores\":1,\"memory_mb\":1}");
   ASSERT_NE(etcd_.Post("/v3/kv/put", "{\"key\":\"" + key + "\",\"value\":\"" + value + "\"}").find("revision"), std::string::npos);
   Place("t", "[\"ghost\"]");
-  ASSERT_TRUE(WaitFor([&] { return node(0).Get("/").status == 200 && Forwards(node(0), "fallback") >= 2; }, std::chrono::seconds(5)));
+  ASSERT_TRUE(WaitFor([&] { return node(0).GetT("/").status == 200 && Forwards(node(0), "fallback") >= 2; }, std::chrono::seconds(5)));
   std::string big(3 << 20, 'x');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 13 + i / 4096) % 26);
   for (int round = 0; round < 2; ++round) {

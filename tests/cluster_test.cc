@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "tests/etcd_fixture.h"
+#include "tests/fleet_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -34,55 +35,22 @@ int64_t JsonInt(const std::string& body, const std::string& key) {
   return std::stoll(m[1]);
 }
 
-// One node: its config file and data_dir survive a restart (the same name, new ports).
-class Node {
+// One node (tests/fleet_fixture.h: its config and data_dir survive a restart, new ports).
+class Node : public FleetNode {
  public:
-  Node(std::string name, const std::string& etcd_url, const std::string& root) : name_(std::move(name)) {
-    dir_ = root + "/" + name_;
-    std::filesystem::create_directories(dir_);
-    std::ofstream(dir_ + "/atoll.toml") << "[server]\nadmin_listen = \"127.0.0.1:0\"\nworkers = 2\ndata_dir = \"" << dir_
-                                        << "/data\"\n[cluster]\netcd = \"" << etcd_url << "\"\nnode_name = \"" << name_
-                                        << "\"\nlease_ttl_s = 3\ndeploy_timeout_ms = 8000\n";
-  }
-  void Start() {
-    server_ = std::make_unique<TestServer>(dir_ + "/atoll.toml", std::vector<std::string>{"--workers", "2"});
-    admin_ = AdminPort(*server_);
-  }
-  void Stop() {
-    if (server_) server_->Stop();
-    server_.reset();
-  }
-  bool Ready(std::chrono::milliseconds timeout = std::chrono::seconds(15)) const {
-    return WaitFor([&] { return AdminRequest(admin_, "", "GET", "/readyz").status == 200; }, timeout);
-  }
+  Node(const std::string& name, const std::string& etcd_url, const std::string& root)
+      : FleetNode(name, root, "etcd = \"" + etcd_url + "\"\n") {}
   // What tenant `host` answers here (several fresh connections: both workers).
   std::string Answer(const std::string& host = "hello.test") const {
     std::string first;
     for (int i = 0; i < 6; ++i) {
-      HttpResponse r = GetFrom(server_->port(), host, "/");
+      HttpResponse r = Get(host, "/");
       std::string got = r.status == 200 ? r.body : "HTTP " + std::to_string(r.status);
       if (i == 0) first = got;
       if (got != first) return first + " / " + got;
     }
     return first;
   }
-  HttpResponse Admin(const std::string& method, const std::string& path, const std::string& body = "",
-                     const std::string& if_match = "") const {
-    RawClient client(admin_);
-    std::string request = method + " " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\nAuthorization: Bearer " + kToken + "\r\n";
-    if (!if_match.empty()) request += "If-Match: " + if_match + "\r\n";
-    request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    client.Send(request);
-    return client.ReadResponse(false, std::chrono::seconds(20));
-  }
-  int admin_port() const { return admin_; }
-  const TestServer& server() const { return *server_; }
-  bool up() const { return server_ != nullptr; }
-
- private:
-  std::string name_, dir_;
-  std::unique_ptr<TestServer> server_;
-  int admin_ = 0;
 };
 
 class ClusterTest : public ::testing::Test {
