@@ -3,7 +3,8 @@
 BUILD ?= build
 JOBS ?= 2
 LISTEN ?= 127.0.0.1:8080
-SETUP_STAMP := third_party/sysroot/.setup-done-v2
+# The stamp scripts/setup.sh writes (its version is bumped there when the script changes).
+SETUP_STAMP := third_party/sysroot/$(shell sed -n 's|^stamp="$$sysroot/\(.*\)"$$|\1|p' scripts/setup.sh)
 
 .PHONY: all setup build run test test-asan bench clean
 
@@ -26,12 +27,20 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
 
-# The same tests on a build with ASan + UBSan (build-asan/; slower, not run by CI).
+# The same tests on a build with ASan + UBSan (build-asan/; V8 inside libnode is not instrumented).
+# Not run by CI. ATOLL_TEST_SLOW scales how long the tests wait (tests/test_server.h), never what
+# they check; a sanitizer report in a server's log fails the test that started it. Excluded:
+ASAN_EXCLUDE := $(subst $(eval) ,|,$(strip \
+  Sandbox.TheWorkerMemoryCeilingStopsATenantWhoseBudgetIsHigher))
+# - the worker_memory_mb ceiling is RLIMIT_DATA, which ASan's shadow and allocator mappings
+#   (terabytes reserved at start-up) exceed at once: the worker cannot allocate at all.
+ASAN_ENV := ATOLL_TEST_SLOW=4 \
+  ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:detect_odr_violation=0 \
+  UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/scripts/ubsan.supp
 test-asan: $(SETUP_STAMP)
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Asan
 	cmake --build build-asan -j$(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) --timeout 600
+	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j$(JOBS) --timeout 900 -E '$(ASAN_EXCLUDE)'
 
 bench: build
 	bash bench/run.sh
