@@ -33,13 +33,18 @@ test: build
 ASAN_EXCLUDE := $(subst $(eval) ,|,$(strip \
   Sandbox.TheWorkerMemoryCeilingStopsATenantWhoseBudgetIsHigher \
   Memory.ResidentMemoryIsFlatOver200kKeepAliveRequests \
-  Streaming.LargeUploadStreamsWithBoundedMemory))
+  Streaming.LargeUploadStreamsWithBoundedMemory \
+  Proxy.A100MbPostStreamsUpstreamWithBoundedMemoryBothIdioms \
+  Proxy.AnUpstreamThatStopsReadingStopsAtollReadingTheClient \
+  Proxy.AClientThatStopsReadingAProxiedResponseStopsAtollReadingTheUpstream \
+  HtmlRewriterServer.FiftyMegabytesWithConstantMemory))
 # - Sandbox...WorkerMemoryCeiling: worker_memory_mb is RLIMIT_DATA, which ASan's shadow and
 #   allocator mappings (terabytes reserved at start-up) exceed at once: no allocation succeeds.
 # - Memory.ResidentMemoryIsFlat...: resident memory under ASan is its quarantine of freed blocks
 #   (up to 256 MB, filling as requests free memory), not the server's: +179 MB over 190k requests.
-# - Streaming.LargeUploadStreamsWithBoundedMemory: the same quarantine holds the freed chunks of the
-#   200 MB upload (+290 MB resident against the test's 32 MB bound).
+# - Streaming.LargeUploadStreamsWithBoundedMemory, the three Proxy.* and HtmlRewriterServer.*: the
+#   same quarantine (and redzones) hold the freed chunks of the 50-200 MB bodies: +145..490 MB
+#   resident against the tests' 24..64 MB bounds.
 ASAN_ENV := ATOLL_TEST_SLOW=4 \
   ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:detect_odr_violation=0 \
   UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/scripts/ubsan.supp
