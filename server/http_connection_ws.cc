@@ -57,6 +57,9 @@ void HttpConnection::StartWebSocket(Slot& slot, const bindings::ResponseView& re
   slot.close_after = false;
   state_ = State::kWebSocket;
   ws_socket_ = socket;
+  // The loop's cached time is from before the handler ran in this turn (long under load or a
+  // sanitizer): the session's idle clock starts at the upgrade, not that far back.
+  uv_update_time(server_->loop());
   ws_ = std::make_unique<WebSocketSession>(server_->websocket_limits(), static_cast<WebSocketSession::Transport*>(this),
                                            static_cast<WebSocketReceiver*>(this), NowMs());
   DoneWithUpload(slot.id);

@@ -299,7 +299,8 @@ TEST_F(HostileMemory, WasmMemoryCountsAgainstMemoryMb) {
 // Expected: made off the loop's thread, so the victim is answered many times while they run; a
 // tenant killed with a key generation in flight leaves nothing behind; at most 4 in flight.
 TEST_F(HostileMemory, RsaKeyGenerationDoesNotBlockTheLoop) {
-  Start("");
+  // The default wall limit (30 s), as long as the tests wait (`make test-asan`: 3 keys take ~40 s).
+  Start("wall_ms = " + std::to_string(Slow(std::chrono::seconds(30)).count()));
   WithVictim([&] {
     RawClient keygen(server_->port());
     keygen.Send("GET /rsa HTTP/1.1\r\nHost: a.test\r\n\r\n");

@@ -63,7 +63,7 @@ TestServer::TestServer(const std::string& script, std::vector<std::string> extra
     }
   });
   std::regex listening(R"re("msg":"listening","address":"127\.0\.0\.1:(\d+)")re");
-  auto deadline = Clock::now() + std::chrono::seconds(20);
+  auto deadline = Clock::now() + Slow(std::chrono::seconds(20));
   while (Clock::now() < deadline && running()) {
     std::smatch m;
     std::string text = log();
@@ -121,7 +121,7 @@ bool TestServer::WaitForWorkersReady(int count, std::chrono::milliseconds timeou
 }
 
 bool TestServer::WaitForLog(const std::string& text, std::chrono::milliseconds timeout) const {
-  auto deadline = Clock::now() + timeout;
+  auto deadline = Clock::now() + Slow(timeout);
   while (Clock::now() < deadline) {
     if (log().find(text) != std::string::npos) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -132,7 +132,7 @@ bool TestServer::WaitForLog(const std::string& text, std::chrono::milliseconds t
 int StopProcess(pid_t pid, int signal) {
   kill(pid, signal);
   int status = 0;
-  auto deadline = Clock::now() + std::chrono::seconds(10);
+  auto deadline = Clock::now() + Slow(std::chrono::seconds(10));
   pid_t done = 0;
   while ((done = waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -178,7 +178,29 @@ int TestServer::Stop() {
   if (reader_.joinable()) reader_.join();
   if (stderr_fd_ >= 0) close(stderr_fd_);
   stderr_fd_ = -1;
+  // A worker that died of an ASan/UBSan report is restarted by the supervisor, so the test
+  // itself may still pass: under `make test-asan` every report in the log fails the test.
+  std::string report = SanitizerReport(log());
+  if (!report.empty()) ADD_FAILURE() << "sanitizer report in the server's log:\n" << report;
   return code;
+}
+
+std::string SanitizerReport(const std::string& log) {
+  static const std::regex marker(
+      R"re((==\d+==ERROR: (AddressSanitizer|LeakSanitizer)|\.(cc|h|c):\d+:\d+: runtime error: ))re");
+  std::smatch m;
+  if (!std::regex_search(log, m, marker)) return "";
+  size_t start = log.rfind('\n', static_cast<size_t>(m.position(0)));
+  start = start == std::string::npos ? 0 : start + 1;
+  return log.substr(start, 8000);
+}
+
+std::chrono::milliseconds Slow(std::chrono::milliseconds timeout) {
+  static const int factor = [] {
+    const char* slow = std::getenv("ATOLL_TEST_SLOW");
+    return slow != nullptr && std::atoi(slow) > 1 ? std::atoi(slow) : 1;
+  }();
+  return timeout * factor;
 }
 
 std::string HttpResponse::Header(const std::string& name) const {
@@ -236,7 +258,7 @@ bool RawClient::Fill(Clock::time_point deadline) {
 }
 
 std::string RawClient::ReadSome(std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
+  auto deadline = Clock::now() + Slow(timeout);
   while (Fill(deadline)) {
   }
   std::string out;
@@ -245,7 +267,7 @@ std::string RawClient::ReadSome(std::chrono::milliseconds timeout) {
 }
 
 bool RawClient::WaitForClose(std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
+  auto deadline = Clock::now() + Slow(timeout);
   while (Clock::now() < deadline) {
     pollfd p{fd_, POLLIN, 0};
     if (poll(&p, 1, 50) > 0) {
@@ -259,7 +281,7 @@ bool RawClient::WaitForClose(std::chrono::milliseconds timeout) {
 }
 
 HttpResponse RawClient::ReadResponse(bool head_request, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
+  auto deadline = Clock::now() + Slow(timeout);
   HttpResponse response;
   size_t end;
   while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -344,7 +366,7 @@ HttpResponse GetFrom(int port, const std::string& host, const std::string& path,
 }
 
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = std::chrono::steady_clock::now() + Slow(timeout);
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

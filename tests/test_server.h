@@ -50,6 +50,13 @@ class TestServer {
   std::string log_;
 };
 
+// The first AddressSanitizer/LeakSanitizer/UBSan report in a log and what follows it ("" if none).
+std::string SanitizerReport(const std::string& log);
+
+// `timeout` times ATOLL_TEST_SLOW (an integer factor; `make test-asan` sets it, since the
+// sanitized binary is several times slower): for how long a test waits, never what it checks.
+std::chrono::milliseconds Slow(std::chrono::milliseconds timeout);
+
 struct HttpResponse {
   int status = 0;
   std::string reason;
