@@ -99,8 +99,12 @@ TEST_F(Sandbox, AWorkerOpensFilesOnlyInItsFolders) {
 }
 
 // [server] worker_memory_mb: a tenant whose own budget (4 GB) is far above the worker's ceiling
-// (400 MB) meets the ceiling: its isolate is discarded (memory_limit) or its allocation throws,
-// the worker process lives on and serves, the machine's memory is never at stake.
+// (400 MB) meets the ceiling, and the machine's memory is never at stake. Where the ceiling
+// bites decides how: an allocation that fails inside the ceiling discards the isolate
+// (memory_limit, 503) or throws (RangeError, 500) and the worker lives on; V8 aborts the worker
+// when the refused call is its own (an mprotect of a code page during a GC, seen on CI), and the
+// supervisor replaces the worker ("a leak kills one worker, not the machine"). Either way the
+// tenant never gets its 4 GB and the server serves on. Without the ceiling /grow answers "grew".
 TEST_F(Sandbox, TheWorkerMemoryCeilingStopsATenantWhoseBudgetIsHigher) {
   fixture_.Write("big.js", R"JS(
 const keep = [];
@@ -116,16 +120,24 @@ export default {
                                          "[[tenants]]\nname = \"big\"\nscript = \"big.js\"\nroutes = [\"*/*\"]\n"
                                          "memory_mb = 4000\ncpu_ms = 30000\nwall_ms = 60000\n"));
   ASSERT_EQ(Get(server.port(), "/").body, "ok") << server.log();
-  pid_t worker = server.worker_pid(0);
+  auto worker_died = [&] { return server.log().find("\"msg\":\"worker exited\"") != std::string::npos; };
   HttpResponse grow = Get(server.port(), "/grow");
-  EXPECT_EQ(grow.status, 503) << grow.body << server.log();
-  // The kill starts a cool-down as long as the overrun (longer on a loaded machine): wait it out.
-  EXPECT_TRUE(WaitFor([&] { return Get(server.port(), "/").body == "ok"; }, std::chrono::seconds(15))) << server.log();
+  EXPECT_NE(grow.body, "grew");
+  EXPECT_TRUE(grow.status == 503 || (grow.status == 0 && server.WaitForLog("\"msg\":\"worker exited\"")))
+      << grow.status << " " << grow.body << server.log();
+  // A kill starts a cool-down as long as the overrun, a dead worker a restart: wait either out.
+  EXPECT_TRUE(WaitFor([&] { return Get(server.port(), "/").body == "ok"; }, std::chrono::seconds(20))) << server.log();
+  bool died_before = worker_died();
   HttpResponse buffers = Get(server.port(), "/buffers");
-  EXPECT_EQ(buffers.status, 500) << buffers.body;
-  EXPECT_TRUE(server.WaitForLog("Array buffer allocation failed")) << server.log();
-  EXPECT_EQ(Get(server.port(), "/").body, "ok");
-  EXPECT_EQ(server.worker_pid(0), worker) << "the worker process was replaced:\n" << server.log();
+  EXPECT_NE(buffers.body, "buffers");
+  if (buffers.status == 500) {
+    EXPECT_TRUE(server.WaitForLog("Array buffer allocation failed")) << server.log();
+  } else {
+    EXPECT_EQ(buffers.status, 0) << buffers.body;
+    EXPECT_TRUE(died_before || server.WaitForLog("\"msg\":\"worker exited\"")) << server.log();
+  }
+  EXPECT_TRUE(WaitFor([&] { return Get(server.port(), "/").body == "ok"; }, std::chrono::seconds(20))) << server.log();
+  EXPECT_TRUE(server.running());
 }
 
 // [server] user: started as root (as CI and this machine run the tests), the workers run as
