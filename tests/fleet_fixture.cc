@@ -74,6 +74,16 @@ HttpResponse FleetNode::Get(const std::string& host, const std::string& path, co
   return GetFrom(server_->port(), host, path, extra_headers);
 }
 
+std::string FleetNode::Agreed(const std::string& host, const std::function<std::string(const HttpResponse&)>& what) const {
+  std::string first;
+  for (int i = 0; i < 6; ++i) {
+    std::string got = what(Get(host, "/"));
+    if (i == 0) first = got;
+    if (got != first) return first + " / " + got;
+  }
+  return first;
+}
+
 Controller::Controller(const std::string& name, const std::string& etcd_url, const std::string& dir,
                        const std::vector<std::string>& extra)
     : name_(name) {

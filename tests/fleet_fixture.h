@@ -9,6 +9,7 @@
 //   ASSERT_TRUE(a.Ready()) << a.server().log();
 //   HttpResponse r = a.Admin("PUT", "/tenants/t", body);
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,10 @@ class FleetNode {
                      const std::string& if_match = "") const;
   // GET `path` with Host `host` on a fresh connection.
   HttpResponse Get(const std::string& host, const std::string& path, const std::string& extra_headers = "") const;
+
+  // What `what` reads from GET `host`/ on 6 fresh connections (so every worker answers) if they
+  // all agree, else "FIRST / OTHER".
+  std::string Agreed(const std::string& host, const std::function<std::string(const HttpResponse&)>& what) const;
 
   const std::string& name() const { return name_; }
   bool up() const { return server_ != nullptr; }

@@ -14,22 +14,9 @@ namespace {
 
 constexpr char kToken[] = "hostile-admin-token-6f1c";
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 // A deploy body: `script`, routes */x/*, and `extra` JSON members (", ..." or "").
 std::string Deploy(const std::string& script, const std::string& extra = "") {
-  return "{\"script\": " + JsonString(script) + ", \"routes\": [\"*/x/*\"]" + extra + "}";
+  return "{\"script\": " + JsonQuote(script) + ", \"routes\": [\"*/x/*\"]" + extra + "}";
 }
 
 class HostileAdmin : public ::testing::Test {
@@ -59,7 +46,7 @@ TEST_F(HostileAdmin, DeployWasmPathsAreConfinedAndNeverEchoed) {
   };
   for (const std::string& path : {std::string("/proc/self/environ"), std::string("../../../../../../proc/self/environ"),
                                   std::string("a/../../victim.js")}) {
-    HttpResponse r = deploy(JsonString(path));
+    HttpResponse r = deploy(JsonQuote(path));
     EXPECT_EQ(r.status, 400) << path << " " << r.body;
     EXPECT_NE(r.body.find("relative to the deploy's folder"), std::string::npos) << path << " " << r.body;
     EXPECT_EQ(r.body.find("found"), std::string::npos) << r.body;  // V8's "found 41 54 4f ..." of the bytes

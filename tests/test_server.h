@@ -109,6 +109,9 @@ bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout);
 // A TCP port on 127.0.0.1 free a moment ago (bound to port 0 and closed), for a child process.
 int FreeLoopbackPort();
 
+// `text` as a JSON string literal, quotes included (for deploy bodies).
+std::string JsonQuote(const std::string& text);
+
 // One request on a fresh connection (Host: test.local, or `host`).
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers = "");
 HttpResponse GetFrom(int port, const std::string& host, const std::string& path, const std::string& extra_headers = "");
