@@ -81,7 +81,7 @@ class Reader {
       ++i_;
       JsonValue value;
       if (absl::Status st = Value(&value, depth + 1); !st.ok()) return st;
-      out->members.emplace_back(std::move(key), std::move(value));
+      out->members.push_back(JsonMember{std::move(key), std::move(value)});
       Space();
       if (i_ < s_.size() && s_[i_] == ',') {
         ++i_;

@@ -18,12 +18,14 @@
 
 namespace atl::base {
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject } type = Type::kNull;
   bool boolean = false;
   std::string text;  // a string's decoded value, or a number's text
   std::vector<JsonValue> items;                              // an array's
-  std::vector<std::pair<std::string, JsonValue>> members;    // an object's, in order
+  std::vector<JsonMember> members;                           // an object's, in order
   std::string_view raw;  // the value's text in the parsed document (valid while it lives)
 
   // The member `key` of an object (null if absent or not an object).
@@ -35,6 +37,13 @@ struct JsonValue {
 };
 
 // Errors read "LABEL: what at offset N". A lone surrogate escape decodes to U+FFFD.
+// An object's member (a struct, not std::pair: a pair of an incomplete JsonValue does not
+// compile with clang's checks).
+struct JsonMember {
+  std::string first;  // the key
+  JsonValue second;
+};
+
 absl::StatusOr<JsonValue> ParseJson(std::string_view text, std::string_view label = "JSON");
 
 }  // namespace atl::base
