@@ -26,17 +26,6 @@ namespace {
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
 
-bool Accepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
-
 }  // namespace
 
 PostgresServer::~PostgresServer() {
@@ -122,7 +111,7 @@ bool PostgresServer::Start() {
       pid_ = -1;
       return false;
     }
-    if (Accepts(port_) && Psql("SELECT 1") == "1\n") return true;
+    if (RawClient(port_).connected() && Psql("SELECT 1") == "1\n") return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
