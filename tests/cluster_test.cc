@@ -139,26 +139,11 @@ TEST_F(ClusterTest, RestartedNodeMissesNothingDeployedWhileDown) {
 }
 
 TEST_F(ClusterTest, FiftyDeploysInterleavedWithRestartsConverge) {
-  int64_t last = 0;
-  int down = -1, answered = 0, behind = 0;
-  for (int i = 0; i < 50; ++i) {
-    if (i % 10 == 3) {  // a node goes down for a few deploys, then comes back
-      down = (i / 10) % 3;
-      node(down).Stop();
-    }
-    if (i % 10 == 7 && down >= 0) {
-      node(down).Start();
-      down = -1;
-    }
-    int via = down == 0 ? 1 : 0;
-    HttpResponse r = node(via).Admin("PUT", "/tenants/churn", Body("v" + std::to_string(i), "churn.test"));
-    // 202: a node that is starting had registered but not caught up within the timeout.
-    ASSERT_TRUE(r.status == 200 || r.status == 202) << i << ": " << r.status << " " << r.body;
-    (r.status == 200 ? answered : behind)++;
-    last = JsonInt(r.body, "revision");
-  }
-  std::printf("50 deploys: %d answered 200, %d answered 202\n", answered, behind);
-  if (down >= 0) node(down).Start();
+  int answered = 0;
+  int64_t last = DeployFiftyWithRestarts({&node(0), &node(1), &node(2)}, "churn",
+                                         [](int i) { return Body("v" + std::to_string(i), "churn.test"); }, &answered);
+  ASSERT_GT(last, 0);
+  std::printf("50 deploys: %d answered 200, %d answered 202\n", answered, 50 - answered);
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(node(i).Ready()) << node(i).server().log();
     EXPECT_TRUE(WaitFor([&] { return JsonInt(node(i).Admin("GET", "/tenants/churn").body, "revision") == last; }, std::chrono::seconds(10)))

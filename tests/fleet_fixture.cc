@@ -2,6 +2,7 @@
 #include "tests/fleet_fixture.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -82,6 +83,33 @@ std::string FleetNode::Agreed(const std::string& host, const std::function<std::
     if (got != first) return first + " / " + got;
   }
   return first;
+}
+
+int64_t DeployFiftyWithRestarts(const std::vector<FleetNode*>& nodes, const std::string& tenant,
+                                const std::function<std::string(int)>& body_of, int* answered_200) {
+  int64_t last = -1;
+  int down = -1;
+  for (int i = 0; i < 50; ++i) {
+    if (i % 10 == 3) {
+      down = (i / 10) % static_cast<int>(nodes.size());
+      nodes[down]->Stop();
+    }
+    if (i % 10 == 7 && down >= 0) {
+      nodes[down]->Start();
+      down = -1;
+    }
+    HttpResponse r = nodes[down == 0 ? 1 : 0]->Admin("PUT", "/tenants/" + tenant, body_of(i));
+    size_t at = r.body.find("\"revision\":");
+    if ((r.status != 200 && r.status != 202) || at == std::string::npos) {
+      ADD_FAILURE() << "deploy " << i << ": " << r.status << " " << r.body;
+      if (down >= 0) nodes[down]->Start();
+      return -1;
+    }
+    if (r.status == 200 && answered_200 != nullptr) ++*answered_200;
+    last = std::atoll(r.body.c_str() + at + 11);
+  }
+  if (down >= 0) nodes[down]->Start();
+  return last;
 }
 
 Controller::Controller(const std::string& name, const std::string& etcd_url, const std::string& dir,

@@ -58,6 +58,14 @@ class FleetNode {
   int admin_ = 0;
 };
 
+// 50 deploys of tenant `tenant` (the body of deploy i: `body_of(i)`) through nodes[0], or nodes[1]
+// while nodes[0] is down, with each node stopped in turn for four deploys and started again; all
+// are up at the end. Each answer must be 200, or 202 (a node that is starting had registered but
+// not caught up). The revision of the last deploy (-1 after a failed one: a test failure is
+// recorded); `answered_200` counts the 200s.
+int64_t DeployFiftyWithRestarts(const std::vector<FleetNode*>& nodes, const std::string& tenant,
+                                const std::function<std::string(int)>& body_of, int* answered_200 = nullptr);
+
 // One `atoll control` process, its log in a file under `dir`.
 class Controller {
  public:

@@ -228,28 +228,11 @@ TEST_F(FleetTest, KillNineOfTheLeaderAndOfANodeUnderLoad) {
 // time, each node in turn), the controllers placing as nodes leave and come back: every node ends
 // on the last revision (its admin API) and every node answers with it (placed or forwarded).
 TEST_F(FleetTest, FiftyDeploysInterleavedWithNodeRestartsEndOnOneRevision) {
-  int64_t last = 0;
-  int down = -1;
-  for (int i = 0; i < 50; ++i) {
-    if (i % 10 == 3) {
-      down = (i / 10) % 3;
-      node(down).Stop();
-    }
-    if (i % 10 == 7 && down >= 0) {
-      node(down).Start();
-      down = -1;
-    }
-    int via = down == 0 ? 1 : 0;
+  int64_t last = DeployFiftyWithRestarts({&node(0), &node(1), &node(2)}, "churn", [](int i) {
     std::string body = TenantBody("churn");
-    body.replace(body.find("new Response('churn')"), 21, "new Response('v" + std::to_string(i) + "')");
-    HttpResponse r = node(via).Admin("PUT", "/tenants/churn", body);
-    // 202: a node that is starting had registered but not caught up within the timeout.
-    ASSERT_TRUE(r.status == 200 || r.status == 202) << i << ": " << r.status << " " << r.body;
-    size_t at = r.body.find("\"revision\":");
-    ASSERT_NE(at, std::string::npos) << r.body;
-    last = std::atoll(r.body.c_str() + at + 11);
-  }
-  if (down >= 0) node(down).Start();
+    return body.replace(body.find("new Response('churn')"), 21, "new Response('v" + std::to_string(i) + "')");
+  });
+  ASSERT_GT(last, 0);
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(node(i).Ready()) << node(i).server().log();
     std::string revision = "\"revision\":" + std::to_string(last);
