@@ -58,6 +58,11 @@ uint32_t ObjectPlacement::Owner(std::string_view id) {
   return static_cast<uint32_t>(h % workers);
 }
 
+uint64_t ObjectPlacement::Fence(std::string_view tenant, std::string_view class_name, std::string_view id) {
+  const DoSettings& settings = DoConfig();
+  return settings.fence ? settings.fence(tenant, class_name, id) : 1;
+}
+
 absl::StatusOr<std::unique_ptr<DoStore>> DoStore::Open(const std::filesystem::path& file, uint64_t max_bytes) {
   absl::StatusOr<sqlite3*> db = base::sqlite::OpenShared(file, 5000, kObjectSchema, "Durable Object storage");
   if (!db.ok()) return db.status();

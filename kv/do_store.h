@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ struct DoSettings {
   uint64_t max_bytes = 1ull << 30;    // [server] do_max_storage: one object's database
   uint32_t idle_ms = 10000;           // [server] do_idle_ms: an object idle that long is evicted
   std::string secret;                 // authenticates forwarded calls between worker processes
+  // Cluster mode: this process's fencing token for an object it owns (the etcd revision of its
+  // owner claim), 0 when it does not own it (then it must not write). Unset: single node, 1.
+  std::function<uint64_t(std::string_view tenant, std::string_view class_name, std::string_view id)> fence;
 };
 DoSettings& DoConfig();
 
@@ -44,6 +48,9 @@ class ObjectPlacement {
  public:
   static uint32_t Owner(std::string_view id);
   static bool IsLocal(std::string_view id) { return Owner(id) == DoConfig().worker_index; }
+  // The fencing token a write to the object's shared storage carries (DoSettings::fence); a
+  // store refuses a write whose token is lower than one it has seen (cluster mode, PostgreSQL).
+  static uint64_t Fence(std::string_view tenant, std::string_view class_name, std::string_view id);
 };
 
 // A value SQLite holds.

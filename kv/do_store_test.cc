@@ -89,5 +89,15 @@ TEST(ObjectPlacement, EveryIdHasOneOwnerInRange) {
   DoConfig().workers = 1;
 }
 
+TEST(ObjectPlacement, FenceIsOneOnASingleNodeAndWhatTheClusterHookSays) {
+  EXPECT_EQ(ObjectPlacement::Fence("t", "Counter", "ab"), 1u);
+  DoConfig().fence = [](std::string_view tenant, std::string_view class_name, std::string_view id) -> uint64_t {
+    return tenant == "t" && class_name == "Counter" && id == "ab" ? 42 : 0;
+  };
+  EXPECT_EQ(ObjectPlacement::Fence("t", "Counter", "ab"), 42u);
+  EXPECT_EQ(ObjectPlacement::Fence("t", "Counter", "cd"), 0u) << "not owned here";
+  DoConfig().fence = nullptr;
+}
+
 }  // namespace
 }  // namespace atl::kv
