@@ -7,6 +7,15 @@
 
 namespace atl::base::sqlite {
 
+absl::Status PrepareAll(sqlite3* db, std::initializer_list<Statement> statements, std::string_view what) {
+  for (const Statement& statement : statements) {
+    if (sqlite3_prepare_v3(db, statement.sql, -1, SQLITE_PREPARE_PERSISTENT, statement.handle, nullptr) != SQLITE_OK) {
+      return absl::InternalError(base::StrCat(what, ": ", statement.sql, ": ", sqlite3_errmsg(db)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 int ExecRetryingBusy(sqlite3* db, const char* sql, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <initializer_list>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -24,6 +25,14 @@ namespace atl::base::sqlite {
 // "WHAT: FILE: STEP: SQLite's message".
 absl::StatusOr<sqlite3*> OpenShared(const std::filesystem::path& file, int busy_timeout_ms, const char* schema,
                                     std::string_view what);
+
+// One statement a store prepares once, persistent, and where its handle goes.
+struct Statement {
+  sqlite3_stmt** handle;
+  const char* sql;
+};
+// Prepares every statement; the first that fails is "WHAT: SQL: SQLite's message".
+absl::Status PrepareAll(sqlite3* db, std::initializer_list<Statement> statements, std::string_view what);
 
 // sqlite3_exec, again while SQLite answers busy or locked, for up to `timeout_ms`.
 int ExecRetryingBusy(sqlite3* db, const char* sql, int timeout_ms);

@@ -53,5 +53,21 @@ TEST_F(SqliteTest, ABadSchemaIsAnErrorNamingTheStoreAndTheFile) {
   EXPECT_NE(db.status().message().find("b.sqlite3: schema: "), std::string::npos) << db.status();
 }
 
+TEST_F(SqliteTest, PrepareAllPreparesEachStatementOrNamesTheOneThatFailed) {
+  absl::StatusOr<sqlite3*> db = OpenShared(dir_ / "c.sqlite3", 1000, "CREATE TABLE IF NOT EXISTS t (k, v)", "test");
+  ASSERT_TRUE(db.ok()) << db.status();
+  sqlite3_stmt* get = nullptr;
+  sqlite3_stmt* put = nullptr;
+  EXPECT_TRUE(PrepareAll(*db, {{&get, "SELECT v FROM t WHERE k = ?1"}, {&put, "INSERT INTO t VALUES (?1, ?2)"}}, "test")
+                  .ok());
+  EXPECT_NE(get, nullptr);
+  EXPECT_NE(put, nullptr);
+  sqlite3_stmt* bad = nullptr;
+  absl::Status status = PrepareAll(*db, {{&bad, "SELECT nope FROM t"}}, "my store");
+  EXPECT_EQ(status.message(), "my store: SELECT nope FROM t: no such column: nope");
+  for (sqlite3_stmt* s : {get, put, bad}) sqlite3_finalize(s);
+  sqlite3_close(*db);
+}
+
 }  // namespace
 }  // namespace atl::base::sqlite

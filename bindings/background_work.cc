@@ -88,7 +88,8 @@ class Pool {
       v8::Context::Scope context_scope(context);
       v8::TryCatch ignored(isolate);  // a limit kill while making the result: the Worker notices it
       v8::Local<v8::Value> value = pending_->job->Finish(isolate);
-      if (!value.IsEmpty()) (void)pending_->resolver.Get(isolate)->Resolve(context, value);
+      // Nothing only when a limit kill stops it (the TryCatch above): the Worker notices that.
+      if (!value.IsEmpty()) pending_->resolver.Get(isolate)->Resolve(context, value).FromMaybe(false);
       pending_->resolver.Reset();
       pending_->context.Reset();
     }

@@ -59,10 +59,7 @@ absl::Status HttpCache::Error(std::string_view what) const {
 }
 
 absl::Status HttpCache::Prepare() {
-  struct {
-    sqlite3_stmt** statement;
-    const char* sql;
-  } statements[] = {
+  return base::sqlite::PrepareAll(db_, {
       {&get_, "SELECT meta, body, expires FROM entries WHERE tenant = ?1 AND key = ?2"},
       {&touch_, "UPDATE entries SET used = ?3 WHERE tenant = ?1 AND key = ?2"},
       {&put_,
@@ -74,13 +71,7 @@ absl::Status HttpCache::Prepare() {
       {&delete_row_, "DELETE FROM entries WHERE rowid = ?1"},
       {&sweep_,
        "DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries WHERE expires <= ?1 LIMIT ?2)"},
-  };
-  for (auto& [statement, sql] : statements) {
-    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, nullptr) != SQLITE_OK) {
-      return Error(sql);
-    }
-  }
-  return absl::OkStatus();
+  }, "cache store");
 }
 
 absl::StatusOr<bool> HttpCache::Get(std::string_view tenant, std::string_view key, int64_t now,

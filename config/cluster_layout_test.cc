@@ -99,7 +99,9 @@ TEST(ClusterLayoutTest, ClusterSectionOfTheConfig) {
                           "[cluster]\nadvertise = \"nope\"\n", "[cluster]\nlease_ttl_s = 1\n", "[cluster]\netcdd = \"x\"\n"}) {
     absl::StatusOr<Config> c = ParseConfig(bad, "/t/atoll.toml");
     EXPECT_FALSE(c.ok()) << bad;
-    if (!c.ok()) EXPECT_NE(c.status().message().find("cluster."), std::string::npos) << c.status();
+    if (!c.ok()) {
+      EXPECT_NE(c.status().message().find("cluster."), std::string::npos) << c.status();
+    }
   }
 }
 

@@ -64,10 +64,7 @@ absl::Status KvStore::Error(std::string_view what) const {
 }
 
 absl::Status KvStore::Prepare() {
-  struct {
-    sqlite3_stmt** statement;
-    const char* sql;
-  } statements[] = {
+  return base::sqlite::PrepareAll(db_, {
       {&get_, "SELECT value, metadata, expiration FROM kv WHERE key = ?1"},
       {&put_, "INSERT OR REPLACE INTO kv (key, expiration, metadata, value) VALUES (?1, ?2, ?3, ?4)"},
       {&delete_, "DELETE FROM kv WHERE key = ?1"},
@@ -78,13 +75,7 @@ absl::Status KvStore::Prepare() {
       {&sweep_,
        "DELETE FROM kv WHERE rowid IN (SELECT rowid FROM kv WHERE expiration IS NOT NULL AND expiration <= ?1 "
        "LIMIT ?2)"},
-  };
-  for (auto& [statement, sql] : statements) {
-    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, nullptr) != SQLITE_OK) {
-      return Error(sql);
-    }
-  }
-  return absl::OkStatus();
+  }, "KV store");
 }
 
 absl::StatusOr<bool> KvStore::Get(std::string_view key, int64_t now, absl::FunctionRef<void(const KvRow&)> found) {

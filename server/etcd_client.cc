@@ -311,7 +311,7 @@ void EtcdClient::Put(const std::string& key, const std::string& value, int64_t l
 }
 
 void EtcdClient::PutIfModRevision(const std::string& key, const std::string& value, int64_t mod_revision, Callback<TxnResult> done) {
-  Txn({Compare{.target = Compare::Target::kMod, .key = key, .revision = mod_revision}}, {TxnOp{.key = key, .value = value}},
+  Txn({Compare{.target = Compare::Target::kMod, .key = key, .revision = mod_revision, .value = {}}}, {TxnOp{.key = key, .value = value}},
       std::move(done));
 }
 

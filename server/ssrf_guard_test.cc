@@ -67,7 +67,9 @@ TEST(SsrfGuard, IPv6FormsOfRefusedIPv4AreRefused) {
     AddressRule expected = Of(v4);
     ASSERT_NE(expected, AddressRule::kPublic) << v4;
     EXPECT_EQ(Of(std::string("::ffff:") + v4), expected) << "mapped " << v4;
-    if (std::string(v4) != "0.0.0.0") EXPECT_EQ(Of(std::string("::") + v4), expected) << "compatible " << v4;
+    if (std::string(v4) != "0.0.0.0") {
+      EXPECT_EQ(Of(std::string("::") + v4), expected) << "compatible " << v4;
+    }
     EXPECT_EQ(Of(std::string("64:ff9b::") + v4), expected) << "NAT64 " << v4;
   }
   EXPECT_EQ(Of("::ffff:7f00:1"), AddressRule::kLoopback);      // mapped, hex form
