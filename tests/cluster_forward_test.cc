@@ -23,7 +23,6 @@
 namespace atl::testing {
 namespace {
 
-constexpr char kToken[] = "forward-test-token";
 
 // Echoes what it saw: GET answers the URL and the headers as JSON; POST /echo answers the body;
 // /stream answers 40 chunks of 16 KB from a ReadableStream.
@@ -50,14 +49,11 @@ class Node : public FleetNode {
   }
 };
 
-class ClusterForwardTest : public ::testing::Test {
+class ClusterForwardTest : public ClusterSuite {
  protected:
   void SetUp() override {
-    setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
-    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
-    char pattern[] = "/tmp/atoll-forward-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
+    ClusterSuite::SetUp();
+    if (HasFatalFailure()) return;
     for (const char* name : {"a", "b", "c"}) nodes_.push_back(std::make_unique<Node>(name, etcd_.url(), root_));
     for (auto& node : nodes_) node->Start();
     for (auto& node : nodes_) ASSERT_TRUE(node->Ready()) << node->server().log();
@@ -67,12 +63,8 @@ class ClusterForwardTest : public ::testing::Test {
       ASSERT_EQ(deployed.status, 200) << deployed.body;
     }
   }
-  void TearDown() override {
+  void StopFleet() override {
     for (auto& node : nodes_) node->Stop();
-    etcd_.Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-    unsetenv("ATOLL_ADMIN_TOKEN");
   }
   Node& node(int i) { return *nodes_[i]; }
   void Place(const std::string& tenant, const std::string& nodes_json) {
@@ -81,8 +73,6 @@ class ClusterForwardTest : public ::testing::Test {
     ASSERT_NE(etcd_.Post("/v3/kv/put", "{\"key\":\"" + key + "\",\"value\":\"" + value + "\"}").find("revision"), std::string::npos);
   }
 
-  EtcdServer etcd_;
-  std::string root_;
   std::vector<std::unique_ptr<Node>> nodes_;
 };
 

@@ -18,8 +18,6 @@
 namespace atl::testing {
 namespace {
 
-constexpr char kToken[] = "cluster-test-token";
-
 std::string Script(const std::string& answer) {
   return "export default { fetch() { return new Response('" + answer + "') } }";
 }
@@ -46,29 +44,20 @@ class Node : public FleetNode {
   }
 };
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public ClusterSuite {
  protected:
   void SetUp() override {
-    setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
-    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
-    char pattern[] = "/tmp/atoll-cluster-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
+    ClusterSuite::SetUp();
+    if (HasFatalFailure()) return;
     for (const char* name : {"a", "b", "c"}) nodes_.push_back(std::make_unique<Node>(name, etcd_.url(), root_));
     for (auto& node : nodes_) node->Start();
     for (auto& node : nodes_) ASSERT_TRUE(node->Ready()) << node->server().log();
   }
-  void TearDown() override {
+  void StopFleet() override {
     for (auto& node : nodes_) node->Stop();
-    etcd_.Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-    unsetenv("ATOLL_ADMIN_TOKEN");
   }
   Node& node(int i) { return *nodes_[i]; }
 
-  EtcdServer etcd_;
-  std::string root_;
   std::vector<std::unique_ptr<Node>> nodes_;
 };
 
@@ -233,7 +222,7 @@ TEST_F(ClusterTest, ProbesAnswerWithoutTheTokenAndReadyzFollowsEtcd) {
 }
 
 TEST(ClusterConfigTest, RefusedAtStartWithTheReason) {
-  setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
+  setenv("ATOLL_ADMIN_TOKEN", "cluster-test-token", 1);
   std::string output;
   EXPECT_EQ(RunAtoll("serve --cluster http://127.0.0.1:1 --node-name a", &output), 1);
   EXPECT_NE(output.find("cluster mode needs the admin API"), std::string::npos) << output;

@@ -33,26 +33,14 @@ namespace atl::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr char kToken[] = "control-test-token";
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-class ControlPlaneTest : public ::testing::Test {
+class ControlPlaneTest : public ClusterSuite {
  protected:
-  void SetUp() override {
-    setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
-    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
-    char pattern[] = "/tmp/atoll-control-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override {
+  void StopFleet() override {
     controllers_.clear();
     for (auto& [name, node] : nodes_) node->Stop();
-    etcd_.Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-    unsetenv("ATOLL_ADMIN_TOKEN");
   }
   void StartNodes() {
     for (const char* name : {"a", "b", "c"}) StartNode(name, false);
@@ -113,8 +101,6 @@ class ControlPlaneTest : public ::testing::Test {
     return true;
   }
 
-  EtcdServer etcd_;
-  std::string root_;
   std::map<std::string, std::unique_ptr<TestServer>> nodes_;
   std::vector<std::unique_ptr<Controller>> controllers_;
 };
@@ -198,7 +184,9 @@ TEST_F(ControlPlaneTest, EveryTenantIsPlacedAndReplacedWhenANodeIsKilled) {
   // Only the dead node's replicas moved: a surviving replica stays where it was.
   for (const auto& [t, nodes] : Placements(etcd_)) {
     for (const std::string& n : before[t]) {
-      if (n != victim) EXPECT_NE(std::find(nodes.begin(), nodes.end(), n), nodes.end()) << t << " lost its replica on " << n;
+      if (n != victim) {
+        EXPECT_NE(std::find(nodes.begin(), nodes.end(), n), nodes.end()) << t << " lost its replica on " << n;
+      }
     }
   }
 
@@ -274,7 +262,9 @@ TEST_F(ControlPlaneTest, NodesReportMeasuredLoadPerTenant) {
   EXPECT_GT(load.cores, 0u);
   EXPECT_GT(load.memory_mb, 0u);
   for (const auto& [name, t] : load.tenants) {
-    if (name == "idle") EXPECT_EQ(t.rps, 0) << "no request reached it";  // its isolate, loaded by the deploy, is measured
+    if (name == "idle") {  // its isolate, loaded by the deploy, is measured
+      EXPECT_EQ(t.rps, 0) << "no request reached it";
+    }
     if (name == "busy") std::printf("[ measured ] load/b: busy memory_kb=%llu rps=%.1f\n", static_cast<unsigned long long>(t.memory_kb), t.rps);
   }
   // The report lives under the node's lease: a node that stops takes it with it.

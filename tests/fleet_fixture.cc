@@ -18,6 +18,32 @@
 
 namespace atl::testing {
 
+void ClusterSuite::SetUp() {
+  setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
+  ASSERT_TRUE(etcd_.Start()) << etcd_.log();
+  if (postgres_) {
+    ASSERT_TRUE(pg_.Start()) << pg_.log();
+  }
+  char pattern[] = "/tmp/atoll-fleet-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  root_ = pattern;
+}
+
+void ClusterSuite::TearDown() {
+  StopFleet();
+  if (postgres_) pg_.Stop();
+  etcd_.Stop();
+  std::error_code ec;
+  if (!root_.empty()) std::filesystem::remove_all(root_, ec);
+  unsetenv("ATOLL_ADMIN_TOKEN");
+}
+
+std::string ClusterSuite::ClusterTable() const {
+  std::string table = "etcd = \"" + etcd_.url() + "\"\n";
+  if (postgres_) table += "postgres = \"" + pg_.conninfo() + "\"\n";
+  return table;
+}
+
 FleetNode::FleetNode(std::string name, const std::string& root, const std::string& cluster, int workers)
     : name_(std::move(name)), workers_(workers) {
   dir_ = root + "/" + name_;

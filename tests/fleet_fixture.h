@@ -15,10 +15,35 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "tests/etcd_fixture.h"
+#include "tests/postgres_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
+
+// What every fleet suite sets up the same way: the admin token in $ATOLL_ADMIN_TOKEN (kToken), a
+// real etcd (and PostgreSQL when the suite asks) on loopback, and a temporary root for the nodes'
+// files. TearDown calls StopFleet() (the subclass stops its nodes and controllers while etcd is
+// still up), then stops etcd and PostgreSQL and removes the root.
+class ClusterSuite : public ::testing::Test {
+ protected:
+  static constexpr char kToken[] = "fleet-test-token";
+  explicit ClusterSuite(bool postgres = false) : postgres_(postgres) {}
+  void SetUp() override;
+  void TearDown() override;
+  virtual void StopFleet() {}
+  // The [cluster] table's start for a node: etcd, and postgres when the suite has it.
+  std::string ClusterTable() const;
+
+  EtcdServer etcd_;
+  PostgresServer pg_;
+  std::string root_;
+
+ private:
+  bool postgres_;
+};
 
 class FleetNode {
  public:

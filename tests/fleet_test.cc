@@ -22,7 +22,6 @@ namespace atl::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr char kToken[] = "fleet-test-token";
 constexpr double kLeaseTtlS = 3;
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -39,16 +38,13 @@ std::string TenantBody(const std::string& name) {
   return "{\"script\":\"" + script + "\",\"routes\":[\"" + name + ".test/*\"],\"kv\":{\"STORE\":\"" + name + "\"}}";
 }
 
-class FleetTest : public ::testing::Test {
+class FleetTest : public ClusterSuite {
  protected:
+  FleetTest() : ClusterSuite(/*postgres=*/true) {}
   void SetUp() override {
-    setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
-    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
-    ASSERT_TRUE(pg_.Start()) << pg_.log();
-    char pattern[] = "/tmp/atoll-fleet-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    std::string cluster = "etcd = \"" + etcd_.url() + "\"\npostgres = \"" + pg_.conninfo() + "\"\n";
+    ClusterSuite::SetUp();
+    if (HasFatalFailure()) return;
+    std::string cluster = ClusterTable();
     for (const char* name : {"a", "b", "c"}) nodes_.push_back(std::make_unique<FleetNode>(name, root_, cluster));
     for (auto& node : nodes_) node->Start();
     for (auto& node : nodes_) ASSERT_TRUE(node->Ready()) << node->server().log();
@@ -59,14 +55,9 @@ class FleetTest : public ::testing::Test {
     }
     ASSERT_TRUE(WaitFor([&] { return !LeaderName(etcd_).empty(); }, std::chrono::seconds(10)));
   }
-  void TearDown() override {
+  void StopFleet() override {
     controllers_.clear();
     nodes_.clear();
-    pg_.Stop();
-    etcd_.Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-    unsetenv("ATOLL_ADMIN_TOKEN");
   }
   FleetNode& node(int i) { return *nodes_[i]; }
   Controller* controller(const std::string& name) {
@@ -88,9 +79,6 @@ class FleetTest : public ::testing::Test {
     return true;
   }
 
-  EtcdServer etcd_;
-  PostgresServer pg_;
-  std::string root_;
   std::vector<std::unique_ptr<FleetNode>> nodes_;
   std::vector<std::unique_ptr<Controller>> controllers_;
 };
