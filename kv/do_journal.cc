@@ -127,6 +127,7 @@ absl::Status DoStore::Begin() {
       session_, [](void*, const char* table) { return std::strcmp(table, kSyncTable) == 0 ? 0 : 1; }, nullptr);
   if (sqlite3session_attach(session_, nullptr) != SQLITE_OK) return SqliteError(db_, "sqlite3session_attach");
   journal_.schema_version = SchemaVersion();
+  journal_.total_changes = sqlite3_total_changes64(db_);
   journal_.active = true;
   return absl::OkStatus();
 }
@@ -251,7 +252,9 @@ absl::StatusOr<std::optional<DoCommit>> DoStore::TakeCommit(uint32_t snapshot_ch
   if (!journal_.active) return absl::FailedPreconditionError("Durable Object storage: not journaling");
   int schema_version = SchemaVersion();
   bool schema_changed = schema_version != journal_.schema_version;
-  if (sqlite3session_isempty(session_) && !schema_changed && !journal_.snapshot_next) return std::nullopt;
+  // Rows of a table without PRIMARY KEY changed: only the row counter tells.
+  bool unseen = journal_.pkless && sqlite3_total_changes64(db_) != journal_.total_changes;
+  if (sqlite3session_isempty(session_) && !schema_changed && !journal_.snapshot_next && !unseen) return std::nullopt;
   if (schema_changed) journal_.pkless = HasTableWithoutKey();
   DoCommit commit;
   commit.snapshot = journal_.snapshot_next || schema_changed || journal_.pkless;

@@ -124,6 +124,7 @@ class DoStore {
     bool internal = false;  // our own BEGIN / COMMIT run (the authorizer lets them through)
     uint64_t seq = 0, tag = 0;
     int schema_version = 0;
+    int64_t total_changes = 0;  // sqlite3_total_changes64 when the transaction began
     uint64_t since_changes = 0, since_bytes = 0;  // changesets since the last snapshot
     absl::Status broken;    // the open transaction was lost: TakeCommit answers this
   };

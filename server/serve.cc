@@ -20,6 +20,7 @@
 #include "server/cluster_forward.h"
 #include "server/cluster_node.h"
 #include "server/durable_objects_service.h"
+#include "kv/do_store.h"
 #include "server/pg_do_storage.h"
 #include "server/http_server.h"
 #include "server/load_reporter.h"

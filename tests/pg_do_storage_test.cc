@@ -84,7 +84,7 @@ class PgDoStorageTest : public ::testing::Test {
   std::string dir_;
 };
 
-void Run(DoStore* store, const std::string& sql, std::vector<SqlValue> bindings = {}) {
+void Sql(DoStore* store, const std::string& sql, std::vector<SqlValue> bindings = {}) {
   SqlResult result;
   absl::Status status = store->Exec(sql, bindings, &result);
   ASSERT_TRUE(status.ok()) << sql << ": " << status;
@@ -133,13 +133,13 @@ TEST_F(PgDoStorageTest, AStaleFenceIsRefusedAndRestoreGivesExactlyTheCommittedSt
   ASSERT_TRUE(nothing.ok());
   EXPECT_FALSE(nothing->has_value()) << "no change, no commit";
 
-  Run(a.get(), "INSERT INTO _cf_KV(key, value) VALUES ('n', '1')");
+  Sql(a.get(), "INSERT INTO _cf_KV(key, value) VALUES ('n', '1')");
   DoCommit first = Take(a.get());
   EXPECT_EQ(first.seq, 1u);
   EXPECT_FALSE(first.snapshot) << "a changeset";
   ASSERT_TRUE(Commit(key, 2, first).ok()) << "token 2 commits";
 
-  Run(a.get(), "INSERT OR REPLACE INTO _cf_KV(key, value) VALUES ('n', '2')");
+  Sql(a.get(), "INSERT OR REPLACE INTO _cf_KV(key, value) VALUES ('n', '2')");
   DoCommit second = Take(a.get());
   absl::Status stale = Commit(key, 1, second);
   EXPECT_EQ(stale.code(), absl::StatusCode::kFailedPrecondition) << stale;
@@ -155,9 +155,9 @@ TEST_F(PgDoStorageTest, AStaleFenceIsRefusedAndRestoreGivesExactlyTheCommittedSt
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->synced_seq(), 2u);
   EXPECT_EQ(Dump(b.get()), Dump(a.get())) << "restore gives exactly the committed state";
-  Run(b.get(), "INSERT OR REPLACE INTO _cf_KV(key, value) VALUES ('n', 'b3')");
+  Sql(b.get(), "INSERT OR REPLACE INTO _cf_KV(key, value) VALUES ('n', 'b3')");
   ASSERT_TRUE(Commit(key, 4, Take(b.get())).ok());
-  Run(a.get(), "INSERT OR REPLACE INTO _cf_KV(key, value) VALUES ('n', 'a3')");
+  Sql(a.get(), "INSERT OR REPLACE INTO _cf_KV(key, value) VALUES ('n', 'a3')");
   absl::Status lost = Commit(key, 4, Take(a.get()));
   EXPECT_EQ(lost.code(), absl::StatusCode::kFailedPrecondition) << lost;
   EXPECT_NE(lost.message().find("commit 3 does not follow the stored head 3"), std::string::npos) << lost;
@@ -177,11 +177,11 @@ TEST_F(PgDoStorageTest, SchemaChangesTablesWithoutKeysAndCompactionRestoreExactl
   std::unique_ptr<DoStore> a = OpenCaughtUp("a.sqlite3", key);
   ASSERT_NE(a, nullptr);
   // An older copy, left at commit 2 to catch up incrementally later.
-  Run(a.get(), "CREATE TABLE msgs(id INTEGER PRIMARY KEY, body TEXT)");
+  Sql(a.get(), "CREATE TABLE msgs(id INTEGER PRIMARY KEY, body TEXT)");
   DoCommit created = Take(a.get());
   EXPECT_TRUE(created.snapshot) << "a schema change is a snapshot";
   ASSERT_TRUE(Commit(key, 1, created).ok());
-  Run(a.get(), "INSERT INTO msgs(body) VALUES ('one')");
+  Sql(a.get(), "INSERT INTO msgs(body) VALUES ('one')");
   DoCommit one = Take(a.get());
   EXPECT_FALSE(one.snapshot);
   ASSERT_TRUE(Commit(key, 1, one).ok());
@@ -192,8 +192,8 @@ TEST_F(PgDoStorageTest, SchemaChangesTablesWithoutKeysAndCompactionRestoreExactl
 
   // Changesets until the fourth since the snapshot, which compacts; then a table without key.
   for (int i = 0; i < 5; ++i) {
-    Run(a.get(), "INSERT INTO msgs(body) VALUES (?)", {Text("m" + std::to_string(i))});
-    Run(a.get(), "UPDATE msgs SET body = body || '!' WHERE id = 1");
+    Sql(a.get(), "INSERT INTO msgs(body) VALUES (?)", {Text("m" + std::to_string(i))});
+    Sql(a.get(), "UPDATE msgs SET body = body || '!' WHERE id = 1");
     DoCommit commit = Take(a.get(), /*snapshot_changes=*/4);
     ASSERT_TRUE(Commit(key, 1, commit).ok()) << i;
     EXPECT_EQ(commit.snapshot, i == 2) << i;
@@ -205,7 +205,7 @@ TEST_F(PgDoStorageTest, SchemaChangesTablesWithoutKeysAndCompactionRestoreExactl
   // the commits it holds, so a rebuild would fail); the copy left at commit 2, before the
   // snapshot, is rebuilt from it.
   ASSERT_NE(OpenCaughtUp("mid.sqlite3", key), nullptr);
-  Run(a.get(), "INSERT INTO msgs(body) VALUES ('next')");
+  Sql(a.get(), "INSERT INTO msgs(body) VALUES ('next')");
   DoCommit eighth = Take(a.get());
   EXPECT_FALSE(eighth.snapshot);
   ASSERT_TRUE(Commit(key, 1, eighth).ok());
@@ -218,15 +218,15 @@ TEST_F(PgDoStorageTest, SchemaChangesTablesWithoutKeysAndCompactionRestoreExactl
   EXPECT_EQ(Dump(caught.get()), Dump(a.get())) << "the copy left at commit 2";
 
   // A table without PRIMARY KEY: every commit is a snapshot from then on.
-  Run(a.get(), "CREATE TABLE log(line TEXT)");
-  Run(a.get(), "INSERT INTO log VALUES ('x'), ('y')");
+  Sql(a.get(), "CREATE TABLE log(line TEXT)");
+  Sql(a.get(), "INSERT INTO log VALUES ('x'), ('y')");
   ASSERT_TRUE(Commit(key, 1, Take(a.get())).ok());
-  Run(a.get(), "INSERT INTO log VALUES ('z')");
+  Sql(a.get(), "INSERT INTO log VALUES ('z')");
   DoCommit pkless = Take(a.get());
   EXPECT_TRUE(pkless.snapshot) << "the session extension does not see a table without PRIMARY KEY";
   ASSERT_TRUE(Commit(key, 1, pkless).ok());
-  Run(a.get(), "DELETE FROM msgs WHERE id = 2");
-  Run(a.get(), "INSERT INTO _cf_KV(key, value) VALUES ('k', x'00ff')");
+  Sql(a.get(), "DELETE FROM msgs WHERE id = 2");
+  Sql(a.get(), "INSERT INTO _cf_KV(key, value) VALUES ('k', x'00ff')");
   ASSERT_TRUE(Commit(key, 1, Take(a.get())).ok());
   std::string expected = Dump(a.get());
   EXPECT_NE(expected.find("z|"), std::string::npos);
@@ -245,9 +245,9 @@ TEST_F(PgDoStorageTest, TransactionStatementsAreRefusedAndUnsentWritesRollBack) 
     absl::Status refused = a->Exec(sql, {}, &result);
     EXPECT_FALSE(refused.ok()) << sql;
   }
-  Run(a.get(), "SAVEPOINT s; INSERT INTO _cf_KV(key, value) VALUES ('a', '1'); RELEASE s");
+  Sql(a.get(), "SAVEPOINT s; INSERT INTO _cf_KV(key, value) VALUES ('a', '1'); RELEASE s");
   ASSERT_TRUE(Commit(key, 1, Take(a.get())).ok());
-  Run(a.get(), "INSERT INTO _cf_KV(key, value) VALUES ('b', '2')");  // never taken
+  Sql(a.get(), "INSERT INTO _cf_KV(key, value) VALUES ('b', '2')");  // never taken
   a.reset();
   std::unique_ptr<DoStore> b = OpenCaughtUp("a.sqlite3", key);
   ASSERT_NE(b, nullptr);
