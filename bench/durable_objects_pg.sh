@@ -29,7 +29,9 @@ pgpid=""
 as_pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   if [[ -n "$spid" ]]; then kill -TERM -- "-$spid" 2>/dev/null || true; sleep 0.5; kill -KILL -- "-$spid" 2>/dev/null || true; fi
-  if [[ -n "$pgpid" ]]; then kill -INT "$pgpid" 2>/dev/null || true; sleep 1; kill -KILL "$pgpid" 2>/dev/null || true; fi
+  local master
+  master="$(head -1 "$tmp/pg/data/postmaster.pid" 2>/dev/null || true)"
+  if [[ -n "$master" ]]; then kill -INT "$master" 2>/dev/null || true; sleep 1; kill -KILL "$master" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -63,7 +65,12 @@ cpu_ticks() {  # cpu_ticks PID...: utime + stime of those processes, in clock ti
   done
   echo "$total"
 }
-pg_pids() { pgrep -P "$pgpid" 2>/dev/null || true; echo "$pgpid"; }
+pg_pids() {  # the postmaster and its backends (pgpid may be runuser's)
+  local master
+  master="$(head -1 "$tmp/pg/data/postmaster.pid" 2>/dev/null || true)"
+  [[ -n "$master" ]] || return 0
+  echo "$master"; pgrep -P "$master" 2>/dev/null || true
+}
 
 rows=()
 run_one() {  # run_one LABEL POSTGRES_LINE

@@ -32,18 +32,24 @@ void SharedObjectStorage::WhenReady(Done done) {
 void SharedObjectStorage::Sync(Done done) {
   if (!failed_.ok()) return done(failed_);
   if (!ready_) return done(absl::FailedPreconditionError("this Durable Object's storage is not restored yet"));
-  const kv::DoSettings& settings = kv::DoConfig();
-  absl::StatusOr<std::optional<kv::DoCommit>> commit = store_->TakeCommit(settings.snapshot_changes, settings.snapshot_bytes);
-  if (!commit.ok()) {
-    Fail(commit.status());
-    return done(failed_);
+  if (acked_ < sent_) {
+    // A commit is in flight: what changed since goes in the next one, taken when it is
+    // acknowledged, together with whatever else changes meanwhile (group commit: one round trip
+    // for the writes of every event that ran while the last one was in flight).
+    waiters_.emplace_back(kNextCommit, std::move(done));
+    return;
   }
-  if (commit->has_value()) {
-    Send(std::move(**commit));
-    if (!failed_.ok()) return done(failed_);
-  }
+  TakeAndSend();
+  if (!failed_.ok()) return done(failed_);
   if (acked_ >= sent_) return done(absl::OkStatus());
   waiters_.emplace_back(sent_, std::move(done));
+}
+
+void SharedObjectStorage::TakeAndSend() {
+  const kv::DoSettings& settings = kv::DoConfig();
+  absl::StatusOr<std::optional<kv::DoCommit>> commit = store_->TakeCommit(settings.snapshot_changes, settings.snapshot_bytes);
+  if (!commit.ok()) return Fail(commit.status());
+  if (commit->has_value()) Send(std::move(**commit));
 }
 
 void SharedObjectStorage::Send(kv::DoCommit commit) {
@@ -62,6 +68,15 @@ void SharedObjectStorage::Send(kv::DoCommit commit) {
 void SharedObjectStorage::Committed(uint64_t seq, absl::Status status) {
   if (!status.ok()) return Fail(std::move(status));
   if (seq > acked_) acked_ = seq;
+  bool next_waits = false;
+  for (auto& [waits_for, done] : waiters_) next_waits |= waits_for == kNextCommit;
+  if (next_waits && acked_ >= sent_) {
+    TakeAndSend();  // sent_ moves on if anything changed; else those waiters are released now
+    if (!failed_.ok()) return;
+    for (auto& [waits_for, done] : waiters_) {
+      if (waits_for == kNextCommit) waits_for = sent_;
+    }
+  }
   std::vector<Done> released;
   size_t kept = 0;
   for (auto& [waits_for, done] : waiters_) {

@@ -2,8 +2,9 @@
 // One Durable Object's storage in cluster mode (kv::DoConfig().backend set): its journaled local
 // SQLite copy (kv::DoStore) kept in step with the object's history in shared storage
 // (kv::DoBackend, PostgreSQL: server/pg_do_storage.h). Load() restores the copy before the object
-// sees an event; Sync() ends the local transaction as one fenced commit and answers once every
-// commit taken so far is durable (the output gate of durable_objects.js waits for it). A refused
+// sees an event; Sync() ends the local transaction as one fenced commit (one in flight at a
+// time: writes made meanwhile go in the next one, a group commit) and answers once every write
+// made so far is durable (the output gate of durable_objects.js waits for it). A refused
 // or failed commit fails the storage for good: every waiter gets the error, the JS half evicts the
 // object, and its next event opens it again, restored from shared storage. Answers come later,
 // on the event loop (the JS thread); `done` is called at most once, possibly before returning.
@@ -48,6 +49,8 @@ class SharedObjectStorage : public std::enable_shared_from_this<SharedObjectStor
 
  private:
   void Loaded(absl::StatusOr<kv::DoHistory> history);
+  static constexpr uint64_t kNextCommit = UINT64_MAX;  // a waiter for the commit not taken yet
+  void TakeAndSend();
   void Send(kv::DoCommit commit);
   void Committed(uint64_t seq, absl::Status status);
   void Fail(absl::Status status);
@@ -59,7 +62,7 @@ class SharedObjectStorage : public std::enable_shared_from_this<SharedObjectStor
   absl::Status failed_;
   uint64_t sent_ = 0;   // the last commit handed to the backend
   uint64_t acked_ = 0;  // the last commit it acknowledged (commits are acknowledged in order)
-  std::vector<std::pair<uint64_t, Done>> waiters_;  // (commit, done) in order
+  std::vector<std::pair<uint64_t, Done>> waiters_;  // (commit or kNextCommit, done)
   std::vector<Done> ready_waiters_;
 };
 

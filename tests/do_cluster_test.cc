@@ -12,12 +12,14 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <regex>
 #include <string>
 #include <thread>
 
 #include "tests/etcd_fixture.h"
 #include "tests/fleet_fixture.h"
 #include "tests/postgres_fixture.h"
+#include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -171,6 +173,30 @@ TEST_F(DoCluster, ACommitWithAStaleFencingTokenIsA500AndNeverAcknowledged) {
   EXPECT_EQ(Call("/inc").status, 500);
   ASSERT_EQ(pg_.Psql("UPDATE atoll_do_objects SET fence = 1").find("ERROR"), std::string::npos);
   EXPECT_EQ(Call("/inc").body, "3") << node_->server().log();
+}
+
+// bindings/js/durable_objects_test.js (the storage API, transactions and their rollback, sql
+// cursors, alarms' storage, blockConcurrencyWhile, RPC) with storage on PostgreSQL.
+TEST(DoOnPostgres, JsDurableObjectTestsPass) {
+  PostgresServer pg;
+  ASSERT_TRUE(pg.Start()) << pg.log();
+  TenantFixture fixture;
+  TestServer server(fixture.WriteConfig("", "[cluster]\npostgres = \"" + pg.conninfo() + R"("
+[[tenants]]
+name = "default"
+script = ")" + SourcePath("bindings/js/durable_objects_test.js") + R"("
+routes = ["*/*"]
+cpu_ms = 5000
+[tenants.durable_objects]
+DO = "TestObject"
+)"));
+  HttpResponse r = Get(server.port(), "/");
+  ASSERT_EQ(r.status, 200) << r.body << "\n" << server.log();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.body, m, std::regex(R"re("passed":(\d+),"failed":(\d+))re"))) << r.body;
+  EXPECT_EQ(std::stoi(m[2]), 0) << r.body;
+  EXPECT_GE(std::stoi(m[1]), 9) << r.body;
+  EXPECT_NE(pg.Psql("SELECT count(*) FROM atoll_do_objects"), "0\n") << "the objects are in PostgreSQL";
 }
 
 }  // namespace
