@@ -21,6 +21,7 @@
 
 namespace atl::kv {
 
+// Which object: its tenant, class and id (64 hex digits).
 struct DoObjectKey {
   std::string tenant, class_name, id;
 };
@@ -44,6 +45,7 @@ struct DoHistory {
   std::vector<DoCommit> commits;
 };
 
+// Where an object's commits are made durable (one per worker process, on its event loop).
 class DoBackend {
  public:
   using LoadDone = absl::AnyInvocable<void(absl::StatusOr<DoHistory>)>;

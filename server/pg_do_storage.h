@@ -24,6 +24,7 @@ namespace atl::server {
 
 extern const char* const kPgDoSchema;
 
+// The kv::DoBackend on one PgClient (its own connection in each worker process).
 class PgDoStorage final : public kv::DoBackend {
  public:
   PgDoStorage(uv_loop_t* loop, std::string conninfo, uint32_t timeout_ms = 5000);
