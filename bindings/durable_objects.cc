@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "base/strings.h"
 #include "bindings/buffers.h"
+#include "bindings/do_shared_storage.h"
 #include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "bindings/worker.h"
@@ -57,8 +58,10 @@ bool SafeComponent(std::string_view text) {
 struct OpenStore {
   std::string tenant;
   std::string key;  // tenant/class/id
-  std::unique_ptr<kv::DoStore> store;
+  std::unique_ptr<kv::DoStore> store;           // single node: the SQLite file alone
+  std::shared_ptr<SharedObjectStorage> shared;  // cluster mode with PostgreSQL (do_shared_storage.h)
   uint32_t opens = 0;  // contexts that opened it and did not close it (per_request contexts share it)
+  kv::DoStore* db() const { return shared ? shared->store() : store.get(); }
 };
 struct Stores {
   absl::flat_hash_map<uint32_t, OpenStore> by_handle;
@@ -70,13 +73,68 @@ Stores& OpenStores() {
   return *stores;
 }
 
-kv::DoStore* StoreOf(const v8::FunctionCallbackInfo<v8::Value>& info, const NativeArgs& args) {
+OpenStore* OpenStoreOf(const v8::FunctionCallbackInfo<v8::Value>& info, const NativeArgs& args) {
   auto it = OpenStores().by_handle.find(args.Uint32Or(0, 0));
   if (it == OpenStores().by_handle.end() || it->second.tenant != TenantOf(info)) {
     ThrowError(info.GetIsolate(), "this Durable Object's storage is closed");
     return nullptr;
   }
-  return it->second.store.get();
+  return &it->second;
+}
+
+kv::DoStore* StoreOf(const v8::FunctionCallbackInfo<v8::Value>& info, const NativeArgs& args) {
+  OpenStore* open = OpenStoreOf(info, args);
+  if (open == nullptr) return nullptr;
+  if (open->shared && !open->shared->failure().ok()) {
+    ThrowError(info.GetIsolate(), base::ToStd(open->shared->failure().message()));
+    return nullptr;
+  }
+  return open->db();
+}
+
+// Starts `start(done)` (done: void(absl::Status)) and answers it: when `done` ran before `start`
+// returned, the native returns true or throws the error; otherwise it returns undefined and the
+// JS function at argument `callback_index` gets (true) or (false, Error) later, through the
+// Worker's host calls (the event loop answered).
+template <typename Start>
+void AnswerStatus(const v8::FunctionCallbackInfo<v8::Value>& info, int callback_index, Start start) {
+  struct Pending {
+    bool in_call = true;
+    bool answered = false;
+    absl::Status status;
+    uint64_t call = 0;
+    std::weak_ptr<Worker*> worker;
+  };
+  auto pending = std::make_shared<Pending>();
+  start([pending](absl::Status status) {
+    if (pending->in_call) {
+      pending->answered = true;
+      pending->status = std::move(status);
+      return;
+    }
+    std::shared_ptr<Worker*> worker = pending->worker.lock();
+    if (worker == nullptr || pending->call == 0) return;
+    (*worker)->CompleteHostCall(pending->call, [&](v8::Isolate* isolate, v8::Local<v8::Value>* argv) {
+      argv[0] = v8::Boolean::New(isolate, status.ok());
+      argv[1] = status.ok() ? v8::Undefined(isolate).As<v8::Value>()
+                            : v8::Exception::Error(NewString(isolate, base::ToStd(status.message())));
+      return 2;
+    });
+  });
+  pending->in_call = false;
+  v8::Isolate* isolate = info.GetIsolate();
+  if (pending->answered) {
+    if (!pending->status.ok()) return ThrowError(isolate, base::ToStd(pending->status.message()));
+    info.GetReturnValue().Set(true);
+    return;
+  }
+  Worker* worker = NativeScope::WorkerFrom(info);
+  v8::Local<v8::Value> callback = info[callback_index];
+  if (worker != nullptr && callback->IsFunction()) {
+    pending->worker = worker->weak_handle();
+    pending->call = worker->BeginHostCall(callback.As<v8::Function>());
+  }
+  if (pending->call == 0) ThrowError(isolate, "Durable Object storage: this call cannot wait for its answer here");
 }
 
 void DoIdFromName(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -121,17 +179,54 @@ void DoOpen(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::string key = base::StrCat(tenant, "/", class_name, "/", id);
   Stores& stores = OpenStores();
   if (auto it = stores.by_key.find(key); it != stores.by_key.end()) {
-    ++stores.by_handle[it->second].opens;
-    info.GetReturnValue().Set(it->second);
-    return;
+    OpenStore& open = stores.by_handle[it->second];
+    if (!open.shared || open.shared->failure().ok()) {
+      ++open.opens;
+      info.GetReturnValue().Set(it->second);
+      return;
+    }
+    stores.by_key.erase(it);  // failed: its holders keep their handle until they close it
   }
   std::filesystem::path file = kv::DoConfig().data_dir / "do" / tenant / class_name / (id + ".sqlite3");
-  absl::StatusOr<std::unique_ptr<kv::DoStore>> store = kv::DoStore::Open(file, kv::DoConfig().max_bytes);
+  const std::shared_ptr<kv::DoBackend>& backend = kv::DoConfig().backend;
+  absl::StatusOr<std::unique_ptr<kv::DoStore>> store = kv::DoStore::Open(file, kv::DoConfig().max_bytes, backend != nullptr);
   if (!store.ok()) return ThrowError(isolate, base::ToStd(store.status().message()));
   uint32_t handle = stores.next++;
   stores.by_key[key] = handle;
-  stores.by_handle[handle] = OpenStore{tenant, key, std::move(*store), 1};
+  OpenStore& open = stores.by_handle[handle] = OpenStore{tenant, key, nullptr, nullptr, 1};
+  if (backend != nullptr) {
+    open.shared = std::make_shared<SharedObjectStorage>(kv::DoObjectKey{tenant, class_name, id}, std::move(*store), backend);
+    open.shared->Load();
+  } else {
+    open.store = std::move(*store);
+  }
   info.GetReturnValue().Set(handle);
+}
+
+// doShared() -> whether storage is journaled to shared storage (cluster mode with PostgreSQL).
+void DoShared(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(kv::DoConfig().backend != nullptr);
+}
+
+// doReady(handle, callback): the store is restored (true, or the callback later); throws if it failed.
+void DoReady(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "doReady");
+  OpenStore* open = OpenStoreOf(info, args);
+  if (open == nullptr) return;
+  if (!open->shared) return info.GetReturnValue().Set(true);
+  std::shared_ptr<SharedObjectStorage> shared = open->shared;
+  AnswerStatus(info, 1, [&](SharedObjectStorage::Done done) { shared->WhenReady(std::move(done)); });
+}
+
+// doSync(handle, callback): commits what changed; true (or the callback later) once every write
+// made so far is durable in shared storage; throws when the storage failed (a refused commit).
+void DoSync(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "doSync");
+  OpenStore* open = OpenStoreOf(info, args);
+  if (open == nullptr) return;
+  if (!open->shared) return info.GetReturnValue().Set(true);
+  std::shared_ptr<SharedObjectStorage> shared = open->shared;
+  AnswerStatus(info, 1, [&](SharedObjectStorage::Done done) { shared->Sync(std::move(done)); });
 }
 
 void DoClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -140,7 +235,10 @@ void DoClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto it = stores.by_handle.find(args.Uint32Or(0, 0));
   if (it == stores.by_handle.end() || it->second.tenant != TenantOf(info)) return;
   if (--it->second.opens > 0) return;
-  stores.by_key.erase(it->second.key);
+  if (auto key = stores.by_key.find(it->second.key); key != stores.by_key.end() && key->second == it->first) {
+    stores.by_key.erase(key);
+  }
+  if (it->second.shared) it->second.shared->Close();
   stores.by_handle.erase(it);
 }
 
@@ -289,6 +387,9 @@ void InstallDurableObjects(NativeScope& scope) {
   scope.SetFunction("doOwner", DoOwner);
   scope.SetFunction("doOpen", DoOpen);
   scope.SetFunction("doClose", DoClose);
+  scope.SetFunction("doShared", DoShared);
+  scope.SetFunction("doReady", DoReady);
+  scope.SetFunction("doSync", DoSync);
   scope.SetFunction("doExec", DoExec);
   scope.SetFunction("doSize", DoSize);
   scope.SetFunction("doSerialize", DoSerialize);

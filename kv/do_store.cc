@@ -63,7 +63,10 @@ uint64_t ObjectPlacement::Fence(std::string_view tenant, std::string_view class_
   return settings.fence ? settings.fence(tenant, class_name, id) : 1;
 }
 
-absl::StatusOr<std::unique_ptr<DoStore>> DoStore::Open(const std::filesystem::path& file, uint64_t max_bytes) {
+absl::StatusOr<std::unique_ptr<DoStore>> DoStore::Open(const std::filesystem::path& file, uint64_t max_bytes,
+                                                       bool journaled) {
+  std::error_code ec;
+  bool fresh = !std::filesystem::exists(file, ec);
   absl::StatusOr<sqlite3*> db = base::sqlite::OpenShared(file, 5000, kObjectSchema, "Durable Object storage");
   if (!db.ok()) return db.status();
   std::unique_ptr<DoStore> store(new DoStore(*db, file));
@@ -78,16 +81,23 @@ absl::StatusOr<std::unique_ptr<DoStore>> DoStore::Open(const std::filesystem::pa
   uint64_t pages = max_bytes / static_cast<uint64_t>(page_size > 0 ? page_size : 4096);
   std::string pragma = base::StrCat("PRAGMA max_page_count = ", pages < 2 ? 2 : pages);
   sqlite3_exec(*db, pragma.c_str(), nullptr, nullptr, nullptr);
+  if (journaled) {
+    if (absl::Status started = store->StartJournal(fresh); !started.ok()) return started;
+  }
   return store;
 }
 
 DoStore::~DoStore() {
+  StopJournal();
   for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
   sqlite3_close_v2(db_);
 }
 
 absl::Status DoStore::Exec(std::string_view sql, const std::vector<SqlValue>& bindings, SqlResult* out) {
   *out = SqlResult();
+  if (journal_.enabled && !journal_.active) {
+    return absl::FailedPreconditionError("this Durable Object's storage is not restored yet (or closed)");
+  }
   size_t next_binding = 0;
   const char* rest = sql.data();
   const char* end = sql.data() + sql.size();
@@ -149,6 +159,13 @@ absl::Status DoStore::Exec(std::string_view sql, const std::vector<SqlValue>& bi
       sqlite3_clear_bindings(statement);
     } else {
       sqlite3_finalize(statement);
+    }
+    if (journal_.active && sqlite3_get_autocommit(db_)) {
+      // SQLite rolled the open transaction back (SQLITE_FULL, I/O): writes other events made
+      // since the last commit are gone, so nothing may be acknowledged any more.
+      journal_.active = false;
+      journal_.broken = absl::AbortedError(base::StrCat("Durable Object storage: the local transaction was rolled back (",
+                                                        sqlite3_errmsg(db_), ")"));
     }
     if (!status.ok()) return status;
   }

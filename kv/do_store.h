@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "kv/do_backend.h"
+
+struct sqlite3_session;
 
 namespace atl::kv {
 
@@ -38,6 +42,12 @@ struct DoSettings {
   // Cluster mode: this process's fencing token for an object it owns (the etcd revision of its
   // owner claim), 0 when it does not own it (then it must not write). Unset: single node, 1.
   std::function<uint64_t(std::string_view tenant, std::string_view class_name, std::string_view id)> fence;
+  // Cluster mode with [cluster] postgres: where every object's commits go (do_backend.h); null:
+  // the SQLite file alone. Compaction: a commit past `snapshot_changes` changesets or
+  // `snapshot_bytes` of them since the last snapshot is a snapshot instead.
+  std::shared_ptr<DoBackend> backend;
+  uint32_t snapshot_changes = 1000;
+  uint64_t snapshot_bytes = 8u << 20;
 };
 DoSettings& DoConfig();
 
@@ -68,9 +78,16 @@ struct SqlResult {
   int64_t rows_written = 0;
 };
 
+// One object's database. Journaled (cluster mode, do_journal.cc): the file is the working copy of
+// the object's history in a DoBackend. Its last commit (seq, tag) is kept in `_atoll_sync`; after
+// CatchUp every statement runs inside one open local transaction that TakeCommit ends as one
+// DoCommit (a changeset of the session extension, or a snapshot), so that the file never holds
+// a write without the commit number that names it. Transaction statements (BEGIN, COMMIT, ...)
+// from sql.exec are refused then (SAVEPOINTs work).
 class DoStore {
  public:
-  static absl::StatusOr<std::unique_ptr<DoStore>> Open(const std::filesystem::path& file, uint64_t max_bytes);
+  static absl::StatusOr<std::unique_ptr<DoStore>> Open(const std::filesystem::path& file, uint64_t max_bytes,
+                                                       bool journaled = false);
   ~DoStore();
   DoStore(const DoStore&) = delete;
   DoStore& operator=(const DoStore&) = delete;
@@ -82,11 +99,50 @@ class DoStore {
   int64_t Size();
   const std::filesystem::path& file() const { return file_; }
 
+  // Journaled only. The local copy's last commit (0, 0: none).
+  uint64_t synced_seq() const { return journal_.seq; }
+  uint64_t synced_tag() const { return journal_.tag; }
+  // Brings the file to `history` (DoBackend::Load for synced_seq/tag): nothing when it is there,
+  // the commits after it when it holds one of the history's, else rebuilt from the history's
+  // snapshot (or from empty) and its commits. Then opens the local transaction.
+  absl::Status CatchUp(const DoHistory& history);
+  // Ends the open local transaction as one commit and opens the next (nullopt: nothing changed).
+  // A snapshot when the schema changed, a table has no PRIMARY KEY (the session extension does
+  // not see those), or past the compaction limits; a changeset otherwise.
+  absl::StatusOr<std::optional<DoCommit>> TakeCommit(uint32_t snapshot_changes, uint64_t snapshot_bytes);
+  // Rolls back what no commit took and stops (the store is being closed).
+  void StopJournal();
+
  private:
+  // What the journal knows (do_journal.cc).
+  struct Journal {
+    bool enabled = false;   // opened journaled
+    bool active = false;    // CatchUp done: the local transaction is open
+    bool fresh = false;     // the file was made by Open
+    bool pkless = false;    // a table without PRIMARY KEY exists: every commit is a snapshot
+    bool snapshot_next = false;  // the next commit is a snapshot (a file older than the journal)
+    bool internal = false;  // our own BEGIN / COMMIT run (the authorizer lets them through)
+    uint64_t seq = 0, tag = 0;
+    int schema_version = 0;
+    int64_t total_changes = 0;  // sqlite3_total_changes64 when the transaction began
+    uint64_t since_changes = 0, since_bytes = 0;  // changesets since the last snapshot
+    absl::Status broken;    // the open transaction was lost: TakeCommit answers this
+  };
   DoStore(sqlite3* db, std::filesystem::path file) : db_(db), file_(std::move(file)) {}
+  absl::Status StartJournal(bool fresh);
+  absl::Status Internal(const char* sql);
+  absl::Status WriteSync(uint64_t seq, uint64_t tag);
+  absl::Status Rebuild(const DoCommit* snapshot);
+  absl::Status Begin();
+  int SchemaVersion();
+  bool HasTableWithoutKey();
+  static int Authorize(void* self, int action, const char*, const char*, const char*, const char*);
+
   sqlite3* db_;
   std::filesystem::path file_;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;  // single-statement queries
+  Journal journal_;
+  sqlite3_session* session_ = nullptr;
 };
 
 // The alarms of every object of this data_dir, so that a process finds them at start-up.

@@ -20,6 +20,8 @@
 #include "server/cluster_forward.h"
 #include "server/cluster_node.h"
 #include "server/durable_objects_service.h"
+#include "kv/do_store.h"
+#include "server/pg_do_storage.h"
 #include "server/http_server.h"
 #include "server/load_reporter.h"
 #include "server/metrics.h"
@@ -199,6 +201,12 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     UseSharedKv([kv = shared_kv.get()](const std::string& name) { return kv->Open(name); });
   }
   ConfigureDurableObjects(plan->data_dir.string(), role.index, plan->do_max_storage, plan->do_idle_ms);
+  // Cluster mode: every Durable Object's commits go to PostgreSQL too, on a connection of their
+  // own (pg_do_storage.h). Kept until the process exits (open objects hold it).
+  if (!plan->cluster.postgres.empty()) {
+    static auto* shared_do = new std::shared_ptr<PgDoStorage>(std::make_shared<PgDoStorage>(uv_default_loop(), plan->cluster.postgres));
+    kv::DoConfig().backend = *shared_do;
+  }
   for (TenantSpec& spec : plan->tenants) {
     absl::Status bound = BindKvStores(&spec, &kv_stores);
     if (!bound.ok()) {

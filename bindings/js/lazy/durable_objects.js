@@ -10,6 +10,11 @@
 // before its promise resolves (output gate); blockConcurrencyWhile() and transaction() hold
 // every other event of the object until they settle. Idle objects are evicted after
 // [server] do_idle_ms and re-created (storage kept) on their next event.
+// Cluster mode with PostgreSQL (native.doShared(), bindings/do_shared_storage.h): an object is
+// activated once its storage is restored from shared storage (entry.ready), and the output gate
+// waits for PostgreSQL: an event's result and a write's promise are released once every write
+// made so far is durable there (durable()); a refused or failed commit rejects them and evicts
+// the object, whose next event restores it again.
 const $TypeError = TypeError;
 const $RangeError = RangeError;
 const $Error = Error;
@@ -194,6 +199,10 @@ class Entry {
     this.lastUsed = DateNow();
     this.alarmRetries = 0;
     this.pinned = 0; // open sockets accepted with ws.accept() (pinSocket)
+    this.shared = false; // storage journaled to shared storage (cluster mode)
+    this.ready = null; // a promise while the storage is restored and the instance made (shared)
+    this.txns = 0; // transaction() calls in progress
+    this.txnRun = null; // the outermost one's promise, settled after its RELEASE
   }
 }
 
@@ -204,13 +213,18 @@ function sweep() {
   if (now - lastSweep < MathMin(1000, idle / 2)) return;
   lastSweep = now;
   for (const [key, entry] of objects) {
-    if (entry.active === 0 && entry.blocked === null && entry.pinned === 0 && now - entry.lastUsed >= idle) evict(key, entry);
+    if (entry.active === 0 && entry.blocked === null && entry.pinned === 0 && entry.ready === null &&
+        now - entry.lastUsed >= idle) {
+      evict(key, entry);
+    }
   }
 }
 
 function evict(key, entry) {
   if (objects.get(key) === entry) objects.delete(key);
+  if (entry.handle === 0) return;  // closed already
   native.doClose(entry.handle);
+  entry.handle = 0;
 }
 
 function objectOf(className, hex) {
@@ -225,7 +239,19 @@ function objectOf(className, hex) {
   entry = new Entry(className, hex);
   entry.handle = native.doOpen(className, hex);
   objects.set(key, entry);
-  const id = new DurableObjectId(kToken, hex, undefined);
+  if (native.doShared()) {
+    entry.shared = true;
+    entry.ready = activate(key, entry, Class);
+    entry.ready.catch(() => {});
+    return entry;
+  }
+  construct(key, entry, Class);
+  return entry;
+}
+
+// The object's instance, made once its storage is there.
+function construct(key, entry, Class) {
+  const id = new DurableObjectId(kToken, entry.hex, undefined);
   const state = new DurableObjectState(kToken, entry, id);
   try {
     entry.instance = new Class(state, internal.workersEnv);
@@ -233,17 +259,70 @@ function objectOf(className, hex) {
     evict(key, entry);
     throw e;
   }
-  return entry;
+}
+
+// Shared storage: a native's answer now (null) or later (a promise). `call(callback)` returns
+// true when answered at once and throws a failure at once.
+function nativeAnswer(call) {
+  const box = { resolve: undefined, reject: undefined };
+  const result = call((ok, error) => (ok ? box.resolve() : box.reject(error)));
+  if (result === true) return null;
+  return new $Promise((resolve, reject) => {
+    box.resolve = resolve;
+    box.reject = reject;
+  });
+}
+
+async function activate(key, entry, Class) {
+  try {
+    const restored = nativeAnswer((callback) => native.doReady(entry.handle, callback));
+    if (restored !== null) await restored;
+  } catch (e) {
+    evict(key, entry);
+    throw e;
+  }
+  construct(key, entry, Class);
+  entry.ready = null;
+}
+
+// Shared storage's output gate: undefined when every write so far is durable, else a promise
+// settled once it is. A failed commit evicts the object (its next event restores it) and rejects.
+function durable(entry) {
+  if (entry.txns > 0) return entry.txnRun.then(() => durable(entry), () => durable(entry));
+  const lost = (e) => {
+    evict(`${entry.className} ${entry.hex}`, entry);
+    throw e;
+  };
+  let pending;
+  try {
+    pending = nativeAnswer((callback) => native.doSync(entry.handle, callback));
+  } catch (e) {
+    lost(e);
+  }
+  return pending === null ? undefined : pending.then(undefined, lost);
+}
+
+// A write's promise: as it is on a single node; with shared storage, settled once durable
+// (inside a transaction(), once the transaction is).
+function written(entry, promise) {
+  if (!entry.shared || entry.txns > 0) return promise;
+  return promise.then((value) => {
+    const pending = durable(entry);
+    return pending === undefined ? value : pending.then(() => value);
+  });
 }
 
 // Runs `fn(entry)` as one event of the object, once nothing holds it.
 async function runEvent(className, hex, fn) {
   const entry = objectOf(className, hex);
+  if (entry.ready !== null) await entry.ready;
   while (entry.blocked !== null) await entry.blocked;
   entry.active++;
   entry.lastUsed = DateNow();
   try {
-    return await fn(entry);
+    const result = await fn(entry);
+    if (entry.shared) await durable(entry);
+    return result;
   } finally {
     entry.active--;
     entry.lastUsed = DateNow();
@@ -393,7 +472,7 @@ class DurableObjectStorage {
     }
     return out;
   }
-  put(key, value = undefined, options = undefined) { return promised(() => this.putSync(key, value)); }
+  put(key, value = undefined, options = undefined) { return written(this.#entry, promised(() => this.putSync(key, value))); }
   putSync(key, value) {
     const entry = this.#entry;
     if (key !== null && typeof key === "object") {
@@ -404,7 +483,7 @@ class DurableObjectStorage {
     }
     putOne(entry, key, value);
   }
-  delete(keys, options = undefined) { return promised(() => this.deleteSync(keys)); }
+  delete(keys, options = undefined) { return written(this.#entry, promised(() => this.deleteSync(keys))); }
   deleteSync(keys) {
     const entry = this.#entry;
     if (!ArrayIsArray(keys)) return deleteOne(entry, keys);
@@ -414,9 +493,9 @@ class DurableObjectStorage {
   }
   list(options = undefined) { return promised(() => listSync(this.#entry, options)); }
   deleteAll(options = undefined) {
-    return promised(() => {
+    return written(this.#entry, promised(() => {
       exec(this.#entry, "DELETE FROM _cf_KV", []);
-    });
+    }));
   }
   // The closure's storage calls commit together, or none of them if it throws (or calls
   // txn.rollback()); the object's other events wait meanwhile.
@@ -425,17 +504,22 @@ class DurableObjectStorage {
     const txn = new DurableObjectTransaction(kToken, this);
     const name = `t${++savepoints}`;
     exec(entry, `SAVEPOINT ${name}`, []);
+    const outermost = entry.txns++ === 0;
     const run = (async () => closure(txn))();
     hold(entry, run);
-    return run.then((value) => {
+    const done = run.then((value) => {
+      entry.txns--;
       if (txn.rolledBack) exec(entry, `ROLLBACK TO ${name}`, []);
       exec(entry, `RELEASE ${name}`, []);
       return value;
     }, (error) => {
+      entry.txns--;
       exec(entry, `ROLLBACK TO ${name}`, []);
       exec(entry, `RELEASE ${name}`, []);
       throw error;
     });
+    if (outermost) entry.txnRun = done;
+    return written(entry, done);
   }
   transactionSync(fn) {
     return atomically(this.#entry, fn);
@@ -443,7 +527,7 @@ class DurableObjectStorage {
   sync() { return $Promise.resolve(); }
   getAlarm(options = undefined) { return promised(() => alarmOf(this.#entry)); }
   setAlarm(time, options = undefined) {
-    return promised(() => {
+    return written(this.#entry, promised(() => {
       const entry = this.#entry;
       const at = time instanceof $Date ? time.getTime() : $Number(time);
       if (!NumberIsFinite(at)) throw new $TypeError("setAlarm() requires a Date or a number of milliseconds");
@@ -454,14 +538,14 @@ class DurableObjectStorage {
       // would be an alarm never fired.
       native.doAlarmIndex(entry.className, entry.hex, at, false);
       exec(entry, "INSERT OR REPLACE INTO _atoll_alarm(one, at) VALUES (1, ?)", [at]);
-    });
+    }));
   }
   deleteAlarm(options = undefined) {
-    return promised(() => {
+    return written(this.#entry, promised(() => {
       const entry = this.#entry;
       exec(entry, "DELETE FROM _atoll_alarm", []);
       native.doAlarmIndex(entry.className, entry.hex, -1, true);
-    });
+    }));
   }
 }
 
