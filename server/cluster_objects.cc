@@ -110,9 +110,24 @@ void ClusterObjects::Remember(const std::string& name, Claim claim) {
 
 void ClusterObjects::Resolve(std::string_view tenant, std::string_view class_name, std::string_view id,
                              std::function<void(absl::StatusOr<kv::ObjectRoute>)> done) {
+  ResolveNow(tenant, class_name, id, std::move(done), false);
+}
+
+void ClusterObjects::ResolveNow(std::string_view tenant, std::string_view class_name, std::string_view id,
+                                std::function<void(absl::StatusOr<kv::ObjectRoute>)> done, bool retried) {
   if (stopped_) return done(absl::UnavailableError("the server is stopping"));
   if (kv::ObjectRoute known = Where(tenant, class_name, id); known.kind != kv::ObjectRoute::kUnknown) return done(known);
   if (!lease_valid()) {
+    if (!retried) {
+      // The lease may have just been granted (a node starting) or renewed late: once more after
+      // a check of it.
+      after_check_.push_back([this, tenant = std::string(tenant), class_name = std::string(class_name),
+                              id = std::string(id), done = std::move(done)]() mutable {
+        ResolveNow(tenant, class_name, id, std::move(done), true);
+      });
+      next_check_ms_ = 0;
+      return CheckLease();
+    }
     return done(absl::UnavailableError(
         base::StrCat("node ", cluster_.node_name, " holds no valid lease in etcd now; the object cannot be placed here")));
   }
@@ -147,10 +162,17 @@ void ClusterObjects::Pump() {
   mirror_->Pump();
   if (secret_.empty()) LoadSecret();
   uint64_t now = uv_now(loop_);
-  if (now < next_check_ms_) return;
+  if (now < next_check_ms_ && lease_valid()) return;
   // A quarter of the TTL: a keep-alive fails three times in a row before the lease may lapse.
   next_check_ms_ = now + std::max<uint64_t>(250, cluster_.lease_ttl_s * 1000ull / 4);
   CheckLease();
+}
+
+void ClusterObjects::Checked() {
+  lease_busy_ = false;
+  std::vector<std::function<void()>> waiting = std::move(after_check_);
+  after_check_.clear();
+  for (auto& resolve : waiting) resolve();
 }
 
 void ClusterObjects::CheckLease() {
@@ -158,24 +180,17 @@ void ClusterObjects::CheckLease() {
   lease_busy_ = true;
   uint64_t sent = uv_hrtime();  // etcd renews after this: the lease lives at least until sent + TTL
   etcd_.Range(keys_.Node(cluster_.node_name), "", [this, sent](absl::StatusOr<EtcdClient::RangeResult> range) {
-    if (!range.ok()) {
-      lease_busy_ = false;
-      return;  // the deadline passes by itself if this goes on
-    }
+    if (!range.ok()) return Checked();  // the deadline passes by itself if this goes on
     int64_t lease = range->kvs.empty() ? 0 : range->kvs[0].lease;
     if (lease != lease_) SwitchLease(lease);
-    if (lease == 0) {
-      lease_busy_ = false;
-      return;
-    }
+    if (lease == 0) return Checked();
     etcd_.LeaseKeepAlive(lease, [this, sent, lease](absl::StatusOr<int64_t> ttl) {
-      lease_busy_ = false;
-      if (lease != lease_) return;
-      if (ttl.ok() && *ttl > 0) {
+      if (lease == lease_ && ttl.ok() && *ttl > 0) {
         valid_until_ns_ = std::max<uint64_t>(valid_until_ns_, sent + static_cast<uint64_t>(*ttl) * 1000000000ull);
-      } else if (!ttl.ok() && absl::IsNotFound(ttl.status())) {
+      } else if (lease == lease_ && !ttl.ok() && absl::IsNotFound(ttl.status())) {
         SwitchLease(0);
       }
+      Checked();
     });
   });
 }

@@ -26,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -67,8 +68,12 @@ class ClusterObjects {
     int64_t token = 0;  // the key's create_revision
     int64_t lease = 0;
   };
+  void ResolveNow(std::string_view tenant, std::string_view class_name, std::string_view id,
+                  std::function<void(absl::StatusOr<kv::ObjectRoute>)> done, bool retried);
   void Pump();
   void CheckLease();
+  // A lease check finished: the resolves that waited for it go on.
+  void Checked();
   // nodes/NODE names another lease (or none): this node's claims under the old one are dropped.
   void SwitchLease(int64_t lease);
   void LoadSecret();
@@ -81,6 +86,7 @@ class ClusterObjects {
   std::unique_ptr<EtcdMirror> mirror_;
   uv_timer_t timer_;
   absl::flat_hash_map<std::string, Claim> claims_;  // "TENANT/CLASS/ID" -> its claim
+  std::vector<std::function<void()>> after_check_;
   std::string secret_;
   int64_t lease_ = 0;             // nodes/NODE's lease as last read
   uint64_t valid_until_ns_ = 0;   // uv_hrtime() before which lease_ certainly lives

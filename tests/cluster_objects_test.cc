@@ -48,8 +48,15 @@ export default {
     if (url.pathname === "/id") return new Response(id.toString());
     const stub = env.COUNTER.get(id);
     if (url.pathname === "/rpc") return new Response(await stub.ping());
-    const res = await stub.fetch("http://do/inc");
-    return Response.json({ n: Number(await res.text()), status: res.status, via: res.headers.get("x-atoll-node") });
+    let res;
+    try {
+      res = await stub.fetch("http://do/inc");
+    } catch (e) {
+      return Response.json({ status: e.status ?? 500, error: String(e) });
+    }
+    const text = await res.text();
+    return Response.json({ n: Number(text), status: res.status, via: res.headers.get("x-atoll-node"),
+                           error: res.status === 200 ? null : text });
   },
 };
 )JS";
@@ -104,13 +111,20 @@ class ClusterObjectsTest : public ::testing::Test {
   FleetNode& node(int i) { return *nodes_[i]; }
   int IndexOf(const std::string& name) { return name.empty() ? -1 : name[0] - 'a'; }
 
-  // One call of object `name` through node i.
-  Call Inc(int i, const std::string& name) {
-    HttpResponse r = node(i).Get("t.test", "/inc?name=" + name);
+  // One call of object `name` through node i (a call that crosses to a stopped node hangs: the
+  // client gives up after `timeout`). status: the object's answer's (0: none).
+  Call Inc(int i, const std::string& name, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    RawClient client(node(i).port());
+    client.Send("GET /inc?name=" + name + " HTTP/1.1\r\nHost: t.test\r\n\r\n");
+    HttpResponse r = client.ReadResponse(false, timeout);
     Call call;
-    call.status = r.status;
     call.body = r.body;
-    if (r.status != 200) return call;
+    if (r.status != 200) {
+      call.status = r.status;
+      return call;
+    }
+    call.status = std::atoi(Field(r.body, "status").c_str());
+    if (call.status != 200) return call;
     call.n = std::atoi(Field(r.body, "n").c_str());
     call.owner = Field(r.body, "via");
     if (call.owner.empty()) call.owner = r.Header("x-atoll-node");  // ran on the node called
@@ -120,6 +134,12 @@ class ClusterObjectsTest : public ::testing::Test {
   // {"node","owner","fence","lease_valid"} as node i's admin API says about the object.
   std::string Info(int i, const std::string& id) { return node(i).Admin("GET", "/cluster/objects/t/Counter/" + id).body; }
   int64_t Fence(int i, const std::string& id) { return std::atoll(Field(Info(i, id), "fence").c_str()); }
+  // The owner's fence once its admin worker saw the claim (the worker that made it may be the other).
+  int64_t OwnerFence(int i, const std::string& id) {
+    int64_t fence = 0;
+    WaitFor([&] { return (fence = Fence(i, id)) > 0; }, std::chrono::seconds(2));
+    return fence;
+  }
 
   EtcdServer etcd_;
   std::string root_;
@@ -153,7 +173,7 @@ TEST_F(ClusterObjectsTest, EveryNodeReachesTheOneOwner) {
   std::string id = IdOf("x");
   ASSERT_EQ(id.size(), 64u);
   EXPECT_EQ(OwnerInEtcd(etcd_, id), owner);
-  int64_t token = Fence(IndexOf(owner), id);
+  int64_t token = OwnerFence(IndexOf(owner), id);
   EXPECT_GT(token, 0);
   for (int i = 0; i < 3; ++i) {
     std::string info = Info(i, id);
@@ -165,7 +185,7 @@ TEST_F(ClusterObjectsTest, EveryNodeReachesTheOneOwner) {
   ASSERT_EQ(other.status, 200) << other.body;
   EXPECT_EQ(other.owner, "c");
   EXPECT_EQ(Inc(0, "y").owner, "c");
-  EXPECT_GT(Fence(2, IdOf("y")), token);
+  EXPECT_GT(OwnerFence(2, IdOf("y")), token);
   // A client cannot pass for another node: the node-to-node path without the fleet's secret.
   HttpResponse forged = node(1).Get("t.test", "/__atoll_do/t/", "x-atoll-do-node: guess\r\nx-atoll-do: rpc Counter " + id + "\r\n");
   EXPECT_EQ(forged.status, 403) << forged.body;
@@ -174,7 +194,7 @@ TEST_F(ClusterObjectsTest, EveryNodeReachesTheOneOwner) {
 TEST_F(ClusterObjectsTest, KilledOwnerIsReplacedWithinTheLease) {
   std::string id = IdOf("k");
   ASSERT_EQ(Inc(1, "k").owner, "b");
-  int64_t old_token = Fence(1, id);
+  int64_t old_token = OwnerFence(1, id);
   ASSERT_GT(old_token, 0);
   for (int i = 0; i < 10; ++i) ASSERT_EQ(Inc(i % 2 == 0 ? 0 : 2, "k").owner, "b");
   node(1).Kill9();
@@ -195,7 +215,7 @@ TEST_F(ClusterObjectsTest, KilledOwnerIsReplacedWithinTheLease) {
   std::printf("owner killed -9: a survivor owns the object %.2f s later (lease TTL %d s), %d calls failed meanwhile\n",
               took_s, kLeaseTtlS, failed);
   int owner = IndexOf(call.owner);
-  int64_t new_token = Fence(owner, id);
+  int64_t new_token = OwnerFence(owner, id);
   EXPECT_GT(new_token, old_token);
   // Calls succeed again, from both survivors, on the one new owner.
   for (int i = 0; i < 10; ++i) {
@@ -207,20 +227,21 @@ TEST_F(ClusterObjectsTest, KilledOwnerIsReplacedWithinTheLease) {
 
 TEST_F(ClusterObjectsTest, StoppedOwnerIsFencedWhenItComesBack) {
   std::string id = IdOf("s");
-  ASSERT_EQ(Inc(2, "s").owner, "c");
-  int64_t old_token = Fence(2, id);
+  Call first = Inc(2, "s");
+  ASSERT_EQ(first.owner, "c") << first.status << " " << first.body;
+  int64_t old_token = OwnerFence(2, id);
   ASSERT_GT(old_token, 0);
   node(2).Signal(SIGSTOP);
   Clock::time_point stopped = Clock::now();
   Call call;
   while (Clock::now() - stopped < std::chrono::seconds(kLeaseTtlS + 8)) {
-    call = Inc(0, "s");
+    call = Inc(0, "s", std::chrono::milliseconds(500));
     if (call.status == 200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_EQ(call.status, 200) << call.body;
   EXPECT_EQ(call.owner, "a");
-  int64_t new_token = Fence(0, id);
+  int64_t new_token = OwnerFence(0, id);
   EXPECT_GT(new_token, old_token);
   // C comes back believing nothing: at once its fence hook returns 0 for the object (a write
   // carrying its token would be refused), and no call is ever run there again.
@@ -232,7 +253,7 @@ TEST_F(ClusterObjectsTest, StoppedOwnerIsFencedWhenItComesBack) {
   int served = 0;
   while (Clock::now() - back < std::chrono::seconds(4)) {
     for (int i : {2, 1, 0}) {
-      Call after = Inc(i, "s");
+      Call after = Inc(i, "s", std::chrono::seconds(2));
       EXPECT_NE(after.owner, "c") << after.body;  // c never answers as the owner again
       if (after.status == 200) {
         EXPECT_EQ(after.owner, "a") << after.body;
