@@ -163,8 +163,9 @@ void ClusterObjects::Pump() {
   if (secret_.empty()) LoadSecret();
   uint64_t now = uv_now(loop_);
   if (now < next_check_ms_ && lease_valid()) return;
-  // A quarter of the TTL: a keep-alive fails three times in a row before the lease may lapse.
-  next_check_ms_ = now + std::max<uint64_t>(250, cluster_.lease_ttl_s * 1000ull / 4);
+  // A sixth of the TTL: the remaining TTL read (at least TTL - TTL/3 - 1 s, rounded down, as the
+  // syncing worker renews every TTL/3) outlasts a few missed checks.
+  next_check_ms_ = now + std::max<uint64_t>(250, cluster_.lease_ttl_s * 1000ull / 6);
   CheckLease();
 }
 
@@ -178,13 +179,15 @@ void ClusterObjects::Checked() {
 void ClusterObjects::CheckLease() {
   if (lease_busy_) return;
   lease_busy_ = true;
-  uint64_t sent = uv_hrtime();  // etcd renews after this: the lease lives at least until sent + TTL
+  uint64_t sent = uv_hrtime();  // etcd answers after this: the lease lives at least until sent + remaining TTL
   etcd_.Range(keys_.Node(cluster_.node_name), "", [this, sent](absl::StatusOr<EtcdClient::RangeResult> range) {
     if (!range.ok()) return Checked();  // the deadline passes by itself if this goes on
     int64_t lease = range->kvs.empty() ? 0 : range->kvs[0].lease;
     if (lease != lease_) SwitchLease(lease);
     if (lease == 0) return Checked();
-    etcd_.LeaseKeepAlive(lease, [this, sent, lease](absl::StatusOr<int64_t> ttl) {
+    // Read, not renewed: the node's syncing worker alone keeps the lease alive (cluster_node.h),
+    // so a node whose sync is stuck still leaves nodes/ after the TTL.
+    etcd_.LeaseTimeToLive(lease, [this, sent, lease](absl::StatusOr<int64_t> ttl) {
       if (lease == lease_ && ttl.ok() && *ttl > 0) {
         valid_until_ns_ = std::max<uint64_t>(valid_until_ns_, sent + static_cast<uint64_t>(*ttl) * 1000000000ull);
       } else if (lease == lease_ && !ttl.ok() && absl::IsNotFound(ttl.status())) {

@@ -8,11 +8,13 @@
 //   claim after the old one vanished always has a higher one. The claim disappears with the lease.
 // - Owners are cached: the claims are listed, then watched (EtcdMirror), so etcd is not on the
 //   path of a call once its owner is known; a miss is resolved (and claimed) asynchronously.
-// - Every worker checks the node's lease itself (reads nodes/NODE's lease, keeps it alive) and
-//   keeps the monotonic time before which the lease certainly lives: send time + TTL of the last
-//   successful keep-alive. Past it (keep-alives failing, the process stopped longer than the TTL,
-//   the lease expired or replaced), every claim of this node is dropped at once: Where() no longer
-//   answers kHere and the fence hook returns 0, before etcd can let another node claim.
+// - Every worker checks the node's lease itself (reads nodes/NODE's lease and its remaining TTL,
+//   without renewing it: the syncing worker does, cluster_node.h) and keeps the monotonic time
+//   before which the lease certainly lives: send time of the last successful read + the remaining
+//   TTL etcd answered (whole seconds, rounded down). Past it (reads failing, renewals stopped,
+//   the process stopped longer than the TTL, the lease expired or replaced), every claim of this
+//   node is dropped at once: Where() no longer answers kHere and the fence hook returns 0, before
+//   etcd can let another node claim.
 // - Node-to-node calls carry PREFIX do-secret (random, made once with a create-if-absent txn).
 //
 //   ClusterObjects objects(loop, plan.cluster);
