@@ -74,6 +74,11 @@ void ClusterObjects::Shutdown() {
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&timer_))) uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
 }
 
+void ClusterObjects::Release() {
+  released_ = true;
+  SwitchLease(0);
+}
+
 bool ClusterObjects::lease_valid() const { return lease_ != 0 && uv_hrtime() < valid_until_ns_; }
 
 kv::ObjectRoute ClusterObjects::Where(std::string_view tenant, std::string_view class_name, std::string_view id) const {
@@ -177,11 +182,12 @@ void ClusterObjects::Checked() {
 }
 
 void ClusterObjects::CheckLease() {
+  if (released_) return Checked();
   if (lease_busy_) return;
   lease_busy_ = true;
   uint64_t sent = uv_hrtime();  // etcd answers after this: the lease lives at least until sent + remaining TTL
   etcd_.Range(keys_.Node(cluster_.node_name), "", [this, sent](absl::StatusOr<EtcdClient::RangeResult> range) {
-    if (!range.ok()) return Checked();  // the deadline passes by itself if this goes on
+    if (!range.ok() || released_) return Checked();  // the deadline passes by itself if this goes on
     int64_t lease = range->kvs.empty() ? 0 : range->kvs[0].lease;
     if (lease != lease_) SwitchLease(lease);
     if (lease == 0) return Checked();

@@ -48,6 +48,8 @@ class ClusterObjects {
   // Sets kv::DoConfig()'s cluster hooks to this object (Shutdown unsets them).
   void Install();
   void Shutdown();
+  // Draining: this process gives up every claim of the node now (worker 0 revokes the lease).
+  void Release();
 
   // The owner as the cache says (kUnknown also when this node's own claim is not valid now).
   kv::ObjectRoute Where(std::string_view tenant, std::string_view class_name, std::string_view id) const;
@@ -93,7 +95,7 @@ class ClusterObjects {
   int64_t lease_ = 0;             // nodes/NODE's lease as last read
   uint64_t valid_until_ns_ = 0;   // uv_hrtime() before which lease_ certainly lives
   uint64_t next_check_ms_ = 0;
-  bool lease_busy_ = false, secret_busy_ = false, stopped_ = false;
+  bool lease_busy_ = false, secret_busy_ = false, stopped_ = false, released_ = false;
 };
 
 }  // namespace atl::server
