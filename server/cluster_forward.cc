@@ -309,6 +309,8 @@ void ClusterForward::ObjectCall(uint64_t id, int32_t target, const bindings::Req
 }
 
 void ClusterForward::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) {
+  // The node-to-node path is never a tenant's route (Route sent it to the tenant by name).
+  if (TargetOf(request.url).starts_with(kObjectPath)) return ObjectCall(id, target, request, response);
   bool forwarded = false, upgrade = false;
   for (const auto& [name, value] : request.headers) {
     if (name == kForwardedHeader) forwarded = true;

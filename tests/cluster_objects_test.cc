@@ -193,6 +193,7 @@ TEST_F(ClusterObjectsTest, EveryNodeReachesTheOneOwner) {
   // A client cannot pass for another node: the node-to-node path without the fleet's secret.
   HttpResponse forged = node(1).Get("t.test", "/__atoll_do/t/", "x-atoll-do-node: guess\r\nx-atoll-do: rpc Counter " + id + "\r\n");
   EXPECT_EQ(forged.status, 403) << forged.body;
+  EXPECT_EQ(node(1).Get("any.test", "/__atoll_do/t/x").status, 403);  // nor a way around the routes
 }
 
 TEST_F(ClusterObjectsTest, KilledOwnerIsReplacedWithinTheLease) {
