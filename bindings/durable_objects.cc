@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -162,6 +163,75 @@ void DoIsLocal(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void DoOwner(const v8::FunctionCallbackInfo<v8::Value>& info) {
   NativeArgs args(info, "doOwner");
   info.GetReturnValue().Set(kv::ObjectPlacement::Owner(args.Text(0)));
+}
+
+// Cluster mode (kv::DoSettings::where): false on a single node.
+void DoClustered(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(static_cast<bool>(kv::DoConfig().where));
+}
+
+// The route's JS shape: true (this node), the owner node's name, or undefined (not known).
+v8::Local<v8::Value> RouteValue(v8::Isolate* isolate, const kv::ObjectRoute& route) {
+  switch (route.kind) {
+    case kv::ObjectRoute::kHere: return v8::True(isolate);
+    case kv::ObjectRoute::kRemote: return NewString(isolate, route.node);
+    default: return v8::Undefined(isolate);
+  }
+}
+
+void DoWhere(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "doWhere");
+  const kv::DoSettings& settings = kv::DoConfig();
+  if (!settings.where) return info.GetReturnValue().Set(true);
+  info.GetReturnValue().Set(RouteValue(info.GetIsolate(), settings.where(TenantOf(info), args.Text(0), args.Text(1))));
+}
+
+// doResolve(className, id, callback): the owner at once (the return value) or later through
+// callback(true, owner) / callback(false, error message); claims the object if nobody owns it.
+void DoResolve(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  NativeArgs args(info, "doResolve");
+  const kv::DoSettings& settings = kv::DoConfig();
+  if (!settings.resolve) return info.GetReturnValue().Set(true);
+  struct Pending {
+    bool in_native = true;
+    std::optional<absl::StatusOr<kv::ObjectRoute>> now;  // answered before the native returned
+    uint64_t call = 0;
+    std::weak_ptr<Worker*> worker;
+  };
+  auto pending = std::make_shared<Pending>();
+  settings.resolve(TenantOf(info), args.Text(0), args.Text(1), [pending](absl::StatusOr<kv::ObjectRoute> route) {
+    if (pending->in_native) {
+      pending->now = std::move(route);
+      return;
+    }
+    std::shared_ptr<Worker*> worker = pending->worker.lock();
+    if (worker == nullptr || pending->call == 0) return;
+    (*worker)->CompleteHostCall(pending->call, [&](v8::Isolate* isolate, v8::Local<v8::Value>* argv) {
+      argv[0] = v8::Boolean::New(isolate, route.ok());
+      argv[1] = route.ok() ? RouteValue(isolate, *route)
+                           : v8::Local<v8::Value>(NewString(isolate, base::ToStd(route.status().message())));
+      return 2;
+    });
+  });
+  pending->in_native = false;
+  if (pending->now) {
+    if (!pending->now->ok()) return ThrowError(isolate, base::ToStd(pending->now->status().message()));
+    return info.GetReturnValue().Set(RouteValue(isolate, **pending->now));
+  }
+  Worker* worker = NativeScope::WorkerFrom(info);
+  if (worker != nullptr && info[2]->IsFunction()) {
+    pending->worker = worker->weak_handle();
+    pending->call = worker->BeginHostCall(info[2].As<v8::Function>());
+  }
+  if (pending->call == 0) ThrowError(isolate, "Durable Objects: this call cannot wait for its answer here");
+}
+
+// The fencing token this process writes the object's storage with (kv::ObjectPlacement::Fence).
+void DoFence(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "doFence");
+  uint64_t token = kv::ObjectPlacement::Fence(TenantOf(info), args.Text(0), args.Text(1));
+  info.GetReturnValue().Set(v8::Number::New(info.GetIsolate(), static_cast<double>(token)));
 }
 
 void DoOpen(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -385,6 +455,10 @@ void InstallDurableObjects(NativeScope& scope) {
   scope.SetFunction("doNewUniqueId", DoNewUniqueId);
   scope.SetFunction("doIsLocal", DoIsLocal);
   scope.SetFunction("doOwner", DoOwner);
+  scope.SetFunction("doClustered", DoClustered);
+  scope.SetFunction("doWhere", DoWhere);
+  scope.SetFunction("doResolve", DoResolve);
+  scope.SetFunction("doFence", DoFence);
   scope.SetFunction("doOpen", DoOpen);
   scope.SetFunction("doClose", DoClose);
   scope.SetFunction("doShared", DoShared);

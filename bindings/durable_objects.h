@@ -12,6 +12,11 @@
 //   native.doNewUniqueId() -> 64 hex digits (random)
 //   native.doIsLocal(id) -> whether this process owns the object (kv::ObjectPlacement)
 //   native.doOwner(id) -> the index of the worker process that owns it
+//   native.doClustered() -> cluster mode: objects have owner nodes (server/cluster_objects.h)
+//   native.doWhere(className, id) -> true (this node owns it), the owner node's name, or undefined
+//   native.doResolve(className, id, callback) -> the same from etcd (claiming it if unowned): at
+//     once, or later through callback(ok, owner or message)
+//   native.doFence(className, id) -> this process's fencing token for the object (0: none)
 //   native.doOpen(className, id) -> handle; native.doClose(handle)
 //   native.doShared() -> whether storage is journaled to shared storage (cluster mode)
 //   native.doReady(handle, callback) / native.doSync(handle, callback) -> true now, or undefined

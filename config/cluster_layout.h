@@ -10,6 +10,9 @@
 //   PREFIX load/NODE             {"cores","memory_mb","tenants":{"NAME":{"memory_kb","rps"}}}, under the node's lease
 //   PREFIX placements/TENANT     {"nodes":["a","b"],"controller":"NAME"}, written by the `atoll control` leader
 //   PREFIX control/leader        {"name","lease"}, under the leader's lease (server/leader_election.h)
+//   PREFIX do/TENANT/CLASS/ID    NODE: the node that owns a Durable Object, under its lease; the
+//                                key's create_revision is the owner's fencing token (server/cluster_objects.h)
+//   PREFIX do-secret             authenticates Durable Object calls between nodes (made once)
 
 #include <cstdint>
 #include <string>
@@ -48,6 +51,11 @@ class ClusterKeys {
   std::string Placement(std::string_view tenant) const { return prefix_ + "placements/" + std::string(tenant); }
   std::string Placements() const { return prefix_ + "placements/"; }
   std::string ControlLeader() const { return prefix_ + "control/leader"; }
+  std::string ObjectClaim(std::string_view tenant, std::string_view class_name, std::string_view id) const {
+    return prefix_ + "do/" + std::string(tenant) + "/" + std::string(class_name) + "/" + std::string(id);
+  }
+  std::string ObjectClaims() const { return prefix_ + "do/"; }
+  std::string ObjectSecret() const { return prefix_ + "do-secret"; }
 
   // What follows `under` in `key` ("" if `key` is not under it).
   static std::string_view After(std::string_view key, std::string_view under);

@@ -31,6 +31,13 @@ struct sqlite3_session;
 
 namespace atl::kv {
 
+// Which node runs a Durable Object, as this process knows it (cluster mode).
+struct ObjectRoute {
+  enum Kind { kUnknown, kHere, kRemote } kind = kUnknown;
+  std::string node;     // kRemote: the owner node's name
+  uint64_t token = 0;   // kHere: this node's fencing token for the object
+};
+
 // Durable Objects' process-wide settings, set once by the server at start-up.
 struct DoSettings {
   std::filesystem::path data_dir;     // empty: Durable Objects are not available
@@ -48,12 +55,20 @@ struct DoSettings {
   std::shared_ptr<DoBackend> backend;
   uint32_t snapshot_changes = 1000;
   uint64_t snapshot_bytes = 8u << 20;
+  // Cluster mode (server/cluster_objects.h); both unset on a single node. `where`: the owner as
+  // this process's cache says, at once (kUnknown: not known, or this node's lease is not valid);
+  // `resolve`: the owner from etcd, claiming the object for this node if nobody owns it; `done`
+  // runs later on the loop (an error: the object cannot be placed now).
+  std::function<ObjectRoute(std::string_view tenant, std::string_view class_name, std::string_view id)> where;
+  std::function<void(std::string_view tenant, std::string_view class_name, std::string_view id,
+                     std::function<void(absl::StatusOr<ObjectRoute>)> done)>
+      resolve;
 };
 DoSettings& DoConfig();
 
-// Which worker process owns object `id` (64 hex digits): the only placement decision; the fleet
-// will place objects across nodes behind this interface later. Today: a hash of the id modulo
-// the process count, so every process answers the same.
+// Which worker process owns object `id` (64 hex digits): the only placement decision within a
+// node. Today: a hash of the id modulo the process count, so every process answers the same. In
+// cluster mode the owner node is decided first (server/cluster_objects.h, DoSettings::where).
 class ObjectPlacement {
  public:
   static uint32_t Owner(std::string_view id);

@@ -193,6 +193,10 @@ void AdminApi::Handle(uint64_t id, std::string_view method, std::string_view pat
     if (method != "GET") return RespondError(id, 405, "method_not_allowed");
     return cluster_->Describe([this, id](ClusterAdmin::Answer a) { Respond(id, a.status, a.body); });
   }
+  if (constexpr std::string_view kObjects = "/cluster/objects/"; path.starts_with(kObjects) && object_info_) {
+    if (method != "GET") return RespondError(id, 405, "method_not_allowed");
+    return Respond(id, 200, object_info_(path.substr(kObjects.size())));
+  }
   if (path == "/metrics") {
     if (method != "GET" && method != "HEAD") return RespondError(id, 405, "method_not_allowed");
     return link_->Ask("metrics", [this, id, local = RenderMetrics()](Answers answers) {

@@ -54,6 +54,9 @@ class AdminApi : public RequestSink, public ClusterApplier {
   void set_cluster(ClusterAdmin* cluster) { cluster_ = cluster; }
   // Whether this worker is ready (/readyz), besides being up: worker 0's ClusterNode is synced.
   void set_ready_check(std::function<bool()> ready) { ready_ = std::move(ready); }
+  // GET /cluster/objects/TENANT/CLASS/ID: a JSON answer about the Durable Object's owner as this
+  // worker process sees it (cluster_objects.h); `path` is "TENANT/CLASS/ID".
+  void set_object_info(std::function<std::string(std::string_view path)> info) { object_info_ = std::move(info); }
 
   // Every serving tenant's stats summed over the workers (those that answer within 2 s): the
   // node's load report (load_reporter.h).
@@ -118,6 +121,7 @@ class AdminApi : public RequestSink, public ClusterApplier {
   WorkerLink* link_;
   ClusterAdmin* cluster_ = nullptr;
   std::function<bool()> ready_;
+  std::function<std::string(std::string_view)> object_info_;
   HttpServer server_;
   absl::flat_hash_map<uint64_t, Upload> uploads_;  // requests whose body is streamed
 };

@@ -5,6 +5,8 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "config/listen_address.h"
+#include "kv/do_store.h"
+#include "server/cluster_objects.h"
 
 namespace atl::server {
 namespace {
@@ -40,7 +42,7 @@ isolates::FetchLimits ForwardLimits() {
 }  // namespace
 
 EtcdMirror::EtcdMirror(EtcdClient* etcd, std::string prefix, std::function<void()> reset,
-                       std::function<void(const std::string&, const std::string*)> put)
+                       std::function<void(const std::string&, const EtcdClient::KeyValue*)> put)
     : etcd_(etcd), prefix_(std::move(prefix)), reset_(std::move(reset)), put_(std::move(put)) {}
 
 void EtcdMirror::Pump() {
@@ -54,7 +56,7 @@ void EtcdMirror::Pump() {
     listing_ = false;
     if (stopped_ || !range.ok()) return;  // tried again at the next Pump
     reset_();
-    for (const EtcdClient::KeyValue& kv : range->kvs) put_(std::string(config::ClusterKeys::After(kv.key, prefix_)), &kv.value);
+    for (const EtcdClient::KeyValue& kv : range->kvs) put_(std::string(config::ClusterKeys::After(kv.key, prefix_)), &kv);
     revision_ = range->revision;
     watch_ = etcd_->StartWatch(prefix_, config::PrefixEnd(prefix_), revision_ + 1, this);
   });
@@ -69,7 +71,9 @@ void EtcdMirror::Stop() {
 void EtcdMirror::OnEvents(int64_t, std::vector<EtcdClient::WatchEvent> events) {
   for (const EtcdClient::WatchEvent& event : events) {
     if (event.kv.mod_revision <= revision_) continue;  // a replay after a resumed watch
-    put_(std::string(config::ClusterKeys::After(event.kv.key, prefix_)), event.deleted ? nullptr : &event.kv.value);
+    std::string name(config::ClusterKeys::After(event.kv.key, prefix_));
+    if (event.deleted && deleted_) deleted_(name, event.kv.mod_revision);
+    else put_(name, event.deleted ? nullptr : &event.kv);
     revision_ = event.kv.mod_revision;
   }
 }
@@ -157,8 +161,9 @@ ClusterForward::ClusterForward(uv_loop_t* loop, const config::ClusterConfig& clu
   pump_timer_.data = this;
   placements_mirror_ = std::make_unique<EtcdMirror>(
       &etcd_, keys_.Placements(), [this] { placements_.clear(); to_warm_.clear(); },
-      [this](const std::string& tenant, const std::string* value) {
+      [this](const std::string& tenant, const EtcdClient::KeyValue* kv) {
         to_warm_.erase(tenant);
+        const std::string* value = kv == nullptr ? nullptr : &kv->value;
         if (value == nullptr) {
           placements_.erase(tenant);
           return;
@@ -175,7 +180,8 @@ ClusterForward::ClusterForward(uv_loop_t* loop, const config::ClusterConfig& clu
       });
   nodes_mirror_ = std::make_unique<EtcdMirror>(
       &etcd_, keys_.Nodes(), [this] { nodes_.clear(); },
-      [this](const std::string& name, const std::string* value) {
+      [this](const std::string& name, const EtcdClient::KeyValue* kv) {
+        const std::string* value = kv == nullptr ? nullptr : &kv->value;
         if (value == nullptr) {
           nodes_.erase(name);
           return;
@@ -255,11 +261,61 @@ const ClusterForward::Node* ClusterForward::PickNode(const std::string& tenant) 
   return nullptr;
 }
 
+RouteDecision ClusterForward::Route(std::string_view host, std::string_view path) {
+  if (!path.starts_with(kObjectPath)) return tenants_->Route(host, path);
+  // A Durable Object call from another node: the tenant is the path's next segment.
+  std::string_view name = path.substr(kObjectPath.size());
+  name = name.substr(0, name.find('/'));
+  RouteDecision decision;
+  decision.target = tenants_->Find(name);
+  decision.max_request_body = uint64_t{128} << 20;
+  return decision;
+}
+
+bool ClusterForward::AddressOf(std::string_view name, std::string* host, uint16_t* port, std::string* advertise) const {
+  auto node = nodes_.find(std::string(name));
+  if (node == nodes_.end()) return false;
+  *host = node->second.host;
+  *port = node->second.port;
+  *advertise = node->second.advertise;
+  return true;
+}
+
+void ClusterForward::ObjectCall(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) {
+  std::string_view token;
+  for (const auto& [name, value] : request.headers) {
+    if (name == kObjectTokenHeader) token = value;
+  }
+  if (target < 0 || objects_ == nullptr || !objects_->CheckSecret(token)) {
+    bindings::ResponseView refused;
+    refused.status = 403;
+    refused.body = "Durable Object call refused: not from a node of this fleet\n";
+    return response.Respond(refused);
+  }
+  // Given to the tenant here as a call from another worker process of this node would be (the
+  // JS half checks the process secret). It serves it only if this node owns the object, never
+  // sending it to a third node (js/lazy/durable_objects.js, serveOwned).
+  std::vector<bindings::HeaderView> headers;
+  headers.reserve(request.headers.size() + 1);
+  for (const bindings::HeaderView& header : request.headers) {
+    if (header.first != kObjectTokenHeader && header.first != kForwardedHeader && header.first != "x-atoll-do-token") {
+      headers.push_back(header);
+    }
+  }
+  headers.emplace_back("x-atoll-do-token", kv::DoConfig().secret);
+  bindings::RequestView view = request;
+  view.headers = headers;
+  tenants_->Dispatch(id, target, view, response);
+}
+
 void ClusterForward::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) {
+  // The node-to-node path is never a tenant's route (Route sent it to the tenant by name).
+  if (TargetOf(request.url).starts_with(kObjectPath)) return ObjectCall(id, target, request, response);
   bool forwarded = false, upgrade = false;
   for (const auto& [name, value] : request.headers) {
     if (name == kForwardedHeader) forwarded = true;
     if (name == "upgrade") upgrade = true;
+    if (name == kObjectTokenHeader) return ObjectCall(id, target, request, response);
   }
   if (target < 0 || forwarded || upgrade || stopped_) return Local(id, target, request, response);
   const std::string& tenant = tenants_->TenantName(static_cast<uint32_t>(target));

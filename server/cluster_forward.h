@@ -41,10 +41,12 @@ namespace atl::server {
 // watch resumes from the last revision seen, a compacted one lists again (Pump, on a timer).
 class EtcdMirror : public EtcdClient::WatchHandler {
  public:
-  // `put(name, value)` / `put(name, nullptr)` (deleted) for each key under `prefix` (`name` is
-  // the rest of the key); `reset()` before the keys of a new list.
+  // `put(name, kv)` / `put(name, nullptr)` (deleted) for each key under `prefix` (`name` is
+  // the rest of the key); `reset()` before the keys of a new list. `deleted(name, revision)`, if
+  // set, is called instead of put(name, nullptr), with the delete's revision.
   EtcdMirror(EtcdClient* etcd, std::string prefix, std::function<void()> reset,
-             std::function<void(const std::string&, const std::string*)> put);
+             std::function<void(const std::string&, const EtcdClient::KeyValue*)> put);
+  void set_on_delete(std::function<void(const std::string&, int64_t)> deleted) { deleted_ = std::move(deleted); }
   void Pump();
   void Stop();
   bool synced() const { return watching_; }
@@ -58,11 +60,14 @@ class EtcdMirror : public EtcdClient::WatchHandler {
   EtcdClient* etcd_;
   std::string prefix_;
   std::function<void()> reset_;
-  std::function<void(const std::string&, const std::string*)> put_;
+  std::function<void(const std::string&, const EtcdClient::KeyValue*)> put_;
+  std::function<void(const std::string&, int64_t)> deleted_;
   EtcdClient::Watch* watch_ = nullptr;
   int64_t revision_ = 0;  // everything up to it is mirrored; 0: list first
   bool listing_ = false, watching_ = false, stopped_ = false;
 };
+
+class ClusterObjects;
 
 class ClusterForward : public RequestSink {
  public:
@@ -75,9 +80,17 @@ class ClusterForward : public RequestSink {
   void Shutdown();
   // Where forwards, fallbacks and failures are counted (atoll_forwards_total); null: nowhere.
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+  // Durable Object calls from other nodes (cluster_objects.h) are checked against its secret.
+  void set_objects(const ClusterObjects* objects) { objects_ = objects; }
+  // Where node `name` is reached (its advertise address); false if it is not registered.
+  bool AddressOf(std::string_view name, std::string* host, uint16_t* port, std::string* advertise) const;
 
+  // The path prefix of Durable Object calls between nodes: /__atoll_do/TENANT/.
+  static constexpr std::string_view kObjectPath = "/__atoll_do/";
+  // The header carrying the fleet's Durable Object secret (ClusterObjects::secret()).
+  static constexpr std::string_view kObjectTokenHeader = "x-atoll-do-node";
   // RequestSink
-  RouteDecision Route(std::string_view host, std::string_view path) override { return tenants_->Route(host, path); }
+  RouteDecision Route(std::string_view host, std::string_view path) override;
   void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) override;
   bool PushUpload(uint64_t id, int32_t target, std::string_view bytes) override;
   void EndUpload(uint64_t id, int32_t target, std::string_view error) override;
@@ -104,6 +117,8 @@ class ClusterForward : public RequestSink {
   // The forward of `forward` failed before any answer: its request is served here.
   void FallBack(Forward* forward, const std::string& why);
   void WarmPlaced();
+  // A Durable Object call from another node: checked, then given to the object's tenant here.
+  void ObjectCall(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response);
   void Count(Metrics::Forward outcome) {
     if (metrics_ != nullptr) metrics_->CountForward(outcome);
   }
@@ -113,6 +128,7 @@ class ClusterForward : public RequestSink {
   config::ClusterKeys keys_;
   TenantManager* tenants_;
   Metrics* metrics_ = nullptr;
+  const ClusterObjects* objects_ = nullptr;
   EtcdClient etcd_;
   HttpClient client_;
   std::unique_ptr<EtcdMirror> placements_mirror_, nodes_mirror_;

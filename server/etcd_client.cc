@@ -395,6 +395,23 @@ void EtcdClient::LeaseKeepAlive(int64_t id, Callback<int64_t> done) {
   });
 }
 
+void EtcdClient::LeaseTimeToLive(int64_t id, Callback<int64_t> done) {
+  Post("/v3/lease/timetolive", base::StrCat("{\"ID\":\"", id, "\"}"), [done = std::move(done)](absl::StatusOr<std::string> body) {
+    if (!body.ok()) {
+      // A lease etcd no longer has: HTTP 404 from the gateway ("requested lease not found").
+      if (absl::IsFailedPrecondition(body.status()) && body.status().message().find("not found") != std::string_view::npos) {
+        return done(absl::NotFoundError("etcd: the lease expired"));
+      }
+      return done(body.status());
+    }
+    absl::StatusOr<JsonValue> doc = base::ParseJson(*body);
+    if (!doc.ok()) return done(doc.status());
+    const JsonValue* ttl = doc->Get("TTL");
+    if (ttl == nullptr || ttl->Int() < 0) return done(absl::NotFoundError("etcd: the lease expired"));
+    done(ttl->Int());
+  });
+}
+
 void EtcdClient::LeaseRevoke(int64_t id, Callback<int64_t> done) {
   Post("/v3/lease/revoke", base::StrCat("{\"ID\":\"", id, "\"}"), [done = std::move(done)](absl::StatusOr<std::string> body) {
     if (!body.ok()) return done(body.status());

@@ -97,6 +97,9 @@ class EtcdClient {
   void LeaseGrant(int64_t ttl_s, Callback<int64_t> done);
   // The lease's remaining TTL; NotFound if it expired.
   void LeaseKeepAlive(int64_t id, Callback<int64_t> done);
+  // The lease's remaining TTL in whole seconds (rounded down by etcd), without renewing it;
+  // NotFound if it expired.
+  void LeaseTimeToLive(int64_t id, Callback<int64_t> done);
   void LeaseRevoke(int64_t id, Callback<int64_t> done);
 
   // Watches [key, range_end) from `start_revision` on. The handler must outlive the watch.

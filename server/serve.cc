@@ -19,6 +19,7 @@
 #include "server/cluster_admin.h"
 #include "server/cluster_forward.h"
 #include "server/cluster_node.h"
+#include "server/cluster_objects.h"
 #include "server/durable_objects_service.h"
 #include "kv/do_store.h"
 #include "server/pg_do_storage.h"
@@ -49,6 +50,7 @@ struct StopSignals {
   ClusterAdmin* cluster_admin = nullptr;
   LoadReporter* load_reporter = nullptr;
   ClusterForward* cluster_forward = nullptr;
+  ClusterObjects* cluster_objects = nullptr;
   uint32_t drain_ms = 0;
   uint64_t drain_started_ms = 0;
   bool draining = false;
@@ -64,6 +66,7 @@ void StopNow(StopSignals* stop) {
   if (stop->cluster_admin != nullptr) stop->cluster_admin->Shutdown();
   if (stop->load_reporter != nullptr) stop->load_reporter->Shutdown();
   if (stop->cluster_forward != nullptr) stop->cluster_forward->Shutdown();
+  if (stop->cluster_objects != nullptr) stop->cluster_objects->Shutdown();
   stop->tenants->LogStats();
   stop->tenants->Shutdown();
   stop->link->Close();
@@ -81,6 +84,7 @@ void StopOrDrain(StopSignals* stop, int signum) {
   }
   stop->draining = true;
   stop->tenants->scheduled().StopCrons();  // a new generation's worker 0 fires them now
+  if (stop->cluster_objects != nullptr) stop->cluster_objects->Release();  // before the lease goes
   if (stop->cluster_node != nullptr) stop->cluster_node->Leave();  // out of nodes/ at once
   stop->drain_started_ms = uv_now(stop->server->loop());
   base::LogLine(base::LogLevel::kInfo, signum == 0 ? "the supervisor is gone; shutting down" : "shutting down")
@@ -258,6 +262,19 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
                     cluster_forward ? static_cast<RequestSink*>(cluster_forward.get()) : &tenants);
   tenants.set_server(&server);
   if (cluster_forward) server.set_node_name(plan->cluster.node_name);
+  // Cluster mode: Durable Objects have one owner node each (cluster_objects.h).
+  std::unique_ptr<ClusterObjects> cluster_objects;
+  if (cluster_forward && !plan->data_dir.empty()) {
+    cluster_objects = std::make_unique<ClusterObjects>(loop, plan->cluster);
+    cluster_objects->Install();
+    cluster_forward->set_objects(cluster_objects.get());
+    tenants.set_object_nodes([forward = cluster_forward.get(), objects = cluster_objects.get()](
+                                 std::string_view node, TenantManager::NodeTarget* out) {
+      if (!forward->AddressOf(node, &out->host, &out->port, &out->advertise)) return false;
+      out->secret = objects->secret();
+      return true;
+    });
+  }
   server.SetTls(plan->tls);
   server.set_cf_header(plan->cf_header);
   server.set_websocket_limits(plan->websocket);
@@ -337,6 +354,21 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   if (!plan->cluster.etcd.empty() && admin) {
     cluster_admin = std::make_unique<ClusterAdmin>(loop, plan->cluster);
     admin->set_cluster(cluster_admin.get());
+    if (cluster_objects) {
+      admin->set_object_info([objects = cluster_objects.get()](std::string_view path) {
+        std::vector<std::string_view> parts = base::Split(path, '/');
+        std::string owner = "null";
+        uint64_t fence = 0;
+        if (parts.size() == 3) {
+          kv::ObjectRoute route = objects->Where(parts[0], parts[1], parts[2]);
+          if (route.kind == kv::ObjectRoute::kHere) owner = base::StrCat("\"", objects->node_name(), "\"");
+          if (route.kind == kv::ObjectRoute::kRemote) owner = base::StrCat("\"", route.node, "\"");
+          fence = objects->NodeFence(parts[0], parts[1], parts[2]);
+        }
+        return base::StrCat("{\"node\":\"", objects->node_name(), "\",\"owner\":", owner, ",\"fence\":", fence,
+                            ",\"lease_valid\":", objects->lease_valid() ? "true" : "false", "}\n");
+      });
+    }
     if (role.index == 0) {
       config::NodeRecord self{plan->cluster.advertise, uv_available_parallelism(), uv_get_total_memory() >> 20};
       cluster_node = std::make_unique<ClusterNode>(loop, plan->cluster, self, plan->data_dir / "cluster" / "bundles", admin.get());
@@ -358,6 +390,8 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   stop.load_reporter = load_reporter.get();
   stop.cluster_forward = cluster_forward.get();
   if (cluster_forward) cluster_forward->Start();
+  stop.cluster_objects = cluster_objects.get();
+  if (cluster_objects) cluster_objects->Start();
   stop.link = &link;
   stop.drain_ms = plan->connection.drain_ms;
   uv_signal_init(loop, &stop.sigint);

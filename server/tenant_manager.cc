@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "bindings/wasm_modules.h"
 #include "kv/do_store.h"
+#include "server/cluster_forward.h"
 #include "server/durable_objects_service.h"
 
 namespace atl::server {
@@ -252,6 +253,7 @@ void TenantManager::ReleaseClientWebSocket(uint32_t tenant, uint64_t socket) {
 bool TenantManager::StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
                                std::string* error) {
   if (request.service.starts_with("@do:")) return ForwardToObjectOwner(tenant, fetch, request, error);
+  if (request.service.starts_with("@do-node:")) return ForwardToObjectNode(tenant, fetch, request, error);
   int32_t target = request.service.empty() ? -1 : registry_.ServiceTarget(tenant, request.service);
   return outbound_->Start(tenant, fetch, request, registry_.spec(tenant).outbound, target, error);
 }
@@ -278,6 +280,34 @@ bool TenantManager::ForwardToObjectOwner(uint32_t tenant, uint64_t fetch, const 
   view.target = target;
   view.headers = headers;
   std::vector<std::string> allowed = {base::StrCat("127.0.0.1:", port)};
+  return outbound_->Start(tenant, fetch, view, allowed, -1, error);
+}
+
+// Cluster mode: a call for a Durable Object another node owns (cluster_objects.h), to that node's
+// listener under ClusterForward::kObjectPath, with the fleet's secret instead of this node's.
+bool TenantManager::ForwardToObjectNode(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
+                                        std::string* error) {
+  std::string_view node = request.service.substr(9);
+  NodeTarget to;
+  if (!object_nodes_ || !object_nodes_(node, &to) || to.secret.empty()) {
+    *error = base::StrCat("Durable Object call refused: node ", node, " is not reachable (not registered, or the fleet's secret is not read yet)");
+    return false;
+  }
+  std::string target = base::StrCat(ClusterForward::kObjectPath, registry_.name(tenant), "/");
+  std::vector<bindings::HeaderView> headers;
+  headers.reserve(request.headers.size() + 1);
+  for (const bindings::HeaderView& header : request.headers) {
+    if (header.first != "host") headers.push_back(header);
+  }
+  headers.emplace_back(ClusterForward::kObjectTokenHeader, to.secret);
+  bindings::FetchRequestView view = request;
+  view.service = {};
+  view.https = false;
+  view.host = to.host;
+  view.port = to.port;
+  view.target = target;
+  view.headers = headers;
+  std::vector<std::string> allowed = {to.advertise};
   return outbound_->Start(tenant, fetch, view, allowed, -1, error);
 }
 

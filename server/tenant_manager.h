@@ -82,6 +82,7 @@ class TenantManager : public RequestSink {
   // Outbound fetch (through TenantRuntime) and service bindings (through Outbound).
   bool StartFetch(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request, std::string* error);
   bool ForwardToObjectOwner(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request, std::string* error);
+  bool ForwardToObjectNode(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request, std::string* error);
 
   // From Outbound: service call `id` to tenant `target`, answered into `response` (valid until
   // ReleaseService). Returns how long the called handler ran synchronously (0 if it did not run).
@@ -146,6 +147,13 @@ class TenantManager : public RequestSink {
   // The heap limit blank isolates are made with is at least this (call before Start): tenants
   // deployed later cannot ask for more.
   void set_min_heap_mb(uint32_t mb) { min_heap_mb_ = mb; }
+  // Cluster mode: where a Durable Object call for another node goes (fetch service
+  // "@do-node:NAME"): false when node NAME is not known; else its address and the fleet's secret.
+  struct NodeTarget {
+    std::string host, advertise, secret;
+    uint16_t port = 0;
+  };
+  void set_object_nodes(std::function<bool(std::string_view node, NodeTarget* out)> f) { object_nodes_ = std::move(f); }
 
  private:
   // A deploy checked and (if `compile`) compiled, not yet serving (Check drops it, Deploy installs it).
@@ -177,6 +185,7 @@ class TenantManager : public RequestSink {
   std::unique_ptr<ScheduledEvents> scheduled_;
   std::unique_ptr<IsolationForwarder> isolation_;
   std::function<void(const std::string&)> on_repeated_kills_;
+  std::function<bool(std::string_view, NodeTarget*)> object_nodes_;
   bool test_scheduled_ = false;
   TenantHealth health_;
   Counters counters_;

@@ -80,6 +80,14 @@ void FleetNode::Kill9() {
   Stop();  // reaps the supervisor (the workers were its children)
 }
 
+void FleetNode::Signal(int signal) {
+  if (!server_) return;
+  kill(server_->pid(), signal);
+  for (int i = 0; i < workers_; ++i) {
+    if (pid_t pid = server_->worker_pid(i); pid > 0) kill(pid, signal);
+  }
+}
+
 bool FleetNode::Ready(std::chrono::milliseconds timeout) const {
   return server_ && server_->WaitForWorkersReady(workers_, timeout) &&
          WaitFor([&] { return AdminRequest(admin_, "", "GET", "/readyz").status == 200; }, timeout);

@@ -57,6 +57,8 @@ class FleetNode {
   // kill -9 of the supervisor and every worker (the workers stopped first, so that none revokes
   // the node's lease when its supervisor disappears: the lease then expires after its TTL).
   void Kill9();
+  // `signal` (SIGSTOP, SIGCONT) to the supervisor and every worker.
+  void Signal(int signal);
   // Every worker ready and /readyz 200.
   bool Ready(std::chrono::milliseconds timeout = std::chrono::seconds(20)) const;
 
@@ -98,6 +100,8 @@ class Controller {
              const std::vector<std::string>& extra = {});
   ~Controller();
   void Kill9();
+  // `signal` (SIGSTOP, SIGCONT) to the supervisor and every worker.
+  void Signal(int signal);
   int Stop();
   std::string log() const;
   const std::string& name() const { return name_; }

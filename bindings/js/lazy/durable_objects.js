@@ -4,7 +4,9 @@
 // process kv::ObjectPlacement names (the natives: bindings/durable_objects.h). A call for an
 // object another process owns is forwarded to it over loopback (native fetch with the "@do:N"
 // service, server/durable_objects_service.h) and arrives there through the hook
-// given to internal.setDoHook (90_dispatch.js).
+// given to internal.setDoHook (90_dispatch.js). In cluster mode every object also has one owner
+// node (server/cluster_objects.h): a call first finds it (native.doWhere, else doResolve), then
+// runs here, goes to this node's owning process, or to the owner node ("@do-node:NAME").
 // Events to one object are serialized as Workers does: storage calls are synchronous SQLite
 // statements, so nothing else runs while one is in flight (input gate) and a write is committed
 // before its promise resolves (output gate); blockConcurrencyWhile() and transaction() hold
@@ -109,11 +111,51 @@ function stubFetch(className, hex, input, init) {
   } catch (e) {
     return $Promise.reject(e);
   }
-  if (!native.doIsLocal(hex)) return forward(className, hex, "fetch", request);
-  return runEvent(className, hex, (entry) => {
+  const run = () => runEvent(className, hex, (entry) => {
     if (typeof entry.instance.fetch !== "function") throw new $TypeError(`${className} has no fetch() method`);
     return pinSocket(entry, entry.instance.fetch(request));
   });
+  if (clustered()) return viaOwner(className, hex, run, (node) => forward(className, hex, "fetch", request, undefined, node));
+  if (!native.doIsLocal(hex)) return forward(className, hex, "fetch", request);
+  return run();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster mode: every object has one owner node (server/cluster_objects.h), found in this
+// process's cache (native.doWhere) or resolved (and claimed when nobody owns it) through etcd.
+
+let isClustered;
+function clustered() {
+  if (isClustered === undefined) isClustered = native.doClustered();
+  return isClustered;
+}
+
+// true (this node owns the object), or the owner node's name; rejects when it cannot be placed.
+function ownerOf(className, hex) {
+  const known = native.doWhere(className, hex);
+  if (known !== undefined) return known;
+  return new $Promise((resolve, reject) => {
+    const now = native.doResolve(className, hex, (ok, value) => {
+      if (ok && value !== undefined) resolve(value);
+      else reject(notOwned(ok ? "the object's owner is not known" : value));
+    });
+    if (now !== undefined) resolve(now);
+  });
+}
+
+function notOwned(message) {
+  const e = new $Error(`Durable Object unavailable: ${message}`);
+  e.status = 503;
+  return e;
+}
+
+// `run()` here (this process runs the object), or forwarded: to the process of this node that
+// runs it, or to the owner node (`remote(node)`).
+async function viaOwner(className, hex, run, remote) {
+  const owner = await ownerOf(className, hex);
+  if (owner !== true) return remote(owner);
+  if (!native.doIsLocal(hex)) return remote(undefined);
+  return run();
 }
 
 // A socket the object accept()ed (not ctx.acceptWebSocket) keeps it in memory while it is open,
@@ -135,8 +177,10 @@ function stubCall(className, hex, method, args) {
   } catch (e) {
     return $Promise.reject(e);
   }
+  const run = () => runEvent(className, hex, (entry) => callMethod(entry, className, method, cloned)).then(clone);
+  if (clustered()) return viaOwner(className, hex, run, (node) => forwardCall(className, hex, method, cloned, node));
   if (!native.doIsLocal(hex)) return forwardCall(className, hex, method, cloned);
-  return runEvent(className, hex, (entry) => callMethod(entry, className, method, cloned)).then(clone);
+  return run();
 }
 
 function callMethod(entry, className, method, args) {
@@ -145,8 +189,9 @@ function callMethod(entry, className, method, args) {
   return fn.apply(entry.instance, args);
 }
 
-// To the owning process: `kind` fetch (the request as it is) or rpc (a serialized call).
-function forward(className, hex, kind, request, body = undefined) {
+// To the owning process: `kind` fetch (the request as it is) or rpc (a serialized call); with
+// `node`, to that node (cluster mode), which gives it to its process that runs the object.
+function forward(className, hex, kind, request, body = undefined, node = undefined) {
   const headers = kind === "fetch" ? headersToFlat(request.headers) : [];
   const out = [];
   // A client's own x-atoll-do* headers never reach the owner (only the ones added here do).
@@ -162,13 +207,18 @@ function forward(className, hex, kind, request, body = undefined) {
   // A call without a body goes as a GET, so that a WebSocket upgrade stays one (the owner answers
   // 101 and the socket is relayed here: js/lazy/websocket.js).
   const init = { method: hasBody ? "POST" : "GET", headers: out, body: kind === "rpc" ? body : (hasBody ? request.body : null) };
-  return internal.require("fetch").durableObjectFetch("http://durable-object.internal/", init, native.doOwner(hex));
+  const service = node === undefined ? `@do:${native.doOwner(hex)}` : `@do-node:${node}`;
+  return internal.require("fetch").durableObjectFetch("http://durable-object.internal/", init, service);
 }
 
-async function forwardCall(className, hex, method, args) {
-  const response = await forward(className, hex, "rpc", null, new $Uint8Array(native.doSerialize([method, args])));
+async function forwardCall(className, hex, method, args, node = undefined) {
+  const response = await forward(className, hex, "rpc", null, new $Uint8Array(native.doSerialize([method, args])), node);
   const bytes = await response.arrayBuffer();
-  if (response.status !== 200) throw new $Error(`Durable Object call failed: ${response.status}`);
+  if (response.status !== 200) {
+    const e = new $Error(`Durable Object call failed: ${response.status}`);
+    e.status = response.status;
+    throw e;
+  }
   const result = native.doDeserialize(bytes);
   if (result.ok) return result.value;
   throw rebuildError(result.error);
@@ -203,6 +253,7 @@ class Entry {
     this.ready = null; // a promise while the storage is restored and the instance made (shared)
     this.txns = 0; // transaction() calls in progress
     this.txnRun = null; // the outermost one's promise, settled after its RELEASE
+    this.token = 0; // cluster mode: the fencing token the instance was made under
   }
 }
 
@@ -231,12 +282,24 @@ function objectOf(className, hex) {
   sweep();
   const key = `${className} ${hex}`;
   let entry = objects.get(key);
-  if (entry !== undefined) return entry;
+  if (!clustered()) {
+    if (entry !== undefined) return entry;
+  } else {
+    // Cluster mode: an instance lives under one fencing token. A node that lost the object (its
+    // lease lapsed) runs nothing more of it; one that owns it again (a new claim, a higher token)
+    // starts from a new instance, never from what an older one kept in memory.
+    const token = native.doFence(className, hex);
+    if (entry !== undefined && entry.token === token) return entry;
+    if (entry !== undefined) evict(key, entry);
+    if (token === 0) throw notOwned("this node does not own the object now");
+    entry = undefined;
+  }
   const Class = internal.tenantExport(className);
   if (typeof Class !== "function") {
     throw new $TypeError(`the script exports no Durable Object class named "${className}"`);
   }
   entry = new Entry(className, hex);
+  if (clustered()) entry.token = native.doFence(className, hex);
   entry.handle = native.doOpen(className, hex);
   objects.set(key, entry);
   if (native.doShared()) {
@@ -727,18 +790,48 @@ internal.setDoHook(function doHook(request) {
   if (!native.doCheckToken(headersGet(request.headers, "x-atoll-do-token"))) return undefined;
   const [kind, className, hex] = marker.split(" ");
   if (!ID_RE.test(hex ?? "")) return new internal.Response("bad Durable Object id", { status: 400 });
-  if (kind === "alarm") return serveAlarm(className, hex);
-  if (kind === "rpc") return serveRpc(className, hex, request);
+  if (clustered()) return serveOwned(kind, className, hex, request);
+  return serveHere(kind, className, hex, request);
+});
+
+function innerRequest(request) {
   const method = headersGet(request.headers, "x-atoll-do-method") ?? "GET";
-  const inner = new internal.Request(headersGet(request.headers, "x-atoll-do-url"), {
+  return new internal.Request(headersGet(request.headers, "x-atoll-do-url"), {
     method,
     headers: stripped(request),
     body: method === "GET" || method === "HEAD" ? null : request.body,
   });
+}
+
+function serveHere(kind, className, hex, request) {
+  if (kind === "alarm") return serveAlarm(className, hex);
+  if (kind === "rpc") return serveRpc(className, hex, request);
+  const inner = innerRequest(request);
   return runEvent(className, hex, (entry) => {
     if (typeof entry.instance.fetch !== "function") throw new $TypeError(`${className} has no fetch() method`);
     return entry.instance.fetch(inner);
   });
-});
+}
+
+// Cluster mode: a call (or alarm) that reached this process is served only if this node owns
+// the object (resolved once more: a miss claims it), by the process of this node that runs it;
+// otherwise 503, never a second crossing between nodes.
+async function serveOwned(kind, className, hex, request) {
+  let owner;
+  try {
+    owner = await ownerOf(className, hex);
+  } catch (e) {
+    return notOwner(e.message);
+  }
+  if (owner !== true) return notOwner(`Durable Object unavailable here: node ${owner} owns it`);
+  if (native.doIsLocal(hex)) return serveHere(kind, className, hex, request);
+  if (kind === "alarm") return notOwner("alarm for an object another process runs");
+  if (kind === "rpc") return forward(className, hex, "rpc", null, new $Uint8Array(await request.arrayBuffer()));
+  return forward(className, hex, "fetch", innerRequest(request));
+}
+
+function notOwner(message) {
+  return new internal.Response(message, { status: 503, headers: [["x-atoll-do-not-owner", "1"]] });
+}
 
 export { DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage };

@@ -310,9 +310,10 @@ export function fetch(input, init = undefined) {
 }
 
 // A call for a Durable Object another worker process owns (js/lazy/durable_objects.js): the
-// host sends it to process `owner` over loopback (server/durable_objects_service.h).
-export function durableObjectFetch(input, init, owner) {
-  return doFetch(input, init, `@do:${owner}`);
+// host sends it to process N over loopback ("@do:N", server/durable_objects_service.h), or to
+// the owner node ("@do-node:NAME", cluster mode: server/cluster_objects.h).
+export function durableObjectFetch(input, init, service) {
+  return doFetch(input, init, service);
 }
 
 // env.NAME for a [tenants.services] binding: fetch() goes to the other tenant, in this process.
