@@ -141,12 +141,24 @@ void ClusterObjects::ResolveNow(std::string_view tenant, std::string_view class_
   int64_t lease = lease_;
   EtcdClient::Compare absent{.target = EtcdClient::Compare::Target::kCreate, .key = key, .revision = 0, .value = {}};
   EtcdClient::TxnOp claim{.key = key, .value = cluster_.node_name, .lease = lease};
-  etcd_.Txn({absent}, {claim}, [this, name, lease, tenant = std::string(tenant), class_name = std::string(class_name),
-                                id = std::string(id), done = std::move(done)](absl::StatusOr<EtcdClient::TxnResult> txn) {
+  etcd_.Txn({absent}, {claim}, [this, name, key, lease, retried, tenant = std::string(tenant),
+                                class_name = std::string(class_name), id = std::string(id),
+                                done = std::move(done)](absl::StatusOr<EtcdClient::TxnResult> txn) mutable {
     if (!txn.ok()) return done(absl::UnavailableError(base::StrCat("etcd: ", base::ToStd(txn.status().message()))));
     if (txn->succeeded) {
       Remember(name, Claim{cluster_.node_name, txn->revision, lease});
       base::LogLine(base::LogLevel::kDebug, "Durable Objects: claimed").Str("object", name).Int("token", txn->revision).Emit();
+    } else if (txn->current && txn->current->value == cluster_.node_name && txn->current->lease != lease) {
+      // A claim of this node under one of its older leases: an earlier process of this node (a
+      // restart after kill -9) whose lease has not expired yet. A node name runs once, so it is
+      // taken over: deleted if unchanged, then claimed anew (a new key: a higher fencing token,
+      // so whatever the earlier process still sends is refused).
+      EtcdClient::Compare unchanged{.target = EtcdClient::Compare::Target::kMod, .key = key,
+                                    .revision = txn->current->mod_revision, .value = {}};
+      return etcd_.Txn({unchanged}, {EtcdClient::TxnOp{.deleted = true, .key = key, .value = {}, .lease = 0}},
+                       [this, retried, tenant, class_name, id, done = std::move(done)](absl::StatusOr<EtcdClient::TxnResult>) mutable {
+                         ResolveNow(tenant, class_name, id, std::move(done), retried);
+                       });
     } else if (txn->current) {
       Remember(name, Claim{txn->current->value, txn->current->create_revision, txn->current->lease});
     } else {
