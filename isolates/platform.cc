@@ -1,5 +1,6 @@
 #include "isolates/platform.h"
 
+#include <dlfcn.h>
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 #include <v8-platform.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -17,6 +19,43 @@
 #include "cache/startup_snapshot.h"
 #include "isolates/page_cache.h"
 #include "isolates/wasm_memory_meter.h"
+
+// V8 10.2 picks the address of each new isolate's code range (CodeRange::InitReservation, via
+// CodeRangeAddressHint::GetAddressHint) by parsing /proc/self/maps for a free gap near the
+// embedded builtins, for every isolate: O(memory mappings), and each isolate adds ~12, so with
+// 1,000 tenants loaded one isolate's hint read ~12,000 lines (the kernel formats them all under
+// the mm lock) - the larger part of a blank isolate's cost late in a cold burst. The near
+// placement buys nothing in this build (libnode has no pointer compression, hence no short
+// builtin calls), so atoll answers "nothing found" without reading the file: V8 then hints the
+// lowest address of that region and mmap places the range wherever the kernel finds room, as
+// for any mapping. libnode calls the function through its PLT, so this definition in the
+// executable replaces it (nothing else in libnode calls it). ATOLL_V8_MAPS_SCAN=1 keeps V8's own
+// (bench/cold.sh measures both).
+namespace v8::base {
+class OS {
+ public:
+  struct MemoryRange {
+    uintptr_t start = 0;
+    uintptr_t end = 0;
+  };
+  static std::vector<MemoryRange> GetFreeMemoryRangesWithin(uintptr_t boundary_start, uintptr_t boundary_end,
+                                                            size_t minimum_size, size_t alignment);
+};
+}  // namespace v8::base
+
+std::vector<v8::base::OS::MemoryRange> v8::base::OS::GetFreeMemoryRangesWithin(uintptr_t boundary_start,
+                                                                              uintptr_t boundary_end,
+                                                                              size_t minimum_size,
+                                                                              size_t alignment) {
+  using Original = std::vector<MemoryRange> (*)(uintptr_t, uintptr_t, size_t, size_t);
+  static const Original original = [] {
+    const char* scan = std::getenv("ATOLL_V8_MAPS_SCAN");
+    if (scan == nullptr || std::strcmp(scan, "1") != 0) return Original{nullptr};
+    return reinterpret_cast<Original>(dlsym(RTLD_NEXT, "_ZN2v84base2OS25GetFreeMemoryRangesWithinEmmmm"));
+  }();
+  if (original != nullptr) return original(boundary_start, boundary_end, minimum_size, alignment);
+  return {};
+}
 
 namespace atl::isolates {
 namespace {

@@ -17,6 +17,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // V8's foreground tasks (GC finalization, code flushing) run this often.
 constexpr uint64_t kPlatformTasksMs = 100;
+// Idle GCs wait while tenants are being loaded, but at most this many ticks in a row (2 s).
+constexpr uint32_t kMaxDeferredTicks = 20;
 
 template <typename Handle>
 uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
@@ -82,6 +84,7 @@ absl::StatusOr<std::unique_ptr<TenantRuntime>> IsolateCache::Make(uint32_t tenan
     return loaded;
   }
   stats_.tenant_load_latency.RecordSince(start);
+  loaded_since_tick_ = true;
   return runtime;
 }
 
@@ -193,6 +196,15 @@ void IsolateCache::PumpPostedPlatformTasks() {
 }
 
 void IsolateCache::ReduceIdleMemory() {
+  // During a cold burst each idle GC would stall the cold requests queued behind it (~1 ms each,
+  // up to the busy budget per tick): they wait until the burst is over, or for 2 s at most.
+  bool burst = loaded_since_tick_;
+  loaded_since_tick_ = false;
+  if (burst && deferred_ticks_ < kMaxDeferredTicks) {
+    ++deferred_ticks_;
+    return;
+  }
+  deferred_ticks_ = 0;
   uint64_t now = uv_now(loop_);
   auto deadline = Clock::now() + std::chrono::milliseconds(dispatched_since_tick_ ? limits_.reduce_budget_busy_ms
                                                                                   : limits_.reduce_budget_quiet_ms);
@@ -211,6 +223,16 @@ void IsolateCache::ReduceIdleMemory() {
   }
   // What the GCs freed in malloc'd memory goes back to the OS too (glibc keeps it otherwise).
   if (stats_.memory_reductions != reduced_before) malloc_trim(0);
+}
+
+void IsolateCache::Reduce(uint32_t tenant) {
+  Slot& slot = SlotOf(tenant);
+  if (!slot.runtime || slot.runtime->worker()->inflight() > 0) return;
+  auto start = Clock::now();
+  slot.runtime->worker()->ReduceMemory();
+  stats_.reduce_latency.RecordSince(start);
+  slot.reduced = true;
+  ++stats_.memory_reductions;
 }
 
 base::LatencyHistogram IsolateCache::context_take_latency() const {

@@ -374,6 +374,11 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     }
   }
   link.Ready();
+  // Tenants loaded before their first request (prewarmer.h): a single node's process for every
+  // tenant, or an isolation group's for its own (in cluster mode placement decides what is warm).
+  if (plan->cluster.etcd.empty() && !(!options.from_files() && !options.script_path.empty())) {
+    tenants.StartPrewarm(plan->prewarm_mb);
+  }
 
   uv_run(loop, UV_RUN_DEFAULT);
   base::FlushBufferedLogs();
