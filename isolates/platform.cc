@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -93,8 +94,15 @@ void WakeLoop(v8::Isolate* isolate) {
   if (auto wake = g_wake.load(std::memory_order_acquire)) wake(g_wake_data.load(std::memory_order_relaxed));
 }
 
+// Delayed foreground tasks by due time (the platform's monotonic seconds): the loop's periodic
+// pump runs the isolates whose task is due, not every isolate of the process.
+std::mutex g_delayed_mutex;
+std::multimap<double, v8::Isolate*> g_delayed;
+
+void NoteDelayedTask(v8::Isolate* isolate, double delay_in_seconds);
+
 // An isolate's foreground task runner that wakes the event loop when a task is posted to run
-// now (delayed tasks wait for the loop's periodic pump).
+// now, and notes when a delayed one is due (for the loop's periodic pump).
 class WakingTaskRunner : public v8::TaskRunner {
  public:
   WakingTaskRunner(std::shared_ptr<v8::TaskRunner> inner, v8::Isolate* isolate) : inner_(std::move(inner)), isolate_(isolate) {}
@@ -108,9 +116,11 @@ class WakingTaskRunner : public v8::TaskRunner {
   }
   void PostDelayedTask(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
     inner_->PostDelayedTask(std::move(task), delay_in_seconds);
+    NoteDelayedTask(isolate_, delay_in_seconds);
   }
   void PostNonNestableDelayedTask(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
     inner_->PostNonNestableDelayedTask(std::move(task), delay_in_seconds);
+    NoteDelayedTask(isolate_, delay_in_seconds);
   }
   void PostIdleTask(std::unique_ptr<v8::IdleTask> task) override { inner_->PostIdleTask(std::move(task)); }
   bool IdleTasksEnabled() override { return inner_->IdleTasksEnabled(); }
@@ -171,6 +181,13 @@ class FrozenClockPlatform : public v8::Platform {
 FrozenClockPlatform* g_platform = nullptr;
 uint64_t g_hash_seed_override = 0;
 
+void NoteDelayedTask(v8::Isolate* isolate, double delay_in_seconds) {
+  // Noted after V8's runner computed its own deadline from the same clock: never earlier.
+  double due = g_platform->MonotonicallyIncreasingTime() + delay_in_seconds;
+  std::lock_guard<std::mutex> lock(g_delayed_mutex);
+  g_delayed.emplace(due, isolate);
+}
+
 // The hash seed V8 runs with: the snapshot maker's choice, or the one the embedded snapshot was
 // made with (0: none, V8 picks one per isolate and rehashes every deserialized context).
 uint64_t HashSeed() {
@@ -201,6 +218,18 @@ void PostForegroundTask(v8::Isolate* isolate, std::unique_ptr<v8::Task> task) {
 std::vector<v8::Isolate*> TakeIsolatesWithTasks() {
   std::lock_guard<std::mutex> lock(g_posted_mutex);
   return std::exchange(g_posted, {});
+}
+
+std::vector<v8::Isolate*> TakeIsolatesWithDueTasks() {
+  double now = g_platform != nullptr ? g_platform->MonotonicallyIncreasingTime() : 0;
+  std::vector<v8::Isolate*> due;
+  std::lock_guard<std::mutex> lock(g_delayed_mutex);
+  auto end = g_delayed.upper_bound(now);
+  for (auto it = g_delayed.begin(); it != end; ++it) {
+    if (std::find(due.begin(), due.end(), it->second) == due.end()) due.push_back(it->second);
+  }
+  g_delayed.erase(g_delayed.begin(), end);
+  return due;
 }
 
 void SetForegroundTaskWakeup(void (*wake)(void*), void* data) {

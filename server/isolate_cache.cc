@@ -19,6 +19,9 @@ using Clock = std::chrono::steady_clock;
 constexpr uint64_t kPlatformTasksMs = 100;
 // Idle GCs wait while tenants are being loaded, but at most this many ticks in a row (2 s).
 constexpr uint32_t kMaxDeferredTicks = 20;
+// Every this many ticks (10 s) the periodic pump runs every live tenant's tasks, not only those
+// with a delayed task due.
+constexpr uint32_t kFullPumpTicks = 100;
 
 template <typename Handle>
 uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
@@ -167,6 +170,11 @@ void IsolateCache::RunBackground() {
 }
 
 void IsolateCache::PumpPlatformTasks() {
+  // The isolates with a delayed task due; every live one each kFullPumpTicks, for a task posted
+  // to run now whose wakeup found its isolate not live yet (still in the pool, or loading).
+  if (++ticks_since_full_pump_ < kFullPumpTicks) return PumpIsolates(isolates::TakeIsolatesWithDueTasks());
+  ticks_since_full_pump_ = 0;
+  isolates::TakeIsolatesWithDueTasks();  // pumped now with the others
   // A task may settle a promise whose reactions run JS, which may hit a limit and retire its
   // tenant (out of lru_): walk a copy.
   std::vector<uint32_t> live(lru_.begin(), lru_.end());
@@ -179,16 +187,21 @@ void IsolateCache::PumpPlatformTasks() {
 void IsolateCache::PumpPostedPlatformTasks() {
   // Only the isolates V8 posted a task to: a wakeup costs O(posted), not O(live tenants), each of
   // which an Isolate::Scope and a pump would cost (3-4% of a cold burst's request thread with 300).
-  std::vector<v8::Isolate*> posted = isolates::TakeIsolatesWithTasks();
-  if (posted.empty()) return;
+  PumpIsolates(isolates::TakeIsolatesWithTasks());
+}
+
+void IsolateCache::PumpIsolates(std::vector<v8::Isolate*> isolates) {
+  if (isolates.empty()) return;
+  std::sort(isolates.begin(), isolates.end());
   std::vector<uint32_t> live;
   for (uint32_t tenant : lru_) {
     const Slot& slot = slots_[tenant];
-    if (slot.runtime && std::find(posted.begin(), posted.end(), slot.runtime->worker()->isolate()) != posted.end()) {
+    if (slot.runtime && std::binary_search(isolates.begin(), isolates.end(), slot.runtime->worker()->isolate())) {
       live.push_back(tenant);
     }
   }
-  // As in PumpPlatformTasks: a task's reactions may retire a tenant.
+  // A task may settle a promise whose reactions run JS, which may hit a limit and retire its
+  // tenant (out of lru_): walk a copy.
   for (uint32_t tenant : live) {
     if (slots_[tenant].runtime) slots_[tenant].runtime->worker()->RunPlatformTasks();
   }
