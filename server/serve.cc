@@ -79,6 +79,7 @@ void StopOrDrain(StopSignals* stop, int signum) {
   }
   stop->draining = true;
   stop->tenants->scheduled().StopCrons();  // a new generation's worker 0 fires them now
+  stop->tenants->StopPrewarm();
   if (stop->cluster_node != nullptr) stop->cluster_node->Leave();  // out of nodes/ at once
   stop->drain_started_ms = uv_now(stop->server->loop());
   base::LogLine(base::LogLevel::kInfo, signum == 0 ? "the supervisor is gone; shutting down" : "shutting down")

@@ -71,6 +71,10 @@ class TenantManager : public RequestSink {
   // Starts loading tenants in the background (prewarmer.h) until the worker grew by `budget_mb`.
   void StartPrewarm(uint32_t budget_mb);
   const Prewarmer* prewarmer() const { return prewarmer_.get(); }
+  // Stops the prewarm where it is (a draining worker loads nothing more).
+  void StopPrewarm() {
+    if (prewarmer_) prewarmer_->Stop();
+  }
   // Drops every tenant's isolate and stops the background work.
   void Shutdown();
   // One "pool stats" log line: pool and context latencies, creations, evictions, compiles.

@@ -164,6 +164,19 @@ TEST(Prewarm, SkipsAScriptThatDoesNotLoad) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// SIGTERM while the prewarm is loading tenants: the worker drains and exits 0 without loading
+// the rest first.
+TEST(Prewarm, SigtermDuringThePrewarmStopsIt) {
+  TenantFixture fixture;
+  TestServer server(fixture.WriteConfig("prewarm_mb = 100000", Tenants(fixture, 2000)));
+  EXPECT_EQ(GetTenant(server.port(), 1999).body, "tenant 1999\n");
+  EXPECT_EQ(server.Stop(), 0);
+  if (server.log().find("\"msg\":\"prewarm done\"") == std::string::npos) {
+    EXPECT_LT(PoolStat(server.log(), "prewarmed"), 2000) << "stopped before the end";
+  }
+  EXPECT_GE(PoolStat(server.log(), "isolates_live"), 1);
+}
+
 TEST(Prewarm, OffByDefault) {
   TenantFixture fixture;
   TestServer server(fixture.WriteConfig("", Tenants(fixture, 5)));
