@@ -172,7 +172,12 @@ void IsolateCache::RunBackground() {
 void IsolateCache::PumpPlatformTasks() {
   // The isolates with a delayed task due; every live one each kFullPumpTicks, for a task posted
   // to run now whose wakeup found its isolate not live yet (still in the pool, or loading).
-  if (++ticks_since_full_pump_ < kFullPumpTicks) return PumpIsolates(isolates::TakeIsolatesWithDueTasks());
+  if (++ticks_since_full_pump_ < kFullPumpTicks) {
+    PumpIsolates(isolates::TakeIsolatesWithDueTasks());
+    // Every tick, tasks run or not: what timers and callbacks answered since goes out now.
+    if (server_ != nullptr) server_->FlushDirty();
+    return;
+  }
   ticks_since_full_pump_ = 0;
   isolates::TakeIsolatesWithDueTasks();  // pumped now with the others
   // A task may settle a promise whose reactions run JS, which may hit a limit and retire its
