@@ -95,7 +95,7 @@ constexpr std::string_view kTopKeys = "server, cluster, defaults, tenants";
 constexpr std::string_view kClusterKeys = "etcd, node_name, advertise, prefix, lease_ttl_s, deploy_timeout_ms, postgres";
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
-    "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb";
+    "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb, prewarm_mb";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, isolation, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
@@ -301,6 +301,10 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       if (!text.ok()) return text.status();
       if (absl::Status s = CheckCfHeader(*text); !s.ok()) return Error(Where(v, here), key_path, base::ToStd(s.message()));
       out->cf_header = absl::AsciiStrToLower(std::string(*text));
+    } else if (e.key == "prewarm_mb") {
+      absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 1000000);
+      if (!value.ok()) return value.status();
+      out->prewarm_mb = static_cast<uint32_t>(*value);
     } else if (e.key == "worker_memory_mb") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, int64_t{1} << 24);
       if (!value.ok()) return value.status();

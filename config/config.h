@@ -80,6 +80,9 @@ struct ServerConfig {
   std::string user;
   // A ceiling on each worker process's memory (RLIMIT_DATA, server/worker_sandbox.h); 0: none.
   uint32_t worker_memory_mb = 0;
+  // Tenants loaded in the background after start-up, before their first request, until a worker
+  // process's resident memory grew by this many MB (server/prewarmer.h); 0 (the default): none.
+  uint32_t prewarm_mb = 0;
   // Durable Objects (server/durable_objects_service.h): one object's storage limit, and how long
   // an object stays in memory without events.
   uint64_t do_max_storage = uint64_t{1} << 30;

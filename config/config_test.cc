@@ -80,6 +80,7 @@ admin_token_env = "MY_ADMIN_TOKEN"
 data_dir = "./data"
 max_isolates = 500
 drain_ms = 2500
+prewarm_mb = 512
 
 [server.tls]
 cert = "cert.pem"
@@ -144,6 +145,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(server.data_dir, dir_ / "data");
   EXPECT_EQ(server.pool.max_isolates, 500u);
   EXPECT_EQ(server.connection.drain_ms, 2500u);
+  EXPECT_EQ(server.prewarm_mb, 512u);
   ASSERT_TRUE(server.tls.has_value());
   EXPECT_EQ(server.tls->cert, dir_ / "cert.pem");
   EXPECT_EQ(server.tls->key, dir_ / "key.pem");
@@ -228,6 +230,7 @@ TEST_F(ConfigTest, UnsetKeysKeepTheLimitsStructsDefaults) {
   EXPECT_EQ(config->defaults.startup_cpu_ms, tenant.startup_cpu_ms);
   EXPECT_EQ(config->defaults.max_request_body, tenant.max_request_body);
   EXPECT_EQ(config->server.pool.max_isolates, limits::PoolLimits().max_isolates);
+  EXPECT_EQ(config->server.prewarm_mb, 0u) << "prewarm is off unless asked for";
   EXPECT_EQ(config->server.pool.heap_slack_mb, limits::PoolLimits().heap_slack_mb);
   EXPECT_EQ(config->server.connection.max_connections, 7u);
   EXPECT_EQ(config->server.connection.header_timeout_ms, limits::ConnectionLimits().header_timeout_ms);
@@ -394,6 +397,7 @@ TEST_F(ConfigTest, OutOfRangeNumbers) {
   EXPECT_TRUE(ErrorAt("[defaults]\nmax_request_body = -5\n", 2, "defaults.max_request_body"));
   EXPECT_TRUE(ErrorAt("[server]\nworkers = 0\n", 2, "server.workers"));
   EXPECT_TRUE(ErrorAt("[server]\nmax_isolates = 0\n", 2, "server.max_isolates"));
+  EXPECT_TRUE(ErrorAt("[server]\nprewarm_mb = -1\n", 2, "server.prewarm_mb"));
   EXPECT_TRUE(ErrorAt("\n[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nwall_ms = 0\n", 5, "tenants[0].wall_ms"));
 }
 

@@ -1,5 +1,6 @@
 #include "isolates/platform.h"
 
+#include <dlfcn.h>
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 #include <v8-platform.h>
@@ -7,8 +8,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -17,6 +20,43 @@
 #include "cache/startup_snapshot.h"
 #include "isolates/page_cache.h"
 #include "isolates/wasm_memory_meter.h"
+
+// V8 10.2 picks the address of each new isolate's code range (CodeRange::InitReservation, via
+// CodeRangeAddressHint::GetAddressHint) by parsing /proc/self/maps for a free gap near the
+// embedded builtins, for every isolate: O(memory mappings), and each isolate adds ~12, so with
+// 1,000 tenants loaded one isolate's hint read ~12,000 lines (the kernel formats them all under
+// the mm lock) - the larger part of a blank isolate's cost late in a cold burst. The near
+// placement buys nothing in this build (libnode has no pointer compression, hence no short
+// builtin calls), so atoll answers "nothing found" without reading the file: V8 then hints the
+// lowest address of that region and mmap places the range wherever the kernel finds room, as
+// for any mapping. libnode calls the function through its PLT, so this definition in the
+// executable replaces it (nothing else in libnode calls it). ATOLL_V8_MAPS_SCAN=1 keeps V8's own
+// (bench/cold.sh measures both).
+namespace v8::base {
+class OS {
+ public:
+  struct MemoryRange {
+    uintptr_t start = 0;
+    uintptr_t end = 0;
+  };
+  static std::vector<MemoryRange> GetFreeMemoryRangesWithin(uintptr_t boundary_start, uintptr_t boundary_end,
+                                                            size_t minimum_size, size_t alignment);
+};
+}  // namespace v8::base
+
+std::vector<v8::base::OS::MemoryRange> v8::base::OS::GetFreeMemoryRangesWithin(uintptr_t boundary_start,
+                                                                              uintptr_t boundary_end,
+                                                                              size_t minimum_size,
+                                                                              size_t alignment) {
+  using Original = std::vector<MemoryRange> (*)(uintptr_t, uintptr_t, size_t, size_t);
+  static const Original original = [] {
+    const char* scan = std::getenv("ATOLL_V8_MAPS_SCAN");
+    if (scan == nullptr || std::strcmp(scan, "1") != 0) return Original{nullptr};
+    return reinterpret_cast<Original>(dlsym(RTLD_NEXT, "_ZN2v84base2OS25GetFreeMemoryRangesWithinEmmmm"));
+  }();
+  if (original != nullptr) return original(boundary_start, boundary_end, minimum_size, alignment);
+  return {};
+}
 
 namespace atl::isolates {
 namespace {
@@ -54,8 +94,15 @@ void WakeLoop(v8::Isolate* isolate) {
   if (auto wake = g_wake.load(std::memory_order_acquire)) wake(g_wake_data.load(std::memory_order_relaxed));
 }
 
+// Delayed foreground tasks by due time (the platform's monotonic seconds): the loop's periodic
+// pump runs the isolates whose task is due, not every isolate of the process.
+std::mutex g_delayed_mutex;
+std::multimap<double, v8::Isolate*> g_delayed;
+
+void NoteDelayedTask(v8::Isolate* isolate, double delay_in_seconds);
+
 // An isolate's foreground task runner that wakes the event loop when a task is posted to run
-// now (delayed tasks wait for the loop's periodic pump).
+// now, and notes when a delayed one is due (for the loop's periodic pump).
 class WakingTaskRunner : public v8::TaskRunner {
  public:
   WakingTaskRunner(std::shared_ptr<v8::TaskRunner> inner, v8::Isolate* isolate) : inner_(std::move(inner)), isolate_(isolate) {}
@@ -69,9 +116,11 @@ class WakingTaskRunner : public v8::TaskRunner {
   }
   void PostDelayedTask(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
     inner_->PostDelayedTask(std::move(task), delay_in_seconds);
+    NoteDelayedTask(isolate_, delay_in_seconds);
   }
   void PostNonNestableDelayedTask(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
     inner_->PostNonNestableDelayedTask(std::move(task), delay_in_seconds);
+    NoteDelayedTask(isolate_, delay_in_seconds);
   }
   void PostIdleTask(std::unique_ptr<v8::IdleTask> task) override { inner_->PostIdleTask(std::move(task)); }
   bool IdleTasksEnabled() override { return inner_->IdleTasksEnabled(); }
@@ -132,6 +181,13 @@ class FrozenClockPlatform : public v8::Platform {
 FrozenClockPlatform* g_platform = nullptr;
 uint64_t g_hash_seed_override = 0;
 
+void NoteDelayedTask(v8::Isolate* isolate, double delay_in_seconds) {
+  // Noted after V8's runner computed its own deadline from the same clock: never earlier.
+  double due = g_platform->MonotonicallyIncreasingTime() + delay_in_seconds;
+  std::lock_guard<std::mutex> lock(g_delayed_mutex);
+  g_delayed.emplace(due, isolate);
+}
+
 // The hash seed V8 runs with: the snapshot maker's choice, or the one the embedded snapshot was
 // made with (0: none, V8 picks one per isolate and rehashes every deserialized context).
 uint64_t HashSeed() {
@@ -162,6 +218,18 @@ void PostForegroundTask(v8::Isolate* isolate, std::unique_ptr<v8::Task> task) {
 std::vector<v8::Isolate*> TakeIsolatesWithTasks() {
   std::lock_guard<std::mutex> lock(g_posted_mutex);
   return std::exchange(g_posted, {});
+}
+
+std::vector<v8::Isolate*> TakeIsolatesWithDueTasks() {
+  double now = g_platform != nullptr ? g_platform->MonotonicallyIncreasingTime() : 0;
+  std::vector<v8::Isolate*> due;
+  std::lock_guard<std::mutex> lock(g_delayed_mutex);
+  auto end = g_delayed.upper_bound(now);
+  for (auto it = g_delayed.begin(); it != end; ++it) {
+    if (std::find(due.begin(), due.end(), it->second) == due.end()) due.push_back(it->second);
+  }
+  g_delayed.erase(g_delayed.begin(), end);
+  return due;
 }
 
 void SetForegroundTaskWakeup(void (*wake)(void*), void* data) {

@@ -17,6 +17,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // V8's foreground tasks (GC finalization, code flushing) run this often.
 constexpr uint64_t kPlatformTasksMs = 100;
+// Idle GCs wait while tenants are being loaded, but at most this many ticks in a row (2 s).
+constexpr uint32_t kMaxDeferredTicks = 20;
+// Every this many ticks (10 s) the periodic pump runs every live tenant's tasks, not only those
+// with a delayed task due.
+constexpr uint32_t kFullPumpTicks = 100;
 
 template <typename Handle>
 uv_handle_t* AsHandle(Handle* h) { return reinterpret_cast<uv_handle_t*>(h); }
@@ -82,6 +87,7 @@ absl::StatusOr<std::unique_ptr<TenantRuntime>> IsolateCache::Make(uint32_t tenan
     return loaded;
   }
   stats_.tenant_load_latency.RecordSince(start);
+  loaded_since_tick_ = true;
   return runtime;
 }
 
@@ -164,6 +170,16 @@ void IsolateCache::RunBackground() {
 }
 
 void IsolateCache::PumpPlatformTasks() {
+  // The isolates with a delayed task due; every live one each kFullPumpTicks, for a task posted
+  // to run now whose wakeup found its isolate not live yet (still in the pool, or loading).
+  if (++ticks_since_full_pump_ < kFullPumpTicks) {
+    PumpIsolates(isolates::TakeIsolatesWithDueTasks());
+    // Every tick, tasks run or not: what timers and callbacks answered since goes out now.
+    if (server_ != nullptr) server_->FlushDirty();
+    return;
+  }
+  ticks_since_full_pump_ = 0;
+  isolates::TakeIsolatesWithDueTasks();  // pumped now with the others
   // A task may settle a promise whose reactions run JS, which may hit a limit and retire its
   // tenant (out of lru_): walk a copy.
   std::vector<uint32_t> live(lru_.begin(), lru_.end());
@@ -176,16 +192,21 @@ void IsolateCache::PumpPlatformTasks() {
 void IsolateCache::PumpPostedPlatformTasks() {
   // Only the isolates V8 posted a task to: a wakeup costs O(posted), not O(live tenants), each of
   // which an Isolate::Scope and a pump would cost (3-4% of a cold burst's request thread with 300).
-  std::vector<v8::Isolate*> posted = isolates::TakeIsolatesWithTasks();
-  if (posted.empty()) return;
+  PumpIsolates(isolates::TakeIsolatesWithTasks());
+}
+
+void IsolateCache::PumpIsolates(std::vector<v8::Isolate*> isolates) {
+  if (isolates.empty()) return;
+  std::sort(isolates.begin(), isolates.end());
   std::vector<uint32_t> live;
   for (uint32_t tenant : lru_) {
     const Slot& slot = slots_[tenant];
-    if (slot.runtime && std::find(posted.begin(), posted.end(), slot.runtime->worker()->isolate()) != posted.end()) {
+    if (slot.runtime && std::binary_search(isolates.begin(), isolates.end(), slot.runtime->worker()->isolate())) {
       live.push_back(tenant);
     }
   }
-  // As in PumpPlatformTasks: a task's reactions may retire a tenant.
+  // A task may settle a promise whose reactions run JS, which may hit a limit and retire its
+  // tenant (out of lru_): walk a copy.
   for (uint32_t tenant : live) {
     if (slots_[tenant].runtime) slots_[tenant].runtime->worker()->RunPlatformTasks();
   }
@@ -193,6 +214,15 @@ void IsolateCache::PumpPostedPlatformTasks() {
 }
 
 void IsolateCache::ReduceIdleMemory() {
+  // During a cold burst each idle GC would stall the cold requests queued behind it (~1 ms each,
+  // up to the busy budget per tick): they wait until the burst is over, or for 2 s at most.
+  bool burst = loaded_since_tick_;
+  loaded_since_tick_ = false;
+  if (burst && deferred_ticks_ < kMaxDeferredTicks) {
+    ++deferred_ticks_;
+    return;
+  }
+  deferred_ticks_ = 0;
   uint64_t now = uv_now(loop_);
   auto deadline = Clock::now() + std::chrono::milliseconds(dispatched_since_tick_ ? limits_.reduce_budget_busy_ms
                                                                                   : limits_.reduce_budget_quiet_ms);
@@ -211,6 +241,16 @@ void IsolateCache::ReduceIdleMemory() {
   }
   // What the GCs freed in malloc'd memory goes back to the OS too (glibc keeps it otherwise).
   if (stats_.memory_reductions != reduced_before) malloc_trim(0);
+}
+
+void IsolateCache::Reduce(uint32_t tenant) {
+  Slot& slot = SlotOf(tenant);
+  if (!slot.runtime || slot.runtime->worker()->inflight() > 0) return;
+  auto start = Clock::now();
+  slot.runtime->worker()->ReduceMemory();
+  stats_.reduce_latency.RecordSince(start);
+  slot.reduced = true;
+  ++stats_.memory_reductions;
 }
 
 base::LatencyHistogram IsolateCache::context_take_latency() const {

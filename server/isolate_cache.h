@@ -5,9 +5,10 @@
 // is evicted (its memory goes back to the OS), and with every isolate busy a load fails with
 // ResourceExhausted. Background work runs between I/O events, never on a request's path: tearing
 // down retired runtimes (evicted, killed, replaced), preparing the per_request contexts a tenant
-// is short of, and every 100 ms V8's foreground tasks and a compacting GC for tenants idle for
-// `idle_before_reduce_ms` (then malloc_trim). Blank isolates are made and disposed on the
-// pool's own thread.
+// is short of, and every 100 ms V8's delayed foreground tasks that are due (every tenant's
+// every 10 s) and a compacting GC for tenants idle for `idle_before_reduce_ms` (then
+// malloc_trim), deferred while tenants are being loaded (a cold burst). Blank isolates are made
+// and disposed on the pool's own thread.
 //
 //   IsolateCache cache(loop, pool_limits, code_cache, [&](uint32_t t) { return NewRuntime(t); });
 //   cache.Start(heap_mb, tenant_count);
@@ -78,6 +79,8 @@ class IsolateCache {
   // After a dispatch to `tenant`: a per_request tenant short of ready contexts gets them made in
   // the background.
   void AfterDispatch(uint32_t tenant);
+  // A compacting GC for `tenant` now, as an idle tenant gets one (a tenant just prewarmed).
+  void Reduce(uint32_t tenant);
   // Takes `tenant`'s runtime out of service now (its answers reach nobody); its isolate is
   // disposed in the background.
   void Retire(uint32_t tenant);
@@ -107,8 +110,9 @@ class IsolateCache {
   bool EvictOne();
   void WantBackground();
   void RunBackground();
-  void PumpPlatformTasks();        // every live tenant's (the periodic pump: delayed tasks too)
+  void PumpPlatformTasks();        // the periodic pump: isolates with a delayed task due (all every 10 s)
   void PumpPostedPlatformTasks();  // those of the isolates V8 just posted a task to (the wakeup)
+  void PumpIsolates(std::vector<v8::Isolate*> isolates);  // the live tenants' among `isolates`
   void ReduceIdleMemory();
 
   // 16 members: the LRU and the background work walk the same slots, so they stay one class; the
@@ -128,6 +132,11 @@ class IsolateCache {
   uv_timer_t platform_timer_;                  // V8's foreground tasks and the idle GCs, every 100 ms
   uv_async_t platform_wakeup_;                 // V8 posted a foreground task (isolates::SetForegroundTaskWakeup)
   bool dispatched_since_tick_ = false;
+  // A cold burst (tenants loaded since the last tick) defers the idle GCs, which would stall the
+  // loop between its cold requests, for at most kMaxDeferredTicks ticks in a row.
+  bool loaded_since_tick_ = false;
+  uint32_t deferred_ticks_ = 0;
+  uint32_t ticks_since_full_pump_ = 0;
   Stats stats_;
 };
 

@@ -85,6 +85,7 @@ void StopOrDrain(StopSignals* stop, int signum) {
   stop->draining = true;
   stop->tenants->scheduled().StopCrons();  // a new generation's worker 0 fires them now
   if (stop->cluster_objects != nullptr) stop->cluster_objects->Release();  // before the lease goes
+  stop->tenants->StopPrewarm();
   if (stop->cluster_node != nullptr) stop->cluster_node->Leave();  // out of nodes/ at once
   stop->drain_started_ms = uv_now(stop->server->loop());
   base::LogLine(base::LogLevel::kInfo, signum == 0 ? "the supervisor is gone; shutting down" : "shutting down")
@@ -416,6 +417,11 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     }
   }
   link.Ready();
+  // Tenants loaded before their first request (prewarmer.h): a single node's process for every
+  // tenant, or an isolation group's for its own (in cluster mode placement decides what is warm).
+  if (plan->cluster.etcd.empty() && !(!options.from_files() && !options.script_path.empty())) {
+    tenants.StartPrewarm(plan->prewarm_mb);
+  }
 
   uv_run(loop, UV_RUN_DEFAULT);
   base::FlushBufferedLogs();

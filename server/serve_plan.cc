@@ -83,6 +83,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.sandbox = config->server.sandbox;
   plan.user = config->server.user;
   plan.worker_memory_mb = config->server.worker_memory_mb;
+  plan.prewarm_mb = config->server.prewarm_mb;
   plan.do_max_storage = config->server.do_max_storage;
   plan.do_idle_ms = config->server.do_idle_ms;
   plan.websocket = config->server.websocket;

@@ -42,6 +42,7 @@ struct ServePlan {
   bool sandbox = true;               // [server] sandbox (worker_sandbox.h)
   std::string user;                  // [server] user (worker_user.h)
   uint32_t worker_memory_mb = 0;     // [server] worker_memory_mb (worker_sandbox.h; 0: none)
+  uint32_t prewarm_mb = 0;           // [server] prewarm_mb (prewarmer.h; 0: none)
   std::string cf_header;             // [server] cf_header: the trusted edge header for request.cf ("": none)
   // [cluster] and --cluster/--node-name/--advertise (etcd empty: a single node). In cluster mode
   // node_name and advertise are always set (the host name; the first listen address).

@@ -72,6 +72,7 @@ void TenantManager::Shutdown() {
   }
   if (outbound_) outbound_->Shutdown();
   if (isolation_) isolation_->Shutdown();
+  if (prewarmer_) prewarmer_->Stop();
   cache_.Shutdown();
   wall_.Shutdown();
 }
@@ -93,6 +94,26 @@ absl::Status TenantManager::Warm(uint32_t index) {
   cache_.Install(index, std::move(*runtime));
   ++health_.counts(index).prewarms;
   return absl::OkStatus();
+}
+
+absl::Status TenantManager::Prewarm(uint32_t index) {
+  if (index >= registry_.size() || !registry_.Serving(index) || cache_.Get(index) != nullptr || Elsewhere(index) ||
+      (!isolation_->own().empty() && registry_.name(index) != isolation_->own()) ||
+      health_.Refusal(index, uv_now(loop_))) {
+    return absl::AlreadyExistsError("nothing to prewarm");
+  }
+  if (absl::Status warmed = Warm(index); !warmed.ok()) return warmed;
+  // What an idle tenant gets after a second: the heap it will keep, not the one loading left.
+  // (Measured: without it a prewarmed tenant's first request runs the GC the load left due,
+  // 0.48 instead of 0.28 ms p50, 300 tenants.)
+  cache_.Reduce(index);
+  return absl::OkStatus();
+}
+
+void TenantManager::StartPrewarm(uint32_t budget_mb) {
+  if (budget_mb == 0 || prewarmer_) return;
+  prewarmer_ = std::make_unique<Prewarmer>(loop_, this, budget_mb, pool_limits_.max_isolates);
+  prewarmer_->Start();
 }
 
 RouteDecision TenantManager::Route(std::string_view host, std::string_view path) {
@@ -447,6 +468,7 @@ void TenantManager::LogStats() const {
       .Int("isolates_created", static_cast<int64_t>(pool.created))
       .Int("isolates_taken_cold", static_cast<int64_t>(pool.taken_cold))
       .Int("isolates_live", static_cast<int64_t>(cache_.live()))
+      .Int("prewarmed", prewarmer_ ? static_cast<int64_t>(prewarmer_->stats().warmed) : 0)
       .Int("evictions", static_cast<int64_t>(cached.evictions))
       .Int("memory_reductions", static_cast<int64_t>(cached.memory_reductions))
       .Num("memory_reduction_us_p50", us(cached.reduce_latency.Percentile(0.5)))

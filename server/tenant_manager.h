@@ -23,6 +23,7 @@
 #include "server/isolate_cache.h"
 #include "server/isolation.h"
 #include "server/outbound.h"
+#include "server/prewarmer.h"
 #include "server/response_sink.h"
 #include "server/scheduled_events.h"
 #include "server/tenant_health.h"
@@ -63,6 +64,17 @@ class TenantManager : public RequestSink {
   // Loads tenant `index` now if it serves and has no isolate (cluster mode pre-warms the tenants
   // placed on this node); OK if it has one already.
   absl::Status Warm(uint32_t index);
+  // Loads tenant `index` ahead of its first request (Prewarmer) and gives it an idle tenant's
+  // compacting GC: OK if it loaded, AlreadyExists if there was nothing to do (it has an isolate,
+  // does not serve, another process serves it, or it is cooling down), else the load's error.
+  absl::Status Prewarm(uint32_t index);
+  // Starts loading tenants in the background (prewarmer.h) until the worker grew by `budget_mb`.
+  void StartPrewarm(uint32_t budget_mb);
+  const Prewarmer* prewarmer() const { return prewarmer_.get(); }
+  // Stops the prewarm where it is (a draining worker loads nothing more).
+  void StopPrewarm() {
+    if (prewarmer_) prewarmer_->Stop();
+  }
   // Drops every tenant's isolate and stops the background work.
   void Shutdown();
   // One "pool stats" log line: pool and context latencies, creations, evictions, compiles.
@@ -184,6 +196,7 @@ class TenantManager : public RequestSink {
   std::unique_ptr<Outbound> outbound_;
   std::unique_ptr<ScheduledEvents> scheduled_;
   std::unique_ptr<IsolationForwarder> isolation_;
+  std::unique_ptr<Prewarmer> prewarmer_;       // null unless [server] prewarm_mb
   std::function<void(const std::string&)> on_repeated_kills_;
   std::function<bool(std::string_view, NodeTarget*)> object_nodes_;
   bool test_scheduled_ = false;

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Cold-tenant benchmark (issue 18 goal 2), run by bench/cold.sh: churn row (a), the first request
+to each of N tenants the process never served, for several servers side by side, with what each
+server spent to get there.
+
+  cold_bench.py run OUT_MD NAME=BINARY... [--readme README.md]
+
+NAME is one of
+  atoll-before   an older atoll binary (BENCH_ATOLL_BEFORE), loading each tenant on its request
+  atoll          this build, loading each tenant on its request (no prewarm)
+  atoll-maps     the same with ATOLL_V8_MAPS_SCAN=1: V8's own /proc/self/maps scan per isolate
+  atoll-prewarm  this build with `[server] prewarm_mb = BENCH_COLD_PREWARM_MB`: the requests start
+                 once the worker logged "prewarm done"
+  workerd        the same scripts as N workers behind a router worker (loads every one at start-up)
+Per server and round (rounds alternate the servers): a 1-tenant server after one request, then an
+N-tenant server: time from spawn to ready (an answer to an unrouted host; for atoll-prewarm, to
+"prewarm done") and its RSS then; tenants t1..tN once each on one keep-alive connection (latency
+from sending to the last body byte, as churn row a), the server's utime+stime over that pass / N;
+BENCH_CHURN_SETTLE seconds; RSS; the same tenants again (warm). Resident MB per tenant is
+(RSS_N - RSS_1) / (N - 1), as churn row (c). Servers run on CPU 0, each in its own process group.
+"""
+import http.client
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "churn"))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import churn  # noqa: E402
+import report  # noqa: E402  (_stat)
+
+TENANTS = int(os.environ.get("BENCH_COLD_TENANTS", "1000"))
+ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", "2"))
+PREWARM_MB = int(os.environ.get("BENCH_COLD_PREWARM_MB", "2048"))
+SERVER_CPU = os.environ.get("BENCH_SERVER_CPU", "0")
+TICK = os.sysconf("SC_CLK_TCK")
+START, END = "<!-- cold:start -->", "<!-- cold:end -->"
+
+
+def ticks(pid):
+    total = 0
+    for p in churn.tree(pid):
+        try:
+            total += report._stat(p)[1]
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def freeport():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """NAME's server with COUNT tenants (churn's scripts and configs) in TMP/TAG, in its own group."""
+
+    def __init__(self, name, binary, tmp, tag, count, logs):
+        self.dir = os.path.join(tmp, tag)
+        churn.scripts(os.path.join(self.dir, "scripts"), count)
+        self.port = freeport()
+        kind = "workerd" if name == "workerd" else "atoll"
+        out = subprocess.run([sys.executable, os.path.join(HERE, "..", "churn", "churn.py"), "config", kind,
+                              self.dir, tag, str(count), "shared", str(self.port)],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        env = dict(os.environ)
+        env.pop("ATOLL_V8_MAPS_SCAN", None)
+        self.prewarm = name == "atoll-prewarm"
+        if self.prewarm:
+            with open(out) as f:
+                text = f.read()
+            with open(out, "w") as f:
+                f.write(text.replace("[server]\n", f"[server]\nprewarm_mb = {PREWARM_MB}\n", 1))
+        if name == "atoll-maps":
+            env["ATOLL_V8_MAPS_SCAN"] = "1"
+        if kind == "atoll":
+            cmd = [binary, "serve", "--config", out, "--workers", "1"]
+        else:
+            cmd = [binary, "serve", out, "--socket-addr", f"http=127.0.0.1:{self.port}"]
+        self.log_path = os.path.join(logs, f"cold-{tag}.log")
+        self.log = open(self.log_path, "w")
+        self.t0 = time.time()
+        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + cmd, cwd=self.dir, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        deadline = time.time() + 300
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/", headers={"Host": "unrouted.invalid"})
+                conn.getresponse().read()
+                conn.close()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{name} {tag}: did not start (see {self.log_path})")
+                time.sleep(0.05)
+        self.prewarm_line = ""
+        while self.prewarm:
+            with open(self.log_path, errors="replace") as f:
+                found = [line for line in f if '"prewarm done"' in line]
+            if found:
+                self.prewarm_line = found[-1].strip()
+                break
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"{name} {tag}: no 'prewarm done' (see {self.log_path})")
+            time.sleep(0.05)
+        self.ready_s = time.time() - self.t0
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.log.close()
+
+
+def get(conn, i):
+    path, headers = churn.request_args(i)
+    t = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read()
+    dt = (time.perf_counter() - t) * 1000
+    err = churn.check(i, resp.status, body)
+    if err:
+        raise RuntimeError(err)
+    if resp.will_close:
+        raise RuntimeError(f"t{i}: the server closed the keep-alive connection")
+    return dt
+
+
+def measure(name, binary, tmp, logs, rnd):
+    s = Server(name, binary, tmp, f"{name}-one-{rnd}", 1, logs)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        get(conn, 1)
+        conn.close()
+        time.sleep(churn.SETTLE_S)
+        rss1 = churn.rss_kb(s.proc.pid)
+    finally:
+        s.stop()
+    s = Server(name, binary, tmp, f"{name}-n-{rnd}", TENANTS, logs)
+    try:
+        out = {"ready_s": s.ready_s, "ready_rss_mb": churn.rss_kb(s.proc.pid) / 1024,
+               "ready_cpu_ms": ticks(s.proc.pid) * 1000 / TICK, "prewarm": s.prewarm_line}
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        before = ticks(s.proc.pid)
+        first = [get(conn, i) for i in range(1, TENANTS + 1)]
+        after = ticks(s.proc.pid)
+        time.sleep(churn.SETTLE_S)
+        rssn = churn.rss_kb(s.proc.pid)
+        warm = [get(conn, i) for i in range(1, TENANTS + 1)]
+        conn.close()
+    finally:
+        s.stop()
+    out.update({
+        "cold_p50": statistics.median(first), "cold_p99": churn.pct(first, 99), "cold_max": max(first),
+        "warm_p50": statistics.median(warm), "cpu_ms": (after - before) * 1000 / TICK / TENANTS,
+        "mb_per_tenant": (rssn - rss1) / (TENANTS - 1) / 1024, "rss_n_mb": rssn / 1024,
+    })
+    return out
+
+
+def run(out_md, servers, readme=None):
+    logs = os.path.join(HERE, "..", "results", "logs")
+    os.makedirs(logs, exist_ok=True)
+    results = {name: [] for name, _ in servers}
+    with tempfile.TemporaryDirectory(prefix="atoll-cold.") as tmp:
+        for rnd in range(1, ROUNDS + 1):
+            for name, binary in servers:
+                print(f"cold: round {rnd}: {name} (load {os.getloadavg()[0]:.1f})", file=sys.stderr)
+                try:
+                    results[name].append(measure(name, binary, tmp, logs, rnd))
+                except (RuntimeError, OSError) as e:
+                    print(f"cold: {name}: {e}", file=sys.stderr)
+
+    def med(name, key, digits):
+        vals = [r[key] for r in results[name]]
+        if not vals:
+            return "n/a"
+        m = statistics.median(vals)
+        spread = f" ({min(vals):.{digits}f}-{max(vals):.{digits}f})" if len(vals) > 1 else ""
+        return f"{m:.{digits}f}{spread}"
+
+    names = [n for n, _ in servers]
+    rows = [
+        ("(a) first request to a cold tenant, p50 ms", "cold_p50", 2),
+        ("(a) same, p99 ms", "cold_p99", 2),
+        ("(a) same, max ms", "cold_max", 1),
+        ("(a) same tenants, second request, p50 ms", "warm_p50", 2),
+        ("server CPU per cold request (utime+stime over the pass / N), ms", "cpu_ms", 2),
+        ("start-up: spawn to ready (prewarm: to \"prewarm done\"), s", "ready_s", 2),
+        ("server CPU spent by then, ms", "ready_cpu_ms", 0),
+        ("RSS when ready, MB", "ready_rss_mb", 0),
+        ("(c) resident MB per tenant after the pass, vs a 1-tenant server", "mb_per_tenant", 2),
+    ]
+    lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores; "
+             f"{TENANTS} tenants, {ROUNDS} round(s) alternating the servers (median, min-max), servers on "
+             f"CPU {SERVER_CPU}; prewarm_mb = {PREWARM_MB}; load average at the end {os.getloadavg()[0]:.1f}.", "",
+             "| measure | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for label, key, digits in rows:
+        lines.append(f"| {label} | " + " | ".join(med(n, key, digits) for n in names) + " |")
+    notes = [r["prewarm"] for n in names for r in results[n][:1] if r.get("prewarm")]
+    if notes:
+        lines += ["", "atoll-prewarm's worker said (round 1): `" + notes[0] + "`"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    with open(out_md, "w") as f:
+        f.write(text)
+    if readme:
+        with open(readme) as f:
+            doc = f.read()
+        if START in doc and END in doc:
+            doc = doc[:doc.index(START) + len(START)] + "\n" + text + doc[doc.index(END):]
+            with open(readme, "w") as f:
+                f.write(doc)
+            print(f"(updated {readme})")
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[0] == "run":
+        readme = None
+        args = argv[2:]
+        if len(args) >= 2 and args[-2] == "--readme":
+            readme, args = args[-1], args[:-2]
+        servers = [tuple(a.split("=", 1)) for a in args]
+        return run(argv[1], servers, readme)
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
