@@ -63,6 +63,8 @@ for (let i = 0; i < CONSTANTS.length; i++) {
   ObjectDefineProperty(DOMException, CONSTANTS[i], descriptor);
   ObjectDefineProperty(DOMException.prototype, CONSTANTS[i], descriptor);
 }
+// esbuild names the class _DOMException inside the bundle (it refers to itself), and keepNames is off.
+ObjectDefineProperty(DOMException, "name", { __proto__: null, value: "DOMException" });
 const isDOMException = DOMException.isDOMException;
 delete DOMException.isDOMException;
 exposeInterface(DOMException, "DOMException", false);
