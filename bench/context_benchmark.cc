@@ -163,6 +163,66 @@ void BM_WasmFirstCompileAndInstance(benchmark::State& state) {
 }
 BENCHMARK(BM_WasmFirstCompileAndInstance)->Unit(benchmark::kMicrosecond);
 
+// A fresh isolate's first request to a tenant whose handler uses one API (bench/first_use.sh's
+// handlers, in-process): per iteration a new isolate and Worker (not timed), then one request
+// (timed, CPU of this thread). Minus the "plain" row it is the API's first-use cost: loading its
+// lazy modules (their code cache is the process's after the first iteration) and first calls.
+constexpr const char* kFirstUses[][2] = {
+    {"plain", "return '-';"},
+    {"url", "return new URL(request.url).pathname;"},
+    {"headers", "const h = new Headers({'content-type': 'text/plain'}); h.append('x-a', '1'); "
+                "h.set('x-b', request.headers.get('host') || ''); let n = 0; for (const _ of h) n++; return String(n);"},
+    {"streams", "const t = new TransformStream({ transform(c, k) { k.enqueue(c.toUpperCase()); } }); "
+                "const rs = new ReadableStream({ start(c) { c.enqueue('ok'); c.close(); } }); "
+                "const r = rs.pipeThrough(t).getReader(); return (await r.read()).value;"},
+    {"encoding", "const b = new TextEncoder().encode(request.url); return String(new TextDecoder().decode(b).length);"},
+    {"dom_exception", "return new DOMException('x', 'AbortError').name;"},
+    {"all", "const u = new URL(request.url).pathname; const h = new Headers({a: '1'}); h.set('b', u); "
+            "const rs = new ReadableStream({ start(c) { c.enqueue('ok'); c.close(); } }).pipeThrough(new TransformStream()); "
+            "const v = (await rs.getReader().read()).value; "
+            "return v + new TextDecoder().decode(new TextEncoder().encode(u)) + [...h].length;"},
+};
+
+void BM_FirstUse(benchmark::State& state) {
+  static NoHost host;
+  static cache::CodeCache code_cache;
+  const char* const* use = kFirstUses[state.range(0)];
+  state.SetLabel(use[0]);
+  auto script = std::filesystem::temp_directory_path() / (std::string("atoll-first-use-") + use[0] + ".js");
+  std::ofstream(script) << "async function use(request) { " << use[1] << " }\n"
+                        << "export default { async fetch(request) { return new Response(await use(request)); } };";
+  WorkerOptions options;
+  options.script_path = script;
+  uint64_t id = 0;
+  double heap_kb = 0;
+  double physical_kb = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto worker = Worker::Create(options, isolates::TenantIsolate::Create(Blueprint()), &host, &code_cache, nullptr);
+    if (!worker.ok()) return state.SkipWithError(std::string(worker.status().message()).c_str());
+    state.ResumeTiming();
+    (*worker)->Dispatch(++id, RequestView{.method = "GET", .url = "http://bench/some/path?q=1"});
+    state.PauseTiming();
+    {
+      // The heap's committed physical memory after the request, and what it keeps (used after
+      // the idle tenant's GC).
+      v8::Isolate* isolate = (*worker)->isolate();
+      v8::Isolate::Scope scope(isolate);
+      v8::HeapStatistics heap;
+      isolate->GetHeapStatistics(&heap);
+      physical_kb += static_cast<double>(heap.total_physical_size()) / 1024;
+      (*worker)->ReduceMemory();
+      isolate->GetHeapStatistics(&heap);
+      heap_kb += static_cast<double>(heap.used_heap_size()) / 1024;
+    }
+    worker->reset();
+    state.ResumeTiming();
+  }
+  state.counters["heap_kept_kb"] = heap_kb / static_cast<double>(state.iterations());
+  state.counters["heap_physical_kb"] = physical_kb / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_FirstUse)->DenseRange(0, 6)->Unit(benchmark::kMicrosecond)->Iterations(60);
+
 BENCHMARK(BM_BareV8Context)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_RuntimeSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_PerRequestContextAndRequest)->Unit(benchmark::kMicrosecond)->MinTime(2.0);

@@ -110,6 +110,34 @@ TEST_F(WorkerTest, LazyBuiltInLoadsOnFirstUseAndCompilesOncePerProcess) {
   EXPECT_EQ(LazyModuleCompilesForTesting(), 1) << "one compile of \"url\" in this process, and nothing else";
 }
 
+TEST_F(WorkerTest, Utf8EncodingAndDOMExceptionLoadNoSafeCallsAndOtherEncodingsLoadTheirModule) {
+  auto worker = Start(R"(
+    export default {
+      fetch(request) {
+        const bytes = new TextEncoder().encode("h\u00e9");
+        let thrown;
+        try { atob("*"); } catch (e) { thrown = e; }
+        const parts = [new TextDecoder("UTF8 ").decode(bytes), bytes.length, thrown.name, thrown.code,
+                       thrown instanceof DOMException, DOMException.name];
+        if (request.url.endsWith("/utf16")) {
+          parts.push(new TextDecoder("utf-16le").decode(new Uint8Array([104, 0, 105, 0])));
+          parts.push(new TextDecoder("latin1").encoding);
+        }
+        return new Response(parts.join(" "));
+      }
+    };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "h\u00e9 3 InvalidCharacterError 5 true DOMException") << host_.answers[1].error;
+  // "encoding" and "dom_exception" are written against internal.primordials: neither loads
+  // "safe_calls", and UTF-8 needs no "encoding_legacy" (issue 18).
+  EXPECT_EQ(LazyModuleCompilesForTesting(), 2) << "encoding and dom_exception, and nothing else";
+  (*worker)->Dispatch(2, Get("http://h/utf16"));
+  EXPECT_EQ(host_.answers[2].body, "h\u00e9 3 InvalidCharacterError 5 true DOMException hi windows-1252")
+      << host_.answers[2].error;
+  EXPECT_EQ(LazyModuleCompilesForTesting(), 4) << "then encoding_legacy, hardened, and safe_calls";
+}
+
 TEST_F(WorkerTest, WebAssemblyIsBuiltOnFirstReadAndIsFreshInEveryRequestContext) {
   // Per request: each request's context starts with the snapshot's accessor (bindings/wasm_global.h).
   WorkerOptions options;

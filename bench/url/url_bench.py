@@ -69,11 +69,11 @@ def tenant_script(i, handler):
     return f'export default {{ fetch() {{ return new Response("{body}") }} }}\n'
 
 
-def write_scripts(d, count, handler):
+def write_scripts(d, count, handler, script=tenant_script):
     os.makedirs(d, exist_ok=True)
     for i in range(1, count + 1):
         with open(os.path.join(d, f"t{i}.js"), "w") as f:
-            f.write(tenant_script(i, handler))
+            f.write(script(i, handler))
 
 
 def ticks(pid):
@@ -94,11 +94,12 @@ def freeport():
 
 
 class Server:
-    """One server with COUNT tenants whose scripts are in TMP/<tag>/scripts, in its own group."""
+    """One server with COUNT tenants whose scripts are in TMP/<tag>/scripts, in its own group;
+    script(i, handler) is tenant i's module (bench/first_use/first_use.py passes its own)."""
 
-    def __init__(self, name, binary, tmp, tag, count, handler, logs):
+    def __init__(self, name, binary, tmp, tag, count, handler, logs, script=tenant_script):
         self.dir = os.path.join(tmp, tag)
-        write_scripts(os.path.join(self.dir, "scripts"), count, handler)
+        write_scripts(os.path.join(self.dir, "scripts"), count, handler, script)
         self.port = freeport()
         kind = "workerd" if name == "workerd" else "atoll"
         out = subprocess.run([sys.executable, os.path.join(HERE, "..", "churn", "churn.py"), "config", kind,

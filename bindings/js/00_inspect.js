@@ -108,6 +108,9 @@ const ArrayPrototypeSort = uncurryThis(Array.prototype.sort);
 const SymbolIterator = Symbol.iterator;
 const IteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf([][Symbol.iterator]()));
 const $Uint32Array = Uint32Array;
+const $RangeError = RangeError;
+const ArrayBufferIsView = ArrayBuffer.isView;
+const ErrorCaptureStackTrace = Error.captureStackTrace;
 const nativeLog = native.log;
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +341,7 @@ internal.primordials = {
   WeakMapHas,
   WeakSetHas,
   $TypeError, EncodeURIComponent, ObjectSetPrototypeOf, ArrayPrototypeSort, SymbolIterator, IteratorPrototype,
-  $Uint32Array,
+  $Uint32Array, $RangeError, ArrayBufferIsView, ErrorCaptureStackTrace,
 };
 internal.uncurryThis = uncurryThis;
 internal.defineGlobal = defineGlobal;

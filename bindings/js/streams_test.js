@@ -188,6 +188,56 @@ test("byte streams: BYOB reader fills the caller's buffer and detaches it", asyn
   assert.throws(() => new ReadableStream({ type: "bytes" }).getReader().releaseLock.call({}), TypeError);
 });
 
+test("WritableStreamDefaultController.signal: made on first read, aborted by abort(), never the global AbortController", async () => {
+  const saved = globalThis.AbortController;
+  let made = 0;
+  globalThis.AbortController = class {
+    constructor() {
+      made++;
+    }
+  };
+  try {
+    // Read in start(): writer.abort(reason) aborts it and fires its abort event once.
+    let signal;
+    const fired = [];
+    const first = new WritableStream({
+      start(controller) {
+        signal = controller.signal;
+        signal.addEventListener("abort", () => fired.push(signal.reason));
+      },
+    });
+    const reason = new Error("stop");
+    await first.getWriter().abort(reason);
+    assert.equal(signal.aborted, true);
+    assert.equal(signal.reason, reason);
+    assert.deepEqual(fired, [reason]);
+    // First read after the abort: made aborted, with the reason, and the same object every time.
+    let controller;
+    const second = new WritableStream({
+      start(c) {
+        controller = c;
+      },
+    });
+    await tick();
+    await second.abort("late");
+    assert.equal(controller.signal.aborted, true);
+    assert.equal(controller.signal.reason, "late");
+    assert.equal(controller.signal, controller.signal);
+    // Never aborted: a signal that is not.
+    let third;
+    new WritableStream({
+      start(c) {
+        third = c;
+      },
+    });
+    assert.equal(third.signal.aborted, false);
+    assert.equal(made, 0);
+  } finally {
+    globalThis.AbortController = saved;
+  }
+  assert.ok(new WritableStream({ start(c) { assert.ok(c.signal instanceof AbortSignal); } }));
+});
+
 test("pipeTo: preventClose, preventAbort, preventCancel and a signal", async () => {
   const sink = [];
   let closed = false;

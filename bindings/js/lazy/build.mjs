@@ -87,6 +87,12 @@ const moduleOptions = {
   // Written against internal.primordials (CommonJS, no esbuild helpers: keepNames' __name would
   // call Object.defineProperty), so that hardening leaves it as it is and it loads no safe calls.
   url: { keepNames: false },
+  encoding: { keepNames: false },
+  dom_exception: { keepNames: false },
+  // The polyfill's dist is minified (its functions are named Nt, Qt, ...) and names what it
+  // exports itself: esbuild's keepNames would add 281 Object.defineProperty(fn, "name") calls to
+  // every context's first stream (~0.5 ms). build.mjs checks that no exported class was renamed.
+  streams: { keepNames: false },
   urlpattern: {
     define: { URL: "__atollURL" },
     banner: { js: "var __atollURL = internal.require(\"url\").URL;" },
@@ -135,6 +141,17 @@ const ponyfillPatches = [
   ['return I(e,r),(r,o)=>g(e,t,[r,o])}', 'return I(e,r),internal.bindFrame((r,o)=>g(e,t,[r,o]))}'],
   ['return I(e,r),r=>S(e,t,[r])}', 'return I(e,r),internal.bindFrame(r=>S(e,t,[r]))}'],
   ['return I(e,r),r=>g(e,t,[r])}', 'return I(e,r),internal.bindFrame(r=>g(e,t,[r]))}'],
+  // A WritableStreamDefaultController's AbortController (for its `signal`) is made when `signal`
+  // is first read, from the events module, instead of with every controller from the global a
+  // tenant may have replaced: a TransformStream or a pipe does not load the events module into
+  // the context (~0.8 ms of a fresh isolate's first stream). An abort before that read is kept
+  // (`_aborted`, `_abortReason`) and the signal made aborted with the reason.
+  ['t._abortController=function(){if("function"==typeof AbortController)return new AbortController}(),',
+   't._abortController=void 0,t._aborted=!1,'],
+  ['e._writableStreamController._abortReason=t,null===(r=e._writableStreamController._abortController)',
+   'e._writableStreamController._abortReason=t,e._writableStreamController._aborted=!0,null===(r=e._writableStreamController._abortController)'],
+  ['if(void 0===this._abortController)throw new TypeError("WritableStreamDefaultController.prototype.signal is not supported");',
+   'if(void 0===this._abortController){const A=new(internal.require("events").AbortController);this._abortController=A;if(this._aborted)A.abort(this._abortReason)}'],
   // IsDetachedBuffer: exact, instead of "byteLength is 0".
   ['de=e=>(de="boolean"==typeof e.detached?e=>e.detached:e=>0===e.byteLength,de(e))',
    'de=e=>native.isDetachedArrayBuffer(e)'],
@@ -188,6 +205,9 @@ let texts = "";
 let cc = "";
 let count = 0;
 const addSource = (name, text) => {
+  // lazy_modules.cc hands the text to V8 as an external one-byte string: ASCII only (esbuild
+  // escapes the rest by default).
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`lazy module ${name} is not ASCII`);
   const index = count++;
   texts += `constexpr char kText${index}[] =\n` + pieces16k(text) + ";\n";
   cc += `  {"${name}", std::string_view(kText${index}, sizeof(kText${index}) - 1)},\n`;
@@ -211,6 +231,9 @@ for (const name of modules) {
   // Every module reaches built-ins through the intrinsics captured before tenant code ran, but
   // es_builtins: core-js installs built-ins on the tenant's own globals, as a polyfill the tenant
   // bundled itself would (and shadows the global names hardening would rewrite).
+  if (moduleOptions[name]?.keepNames === false && /\bclass [A-Z][A-Za-z]*\d\b/.test(result.outputFiles[0].text)) {
+    throw new Error(`${name}: esbuild renamed a class (${/\bclass [A-Z][A-Za-z]*\d\b/.exec(result.outputFiles[0].text)[0]}) and keepNames is off`);
+  }
   const text = name === "es_builtins" ? result.outputFiles[0].text : hardenSource(result.outputFiles[0].text, name);
   addSource(name, text);
 }

@@ -1,6 +1,9 @@
 // DOMException (https://webidl.spec.whatwg.org/#idl-DOMException). Hand-written: small, and the
 // one piece every other Web API throws. internal.require("dom_exception").DOMException.
+// Written against internal.primordials only (no method call on a built-in, no for...of): harden.mjs
+// leaves it as it is, so loading it (streams and encoding do) loads no safe-calls runtime.
 const { exposeInterface } = internal;
+const { $Error, ErrorCaptureStackTrace, ObjectDefineProperty, ObjectSetPrototypeOf } = internal.primordials;
 
 // name -> legacy code (https://webidl.spec.whatwg.org/#dfn-error-names-table)
 const LEGACY_CODES = {
@@ -11,17 +14,14 @@ const LEGACY_CODES = {
   TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
   QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
 };
+// The legacy code constants, in code order (1, 2, ...).
 const CONSTANTS = [
-  ["INDEX_SIZE_ERR", 1], ["DOMSTRING_SIZE_ERR", 2], ["HIERARCHY_REQUEST_ERR", 3], ["WRONG_DOCUMENT_ERR", 4],
-  ["INVALID_CHARACTER_ERR", 5], ["NO_DATA_ALLOWED_ERR", 6], ["NO_MODIFICATION_ALLOWED_ERR", 7],
-  ["NOT_FOUND_ERR", 8], ["NOT_SUPPORTED_ERR", 9], ["INUSE_ATTRIBUTE_ERR", 10], ["INVALID_STATE_ERR", 11],
-  ["SYNTAX_ERR", 12], ["INVALID_MODIFICATION_ERR", 13], ["NAMESPACE_ERR", 14], ["INVALID_ACCESS_ERR", 15],
-  ["VALIDATION_ERR", 16], ["TYPE_MISMATCH_ERR", 17], ["SECURITY_ERR", 18], ["NETWORK_ERR", 19],
-  ["ABORT_ERR", 20], ["URL_MISMATCH_ERR", 21], ["QUOTA_EXCEEDED_ERR", 22], ["TIMEOUT_ERR", 23],
-  ["INVALID_NODE_TYPE_ERR", 24], ["DATA_CLONE_ERR", 25],
+  "INDEX_SIZE_ERR", "DOMSTRING_SIZE_ERR", "HIERARCHY_REQUEST_ERR", "WRONG_DOCUMENT_ERR", "INVALID_CHARACTER_ERR",
+  "NO_DATA_ALLOWED_ERR", "NO_MODIFICATION_ALLOWED_ERR", "NOT_FOUND_ERR", "NOT_SUPPORTED_ERR", "INUSE_ATTRIBUTE_ERR",
+  "INVALID_STATE_ERR", "SYNTAX_ERR", "INVALID_MODIFICATION_ERR", "NAMESPACE_ERR", "INVALID_ACCESS_ERR",
+  "VALIDATION_ERR", "TYPE_MISMATCH_ERR", "SECURITY_ERR", "NETWORK_ERR", "ABORT_ERR", "URL_MISMATCH_ERR",
+  "QUOTA_EXCEEDED_ERR", "TIMEOUT_ERR", "INVALID_NODE_TYPE_ERR", "DATA_CLONE_ERR",
 ];
-
-const ErrorCaptureStackTrace = Error.captureStackTrace;
 
 class DOMException {
   #name;
@@ -33,7 +33,7 @@ class DOMException {
     if (options !== null && typeof options === "object") {
       this.#name = options.name === undefined ? "Error" : `${options.name}`;
       if ("cause" in options) {
-        Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true, enumerable: false });
+        ObjectDefineProperty(this, "cause", { value: options.cause, writable: true, configurable: true, enumerable: false });
       }
     } else {
       this.#name = `${options}`;
@@ -57,14 +57,16 @@ class DOMException {
     return value !== null && typeof value === "object" && #name in value;
   }
 }
-Object.setPrototypeOf(DOMException.prototype, Error.prototype);
-for (const [name, value] of CONSTANTS) {
-  const descriptor = { value, writable: false, enumerable: true, configurable: false };
-  Object.defineProperty(DOMException, name, descriptor);
-  Object.defineProperty(DOMException.prototype, name, descriptor);
+ObjectSetPrototypeOf(DOMException.prototype, $Error.prototype);
+for (let i = 0; i < CONSTANTS.length; i++) {
+  const descriptor = { __proto__: null, value: i + 1, writable: false, enumerable: true, configurable: false };
+  ObjectDefineProperty(DOMException, CONSTANTS[i], descriptor);
+  ObjectDefineProperty(DOMException.prototype, CONSTANTS[i], descriptor);
 }
+// esbuild names the class _DOMException inside the bundle (it refers to itself), and keepNames is off.
+ObjectDefineProperty(DOMException, "name", { __proto__: null, value: "DOMException" });
 const isDOMException = DOMException.isDOMException;
 delete DOMException.isDOMException;
 exposeInterface(DOMException, "DOMException", false);
 
-export { DOMException, isDOMException };
+module.exports = { DOMException, isDOMException };

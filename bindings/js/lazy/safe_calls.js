@@ -20,74 +20,37 @@
 // own null-prototype objects.
 
 // internal.intrinsics is compact (per root: name, root, D, A, D (key, value) pairs, A (key,
-// getter) pairs; 00_inspect.js); expanded here, once per context, into 5 slots per entry:
-// [rootName, root, key, value, getter], the root itself first with key null.
-function expand(compact) {
-  const out = [];
-  let n = 0;
-  for (let i = 0; i < compact.length;) {
-    const name = compact[i];
-    const root = compact[i + 1];
-    const data = compact[i + 2];
-    const accessors = compact[i + 3];
-    i += 4;
-    out[n++] = name; out[n++] = root; out[n++] = null; out[n++] = undefined; out[n++] = undefined;
-    for (let k = 0; k < data; k++, i += 2) {
-      out[n++] = name; out[n++] = root; out[n++] = compact[i]; out[n++] = compact[i + 1]; out[n++] = undefined;
-    }
-    for (let k = 0; k < accessors; k++, i += 2) {
-      out[n++] = name; out[n++] = root; out[n++] = compact[i]; out[n++] = undefined; out[n++] = compact[i + 1];
-    }
-  }
-  return out;
-}
-const intrinsics = expand(internal.intrinsics);
-const count = intrinsics.length;
+// getter) pairs; 00_inspect.js), and used as it is: a context that loads this module gets one
+// small object more (root name -> where its pairs are), not an expanded copy or an index of
+// every key (each a few thousand slots made on a cold isolate's first lazy module).
+const VALUE = 0;
+const GETTER = 1;
+const compact = internal.intrinsics;
+const count = compact.length;
 
-// Root name -> [start, end) of its entries in `intrinsics` (5 slots each, `root` itself).
+// Root name -> [root, start of its data pairs, start of its accessor pairs, end].
 const segments = { __proto__: null };
-for (let i = 0; i < count; i += 5) {
-  const name = intrinsics[i];
-  const segment = segments[name];
-  if (segment === undefined) segments[name] = [i, i + 5, intrinsics[i + 1]];
-  else segment[1] = i + 5;
+for (let i = 0; i < count;) {
+  const start = i + 4;
+  const accessors = start + 2 * compact[i + 2];
+  const end = accessors + 2 * compact[i + 3];
+  segments[compact[i]] = [compact[i + 1], start, accessors, end];
+  i = end;
 }
-// Key (a string or a symbol) -> the offsets of the entries with that key: made in a context when
-// its first lazy module loads (indexKeys), not in the snapshot every context deserializes.
-let byKey;
-function indexKeys() {
-  if (byKey !== undefined) return;
-  byKey = { __proto__: null };
-  for (let i = 0; i < count; i += 5) {
-    const key = intrinsics[i + 2];
-    if (key === null) continue;
-    const offsets = byKey[key];
-    if (offsets === undefined) byKey[key] = [i];
-    else offsets[offsets.length] = i;
-  }
-}
+// The captured value (slot VALUE) or getter (slot GETTER) of `key` on root `rootName`.
 function find(rootName, key, slot) {
-  if (byKey === undefined) {
-    const segment = segments[rootName];
-    if (segment === undefined) return undefined;
-    for (let i = segment[0]; i < segment[1]; i += 5) {
-      if (intrinsics[i + 2] === key) return intrinsics[i + slot];
-    }
-    return undefined;
-  }
-  const offsets = byKey[key];
-  if (offsets === undefined) return undefined;
-  for (let k = 0; k < offsets.length; k++) {
-    const i = offsets[k];
-    if (intrinsics[i] === rootName) return intrinsics[i + slot];
+  const segment = segments[rootName];
+  if (segment === undefined) return undefined;
+  const from = slot === VALUE ? segment[1] : segment[2];
+  const to = slot === VALUE ? segment[2] : segment[3];
+  for (let i = from; i < to; i += 2) {
+    if (compact[i] === key) return compact[i + 1];
   }
   return undefined;
 }
-const VALUE = 3;
-const GETTER = 4;
 function root(name) {
   const segment = segments[name];
-  return segment === undefined ? undefined : segment[2];
+  return segment === undefined ? undefined : segment[0];
 }
 
 const ReflectApply = find("Reflect", "apply", VALUE);
@@ -159,27 +122,21 @@ const PROTOTYPES = ["Array.prototype", "String.prototype", "Number.prototype", "
   "Date.prototype", "Error.prototype", "Function.prototype", "ArrayIterator", "StringIterator", "MapIterator",
   "SetIterator", "Object.prototype"];
 
-const PROTOTYPE_NAMES = { __proto__: null };
-for (let i = 0; i < PROTOTYPES.length; i++) PROTOTYPE_NAMES[PROTOTYPES[i]] = true;
 const MapHas = find("Map.prototype", "has", VALUE);
 
 // prototype -> the captured function of `key` (in `slot`), for every prototype that has it (typed
 // arrays inherit %TypedArray%.prototype's); Object.prototype's apply to the other built-ins.
 function tableFor(key, slot) {
-  indexKeys();
   const table = new $Map();
-  const offsets = byKey[key];
-  if (offsets === undefined) return table;
   let objectFn;
   let typedArrayFn;
-  for (let k = 0; k < offsets.length; k++) {
-    const i = offsets[k];
-    const name = intrinsics[i];
-    const fn = intrinsics[i + slot];
-    if (typeof fn !== "function" || PROTOTYPE_NAMES[name] !== true) continue;
+  for (let k = 0; k < PROTOTYPES.length; k++) {
+    const name = PROTOTYPES[k];
+    const fn = find(name, key, slot);
+    if (typeof fn !== "function") continue;
     if (name === "Object.prototype") objectFn = fn;
     if (name === "TypedArray.prototype") typedArrayFn = fn;
-    mapSet(table, intrinsics[i + 1], fn);
+    mapSet(table, root(name), fn);
   }
   const has = (proto) => ReflectApply(MapHas, table, [proto]);
   if (typedArrayFn !== undefined) {
@@ -277,9 +234,8 @@ function special(name, table) {
 }
 
 const dispatchers = { __proto__: null };
-function dispatcher(name) {
-  let fn = dispatchers[name];
-  if (fn !== undefined) return fn;
+// The method of `name` for a receiver: the captured one of its built-in prototype, else its own.
+function methodLookup(name) {
   const table = tableFor(name, VALUE);
   special(name, table);
   const forRegExp = mapGet(table, RegExpPrototype);
@@ -288,8 +244,7 @@ function dispatcher(name) {
   const forNumber = mapGet(table, NumberPrototype);
   const forFunction = mapGet(table, FunctionPrototype);
   const forArray = mapGet(table, ArrayPrototype);
-  // The method for `receiver`: the captured one of its built-in prototype, else its own.
-  const lookup = (receiver) => {
+  return (receiver) => {
     let method;
     if (typeof receiver === "string") {
       method = forString;
@@ -305,6 +260,15 @@ function dispatcher(name) {
     }
     return method === undefined ? receiver[name] : method;
   };
+}
+
+// A module's prelude asks for every dispatcher it may use; each one's table is made at its first
+// call (most are not called by a given request), not when the module loads.
+function dispatcher(name) {
+  let fn = dispatchers[name];
+  if (fn !== undefined) return fn;
+  let made;
+  const lookup = (receiver) => (made === undefined ? (made = methodLookup(name)) : made)(receiver);
   // One function per argument count a call site uses (array literals V8 turns into direct calls).
   fn = [
     (receiver) => ReflectApply(lookup(receiver), receiver, []),
@@ -318,14 +282,20 @@ function dispatcher(name) {
 }
 
 const getterDispatchers = { __proto__: null };
-function getterDispatcher(name) {
-  let fn = getterDispatchers[name];
-  if (fn !== undefined) return fn;
+function getterTable(name) {
   const table = tableFor(name, GETTER);
   const forRegExp = mapGet(table, RegExpPrototype);
   if (forRegExp !== undefined) mapSet(table, SafeRegExpPrototype, forRegExp);
+  return table;
+}
+function getterDispatcher(name) {
+  let fn = getterDispatchers[name];
+  if (fn !== undefined) return fn;
+  let table;
   fn = function (receiver) {
-    const getter = typeof receiver === "object" && receiver !== null ? mapGet(table, ObjectGetPrototypeOf(receiver)) : undefined;
+    if (typeof receiver !== "object" || receiver === null) return receiver[name];
+    if (table === undefined) table = getterTable(name);
+    const getter = mapGet(table, ObjectGetPrototypeOf(receiver));
     return getter === undefined ? receiver[name] : ReflectApply(getter, receiver, []);
   };
   getterDispatchers[name] = fn;
@@ -459,7 +429,6 @@ const overrides = {
 };
 
 function globals(names) {
-  indexKeys();
   const out = { __proto__: null };
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
@@ -468,7 +437,7 @@ function globals(names) {
     if (value === undefined) {
       const segment = segments[name];
       if (segment !== undefined) {
-        value = segment[2];
+        value = segment[0];
       } else {
         // "Root.key": the longest root that is a prefix.
         let dot = name.length;
