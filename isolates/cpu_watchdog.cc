@@ -9,10 +9,6 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(1);
 // While nothing runs the watchdog sleeps this long unless Enter wakes it.
 constexpr auto kParked = std::chrono::milliseconds(50);
-// It parks only after this many ticks in a row without a new run: a busy server runs JS a few
-// microseconds at a time, and parking between two of them made nearly every Enter a futex wake
-// (a system call on the request path, and a context switch to this thread on the same core).
-constexpr int kIdleTicksBeforePark = 20;
 // The most a run is charged for the wall time the watchdog did not see (before its first sample).
 constexpr uint64_t kUnsampledNs = 1'000'000;
 
@@ -80,28 +76,14 @@ uint64_t CpuWatchdog::Exit(Clock::time_point end) {
 void CpuWatchdog::Run() {
   uint64_t seen_run = 0;
   uint64_t run_start = 0;  // CPU clock when this run was first seen (at most one tick late)
-  uint64_t idle_run = 0;   // run_ when the ticks without a run in progress began
-  int idle_ticks = 0;
   std::unique_lock lock(mu_);
   while (!stop_) {
     if (target_ == nullptr) {
-      if (run_ != idle_run) {  // runs came and went since the last tick: not idle
-        idle_run = run_;
-        idle_ticks = 0;
-      }
-      if (++idle_ticks >= kIdleTicksBeforePark) {
-        idle_ticks = 0;
-        parked_ = true;
-        wake_.wait_for(lock, kParked);
-        parked_ = false;
-        continue;
-      }
-      lock.unlock();
-      std::this_thread::sleep_for(kTick);
-      lock.lock();
+      parked_ = true;
+      wake_.wait_for(lock, kParked);
+      parked_ = false;
       continue;
     }
-    idle_ticks = 0;
     uint64_t run = run_;
     uint64_t budget = budget_ns_;
     lock.unlock();

@@ -1,17 +1,16 @@
 #pragma once
 // Enforces `cpu_ms` within a run of JS: a thread that watches the CPU clock of the thread running
 // JS and kills the tenant isolate whose run has used more than its budget (503 cpu_limit). The JS
-// thread only marks entry and exit (two uncontended mutex sections, no system call for short runs);
-// the watchdog reads the JS thread's CPU clock every millisecond while a run is in progress, ticks
-// idle between runs, and parks (Enter wakes it) after 20 ms without one. This stops
-// `while(true){}`, catastrophic regexes and endless microtask chains alike. What a run costs
-// (Exit's answer) is its wall time (the CPU clock is a system call; two per run would cost more
-// than a small request's JS), corrected where the watchdog saw the run: the CPU the thread used
-// from the watchdog's first sample of the run on, plus the wall time before that sample, which
-// counts for at most a tick (1 ms) like the wall time of a run the watchdog never sampled: a JS
-// thread that was preempted is not charged for the wait, and a run sampled late (a loaded machine)
-// is not charged for the watchdog's delay. Summing runs into a request's budget is the caller's job
-// (isolates/cpu_accounts.h).
+// thread only marks entry and exit (two uncontended mutex sections, no system call for short
+// runs); the watchdog reads the JS thread's CPU clock every millisecond while a run is in progress
+// and sleeps otherwise. This stops `while(true){}`, catastrophic regexes and endless microtask
+// chains alike. What a run costs (Exit's answer) is its wall time (the CPU clock is a system
+// call; two per run would cost more than a small request's JS), corrected where the watchdog saw
+// the run: the CPU the thread used from the watchdog's first sample of the run on, plus the wall
+// time before that sample, which counts for at most a tick (1 ms) like the wall time of a run the
+// watchdog never sampled: a JS thread that was preempted is not charged for the wait, and a run
+// sampled late (a loaded machine) is not charged for the watchdog's delay. Summing runs into a
+// request's budget is the caller's job (isolates/cpu_accounts.h).
 //
 //   CpuWatchdog watchdog;                              // constructed on the JS thread
 //   auto start = CpuWatchdog::Clock::now();
