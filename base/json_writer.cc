@@ -1,5 +1,7 @@
 #include "base/json_writer.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -112,9 +114,17 @@ void JsonWriter::Double(double value) {
     out_->append("null");
     return;
   }
+  // As printf's "%.3f" (std::to_chars promises the same digits), without printf's cost: an access
+  // log line has one of these per request.
   char buf[32];
-  int n = std::snprintf(buf, sizeof(buf), "%.3f", value);
-  out_->append(buf, n);
+  auto [end, error] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed, 3);
+  if (error == std::errc()) {
+    out_->append(buf, static_cast<size_t>(end - buf));
+    return;
+  }
+  char big[320];
+  int n = std::snprintf(big, sizeof(big), "%.3f", value);
+  out_->append(big, static_cast<size_t>(std::min(n, static_cast<int>(sizeof(big)) - 1)));
 }
 
 void JsonWriter::Bool(bool value) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <limits>
+
 namespace atl::base {
 namespace {
 
@@ -41,6 +44,24 @@ TEST(JsonWriter, WritesNestedObjectsWithCommas) {
   w.Double(1.5);
   w.EndObject();
   EXPECT_EQ(out, R"({"error":"bad_request","n":-3,"inner":{"ok":true},"ms":1.500})");
+}
+
+// Double() writes what printf's "%.3f" writes (access log lines, metrics), for values short and
+// long enough to leave its fast path.
+TEST(JsonWriter, DoubleMatchesPrintfWithThreeDecimals) {
+  for (double value : {0.0, -0.0, 0.0005, 0.0015, 0.1049, 1.5, 2.675, 123.4565, -7.25, 1e15 + 0.3, 1e25, -3e40,
+                       1.7976931348623157e308, 4.9e-324}) {
+    std::string out;
+    JsonWriter w(&out);
+    w.Double(value);
+    char expected[400];
+    std::snprintf(expected, sizeof(expected), "%.3f", value);
+    EXPECT_EQ(out, expected) << value;
+  }
+  std::string out;
+  JsonWriter w(&out);
+  w.Double(std::numeric_limits<double>::infinity());
+  EXPECT_EQ(out, "null");
 }
 
 }  // namespace

@@ -40,9 +40,10 @@ void AppendTimestamp(std::string* out) {
     cached_second = second;
     cached = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
   }
-  char millis[8];
-  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
-  out->append(cached).append(millis);
+  int milli = static_cast<int>(ms % 1000);
+  char millis[5] = {'.', static_cast<char>('0' + milli / 100), static_cast<char>('0' + milli / 10 % 10),
+                    static_cast<char>('0' + milli % 10), 'Z'};
+  out->append(cached).append(millis, sizeof millis);
 }
 }  // namespace
 

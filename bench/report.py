@@ -18,8 +18,9 @@ import time
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 # The README section each workload's table replaces.
-README_MARKERS = {"hello": "results", "json": "json-results"}
-TITLES = {"hello": "Hello-world peer benchmark", "json": "JSON peer benchmark"}
+README_MARKERS = {"hello": "results", "json": "json-results", "json-rows": "json-rows-results"}
+TITLES = {"hello": "Hello-world peer benchmark", "json": "JSON peer benchmark",
+          "json-rows": "JSON peer benchmark (BENCH_JSON_ROWS items)"}
 
 
 def freeport():

@@ -2,12 +2,13 @@
 # Peer benchmark (`make bench`): wrk against atoll and, in the same run, against node, bun, deno
 # and workerd serving the same thing. See bench/README.md. Two workloads:
 #   hello  a fixed hello-world body (examples/hello.js)
-#   json   parse the URL, read a header, JSON.stringify ~1 KB (peers/json_worker.js)
+#   json   parse the URL, read a header, JSON.stringify ~1 KB (peers/json_worker.js); with
+#          BENCH_JSON_ROWS=N the URL is /?rows=N and the body has N items (20: ~2.3 KB)
 #
 #   bash bench/run.sh [--update-readme]
 #
 # Env: BENCH_WORKLOAD (hello)  BENCH_DURATION (10s)  BENCH_RUNS (3)  BENCH_CONNECTIONS (50)  BENCH_WARMUP (2s)
-#      BENCH_SERVERS (atoll,node,bun,deno,workerd)  BENCH_ATOLL (build/atoll)
+#      BENCH_SERVERS (atoll,node,bun,deno,workerd)  BENCH_ATOLL (build/atoll)  BENCH_JSON_ROWS (unset)
 #      BENCH_SERVER_CPU (0)  BENCH_WRK_CPU (1)
 #      BENCH_TLS=1: atoll over plaintext next to atoll over TLS ([server.tls], a self-signed
 #      certificate made here with `openssl`; wrk speaks https), instead of the peers
@@ -32,6 +33,18 @@ case "$workload" in
         wrk_headers=(-H "x-request-id: 12345") ;;
   *) echo "run.sh: BENCH_WORKLOAD must be hello or json" >&2; exit 2 ;;
 esac
+# The JSON workload with N items (BENCH_JSON_ROWS): its own results file and README table.
+path="/"
+table_workload="$workload"
+json_rows="${BENCH_JSON_ROWS:-}"
+if [[ -n "$json_rows" ]]; then
+  [[ "$workload" == json && "$json_rows" =~ ^[0-9]+$ ]] ||
+    { echo "run.sh: BENCH_JSON_ROWS needs BENCH_WORKLOAD=json and a number" >&2; exit 2; }
+  path="/?rows=$json_rows"
+  body="{\"path\":\"/\",\"query\":{\"rows\":\"$json_rows\"},\"host\":\"127.0.0.1\",\"requestId\":\"12345\","
+  suffix="-json-rows"
+  table_workload=json-rows
+fi
 [[ "$tls" == 1 ]] && suffix="$suffix-tls"
 
 update_readme=0
@@ -192,7 +205,7 @@ start_server() {
       note "$name: not run (exited at startup; see bench/results/logs/$name.log)"
       unset "pid[$name]"; return 1
     fi
-    got="$(curl -sk --max-time 1 -H "x-request-id: 12345" "${scheme[$name]:-http}://127.0.0.1:$p/" 2>/dev/null)" && got+=$'\n' && break
+    got="$(curl -sk --max-time 1 -H "x-request-id: 12345" "${scheme[$name]:-http}://127.0.0.1:$p$path" 2>/dev/null)" && got+=$'\n' && break
     sleep 0.1
   done
   if [[ "$got" != "$body"* ]]; then
@@ -213,7 +226,7 @@ secs() {  # wrk duration (500ms, 10s, 1m) -> whole seconds, at least 1
 run_wrk() {  # run_wrk NAME DURATION OUT; in the background so a trapped Ctrl-C acts at once
   local rc=0
   timeout $(( $(secs "$2") + 30 )) taskset -c "$wrk_cpu" \
-    wrk -t1 -c"$conns" -d"$2" --latency --timeout 5s "${wrk_headers[@]}" "${scheme[$1]:-http}://127.0.0.1:${port[$1]}/" >"$3" 2>&1 &
+    wrk -t1 -c"$conns" -d"$2" --latency --timeout 5s "${wrk_headers[@]}" "${scheme[$1]:-http}://127.0.0.1:${port[$1]}$path" >"$3" 2>&1 &
   wrk_pid=$!
   wait "$wrk_pid" || rc=$?
   wrk_pid=""
@@ -233,7 +246,7 @@ for name in "${live[@]}"; do
   run_wrk "$name" "$warmup" "$results/wrk/$name-warmup.txt" || true
 done
 
-echo "# wrk -t1 -c$conns -d$duration --latency, $runs run(s) per server, servers on CPU $server_cpu, wrk on CPU $wrk_cpu" >"$runs_tsv"
+echo "# wrk -t1 -c$conns -d$duration --latency${json_rows:+ on $path}, $runs run(s) per server, servers on CPU $server_cpu, wrk on CPU $wrk_cpu" >"$runs_tsv"
 for (( r = 1; r <= runs; r++ )); do
   # One round = every server once, so slow drifts of a noisy machine hit all of them alike.
   for name in "${live[@]}"; do
@@ -260,7 +273,7 @@ cleanup
 if ! grep -q -v '^#' "$runs_tsv"; then
   echo "bench: no run completed" >&2; exit 1
 fi
-table_args=(table "$runs_tsv" "$notes" "$results/latest$suffix.md" "$workload")
+table_args=(table "$runs_tsv" "$notes" "$results/latest$suffix.md" "$table_workload")
 (( update_readme )) && table_args+=(--readme "$here/README.md")
 echo
 "${report[@]}" "${table_args[@]}"

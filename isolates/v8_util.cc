@@ -24,6 +24,18 @@ v8::Local<v8::String> NewSymbolString(v8::Isolate* isolate, std::string_view asc
 
 void AppendUtf8(v8::Isolate* isolate, v8::Local<v8::String> value, std::string* out) {
   size_t start = out->size();
+  // Up to 1 MB, one pass: room for the longest encoding (a one-byte string's characters take at
+  // most 2 bytes, a UTF-16 unit at most 3), then cut to what was written. Measuring first
+  // (Utf8Length) walked the string twice; a response body goes through here on every request.
+  int length = value->Length();
+  if (length <= (1 << 20)) {
+    int room = length * (value->IsOneByte() ? 2 : 3);
+    out->resize(start + static_cast<size_t>(room));
+    int written = value->WriteUtf8(isolate, out->data() + start, room, nullptr,
+                                   v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+    out->resize(start + static_cast<size_t>(written));
+    return;
+  }
   int capacity = value->Utf8Length(isolate);
   out->resize(start + static_cast<size_t>(capacity));
   int written = value->WriteUtf8(isolate, out->data() + start, capacity, nullptr,

@@ -38,6 +38,7 @@ HttpConnection* HttpConnection::Accept(uv_stream_t* listener, HttpServer* server
   if (conn->socket_.tls() != nullptr) {
     // The handshake gets as long as a request head (header_timeout_ms), not the idle timeout.
     conn->timer_mode_ = TimerMode::kIdle;
+    conn->timer_at_.deadline = 0;  // up at the handshake timer's end (OnTimer)
     server->MarkIdle(conn);
     uv_timer_start(&conn->timer_, [](uv_timer_t* t) { Self(t)->OnTimer(); }, server->limits().header_timeout_ms, 0);
   } else {
@@ -455,6 +456,7 @@ void HttpConnection::Linger() {
   if (state_ >= State::kLingering) return;
   state_ = State::kLingering;
   timer_mode_ = TimerMode::kLinger;
+  timer_at_.due = 0;
   server_->MarkIdle(this, /*shed_first=*/true);  // all answered: the first to go at the limit
   uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->Close(); }, server_->limits().linger_ms, 0);
   if (!socket_.ShutdownAndDiscard()) Close();
@@ -470,18 +472,31 @@ void HttpConnection::SetTimer(TimerMode mode) {
   const auto& limits = server_->limits();
   uint64_t ms = 0;
   switch (mode) {
-    case TimerMode::kNone: uv_timer_stop(&timer_); return;
+    case TimerMode::kNone: return;  // an armed timer finds nothing to do (OnTimer)
     case TimerMode::kIdle: ms = draining_ ? std::min(limits.idle_timeout_ms, limits.drain_idle_ms) : limits.idle_timeout_ms; break;
     case TimerMode::kHeaders: ms = limits.header_timeout_ms; break;
     case TimerMode::kBody: ms = limits.body_timeout_ms; break;
     case TimerMode::kLinger: return;
     case TimerMode::kWebSocket: return;  // armed by FlushWebSocket
   }
+  timer_at_.deadline = uv_now(server_->loop()) + ms;
+  if (timer_at_.due != 0 && timer_at_.due <= timer_at_.deadline) return;  // fires first, OnTimer re-arms
+  timer_at_.due = timer_at_.deadline;
   uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->OnTimer(); }, ms, 0);
 }
 
 void HttpConnection::OnTimer() {
+  timer_at_.due = 0;
   TimerMode mode = timer_mode_;
+  if (mode == TimerMode::kNone) return;
+  if (mode == TimerMode::kIdle || mode == TimerMode::kHeaders || mode == TimerMode::kBody) {
+    uint64_t now = uv_now(server_->loop());
+    if (now < timer_at_.deadline) {  // armed for an earlier mode's deadline: not this one's yet
+      timer_at_.due = timer_at_.deadline;
+      uv_timer_start(&timer_, [](uv_timer_t* t) { Self(t)->OnTimer(); }, timer_at_.deadline - now, 0);
+      return;
+    }
+  }
   timer_mode_ = TimerMode::kNone;
   if (mode == TimerMode::kWebSocket) {
     OnWebSocketTimer();

@@ -216,6 +216,15 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
   State state_ = State::kOpen;
   int handles_open_ = 0;
   TimerMode timer_mode_ = TimerMode::kNone;
+  // The idle/headers/body timer is lazy: a request read whole in one read moves the mode through
+  // headers -> none -> idle, and re-arming libuv's timer heap at each step cost more than the
+  // rest of the bookkeeping. `deadline` is when the mode's time is up (uv_now() ms); `due` when
+  // the libuv timer is armed to fire (0: not armed by SetTimer). A timer due before the deadline
+  // fires early and OnTimer arms it again for the rest.
+  struct {
+    uint64_t deadline = 0;
+    uint64_t due = 0;
+  } timer_at_;
   // The server's list of idle connections, oldest first (HttpServer::MarkIdle): idle while the
   // idle timer runs (nothing in progress) or lingering after the last answer.
   std::string upgrade_accept_;             // the request being parsed is a valid WebSocket upgrade

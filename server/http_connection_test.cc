@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -136,6 +137,51 @@ TEST_F(HttpConnectionTest, KeepAliveAnswersInRequestOrder) {
   last_body_end_ = "GET http://x.test/c ";
   ASSERT_TRUE(Receive(1));
   EXPECT_TRUE(client_->received().starts_with("HTTP/1.1 200 OK\r\n")) << client_->received();
+}
+
+// The connection's timer is lazy (a request read whole leaves libuv's timer armed for the idle
+// deadline): a slow head after answered requests still gets its header timeout, not the idle
+// timeout it may have been armed for.
+TEST_F(HttpConnectionTest, SlowHeadAfterAnsweredRequestsGetsTheHeaderTimeout) {
+  limits_.idle_timeout_ms = 60'000;  // past RunUntil's 10 s: only the header timeout can answer
+  limits_.header_timeout_ms = 100;
+  Start();
+  for (int i = 0; i < 20; ++i) {
+    client_->Clear();
+    client_->Send("GET /r HTTP/1.1\r\nHost: x.test\r\n\r\n");
+    last_body_end_ = "GET http://x.test/r ";
+    ASSERT_TRUE(Receive(1)) << i;
+  }
+  client_->Clear();
+  client_->Send("GET /slow HTTP/1.1\r\nHost: x.test\r\n");  // and no more
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return client_->Poll(); }));
+  EXPECT_TRUE(client_->received().starts_with("HTTP/1.1 408 ")) << client_->received();
+  EXPECT_EQ(sink_.requests.size(), 20u);
+}
+
+// ... and an answered connection the client keeps busy is not closed at the idle deadline its
+// first answer armed, while one it leaves alone is.
+TEST_F(HttpConnectionTest, BusyConnectionOutlivesTheIdleTimeoutAndAnIdleOneCloses) {
+  limits_.idle_timeout_ms = 400;
+  limits_.header_timeout_ms = 60'000;
+  Start();
+  auto start = std::chrono::steady_clock::now();
+  int answered = 0;
+  // Requests 50 ms apart for three idle timeouts: never idle for 400 ms.
+  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1200)) {
+    client_->Clear();
+    client_->Send("GET /busy HTTP/1.1\r\nHost: x.test\r\n\r\n");
+    last_body_end_ = "GET http://x.test/busy ";
+    ASSERT_TRUE(Receive(1)) << answered;
+    ASSERT_FALSE(client_->eof()) << "closed after " << answered << " answers";
+    ++answered;
+    RunUntil(&loop_, [&] { return client_->Poll(); }, 50);
+    ASSERT_FALSE(client_->eof()) << "closed while busy, after " << answered << " answers";
+  }
+  EXPECT_GE(answered, 3);
+  // Left alone, it closes (RunUntil gives up after 10 s).
+  EXPECT_TRUE(RunUntil(&loop_, [&] { return client_->Poll(); }));
+  EXPECT_TRUE(client_->eof());
 }
 
 TEST_F(HttpConnectionTest, LargeOrChunkedBodyStreamsToTheHandler) {

@@ -86,6 +86,7 @@ void HttpConnection::FlushWebSocket() {
   if (ws_->state() != WebSocketSession::State::kClosed) StartReading();
   uint64_t next = ws_->NextTimerMs();
   timer_mode_ = TimerMode::kWebSocket;
+  timer_at_.due = 0;  // the socket's own timer from here on
   server_->MarkBusy(this);
   if (next == 0) {
     uv_timer_stop(&timer_);

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/test_server.h"
 
@@ -24,6 +26,30 @@ TEST(Http, HelloExampleAnswersWithServerAndDateHeaders) {
   EXPECT_EQ(r.Header("server"), "atoll");
   EXPECT_EQ(r.Header("date").size(), 29u);
   EXPECT_EQ(r.Header("content-type"), "text/plain; charset=utf-8");
+}
+
+// A string body goes out as UTF-8 whatever V8 stored it as (one pass into a buffer sized for the
+// longest encoding, cut to what was written): Latin-1, astral characters, a lone surrogate
+// (U+FFFD), and bodies past 64 KB and past 1 M characters.
+TEST(Http, StringBodiesAreWrittenAsUtf8) {
+  TestServer server(SourcePath("tests/scripts/utf8_bodies.js"));
+  std::string e_acute = "\xc3\xa9";
+  std::string grin = "\xf0\x9f\x98\x80";
+  std::string long_body;
+  for (int i = 0; i < 70000; ++i) long_body += e_acute;
+  std::string huge_body;
+  for (int i = 0; i < 1100000; ++i) huge_body += e_acute;
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"/latin1", "caf" + e_acute + " \xc3\xbf\xc3\xa0"},
+           {"/astral", "a" + grin + "b" + e_acute},
+           {"/lone", "x\xef\xbf\xbdy"},
+           {"/long", long_body + grin},
+           {"/huge", huge_body + "z"}}) {
+    HttpResponse r = Get(server.port(), path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.Header("content-length"), std::to_string(body.size())) << path;
+    EXPECT_TRUE(r.body == body) << path << ": " << r.body.size() << " bytes, expected " << body.size();
+  }
 }
 
 TEST(Http, KeepAliveServesManyRequestsOnOneConnection) {
