@@ -25,6 +25,7 @@
 
 #include "tests/etcd_fixture.h"
 #include "tests/fleet_fixture.h"
+#include "tests/postgres_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -93,7 +94,7 @@ class ClusterObjectsTest : public ::testing::Test {
     root_ = pattern;
     for (const char* name : {"a", "b", "c"}) {
       nodes_.push_back(std::make_unique<FleetNode>(name, root_, "etcd = \"" + etcd_.url() + "\"\nlease_ttl_s = " +
-                                                                    std::to_string(kLeaseTtlS) + "\n"));
+                                                                    std::to_string(kLeaseTtlS) + "\n" + cluster_extra_));
     }
     for (auto& node : nodes_) node->Start();
     for (auto& node : nodes_) ASSERT_TRUE(node->Ready()) << node->server().log();
@@ -147,7 +148,23 @@ class ClusterObjectsTest : public ::testing::Test {
 
   EtcdServer etcd_;
   std::string root_;
+  std::string cluster_extra_;  // more of the nodes' [cluster] table
   std::vector<std::unique_ptr<FleetNode>> nodes_;
+};
+
+// The same fleet with the objects' storage in PostgreSQL (server/pg_do_storage.h).
+class ClusterObjectsOnPostgresTest : public ClusterObjectsTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(pg_.Start()) << pg_.log();
+    cluster_extra_ = "postgres = \"" + pg_.conninfo() + "\"\n";
+    ClusterObjectsTest::SetUp();
+  }
+  void TearDown() override {
+    ClusterObjectsTest::TearDown();
+    pg_.Stop();
+  }
+  PostgresServer pg_;
 };
 
 // The owner node etcd's claim names ("" if none).
@@ -323,6 +340,38 @@ TEST_F(ClusterObjectsTest, ForwardCostIsPrinted) {
   std::printf("object call through node a, median of 300 (fresh connection each, alternating): owned by a %.0f us, owned by b "
               "%.0f us (p90 %.0f / %.0f us); fleet CPU per call (500 each): %.3f ms / %.3f ms; load average %.2f\n",
               near[150], far[150], near[270], far[270], cpu[0], cpu[1], load[0]);
+}
+
+// Ownership and storage together: the object moves to a survivor when its owner is killed -9,
+// under a higher fencing token, and goes on from the last acknowledged count, restored from
+// PostgreSQL on a node that never ran it.
+TEST_F(ClusterObjectsOnPostgresTest, AKilledOwnersObjectGoesOnFromItsLastAcknowledgedWriteElsewhere) {
+  std::string id = IdOf("m");
+  for (int i = 0; i < 15; ++i) {
+    Call call = Inc(i == 0 ? 1 : i % 3, "m");
+    ASSERT_EQ(call.status, 200) << call.body;
+    ASSERT_EQ(call.owner, "b");
+    ASSERT_EQ(call.n, i + 1);
+  }
+  int64_t old_token = OwnerFence(1, id);
+  node(1).Kill9();
+  Clock::time_point killed = Clock::now();
+  Call call;
+  while (Clock::now() - killed < std::chrono::seconds(kLeaseTtlS + 8)) {
+    call = Inc(0, "m");
+    if (call.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(call.status, 200) << call.body;
+  EXPECT_TRUE(call.owner == "a" || call.owner == "c") << call.owner;
+  EXPECT_EQ(call.n, 16) << "every acknowledged increment is there, nothing else";
+  EXPECT_GT(OwnerFence(IndexOf(call.owner), id), old_token);
+  for (int i = 0; i < 10; ++i) {
+    Call again = Inc(i % 2 == 0 ? 0 : 2, "m");
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(again.owner, call.owner);
+    EXPECT_EQ(again.n, 17 + i);
+  }
 }
 
 }  // namespace
