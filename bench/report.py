@@ -29,6 +29,19 @@ def freeport():
         print(s.getsockname()[1])
 
 
+def replace_section(readme, start, end, text):
+    """Puts `text` between the `start` and `end` markers of `readme`; False if it lacks them."""
+    with open(readme) as f:
+        old = f.read()
+    a, b = old.find(start), old.find(end)
+    if a < 0 or b < a:
+        return False
+    with open(readme, "w") as f:
+        f.write(old[: a + len(start)] + "\n" + text + old[b:])
+    print(f"(updated {readme})")
+    return True
+
+
 def _stat(pid):
     """(ppid, ticks) from /proc/PID/stat; ticks = utime+stime+cutime+cstime (reaped children)."""
     with open(f"/proc/{pid}/stat") as f:
@@ -160,14 +173,8 @@ def table(runs_tsv, notes_path, out_md, workload, readme=None):
     text = publish(TITLES[workload], [f"Parameters: {params}."], lines, notes, out_md)
     if readme:
         start, end = f"<!-- {README_MARKERS[workload]}:start -->", f"<!-- {README_MARKERS[workload]}:end -->"
-        old = open(readme).read()
-        a, b = old.find(start), old.find(end)
-        if a < 0 or b < a:
+        if not replace_section(readme, start, end, text):
             sys.exit(f"table: {readme} lacks the {start} / {end} markers")
-        new = old[: a + len(start)] + "\n" + text + old[b:]
-        with open(readme, "w") as f:
-            f.write(new)
-        print(f"(updated {readme})")
 
 
 def main(argv):

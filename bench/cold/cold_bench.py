@@ -31,32 +31,16 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "churn"))
 sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "url"))
 import churn  # noqa: E402
-import report  # noqa: E402  (_stat)
+import report  # noqa: E402  (replace_section)
+from url_bench import TICK, freeport, ticks  # noqa: E402
 
 TENANTS = int(os.environ.get("BENCH_COLD_TENANTS", "1000"))
 ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", "2"))
 PREWARM_MB = int(os.environ.get("BENCH_COLD_PREWARM_MB", "2048"))
 SERVER_CPU = os.environ.get("BENCH_SERVER_CPU", "0")
-TICK = os.sysconf("SC_CLK_TCK")
 START, END = "<!-- cold:start -->", "<!-- cold:end -->"
-
-
-def ticks(pid):
-    total = 0
-    for p in churn.tree(pid):
-        try:
-            total += report._stat(p)[1]
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
-
-def freeport():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -222,13 +206,7 @@ def run(out_md, servers, readme=None):
     with open(out_md, "w") as f:
         f.write(text)
     if readme:
-        with open(readme) as f:
-            doc = f.read()
-        if START in doc and END in doc:
-            doc = doc[:doc.index(START) + len(START)] + "\n" + text + doc[doc.index(END):]
-            with open(readme, "w") as f:
-                f.write(doc)
-            print(f"(updated {readme})")
+        report.replace_section(readme, START, END, text)
 
 
 def main(argv):

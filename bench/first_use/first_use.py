@@ -23,7 +23,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "url"))
 sys.path.insert(0, os.path.join(HERE, "..", "churn"))
+sys.path.insert(0, os.path.join(HERE, ".."))
 import churn  # noqa: E402  (rss_kb, SETTLE_S)
+import report  # noqa: E402  (replace_section)
 import url_bench  # noqa: E402  (Server, ticks, TICK)
 
 TENANTS = int(os.environ.get("BENCH_FIRST_USE_TENANTS", "200"))
@@ -123,13 +125,7 @@ def run(out_md, servers, readme=None):
     with open(out_md, "w") as f:
         f.write(text)
     if readme:
-        with open(readme) as f:
-            doc = f.read()
-        if START in doc and END in doc:
-            doc = doc[:doc.index(START) + len(START)] + "\n" + text + doc[doc.index(END):]
-            with open(readme, "w") as f:
-                f.write(doc)
-            print(f"(updated {readme})")
+        report.replace_section(readme, START, END, text)
 
 
 def main(argv):

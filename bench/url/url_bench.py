@@ -262,13 +262,7 @@ def run(out_md, servers, readme=None):
     with open(out_md, "w") as f:
         f.write(text)
     if readme:
-        with open(readme) as f:
-            doc = f.read()
-        if START in doc and END in doc:
-            doc = doc[:doc.index(START) + len(START)] + "\n" + text + doc[doc.index(END):]
-            with open(readme, "w") as f:
-                f.write(doc)
-            print(f"(updated {readme})")
+        report.replace_section(readme, START, END, text)
 
 
 def main(argv):
