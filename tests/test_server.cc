@@ -145,6 +145,12 @@ int StopProcess(pid_t pid, int signal) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+JsTestCounts ParseJsTestCounts(const std::string& body) {
+  std::smatch m;
+  if (!std::regex_search(body, m, std::regex(R"re("passed":(\d+),"failed":(\d+))re"))) return {};
+  return JsTestCounts{std::stoi(m[1]), std::stoi(m[2])};
+}
+
 std::string JsonQuote(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {

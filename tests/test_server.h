@@ -112,6 +112,14 @@ int FreeLoopbackPort();
 // `text` as a JSON string literal, quotes included (for deploy bodies).
 std::string JsonQuote(const std::string& text);
 
+// The counts a bindings/js/*_test.js run answers with ({"passed":N,"failed":M,...}); -1, -1 when
+// the body has none.
+struct JsTestCounts {
+  int passed = -1;
+  int failed = -1;
+};
+JsTestCounts ParseJsTestCounts(const std::string& body);
+
 // One request on a fresh connection (Host: test.local, or `host`).
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers = "");
 HttpResponse GetFrom(int port, const std::string& host, const std::string& path, const std::string& extra_headers = "");
