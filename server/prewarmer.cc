@@ -69,7 +69,8 @@ void Prewarmer::Step() {
 void Prewarmer::Finish(const char* why) {
   uv_idle_stop(&idle_);
   malloc_trim(0);
-  stats_.rss_added_kb = SelfResidentKb() - start_rss_kb_;
+  // rss_added_kb stays the figure the stop was decided on: "budget" means it reached the budget.
+  stats_.rss_kept_kb = SelfResidentKb() - start_rss_kb_;
   stats_.stopped_by = why;
   stats_.ms = uv_now(loop_) - start_ms_;
   base::LogLine(base::LogLevel::kInfo, "prewarm done")
@@ -77,6 +78,7 @@ void Prewarmer::Finish(const char* why) {
       .Int("failed", stats_.failed)
       .Int("ms", static_cast<int64_t>(stats_.ms))
       .Int("rss_added_kb", stats_.rss_added_kb)
+      .Int("rss_kept_kb", stats_.rss_kept_kb)
       .Str("stopped_by", why)
       .Emit();
 }

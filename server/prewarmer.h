@@ -25,7 +25,8 @@ class Prewarmer {
   struct Stats {
     uint32_t warmed = 0;          // tenants loaded
     uint32_t failed = 0;          // scripts that did not load (their first request reports it)
-    int64_t rss_added_kb = 0;     // resident memory grown since Start
+    int64_t rss_added_kb = 0;     // resident memory grown since Start, as the last step measured it
+    int64_t rss_kept_kb = 0;      // the same after the final malloc_trim (can be below the budget)
     uint64_t ms = 0;              // from Start to the stop
     std::string stopped_by;       // "all", "budget", "max_isolates"; empty while running
   };
