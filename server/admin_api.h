@@ -94,6 +94,8 @@ class AdminApi : public RequestSink, public ClusterApplier {
   // Stages `body` in the store, serves it on this worker and commits it; the HTTP status of a
   // failure is in *status.
   absl::StatusOr<Deployed> DeployHere(std::string_view name, std::string_view body, uint64_t revision, int* status);
+  // GET /cluster and /cluster/objects/... (admin_api_cluster.cc); false: not a cluster route here.
+  bool HandleCluster(uint64_t id, std::string_view method, std::string_view path);
   void ClusterDeploy(uint64_t id, std::string_view name, std::string_view body, std::string_view if_match);
   void FireScheduled(uint64_t id, std::string_view method, std::string_view name, std::string cron);
   void Respond(uint64_t id, int status, std::string_view body, std::string_view content_type = "application/json");
