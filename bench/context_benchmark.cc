@@ -167,6 +167,9 @@ BENCHMARK(BM_WasmFirstCompileAndInstance)->Unit(benchmark::kMicrosecond);
 // handlers, in-process): per iteration a new isolate and Worker (not timed), then one request
 // (timed, CPU of this thread). Minus the "plain" row it is the API's first-use cost: loading its
 // lazy modules (their code cache is the process's after the first iteration) and first calls.
+// streams_load / streams_new / streams_read split the streams row: loading the module (its
+// global's first read), then constructing a TransformStream and a ReadableStream, then one read
+// without a pipe (bench/README "Where a fresh isolate's first stream goes").
 constexpr const char* kFirstUses[][2] = {
     {"plain", "return '-';"},
     {"url", "return new URL(request.url).pathname;"},
@@ -181,6 +184,11 @@ constexpr const char* kFirstUses[][2] = {
             "const rs = new ReadableStream({ start(c) { c.enqueue('ok'); c.close(); } }).pipeThrough(new TransformStream()); "
             "const v = (await rs.getReader().read()).value; "
             "return v + new TextDecoder().decode(new TextEncoder().encode(u)) + [...h].length;"},
+    {"streams_load", "return typeof ReadableStream;"},
+    {"streams_new", "const t = new TransformStream({ transform(c, k) { k.enqueue(c.toUpperCase()); } }); "
+                "const rs = new ReadableStream({ start(c) { c.enqueue('ok'); c.close(); } }); return '-';"},
+    {"streams_read", "const rs = new ReadableStream({ start(c) { c.enqueue('ok'); c.close(); } }); "
+                "const r = rs.getReader(); return (await r.read()).value;"},
 };
 
 void BM_FirstUse(benchmark::State& state) {
@@ -221,7 +229,7 @@ void BM_FirstUse(benchmark::State& state) {
   state.counters["heap_kept_kb"] = heap_kb / static_cast<double>(state.iterations());
   state.counters["heap_physical_kb"] = physical_kb / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_FirstUse)->DenseRange(0, 6)->Unit(benchmark::kMicrosecond)->Iterations(60);
+BENCHMARK(BM_FirstUse)->DenseRange(0, 9)->Unit(benchmark::kMicrosecond)->Iterations(60);
 
 BENCHMARK(BM_BareV8Context)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_RuntimeSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
