@@ -30,8 +30,8 @@ absl::Status Worker::Lockdown(ContextState* state, v8::Local<v8::Context> contex
   items.reserve(names.size());
   for (std::string_view name : names) items.push_back(NewSymbolString(isolate_, name));
   for (const std::string& name : preload_) preload.push_back(NewSymbolString(isolate_, name));
-  EnterPlatform();  // making the context safe to reuse is the platform's work
   EnterJs(StartupBudgetNs(), Clock::now());
+  EnterPlatform();  // making the context safe to reuse is the platform's work (inside a run: else a no-op)
   v8::TryCatch try_catch(isolate_);
   v8::Local<v8::Value> module, lockdown, reset;
   v8::Local<v8::Value> argv[] = {v8::Array::New(isolate_, items.data(), items.size()), env,
@@ -41,8 +41,8 @@ absl::Status Worker::Lockdown(ContextState* state, v8::Local<v8::Context> contex
             lockdown->IsFunction() &&
             lockdown.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 3, argv).ToLocal(&reset) &&
             reset->IsFunction();
-  ExitJs(Clock::now());
   ExitPlatform();
+  ExitJs(Clock::now());
   if (!ok) {
     return absl::InternalError(base::StrCat("could not lock the context down: ",
                                             try_catch.HasCaught() ? isolates::DescribeException(isolate_, try_catch)
