@@ -286,7 +286,7 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   }
   size_t count = 0;
   for (const HeaderView& header : request.headers) {
-    items[count++] = NewSymbolString(isolate_, header.first);
+    items[count++] = common_names_.Get(isolate_, header.first);
     items[count++] = NewLatin1String(isolate_, header.second);
   }
   v8::Local<v8::Array> headers = v8::Array::New(isolate_, items, count);
@@ -305,7 +305,7 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   }
   v8::Local<v8::Value> argv[] = {
       v8::Number::New(isolate_, static_cast<double>(id)),
-      NewSymbolString(isolate_, request.method),
+      common_names_.Get(isolate_, request.method),
       NewLatin1String(isolate_, request.url),
       headers,
       body,

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "base/latency_histogram.h"
+#include "bindings/common_names.h"
 #include "bindings/env_binding.h"
 #include "bindings/worker_host.h"
 #include "cache/code_cache.h"
@@ -331,6 +332,7 @@ class Worker {
   absl::flat_hash_map<uint64_t, Inflight> inflight_;
   isolates::RuntimeCaps caps_;
   isolates::CpuAccounts accounts_;
+  CommonNames common_names_;  // the method and header names Dispatch hands to JS
   uint64_t running_request_ = 0;  // the account the JS running now is charged to (0: background)
   // The run in progress (js_depth_ > 0).
   Clock::time_point segment_start_;

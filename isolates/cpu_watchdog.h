@@ -3,13 +3,17 @@
 // JS and kills the tenant isolate whose run has used more than its budget (503 cpu_limit). The JS
 // thread only marks entry and exit (two uncontended mutex sections, no system call for short
 // runs); the watchdog reads the JS thread's CPU clock every millisecond while a run is in progress
-// and sleeps otherwise. This stops `while(true){}`, catastrophic regexes and endless microtask
+// and for 20 ticks after the last run ended (so while requests keep coming it never parks, and
+// Enter never pays a futex wake and a context switch), then parks until the next Enter. This stops `while(true){}`, catastrophic regexes and endless microtask
 // chains alike. What a run costs (Exit's answer) is its wall time (the CPU clock is a system
 // call; two per run would cost more than a small request's JS), corrected where the watchdog saw
 // the run: the CPU the thread used from the watchdog's first sample of the run on, plus the wall
 // time before that sample, which counts for at most a tick (1 ms) like the wall time of a run the
 // watchdog never sampled: a JS thread that was preempted is not charged for the wait, and a run
-// sampled late (a loaded machine) is not charged for the watchdog's delay. Summing runs into a
+// sampled late (a loaded machine) is not charged for the watchdog's delay. A ticking watchdog
+// samples a short run only if a tick falls inside it (a woken one sampled it at its start): such a
+// run is charged its wall time, capped at a tick, which is its CPU time unless the thread was
+// preempted during it; a run of a tick or more is sampled whether the watchdog ticked or was woken. Summing runs into a
 // request's budget is the caller's job (isolates/cpu_accounts.h).
 //
 //   CpuWatchdog watchdog;                              // constructed on the JS thread
