@@ -80,10 +80,14 @@ uint64_t CpuWatchdog::Exit(Clock::time_point end) {
 void CpuWatchdog::Run() {
   uint64_t seen_run = 0;
   uint64_t run_start = 0;  // CPU clock when this run was first seen (at most one tick late)
-  int idle_ticks = 0;      // ticks in a row that found no run in progress
+  int idle_ticks = 0;      // ticks in a row that found no run in progress and none started since the last
+  uint64_t idle_run = 0;   // run_ at the last idle tick
   std::unique_lock lock(mu_);
   while (!stop_) {
     if (target_ == nullptr) {
+      // Short runs mostly fall between two ticks: one that started since the last tick counts as work.
+      if (run_ != idle_run) idle_ticks = 0;
+      idle_run = run_;
       if (++idle_ticks >= kIdleTicksBeforePark) {
         parked_ = true;
         wake_.wait_for(lock, kParked, [this] { return stop_ || target_ != nullptr; });
