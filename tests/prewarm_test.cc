@@ -131,6 +131,24 @@ TEST(Prewarm, TheBudgetIsPerServerSplitAcrossWorkers) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// Each prewarmed tenant got its compacting GC at load; the idle GCs (isolate_cache.h) walk only
+// the tenants used since their last one: a tenant asked for again gets one more each time it
+// goes idle (t3 twice, t5 once), the 18 never asked for none.
+TEST(Prewarm, IdleGcsReachOnlyTenantsUsedSinceTheirLast) {
+  TenantFixture fixture;
+  TestServer server(fixture.WriteConfig("prewarm_mb = 100000", Tenants(fixture, 20)));
+  ASSERT_TRUE(server.WaitForLog("\"msg\":\"prewarm done\"", Slow(seconds(60)))) << server.log();
+  ASSERT_EQ(GetTenant(server.port(), 3).status, 200);
+  ASSERT_EQ(GetTenant(server.port(), 5).status, 200);
+  // Idle for 1 s, then the next 100 ms tick gives the GC.
+  std::this_thread::sleep_for(seconds(3));
+  ASSERT_EQ(GetTenant(server.port(), 3).status, 200);
+  std::this_thread::sleep_for(seconds(3));
+  EXPECT_EQ(server.Stop(), 0);
+  EXPECT_EQ(PoolStat(server.log(), "prewarmed"), 20);
+  EXPECT_EQ(PoolStat(server.log(), "memory_reductions"), 20 + 3) << server.log();
+}
+
 TEST(Prewarm, NeverEvictsAtMaxIsolates) {
   TenantFixture fixture;
   TestServer server(fixture.WriteConfig("prewarm_mb = 100000\nmax_isolates = 5", Tenants(fixture, 20)));
