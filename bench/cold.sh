@@ -13,19 +13,8 @@
 # Traffic goes to 127.0.0.1 only; every server started is killed when its step ends.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-atoll_bin="${BENCH_ATOLL:-$root/build/atoll}"
-readme_args=()
-for arg in "$@"; do
-  case "$arg" in
-    --update-readme) readme_args=(--readme "$here/README.md") ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) echo "cold.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
-  esac
-done
-command -v taskset >/dev/null || { echo "cold: taskset not found (run scripts/setup.sh)" >&2; exit 1; }
-[[ -x "$atoll_bin" ]] || { echo "cold: ${atoll_bin} not found (make build)" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server_env.sh"
+bench_setup cold 13 "$@"
 
 wanted=",${BENCH_COLD_SERVERS:-atoll-before,atoll,atoll-maps,atoll-prewarm,workerd},"
 servers=()
@@ -34,16 +23,7 @@ for name in atoll atoll-maps atoll-prewarm; do
   if [[ "$wanted" == *,$name,* ]]; then servers+=("$name=$atoll_bin"); fi
 done
 if [[ "$wanted" == *,workerd,* ]]; then
-  # workerd as bench/churn.sh finds it: the pinned npm peer in bench/.peers (churn.sh installs it).
-  workerd_bin=""
-  for bin in "$here"/.peers/node_modules/@cloudflare/workerd-linux-*/bin/workerd "$here/.peers/node_modules/workerd/bin/workerd"; do
-    if [[ -x "$bin" ]] && timeout 20 "$bin" --version >/dev/null 2>&1; then workerd_bin="$bin"; break; fi
-  done
-  if [[ -n "$workerd_bin" ]]; then
-    servers+=(workerd="$workerd_bin")
-  else
-    echo "cold: no workerd in bench/.peers (run bash bench/churn.sh once to install the peers): column left out" >&2
-  fi
+  workerd_bin="$(bench_workerd cold)"
+  if [[ -n "$workerd_bin" ]]; then servers+=(workerd="$workerd_bin"); fi
 fi
-mkdir -p "$here/results"
 python3 "$here/cold/cold_bench.py" run "$here/results/cold.md" "${servers[@]}" "${readme_args[@]}"

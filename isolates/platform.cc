@@ -69,9 +69,12 @@ namespace {
 // --no-experimental-wasm-threads: no shared WebAssembly memories (a SharedArrayBuffer by
 // another road): `shared` in a Memory descriptor is ignored and a module that defines or imports
 // a shared memory, or uses atomics, does not compile.
+// --no-verify-snapshot-checksum: V8 would adler32 the whole startup snapshot (embedded in this
+// binary) for every new isolate, and checksum every code cache entry; the code cache's disk
+// entries carry their own SHA-256 (cache/code_cache.h), and memory ones never left the process.
 constexpr char kFlags[] =
     "--no-expose-gc --no-allow-natives-syntax --no-harmony-sharedarraybuffer --no-expose-wasm --no-validate-asm "
-    "--no-experimental-wasm-threads";
+    "--no-experimental-wasm-threads --no-verify-snapshot-checksum";
 
 std::atomic<double> g_frozen_ms{0};
 

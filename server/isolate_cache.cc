@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 
 #include "base/log.h"
 #include "base/strings.h"
@@ -66,8 +67,10 @@ void IsolateCache::Shutdown() {
   for (Slot& slot : slots_) {
     if (slot.runtime) slot.runtime->Shutdown().reset();
     slot.runtime.reset();
+    slot.reduced = true;
   }
   lru_.clear();
+  unreduced_.clear();
   doomed_.clear();
   isolates::SetForegroundTaskWakeup(nullptr, nullptr);
   for (uv_handle_t* handle : {AsHandle(&background_), AsHandle(&platform_timer_), AsHandle(&platform_wakeup_)}) {
@@ -104,8 +107,25 @@ void IsolateCache::Touch(uint32_t tenant) {
   Slot& slot = slots_[tenant];
   if (slot.lru != lru_.begin()) lru_.splice(lru_.begin(), lru_, slot.lru);
   slot.last_used_ms = uv_now(loop_);
-  slot.reduced = false;
+  MarkUsed(tenant);
   dispatched_since_tick_ = true;
+}
+
+void IsolateCache::MarkUsed(uint32_t tenant) {
+  Slot& slot = slots_[tenant];
+  if (slot.reduced) {
+    unreduced_.push_front(tenant);
+    slot.unreduced = unreduced_.begin();
+    slot.reduced = false;
+  } else if (slot.unreduced != unreduced_.begin()) {
+    unreduced_.splice(unreduced_.begin(), unreduced_, slot.unreduced);
+  }
+}
+
+void IsolateCache::MarkReduced(Slot& slot) {
+  if (slot.reduced) return;
+  unreduced_.erase(slot.unreduced);
+  slot.reduced = true;
 }
 
 void IsolateCache::AfterDispatch(uint32_t tenant) {
@@ -136,6 +156,7 @@ void IsolateCache::Retire(uint32_t tenant) {
   stats_.context_take_retired.Merge(slot.runtime->worker()->context_take_latency());
   stats_.contexts_created_retired += slot.runtime->worker()->contexts_created();
   lru_.erase(slot.lru);
+  MarkReduced(slot);
   doomed_.push_back(std::move(slot.runtime));
   WantBackground();
 }
@@ -228,15 +249,21 @@ void IsolateCache::ReduceIdleMemory() {
                                                                                   : limits_.reduce_budget_quiet_ms);
   dispatched_since_tick_ = false;
   uint64_t reduced_before = stats_.memory_reductions;
-  // Least recently used first; stop at the first tenant used too recently.
-  for (auto it = lru_.rbegin(); it != lru_.rend() && Clock::now() < deadline; ++it) {
+  // Least recently used first, among those used since their last GC (unreduced_ is in the order
+  // of last_used_ms); stop at the first tenant used too recently.
+  auto next = unreduced_.end();
+  while (next != unreduced_.begin() && Clock::now() < deadline) {
+    auto it = std::prev(next);
     Slot& slot = slots_[*it];
     if (now - slot.last_used_ms < limits_.idle_before_reduce_ms) break;
-    if (slot.reduced || slot.runtime->worker()->inflight() > 0) continue;
+    if (slot.runtime->worker()->inflight() > 0) {
+      next = it;
+      continue;
+    }
     auto start = Clock::now();
     slot.runtime->worker()->ReduceMemory();
     stats_.reduce_latency.RecordSince(start);
-    slot.reduced = true;
+    MarkReduced(slot);  // erases `it`; `next` stays valid
     ++stats_.memory_reductions;
   }
   // What the GCs freed in malloc'd memory goes back to the OS too (glibc keeps it otherwise).
@@ -249,7 +276,7 @@ void IsolateCache::Reduce(uint32_t tenant) {
   auto start = Clock::now();
   slot.runtime->worker()->ReduceMemory();
   stats_.reduce_latency.RecordSince(start);
-  slot.reduced = true;
+  MarkReduced(slot);
   ++stats_.memory_reductions;
 }
 

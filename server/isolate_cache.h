@@ -100,7 +100,8 @@ class IsolateCache {
     std::unique_ptr<TenantRuntime> runtime;  // null while cold
     std::list<uint32_t>::iterator lru;       // valid while runtime is set
     uint64_t last_used_ms = 0;               // loop time of its last request
-    bool reduced = true;                     // no request since its last idle GC
+    bool reduced = true;                     // no request since its last idle GC; else in unreduced_
+    std::list<uint32_t>::iterator unreduced; // valid while !reduced
     bool wants_contexts = false;             // queued in want_contexts_
   };
   Slot& SlotOf(uint32_t tenant) {
@@ -114,8 +115,10 @@ class IsolateCache {
   void PumpPostedPlatformTasks();  // those of the isolates V8 just posted a task to (the wakeup)
   void PumpIsolates(std::vector<v8::Isolate*> isolates);  // the live tenants' among `isolates`
   void ReduceIdleMemory();
+  void MarkUsed(uint32_t tenant);   // into unreduced_, first
+  void MarkReduced(Slot& slot);     // out of unreduced_
 
-  // 16 members: the LRU and the background work walk the same slots, so they stay one class; the
+  // 17 members: the LRU and the background work walk the same slots, so they stay one class; the
   // three uv handles and the flag are the background work's, the statistics one struct.
   uv_loop_t* loop_;
   isolates::PoolLimits limits_;
@@ -124,6 +127,9 @@ class IsolateCache {
   HttpServer* server_ = nullptr;
   std::vector<Slot> slots_;                    // by tenant index
   std::list<uint32_t> lru_;                    // live tenants, most recently used first
+  // Live tenants used since their last idle GC, most recently used first: the idle GCs walk this,
+  // not lru_ (with many prewarmed tenants never asked for, lru_ is almost all reduced ones).
+  std::list<uint32_t> unreduced_;
   std::vector<std::unique_ptr<TenantRuntime>> doomed_;
   std::vector<uint32_t> want_contexts_;        // per_request tenants short of ready contexts
   std::unique_ptr<isolates::IsolatePool> pool_;

@@ -26,8 +26,8 @@ int64_t SelfResidentKb() {
   return got == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1024) : 0;
 }
 
-Prewarmer::Prewarmer(uv_loop_t* loop, TenantManager* tenants, uint32_t budget_mb, uint32_t max_isolates)
-    : loop_(loop), tenants_(tenants), budget_kb_(uint64_t{budget_mb} * 1024), max_isolates_(max_isolates) {
+Prewarmer::Prewarmer(uv_loop_t* loop, TenantManager* tenants, uint64_t budget_kb, uint32_t max_isolates)
+    : loop_(loop), tenants_(tenants), budget_kb_(budget_kb), max_isolates_(max_isolates) {
   uv_idle_init(loop_, &idle_);
   idle_.data = this;
 }
@@ -77,6 +77,7 @@ void Prewarmer::Finish(const char* why) {
       .Int("tenants", stats_.warmed)
       .Int("failed", stats_.failed)
       .Int("ms", static_cast<int64_t>(stats_.ms))
+      .Int("budget_kb", static_cast<int64_t>(budget_kb_))
       .Int("rss_added_kb", stats_.rss_added_kb)
       .Int("rss_kept_kb", stats_.rss_kept_kb)
       .Str("stopped_by", why)

@@ -3,12 +3,13 @@
 // background after start-up: one tenant per turn of the event loop (I/O is served between two),
 // in config order, each on an isolate of the pool with its module instantiated from the code
 // cache and its context ready, then given the compacting GC an idle tenant gets. It stops at the
-// first of: every tenant loaded, the worker's resident memory grown by `budget_mb` since it
-// started (the blank isolates the pool makes meanwhile count too), or `max_isolates` live
+// first of: every tenant loaded, the worker's resident memory grown by its budget since it
+// started (`budget_kb`: this worker's share of `[server] prewarm_mb`, which is per server; the
+// blank isolates the pool makes meanwhile count too), or `max_isolates` live
 // isolates (it never evicts). Loading costs the tenant nothing: it is the platform's work, on
 // the top level's budget as a load on request would be, never on a request's CPU time.
 //
-//   Prewarmer prewarmer(loop, &tenants, /*budget_mb=*/512, /*max_isolates=*/2000);
+//   Prewarmer prewarmer(loop, &tenants, /*budget_kb=*/512 * 1024, /*max_isolates=*/2000);
 //   prewarmer.Start();  // logs "prewarm done" when it stops
 
 #include <uv.h>
@@ -31,7 +32,7 @@ class Prewarmer {
     std::string stopped_by;       // "all", "budget", "max_isolates"; empty while running
   };
 
-  Prewarmer(uv_loop_t* loop, TenantManager* tenants, uint32_t budget_mb, uint32_t max_isolates);
+  Prewarmer(uv_loop_t* loop, TenantManager* tenants, uint64_t budget_kb, uint32_t max_isolates);
   ~Prewarmer();
   Prewarmer(const Prewarmer&) = delete;
   Prewarmer& operator=(const Prewarmer&) = delete;

@@ -30,6 +30,7 @@
 #include "server/tenant_manager.h"
 #include "server/tenant_store.h"
 #include "server/supervisor.h"
+#include "server/supervisor_internal.h"
 #include "server/tls.h"
 #include "server/worker_link.h"
 #include "server/worker_sandbox.h"
@@ -420,7 +421,11 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   // Tenants loaded before their first request (prewarmer.h): a single node's process for every
   // tenant, or an isolation group's for its own (in cluster mode placement decides what is warm).
   if (plan->cluster.etcd.empty() && !(!options.from_files() && !options.script_path.empty())) {
-    tenants.StartPrewarm(plan->prewarm_mb);
+    // prewarm_mb is the server's: the shared workers split it (each loads the same tenants first,
+    // as a tenant's first request may reach any of them); an isolation group's process has its own.
+    uint64_t budget_kb = uint64_t{plan->prewarm_mb} * 1024;
+    if (tenants.isolation().own().empty()) budget_kb /= supervisor_internal::ResolveWorkers(plan->workers);
+    tenants.StartPrewarm(budget_kb);
   }
 
   uv_run(loop, UV_RUN_DEFAULT);

@@ -110,9 +110,9 @@ absl::Status TenantManager::Prewarm(uint32_t index) {
   return absl::OkStatus();
 }
 
-void TenantManager::StartPrewarm(uint32_t budget_mb) {
-  if (budget_mb == 0 || prewarmer_) return;
-  prewarmer_ = std::make_unique<Prewarmer>(loop_, this, budget_mb, pool_limits_.max_isolates);
+void TenantManager::StartPrewarm(uint64_t budget_kb) {
+  if (budget_kb == 0 || prewarmer_) return;
+  prewarmer_ = std::make_unique<Prewarmer>(loop_, this, budget_kb, pool_limits_.max_isolates);
   prewarmer_->Start();
 }
 

@@ -68,8 +68,9 @@ class TenantManager : public RequestSink {
   // compacting GC: OK if it loaded, AlreadyExists if there was nothing to do (it has an isolate,
   // does not serve, another process serves it, or it is cooling down), else the load's error.
   absl::Status Prewarm(uint32_t index);
-  // Starts loading tenants in the background (prewarmer.h) until the worker grew by `budget_mb`.
-  void StartPrewarm(uint32_t budget_mb);
+  // Starts loading tenants in the background (prewarmer.h) until the worker grew by `budget_kb`
+  // (its share of the server's prewarm_mb: PrewarmBudgetKb).
+  void StartPrewarm(uint64_t budget_kb);
   const Prewarmer* prewarmer() const { return prewarmer_.get(); }
   // Stops the prewarm where it is (a draining worker loads nothing more).
   void StopPrewarm() {

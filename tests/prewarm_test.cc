@@ -88,6 +88,7 @@ TEST(Prewarm, StopsAtItsMemoryBudget) {
   // A tenant costs ~1.2 MB: 8 MB holds a handful, nowhere near 200.
   EXPECT_GE(warmed, 1);
   EXPECT_LT(warmed, 100);
+  EXPECT_EQ(PrewarmField(server.log(), "budget_kb"), "8192") << "one worker: the whole budget";
   EXPECT_GE(std::stoll(PrewarmField(server.log(), "rss_added_kb")), 8 * 1024);
   // The others load on their first request, as without prewarm.
   for (int i = 0; i < 200; ++i) {
@@ -97,6 +98,55 @@ TEST(Prewarm, StopsAtItsMemoryBudget) {
   }
   EXPECT_EQ(server.Stop(), 0);
   EXPECT_EQ(PoolStat(server.log(), "prewarmed"), warmed);
+}
+
+// prewarm_mb is the server's budget: 3 workers get a third each, so the server as a whole stops
+// near 9 MB, not 27.
+TEST(Prewarm, TheBudgetIsPerServerSplitAcrossWorkers) {
+  TenantFixture fixture;
+  TestServer server(fixture.WriteConfig("prewarm_mb = 9", Tenants(fixture, 200)), {"--workers", "3"});
+  ASSERT_TRUE(server.WaitForWorkersReady(3, Slow(seconds(30)))) << server.log();
+  auto count_done = [&server] {
+    std::string log = server.log();
+    int done = 0;
+    for (size_t at = log.find("\"msg\":\"prewarm done\""); at != std::string::npos;
+         at = log.find("\"msg\":\"prewarm done\"", at + 1)) {
+      ++done;
+    }
+    return done;
+  };
+  auto deadline = std::chrono::steady_clock::now() + Slow(seconds(60));
+  while (count_done() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(count_done(), 3) << server.log();
+  std::string log = server.log();
+  int64_t added_kb = 0;
+  for (size_t at = log.find("\"msg\":\"prewarm done\""); at != std::string::npos;
+       at = log.find("\"msg\":\"prewarm done\"", at + 1)) {
+    std::string line = log.substr(log.rfind('\n', at) + 1, log.find('\n', at) - log.rfind('\n', at));
+    EXPECT_EQ(PrewarmField(line, "budget_kb"), "3072") << line;
+    EXPECT_EQ(PrewarmField(line, "stopped_by"), "budget") << line;
+    added_kb += std::stoll(PrewarmField(line, "rss_added_kb"));
+  }
+  EXPECT_GE(added_kb, 9 * 1024);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// Each prewarmed tenant got its compacting GC at load; the idle GCs (isolate_cache.h) walk only
+// the tenants used since their last one: a tenant asked for again gets one more each time it
+// goes idle (t3 twice, t5 once), the 18 never asked for none.
+TEST(Prewarm, IdleGcsReachOnlyTenantsUsedSinceTheirLast) {
+  TenantFixture fixture;
+  TestServer server(fixture.WriteConfig("prewarm_mb = 100000", Tenants(fixture, 20)));
+  ASSERT_TRUE(server.WaitForLog("\"msg\":\"prewarm done\"", Slow(seconds(60)))) << server.log();
+  ASSERT_EQ(GetTenant(server.port(), 3).status, 200);
+  ASSERT_EQ(GetTenant(server.port(), 5).status, 200);
+  // Idle for 1 s, then the next 100 ms tick gives the GC.
+  std::this_thread::sleep_for(seconds(3));
+  ASSERT_EQ(GetTenant(server.port(), 3).status, 200);
+  std::this_thread::sleep_for(seconds(3));
+  EXPECT_EQ(server.Stop(), 0);
+  EXPECT_EQ(PoolStat(server.log(), "prewarmed"), 20);
+  EXPECT_EQ(PoolStat(server.log(), "memory_reductions"), 20 + 3) << server.log();
 }
 
 TEST(Prewarm, NeverEvictsAtMaxIsolates) {

@@ -21,9 +21,7 @@ BENCH_CHURN_SETTLE seconds; RSS; the same tenants again (warm). Resident MB per 
 """
 import http.client
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +32,8 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "url"))
 import churn  # noqa: E402
 import report  # noqa: E402  (replace_section)
-from url_bench import TICK, freeport, ticks  # noqa: E402
+import url_bench  # noqa: E402
+from url_bench import TICK, ticks  # noqa: E402
 
 TENANTS = int(os.environ.get("BENCH_COLD_TENANTS", "1000"))
 ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", "2"))
@@ -43,73 +42,16 @@ SERVER_CPU = os.environ.get("BENCH_SERVER_CPU", "0")
 START, END = "<!-- cold:start -->", "<!-- cold:end -->"
 
 
-class Server:
-    """NAME's server with COUNT tenants (churn's scripts and configs) in TMP/TAG, in its own group."""
-
-    def __init__(self, name, binary, tmp, tag, count, logs):
-        self.dir = os.path.join(tmp, tag)
-        churn.scripts(os.path.join(self.dir, "scripts"), count)
-        self.port = freeport()
-        kind = "workerd" if name == "workerd" else "atoll"
-        out = subprocess.run([sys.executable, os.path.join(HERE, "..", "churn", "churn.py"), "config", kind,
-                              self.dir, tag, str(count), "shared", str(self.port)],
-                             check=True, capture_output=True, text=True).stdout.strip()
-        env = dict(os.environ)
-        env.pop("ATOLL_V8_MAPS_SCAN", None)
-        self.prewarm = name == "atoll-prewarm"
-        if self.prewarm:
-            with open(out) as f:
-                text = f.read()
-            with open(out, "w") as f:
-                f.write(text.replace("[server]\n", f"[server]\nprewarm_mb = {PREWARM_MB}\n", 1))
-        if name == "atoll-maps":
-            env["ATOLL_V8_MAPS_SCAN"] = "1"
-        if kind == "atoll":
-            cmd = [binary, "serve", "--config", out, "--workers", "1"]
-        else:
-            cmd = [binary, "serve", out, "--socket-addr", f"http=127.0.0.1:{self.port}"]
-        self.log_path = os.path.join(logs, f"cold-{tag}.log")
-        self.log = open(self.log_path, "w")
-        self.t0 = time.time()
-        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + cmd, cwd=self.dir, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True, env=env)
-        deadline = time.time() + 300
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/", headers={"Host": "unrouted.invalid"})
-                conn.getresponse().read()
-                conn.close()
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.time() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"{name} {tag}: did not start (see {self.log_path})")
-                time.sleep(0.05)
-        self.prewarm_line = ""
-        while self.prewarm:
-            with open(self.log_path, errors="replace") as f:
-                found = [line for line in f if '"prewarm done"' in line]
-            if found:
-                self.prewarm_line = found[-1].strip()
-                break
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise RuntimeError(f"{name} {tag}: no 'prewarm done' (see {self.log_path})")
-            time.sleep(0.05)
-        self.ready_s = time.time() - self.t0
-
-    def stop(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self.log.close()
+def Server(name, binary, tmp, tag, count, logs):
+    """NAME's server with COUNT tenants (churn's scripts and configs) in TMP/TAG, in its own group:
+    url_bench's Server with atoll-prewarm's prewarm_mb and atoll-maps' ATOLL_V8_MAPS_SCAN."""
+    env = dict(os.environ)
+    env.pop("ATOLL_V8_MAPS_SCAN", None)
+    if name == "atoll-maps":
+        env["ATOLL_V8_MAPS_SCAN"] = "1"
+    return url_bench.Server(name, binary, tmp, tag, count, None, logs, write=churn.scripts,
+                            prewarm_mb=PREWARM_MB if name == "atoll-prewarm" else 0, env=env,
+                            log_name=f"cold-{tag}.log", deadline_s=300)
 
 
 def get(conn, i):

@@ -95,25 +95,38 @@ def freeport():
 
 class Server:
     """One server with COUNT tenants whose scripts are in TMP/<tag>/scripts, in its own group;
-    script(i, handler) is tenant i's module (bench/first_use/first_use.py passes its own)."""
+    script(i, handler) is tenant i's module (bench/first_use/first_use.py passes its own).
+    bench/cold/cold_bench.py's switches: write(dir, count) writes the scripts instead (churn's),
+    prewarm_mb > 0 adds [server] prewarm_mb and waits for "prewarm done" (prewarm_line, ready_s
+    counts it), env is the server's environment, log_name and deadline_s its log and start limit."""
 
-    def __init__(self, name, binary, tmp, tag, count, handler, logs, script=tenant_script):
+    def __init__(self, name, binary, tmp, tag, count, handler, logs, script=tenant_script, *, write=None,
+                 prewarm_mb=0, env=None, log_name=None, deadline_s=180):
         self.dir = os.path.join(tmp, tag)
-        write_scripts(os.path.join(self.dir, "scripts"), count, handler, script)
+        if write is not None:
+            write(os.path.join(self.dir, "scripts"), count)
+        else:
+            write_scripts(os.path.join(self.dir, "scripts"), count, handler, script)
         self.port = freeport()
         kind = "workerd" if name == "workerd" else "atoll"
         out = subprocess.run([sys.executable, os.path.join(HERE, "..", "churn", "churn.py"), "config", kind,
                               self.dir, tag, str(count), "shared", str(self.port)],
                              check=True, capture_output=True, text=True).stdout.strip()
+        if prewarm_mb:
+            with open(out) as f:
+                text = f.read()
+            with open(out, "w") as f:
+                f.write(text.replace("[server]\n", f"[server]\nprewarm_mb = {prewarm_mb}\n", 1))
         if kind == "atoll":
             cmd = [binary, "serve", "--config", out, "--workers", "1"]
         else:
             cmd = [binary, "serve", out, "--socket-addr", f"http=127.0.0.1:{self.port}"]
-        self.log = open(os.path.join(logs, f"url-{name}-{tag}.log"), "w")
+        self.log_path = os.path.join(logs, log_name or f"url-{name}-{tag}.log")
+        self.log = open(self.log_path, "w")
         self.t0 = time.time()
         self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + cmd, cwd=self.dir, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 180
+                                     stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        deadline = time.time() + deadline_s
         while True:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
@@ -126,6 +139,18 @@ class Server:
                     self.stop()
                     raise RuntimeError(f"{name} {tag}: did not start (see {self.log.name})")
                 time.sleep(0.05)
+        self.prewarm_line = ""
+        while prewarm_mb:
+            with open(self.log_path, errors="replace") as f:
+                found = [line for line in f if '"prewarm done"' in line]
+            if found:
+                self.prewarm_line = found[-1].strip()
+                break
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"{name} {tag}: no 'prewarm done' (see {self.log_path})")
+            time.sleep(0.05)
+        self.ready_s = time.time() - self.t0
 
     def get(self, conn, i):
         path, headers = churn.request_args(i)
