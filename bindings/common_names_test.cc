@@ -4,28 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include <memory>
-
-#include "isolates/platform.h"
+#include "bindings/bare_isolate_test.h"
 #include "isolates/v8_util.h"
 
 namespace atl::bindings {
 namespace {
 
-class CommonNamesTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { isolates::InitializeV8(); }
-  void SetUp() override {
-    allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
-    v8::Isolate::CreateParams params;
-    params.array_buffer_allocator = allocator_.get();
-    isolate_ = v8::Isolate::New(params);
-  }
-  void TearDown() override { isolate_->Dispose(); }
-
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
-  v8::Isolate* isolate_ = nullptr;
-};
+class CommonNamesTest : public BareIsolateTest {};
 
 TEST_F(CommonNamesTest, ACommonNameIsTheSameInternalizedStringEveryTime) {
   v8::Isolate::Scope isolate_scope(isolate_);

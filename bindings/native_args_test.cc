@@ -4,10 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <string>
 
-#include "isolates/platform.h"
+#include "bindings/bare_isolate_test.h"
 #include "isolates/v8_util.h"
 
 namespace atl::bindings {
@@ -30,17 +29,8 @@ void Probe(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(isolates::NewString(info.GetIsolate(), out));
 }
 
-class NativeArgsTest : public ::testing::Test {
+class NativeArgsTest : public BareIsolateTest {
  protected:
-  static void SetUpTestSuite() { isolates::InitializeV8(); }
-  void SetUp() override {
-    allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
-    v8::Isolate::CreateParams params;
-    params.array_buffer_allocator = allocator_.get();
-    isolate_ = v8::Isolate::New(params);
-  }
-  void TearDown() override { isolate_->Dispose(); }
-
   // The result of `call` (a call of probe(...)) as text, or "throws: MESSAGE".
   std::string Run(const std::string& call) {
     v8::Isolate::Scope isolate_scope(isolate_);
@@ -56,9 +46,6 @@ class NativeArgsTest : public ::testing::Test {
     if (!script->Run(context).ToLocal(&result)) return "throws: " + isolates::ToUtf8(isolate_, try_catch.Exception());
     return isolates::ToUtf8(isolate_, result);
   }
-
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
-  v8::Isolate* isolate_ = nullptr;
 };
 
 TEST_F(NativeArgsTest, ReadsEachTypeAndDefaults) {
