@@ -32,7 +32,6 @@ namespace atl::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr char kToken[] = "objects-test-token";
 constexpr int kLeaseTtlS = 3;
 
 // GET /inc?name=N increments object N's count; the answer is {"n":COUNT,"via":OWNER_OR_NULL}.
@@ -84,17 +83,14 @@ std::string Field(const std::string& json, const std::string& name) {
   return json.substr(at, end - at);
 }
 
-class ClusterObjectsTest : public ::testing::Test {
+class ClusterObjectsTest : public ClusterSuite {
  protected:
+  explicit ClusterObjectsTest(bool postgres = false) : ClusterSuite(postgres) {}
   void SetUp() override {
-    setenv("ATOLL_ADMIN_TOKEN", kToken, 1);
-    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
-    char pattern[] = "/tmp/atoll-objects-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
+    ClusterSuite::SetUp();
+    if (HasFatalFailure()) return;
     for (const char* name : {"a", "b", "c"}) {
-      nodes_.push_back(std::make_unique<FleetNode>(name, root_, "etcd = \"" + etcd_.url() + "\"\nlease_ttl_s = " +
-                                                                    std::to_string(kLeaseTtlS) + "\n" + cluster_extra_));
+      nodes_.push_back(std::make_unique<FleetNode>(name, root_, ClusterTable() + "lease_ttl_s = " + std::to_string(kLeaseTtlS) + "\n"));
     }
     for (auto& node : nodes_) node->Start();
     for (auto& node : nodes_) ASSERT_TRUE(node->Ready()) << node->server().log();
@@ -103,15 +99,11 @@ class ClusterObjectsTest : public ::testing::Test {
     HttpResponse deployed = node(0).Admin("PUT", "/tenants/t", body);
     ASSERT_EQ(deployed.status, 200) << deployed.body;
   }
-  void TearDown() override {
+  void StopFleet() override {
     for (auto& node : nodes_) {
       if (node->up()) node->Signal(SIGCONT);
       node->Stop();
     }
-    etcd_.Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-    unsetenv("ATOLL_ADMIN_TOKEN");
   }
   FleetNode& node(int i) { return *nodes_[i]; }
   int IndexOf(const std::string& name) { return name.empty() ? -1 : name[0] - 'a'; }
@@ -146,25 +138,13 @@ class ClusterObjectsTest : public ::testing::Test {
     return fence;
   }
 
-  EtcdServer etcd_;
-  std::string root_;
-  std::string cluster_extra_;  // more of the nodes' [cluster] table
   std::vector<std::unique_ptr<FleetNode>> nodes_;
 };
 
 // The same fleet with the objects' storage in PostgreSQL (server/pg_do_storage.h).
 class ClusterObjectsOnPostgresTest : public ClusterObjectsTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(pg_.Start()) << pg_.log();
-    cluster_extra_ = "postgres = \"" + pg_.conninfo() + "\"\n";
-    ClusterObjectsTest::SetUp();
-  }
-  void TearDown() override {
-    ClusterObjectsTest::TearDown();
-    pg_.Stop();
-  }
-  PostgresServer pg_;
+  ClusterObjectsOnPostgresTest() : ClusterObjectsTest(/*postgres=*/true) {}
 };
 
 // The owner node etcd's claim names ("" if none).

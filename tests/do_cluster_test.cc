@@ -44,17 +44,13 @@ constexpr const char* kScript =
     "  fetch(request, env) { return env.COUNTER.get(env.COUNTER.idFromName('c')).fetch(request); }"
     "};";
 
-class DoCluster : public ::testing::Test {
+class DoCluster : public ClusterSuite {
  protected:
+  DoCluster() : ClusterSuite(/*postgres=*/true) {}
   void SetUp() override {
-    setenv("ATOLL_ADMIN_TOKEN", "do-cluster-token", 1);
-    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
-    ASSERT_TRUE(pg_.Start()) << pg_.log();
-    char pattern[] = "/tmp/atoll-do-cluster-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    node_ = std::make_unique<FleetNode>("a", root_,
-                                        "etcd = \"" + etcd_.url() + "\"\npostgres = \"" + pg_.conninfo() + "\"\n");
+    ClusterSuite::SetUp();
+    if (HasFatalFailure()) return;
+    node_ = std::make_unique<FleetNode>("a", root_, ClusterTable());
     node_->Start();
     ASSERT_TRUE(node_->Ready()) << node_->server().log();
     port_ = node_->port();
@@ -63,12 +59,7 @@ class DoCluster : public ::testing::Test {
     HttpResponse deployed = node_->Admin("PUT", "/tenants/counter", body);
     ASSERT_EQ(deployed.status, 200) << deployed.body;
   }
-  void TearDown() override {
-    node_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-    unsetenv("ATOLL_ADMIN_TOKEN");
-  }
+  void StopFleet() override { node_.reset(); }
   // On the port of the node as last started (the client thread calls it while the node dies).
   HttpResponse Call(const std::string& path) { return GetFrom(port_, "counter.test", path); }
   // The counter a request answered, -1 for anything else.
@@ -90,9 +81,6 @@ class DoCluster : public ::testing::Test {
     port_ = node_->port();
   }
 
-  EtcdServer etcd_;
-  PostgresServer pg_;
-  std::string root_;
   std::unique_ptr<FleetNode> node_;
   std::atomic<int> port_{0};
 };
@@ -126,7 +114,10 @@ TEST_F(DoCluster, EveryAcknowledgedIncrementSurvivesAKillInTheMiddle) {
         acknowledged = n - before;
       }
     });
-    std::this_thread::sleep_for(milliseconds(1500));
+    // Increments running (each a PostgreSQL commit with fsync: ~10 ms quiet, far more under load),
+    // then the kill: after 6 acknowledged ones and 0.5 s at least, bounded in time.
+    std::this_thread::sleep_for(milliseconds(500));
+    WaitFor([&] { return acknowledged.load() > 5; }, std::chrono::seconds(20));
     node_->Kill9();  // in the middle of a request, most likely
     stop = true;
     client.join();
