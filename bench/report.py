@@ -14,6 +14,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -40,6 +41,54 @@ def replace_section(readme, start, end, text):
         f.write(old[: a + len(start)] + "\n" + text + old[b:])
     print(f"(updated {readme})")
     return True
+
+
+def alternate_rounds(tag, rounds, servers, measure, tmp_prefix, after_round=None):
+    """{name: [measure(name, binary, tmp, logs, round), ...]}: `rounds` rounds, the servers in turn
+    in each (a failed measure is reported on stderr and left out); after_round() after each."""
+    logs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "logs")
+    os.makedirs(logs, exist_ok=True)
+    results = {name: [] for name, _ in servers}
+    with tempfile.TemporaryDirectory(prefix=tmp_prefix) as tmp:
+        for rnd in range(1, rounds + 1):
+            for name, binary in servers:
+                print(f"{tag}: round {rnd}: {name} (load {os.getloadavg()[0]:.1f})", file=sys.stderr)
+                try:
+                    results[name].append(measure(name, binary, tmp, logs, rnd))
+                except (RuntimeError, OSError) as e:
+                    print(f"{tag}: {name}: {e}", file=sys.stderr)
+            if after_round:
+                after_round()
+    return results
+
+
+def median_cell(vals, digits):
+    """"M (MIN-MAX)" of `vals` with `digits` decimals ("M" alone for one value, "n/a" for none)."""
+    if not vals:
+        return "n/a"
+    spread = f" ({min(vals):.{digits}f}-{max(vals):.{digits}f})" if len(vals) > 1 else ""
+    return f"{statistics.median(vals):.{digits}f}{spread}"
+
+
+def emit_table(lines, out_md, readme=None, start=None, end=None):
+    """Prints the table's `lines`, writes them to out_md and, given `readme`, between its markers."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    with open(out_md, "w") as f:
+        f.write(text)
+    if readme:
+        replace_section(readme, start, end, text)
+
+
+def run_main(argv, run, doc):
+    """`run OUT_MD NAME=BINARY... [--readme README.md]` -> run(OUT_MD, [(NAME, BINARY)...], README)."""
+    if len(argv) >= 3 and argv[0] == "run":
+        readme = None
+        args = argv[2:]
+        if len(args) >= 2 and args[-2] == "--readme":
+            readme, args = args[-1], args[:-2]
+        return run(argv[1], [tuple(a.split("=", 1)) for a in args], readme)
+    sys.exit(doc)
 
 
 def _stat(pid):

@@ -23,7 +23,6 @@ import http.client
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,7 +30,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "churn"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "url"))
 import churn  # noqa: E402
-import report  # noqa: E402  (replace_section)
+import report  # noqa: E402  (alternate_rounds, median_cell, emit_table, run_main)
 import url_bench  # noqa: E402
 from url_bench import TICK, ticks  # noqa: E402
 
@@ -102,25 +101,10 @@ def measure(name, binary, tmp, logs, rnd):
 
 
 def run(out_md, servers, readme=None):
-    logs = os.path.join(HERE, "..", "results", "logs")
-    os.makedirs(logs, exist_ok=True)
-    results = {name: [] for name, _ in servers}
-    with tempfile.TemporaryDirectory(prefix="atoll-cold.") as tmp:
-        for rnd in range(1, ROUNDS + 1):
-            for name, binary in servers:
-                print(f"cold: round {rnd}: {name} (load {os.getloadavg()[0]:.1f})", file=sys.stderr)
-                try:
-                    results[name].append(measure(name, binary, tmp, logs, rnd))
-                except (RuntimeError, OSError) as e:
-                    print(f"cold: {name}: {e}", file=sys.stderr)
+    results = report.alternate_rounds("cold", ROUNDS, servers, measure, "atoll-cold.")
 
     def med(name, key, digits):
-        vals = [r[key] for r in results[name]]
-        if not vals:
-            return "n/a"
-        m = statistics.median(vals)
-        spread = f" ({min(vals):.{digits}f}-{max(vals):.{digits}f})" if len(vals) > 1 else ""
-        return f"{m:.{digits}f}{spread}"
+        return report.median_cell([r[key] for r in results[name]], digits)
 
     names = [n for n, _ in servers]
     rows = [
@@ -143,23 +127,11 @@ def run(out_md, servers, readme=None):
     notes = [r["prewarm"] for n in names for r in results[n][:1] if r.get("prewarm")]
     if notes:
         lines += ["", "atoll-prewarm's worker said (round 1): `" + notes[0] + "`"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(out_md, "w") as f:
-        f.write(text)
-    if readme:
-        report.replace_section(readme, START, END, text)
+    report.emit_table(lines, out_md, readme, START, END)
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "run":
-        readme = None
-        args = argv[2:]
-        if len(args) >= 2 and args[-2] == "--readme":
-            readme, args = args[-1], args[:-2]
-        servers = [tuple(a.split("=", 1)) for a in args]
-        return run(argv[1], servers, readme)
-    sys.exit(__doc__)
+    return report.run_main(argv, run, __doc__)
 
 
 if __name__ == "__main__":

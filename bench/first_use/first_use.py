@@ -15,9 +15,7 @@ one request, as churn row (c). Servers and their process groups are killed when 
 """
 import http.client
 import os
-import statistics
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,7 +23,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "url"))
 sys.path.insert(0, os.path.join(HERE, "..", "churn"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import churn  # noqa: E402  (rss_kb, SETTLE_S)
-import report  # noqa: E402  (replace_section)
+import report  # noqa: E402  (alternate_rounds, median_cell, emit_table, run_main)
 import url_bench  # noqa: E402  (Server, ticks, TICK)
 
 TENANTS = int(os.environ.get("BENCH_FIRST_USE_TENANTS", "200"))
@@ -89,25 +87,10 @@ def measure(name, binary, tmp, logs, rnd):
 
 
 def run(out_md, servers, readme=None):
-    logs = os.path.join(HERE, "..", "results", "logs")
-    os.makedirs(logs, exist_ok=True)
-    results = {name: [] for name, _ in servers}
-    with tempfile.TemporaryDirectory(prefix="atoll-first-use.") as tmp:
-        for rnd in range(1, ROUNDS + 1):
-            for name, binary in servers:
-                print(f"first_use: round {rnd}: {name}", file=sys.stderr)
-                try:
-                    results[name].append(measure(name, binary, tmp, logs, rnd))
-                except (RuntimeError, OSError) as e:
-                    print(f"first_use: {name}: {e}", file=sys.stderr)
+    results = report.alternate_rounds("first_use", ROUNDS, servers, measure, "atoll-first-use.")
 
     def med(name, key, digits):
-        vals = [r[key] for r in results[name]]
-        if not vals:
-            return "n/a"
-        m = statistics.median(vals)
-        spread = f" ({min(vals):.{digits}f}-{max(vals):.{digits}f})" if len(vals) > 1 else ""
-        return f"{m:.{digits}f}{spread}"
+        return report.median_cell([r[key] for r in results[name]], digits)
 
     names = [n for n, _ in servers]
     rows = [("CPU of a cold tenant's first request, handler without any of them, ms", "cpu_plain", 2)]
@@ -120,22 +103,11 @@ def run(out_md, servers, readme=None):
              "| measure | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for label, key, digits in rows:
         lines.append(f"| {label} | " + " | ".join(med(n, key, digits) for n in names) + " |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(out_md, "w") as f:
-        f.write(text)
-    if readme:
-        report.replace_section(readme, START, END, text)
+    report.emit_table(lines, out_md, readme, START, END)
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "run":
-        readme = None
-        args = argv[2:]
-        if len(args) >= 2 and args[-2] == "--readme":
-            readme, args = args[-1], args[:-2]
-        return run(argv[1], [tuple(a.split("=", 1)) for a in args], readme)
-    sys.exit(__doc__)
+    return report.run_main(argv, run, __doc__)
 
 
 if __name__ == "__main__":

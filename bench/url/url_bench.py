@@ -21,14 +21,13 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "churn"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import churn  # noqa: E402  (request_args, check, rss_kb, tree, wait, config, update_readme)
-import report  # noqa: E402  (_stat)
+import report  # noqa: E402  (_stat, alternate_rounds, median_cell, emit_table, run_main)
 
 TENANTS = int(os.environ.get("BENCH_URL_TENANTS", "300"))
 ROUNDS = int(os.environ.get("BENCH_URL_ROUNDS", "2"))
@@ -240,29 +239,14 @@ def node_parse():
 
 
 def run(out_md, servers, readme=None):
-    logs = os.path.join(HERE, "..", "results", "logs")
-    os.makedirs(logs, exist_ok=True)
-    results = {name: [] for name, _ in servers}
     nodes = []
-    with tempfile.TemporaryDirectory(prefix="atoll-url.") as tmp:
-        for rnd in range(1, ROUNDS + 1):
-            for name, binary in servers:
-                print(f"url: round {rnd}: {name}", file=sys.stderr)
-                try:
-                    results[name].append(measure(name, binary, tmp, logs, rnd))
-                except (RuntimeError, OSError) as e:
-                    print(f"url: {name}: {e}", file=sys.stderr)
-            nodes.append(node_parse())
+    results = report.alternate_rounds("url", ROUNDS, servers, measure, "atoll-url.",
+                                      after_round=lambda: nodes.append(node_parse()))
     node_version = next((v for v, _ in nodes if v), None)
     node_ns = [x for _, x in nodes if x is not None]
 
     def med(name, key, digits):
-        vals = [r[key] for r in results[name]]
-        if not vals:
-            return "n/a"
-        m = statistics.median(vals)
-        spread = f" ({min(vals):.{digits}f}-{max(vals):.{digits}f})" if len(vals) > 1 else ""
-        return f"{m:.{digits}f}{spread}"
+        return report.median_cell([r[key] for r in results[name]], digits)
 
     names = [n for n, _ in servers]
     rows = [
@@ -282,23 +266,11 @@ def run(out_md, servers, readme=None):
         if key == "ns_per_parse" and node_ns:
             node_cell = f"{statistics.median(node_ns):.0f}" + (f" ({node_version})" if node_version else "")
         lines.append(f"| {label} | " + " | ".join(med(n, key, digits) for n in names) + f" | {node_cell} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(out_md, "w") as f:
-        f.write(text)
-    if readme:
-        report.replace_section(readme, START, END, text)
+    report.emit_table(lines, out_md, readme, START, END)
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "run":
-        readme = None
-        args = argv[2:]
-        if len(args) >= 2 and args[-2] == "--readme":
-            readme, args = args[-1], args[:-2]
-        servers = [tuple(a.split("=", 1)) for a in args]
-        return run(argv[1], servers, readme)
-    sys.exit(__doc__)
+    return report.run_main(argv, run, __doc__)
 
 
 if __name__ == "__main__":
