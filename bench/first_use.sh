@@ -15,8 +15,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/server_env.sh"
 bench_setup first_use 12 "$@"
 
-servers=(atoll="$atoll_bin")
-if [[ -n "${BENCH_ATOLL_BEFORE:-}" ]]; then servers=(atoll-before="$BENCH_ATOLL_BEFORE" "${servers[@]}"); fi
-workerd_bin="$(bench_workerd first_use)"
-if [[ -n "$workerd_bin" ]]; then servers+=(workerd="$workerd_bin"); fi
+bench_servers first_use
 python3 "$here/first_use/first_use.py" run "$here/results/first_use.md" "${servers[@]}" "${readme_args[@]}"

@@ -15,8 +15,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/server_env.sh"
 bench_setup url 12 "$@"
 
-servers=(atoll="$atoll_bin")
-if [[ -n "${BENCH_ATOLL_BEFORE:-}" ]]; then servers=(atoll-before="$BENCH_ATOLL_BEFORE" "${servers[@]}"); fi
-workerd_bin="$(bench_workerd url)"
-if [[ -n "$workerd_bin" ]]; then servers+=(workerd="$workerd_bin"); fi
+bench_servers url
 python3 "$here/url/url_bench.py" run "$here/results/url.md" "${servers[@]}" "${readme_args[@]}"

@@ -3,6 +3,7 @@
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/server_env.sh"
 #   bench_setup NAME HELP_LAST_LINE "$@"   # sets here, root, atoll_bin, readme_args; checks taskset and the binary
 #   workerd_bin="$(bench_workerd NAME)"    # the pinned workerd in bench/.peers, or "" (and a note on stderr)
+#   bench_servers NAME                     # servers=(atoll-before=... atoll=... workerd=...), those there are
 
 # NAME.sh's arguments: --update-readme (readme_args), --help (lines 2..HELP_LAST_LINE of the script).
 bench_setup() {
@@ -32,4 +33,13 @@ bench_workerd() {
     if [[ -x "$bin" ]] && timeout 20 "$bin" --version >/dev/null 2>&1; then echo "$bin"; return 0; fi
   done
   echo "$name: no workerd in bench/.peers (run bash bench/churn.sh once to install the peers): column left out" >&2
+}
+
+# The usual columns: atoll-before (when BENCH_ATOLL_BEFORE is set), atoll, workerd (when installed).
+bench_servers() {
+  servers=(atoll="$atoll_bin")
+  if [[ -n "${BENCH_ATOLL_BEFORE:-}" ]]; then servers=(atoll-before="$BENCH_ATOLL_BEFORE" "${servers[@]}"); fi
+  local workerd_bin
+  workerd_bin="$(bench_workerd "$1")"
+  if [[ -n "$workerd_bin" ]]; then servers+=(workerd="$workerd_bin"); fi
 }
