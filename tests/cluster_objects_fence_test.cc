@@ -14,22 +14,16 @@
 #include "config/cluster_layout.h"
 #include "server/cluster_objects.h"
 #include "server/etcd_client.h"
-#include "tests/etcd_fixture.h"
+#include "tests/etcd_loop_test.h"
 
 namespace atl::server {
 namespace {
 
-using testing::EtcdServer;
 constexpr char kId[] = "00000000000000000000000000000000000000000000000000000000000000ab";
 
-class ClusterObjectsFenceTest : public ::testing::Test {
+class ClusterObjectsFenceTest : public testing::EtcdLoopTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
-    uv_loop_init(&loop_);
-    client_ = std::make_unique<EtcdClient>(&loop_, *EtcdClient::ParseUrl(etcd_.url()));
-  }
-  void TearDown() override {
+  void TearDown() override {  // the objects first: they use the client
     for (auto& objects : objects_) objects->Shutdown();
     if (client_) client_->Shutdown();
     uv_run(&loop_, UV_RUN_NOWAIT);
@@ -37,11 +31,6 @@ class ClusterObjectsFenceTest : public ::testing::Test {
     client_.reset();
     uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
-  }
-  bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done() && std::chrono::steady_clock::now() < deadline) uv_run(&loop_, UV_RUN_NOWAIT), usleep(1000);
-    return done();
   }
   // Node `name` registered as its worker 0 would: a lease of `ttl_s` and nodes/NAME under it.
   int64_t Register(const std::string& name, int64_t ttl_s) {
@@ -72,9 +61,6 @@ class ClusterObjectsFenceTest : public ::testing::Test {
     return route ? *route : absl::StatusOr<kv::ObjectRoute>(absl::DeadlineExceededError("no answer"));
   }
 
-  EtcdServer etcd_;
-  uv_loop_t loop_;
-  std::unique_ptr<EtcdClient> client_;
   std::vector<std::unique_ptr<ClusterObjects>> objects_;
 };
 

@@ -25,7 +25,7 @@
 #include "config/cluster_layout.h"
 #include "server/etcd_client.h"
 #include "server/leader_election.h"
-#include "tests/etcd_fixture.h"
+#include "tests/etcd_loop_test.h"
 #include "tests/fleet_fixture.h"
 #include "tests/test_server.h"
 
@@ -293,11 +293,7 @@ class LeaderElectionTest : public ::testing::Test {
       uv_loop_close(loop);
     }
   }
-  static bool RunUntil(uv_loop_t* loop, const std::function<bool()>& done) {
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (!done() && Clock::now() < deadline) uv_run(loop, UV_RUN_NOWAIT), usleep(1000);
-    return done();
-  }
+  static bool RunUntil(uv_loop_t* loop, const std::function<bool()>& done) { return RunLoopUntil(loop, done); }
   absl::StatusOr<bool> Write(server::LeaderElection* who, uv_loop_t* loop, const std::string& value) {
     std::optional<absl::StatusOr<bool>> result;
     who->FencedTxn({{false, "/atoll/placements/t", value, 0}}, [&](absl::StatusOr<bool> r) { result = r; });

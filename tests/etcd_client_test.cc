@@ -8,32 +8,16 @@
 #include <chrono>
 
 #include "config/cluster_layout.h"
-#include "tests/etcd_fixture.h"
+#include "tests/etcd_loop_test.h"
 
 namespace atl::server {
 namespace {
 
-using testing::EtcdServer;
 
-class EtcdClientTest : public ::testing::Test {
+class EtcdClientTest : public testing::EtcdLoopTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(etcd_.Start()) << etcd_.log();
-    uv_loop_init(&loop_);
-    client_ = std::make_unique<EtcdClient>(&loop_, *EtcdClient::ParseUrl(etcd_.url()));
-  }
-  void TearDown() override {
-    if (client_) client_->Shutdown();
-    client_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
-  }
-  // Runs the loop until `done` or 10 s.
-  void RunUntil(const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!done() && std::chrono::steady_clock::now() < deadline) uv_run(&loop_, UV_RUN_NOWAIT), usleep(1000);
-    ASSERT_TRUE(done()) << "timed out";
-  }
+  // Runs the loop until `done` or 10 s (a failure if it timed out).
+  void RunUntil(const std::function<bool()>& done) { ASSERT_TRUE(testing::RunLoopUntil(&loop_, done)) << "timed out"; }
   template <typename T>
   absl::StatusOr<T> Wait(const std::function<void(EtcdClient::Callback<T>)>& start) {
     std::optional<absl::StatusOr<T>> result;
@@ -41,10 +25,6 @@ class EtcdClientTest : public ::testing::Test {
     RunUntil([&] { return result.has_value(); });
     return result ? *result : absl::StatusOr<T>(absl::DeadlineExceededError("no answer"));
   }
-
-  EtcdServer etcd_;
-  uv_loop_t loop_;
-  std::unique_ptr<EtcdClient> client_;
 };
 
 TEST_F(EtcdClientTest, ParsesUrls) {
