@@ -303,15 +303,18 @@ TEST_F(HostileMemory, WasmMemoryCountsAgainstMemoryMb) {
 // Expected: made off the loop's thread, so the victim is answered many times while they run; a
 // tenant killed with a key generation in flight leaves nothing behind; at most 4 in flight.
 TEST_F(HostileMemory, RsaKeyGenerationDoesNotBlockTheLoop) {
-  // The default wall limit (30 s), as long as the tests wait (`make test-asan`: 3 keys take ~40 s).
-  Start("wall_ms = " + std::to_string(Slow(std::chrono::seconds(30)).count()));
+  // Key generation time has a long tail (one RSA-4096 key: 0.4-3.2 s on a quiet core here) and CI
+  // runs this beside other suites: 3 keys took over 30 s there once. The wall limit is generous;
+  // what is asserted is that the loop kept answering meanwhile.
+  const auto wall = Slow(std::chrono::seconds(60));
+  Start("wall_ms = " + std::to_string(wall.count()));
   WithVictim([&] {
     RawClient keygen(server_->port());
     keygen.Send("GET /rsa HTTP/1.1\r\nHost: a.test\r\n\r\n");
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     int answered_meanwhile = 0;
     std::string response;
-    for (auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (auto give_up = std::chrono::steady_clock::now() + wall + std::chrono::seconds(10);
          response.empty() && std::chrono::steady_clock::now() < give_up;) {
       EXPECT_EQ(V().status, 200);
       response = keygen.ReadSome(std::chrono::milliseconds(5));
