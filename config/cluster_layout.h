@@ -12,7 +12,7 @@
 //   PREFIX control/leader        {"name","lease"}, under the leader's lease (server/leader_election.h)
 //   PREFIX do/TENANT/CLASS/ID    NODE: the node that owns a Durable Object, under its lease; the
 //                                key's create_revision is the owner's fencing token (server/cluster_objects.h)
-//   PREFIX do-secret             authenticates Durable Object calls between nodes (made once)
+//   PREFIX do-secret             the fleet secret: authenticates forwards and Durable Object calls between nodes (made once)
 
 #include <cstdint>
 #include <string>

@@ -13,7 +13,11 @@ namespace {
 
 constexpr uint64_t kPumpMs = 250;
 constexpr uint64_t kNodeDownMs = 1000;
-constexpr std::string_view kForwardedHeader = "x-atoll-forwarded";
+
+// The headers a forward adds (taken out of every request before a tenant sees it).
+bool IsForwardHeader(std::string_view name) {
+  return name == ClusterForward::kForwardedHeader || name == ClusterForward::kForwardTokenHeader;
+}
 
 // Path and query of an absolute URL ("http://host/a?b" -> "/a?b").
 std::string_view TargetOf(std::string_view url) {
@@ -156,6 +160,7 @@ ClusterForward::ClusterForward(uv_loop_t* loop, const config::ClusterConfig& clu
       keys_(cluster.prefix),
       tenants_(tenants),
       etcd_(loop, EtcdClient::ParseUrl(cluster.etcd).value_or(EtcdClient::Endpoint{"127.0.0.1", 2379})),
+      secret_(&etcd_, keys_.ObjectSecret()),
       client_(loop, ForwardLimits()) {
   uv_timer_init(loop, &pump_timer_);
   pump_timer_.data = this;
@@ -208,6 +213,7 @@ void ClusterForward::Start() {
     auto* self = static_cast<ClusterForward*>(t->data);
     self->placements_mirror_->Pump();
     self->nodes_mirror_->Pump();
+    self->secret_.Load();
     self->WarmPlaced();
   }, 0, kPumpMs);
   uv_unref(reinterpret_cast<uv_handle_t*>(&pump_timer_));
@@ -286,7 +292,7 @@ void ClusterForward::ObjectCall(uint64_t id, int32_t target, const bindings::Req
   for (const auto& [name, value] : request.headers) {
     if (name == kObjectTokenHeader) token = value;
   }
-  if (target < 0 || objects_ == nullptr || !objects_->CheckSecret(token)) {
+  if (target < 0 || objects_ == nullptr || !secret_.Check(token)) {
     bindings::ResponseView refused;
     refused.status = 403;
     refused.body = "Durable Object call refused: not from a node of this fleet\n";
@@ -298,7 +304,7 @@ void ClusterForward::ObjectCall(uint64_t id, int32_t target, const bindings::Req
   std::vector<bindings::HeaderView> headers;
   headers.reserve(request.headers.size() + 1);
   for (const bindings::HeaderView& header : request.headers) {
-    if (header.first != kObjectTokenHeader && header.first != kForwardedHeader && header.first != "x-atoll-do-token") {
+    if (header.first != kObjectTokenHeader && !IsForwardHeader(header.first) && header.first != "x-atoll-do-token") {
       headers.push_back(header);
     }
   }
@@ -311,31 +317,39 @@ void ClusterForward::ObjectCall(uint64_t id, int32_t target, const bindings::Req
 void ClusterForward::Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) {
   // The node-to-node path is never a tenant's route (Route sent it to the tenant by name).
   if (TargetOf(request.url).starts_with(kObjectPath)) return ObjectCall(id, target, request, response);
-  bool forwarded = false, upgrade = false;
+  bool guard = false, upgrade = false, own_headers = false;
+  std::string_view token;
   for (const auto& [name, value] : request.headers) {
-    if (name == kForwardedHeader) forwarded = true;
+    if (name == kForwardedHeader) guard = true;
+    if (name == kForwardTokenHeader) token = value;
+    if (IsForwardHeader(name)) own_headers = true;
     if (name == "upgrade") upgrade = true;
     if (name == kObjectTokenHeader) return ObjectCall(id, target, request, response);
   }
-  if (target < 0 || forwarded || upgrade || stopped_) return Local(id, target, request, response);
-  const std::string& tenant = tenants_->TenantName(static_cast<uint32_t>(target));
-  const Node* node = PickNode(tenant);
-  if (node == nullptr) return Local(id, target, request, response);
-  StartForward(id, target, request, response, *node);
+  // Forwarded by a node of this fleet: served here (never forwarded twice). A client's own
+  // x-atoll-forwarded (without the fleet secret) is not honoured, only taken out.
+  bool forwarded = guard && secret_.Check(token);
+  if (own_headers) {
+    std::vector<bindings::HeaderView> headers;
+    headers.reserve(request.headers.size());
+    for (const bindings::HeaderView& header : request.headers) {
+      if (!IsForwardHeader(header.first)) headers.push_back(header);
+    }
+    bindings::RequestView stripped = request;
+    stripped.headers = headers;
+    return ForwardOrServe(id, target, stripped, response, forwarded || upgrade);
+  }
+  ForwardOrServe(id, target, request, response, upgrade);
 }
 
-void ClusterForward::Local(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) {
-  auto forwarded = std::find_if(request.headers.begin(), request.headers.end(),
-                                [](const bindings::HeaderView& h) { return h.first == kForwardedHeader; });
-  if (forwarded == request.headers.end()) return tenants_->Dispatch(id, target, request, response);
-  std::vector<bindings::HeaderView> headers;
-  headers.reserve(request.headers.size());
-  for (const bindings::HeaderView& header : request.headers) {
-    if (header.first != kForwardedHeader) headers.push_back(header);
-  }
-  bindings::RequestView stripped = request;
-  stripped.headers = headers;
-  tenants_->Dispatch(id, target, stripped, response);
+void ClusterForward::ForwardOrServe(uint64_t id, int32_t target, const bindings::RequestView& request,
+                                    ResponseSink& response, bool here) {
+  // Without the fleet secret a forward could not be told from a client's request there: served here.
+  if (target < 0 || here || stopped_ || secret_.value().empty()) return tenants_->Dispatch(id, target, request, response);
+  const std::string& tenant = tenants_->TenantName(static_cast<uint32_t>(target));
+  const Node* node = PickNode(tenant);
+  if (node == nullptr) return tenants_->Dispatch(id, target, request, response);
+  StartForward(id, target, request, response, *node);
 }
 
 void ClusterForward::StartForward(uint64_t id, int32_t target, const bindings::RequestView& request,
@@ -365,6 +379,7 @@ void ClusterForward::StartForward(uint64_t id, int32_t target, const bindings::R
   }
   if (out.host_header.empty()) out.host_header.assign(AuthorityOf(request.url));
   out.headers.emplace_back(kForwardedHeader, cluster_.node_name);
+  out.headers.emplace_back(kForwardTokenHeader, secret_.value());
   if (request.body_streamed) {
     out.body_streamed = true;
   } else {

@@ -30,6 +30,7 @@
 #include "config/cluster_layout.h"
 #include "config/config.h"
 #include "server/etcd_client.h"
+#include "server/fleet_secret.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -80,15 +81,20 @@ class ClusterForward : public RequestSink {
   void Shutdown();
   // Where forwards, fallbacks and failures are counted (atoll_forwards_total); null: nowhere.
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
-  // Durable Object calls from other nodes (cluster_objects.h) are checked against its secret.
+  // Durable Object calls from other nodes (cluster_objects.h) are given to it.
   void set_objects(const ClusterObjects* objects) { objects_ = objects; }
   // Where node `name` is reached (its advertise address); false if it is not registered.
   bool AddressOf(std::string_view name, std::string* host, uint16_t* port, std::string* advertise) const;
 
   // The path prefix of Durable Object calls between nodes: /__atoll_do/TENANT/.
   static constexpr std::string_view kObjectPath = "/__atoll_do/";
-  // The header carrying the fleet's Durable Object secret (ClusterObjects::secret()).
+  // The header carrying the fleet secret on a Durable Object call.
   static constexpr std::string_view kObjectTokenHeader = "x-atoll-do-node";
+  // The loop guard of a forwarded request, and the header carrying the fleet secret with it.
+  static constexpr std::string_view kForwardedHeader = "x-atoll-forwarded";
+  static constexpr std::string_view kForwardTokenHeader = "x-atoll-forward-token";
+  // The fleet secret (empty until read from etcd): what calls between nodes carry.
+  const FleetSecret& secret() const { return secret_; }
   // RequestSink
   RouteDecision Route(std::string_view host, std::string_view path) override;
   void Dispatch(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response) override;
@@ -110,8 +116,10 @@ class ClusterForward : public RequestSink {
   // The placed, alive node to forward `tenant`'s request to, or null: serve it here.
   // Round robin over the placed nodes.
   const Node* PickNode(const std::string& tenant);
-  // The request as the tenant sees it here (without x-atoll-forwarded).
-  void Local(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response);
+  // `request` (without the forward headers) forwarded to a placed node, or served here when
+  // `here`, when no placed node is alive, or while the fleet secret is not known.
+  void ForwardOrServe(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response,
+                      bool here);
   void StartForward(uint64_t id, int32_t target, const bindings::RequestView& request, ResponseSink& response,
                     const Node& node);
   // The forward of `forward` failed before any answer: its request is served here.
@@ -130,6 +138,7 @@ class ClusterForward : public RequestSink {
   Metrics* metrics_ = nullptr;
   const ClusterObjects* objects_ = nullptr;
   EtcdClient etcd_;
+  FleetSecret secret_;
   HttpClient client_;
   std::unique_ptr<EtcdMirror> placements_mirror_, nodes_mirror_;
   uv_timer_t pump_timer_;

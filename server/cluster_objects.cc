@@ -1,8 +1,5 @@
 #include "server/cluster_objects.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include <algorithm>
 
 #include "base/log.h"
@@ -103,10 +100,6 @@ uint64_t ClusterObjects::NodeFence(std::string_view tenant, std::string_view cla
   return route.kind == kv::ObjectRoute::kHere ? route.token : 0;
 }
 
-bool ClusterObjects::CheckSecret(std::string_view token) const {
-  return !secret_.empty() && token.size() == secret_.size() && CRYPTO_memcmp(token.data(), secret_.data(), secret_.size()) == 0;
-}
-
 void ClusterObjects::Remember(const std::string& name, Claim claim) {
   auto it = claims_.find(name);
   if (it != claims_.end() && it->second.token > claim.token) return;  // the cache knows a newer claim
@@ -177,7 +170,6 @@ void ClusterObjects::ResolveNow(std::string_view tenant, std::string_view class_
 void ClusterObjects::Pump() {
   if (stopped_) return;
   mirror_->Pump();
-  if (secret_.empty()) LoadSecret();
   uint64_t now = uv_now(loop_);
   if (now < next_check_ms_ && lease_valid()) return;
   // A sixth of the TTL: the remaining TTL read (at least TTL - TTL/3 - 1 s, rounded down, as the
@@ -236,41 +228,6 @@ void ClusterObjects::SwitchLease(int64_t lease) {
   }
   lease_ = lease;
   valid_until_ns_ = 0;
-}
-
-void ClusterObjects::LoadSecret() {
-  if (secret_busy_) return;
-  secret_busy_ = true;
-  std::string key = keys_.ObjectSecret();
-  etcd_.Range(key, "", [this, key](absl::StatusOr<EtcdClient::RangeResult> range) {
-    if (!range.ok()) {
-      secret_busy_ = false;
-      return;
-    }
-    if (!range->kvs.empty() && !range->kvs[0].value.empty()) {
-      secret_busy_ = false;
-      secret_ = range->kvs[0].value;
-      return;
-    }
-    unsigned char bytes[32];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) {
-      secret_busy_ = false;
-      return;
-    }
-    std::string made;
-    for (unsigned char b : bytes) {
-      made += "0123456789abcdef"[b >> 4];
-      made += "0123456789abcdef"[b & 15];
-    }
-    EtcdClient::Compare absent{.target = EtcdClient::Compare::Target::kCreate, .key = key, .revision = 0, .value = {}};
-    etcd_.Txn({absent}, {EtcdClient::TxnOp{.key = key, .value = made}},
-              [this, made](absl::StatusOr<EtcdClient::TxnResult> txn) {
-                secret_busy_ = false;
-                if (!txn.ok()) return;
-                if (txn->succeeded) secret_ = made;
-                else if (txn->current) secret_ = txn->current->value;  // another node made it first
-              });
-  });
 }
 
 }  // namespace atl::server

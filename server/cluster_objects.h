@@ -15,7 +15,7 @@
 //   the process stopped longer than the TTL, the lease expired or replaced), every claim of this
 //   node is dropped at once: Where() no longer answers kHere and the fence hook returns 0, before
 //   etcd can let another node claim.
-// - Node-to-node calls carry PREFIX do-secret (random, made once with a create-if-absent txn).
+// - Node-to-node calls carry the fleet secret (fleet_secret.h; ClusterForward holds it).
 //
 //   ClusterObjects objects(loop, plan.cluster);
 //   objects.Start();  objects.Install();   // kv::DoConfig().where / resolve / fence
@@ -60,9 +60,6 @@ class ClusterObjects {
   // This node's fencing token for the object (0: not owned here now), whatever worker asks.
   uint64_t NodeFence(std::string_view tenant, std::string_view class_name, std::string_view id) const;
 
-  // Node-to-node calls: the shared secret (empty until read from etcd) and its check.
-  const std::string& secret() const { return secret_; }
-  bool CheckSecret(std::string_view token) const;
   const std::string& node_name() const { return cluster_.node_name; }
   bool lease_valid() const;
 
@@ -80,7 +77,6 @@ class ClusterObjects {
   void Checked();
   // nodes/NODE names another lease (or none): this node's claims under the old one are dropped.
   void SwitchLease(int64_t lease);
-  void LoadSecret();
   void Remember(const std::string& name, Claim claim);
 
   uv_loop_t* loop_;
@@ -91,11 +87,10 @@ class ClusterObjects {
   uv_timer_t timer_;
   absl::flat_hash_map<std::string, Claim> claims_;  // "TENANT/CLASS/ID" -> its claim
   std::vector<std::function<void()>> after_check_;
-  std::string secret_;
   int64_t lease_ = 0;             // nodes/NODE's lease as last read
   uint64_t valid_until_ns_ = 0;   // uv_hrtime() before which lease_ certainly lives
   uint64_t next_check_ms_ = 0;
-  bool lease_busy_ = false, secret_busy_ = false, stopped_ = false, released_ = false;
+  bool lease_busy_ = false, stopped_ = false, released_ = false;
 };
 
 }  // namespace atl::server

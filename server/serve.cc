@@ -270,10 +270,10 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     cluster_objects = std::make_unique<ClusterObjects>(loop, plan->cluster);
     cluster_objects->Install();
     cluster_forward->set_objects(cluster_objects.get());
-    tenants.set_object_nodes([forward = cluster_forward.get(), objects = cluster_objects.get()](
+    tenants.set_object_nodes([forward = cluster_forward.get()](
                                  std::string_view node, TenantManager::NodeTarget* out) {
       if (!forward->AddressOf(node, &out->host, &out->port, &out->advertise)) return false;
-      out->secret = objects->secret();
+      out->secret = forward->secret().value();
       return true;
     });
   }

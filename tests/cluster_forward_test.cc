@@ -110,12 +110,27 @@ TEST_F(ClusterForwardTest, RequestsGoToThePlacedNode) {
   // Not placed elsewhere: u is still served where the request lands.
   EXPECT_EQ(GetFrom(node(2).port(), "u.test", "/").Header("x-atoll-node"), "c");
 
-  // The loop guard: a request that says it was forwarded is served here, and the tenant does not see it.
+  // The loop guard: a request forwarded by a node (it carries the fleet secret) is served here,
+  // and the tenant sees neither header.
+  std::map<std::string, std::string> secret = ReadEtcdPrefix(etcd_, "/atoll/do-secret");
+  ASSERT_EQ(secret.size(), 1u);
+  ASSERT_EQ(secret.begin()->second.size(), 64u);
   for (int i = 0; i < 4; ++i) {
-    HttpResponse guarded = node(0).GetT("/", "X-Atoll-Forwarded: z\r\n");
+    HttpResponse guarded =
+        node(0).GetT("/", "X-Atoll-Forwarded: z\r\nX-Atoll-Forward-Token: " + secret.begin()->second + "\r\n");
     ASSERT_EQ(guarded.status, 200);
     EXPECT_EQ(guarded.Header("x-atoll-node"), "a");
-    EXPECT_EQ(guarded.body.find("x-atoll-forwarded"), std::string::npos) << guarded.body;
+    EXPECT_EQ(guarded.body.find("x-atoll-forward"), std::string::npos) << guarded.body;
+  }
+  // A client's own loop guard, without the secret or with a wrong one, is not honoured (the
+  // request goes to the placed node as any other) and is taken out before the tenant sees it.
+  for (const std::string& forged : {std::string("X-Atoll-Forwarded: z\r\n"),
+                                    "X-Atoll-Forwarded: z\r\nX-Atoll-Forward-Token: " + std::string(64, '0') + "\r\n",
+                                    std::string("X-Atoll-Forwarded: b\r\nX-Atoll-Forward-Token: \r\n")}) {
+    HttpResponse forwarded = node(0).GetT("/", forged);
+    ASSERT_EQ(forwarded.status, 200);
+    EXPECT_EQ(forwarded.Header("x-atoll-node"), "b") << forged;
+    EXPECT_EQ(forwarded.body.find("x-atoll-forward"), std::string::npos) << forwarded.body;
   }
 
   // A 1 MB body both ways through the hop (a streamed upload), and a streamed response.
