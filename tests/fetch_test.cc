@@ -299,8 +299,10 @@ TEST_F(Fetch, AbortSignalTimeoutCancelsAndClosesTheConnection) {
   EXPECT_NE(result.find("\"error\":\"TimeoutError\""), std::string::npos) << result;
   int64_t ms = Number(result, "ms");
   EXPECT_GE(ms, 150) << result;
-  EXPECT_LT(ms, 2000) << result;
-  for (int i = 0; i < 100 && !upstream_.hang_closed(); ++i) std::this_thread::sleep_for(milliseconds(20));
+  // The upstream never answers: any answer well before the wall limit (30 s) is the abort's.
+  // Not a speed bound (a loaded CI box once took over 2 s).
+  EXPECT_LT(ms, 10000) << result;
+  for (int i = 0; i < 500 && !upstream_.hang_closed(); ++i) std::this_thread::sleep_for(milliseconds(20));
   EXPECT_TRUE(upstream_.hang_closed()) << "the connection stayed open after the abort";
 }
 
