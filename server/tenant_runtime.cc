@@ -182,6 +182,10 @@ void TenantRuntime::SetTimer(uint64_t key, double delay_ms, bool repeat) {
   // Never 0: libuv runs every timer due at the loop's time, so one re-armed for 0 ms from its own
   // callback would run again in the same loop turn, forever (Node clamps to 1 ms too).
   auto ms = std::max<uint64_t>(static_cast<uint64_t>(delay_ms), isolates::RuntimeCaps().min_timer_ms);
+  // libuv counts from the loop's clock, read once per turn: after a long run (a cold request's
+  // compile, busy JS) it is behind, and the timer would fire early. HTML's timers wait at least
+  // their delay.
+  uv_update_time(loop_);
   uv_timer_start(&timer->handle, [](uv_timer_t* t) {
     auto* fired = static_cast<JsTimer*>(t->data);
     fired->owner->OnTimerFired(fired);

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
 
 namespace atl::testing {
@@ -279,6 +280,35 @@ TEST(Handlers, AsyncHandlerAwaitsATimer) {
   HttpResponse r = Get(server.port(), "/sleep");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "slept");
+}
+
+// HTML's timers wait at least their delay. The event loop's clock is read once per loop turn, so a
+// timer armed late in a long run (here after 0.5-2 s of busy JS; in practice a cold request's
+// compile) was due at the turn's start + delay: a 200 ms timer fired at once. Two timers armed at
+// the same moment, 1 ms and 200 ms: the second fires ~199 ms after the first (Date.now() advances
+// between entries into JS), not in the same turn.
+TEST(Handlers, ATimerArmedLateInALongRunWaitsItsWholeDelay) {
+  TenantFixture fixture;
+  fixture.Write("late.js", R"JS(export default { async fetch() {
+    let x = 0;
+    for (let i = 0; i < 1.5e8; i++) x = (x * 31 + i) | 0;
+    const first = new Promise((resolve) => setTimeout(() => resolve(Date.now()), 1));
+    const second = new Promise((resolve) => setTimeout(() => resolve(Date.now()), 200));
+    const [a, b] = await Promise.all([first, second]);
+    return new Response(`${b - a} ${x & 1}`);
+  } };)JS");
+  TestServer server(fixture.WriteConfig("workers = 1\n", R"([[tenants]]
+name = "late"
+script = "late.js"
+routes = ["*/*"]
+cpu_ms = 60000
+wall_ms = 120000
+)"));
+  for (int i = 0; i < 2; ++i) {  // a cold request, then a warm one
+    HttpResponse r = Get(server.port(), "/");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_GE(std::atoi(r.body.c_str()), 100) << "the 200 ms timer fired " << r.body << " ms after the 1 ms one";
+  }
 }
 
 TEST(Handlers, ServiceWorkerScript) {
