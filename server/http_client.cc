@@ -54,6 +54,12 @@ void HttpClient::Shutdown() {
   std::vector<Connection*> open = all_;
   for (Connection* c : open) c->Close();
   idle_.clear();
+  for (Exchange* x : resolving_) {
+    x->done = true;
+    x->cancelled = true;  // the lookup's callback frees it without calling back into the client
+    uv_cancel(reinterpret_cast<uv_req_t*>(x->resolving));
+  }
+  resolving_.clear();
 }
 
 HttpClient::Exchange* HttpClient::Start(OutboundRequest request, FetchSink* sink) {
@@ -94,8 +100,15 @@ HttpClient::Exchange* HttpClient::Start(OutboundRequest request, FetchSink* sink
   std::string port = std::to_string(r.port);
   int rc = uv_getaddrinfo(loop_, x->resolving, [](uv_getaddrinfo_t* req, int status, addrinfo* result) {
     auto* x = static_cast<Exchange*>(req->data);
+    if (x->cancelled) {  // Cancel() or Shutdown(): the client may be gone by now
+      if (result != nullptr) uv_freeaddrinfo(result);
+      delete x->resolving;
+      delete x;
+      return;
+    }
     x->client->Resolved(x, status, result);
   }, r.host.c_str(), port.c_str(), &hints);
+  if (rc == 0) resolving_.insert(x);
   if (rc < 0) {
     delete x->resolving;
     x->resolving = nullptr;
@@ -106,13 +119,9 @@ HttpClient::Exchange* HttpClient::Start(OutboundRequest request, FetchSink* sink
 }
 
 void HttpClient::Resolved(Exchange* x, int status, addrinfo* result) {
+  resolving_.erase(x);
   delete x->resolving;
   x->resolving = nullptr;
-  if (x->cancelled) {
-    if (result != nullptr) uv_freeaddrinfo(result);
-    delete x;
-    return;
-  }
   if (status < 0 || result == nullptr) {
     if (result != nullptr) uv_freeaddrinfo(result);
     Fail(x, base::StrCat("fetch to ", Describe(x), " failed: DNS lookup of ", x->request.host, ": ", uv_strerror(status)));
@@ -211,8 +220,12 @@ bool HttpClient::End(Exchange* x) {
 void HttpClient::Fail(Exchange* x, const std::string& message) {
   if (!End(x)) return;
   FetchSink* sink = x->sink;
-  if (x->resolving == nullptr) delete x;
-  else x->cancelled = true;
+  if (x->resolving == nullptr) {
+    delete x;
+  } else {
+    x->cancelled = true;  // freed by the lookup's callback
+    resolving_.erase(x);
+  }
   sink->OnError(message);
 }
 
@@ -262,7 +275,8 @@ void HttpClient::Resume(Exchange* x) {
 void HttpClient::Cancel(Exchange* x) {
   if (!End(x)) return;
   if (x->resolving != nullptr) {
-    x->cancelled = true;
+    x->cancelled = true;  // freed by the lookup's callback
+    resolving_.erase(x);
     uv_cancel(reinterpret_cast<uv_req_t*>(x->resolving));
     return;
   }

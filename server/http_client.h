@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "base/limits.h"
 #include "isolates/limits.h"
 
@@ -90,7 +91,8 @@ class HttpClient {
   void EndBody(Exchange* exchange);
   void Resume(Exchange* exchange);
   void Cancel(Exchange* exchange);
-  // Closes every connection (shutdown); exchanges in flight get no more events.
+  // Closes every connection and cancels every DNS lookup (shutdown); exchanges in flight get no
+  // more events, and a lookup that completes later touches nothing of the client's.
   void Shutdown();
 
   // Idle ping and timeout, close handshake of outbound WebSockets ([server] websocket_*).
@@ -123,6 +125,7 @@ class HttpClient {
   std::unique_ptr<TlsClientContext> tls_;  // null: OpenSSL failed, https fetches fail
   absl::flat_hash_map<std::string, std::vector<Connection*>> idle_;  // origin -> kept-alive connections
   std::vector<Connection*> all_;
+  absl::flat_hash_set<Exchange*> resolving_;  // DNS lookup running
   uint64_t connections_opened_ = 0;
   limits::WebSocketLimits websocket_limits_;
 };

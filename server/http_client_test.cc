@@ -242,5 +242,25 @@ TEST_F(HttpClientTest, RefusesLoopbackUnlessListed) {
   EXPECT_EQ(client_->connections_opened(), 0u);
 }
 
+// A client shut down (and destroyed) while a DNS lookup runs: the lookup's completion frees its
+// exchange and touches nothing else (it called back into the destroyed client), no connection is
+// made, the sink hears nothing. "localhost" is looked up through /etc/hosts; nothing is sent.
+TEST_F(HttpClientTest, ALookupThatEndsAfterShutdownTouchesNothing) {
+  RecordingSink sink;
+  OutboundRequest request = Request("/late");
+  request.host = "localhost";
+  request.outbound = {"localhost"};
+  ASSERT_NE(client_->Start(std::move(request), &sink), nullptr);
+  client_.reset();
+  for (int i = 0; i < 200 && uv_loop_alive(&loop_); ++i) {
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    usleep(1000);
+  }
+  EXPECT_FALSE(uv_loop_alive(&loop_)) << "the lookup did not end";
+  EXPECT_FALSE(peer_.AcceptFrom(listener_)) << "a connection was made after the shutdown";
+  EXPECT_FALSE(sink.done());
+  EXPECT_EQ(sink.status, 0);
+}
+
 }  // namespace
 }  // namespace atl::server
