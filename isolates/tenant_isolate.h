@@ -14,6 +14,7 @@
 #include <v8-locker.h>
 
 #include <atomic>
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -60,6 +61,8 @@ class TenantIsolate {
   LimitKind killed() const { return killed_.load(std::memory_order_acquire); }
   // Milliseconds since the first Kill(): read when the killed run has unwound, how long the run
   // held the thread past its kill (a builtin V8 cannot interrupt, a huge allocation); 0 if alive.
+  // Counted on the bound thread's CPU clock (wall time if that cannot be read): a thread the
+  // machine's other work preempted did not spend that time on the tenant's run.
   uint64_t MsSinceKill() const;
 
   // A new context from the snapshot's default context, with the per-context sandbox rule of
@@ -88,7 +91,9 @@ class TenantIsolate {
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<v8::Locker> locker_;
   std::atomic<LimitKind> killed_{LimitKind::kNone};
-  std::atomic<int64_t> killed_at_ns_{0};  // steady clock, set by the first Kill()
+  std::atomic<int64_t> killed_at_ns_{0};      // steady clock, set by the first Kill()
+  std::atomic<int64_t> killed_at_cpu_ns_{-1};  // the bound thread's CPU clock then (-1: unknown)
+  std::atomic<clockid_t> thread_clock_{-1};    // CPU clock of the thread Bind() ran on
   size_t heap_slack_bytes_ = 16u << 20;
   std::string owner_;
 };
