@@ -5,10 +5,18 @@
 // Run: build/bench/context_benchmark   (ATOLL_SNAPSHOT_FILE=path: another snapshot file made with
 // the same hash seed, e.g. build/bindings/snapshot.bin)
 #include <benchmark/benchmark.h>
+#include <v8-profiler.h>
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "base/files.h"
 #include "bindings/runtime_snapshot.h"
@@ -58,11 +66,12 @@ class NoHost : public WorkerHost {
 };
 
 // A hello-world tenant on a fresh isolate; `isolate` gets its V8 isolate.
-absl::StatusOr<std::unique_ptr<Worker>> HelloWorker(bool per_request, v8::Isolate** isolate = nullptr) {
+absl::StatusOr<std::unique_ptr<Worker>> HelloWorker(bool per_request, v8::Isolate** isolate = nullptr,
+                                                    std::string_view handler_prefix = "") {
   static NoHost host;
   static cache::CodeCache code_cache;
   auto script = std::filesystem::temp_directory_path() / "atoll-context-benchmark.js";
-  std::ofstream(script) << "export default { fetch() { return new Response('hi'); } };";
+  std::ofstream(script) << "export default { fetch(request) { " << handler_prefix << "return new Response('hi'); } };";
   WorkerOptions options;
   options.script_path = script;
   options.per_request_context = per_request;
@@ -105,11 +114,107 @@ void BM_TenantHeapSpaces(benchmark::State& state) {
     isolate->GetHeapSpaceStatistics(&space, i);
     if (space.physical_space_size() == 0) continue;
     state.counters[std::string(space.space_name()) + "_kb"] = static_cast<double>(space.physical_space_size()) / 1024;
+    state.counters[std::string(space.space_name()) + "_used_kb"] = static_cast<double>(space.space_used_size()) / 1024;
     total += static_cast<double>(space.physical_space_size()) / 1024;
   }
   state.counters["total_kb"] = total;
 }
 BENCHMARK(BM_TenantHeapSpaces)->Iterations(1);
+
+// Not a timing: resident memory per shared-context tenant, as an idle server holds it. 64
+// tenants (handler `new URL(request.url)` with arg 1, hello world with 0) each serve one request
+// and get the idle-tenant GC, then malloc_trim as the server does; counters are per tenant (KB):
+// the process's RSS delta split into V8 heap pages by protection (rw: data spaces, r-x: code
+// space) and the rest, malloc's bytes in use, and V8's committed heap.
+struct MemorySample {
+  double rss_kb = 0, rx_anon_kb = 0, malloc_kb = 0;
+};
+MemorySample SampleMemory() {
+  MemorySample sample;
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool rx_anon = false;
+  while (std::getline(smaps, line)) {
+    unsigned long from = 0, to = 0;
+    char perms[8] = {};
+    char name[256] = {};
+    if (std::sscanf(line.c_str(), "%lx-%lx %7s %*s %*s %*s %255s", &from, &to, perms, name) >= 3) {
+      rx_anon = std::string(perms) == "r-xp" && name[0] == '\0';
+      continue;
+    }
+    if (line.rfind("Rss:", 0) == 0) {
+      double kb = std::strtod(line.c_str() + 4, nullptr);
+      sample.rss_kb += kb;
+      if (rx_anon) sample.rx_anon_kb += kb;
+    }
+  }
+  sample.malloc_kb = static_cast<double>(mallinfo2().uordblks) / 1024;
+  return sample;
+}
+
+void BM_TenantResident(benchmark::State& state) {
+  constexpr int kTenants = 64;
+  const bool url = state.range(0) == 1;
+  std::vector<std::unique_ptr<Worker>> workers;
+  malloc_trim(0);
+  MemorySample before = SampleMemory();
+  double heap_kb = 0;
+  for (int i = 0; i < kTenants; ++i) {
+    v8::Isolate* isolate = nullptr;
+    auto worker = HelloWorker(false, &isolate, url ? "new URL(request.url); " : "");
+    if (!worker.ok()) return state.SkipWithError(std::string(worker.status().message()).c_str());
+    (*worker)->Dispatch(1, RequestView{.method = "GET", .url = "http://bench/a/b?c=d"});
+    (*worker)->ReduceMemory();
+    v8::Isolate::Scope scope(isolate);
+    v8::HeapStatistics stats;
+    isolate->GetHeapStatistics(&stats);
+    heap_kb += static_cast<double>(stats.total_physical_size()) / 1024;
+    workers.push_back(std::move(*worker));
+  }
+  malloc_trim(0);
+  for (auto _ : state) {
+  }
+  MemorySample after = SampleMemory();
+  state.counters["rss_kb"] = (after.rss_kb - before.rss_kb) / kTenants;
+  state.counters["rx_anon_kb"] = (after.rx_anon_kb - before.rx_anon_kb) / kTenants;
+  state.counters["malloc_kb"] = (after.malloc_kb - before.malloc_kb) / kTenants;
+  state.counters["heap_physical_kb"] = heap_kb / kTenants;
+}
+BENCHMARK(BM_TenantResident)->Arg(0)->Arg(1)->Iterations(1);
+
+// Not a timing: what the objects of a shared-context tenant with a `new URL()` handler are, after
+// one request and the idle GC, from a V8 heap snapshot: shallow KB per node type (strings,
+// closures, code (bytecode, scope infos, feedback), hidden (maps, descriptors, templates),
+// arrays, objects) and the biggest single string (a script's source kept in the heap).
+void BM_TenantHeapObjects(benchmark::State& state) {
+  v8::Isolate* isolate = nullptr;
+  auto worker = HelloWorker(false, &isolate, "new URL(request.url); ");
+  if (!worker.ok()) return state.SkipWithError(std::string(worker.status().message()).c_str());
+  (*worker)->Dispatch(1, RequestView{.method = "GET", .url = "http://bench/"});
+  (*worker)->ReduceMemory();
+  for (auto _ : state) {
+  }
+  v8::Isolate::Scope scope(isolate);
+  v8::HandleScope handles(isolate);
+  const v8::HeapSnapshot* snapshot = isolate->GetHeapProfiler()->TakeHeapSnapshot();
+  static constexpr const char* kTypes[] = {"hidden", "array", "string", "object", "code", "closure", "regexp",
+                                           "number", "native", "synthetic", "concat", "sliced", "symbol",
+                                           "bigint", "shape"};
+  std::map<std::string, double> kb;
+  double biggest_string = 0;
+  for (int i = 0; i < snapshot->GetNodesCount(); ++i) {
+    const v8::HeapGraphNode* node = snapshot->GetNode(i);
+    double size = static_cast<double>(node->GetShallowSize()) / 1024;
+    size_t type = static_cast<size_t>(node->GetType());
+    kb[type < std::size(kTypes) ? kTypes[type] : "other"] += size;
+    kb["total"] += size;
+    if (node->GetType() == v8::HeapGraphNode::kString) biggest_string = std::max(biggest_string, size);
+  }
+  for (const auto& [type, size] : kb) state.counters[type + "_kb"] = size;
+  state.counters["biggest_string_kb"] = biggest_string;
+  const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
+}
+BENCHMARK(BM_TenantHeapObjects)->Iterations(1);
 
 // A WebAssembly.Module in a fresh isolate's context when the process already compiled the file
 // (bindings/wasm_modules.h), then its instantiation: what a second tenant binding the same

@@ -2,7 +2,10 @@
 
 #include <v8.h>
 
+#include <algorithm>
 #include <random>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "base/strings.h"
@@ -20,26 +23,67 @@ namespace {
 
 using isolates::NewString;
 
+// A glue file's source as V8 compiles it, made once per process and never freed. The glue's
+// scripts keep their source (lazy functions compile from it), and a source string in the snapshot
+// would be copied into every isolate's heap (~110 KB per tenant). An external string whose
+// resource is one of the snapshot's external references is serialized as that reference instead,
+// so every isolate's script points at this one copy.
+class GlueSource : public v8::String::ExternalOneByteStringResource {
+ public:
+  explicit GlueSource(std::string text) : text_(std::move(text)) {}
+  const char* data() const override { return text_.data(); }
+  size_t length() const override { return text_.size(); }
+  void Dispose() override {}  // shared by every isolate: a string dying does not free it
+
+ private:
+  std::string text_;
+};
+
+// Each glue file's source (the body of `function (native, internal)`; line numbers stay aligned),
+// in BindingUnits() order; null for a unit without one, or for one that is not ASCII (an external
+// one-byte string is Latin-1: such a file is compiled from an ordinary string).
+const std::vector<GlueSource*>& GlueSources() {
+  static const std::vector<GlueSource*>* sources = [] {
+    auto* list = new std::vector<GlueSource*>();
+    for (const BindingUnit& unit : BindingUnits()) {
+      std::string_view source = unit.js_file.empty() ? std::string_view() : EmbeddedJs(unit.js_file);
+      bool ascii = !source.empty() &&
+                   std::all_of(source.begin(), source.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+      list->push_back(ascii ? new GlueSource(base::StrCat("(function (native, internal) {", source, "\n})")) : nullptr);
+    }
+    return list;
+  }();
+  return *sources;
+}
+
 // Installs every native, then runs every glue file, into `context`.
 absl::Status InstallBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
   v8::Local<v8::Object> native = v8::Object::New(isolate);
   NativeScope scope(isolate, context, native);
   v8::Local<v8::Value> args[] = {native, internal};
   // Every native first: a glue file may capture natives of units listed after it.
-  for (const BindingUnit& unit : BindingUnits()) {
+  std::span<const BindingUnit> units = BindingUnits();
+  for (const BindingUnit& unit : units) {
     if (unit.install_native) unit.install_native(scope);
   }
-  for (const BindingUnit& unit : BindingUnits()) {
+  for (size_t i = 0; i < units.size(); ++i) {
+    const BindingUnit& unit = units[i];
     if (unit.js_file.empty()) continue;
     std::string_view source = EmbeddedJs(unit.js_file);
     if (source.empty()) return absl::InternalError(base::StrCat("missing embedded ", unit.js_file));
-    // Each glue file is the body of `function (native, internal)`; line numbers stay aligned.
-    std::string wrapped = base::StrCat("(function (native, internal) {", source, "\n})");
+    v8::Local<v8::String> text;
+    if (GlueSource* shared = GlueSources()[i]) {
+      if (!v8::String::NewExternalOneByte(isolate, shared).ToLocal(&text)) {
+        return absl::InternalError(base::StrCat("glue source too long: ", unit.js_file));
+      }
+    } else {
+      text = NewString(isolate, base::StrCat("(function (native, internal) {", source, "\n})"));
+    }
     v8::TryCatch try_catch(isolate);
     v8::ScriptOrigin origin(isolate, NewString(isolate, base::StrCat("atoll:", unit.js_file)));
     v8::Local<v8::Script> script;
     v8::Local<v8::Value> fn;
-    if (!v8::Script::Compile(context, NewString(isolate, wrapped), &origin).ToLocal(&script) ||
+    if (!v8::Script::Compile(context, text, &origin).ToLocal(&script) ||
         !script->Run(context).ToLocal(&fn) ||
         fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 2, args).IsEmpty()) {
       return absl::InternalError(isolates::DescribeException(isolate, try_catch));
@@ -100,6 +144,10 @@ const intptr_t* ExternalReferences() {
     NativeScope collect(list);
     for (const BindingUnit& unit : BindingUnits()) {
       if (unit.install_native) unit.install_native(collect);
+    }
+    // The glue sources' resources: the snapshot refers to them by their index here.
+    for (GlueSource* source : GlueSources()) {
+      if (source != nullptr) list->push_back(reinterpret_cast<intptr_t>(source));
     }
     list->push_back(0);
     return list;

@@ -7,6 +7,7 @@
 #include "isolates/platform.h"
 
 #include <gtest/gtest.h>
+#include <v8-profiler.h>
 
 #include <filesystem>
 #include <fstream>
@@ -314,6 +315,32 @@ TEST(RuntimeSnapshot, RunsWithTheSeedItWasMadeWith) {
   EXPECT_NE(flags.find("--no-rehash-snapshot"), std::string::npos) << flags;
   EXPECT_NE(flags.find("--hash-seed=" + std::to_string(cache::StartupSnapshotHashSeed(cache::EmbeddedStartupSnapshot()))),
             std::string::npos) << flags;
+}
+
+// The glue files' sources are one copy per process (external strings the snapshot refers to),
+// not a copy in every tenant's heap: the scripts' source strings in a tenant isolate are external
+// (a few dozen bytes of heap each) and still read as the glue's text.
+TEST_F(WorkerTest, GlueSourcesAreSharedByEveryIsolateNotCopiedIntoIt) {
+  auto worker = Start(R"(
+    export default { fetch() { return new Response(String(Headers).slice(0, 13)); } };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "class Headers");
+  v8::Isolate* isolate = (*worker)->isolate();
+  v8::Isolate::Scope scope(isolate);
+  v8::HandleScope handles(isolate);
+  const v8::HeapSnapshot* snapshot = isolate->GetHeapProfiler()->TakeHeapSnapshot();
+  int sources = 0;
+  for (int i = 0; i < snapshot->GetNodesCount(); ++i) {
+    const v8::HeapGraphNode* node = snapshot->GetNode(i);
+    if (node->GetType() != v8::HeapGraphNode::kString) continue;
+    v8::String::Utf8Value name(isolate, node->GetName());
+    if (std::string_view(*name, name.length()).substr(0, 30) != "(function (native, internal) {") continue;
+    ++sources;
+    EXPECT_LT(node->GetShallowSize(), 256u) << "a glue source copied into the heap: " << node->GetShallowSize() << " bytes";
+  }
+  EXPECT_GE(sources, 5);
+  const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
 }
 
 TEST_F(WorkerTest, SandboxRules) {
