@@ -77,18 +77,22 @@ void CpuWatchdog::Enter(TenantIsolate* target, uint64_t budget_ns, Clock::time_p
 
 uint64_t CpuWatchdog::Exit(Clock::time_point end) {
   uint64_t wall;
+  uint64_t floor_charge = 0;
   {
     std::lock_guard lock(mu_);
     target_ = nullptr;
     wall = NanosBetween(started_, end);
+    // A run the watchdog killed used its budget: it is charged that much at least, so that the
+    // caller's account runs dry too.
+    if (killed_run_ == run_) floor_charge = budget_ns_;
   }
-  if (wall < kTickNs) return wall;
+  if (wall < kTickNs) return std::max(wall, floor_charge);
   // Only runs that lasted a tick or more pay for this system call; it is the next reference too.
   uint64_t cpu = ReadClock(clock_);
   uint64_t used = cpu > ref_cpu_ ? cpu - ref_cpu_ : 0;
   ref_cpu_ = cpu;
   ref_at_ = Clock::now();
-  return std::min(wall, used);
+  return std::max(std::min(wall, used), floor_charge);
 }
 
 void CpuWatchdog::Run() {
@@ -125,6 +129,7 @@ void CpuWatchdog::Run() {
     uint64_t used = cpu > run_cpu_floor_ ? cpu - run_cpu_floor_ : 0;
     if (used >= budget_ns_) {
       target_->Kill(LimitKind::kCpu);  // under mu_: Exit cannot return and free the target meanwhile
+      killed_run_ = run;
       wake_at_ = now + kTick;
       continue;
     }

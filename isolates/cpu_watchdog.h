@@ -20,7 +20,8 @@
 // more (at most one system call per tick of activity), so it includes at most a tick of work
 // before the run and never the time the thread waited. The kill is never early: it counts from
 // the reference reading minus the wall time between it and the run's start (a lower bound on
-// the run's CPU), so it comes at most a tick of CPU late. Summing runs into a request's budget is
+// the run's CPU), so it comes at most a tick of CPU late; a run it killed is charged at least
+// its budget. Summing runs into a request's budget is
 // the caller's job (isolates/cpu_accounts.h).
 //
 //   CpuWatchdog watchdog;                              // constructed on the JS thread
@@ -77,6 +78,7 @@ class CpuWatchdog {
   Clock::time_point started_;        // the run's start, as the JS thread saw it
   uint64_t run_cpu_floor_ = 0;       // the reference reading minus the wall time before the run
   Clock::time_point wake_at_;        // the watchdog's next look (max: parked)
+  uint64_t killed_run_ = 0;          // the last run the watchdog killed
   uint64_t wakeups_ = 0;
   bool stop_ = false;
   std::thread thread_;
