@@ -3,9 +3,22 @@
 #include <sys/mman.h>
 
 #include <cstdint>
-#include <cstring>
 
 namespace atl::isolates {
+
+namespace {
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL, and nothing changes
+#endif
+
+// Faults a heap page V8 has just made read-write in with one call instead of 64 (a 4 KB fault
+// each, expensive on a VM). Best effort: on failure V8's writes fault the page in as before.
+void Populate(void* page, size_t length) { madvise(page, length, MADV_POPULATE_WRITE); }
+
+bool IsRegularPage(void* address, size_t length) {
+  return length == PageCache::kPageBytes && reinterpret_cast<uintptr_t>(address) % PageCache::kPageBytes == 0;
+}
+}  // namespace
 
 void* PageCache::AllocatePages(void* address, size_t length, size_t alignment, Permission permissions) {
   // Only plain data pages: never memory that is to become executable.
@@ -21,74 +34,35 @@ void* PageCache::AllocatePages(void* address, size_t length, size_t alignment, P
       }
     }
     if (page != nullptr) {
-      if (permissions == kNoAccess) {  // still PROT_NONE: zeroed when V8 commits it
-        std::lock_guard lock(mutex_);
-        unzeroed_.push_back(page);
-        unzeroed_count_.store(unzeroed_.size(), std::memory_order_relaxed);
-        return page;
-      }
-      // Zeroed as a fresh mapping is (V8 is owed no less).
+      // Cached pages were discarded when freed: they read as zeros, as a fresh mapping does.
+      if (permissions == kNoAccess) return page;  // still PROT_NONE: populated when V8 commits it
       if (mprotect(page, length, PROT_READ | PROT_WRITE) == 0) {
-        std::memset(page, 0, length);
+        if (populate_) Populate(page, length);
         return page;
       }
       inner_->FreePages(page, length);
     }
   }
-  return inner_->AllocatePages(address, length, alignment, permissions);
-}
-
-void* PageCache::TakeUnzeroed(void* address) {
-  auto at = reinterpret_cast<uintptr_t>(address);
-  for (size_t i = 0; i < unzeroed_.size(); ++i) {
-    auto start = reinterpret_cast<uintptr_t>(unzeroed_[i]);
-    if (at >= start && at < start + kPageBytes) {
-      void* page = unzeroed_[i];
-      unzeroed_[i] = unzeroed_.back();
-      unzeroed_.pop_back();
-      unzeroed_count_.store(unzeroed_.size(), std::memory_order_relaxed);
-      return page;
-    }
-  }
-  return nullptr;
+  void* fresh = inner_->AllocatePages(address, length, alignment, permissions);
+  if (fresh != nullptr && permissions == kReadWrite && populate_ && IsRegularPage(fresh, length)) Populate(fresh, length);
+  return fresh;
 }
 
 bool PageCache::SetPermissions(void* address, size_t length, Permission permissions) {
-  if (permissions != kNoAccess && unzeroed_count_.load(std::memory_order_relaxed) != 0) {
-    void* page;
-    {
-      std::lock_guard lock(mutex_);
-      page = TakeUnzeroed(address);
-    }
-    if (page != nullptr) {
-      // The whole page, whatever part is asked for: readable and written once, then as asked.
-      if (page != address || length != kPageBytes || permissions != kReadWrite) {
-        if (mprotect(page, kPageBytes, PROT_READ | PROT_WRITE) != 0) return false;
-        std::memset(page, 0, kPageBytes);
-        return inner_->SetPermissions(address, length, permissions);
-      }
-      if (!inner_->SetPermissions(address, length, permissions)) return false;
-      std::memset(page, 0, kPageBytes);
-      return true;
-    }
-  }
-  return inner_->SetPermissions(address, length, permissions);
-}
-
-bool PageCache::DecommitPages(void* address, size_t size) {
-  if (unzeroed_count_.load(std::memory_order_relaxed) != 0 && size == kPageBytes) {
-    std::lock_guard lock(mutex_);
-    TakeUnzeroed(address);  // decommitted memory reads as zeros anyway; part of a page stays listed
-  }
-  return inner_->DecommitPages(address, size);
+  if (!inner_->SetPermissions(address, length, permissions)) return false;
+  // V8 commits a regular page whole and writes it from its start as it allocates.
+  if (permissions == kReadWrite && populate_ && IsRegularPage(address, length)) Populate(address, length);
+  return true;
 }
 
 bool PageCache::FreePages(void* address, size_t length) {
-  if (length == kPageBytes && reinterpret_cast<uintptr_t>(address) % kPageBytes == 0) {
+  if (IsRegularPage(address, length)) {
     std::lock_guard lock(mutex_);
-    TakeUnzeroed(address);  // cached pages are zeroed when reused
-    // PROT_NONE keeps the memory (and a use after free faults); munmap would give it back.
-    if (pages_.size() < capacity_ && mprotect(address, length, PROT_NONE) == 0) {
+    // PROT_NONE keeps the mapping (and a use after free faults); MADV_DONTNEED gives its memory
+    // back and makes it read as zeros when reused (V8 has usually discarded it already when it
+    // made the page inaccessible: then this finds nothing to free). munmap would cost a mapping.
+    if (pages_.size() < capacity_ && mprotect(address, length, PROT_NONE) == 0 &&
+        madvise(address, length, MADV_DONTNEED) == 0) {
       pages_.push_back(address);
       return true;
     }

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
 #include <cstring>
+#include <vector>
 
 namespace atl::isolates {
 namespace {
@@ -53,6 +56,40 @@ TEST(PageCache, AFreedPageComesBackZeroedAndOtherSizesPassThrough) {
   EXPECT_TRUE(cache.FreePages(reserved, kPage));
   cache.Trim();
   EXPECT_EQ(cache.cached_pages(), 0u);
+}
+
+// How many of the 4 KB pages of [address, address + length) are resident.
+size_t ResidentPages(void* address, size_t length) {
+  std::vector<unsigned char> in_core(length / 4096);
+  if (mincore(address, length, in_core.data()) != 0) return 0;
+  size_t resident = 0;
+  for (unsigned char c : in_core) resident += c & 1;
+  return resident;
+}
+
+TEST(PageCache, ACommittedPageIsPopulatedInOneGoAndAFreedOneGivesItsMemoryBack) {
+  constexpr size_t kPage = PageCache::kPageBytes;
+  for (bool populate : {true, false}) {
+    SCOPED_TRACE(populate);
+    PageCache cache(SystemPages(), 1, populate);
+    // As V8 commits a page: reserved inaccessible, then made read-write.
+    void* page = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kNoAccess);
+    ASSERT_NE(page, nullptr);
+    ASSERT_TRUE(cache.SetPermissions(page, kPage, v8::PageAllocator::kReadWrite));
+    EXPECT_EQ(ResidentPages(page, kPage), populate ? kPage / 4096 : 0u);
+    // Written, freed into the cache: its memory goes back, and it comes back zeroed and populated.
+    std::memset(page, 0x5a, kPage);
+    ASSERT_TRUE(cache.FreePages(page, kPage));
+    EXPECT_EQ(cache.cached_pages(), 1u);
+    EXPECT_EQ(ResidentPages(page, kPage), 0u);
+    void* again = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kReadWrite);
+    ASSERT_EQ(again, page);
+    EXPECT_EQ(ResidentPages(again, kPage), populate ? kPage / 4096 : 0u);
+    const auto* bytes = static_cast<const unsigned char*>(again);
+    for (size_t i = 0; i < kPage; i += 512) ASSERT_EQ(bytes[i], 0) << i;
+    ASSERT_TRUE(cache.FreePages(again, kPage));
+    cache.Trim();
+  }
 }
 
 }  // namespace
