@@ -67,9 +67,9 @@ size_t ResidentPages(void* address, size_t length) {
   return resident;
 }
 
-TEST(PageCache, ACommittedPageIsPopulatedInOneGoAndAFreedOneGivesItsMemoryBack) {
+TEST(PageCache, AReusedPageIsPopulatedInOneGoAndAFreedOneGivesItsMemoryBack) {
   constexpr size_t kPage = PageCache::kPageBytes;
-  for (bool populate : {true, false}) {
+  for (bool populate : {true, false}) {  // fresh pages too, or only reused ones
     SCOPED_TRACE(populate);
     PageCache cache(SystemPages(), 1, populate);
     // As V8 commits a page: reserved inaccessible, then made read-write.
@@ -84,8 +84,17 @@ TEST(PageCache, ACommittedPageIsPopulatedInOneGoAndAFreedOneGivesItsMemoryBack) 
     EXPECT_EQ(ResidentPages(page, kPage), 0u);
     void* again = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kReadWrite);
     ASSERT_EQ(again, page);
-    EXPECT_EQ(ResidentPages(again, kPage), populate ? kPage / 4096 : 0u);
+    EXPECT_EQ(ResidentPages(again, kPage), kPage / 4096);
     const auto* bytes = static_cast<const unsigned char*>(again);
+    for (size_t i = 0; i < kPage; i += 512) ASSERT_EQ(bytes[i], 0) << i;
+    // Reused as V8 does: reserved inaccessible, then committed.
+    std::memset(again, 0x77, kPage);
+    ASSERT_TRUE(cache.FreePages(again, kPage));
+    EXPECT_EQ(ResidentPages(again, kPage), 0u);
+    again = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kNoAccess);
+    ASSERT_EQ(again, page);
+    ASSERT_TRUE(cache.SetPermissions(again, kPage, v8::PageAllocator::kReadWrite));
+    EXPECT_EQ(ResidentPages(again, kPage), kPage / 4096);
     for (size_t i = 0; i < kPage; i += 512) ASSERT_EQ(bytes[i], 0) << i;
     ASSERT_TRUE(cache.FreePages(again, kPage));
     cache.Trim();
