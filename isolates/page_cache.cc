@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <cstring>
 
 namespace atl::isolates {
 
@@ -12,20 +13,35 @@ namespace {
 #endif
 
 // Faults a heap page V8 has just made read-write in with one call instead of 64 (a 4 KB fault
-// each, expensive on a VM): what zeroing a reused page by memset did, without the faults. Best
-// effort: on failure V8's writes fault the page in as they touch it.
+// each, expensive on a VM); on a page that is resident already it only walks its page table.
+// Best effort: on failure V8's writes fault the page in as they touch it.
 void Populate(void* page, size_t length) { madvise(page, length, MADV_POPULATE_WRITE); }
 
 bool IsRegularPage(void* address, size_t length) {
   return length == PageCache::kPageBytes && reinterpret_cast<uintptr_t>(address) % PageCache::kPageBytes == 0;
 }
+
+// Whether none of the page's memory is resident (V8 discarded it before freeing the page).
+bool NothingResident(void* page) {
+  unsigned char in_core[PageCache::kPageBytes / 4096];
+  if (mincore(page, PageCache::kPageBytes, in_core) != 0) return false;
+  for (unsigned char c : in_core) {
+    if (c & 1) return false;
+  }
+  return true;
+}
 }  // namespace
+
+void PageCache::Ready(Cached page) {
+  Populate(page.page, kPageBytes);
+  if (!page.zeroed) std::memset(page.page, 0, kPageBytes);  // as a fresh mapping (V8 is owed no less)
+}
 
 void* PageCache::AllocatePages(void* address, size_t length, size_t alignment, Permission permissions) {
   // Only plain data pages: never memory that is to become executable.
   if (length == kPageBytes && alignment <= kPageBytes && kPageBytes % alignment == 0 &&
       (permissions == kNoAccess || permissions == kReadWrite)) {
-    void* page = nullptr;
+    Cached page{};
     {
       std::lock_guard lock(mutex_);
       if (!pages_.empty()) {
@@ -34,34 +50,32 @@ void* PageCache::AllocatePages(void* address, size_t length, size_t alignment, P
         ++reused_;
       }
     }
-    if (page != nullptr) {
-      // Cached pages were discarded when freed: they read as zeros, as a fresh mapping does.
-      if (permissions == kNoAccess) {  // still PROT_NONE: populated when V8 commits it
+    if (page.page != nullptr) {
+      if (permissions == kNoAccess) {  // still PROT_NONE: made ready when V8 commits it
         std::lock_guard lock(mutex_);
-        unpopulated_.push_back(page);
-        unpopulated_count_.store(unpopulated_.size(), std::memory_order_relaxed);
-        return page;
+        uncommitted_.push_back(page);
+        uncommitted_count_.store(uncommitted_.size(), std::memory_order_relaxed);
+        return page.page;
       }
-      if (mprotect(page, length, PROT_READ | PROT_WRITE) == 0) {
-        Populate(page, length);
-        return page;
+      if (mprotect(page.page, length, PROT_READ | PROT_WRITE) == 0) {
+        Ready(page);
+        return page.page;
       }
-      inner_->FreePages(page, length);
+      inner_->FreePages(page.page, length);
     }
   }
-  void* fresh = inner_->AllocatePages(address, length, alignment, permissions);
-  if (fresh != nullptr && permissions == kReadWrite && populate_fresh_ && IsRegularPage(fresh, length)) {
-    Populate(fresh, length);
-  }
-  return fresh;
+  return inner_->AllocatePages(address, length, alignment, permissions);
 }
 
-bool PageCache::TakeUnpopulated(void* address) {
-  for (size_t i = 0; i < unpopulated_.size(); ++i) {
-    if (unpopulated_[i] == address) {
-      unpopulated_[i] = unpopulated_.back();
-      unpopulated_.pop_back();
-      unpopulated_count_.store(unpopulated_.size(), std::memory_order_relaxed);
+bool PageCache::TakeUncommitted(void* address, Cached* page) {
+  auto at = reinterpret_cast<uintptr_t>(address);
+  for (size_t i = 0; i < uncommitted_.size(); ++i) {
+    auto start = reinterpret_cast<uintptr_t>(uncommitted_[i].page);
+    if (at >= start && at < start + kPageBytes) {
+      if (page != nullptr) *page = uncommitted_[i];
+      uncommitted_[i] = uncommitted_.back();
+      uncommitted_.pop_back();
+      uncommitted_count_.store(uncommitted_.size(), std::memory_order_relaxed);
       return true;
     }
   }
@@ -69,29 +83,43 @@ bool PageCache::TakeUnpopulated(void* address) {
 }
 
 bool PageCache::SetPermissions(void* address, size_t length, Permission permissions) {
-  if (!inner_->SetPermissions(address, length, permissions)) return false;
-  // V8 commits a regular page whole and writes it from its start as it allocates.
-  if (permissions == kReadWrite && IsRegularPage(address, length)) {
-    bool reused = false;
-    if (unpopulated_count_.load(std::memory_order_relaxed) != 0) {
-      std::lock_guard lock(mutex_);
-      reused = TakeUnpopulated(address);
-    }
-    if (reused || populate_fresh_) Populate(address, length);
+  Cached page{};
+  if (permissions != kNoAccess && uncommitted_count_.load(std::memory_order_relaxed) != 0) {
+    std::lock_guard lock(mutex_);
+    TakeUncommitted(address, &page);
   }
+  if (page.page == nullptr) return inner_->SetPermissions(address, length, permissions);
+  // The whole page, whatever part is asked for: writable and made ready once, then as asked.
+  if (page.page != address || length != kPageBytes || permissions != kReadWrite) {
+    if (mprotect(page.page, kPageBytes, PROT_READ | PROT_WRITE) != 0) return false;
+    Ready(page);
+    return inner_->SetPermissions(address, length, permissions);
+  }
+  if (!inner_->SetPermissions(address, length, permissions)) return false;
+  Ready(page);
   return true;
+}
+
+bool PageCache::DecommitPages(void* address, size_t size) {
+  if (uncommitted_count_.load(std::memory_order_relaxed) != 0 && size == kPageBytes) {
+    std::lock_guard lock(mutex_);
+    TakeUncommitted(address, nullptr);  // decommitted memory reads as zeros anyway; part of a page stays listed
+  }
+  return inner_->DecommitPages(address, size);
 }
 
 bool PageCache::FreePages(void* address, size_t length) {
   if (IsRegularPage(address, length)) {
     std::lock_guard lock(mutex_);
-    TakeUnpopulated(address);
-    // PROT_NONE keeps the mapping (and a use after free faults); MADV_DONTNEED gives its memory
-    // back and makes it read as zeros when reused (V8 has usually discarded it already when it
-    // made the page inaccessible: then this finds nothing to free). munmap would cost a mapping.
-    if (pages_.size() < capacity_ && mprotect(address, length, PROT_NONE) == 0 &&
-        madvise(address, length, MADV_DONTNEED) == 0) {
-      pages_.push_back(address);
+    TakeUncommitted(address, nullptr);
+    // PROT_NONE keeps the mapping (and a use after free faults); munmap would give it back.
+    if (pages_.size() < capacity_ && mprotect(address, length, PROT_NONE) == 0) {
+      // V8 usually discarded the page's memory when it made it inaccessible: then MADV_DONTNEED
+      // (which finds nothing to free, and drops what may be in swap) makes it read as zeros, and
+      // reusing it takes one populate call, not a memset that faults it all in again. A page
+      // still resident stays so, and is zeroed by memset when reused (no faults).
+      bool zeroed = NothingResident(address) && madvise(address, length, MADV_DONTNEED) == 0;
+      pages_.push_back(Cached{address, zeroed});
       return true;
     }
   }
@@ -99,12 +127,12 @@ bool PageCache::FreePages(void* address, size_t length) {
 }
 
 void PageCache::Trim() {
-  std::vector<void*> pages;
+  std::vector<Cached> pages;
   {
     std::lock_guard lock(mutex_);
     pages.swap(pages_);
   }
-  for (void* page : pages) inner_->FreePages(page, kPageBytes);
+  for (Cached page : pages) inner_->FreePages(page.page, kPageBytes);
 }
 
 size_t PageCache::cached_pages() const {

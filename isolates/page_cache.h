@@ -1,16 +1,18 @@
 #pragma once
-// V8's page allocator with a small cache of freed heap pages, and heap pages populated in one
-// call. A per_request tenant makes and drops a context per request: each context's objects fill
-// ~0.65 fresh 256 KB heap pages, every mark-compact frees the pages the dropped contexts emptied
-// (munmap, on V8's worker thread), and the next contexts map new ones (mmap). This allocator
-// keeps up to `capacity` freed pages of V8's regular page size mapped (inaccessible, their
-// memory given back with MADV_DONTNEED, so a reused page reads as zeros as a fresh mapping does)
-// and hands them back out when V8 asks for a page of that size again; everything else goes to
-// the allocator it wraps. A reused page is populated with MADV_POPULATE_WRITE when V8 makes it
-// read-write: one call instead of 64 page faults of 4 KB (zeroing it by memset, as this cache
-// did before, faulted every 4 KB in again, since V8 discards a page's memory before freeing it).
-// Fresh pages are populated too only with `populate_fresh`: V8 commits pages it never writes
-// (issue 18: +1.1 MB resident per tenant when every commit was populated).
+// V8's page allocator with a small cache of freed heap pages. A per_request tenant makes and drops
+// a context per request: each context's objects fill ~0.65 fresh 256 KB heap pages, every
+// mark-compact frees the pages the dropped contexts emptied (munmap, on V8's worker thread), and
+// the next contexts map new ones (mmap) and fault every 4 KB in again: ~40 page faults and a
+// fifth of the CPU of such a request. This allocator keeps up to `capacity` freed pages of V8's
+// regular page size mapped (inaccessible until reused), and hands them back out when V8 asks for
+// a page of that size again; everything else goes to the allocator it wraps. A reused page is
+// zeroed before V8 can read it, as a fresh mapping would be, and faulted in with one
+// MADV_POPULATE_WRITE call rather than 64 faults: a page V8 discarded before freeing it (none of
+// it resident) is given MADV_DONTNEED and only populated; a resident one is zeroed by memset.
+// (Zeroing discarded pages by memset faulted each in 4 KB at a time: most of a fresh isolate's
+// page faults in bench/context_benchmark, issue 18.) Fresh pages are left to fault in as V8
+// writes them: V8 commits pages it never writes (populating every commit cost +1.1 MB resident
+// per tenant in bench/first_use.sh).
 //
 //   static PageCache cache(platform->GetPageAllocator(), 64);   // then return &cache to V8
 
@@ -28,8 +30,7 @@ class PageCache : public ForwardingPageAllocator {
   // V8's regular heap page (MemoryChunk::kPageSize in V8 10.2).
   static constexpr size_t kPageBytes = 256 * 1024;
 
-  PageCache(v8::PageAllocator* inner, size_t capacity, bool populate_fresh = false)
-      : ForwardingPageAllocator(inner), capacity_(capacity), populate_fresh_(populate_fresh) {}
+  PageCache(v8::PageAllocator* inner, size_t capacity) : ForwardingPageAllocator(inner), capacity_(capacity) {}
 
   // Unmaps every cached page (their memory goes back to the system).
   void Trim();
@@ -39,17 +40,26 @@ class PageCache : public ForwardingPageAllocator {
   void* AllocatePages(void* address, size_t length, size_t alignment, Permission permissions) override;
   bool FreePages(void* address, size_t length) override;
   bool SetPermissions(void* address, size_t length, Permission permissions) override;
+  bool DecommitPages(void* address, size_t size) override;
 
  private:
+  struct Cached {
+    void* page = nullptr;
+    bool zeroed = false;  // discarded when freed: reads as zeros, needs no memset
+  };
+  // Populates a reused page V8 is about to use and zeroes it if it is not already.
+  static void Ready(Cached page);
+  // Takes the page holding `address` out of uncommitted_ if it is there (call with mutex_
+  // held), into `page`.
+  bool TakeUncommitted(void* address, Cached* page);
+
   const size_t capacity_;
-  const bool populate_fresh_;
   mutable std::mutex mutex_;
-  std::vector<void*> pages_;  // freed by V8, still mapped, PROT_NONE, discarded
-  // Reused pages handed out inaccessible, to be populated when V8 makes them read-write.
-  std::vector<void*> unpopulated_;
-  std::atomic<size_t> unpopulated_count_{0};
-  // Takes `address` out of unpopulated_ if it is there (call with mutex_ held).
-  bool TakeUnpopulated(void* address);
+  std::vector<Cached> pages_;  // freed by V8, still mapped, PROT_NONE
+  // Reused pages handed out inaccessible, made ready when V8 commits them (V8 asks for its pages
+  // inaccessible and then commits them: doing it then saves two mprotect calls).
+  std::vector<Cached> uncommitted_;
+  std::atomic<size_t> uncommitted_count_{0};
   size_t reused_ = 0;
 };
 
