@@ -21,20 +21,21 @@ bool IsRegularPage(void* address, size_t length) {
   return length == PageCache::kPageBytes && reinterpret_cast<uintptr_t>(address) % PageCache::kPageBytes == 0;
 }
 
-// Whether none of the page's memory is resident (V8 discarded it before freeing the page).
-bool NothingResident(void* page) {
+// How many of the page's 4 KB pages are resident (V8 discards a page's memory, all of it or its
+// free parts, before freeing it); -1 if unknown.
+int ResidentPages(void* page) {
   unsigned char in_core[PageCache::kPageBytes / 4096];
-  if (mincore(page, PageCache::kPageBytes, in_core) != 0) return false;
-  for (unsigned char c : in_core) {
-    if (c & 1) return false;
-  }
-  return true;
+  if (mincore(page, PageCache::kPageBytes, in_core) != 0) return -1;
+  int resident = 0;
+  for (unsigned char c : in_core) resident += c & 1;
+  return resident;
 }
 }  // namespace
 
 void PageCache::Ready(Cached page) {
-  Populate(page.page, kPageBytes);
-  if (!page.zeroed) std::memset(page.page, 0, kPageBytes);  // as a fresh mapping (V8 is owed no less)
+  if (page.state != Cached::kResident) Populate(page.page, kPageBytes);
+  // As a fresh mapping (V8 is owed no less): no faults, the page is resident now.
+  if (page.state != Cached::kZeroed) std::memset(page.page, 0, kPageBytes);
 }
 
 void* PageCache::AllocatePages(void* address, size_t length, size_t alignment, Permission permissions) {
@@ -117,9 +118,12 @@ bool PageCache::FreePages(void* address, size_t length) {
       // V8 usually discarded the page's memory when it made it inaccessible: then MADV_DONTNEED
       // (which finds nothing to free, and drops what may be in swap) makes it read as zeros, and
       // reusing it takes one populate call, not a memset that faults it all in again. A page
-      // still resident stays so, and is zeroed by memset when reused (no faults).
-      bool zeroed = NothingResident(address) && madvise(address, length, MADV_DONTNEED) == 0;
-      pages_.push_back(Cached{address, zeroed});
+      // still resident stays so, and is zeroed by memset when reused (no faults); one partly
+      // resident is populated, then zeroed.
+      int resident = ResidentPages(address);
+      Cached::State state = resident == static_cast<int>(kPageBytes / 4096) ? Cached::kResident : Cached::kPartly;
+      if (resident == 0 && madvise(address, length, MADV_DONTNEED) == 0) state = Cached::kZeroed;
+      pages_.push_back(Cached{address, state});
       return true;
     }
   }
