@@ -4,9 +4,16 @@
 // mark-compact frees the pages the dropped contexts emptied (munmap, on V8's worker thread), and
 // the next contexts map new ones (mmap) and fault every 4 KB in again: ~40 page faults and a
 // fifth of the CPU of such a request. This allocator keeps up to `capacity` freed pages of V8's
-// regular page size mapped (their memory stays resident, as inaccessible until reused), and
-// hands them back out when V8 asks for a page of that size again; everything else goes to the
-// allocator it wraps. A reused page is zeroed before V8 can read it, as a fresh mapping would be.
+// regular page size mapped (inaccessible until reused), and hands them back out when V8 asks for
+// a page of that size again; everything else goes to the allocator it wraps. A reused page is
+// zeroed before V8 can read it, as a fresh mapping would be, and faulted in with one
+// MADV_POPULATE_WRITE call rather than 64 faults: a page V8 discarded before freeing it (none of
+// it resident) is given MADV_DONTNEED and only populated; a resident one is zeroed by memset;
+// a partly resident one both.
+// (Zeroing discarded pages by memset faulted each in 4 KB at a time: most of a fresh isolate's
+// page faults in bench/context_benchmark, issue 18.) Fresh pages are left to fault in as V8
+// writes them: V8 commits pages it never writes (populating every commit cost +1.1 MB resident
+// per tenant in bench/first_use.sh).
 //
 //   static PageCache cache(platform->GetPageAllocator(), 64);   // then return &cache to V8
 
@@ -37,15 +44,26 @@ class PageCache : public ForwardingPageAllocator {
   bool DecommitPages(void* address, size_t size) override;
 
  private:
+  struct Cached {
+    // kZeroed: none of it was resident when freed, discarded: reads as zeros, needs no memset.
+    enum State { kZeroed, kPartly, kResident };
+    void* page = nullptr;
+    State state = kPartly;
+  };
+  // Readies a reused page V8 is about to use: populates what is not resident, zeroes what was
+  // not discarded.
+  static void Ready(Cached page);
+  // Takes the page holding `address` out of uncommitted_ if it is there (call with mutex_
+  // held), into `page`.
+  bool TakeUncommitted(void* address, Cached* page);
+
   const size_t capacity_;
   mutable std::mutex mutex_;
-  std::vector<void*> pages_;  // freed by V8, still mapped, PROT_NONE
-  // Reused pages handed out inaccessible, to be zeroed when V8 makes them accessible (V8 asks
-  // for its pages inaccessible and then commits them: zeroing then saves two mprotect calls).
-  std::vector<void*> unzeroed_;
-  std::atomic<size_t> unzeroed_count_{0};
-  // Takes `address`'s page out of unzeroed_ if it is there (call with mutex_ held); its start.
-  void* TakeUnzeroed(void* address);
+  std::vector<Cached> pages_;  // freed by V8, still mapped, PROT_NONE
+  // Reused pages handed out inaccessible, made ready when V8 commits them (V8 asks for its pages
+  // inaccessible and then commits them: doing it then saves two mprotect calls).
+  std::vector<Cached> uncommitted_;
+  std::atomic<size_t> uncommitted_count_{0};
   size_t reused_ = 0;
 };
 

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
 #include <cstring>
+#include <vector>
 
 namespace atl::isolates {
 namespace {
@@ -51,6 +54,64 @@ TEST(PageCache, AFreedPageComesBackZeroedAndOtherSizesPassThrough) {
   EXPECT_EQ(bytes[kPage - 1], 0);
 
   EXPECT_TRUE(cache.FreePages(reserved, kPage));
+  cache.Trim();
+  EXPECT_EQ(cache.cached_pages(), 0u);
+}
+
+// How many of the 4 KB pages of [address, address + length) are resident.
+size_t ResidentPages(void* address, size_t length) {
+  std::vector<unsigned char> in_core(length / 4096);
+  if (mincore(address, length, in_core.data()) != 0) return 0;
+  size_t resident = 0;
+  for (unsigned char c : in_core) resident += c & 1;
+  return resident;
+}
+
+TEST(PageCache, AReusedPageIsPopulatedInOneGo) {
+  constexpr size_t kPage = PageCache::kPageBytes;
+  PageCache cache(SystemPages(), 1);
+  void* page = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kNoAccess);
+  ASSERT_NE(page, nullptr);
+  ASSERT_TRUE(cache.SetPermissions(page, kPage, v8::PageAllocator::kReadWrite));
+  EXPECT_EQ(ResidentPages(page, kPage), 0u) << "a fresh page faults in as it is written";
+  const auto* bytes = static_cast<const unsigned char*>(page);
+
+  // Freed while resident (written): kept resident, and zeroed when reused.
+  std::memset(page, 0x5a, kPage);
+  ASSERT_TRUE(cache.FreePages(page, kPage));
+  EXPECT_EQ(cache.cached_pages(), 1u);
+  void* again = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kReadWrite);
+  ASSERT_EQ(again, page);
+  EXPECT_EQ(ResidentPages(again, kPage), kPage / 4096);
+  for (size_t i = 0; i < kPage; i += 512) ASSERT_EQ(bytes[i], 0) << i;
+
+  // Discarded before it is freed, as V8 does when it makes a page inaccessible: it comes back
+  // resident (populated) and zeroed, whether handed out read-write or committed afterwards.
+  for (auto permissions : {v8::PageAllocator::kReadWrite, v8::PageAllocator::kNoAccess}) {
+    SCOPED_TRACE(permissions);
+    std::memset(again, 0x77, kPage);
+    ASSERT_TRUE(cache.SetPermissions(again, kPage, v8::PageAllocator::kNoAccess));
+    ASSERT_TRUE(cache.DiscardSystemPages(again, kPage));
+    ASSERT_EQ(ResidentPages(again, kPage), 0u);
+    ASSERT_TRUE(cache.FreePages(again, kPage));
+    again = cache.AllocatePages(nullptr, kPage, kPage, permissions);
+    ASSERT_EQ(again, page);
+    if (permissions == v8::PageAllocator::kNoAccess) {
+      ASSERT_TRUE(cache.SetPermissions(again, kPage, v8::PageAllocator::kReadWrite));
+    }
+    EXPECT_EQ(ResidentPages(again, kPage), kPage / 4096);
+    for (size_t i = 0; i < kPage; i += 512) ASSERT_EQ(bytes[i], 0) << i;
+  }
+
+  // Partly discarded: zeroed all the same.
+  std::memset(again, 0x33, kPage);
+  ASSERT_TRUE(cache.DiscardSystemPages(again, kPage / 2));
+  ASSERT_TRUE(cache.FreePages(again, kPage));
+  again = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kNoAccess);
+  ASSERT_EQ(again, page);
+  ASSERT_TRUE(cache.SetPermissions(again, kPage, v8::PageAllocator::kReadWrite));
+  for (size_t i = 0; i < kPage; i += 512) ASSERT_EQ(bytes[i], 0) << i;
+  ASSERT_TRUE(cache.FreePages(again, kPage));
   cache.Trim();
   EXPECT_EQ(cache.cached_pages(), 0u);
 }
