@@ -107,8 +107,11 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
   Clock::time_point end = Clock::now();
   uint64_t used = ExitJs(end);
   running_request_ = previous_request;
-  // Nested runs are part of the outer one, which is charged for them.
-  if (outer && !startup && accounts_.Charge(request, used, Ns(end)) && killed() == isolates::LimitKind::kNone) {
+  // Nested runs are part of the outer one, which is charged for them. The account that ran dry
+  // is logged whether this kills the isolate or the watchdog already did (a run killed for its
+  // budget is charged that budget).
+  if (outer && !startup && accounts_.Charge(request, used, Ns(end)) &&
+      (killed() == isolates::LimitKind::kNone || killed() == isolates::LimitKind::kCpu)) {
     base::LogLine(base::LogLevel::kWarn, "cpu budget spent")
         .Str("tenant", options_.tenant_name)
         .Str("account", request == CpuAccounts::kBackground ? "background"
@@ -116,7 +119,7 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
                                                             : "request after its response")
         .Num("cpu_ms", static_cast<double>(accounts_.Used(request)) / 1e6)
         .Emit();
-    tenant_isolate_->Kill(isolates::LimitKind::kCpu);
+    if (killed() == isolates::LimitKind::kNone) tenant_isolate_->Kill(isolates::LimitKind::kCpu);
   }
   accounts_.Unref(request);
   if (!outer) return ok;
