@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include "absl/strings/escaping.h"
 #include "base/files.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -12,13 +13,7 @@ std::string Sha256Hex(std::string_view bytes) {
   unsigned char digest[32];
   unsigned int length = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 namespace {

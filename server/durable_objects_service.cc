@@ -12,6 +12,7 @@
 #include <fstream>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "base/files.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -46,12 +47,7 @@ std::string DurableObjectsEnvironment(uint32_t workers) {
       base::LogLine(base::LogLevel::kError, "Durable Objects: getrandom failed; forwarded calls are refused").Emit();
       return std::string();
     }
-    std::string hex;
-    for (unsigned char b : bytes) {
-      hex += "0123456789abcdef"[b >> 4];
-      hex += "0123456789abcdef"[b & 15];
-    }
-    return hex;
+    return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
   }();
   return base::StrCat("ATOLL_DO=", workers, ",", secret);  // an empty secret matches no token
 }

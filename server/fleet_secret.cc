@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "absl/strings/escaping.h"
+
 namespace atl::server {
 
 bool FleetSecret::Check(std::string_view token) const {
@@ -27,11 +29,7 @@ void FleetSecret::Load() {
       busy_ = false;
       return;
     }
-    std::string made;
-    for (unsigned char b : bytes) {
-      made += "0123456789abcdef"[b >> 4];
-      made += "0123456789abcdef"[b & 15];
-    }
+    std::string made = absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
     EtcdClient::Compare absent{.target = EtcdClient::Compare::Target::kCreate, .key = key_, .revision = 0, .value = {}};
     etcd_->Txn({absent}, {EtcdClient::TxnOp{.key = key_, .value = made}},
                [this, made](absl::StatusOr<EtcdClient::TxnResult> txn) {
