@@ -1,8 +1,8 @@
 #include "isolates/cpu_watchdog.h"
 
-#include <pthread.h>
-
 #include <algorithm>
+
+#include "isolates/thread_cpu_clock.h"
 
 namespace atl::isolates {
 namespace {
@@ -16,11 +16,7 @@ constexpr int kIdleTicksBeforePark = 20;
 // The most a run is charged for the wall time the watchdog did not see (before its first sample).
 constexpr uint64_t kUnsampledNs = 1'000'000;
 
-uint64_t ReadClock(clockid_t clock) {
-  timespec ts;
-  clock_gettime(clock, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
+uint64_t ReadClock(clockid_t clock) { return static_cast<uint64_t>(std::max<int64_t>(ReadCpuClockNs(clock), 0)); }
 
 uint64_t NanosBetween(CpuWatchdog::Clock::time_point from, CpuWatchdog::Clock::time_point to) {
   if (to <= from) return 0;
@@ -29,7 +25,7 @@ uint64_t NanosBetween(CpuWatchdog::Clock::time_point from, CpuWatchdog::Clock::t
 }  // namespace
 
 CpuWatchdog::CpuWatchdog() {
-  pthread_getcpuclockid(pthread_self(), &clock_);
+  clock_ = CurrentThreadCpuClock();
   thread_ = std::thread([this] { Run(); });
 }
 

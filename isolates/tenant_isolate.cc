@@ -1,11 +1,10 @@
 #include "isolates/tenant_isolate.h"
 
 #include "isolates/platform.h"
+#include "isolates/thread_cpu_clock.h"
 #include "isolates/wasm_memory_meter.h"
 
 #include "base/log.h"
-
-#include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
@@ -60,21 +59,9 @@ TenantIsolate::~TenantIsolate() {
   WasmMeter().Forget(this);
 }
 
-namespace {
-
-// CPU time of `clock` (a thread's CPU clock) in ns; -1 if it cannot be read.
-int64_t ReadCpuNs(clockid_t clock) {
-  timespec ts{};
-  if (clock == -1 || clock_gettime(clock, &ts) != 0) return -1;
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
-
 void TenantIsolate::Bind() {
   if (!locker_) locker_ = std::make_unique<v8::Locker>(isolate_);
-  clockid_t clock;
-  thread_clock_.store(pthread_getcpuclockid(pthread_self(), &clock) == 0 ? clock : -1, std::memory_order_release);
+  thread_clock_.store(CurrentThreadCpuClock(), std::memory_order_release);
 }
 
 void TenantIsolate::Unbind() { locker_.reset(); }
@@ -100,7 +87,7 @@ void TenantIsolate::Kill(LimitKind why) {
   LimitKind none = LimitKind::kNone;
   if (killed_.compare_exchange_strong(none, why, std::memory_order_acq_rel)) {
     // Kill() may run on another thread (the CPU watchdog): the bound thread's clock is read by id.
-    killed_at_cpu_ns_.store(ReadCpuNs(thread_clock_.load(std::memory_order_acquire)), std::memory_order_relaxed);
+    killed_at_cpu_ns_.store(ReadCpuClockNs(thread_clock_.load(std::memory_order_acquire)), std::memory_order_relaxed);
     killed_at_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_release);
   }
   isolate_->TerminateExecution();
@@ -112,7 +99,7 @@ uint64_t TenantIsolate::MsSinceKill() const {
   int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
   int64_t wall = now > at ? now - at : 0;
   int64_t cpu_at = killed_at_cpu_ns_.load(std::memory_order_relaxed);
-  int64_t cpu_now = cpu_at < 0 ? -1 : ReadCpuNs(thread_clock_.load(std::memory_order_acquire));
+  int64_t cpu_now = cpu_at < 0 ? -1 : ReadCpuClockNs(thread_clock_.load(std::memory_order_acquire));
   int64_t held = cpu_now < 0 ? wall : std::min(wall, std::max<int64_t>(cpu_now - cpu_at, 0));
   return static_cast<uint64_t>(held) / 1'000'000u;
 }
