@@ -19,6 +19,17 @@ bool IsForwardHeader(std::string_view name) {
   return name == ClusterForward::kForwardedHeader || name == ClusterForward::kForwardTokenHeader;
 }
 
+// The request's headers minus those `drop` says to take out, with room for `extra` more.
+template <typename Drop>
+std::vector<bindings::HeaderView> HeadersWithout(const bindings::RequestView& request, Drop drop, size_t extra = 0) {
+  std::vector<bindings::HeaderView> headers;
+  headers.reserve(request.headers.size() + extra);
+  for (const bindings::HeaderView& header : request.headers) {
+    if (!drop(header.first)) headers.push_back(header);
+  }
+  return headers;
+}
+
 // Path and query of an absolute URL ("http://host/a?b" -> "/a?b").
 std::string_view TargetOf(std::string_view url) {
   size_t scheme = url.find("://");
@@ -301,13 +312,12 @@ void ClusterForward::ObjectCall(uint64_t id, int32_t target, const bindings::Req
   // Given to the tenant here as a call from another worker process of this node would be (the
   // JS half checks the process secret). It serves it only if this node owns the object, never
   // sending it to a third node (js/lazy/durable_objects.js, serveOwned).
-  std::vector<bindings::HeaderView> headers;
-  headers.reserve(request.headers.size() + 1);
-  for (const bindings::HeaderView& header : request.headers) {
-    if (header.first != kObjectTokenHeader && !IsForwardHeader(header.first) && header.first != "x-atoll-do-token") {
-      headers.push_back(header);
-    }
-  }
+  std::vector<bindings::HeaderView> headers = HeadersWithout(
+      request,
+      [](std::string_view name) {
+        return name == kObjectTokenHeader || IsForwardHeader(name) || name == "x-atoll-do-token";
+      },
+      1);
   headers.emplace_back("x-atoll-do-token", kv::DoConfig().secret);
   bindings::RequestView view = request;
   view.headers = headers;
@@ -330,11 +340,7 @@ void ClusterForward::Dispatch(uint64_t id, int32_t target, const bindings::Reque
   // x-atoll-forwarded (without the fleet secret) is not honoured, only taken out.
   bool forwarded = guard && secret_.Check(token);
   if (own_headers) {
-    std::vector<bindings::HeaderView> headers;
-    headers.reserve(request.headers.size());
-    for (const bindings::HeaderView& header : request.headers) {
-      if (!IsForwardHeader(header.first)) headers.push_back(header);
-    }
+    std::vector<bindings::HeaderView> headers = HeadersWithout(request, IsForwardHeader);
     bindings::RequestView stripped = request;
     stripped.headers = headers;
     return ForwardOrServe(id, target, stripped, response, forwarded || upgrade);
