@@ -17,26 +17,21 @@
 // waits for PostgreSQL: an event's result and a write's promise are released once every write
 // made so far is durable there (durable()); a refused or failed commit rejects them and evicts
 // the object, whose next event restores it again.
+import { alarmOf, exec, kToken } from "./durable_objects/storage_rows.js";
+import { DurableObjectStorage } from "./durable_objects/storage.js";
+
 const $TypeError = TypeError;
 const $RangeError = RangeError;
 const $Error = Error;
 const $String = String;
-const $Number = Number;
 const $Promise = Promise;
 const $Map = Map;
 const $Proxy = Proxy;
-const $Date = Date;
 const $Uint8Array = Uint8Array;
-const ArrayIsArray = Array.isArray;
 const DateNow = Date.now;
 const MathMin = Math.min;
-const ObjectKeys = Object.keys;
-const NumberIsFinite = Number.isFinite;
 const { headersGet, headersToFlat } = internal;
-const kToken = Symbol("token");
 const ID_RE = /^[0-9a-f]{64}$/;
-const MAX_KEY_BYTES = 2048;
-const MAX_VALUE_BYTES = 128 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Ids, namespaces, stubs
@@ -400,13 +395,16 @@ function hold(entry, promise) {
   });
 }
 
+// The gates the object's storage goes through (durable_objects/storage.js).
+const gates = { written, hold };
+
 class DurableObjectState {
   #entry;
   constructor(token, entry, id) {
     if (token !== kToken) throw new $TypeError("Illegal constructor");
     this.#entry = entry;
     this.id = id;
-    this.storage = new DurableObjectStorage(kToken, entry);
+    this.storage = new DurableObjectStorage(kToken, entry, gates);
   }
   blockConcurrencyWhile(callback) {
     const entry = this.#entry;
@@ -444,282 +442,6 @@ export function sweepNow(className, hex) {
 
 // ---------------------------------------------------------------------------------------------
 // Storage
-
-function exec(entry, sql, bindings) {
-  return native.doExec(entry.handle, sql, bindings);
-}
-
-function checkKey(key) {
-  if (typeof key !== "string") key = $String(key);
-  if (key.length > MAX_KEY_BYTES) {
-    throw new $RangeError(`Keys cannot be larger than ${MAX_KEY_BYTES} bytes.`);
-  }
-  return key;
-}
-
-function serialize(value) {
-  if (value === undefined) throw new $TypeError("Durable Object storage cannot store undefined");
-  const bytes = native.doSerialize(value);
-  if (bytes.byteLength > MAX_VALUE_BYTES) {
-    throw new $RangeError(`Values cannot be larger than ${MAX_VALUE_BYTES} bytes. A value of size ${bytes.byteLength} was provided.`);
-  }
-  return bytes;
-}
-
-function getOne(entry, key) {
-  const [, cells] = exec(entry, "SELECT value FROM _cf_KV WHERE key = ?", [checkKey(key)]);
-  return cells.length === 0 ? undefined : native.doDeserialize(cells[0]);
-}
-
-function putOne(entry, key, value) {
-  exec(entry, "INSERT OR REPLACE INTO _cf_KV(key, value) VALUES (?, ?)", [checkKey(key), serialize(value)]);
-}
-
-function deleteOne(entry, key) {
-  return exec(entry, "DELETE FROM _cf_KV WHERE key = ?", [checkKey(key)])[3] > 0;
-}
-
-function listSync(entry, options) {
-  options = options ?? {};
-  const where = [];
-  const bindings = [];
-  if (options.prefix !== undefined) {
-    where.push("substr(key, 1, length(?)) = ?");
-    bindings.push($String(options.prefix), $String(options.prefix));
-  }
-  if (options.start !== undefined) { where.push("key >= ?"); bindings.push($String(options.start)); }
-  if (options.startAfter !== undefined) { where.push("key > ?"); bindings.push($String(options.startAfter)); }
-  if (options.end !== undefined) { where.push("key < ?"); bindings.push($String(options.end)); }
-  let sql = "SELECT key, value FROM _cf_KV";
-  if (where.length > 0) sql += " WHERE " + where.join(" AND ");
-  sql += options.reverse ? " ORDER BY key DESC" : " ORDER BY key ASC";
-  if (options.limit !== undefined) {
-    const limit = $Number(options.limit);
-    if (!(limit > 0)) throw new $TypeError("List limit must be positive.");
-    sql += " LIMIT ?";
-    bindings.push(limit);
-  }
-  const [, cells] = exec(entry, sql, bindings);
-  const out = new $Map();
-  for (let i = 0; i < cells.length; i += 2) out.set(cells[i], native.doDeserialize(cells[i + 1]));
-  return out;
-}
-
-function promised(fn) {
-  try {
-    return $Promise.resolve(fn());
-  } catch (e) {
-    return $Promise.reject(e);
-  }
-}
-
-class DurableObjectStorage {
-  #entry;
-  #sql;
-  constructor(token, entry) {
-    if (token !== kToken) throw new $TypeError("Illegal constructor");
-    this.#entry = entry;
-    this.#sql = new SqlStorage(kToken, entry);
-  }
-  get sql() { return this.#sql; }
-  get(keys, options = undefined) { return promised(() => this.getSync(keys)); }
-  getSync(keys) {
-    const entry = this.#entry;
-    if (!ArrayIsArray(keys)) return getOne(entry, keys);
-    if (keys.length > 128) throw new $RangeError("Maximum number of keys is 128.");
-    const out = new $Map();
-    const sorted = keys.map(checkKey).sort();
-    for (const key of sorted) {
-      const value = getOne(entry, key);
-      if (value !== undefined) out.set(key, value);
-    }
-    return out;
-  }
-  put(key, value = undefined, options = undefined) { return written(this.#entry, promised(() => this.putSync(key, value))); }
-  putSync(key, value) {
-    const entry = this.#entry;
-    if (key !== null && typeof key === "object") {
-      const keys = ObjectKeys(key);
-      if (keys.length > 128) throw new $RangeError("Maximum number of pairs is 128.");
-      atomically(entry, () => { for (const k of keys) putOne(entry, k, key[k]); });
-      return;
-    }
-    putOne(entry, key, value);
-  }
-  delete(keys, options = undefined) { return written(this.#entry, promised(() => this.deleteSync(keys))); }
-  deleteSync(keys) {
-    const entry = this.#entry;
-    if (!ArrayIsArray(keys)) return deleteOne(entry, keys);
-    let count = 0;
-    atomically(entry, () => { for (const key of keys) if (deleteOne(entry, key)) count++; });
-    return count;
-  }
-  list(options = undefined) { return promised(() => listSync(this.#entry, options)); }
-  deleteAll(options = undefined) {
-    return written(this.#entry, promised(() => {
-      exec(this.#entry, "DELETE FROM _cf_KV", []);
-    }));
-  }
-  // The closure's storage calls commit together, or none of them if it throws (or calls
-  // txn.rollback()); the object's other events wait meanwhile.
-  transaction(closure) {
-    const entry = this.#entry;
-    const txn = new DurableObjectTransaction(kToken, this);
-    const name = `t${++savepoints}`;
-    exec(entry, `SAVEPOINT ${name}`, []);
-    const outermost = entry.txns++ === 0;
-    const run = (async () => closure(txn))();
-    hold(entry, run);
-    const done = run.then((value) => {
-      entry.txns--;
-      if (txn.rolledBack) exec(entry, `ROLLBACK TO ${name}`, []);
-      exec(entry, `RELEASE ${name}`, []);
-      return value;
-    }, (error) => {
-      entry.txns--;
-      exec(entry, `ROLLBACK TO ${name}`, []);
-      exec(entry, `RELEASE ${name}`, []);
-      throw error;
-    });
-    if (outermost) entry.txnRun = done;
-    return written(entry, done);
-  }
-  transactionSync(fn) {
-    return atomically(this.#entry, fn);
-  }
-  sync() { return $Promise.resolve(); }
-  getAlarm(options = undefined) { return promised(() => alarmOf(this.#entry)); }
-  setAlarm(time, options = undefined) {
-    return written(this.#entry, promised(() => {
-      const entry = this.#entry;
-      const at = time instanceof $Date ? time.getTime() : $Number(time);
-      if (!NumberIsFinite(at)) throw new $TypeError("setAlarm() requires a Date or a number of milliseconds");
-      if (typeof entry.instance?.alarm !== "function" && entry.instance !== null) {
-        throw new $TypeError("Your Durable Object class must have an alarm() handler in order to call setAlarm()");
-      }
-      // The index first: an index row without an alarm is dropped when it fires; the reverse
-      // would be an alarm never fired.
-      native.doAlarmIndex(entry.className, entry.hex, at, false);
-      exec(entry, "INSERT OR REPLACE INTO _atoll_alarm(one, at) VALUES (1, ?)", [at]);
-    }));
-  }
-  deleteAlarm(options = undefined) {
-    return written(this.#entry, promised(() => {
-      const entry = this.#entry;
-      exec(entry, "DELETE FROM _atoll_alarm", []);
-      native.doAlarmIndex(entry.className, entry.hex, -1, true);
-    }));
-  }
-}
-
-let savepoints = 0;
-
-function atomically(entry, fn) {
-  const name = `s${++savepoints}`;
-  exec(entry, `SAVEPOINT ${name}`, []);
-  try {
-    const result = fn();
-    exec(entry, `RELEASE ${name}`, []);
-    return result;
-  } catch (e) {
-    exec(entry, `ROLLBACK TO ${name}`, []);
-    exec(entry, `RELEASE ${name}`, []);
-    throw e;
-  }
-}
-
-class DurableObjectTransaction {
-  #storage;
-  constructor(token, storage) {
-    if (token !== kToken) throw new $TypeError("Illegal constructor");
-    this.#storage = storage;
-    this.rolledBack = false;
-  }
-  get(keys, options) { return this.#storage.get(keys, options); }
-  put(key, value, options) { return this.#storage.put(key, value, options); }
-  delete(keys, options) { return this.#storage.delete(keys, options); }
-  list(options) { return this.#storage.list(options); }
-  getAlarm(options) { return this.#storage.getAlarm(options); }
-  setAlarm(time, options) { return this.#storage.setAlarm(time, options); }
-  deleteAlarm(options) { return this.#storage.deleteAlarm(options); }
-  rollback() { this.rolledBack = true; }
-}
-
-function alarmOf(entry) {
-  const [, cells] = exec(entry, "SELECT at FROM _atoll_alarm", []);
-  return cells.length === 0 ? null : cells[0];
-}
-
-// ctx.storage.sql (https://developers.cloudflare.com/durable-objects/api/storage-api/#sql-api).
-class SqlStorage {
-  #entry;
-  constructor(token, entry) {
-    if (token !== kToken) throw new $TypeError("Illegal constructor");
-    this.#entry = entry;
-  }
-  exec(query, ...bindings) {
-    query = $String(query);
-    if (/_cf_|_atoll_/i.test(query)) throw new $Error(`not authorized: access to internal tables (_cf_*) in: ${query}`);
-    return new SqlStorageCursor(kToken, exec(this.#entry, query, bindings));
-  }
-  get databaseSize() { return native.doSize(this.#entry.handle); }
-}
-
-class SqlStorageCursor {
-  #columns;
-  #cells;
-  #next = 0;
-  constructor(token, [columns, cells, read, written]) {
-    if (token !== kToken) throw new $TypeError("Illegal constructor");
-    this.#columns = columns;
-    this.#cells = cells;
-    this.rowsRead = read;
-    this.rowsWritten = written;
-  }
-  get columnNames() { return this.#columns; }
-  #rowCount() { return this.#columns.length === 0 ? 0 : this.#cells.length / this.#columns.length; }
-  #take(asArray) {
-    if (this.#next >= this.#rowCount()) return undefined;
-    const width = this.#columns.length;
-    const base = this.#next++ * width;
-    if (asArray) return this.#cells.slice(base, base + width);
-    const row = {};
-    for (let c = 0; c < width; c++) row[this.#columns[c]] = this.#cells[base + c];
-    return row;
-  }
-  next() {
-    const row = this.#take(false);
-    return row === undefined ? { done: true, value: undefined } : { done: false, value: row };
-  }
-  toArray() {
-    const out = [];
-    for (let row; (row = this.#take(false)) !== undefined;) out.push(row);
-    return out;
-  }
-  one() {
-    const rows = this.toArray();
-    if (rows.length === 0) throw new $Error("Expected exactly one result from SQL query, but got no results.");
-    if (rows.length > 1) throw new $Error("Expected exactly one result from SQL query, but got multiple results.");
-    return rows[0];
-  }
-  raw() {
-    const cursor = this;
-    const it = {
-      next() {
-        const row = cursor.#take(true);
-        return row === undefined ? { done: true, value: undefined } : { done: false, value: row };
-      },
-      toArray() {
-        const out = [];
-        for (let row; (row = cursor.#take(true)) !== undefined;) out.push(row);
-        return out;
-      },
-      [Symbol.iterator]() { return it; },
-    };
-    return it;
-  }
-  [Symbol.iterator]() { return this; }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Events from the server: forwarded calls and alarms (the hook of internal.setDoHook, 90_dispatch.js)
