@@ -4,6 +4,7 @@
 #include "bindings/streams_context.h"
 
 #include <gtest/gtest.h>
+#include <v8-profiler.h>
 
 #include <filesystem>
 #include <fstream>
@@ -164,6 +165,25 @@ TEST_F(StreamsSnapshotTest, SameClassesAndAttributesOnBothSnapshots) {
                      "function function function";
   EXPECT_EQ(Ask(**preloaded, 1, "http://h/", "posted"), want);
   EXPECT_EQ(Ask(**lazy, 2, "http://h/", "posted"), want);
+}
+
+// The preloaded modules' sources in the streams snapshot are external strings pointing at the
+// binary (lazy_modules.cc SharedSource), not ~110 KB of text copied into each isolate.
+TEST_F(StreamsSnapshotTest, PreloadedModuleSourcesAreNotCopiedIntoTheIsolate) {
+  auto worker = Start(kPipe, true);
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  EXPECT_EQ(Ask(**worker, 1), "OK");
+  v8::Isolate* isolate = (*worker)->isolate();
+  v8::Isolate::Scope scope(isolate);
+  v8::HandleScope handles(isolate);
+  const v8::HeapSnapshot* snapshot = isolate->GetHeapProfiler()->TakeHeapSnapshot();
+  size_t largest = 0;
+  for (int i = 0; i < snapshot->GetNodesCount(); ++i) {
+    const v8::HeapGraphNode* node = snapshot->GetNode(i);
+    if (node->GetType() == v8::HeapGraphNode::kString) largest = std::max(largest, node->GetShallowSize());
+  }
+  EXPECT_LT(largest, 8192u) << "a module source copied into the heap";
+  const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
 }
 
 // A tenant the scan misses (a computed name) still gets streams, loaded on first use.
