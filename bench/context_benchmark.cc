@@ -58,6 +58,9 @@ void BM_BareV8Context(benchmark::State& state) {
   ContextLoop(state, isolates::IsolateBlueprint{});
 }
 void BM_RuntimeSnapshotContext(benchmark::State& state) { ContextLoop(state, Blueprint()); }
+// The same from the streams snapshot: what a per_request tenant on it pays per request for its
+// context (runtime_snapshot.h).
+void BM_StreamsSnapshotContext(benchmark::State& state) { ContextLoop(state, Blueprint(true)); }
 
 class NoHost : public WorkerHost {
  public:
@@ -412,6 +415,7 @@ BENCHMARK(BM_IsolateCreate)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond)->It
 
 BENCHMARK(BM_BareV8Context)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_RuntimeSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
+BENCHMARK(BM_StreamsSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_PerRequestContextAndRequest)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 
 }  // namespace
