@@ -20,6 +20,7 @@
 
 #include "base/files.h"
 #include "bindings/runtime_snapshot.h"
+#include "bindings/streams_context.h"
 #include "bindings/wasm_modules.h"
 #include "cache/startup_snapshot.h"
 #include "bindings/worker.h"
@@ -29,15 +30,17 @@
 namespace atl::bindings {
 namespace {
 
-isolates::IsolateBlueprint Blueprint() {
-  static std::string file_blob;
-  static v8::StartupData data;
+// The runtime's snapshot, or its streams one (bindings/runtime_snapshot.h).
+isolates::IsolateBlueprint Blueprint(bool streams = false) {
+  static std::string file_blob[2];
+  static v8::StartupData data[2];
   if (const char* path = std::getenv("ATOLL_SNAPSHOT_FILE")) {
-    file_blob = std::string(cache::StartupSnapshotBlob(base::ReadFile(path).value_or("")));
-    data = {file_blob.data(), static_cast<int>(file_blob.size())};
-    return {&data, ExternalReferences(), 128};
+    std::string file = base::ReadFile(path).value_or("");
+    file_blob[streams] = std::string(streams ? cache::StartupSnapshotStreamsBlob(file) : cache::StartupSnapshotBlob(file));
+    data[streams] = {file_blob[streams].data(), static_cast<int>(file_blob[streams].size())};
+    return {&data[streams], ExternalReferences(), 128, streams};
   }
-  return *RuntimeBlueprint(128);
+  return *RuntimeBlueprint(128, streams);
 }
 
 void ContextLoop(benchmark::State& state, const isolates::IsolateBlueprint& blueprint) {
@@ -55,6 +58,9 @@ void BM_BareV8Context(benchmark::State& state) {
   ContextLoop(state, isolates::IsolateBlueprint{});
 }
 void BM_RuntimeSnapshotContext(benchmark::State& state) { ContextLoop(state, Blueprint()); }
+// The same from the streams snapshot: what a per_request tenant on it pays per request for its
+// context (runtime_snapshot.h).
+void BM_StreamsSnapshotContext(benchmark::State& state) { ContextLoop(state, Blueprint(true)); }
 
 class NoHost : public WorkerHost {
  public:
@@ -306,12 +312,14 @@ void BM_FirstUse(benchmark::State& state) {
                         << "export default { async fetch(request) { return new Response(await use(request)); } };";
   WorkerOptions options;
   options.script_path = script;
+  // The snapshot the server would choose for this script (bindings/streams_context.h).
+  bool streams = StreamsContextWanted(script);
   uint64_t id = 0;
   double heap_kb = 0;
   double physical_kb = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    auto worker = Worker::Create(options, isolates::TenantIsolate::Create(Blueprint()), &host, &code_cache, nullptr);
+    auto worker = Worker::Create(options, isolates::TenantIsolate::Create(Blueprint(streams)), &host, &code_cache, nullptr);
     if (!worker.ok()) return state.SkipWithError(std::string(worker.status().message()).c_str());
     state.ResumeTiming();
     (*worker)->Dispatch(++id, RequestView{.method = "GET", .url = "http://bench/some/path?q=1"});
@@ -336,8 +344,78 @@ void BM_FirstUse(benchmark::State& state) {
 }
 BENCHMARK(BM_FirstUse)->DenseRange(0, 9)->Unit(benchmark::kMicrosecond)->Iterations(60);
 
+// A cold tenant whole: a new isolate, its Worker (the first context and the module) and one
+// request, all timed (CPU of this thread), from the runtime's snapshot (range(1) = 0) or the
+// streams one (1: streams already loaded, runtime_snapshot.h). Rows as BM_FirstUse's.
+// `heap_physical_kb` after the request, `heap_kept_kb` after the idle GC.
+void BM_ColdFirstUse(benchmark::State& state) {
+  static NoHost host;
+  static cache::CodeCache code_cache;
+  const char* const* use = kFirstUses[state.range(0)];
+  state.SetLabel(std::string(use[0]) + (state.range(1) ? " streams_snapshot" : " runtime_snapshot"));
+  auto script = std::filesystem::temp_directory_path() / (std::string("atoll-first-use-") + use[0] + ".js");
+  std::ofstream(script) << "async function use(request) { " << use[1] << " }\n"
+                        << "export default { async fetch(request) { return new Response(await use(request)); } };";
+  WorkerOptions options;
+  options.script_path = script;
+  uint64_t id = 0;
+  double heap_kb = 0;
+  double physical_kb = 0;
+  for (auto _ : state) {
+    auto worker = Worker::Create(options, isolates::TenantIsolate::Create(Blueprint(state.range(1) != 0)), &host,
+                                 &code_cache, nullptr);
+    if (!worker.ok()) return state.SkipWithError(std::string(worker.status().message()).c_str());
+    (*worker)->Dispatch(++id, RequestView{.method = "GET", .url = "http://bench/some/path?q=1"});
+    state.PauseTiming();
+    {
+      v8::Isolate* isolate = (*worker)->isolate();
+      v8::Isolate::Scope scope(isolate);
+      v8::HeapStatistics heap;
+      isolate->GetHeapStatistics(&heap);
+      physical_kb += static_cast<double>(heap.total_physical_size()) / 1024;
+      (*worker)->ReduceMemory();
+      isolate->GetHeapStatistics(&heap);
+      heap_kb += static_cast<double>(heap.used_heap_size()) / 1024;
+    }
+    worker->reset();
+    state.ResumeTiming();
+  }
+  state.counters["heap_kept_kb"] = heap_kb / static_cast<double>(state.iterations());
+  state.counters["heap_physical_kb"] = physical_kb / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_ColdFirstUse)
+    ->ArgsProduct({{0, 3, 6}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(60);
+
+// A new isolate from the runtime's snapshot (range(0) = 0) or the streams one (1) and nothing
+// else (CPU), and its heap: what a tenant pays for the snapshot's isolate part (every function
+// its context's scripts have).
+void BM_IsolateCreate(benchmark::State& state) {
+  state.SetLabel(state.range(0) ? "streams_snapshot" : "runtime_snapshot");
+  double heap_kb = 0;
+  double physical_kb = 0;
+  for (auto _ : state) {
+    auto isolate = isolates::TenantIsolate::Create(Blueprint(state.range(0) != 0));
+    state.PauseTiming();
+    {
+      v8::Isolate::Scope scope(isolate->isolate());
+      v8::HeapStatistics heap;
+      isolate->isolate()->GetHeapStatistics(&heap);
+      heap_kb += static_cast<double>(heap.used_heap_size()) / 1024;
+      physical_kb += static_cast<double>(heap.total_physical_size()) / 1024;
+    }
+    isolate.reset();
+    state.ResumeTiming();
+  }
+  state.counters["heap_used_kb"] = heap_kb / static_cast<double>(state.iterations());
+  state.counters["heap_physical_kb"] = physical_kb / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_IsolateCreate)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond)->Iterations(60);
+
 BENCHMARK(BM_BareV8Context)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_RuntimeSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
+BENCHMARK(BM_StreamsSnapshotContext)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_PerRequestContextAndRequest)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 
 }  // namespace

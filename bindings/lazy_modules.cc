@@ -24,6 +24,7 @@ struct ModuleCaches {
   // Shared, not copied: a module is loaded in every context that uses it.
   std::map<std::string, std::shared_ptr<const std::string>, std::less<>> by_name;
   int compiles = 0;
+  int loads = 0;
 };
 
 ModuleCaches& Caches() {
@@ -60,6 +61,40 @@ class StaticSource : public v8::String::ExternalOneByteStringResource {
   std::string_view text_;
 };
 
+// The sources of the modules the streams context (runtime_snapshot.h) holds, one resource each per
+// process and never freed: the snapshot refers to a script's external source by its resource's
+// index among the external references, instead of copying the text into every isolate made
+// from it.
+class SharedSource : public v8::String::ExternalOneByteStringResource {
+ public:
+  explicit SharedSource(std::string_view text) : text_(text) {}
+  const char* data() const override { return text_.data(); }
+  size_t length() const override { return text_.size(); }
+  void Dispose() override {}  // shared by every isolate
+
+ private:
+  std::string_view text_;
+};
+
+constexpr std::string_view kStreamsContextModules[] = {"safe_calls", "dom_exception", "streams"};
+
+const std::vector<SharedSource*>& SharedSources() {
+  static const std::vector<SharedSource*>* sources = [] {
+    auto* list = new std::vector<SharedSource*>();
+    for (std::string_view name : kStreamsContextModules) list->push_back(new SharedSource(LazyModuleSource(name)));
+    return list;
+  }();
+  return *sources;
+}
+
+// A new resource for `name`'s source: the shared one for the streams context's modules.
+v8::String::ExternalOneByteStringResource* SourceResource(std::string_view name, std::string_view text) {
+  for (size_t i = 0; i < std::size(kStreamsContextModules); ++i) {
+    if (kStreamsContextModules[i] == name) return SharedSources()[i];
+  }
+  return new StaticSource(text);
+}
+
 // native.loadModule(name, native, internal): compiles the module as the body of
 // `function (native, internal, module, exports)`, runs it and returns `module.exports`.
 void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -76,6 +111,7 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::shared_ptr<const std::string> cached;
   {
     std::lock_guard lock(caches.mutex);
+    ++caches.loads;
     auto it = caches.by_name.find(name);
     if (it != caches.by_name.end()) cached = it->second;
   }
@@ -85,8 +121,8 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
                         : new v8::ScriptCompiler::CachedData(reinterpret_cast<const uint8_t*>(cached->data()),
                                                              static_cast<int>(cached->size()));
   v8::Local<v8::String> source_text;
-  // V8 deletes the resource when the string dies.
-  if (!v8::String::NewExternalOneByte(isolate, new StaticSource(text)).ToLocal(&source_text)) return;
+  // V8 deletes the resource when the string dies (the shared ones ignore it).
+  if (!v8::String::NewExternalOneByte(isolate, SourceResource(name, text)).ToLocal(&source_text)) return;
   v8::ScriptCompiler::Source source(source_text, origin, data);  // owns `data`
   v8::Local<v8::String> params[] = {NewSymbolString(isolate, "native"), NewSymbolString(isolate, "internal"),
                                     NewSymbolString(isolate, "module"), NewSymbolString(isolate, "exports")};
@@ -221,6 +257,17 @@ v8::MaybeLocal<v8::Value> RequireLazyModule(v8::Isolate* isolate, v8::Local<v8::
   if (!require->IsFunction()) return {};
   v8::Local<v8::Value> name = NewSymbolString(isolate, module);
   return require.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &name);
+}
+
+std::span<const std::string_view> StreamsContextModules() { return kStreamsContextModules; }
+
+void AddSharedSourceReferences(std::vector<intptr_t>* references) {
+  for (SharedSource* source : SharedSources()) references->push_back(reinterpret_cast<intptr_t>(source));
+}
+
+int LazyModuleLoadsForTesting() {
+  std::lock_guard lock(Caches().mutex);
+  return Caches().loads;
 }
 
 int LazyModuleCompilesForTesting() {

@@ -9,6 +9,8 @@
 
 #include <v8.h>
 
+#include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +42,15 @@ v8::MaybeLocal<v8::Value> RequireLazyModule(v8::Isolate* isolate, v8::Local<v8::
 // Every lazy global and its module: the registry's and those DefineLazyGlobal defined so far, as
 // [name, module, name, module, ...] (for js/lazy/lockdown.js, which must not read them).
 std::vector<std::string_view> LazyGlobalNames();
+
+// The modules the runtime snapshot's streams context has loaded (runtime_snapshot.h), in the
+// order their shared source resources are added to the external references.
+std::span<const std::string_view> StreamsContextModules();
+// Appends those modules' source resources: a script of theirs in the snapshot points at them.
+void AddSharedSourceReferences(std::vector<intptr_t>* references);
+
+// How many times this process loaded a lazy module into a context (for tests).
+int LazyModuleLoadsForTesting();
 
 // How many times this process compiled a lazy module without a code cache (for tests).
 int LazyModuleCompilesForTesting();

@@ -3,6 +3,7 @@
 #include <v8.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 #include <span>
 #include <string>
@@ -136,6 +137,56 @@ absl::Status WarmUp(v8::Isolate* isolate) {
   return absl::OkStatus();
 }
 
+// A context with every unit installed (the snapshot's default context); `internal` gets its
+// glue's `internal` object (in the caller's handle scope).
+absl::StatusOr<v8::Local<v8::Context>> RuntimeContext(v8::Isolate* isolate, v8::Local<v8::Object>* internal) {
+  v8::Local<v8::Context> context = v8::Context::New(isolate);
+  v8::Context::Scope context_scope(context);
+  // SPEC §3: no SharedArrayBuffer (Atomics.wait is refused per isolate).
+  if (!context->Global()->Delete(context, NewString(isolate, "SharedArrayBuffer")).FromMaybe(false)) {
+    return absl::InternalError("snapshot: could not delete SharedArrayBuffer");
+  }
+  v8::Local<v8::Object> made = v8::Object::New(isolate);
+  absl::Status installed = InstallBindings(isolate, context, made);
+  if (!installed.ok()) return installed;
+  *internal = made;
+  return context;
+}
+
+// Loads the streams module into `context` as a tenant's first read of a streams global would,
+// and reads every streams global (so each is a plain data property already). Fails if that loads
+// another module than StreamsContextModules(): their sources must be shared resources.
+absl::Status PreloadStreams(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
+  v8::TryCatch try_catch(isolate);
+  for (const BindingUnit& unit : BindingUnits()) {
+    if (unit.lazy_module != "streams") continue;
+    for (std::string_view name : unit.lazy_globals) {
+      v8::Local<v8::Value> value;
+      if (!context->Global()->Get(context, NewString(isolate, name)).ToLocal(&value) || !value->IsFunction()) {
+        return absl::InternalError(base::StrCat("snapshot: streams global ", name, ": ",
+                                                isolates::DescribeException(isolate, try_catch)));
+      }
+    }
+  }
+  v8::Local<v8::Value> names_fn, names;
+  if (!internal->Get(context, NewString(isolate, "loadedNames")).ToLocal(&names_fn) || !names_fn->IsFunction() ||
+      !names_fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 0, nullptr).ToLocal(&names) ||
+      !names->IsArray()) {
+    return absl::InternalError("snapshot: no internal.loadedNames");
+  }
+  v8::Local<v8::Array> loaded = names.As<v8::Array>();
+  std::span<const std::string_view> expected = StreamsContextModules();
+  for (uint32_t i = 0; i < loaded->Length(); ++i) {
+    std::string name = isolates::ToUtf8(isolate, loaded->Get(context, i).ToLocalChecked());
+    if (std::find(expected.begin(), expected.end(), name) == expected.end()) {
+      return absl::InternalError(base::StrCat("snapshot: the streams context loaded module ", name,
+                                              ", which is not in StreamsContextModules()"));
+    }
+  }
+  if (loaded->Length() != expected.size()) return absl::InternalError("snapshot: the streams context lacks a module");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const intptr_t* ExternalReferences() {
@@ -149,56 +200,77 @@ const intptr_t* ExternalReferences() {
     for (GlueSource* source : GlueSources()) {
       if (source != nullptr) list->push_back(reinterpret_cast<intptr_t>(source));
     }
+    AddSharedSourceReferences(list);
     list->push_back(0);
     return list;
   }();
   return references->data();
 }
 
-absl::StatusOr<std::string> BuildStartupSnapshot() {
-  // A hash seed of this build's own: the snapshot's hash tables are laid out for it, and the
-  // binaries it is embedded in run V8 with it, so contexts are not rehashed when deserialized.
-  std::random_device random;
-  uint64_t seed = 0;
-  // V8's flag parser takes --hash-seed only up to INT64_MAX (and ignores every flag after a
-  // refused one), so the seed has 63 random bits.
-  while (seed == 0) seed = ((uint64_t{random()} << 32) | random()) & 0x7fff'ffff'ffff'ffffu;
-  isolates::UseHashSeed(seed);
-  isolates::InitializeV8();
+namespace {
+
+// One V8 blob: the runtime context as the default context (with the streams module loaded if
+// `streams`), after the warm-up request.
+absl::StatusOr<std::string> MakeBlob(bool streams) {
   v8::SnapshotCreator creator(ExternalReferences());
   v8::Isolate* isolate = creator.GetIsolate();
   {
     v8::HandleScope handles(isolate);
-    v8::Local<v8::Context> context = v8::Context::New(isolate);
-    v8::Context::Scope context_scope(context);
-    // SPEC §3: no SharedArrayBuffer (Atomics.wait is refused per isolate).
-    if (!context->Global()->Delete(context, NewString(isolate, "SharedArrayBuffer")).FromMaybe(false)) {
-      return absl::InternalError("snapshot: could not delete SharedArrayBuffer");
+    v8::Local<v8::Object> internal;
+    absl::StatusOr<v8::Local<v8::Context>> context = RuntimeContext(isolate, &internal);
+    if (!context.ok()) return context.status();
+    if (streams) {
+      v8::Context::Scope context_scope(*context);
+      if (absl::Status loaded = PreloadStreams(isolate, *context, internal); !loaded.ok()) return loaded;
     }
-    v8::Local<v8::Object> internal = v8::Object::New(isolate);
-    absl::Status installed = InstallBindings(isolate, context, internal);
-    if (!installed.ok()) return installed;
-    if (creator.AddData(context, internal) != kInternalSnapshotIndex) {
+    if (creator.AddData(*context, internal) != kInternalSnapshotIndex) {
       return absl::InternalError("snapshot: unexpected data index for internal");
     }
-    creator.SetDefaultContext(context);
+    creator.SetDefaultContext(*context);
   }
   absl::Status warmed = WarmUp(isolate);
   if (!warmed.ok()) return warmed;
   v8::StartupData blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
   if (blob.data == nullptr) return absl::InternalError("snapshot: V8 could not serialize the context");
-  std::string file = cache::EncodeStartupSnapshot(seed, std::string_view(blob.data, static_cast<size_t>(blob.raw_size)));
+  std::string bytes(blob.data, static_cast<size_t>(blob.raw_size));
   delete[] blob.data;
-  return file;
+  return bytes;
 }
 
-absl::StatusOr<isolates::IsolateBlueprint> RuntimeBlueprint(uint32_t heap_mb) {
+}  // namespace
+
+absl::StatusOr<std::string> BuildStartupSnapshot() {
+  // A hash seed of this build's own: the snapshot's hash tables are laid out for it, and the
+  // binaries it is embedded in run V8 with it, so contexts are not rehashed when deserialized.
+  // ATOLL_SNAPSHOT_HASH_SEED fixes it (to compare snapshot files in one binary:
+  // bench/context_benchmark's ATOLL_SNAPSHOT_FILE).
+  uint64_t seed = 0;
+  if (const char* fixed = std::getenv("ATOLL_SNAPSHOT_HASH_SEED")) seed = std::strtoull(fixed, nullptr, 10);
+  std::random_device random;
+  // V8's flag parser takes --hash-seed only up to INT64_MAX (and ignores every flag after a
+  // refused one), so the seed has 63 random bits.
+  while (seed == 0) seed = ((uint64_t{random()} << 32) | random()) & 0x7fff'ffff'ffff'ffffu;
+  isolates::UseHashSeed(seed);
+  isolates::InitializeV8();
+  absl::StatusOr<std::string> blob = MakeBlob(/*streams=*/false);
+  if (!blob.ok()) return blob.status();
+  absl::StatusOr<std::string> streams_blob = MakeBlob(/*streams=*/true);
+  if (!streams_blob.ok()) return streams_blob.status();
+  return cache::EncodeStartupSnapshot(seed, *blob, *streams_blob);
+}
+
+absl::StatusOr<isolates::IsolateBlueprint> RuntimeBlueprint(uint32_t heap_mb, bool streams) {
   static v8::StartupData data = [] {
     std::string_view bytes = cache::StartupSnapshotBlob(cache::EmbeddedStartupSnapshot());
     return v8::StartupData{bytes.data(), static_cast<int>(bytes.size())};
   }();
-  if (data.raw_size == 0) return absl::FailedPreconditionError("this binary has no startup snapshot");
-  return isolates::IsolateBlueprint{&data, ExternalReferences(), heap_mb};
+  static v8::StartupData streams_data = [] {
+    std::string_view bytes = cache::StartupSnapshotStreamsBlob(cache::EmbeddedStartupSnapshot());
+    return v8::StartupData{bytes.data(), static_cast<int>(bytes.size())};
+  }();
+  v8::StartupData* chosen = streams ? &streams_data : &data;
+  if (chosen->raw_size == 0) return absl::FailedPreconditionError("this binary has no startup snapshot");
+  return isolates::IsolateBlueprint{chosen, ExternalReferences(), heap_mb, streams};
 }
 
 }  // namespace atl::bindings

@@ -19,10 +19,17 @@ inline constexpr size_t kInternalSnapshotIndex = 0;
 const intptr_t* ExternalReferences();
 
 // Runs every unit in a fresh isolate and returns the snapshot file (cache/startup_snapshot.h),
-// made with a random hash seed. Call before anything else initializes V8.
+// made with a random hash seed: two V8 blobs, the runtime's, and the streams one, whose context
+// also has the streams module (and the safe-calls runtime and DOMException it loads) loaded and
+// every streams global read. Two blobs, not two contexts in one: V8 puts every function of every
+// context of a blob into the isolate part that each isolate made from it deserializes, so a
+// second context in the runtime's blob would cost every tenant ~330 KB of heap.
+// Call before anything else initializes V8.
 absl::StatusOr<std::string> BuildStartupSnapshot();
 
-// How to make tenant isolates from the embedded snapshot; an error if the binary has none.
-absl::StatusOr<isolates::IsolateBlueprint> RuntimeBlueprint(uint32_t heap_mb);
+// How to make tenant isolates from the embedded snapshot (from its streams blob if `streams`:
+// for tenants whose bundle names streams, bindings/streams_context.h); an error if the binary
+// has none.
+absl::StatusOr<isolates::IsolateBlueprint> RuntimeBlueprint(uint32_t heap_mb, bool streams = false);
 
 }  // namespace atl::bindings

@@ -603,6 +603,8 @@ void Worker::ReduceMemory() {
   isolate_->LowMemoryNotification();
 }
 
+bool Worker::streams_snapshot() const { return tenant_isolate_ != nullptr && tenant_isolate_->streams_loaded(); }
+
 size_t Worker::heap_bytes() const {
   if (!tenant_isolate_ || dead_) return 0;
   v8::HeapStatistics stats;

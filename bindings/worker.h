@@ -91,6 +91,9 @@ class Worker {
   void ReduceMemory();
   // Bytes of the isolate's V8 heap in use (for the admin API and metrics).
   size_t heap_bytes() const;
+  // Whether its isolate was made from the streams snapshot (streams loaded in every context of
+  // it: runtime_snapshot.h, streams_context.h).
+  bool streams_snapshot() const;
   // The current context's root async context frame, once it has an AsyncLocalStorage
   // (async_context.h): what each run from the event loop starts in.
   void SetAsyncRootFrame(v8::Local<v8::Value> frame);

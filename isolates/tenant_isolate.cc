@@ -27,6 +27,7 @@ std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBluepri
     std::abort();
   }
   std::unique_ptr<TenantIsolate> self(new TenantIsolate());
+  self->streams_loaded_ = blueprint.streams_loaded;
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = &self->allocator_;
   params.snapshot_blob = blueprint.snapshot;

@@ -29,6 +29,8 @@ struct IsolateBlueprint {
                                                   // no hash seed is fixed: see HashSeedFixed)
   const intptr_t* external_references = nullptr;  // null-terminated; required with a snapshot
   uint32_t heap_mb = 128;                         // heap limit at creation; ApplyLimits may lower it
+  bool streams_loaded = false;                    // the snapshot's context has the streams module
+                                                  // loaded (bindings/runtime_snapshot.h)
 };
 
 class TenantIsolate {
@@ -42,6 +44,8 @@ class TenantIsolate {
   TenantIsolate& operator=(const TenantIsolate&) = delete;
 
   v8::Isolate* isolate() const { return isolate_; }
+  // Made from a snapshot whose context has the streams module loaded (IsolateBlueprint).
+  bool streams_loaded() const { return streams_loaded_; }
   // The isolate's data slot holding its TenantIsolate (slot 0 belongs to bindings/).
   static constexpr uint32_t kTenantIsolateSlot = 1;
   // Who runs in it (a tenant's name), for the log line of a process-fatal V8 out-of-memory.
@@ -95,6 +99,7 @@ class TenantIsolate {
   std::atomic<int64_t> killed_at_cpu_ns_{-1};  // the bound thread's CPU clock then (-1: unknown)
   std::atomic<clockid_t> thread_clock_{-1};    // CPU clock of the thread Bind() ran on
   size_t heap_slack_bytes_ = 16u << 20;
+  bool streams_loaded_ = false;
   std::string owner_;
 };
 

@@ -495,6 +495,8 @@ std::string AdminApi::RenderMetrics() const {
   out += "# HELP atoll_limit_kills_total Isolates discarded or requests abandoned for a limit.\n"
          "# TYPE atoll_limit_kills_total counter\n";
   std::string heap = "# HELP atoll_heap_bytes V8 heap in use by a tenant's isolate.\n# TYPE atoll_heap_bytes gauge\n";
+  std::string streams = "# HELP atoll_tenant_streams_snapshot 1 for a live tenant whose isolate is from the streams snapshot (streams preloaded).\n"
+                        "# TYPE atoll_tenant_streams_snapshot gauge\n";
   std::string loads = "# HELP atoll_tenant_loads_total A tenant's isolate loaded on its request (a cold start) or ahead of it (prewarm).\n"
                       "# TYPE atoll_tenant_loads_total counter\n";
   for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
@@ -505,11 +507,13 @@ std::string AdminApi::RenderMetrics() const {
       if (count > 0) AppendSample(&out, "atoll_limit_kills_total", {{"tenant", name}, {"limit", limit}}, static_cast<double>(count));
     }
     if (tenants_->Serving(i)) AppendSample(&heap, "atoll_heap_bytes", {{"tenant", name}}, static_cast<double>(info.heap_bytes));
+    if (info.streams_snapshot) AppendSample(&streams, "atoll_tenant_streams_snapshot", {{"tenant", name}}, 1);
     for (auto [on, count] : {std::pair<std::string_view, uint64_t>{"request", info.loads_on_request}, {"prewarm", info.prewarms}}) {
       if (count > 0) AppendSample(&loads, "atoll_tenant_loads_total", {{"tenant", name}, {"on", on}}, static_cast<double>(count));
     }
   }
   out += heap;
+  out += streams;
   out += loads;
   out += "# HELP atoll_scheduled_total Scheduled events (cron triggers and fired by hand) by outcome.\n"
          "# TYPE atoll_scheduled_total counter\n";

@@ -8,7 +8,9 @@
 // is short of, and every 100 ms V8's delayed foreground tasks that are due (every tenant's
 // every 10 s) and a compacting GC for tenants idle for `idle_before_reduce_ms` (then
 // malloc_trim), deferred while tenants are being loaded (a cold burst). Blank isolates are made
-// and disposed on the pool's own thread.
+// and disposed on the pool's own thread. A tenant whose bundle names streams
+// (bindings/streams_context.h) takes its isolate from a second pool, made at the first such
+// tenant, of isolates from the streams snapshot (streams already loaded in their context).
 //
 //   IsolateCache cache(loop, pool_limits, code_cache, [&](uint32_t t) { return NewRuntime(t); });
 //   cache.Start(heap_mb, tenant_count);
@@ -108,6 +110,8 @@ class IsolateCache {
     if (tenant >= slots_.size()) slots_.resize(tenant + 1);
     return slots_[tenant];
   }
+  // The pool a tenant running `options` takes its isolate from (the streams one made on first use).
+  isolates::IsolatePool* PoolFor(const bindings::WorkerOptions& options);
   bool EvictOne();
   void WantBackground();
   void RunBackground();
@@ -118,7 +122,7 @@ class IsolateCache {
   void MarkUsed(uint32_t tenant);   // into unreduced_, first
   void MarkReduced(Slot& slot);     // out of unreduced_
 
-  // 17 members: the LRU and the background work walk the same slots, so they stay one class; the
+  // 18 members: the LRU and the background work walk the same slots, so they stay one class; the
   // three uv handles and the flag are the background work's, the statistics one struct.
   uv_loop_t* loop_;
   isolates::PoolLimits limits_;
@@ -133,6 +137,11 @@ class IsolateCache {
   std::vector<std::unique_ptr<TenantRuntime>> doomed_;
   std::vector<uint32_t> want_contexts_;        // per_request tenants short of ready contexts
   std::unique_ptr<isolates::IsolatePool> pool_;
+  struct StreamsPool {
+    std::unique_ptr<isolates::IsolatePool> pool;  // null until a tenant wants it
+    uint32_t heap_mb = 0;
+    uint32_t warm = 0;
+  } streams_pool_;                             // isolates from the streams snapshot (PoolFor)
   std::unique_ptr<isolates::CpuWatchdog> watchdog_;
   uv_idle_t background_;                       // active while doomed_ or want_contexts_ has work
   uv_timer_t platform_timer_;                  // V8's foreground tasks and the idle GCs, every 100 ms

@@ -375,7 +375,10 @@ TenantInfo TenantManager::Info(uint32_t index) const {
   info.spec = &registry_.spec(index);
   TenantRuntime* runtime = cache_.Get(index);
   info.live = runtime != nullptr;
-  if (runtime != nullptr) info.heap_bytes = runtime->worker()->heap_bytes();
+  if (runtime != nullptr) {
+    info.heap_bytes = runtime->worker()->heap_bytes();
+    info.streams_snapshot = runtime->worker()->streams_snapshot();
+  }
   TenantHealth::Counts counts = std::as_const(health_).counts(index);
   info.cpu_kills = counts.cpu_kills;
   info.memory_kills = counts.memory_kills;

@@ -38,6 +38,7 @@ struct TenantInfo {
   const TenantSpec* spec = nullptr;
   bool live = false;                  // has an isolate now
   uint64_t heap_bytes = 0;
+  bool streams_snapshot = false;      // its isolate is from the streams snapshot (bindings/streams_context.h)
   uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
   double cpu_ms = 0;                  // time spent running its handlers synchronously on the loop
   uint64_t scheduled_ok = 0, scheduled_exception = 0;  // scheduled events and their outcome

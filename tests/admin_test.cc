@@ -166,5 +166,38 @@ TEST_F(AdminTest, LimitKillsAreCounted) {
   EXPECT_NE(metrics.body.find("atoll_limit_kills_total{tenant=\"spin\",limit=\"cpu\"} 1\n"), std::string::npos) << metrics.body;
 }
 
+// A tenant whose bundle names streams runs on the streams snapshot (bindings/streams_context.h),
+// the metric says which; another tenant of the same server does not; with
+// ATOLL_STREAMS_SNAPSHOT=0 none does, and streams still work (loaded lazily).
+TEST_F(AdminTest, StreamsSnapshotIsChosenPerTenantFromItsBundle) {
+  const std::string streams =
+      "export default { async fetch(request) { const t = new TransformStream(); const w = t.writable.getWriter(); "
+      "w.write(new TextEncoder().encode(await request.text())); w.close(); "
+      "return new Response(t.readable, { headers: { 'x-body': String(request.body instanceof ReadableStream) } }); } };";
+  const std::string plain = "export default { fetch() { return new Response('plain'); } };";
+  for (bool off : {false, true}) {
+    if (off) setenv("ATOLL_STREAMS_SNAPSHOT", "0", 1);
+    TestServer server(Config());
+    if (off) unsetenv("ATOLL_STREAMS_SNAPSHOT");
+    int admin = AdminPort(server);
+    ASSERT_EQ(Admin(admin, "PUT", "/tenants/s", Deploy(streams, "[\"*/s/*\"]")).status, 200);
+    ASSERT_EQ(Admin(admin, "PUT", "/tenants/p", Deploy(plain, "[\"*/p/*\"]")).status, 200);
+    for (int i = 0; i < 3; ++i) {
+      RawClient client(server.port());
+      client.Send("POST /s/ HTTP/1.1\r\nHost: test.local\r\nContent-Length: 5\r\n\r\nhello");
+      HttpResponse r = client.ReadResponse();
+      EXPECT_EQ(r.status, 200) << server.log();
+      EXPECT_EQ(r.body, "hello");
+      EXPECT_EQ(r.Header("x-body"), "true");
+      EXPECT_EQ(Get(server.port(), "/p/").body, "plain");
+    }
+    HttpResponse metrics = Admin(admin, "GET", "/metrics");
+    ASSERT_EQ(metrics.status, 200);
+    EXPECT_EQ(metrics.body.find("atoll_tenant_streams_snapshot{tenant=\"p\"}"), std::string::npos) << metrics.body;
+    EXPECT_EQ(metrics.body.find("atoll_tenant_streams_snapshot{tenant=\"s\"} 1\n") != std::string::npos, !off)
+        << (off ? "ATOLL_STREAMS_SNAPSHOT=0\n" : "") << metrics.body;
+  }
+}
+
 }  // namespace
 }  // namespace atl::testing
