@@ -1,22 +1,24 @@
 # Instructions per request under callgrind (issue 18): the helper of bench/instructions.sh.
-# Starts SERVER (a command line) under `valgrind --tool=callgrind --separate-threads=yes
-# --trace-children=yes`, waits for PORT, sends WARM keep-alive requests, then two measured phases
-# of N1 and N2 requests on one keep-alive connection; before each phase the counters are zeroed
-# (callgrind_control -z) and after it dumped (callgrind_control -d). Instructions per request =
-# (I(N2) - I(N1)) / (N2 - N1), summed over every thread of every process (the server's
-# supervisor, its worker's event loop, the CPU watchdog, V8's helpers). With TOP > 0 it also
-# prints the top functions by inclusive cost per request, from callgrind_annotate of each phase's
-# dump of the busiest thread (the difference of the two, per request).
-# Loopback only, bounded: a request waits at most 30 s, the whole run at most N1 + N2 + WARM
-# requests. Usage (env): SERVER="build/atoll serve examples/hello.js --listen 127.0.0.1:18700
-#   --workers 1" PORT=18700 PATH_=/ N1=200 N2=1200 WARM=300 TOP=25 OUT=/tmp/hotd-cg python3 ...
+# Runs SERVER (a command line) twice under `valgrind --tool=callgrind --separate-threads=yes
+# --trace-children=yes`; each time waits for PORT, sends WARM keep-alive requests then N1 (the
+# first run) or N2 (the second) more on the same connection without a pause, and stops the server
+# (SIGTERM); callgrind writes every thread's count at exit. Instructions per request =
+# (I(N2) - I(N1)) / (N2 - N1), summed over every thread of every process (the supervisor, the
+# worker's event loop, the CPU watchdog, V8's compiler and GC threads): start-up, warm-up and
+# shutdown are the same in both runs and cancel. No pause: a pause of a second would let the
+# isolate cache's idle GC (idle_before_reduce_ms) run, whose memory-reducing GC deoptimizes the
+# tenant's optimized code and recompiles it in the next requests, a cost load does not pay.
+# With TOP > 0 it also prints the top functions of the busiest thread by inclusive cost per request
+# (callgrind_annotate of both runs' dumps, the difference per request).
+# Loopback only, bounded: a request waits at most 30 s, a run at most WARM + N2 requests.
+# Usage (env): SERVER="..." PORT=18700 PATH_=/ N1=200 N2=1200 WARM=5000 TOP=25 OUT=/tmp/x python3 ...
 import glob, http.client, os, re, shlex, signal, socket, subprocess, sys, time
 
 server = shlex.split(os.environ["SERVER"])
 port = int(os.environ.get("PORT", "18700"))
 path = os.environ.get("PATH_", "/")
 n1, n2 = int(os.environ.get("N1", "200")), int(os.environ.get("N2", "1200"))
-warm = int(os.environ.get("WARM", "300"))
+warm = int(os.environ.get("WARM", "5000"))
 top = int(os.environ.get("TOP", "0"))
 out = os.environ.get("OUT", "/tmp/hotd-cg")
 headers = {"x-request-id": "12345"}
@@ -25,10 +27,7 @@ for f in glob.glob(out + "/callgrind.out.*"):
   os.unlink(f)
 
 cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--trace-children=yes",
-       f"--callgrind-out-file={out}/callgrind.out.%p", "--dump-instr=no", "--collect-jumps=no",
-       "--smc-check=all-non-file"] + server
-log = open(out + "/server.log", "w")
-proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+       "--dump-instr=no", "--collect-jumps=no", "--smc-check=all-non-file"]
 
 
 def pids_under_valgrind():
@@ -53,29 +52,19 @@ def pids_under_valgrind():
   return sorted(tree)
 
 
-def control(flag):
-  for pid in pids_under_valgrind():
-    subprocess.run(["callgrind_control", flag, str(pid)], capture_output=True, timeout=120)
-
-
-def totals():
-  # The last dump of every thread of every process: {file: instructions}.
-  last = {}
-  for f in glob.glob(out + "/callgrind.out.*"):
-    m = re.match(r".*callgrind\.out\.(\d+)\.(\d+)-(\d+)$", f)
+def totals(run_dir):
+  # {(pid, thread): (instructions, file)} of the dumps written at exit.
+  result = {}
+  for f in glob.glob(run_dir + "/callgrind.out.*"):
+    m = re.match(r".*callgrind\.out\.(\d+)-(\d+)$", f)
     if not m:
       continue
-    key = (m.group(1), m.group(3))
-    if key not in last or int(m.group(2)) > int(last[key][0]):
-      last[key] = (m.group(2), f)
-  result = {}
-  for key, (_, f) in last.items():
     ir = 0
     for line in open(f):
       if line.startswith("summary:") or line.startswith("totals:"):
         ir = int(line.split()[1])
         break
-    result[key] = (ir, f)
+    result[(m.group(1), m.group(2))] = (ir, f)
   return result
 
 
@@ -103,27 +92,51 @@ def send(c, n):
       raise SystemExit(f"bad response {r.status}")
 
 
-def phase(c, n):
-  control("-z")
-  send(c, n)
-  time.sleep(0.2)
-  control("-d")
-  time.sleep(0.5)
-  return totals()
+def run(n, tag):
+  global proc
+  run_dir = f"{out}/{tag}"
+  os.makedirs(run_dir, exist_ok=True)
+  for f in glob.glob(run_dir + "/callgrind.out.*"):
+    os.unlink(f)
+  log = open(f"{run_dir}/server.log", "w")
+  proc = subprocess.Popen(cmd + [f"--callgrind-out-file={run_dir}/callgrind.out.%p"] + server, stdout=log,
+                          stderr=subprocess.STDOUT, start_new_session=True)
+  try:
+    c = connect()
+    send(c, warm + n)
+    c.close()
+  finally:
+    try:
+      os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+      pass
+    try:
+      proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+      os.killpg(proc.pid, signal.SIGKILL)
+      proc.wait()
+  time.sleep(1)
+  return totals(run_dir)
 
 
-try:
-  c = connect()
-  send(c, warm)
-  a = phase(c, n1)
-  b = phase(c, n2)
+proc = None
+if __name__ == "__main__":
+  a = run(n1, "a")
+  b = run(n2, "b")
   ia, ib = sum(v[0] for v in a.values()), sum(v[0] for v in b.values())
+
+  def by_role(t):
+    # Processes ranked by their instructions (the worker first), threads by their number.
+    procs = sorted({k[0] for k in t}, key=lambda p: -sum(v[0] for k, v in t.items() if k[0] == p))
+    return {(f"process {procs.index(k[0]) + 1}", k[1]): v for k, v in t.items()}
+
+  a, b = by_role(a), by_role(b)
   per = (ib - ia) / (n2 - n1)
   print(f"instructions per request: {per:,.0f}  (I({n1}) = {ia:,}, I({n2}) = {ib:,}; {len(b)} threads)")
   for key in sorted(b, key=lambda k: -(b[k][0] - a.get(k, (0,))[0])):
     d = (b[key][0] - a.get(key, (0,))[0]) / (n2 - n1)
     if abs(d) >= 50:
-      print(f"  pid {key[0]} thread {key[1]}: {d:,.0f} per request")
+      print(f"  {key[0]} thread {key[1]}: {d:,.0f} per request")
   if top > 0:
     # The busiest thread's inclusive cost per function, phase b minus phase a, per request.
     key = max(b, key=lambda k: b[k][0] - a.get(k, (0,))[0])
@@ -144,13 +157,3 @@ try:
     print(f"top functions of thread {key[1]}, inclusive instructions per request:")
     for v, k in rows[::-1][:top]:
       print(f"  {v:10,.0f}  {k[:150]}")
-finally:
-  try:
-    os.killpg(proc.pid, signal.SIGTERM)
-  except ProcessLookupError:
-    pass
-  try:
-    proc.wait(timeout=60)
-  except subprocess.TimeoutExpired:
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
