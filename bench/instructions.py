@@ -11,13 +11,13 @@
 # With TOP > 0 it also prints the top functions of the busiest thread by inclusive cost per request
 # (callgrind_annotate of both runs' dumps, the difference per request).
 # Loopback only, bounded: a request waits at most 30 s, a run at most WARM + N2 requests.
-# Usage (env): SERVER="..." PORT=18700 PATH_=/ N1=200 N2=1200 WARM=5000 TOP=25 OUT=/tmp/x python3 ...
+# Usage (env): SERVER="..." PORT=18700 PATH_=/ N1=200 N2=3200 WARM=5000 TOP=25 OUT=/tmp/x python3 ...
 import glob, http.client, os, re, shlex, signal, socket, subprocess, sys, time
 
 server = shlex.split(os.environ["SERVER"])
 port = int(os.environ.get("PORT", "18700"))
 path = os.environ.get("PATH_", "/")
-n1, n2 = int(os.environ.get("N1", "200")), int(os.environ.get("N2", "1200"))
+n1, n2 = int(os.environ.get("N1", "200")), int(os.environ.get("N2", "3200"))
 warm = int(os.environ.get("WARM", "5000"))
 top = int(os.environ.get("TOP", "0"))
 out = os.environ.get("OUT", "/tmp/hotd-cg")

@@ -129,21 +129,6 @@ void WaitUntil(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (Worker* worker = NativeScope::WorkerFrom(info)) worker->WaitUntil(*id, args[1].As<v8::Promise>());
 }
 
-// native.queueIfFulfilled(value, callback, notFulfilled, promisePrototype): when `value` is a
-// native promise already fulfilled whose prototype is `promisePrototype` (the intrinsic
-// Promise.prototype), queues `callback` as a microtask, at the place `await value` would queue its
-// continuation, and returns the promise's value; otherwise queues nothing and returns
-// `notFulfilled`. 90_dispatch.js settle(): a handler's fulfilled promise gets its Response sent
-// by one plain microtask instead of an async function's await and resumption.
-void QueueIfFulfilled(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  info.GetReturnValue().Set(info[2]);
-  if (info.Length() < 4 || !info[0]->IsPromise() || !info[1]->IsFunction()) return;
-  v8::Local<v8::Promise> promise = info[0].As<v8::Promise>();
-  if (promise->State() != v8::Promise::kFulfilled || promise->GetPrototype() != info[3]) return;
-  info.GetIsolate()->EnqueueMicrotask(info[1].As<v8::Function>());
-  info.GetReturnValue().Set(promise->Result());
-}
-
 // native.requestCf(id) -> [httpProtocol, tlsVersion, tlsCipher, clientTcpRtt, edgeJson] (each
 // undefined when unknown), or undefined when the request is no longer on a client connection.
 // Called once per request, on the first read of request.cf.
@@ -180,7 +165,6 @@ void InstallFetchDispatch(NativeScope& scope) {
   scope.SetFunction("fail", Fail);
   scope.SetFunction("waitUntil", WaitUntil);
   scope.SetFunction("requestCf", RequestCf);
-  scope.SetFunction("queueIfFulfilled", QueueIfFulfilled);
 }
 
 }  // namespace atl::bindings

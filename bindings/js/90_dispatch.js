@@ -101,33 +101,6 @@ function invalidState(message) {
 // ---------------------------------------------------------------------------------------------
 // Completing a request
 
-// A handler's promise already fulfilled when it returns (an async fetch() that did not await):
-// its Response is sent by sendFulfilled(), queued by native.queueIfFulfilled() as a plain
-// microtask where `await` would have queued settleAsync's continuation, so the microtasks the
-// handler queued run first, in order, as before, without an async function's promise, await and
-// resumption. The ids and values wait in `fulfilled`, first in first out (one microtask each).
-// Only in a context that never made an AsyncLocalStorage (captureFrame() is undefined): a plain
-// microtask does not carry an async context frame the way a promise reaction does.
-const queueIfFulfilled = native.queueIfFulfilled;
-const NOT_FULFILLED = {};
-const PromisePrototype = Promise.prototype;
-const { captureFrame } = internal;
-const fulfilled = [];
-let fulfilledHead = 0;
-
-function sendFulfilled() {
-  const id = fulfilled[fulfilledHead];
-  const value = fulfilled[fulfilledHead + 1];
-  fulfilled[fulfilledHead] = undefined;
-  fulfilled[fulfilledHead + 1] = undefined;
-  fulfilledHead += 2;
-  if (fulfilledHead === fulfilled.length) {
-    fulfilled.length = 0;
-    fulfilledHead = 0;
-  }
-  if (!sendResponse(id, value)) failRequest(id, notAResponse(value));
-}
-
 async function settleAsync(id, promise) {
   let value;
   try {
@@ -150,13 +123,6 @@ function settle(id, result) {
       return;
     }
     if (typeof then === "function") {
-      if (captureFrame() === undefined) {
-        const value = queueIfFulfilled(result, sendFulfilled, NOT_FULFILLED, PromisePrototype);
-        if (value !== NOT_FULFILLED) {
-          ArrayPrototypePush(fulfilled, id, value);
-          return;
-        }
-      }
       settleAsync(id, result);
       return;
     }
