@@ -22,6 +22,9 @@ class JsonWriter {
   explicit JsonWriter(std::string* out) : out_(out) {}
 
   void BeginObject();
+  // Continues an object whose opening and first members are already in the output (written by
+  // hand, as LogLine's first fields): the next member is preceded by a comma.
+  void ContinueObject() { need_comma_ = true; }
   void EndObject();
   void Key(std::string_view key);
   void String(std::string_view value);

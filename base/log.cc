@@ -68,18 +68,21 @@ void SetMinLogLevel(LogLevel level) { g_min_level.store(static_cast<int>(level))
 
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_min_level.load(); }
 
+void AppendLogLineStart(LogLevel level, std::string_view msg, std::string* out) {
+  out->append("{\"ts\":\"");
+  AppendTimestamp(out);
+  out->append("\",\"level\":\"");
+  out->append(LogLevelName(level));
+  out->append("\",\"msg\":\"");
+  AppendJsonEscaped(msg, out);
+  out->push_back('"');
+}
+
 LogLine::LogLine(LogLevel level, std::string_view msg) : writer_(&line_), enabled_(LogEnabled(level)) {
   if (!enabled_) return;
   line_.reserve(160);
-  writer_.BeginObject();
-  writer_.Key("ts");
-  std::string ts;
-  AppendTimestamp(&ts);
-  writer_.String(ts);
-  writer_.Key("level");
-  writer_.String(LogLevelName(level));
-  writer_.Key("msg");
-  writer_.String(msg);
+  AppendLogLineStart(level, msg, &line_);
+  writer_.ContinueObject();
 }
 
 LogLine& LogLine::Str(std::string_view key, std::string_view value) {
@@ -117,6 +120,17 @@ void LogLine::EmitBuffered() {
   std::string& buffer = Buffered();
   buffer.append(line_);
   if (buffer.size() >= 64 * 1024) FlushBufferedLogs();
+}
+
+std::string* BeginBufferedLine(LogLevel level, std::string_view msg) {
+  if (!LogEnabled(level)) return nullptr;
+  std::string* buffer = &Buffered();
+  AppendLogLineStart(level, msg, buffer);
+  return buffer;
+}
+
+void EndBufferedLine() {
+  if (Buffered().size() >= 64 * 1024) FlushBufferedLogs();
 }
 
 void FlushBufferedLogs() {

@@ -45,4 +45,14 @@ class LogLine {
 // Writes what EmitBuffered() collected (the server calls it once per loop turn and at exit).
 void FlushBufferedLogs();
 
+// For a high-rate line built in place (the access log, server/metrics.cc) instead of through
+// LogLine's JsonWriter: the line starts as LogLine's does (`{"ts":"...","level":"...","msg":"..."`),
+// the caller appends the rest of the object, "}\n", and calls EndBufferedLine(). Null if `level`
+// is below the minimum (nothing is to be written). Event-loop thread only, as EmitBuffered().
+std::string* BeginBufferedLine(LogLevel level, std::string_view msg);
+void EndBufferedLine();
+
+// LogLine's first fields, `{"ts":"...","level":"...","msg":"..."` without the closing brace.
+void AppendLogLineStart(LogLevel level, std::string_view msg, std::string* out);
+
 }  // namespace atl::base

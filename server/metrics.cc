@@ -14,6 +14,12 @@
 namespace atl::server {
 namespace {
 
+void AppendInt(std::string* out, int64_t value) {
+  char buf[24];
+  auto [end, error] = std::to_chars(buf, buf + sizeof(buf), value);
+  out->append(buf, static_cast<size_t>(end - buf));
+}
+
 // A label value: backslash, quote and newline escaped.
 void AppendLabelValue(std::string* out, std::string_view value) {
   for (char c : value) {
@@ -74,16 +80,31 @@ void Metrics::OnRequestDone(const RequestRecord& record) {
   duration_sum_ += record.seconds;
   ++duration_count_;
   if (access_log_) {
-    base::LogLine(base::LogLevel::kInfo, "access")
-        .Str("tenant", tenant_name_(record.target))
-        .Str("method", record.method)
-        .Str("path", record.path)
-        .Int("status", record.status)
-        .Num("ms", record.seconds * 1000.0)
-        .Int("bytes", static_cast<int64_t>(record.body_bytes))
-        .Int("worker", pid_)
-        .EmitBuffered();  // written once per loop turn (HttpServer::FlushDirty)
+    // Built in place in the buffer written once per loop turn (HttpServer::FlushDirty), not
+    // through LogLine: the keys are constants, one line per request.
+    if (std::string* out = base::BeginBufferedLine(base::LogLevel::kInfo, "access")) {
+      AppendAccessFields(tenant_name_(record.target), record, pid_, out);
+      base::EndBufferedLine();
+    }
   }
+}
+
+void AppendAccessFields(std::string_view tenant, const RequestRecord& record, int pid, std::string* out) {
+  out->append(",\"tenant\":\"");
+  base::AppendJsonEscaped(tenant, out);
+  out->append("\",\"method\":\"");
+  base::AppendJsonEscaped(record.method, out);
+  out->append("\",\"path\":\"");
+  base::AppendJsonEscaped(record.path, out);
+  out->append("\",\"status\":");
+  AppendInt(out, record.status);
+  out->append(",\"ms\":");
+  base::JsonWriter(out).Double(record.seconds * 1000.0);
+  out->append(",\"bytes\":");
+  AppendInt(out, static_cast<int64_t>(record.body_bytes));
+  out->append(",\"worker\":");
+  AppendInt(out, pid);
+  out->append("}\n");
 }
 
 TenantRequestStats Metrics::StatsOf(int32_t target) const {

@@ -62,6 +62,10 @@ class Metrics : public RequestObserver {
 // in the order first seen.
 std::string SumPrometheusTexts(const std::vector<std::string_view>& texts);
 
+// The access log line's fields after LogLine's first ones, `,"tenant":...,"worker":PID}` and a
+// newline: what LogLine's Str/Int/Num would write, built in place (Metrics::OnRequestDone).
+void AppendAccessFields(std::string_view tenant, const RequestRecord& record, int pid, std::string* out);
+
 // Appends one Prometheus sample line: NAME{k="v",...} VALUE.
 void AppendSample(std::string* out, std::string_view name,
                   std::initializer_list<std::pair<std::string_view, std::string_view>> labels, double value);

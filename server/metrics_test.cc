@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "base/json_writer.h"
+
 #include "server/tenant_stats.h"
 
 namespace atl::server {
@@ -60,6 +64,48 @@ TEST(TenantStats, SumOverWorkers) {
   EXPECT_EQ(sum["a"].JsonMembers(),
             "\"requests\":15,\"errors\":2,\"limit_kills\":{\"cpu\":4,\"memory\":0,\"wall\":3},\"isolates\":2,"
             "\"heap_bytes\":2000,\"cpu_ms\":3.000");
+}
+
+// The access line built in place is the line LogLine would write with the same fields, also for
+// values that need escaping, bytes that are not UTF-8, and a duration that is not finite.
+TEST(AccessLine, SameTextAsLogLineFields) {
+  struct Case {
+    std::string tenant, method, path;
+    int status;
+    uint64_t bytes;
+    double seconds;
+  };
+  const Case cases[] = {
+      {"bench", "GET", "/", 200, 18, 0.000123456},
+      {"t\"q\\", "PATCH", "/a b/\x01\x7f\n\t\xff\xc3\xa9", 0, 0, 12.5},
+      {"", "", "", 599, 1ull << 40, std::numeric_limits<double>::infinity()},
+      {"x", "GET", "/p", -1, 7, -0.0000004},
+  };
+  for (const Case& c : cases) {
+    RequestRecord record{3, c.method, c.path, c.status, c.bytes, c.seconds};
+    std::string expected = "{\"first\":1";
+    atl::base::JsonWriter writer(&expected);
+    writer.ContinueObject();
+    writer.Key("tenant");
+    writer.String(c.tenant);
+    writer.Key("method");
+    writer.String(c.method);
+    writer.Key("path");
+    writer.String(c.path);
+    writer.Key("status");
+    writer.Int(c.status);
+    writer.Key("ms");
+    writer.Double(c.seconds * 1000.0);
+    writer.Key("bytes");
+    writer.Int(static_cast<int64_t>(c.bytes));
+    writer.Key("worker");
+    writer.Int(4242);
+    writer.EndObject();
+    expected.push_back('\n');
+    std::string got = "{\"first\":1";
+    AppendAccessFields(c.tenant, record, 4242, &got);
+    EXPECT_EQ(got, expected);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,159 @@
+# Instructions per request under callgrind (issue 18): the helper of bench/instructions.sh.
+# Runs SERVER (a command line) twice under `valgrind --tool=callgrind --separate-threads=yes
+# --trace-children=yes`; each time waits for PORT, sends WARM keep-alive requests then N1 (the
+# first run) or N2 (the second) more on the same connection without a pause, and stops the server
+# (SIGTERM); callgrind writes every thread's count at exit. Instructions per request =
+# (I(N2) - I(N1)) / (N2 - N1), summed over every thread of every process (the supervisor, the
+# worker's event loop, the CPU watchdog, V8's compiler and GC threads): start-up, warm-up and
+# shutdown are the same in both runs and cancel. No pause: a pause of a second would let the
+# isolate cache's idle GC (idle_before_reduce_ms) run, whose memory-reducing GC deoptimizes the
+# tenant's optimized code and recompiles it in the next requests, a cost load does not pay.
+# With TOP > 0 it also prints the top functions of the busiest thread by inclusive cost per request
+# (callgrind_annotate of both runs' dumps, the difference per request).
+# Loopback only, bounded: a request waits at most 30 s, a run at most WARM + N2 requests.
+# Usage (env): SERVER="..." PORT=18700 PATH_=/ N1=200 N2=3200 WARM=5000 TOP=25 OUT=/tmp/x python3 ...
+import glob, http.client, os, re, shlex, signal, socket, subprocess, sys, time
+
+server = shlex.split(os.environ["SERVER"])
+port = int(os.environ.get("PORT", "18700"))
+path = os.environ.get("PATH_", "/")
+n1, n2 = int(os.environ.get("N1", "200")), int(os.environ.get("N2", "3200"))
+warm = int(os.environ.get("WARM", "5000"))
+top = int(os.environ.get("TOP", "0"))
+out = os.environ.get("OUT", "/tmp/hotd-cg")
+headers = {"x-request-id": "12345"}
+os.makedirs(out, exist_ok=True)
+for f in glob.glob(out + "/callgrind.out.*"):
+  os.unlink(f)
+
+cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--trace-children=yes",
+       "--dump-instr=no", "--collect-jumps=no", "--smc-check=all-non-file"]
+
+
+def pids_under_valgrind():
+  # Every process of the server's tree (supervisor and workers, each under valgrind; workers
+  # run in their own session, so the tree is followed by parent pid).
+  parent = {}
+  for p in os.listdir("/proc"):
+    if not p.isdigit():
+      continue
+    try:
+      stat = open(f"/proc/{p}/stat").read()
+      parent[int(p)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+      continue
+  tree, grew = {proc.pid}, True
+  while grew:
+    grew = False
+    for pid, pp in parent.items():
+      if pid not in tree and pp in tree:
+        tree.add(pid)
+        grew = True
+  return sorted(tree)
+
+
+def totals(run_dir):
+  # {(pid, thread): (instructions, file)} of the dumps written at exit.
+  result = {}
+  for f in glob.glob(run_dir + "/callgrind.out.*"):
+    m = re.match(r".*callgrind\.out\.(\d+)-(\d+)$", f)
+    if not m:
+      continue
+    ir = 0
+    for line in open(f):
+      if line.startswith("summary:") or line.startswith("totals:"):
+        ir = int(line.split()[1])
+        break
+    result[(m.group(1), m.group(2))] = (ir, f)
+  return result
+
+
+def connect():
+  deadline = time.time() + 120
+  while time.time() < deadline:
+    try:
+      c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+      c.request("GET", path, headers=headers)
+      r = c.getresponse()
+      r.read()
+      if r.status == 200:
+        return c
+    except (OSError, http.client.HTTPException):
+      time.sleep(0.5)
+  raise SystemExit("server did not answer on 127.0.0.1:%d (see %s/server.log)" % (port, out))
+
+
+def send(c, n):
+  for _ in range(n):
+    c.request("GET", path, headers=headers)
+    r = c.getresponse()
+    body = r.read()
+    if r.status != 200 or not body:
+      raise SystemExit(f"bad response {r.status}")
+
+
+def run(n, tag):
+  global proc
+  run_dir = f"{out}/{tag}"
+  os.makedirs(run_dir, exist_ok=True)
+  for f in glob.glob(run_dir + "/callgrind.out.*"):
+    os.unlink(f)
+  log = open(f"{run_dir}/server.log", "w")
+  proc = subprocess.Popen(cmd + [f"--callgrind-out-file={run_dir}/callgrind.out.%p"] + server, stdout=log,
+                          stderr=subprocess.STDOUT, start_new_session=True)
+  try:
+    c = connect()
+    send(c, warm + n)
+    c.close()
+  finally:
+    try:
+      os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+      pass
+    try:
+      proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+      os.killpg(proc.pid, signal.SIGKILL)
+      proc.wait()
+  time.sleep(1)
+  return totals(run_dir)
+
+
+proc = None
+if __name__ == "__main__":
+  a = run(n1, "a")
+  b = run(n2, "b")
+  ia, ib = sum(v[0] for v in a.values()), sum(v[0] for v in b.values())
+
+  def by_role(t):
+    # Processes ranked by their instructions (the worker first), threads by their number.
+    procs = sorted({k[0] for k in t}, key=lambda p: -sum(v[0] for k, v in t.items() if k[0] == p))
+    return {(f"process {procs.index(k[0]) + 1}", k[1]): v for k, v in t.items()}
+
+  a, b = by_role(a), by_role(b)
+  per = (ib - ia) / (n2 - n1)
+  print(f"instructions per request: {per:,.0f}  (I({n1}) = {ia:,}, I({n2}) = {ib:,}; {len(b)} threads)")
+  for key in sorted(b, key=lambda k: -(b[k][0] - a.get(k, (0,))[0])):
+    d = (b[key][0] - a.get(key, (0,))[0]) / (n2 - n1)
+    if abs(d) >= 50:
+      print(f"  {key[0]} thread {key[1]}: {d:,.0f} per request")
+  if top > 0:
+    # The busiest thread's inclusive cost per function, phase b minus phase a, per request.
+    key = max(b, key=lambda k: b[k][0] - a.get(k, (0,))[0])
+
+    def annotate(f):
+      res = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", f],
+                           capture_output=True, text=True).stdout
+      cost = {}
+      for line in res.splitlines():
+        m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(?:\*\s+)?(.*)$", line)
+        if m and ":" in m.group(2):
+          name = m.group(2).strip()
+          cost[name] = cost.get(name, 0) + int(m.group(1).replace(",", ""))
+      return cost
+
+    ca, cb = annotate(a[key][1]), annotate(b[key][1])
+    rows = sorted(((cb[k] - ca.get(k, 0)) / (n2 - n1), k) for k in cb)
+    print(f"top functions of thread {key[1]}, inclusive instructions per request:")
+    for v, k in rows[::-1][:top]:
+      print(f"  {v:10,.0f}  {k[:150]}")
