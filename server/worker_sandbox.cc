@@ -36,7 +36,7 @@ constexpr const char* kWorkerSyscalls[] = {
     "fdatasync", "flock", "fstat", "fstatfs", "fsync", "ftruncate", "futex", "getcwd", "getdents64", "getegid",
     "geteuid", "getgid", "getpeername", "getpid", "getppid", "getrandom", "getrusage", "getsockname",
     "getsockopt", "gettid", "gettimeofday", "getuid", "ioctl", "lseek", "lstat", "madvise", "membarrier",
-    "mkdir", "mkdirat", "mmap", "mprotect", "mremap", "munmap", "nanosleep", "newfstatat", "open", "openat",
+    "mincore", "mkdir", "mkdirat", "mmap", "mprotect", "mremap", "munmap", "nanosleep", "newfstatat", "open", "openat",
     "pipe", "pipe2", "pkey_alloc", "pkey_free", "pkey_mprotect", "poll", "ppoll", "pread64", "preadv", "prlimit64", "pwrite64", "pwritev", "read",
     "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg", "rename", "renameat", "renameat2",
     "restart_syscall", "rmdir", "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait",
