@@ -1,5 +1,6 @@
 #include "bindings/streams_context.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <system_error>
 #include <fstream>
@@ -65,6 +66,12 @@ std::vector<std::string> RelativeImports(std::string_view source) {
 // Scans `script` and the JS modules it imports (transitively, by their relative specifiers).
 bool Scan(const std::filesystem::path& script) {
   std::vector<std::filesystem::path> pending = {script.lexically_normal()};
+  // As the module loader (isolates/script_loader.cc): an import never leaves the script's folder,
+  // so the scan reads no file outside it.
+  const std::filesystem::path root = pending.front().parent_path();
+  auto inside = [&root](const std::filesystem::path& path) {
+    return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
+  };
   std::set<std::filesystem::path> seen(pending.begin(), pending.end());
   size_t bytes = 0;
   while (!pending.empty()) {
@@ -80,7 +87,7 @@ bool Scan(const std::filesystem::path& script) {
     if (NamesStreams(source)) return true;
     for (const std::string& specifier : RelativeImports(source)) {
       std::filesystem::path imported = (path.parent_path() / specifier).lexically_normal();
-      if (IsScript(imported) && seen.insert(imported).second) pending.push_back(std::move(imported));
+      if (IsScript(imported) && inside(imported) && seen.insert(imported).second) pending.push_back(std::move(imported));
     }
   }
   return false;

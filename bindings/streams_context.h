@@ -7,8 +7,8 @@
 //
 // The rule is a text scan, not a parse: the main script and the .js/.mjs/.cjs modules it imports
 // (a relative string literal after `from`, `import`, `import(` or `require(`, followed
-// transitively; at most 512 files and 32 MB, past that the answer is no) are searched for the
-// tokens of StreamsContextTokens(). A miss (a tenant that reaches streams by a computed
+// transitively, never out of the script's folder, as the module loader; at most 512 files and
+// 32 MB, past that the answer is no) are searched for the tokens of StreamsContextTokens(). A miss (a tenant that reaches streams by a computed
 // name, or only through fetch()) only means the module is loaded lazily on first use, as without
 // this; a false hit (a comment naming ReadableStream) only means the memory of the streams
 // context (bench/README "A tenant's first stream").

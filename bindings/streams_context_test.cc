@@ -93,6 +93,10 @@ TEST_F(StreamsSnapshotTest, ScanFollowsRelativeImportsOnly) {
   Write("b/page.html", "<script>new ReadableStream()</script>");
   Write("b/unused.js", "new ReadableStream()");
   EXPECT_FALSE(StreamsContextWanted(plain));
+  // Never out of the script's folder (the loader refuses such an import; the scan reads nothing there).
+  Write("outside.js", "new ReadableStream()");
+  fs::path escaping = Write("d/worker.js", "import '../outside.js';\nexport default { fetch() { return new Response('x'); } };");
+  EXPECT_FALSE(StreamsContextWanted(escaping));
   // A cycle ends.
   fs::path cycle = Write("c/worker.js", "import './x.js';\nexport default { fetch() { return new Response('x'); } };");
   Write("c/x.js", "import './worker.js';");
