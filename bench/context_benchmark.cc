@@ -302,6 +302,19 @@ constexpr const char* kFirstUses[][2] = {
                 "const r = rs.getReader(); return (await r.read()).value;"},
 };
 
+// Adds the heap's committed physical memory after a request, and what it keeps (used after the
+// idle tenant's GC), in KB.
+void AddHeapAfterRequest(Worker& worker, double* physical_kb, double* kept_kb) {
+  v8::Isolate* isolate = worker.isolate();
+  v8::Isolate::Scope scope(isolate);
+  v8::HeapStatistics heap;
+  isolate->GetHeapStatistics(&heap);
+  *physical_kb += static_cast<double>(heap.total_physical_size()) / 1024;
+  worker.ReduceMemory();
+  isolate->GetHeapStatistics(&heap);
+  *kept_kb += static_cast<double>(heap.used_heap_size()) / 1024;
+}
+
 void BM_FirstUse(benchmark::State& state) {
   static NoHost host;
   static cache::CodeCache code_cache;
@@ -324,18 +337,7 @@ void BM_FirstUse(benchmark::State& state) {
     state.ResumeTiming();
     (*worker)->Dispatch(++id, RequestView{.method = "GET", .url = "http://bench/some/path?q=1"});
     state.PauseTiming();
-    {
-      // The heap's committed physical memory after the request, and what it keeps (used after
-      // the idle tenant's GC).
-      v8::Isolate* isolate = (*worker)->isolate();
-      v8::Isolate::Scope scope(isolate);
-      v8::HeapStatistics heap;
-      isolate->GetHeapStatistics(&heap);
-      physical_kb += static_cast<double>(heap.total_physical_size()) / 1024;
-      (*worker)->ReduceMemory();
-      isolate->GetHeapStatistics(&heap);
-      heap_kb += static_cast<double>(heap.used_heap_size()) / 1024;
-    }
+    AddHeapAfterRequest(**worker, &physical_kb, &heap_kb);
     worker->reset();
     state.ResumeTiming();
   }
@@ -367,16 +369,7 @@ void BM_ColdFirstUse(benchmark::State& state) {
     if (!worker.ok()) return state.SkipWithError(std::string(worker.status().message()).c_str());
     (*worker)->Dispatch(++id, RequestView{.method = "GET", .url = "http://bench/some/path?q=1"});
     state.PauseTiming();
-    {
-      v8::Isolate* isolate = (*worker)->isolate();
-      v8::Isolate::Scope scope(isolate);
-      v8::HeapStatistics heap;
-      isolate->GetHeapStatistics(&heap);
-      physical_kb += static_cast<double>(heap.total_physical_size()) / 1024;
-      (*worker)->ReduceMemory();
-      isolate->GetHeapStatistics(&heap);
-      heap_kb += static_cast<double>(heap.used_heap_size()) / 1024;
-    }
+    AddHeapAfterRequest(**worker, &physical_kb, &heap_kb);
     worker->reset();
     state.ResumeTiming();
   }
