@@ -302,6 +302,14 @@ constexpr const char* kFirstUses[][2] = {
                 "const r = rs.getReader(); return (await r.read()).value;"},
 };
 
+// Writes the handler of a kFirstUses row (its use awaited inside fetch) and returns its path.
+std::filesystem::path WriteFirstUseScript(const char* const* use) {
+  auto script = std::filesystem::temp_directory_path() / (std::string("atoll-first-use-") + use[0] + ".js");
+  std::ofstream(script) << "async function use(request) { " << use[1] << " }\n"
+                        << "export default { async fetch(request) { return new Response(await use(request)); } };";
+  return script;
+}
+
 // Adds the heap's committed physical memory after a request, and what it keeps (used after the
 // idle tenant's GC), in KB.
 void AddHeapAfterRequest(Worker& worker, double* physical_kb, double* kept_kb) {
@@ -320,13 +328,10 @@ void BM_FirstUse(benchmark::State& state) {
   static cache::CodeCache code_cache;
   const char* const* use = kFirstUses[state.range(0)];
   state.SetLabel(use[0]);
-  auto script = std::filesystem::temp_directory_path() / (std::string("atoll-first-use-") + use[0] + ".js");
-  std::ofstream(script) << "async function use(request) { " << use[1] << " }\n"
-                        << "export default { async fetch(request) { return new Response(await use(request)); } };";
   WorkerOptions options;
-  options.script_path = script;
+  options.script_path = WriteFirstUseScript(use);
   // The snapshot the server would choose for this script (bindings/streams_context.h).
-  bool streams = StreamsContextWanted(script);
+  bool streams = StreamsContextWanted(options.script_path);
   uint64_t id = 0;
   double heap_kb = 0;
   double physical_kb = 0;
@@ -355,11 +360,8 @@ void BM_ColdFirstUse(benchmark::State& state) {
   static cache::CodeCache code_cache;
   const char* const* use = kFirstUses[state.range(0)];
   state.SetLabel(std::string(use[0]) + (state.range(1) ? " streams_snapshot" : " runtime_snapshot"));
-  auto script = std::filesystem::temp_directory_path() / (std::string("atoll-first-use-") + use[0] + ".js");
-  std::ofstream(script) << "async function use(request) { " << use[1] << " }\n"
-                        << "export default { async fetch(request) { return new Response(await use(request)); } };";
   WorkerOptions options;
-  options.script_path = script;
+  options.script_path = WriteFirstUseScript(use);
   uint64_t id = 0;
   double heap_kb = 0;
   double physical_kb = 0;
