@@ -65,15 +65,10 @@ class StaticSource : public v8::String::ExternalOneByteStringResource {
 // process and never freed: the snapshot refers to a script's external source by its resource's
 // index among the external references, instead of copying the text into every isolate made
 // from it.
-class SharedSource : public v8::String::ExternalOneByteStringResource {
+class SharedSource : public StaticSource {
  public:
-  explicit SharedSource(std::string_view text) : text_(text) {}
-  const char* data() const override { return text_.data(); }
-  size_t length() const override { return text_.size(); }
+  using StaticSource::StaticSource;
   void Dispose() override {}  // shared by every isolate
-
- private:
-  std::string_view text_;
 };
 
 constexpr std::string_view kStreamsContextModules[] = {"safe_calls", "dom_exception", "streams"};

@@ -6,8 +6,9 @@
 // The file is a small header and V8's blob: "atoll-snapshot-1\n", the V8 hash seed it was made
 // with (8 bytes, little-endian), then the blob. With a second blob (the streams snapshot, whose
 // context has the streams module loaded: bindings/runtime_snapshot.h) it is "atoll-snapshot-2\n",
-// the seed, the first blob's length (8 bytes, little-endian), the first blob, the second. The seed is random per build; V8 runs with it,
-// so the hash tables of every deserialized context are valid as they are and need no rehash.
+// the seed, the first blob's length (8 bytes, little-endian), the first blob, the second. The
+// seed is random per build; V8 runs with it, so the hash tables of every deserialized context are
+// valid as they are and need no rehash.
 
 #include <cstdint>
 #include <string>
