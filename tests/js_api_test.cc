@@ -38,6 +38,13 @@ DO = "TestObject"
   ::testing::Test::RecordProperty("passed", counts.passed);
 }
 
+// A test file's name as a test's ("streams_test.js" -> "streams_test").
+std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param.substr(0, info.param.size() - 3);
+  for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
+}
+
 TEST_P(JsApiTest, AllAssertionsPass) { RunJsTest(GetParam()); }
 
 // The files that use streams name them, so their tenant runs on the streams snapshot
@@ -52,12 +59,7 @@ TEST_P(JsApiLazyStreamsTest, AllAssertionsPass) {
 
 INSTANTIATE_TEST_SUITE_P(Bindings, JsApiLazyStreamsTest,
                          ::testing::Values("streams_test.js", "encoding_streams_test.js", "workers_extras_test.js"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           name = name.substr(0, name.size() - 3);
-                           for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return name;
-                         });
+                         TestName);
 
 std::vector<std::string> JsTests() {
   std::vector<std::string> names;
@@ -70,11 +72,7 @@ std::vector<std::string> JsTests() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Bindings, JsApiTest, ::testing::ValuesIn(JsTests()),
-                         [](const auto& info) {
-                           std::string name = info.param.substr(0, info.param.size() - 3);
-                           for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return name;
-                         });
+                         TestName);
 
 }  // namespace
 }  // namespace atl::testing
