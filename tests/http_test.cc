@@ -315,8 +315,9 @@ wall_ms = 120000
 // the continuation of settleAsync's `await` (90_dispatch.js), queued when the handler returned: the
 // microtasks the handler queued before returning run first, in order, and those they queue run
 // after the send. (Any shortcut for a fulfilled promise must keep this order; one that sent from a
-// native-queued microtask kept it, and was reverted for costing more instructions than the await.) The headers show when the Response was read: x-first and
-// x-second were set by microtasks queued before the return, x-late two turns later. Sending at
+// native-queued microtask kept it, and was reverted for costing more instructions than the
+// await.) The headers show when the Response was read: x-first and x-second were set by
+// microtasks queued before the return, x-late two turns later. Sending at
 // once (no microtask) would lose x-first and x-second; running every microtask before sending
 // would add x-late. Many requests on one connection, so the glue runs optimized too; handlers that
 // await, return a plain Response, or resolve to something else keep their answers.
