@@ -26,10 +26,6 @@ using isolates::NewSymbolString;
 // Context embedder data slot holding the context's ContextState.
 constexpr int kStateSlot = 2;
 
-// Fetch ids are unique in the process (the host keeps one table for every tenant); all Workers
-// run on the loop's thread.
-uint64_t next_fetch_id = 1;
-
 }  // namespace
 
 Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIsolate> isolate, WorkerHost* host,
@@ -455,114 +451,6 @@ void Worker::CancelFetches(Match match) {
     EraseFetch(fetch);
     host_->FetchControl(fetch, true);
   }
-}
-
-void Worker::EraseFetch(uint64_t fetch) {
-  auto it = fetches_.find(fetch);
-  if (it == fetches_.end()) return;
-  accounts_.Unref(it->second.request);
-  fetches_.erase(it);
-}
-
-uint64_t Worker::StartFetch(const FetchRequestView& request, std::string* error) {
-  ContextState* state = CurrentState();
-  if (dead_ || state == nullptr || running_request_ == 0) {
-    *error = "fetch() can only be called while handling a request (not at the top level of the script)";
-    return 0;
-  }
-  uint32_t& count = subrequests_[running_request_];
-  if (count >= options_.limits.subrequests) {
-    *error = base::StrCat("fetch() refused: this request already made ", options_.limits.subrequests,
-                          " subrequests (the tenant's subrequests limit)");
-    return 0;
-  }
-  uint64_t fetch = next_fetch_id++;
-  FetchRequestView charged = request;
-  charged.request = running_request_;
-  if (!host_->StartFetch(fetch, charged, error)) return 0;
-  ++count;
-  fetches_[fetch] = OutboundFetch{state->serial, running_request_};
-  accounts_.Ref(running_request_);  // its events are charged to the request
-  return fetch;
-}
-
-bool Worker::FetchWrite(uint64_t fetch, std::string_view bytes, bool end) {
-  if (!fetches_.contains(fetch)) return false;
-  return host_->FetchWrite(fetch, bytes, end);
-}
-
-void Worker::FetchControl(uint64_t fetch, bool cancel) {
-  if (!fetches_.contains(fetch)) return;
-  if (cancel) EraseFetch(fetch);
-  host_->FetchControl(fetch, cancel);
-}
-
-bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
-  auto it = fetches_.find(fetch);
-  if (dead_ || it == fetches_.end()) return false;
-  OutboundFetch info = it->second;
-  bool last = event.kind == FetchEventKind::kEnd || event.kind == FetchEventKind::kError;
-  // The last event's run is still charged to the request: its hold ends after it.
-  if (last) fetches_.erase(it);
-  struct Release {
-    isolates::CpuAccounts* accounts;
-    uint64_t request;
-    ~Release() { if (accounts) accounts->Unref(request); }
-  } release{last ? &accounts_ : nullptr, info.request};
-  auto state_it = contexts_.find(info.serial);
-  if (state_it == contexts_.end()) return false;
-  ContextState* state = state_it->second.get();
-  v8::Isolate::Scope isolate_scope(isolate_);
-  v8::HandleScope handles(isolate_);
-  v8::Local<v8::Context> context = state->context.Get(isolate_);
-  v8::Context::Scope context_scope(context);
-  v8::Local<v8::Value> a = v8::Undefined(isolate_), b = v8::Undefined(isolate_), c = v8::Undefined(isolate_);
-  v8::Local<v8::Value> d = v8::Undefined(isolate_);
-  switch (event.kind) {
-    case FetchEventKind::kHead: {
-      a = v8::Integer::New(isolate_, event.status);
-      b = NewLatin1String(isolate_, event.status_text);
-      std::vector<v8::Local<v8::Value>> items;
-      items.reserve(event.headers.size() * 2);
-      for (const HeaderView& header : event.headers) {
-        items.push_back(NewLatin1String(isolate_, header.first));
-        items.push_back(NewLatin1String(isolate_, header.second));
-      }
-      c = v8::Array::New(isolate_, items.data(), items.size());
-      // An upgraded fetch: the socket's events come to this context (as an accepted socket's),
-      // within the tenant's max_websockets; past it the JS side sees no socket (0).
-      if (event.web_socket != 0 && sockets_.size() < options_.limits.max_websockets) {
-        sockets_[event.web_socket] = state->serial;
-        ++state->sockets;
-        d = v8::Number::New(isolate_, static_cast<double>(event.web_socket));
-      }
-      break;
-    }
-    case FetchEventKind::kChunk: {
-      v8::TryCatch refused(isolate_);
-      v8::Local<v8::ArrayBuffer> buffer;
-      if (!NewArrayBufferCopy(isolate_, event.data).ToLocal(&buffer)) {
-        NoticeKill();
-        return false;
-      }
-      a = buffer;
-      break;
-    }
-    case FetchEventKind::kError:
-      a = NewString(isolate_, event.data);
-      break;
-    default:
-      break;
-  }
-  v8::Local<v8::Value> argv[] = {v8::Number::New(isolate_, static_cast<double>(fetch)),
-                                 v8::Integer::New(isolate_, static_cast<int>(event.kind)), a, b, c, d};
-  v8::Local<v8::Value> result;
-  std::string error;
-  if (!CallIntoJs(state, state->on_fetch_event.Get(isolate_), 6, argv, &error, info.request, &result)) {
-    if (!dead_) base::LogLine(base::LogLevel::kError, error).Str("tenant", options_.tenant_name).Emit();
-    return false;
-  }
-  return !result.IsEmpty() && result->IsTrue();
 }
 
 std::vector<uint64_t> Worker::InflightIds() const {
