@@ -32,12 +32,13 @@ namespace {
 
 // The runtime's snapshot, or its streams one (bindings/runtime_snapshot.h).
 isolates::IsolateBlueprint Blueprint(bool streams = false) {
-  static std::string file_blob[2];
-  static v8::StartupData data[2];
-  if (const char* path = std::getenv("ATOLL_SNAPSHOT_FILE")) {
-    std::string file = base::ReadFile(path).value_or("");
-    file_blob[streams] = std::string(streams ? cache::StartupSnapshotStreamsBlob(file) : cache::StartupSnapshotBlob(file));
-    data[streams] = {file_blob[streams].data(), static_cast<int>(file_blob[streams].size())};
+  // Read once: an isolate keeps pointing into its blob, and a read per iteration was timed.
+  static const char* path = std::getenv("ATOLL_SNAPSHOT_FILE");
+  static const std::string* file = path ? new std::string(base::ReadFile(path).value_or("")) : nullptr;
+  if (file != nullptr) {
+    static v8::StartupData data[2] = {
+        {cache::StartupSnapshotBlob(*file).data(), static_cast<int>(cache::StartupSnapshotBlob(*file).size())},
+        {cache::StartupSnapshotStreamsBlob(*file).data(), static_cast<int>(cache::StartupSnapshotStreamsBlob(*file).size())}};
     return {&data[streams], ExternalReferences(), 128, streams};
   }
   return *RuntimeBlueprint(128, streams);
