@@ -90,6 +90,8 @@ v8::String::ExternalOneByteStringResource* SourceResource(std::string_view name,
   return new StaticSource(text);
 }
 
+thread_local bool compile_lazily = false;
+
 // native.loadModule(name, native, internal): compiles the module as the body of
 // `function (native, internal, module, exports)`, runs it and returns `module.exports`.
 void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -126,10 +128,11 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
   // made from it holds them all: a first call in another isolate (new URL() on a cold tenant)
   // then compiles nothing on the tenant's CPU budget. Costs ~0.5 MB of heap in an isolate that
   // loads url, streams and encoding, and halves what a cold request using them is charged.
-  if (!v8::ScriptCompiler::CompileFunction(context, &source, 4, params, 0, nullptr,
-                                           data ? v8::ScriptCompiler::kConsumeCodeCache
-                                                : v8::ScriptCompiler::kEagerCompile)
-           .ToLocal(&fn)) {
+  // Not under a LazyCompileScope (the snapshot builder).
+  v8::ScriptCompiler::CompileOptions options = data             ? v8::ScriptCompiler::kConsumeCodeCache
+                                               : compile_lazily ? v8::ScriptCompiler::kNoCompileOptions
+                                                                : v8::ScriptCompiler::kEagerCompile;
+  if (!v8::ScriptCompiler::CompileFunction(context, &source, 4, params, 0, nullptr, options).ToLocal(&fn)) {
     return;
   }
   bool rejected = data != nullptr && source.GetCachedData()->rejected;
@@ -259,6 +262,9 @@ std::span<const std::string_view> StreamsContextModules() { return kStreamsConte
 void AddSharedSourceReferences(std::vector<intptr_t>* references) {
   for (SharedSource* source : SharedSources()) references->push_back(reinterpret_cast<intptr_t>(source));
 }
+
+LazyCompileScope::LazyCompileScope() : previous_(compile_lazily) { compile_lazily = true; }
+LazyCompileScope::~LazyCompileScope() { compile_lazily = previous_; }
 
 int LazyModuleLoadsForTesting() {
   std::lock_guard lock(Caches().mutex);

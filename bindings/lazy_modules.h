@@ -49,6 +49,20 @@ std::span<const std::string_view> StreamsContextModules();
 // Appends those modules' source resources: a script of theirs in the snapshot points at them.
 void AddSharedSourceReferences(std::vector<intptr_t>* references);
 
+// While one is alive on this thread, a lazy module loaded without a code cache compiles lazily
+// (bytecode only for the functions that run) instead of eagerly. For the snapshot builder: every
+// function with bytecode is deserialized into each isolate made from the snapshot.
+class LazyCompileScope {
+ public:
+  LazyCompileScope();
+  ~LazyCompileScope();
+  LazyCompileScope(const LazyCompileScope&) = delete;
+  LazyCompileScope& operator=(const LazyCompileScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // How many times this process loaded a lazy module into a context (for tests).
 int LazyModuleLoadsForTesting();
 

@@ -153,10 +153,58 @@ absl::StatusOr<v8::Local<v8::Context>> RuntimeContext(v8::Isolate* isolate, v8::
   return context;
 }
 
+// What a streams tenant's first requests commonly do (a reader, pipeThrough a TransformStream,
+// tee, pipeTo a WritableStream, a byte stream, a Response's body read), run in the
+// streams context before it is saved: the functions these run get bytecode in the snapshot, the
+// rest of the module stays uncompiled (LazyCompileScope) and is compiled if a tenant calls it.
+// Ends by setting globalThis.__exercised, which ExerciseStreams checks and deletes.
+constexpr const char* kStreamsExercise = R"((async () => {
+  const rs = new ReadableStream({ start(c) { c.enqueue("a"); c.enqueue("b"); c.close(); } });
+  const upper = new TransformStream({ transform(chunk, c) { c.enqueue(chunk.toUpperCase()); } });
+  const [left, right] = rs.pipeThrough(upper).tee();
+  const reader = left.getReader();
+  while (!(await reader.read()).done) {}
+  const sink = [];
+  await right.pipeTo(new WritableStream({ write(chunk) { sink.push(chunk); } }));
+  const bytes = new ReadableStream({ type: "bytes", pull(c) { c.enqueue(new Uint8Array([1, 2])); c.close(); } });
+  const byteReader = bytes.getReader();
+  while (!(await byteReader.read()).done) {}
+  const identity = new TransformStream();
+  const writer = identity.writable.getWriter();
+  writer.write("q");
+  writer.close();
+  const identityReader = identity.readable.getReader();
+  let text = "";
+  for (let step; !(step = await identityReader.read()).done;) text += step.value;
+  const body = new Response("body").body.getReader();
+  while (!(await body.read()).done) {}
+  if (sink.join("") === "AB" && text === "q") globalThis.__exercised = true;
+})())";
+
+// Runs kStreamsExercise in `context` and its microtasks to the end.
+absl::Status ExerciseStreams(v8::Isolate* isolate, v8::Local<v8::Context> context) {
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Script> script;
+  if (!v8::Script::Compile(context, NewString(isolate, kStreamsExercise)).ToLocal(&script) ||
+      script->Run(context).IsEmpty()) {
+    return absl::InternalError(base::StrCat("snapshot: streams exercise: ", isolates::DescribeException(isolate, try_catch)));
+  }
+  isolate->PerformMicrotaskCheckpoint();
+  v8::Local<v8::String> flag = NewString(isolate, "__exercised");
+  v8::Local<v8::Value> done;
+  if (!context->Global()->Get(context, flag).ToLocal(&done) || !done->IsTrue() ||
+      context->Global()->Delete(context, flag).IsNothing()) {
+    return absl::InternalError("snapshot: the streams exercise did not finish");
+  }
+  return absl::OkStatus();
+}
+
 // Loads the streams module into `context` as a tenant's first read of a streams global would,
-// and reads every streams global (so each is a plain data property already). Fails if that loads
-// another module than StreamsContextModules(): their sources must be shared resources.
+// and reads every streams global (so each is a plain data property already), compiling only
+// what kStreamsExercise runs. Fails if that loads another module than StreamsContextModules():
+// their sources must be shared resources.
 absl::Status PreloadStreams(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
+  LazyCompileScope lazily;
   v8::TryCatch try_catch(isolate);
   for (const BindingUnit& unit : BindingUnits()) {
     if (unit.lazy_module != "streams") continue;
@@ -168,6 +216,7 @@ absl::Status PreloadStreams(v8::Isolate* isolate, v8::Local<v8::Context> context
       }
     }
   }
+  if (absl::Status exercised = ExerciseStreams(isolate, context); !exercised.ok()) return exercised;
   v8::Local<v8::Value> names_fn, names;
   if (!internal->Get(context, NewString(isolate, "loadedNames")).ToLocal(&names_fn) || !names_fn->IsFunction() ||
       !names_fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 0, nullptr).ToLocal(&names) ||

@@ -136,6 +136,44 @@ TEST_F(StreamsSnapshotTest, StreamsSnapshotHasStreamsWithoutALoad) {
   EXPECT_EQ(LazyModuleLoadsForTesting(), before + 3) << "streams, safe_calls and dom_exception, loaded lazily";
 }
 
+// The bytecode (and its metadata) in `worker`'s isolate, in bytes.
+size_t BytecodeBytes(Worker& worker) {
+  v8::Isolate::Scope scope(worker.isolate());
+  v8::HeapCodeStatistics code;
+  worker.isolate()->GetHeapCodeAndMetadataStatistics(&code);
+  return code.bytecode_and_metadata_size();
+}
+
+// The streams snapshot holds bytecode only for what its builder's exercise ran (runtime_snapshot.cc
+// kStreamsExercise, compiled under a LazyCompileScope), not for the whole module as a first lazy
+// load compiles it: that bytecode is deserialized into every streams tenant's isolate. A function
+// the exercise did not run (a BYOB read) still works on it, compiled when first called.
+TEST_F(StreamsSnapshotTest, StreamsSnapshotCarriesBytecodeOnlyForWhatItsExerciseRan) {
+  const char* script = R"(
+    export default {
+      async fetch(request) {
+        const byob = request.url.endsWith("/byob");
+        const rs = new ReadableStream({ type: "bytes", pull(c) { c.enqueue(new Uint8Array([7])); c.close(); } });
+        const reader = byob ? rs.getReader({ mode: "byob" }) : rs.getReader();
+        const { value } = byob ? await reader.read(new Uint8Array(4)) : await reader.read();
+        return new Response(String(value[0]));
+      }
+    };)";
+  auto plain = Start(script, /*streams=*/false);
+  auto preloaded = Start(script, /*streams=*/true);
+  ASSERT_TRUE(plain.ok() && preloaded.ok());
+  size_t plain_before = BytecodeBytes(**plain);
+  EXPECT_EQ(Ask(**plain, 1), "7");  // loads streams, compiled eagerly (or from the eager code cache)
+  size_t whole_module = BytecodeBytes(**plain) - plain_before;
+  size_t in_snapshot = BytecodeBytes(**preloaded) - plain_before;
+  EXPECT_LT(in_snapshot, whole_module * 3 / 4)
+      << "the streams snapshot carries " << in_snapshot << " bytes of bytecode, the whole module " << whole_module;
+  EXPECT_EQ(Ask(**preloaded, 2), "7");  // compiles the handler's own functions
+  size_t before_byob = BytecodeBytes(**preloaded);
+  EXPECT_EQ(Ask(**preloaded, 3, "http://h/byob"), "7");
+  EXPECT_GT(BytecodeBytes(**preloaded), before_byob) << "a BYOB read compiled nothing: it was in the snapshot";
+}
+
 // What a script can see of the classes is the same on both snapshots: the glue's bodies, the
 // lazy modules loaded later and the globals are one set of classes; the globals' attributes are
 // the lazy path's (writable, configurable, not enumerable).
