@@ -113,7 +113,13 @@ absl::Status WarmUp(v8::Isolate* isolate) {
       const body = await request.text();
       const headers = new Headers(request.headers);
       headers.set("x-warm", String(body.length));
-      return new Response("warm " + request.method + " " + request.url + headers.get("host"), {
+      headers.append("x-more", "1");
+      let n = headers.has("x-more") ? 1 : 0;
+      for (const [name, value] of headers) n += name.length + value.length;
+      headers.forEach((value) => { n += value.length; });
+      headers.delete("x-more");
+      const json = await Response.json({ n }).json();
+      return new Response("warm " + request.method + " " + request.url + headers.get("host") + json.n, {
         status: 200, headers: { "content-type": "text/plain" } });
     } } }))";
   auto get = [&](const char* name) {

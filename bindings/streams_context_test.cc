@@ -14,6 +14,7 @@
 
 #include "bindings/lazy_modules.h"
 #include "bindings/runtime_snapshot.h"
+#include "bindings/testing_heap.h"
 #include "bindings/worker.h"
 
 namespace atl::bindings {
@@ -136,14 +137,6 @@ TEST_F(StreamsSnapshotTest, StreamsSnapshotHasStreamsWithoutALoad) {
   EXPECT_EQ(LazyModuleLoadsForTesting(), before + 3) << "streams, safe_calls and dom_exception, loaded lazily";
 }
 
-// The bytecode (and its metadata) in `worker`'s isolate, in bytes.
-size_t BytecodeBytes(Worker& worker) {
-  v8::Isolate::Scope scope(worker.isolate());
-  v8::HeapCodeStatistics code;
-  worker.isolate()->GetHeapCodeAndMetadataStatistics(&code);
-  return code.bytecode_and_metadata_size();
-}
-
 // The streams snapshot holds bytecode only for what its builder's exercise ran (runtime_snapshot.cc
 // kStreamsExercise, compiled under a LazyCompileScope), not for the whole module as a first lazy
 // load compiles it: that bytecode is deserialized into every streams tenant's isolate. A function
@@ -162,16 +155,16 @@ TEST_F(StreamsSnapshotTest, StreamsSnapshotCarriesBytecodeOnlyForWhatItsExercise
   auto plain = Start(script, /*streams=*/false);
   auto preloaded = Start(script, /*streams=*/true);
   ASSERT_TRUE(plain.ok() && preloaded.ok());
-  size_t plain_before = BytecodeBytes(**plain);
+  size_t plain_before = BytecodeBytes((*plain)->isolate());
   EXPECT_EQ(Ask(**plain, 1), "7");  // loads streams, compiled eagerly (or from the eager code cache)
-  size_t whole_module = BytecodeBytes(**plain) - plain_before;
-  size_t in_snapshot = BytecodeBytes(**preloaded) - plain_before;
+  size_t whole_module = BytecodeBytes((*plain)->isolate()) - plain_before;
+  size_t in_snapshot = BytecodeBytes((*preloaded)->isolate()) - plain_before;
   EXPECT_LT(in_snapshot, whole_module * 3 / 4)
       << "the streams snapshot carries " << in_snapshot << " bytes of bytecode, the whole module " << whole_module;
   EXPECT_EQ(Ask(**preloaded, 2), "7");  // compiles the handler's own functions
-  size_t before_byob = BytecodeBytes(**preloaded);
+  size_t before_byob = BytecodeBytes((*preloaded)->isolate());
   EXPECT_EQ(Ask(**preloaded, 3, "http://h/byob"), "7");
-  EXPECT_GT(BytecodeBytes(**preloaded), before_byob) << "a BYOB read compiled nothing: it was in the snapshot";
+  EXPECT_GT(BytecodeBytes((*preloaded)->isolate()), before_byob) << "a BYOB read compiled nothing: it was in the snapshot";
 }
 
 // What a script can see of the classes is the same on both snapshots: the glue's bodies, the
