@@ -61,8 +61,8 @@ class StaticSource : public v8::String::ExternalOneByteStringResource {
   std::string_view text_;
 };
 
-// The sources of the modules the streams context (runtime_snapshot.h) holds, one resource each per
-// process and never freed: the snapshot refers to a script's external source by its resource's
+// The sources of the modules the snapshots' contexts (runtime_snapshot.h) hold, one resource each
+// per process and never freed: the snapshot refers to a script's external source by its resource's
 // index among the external references, instead of copying the text into every isolate made
 // from it.
 class SharedSource : public StaticSource {
@@ -71,21 +71,22 @@ class SharedSource : public StaticSource {
   void Dispose() override {}  // shared by every isolate
 };
 
-constexpr std::string_view kStreamsContextModules[] = {"safe_calls", "dom_exception", "streams"};
+// The runtime blob's context holds "url"; the streams blob's all four.
+constexpr std::string_view kSnapshotModules[] = {"url", "safe_calls", "dom_exception", "streams"};
 
 const std::vector<SharedSource*>& SharedSources() {
   static const std::vector<SharedSource*>* sources = [] {
     auto* list = new std::vector<SharedSource*>();
-    for (std::string_view name : kStreamsContextModules) list->push_back(new SharedSource(LazyModuleSource(name)));
+    for (std::string_view name : kSnapshotModules) list->push_back(new SharedSource(LazyModuleSource(name)));
     return list;
   }();
   return *sources;
 }
 
-// A new resource for `name`'s source: the shared one for the streams context's modules.
+// A new resource for `name`'s source: the shared one for the snapshots' modules.
 v8::String::ExternalOneByteStringResource* SourceResource(std::string_view name, std::string_view text) {
-  for (size_t i = 0; i < std::size(kStreamsContextModules); ++i) {
-    if (kStreamsContextModules[i] == name) return SharedSources()[i];
+  for (size_t i = 0; i < std::size(kSnapshotModules); ++i) {
+    if (kSnapshotModules[i] == name) return SharedSources()[i];
   }
   return new StaticSource(text);
 }
@@ -257,7 +258,9 @@ v8::MaybeLocal<v8::Value> RequireLazyModule(v8::Isolate* isolate, v8::Local<v8::
   return require.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &name);
 }
 
-std::span<const std::string_view> StreamsContextModules() { return kStreamsContextModules; }
+std::span<const std::string_view> SnapshotModules(bool streams) {
+  return std::span<const std::string_view>(kSnapshotModules).first(streams ? std::size(kSnapshotModules) : 1);
+}
 
 void AddSharedSourceReferences(std::vector<intptr_t>* references) {
   for (SharedSource* source : SharedSources()) references->push_back(reinterpret_cast<intptr_t>(source));

@@ -43,9 +43,9 @@ v8::MaybeLocal<v8::Value> RequireLazyModule(v8::Isolate* isolate, v8::Local<v8::
 // [name, module, name, module, ...] (for js/lazy/lockdown.js, which must not read them).
 std::vector<std::string_view> LazyGlobalNames();
 
-// The modules the runtime snapshot's streams context has loaded (runtime_snapshot.h), in the
-// order their shared source resources are added to the external references.
-std::span<const std::string_view> StreamsContextModules();
+// The modules the runtime snapshot's context has loaded (runtime_snapshot.h; `streams`: the
+// streams blob's), their shared source resources added to the external references in this order.
+std::span<const std::string_view> SnapshotModules(bool streams);
 // Appends those modules' source resources: a script of theirs in the snapshot points at them.
 void AddSharedSourceReferences(std::vector<intptr_t>* references);
 

@@ -159,11 +159,26 @@ absl::StatusOr<v8::Local<v8::Context>> RuntimeContext(v8::Isolate* isolate, v8::
   return context;
 }
 
-// What a streams tenant's first requests commonly do (a reader, pipeThrough a TransformStream,
-// tee, pipeTo a WritableStream, a byte stream, a Response's body read), run in the
-// streams context before it is saved: the functions these run get bytecode in the snapshot, the
-// rest of the module stays uncompiled (LazyCompileScope) and is compiled if a tenant calls it.
-// Ends by setting globalThis.__exercised, which ExerciseStreams checks and deletes.
+// What a tenant's first requests commonly do with a preloaded module, run in the snapshot's
+// context before it is saved: the functions these run get bytecode in the snapshot, the rest of
+// the module stays uncompiled (LazyCompileScope) and is compiled if a tenant calls it. Each ends
+// by setting globalThis.__exercised, which Exercise checks and deletes.
+// URL: parse, every getter, a relative URL, setters, URLSearchParams.
+constexpr const char* kUrlExercise = R"((() => {
+  const url = new URL("https://user:pw@example.com:8080/a/b?x=1&y=2#h");
+  const parts = [url.href, url.protocol, url.username, url.password, url.host, url.hostname, url.port,
+                 url.pathname, url.search, url.hash, url.origin, url.searchParams.get("x"), String(url)];
+  const relative = new URL("/c?z=3", url);
+  relative.pathname = "/d";
+  relative.searchParams.set("w", "4");
+  const params = new URLSearchParams("a=1&b=2");
+  params.append("c", "3");
+  for (const [name, value] of params) parts.push(name + value);
+  parts.push(params.toString(), relative.href, url.toJSON(), URL.canParse("x:"));
+  if (parts.join(" ").includes("/d?z=3&w=4")) globalThis.__exercised = true;
+})())";
+// Streams: a reader, pipeThrough a TransformStream, tee, pipeTo a WritableStream, a byte stream,
+// an identity transform, a Response's body read.
 constexpr const char* kStreamsExercise = R"((async () => {
   const rs = new ReadableStream({ start(c) { c.enqueue("a"); c.enqueue("b"); c.close(); } });
   const upper = new TransformStream({ transform(chunk, c) { c.enqueue(chunk.toUpperCase()); } });
@@ -187,42 +202,49 @@ constexpr const char* kStreamsExercise = R"((async () => {
   if (sink.join("") === "AB" && text === "q") globalThis.__exercised = true;
 })())";
 
-// Runs kStreamsExercise in `context` and its microtasks to the end.
-absl::Status ExerciseStreams(v8::Isolate* isolate, v8::Local<v8::Context> context) {
+// Runs `exercise` in `context` and its microtasks to the end.
+absl::Status Exercise(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view module,
+                      const char* exercise) {
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Script> script;
-  if (!v8::Script::Compile(context, NewString(isolate, kStreamsExercise)).ToLocal(&script) ||
-      script->Run(context).IsEmpty()) {
-    return absl::InternalError(base::StrCat("snapshot: streams exercise: ", isolates::DescribeException(isolate, try_catch)));
+  if (!v8::Script::Compile(context, NewString(isolate, exercise)).ToLocal(&script) || script->Run(context).IsEmpty()) {
+    return absl::InternalError(
+        base::StrCat("snapshot: ", module, " exercise: ", isolates::DescribeException(isolate, try_catch)));
   }
   isolate->PerformMicrotaskCheckpoint();
   v8::Local<v8::String> flag = NewString(isolate, "__exercised");
   v8::Local<v8::Value> done;
   if (!context->Global()->Get(context, flag).ToLocal(&done) || !done->IsTrue() ||
       context->Global()->Delete(context, flag).IsNothing()) {
-    return absl::InternalError("snapshot: the streams exercise did not finish");
+    return absl::InternalError(base::StrCat("snapshot: the ", module, " exercise did not finish"));
   }
   return absl::OkStatus();
 }
 
-// Loads the streams module into `context` as a tenant's first read of a streams global would,
-// and reads every streams global (so each is a plain data property already), compiling only
-// what kStreamsExercise runs. Fails if that loads another module than StreamsContextModules():
-// their sources must be shared resources.
-absl::Status PreloadStreams(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
+// Loads lazy module `module` into `context` as a tenant's first read of one of its globals
+// would, and reads every global of it (so each is a plain data property already, with the lazy
+// path's attributes), compiling only what `exercise` runs.
+absl::Status Preload(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view module,
+                     const char* exercise) {
   LazyCompileScope lazily;
   v8::TryCatch try_catch(isolate);
   for (const BindingUnit& unit : BindingUnits()) {
-    if (unit.lazy_module != "streams") continue;
+    if (unit.lazy_module != module) continue;
     for (std::string_view name : unit.lazy_globals) {
       v8::Local<v8::Value> value;
       if (!context->Global()->Get(context, NewString(isolate, name)).ToLocal(&value) || !value->IsFunction()) {
-        return absl::InternalError(base::StrCat("snapshot: streams global ", name, ": ",
+        return absl::InternalError(base::StrCat("snapshot: ", module, " global ", name, ": ",
                                                 isolates::DescribeException(isolate, try_catch)));
       }
     }
   }
-  if (absl::Status exercised = ExerciseStreams(isolate, context); !exercised.ok()) return exercised;
+  return Exercise(isolate, context, module, exercise);
+}
+
+// Fails unless `context` loaded exactly SnapshotModules(streams): their sources must be shared
+// resources (lazy_modules.cc), or the snapshot would copy them into every isolate.
+absl::Status CheckLoadedModules(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
+                                bool streams) {
   v8::Local<v8::Value> names_fn, names;
   if (!internal->Get(context, NewString(isolate, "loadedNames")).ToLocal(&names_fn) || !names_fn->IsFunction() ||
       !names_fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 0, nullptr).ToLocal(&names) ||
@@ -230,15 +252,15 @@ absl::Status PreloadStreams(v8::Isolate* isolate, v8::Local<v8::Context> context
     return absl::InternalError("snapshot: no internal.loadedNames");
   }
   v8::Local<v8::Array> loaded = names.As<v8::Array>();
-  std::span<const std::string_view> expected = StreamsContextModules();
+  std::span<const std::string_view> expected = SnapshotModules(streams);
   for (uint32_t i = 0; i < loaded->Length(); ++i) {
     std::string name = isolates::ToUtf8(isolate, loaded->Get(context, i).ToLocalChecked());
     if (std::find(expected.begin(), expected.end(), name) == expected.end()) {
-      return absl::InternalError(base::StrCat("snapshot: the streams context loaded module ", name,
-                                              ", which is not in StreamsContextModules()"));
+      return absl::InternalError(
+          base::StrCat("snapshot: the context loaded module ", name, ", which is not in SnapshotModules()"));
     }
   }
-  if (loaded->Length() != expected.size()) return absl::InternalError("snapshot: the streams context lacks a module");
+  if (loaded->Length() != expected.size()) return absl::InternalError("snapshot: the context lacks a module");
   return absl::OkStatus();
 }
 
@@ -264,8 +286,8 @@ const intptr_t* ExternalReferences() {
 
 namespace {
 
-// One V8 blob: the runtime context as the default context (with the streams module loaded if
-// `streams`), after the warm-up request.
+// One V8 blob: the runtime context as the default context, with "url" (and "streams" if
+// `streams`) loaded, after the warm-up request.
 absl::StatusOr<std::string> MakeBlob(bool streams) {
   v8::SnapshotCreator creator(ExternalReferences());
   v8::Isolate* isolate = creator.GetIsolate();
@@ -274,9 +296,12 @@ absl::StatusOr<std::string> MakeBlob(bool streams) {
     v8::Local<v8::Object> internal;
     absl::StatusOr<v8::Local<v8::Context>> context = RuntimeContext(isolate, &internal);
     if (!context.ok()) return context.status();
-    if (streams) {
+    {
       v8::Context::Scope context_scope(*context);
-      if (absl::Status loaded = PreloadStreams(isolate, *context, internal); !loaded.ok()) return loaded;
+      absl::Status loaded = Preload(isolate, *context, "url", kUrlExercise);
+      if (loaded.ok() && streams) loaded = Preload(isolate, *context, "streams", kStreamsExercise);
+      if (loaded.ok()) loaded = CheckLoadedModules(isolate, *context, internal, streams);
+      if (!loaded.ok()) return loaded;
     }
     if (creator.AddData(*context, internal) != kInternalSnapshotIndex) {
       return absl::InternalError("snapshot: unexpected data index for internal");
