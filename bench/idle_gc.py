@@ -5,8 +5,12 @@
 # prints the server's CPU (sum_exec_runtime of every thread of every process of its tree, from
 # /proc/*/task/*/schedstat, ns resolution) and the "marking dependent code" lines (deoptimizations
 # of optimized code, printed with ATOLL_V8_FLAGS=--trace-deopt) the server logged meanwhile, then
-# the worker's resident MB after the last idle period. Loopback only, bounded by its counts.
-import http.client, os, shlex, signal, subprocess, sys, time
+# the worker's resident MB after the last idle period. MODE=hot or MODE=idle makes every burst of
+# that kind instead. CALLGRIND=1 runs the server under `valgrind --tool=callgrind` and prints the
+# instructions of every thread of every process at exit: MODE=idle minus MODE=hot, divided by
+# ROUNDS, is what one idle period costs, deterministically (with --no-concurrent-recompilation,
+# as bench/instructions.sh). Loopback only, bounded by its counts.
+import glob, http.client, os, shlex, signal, subprocess, sys, time
 
 server = shlex.split(os.environ["SERVER"])
 port = int(os.environ.get("PORT", "18850"))
@@ -14,7 +18,14 @@ path = os.environ.get("PATH_", "/")
 warm, burst = int(os.environ.get("WARM", "5000")), int(os.environ.get("BURST", "1000"))
 rounds, idle = int(os.environ.get("ROUNDS", "5")), float(os.environ.get("IDLE", "1.5"))
 out = os.environ.get("OUT", "/tmp/idlegc")
+mode = os.environ.get("MODE", "alternate")
+callgrind = os.environ.get("CALLGRIND") == "1"
 os.makedirs(out, exist_ok=True)
+if callgrind:
+  for f in glob.glob(out + "/callgrind.out.*"):
+    os.unlink(f)
+  server = ["valgrind", "--tool=callgrind", "--trace-children=yes", "--dump-instr=no", "--collect-jumps=no",
+            "--smc-check=all-non-file", f"--callgrind-out-file={out}/callgrind.out.%p"] + server
 log_path = out + "/server.log"
 log = open(log_path, "w")
 proc = subprocess.Popen(server, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -97,7 +108,7 @@ try:
   send(c, warm)
   rows = []
   for r in range(rounds):
-    for kind in ("hot", "idle"):
+    for kind in {"alternate": ("hot", "idle"), "hot": ("hot",), "idle": ("idle",)}[mode]:
       if kind == "idle":
         time.sleep(idle)
       d0, t0 = deopts(), cpu_ns()
@@ -109,8 +120,19 @@ try:
     print(f"{kind:5s} cpu_ms={ms:6.1f} deopt_marks={d}")
   for kind in ("hot", "idle"):
     v = sorted(ms for k, ms, _ in rows if k == kind)
+    if not v:
+      continue
     print(f"median {kind}: {v[len(v) // 2]:.1f} ms per burst of {burst}")
   print(f"worker rss after {idle}s idle: {rss_idle:.1f} MB; load {open('/proc/loadavg').read().split()[:3]}")
 finally:
   os.killpg(proc.pid, signal.SIGTERM)
-  proc.wait(timeout=20)
+  proc.wait(timeout=120)
+if callgrind:
+  total = 0
+  time.sleep(1)
+  for f in glob.glob(out + "/callgrind.out.*"):
+    for line in open(f, errors="replace"):
+      if line.startswith("summary:") or line.startswith("totals:"):
+        total += int(line.split()[1])
+        break
+  print(f"instructions, every process at exit: {total}")
