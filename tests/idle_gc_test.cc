@@ -92,7 +92,7 @@ TEST(IdleGc, TheFirstIdleGcKeepsOptimizedCodeTheMemoryReducingOneDropsIt) {
 
 // Idle past the deep threshold too: first the GC that keeps the code, then the memory-reducing one.
 TEST(IdleGc, ALongIdleTenantGetsBothGcsInTurn) {
-  IdleRun run = WarmIdleAndAsk("idle_before_deep_reduce_ms = 2000", 10, seconds(4));
+  IdleRun run = WarmIdleAndAsk("idle_before_deep_reduce_ms = 2000", 10, Slow(seconds(4)));
   EXPECT_EQ(run.reductions, 2) << run.log;
   EXPECT_EQ(run.deep_reductions, 1) << run.log;
 }
