@@ -75,8 +75,12 @@ struct PoolLimits {
   uint32_t kill_overrun_factor = 10;
   uint32_t max_kill_cooldown_ms = 60000;
   uint32_t retry_load_after_ms = 5000;           // a tenant whose script failed to load: 500 at once this long
-  uint32_t idle_before_reduce_ms = 1000;         // a tenant idle this long gets a compacting GC (unused heap
-                                                 // pages returned)
+  // A tenant idle for idle_before_reduce_ms gets a full GC that keeps its optimized code and its
+  // heap's pages; idle for idle_before_deep_reduce_ms, a memory-reducing one (unused pages given
+  // back, optimized code deoptimized: the next requests pay ~13 ms of CPU re-optimizing it). A
+  // deep threshold not above the first: the memory-reducing GC at once (one stage).
+  uint32_t idle_before_reduce_ms = 1000;
+  uint32_t idle_before_deep_reduce_ms = 10000;   // [server] idle_before_deep_reduce_ms
   uint32_t reduce_budget_busy_ms = 20;           // of each 100 ms tick, at most this for those GCs while
   uint32_t reduce_budget_quiet_ms = 80;          // requests arrive, and this when none came since the last tick
 };

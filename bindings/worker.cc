@@ -491,6 +491,39 @@ void Worker::ReduceMemory() {
   isolate_->LowMemoryNotification();
 }
 
+namespace {
+// A memory measurement of no context: only its GC is wanted. `done` is set once it is reported.
+class GcOnlyMeasurement : public v8::MeasureMemoryDelegate {
+ public:
+  explicit GcOnlyMeasurement(std::shared_ptr<bool> done) : done_(std::move(done)) {}
+  bool ShouldMeasure(v8::Local<v8::Context>) override { return false; }
+  void MeasurementComplete(const std::vector<std::pair<v8::Local<v8::Context>, size_t>>&, size_t) override {
+    *done_ = true;
+  }
+
+ private:
+  std::shared_ptr<bool> done_;
+};
+}  // namespace
+
+void Worker::CollectGarbage() {
+  if (!tenant_isolate_ || dead_) return;
+  // V8 10.2 keeps the maps only optimized code refers to ("retained maps") in an incremental GC
+  // that does not reduce memory; an atomic one (LowMemoryNotification's, or a forced full GC) lets
+  // them die, and the code that embeds them is deoptimized. MeasureMemory's eager mode is the API
+  // that starts such a GC: its task starts marking, and the pump runs the marking steps and the
+  // finalization it posts. A second eager request finalizes at once a marking the first left open.
+  auto done = std::make_shared<bool>(false);
+  for (int attempt = 0; attempt < 2 && !*done && !dead_; ++attempt) {
+    {
+      v8::Isolate::Scope isolate_scope(isolate_);
+      v8::HandleScope handles(isolate_);
+      isolate_->MeasureMemory(std::make_unique<GcOnlyMeasurement>(done), v8::MeasureMemoryExecution::kEager);
+    }
+    RunPlatformTasks();
+  }
+}
+
 bool Worker::streams_snapshot() const { return tenant_isolate_ != nullptr && tenant_isolate_->streams_loaded(); }
 
 size_t Worker::heap_bytes() const {

@@ -87,8 +87,13 @@ class Worker {
   size_t open_accounts() const { return accounts_.open(); }
   // Runs V8's pending foreground tasks; called by the loop when idle.
   void RunPlatformTasks();
-  // A full, compacting GC that gives unused heap pages back; for a tenant gone idle.
+  // A full, compacting GC that gives unused heap pages back; for a tenant idle for long (it also
+  // lets the maps only optimized code holds die: that code is deoptimized, and re-optimized on the
+  // tenant's next requests at their expense).
   void ReduceMemory();
+  // A full GC that frees the heap's garbage but keeps the tenant's optimized code, and keeps the
+  // heap's pages; for a tenant idle for a second.
+  void CollectGarbage();
   // Bytes of the isolate's V8 heap in use (for the admin API and metrics).
   size_t heap_bytes() const;
   // Whether its isolate was made from the streams snapshot (streams loaded in every context of

@@ -95,7 +95,8 @@ constexpr std::string_view kTopKeys = "server, cluster, defaults, tenants";
 constexpr std::string_view kClusterKeys = "etcd, node_name, advertise, prefix, lease_ttl_s, deploy_timeout_ms, postgres";
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
-    "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb, prewarm_mb";
+    "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb, prewarm_mb, "
+    "idle_before_deep_reduce_ms";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, isolation, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
@@ -318,6 +319,10 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       const auto* b = v.as_boolean();
       if (b == nullptr) return WrongType(v, here, key_path, "true or false");
       out->sandbox = b->get();
+    } else if (e.key == "idle_before_deep_reduce_ms") {
+      absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 86400000);
+      if (!value.ok()) return value.status();
+      out->pool.idle_before_deep_reduce_ms = static_cast<uint32_t>(*value);
     } else if (e.key == "do_idle_ms") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 86400000);
       if (!value.ok()) return value.status();

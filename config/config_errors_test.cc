@@ -95,6 +95,9 @@ TEST_F(ConfigTest, OutOfRangeNumbers) {
   EXPECT_TRUE(ErrorAt("[server]\nworkers = 0\n", 2, "server.workers"));
   EXPECT_TRUE(ErrorAt("[server]\nmax_isolates = 0\n", 2, "server.max_isolates"));
   EXPECT_TRUE(ErrorAt("[server]\nprewarm_mb = -1\n", 2, "server.prewarm_mb"));
+  EXPECT_TRUE(ErrorAt("[server]\nidle_before_deep_reduce_ms = -1\n", 2, "server.idle_before_deep_reduce_ms"));
+  EXPECT_TRUE(ErrorAt("[server]\nidle_before_deep_reduce_ms = 86400001\n", 2, "server.idle_before_deep_reduce_ms"));
+  EXPECT_TRUE(ErrorAt("[server]\nidle_before_deep_reduce_ms = \"10s\"\n", 2, "server.idle_before_deep_reduce_ms"));
   EXPECT_TRUE(ErrorAt("\n[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nwall_ms = 0\n", 5, "tenants[0].wall_ms"));
 }
 

@@ -21,6 +21,7 @@ data_dir = "./data"
 max_isolates = 500
 drain_ms = 2500
 prewarm_mb = 512
+idle_before_deep_reduce_ms = 30000
 
 [server.tls]
 cert = "cert.pem"
@@ -86,6 +87,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(server.pool.max_isolates, 500u);
   EXPECT_EQ(server.connection.drain_ms, 2500u);
   EXPECT_EQ(server.prewarm_mb, 512u);
+  EXPECT_EQ(server.pool.idle_before_deep_reduce_ms, 30000u);
   ASSERT_TRUE(server.tls.has_value());
   EXPECT_EQ(server.tls->cert, dir_ / "cert.pem");
   EXPECT_EQ(server.tls->key, dir_ / "key.pem");
@@ -139,6 +141,7 @@ TEST_F(ConfigTest, UnsetKeysKeepTheLimitsStructsDefaults) {
   EXPECT_EQ(config->defaults.max_request_body, tenant.max_request_body);
   EXPECT_EQ(config->server.pool.max_isolates, limits::PoolLimits().max_isolates);
   EXPECT_EQ(config->server.prewarm_mb, 0u) << "prewarm is off unless asked for";
+  EXPECT_EQ(config->server.pool.idle_before_deep_reduce_ms, 10000u);
   EXPECT_EQ(config->server.pool.heap_slack_mb, limits::PoolLimits().heap_slack_mb);
   EXPECT_EQ(config->server.connection.max_connections, 7u);
   EXPECT_EQ(config->server.connection.header_timeout_ms, limits::ConnectionLimits().header_timeout_ms);

@@ -75,10 +75,11 @@ void IsolateCache::Shutdown() {
   for (Slot& slot : slots_) {
     if (slot.runtime) slot.runtime->Shutdown().reset();
     slot.runtime.reset();
-    slot.reduced = true;
+    slot.idle = Slot::Idle::kReduced;
   }
   lru_.clear();
-  unreduced_.clear();
+  idle_.used.clear();
+  idle_.collected.clear();
   doomed_.clear();
   isolates::SetForegroundTaskWakeup(nullptr, nullptr);
   for (uv_handle_t* handle : {AsHandle(&background_), AsHandle(&platform_timer_), AsHandle(&platform_wakeup_)}) {
@@ -131,19 +132,32 @@ void IsolateCache::Touch(uint32_t tenant) {
 
 void IsolateCache::MarkUsed(uint32_t tenant) {
   Slot& slot = slots_[tenant];
-  if (slot.reduced) {
-    unreduced_.push_front(tenant);
-    slot.unreduced = unreduced_.begin();
-    slot.reduced = false;
-  } else if (slot.unreduced != unreduced_.begin()) {
-    unreduced_.splice(unreduced_.begin(), unreduced_, slot.unreduced);
+  switch (slot.idle) {
+    case Slot::Idle::kReduced:
+      idle_.used.push_front(tenant);
+      slot.pending = idle_.used.begin();
+      slot.idle = Slot::Idle::kUsed;
+      break;
+    case Slot::Idle::kUsed:
+      if (slot.pending != idle_.used.begin()) idle_.used.splice(idle_.used.begin(), idle_.used, slot.pending);
+      break;
+    case Slot::Idle::kCollected:
+      idle_.used.splice(idle_.used.begin(), idle_.collected, slot.pending);
+      slot.idle = Slot::Idle::kUsed;
+      break;
   }
 }
 
+void IsolateCache::MarkCollected(Slot& slot) {
+  if (slot.idle != Slot::Idle::kUsed) return;
+  idle_.collected.splice(idle_.collected.begin(), idle_.used, slot.pending);
+  slot.idle = Slot::Idle::kCollected;
+}
+
 void IsolateCache::MarkReduced(Slot& slot) {
-  if (slot.reduced) return;
-  unreduced_.erase(slot.unreduced);
-  slot.reduced = true;
+  if (slot.idle == Slot::Idle::kReduced) return;
+  (slot.idle == Slot::Idle::kUsed ? idle_.used : idle_.collected).erase(slot.pending);
+  slot.idle = Slot::Idle::kReduced;
 }
 
 void IsolateCache::AfterDispatch(uint32_t tenant) {
@@ -262,30 +276,45 @@ void IsolateCache::ReduceIdleMemory() {
     return;
   }
   deferred_ticks_ = 0;
-  uint64_t now = uv_now(loop_);
   auto deadline = Clock::now() + std::chrono::milliseconds(dispatched_since_tick_ ? limits_.reduce_budget_busy_ms
                                                                                   : limits_.reduce_budget_quiet_ms);
   dispatched_since_tick_ = false;
   uint64_t reduced_before = stats_.memory_reductions;
-  // Least recently used first, among those used since their last GC (unreduced_ is in the order
-  // of last_used_ms); stop at the first tenant used too recently.
-  auto next = unreduced_.end();
-  while (next != unreduced_.begin() && Clock::now() < deadline) {
+  // The deep GCs first: they give memory back, the others only make room in the heap.
+  bool two_stages = limits_.idle_before_deep_reduce_ms > limits_.idle_before_reduce_ms;
+  if (two_stages) ReduceIdle(idle_.collected, limits_.idle_before_deep_reduce_ms, /*deep=*/true, deadline);
+  ReduceIdle(idle_.used, limits_.idle_before_reduce_ms, /*deep=*/!two_stages, deadline);
+  // What the GCs freed in malloc'd memory goes back to the OS too (glibc keeps it otherwise).
+  if (stats_.memory_reductions != reduced_before) malloc_trim(0);
+}
+
+void IsolateCache::ReduceIdle(std::list<uint32_t>& list, uint32_t idle_ms, bool deep, Clock::time_point deadline) {
+  uint64_t now = uv_now(loop_);
+  // Least recently used first (both lists are in the order of last_used_ms, near enough); stop at
+  // the first tenant used too recently.
+  auto next = list.end();
+  while (next != list.begin() && Clock::now() < deadline) {
     auto it = std::prev(next);
-    Slot& slot = slots_[*it];
-    if (now - slot.last_used_ms < limits_.idle_before_reduce_ms) break;
-    if (slot.runtime->worker()->inflight() > 0) {
+    uint32_t tenant = *it;
+    if (now - slots_[tenant].last_used_ms < idle_ms) break;
+    if (slots_[tenant].runtime->worker()->inflight() > 0) {
       next = it;
       continue;
     }
     auto start = Clock::now();
-    slot.runtime->worker()->ReduceMemory();
+    if (deep) {
+      slots_[tenant].runtime->worker()->ReduceMemory();
+      ++stats_.deep_memory_reductions;
+      MarkReduced(slots_[tenant]);  // erases `it`; `next` stays valid
+    } else {
+      // Runs V8's tasks, and so maybe tenant JS, which may retire the tenant (out of the list) or
+      // touch others (moved to the front: `next` stays valid, the walk ends at the front).
+      slots_[tenant].runtime->worker()->CollectGarbage();
+      MarkCollected(slots_[tenant]);
+    }
     stats_.reduce_latency.RecordSince(start);
-    MarkReduced(slot);  // erases `it`; `next` stays valid
     ++stats_.memory_reductions;
   }
-  // What the GCs freed in malloc'd memory goes back to the OS too (glibc keeps it otherwise).
-  if (stats_.memory_reductions != reduced_before) malloc_trim(0);
 }
 
 void IsolateCache::Reduce(uint32_t tenant) {
@@ -296,6 +325,7 @@ void IsolateCache::Reduce(uint32_t tenant) {
   stats_.reduce_latency.RecordSince(start);
   MarkReduced(slot);
   ++stats_.memory_reductions;
+  ++stats_.deep_memory_reductions;
 }
 
 base::LatencyHistogram IsolateCache::context_take_latency() const {

@@ -6,8 +6,10 @@
 // ResourceExhausted. Background work runs between I/O events, never on a request's path: tearing
 // down retired runtimes (evicted, killed, replaced), preparing the per_request contexts a tenant
 // is short of, and every 100 ms V8's delayed foreground tasks that are due (every tenant's
-// every 10 s) and a compacting GC for tenants idle for `idle_before_reduce_ms` (then
-// malloc_trim), deferred while tenants are being loaded (a cold burst). Blank isolates are made
+// every 10 s) and the idle GCs (then malloc_trim), deferred while tenants are being loaded (a
+// cold burst): a full GC that keeps the tenant's optimized code for a tenant idle for
+// `idle_before_reduce_ms`, a memory-reducing one (pages given back, optimized code dropped) once
+// idle for `idle_before_deep_reduce_ms`. Blank isolates are made
 // and disposed on the pool's own thread. A tenant whose bundle names streams
 // (bindings/streams_context.h) takes its isolate from a second pool, made at the first such
 // tenant, of isolates from the streams snapshot (streams already loaded in their context).
@@ -20,6 +22,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -44,9 +47,10 @@ class IsolateCache {
   // What the cache has done so far, for the "pool stats" log line and the metrics.
   struct Stats {
     uint64_t evictions = 0;
-    uint64_t memory_reductions = 0;                 // idle tenants given a compacting GC
+    uint64_t memory_reductions = 0;                 // idle GCs of either kind
+    uint64_t deep_memory_reductions = 0;            // ... of which memory-reducing (ReduceMemory)
     base::LatencyHistogram tenant_load_latency;     // a cold tenant's isolate + script, per load
-    base::LatencyHistogram reduce_latency;          // one idle tenant's compacting GC
+    base::LatencyHistogram reduce_latency;          // one idle tenant's GC
     base::LatencyHistogram context_take_retired;    // from Workers already gone
     uint64_t contexts_created_retired = 0;
   };
@@ -81,7 +85,7 @@ class IsolateCache {
   // After a dispatch to `tenant`: a per_request tenant short of ready contexts gets them made in
   // the background.
   void AfterDispatch(uint32_t tenant);
-  // A compacting GC for `tenant` now, as an idle tenant gets one (a tenant just prewarmed).
+  // A memory-reducing GC for `tenant` now, as a long idle tenant gets one (a tenant just prewarmed).
   void Reduce(uint32_t tenant);
   // Takes `tenant`'s runtime out of service now (its answers reach nobody); its isolate is
   // disposed in the background.
@@ -102,8 +106,10 @@ class IsolateCache {
     std::unique_ptr<TenantRuntime> runtime;  // null while cold
     std::list<uint32_t>::iterator lru;       // valid while runtime is set
     uint64_t last_used_ms = 0;               // loop time of its last request
-    bool reduced = true;                     // no request since its last idle GC; else in unreduced_
-    std::list<uint32_t>::iterator unreduced; // valid while !reduced
+    // kReduced: no request since its last memory-reducing GC; kUsed: requests since its last GC
+    // (in idle_.used); kCollected: its first idle GC done, not the deep one (in idle_.collected).
+    enum class Idle : uint8_t { kReduced, kUsed, kCollected } idle = Idle::kReduced;
+    std::list<uint32_t>::iterator pending;   // in idle_.used or idle_.collected (by `idle`)
     bool wants_contexts = false;             // queued in want_contexts_
   };
   Slot& SlotOf(uint32_t tenant) {
@@ -119,8 +125,13 @@ class IsolateCache {
   void PumpPostedPlatformTasks();  // those of the isolates V8 just posted a task to (the wakeup)
   void PumpIsolates(std::vector<v8::Isolate*> isolates);  // the live tenants' among `isolates`
   void ReduceIdleMemory();
-  void MarkUsed(uint32_t tenant);   // into unreduced_, first
-  void MarkReduced(Slot& slot);     // out of unreduced_
+  // One stage of the idle GCs: the tenants of `list` idle for `idle_ms`, least recently used
+  // first, until `deadline`; `deep`: ReduceMemory (out of the lists), else CollectGarbage (into
+  // idle_.collected).
+  void ReduceIdle(std::list<uint32_t>& list, uint32_t idle_ms, bool deep, std::chrono::steady_clock::time_point deadline);
+  void MarkUsed(uint32_t tenant);   // into idle_.used, first
+  void MarkCollected(Slot& slot);   // into idle_.collected, first
+  void MarkReduced(Slot& slot);     // out of either list
 
   // 18 members: the LRU and the background work walk the same slots, so they stay one class; the
   // three uv handles and the flag are the background work's, the statistics one struct.
@@ -131,9 +142,13 @@ class IsolateCache {
   HttpServer* server_ = nullptr;
   std::vector<Slot> slots_;                    // by tenant index
   std::list<uint32_t> lru_;                    // live tenants, most recently used first
-  // Live tenants used since their last idle GC, most recently used first: the idle GCs walk this,
-  // not lru_ (with many prewarmed tenants never asked for, lru_ is almost all reduced ones).
-  std::list<uint32_t> unreduced_;
+  // The idle GCs walk these, not lru_ (with many prewarmed tenants never asked for, lru_ is almost
+  // all reduced ones): live tenants used since their last idle GC, most recently used first, and
+  // those given the first one and waiting for the deep one, most recently collected first.
+  struct {
+    std::list<uint32_t> used;
+    std::list<uint32_t> collected;
+  } idle_;
   std::vector<std::unique_ptr<TenantRuntime>> doomed_;
   std::vector<uint32_t> want_contexts_;        // per_request tenants short of ready contexts
   std::unique_ptr<isolates::IsolatePool> pool_;

@@ -474,6 +474,7 @@ void TenantManager::LogStats() const {
       .Int("prewarmed", prewarmer_ ? static_cast<int64_t>(prewarmer_->stats().warmed) : 0)
       .Int("evictions", static_cast<int64_t>(cached.evictions))
       .Int("memory_reductions", static_cast<int64_t>(cached.memory_reductions))
+      .Int("memory_reductions_deep", static_cast<int64_t>(cached.deep_memory_reductions))
       .Num("memory_reduction_us_p50", us(cached.reduce_latency.Percentile(0.5)))
       .Int("overloaded", static_cast<int64_t>(counters_.overloaded))
       .Int("cpu_kills", static_cast<int64_t>(counters_.cpu_kills))
