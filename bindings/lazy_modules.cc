@@ -71,8 +71,9 @@ class SharedSource : public StaticSource {
   void Dispose() override {}  // shared by every isolate
 };
 
-// The runtime blob's context holds "url"; the streams blob's all four.
-constexpr std::string_view kSnapshotModules[] = {"url", "safe_calls", "dom_exception", "streams"};
+// The runtime blob's context holds the first two; the streams blob's all five.
+constexpr std::string_view kSnapshotModules[] = {"url", "encoding", "safe_calls", "dom_exception", "streams"};
+constexpr size_t kRuntimeSnapshotModules = 2;
 
 const std::vector<SharedSource*>& SharedSources() {
   static const std::vector<SharedSource*>* sources = [] {
@@ -259,7 +260,8 @@ v8::MaybeLocal<v8::Value> RequireLazyModule(v8::Isolate* isolate, v8::Local<v8::
 }
 
 std::span<const std::string_view> SnapshotModules(bool streams) {
-  return std::span<const std::string_view>(kSnapshotModules).first(streams ? std::size(kSnapshotModules) : 1);
+  return std::span<const std::string_view>(kSnapshotModules).first(streams ? std::size(kSnapshotModules)
+                                                                           : kRuntimeSnapshotModules);
 }
 
 void AddSharedSourceReferences(std::vector<intptr_t>* references) {

@@ -177,6 +177,19 @@ constexpr const char* kUrlExercise = R"((() => {
   parts.push(params.toString(), relative.href, url.toJSON(), URL.canParse("x:"));
   if (parts.join(" ").includes("/d?z=3&w=4")) globalThis.__exercised = true;
 })())";
+// Encoding: UTF-8 both ways, streaming decode, encodeInto, base64.
+constexpr const char* kEncodingExercise = R"((() => {
+  const encoder = new TextEncoder();
+  const bytes = encoder.encode("h\u00e9llo \u{1F600}");
+  const into = new Uint8Array(16);
+  encoder.encodeInto("abc", into);
+  const decoder = new TextDecoder();
+  const text = decoder.decode(bytes.subarray(0, 3), { stream: true }) + decoder.decode(bytes.subarray(3));
+  const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  if (text === fatal && atob(btoa("ok")) === "ok" && into[2] === 99 && decoder.encoding === "utf-8") {
+    globalThis.__exercised = true;
+  }
+})())";
 // Streams: a reader, pipeThrough a TransformStream, tee, pipeTo a WritableStream, a byte stream,
 // an identity transform, a Response's body read.
 constexpr const char* kStreamsExercise = R"((async () => {
@@ -286,8 +299,8 @@ const intptr_t* ExternalReferences() {
 
 namespace {
 
-// One V8 blob: the runtime context as the default context, with "url" (and "streams" if
-// `streams`) loaded, after the warm-up request.
+// One V8 blob: the runtime context as the default context, with "url" and "encoding" (and
+// "streams" if `streams`) loaded, after the warm-up request.
 absl::StatusOr<std::string> MakeBlob(bool streams) {
   v8::SnapshotCreator creator(ExternalReferences());
   v8::Isolate* isolate = creator.GetIsolate();
@@ -299,6 +312,7 @@ absl::StatusOr<std::string> MakeBlob(bool streams) {
     {
       v8::Context::Scope context_scope(*context);
       absl::Status loaded = Preload(isolate, *context, "url", kUrlExercise);
+      if (loaded.ok()) loaded = Preload(isolate, *context, "encoding", kEncodingExercise);
       if (loaded.ok() && streams) loaded = Preload(isolate, *context, "streams", kStreamsExercise);
       if (loaded.ok()) loaded = CheckLoadedModules(isolate, *context, internal, streams);
       if (!loaded.ok()) return loaded;

@@ -19,8 +19,8 @@ inline constexpr size_t kInternalSnapshotIndex = 0;
 const intptr_t* ExternalReferences();
 
 // Runs every unit in a fresh isolate and returns the snapshot file (cache/startup_snapshot.h),
-// made with a random hash seed: two V8 blobs, the runtime's, whose context has the URL module
-// loaded (URL is in nearly every handler), and the streams one, whose context also has the
+// made with a random hash seed: two V8 blobs, the runtime's, whose context has the URL and
+// encoding modules loaded (in nearly every handler), and the streams one, whose context also has the
 // streams module (and the safe-calls runtime and DOMException it loads) loaded, their globals
 // read. Only what each module's exercise runs is compiled into the blob. Two blobs, not two contexts in one: V8 puts every function of every
 // context of a blob into the isolate part that each isolate made from it deserializes, so a

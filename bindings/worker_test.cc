@@ -92,23 +92,27 @@ TEST_F(WorkerTest, ModuleHandlerSeesRequestAndAnswers) {
             a.headers.end());
 }
 
-// URL is in the snapshot (runtime_snapshot.h): its first use loads no module, and is the same
-// class with the lazy path's attributes.
-TEST_F(WorkerTest, UrlIsInTheSnapshotAndLoadsNoModule) {
+// URL and the encoding API are in the snapshot (runtime_snapshot.h): their first use loads no
+// module, and they are the same classes with the lazy path's attributes.
+TEST_F(WorkerTest, UrlAndEncodingAreInTheSnapshotAndLoadNoModule) {
   auto worker = Start(R"(
     export default {
       fetch(request) {
         const d = Object.getOwnPropertyDescriptor(globalThis, "URL");
+        const e = Object.getOwnPropertyDescriptor(globalThis, "TextEncoder");
         const url = new URL("../b?q=1", request.url);
-        return new Response([d.writable, d.enumerable, d.configurable, url.href, url.searchParams.get("q"),
-                             new URLSearchParams("a=1").get("a"), URL.name].join(" "));
+        const bytes = new TextEncoder().encode(url.pathname);
+        return new Response([d.writable, d.enumerable, d.configurable, e.writable, e.enumerable, e.configurable,
+                             url.href, url.searchParams.get("q"), new URLSearchParams("a=1").get("a"), URL.name,
+                             bytes.length, new TextDecoder().decode(bytes), atob(btoa("x"))].join(" "));
       }
     };)");
   ASSERT_TRUE(worker.ok()) << worker.status();
   int loads = LazyModuleLoadsForTesting();
   (*worker)->Dispatch(1, Get("http://h/a/c"));
-  EXPECT_EQ(host_.answers[1].body, "true false true http://h/b?q=1 1 1 URL") << host_.answers[1].error;
-  EXPECT_EQ(LazyModuleLoadsForTesting(), loads) << "URL loaded a module";
+  EXPECT_EQ(host_.answers[1].body, "true false true true false true http://h/b?q=1 1 1 URL 2 /b x")
+      << host_.answers[1].error;
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads) << "URL or the encoding API loaded a module";
 }
 
 TEST_F(WorkerTest, Utf8EncodingAndDOMExceptionLoadNoSafeCallsAndOtherEncodingsLoadTheirModule) {
@@ -131,13 +135,13 @@ TEST_F(WorkerTest, Utf8EncodingAndDOMExceptionLoadNoSafeCallsAndOtherEncodingsLo
   int compiles = LazyModuleCompilesForTesting();  // the process's, whichever tests ran before
   (*worker)->Dispatch(1, Get("http://h/"));
   EXPECT_EQ(host_.answers[1].body, "h\u00e9 3 InvalidCharacterError 5 true DOMException") << host_.answers[1].error;
-  // "encoding" and "dom_exception" are written against internal.primordials: neither loads
-  // "safe_calls", and UTF-8 needs no "encoding_legacy" (issue 18).
-  EXPECT_EQ(LazyModuleCompilesForTesting(), compiles + 2) << "encoding and dom_exception, and nothing else";
+  // "encoding" is in the snapshot; "dom_exception" is written against internal.primordials: it
+  // loads no "safe_calls", and UTF-8 needs no "encoding_legacy" (issue 18).
+  EXPECT_EQ(LazyModuleCompilesForTesting(), compiles + 1) << "dom_exception, and nothing else";
   (*worker)->Dispatch(2, Get("http://h/utf16"));
   EXPECT_EQ(host_.answers[2].body, "h\u00e9 3 InvalidCharacterError 5 true DOMException hi windows-1252")
       << host_.answers[2].error;
-  EXPECT_EQ(LazyModuleCompilesForTesting(), compiles + 4) << "then encoding_legacy, hardened, and safe_calls";
+  EXPECT_EQ(LazyModuleCompilesForTesting(), compiles + 3) << "then encoding_legacy and what it loads";
 }
 
 TEST_F(WorkerTest, LazyBuiltInLoadsOnFirstUseAndCompilesOncePerProcess) {
