@@ -520,7 +520,9 @@ void Worker::CollectGarbage() {
       v8::HandleScope handles(isolate_);
       isolate_->MeasureMemory(std::make_unique<GcOnlyMeasurement>(done), v8::MeasureMemoryExecution::kEager);
     }
-    RunPlatformTasks();
+    // The marking is the platform's work: under its own bound, not what is left of the tenant's
+    // background account (a timer chain that nearly spent it was killed here, with no account).
+    RunPlatformTasks(/*as_platform=*/true);
   }
 }
 

@@ -85,8 +85,10 @@ class Worker {
   size_t pending_timers() const { return pending_timers_; }
   // Request CPU accounts still open (in flight, or kept by what they caused).
   size_t open_accounts() const { return accounts_.open(); }
-  // Runs V8's pending foreground tasks; called by the loop when idle.
-  void RunPlatformTasks();
+  // Runs V8's pending foreground tasks; called by the loop when idle. Under what is left of the
+  // background account, not charged; `as_platform`: under the platform's own bound instead (the
+  // idle GC's marking, which a nearly spent background account must not turn into a kill).
+  void RunPlatformTasks(bool as_platform = false);
   // A full, compacting GC that gives unused heap pages back; for a tenant idle for long (it also
   // lets the maps only optimized code holds die: that code is deoptimized, and re-optimized on the
   // tenant's next requests at their expense).

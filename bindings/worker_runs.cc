@@ -354,7 +354,7 @@ bool Worker::DispatchUnhandledRejection(const Rejection& rejection) {
 // ---------------------------------------------------------------------------------------------
 // V8's own tasks
 
-void Worker::RunPlatformTasks() {
+void Worker::RunPlatformTasks(bool as_platform) {
   if (!tenant_isolate_ || dead_) return;
   v8::Isolate::Scope isolate_scope(isolate_);
   if (js_depth_ > 0) return;
@@ -368,7 +368,9 @@ void Worker::RunPlatformTasks() {
   uint64_t previous_request = running_request_;
   running_request_ = isolates::CpuAccounts::kBackground;
   EnterJs(accounts_.Remaining(isolates::CpuAccounts::kBackground, Ns(start)), start);
+  if (as_platform) EnterPlatform();
   bool ran = isolates::PumpPlatformTasks(isolate_);
+  if (as_platform) ExitPlatform();
   ExitJs(Clock::now());
   if (ran && killed() == isolates::LimitKind::kNone) {
     Clock::time_point reactions = Clock::now();
