@@ -10,7 +10,10 @@
 # instructions of every thread of every process at exit: MODE=idle minus MODE=hot, divided by
 # ROUNDS, is what one idle period costs, deterministically (with --no-concurrent-recompilation,
 # as bench/instructions.sh). Loopback only, bounded by its counts.
-import glob, http.client, os, shlex, signal, subprocess, sys, time
+import glob, os, shlex, signal, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import bench_client  # noqa: E402
 
 server = shlex.split(os.environ["SERVER"])
 port = int(os.environ.get("PORT", "18850"))
@@ -32,22 +35,7 @@ proc = subprocess.Popen(server, stdout=log, stderr=subprocess.STDOUT, start_new_
 
 
 def tree():
-  parent = {}
-  for p in os.listdir("/proc"):
-    if p.isdigit():
-      try:
-        stat = open(f"/proc/{p}/stat").read()
-        parent[int(p)] = int(stat[stat.rindex(")") + 2:].split()[1])
-      except (OSError, ValueError, IndexError):
-        pass
-  pids, grew = {proc.pid}, True
-  while grew:
-    grew = False
-    for pid, pp in parent.items():
-      if pid not in pids and pp in pids:
-        pids.add(pid)
-        grew = True
-  return pids
+  return bench_client.process_tree(proc.pid)
 
 
 def cpu_ns():
@@ -80,27 +68,11 @@ def deopts():
 
 
 def connect():
-  deadline = time.time() + 60
-  while time.time() < deadline:
-    try:
-      c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-      c.request("GET", path)
-      r = c.getresponse()
-      r.read()
-      if r.status == 200:
-        return c
-    except OSError:
-      time.sleep(0.1)
-  sys.exit("server did not answer")
+  return bench_client.connect(port, path)
 
 
 def send(c, n):
-  for _ in range(n):
-    c.request("GET", path)
-    r = c.getresponse()
-    r.read()
-    if r.status != 200:
-      sys.exit(f"status {r.status}")
+  bench_client.send(c, path, n)
 
 
 try:

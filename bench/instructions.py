@@ -12,7 +12,10 @@
 # (callgrind_annotate of both runs' dumps, the difference per request).
 # Loopback only, bounded: a request waits at most 30 s, a run at most WARM + N2 requests.
 # Usage (env): SERVER="..." PORT=18700 PATH_=/ N1=200 N2=3200 WARM=5000 TOP=25 OUT=/tmp/x python3 ...
-import glob, http.client, os, re, shlex, signal, socket, subprocess, sys, time
+import glob, os, re, shlex, signal, socket, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import bench_client  # noqa: E402
 
 server = shlex.split(os.environ["SERVER"])
 port = int(os.environ.get("PORT", "18700"))
@@ -31,25 +34,8 @@ cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--trace-childr
 
 
 def pids_under_valgrind():
-  # Every process of the server's tree (supervisor and workers, each under valgrind; workers
-  # run in their own session, so the tree is followed by parent pid).
-  parent = {}
-  for p in os.listdir("/proc"):
-    if not p.isdigit():
-      continue
-    try:
-      stat = open(f"/proc/{p}/stat").read()
-      parent[int(p)] = int(stat[stat.rindex(")") + 2:].split()[1])
-    except (OSError, ValueError, IndexError):
-      continue
-  tree, grew = {proc.pid}, True
-  while grew:
-    grew = False
-    for pid, pp in parent.items():
-      if pid not in tree and pp in tree:
-        tree.add(pid)
-        grew = True
-  return sorted(tree)
+  # Every process of the server's tree (supervisor and workers, each under valgrind).
+  return sorted(bench_client.process_tree(proc.pid))
 
 
 def totals(run_dir):
@@ -69,27 +55,11 @@ def totals(run_dir):
 
 
 def connect():
-  deadline = time.time() + 120
-  while time.time() < deadline:
-    try:
-      c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-      c.request("GET", path, headers=headers)
-      r = c.getresponse()
-      r.read()
-      if r.status == 200:
-        return c
-    except (OSError, http.client.HTTPException):
-      time.sleep(0.5)
-  raise SystemExit("server did not answer on 127.0.0.1:%d (see %s/server.log)" % (port, out))
+  return bench_client.connect(port, path, headers, wait_s=120, hint=f" (see {out}/server.log)")
 
 
 def send(c, n):
-  for _ in range(n):
-    c.request("GET", path, headers=headers)
-    r = c.getresponse()
-    body = r.read()
-    if r.status != 200 or not body:
-      raise SystemExit(f"bad response {r.status}")
+  bench_client.send(c, path, n, headers)
 
 
 def run(n, tag):
