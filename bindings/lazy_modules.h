@@ -1,9 +1,11 @@
 #pragma once
-// Built-ins loaded on first use. Most Web APIs (URL, streams, crypto, ...) are bundled JS that a
+// Built-ins loaded on first use. Most Web APIs (crypto, events, Blob, ...) are bundled JS that a
 // given tenant may never touch; baking them into the startup snapshot would make every context
 // bigger and slower to deserialize. Instead each such global starts as a lazy data property
-// (v8::Object::SetLazyDataProperty): the first read of `URL` loads module "url" (bundled from
-// bindings/js/lazy/ by esbuild at build time), and the property becomes a plain data property.
+// (v8::Object::SetLazyDataProperty): the first read of `crypto` loads module "crypto" (bundled
+// from bindings/js/lazy/ by esbuild at build time), and the property becomes a plain data
+// property. The snapshot builder reads the globals of SnapshotModules() (url, encoding, and in
+// the streams blob streams), so those are loaded already in every context made from it.
 // A module is evaluated at most once per context; its bytecode is compiled once per process and
 // shared through a V8 code cache.
 
