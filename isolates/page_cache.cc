@@ -20,22 +20,12 @@ void Populate(void* page, size_t length) { madvise(page, length, MADV_POPULATE_W
 bool IsRegularPage(void* address, size_t length) {
   return length == PageCache::kPageBytes && reinterpret_cast<uintptr_t>(address) % PageCache::kPageBytes == 0;
 }
-
-// How many of the page's 4 KB pages are resident (V8 discards a page's memory, all of it or its
-// free parts, before freeing it); -1 if unknown.
-int ResidentPages(void* page) {
-  unsigned char in_core[PageCache::kPageBytes / 4096];
-  if (mincore(page, PageCache::kPageBytes, in_core) != 0) return -1;
-  int resident = 0;
-  for (unsigned char c : in_core) resident += c & 1;
-  return resident;
-}
 }  // namespace
 
 void PageCache::Ready(Cached page) {
-  if (page.state != Cached::kResident) Populate(page.page, kPageBytes);
+  Populate(page.page, kPageBytes);
   // As a fresh mapping (V8 is owed no less): no faults, the page is resident now.
-  if (page.state != Cached::kZeroed) std::memset(page.page, 0, kPageBytes);
+  if (!page.zeroed) std::memset(page.page, 0, kPageBytes);
 }
 
 void* PageCache::AllocatePages(void* address, size_t length, size_t alignment, Permission permissions) {
@@ -111,20 +101,26 @@ bool PageCache::DecommitPages(void* address, size_t size) {
 
 bool PageCache::FreePages(void* address, size_t length) {
   if (IsRegularPage(address, length)) {
-    std::lock_guard lock(mutex_);
-    TakeUncommitted(address, nullptr);
+    bool room = false;
+    {
+      std::lock_guard lock(mutex_);
+      TakeUncommitted(address, nullptr);
+      room = pages_.size() < capacity_;
+    }
     // PROT_NONE keeps the mapping (and a use after free faults); munmap would give it back.
-    if (pages_.size() < capacity_ && mprotect(address, length, PROT_NONE) == 0) {
-      // V8 usually discarded the page's memory when it made it inaccessible: then MADV_DONTNEED
-      // (which finds nothing to free, and drops what may be in swap) makes it read as zeros, and
-      // reusing it takes one populate call, not a memset that faults it all in again. A page
-      // still resident stays so, and is zeroed by memset when reused (no faults); one partly
-      // resident is populated, then zeroed.
-      int resident = ResidentPages(address);
-      Cached::State state = resident == static_cast<int>(kPageBytes / 4096) ? Cached::kResident : Cached::kPartly;
-      if (resident == 0 && madvise(address, length, MADV_DONTNEED) == 0) state = Cached::kZeroed;
-      pages_.push_back(Cached{address, state});
-      return true;
+    // Its memory goes back to the system now (outside the lock: a resident page takes tens of
+    // microseconds), whether V8 discarded it first (as it does for pages a GC freed) or not (an
+    // isolate's teardown frees resident pages): a cached page holds no memory and reads as
+    // zeros, so reusing it takes one populate call and no memset. Zeroing resident pages by
+    // memset when they were reused cost more at the allocation than the discard costs here
+    // (bench/README "Freed heap pages discarded at once").
+    if (room && mprotect(address, length, PROT_NONE) == 0) {
+      bool zeroed = madvise(address, length, MADV_DONTNEED) == 0;
+      std::lock_guard lock(mutex_);
+      if (pages_.size() < capacity_) {
+        pages_.push_back(Cached{address, zeroed});
+        return true;
+      }
     }
   }
   return inner_->FreePages(address, length);

@@ -7,9 +7,9 @@
 // regular page size mapped (inaccessible until reused), and hands them back out when V8 asks for
 // a page of that size again; everything else goes to the allocator it wraps. A reused page is
 // zeroed before V8 can read it, as a fresh mapping would be, and faulted in with one
-// MADV_POPULATE_WRITE call rather than 64 faults: a page V8 discarded before freeing it (none of
-// it resident) is given MADV_DONTNEED and only populated; a resident one is zeroed by memset;
-// a partly resident one both.
+// MADV_POPULATE_WRITE call rather than 64 faults: every freed page is given MADV_DONTNEED (its
+// memory goes back to the system while it waits in the cache, and it reads as zeros), so reuse
+// is one populate call; only if the discard failed is it zeroed by memset too.
 // (Zeroing discarded pages by memset faulted each in 4 KB at a time: most of a fresh isolate's
 // page faults in bench/context_benchmark, issue 18.) Fresh pages are left to fault in as V8
 // writes them: V8 commits pages it never writes (populating every commit cost +1.1 MB resident
@@ -45,13 +45,11 @@ class PageCache : public ForwardingPageAllocator {
 
  private:
   struct Cached {
-    // kZeroed: none of it was resident when freed, discarded: reads as zeros, needs no memset.
-    enum State { kZeroed, kPartly, kResident };
     void* page = nullptr;
-    State state = kPartly;
+    // Discarded when freed (MADV_DONTNEED): reads as zeros, needs no memset.
+    bool zeroed = false;
   };
-  // Readies a reused page V8 is about to use: populates what is not resident, zeroes what was
-  // not discarded.
+  // Readies a reused page V8 is about to use: populates it, zeroes it if it was not discarded.
   static void Ready(Cached page);
   // Takes the page holding `address` out of uncommitted_ if it is there (call with mutex_
   // held), into `page`.

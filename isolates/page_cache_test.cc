@@ -76,10 +76,13 @@ TEST(PageCache, AReusedPageIsPopulatedInOneGo) {
   EXPECT_EQ(ResidentPages(page, kPage), 0u) << "a fresh page faults in as it is written";
   const auto* bytes = static_cast<const unsigned char*>(page);
 
-  // Freed while resident (written): kept resident, and zeroed when reused.
+  // Freed while resident (written, as an isolate's teardown frees its pages): its memory goes
+  // back to the system while it is cached, and it comes back populated and zeroed.
   std::memset(page, 0x5a, kPage);
+  ASSERT_EQ(ResidentPages(page, kPage), kPage / 4096);
   ASSERT_TRUE(cache.FreePages(page, kPage));
   EXPECT_EQ(cache.cached_pages(), 1u);
+  EXPECT_EQ(ResidentPages(page, kPage), 0u) << "a cached page holds no memory";
   void* again = cache.AllocatePages(nullptr, kPage, kPage, v8::PageAllocator::kReadWrite);
   ASSERT_EQ(again, page);
   EXPECT_EQ(ResidentPages(again, kPage), kPage / 4096);
