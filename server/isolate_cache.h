@@ -9,7 +9,9 @@
 // every 10 s) and the idle GCs (then malloc_trim), deferred while tenants are being loaded (a
 // cold burst): a full GC that keeps the tenant's optimized code for a tenant idle for
 // `idle_before_reduce_ms`, a memory-reducing one (pages given back, optimized code dropped) once
-// idle for `idle_before_deep_reduce_ms`. Blank isolates are made
+// idle for `idle_before_deep_reduce_ms`; a tenant that served fewer than 100 requests since its
+// last memory-reducing GC (kFewRequests) has no optimized glue to keep and gets that one at the first stage
+// (a cold tenant asked once gives its memory back after a second, not ten). Blank isolates are made
 // and disposed on the pool's own thread. A tenant whose bundle names streams
 // (bindings/streams_context.h) takes its isolate from a second pool, made at the first such
 // tenant, of isolates from the streams snapshot (streams already loaded in their context).
@@ -110,6 +112,7 @@ class IsolateCache {
     // (in idle_.used); kCollected: its first idle GC done, not the deep one (in idle_.collected).
     enum class Idle : uint8_t { kReduced, kUsed, kCollected } idle = Idle::kReduced;
     std::list<uint32_t>::iterator pending;   // in idle_.used or idle_.collected (by `idle`)
+    uint32_t requests_since_reduce = 0;      // since its last memory-reducing GC (saturates)
     bool wants_contexts = false;             // queued in want_contexts_
   };
   Slot& SlotOf(uint32_t tenant) {
@@ -126,8 +129,8 @@ class IsolateCache {
   void PumpIsolates(std::vector<v8::Isolate*> isolates);  // the live tenants' among `isolates`
   void ReduceIdleMemory();
   // One stage of the idle GCs: the tenants of `list` idle for `idle_ms`, least recently used
-  // first, until `deadline`; `deep`: ReduceMemory (out of the lists), else CollectGarbage (into
-  // idle_.collected).
+  // first, until `deadline`; `deep` (or a tenant of few requests): ReduceMemory (out of the
+  // lists), else CollectGarbage (into idle_.collected).
   void ReduceIdle(std::list<uint32_t>& list, uint32_t idle_ms, bool deep, std::chrono::steady_clock::time_point deadline);
   void MarkUsed(uint32_t tenant);   // into idle_.used, first
   void MarkCollected(Slot& slot);   // into idle_.collected, first

@@ -90,10 +90,19 @@ TEST(IdleGc, TheFirstIdleGcKeepsOptimizedCodeTheMemoryReducingOneDropsIt) {
   EXPECT_GT(one_stage.deopts, 0) << "the warm-up optimized nothing a GC could drop: the test proves nothing";
 }
 
-// Idle past the deep threshold too: first the GC that keeps the code, then the memory-reducing one.
+// Idle past the deep threshold too: first the GC that keeps the code, then the memory-reducing
+// one (150 requests: more than a tenant of few requests, which gets the deep one at once).
 TEST(IdleGc, ALongIdleTenantGetsBothGcsInTurn) {
-  IdleRun run = WarmIdleAndAsk("idle_before_deep_reduce_ms = 2000", 10, Slow(seconds(4)));
+  IdleRun run = WarmIdleAndAsk("idle_before_deep_reduce_ms = 2000", 150, Slow(seconds(4)));
   EXPECT_EQ(run.reductions, 2) << run.log;
+  EXPECT_EQ(run.deep_reductions, 1) << run.log;
+}
+
+// A tenant asked a few times has no optimized code to keep: its first idle GC is the
+// memory-reducing one (its memory goes back after a second, not after the deep threshold's 10 s).
+TEST(IdleGc, ATenantOfFewRequestsGetsTheMemoryReducingGcAtOnce) {
+  IdleRun run = WarmIdleAndAsk("", 5, seconds(2));
+  EXPECT_EQ(run.reductions, 1) << run.log;
   EXPECT_EQ(run.deep_reductions, 1) << run.log;
 }
 
