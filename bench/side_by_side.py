@@ -5,6 +5,8 @@
 # to every figure. Usage: python3 bench/side_by_side.py [hello|json]   (json: /?rows=20)
 # Env: ROUNDS (3), DUR (5s), ONLY (e.g. "main,branch"), BENCH_PORT_BASE (18601), OUT_DIR (/tmp).
 import os, subprocess, sys, time, re, json, signal
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import bench_client  # noqa: E402
 W = sys.argv[1] if len(sys.argv) > 1 else "hello"   # hello | json
 ROUNDS = int(os.environ.get("ROUNDS", "3")); DUR = os.environ.get("DUR", "5s")
 HOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -23,21 +25,12 @@ only = os.environ.get("ONLY")
 if only: servers = {k: v for k, v in servers.items() if k in only.split(",")}
 tck = os.sysconf("SC_CLK_TCK")
 def cpu(root):
-  st = {}
-  for p in os.listdir("/proc"):
-    if not p.isdigit(): continue
-    try: f = open(f"/proc/{p}/stat").read()
-    except OSError: continue
-    parts = f[f.rindex(")") + 2:].split(); st[int(p)] = parts
-  tree = {root}; grew = True
-  while grew:
-    grew = False
-    for pid, parts in st.items():
-      if pid not in tree and int(parts[1]) in tree: tree.add(pid); grew = True
+  """utime and stime (with reaped children's) of `root`'s whole process tree, in seconds."""
   u = s = 0
-  for pid in tree:
-    if pid not in st: continue
-    parts = st[pid]; u += int(parts[11]) + int(parts[13]); s += int(parts[12]) + int(parts[14])
+  for pid in bench_client.process_tree(root):
+    try: f = open(f"/proc/{pid}/stat").read()
+    except OSError: continue
+    parts = f[f.rindex(")") + 2:].split(); u += int(parts[11]) + int(parts[13]); s += int(parts[12]) + int(parts[14])
   return u / tck, s / tck
 procs = {}
 for name, (cmd, port, env) in servers.items():

@@ -1,4 +1,4 @@
-# Shared by the Python benchmark drivers (instructions.py, idle_gc.py): the server's process
+# Shared by the Python benchmark drivers (instructions.py, idle_gc.py, side_by_side.py): the server's process
 # tree and a keep-alive client on 127.0.0.1.
 import http.client, os, time
 
