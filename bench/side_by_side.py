@@ -4,7 +4,8 @@
 # server's whole process tree from /proc, per completed request; the load average is printed next
 # to every figure. Usage: python3 bench/side_by_side.py [hello|json]   (json: /?rows=20)
 # Env: ROUNDS (3), DUR (5s), ONLY (e.g. "main,branch"), BENCH_PORT_BASE (18601), OUT_DIR (/tmp).
-import os, subprocess, sys, time, re, json, signal
+# At the end, per server: the minimum and median CPU per request and the max and median req/s.
+import os, subprocess, sys, time, re, json, signal, statistics
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import bench_client  # noqa: E402
 W = sys.argv[1] if len(sys.argv) > 1 else "hello"   # hello | json
@@ -54,6 +55,15 @@ try:
       rows.append((r + 1, name, us, (u1 - u0) / reqs * 1e6, (s1 - s0) / reqs * 1e6, rps, la))
       print(f"round {r+1} {name:7s} cpu {us:6.2f} us/req (user {(u1-u0)/reqs*1e6:5.2f} sys {(s1-s0)/reqs*1e6:5.2f})  {rps:9.0f} req/s  load {la:.2f}", flush=True)
   json.dump(rows, open(f"{OUT}/side-rows-{W}-{int(time.time())}.json", "w"))
+  # Rounds here move by up to +-30% with the machine: the minimum and the median of interleaved
+  # rounds are the figures to compare; ratios are to the first server of the run.
+  first = None
+  for name in servers:
+    cpus = sorted(r[2] for r in rows if r[1] == name); rates = sorted(r[5] for r in rows if r[1] == name)
+    summary = (cpus[0], statistics.median(cpus), rates[-1], statistics.median(rates))
+    first = first or summary
+    print(f"{name:7s} cpu us/req min {summary[0]:6.2f} median {summary[1]:6.2f} ({summary[0] / first[0]:.2f}x / "
+          f"{summary[1] / first[1]:.2f}x)  req/s max {summary[2]:9.0f} median {summary[3]:9.0f}", flush=True)
 finally:
   for p in procs.values():
     try: os.killpg(p.pid, signal.SIGTERM)
