@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <vector>
+
 #include "bindings/bare_isolate_test.h"
 #include "isolates/v8_util.h"
 
@@ -32,6 +35,29 @@ TEST_F(CommonNamesTest, ACommonNameIsTheSameInternalizedStringEveryTime) {
     EXPECT_TRUE(first == again) << name << ": both are the one internalized string";
     EXPECT_TRUE(first->StrictEquals(isolates::NewSymbolString(isolate_, name))) << name;
     EXPECT_EQ(isolates::ToUtf8(isolate_, names.Get(isolate_, name)), name);
+  }
+}
+
+TEST(CommonNames, EveryNameHasItsOwnSlotAndNothingElseHasOne) {
+  constexpr const char* kAll[] = {
+      "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
+      "host", "user-agent", "accept", "accept-encoding", "accept-language", "connection",
+      "content-type", "content-length", "cookie", "referer", "origin", "authorization",
+      "cache-control", "pragma", "upgrade-insecure-requests", "sec-fetch-site", "sec-fetch-mode",
+      "sec-fetch-dest", "sec-fetch-user", "if-none-match", "if-modified-since", "x-forwarded-for",
+      "x-forwarded-proto", "x-real-ip", "transfer-encoding"};
+  static_assert(std::size(kAll) == CommonNames::kCount);
+  std::vector<bool> taken(CommonNames::kCount, false);
+  for (const char* name : kAll) {
+    int slot = CommonNames::IndexOf(name);
+    ASSERT_GE(slot, 0) << name;
+    EXPECT_FALSE(taken[static_cast<size_t>(slot)]) << name << " shares slot " << slot;
+    taken[static_cast<size_t>(slot)] = true;
+  }
+  // Same length and first or last byte as a common name, longer than any, empty, a prefix.
+  for (const char* other : {"sec-fetch-sitx", "sec-fetch-xite", "hosx", "GEX", "PUX", "x-real-iq",
+                            "upgrade-insecure-requestsx", "", "h", "content-typ", "content-types"}) {
+    EXPECT_EQ(CommonNames::IndexOf(other), -1) << other;
   }
 }
 
