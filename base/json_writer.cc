@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 
 #include "base/strings.h"
 
@@ -122,8 +124,32 @@ void JsonWriter::Double(double value) {
     out_->append("null");
     return;
   }
-  // As printf's "%.3f" (std::to_chars promises the same digits), without printf's cost: an access
-  // log line has one of these per request.
+  // As printf's "%.3f", without its cost: an access log line has one of these per request.
+  // Below 1e15 the value times 1000 is exact in x87's 64-bit-mantissa long double (a double's 53
+  // bits and 1000's 10), so rounding that to an integer in the default mode (to nearest, ties to
+  // even) is printf's exact rounding; the digits are the integer's. ~50 instructions instead of
+  // to_chars' ~500 (callgrind).
+  if (std::fabs(value) < 1e15) {
+    static_assert(std::numeric_limits<long double>::digits >= 63, "the fast path needs x87's long double");
+    auto thousandths = static_cast<uint64_t>(std::nearbyintl(static_cast<long double>(std::fabs(value)) * 1000.0L));
+    char digits[24];
+    char* end = digits + sizeof(digits);
+    char* p = end;
+    uint64_t whole = thousandths / 1000;
+    uint32_t fraction = static_cast<uint32_t>(thousandths % 1000);
+    *--p = static_cast<char>('0' + fraction % 10);
+    *--p = static_cast<char>('0' + fraction / 10 % 10);
+    *--p = static_cast<char>('0' + fraction / 100);
+    *--p = '.';
+    do {
+      *--p = static_cast<char>('0' + whole % 10);
+      whole /= 10;
+    } while (whole != 0);
+    if (std::signbit(value)) *--p = '-';
+    out_->append(p, static_cast<size_t>(end - p));
+    return;
+  }
+  // std::to_chars promises printf's digits.
   char buf[32];
   auto [end, error] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed, 3);
   if (error == std::errc()) {
