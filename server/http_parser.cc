@@ -2,6 +2,8 @@
 
 #include <llhttp.h>
 
+#include <array>
+
 #include "base/strings.h"
 
 namespace atl::server {
@@ -75,9 +77,19 @@ constexpr bool IsTokenChar(unsigned char c) {
   }
 }
 
-bool IsToken(std::string_view s) {
+// Per byte of a header name: its lower-case form if a token may hold it (RFC 9110 §5.6.2), else
+// 0. One lookup per byte checks a request's header name and lower-cases it.
+constexpr std::array<char, 256> kHeaderNameBytes = [] {
+  std::array<char, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    if (IsTokenChar(static_cast<unsigned char>(c))) table[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  return table;
+}();
+
+bool IsHeaderName(std::string_view s) {
   for (char c : s) {
-    if (!IsTokenChar(static_cast<unsigned char>(c))) return false;
+    if (kHeaderNameBytes[static_cast<unsigned char>(c)] == 0) return false;
   }
   return true;
 }
@@ -102,7 +114,7 @@ int OnTarget(llhttp_t* p, const char* at, size_t n) {
 }
 int OnHeaderField(llhttp_t* p, const char* at, size_t n) {
   Impl* impl = Impl::Of(p);
-  if (impl->type == HttpParser::Type::kRequest && !IsToken({at, n})) {
+  if (impl->type == HttpParser::Type::kRequest && !IsHeaderName({at, n})) {
     llhttp_set_error_reason(p, "invalid character in header name");
     return HPE_USER;
   }
@@ -116,8 +128,13 @@ int OnHeaderField(llhttp_t* p, const char* at, size_t n) {
   }
   std::string& name = impl->headers[impl->header_count - 1].first;
   size_t start = name.size();
-  name.append(at, n);
-  for (size_t i = start; i < name.size(); ++i) name[i] = base::AsciiToLower(name[i]);
+  name.resize(start + n);
+  char* out = name.data() + start;
+  for (size_t i = 0; i < n; ++i) {
+    // A byte no token holds (a response's header name is not checked) is never A-Z: kept as is.
+    char lower = kHeaderNameBytes[static_cast<unsigned char>(at[i])];
+    out[i] = lower != 0 ? lower : at[i];
+  }
   return 0;
 }
 int OnHeaderValue(llhttp_t* p, const char* at, size_t n) {

@@ -67,6 +67,8 @@ TEST(HttpParser, RejectsSmugglingAndGarbage) {
            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
            "GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n",
            "GET / HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: x\r\nX(y): 1\r\n\r\n",          // not a token character
+           "GET / HTTP/1.1\r\nHost: x\r\nX-\xC3\xA9t\xC3\xA9: 1\r\n\r\n",  // nor a byte past 0x7F
            "NOT A REQUEST\r\n\r\n",
            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
        }) {
