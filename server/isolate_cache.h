@@ -10,9 +10,9 @@
 // cold burst): a full GC that keeps the tenant's optimized code for a tenant idle for
 // `idle_before_reduce_ms`, a memory-reducing one (pages given back, optimized code dropped) once
 // idle for `idle_before_deep_reduce_ms`; a tenant that served fewer than 100 requests since its
-// last memory-reducing GC (kFewRequests) has no optimized glue to keep and gets that one at the first stage
-// (a cold tenant asked once gives its memory back after a second, not ten). Blank isolates are made
-// and disposed on the pool's own thread. A tenant whose bundle names streams
+// last memory-reducing GC (kFewRequests) has no optimized glue to keep and gets that one at the
+// first stage (a cold tenant asked once gives its memory back after a second, not ten). Blank
+// isolates are made and disposed on the pool's own thread. A tenant whose bundle names streams
 // (bindings/streams_context.h) takes its isolate from a second pool, made at the first such
 // tenant, of isolates from the streams snapshot (streams already loaded in their context).
 //
