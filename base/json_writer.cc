@@ -129,9 +129,10 @@ void JsonWriter::Double(double value) {
   // bits and 1000's 10), so rounding that to an integer in the default mode (to nearest, ties to
   // even) is printf's exact rounding; the digits are the integer's. ~50 instructions instead of
   // to_chars' ~500 (callgrind).
-  if (std::fabs(value) < 1e15) {
+  double magnitude = std::fabs(value);
+  if (magnitude < 1e15) {
     static_assert(std::numeric_limits<long double>::digits >= 63, "the fast path needs x87's long double");
-    auto thousandths = static_cast<uint64_t>(std::nearbyintl(static_cast<long double>(std::fabs(value)) * 1000.0L));
+    auto thousandths = static_cast<uint64_t>(std::nearbyintl(static_cast<long double>(magnitude) * 1000.0L));
     char digits[24];
     char* end = digits + sizeof(digits);
     char* p = end;
