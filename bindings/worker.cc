@@ -56,6 +56,7 @@ Worker::~Worker() {
 std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
   CancelFetches([](const OutboundFetch&) { return true; });
   host_calls_.clear();  // their Globals go before the isolate
+  loader_memo_.compiled.Clear();
   self_.reset();
   CancelBackgroundWork(isolate_);
   for (auto& [serial, state] : contexts_) ForgetTimers(state.get());
@@ -268,6 +269,7 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
   v8::Context::Scope context_scope(context);
   state->used = true;
   ++state->requests;
+  dispatched_ = true;
   inflight_[id] = Inflight{state};
   accounts_.Open(id);  // what the request's JS causes is charged here, after the response too
 
@@ -485,8 +487,16 @@ void Worker::DropRetired() {
   retired_.clear();
 }
 
+void Worker::RefreshCodeCache() {
+  if (!tenant_isolate_ || dead_ || !dispatched_ || code_cache_ == nullptr) return;
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  loader_memo_.compiled.RefreshCodeCache(isolate_, code_cache_);
+}
+
 void Worker::ReduceMemory() {
   if (!tenant_isolate_ || dead_) return;
+  RefreshCodeCache();  // before the GC: a memory-reducing one may flush bytecode
   v8::Isolate::Scope isolate_scope(isolate_);
   isolate_->LowMemoryNotification();
 }
@@ -508,6 +518,7 @@ class GcOnlyMeasurement : public v8::MeasureMemoryDelegate {
 
 void Worker::CollectGarbage() {
   if (!tenant_isolate_ || dead_) return;
+  RefreshCodeCache();
   // V8 10.2 keeps the maps only optimized code refers to ("retained maps") in an incremental GC
   // that does not reduce memory; an atomic one (LowMemoryNotification's, or a forced full GC) lets
   // them die, and the code that embeds them is deoptimized. MeasureMemory's eager mode is the API

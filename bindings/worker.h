@@ -89,6 +89,11 @@ class Worker {
   // background account, not charged; `as_platform`: under the platform's own bound instead (the
   // idle GC's marking, which a nearly spent background account must not turn into a kill).
   void RunPlatformTasks(bool as_platform = false);
+  // Makes the code cache entries of the script and its modules again, now that the handler ran
+  // (isolates/compiled_scripts.h): the next isolate of this script compiles none of what ran
+  // here. Once per Worker, after its first request; platform work, charged to no one. The two
+  // GCs below do it first (a tenant going idle).
+  void RefreshCodeCache();
   // A full, compacting GC that gives unused heap pages back; for a tenant idle for long (it also
   // lets the maps only optimized code holds die: that code is deoptimized, and re-optimized on the
   // tenant's next requests at their expense).
@@ -362,6 +367,7 @@ class Worker {
   int js_depth_ = 0;
   bool dead_ = false;
   bool serving_ = false;  // Create() finished
+  bool dispatched_ = false;  // a request ran (RefreshCodeCache)
   size_t contexts_created_ = 0;
   size_t contexts_reused_ = 0;
   base::LatencyHistogram context_take_latency_;

@@ -78,6 +78,11 @@ void CodeCache::Insert(const std::string& key, std::vector<uint8_t> data) {
   entries_[key] = std::move(blob);
 }
 
+bool CodeCache::ClaimRefresh(const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  return refreshed_.insert(key).second;
+}
+
 void CodeCache::Remove(const std::string& key) {
   if (!dir_.empty()) {
     std::error_code ec;

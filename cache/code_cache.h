@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 
 namespace atl::cache {
@@ -42,6 +43,10 @@ class CodeCache {
   Blob Find(const std::string& key);
   void Insert(const std::string& key, std::vector<uint8_t> data);
   void Remove(const std::string& key);
+  // True the first time it is asked for `key` in this process: the caller then replaces the
+  // entry with one made after the script ran (isolates/compiled_scripts.h), which no other
+  // isolate of the same script needs to make again.
+  bool ClaimRefresh(const std::string& key);
   size_t size() const;
 
   Stats& stats() { return stats_; }
@@ -54,6 +59,7 @@ class CodeCache {
   std::filesystem::path dir_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Blob> entries_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> refreshed_ ABSL_GUARDED_BY(mu_);
   Stats stats_;
 };
 

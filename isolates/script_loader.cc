@@ -93,8 +93,9 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
                           : code_cache_ && code_cache_->Find(CacheKey(path, "module", *source)) != nullptr;
   v8::ScriptOrigin classic_origin(isolate, name);
   v8::MaybeLocal<v8::Script> classic;
+  std::string classic_key = known_module ? std::string() : CacheKey(path, "classic", *source);
   if (!known_module) classic = CompileCached<v8::Script>(
-      code_cache_, CacheKey(path, "classic", *source),
+      code_cache_, classic_key,
       [&](v8::ScriptCompiler::CachedData* data, bool* rejected) {
         v8::ScriptCompiler::Source src(source_string, classic_origin, data);
         auto options = data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions;
@@ -104,6 +105,9 @@ absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::Load(v8::Local<v8::Context> c
       },
       [](v8::Local<v8::Script> script) { return v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()); });
   if (memo_ != nullptr) memo_->is_module = classic.IsEmpty();
+  if (memo_ != nullptr && !classic.IsEmpty()) {
+    memo_->compiled.Remember(isolate, classic_key, classic.ToLocalChecked()->GetUnboundScript());
+  }
   if (!classic.IsEmpty()) {
     v8::Local<v8::Array> names;
     if (!classic_globals.IsEmpty() && classic_globals->GetOwnPropertyNames(context).ToLocal(&names)) {
@@ -172,8 +176,9 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
   v8::Local<v8::String> source_string = NewString(isolate, *known_source);
   v8::ScriptOrigin origin(isolate, NewString(isolate, DisplayName(path)), 0, 0, false, -1,
                           v8::Local<v8::Value>(), false, false, /*is_module=*/true);
+  std::string key = CacheKey(path, "module", *known_source);
   v8::MaybeLocal<v8::Module> compiled = CompileCached<v8::Module>(
-      code_cache_, CacheKey(path, "module", *known_source),
+      code_cache_, key,
       [&](v8::ScriptCompiler::CachedData* data, bool* rejected) {
         v8::ScriptCompiler::Source src(source_string, origin, data);
         auto options = data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions;
@@ -184,6 +189,7 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
       [](v8::Local<v8::Module> m) { return v8::ScriptCompiler::CreateCodeCache(m->GetUnboundModuleScript()); });
   v8::Local<v8::Module> module;
   if (!compiled.ToLocal(&module)) return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
+  if (memo_ != nullptr) memo_->compiled.Remember(isolate, key, module->GetUnboundModuleScript());
   modules_.push_back({v8::Global<v8::Module>(isolate, module), path, {}});
 
   v8::Local<v8::FixedArray> requests = module->GetModuleRequests();

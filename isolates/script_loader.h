@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "cache/code_cache.h"
+#include "isolates/compiled_scripts.h"
 
 namespace atl::isolates {
 
@@ -56,6 +57,7 @@ class ScriptLoader {
     absl::flat_hash_map<std::string, std::string> cache_keys;  // "kind path" -> code cache key
     std::optional<bool> is_module;
     std::string canonical_script;  // the script path made absolute and canonical (a path walk)
+    CompiledScripts compiled;      // what the loads compiled, for a code cache made after a run
   };
 
   explicit ScriptLoader(cache::CodeCache* code_cache, Memo* memo = nullptr, ImportHost* import_host = nullptr)

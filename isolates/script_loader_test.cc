@@ -98,6 +98,75 @@ TEST_F(ScriptLoaderTest, SecondLoadUsesCodeCache) {
   EXPECT_EQ(cache_.size(), entries + 1);
 }
 
+// Loads `file` into a new context of `tenant` through `code_cache`, remembering what it compiled
+// in `memo`, then calls the module's export `work(1)` and returns how many bytes of bytecode and
+// metadata that call added to the isolate's heap (what compiling `work` lazily costs).
+size_t BytecodeAddedByWork(TenantIsolate* tenant, cache::CodeCache* code_cache, ScriptLoader::Memo* memo,
+                           const fs::path& file) {
+  v8::Isolate* isolate = tenant->isolate();
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handles(isolate);
+  v8::Local<v8::Context> context = tenant->NewContext();
+  v8::Context::Scope context_scope(context);
+  ScriptLoader loader(code_cache, memo);
+  absl::StatusOr<v8::Local<v8::Value>> ns = loader.Load(context, file);
+  EXPECT_TRUE(ns.ok()) << ns.status();
+  if (!ns.ok()) return 0;
+  v8::Local<v8::Value> work = ns->As<v8::Object>()->Get(context, NewString(isolate, "work")).ToLocalChecked();
+  v8::HeapCodeStatistics before, after;
+  isolate->GetHeapCodeAndMetadataStatistics(&before);
+  v8::Local<v8::Value> one = v8::Number::New(isolate, 1);
+  EXPECT_FALSE(work.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &one).IsEmpty());
+  isolate->GetHeapCodeAndMetadataStatistics(&after);
+  return after.bytecode_and_metadata_size() - before.bytecode_and_metadata_size();
+}
+
+// The entry made when the module was compiled holds its top level only; made again after `work`
+// ran (compiled_scripts.h), it holds `work` too, and an isolate loading from it compiles nothing
+// when it calls `work`, where one loading from the first entry compiles it again.
+TEST_F(ScriptLoaderTest, ACodeCacheMadeAgainAfterARunSparesTheNextIsolateItsLazyCompiles) {
+  std::string body;
+  for (int i = 0; i < 300; ++i) body += "  x = (x * 31 + " + std::to_string(i) + ") % 1000003;\n";
+  Write("main.js", "export function work(x) {\n" + body + "  return x;\n}\nexport default {};");
+  ScriptLoader::Memo first_memo;
+  size_t compiled_by_first = BytecodeAddedByWork(tenant_.get(), &cache_, &first_memo, dir_ / "main.js");
+  EXPECT_GT(compiled_by_first, 4000u) << "work() was not compiled lazily on its first call";
+  ASSERT_EQ(cache_.size(), 1u);
+  cache::CodeCache stale;  // a copy of the entry made when the module was compiled
+  {
+    ScriptLoader::Memo probe;
+    auto other = TenantIsolate::Create(IsolateBlueprint{});
+    BytecodeAddedByWork(other.get(), &stale, &probe, dir_ / "main.js");
+    probe.compiled.Clear();  // before its isolate goes
+    ASSERT_EQ(stale.size(), 1u);
+  }
+  {
+    v8::Isolate::Scope isolate_scope(tenant_->isolate());
+    v8::HandleScope handles(tenant_->isolate());
+    EXPECT_EQ(first_memo.compiled.RefreshCodeCache(tenant_->isolate(), &cache_), 1u);
+    EXPECT_EQ(first_memo.compiled.RefreshCodeCache(tenant_->isolate(), &cache_), 0u) << "made twice";
+    first_memo.compiled.Clear();
+  }
+  uint64_t hits = cache_.stats().hits;
+  auto next = TenantIsolate::Create(IsolateBlueprint{});
+  ScriptLoader::Memo next_memo;
+  EXPECT_EQ(BytecodeAddedByWork(next.get(), &cache_, &next_memo, dir_ / "main.js"), 0u);
+  EXPECT_EQ(cache_.stats().hits, hits + 1) << "the entry made after the run was not used";
+  EXPECT_EQ(cache_.stats().rejected, 0u);
+  {
+    // The same script in another isolate of this process does not make the entry again.
+    v8::Isolate::Scope isolate_scope(next->isolate());
+    v8::HandleScope handles(next->isolate());
+    EXPECT_EQ(next_memo.compiled.RefreshCodeCache(next->isolate(), &cache_), 0u);
+    next_memo.compiled.Clear();
+  }
+  auto control = TenantIsolate::Create(IsolateBlueprint{});
+  ScriptLoader::Memo control_memo;
+  EXPECT_GT(BytecodeAddedByWork(control.get(), &stale, &control_memo, dir_ / "main.js"), 4000u)
+      << "the entry made at compile time already held work()";
+  control_memo.compiled.Clear();
+}
+
 TEST_F(ScriptLoaderTest, ThrowingTopLevelIsAnError) {
   Write("throws.js", "throw new TypeError('boom');\nexport default {};");
   EXPECT_NE(LoadAndEval("throws.js", "1").find("boom"), std::string::npos);

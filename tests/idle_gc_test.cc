@@ -106,5 +106,78 @@ TEST(IdleGc, ATenantOfFewRequestsGetsTheMemoryReducingGcAtOnce) {
   EXPECT_EQ(run.deep_reductions, 1) << run.log;
 }
 
+// Bytes of the server's on-disk code cache (data_dir/code-cache), all entries.
+uintmax_t CodeCacheBytes(const std::filesystem::path& data_dir) {
+  uintmax_t bytes = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir / "code-cache", error)) {
+    bytes += entry.file_size(error);
+  }
+  return bytes;
+}
+
+// Whether V8's function events (--log-function-events, one log per process in `dir`) show the
+// function `name` compiled lazily, i.e. from source, not from the code cache.
+bool CompiledLazily(const std::filesystem::path& dir, const std::string& prefix, const std::string& name) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename().string().rfind(prefix, 0) != 0) continue;
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("function,interpreter-lazy,", 0) == 0 && line.size() > name.size() &&
+          line.compare(line.size() - name.size() - 1, std::string::npos, "," + name) == 0) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// A tenant's code cache entry is made when its script is compiled, before anything runs: it holds
+// the top level only, and every new isolate of the tenant compiles the handler and what it calls
+// on its first request. Once the tenant served a request and went idle, the entry is made again
+// (bindings/worker.h RefreshCodeCache) with those functions in it, on disk too: the server
+// restarted on the same data_dir compiles none of them.
+TEST(IdleGc, AnIdleTenantsCodeCacheIsMadeAgainWithWhatItsRequestsCompiled) {
+  TenantFixture fixture;
+  std::string body;
+  for (int i = 0; i < 300; ++i) body += "  x = (x * 31 + " + std::to_string(i) + ") % 1000003;\n";
+  fixture.Write("app.js", "function work(x) {\n" + body + "  return x;\n}\n"
+                          "export default { fetch() { return new Response(String(work(1))); } };\n");
+  std::string config = fixture.WriteConfig(
+      "sandbox = false\n", "[[tenants]]\nname = \"app\"\nscript = \"app.js\"\nroutes = [\"*/*\"]\n");
+  std::filesystem::path data_dir = fixture.dir() / "data";  // WriteConfig's
+  std::string answer;
+  for (int run = 1; run <= 2; ++run) {
+    // The sandbox would refuse V8's log file; %p: one file per process (supervisor and worker).
+    // The flags are the same in both runs: they are part of the code cache's key.
+    std::string log = (fixture.dir() / "v8-%p.log").string();
+    setenv("ATOLL_V8_FLAGS", ("--log-function-events --no-logfile-per-isolate --logfile=" + log).c_str(), 1);
+    TestServer server(config);
+    unsetenv("ATOLL_V8_FLAGS");
+    HttpResponse response = Get(server.port(), "/");
+    ASSERT_EQ(response.status, 200) << server.log();
+    if (run == 1) {
+      answer = response.body;
+      uintmax_t made_at_compile = CodeCacheBytes(data_dir);
+      ASSERT_GT(made_at_compile, 0u) << "no code cache on disk";
+      // The idle GC comes after a second (idle_before_reduce_ms); the entry is made again first.
+      auto deadline = std::chrono::steady_clock::now() + Slow(std::chrono::seconds(5));
+      while (CodeCacheBytes(data_dir) < made_at_compile + 4000 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      EXPECT_GE(CodeCacheBytes(data_dir), made_at_compile + 4000) << "the entry was not made again with work()";
+    } else {
+      EXPECT_EQ(response.body, answer);
+    }
+    EXPECT_EQ(server.Stop(), 0);
+    // Run 1 compiled work() from source (the check that the log shows it); run 2 took it from the cache.
+    EXPECT_EQ(CompiledLazily(fixture.dir(), "v8-", "work"), run == 1) << "run " << run;
+    for (const auto& entry : std::filesystem::directory_iterator(fixture.dir())) {
+      std::string name = entry.path().filename().string();
+      if (name.rfind("v8-", 0) == 0) std::filesystem::rename(entry.path(), fixture.dir() / ("run" + std::to_string(run) + "-" + name));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace atl::testing
