@@ -92,7 +92,8 @@ class Worker {
   // Makes the code cache entries of the script and its modules again, now that the handler ran
   // (isolates/compiled_scripts.h): the next isolate of this script compiles none of what ran
   // here. Once per Worker, after its first request; platform work, charged to no one. The two
-  // GCs below do it first (a tenant going idle).
+  // GCs below do it first (a tenant going idle), and the isolate cache before it drops an
+  // evicted tenant.
   void RefreshCodeCache();
   // A full, compacting GC that gives unused heap pages back; for a tenant idle for long (it also
   // lets the maps only optimized code holds die: that code is deoptimized, and re-optimized on the

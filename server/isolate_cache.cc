@@ -206,6 +206,9 @@ void IsolateCache::WantBackground() {
 
 void IsolateCache::RunBackground() {
   for (auto& runtime : doomed_) {
+    // An evicted tenant may not have idled first: what its requests compiled goes to the code
+    // cache now, for its next isolate (once per script and process).
+    if (runtime->worker() != nullptr) runtime->worker()->RefreshCodeCache();
     if (auto isolate = runtime->Shutdown()) pool_->Release(std::move(isolate));
   }
   doomed_.clear();
