@@ -542,5 +542,35 @@ TEST_F(WorkerTest, KvCallsAnsweredLaterSettleTheirPromiseInTheirContext) {
   EXPECT_EQ(host_.answers.count(5), 0u);
 }
 
+// console.log of strings only (a message: hono's logger, most handlers' logging), the first
+// without a '%', needs no formatter: the "inspect" module (25 KB) is loaded by the first call
+// that formats something.
+TEST_F(WorkerTest, ConsoleLogOfPlainStringsLoadsNoFormatter) {
+  auto worker = Start(R"(
+    export default {
+      fetch(request) {
+        console.log("<-- GET", "/runtime");
+        console.log("a message");
+        console.log();
+        if (request.url.endsWith("/format")) console.log("%s items", 3);
+        if (request.url.endsWith("/object")) console.log("state", { a: 1 });
+        return new Response("ok");
+      }
+    };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  int loads = LazyModuleLoadsForTesting();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "ok") << host_.answers[1].error;
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads) << "a console.log of strings loaded a module";
+  (*worker)->Dispatch(2, Get("http://h/format"));
+  EXPECT_GT(LazyModuleLoadsForTesting(), loads) << "a %-format loads the formatter";
+  auto other = Start(R"(
+    export default { fetch() { console.log("state", { a: 1 }); return new Response("ok"); } };)");
+  ASSERT_TRUE(other.ok()) << other.status();
+  loads = LazyModuleLoadsForTesting();
+  (*other)->Dispatch(3, Get("http://h/object"));
+  EXPECT_GT(LazyModuleLoadsForTesting(), loads) << "an object is formatted by the formatter";
+}
+
 }  // namespace
 }  // namespace atl::bindings

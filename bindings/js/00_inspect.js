@@ -161,7 +161,19 @@ function formatter() {
 function inspect(value, depth = 2) {
   return formatter().inspect(value, depth);
 }
+// Strings only, the first without a '%' (a message, the commonest console call): printed as they
+// are, joined by spaces, as the formatter would (node's util.format), without loading it.
 function formatArgs(args) {
+  if (args.length === 0) return "";
+  const first = args[0];
+  if (typeof first === "string" && (args.length === 1 || !StringPrototypeIncludes(first, "%"))) {
+    let message = first;
+    for (let i = 1; i < args.length; i++) {
+      if (typeof args[i] !== "string") return formatter().formatArgs(args);
+      message += " " + args[i];
+    }
+    return message;
+  }
   return formatter().formatArgs(args);
 }
 function formatNumber(n) {
