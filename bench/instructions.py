@@ -10,6 +10,9 @@
 # tenant's optimized code and recompiles it in the next requests, a cost load does not pay.
 # With TOP > 0 it also prints the top functions of the busiest thread by inclusive cost per request
 # (callgrind_annotate of both runs' dumps, the difference per request).
+# With CACHE_SIM=1 callgrind also simulates the caches (--cache-sim=yes: 32 KB 8-way L1s and the
+# host's last level) and the L1 misses per request are printed too (valgrind's CG_OPTS, e.g.
+# "--D1=65536,8,64", passed through).
 # Loopback only, bounded: a request waits at most 30 s, a run at most WARM + N2 requests.
 # Usage (env): SERVER="..." PORT=18700 PATH_=/ N1=200 N2=3200 WARM=5000 TOP=25 OUT=/tmp/x python3 ...
 import glob, os, re, shlex, signal, socket, subprocess, sys, time
@@ -29,8 +32,13 @@ os.makedirs(out, exist_ok=True)
 for f in glob.glob(out + "/callgrind.out.*"):
   os.unlink(f)
 
+cache_sim = os.environ.get("CACHE_SIM") == "1"
 cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--trace-children=yes",
        "--dump-instr=no", "--collect-jumps=no", "--smc-check=all-non-file"]
+if cache_sim:
+  cmd += ["--cache-sim=yes"] + os.environ.get("CG_OPTS", "").split()
+# The events summed besides instructions (Ir, always first), when the caches are simulated.
+MISSES = ["I1mr", "D1mr", "D1mw"]
 
 
 def pids_under_valgrind():
@@ -39,18 +47,22 @@ def pids_under_valgrind():
 
 
 def totals(run_dir):
-  # {(pid, thread): (instructions, file)} of the dumps written at exit.
+  # {(pid, thread): (instructions, file, {miss event: count})} of the dumps written at exit.
   result = {}
   for f in glob.glob(run_dir + "/callgrind.out.*"):
     m = re.match(r".*callgrind\.out\.(\d+)-(\d+)$", f)
     if not m:
       continue
-    ir = 0
+    ir, events, misses = 0, ["Ir"], {}
     for line in open(f):
+      if line.startswith("events:"):
+        events = line.split()[1:]
       if line.startswith("summary:") or line.startswith("totals:"):
-        ir = int(line.split()[1])
+        counts = dict(zip(events, (int(x) for x in line.split()[1:])))
+        ir = counts.get("Ir", 0)
+        misses = {e: counts.get(e, 0) for e in MISSES}
         break
-    result[(m.group(1), m.group(2))] = (ir, f)
+    result[(m.group(1), m.group(2))] = (ir, f, misses)
   return result
 
 
@@ -103,6 +115,9 @@ if __name__ == "__main__":
   a, b = by_role(a), by_role(b)
   per = (ib - ia) / (n2 - n1)
   print(f"instructions per request: {per:,.0f}  (I({n1}) = {ia:,}, I({n2}) = {ib:,}; {len(b)} threads)")
+  if cache_sim:
+    print("L1 misses per request: " + ", ".join(
+        f"{e} {(sum(v[2][e] for v in b.values()) - sum(v[2][e] for v in a.values())) / (n2 - n1):,.0f}" for e in MISSES))
   for key in sorted(b, key=lambda k: -(b[k][0] - a.get(k, (0,))[0])):
     d = (b[key][0] - a.get(key, (0,))[0]) / (n2 - n1)
     if abs(d) >= 50:

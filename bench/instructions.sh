@@ -2,7 +2,7 @@
 # Instructions per request under callgrind (issue 18): deterministic, whatever the machine's load.
 # Usage: bash bench/instructions.sh [hello|json|deno-hello|deno-json] (or any with -twice: the
 #        handler's own JS twice per request, peers/*_twice.js; the difference is the handler's cost)
-# Env: ATOLL (build/atoll), N1 (200), N2 (3200), WARM (5000), TOP (0: the top-N functions by
+# Env: CACHE_SIM (1: also L1 misses per request, bench/instructions.py), ATOLL (build/atoll), N1 (200), N2 (3200), WARM (5000), TOP (0: the top-N functions by
 #      inclusive cost per request of the busiest thread), PORT (18700), OUT (/tmp/atoll-cg-$workload).
 # atoll runs with one worker process and its sandbox off (valgrind cannot run under seccomp:
 # `[server] sandbox = false`) and CPU limits raised for valgrind's slowness, access log on, from a config equivalent to `serve SCRIPT.js`.
