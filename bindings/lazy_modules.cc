@@ -72,8 +72,8 @@ class SharedSource : public StaticSource {
 };
 
 // The runtime blob's context holds the first two; the streams blob's all five.
-constexpr std::string_view kSnapshotModules[] = {"url", "encoding", "safe_calls", "dom_exception", "streams"};
-constexpr size_t kRuntimeSnapshotModules = 2;
+constexpr std::string_view kSnapshotModules[] = {"url", "encoding", "navigator", "safe_calls", "dom_exception", "streams"};
+constexpr size_t kRuntimeSnapshotModules = 3;
 
 const std::vector<SharedSource*>& SharedSources() {
   static const std::vector<SharedSource*>* sources = [] {

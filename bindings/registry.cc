@@ -30,8 +30,8 @@ constexpr std::string_view kEventsGlobals[] = {
     "Event", "EventTarget", "CustomEvent", "ErrorEvent", "PromiseRejectionEvent", "AbortController", "AbortSignal",
     "dispatchEvent", "reportError"};
 constexpr std::string_view kScopeGlobals[] = {
-    "structuredClone", "performance", "Performance", "PerformanceEntry", "PerformanceMark", "PerformanceMeasure",
-    "navigator", "Navigator"};
+    "structuredClone", "performance", "Performance", "PerformanceEntry", "PerformanceMark", "PerformanceMeasure"};
+constexpr std::string_view kNavigatorGlobals[] = {"navigator", "Navigator"};
 constexpr std::string_view kMessagingGlobals[] = {"MessageChannel", "MessagePort", "MessageEvent"};
 constexpr std::string_view kBlobGlobals[] = {"Blob", "File", "FormData"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
@@ -63,6 +63,7 @@ constexpr BindingUnit kUnits[] = {
     {"dom_exception", nullptr, "", "dom_exception", kDomExceptionGlobals},
     {"events", nullptr, "", "events", kEventsGlobals},
     {"scope", InstallScope, "", "scope", kScopeGlobals},
+    {"navigator", nullptr, "", "navigator", kNavigatorGlobals},  // preloaded in the snapshot
     {"messaging", nullptr, "", "messaging", kMessagingGlobals},
     {"blob", nullptr, "", "blob", kBlobGlobals},
     {"url", InstallUrl, "", "url", kUrlGlobals},

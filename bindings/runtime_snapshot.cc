@@ -190,6 +190,10 @@ constexpr const char* kEncodingExercise = R"((() => {
     globalThis.__exercised = true;
   }
 })())";
+// navigator: what libraries read of it (Hono's getRuntimeKey()).
+constexpr const char* kNavigatorExercise = R"((() => {
+  if (navigator.userAgent === "Cloudflare-Workers" && navigator instanceof Navigator) globalThis.__exercised = true;
+})())";
 // Streams: a reader, pipeThrough a TransformStream, tee, pipeTo a WritableStream, a byte stream,
 // an identity transform, a Response's body read.
 constexpr const char* kStreamsExercise = R"((async () => {
@@ -245,7 +249,7 @@ absl::Status Preload(v8::Isolate* isolate, v8::Local<v8::Context> context, std::
     if (unit.lazy_module != module) continue;
     for (std::string_view name : unit.lazy_globals) {
       v8::Local<v8::Value> value;
-      if (!context->Global()->Get(context, NewString(isolate, name)).ToLocal(&value) || !value->IsFunction()) {
+      if (!context->Global()->Get(context, NewString(isolate, name)).ToLocal(&value) || !value->IsObject()) {
         return absl::InternalError(base::StrCat("snapshot: ", module, " global ", name, ": ",
                                                 isolates::DescribeException(isolate, try_catch)));
       }
@@ -299,7 +303,7 @@ const intptr_t* ExternalReferences() {
 
 namespace {
 
-// One V8 blob: the runtime context as the default context, with "url" and "encoding" (and
+// One V8 blob: the runtime context as the default context, with "url", "encoding", "navigator" (and
 // "streams" if `streams`) loaded, after the warm-up request.
 absl::StatusOr<std::string> MakeBlob(bool streams) {
   v8::SnapshotCreator creator(ExternalReferences());
@@ -313,6 +317,7 @@ absl::StatusOr<std::string> MakeBlob(bool streams) {
       v8::Context::Scope context_scope(*context);
       absl::Status loaded = Preload(isolate, *context, "url", kUrlExercise);
       if (loaded.ok()) loaded = Preload(isolate, *context, "encoding", kEncodingExercise);
+      if (loaded.ok()) loaded = Preload(isolate, *context, "navigator", kNavigatorExercise);
       if (loaded.ok() && streams) loaded = Preload(isolate, *context, "streams", kStreamsExercise);
       if (loaded.ok()) loaded = CheckLoadedModules(isolate, *context, internal, streams);
       if (!loaded.ok()) return loaded;

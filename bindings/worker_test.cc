@@ -92,14 +92,19 @@ TEST_F(WorkerTest, ModuleHandlerSeesRequestAndAnswers) {
             a.headers.end());
 }
 
-// URL and the encoding API are in the snapshot (runtime_snapshot.h): their first use loads no
-// module, and they are the same classes with the lazy path's attributes.
-TEST_F(WorkerTest, UrlAndEncodingAreInTheSnapshotAndLoadNoModule) {
+// URL, the encoding API and navigator are in the snapshot (runtime_snapshot.h): their first use
+// loads no module, and they are the same classes with the lazy path's attributes.
+TEST_F(WorkerTest, UrlEncodingAndNavigatorAreInTheSnapshotAndLoadNoModule) {
   auto worker = Start(R"(
     export default {
       fetch(request) {
         const d = Object.getOwnPropertyDescriptor(globalThis, "URL");
         const e = Object.getOwnPropertyDescriptor(globalThis, "TextEncoder");
+        const n = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+        if (request.url.endsWith("/navigator")) {
+          return new Response([n.writable, n.enumerable, n.configurable, navigator.userAgent,
+                               navigator instanceof Navigator, Object.prototype.toString.call(navigator)].join(" "));
+        }
         const url = new URL("../b?q=1", request.url);
         const bytes = new TextEncoder().encode(url.pathname);
         return new Response([d.writable, d.enumerable, d.configurable, e.writable, e.enumerable, e.configurable,
@@ -113,6 +118,9 @@ TEST_F(WorkerTest, UrlAndEncodingAreInTheSnapshotAndLoadNoModule) {
   EXPECT_EQ(host_.answers[1].body, "true false true true false true http://h/b?q=1 1 1 URL 2 /b x")
       << host_.answers[1].error;
   EXPECT_EQ(LazyModuleLoadsForTesting(), loads) << "URL or the encoding API loaded a module";
+  (*worker)->Dispatch(2, Get("http://h/navigator"));
+  EXPECT_EQ(host_.answers[2].body, "true false true Cloudflare-Workers true [object Navigator]") << host_.answers[2].error;
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads) << "navigator loaded a module (it loaded scope and dom_exception)";
 }
 
 TEST_F(WorkerTest, Utf8EncodingAndDOMExceptionLoadNoSafeCallsAndOtherEncodingsLoadTheirModule) {

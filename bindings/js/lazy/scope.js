@@ -1,8 +1,7 @@
 // The small globals of the WinterTC list: structuredClone
 // (https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone, V8's
-// ValueSerializer in C++), performance (https://w3c.github.io/hr-time/) and navigator
-// (userAgent "Cloudflare-Workers", as Workers: libraries such as Hono's getRuntimeKey() and env(c) detect
-// the Workers runtime by it and read bindings from the handler's env only then), with user timing marks and measures. As in Cloudflare Workers, performance.timeOrigin is 0 and
+// ValueSerializer in C++) and performance (https://w3c.github.io/hr-time/), with user timing
+// marks and measures (navigator is lazy module navigator). As in Cloudflare Workers, performance.timeOrigin is 0 and
 // performance.now() is Date.now(): coarse, and frozen between I/O events (SPEC §3).
 const { exposeInterface } = internal;
 const { DOMException } = internal.require("dom_exception");
@@ -163,25 +162,11 @@ function clearEntries(type, name) {
   }
 }
 
-class Navigator {
-  constructor(token) {
-    if (token !== kCreate) throw new $TypeError("Illegal constructor");
-  }
-
-  // Cloudflare Workers' value: atoll runs Workers code, and libraries branch on it (Hono's env(c)
-  // returns {} for a runtime it does not know). The atoll version is in `atoll version`, not here.
-  get userAgent() {
-    return "Cloudflare-Workers";
-  }
-}
-
 exposeInterface(Performance, "Performance", false);
 exposeInterface(PerformanceEntry, "PerformanceEntry", false);
 exposeInterface(PerformanceMark, "PerformanceMark", false);
 exposeInterface(PerformanceMeasure, "PerformanceMeasure", false);
-exposeInterface(Navigator, "Navigator", false);
 const performance = new Performance(kCreate);
-const navigator = new Navigator(kCreate);
 
 // A reused per_request context forgets the marks and measures of the previous use (lockdown.js).
 function resetForUse() {
@@ -189,5 +174,5 @@ function resetForUse() {
 }
 
 export {
-  resetForUse, structuredClone, performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure, navigator, Navigator,
+  resetForUse, structuredClone, performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure,
 };
