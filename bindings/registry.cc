@@ -36,7 +36,8 @@ constexpr std::string_view kMessagingGlobals[] = {"MessageChannel", "MessagePort
 constexpr std::string_view kBlobGlobals[] = {"Blob", "File", "FormData"};
 constexpr std::string_view kUrlGlobals[] = {"URL", "URLSearchParams"};
 constexpr std::string_view kUrlPatternGlobals[] = {"URLPattern"};
-constexpr std::string_view kCryptoGlobals[] = {"crypto", "Crypto", "SubtleCrypto", "CryptoKey"};
+constexpr std::string_view kCryptoGlobals[] = {"crypto", "Crypto", "SubtleCrypto"};
+constexpr std::string_view kCryptoKeyGlobals[] = {"CryptoKey"};
 constexpr std::string_view kStreamsGlobals[] = {
     "ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamDefaultController",
     "ReadableByteStreamController", "ReadableStreamBYOBRequest", "WritableStream", "WritableStreamDefaultWriter",
@@ -69,6 +70,7 @@ constexpr BindingUnit kUnits[] = {
     {"url", InstallUrl, "", "url", kUrlGlobals},
     {"urlpattern", nullptr, "", "urlpattern", kUrlPatternGlobals},
     {"crypto", InstallCrypto, "", "crypto", kCryptoGlobals},
+    {"crypto_subtle", nullptr, "", "crypto_subtle", kCryptoKeyGlobals},  // SubtleCrypto's operations, loaded by its first call
     {"streams", InstallBodyStream, "", "streams", kStreamsGlobals},
     {"compression", InstallCompression, "", "compression", kCompressionGlobals},
     {"encoding_streams", nullptr, "", "encoding_streams", kEncodingStreamsGlobals},

@@ -580,5 +580,39 @@ TEST_F(WorkerTest, ConsoleLogOfPlainStringsLoadsNoFormatter) {
   EXPECT_GT(LazyModuleLoadsForTesting(), loads) << "an object is formatted by the formatter";
 }
 
+// What libraries check at their top level (`crypto.subtle`, as hono/cache does) and what handlers
+// call most (crypto.randomUUID()) load the small "crypto" module only; the first SubtleCrypto
+// method call loads the operations (crypto_subtle, with safe_calls and dom_exception).
+TEST_F(WorkerTest, CryptoProbesAndRandomUuidLoadOneSmallModule) {
+  auto worker = Start(R"(
+    const probed = typeof globalThis.crypto?.subtle;
+    export default {
+      async fetch(request) {
+        if (request.url.endsWith("/digest")) {
+          const d = await crypto.subtle.digest("SHA-256", new Uint8Array([1]));
+          return new Response(String(d.byteLength) + " " + (CryptoKey.name));
+        }
+        return new Response([probed, crypto.randomUUID().length, crypto.getRandomValues(new Uint8Array(4)).length,
+                             crypto.subtle instanceof SubtleCrypto].join(" "));
+      }
+    };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  int loads = LazyModuleLoadsForTesting();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "object 36 4 true") << host_.answers[1].error;
+  // The top level's probe ran at Start(): the request loaded nothing more.
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads);
+  auto fresh = Start(R"(
+    export default { fetch() { return new Response(String(typeof crypto.subtle) + " " + crypto.randomUUID().length); } };)");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  loads = LazyModuleLoadsForTesting();
+  (*fresh)->Dispatch(2, Get("http://h/"));
+  EXPECT_EQ(host_.answers[2].body, "object 36") << host_.answers[2].error;
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads + 1) << "crypto alone";
+  (*worker)->Dispatch(3, Get("http://h/digest"));
+  for (int i = 0; i < 10 && host_.answers[3].body.empty() && host_.answers[3].error.empty(); ++i) (*worker)->RunPlatformTasks();
+  EXPECT_EQ(host_.answers[3].body, "32 CryptoKey") << host_.answers[3].error;
+}
+
 }  // namespace
 }  // namespace atl::bindings

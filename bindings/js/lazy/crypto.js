@@ -1,87 +1,33 @@
-// WebCrypto (https://w3c.github.io/webcrypto/): crypto, Crypto, SubtleCrypto, CryptoKey. This
-// file has the SubtleCrypto methods' common steps; crypto/webidl.js the argument conversions,
-// crypto/symmetric.js and crypto/asymmetric.js each algorithm's operations, on the natives of
-// bindings/crypto*.cc. Methods do the work synchronously and answer a settled promise (as
-// workerd does).
-import {
-  bufferSource, check, domError, keyData as convertKeyData, keyFormat, keyUsages as convertUsages,
-  normalizeAlgorithm, requireArguments,
-} from "./crypto/webidl.js";
-import {
-  CryptoKey, isCryptoKey, keyAlgorithm, keyExtractable, keyType, keyUsages,
-} from "./crypto/key.js";
-import { symmetricAlgorithms } from "./crypto/symmetric.js";
-import { asymmetricAlgorithms } from "./crypto/asymmetric.js";
+// WebCrypto (https://w3c.github.io/webcrypto/): the `crypto` global, Crypto and SubtleCrypto.
+// The operations are lazy module crypto_subtle (crypto_subtle.js, with CryptoKey and the
+// algorithms), loaded by the first SubtleCrypto method call: libraries look for `crypto.subtle`
+// at their top level (hono/cache does) and handlers call crypto.randomUUID(), neither of which
+// needs them (BM_FirstUse crypto_probe: the whole of WebCrypto was ~2.5 ms and ~200 KB of heap
+// in a fresh isolate). Written against internal.primordials, as dom_exception.js: harden.mjs
+// leaves it as it is and it loads no safe-calls runtime. Methods do the work synchronously and
+// answer a settled promise (as workerd does).
+const { exposeInterface } = internal;
+const { $TypeError, ReflectApply, ObjectDefineProperty } = internal.primordials;
+const kConstruct = { __proto__: null };  // the constructors' token
 
-const { exposeInterface, registerInspect } = internal;
-const JSONParse = JSON.parse;
-const JSONStringify = JSON.stringify;
-
-const ALGORITHMS = { __proto__: null, ...symmetricAlgorithms, ...asymmetricAlgorithms };
-const kConstruct = Symbol("construct");
-
-function implementation(name, op) {
-  const algorithm = ALGORITHMS[name];
-  if (algorithm === undefined || algorithm[op] === undefined) {
-    throw domError(`${name} does not support ${op}`, "NotSupportedError");
-  }
-  return algorithm;
+let operations;
+function subtleOperations() {
+  if (operations === undefined) operations = internal.require("crypto_subtle").operations;
+  return operations;
 }
-
-function requireKey(value, what) {
-  if (!isCryptoKey(value)) throw new TypeError(`${what} is not a CryptoKey`);
-  return value;
-}
-
-// "If the name member of normalizedAlgorithm is not equal to the name attribute of the
-// [[algorithm]] internal slot of key, or its [[usages]] do not contain `usage`, throw an
-// InvalidAccessError."
-function checkKeyFor(normalized, key, usage) {
-  if (normalized.name !== keyAlgorithm(key).name) {
-    throw domError(`The key is for ${keyAlgorithm(key).name}, not ${normalized.name}`, "InvalidAccessError");
-  }
-  if (!keyUsages(key).includes(usage)) throw domError(`The key does not allow '${usage}'`, "InvalidAccessError");
-}
-
-// A secret or private key made with no usages is refused.
-function checkResultUsages(result) {
-  const key = isCryptoKey(result) ? result : result.privateKey;
-  if ((keyType(key) === "secret" || keyType(key) === "private") && keyUsages(key).length === 0) {
-    throw domError("A secret or private key needs at least one usage", "SyntaxError");
-  }
-  return result;
-}
-
-function importKeyFrom(format, keyData, normalized, extractable, usages) {
-  const key = implementation(normalized.name, "importKey").importKey(format, keyData, normalized, extractable, usages);
-  return checkResultUsages(key);
-}
-
-function exportKeyFrom(format, key) {
-  const algorithm = implementation(keyAlgorithm(key).name, "exportKey");
-  if (!keyExtractable(key)) throw domError("The key is not extractable", "InvalidAccessError");
-  return algorithm.exportKey(format, key);
-}
-
-// normalize for "wrapKey"/"unwrapKey", else for "encrypt"/"decrypt" (AES-KW has its own).
-function normalizeWrap(algorithm, op, fallback) {
-  try {
-    return { normalized: normalizeAlgorithm(algorithm, op), op };
-  } catch (error) {
-    if (!(error instanceof Error) || error.name !== "NotSupportedError") throw error;
-    return { normalized: normalizeAlgorithm(algorithm, fallback), op: fallback };
-  }
-}
-
 function illegalInvocation() {
-  return new TypeError("Illegal invocation");
+  return new $TypeError("Illegal invocation");
+}
+function domError(message, name) {
+  const { DOMException } = internal.require("dom_exception");
+  return new DOMException(message, name);
 }
 
 class SubtleCrypto {
   #brand = true;
 
-  constructor() {
-    if (arguments[0] !== kConstruct) throw new TypeError("Illegal constructor");
+  constructor(token) {
+    if (token !== kConstruct) throw new $TypeError("Illegal constructor");
   }
 
   static is(value) {
@@ -90,149 +36,82 @@ class SubtleCrypto {
 
   async encrypt(algorithm, key, data) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 3, "encrypt");
-    const normalized = normalizeAlgorithm(algorithm, "encrypt");
-    requireKey(key, "key");
-    const bytes = bufferSource(data, "data");
-    checkKeyFor(normalized, key, "encrypt");
-    return implementation(normalized.name, "encrypt").encrypt(normalized, key, bytes);
+    const ops = subtleOperations();
+    return ReflectApply(ops.encrypt, ops, arguments);
   }
 
   async decrypt(algorithm, key, data) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 3, "decrypt");
-    const normalized = normalizeAlgorithm(algorithm, "decrypt");
-    requireKey(key, "key");
-    const bytes = bufferSource(data, "data");
-    checkKeyFor(normalized, key, "decrypt");
-    return implementation(normalized.name, "decrypt").decrypt(normalized, key, bytes);
+    const ops = subtleOperations();
+    return ReflectApply(ops.decrypt, ops, arguments);
   }
 
   async sign(algorithm, key, data) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 3, "sign");
-    const normalized = normalizeAlgorithm(algorithm, "sign");
-    requireKey(key, "key");
-    const bytes = bufferSource(data, "data");
-    checkKeyFor(normalized, key, "sign");
-    return implementation(normalized.name, "sign").sign(normalized, key, bytes);
+    const ops = subtleOperations();
+    return ReflectApply(ops.sign, ops, arguments);
   }
 
   async verify(algorithm, key, signature, data) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 4, "verify");
-    const normalized = normalizeAlgorithm(algorithm, "verify");
-    requireKey(key, "key");
-    const signatureBytes = bufferSource(signature, "signature");
-    const bytes = bufferSource(data, "data");
-    checkKeyFor(normalized, key, "verify");
-    return implementation(normalized.name, "verify").verify(normalized, key, signatureBytes, bytes);
+    const ops = subtleOperations();
+    return ReflectApply(ops.verify, ops, arguments);
   }
 
   async digest(algorithm, data) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 2, "digest");
-    const normalized = normalizeAlgorithm(algorithm, "digest");
-    const bytes = bufferSource(data, "data");
-    return check(native.cryptoDigest(normalized.name, bytes));
+    const ops = subtleOperations();
+    return ReflectApply(ops.digest, ops, arguments);
   }
 
   // Cloudflare's extension (https://developers.cloudflare.com/workers/examples/protect-against-timing-attacks/):
-  // compares two buffer sources of the same length (a TypeError otherwise) in time that does not
-  // depend on their contents.
+  // synchronous, unlike the rest.
   timingSafeEqual(a, b) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 2, "timingSafeEqual");
-    return native.cryptoTimingSafeEqual(bufferSource(a, "a"), bufferSource(b, "b"));
+    const ops = subtleOperations();
+    return ReflectApply(ops.timingSafeEqual, ops, arguments);
   }
 
   async generateKey(algorithm, extractable, keyUsages) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 3, "generateKey");
-    const usages = convertUsages(keyUsages);
-    const normalized = normalizeAlgorithm(algorithm, "generateKey");
-    const result = await implementation(normalized.name, "generateKey").generateKey(normalized, !!extractable, usages);
-    return checkResultUsages(result);
+    const ops = subtleOperations();
+    return ReflectApply(ops.generateKey, ops, arguments);
   }
 
   async deriveKey(algorithm, baseKey, derivedKeyType, extractable, keyUsages) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 5, "deriveKey");
-    requireKey(baseKey, "baseKey");
-    const usages = convertUsages(keyUsages);
-    const normalized = normalizeAlgorithm(algorithm, "deriveBits");
-    const importAlgorithm = normalizeAlgorithm(derivedKeyType, "importKey");
-    const lengthAlgorithm = normalizeAlgorithm(derivedKeyType, "get key length");
-    checkKeyFor(normalized, baseKey, "deriveKey");
-    const length = implementation(lengthAlgorithm.name, "getKeyLength").getKeyLength(lengthAlgorithm);
-    const secret = implementation(normalized.name, "deriveBits").deriveBits(normalized, baseKey, length);
-    return importKeyFrom("raw", secret, importAlgorithm, !!extractable, usages);
+    const ops = subtleOperations();
+    return ReflectApply(ops.deriveKey, ops, arguments);
   }
 
   async deriveBits(algorithm, baseKey, length = null) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 2, "deriveBits");
-    const normalized = normalizeAlgorithm(algorithm, "deriveBits");
-    requireKey(baseKey, "baseKey");
-    // optional unsigned long? length = null
-    const bits = length === null || length === undefined ? null : (+length >>> 0);
-    checkKeyFor(normalized, baseKey, "deriveBits");
-    return implementation(normalized.name, "deriveBits").deriveBits(normalized, baseKey, bits);
+    const ops = subtleOperations();
+    return ReflectApply(ops.deriveBits, ops, arguments);
   }
 
   async importKey(format, keyData, algorithm, extractable, keyUsages) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 5, "importKey");
-    const keyFormatValue = keyFormat(format);
-    const usages = convertUsages(keyUsages);
-    const normalized = normalizeAlgorithm(algorithm, "importKey");
-    const data = convertKeyData(keyFormatValue, keyData);
-    return importKeyFrom(keyFormatValue, data, normalized, !!extractable, usages);
+    const ops = subtleOperations();
+    return ReflectApply(ops.importKey, ops, arguments);
   }
 
   async exportKey(format, key) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 2, "exportKey");
-    const keyFormatValue = keyFormat(format);
-    requireKey(key, "key");
-    return exportKeyFrom(keyFormatValue, key);
+    const ops = subtleOperations();
+    return ReflectApply(ops.exportKey, ops, arguments);
   }
 
   async wrapKey(format, key, wrappingKey, wrapAlgorithm) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 4, "wrapKey");
-    const keyFormatValue = keyFormat(format);
-    requireKey(key, "key");
-    requireKey(wrappingKey, "wrappingKey");
-    const { normalized, op } = normalizeWrap(wrapAlgorithm, "wrapKey", "encrypt");
-    checkKeyFor(normalized, wrappingKey, "wrapKey");
-    let bytes = exportKeyFrom(keyFormatValue, key);
-    if (keyFormatValue === "jwk") bytes = native.utf8Encode(JSONStringify(bytes)).buffer;
-    return implementation(normalized.name, op)[op](normalized, wrappingKey, bytes);
+    const ops = subtleOperations();
+    return ReflectApply(ops.wrapKey, ops, arguments);
   }
 
   async unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {
     if (!isSubtle(this)) throw illegalInvocation();
-    requireArguments(arguments.length, 7, "unwrapKey");
-    const keyFormatValue = keyFormat(format);
-    const wrapped = bufferSource(wrappedKey, "wrappedKey");
-    requireKey(unwrappingKey, "unwrappingKey");
-    const usages = convertUsages(keyUsages);
-    const { normalized, op } = normalizeWrap(unwrapAlgorithm, "unwrapKey", "decrypt");
-    const importAlgorithm = normalizeAlgorithm(unwrappedKeyAlgorithm, "importKey");
-    checkKeyFor(normalized, unwrappingKey, "unwrapKey");
-    const bytes = implementation(normalized.name, op)[op](normalized, unwrappingKey, wrapped);
-    let data = bytes;
-    if (keyFormatValue === "jwk") {
-      let parsed;
-      try {
-        parsed = JSONParse(native.utf8Decode(bytes));
-      } catch {
-        throw domError("The unwrapped key is not JSON", "DataError");
-      }
-      data = convertKeyData("jwk", parsed);
-    }
-    return importKeyFrom(keyFormatValue, data, importAlgorithm, !!extractable, usages);
+    const ops = subtleOperations();
+    return ReflectApply(ops.unwrapKey, ops, arguments);
   }
 }
 
@@ -242,8 +121,8 @@ delete SubtleCrypto.is;
 class Crypto {
   #subtle;
 
-  constructor() {
-    if (arguments[0] !== kConstruct) throw new TypeError("Illegal constructor");
+  constructor(token) {
+    if (token !== kConstruct) throw new $TypeError("Illegal constructor");
     this.#subtle = new SubtleCrypto(kConstruct);
   }
 
@@ -253,7 +132,7 @@ class Crypto {
 
   getRandomValues(array) {
     this.#subtle;  // brand check
-    if (arguments.length < 1) throw new TypeError("Crypto.getRandomValues: 1 argument required");
+    if (arguments.length < 1) throw new $TypeError("Crypto.getRandomValues: 1 argument required");
     const failure = native.cryptoRandomFill(array);
     if (failure === "TypeMismatchError") {
       throw domError("getRandomValues takes an integer-typed array", "TypeMismatchError");
@@ -273,28 +152,20 @@ class Crypto {
 exposeInterface(Crypto, "Crypto", false);
 // crypto.DigestStream (Cloudflare's, js/lazy/workers_streams.js): loads the streams on first read,
 // then is a plain data property of Crypto.prototype.
-Object.defineProperty(Crypto.prototype, "DigestStream", {
+ObjectDefineProperty(Crypto.prototype, "DigestStream", {
+  __proto__: null,
   get() {
     const { DigestStream } = internal.require("workers_streams");
-    Object.defineProperty(Crypto.prototype, "DigestStream", { value: DigestStream, writable: true, configurable: true });
+    ObjectDefineProperty(Crypto.prototype, "DigestStream", { __proto__: null, value: DigestStream, writable: true, configurable: true });
     return DigestStream;
   },
   set(value) {
-    Object.defineProperty(Crypto.prototype, "DigestStream", { value, writable: true, configurable: true });
+    ObjectDefineProperty(Crypto.prototype, "DigestStream", { __proto__: null, value, writable: true, configurable: true });
   },
   configurable: true,
 });
 exposeInterface(SubtleCrypto, "SubtleCrypto", false);
-exposeInterface(CryptoKey, "CryptoKey", false);
-registerInspect(CryptoKey, (key) => ({
-  type: key.type, extractable: key.extractable, algorithm: key.algorithm, usages: key.usages,
-}));
 
 const crypto = new Crypto(kConstruct);
 
-// A digest algorithm's normalized name (DigestStream).
-function normalizeDigest(algorithm) {
-  return normalizeAlgorithm(algorithm, "digest").name;
-}
-
-export { crypto, Crypto, SubtleCrypto, CryptoKey, normalizeDigest };
+module.exports = { crypto, Crypto, SubtleCrypto };

@@ -7,7 +7,7 @@
 // a WritableStream of bytes whose `digest` promise resolves to the hash of everything written,
 // computed as the bytes arrive (bindings/crypto_stream.cc), not kept.
 const { ReadableStream, WritableStream, TransformStream } = internal.require("streams");
-const { normalizeDigest } = internal.require("crypto");
+const { normalizeDigest } = internal.require("crypto_subtle");
 const { isArrayBuffer } = internal;
 const $TypeError = TypeError;
 const $Uint8Array = Uint8Array;
