@@ -614,5 +614,23 @@ TEST_F(WorkerTest, CryptoProbesAndRandomUuidLoadOneSmallModule) {
   EXPECT_EQ(host_.answers[3].body, "32 CryptoKey") << host_.answers[3].error;
 }
 
+// `typeof caches` (hono/cache's check at its top level) loads the small "cache" module only; the
+// first match, put or delete loads the operations (cache_operations, with safe_calls: the server's
+// tests, tests/cache_api_test.cc, run them).
+TEST_F(WorkerTest, ACachesProbeLoadsOneSmallModule) {
+  auto worker = Start(R"(
+    export default {
+      async fetch(request) {
+        return new Response([typeof globalThis.caches, Object.prototype.toString.call(caches.default),
+                             caches instanceof CacheStorage, caches.default instanceof Cache].join(" "));
+      }
+    };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  int loads = LazyModuleLoadsForTesting();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "object [object Cache] true true") << host_.answers[1].error;
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads + 1) << "cache alone";
+}
+
 }  // namespace
 }  // namespace atl::bindings
