@@ -305,6 +305,10 @@ constexpr const char* kFirstUses[][2] = {
     {"crypto_probe", "return typeof globalThis.crypto?.subtle;"},
     {"caches_probe", "return typeof globalThis.caches;"},
     {"navigator", "return navigator.userAgent;"},
+    // Common first uses in handlers: a timing, an abort signal (fetch with a timeout), a clone.
+    {"performance", "return String(performance.now() >= 0);"},
+    {"abort_controller", "const c = new AbortController(); return String(c.signal.aborted);"},
+    {"structured_clone", "return structuredClone({ a: [1] }).a.length === 1 ? 'ok' : '-';"},
 };
 
 // Writes the handler of a kFirstUses row (its use awaited inside fetch) and returns its path.
@@ -354,7 +358,7 @@ void BM_FirstUse(benchmark::State& state) {
   state.counters["heap_kept_kb"] = heap_kb / static_cast<double>(state.iterations());
   state.counters["heap_physical_kb"] = physical_kb / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_FirstUse)->DenseRange(0, 12)->Unit(benchmark::kMicrosecond)->Iterations(60);
+BENCHMARK(BM_FirstUse)->DenseRange(0, 15)->Unit(benchmark::kMicrosecond)->Iterations(60);
 
 // A cold tenant whole: a new isolate, its Worker (the first context and the module) and one
 // request, all timed (CPU of this thread), from the runtime's snapshot (range(1) = 0) or the

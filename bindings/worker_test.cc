@@ -632,5 +632,22 @@ TEST_F(WorkerTest, ACachesProbeLoadsOneSmallModule) {
   EXPECT_EQ(LazyModuleLoadsForTesting(), loads + 1) << "cache alone";
 }
 
+// performance.now() and structuredClone() load the "scope" module alone: it is written against
+// internal.primordials (no safe-calls runtime) and loads dom_exception only to throw one.
+TEST_F(WorkerTest, PerformanceAndStructuredCloneLoadOneModule) {
+  auto worker = Start(R"(
+    export default {
+      fetch() {
+        return new Response([performance.now() >= 0, structuredClone({ a: [1] }).a[0], performance.mark("m").name,
+                             performance.getEntriesByType("mark").length].join(" "));
+      }
+    };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  int loads = LazyModuleLoadsForTesting();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "true 1 m 1") << host_.answers[1].error;
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads + 1) << "scope alone";
+}
+
 }  // namespace
 }  // namespace atl::bindings

@@ -82,6 +82,15 @@ test("structuredClone transfers ArrayBuffers", () => {
   const other = new ArrayBuffer(2);
   assert.throws(() => structuredClone(1, { transfer: [other, other] }), DOMException, "listed twice");
   assert.throws(() => structuredClone(1, { transfer: [{}] }), DOMException, "not an ArrayBuffer");
+  // transfer is a Web IDL sequence: any iterable, read through the iterator protocol.
+  const fromSet = new ArrayBuffer(4);
+  assert.equal(structuredClone(fromSet, { transfer: new Set([fromSet]) }).byteLength, 4, "a Set");
+  assert.equal(fromSet.byteLength, 0, "transferred from a Set");
+  const fromGenerator = new ArrayBuffer(3);
+  assert.equal(structuredClone(fromGenerator, { transfer: (function* () { yield fromGenerator; })() }).byteLength, 3);
+  assert.throws(() => structuredClone(1, { transfer: 5 }), TypeError, "not iterable");
+  assert.throws(() => structuredClone(1, { transfer: { [Symbol.iterator]: () => ({ next: () => 1 }) } }), TypeError,
+                "an iterator result that is not an object");
 });
 
 test("performance", () => {

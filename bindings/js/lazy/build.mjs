@@ -92,6 +92,7 @@ const moduleOptions = {
   navigator: { keepNames: false },
   crypto: { keepNames: false },
   cache: { keepNames: false },
+  scope: { keepNames: false },
   // The polyfill's dist is minified (its functions are named Nt, Qt, ...) and names what it
   // exports itself: esbuild's keepNames would add 281 Object.defineProperty(fn, "name") calls to
   // every context's first stream (~0.5 ms). build.mjs checks that no exported class was renamed.
