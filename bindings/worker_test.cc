@@ -649,5 +649,31 @@ TEST_F(WorkerTest, PerformanceAndStructuredCloneLoadOneModule) {
   EXPECT_EQ(LazyModuleLoadsForTesting(), loads + 1) << "scope alone";
 }
 
+// new AbortController() (fetch with a timeout, most stream code) loads the "events" module alone:
+// written against internal.primordials, no safe-calls runtime; dom_exception is loaded by the
+// first abort, to make the AbortError.
+TEST_F(WorkerTest, AnAbortControllerLoadsOneModuleAndItsAbortTheDomException) {
+  auto worker = Start(R"(
+    export default {
+      fetch(request) {
+        const controller = new AbortController();
+        const seen = [];
+        controller.signal.addEventListener("abort", (e) => seen.push(e.type));
+        if (request.url.endsWith("/abort")) controller.abort();
+        const any = AbortSignal.any([controller.signal]);
+        return new Response([AbortSignal.name, controller.signal.aborted, any.aborted, seen.join(),
+                             controller.signal.reason?.name].join(" "));
+      }
+    };)");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  int loads = LazyModuleLoadsForTesting();
+  (*worker)->Dispatch(1, Get("http://h/"));
+  EXPECT_EQ(host_.answers[1].body, "AbortSignal false false  ") << host_.answers[1].error;
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads + 1) << "events alone";
+  (*worker)->Dispatch(2, Get("http://h/abort"));
+  EXPECT_EQ(host_.answers[2].body, "AbortSignal true true abort AbortError") << host_.answers[2].error;
+  EXPECT_EQ(LazyModuleLoadsForTesting(), loads + 2) << "then dom_exception";
+}
+
 }  // namespace
 }  // namespace atl::bindings

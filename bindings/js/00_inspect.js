@@ -71,6 +71,12 @@ const SetSize = uncurryThis(ObjectGetOwnPropertyDescriptor(Set.prototype, "size"
 const SetValues = uncurryThis(Set.prototype.values);
 const MapDelete = uncurryThis(Map.prototype.delete);
 const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
+const ArrayPrototypeSplice = uncurryThis(Array.prototype.splice);
+const $WeakMap = WeakMap;
+const WeakMapGet = uncurryThis(WeakMap.prototype.get);
+const WeakMapSet = uncurryThis(WeakMap.prototype.set);
+const $Symbol = Symbol;
+const NumberIsFinite = Number.isFinite;
 const StringPrototypeToLowerCase = uncurryThis(String.prototype.toLowerCase);
 const PromisePrototypeThen = uncurryThis(Promise.prototype.then);
 const MapIteratorNext = uncurryThis(ObjectGetPrototypeOf(new Map().entries()).next);
@@ -277,6 +283,22 @@ internal.intrinsics = captureIntrinsics();
 
 // Every built-in captured above, for the later glue files and the lazy modules: captured before any
 // tenant code ran, so a tenant that patches Array.prototype or Object cannot break them.
+// The values of a Web IDL sequence (the iterable protocol, as a spread would, with the captured
+// built-ins): for lazy modules written against the primordials, which have no spread.
+function sequence(iterable, what) {
+  const method = iterable === null || iterable === undefined ? undefined : iterable[SymbolIterator];
+  if (typeof method !== "function") throw new $TypeError(`${what} is not iterable`);
+  const iterator = ReflectApply(method, iterable, []);
+  const next = iterator.next;
+  const values = [];
+  for (;;) {
+    const step = ReflectApply(next, iterator, []);
+    if (step === null || typeof step !== "object") throw new $TypeError("the iterator's result is not an object");
+    if (step.done) return values;
+    ArrayPrototypePush(values, step.value);
+  }
+}
+
 internal.primordials = {
   __proto__: null,
   ArrayBufferByteLength,
@@ -354,6 +376,7 @@ internal.primordials = {
   WeakSetHas,
   $TypeError, EncodeURIComponent, ObjectSetPrototypeOf, ArrayPrototypeSort, SymbolIterator, IteratorPrototype,
   $Uint32Array, $RangeError, ArrayBufferIsView, ErrorCaptureStackTrace,
+  ArrayPrototypeSplice, $WeakMap, WeakMapGet, WeakMapSet, $Symbol, NumberIsFinite, sequence,
 };
 internal.uncurryThis = uncurryThis;
 internal.defineGlobal = defineGlobal;

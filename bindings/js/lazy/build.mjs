@@ -93,6 +93,7 @@ const moduleOptions = {
   crypto: { keepNames: false },
   cache: { keepNames: false },
   scope: { keepNames: false },
+  events: { keepNames: false },
   // The polyfill's dist is minified (its functions are named Nt, Qt, ...) and names what it
   // exports itself: esbuild's keepNames would add 281 Object.defineProperty(fn, "name") calls to
   // every context's first stream (~0.5 ms). build.mjs checks that no exported class was renamed.
@@ -235,8 +236,14 @@ for (const name of modules) {
   // Every module reaches built-ins through the intrinsics captured before tenant code ran, but
   // es_builtins: core-js installs built-ins on the tenant's own globals, as a polyfill the tenant
   // bundled itself would (and shadows the global names hardening would rewrite).
-  if (moduleOptions[name]?.keepNames === false && /\bclass [A-Z][A-Za-z]*\d\b/.test(result.outputFiles[0].text)) {
-    throw new Error(`${name}: esbuild renamed a class (${/\bclass [A-Z][A-Za-z]*\d\b/.exec(result.outputFiles[0].text)[0]}) and keepNames is off`);
+  // Renamed: `class Name2` (a clash), or `var Name = class _Name` (a class that names itself in
+  // its own body) whose .name the module does not set back (url.js does), so that Name.name
+  // would be the new name.
+  if (moduleOptions[name]?.keepNames === false) {
+    const output = result.outputFiles[0].text;
+    const clash = /\bclass [A-Z][A-Za-z]*\d\b/.exec(output);
+    const self = [...output.matchAll(/\bclass _([A-Z][A-Za-z]*)\b/g)].find((m) => !output.includes(`value:"${m[1]}"`));
+    if (clash || self) throw new Error(`${name}: esbuild renamed a class (${(clash ?? self)[0]}) and keepNames is off`);
   }
   const text = name === "es_builtins" ? result.outputFiles[0].text : hardenSource(result.outputFiles[0].text, name);
   addSource(name, text);

@@ -38,7 +38,9 @@ class DOMException {
     } else {
       this.#name = `${options}`;
     }
-    ErrorCaptureStackTrace(this, DOMException);
+    // new.target, not the class's name: esbuild would rename a class that names itself in its
+    // body (`class _DOMException`, and DOMException.name with it; build.mjs refuses that).
+    ErrorCaptureStackTrace(this, new.target);
   }
 
   get name() {
@@ -63,8 +65,6 @@ for (let i = 0; i < CONSTANTS.length; i++) {
   ObjectDefineProperty(DOMException, CONSTANTS[i], descriptor);
   ObjectDefineProperty(DOMException.prototype, CONSTANTS[i], descriptor);
 }
-// esbuild names the class _DOMException inside the bundle (it refers to itself), and keepNames is off.
-ObjectDefineProperty(DOMException, "name", { __proto__: null, value: "DOMException" });
 const isDOMException = DOMException.isDOMException;
 delete DOMException.isDOMException;
 exposeInterface(DOMException, "DOMException", false);

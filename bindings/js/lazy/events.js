@@ -4,16 +4,21 @@
 // Hand-written: there is no tree, so dispatch is the at-target part of the DOM algorithm.
 // Also the global scope's own events (`error`, `unhandledrejection`): globalTarget holds the
 // global's listeners, dispatched with `globalThis` as target.
+// Written against internal.primordials, as dom_exception.js (no method call on a built-in, no
+// spread or for...of): harden.mjs leaves it as it is, so a first `new AbortController()` or
+// EventTarget loads no safe-calls runtime, and DOMException is loaded only to make one.
 const { exposeInterface, logUncaught } = internal;
-const { DOMException } = internal.require("dom_exception");
-const $TypeError = TypeError;
-const ReflectApply = Reflect.apply;
-const ObjectDefineProperty = Object.defineProperty;
-const ArrayPrototypeSlice = Function.prototype.call.bind(Array.prototype.slice);
-const ArrayPrototypeSplice = Function.prototype.call.bind(Array.prototype.splice);
-const ArrayPrototypePush = Function.prototype.call.bind(Array.prototype.push);
-const DateNow = Date.now;
+const {
+  $Map, $Number, $Symbol, $TypeError, $WeakMap, ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSplice, DateNow,
+  MapGet, MapSet, NumberIsFinite, ObjectDefineProperty, ReflectApply, WeakMapGet, WeakMapSet, sequence,
+} = internal.primordials;
 const timeOrigin = DateNow();
+const MAX_SAFE_INTEGER = 9007199254740991;
+
+function domException(message, name) {
+  const { DOMException } = internal.require("dom_exception");
+  return new DOMException(message, name);
+}
 
 const NONE = 0;
 const CAPTURING_PHASE = 1;
@@ -21,7 +26,7 @@ const AT_TARGET = 2;
 const BUBBLING_PHASE = 3;
 
 // Events created by atoll itself (isTrusted true).
-const kTrusted = Symbol("trusted");
+const kTrusted = $Symbol("trusted");
 
 function requireArgs(count, needed, what) {
   if (count < needed) throw new $TypeError(`Failed to execute '${what}': ${needed} argument${needed > 1 ? "s" : ""} required, but only ${count} present.`);
@@ -57,13 +62,13 @@ class Event {
     requireArgs(arguments.length, 1, "Event constructor");
     const init = dictionary(eventInitDict, "EventInit");
     this.#type = `${type}`;
-    this.#bubbles = Boolean(init.bubbles);
-    this.#cancelable = Boolean(init.cancelable);
-    this.#composed = Boolean(init.composed);
+    this.#bubbles = !!(init.bubbles);
+    this.#cancelable = !!(init.cancelable);
+    this.#composed = !!(init.composed);
     this.#timeStamp = DateNow() - timeOrigin;
     const trusted = eventInitDict !== null && typeof eventInitDict === "object" && eventInitDict[kTrusted] === true;
     // [LegacyUnforgeable] readonly attribute boolean isTrusted: an own, non-configurable getter.
-    ObjectDefineProperty(this, "isTrusted", { get: trusted ? isTrustedTrue : isTrustedFalse, enumerable: true, configurable: false });
+    ObjectDefineProperty(this, "isTrusted", { __proto__: null, get: trusted ? isTrustedTrue : isTrustedFalse, enumerable: true, configurable: false });
   }
 
   get type() { return this.#type; }
@@ -99,8 +104,8 @@ class Event {
     requireArgs(arguments.length, 1, "initEvent");
     if (this.#dispatching) return;
     this.#type = `${type}`;
-    this.#bubbles = Boolean(bubbles);
-    this.#cancelable = Boolean(cancelable);
+    this.#bubbles = !!(bubbles);
+    this.#cancelable = !!(cancelable);
     this.#stopPropagation = this.#stopImmediate = this.#canceled = false;
     this.#target = null;
   }
@@ -132,45 +137,46 @@ class Event {
 }
 function isTrustedTrue() { return true; }
 function isTrustedFalse() { return false; }
-for (const [name, value] of [["NONE", NONE], ["CAPTURING_PHASE", CAPTURING_PHASE], ["AT_TARGET", AT_TARGET], ["BUBBLING_PHASE", BUBBLING_PHASE]]) {
-  const descriptor = { value, writable: false, enumerable: true, configurable: false };
-  ObjectDefineProperty(Event, name, descriptor);
-  ObjectDefineProperty(Event.prototype, name, descriptor);
+const PHASES = ["NONE", NONE, "CAPTURING_PHASE", CAPTURING_PHASE, "AT_TARGET", AT_TARGET, "BUBBLING_PHASE", BUBBLING_PHASE];
+for (let i = 0; i < PHASES.length; i += 2) {
+  const descriptor = { __proto__: null, value: PHASES[i + 1], writable: false, enumerable: true, configurable: false };
+  ObjectDefineProperty(Event, PHASES[i], descriptor);
+  ObjectDefineProperty(Event.prototype, PHASES[i], descriptor);
 }
 
 // The value dispatch reports as target/currentTarget for an EventTarget (globalTarget -> globalThis).
-const targetOverride = new WeakMap();
+const targetOverride = new $WeakMap();
 
 class EventTarget {
-  #listeners = new Map(); // type -> [{ callback, capture, once, passive, removed }]
+  #listeners = new $Map(); // type -> [{ callback, capture, once, passive, removed }]
 
   addEventListener(type, callback, options = undefined) {
     requireArgs(arguments.length, 2, "addEventListener");
     type = `${type}`;
     let capture = false, once = false, passive = false, signal = undefined;
     if (options !== null && typeof options === "object") {
-      capture = Boolean(options.capture);
-      once = Boolean(options.once);
-      passive = Boolean(options.passive);
+      capture = !!(options.capture);
+      once = !!(options.once);
+      passive = !!(options.passive);
       signal = options.signal;
       if (signal !== undefined && !(signal instanceof AbortSignal)) {
         throw new $TypeError("Failed to execute 'addEventListener': member signal is not of type 'AbortSignal'.");
       }
     } else {
-      capture = Boolean(options);
+      capture = !!(options);
     }
     if (callback === null || callback === undefined) return;
     if (typeof callback !== "function" && typeof callback !== "object") {
       throw new $TypeError("Failed to execute 'addEventListener': parameter 2 is not of type 'EventListener'.");
     }
     if (signal !== undefined && signal.aborted) return;
-    let list = this.#listeners.get(type);
+    let list = MapGet(this.#listeners, type);
     if (list === undefined) {
       list = [];
-      this.#listeners.set(type, list);
+      MapSet(this.#listeners, type, list);
     }
-    for (const entry of list) {
-      if (entry.callback === callback && entry.capture === capture) return;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i].callback === callback && list[i].capture === capture) return;
     }
     ArrayPrototypePush(list, { callback, capture, once, passive, removed: false });
     if (signal !== undefined) {
@@ -181,8 +187,8 @@ class EventTarget {
   removeEventListener(type, callback, options = undefined) {
     requireArgs(arguments.length, 2, "removeEventListener");
     type = `${type}`;
-    const capture = options !== null && typeof options === "object" ? Boolean(options.capture) : Boolean(options);
-    const list = this.#listeners.get(type);
+    const capture = options !== null && typeof options === "object" ? !!(options.capture) : !!(options);
+    const list = MapGet(this.#listeners, type);
     if (list === undefined) return;
     for (let i = 0; i < list.length; i++) {
       const entry = list[i];
@@ -198,16 +204,18 @@ class EventTarget {
     requireArgs(arguments.length, 1, "dispatchEvent");
     if (!eventAccess.isEvent(event)) throw new $TypeError("Failed to execute 'dispatchEvent': parameter 1 is not of type 'Event'.");
     if (eventAccess.dispatching(event)) {
-      throw new DOMException("Failed to execute 'dispatchEvent': The event is already being dispatched.", "InvalidStateError");
+      throw domException("Failed to execute 'dispatchEvent': The event is already being dispatched.", "InvalidStateError");
     }
-    const target = targetOverride.get(this) ?? this;
+    const target = WeakMapGet(targetOverride, this) ?? this;
     eventAccess.begin(event, target);
-    const list = this.#listeners.get(event.type);
+    const list = MapGet(this.#listeners, event.type);
     if (list !== undefined && list.length > 0) {
       const snapshot = ArrayPrototypeSlice(list);
       // At the target, capture listeners run first, then the others.
-      for (const capturePass of [true, false]) {
-        for (const entry of snapshot) {
+      for (let pass = 0; pass < 2; pass++) {
+        const capturePass = pass === 0;
+        for (let i = 0; i < snapshot.length; i++) {
+          const entry = snapshot[i];
           if (entry.capture !== capturePass || entry.removed) continue;
           if (entry.once) this.removeEventListener(event.type, entry.callback, { capture: entry.capture });
           invokeListener(entry, target, event);
@@ -220,7 +228,7 @@ class EventTarget {
   }
 
   static {
-    listenerCount = (target, type) => target.#listeners.get(type)?.length ?? 0;
+    listenerCount = (target, type) => MapGet(target.#listeners, type)?.length ?? 0;
   }
 }
 function invokeListener(entry, target, event) {
@@ -305,10 +313,10 @@ class PromiseRejectionEvent extends Event {
 // ---------------------------------------------------------------------------------------------
 // AbortSignal, AbortController
 
-const kCreate = Symbol("create");
+const kCreate = { __proto__: null };  // the constructor's token
 
 function abortError() {
-  return new DOMException("This operation was aborted", "AbortError");
+  return domException("This operation was aborted", "AbortError");
 }
 
 class AbortSignal extends EventTarget {
@@ -345,7 +353,7 @@ class AbortSignal extends EventTarget {
   }
 
   static abort(reason = undefined) {
-    const signal = new AbortSignal(kCreate);
+    const signal = signalAccess.create();
     signal.#aborted = true;
     signal.#reason = reason === undefined ? abortError() : reason;
     return signal;
@@ -353,25 +361,26 @@ class AbortSignal extends EventTarget {
 
   static timeout(milliseconds) {
     requireArgs(arguments.length, 1, "AbortSignal.timeout");
-    const ms = Number(milliseconds);
-    if (!Number.isFinite(ms) || ms < 0 || ms > Number.MAX_SAFE_INTEGER) {
+    const ms = $Number(milliseconds);
+    if (!NumberIsFinite(ms) || ms < 0 || ms > MAX_SAFE_INTEGER) {
       throw new $TypeError("Failed to execute 'timeout' on 'AbortSignal': Value is outside the 'unsigned long long' value range.");
     }
-    const signal = new AbortSignal(kCreate);
+    const signal = signalAccess.create();
     internal.setTimeout(() => {
-      signal.#abort(new DOMException("The operation timed out.", "TimeoutError"));
+      signal.#abort(domException("The operation timed out.", "TimeoutError"));
     }, ms);
     return signal;
   }
 
   static any(signals) {
     requireArgs(arguments.length, 1, "AbortSignal.any");
-    const list = [...signals];
-    for (const signal of list) {
-      if (!(signal instanceof AbortSignal)) throw new $TypeError("Failed to execute 'any' on 'AbortSignal': member is not of type 'AbortSignal'.");
+    const list = sequence(signals, "Failed to execute 'any' on 'AbortSignal': signals");
+    for (let i = 0; i < list.length; i++) {
+      if (!signalAccess.is(list[i])) throw new $TypeError("Failed to execute 'any' on 'AbortSignal': member is not of type 'AbortSignal'.");
     }
-    const result = new AbortSignal(kCreate);
-    for (const signal of list) {
+    const result = signalAccess.create();
+    for (let i = 0; i < list.length; i++) {
+      const signal = list[i];
       if (signal.#aborted) {
         result.#aborted = true;
         result.#reason = signal.#reason;
@@ -383,13 +392,15 @@ class AbortSignal extends EventTarget {
     // made from it at once, each once, in the order they were made.
     result.#dependent = true;
     const follow = (source) => {
-      if (result.#sources.includes(source)) return;
-      ArrayPrototypePush(result.#sources, source);
+      const sources = result.#sources;
+      for (let i = 0; i < sources.length; i++) if (sources[i] === source) return;
+      ArrayPrototypePush(sources, source);
       ArrayPrototypePush(source.#dependents, result);
     };
-    for (const signal of list) {
+    for (let i = 0; i < list.length; i++) {
+      const signal = list[i];
       if (!signal.#dependent) follow(signal);
-      else for (const source of signal.#sources) follow(source);
+      else for (let j = 0; j < signal.#sources.length; j++) follow(signal.#sources[j]);
     }
     return result;
   }
@@ -399,21 +410,25 @@ class AbortSignal extends EventTarget {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#reason = reason === undefined ? abortError() : reason;
-    const dependents = this.#dependents.filter((signal) => !signal.#aborted);
+    const dependents = [];
+    for (let i = 0; i < this.#dependents.length; i++) {
+      if (!this.#dependents[i].#aborted) ArrayPrototypePush(dependents, this.#dependents[i]);
+    }
     this.#dependents = [];
-    for (const signal of dependents) {
-      signal.#aborted = true;
-      signal.#reason = this.#reason;
+    for (let i = 0; i < dependents.length; i++) {
+      dependents[i].#aborted = true;
+      dependents[i].#reason = this.#reason;
     }
     this.#runAbortSteps();
-    for (const signal of dependents) signal.#runAbortSteps();
+    for (let i = 0; i < dependents.length; i++) dependents[i].#runAbortSteps();
   }
 
   #runAbortSteps() {
     const algorithms = this.#algorithms;
     this.#algorithms = [];
-    for (const algorithm of algorithms) {
+    for (let i = 0; i < algorithms.length; i++) {
       try {
+        const algorithm = algorithms[i];
         algorithm();
       } catch (error) {
         reportError(error);
@@ -423,8 +438,12 @@ class AbortSignal extends EventTarget {
   }
 
   static {
+    // `this`, and no use of the class's name in its body: esbuild would rename a class that
+    // names itself (`class _AbortSignal`, and AbortSignal.name with it).
+    const Signal = this;
     signalAccess = {
-      create: () => new AbortSignal(kCreate),
+      create: () => new Signal(kCreate),
+      is: (value) => value !== null && typeof value === "object" && #aborted in value,
       abort: (signal, reason) => signal.#abort(reason),
       // Runs `algorithm` when the signal aborts (not when already aborted).
       onAbort: (signal, algorithm) => ArrayPrototypePush(signal.#algorithms, algorithm),
@@ -442,17 +461,15 @@ class AbortController {
   }
 }
 
-for (const [Class, name] of [[Event, "Event"], [EventTarget, "EventTarget"], [CustomEvent, "CustomEvent"],
-  [ErrorEvent, "ErrorEvent"], [PromiseRejectionEvent, "PromiseRejectionEvent"], [AbortSignal, "AbortSignal"],
-  [AbortController, "AbortController"]]) {
-  exposeInterface(Class, name, false);
-}
+const INTERFACES = [Event, "Event", EventTarget, "EventTarget", CustomEvent, "CustomEvent", ErrorEvent, "ErrorEvent",
+  PromiseRejectionEvent, "PromiseRejectionEvent", AbortSignal, "AbortSignal", AbortController, "AbortController"];
+for (let i = 0; i < INTERFACES.length; i += 2) exposeInterface(INTERFACES[i], INTERFACES[i + 1], false);
 
 // ---------------------------------------------------------------------------------------------
 // The global scope's events
 
 const globalTarget = new EventTarget();
-targetOverride.set(globalTarget, globalThis);
+WeakMapSet(targetOverride, globalTarget, globalThis);
 
 // https://html.spec.whatwg.org/multipage/webappapis.html#report-an-exception: an `error`
 // ErrorEvent at the global scope; logged unless a listener cancels it. While that event is being
@@ -515,10 +532,10 @@ function reportErrorGlobal(error) {
   requireArgs(arguments.length, 1, "reportError");
   reportError(error);
 }
-ObjectDefineProperty(reportErrorGlobal, "name", { value: "reportError" });
+ObjectDefineProperty(reportErrorGlobal, "name", { __proto__: null, value: "reportError" });
 
-export {
+module.exports = {
   Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent, AbortSignal, AbortController,
-  dispatchEvent, reportErrorGlobal as reportError, globalTarget, unhandledRejection, reportError as reportException,
+  dispatchEvent, reportError: reportErrorGlobal, globalTarget, unhandledRejection, reportException: reportError,
   signalAccess,
 };

@@ -8,29 +8,13 @@
 // structuredClone() loads no safe-calls runtime (BM_FirstUse performance: ~1.5 ms and ~96 KB of
 // heap with it), and DOMException is loaded only to throw one.
 const { exposeInterface } = internal;
-const { $Error, $Number, $TypeError, ArrayPrototypePush, ArrayPrototypeSlice, DateNow, ReflectApply, SymbolIterator } =
-  internal.primordials;
+const { $Error, $Number, $TypeError, ArrayPrototypePush, ArrayPrototypeSlice, DateNow, sequence } = internal.primordials;
 const nativeStructuredClone = native.structuredClone;
 const kCreate = { __proto__: null };  // the constructors' token
 
 function domException(message, name) {
   const { DOMException } = internal.require("dom_exception");
   return new DOMException(message, name);
-}
-
-// The values of a Web IDL sequence<object> (the iterable protocol, as a spread would).
-function sequence(iterable, what) {
-  const method = iterable === null || iterable === undefined ? undefined : iterable[SymbolIterator];
-  if (typeof method !== "function") throw new $TypeError(`${what} is not iterable`);
-  const iterator = ReflectApply(method, iterable, []);
-  const next = iterator.next;
-  const values = [];
-  for (;;) {
-    const step = ReflectApply(next, iterator, []);
-    if (step === null || typeof step !== "object") throw new $TypeError("the iterator's result is not an object");
-    if (step.done) return values;
-    ArrayPrototypePush(values, step.value);
-  }
 }
 
 function structuredClone(value, options = undefined) {
