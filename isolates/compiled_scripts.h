@@ -16,9 +16,8 @@
 #include <v8.h>
 
 #include <string>
-#include <vector>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "cache/code_cache.h"
 
 namespace atl::isolates {
@@ -30,28 +29,20 @@ class CompiledScripts {
   void Remember(v8::Isolate* isolate, const std::string& key, v8::Local<v8::UnboundScript> script);
   void Remember(v8::Isolate* isolate, const std::string& key, v8::Local<v8::UnboundModuleScript> module);
   // Makes each remembered key's cache entry again from what this isolate compiled so far, once per
-  // entry here and once per key in the process (CodeCache::ClaimRefresh: another isolate of the
-  // same script made it already). Returns how many entries it replaced. Runs no JS; the caller
-  // holds an Isolate::Scope and a HandleScope.
+  // key in the process (CodeCache::ClaimRefresh: this or another isolate of the same script made
+  // it already). Returns how many entries it replaced. Runs no JS; the caller holds an
+  // Isolate::Scope and a HandleScope.
   size_t RefreshCodeCache(v8::Isolate* isolate, cache::CodeCache* code_cache);
   // Drops the handles (before the isolate is disposed).
-  void Clear() {
-    entries_.clear();
-    keys_.clear();
-  }
-  size_t size() const { return entries_.size(); }
+  void Clear() { compiled_.clear(); }
 
  private:
-  struct Entry {
-    std::string key;
+  struct Compiled {
     v8::Global<v8::UnboundScript> script;        // one of these two is set
     v8::Global<v8::UnboundModuleScript> module;
-    bool refreshed = false;
   };
-  Entry* Add(const std::string& key);
 
-  std::vector<Entry> entries_;
-  absl::flat_hash_set<std::string> keys_;  // of entries_
+  absl::flat_hash_map<std::string, Compiled> compiled_;  // by code cache key
 };
 
 }  // namespace atl::isolates

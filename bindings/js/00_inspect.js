@@ -281,8 +281,6 @@ function captureIntrinsics() {
 }
 internal.intrinsics = captureIntrinsics();
 
-// Every built-in captured above, for the later glue files and the lazy modules: captured before any
-// tenant code ran, so a tenant that patches Array.prototype or Object cannot break them.
 // The values of a Web IDL sequence (the iterable protocol, as a spread would, with the captured
 // built-ins): for lazy modules written against the primordials, which have no spread.
 function sequence(iterable, what) {
@@ -299,6 +297,8 @@ function sequence(iterable, what) {
   }
 }
 
+// Every built-in captured above, for the later glue files and the lazy modules: captured before any
+// tenant code ran, so a tenant that patches Array.prototype or Object cannot break them.
 internal.primordials = {
   __proto__: null,
   ArrayBufferByteLength,

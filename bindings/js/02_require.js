@@ -19,6 +19,13 @@ internal.loaded = function ifLoaded(name) {
   return loaded[name];
 };
 
+// A DOMException (lazy module dom_exception, loaded by the first one made): for the modules that
+// throw one only on an error path, so that loading them does not load it.
+internal.newDOMException = function newDOMException(message, name) {
+  const { DOMException } = internal.require("dom_exception");
+  return new DOMException(message, name);
+};
+
 // The names of the modules loaded so far (a reused per_request context loads them before it is
 // locked down: js/lazy/lockdown.js).
 const $ObjectKeys = Object.keys;

@@ -6,7 +6,7 @@
 // in a fresh isolate). Written against internal.primordials, as dom_exception.js: harden.mjs
 // leaves it as it is and it loads no safe-calls runtime. Methods do the work synchronously and
 // answer a settled promise (as workerd does).
-const { exposeInterface } = internal;
+const { exposeInterface, newDOMException: domError } = internal;
 const { $TypeError, ReflectApply, ObjectDefineProperty } = internal.primordials;
 const kConstruct = { __proto__: null };  // the constructors' token
 
@@ -15,12 +15,12 @@ function subtleOperations() {
   if (operations === undefined) operations = internal.require("crypto_subtle").operations;
   return operations;
 }
-function illegalInvocation() {
-  return new $TypeError("Illegal invocation");
-}
-function domError(message, name) {
-  const { DOMException } = internal.require("dom_exception");
-  return new DOMException(message, name);
+// A SubtleCrypto method: checks the receiver, then runs the operation of that name with the
+// method's arguments (what either throws rejects the async methods' promise).
+function callOperation(receiver, name, args) {
+  if (!isSubtle(receiver)) throw new $TypeError("Illegal invocation");
+  const ops = subtleOperations();
+  return ReflectApply(ops[name], ops, args);
 }
 
 class SubtleCrypto {
@@ -35,83 +35,57 @@ class SubtleCrypto {
   }
 
   async encrypt(algorithm, key, data) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.encrypt, ops, arguments);
+    return callOperation(this, "encrypt", arguments);
   }
 
   async decrypt(algorithm, key, data) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.decrypt, ops, arguments);
+    return callOperation(this, "decrypt", arguments);
   }
 
   async sign(algorithm, key, data) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.sign, ops, arguments);
+    return callOperation(this, "sign", arguments);
   }
 
   async verify(algorithm, key, signature, data) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.verify, ops, arguments);
+    return callOperation(this, "verify", arguments);
   }
 
   async digest(algorithm, data) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.digest, ops, arguments);
+    return callOperation(this, "digest", arguments);
   }
 
   // Cloudflare's extension (https://developers.cloudflare.com/workers/examples/protect-against-timing-attacks/):
   // synchronous, unlike the rest.
   timingSafeEqual(a, b) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.timingSafeEqual, ops, arguments);
+    return callOperation(this, "timingSafeEqual", arguments);
   }
 
   async generateKey(algorithm, extractable, keyUsages) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.generateKey, ops, arguments);
+    return callOperation(this, "generateKey", arguments);
   }
 
   async deriveKey(algorithm, baseKey, derivedKeyType, extractable, keyUsages) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.deriveKey, ops, arguments);
+    return callOperation(this, "deriveKey", arguments);
   }
 
   async deriveBits(algorithm, baseKey, length = null) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.deriveBits, ops, arguments);
+    return callOperation(this, "deriveBits", arguments);
   }
 
   async importKey(format, keyData, algorithm, extractable, keyUsages) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.importKey, ops, arguments);
+    return callOperation(this, "importKey", arguments);
   }
 
   async exportKey(format, key) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.exportKey, ops, arguments);
+    return callOperation(this, "exportKey", arguments);
   }
 
   async wrapKey(format, key, wrappingKey, wrapAlgorithm) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.wrapKey, ops, arguments);
+    return callOperation(this, "wrapKey", arguments);
   }
 
   async unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {
-    if (!isSubtle(this)) throw illegalInvocation();
-    const ops = subtleOperations();
-    return ReflectApply(ops.unwrapKey, ops, arguments);
+    return callOperation(this, "unwrapKey", arguments);
   }
 }
 

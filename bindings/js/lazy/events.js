@@ -7,18 +7,13 @@
 // Written against internal.primordials, as dom_exception.js (no method call on a built-in, no
 // spread or for...of): harden.mjs leaves it as it is, so a first `new AbortController()` or
 // EventTarget loads no safe-calls runtime, and DOMException is loaded only to make one.
-const { exposeInterface, logUncaught } = internal;
+const { exposeInterface, logUncaught, newDOMException: domException } = internal;
 const {
   $Map, $Number, $Symbol, $TypeError, $WeakMap, ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSplice, DateNow,
   MapGet, MapSet, NumberIsFinite, ObjectDefineProperty, ReflectApply, WeakMapGet, WeakMapSet, sequence,
 } = internal.primordials;
 const timeOrigin = DateNow();
 const MAX_SAFE_INTEGER = 9007199254740991;
-
-function domException(message, name) {
-  const { DOMException } = internal.require("dom_exception");
-  return new DOMException(message, name);
-}
 
 const NONE = 0;
 const CAPTURING_PHASE = 1;
@@ -62,9 +57,9 @@ class Event {
     requireArgs(arguments.length, 1, "Event constructor");
     const init = dictionary(eventInitDict, "EventInit");
     this.#type = `${type}`;
-    this.#bubbles = !!(init.bubbles);
-    this.#cancelable = !!(init.cancelable);
-    this.#composed = !!(init.composed);
+    this.#bubbles = !!init.bubbles;
+    this.#cancelable = !!init.cancelable;
+    this.#composed = !!init.composed;
     this.#timeStamp = DateNow() - timeOrigin;
     const trusted = eventInitDict !== null && typeof eventInitDict === "object" && eventInitDict[kTrusted] === true;
     // [LegacyUnforgeable] readonly attribute boolean isTrusted: an own, non-configurable getter.
@@ -104,8 +99,8 @@ class Event {
     requireArgs(arguments.length, 1, "initEvent");
     if (this.#dispatching) return;
     this.#type = `${type}`;
-    this.#bubbles = !!(bubbles);
-    this.#cancelable = !!(cancelable);
+    this.#bubbles = !!bubbles;
+    this.#cancelable = !!cancelable;
     this.#stopPropagation = this.#stopImmediate = this.#canceled = false;
     this.#target = null;
   }
@@ -155,15 +150,15 @@ class EventTarget {
     type = `${type}`;
     let capture = false, once = false, passive = false, signal = undefined;
     if (options !== null && typeof options === "object") {
-      capture = !!(options.capture);
-      once = !!(options.once);
-      passive = !!(options.passive);
+      capture = !!options.capture;
+      once = !!options.once;
+      passive = !!options.passive;
       signal = options.signal;
       if (signal !== undefined && !(signal instanceof AbortSignal)) {
         throw new $TypeError("Failed to execute 'addEventListener': member signal is not of type 'AbortSignal'.");
       }
     } else {
-      capture = !!(options);
+      capture = !!options;
     }
     if (callback === null || callback === undefined) return;
     if (typeof callback !== "function" && typeof callback !== "object") {
@@ -187,7 +182,7 @@ class EventTarget {
   removeEventListener(type, callback, options = undefined) {
     requireArgs(arguments.length, 2, "removeEventListener");
     type = `${type}`;
-    const capture = options !== null && typeof options === "object" ? !!(options.capture) : !!(options);
+    const capture = options !== null && typeof options === "object" ? !!options.capture : !!options;
     const list = MapGet(this.#listeners, type);
     if (list === undefined) return;
     for (let i = 0; i < list.length; i++) {

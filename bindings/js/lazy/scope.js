@@ -7,15 +7,10 @@
 // spread or for...of): harden.mjs leaves it as it is, so a first performance.now() or
 // structuredClone() loads no safe-calls runtime (BM_FirstUse performance: ~1.5 ms and ~96 KB of
 // heap with it), and DOMException is loaded only to throw one.
-const { exposeInterface } = internal;
+const { exposeInterface, newDOMException: domException } = internal;
 const { $Error, $Number, $TypeError, ArrayPrototypePush, ArrayPrototypeSlice, DateNow, sequence } = internal.primordials;
 const nativeStructuredClone = native.structuredClone;
 const kCreate = { __proto__: null };  // the constructors' token
-
-function domException(message, name) {
-  const { DOMException } = internal.require("dom_exception");
-  return new DOMException(message, name);
-}
 
 function structuredClone(value, options = undefined) {
   if (arguments.length === 0) throw new $TypeError("Failed to execute 'structuredClone': 1 argument required, but only 0 present.");
