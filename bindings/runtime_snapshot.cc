@@ -14,6 +14,7 @@
 #include "bindings/lazy_modules.h"
 #include "bindings/native_scope.h"
 #include "bindings/registry.h"
+#include "bindings/snapshot_exercises.h"
 #include "bindings/wasm_global.h"
 #include "cache/startup_snapshot.h"
 #include "isolates/platform.h"
@@ -159,105 +160,6 @@ absl::StatusOr<v8::Local<v8::Context>> RuntimeContext(v8::Isolate* isolate, v8::
   return context;
 }
 
-// What a tenant's first requests commonly do with a preloaded module, run in the snapshot's
-// context before it is saved: the functions these run get bytecode in the snapshot, the rest of
-// the module stays uncompiled (LazyCompileScope) and is compiled if a tenant calls it. Each ends
-// by setting globalThis.__exercised, which Exercise checks and deletes.
-// URL: parse, every getter, a relative URL, setters, URLSearchParams.
-constexpr const char* kUrlExercise = R"((() => {
-  const url = new URL("https://user:pw@example.com:8080/a/b?x=1&y=2#h");
-  const parts = [url.href, url.protocol, url.username, url.password, url.host, url.hostname, url.port,
-                 url.pathname, url.search, url.hash, url.origin, url.searchParams.get("x"), String(url)];
-  const relative = new URL("/c?z=3", url);
-  relative.pathname = "/d";
-  relative.searchParams.set("w", "4");
-  const params = new URLSearchParams("a=1&b=2");
-  params.append("c", "3");
-  for (const [name, value] of params) parts.push(name + value);
-  parts.push(params.toString(), relative.href, url.toJSON(), URL.canParse("x:"));
-  if (parts.join(" ").includes("/d?z=3&w=4")) globalThis.__exercised = true;
-})())";
-// Encoding: UTF-8 both ways, streaming decode, encodeInto, base64.
-constexpr const char* kEncodingExercise = R"((() => {
-  const encoder = new TextEncoder();
-  const bytes = encoder.encode("h\u00e9llo \u{1F600}");
-  const into = new Uint8Array(16);
-  encoder.encodeInto("abc", into);
-  const decoder = new TextDecoder();
-  const text = decoder.decode(bytes.subarray(0, 3), { stream: true }) + decoder.decode(bytes.subarray(3));
-  const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  if (text === fatal && atob(btoa("ok")) === "ok" && into[2] === 99 && decoder.encoding === "utf-8") {
-    globalThis.__exercised = true;
-  }
-})())";
-// navigator: what libraries read of it (Hono's getRuntimeKey()).
-constexpr const char* kNavigatorExercise = R"((() => {
-  if (navigator.userAgent === "Cloudflare-Workers" && navigator instanceof Navigator) globalThis.__exercised = true;
-})())";
-// Streams: a reader, pipeThrough a TransformStream, tee, pipeTo a WritableStream, a byte stream,
-// an identity transform, a Response's body read.
-constexpr const char* kStreamsExercise = R"((async () => {
-  const rs = new ReadableStream({ start(c) { c.enqueue("a"); c.enqueue("b"); c.close(); } });
-  const upper = new TransformStream({ transform(chunk, c) { c.enqueue(chunk.toUpperCase()); } });
-  const [left, right] = rs.pipeThrough(upper).tee();
-  const reader = left.getReader();
-  while (!(await reader.read()).done) {}
-  const sink = [];
-  await right.pipeTo(new WritableStream({ write(chunk) { sink.push(chunk); } }));
-  const bytes = new ReadableStream({ type: "bytes", pull(c) { c.enqueue(new Uint8Array([1, 2])); c.close(); } });
-  const byteReader = bytes.getReader();
-  while (!(await byteReader.read()).done) {}
-  const identity = new TransformStream();
-  const writer = identity.writable.getWriter();
-  writer.write("q");
-  writer.close();
-  const identityReader = identity.readable.getReader();
-  let text = "";
-  for (let step; !(step = await identityReader.read()).done;) text += step.value;
-  const body = new Response("body").body.getReader();
-  while (!(await body.read()).done) {}
-  if (sink.join("") === "AB" && text === "q") globalThis.__exercised = true;
-})())";
-
-// Runs `exercise` in `context` and its microtasks to the end.
-absl::Status Exercise(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view module,
-                      const char* exercise) {
-  v8::TryCatch try_catch(isolate);
-  v8::Local<v8::Script> script;
-  if (!v8::Script::Compile(context, NewString(isolate, exercise)).ToLocal(&script) || script->Run(context).IsEmpty()) {
-    return absl::InternalError(
-        base::StrCat("snapshot: ", module, " exercise: ", isolates::DescribeException(isolate, try_catch)));
-  }
-  isolate->PerformMicrotaskCheckpoint();
-  v8::Local<v8::String> flag = NewString(isolate, "__exercised");
-  v8::Local<v8::Value> done;
-  if (!context->Global()->Get(context, flag).ToLocal(&done) || !done->IsTrue() ||
-      context->Global()->Delete(context, flag).IsNothing()) {
-    return absl::InternalError(base::StrCat("snapshot: the ", module, " exercise did not finish"));
-  }
-  return absl::OkStatus();
-}
-
-// Loads lazy module `module` into `context` as a tenant's first read of one of its globals
-// would, and reads every global of it (so each is a plain data property already, with the lazy
-// path's attributes), compiling only what `exercise` runs.
-absl::Status Preload(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view module,
-                     const char* exercise) {
-  LazyCompileScope lazily;
-  v8::TryCatch try_catch(isolate);
-  for (const BindingUnit& unit : BindingUnits()) {
-    if (unit.lazy_module != module) continue;
-    for (std::string_view name : unit.lazy_globals) {
-      v8::Local<v8::Value> value;
-      if (!context->Global()->Get(context, NewString(isolate, name)).ToLocal(&value) || !value->IsObject()) {
-        return absl::InternalError(base::StrCat("snapshot: ", module, " global ", name, ": ",
-                                                isolates::DescribeException(isolate, try_catch)));
-      }
-    }
-  }
-  return Exercise(isolate, context, module, exercise);
-}
-
 // Fails unless `context` loaded exactly SnapshotModules(streams): their sources must be shared
 // resources (lazy_modules.cc), or the snapshot would copy them into every isolate.
 absl::Status CheckLoadedModules(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> internal,
@@ -304,26 +206,32 @@ const intptr_t* ExternalReferences() {
 namespace {
 
 // One V8 blob: the runtime context as the default context, with "url", "encoding", "navigator" (and
-// "streams" if `streams`) loaded, after the warm-up request.
+// "streams" if `streams`) loaded, the glue's and those modules' exercises run and the objects they
+// made kept (snapshot_exercises.h), after the warm-up request.
 absl::StatusOr<std::string> MakeBlob(bool streams) {
   v8::SnapshotCreator creator(ExternalReferences());
   v8::Isolate* isolate = creator.GetIsolate();
   {
     v8::HandleScope handles(isolate);
     v8::Local<v8::Object> internal;
+    v8::Local<v8::Array> kept;
     absl::StatusOr<v8::Local<v8::Context>> context = RuntimeContext(isolate, &internal);
     if (!context.ok()) return context.status();
     {
       v8::Context::Scope context_scope(*context);
-      absl::Status loaded = Preload(isolate, *context, "url", kUrlExercise);
-      if (loaded.ok()) loaded = Preload(isolate, *context, "encoding", kEncodingExercise);
-      if (loaded.ok()) loaded = Preload(isolate, *context, "navigator", kNavigatorExercise);
-      if (loaded.ok() && streams) loaded = Preload(isolate, *context, "streams", kStreamsExercise);
+      kept = v8::Array::New(isolate);
+      absl::Status loaded = ExerciseGlue(isolate, *context, internal, kept);
+      for (std::string_view module : {"url", "encoding", "navigator", "streams"}) {
+        if (loaded.ok() && (streams || module != "streams")) loaded = Preload(isolate, *context, internal, module, kept);
+      }
       if (loaded.ok()) loaded = CheckLoadedModules(isolate, *context, internal, streams);
       if (!loaded.ok()) return loaded;
     }
     if (creator.AddData(*context, internal) != kInternalSnapshotIndex) {
       return absl::InternalError("snapshot: unexpected data index for internal");
+    }
+    if (creator.AddData(*context, kept) != kExercisedSnapshotIndex) {
+      return absl::InternalError("snapshot: unexpected data index for the exercises' objects");
     }
     creator.SetDefaultContext(*context);
   }

@@ -14,6 +14,10 @@ namespace atl::bindings {
 
 // Index of the glue's `internal` object among the snapshot context's data.
 inline constexpr size_t kInternalSnapshotIndex = 0;
+// Index of the objects the snapshot's exercises made (runtime_snapshot.cc): kept alive while the
+// blob was made so that their maps, and the transitions to them from the constructors' initial
+// maps, are in the blob; a new context drops them (the maps live until its first full GC).
+inline constexpr size_t kExercisedSnapshotIndex = 1;
 
 // Every native callback of every unit, null-terminated, in registry order.
 const intptr_t* ExternalReferences();

@@ -123,6 +123,9 @@ absl::StatusOr<Worker::ContextState*> Worker::NewContext() {
   if (!context->GetDataFromSnapshotOnce<v8::Object>(kInternalSnapshotIndex).ToLocal(&internal)) {
     return absl::InternalError("the startup snapshot has no bindings");
   }
+  // The snapshot's exercises' objects (snapshot_exercises.h): dropped, their maps stay for this
+  // context's first objects until its first full GC.
+  context->GetDataFromSnapshotOnce<v8::Array>(kExercisedSnapshotIndex).IsEmpty();
   auto state = std::make_unique<ContextState>();
   state->serial = next_serial_++;
   state->context.Reset(isolate_, context);
