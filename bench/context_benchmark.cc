@@ -44,6 +44,14 @@ isolates::IsolateBlueprint Blueprint(bool streams = false) {
   return *RuntimeBlueprint(128, streams);
 }
 
+// V8 10.2 shares one read-only heap between the isolates alive at a time and frees it with the
+// last one: a benchmark making and destroying one isolate at a time would deserialize it again
+// for each (~20% of an isolate's instructions). The server always has isolates alive (the pool's
+// spares, the tenants'), so the benchmarks that make isolates keep one of their own alive first.
+void KeepReadOnlyHeapShared() {
+  static std::unique_ptr<isolates::TenantIsolate> keeper = isolates::TenantIsolate::CreateUnbound(Blueprint());
+}
+
 void ContextLoop(benchmark::State& state, const isolates::IsolateBlueprint& blueprint) {
   auto isolate = isolates::TenantIsolate::Create(blueprint);
   v8::Isolate::Scope isolate_scope(isolate->isolate());
@@ -333,6 +341,7 @@ void AddHeapAfterRequest(Worker& worker, double* physical_kb, double* kept_kb) {
 }
 
 void BM_FirstUse(benchmark::State& state) {
+  KeepReadOnlyHeapShared();
   static NoHost host;
   static cache::CodeCache code_cache;
   const char* const* use = kFirstUses[state.range(0)];
@@ -365,6 +374,7 @@ BENCHMARK(BM_FirstUse)->DenseRange(0, 15)->Unit(benchmark::kMicrosecond)->Iterat
 // streams one (1: streams already loaded, runtime_snapshot.h). Rows as BM_FirstUse's.
 // `heap_physical_kb` after the request, `heap_kept_kb` after the idle GC.
 void BM_ColdFirstUse(benchmark::State& state) {
+  KeepReadOnlyHeapShared();
   static NoHost host;
   static cache::CodeCache code_cache;
   const char* const* use = kFirstUses[state.range(0)];
@@ -396,6 +406,7 @@ BENCHMARK(BM_ColdFirstUse)
 // else (CPU), and its heap: what a tenant pays for the snapshot's isolate part (every function
 // its context's scripts have).
 void BM_IsolateCreate(benchmark::State& state) {
+  KeepReadOnlyHeapShared();
   state.SetLabel(state.range(0) ? "streams_snapshot" : "runtime_snapshot");
   double heap_kb = 0;
   double physical_kb = 0;
