@@ -60,6 +60,9 @@ class ScriptLoader {
     CompiledScripts compiled;      // what the loads compiled, for a code cache made after a run
   };
 
+  // How many times the process hashed a source for its code cache key (tests).
+  static int SourceHashesForTesting();
+
   explicit ScriptLoader(cache::CodeCache* code_cache, Memo* memo = nullptr, ImportHost* import_host = nullptr)
       : code_cache_(code_cache), memo_(memo), import_host_(import_host) {}
 
