@@ -36,10 +36,9 @@ std::string AddressText(const sockaddr* address) {
 
 }  // namespace
 
-HttpClient::HttpClient(uv_loop_t* loop, const isolates::FetchLimits& limits) : loop_(loop), limits_(limits) {
-  absl::StatusOr<std::unique_ptr<TlsClientContext>> context = TlsClientContext::Create();
-  if (context.ok()) tls_ = *std::move(context);
-}
+HttpClient::HttpClient(uv_loop_t* loop, const isolates::FetchLimits& limits) : loop_(loop), limits_(limits) {}
+
+const TlsClientContext* HttpClient::tls() const { return TlsClientContext::SystemDefault(); }
 
 HttpClient::~HttpClient() { Shutdown(); }
 

@@ -105,7 +105,7 @@ class HttpClient {
   // Internal, used by Connection (http_client_connection.cc) and the DNS callback.
   uv_loop_t* loop() const { return loop_; }
   const isolates::FetchLimits& limits() const { return limits_; }
-  const TlsClientContext* tls() const { return tls_.get(); }
+  const TlsClientContext* tls() const;  // the process's (TlsClientContext::SystemDefault)
   void Release(Connection* connection);  // back to the pool, or closed
   void Forget(Connection* connection);   // closing: out of the pool
   void Resolved(Exchange* exchange, int status, struct addrinfo* result);
@@ -122,7 +122,6 @@ class HttpClient {
 
   uv_loop_t* loop_;
   isolates::FetchLimits limits_;
-  std::unique_ptr<TlsClientContext> tls_;  // null: OpenSSL failed, https fetches fail
   absl::flat_hash_map<std::string, std::vector<Connection*>> idle_;  // origin -> kept-alive connections
   std::vector<Connection*> all_;
   absl::flat_hash_set<Exchange*> resolving_;  // DNS lookup running

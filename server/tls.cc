@@ -123,6 +123,14 @@ absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create(const
   return context;
 }
 
+const TlsClientContext* TlsClientContext::SystemDefault() {
+  static const TlsClientContext* shared = [] {
+    absl::StatusOr<std::unique_ptr<TlsClientContext>> made = Create();
+    return made.ok() ? made->release() : nullptr;  // never freed: clients live until exit
+  }();
+  return shared;
+}
+
 TlsClientContext::~TlsClientContext() { SSL_CTX_free(ctx_); }
 
 TlsSession::TlsSession(SSL* ssl) : ssl_(ssl) {
