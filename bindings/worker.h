@@ -253,7 +253,6 @@ class Worker {
   // A promise rejected with no handler during a run; its event is charged to that run's account.
   struct Rejection {
     v8::Global<v8::Promise> promise;
-    std::string message;
     uint64_t request = 0;
   };
 
@@ -324,6 +323,8 @@ class Worker {
   bool NoticeKill();
   // Fires `unhandledrejection` in the promise's context; false if that context is gone.
   bool DispatchUnhandledRejection(const Rejection& rejection);
+  // A reason described for the log when no context can take it (its getters are not run).
+  std::string DescribeWithoutJs(const Rejection& rejection);
 
   // 32 members in three groups that every JS entry touches together: the contexts (contexts_ to
   // retired_, target_ready_, the take latency), the run clock that charges CPU (accounts_,

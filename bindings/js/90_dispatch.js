@@ -236,10 +236,10 @@ internal.globalEvents = globalEvents;
 
 // Called by C++ for each promise rejected with no handler by the end of a run, with the text to
 // log: an `unhandledrejection` event at the global scope first, which a listener may cancel.
-internal.unhandledRejection = function unhandledRejection(promise, reason, message) {
+internal.unhandledRejection = function unhandledRejection(promise, reason) {
   const events = globalEvents("onunhandledrejection");
   if (events !== undefined && events.unhandledRejection(promise, reason)) return;
-  nativeLog("error", `Uncaught (in promise) ${message}`);
+  nativeLog("error", `Uncaught (in promise) ${errorMessage(reason)}`);
 };
 
 let eventState;
