@@ -10,7 +10,10 @@
 // the run: the CPU the thread used from the watchdog's first sample of the run on, plus the wall
 // time before that sample, which counts for at most a tick (1 ms) like the wall time of a run the
 // watchdog never sampled: a JS thread that was preempted is not charged for the wait, and a run
-// sampled late (a loaded machine) is not charged for the watchdog's delay. A ticking watchdog
+// sampled late (a loaded machine) is not charged for the watchdog's delay. Likewise the CPU
+// between two samples (or the last one and the run's end) counts for at most 2 ticks, for the
+// kill as for the charge: a longer gap means the watchdog could not run either, and a stalled
+// vCPU (a host that reports no steal time) shows up as CPU time of whatever thread it ran. A ticking watchdog
 // samples a short run only if a tick falls inside it (a woken one sampled it at its start): such a
 // run is charged its wall time, capped at a tick, which is its CPU time unless the thread was
 // preempted during it; a run of a tick or more is sampled whether the watchdog ticked or was woken. Summing runs into a
@@ -61,9 +64,10 @@ class CpuWatchdog {
   uint64_t budget_ns_ = 0;
   uint64_t run_ = 0;                 // increments at every Enter
   Clock::time_point started_;        // the run's start, as the JS thread saw it
-  uint64_t sampled_run_ = 0;         // the run of the first sample below (0: none yet)
-  uint64_t sampled_cpu_ = 0;         // the thread's CPU clock at the first sample of the run
-  Clock::time_point sampled_at_;     // ... and the wall clock then
+  uint64_t sampled_run_ = 0;         // the run of the samples below (0: none yet)
+  Clock::time_point sampled_at_;     // the wall clock at the first sample of the run
+  uint64_t last_cpu_ = 0;            // the thread's CPU clock at its latest sample
+  uint64_t counted_ns_ = 0;          // CPU between its samples, each gap counted up to 2 ticks
   bool parked_ = false;
   bool stop_ = false;
   std::thread thread_;
