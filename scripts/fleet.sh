@@ -109,5 +109,6 @@ Try:
   curl -H "Authorization: Bearer $ATOLL_ADMIN_TOKEN" 127.0.0.1:$((admin_port + 1))/cluster
 Ctrl-C stops the fleet.
 EOF
-[[ -z "${FLEET_READY_FILE:-}" ]] || echo "$dir" >"$FLEET_READY_FILE"
+# Written whole, then renamed into place: a reader never sees it empty.
+[[ -z "${FLEET_READY_FILE:-}" ]] || { echo "$dir" >"$FLEET_READY_FILE.tmp" && mv "$FLEET_READY_FILE.tmp" "$FLEET_READY_FILE"; }
 wait

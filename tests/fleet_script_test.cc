@@ -46,6 +46,17 @@ int FreeRun(int count) {
   return 0;
 }
 
+// What a folder holds, one path per line (for a failure message).
+std::string Listing(const std::string& dir) {
+  std::string out;
+  std::error_code error;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
+       !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    out += "\n  " + it->path().string();
+  }
+  return out;
+}
+
 TEST(FleetScript, StartsAThreeNodeFleetThatServesADeployAndStopsEverything) {
   std::string ready = std::filesystem::temp_directory_path() / ("atoll-fleet-ready-" + std::to_string(getpid()));
   std::filesystem::remove(ready);
@@ -68,9 +79,10 @@ TEST(FleetScript, StartsAThreeNodeFleetThatServesADeployAndStopsEverything) {
     _exit(127);
   }
   ASSERT_GT(pid, 0);
-  bool up = WaitFor([&] { return std::filesystem::exists(ready); }, std::chrono::seconds(60));
+  // The file names the fleet's folder (fleet.sh renames it into place once written; an empty
+  // read, as a file seen between its creation and its write gives, is not taken for it).
   std::string dir;
-  std::ifstream(ready) >> dir;
+  bool up = WaitFor([&] { return static_cast<bool>(std::ifstream(ready) >> dir); }, std::chrono::seconds(60));
   if (up) {
     HttpResponse deployed = AdminRequest(admin, "fleet-script-token", "PUT", "/tenants/hello",
                                          "{\"script\":\"export default { fetch() { return new Response('hi') } }\","
@@ -90,7 +102,7 @@ TEST(FleetScript, StartsAThreeNodeFleetThatServesADeployAndStopsEverything) {
   EXPECT_TRUE(exited) << "fleet.sh did not stop";
   // Everything it started is gone (the process group), and its folder too.
   EXPECT_TRUE(WaitFor([&] { return kill(-pid, 0) != 0; }, std::chrono::seconds(10))) << "processes left in its group";
-  EXPECT_FALSE(dir.empty() || std::filesystem::exists(dir)) << dir;
+  EXPECT_FALSE(dir.empty() || std::filesystem::exists(dir)) << dir << " still holds:" << Listing(dir);
   EXPECT_NE(GetFrom(http, "hello.test", "/").status, 200);
   std::filesystem::remove(ready);
 }
