@@ -110,6 +110,15 @@ struct KvLimits {
   uint32_t max_list_limit = 1000;                // list(): default and maximum
 };
 
+// The V8 code cache of one worker process (cache/code_cache.h): compiled code kept per script
+// version. Every deploy adds a version, so both copies are bounded; least recently used first.
+struct CodeCacheLimits {
+  uint32_t memory_mb = 64;                       // blobs kept in memory ([server] code_cache_memory_mb); an
+                                                 // evicted one is read from disk again when next needed
+  uint32_t disk_mb = 1024;                       // files under data_dir/code-cache ([server] code_cache_disk_mb);
+                                                 // the least recently used are removed past it
+};
+
 // The Cache API's store (cache/http_cache.cc, bindings/cache_api.cc), shared by all workers.
 struct HttpCacheLimits {
   uint32_t busy_timeout_ms = 5000;               // SQLite busy or locked: retried for up to this

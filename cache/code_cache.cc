@@ -1,6 +1,8 @@
 #include "cache/code_cache.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "base/files.h"
 #include "cache/content_hash.h"
@@ -20,9 +22,12 @@ std::string_view AsText(const std::vector<uint8_t>& data) {
 
 }  // namespace
 
-CodeCache::CodeCache(fs::path dir) : dir_(std::move(dir)) {
+CodeCache::CodeCache(limits::CodeCacheLimits limits) : limits_(limits) {}
+
+CodeCache::CodeCache(fs::path dir, limits::CodeCacheLimits limits) : dir_(std::move(dir)), limits_(limits) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
+  TrimDisk();
 }
 
 std::string CodeCache::KeyFor(std::string_view source, std::string_view v8_version,
@@ -36,15 +41,69 @@ CodeCache::Blob CodeCache::Find(const std::string& key) {
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(key);
-    if (it != entries_.end()) return it->second;
+    if (it != entries_.end()) {
+      recent_.splice(recent_.begin(), recent_, it->second.recent);
+      return it->second.blob;
+    }
   }
   if (dir_.empty()) return nullptr;
   Blob blob = ReadFromDisk(key);
   if (blob) {
+    std::error_code ec;  // read: recently used, for TrimDisk (a failure only makes it look older)
+    fs::last_write_time(FileFor(key), fs::file_time_type::clock::now(), ec);
     absl::MutexLock lock(&mu_);
-    entries_[key] = blob;
+    Keep(key, blob);
   }
   return blob;
+}
+
+void CodeCache::Keep(const std::string& key, Blob blob) {
+  auto [it, added] = entries_.try_emplace(key);
+  if (added) {
+    recent_.push_front(key);
+  } else {
+    bytes_ -= it->second.blob->size();
+    recent_.splice(recent_.begin(), recent_, it->second.recent);
+  }
+  bytes_ += blob->size();
+  it->second = Entry{std::move(blob), recent_.begin()};
+  const uint64_t limit = uint64_t{limits_.memory_mb} << 20;
+  while (bytes_ > limit && recent_.size() > 1) {  // never the entry just kept
+    Drop(entries_.find(recent_.back()));
+    stats_.evicted.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void CodeCache::Drop(absl::flat_hash_map<std::string, Entry>::iterator it) {
+  bytes_ -= it->second.blob->size();
+  recent_.erase(it->second.recent);
+  refreshed_.erase(it->first);
+  entries_.erase(it);
+}
+
+void CodeCache::TrimDisk() {
+  disk_written_.store(0, std::memory_order_relaxed);
+  std::vector<std::tuple<fs::file_time_type, uintmax_t, fs::path>> files;
+  uintmax_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (it->path().extension() != ".v8cache") continue;
+    std::error_code stat_error;
+    uintmax_t size = it->file_size(stat_error);
+    fs::file_time_type mtime = it->last_write_time(stat_error);
+    if (stat_error) continue;  // removed meanwhile (another worker process trims too)
+    files.emplace_back(mtime, size, it->path());
+    total += size;
+  }
+  const uintmax_t limit = uintmax_t{limits_.disk_mb} << 20;
+  if (total <= limit) return;
+  std::sort(files.begin(), files.end());
+  for (const auto& [mtime, size, path] : files) {
+    if (total <= limit) break;
+    std::error_code remove_error;
+    if (fs::remove(path, remove_error)) stats_.files_removed.fetch_add(1, std::memory_order_relaxed);
+    total -= size;
+  }
 }
 
 CodeCache::Blob CodeCache::ReadFromDisk(const std::string& key) const {
@@ -63,19 +122,22 @@ CodeCache::Blob CodeCache::ReadFromDisk(const std::string& key) const {
   return nullptr;
 }
 
-void CodeCache::WriteToDisk(const std::string& key, const std::vector<uint8_t>& data) const {
+void CodeCache::WriteToDisk(const std::string& key, const std::vector<uint8_t>& data) {
   std::string entry(kMagic);
   entry += Sha256Hex({AsText(data)});
   entry += AsText(data);
   // Not durable: a cache entry lost in a crash is compiled again.
   (void)base::WriteFileAtomically(FileFor(key), entry, /*durable=*/false);  // unwritable: only slower
+  // The folder is scanned again once an eighth of its bound was written since the last scan.
+  uint64_t written = disk_written_.fetch_add(entry.size(), std::memory_order_relaxed) + entry.size();
+  if (written > (uint64_t{limits_.disk_mb} << 20) / 8) TrimDisk();
 }
 
 void CodeCache::Insert(const std::string& key, std::vector<uint8_t> data) {
   auto blob = std::make_shared<const std::vector<uint8_t>>(std::move(data));
   if (!dir_.empty()) WriteToDisk(key, *blob);
   absl::MutexLock lock(&mu_);
-  entries_[key] = std::move(blob);
+  Keep(key, std::move(blob));
 }
 
 bool CodeCache::ClaimRefresh(const std::string& key) {
@@ -89,12 +151,18 @@ void CodeCache::Remove(const std::string& key) {
     fs::remove(FileFor(key), ec);
   }
   absl::MutexLock lock(&mu_);
-  entries_.erase(key);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) Drop(it);
 }
 
 size_t CodeCache::size() const {
   absl::MutexLock lock(&mu_);
   return entries_.size();
+}
+
+uint64_t CodeCache::bytes() const {
+  absl::MutexLock lock(&mu_);
+  return bytes_;
 }
 
 }  // namespace atl::cache

@@ -80,3 +80,71 @@ TEST(CodeCacheOnDisk, RemoveDeletesTheFile) {
 
 }  // namespace
 }  // namespace atl::cache
+
+namespace atl::cache {
+namespace {
+
+// A blob of `kb` KB: three of 400 KB are past a 1 MB bound, two are not.
+std::vector<uint8_t> Kb(size_t kb, uint8_t fill) { return std::vector<uint8_t>(kb * 1024, fill); }
+
+uintmax_t FolderBytes(const std::filesystem::path& dir) {
+  uintmax_t total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) total += entry.file_size();
+  return total;
+}
+
+TEST(CodeCacheBounds, MemoryKeepsTheMostRecentlyUsedWithinItsBound) {
+  CodeCache cache(limits::CodeCacheLimits{.memory_mb = 1});
+  cache.Insert("a", Kb(400, 1));
+  cache.Insert("b", Kb(400, 2));
+  ASSERT_NE(cache.Find("a"), nullptr);  // a is now more recent than b
+  cache.Insert("c", Kb(400, 3));
+  EXPECT_EQ(cache.Find("b"), nullptr) << "the least recently used goes";
+  EXPECT_NE(cache.Find("a"), nullptr);
+  EXPECT_NE(cache.Find("c"), nullptr);
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.bytes(), 800u * 1024);
+  EXPECT_EQ(cache.stats().evicted.load(), 1u);
+  // Replacing an entry counts its new size only; one larger than the bound is still kept alone.
+  cache.Insert("a", Kb(100, 4));
+  EXPECT_EQ(cache.bytes(), 500u * 1024);
+  cache.Insert("huge", Kb(1500, 5));
+  EXPECT_NE(cache.Find("huge"), nullptr);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(CodeCacheBounds, AnEntryEvictedFromMemoryIsReadFromDiskAgain) {
+  auto dir = FreshDir("code_cache_evicted");
+  CodeCache cache(dir, limits::CodeCacheLimits{.memory_mb = 1});
+  for (uint8_t i = 0; i < 5; ++i) cache.Insert(std::string(1, static_cast<char>('a' + i)), Kb(400, i));
+  EXPECT_LE(cache.bytes(), 1u << 20);
+  EXPECT_GE(cache.stats().evicted.load(), 3u);
+  auto blob = cache.Find("a");
+  ASSERT_NE(blob, nullptr) << "evicted from memory, still on disk";
+  EXPECT_EQ(*blob, Kb(400, 0));
+}
+
+TEST(CodeCacheBounds, DiskKeepsTheMostRecentlyWrittenOrReadFilesWithinItsBound) {
+  auto dir = FreshDir("code_cache_disk_bound");
+  {
+    CodeCache cache(dir);  // the default bound: nothing removed
+    for (const char* key : {"old", "middle", "new"}) cache.Insert(key, Kb(400, 7));
+  }
+  auto now = std::filesystem::file_time_type::clock::now();
+  std::filesystem::last_write_time(dir / "old.v8cache", now - std::chrono::hours(3));
+  std::filesystem::last_write_time(dir / "middle.v8cache", now - std::chrono::hours(2));
+  std::filesystem::last_write_time(dir / "new.v8cache", now - std::chrono::hours(1));
+  ASSERT_NE(CodeCache(dir).Find("old"), nullptr);  // read: now the most recently used
+  CodeCache trimmed(dir, limits::CodeCacheLimits{.disk_mb = 1});
+  EXPECT_TRUE(std::filesystem::exists(dir / "old.v8cache"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "middle.v8cache")) << "the least recently used file goes";
+  EXPECT_TRUE(std::filesystem::exists(dir / "new.v8cache"));
+  EXPECT_EQ(trimmed.stats().files_removed.load(), 1u);
+  // Writes trim as they go: ten more 400 KB entries leave the folder within its bound.
+  for (int i = 0; i < 10; ++i) trimmed.Insert("more" + std::to_string(i), Kb(400, 8));
+  EXPECT_LE(FolderBytes(dir), 1u << 20);
+  EXPECT_TRUE(std::filesystem::exists(dir / "more9.v8cache"));
+}
+
+}  // namespace
+}  // namespace atl::cache

@@ -98,6 +98,8 @@ TEST_F(ConfigTest, OutOfRangeNumbers) {
   EXPECT_TRUE(ErrorAt("[server]\nidle_before_deep_reduce_ms = -1\n", 2, "server.idle_before_deep_reduce_ms"));
   EXPECT_TRUE(ErrorAt("[server]\nidle_before_deep_reduce_ms = 86400001\n", 2, "server.idle_before_deep_reduce_ms"));
   EXPECT_TRUE(ErrorAt("[server]\nidle_before_deep_reduce_ms = \"10s\"\n", 2, "server.idle_before_deep_reduce_ms"));
+  EXPECT_TRUE(ErrorAt("[server]\ncode_cache_memory_mb = 0\n", 2, "server.code_cache_memory_mb"));
+  EXPECT_TRUE(ErrorAt("[server]\ncode_cache_disk_mb = \"1 GB\"\n", 2, "server.code_cache_disk_mb"));
   EXPECT_TRUE(ErrorAt("\n[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\nwall_ms = 0\n", 5, "tenants[0].wall_ms"));
 }
 

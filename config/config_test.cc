@@ -22,6 +22,8 @@ max_isolates = 500
 drain_ms = 2500
 prewarm_mb = 512
 idle_before_deep_reduce_ms = 30000
+code_cache_memory_mb = 16
+code_cache_disk_mb = 200
 
 [server.tls]
 cert = "cert.pem"
@@ -88,6 +90,8 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(server.connection.drain_ms, 2500u);
   EXPECT_EQ(server.prewarm_mb, 512u);
   EXPECT_EQ(server.pool.idle_before_deep_reduce_ms, 30000u);
+  EXPECT_EQ(server.code_cache.memory_mb, 16u);
+  EXPECT_EQ(server.code_cache.disk_mb, 200u);
   ASSERT_TRUE(server.tls.has_value());
   EXPECT_EQ(server.tls->cert, dir_ / "cert.pem");
   EXPECT_EQ(server.tls->key, dir_ / "key.pem");
@@ -141,6 +145,8 @@ TEST_F(ConfigTest, UnsetKeysKeepTheLimitsStructsDefaults) {
   EXPECT_EQ(config->defaults.max_request_body, tenant.max_request_body);
   EXPECT_EQ(config->server.pool.max_isolates, limits::PoolLimits().max_isolates);
   EXPECT_EQ(config->server.prewarm_mb, 0u) << "prewarm is off unless asked for";
+  EXPECT_EQ(config->server.code_cache.memory_mb, 64u);
+  EXPECT_EQ(config->server.code_cache.disk_mb, 1024u);
   EXPECT_EQ(config->server.pool.idle_before_deep_reduce_ms, 10000u);
   EXPECT_EQ(config->server.pool.heap_slack_mb, limits::PoolLimits().heap_slack_mb);
   EXPECT_EQ(config->server.connection.max_connections, 7u);

@@ -133,8 +133,8 @@ isolates::ConnectionLimits ConnectionLimitsOf(const ServeOptions& options, const
 }
 
 std::unique_ptr<cache::CodeCache> MakeCodeCache(const ServePlan& plan) {
-  if (plan.data_dir.empty()) return std::make_unique<cache::CodeCache>();
-  return std::make_unique<cache::CodeCache>(plan.data_dir / "code-cache");
+  if (plan.data_dir.empty()) return std::make_unique<cache::CodeCache>(plan.code_cache);
+  return std::make_unique<cache::CodeCache>(plan.data_dir / "code-cache", plan.code_cache);
 }
 
 // Ignores what a script does at its top level beyond compiling and running (check only).

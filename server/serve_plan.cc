@@ -84,6 +84,7 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   plan.user = config->server.user;
   plan.worker_memory_mb = config->server.worker_memory_mb;
   plan.prewarm_mb = config->server.prewarm_mb;
+  plan.code_cache = config->server.code_cache;
   plan.do_max_storage = config->server.do_max_storage;
   plan.do_idle_ms = config->server.do_idle_ms;
   plan.websocket = config->server.websocket;

@@ -483,6 +483,8 @@ void TenantManager::LogStats() const {
       .Int("scripts_compiled", static_cast<int64_t>(code_cache_->stats().compiles.load()))
       .Int("code_cache_hits", static_cast<int64_t>(code_cache_->stats().hits.load()))
       .Int("code_cache_rejected", static_cast<int64_t>(code_cache_->stats().rejected.load()))
+      .Int("code_cache_kb", static_cast<int64_t>(code_cache_->bytes() / 1024))
+      .Int("code_cache_evicted", static_cast<int64_t>(code_cache_->stats().evicted.load()))
       .Int("wasm_compilations", bindings::WasmCompilations())
       .Emit();
 }

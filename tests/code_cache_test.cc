@@ -145,5 +145,63 @@ TEST(CodeCache, AnEvictedTenantsNextIsolateCompilesNothingItsFirstRan) {
   EXPECT_EQ(Compiles(printed, "work"), 2);
 }
 
+// A module of `functions` eagerly compiled functions (parenthesized: V8 compiles them with the
+// top level, so the code cache made at compile time holds them, ~10 KB each), all called by the
+// handler, which answers `tag`.
+std::string AppOfSize(const std::string& tag, int functions) {
+  std::string text = "// " + tag + "\n";
+  for (int f = 0; f < functions; ++f) {
+    text += "const f" + std::to_string(f) + " = (function (x) {\n";
+    for (int i = 0; i < 300; ++i) text += "  x = (x * 31 + " + std::to_string(i + f) + ") % 1000003;\n";
+    text += "  return x;\n});\n";
+  }
+  text += "export default { fetch() { let x = 1;\n";
+  for (int f = 0; f < functions; ++f) text += "  x = f" + std::to_string(f) + "(x);\n";
+  return text + "  return new Response('" + tag + " ' + x); } };\n";
+}
+
+// The body of a deploy of `script` (PUT /tenants/NAME) on every host's /app/.
+std::string DeployBody(const std::string& script) {
+  std::string escaped;
+  for (char c : script) {
+    if (c == '\n') {
+      escaped += "\\n";
+    } else {
+      if (c == '"' || c == '\\') escaped.push_back('\\');
+      escaped.push_back(c);
+    }
+  }
+  return "{\"script\": \"" + escaped + "\", \"routes\": [\"*/app/*\"]}";
+}
+
+// Every deploy is a new script version with its own code cache entry: a worker process that lives
+// through many deploys keeps at most code_cache_memory_mb of them in memory and the folder at
+// most code_cache_disk_mb, least recently used out first; each version still answers.
+TEST(CodeCache, ManyDeploysKeepItWithinItsBoundsInMemoryAndOnDisk) {
+  setenv("ATOLL_ADMIN_TOKEN", "code-cache-token", 1);
+  TenantFixture fixture;
+  std::string config = fixture.WriteConfig(
+      "workers = 1\nadmin_listen = \"127.0.0.1:0\"\ncode_cache_memory_mb = 1\ncode_cache_disk_mb = 1\n", "");
+  TestServer server(config);
+  int admin = AdminPort(server);
+  ASSERT_NE(admin, 0) << server.log();
+  constexpr int kVersions = 12;
+  for (int v = 1; v <= kVersions; ++v) {
+    std::string tag = "v" + std::to_string(v);
+    HttpResponse put = AdminRequest(admin, "code-cache-token", "PUT", "/tenants/app", DeployBody(AppOfSize(tag, 30)));
+    ASSERT_EQ(put.status, 200) << put.body;
+    HttpResponse response = Get(server.port(), "/app/");
+    ASSERT_EQ(response.status, 200) << response.body << "\n" << server.log();
+    EXPECT_EQ(response.body.substr(0, tag.size() + 1), tag + " ");
+    EXPECT_LE(CodeCacheBytes(fixture.dir() / "data"), 1u << 20) << "after version " << v;
+  }
+  EXPECT_EQ(server.Stop(), 0);
+  int64_t kept_kb = PoolStat(server.log(), "code_cache_kb");
+  EXPECT_GT(kept_kb, 100) << "the entries are ~0.3 MB each: the test would not show a bound";
+  EXPECT_LE(kept_kb, 1024) << server.log();
+  EXPECT_GE(PoolStat(server.log(), "code_cache_evicted"), kVersions / 2) << server.log();
+  unsetenv("ATOLL_ADMIN_TOKEN");
+}
+
 }  // namespace
 }  // namespace atl::testing
