@@ -117,6 +117,9 @@ struct CodeCacheLimits {
                                                  // evicted one is read from disk again when next needed
   uint32_t disk_mb = 1024;                       // files under data_dir/code-cache ([server] code_cache_disk_mb);
                                                  // the least recently used are removed past it
+  uint32_t wasm_mb = 256;                        // compiled WebAssembly modules shared by the isolates
+                                                 // (bindings/wasm_modules.h), by module size ([server]
+                                                 // wasm_cache_mb); an isolate keeps what it uses either way
 };
 
 // The Cache API's store (cache/http_cache.cc, bindings/cache_api.cc), shared by all workers.

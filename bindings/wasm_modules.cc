@@ -1,9 +1,11 @@
 #include "bindings/wasm_modules.h"
 
+#include <list>
 #include <map>
 #include <mutex>
 
 #include "base/files.h"
+#include "base/limits.h"
 #include "base/strings.h"
 #include "bindings/wasm_global.h"
 #include "cache/content_hash.h"
@@ -14,16 +16,60 @@ namespace {
 
 // Compiled modules by SHA-256 of their bytes, for the whole process; and, so that a context does
 // not read and hash the file again, the hash of each path as of its size and modification time.
+// The tenants' modules are bounded by their bytes (SetWasmModuleCacheLimit), least recently used
+// first; a dropped one takes the paths that named it along.
 struct Registry {
   struct FileKey {
     std::filesystem::file_time_type mtime;
     uintmax_t size = 0;
     std::string hash;
   };
+  struct Module {
+    std::shared_ptr<v8::CompiledWasmModule> compiled;
+    size_t bytes = 0;
+    std::list<std::string>::iterator recent;  // in `recent`; a built-in's is recent.end()
+  };
   std::mutex mutex;
-  std::map<std::string, std::shared_ptr<v8::CompiledWasmModule>> by_hash;
+  std::map<std::string, Module> by_hash;
   std::map<std::filesystem::path, FileKey> by_path;
+  std::list<std::string> recent;  // the tenants' modules' hashes, most recently used first
+  size_t bytes = 0;               // of the tenants' modules
+  size_t limit = size_t{limits::CodeCacheLimits().wasm_mb} << 20;
   int compilations = 0;
+
+  // The module under `key`, now the most recently used; null if none.
+  std::shared_ptr<v8::CompiledWasmModule> Find(const std::string& key) {
+    auto it = by_hash.find(key);
+    if (it == by_hash.end()) return nullptr;
+    if (it->second.recent != recent.end()) recent.splice(recent.begin(), recent, it->second.recent);
+    return it->second.compiled;
+  }
+
+  void Add(const std::string& key, std::shared_ptr<v8::CompiledWasmModule> compiled, bool builtin) {
+    auto [it, inserted] = by_hash.try_emplace(key);
+    if (!inserted) return;  // another isolate compiled it meanwhile
+    ++compilations;
+    it->second.bytes = compiled->GetWireBytesRef().size();
+    it->second.compiled = std::move(compiled);
+    it->second.recent = recent.end();
+    if (builtin) return;
+    recent.push_front(key);
+    it->second.recent = recent.begin();
+    bytes += it->second.bytes;
+    Trim();
+  }
+
+  // Drops the least recently used tenant modules past the limit (never the most recent one).
+  void Trim() {
+    while (bytes > limit && recent.size() > 1) {
+      std::string hash = recent.back();
+      recent.pop_back();
+      auto it = by_hash.find(hash);
+      bytes -= it->second.bytes;
+      by_hash.erase(it);
+      std::erase_if(by_path, [&](const auto& entry) { return entry.second.hash == hash; });
+    }
+  }
 };
 
 Registry& Modules() {
@@ -56,11 +102,7 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> ShareOrCompile(v8::Isolate* isol
   }
   {
     std::lock_guard lock(registry.mutex);
-    auto [it, inserted] = registry.by_hash.emplace(key, nullptr);
-    if (inserted) {
-      it->second = std::make_shared<v8::CompiledWasmModule>(module->GetCompiledModule());
-      ++registry.compilations;
-    }
+    registry.Add(key, std::make_shared<v8::CompiledWasmModule>(module->GetCompiledModule()), key.starts_with("builtin:"));
   }
   return handles.Escape(module);
 }
@@ -77,8 +119,7 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isola
     std::lock_guard lock(registry.mutex);
     auto known = registry.by_path.find(path);
     if (known != registry.by_path.end() && known->second.mtime == mtime && known->second.size == size) {
-      auto it = registry.by_hash.find(known->second.hash);
-      if (it != registry.by_hash.end()) compiled = it->second;
+      compiled = registry.Find(known->second.hash);
     }
   }
   absl::StatusOr<std::string> bytes;
@@ -95,8 +136,7 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> WasmModuleFor(v8::Isolate* isola
     hash = cache::Sha256Hex({*bytes});
     std::lock_guard lock(registry.mutex);
     if (!error) registry.by_path[path] = {mtime, size, hash};
-    auto it = registry.by_hash.find(hash);
-    if (it != registry.by_hash.end()) compiled = it->second;
+    compiled = registry.Find(hash);
   }
   return ShareOrCompile(isolate, hash, compiled, bytes.ok() ? std::string_view(*bytes) : std::string_view(),
                         path.filename().string(), "not a valid WebAssembly module: ", true);
@@ -110,10 +150,20 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> BuiltinWasmModule(v8::Isolate* i
   std::shared_ptr<v8::CompiledWasmModule> compiled;
   {
     std::lock_guard lock(registry.mutex);
-    auto it = registry.by_hash.find(key);
-    if (it != registry.by_hash.end()) compiled = it->second;
+    compiled = registry.Find(key);
   }
   return ShareOrCompile(isolate, key, compiled, bytes, name, "", false);
+}
+
+void SetWasmModuleCacheLimit(size_t bytes) {
+  std::lock_guard lock(Modules().mutex);
+  Modules().limit = bytes;
+  Modules().Trim();
+}
+
+size_t WasmModuleCacheBytes() {
+  std::lock_guard lock(Modules().mutex);
+  return Modules().bytes;
 }
 
 int WasmCompilations() {

@@ -28,4 +28,12 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> BuiltinWasmModule(v8::Isolate* i
 // How many Wasm compilations this process has made (one per distinct module content).
 int WasmCompilations();
 
+// The tenants' compiled modules kept for sharing, at most `bytes` of module (wire) bytes, least
+// recently used out first: every deploy of a changed module adds one. An isolate keeps the code
+// of the modules it bound whatever the registry drops; a later isolate compiles an evicted one
+// again. The built-ins' modules are always kept. Default: limits::CodeCacheLimits::wasm_mb.
+void SetWasmModuleCacheLimit(size_t bytes);
+// Module bytes the registry keeps for the tenants' modules now.
+size_t WasmModuleCacheBytes();
+
 }  // namespace atl::bindings

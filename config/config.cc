@@ -96,7 +96,7 @@ constexpr std::string_view kClusterKeys = "etcd, node_name, advertise, prefix, l
 constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
     "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb, prewarm_mb, "
-    "idle_before_deep_reduce_ms, code_cache_memory_mb, code_cache_disk_mb";
+    "idle_before_deep_reduce_ms, code_cache_memory_mb, code_cache_disk_mb, wasm_cache_mb";
 constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, isolation, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
@@ -323,10 +323,12 @@ absl::Status ConfigParser::ParseServer(const toml::node& n, const toml::source_r
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 0, 86400000);
       if (!value.ok()) return value.status();
       out->pool.idle_before_deep_reduce_ms = static_cast<uint32_t>(*value);
-    } else if (e.key == "code_cache_memory_mb" || e.key == "code_cache_disk_mb") {
+    } else if (e.key == "code_cache_memory_mb" || e.key == "code_cache_disk_mb" || e.key == "wasm_cache_mb") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 1000000);
       if (!value.ok()) return value.status();
-      (e.key == "code_cache_memory_mb" ? out->code_cache.memory_mb : out->code_cache.disk_mb) = static_cast<uint32_t>(*value);
+      (e.key == "code_cache_memory_mb" ? out->code_cache.memory_mb
+       : e.key == "code_cache_disk_mb" ? out->code_cache.disk_mb
+                                       : out->code_cache.wasm_mb) = static_cast<uint32_t>(*value);
     } else if (e.key == "do_idle_ms") {
       absl::StatusOr<int64_t> value = Integer(v, here, key_path, 1, 86400000);
       if (!value.ok()) return value.status();

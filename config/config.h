@@ -88,7 +88,7 @@ struct ServerConfig {
   uint64_t do_max_storage = uint64_t{1} << 30;
   uint32_t do_idle_ms = 10000;
   limits::WebSocketLimits websocket;     // websocket_ping_ms, websocket_idle_ms
-  limits::CodeCacheLimits code_cache;    // code_cache_memory_mb, code_cache_disk_mb
+  limits::CodeCacheLimits code_cache;    // code_cache_memory_mb, code_cache_disk_mb, wasm_cache_mb
 };
 
 // [cluster]: running as one node of a fleet (README.md "Running a fleet").

@@ -24,6 +24,7 @@ prewarm_mb = 512
 idle_before_deep_reduce_ms = 30000
 code_cache_memory_mb = 16
 code_cache_disk_mb = 200
+wasm_cache_mb = 32
 
 [server.tls]
 cert = "cert.pem"
@@ -92,6 +93,7 @@ TEST_F(ConfigTest, FullFileWithEveryKey) {
   EXPECT_EQ(server.pool.idle_before_deep_reduce_ms, 30000u);
   EXPECT_EQ(server.code_cache.memory_mb, 16u);
   EXPECT_EQ(server.code_cache.disk_mb, 200u);
+  EXPECT_EQ(server.code_cache.wasm_mb, 32u);
   ASSERT_TRUE(server.tls.has_value());
   EXPECT_EQ(server.tls->cert, dir_ / "cert.pem");
   EXPECT_EQ(server.tls->key, dir_ / "key.pem");

@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "bindings/cache_api.h"
 #include "bindings/runtime_snapshot.h"
+#include "bindings/wasm_modules.h"
 #include "cache/code_cache.h"
 #include "cache/http_cache.h"
 #include "kv/kv_store.h"
@@ -232,6 +233,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   }
   uv_loop_t* loop = uv_default_loop();
   std::unique_ptr<cache::CodeCache> code_cache = MakeCodeCache(*plan);
+  bindings::SetWasmModuleCacheLimit(size_t{plan->code_cache.wasm_mb} << 20);
   TenantManager tenants(loop, plan->pool, code_cache.get());
   // Tenants deployed later get isolates made with at least the default heap limit.
   if (plan->admin_listen) tenants.set_min_heap_mb(isolates::TenantLimits().memory_mb);

@@ -39,7 +39,7 @@ struct ServePlan {
   uint64_t do_max_storage = uint64_t{1} << 30;  // [server] do_max_storage (durable_objects_service.h)
   uint32_t do_idle_ms = 10000;                   // [server] do_idle_ms
   limits::WebSocketLimits websocket;  // [server] websocket_ping_ms, websocket_idle_ms
-  limits::CodeCacheLimits code_cache;  // [server] code_cache_memory_mb, code_cache_disk_mb (code_cache.h)
+  limits::CodeCacheLimits code_cache;  // [server] code_cache_memory_mb, code_cache_disk_mb (code_cache.h), wasm_cache_mb
   bool sandbox = true;               // [server] sandbox (worker_sandbox.h)
   std::string user;                  // [server] user (worker_user.h)
   uint32_t worker_memory_mb = 0;     // [server] worker_memory_mb (worker_sandbox.h; 0: none)

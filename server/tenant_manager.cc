@@ -486,6 +486,7 @@ void TenantManager::LogStats() const {
       .Int("code_cache_kb", static_cast<int64_t>(code_cache_->bytes() / 1024))
       .Int("code_cache_evicted", static_cast<int64_t>(code_cache_->stats().evicted.load()))
       .Int("wasm_compilations", bindings::WasmCompilations())
+      .Int("wasm_cache_kb", static_cast<int64_t>(bindings::WasmModuleCacheBytes() / 1024))
       .Emit();
 }
 
