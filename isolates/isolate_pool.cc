@@ -52,6 +52,23 @@ void IsolatePool::Release(std::unique_ptr<TenantIsolate> isolate) {
   wake_.notify_one();
 }
 
+void IsolatePool::SetWarm(uint32_t warm) {
+  {
+    std::lock_guard lock(mu_);
+    warm_ = warm;
+    while (ready_.size() > warm_) {
+      doomed_.push_back(std::move(ready_.back()));
+      ready_.pop_back();
+    }
+  }
+  wake_.notify_one();
+}
+
+size_t IsolatePool::ready() const {
+  std::lock_guard lock(mu_);
+  return ready_.size();
+}
+
 IsolatePool::Stats IsolatePool::stats() const {
   std::lock_guard lock(mu_);
   return stats_;

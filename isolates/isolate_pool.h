@@ -40,8 +40,12 @@ class IsolatePool {
 
   std::unique_ptr<TenantIsolate> Take();
   void Release(std::unique_ptr<TenantIsolate> isolate);
+  // How many blank isolates to keep ready from now on (more are made in the background; spares
+  // past a lowered count are disposed of).
+  void SetWarm(uint32_t warm);
 
   Stats stats() const;
+  size_t ready() const;  // blank isolates ready now
   // Time Take() took; read on the thread that calls Take().
   const base::LatencyHistogram& take_latency() const { return take_latency_; }
 
@@ -49,7 +53,7 @@ class IsolatePool {
   void Run();
 
   const IsolateBlueprint blueprint_;
-  const uint32_t warm_;
+  uint32_t warm_;                                       // guarded by mu_
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::vector<std::unique_ptr<TenantIsolate>> ready_;   // guarded by mu_

@@ -489,6 +489,7 @@ std::string AdminApi::RenderMetrics() const {
   out += "# HELP atoll_isolates Isolates of this process by state.\n# TYPE atoll_isolates gauge\n";
   AppendSample(&out, "atoll_isolates", {{"state", "live"}}, static_cast<double>(tenants_->live_isolates()));
   AppendSample(&out, "atoll_isolates", {{"state", "retiring"}}, static_cast<double>(tenants_->retiring_isolates()));
+  AppendSample(&out, "atoll_isolates", {{"state", "spare"}}, static_cast<double>(tenants_->spare_isolates()));
   out += "# HELP atoll_isolate_creations_total Isolates made (ahead of time or on demand).\n"
          "# TYPE atoll_isolate_creations_total counter\n";
   AppendSample(&out, "atoll_isolate_creations_total", {}, static_cast<double>(tenants_->pool_stats().created));

@@ -58,14 +58,9 @@ absl::Status IsolateCache::Start(uint32_t heap_mb, size_t tenants) {
   absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(heap_mb);
   if (!blueprint.ok()) return blueprint.status();
   slots_.resize(std::max(slots_.size(), tenants));
-  // No more blank isolates than there are tenants that could want one.
-  auto warm = static_cast<uint32_t>(std::min<size_t>(limits_.warm_isolates, tenants));
-  pool_ = std::make_unique<isolates::IsolatePool>(*blueprint, warm);
+  pool_ = std::make_unique<isolates::IsolatePool>(*blueprint, 0);
   streams_pool_.heap_mb = heap_mb;
-  // Fewer spare isolates for the streams snapshot: its tenants are usually a few of all, and an
-  // idle spare costs the process ~0.45 MB resident (16 of them measured +0.07 MB per tenant in
-  // bench/first_use.sh's streams row).
-  streams_pool_.warm = std::min<uint32_t>(warm, kStreamsWarmIsolates);
+  SetTenantCount(tenants);
   watchdog_ = std::make_unique<isolates::CpuWatchdog>();
   uv_timer_start(&platform_timer_, [](uv_timer_t* t) {
     auto* self = static_cast<IsolateCache*>(t->data);
@@ -73,6 +68,17 @@ absl::Status IsolateCache::Start(uint32_t heap_mb, size_t tenants) {
     self->ReduceIdleMemory();
   }, kPlatformTasksMs, kPlatformTasksMs);
   return absl::OkStatus();
+}
+
+void IsolateCache::SetTenantCount(size_t tenants) {
+  // No more blank isolates than there are tenants that could want one.
+  auto warm = static_cast<uint32_t>(std::min<size_t>(limits_.warm_isolates, tenants));
+  if (pool_) pool_->SetWarm(warm);
+  // Fewer spare isolates for the streams snapshot: its tenants are usually a few of all, and an
+  // idle spare costs the process ~0.45 MB resident (16 of them measured +0.07 MB per tenant in
+  // bench/first_use.sh's streams row).
+  streams_pool_.warm = std::min<uint32_t>(warm, kStreamsWarmIsolates);
+  if (streams_pool_.pool) streams_pool_.pool->SetWarm(streams_pool_.warm);
 }
 
 void IsolateCache::Shutdown() {

@@ -67,6 +67,10 @@ class IsolateCache {
   // The pool of blank isolates with a `heap_mb` heap limit, no more kept warm than `tenants`
   // could want; errors on a binary without a snapshot. Starts the periodic work.
   absl::Status Start(uint32_t heap_mb, size_t tenants);
+  // The tenants that could want a blank isolate now (after a deploy or a removal): the pools keep
+  // that many ready, at most warm_isolates.
+  void SetTenantCount(size_t tenants);
+  size_t ready_isolates() const { return pool_ ? pool_->ready() : 0; }
   // Where the periodic work flushes what V8's tasks answered.
   void set_server(HttpServer* server) { server_ = server; }
   // Drops every runtime and stops the background work.

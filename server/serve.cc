@@ -236,7 +236,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   bindings::SetWasmModuleCacheLimit(size_t{plan->code_cache.wasm_mb} << 20);
   TenantManager tenants(loop, plan->pool, code_cache.get());
   // Tenants deployed later get isolates made with at least the default heap limit.
-  if (plan->admin_listen) tenants.set_min_heap_mb(isolates::TenantLimits().memory_mb);
+  if (plan->admin_listen || !plan->cluster.etcd.empty()) tenants.AcceptDeploys(isolates::TenantLimits().memory_mb);
   // What the sandbox leaves readable (worker_sandbox.h): the scripts' folders, data_dir.
   WorkerSandboxPaths sandbox_paths;
   if (!plan->data_dir.empty()) {

@@ -58,8 +58,10 @@ absl::Status TenantManager::Start(std::vector<TenantSpec> tenants) {
   // Blank isolates are made with the largest heap any tenant may have; each tenant's own limit
   // is applied when it takes one.
   heap_mb_ = std::max({heap_mb, 16u, min_heap_mb_});
-  return cache_.Start(heap_mb_, registry_.size());
+  return cache_.Start(heap_mb_, TenantsWantingIsolates());
 }
+
+size_t TenantManager::TenantsWantingIsolates() const { return registry_.serving() + (accepts_deploys_ ? 1 : 0); }
 
 void TenantManager::Shutdown() {
   // Runtimes let go of their sinks first: the service calls' sinks go with the Outbound.
@@ -432,6 +434,7 @@ absl::Status TenantManager::Deploy(TenantSpec spec, bool check_elsewhere) {
   registry_.Commit(std::move(staged), std::move(spec));
   health_.Deployed(index);
   if (!elsewhere) cache_.Install(index, std::move(prepared->runtime));
+  cache_.SetTenantCount(TenantsWantingIsolates());
   return absl::OkStatus();
 }
 
@@ -440,6 +443,7 @@ bool TenantManager::Remove(std::string_view name) {
   if (found < 0 || !registry_.Serving(static_cast<uint32_t>(found))) return false;
   DropRuntime(static_cast<uint32_t>(found), ServerError::kNoRoute);
   registry_.Remove(name);
+  cache_.SetTenantCount(TenantsWantingIsolates());
   return true;
 }
 

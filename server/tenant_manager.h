@@ -149,6 +149,7 @@ class TenantManager : public RequestSink {
   // Isolates with a tenant loaded, and those being torn down.
   size_t live_isolates() const { return cache_.live(); }
   size_t retiring_isolates() const { return cache_.retiring(); }
+  size_t spare_isolates() const { return cache_.ready_isolates(); }  // blank, ready for a cold tenant
   isolates::IsolatePool::Stats pool_stats() const { return cache_.pool_stats(); }
   // Isolation groups (isolation.h): whether tenant `index` is served by another process, the
   // new table from the supervisor (tenants moved out have their runtime retired here), and the
@@ -158,9 +159,14 @@ class TenantManager : public RequestSink {
   IsolationForwarder& isolation() { return *isolation_; }
   // Called with an `isolation = "auto"` tenant's name after kAutoIsolateAfterKills kills in a row.
   void set_on_repeated_kills(std::function<void(const std::string&)> f) { on_repeated_kills_ = std::move(f); }
-  // The heap limit blank isolates are made with is at least this (call before Start): tenants
-  // deployed later cannot ask for more.
-  void set_min_heap_mb(uint32_t mb) { min_heap_mb_ = mb; }
+  // Tenants may be deployed after Start (the admin API, a cluster's control plane); call before
+  // Start. Blank isolates are made with a heap limit of at least `min_heap_mb` (a tenant deployed
+  // later cannot ask for more), and one more is kept ready than there are tenants, for the next
+  // deploy's tenant: a server whose tenants all come from deploys has spares too.
+  void AcceptDeploys(uint32_t min_heap_mb) {
+    min_heap_mb_ = min_heap_mb;
+    accepts_deploys_ = true;
+  }
   // Cluster mode: where a Durable Object call for another node goes (fetch service
   // "@do-node:NAME"): false when node NAME is not known; else its address and the fleet's secret.
   struct NodeTarget {
@@ -183,6 +189,8 @@ class TenantManager : public RequestSink {
   TenantRuntime* Activate(uint32_t tenant, ResponseSink* response);
   // Answers what is in flight on tenant `index`'s runtime with `error` and retires it.
   void DropRuntime(uint32_t index, ServerError error);
+  // The tenants that could want a blank isolate: those serving, and the next deploy's.
+  size_t TenantsWantingIsolates() const;
   // The Worker streaming request `id` of tenant `target` (either way), or null.
   bindings::Worker* StreamWorker(int32_t target, uint64_t id) const;
   // A wall deadline passed for request `id` of `tenant`.
@@ -205,6 +213,7 @@ class TenantManager : public RequestSink {
   TenantHealth health_;
   Counters counters_;
   uint32_t min_heap_mb_ = 16;
+  bool accepts_deploys_ = false;
   uint32_t heap_mb_ = 16;                      // the blank isolates' heap limit
   uint64_t last_run_ns_ = 0;                   // the synchronous handler run of the last dispatch
 };

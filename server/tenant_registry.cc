@@ -84,6 +84,12 @@ void TenantRegistry::Commit(Staged staged, TenantSpec spec) {
   router_ = std::move(staged.router);
 }
 
+size_t TenantRegistry::serving() const {
+  size_t count = 0;
+  for (const Entry& entry : tenants_) count += entry.removed ? 0 : 1;
+  return count;
+}
+
 int32_t TenantRegistry::Remove(std::string_view name) {
   int32_t found = Find(name);
   if (found < 0 || tenants_[found].removed) return -1;

@@ -52,6 +52,7 @@ class TenantRegistry {
   // Whether tenant `index` serves (not removed).
   bool Serving(uint32_t index) const { return index < tenants_.size() && !tenants_[index].removed; }
   size_t size() const { return tenants_.size(); }
+  size_t serving() const;  // tenants not removed
   const TenantSpec& spec(uint32_t index) const { return tenants_[index].spec; }
   const std::string& name(uint32_t index) const { return tenants_[index].spec.worker.tenant_name; }
   // The tenant that tenant `caller`'s service binding `binding` names (removed ones too), or -1.
