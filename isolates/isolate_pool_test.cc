@@ -37,5 +37,22 @@ TEST(IsolatePool, MakesOneOnTheSpotWhenEmpty) {
   EXPECT_EQ(pool.stats().taken_cold, 1u);
 }
 
+TEST(IsolatePool, KeepsAsManyReadyAsItIsToldNow) {
+  IsolatePool pool(IsolateBlueprint{}, /*warm=*/0);
+  auto wait_for_ready = [&](size_t n) {
+    for (int i = 0; i < 500 && pool.ready() != n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return pool.ready();
+  };
+  EXPECT_EQ(wait_for_ready(0), 0u);
+  pool.SetWarm(2);  // a tenant was deployed: made in the background
+  EXPECT_EQ(wait_for_ready(2), 2u);
+  pool.SetWarm(1);  // one removed: the extra spare is disposed of
+  EXPECT_EQ(pool.ready(), 1u);
+  EXPECT_NE(pool.Take(), nullptr);
+  EXPECT_EQ(pool.stats().taken_warm, 1u);
+  EXPECT_EQ(wait_for_ready(1), 1u) << "refilled to the new count";
+  EXPECT_EQ(pool.stats().created, 3u);
+}
+
 }  // namespace
 }  // namespace atl::isolates
