@@ -116,7 +116,7 @@ struct CodeCacheLimits {
   uint32_t memory_mb = 64;                       // blobs kept in memory ([server] code_cache_memory_mb); an
                                                  // evicted one is read from disk again when next needed
   uint32_t disk_mb = 1024;                       // files under data_dir/code-cache ([server] code_cache_disk_mb);
-                                                 // the least recently used are removed past it
+                                                 // the least recently written are removed past it
   uint32_t wasm_mb = 256;                        // compiled WebAssembly modules shared by the isolates
                                                  // (bindings/wasm_modules.h), by module size ([server]
                                                  // wasm_cache_mb); an isolate keeps what it uses either way

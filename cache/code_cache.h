@@ -71,7 +71,7 @@ class CodeCache {
   // Adds or replaces `key` as the most recently used, then evicts past memory_mb.
   void Keep(const std::string& key, Blob blob) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Drop(absl::flat_hash_map<std::string, Entry>::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Removes the least recently written or read files until the folder holds at most disk_mb.
+  // Removes the least recently written files until the folder holds at most disk_mb.
   void TrimDisk();
 
   std::filesystem::path dir_;
