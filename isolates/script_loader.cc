@@ -48,7 +48,9 @@ v8::MaybeLocal<T> CompileCached(cache::CodeCache* code_cache, const std::string&
 // per-request context of another Worker) compares the source instead of hashing it again.
 // SHA-256 of Hono's 72 KB bundle is ~2M instructions, ~10% of a cold isolate's whole request
 // (callgrind, bench/turnover); a comparison is a memcmp. Exact: a file whose bytes changed is
-// hashed again. Bounded: past kMaxBytes of sources the memo starts over.
+// hashed again. Bounded: past kMaxBytes of sources the memo starts over. Every deploy is a new
+// file whose entry stays until then (a 72 KB bundle deployed 1,000 times is 72 MB), so the bound
+// is what a worker's live scripts usually take, not more: past it, only re-hashing comes back.
 class ProcessKeyMemo {
  public:
   static ProcessKeyMemo& Get() {
@@ -84,7 +86,7 @@ class ProcessKeyMemo {
   }
 
  private:
-  static constexpr size_t kMaxBytes = 256u << 20;
+  static constexpr size_t kMaxBytes = 64u << 20;
   std::mutex mutex_;
   std::unordered_map<std::string, std::pair<std::string, std::string>> by_file_;  // file -> {source, key}
   size_t bytes_ = 0;
