@@ -39,6 +39,25 @@ test("legacy constants", () => {
   assert.equal(DOMException.DATA_CLONE_ERR, 25);
   assert.equal(DOMException.prototype.TIMEOUT_ERR, 23);
   assert.equal(Object.getOwnPropertyDescriptor(DOMException, "ABORT_ERR").writable, false);
+  // All 25, on both, as WebIDL defines constants, in code order after what the class defines,
+  // and nothing else (the module's loading leaves no key of its own behind).
+  const names = [
+    "INDEX_SIZE_ERR", "DOMSTRING_SIZE_ERR", "HIERARCHY_REQUEST_ERR", "WRONG_DOCUMENT_ERR", "INVALID_CHARACTER_ERR",
+    "NO_DATA_ALLOWED_ERR", "NO_MODIFICATION_ALLOWED_ERR", "NOT_FOUND_ERR", "NOT_SUPPORTED_ERR", "INUSE_ATTRIBUTE_ERR",
+    "INVALID_STATE_ERR", "SYNTAX_ERR", "INVALID_MODIFICATION_ERR", "NAMESPACE_ERR", "INVALID_ACCESS_ERR",
+    "VALIDATION_ERR", "TYPE_MISMATCH_ERR", "SECURITY_ERR", "NETWORK_ERR", "ABORT_ERR", "URL_MISMATCH_ERR",
+    "QUOTA_EXCEEDED_ERR", "TIMEOUT_ERR", "INVALID_NODE_TYPE_ERR", "DATA_CLONE_ERR",
+  ];
+  for (const object of [DOMException, DOMException.prototype]) {
+    names.forEach((name, i) => {
+      assert.deepEqual(Object.getOwnPropertyDescriptor(object, name),
+                       { value: i + 1, writable: false, enumerable: true, configurable: false }, name);
+    });
+  }
+  assert.deepEqual(Reflect.ownKeys(DOMException), ["length", "name", "prototype", ...names]);
+  assert.deepEqual(Reflect.ownKeys(DOMException.prototype),
+                   ["constructor", "name", "message", "code", ...names, Symbol.toStringTag]);
+  assert.deepEqual(Object.keys(new DOMException("m")), []);
 });
 
 test("platform errors are DOMExceptions", () => {
