@@ -193,7 +193,10 @@ TEST(CodeCache, ManyDeploysKeepItWithinItsBoundsInMemoryAndOnDisk) {
     HttpResponse response = Get(server.port(), "/app/");
     ASSERT_EQ(response.status, 200) << response.body << "\n" << server.log();
     EXPECT_EQ(response.body.substr(0, tag.size() + 1), tag + " ");
-    EXPECT_LE(CodeCacheBytes(fixture.dir() / "data"), 1u << 20) << "after version " << v;
+    // A write in flight (a refresh as an isolate goes, its temp file) may be seen before the
+    // folder is trimmed after it: within the bound once it is.
+    EXPECT_TRUE(WaitFor([&] { return CodeCacheBytes(fixture.dir() / "data") <= (1u << 20); }, Slow(std::chrono::seconds(5))))
+        << "after version " << v << ": " << CodeCacheBytes(fixture.dir() / "data") << " bytes";
   }
   EXPECT_EQ(server.Stop(), 0);
   int64_t kept_kb = PoolStat(server.log(), "code_cache_kb");
