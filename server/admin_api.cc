@@ -500,14 +500,16 @@ std::string AdminApi::RenderMetrics() const {
                         "# TYPE atoll_tenant_streams_snapshot gauge\n";
   std::string loads = "# HELP atoll_tenant_loads_total A tenant's isolate loaded on its request (a cold start) or ahead of it (prewarm).\n"
                       "# TYPE atoll_tenant_loads_total counter\n";
+  // Deleted tenants' series are left out (Metrics::set_exported).
   for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
+    if (!tenants_->Serving(i)) continue;
     TenantInfo info = tenants_->Info(i);
     const std::string& name = info.spec->worker.tenant_name;
     for (auto [limit, count] : {std::pair<std::string_view, uint64_t>{"cpu", info.cpu_kills},
                                 {"memory", info.memory_kills}, {"wall", info.wall_kills}}) {
       if (count > 0) AppendSample(&out, "atoll_limit_kills_total", {{"tenant", name}, {"limit", limit}}, static_cast<double>(count));
     }
-    if (tenants_->Serving(i)) AppendSample(&heap, "atoll_heap_bytes", {{"tenant", name}}, static_cast<double>(info.heap_bytes));
+    AppendSample(&heap, "atoll_heap_bytes", {{"tenant", name}}, static_cast<double>(info.heap_bytes));
     if (info.streams_snapshot) AppendSample(&streams, "atoll_tenant_streams_snapshot", {{"tenant", name}}, 1);
     for (auto [on, count] : {std::pair<std::string_view, uint64_t>{"request", info.loads_on_request}, {"prewarm", info.prewarms}}) {
       if (count > 0) AppendSample(&loads, "atoll_tenant_loads_total", {{"tenant", name}, {"on", on}}, static_cast<double>(count));
@@ -519,6 +521,7 @@ std::string AdminApi::RenderMetrics() const {
   out += "# HELP atoll_scheduled_total Scheduled events (cron triggers and fired by hand) by outcome.\n"
          "# TYPE atoll_scheduled_total counter\n";
   for (uint32_t i = 0; i < tenants_->tenant_slots(); ++i) {
+    if (!tenants_->Serving(i)) continue;
     TenantInfo info = tenants_->Info(i);
     const std::string& name = info.spec->worker.tenant_name;
     for (auto [outcome, count] : {std::pair<std::string_view, uint64_t>{"ok", info.scheduled_ok},

@@ -124,7 +124,10 @@ void Metrics::RenderRequests(std::string* out) const {
               "# TYPE atoll_requests_total counter\n");
   // Sorted, so that the text is stable from scrape to scrape.
   std::map<std::pair<std::string, int>, uint64_t> sorted;
-  for (const auto& [key, count] : requests_) sorted[{std::string(tenant_name_(key.first)), key.second}] += count;
+  for (const auto& [key, count] : requests_) {
+    if (exported_ && !exported_(key.first)) continue;
+    sorted[{std::string(tenant_name_(key.first)), key.second}] += count;
+  }
   for (const auto& [key, count] : sorted) {
     std::string status = std::to_string(key.second);
     AppendSample(out, "atoll_requests_total", {{"tenant", key.first}, {"status", status}}, static_cast<double>(count));

@@ -30,6 +30,10 @@ class Metrics : public RequestObserver {
   Metrics(std::function<std::string_view(int32_t)> tenant_name, bool access_log);
 
   void OnRequestDone(const RequestRecord& record) override;
+  // Which targets' series RenderRequests shows (default: all): a deleted tenant's are left out,
+  // so that /metrics does not keep every name ever deployed; counts stay, and a tenant deployed
+  // again under the same name continues them.
+  void set_exported(std::function<bool(int32_t)> exported) { exported_ = std::move(exported); }
 
   // Appends atoll_requests_total{tenant,status} and atoll_request_duration_seconds (and
   // atoll_forwards_total{outcome} once a forward was counted).
@@ -46,6 +50,7 @@ class Metrics : public RequestObserver {
 
  private:
   std::function<std::string_view(int32_t)> tenant_name_;
+  std::function<bool(int32_t)> exported_;
   bool access_log_;
   int pid_;
   // (target, status) -> count; target -1 is "no route".

@@ -287,6 +287,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
         return target < 0 ? std::string_view() : std::string_view(tenants.TenantName(static_cast<uint32_t>(target)));
       },
       options.access_log);
+  metrics.set_exported([&tenants](int32_t target) { return target < 0 || tenants.Serving(static_cast<uint32_t>(target)); });
   // An isolation group's process does not count requests: the shared worker that forwarded each
   // one counts it (and logs its access line) once, as the client saw it (isolation.h).
   if (tenants.isolation().own().empty()) server.set_observer(&metrics);

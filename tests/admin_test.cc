@@ -236,3 +236,31 @@ TEST_F(AdminTest, TenantsThatOnlyComeFromDeploysTakeSpareIsolates) {
 
 }  // namespace
 }  // namespace atl::testing
+
+namespace atl::testing {
+namespace {
+
+// /metrics shows the tenants that exist: a deleted tenant's series go (a platform that deploys a
+// tenant per preview would otherwise export every name it ever had), and the same name deployed
+// again continues its counts.
+TEST_F(AdminTest, MetricsLeaveOutDeletedTenants) {
+  std::string config = fixture_.WriteConfig("admin_listen = \"127.0.0.1:0\"\nworkers = 1", "");
+  TestServer server(config);
+  int admin = AdminPort(server);
+  ASSERT_NE(admin, 0);
+  const std::string body = Deploy("export default { fetch() { return new Response('p'); } };", "[\"*/p/*\"]");
+  const std::string series = "atoll_requests_total{tenant=\"preview-1\",status=\"200\"} ";
+  ASSERT_EQ(Admin(admin, "PUT", "/tenants/preview-1", body).status, 200);
+  EXPECT_EQ(Get(server.port(), "/p/").body, "p");
+  EXPECT_NE(Admin(admin, "GET", "/metrics").body.find(series + "1\n"), std::string::npos);
+  ASSERT_EQ(Admin(admin, "DELETE", "/tenants/preview-1").status, 200);
+  std::string after = Admin(admin, "GET", "/metrics").body;
+  EXPECT_EQ(after.find("tenant=\"preview-1\""), std::string::npos) << after;
+  ASSERT_EQ(Admin(admin, "PUT", "/tenants/preview-1", body).status, 200);
+  EXPECT_EQ(Get(server.port(), "/p/").body, "p");
+  EXPECT_NE(Admin(admin, "GET", "/metrics").body.find(series + "2\n"), std::string::npos)
+      << Admin(admin, "GET", "/metrics").body;
+}
+
+}  // namespace
+}  // namespace atl::testing
