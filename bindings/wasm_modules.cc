@@ -1,11 +1,11 @@
 #include "bindings/wasm_modules.h"
 
-#include <list>
 #include <map>
 #include <mutex>
 
 #include "base/files.h"
 #include "base/limits.h"
+#include "base/lru_by_bytes.h"
 #include "base/strings.h"
 #include "bindings/wasm_global.h"
 #include "cache/content_hash.h"
@@ -24,49 +24,28 @@ struct Registry {
     uintmax_t size = 0;
     std::string hash;
   };
-  struct Module {
-    std::shared_ptr<v8::CompiledWasmModule> compiled;
-    size_t bytes = 0;
-    std::list<std::string>::iterator recent;  // in `recent`; a built-in's is recent.end()
-  };
   std::mutex mutex;
-  std::map<std::string, Module> by_hash;
+  // By SHA-256, or "builtin:NAME" (pinned), bounded by module (wire) bytes.
+  base::LruByBytes<std::shared_ptr<v8::CompiledWasmModule>> by_hash{size_t{limits::CodeCacheLimits().wasm_mb} << 20};
   std::map<std::filesystem::path, FileKey> by_path;
-  std::list<std::string> recent;  // the tenants' modules' hashes, most recently used first
-  size_t bytes = 0;               // of the tenants' modules
-  size_t limit = size_t{limits::CodeCacheLimits().wasm_mb} << 20;
   int compilations = 0;
 
   // The module under `key`, now the most recently used; null if none.
   std::shared_ptr<v8::CompiledWasmModule> Find(const std::string& key) {
-    auto it = by_hash.find(key);
-    if (it == by_hash.end()) return nullptr;
-    if (it->second.recent != recent.end()) recent.splice(recent.begin(), recent, it->second.recent);
-    return it->second.compiled;
+    auto* found = by_hash.Find(key);
+    return found != nullptr ? *found : nullptr;
   }
 
   void Add(const std::string& key, std::shared_ptr<v8::CompiledWasmModule> compiled, bool builtin) {
-    auto [it, inserted] = by_hash.try_emplace(key);
-    if (!inserted) return;  // another isolate compiled it meanwhile
+    if (by_hash.Find(key) != nullptr) return;  // another isolate compiled it meanwhile
     ++compilations;
-    it->second.bytes = compiled->GetWireBytesRef().size();
-    it->second.compiled = std::move(compiled);
-    it->second.recent = recent.end();
-    if (builtin) return;
-    recent.push_front(key);
-    it->second.recent = recent.begin();
-    bytes += it->second.bytes;
-    Trim();
+    size_t bytes = compiled->GetWireBytesRef().size();
+    Forget(by_hash.Put(key, std::move(compiled), bytes, /*pinned=*/builtin));
   }
 
-  // Drops the least recently used tenant modules past the limit (never the most recent one).
-  void Trim() {
-    while (bytes > limit && recent.size() > 1) {
-      std::string hash = recent.back();
-      recent.pop_back();
-      auto it = by_hash.find(hash);
-      bytes -= it->second.bytes;
-      by_hash.erase(it);
+  // The paths that named modules just dropped.
+  void Forget(const std::vector<std::string>& dropped) {
+    for (const std::string& hash : dropped) {
       std::erase_if(by_path, [&](const auto& entry) { return entry.second.hash == hash; });
     }
   }
@@ -157,13 +136,12 @@ absl::StatusOr<v8::Local<v8::WasmModuleObject>> BuiltinWasmModule(v8::Isolate* i
 
 void SetWasmModuleCacheLimit(size_t bytes) {
   std::lock_guard lock(Modules().mutex);
-  Modules().limit = bytes;
-  Modules().Trim();
+  Modules().Forget(Modules().by_hash.SetLimit(bytes));
 }
 
 size_t WasmModuleCacheBytes() {
   std::lock_guard lock(Modules().mutex);
-  return Modules().bytes;
+  return Modules().by_hash.bytes();
 }
 
 int WasmCompilations() {

@@ -22,9 +22,11 @@ std::string_view AsText(const std::vector<uint8_t>& data) {
 
 }  // namespace
 
-CodeCache::CodeCache(limits::CodeCacheLimits limits) : limits_(limits) {}
+CodeCache::CodeCache(limits::CodeCacheLimits limits)
+    : limits_(limits), entries_(size_t{limits.memory_mb} << 20) {}
 
-CodeCache::CodeCache(fs::path dir, limits::CodeCacheLimits limits) : dir_(std::move(dir)), limits_(limits) {
+CodeCache::CodeCache(fs::path dir, limits::CodeCacheLimits limits)
+    : dir_(std::move(dir)), limits_(limits), entries_(size_t{limits.memory_mb} << 20) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   TrimDisk();
@@ -40,11 +42,7 @@ fs::path CodeCache::FileFor(const std::string& key) const { return dir_ / (key +
 CodeCache::Blob CodeCache::Find(const std::string& key) {
   {
     absl::MutexLock lock(&mu_);
-    auto it = entries_.find(key);
-    if (it != entries_.end()) {
-      recent_.splice(recent_.begin(), recent_, it->second.recent);
-      return it->second.blob;
-    }
+    if (Blob* hit = entries_.Find(key)) return *hit;
   }
   if (dir_.empty()) return nullptr;
   Blob blob = ReadFromDisk(key);
@@ -58,27 +56,11 @@ CodeCache::Blob CodeCache::Find(const std::string& key) {
 }
 
 void CodeCache::Keep(const std::string& key, Blob blob) {
-  auto [it, added] = entries_.try_emplace(key);
-  if (added) {
-    recent_.push_front(key);
-  } else {
-    bytes_ -= it->second.blob->size();
-    recent_.splice(recent_.begin(), recent_, it->second.recent);
-  }
-  bytes_ += blob->size();
-  it->second = Entry{std::move(blob), recent_.begin()};
-  const uint64_t limit = uint64_t{limits_.memory_mb} << 20;
-  while (bytes_ > limit && recent_.size() > 1) {  // never the entry just kept
-    Drop(entries_.find(recent_.back()));
+  size_t bytes = blob->size();
+  for (const std::string& evicted : entries_.Put(key, std::move(blob), bytes)) {
+    refreshed_.erase(evicted);
     stats_.evicted.fetch_add(1, std::memory_order_relaxed);
   }
-}
-
-void CodeCache::Drop(absl::flat_hash_map<std::string, Entry>::iterator it) {
-  bytes_ -= it->second.blob->size();
-  recent_.erase(it->second.recent);
-  refreshed_.erase(it->first);
-  entries_.erase(it);
 }
 
 void CodeCache::TrimDisk() {
@@ -151,8 +133,8 @@ void CodeCache::Remove(const std::string& key) {
     fs::remove(FileFor(key), ec);
   }
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(key);
-  if (it != entries_.end()) Drop(it);
+  entries_.Remove(key);
+  refreshed_.erase(key);
 }
 
 size_t CodeCache::size() const {
@@ -162,7 +144,7 @@ size_t CodeCache::size() const {
 
 uint64_t CodeCache::bytes() const {
   absl::MutexLock lock(&mu_);
-  return bytes_;
+  return entries_.bytes();
 }
 
 }  // namespace atl::cache

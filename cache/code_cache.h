@@ -11,7 +11,6 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
-#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +21,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "base/limits.h"
+#include "base/lru_by_bytes.h"
 
 namespace atl::cache {
 
@@ -60,26 +60,18 @@ class CodeCache {
   Stats& stats() { return stats_; }
 
  private:
-  struct Entry {
-    Blob blob;
-    std::list<std::string>::iterator recent;  // its place in recent_
-  };
-
   std::filesystem::path FileFor(const std::string& key) const;
   Blob ReadFromDisk(const std::string& key) const;
   void WriteToDisk(const std::string& key, const std::vector<uint8_t>& data);
   // Adds or replaces `key` as the most recently used, then evicts past memory_mb.
   void Keep(const std::string& key, Blob blob) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Drop(absl::flat_hash_map<std::string, Entry>::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes the least recently written files until the folder holds at most disk_mb.
   void TrimDisk();
 
   std::filesystem::path dir_;
   const limits::CodeCacheLimits limits_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  std::list<std::string> recent_ ABSL_GUARDED_BY(mu_);  // keys, most recently used first
-  uint64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  base::LruByBytes<Blob> entries_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> refreshed_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> disk_written_{0};  // bytes written since the last TrimDisk
   Stats stats_;
