@@ -1,5 +1,6 @@
 #include "bindings/compression.h"
 
+#include <brotli/decode.h>
 #include <zlib.h>
 
 #include <cstring>
@@ -27,15 +28,20 @@ struct ZlibState {
   bool ended = false;  // decompression saw the end of the compressed data
   bool finished = false;  // compression wrote its end
   std::string input;   // the chunk being worked through; z.next_in points into it
+  BrotliDecoderState* brotli = nullptr;  // format 3 (fetch()'s "br" bodies): z only holds the input
 
   void End() {
     if (!open) return;
     open = false;
-    if (deflate) deflateEnd(&z);
+    if (brotli != nullptr) BrotliDecoderDestroyInstance(brotli);
+    else if (deflate) deflateEnd(&z);
     else inflateEnd(&z);
+    brotli = nullptr;
   }
   ~ZlibState() { End(); }
 };
+
+constexpr int kBrotliFormat = 3;
 
 int WindowBits(int format) {
   switch (format) {
@@ -50,7 +56,15 @@ void ZlibNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int format = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
   auto state = std::make_unique<ZlibState>();
   state->deflate = !info[1]->IsTrue();
-  int rc = state->deflate ? deflateInit2(&state->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, WindowBits(format), 8,
+  if (format == kBrotliFormat) {
+    // Decompression only: fetch() decodes "br" bodies; no Web API compresses with it.
+    state->brotli = state->deflate ? nullptr : BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
+    if (state->brotli == nullptr) {
+      ThrowTypeError(isolate, "brotli could not be initialized");
+      return;
+    }
+  }
+  int rc = state->brotli != nullptr ? Z_OK : state->deflate ? deflateInit2(&state->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, WindowBits(format), 8,
                                          Z_DEFAULT_STRATEGY)
                           : inflateInit2(&state->z, WindowBits(format));
   if (rc != Z_OK) {
@@ -72,9 +86,39 @@ ZlibState* StateOf(v8::Local<v8::Value> handle) {
   return reinterpret_cast<ZlibState*>(store->Data());
 }
 
+// Brotli's Run: the same contract, over the same input fields of `z`.
+std::string RunBrotli(ZlibState* state, bool finish, std::string* out) {
+  out->resize(kMaxOutput);
+  size_t avail_in = state->z.avail_in;
+  const uint8_t* next_in = state->z.next_in;
+  size_t avail_out = kMaxOutput;
+  auto* next_out = reinterpret_cast<uint8_t*>(out->data());
+  std::string error;
+  while (avail_out > 0) {
+    if (state->ended) {
+      if (avail_in > 0) error = "DecompressionStream: data after the end of the compressed stream";
+      break;
+    }
+    BrotliDecoderResult result =
+        BrotliDecoderDecompressStream(state->brotli, &avail_in, &next_in, &avail_out, &next_out, nullptr);
+    if (result == BROTLI_DECODER_RESULT_SUCCESS) {
+      state->ended = true;
+    } else if (result != BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) {
+      if (result == BROTLI_DECODER_RESULT_ERROR) error = "DecompressionStream: the data is corrupt";
+      break;  // or it wants more input
+    }
+  }
+  state->z.avail_in = static_cast<uInt>(avail_in);
+  state->z.next_in = const_cast<Bytef*>(next_in);
+  out->resize(kMaxOutput - avail_out);
+  if (error.empty() && finish && out->empty() && !state->ended) error = "DecompressionStream: the compressed data ends early";
+  return error;
+}
+
 // Runs zlib over what is left of the current input (finishing when `finish`) until it has
 // written kMaxOutput bytes to `out` or can write no more; an error message, or empty.
 std::string Run(ZlibState* state, bool finish, std::string* out) {
+  if (state->brotli != nullptr) return RunBrotli(state, finish, out);
   z_stream& z = state->z;
   out->resize(kMaxOutput);
   z.next_out = reinterpret_cast<Bytef*>(out->data());

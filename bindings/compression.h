@@ -1,8 +1,10 @@
 #pragma once
 // The zlib half of CompressionStream / DecompressionStream (https://compression.spec.whatwg.org/);
-// the streams around it are js/lazy/compression.js.
+// the streams around it are js/lazy/compression.js. fetch() decodes coded bodies with it too
+// (js/lazy/fetch.js: gzip, deflate, br).
 //
-//   native.zlibNew(format, decompress) -> handle   format 0 "gzip", 1 "deflate", 2 "deflate-raw"
+//   native.zlibNew(format, decompress) -> handle   format 0 "gzip", 1 "deflate", 2 "deflate-raw",
+//                                                   3 brotli (decompress only: fetch()'s "br" bodies)
 //   native.zlibWrite(handle, view, false) -> Uint8Array | null   up to 64 KB of output from `view`
 //   native.zlibWrite(handle, null, false) -> Uint8Array | null   the next 64 KB from the same chunk
 //   native.zlibWrite(handle, null, true) -> Uint8Array | null    the end, 64 KB at a time

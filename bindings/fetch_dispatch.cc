@@ -33,11 +33,12 @@ struct Scratch {
   std::vector<HeaderView> headers;
 };
 
-// respond(request id, status, status text, [name, value, ...], body, body streamed, web socket)
-// -> whether it was taken; with `web socket` (a 101 with the client end of a WebSocketPair): the
-// socket's id, 0 if refused (websocket.h).
+// respond(request id, status, status text, [name, value, ...], body, body streamed, web socket,
+// encode body) -> whether it was taken; with `web socket` (a 101 with the client end of a
+// WebSocketPair): the socket's id, 0 if refused (websocket.h). `encode body`: the server
+// compresses the body with the coding its content-encoding header names (ResponseView).
 void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  enum { kId, kStatus, kStatusText, kHeaders, kBody, kBodyStreamed, kWebSocket };
+  enum { kId, kStatus, kStatusText, kHeaders, kBody, kBodyStreamed, kWebSocket, kEncodeBody };
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   NativeArgs args(info, "respond");
@@ -98,6 +99,7 @@ void Respond(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   response.headers = scratch.headers;
   response.body_streamed = args.Flag(kBodyStreamed);
+  response.encode_body = args.Flag(kEncodeBody);
   if (body_in_arena) {
     response.body = std::string_view(arena + body_offset, body_length);
   } else if (body_store) {

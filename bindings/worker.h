@@ -155,8 +155,9 @@ class Worker {
   // RuntimeCaps::max_log_bytes for the request it is charged to, one line says so instead.
   bool ChargeLog(size_t bytes);
   // Built-in module loading (lazy_modules.cc) is the platform's work, not the tenant's: the run's
-  // CPU clock stops between these two (they nest); the work has a budget of its own.
-  void EnterPlatform();
+  // CPU clock stops between these two (they nest); the work has a budget of its own
+  // (RuntimeCaps::platform_cpu_ms, plus `extra_ns` for work that grows with its input).
+  void EnterPlatform(uint64_t extra_ns = 0);
   void ExitPlatform();
   bool WriteBody(uint64_t id, std::string_view bytes);
   void EndBody(uint64_t id, bool complete);
@@ -238,6 +239,7 @@ class Worker {
   struct Inflight {
     ContextState* state = nullptr;
     bool streaming = false;
+    bool encoding = false;  // the host compresses the streamed body (ResponseView::encode_body)
   };
   // A fetch in flight: the context its events go to, and the request it is charged to (whose
   // account it holds).

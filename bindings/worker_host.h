@@ -49,6 +49,9 @@ struct ResponseView {
   std::string_view body;
   // The body is not in `body`: it follows through OnBodyChunk, then OnBodyEnd.
   bool body_streamed = false;
+  // The body is to be compressed with the coding its content-encoding header names before it goes
+  // out (Workers' `encodeBody: "automatic"`); false: it is sent as it is (already coded, or none).
+  bool encode_body = false;
   // status 101 with `webSocket`: the id of the WebSocket the connection is upgraded to (0: none);
   // its events come back through Worker::DeliverWebSocketEvent.
   uint64_t web_socket = 0;

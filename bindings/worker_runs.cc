@@ -57,11 +57,11 @@ uint64_t Worker::ExitJs(Clock::time_point now) {
   return run_used_ns_ + last;
 }
 
-void Worker::EnterPlatform() {
+void Worker::EnterPlatform(uint64_t extra_ns) {
   if (js_depth_ == 0 || platform_depth_++ > 0) return;
   Clock::time_point now = Clock::now();
   run_used_ns_ += EndSegment(now);
-  BeginSegment(uint64_t{caps_.platform_cpu_ms} * 1'000'000u, now);
+  BeginSegment(uint64_t{caps_.platform_cpu_ms} * 1'000'000u + extra_ns, now);
 }
 
 void Worker::ExitPlatform() {

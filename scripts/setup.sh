@@ -25,6 +25,7 @@ packages=(
   build-essential cmake pkg-config
   libuv1-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libtomlplusplus-dev libsqlite3-dev libicu-dev zlib1g-dev
+  libbrotli-dev  # content codings: fetch() decodes br (bindings/compression.cc), responses are coded (server/body_encoder.cc)
   libseccomp-dev  # server/worker_sandbox.cc
   etcd-server etcd-client  # 3.4 (checked below): cluster mode's control plane (server/etcd_client.cc); tests/etcd_fixture.cc
   libpq-dev postgresql-15  # server/pg_kv.cc: shared KV in cluster mode; tests/postgres_fixture.cc

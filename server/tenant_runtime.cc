@@ -1,6 +1,8 @@
 #include "server/tenant_runtime.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "base/log.h"
 #include "server/tenant_manager.h"
@@ -60,7 +62,16 @@ ResponseSink* TenantRuntime::Answer(uint64_t id) {
 void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& response) {
   if (response.web_socket != 0 && server_ != nullptr) server_->websockets()->Attach(response.web_socket, this);
   if (ResponseSink* sink = Answer(id)) {
-    sink->Respond(response);
+    std::unique_ptr<BodyEncoder> encoder = EncoderFor(response);
+    if (encoder == nullptr) {
+      sink->Respond(response);
+    } else {
+      std::string coded = EncodeWhole(*encoder, response.body);
+      bindings::ResponseView view = response;
+      view.body = coded;  // the server sets content-length from it
+      view.encode_body = false;
+      sink->Respond(view);
+    }
   } else if (response.web_socket != 0 && server_ != nullptr) {
     server_->websockets()->Refuse(response.web_socket);  // the client is gone
   }
@@ -80,19 +91,55 @@ void TenantRuntime::OnWebSocketEvent(uint64_t socket, const bindings::WebSocketE
 
 bool TenantRuntime::OnStreamedResponse(uint64_t id, const bindings::ResponseView& response) {
   ResponseSink* sink = Answer(id);  // the wall limit ends with the head; the body runs while the client reads
-  if (sink == nullptr || !sink->StartStream(response)) return false;
+  if (sink == nullptr) return false;
+  std::unique_ptr<BodyEncoder> encoder = EncoderFor(response);
+  if (encoder == nullptr) {
+    if (!sink->StartStream(response)) return false;
+  } else {
+    // The handler's content-length (if any) counted other bytes than the coded ones: chunked.
+    std::vector<bindings::HeaderView> headers;
+    headers.reserve(response.headers.size());
+    for (const bindings::HeaderView& header : response.headers) {
+      if (header.first != "content-length") headers.push_back(header);
+    }
+    bindings::ResponseView view = response;
+    view.headers = headers;
+    view.encode_body = false;
+    if (!sink->StartStream(view)) return false;
+  }
   auto it = requests_.find(id);  // StartStream runs no JS, but look again all the same
-  if (it != requests_.end()) it->second.streamed = true;
+  if (it != requests_.end()) {
+    it->second.streamed = true;
+    it->second.encoder = std::move(encoder);
+  }
   return true;
 }
 
 bool TenantRuntime::OnBodyChunk(uint64_t id, std::string_view bytes) {
-  ResponseSink* sink = SinkOf(id);
-  return sink != nullptr && sink->WriteBody(bytes);
+  auto it = requests_.find(id);
+  if (it == requests_.end() || it->second.sink == nullptr) return false;
+  if (it->second.encoder == nullptr) return it->second.sink->WriteBody(bytes);
+  std::string coded;
+  it->second.encoder->Write(bytes, /*flush=*/true, &coded);
+  return it->second.sink->WriteBody(coded);
 }
 
 void TenantRuntime::OnBodyEnd(uint64_t id, bool complete) {
-  if (ResponseSink* sink = SinkOf(id)) sink->EndBody(complete);
+  auto it = requests_.find(id);
+  if (it == requests_.end() || it->second.sink == nullptr) return;
+  ResponseSink* sink = it->second.sink;
+  if (std::unique_ptr<BodyEncoder> encoder = std::move(it->second.encoder); encoder != nullptr && complete) {
+    std::string tail;
+    encoder->Finish(&tail);
+    if (!tail.empty()) sink->WriteBody(tail);  // StartStream and WriteBody run no JS: `sink` stays valid
+  }
+  sink->EndBody(complete);
+}
+
+std::unique_ptr<BodyEncoder> TenantRuntime::EncoderFor(const bindings::ResponseView& response) {
+  bool no_body = response.status == 204 || response.status == 304 || response.status < 200;
+  if (!response.encode_body || no_body) return nullptr;
+  return BodyEncoder::For(BodyEncoder::HeaderOf(response.headers));
 }
 
 void TenantRuntime::OnUploadControl(uint64_t id, bool cancel) {

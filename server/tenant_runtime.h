@@ -15,6 +15,7 @@
 #include "bindings/worker.h"
 #include "cache/code_cache.h"
 #include "isolates/cpu_watchdog.h"
+#include "server/body_encoder.h"
 #include "server/http_server.h"
 #include "server/response_sink.h"
 
@@ -90,6 +91,7 @@ class TenantRuntime : public bindings::WorkerHost, public WebSocketOwner {
     ResponseSink* sink;      // null once its owner forgot it
     bool answered = false;   // its head (or error) went to the sink
     bool streamed = false;   // a streamed body either way: aborting it reaches the Worker
+    std::unique_ptr<BodyEncoder> encoder;  // the streamed body is compressed on its way (body_encoder.h)
   };
   // The sink of request `id`, or null.
   ResponseSink* SinkOf(uint64_t id) const {
@@ -98,6 +100,8 @@ class TenantRuntime : public bindings::WorkerHost, public WebSocketOwner {
   }
   // Marks request `id` answered; its sink, or null.
   ResponseSink* Answer(uint64_t id);
+  // The encoder a response's body goes through (ResponseView::encode_body), or null.
+  static std::unique_ptr<BodyEncoder> EncoderFor(const bindings::ResponseView& response);
 
   struct JsTimer {
     uv_timer_t handle;

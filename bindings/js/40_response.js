@@ -52,11 +52,23 @@ function isRedirectStatus(status) {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
-// Web IDL conversion of a ResponseInit (members in lexicographic order: headers, status,
-// statusText) -> [headersInit, status, statusText]. `init` is neither undefined nor null.
+// Web IDL conversion of a ResponseInit (members in lexicographic order: encodeBody, headers,
+// status, statusText, webSocket) -> [headersInit, status, statusText, webSocket, manual]. `init`
+// is neither undefined nor null.
 function convertInit(init) {
   if (typeof init !== "object" && typeof init !== "function") {
     throw new $TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
+  }
+  // Workers' extension: `encodeBody`, "automatic" (the server compresses the body with the coding
+  // its Content-Encoding names) or "manual" (the body is already coded). From a Response, its own.
+  const encodeBody = init.encodeBody;
+  let manual = bodyAccess.has(init) ? WeakSetHas(manualEncoding, init) : false;
+  if (encodeBody !== undefined) {
+    const text = `${encodeBody}`;
+    if (text !== "automatic" && text !== "manual") {
+      throw new $TypeError(`Failed to construct 'Response': encodeBody must be "automatic" or "manual", not "${text}".`);
+    }
+    manual = text === "manual";
   }
   const headersInit = init.headers;
   const statusInit = init.status;
@@ -72,7 +84,7 @@ function convertInit(init) {
       throw new $TypeError("Failed to construct 'Response': webSocket is not a WebSocket.");
     }
   }
-  return [headersInit, status, statusText, webSocket];
+  return [headersInit, status, statusText, webSocket, manual];
 }
 
 const kInternal = {};
@@ -81,6 +93,16 @@ const kInternal = {};
 const fetchedInfo = new WeakMap();
 const WeakMapGet = uncurryThis(WeakMap.prototype.get);
 const WeakMapSet = uncurryThis(WeakMap.prototype.set);
+const WeakSetHas = uncurryThis(WeakSet.prototype.has);
+const WeakSetAdd = uncurryThis(WeakSet.prototype.add);
+// Responses whose encodeBody is "manual" (few: a WeakSet keeps the hot path's objects as they were).
+const manualEncoding = new WeakSet();
+// A body fetch() decoded (js/lazy/fetch.js) -> { raw, coding, started }: `raw` is the stream as it
+// came, `coding` its Content-Encoding, `started` true once anything read the decoded stream. A
+// Response sent with such a body untouched and the same Content-Encoding sends `raw` (nothing
+// decoded, nothing coded again: a proxy passes compressed bytes through).
+const codedSources = new WeakMap();
+internal.codedSources = codedSources;
 // A FixedLengthStream's readable -> its length (js/lazy/workers_streams.js): a Response with it as
 // its body and no Content-Length of its own is sent with that Content-Length, not chunked.
 const fixedLengths = new WeakMap();
@@ -205,12 +227,14 @@ class Response {
       throw new $TypeError("Failed to execute 'clone' on 'Response': Response body is already used.");
     }
     const headers = this.#headers;
-    return createResponse(
+    const copy = createResponse(
       this.#status, this.#statusText,
       headers === null ? null : headersFromFlat(headersCopyList(headers), headersGuard(headers)),
       this.#contentType, cloneBody(body, (branch) => {
         this.#body = branch;
       }), this.#type);
+    if (WeakSetHas(manualEncoding, this)) WeakSetAdd(manualEncoding, copy);
+    return copy;
   }
 
   static {
@@ -236,6 +260,7 @@ class Response {
         throw new $RangeError("Failed to construct 'Response': a Response with a webSocket must have status 101.");
       }
       response.#webSocket = webSocket;
+      if (converted[4]) WeakSetAdd(manualEncoding, response);
       if (webSocket !== null) {
         // no status range check: 101 with a WebSocket (Workers)
       } else if (status < 200 || status > 599) {
@@ -290,7 +315,7 @@ class Response {
         dropUpload(id);
         return true;
       }
-      const body = response.#body;
+      let body = response.#body;
       if (body !== null) {
         if (bodyUnusable(response, body)) {
           nativeFail(id, "TypeError: the handler returned a Response whose body was already used");
@@ -306,8 +331,21 @@ class Response {
         const type = response.#contentType;
         flat = type === null ? NO_HEADERS : type === TEXT_PLAIN ? TEXT_PLAIN_HEADERS : type === JSON_TYPE ? JSON_HEADERS : ["content-type", type];
       }
+      // Content-Encoding: the server codes the body (encodeBody "automatic"), unless it is a
+      // fetched body passed on untouched (sent as it came) or the Response says "manual".
+      let encode = false;
+      const coding = headers === null || body === null ? null : headersGet(headers, "content-encoding");
+      if (coding !== null) {
+        const source = isStreamBody(body) ? WeakMapGet(codedSources, body) : undefined;
+        if (source !== undefined && !source.started && source.coding === coding) {
+          source.started = true;
+          body = source.raw;
+        } else {
+          encode = !WeakSetHas(manualEncoding, response);
+        }
+      }
       if (isStreamBody(body)) {
-        const length = WeakMapGet(fixedLengths, body);
+        const length = encode ? undefined : WeakMapGet(fixedLengths, body);
         if (length !== undefined && (headers === null || headersGet(headers, "content-length") === null)) {
           const copy = [];
           for (let i = 0; i < flat.length; i++) copy[i] = flat[i];
@@ -316,10 +354,10 @@ class Response {
           flat = copy;
         }
         const { bodyStreams } = internal.require("streams");
-        if (nativeRespond(id, status, response.#statusText, flat, null, true)) bodyStreams.pumpResponse(id, body);
+        if (nativeRespond(id, status, response.#statusText, flat, null, true, false, encode)) bodyStreams.pumpResponse(id, body);
         else bodyStreams.cancel(body);
       } else {
-        nativeRespond(id, status, response.#statusText, flat, body);
+        nativeRespond(id, status, response.#statusText, flat, body, false, false, encode);
         dropUpload(id);
       }
       return true;

@@ -228,6 +228,22 @@ test("URLSearchParams body (when URLSearchParams exists)", async () => {
   assert.equal(await r.text(), "a=1+2&b=%C3%A9");
 });
 
+test("encodeBody (Workers): automatic or manual, read before headers, nothing else", () => {
+  const order = [];
+  const init = {};
+  for (const key of ["webSocket", "statusText", "status", "headers", "encodeBody"]) {
+    Object.defineProperty(init, key, { get() { order.push(key); return undefined; } });
+  }
+  new Response("x", init);
+  assert.deepEqual(order, ["encodeBody", "headers", "status", "statusText", "webSocket"], "dictionary order");
+  for (const value of ["automatic", "manual", { toString: () => "manual" }]) {
+    assert.equal(new Response("x", { encodeBody: value }).status, 200);
+  }
+  assert.throws(() => new Response("x", { encodeBody: "gzip" }), TypeError);
+  assert.throws(() => Response.json({}, { encodeBody: "" }), TypeError);
+  assert.deepEqual(Object.getOwnPropertyNames(new Response("x", { encodeBody: "manual" })), [], "no visible own state");
+});
+
 export default {
   async fetch() {
     return Response.json(await run());

@@ -1,0 +1,305 @@
+// Content codings as Workers has them, end to end through the real binary: fetch() decodes a
+// gzip, deflate or br body the tenant reads (the headers stay as they came); a fetched response
+// returned untouched passes its coded bytes through unchanged; a Response whose Content-Encoding
+// names a coding is compressed by the server on its way out (encodeBody "automatic"), whole or
+// streamed, unless its encodeBody is "manual". The upstream is a thread of this test on
+// 127.0.0.1; the client decodes what it gets with zlib and brotli itself.
+#include <brotli/decode.h>
+#include <brotli/encode.h>
+#include <zlib.h>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "tests/loopback_upstream.h"
+#include "tests/tenant_fixture.h"
+#include "tests/test_server.h"
+
+namespace atl::testing {
+namespace {
+
+// `format` "gzip" or "deflate" (zlib wrapper).
+std::string Deflate(const std::string& text, const std::string& format) {
+  z_stream z{};
+  deflateInit2(&z, 6, Z_DEFLATED, format == "gzip" ? 15 + 16 : 15, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, text.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// Decodes a gzip or zlib body (auto-detected); "<corrupt>" if it is not one, whole.
+std::string Inflate(const std::string& coded) {
+  z_stream z{};
+  inflateInit2(&z, 15 + 32);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(coded.data()));
+  z.avail_in = static_cast<uInt>(coded.size());
+  std::string out;
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    char buf[16384];
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  inflateEnd(&z);
+  return rc == Z_STREAM_END && z.avail_in == 0 ? out : "<corrupt>";
+}
+
+std::string Brotli(const std::string& text) {
+  size_t size = BrotliEncoderMaxCompressedSize(text.size());
+  std::string out(size, '\0');
+  BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, text.size(),
+                        reinterpret_cast<const uint8_t*>(text.data()), &size, reinterpret_cast<uint8_t*>(out.data()));
+  out.resize(size);
+  return out;
+}
+
+std::string Unbrotli(const std::string& coded) {
+  BrotliDecoderState* state = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
+  size_t avail_in = coded.size();
+  const auto* next_in = reinterpret_cast<const uint8_t*>(coded.data());
+  std::string out;
+  BrotliDecoderResult result = BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT;
+  while (result == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) {
+    uint8_t buf[16384];
+    size_t avail_out = sizeof buf;
+    uint8_t* next_out = buf;
+    result = BrotliDecoderDecompressStream(state, &avail_in, &next_in, &avail_out, &next_out, nullptr);
+    out.append(reinterpret_cast<char*>(buf), sizeof buf - avail_out);
+  }
+  BrotliDecoderDestroyInstance(state);
+  return result == BROTLI_DECODER_RESULT_SUCCESS && avail_in == 0 ? out : "<corrupt>";
+}
+
+// ~40 KB of text that compresses well, with a marker to find in it.
+std::string Page() {
+  std::string page = "<html><body><h1>title</h1>";
+  for (int i = 0; i < 800; ++i) page += "<p>paragraph " + std::to_string(i) + " of the page</p>";
+  return page + "</body></html>";
+}
+
+// GET /gzip, /deflate, /br: Page() with that Content-Encoding (and the coded Content-Length);
+// /gzip-chunked: the gzip bytes in 3 chunks; /corrupt: "gzip" that is not.
+class CodedUpstream : public LoopbackUpstream {
+ public:
+  CodedUpstream() : gzip_(Deflate(Page(), "gzip")) { Start(); }
+  ~CodedUpstream() override { Stop(); }
+  const std::string& gzip() const { return gzip_; }
+
+ private:
+  void Serve(int fd) override {
+    std::string buf;
+    std::string head;
+    while (!stopping() && ReadHead(fd, buf, &head)) {
+      std::string path = head.substr(4, head.find(' ', 4) - 4);
+      std::string coding = path.substr(1);
+      std::string body;
+      if (path == "/gzip" || path == "/gzip-chunked") {
+        body = gzip_;
+        coding = "gzip";
+      } else if (path == "/deflate") {
+        body = Deflate(Page(), "deflate");
+      } else if (path == "/br") {
+        body = Brotli(Page());
+      } else if (path == "/corrupt") {
+        body = "this is not gzip at all";
+        coding = "gzip";
+      } else {
+        Send(fd, "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+        continue;
+      }
+      std::string response = "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-encoding: " + coding + "\r\n";
+      if (path == "/gzip-chunked") {
+        response += "transfer-encoding: chunked\r\n\r\n";
+        size_t third = body.size() / 3;
+        for (size_t at = 0; at < body.size(); at += third) {
+          std::string piece = body.substr(at, third);
+          char size[32];
+          std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+          response += size + piece + "\r\n";
+        }
+        response += "0\r\n\r\n";
+      } else {
+        response += "content-length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+      }
+      Send(fd, response);
+    }
+  }
+
+  std::string gzip_;
+};
+
+constexpr char kHandler[] = R"(
+const base = `http://127.0.0.1:${UPSTREAM_PORT}`;
+const routes = {
+  // What the tenant reads of a coded body: decoded; the headers as they came.
+  async read(coding) {
+    const response = await fetch(`${base}/${coding}`);
+    const text = await response.text();
+    return Response.json({ length: text.length, h1: text.includes("<h1>title</h1>"),
+                           encoding: response.headers.get("content-encoding") });
+  },
+  // Returned untouched: the upstream's bytes pass through.
+  async pass(coding) {
+    return fetch(`${base}/${coding}`);
+  },
+  // Read, changed, returned with the fetched headers: the server codes the new body.
+  async upper(coding) {
+    const response = await fetch(`${base}/${coding}`);
+    const text = await response.text();
+    return new Response(text.toUpperCase(), response);
+  },
+  // HTMLRewriter over a fetched gzip page (the Workers idiom): the output is gzip again.
+  async rewrite(coding) {
+    const response = await fetch(`${base}/${coding}`);
+    return new HTMLRewriter().on("h1", { element(e) { e.setInnerContent("rewritten"); } }).transform(response);
+  },
+  // A streamed body of the handler's own, coded on the way.
+  async stream(coding) {
+    const encoder = new TextEncoder();
+    let i = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (i === 50) return controller.close();
+        controller.enqueue(encoder.encode(`<p>streamed ${i++}</p>`));
+      },
+    });
+    return new Response(body, { headers: { "content-encoding": coding, "content-length": "12345" } });
+  },
+  // Already gzip: sent as it is.
+  async manual() {
+    const coded = new Response(new Blob(["made by CompressionStream"]).stream().pipeThrough(new CompressionStream("gzip")));
+    return new Response(await coded.arrayBuffer(), { headers: { "content-encoding": "gzip" }, encodeBody: "manual" });
+  },
+  async corrupt() {
+    const response = await fetch(`${base}/corrupt`);
+    try {
+      await response.text();
+      return Response.json({ error: "none" });
+    } catch (e) {
+      return Response.json({ error: `${e.name}: ${e.message}` });
+    }
+  },
+  async invalid() {
+    try {
+      new Response("x", { encodeBody: "sometimes" });
+      return Response.json({ error: "none" });
+    } catch (e) {
+      return Response.json({ error: `${e.name}: ${e.message}` });
+    }
+  },
+};
+export default {
+  async fetch(request) {
+    const [, name, coding] = new URL(request.url).pathname.split("/");
+    return routes[name](coding);
+  },
+};
+)";
+
+class ContentEncoding : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string handler = kHandler;
+    handler.replace(handler.find("${UPSTREAM_PORT}"), 16, std::to_string(upstream_.port()));
+    fixture_.Write("a.js", handler);
+    server_ = std::make_unique<TestServer>(fixture_.WriteConfig("", R"(
+[[tenants]]
+name = "a"
+script = "a.js"
+routes = ["*/*"]
+cpu_ms = 1000
+outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + "\"]\n"));
+  }
+  HttpResponse Run(const std::string& path) { return Get(server_->port(), path); }
+
+  CodedUpstream upstream_;
+  TenantFixture fixture_;
+  std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(ContentEncoding, FetchDecodesGzipDeflateAndBrAndKeepsTheHeaders) {
+  std::string expected_length = "\"length\":" + std::to_string(Page().size());
+  for (std::string coding : {"gzip", "gzip-chunked", "deflate", "br"}) {
+    HttpResponse response = Run("/read/" + coding);
+    std::string header = coding == "gzip-chunked" ? "gzip" : coding;
+    EXPECT_EQ(response.status, 200) << coding;
+    EXPECT_NE(response.body.find(expected_length), std::string::npos) << coding << ": " << response.body;
+    EXPECT_NE(response.body.find("\"h1\":true"), std::string::npos) << coding << ": " << response.body;
+    EXPECT_NE(response.body.find("\"encoding\":\"" + header + "\""), std::string::npos) << coding << ": " << response.body;
+  }
+}
+
+TEST_F(ContentEncoding, AFetchedResponseReturnedUntouchedPassesItsBytesThrough) {
+  HttpResponse response = Run("/pass/gzip");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.Header("content-encoding"), "gzip");
+  EXPECT_EQ(response.Header("content-length"), std::to_string(upstream_.gzip().size()));
+  EXPECT_EQ(response.body, upstream_.gzip()) << "not the upstream's bytes";
+  HttpResponse br = Run("/pass/br");
+  EXPECT_EQ(br.Header("content-encoding"), "br");
+  EXPECT_EQ(Unbrotli(br.body), Page());
+}
+
+TEST_F(ContentEncoding, AChangedBodyIsCodedAgainByTheServer) {
+  std::string upper = Page();
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (std::string coding : {"gzip", "deflate"}) {
+    HttpResponse response = Run("/upper/" + coding);
+    EXPECT_EQ(response.Header("content-encoding"), coding);
+    EXPECT_EQ(response.Header("content-length"), std::to_string(response.body.size())) << coding;
+    EXPECT_LT(response.body.size(), upper.size() / 4) << coding << ": not compressed";
+    EXPECT_EQ(Inflate(response.body), upper) << coding;
+  }
+  HttpResponse br = Run("/upper/br");
+  EXPECT_EQ(br.Header("content-encoding"), "br");
+  EXPECT_EQ(Unbrotli(br.body), upper);
+}
+
+TEST_F(ContentEncoding, HtmlRewriterOverAFetchedGzipPageAnswersGzip) {
+  HttpResponse response = Run("/rewrite/gzip");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.Header("content-encoding"), "gzip");
+  std::string page = Inflate(response.body);
+  EXPECT_NE(page.find("<h1>rewritten</h1>"), std::string::npos) << page.substr(0, 200);
+  EXPECT_NE(page.find("paragraph 799 of the page"), std::string::npos);
+}
+
+TEST_F(ContentEncoding, AStreamedBodyIsCodedChunkedAndItsContentLengthDropped) {
+  std::string expected;
+  for (int i = 0; i < 50; ++i) expected += "<p>streamed " + std::to_string(i) + "</p>";
+  HttpResponse gzip = Run("/stream/gzip");
+  EXPECT_TRUE(gzip.chunked);
+  EXPECT_EQ(gzip.Header("content-length"), "");
+  EXPECT_EQ(Inflate(gzip.body), expected);
+  HttpResponse br = Run("/stream/br");
+  EXPECT_TRUE(br.chunked);
+  EXPECT_EQ(Unbrotli(br.body), expected);
+}
+
+TEST_F(ContentEncoding, EncodeBodyManualSendsTheBytesAsTheyAre) {
+  HttpResponse response = Run("/manual");
+  EXPECT_EQ(response.Header("content-encoding"), "gzip");
+  EXPECT_EQ(Inflate(response.body), "made by CompressionStream") << "coded twice, or not at all";
+  EXPECT_NE(Run("/invalid").body.find("TypeError: Failed to construct 'Response': encodeBody must be"), std::string::npos);
+}
+
+TEST_F(ContentEncoding, ACorruptCodedBodyRejectsWithATypeError) {
+  HttpResponse response = Run("/corrupt");
+  EXPECT_NE(response.body.find("TypeError: fetch to http://127.0.0.1:"), std::string::npos) << response.body;
+  EXPECT_NE(response.body.find("its gzip body cannot be decoded"), std::string::npos) << response.body;
+  // The tenant goes on serving.
+  EXPECT_NE(Run("/read/gzip").body.find("\"h1\":true"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atl::testing
