@@ -3,6 +3,8 @@
 #include <brotli/decode.h>
 #include <zlib.h>
 
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -10,6 +12,7 @@
 #include "bindings/buffers.h"
 #include "bindings/native_args.h"
 #include "bindings/native_scope.h"
+#include "isolates/tenant_isolate.h"
 
 namespace atl::bindings {
 namespace {
@@ -43,6 +46,33 @@ struct ZlibState {
 
 constexpr int kBrotliFormat = 3;
 
+// A brotli decoder's memory (its window: up to 16 MB, as the stream says) charged to the
+// tenant's memory budget: a decoder the budget has no room for fails as corrupt data does.
+struct BrotliHeader {
+  size_t size;
+  alignas(std::max_align_t) char data[1];
+};
+
+void* BrotliAlloc(void* opaque, size_t size) {
+  auto* tenant = static_cast<isolates::TenantIsolate*>(opaque);
+  size_t total = offsetof(BrotliHeader, data) + size;
+  if (tenant != nullptr && !tenant->ChargeNativeMemory(total)) return nullptr;
+  auto* header = static_cast<BrotliHeader*>(std::malloc(total));
+  if (header == nullptr) {
+    if (tenant != nullptr) tenant->ReleaseNativeMemory(total);
+    return nullptr;
+  }
+  header->size = total;
+  return header->data;
+}
+
+void BrotliFree(void* opaque, void* address) {
+  if (address == nullptr) return;
+  auto* header = reinterpret_cast<BrotliHeader*>(static_cast<char*>(address) - offsetof(BrotliHeader, data));
+  if (auto* tenant = static_cast<isolates::TenantIsolate*>(opaque)) tenant->ReleaseNativeMemory(header->size);
+  std::free(header);
+}
+
 int WindowBits(int format) {
   switch (format) {
     case 0: return 15 + 16;  // gzip wrapper
@@ -58,7 +88,8 @@ void ZlibNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   state->deflate = !info[1]->IsTrue();
   if (format == kBrotliFormat) {
     // Decompression only: fetch() decodes "br" bodies; no Web API compresses with it.
-    state->brotli = state->deflate ? nullptr : BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
+    auto* tenant = static_cast<isolates::TenantIsolate*>(isolate->GetData(isolates::TenantIsolate::kTenantIsolateSlot));
+    state->brotli = state->deflate ? nullptr : BrotliDecoderCreateInstance(BrotliAlloc, BrotliFree, tenant);
     if (state->brotli == nullptr) {
       ThrowTypeError(isolate, "brotli could not be initialized");
       return;

@@ -79,6 +79,9 @@ class TenantIsolate {
   // counting nothing, when the budget (heap + ArrayBuffers + Wasm memory) has no room for them.
   bool ChargeWasmMemory(size_t bytes) { return allocator_.ReserveExternal(bytes); }
   void ReleaseWasmMemory(size_t bytes) { allocator_.ReleaseExternal(bytes); }
+  // The same budget for other native memory a tenant's objects hold (a brotli decoder's window).
+  bool ChargeNativeMemory(size_t bytes) { return allocator_.ReserveExternal(bytes); }
+  void ReleaseNativeMemory(size_t bytes) { allocator_.ReleaseExternal(bytes); }
   size_t wasm_memory_bytes() const { return allocator_.external(); }
 
   // After a run of JS (on the isolate's thread): the heap grows between GCs without the budget

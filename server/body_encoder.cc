@@ -13,6 +13,8 @@ namespace {
 // the higher levels at a fraction of their CPU.
 constexpr int kZlibLevel = 5;
 constexpr uint32_t kBrotliQuality = 4;
+// A 1 MB window (brotli's default is 4 MB): what a long streamed response holds per connection.
+constexpr uint32_t kBrotliWindowBits = 20;
 constexpr size_t kOutStep = 16 * 1024;
 
 // gzip or deflate (the zlib format) through zlib's deflate.
@@ -61,7 +63,9 @@ class ZlibEncoder final : public BodyEncoder {
 class BrotliEncoder final : public BodyEncoder {
  public:
   BrotliEncoder() : state_(BrotliEncoderCreateInstance(nullptr, nullptr, nullptr)) {
-    if (state_ != nullptr) BrotliEncoderSetParameter(state_, BROTLI_PARAM_QUALITY, kBrotliQuality);
+    if (state_ == nullptr) return;
+    BrotliEncoderSetParameter(state_, BROTLI_PARAM_QUALITY, kBrotliQuality);
+    BrotliEncoderSetParameter(state_, BROTLI_PARAM_LGWIN, kBrotliWindowBits);
   }
   ~BrotliEncoder() override {
     if (state_ != nullptr) BrotliEncoderDestroyInstance(state_);

@@ -80,6 +80,28 @@ std::string Unbrotli(const std::string& coded) {
   return result == BROTLI_DECODER_RESULT_SUCCESS && avail_in == 0 ? out : "<corrupt>";
 }
 
+// 24 MB in a brotli stream with the largest window (16 MB): decoding it needs a 16 MB ring buffer.
+// A few KB coded.
+std::string WideBrotli() {
+  std::string text(24 << 20, 'a');
+  for (size_t i = 0; i < text.size(); i += 4096) text[i] = static_cast<char>('b' + (i / 4096) % 20);
+  BrotliEncoderState* state = BrotliEncoderCreateInstance(nullptr, nullptr, nullptr);
+  BrotliEncoderSetParameter(state, BROTLI_PARAM_QUALITY, 1);
+  BrotliEncoderSetParameter(state, BROTLI_PARAM_LGWIN, BROTLI_MAX_WINDOW_BITS);
+  size_t avail_in = text.size();
+  const auto* next_in = reinterpret_cast<const uint8_t*>(text.data());
+  std::string out;
+  while (!BrotliEncoderIsFinished(state)) {
+    size_t avail_out = 0;
+    BrotliEncoderCompressStream(state, BROTLI_OPERATION_FINISH, &avail_in, &next_in, &avail_out, nullptr, nullptr);
+    size_t size = 0;
+    const uint8_t* produced = BrotliEncoderTakeOutput(state, &size);
+    out.append(reinterpret_cast<const char*>(produced), size);
+  }
+  BrotliEncoderDestroyInstance(state);
+  return out;
+}
+
 // ~40 KB of text that compresses well, with a marker to find in it.
 std::string Page() {
   std::string page = "<html><body><h1>title</h1>";
@@ -110,6 +132,9 @@ class CodedUpstream : public LoopbackUpstream {
         body = Deflate(Page(), "deflate");
       } else if (path == "/br") {
         body = Brotli(Page());
+      } else if (path == "/br-wide") {
+        body = wide_br_;
+        coding = "br";
       } else if (path == "/corrupt") {
         body = "this is not gzip at all";
         coding = "gzip";
@@ -136,6 +161,7 @@ class CodedUpstream : public LoopbackUpstream {
   }
 
   std::string gzip_;
+  std::string wide_br_ = WideBrotli();
 };
 
 constexpr char kHandler[] = R"(
@@ -189,6 +215,17 @@ const routes = {
       return Response.json({ error: `${e.name}: ${e.message}` });
     }
   },
+  // Reads the 24 MB br body a piece at a time, keeping nothing: the decoder's window is what counts.
+  async wide() {
+    const response = await fetch(`${base}/br-wide`);
+    let bytes = 0;
+    try {
+      for await (const chunk of response.body) bytes += chunk.byteLength;
+      return Response.json({ bytes });
+    } catch (e) {
+      return Response.json({ bytes, error: `${e.name}: ${e.message}` });
+    }
+  },
   async invalid() {
     try {
       new Response("x", { encodeBody: "sometimes" });
@@ -208,7 +245,10 @@ export default {
 
 class ContentEncoding : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Start(""); }
+  // Starts the server; `extra`: more keys of tenant "a".
+  void Start(const std::string& extra) {
+    server_.reset();
     std::string handler = kHandler;
     handler.replace(handler.find("${UPSTREAM_PORT}"), 16, std::to_string(upstream_.port()));
     fixture_.Write("a.js", handler);
@@ -218,7 +258,7 @@ name = "a"
 script = "a.js"
 routes = ["*/*"]
 cpu_ms = 1000
-outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + "\"]\n"));
+outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + "\"]\n" + extra));
   }
   HttpResponse Run(const std::string& path) { return Get(server_->port(), path); }
 
@@ -298,6 +338,18 @@ TEST_F(ContentEncoding, ACorruptCodedBodyRejectsWithATypeError) {
   EXPECT_NE(response.body.find("TypeError: fetch to http://127.0.0.1:"), std::string::npos) << response.body;
   EXPECT_NE(response.body.find("its gzip body cannot be decoded"), std::string::npos) << response.body;
   // The tenant goes on serving.
+  EXPECT_NE(Run("/read/gzip").body.find("\"h1\":true"), std::string::npos);
+}
+
+TEST_F(ContentEncoding, ABrotliDecodersWindowIsChargedToTheTenantsMemory) {
+  // 64 MB of budget: the 16 MB window fits and all 24 MB come through.
+  HttpResponse roomy = Run("/wide");
+  EXPECT_NE(roomy.body.find("\"bytes\":" + std::to_string(24 << 20)), std::string::npos) << roomy.body;
+  // 8 MB: the window does not fit; the body fails as undecodable instead of holding 16 MB outside
+  // the budget, and the tenant goes on serving.
+  Start("memory_mb = 8\n");
+  HttpResponse tight = Run("/wide");
+  EXPECT_NE(tight.body.find("its br body cannot be decoded"), std::string::npos) << tight.body;
   EXPECT_NE(Run("/read/gzip").body.find("\"h1\":true"), std::string::npos);
 }
 
