@@ -4,11 +4,13 @@
 #   /pass     returns the fetched response as it is (atoll and workerd pass the gzip bytes through)
 #   /rewrite  HTMLRewriter over it (decode, rewrite, gzip again on the way out)
 #   /upper    reads its text and answers it upper-cased with the fetched headers (decode, code again)
+#   /rewrite-plain  HTMLRewriter over the page as it is (no coding): the rewriter's own share
 # Prints req/s, latency and each server's CPU per request (the server's process tree). Traffic
 # goes to 127.0.0.1 only; every process is killed on exit. workerd comes from bench/.peers (npm ci
 # of bench/package.json, as run.sh installs it); without it only atoll runs.
 #
 #   bash bench/content_encoding.sh     Env: BENCH_DURATION (5s)  BENCH_CONNECTIONS (10)  BENCH_ATOLL (build/atoll)
+#                                      BENCH_SHOW=1: print each answer's framing headers and start instead
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,6 +39,10 @@ for (let i = 0; i < 800; i++) page += `<p>paragraph ${i} of the page</p>`;
 page += "</body></html>";
 const gzip = zlib.gzipSync(page);
 http.createServer((req, res) => {
+  if (req.url === "/plain") {
+    res.writeHead(200, { "content-type": "text/html", "content-length": Buffer.byteLength(page) });
+    return res.end(page);
+  }
   res.writeHead(200, { "content-type": "text/html", "content-encoding": "gzip", "content-length": gzip.length });
   res.end(gzip);
 }).listen(+process.argv[2], "127.0.0.1");
@@ -45,8 +51,8 @@ cat >"$work/worker.js" <<'JS'
 export default {
   async fetch(request, env) {
     const path = new URL(request.url).pathname;
-    const upstream = await fetch(env.UPSTREAM);
-    if (path === "/rewrite") {
+    const upstream = await fetch(path === "/rewrite-plain" ? `${env.UPSTREAM}plain` : env.UPSTREAM);
+    if (path === "/rewrite" || path === "/rewrite-plain") {
       return new HTMLRewriter().on("h1", { element(e) { e.setInnerContent("rewritten"); } }).transform(upstream);
     }
     if (path === "/upper") return new Response((await upstream.text()).toUpperCase(), upstream);
@@ -112,9 +118,19 @@ run() {  # run SERVER PATH: one wrk run after a warm-up
     "$(awk '$1 == "50%" {print $2}' <<<"$out")" "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
     "$(python3 -c "print(round(($after - $before) * 1e6 / $(getconf CLK_TCK) / $reqs, 1))")"
 }
+if [[ -n "${BENCH_SHOW:-}" ]]; then
+  for name in "${servers[@]}"; do
+    for path in /pass /upper /rewrite /rewrite-plain; do
+      printf "%s %s: " "$name" "$path"
+      curl -s -D - -o "$work/out" "http://127.0.0.1:${server_port[$name]}$path" | grep -i "content-encoding\|content-length\|transfer-encoding" | tr -d "\r" | tr "\n" " "
+      printf " -> %s\n" "$(gzip -dc <"$work/out" 2>&1 | head -c 60)"
+    done
+  done
+  exit 0
+fi
 echo "wrk -t1 -c$conns -d$duration; servers on CPU 0, upstream and wrk on CPU 1"
 echo "| path | server | req/s | p50 | p99 | server CPU µs / request |"
 echo "|---|---|---:|---:|---:|---:|"
-for path in /pass /rewrite /upper; do
+for path in /pass /upper /rewrite /rewrite-plain; do
   for name in "${servers[@]}"; do run "$name" "$path"; done
 done
