@@ -97,7 +97,6 @@ constexpr std::string_view kServerKeys =
     "listen, workers, admin_listen, admin_token_env, data_dir, max_isolates, drain_ms, max_connections, cf_header, tls, "
     "websocket_ping_ms, websocket_idle_ms, do_max_storage, do_idle_ms, sandbox, user, worker_memory_mb, prewarm_mb, "
     "idle_before_deep_reduce_ms, code_cache_memory_mb, code_cache_disk_mb, wasm_cache_mb";
-constexpr std::string_view kTlsKeys = "cert, key";
 constexpr std::string_view kDefaultsKeys = "memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, isolation, cache_mb, max_websockets";
 absl::StatusOr<Config> ConfigParser::Parse(const toml::table& root) {
   Config config;
@@ -173,28 +172,6 @@ absl::Status ConfigParser::ParseListen(const toml::node& n, const toml::source_r
   for (size_t i = 0; i < array->size(); ++i) {
     if (absl::Status s = one(*array->get(i), Where(n, parent), Index(path, i)); !s.ok()) return s;
   }
-  return absl::OkStatus();
-}
-
-absl::Status ConfigParser::ParseTls(const toml::node& n, const toml::source_region& parent, std::string_view path,
-                                    TlsConfig* out) {
-  const toml::table* table = Table(n);
-  if (table == nullptr) return WrongType(n, parent, path, "a table");
-  const toml::source_region& here = Where(n, parent);
-  bool have_cert = false, have_key = false;
-  for (const Entry& e : Entries(*table)) {
-    std::string key_path = Join(path, e.key);
-    if (e.key == "cert" || e.key == "key") {
-      absl::StatusOr<fs::path> p = FilePath(*e.value, here, key_path, /*must_exist=*/true);
-      if (!p.ok()) return p.status();
-      (e.key == "cert" ? out->cert : out->key) = *std::move(p);
-      (e.key == "cert" ? have_cert : have_key) = true;
-    } else {
-      return Unknown(e, here, path, kTlsKeys);
-    }
-  }
-  if (!have_cert) return Error(here, path, "missing required key \"cert\"");
-  if (!have_key) return Error(here, path, "missing required key \"key\"");
   return absl::OkStatus();
 }
 

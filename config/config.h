@@ -57,9 +57,17 @@ struct TenantConfig {
   std::vector<NamedValue> Bindings(std::string_view kind) const;
 };
 
+// `[[server.tls.certificates]]`: a certificate served to clients that ask for one of `hosts` (SNI).
+struct TlsCertificate {
+  std::vector<std::string> hosts;  // lower-case: "example.com" or "*.example.com" (one label in front)
+  std::filesystem::path cert;      // absolute
+  std::filesystem::path key;       // absolute
+};
+
 struct TlsConfig {
-  std::filesystem::path cert;  // absolute
+  std::filesystem::path cert;  // absolute: the default, for every other name and for no name
   std::filesystem::path key;   // absolute
+  std::vector<TlsCertificate> certificates;  // no host is listed twice
 };
 
 struct ServerConfig {

@@ -151,6 +151,27 @@ TEST_F(ConfigTest, MissingRequiredKeys) {
   EXPECT_TRUE(ErrorAt("[server.tls]\ncert = \"cert.pem\"\n", 1, "server.tls", "missing required key \"key\""));
 }
 
+TEST_F(ConfigTest, TlsCertificatesByNameAreCheckedWithTheirKeyPaths) {
+  const std::string head = "[server.tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n[[server.tls.certificates]]\n";
+  EXPECT_TRUE(ErrorAt(head + "cert = \"cert.pem\"\nkey = \"key.pem\"\n", 4, "server.tls.certificates[0]",
+                      "missing required key \"hosts\""));
+  EXPECT_TRUE(ErrorAt(head + "hosts = []\ncert = \"cert.pem\"\nkey = \"key.pem\"\n", 5,
+                      "server.tls.certificates[0].hosts", "a non-empty array of host names"));
+  EXPECT_TRUE(ErrorAt(head + "hosts = [\"a.test:443\"]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n", 5,
+                      "server.tls.certificates[0].hosts[0]", "\"a.test:443\" is not a host name"));
+  EXPECT_TRUE(ErrorAt(head + "hosts = [\"a.*.test\"]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n", 5,
+                      "server.tls.certificates[0].hosts[0]", "a wildcard only as \"*.\" in front"));
+  EXPECT_TRUE(ErrorAt(head + "hosts = [\"*.\"]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n", 5,
+                      "server.tls.certificates[0].hosts[0]", "a host cannot be empty"));
+  EXPECT_TRUE(ErrorAt(head + "hosts = [\"a.test\"]\ncert = \"nope.pem\"\nkey = \"key.pem\"\n", 6,
+                      "server.tls.certificates[0].cert", "does not exist"));
+  EXPECT_TRUE(ErrorAt(head + "hosts = [\"a.test\"]\ncert = \"cert.pem\"\nkey = \"key.pem\"\nca = \"x\"\n", 8,
+                      "server.tls.certificates[0].ca", "unknown key \"ca\" (expected one of: hosts, cert, key)"));
+  EXPECT_TRUE(ErrorAt(head + "hosts = [\"A.test\"]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n" +
+                          "[[server.tls.certificates]]\nhosts = [\"b.test\", \"a.TEST\"]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n",
+                      9, "server.tls.certificates[1].hosts[1]", "\"a.test\" already has a certificate (server.tls.certificates[0])"));
+}
+
 TEST_F(ConfigTest, MissingEnvironmentVariableNamesTheSecret) {
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.secrets]\nAPI_KEY = { env = \"NOT_SET_ANYWHERE\" }\n",
                       5, "tenants[0].secrets.API_KEY", "NOT_SET_ANYWHERE is not set"));

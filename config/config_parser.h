@@ -98,6 +98,8 @@ class ConfigParser {
                            std::vector<ListenAddress>* out);
   absl::Status ParseTls(const toml::node& n, const toml::source_region& parent, std::string_view path,
                         TlsConfig* out);
+  absl::Status ParseTlsCertificates(const toml::node& n, const toml::source_region& parent, std::string_view path,
+                                    std::vector<TlsCertificate>* out) const;
   // Parses one [defaults] key into `out`; *handled is false when `key` is not one.
   absl::Status ParseSetting(const Entry& e, const toml::source_region& parent, std::string_view path,
                             TenantSettings* out, bool* handled) const;

@@ -292,6 +292,10 @@ data_dir = "../var/./data"
 [server.tls]
 cert = "../cert.pem"
 key = "../key.pem"
+[[server.tls.certificates]]
+hosts = ["A.test", "*.b.test"]
+cert = "../cert.pem"
+key = "../key.pem"
 [[tenants]]
 name = "app"
 script = "../scripts/./app.js"
@@ -303,6 +307,10 @@ M = "../mods/m.wasm"
   EXPECT_EQ(config->path, dir_ / "etc" / "atoll.toml");
   EXPECT_EQ(config->server.data_dir, dir_ / "var" / "data");
   EXPECT_EQ(config->server.tls->cert, dir_ / "cert.pem");
+  ASSERT_EQ(config->server.tls->certificates.size(), 1u);
+  EXPECT_EQ(config->server.tls->certificates[0].hosts, (std::vector<std::string>{"a.test", "*.b.test"}));
+  EXPECT_EQ(config->server.tls->certificates[0].cert, dir_ / "cert.pem");
+  EXPECT_EQ(config->server.tls->certificates[0].key, dir_ / "key.pem");
   EXPECT_EQ(config->tenants[0].script, dir_ / "scripts" / "app.js");
   EXPECT_EQ(config->tenants[0].Bindings("wasm")[0].second, (dir_ / "mods" / "m.wasm").string());
   EXPECT_TRUE(config->tenants[0].script.is_absolute());

@@ -95,11 +95,9 @@ absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   if (config->server.tls) {
     // A bad certificate or key stops startup (and `atoll check`) with the file named.
     absl::StatusOr<std::shared_ptr<TlsServerContext>> tls =
-        TlsServerContext::Load(config->server.tls->cert, config->server.tls->key);
+        TlsServerContext::Load(config->server.tls->cert, config->server.tls->key, config->server.tls->certificates);
     if (!tls.ok()) return absl::Status(tls.status().code(), base::StrCat(config->path.string(), ": ", tls.status().message()));
     plan.tls = *std::move(tls);
-    plan.tls_cert = config->server.tls->cert;
-    plan.tls_key = config->server.tls->key;
   }
   plan.pool = config->server.pool;
   for (config::TenantConfig& tenant : config->tenants) plan.tenants.push_back(SpecOf(std::move(tenant)));

@@ -28,9 +28,8 @@ struct ServePlan {
   isolates::PoolLimits pool;
   std::filesystem::path data_dir;   // empty: compiled code is kept in memory only
   std::string source;               // the config file, or the script, for the log
-  // [server.tls]: the loaded certificate and key (null: plaintext), and their files for a reload.
+  // [server.tls]: the loaded certificates and keys (null: plaintext).
   std::shared_ptr<TlsServerContext> tls;
-  std::filesystem::path tls_cert, tls_key;
   uint32_t workers = 1;             // worker processes (0: one per core)
   // [server] drain_ms and max_connections (0: from the open-file limit); the rest are defaults.
   isolates::ConnectionLimits connection;

@@ -17,9 +17,10 @@ namespace atl::server::testing {
 // A self-signed P-256 certificate for `common_name`, written as PEM files in a temp folder.
 class TlsFiles {
  public:
-  explicit TlsFiles(const char* common_name = "127.0.0.1") {
+  // `tag` tells apart the folders of several TlsFiles in one test.
+  explicit TlsFiles(const char* common_name = "127.0.0.1", const std::string& tag = "") {
     dir_ = std::filesystem::temp_directory_path() /
-           ("atoll_tls_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("atoll_tls_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + tag);
     std::filesystem::create_directories(dir_);
     EVP_PKEY* key = EVP_EC_gen("P-256");
     X509* cert = X509_new();

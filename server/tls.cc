@@ -31,10 +31,10 @@ int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
   return SSL_TLSEXT_ERR_OK;
 }
 
-absl::Status Readable(std::string_view what, const std::filesystem::path& path) {
+absl::Status Readable(std::string_view where, std::string_view what, const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return absl::InvalidArgumentError(base::StrCat("server.tls.", what, ": cannot read ", path.string(), ": ",
+    return absl::InvalidArgumentError(base::StrCat(where, ".", what, ": cannot read ", path.string(), ": ",
                                                    ec ? ec.message() : "no such file"));
   }
   return absl::OkStatus();
@@ -65,26 +65,30 @@ void DrainBio(BIO* bio, std::string* out) {
   out->resize(start + (n > 0 ? static_cast<size_t>(n) : 0));
 }
 
-absl::StatusOr<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const std::filesystem::path& cert,
-                                                                         const std::filesystem::path& key) {
-  if (absl::Status s = Readable("cert", cert); !s.ok()) return s;
-  if (absl::Status s = Readable("key", key); !s.ok()) return s;
+namespace {
+
+// A server SSL_CTX with atoll's settings and one certificate and key; `where` names them in errors
+// ("server.tls" or "server.tls.certificates[0]").
+absl::StatusOr<SSL_CTX*> NewServerCtx(const std::filesystem::path& cert, const std::filesystem::path& key,
+                                      std::string_view where) {
+  if (absl::Status s = Readable(where, "cert", cert); !s.ok()) return s;
+  if (absl::Status s = Readable(where, "key", key); !s.ok()) return s;
   ERR_clear_error();
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) return absl::InternalError(TakeTlsError("SSL_CTX_new failed"));
-  std::shared_ptr<TlsServerContext> context(new TlsServerContext(ctx));
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> owned(ctx, SSL_CTX_free);
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
-    return absl::InternalError(base::StrCat("server.tls: cipher list: ", TakeTlsError("rejected")));
+    return absl::InternalError(base::StrCat(where, ": cipher list: ", TakeTlsError("rejected")));
   }
   SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
   static constexpr unsigned char kSessionContext[] = "atoll";
   SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
   if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) {
-    return absl::InvalidArgumentError(base::StrCat("server.tls.cert: cannot load certificate ", cert.string(), ": ",
+    return absl::InvalidArgumentError(base::StrCat(where, ".cert: cannot load certificate ", cert.string(), ": ",
                                                    TakeTlsError("not a PEM certificate")));
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
@@ -92,21 +96,71 @@ absl::StatusOr<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(const s
     if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
         (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH || ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH)) {
       ERR_clear_error();
-      return absl::InvalidArgumentError(base::StrCat("server.tls.key: private key ", key.string(),
+      return absl::InvalidArgumentError(base::StrCat(where, ".key: private key ", key.string(),
                                                      " does not match certificate ", cert.string()));
     }
-    return absl::InvalidArgumentError(base::StrCat("server.tls.key: cannot load private key ", key.string(), ": ",
+    return absl::InvalidArgumentError(base::StrCat(where, ".key: cannot load private key ", key.string(), ": ",
                                                    TakeTlsError("not a PEM private key")));
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    return absl::InvalidArgumentError(base::StrCat("server.tls.key: private key ", key.string(),
+    return absl::InvalidArgumentError(base::StrCat(where, ".key: private key ", key.string(),
                                                    " does not match certificate ", cert.string(), ": ",
                                                    TakeTlsError("mismatch")));
+  }
+  return owned.release();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<TlsServerContext>> TlsServerContext::Load(
+    const std::filesystem::path& cert, const std::filesystem::path& key,
+    std::span<const config::TlsCertificate> by_name) {
+  absl::StatusOr<SSL_CTX*> ctx = NewServerCtx(cert, key, "server.tls");
+  if (!ctx.ok()) return ctx.status();
+  std::shared_ptr<TlsServerContext> context(new TlsServerContext(*ctx));
+  for (size_t i = 0; i < by_name.size(); ++i) {
+    absl::StatusOr<SSL_CTX*> more =
+        NewServerCtx(by_name[i].cert, by_name[i].key, base::StrCat("server.tls.certificates[", i, "]"));
+    if (!more.ok()) return more.status();
+    context->by_name_.push_back(*more);
+    for (const std::string& host : by_name[i].hosts) {
+      if (host.starts_with("*.")) {
+        context->wildcard_.emplace(host.substr(2), *more);
+      } else {
+        context->exact_.emplace(host, *more);
+      }
+    }
+  }
+  if (!by_name.empty()) {
+    SSL_CTX_set_tlsext_servername_callback(context->ctx_, SelectCertificate);
+    SSL_CTX_set_tlsext_servername_arg(context->ctx_, context.get());
   }
   return context;
 }
 
-TlsServerContext::~TlsServerContext() { SSL_CTX_free(ctx_); }
+int TlsServerContext::SelectCertificate(SSL* ssl, int*, void* arg) {
+  const auto* self = static_cast<const TlsServerContext*>(arg);
+  const char* requested = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (requested == nullptr) return SSL_TLSEXT_ERR_OK;  // no name: the default certificate
+  if (SSL_CTX* ctx = self->ForName(requested)) SSL_set_SSL_CTX(ssl, ctx);
+  return SSL_TLSEXT_ERR_OK;
+}
+
+SSL_CTX* TlsServerContext::ForName(std::string_view requested) const {
+  std::string name(requested);
+  for (char& c : name) c = base::AsciiToLower(c);
+  if (!name.empty() && name.back() == '.') name.pop_back();  // "example.com." is "example.com"
+  if (auto it = exact_.find(name); it != exact_.end()) return it->second;
+  size_t dot = name.find('.');
+  if (dot == std::string::npos || dot == 0) return nullptr;
+  auto it = wildcard_.find(name.substr(dot + 1));
+  return it == wildcard_.end() ? nullptr : it->second;
+}
+
+TlsServerContext::~TlsServerContext() {
+  SSL_CTX_free(ctx_);
+  for (SSL_CTX* ctx : by_name_) SSL_CTX_free(ctx);
+}
 
 absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create(const std::filesystem::path& ca_file) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());

@@ -12,10 +12,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "config/config.h"
 
 namespace atl::server {
 
@@ -29,23 +33,36 @@ std::string TlsLibraryVersion();
 // Appends everything readable from a memory BIO to `out`.
 void DrainBio(BIO* bio, std::string* out);
 
-// A listener's certificate and key: TLS 1.2 and 1.3 only, ALPN http/1.1, ECDHE + AEAD suites for
-// TLS 1.2 (OpenSSL's defaults for 1.3). Shared by the sessions made from it; a session keeps the
-// context it was made with, so a reload only affects new connections.
+// A listener's certificates and keys: TLS 1.2 and 1.3 only, ALPN http/1.1, ECDHE + AEAD suites
+// for TLS 1.2 (OpenSSL's defaults for 1.3). A client that names a host (SNI) listed for another
+// certificate gets that one (the exact name first, then "*.rest" for one label in front); every
+// other client gets the default. Shared by the sessions made from it; a session keeps the context
+// it was made with, so a reload only affects new connections.
 class TlsServerContext {
  public:
-  // Reads a PEM certificate chain and private key; the error names the file at fault.
-  static absl::StatusOr<std::shared_ptr<TlsServerContext>> Load(const std::filesystem::path& cert,
-                                                                const std::filesystem::path& key);
+  // Reads the default PEM certificate chain and private key, and those chosen by name; the error
+  // names the file at fault (and its key path).
+  static absl::StatusOr<std::shared_ptr<TlsServerContext>> Load(
+      const std::filesystem::path& cert, const std::filesystem::path& key,
+      std::span<const config::TlsCertificate> by_name = {});
   ~TlsServerContext();
   TlsServerContext(const TlsServerContext&) = delete;
   TlsServerContext& operator=(const TlsServerContext&) = delete;
 
   SSL_CTX* get() const { return ctx_; }
+  // The context of the certificate listed for `name` (a requested server name), or null (the
+  // default's).
+  SSL_CTX* ForName(std::string_view name) const;
 
  private:
   explicit TlsServerContext(SSL_CTX* ctx) : ctx_(ctx) {}
+  // OpenSSL's servername callback: switches the connection to the certificate for its name.
+  static int SelectCertificate(SSL* ssl, int* alert, void* arg);
+
   SSL_CTX* ctx_;
+  std::vector<SSL_CTX*> by_name_;                         // owned
+  absl::flat_hash_map<std::string, SSL_CTX*> exact_;      // "example.com"
+  absl::flat_hash_map<std::string, SSL_CTX*> wildcard_;   // "example.com" for "*.example.com"
 };
 
 // What the fetch client trusts: the system CA store (or `ca_file`'s certificates: tests), peer

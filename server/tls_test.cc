@@ -94,6 +94,52 @@ TEST(Tls, HandshakeAlpnAndDataBothWays) {
   }
 }
 
+// The common name of the certificate a client asking for `sni` (none if empty) gets.
+std::string CertificateFor(const TlsServerContext& context, const std::string& sni) {
+  TlsSession server(context);
+  Client client;
+  if (!sni.empty()) SSL_set_tlsext_host_name(client.ssl, sni.c_str());
+  std::string plain;
+  client.Pump(server, &plain);
+  if (!server.handshake_done()) return "<no handshake>";
+  X509* peer = SSL_get1_peer_certificate(client.ssl);
+  if (peer == nullptr) return "<no certificate>";
+  char name[256] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name, sizeof name);
+  X509_free(peer);
+  return name;
+}
+
+TEST(Tls, TheNameAClientAsksForChoosesTheCertificate) {
+  TlsFiles fallback("default", "0"), exact("exact", "1"), wild("wild", "2");
+  std::vector<config::TlsCertificate> by_name = {
+      {{"a.test", "www.a.test"}, exact.cert_path(), exact.key_path()},
+      {{"*.b.test", "b.test"}, wild.cert_path(), wild.key_path()},
+  };
+  auto context = TlsServerContext::Load(fallback.cert_path(), fallback.key_path(), by_name);
+  ASSERT_TRUE(context.ok()) << context.status();
+  EXPECT_EQ(CertificateFor(**context, "a.test"), "exact");
+  EXPECT_EQ(CertificateFor(**context, "WWW.A.Test"), "exact") << "names are compared without case";
+  EXPECT_EQ(CertificateFor(**context, "x.b.test"), "wild");
+  EXPECT_EQ(CertificateFor(**context, "b.test"), "wild");
+  EXPECT_EQ(CertificateFor(**context, "y.x.b.test"), "default") << "a wildcard covers one label";
+  EXPECT_EQ(CertificateFor(**context, "x.a.test"), "default");
+  EXPECT_EQ(CertificateFor(**context, "other.test"), "default");
+  EXPECT_EQ(CertificateFor(**context, ""), "default") << "no SNI";
+}
+
+TEST(Tls, ACertificateChosenByNameNamesItsKeyPathWhenItFailsToLoad) {
+  TlsFiles fallback("default", "0"), other("other", "1");
+  std::vector<config::TlsCertificate> mismatched = {
+      {{"a.test"}, other.cert_path(), other.key_path()},
+      {{"b.test"}, other.cert_path(), fallback.key_path()},
+  };
+  auto context = TlsServerContext::Load(fallback.cert_path(), fallback.key_path(), mismatched);
+  ASSERT_FALSE(context.ok());
+  EXPECT_NE(context.status().message().find("server.tls.certificates[1].key: private key"), std::string_view::npos)
+      << context.status();
+}
+
 TEST(Tls, OldProtocolsAndPlaintextAreErrors) {
   TlsFiles files;
   auto context = TlsServerContext::Load(files.cert_path(), files.key_path());

@@ -47,25 +47,29 @@ export default {
 };
 )js";
 
-// Makes a self-signed certificate for 127.0.0.1 as `name`.pem / `name`-key.pem; false without openssl.
-bool MakeCert(const TenantFixture& fixture, const std::string& name) {
+// Makes a self-signed certificate for 127.0.0.1 (or DNS name `host`) as `name`.pem /
+// `name`-key.pem; false without openssl.
+bool MakeCert(const TenantFixture& fixture, const std::string& name, const std::string& host = "") {
   std::string dir = fixture.dir().string();
-  std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-                     "-days 1 -keyout " + dir + "/" + name + "-key.pem -out " + dir + "/" + name + ".pem >/dev/null 2>&1";
+  std::string subject = host.empty() ? "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
+                                     : "/CN=" + host + " -addext subjectAltName=DNS:" + host;
+  std::string make = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj " + subject +
+                     " -days 1 -keyout " + dir + "/" + name + "-key.pem -out " + dir + "/" + name + ".pem >/dev/null 2>&1";
   return std::system(make.c_str()) == 0;
 }
 
 std::string TlsConfig(const TenantFixture& fixture, const std::string& cert = "cert.pem",
-                      const std::string& key = "cert-key.pem") {
+                      const std::string& key = "cert-key.pem", const std::string& more_tls = "") {
   fixture.Write("hello.js", kScript);
-  return fixture.WriteConfig("", "[server.tls]\ncert = \"" + cert + "\"\nkey = \"" + key +
-                                     "\"\n\n[[tenants]]\nname = \"hello\"\nscript = \"hello.js\"\nroutes = [\"*/*\"]\n");
+  return fixture.WriteConfig("", "[server.tls]\ncert = \"" + cert + "\"\nkey = \"" + key + "\"\n" + more_tls +
+                                     "\n[[tenants]]\nname = \"hello\"\nscript = \"hello.js\"\nroutes = [\"*/*\"]\n");
 }
 
 // A blocking TLS client on 127.0.0.1 that verifies the server against `ca_file`.
 class TlsClient {
  public:
-  TlsClient(int port, const std::string& ca_file) {
+  // `name`: the server name asked for (SNI) and verified; empty: none asked, 127.0.0.1 verified.
+  TlsClient(int port, const std::string& ca_file, const std::string& name = "") {
     ctx_ = SSL_CTX_new(TLS_client_method());
     SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
@@ -81,7 +85,8 @@ class TlsClient {
     if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
-    SSL_set1_host(ssl_, "127.0.0.1");
+    if (!name.empty()) SSL_set_tlsext_host_name(ssl_, name.c_str());
+    SSL_set1_host(ssl_, name.empty() ? "127.0.0.1" : name.c_str());
     if (SSL_connect(ssl_) == 1) {
       connected_ = true;
     } else {
@@ -330,6 +335,34 @@ TEST_F(TlsTest, BadOrMissingKeyFailsStartupNamingTheFile) {
   config = TlsConfig(fixture_, "cert.pem", "missing-key.pem");
   EXPECT_EQ(RunAtoll("serve --config " + config + " --listen 127.0.0.1:0", &output), 1);
   EXPECT_NE(output.find("missing-key.pem"), std::string::npos) << output;
+}
+
+TEST_F(TlsTest, TheNameAClientAsksForChoosesTheCertificate) {
+  ASSERT_TRUE(MakeCert(fixture_, "a", "a.test"));
+  ASSERT_TRUE(MakeCert(fixture_, "b", "*.b.test"));
+  TestServer server(TlsConfig(fixture_, "cert.pem", "cert-key.pem",
+                              "[[server.tls.certificates]]\nhosts = [\"a.test\"]\ncert = \"a.pem\"\nkey = \"a-key.pem\"\n"
+                              "[[server.tls.certificates]]\nhosts = [\"*.b.test\"]\ncert = \"b.pem\"\nkey = \"b-key.pem\"\n"));
+  std::string dir = fixture_.dir().string();
+  // Each client trusts only the certificate it should get, and checks the name in it.
+  for (auto [name, ca] : {std::pair<std::string, std::string>{"a.test", dir + "/a.pem"},
+                          {"www.b.test", dir + "/b.pem"}, {"", ca_}, {"c.test", ca_}}) {
+    TlsClient client(server.port(), ca, name);
+    if (name == "c.test") {
+      // No certificate for it: the default, which does not name c.test.
+      EXPECT_FALSE(client.connected()) << "c.test verified against the default certificate";
+      EXPECT_NE(client.error().find("certificate verify failed"), std::string::npos) << client.error();
+      continue;
+    }
+    ASSERT_TRUE(client.connected()) << "\"" << name << "\": " << client.error();
+    ASSERT_TRUE(client.Send(GetRequest("/")));
+    HttpResponse response = client.Read();
+    EXPECT_EQ(response.status, 200) << name;
+    EXPECT_EQ(client.alpn(), "http/1.1") << name << ": the chosen certificate's context keeps ALPN";
+  }
+  TlsClient wrong(server.port(), dir + "/a.pem", "x.b.test");
+  EXPECT_FALSE(wrong.connected()) << "x.b.test got a.test's certificate";
+  EXPECT_EQ(server.Stop(), 0);
 }
 
 TEST_F(TlsTest, SighupReloadsTheCertificate) {
