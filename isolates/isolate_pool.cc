@@ -90,6 +90,7 @@ void IsolatePool::Run() {
     }
     lock.unlock();
     std::unique_ptr<TenantIsolate> isolate = TenantIsolate::CreateUnbound(blueprint_);
+    if (blueprint_.prepare_context) isolate->PrepareContext();
     lock.lock();
     ready_.push_back(std::move(isolate));
     ++stats_.created;

@@ -1,7 +1,8 @@
 #pragma once
 // Blank tenant isolates made ahead of time from the startup snapshot, on a thread of the pool's
-// own, so that a cold tenant's first request does not pay Isolate::New (~1.4 ms) and nothing on
-// the event loop waits while the pool refills. Take() hands one out (bound to the calling
+// own, so that a cold tenant's first request does not pay Isolate::New (~1.4 ms), nor (with
+// IsolateBlueprint::prepare_context) deserializing its first context, and nothing on the event
+// loop waits while the pool refills. Take() hands one out (bound to the calling
 // thread) in microseconds, or makes one on the spot when the pool is empty. Released isolates
 // are disposed on the pool's thread too, and their memory is given back to the OS (glibc keeps
 // it otherwise).

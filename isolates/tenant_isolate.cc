@@ -55,6 +55,10 @@ std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBluepri
 }
 
 TenantIsolate::~TenantIsolate() {
+  if (!prepared_.IsEmpty()) {
+    v8::Locker locker(isolate_);  // recursive if this thread holds it already
+    prepared_.Reset();
+  }
   locker_.reset();
   isolate_->Dispose();
   WasmMeter().Forget(this);
@@ -135,9 +139,23 @@ void TenantIsolate::OnOutOfMemory(const char* location, bool is_heap_oom) {
 
 v8::Local<v8::Context> TenantIsolate::NewContext() {
   v8::EscapableHandleScope scope(isolate_);
+  if (!prepared_.IsEmpty()) {
+    v8::Local<v8::Context> context = prepared_.Get(isolate_);
+    prepared_.Reset();
+    return scope.Escape(context);
+  }
   v8::Local<v8::Context> context = v8::Context::New(isolate_);
   context->AllowCodeGenerationFromStrings(false);
   return scope.Escape(context);
+}
+
+void TenantIsolate::PrepareContext() {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Context> context = v8::Context::New(isolate_);
+  context->AllowCodeGenerationFromStrings(false);
+  prepared_.Reset(isolate_, context);
 }
 
 }  // namespace atl::isolates

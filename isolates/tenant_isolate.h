@@ -31,6 +31,8 @@ struct IsolateBlueprint {
   uint32_t heap_mb = 128;                         // heap limit at creation; ApplyLimits may lower it
   bool streams_loaded = false;                    // the snapshot's context has the streams module
                                                   // loaded (bindings/runtime_snapshot.h)
+  bool prepare_context = false;                   // a pool makes each spare's first context ahead
+                                                  // (TenantIsolate::PrepareContext)
 };
 
 class TenantIsolate {
@@ -70,8 +72,13 @@ class TenantIsolate {
   uint64_t MsSinceKill() const;
 
   // A new context from the snapshot's default context, with the per-context sandbox rule of
-  // SPEC §3 applied: no code generation from strings (eval, new Function -> EvalError).
+  // SPEC §3 applied: no code generation from strings (eval, new Function -> EvalError). The first
+  // call takes the context PrepareContext made, if any.
   v8::Local<v8::Context> NewContext();
+  // Makes the first context ahead, on the calling thread (the pool's, while the isolate is
+  // unbound: it takes the isolate's lock meanwhile), so that deserializing it is not on the loop.
+  void PrepareContext();
+  bool has_prepared_context() const { return !prepared_.IsEmpty(); }
 
   size_t array_buffer_bytes() const { return allocator_.used(); }
 
@@ -97,6 +104,7 @@ class TenantIsolate {
   ArrayBufferBudget allocator_;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<v8::Locker> locker_;
+  v8::Global<v8::Context> prepared_;  // PrepareContext's, until the first NewContext
   std::atomic<LimitKind> killed_{LimitKind::kNone};
   std::atomic<int64_t> killed_at_ns_{0};      // steady clock, set by the first Kill()
   std::atomic<int64_t> killed_at_cpu_ns_{-1};  // the bound thread's CPU clock then (-1: unknown)

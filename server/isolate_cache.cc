@@ -57,6 +57,7 @@ IsolateCache::~IsolateCache() { Shutdown(); }
 absl::Status IsolateCache::Start(uint32_t heap_mb, size_t tenants) {
   absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(heap_mb);
   if (!blueprint.ok()) return blueprint.status();
+  blueprint->prepare_context = true;  // a spare's first context is made on the pool's thread, not the loop
   slots_.resize(std::max(slots_.size(), tenants));
   pool_ = std::make_unique<isolates::IsolatePool>(*blueprint, 0);
   streams_pool_.heap_mb = heap_mb;
@@ -118,6 +119,7 @@ isolates::IsolatePool* IsolateCache::PoolFor(const bindings::WorkerOptions& opti
   if (!streams_pool_.pool) {
     absl::StatusOr<isolates::IsolateBlueprint> blueprint = bindings::RuntimeBlueprint(streams_pool_.heap_mb, true);
     if (!blueprint.ok()) return pool_.get();  // a snapshot file without the streams blob
+    blueprint->prepare_context = true;
     streams_pool_.pool = std::make_unique<isolates::IsolatePool>(*blueprint, streams_pool_.warm);
   }
   return streams_pool_.pool.get();
