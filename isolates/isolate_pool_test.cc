@@ -30,6 +30,29 @@ TEST(IsolatePool, HandsOutWarmIsolatesAndRefillsInTheBackground) {
   EXPECT_EQ(pool.take_latency().count(), 1u);
 }
 
+TEST(IsolatePool, ASparesFirstContextIsMadeAheadWithTheSandboxRule) {
+  IsolateBlueprint blueprint;
+  blueprint.prepare_context = true;
+  IsolatePool pool(blueprint, /*warm=*/2);
+  for (int i = 0; i < 500 && pool.ready() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(pool.ready(), 2u);
+  std::unique_ptr<TenantIsolate> isolate = pool.Take();
+  ASSERT_TRUE(isolate->has_prepared_context()) << "made on the pool's thread";
+  {
+    v8::Isolate::Scope scope(isolate->isolate());
+    v8::HandleScope handles(isolate->isolate());
+    v8::Local<v8::Context> first = isolate->NewContext();
+    EXPECT_FALSE(isolate->has_prepared_context()) << "taken once";
+    v8::Context::Scope context_scope(first);
+    EXPECT_FALSE(first->IsCodeGenerationFromStringsAllowed()) << "the SPEC 3 rule on the prepared context too";
+    v8::Local<v8::Context> second = isolate->NewContext();
+    EXPECT_FALSE(second->IsCodeGenerationFromStringsAllowed());
+    EXPECT_NE(first, second);
+  }
+  pool.Release(std::move(isolate));
+  // The other spare is disposed of with its context never used (the pool's thread, at the end).
+}
+
 TEST(IsolatePool, MakesOneOnTheSpotWhenEmpty) {
   IsolatePool pool(IsolateBlueprint{}, /*warm=*/0);
   std::unique_ptr<TenantIsolate> isolate = pool.Take();
