@@ -109,9 +109,9 @@ done
 
 run() {  # run SERVER PATH: one wrk run after a warm-up
   local url="http://127.0.0.1:${server_port[$1]}$2" before after out reqs
-  wrk -t1 -c"$conns" -d2s "$url" >/dev/null
+  wrk -t1 -c"$conns" -d2s -H "Accept-Encoding: gzip, br" "$url" >/dev/null
   before="$(python3 "$here/report.py" cputicks "${server_pid[$1]}")"
-  out="$(taskset -c 1 wrk -t1 -c"$conns" -d"$duration" --latency "$url")"
+  out="$(taskset -c 1 wrk -t1 -c"$conns" -d"$duration" --latency -H "Accept-Encoding: gzip, br" "$url")"
   after="$(python3 "$here/report.py" cputicks "${server_pid[$1]}")"
   reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
   printf '| %s | %s | %s | %s | %s | %s |\n' "$2" "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
@@ -122,7 +122,7 @@ if [[ -n "${BENCH_SHOW:-}" ]]; then
   for name in "${servers[@]}"; do
     for path in /pass /upper /rewrite /rewrite-plain; do
       printf "%s %s: " "$name" "$path"
-      curl -s -D - -o "$work/out" "http://127.0.0.1:${server_port[$name]}$path" | grep -i "content-encoding\|content-length\|transfer-encoding" | tr -d "\r" | tr "\n" " "
+      curl -s -H "Accept-Encoding: gzip, br" -D - -o "$work/out" "http://127.0.0.1:${server_port[$name]}$path" | grep -i "content-encoding\|content-length\|transfer-encoding" | tr -d "\r" | tr "\n" " "
       printf " -> %s\n" "$(gzip -dc <"$work/out" 2>&1 | head -c 60)"
     done
   done

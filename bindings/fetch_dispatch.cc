@@ -160,6 +160,16 @@ void RequestCf(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Array::New(isolate, items, std::size(items)));
 }
 
+// native.acceptsCoding(id, coding) -> whether request `id`'s client takes a body coded `coding`
+// (its Accept-Encoding; js/40_response.js asks before passing a fetched coded body through).
+void AcceptsCoding(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  NativeArgs args(info, "acceptsCoding");
+  std::optional<uint64_t> id = args.Id(0);
+  std::string coding = args.Text(1);
+  Worker* worker = NativeScope::WorkerFrom(info);
+  info.GetReturnValue().Set(!id || worker == nullptr || worker->AcceptsCoding(*id, coding));
+}
+
 }  // namespace
 
 void InstallFetchDispatch(NativeScope& scope) {
@@ -167,6 +177,7 @@ void InstallFetchDispatch(NativeScope& scope) {
   scope.SetFunction("fail", Fail);
   scope.SetFunction("waitUntil", WaitUntil);
   scope.SetFunction("requestCf", RequestCf);
+  scope.SetFunction("acceptsCoding", AcceptsCoding);
 }
 
 }  // namespace atl::bindings

@@ -164,6 +164,7 @@ class Worker {
   void UploadControl(uint64_t id, bool cancel);
   // What the host knows about request `id`'s connection, for request.cf (false: nothing).
   bool RequestCf(uint64_t id, RequestCfView* out) { return !dead_ && host_->RequestCf(id, out); }
+  bool AcceptsCoding(uint64_t id, std::string_view coding) { return dead_ || host_->AcceptsCoding(id, coding); }
   // The backend of KV binding `index` (its position in WorkerOptions::env); null if there is none.
   kv::KvBackend* kv_store(uint32_t index) const {
     return index < options_.env.size() && options_.env[index].kind == "kv"

@@ -128,6 +128,9 @@ class WorkerHost {
   // request.cf of request `id` (read lazily, on the handler's first `request.cf`): false when the
   // request is no longer in flight on a client connection (a service-binding call, or answered).
   virtual bool RequestCf(uint64_t id, RequestCfView* out) { return false; }
+  // Whether the client of request `id` takes a body coded with `coding` ("gzip", "br": its
+  // Accept-Encoding). True when nobody narrower asks (a service-binding caller's fetch decodes).
+  virtual bool AcceptsCoding(uint64_t id, std::string_view coding) { return true; }
 
   // Outbound fetch (the defaults refuse it). Starts fetch `fetch` (an id the Worker chose, unique
   // in the isolate); its events come back later, never from inside this call, through

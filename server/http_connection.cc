@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "server/accept_encoding.h"
 #include "server/http_server.h"
 #include "server/response_writer.h"
 
@@ -148,6 +149,9 @@ void HttpConnection::DispatchRequest(bool keep_alive, bool streamed) {
   slot.http10 = http10;
   slot.close_after = !keep_alive;
   slot.keep_alive_http10 = keep_alive && http10;
+  for (const auto& [name, value] : head_.headers) {
+    if (name.size() == 15 && name == "accept-encoding") slot.codings |= AcceptedCodings(value);
+  }
   if (!keep_alive && !streamed) {
     StopRequests();
     StopReading();

@@ -68,6 +68,8 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
   // request.cf of request `id` while its slot lives (until its answer is written): the HTTP
   // version, TLS version and cipher, the kernel's RTT, the trusted edge header (request_cf.cc).
   bool RequestCf(uint64_t id, bindings::RequestCfView* out);
+  // Whether request `id`'s Accept-Encoding takes `coding` (gzip, deflate, br; accept_encoding.h).
+  bool AcceptsCoding(uint64_t id, std::string_view coding) const;
 
   // Writes what is ready, in order; resumes reading once the backlog has drained.
   void Flush();
@@ -97,6 +99,7 @@ class HttpConnection : public HttpParser::Delegate, public StreamSocket::Owner, 
     bool cancel_stream = false; // HEAD or a null-body status: the body stream is cancelled
     std::string data;           // serialized response (or what of it waits behind earlier ones)
     std::string edge_cf;        // the [server] cf_header's value, taken out of the request's headers
+    uint8_t codings = 0;        // what its Accept-Encoding takes (accept_encoding.h bits)
     std::string ws_accept;      // a valid WebSocket upgrade request: its Sec-WebSocket-Accept
   };
   enum class TimerMode { kNone, kIdle, kHeaders, kBody, kLinger, kWebSocket };

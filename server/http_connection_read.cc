@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "server/http_connection.h"
+#include "server/accept_encoding.h"
 #include "server/http_server.h"
 #include "server/websocket_handshake.h"
 
@@ -164,6 +165,13 @@ RouteDecision HttpConnection::RouteTarget(std::string_view host) {
     break;
   }
   return server_->Route(host, target.substr(0, target.find('?')));
+}
+
+bool HttpConnection::AcceptsCoding(uint64_t id, std::string_view coding) const {
+  for (const Slot& slot : slots_) {
+    if (slot.id == id) return server::AcceptsCoding(slot.codings, coding);
+  }
+  return false;
 }
 
 bool HttpConnection::RequestCf(uint64_t id, bindings::RequestCfView* out) {

@@ -142,6 +142,9 @@ struct HttpServer::Inflight final : ResponseSink {
   bool RequestCf(bindings::RequestCfView* out) override {
     return connection != nullptr && connection->RequestCf(id, out);
   }
+  bool AcceptsCoding(std::string_view coding) override {
+    return connection == nullptr || connection->AcceptsCoding(id, coding);
+  }
   void EndBody(bool complete) override { connection->EndBody(id, complete); }
   void UploadControl(bool cancel) override { connection->UploadControl(id, cancel); }
 };

@@ -37,6 +37,9 @@ class ResponseSink {
   // What the connection the request came on knows, for request.cf (false: nothing, e.g. a
   // service-binding call). Views valid during the call.
   virtual bool RequestCf(bindings::RequestCfView* out) { return false; }
+  // Whether the client takes a body coded with `coding` (its Accept-Encoding); any, by default
+  // (a service-binding caller's fetch decodes what it gets).
+  virtual bool AcceptsCoding(std::string_view coding) { return true; }
 
  protected:
   ~ResponseSink() = default;  // owned by whoever made the request, never deleted through a sink

@@ -62,13 +62,17 @@ ResponseSink* TenantRuntime::Answer(uint64_t id) {
 void TenantRuntime::OnResponse(uint64_t id, const bindings::ResponseView& response) {
   if (response.web_socket != 0 && server_ != nullptr) server_->websockets()->Attach(response.web_socket, this);
   if (ResponseSink* sink = Answer(id)) {
-    std::unique_ptr<BodyEncoder> encoder = EncoderFor(response);
-    if (encoder == nullptr) {
+    Coding coding = CodingFor(response, sink);
+    if (coding.encoder == nullptr && !coding.uncoded) {
       sink->Respond(response);
     } else {
-      std::string coded = EncodeWhole(*encoder, response.body);
+      // The server sets content-length from the body it sends.
+      std::string coded = coding.encoder ? EncodeWhole(*coding.encoder, response.body) : std::string();
+      std::vector<bindings::HeaderView> headers = coding.uncoded ? Without(response.headers, "content-encoding")
+                                                                 : std::vector<bindings::HeaderView>();
       bindings::ResponseView view = response;
-      view.body = coded;  // the server sets content-length from it
+      if (coding.encoder) view.body = coded;
+      if (coding.uncoded) view.headers = headers;
       view.encode_body = false;
       sink->Respond(view);
     }
@@ -92,16 +96,14 @@ void TenantRuntime::OnWebSocketEvent(uint64_t socket, const bindings::WebSocketE
 bool TenantRuntime::OnStreamedResponse(uint64_t id, const bindings::ResponseView& response) {
   ResponseSink* sink = Answer(id);  // the wall limit ends with the head; the body runs while the client reads
   if (sink == nullptr) return false;
-  std::unique_ptr<BodyEncoder> encoder = EncoderFor(response);
-  if (encoder == nullptr) {
+  Coding coding = CodingFor(response, sink);
+  if (coding.encoder == nullptr && !coding.uncoded) {
     if (!sink->StartStream(response)) return false;
   } else {
-    // The handler's content-length (if any) counted other bytes than the coded ones: chunked.
-    std::vector<bindings::HeaderView> headers;
-    headers.reserve(response.headers.size());
-    for (const bindings::HeaderView& header : response.headers) {
-      if (header.first != "content-length") headers.push_back(header);
-    }
+    // Chunked: a content-length the handler gave may count other bytes than those sent (the coded
+    // ones, or a fetched response's whose headers it copied). Uncoded: its content-encoding goes.
+    std::vector<bindings::HeaderView> headers = Without(response.headers, "content-length");
+    if (coding.uncoded) headers = Without(headers, "content-encoding");
     bindings::ResponseView view = response;
     view.headers = headers;
     view.encode_body = false;
@@ -110,7 +112,7 @@ bool TenantRuntime::OnStreamedResponse(uint64_t id, const bindings::ResponseView
   auto it = requests_.find(id);  // StartStream runs no JS, but look again all the same
   if (it != requests_.end()) {
     it->second.streamed = true;
-    it->second.encoder = std::move(encoder);
+    it->second.encoder = std::move(coding.encoder);
   }
   return true;
 }
@@ -136,10 +138,28 @@ void TenantRuntime::OnBodyEnd(uint64_t id, bool complete) {
   sink->EndBody(complete);
 }
 
-std::unique_ptr<BodyEncoder> TenantRuntime::EncoderFor(const bindings::ResponseView& response) {
+TenantRuntime::Coding TenantRuntime::CodingFor(const bindings::ResponseView& response, ResponseSink* sink) {
   bool no_body = response.status == 204 || response.status == 304 || response.status < 200;
-  if (!response.encode_body || no_body) return nullptr;
-  return BodyEncoder::For(BodyEncoder::HeaderOf(response.headers));
+  if (!response.encode_body || no_body) return {};
+  std::string_view name = BodyEncoder::HeaderOf(response.headers);
+  Coding coding;
+  coding.encoder = BodyEncoder::For(name);
+  if (coding.encoder != nullptr && !sink->AcceptsCoding(name)) {
+    // The client does not take it (no Accept-Encoding: curl, scripts): sent as it is, labelled so.
+    coding.encoder = nullptr;
+    coding.uncoded = true;
+  }
+  return coding;
+}
+
+std::vector<bindings::HeaderView> TenantRuntime::Without(std::span<const bindings::HeaderView> headers,
+                                                         std::string_view name) {
+  std::vector<bindings::HeaderView> kept;
+  kept.reserve(headers.size());
+  for (const bindings::HeaderView& header : headers) {
+    if (header.first != name) kept.push_back(header);
+  }
+  return kept;
 }
 
 void TenantRuntime::OnUploadControl(uint64_t id, bool cancel) {

@@ -9,6 +9,9 @@
 #include <uv.h>
 
 #include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -76,6 +79,10 @@ class TenantRuntime : public bindings::WorkerHost, public WebSocketOwner {
   void OnBodyEnd(uint64_t id, bool complete) override;
   void OnUploadControl(uint64_t id, bool cancel) override;
   bool RequestCf(uint64_t id, bindings::RequestCfView* out) override;
+  bool AcceptsCoding(uint64_t id, std::string_view coding) override {
+    ResponseSink* sink = SinkOf(id);
+    return sink == nullptr || sink->AcceptsCoding(coding);
+  }
   bool StartFetch(uint64_t fetch, const bindings::FetchRequestView& request, std::string* error) override;
   bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end) override;
   void FetchControl(uint64_t fetch, bool cancel) override;
@@ -100,8 +107,16 @@ class TenantRuntime : public bindings::WorkerHost, public WebSocketOwner {
   }
   // Marks request `id` answered; its sink, or null.
   ResponseSink* Answer(uint64_t id);
-  // The encoder a response's body goes through (ResponseView::encode_body), or null.
-  static std::unique_ptr<BodyEncoder> EncoderFor(const bindings::ResponseView& response);
+  // What a response's body gets on its way (ResponseView::encode_body): coded with `encoder`, or
+  // sent as it is without its content-encoding header (`uncoded`: the client does not take the
+  // coding), or neither (no coding asked for, or one atoll does not make).
+  struct Coding {
+    std::unique_ptr<BodyEncoder> encoder;
+    bool uncoded = false;
+  };
+  static Coding CodingFor(const bindings::ResponseView& response, ResponseSink* sink);
+  // `headers` without those named `name`.
+  static std::vector<bindings::HeaderView> Without(std::span<const bindings::HeaderView> headers, std::string_view name);
 
   struct JsTimer {
     uv_timer_t handle;

@@ -20,6 +20,7 @@ const {
 } = internal;
 const nativeRespond = native.respond;
 const nativeFail = native.fail;
+const nativeAcceptsCoding = native.acceptsCoding;
 const ObjectFreeze = Object.freeze;
 const { RegExpPrototypeTest } = internal.primordials;
 const JSONStringify = JSON.stringify;
@@ -337,7 +338,9 @@ class Response {
       const coding = headers === null || body === null ? null : headersGet(headers, "content-encoding");
       if (coding !== null) {
         const source = isStreamBody(body) ? WeakMapGet(codedSources, body) : undefined;
-        if (source !== undefined && !source.started && source.coding === coding) {
+        // Passed through only to a client that takes the coding; else decoded here and sent
+        // uncoded (the server drops the coding its client does not take: tenant_runtime.cc).
+        if (source !== undefined && !source.started && source.coding === coding && nativeAcceptsCoding(id, coding)) {
           source.started = true;
           body = source.raw;
         } else {
