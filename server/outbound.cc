@@ -23,6 +23,7 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
   uint64_t service_request = 0;              // service call: the called tenant's request id
   uint32_t service_target = 0;               // ... and the called tenant
   bool service_streaming = false;            // ... whose answer is a streamed body
+  ServiceUpload upload;                      // ... and its streamed request body, if any
   size_t queued = 0;                         // body bytes queued for JS
   bool js_wants = true;                      // JS answered its last chunk with "more"
   bool source_paused = false;                // the client / the called tenant was told to wait
@@ -93,6 +94,14 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
   void EndBody(bool complete) override {
     if (complete) OnEnd();
     else OnError("the service's response body ended early");
+  }
+  // The called tenant wants more of the streamed request body, or (`cancel`) none of the rest.
+  void UploadControl(bool cancel) override {
+    if (cancel) upload.cancelled = true;
+    if (upload.waiting) {
+      upload.waiting = false;
+      owner->Queue(MakeEvent(id, FetchEventKind::kDrain));
+    }
   }
   void Fail(ServerError error) override {
     // The caller sees what an HTTP client of that tenant would: the server's error response.
@@ -292,6 +301,7 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
     std::vector<std::pair<std::string, std::string>> headers;
     for (const auto& [name, value] : request.headers) headers.emplace_back(std::string(name), std::string(value));
     auto body = std::string(request.body);
+    raw->upload.streamed = request.body_streamed;
     Post([this, service_id, target, chain = std::move(chain), method = std::move(method), url = std::move(url),
           headers = std::move(headers), body = std::move(body)] {
       auto call = service_calls_.find(service_id);
@@ -308,8 +318,10 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       view.url = url;
       view.headers = views;
       view.body = body;
-      view.has_body = !body.empty();
+      view.has_body = !body.empty() || sink->upload.streamed;
+      view.body_streamed = sink->upload.streamed;
       chain->run_ns += tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view, sink);
+      if (view.body_streamed) StartServiceUpload(call->second);
     });
     return true;
   }
@@ -353,12 +365,54 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
 
 bool Outbound::Write(uint64_t id, std::string_view bytes, bool end) {
   auto it = fetches_.find(id);
+  if (it != fetches_.end() && it->second->service_request != 0) return WriteService(it->second.get(), bytes, end);
   if (it == fetches_.end() || it->second->exchange == nullptr) return true;
   if (end) {
     client_.EndBody(it->second->exchange);
     return true;
   }
   return client_.Write(it->second->exchange, bytes);
+}
+
+void Outbound::StartServiceUpload(uint64_t id) {
+  auto it = fetches_.find(id);
+  if (it == fetches_.end()) return;
+  Fetch* fetch = it->second.get();
+  ServiceUpload& upload = fetch->upload;
+  upload.dispatched = true;
+  std::string pending = std::move(upload.pending);
+  upload.pending.clear();
+  bool more = pending.empty() || upload.cancelled ||
+              tenants_->PushUpload(fetch->service_request, static_cast<int32_t>(fetch->service_target), pending);
+  if (upload.ended) tenants_->EndUpload(fetch->service_request, static_cast<int32_t>(fetch->service_target), "");
+  // The caller waited for the dispatch (its buffer here was full): it goes on once the callee
+  // takes more (UploadControl), or now if it did.
+  if (upload.waiting && more) UnblockUpload(fetch);
+}
+
+bool Outbound::WriteService(Fetch* fetch, std::string_view bytes, bool end) {
+  ServiceUpload& upload = fetch->upload;
+  if (upload.cancelled || upload.ended) return true;  // the callee wants no more: dropped
+  auto target = static_cast<int32_t>(fetch->service_target);
+  if (end) {
+    upload.ended = true;
+    if (upload.dispatched) tenants_->EndUpload(fetch->service_request, target, "");
+    return true;
+  }
+  bool more;
+  if (!upload.dispatched) {
+    upload.pending.append(bytes);
+    more = upload.pending.size() < limits_.max_buffered_response;
+  } else {
+    more = tenants_->PushUpload(fetch->service_request, target, bytes);
+  }
+  if (!more) upload.waiting = true;
+  return more;
+}
+
+void Outbound::UnblockUpload(Fetch* fetch) {
+  fetch->upload.waiting = false;
+  Queue(MakeEvent(fetch->id, FetchEventKind::kDrain));
 }
 
 void Outbound::Control(uint64_t id, bool cancel) {

@@ -56,6 +56,21 @@ class Outbound {
 
  private:
   struct Fetch;
+  // A service call's streamed request body: what the caller writes before the call is dispatched
+  // waits here (up to max_buffered_response), then goes to the called tenant's Worker as its
+  // request body, with its backpressure (the caller's DRAIN event when it wants more).
+  struct ServiceUpload {
+    bool streamed = false;    // the caller sends one
+    bool dispatched = false;  // the call reached the called tenant: bytes go to it directly
+    bool ended = false;       // the caller wrote its end
+    bool cancelled = false;   // the called tenant wants no more: the rest is dropped
+    bool waiting = false;     // a write was answered "full": a DRAIN event is owed
+    std::string pending;      // written before the dispatch
+  };
+  // Service calls: the streamed request body's writes, and its start once dispatched.
+  bool WriteService(Fetch* fetch, std::string_view bytes, bool end);
+  void StartServiceUpload(uint64_t id);
+  void UnblockUpload(Fetch* fetch);
   struct Event {
     uint64_t fetch;
     bindings::FetchEventKind kind;

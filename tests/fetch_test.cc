@@ -184,6 +184,21 @@ const tests = {
     const response = await env.AUTH.fetch("http://auth.internal/check?user=ann", { method: "POST", headers: { "x-token": "t1" }, body: "payload" });
     return { status: response.status, header: response.headers.get("x-served-by"), text: await response.text() };
   },
+  // 48 MB through a service binding, in a tenant (and to one) with 16 MB of memory: streamed.
+  async serviceStream(env) {
+    const total = 48 << 20;
+    const chunk = new Uint8Array(64 * 1024).fill(97);
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (sent >= total) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await env.COUNT.fetch("http://count.internal/", { method: "POST", body, duplex: "half" });
+    return { status: response.status, text: await response.text() };
+  },
   async tls() {
     try {
       await fetch(`https://127.0.0.1:${TLS_PORT}/`);
@@ -223,6 +238,21 @@ export default {
 };
 )";
 
+// The called tenant of the streamed service call: counts what its request body gives, chunk by chunk.
+constexpr char kCount[] = R"(
+export default {
+  async fetch(request) {
+    let bytes = 0;
+    let chunks = 0;
+    for await (const chunk of request.body) {
+      bytes += chunk.byteLength;
+      chunks++;
+    }
+    return new Response(`${bytes} bytes in ${chunks > 1 ? "many" : chunks} chunks`);
+  },
+};
+)";
+
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   for (size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
   return text;
@@ -237,10 +267,17 @@ class Fetch : public ::testing::Test {
     fixture_.Write("a.js", Replace(Replace(kHandler, "${UPSTREAM_PORT}", std::to_string(upstream_.port())),
                                    "${TLS_PORT}", std::to_string(tls_port)));
     fixture_.Write("auth.js", kAuth);
+    fixture_.Write("count.js", kCount);
     server_ = std::make_unique<TestServer>(fixture_.WriteConfig("", R"(
 [[tenants]]
 name = "auth"
 script = "auth.js"
+
+[[tenants]]
+name = "count"
+script = "count.js"
+memory_mb = 16
+cpu_ms = 1000
 
 [[tenants]]
 name = "a"
@@ -352,6 +389,16 @@ TEST_F(Fetch, ServiceBindingCallsTheOtherTenantWithoutASocket) {
   EXPECT_TRUE(server_->WaitForLog("auth saw POST http://auth.internal/check?user=ann token=t1 body=payload"))
       << server_->log();
   EXPECT_NE(server_->log().find("\"tenant\":\"auth\""), std::string::npos);
+  EXPECT_EQ(upstream_.accepts(), 0);
+}
+
+TEST_F(Fetch, AServiceBindingCallStreamsItsRequestBody) {
+  // Whole, the body would be three times either tenant's memory.
+  Start("memory_mb = 16\n[tenants.services]\nCOUNT = \"count\"\n");
+  std::string result = Run("serviceStream");
+  EXPECT_NE(result.find("\"status\":200"), std::string::npos) << result;
+  EXPECT_NE(result.find("\"text\":\"" + std::to_string(48 << 20) + " bytes in many chunks\""), std::string::npos)
+      << result;
   EXPECT_EQ(upstream_.accepts(), 0);
 }
 

@@ -74,8 +74,9 @@ export default {
         return new Response(body, { headers: { "content-length": "5" } });
       }
       case "/gzip":
+        // Already gzip: "manual", or the server would code it again (Workers' encodeBody).
         return new Response(ReadableStream.from([encoder("hello world")]).pipeThrough(new CompressionStream("gzip")),
-          { headers: { "content-encoding": "gzip" } });
+          { headers: { "content-encoding": "gzip" }, encodeBody: "manual" });
       case "/broken":
         return new Response(new ReadableStream({
           start(controller) {

@@ -365,8 +365,9 @@ function doFetch(input, init, service) {
       return false;
     };
 
-    if (service !== "" && streamBody !== null) {
-      // A service binding gets the whole body (another tenant's request is not streamed yet).
+    if (service[0] === "@" && streamBody !== null) {
+      // A Durable Object in another process or node gets the whole body (not streamed there yet);
+      // a service binding's tenant gets it streamed, with its backpressure (server/outbound.h).
       PromiseThen(bodyStreams.readAll(streamBody), (bytes) => {
         body = bytes;
         streamBody = null;
