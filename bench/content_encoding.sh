@@ -18,14 +18,8 @@ root="$(dirname "$here")"
 duration="${BENCH_DURATION:-5s}"
 conns="${BENCH_CONNECTIONS:-10}"
 atoll_bin="${BENCH_ATOLL:-$root/build/atoll}"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/lib/server_env.sh"
+bench_workdir
 
 upstream_port="$(python3 "$here/report.py" freeport)"
 atoll_port="$(python3 "$here/report.py" freeport)"
@@ -93,15 +87,13 @@ atoll_pid=$!
 pids+=("$atoll_pid")
 servers=(atoll)
 declare -A server_pid=([atoll]="$atoll_pid") server_port=([atoll]="$atoll_port")
-workerd_bin="$(ls "$here"/.peers/node_modules/@cloudflare/workerd-linux-*/bin/workerd 2>/dev/null | head -1 || true)"
+workerd_bin="$(bench_workerd content_encoding)"
 if [[ -n "$workerd_bin" ]]; then
   (cd "$work" && exec taskset -c 0 "$workerd_bin" serve workerd.capnp) >"$work/workerd.log" 2>&1 &
   server_pid[workerd]=$!
   server_port[workerd]="$workerd_port"
   pids+=("${server_pid[workerd]}")
   servers+=(workerd)
-else
-  echo "workerd: not run (no bench/.peers; npm ci --prefix bench/.peers installs it)" >&2
 fi
 for name in "${servers[@]}"; do
   for _ in $(seq 100); do curl -s --max-time 1 "http://127.0.0.1:${server_port[$name]}/pass" >/dev/null && break; sleep 0.1; done

@@ -12,14 +12,8 @@ root="$(dirname "$here")"
 duration="${BENCH_DURATION:-5s}"
 conns="${BENCH_CONNECTIONS:-20}"
 atoll_bin="${BENCH_ATOLL:-$root/build/atoll}"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/lib/server_env.sh"
+bench_workdir
 
 upstream_port="$(python3 "$here/report.py" freeport)"
 atoll_port="$(python3 "$here/report.py" freeport)"

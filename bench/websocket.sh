@@ -17,14 +17,8 @@ inflight="${BENCH_WS_INFLIGHT:-10}"
 size="${BENCH_WS_SIZE:-32}"
 seconds="${BENCH_WS_SECONDS:-5}"
 atoll_bin="${BENCH_ATOLL:-$root/build/atoll}"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/lib/server_env.sh"
+bench_workdir
 
 workerd_bin="${BENCH_WORKERD:-}"
 if [[ -z "$workerd_bin" ]]; then

@@ -1,56 +1,16 @@
 #include "server/body_encoder.h"
 
-#include <brotli/decode.h>
-#include <zlib.h>
-
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "server/test_codings.h"
+
 namespace atl::server {
 namespace {
 
-// Decodes gzip or zlib (auto-detected) as far as it goes; `ended` says whether the stream ended.
-std::string Inflate(const std::string& coded, bool* ended) {
-  z_stream z{};
-  inflateInit2(&z, 15 + 32);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(coded.data()));
-  z.avail_in = static_cast<uInt>(coded.size());
-  std::string out;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    char buf[4096];
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_SYNC_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;  // all given so far is out
-  }
-  *ended = rc == Z_STREAM_END;
-  inflateEnd(&z);
-  return out;
-}
-
-std::string Unbrotli(const std::string& coded, bool* ended) {
-  BrotliDecoderState* state = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
-  size_t avail_in = coded.size();
-  const auto* next_in = reinterpret_cast<const uint8_t*>(coded.data());
-  std::string out;
-  BrotliDecoderResult result = BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT;
-  while (result == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) {
-    uint8_t buf[4096];
-    size_t avail_out = sizeof buf;
-    uint8_t* next_out = buf;
-    result = BrotliDecoderDecompressStream(state, &avail_in, &next_in, &avail_out, &next_out, nullptr);
-    out.append(reinterpret_cast<char*>(buf), sizeof buf - avail_out);
-  }
-  *ended = result == BROTLI_DECODER_RESULT_SUCCESS;
-  BrotliDecoderDestroyInstance(state);
-  return out;
-}
-
 std::string Decode(const std::string& coding, const std::string& coded, bool* ended) {
-  return coding == "br" ? Unbrotli(coded, ended) : Inflate(coded, ended);
+  return testing::DecodeBody(coding, coded, ended);
 }
 
 std::string Text() {
@@ -78,7 +38,7 @@ TEST(BodyEncoder, AWholeBodyRoundTripsSmaller) {
     EXPECT_LT(coded.size(), text.size() / 10) << coding;
   }
   bool ended = false;
-  EXPECT_EQ(Inflate(EncodeWhole(*BodyEncoder::For("gzip"), ""), &ended), "");
+  EXPECT_EQ(Decode("gzip", EncodeWhole(*BodyEncoder::For("gzip"), ""), &ended), "");
   EXPECT_TRUE(ended) << "an empty body is still a whole gzip stream";
 }
 

@@ -4,7 +4,6 @@
 // names a coding is compressed by the server on its way out (encodeBody "automatic"), whole or
 // streamed, unless its encodeBody is "manual". The upstream is a thread of this test on
 // 127.0.0.1; the client decodes what it gets with zlib and brotli itself.
-#include <brotli/decode.h>
 #include <brotli/encode.h>
 #include <zlib.h>
 
@@ -13,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "server/test_codings.h"
 #include "tests/loopback_upstream.h"
 #include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
@@ -35,24 +35,7 @@ std::string Deflate(const std::string& text, const std::string& format) {
   return out;
 }
 
-// Decodes a gzip or zlib body (auto-detected); "<corrupt>" if it is not one, whole.
-std::string Inflate(const std::string& coded) {
-  z_stream z{};
-  inflateInit2(&z, 15 + 32);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(coded.data()));
-  z.avail_in = static_cast<uInt>(coded.size());
-  std::string out;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    char buf[16384];
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-  }
-  inflateEnd(&z);
-  return rc == Z_STREAM_END && z.avail_in == 0 ? out : "<corrupt>";
-}
+std::string Inflate(const std::string& coded) { return server::testing::DecodeWhole("gzip", coded); }
 
 std::string Brotli(const std::string& text) {
   size_t size = BrotliEncoderMaxCompressedSize(text.size());
@@ -63,22 +46,7 @@ std::string Brotli(const std::string& text) {
   return out;
 }
 
-std::string Unbrotli(const std::string& coded) {
-  BrotliDecoderState* state = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
-  size_t avail_in = coded.size();
-  const auto* next_in = reinterpret_cast<const uint8_t*>(coded.data());
-  std::string out;
-  BrotliDecoderResult result = BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT;
-  while (result == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) {
-    uint8_t buf[16384];
-    size_t avail_out = sizeof buf;
-    uint8_t* next_out = buf;
-    result = BrotliDecoderDecompressStream(state, &avail_in, &next_in, &avail_out, &next_out, nullptr);
-    out.append(reinterpret_cast<char*>(buf), sizeof buf - avail_out);
-  }
-  BrotliDecoderDestroyInstance(state);
-  return result == BROTLI_DECODER_RESULT_SUCCESS && avail_in == 0 ? out : "<corrupt>";
-}
+std::string Unbrotli(const std::string& coded) { return server::testing::DecodeWhole("br", coded); }
 
 // 24 MB in a brotli stream with the largest window (16 MB): decoding it needs a 16 MB ring buffer.
 // A few KB coded.

@@ -1,7 +1,8 @@
-# Shared set-up of bench/cold.sh, bench/url.sh and bench/first_use.sh (sourced, not run):
+# Shared set-up of the bench scripts that start servers (sourced, not run):
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/server_env.sh"
 #   bench_setup NAME HELP_LAST_LINE "$@"   # sets here, root, atoll_bin, readme_args; checks taskset and the binary
+#   bench_workdir                          # work (a temp folder) and pids=(): killed and removed on exit
 #   workerd_bin="$(bench_workerd NAME)"    # the pinned workerd in bench/.peers, or "" (and a note on stderr)
 #   bench_servers NAME                     # servers=(atoll-before=... atoll=... workerd=...), those there are
 
@@ -24,6 +25,14 @@ bench_setup() {
   command -v taskset >/dev/null || { echo "$name: taskset not found (run scripts/setup.sh)" >&2; exit 1; }
   [[ -x "$atoll_bin" ]] || { echo "$name: ${atoll_bin} not found (make build)" >&2; exit 1; }
   mkdir -p "$here/results"
+}
+
+# A temporary folder in `work` and a list `pids` of the processes a script starts: on exit, every
+# one is killed and the folder removed.
+bench_workdir() {
+  work="$(mktemp -d)"
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 }
 
 # workerd as bench/churn.sh finds it: the pinned npm peer in bench/.peers (churn.sh installs it).
