@@ -349,6 +349,10 @@ TEST_F(ContentEncoding, AClientThatDoesNotTakeTheCodingGetsTheBodyUncoded) {
   EXPECT_EQ(stream.Header("content-encoding"), "");
   EXPECT_TRUE(stream.chunked);
   EXPECT_EQ(stream.body, streamed);
+  // A body the handler coded itself ("manual") is decoded for it.
+  HttpResponse manual = RunAccepting("/manual", "br");
+  EXPECT_EQ(manual.Header("content-encoding"), "");
+  EXPECT_EQ(manual.body, "made by CompressionStream");
   // A client that takes it still gets it coded.
   EXPECT_EQ(RunAccepting("/upper/gzip", "gzip").Header("content-encoding"), "gzip");
   EXPECT_TRUE(RunAccepting("/pass/gzip", "*").body == upstream_.gzip());

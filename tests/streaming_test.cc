@@ -218,7 +218,7 @@ TEST_F(Streaming, FramingContentLengthHeadErrorsAndCompression) {
   EXPECT_EQ(raw.find("0\r\n\r\n"), std::string::npos) << raw;
   EXPECT_TRUE(server_->WaitForLog("source failed on purpose"));
 
-  HttpResponse gzip = Get(port(), "/gzip");
+  HttpResponse gzip = Get(port(), "/gzip", "Accept-Encoding: gzip\r\n");
   EXPECT_EQ(gzip.Header("content-encoding"), "gzip");
   ASSERT_GE(gzip.body.size(), 10u);
   EXPECT_EQ(static_cast<unsigned char>(gzip.body[0]), 0x1f);

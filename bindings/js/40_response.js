@@ -36,6 +36,17 @@ const JSON_HEADERS = ObjectFreeze(["content-type", JSON_TYPE]);
 // https://httpwg.org/specs/rfc9112.html#status.line: reason-phrase = *( HTAB / SP / VCHAR / obs-text )
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+// A stream of one chunk, `bytes`.
+function bytesStream(bytes) {
+  const { ReadableStream } = internal.require("streams");
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
 // Web IDL `unsigned short` conversion (ToNumber, truncate, modulo 2^16).
 function toUnsignedShort(value) {
   let n = +value;
@@ -343,8 +354,17 @@ class Response {
         if (source !== undefined && !source.started && source.coding === coding && nativeAcceptsCoding(id, coding)) {
           source.started = true;
           body = source.raw;
-        } else {
-          encode = !WeakSetHas(manualEncoding, response);
+        } else if (!WeakSetHas(manualEncoding, response)) {
+          encode = true;
+        } else if (!nativeAcceptsCoding(id, coding) && typeof body !== "string") {
+          // Coded by the handler ("manual"): as it is to a client that takes the coding, decoded
+          // for one that does not (sent uncoded, the header dropped: as Cloudflare's edge does).
+          const raw = isStreamBody(body) ? body : bytesStream(body);
+          const decoded = internal.require("compression").decodedBody(raw, coding, "the response");
+          if (decoded !== null) {
+            body = decoded.stream;
+            encode = true;
+          }
         }
       }
       if (isStreamBody(body)) {

@@ -1,8 +1,14 @@
 // CompressionStream and DecompressionStream (https://compression.spec.whatwg.org/): a
 // TransformStream around zlib (bindings/compression.{h,cc}). Formats: "gzip", "deflate" (zlib
 // wrapper), "deflate-raw".
-const { TransformStream } = internal.require("streams");
+const { TransformStream, ReadableStream, ReadableStreamDefaultReader } = internal.require("streams");
 const { uncurryThis, exposeInterface } = internal;
+const { PromisePrototypeThen: PromiseThen, StringPrototypeToLowerCase } = internal.primordials;
+const StringPrototypeTrim = uncurryThis(String.prototype.trim);
+const getReader = uncurryThis(ReadableStream.prototype.getReader);
+const read = uncurryThis(ReadableStreamDefaultReader.prototype.read);
+const cancelReader = uncurryThis(ReadableStreamDefaultReader.prototype.cancel);
+const cancelStream = uncurryThis(ReadableStream.prototype.cancel);
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 const TypedArrayToStringTag = uncurryThis(Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get);
 const ArrayBufferIsView = ArrayBuffer.isView;
@@ -96,7 +102,78 @@ class DecompressionStream {
   }
 }
 
+// Content codings a body is decoded from (fetch() as Workers does; a "manual" body for a client
+// that does not take its coding): native.zlibNew's formats (bindings/compression.h). A list of
+// codings ("gzip, br") is not one.
+const CODINGS = { __proto__: null, "gzip": 0, "x-gzip": 0, "deflate": 1, "br": 3 };
+
+// The decoded body of stream `raw`, whose Content-Encoding is `coding`: { stream, source } or
+// null for a coding not decoded. `stream` is a byte stream that reads `raw` only when it is read
+// and inflates a chunk 64 KB at a time, one piece per read (a small coded body may inflate to
+// gigabytes: it never exists whole); `source` is { raw, coding, started }, `started` true once
+// anything read it. A body that does not decode errors `stream` with a TypeError that begins
+// with `what`.
+function decodedBody(raw, coding, what) {
+  const kind = CODINGS[StringPrototypeToLowerCase(StringPrototypeTrim(coding))];
+  if (kind === undefined) return null;
+  const source = { raw, coding, started: false };
+  let reader = null;
+  let handle = null;
+  let draining = false; // the last chunk given to zlib may have more output
+  let finishing = false; // `raw` ended: what is left comes out with finish = true
+  const corrupt = (error) => new $TypeError(`${what}: its ${coding} body cannot be decoded (${error.message})`);
+  const step = (controller) => {
+    let out = null;
+    try {
+      if (finishing) {
+        out = native.zlibWrite(handle, null, true);
+        if (out === null) controller.close();
+        else controller.enqueue(out);
+        return undefined;
+      }
+      if (draining) {
+        out = native.zlibWrite(handle, null, false);
+        if (out !== null) {
+          controller.enqueue(out);
+          return undefined;
+        }
+        draining = false;
+      }
+    } catch (error) {
+      throw corrupt(error);
+    }
+    return PromiseThen(read(reader), (result) => {
+      try {
+        if (result.done) finishing = true;
+        else out = native.zlibWrite(handle, toView(result.value), false);
+      } catch (error) {
+        throw corrupt(error);
+      }
+      if (out === null) return step(controller);
+      draining = true;
+      controller.enqueue(out);
+      return undefined;
+    });
+  };
+  const stream = new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      if (reader === null) {
+        source.started = true;
+        reader = getReader(raw);
+        handle = native.zlibNew(kind, true);
+      }
+      return step(controller);
+    },
+    cancel(reason) {
+      source.started = true;
+      return reader === null ? cancelStream(raw, reason) : cancelReader(reader, reason);
+    },
+  }, { highWaterMark: 0 });
+  return { stream, source };
+}
+
 exposeInterface(CompressionStream, "CompressionStream", false);
 exposeInterface(DecompressionStream, "DecompressionStream", false);
 
-export { CompressionStream, DecompressionStream };
+export { CompressionStream, DecompressionStream, decodedBody };

@@ -21,9 +21,7 @@ const ObjectFreeze = Object.freeze;
 const {
   MapSet, MapDelete, PromisePrototypeThen: PromiseThen, ArrayPrototypePush, StringPrototypeToLowerCase,
 } = internal.primordials;
-const StringPrototypeTrim = uncurryThis(String.prototype.trim);
 const WeakMapSet = uncurryThis(WeakMap.prototype.set);
-const cancelStream = uncurryThis(ReadableStream.prototype.cancel);
 const getReader = uncurryThis(ReadableStream.prototype.getReader);
 const read = uncurryThis(ReadableStreamDefaultReader.prototype.read);
 const cancelReader = uncurryThis(ReadableStreamDefaultReader.prototype.cancel);
@@ -38,11 +36,6 @@ const CHUNK = 1;
 const END = 2;
 const ERROR = 3;
 const DRAIN = 4;
-
-// Content codings fetch() decodes, as Workers does (native.zlibNew formats: bindings/compression.h):
-// the body the tenant reads is decoded; the headers stay as they came (Content-Encoding and
-// Content-Length of the coded bytes). A list of codings ("gzip, br") is left as it is.
-const DECODED = { __proto__: null, "gzip": 0, "x-gzip": 0, "deflate": 1, "br": 3 };
 
 const MAX_REDIRECTS = 20;
 const RESPONSE_HIGH_WATER_MARK = 64 * 1024;
@@ -114,69 +107,6 @@ function pumpUpload(id, stream, length, state) {
     }, (error) => state.fail(error));
   };
   next();
-}
-
-// The decoded body of `raw` (coded with `kind`, its Content-Encoding `coding`): a byte stream
-// that reads `raw` only when it is read, and inflates a chunk 64 KB at a time, one piece per read
-// (a small coded body may inflate to gigabytes: it never exists whole). Registered in
-// internal.codedSources: returned untouched, the response sends `raw` (40_response.js).
-function decodedBody(raw, kind, coding, url) {
-  const source = { raw, coding, started: false };
-  let reader = null;
-  let handle = null;
-  let draining = false; // the last chunk given to zlib may have more output
-  let finishing = false; // `raw` ended: what is left comes out with finish = true
-  const corrupt = (error) => new $TypeError(`fetch to ${url} failed: its ${coding} body cannot be decoded (${error.message})`);
-  const step = (controller) => {
-    let out = null;
-    try {
-      if (finishing) {
-        out = native.zlibWrite(handle, null, true);
-        if (out === null) controller.close();
-        else controller.enqueue(out);
-        return undefined;
-      }
-      if (draining) {
-        out = native.zlibWrite(handle, null, false);
-        if (out !== null) {
-          controller.enqueue(out);
-          return undefined;
-        }
-        draining = false;
-      }
-    } catch (error) {
-      throw corrupt(error);
-    }
-    return PromiseThen(read(reader), (result) => {
-      try {
-        if (result.done) finishing = true;
-        else out = native.zlibWrite(handle, result.value, false);
-      } catch (error) {
-        throw corrupt(error);
-      }
-      if (out === null) return step(controller);
-      draining = true;
-      controller.enqueue(out);
-      return undefined;
-    });
-  };
-  const decoded = new ReadableStream({
-    type: "bytes",
-    pull(controller) {
-      if (reader === null) {
-        source.started = true;
-        reader = getReader(raw);
-        handle = native.zlibNew(kind, true);
-      }
-      return step(controller);
-    },
-    cancel(reason) {
-      source.started = true;
-      return reader === null ? cancelStream(raw, reason) : cancelReader(reader, reason);
-    },
-  }, { highWaterMark: 0 });
-  WeakMapSet(codedSources, decoded, source);
-  return decoded;
 }
 
 // One fetch() or service call: hop after hop until a response that is not followed.
@@ -346,10 +276,16 @@ function doFetch(input, init, service) {
           },
         }, { highWaterMark: RESPONSE_HIGH_WATER_MARK });
       }
-      if (responseBody !== null) {
-        const coding = flatGet(flat, "content-encoding");
-        const kind = coding === null ? undefined : DECODED[StringPrototypeToLowerCase(StringPrototypeTrim(coding))];
-        if (kind !== undefined) responseBody = decodedBody(responseBody, kind, coding, url.href);
+      // As Workers: the body the tenant reads is decoded; the headers stay as they came
+      // (Content-Encoding, and Content-Length of the coded bytes). Returned untouched, the
+      // response sends the coded bytes again (internal.codedSources, 40_response.js).
+      const coding = responseBody === null ? null : flatGet(flat, "content-encoding");
+      if (coding !== null) {
+        const decoded = internal.require("compression").decodedBody(responseBody, coding, `fetch to ${url.href} failed`);
+        if (decoded !== null) {
+          WeakMapSet(codedSources, decoded.stream, decoded.source);
+          responseBody = decoded.stream;
+        }
       }
       let webSocket = null;
       if (status === 101) {
