@@ -55,25 +55,13 @@ bool Supervisor::Start(const ServePlan& plan) {
     exit_code_ = 1;
     return false;
   }
+  absl::StatusOr<Listening> listening = OpenListeners(plan, nullptr);
+  if (!listening.ok()) {
+    base::LogLine(base::LogLevel::kError, base::ToStd(listening.status().message())).Emit();
+    return exit_code_ = 1, false;
+  }
+  listening_ = *std::move(listening);
   listening_.user = *user;
-  auto open = [&](const config::ListenAddress& address, std::string_view what) -> std::optional<ListenSocket> {
-    absl::StatusOr<ListenSocket> socket = OpenListenSocket(address);
-    if (!socket.ok()) {
-      base::LogLine(base::LogLevel::kError, base::StrCat(what, base::ToStd(socket.status().message()))).Emit();
-      return std::nullopt;
-    }
-    return *socket;
-  };
-  for (const config::ListenAddress& address : plan.listen) {
-    std::optional<ListenSocket> socket = open(address, "");
-    if (!socket) return exit_code_ = 1, false;
-    listening_.sockets.push_back(*socket);
-  }
-  if (plan.admin_listen) {
-    listening_.admin = open(*plan.admin_listen, "admin API: ");
-    if (!listening_.admin) return exit_code_ = 1, false;
-  }
-  listening_.key = ListenKey(plan);
   listening_.scheme = plan.tls != nullptr ? "https" : "http";
   listening_.source = plan.source;
   listening_.tenants = plan.tenants.size();
@@ -247,7 +235,12 @@ void Supervisor::OnReady(Worker* worker) {
   });
   if (ready < worker_count_) return;
   started_ = true;
-  // Tests and scripts read the port from these lines: they come once every worker accepts.
+  LogListening();
+}
+
+// Tests and scripts read the port from these lines: they come once every worker accepts (at
+// start, and after a reload that changed the listeners).
+void Supervisor::LogListening() const {
   for (const ListenSocket& socket : listening_.sockets) {
     base::LogLine(base::LogLevel::kInfo, "listening")
         .Str("address", socket.bound)
@@ -259,6 +252,61 @@ void Supervisor::OnReady(Worker* worker) {
         .Emit();
   }
   if (listening_.admin) base::LogLine(base::LogLevel::kInfo, "admin API listening").Str("address", listening_.admin->bound).Emit();
+}
+
+absl::StatusOr<Supervisor::Listening> Supervisor::OpenListeners(const ServePlan& plan, const Listening* current) {
+  Listening next;
+  std::vector<int> opened;  // closed again if a later one fails
+  auto take = [&](const config::ListenAddress& address, std::string_view what) -> absl::StatusOr<ListenSocket> {
+    std::string key = address.ToString();
+    if (current != nullptr) {
+      for (size_t i = 0; i < current->sockets.size(); ++i) {
+        if (current->addresses[i] == key) return current->sockets[i];
+      }
+      if (current->admin && current->admin_address == key) return *current->admin;
+    }
+    absl::StatusOr<ListenSocket> socket = OpenListenSocket(address);
+    if (!socket.ok()) return absl::Status(socket.status().code(), base::StrCat(what, socket.status().message()));
+    opened.push_back(socket->fd);
+    return socket;
+  };
+  auto fail = [&](const absl::Status& status) {
+    for (int fd : opened) close(fd);
+    return status;
+  };
+  for (const config::ListenAddress& address : plan.listen) {
+    absl::StatusOr<ListenSocket> socket = take(address, "");
+    if (!socket.ok()) return fail(socket.status());
+    next.sockets.push_back(*socket);
+    next.addresses.push_back(address.ToString());
+  }
+  if (plan.admin_listen) {
+    absl::StatusOr<ListenSocket> socket = take(*plan.admin_listen, "admin API: ");
+    if (!socket.ok()) return fail(socket.status());
+    next.admin = *socket;
+    next.admin_address = plan.admin_listen->ToString();
+  }
+  next.key = ListenKey(plan);
+  if (current != nullptr) {
+    next.user = current->user;
+    next.scheme = current->scheme;
+  }
+  next.source = plan.source;
+  next.tenants = plan.tenants.size();
+  return next;
+}
+
+void Supervisor::CloseListenersNotIn(const Listening& from, const Listening& to) {
+  auto held = [&](int fd) {
+    for (const ListenSocket& socket : to.sockets) {
+      if (socket.fd == fd) return true;
+    }
+    return to.admin && to.admin->fd == fd;
+  };
+  for (const ListenSocket& socket : from.sockets) {
+    if (!held(socket.fd)) close(socket.fd);
+  }
+  if (from.admin && !held(from.admin->fd)) close(from.admin->fd);
 }
 
 void Supervisor::OnExit(Worker* worker, int64_t status, int signal) {

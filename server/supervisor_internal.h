@@ -142,7 +142,9 @@ class Supervisor {
   // The sockets every worker inherits, and what the "listening" lines say about them.
   struct Listening {
     std::vector<ListenSocket> sockets;
+    std::vector<std::string> addresses;  // the configured address of each socket ("127.0.0.1:0")
     std::optional<ListenSocket> admin;
+    std::string admin_address;
     std::string key;  // the listen and admin_listen addresses the sockets were opened for
     std::string scheme, source;
     size_t tenants = 0;
@@ -170,8 +172,17 @@ class Supervisor {
     std::string output;
     size_t logged = 0;  // output up to here was logged line by line
     uv_timer_t* deadline = nullptr;
+    // The listen or admin_listen addresses changed: the listeners before the reload, while the new
+    // generation starts on the new ones (listening_); kept open until it completes or fails.
+    std::optional<Listening> previous;
   };
   std::optional<Reloading> reload_;
+  // Opens the listeners `plan` names, taking from `current` the open socket of every address it
+  // still names; the error names the address that could not be opened (nothing is kept open).
+  absl::StatusOr<Listening> OpenListeners(const ServePlan& plan, const Listening* current);
+  // Closes the sockets of `from` that `to` does not hold.
+  static void CloseListenersNotIn(const Listening& from, const Listening& to);
+  void LogListening() const;
 };
 
 }  // namespace atl::server::supervisor_internal

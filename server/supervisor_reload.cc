@@ -26,11 +26,24 @@ void Supervisor::Reload() {
         .Emit();
     return;
   }
+  std::optional<Listening> previous;
   if (ListenKey(*plan) != listening_.key) {
-    base::LogLine(base::LogLevel::kWarn, "reload: listen and admin_listen change only with a restart; the current listeners stay").Emit();
+    // New addresses are opened now (an address kept keeps its socket); the new generation
+    // accepts on them, the old one on the old ones until it drains.
+    absl::StatusOr<Listening> next = OpenListeners(*plan, &listening_);
+    if (!next.ok()) {
+      base::LogLine(base::LogLevel::kError, "reload refused: the current configuration keeps serving")
+          .Str("error", base::ToStd(next.status().message()))
+          .Emit();
+      return;
+    }
+    next->scheme = plan->tls != nullptr ? "https" : "http";
+    previous = std::move(listening_);
+    listening_ = *std::move(next);
   }
   PlanGroups(*plan);  // before the new generation: its workers' table names every group
   reload_.emplace();
+  reload_->previous = std::move(previous);
   reload_->generation = generation_ + 1;
   reload_->workers = ResolveWorkers(plan->workers);
   base::LogLine(base::LogLevel::kInfo, "reloading")
@@ -151,7 +164,12 @@ void Supervisor::CompleteReload() {
   }
   if (reload_->deadline != nullptr) CloseAndDelete(reload_->deadline);
   if (reload_->check_output != nullptr) CloseAndDelete(reload_->check_output);
+  // Addresses no longer listed: the supervisor's sockets close now, the old workers' once they
+  // drained (they stop accepting first).
+  bool relistened = reload_->previous.has_value();
+  if (relistened) CloseListenersNotIn(*reload_->previous, listening_);
   reload_.reset();
+  if (relistened) LogListening();
   base::LogLine(base::LogLevel::kInfo, "reloaded")
       .Int("generation", static_cast<int64_t>(generation_))
       .Int("replaced_generation", static_cast<int64_t>(old_generation))
@@ -170,6 +188,11 @@ void Supervisor::FailReload(std::string_view why) {
   if (reload_->check != nullptr) uv_process_kill(reload_->check, SIGKILL);
   if (reload_->deadline != nullptr) CloseAndDelete(reload_->deadline);
   if (reload_->check_output != nullptr) CloseAndDelete(reload_->check_output);
+  if (reload_->previous) {
+    // Back to the listeners the serving generation has; the ones opened for this reload close.
+    CloseListenersNotIn(listening_, *reload_->previous);
+    listening_ = *std::move(reload_->previous);
+  }
   reload_.reset();
 }
 

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "server/net_test_util.h"
 #include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
 
@@ -253,6 +254,41 @@ class SupervisorAdminTest : public ::testing::Test {
   }
   TenantFixture fixture_;
 };
+
+TEST_F(SupervisorAdminTest, SighupMovesTheAdminListenerAndRefusesAnAddressInUse) {
+  int first = FreeLoopbackPort(), second = FreeLoopbackPort();
+  fixture_.Write("x.js", IdScript("x"));
+  auto config = [&](int port) {
+    return fixture_.WriteConfig("admin_listen = \"127.0.0.1:" + std::to_string(port) + "\"",
+                                "[[tenants]]\nname = \"x\"\nscript = \"x.js\"\nroutes = [\"*/x*\"]\n");
+  };
+  TestServer server(config(first), {"--workers", "2"});
+  ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();
+  EXPECT_EQ(Admin(first, "GET", "/healthz").status, 200);
+  // Moved: the new generation accepts on the new address; the old one stops once it drained.
+  config(second);
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(server.WaitForLog("\"msg\":\"reloaded\"", std::chrono::seconds(20))) << server.log();
+  EXPECT_TRUE(server.WaitForLog("\"msg\":\"admin API listening\",\"address\":\"127.0.0.1:" + std::to_string(second)))
+      << server.log();
+  EXPECT_EQ(Admin(second, "GET", "/healthz").status, 200);
+  EXPECT_TRUE(WaitFor([&] { return !RawClient(first).connected(); }, std::chrono::seconds(15)))
+      << "the old admin address still accepts";
+  // The tenant listener (unchanged: --listen) kept its socket and serves throughout.
+  int failures = 0;
+  EXPECT_FALSE(BodiesOfFreshConnections(server.port(), "/x", 20, &failures).empty());
+  EXPECT_EQ(failures, 0);
+  // An address another socket holds: the reload is refused, the current listeners stay.
+  uint16_t held = 0;
+  int holder = server::testing::ListenLoopback(&held);
+  config(held);
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(server.WaitForLog("reload refused", std::chrono::seconds(20))) << server.log();
+  EXPECT_NE(server.log().find("admin API: "), std::string::npos) << server.log();
+  close(holder);
+  EXPECT_EQ(Admin(second, "GET", "/healthz").status, 200);
+  EXPECT_EQ(server.Stop(), 0);
+}
 
 TEST_F(SupervisorAdminTest, MetricsAndStatsAreSummedOverTheWorkers) {
   TestServer server(Config(), {"--workers", "2"});
