@@ -112,6 +112,14 @@ std::unique_ptr<BodyEncoder> BodyEncoder::For(std::string_view content_encoding)
   return nullptr;
 }
 
+bool BodyEncoder::Knows(std::string_view content_encoding) {
+  std::string_view coding = base::StripAsciiWhitespace(content_encoding);
+  for (std::string_view known : {"gzip", "x-gzip", "deflate", "br"}) {
+    if (base::EqualsIgnoreCase(coding, known)) return true;
+  }
+  return false;
+}
+
 std::string_view BodyEncoder::HeaderOf(std::span<const bindings::HeaderView> headers) {
   for (const auto& [name, value] : headers) {
     if (name == "content-encoding") return value;

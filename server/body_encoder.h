@@ -25,6 +25,8 @@ class BodyEncoder {
   // An encoder for `content_encoding` (a header value: one coding, any case, spaces around it),
   // or null for anything else (identity, a list of codings, an unknown one).
   static std::unique_ptr<BodyEncoder> For(std::string_view content_encoding);
+  // Whether For() makes an encoder for `content_encoding` (nothing is allocated).
+  static bool Knows(std::string_view content_encoding);
   // The `content-encoding` header's value among `headers` (lower-case names), or empty.
   static std::string_view HeaderOf(std::span<const bindings::HeaderView> headers);
   virtual ~BodyEncoder() = default;

@@ -22,9 +22,11 @@ std::string Text() {
 TEST(BodyEncoder, KnowsGzipDeflateAndBrInAnyCaseAndNothingElse) {
   for (const char* coding : {"gzip", "GZip", " x-gzip ", "deflate", "br", "BR\t"}) {
     EXPECT_NE(BodyEncoder::For(coding), nullptr) << coding;
+    EXPECT_TRUE(BodyEncoder::Knows(coding)) << coding;
   }
   for (const char* coding : {"", "identity", "gzip, br", "zstd", "compress", "brr"}) {
     EXPECT_EQ(BodyEncoder::For(coding), nullptr) << coding;
+    EXPECT_FALSE(BodyEncoder::Knows(coding)) << coding;
   }
 }
 

@@ -306,7 +306,8 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
           headers = std::move(headers), body = std::move(body)] {
       auto call = service_calls_.find(service_id);
       if (call == service_calls_.end()) return;  // cancelled before it started
-      auto caller = fetches_.find(call->second);
+      uint64_t fetch_id = call->second;  // the call may start others: `call` may not outlive it
+      auto caller = fetches_.find(fetch_id);
       if (caller == fetches_.end()) return;
       Fetch* sink = caller->second.get();
       // Calls made before the chain used its CPU time but not run yet are not run.
@@ -321,7 +322,7 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       view.has_body = !body.empty() || sink->upload.streamed;
       view.body_streamed = sink->upload.streamed;
       chain->run_ns += tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view, sink);
-      if (view.body_streamed) StartServiceUpload(call->second);
+      if (view.body_streamed) StartServiceUpload(fetch_id);
     });
     return true;
   }

@@ -142,12 +142,12 @@ TenantRuntime::Coding TenantRuntime::CodingFor(const bindings::ResponseView& res
   bool no_body = response.status == 204 || response.status == 304 || response.status < 200;
   if (!response.encode_body || no_body) return {};
   std::string_view name = BodyEncoder::HeaderOf(response.headers);
+  if (!BodyEncoder::Knows(name)) return {};  // identity, a list, one atoll does not make: as it is
   Coding coding;
-  coding.encoder = BodyEncoder::For(name);
-  if (coding.encoder != nullptr && !sink->AcceptsCoding(name)) {
-    // The client does not take it (no Accept-Encoding: curl, scripts): sent as it is, labelled so.
-    coding.encoder = nullptr;
-    coding.uncoded = true;
+  if (sink->AcceptsCoding(name)) {
+    coding.encoder = BodyEncoder::For(name);
+  } else {
+    coding.uncoded = true;  // the client does not take it (none asked: curl, scripts): sent uncoded
   }
   return coding;
 }
