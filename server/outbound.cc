@@ -96,12 +96,14 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
     else OnError("the service's response body ended early");
   }
   // The called tenant wants more of the streamed request body, or (`cancel`) none of the rest.
+  // Called from its JS: what follows happens on the loop.
   void UploadControl(bool cancel) override {
-    if (cancel) upload.cancelled = true;
-    if (upload.waiting) {
-      upload.waiting = false;
-      owner->Queue(MakeEvent(id, FetchEventKind::kDrain));
+    if (cancel) {
+      upload.cancelled = true;
+      upload.pending.clear();
     }
+    upload.callee_full = false;
+    owner->PostServiceUpload(this);
   }
   void Fail(ServerError error) override {
     // The caller sees what an HTTP client of that tenant would: the server's error response.
@@ -322,7 +324,10 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       view.has_body = !body.empty() || sink->upload.streamed;
       view.body_streamed = sink->upload.streamed;
       chain->run_ns += tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view, sink);
-      if (view.body_streamed) StartServiceUpload(fetch_id);
+      if (view.body_streamed) {
+        sink->upload.dispatched = true;
+        PushServiceUpload(fetch_id);
+      }
     });
     return true;
   }
@@ -375,45 +380,48 @@ bool Outbound::Write(uint64_t id, std::string_view bytes, bool end) {
   return client_.Write(it->second->exchange, bytes);
 }
 
-void Outbound::StartServiceUpload(uint64_t id) {
-  auto it = fetches_.find(id);
-  if (it == fetches_.end()) return;
-  Fetch* fetch = it->second.get();
-  ServiceUpload& upload = fetch->upload;
-  upload.dispatched = true;
-  std::string pending = std::move(upload.pending);
-  upload.pending.clear();
-  bool more = pending.empty() || upload.cancelled ||
-              tenants_->PushUpload(fetch->service_request, static_cast<int32_t>(fetch->service_target), pending);
-  if (upload.ended) tenants_->EndUpload(fetch->service_request, static_cast<int32_t>(fetch->service_target), "");
-  // The caller waited for the dispatch (its buffer here was full): it goes on once the callee
-  // takes more (UploadControl), or now if it did.
-  if (upload.waiting && more) UnblockUpload(fetch);
-}
-
 bool Outbound::WriteService(Fetch* fetch, std::string_view bytes, bool end) {
   ServiceUpload& upload = fetch->upload;
   if (upload.cancelled || upload.ended) return true;  // the callee wants no more: dropped
-  auto target = static_cast<int32_t>(fetch->service_target);
   if (end) {
     upload.ended = true;
-    if (upload.dispatched) tenants_->EndUpload(fetch->service_request, target, "");
-    return true;
-  }
-  bool more;
-  if (!upload.dispatched) {
-    upload.pending.append(bytes);
-    more = upload.pending.size() < limits_.max_buffered_response;
   } else {
-    more = tenants_->PushUpload(fetch->service_request, target, bytes);
+    upload.pending.append(bytes);
   }
+  PostServiceUpload(fetch);
+  bool more = upload.pending.size() < limits_.max_buffered_response;
   if (!more) upload.waiting = true;
   return more;
 }
 
-void Outbound::UnblockUpload(Fetch* fetch) {
-  fetch->upload.waiting = false;
-  Queue(MakeEvent(fetch->id, FetchEventKind::kDrain));
+void Outbound::PostServiceUpload(Fetch* fetch) {
+  if (fetch->upload.push_posted) return;
+  fetch->upload.push_posted = true;
+  Post([this, id = fetch->id] { PushServiceUpload(id); });
+}
+
+void Outbound::PushServiceUpload(uint64_t id) {
+  auto it = fetches_.find(id);
+  if (it == fetches_.end()) return;
+  Fetch* fetch = it->second.get();
+  ServiceUpload& upload = fetch->upload;
+  upload.push_posted = false;
+  if (!upload.dispatched) return;  // the dispatch pushes what waits
+  auto target = static_cast<int32_t>(fetch->service_target);
+  if (!upload.pending.empty() && !upload.callee_full && !upload.cancelled) {
+    std::string chunk = std::move(upload.pending);
+    upload.pending.clear();
+    // Runs the callee's JS (its body stream gets the chunk); it may answer, or cancel, meanwhile.
+    if (!tenants_->PushUpload(fetch->service_request, target, chunk)) upload.callee_full = true;
+  }
+  if (upload.ended && upload.pending.empty() && !upload.end_sent && !upload.cancelled) {
+    upload.end_sent = true;
+    tenants_->EndUpload(fetch->service_request, target, "");
+  }
+  if (upload.waiting && upload.pending.size() < limits_.max_buffered_response) {
+    upload.waiting = false;
+    Queue(MakeEvent(fetch->id, FetchEventKind::kDrain));
+  }
 }
 
 void Outbound::Control(uint64_t id, bool cancel) {

@@ -56,21 +56,25 @@ class Outbound {
 
  private:
   struct Fetch;
-  // A service call's streamed request body: what the caller writes before the call is dispatched
-  // waits here (up to max_buffered_response), then goes to the called tenant's Worker as its
-  // request body, with its backpressure (the caller's DRAIN event when it wants more).
+  // A service call's streamed request body. What the caller writes waits here (the caller is told
+  // to wait past max_buffered_response) and goes to the called tenant's Worker from the loop,
+  // never from inside the caller's JS (a push runs the callee's JS), once the call is dispatched
+  // and as fast as the callee reads (PushUpload's answer, then its UploadControl).
   struct ServiceUpload {
-    bool streamed = false;    // the caller sends one
-    bool dispatched = false;  // the call reached the called tenant: bytes go to it directly
-    bool ended = false;       // the caller wrote its end
-    bool cancelled = false;   // the called tenant wants no more: the rest is dropped
-    bool waiting = false;     // a write was answered "full": a DRAIN event is owed
-    std::string pending;      // written before the dispatch
+    bool streamed = false;     // the caller sends one
+    bool dispatched = false;   // the call reached the called tenant
+    bool callee_full = false;  // the callee asked for no more until its UploadControl
+    bool ended = false;        // the caller wrote its end ...
+    bool end_sent = false;     // ... and the callee was told
+    bool cancelled = false;    // the called tenant wants no more: the rest is dropped
+    bool waiting = false;      // a write was answered "full": a DRAIN event is owed
+    bool push_posted = false;  // PushServiceUpload is queued
+    std::string pending;       // written, not pushed yet
   };
-  // Service calls: the streamed request body's writes, and its start once dispatched.
+  // Service calls: the caller's writes; the pushes to the callee (on the loop).
   bool WriteService(Fetch* fetch, std::string_view bytes, bool end);
-  void StartServiceUpload(uint64_t id);
-  void UnblockUpload(Fetch* fetch);
+  void PostServiceUpload(Fetch* fetch);
+  void PushServiceUpload(uint64_t id);
   struct Event {
     uint64_t fetch;
     bindings::FetchEventKind kind;
