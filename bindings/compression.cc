@@ -44,20 +44,20 @@ struct ZlibState {
   ~ZlibState() { End(); }
 };
 
-constexpr int kBrotliFormat = 3;
-
-// A brotli decoder's memory (its window: up to 16 MB, as the stream says) charged to the
-// tenant's memory budget: a decoder the budget has no room for fails as corrupt data does.
-struct BrotliHeader {
+// A zlib or brotli stream's memory (zlib's ~256 KB while compressing, a brotli window of up to
+// 16 MB, as the stream says) is charged to the tenant's memory budget: a tenant cannot hold more
+// of it than its memory_mb, however many streams it keeps. A stream the budget has no room for
+// fails to start (zlib) or fails as corrupt data does (a brotli window).
+struct ChargedHeader {
   size_t size;
   alignas(std::max_align_t) char data[1];
 };
 
-void* BrotliAlloc(void* opaque, size_t size) {
+void* ChargedAlloc(void* opaque, size_t size) {
   auto* tenant = static_cast<isolates::TenantIsolate*>(opaque);
-  size_t total = offsetof(BrotliHeader, data) + size;
+  size_t total = offsetof(ChargedHeader, data) + size;
   if (tenant != nullptr && !tenant->ChargeNativeMemory(total)) return nullptr;
-  auto* header = static_cast<BrotliHeader*>(std::malloc(total));
+  auto* header = static_cast<ChargedHeader*>(std::malloc(total));
   if (header == nullptr) {
     if (tenant != nullptr) tenant->ReleaseNativeMemory(total);
     return nullptr;
@@ -66,12 +66,20 @@ void* BrotliAlloc(void* opaque, size_t size) {
   return header->data;
 }
 
-void BrotliFree(void* opaque, void* address) {
+// Any thread (V8 may free the handle's backing store on its sweeper thread): the count is atomic.
+void ChargedFree(void* opaque, void* address) {
   if (address == nullptr) return;
-  auto* header = reinterpret_cast<BrotliHeader*>(static_cast<char*>(address) - offsetof(BrotliHeader, data));
+  auto* header = reinterpret_cast<ChargedHeader*>(static_cast<char*>(address) - offsetof(ChargedHeader, data));
   if (auto* tenant = static_cast<isolates::TenantIsolate*>(opaque)) tenant->ReleaseNativeMemory(header->size);
   std::free(header);
 }
+
+voidpf ZlibAlloc(voidpf opaque, uInt items, uInt size) {
+  return ChargedAlloc(opaque, static_cast<size_t>(items) * size);
+}
+void ZlibFree(voidpf opaque, voidpf address) { ChargedFree(opaque, address); }
+
+constexpr int kBrotliFormat = 3;
 
 int WindowBits(int format) {
   switch (format) {
@@ -86,10 +94,13 @@ void ZlibNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int format = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
   auto state = std::make_unique<ZlibState>();
   state->deflate = !info[1]->IsTrue();
+  auto* tenant = static_cast<isolates::TenantIsolate*>(isolate->GetData(isolates::TenantIsolate::kTenantIsolateSlot));
+  state->z.zalloc = ZlibAlloc;
+  state->z.zfree = ZlibFree;
+  state->z.opaque = tenant;
   if (format == kBrotliFormat) {
     // Decompression only: fetch() decodes "br" bodies; no Web API compresses with it.
-    auto* tenant = static_cast<isolates::TenantIsolate*>(isolate->GetData(isolates::TenantIsolate::kTenantIsolateSlot));
-    state->brotli = state->deflate ? nullptr : BrotliDecoderCreateInstance(BrotliAlloc, BrotliFree, tenant);
+    state->brotli = state->deflate ? nullptr : BrotliDecoderCreateInstance(ChargedAlloc, ChargedFree, tenant);
     if (state->brotli == nullptr) {
       ThrowTypeError(isolate, "brotli could not be initialized");
       return;
@@ -99,7 +110,8 @@ void ZlibNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
                                          Z_DEFAULT_STRATEGY)
                           : inflateInit2(&state->z, WindowBits(format));
   if (rc != Z_OK) {
-    ThrowTypeError(isolate, "zlib could not be initialized");
+    ThrowTypeError(isolate, rc == Z_MEM_ERROR ? "zlib could not be initialized: the tenant's memory_mb has no room for it"
+                                              : "zlib could not be initialized");
     return;
   }
   state->open = true;
