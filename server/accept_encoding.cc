@@ -3,16 +3,16 @@
 #include "base/strings.h"
 
 namespace atl::server {
-namespace {
 
-// The bit of one coding name, 0 for others (identity, unknown ones).
-uint8_t BitOf(std::string_view coding) {
+uint8_t CodingBit(std::string_view coding) {
   coding = base::StripAsciiWhitespace(coding);
   if (base::EqualsIgnoreCase(coding, "gzip") || base::EqualsIgnoreCase(coding, "x-gzip")) return kAcceptsGzip;
   if (base::EqualsIgnoreCase(coding, "deflate")) return kAcceptsDeflate;
   if (base::EqualsIgnoreCase(coding, "br")) return kAcceptsBr;
   return 0;
 }
+
+namespace {
 
 // Whether a parameter list (";q=0.5;x=y") leaves the coding acceptable: no q, or q above 0.
 bool QAboveZero(std::string_view params) {
@@ -48,7 +48,7 @@ uint8_t AcceptedCodings(std::string_view header) {
       any = ok;
       continue;
     }
-    uint8_t bit = BitOf(name);
+    uint8_t bit = CodingBit(name);
     (ok ? taken : refused) |= bit;
   }
   if (any) taken |= static_cast<uint8_t>((kAcceptsGzip | kAcceptsDeflate | kAcceptsBr) & ~refused);
@@ -56,7 +56,7 @@ uint8_t AcceptedCodings(std::string_view header) {
 }
 
 bool AcceptsCoding(uint8_t accepted, std::string_view coding) {
-  uint8_t bit = BitOf(coding);
+  uint8_t bit = CodingBit(coding);
   return bit != 0 && (accepted & bit) != 0;
 }
 

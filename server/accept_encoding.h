@@ -15,6 +15,9 @@ namespace atl::server {
 
 enum AcceptedCoding : uint8_t { kAcceptsGzip = 1, kAcceptsDeflate = 2, kAcceptsBr = 4 };
 
+// The bit of one coding name (a Content-Encoding value, any case, spaces around it): 0 for codings
+// atoll does not make or decode (identity, a list, zstd ...). The one list of those it does.
+uint8_t CodingBit(std::string_view coding);
 // The bits of the codings `header` (an Accept-Encoding value) takes.
 uint8_t AcceptedCodings(std::string_view header);
 // Whether `accepted` (AcceptedCodings's bits) takes `coding` (a Content-Encoding value, any case):

@@ -3,7 +3,7 @@
 #include <brotli/encode.h>
 #include <zlib.h>
 
-#include "base/strings.h"
+#include "server/accept_encoding.h"
 
 namespace atl::server {
 namespace {
@@ -100,25 +100,18 @@ class BrotliEncoder final : public BodyEncoder {
 }  // namespace
 
 std::unique_ptr<BodyEncoder> BodyEncoder::For(std::string_view content_encoding) {
-  std::string_view coding = base::StripAsciiWhitespace(content_encoding);
-  bool deflate = base::EqualsIgnoreCase(coding, "deflate");
-  if (deflate || base::EqualsIgnoreCase(coding, "gzip") || base::EqualsIgnoreCase(coding, "x-gzip")) {
-    auto encoder = std::make_unique<ZlibEncoder>(!deflate);
+  uint8_t bit = CodingBit(content_encoding);
+  if (bit == kAcceptsGzip || bit == kAcceptsDeflate) {
+    auto encoder = std::make_unique<ZlibEncoder>(bit == kAcceptsGzip);
     if (encoder->ok()) return encoder;
-  } else if (base::EqualsIgnoreCase(coding, "br")) {
+  } else if (bit == kAcceptsBr) {
     auto encoder = std::make_unique<BrotliEncoder>();
     if (encoder->ok()) return encoder;
   }
   return nullptr;
 }
 
-bool BodyEncoder::Knows(std::string_view content_encoding) {
-  std::string_view coding = base::StripAsciiWhitespace(content_encoding);
-  for (std::string_view known : {"gzip", "x-gzip", "deflate", "br"}) {
-    if (base::EqualsIgnoreCase(coding, known)) return true;
-  }
-  return false;
-}
+bool BodyEncoder::Knows(std::string_view content_encoding) { return CodingBit(content_encoding) != 0; }
 
 std::string_view BodyEncoder::HeaderOf(std::span<const bindings::HeaderView> headers) {
   for (const auto& [name, value] : headers) {
