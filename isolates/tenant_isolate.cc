@@ -139,13 +139,9 @@ void TenantIsolate::OnOutOfMemory(const char* location, bool is_heap_oom) {
 
 v8::Local<v8::Context> TenantIsolate::NewContext() {
   v8::EscapableHandleScope scope(isolate_);
-  if (!prepared_.IsEmpty()) {
-    v8::Local<v8::Context> context = prepared_.Get(isolate_);
-    prepared_.Reset();
-    return scope.Escape(context);
-  }
-  v8::Local<v8::Context> context = v8::Context::New(isolate_);
-  context->AllowCodeGenerationFromStrings(false);
+  if (prepared_.IsEmpty()) return scope.Escape(MakeContext());
+  v8::Local<v8::Context> context = prepared_.Get(isolate_);
+  prepared_.Reset();
   return scope.Escape(context);
 }
 
@@ -153,9 +149,13 @@ void TenantIsolate::PrepareContext() {
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
+  prepared_.Reset(isolate_, MakeContext());
+}
+
+v8::Local<v8::Context> TenantIsolate::MakeContext() {
   v8::Local<v8::Context> context = v8::Context::New(isolate_);
   context->AllowCodeGenerationFromStrings(false);
-  prepared_.Reset(isolate_, context);
+  return context;
 }
 
 }  // namespace atl::isolates

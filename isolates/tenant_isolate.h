@@ -98,6 +98,8 @@ class TenantIsolate {
 
  private:
   TenantIsolate() = default;
+  // A context from the snapshot with SPEC §3's rule: NewContext's and PrepareContext's.
+  v8::Local<v8::Context> MakeContext();
   static size_t OnNearHeapLimit(void* data, size_t current_limit, size_t initial_limit);
   static void OnOutOfMemory(const char* location, bool is_heap_oom);
 

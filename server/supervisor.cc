@@ -287,10 +287,7 @@ absl::StatusOr<Supervisor::Listening> Supervisor::OpenListeners(const ServePlan&
     next.admin_address = plan.admin_listen->ToString();
   }
   next.key = ListenKey(plan);
-  if (current != nullptr) {
-    next.user = current->user;
-    next.scheme = current->scheme;
-  }
+  if (current != nullptr) next.user = current->user;  // the scheme is the caller's to set
   next.source = plan.source;
   next.tenants = plan.tenants.size();
   return next;
