@@ -32,13 +32,15 @@ struct ZlibState {
   bool finished = false;  // compression wrote its end
   std::string input;   // the chunk being worked through; z.next_in points into it
   BrotliDecoderState* brotli = nullptr;  // format 3 (fetch()'s "br" bodies): z only holds the input
+  bool sniffing = false;  // format 4, until its first two bytes came: zlib wrapper or raw
+  std::string held;       // format 4: the bytes seen while sniffing
 
   void End() {
     if (!open) return;
     open = false;
     if (brotli != nullptr) BrotliDecoderDestroyInstance(brotli);
     else if (deflate) deflateEnd(&z);
-    else inflateEnd(&z);
+    else if (!sniffing) inflateEnd(&z);
     brotli = nullptr;
   }
   ~ZlibState() { End(); }
@@ -80,6 +82,17 @@ voidpf ZlibAlloc(voidpf opaque, uInt items, uInt size) {
 void ZlibFree(voidpf opaque, voidpf address) { ChargedFree(opaque, address); }
 
 constexpr int kBrotliFormat = 3;
+// HTTP's "deflate" coding as browsers take it: RFC 9110 means the zlib wrapper, but servers have
+// long sent raw deflate under that name, and Chromium and Firefox decode both. Told apart by the
+// first two bytes: a zlib header is CM = 8, a window of at most 32 KB, and a check that makes the
+// pair a multiple of 31 (RFC 1950 2.2), which raw deflate's first bytes almost never are.
+constexpr int kHttpDeflateFormat = 4;
+
+bool StartsLikeZlib(const std::string& bytes) {
+  auto cmf = static_cast<unsigned char>(bytes[0]);
+  auto flg = static_cast<unsigned char>(bytes[1]);
+  return (cmf & 0x0f) == 8 && (cmf >> 4) <= 7 && ((cmf << 8) | flg) % 31 == 0;
+}
 
 int WindowBits(int format) {
   switch (format) {
@@ -87,6 +100,39 @@ int WindowBits(int format) {
     case 1: return 15;       // zlib wrapper
     default: return -15;     // raw
   }
+}
+
+const char* InitFailure(int rc) {
+  return rc == Z_MEM_ERROR ? "zlib could not be initialized: the tenant's memory_mb has no room for it"
+                           : "zlib could not be initialized";
+}
+
+// The handle JS holds: an ArrayBuffer one byte long whose backing store owns `state`.
+v8::Local<v8::ArrayBuffer> Handle(v8::Isolate* isolate, ZlibState* state) {
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      &state->pad, 1, [](void*, size_t, void* data) { delete static_cast<ZlibState*>(data); }, state);
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
+// Format 4 while sniffing: holds the input until two bytes came (or the body ended), then starts
+// zlib with the wrapper they show and gives it all of them. False with `*error` set if zlib could
+// not start; true otherwise (state->sniffing says whether it is still waiting).
+bool Sniff(ZlibState* state, bool finish, std::string* error) {
+  state->held.append(state->input, state->input.size() - state->z.avail_in, state->z.avail_in);
+  state->z.avail_in = 0;
+  if (state->held.size() < 2 && !finish) return true;
+  state->sniffing = false;
+  bool zlib = state->held.size() >= 2 && StartsLikeZlib(state->held);
+  int rc = inflateInit2(&state->z, zlib ? 15 : -15);
+  if (rc != Z_OK) {
+    *error = InitFailure(rc);
+    return false;
+  }
+  state->input = std::move(state->held);
+  state->held.clear();
+  state->z.next_in = reinterpret_cast<Bytef*>(state->input.data());
+  state->z.avail_in = static_cast<uInt>(state->input.size());
+  return true;
 }
 
 void ZlibNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -106,19 +152,21 @@ void ZlibNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
       return;
     }
   }
+  if (format == kHttpDeflateFormat && !state->deflate) {
+    state->sniffing = true;  // inflateInit2 once the first bytes say which (Sniff)
+    state->open = true;
+    info.GetReturnValue().Set(Handle(isolate, state.release()));
+    return;
+  }
   int rc = state->brotli != nullptr ? Z_OK : state->deflate ? deflateInit2(&state->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, WindowBits(format), 8,
                                          Z_DEFAULT_STRATEGY)
                           : inflateInit2(&state->z, WindowBits(format));
   if (rc != Z_OK) {
-    ThrowTypeError(isolate, rc == Z_MEM_ERROR ? "zlib could not be initialized: the tenant's memory_mb has no room for it"
-                                              : "zlib could not be initialized");
+    ThrowTypeError(isolate, InitFailure(rc));
     return;
   }
   state->open = true;
-  ZlibState* raw = state.release();
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
-      &raw->pad, 1, [](void*, size_t, void* data) { delete static_cast<ZlibState*>(data); }, raw);
-  info.GetReturnValue().Set(v8::ArrayBuffer::New(isolate, std::move(store)));
+  info.GetReturnValue().Set(Handle(isolate, state.release()));
 }
 
 ZlibState* StateOf(v8::Local<v8::Value> handle) {
@@ -211,7 +259,13 @@ void ZlibWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   bool finish = args.Flag(2);
   std::string out;
-  std::string error = Run(state, finish, &out);
+  std::string error;
+  if (state->sniffing && !Sniff(state, finish, &error)) {
+    state->open = false;  // nothing of zlib's to free
+    ThrowTypeError(isolate, error);
+    return;
+  }
+  if (!state->sniffing) error = Run(state, finish, &out);
   if (!error.empty() || (finish && out.empty())) state->End();
   if (!error.empty()) {
     ThrowTypeError(isolate, error);

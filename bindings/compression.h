@@ -5,6 +5,8 @@
 //
 //   native.zlibNew(format, decompress) -> handle   format 0 "gzip", 1 "deflate", 2 "deflate-raw",
 //                                                   3 brotli (decompress only: fetch()'s "br" bodies)
+//                                                   4 HTTP "deflate" (decompress only): zlib wrapper
+//                                                     or raw, as the first two bytes say (browsers)
 //   native.zlibWrite(handle, view, false) -> Uint8Array | null   up to 64 KB of output from `view`
 //   native.zlibWrite(handle, null, false) -> Uint8Array | null   the next 64 KB from the same chunk
 //   native.zlibWrite(handle, null, true) -> Uint8Array | null    the end, 64 KB at a time

@@ -89,7 +89,6 @@ class TenantIsolate {
   // The same budget for other native memory a tenant's objects hold (a brotli decoder's window).
   bool ChargeNativeMemory(size_t bytes) { return allocator_.ReserveExternal(bytes); }
   void ReleaseNativeMemory(size_t bytes) { allocator_.ReleaseExternal(bytes); }
-  size_t wasm_memory_bytes() const { return allocator_.external(); }
 
   // After a run of JS (on the isolate's thread): the heap grows between GCs without the budget
   // seeing it; if heap, ArrayBuffers and Wasm memory are past the budget after a full GC, the

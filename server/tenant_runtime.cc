@@ -43,7 +43,7 @@ std::unique_ptr<isolates::TenantIsolate> TenantRuntime::Shutdown() {
 }
 
 void TenantRuntime::Dispatch(uint64_t id, const bindings::RequestView& request, ResponseSink* sink) {
-  requests_.insert_or_assign(id, Request{sink, false, request.body_streamed});
+  requests_.insert_or_assign(id, Request{sink, false, request.body_streamed, nullptr});
   worker_->Dispatch(id, request);
 }
 

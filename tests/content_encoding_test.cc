@@ -9,8 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "server/test_codings.h"
 #include "tests/loopback_upstream.h"
@@ -20,10 +23,10 @@
 namespace atl::testing {
 namespace {
 
-// `format` "gzip" or "deflate" (zlib wrapper).
+// `format` "gzip", "deflate" (zlib wrapper) or "deflate-raw".
 std::string Deflate(const std::string& text, const std::string& format) {
   z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, format == "gzip" ? 15 + 16 : 15, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&z, 6, Z_DEFLATED, format == "gzip" ? 15 + 16 : format == "deflate" ? 15 : -15, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&z, text.size()) + 64, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
   z.avail_in = static_cast<uInt>(text.size());
@@ -78,7 +81,9 @@ std::string Page() {
 }
 
 // GET /gzip, /deflate, /br: Page() with that Content-Encoding (and the coded Content-Length);
-// /gzip-chunked: the gzip bytes in 3 chunks; /corrupt: "gzip" that is not.
+// /gzip-chunked: the gzip bytes in 3 chunks; /deflate-raw: raw deflate labelled "deflate";
+// /deflate-raw-split: the same, its first byte sent alone before the rest; /corrupt: "gzip" that
+// is not.
 class CodedUpstream : public LoopbackUpstream {
  public:
   CodedUpstream() : gzip_(Deflate(Page(), "gzip")) { Start(); }
@@ -98,6 +103,9 @@ class CodedUpstream : public LoopbackUpstream {
         coding = "gzip";
       } else if (path == "/deflate") {
         body = Deflate(Page(), "deflate");
+      } else if (path == "/deflate-raw" || path == "/deflate-raw-split") {
+        body = Deflate(Page(), "deflate-raw");  // labelled "deflate", as some servers send it
+        coding = "deflate";
       } else if (path == "/br") {
         body = Brotli(Page());
       } else if (path == "/br-wide") {
@@ -111,6 +119,14 @@ class CodedUpstream : public LoopbackUpstream {
         continue;
       }
       std::string response = "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-encoding: " + coding + "\r\n";
+      if (path == "/deflate-raw-split") {
+        Send(fd, response + "transfer-encoding: chunked\r\n\r\n1\r\n" + body.substr(0, 1) + "\r\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a read of its own, most likely
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", body.size() - 1);
+        Send(fd, size + body.substr(1) + "\r\n0\r\n\r\n");
+        continue;
+      }
       if (path == "/gzip-chunked") {
         response += "transfer-encoding: chunked\r\n\r\n";
         size_t third = body.size() / 3;
@@ -240,11 +256,13 @@ outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + "\"]\n" + extra))
   std::unique_ptr<TestServer> server_;
 };
 
+// "deflate" as zlib or raw (servers send both under that name; browsers decode both), raw with its
+// first byte alone in a read.
 TEST_F(ContentEncoding, FetchDecodesGzipDeflateAndBrAndKeepsTheHeaders) {
   std::string expected_length = "\"length\":" + std::to_string(Page().size());
-  for (std::string coding : {"gzip", "gzip-chunked", "deflate", "br"}) {
+  for (std::string coding : {"gzip", "gzip-chunked", "deflate", "deflate-raw", "deflate-raw-split", "br"}) {
     HttpResponse response = Run("/read/" + coding);
-    std::string header = coding == "gzip-chunked" ? "gzip" : coding;
+    std::string header = coding == "gzip-chunked" ? "gzip" : coding.rfind("deflate", 0) == 0 ? "deflate" : coding;
     EXPECT_EQ(response.status, 200) << coding;
     EXPECT_NE(response.body.find(expected_length), std::string::npos) << coding << ": " << response.body;
     EXPECT_NE(response.body.find("\"h1\":true"), std::string::npos) << coding << ": " << response.body;

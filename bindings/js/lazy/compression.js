@@ -104,8 +104,9 @@ class DecompressionStream {
 
 // Content codings a body is decoded from (fetch() as Workers does; a "manual" body for a client
 // that does not take its coding): native.zlibNew's formats (bindings/compression.h). A list of
-// codings ("gzip, br") is not one.
-const CODINGS = { __proto__: null, "gzip": 0, "x-gzip": 0, "deflate": 1, "br": 3 };
+// codings ("gzip, br") is not one. "deflate" is 4: the zlib wrapper or raw deflate, which servers
+// send under that name and browsers take.
+const CODINGS = { __proto__: null, "gzip": 0, "x-gzip": 0, "deflate": 4, "br": 3 };
 
 // The decoded body of stream `raw`, whose Content-Encoding is `coding`: { stream, source } or
 // null for a coding not decoded. `stream` is a byte stream that reads `raw` only when it is read
