@@ -11,6 +11,13 @@ v8::MaybeLocal<v8::ArrayBuffer> NewArrayBuffer(v8::Isolate* isolate, size_t leng
   if (length == 0) return v8::ArrayBuffer::New(isolate, 0);
   v8::ArrayBuffer::Allocator* allocator = isolate->GetArrayBufferAllocator();
   void* data = allocator->AllocateUninitialized(length);
+  // Refused: buffers nobody holds may be what fills the budget. As V8 does for its own
+  // allocations, collect and try again (twice: the second GC completes the first's frees); the
+  // budget stops the isolate if it is still full (isolates/array_buffer_budget.h).
+  for (int attempt = 0; data == nullptr && attempt < 2; ++attempt) {
+    isolate->LowMemoryNotification();
+    data = allocator->AllocateUninitialized(length);
+  }
   if (data == nullptr) {
     isolate->ThrowException(v8::Exception::RangeError(isolates::NewString(isolate, "Array buffer allocation failed")));
     return {};

@@ -17,8 +17,16 @@ bool ArrayBufferBudget::TryAdd(std::atomic<size_t>& counter, size_t bytes, size_
 
 bool ArrayBufferBudget::Reserve(size_t length) {
   size_t others = heap_used_.load(std::memory_order_relaxed) + external_.load(std::memory_order_relaxed);
-  if (TryAdd(used_, length, others)) return true;
-  if (on_exceeded_) on_exceeded_();
+  if (TryAdd(used_, length, others)) {
+    refused_since_.store(kNoRefusal, std::memory_order_relaxed);
+    return true;
+  }
+  uint64_t gcs = gcs_.load(std::memory_order_relaxed);
+  uint64_t since = kNoRefusal;
+  // The first refusal of a run starts it; one after two GCs since then is final.
+  if (!refused_since_.compare_exchange_strong(since, gcs, std::memory_order_relaxed) && gcs - since >= 2 && on_exceeded_) {
+    on_exceeded_();
+  }
   return false;
 }
 

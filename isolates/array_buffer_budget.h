@@ -2,14 +2,19 @@
 // The ArrayBuffer allocator of one tenant isolate. ArrayBuffer memory lives outside the V8 heap
 // (512 MB of Uint8Arrays fit in a 16 MB isolate), so this allocator counts it against the same
 // budget as the heap: an allocation is refused when ArrayBuffers plus the heap as of the last GC
-// would pass it. V8 then throws a RangeError and the owner is told through `on_exceeded`, which
-// stops the isolate (503 memory_limit). WebAssembly memory, which V8 allocates itself, shares the
-// same budget: see ReserveExternal().
+// would pass it. Buffers nobody holds count until a GC frees them, and V8 answers a refused
+// allocation with a GC and another try (two, then a last-resort GC and a last try; a buffer's
+// free completes by the next GC's start): so a refusal is only final, and the owner told through
+// `on_exceeded` (which stops the isolate: 503 memory_limit), when it comes after two GCs since
+// the run of refusals began. A tenant streaming fresh chunks through a small budget is refused
+// once in a while and goes on after the GC; one holding too much is stopped. WebAssembly memory,
+// which V8 allocates itself, shares the same budget: see ReserveExternal().
 
 #include <v8.h>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 
 namespace atl::isolates {
@@ -26,6 +31,11 @@ class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
   size_t used() const { return used_.load(std::memory_order_relaxed); }
   // The V8 heap's size after its last GC, which shares the budget.
   void set_heap_used(size_t bytes) { heap_used_.store(bytes, std::memory_order_relaxed); }
+  // After each GC (its epilogue): the heap's size then, and one more GC counted.
+  void AfterGc(size_t heap_bytes) {
+    set_heap_used(heap_bytes);
+    gcs_.fetch_add(1, std::memory_order_relaxed);
+  }
   // Memory V8 allocates outside this allocator (WebAssembly memories, isolates/wasm_memory_meter.h),
   // which shares the budget: Reserve fails (and counts nothing) past it; the owner is not told.
   bool ReserveExternal(size_t bytes);
@@ -47,6 +57,10 @@ class ArrayBufferBudget : public v8::ArrayBuffer::Allocator {
   std::atomic<size_t> budget_{~size_t{0}};
   std::atomic<size_t> heap_used_{0};
   std::atomic<size_t> external_{0};
+  std::atomic<uint64_t> gcs_{0};
+  // gcs_ at the first of the refusals since the last allocation that fitted; kNoRefusal: none.
+  static constexpr uint64_t kNoRefusal = ~uint64_t{0};
+  std::atomic<uint64_t> refused_since_{kNoRefusal};
   std::function<void()> on_exceeded_;
 };
 

@@ -46,7 +46,7 @@ std::unique_ptr<TenantIsolate> TenantIsolate::CreateUnbound(const IsolateBluepri
       [](v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
         v8::HeapStatistics stats;
         isolate->GetHeapStatistics(&stats);
-        static_cast<ArrayBufferBudget*>(data)->set_heap_used(stats.used_heap_size());
+        static_cast<ArrayBufferBudget*>(data)->AfterGc(stats.used_heap_size());
       },
       &self->allocator_);
   TenantIsolate* raw = self.get();

@@ -301,17 +301,9 @@ function doFetch(input, init, service) {
       return false;
     };
 
-    if (service[0] === "@" && streamBody !== null) {
-      // A Durable Object in another process or node gets the whole body (not streamed there yet);
-      // a service binding's tenant gets it streamed, with its backpressure (server/outbound.h).
-      PromiseThen(bodyStreams.readAll(streamBody), (bytes) => {
-        body = bytes;
-        streamBody = null;
-        start();
-      }, (error) => fail(error));
-    } else {
-      start();
-    }
+    // A stream body goes as it is read, with its backpressure: to a URL, to a service binding's
+    // tenant (server/outbound.h), to a Durable Object in another process or node.
+    start();
   });
 }
 
