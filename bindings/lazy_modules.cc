@@ -5,11 +5,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/strings.h"
 #include "bindings/native_scope.h"
 #include "bindings/registry.h"
 #include "bindings/worker.h"
+#include "cache/code_cache.h"
+#include "isolates/platform.h"
 #include "isolates/v8_util.h"
 
 namespace atl::bindings {
@@ -94,10 +97,20 @@ v8::String::ExternalOneByteStringResource* SourceResource(std::string_view name,
 
 thread_local bool compile_lazily = false;
 
+// The key of module `name`'s entry in the process's CodeCache: its text as the body of the
+// function LoadModule makes, this V8, these flags.
+std::string DiskKey(std::string_view name, std::string_view text) {
+  return cache::CodeCache::KeyFor(base::StrCat("atoll:lazy/", name, "(native, internal, module, exports)\n", text),
+                                  isolates::V8Version(), isolates::V8Flags());
+}
+
 // native.loadModule(name, native, internal): compiles the module as the body of
-// `function (native, internal, module, exports)`, runs it and returns `module.exports`.
+// `function (native, internal, module, exports)`, runs it and returns `module.exports`. Its code
+// cache is kept per process and, through the worker's CodeCache, in data_dir: a process after
+// the first on the same data_dir (a restart, a reload's new workers) compiles it from there.
 void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  PlatformWork platform(NativeScope::WorkerFrom(info));
+  Worker* worker = NativeScope::WorkerFrom(info);
+  PlatformWork platform(worker);
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   std::string name = isolates::ToUtf8(isolate, info[0]);
@@ -113,6 +126,17 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
     ++caches.loads;
     auto it = caches.by_name.find(name);
     if (it != caches.by_name.end()) cached = it->second;
+  }
+  // The process's first load of it: another process on the same data_dir may have made it.
+  cache::CodeCache* code_cache = worker != nullptr && !compile_lazily ? worker->code_cache() : nullptr;
+  std::string disk_key;
+  if (cached == nullptr && code_cache != nullptr) {
+    disk_key = DiskKey(name, text);
+    if (cache::CodeCache::Blob blob = code_cache->Find(disk_key)) {
+      cached = std::make_shared<const std::string>(reinterpret_cast<const char*>(blob->data()), blob->size());
+      std::lock_guard lock(caches.mutex);
+      caches.by_name.try_emplace(name, cached);
+    }
   }
   v8::ScriptOrigin origin(isolate, NewString(isolate, base::StrCat("atoll:lazy/", name, ".js")));
   v8::ScriptCompiler::CachedData* data =
@@ -148,11 +172,17 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (data == nullptr || rejected) {
     // Made after the module ran, so the functions its top level compiled are included.
     std::unique_ptr<v8::ScriptCompiler::CachedData> made(v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
-    std::lock_guard lock(caches.mutex);
-    ++caches.compiles;
-    if (made) {
-      caches.by_name[name] =
-          std::make_shared<const std::string>(reinterpret_cast<const char*>(made->data), made->length);
+    {
+      std::lock_guard lock(caches.mutex);
+      ++caches.compiles;
+      if (made) {
+        caches.by_name[name] =
+            std::make_shared<const std::string>(reinterpret_cast<const char*>(made->data), made->length);
+      }
+    }
+    if (made && code_cache != nullptr) {
+      if (disk_key.empty()) disk_key = DiskKey(name, text);
+      code_cache->Insert(disk_key, std::vector<uint8_t>(made->data, made->data + made->length));
     }
   }
   v8::Local<v8::Value> result;

@@ -6,8 +6,8 @@
 // from bindings/js/lazy/ by esbuild at build time), and the property becomes a plain data
 // property. The snapshot builder reads the globals of SnapshotModules() (url, encoding, and in
 // the streams blob streams), so those are loaded already in every context made from it.
-// A module is evaluated at most once per context; its bytecode is compiled once per process and
-// shared through a V8 code cache.
+// A module is evaluated at most once per context; its bytecode is compiled once per data_dir (or
+// per process without one) and shared through a V8 code cache.
 
 #include <v8.h>
 

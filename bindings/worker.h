@@ -159,6 +159,9 @@ class Worker {
   // (RuntimeCaps::platform_cpu_ms, plus `extra_ns` for work that grows with its input).
   void EnterPlatform(uint64_t extra_ns = 0);
   void ExitPlatform();
+  // The process's code cache (memory and data_dir), or null: built-in modules keep theirs there
+  // too, so that the next process on the same data_dir compiles none of them (lazy_modules.cc).
+  cache::CodeCache* code_cache() const { return code_cache_; }
   bool WriteBody(uint64_t id, std::string_view bytes);
   void EndBody(uint64_t id, bool complete);
   void UploadControl(uint64_t id, bool cancel);

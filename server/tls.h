@@ -69,11 +69,14 @@ class TlsServerContext {
 // verification on, TLS 1.2 or later.
 class TlsClientContext {
  public:
+  // Trusting `ca_file`, or without it the system's CA certificates, looked up as chains need
+  // them from the folder of hashed names (tls.cc UseSystemCertificates), or parsed whole from
+  // the bundle file where that folder has none or $SSL_CERT_FILE is set.
   static absl::StatusOr<std::unique_ptr<TlsClientContext>> Create(const std::filesystem::path& ca_file = {});
   // The system CA store's context, shared by every client of the process and made on the first
-  // call (thread-safe): parsing the store's ~140 certificates is ~235M instructions (~0.1 s), and
-  // a worker process holds several clients (fetch, the isolation forwarder, cluster forwarding)
-  // that mostly never speak TLS. Null if OpenSSL failed (https then fails per exchange).
+  // call (thread-safe): parsing the whole bundle's ~140 certificates is ~235M instructions (~0.1
+  // s), and a worker process holds several clients (fetch, the isolation forwarder, cluster
+  // forwarding) that mostly never speak TLS. Null if OpenSSL failed (https then fails per exchange).
   static const TlsClientContext* SystemDefault();
   ~TlsClientContext();
   TlsClientContext(const TlsClientContext&) = delete;

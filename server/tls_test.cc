@@ -6,8 +6,11 @@
 #include <openssl/x509.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
 
 #include "server/test_certificate.h"
 
@@ -240,6 +243,57 @@ TEST(Tls, ClientModeVerifiesTheCertificateAndTheHostName) {
     EXPECT_NE(client->error().find("TLS certificate verification failed (self"), std::string::npos) << client->error();
   }
   EXPECT_FALSE(TlsClientContext::Create(files.cert_path().parent_path() / "nope.pem").ok());
+}
+
+// Sets an environment variable (or unsets it: null) for a scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr) setenv(name, value, 1);
+    else unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (old_) setenv(name_, old_->c_str(), 1);
+    else unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// The system's CA certificates come from a folder of hashed names, as update-ca-certificates
+// makes /etc/ssl/certs: none is parsed when the context is made, the issuer's when a chain
+// needs it.
+TEST(Tls, SystemCertificatesAreReadAsAChainNeedsThem) {
+  TlsFiles files("atoll.test");
+  auto server_context = TlsServerContext::Load(files.cert_path(), files.key_path());
+  ASSERT_TRUE(server_context.ok()) << server_context.status();
+  std::filesystem::path dir = files.cert_path().parent_path() / "certs";
+  std::filesystem::create_directories(dir);
+  FILE* f = std::fopen(files.cert_path().c_str(), "r");
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  ASSERT_NE(cert, nullptr);
+  char hashed[16];
+  std::snprintf(hashed, sizeof hashed, "%08lx.0", X509_subject_name_hash(cert));
+  X509_free(cert);
+  std::filesystem::copy_file(files.cert_path(), dir / hashed, std::filesystem::copy_options::overwrite_existing);
+  ScopedEnv no_file(X509_get_default_cert_file_env(), nullptr);
+  ScopedEnv certs(X509_get_default_cert_dir_env(), dir.c_str());
+
+  auto system = TlsClientContext::Create();
+  ASSERT_TRUE(system.ok()) << system.status();
+  X509_STORE* store = SSL_CTX_get_cert_store((*system)->get());
+  EXPECT_EQ(sk_X509_OBJECT_num(X509_STORE_get0_objects(store)), 0) << "nothing parsed ahead";
+  TlsSession server(**server_context);
+  std::unique_ptr<TlsSession> client = TlsSession::Client(**system, "atoll.test", /*send_sni=*/true);
+  ASSERT_NE(client, nullptr);
+  std::string client_plain, server_plain;
+  EXPECT_EQ(PumpPair(*client, server, &client_plain, &server_plain), TlsSession::Status::kWantMore) << client->error();
+  EXPECT_TRUE(client->handshake_done()) << "the issuer was found in the folder";
+  EXPECT_EQ(sk_X509_OBJECT_num(X509_STORE_get0_objects(store)), 1) << "the one certificate the chain needed";
 }
 
 }  // namespace

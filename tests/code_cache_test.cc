@@ -118,6 +118,29 @@ TEST(CodeCache, AnIdleTenantsEntryIsMadeAgainWithWhatItsRequestsCompiled) {
 }
 
 
+// A built-in module (fetch's, loaded by the first read of `fetch`) is compiled once per data_dir,
+// not once per process: the server restarted on the same data_dir takes its bytecode from the
+// code cache on disk instead of compiling the module again on the loop.
+TEST(CodeCache, ABuiltInModuleIsCompiledOncePerDataDir) {
+  TenantFixture fixture;
+  fixture.Write("app.js", "export default { fetch() { return new Response(typeof fetch); } };\n");
+  std::string config = fixture.WriteConfig("", "[[tenants]]\nname = \"app\"\nscript = \"app.js\"\nroutes = [\"*/*\"]\n");
+  for (int run = 1; run <= 2; ++run) {
+    setenv("ATOLL_V8_FLAGS", "--print-bytecode --print-bytecode-filter=pumpUpload", 1);
+    std::filesystem::path printed = fixture.dir() / ("stdout-" + std::to_string(run) + ".txt");
+    std::optional<StdoutTo> to_file(printed);
+    TestServer server(config);
+    to_file.reset();
+    unsetenv("ATOLL_V8_FLAGS");
+    HttpResponse response = Get(server.port(), "/");
+    ASSERT_EQ(response.status, 200) << server.log();
+    EXPECT_EQ(response.body, "function");
+    EXPECT_EQ(server.Stop(), 0);
+    // Run 1 compiled the module (eagerly: pumpUpload too, though nothing called it); run 2 did not.
+    EXPECT_EQ(Compiles(printed, "pumpUpload"), run == 1 ? 1 : 0) << "run " << run;
+  }
+}
+
 // Evicted before it ever idled (max_isolates = 1, two tenants asked in turn): the entry is made
 // again as the isolate goes, and the tenant's next isolate in the same process compiles work()
 // from the cache. Without that, every isolate compiled it: 6 compiles for the two tenants, not 2.
