@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -74,8 +75,18 @@ int Compiles(const std::filesystem::path& path, const std::string& name) {
   return compiles;
 }
 
-// The flags (part of every code cache key, so the same in every run of a test).
-void PrintBytecodeOfWork() { setenv("ATOLL_V8_FLAGS", "--print-bytecode --print-bytecode-filter=work", 1); }
+// The server on `config`, its V8 printing into `printed` the bytecode of each function named
+// `name` it compiles from source (the flags are part of every code cache key: the same in every
+// run of a test).
+std::unique_ptr<TestServer> StartPrintingBytecodeOf(const std::string& config, const std::string& name,
+                                                    const std::filesystem::path& printed) {
+  setenv("ATOLL_V8_FLAGS", ("--print-bytecode --print-bytecode-filter=" + name).c_str(), 1);
+  std::optional<StdoutTo> to_file(printed);
+  auto server = std::make_unique<TestServer>(config);
+  to_file.reset();
+  unsetenv("ATOLL_V8_FLAGS");
+  return server;
+}
 
 // A tenant's code cache entry is made when its script is compiled, before anything runs: it holds
 // the top level only, and every new isolate of the tenant compiles the handler and what it calls
@@ -90,12 +101,9 @@ TEST(CodeCache, AnIdleTenantsEntryIsMadeAgainWithWhatItsRequestsCompiled) {
   std::filesystem::path data_dir = fixture.dir() / "data";  // WriteConfig's
   std::string answer;
   for (int run = 1; run <= 2; ++run) {
-    PrintBytecodeOfWork();
     std::filesystem::path printed = fixture.dir() / ("stdout-" + std::to_string(run) + ".txt");
-    std::optional<StdoutTo> to_file(printed);
-    TestServer server(config);
-    to_file.reset();
-    unsetenv("ATOLL_V8_FLAGS");
+    std::unique_ptr<TestServer> started = StartPrintingBytecodeOf(config, "work", printed);
+    TestServer& server = *started;
     HttpResponse response = Get(server.port(), "/");
     ASSERT_EQ(response.status, 200) << server.log();
     if (run == 1) {
@@ -126,12 +134,9 @@ TEST(CodeCache, ABuiltInModuleIsCompiledOncePerDataDir) {
   fixture.Write("app.js", "export default { fetch() { return new Response(typeof fetch); } };\n");
   std::string config = fixture.WriteConfig("", "[[tenants]]\nname = \"app\"\nscript = \"app.js\"\nroutes = [\"*/*\"]\n");
   for (int run = 1; run <= 2; ++run) {
-    setenv("ATOLL_V8_FLAGS", "--print-bytecode --print-bytecode-filter=pumpUpload", 1);
     std::filesystem::path printed = fixture.dir() / ("stdout-" + std::to_string(run) + ".txt");
-    std::optional<StdoutTo> to_file(printed);
-    TestServer server(config);
-    to_file.reset();
-    unsetenv("ATOLL_V8_FLAGS");
+    std::unique_ptr<TestServer> started = StartPrintingBytecodeOf(config, "pumpUpload", printed);
+    TestServer& server = *started;
     HttpResponse response = Get(server.port(), "/");
     ASSERT_EQ(response.status, 200) << server.log();
     EXPECT_EQ(response.body, "function");
@@ -152,12 +157,9 @@ TEST(CodeCache, AnEvictedTenantsNextIsolateCompilesNothingItsFirstRan) {
       "max_isolates = 1\n",
       "[[tenants]]\nname = \"a\"\nscript = \"a.js\"\nroutes = [\"*/a\"]\n\n"
       "[[tenants]]\nname = \"b\"\nscript = \"b.js\"\nroutes = [\"*/b\"]\n");
-  PrintBytecodeOfWork();
   std::filesystem::path printed = fixture.dir() / "stdout.txt";
-  std::optional<StdoutTo> to_file(printed);
-  TestServer server(config);
-  to_file.reset();
-  unsetenv("ATOLL_V8_FLAGS");
+  std::unique_ptr<TestServer> started = StartPrintingBytecodeOf(config, "work", printed);
+  TestServer& server = *started;
   for (const char* path : {"/a", "/b", "/a", "/b", "/a", "/b"}) {
     HttpResponse response = Get(server.port(), path);
     ASSERT_EQ(response.status, 200) << path << "\n" << server.log();
