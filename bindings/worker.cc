@@ -62,6 +62,8 @@ std::unique_ptr<isolates::TenantIsolate> Worker::ReleaseIsolate() {
   for (auto& [serial, state] : contexts_) ForgetTimers(state.get());
   if (wait_until_timer_ns_ != 0) host_->ClearTimer(kWaitUntilTimer);
   wait_until_timer_ns_ = 0;
+  if (!ended_fetches_.empty()) host_->ClearTimer(kEndedFetchesTimer);
+  ended_fetches_.clear();
   unhandled_rejections_.clear();
   accounts_.Clear();
   contexts_.clear();
@@ -332,6 +334,7 @@ bool Worker::Finish(uint64_t id, Report report) {
   accounts_.Unref(id);
   StartWaitUntilClock(state);
   MaybeRetire(state);
+  if (!fetches_.empty()) EndRequestIo(id);
   return true;
 }
 

@@ -206,8 +206,10 @@ class Worker {
  private:
   using Clock = isolates::CpuWatchdog::Clock;
   static constexpr uint64_t TimerKey(uint32_t serial, uint32_t id) { return (uint64_t{serial} << 32) | id; }
-  // The Worker's own timer (no context has serial 0): waitUntil deadlines.
-  static constexpr uint64_t kWaitUntilTimer = 1;  // TimerKey(0, 1)
+  // The Worker's own timers (no context has serial 0): waitUntil deadlines, and the error of
+  // fetches whose request ended (EndRequestIo).
+  static constexpr uint64_t kWaitUntilTimer = 1;       // TimerKey(0, 1)
+  static constexpr uint64_t kEndedFetchesTimer = 2;    // TimerKey(0, 2)
   // A timer armed by the glue; JS it runs is charged to `request`'s account (0: the background
   // account), which it holds.
   struct Timer {
@@ -250,6 +252,7 @@ class Worker {
   struct OutboundFetch {
     uint32_t serial = 0;
     uint64_t request = 0;
+    bool ended = false;  // its request ended with it unread: its connection is closed, its error due
   };
   // Cancels the fetches `match` selects (host told, no more events).
   template <typename Match>
@@ -314,6 +317,12 @@ class Worker {
   // `state`'s request was answered: its waitUntil promises have wait_until_ms from now.
   void StartWaitUntilClock(ContextState* state);
   void ArmWaitUntilTimer(uint64_t deadline_ns);
+  // Request `id` is over (answered, its waitUntil promises settled): the fetches it made whose
+  // responses nobody read to the end let go of their connections, as Workers ends a request's
+  // I/O with it. Each one's body errors on the next loop turn (FailEndedFetches), for a reader
+  // that comes later (another request: Workers refuses such cross-request I/O too).
+  void EndRequestIo(uint64_t id);
+  void FailEndedFetches();
 
   // Takes request `id` out of flight, calls `report` (tells the host), and lets its context go
   // if the request was its last use. False if `id` was not in flight.
@@ -368,6 +377,8 @@ class Worker {
   uint32_t next_serial_ = 1;
   absl::flat_hash_map<uint64_t, OutboundFetch> fetches_;
   absl::flat_hash_map<uint64_t, uint32_t> subrequests_;  // request id -> fetch() calls so far
+  absl::flat_hash_map<uint64_t, uint32_t> request_wait_untils_;  // request id -> waitUntil promises pending
+  std::vector<uint64_t> ended_fetches_;  // marked `ended`, their error not delivered yet
   absl::flat_hash_map<uint64_t, uint32_t> sockets_;      // open WebSocket id -> its context's serial
   static constexpr size_t kUploadBytesPerGc = 8u << 20;
   size_t upload_bytes_since_gc_ = 0;  // request body bytes handed to JS since the last GC hint

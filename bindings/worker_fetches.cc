@@ -63,6 +63,29 @@ void Worker::FetchControl(uint64_t fetch, bool cancel) {
   host_->FetchControl(fetch, cancel);
 }
 
+void Worker::EndRequestIo(uint64_t id) {
+  if (dead_ || inflight_.contains(id) || request_wait_untils_.contains(id)) return;
+  bool armed = !ended_fetches_.empty();
+  for (auto& [fetch, info] : fetches_) {
+    if (info.request != id || info.ended) continue;
+    info.ended = true;
+    host_->FetchControl(fetch, true);  // the connection closes; no more events come from the host
+    ended_fetches_.push_back(fetch);
+  }
+  if (!armed && !ended_fetches_.empty()) host_->SetTimer(kEndedFetchesTimer, 0, false);
+}
+
+void Worker::FailEndedFetches() {
+  std::vector<uint64_t> ended = std::move(ended_fetches_);
+  ended_fetches_.clear();
+  FetchEventView error;
+  error.kind = FetchEventKind::kError;
+  error.data = "the body of a fetch() is read after the request that made it ended (its connection was closed then)";
+  for (uint64_t fetch : ended) {
+    if (fetches_.contains(fetch)) DeliverFetchEvent(fetch, error);
+  }
+}
+
 bool Worker::DeliverFetchEvent(uint64_t fetch, const FetchEventView& event) {
   auto it = fetches_.find(fetch);
   if (dead_ || it == fetches_.end()) return false;

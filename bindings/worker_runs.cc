@@ -179,6 +179,10 @@ void Worker::FireTimer(uint64_t key) {
     ExpireWaitUntil();
     return;
   }
+  if (key == kEndedFetchesTimer) {
+    FailEndedFetches();
+    return;
+  }
   auto it = contexts_.find(static_cast<uint32_t>(key >> 32));
   if (it == contexts_.end()) return;
   ContextState* state = it->second.get();
@@ -207,7 +211,26 @@ void Worker::FireTimer(uint64_t key) {
 
 void Worker::WaitUntil(uint64_t id, v8::Local<v8::Promise> promise) {
   ContextState* state = CurrentState();
-  if (state == nullptr || !state->single_use) return;  // a shared context lives on anyway
+  if (state == nullptr) return;
+  // The request's I/O lasts until its waitUntil promises settle (EndRequestIo), in every context.
+  if (id != 0 && (inflight_.contains(id) || request_wait_untils_.contains(id))) {
+    auto request_settled = [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+      auto* self = static_cast<Worker*>(info.GetIsolate()->GetData(kWorkerIsolateSlot));
+      if (self == nullptr) return;
+      auto request = static_cast<uint64_t>(info.Data().As<v8::Number>()->Value());
+      auto it = self->request_wait_untils_.find(request);
+      if (it == self->request_wait_untils_.end() || --it->second > 0) return;
+      self->request_wait_untils_.erase(it);
+      self->EndRequestIo(request);
+    };
+    v8::Local<v8::Context> context = state->context.Get(isolate_);
+    v8::Local<v8::Function> fn;
+    if (v8::Function::New(context, request_settled, v8::Number::New(isolate_, static_cast<double>(id))).ToLocal(&fn) &&
+        !promise->Then(context, fn, fn).IsEmpty()) {
+      ++request_wait_untils_[id];
+    }
+  }
+  if (!state->single_use) return;  // a shared context lives on anyway
   ++state->wait_until;
   if (!inflight_.contains(id)) StartWaitUntilClock(state);  // called after the response
   v8::Local<v8::Context> context = state->context.Get(isolate_);
