@@ -467,6 +467,7 @@ void Worker::Abandon(uint64_t id) {
   // The request's fetches are subject to its wall limit: they end with it.
   CancelFetches([id](const OutboundFetch& fetch) { return fetch.request == id; });
   subrequests_.erase(id);
+  request_wait_untils_.erase(id);  // its I/O is over now, settled or not
   if (Finish(id, [] {}) && js_depth_ == 0) DropRetired();
 }
 
