@@ -69,9 +69,10 @@ void Worker::EndRequestIo(uint64_t id) {
   for (auto& [fetch, info] : fetches_) {
     if (info.request != id || info.ended) continue;
     info.ended = true;
-    host_->FetchControl(fetch, true);  // the connection closes; no more events come from the host
     ended_fetches_.push_back(fetch);
   }
+  // Cancelled from the loop, not here: this may run inside the tenant's JS (its response sent),
+  // and cancelling a service binding's call runs the called tenant's JS.
   if (!armed && !ended_fetches_.empty()) host_->SetTimer(kEndedFetchesTimer, 0, false);
 }
 
@@ -82,7 +83,9 @@ void Worker::FailEndedFetches() {
   error.kind = FetchEventKind::kError;
   error.data = "the body of a fetch() is read after the request that made it ended (its connection was closed then)";
   for (uint64_t fetch : ended) {
-    if (fetches_.contains(fetch)) DeliverFetchEvent(fetch, error);
+    if (!fetches_.contains(fetch)) continue;  // it ended meanwhile
+    host_->FetchControl(fetch, true);  // the connection closes; no more events come from the host
+    if (!dead_ && fetches_.contains(fetch)) DeliverFetchEvent(fetch, error);
   }
 }
 
