@@ -333,6 +333,7 @@ bool Worker::Finish(uint64_t id, Report report) {
   --state->requests;
   accounts_.Unref(id);
   StartWaitUntilClock(state);
+  if (!request_wait_untils_.empty()) StartRequestWaitUntilClock(id);
   MaybeRetire(state);
   if (!fetches_.empty()) EndRequestIo(id);
   return true;

@@ -311,12 +311,15 @@ class Worker {
   uint64_t EndSegment(Clock::time_point now);
   // Drops the references `state`'s timers hold (its context is going away).
   void ForgetTimers(ContextState* state);
-  // waitUntil promises of answered per_request requests that outlived wait_until_ms are given up
-  // (their contexts retired); re-arms the Worker's own timer for the next deadline.
+  // waitUntil promises of answered requests that outlived wait_until_ms are given up (the
+  // request's fetches ended; a per_request context retired); re-arms the Worker's own timer for
+  // the next deadline.
   void ExpireWaitUntil();
   // `state`'s request was answered: its waitUntil promises have wait_until_ms from now.
   void StartWaitUntilClock(ContextState* state);
   void ArmWaitUntilTimer(uint64_t deadline_ns);
+  // Request `id` was answered: its waitUntil promises (any context) have wait_until_ms from now.
+  void StartRequestWaitUntilClock(uint64_t id);
   // Request `id` is over (answered, its waitUntil promises settled): the fetches it made whose
   // responses nobody read to the end let go of their connections, as Workers ends a request's
   // I/O with it. Each one's body errors on the next loop turn (FailEndedFetches), for a reader
@@ -377,7 +380,13 @@ class Worker {
   uint32_t next_serial_ = 1;
   absl::flat_hash_map<uint64_t, OutboundFetch> fetches_;
   absl::flat_hash_map<uint64_t, uint32_t> subrequests_;  // request id -> fetch() calls so far
-  absl::flat_hash_map<uint64_t, uint32_t> request_wait_untils_;  // request id -> waitUntil promises pending
+  // A request's waitUntil promises not settled yet, and (once it is answered) when they are given
+  // up: its fetches are ended then whatever the promises do (wait_until_ms, as Workers).
+  struct RequestWaitUntil {
+    uint32_t pending = 0;
+    uint64_t deadline_ns = 0;  // 0: the request is still in flight
+  };
+  absl::flat_hash_map<uint64_t, RequestWaitUntil> request_wait_untils_;
   std::vector<uint64_t> ended_fetches_;  // marked `ended`, their error not delivered yet
   absl::flat_hash_map<uint64_t, uint32_t> sockets_;      // open WebSocket id -> its context's serial
   static constexpr size_t kUploadBytesPerGc = 8u << 20;

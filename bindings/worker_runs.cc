@@ -219,7 +219,7 @@ void Worker::WaitUntil(uint64_t id, v8::Local<v8::Promise> promise) {
       if (self == nullptr) return;
       auto request = static_cast<uint64_t>(info.Data().As<v8::Number>()->Value());
       auto it = self->request_wait_untils_.find(request);
-      if (it == self->request_wait_untils_.end() || --it->second > 0) return;
+      if (it == self->request_wait_untils_.end() || --it->second.pending > 0) return;
       self->request_wait_untils_.erase(it);
       self->EndRequestIo(request);
     };
@@ -227,7 +227,7 @@ void Worker::WaitUntil(uint64_t id, v8::Local<v8::Promise> promise) {
     v8::Local<v8::Function> fn;
     if (v8::Function::New(context, request_settled, v8::Number::New(isolate_, static_cast<double>(id))).ToLocal(&fn) &&
         !promise->Then(context, fn, fn).IsEmpty()) {
-      ++request_wait_untils_[id];
+      ++request_wait_untils_[id].pending;
     }
   }
   if (!state->single_use) return;  // a shared context lives on anyway
@@ -263,10 +263,27 @@ void Worker::ArmWaitUntilTimer(uint64_t deadline_ns) {
   host_->SetTimer(kWaitUntilTimer, ms, false);
 }
 
+void Worker::StartRequestWaitUntilClock(uint64_t id) {
+  auto it = request_wait_untils_.find(id);
+  if (it == request_wait_untils_.end() || it->second.deadline_ns != 0) return;
+  it->second.deadline_ns = Ns(Clock::now()) + uint64_t{options_.limits.wait_until_ms} * 1'000'000u;
+  ArmWaitUntilTimer(it->second.deadline_ns);
+}
+
 void Worker::ExpireWaitUntil() {
   wait_until_timer_ns_ = 0;
   uint64_t now = Ns(Clock::now());
   uint64_t next = 0;
+  std::vector<uint64_t> expired;
+  for (const auto& [id, wait] : request_wait_untils_) {
+    if (wait.deadline_ns == 0) continue;
+    if (wait.deadline_ns <= now) expired.push_back(id);
+    else if (next == 0 || wait.deadline_ns < next) next = wait.deadline_ns;
+  }
+  for (uint64_t id : expired) {
+    request_wait_untils_.erase(id);
+    EndRequestIo(id);
+  }
   for (auto& [serial, state] : contexts_) {
     if (state->wait_until == 0 || state->wait_until_deadline_ns == 0) continue;
     if (state->wait_until_deadline_ns > now) {

@@ -142,6 +142,12 @@ const tests = {
   async waited() {
     return { waited: globalThis.waited };
   },
+  // A waitUntil that never settles holds the request's fetches only for wait_until_ms.
+  async waitForever(env, ctx) {
+    globalThis.forever = await fetch(`${base}/big`);
+    ctx.waitUntil(new Promise(() => {}));
+    return { answered: true };
+  },
   async stream() {
     const start = Date.now();
     const response = await fetch(`${base}/slow`);
@@ -454,6 +460,15 @@ TEST_F(Fetch, AResponseLeftUnreadClosesItsConnectionWhenTheRequestEnds) {
   EXPECT_EQ(Run("waitUntilSlow"), "{\"answered\":true}");
   EXPECT_TRUE(WaitFor([&] { return Run("waited") == "{\"waited\":\"firstlast\"}"; }, Slow(milliseconds(5000))))
       << Run("waited");
+}
+
+TEST_F(Fetch, AWaitUntilThatNeverSettlesHoldsTheRequestsFetchesForWaitUntilMs) {
+  Start(Allowed(upstream_.port()) + "wait_until_ms = 300\n");
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Run("waitForever"), "{\"answered\":true}");
+  EXPECT_TRUE(WaitFor([&] { return upstream_.big_closed(); }, Slow(milliseconds(5000))))
+      << "the upstream is still sending\n" << server_->log();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(300)) << "not before wait_until_ms";
 }
 
 TEST_F(Fetch, ASelfSignedCertificateFailsVerification) {
