@@ -142,6 +142,15 @@ const tests = {
   async waited() {
     return { waited: globalThis.waited };
   },
+  // A service binding's endless response left unread: the called tenant's stream is cancelled
+  // when this request ends.
+  async serviceUnread(env) {
+    const response = await env.COUNT.fetch("http://count.internal/endless");
+    return { status: response.status };
+  },
+  async serviceCancelled(env) {
+    return { cancelled: await (await env.COUNT.fetch("http://count.internal/cancelled")).text() };
+  },
   // A waitUntil that never settles holds the request's fetches only for wait_until_ms.
   async waitForever(env, ctx) {
     globalThis.forever = await fetch(`${base}/big`);
@@ -282,6 +291,15 @@ export default {
 constexpr char kCount[] = R"(
 export default {
   async fetch(request) {
+    const path = new URL(request.url).pathname;
+    // An endless body, and whether its reader let go of it.
+    if (path === "/endless") {
+      return new Response(new ReadableStream({
+        pull(controller) { controller.enqueue(new Uint8Array(64 * 1024)); },
+        cancel() { globalThis.cancelled = true; },
+      }));
+    }
+    if (path === "/cancelled") return new Response(String(globalThis.cancelled === true));
     let bytes = 0;
     let chunks = 0;
     for await (const chunk of request.body) {
@@ -460,6 +478,15 @@ TEST_F(Fetch, AResponseLeftUnreadClosesItsConnectionWhenTheRequestEnds) {
   EXPECT_EQ(Run("waitUntilSlow"), "{\"answered\":true}");
   EXPECT_TRUE(WaitFor([&] { return Run("waited") == "{\"waited\":\"firstlast\"}"; }, Slow(milliseconds(5000))))
       << Run("waited");
+}
+
+// The same for a service binding's call: the called tenant's response stream is cancelled (from
+// the loop, after the caller's run: cancelling runs the called tenant's JS).
+TEST_F(Fetch, AServiceBindingsResponseLeftUnreadIsCancelledWhenTheRequestEnds) {
+  Start("[tenants.services]\nCOUNT = \"count\"\n");
+  EXPECT_EQ(Run("serviceUnread"), "{\"status\":200}");
+  EXPECT_TRUE(WaitFor([&] { return Run("serviceCancelled") == "{\"cancelled\":\"true\"}"; }, Slow(milliseconds(5000))))
+      << Run("serviceCancelled") << "\n" << server_->log();
 }
 
 TEST_F(Fetch, AWaitUntilThatNeverSettlesHoldsTheRequestsFetchesForWaitUntilMs) {
