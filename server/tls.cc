@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
-#include <cstring>
 #include <system_error>
 
 #include "base/strings.h"
@@ -187,8 +187,8 @@ bool HasHashedNames(const std::string& dir) {
 // ($SSL_CERT_DIR, else OpenSSL's default, /etc/ssl/certs on Debian), an issuer's file when a
 // handshake asks for it. OpenSSL's default also parses the whole bundle file when the context is
 // made: ~150 certificates, ~235M instructions with OpenSSL 3 (20-40 ms here unloaded, 0.25 s
-// under load), on the loop of the worker whose first https fetch it is. The bundle is read whole only when $SSL_CERT_FILE names it or the
-// folder has no hashed names.
+// under load), on the loop of the worker whose first https fetch it is. The bundle is read whole
+// only when $SSL_CERT_FILE names it or the folder has no hashed names.
 void UseSystemCertificates(SSL_CTX* ctx) {
   const char* dir_env = std::getenv(X509_get_default_cert_dir_env());
   std::string dirs = dir_env != nullptr ? dir_env : X509_get_default_cert_dir();
