@@ -25,7 +25,8 @@ using isolates::NewSymbolString;
 struct ModuleCaches {
   std::mutex mutex;
   // Shared, not copied: a module is loaded in every context that uses it.
-  std::map<std::string, std::shared_ptr<const std::string>, std::less<>> by_name;
+  // The same bytes as the process's CodeCache entry, when the module came from there.
+  std::map<std::string, cache::CodeCache::Blob, std::less<>> by_name;
   int compiles = 0;
   int loads = 0;
 };
@@ -120,7 +121,7 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   ModuleCaches& caches = Caches();
-  std::shared_ptr<const std::string> cached;
+  cache::CodeCache::Blob cached;
   {
     std::lock_guard lock(caches.mutex);
     ++caches.loads;
@@ -132,8 +133,7 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::string disk_key;
   if (cached == nullptr && code_cache != nullptr) {
     disk_key = DiskKey(name, text);
-    if (cache::CodeCache::Blob blob = code_cache->Find(disk_key)) {
-      cached = std::make_shared<const std::string>(reinterpret_cast<const char*>(blob->data()), blob->size());
+    if ((cached = code_cache->Find(disk_key))) {
       std::lock_guard lock(caches.mutex);
       caches.by_name.try_emplace(name, cached);
     }
@@ -141,8 +141,7 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::ScriptOrigin origin(isolate, NewString(isolate, base::StrCat("atoll:lazy/", name, ".js")));
   v8::ScriptCompiler::CachedData* data =
       cached == nullptr ? nullptr
-                        : new v8::ScriptCompiler::CachedData(reinterpret_cast<const uint8_t*>(cached->data()),
-                                                             static_cast<int>(cached->size()));
+                        : new v8::ScriptCompiler::CachedData(cached->data(), static_cast<int>(cached->size()));
   v8::Local<v8::String> source_text;
   // V8 deletes the resource when the string dies (the shared ones ignore it).
   if (!v8::String::NewExternalOneByte(isolate, SourceResource(name, text)).ToLocal(&source_text)) return;
@@ -172,18 +171,16 @@ void LoadModule(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (data == nullptr || rejected) {
     // Made after the module ran, so the functions its top level compiled are included.
     std::unique_ptr<v8::ScriptCompiler::CachedData> made(v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
-    {
-      std::lock_guard lock(caches.mutex);
-      ++caches.compiles;
-      if (made) {
-        caches.by_name[name] =
-            std::make_shared<const std::string>(reinterpret_cast<const char*>(made->data), made->length);
-      }
-    }
+    cache::CodeCache::Blob blob;
     if (made && code_cache != nullptr) {
       if (disk_key.empty()) disk_key = DiskKey(name, text);
       code_cache->Insert(disk_key, std::vector<uint8_t>(made->data, made->data + made->length));
+      blob = code_cache->Find(disk_key);  // the entry just kept: its bytes serve this process too
     }
+    if (made && blob == nullptr) blob = std::make_shared<const std::vector<uint8_t>>(made->data, made->data + made->length);
+    std::lock_guard lock(caches.mutex);
+    ++caches.compiles;
+    if (blob) caches.by_name[name] = std::move(blob);
   }
   v8::Local<v8::Value> result;
   if (module->Get(context, exports_key).ToLocal(&result)) info.GetReturnValue().Set(result);
