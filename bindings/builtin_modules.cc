@@ -40,6 +40,7 @@ constexpr BuiltinModule kBuiltinModules[] = {
     ATL_NODE_MODULE("util", "node_util"),
     ATL_NODE_MODULE("zlib", "node_zlib"),
     {"cloudflare:workers", "cloudflare_workers", ""},
+    {"cloudflare:sockets", "cloudflare_sockets", ""},
 };
 #undef ATL_NODE_MODULE
 

@@ -16,6 +16,7 @@
 #include "bindings/lazy_modules.h"
 #include "bindings/legacy_encoding.h"
 #include "bindings/scope.h"
+#include "bindings/sockets.h"
 #include "bindings/timers.h"
 #include "bindings/url.h"
 #include "bindings/wasm_global.h"
@@ -84,6 +85,7 @@ constexpr BindingUnit kUnits[] = {
     {"websocket", InstallWebSocket, "", "websocket", kWebSocketGlobals},  // WebSocketPair, WebSocket (websocket.h)
     {"do_websocket", nullptr, "", "do_websocket", kDoWebSocketGlobals},  // DO WebSocket hibernation (js/lazy/do_websocket.js)
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
+    {"sockets", InstallSockets, "", "cloudflare_sockets"},  // no globals: cloudflare:sockets' connect() (sockets.h)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)
     {"headers", nullptr, "10_headers.js"},

@@ -188,6 +188,8 @@ class Worker {
   uint64_t StartFetch(const FetchRequestView& request, std::string* error);
   bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end);
   void FetchControl(uint64_t fetch, bool cancel);
+  // A socket's startTls() (js/lazy/cloudflare_sockets.js); false with `error`.
+  bool SocketStartTls(uint64_t fetch, std::string_view name, std::string* error);
 
   // From the host: an event of fetch `fetch`; for kChunk, whether the JS side wants more now.
   bool DeliverFetchEvent(uint64_t fetch, const FetchEventView& event);

@@ -33,13 +33,15 @@ void Worker::EraseFetch(uint64_t fetch) {
 uint64_t Worker::StartFetch(const FetchRequestView& request, std::string* error) {
   ContextState* state = CurrentState();
   if (dead_ || state == nullptr || running_request_ == 0) {
-    *error = "fetch() can only be called while handling a request (not at the top level of the script)";
+    *error = request.socket
+                 ? "connect() can only be called while handling a request (not at the top level of the script)"
+                 : "fetch() can only be called while handling a request (not at the top level of the script)";
     return 0;
   }
   uint32_t& count = subrequests_[running_request_];
   if (count >= options_.limits.subrequests) {
-    *error = base::StrCat("fetch() refused: this request already made ", options_.limits.subrequests,
-                          " subrequests (the tenant's subrequests limit)");
+    *error = base::StrCat(request.socket ? "connect()" : "fetch()", " refused: this request already made ",
+                          options_.limits.subrequests, " subrequests (the tenant's subrequests limit)");
     return 0;
   }
   uint64_t fetch = next_fetch_id++;
@@ -61,6 +63,14 @@ void Worker::FetchControl(uint64_t fetch, bool cancel) {
   if (!fetches_.contains(fetch)) return;
   if (cancel) EraseFetch(fetch);
   host_->FetchControl(fetch, cancel);
+}
+
+bool Worker::SocketStartTls(uint64_t fetch, std::string_view name, std::string* error) {
+  if (!fetches_.contains(fetch)) {
+    *error = "the socket is closed";
+    return false;
+  }
+  return host_->SocketStartTls(fetch, name, error);
 }
 
 void Worker::EndRequestIo(uint64_t id) {

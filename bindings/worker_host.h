@@ -82,10 +82,18 @@ struct FetchRequestView {
   bool body_streamed = false;           // the body follows through WorkerHost::FetchWrite
   int64_t body_length = -1;             // streamed: its known length (content-length), or -1 (chunked)
   uint64_t request = 0;                 // the request the call is charged to (set by Worker::StartFetch)
+  // A TCP socket of cloudflare:sockets' connect() instead of an HTTP request: to host:port, TLS
+  // from the start when `https` (checked for `tls_name`, or host); method, url, target, headers
+  // and body are not used. Writes are its bytes (the end: a FIN), events its bytes back.
+  bool socket = false;
+  std::string_view tls_name;
 };
 
-// What happens to a fetch (Worker::DeliverFetchEvent; internal.onFetchEvent's `kind`).
-enum class FetchEventKind { kHead = 0, kChunk = 1, kEnd = 2, kError = 3, kDrain = 4 };
+// What happens to a fetch (Worker::DeliverFetchEvent; internal.onFetchEvent's `kind`). A socket
+// (FetchRequestView::socket): kHead when it opened (and when a TLS handshake ended; status_text
+// the peer's address), kPeerEnd when the peer sent no more (writes go on), kEnd once both sides
+// ended.
+enum class FetchEventKind { kHead = 0, kChunk = 1, kEnd = 2, kError = 3, kDrain = 4, kPeerEnd = 5 };
 
 struct FetchEventView {
   FetchEventKind kind = FetchEventKind::kEnd;
@@ -143,6 +151,12 @@ class WorkerHost {
   virtual bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end) { return false; }
   // The response body stream wants more (`cancel` false), or the fetch is cancelled (no more events).
   virtual void FetchControl(uint64_t fetch, bool cancel) {}
+  // A socket's startTls(): TLS over its connection once what was written went out, the peer's
+  // certificate checked for `name`; a kHead event follows the handshake. False with `error`.
+  virtual bool SocketStartTls(uint64_t fetch, std::string_view name, std::string* error) {
+    *error = "startTls() is not available here";
+    return false;
+  }
 
   // WebSockets (the defaults drop what is sent). A message from the `server` end of socket
   // `socket` to its client; false: the socket is closed or its client is not reading.

@@ -19,21 +19,6 @@ namespace {
 using Exchange = HttpClient::Exchange;
 using Connection = HttpClient::Connection;
 
-std::string Unbracketed(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') return std::string(host.substr(1, host.size() - 2));
-  return std::string(host);
-}
-
-std::string AddressText(const sockaddr* address) {
-  char text[INET6_ADDRSTRLEN] = "?";
-  if (address->sa_family == AF_INET) {
-    uv_ip4_name(reinterpret_cast<const sockaddr_in*>(address), text, sizeof text);
-  } else if (address->sa_family == AF_INET6) {
-    uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(address), text, sizeof text);
-  }
-  return text;
-}
-
 }  // namespace
 
 HttpClient::HttpClient(uv_loop_t* loop, const isolates::FetchLimits& limits) : loop_(loop), limits_(limits) {}
@@ -74,20 +59,14 @@ HttpClient::Exchange* HttpClient::Start(OutboundRequest request, FetchSink* sink
     return x;
   }
   AddressRule rule;
-  if (ClassifyLiteral(r.host, &rule)) {
+  sockaddr_storage address{};
+  if (LiteralAddress(r.host, r.port, &address, &rule)) {
     if (rule != AddressRule::kPublic && !listed) {
       std::string message = base::StrCat("fetch to ", r.host, " refused: ", RuleText(rule), " (add it to outbound to allow)");
       base::LogLine(base::LogLevel::kWarn, "fetch refused").Str("tenant", r.tenant).Str("host", r.host)
           .Str("rule", std::string(RuleText(rule))).Emit();
       Fail(x, message);
       return nullptr;
-    }
-    std::string bare = Unbracketed(r.host);
-    sockaddr_storage address{};
-    if (bare.find(':') != std::string::npos) {
-      uv_ip6_addr(bare.c_str(), r.port, reinterpret_cast<sockaddr_in6*>(&address));
-    } else {
-      uv_ip4_addr(bare.c_str(), r.port, reinterpret_cast<sockaddr_in*>(&address));
     }
     return Connect(x, reinterpret_cast<sockaddr*>(&address), static_cast<int>(rule)) ? x : nullptr;
   }
@@ -128,39 +107,21 @@ void HttpClient::Resolved(Exchange* x, int status, addrinfo* result) {
   }
   const OutboundRequest& r = x->request;
   bool listed = OutboundAllows(r.outbound, r.host, r.port);
-  // Every address DNS gave is checked; the first allowed one is used, so that a name resolving
-  // to a public and a private address cannot be steered to the private one.
-  const addrinfo* chosen = nullptr;
-  AddressRule chosen_rule = AddressRule::kPublic;
-  const addrinfo* refused = nullptr;
-  AddressRule refused_rule = AddressRule::kPublic;
-  for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
-    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
-    AddressRule rule = ClassifyAddress(ai->ai_addr);
-    if (rule == AddressRule::kPublic || listed) {
-      if (chosen == nullptr) {
-        chosen = ai;
-        chosen_rule = rule;
-      }
-    } else if (refused == nullptr) {
-      refused = ai;
-      refused_rule = rule;
-    }
-  }
-  if (chosen == nullptr) {
-    std::string address = refused != nullptr ? AddressText(refused->ai_addr) : "no address";
+  AddressChoice choice = ChooseAddress(result, listed);
+  if (choice.chosen == nullptr) {
+    std::string address = choice.refused != nullptr ? AddressText(choice.refused->ai_addr) : "no address";
     uv_freeaddrinfo(result);
-    std::string message = base::StrCat("fetch to ", r.host, " refused: ", RuleText(refused_rule), " ", address,
+    std::string message = base::StrCat("fetch to ", r.host, " refused: ", RuleText(choice.refused_rule), " ", address,
                                        " (add it to outbound to allow)");
     base::LogLine(base::LogLevel::kWarn, "fetch refused").Str("tenant", r.tenant).Str("host", r.host)
-        .Str("address", address).Str("rule", std::string(RuleText(refused_rule))).Emit();
+        .Str("address", address).Str("rule", std::string(RuleText(choice.refused_rule))).Emit();
     Fail(x, message);
     return;
   }
   sockaddr_storage address{};
-  std::memcpy(&address, chosen->ai_addr, chosen->ai_addrlen);
+  std::memcpy(&address, choice.chosen->ai_addr, choice.chosen->ai_addrlen);
   uv_freeaddrinfo(result);
-  Connect(x, reinterpret_cast<sockaddr*>(&address), static_cast<int>(chosen_rule));
+  Connect(x, reinterpret_cast<sockaddr*>(&address), static_cast<int>(choice.chosen_rule));
 }
 
 Connection* HttpClient::TakeIdle(Exchange* x) {

@@ -72,6 +72,8 @@ class FetchSink {
   virtual void OnError(const std::string& message) = 0;
   // A streamed request body may be written again (after Write answered false).
   virtual void OnDrain() = 0;
+  // A socket (socket_client.h): the peer sent its FIN; the connection still takes writes.
+  virtual void OnPeerEnd() {}
 };
 
 // The client: the pool per origin, DNS and the SSRF checks (http_client.cc); one exchange's

@@ -19,6 +19,7 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
   uint64_t id = 0;
   uint32_t tenant = 0;
   HttpClient::Exchange* exchange = nullptr;  // network fetch, until it ends
+  SocketClient::Connection* socket = nullptr;  // a socket, until it ends
   std::shared_ptr<Chain> chain;               // of the calling request, if it has one
   uint64_t service_request = 0;              // service call: the called tenant's request id
   uint32_t service_target = 0;               // ... and the called tenant
@@ -48,17 +49,20 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
   }
   void OnEnd() override {
     exchange = nullptr;
+    socket = nullptr;
     done = true;
     owner->Queue(MakeEvent(id, FetchEventKind::kEnd));
   }
   void OnError(const std::string& message) override {
     exchange = nullptr;
+    socket = nullptr;
     done = true;
     Event event = MakeEvent(id, FetchEventKind::kError);
     event.data = message;
     owner->Queue(std::move(event));
   }
   void OnDrain() override { owner->Queue(MakeEvent(id, FetchEventKind::kDrain)); }
+  void OnPeerEnd() override { owner->Queue(MakeEvent(id, FetchEventKind::kPeerEnd)); }
   // The upgrade was answered 101: the socket joins this process's hub, owned by the tenant, its
   // events held until the 101 reached the tenant's JS (then released, or the socket closed).
   void OnWebSocket(int status, std::string_view status_text,
@@ -119,7 +123,7 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
 };
 
 Outbound::Outbound(uv_loop_t* loop, TenantManager* tenants, const isolates::FetchLimits& limits)
-    : loop_(loop), tenants_(tenants), limits_(limits), client_(loop, limits) {
+    : loop_(loop), tenants_(tenants), limits_(limits), client_(loop, limits), sockets_(loop, limits) {
   uv_idle_init(loop_, &drain_);
   drain_.data = this;
 }
@@ -132,7 +136,9 @@ void Outbound::Shutdown() {
   for (auto& [id, fetch] : fetches_) {
     if (fetch->exchange != nullptr) client_.Cancel(fetch->exchange);
     fetch->exchange = nullptr;
+    fetch->socket = nullptr;
   }
+  sockets_.Shutdown();
   fetches_.clear();
   queue_.clear();
   chains_.clear();
@@ -208,6 +214,8 @@ void Outbound::MaybeResume(Fetch* fetch) {
   fetch->source_paused = false;
   if (fetch->exchange != nullptr) {
     client_.Resume(fetch->exchange);
+  } else if (fetch->socket != nullptr) {
+    sockets_.Resume(fetch->socket);
   } else if (fetch->service_request != 0 && fetch->service_streaming) {
     tenants_->ResumeService(fetch->service_target, fetch->service_request);
   }
@@ -345,6 +353,19 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       ++it->second.chain->calls;
     }
   }
+  if (request.socket) {
+    SocketRequest socket;
+    socket.host = std::string(request.host);
+    socket.port = request.port;
+    socket.tls = request.https;
+    socket.tls_name = std::string(request.tls_name);
+    socket.outbound = outbound;
+    socket.tenant = tenants_->TenantName(tenant);
+    fetches_[id] = std::move(fetch);
+    SocketClient::Connection* connection = sockets_.Connect(std::move(socket), raw);
+    if (!raw->done) raw->socket = connection;
+    return true;
+  }
   OutboundRequest out;
   out.method = std::string(request.method);
   out.https = request.https;
@@ -372,6 +393,11 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
 bool Outbound::Write(uint64_t id, std::string_view bytes, bool end) {
   auto it = fetches_.find(id);
   if (it != fetches_.end() && it->second->service_request != 0) return WriteService(it->second.get(), bytes, end);
+  if (it != fetches_.end() && it->second->socket != nullptr) {
+    if (!end) return sockets_.Write(it->second->socket, bytes);
+    sockets_.EndWrites(it->second->socket);
+    return true;
+  }
   if (it == fetches_.end() || it->second->exchange == nullptr) return true;
   if (end) {
     client_.EndBody(it->second->exchange);
@@ -435,9 +461,20 @@ void Outbound::Control(uint64_t id, bool cancel) {
   }
   if (fetch->exchange != nullptr) client_.Cancel(fetch->exchange);
   fetch->exchange = nullptr;
+  if (fetch->socket != nullptr) sockets_.Close(fetch->socket);
+  fetch->socket = nullptr;
   // The called tenant lets go of this sink first (Erase frees it).
   if (fetch->service_request != 0 && !fetch->done) tenants_->CancelService(fetch->service_target, fetch->service_request);
   Erase(id);
+}
+
+bool Outbound::StartTls(uint64_t id, std::string_view name, std::string* error) {
+  auto it = fetches_.find(id);
+  if (it == fetches_.end() || it->second->socket == nullptr) {
+    *error = "the socket is closed";
+    return false;
+  }
+  return sockets_.StartTls(it->second->socket, std::string(name), error);
 }
 
 }  // namespace atl::server

@@ -1,5 +1,7 @@
 #pragma once
-// Every fetch() in flight in this process, and service-binding calls between tenants. A fetch
+// Every fetch() in flight in this process, service-binding calls between tenants, and the TCP
+// sockets of cloudflare:sockets' connect() (socket_client.h; a socket is a "fetch" whose events
+// are its bytes: head = opened, chunks, peer end, end = closed, error). A fetch
 // goes to the HttpClient (guarded by the tenant's `outbound` list) or, for a service binding, to
 // another tenant through the TenantManager (no socket: the request is dispatched to the other
 // tenant's Worker under an id of its own, with the calling fetch as its ResponseSink, so that its
@@ -31,6 +33,7 @@
 #include "server/error_response.h"
 #include "server/http_client.h"
 #include "server/response_sink.h"
+#include "server/socket_client.h"
 
 namespace atl::server {
 
@@ -47,6 +50,8 @@ class Outbound {
              const std::vector<std::string>& outbound, int32_t target, std::string* error);
   bool Write(uint64_t fetch, std::string_view bytes, bool end);
   void Control(uint64_t fetch, bool cancel);
+  // A socket (FetchRequestView::socket) starts TLS over its plaintext connection, checked for `name`.
+  bool StartTls(uint64_t fetch, std::string_view name, std::string* error);
 
   // The client's request `id` is done (its connection forgot it).
   void EndChainRequest(uint64_t id) { EndChainEntry(id); }
@@ -123,6 +128,7 @@ class Outbound {
   TenantManager* tenants_;
   isolates::FetchLimits limits_;
   HttpClient client_;
+  SocketClient sockets_;  // cloudflare:sockets' connections
   absl::flat_hash_map<uint64_t, std::unique_ptr<Fetch>> fetches_;
   absl::flat_hash_map<uint64_t, uint64_t> service_calls_;  // service request id -> fetch id
   std::deque<std::function<void()>> queue_;

@@ -118,6 +118,55 @@ bool ClassifyLiteral(std::string_view text, AddressRule* rule) {
   return false;
 }
 
+bool LiteralAddress(std::string_view host, uint16_t port, sockaddr_storage* address, AddressRule* rule) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string copy(host);
+  *address = {};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(address);
+  if (inet_pton(AF_INET, copy.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    *rule = ClassifyAddress(reinterpret_cast<const sockaddr*>(address));
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(address);
+  if (inet_pton(AF_INET6, copy.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *rule = ClassifyAddress(reinterpret_cast<const sockaddr*>(address));
+    return true;
+  }
+  return false;
+}
+
+AddressChoice ChooseAddress(const addrinfo* resolved, bool listed) {
+  AddressChoice choice;
+  for (const addrinfo* ai = resolved; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+    AddressRule rule = ClassifyAddress(ai->ai_addr);
+    if (rule == AddressRule::kPublic || listed) {
+      if (choice.chosen == nullptr) {
+        choice.chosen = ai;
+        choice.chosen_rule = rule;
+      }
+    } else if (choice.refused == nullptr) {
+      choice.refused = ai;
+      choice.refused_rule = rule;
+    }
+  }
+  return choice;
+}
+
+std::string AddressText(const sockaddr* address) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (address->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
+  } else if (address->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+
 bool OutboundAllows(std::span<const std::string> patterns, std::string_view host, uint16_t port) {
   std::string canonical = CanonicalHost(host);
   for (const std::string& pattern : patterns) {

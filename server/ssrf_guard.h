@@ -8,6 +8,7 @@
 //   AddressRule rule = ClassifyAddress(sockaddr_of_resolved_address);
 //   if (rule != AddressRule::kPublic && !OutboundAllows(tenant.outbound, host, port)) refuse(RuleText(rule));
 
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -45,6 +46,24 @@ AddressRule ClassifyIPv6(const uint8_t (&address)[16]);
 AddressRule ClassifyAddress(const sockaddr* address);
 // A literal IPv4 or IPv6 address (with or without brackets); false if `text` is not one.
 bool ClassifyLiteral(std::string_view text, AddressRule* rule);
+
+// The address a literal host names (IPv4, or IPv6 with or without brackets) on `port`, and its
+// rule; false if `host` is not a literal.
+bool LiteralAddress(std::string_view host, uint16_t port, sockaddr_storage* address, AddressRule* rule);
+
+// The guard's choice among the addresses DNS gave for a host: the first one allowed (public, or
+// any when the host is `listed` in outbound), so that a name resolving to a public and a private
+// address cannot be steered to the private one; else the first one refused, to name it.
+struct AddressChoice {
+  const addrinfo* chosen = nullptr;
+  AddressRule chosen_rule = AddressRule::kPublic;
+  const addrinfo* refused = nullptr;
+  AddressRule refused_rule = AddressRule::kPublic;
+};
+AddressChoice ChooseAddress(const addrinfo* resolved, bool listed);
+
+// "127.0.0.1", "::1" (no brackets, no port); "?" for another family.
+std::string AddressText(const sockaddr* address);
 
 // Whether `host` (lower-case; an IPv6 literal in brackets) on `port` matches one of the tenant's
 // `outbound` patterns (config.h: `api.example.com`, `*.trusted.net` = any subdomain,

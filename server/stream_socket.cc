@@ -154,6 +154,13 @@ bool StreamSocket::ShutdownTls() {
   return true;
 }
 
+bool StreamSocket::ShutdownWrites() {
+  if (closing_) return false;
+  return uv_shutdown(&shutdown_req_, stream(), [](uv_shutdown_t* req, int status) {
+           Self(req->data)->owner_->OnSocketShutdown(status);
+         }) == 0;
+}
+
 bool StreamSocket::ShutdownAndDiscard() {
   if (uv_shutdown(&shutdown_req_, stream(), [](uv_shutdown_t*, int) {}) != 0) return false;
   discard_input_ = true;

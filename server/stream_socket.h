@@ -45,6 +45,8 @@ class StreamSocket {
     virtual void OnSocketEnd(int status) = 0;
     // The write in flight ended (status < 0: failed); Write() may hand over more.
     virtual void OnSocketWritten(int status) = 0;
+    // ShutdownWrites' FIN went out (status < 0: it failed, or the socket closed first).
+    virtual void OnSocketShutdown(int status) {}
     // The handle is closed: the owner may be deleted now.
     virtual void OnSocketClosed() = 0;
   };
@@ -75,6 +77,9 @@ class StreamSocket {
 
   // TLS: queues close_notify (once; false if it was queued before or there is no TLS).
   bool ShutdownTls();
+  // Half-closes: a FIN once what was handed over is written; reading goes on. False if the
+  // socket refused.
+  bool ShutdownWrites();
   // Half-closes (FIN after what is written) and from now on drops what the peer sends, still
   // reporting its end or an error; false if the socket refused.
   bool ShutdownAndDiscard();

@@ -220,6 +220,10 @@ bool TenantRuntime::FetchWrite(uint64_t fetch, std::string_view bytes, bool end)
 
 void TenantRuntime::FetchControl(uint64_t fetch, bool cancel) { owner_->outbound().Control(fetch, cancel); }
 
+bool TenantRuntime::SocketStartTls(uint64_t fetch, std::string_view name, std::string* error) {
+  return owner_->outbound().StartTls(fetch, name, error);
+}
+
 void TenantRuntime::OnScriptError(uint64_t id, std::string_view message) {
   base::LogLine(base::LogLevel::kError, message).Str("tenant", worker_->tenant_name()).Str("error", "script_error").Emit();
   if (ResponseSink* sink = Answer(id)) sink->Fail(ServerError::kScriptError);

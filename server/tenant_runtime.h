@@ -86,6 +86,7 @@ class TenantRuntime : public bindings::WorkerHost, public WebSocketOwner {
   bool StartFetch(uint64_t fetch, const bindings::FetchRequestView& request, std::string* error) override;
   bool FetchWrite(uint64_t fetch, std::string_view bytes, bool end) override;
   void FetchControl(uint64_t fetch, bool cancel) override;
+  bool SocketStartTls(uint64_t fetch, std::string_view name, std::string* error) override;
   bool WebSocketSend(uint64_t socket, bool binary, std::string_view data) override;
   void WebSocketClose(uint64_t socket, uint16_t code, std::string_view reason) override;
 
