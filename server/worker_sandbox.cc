@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "base/log.h"
 #include "base/strings.h"
@@ -93,7 +94,8 @@ absl::Status Add(scmp_filter_ctx ctx, uint32_t action, const char* name) {
 }
 
 // Landlock (kernel 5.13+): the files the process may still open. The system's read-only
-// folders (libraries, CA certificates, resolver files, /proc of itself), the scripts' folders read
+// folders (libraries, CA certificates and those $SSL_CERT_FILE / $SSL_CERT_DIR name, resolver
+// files, /proc of itself), the scripts' folders read
 // only, data_dir read and write; nothing else.
 absl::Status RestrictFiles(const WorkerSandboxPaths& paths) {
   long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -143,6 +145,17 @@ absl::Status RestrictFiles(const WorkerSandboxPaths& paths) {
     allow(system, read);
   }
   allow("/dev/null", read | LANDLOCK_ACCESS_FS_WRITE_FILE);
+  // The CA store OpenSSL is pointed at, wherever it is (tls.cc UseSystemCertificates): a bundle
+  // in $SSL_CERT_FILE, folders in $SSL_CERT_DIR (colon-separated).
+  if (const char* file = std::getenv("SSL_CERT_FILE")) allow(file, read);
+  if (const char* dirs = std::getenv("SSL_CERT_DIR")) {
+    std::string_view rest = dirs;
+    while (!rest.empty()) {
+      size_t colon = rest.find(':');
+      allow(std::string(rest.substr(0, colon)), read);
+      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    }
+  }
   for (const std::filesystem::path& path : paths.read_only) allow(path, read);
   for (const std::filesystem::path& path : paths.read_write) allow(path, read_write);
   if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
