@@ -92,6 +92,8 @@ class Peer {
   const std::string& received() const { return received_; }
   void Clear() { received_.clear(); }
   bool eof() const { return eof_; }
+  // Sends a FIN; reading goes on.
+  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
   void Close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
