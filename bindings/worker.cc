@@ -43,6 +43,7 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<isolates::TenantIso
   tenant_isolate_->set_owner(options_.tenant_name);
   isolate_->SetData(kWorkerIsolateSlot, this);
   isolate_->SetPromiseRejectCallback(OnPromiseReject);
+  isolate_->SetHostImportModuleDynamicallyCallback(ImportDynamically);
   if (options_.per_request_context && options_.reuse_contexts) {
     const char* mode = std::getenv("ATOLL_CONTEXT_REUSE");
     reuse_mode_ = mode == nullptr ? 1 : std::strcmp(mode, "naive") == 0 ? 2 : std::strcmp(mode, "0") == 0 ? 0 : 1;

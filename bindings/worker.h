@@ -338,6 +338,10 @@ class Worker {
   bool SendStreamEvent(uint64_t id, int kind, v8::Local<v8::Value> data);
   void DropRetired();
   static void OnPromiseReject(v8::PromiseRejectMessage message);
+  // import() at run time (worker_imports.cc): a built-in module's namespace, or a TypeError.
+  static v8::MaybeLocal<v8::Promise> ImportDynamically(v8::Local<v8::Context> context, v8::Local<v8::Data> options,
+                                                       v8::Local<v8::Value> resource, v8::Local<v8::String> specifier,
+                                                       v8::Local<v8::FixedArray> assertions);
   void LogUnhandledRejections();
   // If a limit killed the isolate: marks this Worker dead and tells the host (once); true then.
   bool NoticeKill();

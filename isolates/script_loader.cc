@@ -262,6 +262,33 @@ absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadModuleGraph(v8::Local<v8
   return module;
 }
 
+absl::StatusOr<v8::Local<v8::Value>> ScriptLoader::ImportBuiltin(v8::Local<v8::Context> context,
+                                                                 std::string_view specifier) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::EscapableHandleScope scope(isolate);
+  absl::StatusOr<bool> provided =
+      import_host_ != nullptr ? import_host_->Provides(specifier) : absl::StatusOr<bool>(false);
+  if (!provided.ok()) {
+    return absl::InvalidArgumentError(base::StrCat("cannot import \"", specifier, "\": ", provided.status().message()));
+  }
+  if (!*provided) {
+    return absl::InvalidArgumentError(base::StrCat(
+        "cannot import \"", specifier, "\" at run time: import() loads built-in modules (node:*, cloudflare:*); "
+        "a file or npm package is bundled with the script (esbuild inlines the import() of what it bundles)"));
+  }
+  absl::StatusOr<v8::Local<v8::Module>> module = LoadHostModule(context, std::string(specifier));
+  if (!module.ok()) return module.status();
+  v8::TryCatch try_catch(isolate);
+  ScriptLoader* previous = t_current_loader;
+  t_current_loader = this;
+  v8::Local<v8::Value> result;
+  bool evaluated = (*module)->InstantiateModule(context, &ResolveCallback).FromMaybe(false) &&
+                   (*module)->Evaluate(context).ToLocal(&result);
+  t_current_loader = previous;
+  if (!evaluated) return absl::InvalidArgumentError(DescribeException(isolate, try_catch));
+  return scope.Escape((*module)->GetModuleNamespace());
+}
+
 absl::StatusOr<v8::Local<v8::Module>> ScriptLoader::LoadHostModule(v8::Local<v8::Context> context,
                                                                    const std::string& specifier) {
   v8::Isolate* isolate = context->GetIsolate();

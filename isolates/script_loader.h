@@ -73,6 +73,11 @@ class ScriptLoader {
                                             const std::filesystem::path& path,
                                             v8::Local<v8::Object> classic_globals = {});
 
+  // `import(specifier)` at run time: the namespace of the host's module `specifier` (`node:*`,
+  // `cloudflare:*`), linked and evaluated now. Files and npm packages are not loaded at run time
+  // (a bundler inlines those it can see; the error says so).
+  absl::StatusOr<v8::Local<v8::Value>> ImportBuiltin(v8::Local<v8::Context> context, std::string_view specifier);
+
  private:
   struct LoadedModule {
     v8::Global<v8::Module> module;
