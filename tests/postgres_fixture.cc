@@ -96,6 +96,18 @@ bool PostgresServer::Start() {
                true, nullptr)) {
       return false;
     }
+    if (!password_roles_.empty()) {
+      // pg_hba.conf is read top down: these lines come before initdb's trust lines.
+      std::string hba_path = dir_ + "/data/pg_hba.conf";
+      std::ifstream in(hba_path);
+      std::stringstream hba;
+      for (const auto& [role, password] : password_roles_) hba << "host all " << role << " 127.0.0.1/32 scram-sha-256\n";
+      hba << in.rdbuf();
+      in.close();
+      std::ofstream out(hba_path, std::ios::trunc);  // the file keeps its owner (`postgres` when root)
+      out << hba.str();
+      if (!out.flush()) return false;
+    }
   }
   if (port_ == 0) port_ = FreeLoopbackPort();  // a restart keeps the port: clients reconnect to it
   if (!RunAs({std::string(kBin) + "postgres", "-D", dir_ + "/data", "-p", std::to_string(port_), "-k", dir_, "-c",
@@ -111,10 +123,21 @@ bool PostgresServer::Start() {
       pid_ = -1;
       return false;
     }
-    if (RawClient(port_).connected() && Psql("SELECT 1") == "1\n") return true;
+    if (RawClient(port_).connected() && Psql("SELECT 1") == "1\n") {
+      if (roles_created_) return true;
+      roles_created_ = true;
+      for (const auto& [role, password] : password_roles_) {
+        if (Psql("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'") != "CREATE ROLE\n") return false;
+      }
+      return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+void PostgresServer::AddPasswordRole(const std::string& role, const std::string& password) {
+  password_roles_.emplace_back(role, password);
 }
 
 void PostgresServer::Stop() {

@@ -12,10 +12,13 @@
 //   PostgresServer pg;
 //   ASSERT_TRUE(pg.Start()) << pg.log();
 //   std::string conninfo = pg.conninfo();   // "host=127.0.0.1 port=N dbname=postgres user=..."
+//
+// Every role is trusted, unless AddPasswordRole() named it before the first Start().
 
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace atl::testing {
@@ -27,6 +30,10 @@ class PostgresServer {
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
 
+  // Before the first Start(): a login role `role` whose password (stored as SCRAM-SHA-256,
+  // PostgreSQL 15's default) a client on 127.0.0.1 must prove with SCRAM-SHA-256 (a pg_hba.conf
+  // line for it alone, before initdb's trust lines); the fixture's own role stays trusted.
+  void AddPasswordRole(const std::string& role, const std::string& password);
   // initdb (first call only) and start; true once it accepts connections (within ~20 s).
   bool Start();
   // Stops the server (fast shutdown; SIGKILL after 10 s). The data folder stays, so Start() again
@@ -52,6 +59,8 @@ class PostgresServer {
   std::string user_;  // the role initdb made (the OS user it ran as)
   int port_ = 0;
   pid_t pid_ = -1;
+  std::vector<std::pair<std::string, std::string>> password_roles_;  // role, password
+  bool roles_created_ = false;
 };
 
 }  // namespace atl::testing
