@@ -138,6 +138,8 @@ class Peer : public LoopbackUpstream {
 // The tenant: each path is one use of connect(), answering JSON of what it saw.
 constexpr char kTenant[] = R"JS(
 import { connect } from "cloudflare:sockets";
+import net from "node:net";
+import tls from "node:tls";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const text = (readable) => new Response(readable).text();
@@ -244,6 +246,39 @@ const tests = {
     await secure.close();
     return { go, answer, upgraded: plain.upgraded, transport: secure.secureTransport, again };
   },
+  // node:net and node:tls over the same sockets, as Node-style client libraries use them.
+  netEcho(p) {
+    return new Promise((resolve, reject) => {
+      const chunks = [];
+      const socket = net.connect(Number(p.get("port")), "127.0.0.1", () => {
+        socket.write("hello ");
+        socket.end("node");
+      });
+      socket.on("data", (chunk) => chunks.push(chunk));
+      socket.on("error", reject);
+      socket.on("close", () => resolve({
+        answer: Buffer.concat(chunks).toString(), remote: `${socket.remoteAddress}:${socket.remotePort}`,
+        family: socket.remoteFamily, read: socket.bytesRead, written: socket.bytesWritten,
+      }));
+    });
+  },
+  netStartTls(p) {
+    return new Promise((resolve, reject) => {
+      const plain = net.connect({ port: Number(p.get("port")), host: "127.0.0.1" });
+      plain.on("error", reject);
+      plain.once("data", (data) => {
+        const go = data.toString();
+        const secure = tls.connect({ socket: plain, servername: p.get("name") }, () => secure.end("ping\n"));
+        const chunks = [];
+        secure.on("data", (chunk) => chunks.push(chunk));
+        secure.on("error", (e) => resolve({ go, error: e.message, code: e.code }));
+        secure.on("close", () => resolve({
+          go, answer: Buffer.concat(chunks).toString(), encrypted: secure.encrypted, authorized: secure.authorized,
+        }));
+      });
+      plain.write("STARTTLS\r\n");
+    });
+  },
 };
 export default {
   async fetch(request) {
@@ -271,6 +306,7 @@ script = "sockets.js"
 routes = ["*/*"]
 memory_mb = 16
 cpu_ms = 1000
+compatibility_flags = ["nodejs_compat"]
 outbound = [)" + outbound + "]\n"));
   }
   std::string Run(const std::string& path_and_query) {
@@ -291,6 +327,15 @@ TEST_F(SocketsTest, ARoundTripWithAHalfCloseReadsTheWholeAnswer) {
     EXPECT_NE(body.find("\"answer\":\"HELLO SOCKET\""), std::string::npos) << body;
     EXPECT_NE(body.find("\"remote\":\"127.0.0.1:" + std::to_string(peer.port()) + "\""), std::string::npos) << body;
   }
+}
+
+TEST_F(SocketsTest, NodeNetSocketsAreDuplexStreamsOverTheSameConnections) {
+  Peer peer(Mode::kUpperEcho);
+  Start({peer.port()});
+  std::string body = Run("netEcho?port=" + std::to_string(peer.port()));
+  EXPECT_NE(body.find("\"answer\":\"HELLO NODE\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"remote\":\"127.0.0.1:" + std::to_string(peer.port()) + "\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"family\":\"IPv4\",\"read\":10,\"written\":10"), std::string::npos) << body;
 }
 
 TEST_F(SocketsTest, ThePeersEndClosesTheSocketUnlessItAllowsHalfOpen) {
@@ -371,6 +416,10 @@ TEST_F(SocketsTest, StartTlsUpgradesTheConnectionAndChecksTheCertificate) {
   EXPECT_NE(body.find("\"upgraded\":true"), std::string::npos) << body;
   EXPECT_NE(body.find("\"transport\":\"on\""), std::string::npos) << body;
   EXPECT_NE(body.find("\"again\":\"TypeError\""), std::string::npos) << body;
+  // node:tls over a connected node:net socket, as a client that negotiates TLS in its protocol.
+  body = Run("netStartTls?name=db.test&port=" + port);
+  EXPECT_NE(body.find("\"answer\":\"secure:ping\\n\",\"encrypted\":true,\"authorized\":true"), std::string::npos)
+      << body;
   body = Run("starttls?name=other.test&port=" + port);
   EXPECT_NE(body.find("\"error\":\"connect() to 127.0.0.1:" + port + " failed: TLS certificate verification failed"),
             std::string::npos) << body;

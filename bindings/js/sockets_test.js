@@ -79,6 +79,18 @@ test("each connect() is a subrequest of the request", async () => {
   for (const socket of sockets) socket.close();
 });
 
+test("import() of a built-in module at run time", async () => {
+  const sockets = await import("cloudflare:sockets");
+  assert.equal(sockets.connect, connect, "the same exports as the static import");
+  const workers = await import("cloudflare:workers");
+  assert.equal(typeof workers.WorkerEntrypoint, "function");
+  // node:* needs the nodejs_compat flag, which this tenant does not have.
+  await assert.rejects(import("node:buffer"), { name: "TypeError", message: /nodejs_compat/ });
+  // Files and npm packages are the bundler's.
+  await assert.rejects(import("./testing/harness.js"), { name: "TypeError", message: /bundled with the script/ });
+  await assert.rejects(import("left-pad"), TypeError);
+});
+
 export default {
   async fetch() {
     return Response.json(await run());
