@@ -316,9 +316,11 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
       state->env.Get(isolate_),
       request.scheduled ? NewString(isolate_, request.cron).As<v8::Value>() : v8::Undefined(isolate_).As<v8::Value>(),
       v8::Number::New(isolate_, request.scheduled_time_ms),
+      v8::Boolean::New(isolate_, request.rpc),
   };
   std::string error;
-  if (!CallIntoJs(state, state->dispatch.Get(isolate_), request.scheduled ? 8 : 6, argv, &error, id) && !dead_) {
+  int argc = request.rpc ? 9 : request.scheduled ? 8 : 6;
+  if (!CallIntoJs(state, state->dispatch.Get(isolate_), argc, argv, &error, id) && !dead_) {
     Fail(id, error);
   }
 }

@@ -29,6 +29,10 @@ struct RequestView {
   bool scheduled = false;
   std::string_view cron{};
   double scheduled_time_ms = 0;
+  // A service binding's RPC call (`env.SERVICE.method(...args)`, js/lazy/fetch.js) instead of a
+  // request: `body` is the serialized [method, args]; the answer's body the serialized outcome.
+  // Only service calls carry it (server/outbound.cc), never a client's request.
+  bool rpc = false;
 };
 
 // What the server knows about the connection request `id` came on, for Cloudflare's `request.cf`

@@ -12,6 +12,9 @@ namespace atl::server {
 
 using bindings::FetchEventKind;
 
+// The header js/lazy/fetch.js puts on a service binding's RPC call (RequestView::rpc).
+constexpr std::string_view kRpcHeader = "x-atoll-rpc";
+
 // One fetch in flight: the HttpClient's sink, or the caller's side of a service call (then the
 // ResponseSink the called tenant answers into).
 struct Outbound::Fetch final : FetchSink, ResponseSink {
@@ -309,10 +312,19 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
     auto method = std::string(request.method);
     auto url = std::string(request.url);
     std::vector<std::pair<std::string, std::string>> headers;
-    for (const auto& [name, value] : request.headers) headers.emplace_back(std::string(name), std::string(value));
+    // fetch.js marks an RPC call (env.SERVICE.method()) with this header; it becomes the
+    // request's flag, so the called tenant sees neither the header nor a request it could forge.
+    bool rpc = false;
+    for (const auto& [name, value] : request.headers) {
+      if (name == kRpcHeader) {
+        rpc = true;
+        continue;
+      }
+      headers.emplace_back(std::string(name), std::string(value));
+    }
     auto body = std::string(request.body);
     raw->upload.streamed = request.body_streamed;
-    Post([this, service_id, target, chain = std::move(chain), method = std::move(method), url = std::move(url),
+    Post([this, service_id, target, rpc, chain = std::move(chain), method = std::move(method), url = std::move(url),
           headers = std::move(headers), body = std::move(body)] {
       auto call = service_calls_.find(service_id);
       if (call == service_calls_.end()) return;  // cancelled before it started
@@ -331,6 +343,7 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       view.body = body;
       view.has_body = !body.empty() || sink->upload.streamed;
       view.body_streamed = sink->upload.streamed;
+      view.rpc = rpc;
       chain->run_ns += tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view, sink);
       if (view.body_streamed) {
         sink->upload.dispatched = true;

@@ -154,7 +154,8 @@ void TenantManager::DispatchTo(uint64_t id, int32_t target, const bindings::Requ
   if (Elsewhere(index)) {  // an isolation group's tenant: its own process answers (isolation.h)
     uint16_t port = isolation_->PortOf(registry_.name(index));
     // A scheduled event is fired by the group's own process, never forwarded.
-    if (port == 0 || request.scheduled) return response->Fail(ServerError::kNoRoute);
+    // RPC calls are not carried across processes (yet): refused rather than served as a request.
+    if (port == 0 || request.scheduled || request.rpc) return response->Fail(ServerError::kNoRoute);
     return isolation_->Dispatch(id, port, request, response);
   }
   TenantRuntime* runtime = cache_.Get(index);

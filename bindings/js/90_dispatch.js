@@ -422,13 +422,16 @@ function hasListener(type) {
 
 // Durable Objects' classes and forwarded calls (js/lazy/durable_objects.js).
 let tenantExports, doHook;
+let entrypointClass; // a default export that is a class (WorkerEntrypoint): RPC calls reach it
 internal.tenantExport = (name) => tenantExports?.[name];
 internal.setDoHook = (hook) => { doHook = hook; };
 
 internal.setHandler = function setHandler(namespace) {
   tenantExports = namespace;
+  entrypointClass = undefined;
   if (namespace !== undefined && namespace !== null) {
     const exported = namespace.default;
+    if (typeof exported === "function" && exported.prototype != null) entrypointClass = exported;
     if (exported !== null && (typeof exported === "object" || typeof exported === "function") &&
         (typeof exported.fetch === "function" || typeof exported.scheduled === "function")) {
       mode = MODE_MODULE;
@@ -453,9 +456,15 @@ internal.setHandler = function setHandler(namespace) {
   throw new $TypeError("the module has no default export with a fetch() or scheduled() method (export default { async fetch(request, env, ctx) { ... } })");
 };
 
-internal.dispatch = function dispatch(id, method, url, headers, body, env, cron, scheduledTime) {
+internal.dispatch = function dispatch(id, method, url, headers, body, env, cron, scheduledTime, rpc) {
   if (cron !== undefined) {
     dispatchScheduled(id, cron, scheduledTime, env);
+    return;
+  }
+  if (rpc === true) {
+    // A service binding's RPC call (js/lazy/fetch.js serviceBinding): the entrypoint's method.
+    settle(id, internal.require("cloudflare_workers").serveRpc(entrypointClass, body, env,
+      new ExecutionContext(kToken, id, undefined)));
     return;
   }
   const request = newIncomingRequest(method, url, headers, body, id);

@@ -37,6 +37,53 @@ function entrypointOf(Class) {
   return target;
 }
 
+// An RPC call of a service binding (js/lazy/fetch.js serviceBinding; 90_dispatch.js): `body` the
+// serialized [method, args]; the method of a new Class(ctx, env) is called, and the answer is a
+// 200 whose body is the serialized outcome ({ok, value} or {ok: false, error}). Only methods of
+// the class (its prototype chain below Object.prototype) can be called, not `constructor`,
+// `fetch` (env.NAME.fetch() is a request) or the lifecycle handlers.
+const NOT_CALLABLE = ["constructor", "fetch", "scheduled", "alarm", "webSocketMessage", "webSocketClose", "webSocketError"];
+const ObjectPrototype = Object.prototype;
+const ObjectGetPrototypeOf = Object.getPrototypeOf;
+const ObjectHasOwn = (object, key) => Reflect.getOwnPropertyDescriptor(object, key) !== undefined;
+
+function ownedMethod(instance, method) {
+  if (NOT_CALLABLE.includes(method) || method.startsWith("#")) return undefined;
+  for (let proto = ObjectGetPrototypeOf(instance); proto !== null && proto !== ObjectPrototype; proto = ObjectGetPrototypeOf(proto)) {
+    if (ObjectHasOwn(proto, method)) return typeof proto[method] === "function" ? proto[method] : undefined;
+  }
+  return ObjectHasOwn(instance, method) && typeof instance[method] === "function" ? instance[method] : undefined;
+}
+
+function errorData(error) {
+  if (error !== null && typeof error === "object") return { name: `${error.name}`, message: `${error.message}` };
+  return error;
+}
+
+async function serveRpc(Class, body, env, ctx) {
+  let outcome;
+  try {
+    const [method, args] = native.doDeserialize(body);
+    if (Class === undefined || !(Class.prototype instanceof WorkerEntrypoint || Class === WorkerEntrypoint)) {
+      throw new TypeError(`The RPC receiver does not implement the method "${method}": its default export is not a class extending WorkerEntrypoint (cloudflare:workers)`);
+    }
+    const instance = new Class(ctx, env);
+    const fn = ownedMethod(instance, `${method}`);
+    if (fn === undefined) throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
+    outcome = { ok: true, value: await fn.apply(instance, args) };
+  } catch (error) {
+    outcome = { ok: false, error: errorData(error) };
+  }
+  let bytes;
+  try {
+    bytes = native.doSerialize(outcome);
+  } catch (error) {
+    bytes = native.doSerialize({ ok: false, error: { name: "DataCloneError", message: `The RPC method's result cannot be sent: ${error.message}` } });
+  }
+  return new internal.Response(bytes, { headers: { "content-type": "application/octet-stream" } });
+}
+
 module.exports = { env, WorkerEntrypoint, DurableObject, RpcTarget };
-// Not enumerable: not one of the module's named exports.
+// Not enumerable: not named exports of the module, the glue's (90_dispatch.js).
 Object.defineProperty(module.exports, "entrypointOf", { value: entrypointOf });
+Object.defineProperty(module.exports, "serveRpc", { value: serveRpc });

@@ -13,6 +13,10 @@ const { signalAccess, AbortSignal } = internal.require("events");
 const nativeFetchStart = native.fetchStart;
 const nativeFetchWrite = native.fetchWrite;
 const nativeFetchControl = native.fetchControl;
+const nativeSerialize = native.doSerialize;
+const nativeDeserialize = native.doDeserialize;
+const $Proxy = Proxy;
+const $Error = Error;
 const utf8Encode = native.utf8Encode;
 const $Promise = Promise;
 const $TypeError = TypeError;
@@ -321,9 +325,14 @@ export function durableObjectFetch(input, init, service) {
   return doFetch(input, init, service);
 }
 
-// env.NAME for a [tenants.services] binding: fetch() goes to the other tenant, in this process.
+// env.NAME for a [tenants.services] binding: fetch() goes to the other tenant, in this process;
+// any other method is an RPC call to the other tenant's WorkerEntrypoint
+// (https://developers.cloudflare.com/workers/runtime-apis/rpc/): the arguments and the result are
+// structured clones (V8's serializer, as Durable Object calls), the call is a service call (its
+// chain's limits and CPU) marked so that only a binding can make one (server/outbound.cc).
+// `then` is not a method, so that the binding is not a thenable.
 export function serviceBinding(name) {
-  return ObjectFreeze({
+  const target = ObjectFreeze({
     fetch(input, init = undefined) {
       if (arguments.length < 1) {
         return $Promise.reject(new $TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present."));
@@ -331,4 +340,36 @@ export function serviceBinding(name) {
       return doFetch(input, init, name);
     },
   });
+  return new $Proxy(target, {
+    __proto__: null,
+    get(t, prop) {
+      if (prop === "fetch") return t.fetch;
+      if (typeof prop !== "string" || prop === "then" || prop === "constructor") return undefined;
+      return (...args) => serviceCall(name, prop, args);
+    },
+  });
+}
+
+async function serviceCall(name, method, args) {
+  const body = new $Uint8Array(nativeSerialize([method, args]));
+  const response = await doFetch("http://rpc.internal/", { method: "POST", headers: [["x-atoll-rpc", "1"]], body }, name);
+  const bytes = await response.arrayBuffer();
+  if (response.status !== 200) {
+    const error = new $Error(`RPC call ${name}.${method}() failed: the service answered ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  const outcome = nativeDeserialize(bytes);
+  if (outcome.ok) return outcome.value;
+  throw rebuildError(outcome.error);
+}
+
+// The called method's exception, as the caller sees it (a structured clone keeps only data).
+function rebuildError(error) {
+  if (error === null || typeof error !== "object") return error;
+  const name = error.name;
+  const e = name === "TypeError" ? new $TypeError(error.message) : name === "RangeError" ? new RangeError(error.message)
+    : name === "SyntaxError" ? new SyntaxError(error.message) : new $Error(error.message);
+  if (error.name !== e.name) e.name = error.name;
+  return e;
 }
