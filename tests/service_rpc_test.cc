@@ -75,6 +75,11 @@ const tests = {
       plain: await attempt(() => env.PLAIN.verify()),
       deep: await attempt(() => env.AUTH.deeper(3)),
       tooDeep: await attempt(() => env.AUTH.deeper(100)),
+      // A call made by hand with bytes that are no serialized value: an error answer, and the
+      // called tenant serves the next call.
+      garbage: (await env.AUTH.fetch("http://auth/", { method: "POST", headers: { "x-atoll-rpc": "1" },
+                                                        body: new Uint8Array([255, 15, 99, 1, 2]) })).status,
+      after: await attempt(() => env.AUTH.add(1, 1)),
     };
   },
   async waitUntil(env) {
@@ -155,6 +160,7 @@ TEST_F(ServiceRpcTest, ErrorsReachTheCallerAndOnlyTheClassesMethodsAreCallable) 
   EXPECT_NE(body.find(R"("deep":{"value":"bottom"})"), std::string::npos) << body;
   EXPECT_NE(body.find(R"("tooDeep":{"error":"TypeError: service binding call refused: the chain of calls is already 32 Workers deep)"),
             std::string::npos) << body;
+  EXPECT_NE(body.find(R"("garbage":200,"after":{"value":2})"), std::string::npos) << body;
 }
 
 TEST_F(ServiceRpcTest, TheCalledMethodsWaitUntilRunsAndItsStateIsTheIsolates) {
