@@ -59,13 +59,7 @@ void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
     double length = args[kBodyLength].As<v8::Number>()->Value();
     if (length >= 0 && length <= 9007199254740991.0) request.body_length = static_cast<int64_t>(length);
   }
-  std::string error;
-  uint64_t id = worker->StartFetch(request, &error);
-  if (id == 0) {
-    ThrowTypeError(isolate, error);
-    return;
-  }
-  info.GetReturnValue().Set(v8::Number::New(isolate, static_cast<double>(id)));
+  StartFetchForJs(info, worker, request);
 }
 
 // fetchWrite(fetch id, view or null at the end of the body)
@@ -89,6 +83,16 @@ void FetchControl(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 }  // namespace
+
+void StartFetchForJs(const v8::FunctionCallbackInfo<v8::Value>& info, Worker* worker, const FetchRequestView& request) {
+  std::string error;
+  uint64_t id = worker->StartFetch(request, &error);
+  if (id == 0) {
+    ThrowTypeError(info.GetIsolate(), error);
+    return;
+  }
+  info.GetReturnValue().Set(v8::Number::New(info.GetIsolate(), static_cast<double>(id)));
+}
 
 void InstallFetch(NativeScope& scope) {
   scope.SetFunction("fetchStart", FetchStart);

@@ -13,7 +13,14 @@
 //   head (status, statusText, flatHeaders), chunk (ArrayBuffer; answers whether it wants more),
 //   end, error (message), drain.
 
+#include <v8.h>
+
 namespace atl::bindings {
 class NativeScope;
+class Worker;
+struct FetchRequestView;
 void InstallFetch(NativeScope& scope);
+// Starts `request` on `worker` (Worker::StartFetch) and returns its id to JS, or throws the
+// refusal as a TypeError (fetchStart, socketStart).
+void StartFetchForJs(const v8::FunctionCallbackInfo<v8::Value>& info, Worker* worker, const FetchRequestView& request);
 }  // namespace atl::bindings

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "bindings/fetch.h"
 #include "bindings/native_args.h"
 #include "bindings/native_scope.h"
 #include "bindings/worker.h"
@@ -31,13 +32,7 @@ void SocketStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   request.port = static_cast<uint16_t>(*port);
   request.https = args.Flag(kTls);
   request.tls_name = tls_name;
-  std::string error;
-  uint64_t id = worker->StartFetch(request, &error);
-  if (id == 0) {
-    ThrowTypeError(isolate, error);
-    return;
-  }
-  info.GetReturnValue().Set(v8::Number::New(isolate, static_cast<double>(id)));
+  StartFetchForJs(info, worker, request);
 }
 
 // socketStartTls(id, name)

@@ -317,9 +317,11 @@ void Worker::Dispatch(uint64_t id, const RequestView& request) {
       request.scheduled ? NewString(isolate_, request.cron).As<v8::Value>() : v8::Undefined(isolate_).As<v8::Value>(),
       v8::Number::New(isolate_, request.scheduled_time_ms),
       v8::Boolean::New(isolate_, request.rpc),
+      request.entrypoint.empty() ? v8::Undefined(isolate_).As<v8::Value>()
+                                 : NewString(isolate_, request.entrypoint).As<v8::Value>(),
   };
   std::string error;
-  int argc = request.rpc ? 9 : request.scheduled ? 8 : 6;
+  int argc = !request.entrypoint.empty() ? 10 : request.rpc ? 9 : request.scheduled ? 8 : 6;
   if (!CallIntoJs(state, state->dispatch.Get(isolate_), argc, argv, &error, id) && !dead_) {
     Fail(id, error);
   }

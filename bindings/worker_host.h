@@ -33,6 +33,9 @@ struct RequestView {
   // request: `body` is the serialized [method, args]; the answer's body the serialized outcome.
   // Only service calls carry it (server/outbound.cc), never a client's request.
   bool rpc = false;
+  // A service call through a binding with an entrypoint (config/env_services.h): the named export
+  // (a WorkerEntrypoint class) that serves it instead of the default export. Empty: the default.
+  std::string_view entrypoint{};
 };
 
 // What the server knows about the connection request `id` came on, for Cloudflare's `request.cf`

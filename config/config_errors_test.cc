@@ -133,6 +133,12 @@ TEST_F(ConfigTest, BadValues) {
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\noutbound = [\"300.1.2.3\"]\n", 4, "tenants[0].outbound[0]"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.services]\nAUTH = \"nobody\"\n", 5,
                       "tenants[0].services.AUTH", "no tenant is named \"nobody\""));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.services]\nAUTH = { service = \"a\", entrypoint = \"Not Valid\" }\n",
+                      5, "tenants[0].services.AUTH", "entrypoint \"Not Valid\" is not the name of an export"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.services]\nAUTH = { service = \"a\", export = \"X\" }\n",
+                      5, "tenants[0].services.AUTH", "unknown or unsupported key \"export\""));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.services]\nAUTH = { entrypoint = \"X\" }\n",
+                      5, "tenants[0].services.AUTH", "missing \"service\""));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.vars]\n__proto__ = \"x\"\n", 5,
                       "tenants[0].vars.__proto__", "not valid"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.vars]\nWHEN = 1979-05-27\n", 5,

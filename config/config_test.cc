@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/env_services.h"
 
 #include <gtest/gtest.h>
 
@@ -190,6 +191,22 @@ TEST_F(ConfigTest, CfHeaderIsALowerCasedHeaderNameTheServerDoesNotOwn) {
   EXPECT_TRUE(ErrorAt("[server]\ncf_header = \"\"\n", 2, "server.cf_header", "expected a header name"));
   EXPECT_TRUE(ErrorAt("[server]\ncf_header = \"Content-Length\"\n", 2, "server.cf_header", "a header the server reads itself"));
   EXPECT_TRUE(ErrorAt("[server]\ncf_header = 1\n", 2, "server.cf_header", "string"));
+}
+
+TEST_F(ConfigTest, AServiceBindingNamesATenantAndOptionallyAnEntrypoint) {
+  absl::StatusOr<Config> config = Parse(R"([[tenants]]
+name = "a"
+script = "hello.js"
+[tenants.services]
+PLAIN = "a"
+ADMIN = { service = "a", entrypoint = "AdminApi" }
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  std::vector<std::string> values;
+  for (const EnvBinding& binding : config->tenants[0].env) values.push_back(binding.name + "=" + binding.value);
+  EXPECT_EQ(values, (std::vector<std::string>{"PLAIN=a", "ADMIN=a#AdminApi"}));
+  EXPECT_EQ(SplitServiceBinding("a#AdminApi"), (std::pair<std::string_view, std::string_view>{"a", "AdminApi"}));
+  EXPECT_EQ(SplitServiceBinding("a"), (std::pair<std::string_view, std::string_view>{"a", ""}));
 }
 
 TEST_F(ConfigTest, ClusterPostgresIsAConnectionString) {

@@ -353,13 +353,15 @@ class TenantWriter {
       std::string item_key = StrCat(key, "[", i, "]");
       const auto* t = a->get(i)->as_table();
       if (t == nullptr) return Error(item_key, StrCat("expected {binding, ", field, "}"));
-      std::string binding, target;
+      std::string binding, target, entrypoint;
       for (const auto& [k, v] : *t) {
         std::string_view name = k.str();
         if (name == "binding" && v.is_string()) {
           binding = v.as_string()->get();
         } else if (name == field && v.is_string()) {
           target = v.as_string()->get();
+        } else if (name == "entrypoint" && field == "service" && v.is_string()) {
+          entrypoint = v.as_string()->get();  // a named export of that Worker (config/env_services.h)
         } else if ((name == "preview_id" && field == "id") || (name == "environment" && field == "service")) {
           continue;  // wrangler dev --remote / deploy-time choices
         } else {
@@ -380,7 +382,15 @@ class TenantWriter {
       if (i > 0) out->append(", ");
       AppendTomlString(binding, out);
       out->append(" = ");
-      AppendTomlString(target, out);
+      if (entrypoint.empty()) {
+        AppendTomlString(target, out);
+      } else {
+        out->append("{ service = ");
+        AppendTomlString(target, out);
+        out->append(", entrypoint = ");
+        AppendTomlString(entrypoint, out);
+        out->append(" }");
+      }
     }
     out->append(" }\n");
     return absl::OkStatus();

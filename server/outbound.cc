@@ -282,7 +282,8 @@ void Outbound::EndChainEntry(uint64_t id) {
 }
 
 bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestView& request,
-                     const std::vector<std::string>& outbound, int32_t target, std::string* error) {
+                     const std::vector<std::string>& outbound, int32_t target, std::string* error,
+                     std::string_view entrypoint) {
   if (closed_) {
     *error = "fetch() is not available while the server shuts down";
     return false;
@@ -324,7 +325,7 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
     }
     auto body = std::string(request.body);
     raw->upload.streamed = request.body_streamed;
-    Post([this, service_id, target, rpc, chain = std::move(chain), method = std::move(method), url = std::move(url),
+    Post([this, service_id, target, rpc, entrypoint = std::string(entrypoint), chain = std::move(chain), method = std::move(method), url = std::move(url),
           headers = std::move(headers), body = std::move(body)] {
       auto call = service_calls_.find(service_id);
       if (call == service_calls_.end()) return;  // cancelled before it started
@@ -344,6 +345,7 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
       view.has_body = !body.empty() || sink->upload.streamed;
       view.body_streamed = sink->upload.streamed;
       view.rpc = rpc;
+      view.entrypoint = entrypoint;
       chain->run_ns += tenants_->DispatchService(service_id, static_cast<uint32_t>(target), view, sink);
       if (view.body_streamed) {
         sink->upload.dispatched = true;

@@ -45,9 +45,10 @@ class Outbound {
   ~Outbound();
 
   // From a tenant's WorkerHost. `outbound`: the tenant's allowed hosts; `target` the tenant a
-  // service binding names (-1: none).
+  // service binding names (-1: none), `entrypoint` the export of it the binding calls ("": default).
   bool Start(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
-             const std::vector<std::string>& outbound, int32_t target, std::string* error);
+             const std::vector<std::string>& outbound, int32_t target, std::string* error,
+             std::string_view entrypoint = {});
   bool Write(uint64_t fetch, std::string_view bytes, bool end);
   void Control(uint64_t fetch, bool cancel);
   // A socket (FetchRequestView::socket) starts TLS over its plaintext connection, checked for `name`.

@@ -154,8 +154,11 @@ void TenantManager::DispatchTo(uint64_t id, int32_t target, const bindings::Requ
   if (Elsewhere(index)) {  // an isolation group's tenant: its own process answers (isolation.h)
     uint16_t port = isolation_->PortOf(registry_.name(index));
     // A scheduled event is fired by the group's own process, never forwarded.
-    // RPC calls are not carried across processes (yet): refused rather than served as a request.
-    if (port == 0 || request.scheduled || request.rpc) return response->Fail(ServerError::kNoRoute);
+    // RPC calls and named entrypoints are not carried across processes (yet): refused rather
+    // than served by the default export as a request.
+    if (port == 0 || request.scheduled || request.rpc || !request.entrypoint.empty()) {
+      return response->Fail(ServerError::kNoRoute);
+    }
     return isolation_->Dispatch(id, port, request, response);
   }
   TenantRuntime* runtime = cache_.Get(index);
@@ -279,7 +282,8 @@ bool TenantManager::StartFetch(uint32_t tenant, uint64_t fetch, const bindings::
   if (request.service.starts_with("@do:")) return ForwardToObjectOwner(tenant, fetch, request, error);
   if (request.service.starts_with("@do-node:")) return ForwardToObjectNode(tenant, fetch, request, error);
   int32_t target = request.service.empty() ? -1 : registry_.ServiceTarget(tenant, request.service);
-  return outbound_->Start(tenant, fetch, request, registry_.spec(tenant).outbound, target, error);
+  std::string_view entrypoint = request.service.empty() ? std::string_view() : registry_.ServiceEntrypoint(tenant, request.service);
+  return outbound_->Start(tenant, fetch, request, registry_.spec(tenant).outbound, target, error, entrypoint);
 }
 
 // A call for a Durable Object another worker process owns (js/lazy/durable_objects.js): a

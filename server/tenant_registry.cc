@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "config/env_services.h"
 
 namespace atl::server {
 
@@ -34,9 +35,16 @@ int32_t TenantRegistry::Find(std::string_view name) const {
 int32_t TenantRegistry::ServiceTarget(uint32_t caller, std::string_view binding) const {
   int32_t target = -1;
   for (const bindings::EnvBinding& env : tenants_[caller].spec.worker.env) {
-    if (env.kind == "services" && env.name == binding) target = Find(env.value);
+    if (env.kind == "services" && env.name == binding) target = Find(config::SplitServiceBinding(env.value).first);
   }
   return target;
+}
+
+std::string_view TenantRegistry::ServiceEntrypoint(uint32_t caller, std::string_view binding) const {
+  for (const bindings::EnvBinding& env : tenants_[caller].spec.worker.env) {
+    if (env.kind == "services" && env.name == binding) return config::SplitServiceBinding(env.value).second;
+  }
+  return {};
 }
 
 absl::StatusOr<Router> TenantRegistry::BuildRouter(int64_t extra_index, const TenantSpec* extra) const {

@@ -57,6 +57,8 @@ class TenantRegistry {
   const std::string& name(uint32_t index) const { return tenants_[index].spec.worker.tenant_name; }
   // The tenant that tenant `caller`'s service binding `binding` names (removed ones too), or -1.
   int32_t ServiceTarget(uint32_t caller, std::string_view binding) const;
+  // The named export the binding calls ("" for the default export; config/env_services.h).
+  std::string_view ServiceEntrypoint(uint32_t caller, std::string_view binding) const;
 
   // A deploy in two steps, so that nothing changes when a later step fails: Stage finds the slot
   // `spec` takes (its name's, or a new one) and routes it (InvalidArgument on a conflict);

@@ -1,6 +1,7 @@
 // RPC through service bindings (https://developers.cloudflare.com/workers/runtime-apis/rpc/):
 // `env.AUTH.verify(token)` calls a method of the bound Worker's default export, a class extending
-// WorkerEntrypoint, with structured-clone arguments and result. The real binary on 127.0.0.1,
+// WorkerEntrypoint (or of a named export, the binding's `entrypoint`), with structured-clone
+// arguments and result. The real binary on 127.0.0.1,
 // three tenants: "auth" (the entrypoint, bound to itself too, for a chain of calls), "plain"
 // (an object default export: no RPC), "app" (the caller, answering JSON of what it saw).
 #include <gtest/gtest.h>
@@ -36,6 +37,11 @@ export default class Auth extends Base {
   seen() { return lastSeen; }
   fail() { throw new RangeError("out of range, on purpose"); }
   deeper(n) { return n === 0 ? "bottom" : this.env.SELF.deeper(n - 1); }
+}
+// A named entrypoint (a binding's `entrypoint`).
+export class AdminApi extends WorkerEntrypoint {
+  async fetch(request) { return new Response(`admin fetch of ${new URL(request.url).pathname}`); }
+  stats() { return { who: this.env.WHO, admin: true }; }
 }
 )JS";
 
@@ -82,6 +88,15 @@ const tests = {
       after: await attempt(() => env.AUTH.add(1, 1)),
     };
   },
+  async entrypoints(env) {
+    return {
+      stats: await attempt(() => env.ADMIN.stats()),
+      notThere: await attempt(() => env.ADMIN.verify("good")),
+      fetch: await (await env.ADMIN.fetch("http://auth/admin")).text(),
+      missing: await attempt(() => env.BROKEN.stats()),
+      missingFetch: (await env.BROKEN.fetch("http://auth/")).status,
+    };
+  },
   async waitUntil(env) {
     const noted = await env.AUTH.remember("the first call");
     return { noted, seen: await env.AUTH.seen() };
@@ -123,6 +138,8 @@ routes = ["app.test/*"]
 [tenants.services]
 AUTH = "auth"
 PLAIN = "plain"
+ADMIN = { service = "auth", entrypoint = "AdminApi" }
+BROKEN = { service = "auth", entrypoint = "Missing" }
 )"));
   }
   std::string Run(const std::string& name) {
@@ -161,6 +178,17 @@ TEST_F(ServiceRpcTest, ErrorsReachTheCallerAndOnlyTheClassesMethodsAreCallable) 
   EXPECT_NE(body.find(R"("tooDeep":{"error":"TypeError: service binding call refused: the chain of calls is already 32 Workers deep)"),
             std::string::npos) << body;
   EXPECT_NE(body.find(R"("garbage":200,"after":{"value":2})"), std::string::npos) << body;
+}
+
+TEST_F(ServiceRpcTest, ABindingWithAnEntrypointCallsThatNamedExport) {
+  std::string body = Run("entrypoints");
+  EXPECT_NE(body.find(R"("stats":{"value":{"who":"the auth service","admin":true}})"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("notThere":{"error":"TypeError: The RPC receiver does not implement the method \"verify\"."})"),
+            std::string::npos) << body;
+  EXPECT_NE(body.find(R"("fetch":"admin fetch of /admin")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("missing":{"error":"TypeError: The RPC receiver does not implement the method \"stats\": its export \"Missing\" is not a class extending WorkerEntrypoint)"),
+            std::string::npos) << body;
+  EXPECT_NE(body.find(R"("missingFetch":500)"), std::string::npos) << body;
 }
 
 TEST_F(ServiceRpcTest, TheCalledMethodsWaitUntilRunsAndItsStateIsTheIsolates) {

@@ -456,16 +456,19 @@ internal.setHandler = function setHandler(namespace) {
   throw new $TypeError("the module has no default export with a fetch() or scheduled() method (export default { async fetch(request, env, ctx) { ... } })");
 };
 
-internal.dispatch = function dispatch(id, method, url, headers, body, env, cron, scheduledTime, rpc) {
+internal.dispatch = function dispatch(id, method, url, headers, body, env, cron, scheduledTime, rpc, entrypoint) {
   if (cron !== undefined) {
     dispatchScheduled(id, cron, scheduledTime, env);
     return;
   }
-  if (rpc === true) {
-    // A service binding's RPC call (js/lazy/fetch.js serviceBinding): the entrypoint's method.
-    settle(id, internal.require("cloudflare_workers").serveRpc(entrypointClass, body, env,
-      new ExecutionContext(kToken, id, undefined)));
-    return;
+  if (rpc === true || entrypoint !== undefined) {
+    // A service binding's RPC call (js/lazy/fetch.js serviceBinding), or a call through a binding
+    // to a named entrypoint: served by the lazy module.
+    const lazy = internal.require("cloudflare_workers");
+    const Class = entrypoint === undefined ? entrypointClass : tenantExports?.[entrypoint];
+    if (rpc === true) return settle(id, lazy.serveRpc(Class, body, env, new ExecutionContext(kToken, id, undefined), entrypoint));
+    const request = newIncomingRequest(method, url, headers, body, id);
+    return settle(id, lazy.serveFetch(Class, request, env, new ExecutionContext(kToken, id, request), entrypoint));
   }
   const request = newIncomingRequest(method, url, headers, body, id);
   const forwarded = doHook?.(request);

@@ -60,13 +60,19 @@ function errorData(error) {
   return error;
 }
 
-async function serveRpc(Class, body, env, ctx) {
+// Whether `Class` is an entrypoint class; else the TypeError to throw, naming `what` was called.
+function notEntrypoint(Class, entrypoint, what) {
+  if (typeof Class === "function" && (Class.prototype instanceof WorkerEntrypoint || Class === WorkerEntrypoint)) return null;
+  const receiver = entrypoint === undefined ? "its default export" : `its export "${entrypoint}"`;
+  return new TypeError(`The RPC receiver does not implement ${what}: ${receiver} is not a class extending WorkerEntrypoint (cloudflare:workers)`);
+}
+
+async function serveRpc(Class, body, env, ctx, entrypoint) {
   let outcome;
   try {
     const [method, args] = native.doDeserialize(body);
-    if (Class === undefined || !(Class.prototype instanceof WorkerEntrypoint || Class === WorkerEntrypoint)) {
-      throw new TypeError(`The RPC receiver does not implement the method "${method}": its default export is not a class extending WorkerEntrypoint (cloudflare:workers)`);
-    }
+    const refused = notEntrypoint(Class, entrypoint, `the method "${method}"`);
+    if (refused !== null) throw refused;
     const instance = new Class(ctx, env);
     const fn = ownedMethod(instance, `${method}`);
     if (fn === undefined) throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
@@ -83,7 +89,17 @@ async function serveRpc(Class, body, env, ctx) {
   return new internal.Response(bytes, { headers: { "content-type": "application/octet-stream" } });
 }
 
+// A request through a binding to a named entrypoint: its class's fetch(request).
+async function serveFetch(Class, request, env, ctx, entrypoint) {
+  const refused = notEntrypoint(Class, entrypoint, "fetch()");
+  if (refused !== null) throw refused;
+  const instance = new Class(ctx, env);
+  if (typeof instance.fetch !== "function") throw new TypeError(`The entrypoint "${entrypoint}" has no fetch() method`);
+  return instance.fetch(request);
+}
+
 module.exports = { env, WorkerEntrypoint, DurableObject, RpcTarget };
 // Not enumerable: not named exports of the module, the glue's (90_dispatch.js).
 Object.defineProperty(module.exports, "entrypointOf", { value: entrypointOf });
 Object.defineProperty(module.exports, "serveRpc", { value: serveRpc });
+Object.defineProperty(module.exports, "serveFetch", { value: serveFetch });
