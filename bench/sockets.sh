@@ -3,7 +3,7 @@
 # echo server, writes 64 bytes, reads them back, closes, and answers them. atoll (a tenant with
 # cloudflare:sockets' connect(), the echo's port in `outbound`) next to node (http + net), deno
 # (Deno.serve + Deno.connect) and bun (Bun.serve + node:net) doing the same, in the same run.
-# Prints req/s and server CPU per 1,000 requests (utime + stime of the server's processes),
+# Prints req/s and server CPU per 1,000 requests (utime + stime of the server's process tree),
 # the median of BENCH_RUNS runs each.
 #
 #   bash bench/sockets.sh
@@ -130,10 +130,17 @@ server_cmd() {
   esac
 }
 
-# CPU seconds (utime + stime) of every process in session $1.
+# Process $1 and its descendants (atoll's workers run in sessions of their own).
+tree() {
+  local p
+  echo "$1"
+  for p in $(pgrep -P "$1" || true); do tree "$p"; done
+}
+
+# CPU ticks (utime + stime) of process $1 and its descendants.
 session_cpu() {
   local total=0 p ticks
-  for p in $(pgrep -s "$1" || true); do
+  for p in $(tree "$1"); do
     ticks="$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)"
     total=$((total + ticks))
   done

@@ -23,6 +23,10 @@ void TransferArrayBuffer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::ArrayBuffer::New(isolate, std::move(store)));
 }
 
+// isArrayBuffer(value): V8's own check, which throws nothing (the byteLength getter's brand check
+// throws a TypeError, with its stack trace, for every other object: a Blob or stream body).
+void IsArrayBuffer(const v8::FunctionCallbackInfo<v8::Value>& info) { info.GetReturnValue().Set(info[0]->IsArrayBuffer()); }
+
 void IsDetachedArrayBuffer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(info[0]->IsArrayBuffer() && info[0].As<v8::ArrayBuffer>()->WasDetached());
 }
@@ -64,6 +68,7 @@ void UploadControl(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void InstallBodyStream(NativeScope& scope) {
   scope.SetFunction("transferArrayBuffer", TransferArrayBuffer);
   scope.SetFunction("isDetachedArrayBuffer", IsDetachedArrayBuffer);
+  scope.SetFunction("isArrayBuffer", IsArrayBuffer);
   scope.SetFunction("writeBody", WriteBody);
   scope.SetFunction("endBody", EndBody);
   scope.SetFunction("uploadControl", UploadControl);

@@ -63,14 +63,9 @@ const TEXT_PLAIN = "text/plain;charset=UTF-8";
 const FORM_URLENCODED = "application/x-www-form-urlencoded;charset=UTF-8";
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function isArrayBuffer(value) {
-  try {
-    ArrayBufferByteLength(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// V8's check (a native): trying ArrayBuffer's byteLength getter instead threw a TypeError, with
+// its stack trace, for every Blob, FormData or stream body (3.7% of a socket-proxy request's CPU).
+const isArrayBuffer = native.isArrayBuffer;
 
 // A stream body: the only object a body slot holds that is not a Uint8Array.
 function isStreamBody(body) {
