@@ -49,7 +49,7 @@ class SocketClient::Connection final : public StreamSocket::Owner {
   void MaybeDrain();
   void Deliver(std::string_view bytes);
   void MaybeEnd();
-  size_t pending() const { return out_.size() + socket_.unsent(); }
+  size_t pending() const { return plain_out_.size() + out_.size() + socket_.unsent(); }
 
   // StreamSocket::Owner
   void OnSocketConnected(int status) override;
@@ -71,6 +71,7 @@ class SocketClient::Connection final : public StreamSocket::Owner {
   DnsLookup* lookup_ = nullptr;
   std::string remote_;          // the peer's address
   std::string out_;             // written, not handed to the socket yet
+  std::string plain_out_;       // ... of which written before startTls(): plaintext, before the handshake
   std::string unread_;          // read while the sink was not reading
   std::string tls_name_;        // StartTls asked for: the handshake starts once out_ went out
   bool connected_ = false;
@@ -181,8 +182,12 @@ void SocketClient::Connection::OnSocketConnected(int status) {
     BeginTls();
     return;
   }
-  uv_timer_stop(&timer_);
-  sink_->OnHead(0, remote_, {});
+  // Opened now, unless startTls() came before the connection did: then it opens once the
+  // handshake ended (OnSocketHandshake), so that nobody writes plaintext thinking it is TLS.
+  if (tls_name_.empty()) {
+    uv_timer_stop(&timer_);
+    sink_->OnHead(0, remote_, {});
+  }
   if (!socket_.closing()) WriteOut();
 }
 
@@ -223,7 +228,15 @@ bool SocketClient::Connection::Write(std::string_view bytes) {
 
 void SocketClient::Connection::WriteOut() {
   if (!connected_ || socket_.closing() || handshaking_) return;
-  if (!tls_name_.empty() || writes_ended_ || !out_.empty()) {
+  if (!tls_name_.empty()) {
+    // startTls(): what was written before it goes out as plaintext, then the handshake starts;
+    // what was written after it waits in out_ for the handshake's end.
+    int rc = socket_.Write(&plain_out_);
+    if (rc < 0) return Fail(base::StrCat("write: ", uv_strerror(rc)));
+    if (plain_out_.empty() && !socket_.write_in_flight()) BeginTls();
+    return;
+  }
+  if (writes_ended_ || !out_.empty()) {
     int rc = socket_.Write(&out_);
     if (rc < 0) {
       Fail(base::StrCat("write: ", uv_strerror(rc)));
@@ -231,10 +244,6 @@ void SocketClient::Connection::WriteOut() {
     }
   }
   if (out_.empty() && !socket_.write_in_flight()) {
-    if (!tls_name_.empty()) {
-      BeginTls();
-      return;
-    }
     if (writes_ended_ && !fin_sent_) {
       // TLS: close_notify first, then the FIN once it went out.
       if (socket_.ShutdownTls()) {
@@ -347,6 +356,8 @@ bool SocketClient::Connection::StartTls(const std::string& name, std::string* er
     return false;
   }
   tls_name_ = name.empty() ? request_.host : name;
+  plain_out_ = std::move(out_);
+  out_.clear();
   WriteOut();
   return true;
 }

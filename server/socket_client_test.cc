@@ -166,6 +166,28 @@ TEST_F(SocketClientTest, CloseIsSilentAndResetsTheConnection) {
   EXPECT_EQ(sink_.error, "");
 }
 
+// startTls() before the connection opened: it opens once the handshake ended, never as plaintext
+// (node:tls's connect() does this); here the peer speaks no TLS, so it never opens.
+TEST_F(SocketClientTest, StartTlsBeforeTheConnectionOpenedOpensOnlyAfterTheHandshake) {
+  SocketClient::Connection* c = client_->Connect(Request(), &sink_);
+  ASSERT_NE(c, nullptr);
+  std::string error;
+  ASSERT_TRUE(client_->StartTls(c, "db.test", &error)) << error;
+  EXPECT_TRUE(client_->Write(c, "after the handshake"));
+  ASSERT_TRUE(RunUntil(&loop_, [&] {
+    if (!peer_.connected()) peer_.AcceptFrom(listener_);
+    if (peer_.connected()) peer_.Poll();
+    return peer_.received().size() >= 5;
+  }));
+  EXPECT_EQ(peer_.received()[0], '\x16') << "a TLS handshake record (the ClientHello) comes first";
+  EXPECT_EQ(peer_.received().find("after the handshake"), std::string::npos);
+  EXPECT_FALSE(sink_.opened);
+  peer_.Close();
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return !sink_.error.empty(); }));
+  EXPECT_FALSE(sink_.opened);
+  EXPECT_NE(sink_.error.find("TLS"), std::string::npos) << sink_.error;
+}
+
 TEST_F(SocketClientTest, AConnectionNobodyAcceptsFails) {
   ::close(listener_);
   listener_ = testing::ListenLoopback(&port_);  // a fresh port...
