@@ -49,17 +49,21 @@ class PostgresJs : public ::testing::Test {
     // at cpu_ms = 20 three of these tests hit cpu_limit, at 50 none): the first calls compile
     // postgres.js's functions, and each connection's SCRAM login is 4,096 PBKDF2 rounds. A
     // slower machine must not turn that into cpu_limit (Workers' paid plan allows 30 s).
-    auto tenant = [&](const std::string& name, const std::string& outbound, const std::string& database_url) {
-      return "[[tenants]]\nname = \"" + name + "\"\nscript = \"" ATOLL_POSTGRES_JS_BUNDLE "\"\nroutes = [\"" + name +
+    auto tenant = [&](const std::string& name, const std::string& outbound, const std::string& database_url,
+                      const char* bundle = ATOLL_POSTGRES_JS_BUNDLE) {
+      return "[[tenants]]\nname = \"" + name + "\"\nscript = \"" + bundle + "\"\nroutes = [\"" + name +
              ".test/*\"]\ncompatibility_flags = [\"nodejs_compat\"]\n" + outbound + "cpu_ms = 500\n[tenants.vars]\n" +
              "DATABASE_URL = \"" + database_url + "\"\n";
     };
     std::string outbound = "outbound = [\"127.0.0.1:" + port + "\"]\n";
     server_ = std::make_unique<TestServer>(fixture_.WriteConfig(
-        "", tenant("app", outbound, url) + tenant("wrongpw", outbound, wrong) + tenant("closed", "", url)));
+        "", tenant("app", outbound, url) + tenant("wrongpw", outbound, wrong) + tenant("closed", "", url) +
+                tenant("nodepg", outbound, url, ATOLL_NODE_POSTGRES_BUNDLE) +
+                tenant("nodepgwrong", outbound, wrong, ATOLL_NODE_POSTGRES_BUNDLE)));
   }
 
   HttpResponse App(const std::string& path) const { return GetFrom(server_->port(), "app.test", path); }
+  HttpResponse NodePg(const std::string& path) const { return GetFrom(server_->port(), "nodepg.test", path); }
   // The role's backends PostgreSQL has open (its client's connections).
   std::string Backends() const {
     return pg_.Psql(std::string("SELECT count(*) FROM pg_stat_activity WHERE usename = '") + kRole + "'");
@@ -150,6 +154,29 @@ TEST_F(PostgresJs, ATenantWithoutThePortInOutboundIsRefused) {
   // Its neighbour, with the port in outbound, reaches the same PostgreSQL.
   EXPECT_EQ(App("/setup").status, 200);
   EXPECT_EQ(App("/select").body, "[]");
+}
+
+// npm pg (node-postgres), the driver Cloudflare's Hyperdrive pages start with, in the same
+// server: CommonJS bundled as wrangler does, on cloudflare:sockets through pg-cloudflare.
+TEST_F(PostgresJs, NodePostgresQueriesThroughTheSameSockets) {
+  HttpResponse ann = NodePg("/insert?name=ann");
+  ASSERT_EQ(ann.status, 200) << ann.body << "\n" << server_->log();
+  EXPECT_EQ(ann.body, R"({"id":1,"name":"ann"})");
+  EXPECT_EQ(NodePg("/insert?name=o'neil").body, R"({"id":2,"name":"o'neil"})");
+  EXPECT_EQ(NodePg("/select").body, R"([{"id":1,"name":"ann"},{"id":2,"name":"o'neil"}])");
+  EXPECT_EQ(pg_.Psql("SELECT name FROM pg_people ORDER BY id"), "ann\no'neil\n");
+  EXPECT_EQ(NodePg("/tx").body, R"({"count":0})");
+  EXPECT_EQ(NodePg("/error").body, R"({"name":"error","code":"42601","message":"syntax error at or near \"selec\""})");
+  // node-postgres's own parsing: int8 as a string, jsonb parsed, a Date, text[], bytea as a Buffer.
+  EXPECT_EQ(NodePg("/types").body,
+            R"({"int":42,"big":"9007199254740993","doc":{"a":[1,"two"]},"at":"2024-02-29T12:34:56.789Z",)"
+            R"("texts":["x","y,z"],"bytes":[0,255]})");
+  std::string backends;
+  EXPECT_TRUE(WaitFor([&] { return (backends = Backends()) == "0\n"; }, milliseconds(5000)))
+      << backends << ": client.end() in waitUntil closes the connection";
+  HttpResponse wrong = GetFrom(server_->port(), "nodepgwrong.test", "/select");
+  EXPECT_EQ(wrong.status, 500);
+  EXPECT_EQ(wrong.body, R"({"name":"error","code":"28P01","message":"password authentication failed for user \"pgjs\""})");
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ const nodeModules = {
   "punycode": "node_punycode", "querystring": "node_querystring", "stream": "node_stream",
   "stream/promises": "node_stream_promises", "stream/web": "node_stream_web", "string_decoder": "node_string_decoder",
   "timers": "node_timers", "timers/promises": "node_timers_promises", "url": "node_url", "util": "node_util",
-  "zlib": "node_zlib", "net": "node_net", "tls": "node_tls",
+  "zlib": "node_zlib", "net": "node_net", "tls": "node_tls", "dns": "node_dns", "fs": "node_fs",
+  "fs/promises": "node_fs_promises",
   // The npm `url` package parses query strings with qs; Node's url.parse uses querystring.
   "qs": "node_querystring",
   // readable-stream's AbortController fallback: the events module's (a tenant may replace the globals).
