@@ -28,12 +28,12 @@ TEST(NodejsCompat, WithoutTheFlagImportsFailNamingTheFlag) {
   TenantFixture fixture;
   fixture.Write("prefixed.js", "import { Buffer } from 'node:buffer';\nexport default { fetch() { return new Response('loaded'); } };\n");
   fixture.Write("bare.js", "import events from 'events';\nexport default { fetch() { return new Response('loaded'); } };\n");
-  fixture.Write("fs.js", "import fs from 'node:fs';\nexport default { fetch() { return new Response('loaded'); } };\n");
+  fixture.Write("http.js", "import http from 'node:http';\nexport default { fetch() { return new Response('loaded'); } };\n");
   fixture.Write("plain.js", kGlobals);
   fixture.Write("flagged.js", kGlobals);
   TestServer server(fixture.WriteConfig("", Tenant("prefixed", "") + Tenant("bare", "") + Tenant("plain", "") +
                                                 Tenant("flagged", "\"nodejs_compat\"") +
-                                                Tenant("fs", "\"nodejs_compat\"")));
+                                                Tenant("http", "\"nodejs_compat\"")));
   HttpResponse prefixed = GetFrom(server.port(), "prefixed.test", "/");
   EXPECT_EQ(prefixed.status, 500) << prefixed.body;
   // The worker writes its log line around the time it answers: wait for it, do not read it once.
@@ -42,8 +42,8 @@ TEST(NodejsCompat, WithoutTheFlagImportsFailNamingTheFlag) {
   HttpResponse bare = GetFrom(server.port(), "bare.test", "/");
   EXPECT_EQ(bare.status, 500) << bare.body;
   // A Node module atoll does not have: said so, even with the flag.
-  EXPECT_EQ(GetFrom(server.port(), "fs.test", "/").status, 500);
-  EXPECT_TRUE(server.WaitForLog("cannot import \\\"node:fs\\\": atoll has no such Node.js module")) << server.log();
+  EXPECT_EQ(GetFrom(server.port(), "http.test", "/").status, 500);
+  EXPECT_TRUE(server.WaitForLog("cannot import \\\"node:http\\\": atoll has no such Node.js module")) << server.log();
   EXPECT_EQ(GetFrom(server.port(), "plain.test", "/").body, R"(["undefined","undefined","undefined"])");
   EXPECT_EQ(GetFrom(server.port(), "flagged.test", "/").body, R"(["function","object","object"])");
 }

@@ -122,6 +122,12 @@ class Peer : public LoopbackUpstream {
       std::string answer = "secure:" + line;
       SSL_write(ssl, answer.data(), static_cast<int>(answer.size()));
       SSL_shutdown(ssl);
+      // Read the client's end (its close_notify, its FIN) before closing: a close with unread
+      // bytes would reset the connection, and the client could see the reset before the answer.
+      shutdown(fd, SHUT_WR);
+      char rest[4096];
+      while (read(fd, rest, sizeof rest) > 0) {
+      }
     }
     SSL_free(ssl);
     SSL_CTX_free(ctx);

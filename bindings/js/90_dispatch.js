@@ -462,13 +462,10 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
     return;
   }
   if (rpc === true || entrypoint !== undefined) {
-    // A service binding's RPC call (js/lazy/fetch.js serviceBinding), or a call through a binding
-    // to a named entrypoint: served by the lazy module.
-    const lazy = internal.require("cloudflare_workers");
-    const Class = entrypoint === undefined ? entrypointClass : tenantExports?.[entrypoint];
-    if (rpc === true) return settle(id, lazy.serveRpc(Class, body, env, new ExecutionContext(kToken, id, undefined), entrypoint));
-    const request = newIncomingRequest(method, url, headers, body, id);
-    return settle(id, lazy.serveFetch(Class, request, env, new ExecutionContext(kToken, id, request), entrypoint));
+    // A service binding's RPC call (js/lazy/fetch.js), or a request to a binding's entrypoint.
+    const request = rpc === true ? body : newIncomingRequest(method, url, headers, body, id);
+    return settle(id, internal.require("cloudflare_workers").serve(rpc === true, request, env,
+      new ExecutionContext(kToken, id, rpc === true ? undefined : request), entrypoint === undefined ? entrypointClass : tenantExports?.[entrypoint], entrypoint));
   }
   const request = newIncomingRequest(method, url, headers, body, id);
   const forwarded = doHook?.(request);

@@ -98,8 +98,12 @@ async function serveFetch(Class, request, env, ctx, entrypoint) {
   return instance.fetch(request);
 }
 
+// 90_dispatch.js's entry: an RPC call (`input` its serialized body) or a request (`input`).
+function serve(rpc, input, env, ctx, Class, entrypoint) {
+  return rpc ? serveRpc(Class, input, env, ctx, entrypoint) : serveFetch(Class, input, env, ctx, entrypoint);
+}
+
 module.exports = { env, WorkerEntrypoint, DurableObject, RpcTarget };
 // Not enumerable: not named exports of the module, the glue's (90_dispatch.js).
 Object.defineProperty(module.exports, "entrypointOf", { value: entrypointOf });
-Object.defineProperty(module.exports, "serveRpc", { value: serveRpc });
-Object.defineProperty(module.exports, "serveFetch", { value: serveFetch });
+Object.defineProperty(module.exports, "serve", { value: serve });
