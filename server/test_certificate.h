@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <arpa/inet.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -32,6 +34,17 @@ class TlsFiles {
     X509_NAME* name = X509_get_subject_name(cert);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
     X509_set_issuer_name(cert, name);
+    // An IP address is matched against the certificate's IP subjectAltName only (never the CN).
+    if (IsIPv4(common_name)) {
+      std::string san = std::string("IP:") + common_name;
+      X509V3_CTX ctx;
+      X509V3_set_ctx_nodb(&ctx);
+      X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+      if (X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str())) {
+        X509_add_ext(cert, ext, -1);
+        X509_EXTENSION_free(ext);
+      }
+    }
     X509_sign(cert, key, EVP_sha256());
     FILE* f = std::fopen(cert_path().c_str(), "w");
     PEM_write_X509(f, cert);
@@ -43,6 +56,10 @@ class TlsFiles {
     EVP_PKEY_free(key);
   }
   ~TlsFiles() { std::filesystem::remove_all(dir_); }
+  static bool IsIPv4(const char* text) {
+    unsigned char buf[4];
+    return inet_pton(AF_INET, text, buf) == 1;
+  }
   std::filesystem::path cert_path() const { return dir_ / "cert.pem"; }
   std::filesystem::path key_path() const { return dir_ / "key.pem"; }
   std::filesystem::path Write(const std::string& name, const std::string& text) const {

@@ -13,6 +13,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <regex>
 #include <string>
@@ -35,6 +37,7 @@ enum class Mode {
   kFlood,      // sends 48 MB, then its FIN
   kHold,       // sends nothing; records when the client's FIN (or reset) came
   kStartTls,   // "STARTTLS\r\n" -> "GO\r\n", then TLS: a line -> "secure:" + line
+  kTls,        // TLS at once: a line -> "secure:" + line
 };
 
 class Peer : public LoopbackUpstream {
@@ -98,17 +101,20 @@ class Peer : public LoopbackUpstream {
         client_ended_ = true;
         return;
       case Mode::kStartTls:
-        ServeStartTls(fd, buf);
+        while (buf.find("\r\n") == std::string::npos) {
+          if (!Fill(fd, buf)) return;
+        }
+        if (buf != "STARTTLS\r\n") return;
+        Send(fd, "GO\r\n");
+        ServeTls(fd);
+        return;
+      case Mode::kTls:
+        ServeTls(fd);
         return;
     }
   }
 
-  void ServeStartTls(int fd, std::string& buf) {
-    while (buf.find("\r\n") == std::string::npos) {
-      if (!Fill(fd, buf)) return;
-    }
-    if (buf != "STARTTLS\r\n") return;
-    Send(fd, "GO\r\n");
+  void ServeTls(int fd) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_use_certificate_file(ctx, tls_->cert_path().c_str(), SSL_FILETYPE_PEM);
     SSL_CTX_use_PrivateKey_file(ctx, tls_->key_path().c_str(), SSL_FILETYPE_PEM);
@@ -216,6 +222,17 @@ const tests = {
     await socket.opened;
     globalThis.kept = socket;  // not closed: the request's end closes it
     return { held: true };
+  },
+  async tlsOn(p) {
+    const socket = connect(`127.0.0.1:${p.get("port")}`, { secureTransport: "on" });
+    try {
+      await socket.opened;
+    } catch (e) {
+      return { error: e.message };
+    }
+    const writer = socket.writable.getWriter();
+    await writer.write(encoder.encode("ping\n"));
+    return { answer: await text(socket.readable), transport: socket.secureTransport };
   },
   async late() {
     try {
@@ -408,11 +425,19 @@ TEST_F(SocketsTest, ASocketLeftOpenIsClosedWhenItsRequestEnds) {
 // against a CA the worker trusts ($SSL_CERT_FILE) for expectedServerHostname.
 TEST_F(SocketsTest, StartTlsUpgradesTheConnectionAndChecksTheCertificate) {
   server::testing::TlsFiles tls("db.test");
+  server::testing::TlsFiles by_address("127.0.0.1", "-ip");
   Peer peer(Mode::kStartTls, &tls);
+  Peer tls_peer(Mode::kTls, &by_address);
+  Peer tls_named_peer(Mode::kTls, &tls);
+  // The worker trusts both test certificates (a bundle of the two, as $SSL_CERT_FILE).
+  std::ifstream first(tls.cert_path()), second(by_address.cert_path());
+  std::stringstream both;
+  both << first.rdbuf() << second.rdbuf();
+  std::string bundle = tls.Write("bundle.pem", both.str()).string();
   const char* saved = std::getenv("SSL_CERT_FILE");
   std::string previous = saved != nullptr ? saved : "";
-  setenv("SSL_CERT_FILE", tls.cert_path().c_str(), 1);
-  Start({peer.port()});
+  setenv("SSL_CERT_FILE", bundle.c_str(), 1);
+  Start({peer.port(), tls_peer.port(), tls_named_peer.port()});
   if (saved != nullptr) setenv("SSL_CERT_FILE", previous.c_str(), 1);
   else unsetenv("SSL_CERT_FILE");
   std::string port = std::to_string(peer.port());
@@ -426,6 +451,11 @@ TEST_F(SocketsTest, StartTlsUpgradesTheConnectionAndChecksTheCertificate) {
   body = Run("netStartTls?name=db.test&port=" + port);
   EXPECT_NE(body.find("\"answer\":\"secure:ping\\n\",\"encrypted\":true,\"authorized\":true"), std::string::npos)
       << body;
+  // secureTransport "on": TLS from the start, checked for the address connected to.
+  body = Run("tlsOn?port=" + std::to_string(tls_peer.port()));
+  EXPECT_NE(body.find("\"answer\":\"secure:ping\\n\",\"transport\":\"on\""), std::string::npos) << body;
+  body = Run("tlsOn?port=" + std::to_string(tls_named_peer.port()));  // a certificate for db.test
+  EXPECT_NE(body.find("TLS certificate verification failed"), std::string::npos) << body;
   body = Run("starttls?name=other.test&port=" + port);
   EXPECT_NE(body.find("\"error\":\"connect() to 127.0.0.1:" + port + " failed: TLS certificate verification failed"),
             std::string::npos) << body;
