@@ -188,11 +188,6 @@ class Socket {
     return new Socket(kCreate, this.#id, this.#hostname, "on", this.#allowHalfOpen, this);
   }
 
-  // Called by the socket startTls() made, once its handshake ended (or failed).
-  previousDone() {
-    this.#closed.resolve();
-  }
-
   #write(chunk) {
     const bytes = toBytes(chunk);
     if (this.#done || this.#writesEnded) {
@@ -220,7 +215,7 @@ class Socket {
       this.#isOpen = true;
       this.#opened.resolve(ObjectFreeze({ remoteAddress: b === undefined || b === "" ? null : `${b}`, localAddress: null }));
       if (this.#previous !== null) {
-        this.#previous.previousDone();
+        this.#previous.#closed.resolve();  // the plaintext socket's end: its connection is this one's now
         this.#previous = null;
       }
     } else if (kind === PEER_END) {
@@ -248,7 +243,7 @@ class Socket {
     this.#done = true;
     MapDelete(fetchSinks, this.#id);
     if (this.#previous !== null) {
-      this.#previous.previousDone();
+      this.#previous.#closed.resolve();
       this.#previous = null;
     }
   }
