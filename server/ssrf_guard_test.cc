@@ -119,3 +119,67 @@ TEST(SsrfGuard, OutboundPatterns) {
 
 }  // namespace
 }  // namespace atl::server
+
+namespace atl::server {
+namespace {
+
+// A DNS answer of `texts`, in that order (what getaddrinfo gives, as far as the guard looks).
+struct FakeAnswer {
+  std::vector<sockaddr_storage> addresses;
+  std::vector<addrinfo> entries;
+  explicit FakeAnswer(const std::vector<std::string>& texts) : addresses(texts.size()), entries(texts.size()) {
+    for (size_t i = 0; i < texts.size(); ++i) {
+      AddressRule ignored;
+      EXPECT_TRUE(LiteralAddress(texts[i], 443, &addresses[i], &ignored)) << texts[i];
+      entries[i].ai_family = addresses[i].ss_family;
+      entries[i].ai_addr = reinterpret_cast<sockaddr*>(&addresses[i]);
+      entries[i].ai_addrlen = addresses[i].ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+      entries[i].ai_next = i + 1 < texts.size() ? &entries[i + 1] : nullptr;
+    }
+  }
+  const addrinfo* head() const { return entries.empty() ? nullptr : &entries[0]; }
+};
+
+TEST(SsrfGuard, LiteralAddressesCarryTheirPortAndRule) {
+  sockaddr_storage address{};
+  AddressRule rule = AddressRule::kPublic;
+  ASSERT_TRUE(LiteralAddress("127.0.0.1", 5432, &address, &rule));
+  EXPECT_EQ(rule, AddressRule::kLoopback);
+  EXPECT_EQ(address.ss_family, AF_INET);
+  EXPECT_EQ(ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port), 5432);
+  EXPECT_EQ(AddressText(reinterpret_cast<sockaddr*>(&address)), "127.0.0.1");
+  ASSERT_TRUE(LiteralAddress("[::ffff:10.0.0.1]", 80, &address, &rule));
+  EXPECT_EQ(rule, AddressRule::kPrivate);
+  EXPECT_EQ(address.ss_family, AF_INET6);
+  EXPECT_EQ(AddressText(reinterpret_cast<sockaddr*>(&address)), "::ffff:10.0.0.1");
+  ASSERT_TRUE(LiteralAddress("2606:4700::1111", 443, &address, &rule));
+  EXPECT_EQ(rule, AddressRule::kPublic);
+  EXPECT_FALSE(LiteralAddress("db.example.com", 5432, &address, &rule));
+  EXPECT_FALSE(LiteralAddress("127.0.0.1.nip.io", 5432, &address, &rule));
+}
+
+// Every address of an answer is checked: the first allowed one is used, so that a name resolving
+// to a public and a private address cannot be steered to the private one.
+TEST(SsrfGuard, ChooseAddressTakesTheFirstAllowedAndNamesTheFirstRefused) {
+  FakeAnswer mixed({"10.0.0.5", "93.184.216.34", "127.0.0.1"});
+  AddressChoice choice = ChooseAddress(mixed.head(), /*listed=*/false);
+  ASSERT_NE(choice.chosen, nullptr);
+  EXPECT_EQ(AddressText(choice.chosen->ai_addr), "93.184.216.34");
+  EXPECT_EQ(choice.chosen_rule, AddressRule::kPublic);
+  ASSERT_NE(choice.refused, nullptr);
+  EXPECT_EQ(AddressText(choice.refused->ai_addr), "10.0.0.5");
+  EXPECT_EQ(choice.refused_rule, AddressRule::kPrivate);
+
+  FakeAnswer internal({"169.254.169.254", "::1"});
+  choice = ChooseAddress(internal.head(), /*listed=*/false);
+  EXPECT_EQ(choice.chosen, nullptr);
+  EXPECT_EQ(choice.refused_rule, AddressRule::kLinkLocal);
+  // A host the tenant lists may resolve anywhere: its first address is used.
+  choice = ChooseAddress(internal.head(), /*listed=*/true);
+  ASSERT_NE(choice.chosen, nullptr);
+  EXPECT_EQ(choice.chosen_rule, AddressRule::kLinkLocal);
+  EXPECT_EQ(ChooseAddress(nullptr, false).chosen, nullptr);
+}
+
+}  // namespace
+}  // namespace atl::server
