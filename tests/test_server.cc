@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -175,19 +176,45 @@ bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
   return false;
 }
 
-int FreeLoopbackPort() {
+namespace {
+
+// Binds 127.0.0.1:`port` (0: any) and lets go; the port bound, or 0 if it was taken.
+int BindAndRelease(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof(addr);
-  int port = 0;
+  int bound = 0;
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+    bound = ntohs(addr.sin_port);
   }
   close(fd);
-  return port;
+  return bound;
+}
+
+}  // namespace
+
+// A free port below the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range): the
+// outbound connections of tests running alongside (fetch, sockets, PostgreSQL clients) take their
+// local ports from that range, and one took a port chosen there between this check and the
+// server's bind (a SIGHUP's admin listener: "Address already in use", once in CI).
+int FreeLoopbackPort() {
+  int ephemeral_low = 32768;
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  range >> ephemeral_low;
+  constexpr int kLow = 10000;
+  if (ephemeral_low > kLow + 1000) {
+    static unsigned seed = static_cast<unsigned>(getpid()) * 2654435761u ^ static_cast<unsigned>(time(nullptr));
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      seed = seed * 1103515245u + 12345u;
+      int port = kLow + static_cast<int>((seed >> 8) % static_cast<unsigned>(ephemeral_low - kLow));
+      if (BindAndRelease(port) == port) return port;
+    }
+  }
+  return BindAndRelease(0);
 }
 
 int TestServer::Stop() {

@@ -106,7 +106,8 @@ int RunAtoll(const std::string& args, std::string* output);
 int StopProcess(pid_t pid, int signal = SIGTERM);
 // Waits up to `timeout` for the child `pid` to exit (reaped); true if it did.
 bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout);
-// A TCP port on 127.0.0.1 free a moment ago (bound to port 0 and closed), for a child process.
+// A TCP port on 127.0.0.1 free a moment ago, below the ephemeral range (test_server.cc), for a
+// child process.
 int FreeLoopbackPort();
 
 // `text` as a JSON string literal, quotes included (for deploy bodies).
