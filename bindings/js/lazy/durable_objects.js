@@ -21,7 +21,6 @@ import { alarmOf, exec, kToken } from "./durable_objects/storage_rows.js";
 import { DurableObjectStorage } from "./durable_objects/storage.js";
 
 const $TypeError = TypeError;
-const $RangeError = RangeError;
 const $Error = Error;
 const $String = String;
 const $Promise = Promise;
@@ -216,15 +215,7 @@ async function forwardCall(className, hex, method, args, node = undefined) {
   }
   const result = native.doDeserialize(bytes);
   if (result.ok) return result.value;
-  throw rebuildError(result.error);
-}
-
-function rebuildError(error) {
-  if (error === null || typeof error !== "object") return error;
-  const Ctor = { TypeError: $TypeError, RangeError: $RangeError }[error.name] ?? $Error;
-  const e = new Ctor(error.message);
-  if (error.name !== e.name) e.name = error.name;
-  return e;
+  throw internal.require("fetch").rebuildError(result.error);
 }
 
 // ---------------------------------------------------------------------------------------------

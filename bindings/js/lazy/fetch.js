@@ -364,12 +364,13 @@ async function serviceCall(name, method, args) {
   throw rebuildError(outcome.error);
 }
 
-// The called method's exception, as the caller sees it (a structured clone keeps only data).
-function rebuildError(error) {
+// The called method's exception, as the caller sees it (a structured clone keeps only data):
+// RPC through service bindings and Durable Object calls another process runs
+// (js/lazy/durable_objects.js).
+export function rebuildError(error) {
   if (error === null || typeof error !== "object") return error;
-  const name = error.name;
-  const e = name === "TypeError" ? new $TypeError(error.message) : name === "RangeError" ? new RangeError(error.message)
-    : name === "SyntaxError" ? new SyntaxError(error.message) : new $Error(error.message);
+  const Ctor = { TypeError: $TypeError, RangeError }[error.name] ?? $Error;
+  const e = new Ctor(error.message);
   if (error.name !== e.name) e.name = error.name;
   return e;
 }
