@@ -6,7 +6,6 @@
 
 #include "base/strings.h"
 #include "server/response_writer.h"
-#include "server/ssrf_guard.h"
 #include "server/websocket_handshake.h"
 
 #include <openssl/rand.h>
@@ -86,12 +85,7 @@ void Connection::OnSocketConnected(int status) {
     SendHead();
     return;
   }
-  const TlsClientContext* context = client_->tls();
-  std::string name = x->request.host;
-  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-  AddressRule ignored;
-  std::unique_ptr<TlsSession> session;
-  if (context != nullptr) session = TlsSession::Client(*context, name, /*send_sni=*/!ClassifyLiteral(name, &ignored));
+  std::unique_ptr<TlsSession> session = TlsSession::ClientForHost(client_->tls(), x->request.host);
   if (session == nullptr) {
     client_->Fail(x, "fetch failed: could not start TLS");
     Close();

@@ -192,13 +192,8 @@ void SocketClient::Connection::OnSocketConnected(int status) {
 }
 
 void SocketClient::Connection::BeginTls() {
-  std::string name = tls_name_;
+  std::unique_ptr<TlsSession> session = TlsSession::ClientForHost(TlsClientContext::SystemDefault(), tls_name_);
   tls_name_.clear();
-  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-  const TlsClientContext* context = TlsClientContext::SystemDefault();
-  AddressRule ignored;
-  std::unique_ptr<TlsSession> session;
-  if (context != nullptr) session = TlsSession::Client(*context, name, /*send_sni=*/!ClassifyLiteral(name, &ignored));
   if (session == nullptr) {
     Fail("could not start TLS");
     return;

@@ -1,5 +1,6 @@
 #include "server/tls.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/opensslv.h>
 #include <openssl/x509.h>
@@ -248,6 +249,15 @@ std::unique_ptr<TlsSession> TlsSession::Client(const TlsClientContext& context, 
   if (send_sni) SSL_set_tlsext_host_name(ssl, host.c_str());
   SSL_set1_host(ssl, host.c_str());  // hostname (or IP address) verification
   return session;
+}
+
+std::unique_ptr<TlsSession> TlsSession::ClientForHost(const TlsClientContext* context, std::string_view host) {
+  if (context == nullptr) return nullptr;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string name(host);
+  unsigned char address[16];
+  bool literal = inet_pton(AF_INET, name.c_str(), address) == 1 || inet_pton(AF_INET6, name.c_str(), address) == 1;
+  return Client(*context, name, /*send_sni=*/!literal);
 }
 
 TlsSession::~TlsSession() { SSL_free(ssl_); }

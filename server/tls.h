@@ -99,6 +99,9 @@ class TlsSession {
   // valid for it; `send_sni` names it in the handshake (not for IP addresses). Null if OpenSSL
   // could not make one.
   static std::unique_ptr<TlsSession> Client(const TlsClientContext& context, const std::string& host, bool send_sni);
+  // Client() for a URL's or a socket's host ("example.com", "10.0.0.1", "[::1]"): brackets
+  // dropped, SNI sent for a name and not for an address. Null if `context` is (OpenSSL failed).
+  static std::unique_ptr<TlsSession> ClientForHost(const TlsClientContext* context, std::string_view host);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
