@@ -20,6 +20,57 @@ const dataFiles = {
   "atoll-data:encoding-labels": "@exodus/bytes/fallback/encoding.labels.js",
   "atoll-data:single-byte-indexes": "@exodus/bytes/fallback/single-byte.encodings.js",
 };
+// Node's modules that have no file here (nodejs_compat, builtin_modules.cc), each a lazy module
+// node_<name with "/" as "_"> generated from one line: a member of another module, or unenv's
+// polyfill as it is (https://github.com/unjs/unenv, pinned in package.json: what wrangler bundles
+// for the modules workerd does not implement; its methods that cannot work in a Worker throw
+// Node's ERR_METHOD_NOT_IMPLEMENTED, patched below).
+const member = (module, key) => `module.exports = internal.require(${JSON.stringify(module)})${key ? `.${key}` : ""};`;
+const unenv = (name) => `module.exports = require("./lib/esm_exports.js").esmExports(require("atoll-npm:unenv/node/${name}"));`;
+const generatedNodeModules = {
+  "_stream_duplex": member("node_stream", "Duplex"),
+  "_stream_passthrough": member("node_stream", "PassThrough"),
+  "_stream_readable": member("node_stream", "Readable"),
+  "_stream_transform": member("node_stream", "Transform"),
+  "_stream_writable": member("node_stream", "Writable"),
+  "_tls_common": member("node_net_tls", "tlsCommon"),
+  "_tls_wrap": member("node_net_tls", "tlsWrap"),
+  "dns/promises": member("node_dns", "promises"),
+  "http": member("node_http_internals", "http"),
+  "https": member("node_http_internals", "https"),
+  "_http_agent": member("node_http_internals", "agent"),
+  "_http_client": member("node_http_internals", "client"),
+  "_http_common": member("node_http_internals", "common"),
+  "_http_incoming": member("node_http_internals", "incoming"),
+  "_http_outgoing": member("node_http_internals", "outgoing"),
+  "_http_server": member("node_http_internals", "server"),
+  "sys": member("node_util"),
+  "util/types": member("node_util", "types"),
+  "child_process": unenv("child_process"),
+  "cluster": unenv("cluster"),
+  "constants": unenv("constants"),
+  "dgram": unenv("dgram"),
+  "domain": unenv("domain"),
+  "http2": unenv("http2"),
+  "inspector": unenv("inspector"),
+  "inspector/promises": unenv("inspector/promises"),
+  "readline": unenv("readline"),
+  "readline/promises": unenv("readline/promises"),
+  "repl": unenv("repl"),
+  "sqlite": unenv("sqlite"),
+  "trace_events": unenv("trace_events"),
+  "tty": unenv("tty"),
+  "v8": unenv("v8"),
+  "vm": unenv("vm"),
+  "wasi": unenv("wasi"),
+  "worker_threads": unenv("worker_threads"),
+  // Node's JSStreamSocket (a socket over a stream): nothing a Worker can construct.
+  "_stream_wrap": "module.exports = class JSStreamSocket { constructor() { throw Object.assign(new Error(" +
+    "\"The _stream_wrap method is not implemented\"), { code: \"ERR_METHOD_NOT_IMPLEMENTED\" }); } };",
+};
+const lazyNameOf = (nodeName) => `node_${nodeName.replaceAll("/", "_")}`;
+for (const name of Object.keys(generatedNodeModules)) modules.push(lazyNameOf(name));
+
 // Node's built-in modules (nodejs_compat, builtin_modules.cc): each is lazy module node_<name>.
 // npm code bundled into one of them that imports another ("buffer", "node:events", "process/")
 // gets that module's instance through internal.require, so that every module of a context shares
@@ -33,7 +84,12 @@ const nodeModules = {
   "stream/promises": "node_stream_promises", "stream/web": "node_stream_web", "string_decoder": "node_string_decoder",
   "timers": "node_timers", "timers/promises": "node_timers_promises", "url": "node_url", "util": "node_util",
   "zlib": "node_zlib", "net": "node_net", "tls": "node_tls", "dns": "node_dns", "fs": "node_fs",
-  "fs/promises": "node_fs_promises",
+  "fs/promises": "node_fs_promises", "os": "node_os", "perf_hooks": "node_perf_hooks", "module": "node_module",
+  "console": "node_console", "path/win32": "node_path_win32", "stream/consumers": "node_stream_consumers",
+};
+for (const name of Object.keys(generatedNodeModules)) nodeModules[name] = lazyNameOf(name);
+// npm packages that bundled npm code imports, answered by atoll's modules.
+const npmAliases = {
   // The npm `url` package parses query strings with qs; Node's url.parse uses querystring.
   "qs": "node_querystring",
   // readable-stream's AbortController fallback: the events module's (a tenant may replace the globals).
@@ -41,14 +97,14 @@ const nodeModules = {
 };
 function nodeModuleOf(path) {
   const name = path.replace(/^node:/, "").replace(/\/$/, "");
-  return nodeModules[name];
+  return nodeModules[name] ?? npmAliases[name];
 }
 
 const shimPlugin = {
   name: "atoll-shims",
   setup(b) {
-    const building = b.initialOptions.entryPoints[0];
-    const isNode = /[\\/]node_[a-z_]+\.js$/.test(building);
+    const building = b.initialOptions.entryPoints?.[0] ?? b.initialOptions.stdin.sourcefile;
+    const isNode = /[\\/]node_[a-z0-9_]+\.js$/.test(building);
     b.onResolve({ filter: /.*/ }, (args) => {
       if (args.importer.includes("browserify-zlib") && (args.path === "assert" || args.path === "util")) {
         return { path: join(here, "shims/zlib_deps.cjs") };
@@ -69,7 +125,7 @@ const shimPlugin = {
       contents: `module.exports = internal.require(${JSON.stringify(args.path)});`, loader: "js",
     }));
     // Source edits of pinned npm files (`patches` below); each must match, or the build fails.
-    b.onLoad({ filter: /node_modules[\\/](web-streams-polyfill|buffer|html-rewriter-wasm)[\\/]/ }, (args) => {
+    b.onLoad({ filter: /node_modules[\\/](web-streams-polyfill|buffer|html-rewriter-wasm|unenv)[\\/]/ }, (args) => {
       const file = Object.keys(patches).find((suffix) => args.path.replaceAll("\\", "/").endsWith(suffix));
       if (file === undefined) return undefined;
       let text = readFileSync(args.path, "utf8");
@@ -109,8 +165,12 @@ const moduleOptions = {
 // module they are the context's node:process and node:buffer (not globals a tenant may have
 // replaced), loaded on first use: node:process needs node:events, whose npm code never reads
 // `process`, so an eager load would go round in circles.
+// node:module's builtinModules (__atollNodeModules): the names of the table above.
 const nodeGlobalsOptions = {
-  define: { process: "__atollNode.process", Buffer: "__atollNode.Buffer", global: "globalThis" },
+  define: {
+    process: "__atollNode.process", Buffer: "__atollNode.Buffer", global: "globalThis",
+    __atollNodeModules: JSON.stringify(Object.keys(nodeModules).sort()),
+  },
   banner: {
     js: "var __atollNode={get process(){return internal.require(\"node_process\")}," +
         "get Buffer(){return internal.require(\"node_buffer\").Buffer}};",
@@ -189,7 +249,15 @@ const asyncifyPatches = [
    'assert.strictEqual = (a, b) => assert(a === b);'],
 ];
 
+// unenv's "not implemented" errors as Node's and workerd's (code ERR_METHOD_NOT_IMPLEMENTED).
+const unenvPatches = [
+  ["return new Error(`[unenv] ${name} is not implemented yet!`);",
+   "return Object.assign(new Error(`The ${name} method is not implemented`), { code: \"ERR_METHOD_NOT_IMPLEMENTED\" });"],
+  ["throw new Error(`[unenv] ${name} is not implemented yet!`);", "throw createNotImplementedError(name);"],
+];
+
 const patches = {
+  "unenv/dist/runtime/_internal/utils.mjs": unenvPatches,
   "html-rewriter-wasm/dist/html_rewriter.js": htmlRewriterPatches,
   "html-rewriter-wasm/dist/asyncify.js": asyncifyPatches,
   "buffer/index.js": bufferPatches,
@@ -218,9 +286,13 @@ const addSource = (name, text) => {
   texts += `constexpr char kText${index}[] =\n` + pieces16k(text) + ";\n";
   cc += `  {"${name}", std::string_view(kText${index}, sizeof(kText${index}) - 1)},\n`;
 };
+const generatedSources = Object.fromEntries(
+  Object.entries(generatedNodeModules).map(([name, text]) => [lazyNameOf(name), text]));
 for (const name of modules) {
   const entry = join(here, `${name}.js`);
-  if (!existsSync(entry)) throw new Error(`no lazy module ${entry}`);
+  const generated = generatedSources[name];
+  if (generated === undefined && !existsSync(entry)) throw new Error(`no lazy module ${entry}`);
+  if (generated !== undefined && existsSync(entry)) throw new Error(`${entry} is also generated (build.mjs)`);
   if (name === "safe_calls") {  // the runtime the others are rewritten to call: taken as it is
     addSource(name, readFileSync(entry, "utf8"));
     continue;
@@ -229,7 +301,8 @@ for (const name of modules) {
     // The node_* entries are CommonJS (`module.exports = EventEmitter`, as Node's modules are):
     // `module` is the loader's (lazy_modules.cc), whatever package.json's "type" says.
     logOverride: { "commonjs-variable-in-esm": "silent" },
-    entryPoints: [entry], bundle: true, write: false, format: "cjs", platform: "neutral",
+    ...(generated === undefined ? { entryPoints: [entry] } : { stdin: { contents: generated, resolveDir: here, sourcefile: entry } }),
+    bundle: true, write: false, format: "cjs", platform: "neutral",
     mainFields: ["main", "module"], target: "es2022", minifyWhitespace: true, minifySyntax: true, keepNames: true,
     legalComments: "none", plugins: [shimPlugin], logLevel: "warning",
     ...(name.startsWith("node_") ? nodeGlobalsOptions : moduleOptions[name]),

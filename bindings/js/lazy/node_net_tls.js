@@ -393,4 +393,7 @@ const tls = {
   TLSSocket, connect: tlsConnect, createSecureContext, createServer: tlsCreateServer,
   DEFAULT_MIN_VERSION: "TLSv1.2", DEFAULT_MAX_VERSION: "TLSv1.3", rootCertificates: [],
 };
-module.exports = { net, tls };
+// Node's internal modules that npm code still imports by name (node:_tls_common, node:_tls_wrap).
+const tlsCommon = { SecureContext: function SecureContext(options) { return createSecureContext(options); }, createSecureContext };
+const tlsWrap = { TLSSocket, connect: tlsConnect, createServer: tlsCreateServer, Server: tlsCreateServer };
+module.exports = { net, tls, tlsCommon, tlsWrap, nodeError };

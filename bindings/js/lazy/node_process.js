@@ -79,13 +79,13 @@ Object.assign(process, {
   abort() {
     throw new Error("process.abort() is not supported in a worker");
   },
+  // The module, as require() would return it, or undefined for a name that is not one of Node's
+  // modules atoll has (build.mjs defines __atollNodeModules).
   getBuiltinModule(id) {
-    const name = String(id).replace(/^node:/, "").replace("/", "_");
-    try {
-      return internal.require(`node_${name}`);
-    } catch {
-      return undefined;
-    }
+    const text = String(id);
+    const name = text.startsWith("node:") ? text.slice(5) : text;
+    if (!__atollNodeModules.includes(name)) return undefined;
+    return internal.require(`node_${name.replaceAll("/", "_")}`);
   },
 });
 
