@@ -231,7 +231,12 @@ class IncomingMessage extends Readable {
 function requestOptions(args, defaultProtocol) {
   let options = {};
   let callback;
-  if (typeof args[0] === "string" || (args[0] !== null && typeof args[0] === "object" && args[0].href !== undefined)) {
+  // A URL: a string, or an object that looks like one as Node judges (href and protocol, and no
+  // auth or path, which request options have).
+  const input = args[0];
+  const isUrl = input !== null && typeof input === "object" && input.href !== undefined && input.protocol !== undefined &&
+    input.auth === undefined && input.path === undefined;
+  if (typeof input === "string" || isUrl) {
     const url = new URL(`${args[0]}`);
     options = {
       protocol: url.protocol, hostname: url.hostname, port: url.port,
@@ -280,7 +285,7 @@ class ClientRequest extends OutgoingMessage {
     } else if (headers !== undefined && headers !== null) {
       for (const name of Object.keys(headers)) if (headers[name] !== undefined) this.setHeader(name, headers[name]);
     }
-    if (options.auth !== undefined && !this.hasHeader("authorization")) {
+    if (options.auth && !this.hasHeader("authorization")) {
       this.setHeader("Authorization", `Basic ${Buffer.from(`${options.auth}`).toString("base64")}`);
     }
     if (options.signal !== undefined) {
