@@ -50,6 +50,9 @@ class AdminApi : public RequestSink, public ClusterApplier {
   // workers) are still answered: in_flight() counts down to 0.
   void Drain() { server_.Drain(); }
   size_t in_flight() const { return server_.in_flight(); }
+  // Connections still open while draining: one accepted just before may not have sent its
+  // request yet (a deploy racing a reload's SIGTERM), and is read and answered, not reset.
+  size_t connection_count() const { return server_.connection_count(); }
   // Cluster mode: deploys and deletes go to etcd.
   void set_cluster(ClusterAdmin* cluster) { cluster_ = cluster; }
   // Whether this worker is ready (/readyz), besides being up: worker 0's ClusterNode is synced.

@@ -102,7 +102,7 @@ void StopOrDrain(StopSignals* stop, int signum) {
       [](uv_timer_t* timer) {
         auto* stop = static_cast<StopSignals*>(timer->data);
         bool late = uv_now(timer->loop) - stop->drain_started_ms >= stop->drain_ms;
-        size_t admin = stop->admin != nullptr ? stop->admin->in_flight() : 0;
+        size_t admin = stop->admin != nullptr ? stop->admin->in_flight() + stop->admin->connection_count() : 0;
         bool leaving = stop->cluster_node != nullptr && stop->cluster_node->leaving();
         if ((stop->server->in_flight() != 0 || stop->server->connection_count() != 0 || admin != 0 || leaving) && !late) return;
         if (late) {
