@@ -200,6 +200,9 @@ struct FetchLimits {
                                                  // keeps what its upstream block says; 8 churned a
                                                  // connection per request at 20 concurrent fetches)
   uint32_t max_redirects = 20;                   // redirect: "follow" (Fetch spec)
+  uint32_t max_pending_heads = 6;                // per request: fetches waiting for their response head at
+                                                 // once; later ones wait to connect (Workers' "simultaneous
+                                                 // open connections", server/pending_heads.h)
   size_t max_buffered_upload = 64 * 1024;        // a streamed request body's bytes not yet taken by the socket
   size_t max_buffered_response = 64 * 1024;      // response bytes queued for JS that it has not asked for
   // Service bindings: one client request and every call made for it form a chain.

@@ -32,9 +32,18 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
   bool js_wants = true;                      // JS answered its last chunk with "more"
   bool source_paused = false;                // the client / the called tenant was told to wait
   bool done = false;
+  uint64_t request = 0;                      // network fetch: the request it counts against ...
+  bool awaits_head = false;                  // ... while it waits for its head (or to connect)
+  // A network fetch queued behind its request's max_pending_heads: its request, and what JS
+  // wrote of a streamed body meanwhile (sent once it connects).
+  std::unique_ptr<OutboundRequest> queued_request;
+  std::string queued_body;
+  bool queued_body_end = false;
+  bool queued_body_full = false;             // a write was answered "full": a DRAIN is owed
 
   void OnHead(int status, std::string_view status_text,
               const std::vector<std::pair<std::string, std::string>>& headers) override {
+    owner->EndHeadWait(this);
     Event event = MakeEvent(id, FetchEventKind::kHead);
     event.status = status;
     event.text = std::string(status_text);
@@ -51,12 +60,14 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
     return more;
   }
   void OnEnd() override {
+    owner->EndHeadWait(this);
     exchange = nullptr;
     socket = nullptr;
     done = true;
     owner->Queue(MakeEvent(id, FetchEventKind::kEnd));
   }
   void OnError(const std::string& message) override {
+    owner->EndHeadWait(this);
     exchange = nullptr;
     socket = nullptr;
     done = true;
@@ -70,6 +81,7 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
   // events held until the 101 reached the tenant's JS (then released, or the socket closed).
   void OnWebSocket(int status, std::string_view status_text,
                    const std::vector<std::pair<std::string, std::string>>& headers, ClientWebSocket* socket) override {
+    owner->EndHeadWait(this);
     WebSocketHub* hub = nullptr;
     uint64_t socket_id = owner->tenants_->AttachClientWebSocket(tenant, socket, &hub);
     if (socket_id == 0) {
@@ -126,7 +138,8 @@ struct Outbound::Fetch final : FetchSink, ResponseSink {
 };
 
 Outbound::Outbound(uv_loop_t* loop, TenantManager* tenants, const isolates::FetchLimits& limits)
-    : loop_(loop), tenants_(tenants), limits_(limits), client_(loop, limits), sockets_(loop, limits) {
+    : loop_(loop), tenants_(tenants), limits_(limits), client_(loop, limits), sockets_(loop, limits),
+      heads_(limits.max_pending_heads) {
   uv_idle_init(loop_, &drain_);
   drain_.data = this;
 }
@@ -143,6 +156,7 @@ void Outbound::Shutdown() {
   }
   sockets_.Shutdown();
   fetches_.clear();
+  heads_.Clear();
   queue_.clear();
   chains_.clear();
   ended_chain_entries_.clear();
@@ -229,6 +243,7 @@ void Outbound::Erase(uint64_t id) {
   if (it == fetches_.end()) return;
   std::unique_ptr<Fetch> fetch = std::move(it->second);
   fetches_.erase(it);
+  EndHeadWait(fetch.get());
   if (fetch->service_request != 0) {
     service_calls_.erase(fetch->service_request);
     EndChainEntry(fetch->service_request);
@@ -399,10 +414,46 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
     }
   }
   fetches_[id] = std::move(fetch);
-  // Refusals and failures found at once reach the sink now; they are queued like any event.
-  HttpClient::Exchange* exchange = client_.Start(std::move(out), raw);
-  if (!raw->done) raw->exchange = exchange;
+  raw->request = request.request;
+  raw->awaits_head = true;
+  if (!heads_.Admit(raw->request, id)) {
+    raw->queued_request = std::make_unique<OutboundRequest>(std::move(out));
+    return true;
+  }
+  Connect(raw, std::move(out));
   return true;
+}
+
+void Outbound::Connect(Fetch* fetch, OutboundRequest request) {
+  // Refusals and failures found at once reach the sink now; they are queued like any event.
+  HttpClient::Exchange* exchange = client_.Start(std::move(request), fetch);
+  if (!fetch->done) fetch->exchange = exchange;
+}
+
+void Outbound::EndHeadWait(Fetch* fetch) {
+  if (!fetch->awaits_head) return;
+  fetch->awaits_head = false;
+  std::vector<uint64_t> next;
+  heads_.Release(fetch->request, fetch->id, &next);
+  // From the loop: this runs inside the client's callbacks, or the JS that cancelled.
+  for (uint64_t id : next) Post([this, id] { ConnectQueued(id); });
+}
+
+void Outbound::ConnectQueued(uint64_t id) {
+  auto it = fetches_.find(id);
+  if (it == fetches_.end()) return;  // cancelled meanwhile: Erase released its place
+  Fetch* fetch = it->second.get();
+  if (fetch->queued_request == nullptr) return;
+  OutboundRequest request = std::move(*fetch->queued_request);
+  fetch->queued_request.reset();
+  Connect(fetch, std::move(request));
+  if (fetch->exchange == nullptr) return;
+  bool more = true;
+  if (!fetch->queued_body.empty()) more = client_.Write(fetch->exchange, fetch->queued_body);
+  fetch->queued_body.clear();
+  if (fetch->queued_body_end) client_.EndBody(fetch->exchange);
+  // A write answered "full" while queued is owed a DRAIN: now, or when the client has sent it.
+  if (fetch->queued_body_full && more) Queue(MakeEvent(id, FetchEventKind::kDrain));
 }
 
 bool Outbound::Write(uint64_t id, std::string_view bytes, bool end) {
@@ -412,6 +463,17 @@ bool Outbound::Write(uint64_t id, std::string_view bytes, bool end) {
     if (!end) return sockets_.Write(it->second->socket, bytes);
     sockets_.EndWrites(it->second->socket);
     return true;
+  }
+  if (it != fetches_.end() && it->second->queued_request != nullptr) {
+    Fetch* fetch = it->second.get();
+    if (end) {
+      fetch->queued_body_end = true;
+      return true;
+    }
+    fetch->queued_body.append(bytes);
+    bool more = fetch->queued_body.size() < limits_.max_buffered_upload;
+    if (!more) fetch->queued_body_full = true;
+    return more;
   }
   if (it == fetches_.end() || it->second->exchange == nullptr) return true;
   if (end) {

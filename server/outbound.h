@@ -32,6 +32,7 @@
 #include "isolates/limits.h"
 #include "server/error_response.h"
 #include "server/http_client.h"
+#include "server/pending_heads.h"
 #include "server/response_sink.h"
 #include "server/socket_client.h"
 
@@ -101,6 +102,11 @@ class Outbound {
   void Drain();
   void Erase(uint64_t fetch);
   void MaybeResume(Fetch* fetch);
+  // Network fetches past max_pending_heads for their request wait (pending_heads.h): the head
+  // (or error, or cancel) of one lets the next ones connect, from the loop.
+  void Connect(Fetch* fetch, OutboundRequest request);
+  void EndHeadWait(Fetch* fetch);
+  void ConnectQueued(uint64_t fetch);
   // Service calls of one chain, shared by its requests.
   struct Chain {
     uint32_t calls = 0;
@@ -131,6 +137,7 @@ class Outbound {
   HttpClient client_;
   SocketClient sockets_;  // cloudflare:sockets' connections
   absl::flat_hash_map<uint64_t, std::unique_ptr<Fetch>> fetches_;
+  PendingHeads heads_;
   absl::flat_hash_map<uint64_t, uint64_t> service_calls_;  // service request id -> fetch id
   std::deque<std::function<void()>> queue_;
   uv_idle_t drain_;
