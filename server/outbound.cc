@@ -298,7 +298,7 @@ void Outbound::EndChainEntry(uint64_t id) {
 
 bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestView& request,
                      const std::vector<std::string>& outbound, int32_t target, std::string* error,
-                     std::string_view entrypoint) {
+                     std::string_view entrypoint, bool counted) {
   if (closed_) {
     *error = "fetch() is not available while the server shuts down";
     return false;
@@ -415,8 +415,8 @@ bool Outbound::Start(uint32_t tenant, uint64_t id, const bindings::FetchRequestV
   }
   fetches_[id] = std::move(fetch);
   raw->request = request.request;
-  raw->awaits_head = true;
-  if (!heads_.Admit(raw->request, id)) {
+  raw->awaits_head = counted;
+  if (counted && !heads_.Admit(raw->request, id)) {
     raw->queued_request = std::make_unique<OutboundRequest>(std::move(out));
     return true;
   }

@@ -47,9 +47,12 @@ class Outbound {
 
   // From a tenant's WorkerHost. `outbound`: the tenant's allowed hosts; `target` the tenant a
   // service binding names (-1: none), `entrypoint` the export of it the binding calls ("": default).
+  // `counted`: a network fetch counts against its request's max_pending_heads (a Durable Object
+  // call carried to another process does not: it is an object's call, not a connection of the
+  // tenant's, and objects may answer each other's calls).
   bool Start(uint32_t tenant, uint64_t fetch, const bindings::FetchRequestView& request,
              const std::vector<std::string>& outbound, int32_t target, std::string* error,
-             std::string_view entrypoint = {});
+             std::string_view entrypoint = {}, bool counted = true);
   bool Write(uint64_t fetch, std::string_view bytes, bool end);
   void Control(uint64_t fetch, bool cancel);
   // A socket (FetchRequestView::socket) starts TLS over its plaintext connection, checked for `name`.

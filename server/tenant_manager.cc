@@ -308,7 +308,7 @@ bool TenantManager::ForwardToObjectOwner(uint32_t tenant, uint64_t fetch, const 
   view.target = target;
   view.headers = headers;
   std::vector<std::string> allowed = {base::StrCat("127.0.0.1:", port)};
-  return outbound_->Start(tenant, fetch, view, allowed, -1, error);
+  return outbound_->Start(tenant, fetch, view, allowed, -1, error, {}, /*counted=*/false);
 }
 
 // Cluster mode: a call for a Durable Object another node owns (cluster_objects.h), to that node's
@@ -336,7 +336,7 @@ bool TenantManager::ForwardToObjectNode(uint32_t tenant, uint64_t fetch, const b
   view.target = target;
   view.headers = headers;
   std::vector<std::string> allowed = {to.advertise};
-  return outbound_->Start(tenant, fetch, view, allowed, -1, error);
+  return outbound_->Start(tenant, fetch, view, allowed, -1, error, {}, /*counted=*/false);
 }
 
 void TenantManager::OnWallDeadline(uint64_t id, uint32_t index) {
