@@ -225,6 +225,16 @@ specials["Promise.prototype.finally"] = function (onFinally) {
   return then(this, (value) => then(resolved(onFinally()), () => value),
     (reason) => then(resolved(onFinally()), () => { throw reason; }));
 };
+// Object.hasOwn: V8 10.2 installs its "shipping" harmony built-ins (Object.hasOwn, the at() and
+// findLast() methods) on each context as it is made from the snapshot, so the snapshot's capture
+// (internal.intrinsics) has none of them. A lazy module's Object.hasOwn is this one, over the
+// captured hasOwnProperty; its at()/findLast() calls reach the receiver's own method (the
+// dispatcher's fallback for a method not captured).
+const $TypeError = root("TypeError");
+specials["Object.hasOwn"] = function hasOwn(object, key) {
+  if (object === null || object === undefined) throw new $TypeError("Cannot convert undefined or null to object");
+  return ObjectHasOwn(root("Object")(object), key);
+};
 function special(name, table) {
   const prototypes = ["RegExp.prototype", "String.prototype", "Promise.prototype"];
   for (let i = 0; i < prototypes.length; i++) {

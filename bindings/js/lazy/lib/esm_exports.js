@@ -5,7 +5,7 @@
 export function esmExports(namespace) {
   const exports = namespace.default !== undefined && namespace.default !== null ? namespace.default : {};
   for (const key of Object.keys(namespace)) {
-    if (key !== "default" && !Object.prototype.hasOwnProperty.call(exports, key)) exports[key] = namespace[key];
+    if (key !== "default" && !Object.hasOwn(exports, key)) exports[key] = namespace[key];
   }
   return exports;
 }
