@@ -20,8 +20,8 @@ runs="${BENCH_RUNS:-3}"
 conns="${BENCH_CONNECTIONS:-20}"
 atoll_bin="${BENCH_ATOLL:-$root/build/atoll}"
 IFS=, read -r -a servers <<<"${BENCH_SERVERS:-atoll,node,deno,bun}"
-nm="$here/.peers/node_modules"
 source "$here/lib/server_env.sh"
+source "$here/lib/side_by_side.sh"
 bench_workdir
 freeport() { python3 "$here/report.py" freeport; }
 
@@ -115,65 +115,17 @@ Bun.serve({ port: Number(process.argv[2]), hostname: "127.0.0.1", fetch() {
 } });
 JS
 
-first_bin() { local b; for b in "$@"; do [[ -x "$b" ]] && { echo "$b"; return 0; }; done; return 1; }
-
 # The command that serves port $2 as server $1, in `cmd`.
 server_cmd() {
   case "$1" in
     atoll) cmd=("$atoll_bin" serve --config "$work/atoll.toml" --listen "127.0.0.1:$2" --workers 1 --no-access-log) ;;
     node) cmd=(node "$work/node.mjs" "$2") ;;
-    deno) local bin; bin="$(first_bin "$nm"/@deno/linux-*/deno "$nm/deno/deno")" || return 1
+    deno) local bin; bin="$(deno_bin)" || return 1
           cmd=(env DENO_NO_UPDATE_CHECK=1 "DENO_DIR=$here/.peers/deno-dir" "$bin" run --allow-net=127.0.0.1 "$work/deno.js" "$2") ;;
-    bun) local bin; bin="$(first_bin "$nm"/@oven/bun-linux-*/bin/bun "$nm/bun/bin/bun.exe")" || return 1
+    bun) local bin; bin="$(bun_bin)" || return 1
          cmd=(env DO_NOT_TRACK=1 "$bin" "$work/bun.js" "$2") ;;
     *) return 1 ;;
   esac
 }
 
-# Process $1 and its descendants (atoll's workers run in sessions of their own).
-tree() {
-  local p
-  echo "$1"
-  for p in $(pgrep -P "$1" || true); do tree "$p"; done
-}
-
-# CPU ticks (utime + stime) of process $1 and its descendants.
-session_cpu() {
-  local total=0 p ticks
-  for p in $(tree "$1"); do
-    ticks="$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)"
-    total=$((total + ticks))
-  done
-  echo "$total"
-}
-
-printf '%-6s %12s %16s\n' server 'req/s' 'CPU ms / 1k req'
-hz="$(getconf CLK_TCK)"
-for name in "${servers[@]}"; do
-  port="$(freeport)"
-  if ! server_cmd "$name" "$port"; then echo "$name: not run (no binary)"; continue; fi
-  (cd "$work" && exec setsid taskset -c 0 "${cmd[@]}") >"$work/$name.log" 2>&1 &
-  spid=$!
-  pids+=($spid)
-  for _ in $(seq 1 150); do
-    curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  taskset -c 1 wrk -t1 -c"$conns" -d2s "http://127.0.0.1:$port/" >/dev/null 2>&1 || true  # warm-up
-  results=()
-  for _ in $(seq 1 "$runs"); do
-    before="$(session_cpu "$spid")"
-    out="$(taskset -c 1 wrk -t1 -c"$conns" -d"$duration" "http://127.0.0.1:$port/")"
-    after="$(session_cpu "$spid")"
-    rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-    total="$(awk '/requests in/ {print $1}' <<<"$out")"
-    errors="$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")"
-    [[ -z "$errors" ]] || echo "$name: $errors" >&2
-    cpu_ms="$(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN { printf "%.1f", t * 1000 / hz / n * 1000 }')"
-    results+=("$rps $cpu_ms")
-  done
-  median="$(printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")"
-  printf '%-6s %12s %16s\n' "$name" $median
-  kill -- "-$spid" 2>/dev/null || kill "$spid" 2>/dev/null || true
-  wait "$spid" 2>/dev/null || true
-done
+measure_servers

@@ -340,8 +340,10 @@ class ClientRequest extends OutgoingMessage {
   }
   _destroy(error, callback) {
     this.clearTimer();
-    this.controller.abort();
-    if (this.res !== null && !this.res.complete) this.res.destroy(error ?? undefined);
+    // Before the response: the fetch is aborted. After it, its body is cancelled if unread (an
+    // abort then would only make an AbortError nobody sees, with its stack: 6% of a request).
+    if (this.res === null) this.controller.abort();
+    else if (!this.res.complete) this.res.destroy(error ?? undefined);
     callback(error);
   }
   abort() {
