@@ -89,6 +89,7 @@ constexpr BuiltinModule kBuiltinModules[] = {
     ATL_NODE_MODULE("zlib", "node_zlib"),
     {"cloudflare:workers", "cloudflare_workers", ""},
     {"cloudflare:sockets", "cloudflare_sockets", ""},
+    {"cloudflare:node", "cloudflare_node", kNodejsCompat},
 };
 #undef ATL_NODE_MODULE
 
@@ -96,10 +97,10 @@ constexpr BuiltinModule kBuiltinModules[] = {
 struct FlaggedGlobals {
   std::string_view flag;
   std::string_view lazy_module;
-  std::string_view names[3];
+  std::string_view names[5];
 };
 constexpr FlaggedGlobals kFlaggedGlobals[] = {
-    {kNodejsCompat, "node_globals", {"Buffer", "process", "global"}},
+    {kNodejsCompat, "node_globals", {"Buffer", "process", "global", "setImmediate", "clearImmediate"}},
 };
 
 const BuiltinModule* Find(std::string_view specifier) {

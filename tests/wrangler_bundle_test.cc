@@ -5,7 +5,8 @@
 // bundles unenv's polyfills and injects its process and console modules instead. The app
 // (tests/wrangler_bundle/app.js) calls a second atoll server, the origin (origin.js), through
 // node:http directly and through npm follow-redirects 1.16.3 (axios's Node transport): real HTTP
-// on loopback, the origin's port in the tenant's outbound list.
+// on loopback, the origin's port in the tenant's outbound list. And an Express 5 app served by
+// cloudflare:node's httpServerHandler.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -30,7 +31,7 @@ class WranglerBundle : public ::testing::Test {
     std::string outbound = "outbound = [\"" + origin + "\"]\n";
     server_ = std::make_unique<TestServer>(fixture_.WriteConfig(
         "", tenant("now", ATOLL_WRANGLER_BUNDLE_2026, outbound) + tenant("old", ATOLL_WRANGLER_BUNDLE_2024, outbound) +
-                tenant("closed", ATOLL_WRANGLER_BUNDLE_2026, "")));
+                tenant("closed", ATOLL_WRANGLER_BUNDLE_2026, "") + tenant("express", ATOLL_EXPRESS_BUNDLE, "")));
   }
 
   HttpResponse Run(const std::string& tenant, const std::string& scenario) const {
@@ -110,6 +111,44 @@ TEST_F(WranglerBundle, NodeModulesAnswerAtBothDates) {
   for (const char* tenant : {"now", "old"}) {
     ExpectHas(Run(tenant, "modules"), R"({"platform":"linux","eol":"\n","now":"number","join":"a/b","builtin":true})");
   }
+}
+
+// Express 5 (npm express 5.3.0, tests/wrangler_bundle/express.js) listening on a node:http port,
+// served by cloudflare:node's httpServerHandler, as Cloudflare's docs run it.
+TEST_F(WranglerBundle, AnExpressAppServesThroughHttpServerHandler) {
+  HttpResponse hello = GetFrom(server_->port(), "express.test", "/hello/ann?x=1");
+  EXPECT_EQ(hello.status, 200) << hello.body << server_->log();
+  EXPECT_EQ(hello.body, R"({"hello":"ann","query":{"x":"1"},"protocol":"http","ip":"127.0.0.1"})");
+  EXPECT_EQ(hello.Header("x-powered"), "express");
+  EXPECT_EQ(hello.Header("content-type"), "application/json; charset=utf-8");
+  EXPECT_FALSE(hello.Header("etag").empty());
+
+  RawClient client(server_->port());
+  std::string body = R"({"name":"box","n":2})";
+  client.Send("POST /items HTTP/1.1\r\nHost: express.test\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  HttpResponse created = client.ReadResponse();
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.body, R"({"created":{"name":"box","n":2}})");
+
+  HttpResponse redirect = GetFrom(server_->port(), "express.test", "/redirect");
+  EXPECT_EQ(redirect.status, 302);
+  EXPECT_EQ(redirect.Header("location"), "/hello/redirected");
+  HttpResponse cookies = GetFrom(server_->port(), "express.test", "/cookie");
+  int set_cookies = 0;
+  for (const auto& [name, value] : cookies.headers) set_cookies += name == "set-cookie";
+  EXPECT_EQ(set_cookies, 2) << cookies.body;
+  EXPECT_EQ(cookies.body, "two cookies");
+}
+
+TEST_F(WranglerBundle, ExpressAnswersItsOwn500AndItsOwnNotFound) {
+  HttpResponse thrown = GetFrom(server_->port(), "express.test", "/throw");
+  EXPECT_EQ(thrown.status, 500) << thrown.body;
+  EXPECT_NE(thrown.body.find("route failed"), std::string::npos) << thrown.body;
+  EXPECT_EQ(thrown.Header("x-powered-by"), "Express") << "the app's error handler answered, not the server's";
+  HttpResponse missing = GetFrom(server_->port(), "express.test", "/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body, "no route for GET /nope");
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 // body is collected and sent when it ends), whose 'response' is an IncomingMessage (a Readable
 // streaming the response body). Redirects are returned, not followed, as in Node. Every request
 // is a fetch() subrequest: the outbound policy, the SSRF guard and the subrequest limit apply.
-// Agents are accepted and pool nothing (the server keeps connections). Servers (createServer)
-// throw ERR_METHOD_NOT_IMPLEMENTED: a Worker serves HTTP through its fetch handler.
-// node:http, node:https and Node's _http_* modules are members of this one (build.mjs).
+// Agents are accepted and pool nothing (the server keeps connections). The server side is
+// node_http_server.js; node:http, node:https and Node's _http_* modules are members of that
+// one and of this one (build.mjs).
 const EventEmitter = internal.require("node_events");
 const { Readable, Writable } = internal.require("node_stream");
 const { Buffer } = internal.require("node_buffer");
@@ -390,31 +390,14 @@ function client(defaultProtocol, defaultPort, globalAgent) {
   return { request, get, globalAgent };
 }
 
-class ServerResponse extends OutgoingMessage {
-  constructor() {
-    super();
-    notImplemented("http.ServerResponse")();
-  }
-}
-const createServer = notImplemented("http.createServer");
-const Server = notImplemented("http.Server");
-
 const globalAgent = new Agent();
 const httpsGlobalAgent = new HttpsAgent();
-const http = {
-  ...client("http:", 80, globalAgent), Agent, ClientRequest, IncomingMessage, OutgoingMessage, ServerResponse,
-  Server, createServer, METHODS, STATUS_CODES, maxHeaderSize: 16384, validateHeaderName, validateHeaderValue,
-  setMaxIdleHTTPParsers() {},
-};
-const https = { ...client("https:", 443, httpsGlobalAgent), Agent: HttpsAgent, Server, createServer };
 
+// node_http_server.js adds the server side and makes node:http and node:https of these.
 module.exports = {
-  http,
-  https,
-  agent: { Agent, globalAgent },
-  client: { ClientRequest },
+  Agent, HttpsAgent, globalAgent, httpsGlobalAgent, ClientRequest, IncomingMessage, OutgoingMessage, FakeSocket,
+  METHODS, STATUS_CODES, validateHeaderName, validateHeaderValue, codedError, notImplemented,
+  httpClient: client("http:", 80, globalAgent),
+  httpsClient: client("https:", 443, httpsGlobalAgent),
   common: { methods: METHODS, CRLF: "\r\n", _checkIsHttpToken: (v) => TOKEN.test(v), _checkInvalidHeaderChar: (v) => INVALID_VALUE.test(v) },
-  incoming: { IncomingMessage, readStart() {}, readStop() {} },
-  outgoing: { OutgoingMessage, validateHeaderName, validateHeaderValue },
-  server: { STATUS_CODES, Server, ServerResponse, createServer },
 };
