@@ -119,12 +119,7 @@ JS
 server_cmd() {
   case "$1" in
     atoll) cmd=("$atoll_bin" serve --config "$work/atoll.toml" --listen "127.0.0.1:$2" --workers 1 --no-access-log) ;;
-    node) cmd=(node "$work/node.mjs" "$2") ;;
-    deno) local bin; bin="$(deno_bin)" || return 1
-          cmd=(env DENO_NO_UPDATE_CHECK=1 "DENO_DIR=$here/.peers/deno-dir" "$bin" run --allow-net=127.0.0.1 "$work/deno.js" "$2") ;;
-    bun) local bin; bin="$(bun_bin)" || return 1
-         cmd=(env DO_NOT_TRACK=1 "$bin" "$work/bun.js" "$2") ;;
-    *) return 1 ;;
+    *) peer_cmd "$1" "$2" ;;
   esac
 }
 

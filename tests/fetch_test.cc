@@ -57,28 +57,7 @@ class Upstream : public LoopbackUpstream {
       std::string path = head.substr(method.size() + 1, head.find(' ', method.size() + 1) - method.size() - 1);
       bool chunked = lower.find("transfer-encoding: chunked") != std::string::npos;
       size_t received = 0;
-      if (chunked) {
-        while (true) {
-          size_t line;
-          while ((line = buf.find("\r\n")) == std::string::npos) {
-            if (!Fill(fd, buf)) return;
-          }
-          size_t size = std::stoul(buf.substr(0, line), nullptr, 16);
-          while (buf.size() < line + 2 + size + 2) {
-            if (!Fill(fd, buf)) return;
-          }
-          buf.erase(0, line + 2 + size + 2);
-          received += size;
-          if (size == 0) break;
-        }
-      } else if (size_t cl = lower.find("content-length: "); cl != std::string::npos) {
-        size_t length = std::stoul(lower.substr(cl + 16));
-        while (buf.size() < length) {
-          if (!Fill(fd, buf)) return;
-        }
-        buf.erase(0, length);
-        received = length;
-      }
+      if (!SkipBody(fd, buf, lower, &received)) return;
       if (path == "/hello") {
         Send(fd, "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello");
       } else if (path == "/redirect") {

@@ -96,6 +96,37 @@ class LoopbackUpstream {
     return true;
   }
 
+  // Reads the body `lower_head` (a request head, lower-cased) announces, chunked or of a
+  // Content-Length, from `buf` and then `fd`, and drops it; its length in `received`. False on
+  // EOF, error or stop.
+  bool SkipBody(int fd, std::string& buf, const std::string& lower_head, size_t* received) {
+    *received = 0;
+    if (lower_head.find("transfer-encoding: chunked") != std::string::npos) {
+      for (;;) {  // chunks: size line, data, CRLF; the last is 0
+        size_t line;
+        while ((line = buf.find("\r\n")) == std::string::npos) {
+          if (!Fill(fd, buf)) return false;
+        }
+        size_t size = std::stoul(buf.substr(0, line), nullptr, 16);
+        while (buf.size() < line + 2 + size + 2) {
+          if (!Fill(fd, buf)) return false;
+        }
+        buf.erase(0, line + 2 + size + 2);
+        *received += size;
+        if (size == 0) return true;
+      }
+    }
+    if (size_t cl = lower_head.find("content-length: "); cl != std::string::npos) {
+      size_t length = std::stoul(lower_head.substr(cl + 16));
+      while (buf.size() < length) {
+        if (!Fill(fd, buf)) return false;
+      }
+      buf.erase(0, length);
+      *received = length;
+    }
+    return true;
+  }
+
   static std::string Lower(std::string text) {
     for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;

@@ -33,30 +33,8 @@ class HoldingUpstream : public LoopbackUpstream {
     std::string buf;
     std::string head;
     while (!stopping() && ReadHead(fd, buf, &head)) {
-      std::string lower = Lower(head);
       size_t received = 0;
-      if (size_t cl = lower.find("content-length: "); cl != std::string::npos) {
-        size_t length = std::stoul(lower.substr(cl + 16));
-        while (buf.size() < length) {
-          if (!Fill(fd, buf)) return;
-        }
-        received = length;
-        buf.erase(0, length);
-      } else if (lower.find("transfer-encoding: chunked") != std::string::npos) {
-        for (;;) {  // chunks: size line, data, CRLF; the last is 0
-          size_t line;
-          while ((line = buf.find("\r\n")) == std::string::npos) {
-            if (!Fill(fd, buf)) return;
-          }
-          size_t size = std::stoul(buf.substr(0, line), nullptr, 16);
-          while (buf.size() < line + 2 + size + 2) {
-            if (!Fill(fd, buf)) return;
-          }
-          buf.erase(0, line + 2 + size + 2);
-          received += size;
-          if (size == 0) break;
-        }
-      }
+      if (!SkipBody(fd, buf, Lower(head), &received)) return;
       ++requests_;
       int held = ++held_;
       int most = most_held_.load();

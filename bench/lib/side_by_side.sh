@@ -16,6 +16,20 @@ first_bin() { local b; for b in "$@"; do [[ -x "$b" ]] && { echo "$b"; return 0;
 deno_bin() { first_bin "$peers_nm"/@deno/linux-*/deno "$peers_nm/deno/deno"; }
 bun_bin() { first_bin "$peers_nm"/@oven/bun-linux-*/bin/bun "$peers_nm/bun/bin/bun.exe"; }
 
+# The command that runs peer $1 (node, deno or bun) on port $2, its script $work/node.mjs,
+# $work/deno.js or $work/bun.js, in `cmd`; returns 1 when the peer is not installed.
+peer_cmd() {
+  local bin
+  case "$1" in
+    node) cmd=(node "$work/node.mjs" "$2") ;;
+    deno) bin="$(deno_bin)" || return 1
+          cmd=(env DENO_NO_UPDATE_CHECK=1 "DENO_DIR=$here/.peers/deno-dir" "$bin" run --allow-net=127.0.0.1 "$work/deno.js" "$2") ;;
+    bun) bin="$(bun_bin)" || return 1
+         cmd=(env DO_NOT_TRACK=1 "$bin" "$work/bun.js" "$2") ;;
+    *) return 1 ;;
+  esac
+}
+
 # Process $1 and its descendants (atoll's workers run in sessions of their own).
 tree() {
   local p
