@@ -187,6 +187,7 @@ class IncomingMessage extends Readable {
     this.statusCode = null;
     this.statusMessage = null;
     this.reader = null;
+    this.onChunk = null;  // a ClientRequest's: each chunk restarts its timeout
     if (response !== undefined) this.fromResponse(response);
   }
   fromResponse(response) {
@@ -211,7 +212,7 @@ class IncomingMessage extends Readable {
         this.complete = true;
         this.push(null);
       } else {
-        this.emit("atoll:data");
+        if (this.onChunk !== null) this.onChunk();
         this.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
       }
     }, (error) => this.destroy(nodeError(error)));
@@ -325,7 +326,7 @@ class ClientRequest extends OutgoingMessage {
       const res = new IncomingMessage(this.socket, response);
       res.req = this;
       this.res = res;
-      res.on("atoll:data", () => this.armTimer());
+      res.onChunk = () => this.armTimer();
       res.on("end", () => this.clearTimer());
       res.on("close", () => {
         this.clearTimer();
