@@ -131,6 +131,13 @@ void WaitUntil(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (Worker* worker = NativeScope::WorkerFrom(info)) worker->WaitUntil(*id, args[1].As<v8::Promise>());
 }
 
+// native.runningRequest() -> the id of the request or event the JS running now serves (0: none),
+// for cloudflare:workers' waitUntil(promise), which is given no ctx.
+void RunningRequest(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Worker* worker = NativeScope::WorkerFrom(info);
+  info.GetReturnValue().Set(static_cast<double>(worker == nullptr ? 0 : worker->running_request()));
+}
+
 // native.requestCf(id) -> [httpProtocol, tlsVersion, tlsCipher, clientTcpRtt, edgeJson] (each
 // undefined when unknown), or undefined when the request is no longer on a client connection.
 // Called once per request, on the first read of request.cf.
@@ -176,6 +183,7 @@ void InstallFetchDispatch(NativeScope& scope) {
   scope.SetFunction("respond", Respond);
   scope.SetFunction("fail", Fail);
   scope.SetFunction("waitUntil", WaitUntil);
+  scope.SetFunction("runningRequest", RunningRequest);
   scope.SetFunction("requestCf", RequestCf);
   scope.SetFunction("acceptsCoding", AcceptsCoding);
 }

@@ -151,6 +151,8 @@ class Worker {
   bool ArmTimer(uint32_t id, double delay_ms, bool repeat);
   void CancelTimer(uint32_t id);
   void WaitUntil(uint64_t id, v8::Local<v8::Promise> promise);
+  // The request or event the JS running now is charged to (0: none, the top level or the background).
+  uint64_t running_request() const { return running_request_; }
   // A console line of `bytes` from the JS running now: whether to write it. Past
   // RuntimeCaps::max_log_bytes for the request it is charged to, one line says so instead.
   bool ChargeLog(size_t bytes);

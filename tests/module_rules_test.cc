@@ -180,5 +180,45 @@ export default class Cron extends WorkerEntrypoint {
   EXPECT_EQ(GetFrom(server.port(), "cron.test", "/").body, "5 * * * *");
 }
 
+// `import { waitUntil } from "cloudflare:workers"`: the running request's ctx.waitUntil. Its work
+// runs after the response (the request's context kept for it in per_request mode), a scheduled
+// event is reported done only once it settled, and at the top level it is a TypeError.
+TEST(CloudflareWorkers, TheWaitUntilImportExtendsTheRunningRequest) {
+  TenantFixture fixture;
+  std::string script = R"(import { waitUntil } from "cloudflare:workers";
+export default {
+  async fetch(request, env) {
+    if (new URL(request.url).pathname === "/check") return new Response(String(await env.STORE.get("done")));
+    const tick = new Promise((resolve) => setTimeout(resolve, 50));
+    waitUntil(tick.then(() => env.STORE.put("done", "after the response")));
+    return new Response("answered");
+  },
+  scheduled(controller, env) {
+    waitUntil(new Promise((resolve) => setTimeout(resolve, 50)).then(() => env.STORE.put("done", "cron")));
+  },
+};
+)";
+  fixture.Write("shared.js", script);
+  fixture.Write("fresh.js", script);
+  fixture.Write("top.js", "import { waitUntil } from \"cloudflare:workers\";\nwaitUntil(Promise.resolve());\n"
+                          "export default { fetch() { return new Response(\"loaded\"); } };\n");
+  TestServer server(fixture.WriteConfig("", Tenant("shared", "[tenants.kv]\nSTORE = \"shared\"\n") +
+                                                Tenant("fresh", "context = \"per_request\"\n[tenants.kv]\nSTORE = \"fresh\"\n") +
+                                                Tenant("top")),
+                    {"--test-scheduled"});
+  for (const char* tenant : {"shared", "fresh"}) {
+    std::string host = std::string(tenant) + ".test";
+    EXPECT_EQ(GetFrom(server.port(), host, "/").body, "answered") << server.log();
+    EXPECT_TRUE(WaitFor([&] { return GetFrom(server.port(), host, "/check").body == "after the response"; },
+                        std::chrono::seconds(5)))
+        << tenant << "\n" << server.log();
+  }
+  HttpResponse fired = GetFrom(server.port(), "shared.test", "/__scheduled?cron=5+*+*+*+*");
+  EXPECT_EQ(fired.status, 200) << fired.body << server.log();
+  EXPECT_EQ(GetFrom(server.port(), "shared.test", "/check").body, "cron") << "the event was done before its waitUntil";
+  EXPECT_EQ(GetFrom(server.port(), "top.test", "/").status, 500);
+  EXPECT_TRUE(server.WaitForLog("waitUntil() can only be called while handling a request or event")) << server.log();
+}
+
 }  // namespace
 }  // namespace atl::testing

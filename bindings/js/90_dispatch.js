@@ -92,6 +92,14 @@ function waitUntil(id, value, request) {
   if (nativeWaitUntil !== null) nativeWaitUntil(id, promise);
 }
 
+// cloudflare:workers' waitUntil(promise) (js/lazy/cloudflare_workers.js): ctx.waitUntil of the
+// request or event whose JS is running.
+internal.waitUntilOfRunning = function waitUntilOfRunning(promise) {
+  const id = native.runningRequest();
+  if (id === 0) throw new $TypeError("waitUntil() can only be called while handling a request or event (not at the top level of the script)");
+  waitUntil(id, promise, undefined);
+};
+
 function invalidState(message) {
   const DOMException = internal.DOMException || globalThis.DOMException;
   if (typeof DOMException === "function") return new DOMException(message, "InvalidStateError");

@@ -1,6 +1,6 @@
 // cloudflare:workers (https://developers.cloudflare.com/workers/runtime-apis/context/ and
 // .../bindings/#importing-env-as-a-global): `env`, the context's env object (the one handlers
-// get), and the base classes of class-based entrypoints. A default export that is a class (one
+// get), `waitUntil` (the running request's ctx.waitUntil), and the base classes of class-based entrypoints. A default export that is a class (one
 // extending WorkerEntrypoint) is instantiated per event as new Class(ctx, env), as Workers does,
 // and its fetch(request) / scheduled(controller) called: 90_dispatch.js serves entrypointOf(Class).
 // DurableObject is the base class of Durable Objects (js/lazy/durable_objects.js makes them);
@@ -103,7 +103,14 @@ function serve(rpc, input, env, ctx, Class, entrypoint) {
   return rpc ? serveRpc(Class, input, env, ctx, entrypoint) : serveFetch(Class, input, env, ctx, entrypoint);
 }
 
-module.exports = { env, WorkerEntrypoint, DurableObject, RpcTarget };
+// https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil: ctx.waitUntil of the
+// request or event being handled, for code that has no ctx (a library's background work).
+function waitUntil(promise) {
+  if (arguments.length < 1) throw new TypeError("waitUntil: 1 argument required, but only 0 present.");
+  internal.waitUntilOfRunning(promise);
+}
+
+module.exports = { env, waitUntil, WorkerEntrypoint, DurableObject, RpcTarget };
 // Not enumerable: not named exports of the module, the glue's (90_dispatch.js).
 Object.defineProperty(module.exports, "entrypointOf", { value: entrypointOf });
 Object.defineProperty(module.exports, "serve", { value: serve });
