@@ -15,7 +15,9 @@ using isolates::NewSymbolString;
 constexpr std::string_view kNodejsCompat = "nodejs_compat";
 
 // One line per module: {specifier, lazy module, flag}. Node's modules answer to their bare names
-// too, as under Workers' nodejs_compat_v2 (what nodejs_compat means from 2024-09-23 on).
+// too, as under Workers' nodejs_compat_v2 (what nodejs_compat means from 2024-09-23 on). The
+// ATL_NODE_MODULE lines are also js/lazy/build.mjs's list (it reads them: which import of npm
+// code is which module, node:module's builtinModules, process.getBuiltinModule).
 #define ATL_NODE_MODULE(name, lazy) {"node:" name, lazy, kNodejsCompat}, {name, lazy, kNodejsCompat}
 constexpr BuiltinModule kBuiltinModules[] = {
     ATL_NODE_MODULE("_http_agent", "node__http_agent"),

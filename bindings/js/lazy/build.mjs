@@ -71,23 +71,18 @@ const generatedNodeModules = {
 const lazyNameOf = (nodeName) => `node_${nodeName.replaceAll("/", "_")}`;
 for (const name of Object.keys(generatedNodeModules)) modules.push(lazyNameOf(name));
 
-// Node's built-in modules (nodejs_compat, builtin_modules.cc): each is lazy module node_<name>.
-// npm code bundled into one of them that imports another ("buffer", "node:events", "process/")
-// gets that module's instance through internal.require, so that every module of a context shares
-// one Buffer class, one process and one EventEmitter; an entry reaches its own npm package as
-// "atoll-npm:<package>".
-const nodeModules = {
-  "assert": "node_assert", "assert/strict": "node_assert_strict", "async_hooks": "node_async_hooks",
-  "buffer": "node_buffer", "crypto": "node_crypto", "diagnostics_channel": "node_diagnostics_channel",
-  "events": "node_events", "path": "node_path", "path/posix": "node_path_posix", "process": "node_process",
-  "punycode": "node_punycode", "querystring": "node_querystring", "stream": "node_stream",
-  "stream/promises": "node_stream_promises", "stream/web": "node_stream_web", "string_decoder": "node_string_decoder",
-  "timers": "node_timers", "timers/promises": "node_timers_promises", "url": "node_url", "util": "node_util",
-  "zlib": "node_zlib", "net": "node_net", "tls": "node_tls", "dns": "node_dns", "fs": "node_fs",
-  "fs/promises": "node_fs_promises", "os": "node_os", "perf_hooks": "node_perf_hooks", "module": "node_module",
-  "console": "node_console", "path/win32": "node_path_win32", "stream/consumers": "node_stream_consumers",
-};
-for (const name of Object.keys(generatedNodeModules)) nodeModules[name] = lazyNameOf(name);
+// Node's built-in modules (nodejs_compat): builtin_modules.cc's table is the one list, read
+// here from its ATL_NODE_MODULE("name", "lazy module") lines. npm code bundled into one of them
+// that imports another ("buffer", "node:events", "process/") gets that module's instance through
+// internal.require, so that every module of a context shares one Buffer class, one process and
+// one EventEmitter; an entry reaches its own npm package as "atoll-npm:<package>".
+const nodeModules = Object.fromEntries(
+  [...readFileSync(join(here, "../../builtin_modules.cc"), "utf8").matchAll(/ATL_NODE_MODULE\("([^"]+)", "([^"]+)"\)/g)]
+    .map((m) => [m[1], m[2]]));
+if (Object.keys(nodeModules).length === 0) throw new Error("builtin_modules.cc: no ATL_NODE_MODULE lines");
+for (const name of Object.keys(generatedNodeModules)) {
+  if (nodeModules[name] !== lazyNameOf(name)) throw new Error(`build.mjs generates ${name}, which builtin_modules.cc does not list as ${lazyNameOf(name)}`);
+}
 // npm packages that bundled npm code imports, answered by atoll's modules.
 const npmAliases = {
   // The npm `url` package parses query strings with qs; Node's url.parse uses querystring.
@@ -170,7 +165,7 @@ const moduleOptions = {
 // module they are the context's node:process and node:buffer (not globals a tenant may have
 // replaced), loaded on first use: node:process needs node:events, whose npm code never reads
 // `process`, so an eager load would go round in circles.
-// node:module's builtinModules (__atollNodeModules): the names of the table above.
+// node:module's builtinModules and process.getBuiltinModule (__atollNodeModules): builtin_modules.cc's names.
 const nodeGlobalsOptions = {
   define: {
     process: "__atollNode.process", Buffer: "__atollNode.Buffer", global: "globalThis",
