@@ -65,8 +65,8 @@ const generatedNodeModules = {
   "wasi": unenv("wasi"),
   "worker_threads": unenv("worker_threads"),
   // Node's JSStreamSocket (a socket over a stream): nothing a Worker can construct.
-  "_stream_wrap": "module.exports = class JSStreamSocket { constructor() { throw Object.assign(new Error(" +
-    "\"The _stream_wrap method is not implemented\"), { code: \"ERR_METHOD_NOT_IMPLEMENTED\" }); } };",
+  "_stream_wrap": "const { createNotImplementedError } = require(\"atoll-npm:unenv/_internal/utils\");\n" +
+    "module.exports = class JSStreamSocket { constructor() { throw createNotImplementedError(\"_stream_wrap\"); } };",
 };
 const lazyNameOf = (nodeName) => `node_${nodeName.replaceAll("/", "_")}`;
 for (const name of Object.keys(generatedNodeModules)) modules.push(lazyNameOf(name));

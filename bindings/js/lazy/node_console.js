@@ -1,6 +1,9 @@
 // node:console (nodejs_compat; https://nodejs.org/api/console.html): the context's console (its
 // lines go to the tenant's log), as `require("console")` is in Node. `new Console(stream)` writes
 // to streams a Worker does not have: ERR_METHOD_NOT_IMPLEMENTED.
+// unenv's error (pinned; build.mjs patches it to Node's ERR_METHOD_NOT_IMPLEMENTED).
+const { createNotImplementedError } = require("atoll-npm:unenv/_internal/utils");
+
 const global = globalThis.console;
 const out = {};
 for (const key of Object.keys(global)) {
@@ -9,9 +12,7 @@ for (const key of Object.keys(global)) {
 }
 out.Console = class Console {
   constructor() {
-    const error = new Error("The Console method is not implemented");
-    error.code = "ERR_METHOD_NOT_IMPLEMENTED";
-    throw error;
+    throw createNotImplementedError("Console");
   }
 };
 module.exports = out;

@@ -42,9 +42,6 @@ function codedError(Type, code, message) {
   error.code = code;
   return error;
 }
-const notImplemented = (name) => () => {
-  throw codedError(Error, "ERR_METHOD_NOT_IMPLEMENTED", `The ${name} method is not implemented`);
-};
 
 const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -397,7 +394,7 @@ const httpsGlobalAgent = new HttpsAgent();
 // node_http_server.js adds the server side and makes node:http and node:https of these.
 module.exports = {
   Agent, HttpsAgent, globalAgent, httpsGlobalAgent, ClientRequest, IncomingMessage, OutgoingMessage, FakeSocket,
-  METHODS, STATUS_CODES, validateHeaderName, validateHeaderValue, codedError, notImplemented,
+  METHODS, STATUS_CODES, validateHeaderName, validateHeaderValue, codedError,
   httpClient: client("http:", 80, globalAgent),
   httpsClient: client("https:", 443, httpsGlobalAgent),
   common: { methods: METHODS, CRLF: "\r\n", _checkIsHttpToken: (v) => TOKEN.test(v), _checkInvalidHeaderChar: (v) => INVALID_VALUE.test(v) },

@@ -78,6 +78,9 @@ function checkError(error, expected, message) {
     if (expected.name !== undefined && (!error || error.name !== expected.name)) {
       fail(message, `expected ${expected.name}, got ${show(error && error.name)}`);
     }
+    if (expected.code !== undefined && (!error || error.code !== expected.code)) {
+      fail(message, `expected code ${show(expected.code)}, got ${show(error && error.code)}: ${error && error.message}`);
+    }
     if (expected.message !== undefined) {
       const ok = expected.message instanceof RegExp ? expected.message.test(String(error.message)) : error.message === expected.message;
       if (!ok) fail(message, `unexpected message ${show(error && error.message)}`);
