@@ -160,6 +160,16 @@ class OutgoingMessage extends Writable {
     return [...this[kHeaders].values()].map(([name]) => name);
   }
   flushHeaders() {}
+  // [name, value] pairs for a fetch Headers init (a value list becomes one pair each), but the
+  // names in `skipped` (lower case).
+  headerList(skipped) {
+    const list = [];
+    for (const [lower, [name, value]] of this[kHeaders]) {
+      if (skipped.has(lower)) continue;
+      for (const v of Array.isArray(value) ? value : [value]) list.push([name, `${v}`]);
+    }
+    return list;
+  }
 }
 
 // https://nodejs.org/api/http.html#class-httpincomingmessage: a response, its body read from
@@ -190,13 +200,17 @@ class IncomingMessage extends Readable {
   fromResponse(response) {
     this.statusCode = response.status;
     this.statusMessage = response.statusText || STATUS_CODES[response.status] || "";
-    for (const [name, value] of response.headers) {
-      const values = name === "set-cookie" ? response.headers.getSetCookie() : [value];
+    this.readFrom(response);
+  }
+  // The headers and body of `message`, a fetch Response (a client's) or Request (a server's).
+  readFrom(message) {
+    for (const [name, value] of message.headers) {
+      const values = name === "set-cookie" ? message.headers.getSetCookie() : [value];
       for (const v of values) this.rawHeaders.push(name, v);
       this.headersDistinct[name] = values;
       this.headers[name] = name === "set-cookie" ? values : value;
     }
-    this.reader = response.body === null ? null : response.body.getReader();
+    this.reader = message.body === null ? null : message.body.getReader();
   }
   _read() {
     if (this.reader === null) {
@@ -254,6 +268,9 @@ function requestOptions(args, defaultProtocol) {
   return { options, callback, protocol };
 }
 
+// Headers a ClientRequest's caller may set that fetch() sets itself.
+const SET_BY_FETCH = new Set(["transfer-encoding", "connection", "host"]);
+
 // https://nodejs.org/api/http.html#class-httpclientrequest
 class ClientRequest extends OutgoingMessage {
   constructor(options, callback, protocol, defaultPort) {
@@ -307,11 +324,7 @@ class ClientRequest extends OutgoingMessage {
   _final(callback) {
     this.headersSent = true;
     this.finished = true;
-    const headers = [];
-    for (const [lower, [name, value]] of this[kHeaders]) {
-      if (lower === "transfer-encoding" || lower === "connection" || lower === "host") continue;
-      for (const v of Array.isArray(value) ? value : [value]) headers.push([name, `${v}`]);
-    }
+    const headers = this.headerList(SET_BY_FETCH);
     const body = this.method === "GET" || this.method === "HEAD" || this.chunks.length === 0 ? undefined : Buffer.concat(this.chunks);
     this.chunks = [];
     this.armTimer();

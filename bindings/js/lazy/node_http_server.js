@@ -147,12 +147,7 @@ class ServerResponse extends OutgoingMessage {
   // The Response: the whole body when the response ended (`final`), else a stream fed by later writes.
   sendHead(final) {
     this.headersSent = true;
-    const headers = [];
-    for (const name of this.getRawHeaderNames()) {
-      if (HOP_BY_HOP.has(name.toLowerCase())) continue;
-      const value = this.getHeader(name);
-      for (const v of Array.isArray(value) ? value : [value]) headers.push([name, `${v}`]);
-    }
+    const headers = this.headerList(HOP_BY_HOP);
     const status = this.statusCode;
     const noBody = this.req?.method === "HEAD" || status === 204 || status === 304 || status < 200;
     let body = null;
@@ -216,17 +211,11 @@ function incomingFrom(request) {
   const req = new IncomingMessage(socket);
   req.method = request.method;
   req.url = `${url.pathname}${url.search}`;
-  for (const [name, value] of request.headers) {
-    const values = name === "set-cookie" ? request.headers.getSetCookie() : [value];
-    for (const v of values) req.rawHeaders.push(name, v);
-    req.headersDistinct[name] = values;
-    req.headers[name] = name === "set-cookie" ? values : value;
-  }
+  req.readFrom(request);
   if (req.headers.host === undefined) {
     req.headers.host = url.host;
     req.rawHeaders.push("host", url.host);
   }
-  req.reader = request.body === null ? null : request.body.getReader();
   return req;
 }
 
