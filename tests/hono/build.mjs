@@ -14,6 +14,15 @@ import { builtinModules } from "node:module";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
+// A require() of a module left as an import (namespace "node-require", path the import's
+// specifier): the import hoisted to the bundle's top, its default the require()'s value.
+function hoistRequires(b) {
+  b.onLoad({ filter: /.*/, namespace: "node-require" }, (args) => ({
+    contents: `import lib from ${JSON.stringify(args.path)}; module.exports = lib;`,
+    loader: "js",
+  }));
+}
+
 const builtins = new Set(builtinModules);
 const nodeBuiltins = {
   name: "node-builtins",
@@ -21,13 +30,10 @@ const nodeBuiltins = {
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, "");
       if (!builtins.has(name)) return undefined;
-      if (args.kind === "require-call") return { path: name, namespace: "node-require" };
+      if (args.kind === "require-call") return { path: `node:${name}`, namespace: "node-require" };
       return { path: `node:${name}`, external: true };
     });
-    b.onLoad({ filter: /.*/, namespace: "node-require" }, (args) => ({
-      contents: `import lib from "node:${args.path}"; module.exports = lib;`,
-      loader: "js",
-    }));
+    hoistRequires(b);
   },
 };
 
@@ -43,7 +49,7 @@ async function unenvPreset(compatibilityDate) {
 // As wrangler's hybrid nodejs_compat plugin: aliases resolved, externals kept as imports (a
 // require() of one hoisted as above), a require() of a polyfill file given the ES module's
 // default with its named exports on it, injected globals set by a module run first.
-function presetPlugin(env, outdir) {
+function presetPlugin(env) {
   const external = new Set(env.external);
   return {
     name: "unenv-preset",
@@ -59,9 +65,7 @@ function presetPlugin(env, outdir) {
         if (args.kind === "require-call") return { path: `${target}.cjs`, namespace: "esm-require" };
         return { path: target };
       });
-      b.onLoad({ filter: /.*/, namespace: "node-require" }, (args) => ({
-        contents: `import lib from ${JSON.stringify(args.path)}; module.exports = lib;`, loader: "js",
-      }));
+      hoistRequires(b);
       b.onLoad({ filter: /.*/, namespace: "esm-require" }, (args) => ({
         contents: `module.exports = __cf_cjs(require(${JSON.stringify(args.path.slice(0, -4))}));`,
         loader: "js",
@@ -104,7 +108,7 @@ if (flag === "--compatibility-date") {
   writeFileSync(wrapper, `${text}export * from ${app};\nexport { default } from ${app};\n`);
   options.entryPoints = [wrapper];
   options.external = ["cloudflare:*"];
-  options.plugins = [presetPlugin(env, outdir)];
+  options.plugins = [presetPlugin(env)];
   options.banner = {
     js: "function __cf_cjs(esm) {\n  const cjs = \"default\" in esm ? esm.default : {};\n" +
       "  for (const [k, v] of Object.entries(esm)) if (k !== \"default\") Object.defineProperty(cjs, k, { enumerable: true, value: v });\n" +
