@@ -1,8 +1,9 @@
 // cloudflare:workers (https://developers.cloudflare.com/workers/runtime-apis/context/ and
 // .../bindings/#importing-env-as-a-global): `env`, the context's env object (the one handlers
-// get), `waitUntil` (the running request's ctx.waitUntil), and the base classes of class-based entrypoints. A default export that is a class (one
-// extending WorkerEntrypoint) is instantiated per event as new Class(ctx, env), as Workers does,
-// and its fetch(request) / scheduled(controller) called: 90_dispatch.js serves entrypointOf(Class).
+// get), `waitUntil` (the running request's ctx.waitUntil), and the base classes of class-based
+// entrypoints. A default export that is a class (one extending WorkerEntrypoint) is instantiated
+// per event as new Class(ctx, env), as Workers does, and its fetch(request) /
+// scheduled(controller) called: 90_dispatch.js serves entrypointOf(Class).
 // DurableObject is the base class of Durable Objects (js/lazy/durable_objects.js makes them);
 // RpcTarget is a base class only.
 

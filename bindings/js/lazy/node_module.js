@@ -5,7 +5,7 @@
 // polyfill (pinned in package.json), as wrangler bundles it.
 const module_ = require("./lib/esm_exports.js").esmExports(require("atoll-npm:unenv/node/module"));
 
-// The names atoll provides (build.mjs defines them from its table of Node's modules).
+// The names atoll provides (build.mjs defines them from builtin_modules.cc's table).
 const builtinModules = __atollNodeModules.slice();
 
 function isBuiltin(name) {
@@ -17,7 +17,8 @@ function createRequire(filename) {
   const from = `${filename}`;
   function require(id) {
     const name = `${id}`;
-    if (isBuiltin(name)) return process.getBuiltinModule(name);
+    const exports = process.getBuiltinModule(name);  // undefined for a name that is not a built-in
+    if (exports !== undefined) return exports;
     const error = new Error(`Cannot find module '${name}' (required from ${from}): a Worker loads no files at run time; bundle it`);
     error.code = "MODULE_NOT_FOUND";
     throw error;
