@@ -91,6 +91,7 @@ constexpr BuiltinModule kBuiltinModules[] = {
     ATL_NODE_MODULE("zlib", "node_zlib"),
     {"cloudflare:workers", "cloudflare_workers", ""},
     {"cloudflare:sockets", "cloudflare_sockets", ""},
+    {"cloudflare:workflows", "cloudflare_workflows", ""},
     {"cloudflare:node", "cloudflare_node", kNodejsCompat},
 };
 #undef ATL_NODE_MODULE

@@ -6,6 +6,7 @@
 #include "bindings/env_services.h"
 #include "bindings/env_strings.h"
 #include "bindings/env_wasm.h"
+#include "bindings/env_workflows.h"
 #include "bindings/worker.h"
 
 namespace atl::bindings {
@@ -18,6 +19,7 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"wasm", InstallWasmBindings},
       {"services", InstallServiceBindings},
       {"durable_objects", InstallDurableObjectBindings},
+      {"workflows", InstallWorkflowBindings},
   };
   return installers;
 }

@@ -6,6 +6,7 @@
 #include "config/env_services.h"
 #include "config/env_vars.h"
 #include "config/env_wasm.h"
+#include "config/env_workflows.h"
 
 namespace atl::config {
 
@@ -17,6 +18,7 @@ const std::vector<EnvBindingKind>& EnvBindingKinds() {
       {"wasm", ParseWasmBinding},
       {"services", ParseServiceBinding},
       {"durable_objects", ParseDurableObjectBinding},
+      {"workflows", ParseWorkflowBinding},
   };
   return kinds;
 }

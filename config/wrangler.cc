@@ -107,7 +107,8 @@ absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0)
 
 constexpr std::string_view kSupportedKeys =
     "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
-    "compatibility_date, triggers, limits, durable_objects (bindings: name, class_name), migrations (ignored), "
+    "compatibility_date, triggers, limits, durable_objects (bindings: name, class_name), workflows (binding, class_name, name), "
+    "migrations (ignored), "
     "dev (ip, port)";
 
 // Where `wrangler dev` would listen: [dev] ip (default localhost) and port (default 8787).
@@ -178,6 +179,8 @@ class TenantWriter {
         st = WasmModules(value, &out);
       } else if (key == "durable_objects") {
         st = DurableObjects(value, &out);
+      } else if (key == "workflows") {
+        st = Workflows(value, &out);
       } else if (key == "migrations") {
         // Class migrations: atoll makes an object's database on first use and never renames or
         // deletes classes, so the list is checked for shape only.
@@ -433,6 +436,43 @@ class TenantWriter {
     return absl::OkStatus();
   }
 
+  // workflows [{binding, class_name, name}] -> workflows = { BINDING = "Class" }. The instances
+  // are keyed by class (`name` is checked for shape only); a Workflow of another Worker
+  // (script_name) is not supported.
+  absl::Status Workflows(const toml::node& value, std::string* out) {
+    const toml::array* a = value.as_array();
+    if (a == nullptr) return Error("workflows", "expected an array of {binding, class_name, name}");
+    out->append("workflows = { ");
+    for (size_t i = 0; i < a->size(); ++i) {
+      std::string item_key = StrCat("workflows[", i, "]");
+      const auto* item = a->get(i)->as_table();
+      if (item == nullptr) return Error(item_key, "expected {binding, class_name, name}");
+      std::string binding, class_name;
+      for (const auto& [k, v] : *item) {
+        std::string_view field = k.str();
+        if (field == "binding" && v.is_string()) {
+          binding = v.as_string()->get();
+        } else if (field == "class_name" && v.is_string()) {
+          class_name = v.as_string()->get();
+        } else if (field == "name" && v.is_string()) {
+          continue;
+        } else {
+          return Error(StrCat(item_key, ".", field),
+                       "unknown or unsupported key (expected binding, class_name and name, all strings; a Workflow "
+                       "of another Worker, script_name, is not supported)");
+        }
+      }
+      if (binding.empty()) return Error(item_key, "missing required key \"binding\"");
+      if (class_name.empty()) return Error(item_key, "missing required key \"class_name\"");
+      if (i > 0) out->append(", ");
+      AppendTomlString(binding, out);
+      out->append(" = ");
+      AppendTomlString(class_name, out);
+    }
+    out->append(" }\n");
+    return absl::OkStatus();
+  }
+
   absl::Status WasmModules(const toml::node& value, std::string* out) {
     const auto* t = value.as_table();
     if (t == nullptr) return Error("wasm_modules", "expected a table of NAME = \"path.wasm\"");
@@ -492,7 +532,8 @@ std::string ParserErrorInWranglerTerms(std::string_view message, const std::vect
   std::string key(rest);
   for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"kv.", "kv_namespaces (binding "},
                           {"wasm.", "wasm_modules."}, {"script", "main"}, {"services.", "services (binding "},
-                          {"durable_objects.", "durable_objects.bindings (name "}}) {
+                          {"durable_objects.", "durable_objects.bindings (name "},
+                          {"workflows.", "workflows (binding "}}) {
     if (key.rfind(from, 0) == 0) {
       std::string tail = key.substr(from.size());
       bool binding = to.back() == ' ';

@@ -154,6 +154,37 @@ script_name = "elsewhere"
   EXPECT_NE(refused.status().message().find("script_name"), std::string_view::npos) << refused.status();
 }
 
+TEST_F(WranglerTest, WorkflowBindings) {
+  Write("src/index.js", "export default {}");
+  std::string file = Write("wrangler.toml", R"(name = "shop"
+main = "src/index.js"
+[[workflows]]
+name = "order-flow"
+binding = "ORDERS"
+class_name = "OrderFlow"
+[[workflows]]
+name = "mail"
+binding = "MAIL"
+class_name = "MailFlow"
+)");
+  absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants[0].env.size(), 2u);
+  EXPECT_EQ(config->tenants[0].env[0], (EnvBinding{"workflows", "ORDERS", "OrderFlow", false}));
+  EXPECT_EQ(config->tenants[0].env[1], (EnvBinding{"workflows", "MAIL", "MailFlow", false}));
+  for (auto [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"[[workflows]]\nbinding = \"W\"\nclass_name = \"F\"\nscript_name = \"other\"\n", "script_name"},
+           {"[[workflows]]\nbinding = \"W\"\n", "class_name"},
+           {"[[workflows]]\nbinding = \"W\"\nclass_name = \"9Flow\"\n", "not a class name"},
+           {"workflows = 3\n", "expected an array"}}) {
+    std::string bad = Write("bad/wrangler.toml", "name = \"x\"\nmain = \"../src/index.js\"\n" + text);
+    absl::StatusOr<Config> refused = LoadWranglerFiles({bad}, [](std::string_view) { return std::nullopt; });
+    ASSERT_FALSE(refused.ok()) << text;
+    EXPECT_NE(refused.status().message().find(expected), std::string_view::npos) << refused.status();
+    EXPECT_NE(refused.status().message().find("workflows"), std::string_view::npos) << refused.status();
+  }
+}
+
 TEST_F(WranglerTest, RulesArePassedOnVerbatim) {
   std::string file = Write("wrangler.toml", R"(name = "w"
 main = "src/index.js"

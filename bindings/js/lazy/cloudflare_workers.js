@@ -4,8 +4,8 @@
 // entrypoints. A default export that is a class (one extending WorkerEntrypoint) is instantiated
 // per event as new Class(ctx, env), as Workers does, and its fetch(request) /
 // scheduled(controller) called: 90_dispatch.js serves entrypointOf(Class).
-// DurableObject is the base class of Durable Objects (js/lazy/durable_objects.js makes them);
-// RpcTarget is a base class only.
+// DurableObject is the base class of Durable Objects (js/lazy/durable_objects.js makes them),
+// WorkflowEntrypoint of Workflows (js/lazy/workflows.js); RpcTarget is a base class only.
 
 // internal.workersEnv: the context's env, put there by BuiltinModules::InstallGlobals.
 const env = internal.workersEnv;
@@ -18,6 +18,14 @@ class WorkerEntrypoint {
 }
 
 class DurableObject {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+
+// The base class of a Workflow's class (js/lazy/workflows.js runs its run(event, step)).
+class WorkflowEntrypoint {
   constructor(ctx, env) {
     this.ctx = ctx;
     this.env = env;
@@ -111,7 +119,7 @@ function waitUntil(promise) {
   internal.waitUntilOfRunning(promise);
 }
 
-module.exports = { env, waitUntil, WorkerEntrypoint, DurableObject, RpcTarget };
+module.exports = { env, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget };
 // Not enumerable: not named exports of the module, the glue's (90_dispatch.js).
 Object.defineProperty(module.exports, "entrypointOf", { value: entrypointOf });
 Object.defineProperty(module.exports, "serve", { value: serve });

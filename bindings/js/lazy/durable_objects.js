@@ -280,7 +280,9 @@ function objectOf(className, hex) {
     if (token === 0) throw notOwned("this node does not own the object now");
     entry = undefined;
   }
-  const Class = internal.tenantExport(className);
+  // A name starting with a digit, which no tenant class can have, is a Workflow's engine class
+  // (workflows.js): each instance of a Workflow is an object of it.
+  const Class = className.charCodeAt(0) <= 0x39 ? internal.require("workflows").engineClass(className) : internal.tenantExport(className);
   if (typeof Class !== "function") {
     throw new $TypeError(`the script exports no Durable Object class named "${className}"`);
   }
