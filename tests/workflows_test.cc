@@ -4,7 +4,8 @@
 // is replayed after a sleep or a retry; retries with their delay; NonRetryableError and
 // exhausted retries error the instance; waitForEvent takes an event sent before or after it
 // waits, and times out; pause, resume, terminate and restart; an instance sleeping through a
-// restart of the server completes; ids, duplicates, batches, tenants apart.
+// restart of the server completes; a run that cannot fit its limits errors after 3 attempts;
+// ids, duplicates, batches, tenants apart.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -83,6 +84,16 @@ export class Waiter extends WorkflowEntrypoint {
   }
 }
 
+// A run that cannot fit its limits: past its CPU budget, or waiting on nothing past wall_ms.
+export class Stuck extends WorkflowEntrypoint {
+  async run(event, step) {
+    await step.do("before", async () => count(this.env, `before:${event.instanceId}`));
+    await count(this.env, `replays:${event.instanceId}`);
+    if (event.payload.mode === "spin") for (;;) {}
+    await new Promise(() => {});
+  }
+}
+
 export class Sleeper extends WorkflowEntrypoint {
   async run(event, step) {
     await step.do("a", async () => count(this.env, `a:${event.instanceId}`));
@@ -144,6 +155,7 @@ FAILING = "Failing"
 WAITER = "Waiter"
 SLEEPER = "Sleeper"
 MISSING = "NoSuchClass"
+STUCK = "Stuck"
 [[tenants]]
 name = "b"
 script = "wf.js"
@@ -297,6 +309,51 @@ TEST(Workflows, AnInstanceSleepingThroughARestartOfTheServerCompletes) {
   EXPECT_NE(status.find(R"("status":"complete")"), std::string::npos) << status << server.log();
   EXPECT_NE(status.find(R"("doubled":2)"), std::string::npos) << status;
   EXPECT_EQ(Count(server, "first:durable"), "1");
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// A replay killed for cpu_ms, or abandoned at wall_ms, is taken up again by the instance's
+// alarm; after 3 in a row the instance errors instead of being replayed every few seconds for
+// ever (and the tenant's kill streak with it).
+TEST(Workflows, ARunThatCannotFitItsLimitsErrorsAfterThreeAttempts) {
+  TenantFixture fixture;
+  fixture.Write("wf.js", kScript);
+  TestServer server(fixture.WriteConfig("", R"(
+[[tenants]]
+name = "a"
+script = "wf.js"
+routes = ["a.test/*"]
+cpu_ms = 50
+wall_ms = 1000
+[tenants.kv]
+LOG = "log-a"
+[tenants.workflows]
+STUCK = "Stuck"
+)"));
+  On(server, "/create?wf=STUCK&id=spin&params=%7B%22mode%22%3A%22spin%22%7D");
+  On(server, "/create?wf=STUCK&id=hang&params=%7B%22mode%22%3A%22hang%22%7D");
+  const std::string expected =
+      R"J({"status":"errored","error":{"name":"Error","message":"the run was stopped 3 times in a row before it finished or waited (a cpu_ms, memory_mb or wall_ms limit)"}})J";
+  // Requests that share the isolate with a spinning replay are lost with it (503): polled until
+  // the answer is a status.
+  auto settled = [&](const std::string& id) {
+    std::string status;
+    WaitFor([&] {
+      HttpResponse r = GetFrom(server.port(), "a.test", "/status?wf=STUCK&id=" + id);
+      status = r.body;
+      return r.status == 200 && status.find("errored") != std::string::npos;
+    }, Slow(std::chrono::seconds(60)));
+    return status;
+  };
+  EXPECT_EQ(settled("spin"), expected) << server.log();
+  EXPECT_EQ(settled("hang"), expected) << server.log();
+  EXPECT_EQ(Count(server, "replays:spin"), "3");
+  EXPECT_EQ(Count(server, "replays:hang"), "3");
+  EXPECT_EQ(Count(server, "before:spin"), "1");
+  // Errored, it is never replayed again.
+  std::this_thread::sleep_for(Slow(std::chrono::milliseconds(1500)));
+  EXPECT_EQ(Count(server, "replays:spin"), "3");
+  EXPECT_EQ(Count(server, "replays:hang"), "3");
   EXPECT_EQ(server.Stop(), 0);
 }
 

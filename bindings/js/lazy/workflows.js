@@ -38,6 +38,10 @@ const FINAL = ["complete", "errored", "terminated"];
 const MAX_BATCH = 100;
 const DEFAULT_STEP = { retries: { limit: 5, delay: 10000, backoff: "exponential" }, timeout: 10 * 60000 };
 const DEFAULT_EVENT_TIMEOUT = 24 * 3600000;
+// Replays in a row that neither finished nor suspended (their event was ended by a cpu_ms,
+// memory_mb or wall_ms limit, or the process died): past this many the instance errors, so a
+// run that cannot fit its limits is not replayed every few seconds for ever.
+const MAX_UNFINISHED = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Durations: milliseconds, or "N unit" as Workflows' WorkflowDuration ("10 seconds", "1 day").
@@ -397,15 +401,15 @@ function engineFor(className) {
       if (action === "pause") {
         if (meta.status === "paused") return;
         this.#stopReplay();
-        await this.#storage.put("wf:meta", { ...meta, status: "paused" });
+        await this.#storage.put("wf:meta", { ...meta, status: "paused", unfinished: 0 });
         await this.#storage.deleteAlarm();
       } else if (action === "resume") {
         if (meta.status !== "paused") return;
-        await this.#storage.put("wf:meta", { ...meta, status: "queued" });
+        await this.#storage.put("wf:meta", { ...meta, status: "queued", unfinished: 0 });
         await this.#storage.setAlarm(DateNow());
       } else if (action === "terminate") {
         this.#stopReplay();
-        await this.#storage.put("wf:meta", { ...meta, status: "terminated" });
+        await this.#storage.put("wf:meta", { ...meta, status: "terminated", unfinished: 0 });
         await this.#storage.deleteAlarm();
       } else {
         throw new $TypeError(`unknown action ${action}`);
@@ -432,6 +436,7 @@ function engineFor(className) {
 
     #stopReplay() {
       if (this.#replay !== null) this.#replay.stop({ stopped: true });
+      this.#replay = null;
     }
 
     // The alarm: replay run() as far as it goes. Never throws (an alarm that throws is retried).
@@ -439,26 +444,42 @@ function engineFor(className) {
       try {
         const started = await this.#serial(() => this.#begin());
         if (started === null) return;
-        const outcome = await this.#replayRun(started);
+        const outcome = await this.#replayRun(started.meta, started.replay);
         await this.#serial(() => this.#end(outcome));
       } catch (e) {
         internal.reportError(e);
       }
     }
 
-    // The instance's state as "running" and a new replay; null when there is nothing to run.
+    // The instance's state as "running" and a new replay ({meta, replay}); null when there is
+    // nothing to run.
     async #begin() {
       const meta = await this.#storage.get("wf:meta");
-      if (meta === undefined || !["queued", "running", "waiting"].includes(meta.status) || this.#replay !== null) return null;
-      await this.#storage.put("wf:meta", { ...meta, status: "running" });
-      this.#replay = new Replay(this.#storage);
+      if (meta === undefined || !["queued", "running", "waiting"].includes(meta.status)) return null;
+      // A replay still here outlived its event (the server gave up on it): dropped, and counted.
+      this.#stopReplay();
+      const unfinished = meta.unfinished ?? 0;
+      if (unfinished >= MAX_UNFINISHED) {
+        const error = { name: "Error", message: `the run was stopped ${unfinished} times in a row before it finished or waited (a cpu_ms, memory_mb or wall_ms limit)` };
+        await this.#storage.put("wf:meta", { ...meta, status: "errored", error, unfinished: 0 });
+        await this.#storage.deleteAlarm();
+        return null;
+      }
+      await this.#storage.put("wf:meta", { ...meta, status: "running", unfinished: unfinished + 1 });
+      // The alarm stays set while the replay runs (the server fires no second event for an
+      // object while one is in flight), so that a replay whose event the server gave up on is
+      // taken up again; #end sets it to what the replay came to. Another time than the firing
+      // one's, or the alarm event would clear it once this handler returns.
+      const firing = await this.#storage.getAlarm();
+      await this.#storage.setAlarm(MathMax(DateNow(), (firing ?? 0) + 1));
+      const replay = new Replay(this.#storage);
+      this.#replay = replay;
       this.#poked = false;
-      return meta;
+      return { meta, replay };
     }
 
     // run() until it returns, throws or suspends: {output}, {error}, {wakeAt} or {stopped}.
-    async #replayRun(meta) {
-      const replay = this.#replay;
+    async #replayRun(meta, replay) {
       try {
         const Class = internal.tenantExport(className);
         if (typeof Class !== "function" || typeof Class.prototype.run !== "function") {
@@ -473,19 +494,21 @@ function engineFor(className) {
         return { error };
       } finally {
         replay.stopped = true;
-        this.#replay = null;
+        if (this.#replay === replay) this.#replay = null;
       }
     }
 
     // What the replay came to, unless a pause, terminate or restart took the instance meanwhile.
     async #end(outcome) {
-      const meta = await this.#storage.get("wf:meta");
-      if (outcome.stopped || meta?.status !== "running") return;
+      const stored = await this.#storage.get("wf:meta");
+      if (outcome.stopped || stored?.status !== "running") return;
+      const meta = { ...stored, unfinished: 0 };
       if ("wakeAt" in outcome) {
         await this.#storage.put("wf:meta", { ...meta, status: "waiting" });
         await this.#storage.setAlarm(this.#poked ? DateNow() : MathMax(outcome.wakeAt, DateNow()));
         return;
       }
+      await this.#storage.deleteAlarm();
       if ("error" in outcome) {
         await this.#storage.put("wf:meta", { ...meta, status: "errored", error: errorData(outcome.error) });
         return;
