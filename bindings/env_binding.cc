@@ -1,6 +1,7 @@
 #include "bindings/env_binding.h"
 
 #include "base/strings.h"
+#include "bindings/env_d1.h"
 #include "bindings/env_durable_objects.h"
 #include "bindings/env_kv.h"
 #include "bindings/env_services.h"
@@ -20,6 +21,7 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"services", InstallServiceBindings},
       {"durable_objects", InstallDurableObjectBindings},
       {"workflows", InstallWorkflowBindings},
+      {"d1", InstallD1Bindings},
   };
   return installers;
 }

@@ -234,7 +234,7 @@ class TomlEnvValue : public EnvValue {
 absl::Status ConfigParser::ParseEnvBindings(const EnvBindingKind& kind, const toml::node& n,
                                             const toml::source_region& parent, std::string_view path,
                                             TenantConfig* out) {
-  EnvParseContext context{&env_, admin_token_env_, &all_tenant_names_};
+  EnvParseContext context{&env_, admin_token_env_, &all_tenant_names_, base_dir_};
   return ParseBindings(n, parent, path, [&](const Entry& b, std::string_view p, const toml::source_region& w) {
     TomlEnvValue entry(*this, *b.value, w, std::string(p));
     if (kind.any_json && !entry.IsString()) {

@@ -1,5 +1,6 @@
 #include "config/env_binding.h"
 
+#include "config/env_d1.h"
 #include "config/env_durable_objects.h"
 #include "config/env_kv.h"
 #include "config/env_secrets.h"
@@ -19,6 +20,7 @@ const std::vector<EnvBindingKind>& EnvBindingKinds() {
       {"services", ParseServiceBinding},
       {"durable_objects", ParseDurableObjectBinding},
       {"workflows", ParseWorkflowBinding},
+      {"d1", ParseD1Binding},
   };
   return kinds;
 }

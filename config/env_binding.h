@@ -60,6 +60,7 @@ struct EnvParseContext {
   const EnvLookup* env = nullptr;                              // the process's variables
   std::string admin_token_env;                                 // [server] admin_token_env
   const std::unordered_set<std::string>* tenant_names = nullptr;  // every tenant of the file
+  std::filesystem::path config_dir;                            // relative paths start here
 };
 
 // A kind of env binding: its `[tenants.KEY]` table and the parser of one entry's value.

@@ -108,6 +108,7 @@ absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0)
 constexpr std::string_view kSupportedKeys =
     "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
     "compatibility_date, triggers, limits, durable_objects (bindings: name, class_name), workflows (binding, class_name, name), "
+    "d1_databases (binding, database_name, database_id), "
     "migrations (ignored), "
     "dev (ip, port)";
 
@@ -181,6 +182,8 @@ class TenantWriter {
         st = DurableObjects(value, &out);
       } else if (key == "workflows") {
         st = Workflows(value, &out);
+      } else if (key == "d1_databases") {
+        st = D1Databases(value, &out);
       } else if (key == "migrations") {
         // Class migrations: atoll makes an object's database on first use and never renames or
         // deletes classes, so the list is checked for shape only.
@@ -473,6 +476,60 @@ class TenantWriter {
     return absl::OkStatus();
   }
 
+  // d1_databases [{binding, database_name, database_id, migrations_dir, ...}] -> d1 = { BINDING =
+  // { database = "name", migrations = "dir" } }: the database is the tenant's, by name
+  // (database_id when there is no name); its migrations are migrations_dir's .sql files, or
+  // those of "migrations" next to the file when it exists (wrangler's default), applied as
+  // `wrangler d1 migrations apply` would (README "D1"). preview_database_id and
+  // migrations_table are accepted.
+  absl::Status D1Databases(const toml::node& value, std::string* out) {
+    const toml::array* a = value.as_array();
+    if (a == nullptr) return Error("d1_databases", "expected an array of {binding, database_name, database_id}");
+    out->append("d1 = { ");
+    for (size_t i = 0; i < a->size(); ++i) {
+      std::string item_key = StrCat("d1_databases[", i, "]");
+      const auto* item = a->get(i)->as_table();
+      if (item == nullptr) return Error(item_key, "expected {binding, database_name, database_id}");
+      std::string binding, name, id, migrations;
+      for (const auto& [k, v] : *item) {
+        std::string_view field = k.str();
+        if (field == "binding" && v.is_string()) {
+          binding = v.as_string()->get();
+        } else if (field == "database_name" && v.is_string()) {
+          name = v.as_string()->get();
+        } else if (field == "database_id" && v.is_string()) {
+          id = v.as_string()->get();
+        } else if (field == "migrations_dir" && v.is_string()) {
+          absl::StatusOr<std::string> dir = Path(StrCat(item_key, ".migrations_dir"), v);
+          if (!dir.ok()) return dir.status();
+          migrations = *dir;
+        } else if ((field == "preview_database_id" || field == "migrations_table") && v.is_string()) {
+          continue;
+        } else {
+          return Error(StrCat(item_key, ".", field),
+                       "unknown or unsupported key (expected binding, database_name, database_id, preview_database_id, "
+                       "migrations_dir, migrations_table, all strings)");
+        }
+      }
+      if (binding.empty()) return Error(item_key, "missing required key \"binding\"");
+      if (name.empty()) name = id;
+      if (name.empty()) return Error(item_key, "missing required key \"database_name\" (or \"database_id\")");
+      std::error_code ec;
+      if (migrations.empty() && fs::is_directory(dir_ / "migrations", ec)) migrations = (dir_ / "migrations").string();
+      if (i > 0) out->append(", ");
+      AppendTomlString(binding, out);
+      out->append(" = { database = ");
+      AppendTomlString(name, out);
+      if (!migrations.empty()) {
+        out->append(", migrations = ");
+        AppendTomlString(migrations, out);
+      }
+      out->append(" }");
+    }
+    out->append(" }\n");
+    return absl::OkStatus();
+  }
+
   absl::Status WasmModules(const toml::node& value, std::string* out) {
     const auto* t = value.as_table();
     if (t == nullptr) return Error("wasm_modules", "expected a table of NAME = \"path.wasm\"");
@@ -533,7 +590,7 @@ std::string ParserErrorInWranglerTerms(std::string_view message, const std::vect
   for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"kv.", "kv_namespaces (binding "},
                           {"wasm.", "wasm_modules."}, {"script", "main"}, {"services.", "services (binding "},
                           {"durable_objects.", "durable_objects.bindings (name "},
-                          {"workflows.", "workflows (binding "}}) {
+                          {"workflows.", "workflows (binding "}, {"d1.", "d1_databases (binding "}}) {
     if (key.rfind(from, 0) == 0) {
       std::string tail = key.substr(from.size());
       bool binding = to.back() == ' ';

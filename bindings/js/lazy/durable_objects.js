@@ -264,6 +264,17 @@ function evict(key, entry) {
   entry.handle = 0;
 }
 
+// The platform's own objects: a class name starting with a digit (no tenant class has one) is
+// an engine class of a lazy module, by prefix: each instance of a Workflow, each D1 database.
+const ENGINE_MODULES = [["0wf_", "workflows"], ["0d1_", "d1"]];
+
+function engineClass(className) {
+  for (const [prefix, module] of ENGINE_MODULES) {
+    if (className.startsWith(prefix)) return internal.require(module).engineClass(className);
+  }
+  return undefined;
+}
+
 function objectOf(className, hex) {
   sweep();
   const key = `${className} ${hex}`;
@@ -280,9 +291,7 @@ function objectOf(className, hex) {
     if (token === 0) throw notOwned("this node does not own the object now");
     entry = undefined;
   }
-  // A name starting with a digit, which no tenant class can have, is a Workflow's engine class
-  // (workflows.js): each instance of a Workflow is an object of it.
-  const Class = className.charCodeAt(0) <= 0x39 ? internal.require("workflows").engineClass(className) : internal.tenantExport(className);
+  const Class = className.charCodeAt(0) <= 0x39 ? engineClass(className) : internal.tenantExport(className);
   if (typeof Class !== "function") {
     throw new $TypeError(`the script exports no Durable Object class named "${className}"`);
   }
