@@ -185,6 +185,46 @@ class_name = "MailFlow"
   }
 }
 
+TEST_F(WranglerTest, D1DatabasesWithTheirMigrations) {
+  Write("src/index.js", "export default {}");
+  Write("migrations/0001_a.sql", "CREATE TABLE a (x);\n");
+  Write("migrations/0002_b.sql", "CREATE TABLE b (\"y\");\n");
+  Write("other/0001_c.sql", "CREATE TABLE c (z);\n");
+  std::string file = Write("wrangler.toml", R"(name = "shop"
+main = "src/index.js"
+[[d1_databases]]
+binding = "DB"
+database_name = "shop-db"
+database_id = "0f7b2a4c-1111-4222-8333-944455556666"
+preview_database_id = "x"
+[[d1_databases]]
+binding = "OTHER"
+database_id = "abc-123"
+migrations_dir = "other"
+)");
+  absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants[0].env.size(), 2u);
+  // The default folder "migrations" next to the file, then migrations_dir: their .sql files in order.
+  EXPECT_EQ(config->tenants[0].env[0],
+            (EnvBinding{"d1", "DB",
+                        R"({"name":"shop-db","migrations":[["0001_a.sql","CREATE TABLE a (x);\n"],["0002_b.sql","CREATE TABLE b (\"y\");\n"]]})",
+                        false}));
+  EXPECT_EQ(config->tenants[0].env[1],
+            (EnvBinding{"d1", "OTHER", R"({"name":"abc-123","migrations":[["0001_c.sql","CREATE TABLE c (z);\n"]]})", false}));
+  for (auto [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"[[d1_databases]]\nbinding = \"DB\"\n", "database_name"},
+           {"[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"a b\"\n", "not a database name"},
+           {"[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"x\"\nmigrations_dir = \"nowhere\"\n", "is not a folder"},
+           {"[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"x\"\nremote = true\n", "remote"}}) {
+    std::string bad = Write("bad/wrangler.toml", "name = \"x\"\nmain = \"../src/index.js\"\n" + text);
+    absl::StatusOr<Config> refused = LoadWranglerFiles({bad}, [](std::string_view) { return std::nullopt; });
+    ASSERT_FALSE(refused.ok()) << text;
+    EXPECT_NE(refused.status().message().find(expected), std::string_view::npos) << refused.status();
+    EXPECT_NE(refused.status().message().find("d1_databases"), std::string_view::npos) << refused.status();
+  }
+}
+
 TEST_F(WranglerTest, RulesArePassedOnVerbatim) {
   std::string file = Write("wrangler.toml", R"(name = "w"
 main = "src/index.js"
