@@ -139,6 +139,14 @@ TEST_F(ConfigTest, BadValues) {
                       5, "tenants[0].services.AUTH", "unknown or unsupported key \"export\""));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.services]\nAUTH = { entrypoint = \"X\" }\n",
                       5, "tenants[0].services.AUTH", "missing \"service\""));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.workflows]\nFLOW = \"1Flow\"\n", 5,
+                      "tenants[0].workflows.FLOW", "\"1Flow\" is not a class name"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.d1]\nDB = \"my db\"\n", 5,
+                      "tenants[0].d1.DB", "\"my db\" is not a database name"));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.d1]\nDB = { database = \"x\", dir = \"m\" }\n",
+                      5, "tenants[0].d1.DB", "unknown or unsupported key \"dir\""));
+  EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.d1]\nDB = { database = \"x\", migrations = \"none\" }\n",
+                      5, "tenants[0].d1.DB", "is not a folder"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.vars]\n__proto__ = \"x\"\n", 5,
                       "tenants[0].vars.__proto__", "not valid"));
   EXPECT_TRUE(ErrorAt("[[tenants]]\nname = \"a\"\nscript = \"hello.js\"\n[tenants.vars]\nWHEN = 1979-05-27\n", 5,
