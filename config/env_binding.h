@@ -75,7 +75,8 @@ struct EnvBindingKind {
 const std::vector<EnvBindingKind>& EnvBindingKinds();
 // The kind of table `key`; null if it is not a binding table.
 const EnvBindingKind* FindEnvBindingKind(std::string_view key);
-// "vars, secrets, kv, wasm, services, durable_objects": the keys, for "expected one of" messages.
+// "vars, secrets, kv, wasm, services, durable_objects, workflows, d1": the keys, for "expected one of"
+// messages.
 std::string EnvBindingKeys();
 
 }  // namespace atl::config

@@ -6,11 +6,13 @@
 
 #include <map>
 
+#include "config/env_d1.h"
 #include "config/env_durable_objects.h"
 #include "config/env_kv.h"
 #include "config/env_secrets.h"
 #include "config/env_services.h"
 #include "config/env_vars.h"
+#include "config/env_workflows.h"
 #include "config/env_wasm.h"
 
 namespace atl::config {
@@ -59,7 +61,7 @@ bool Fails(const absl::StatusOr<std::string>& result, std::string_view part) {
 }
 
 TEST(EnvBindingKinds, EveryTableInOrderAndFoundByKey) {
-  EXPECT_EQ(EnvBindingKeys(), "vars, secrets, kv, wasm, services, durable_objects");
+  EXPECT_EQ(EnvBindingKeys(), "vars, secrets, kv, wasm, services, durable_objects, workflows, d1");
   for (const EnvBindingKind& kind : EnvBindingKinds()) EXPECT_EQ(FindEnvBindingKind(kind.key), &kind);
   EXPECT_EQ(FindEnvBindingKind("outbound"), nullptr);
 }
@@ -67,6 +69,17 @@ TEST(EnvBindingKinds, EveryTableInOrderAndFoundByKey) {
 TEST(EnvBindingKinds, DurableObjectsNameAClass) {
   EXPECT_EQ(*ParseDurableObjectBinding(FakeValue("ChatRoom"), {}), "ChatRoom");
   EXPECT_TRUE(Fails(ParseDurableObjectBinding(FakeValue("not a class"), {}), "is not a class name"));
+}
+
+TEST(EnvBindingKinds, WorkflowsNameAClass) {
+  EXPECT_EQ(*ParseWorkflowBinding(FakeValue("OrderFlow"), {}), "OrderFlow");
+  EXPECT_TRUE(Fails(ParseWorkflowBinding(FakeValue("0wf_OrderFlow"), {}), "is not a class name"));
+}
+
+TEST(EnvBindingKinds, D1NamesADatabase) {
+  EXPECT_EQ(*ParseD1Binding(FakeValue("shop-db"), {}), R"({"name":"shop-db","migrations":[]})");
+  EXPECT_TRUE(Fails(ParseD1Binding(FakeValue("shop db"), {}), "is not a database name"));
+  EXPECT_TRUE(Fails(ParseD1Binding(FakeValue(std::string(65, 'a')), {}), "is not a database name"));
 }
 
 TEST(EnvBindingKinds, VarsAreStrings) {
