@@ -12,8 +12,8 @@
 #include "config/env_secrets.h"
 #include "config/env_services.h"
 #include "config/env_vars.h"
-#include "config/env_workflows.h"
 #include "config/env_wasm.h"
+#include "config/env_workflows.h"
 
 namespace atl::config {
 namespace {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "base/strings.h"
@@ -108,7 +109,7 @@ absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0)
 constexpr std::string_view kSupportedKeys =
     "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
     "compatibility_date, triggers, limits, durable_objects (bindings: name, class_name), workflows (binding, class_name, name), "
-    "d1_databases (binding, database_name, database_id), "
+    "d1_databases (binding, database_name, database_id), env (with --env), "
     "migrations (ignored), "
     "dev (ip, port)";
 
@@ -141,21 +142,77 @@ bool Ignored(std::string_view key) {
   return false;
 }
 
+// Keys an environment does not inherit from the top level (wrangler's "non-inheritable keys":
+// bindings and vars): with --env they come from [env.NAME] only.
+constexpr std::string_view kNotInherited[] = {
+    "define", "vars", "durable_objects", "workflows", "kv_namespaces", "send_email", "queues", "r2_buckets",
+    "d1_databases", "vectorize", "hyperdrive", "services", "analytics_engine_datasets", "dispatch_namespaces",
+    "mtls_certificates", "tail_consumers", "browser", "ai", "images", "version_metadata", "unsafe", "pipelines",
+    "secrets_store_secrets", "unsafe_hello_world", "worker_loaders", "ratelimits", "containers"};
+
+// One file's keys as the tenant is made from them, in the order they were written.
+struct SelectedKeys {
+  std::vector<std::pair<std::string_view, const toml::node*>> entries;
+  std::unique_ptr<toml::value<std::string>> name;  // "NAME-ENV", when an environment makes it
+};
+
+// wrangler's environments (https://developers.cloudflare.com/workers/wrangler/environments/): the
+// top level alone (no --env: [env.*] is ignored, as `wrangler dev` does), or with [env.NAME] over
+// it: its keys replace the top level's, the non-inheritable ones are its own only, and the
+// Worker's name is "NAME-ENV" unless the environment names it.
+absl::StatusOr<SelectedKeys> SelectEnvironment(const toml::table& root, std::string_view environment,
+                                               const std::string& label) {
+  const toml::node* envs = root.get("env");
+  if (envs != nullptr && !envs->is_table()) {
+    return absl::InvalidArgumentError(StrCat(label, ": env: expected a table of environments ([env.NAME])"));
+  }
+  SelectedKeys out;
+  const toml::table* chosen = nullptr;
+  if (!environment.empty()) {
+    chosen = envs == nullptr ? nullptr : (*envs->as_table())[environment].as_table();
+    if (chosen == nullptr) {
+      std::string have;
+      if (envs != nullptr) {
+        for (const auto& [k, v] : *envs->as_table()) have += have.empty() ? std::string(k.str()) : StrCat(", ", k.str());
+      }
+      return absl::InvalidArgumentError(StrCat(label, ": env.", environment, ": no such environment (--env ",
+                                               environment, "; the file has ", have.empty() ? "none" : have, ")"));
+    }
+  }
+  for (const auto& [key, value] : InOrder(root)) {
+    bool keep = key != "env";
+    if (chosen != nullptr) {
+      for (std::string_view not_inherited : kNotInherited) keep = keep && key != not_inherited;
+      keep = keep && chosen->get(key) == nullptr;
+    }
+    if (!keep) continue;
+    out.entries.emplace_back(key, value);
+    if (chosen != nullptr && key == "name" && value->is_string()) {
+      out.name = std::make_unique<toml::value<std::string>>(StrCat(value->as_string()->get(), "-", environment));
+      out.entries.back().second = out.name.get();
+    }
+  }
+  if (chosen != nullptr) {
+    for (const auto& entry : InOrder(*chosen)) out.entries.push_back(entry);
+  }
+  return out;
+}
+
 // Converts one file's table into the lines of one [[tenants]] block.
 class TenantWriter {
  public:
-  TenantWriter(const fs::path& file, std::string label, bool default_route)
-      : dir_(file.parent_path()), label_(std::move(label)), default_route_(default_route) {}
+  TenantWriter(const fs::path& file, std::string label, bool default_route, std::string_view environment)
+      : dir_(file.parent_path()), label_(std::move(label)), default_route_(default_route), environment_(environment) {}
 
   absl::Status Error(std::string_view key, std::string_view message) const {
     return absl::InvalidArgumentError(StrCat(label_, ": ", key, ": ", message));
   }
 
-  absl::StatusOr<std::string> Convert(const toml::table& root) {
+  absl::StatusOr<std::string> Convert(const SelectedKeys& keys) {
     std::string out = "[[tenants]]\n";
     bool have_name = false, have_main = false, have_routes = false, have_vars = false;
     if (absl::Status st = ReadDevVars(); !st.ok()) return st;
-    for (const auto& [key, value_ptr] : InOrder(root)) {
+    for (const auto& [key, value_ptr] : keys.entries) {
       const toml::node& value = *value_ptr;
       absl::Status st;
       if (key == "name") {
@@ -212,11 +269,17 @@ class TenantWriter {
   }
 
  private:
-  // `.dev.vars` next to the file (wrangler dev's local secrets): KEY=VALUE lines, `#` comments,
-  // values optionally in "double" (with \n escapes) or 'single' quotes. They become string vars,
-  // over [vars] of the same name, as in wrangler dev.
+  // `.dev.vars` next to the file (wrangler dev's local secrets; `.dev.vars.ENV` instead when it
+  // exists and --env ENV is given): KEY=VALUE lines, `#` comments, values optionally in "double"
+  // (with \n escapes) or 'single' quotes. They become string vars, over [vars] of the same name,
+  // as in wrangler dev.
   absl::Status ReadDevVars() {
-    std::ifstream in(dir_ / ".dev.vars", std::ios::binary);
+    fs::path file = dir_ / ".dev.vars";
+    std::error_code ec;
+    if (!environment_.empty() && fs::exists(dir_ / StrCat(".dev.vars.", environment_), ec)) {
+      file = dir_ / StrCat(".dev.vars.", environment_);
+    }
+    std::ifstream in(file, std::ios::binary);
     if (!in) return absl::OkStatus();
     std::string line;
     int number = 0;
@@ -229,7 +292,7 @@ class TenantWriter {
       if (text.rfind("export ", 0) == 0) text.remove_prefix(7);
       size_t eq = text.find('=');
       if (eq == std::string_view::npos || eq == 0) {
-        return absl::InvalidArgumentError(StrCat((dir_ / ".dev.vars").string(), ":", number, ": expected KEY=VALUE"));
+        return absl::InvalidArgumentError(StrCat(file.string(), ":", number, ": expected KEY=VALUE"));
       }
       std::string_view key = text.substr(0, eq);
       while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
@@ -570,6 +633,7 @@ class TenantWriter {
   fs::path dir_;
   std::string label_;
   bool default_route_;
+  std::string environment_;  // --env: which .dev.vars file
   std::vector<std::pair<std::string, std::string>> dev_vars_;  // .dev.vars, in file order
 };
 
@@ -613,7 +677,7 @@ const char* const kWranglerIgnoredKeys =
     "observability, placement, tail_consumers, upload_source_maps, usage_model, no_bundle, "
     "first_party_worker, send_email";
 
-absl::StatusOr<std::string> WranglerToToml(const std::vector<fs::path>& files) {
+absl::StatusOr<std::string> WranglerToToml(const std::vector<fs::path>& files, std::string_view environment) {
   // A wrangler project runs like `wrangler dev`: one process; state in .wrangler/ of the first
   // project's folder (wrangler keeps its own in .wrangler/state).
   std::string toml = "[server]\nworkers = 1\ndata_dir = ";
@@ -623,6 +687,8 @@ absl::StatusOr<std::string> WranglerToToml(const std::vector<fs::path>& files) {
     std::string label = files[i].string();
     absl::StatusOr<toml::table> table = ReadWrangler(files[i], label);
     if (!table.ok()) return table.status();
+    absl::StatusOr<SelectedKeys> keys = SelectEnvironment(*table, environment, label);
+    if (!keys.ok()) return keys.status();
     if (i == 0) {
       absl::StatusOr<std::string> listen = DevListen(*table, label);
       if (!listen.ok()) return listen.status();
@@ -630,17 +696,18 @@ absl::StatusOr<std::string> WranglerToToml(const std::vector<fs::path>& files) {
       AppendTomlString(*listen, &toml);
       toml += "\n";
     }
-    absl::StatusOr<std::string> tenant = TenantWriter(fs::absolute(files[i]), label, i == 0).Convert(*table);
+    absl::StatusOr<std::string> tenant = TenantWriter(fs::absolute(files[i]), label, i == 0, environment).Convert(*keys);
     if (!tenant.ok()) return tenant.status();
     toml += *tenant;
   }
   return toml;
 }
 
-absl::StatusOr<Config> LoadWranglerFiles(const std::vector<std::string>& files, const EnvLookup& env) {
+absl::StatusOr<Config> LoadWranglerFiles(const std::vector<std::string>& files, const EnvLookup& env,
+                                         std::string_view environment) {
   if (files.empty()) return absl::InvalidArgumentError("no wrangler file given");
   std::vector<fs::path> paths(files.begin(), files.end());
-  absl::StatusOr<std::string> toml = WranglerToToml(paths);
+  absl::StatusOr<std::string> toml = WranglerToToml(paths, environment);
   if (!toml.ok()) return toml.status();
   fs::path first = fs::absolute(paths.front());
   absl::StatusOr<Config> config = ParseConfig(*toml, first, env);

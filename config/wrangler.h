@@ -26,9 +26,13 @@ extern const char* const kWranglerIgnoredKeys;
 
 // The atoll config TOML the files make (one tenant per file; the first file with no routes gets
 // every route, "*/*"). Errors name the file and the wrangler key ("wrangler.toml: kv_namespaces[0].id: ...").
-absl::StatusOr<std::string> WranglerToToml(const std::vector<std::filesystem::path>& files);
+// `environment` (--env) selects each file's [env.NAME] over its top level; empty: the top level
+// alone, [env.*] ignored.
+absl::StatusOr<std::string> WranglerToToml(const std::vector<std::filesystem::path>& files,
+                                           std::string_view environment = {});
 // WranglerToToml, then the config parser; its errors are reported against the wrangler file.
-absl::StatusOr<Config> LoadWranglerFiles(const std::vector<std::string>& files, const EnvLookup& env = ProcessEnv());
+absl::StatusOr<Config> LoadWranglerFiles(const std::vector<std::string>& files, const EnvLookup& env = ProcessEnv(),
+                                         std::string_view environment = {});
 
 // Refuses a `main` atoll cannot run as it is (TypeScript, JSX, a bare npm import) with the
 // esbuild command that bundles it as wrangler does; `main_text` is the path as written, `label`

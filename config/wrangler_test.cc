@@ -266,6 +266,57 @@ TEST_F(WranglerTest, DevVarsAreStringVarsOverVars) {
   EXPECT_NE(config.status().message().find(".dev.vars:1: expected KEY=VALUE"), std::string_view::npos);
 }
 
+// wrangler's environments: ignored without --env; with it, [env.NAME] over the top level, the
+// bindings and vars its own only, the name NAME-ENV, .dev.vars.ENV.
+TEST_F(WranglerTest, EnvironmentsAreSelectedWithEnv) {
+  Write("e/index.js", "export default {}");
+  Write("e/staging.js", "export default {}");
+  Write("e/.dev.vars", "SECRET=dev\n");
+  Write("e/.dev.vars.staging", "SECRET=staging\n");
+  std::string file = Write("e/wrangler.toml", R"(name = "shop"
+main = "index.js"
+compatibility_flags = ["nodejs_compat"]
+[vars]
+MODE = "top"
+[[kv_namespaces]]
+binding = "CACHE"
+id = "top-cache"
+[env.staging]
+main = "staging.js"
+vars = { MODE = "staging" }
+kv_namespaces = [{ binding = "CACHE", id = "staging-cache" }]
+[env.production]
+name = "shop-live"
+routes = ["shop.example/*"]
+)");
+  auto none = [](std::string_view) { return std::nullopt; };
+  absl::StatusOr<Config> top = LoadWranglerFiles({file}, none);
+  ASSERT_TRUE(top.ok()) << top.status();
+  EXPECT_EQ(top->tenants[0].name, "shop");
+  EXPECT_EQ(top->tenants[0].script.filename(), "index.js");
+  EXPECT_EQ(top->tenants[0].env, (std::vector<EnvBinding>{{"vars", "MODE", "top", false},
+                                                           {"vars", "SECRET", "dev", false},
+                                                           {"kv", "CACHE", "top-cache", false}}));
+  absl::StatusOr<Config> staging = LoadWranglerFiles({file}, none, "staging");
+  ASSERT_TRUE(staging.ok()) << staging.status();
+  EXPECT_EQ(staging->tenants[0].name, "shop-staging");
+  EXPECT_EQ(staging->tenants[0].script.filename(), "staging.js");
+  EXPECT_EQ(staging->tenants[0].compatibility_flags, (std::vector<std::string>{"nodejs_compat"}));  // inherited
+  EXPECT_EQ(staging->tenants[0].env, (std::vector<EnvBinding>{{"vars", "MODE", "staging", false},
+                                                               {"vars", "SECRET", "staging", false},
+                                                               {"kv", "CACHE", "staging-cache", false}}));
+  absl::StatusOr<Config> production = LoadWranglerFiles({file}, none, "production");
+  ASSERT_TRUE(production.ok()) << production.status();
+  EXPECT_EQ(production->tenants[0].name, "shop-live");
+  // Not inherited: no vars but .dev.vars', no KV namespace.
+  EXPECT_EQ(production->tenants[0].env, (std::vector<EnvBinding>{{"vars", "SECRET", "dev", false}}));
+  absl::StatusOr<Config> missing = LoadWranglerFiles({file}, none, "qa");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("env.qa: no such environment (--env qa; the file has production, staging)"),
+            std::string_view::npos)
+      << missing.status();
+}
+
 TEST_F(WranglerTest, StripJsonc) {
   EXPECT_EQ(StripJsonc("{\"a\": [1, 2,], // c\n\"b\": \"//x\", /* y */}"), "{\"a\": [1, 2], \n\"b\": \"//x\"  }");
   EXPECT_EQ(StripJsonc("[\"a\\\"//,]\",]"), "[\"a\\\"//,]\"]");
@@ -278,7 +329,7 @@ TEST_F(WranglerTest, ErrorsNameTheFileAndKey) {
     std::string message;
   } cases[] = {
       {head + "[[r2_buckets]]\nbinding = \"B\"\n", "wrangler.toml: r2_buckets: unknown or unsupported key \"r2_buckets\""},
-      {head + "[env.staging]\nname = \"x\"\n", "wrangler.toml: env: unknown or unsupported key \"env\""},
+      {head + "env = 5\n", "wrangler.toml: env: expected a table of environments"},
       {head + "[[kv_namespaces]]\nbinding = \"K\"\nid = \"not/an id\"\n",
        "wrangler.toml: kv_namespaces[0].id: \"not/an id\" cannot name an atoll KV namespace"},
       {head + "[[kv_namespaces]]\nbinding = \"K\"\n", "wrangler.toml: kv_namespaces[0]: missing required key \"id\""},

@@ -22,6 +22,7 @@ const char* UsageText() {
         [--no-access-log]                          no "access" log line per request
   atoll serve --wrangler wrangler.toml             a Workers project (wrangler.toml/.json/.jsonc);
         [--wrangler other/wrangler.toml]...        one tenant per file (service bindings between them)
+        [--env NAME]                               each file's [env.NAME] (wrangler's --env)
         [--test-scheduled]                         GET /__scheduled?cron=... runs scheduled() (wrangler's)
   cluster mode: [--cluster http://ETCD:2379]        a node of a fleet: tenants from etcd (then SCRIPT.js
         [--node-name N] [--advertise HOST:PORT]    and --config are optional); needs --admin-listen
@@ -150,6 +151,11 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       absl::StatusOr<std::string> text = value();
       if (!text.ok()) return text.status();
       serve.wrangler_paths.push_back(*text);
+    } else if (arg == "--env" || arg == "-e") {
+      absl::StatusOr<std::string> text = value();
+      if (!text.ok()) return text.status();
+      if (text->empty()) return absl::InvalidArgumentError(base::StrCat(arg, ": empty value"));
+      serve.wrangler_env = *text;
     } else if (arg == "--test-scheduled") {
       serve.test_scheduled = true;
     } else if (arg == "--data-dir") {
@@ -190,6 +196,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
   }
   if (!serve.config_path.empty() && !serve.wrangler_paths.empty()) {
     return absl::InvalidArgumentError("give either --config FILE or --wrangler FILE..., not both");
+  }
+  if (!serve.wrangler_env.empty() && serve.wrangler_paths.empty()) {
+    return absl::InvalidArgumentError("--env selects an environment of --wrangler files: give --wrangler FILE");
   }
   if (out.command == CommandLine::Command::kCheck) {
     if (!serve.from_files() || !serve.script_path.empty()) {

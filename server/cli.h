@@ -16,6 +16,7 @@ struct ServeOptions {
   std::string config_path;                    // `serve --config FILE` / `check --config FILE`
   std::vector<std::string> wrangler_paths;    // `--wrangler FILE`...: wrangler.toml / .json / .jsonc, a tenant each
   bool test_scheduled = false;                // --test-scheduled: /__scheduled?cron=... fires scheduled()
+  std::string wrangler_env;                   // --env NAME (-e): each --wrangler file's [env.NAME]
   // Whether the tenants come from a file (--config or --wrangler) rather than one script.
   bool from_files() const { return !config_path.empty() || !wrangler_paths.empty(); }
   std::string data_dir;                       // --data-dir (overrides the config's)

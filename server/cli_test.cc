@@ -24,6 +24,15 @@ TEST(CommandLine, ServeWithOptions) {
   EXPECT_EQ(cl->serve.connection_limits.header_timeout_ms, 250u);
 }
 
+TEST(CommandLine, WranglerEnvironment) {
+  auto cl = ParseCommandLine({"serve", "--wrangler", "w.toml", "--env", "staging"});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->serve.wrangler_env, "staging");
+  EXPECT_EQ(ParseCommandLine({"check", "--wrangler", "w.toml", "-e", "qa"})->serve.wrangler_env, "qa");
+  EXPECT_FALSE(ParseCommandLine({"serve", "--config", "a.toml", "--env", "staging"}).ok()) << "only for --wrangler";
+  EXPECT_FALSE(ParseCommandLine({"serve", "--wrangler", "w.toml", "--env", ""}).ok());
+}
+
 TEST(CommandLine, ClusterMode) {
   auto node = ParseCommandLine({"serve", "--cluster", "http://127.0.0.1:2379", "--node-name", "n1", "--advertise", "10.0.0.1:8080",
                                 "--admin-listen", "127.0.0.1:9901"});

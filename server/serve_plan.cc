@@ -72,7 +72,8 @@ namespace {
 absl::StatusOr<ServePlan> PlanFromConfig(const ServeOptions& options) {
   absl::StatusOr<config::Config> config = options.wrangler_paths.empty()
                                                ? config::LoadConfigFile(options.config_path)
-                                               : config::LoadWranglerFiles(options.wrangler_paths);
+                                               : config::LoadWranglerFiles(options.wrangler_paths, config::ProcessEnv(),
+                                                                           options.wrangler_env);
   if (!config.ok()) return config.status();
   ServePlan plan;
   plan.admin_listen = config->server.admin_listen;

@@ -4,6 +4,7 @@
 // type, bindings as globals of service-worker scripts).
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -59,6 +60,43 @@ TEST(WranglerTest, ProjectRunsUnchangedWithVarsOfThreeTypesKvServiceAndWasm) {
   // No --test-scheduled: /__scheduled is the Worker's own path.
   HttpResponse plain = Get(server.port(), "/__scheduled?cron=*+*+*+*+*");
   EXPECT_EQ(plain.body, "hello from a wrangler project\n");
+}
+
+// --env: a project's [env.staging] is what runs, in the worker processes a SIGHUP reload makes too.
+TEST(WranglerTest, EnvSelectsAnEnvironmentThroughReloads) {
+  TenantFixture fixture;
+  fixture.Write("p/index.js", R"(export default {
+  async fetch(request, env) {
+    return Response.json({ mode: env.MODE, secret: env.SECRET ?? null, kv: env.STORE === undefined ? null : "bound" });
+  },
+};
+)");
+  fixture.Write("p/.dev.vars.staging", "SECRET=s3\n");
+  std::string file = fixture.Write("p/wrangler.toml", R"(name = "shop"
+main = "index.js"
+vars = { MODE = "top" }
+kv_namespaces = [{ binding = "STORE", id = "top" }]
+[env.staging]
+vars = { MODE = "staging" }
+)");
+  std::string data = (fixture.dir() / "data").string();
+  {
+    TestServer top("", {"--wrangler", file, "--data-dir", data});
+    EXPECT_EQ(Get(top.port(), "/").body, R"({"mode":"top","secret":null,"kv":"bound"})");
+    EXPECT_EQ(top.Stop(), 0);
+  }
+  TestServer server("", {"--wrangler", file, "--env", "staging", "--data-dir", data});
+  EXPECT_EQ(Get(server.port(), "/").body, R"({"mode":"staging","secret":"s3","kv":null})") << server.log();
+  EXPECT_TRUE(server.WaitForLog("\"tenant\":\"shop-staging\""));
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(server.WaitForLog("\"generation\":2")) << server.log();
+  HttpResponse after;
+  ASSERT_TRUE(WaitFor([&] { return (after = Get(server.port(), "/")).status == 200; }, std::chrono::seconds(5)));
+  EXPECT_EQ(after.body, R"({"mode":"staging","secret":"s3","kv":null})");
+  EXPECT_EQ(server.Stop(), 0);
+  std::string output;
+  EXPECT_EQ(RunAtoll("check --wrangler " + file + " --env qa", &output), 1);
+  EXPECT_NE(output.find("env.qa: no such environment (--env qa; the file has staging)"), std::string::npos) << output;
 }
 
 TEST(WranglerTest, ScheduledFiredByHandWritesKvSeenOverHttp) {
