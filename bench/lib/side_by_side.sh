@@ -2,7 +2,8 @@
 # bench/node_http.sh: each server is started on CPU 0, warmed up, then measured BENCH_RUNS times
 # with wrk on CPU 1; prints req/s and the server's CPU per 1,000 requests (utime + stime of its
 # process tree), the median run. The caller defines server_cmd NAME PORT (sets `cmd`, returns 1
-# when the server is not there) and sets servers=(...), conns, duration, runs, work, pids.
+# when the server is not there) and sets servers=(...), conns, duration, runs, work, pids, and
+# optionally wrk_extra=(...) (more wrk arguments, e.g. -s script.lua).
 #
 #   source "$here/lib/side_by_side.sh"
 #   measure_servers
@@ -47,6 +48,8 @@ session_cpu() {
   echo "$total"
 }
 
+wrk_extra=()
+
 measure_servers() {
   printf '%-12s %12s %16s\n' server 'req/s' 'CPU ms / 1k req'
   local hz name port spid results before after out rps total errors cpu_ms median
@@ -61,11 +64,11 @@ measure_servers() {
       curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
       sleep 0.2
     done
-    taskset -c 1 wrk -t1 -c"$conns" -d2s "http://127.0.0.1:$port/" >/dev/null 2>&1 || true  # warm-up
+    taskset -c 1 wrk -t1 -c"$conns" -d2s "${wrk_extra[@]}" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true  # warm-up
     results=()
     for _ in $(seq 1 "$runs"); do
       before="$(session_cpu "$spid")"
-      out="$(taskset -c 1 wrk -t1 -c"$conns" -d"$duration" "http://127.0.0.1:$port/")"
+      out="$(taskset -c 1 wrk -t1 -c"$conns" -d"$duration" "${wrk_extra[@]}" "http://127.0.0.1:$port/")"
       after="$(session_cpu "$spid")"
       rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
       total="$(awk '/requests in/ {print $1}' <<<"$out")"

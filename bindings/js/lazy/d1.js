@@ -119,8 +119,27 @@ export function newDatabase(binding) {
   const { name, migrations } = JSONParse(binding);
   const className = ENGINE_PREFIX + name.replaceAll("-", "$");
   migrationsOf.set(className, migrations);
-  const namespace = internal.require("durable_objects").newNamespace(className);
-  return new D1Database(kToken, namespace.get(namespace.idFromName(OBJECT_NAME)));
+  // Loaded with the context, not at the first call: the module's hook is what takes the calls
+  // other processes forward to the database this one runs.
+  const objects = internal.require("durable_objects");
+  return new D1Database(kToken, new EngineStub(objects, className, objects.newNamespace(className).idFromName(OBJECT_NAME).toString()));
+}
+
+// The database's object: platformCall (durable_objects.js) runs it here without cloning what is
+// passed (checkValue copied the bytes a tenant bound; the engine makes fresh results), or
+// forwards the call to the process that runs it.
+class EngineStub {
+  #objects;
+  #className;
+  #hex;
+  constructor(objects, className, hex) {
+    this.#objects = objects;
+    this.#className = className;
+    this.#hex = hex;
+  }
+  #call(method, args) { return this.#objects.platformCall(this.#className, this.#hex, method, args); }
+  d1Run(plans, atomic) { return this.#call("d1Run", [plans, atomic]); }
+  d1Exec(sql) { return this.#call("d1Exec", [sql]); }
 }
 
 // ---------------------------------------------------------------------------------------------

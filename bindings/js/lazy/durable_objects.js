@@ -177,6 +177,14 @@ function stubCall(className, hex, method, args) {
   return run();
 }
 
+// A call from the platform's own code (d1.js) to its engine object: as a stub's, but when this
+// process runs the object the arguments and the result are not cloned (the caller made them and
+// hands them over; the engine's answers are fresh objects).
+export function platformCall(className, hex, method, args) {
+  if (clustered() || !native.doIsLocal(hex)) return stubCall(className, hex, method, args);
+  return runEvent(className, hex, (entry) => callMethod(entry, className, method, args));
+}
+
 function callMethod(entry, className, method, args) {
   const fn = method === "constructor" || method === "alarm" ? undefined : entry.instance[method];
   if (typeof fn !== "function") throw new $TypeError(`The RPC receiver does not implement the method "${method}".`);
