@@ -1,16 +1,27 @@
 #include "bindings/env_binding.h"
 
 #include "base/strings.h"
-#include "bindings/env_d1.h"
-#include "bindings/env_durable_objects.h"
 #include "bindings/env_kv.h"
 #include "bindings/env_services.h"
 #include "bindings/env_strings.h"
 #include "bindings/env_wasm.h"
-#include "bindings/env_workflows.h"
 #include "bindings/worker.h"
+#include "isolates/v8_util.h"
 
 namespace atl::bindings {
+namespace {
+
+// env.NAME = internal.require(module)[factory](value) for each entry.
+absl::Status BindValuesFromModule(EnvSetup& setup, const std::vector<EnvEntry>& entries, std::string_view module,
+                                  std::string_view factory) {
+  std::vector<std::pair<std::string, v8::Local<v8::Value>>> bindings;
+  for (const EnvEntry& entry : entries) {
+    bindings.emplace_back(entry.binding->name, isolates::NewString(setup.isolate(), entry.binding->value));
+  }
+  return setup.BindFromModule(module, factory, bindings);
+}
+
+}  // namespace
 
 const std::vector<EnvInstaller>& EnvInstallers() {
   static const std::vector<EnvInstaller> installers = {
@@ -19,9 +30,9 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"kv", InstallKvBindings},
       {"wasm", InstallWasmBindings},
       {"services", InstallServiceBindings},
-      {"durable_objects", InstallDurableObjectBindings},
-      {"workflows", InstallWorkflowBindings},
-      {"d1", InstallD1Bindings},
+      {"durable_objects", nullptr, "durable_objects", "newNamespace"},  // js/lazy/durable_objects.js
+      {"workflows", nullptr, "workflows", "newWorkflow"},               // js/lazy/workflows.js
+      {"d1", nullptr, "d1", "newDatabase"},                             // js/lazy/d1.js
   };
   return installers;
 }
@@ -38,7 +49,9 @@ absl::Status InstallEnv(EnvSetup& setup, const std::vector<EnvBinding>& bindings
       if (bindings[i].kind == installer.kind) entries.push_back({i, &bindings[i]});
     }
     if (entries.empty()) continue;
-    if (absl::Status st = installer.install(setup, entries); !st.ok()) return st;
+    absl::Status st = installer.install != nullptr ? installer.install(setup, entries)
+                                                   : BindValuesFromModule(setup, entries, installer.module, installer.factory);
+    if (!st.ok()) return st;
   }
   return absl::OkStatus();
 }

@@ -45,10 +45,14 @@ struct EnvEntry {
   const EnvBinding* binding;
 };
 
-// A kind's installer: `kind` is config::EnvBindingKind::key.
+// A kind's installer: `kind` is config::EnvBindingKind::key. Either `install`, or (null) env.NAME
+// = internal.require(module)[factory](value) for each binding: a lazy module's object made from
+// the configured string (a class name, a database's JSON).
 struct EnvInstaller {
   std::string_view kind;
   absl::Status (*install)(EnvSetup& setup, const std::vector<EnvEntry>& entries);
+  std::string_view module = {};
+  std::string_view factory = {};
 };
 
 // Every kind, in the order their bindings are put on env (env_binding.cc).

@@ -1,5 +1,7 @@
 #include "config/env_binding.h"
 
+#include "base/json_reader.h"
+#include "base/strings.h"
 #include "config/env_d1.h"
 #include "config/env_durable_objects.h"
 #include "config/env_kv.h"
@@ -23,6 +25,25 @@ const std::vector<EnvBindingKind>& EnvBindingKinds() {
       {"d1", ParseD1Binding},
   };
   return kinds;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> StringFields(const EnvValue& value,
+                                                                             const std::vector<std::string_view>& keys,
+                                                                             std::string_view shape) {
+  absl::StatusOr<std::string> json = value.Json();
+  if (!json.ok()) return value.Error(shape);
+  absl::StatusOr<base::JsonValue> table = base::ParseJson(*json);
+  if (!table.ok() || !table->IsObject()) return value.Error(shape);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const base::JsonMember& member : table->members) {
+    bool known = false;
+    for (std::string_view key : keys) known = known || member.first == key;
+    if (member.second.type != base::JsonValue::Type::kString || !known) {
+      return value.Error(base::StrCat("unknown or unsupported key \"", member.first, "\" (", shape, ")"));
+    }
+    out.emplace_back(member.first, member.second.Str());
+  }
+  return out;
 }
 
 const EnvBindingKind* FindEnvBindingKind(std::string_view key) {

@@ -71,6 +71,13 @@ struct EnvBindingKind {
   bool any_json = false;
 };
 
+// A value written as a table of strings (`{ service = "auth", entrypoint = "Api" }`): its
+// fields by key, each one of `keys`; any other key or a value that is not a string is an error
+// at the value naming `shape`, what the kind expects.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> StringFields(const EnvValue& value,
+                                                                             const std::vector<std::string_view>& keys,
+                                                                             std::string_view shape);
+
 // Every kind, in the order their bindings are put on env (bindings/env_binding.cc keeps the same).
 const std::vector<EnvBindingKind>& EnvBindingKinds();
 // The kind of table `key`; null if it is not a binding table.

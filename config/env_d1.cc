@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "base/files.h"
-#include "base/json_reader.h"
 #include "base/json_writer.h"
 #include "base/strings.h"
 
@@ -67,17 +66,10 @@ absl::StatusOr<std::string> ParseD1Binding(const EnvValue& value, const EnvParse
     if (!text.ok()) return text.status();
     name = *text;
   } else {
-    absl::StatusOr<std::string> json = value.Json();
-    if (!json.ok()) return value.Error(kShape);
-    absl::StatusOr<base::JsonValue> table = base::ParseJson(*json);
-    if (!table.ok() || !table->IsObject()) return value.Error(kShape);
-    for (const base::JsonMember& member : table->members) {
-      if (member.second.type != base::JsonValue::Type::kString ||
-          (member.first != "database" && member.first != "migrations")) {
-        return value.Error(base::StrCat("unknown or unsupported key \"", member.first, "\" (", kShape, ")"));
-      }
-      (member.first == "database" ? name : migrations) = member.second.Str();
-    }
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> fields =
+        StringFields(value, {"database", "migrations"}, kShape);
+    if (!fields.ok()) return fields.status();
+    for (auto& [key, text] : *fields) (key == "database" ? name : migrations) = std::move(text);
   }
   if (!IsDatabaseName(name)) {
     return value.Error(base::StrCat("\"", name, "\" is not a database name (1-64 letters, digits, '_' or '-')"));

@@ -1,7 +1,6 @@
 #include "config/env_services.h"
 
 #include "absl/strings/ascii.h"
-#include "base/json_reader.h"
 #include "base/strings.h"
 
 namespace atl::config {
@@ -27,17 +26,10 @@ absl::StatusOr<std::string> ParseServiceBinding(const EnvValue& value, const Env
   } else {
     // { service = "auth", entrypoint = "AdminApi" }: a named export of that tenant's script.
     constexpr std::string_view kShape = "expected a tenant name, or { service = \"tenant\", entrypoint = \"ExportName\" }";
-    absl::StatusOr<std::string> json = value.Json();
-    if (!json.ok()) return value.Error(kShape);
-    absl::StatusOr<base::JsonValue> table = base::ParseJson(*json);
-    if (!table.ok() || !table->IsObject()) return value.Error(kShape);
-    for (const base::JsonMember& member : table->members) {
-      if (member.second.type != base::JsonValue::Type::kString ||
-          (member.first != "service" && member.first != "entrypoint")) {
-        return value.Error(base::StrCat("unknown or unsupported key \"", member.first, "\" (", kShape, ")"));
-      }
-      (member.first == "service" ? target : entrypoint) = member.second.Str();
-    }
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> fields =
+        StringFields(value, {"service", "entrypoint"}, kShape);
+    if (!fields.ok()) return fields.status();
+    for (auto& [key, text] : *fields) (key == "service" ? target : entrypoint) = std::move(text);
     if (target.empty()) return value.Error(base::StrCat("missing \"service\" (", kShape, ")"));
     if (!IsIdentifier(entrypoint)) {
       return value.Error(base::StrCat("entrypoint \"", entrypoint, "\" is not the name of an export (", kShape, ")"));

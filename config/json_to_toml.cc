@@ -162,6 +162,16 @@ absl::StatusOr<std::string> TenantJsonToToml(std::string_view json, std::string*
       if (absl::Status st = WasmTable(value, wasm); !st.ok()) return st;
       continue;
     }
+    if (key == "d1" && value.IsObject()) {
+      // A migrations folder is read from the server's disk: only a config file names one.
+      for (const auto& [name, database] : value.members) {
+        if (database.Get("migrations") != nullptr) {
+          return absl::InvalidArgumentError(base::StrCat(
+              "body: d1.", name, ".migrations: not accepted in a deploy (a config file's folder of .sql files); "
+              "give the database's name, and create its tables from the tenant's code"));
+        }
+      }
+    }
     AppendTomlString(key, &toml);
     toml.append(" = ");
     if (absl::Status st = AppendToml(value, "body", 0, &toml); !st.ok()) return st;

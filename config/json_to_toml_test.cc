@@ -25,6 +25,12 @@ TEST(TenantJsonToToml, RejectsMalformedBodies) {
                           "{\"script\": \"x\"} x", "{\"script\": \"x\",}", "{\"script\": \"\\q\"}"}) {
     EXPECT_FALSE(TenantJsonToToml(bad, &script, nullptr).ok()) << bad;
   }
+  // A D1 database's migrations folder would be read from the server's disk.
+  absl::StatusOr<std::string> d1 =
+      TenantJsonToToml(R"({"script": "x", "d1": {"DB": {"database": "d", "migrations": "/etc"}}})", &script, nullptr);
+  ASSERT_FALSE(d1.ok());
+  EXPECT_NE(d1.status().message().find("body: d1.DB.migrations: not accepted in a deploy"), std::string_view::npos);
+  EXPECT_TRUE(TenantJsonToToml(R"({"script": "x", "d1": {"DB": "d", "E": {"database": "e"}}})", &script, nullptr).ok());
 }
 
 TEST(TenantJsonToToml, DecodesEscapesToUtf8) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -465,41 +466,70 @@ class TenantWriter {
     return absl::OkStatus();
   }
 
+  // A list of bindings whose items are tables of strings, each table as its fields: those of
+  // `read` kept, those of `ignored` accepted and dropped, any other key (or a value that is not a
+  // string) refused, saying `expected`. `key` is the list's wrangler key, for errors.
+  using Fields = std::map<std::string, std::string, std::less<>>;
+  absl::StatusOr<std::vector<Fields>> StringTables(std::string_view key, const toml::array& list,
+                                                   std::initializer_list<std::string_view> read,
+                                                   std::initializer_list<std::string_view> ignored,
+                                                   std::string_view expected) const {
+    std::vector<Fields> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string item_key = StrCat(key, "[", i, "]");
+      const auto* item = list.get(i)->as_table();
+      if (item == nullptr) return Error(item_key, StrCat("expected a table (", expected, ")"));
+      Fields fields;
+      for (const auto& [k, v] : *item) {
+        std::string_view field = k.str();
+        bool kept = std::find(read.begin(), read.end(), field) != read.end();
+        bool dropped = std::find(ignored.begin(), ignored.end(), field) != ignored.end();
+        if (!v.is_string() || (!kept && !dropped)) {
+          return Error(StrCat(item_key, ".", field), StrCat("unknown or unsupported key (", expected, ")"));
+        }
+        if (kept) fields.emplace(field, v.as_string()->get());
+      }
+      out.push_back(std::move(fields));
+    }
+    return out;
+  }
+
+  // The field `name` of list item `i` (of `key`); an error when it is missing or empty.
+  absl::StatusOr<std::string> Required(std::string_view key, size_t i, const Fields& fields, std::string_view name) const {
+    auto it = fields.find(name);
+    if (it == fields.end() || it->second.empty()) return Error(StrCat(key, "[", i, "]"), StrCat("missing required key \"", name, "\""));
+    return it->second;
+  }
+
+  // `BINDING = "value"` pairs of `fields[binding]` and `fields[value]` as atoll's table `atoll_key`.
+  absl::Status SimpleBindings(std::string_view key, const std::vector<Fields>& tables, std::string_view binding,
+                              std::string_view value, std::string_view atoll_key, std::string* out) const {
+    out->append(StrCat(atoll_key, " = { "));
+    for (size_t i = 0; i < tables.size(); ++i) {
+      absl::StatusOr<std::string> name = Required(key, i, tables[i], binding);
+      if (!name.ok()) return name.status();
+      absl::StatusOr<std::string> target = Required(key, i, tables[i], value);
+      if (!target.ok()) return target.status();
+      if (i > 0) out->append(", ");
+      AppendTomlString(*name, out);
+      out->append(" = ");
+      AppendTomlString(*target, out);
+    }
+    out->append(" }\n");
+    return absl::OkStatus();
+  }
+
   // durable_objects.bindings [{name, class_name}] -> durable_objects = { NAME = "Class" }. A class
   // of another Worker (script_name) is not supported.
   absl::Status DurableObjects(const toml::node& value, std::string* out) {
     const auto* t = value.as_table();
     const toml::array* a = t == nullptr ? nullptr : (*t)["bindings"].as_array();
     if (a == nullptr) return Error("durable_objects", "expected { bindings = [{name, class_name}] }");
-    out->append("durable_objects = { ");
-    for (size_t i = 0; i < a->size(); ++i) {
-      std::string item_key = StrCat("durable_objects.bindings[", i, "]");
-      const auto* item = a->get(i)->as_table();
-      if (item == nullptr) return Error(item_key, "expected {name, class_name}");
-      std::string name, class_name;
-      for (const auto& [k, v] : *item) {
-        std::string_view field = k.str();
-        if (field == "name" && v.is_string()) {
-          name = v.as_string()->get();
-        } else if (field == "class_name" && v.is_string()) {
-          class_name = v.as_string()->get();
-        } else if (field == "environment") {
-          continue;
-        } else {
-          return Error(StrCat(item_key, ".", field),
-                       "unknown or unsupported key (expected name and class_name, both strings; a class of another "
-                       "Worker, script_name, is not supported)");
-        }
-      }
-      if (name.empty()) return Error(item_key, "missing required key \"name\"");
-      if (class_name.empty()) return Error(item_key, "missing required key \"class_name\"");
-      if (i > 0) out->append(", ");
-      AppendTomlString(name, out);
-      out->append(" = ");
-      AppendTomlString(class_name, out);
-    }
-    out->append(" }\n");
-    return absl::OkStatus();
+    absl::StatusOr<std::vector<Fields>> tables = StringTables(
+        "durable_objects.bindings", *a, {"name", "class_name"}, {"environment"},
+        "expected name and class_name, both strings; a class of another Worker, script_name, is not supported");
+    if (!tables.ok()) return tables.status();
+    return SimpleBindings("durable_objects.bindings", *tables, "name", "class_name", "durable_objects", out);
   }
 
   // workflows [{binding, class_name, name}] -> workflows = { BINDING = "Class" }. The instances
@@ -508,35 +538,11 @@ class TenantWriter {
   absl::Status Workflows(const toml::node& value, std::string* out) {
     const toml::array* a = value.as_array();
     if (a == nullptr) return Error("workflows", "expected an array of {binding, class_name, name}");
-    out->append("workflows = { ");
-    for (size_t i = 0; i < a->size(); ++i) {
-      std::string item_key = StrCat("workflows[", i, "]");
-      const auto* item = a->get(i)->as_table();
-      if (item == nullptr) return Error(item_key, "expected {binding, class_name, name}");
-      std::string binding, class_name;
-      for (const auto& [k, v] : *item) {
-        std::string_view field = k.str();
-        if (field == "binding" && v.is_string()) {
-          binding = v.as_string()->get();
-        } else if (field == "class_name" && v.is_string()) {
-          class_name = v.as_string()->get();
-        } else if (field == "name" && v.is_string()) {
-          continue;
-        } else {
-          return Error(StrCat(item_key, ".", field),
-                       "unknown or unsupported key (expected binding, class_name and name, all strings; a Workflow "
-                       "of another Worker, script_name, is not supported)");
-        }
-      }
-      if (binding.empty()) return Error(item_key, "missing required key \"binding\"");
-      if (class_name.empty()) return Error(item_key, "missing required key \"class_name\"");
-      if (i > 0) out->append(", ");
-      AppendTomlString(binding, out);
-      out->append(" = ");
-      AppendTomlString(class_name, out);
-    }
-    out->append(" }\n");
-    return absl::OkStatus();
+    absl::StatusOr<std::vector<Fields>> tables = StringTables(
+        "workflows", *a, {"binding", "class_name"}, {"name"},
+        "expected binding, class_name and name, all strings; a Workflow of another Worker, script_name, is not supported");
+    if (!tables.ok()) return tables.status();
+    return SimpleBindings("workflows", *tables, "binding", "class_name", "workflows", out);
   }
 
   // d1_databases [{binding, database_name, database_id, migrations_dir, ...}] -> d1 = { BINDING =
@@ -548,44 +554,29 @@ class TenantWriter {
   absl::Status D1Databases(const toml::node& value, std::string* out) {
     const toml::array* a = value.as_array();
     if (a == nullptr) return Error("d1_databases", "expected an array of {binding, database_name, database_id}");
+    absl::StatusOr<std::vector<Fields>> tables =
+        StringTables("d1_databases", *a, {"binding", "database_name", "database_id", "migrations_dir"},
+                     {"preview_database_id", "migrations_table"},
+                     "expected binding, database_name, database_id, preview_database_id, migrations_dir, "
+                     "migrations_table, all strings");
+    if (!tables.ok()) return tables.status();
     out->append("d1 = { ");
-    for (size_t i = 0; i < a->size(); ++i) {
-      std::string item_key = StrCat("d1_databases[", i, "]");
-      const auto* item = a->get(i)->as_table();
-      if (item == nullptr) return Error(item_key, "expected {binding, database_name, database_id}");
-      std::string binding, name, id, migrations;
-      for (const auto& [k, v] : *item) {
-        std::string_view field = k.str();
-        if (field == "binding" && v.is_string()) {
-          binding = v.as_string()->get();
-        } else if (field == "database_name" && v.is_string()) {
-          name = v.as_string()->get();
-        } else if (field == "database_id" && v.is_string()) {
-          id = v.as_string()->get();
-        } else if (field == "migrations_dir" && v.is_string()) {
-          absl::StatusOr<std::string> dir = Path(StrCat(item_key, ".migrations_dir"), v);
-          if (!dir.ok()) return dir.status();
-          migrations = *dir;
-        } else if ((field == "preview_database_id" || field == "migrations_table") && v.is_string()) {
-          continue;
-        } else {
-          return Error(StrCat(item_key, ".", field),
-                       "unknown or unsupported key (expected binding, database_name, database_id, preview_database_id, "
-                       "migrations_dir, migrations_table, all strings)");
-        }
-      }
-      if (binding.empty()) return Error(item_key, "missing required key \"binding\"");
-      if (name.empty()) name = id;
-      if (name.empty()) return Error(item_key, "missing required key \"database_name\" (or \"database_id\")");
+    for (size_t i = 0; i < tables->size(); ++i) {
+      Fields& fields = (*tables)[i];
+      absl::StatusOr<std::string> binding = Required("d1_databases", i, fields, "binding");
+      if (!binding.ok()) return binding.status();
+      std::string name = fields["database_name"].empty() ? fields["database_id"] : fields["database_name"];
+      if (name.empty()) return Error(StrCat("d1_databases[", i, "]"), "missing required key \"database_name\" (or \"database_id\")");
+      fs::path migrations = fields["migrations_dir"];
       std::error_code ec;
-      if (migrations.empty() && fs::is_directory(dir_ / "migrations", ec)) migrations = (dir_ / "migrations").string();
+      if (migrations.empty() && fs::is_directory(dir_ / "migrations", ec)) migrations = "migrations";
       if (i > 0) out->append(", ");
-      AppendTomlString(binding, out);
+      AppendTomlString(*binding, out);
       out->append(" = { database = ");
       AppendTomlString(name, out);
       if (!migrations.empty()) {
         out->append(", migrations = ");
-        AppendTomlString(migrations, out);
+        AppendTomlString((migrations.is_relative() ? dir_ / migrations : migrations).lexically_normal().string(), out);
       }
       out->append(" }");
     }
