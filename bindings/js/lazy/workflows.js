@@ -168,7 +168,7 @@ class Replay {
     this.inflight = 0;         // step.do callbacks running
     this.wakeAt = [];          // wake-up times of the steps waiting
     this.stopped = false;      // suspended, paused, terminated or restarted: no more effects
-    this.suspend = null;       // resolves the race in WorkflowEngine.#advance
+    this.suspend = null;       // settles the race in WorkflowEngine's #replayRun
     this.suspended = new $Promise((resolve) => { this.suspend = resolve; });
     this.checkQueued = false;
   }
@@ -277,11 +277,11 @@ class WorkflowStep {
     const key = `wf:sleep:${replay.key(name)}`;
     if (replay.stopped) return NEVER;
     let at = await replay.storage.get(key);
+    if (replay.stopped) return NEVER;  // after each await: a pause or restart may have come meanwhile
     if (at === undefined) {
       at = wakeAt();
       await replay.storage.put(key, at);
     }
-    if (replay.stopped) return NEVER;
     if (DateNow() >= at) return undefined;
     return replay.wait(at);
   }
@@ -293,18 +293,20 @@ class WorkflowStep {
     const key = `wf:event:${replay.key(name)}`;
     if (replay.stopped) return NEVER;
     let record = await replay.storage.get(key);
+    if (replay.stopped) return NEVER;
     if (record === undefined) {
       record = { deadline: DateNow() + timeout };
       await replay.storage.put(key, record);
     }
-    if (replay.stopped) return NEVER;
     if (record.event !== undefined) return eventOf(record.event);
     if (record.timedOut) throw timedOut(name);
-    const inbox = (await replay.storage.get("wf:inbox")) ?? [];
+    // The inbox is read and written with no await between (sendEvent appends the same way), so
+    // that an event sent meanwhile is not lost.
+    const inbox = replay.storage.getSync("wf:inbox") ?? [];
     const index = inbox.findIndex((event) => event.type === type);
     if (index >= 0) {
       const [event] = inbox.splice(index, 1);
-      await replay.storage.put({ "wf:inbox": inbox, [key]: { event } });
+      replay.storage.putSync({ "wf:inbox": inbox, [key]: { event } });
       return eventOf(event);
     }
     if (DateNow() >= record.deadline) {
@@ -420,9 +422,9 @@ function engineFor(className) {
       return this.#serial(async () => {
         const meta = await this.#meta();
         if (FINAL.includes(meta.status)) throw new $Error(`instance.not_running: the instance is ${meta.status}`);
-        const inbox = (await this.#storage.get("wf:inbox")) ?? [];
+        const inbox = this.#storage.getSync("wf:inbox") ?? [];  // no await between (waitForEvent)
         inbox.push({ type, payload, timestamp: DateNow() });
-        await this.#storage.put("wf:inbox", inbox);
+        this.#storage.putSync("wf:inbox", inbox);
         if (this.#replay !== null) this.#poked = true;
         else if (meta.status === "waiting") await this.#storage.setAlarm(DateNow());
       });
