@@ -74,6 +74,13 @@ const scenarios = {
     await Promise.all(first);
     return await seventh.text();
   },
+  // 4 MB sent whole by `n` fetches at once (the server holds a copy of each body until its fetch
+  // ends; so does the fetch, for a redirect, in the tenant's heap budget).
+  async wholeBodies(n) {
+    const body = new Uint8Array(4 << 20).fill(1);
+    const sent = await Promise.all(Array.from({ length: n }, () => fetch(`${base}/`, { method: "POST", body }).then((r) => r.text())));
+    return sent.join(",");
+  },
   // A queued fetch aborted never connects.
   async abortQueued() {
     const first = Array.from({ length: 6 }, () => fetch(`${base}/`).then((r) => r.text()));
@@ -87,15 +94,16 @@ const scenarios = {
 };
 export default {
   async fetch(request) {
-    const name = new URL(request.url).pathname.slice(1);
-    return new Response(String(await scenarios[name]()));
+    const url = new URL(request.url);
+    return new Response(String(await scenarios[url.pathname.slice(1)](Number(url.searchParams.get("n")))));
   },
 };
 )";
 
 class PendingHeadsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Start(""); }
+  void Start(const std::string& tenant_extra) {
     std::string script = kHandler;
     script.replace(script.find("${PORT}"), 7, std::to_string(upstream_.port()));
     fixture_.Write("a.js", script);
@@ -106,7 +114,7 @@ script = "a.js"
 routes = ["*/*"]
 cpu_ms = 1000
 subrequests = 100
-outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + R"("]
+)" + tenant_extra + R"(outbound = ["127.0.0.1:)" + std::to_string(upstream_.port()) + R"("]
 )"));
   }
   HoldingUpstream upstream_;
@@ -135,6 +143,25 @@ TEST_F(PendingHeadsTest, AQueuedFetchsStreamedBodyIsSentWhole) {
   HttpResponse r = Get(server_->port(), "/queuedBody");
   EXPECT_EQ(r.status, 200) << r.body << server_->log();
   EXPECT_EQ(r.body, "120000");
+}
+
+// The copies of request bodies the server holds for fetches in flight are bounded by memory_mb:
+// each fetch keeps its own copy of a body given whole (a Request's, kept for a 307/308 redirect)
+// until it ends, in the tenant's ArrayBuffer budget. Two 4 MB bodies at once fit a 16 MB tenant
+// (with the buffer they are copied from); four do not (503 memory_limit: at most two of them
+// reached the server), and the tenant goes on.
+TEST_F(PendingHeadsTest, WholeRequestBodiesInFlightAreBoundedByMemoryMb) {
+  server_->Stop();
+  Start("memory_mb = 16\n");
+  HttpResponse two = Get(server_->port(), "/wholeBodies?n=2");
+  EXPECT_EQ(two.status, 200) << two.body << server_->log();
+  EXPECT_EQ(two.body, "4194304,4194304");
+  int before = upstream_.requests();
+  HttpResponse four = Get(server_->port(), "/wholeBodies?n=4");
+  EXPECT_EQ(four.status, 503) << four.body;
+  EXPECT_EQ(four.body, R"({"error":"memory_limit"})");
+  EXPECT_LE(upstream_.requests() - before, 2);
+  EXPECT_EQ(Get(server_->port(), "/wholeBodies?n=1").body, "4194304");
 }
 
 TEST_F(PendingHeadsTest, AQueuedFetchAbortedNeverConnects) {
