@@ -1,7 +1,8 @@
 #pragma once
 // One uv_getaddrinfo that its owner may give up on: after Cancel() its callback never runs, and
 // the lookup frees itself once libuv is done with it (a lookup runs on libuv's thread pool and
-// cannot be stopped midway). Used by the socket client (socket_client.h).
+// cannot be stopped midway). Used by the HTTP client (http_client.h) and the socket client
+// (socket_client.h).
 //
 //   int error = 0;
 //   DnsLookup* lookup = DnsLookup::Start(loop, "db.example.com", 5432, [](int status, const addrinfo* result) {...}, &error);

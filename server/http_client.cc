@@ -39,9 +39,8 @@ void HttpClient::Shutdown() {
   for (Connection* c : open) c->Close();
   idle_.clear();
   for (Exchange* x : resolving_) {
-    x->done = true;
-    x->cancelled = true;  // the lookup's callback frees it without calling back into the client
-    uv_cancel(reinterpret_cast<uv_req_t*>(x->resolving));
+    x->lookup->Cancel();  // its callback will not run: the exchange goes now
+    delete x;
   }
   resolving_.clear();
 }
@@ -70,38 +69,22 @@ HttpClient::Exchange* HttpClient::Start(OutboundRequest request, FetchSink* sink
     }
     return Connect(x, reinterpret_cast<sockaddr*>(&address), static_cast<int>(rule)) ? x : nullptr;
   }
-  x->resolving = new uv_getaddrinfo_t();
-  x->resolving->data = x;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  std::string port = std::to_string(r.port);
-  int rc = uv_getaddrinfo(loop_, x->resolving, [](uv_getaddrinfo_t* req, int status, addrinfo* result) {
-    auto* x = static_cast<Exchange*>(req->data);
-    if (x->cancelled) {  // Cancel() or Shutdown(): the client may be gone by now
-      if (result != nullptr) uv_freeaddrinfo(result);
-      delete x->resolving;
-      delete x;
-      return;
-    }
-    x->client->Resolved(x, status, result);
-  }, r.host.c_str(), port.c_str(), &hints);
-  if (rc == 0) resolving_.insert(x);
-  if (rc < 0) {
-    delete x->resolving;
-    x->resolving = nullptr;
+  int rc = 0;
+  x->lookup = DnsLookup::Start(loop_, r.host, r.port, [this, x](int status, const addrinfo* result) {
+    Resolved(x, status, result);
+  }, &rc);
+  if (x->lookup == nullptr) {
     Fail(x, base::StrCat("fetch to ", Describe(x), " failed: DNS: ", uv_strerror(rc)));
     return nullptr;
   }
+  resolving_.insert(x);
   return x;
 }
 
-void HttpClient::Resolved(Exchange* x, int status, addrinfo* result) {
+void HttpClient::Resolved(Exchange* x, int status, const addrinfo* result) {
   resolving_.erase(x);
-  delete x->resolving;
-  x->resolving = nullptr;
+  x->lookup = nullptr;  // it frees itself (and `result`) after this returns
   if (status < 0 || result == nullptr) {
-    if (result != nullptr) uv_freeaddrinfo(result);
     Fail(x, base::StrCat("fetch to ", Describe(x), " failed: DNS lookup of ", x->request.host, ": ", uv_strerror(status)));
     return;
   }
@@ -110,7 +93,6 @@ void HttpClient::Resolved(Exchange* x, int status, addrinfo* result) {
   AddressChoice choice = ChooseAddress(result, listed);
   if (choice.chosen == nullptr) {
     std::string address = choice.refused != nullptr ? AddressText(choice.refused->ai_addr) : "no address";
-    uv_freeaddrinfo(result);
     std::string message = base::StrCat("fetch to ", r.host, " refused: ", RuleText(choice.refused_rule), " ", address,
                                        " (add it to outbound to allow)");
     base::LogLine(base::LogLevel::kWarn, "fetch refused").Str("tenant", r.tenant).Str("host", r.host)
@@ -120,7 +102,6 @@ void HttpClient::Resolved(Exchange* x, int status, addrinfo* result) {
   }
   sockaddr_storage address{};
   std::memcpy(&address, choice.chosen->ai_addr, choice.chosen->ai_addrlen);
-  uv_freeaddrinfo(result);
   Connect(x, reinterpret_cast<sockaddr*>(&address), static_cast<int>(choice.chosen_rule));
 }
 
@@ -180,12 +161,7 @@ bool HttpClient::End(Exchange* x) {
 void HttpClient::Fail(Exchange* x, const std::string& message) {
   if (!End(x)) return;
   FetchSink* sink = x->sink;
-  if (x->resolving == nullptr) {
-    delete x;
-  } else {
-    x->cancelled = true;  // freed by the lookup's callback
-    resolving_.erase(x);
-  }
+  Forget(x);
   sink->OnError(message);
 }
 
@@ -234,11 +210,13 @@ void HttpClient::Resume(Exchange* x) {
 
 void HttpClient::Cancel(Exchange* x) {
   if (!End(x)) return;
-  if (x->resolving != nullptr) {
-    x->cancelled = true;  // freed by the lookup's callback
+  Forget(x);
+}
+
+void HttpClient::Forget(Exchange* x) {
+  if (x->lookup != nullptr) {
+    x->lookup->Cancel();  // its callback will not run
     resolving_.erase(x);
-    uv_cancel(reinterpret_cast<uv_req_t*>(x->resolving));
-    return;
   }
   delete x;
 }

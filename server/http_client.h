@@ -1,9 +1,9 @@
 #pragma once
 // The HTTP/1.1 client behind fetch(): libuv sockets (StreamSocket), the shared codec
 // (http_parser.h) for responses, TlsSession's client mode for https (the system CA store, SNI
-// and hostname verification), DNS through uv_getaddrinfo, a keep-alive pool per origin for the
-// whole process. Every address is checked by the SSRF guard
-// (ssrf_guard.h) after resolution; no connection is ever opened to a refused one. Bodies stream
+// and hostname verification), DNS through DnsLookup (dns_lookup.h), a keep-alive pool per origin
+// for the whole process. Every address is checked by the SSRF guard (ssrf_guard.h) after
+// resolution; no connection is ever opened to a refused one. Bodies stream
 // both ways with bounds (isolates/limits.h FetchLimits): the response is read no faster than the
 // sink takes it, and a streamed request body is accepted no faster than the socket takes it.
 //
@@ -110,10 +110,12 @@ class HttpClient {
   const TlsClientContext* tls() const;  // the process's (TlsClientContext::SystemDefault)
   void Release(Connection* connection);  // back to the pool, or closed
   void Forget(Connection* connection);   // closing: out of the pool
-  void Resolved(Exchange* exchange, int status, struct addrinfo* result);
+  void Resolved(Exchange* exchange, int status, const struct addrinfo* result);
   // Marks `exchange` done and closes its connection; false if it already was.
   bool End(Exchange* exchange);
   void Fail(Exchange* exchange, const std::string& message);
+  // Frees an ended exchange, giving up on its DNS lookup if one runs.
+  void Forget(Exchange* exchange);
   std::string Describe(const Exchange* exchange) const;
 
  private:

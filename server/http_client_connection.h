@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "server/client_websocket.h"
+#include "server/dns_lookup.h"
 #include "server/http_client.h"
 #include "server/http_parser.h"
 #include "server/stream_socket.h"
@@ -25,7 +26,7 @@ struct HttpClient::Exchange {
   OutboundRequest request;
   FetchSink* sink = nullptr;
   std::string origin;              // pool key: scheme://host:port
-  uv_getaddrinfo_t* resolving = nullptr;
+  DnsLookup* lookup = nullptr;     // DNS lookup running (dns_lookup.h)
   Connection* connection = nullptr;
   std::string pending_body;        // framed body chunks written before the head went out
   bool body_ended = false;         // streamed body: EndBody was called
@@ -34,7 +35,6 @@ struct HttpClient::Exchange {
   bool paused = false;             // the sink answered false; reading stopped
   bool need_drain = false;
   std::string ws_key;              // websocket request: its Sec-WebSocket-Key
-  bool cancelled = false;          // Cancel() while DNS was running
   bool done = false;
 };
 
