@@ -38,8 +38,9 @@ export class Flow extends WorkflowEntrypoint {
       return { doubled: event.payload.x * 2, at: Date.now() };
     });
     await step.sleep("nap", event.payload.nap ?? "1 second");
-    const flaky = await step.do("flaky", { retries: { limit: 3, delay: 100, backoff: "constant" } }, async () => {
+    const flaky = await step.do("flaky", { retries: { limit: 3, delay: 100, backoff: "constant" } }, async (ctx) => {
       const n = await count(this.env, `flaky:${event.instanceId}`);
+      if (ctx.attempt !== n) throw new NonRetryableError(`attempt ${ctx.attempt} is run ${n}`);  // kept across replays
       if (n < 3) throw new Error(`flaky ${n}`);
       return n;
     });

@@ -15,7 +15,7 @@ export class TestWorkflow extends WorkflowEntrypoint {
     if (plan === "same-names") {
       // Steps of one name are told apart by their order in the run.
       const a = await step.do("same", async () => "first");
-      const b = await step.do("same", async () => "second");
+      const b = await step.do("same", { retries: { limit: 2, delay: "1 second" } }, async (ctx) => [ctx.step, ctx.attempt, ctx.config]);
       return [a, b, this.env === WF_ENV, typeof this.ctx.waitUntil];
     }
     if (plan === "parallel") {
@@ -72,9 +72,11 @@ test("create, get, ids and batches are checked", async () => {
   assert.deepEqual(await finished(instance), { status: "complete", output: { n: 1 } });
 });
 
-test("steps of one name are kept apart; env and ctx reach the class", async () => {
+test("steps of one name are kept apart; env and ctx reach the class; the step context", async () => {
   const instance = await WF.create({ params: { plan: "same-names" } });
-  assert.deepEqual(await finished(instance), { status: "complete", output: ["first", "second", true, "function"] });
+  // The second's callback got its step context (https://developers.cloudflare.com/workflows/build/step-context/).
+  const context = [{ name: "same", count: 2 }, 1, { retries: { limit: 2, delay: "1 second", backoff: "exponential" }, timeout: "10 minutes" }];
+  assert.deepEqual(await finished(instance), { status: "complete", output: ["first", context, true, "function"] });
 });
 
 test("a sleep beside a running step, and sleepUntil", async () => {

@@ -172,13 +172,15 @@ class Replay {
     this.suspended = new $Promise((resolve) => { this.suspend = resolve; });
     this.checkQueued = false;
   }
+  // The storage key of the next step of this name ("name#0", "name#1", ...) and its count in the
+  // run (1, 2, ...: the step context's step.count).
   key(name) {
     if (typeof name !== "string" || name.length === 0 || name.length > 256) {
       throw new $TypeError("a step's name must be a string of 1 to 256 characters");
     }
     const n = this.counts.get(name) ?? 0;
     this.counts.set(name, n + 1);
-    return `${name}#${n}`;
+    return { key: `${name}#${n}`, count: n + 1 };
   }
   // A step that cannot go on before `at` (ms; Infinity: only an event wakes it).
   wait(at) {
@@ -217,7 +219,8 @@ class WorkflowStep {
       config = undefined;
     }
     if (typeof callback !== "function") throw new $TypeError("step.do: expected a callback");
-    const key = `wf:step:${replay.key(name)}`;
+    const { key: stepKey, count } = replay.key(name);
+    const key = `wf:step:${stepKey}`;
     const retries = { ...DEFAULT_STEP.retries, ...(config?.retries ?? {}) };
     const limit = $Number(retries.limit);
     if (!NumberIsFinite(limit) || limit < 0) throw new $RangeError("step.do: retries.limit must be a number >= 0");
@@ -229,10 +232,16 @@ class WorkflowStep {
     if (record.done) return record.value;
     if (record.failed) throw rebuilt(record.error);
     if (record.retryAt > DateNow()) return replay.wait(record.retryAt);
+    // https://developers.cloudflare.com/workflows/build/step-context/: the callback's argument.
+    const context = {
+      step: { name, count },
+      attempt: record.attempts + 1,
+      config: { retries: { limit, delay: retries.delay, backoff: retries.backoff }, timeout: config?.timeout ?? "10 minutes" },
+    };
     replay.inflight++;
     let value, error, failed = false;
     try {
-      value = await withTimeout(callback, timeout, name);
+      value = await withTimeout(() => callback(context), timeout, name);
     } catch (e) {
       failed = true;
       error = e;
@@ -274,7 +283,7 @@ class WorkflowStep {
 
   async #sleep(name, wakeAt) {
     const replay = this.#replay;
-    const key = `wf:sleep:${replay.key(name)}`;
+    const key = `wf:sleep:${replay.key(name).key}`;
     if (replay.stopped) return NEVER;
     let at = await replay.storage.get(key);
     if (replay.stopped) return NEVER;  // after each await: a pause or restart may have come meanwhile
@@ -290,7 +299,7 @@ class WorkflowStep {
     const replay = this.#replay;
     const type = checkEventType(options?.type, "step.waitForEvent");
     const timeout = durationMs(options?.timeout ?? DEFAULT_EVENT_TIMEOUT, "step.waitForEvent: timeout");
-    const key = `wf:event:${replay.key(name)}`;
+    const key = `wf:event:${replay.key(name).key}`;
     if (replay.stopped) return NEVER;
     let record = await replay.storage.get(key);
     if (replay.stopped) return NEVER;
