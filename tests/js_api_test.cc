@@ -28,6 +28,7 @@ cpu_ms = 5000
 STORE = "js-test"
 [tenants.durable_objects]
 DO = "TestObject"
+DOLLAR = "$Dollar"
 [tenants.workflows]
 WF = "TestWorkflow"
 [tenants.d1]

@@ -32,6 +32,12 @@ export class TestObject extends DurableObject {
   webSocketClose(ws, code, reason, wasClean) { this.closes = [...(this.closes ?? []), `${code} ${reason}`]; }
 }
 
+// A class whose name starts with "$" (a name below the digits in ASCII, next to the platform's
+// own classes, whose names start with a digit).
+export class $Dollar extends DurableObject {
+  ping() { return "pong"; }
+}
+
 function throws(fn) {
   try {
     fn();
@@ -198,9 +204,16 @@ test("stub.fetch", async () => {
   await assert.rejects(DO.getByName("f").fetch("http://x/"), TypeError, "TestObject has no fetch()");
 });
 
+test("a class named with a leading $", async () => {
+  assert.equal(await DOLLAR.getByName("d").ping(), "pong");
+});
+
+let DOLLAR;
+
 export default {
   async fetch(request, env) {
     DO = env.DO;
+    DOLLAR = env.DOLLAR;
     return Response.json(await run());
   },
 };

@@ -299,7 +299,8 @@ function objectOf(className, hex) {
     if (token === 0) throw notOwned("this node does not own the object now");
     entry = undefined;
   }
-  const Class = className.charCodeAt(0) <= 0x39 ? engineClass(className) : internal.tenantExport(className);
+  const first = className.charCodeAt(0);
+  const Class = first >= 0x30 && first <= 0x39 ? engineClass(className) : internal.tenantExport(className);
   if (typeof Class !== "function") {
     throw new $TypeError(`the script exports no Durable Object class named "${className}"`);
   }
