@@ -179,6 +179,7 @@ routes = ["*/*"]
 cpu_ms = 5000
 [tenants.durable_objects]
 DO = "TestObject"
+DOLLAR = "$Dollar"
 )"));
   HttpResponse r = Get(server.port(), "/");
   ASSERT_EQ(r.status, 200) << r.body << "\n" << server.log();
