@@ -161,6 +161,10 @@ class Worker {
   // (RuntimeCaps::platform_cpu_ms, plus `extra_ns` for work that grows with its input).
   void EnterPlatform(uint64_t extra_ns = 0);
   void ExitPlatform();
+  // The CPU time charged to tenants' accounts by every Worker on this thread so far (the
+  // platform's own work left out): its difference across a dispatch is what the dispatch cost
+  // tenants (a chain of service calls is billed that, server/outbound.h).
+  static uint64_t ChargedOnThisThread();
   // The process's code cache (memory and data_dir), or null: built-in modules keep theirs there
   // too, so that the next process on the same data_dir compiles none of them (lazy_modules.cc).
   cache::CodeCache* code_cache() const { return code_cache_; }

@@ -22,6 +22,9 @@ uint64_t Ns(std::chrono::steady_clock::duration d) {
 }
 uint64_t Ns(std::chrono::steady_clock::time_point t) { return Ns(t.time_since_epoch()); }
 
+// Worker::ChargedOnThisThread: one JS thread per process runs every Worker of a process.
+thread_local uint64_t charged_on_this_thread = 0;
+
 }  // namespace
 
 uint64_t Worker::StartupBudgetNs() const {
@@ -56,6 +59,8 @@ uint64_t Worker::ExitJs(Clock::time_point now) {
   }
   return run_used_ns_ + last;
 }
+
+uint64_t Worker::ChargedOnThisThread() { return charged_on_this_thread; }
 
 void Worker::EnterPlatform(uint64_t extra_ns) {
   if (js_depth_ == 0 || platform_depth_++ > 0) return;
@@ -110,6 +115,7 @@ bool Worker::CallIntoJs(ContextState* state, v8::Local<v8::Function> fn, int arg
   // Nested runs are part of the outer one, which is charged for them. The account that ran dry
   // is logged whether this kills the isolate or the watchdog already did (a run killed for its
   // budget is charged that budget).
+  if (outer && !startup) charged_on_this_thread += used;
   if (outer && !startup && accounts_.Charge(request, used, Ns(end)) &&
       (killed() == isolates::LimitKind::kNone || killed() == isolates::LimitKind::kCpu)) {
     base::LogLine(base::LogLevel::kWarn, "cpu budget spent")

@@ -192,9 +192,9 @@ void Outbound::Queue(Event event) {
     view.web_socket = event.web_socket;
     bindings::Worker* worker = tenants_->WorkerOf(fetch->tenant);
     std::shared_ptr<Chain> chain = fetch->chain;  // JS may end the fetch
-    auto start = std::chrono::steady_clock::now();
+    uint64_t charged_before = bindings::Worker::ChargedOnThisThread();
     bool more = worker != nullptr && worker->DeliverFetchEvent(event.fetch, view);
-    if (chain) chain->run_ns += base::NanosSince(start);
+    if (chain) chain->run_ns += bindings::Worker::ChargedOnThisThread() - charged_before;
     if (event.web_socket != 0) tenants_->ReleaseClientWebSocket(fetch->tenant, event.web_socket);
     it = fetches_.find(event.fetch);  // JS may have cancelled it
     if (it == fetches_.end()) return;

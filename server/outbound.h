@@ -113,7 +113,7 @@ class Outbound {
   // Service calls of one chain, shared by its requests.
   struct Chain {
     uint32_t calls = 0;
-    uint64_t run_ns = 0;     // the chain's JS runs on the loop: called handlers, fetch continuations
+    uint64_t run_ns = 0;     // what its JS on the loop was charged: called handlers, fetch continuations
     uint64_t budget_ns = 0;  // the client's request's tenant's cpu_ms: no call once run_ns reaches it
   };
   // A request's place in its chain: the client's request is depth 1, a call it makes depth 2...

@@ -26,7 +26,7 @@ class TenantHealth {
   // What one tenant did, as the admin API shows it.
   struct Counts {
     uint64_t cpu_kills = 0, memory_kills = 0, wall_kills = 0;
-    uint64_t run_ns = 0;  // its handlers' synchronous time on the loop
+    uint64_t run_ns = 0;  // the CPU its handlers were charged for on the loop (the platform's work left out)
     uint64_t loads_on_request = 0;  // isolates loaded for a request (a cold start)
     uint64_t prewarms = 0;          // isolates loaded ahead of requests (TenantManager::Warm)
   };

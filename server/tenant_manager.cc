@@ -15,8 +15,6 @@
 namespace atl::server {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Whether absolute `url` is wrangler's /__scheduled?cron=...; `*cron` gets the cron.
 bool ScheduledRequest(std::string_view url, std::string* cron) {
   if (base::UrlPath(url) != "/__scheduled") return false;
@@ -167,9 +165,9 @@ void TenantManager::DispatchTo(uint64_t id, int32_t target, const bindings::Requ
     if (runtime == nullptr) return;  // answered
   }
   cache_.Touch(index);
-  auto run_start = Clock::now();
+  uint64_t charged_before = bindings::Worker::ChargedOnThisThread();
   runtime->Dispatch(id, request, response);
-  last_run_ns_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - run_start).count());
+  last_run_ns_ = bindings::Worker::ChargedOnThisThread() - charged_before;
   health_.counts(index).run_ns += last_run_ns_;
   // `runtime` may be retired by now (a limit kill): then it holds no request.
   if (runtime->Unanswered(id)) wall_.Add(id, index, registry_.spec(index).worker.limits.wall_ms);

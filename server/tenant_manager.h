@@ -215,7 +215,7 @@ class TenantManager : public RequestSink {
   uint32_t min_heap_mb_ = 16;
   bool accepts_deploys_ = false;
   uint32_t heap_mb_ = 16;                      // the blank isolates' heap limit
-  uint64_t last_run_ns_ = 0;                   // the synchronous handler run of the last dispatch
+  uint64_t last_run_ns_ = 0;                   // what the last dispatch's handler run was charged
 };
 
 }  // namespace atl::server

@@ -12,6 +12,9 @@
 //   event" once the handler's promise and every ctx.waitUntil promise settled, or a failure (the
 //   outcome "exception") with the first error. A script with only a scheduled handler is
 //   accepted; its HTTP requests get 501 no_fetch_handler.
+// - RPC only: a default export that is a class extending WorkerEntrypoint needs no fetch(), as on
+//   Workers (https://developers.cloudflare.com/workers/runtime-apis/rpc/): service bindings call
+//   its methods; its HTTP requests get 501 no_fetch_handler too.
 //
 // The handler's result (or what respondWith got) must be a Response or a promise for one. A
 // Response returned synchronously is sent synchronously: no promise is created. Anything else
@@ -405,12 +408,9 @@ function dispatchScheduled(id, cron, scheduledTime, env) {
   internal.require("scheduled").dispatchScheduled(host, id, cron, scheduledTime, env);
 }
 
-// An HTTP request to a Worker that has only a scheduled handler.
-function noFetchHandler(id) {
-  const body = JSONStringify({
-    error: "no_fetch_handler",
-    message: "this Worker has no fetch handler (only scheduled()); it runs on its cron triggers",
-  });
+// An HTTP request to a Worker that has only a scheduled handler, or only RPC methods.
+function noFetchHandler(id, message = "this Worker has no fetch handler (only scheduled()); it runs on its cron triggers") {
+  const body = JSONStringify({ error: "no_fetch_handler", message });
   sendResponse(id, new $Response(body, { status: 501, headers: { "content-type": "application/json" } }));
 }
 
@@ -448,7 +448,8 @@ internal.setHandler = function setHandler(namespace) {
     }
     // A class entrypoint (cloudflare:workers): made per event by the lazy module's wrapper.
     const proto = typeof exported === "function" ? exported.prototype : undefined;
-    if (proto != null && (typeof proto.fetch === "function" || typeof proto.scheduled === "function")) {
+    if (proto != null && (typeof proto.fetch === "function" || typeof proto.scheduled === "function" ||
+                          internal.require("cloudflare_workers").isWorkerEntrypoint(exported))) {
       mode = MODE_MODULE;
       handler = internal.require("cloudflare_workers").entrypointOf(exported);
       return;
@@ -486,6 +487,10 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
       if (typeof fetch !== "function") {
         if (typeof target.scheduled === "function") {
           noFetchHandler(id);
+          return;
+        }
+        if (entrypointClass !== undefined) {
+          noFetchHandler(id, "this Worker has no fetch handler: its entrypoint answers RPC calls of service bindings only");
           return;
         }
         failRequest(id, "the default export has no fetch() method any more");

@@ -46,6 +46,14 @@ function entrypointOf(Class) {
   return target;
 }
 
+// Whether `Class` extends WorkerEntrypoint: such a default export needs no fetch() (RPC only).
+function isWorkerEntrypoint(Class) {
+  for (let proto = ObjectGetPrototypeOf(Class.prototype); proto !== null; proto = ObjectGetPrototypeOf(proto)) {
+    if (proto === WorkerEntrypoint.prototype) return true;
+  }
+  return false;
+}
+
 // An RPC call of a service binding (js/lazy/fetch.js serviceBinding; 90_dispatch.js): `body` the
 // serialized [method, args]; the method of a new Class(ctx, env) is called, and the answer is a
 // 200 whose body is the serialized outcome ({ok, value} or {ok: false, error}). Only methods of
@@ -122,4 +130,5 @@ function waitUntil(promise) {
 module.exports = { env, waitUntil, WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget };
 // Not enumerable: not named exports of the module, the glue's (90_dispatch.js).
 Object.defineProperty(module.exports, "entrypointOf", { value: entrypointOf });
+Object.defineProperty(module.exports, "isWorkerEntrypoint", { value: isWorkerEntrypoint });
 Object.defineProperty(module.exports, "serve", { value: serve });
