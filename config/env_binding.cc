@@ -9,7 +9,6 @@
 #include "config/env_services.h"
 #include "config/env_vars.h"
 #include "config/env_wasm.h"
-#include "config/env_workflows.h"
 
 namespace atl::config {
 
@@ -21,7 +20,9 @@ const std::vector<EnvBindingKind>& EnvBindingKinds() {
       {"wasm", ParseWasmBinding},
       {"services", ParseServiceBinding},
       {"durable_objects", ParseDurableObjectBinding},
-      {"workflows", ParseWorkflowBinding},
+      // A Workflow's instances are Durable Objects of an engine class named after the Workflow's
+      // class (bindings/js/lazy/workflows.js): the same rule for the name.
+      {"workflows", ParseDurableObjectBinding},
       {"d1", ParseD1Binding},
   };
   return kinds;

@@ -13,7 +13,6 @@
 #include "config/env_services.h"
 #include "config/env_vars.h"
 #include "config/env_wasm.h"
-#include "config/env_workflows.h"
 
 namespace atl::config {
 namespace {
@@ -72,8 +71,10 @@ TEST(EnvBindingKinds, DurableObjectsNameAClass) {
 }
 
 TEST(EnvBindingKinds, WorkflowsNameAClass) {
-  EXPECT_EQ(*ParseWorkflowBinding(FakeValue("OrderFlow"), {}), "OrderFlow");
-  EXPECT_TRUE(Fails(ParseWorkflowBinding(FakeValue("0wf_OrderFlow"), {}), "is not a class name"));
+  const EnvBindingKind* kind = FindEnvBindingKind("workflows");
+  ASSERT_NE(kind, nullptr);
+  EXPECT_EQ(*kind->parse(FakeValue("OrderFlow"), {}), "OrderFlow");
+  EXPECT_TRUE(Fails(kind->parse(FakeValue("0wf_OrderFlow"), {}), "is not a class name"));
 }
 
 TEST(EnvBindingKinds, D1NamesADatabase) {

@@ -69,12 +69,6 @@ DB = { database = "notes-db", migrations = "migrations" }
 
 const std::vector<std::string> kTwoWorkers = {"--workers", "2"};
 
-std::string On(const TestServer& server, const std::string& path, const std::string& tenant = "a") {
-  HttpResponse r = GetFrom(server.port(), tenant + ".test", path);
-  EXPECT_EQ(r.status, 200) << path << ": " << r.body;
-  return r.body;
-}
-
 TEST(D1, ConcurrentInsertsFromTwoProcessesAllLandOnce) {
   D1Project project;
   TestServer server(project.config, kTwoWorkers);
@@ -92,8 +86,8 @@ TEST(D1, ConcurrentInsertsFromTwoProcessesAllLandOnce) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 200);
-  EXPECT_EQ(On(server, "/count"), R"({"n":200,"d":200})");
-  EXPECT_EQ(On(server, "/count", "b"), R"({"n":0,"d":0})");  // tenant b's "notes-db" is its own
+  EXPECT_EQ(BodyFromTenant(server, "a", "/count"), R"({"n":200,"d":200})");
+  EXPECT_EQ(BodyFromTenant(server, "b", "/count"), R"({"n":0,"d":0})");  // tenant b's "notes-db" is its own
   EXPECT_EQ(server.Stop(), 0);
 }
 
@@ -101,16 +95,16 @@ TEST(D1, MigrationsAreAppliedInOrderOnceAndANewOneAfterARestart) {
   D1Project project;
   {
     TestServer server(project.config, kTwoWorkers);
-    EXPECT_EQ(On(server, "/migrations"), R"([["0001_notes.sql"],["0002_created.sql"]])");
-    EXPECT_EQ(On(server, "/columns"), R"(["id","body","created"])");
-    EXPECT_EQ(On(server, "/add?body=kept"), "1");
+    EXPECT_EQ(BodyFromTenant(server, "a", "/migrations"), R"([["0001_notes.sql"],["0002_created.sql"]])");
+    EXPECT_EQ(BodyFromTenant(server, "a", "/columns"), R"(["id","body","created"])");
+    EXPECT_EQ(BodyFromTenant(server, "a", "/add?body=kept"), "1");
     EXPECT_EQ(server.Stop(), 0);
   }
   project.fixture.Write("migrations/0003_tags.sql", "ALTER TABLE notes ADD COLUMN tags TEXT;\n");
   TestServer server(project.config, kTwoWorkers);
-  EXPECT_EQ(On(server, "/migrations"), R"([["0001_notes.sql"],["0002_created.sql"],["0003_tags.sql"]])");
-  EXPECT_EQ(On(server, "/columns"), R"(["id","body","created","tags"])");
-  EXPECT_EQ(On(server, "/count"), R"({"n":1,"d":1})");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/migrations"), R"([["0001_notes.sql"],["0002_created.sql"],["0003_tags.sql"]])");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/columns"), R"(["id","body","created","tags"])");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/count"), R"({"n":1,"d":1})");
   EXPECT_EQ(server.Stop(), 0);
 }
 
@@ -125,14 +119,14 @@ TEST(D1, AFailingMigrationFailsTheCallsAndNothingOfItStays) {
   project.fixture.Write("migrations/0003_bad.sql", "ALTER TABLE notes ADD COLUMN half TEXT;\n");
   EXPECT_EQ(server.Stop(), 0);
   TestServer again(project.config);
-  EXPECT_EQ(On(again, "/columns"), R"(["id","body","created","half"])");
+  EXPECT_EQ(BodyFromTenant(again, "a", "/columns"), R"(["id","body","created","half"])");
   EXPECT_EQ(again.Stop(), 0);
 }
 
 TEST(D1, AcknowledgedWritesSurviveKillDashNine) {
   D1Project project;
   TestServer server(project.config, kTwoWorkers);
-  for (int i = 1; i <= 20; ++i) ASSERT_EQ(On(server, "/add?body=w" + std::to_string(i)), std::to_string(i));
+  for (int i = 1; i <= 20; ++i) ASSERT_EQ(BodyFromTenant(server, "a", "/add?body=w" + std::to_string(i)), std::to_string(i));
   ASSERT_TRUE(WaitFor([&] { return server.worker_pid(0) > 0 && server.worker_pid(1) > 0; }, std::chrono::seconds(5)));
   pid_t first = server.worker_pid(0), second = server.worker_pid(1);
   ASSERT_EQ(kill(first, SIGKILL), 0);

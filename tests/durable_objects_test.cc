@@ -167,10 +167,6 @@ COUNTER = "Counter"
   EXPECT_TRUE(tried) << "no connection reached the process without the object";
 }
 
-HttpResponse On(const TestServer& server, const std::string& tenant, const std::string& path) {
-  return GetFrom(server.port(), tenant + ".test", path);
-}
-
 TEST(DurableObjects, ConcurrentIncrementsFromFiftyConnectionsEndAtExactlyOneThousand) {
   TenantFixture fixture;
   TestServer server(Config(fixture), kTwoWorkers);
@@ -189,7 +185,7 @@ TEST(DurableObjects, ConcurrentIncrementsFromFiftyConnectionsEndAtExactlyOneThou
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 1000);
-  EXPECT_EQ(On(server, "a", "/get?name=counter").body, "1000");
+  EXPECT_EQ(GetFromTenant(server, "a", "/get?name=counter").body, "1000");
   // Both processes took requests for the object (the access log names the worker): the one
   // that does not own it forwarded them. Which one accepts a connection is the kernel's choice
   // (on a loaded machine one awake worker may take all 50): increments on fresh connections
@@ -205,11 +201,11 @@ TEST(DurableObjects, ConcurrentIncrementsFromFiftyConnectionsEndAtExactlyOneThou
   };
   int extra = 0;
   while (workers_seen() < 2 && extra < 500) {
-    ASSERT_EQ(On(server, "a", "/inc?name=counter").status, 200);
+    ASSERT_EQ(GetFromTenant(server, "a", "/inc?name=counter").status, 200);
     ++extra;
   }
   EXPECT_EQ(workers_seen(), 2u) << "both worker processes accept some";
-  EXPECT_EQ(On(server, "a", "/get?name=counter").body, std::to_string(1000 + extra));
+  EXPECT_EQ(GetFromTenant(server, "a", "/get?name=counter").body, std::to_string(1000 + extra));
   EXPECT_EQ(server.Stop(), 0);
 }
 
@@ -217,7 +213,7 @@ TEST(DurableObjects, AcknowledgedWritesSurviveKillDashNine) {
   TenantFixture fixture;
   std::string config = Config(fixture);
   TestServer server(config, kTwoWorkers);
-  for (int i = 1; i <= 30; ++i) ASSERT_EQ(On(server, "a", "/inc?name=durable").body, std::to_string(i));
+  for (int i = 1; i <= 30; ++i) ASSERT_EQ(GetFromTenant(server, "a", "/inc?name=durable").body, std::to_string(i));
   ASSERT_TRUE(WaitFor([&] { return server.worker_pid(0) > 0 && server.worker_pid(1) > 0; }, std::chrono::seconds(5)));
   pid_t first = server.worker_pid(0), second = server.worker_pid(1);
   ASSERT_EQ(kill(first, SIGKILL), 0);
@@ -226,7 +222,7 @@ TEST(DurableObjects, AcknowledgedWritesSurviveKillDashNine) {
   ASSERT_TRUE(WaitFor([&] { return server.worker_pid(0) != first && server.worker_pid(1) != second; },
                       std::chrono::seconds(10)));
   HttpResponse r;
-  ASSERT_TRUE(WaitFor([&] { return (r = On(server, "a", "/get?name=durable")).status == 200; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(WaitFor([&] { return (r = GetFromTenant(server, "a", "/get?name=durable")).status == 200; }, std::chrono::seconds(10)));
   EXPECT_EQ(r.body, "30");
   EXPECT_EQ(server.Stop(), 0);
 }
@@ -237,13 +233,13 @@ TEST(DurableObjects, AlarmFiresWithinOneSecondOfItsTimeAfterARestart) {
   int64_t at = 0;
   {
     TestServer server(config, kTwoWorkers);
-    at = std::stoll(On(server, "a", "/alarm?name=sleeper&in=2500").body);
+    at = std::stoll(GetFromTenant(server, "a", "/alarm?name=sleeper&in=2500").body);
     EXPECT_EQ(server.Stop(), 0);
   }
   auto restarted_at = std::chrono::system_clock::now();
   TestServer server(config, kTwoWorkers);
   HttpResponse r;
-  ASSERT_TRUE(WaitFor([&] { return (r = On(server, "a", "/fired?name=sleeper")).body != "null"; },
+  ASSERT_TRUE(WaitFor([&] { return (r = GetFromTenant(server, "a", "/fired?name=sleeper")).body != "null"; },
                       std::chrono::seconds(8)))
       << r.body;
   size_t now_at = r.body.find("\"now\":");
@@ -262,17 +258,17 @@ TEST(DurableObjects, IdFromNameIsStableAcrossRestartsAndTenantsNeverShareStorage
   std::string id;
   {
     TestServer server(config, kTwoWorkers);
-    id = On(server, "a", "/id?name=room").body;
+    id = GetFromTenant(server, "a", "/id?name=room").body;
     EXPECT_EQ(id.size(), 64u);
-    EXPECT_NE(On(server, "b", "/id?name=room").body, id) << "another tenant's namespace";
-    for (int i = 0; i < 3; ++i) On(server, "a", "/inc?name=room");
-    EXPECT_EQ(On(server, "b", "/inc?name=room").body, "1") << "b's object has storage of its own";
+    EXPECT_NE(GetFromTenant(server, "b", "/id?name=room").body, id) << "another tenant's namespace";
+    for (int i = 0; i < 3; ++i) GetFromTenant(server, "a", "/inc?name=room");
+    EXPECT_EQ(GetFromTenant(server, "b", "/inc?name=room").body, "1") << "b's object has storage of its own";
     EXPECT_EQ(server.Stop(), 0);
   }
   TestServer server(config, kTwoWorkers);
-  EXPECT_EQ(On(server, "a", "/id?name=room").body, id);
-  EXPECT_EQ(On(server, "a", "/get?name=room").body, "3");
-  EXPECT_EQ(On(server, "b", "/get?name=room").body, "1");
+  EXPECT_EQ(GetFromTenant(server, "a", "/id?name=room").body, id);
+  EXPECT_EQ(GetFromTenant(server, "a", "/get?name=room").body, "3");
+  EXPECT_EQ(GetFromTenant(server, "b", "/get?name=room").body, "1");
   EXPECT_TRUE(std::filesystem::exists(fixture.dir() / "data" / "do" / "a" / "Counter" / (id + ".sqlite3")));
   EXPECT_EQ(server.Stop(), 0);
 }
@@ -282,14 +278,14 @@ TEST(DurableObjects, RpcSqlAndTransactionRollback) {
   TestServer server(Config(fixture), kTwoWorkers);
   // Several names: some objects are owned by the process that got the request, some forwarded.
   for (const char* name : {"r1", "r2", "r3", "r4"}) {
-    std::string id = On(server, "a", std::string("/id?name=") + name).body;
-    EXPECT_EQ(On(server, "a", std::string("/rpc?name=") + name).body,
+    std::string id = GetFromTenant(server, "a", std::string("/id?name=") + name).body;
+    EXPECT_EQ(GetFromTenant(server, "a", std::string("/rpc?name=") + name).body,
               "{\"sum\":5,\"id\":\"" + id + "\",\"list\":[2,3]}");
-    EXPECT_EQ(On(server, "a", std::string("/rpc-error?name=") + name).body, "RangeError: nope");
-    EXPECT_EQ(On(server, "a", std::string("/sql?name=") + name).body,
+    EXPECT_EQ(GetFromTenant(server, "a", std::string("/rpc-error?name=") + name).body, "RangeError: nope");
+    EXPECT_EQ(GetFromTenant(server, "a", std::string("/sql?name=") + name).body,
               "{\"rows\":[{\"k\":\"a\",\"v\":1},{\"k\":\"b\",\"v\":2}],\"written\":2,\"one\":{\"v\":2},"
               "\"raw\":[[\"a\"],[\"b\"]],\"size\":true}");
-    EXPECT_EQ(On(server, "a", std::string("/txn?name=") + name).body, "{\"gone\":null,\"kept\":1}");
+    EXPECT_EQ(GetFromTenant(server, "a", std::string("/txn?name=") + name).body, "{\"gone\":null,\"kept\":1}");
   }
   EXPECT_EQ(server.Stop(), 0);
 }
@@ -311,12 +307,12 @@ TEST(DurableObjects, ClientHeadersCannotForgeForwardedCalls) {
 TEST(DurableObjects, IdleObjectsHibernateAndComeBackWithTheirStorage) {
   TenantFixture fixture;
   TestServer server(Config(fixture), {"--workers", "1"});
-  EXPECT_EQ(On(server, "a", "/inc?name=h").body, "1");
-  EXPECT_EQ(On(server, "a", "/constructions?name=h").body, "1");
-  EXPECT_EQ(On(server, "a", "/constructions?name=h").body, "1") << "still in memory";
+  EXPECT_EQ(GetFromTenant(server, "a", "/inc?name=h").body, "1");
+  EXPECT_EQ(GetFromTenant(server, "a", "/constructions?name=h").body, "1");
+  EXPECT_EQ(GetFromTenant(server, "a", "/constructions?name=h").body, "1") << "still in memory";
   std::this_thread::sleep_for(std::chrono::milliseconds(1600));  // do_idle_ms = 1000
-  EXPECT_EQ(On(server, "a", "/constructions?name=h").body, "2") << "evicted, then made again";
-  EXPECT_EQ(On(server, "a", "/get?name=h").body, "1");
+  EXPECT_EQ(GetFromTenant(server, "a", "/constructions?name=h").body, "2") << "evicted, then made again";
+  EXPECT_EQ(GetFromTenant(server, "a", "/get?name=h").body, "1");
   EXPECT_EQ(server.Stop(), 0);
 }
 

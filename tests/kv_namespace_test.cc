@@ -68,19 +68,15 @@ STORE = "other"
 )");
 }
 
-HttpResponse On(const TestServer& server, const std::string& tenant, const std::string& path) {
-  return GetFrom(server.port(), tenant + ".test", path);
-}
-
 TEST(Kv, ResolvedPutsSurviveKillDashNine) {
   TenantFixture fixture;
   std::string config = Config(fixture);
   {
     TestServer server(config);
     for (int i = 0; i < 50; ++i) {
-      ASSERT_EQ(On(server, "a", "/put?k=key" + std::to_string(i) + "&v=value" + std::to_string(i)).body, "ok");
+      ASSERT_EQ(GetFromTenant(server, "a", "/put?k=key" + std::to_string(i) + "&v=value" + std::to_string(i)).body, "ok");
     }
-    ASSERT_EQ(On(server, "a", "/delete?k=key7").body, "ok");
+    ASSERT_EQ(GetFromTenant(server, "a", "/delete?k=key7").body, "ok");
     // The worker process holding the store dies without a chance to close it.
     ASSERT_GT(server.worker_pid(), 0);
     ASSERT_EQ(kill(server.worker_pid(), SIGKILL), 0);
@@ -90,7 +86,7 @@ TEST(Kv, ResolvedPutsSurviveKillDashNine) {
   EXPECT_TRUE(std::filesystem::exists(fixture.dir() / "data" / "kv" / "shared.sqlite3"));
   TestServer restarted(config);
   for (int i = 0; i < 50; ++i) {
-    HttpResponse r = On(restarted, "a", "/get?k=key" + std::to_string(i));
+    HttpResponse r = GetFromTenant(restarted, "a", "/get?k=key" + std::to_string(i));
     if (i == 7) {
       EXPECT_EQ(r.status, 404) << "the delete survived too";
     } else {
@@ -104,15 +100,15 @@ TEST(Kv, ResolvedPutsSurviveKillDashNine) {
 TEST(Kv, TenantsNamingTheSameNamespaceShareIt) {
   TenantFixture fixture;
   TestServer server(Config(fixture));
-  ASSERT_EQ(On(server, "a", "/put?k=greeting&v=from-a").body, "ok");
-  HttpResponse b = On(server, "b", "/get?k=greeting");
+  ASSERT_EQ(GetFromTenant(server, "a", "/put?k=greeting&v=from-a").body, "ok");
+  HttpResponse b = GetFromTenant(server, "b", "/get?k=greeting");
   EXPECT_EQ(b.status, 200);
   EXPECT_EQ(b.body, "from-a") << "b (per_request contexts) reads a's write";
-  ASSERT_EQ(On(server, "b", "/put?k=greeting&v=from-b").body, "ok");
-  EXPECT_EQ(On(server, "a", "/get?k=greeting").body, "from-b");
-  EXPECT_EQ(On(server, "c", "/get?k=greeting").status, 404) << "another namespace";
-  ASSERT_EQ(On(server, "c", "/put?k=greeting&v=from-c").body, "ok");
-  EXPECT_EQ(On(server, "a", "/get?k=greeting").body, "from-b");
+  ASSERT_EQ(GetFromTenant(server, "b", "/put?k=greeting&v=from-b").body, "ok");
+  EXPECT_EQ(GetFromTenant(server, "a", "/get?k=greeting").body, "from-b");
+  EXPECT_EQ(GetFromTenant(server, "c", "/get?k=greeting").status, 404) << "another namespace";
+  ASSERT_EQ(GetFromTenant(server, "c", "/put?k=greeting&v=from-c").body, "ok");
+  EXPECT_EQ(GetFromTenant(server, "a", "/get?k=greeting").body, "from-b");
   EXPECT_EQ(server.Stop(), 0);
 }
 
@@ -121,20 +117,20 @@ TEST(Kv, ExpiredKeysVanish) {
   std::string config = Config(fixture);
   {
     TestServer server(config);
-    ASSERT_EQ(On(server, "a", "/put?k=x/short&v=1&ttl=60").body, "ok");
-    ASSERT_EQ(On(server, "a", "/put?k=x/long&v=2&ttl=3600").body, "ok");
-    ASSERT_EQ(On(server, "a", "/put?k=x/forever&v=3").body, "ok");
-    EXPECT_EQ(On(server, "a", "/get?k=x/short").body, "1");
-    EXPECT_EQ(On(server, "a", "/list?p=x/").body, "x/forever\nx/long\nx/short");
+    ASSERT_EQ(GetFromTenant(server, "a", "/put?k=x/short&v=1&ttl=60").body, "ok");
+    ASSERT_EQ(GetFromTenant(server, "a", "/put?k=x/long&v=2&ttl=3600").body, "ok");
+    ASSERT_EQ(GetFromTenant(server, "a", "/put?k=x/forever&v=3").body, "ok");
+    EXPECT_EQ(GetFromTenant(server, "a", "/get?k=x/short").body, "1");
+    EXPECT_EQ(GetFromTenant(server, "a", "/list?p=x/").body, "x/forever\nx/long\nx/short");
     EXPECT_EQ(server.Stop(), 0);
   }
   // Two minutes later, as far as KV can tell.
   setenv("ATOLL_KV_TEST_CLOCK_OFFSET", "120", 1);
   TestServer later(config);
   unsetenv("ATOLL_KV_TEST_CLOCK_OFFSET");
-  EXPECT_EQ(On(later, "a", "/list?p=x/").body, "x/forever\nx/long");
-  EXPECT_EQ(On(later, "a", "/get?k=x/short").status, 404);
-  EXPECT_EQ(On(later, "a", "/get?k=x/long").body, "2");
+  EXPECT_EQ(GetFromTenant(later, "a", "/list?p=x/").body, "x/forever\nx/long");
+  EXPECT_EQ(GetFromTenant(later, "a", "/get?k=x/short").status, 404);
+  EXPECT_EQ(GetFromTenant(later, "a", "/get?k=x/long").body, "2");
   EXPECT_EQ(later.Stop(), 0);
 }
 

@@ -411,6 +411,16 @@ HttpResponse GetFrom(int port, const std::string& host, const std::string& path,
   return client.ReadResponse();
 }
 
+HttpResponse GetFromTenant(const TestServer& server, const std::string& tenant, const std::string& path) {
+  return GetFrom(server.port(), tenant + ".test", path);
+}
+
+std::string BodyFromTenant(const TestServer& server, const std::string& tenant, const std::string& path) {
+  HttpResponse r = GetFromTenant(server, tenant, path);
+  EXPECT_EQ(r.status, 200) << tenant << path << ": " << r.body;
+  return r.body;
+}
+
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + Slow(timeout);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -124,5 +124,9 @@ JsTestCounts ParseJsTestCounts(const std::string& body);
 // One request on a fresh connection (Host: test.local, or `host`).
 HttpResponse Get(int port, const std::string& path, const std::string& extra_headers = "");
 HttpResponse GetFrom(int port, const std::string& host, const std::string& path, const std::string& extra_headers = "");
+// The same with Host "<tenant>.test", as the suites whose tenants are routed by such names.
+HttpResponse GetFromTenant(const TestServer& server, const std::string& tenant, const std::string& path);
+// Its body, with a test failure (naming the tenant and path) unless it is a 200.
+std::string BodyFromTenant(const TestServer& server, const std::string& tenant, const std::string& path);
 
 }  // namespace atl::testing

@@ -170,14 +170,8 @@ FLOW = "Flow"
 
 const std::vector<std::string> kTwoWorkers = {"--workers", "2"};
 
-std::string On(const TestServer& server, const std::string& path, const std::string& tenant = "a") {
-  HttpResponse r = GetFrom(server.port(), tenant + ".test", path);
-  EXPECT_EQ(r.status, 200) << path << ": " << r.body;
-  return r.body;
-}
-
 std::string Status(const TestServer& server, const std::string& wf, const std::string& id) {
-  return On(server, "/status?wf=" + wf + "&id=" + id);
+  return BodyFromTenant(server, "a", "/status?wf=" + wf + "&id=" + id);
 }
 
 // Polls the instance's status until it contains `wanted`; the last status.
@@ -191,14 +185,14 @@ std::string WaitForStatus(const TestServer& server, const std::string& wf, const
   return status;
 }
 
-std::string Count(const TestServer& server, const std::string& key) { return On(server, "/count?key=" + key); }
+std::string Count(const TestServer& server, const std::string& key) { return BodyFromTenant(server, "a", "/count?key=" + key); }
 
 TEST(Workflows, AStepRunsOnceAcrossReplaysAndRetriesWaitTheirDelay) {
   TenantFixture fixture;
   TestServer server(Config(fixture), kTwoWorkers);
   ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();
   auto started = std::chrono::steady_clock::now();
-  std::string created = On(server, "/create?id=order-1&params=%7B%22x%22%3A21%7D");
+  std::string created = BodyFromTenant(server, "a", "/create?id=order-1&params=%7B%22x%22%3A21%7D");
   EXPECT_EQ(created, R"({"id":"order-1","status":{"status":"queued"}})");
   std::string status = WaitForStatus(server, "FLOW", "order-1", "\"complete\"");
   auto took = std::chrono::steady_clock::now() - started;
@@ -216,18 +210,18 @@ TEST(Workflows, AStepRunsOnceAcrossReplaysAndRetriesWaitTheirDelay) {
   ASSERT_NE(ended, std::string::npos);
   EXPECT_GE(std::stoll(status.substr(ended + 8)) - std::stoll(status.substr(at + 5)), 1200) << status;
   // Tenant b has a Workflow of the same class: not the same instances.
-  EXPECT_NE(On(server, "/status?id=order-1", "b").find("instance.not_found"), std::string::npos);
+  EXPECT_NE(BodyFromTenant(server, "b", "/status?id=order-1").find("instance.not_found"), std::string::npos);
   EXPECT_EQ(server.Stop(), 0);
 }
 
 TEST(Workflows, NonRetryableErrorsAndExhaustedRetriesErrorTheInstance) {
   TenantFixture fixture;
   TestServer server(Config(fixture), kTwoWorkers);
-  On(server, "/create?wf=FAILING&id=fatal&params=%7B%22mode%22%3A%22nonretry%22%7D");
-  On(server, "/create?wf=FAILING&id=exhaust&params=%7B%22mode%22%3A%22exhaust%22%7D");
-  On(server, "/create?wf=FAILING&id=caught&params=%7B%22mode%22%3A%22caught%22%7D");
-  On(server, "/create?wf=FAILING&id=timeout&params=%7B%22mode%22%3A%22timeout%22%7D");
-  On(server, "/create?wf=MISSING&id=missing");
+  BodyFromTenant(server, "a", "/create?wf=FAILING&id=fatal&params=%7B%22mode%22%3A%22nonretry%22%7D");
+  BodyFromTenant(server, "a", "/create?wf=FAILING&id=exhaust&params=%7B%22mode%22%3A%22exhaust%22%7D");
+  BodyFromTenant(server, "a", "/create?wf=FAILING&id=caught&params=%7B%22mode%22%3A%22caught%22%7D");
+  BodyFromTenant(server, "a", "/create?wf=FAILING&id=timeout&params=%7B%22mode%22%3A%22timeout%22%7D");
+  BodyFromTenant(server, "a", "/create?wf=MISSING&id=missing");
   EXPECT_EQ(WaitForStatus(server, "FAILING", "fatal", "errored"),
             R"({"status":"errored","error":{"name":"NonRetryableError","message":"card declined"}})");
   EXPECT_EQ(Count(server, "fatal:fatal"), "1");
@@ -240,29 +234,29 @@ TEST(Workflows, NonRetryableErrorsAndExhaustedRetriesErrorTheInstance) {
   std::string missing = WaitForStatus(server, "MISSING", "missing", "errored");
   EXPECT_NE(missing.find("no Workflow class named \\\"NoSuchClass\\\""), std::string::npos) << missing;
   // A finished instance takes no events and no pause.
-  EXPECT_NE(On(server, "/event?wf=FAILING&id=fatal&type=x&payload=1").find("instance.not_running"), std::string::npos);
-  EXPECT_NE(On(server, "/control?wf=FAILING&id=caught&action=pause").find("instance.not_running"), std::string::npos);
+  EXPECT_NE(BodyFromTenant(server, "a", "/event?wf=FAILING&id=fatal&type=x&payload=1").find("instance.not_running"), std::string::npos);
+  EXPECT_NE(BodyFromTenant(server, "a", "/control?wf=FAILING&id=caught&action=pause").find("instance.not_running"), std::string::npos);
   EXPECT_EQ(server.Stop(), 0);
 }
 
 TEST(Workflows, WaitForEventTakesAnEventSentBeforeOrAfterAndTimesOut) {
   TenantFixture fixture;
   TestServer server(Config(fixture), kTwoWorkers);
-  On(server, "/create?wf=WAITER&id=later");
+  BodyFromTenant(server, "a", "/create?wf=WAITER&id=later");
   WaitForStatus(server, "WAITER", "later", "waiting");
   // Another type does not wake it.
-  EXPECT_EQ(On(server, "/event?wf=WAITER&id=later&type=reject&payload=%7B%7D"), "sent");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/event?wf=WAITER&id=later&type=reject&payload=%7B%7D"), "sent");
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   EXPECT_EQ(Status(server, "WAITER", "later"), R"({"status":"waiting"})");
-  EXPECT_EQ(On(server, "/event?wf=WAITER&id=later&type=approve&payload=%7B%22by%22%3A%22ann%22%7D"), "sent");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/event?wf=WAITER&id=later&type=approve&payload=%7B%22by%22%3A%22ann%22%7D"), "sent");
   EXPECT_EQ(WaitForStatus(server, "WAITER", "later", "complete"),
             R"({"status":"complete","output":{"type":"approve","payload":{"by":"ann"},"when":true,"after":1}})");
   // An event sent right after create(), before run() waits for it, is kept for it.
-  On(server, "/create?wf=WAITER&id=early");
-  EXPECT_EQ(On(server, "/event?wf=WAITER&id=early&type=approve&payload=7"), "sent");
+  BodyFromTenant(server, "a", "/create?wf=WAITER&id=early");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/event?wf=WAITER&id=early&type=approve&payload=7"), "sent");
   EXPECT_EQ(WaitForStatus(server, "WAITER", "early", "complete"),
             R"({"status":"complete","output":{"type":"approve","payload":7,"when":true,"after":1}})");
-  On(server, "/create?wf=WAITER&id=nobody&params=%7B%22timeout%22%3A%22800%20milliseconds%22%7D");
+  BodyFromTenant(server, "a", "/create?wf=WAITER&id=nobody&params=%7B%22timeout%22%3A%22800%20milliseconds%22%7D");
   std::string timed_out = WaitForStatus(server, "WAITER", "nobody", "errored");
   EXPECT_NE(timed_out.find(R"("name":"WorkflowTimeoutError")"), std::string::npos) << timed_out;
   EXPECT_EQ(Count(server, "after:nobody"), "0");
@@ -272,22 +266,22 @@ TEST(Workflows, WaitForEventTakesAnEventSentBeforeOrAfterAndTimesOut) {
 TEST(Workflows, PauseResumeTerminateAndRestart) {
   TenantFixture fixture;
   TestServer server(Config(fixture), kTwoWorkers);
-  On(server, "/create?wf=SLEEPER&id=p");
-  On(server, "/create?wf=SLEEPER&id=t");
+  BodyFromTenant(server, "a", "/create?wf=SLEEPER&id=p");
+  BodyFromTenant(server, "a", "/create?wf=SLEEPER&id=t");
   WaitForStatus(server, "SLEEPER", "p", "waiting");
   WaitForStatus(server, "SLEEPER", "t", "waiting");
-  EXPECT_EQ(On(server, "/control?wf=SLEEPER&id=p&action=pause"), R"({"status":"paused"})");
-  EXPECT_EQ(On(server, "/control?wf=SLEEPER&id=t&action=terminate"), R"({"status":"terminated"})");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/control?wf=SLEEPER&id=p&action=pause"), R"({"status":"paused"})");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/control?wf=SLEEPER&id=t&action=terminate"), R"({"status":"terminated"})");
   // Past the sleep's end: neither goes on.
   std::this_thread::sleep_for(Slow(std::chrono::milliseconds(2200)));
   EXPECT_EQ(Status(server, "SLEEPER", "p"), R"({"status":"paused"})");
   EXPECT_EQ(Status(server, "SLEEPER", "t"), R"({"status":"terminated"})");
-  EXPECT_NE(On(server, "/control?wf=SLEEPER&id=t&action=resume").find("instance.not_running"), std::string::npos);
-  On(server, "/control?wf=SLEEPER&id=p&action=resume");
+  EXPECT_NE(BodyFromTenant(server, "a", "/control?wf=SLEEPER&id=t&action=resume").find("instance.not_running"), std::string::npos);
+  BodyFromTenant(server, "a", "/control?wf=SLEEPER&id=p&action=resume");
   EXPECT_EQ(WaitForStatus(server, "SLEEPER", "p", "complete"), R"({"status":"complete","output":"woke"})");
   EXPECT_EQ(Count(server, "a:p"), "1");
   // restart() runs it again from the start: its steps too.
-  On(server, "/control?wf=SLEEPER&id=p&action=restart");
+  BodyFromTenant(server, "a", "/control?wf=SLEEPER&id=p&action=restart");
   WaitForStatus(server, "SLEEPER", "p", "waiting");
   EXPECT_EQ(Count(server, "a:p"), "2");
   EXPECT_EQ(WaitForStatus(server, "SLEEPER", "p", "complete"), R"({"status":"complete","output":"woke"})");
@@ -300,7 +294,7 @@ TEST(Workflows, AnInstanceSleepingThroughARestartOfTheServerCompletes) {
   std::string config = Config(fixture);
   {
     TestServer server(config, kTwoWorkers);
-    On(server, "/create?id=durable&params=%7B%22x%22%3A1%2C%22nap%22%3A%222%20seconds%22%7D");
+    BodyFromTenant(server, "a", "/create?id=durable&params=%7B%22x%22%3A1%2C%22nap%22%3A%222%20seconds%22%7D");
     WaitForStatus(server, "FLOW", "durable", "waiting");
     EXPECT_EQ(Count(server, "first:durable"), "1");
     EXPECT_EQ(server.Stop(), 0);
@@ -331,8 +325,8 @@ LOG = "log-a"
 [tenants.workflows]
 STUCK = "Stuck"
 )"));
-  On(server, "/create?wf=STUCK&id=spin&params=%7B%22mode%22%3A%22spin%22%7D");
-  On(server, "/create?wf=STUCK&id=hang&params=%7B%22mode%22%3A%22hang%22%7D");
+  BodyFromTenant(server, "a", "/create?wf=STUCK&id=spin&params=%7B%22mode%22%3A%22spin%22%7D");
+  BodyFromTenant(server, "a", "/create?wf=STUCK&id=hang&params=%7B%22mode%22%3A%22hang%22%7D");
   const std::string expected =
       R"J({"status":"errored","error":{"name":"Error","message":"the run was stopped 3 times in a row before it finished or waited (a cpu_ms, memory_mb or wall_ms limit)"}})J";
   // Requests that share the isolate with a spinning replay are lost with it (503): polled until
@@ -361,15 +355,15 @@ STUCK = "Stuck"
 TEST(Workflows, IdsDuplicatesAndBatches) {
   TenantFixture fixture;
   TestServer server(Config(fixture), kTwoWorkers);
-  On(server, "/create?wf=SLEEPER&id=dup&params=%7B%22sleep%22%3A10%7D");
-  EXPECT_NE(On(server, "/create?wf=SLEEPER&id=dup").find("instance.already_exists"), std::string::npos);
-  EXPECT_NE(On(server, "/status?wf=SLEEPER&id=nope").find("instance.not_found"), std::string::npos);
-  EXPECT_NE(On(server, "/create?wf=SLEEPER&id=-bad").find("TypeError"), std::string::npos);
-  EXPECT_NE(On(server, "/create?wf=SLEEPER&id=a%20b").find("TypeError"), std::string::npos);
-  std::string generated = On(server, "/create?wf=SLEEPER&params=%7B%22sleep%22%3A10%7D");
+  BodyFromTenant(server, "a", "/create?wf=SLEEPER&id=dup&params=%7B%22sleep%22%3A10%7D");
+  EXPECT_NE(BodyFromTenant(server, "a", "/create?wf=SLEEPER&id=dup").find("instance.already_exists"), std::string::npos);
+  EXPECT_NE(BodyFromTenant(server, "a", "/status?wf=SLEEPER&id=nope").find("instance.not_found"), std::string::npos);
+  EXPECT_NE(BodyFromTenant(server, "a", "/create?wf=SLEEPER&id=-bad").find("TypeError"), std::string::npos);
+  EXPECT_NE(BodyFromTenant(server, "a", "/create?wf=SLEEPER&id=a%20b").find("TypeError"), std::string::npos);
+  std::string generated = BodyFromTenant(server, "a", "/create?wf=SLEEPER&params=%7B%22sleep%22%3A10%7D");
   EXPECT_EQ(generated.find(R"({"id":")"), 0u) << generated;
   EXPECT_EQ(generated.find('-'), 15u) << "a UUID: " << generated;
-  EXPECT_EQ(On(server, "/batch?wf=SLEEPER&id=b"), R"(["b-1","b-2","b-3"])");
+  EXPECT_EQ(BodyFromTenant(server, "a", "/batch?wf=SLEEPER&id=b"), R"(["b-1","b-2","b-3"])");
   for (const char* id : {"b-1", "b-2", "b-3", "dup"}) {
     EXPECT_EQ(WaitForStatus(server, "SLEEPER", id, "complete"), R"({"status":"complete","output":"woke"})") << id;
   }

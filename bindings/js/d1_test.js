@@ -77,6 +77,10 @@ test("exec runs several statements and counts them", async () => {
 test("errors are D1_ERROR; internal tables are refused; sessions", async () => {
   await assert.rejects(DB.prepare("SELECT * FROM no_such_table").all(), Error, "D1_ERROR: no such table: no_such_table");
   await assert.rejects(DB.prepare("SELEC 1").run(), Error, "D1_ERROR");
+  // As on D1, the database's own error is the cause.
+  const error = await DB.prepare("SELECT * FROM no_such_table").all().catch((e) => e);
+  assert.ok(error.cause instanceof Error, `cause: ${error.cause}`);
+  assert.ok(error.cause.message.includes("no such table"), error.cause.message);
   await assert.rejects(DB.prepare("SELECT * FROM _cf_KV").all(), Error, "not authorized");
   const session = DB.withSession("first-primary");
   assert.equal(session.getBookmark(), null);

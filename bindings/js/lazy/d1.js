@@ -17,7 +17,6 @@ const JSONParse = JSON.parse;
 const $Map = Map;
 const kToken = Symbol("d1");
 
-export const ENGINE_PREFIX = "0d1_";
 const OBJECT_NAME = "database";
 
 function d1Error(message, cause = undefined) {
@@ -117,11 +116,12 @@ const migrationsOf = new $Map();
 // `binding` is config/env_d1.cc's JSON: {"name": "...", "migrations": [[file, sql], ...]}.
 export function newDatabase(binding) {
   const { name, migrations } = JSONParse(binding);
-  const className = ENGINE_PREFIX + name.replaceAll("-", "$");
-  migrationsOf.set(className, migrations);
   // Loaded with the context, not at the first call: the module's hook is what takes the calls
   // other processes forward to the database this one runs.
   const objects = internal.require("durable_objects");
+  const engineName = name.replaceAll("-", "$");
+  migrationsOf.set(engineName, migrations);
+  const className = objects.engineClassName("d1", engineName);
   return new D1Database(kToken, new EngineStub(objects, className, objects.newNamespace(className).idFromName(OBJECT_NAME).toString()));
 }
 
@@ -207,7 +207,7 @@ class D1Engine {
             this.#sql.exec("INSERT INTO d1_migrations(name) VALUES (?)", file);
           });
         } catch (e) {
-          throw d1Error(`migration ${file} failed: ${e.message}`);
+          throw d1Error(`migration ${file} failed: ${e.message}`, e);
         }
       }
     }
@@ -218,7 +218,7 @@ class D1Engine {
     try {
       return this.#sql.exec(sql, ...params);
     } catch (e) {
-      throw d1Error(e.message);
+      throw d1Error(e.message, e);
     }
   }
 
@@ -271,10 +271,9 @@ class D1Engine {
   }
 }
 
-// durable_objects.js's class for a database's name ("0d1_name"), with its migrations.
+// durable_objects.js's class for a database's engine name (its name, '-' as '$'), with its migrations.
 const engines = new $Map();
 export function engineClass(name) {
-  if (!name.startsWith(ENGINE_PREFIX)) return undefined;
   let Class = engines.get(name);
   if (Class === undefined) {
     const migrations = migrationsOf.get(name) ?? [];

@@ -32,7 +32,6 @@ const MathMax = Math.max;
 const NumberIsFinite = Number.isFinite;
 const ArrayIsArray = Array.isArray;
 
-export const ENGINE_PREFIX = "0wf_";
 const ID_RE = /^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,99}$/;
 const FINAL = ["complete", "errored", "terminated"];
 const MAX_BATCH = 100;
@@ -153,7 +152,8 @@ class Workflow {
 }
 
 export function newWorkflow(className) {
-  return new Workflow(kToken, internal.require("durable_objects").newNamespace(ENGINE_PREFIX + className));
+  const objects = internal.require("durable_objects");
+  return new Workflow(kToken, objects.newNamespace(objects.engineClassName("workflows", className)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,11 +533,9 @@ function engineFor(className) {
   };
 }
 
-// durable_objects.js's class for an engine's name ("0wf_Name"); undefined for any other name.
+// durable_objects.js's class for the engine of the Workflow class `className`.
 const engines = new $Map();
-export function engineClass(name) {
-  if (!name.startsWith(ENGINE_PREFIX)) return undefined;
-  const className = name.slice(ENGINE_PREFIX.length);
+export function engineClass(className) {
   let Class = engines.get(className);
   if (Class === undefined) {
     Class = engineFor(className);
