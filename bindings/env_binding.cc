@@ -12,13 +12,15 @@ namespace atl::bindings {
 namespace {
 
 // env.NAME = internal.require(module)[factory](value) for each entry.
-absl::Status BindValuesFromModule(EnvSetup& setup, const std::vector<EnvEntry>& entries, std::string_view module,
-                                  std::string_view factory) {
+absl::Status BindValuesFromModule(EnvSetup& setup, const std::vector<EnvEntry>& entries, const EnvInstaller& installer) {
+  // These modules make objects of the tenant's classes, which get env (`new Class(ctx, env)`).
+  if (absl::Status shared = setup.ShareEnvWithModules(); !shared.ok()) return shared;
   std::vector<std::pair<std::string, v8::Local<v8::Value>>> bindings;
   for (const EnvEntry& entry : entries) {
     bindings.emplace_back(entry.binding->name, isolates::NewString(setup.isolate(), entry.binding->value));
   }
-  return setup.BindFromModule(module, factory, bindings);
+  return installer.on_env ? setup.BindFromModule(installer.module, installer.factory, bindings)
+                          : setup.ConfigureModule(installer.module, installer.factory, bindings);
 }
 
 }  // namespace
@@ -33,6 +35,8 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"durable_objects", nullptr, "durable_objects", "newNamespace"},  // js/lazy/durable_objects.js
       {"workflows", nullptr, "workflows", "newWorkflow"},               // js/lazy/workflows.js
       {"d1", nullptr, "d1", "newDatabase"},                             // js/lazy/d1.js
+      {"queues", nullptr, "queues", "newQueue"},                        // js/lazy/queues.js
+      {"queue_consumers", nullptr, "queues", "consume", /*on_env=*/false},
   };
   return installers;
 }
@@ -50,7 +54,7 @@ absl::Status InstallEnv(EnvSetup& setup, const std::vector<EnvBinding>& bindings
     }
     if (entries.empty()) continue;
     absl::Status st = installer.install != nullptr ? installer.install(setup, entries)
-                                                   : BindValuesFromModule(setup, entries, installer.module, installer.factory);
+                                                   : BindValuesFromModule(setup, entries, installer);
     if (!st.ok()) return st;
   }
   return absl::OkStatus();

@@ -32,10 +32,17 @@ class EnvSetup {
   virtual v8::Isolate* isolate() = 0;
   virtual v8::Local<v8::Context> context() = 0;
   virtual v8::Local<v8::Object> env() = 0;
-  // env[name] = internal.require(module)[factory](arg) for every (name, arg), under the startup
-  // CPU budget.
+  // env[name] = internal.require(module)[factory](arg, name) for every (name, arg), under the
+  // startup CPU budget.
   virtual absl::Status BindFromModule(std::string_view module, std::string_view factory,
                                       const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings) = 0;
+  // The same calls with nothing put on env: a setting the module keeps (a queue's consumer).
+  virtual absl::Status ConfigureModule(std::string_view module, std::string_view factory,
+                                       const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& settings) = 0;
+  // internal.workersEnv = env: the lazy modules that run the tenant's classes (a Durable Object,
+  // a Workflow, a queue's consumer) give it to them. Otherwise set only by an import of
+  // cloudflare:workers (builtin_modules.cc), so that other tenants' contexts do not carry it.
+  virtual absl::Status ShareEnvWithModules() = 0;
 };
 
 // One binding of the kind being installed, and its position in WorkerOptions::env (a handle the
@@ -47,12 +54,14 @@ struct EnvEntry {
 
 // A kind's installer: `kind` is config::EnvBindingKind::key. Either `install`, or (null) env.NAME
 // = internal.require(module)[factory](value) for each binding: a lazy module's object made from
-// the configured string (a class name, a database's JSON).
+// the configured string (a class name, a database's JSON); with `on_env` false, only the call
+// (the module keeps the setting; NAME is no env property).
 struct EnvInstaller {
   std::string_view kind;
   absl::Status (*install)(EnvSetup& setup, const std::vector<EnvEntry>& entries);
   std::string_view module = {};
   std::string_view factory = {};
+  bool on_env = true;
 };
 
 // Every kind, in the order their bindings are put on env (env_binding.cc).

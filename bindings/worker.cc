@@ -109,6 +109,16 @@ class Worker::ContextEnv : public EnvSetup {
                               const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& bindings) override {
     return worker_->BindFromModule(context_, internal_, env_, module, factory, bindings);
   }
+  absl::Status ShareEnvWithModules() override {
+    if (internal_->Set(context_, NewSymbolString(worker_->isolate_, "workersEnv"), env_).FromMaybe(false)) {
+      return absl::OkStatus();
+    }
+    return absl::InternalError("could not share env with the built-in modules");
+  }
+  absl::Status ConfigureModule(std::string_view module, std::string_view factory,
+                               const std::vector<std::pair<std::string, v8::Local<v8::Value>>>& settings) override {
+    return worker_->BindFromModule(context_, internal_, v8::Object::New(worker_->isolate_), module, factory, settings);
+  }
 
  private:
   Worker* worker_;
@@ -189,9 +199,9 @@ absl::Status Worker::BindFromModule(v8::Local<v8::Context> context, v8::Local<v8
             module.As<v8::Object>()->Get(context, NewSymbolString(isolate_, factory)).ToLocal(&make) &&
             make->IsFunction();
   for (size_t i = 0; ok && i < bindings.size(); ++i) {
-    v8::Local<v8::Value> arg = bindings[i].second;
+    v8::Local<v8::Value> args[] = {bindings[i].second, NewString(isolate_, bindings[i].first)};  // (value, NAME)
     v8::Local<v8::Value> binding;
-    ok = make.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, &arg).ToLocal(&binding) &&
+    ok = make.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 2, args).ToLocal(&binding) &&
          env->Set(context, NewString(isolate_, bindings[i].first), binding).FromMaybe(false);
   }
   ExitJs(Clock::now());

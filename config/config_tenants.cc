@@ -234,7 +234,7 @@ class TomlEnvValue : public EnvValue {
 absl::Status ConfigParser::ParseEnvBindings(const EnvBindingKind& kind, const toml::node& n,
                                             const toml::source_region& parent, std::string_view path,
                                             TenantConfig* out) {
-  EnvParseContext context{&env_, admin_token_env_, &all_tenant_names_, base_dir_};
+  EnvParseContext context{&env_, admin_token_env_, &all_tenant_names_, base_dir_, {}};
   return ParseBindings(n, parent, path, [&](const Entry& b, std::string_view p, const toml::source_region& w) {
     TomlEnvValue entry(*this, *b.value, w, std::string(p));
     if (kind.any_json && !entry.IsString()) {
@@ -243,6 +243,7 @@ absl::Status ConfigParser::ParseEnvBindings(const EnvBindingKind& kind, const to
       out->env.push_back({std::string(kind.key), std::string(b.key), *std::move(json), /*json=*/true});
       return absl::OkStatus();
     }
+    context.name = b.key;
     absl::StatusOr<std::string> value = kind.parse(TomlEnvValue(*this, *b.value, w, std::string(p)), context);
     if (!value.ok()) return value.status();
     out->env.push_back({std::string(kind.key), std::string(b.key), *std::move(value)});

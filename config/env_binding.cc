@@ -5,6 +5,7 @@
 #include "config/env_d1.h"
 #include "config/env_durable_objects.h"
 #include "config/env_kv.h"
+#include "config/env_queues.h"
 #include "config/env_secrets.h"
 #include "config/env_services.h"
 #include "config/env_vars.h"
@@ -24,6 +25,8 @@ const std::vector<EnvBindingKind>& EnvBindingKinds() {
       // class (bindings/js/lazy/workflows.js): the same rule for the name.
       {"workflows", ParseDurableObjectBinding},
       {"d1", ParseD1Binding},
+      {"queues", ParseQueueBinding},
+      {"queue_consumers", ParseQueueConsumer},
   };
   return kinds;
 }

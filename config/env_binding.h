@@ -61,6 +61,7 @@ struct EnvParseContext {
   std::string admin_token_env;                                 // [server] admin_token_env
   const std::unordered_set<std::string>* tenant_names = nullptr;  // every tenant of the file
   std::filesystem::path config_dir;                            // relative paths start here
+  std::string_view name;                                       // the entry's NAME
 };
 
 // A kind of env binding: its `[tenants.KEY]` table and the parser of one entry's value.
@@ -82,7 +83,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> StringFields(co
 const std::vector<EnvBindingKind>& EnvBindingKinds();
 // The kind of table `key`; null if it is not a binding table.
 const EnvBindingKind* FindEnvBindingKind(std::string_view key);
-// "vars, secrets, kv, wasm, services, durable_objects, workflows, d1": the keys, for "expected one of"
+// "vars, secrets, kv, wasm, services, durable_objects, workflows, d1, queues, queue_consumers": the keys, for "expected one of"
 // messages.
 std::string EnvBindingKeys();
 

@@ -9,6 +9,7 @@
 #include "config/env_d1.h"
 #include "config/env_durable_objects.h"
 #include "config/env_kv.h"
+#include "config/env_queues.h"
 #include "config/env_secrets.h"
 #include "config/env_services.h"
 #include "config/env_vars.h"
@@ -55,12 +56,22 @@ class FakeValue : public EnvValue {
   std::string path_;
 };
 
+// A table given as its JSON text (what TomlEnvValue::Json makes of it).
+class FakeTable : public FakeValue {
+ public:
+  explicit FakeTable(std::string json) : FakeValue(std::map<std::string, std::string>{}), json_(std::move(json)) {}
+  absl::StatusOr<std::string> Json() const override { return json_; }
+
+ private:
+  std::string json_;
+};
+
 bool Fails(const absl::StatusOr<std::string>& result, std::string_view part) {
   return !result.ok() && std::string(result.status().message()).find(part) != std::string::npos;
 }
 
 TEST(EnvBindingKinds, EveryTableInOrderAndFoundByKey) {
-  EXPECT_EQ(EnvBindingKeys(), "vars, secrets, kv, wasm, services, durable_objects, workflows, d1");
+  EXPECT_EQ(EnvBindingKeys(), "vars, secrets, kv, wasm, services, durable_objects, workflows, d1, queues, queue_consumers");
   for (const EnvBindingKind& kind : EnvBindingKinds()) EXPECT_EQ(FindEnvBindingKind(kind.key), &kind);
   EXPECT_EQ(FindEnvBindingKind("outbound"), nullptr);
 }
@@ -81,6 +92,25 @@ TEST(EnvBindingKinds, D1NamesADatabase) {
   EXPECT_EQ(*ParseD1Binding(FakeValue("shop-db"), {}), R"({"name":"shop-db","migrations":[]})");
   EXPECT_TRUE(Fails(ParseD1Binding(FakeValue("shop db"), {}), "is not a database name"));
   EXPECT_TRUE(Fails(ParseD1Binding(FakeValue(std::string(65, 'a')), {}), "is not a database name"));
+}
+
+TEST(EnvBindingKinds, QueuesNameAQueueAndConsumersGetDefaults) {
+  EXPECT_EQ(*ParseQueueBinding(FakeValue("jobs-1"), {}), "jobs-1");
+  EXPECT_TRUE(Fails(ParseQueueBinding(FakeValue("a queue"), {}), "is not a queue name"));
+  EnvParseContext jobs;
+  jobs.name = "jobs";
+  EXPECT_EQ(*ParseQueueConsumer(FakeTable("{}"), jobs),
+            R"({"queue":"jobs","max_batch_size":10,"max_batch_timeout":5,"max_retries":3,"retry_delay":0,"max_concurrency":1,"dead_letter_queue":""})");
+  EXPECT_EQ(*ParseQueueConsumer(FakeTable(R"({"max_batch_size":100,"max_retries":0,"dead_letter_queue":"dlq"})"), jobs),
+            R"({"queue":"jobs","max_batch_size":100,"max_batch_timeout":5,"max_retries":0,"retry_delay":0,"max_concurrency":1,"dead_letter_queue":"dlq"})");
+  EXPECT_TRUE(Fails(ParseQueueConsumer(FakeTable(R"({"max_batch_size":101})"), jobs), "max_batch_size: expected a whole number from 1 to 100"));
+  EXPECT_TRUE(Fails(ParseQueueConsumer(FakeTable(R"({"max_batch_timeout":1.5})"), jobs), "max_batch_timeout: expected a whole number"));
+  EXPECT_TRUE(Fails(ParseQueueConsumer(FakeTable(R"({"max_retries":"3"})"), jobs), "max_retries: expected a whole number"));
+  EXPECT_TRUE(Fails(ParseQueueConsumer(FakeTable(R"({"dead_letter_queue":"jobs"})"), jobs), "cannot be its own dead letter queue"));
+  EXPECT_TRUE(Fails(ParseQueueConsumer(FakeTable(R"({"visibility":1})"), jobs), "unknown key \"visibility\""));
+  EnvParseContext bad;
+  bad.name = "not a queue";
+  EXPECT_TRUE(Fails(ParseQueueConsumer(FakeTable("{}"), bad), "\"not a queue\" is not a queue name"));
 }
 
 TEST(EnvBindingKinds, VarsAreStrings) {

@@ -12,6 +12,8 @@
 #include "base/strings.h"
 #include "config/json_to_toml.h"
 #include "config/names.h"
+#include "config/wrangler_environments.h"
+#include "config/wrangler_queues.h"
 
 #define TOML_EXCEPTIONS 0
 #define TOML_ENABLE_FORMATTERS 0
@@ -48,18 +50,6 @@ absl::StatusOr<toml::table> ReadWrangler(const fs::path& file, const std::string
     return absl::InvalidArgumentError(StrCat(label, ":", where.line, ":", where.column, ": ", parsed.error().description()));
   }
   return std::move(parsed).table();
-}
-
-// A table's entries in the order they were written (toml::table iterates by key).
-std::vector<std::pair<std::string_view, const toml::node*>> InOrder(const toml::table& table) {
-  std::vector<std::pair<std::string_view, const toml::node*>> out;
-  for (const auto& [key, value] : table) out.emplace_back(key.str(), &value);
-  std::stable_sort(out.begin(), out.end(), [&table](const auto& a, const auto& b) {
-    const auto& pa = table.get(a.first)->source().begin;
-    const auto& pb = table.get(b.first)->source().begin;
-    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
-  });
-  return out;
 }
 
 // `node` as a TOML value on one line (inline tables).
@@ -110,7 +100,7 @@ absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0)
 constexpr std::string_view kSupportedKeys =
     "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
     "compatibility_date, triggers, limits, durable_objects (bindings: name, class_name), workflows (binding, class_name, name), "
-    "d1_databases (binding, database_name, database_id), env (with --env), "
+    "d1_databases (binding, database_name, database_id), queues (producers, consumers), env (with --env), "
     "migrations (ignored), "
     "dev (ip, port)";
 
@@ -141,62 +131,6 @@ bool Ignored(std::string_view key) {
     if (k == key) return true;
   }
   return false;
-}
-
-// Keys an environment does not inherit from the top level (wrangler's "non-inheritable keys":
-// bindings and vars): with --env they come from [env.NAME] only.
-constexpr std::string_view kNotInherited[] = {
-    "define", "vars", "durable_objects", "workflows", "kv_namespaces", "send_email", "queues", "r2_buckets",
-    "d1_databases", "vectorize", "hyperdrive", "services", "analytics_engine_datasets", "dispatch_namespaces",
-    "mtls_certificates", "tail_consumers", "browser", "ai", "images", "version_metadata", "unsafe", "pipelines",
-    "secrets_store_secrets", "unsafe_hello_world", "worker_loaders", "ratelimits", "containers"};
-
-// One file's keys as the tenant is made from them, in the order they were written.
-struct SelectedKeys {
-  std::vector<std::pair<std::string_view, const toml::node*>> entries;
-  std::unique_ptr<toml::value<std::string>> name;  // "NAME-ENV", when an environment makes it
-};
-
-// wrangler's environments (https://developers.cloudflare.com/workers/wrangler/environments/): the
-// top level alone (no --env: [env.*] is ignored, as `wrangler dev` does), or with [env.NAME] over
-// it: its keys replace the top level's, the non-inheritable ones are its own only, and the
-// Worker's name is "NAME-ENV" unless the environment names it.
-absl::StatusOr<SelectedKeys> SelectEnvironment(const toml::table& root, std::string_view environment,
-                                               const std::string& label) {
-  const toml::node* envs = root.get("env");
-  if (envs != nullptr && !envs->is_table()) {
-    return absl::InvalidArgumentError(StrCat(label, ": env: expected a table of environments ([env.NAME])"));
-  }
-  SelectedKeys out;
-  const toml::table* chosen = nullptr;
-  if (!environment.empty()) {
-    chosen = envs == nullptr ? nullptr : (*envs->as_table())[environment].as_table();
-    if (chosen == nullptr) {
-      std::string have;
-      if (envs != nullptr) {
-        for (const auto& [k, v] : *envs->as_table()) have += have.empty() ? std::string(k.str()) : StrCat(", ", k.str());
-      }
-      return absl::InvalidArgumentError(StrCat(label, ": env.", environment, ": no such environment (--env ",
-                                               environment, "; the file has ", have.empty() ? "none" : have, ")"));
-    }
-  }
-  for (const auto& [key, value] : InOrder(root)) {
-    bool keep = key != "env";
-    if (chosen != nullptr) {
-      for (std::string_view not_inherited : kNotInherited) keep = keep && key != not_inherited;
-      keep = keep && chosen->get(key) == nullptr;
-    }
-    if (!keep) continue;
-    out.entries.emplace_back(key, value);
-    if (chosen != nullptr && key == "name" && value->is_string()) {
-      out.name = std::make_unique<toml::value<std::string>>(StrCat(value->as_string()->get(), "-", environment));
-      out.entries.back().second = out.name.get();
-    }
-  }
-  if (chosen != nullptr) {
-    for (const auto& entry : InOrder(*chosen)) out.entries.push_back(entry);
-  }
-  return out;
 }
 
 // Converts one file's table into the lines of one [[tenants]] block.
@@ -242,6 +176,9 @@ class TenantWriter {
         st = Workflows(value, &out);
       } else if (key == "d1_databases") {
         st = D1Databases(value, &out);
+      } else if (key == "queues") {
+        st = WranglerQueuesToToml(value, &out);
+        if (!st.ok()) st = absl::InvalidArgumentError(StrCat(label_, ": ", st.message()));
       } else if (key == "migrations") {
         // Class migrations: atoll makes an object's database on first use and never renames or
         // deletes classes, so the list is checked for shape only.
@@ -645,7 +582,8 @@ std::string ParserErrorInWranglerTerms(std::string_view message, const std::vect
   for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"kv.", "kv_namespaces (binding "},
                           {"wasm.", "wasm_modules."}, {"script", "main"}, {"services.", "services (binding "},
                           {"durable_objects.", "durable_objects.bindings (name "},
-                          {"workflows.", "workflows (binding "}, {"d1.", "d1_databases (binding "}}) {
+                          {"workflows.", "workflows (binding "}, {"d1.", "d1_databases (binding "},
+                          {"queues.", "queues.producers (binding "}, {"queue_consumers.", "queues.consumers (queue "}}) {
     if (key.rfind(from, 0) == 0) {
       std::string tail = key.substr(from.size());
       bool binding = to.back() == ' ';

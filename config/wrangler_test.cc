@@ -225,6 +225,46 @@ migrations_dir = "other"
   }
 }
 
+TEST_F(WranglerTest, QueuesProducersAndConsumers) {
+  Write("src/index.js", "export default {}");
+  std::string file = Write("wrangler.toml", R"(name = "jobs"
+main = "src/index.js"
+[[queues.producers]]
+binding = "JOBS"
+queue = "jobs"
+[[queues.consumers]]
+queue = "jobs"
+max_batch_size = 5
+dead_letter_queue = "jobs-dlq"
+type = "worker"
+visibility_timeout_ms = 100
+[[queues.consumers]]
+queue = "jobs-dlq"
+)");
+  absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants[0].env.size(), 3u);
+  EXPECT_EQ(config->tenants[0].env[0], (EnvBinding{"queues", "JOBS", "jobs", false}));
+  EXPECT_EQ(config->tenants[0].env[1],
+            (EnvBinding{"queue_consumers", "jobs",
+                        R"({"queue":"jobs","max_batch_size":5,"max_batch_timeout":5,"max_retries":3,"retry_delay":0,"max_concurrency":1,"dead_letter_queue":"jobs-dlq"})",
+                        false}));
+  EXPECT_EQ(config->tenants[0].env[2].name, "jobs-dlq");
+  for (auto [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"[[queues.producers]]\nbinding = \"Q\"\n", "expected binding and queue"},
+           {"[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\ndelivery_delay = 5\n", "delivery_delay is not supported"},
+           {"[[queues.producers]]\nbinding = \"Q\"\nqueue = \"a queue\"\n", "not a queue name"},
+           {"[[queues.consumers]]\nqueue = \"q\"\ntype = \"http_pull\"\n", "\"http_pull\" is not supported"},
+           {"[[queues.consumers]]\nqueue = \"q\"\nmax_batch_size = 500\n", "max_batch_size"},
+           {"queues = 3\n", "expected a table of producers and consumers"}}) {
+    std::string bad = Write("bad/wrangler.toml", "name = \"x\"\nmain = \"../src/index.js\"\n" + text);
+    absl::StatusOr<Config> refused = LoadWranglerFiles({bad}, [](std::string_view) { return std::nullopt; });
+    ASSERT_FALSE(refused.ok()) << text;
+    EXPECT_NE(refused.status().message().find(expected), std::string_view::npos) << refused.status();
+    EXPECT_NE(refused.status().message().find("queues"), std::string_view::npos) << refused.status();
+  }
+}
+
 TEST_F(WranglerTest, RulesArePassedOnVerbatim) {
   std::string file = Write("wrangler.toml", R"(name = "w"
 main = "src/index.js"

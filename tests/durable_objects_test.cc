@@ -133,6 +133,34 @@ COUNTER = "Counter"
 
 const std::vector<std::string> kTwoWorkers = {"--workers", "2"};
 
+// A Durable Object class of the older style (a plain class, no import of cloudflare:workers)
+// gets the tenant's env as its constructor's second argument, as on Workers (it was undefined:
+// env reached the objects only through that import).
+TEST(DurableObjects, APlainClassGetsEnvWithoutImportingCloudflareWorkers) {
+  TenantFixture fixture;
+  fixture.Write("plain.js", R"JS(
+export class Greeter {
+  constructor(state, env) { this.env = env; }
+  async fetch() { return new Response(`${typeof this.env} ${this.env?.GREETING}`); }
+}
+export default {
+  fetch(request, env) { return env.GREETER.get(env.GREETER.idFromName("one")).fetch(request); },
+};
+)JS");
+  TestServer server(fixture.WriteConfig("", R"(
+[[tenants]]
+name = "a"
+script = "plain.js"
+routes = ["a.test/*"]
+[tenants.vars]
+GREETING = "hello"
+[tenants.durable_objects]
+GREETER = "Greeter"
+)"));
+  EXPECT_EQ(BodyFromTenant(server, "a", "/"), "object hello") << server.log();
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 // A caller whose object lives in the other worker process streams a request body to it: 48 MB
 // through tenants of 16 MB (read whole before the call, the body would kill the caller).
 TEST(DurableObjects, ACallToAnObjectInAnotherProcessStreamsItsRequestBody) {

@@ -441,7 +441,8 @@ internal.setHandler = function setHandler(namespace) {
     const exported = namespace.default;
     if (typeof exported === "function" && exported.prototype != null) entrypointClass = exported;
     if (exported !== null && (typeof exported === "object" || typeof exported === "function") &&
-        (typeof exported.fetch === "function" || typeof exported.scheduled === "function")) {
+        (typeof exported.fetch === "function" || typeof exported.scheduled === "function" ||
+         typeof exported.queue === "function")) {
       mode = MODE_MODULE;
       handler = exported;
       return;
@@ -449,6 +450,7 @@ internal.setHandler = function setHandler(namespace) {
     // A class entrypoint (cloudflare:workers): made per event by the lazy module's wrapper.
     const proto = typeof exported === "function" ? exported.prototype : undefined;
     if (proto != null && (typeof proto.fetch === "function" || typeof proto.scheduled === "function" ||
+                          typeof proto.queue === "function" ||
                           internal.require("cloudflare_workers").isWorkerEntrypoint(exported))) {
       mode = MODE_MODULE;
       handler = internal.require("cloudflare_workers").entrypointOf(exported);
@@ -462,7 +464,7 @@ internal.setHandler = function setHandler(namespace) {
   if (namespace === undefined) {
     throw new $TypeError("the script registered no 'fetch' event listener (addEventListener(\"fetch\", (event) => event.respondWith(...)))");
   }
-  throw new $TypeError("the module has no default export with a fetch() or scheduled() method (export default { async fetch(request, env, ctx) { ... } })");
+  throw new $TypeError("the module has no default export with a fetch(), scheduled() or queue() method (export default { async fetch(request, env, ctx) { ... } })");
 };
 
 internal.dispatch = function dispatch(id, method, url, headers, body, env, cron, scheduledTime, rpc, entrypoint) {
@@ -487,6 +489,10 @@ internal.dispatch = function dispatch(id, method, url, headers, body, env, cron,
       if (typeof fetch !== "function") {
         if (typeof target.scheduled === "function") {
           noFetchHandler(id);
+          return;
+        }
+        if (typeof target.queue === "function") {
+          noFetchHandler(id, "this Worker has no fetch handler (only queue()); it consumes its queues");
           return;
         }
         if (entrypointClass !== undefined) {

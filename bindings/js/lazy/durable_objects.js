@@ -273,10 +273,11 @@ function evict(key, entry) {
 }
 
 // The platform's own objects: a class name starting with a digit (no tenant class has one) is
-// an engine class of a lazy module, by prefix: each instance of a Workflow, each D1 database.
+// an engine class of a lazy module, by prefix: each instance of a Workflow, each D1 database,
+// each queue.
 // This table is the one place the prefixes are written: a module names its classes through
 // engineClassName and makes them in its engineClass(name), given the name after the prefix.
-const ENGINE_MODULES = [["0wf_", "workflows"], ["0d1_", "d1"]];
+const ENGINE_MODULES = [["0wf_", "workflows"], ["0d1_", "d1"], ["0q_", "queues"]];
 
 export function engineClassName(module, name) {
   for (const [prefix, owner] of ENGINE_MODULES) {
