@@ -54,6 +54,7 @@ class DurableObjectsService : public RequestSink {
  private:
   class AlarmSink;
   void Poll();
+  void PollSoon();  // Poll on the loop's next turn (an alarm event ended)
 
   uv_loop_t* loop_;
   TenantManager* tenants_;

@@ -79,6 +79,8 @@ measure_servers() {
     done
     median="$(printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")"
     printf '%-12s %12s %16s\n' "$name" $median
+    # A script may look at the server once more before it goes: after_server NAME PORT.
+    if declare -F after_server >/dev/null; then after_server "$name" "$port"; fi
     kill -- "-$spid" 2>/dev/null || kill "$spid" 2>/dev/null || true
     wait "$spid" 2>/dev/null || true
   done

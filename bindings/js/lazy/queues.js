@@ -6,11 +6,11 @@
 // to max_retries retries, then the dead letter queue (or the message is dropped).
 //
 // A queue is a Durable Object of an engine class (engineClassName("queues", name), "-" as "$"),
-// as D1 databases are: its messages are rows of the object's storage under
-// "m:<visible at>:<sequence>" (so a list in key order gives the next ones due), its alarm is
-// the next delivery. Every delivery is the object's alarm event, with the tenant's limits; a
-// batch whose event was ended (a limit, a crash) is delivered again, its attempts counted, so a
-// handler that cannot fit its limits ends in the dead letter queue instead of looping.
+// as D1 databases are: its messages are rows of a table in the object's SQLite database (the
+// body as the bytes it was sent as), its alarm is the next delivery. Every delivery is the
+// object's alarm event, with the tenant's limits; a batch whose event was ended (a limit, a
+// crash) stays leased and is delivered again with that attempt counted, so a handler that
+// cannot fit its limits ends in the dead letter queue instead of looping.
 const $TypeError = TypeError;
 const $RangeError = RangeError;
 const $Error = Error;
@@ -23,6 +23,7 @@ const $ArrayBuffer = ArrayBuffer;
 const $Uint8Array = Uint8Array;
 const DateNow = Date.now;
 const MathMax = Math.max;
+const MathMin = Math.min;
 const NumberIsFinite = Number.isFinite;
 const ArrayIsArray = Array.isArray;
 const ArrayBufferIsView = ArrayBuffer.isView;
@@ -79,9 +80,10 @@ function encode(body, contentType = "v8", delaySeconds) {
   return { bytes, size, contentType, delaySeconds };
 }
 
-function decode(message) {
-  const body = native.doDeserialize(message.bytes);
-  return message.contentType === "bytes" ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : body;
+// A message row's body as the consumer gets it.
+function decode(row) {
+  const body = native.doDeserialize(row.body);
+  return row.content_type === "bytes" ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : body;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,12 +155,12 @@ export function consume(settings, queue) {
 
 class Message {
   #outcome;
-  constructor(token, stored, body, outcome) {
+  constructor(token, row, body, outcome) {
     if (token !== kToken) throw new $TypeError("Illegal constructor");
-    this.id = stored.id;
-    this.timestamp = new $Date(stored.timestamp);
+    this.id = row.id;
+    this.timestamp = new $Date(row.timestamp);
     this.body = body;
-    this.attempts = stored.attempts;
+    this.attempts = row.attempts + 1;  // this delivery's
     this.#outcome = outcome;
   }
   ack() { this.#outcome.decide(this.id, { ack: true }); }
@@ -188,39 +190,60 @@ class Outcome {
   }
 }
 
-function pad(n) { return $String(n).padStart(16, "0"); }
-// A message row's key: "m:" + pad(visible at) + ":" + pad(sequence).
-function visibleAt(key) { return $Number(key.slice(2, 18)); }
-
 // ---------------------------------------------------------------------------------------------
 // The engine (the queue's Durable Object)
 
+// The object's own table (through ctx.storage.sql): one row per message, the body as stored
+// bytes; `visible_at` is when it may be delivered (ms), `leased` whether a delivery has it now.
+const SCHEMA = `CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY, id TEXT NOT NULL, timestamp INTEGER NOT NULL, visible_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL, leased INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS messages_due ON messages(visible_at, seq);
+CREATE INDEX IF NOT EXISTS messages_leased ON messages(seq) WHERE leased = 1`;
+
 class QueueEngine {
   #storage;
+  #sql;
   #env;
   #queue;
   #running = false;
+  // What the last #schedule saw, so that a send need not query again: the alarm it left (null:
+  // none, or not looked at yet by this instance) and the messages due then, plus those sent
+  // since without a delay.
+  #alarmAt = null;
+  #due = 0;
+  #firing = null;  // the time of the alarm whose event runs now (the event clears an alarm left at it)
   constructor(state, env, queue) {
     this.#storage = state.storage;
+    this.#sql = state.storage.sql;
     this.#env = env;
     this.#queue = queue;
+    this.#sql.exec(SCHEMA);
   }
 
   async qSend(messages) {
     const now = DateNow();
-    let seq = this.#storage.getSync("q:seq") ?? 0;
-    const rows = {};
-    for (const m of messages) {
-      seq++;
-      const visibleAt = now + m.delaySeconds * 1000;
-      rows[`m:${pad(visibleAt)}:${pad(seq)}`] = {
-        id: `${pad(seq)}-${internal.require("crypto").crypto.randomUUID()}`, timestamp: now, attempts: 0,
-        bytes: m.bytes, contentType: m.contentType,
-      };
+    let soonest = Infinity;
+    this.#storage.transactionSync(() => {
+      for (const m of messages) {
+        const at = now + m.delaySeconds * 1000;
+        this.#sql.exec("INSERT INTO messages (id, timestamp, visible_at, attempts, content_type, body) VALUES (?, ?, ?, 0, ?, ?)",
+                       internal.require("crypto").crypto.randomUUID(), now, at, m.contentType, m.bytes);
+        if (m.delaySeconds === 0) this.#due++;
+        soonest = MathMin(soonest, at);
+      }
+    });
+    if (this.#running) return;  // the delivery running schedules what is left when it ends
+    // The alarm set stands while the batch is not full and these messages' window ends after it.
+    const consumer = consumers.get(this.#queue);
+    // (An alarm due already fires at the next look, 200 ms at most: nothing can come sooner. One
+    // due for longer than a second is looked at again.)
+    if (consumer !== undefined && this.#alarmAt !== null && this.#alarmAt > now - 1000 &&
+        (this.#alarmAt <= now ||
+         (this.#due < consumer.max_batch_size && this.#alarmAt <= soonest + consumer.max_batch_timeout * 1000))) {
+      return;
     }
-    rows["q:seq"] = seq;
-    this.#storage.putSync(rows);
-    if (!this.#running) await this.#schedule();
+    await this.#schedule();
   }
 
   // The alarm at the next delivery: now if a batch is full, else when the oldest message due
@@ -230,30 +253,36 @@ class QueueEngine {
     const consumer = consumers.get(this.#queue);
     if (consumer === undefined) return;
     const now = DateNow();
-    const next = await this.#storage.list({ prefix: "m:", limit: consumer.max_batch_size });
-    if (next.size === 0) {
+    // Both through the index: its first entry, and at most a batch of its entries.
+    const { first } = this.#sql.exec("SELECT min(visible_at) AS first FROM messages").one();
+    const { due } = this.#sql.exec("SELECT count(*) AS due FROM (SELECT 1 FROM messages WHERE visible_at <= ? LIMIT ?)",
+                                   now, consumer.max_batch_size).one();
+    this.#due = due;
+    if (first === null) {
+      this.#alarmAt = null;
       if (own) await this.#storage.deleteAlarm();
       return;
-    }
-    let due = 0, first = Infinity;
-    for (const key of next.keys()) {
-      const at = visibleAt(key);
-      if (first === Infinity) first = at;
-      if (at <= now) due++;
     }
     const when = due >= consumer.max_batch_size ? now : MathMax(now, first + consumer.max_batch_timeout * 1000);
     const current = await this.#storage.getAlarm();
     const pending = current !== null && current !== undefined;
-    if (!own && pending && current > now && current <= when) return;
+    if (!own && pending && current <= when) {
+      this.#alarmAt = current;
+      return;
+    }
     // Never the time of the alarm firing now: the alarm event would clear it as it ends.
-    await this.#storage.setAlarm(pending && current <= now ? MathMax(when, current + 1) : when);
+    this.#alarmAt = this.#firing !== null && when <= this.#firing ? this.#firing + 1 : when;
+    await this.#storage.setAlarm(this.#alarmAt);
   }
 
   async alarm() {
     try {
+      this.#firing = await this.#storage.getAlarm();
       await this.#deliver();
     } catch (e) {
       internal.reportError(e);
+    } finally {
+      this.#firing = null;
     }
   }
 
@@ -261,29 +290,28 @@ class QueueEngine {
     const consumer = consumers.get(this.#queue);
     if (consumer === undefined) return;
     const now = DateNow();
-    const next = await this.#storage.list({ prefix: "m:", limit: consumer.max_batch_size });
-    const due = [];
-    const exhausted = [];  // delivered 1 + max_retries times, the last ones never settled
-    for (const [key, stored] of next) {
-      if (visibleAt(key) > now) break;
-      (stored.attempts > consumer.max_retries ? exhausted : due).push([key, stored]);
+    // A delivery whose event was ended before it settled left its messages leased: that was an
+    // attempt of theirs. Out of attempts, they are dead letters; the others come again.
+    const left = this.#sql.exec("UPDATE messages SET leased = 0, attempts = attempts + 1 WHERE leased = 1 RETURNING seq").toArray();
+    if (left.length > 0) {
+      const exhausted = this.#sql.exec(`SELECT * FROM messages WHERE seq IN (${left.map((row) => row.seq).join(",")}) AND attempts > ?`,
+                                       consumer.max_retries).toArray();
+      if (exhausted.length > 0) await this.#deadLetter(consumer, exhausted);
     }
-    if (exhausted.length > 0) await this.#deadLetter(consumer, exhausted);
+    const due = this.#sql.exec("SELECT * FROM messages WHERE visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
+                               now, consumer.max_batch_size).toArray();
     if (due.length === 0) return this.#schedule(true);
-    // Attempts are counted before the handler runs, and the alarm kept ahead: a batch whose
-    // event never ends is delivered again, and counted again.
-    const rows = {};
-    for (const entry of due) {
-      entry[1] = { ...entry[1], attempts: entry[1].attempts + 1 };
-      rows[entry[0]] = entry[1];
-    }
-    await this.#storage.put(rows);
-    await this.#storage.setAlarm(now + REDELIVER_AFTER_MS);
+    // Leased while the handler runs, and the alarm kept ahead: a batch whose event never ends is
+    // delivered again, counted.
+    const seqs = due.map((row) => row.seq);
+    this.#sql.exec(`UPDATE messages SET leased = 1 WHERE seq IN (${seqs.join(",")})`);
+    this.#alarmAt = now + REDELIVER_AFTER_MS;
+    await this.#storage.setAlarm(this.#alarmAt);
     const outcome = new Outcome();
     let ok;
     this.#running = true;
     try {
-      const messages = due.map(([, stored]) => new Message(kToken, stored, decode(stored), outcome));
+      const messages = due.map((row) => new Message(kToken, row, decode(row), outcome));
       ok = await this.#runHandler(new MessageBatch(kToken, this.#queue, messages, outcome));
     } finally {
       this.#running = false;
@@ -317,35 +345,39 @@ class QueueEngine {
   }
 
   // Acked messages go; retried ones come back after their delay, or past max_retries go to the
-  // dead letter queue (or are dropped). Undecided: acked if the handler returned, retried if it threw.
+  // dead letter queue (or are dropped). Undecided: acked if the handler returned, retried if it
+  // threw. A delivery counts as an attempt here (or, if its event was ended, at the next one).
   async #settle(consumer, due, outcome, failed) {
     const now = DateNow();
-    const rows = {};
+    const acked = [];
     const dead = [];
-    for (const [key, stored] of due) {
-      const what = outcome.decided.get(stored.id) ?? (failed ? { delay: undefined } : { ack: true });
-      if (what.ack) continue;
-      if (stored.attempts > consumer.max_retries) {
-        dead.push([key, stored]);
-        continue;
+    this.#storage.transactionSync(() => {
+      for (const row of due) {
+        const what = outcome.decided.get(row.id) ?? (failed ? { delay: undefined } : { ack: true });
+        if (what.ack) {
+          acked.push(row.seq);
+        } else if (row.attempts + 1 > consumer.max_retries) {
+          dead.push(row);
+        } else {
+          this.#sql.exec("UPDATE messages SET leased = 0, attempts = attempts + 1, visible_at = ? WHERE seq = ?",
+                         now + (what.delay ?? consumer.retry_delay) * 1000, row.seq);
+        }
       }
-      rows[`m:${pad(now + (what.delay ?? consumer.retry_delay) * 1000)}:${key.slice(19)}`] = stored;
-    }
-    await this.#storage.delete(due.map(([key]) => key).filter((key) => !dead.some(([k]) => k === key)));
-    if (Object.keys(rows).length > 0) await this.#storage.put(rows);
+      if (acked.length > 0) this.#sql.exec(`DELETE FROM messages WHERE seq IN (${acked.join(",")})`);
+    });
     if (dead.length > 0) await this.#deadLetter(consumer, dead);
   }
 
   // Messages out of retries: sent on to the dead letter queue (new messages there), or dropped
   // with a log line; then deleted here.
-  async #deadLetter(consumer, entries) {
+  async #deadLetter(consumer, rows) {
     if (consumer.dead_letter_queue === "") {
-      internal.reportError(new $Error(`queue "${this.#queue}": ${entries.length} message(s) dropped after ${consumer.max_retries} retries (no dead_letter_queue)`));
+      internal.reportError(new $Error(`queue "${this.#queue}": ${rows.length} message(s) dropped after ${consumer.max_retries} retries (no dead_letter_queue)`));
     } else {
-      const messages = entries.map(([, m]) => ({ bytes: m.bytes, size: 0, contentType: m.contentType, delaySeconds: 0 }));
+      const messages = rows.map((row) => ({ bytes: row.body, size: 0, contentType: row.content_type, delaySeconds: 0 }));
       await stubOf(consumer.dead_letter_queue).call("qSend", [messages]);
     }
-    await this.#storage.delete(entries.map(([key]) => key));
+    this.#sql.exec(`DELETE FROM messages WHERE seq IN (${rows.map((row) => row.seq).join(",")})`);
   }
 }
 
