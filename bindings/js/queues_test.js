@@ -11,6 +11,8 @@ test("send and sendBatch take any structured-clone value and resolve once stored
   await Q.send(new Uint8Array([1, 2, 3]), { contentType: "bytes", delaySeconds: 5 });
   await Q.send({ a: 1 }, { contentType: "json" });
   await Q.sendBatch([{ body: 1 }, { body: "two", contentType: "text" }, { body: [3], delaySeconds: 1 }], { delaySeconds: 2 });
+  // A small view of a large buffer is its own bytes, not the buffer's 1 MB.
+  await Q.send(new Uint8Array(new ArrayBuffer(1 << 20), 10, 5), { contentType: "bytes" });
   // Any iterable.
   await Q.sendBatch(new Set([{ body: "a" }, { body: "b" }]));
 });

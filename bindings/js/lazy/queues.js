@@ -65,8 +65,9 @@ function encode(body, contentType = "v8", delaySeconds) {
   }
   if (contentType === "text" && typeof body !== "string") throw new $TypeError("a \"text\" message's body must be a string");
   if (contentType === "bytes") {
-    if (body instanceof $ArrayBuffer) body = new $Uint8Array(body);
-    else if (ArrayBufferIsView(body)) body = new $Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    // A copy of exactly its bytes (a view would take its whole buffer into the message).
+    if (body instanceof $ArrayBuffer) body = new $Uint8Array(body.slice(0));
+    else if (ArrayBufferIsView(body)) body = new $Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
     else throw new $TypeError("a \"bytes\" message's body must be an ArrayBuffer or a view of one");
   }
   if (contentType === "json") {
