@@ -25,6 +25,9 @@ namespace {
 constexpr uint64_t kFirstListenerId = uint64_t{1} << 50;
 constexpr uint64_t kFirstAlarmId = (uint64_t{1} << 50) + (uint64_t{1} << 49);
 constexpr uint64_t kPollMs = 200;
+// After an alarm event ends, the next look comes this soon: a backlog goes on at once, and an
+// object that re-arms its alarm for "now" gets at most ~200 events a second, not a busy loop.
+constexpr uint64_t kPollSoonMs = 5;
 constexpr uint64_t kAlarmRetryMs = 5000;  // an alarm whose event failed in the server waits this long
 
 std::filesystem::path PortFile(uint32_t index) {
@@ -168,10 +171,11 @@ void DurableObjectsService::Shutdown() {
 }
 
 void DurableObjectsService::PollSoon() {
-  // The repeating timer, restarted to fire on the loop's next turn (never inside the caller).
-  if (timer_ != nullptr) {
-    uv_timer_start(timer_, [](uv_timer_t* timer) { static_cast<DurableObjectsService*>(timer->data)->Poll(); }, 0,
-                   kPollMs);
+  // The repeating timer, restarted to fire kPollSoonMs from now (never inside the caller), unless
+  // it is due sooner already.
+  if (timer_ != nullptr && uv_timer_get_due_in(timer_) > kPollSoonMs) {
+    uv_timer_start(timer_, [](uv_timer_t* timer) { static_cast<DurableObjectsService*>(timer->data)->Poll(); },
+                   kPollSoonMs, kPollMs);
   }
 }
 

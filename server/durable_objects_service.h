@@ -54,7 +54,7 @@ class DurableObjectsService : public RequestSink {
  private:
   class AlarmSink;
   void Poll();
-  void PollSoon();  // Poll on the loop's next turn (an alarm event ended)
+  void PollSoon();  // Poll in 5 ms (an alarm event ended)
 
   uv_loop_t* loop_;
   TenantManager* tenants_;

@@ -242,6 +242,7 @@ class Entry {
     this.active = 0;
     this.lastUsed = DateNow();
     this.alarmRetries = 0;
+    this.alarmWrites = 0; // setAlarm/deleteAlarm calls so far (an alarm event keeps what its handler set)
     this.pinned = 0; // open sockets accepted with ws.accept() (pinSocket)
     this.shared = false; // storage journaled to shared storage (cluster mode)
     this.ready = null; // a promise while the storage is restored and the instance made (shared)
@@ -498,13 +499,15 @@ async function serveAlarm(className, hex) {
       native.doAlarmIndex(className, hex, at, false);
       return;
     }
+    const writes = entry.alarmWrites;
     try {
       if (typeof entry.instance.alarm === "function") {
         await entry.instance.alarm({ retryCount: entry.alarmRetries, isRetry: entry.alarmRetries > 0 });
       }
       entry.alarmRetries = 0;
-      // Done (at least once): cleared unless the handler set another.
-      if (alarmOf(entry) === at) {
+      // Done (at least once): cleared unless the handler set another, even for the same time
+      // (the firing one's: setAlarm(Date.now()) within the same millisecond).
+      if (entry.alarmWrites === writes && alarmOf(entry) === at) {
         exec(entry, "DELETE FROM _atoll_alarm", []);
         native.doAlarmIndex(className, hex, at, true);
       }

@@ -213,7 +213,6 @@ class QueueEngine {
   // since without a delay.
   #alarmAt = null;
   #due = 0;
-  #firing = null;  // the time of the alarm whose event runs now (the event clears an alarm left at it)
   constructor(state, env, queue) {
     this.#storage = state.storage;
     this.#sql = state.storage.sql;
@@ -271,19 +270,15 @@ class QueueEngine {
       this.#alarmAt = current;
       return;
     }
-    // Never the time of the alarm firing now: the alarm event would clear it as it ends.
-    this.#alarmAt = this.#firing !== null && when <= this.#firing ? this.#firing + 1 : when;
-    await this.#storage.setAlarm(this.#alarmAt);
+    this.#alarmAt = when;
+    await this.#storage.setAlarm(when);
   }
 
   async alarm() {
     try {
-      this.#firing = await this.#storage.getAlarm();
       await this.#deliver();
     } catch (e) {
       internal.reportError(e);
-    } finally {
-      this.#firing = null;
     }
   }
 

@@ -116,6 +116,7 @@ export class DurableObjectStorage {
       // would be an alarm never fired.
       native.doAlarmIndex(entry.className, entry.hex, at, false);
       exec(entry, "INSERT OR REPLACE INTO _atoll_alarm(one, at) VALUES (1, ?)", [at]);
+      entry.alarmWrites++;
     }));
   }
   deleteAlarm(options = undefined) {
@@ -123,6 +124,7 @@ export class DurableObjectStorage {
       const entry = this.#entry;
       exec(entry, "DELETE FROM _atoll_alarm", []);
       native.doAlarmIndex(entry.className, entry.hex, -1, true);
+      entry.alarmWrites++;
     }));
   }
 }
