@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -161,13 +162,11 @@ GREETER = "Greeter"
   EXPECT_EQ(server.Stop(), 0);
 }
 
-// An object whose alarm re-arms itself for "now" gets its alarm events one after another (the
-// server looks again 5 ms after one ends), not a busy loop: at most ~200 a second. (Before the
-// look after an event's end, it got 5 a second; without the 5 ms, as many as the loop could run.)
-TEST(DurableObjects, AnAlarmThatReArmsItselfForNowIsPaced) {
-  TenantFixture fixture;
+// One object of class Counter whose alarm() is `alarm_body`: GET /start sets n = 0 and the alarm
+// for now, GET /count answers n.
+std::unique_ptr<TestServer> StartAlarmCounter(TenantFixture& fixture, const std::string& alarm_body) {
   fixture.Write("alarms.js", R"JS(
-export class Ticker {
+export class Counter {
   constructor(state) { this.storage = state.storage; }
   async fetch(request) {
     if (new URL(request.url).pathname === "/start") {
@@ -177,31 +176,40 @@ export class Ticker {
     }
     return new Response(String(await this.storage.get("n")));
   }
-  async alarm() {
-    await this.storage.put("n", (await this.storage.get("n")) + 1);
-    await this.storage.setAlarm(Date.now());
-  }
+  async alarm() {)JS" + alarm_body + R"JS(}
 }
 export default {
-  fetch(request, env) { return env.TICKER.get(env.TICKER.idFromName("one")).fetch(request); },
+  fetch(request, env) { return env.COUNTER.get(env.COUNTER.idFromName("one")).fetch(request); },
 };
 )JS");
-  TestServer server(fixture.WriteConfig("", R"(
+  auto server = std::make_unique<TestServer>(fixture.WriteConfig("", R"(
 [[tenants]]
 name = "a"
 script = "alarms.js"
 routes = ["a.test/*"]
 [tenants.durable_objects]
-TICKER = "Ticker"
+COUNTER = "Counter"
 )"));
-  ASSERT_EQ(BodyFromTenant(server, "a", "/start"), "started");
+  EXPECT_EQ(BodyFromTenant(*server, "a", "/start"), "started");
+  return server;
+}
+
+// An object whose alarm re-arms itself for "now" gets its alarm events one after another (the
+// server looks again 5 ms after one ends), not a busy loop: at most ~200 a second. (Before the
+// look after an event's end, it got 5 a second; without the 5 ms, as many as the loop could run.)
+TEST(DurableObjects, AnAlarmThatReArmsItselfForNowIsPaced) {
+  TenantFixture fixture;
+  std::unique_ptr<TestServer> server = StartAlarmCounter(fixture, R"JS(
+    await this.storage.put("n", (await this.storage.get("n")) + 1);
+    await this.storage.setAlarm(Date.now());
+  )JS");
   auto start = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  int n = std::stoi(BodyFromTenant(server, "a", "/count"));
+  int n = std::stoi(BodyFromTenant(*server, "a", "/count"));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GT(n, 20) << "the events follow each other sooner than the 200 ms tick";
   EXPECT_LE(n, static_cast<int>(seconds * 200) + 20) << "paced by the 5 ms look";
-  EXPECT_EQ(server.Stop(), 0);
+  EXPECT_EQ(server->Stop(), 0);
 }
 
 // An alarm handler that sets the alarm again, to the very time that fired (setAlarm(Date.now())
@@ -209,40 +217,15 @@ TICKER = "Ticker"
 // (it compared times, and took this one for the alarm that had fired).
 TEST(DurableObjects, AnAlarmSetAgainForItsOwnTimeFiresAgain) {
   TenantFixture fixture;
-  fixture.Write("again.js", R"JS(
-export class Again {
-  constructor(state) { this.storage = state.storage; }
-  async fetch(request) {
-    if (new URL(request.url).pathname === "/start") {
-      await this.storage.put("n", 0);
-      await this.storage.setAlarm(Date.now());
-      return new Response("started");
-    }
-    return new Response(String(await this.storage.get("n")));
-  }
-  async alarm() {
+  std::unique_ptr<TestServer> server = StartAlarmCounter(fixture, R"JS(
     const firing = await this.storage.getAlarm();
     const n = (await this.storage.get("n")) + 1;
     await this.storage.put("n", n);
     if (n < 3) await this.storage.setAlarm(firing);
-  }
-}
-export default {
-  fetch(request, env) { return env.AGAIN.get(env.AGAIN.idFromName("one")).fetch(request); },
-};
-)JS");
-  TestServer server(fixture.WriteConfig("", R"(
-[[tenants]]
-name = "a"
-script = "again.js"
-routes = ["a.test/*"]
-[tenants.durable_objects]
-AGAIN = "Again"
-)"));
-  ASSERT_EQ(BodyFromTenant(server, "a", "/start"), "started");
-  EXPECT_TRUE(WaitFor([&] { return GetFromTenant(server, "a", "/count").body == "3"; }, std::chrono::seconds(5)))
-      << GetFromTenant(server, "a", "/count").body << server.log();
-  EXPECT_EQ(server.Stop(), 0);
+  )JS");
+  EXPECT_TRUE(WaitFor([&] { return GetFromTenant(*server, "a", "/count").body == "3"; }, std::chrono::seconds(5)))
+      << GetFromTenant(*server, "a", "/count").body << server->log();
+  EXPECT_EQ(server->Stop(), 0);
 }
 
 // A caller whose object lives in the other worker process streams a request body to it: 48 MB
