@@ -295,20 +295,29 @@ TEST_F(SupervisorAdminTest, MetricsAndStatsAreSummedOverTheWorkers) {
   int admin = AdminPort(server);
   ASSERT_GT(admin, 0);
   ASSERT_TRUE(server.WaitForWorkersReady(2)) << server.log();  // both take fresh connections
+  // Which worker accepts a fresh connection is the kernel's choice: on a loaded machine one may
+  // take 100 in a row (seen in CI), so rounds of 100 go until both served (at most 10).
   int failures = 0;
-  std::set<std::string> ids = BodiesOfFreshConnections(server.port(), "/x", 100, &failures);
+  int sent = 0;
+  std::set<std::string> ids;
+  for (int round = 0; round < 10 && ids.size() < 2; ++round) {
+    std::set<std::string> more = BodiesOfFreshConnections(server.port(), "/x", 100, &failures);
+    ids.insert(more.begin(), more.end());
+    sent += 100;
+  }
   ASSERT_EQ(failures, 0);
-  ASSERT_EQ(ids.size(), 2u) << "both workers served some of the 100";
+  ASSERT_EQ(ids.size(), 2u) << "both workers served some of the " << sent;
+  const std::string n = std::to_string(sent);
   // A worker counts a request once its response is out, which may be after the client read it:
   // ask until every one is counted (bounded).
   HttpResponse metrics;
   WaitFor([&] {
     metrics = Admin(admin, "GET", "/metrics");
-    return metrics.body.find("atoll_requests_total{tenant=\"x\",status=\"200\"} 100\n") != std::string::npos;
+    return metrics.body.find("atoll_requests_total{tenant=\"x\",status=\"200\"} " + n + "\n") != std::string::npos;
   }, std::chrono::seconds(5));
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("atoll_requests_total{tenant=\"x\",status=\"200\"} 100\n"), std::string::npos) << metrics.body;
-  EXPECT_NE(metrics.body.find("atoll_request_duration_seconds_count 100\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("atoll_requests_total{tenant=\"x\",status=\"200\"} " + n + "\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("atoll_request_duration_seconds_count " + n + "\n"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("atoll_isolates{state=\"live\"} 2\n"), std::string::npos) << metrics.body;
   // One HELP line per family, whatever the number of workers.
   size_t help = 0;
@@ -316,10 +325,10 @@ TEST_F(SupervisorAdminTest, MetricsAndStatsAreSummedOverTheWorkers) {
   EXPECT_EQ(help, 1u);
   HttpResponse stats = Admin(admin, "GET", "/tenants/x");
   ASSERT_EQ(stats.status, 200);
-  EXPECT_NE(stats.body.find("\"requests\":100,"), std::string::npos) << stats.body;
+  EXPECT_NE(stats.body.find("\"requests\":" + n + ","), std::string::npos) << stats.body;
   EXPECT_NE(stats.body.find("\"isolates\":2,"), std::string::npos) << stats.body;
   HttpResponse list = Admin(admin, "GET", "/tenants");
-  EXPECT_NE(list.body.find("\"requests\":100,"), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("\"requests\":" + n + ","), std::string::npos) << list.body;
   HttpResponse health = Admin(admin, "GET", "/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_NE(health.body.find("\"workers\":2,\"answering\":2"), std::string::npos) << health.body;
