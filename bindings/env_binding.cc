@@ -1,6 +1,7 @@
 #include "bindings/env_binding.h"
 
 #include "base/strings.h"
+#include "bindings/env_assets.h"
 #include "bindings/env_kv.h"
 #include "bindings/env_services.h"
 #include "bindings/env_strings.h"
@@ -37,6 +38,7 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"d1", nullptr, "d1", "newDatabase"},                             // js/lazy/d1.js
       {"queues", nullptr, "queues", "newQueue"},                        // js/lazy/queues.js
       {"queue_consumers", nullptr, "queues", "consume", /*on_env=*/false},
+      {"assets", InstallAssetsBindings},  // [tenants.assets] binding (env_assets.h)
   };
   return installers;
 }
