@@ -1,5 +1,7 @@
 #include "assets/asset_response.h"
 
+#include <algorithm>
+
 #include "assets/asset_router.h"
 
 namespace atl::assets {
@@ -41,29 +43,49 @@ bool IfNoneMatchHits(std::string_view header, std::string_view etag) {
   return header == strong || header == "W/" + strong;
 }
 
-}  // namespace
+// A redirect's Location: the destination, with the request's query unless it has its own.
+std::string LocationOf(std::string_view to, std::string_view search) {
+  size_t hash_at = to.find('#');
+  std::string_view hash = hash_at == std::string_view::npos ? std::string_view() : to.substr(hash_at);
+  to = to.substr(0, hash_at);
+  size_t query_at = to.find('?');
+  std::string_view own = query_at == std::string_view::npos ? std::string_view() : to.substr(query_at);
+  return std::string(to.substr(0, query_at)) + std::string(own.empty() ? search : own) + std::string(hash);
+}
 
-void AssetRequest::SetUrl(std::string_view url) {
-  if (size_t scheme = url.find("://"); scheme != std::string_view::npos) {
-    size_t slash = url.find('/', scheme + 3);
-    url = slash == std::string_view::npos ? std::string_view("/") : url.substr(slash);
+// _headers' rules on an answer: "! Name" removes, a header set by an earlier rule gets a second
+// value, otherwise the rule's value replaces the answer's.
+void ApplyHeaderRules(const AssetSet& set, const AssetRequest& request, AssetResponse* out) {
+  std::vector<std::string> set_by_rules;
+  auto erase = [&](std::string_view name) {
+    std::erase_if(out->headers, [&](const auto& header) { return header.first == name; });
+  };
+  for (const HeaderChange& change : set.rules().HeadersFor(request.host, request.path)) {
+    for (const std::string& name : change.unset) erase(name);
+    for (const auto& [name, value] : change.set) {
+      if (std::find(set_by_rules.begin(), set_by_rules.end(), name) == set_by_rules.end()) {
+        erase(name);
+        set_by_rules.push_back(name);
+      }
+      out->headers.emplace_back(name, value);
+    }
   }
-  url = url.substr(0, url.find('#'));
-  size_t query = url.find('?');
-  path = url.substr(0, query);
-  search = query == std::string_view::npos ? std::string_view() : url.substr(query);
-  if (path.empty()) path = "/";
 }
 
-bool AssetsAnswer(const AssetSet& set, const AssetRequest& request) {
-  config::NotFoundHandling not_found =
-      request.navigate ? set.config().not_found_handling : config::NotFoundHandling::kNone;
-  return Resolve(set, DecodePath(request.path), not_found).has_value();
-}
-
-AssetResponse ServeAsset(const AssetSet& set, const AssetRequest& request) {
+AssetResponse Answer(const AssetSet& set, const AssetRequest& request) {
   AssetResponse out;
-  std::string decoded = DecodePath(request.path);
+  std::string rewritten;
+  std::string_view path = request.path;
+  if (std::optional<Redirect> redirect = set.rules().RedirectFor(request.host, request.path)) {
+    if (redirect->status != 200) {
+      out.status = redirect->status;
+      out.headers.emplace_back("location", LocationOf(redirect->to, request.search));
+      return out;
+    }
+    rewritten = redirect->to.substr(0, redirect->to.find_first_of("?#"));  // served as that path
+    path = rewritten;
+  }
+  std::string decoded = DecodePath(path);
   std::optional<Intent> intent = Resolve(set, decoded, set.config().not_found_handling);
   if (!intent) return out;  // 404
   if (request.method != "GET" && request.method != "HEAD") {
@@ -71,7 +93,7 @@ AssetResponse ServeAsset(const AssetSet& set, const AssetRequest& request) {
     return out;
   }
   std::string destination = EncodePath(intent->redirect.empty() ? decoded : intent->redirect);
-  if (!intent->redirect.empty() || (intent->asset != nullptr && destination != request.path)) {
+  if (!intent->redirect.empty() || (intent->asset != nullptr && destination != path)) {
     out.status = 307;
     out.headers.emplace_back("location", destination + std::string(request.search));
     return out;
@@ -86,6 +108,34 @@ AssetResponse ServeAsset(const AssetSet& set, const AssetRequest& request) {
   }
   out.status = intent->status;
   out.body = asset.body;
+  return out;
+}
+
+}  // namespace
+
+void AssetRequest::SetUrl(std::string_view url) {
+  if (size_t scheme = url.find("://"); scheme != std::string_view::npos) {
+    size_t slash = url.find('/', scheme + 3);
+    host = url.substr(scheme + 3, slash == std::string_view::npos ? std::string_view::npos : slash - scheme - 3);
+    url = slash == std::string_view::npos ? std::string_view("/") : url.substr(slash);
+  }
+  url = url.substr(0, url.find('#'));
+  size_t query = url.find('?');
+  path = url.substr(0, query);
+  search = query == std::string_view::npos ? std::string_view() : url.substr(query);
+  if (path.empty()) path = "/";
+}
+
+bool AssetsAnswer(const AssetSet& set, const AssetRequest& request) {
+  if (set.rules().RedirectFor(request.host, request.path)) return true;
+  config::NotFoundHandling not_found =
+      request.navigate ? set.config().not_found_handling : config::NotFoundHandling::kNone;
+  return Resolve(set, DecodePath(request.path), not_found).has_value();
+}
+
+AssetResponse ServeAsset(const AssetSet& set, const AssetRequest& request) {
+  AssetResponse out = Answer(set, request);
+  ApplyHeaderRules(set, request, &out);
   return out;
 }
 

@@ -16,10 +16,11 @@
 namespace atl::assets {
 
 struct AssetRequest {
-  // path and search from an absolute URL ("http://host/a%20b?x=1"; a bare "/path?x" too).
+  // host, path and search from an absolute URL ("http://host/a%20b?x=1"; a bare "/path?x" too).
   void SetUrl(std::string_view url);
 
   std::string_view method;
+  std::string_view host;           // the Host header (for _redirects and _headers rules naming one)
   std::string_view path;           // as the request URL carries it (percent-encoded), no query
   std::string_view search;         // "?a=1", or empty
   std::string_view if_none_match;  // the header's value, or empty
@@ -35,12 +36,13 @@ struct AssetResponse {
   std::string_view body;
 };
 
-// Whether the assets answer `request` rather than a Worker that follows them: true when an asset
-// (or a redirect to one) is at its path; not_found_handling counts only for a navigation (as
+// Whether the assets answer `request` rather than a Worker that follows them: true when a
+// _redirects rule matches, or an asset (or a redirect to one) is at its path; not_found_handling counts only for a navigation (as
 // Workers' `assets_navigation_prefers_asset_serving`), other misses go to the Worker.
 bool AssetsAnswer(const AssetSet& set, const AssetRequest& request);
 
-// The assets' answer to `request` (not_found_handling applied); a plain 404 when nothing matches.
+// The assets' answer to `request`: a _redirects rule's redirect (or rewrite), else the asset
+// (not_found_handling applied), a plain 404 when nothing matches; then _headers' rules.
 AssetResponse ServeAsset(const AssetSet& set, const AssetRequest& request);
 
 // Whether a request for `path` goes to the Worker before any asset lookup (run_worker_first:

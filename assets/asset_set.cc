@@ -41,6 +41,15 @@ absl::StatusOr<std::shared_ptr<const AssetSet>> AssetSet::Load(const config::Ass
     if (!text.ok()) return text.status();
     ignore = IgnoreRules::Parse(*text);
   }
+  std::string rule_text[2];  // _redirects, _headers
+  for (int i = 0; i < 2; ++i) {
+    fs::path file = root / (i == 0 ? "_redirects" : "_headers");
+    if (!fs::is_regular_file(file, ec)) continue;
+    absl::StatusOr<std::string> text = ReadFile(file);
+    if (!text.ok()) return text.status();
+    rule_text[i] = *std::move(text);
+  }
+  set->rules_ = AssetRules::Parse(rule_text[0], rule_text[1], &set->rule_problems_);
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
   if (ec) return absl::NotFoundError(base::StrCat(root.string(), ": ", ec.message()));
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {

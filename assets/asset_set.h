@@ -12,9 +12,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "assets/asset_rules.h"
 #include "config/assets_config.h"
 
 namespace atl::assets {
@@ -35,10 +37,11 @@ struct AssetLimits {
 
 class AssetSet {
  public:
-  // Reads config.directory: every regular file under it (symbolic links followed, staying in the
-  // folder) but those `.assetsignore` names (gitignore's syntax, assets_ignore.h) and the files
-  // Workers never serves (.assetsignore, _headers, _redirects). InvalidArgument naming the file
-  // past a limit; NotFound/PermissionDenied from the file system, naming the path.
+  // Reads config.directory: every regular file under it (a link to a file followed, a link to a
+  // folder not walked into) but those `.assetsignore` names (gitignore's syntax,
+  // assets_ignore.h) and the files Workers never serves (.assetsignore, _headers, _redirects),
+  // which are read as rules (asset_rules.h). InvalidArgument naming the file past a limit;
+  // NotFound from the file system, naming the path.
   static absl::StatusOr<std::shared_ptr<const AssetSet>> Load(const config::AssetsConfig& config,
                                                                const AssetLimits& limits = {});
 
@@ -47,11 +50,16 @@ class AssetSet {
   const config::AssetsConfig& config() const { return config_; }
   size_t size() const { return files_.size(); }
   uint64_t bytes() const { return bytes_; }
+  const AssetRules& rules() const { return rules_; }
+  // The lines of _redirects and _headers left out, and why ("_redirects:3: ...").
+  const std::vector<std::string>& rule_problems() const { return rule_problems_; }
 
  private:
   config::AssetsConfig config_;
   absl::flat_hash_map<std::string, Asset> files_;
   uint64_t bytes_ = 0;
+  AssetRules rules_;
+  std::vector<std::string> rule_problems_;
 };
 
 }  // namespace atl::assets

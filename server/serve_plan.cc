@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "config/cluster_layout.h"
 #include "config/config.h"
@@ -58,6 +59,11 @@ absl::Status BindResources(TenantSpec* spec, kv::KvRegistry* stores) {
                                                             ": assets: ", base::ToStd(set.status().message())));
     }
     spec->assets = *std::move(set);
+    // As wrangler warns and uploads the rest: a line of _redirects or _headers that breaks the
+    // rules is left out, and said.
+    for (const std::string& problem : spec->assets->rule_problems()) {
+      base::LogLine(base::LogLevel::kWarn, "assets rule left out").Str("tenant", spec->worker.tenant_name).Str("line", problem).Emit();
+    }
   }
   for (bindings::EnvBinding& binding : spec->worker.env) {
     if (binding.kind == "assets") binding.resource = std::const_pointer_cast<assets::AssetSet>(spec->assets);

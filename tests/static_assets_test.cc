@@ -111,6 +111,30 @@ TEST(StaticAssets, ATenantOfAssetsAloneAnswersEverythingFromThem) {
   EXPECT_EQ(missing.body, "<h1>not here</h1>");
 }
 
+TEST(StaticAssets, RedirectsAndHeadersFilesShapeTheAssetsAnswersOnly) {
+  TenantFixture fixture;
+  WriteSite(fixture);
+  fixture.Write("public/_redirects", "/old-about /about 301\n/u/:id /about 200\n/api/legacy /api/v2\n/broken\n");
+  fixture.Write("public/_headers", "/*\n  X-Frame-Options: DENY\n/app.js\n  Cache-Control: public, max-age=31536000, immutable\n");
+  fixture.Write("app.js", kWorker);
+  TestServer server(fixture.WriteConfig("", Tenant("")));
+  HttpResponse moved = GetFrom(server.port(), "site.test", "/old-about?ref=1");
+  EXPECT_EQ(moved.status, 301) << server.log();
+  EXPECT_EQ(moved.Header("location"), "/about?ref=1");
+  HttpResponse rewritten = GetFrom(server.port(), "site.test", "/u/42");
+  EXPECT_EQ(rewritten.status, 200);
+  EXPECT_EQ(rewritten.body, "<h1>about</h1>");
+  EXPECT_EQ(rewritten.Header("x-frame-options"), "DENY");
+  // A redirect is the assets' answer, ahead of the Worker; the Worker's own answers keep theirs.
+  EXPECT_EQ(GetFrom(server.port(), "site.test", "/api/legacy").Header("location"), "/api/v2");
+  HttpResponse worker = GetFrom(server.port(), "site.test", "/api/v2");
+  EXPECT_EQ(worker.body, "worker GET /api/v2");
+  EXPECT_EQ(worker.Header("x-frame-options"), "");
+  EXPECT_EQ(GetFrom(server.port(), "site.test", "/app.js").Header("cache-control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(GetFrom(server.port(), "site.test", "/_redirects").body, "worker GET /_redirects");  // never served
+  EXPECT_TRUE(server.WaitForLog("_redirects:4: expected")) << server.log();
+}
+
 TEST(StaticAssets, BadSettingsStopStartUpWithTheKeyNamed) {
   TenantFixture fixture;
   WriteSite(fixture);
