@@ -5,13 +5,15 @@
 
 #include "assets/asset_set.h"
 #include "bindings/worker_host.h"
+#include "server/asset_codings.h"
 #include "server/response_sink.h"
 
 namespace atl::server {
 
 // Answers `request` from `set` through `response` and returns true, or returns false: the
-// Worker's turn. `has_worker`: the tenant has a script.
-bool AnswerFromAssets(const assets::AssetSet& set, bool has_worker, const bindings::RequestView& request,
-                      ResponseSink* response);
+// Worker's turn. `has_worker`: the tenant has a script. A client that accepts br or gzip gets
+// a compressible asset coded (from `codings`, with a weak ETag and Vary, as Cloudflare sends).
+bool AnswerFromAssets(const assets::AssetSet& set, AssetCodings* codings, bool has_worker,
+                      const bindings::RequestView& request, ResponseSink* response);
 
 }  // namespace atl::server

@@ -59,6 +59,7 @@ absl::Status BindResources(TenantSpec* spec, kv::KvRegistry* stores) {
                                                             ": assets: ", base::ToStd(set.status().message())));
     }
     spec->assets = *std::move(set);
+    spec->asset_codings = std::make_shared<AssetCodings>();
     // As wrangler warns and uploads the rest: a line of _redirects or _headers that breaks the
     // rules is left out, and said.
     for (const std::string& problem : spec->assets->rule_problems()) {

@@ -156,7 +156,7 @@ void TenantManager::DispatchTo(uint64_t id, int32_t target, const bindings::Requ
   auto index = static_cast<uint32_t>(target);
   const TenantSpec& spec = registry_.spec(index);
   if (spec.assets != nullptr && !request.scheduled && !request.rpc && request.entrypoint.empty() &&
-      AnswerFromAssets(*spec.assets, spec.has_worker(), request, response)) {
+      AnswerFromAssets(*spec.assets, spec.asset_codings.get(), spec.has_worker(), request, response)) {
     return;
   }
   if (!spec.has_worker()) return response->Fail(ServerError::kNoRoute);  // an RPC call or an event

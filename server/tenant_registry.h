@@ -25,6 +25,7 @@
 #include "config/assets_config.h"
 #include "config/cron.h"
 #include "config/route_pattern.h"
+#include "server/asset_codings.h"
 #include "server/router.h"
 
 namespace atl::server {
@@ -42,6 +43,7 @@ struct TenantSpec {
   bool auto_isolation = false;        // isolation = "auto": moved there after repeated kills
   std::optional<config::AssetsConfig> assets_config;  // [tenants.assets], as configured
   std::shared_ptr<const assets::AssetSet> assets;     // ... loaded (BindResources); null: none
+  std::shared_ptr<AssetCodings> asset_codings;        // ... their compressed forms, made as asked
   // Whether the tenant has a Worker (a tenant of static assets alone has none).
   bool has_worker() const { return !worker.script_path.empty(); }
 };

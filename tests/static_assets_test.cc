@@ -4,6 +4,7 @@
 // a tenant of assets alone, and a wrangler project with [assets] and no `main`.
 #include <gtest/gtest.h>
 
+#include "server/test_codings.h"
 #include "tests/tenant_fixture.h"
 #include "tests/test_server.h"
 
@@ -133,6 +134,36 @@ TEST(StaticAssets, RedirectsAndHeadersFilesShapeTheAssetsAnswersOnly) {
   EXPECT_EQ(GetFrom(server.port(), "site.test", "/app.js").Header("cache-control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(GetFrom(server.port(), "site.test", "/_redirects").body, "worker GET /_redirects");  // never served
   EXPECT_TRUE(server.WaitForLog("_redirects:4: expected")) << server.log();
+}
+
+TEST(StaticAssets, CompressibleAssetsGoOutCodedToClientsThatTakeIt) {
+  TenantFixture fixture;
+  WriteSite(fixture);
+  std::string page = "<ul>";
+  for (int i = 0; i < 200; ++i) page += "<li>row " + std::to_string(i) + "</li>";
+  page += "</ul>";
+  fixture.Write("public/list.html", page);
+  fixture.Write("public/photo.png", std::string(4000, 'p'));
+  TestServer server(fixture.WriteConfig("", Tenant("", "")));
+  for (std::string coding : {"br", "gzip"}) {
+    for (int round = 0; round < 2; ++round) {  // made, then kept
+      HttpResponse coded = GetFrom(server.port(), "site.test", "/list", "Accept-Encoding: " + coding + "\r\n");
+      EXPECT_EQ(coded.status, 200) << server.log();
+      EXPECT_EQ(coded.Header("content-encoding"), coding);
+      EXPECT_EQ(coded.Header("vary"), "accept-encoding");
+      EXPECT_LT(coded.body.size(), page.size() / 2);
+      bool ended = false;
+      EXPECT_EQ(server::testing::DecodeBody(coding, coded.body, &ended), page);
+      EXPECT_TRUE(ended);
+      EXPECT_EQ(coded.Header("etag").substr(0, 3), "W/\"");  // the bytes are not the file's
+      EXPECT_EQ(GetFrom(server.port(), "site.test", "/list", "If-None-Match: " + coded.Header("etag") + "\r\n").status, 304);
+    }
+  }
+  HttpResponse plain = GetFrom(server.port(), "site.test", "/list");
+  EXPECT_EQ(plain.Header("content-encoding"), "");
+  EXPECT_EQ(plain.body, page);
+  EXPECT_EQ(GetFrom(server.port(), "site.test", "/photo.png", "Accept-Encoding: br\r\n").Header("content-encoding"), "");
+  EXPECT_EQ(GetFrom(server.port(), "site.test", "/about", "Accept-Encoding: br\r\n").Header("content-encoding"), "");  // < 1 KB
 }
 
 TEST(StaticAssets, BadSettingsStopStartUpWithTheKeyNamed) {
