@@ -17,34 +17,6 @@ constexpr size_t kMaxHeaderRules = 100;
 bool NameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool NameChar(char c) { return NameStart(c) || (c >= '0' && c <= '9') || c == '_'; }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    out.push_back(text.substr(0, end));
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-  }
-  return out;
-}
-
-std::vector<std::string_view> Words(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
-
 bool ValidSource(std::string_view s) { return s.starts_with('/') || s.starts_with("https://"); }
 
 // "https://host" + path: the subject of a cross-host pattern (the host without its port).
@@ -122,11 +94,11 @@ std::string Substitute(std::string_view text, const std::vector<std::pair<std::s
 AssetRules AssetRules::Parse(std::string_view redirects, std::string_view headers, std::vector<std::string>* problems) {
   AssetRules rules;
   size_t statics = 0, dynamics = 0, number = 0;
-  for (std::string_view raw : Lines(redirects)) {
+  for (std::string_view raw : base::Split(redirects, '\n')) {
     ++number;
-    std::string_view line = Trim(raw);
+    std::string_view line = base::StripAsciiWhitespace(raw);
     if (line.empty() || line.front() == '#') continue;
-    std::vector<std::string_view> words = Words(line);
+    std::vector<std::string_view> words = base::SplitWords(line);
     auto problem = [&](std::string_view why) { problems->push_back(StrCat("_redirects:", number, ": ", why)); };
     if (words.size() < 2 || words.size() > 3) {
       problem("expected \"from to [status]\"");
@@ -169,10 +141,10 @@ AssetRules AssetRules::Parse(std::string_view redirects, std::string_view header
   }
   number = 0;
   bool in_rule = false;
-  for (std::string_view raw : Lines(headers)) {
+  for (std::string_view raw : base::Split(headers, '\n')) {
     ++number;
     auto problem = [&](std::string_view why) { problems->push_back(StrCat("_headers:", number, ": ", why)); };
-    std::string_view line = Trim(raw);
+    std::string_view line = base::StripAsciiWhitespace(raw);
     if (line.empty() || line.front() == '#') continue;
     bool indented = raw.front() == ' ' || raw.front() == '\t';
     if (!indented) {
@@ -195,7 +167,7 @@ AssetRules AssetRules::Parse(std::string_view redirects, std::string_view header
     }
     HeaderRule& rule = rules.headers_.back();
     if (line.front() == '!') {
-      std::string name(Trim(line.substr(1)));
+      std::string name(base::StripAsciiWhitespace(line.substr(1)));
       absl::AsciiStrToLower(&name);
       if (!name.empty()) rule.unset.push_back(std::move(name));
       continue;
@@ -205,9 +177,9 @@ AssetRules AssetRules::Parse(std::string_view redirects, std::string_view header
       problem("expected \"Name: value\" or \"! Name\"");
       continue;
     }
-    std::string name(Trim(line.substr(0, colon)));
+    std::string name(base::StripAsciiWhitespace(line.substr(0, colon)));
     absl::AsciiStrToLower(&name);
-    rule.set.emplace_back(std::move(name), std::string(Trim(line.substr(colon + 1))));
+    rule.set.emplace_back(std::move(name), std::string(base::StripAsciiWhitespace(line.substr(colon + 1))));
   }
   return rules;
 }

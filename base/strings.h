@@ -76,6 +76,19 @@ inline std::vector<std::string_view> Split(std::string_view s, char separator) {
   return pieces;
 }
 
+// The runs of `s` between spaces and tabs ("a  b\tc" -> a, b, c).
+inline std::vector<std::string_view> SplitWords(std::string_view s) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    size_t start = i;
+    while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
+    if (i > start) words.push_back(s.substr(start, i - start));
+  }
+  return words;
+}
+
 // Parses all of `s` as a base-10 unsigned number.
 template <typename T>
 bool ParseUnsigned(std::string_view s, T* out) {

@@ -100,14 +100,7 @@ absl::Status ParseField(const Field& field, std::string_view text, std::vector<b
 }  // namespace
 
 absl::StatusOr<CronSchedule> ParseCron(std::string_view text) {
-  std::vector<std::string_view> fields;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-    size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
-    if (i > start) fields.push_back(text.substr(start, i - start));
-  }
+  std::vector<std::string_view> fields = base::SplitWords(text);
   if (fields.size() != 5) {
     return absl::InvalidArgumentError(
         StrCat("cron \"", text, "\": expected 5 fields (minute hour day-of-month month day-of-week), got ",

@@ -68,7 +68,6 @@ absl::Status BindResources(TenantSpec* spec, kv::KvRegistry* stores) {
   }
   for (bindings::EnvBinding& binding : spec->worker.env) {
     if (binding.kind == "assets") binding.resource = std::const_pointer_cast<assets::AssetSet>(spec->assets);
-
     if (binding.kind != "kv") continue;
     if (SharedKv()) {
       binding.resource = SharedKv()(binding.value);
