@@ -37,6 +37,7 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"d1", nullptr, "d1", "newDatabase"},                             // js/lazy/d1.js
       {"queues", nullptr, "queues", "newQueue"},                        // js/lazy/queues.js
       {"queue_consumers", nullptr, "queues", "consume", /*on_env=*/false},
+      {"r2", nullptr, "r2", "newBucket"},                               // js/lazy/r2.js
   };
   return installers;
 }
