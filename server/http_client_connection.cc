@@ -130,6 +130,7 @@ HttpParser::Action Connection::OnHeadersComplete(const MessageHead& head) {
 HttpParser::Action Connection::OnBody(std::string_view piece) {
   Exchange* x = exchange_;
   if (x == nullptr) return HttpParser::Action::kPause;
+  if (piece.empty()) return HttpParser::Action::kContinue;  // a span flushed by a resume's empty run
   if (!x->sink->OnChunk(piece)) {
     if (exchange_ != nullptr) exchange_->paused = true;
     return HttpParser::Action::kPause;

@@ -303,6 +303,12 @@ TEST(R2, MidSizedAnswersReachTheProcessThatDoesNotRunTheBucket) {
       EXPECT_TRUE(got.body == bodies[i]) << i;
     }
   }
+  // 5 MB across processes too (its answer is paused and resumed on the way), with no error
+  // logged (a resume once handed the body's stream an empty chunk).
+  std::string big = Pattern(5 * 1024 * 1024, 5);
+  ASSERT_EQ(Request(server, "a.test", "PUT", "/put/big", big).status, 200);
+  for (int round = 0; round < 6; ++round) EXPECT_TRUE(Request(server, "a.test", "GET", "/get/big").body == big);
+  EXPECT_EQ(server.log().find("\"level\":\"error\""), std::string::npos) << server.log();
   EXPECT_EQ(server.Stop(), 0);
 }
 
