@@ -256,6 +256,15 @@ test("keys and arguments R2 refuses", async () => {
   throwsWith(() => new R2.constructor(), TypeError, "Illegal constructor");
 });
 
+test("a body above 100 MiB is refused as it streams in, and leaves nothing", async () => {
+  const piece = new Uint8Array(1024 * 1024);
+  let pulls = 0;
+  const stream = new ReadableStream({ pull(c) { if (pulls++ < 101) c.enqueue(piece); else c.close(); } });
+  await rejects(R2.put("too-big", stream), Error, "put: Your proposed upload exceeds the maximum allowed object size (104857600 bytes in atoll). (100100)");
+  assert.equal(await R2.head("too-big"), null);
+  assert.ok(pulls <= 102, pulls);
+});
+
 export default {
   async fetch(request, env) {
     R2 = env.R2;
