@@ -22,6 +22,7 @@ export const CALL_BYTES = 8 * CHUNK_BYTES;
 const STAGED_TTL_MS = 60 * 60 * 1000;
 const UPLOAD_TTL_MS = 7 * 24 * 60 * 60 * 1000;  // R2 aborts an upload left for 7 days
 const MAX_PARTS = 10000;
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, blob INTEGER NOT NULL, version TEXT NOT NULL,
@@ -77,6 +78,7 @@ export function resolveRange(range, size) {
 export class R2Engine {
   #storage;
   #sql;
+  #swept = 0;
   constructor(state) {
     this.#storage = state.storage;
     this.#sql = state.storage.sql;
@@ -84,9 +86,12 @@ export class R2Engine {
     this.#sweep();
   }
 
-  // Staged blobs no put committed (its caller went away) and uploads left for 7 days.
+  // Staged blobs no put committed (its caller went away) and uploads left for 7 days: when the
+  // object starts, and then at most every SWEEP_EVERY_MS when a body or an upload begins.
   #sweep() {
     const now = DateNow();
+    if (now - this.#swept < SWEEP_EVERY_MS) return;
+    this.#swept = now;
     this.#storage.transactionSync(() => {
       for (const { id } of this.#sql.exec("SELECT id FROM blobs WHERE staged_at IS NOT NULL AND staged_at < ?", now - STAGED_TTL_MS).toArray()) {
         this.#dropBlob(id);
@@ -144,6 +149,7 @@ export class R2Engine {
   // A body too large for one call: CALL_BYTES at most from byte `start` of a staged blob (0: a
   // new one).
   r2Stage(blob, start, bytes) {
+    if (blob === 0) this.#sweep();
     return this.#storage.transactionSync(() => {
       if (blob === 0) blob = this.#newBlob(true);
       else if (this.#sql.exec("SELECT 1 FROM blobs WHERE id = ? AND staged_at IS NOT NULL", blob).toArray().length === 0) {
@@ -278,6 +284,7 @@ export class R2Engine {
   }
 
   r2CreateUpload(key, meta) {
+    this.#sweep();
     const id = randomHex(24);
     this.#sql.exec("INSERT INTO uploads (id, key, http, custom, storage_class, created) VALUES (?, ?, ?, ?, ?, ?)",
                    id, key, meta.http, meta.custom, meta.storageClass, DateNow());
