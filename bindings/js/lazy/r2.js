@@ -216,6 +216,8 @@ function parseCursor(cursor) {
   throw new R2Error("list", 10022, "The cursor is not valid (pass the cursor of the previous list() as it was).");
 }
 
+// env.NAME: one bucket of the tenant's (its engine's stub); every method checks its arguments
+// here and makes one engine call, or one per 8 MiB of a body.
 class R2Bucket {
   #stub;
   constructor(token, stub) {
@@ -306,6 +308,8 @@ class R2Bucket {
   }
 }
 
+// An upload in progress (createMultipartUpload, or resumeMultipartUpload in any request): its
+// parts are kept by the engine until complete() or abort().
 class R2MultipartUpload {
   #stub;
   constructor(token, stub, key, uploadId) {

@@ -75,6 +75,9 @@ export function resolveRange(range, size) {
   return { offset, length };
 }
 
+// One bucket: the methods r2.js calls (r2Head, r2Get, r2Read, r2Stage, r2Drop, r2Put, r2Delete,
+// r2List, r2CreateUpload, r2UploadPart, r2AbortUpload, r2CompleteUpload), each one event of the
+// object, its writes one transaction.
 export class R2Engine {
   #storage;
   #sql;

@@ -249,6 +249,8 @@ export function includeOf(include) {
 // ---------------------------------------------------------------------------------------------
 // Objects
 
+// An object's checksums: the MD5 of a single put's body and the hash the put was given, as
+// ArrayBuffers; toJSON() as hex.
 class R2Checksums {
   constructor(token, hexes) {
     if (token !== kToken) throw new $TypeError("Illegal constructor");
