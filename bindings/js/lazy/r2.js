@@ -102,6 +102,14 @@ async function sendBody(action, stub, source, extra) {
     staged += bytes.byteLength;
   };
   const gather = (length) => {
+    // A piece that is all of its own buffer goes as it is (a view of part of a buffer would
+    // carry the whole buffer to another process).
+    const head = pending[0];
+    if (head !== undefined && head.byteLength === length && head.byteOffset === 0 && head.buffer.byteLength === length) {
+      pending.shift();
+      pendingBytes -= length;
+      return head;
+    }
     const out = new $Uint8Array(length);
     let at = 0;
     while (at < length) {
