@@ -1,6 +1,7 @@
 #include "bindings/env_binding.h"
 
 #include "base/strings.h"
+#include "bindings/env_assets.h"
 #include "bindings/env_kv.h"
 #include "bindings/env_services.h"
 #include "bindings/env_strings.h"
@@ -38,6 +39,7 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"queues", nullptr, "queues", "newQueue"},                        // js/lazy/queues.js
       {"queue_consumers", nullptr, "queues", "consume", /*on_env=*/false},
       {"r2", nullptr, "r2", "newBucket"},                               // js/lazy/r2.js
+      {"assets", InstallAssetsBindings},  // [tenants.assets] binding (env_assets.h)
   };
   return installers;
 }

@@ -12,6 +12,7 @@
 #include "bindings/fetch_dispatch.h"
 #include "bindings/html_rewriter.h"
 #include "bindings/durable_objects.h"
+#include "bindings/env_assets.h"
 #include "bindings/kv.h"
 #include "bindings/lazy_modules.h"
 #include "bindings/legacy_encoding.h"
@@ -85,6 +86,7 @@ constexpr BindingUnit kUnits[] = {
     {"websocket", InstallWebSocket, "", "websocket", kWebSocketGlobals},  // WebSocketPair, WebSocket (websocket.h)
     {"do_websocket", nullptr, "", "do_websocket", kDoWebSocketGlobals},  // DO WebSocket hibernation (js/lazy/do_websocket.js)
     {"kv", InstallKv, "", "kv"},  // no globals: env bindings (Worker::BindFromModule)
+    {"assets", InstallAssetsNatives, "", "assets"},  // no globals: env.ASSETS (env_assets.h)
     {"sockets", InstallSockets, "", "cloudflare_sockets"},  // no globals: cloudflare:sockets' connect() (sockets.h)
     {"wasm", InstallWasmGlobal, ""},  // the WebAssembly global, built on first read (wasm_global.h)
     {"es_builtins", InstallEsBuiltins, "", "es_builtins"},  // ES2023+ built-ins, core-js (es_builtins.h)

@@ -27,6 +27,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "assets/asset_set.h"
 #include "base/latency_histogram.h"
 #include "bindings/common_names.h"
 #include "bindings/env_binding.h"
@@ -178,6 +179,12 @@ class Worker {
   kv::KvBackend* kv_store(uint32_t index) const {
     return index < options_.env.size() && options_.env[index].kind == "kv"
                ? static_cast<kv::KvBackend*>(options_.env[index].resource.get())
+               : nullptr;
+  }
+  // The static assets of assets binding `index` (bindings/env_assets.h); null if there are none.
+  const assets::AssetSet* asset_set(uint32_t index) const {
+    return index < options_.env.size() && options_.env[index].kind == "assets"
+               ? static_cast<const assets::AssetSet*>(options_.env[index].resource.get())
                : nullptr;
   }
   // Host calls (worker_host_calls.cc): a native started an operation that the host's loop answers

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "base/limits.h"
+#include "config/assets_config.h"
 #include "config/env_binding.h"
 #include "config/listen_address.h"
 #include "config/module_rules.h"
@@ -44,7 +45,7 @@ using NamedValue = std::pair<std::string, std::string>;
 
 struct TenantConfig {
   std::string name;                       // [a-z0-9-]{1,63}
-  std::filesystem::path script;           // absolute
+  std::filesystem::path script;           // absolute; empty for a tenant of static assets only
   std::vector<RoutePattern> routes;       // may be empty (reachable only through services)
   TenantSettings settings;
   std::vector<EnvBinding> env;           // env.NAME of every kind (env_binding.h), in file order
@@ -52,6 +53,7 @@ struct TenantConfig {
   std::vector<std::string> compatibility_flags;  // wrangler's flags, e.g. "nodejs_compat" (README)
   std::vector<std::string> crons;         // [tenants.triggers] crons: 5-field cron expressions (cron.h), UTC
   std::vector<ModuleRule> rules;          // wrangler's module rules, in file order (module_rules.h)
+  std::optional<AssetsConfig> assets;     // [tenants.assets]: static assets served before the Worker
 
   // The (name, value) of the bindings of kind `kind`, in file order.
   std::vector<NamedValue> Bindings(std::string_view kind) const;

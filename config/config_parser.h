@@ -119,6 +119,9 @@ class ConfigParser {
   absl::Status ParseModuleRules(const toml::node& n, const toml::source_region& parent, std::string_view path,
                                 std::vector<ModuleRule>* out) const;
   absl::Status ClaimBinding(const Entry& e, const toml::source_region& where, std::string_view path);
+  // The tenant key `assets` (assets_config.h), in config_assets.cc; claims its binding's name.
+  absl::Status ParseAssets(const toml::node& n, const toml::source_region& parent, std::string_view path,
+                           AssetsConfig* out);
 
   friend class TomlEnvValue;
 

@@ -137,7 +137,7 @@ absl::Status TomlToJson(const toml::node& n, std::string* out, int depth) {
 // The binding tables come from EnvBindingKinds().
 const std::string kTenantKeys =
     StrCat("name, script, routes, memory_mb, cpu_ms, wall_ms, subrequests, wait_until_ms, max_request_body, context, isolation, cache_mb, max_websockets, ",
-           EnvBindingKeys(), ", outbound, compatibility_flags, triggers, rules");
+           EnvBindingKeys(), ", outbound, compatibility_flags, triggers, rules, assets");
 
 absl::Status ConfigParser::ParseTenants(const toml::node& n, const toml::source_region& parent, Config* out) {
   const std::string path = "tenants";
@@ -334,6 +334,11 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
       }
     } else if (e.key == "rules") {
       if (absl::Status st = ParseModuleRules(v, here, key_path, &out->rules); !st.ok()) return st;
+    } else if (e.key == "assets") {
+      out->assets.emplace();
+      if (absl::Status st = ParseAssets(v, here, key_path, &*out->assets); !st.ok()) return st;
+      // env.BINDING is an env binding of its own kind (bindings/env_assets.h), made from the folder.
+      if (!out->assets->binding.empty()) out->env.push_back({"assets", out->assets->binding, ""});
     } else if (e.key == "triggers") {
       const toml::table* triggers = v.as_table();
       if (triggers == nullptr) return WrongType(v, here, key_path, "a table ([tenants.triggers] crons = [...])");
@@ -360,7 +365,9 @@ absl::Status ConfigParser::ParseTenant(const toml::table& t, std::string_view pa
     }
   }
   if (!have_name) return Error(here, path, "missing required key \"name\"");
-  if (!have_script) return Error(here, path, "missing required key \"script\"");
+  // A tenant of static assets alone has no Worker (wrangler's [assets] without `main`).
+  if (!have_script && !out->assets) return Error(here, path, "missing required key \"script\" (or \"assets\")");
+  if (!have_script && !out->crons.empty()) return Error(here, path, "triggers need a script");
   return absl::OkStatus();
 }
 

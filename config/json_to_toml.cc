@@ -162,6 +162,11 @@ absl::StatusOr<std::string> TenantJsonToToml(std::string_view json, std::string*
       if (absl::Status st = WasmTable(value, wasm); !st.ok()) return st;
       continue;
     }
+    if (key == "assets") {
+      // Its directory is a folder of the server's disk (an absolute path would serve any).
+      return absl::InvalidArgumentError(
+          "body: assets: not accepted in a deploy (a config file's folder of static assets, read from the server's disk)");
+    }
     if (key == "d1" && value.IsObject()) {
       // A migrations folder is read from the server's disk: only a config file names one.
       for (const auto& [name, database] : value.members) {

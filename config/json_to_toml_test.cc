@@ -31,6 +31,10 @@ TEST(TenantJsonToToml, RejectsMalformedBodies) {
   ASSERT_FALSE(d1.ok());
   EXPECT_NE(d1.status().message().find("body: d1.DB.migrations: not accepted in a deploy"), std::string_view::npos);
   EXPECT_TRUE(TenantJsonToToml(R"({"script": "x", "d1": {"DB": "d", "E": {"database": "e"}}})", &script, nullptr).ok());
+  // So would a static assets folder (any, by an absolute path).
+  absl::StatusOr<std::string> assets = TenantJsonToToml(R"({"script": "x", "assets": {"directory": "/etc"}})", &script, nullptr);
+  ASSERT_FALSE(assets.ok());
+  EXPECT_NE(assets.status().message().find("body: assets: not accepted in a deploy"), std::string_view::npos);
 }
 
 TEST(TenantJsonToToml, DecodesEscapesToUtf8) {

@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "config/json_to_toml.h"
 #include "config/names.h"
+#include "config/wrangler_assets.h"
 #include "config/wrangler_environments.h"
 #include "config/wrangler_queues.h"
 #include "config/wrangler_r2.h"
@@ -102,7 +103,7 @@ constexpr std::string_view kSupportedKeys =
     "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
     "compatibility_date, triggers, limits, durable_objects (bindings: name, class_name), workflows (binding, class_name, name), "
     "d1_databases (binding, database_name, database_id), queues (producers, consumers), r2_buckets (binding, bucket_name), "
-    "env (with --env), "
+    "assets, env (with --env), "
     "migrations (ignored), "
     "dev (ip, port)";
 
@@ -147,7 +148,7 @@ class TenantWriter {
 
   absl::StatusOr<std::string> Convert(const SelectedKeys& keys) {
     std::string out = "[[tenants]]\n";
-    bool have_name = false, have_main = false, have_routes = false, have_vars = false;
+    bool have_name = false, have_main = false, have_routes = false, have_vars = false, have_assets = false;
     if (absl::Status st = ReadDevVars(); !st.ok()) return st;
     for (const auto& [key, value_ptr] : keys.entries) {
       const toml::node& value = *value_ptr;
@@ -184,6 +185,10 @@ class TenantWriter {
       } else if (key == "r2_buckets") {
         st = WranglerR2ToToml(value, &out);
         if (!st.ok()) st = absl::InvalidArgumentError(StrCat(label_, ": ", st.message()));
+      } else if (key == "assets") {
+        have_assets = true;
+        st = WranglerAssetsToToml(value, dir_, &out);
+        if (!st.ok()) st = absl::InvalidArgumentError(StrCat(label_, ": ", st.message()));
       } else if (key == "migrations") {
         // Class migrations: atoll makes an object's database on first use and never renames or
         // deletes classes, so the list is checked for shape only.
@@ -203,7 +208,8 @@ class TenantWriter {
       if (!st.ok()) return st;
     }
     if (!have_name) return Error("name", "missing required key \"name\" (the Worker's name: its tenant name)");
-    if (!have_main) return Error("main", "missing required key \"main\" (the Worker's script)");
+    // A Worker of static assets alone has no `main`.
+    if (!have_main && !have_assets) return Error("main", "missing required key \"main\" (the Worker's script)");
     if (!have_routes && default_route_) out += "routes = [\"*/*\"]\n";
     if (!have_vars && !dev_vars_.empty()) {
       if (absl::Status st = Vars(toml::table(), &out); !st.ok()) return st;

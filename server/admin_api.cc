@@ -333,7 +333,7 @@ std::string AdminApi::ReloadTenant(std::string_view name) {
   spec.version = loaded->versions[0];
   spec.etag = loaded->etags[0];
   spec.revision = loaded->revisions[0];
-  absl::Status deployed = BindKvStores(&spec, kv_stores_);
+  absl::Status deployed = BindResources(&spec, kv_stores_);
   if (deployed.ok()) deployed = tenants_->Deploy(std::move(spec), /*check_elsewhere=*/false);
   if (!deployed.ok()) return std::string(base::ToStd(deployed.message()));
   base::LogLine(base::LogLevel::kInfo, "tenant reloaded from data_dir").Str("tenant", name).Int("version", static_cast<int64_t>(loaded->versions[0])).Emit();
@@ -356,7 +356,7 @@ absl::StatusOr<AdminApi::Deployed> AdminApi::DeployHere(std::string_view name, s
   spec.version = staged->version;
   spec.etag = staged->etag;
   spec.revision = revision;
-  absl::Status bound = BindKvStores(&spec, kv_stores_);
+  absl::Status bound = BindResources(&spec, kv_stores_);
   if (bound.ok()) bound = tenants_->Deploy(std::move(spec));
   if (!bound.ok()) {
     store_->Discard(*staged);

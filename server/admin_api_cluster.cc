@@ -46,7 +46,7 @@ void AdminApi::ClusterDeploy(uint64_t id, std::string_view name, std::string_vie
     }
     // Compiled and run in a fresh isolate as every node will: a broken script is refused here.
     TenantSpec spec = SpecOf(std::move(staged->config));
-    absl::Status checked = BindKvStores(&spec, kv_stores_);
+    absl::Status checked = BindResources(&spec, kv_stores_);
     if (checked.ok()) checked = tenants_->Check(std::move(spec));
     store_->Discard(*staged);
     if (!checked.ok()) {

@@ -215,7 +215,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
     kv::DoConfig().backend = *shared_do;
   }
   for (TenantSpec& spec : plan->tenants) {
-    absl::Status bound = BindKvStores(&spec, &kv_stores);
+    absl::Status bound = BindResources(&spec, &kv_stores);
     if (!bound.ok()) {
       base::LogLine(base::LogLevel::kError, base::ToStd(bound.message())).Emit();
       return 1;
@@ -249,7 +249,7 @@ int RunWorker(const ServeOptions& options, const WorkerRole& role) {
   }
   if (!plan->source.empty()) sandbox_paths.read_only.push_back(std::filesystem::path(plan->source).parent_path());
   for (const TenantSpec& tenant : plan->tenants) {
-    sandbox_paths.read_only.push_back(tenant.worker.script_path.parent_path());
+    if (tenant.has_worker()) sandbox_paths.read_only.push_back(tenant.worker.script_path.parent_path());
     for (const bindings::EnvBinding& binding : tenant.worker.env) {  // [tenants.wasm] files: absolute paths
       if (binding.kind == "wasm") sandbox_paths.read_only.push_back(std::filesystem::path(binding.value).parent_path());
     }
@@ -463,6 +463,16 @@ int RunCheck(const ServeOptions& options) {
   std::unique_ptr<isolates::TenantIsolate> isolate;
   size_t failed = 0;
   for (const TenantSpec& tenant : plan->tenants) {
+    absl::Status failure;
+    if (tenant.assets_config) failure = assets::AssetSet::Load(*tenant.assets_config).status();
+    if (!failure.ok() || !tenant.has_worker()) {
+      if (failure.ok()) continue;
+      std::fprintf(stderr, "atoll check: tenant %s: assets: %s\n", tenant.worker.tenant_name.c_str(),
+                   std::string(failure.message()).c_str());
+      if (!options.keep_going) return 1;
+      ++failed;
+      continue;
+    }
     if (!isolate || isolate->killed() != isolates::LimitKind::kNone) isolate = isolates::TenantIsolate::Create(*blueprint);
     absl::StatusOr<std::unique_ptr<bindings::Worker>> worker =
         bindings::Worker::Create(tenant.worker, std::move(isolate), &host, code_cache.get(), &watchdog);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "config/cluster_layout.h"
 #include "config/config.h"
@@ -28,6 +29,7 @@ TenantSpec SpecOf(config::TenantConfig tenant) {
   spec.worker.compatibility_flags = std::move(tenant.compatibility_flags);
   spec.worker.module_rules = std::move(tenant.rules);
   spec.routes = std::move(tenant.routes);
+  spec.assets_config = std::move(tenant.assets);
   for (const std::string& cron : tenant.crons) {
     if (absl::StatusOr<config::CronSchedule> schedule = config::ParseCron(cron); schedule.ok()) {
       spec.crons.push_back(*std::move(schedule));  // the parser checked each already
@@ -49,8 +51,24 @@ void UseSharedKv(std::function<std::shared_ptr<kv::KvBackend>(const std::string&
   SharedKv() = std::move(open);
 }
 
-absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores) {
+absl::Status BindResources(TenantSpec* spec, kv::KvRegistry* stores) {
+  if (spec->assets_config && spec->assets == nullptr) {
+    absl::StatusOr<std::shared_ptr<const assets::AssetSet>> set = assets::AssetSet::Load(*spec->assets_config);
+    if (!set.ok()) {
+      return absl::Status(set.status().code(), base::StrCat("tenant ", spec->worker.tenant_name,
+                                                            ": assets: ", base::ToStd(set.status().message())));
+    }
+    spec->assets = *std::move(set);
+    spec->asset_codings = std::make_shared<AssetCodings>();
+    // As wrangler warns and uploads the rest: a line of _redirects or _headers that breaks the
+    // rules is left out, and said.
+    for (const std::string& problem : spec->assets->rule_problems()) {
+      base::LogLine(base::LogLevel::kWarn, "assets rule left out").Str("tenant", spec->worker.tenant_name).Str("line", problem).Emit();
+    }
+  }
   for (bindings::EnvBinding& binding : spec->worker.env) {
+    if (binding.kind == "assets") binding.resource = std::const_pointer_cast<assets::AssetSet>(spec->assets);
+
     if (binding.kind != "kv") continue;
     if (SharedKv()) {
       binding.resource = SharedKv()(binding.value);

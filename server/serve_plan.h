@@ -51,9 +51,10 @@ struct ServePlan {
 
 // A tenant of the config file (or of one deployed through the admin API) as the server runs it.
 TenantSpec SpecOf(config::TenantConfig tenant);
-// Opens the KV namespaces `spec` binds: in `stores` (SQLite), or through the opener UseSharedKv
-// set (PostgreSQL, cluster mode).
-absl::Status BindKvStores(TenantSpec* spec, kv::KvRegistry* stores);
+// Opens what `spec` needs besides its script: the KV namespaces it binds, in `stores` (SQLite)
+// or through the opener UseSharedKv set (PostgreSQL, cluster mode), and its static assets, read
+// into memory (assets/asset_set.h; env.BINDING of kind "assets" gets them too).
+absl::Status BindResources(TenantSpec* spec, kv::KvRegistry* stores);
 // From now on this process's KV namespaces are opened by `open` (null: SQLite again).
 void UseSharedKv(std::function<std::shared_ptr<kv::KvBackend>(const std::string& name)> open);
 

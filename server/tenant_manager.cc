@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "bindings/wasm_modules.h"
 #include "kv/do_store.h"
+#include "server/asset_dispatch.h"
 #include "server/cluster_forward.h"
 #include "server/durable_objects_service.h"
 
@@ -79,7 +80,7 @@ void TenantManager::Shutdown() {
 
 absl::Status TenantManager::Preload() {
   for (uint32_t index = 0; index < registry_.size(); ++index) {
-    if (cache_.Get(index) != nullptr) continue;
+    if (cache_.Get(index) != nullptr || !registry_.spec(index).has_worker()) continue;
     absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(index, registry_.spec(index).worker);
     if (!runtime.ok()) return runtime.status();
     cache_.Install(index, std::move(*runtime));
@@ -88,7 +89,10 @@ absl::Status TenantManager::Preload() {
 }
 
 absl::Status TenantManager::Warm(uint32_t index) {
-  if (index >= registry_.size() || !registry_.Serving(index) || cache_.Get(index) != nullptr) return absl::OkStatus();
+  if (index >= registry_.size() || !registry_.Serving(index) || cache_.Get(index) != nullptr ||
+      !registry_.spec(index).has_worker()) {
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(index, registry_.spec(index).worker);
   if (!runtime.ok()) return runtime.status();
   cache_.Install(index, std::move(*runtime));
@@ -98,6 +102,7 @@ absl::Status TenantManager::Warm(uint32_t index) {
 
 absl::Status TenantManager::Prewarm(uint32_t index) {
   if (index >= registry_.size() || !registry_.Serving(index) || cache_.Get(index) != nullptr || Elsewhere(index) ||
+      !registry_.spec(index).has_worker() ||
       (!isolation_->own().empty() && registry_.name(index) != isolation_->own()) ||
       health_.Refusal(index, uv_now(loop_))) {
     return absl::AlreadyExistsError("nothing to prewarm");
@@ -149,6 +154,12 @@ void TenantManager::DispatchTo(uint64_t id, int32_t target, const bindings::Requ
     return;
   }
   auto index = static_cast<uint32_t>(target);
+  const TenantSpec& spec = registry_.spec(index);
+  if (spec.assets != nullptr && !request.scheduled && !request.rpc && request.entrypoint.empty() &&
+      AnswerFromAssets(*spec.assets, spec.asset_codings.get(), spec.has_worker(), request, response)) {
+    return;
+  }
+  if (!spec.has_worker()) return response->Fail(ServerError::kNoRoute);  // an RPC call or an event
   if (Elsewhere(index)) {  // an isolation group's tenant: its own process answers (isolation.h)
     uint16_t port = isolation_->PortOf(registry_.name(index));
     // A scheduled event is fired by the group's own process, never forwarded.
@@ -412,7 +423,7 @@ absl::StatusOr<TenantManager::Prepared> TenantManager::Prepare(TenantSpec* spec,
   spec->worker.pool = pool_limits_;
   absl::StatusOr<TenantRegistry::Staged> staged = registry_.Stage(*spec);
   if (!staged.ok()) return staged.status();
-  if (!compile) return Prepared{*std::move(staged), nullptr};
+  if (!compile || !spec->has_worker()) return Prepared{*std::move(staged), nullptr};
   absl::StatusOr<std::unique_ptr<TenantRuntime>> runtime = cache_.Make(staged->index, spec->worker);
   if (!runtime.ok()) {
     if (absl::IsResourceExhausted(runtime.status())) return runtime.status();
@@ -436,7 +447,7 @@ absl::Status TenantManager::Deploy(TenantSpec spec, bool check_elsewhere) {
   if (staged.replaces) DropRuntime(index, ServerError::kOverloaded);
   registry_.Commit(std::move(staged), std::move(spec));
   health_.Deployed(index);
-  if (!elsewhere) cache_.Install(index, std::move(prepared->runtime));
+  if (!elsewhere && prepared->runtime != nullptr) cache_.Install(index, std::move(prepared->runtime));
   cache_.SetTenantCount(TenantsWantingIsolates());
   return absl::OkStatus();
 }

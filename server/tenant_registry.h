@@ -11,6 +11,7 @@
 //   registry.Commit(std::move(*staged), std::move(spec));                // ...then install
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,9 +20,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "assets/asset_set.h"
 #include "bindings/worker.h"
+#include "config/assets_config.h"
 #include "config/cron.h"
 #include "config/route_pattern.h"
+#include "server/asset_codings.h"
 #include "server/router.h"
 
 namespace atl::server {
@@ -37,6 +41,11 @@ struct TenantSpec {
   uint64_t revision = 0;              // cluster mode: the etcd revision of tenants/NAME it is
   bool process_isolation = false;     // isolation = "process" (server/isolation.h)
   bool auto_isolation = false;        // isolation = "auto": moved there after repeated kills
+  std::optional<config::AssetsConfig> assets_config;  // [tenants.assets], as configured
+  std::shared_ptr<const assets::AssetSet> assets;     // ... loaded (BindResources); null: none
+  std::shared_ptr<AssetCodings> asset_codings;        // ... their compressed forms, made as asked
+  // Whether the tenant has a Worker (a tenant of static assets alone has none).
+  bool has_worker() const { return !worker.script_path.empty(); }
 };
 
 class TenantRegistry {
