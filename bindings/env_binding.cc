@@ -38,6 +38,7 @@ const std::vector<EnvInstaller>& EnvInstallers() {
       {"d1", nullptr, "d1", "newDatabase"},                             // js/lazy/d1.js
       {"queues", nullptr, "queues", "newQueue"},                        // js/lazy/queues.js
       {"queue_consumers", nullptr, "queues", "consume", /*on_env=*/false},
+      {"r2", nullptr, "r2", "newBucket"},                               // js/lazy/r2.js
       {"assets", InstallAssetsBindings},  // [tenants.assets] binding (env_assets.h)
   };
   return installers;

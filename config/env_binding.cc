@@ -6,6 +6,7 @@
 #include "config/env_durable_objects.h"
 #include "config/env_kv.h"
 #include "config/env_queues.h"
+#include "config/env_r2.h"
 #include "config/env_secrets.h"
 #include "config/env_services.h"
 #include "config/env_vars.h"
@@ -27,6 +28,7 @@ const std::vector<EnvBindingKind>& EnvBindingKinds() {
       {"d1", ParseD1Binding},
       {"queues", ParseQueueBinding},
       {"queue_consumers", ParseQueueConsumer},
+      {"r2", ParseR2Binding},
   };
   return kinds;
 }

@@ -10,6 +10,7 @@
 #include "config/env_durable_objects.h"
 #include "config/env_kv.h"
 #include "config/env_queues.h"
+#include "config/env_r2.h"
 #include "config/env_secrets.h"
 #include "config/env_services.h"
 #include "config/env_vars.h"
@@ -71,7 +72,7 @@ bool Fails(const absl::StatusOr<std::string>& result, std::string_view part) {
 }
 
 TEST(EnvBindingKinds, EveryTableInOrderAndFoundByKey) {
-  EXPECT_EQ(EnvBindingKeys(), "vars, secrets, kv, wasm, services, durable_objects, workflows, d1, queues, queue_consumers");
+  EXPECT_EQ(EnvBindingKeys(), "vars, secrets, kv, wasm, services, durable_objects, workflows, d1, queues, queue_consumers, r2");
   for (const EnvBindingKind& kind : EnvBindingKinds()) EXPECT_EQ(FindEnvBindingKind(kind.key), &kind);
   EXPECT_EQ(FindEnvBindingKind("outbound"), nullptr);
 }
@@ -92,6 +93,15 @@ TEST(EnvBindingKinds, D1NamesADatabase) {
   EXPECT_EQ(*ParseD1Binding(FakeValue("shop-db"), {}), R"({"name":"shop-db","migrations":[]})");
   EXPECT_TRUE(Fails(ParseD1Binding(FakeValue("shop db"), {}), "is not a database name"));
   EXPECT_TRUE(Fails(ParseD1Binding(FakeValue(std::string(65, 'a')), {}), "is not a database name"));
+}
+
+TEST(EnvBindingKinds, R2NamesABucket) {
+  EXPECT_EQ(*ParseR2Binding(FakeValue("photos-2"), {}), "photos-2");
+  EXPECT_EQ(*ParseR2Binding(FakeValue(std::string(63, 'b')), {}), std::string(63, 'b'));
+  for (const std::string& bad : std::vector<std::string>{"ab", "Photos", "a_b", "-ab", "ab-", "a b", std::string(64, 'b')}) {
+    EXPECT_TRUE(Fails(ParseR2Binding(FakeValue(bad), {}), "is not a bucket name")) << bad;
+  }
+  EXPECT_TRUE(Fails(ParseR2Binding(FakeValue(std::map<std::string, std::string>{{"bucket", "x"}}), {}), "expected a bucket name"));
 }
 
 TEST(EnvBindingKinds, QueuesNameAQueueAndConsumersGetDefaults) {

@@ -12,9 +12,10 @@
 #include "base/strings.h"
 #include "config/json_to_toml.h"
 #include "config/names.h"
-#include "config/wrangler_environments.h"
 #include "config/wrangler_assets.h"
+#include "config/wrangler_environments.h"
 #include "config/wrangler_queues.h"
+#include "config/wrangler_r2.h"
 
 #define TOML_EXCEPTIONS 0
 #define TOML_ENABLE_FORMATTERS 0
@@ -101,7 +102,8 @@ absl::Status AppendToml(const toml::node& node, std::string* out, int depth = 0)
 constexpr std::string_view kSupportedKeys =
     "name, main, routes, route, vars, kv_namespaces, services, wasm_modules, rules, compatibility_flags, "
     "compatibility_date, triggers, limits, durable_objects (bindings: name, class_name), workflows (binding, class_name, name), "
-    "d1_databases (binding, database_name, database_id), queues (producers, consumers), assets, env (with --env), "
+    "d1_databases (binding, database_name, database_id), queues (producers, consumers), r2_buckets (binding, bucket_name), "
+    "assets, env (with --env), "
     "migrations (ignored), "
     "dev (ip, port)";
 
@@ -179,6 +181,9 @@ class TenantWriter {
         st = D1Databases(value, &out);
       } else if (key == "queues") {
         st = WranglerQueuesToToml(value, &out);
+        if (!st.ok()) st = absl::InvalidArgumentError(StrCat(label_, ": ", st.message()));
+      } else if (key == "r2_buckets") {
+        st = WranglerR2ToToml(value, &out);
         if (!st.ok()) st = absl::InvalidArgumentError(StrCat(label_, ": ", st.message()));
       } else if (key == "assets") {
         have_assets = true;
@@ -589,7 +594,8 @@ std::string ParserErrorInWranglerTerms(std::string_view message, const std::vect
                           {"wasm.", "wasm_modules."}, {"script", "main"}, {"services.", "services (binding "},
                           {"durable_objects.", "durable_objects.bindings (name "},
                           {"workflows.", "workflows (binding "}, {"d1.", "d1_databases (binding "},
-                          {"queues.", "queues.producers (binding "}, {"queue_consumers.", "queues.consumers (queue "}}) {
+                          {"queues.", "queues.producers (binding "}, {"queue_consumers.", "queues.consumers (queue "},
+                          {"r2.", "r2_buckets (binding "}}) {
     if (key.rfind(from, 0) == 0) {
       std::string tail = key.substr(from.size());
       bool binding = to.back() == ' ';

@@ -225,6 +225,38 @@ migrations_dir = "other"
   }
 }
 
+TEST_F(WranglerTest, R2BucketsByName) {
+  Write("src/index.js", "export default {}");
+  std::string file = Write("wrangler.toml", R"(name = "photos"
+main = "src/index.js"
+[[r2_buckets]]
+binding = "PHOTOS"
+bucket_name = "photos-prod"
+preview_bucket_name = "photos-preview"
+jurisdiction = "eu"
+[[r2_buckets]]
+binding = "LOGS"
+bucket_name = "logs"
+)");
+  absl::StatusOr<Config> config = LoadWranglerFiles({file}, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants[0].env.size(), 2u);
+  EXPECT_EQ(config->tenants[0].env[0], (EnvBinding{"r2", "PHOTOS", "photos-prod", false}));
+  EXPECT_EQ(config->tenants[0].env[1], (EnvBinding{"r2", "LOGS", "logs", false}));
+  for (auto [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"[[r2_buckets]]\nbinding = \"B\"\n", "r2_buckets[0]: missing required key \"bucket_name\""},
+           {"[[r2_buckets]]\nbucket_name = \"b\"\n", "r2_buckets[0]: missing required key \"binding\""},
+           {"[[r2_buckets]]\nbinding = \"B\"\nbucket_name = \"Not_A_Bucket\"\n", "r2_buckets (binding B): \"Not_A_Bucket\" is not a bucket name"},
+           {"[[r2_buckets]]\nbinding = \"B\"\nbucket_name = \"b\"\nremote = true\n", "r2_buckets[0].remote: unknown or unsupported key"},
+           {"r2_buckets = { binding = \"B\" }\n", "r2_buckets: expected an array"}}) {
+    std::string bad = Write("bad/wrangler.toml", "name = \"x\"\nmain = \"../src/index.js\"\n" + text);
+    absl::StatusOr<Config> refused = LoadWranglerFiles({bad}, [](std::string_view) { return std::nullopt; });
+    ASSERT_FALSE(refused.ok()) << text;
+    EXPECT_NE(refused.status().message().find(expected), std::string_view::npos) << refused.status();
+    EXPECT_NE(refused.status().message().find("wrangler.toml: "), std::string_view::npos) << refused.status();
+  }
+}
+
 TEST_F(WranglerTest, QueuesProducersAndConsumers) {
   Write("src/index.js", "export default {}");
   std::string file = Write("wrangler.toml", R"(name = "jobs"
@@ -368,7 +400,8 @@ TEST_F(WranglerTest, ErrorsNameTheFileAndKey) {
     std::string text;
     std::string message;
   } cases[] = {
-      {head + "[[r2_buckets]]\nbinding = \"B\"\n", "wrangler.toml: r2_buckets: unknown or unsupported key \"r2_buckets\""},
+      {head + "[[vectorize]]\nbinding = \"V\"\n", "wrangler.toml: vectorize: unknown or unsupported key \"vectorize\""},
+      {head + "[[r2_buckets]]\nbinding = \"B\"\n", "wrangler.toml: r2_buckets[0]: missing required key \"bucket_name\""},
       {head + "env = 5\n", "wrangler.toml: env: expected a table of environments"},
       {head + "[[kv_namespaces]]\nbinding = \"K\"\nid = \"not/an id\"\n",
        "wrangler.toml: kv_namespaces[0].id: \"not/an id\" cannot name an atoll KV namespace"},

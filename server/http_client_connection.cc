@@ -130,6 +130,7 @@ HttpParser::Action Connection::OnHeadersComplete(const MessageHead& head) {
 HttpParser::Action Connection::OnBody(std::string_view piece) {
   Exchange* x = exchange_;
   if (x == nullptr) return HttpParser::Action::kPause;
+  if (piece.empty()) return HttpParser::Action::kContinue;  // a span flushed by a resume's empty run
   if (!x->sink->OnChunk(piece)) {
     if (exchange_ != nullptr) exchange_->paused = true;
     return HttpParser::Action::kPause;
@@ -350,8 +351,10 @@ void Connection::HandleEof(int status) {
   Close();
 }
 
-void Connection::Parse(std::string_view data) {
-  if (socket_.closing() || data.empty()) return;
+void Connection::Parse(std::string_view data, bool resumed) {
+  // (Empty only on a resume: the parser may still owe the callbacks after the piece it paused
+  // on, such as the message's end when that piece was the body's last.)
+  if (socket_.closing() || (data.empty() && !resumed)) return;
   if (ws_) {
     ws_->OnBytes(data);
     return;
@@ -414,7 +417,7 @@ void Connection::Resume() {
   std::string rest = std::move(unparsed_);
   unparsed_.clear();
   Exchange* x = exchange_;
-  Parse(rest);
+  Parse(rest.empty() ? std::string_view("", 0) : std::string_view(rest), /*resumed=*/true);
   if (socket_.closing() || exchange_ != x || x->paused) return;
   if (eof_) {
     HandleEof(UV_EOF);

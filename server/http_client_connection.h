@@ -99,7 +99,7 @@ class HttpClient::Connection : public HttpParser::Delegate, public StreamSocket:
   void MaybeDrain();
   // Writes what out_ holds as far as the socket takes it now.
   void WriteOut();
-  void Parse(std::string_view data);
+  void Parse(std::string_view data, bool resumed = false);
   // The response ended: the sink hears it, the connection goes back to the pool (or closes).
   void Complete();
   // The peer closed (UV_EOF) or the socket failed.

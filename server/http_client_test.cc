@@ -1,6 +1,6 @@
 // The fetch client in process against a scripted peer on loopback (h2o's
 // t/00unit/lib/common/httpclient.c in spirit): responses parsed, chunked bodies, keep-alive reuse,
-// malformed responses, a streamed request body.
+// malformed responses, a streamed request body, a sink that pauses and resumes.
 #include "server/http_client.h"
 
 #include <gtest/gtest.h>
@@ -125,6 +125,46 @@ TEST_F(HttpClientTest, ChunkedResponseAndKeepAliveReuse) {
   EXPECT_EQ(second.body, "ok");
   EXPECT_EQ(accepted_, 1);
   EXPECT_EQ(client_->connections_opened(), 1u);
+}
+
+// A sink that asks to wait after every piece (as fetch's JS side does past 64 KB queued), and
+// records the pieces it was given.
+struct PausingSink : RecordingSink {
+  std::vector<size_t> pieces;
+  bool OnChunk(std::string_view bytes) override {
+    pieces.push_back(bytes.size());
+    body.append(bytes);
+    return false;
+  }
+};
+
+TEST_F(HttpClientTest, APausedResponseResumesToItsEndWithNoEmptyPiece) {
+  // Paused on the body's last piece: the resume finishes the response (it hung before).
+  PausingSink last;
+  HttpClient::Exchange* x = client_->Start(Request("/last"), &last);
+  ASSERT_NE(x, nullptr);
+  ASSERT_TRUE(PeerReadsRequest());
+  peer_.Send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return last.body == "hello"; }));
+  EXPECT_FALSE(last.ended);
+  client_->Resume(x);
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return last.done(); }));
+  EXPECT_TRUE(last.ended) << last.error;
+  // Paused on a piece that ended a read mid-body: the resume hands on nothing empty, and the
+  // rest arrives after it.
+  PausingSink middle;
+  HttpClient::Exchange* y = client_->Start(Request("/middle"), &middle);
+  ASSERT_NE(y, nullptr);
+  ASSERT_TRUE(PeerReadsRequest());
+  peer_.Send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc");
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return middle.body == "abc"; }));
+  client_->Resume(y);
+  peer_.Send("def");
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return middle.body == "abcdef"; }));
+  client_->Resume(y);
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return middle.done(); }));
+  EXPECT_TRUE(middle.ended) << middle.error;
+  EXPECT_EQ(middle.pieces, (std::vector<size_t>{3, 3}));
 }
 
 TEST_F(HttpClientTest, ABodyToTheConnectionsEndAndAClosedConnectionIsNotReused) {

@@ -16,7 +16,7 @@ void RunJsTest(const std::string& file) {
   // One request runs a whole file: give it more than a request's default 50 ms of CPU, so that
   // a busy machine does not turn a slow run into a cpu_limit. env.STORE is a KV namespace of
   // the fixture's own data_dir (kv_test.js). node_*_test.js test Node's modules: their tenant
-  // has the nodejs_compat flag. env.DO and env.WF: durable_objects_test.js's and workflows_test.js's classes; env.D1 a D1 database (d1_test.js), env.Q a queue's producer (queues_test.js).
+  // has the nodejs_compat flag. env.DO and env.WF: durable_objects_test.js's and workflows_test.js's classes; env.D1 a D1 database (d1_test.js), env.Q a queue's producer (queues_test.js), env.R2 an R2 bucket (r2_test.js).
   std::string flags = file.starts_with("node_") ? "compatibility_flags = [\"nodejs_compat\"]\n" : "";
   TenantFixture fixture;
   TestServer server(fixture.WriteConfig("", R"([[tenants]]
@@ -35,6 +35,8 @@ WF = "TestWorkflow"
 D1 = "js-test"
 [tenants.queues]
 Q = "js-test"
+[tenants.r2]
+R2 = "js-test"
 )"));
   HttpResponse r = Get(server.port(), "/");
   ASSERT_EQ(r.status, 200) << r.body << "\n" << server.log();

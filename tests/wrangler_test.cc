@@ -274,10 +274,10 @@ TEST(WranglerTest, DeployedTenantWithTriggersFiresAndSeesNumberVars) {
 TEST(WranglerTest, CheckNamesTheKeyAndRefusesAnUnbundledMain) {
   TenantFixture fixture;
   fixture.Write("index.js", "export default { fetch() { return new Response('x') } }\n");
-  std::string bad = fixture.Write("wrangler.toml", "name = \"w\"\nmain = \"index.js\"\n[[r2_buckets]]\nbinding = \"BUCKET\"\n");
+  std::string bad = fixture.Write("wrangler.toml", "name = \"w\"\nmain = \"index.js\"\n[[vectorize]]\nbinding = \"VECTORS\"\n");
   std::string output;
   EXPECT_EQ(RunAtoll("check --wrangler " + bad, &output), 1);
-  EXPECT_NE(output.find("wrangler.toml: r2_buckets: unknown or unsupported key \"r2_buckets\""), std::string::npos)
+  EXPECT_NE(output.find("wrangler.toml: vectorize: unknown or unsupported key \"vectorize\""), std::string::npos)
       << output;
   fixture.Write("app/src/index.ts", "import { Hono } from 'hono';\nexport default new Hono();\n");
   std::string ts = fixture.Write("app/wrangler.jsonc", "{ \"name\": \"app\", \"main\": \"src/index.ts\", }\n");

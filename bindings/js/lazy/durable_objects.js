@@ -275,10 +275,10 @@ function evict(key, entry) {
 
 // The platform's own objects: a class name starting with a digit (no tenant class has one) is
 // an engine class of a lazy module, by prefix: each instance of a Workflow, each D1 database,
-// each queue.
+// each queue, each R2 bucket.
 // This table is the one place the prefixes are written: a module names its classes through
 // engineClassName and makes them in its engineClass(name), given the name after the prefix.
-const ENGINE_MODULES = [["0wf_", "workflows"], ["0d1_", "d1"], ["0q_", "queues"]];
+const ENGINE_MODULES = [["0wf_", "workflows"], ["0d1_", "d1"], ["0q_", "queues"], ["0r2_", "r2"]];
 
 export function engineClassName(module, name) {
   for (const [prefix, owner] of ENGINE_MODULES) {
