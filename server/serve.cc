@@ -464,7 +464,15 @@ int RunCheck(const ServeOptions& options) {
   size_t failed = 0;
   for (const TenantSpec& tenant : plan->tenants) {
     absl::Status failure;
-    if (tenant.assets_config) failure = assets::AssetSet::Load(*tenant.assets_config).status();
+    if (tenant.assets_config) {
+      absl::StatusOr<std::shared_ptr<const assets::AssetSet>> set = assets::AssetSet::Load(*tenant.assets_config);
+      failure = set.status();
+      // What the server will leave out and warn about, said before it starts.
+      for (const std::string& problem : set.ok() ? (*set)->rule_problems() : std::vector<std::string>()) {
+        std::fprintf(stderr, "atoll check: tenant %s: warning: %s (the line is left out)\n",
+                     tenant.worker.tenant_name.c_str(), problem.c_str());
+      }
+    }
     if (!failure.ok() || !tenant.has_worker()) {
       if (failure.ok()) continue;
       std::fprintf(stderr, "atoll check: tenant %s: assets: %s\n", tenant.worker.tenant_name.c_str(),

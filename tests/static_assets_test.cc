@@ -134,6 +134,11 @@ TEST(StaticAssets, RedirectsAndHeadersFilesShapeTheAssetsAnswersOnly) {
   EXPECT_EQ(GetFrom(server.port(), "site.test", "/app.js").Header("cache-control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(GetFrom(server.port(), "site.test", "/_redirects").body, "worker GET /_redirects");  // never served
   EXPECT_TRUE(server.WaitForLog("_redirects:4: expected")) << server.log();
+  // `atoll check` says it before the server starts, and passes: the rest of the file applies.
+  std::string output;
+  EXPECT_EQ(RunAtoll("check --config " + (fixture.dir() / "atoll.toml").string(), &output), 0) << output;
+  EXPECT_NE(output.find("tenant site: warning: _redirects:4: expected \"from to [status]\" (the line is left out)"),
+            std::string::npos) << output;
 }
 
 TEST(StaticAssets, CompressibleAssetsGoOutCodedToClientsThatTakeIt) {
