@@ -17,6 +17,24 @@ constexpr size_t kMaxHeaderRules = 100;
 bool NameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool NameChar(char c) { return NameStart(c) || (c >= '0' && c <= '9') || c == '_'; }
 
+// RFC 9110's token (a field name) and a field value without control characters (tabs aside):
+// what goes on the wire as it is (the Headers class checks a Worker's; these skip it).
+bool ValidFieldName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool ValidFieldValue(std::string_view value) {
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+  });
+}
+
 bool ValidSource(std::string_view s) { return s.starts_with('/') || s.starts_with("https://"); }
 
 // "https://host" + path: the subject of a cross-host pattern (the host without its port).
@@ -169,7 +187,11 @@ AssetRules AssetRules::Parse(std::string_view redirects, std::string_view header
     if (line.front() == '!') {
       std::string name(base::StripAsciiWhitespace(line.substr(1)));
       absl::AsciiStrToLower(&name);
-      if (!name.empty()) rule.unset.push_back(std::move(name));
+      if (!ValidFieldName(name)) {
+        problem("expected \"! Name\" with a header name");
+        continue;
+      }
+      rule.unset.push_back(std::move(name));
       continue;
     }
     size_t colon = line.find(':');
@@ -179,7 +201,12 @@ AssetRules AssetRules::Parse(std::string_view redirects, std::string_view header
     }
     std::string name(base::StripAsciiWhitespace(line.substr(0, colon)));
     absl::AsciiStrToLower(&name);
-    rule.set.emplace_back(std::move(name), std::string(base::StripAsciiWhitespace(line.substr(colon + 1))));
+    std::string_view value = base::StripAsciiWhitespace(line.substr(colon + 1));
+    if (!ValidFieldName(name) || !ValidFieldValue(value)) {
+      problem("not a valid header (a name of token characters, a value without control characters)");
+      continue;
+    }
+    rule.set.emplace_back(std::move(name), std::string(value));
   }
   return rules;
 }

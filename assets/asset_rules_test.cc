@@ -57,6 +57,22 @@ TEST(AssetRules, ParseWhatIsValidAndReportTheRest) {
   EXPECT_EQ(rules.HeadersFor("h", "/open").size(), 1u);
 }
 
+TEST(AssetRules, HeadersThatAreNotValidOnTheWireAreLeftOut) {
+  std::vector<std::string> problems;
+  AssetRules rules = AssetRules::Parse(
+      "", "/*\n  Bad Name: x\n  X-Split: a\rInjected: yes\n  X-Ok: fine\tstill\n  ! \n  ! Not Valid\n", &problems);
+  ASSERT_EQ(problems.size(), 4u);
+  EXPECT_EQ(problems[0], "_headers:2: not a valid header (a name of token characters, a value without control characters)");
+  EXPECT_EQ(problems[1].substr(0, 12), "_headers:3: ");
+  EXPECT_EQ(problems[2], "_headers:5: expected \"! Name\" with a header name");
+  EXPECT_EQ(problems[3].substr(0, 12), "_headers:6: ");
+  std::vector<HeaderChange> changes = rules.HeadersFor("h", "/");
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0].set.size(), 1u);
+  EXPECT_EQ(changes[0].set[0], (std::pair<std::string, std::string>{"x-ok", "fine\tstill"}));
+  EXPECT_TRUE(changes[0].unset.empty());
+}
+
 TEST(AssetRules, AStaticRuleWinsOverAnEarlierSplat) {
   std::vector<std::string> problems;
   AssetRules rules = AssetRules::Parse("/a/* /splat\n/a/b /exact\n", "", &problems);
