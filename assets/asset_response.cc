@@ -72,7 +72,10 @@ void ApplyHeaderRules(const AssetSet& set, const AssetRequest& request, AssetRes
   }
 }
 
-AssetResponse Answer(const AssetSet& set, const AssetRequest& request) {
+// The assets' answer; with `worker_follows`, nullopt where Workers' router would hand the
+// request to the Worker instead: no rule and no asset at its path (not_found_handling counts
+// for a navigation only). The one resolution both the router's question and the answer use.
+std::optional<AssetResponse> Answer(const AssetSet& set, const AssetRequest& request, bool worker_follows) {
   AssetResponse out;
   std::string rewritten;
   std::string_view path = request.path;
@@ -86,7 +89,16 @@ AssetResponse Answer(const AssetSet& set, const AssetRequest& request) {
     path = rewritten;
   }
   std::string decoded = DecodePath(path);
-  std::optional<Intent> intent = Resolve(set, decoded, set.config().not_found_handling);
+  // The router's question (a rule that matched answers it: the answer is the assets' whatever
+  // the path resolves to); not_found_handling counts in it for a navigation only.
+  bool router_asks = worker_follows && rewritten.empty();
+  bool without_not_found = router_asks && !request.navigate;
+  config::NotFoundHandling not_found = set.config().not_found_handling;
+  std::optional<Intent> intent = Resolve(set, decoded, without_not_found ? config::NotFoundHandling::kNone : not_found);
+  if (!intent && router_asks) return std::nullopt;
+  // The answer as served resolves with the tenant's not_found_handling (its redirect checks
+  // consult it too); only a tenant that has one pays a second resolution.
+  if (intent && without_not_found && not_found != config::NotFoundHandling::kNone) intent = Resolve(set, decoded, not_found);
   if (!intent) return out;  // 404
   if (request.method != "GET" && request.method != "HEAD") {
     out.status = 405;
@@ -126,15 +138,14 @@ void AssetRequest::SetUrl(std::string_view url) {
   if (path.empty()) path = "/";
 }
 
-bool AssetsAnswer(const AssetSet& set, const AssetRequest& request) {
-  if (set.rules().RedirectFor(request.host, request.path)) return true;
-  config::NotFoundHandling not_found =
-      request.navigate ? set.config().not_found_handling : config::NotFoundHandling::kNone;
-  return Resolve(set, DecodePath(request.path), not_found).has_value();
+std::optional<AssetResponse> AnswerAheadOfWorker(const AssetSet& set, const AssetRequest& request) {
+  std::optional<AssetResponse> out = Answer(set, request, /*worker_follows=*/true);
+  if (out) ApplyHeaderRules(set, request, &*out);
+  return out;
 }
 
 AssetResponse ServeAsset(const AssetSet& set, const AssetRequest& request) {
-  AssetResponse out = Answer(set, request);
+  AssetResponse out = *Answer(set, request, /*worker_follows=*/false);
   ApplyHeaderRules(set, request, &out);
   return out;
 }

@@ -6,6 +6,7 @@
 // If-None-Match, a 307 to the path it is served at, 405 for a method other than GET/HEAD, 404.
 // Used by the request path (server/tenant_manager.cc) and env.ASSETS.fetch() (bindings/).
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,10 +37,11 @@ struct AssetResponse {
   std::string_view body;
 };
 
-// Whether the assets answer `request` rather than a Worker that follows them: true when a
-// _redirects rule matches, or an asset (or a redirect to one) is at its path; not_found_handling counts only for a navigation (as
-// Workers' `assets_navigation_prefers_asset_serving`), other misses go to the Worker.
-bool AssetsAnswer(const AssetSet& set, const AssetRequest& request);
+// The assets' answer to `request` when they answer it ahead of a Worker that follows them
+// (Workers' router): a _redirects rule matches, or an asset (or a redirect to one) is at its
+// path; not_found_handling counts only for a navigation (as Workers'
+// `assets_navigation_prefers_asset_serving`). nullopt: the Worker's turn.
+std::optional<AssetResponse> AnswerAheadOfWorker(const AssetSet& set, const AssetRequest& request);
 
 // The assets' answer to `request`: a _redirects rule's redirect (or rewrite), else the asset
 // (not_found_handling applied), a plain 404 when nothing matches; then _headers' rules.

@@ -154,10 +154,10 @@ TEST_F(Serving, RedirectsKeepTheQueryAndOtherMethodsAreRefused) {
 
 TEST_F(Serving, ASinglePageApplicationsMissesGoToTheWorkerUnlessTheyAreNavigations) {
   std::shared_ptr<const AssetSet> set = Load(NotFoundHandling::kSinglePageApplication);
-  EXPECT_TRUE(AssetsAnswer(*set, {.method = "GET", .path = "/app.js"}));
-  EXPECT_TRUE(AssetsAnswer(*set, {.method = "GET", .path = "/file.html"}));  // a redirect is an answer
-  EXPECT_FALSE(AssetsAnswer(*set, {.method = "GET", .path = "/api/users"}));
-  EXPECT_TRUE(AssetsAnswer(*set, {.method = "GET", .path = "/app/route", .navigate = true}));
+  EXPECT_TRUE(AnswerAheadOfWorker(*set, {.method = "GET", .path = "/app.js"}).has_value());
+  EXPECT_TRUE(AnswerAheadOfWorker(*set, {.method = "GET", .path = "/file.html"}).has_value());  // a redirect is an answer
+  EXPECT_FALSE(AnswerAheadOfWorker(*set, {.method = "GET", .path = "/api/users"}).has_value());
+  EXPECT_TRUE(AnswerAheadOfWorker(*set, {.method = "GET", .path = "/app/route", .navigate = true}).has_value());
   EXPECT_EQ(ServeAsset(*set, {.method = "GET", .path = "/app/route"}).body, "home");
 }
 

@@ -106,7 +106,7 @@ TEST(AssetRules, TheyShapeTheAnswers) {
   AssetResponse user = ServeAsset(*set, {.method = "GET", .path = "/users/42"});
   EXPECT_EQ(user.status, 200);
   EXPECT_EQ(user.body, "a user page");
-  EXPECT_TRUE(AssetsAnswer(*set, {.method = "GET", .path = "/users/42"}));
+  EXPECT_TRUE(AnswerAheadOfWorker(*set, {.method = "GET", .path = "/users/42"}).has_value());
   AssetResponse css = ServeAsset(*set, {.method = "GET", .path = "/style.css"});
   EXPECT_EQ(header(css, "cache-control"), "max-age=31536000");  // replaced
   EXPECT_EQ(header(css, "x-tag"), "a,b");                       // set by two rules: both

@@ -16,7 +16,7 @@ bool AssetCodings::Compressible(std::string_view content_type, size_t size) {
 }
 
 const std::string& AssetCodings::Coded(std::string_view body, std::string_view coding) {
-  auto [it, inserted] = coded_.try_emplace({body.data(), std::string(coding)});
+  auto [it, inserted] = coded_.try_emplace({body.data(), coding == "br"});
   if (inserted) {
     std::unique_ptr<BodyEncoder> encoder = BodyEncoder::For(coding);
     it->second = encoder ? EncodeWhole(*encoder, body) : std::string(body);

@@ -22,7 +22,7 @@ class AssetCodings {
   const std::string& Coded(std::string_view body, std::string_view coding);
 
  private:
-  absl::flat_hash_map<std::pair<const char*, std::string>, std::string> coded_;
+  absl::flat_hash_map<std::pair<const char*, bool>, std::string> coded_;  // (body, br) -> coded
 };
 
 }  // namespace atl::server

@@ -19,11 +19,10 @@ bool AnswerFromAssets(const assets::AssetSet& set, AssetCodings* codings, bool h
     if (name == "authorization" || name == "range") asset_request.cacheable = false;
     if (name == "accept-encoding") accepted = AcceptedCodings(value);
   }
-  if (has_worker && (assets::RunsWorkerFirst(set.config(), asset_request.path) ||
-                     !assets::AssetsAnswer(set, asset_request))) {
-    return false;
-  }
-  assets::AssetResponse answer = assets::ServeAsset(set, asset_request);
+  if (has_worker && assets::RunsWorkerFirst(set.config(), asset_request.path)) return false;
+  std::optional<assets::AssetResponse> ahead;
+  if (has_worker && !(ahead = assets::AnswerAheadOfWorker(set, asset_request))) return false;
+  assets::AssetResponse answer = has_worker ? *std::move(ahead) : assets::ServeAsset(set, asset_request);
   std::string_view content_type;
   for (const auto& [name, value] : answer.headers) {
     if (name == "content-type") content_type = value;
